@@ -1,0 +1,57 @@
+// Starts a gRPC server the way every SCT Lab service does.
+//
+// Listens on `address` ("127.0.0.1:0" picks a free port), registers the given
+// services plus gRPC health checking and server reflection, and reports the
+// bound port. Shutdown is clean: in-flight calls get `grace` to finish.
+#ifndef SCT_COMMON_GRPC_SERVER_H_
+#define SCT_COMMON_GRPC_SERVER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+
+namespace sct {
+
+struct GrpcServerOptions {
+  std::string address = "127.0.0.1:0";
+  // Null means insecure (plaintext) credentials.
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  std::vector<grpc::Service*> services;  // not owned; must outlive the server
+  int max_receive_message_bytes = 4 * 1024 * 1024;
+};
+
+class GrpcServer {
+ public:
+  // Builds and starts the server; UNAVAILABLE if the address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(GrpcServerOptions options);
+  ~GrpcServer();  // Shutdown(absl::Seconds(2)) if not already done
+
+  int port() const { return port_; }
+  // "host:port" with the bound port, e.g. "127.0.0.1:40123".
+  std::string address() const { return address_; }
+  grpc::Server* server() { return server_.get(); }
+
+  void Shutdown(absl::Duration grace = absl::Seconds(2));
+  void Wait();  // blocks until Shutdown
+
+ private:
+  GrpcServer() = default;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  std::string address_;
+  bool shut_down_ = false;
+};
+
+// Blocks the calling thread until SIGINT or SIGTERM arrives (installed with
+// sigwait on a blocked signal set, so it is safe with gRPC's threads). Call
+// BlockTerminationSignals() first thing in main, before any thread starts.
+void BlockTerminationSignals();
+int WaitForTerminationSignal();  // returns the signal number
+
+}  // namespace sct
+
+#endif  // SCT_COMMON_GRPC_SERVER_H_

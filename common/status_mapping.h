@@ -1,0 +1,37 @@
+// The one place that maps absl::Status to transport status codes.
+//
+// Every absl::StatusCode has an explicit entry in each table (no "everything
+// else is UNKNOWN"); unit tests walk all codes.
+#ifndef SCT_COMMON_STATUS_MAPPING_H_
+#define SCT_COMMON_STATUS_MAPPING_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "grpcpp/support/status.h"
+
+namespace sct {
+
+// absl -> gRPC: same numeric code, the message, and the stable reason
+// (ReasonOf) in error_details so gRPC clients can match on it.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// gRPC -> absl: the inverse, restoring the reason from error_details.
+absl::Status FromGrpcStatus(const grpc::Status& status);
+
+// absl code -> HTTP status code:
+// OK 200, INVALID_ARGUMENT/OUT_OF_RANGE/FAILED_PRECONDITION 400,
+// UNAUTHENTICATED/PERMISSION_DENIED 401 (the draft uses 401 for a wrong claim),
+// NOT_FOUND 404, ALREADY_EXISTS/ABORTED 409, RESOURCE_EXHAUSTED 429 (413 is
+// chosen by the adapter for body size via reason "payload_too_large"),
+// CANCELLED 499, UNIMPLEMENTED 501, UNAVAILABLE 503, DEADLINE_EXCEEDED 504,
+// UNKNOWN/INTERNAL/DATA_LOSS 500.
+int ToHttpStatus(const absl::Status& status);
+
+// The JSON error body: {"error":{"code":"<reason>","message":"<message>"}}
+// with both strings JSON-escaped.
+std::string ToHttpErrorBody(const absl::Status& status);
+
+}  // namespace sct
+
+#endif  // SCT_COMMON_STATUS_MAPPING_H_

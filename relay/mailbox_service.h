@@ -1,0 +1,177 @@
+// The relay's core: the six mailbox operations of
+// draft-vinokurov-tigress-http-00, free of any transport.
+//
+// The HTTP adapter (relay_http) and the gRPC adapter (relay_grpc) both decode
+// into these structs, call MailboxService, and encode the result; they must
+// not add behaviour of their own beyond decoding/size checks. Thread-safe.
+//
+// Errors (absl code / stable reason from common/errors.h):
+//   INVALID_ARGUMENT  invalid_field        bad input; the message names the field
+//   UNAUTHENTICATED   claim_mismatch       claim is not a bound party / receiver
+//                                          slot taken by another claim (draft: 401)
+//   PERMISSION_DENIED access_denied        the mailbox's access rights forbid it (401)
+//   NOT_FOUND         mailbox_not_found    unknown, deleted or expired (404)
+//   RESOURCE_EXHAUSTED rate_limited        a per-client limit; retry_after set (429)
+//   RESOURCE_EXHAUSTED payload_too_large   payload or display info over limit (413)
+//   UNAVAILABLE       store_unavailable    the store failed; retry (503)
+#ifndef SCT_RELAY_MAILBOX_SERVICE_H_
+#define SCT_RELAY_MAILBOX_SERVICE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "relay/mailbox.h"
+#include "relay/mailbox_store.h"
+#include "relay/push_notifier.h"
+
+namespace sct::relay {
+
+struct RelayLimits {
+  absl::Duration default_ttl = absl::Hours(48);
+  absl::Duration max_ttl = absl::Hours(24 * 7);
+  size_t max_payload_bytes = 64 * 1024;           // raw bytes of payload.data
+  size_t max_title_bytes = 256;
+  size_t max_description_bytes = 1024;
+  size_t max_image_url_bytes = 2048;
+  size_t max_token_bytes = 4096;                  // notificationToken.tokenData
+  size_t max_attestation_bytes = 16 * 1024;
+  // Mailboxes one client address may create per window.
+  int64_t creates_per_window = 600;
+  // Lookups of unknown ids one client address may make per window (guessing).
+  int64_t failed_lookups_per_window = 60;
+  absl::Duration rate_window = absl::Minutes(1);
+};
+
+// Who is calling: the adapters fill this from the connection.
+struct CallContext {
+  std::string client_address;  // rate-limit key, e.g. "127.0.0.1"
+};
+
+struct CreateMailboxRequest {
+  std::string device_claim;   // Mailbox-Device-Claim (UUID), required
+  std::string request_id;     // Mailbox-Request-ID (UUID), required
+  std::string attestation;    // Mailbox-Device-Attestation, optional
+  Payload payload;            // required
+  DisplayInformation display;
+  std::optional<NotificationToken> notification_token;
+  std::string access_rights;  // "" means the default "RD"
+  std::optional<absl::Time> expiration;  // none means now + default_ttl
+};
+struct CreateMailboxResponse {
+  std::string mailbox_id;
+  std::string url_link;  // {public_base_url}/v1/m/{id}
+  bool push_supported = false;
+  bool repeated = false;  // a repeated request id: answer 201, nothing changed
+};
+
+struct UpdateMailboxRequest {
+  std::string mailbox_id;
+  std::string device_claim;
+  std::string request_id;
+  Payload payload;
+  std::optional<NotificationToken> notification_token;  // refreshes caller's token
+};
+struct UpdateMailboxResponse {
+  bool repeated = false;
+};
+
+struct ReadSecureContentRequest {
+  std::string mailbox_id;
+  std::string device_claim;
+  std::string request_id;
+  std::optional<NotificationToken> notification_token;  // the receiver's, on first read
+};
+struct ReadSecureContentResponse {
+  Payload payload;
+  DisplayInformation display;
+  absl::Time expiration;
+  bool repeated = false;
+};
+
+struct ReadDisplayInformationResponse {
+  std::string mailbox_id;
+  std::string url_link;
+  DisplayInformation display;
+};
+
+struct DeleteMailboxRequest {
+  std::string mailbox_id;
+  std::string device_claim;
+  std::string request_id;
+};
+struct RelinquishMailboxRequest {
+  std::string mailbox_id;
+  std::string device_claim;
+  std::string request_id;
+};
+struct EmptyResponse {
+  bool repeated = false;
+};
+
+// Counters the /metrics page exports.
+struct RelayStats {
+  int64_t mailboxes_created = 0;
+  int64_t mailboxes_deleted = 0;
+  int64_t mailboxes_swept = 0;
+  int64_t bind_conflicts = 0;     // readers that lost the binding race
+  int64_t push_sent = 0;
+  int64_t push_failed = 0;
+  int64_t rate_limited = 0;
+};
+
+class MailboxService {
+ public:
+  // `store`, `clock`, `push` are not owned and must outlive the service.
+  // `push` may be null (no push routes). `public_base_url` has no trailing slash.
+  MailboxService(MailboxStore* store, const Clock* clock, PushNotifier* push,
+                 std::string public_base_url, RelayLimits limits);
+
+  absl::StatusOr<CreateMailboxResponse> CreateMailbox(const CallContext& ctx,
+                                                      const CreateMailboxRequest& req);
+  absl::StatusOr<UpdateMailboxResponse> UpdateMailbox(const CallContext& ctx,
+                                                      const UpdateMailboxRequest& req);
+  // The first claim that is not the sender's binds the receiver (atomic CAS):
+  // of two racing readers exactly one wins; the other gets UNAUTHENTICATED.
+  absl::StatusOr<ReadSecureContentResponse> ReadSecureContent(
+      const CallContext& ctx, const ReadSecureContentRequest& req);
+  // Binds nothing, needs no claim, answers the same whether or not anyone read.
+  absl::StatusOr<ReadDisplayInformationResponse> ReadDisplayInformation(
+      const CallContext& ctx, const std::string& mailbox_id);
+  absl::StatusOr<EmptyResponse> DeleteMailbox(const CallContext& ctx,
+                                              const DeleteMailboxRequest& req);
+  absl::StatusOr<EmptyResponse> RelinquishMailbox(const CallContext& ctx,
+                                                  const RelinquishMailboxRequest& req);
+
+  // One sweep pass (the server runs it periodically on a background thread).
+  absl::StatusOr<int64_t> SweepExpired(int64_t limit = 10000);
+
+  // When a RESOURCE_EXHAUSTED/rate_limited status was returned to `ctx`,
+  // how long the client should wait (for Retry-After). Never negative.
+  absl::Duration RetryAfter(const CallContext& ctx) const;
+
+  RelayStats stats() const;
+  absl::StatusOr<int64_t> LiveMailboxes();
+  const RelayLimits& limits() const { return limits_; }
+
+ private:
+  // Implementation detail members are added by the implementation.
+  MailboxStore* store_;
+  const Clock* clock_;
+  PushNotifier* push_;
+  std::string public_base_url_;
+  RelayLimits limits_;
+  struct State;
+  std::unique_ptr<State> state_;
+
+ public:
+  ~MailboxService();
+};
+
+}  // namespace sct::relay
+
+#endif  // SCT_RELAY_MAILBOX_SERVICE_H_
