@@ -1,0 +1,49 @@
+// NIST P-256 key plumbing shared by ecdh.h and ecdsa.h: building EVP_PKEYs
+// from raw scalars and uncompressed points, and reading them back.
+// Prefer the typed classes in ecdh.h and ecdsa.h; this is their toolbox.
+//
+// Thread-safe (no shared state). Errors: INVALID_ARGUMENT (reason
+// "invalid_field", naming `field`) for bad input, INTERNAL with OpenSSL's
+// error text for OpenSSL failures.
+#ifndef SCT_CRYPTO_P256_H_
+#define SCT_CRYPTO_P256_H_
+
+#include <cstddef>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "crypto/openssl_util.h"
+
+namespace sct::crypto {
+
+inline constexpr size_t kP256ScalarSize = 32;
+inline constexpr size_t kP256UncompressedPointSize = 65;
+inline constexpr char kP256GroupName[] = "prime256v1";
+
+// A fresh P-256 key pair from OpenSSL's CSPRNG.
+absl::StatusOr<EvpPkeyPtr> GenerateP256Key();
+
+// Public key from 0x04 || X(32) || Y(32). Rejects other lengths, compressed
+// and infinity encodings, coordinates >= p and points not on the curve.
+absl::StatusOr<EvpPkeyPtr> P256PublicKeyFromPoint(absl::string_view point,
+                                                  absl::string_view field);
+
+// Key pair from a big-endian 32-byte scalar d with 1 <= d < n; the public
+// point d*G is computed.
+absl::StatusOr<EvpPkeyPtr> P256PrivateKeyFromScalar(absl::string_view scalar,
+                                                    absl::string_view field);
+
+// OK iff `pkey` is an EC key on P-256 (named curve); INVALID_ARGUMENT else.
+absl::Status CheckP256(EVP_PKEY* pkey, absl::string_view field);
+
+// The public point of a P-256 key, uncompressed (65 bytes).
+absl::StatusOr<std::string> P256PublicPoint(EVP_PKEY* pkey);
+
+// The private scalar of a P-256 key, big-endian, 32 bytes.
+absl::StatusOr<std::string> P256PrivateScalar(EVP_PKEY* pkey);
+
+}  // namespace sct::crypto
+
+#endif  // SCT_CRYPTO_P256_H_
