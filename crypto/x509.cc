@@ -3,10 +3,8 @@
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
-#include <openssl/params.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
@@ -30,8 +28,6 @@ namespace {
 using Asn1ObjectPtr = OpenSslPtr<ASN1_OBJECT, ASN1_OBJECT_free>;
 
 constexpr size_t kSerialBytes = 16;
-constexpr size_t kP256PointBytes = 65;
-constexpr size_t kP256CoordinateBytes = 32;
 
 // Parses a dotted OID; numeric form only, so names like "CN" are refused.
 absl::StatusOr<Asn1ObjectPtr> ParseOid(
@@ -72,55 +68,6 @@ absl::Status CheckP256(EVP_PKEY* key, absl::string_view field) {
                         absl::StrCat("curve ", group, " is not P-256"));
   }
   return absl::OkStatus();
-}
-
-absl::StatusOr<EvpPkeyPtr> P256KeyFromPoint(
-    absl::string_view point) {
-  if (point.size() != kP256PointBytes || point[0] != 0x04) {
-    return InvalidField("subject_public_point",
-                        "must be a 65-byte uncompressed P-256 point");
-  }
-  EvpPkeyCtxPtr ctx(
-      EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-  if (ctx == nullptr || EVP_PKEY_fromdata_init(ctx.get()) != 1) {
-    return OpenSslError("EVP_PKEY_fromdata_init");
-  }
-  std::string buf(point);
-  char group[] = "prime256v1";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
-      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, buf.data(),
-                                        buf.size()),
-      OSSL_PARAM_construct_end()};
-  EVP_PKEY* raw = nullptr;
-  if (EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params) != 1 ||
-      raw == nullptr) {
-    ERR_clear_error();
-    return InvalidField("subject_public_point", "not a point on P-256");
-  }
-  return EvpPkeyPtr(raw);
-}
-
-absl::StatusOr<std::string> UncompressedPoint(EVP_PKEY* key) {
-  RETURN_IF_ERROR(CheckP256(key, "certificate.public_key"));
-  BIGNUM* x_raw = nullptr;
-  BIGNUM* y_raw = nullptr;
-  if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X, &x_raw) != 1) {
-    return OpenSslError("EVP_PKEY_get_bn_param(x)");
-  }
-  BignumPtr x(x_raw);
-  if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_Y, &y_raw) != 1) {
-    return OpenSslError("EVP_PKEY_get_bn_param(y)");
-  }
-  BignumPtr y(y_raw);
-  std::string out(kP256PointBytes, '\0');
-  out[0] = 0x04;
-  unsigned char* p = reinterpret_cast<unsigned char*>(&out[1]);
-  if (BN_bn2binpad(x.get(), p, kP256CoordinateBytes) < 0 ||
-      BN_bn2binpad(y.get(), p + kP256CoordinateBytes, kP256CoordinateBytes) < 0) {
-    return OpenSslError("BN_bn2binpad");
-  }
-  return out;
 }
 
 absl::Time FromAsn1Time(const ASN1_TIME* t) {
@@ -476,10 +423,16 @@ absl::Time Certificate::NotAfter() const {
 
 bool Certificate::IsCa() const { return X509_check_ca(x509_.get()) != 0; }
 
-absl::StatusOr<std::string> Certificate::PublicKeyPoint() const {
+absl::StatusOr<EcdsaP256PublicKey> Certificate::PublicKey() const {
   EVP_PKEY* key = X509_get0_pubkey(x509_.get());
   if (key == nullptr) return OpenSslError("X509_get0_pubkey");
-  return UncompressedPoint(key);
+  RETURN_IF_ERROR(CheckP256(key, "certificate.public_key"));
+  return EcdsaP256PublicKey::FromEvp(key);
+}
+
+absl::StatusOr<std::string> Certificate::PublicKeyPoint() const {
+  ASSIGN_OR_RETURN(EcdsaP256PublicKey key, PublicKey());
+  return key.UncompressedPoint();
 }
 
 absl::StatusOr<std::string> Certificate::PublicKeySpkiDer() const {
@@ -524,8 +477,25 @@ absl::StatusOr<Certificate> IssueCertificate(const CertificateSpec& spec,
 absl::StatusOr<Certificate> IssueCertificateForPoint(
     const CertificateSpec& spec, absl::string_view subject_public_point,
     const Certificate& issuer, EVP_PKEY* issuer_private_key) {
-  ASSIGN_OR_RETURN(auto key, P256KeyFromPoint(subject_public_point));
-  return BuildCertificate(spec, key.get(), &issuer, issuer_private_key);
+  auto key = EcdsaP256PublicKey::FromUncompressedPoint(subject_public_point);
+  if (!key.ok()) {
+    return InvalidField("subject_public_point",
+                        absl::StrCat("not a 65-byte uncompressed P-256 point (",
+                                     key.status().message(), ")"));
+  }
+  return BuildCertificate(spec, key->evp(), &issuer, issuer_private_key);
+}
+
+absl::StatusOr<Certificate> IssueCertificate(
+    const CertificateSpec& spec, const EcdsaP256PublicKey& subject_public_key,
+    const Certificate& issuer, const EcdsaP256PrivateKey& issuer_private_key) {
+  return BuildCertificate(spec, subject_public_key.evp(), &issuer,
+                          issuer_private_key.evp());
+}
+
+absl::StatusOr<Certificate> SelfSignCertificate(
+    const CertificateSpec& spec, const EcdsaP256PrivateKey& key) {
+  return BuildCertificate(spec, key.evp(), nullptr, key.evp());
 }
 
 absl::StatusOr<Certificate> SelfSignCertificate(const CertificateSpec& spec,

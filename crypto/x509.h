@@ -49,6 +49,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "crypto/ecdsa.h"
 #include "crypto/openssl_util.h"
 
 namespace sct::crypto {
@@ -132,6 +133,9 @@ class Certificate {
   // The subject public key as a 65-byte uncompressed P-256 point.
   // INVALID_ARGUMENT if the key is not P-256.
   absl::StatusOr<std::string> PublicKeyPoint() const;
+  // The subject public key as an ECDSA verification key.
+  // INVALID_ARGUMENT if the key is not P-256.
+  absl::StatusOr<EcdsaP256PublicKey> PublicKey() const;
   // The subject public key as SubjectPublicKeyInfo DER.
   absl::StatusOr<std::string> PublicKeySpkiDer() const;
   // extnValue bytes of the extension `oid` (dotted form). NOT_FOUND when
@@ -164,6 +168,13 @@ absl::StatusOr<Certificate> IssueCertificateForPoint(
 // A self-signed certificate for `key` (a P-256 private key), e.g. a root CA.
 absl::StatusOr<Certificate> SelfSignCertificate(const CertificateSpec& spec,
                                                 EVP_PKEY* key);
+
+// The same with the project's ECDSA key classes (crypto/ecdsa.h).
+absl::StatusOr<Certificate> IssueCertificate(
+    const CertificateSpec& spec, const EcdsaP256PublicKey& subject_public_key,
+    const Certificate& issuer, const EcdsaP256PrivateKey& issuer_private_key);
+absl::StatusOr<Certificate> SelfSignCertificate(
+    const CertificateSpec& spec, const EcdsaP256PrivateKey& key);
 
 struct VerifyOptions {
   // OIDs (dotted) outside kSimulatorOidArc whose critical presence the

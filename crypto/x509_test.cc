@@ -10,6 +10,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "common/errors.h"
+#include "crypto/ecdsa.h"
 #include "crypto/openssl_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -378,6 +379,31 @@ TEST(X509Test, NonP256KeysAreRejected) {
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TEST(X509Test, WorksWithTheEcdsaKeyClasses) {
+  auto root_key = EcdsaP256PrivateKey::Generate();
+  auto device_key = EcdsaP256PrivateKey::Generate();
+  ASSERT_TRUE(root_key.ok() && device_key.ok());
+  auto root = SelfSignCertificate(CaSpec("Credential Authority"), *root_key);
+  ASSERT_TRUE(root.ok()) << root.status();
+  CertificateSpec spec;
+  spec.subject_cn = "device";
+  spec.not_before = Utc(2025, 1, 1);
+  spec.not_after = Utc(2025, 2, 1);
+  auto cert = IssueCertificate(spec, device_key->PublicKey(), *root, *root_key);
+  ASSERT_TRUE(cert.ok()) << cert.status();
+  EXPECT_TRUE(VerifyCertificateChain(*cert, {}, {*root}, Utc(2025, 1, 15)).ok());
+  // An access point's challenge-response: the device signs, the verifier uses
+  // the key from the certificate.
+  auto cert_key = cert->PublicKey();
+  ASSERT_TRUE(cert_key.ok()) << cert_key.status();
+  EXPECT_EQ(*cert_key, device_key->PublicKey());
+  auto sig = device_key->Sign("challenge", SignatureEncoding::kDer);
+  ASSERT_TRUE(sig.ok());
+  EXPECT_TRUE(cert_key->Verify("challenge", *sig, SignatureEncoding::kDer).ok());
+  EXPECT_FALSE(cert_key->Verify("other", *sig, SignatureEncoding::kDer).ok());
+  EXPECT_EQ(*cert->PublicKeySpkiDer(), device_key->PublicKey().SpkiDer());
 }
 
 }  // namespace
