@@ -27,8 +27,8 @@ const unsigned char* Bytes(absl::string_view s) {
 
 absl::Status CheckIv(absl::string_view iv) {
   if (iv.size() != AesGcm::kIvSize) {
-    return InvalidField("iv", absl::StrCat("AES-GCM IV must be 12 bytes, got ",
-                                           iv.size()));
+    return InvalidField(
+        "iv", absl::StrCat("AES-GCM IV must be 12 bytes, got ", iv.size()));
   }
   return absl::OkStatus();
 }
@@ -63,9 +63,8 @@ absl::StatusOr<std::string> AesGcm::Encrypt(absl::string_view iv12,
     return OpenSslError("EVP_EncryptInit_ex(AES-GCM)");
   }
   int len = 0;
-  if (!aad.empty() &&
-      EVP_EncryptUpdate(ctx.get(), nullptr, &len, Bytes(aad),
-                        static_cast<int>(aad.size())) != 1) {
+  if (!aad.empty() && EVP_EncryptUpdate(ctx.get(), nullptr, &len, Bytes(aad),
+                                        static_cast<int>(aad.size())) != 1) {
     return OpenSslError("EVP_EncryptUpdate(aad)");
   }
   std::string out(plaintext.size() + kTagSize, '\0');
@@ -97,8 +96,7 @@ absl::StatusOr<std::string> AesGcm::Decrypt(
   absl::Status status = CheckIv(iv12);
   if (!status.ok()) return status;
   if (ciphertext_and_tag.size() < kTagSize) {
-    return InvalidField("ciphertext",
-                        "shorter than the 16-byte AES-GCM tag");
+    return InvalidField("ciphertext", "shorter than the 16-byte AES-GCM tag");
   }
   if (ciphertext_and_tag.size() > (size_t{1} << 30)) {
     return InvalidField("ciphertext", "too large for one AES-GCM call");
@@ -115,9 +113,8 @@ absl::StatusOr<std::string> AesGcm::Decrypt(
     return OpenSslError("EVP_DecryptInit_ex(AES-GCM)");
   }
   int len = 0;
-  if (!aad.empty() &&
-      EVP_DecryptUpdate(ctx.get(), nullptr, &len, Bytes(aad),
-                        static_cast<int>(aad.size())) != 1) {
+  if (!aad.empty() && EVP_DecryptUpdate(ctx.get(), nullptr, &len, Bytes(aad),
+                                        static_cast<int>(aad.size())) != 1) {
     return OpenSslError("EVP_DecryptUpdate(aad)");
   }
   std::string out(ciphertext.size(), '\0');

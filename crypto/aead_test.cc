@@ -39,8 +39,8 @@ TEST(AesGcmTest, KnownAnswer128WithAad) {
 }
 
 TEST(AesGcmTest, KnownAnswer256) {
-  absl::StatusOr<AesGcm> aead = AesGcm::Create(
-      Unhex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308"));
+  absl::StatusOr<AesGcm> aead = AesGcm::Create(Unhex(
+      "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308"));
   ASSERT_TRUE(aead.ok()) << aead.status();
   absl::StatusOr<std::string> ct =
       aead->Encrypt(Unhex(kIv), Unhex(kPlaintext), "");
@@ -54,8 +54,7 @@ TEST(AesGcmTest, KnownAnswer256) {
 TEST(AesGcmTest, RejectsBadKeyAndIvSizes) {
   for (size_t size : {0, 15, 24, 31, 33}) {
     absl::StatusOr<AesGcm> aead = AesGcm::Create(std::string(size, 'k'));
-    EXPECT_EQ(aead.status().code(), absl::StatusCode::kInvalidArgument)
-        << size;
+    EXPECT_EQ(aead.status().code(), absl::StatusCode::kInvalidArgument) << size;
     EXPECT_EQ(ReasonOf(aead.status()), "invalid_field");
   }
   absl::StatusOr<AesGcm> aead = AesGcm::Create(std::string(16, 'k'));
@@ -108,7 +107,8 @@ TEST(AesGcmTest, EmptyPlaintext) {
   ASSERT_TRUE(ct.ok()) << ct.status();
   // GCM specification test case 1.
   EXPECT_EQ(Hex(*ct), "58e2fccefa7e3061367f1d57a4e7455a");
-  absl::StatusOr<std::string> pt = aead->Decrypt(std::string(12, '\0'), *ct, "");
+  absl::StatusOr<std::string> pt =
+      aead->Decrypt(std::string(12, '\0'), *ct, "");
   ASSERT_TRUE(pt.ok()) << pt.status();
   EXPECT_TRUE(pt->empty());
 }
@@ -136,10 +136,11 @@ TEST(AesGcmTest, Wycheproof) {
         ASSIGN_OR_RETURN(AesGcm aead, AesGcm::Create(key));
         absl::StatusOr<std::string> opened = aead.Decrypt(iv, ct + tag, aad);
         if (result == "invalid") {
-          if (opened.ok()) return absl::InternalError("decrypted invalid input");
+          if (opened.ok())
+            return absl::InternalError("decrypted invalid input");
           if (ReasonOf(opened.status()) != "decryption_failed") {
-            return absl::InternalError(absl::StrCat(
-                "wrong rejection: ", opened.status().ToString()));
+            return absl::InternalError(
+                absl::StrCat("wrong rejection: ", opened.status().ToString()));
           }
           return Passed(false);
         }

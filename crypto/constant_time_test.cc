@@ -14,8 +14,10 @@ TEST(ConstantTimeEqualsTest, Compares) {
   EXPECT_FALSE(ConstantTimeEquals("023456", "123456"));
   EXPECT_FALSE(ConstantTimeEquals("12345", "123456"));
   EXPECT_FALSE(ConstantTimeEquals("", "1"));
-  EXPECT_TRUE(ConstantTimeEquals(std::string("a\0b", 3), std::string("a\0b", 3)));
-  EXPECT_FALSE(ConstantTimeEquals(std::string("a\0b", 3), std::string("a\0c", 3)));
+  EXPECT_TRUE(
+      ConstantTimeEquals(std::string("a\0b", 3), std::string("a\0b", 3)));
+  EXPECT_FALSE(
+      ConstantTimeEquals(std::string("a\0b", 3), std::string("a\0c", 3)));
 }
 
 }  // namespace

@@ -43,8 +43,7 @@ absl::StatusOr<std::string> Derive(EVP_PKEY* own, EVP_PKEY* peer) {
 
 // ---- P-256 ----
 
-absl::StatusOr<EcdhP256PrivateKey> EcdhP256PrivateKey::FromEvp(
-    EvpPkeyPtr key) {
+absl::StatusOr<EcdhP256PrivateKey> EcdhP256PrivateKey::FromEvp(EvpPkeyPtr key) {
   ASSIGN_OR_RETURN(std::string point, P256PublicPoint(key.get()));
   return EcdhP256PrivateKey(std::move(key), std::move(point));
 }
@@ -75,9 +74,9 @@ EcdhP256PrivateKey& EcdhP256PrivateKey::operator=(
 
 absl::StatusOr<std::string> EcdhP256PrivateKey::ComputeSharedSecret(
     absl::string_view peer_uncompressed_point) const {
-  ASSIGN_OR_RETURN(EvpPkeyPtr peer, P256PublicKeyFromPoint(
-                                        peer_uncompressed_point,
-                                        "peer_public_key"));
+  ASSIGN_OR_RETURN(
+      EvpPkeyPtr peer,
+      P256PublicKeyFromPoint(peer_uncompressed_point, "peer_public_key"));
   ASSIGN_OR_RETURN(std::string secret, Derive(key_.get(), peer.get()));
   if (secret.size() != kP256ScalarSize) {
     return absl::InternalError(
@@ -117,9 +116,9 @@ absl::StatusOr<X25519PrivateKey> X25519PrivateKey::Generate() {
 absl::StatusOr<X25519PrivateKey> X25519PrivateKey::FromRaw(
     absl::string_view raw) {
   if (raw.size() != kKeySize) {
-    return InvalidField("private_key",
-                        absl::StrCat("an X25519 private key is 32 bytes, got ",
-                                     raw.size()));
+    return InvalidField(
+        "private_key",
+        absl::StrCat("an X25519 private key is 32 bytes, got ", raw.size()));
   }
   EvpPkeyPtr key(EVP_PKEY_new_raw_private_key_ex(
       nullptr, "X25519", nullptr,
@@ -173,9 +172,9 @@ absl::StatusOr<std::string> X25519PrivateKey::ComputeSharedSecret(
 absl::StatusOr<std::string> X25519PrivateKey::Raw() const {
   std::string raw(kKeySize, '\0');
   size_t len = raw.size();
-  if (EVP_PKEY_get_raw_private_key(
-          key_.get(), reinterpret_cast<unsigned char*>(raw.data()), &len) !=
-          1 ||
+  if (EVP_PKEY_get_raw_private_key(key_.get(),
+                                   reinterpret_cast<unsigned char*>(raw.data()),
+                                   &len) != 1 ||
       len != kKeySize) {
     return OpenSslError("EVP_PKEY_get_raw_private_key(X25519)");
   }

@@ -70,8 +70,8 @@ TEST(EcdhP256Test, GeneratedKeysAgreeAndCopy) {
 }
 
 TEST(EcdhP256Test, RejectsBadScalars) {
-  const std::string order = Unhex(
-      "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
+  const std::string order =
+      Unhex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
   std::string order_minus_one = order;
   order_minus_one[31] = '\x50';
   for (const std::string& bad :
@@ -91,10 +91,14 @@ TEST(EcdhP256Test, RejectsBadPeerPoints) {
   std::string off_curve = Unhex(kResponderPoint);
   off_curve[64] ^= 1;
   std::string compressed = "\x02" + Unhex(kResponderPoint).substr(1, 32);
-  const std::string bad_points[] = {
-      off_curve, compressed, std::string(1, '\0'), std::string(65, '\0'),
-      "\x04" + std::string(64, '\0'), "\x04" + std::string(64, '\xff'),
-      std::string(), Unhex(kResponderPoint).substr(0, 64)};
+  const std::string bad_points[] = {off_curve,
+                                    compressed,
+                                    std::string(1, '\0'),
+                                    std::string(65, '\0'),
+                                    "\x04" + std::string(64, '\0'),
+                                    "\x04" + std::string(64, '\xff'),
+                                    std::string(),
+                                    Unhex(kResponderPoint).substr(0, 64)};
   for (const std::string& bad : bad_points) {
     absl::StatusOr<std::string> secret = key->ComputeSharedSecret(bad);
     EXPECT_EQ(secret.status().code(), absl::StatusCode::kInvalidArgument)

@@ -24,9 +24,9 @@ const unsigned char* Bytes(absl::string_view s) {
 
 absl::Status BadSignature(absl::string_view why) {
   ERR_clear_error();
-  return MakeError(absl::StatusCode::kUnauthenticated, "bad_signature",
-                   absl::StrCat("ECDSA P-256 signature does not verify: ",
-                                why));
+  return MakeError(
+      absl::StatusCode::kUnauthenticated, "bad_signature",
+      absl::StrCat("ECDSA P-256 signature does not verify: ", why));
 }
 
 absl::StatusOr<std::string> SpkiDerOf(EVP_PKEY* key) {
@@ -59,8 +59,8 @@ absl::StatusOr<std::string> EcdsaDerToP1363(absl::string_view der) {
   const BIGNUM* s = ECDSA_SIG_get0_s(sig.get());
   std::string out(kEcdsaP256P1363Size, '\0');
   unsigned char* o = reinterpret_cast<unsigned char*>(out.data());
-  if (BN_is_negative(r) || BN_is_negative(s) ||
-      BN_bn2binpad(r, o, 32) != 32 || BN_bn2binpad(s, o + 32, 32) != 32) {
+  if (BN_is_negative(r) || BN_is_negative(s) || BN_bn2binpad(r, o, 32) != 32 ||
+      BN_bn2binpad(s, o + 32, 32) != 32) {
     ERR_clear_error();
     return InvalidField("signature", "r or s out of range");
   }
@@ -120,15 +120,14 @@ absl::StatusOr<EcdsaP256PublicKey> EcdsaP256PublicKey::FromSpkiDer(
   const unsigned char* p = Bytes(der);
   EvpPkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
   if (key == nullptr || p != Bytes(der) + der.size()) {
-    return InvalidField("public_key",
-                        absl::StrCat("not a DER SubjectPublicKeyInfo: ",
-                                     DrainOpenSslErrors()));
+    return InvalidField(
+        "public_key",
+        absl::StrCat("not a DER SubjectPublicKeyInfo: ", DrainOpenSslErrors()));
   }
   return FromOwned(std::move(key));
 }
 
-absl::StatusOr<EcdsaP256PublicKey> EcdsaP256PublicKey::FromEvp(
-    EVP_PKEY* pkey) {
+absl::StatusOr<EcdsaP256PublicKey> EcdsaP256PublicKey::FromEvp(EVP_PKEY* pkey) {
   EvpPkeyPtr key = UpRef(pkey);
   if (key == nullptr) return InvalidField("public_key", "no key");
   return FromOwned(std::move(key));
@@ -210,17 +209,16 @@ absl::StatusOr<EcdsaP256PrivateKey> EcdsaP256PrivateKey::FromPkcs8Der(
   }
   EvpPkeyPtr key(EVP_PKCS82PKEY(info.get()));
   if (key == nullptr) {
-    return InvalidField("private_key",
-                        absl::StrCat("unusable PKCS#8 key: ",
-                                     DrainOpenSslErrors()));
+    return InvalidField("private_key", absl::StrCat("unusable PKCS#8 key: ",
+                                                    DrainOpenSslErrors()));
   }
   EvpPkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
   if (check == nullptr) return OpenSslError("EVP_PKEY_CTX_new_from_pkey");
   if (EVP_PKEY_is_a(key.get(), "EC") == 1 &&
       EVP_PKEY_pairwise_check(check.get()) != 1) {
-    return InvalidField("private_key",
-                        absl::StrCat("inconsistent EC key pair: ",
-                                     DrainOpenSslErrors()));
+    return InvalidField(
+        "private_key",
+        absl::StrCat("inconsistent EC key pair: ", DrainOpenSslErrors()));
   }
   return FromOwned(std::move(key));
 }

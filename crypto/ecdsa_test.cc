@@ -43,9 +43,9 @@ TEST(EcdsaP256Test, Rfc6979KnownAnswerVerifies) {
       EcdsaP256PublicKey::FromSpkiDer(Unhex(kRfc6979Spki));
   ASSERT_TRUE(pub.ok()) << pub.status();
   EXPECT_EQ(Hex(pub->UncompressedPoint()), kRfc6979Point);
-  EXPECT_TRUE(pub->Verify("sample", Unhex(kRfc6979SigP1363),
-                          SignatureEncoding::kP1363)
-                  .ok());
+  EXPECT_TRUE(
+      pub->Verify("sample", Unhex(kRfc6979SigP1363), SignatureEncoding::kP1363)
+          .ok());
   EXPECT_TRUE(
       pub->Verify("sample", Unhex(kRfc6979SigDer), SignatureEncoding::kDer)
           .ok());
@@ -91,8 +91,9 @@ TEST(EcdsaP256Test, SignVerifyBothEncodings) {
   ASSERT_TRUE(other.ok());
   absl::StatusOr<std::string> sig = key->Sign("m", SignatureEncoding::kDer);
   ASSERT_TRUE(sig.ok());
-  EXPECT_EQ(other->PublicKey().Verify("m", *sig, SignatureEncoding::kDer).code(),
-            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(
+      other->PublicKey().Verify("m", *sig, SignatureEncoding::kDer).code(),
+      absl::StatusCode::kUnauthenticated);
 }
 
 TEST(EcdsaP256Test, Pkcs8RoundTripAndCopies) {
@@ -143,8 +144,9 @@ TEST(EcdsaP256Test, RejectsNonP256Keys) {
             absl::StatusCode::kInvalidArgument);
   std::string off_curve = Unhex(kRfc6979Point);
   off_curve[64] ^= 1;
-  EXPECT_EQ(EcdsaP256PublicKey::FromUncompressedPoint(off_curve).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      EcdsaP256PublicKey::FromUncompressedPoint(off_curve).status().code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 // Runs one Wycheproof ECDSA verification file in `enc`.
@@ -169,7 +171,8 @@ void RunEcdsaFile(const nlohmann::json& json, const char* name,
         const std::string result = test.at("result").get<std::string>();
         absl::Status verified = key.Verify(msg, sig, enc);
         if (result == "invalid") {
-          if (verified.ok()) return absl::InternalError("accepted a bad signature");
+          if (verified.ok())
+            return absl::InternalError("accepted a bad signature");
           if (ReasonOf(verified) != "bad_signature") {
             return absl::InternalError(
                 absl::StrCat("wrong rejection: ", verified.ToString()));

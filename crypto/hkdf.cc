@@ -68,8 +68,7 @@ absl::StatusOr<std::string> HkdfSha256(absl::string_view ikm,
   absl::Status status = CheckLength(length);
   if (!status.ok()) return status;
   if (length == 0) return std::string();
-  return RunHkdf(EVP_KDF_HKDF_MODE_EXTRACT_AND_EXPAND, ikm, salt, info,
-                 length);
+  return RunHkdf(EVP_KDF_HKDF_MODE_EXTRACT_AND_EXPAND, ikm, salt, info, length);
 }
 
 absl::StatusOr<std::string> HkdfSha256Extract(absl::string_view salt,

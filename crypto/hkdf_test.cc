@@ -20,8 +20,8 @@ TEST(HkdfSha256Test, Rfc5869Case1) {
   const std::string ikm = Unhex("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b");
   const std::string salt = Unhex("000102030405060708090a0b0c");
   const std::string info = Unhex("f0f1f2f3f4f5f6f7f8f9");
-  const std::string prk = Unhex(
-      "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5");
+  const std::string prk =
+      Unhex("077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5");
   const std::string okm = Unhex(
       "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf3400720"
       "8d5b887185865");
@@ -84,7 +84,8 @@ TEST(HkdfSha256Test, ExtractThenExpandMatchesOneShot) {
   absl::StatusOr<std::string> prk = HkdfSha256Extract("salt", "secret");
   ASSERT_TRUE(prk.ok());
   absl::StatusOr<std::string> two_step = HkdfSha256Expand(*prk, "ctx", 77);
-  absl::StatusOr<std::string> one_shot = HkdfSha256("secret", "salt", "ctx", 77);
+  absl::StatusOr<std::string> one_shot =
+      HkdfSha256("secret", "salt", "ctx", 77);
   ASSERT_TRUE(two_step.ok());
   ASSERT_TRUE(one_shot.ok());
   EXPECT_EQ(*two_step, *one_shot);

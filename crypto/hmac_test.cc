@@ -26,8 +26,8 @@ TEST(HmacSha256Test, Rfc4231) {
   ASSERT_TRUE(tag2.ok()) << tag2.status();
   EXPECT_EQ(Hex(*tag2),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-  EXPECT_TRUE(HmacSha256Verify("Jefe", "what do ya want for nothing?", *tag2)
-                  .ok());
+  EXPECT_TRUE(
+      HmacSha256Verify("Jefe", "what do ya want for nothing?", *tag2).ok());
 }
 
 TEST(HmacSha256Test, VerifyRejectsWrongTagKeyAndData) {

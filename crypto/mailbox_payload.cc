@@ -17,8 +17,8 @@ constexpr absl::string_view kAes256Name = "AEAD_AES_256_GCM";
 
 absl::StatusOr<AesGcm> MakeAead(PayloadCipher cipher, absl::string_view key) {
   if (key.size() != PayloadKeySize(cipher)) {
-    return InvalidField("key", absl::StrCat(PayloadTypeName(cipher), " needs a ",
-                                            PayloadKeySize(cipher),
+    return InvalidField("key", absl::StrCat(PayloadTypeName(cipher),
+                                            " needs a ", PayloadKeySize(cipher),
                                             "-byte key, got ", key.size()));
   }
   return AesGcm::Create(key);
@@ -29,9 +29,8 @@ absl::StatusOr<AesGcm> MakeAead(PayloadCipher cipher, absl::string_view key) {
 absl::StatusOr<PayloadCipher> ParsePayloadType(absl::string_view type) {
   if (type == kAes128Name) return PayloadCipher::kAes128Gcm;
   if (type == kAes256Name) return PayloadCipher::kAes256Gcm;
-  return InvalidField("payload.type",
-                      absl::StrCat("must be ", kAes128Name, " or ",
-                                   kAes256Name));
+  return InvalidField("payload.type", absl::StrCat("must be ", kAes128Name,
+                                                   " or ", kAes256Name));
 }
 
 absl::string_view PayloadTypeName(PayloadCipher cipher) {

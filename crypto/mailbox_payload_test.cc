@@ -29,7 +29,8 @@ TEST(MailboxPayloadTypeTest, ParsesDraftNames) {
   for (const char* bad : {"", "aead_aes_128_gcm", "AEAD_AES_192_GCM",
                           "AEAD_CHACHA20_POLY1305", "AEAD_AES_128_GCM "}) {
     absl::StatusOr<PayloadCipher> parsed = ParsePayloadType(bad);
-    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument)
+        << bad;
     EXPECT_NE(parsed.status().message().find("payload.type"),
               absl::string_view::npos);
   }
@@ -110,8 +111,8 @@ TEST_P(MailboxPayloadTest, TruncatedDataFails) {
 
 TEST_P(MailboxPayloadTest, WrongKeySizeIsRejected) {
   const size_t good = PayloadKeySize(GetParam());
-  for (size_t size : {size_t{0}, good - 1, good + 1, good == 16 ? size_t{32}
-                                                                : size_t{16}}) {
+  for (size_t size :
+       {size_t{0}, good - 1, good + 1, good == 16 ? size_t{32} : size_t{16}}) {
     const std::string key(size, 'k');
     absl::StatusOr<std::string> sealed =
         SealMailboxPayload(GetParam(), key, "x");

@@ -75,13 +75,12 @@ absl::StatusOr<EvpPkeyPtr> P256PublicKeyFromPoint(absl::string_view point,
                                      point.size(), " bytes"));
   }
   char group_name[] = "prime256v1";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group_name,
-                                       0),
-      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
-                                        const_cast<char*>(point.data()),
-                                        point.size()),
-      OSSL_PARAM_construct_end()};
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(
+                             OSSL_PKEY_PARAM_GROUP_NAME, group_name, 0),
+                         OSSL_PARAM_construct_octet_string(
+                             OSSL_PKEY_PARAM_PUB_KEY,
+                             const_cast<char*>(point.data()), point.size()),
+                         OSSL_PARAM_construct_end()};
   absl::StatusOr<EvpPkeyPtr> key = FromData(EVP_PKEY_PUBLIC_KEY, params);
   if (!key.ok()) {
     // OpenSSL rejects coordinates >= p and points off the curve here.
@@ -184,7 +183,8 @@ absl::StatusOr<std::string> P256PrivateScalar(EVP_PKEY* pkey) {
   OpenSslPtr<BIGNUM, BN_clear_free> d(raw);
   std::string out(kP256ScalarSize, '\0');
   if (BN_bn2binpad(d.get(), reinterpret_cast<unsigned char*>(out.data()),
-                   static_cast<int>(out.size())) != static_cast<int>(out.size())) {
+                   static_cast<int>(out.size())) !=
+      static_cast<int>(out.size())) {
     return OpenSslError("BN_bn2binpad");
   }
   return out;

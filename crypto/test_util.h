@@ -28,8 +28,8 @@ inline std::string Hex(absl::string_view bytes) {
 // An error for a vector whose output differs from the expected one.
 inline absl::Status Mismatch(absl::string_view what, absl::string_view got,
                              absl::string_view want) {
-  return absl::InternalError(absl::StrCat(what, " mismatch: got ", Hex(got),
-                                          ", want ", Hex(want)));
+  return absl::InternalError(
+      absl::StrCat(what, " mismatch: got ", Hex(got), ", want ", Hex(want)));
 }
 
 }  // namespace sct::crypto

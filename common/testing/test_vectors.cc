@@ -31,7 +31,8 @@ std::optional<fs::path> RepositoryRoot() {
   std::string srcdir = GetEnv("TEST_SRCDIR");
   std::string workspace = GetEnv("TEST_WORKSPACE");
   if (workspace.empty()) workspace = "sct_lab";
-  if (!srcdir.empty()) candidates.push_back(fs::path(srcdir) / workspace / kAnchor);
+  if (!srcdir.empty())
+    candidates.push_back(fs::path(srcdir) / workspace / kAnchor);
   candidates.push_back(fs::path(kAnchor));  // Tests run in the runfiles root.
   for (const fs::path& candidate : candidates) {
     std::error_code ec;
@@ -123,19 +124,23 @@ VectorFile LoadVectorFile(absl::string_view relative_path) {
                  "still run). Set SCT_TESTVECTORS to the folder.";
   std::optional<std::string> dir = TestVectorsDir();
   if (!dir.has_value()) {
-    result.state = required ? VectorFile::State::kFail : VectorFile::State::kSkip;
-    result.message = absl::StrCat(
-        "test-vector folder not found (SCT_TESTVECTORS='",
-        GetEnv("SCT_TESTVECTORS"), "', default ../shared/testvectors beside "
-        "the repository root)", consequence);
+    result.state =
+        required ? VectorFile::State::kFail : VectorFile::State::kSkip;
+    result.message =
+        absl::StrCat("test-vector folder not found (SCT_TESTVECTORS='",
+                     GetEnv("SCT_TESTVECTORS"),
+                     "', default ../shared/testvectors beside "
+                     "the repository root)",
+                     consequence);
     return result;
   }
   result.path = absl::StrCat(*dir, "/", relative_path);
   std::error_code ec;
   if (!fs::exists(result.path, ec)) {
-    result.state = required ? VectorFile::State::kFail : VectorFile::State::kSkip;
-    result.message =
-        absl::StrCat("test-vector file ", result.path, " is absent", consequence);
+    result.state =
+        required ? VectorFile::State::kFail : VectorFile::State::kSkip;
+    result.message = absl::StrCat("test-vector file ", result.path,
+                                  " is absent", consequence);
     return result;
   }
   absl::StatusOr<nlohmann::json> json = LoadJsonFile(result.path);
@@ -166,12 +171,12 @@ absl::StatusOr<std::string> HexField(const nlohmann::json& obj,
 }
 
 std::string VectorTally::Summary(absl::string_view file) const {
-  std::string out = absl::StrCat("[vectors] ", file, ": ", total, " vectors, ",
-                                 ran, " ran, ", passed, " passed, ",
-                                 not_applicable, " not applicable");
+  std::string out =
+      absl::StrCat("[vectors] ", file, ": ", total, " vectors, ", ran, " ran, ",
+                   passed, " passed, ", not_applicable, " not applicable");
   if (acceptable_accepted + acceptable_rejected > 0) {
-    absl::StrAppend(&out, " (acceptable: ", acceptable_accepted,
-                    " accepted, ", acceptable_rejected, " rejected)");
+    absl::StrAppend(&out, " (acceptable: ", acceptable_accepted, " accepted, ",
+                    acceptable_rejected, " rejected)");
   }
   return out;
 }

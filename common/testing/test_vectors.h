@@ -108,18 +108,18 @@ VectorTally RunWycheproof(const nlohmann::json& file, absl::string_view name,
 
 // In a TEST body: declares `var` (nlohmann::json) holding the parsed file, or
 // GTEST_SKIP()s / FAILs the test as LoadVectorFile decides.
-#define SCT_LOAD_TEST_VECTORS(var, relative_path)                        \
-  ::nlohmann::json var;                                                  \
-  do {                                                                   \
-    ::sct::testing::VectorFile sct_vf_ =                                 \
-        ::sct::testing::LoadVectorFile(relative_path);                   \
-    if (sct_vf_.state == ::sct::testing::VectorFile::State::kSkip) {     \
-      GTEST_SKIP() << sct_vf_.message;                                   \
-    }                                                                    \
-    if (sct_vf_.state == ::sct::testing::VectorFile::State::kFail) {     \
-      FAIL() << sct_vf_.message;                                         \
-    }                                                                    \
-    var = std::move(sct_vf_.json);                                       \
+#define SCT_LOAD_TEST_VECTORS(var, relative_path)                    \
+  ::nlohmann::json var;                                              \
+  do {                                                               \
+    ::sct::testing::VectorFile sct_vf_ =                             \
+        ::sct::testing::LoadVectorFile(relative_path);               \
+    if (sct_vf_.state == ::sct::testing::VectorFile::State::kSkip) { \
+      GTEST_SKIP() << sct_vf_.message;                               \
+    }                                                                \
+    if (sct_vf_.state == ::sct::testing::VectorFile::State::kFail) { \
+      FAIL() << sct_vf_.message;                                     \
+    }                                                                \
+    var = std::move(sct_vf_.json);                                   \
   } while (false)
 
 #endif  // SCT_COMMON_TESTING_TEST_VECTORS_H_
