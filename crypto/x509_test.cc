@@ -165,6 +165,28 @@ TEST_F(X509ChainTest, TamperedSubjectFails) {
       "certificate signature failure");
 }
 
+TEST_F(X509ChainTest, EverySingleByteCorruptionIsRejected) {
+  // Flipping any one bit of the leaf's DER must make it unparsable or make
+  // the chain fail: every byte is either structure or signed.
+  auto der = leaf_[0].ToDer();
+  ASSERT_TRUE(der.ok());
+  int parsed = 0;
+  for (size_t i = 0; i < der->size(); ++i) {
+    std::string bad = *der;
+    bad[i] ^= 0x01;
+    auto cert = Certificate::FromDer(bad);
+    if (!cert.ok()) {
+      EXPECT_EQ(cert.status().code(), absl::StatusCode::kInvalidArgument) << i;
+      continue;
+    }
+    ++parsed;
+    absl::Status status =
+        VerifyCertificateChain(*cert, inter_, root_, Utc(2025, 6, 1));
+    EXPECT_FALSE(status.ok()) << "flip at byte " << i << " verified";
+  }
+  EXPECT_GT(parsed, 0);  // the loop did reach verification
+}
+
 TEST_F(X509ChainTest, NonCaIntermediateIsRejected) {
   CertificateSpec not_ca = CaSpec("Not A CA");
   not_ca.is_ca = false;
