@@ -10,6 +10,8 @@
 //   their cross references are coherent, the example in docs/contracts.md is
 //   the same scenario, and broken files are reported with line and column.
 
+#include <stdlib.h>
+
 #include <climits>
 #include <cstdlib>
 #include <fstream>
@@ -18,8 +20,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <stdlib.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -119,8 +119,8 @@ class RecordingErrorCollector : public google::protobuf::io::ErrorCollector {
   std::string Describe(absl::string_view file) const {
     std::vector<std::string> lines;
     for (const Error& e : errors_) {
-      lines.push_back(absl::StrCat(file, ":", e.line, ":", e.column, ": ",
-                                   e.message));
+      lines.push_back(
+          absl::StrCat(file, ":", e.line, ":", e.column, ": ", e.message));
     }
     return absl::StrJoin(lines, "\n");
   }
@@ -147,8 +147,9 @@ bool ParseScenario(const std::string& text, scenario::v1::Scenario* scenario,
 
 TEST(GeneratedCode, ServiceFullNamesMatchPackages) {
   EXPECT_STREQ(oem::v1::Oem::service_full_name(), "oem.v1.Oem");
-  EXPECT_STREQ(credential_authority::v1::CredentialAuthority::service_full_name(),
-               "credential_authority.v1.CredentialAuthority");
+  EXPECT_STREQ(
+      credential_authority::v1::CredentialAuthority::service_full_name(),
+      "credential_authority.v1.CredentialAuthority");
   EXPECT_STREQ(access_point::v1::AccessPoint::service_full_name(),
                "access_point.v1.AccessPoint");
   EXPECT_STREQ(device::v1::DeviceAgent::service_full_name(),
@@ -398,18 +399,33 @@ class CommentChecker {
   int checked_ = 0;
 };
 
+constexpr char kFileWithBareField[] = R"pb(
+  package: "t"
+  message_type {
+    name: "M"
+    field { name: "documented" }
+    field { name: "bare" }
+  }
+  source_code_info {
+    location {
+      path: [ 4, 0 ]
+      leading_comments: " A message.\n"
+    }
+    location {
+      path: [ 4, 0, 2, 0 ]
+      leading_comments: " A field.\n"
+    }
+    location {
+      path: [ 4, 0, 2, 1 ]
+      leading_comments: "  \n"
+    }
+  }
+)pb";
+
 TEST(Comments, CheckerReportsAnUncommentedField) {
   // The checker itself must be able to fail.
   FileDescriptorProto file;
-  ASSERT_TRUE(TextFormat::ParseFromString(R"pb(
-    package: "t"
-    message_type { name: "M" field { name: "documented" } field { name: "bare" } }
-    source_code_info {
-      location { path: [ 4, 0 ] leading_comments: " A message.\n" }
-      location { path: [ 4, 0, 2, 0 ] leading_comments: " A field.\n" }
-      location { path: [ 4, 0, 2, 1 ] leading_comments: "  \n" }
-    }
-  )pb", &file));
+  ASSERT_TRUE(TextFormat::ParseFromString(kFileWithBareField, &file));
   int checked = 0;
   EXPECT_THAT(CommentChecker::Uncommented(file, &checked),
               ElementsAreArray({"t.M.bare"}));
@@ -454,7 +470,8 @@ std::vector<std::string> ReferenceProblems(const scenario::v1::Scenario& s) {
   }
   for (const auto& owner : topology.owner_credentials()) {
     if (!devices.count(owner.device())) {
-      problems.push_back(absl::StrCat("owner ", owner.id(), ": unknown device"));
+      problems.push_back(
+          absl::StrCat("owner ", owner.id(), ": unknown device"));
     }
     if (!access_points.count(owner.access_point())) {
       problems.push_back(
@@ -462,7 +479,8 @@ std::vector<std::string> ReferenceProblems(const scenario::v1::Scenario& s) {
     }
     credentials.insert(owner.id());
   }
-  for (const auto& adversary : s.adversaries()) adversaries.insert(adversary.name());
+  for (const auto& adversary : s.adversaries())
+    adversaries.insert(adversary.name());
 
   auto need = [&problems](const std::set<std::string>& known,
                           const std::string& name, const std::string& what,
@@ -475,7 +493,8 @@ std::vector<std::string> ReferenceProblems(const scenario::v1::Scenario& s) {
   for (const auto& step : s.steps()) {
     const std::string& id = step.id();
     if (id.empty() || !steps.insert(id).second) {
-      problems.push_back(absl::StrCat("step \"", id, "\": empty or duplicate id"));
+      problems.push_back(
+          absl::StrCat("step \"", id, "\": empty or duplicate id"));
     }
     if (!step.actor().empty() && !devices.count(step.actor()) &&
         !adversaries.count(step.actor())) {
@@ -485,7 +504,8 @@ std::vector<std::string> ReferenceProblems(const scenario::v1::Scenario& s) {
     switch (step.action_case()) {
       case Step::kShare:
         need(credentials, step.share().credential(), "credential", id);
-        if (!step.share().save_as().empty()) shares.insert(step.share().save_as());
+        if (!step.share().save_as().empty())
+          shares.insert(step.share().save_as());
         break;
       case Step::kAccept:
         need(shares, step.accept().share(), "share", id);
@@ -498,14 +518,16 @@ std::vector<std::string> ReferenceProblems(const scenario::v1::Scenario& s) {
         break;
       case Step::kReply:
         need(shares, step.reply().share(), "share", id);
-        if (!step.reply().save_as().empty()) credentials.insert(step.reply().save_as());
+        if (!step.reply().save_as().empty())
+          credentials.insert(step.reply().save_as());
         break;
       case Step::kUse:
         need(credentials, step.use().credential(), "credential", id);
         need(access_points, step.use().access_point(), "access point", id);
         break;
       case Step::kRevoke:
-        if (step.revoke().has_share()) need(shares, step.revoke().share(), "share", id);
+        if (step.revoke().has_share())
+          need(shares, step.revoke().share(), "share", id);
         if (step.revoke().has_credential()) {
           need(credentials, step.revoke().credential(), "credential", id);
         }
@@ -534,14 +556,15 @@ std::vector<std::string> ReferenceProblems(const scenario::v1::Scenario& s) {
     absl::Duration unused;
     if (!step.expect().max_duration().empty() &&
         !absl::ParseDuration(step.expect().max_duration(), &unused)) {
-      problems.push_back(absl::StrCat("step ", id, ": bad expect.max_duration"));
+      problems.push_back(
+          absl::StrCat("step ", id, ": bad expect.max_duration"));
     }
   }
   for (const auto& fault : s.faults()) {
     for (const std::string& ref : {fault.from_step(), fault.until_step()}) {
       if (!ref.empty() && !steps.count(ref)) {
-        problems.push_back(
-            absl::StrCat("fault ", fault.name(), ": unknown step \"", ref, "\""));
+        problems.push_back(absl::StrCat("fault ", fault.name(),
+                                        ": unknown step \"", ref, "\""));
       }
     }
   }
@@ -577,8 +600,8 @@ TEST_P(ExampleScenarioTest, ParsesStrictlyAndIsCoherent) {
 
 TEST_P(ExampleScenarioTest, SurvivesATextRoundTrip) {
   std::string text;
-  ASSERT_TRUE(ReadFile(Runfile(absl::StrCat("proto/testdata/", GetParam())),
-                       &text));
+  ASSERT_TRUE(
+      ReadFile(Runfile(absl::StrCat("proto/testdata/", GetParam())), &text));
   scenario::v1::Scenario original;
   RecordingErrorCollector errors;
   ASSERT_TRUE(ParseScenario(text, &original, &errors));
@@ -587,8 +610,8 @@ TEST_P(ExampleScenarioTest, SurvivesATextRoundTrip) {
   scenario::v1::Scenario reparsed;
   RecordingErrorCollector reparse_errors;
   ASSERT_TRUE(ParseScenario(printed, &reparsed, &reparse_errors));
-  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(original,
-                                                                 reparsed));
+  EXPECT_TRUE(
+      google::protobuf::util::MessageDifferencer::Equals(original, reparsed));
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, ExampleScenarioTest,
@@ -653,8 +676,8 @@ TEST(ExampleScenario, DocsExampleIsTheTestedScenario) {
   scenario::v1::Scenario from_file;
   RecordingErrorCollector file_errors;
   ASSERT_TRUE(ParseScenario(text, &from_file, &file_errors));
-  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(from_doc,
-                                                                 from_file))
+  EXPECT_TRUE(
+      google::protobuf::util::MessageDifferencer::Equals(from_doc, from_file))
       << "docs/contracts.md and proto/testdata/car_sms_pin.textproto differ";
 }
 
@@ -701,21 +724,25 @@ TEST_P(BrokenSnippetTest, IsRejectedAtThePlaceOfTheMistake) {
 INSTANTIATE_TEST_SUITE_P(
     Snippets, BrokenSnippetTest,
     testing::Values(
-        BrokenSnippet{"unknown_enum_value",
-                      "topology {\n  access_points { id: \"x\" kind: CARR }\n}\n",
-                      2, 38, "CARR"},
-        BrokenSnippet{"enum_of_another_type",
-                      "steps {\n  id: \"s\"\n  expect { access: NOT_FOUND }\n}\n",
-                      3, 30, "NOT_FOUND"},
-        BrokenSnippet{"string_for_number",
-                      "steps {\n  id: \"s\"\n  share { max_redemptions: \"two\" }\n}\n",
-                      3, 28, "integer"},
+        BrokenSnippet{
+            "unknown_enum_value",
+            "topology {\n  access_points { id: \"x\" kind: CARR }\n}\n", 2, 38,
+            "CARR"},
+        BrokenSnippet{
+            "enum_of_another_type",
+            "steps {\n  id: \"s\"\n  expect { access: NOT_FOUND }\n}\n", 3, 30,
+            "NOT_FOUND"},
+        BrokenSnippet{
+            "string_for_number",
+            "steps {\n  id: \"s\"\n  share { max_redemptions: \"two\" }\n}\n",
+            3, 28, "integer"},
         BrokenSnippet{"two_actions_in_one_step",
                       "steps {\n  id: \"s\"\n  cancel { share: \"a\" }\n"
                       "  relinquish { share: \"a\" }\n}\n",
                       4, 14, "oneof"},
-        BrokenSnippet{"unclosed_brace", "topology {\n  relay { store: MEMORY }\n",
-                      3, 1, "Expected identifier"}),
+        BrokenSnippet{"unclosed_brace",
+                      "topology {\n  relay { store: MEMORY }\n", 3, 1,
+                      "Expected identifier"}),
     [](const testing::TestParamInfo<BrokenSnippet>& info) {
       return info.param.name;
     });
@@ -752,22 +779,38 @@ TEST(ScenarioLocations, ParseInfoTreeGivesLinesForSemanticErrors) {
   EXPECT_GT(nested->GetLocation(use_field, -1).line, step_lines[2]);
 }
 
+constexpr char kDanglingReferences[] = R"pb(
+  topology {
+    oems { id: "oem-a" }
+    devices { id: "d" oem: "oem-a" }
+  }
+  steps {
+    id: "use"
+    actor: "d"
+    use { credential: "nope" access_point: "car" }
+  }
+  steps {
+    id: "use"
+    actor: "ghost"
+    pause { duration: "1s" }
+  }
+  faults { name: "f" from_step: "missing" }
+)pb";
+
 TEST(ScenarioReferences, DanglingReferencesAreReported) {
   // The coherence check used above must be able to fail.
   scenario::v1::Scenario s;
   RecordingErrorCollector errors;
-  ASSERT_TRUE(ParseScenario(R"pb(
-    topology { oems { id: "oem-a" } devices { id: "d" oem: "oem-a" } }
-    steps { id: "use" actor: "d" use { credential: "nope" access_point: "car" } }
-    steps { id: "use" actor: "ghost" pause { duration: "1s" } }
-    faults { name: "f" from_step: "missing" }
-  )pb", &s, &errors));
+  ASSERT_TRUE(ParseScenario(kDanglingReferences, &s, &errors));
   const auto problems = ReferenceProblems(s);
-  EXPECT_THAT(problems, testing::Contains(HasSubstr("unknown credential \"nope\"")));
-  EXPECT_THAT(problems, testing::Contains(HasSubstr("unknown access point \"car\"")));
+  EXPECT_THAT(problems,
+              testing::Contains(HasSubstr("unknown credential \"nope\"")));
+  EXPECT_THAT(problems,
+              testing::Contains(HasSubstr("unknown access point \"car\"")));
   EXPECT_THAT(problems, testing::Contains(HasSubstr("duplicate id")));
   EXPECT_THAT(problems, testing::Contains(HasSubstr("unknown actor")));
-  EXPECT_THAT(problems, testing::Contains(HasSubstr("unknown step \"missing\"")));
+  EXPECT_THAT(problems,
+              testing::Contains(HasSubstr("unknown step \"missing\"")));
 }
 
 }  // namespace
