@@ -25,7 +25,6 @@ inline constexpr char kClaimMissing[] = "claim_missing";
 
 absl::Status CheckDeviceClaim(absl::string_view claim, absl::string_view field);
 absl::Status CheckRequestId(absl::string_view request_id, absl::string_view field);
-absl::Status CheckMailboxId(absl::string_view mailbox_id, absl::string_view field);
 // `prefix` is the payload's field name ("payload"); errors name
 // "<prefix>.type" / "<prefix>.data".
 absl::Status CheckPayload(const Payload& payload, absl::string_view prefix);
