@@ -1,8 +1,11 @@
 #include "relay/relay_http.h"
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <iostream>
 #include <regex>
 #include <set>
 #include <string>
@@ -188,6 +191,18 @@ int HttpStatusFor(const absl::Status& status) {
   return ToHttpStatus(status);
 }
 
+// httplib listens with a backlog of 5 (compiled into libcpp-httplib), so a
+// burst of simultaneous connects overflows it and clients wait a 1 s SYN
+// retransmission. Linux lets listen() be called again on a listening socket
+// to change the backlog; the subclass only exposes the socket for that.
+template <class Base>
+class BacklogServer : public Base {
+ public:
+  using Base::Base;
+  bool RaiseBacklog(int backlog) { return ::listen(this->svr_sock_, backlog) == 0; }
+};
+constexpr int kListenBacklog = 1024;
+
 bool IsHttpMethodToken(const std::string& m) {
   static const std::set<std::string>* known = new std::set<std::string>{
       "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
@@ -224,19 +239,22 @@ absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Bind(
   auto server = std::unique_ptr<RelayHttpServer>(new RelayHttpServer());
   server->options_ = options;
   if (!options.tls_cert_file.empty()) {
-    auto ssl = std::make_unique<httplib::SSLServer>(options.tls_cert_file.c_str(),
-                                                    options.tls_key_file.c_str());
+    auto ssl = std::make_unique<BacklogServer<httplib::SSLServer>>(
+        options.tls_cert_file.c_str(), options.tls_key_file.c_str());
     if (!ssl->is_valid()) {
       return MakeError(absl::StatusCode::kUnavailable, "tls_load_failed",
                        "--tls_cert/--tls_key: cannot load the certificate or key");
     }
     server->server_ = std::move(ssl);
   } else {
-    server->server_ = std::make_unique<httplib::Server>();
+    server->server_ = std::make_unique<BacklogServer<httplib::Server>>();
   }
   const int threads = options.threads > 0 ? options.threads : 1;
   server->server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server->server_->set_keep_alive_timeout(5);
+  // httplib's default closes a connection after 5 requests; load generators
+  // and real clients keep connections for many.
+  server->server_->set_keep_alive_max_count(100000);
   int port = options.port;
   if (port == 0) {
     port = server->server_->bind_to_any_port(options.host);
@@ -249,6 +267,15 @@ absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Bind(
                                   options.port));
   }
   server->port_ = port;
+  // Both server types are BacklogServer<...>; raise the accept backlog.
+  bool raised = !options.tls_cert_file.empty()
+                    ? static_cast<BacklogServer<httplib::SSLServer>*>(server->server_.get())
+                          ->RaiseBacklog(kListenBacklog)
+                    : static_cast<BacklogServer<httplib::Server>*>(server->server_.get())
+                          ->RaiseBacklog(kListenBacklog);
+  if (!raised) {
+    std::cerr << "relay: could not raise the HTTP listen backlog; keeping 5" << std::endl;
+  }
   return server;
 }
 
