@@ -336,6 +336,14 @@ void RelayHttpServer::RegisterRoutes() {
   // Methods each path serves; anything else answers 405 before the body is read.
   svr.set_pre_routing_handler([metrics](const httplib::Request& req,
                                         httplib::Response& res) {
+    // RFC 9112 section 6.3: a request with neither Content-Length nor
+    // Transfer-Encoding has an empty body. httplib would instead read until
+    // the read timeout and answer 400 (e.g. `curl -X POST` with no -d), so
+    // make the empty length explicit. The Request is httplib's own mutable
+    // object, handed to this hook as const.
+    if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
+      const_cast<httplib::Request&>(req).headers.emplace("Content-Length", "0");
+    }
     const char* allowed = nullptr;
     if (req.path == "/v1/m") {
       allowed = "POST";
