@@ -55,6 +55,8 @@ absl::Status CheckNotificationToken(const NotificationToken& token,
   return absl::OkStatus();
 }
 
+absl::Time WholeSeconds(absl::Time t) { return absl::FromUnixSeconds(absl::ToUnixSeconds(t)); }
+
 std::string ClientAddressFromGrpcPeer(absl::string_view peer) {
   if (absl::ConsumePrefix(&peer, "ipv4:")) {
     const size_t colon = peer.rfind(':');

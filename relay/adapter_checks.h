@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "relay/mailbox.h"
 
 namespace sct::relay {
@@ -32,6 +33,11 @@ absl::Status CheckPayload(const Payload& payload, absl::string_view prefix);
 absl::Status CheckAccessRights(absl::string_view rights, absl::string_view field);
 // A notification token needs a non-empty type.
 absl::Status CheckNotificationToken(const NotificationToken& token, absl::string_view prefix);
+
+// `t` rounded down to a whole second: expirations go on the wire as the
+// draft writes them ("2025-01-01T00:00:00Z"); rounding down never promises
+// a client more lifetime than the mailbox has.
+absl::Time WholeSeconds(absl::Time t);
 
 // The rate-limit key from a gRPC peer string: "ipv4:1.2.3.4:5" -> "1.2.3.4",
 // "ipv6:[::1]:5" -> "::1"; anything else is returned unchanged.

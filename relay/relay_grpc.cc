@@ -141,7 +141,7 @@ grpc::Status RelayGrpcService::ReadSecureContent(grpc::ServerContext* context,
                      service_->ReadSecureContent(ContextOf(context), r));
     EncodePayload(out.payload, response->mutable_payload());
     EncodeDisplay(out.display, response->mutable_display_information());
-    response->set_expiration(FormatRfc3339(out.expiration));
+    response->set_expiration(FormatRfc3339(WholeSeconds(out.expiration)));
     response->set_repeated(out.repeated);
     return absl::OkStatus();
   });

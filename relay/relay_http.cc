@@ -482,7 +482,7 @@ void RelayHttpServer::RegisterRoutes() {
           SetJson(res, out.repeated ? 201 : 200,
                   Json{{"payload", EncodePayload(out.payload)},
                        {"displayInformation", EncodeDisplay(out.display)},
-                       {"expiration", FormatRfc3339(out.expiration)}});
+                       {"expiration", FormatRfc3339(WholeSeconds(out.expiration))}});
           return absl::OkStatus();
         });
   });
