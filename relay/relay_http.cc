@@ -401,6 +401,17 @@ void RelayHttpServer::RegisterRoutes() {
     return httplib::Server::HandlerResponse::Handled;
   }));
 
+  // No handler should throw; if one does, answer a JSON 500 rather than
+  // httplib's default (which echoes the exception text in a header).
+  svr.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        SetCommonHeaders(res);
+        res.status = 500;
+        res.set_content(ToHttpErrorBody(MakeError(absl::StatusCode::kInternal, "internal",
+                                                  "relay: internal error")),
+                        kJson);
+      });
+
   svr.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     SetCommonHeaders(res);
     res.set_content("ok\n", "text/plain");
