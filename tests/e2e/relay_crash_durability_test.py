@@ -11,6 +11,7 @@ bound receiver reads, another claim gets 401). Usage:
 """
 
 import base64
+import ctypes
 import datetime
 import http.client
 import json
@@ -30,12 +31,18 @@ CLIENTS = 4
 KILL_AFTER_ACKS = 150
 
 
+def _die_with_parent():
+    """Child side of Popen: the relay gets SIGKILL if this test process dies
+    without running its cleanups (PR_SET_PDEATHSIG)."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
+
+
 def start_relay(db):
     proc = subprocess.Popen(
         [RELAY_BINARY, "--http_listen=127.0.0.1:0", "--grpc_listen=127.0.0.1:0",
          "--store=sqlite", "--sqlite_path=" + db, "--creates_per_window=1000000",
          "--failed_lookups_per_window=1000000", "--http_threads=16"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        preexec_fn=_die_with_parent, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     line = b""
     while not line.endswith(b"\n"):
