@@ -223,6 +223,9 @@ size_t RelayHttpServer::MaxBodyBytes(const RelayLimits& l) {
 }
 
 std::string RelayHttpServer::address() const {
+  if (options_.host.find(':') != std::string::npos) {
+    return absl::StrCat("[", options_.host, "]:", port_);
+  }
   return absl::StrCat(options_.host, ":", port_);
 }
 

@@ -169,6 +169,26 @@ class CrashDurabilityTest(unittest.TestCase):
         print("verified %d acknowledged mailboxes (%d bindings) after kill -9"
               % (len(ledger.created), len(ledger.bound)))
 
+    def test_sigterm_shuts_down_cleanly_and_keeps_data(self):
+        tmp = os.environ.get("TEST_TMPDIR") or tempfile.mkdtemp()
+        db = os.path.join(tmp, "term-%s.db" % uuid.uuid4())
+        proc, hostport = start_relay(db)
+        self.addCleanup(stop_relay, proc)
+        sender = str(uuid.uuid4())
+        data = base64.b64encode(os.urandom(40)).decode()
+        status, body = call(hostport, "POST", "/v1/m", sender,
+                            {"payload": {"type": "AEAD_AES_256_GCM", "data": data}})
+        self.assertEqual(status, 200, body)
+        path = "/v1/m/" + body["urlLink"].rsplit("/", 1)[1]
+        proc.send_signal(signal.SIGTERM)
+        self.assertEqual(proc.wait(timeout=30), 0, "relay_server did not exit 0 on SIGTERM")
+
+        proc2, hostport2 = start_relay(db)
+        self.addCleanup(stop_relay, proc2)
+        status, body = call(hostport2, "POST", path, sender)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["payload"]["data"], data)
+
 
 def main():
     global RELAY_BINARY
