@@ -1,6 +1,9 @@
 #include "relay/metrics.h"
 
 #include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -38,18 +41,27 @@ void Counter(std::string& out, absl::string_view name, absl::string_view help,
 void RelayMetrics::RecordRequest(absl::string_view transport, absl::string_view operation,
                                  absl::string_view status, absl::Duration latency) {
   const double seconds = absl::ToDoubleSeconds(latency);
-  absl::MutexLock lock(&mu_);
-  ++requests_[std::make_tuple(std::string(transport), std::string(operation),
-                              std::string(status))];
-  Histogram& h = latency_[std::make_pair(std::string(transport), std::string(operation))];
-  for (size_t i = 0; i < kLatencyBucketsSeconds.size(); ++i) {
-    if (seconds <= kLatencyBucketsSeconds[i]) {
-      ++h.buckets[i];
-      break;
-    }
+  size_t bucket = 0;
+  while (bucket < kLatencyBucketsSeconds.size() && seconds > kLatencyBucketsSeconds[bucket]) {
+    ++bucket;
   }
-  ++h.count;
-  h.sum_seconds += seconds;
+  const std::string_view t(transport.data(), transport.size());
+  const std::string_view o(operation.data(), operation.size());
+  const std::string_view st(status.data(), status.size());
+  absl::MutexLock lock(&mu_);
+  auto r = requests_.find(std::make_tuple(t, o, st));
+  if (r == requests_.end()) {
+    r = requests_.emplace(std::make_tuple(std::string(t), std::string(o), std::string(st)), 0)
+            .first;
+  }
+  ++r->second;
+  auto h = latency_.find(std::make_tuple(t, o));
+  if (h == latency_.end()) {
+    h = latency_.emplace(std::make_tuple(std::string(t), std::string(o)), Histogram()).first;
+  }
+  if (bucket < kLatencyBucketsSeconds.size()) ++h->second.buckets[bucket];
+  ++h->second.count;
+  h->second.sum_seconds += seconds;
 }
 
 int64_t RelayMetrics::RequestCount(absl::string_view transport, absl::string_view operation,
@@ -78,8 +90,8 @@ std::string RelayMetrics::Render(const RelayStats& stats, int64_t live_mailboxes
                     "and operation.\n# TYPE relay_request_duration_seconds histogram\n");
     for (const auto& [key, h] : latency_) {
       const std::string labels =
-          absl::StrCat("transport=\"", LabelEscape(key.first), "\",operation=\"",
-                       LabelEscape(key.second), "\"");
+          absl::StrCat("transport=\"", LabelEscape(std::get<0>(key)), "\",operation=\"",
+                       LabelEscape(std::get<1>(key)), "\"");
       int64_t cumulative = 0;
       for (size_t i = 0; i < kLatencyBucketsSeconds.size(); ++i) {
         cumulative += h.buckets[i];

@@ -54,9 +54,12 @@ class RelayMetrics {
     double sum_seconds = 0;
   };
   mutable absl::Mutex mu_;
-  std::map<std::tuple<std::string, std::string, std::string>, int64_t> requests_
+  // Transparent comparators: lookups with string_views allocate nothing;
+  // only the first request of a kind inserts a key.
+  std::map<std::tuple<std::string, std::string, std::string>, int64_t, std::less<>> requests_
       ABSL_GUARDED_BY(mu_);
-  std::map<std::pair<std::string, std::string>, Histogram> latency_ ABSL_GUARDED_BY(mu_);
+  std::map<std::tuple<std::string, std::string>, Histogram, std::less<>> latency_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace sct::relay
