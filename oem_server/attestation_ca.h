@@ -49,10 +49,9 @@ class AttestationCa {
                                               absl::Time now);
   // Loads the root key (PEM, PKCS#8 or SEC1) and certificate (PEM) from the
   // given files; when neither exists, creates both (key file mode 0600).
-  static absl::StatusOr<AttestationCa> LoadOrCreate(absl::string_view oem_id,
-                                                    const std::string& key_path,
-                                                    const std::string& cert_path,
-                                                    absl::Time now);
+  static absl::StatusOr<AttestationCa> LoadOrCreate(
+      absl::string_view oem_id, const std::string& key_path,
+      const std::string& cert_path, absl::Time now);
 
   const crypto::Certificate& root() const { return root_; }
   const std::string& root_der() const { return root_der_; }

@@ -57,8 +57,8 @@ TEST(AttestationCaTest, MismatchedOrHalfPresentFilesAreRefused) {
   EXPECT_EQ(ReasonOf(mixed.status()), "invalid_field");
   EXPECT_NE(mixed.status().message().find("does not match"),
             absl::string_view::npos);
-  auto half = AttestationCa::LoadOrCreate("oem-a", k1, TempPath("none.pem"),
-                                          kNow);
+  auto half =
+      AttestationCa::LoadOrCreate("oem-a", k1, TempPath("none.pem"), kNow);
   EXPECT_EQ(ReasonOf(half.status()), "invalid_field");
   EXPECT_NE(half.status().message().find("--attestation_ca_cert"),
             absl::string_view::npos);

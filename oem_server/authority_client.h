@@ -20,7 +20,8 @@ class AuthorityClient {
   virtual ~AuthorityClient() = default;
 
   virtual absl::StatusOr<credential_authority::v1::InitiateShareResponse>
-  InitiateShare(const credential_authority::v1::InitiateShareRequest& request) = 0;
+  InitiateShare(
+      const credential_authority::v1::InitiateShareRequest& request) = 0;
   virtual absl::StatusOr<credential_authority::v1::RedeemShareResponse>
   RedeemShare(const credential_authority::v1::RedeemShareRequest& request) = 0;
   virtual absl::StatusOr<credential_authority::v1::RevokeResponse> RevokeShare(

@@ -63,7 +63,8 @@ class DeviceRegistry {
   // ALREADY_EXISTS if the device id or the identity key is already enrolled.
   virtual absl::Status InsertDevice(const DeviceRecord& device) = 0;
   // NOT_FOUND if no such device.
-  virtual absl::StatusOr<DeviceRecord> GetDevice(absl::string_view device_id) = 0;
+  virtual absl::StatusOr<DeviceRecord> GetDevice(
+      absl::string_view device_id) = 0;
 
   // Records that `cert_sha256` certifies `key` (idempotent for the same pair).
   virtual absl::Status InsertAttestedKey(absl::string_view cert_sha256,
@@ -100,7 +101,8 @@ class DeviceRegistry {
                                      uint64_t up_to) = 0;
   // The highest sequence ever assigned to `device_id` (0 if none).
   // NOT_FOUND if the device is unknown.
-  virtual absl::StatusOr<uint64_t> LastSequence(absl::string_view device_id) = 0;
+  virtual absl::StatusOr<uint64_t> LastSequence(
+      absl::string_view device_id) = 0;
 };
 
 }  // namespace sct::oem

@@ -24,8 +24,8 @@ absl::StatusOr<Resp> GrpcAuthorityClient::Call(const char* name, Method method,
                    (mapped.code() == absl::StatusCode::kDeadlineExceeded &&
                     ReasonOf(mapped) == "deadline_exceeded");
   if (transport) {
-    std::cerr << "oem: authority " << name << " unreachable: "
-              << mapped.message() << "\n";
+    std::cerr << "oem: authority " << name
+              << " unreachable: " << mapped.message() << "\n";
     return MakeError(absl::StatusCode::kUnavailable, "authority_unavailable",
                      absl::StrCat("credential authority unreachable (", name,
                                   "): ", mapped.message()));

@@ -31,13 +31,15 @@ class GrpcAuthorityClient : public AuthorityClient {
   absl::StatusOr<credential_authority::v1::RevokeResponse> RevokeShare(
       const credential_authority::v1::RevokeShareRequest& request) override;
   absl::StatusOr<credential_authority::v1::RevokeResponse> RevokeCredential(
-      const credential_authority::v1::RevokeCredentialRequest& request) override;
+      const credential_authority::v1::RevokeCredentialRequest& request)
+      override;
   absl::StatusOr<credential_authority::v1::ListSharesResponse> ListShares(
       const credential_authority::v1::ListSharesRequest& request) override;
 
  private:
   template <typename Req, typename Resp, typename Method>
-  absl::StatusOr<Resp> Call(const char* name, Method method, const Req& request);
+  absl::StatusOr<Resp> Call(const char* name, Method method,
+                            const Req& request);
 
   credential_authority::v1::CredentialAuthority::StubInterface* stub_;
   absl::Duration timeout_;

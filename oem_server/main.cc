@@ -115,8 +115,8 @@ int main(int argc, char** argv) {
   if (options.push_queue_limit < 1) {
     return Fail(absl::InvalidArgumentError("--push_queue_limit must be >= 1"));
   }
-  if (absl::StatusOr<sct::HostPort> t = sct::ParseHostPort(
-          absl::GetFlag(FLAGS_ca_target), "--ca_target");
+  if (absl::StatusOr<sct::HostPort> t =
+          sct::ParseHostPort(absl::GetFlag(FLAGS_ca_target), "--ca_target");
       !t.ok()) {
     return Fail(t.status());
   }
@@ -135,9 +135,9 @@ int main(int argc, char** argv) {
       grpc::InsecureChannelCredentials();
   grpc::ChannelArguments channel_args;
   if (!insecure) {
-    auto creds = sct::LoadClientCredentials(
-        {absl::GetFlag(FLAGS_ca_tls_root), absl::GetFlag(FLAGS_ca_tls_cert),
-         absl::GetFlag(FLAGS_ca_tls_key)});
+    auto creds = sct::LoadClientCredentials({absl::GetFlag(FLAGS_ca_tls_root),
+                                             absl::GetFlag(FLAGS_ca_tls_cert),
+                                             absl::GetFlag(FLAGS_ca_tls_key)});
     if (!creds.ok()) return Fail(creds.status());
     ca_creds = *creds;
     if (!absl::GetFlag(FLAGS_ca_tls_server_name).empty()) {

@@ -37,7 +37,8 @@ Subscription::Result Subscription::Next(absl::Duration wait,
   return Result::kNotification;
 }
 
-void NotificationHub::Enqueue(Subscription* s, ::oem::v1::DeviceNotification n) {
+void NotificationHub::Enqueue(Subscription* s,
+                              ::oem::v1::DeviceNotification n) {
   s->backlog_.push_back(std::move(n));
   while (static_cast<int>(s->backlog_.size()) > queue_limit_) {
     s->backlog_.pop_front();
@@ -90,7 +91,8 @@ absl::StatusOr<std::unique_ptr<Subscription>> NotificationHub::Subscribe(
     sub->backlog_.push_back(ToProto(n));
   }
   if (!replay.empty()) {
-    RETURN_IF_ERROR(registry_->MarkDelivered(device_id, replay.back().sequence));
+    RETURN_IF_ERROR(
+        registry_->MarkDelivered(device_id, replay.back().sequence));
   }
   streams_[std::string(device_id)].insert(sub.get());
   return sub;

@@ -30,9 +30,9 @@ std::string PeerCommonName(const grpc::ServerContext& context) {
   return std::string(names[0].data(), names[0].size());
 }
 
-grpc::Status OemGrpcService::GetChallenge(grpc::ServerContext*,
-                                          const ov1::GetChallengeRequest* request,
-                                          ov1::GetChallengeResponse* response) {
+grpc::Status OemGrpcService::GetChallenge(
+    grpc::ServerContext*, const ov1::GetChallengeRequest* request,
+    ov1::GetChallengeResponse* response) {
   return Answer(service_->GetChallenge(*request), response);
 }
 
@@ -48,9 +48,9 @@ grpc::Status OemGrpcService::AttestKey(grpc::ServerContext*,
   return Answer(service_->AttestKey(*request), response);
 }
 
-grpc::Status OemGrpcService::RequestShare(grpc::ServerContext*,
-                                          const ov1::RequestShareRequest* request,
-                                          ca::InitiateShareResponse* response) {
+grpc::Status OemGrpcService::RequestShare(
+    grpc::ServerContext*, const ov1::RequestShareRequest* request,
+    ca::InitiateShareResponse* response) {
   return Answer(service_->RequestShare(*request), response);
 }
 

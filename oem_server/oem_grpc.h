@@ -47,14 +47,16 @@ class OemGrpcService final : public ::oem::v1::Oem::Service {
                          const ::oem::v1::AttestKeyRequest* request,
                          ::oem::v1::AttestKeyResponse* response) override;
   grpc::Status RequestShare(
-      grpc::ServerContext* context, const ::oem::v1::RequestShareRequest* request,
+      grpc::ServerContext* context,
+      const ::oem::v1::RequestShareRequest* request,
       ::credential_authority::v1::InitiateShareResponse* response) override;
   grpc::Status ProvisionCredential(
       grpc::ServerContext* context,
       const ::oem::v1::ProvisionCredentialRequest* request,
       ::credential_authority::v1::RedeemShareResponse* response) override;
   grpc::Status RevokeShare(
-      grpc::ServerContext* context, const ::oem::v1::RevokeShareRequest* request,
+      grpc::ServerContext* context,
+      const ::oem::v1::RevokeShareRequest* request,
       ::credential_authority::v1::RevokeResponse* response) override;
   grpc::Status RevokeCredential(
       grpc::ServerContext* context,
@@ -63,9 +65,10 @@ class OemGrpcService final : public ::oem::v1::Oem::Service {
   grpc::Status ListShares(
       grpc::ServerContext* context, const ::oem::v1::ListSharesRequest* request,
       ::credential_authority::v1::ListSharesResponse* response) override;
-  grpc::Status MintPushToken(grpc::ServerContext* context,
-                             const ::oem::v1::MintPushTokenRequest* request,
-                             ::oem::v1::MintPushTokenResponse* response) override;
+  grpc::Status MintPushToken(
+      grpc::ServerContext* context,
+      const ::oem::v1::MintPushTokenRequest* request,
+      ::oem::v1::MintPushTokenResponse* response) override;
   grpc::Status Notify(grpc::ServerContext* context,
                       const ::oem::v1::NotifyRequest* request,
                       ::oem::v1::NotifyResponse* response) override;

@@ -47,8 +47,8 @@ class OemGrpcTest : public ::testing::Test {
   void SetUp() override {
     auto dev_ca = MakeTestCa("SCT Lab dev CA").value();
     auto other_ca = MakeTestCa("Some other CA").value();
-    auto server = IssueTestCert(dev_ca, "oem-a", {"localhost"}, {"127.0.0.1"})
-                      .value();
+    auto server =
+        IssueTestCert(dev_ca, "oem-a", {"localhost"}, {"127.0.0.1"}).value();
     auto relay = IssueTestCert(dev_ca, "relay", {}, {}).value();
     auto mallory = IssueTestCert(dev_ca, "mallory", {}, {}).value();
     auto stranger = IssueTestCert(other_ca, "relay", {}, {}).value();
@@ -56,8 +56,8 @@ class OemGrpcTest : public ::testing::Test {
     Write("server.pem", server.cert_pem);
     Write("server.key", server.key_pem);
     for (auto& [name, cert] : {std::pair<std::string, TestCert>{"relay", relay},
-                              {"mallory", mallory},
-                              {"stranger", stranger}}) {
+                               {"mallory", mallory},
+                               {"stranger", stranger}}) {
       Write(name + ".pem", cert.cert_pem);
       Write(name + ".key", cert.key_pem);
     }
@@ -211,9 +211,9 @@ TEST_F(OemGrpcTest, ClientWithCertificateFromAnotherCaIsRefused) {
 
 TEST_F(OemGrpcTest, AuthorityReasonsReachTheDevice) {
   EXPECT_CALL(stub_, InitiateShare(_, _, _))
-      .WillOnce(Return(ToGrpcStatus(MakeError(
-          absl::StatusCode::kPermissionDenied, "entitlement_escalation",
-          "drive is not yours to share"))));
+      .WillOnce(Return(ToGrpcStatus(
+          MakeError(absl::StatusCode::kPermissionDenied,
+                    "entitlement_escalation", "drive is not yours to share"))));
   auto device = Client("");
   EnrolledDevice d = Enrol(*device);
   grpc::ClientContext ctx;

@@ -185,8 +185,9 @@ absl::StatusOr<::oem::v1::EnrolDeviceResponse> OemService::EnrolDevice(
   device.enrolled_at = now;
   ASSIGN_OR_RETURN(std::string token, crypto::RandomBytes(kDeviceTokenSize));
   ASSIGN_OR_RETURN(device.token_hash, Sha256(token));
-  ASSIGN_OR_RETURN(crypto::Certificate cert,
-                   ca_->IssueDeviceCertificate(*identity, device.device_id, now));
+  ASSIGN_OR_RETURN(
+      crypto::Certificate cert,
+      ca_->IssueDeviceCertificate(*identity, device.device_id, now));
   ASSIGN_OR_RETURN(std::string cert_der, cert.ToDer());
   // The identity certificate names the device, so it is deliberately not
   // registered as an attested key: ProvisionCredential refuses it and it
@@ -232,7 +233,8 @@ absl::StatusOr<::oem::v1::AttestKeyResponse> OemService::AttestKey(
     return BadProof("possession_signature");
   }
   absl::Time now = clock_.Now();
-  ASSIGN_OR_RETURN(crypto::Certificate cert, ca_->IssueKeyCertificate(*key, now));
+  ASSIGN_OR_RETURN(crypto::Certificate cert,
+                   ca_->IssueKeyCertificate(*key, now));
   ASSIGN_OR_RETURN(std::string cert_der, cert.ToDer());
   ASSIGN_OR_RETURN(std::string cert_hash, Sha256(cert_der));
   RETURN_IF_ERROR(registry_->InsertAttestedKey(
@@ -330,7 +332,8 @@ absl::StatusOr<::oem::v1::MintPushTokenResponse> OemService::MintPushToken(
 }
 
 absl::StatusOr<::oem::v1::NotifyResponse> OemService::Notify(
-    const ::oem::v1::NotifyRequest& request, absl::string_view caller_identity) {
+    const ::oem::v1::NotifyRequest& request,
+    absl::string_view caller_identity) {
   if (!options_.relay_cn.empty() && caller_identity != options_.relay_cn) {
     return MakeError(absl::StatusCode::kUnauthenticated, "untrusted_relay",
                      "Notify is only accepted from the relay's TLS identity");
@@ -344,17 +347,17 @@ absl::StatusOr<::oem::v1::NotifyResponse> OemService::Notify(
   if (request.token_data().empty()) {
     return InvalidField("token_data", "required");
   }
-  absl::Status unknown = MakeError(absl::StatusCode::kNotFound,
-                                   "unknown_push_token",
-                                   "unknown or expired push token");
+  absl::Status unknown =
+      MakeError(absl::StatusCode::kNotFound, "unknown_push_token",
+                "unknown or expired push token");
   if (request.token_type() != PushTokenType(options_.oem_id)) return unknown;
   absl::StatusOr<PushRoute> route =
       registry_->GetPushToken(request.token_data(), clock_.Now());
   if (absl::IsNotFound(route.status())) return unknown;
   if (!route.ok()) return route.status();
-  RETURN_IF_ERROR(hub_.Publish(route->device_id, request.mailbox_id(),
-                               request.token_data())
-                      .status());
+  RETURN_IF_ERROR(
+      hub_.Publish(route->device_id, request.mailbox_id(), request.token_data())
+          .status());
   ::oem::v1::NotifyResponse response;
   response.set_accepted(true);
   return response;

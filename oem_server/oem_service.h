@@ -100,8 +100,9 @@ class OemService {
       const ::oem::v1::MintPushTokenRequest& request);
   // `caller_identity`: the CN of the caller's verified TLS client
   // certificate ("" if none).
-  absl::StatusOr<::oem::v1::NotifyResponse> Notify(const ::oem::v1::NotifyRequest& request,
-                                            absl::string_view caller_identity);
+  absl::StatusOr<::oem::v1::NotifyResponse> Notify(
+      const ::oem::v1::NotifyRequest& request,
+      absl::string_view caller_identity);
   // Opens the device's notification stream (see notification_hub.h).
   absl::StatusOr<std::unique_ptr<Subscription>> SubscribeNotifications(
       const ::oem::v1::SubscribeNotificationsRequest& request);
@@ -114,7 +115,8 @@ class OemService {
  private:
   absl::StatusOr<DeviceRecord> Authenticate(const ::oem::v1::DeviceAuth& auth,
                                             bool present);
-  absl::Status ConsumeChallenge(absl::string_view nonce, absl::string_view field);
+  absl::Status ConsumeChallenge(absl::string_view nonce,
+                                absl::string_view field);
 
   const OemServiceOptions options_;
   const Clock& clock_;

@@ -26,11 +26,11 @@ namespace ov1 = ::oem::v1;
 using crypto::EcdsaP256PrivateKey;
 using ::testing::_;
 using ::testing::DoAll;
+using testing::MakeAttestKeyRequest;
+using testing::MakeEnrolRequest;
 using ::testing::Return;
 using ::testing::SetArgPointee;
 using ::testing::StrictMock;
-using testing::MakeAttestKeyRequest;
-using testing::MakeEnrolRequest;
 
 std::string TempPath(absl::string_view name) {
   const char* dir = std::getenv("TEST_TMPDIR");
@@ -122,7 +122,8 @@ class OemServiceTest : public ::testing::Test {
     ov1::DeviceNotification n;
     while (s.Next(absl::ZeroDuration(), &n) ==
            Subscription::Result::kNotification) {
-      out.push_back(n.kind() == ov1::SUBSCRIBED ? "SUBSCRIBED" : n.mailbox_id());
+      out.push_back(n.kind() == ov1::SUBSCRIBED ? "SUBSCRIBED"
+                                                : n.mailbox_id());
     }
     return out;
   }
@@ -141,9 +142,9 @@ TEST_F(OemServiceTest, EnrolmentIssuesDeviceCertificateUnderOemRoot) {
       d.enrolment.identity_attestation().certificates_der(0));
   ASSERT_TRUE(cert.ok());
   EXPECT_EQ(d.enrolment.attestation_root_der(), a.ca.root_der());
-  EXPECT_TRUE(crypto::VerifyCertificateChain(*cert, {}, {a.ca.root()},
-                                             clock_.Now())
-                  .ok());
+  EXPECT_TRUE(
+      crypto::VerifyCertificateChain(*cert, {}, {a.ca.root()}, clock_.Now())
+          .ok());
   EXPECT_EQ(cert->PublicKeyPoint().value(),
             d.identity.PublicKey().UncompressedPoint());
   EXPECT_EQ(cert->ExtensionValue(crypto::kOidDeviceIdentity).value(),
@@ -169,7 +170,8 @@ TEST_F(OemServiceTest, EnrolmentWithBadProofIsRejectedAndBurnsTheNonce) {
 TEST_F(OemServiceTest, EnrolmentProofMadeForAnotherOemIsRejected) {
   Oem a("oem-a", clock_);
   EcdsaP256PrivateKey identity = EcdsaP256PrivateKey::Generate().value();
-  auto r = a.service->EnrolDevice(MakeEnrolRequest("oem-b", Nonce(a), identity));
+  auto r =
+      a.service->EnrolDevice(MakeEnrolRequest("oem-b", Nonce(a), identity));
   EXPECT_EQ(ReasonOf(r.status()), "bad_proof_of_possession");
 }
 
@@ -209,8 +211,8 @@ TEST_F(OemServiceTest, MalformedEnrolmentFieldsAreNamed) {
 TEST_F(OemServiceTest, SameIdentityKeyCannotEnrolTwice) {
   Oem a("oem-a", clock_);
   Device d = Enrol(a);
-  auto r = a.service->EnrolDevice(
-      MakeEnrolRequest("oem-a", Nonce(a), d.identity));
+  auto r =
+      a.service->EnrolDevice(MakeEnrolRequest("oem-a", Nonce(a), d.identity));
   EXPECT_EQ(r.status().code(), absl::StatusCode::kAlreadyExists);
 }
 
@@ -225,9 +227,9 @@ TEST_F(OemServiceTest, AttestationChainVerifiesToTheOemRootOnly) {
   ASSERT_EQ(r.attestation().certificates_der_size(), 1);  // root not sent
   auto leaf = crypto::Certificate::FromDer(r.attestation().certificates_der(0));
   ASSERT_TRUE(leaf.ok());
-  EXPECT_TRUE(crypto::VerifyCertificateChain(*leaf, {}, {a.ca.root()},
-                                             clock_.Now())
-                  .ok());
+  EXPECT_TRUE(
+      crypto::VerifyCertificateChain(*leaf, {}, {a.ca.root()}, clock_.Now())
+          .ok());
   EXPECT_EQ(ReasonOf(crypto::VerifyCertificateChain(*leaf, {}, {b.ca.root()},
                                                     clock_.Now())),
             "bad_certificate_chain");
@@ -284,10 +286,12 @@ TEST_F(OemServiceTest, DeviceOfAnotherOemCannotCall) {
   *share.mutable_auth() = of_b.auth;
   share.mutable_share()->set_request_id("r1");
   // StrictMock: reaching the authority would fail the test.
-  EXPECT_EQ(ReasonOf(a.service->RequestShare(share).status()), "unknown_device");
+  EXPECT_EQ(ReasonOf(a.service->RequestShare(share).status()),
+            "unknown_device");
   ov1::MintPushTokenRequest mint;
   *mint.mutable_auth() = of_b.auth;
-  EXPECT_EQ(ReasonOf(a.service->MintPushToken(mint).status()), "unknown_device");
+  EXPECT_EQ(ReasonOf(a.service->MintPushToken(mint).status()),
+            "unknown_device");
 }
 
 TEST_F(OemServiceTest, WrongOrMissingDeviceTokenIsRejected) {
@@ -483,7 +487,8 @@ TEST_F(OemServiceTest, DeviceCannotRevokeOrListAsAdmin) {
   ov1::RevokeCredentialRequest rc;
   *rc.mutable_auth() = d.auth;
   rc.mutable_revoke()->set_credential_id("c");
-  EXPECT_EQ(ReasonOf(a.service->RevokeCredential(rc).status()), "invalid_field");
+  EXPECT_EQ(ReasonOf(a.service->RevokeCredential(rc).status()),
+            "invalid_field");
   ov1::ListSharesRequest list;
   *list.mutable_auth() = d.auth;
   list.mutable_list()->set_access_point_id("car-1");
@@ -681,7 +686,8 @@ TEST_F(OemServiceTest, EnrolmentsTokensAndQueuedPushesSurviveARestart) {
   *sub.mutable_auth() = d.auth;
   auto stream = service.SubscribeNotifications(sub);
   ASSERT_TRUE(stream.ok()) << stream.status();
-  EXPECT_EQ(Drain(**stream), (std::vector<std::string>{"SUBSCRIBED", "queued"}));
+  EXPECT_EQ(Drain(**stream),
+            (std::vector<std::string>{"SUBSCRIBED", "queued"}));
   ov1::NotifyRequest n;
   n.set_token_type("sct-push/oem-a");
   n.set_token_data(token);

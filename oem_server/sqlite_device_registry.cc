@@ -50,10 +50,11 @@ absl::Time FromMicros(int64_t us) { return absl::FromUnixMicros(us); }
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<SqliteDeviceRegistry>> SqliteDeviceRegistry::Open(
-    const std::string& path) {
+absl::StatusOr<std::unique_ptr<SqliteDeviceRegistry>>
+SqliteDeviceRegistry::Open(const std::string& path) {
   if (path.empty()) return InvalidField("db_path", "must not be empty");
-  std::unique_ptr<SqliteDeviceRegistry> registry(new SqliteDeviceRegistry(path));
+  std::unique_ptr<SqliteDeviceRegistry> registry(
+      new SqliteDeviceRegistry(path));
   RETURN_IF_ERROR(registry->Init());
   return registry;
 }
@@ -82,15 +83,15 @@ absl::Status SqliteDeviceRegistry::Exec(const char* sql) {
 
 absl::Status SqliteDeviceRegistry::Init() {
   absl::MutexLock lock(&mu_);
-  int rc = sqlite3_open_v2(path_.c_str(), &db_,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                               SQLITE_OPEN_FULLMUTEX,
-                           nullptr);
+  int rc = sqlite3_open_v2(
+      path_.c_str(), &db_,
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+      nullptr);
   if (rc != SQLITE_OK) {
     std::string text = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
-    return MakeError(absl::StatusCode::kFailedPrecondition, "store_unavailable",
-                     absl::StrCat("cannot open device registry ", path_, ": ",
-                                  text));
+    return MakeError(
+        absl::StatusCode::kFailedPrecondition, "store_unavailable",
+        absl::StrCat("cannot open device registry ", path_, ": ", text));
   }
   sqlite3_busy_timeout(db_, kBusyTimeoutMs);
   absl::Status s = Exec("PRAGMA journal_mode=WAL;");
@@ -108,7 +109,8 @@ absl::Status SqliteDeviceRegistry::Init() {
         "CREATE TABLE IF NOT EXISTS push_tokens ("
         "  token BLOB PRIMARY KEY, device_id BLOB NOT NULL,"
         "  expires_at INTEGER NOT NULL);"
-        "CREATE INDEX IF NOT EXISTS push_tokens_expiry ON push_tokens(expires_at);"
+        "CREATE INDEX IF NOT EXISTS push_tokens_expiry ON "
+        "push_tokens(expires_at);"
         "CREATE TABLE IF NOT EXISTS notifications ("
         "  device_id BLOB NOT NULL, sequence INTEGER NOT NULL,"
         "  mailbox_id BLOB NOT NULL, token_data BLOB NOT NULL,"
@@ -153,7 +155,8 @@ absl::Status SqliteDeviceRegistry::InsertDevice(const DeviceRecord& device) {
   st.BindInt(5, ToMicros(device.enrolled_at));
   int rc = st.Step();
   if (rc == SQLITE_CONSTRAINT) {
-    return MakeError(absl::StatusCode::kAlreadyExists, "device_already_enrolled",
+    return MakeError(absl::StatusCode::kAlreadyExists,
+                     "device_already_enrolled",
                      "device id or identity key already enrolled");
   }
   if (rc != SQLITE_DONE) return Error("insert device");
@@ -288,9 +291,10 @@ absl::StatusOr<StoredNotification> SqliteDeviceRegistry::AppendNotification(
     n.sequence = static_cast<uint64_t>(bump.Int(0));
     if (bump.Step() != SQLITE_DONE) return Error("bump sequence");
 
-    Stmt ins(db_,
-             "INSERT INTO notifications (device_id, sequence, mailbox_id,"
-             " token_data, received_at, delivered) VALUES (?1,?2,?3,?4,?5,?6);");
+    Stmt ins(
+        db_,
+        "INSERT INTO notifications (device_id, sequence, mailbox_id,"
+        " token_data, received_at, delivered) VALUES (?1,?2,?3,?4,?5,?6);");
     if (!ins.ok()) return Error("prepare insert notification");
     ins.Bind(1, device_id);
     ins.BindInt(2, static_cast<int64_t>(n.sequence));
@@ -300,8 +304,9 @@ absl::StatusOr<StoredNotification> SqliteDeviceRegistry::AppendNotification(
     ins.BindInt(6, n.delivered ? 1 : 0);
     if (ins.Step() != SQLITE_DONE) return Error("insert notification");
 
-    Stmt trim(db_,
-              "DELETE FROM notifications WHERE device_id = ?1 AND sequence <= ?2;");
+    Stmt trim(
+        db_,
+        "DELETE FROM notifications WHERE device_id = ?1 AND sequence <= ?2;");
     if (!trim.ok()) return Error("prepare trim notifications");
     trim.Bind(1, device_id);
     trim.BindInt(2, static_cast<int64_t>(n.sequence) - keep);

@@ -20,8 +20,7 @@ std::string TempPath(absl::string_view name) {
 const absl::Time kNow = absl::FromUnixSeconds(1735689600);
 
 DeviceRecord Dev(absl::string_view id, absl::string_view spki) {
-  return DeviceRecord{std::string(id), std::string(spki), "hash", "sim",
-                      kNow};
+  return DeviceRecord{std::string(id), std::string(spki), "hash", "sim", kNow};
 }
 
 TEST(SqliteDeviceRegistryTest, DevicesRoundTripAndDuplicatesAreRejected) {
@@ -36,7 +35,8 @@ TEST(SqliteDeviceRegistryTest, DevicesRoundTripAndDuplicatesAreRejected) {
             absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(reg->InsertDevice(Dev("d2", "spki1")).code(),
             absl::StatusCode::kAlreadyExists);
-  EXPECT_EQ(reg->GetDevice("nope").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(reg->GetDevice("nope").status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST(SqliteDeviceRegistryTest, PushTokensExpireAndAreSwept) {
