@@ -610,6 +610,24 @@ TEST_F(OemServiceTest, QueuedPushIsDeliveredOnSubscribeOnce) {
   EXPECT_EQ(Drain(*resumed), (std::vector<std::string>{"SUBSCRIBED", "m2"}));
 }
 
+TEST_F(OemServiceTest, PushesRacingASubscribeArriveExactlyOnceInOrder) {
+  Oem a("oem-a", clock_, /*queue_limit=*/1000);
+  Device d = Enrol(a);
+  std::string token = MintToken(a, d);
+  constexpr int kPushes = 200;
+  std::thread relay([&] {
+    for (int i = 1; i <= kPushes; ++i) {
+      ASSERT_TRUE(Notify(a, token, absl::StrCat("m", i)).ok());
+    }
+  });
+  auto stream = Subscribe(a, d);  // somewhere in the middle of the pushes
+  relay.join();
+  std::vector<std::string> got = Drain(*stream);
+  ASSERT_EQ(got.size(), kPushes + 1u);
+  EXPECT_EQ(got[0], "SUBSCRIBED");
+  for (int i = 1; i <= kPushes; ++i) EXPECT_EQ(got[i], absl::StrCat("m", i));
+}
+
 TEST_F(OemServiceTest, OfflineQueueIsBounded) {
   Oem a("oem-a", clock_, /*queue_limit=*/3);
   Device d = Enrol(a);
