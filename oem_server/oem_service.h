@@ -1,0 +1,136 @@
+// The OEM server's logic (oem.v1.Oem without the transport): device
+// enrolment with proof of possession, key attestation, device authentication,
+// the bridge to the credential authority, and push-token routing.
+//
+// Device authentication: EnrolDevice returns a device id and a 32-byte random
+// bearer token (once); the registry keeps only SHA-256(token). Every later
+// device call carries DeviceAuth{device_id, device_token} and is checked with
+// a constant-time compare. Proofs of possession (enrolment, key attestation)
+// are ECDSA P-256/SHA-256 (DER) signatures over a domain-separated message
+// containing a fresh single-use nonce from GetChallenge.
+//
+// What the OEM never learns: mailbox secrets and plaintext (it bridges share
+// tokens but never sees links), PINs are forwarded to the authority inside
+// TLS and never stored or logged, and other OEMs' device identities.
+//
+// Errors (stable reasons, as in proto/oem/v1/oem.proto):
+//   INVALID_ARGUMENT "invalid_field" (message names the field);
+//   UNAUTHENTICATED "unknown_device", "bad_device_token", "untrusted_relay";
+//   PERMISSION_DENIED "bad_proof_of_possession", "unknown_challenge",
+//     "bad_attestation" (ProvisionCredential with a chain not issued to the
+//     calling device or not for receiver_public_key);
+//   ALREADY_EXISTS "device_already_enrolled" (identity key enrolled before);
+//   NOT_FOUND "unknown_push_token";
+//   RESOURCE_EXHAUSTED "too_many_challenges";
+//   UNAVAILABLE "authority_unavailable", "shutting_down", "store_unavailable";
+//   and every authority error unchanged on the bridged calls.
+//
+// Thread-safety: all methods are thread-safe. Ownership: nothing injected is
+// owned; the clock, registry, CA and authority client must outlive the
+// service.
+#ifndef SCT_OEM_SERVER_OEM_SERVICE_H_
+#define SCT_OEM_SERVER_OEM_SERVICE_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "oem_server/attestation_ca.h"
+#include "oem_server/authority_client.h"
+#include "oem_server/device_registry.h"
+#include "oem_server/notification_hub.h"
+#include "proto/oem/v1/oem.pb.h"
+
+namespace sct::oem {
+
+struct OemServiceOptions {
+  std::string oem_id;  // e.g. "oem-a"; required
+  // TLS client-certificate CN that Notify accepts. Empty accepts any caller:
+  // only for --insecure development runs.
+  std::string relay_cn;
+  absl::Duration challenge_ttl = absl::Minutes(5);
+  size_t max_outstanding_challenges = 100000;
+  absl::Duration push_token_ttl = absl::Hours(24 * 7);
+  int push_queue_limit = 64;  // per device, retained and per stream
+};
+
+// Domain-separated messages the device signs (exposed for devices and tests).
+std::string EnrolmentMessage(absl::string_view oem_id, absl::string_view nonce,
+                             absl::string_view identity_public_key);
+std::string AttestKeyMessage(absl::string_view nonce,
+                             absl::string_view public_key);
+// "sct-push/<oem_id>": the notificationToken.type this OEM mints.
+std::string PushTokenType(absl::string_view oem_id);
+
+class OemService {
+ public:
+  inline static constexpr size_t kNonceSize = 32;
+  inline static constexpr size_t kDeviceTokenSize = 32;
+  inline static constexpr size_t kPushTokenSize = 32;
+
+  OemService(OemServiceOptions options, const Clock& clock,
+             DeviceRegistry* registry, const AttestationCa* ca,
+             AuthorityClient* authority);
+  OemService(const OemService&) = delete;
+  OemService& operator=(const OemService&) = delete;
+
+  absl::StatusOr<::oem::v1::GetChallengeResponse> GetChallenge(
+      const ::oem::v1::GetChallengeRequest& request);
+  absl::StatusOr<::oem::v1::EnrolDeviceResponse> EnrolDevice(
+      const ::oem::v1::EnrolDeviceRequest& request);
+  absl::StatusOr<::oem::v1::AttestKeyResponse> AttestKey(
+      const ::oem::v1::AttestKeyRequest& request);
+  absl::StatusOr<credential_authority::v1::InitiateShareResponse> RequestShare(
+      const ::oem::v1::RequestShareRequest& request);
+  absl::StatusOr<credential_authority::v1::RedeemShareResponse>
+  ProvisionCredential(const ::oem::v1::ProvisionCredentialRequest& request);
+  absl::StatusOr<credential_authority::v1::RevokeResponse> RevokeShare(
+      const ::oem::v1::RevokeShareRequest& request);
+  absl::StatusOr<credential_authority::v1::RevokeResponse> RevokeCredential(
+      const ::oem::v1::RevokeCredentialRequest& request);
+  absl::StatusOr<credential_authority::v1::ListSharesResponse> ListShares(
+      const ::oem::v1::ListSharesRequest& request);
+  absl::StatusOr<::oem::v1::MintPushTokenResponse> MintPushToken(
+      const ::oem::v1::MintPushTokenRequest& request);
+  // `caller_identity`: the CN of the caller's verified TLS client
+  // certificate ("" if none).
+  absl::StatusOr<::oem::v1::NotifyResponse> Notify(
+      const ::oem::v1::NotifyRequest& request,
+      absl::string_view caller_identity);
+  // Opens the device's notification stream (see notification_hub.h).
+  absl::StatusOr<std::unique_ptr<Subscription>> SubscribeNotifications(
+      const ::oem::v1::SubscribeNotificationsRequest& request);
+  ::oem::v1::GetOemInfoResponse GetOemInfo() const;
+
+  // Ends every notification stream and refuses new ones.
+  void Shutdown() { hub_.Close(); }
+  NotificationHub& hub() { return hub_; }
+
+ private:
+  absl::StatusOr<DeviceRecord> Authenticate(const ::oem::v1::DeviceAuth& auth,
+                                            bool present);
+  absl::Status ConsumeChallenge(absl::string_view nonce,
+                                absl::string_view field);
+
+  const OemServiceOptions options_;
+  const Clock& clock_;
+  DeviceRegistry* registry_;
+  const AttestationCa* ca_;
+  AuthorityClient* authority_;
+  NotificationHub hub_;
+
+  absl::Mutex mu_;
+  // Outstanding nonces -> expiry. In memory: a restart only invalidates
+  // challenges younger than challenge_ttl, which devices simply re-request.
+  std::map<std::string, absl::Time> challenges_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace sct::oem
+
+#endif  // SCT_OEM_SERVER_OEM_SERVICE_H_
