@@ -17,9 +17,12 @@ constexpr absl::Duration kStreamPoll = absl::Milliseconds(100);
 
 absl::StatusOr<ChannelKind> KindFromProto(common::v1::ChannelKind kind) {
   switch (kind) {
-    case common::v1::SMS: return ChannelKind::kSms;
-    case common::v1::EMAIL: return ChannelKind::kEmail;
-    case common::v1::MESSENGER: return ChannelKind::kMessenger;
+    case common::v1::SMS:
+      return ChannelKind::kSms;
+    case common::v1::EMAIL:
+      return ChannelKind::kEmail;
+    case common::v1::MESSENGER:
+      return ChannelKind::kMessenger;
     default:
       return InvalidField("kind", absl::StrCat("must be SMS, EMAIL or MESSENGER (got ",
                                                static_cast<int>(kind), ")"));
@@ -33,7 +36,8 @@ common::v1::ChannelKind KindToProto(ChannelKind kind) {
 void TimeToProto(absl::Time t, google::protobuf::Timestamp* out) {
   const int64_t seconds = absl::ToUnixSeconds(t);
   out->set_seconds(seconds);
-  out->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds))));
+  out->set_nanos(
+      static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds))));
 }
 
 void DurationToProto(absl::Duration d, google::protobuf::Duration* out) {
@@ -44,8 +48,8 @@ void DurationToProto(absl::Duration d, google::protobuf::Duration* out) {
 
 absl::StatusOr<absl::Duration> DurationFromProto(absl::string_view field,
                                                  const google::protobuf::Duration& d) {
-  if (d.nanos() <= -1000000000 || d.nanos() >= 1000000000 ||
-      (d.seconds() > 0 && d.nanos() < 0) || (d.seconds() < 0 && d.nanos() > 0)) {
+  if (d.nanos() <= -1000000000 || d.nanos() >= 1000000000 || (d.seconds() > 0 && d.nanos() < 0) ||
+      (d.seconds() < 0 && d.nanos() > 0)) {
     return InvalidField(field, "nanos out of range");
   }
   return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());

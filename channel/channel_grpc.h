@@ -20,8 +20,7 @@ class ChannelGrpcService final : public ::channel::v1::Channel::Service {
 
   grpc::Status Send(grpc::ServerContext* context, const ::channel::v1::SendRequest* request,
                     ::channel::v1::SendResponse* response) override;
-  grpc::Status Receive(grpc::ServerContext* context,
-                       const ::channel::v1::ReceiveRequest* request,
+  grpc::Status Receive(grpc::ServerContext* context, const ::channel::v1::ReceiveRequest* request,
                        ::channel::v1::ReceiveResponse* response) override;
   grpc::Status WatchInbox(grpc::ServerContext* context,
                           const ::channel::v1::WatchInboxRequest* request,

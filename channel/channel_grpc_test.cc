@@ -26,8 +26,8 @@ using ::testing::HasSubstr;
 class ChannelGrpcTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    service_ = std::make_unique<ChannelService>(&clock_, &scheduler_, &fetcher_,
-                                                ChannelServiceOptions());
+    service_ =
+        std::make_unique<ChannelService>(&clock_, &scheduler_, &fetcher_, ChannelServiceOptions());
     grpc_service_ = std::make_unique<ChannelGrpcService>(service_.get());
     GrpcServerOptions options;
     options.services = {grpc_service_.get()};
@@ -150,8 +150,10 @@ TEST_F(ChannelGrpcTest, WatchAndTapStreamAndEndCleanlyOnShutdown) {
   // until the tap has seen one (bounded).
   pb::TappedMessage tapped;
   ASSERT_TRUE(Send(common::v1::MESSENGER, "bob", "hello", &sent).ok());
-  for (int i = 0; i < 200 && service_->GetDeliveryLog(ChannelKind::kMessenger)
-                                  .deliveries.back().seen_by.empty(); ++i) {
+  for (int i = 0;
+       i < 200 &&
+       service_->GetDeliveryLog(ChannelKind::kMessenger).deliveries.back().seen_by.empty();
+       ++i) {
     ASSERT_TRUE(Send(common::v1::MESSENGER, "bob", "hello", &sent).ok());
     absl::SleepFor(absl::Milliseconds(10));  // waiting for another thread, not for timing
   }

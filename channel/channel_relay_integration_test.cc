@@ -51,8 +51,7 @@ std::string Field(const std::string& line, const std::string& key) {
 
 httplib::Result Post(httplib::Client& client, const std::string& path, const std::string& claim,
                      const std::string& body) {
-  httplib::Headers headers = {{"Mailbox-Device-Claim", claim},
-                              {"Mailbox-Request-ID", NewUuidV4()}};
+  httplib::Headers headers = {{"Mailbox-Device-Claim", claim}, {"Mailbox-Request-ID", NewUuidV4()}};
   return client.Post(path.c_str(), headers, body, "application/json");
 }
 
@@ -63,17 +62,16 @@ std::unique_ptr<grpc::ClientContext> Context() {
 }
 
 TEST(ChannelRelayIntegrationTest, PreviewBotFetchDoesNotBindTheMailbox) {
-  auto relay = Subprocess::Start({RunfilesPath("relay/relay_server"),
-                                  "--http_listen=127.0.0.1:0", "--grpc_listen=127.0.0.1:0",
-                                  "--store=memory"});
+  auto relay = Subprocess::Start({RunfilesPath("relay/relay_server"), "--http_listen=127.0.0.1:0",
+                                  "--grpc_listen=127.0.0.1:0", "--store=memory"});
   ASSERT_TRUE(relay.ok()) << relay.status();
   auto relay_line = (*relay)->WaitForLine("listening ", absl::Seconds(60));
   ASSERT_TRUE(relay_line.ok()) << relay_line.status();
   const std::string relay_http = Field(*relay_line, "http");
   ASSERT_FALSE(relay_http.empty()) << *relay_line;
 
-  auto channel = Subprocess::Start({RunfilesPath("channel/channel_server"),
-                                    "--listen=127.0.0.1:0", "--seed=7"});
+  auto channel = Subprocess::Start(
+      {RunfilesPath("channel/channel_server"), "--listen=127.0.0.1:0", "--seed=7"});
   ASSERT_TRUE(channel.ok()) << channel.status();
   auto channel_line = (*channel)->WaitForLine("listening grpc=", absl::Seconds(60));
   ASSERT_TRUE(channel_line.ok()) << channel_line.status();
@@ -97,8 +95,8 @@ TEST(ChannelRelayIntegrationTest, PreviewBotFetchDoesNotBindTheMailbox) {
   const std::string path = url_link.substr(url_link.find("/v1/m/"));
 
   // ---- the link travels over the messenger ----
-  auto stub = pb::Channel::NewStub(
-      grpc::CreateChannel(channel_grpc, grpc::InsecureChannelCredentials()));
+  auto stub =
+      pb::Channel::NewStub(grpc::CreateChannel(channel_grpc, grpc::InsecureChannelCredentials()));
   pb::SendRequest send;
   send.set_kind(common::v1::MESSENGER);
   send.set_from("alice");
@@ -165,7 +163,6 @@ TEST(ChannelRelayIntegrationTest, PreviewBotFetchDoesNotBindTheMailbox) {
   EXPECT_EQ((*relay)->Terminate(absl::Seconds(20)), 0);
 }
 
-
 // Waits for the first preview fetch in the messenger log of `stub`'s server.
 pb::GetDeliveryLogResponse WaitForPreviewFetch(pb::Channel::Stub* stub) {
   pb::GetDeliveryLogRequest request;
@@ -198,10 +195,9 @@ TEST(ChannelRelayIntegrationTest, PreviewOverHttpsWithTheDevelopmentPki) {
   const std::string pki = std::string(tmp ? tmp : "/tmp") + "/pki";
   ASSERT_EQ(std::system((RunfilesPath("tools/pki.sh") + " " + pki + " >/dev/null").c_str()), 0);
 
-  auto relay = Subprocess::Start({RunfilesPath("relay/relay_server"),
-                                  "--http_listen=127.0.0.1:0", "--grpc_listen=127.0.0.1:0",
-                                  "--store=memory", "--tls_cert=" + pki + "/relay.crt",
-                                  "--tls_key=" + pki + "/relay.key"});
+  auto relay = Subprocess::Start(
+      {RunfilesPath("relay/relay_server"), "--http_listen=127.0.0.1:0", "--grpc_listen=127.0.0.1:0",
+       "--store=memory", "--tls_cert=" + pki + "/relay.crt", "--tls_key=" + pki + "/relay.key"});
   ASSERT_TRUE(relay.ok()) << relay.status();
   auto relay_line = (*relay)->WaitForLine("listening ", absl::Seconds(60));
   ASSERT_TRUE(relay_line.ok()) << relay_line.status();
@@ -240,8 +236,8 @@ TEST(ChannelRelayIntegrationTest, PreviewOverHttpsWithTheDevelopmentPki) {
 
   grpc::SslCredentialsOptions trust_root;
   trust_root.pem_root_certs = ReadFile(pki + "/ca.crt");
-  auto stub = pb::Channel::NewStub(
-      grpc::CreateChannel(channel_grpc, grpc::SslCredentials(trust_root)));
+  auto stub =
+      pb::Channel::NewStub(grpc::CreateChannel(channel_grpc, grpc::SslCredentials(trust_root)));
   pb::SendRequest send;
   send.set_kind(common::v1::MESSENGER);
   send.set_from("hotel");
@@ -259,8 +255,8 @@ TEST(ChannelRelayIntegrationTest, PreviewOverHttpsWithTheDevelopmentPki) {
   // A client that trusts only the wrong root is refused by the handshake.
   grpc::SslCredentialsOptions wrong_root;
   wrong_root.pem_root_certs = ReadFile(pki + "/wrong-ca.crt");
-  auto wrong_stub = pb::Channel::NewStub(
-      grpc::CreateChannel(channel_grpc, grpc::SslCredentials(wrong_root)));
+  auto wrong_stub =
+      pb::Channel::NewStub(grpc::CreateChannel(channel_grpc, grpc::SslCredentials(wrong_root)));
   auto short_context = std::make_unique<grpc::ClientContext>();
   short_context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
   EXPECT_FALSE(wrong_stub->Send(short_context.get(), send, &sent).ok());

@@ -41,9 +41,12 @@ absl::Status CheckProbability(absl::string_view field, double p) {
 
 const char* ChannelKindName(ChannelKind kind) {
   switch (kind) {
-    case ChannelKind::kSms: return "SMS";
-    case ChannelKind::kEmail: return "EMAIL";
-    case ChannelKind::kMessenger: return "MESSENGER";
+    case ChannelKind::kSms:
+      return "SMS";
+    case ChannelKind::kEmail:
+      return "EMAIL";
+    case ChannelKind::kMessenger:
+      return "MESSENGER";
   }
   return "UNKNOWN";
 }
@@ -57,7 +60,8 @@ ChannelService::ChannelService(const Clock* clock, Scheduler* scheduler, HttpFet
     channel.config.seed = options_.seed;
     SeedRng(channel.rng, options_.seed, kind);
     if (kind == ChannelKind::kSms) channel.config.max_body_length = options_.sms_max_chars;
-    if (kind == ChannelKind::kMessenger) channel.config.preview_bot = options_.messenger_preview_bot;
+    if (kind == ChannelKind::kMessenger)
+      channel.config.preview_bot = options_.messenger_preview_bot;
   }
 }
 
@@ -113,15 +117,13 @@ absl::StatusOr<SendResult> ChannelService::Send(ChannelKind kind, const std::str
     ASSIGN_OR_RETURN(SmsMeasure sms, MeasureSms(body));
     result.sms_segments = sms.segments;
     result.sms_encoding = sms.encoding();
-    const uint32_t limit =
-        sms.gsm7 ? config.max_body_length : config.max_body_length * 70 / 160;
+    const uint32_t limit = sms.gsm7 ? config.max_body_length : config.max_body_length * 70 / 160;
     if (sms.units > limit) {
       return MakeError(
           absl::StatusCode::kInvalidArgument, "body_too_long",
           absl::StrCat("body: ", sms.units, sms.gsm7 ? " GSM-7 characters" : " UCS-2 characters",
-                       " do not fit the SMS limit of ", limit, " (",
-                       config.max_body_length, " GSM-7 characters",
-                       sms.gsm7 ? "" : ", 70/160 of it for UCS-2", ")"));
+                       " do not fit the SMS limit of ", limit, " (", config.max_body_length,
+                       " GSM-7 characters", sms.gsm7 ? "" : ", 70/160 of it for UCS-2", ")"));
     }
   } else if (config.max_body_length > 0 && result.body_length > config.max_body_length) {
     return MakeError(absl::StatusCode::kInvalidArgument, "body_too_long",
@@ -192,9 +194,8 @@ absl::StatusOr<SendResult> ChannelService::Send(ChannelKind kind, const std::str
     if (delay <= absl::ZeroDuration()) {
       DeliverLocked(kind, std::move(delivered));
     } else {
-      scheduler_->At(now + delay, [this, kind, delivered]() mutable {
-        Deliver(kind, std::move(delivered));
-      });
+      scheduler_->At(now + delay,
+                     [this, kind, delivered]() mutable { Deliver(kind, std::move(delivered)); });
     }
   }
 
@@ -213,8 +214,10 @@ absl::StatusOr<SendResult> ChannelService::Send(ChannelKind kind, const std::str
 
   std::cerr << "channel: send kind=" << ChannelKindName(kind) << " id=" << result.message_id
             << " length=" << result.body_length << " links=" << urls.size()
-            << " fragment=" << (has_fragment ? "yes" : "no")
-            << " fate=" << (dropped ? "dropped" : duplicated ? "duplicated" : "delivered")
+            << " fragment=" << (has_fragment ? "yes" : "no") << " fate="
+            << (dropped      ? "dropped"
+                : duplicated ? "duplicated"
+                             : "delivered")
             << " delay=" << absl::FormatDuration(delay) << std::endl;
   return result;
 }
@@ -269,8 +272,7 @@ void ChannelService::RunPreviewFetch(ChannelKind kind, const std::string& messag
   ChannelFor(kind).fetches.push_back(std::move(fetch));
 }
 
-absl::StatusOr<ReceiveResult> ChannelService::Receive(ChannelKind kind,
-                                                      const std::string& address,
+absl::StatusOr<ReceiveResult> ChannelService::Receive(ChannelKind kind, const std::string& address,
                                                       uint64_t after_sequence,
                                                       uint32_t max_messages) {
   RETURN_IF_ERROR(CheckAddress("address", address));

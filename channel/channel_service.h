@@ -97,7 +97,7 @@ struct ReceiveResult {
 };
 
 struct TapEvent {
-  ChannelMessage message;  // delivered_at = when the tap saw it
+  ChannelMessage message;                        // delivered_at = when the tap saw it
   std::optional<absl::Time> scheduled_delivery;  // unset if dropped
   bool dropped = false;
 };
@@ -152,8 +152,8 @@ class ChannelService {
   // none) arrives after the configured delay; a messenger preview fetch is
   // scheduled for each URL. Errors: invalid_field, body_too_long,
   // shutting_down.
-  absl::StatusOr<SendResult> Send(ChannelKind kind, const std::string& from,
-                                  const std::string& to, const std::string& body);
+  absl::StatusOr<SendResult> Send(ChannelKind kind, const std::string& from, const std::string& to,
+                                  const std::string& body);
 
   // Messages in (kind, address) with sequence > after_sequence, at most
   // max_messages (0: all). Errors: invalid_field, cursor_in_future.

@@ -196,7 +196,8 @@ TEST_F(ChannelServiceTest, DuplicationFractionWithinBinomialBound) {
   ChannelConfig config;
   config.duplicate_probability = 0.5;
   Configure(ChannelKind::kEmail, config);
-  for (int i = 0; i < kMessages; ++i) ASSERT_TRUE(service_->Send(ChannelKind::kEmail, "a", "b", "x").ok());
+  for (int i = 0; i < kMessages; ++i)
+    ASSERT_TRUE(service_->Send(ChannelKind::kEmail, "a", "b", "x").ok());
   const double extra = static_cast<double>(Inbox(ChannelKind::kEmail, "b").size()) - kMessages;
   EXPECT_NEAR(extra, kMessages * 0.5, 5 * std::sqrt(kMessages * 0.25));
 }

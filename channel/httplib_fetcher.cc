@@ -61,7 +61,8 @@ absl::StatusOr<HttpResponse> HttplibFetcher::Get(const std::string& url) {
     std::string detail = httplib::to_string(result.error());
     if (scheme_end == 8) {
       const long verify = client.get_openssl_verify_result();
-      if (verify != 0) absl::StrAppend(&detail, " (certificate: ", X509_verify_cert_error_string(verify), ")");
+      if (verify != 0)
+        absl::StrAppend(&detail, " (certificate: ", X509_verify_cert_error_string(verify), ")");
     }
     return MakeError(absl::StatusCode::kUnavailable, "fetch_failed",
                      absl::StrCat("GET ", origin, ": ", detail));

@@ -75,8 +75,8 @@ TEST(HttplibFetcherTest, GetsThePageWithQueryAndBotUserAgent) {
 
 TEST(HttplibFetcherTest, RefusesFragmentsAndNonHttpUrls) {
   HttplibFetcher fetcher(HttplibFetcherOptions{});
-  for (const char* url : {"http://127.0.0.1:1/v1/m/a#secret", "ftp://x/y", "relay/v1/m/a",
-                          "https://"}) {
+  for (const char* url :
+       {"http://127.0.0.1:1/v1/m/a#secret", "ftp://x/y", "relay/v1/m/a", "https://"}) {
     auto r = fetcher.Get(url);
     EXPECT_EQ(ReasonOf(r.status()), "invalid_field") << url;
   }

@@ -49,11 +49,11 @@ bool DecodeUtf8(absl::string_view s, std::vector<uint32_t>* out) {
 
 // GSM 03.38 default alphabet (one septet each), as Unicode code points.
 constexpr uint32_t kGsmBasic[] = {
-    '@', 0xA3, '$', 0xA5, 0xE8, 0xE9, 0xF9, 0xEC, 0xF2, 0xC7, '\n', 0xD8, 0xF8, '\r', 0xC5, 0xE5,
-    0x394, '_', 0x3A6, 0x393, 0x39B, 0x3A9, 0x3A0, 0x3A8, 0x3A3, 0x398, 0x39E, 0xC6, 0xE6, 0xDF,
-    0xC9, ' ', '!', '"', '#', 0xA4, '%', '&', '\'', '(', ')', '*', '+', ',', '-', '.', '/',
-    ':', ';', '<', '=', '>', '?', 0xA1, 0xC4, 0xD6, 0xD1, 0xDC, 0xA7, 0xBF, 0xE4, 0xF6, 0xF1,
-    0xFC, 0xE0};
+    '@',   0xA3, '$',  0xA5,  0xE8, 0xE9,  0xF9,  0xEC,  0xF2,  0xC7,  '\n',  0xD8,  0xF8,
+    '\r',  0xC5, 0xE5, 0x394, '_',  0x3A6, 0x393, 0x39B, 0x3A9, 0x3A0, 0x3A8, 0x3A3, 0x398,
+    0x39E, 0xC6, 0xE6, 0xDF,  0xC9, ' ',   '!',   '"',   '#',   0xA4,  '%',   '&',   '\'',
+    '(',   ')',  '*',  '+',   ',',  '-',   '.',   '/',   ':',   ';',   '<',   '=',   '>',
+    '?',   0xA1, 0xC4, 0xD6,  0xD1, 0xDC,  0xA7,  0xBF,  0xE4,  0xF6,  0xF1,  0xFC,  0xE0};
 // The extension table (escape + one septet: two septets each).
 constexpr uint32_t kGsmExtension[] = {'\f', '^', '{', '}', '\\', '[', '~', ']', '|', 0x20AC};
 
@@ -69,8 +69,8 @@ bool IsGsmBasic(uint32_t cp) {
 }
 
 bool IsUrlEnd(char c) {
-  return absl::ascii_isspace(static_cast<unsigned char>(c)) || c == '<' || c == '>' ||
-         c == '"' || c == '\'' || c == '`';
+  return absl::ascii_isspace(static_cast<unsigned char>(c)) || c == '<' || c == '>' || c == '"' ||
+         c == '\'' || c == '`';
 }
 
 }  // namespace
@@ -114,9 +114,12 @@ std::optional<std::string> ExtractOgTitle(absl::string_view html) {
       const size_t value_end = tag.find(quote, begin);
       if (value_end == absl::string_view::npos) continue;
       // &amp; last so that "&amp;lt;" becomes "&lt;", not "<".
-      return absl::StrReplaceAll(tag.substr(begin, value_end - begin),
-                                 {{"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""},
-                                  {"&#39;", "'"}, {"&#x27;", "'"}, {"&amp;", "&"}});
+      return absl::StrReplaceAll(tag.substr(begin, value_end - begin), {{"&lt;", "<"},
+                                                                        {"&gt;", ">"},
+                                                                        {"&quot;", "\""},
+                                                                        {"&#39;", "'"},
+                                                                        {"&#x27;", "'"},
+                                                                        {"&amp;", "&"}});
     }
   }
   return std::nullopt;

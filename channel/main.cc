@@ -46,7 +46,8 @@ namespace {
 
 int Main(int argc, char** argv) {
   BlockTerminationSignals();  // before any thread starts
-  absl::SetProgramUsageMessage("SCT Lab channel server (SMS, e-mail, messenger). See docs/channel.md.");
+  absl::SetProgramUsageMessage(
+      "SCT Lab channel server (SMS, e-mail, messenger). See docs/channel.md.");
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   if (rest.size() > 1) Fail(2, absl::StrCat("unexpected argument \"", rest[1], "\""));
 
