@@ -1,0 +1,395 @@
+#include "channel/channel_service.h"
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "channel/link_scan.h"
+#include "common/errors.h"
+#include "common/status_macros.h"
+#include "common/uuid.h"
+
+namespace sct::channel {
+namespace {
+
+constexpr ChannelKind kAllKinds[] = {ChannelKind::kSms, ChannelKind::kEmail,
+                                     ChannelKind::kMessenger};
+// Longest concatenated SMS: 255 parts of 153 septets.
+constexpr uint32_t kMaxSmsChars = 255 * 153;
+constexpr absl::Duration kMaxDelay = absl::Hours(24);
+
+void SeedRng(std::mt19937_64& rng, uint64_t seed, ChannelKind kind) {
+  std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32),
+                    static_cast<uint32_t>(kind)};
+  rng.seed(seq);
+}
+
+absl::Status CheckDuration(absl::string_view field, absl::Duration d) {
+  if (d < absl::ZeroDuration()) return InvalidField(field, "must not be negative");
+  if (d > kMaxDelay) return InvalidField(field, "must be at most 24h");
+  return absl::OkStatus();
+}
+
+absl::Status CheckProbability(absl::string_view field, double p) {
+  if (!std::isfinite(p) || p < 0 || p > 1) return InvalidField(field, "must be in [0, 1]");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+const char* ChannelKindName(ChannelKind kind) {
+  switch (kind) {
+    case ChannelKind::kSms:
+      return "SMS";
+    case ChannelKind::kEmail:
+      return "EMAIL";
+    case ChannelKind::kMessenger:
+      return "MESSENGER";
+  }
+  return "UNKNOWN";
+}
+
+ChannelService::ChannelService(const Clock* clock, Scheduler* scheduler, HttpFetcher* fetcher,
+                               ChannelServiceOptions options)
+    : clock_(clock), scheduler_(scheduler), fetcher_(fetcher), options_(options) {
+  absl::MutexLock lock(&mu_);
+  for (ChannelKind kind : kAllKinds) {
+    Channel& channel = channels_[kind];
+    channel.config.seed = options_.seed;
+    SeedRng(channel.rng, options_.seed, kind);
+    if (kind == ChannelKind::kSms) channel.config.max_body_length = options_.sms_max_chars;
+    if (kind == ChannelKind::kMessenger)
+      channel.config.preview_bot = options_.messenger_preview_bot;
+  }
+}
+
+ChannelService::Channel& ChannelService::ChannelFor(ChannelKind kind) { return channels_[kind]; }
+const ChannelService::Channel& ChannelService::ChannelFor(ChannelKind kind) const {
+  return channels_.at(kind);
+}
+
+double ChannelService::Uniform(Channel& channel) {
+  // 53 random bits -> [0, 1): the same numbers on every platform for a seed.
+  return static_cast<double>(channel.rng() >> 11) * 0x1.0p-53;
+}
+
+absl::Status ChannelService::CheckAddress(absl::string_view field,
+                                          const std::string& address) const {
+  if (address.empty()) return InvalidField(field, "must not be empty");
+  if (address.size() > options_.max_address_bytes) {
+    return InvalidField(field, absl::StrCat("longer than ", options_.max_address_bytes, " bytes"));
+  }
+  for (char c : address) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return InvalidField(field, "contains a control character");
+    }
+  }
+  return CountCharacters(address, field).status();
+}
+
+absl::StatusOr<SendResult> ChannelService::Send(ChannelKind kind, const std::string& from,
+                                                const std::string& to, const std::string& body) {
+  RETURN_IF_ERROR(CheckAddress("from", from));
+  RETURN_IF_ERROR(CheckAddress("to", to));
+  if (body.size() > options_.max_body_bytes) {
+    return InvalidField("body", absl::StrCat("longer than ", options_.max_body_bytes, " bytes"));
+  }
+  SendResult result;
+  ASSIGN_OR_RETURN(result.body_length, CountCharacters(body, "body"));
+  const std::vector<std::string> urls = FindUrls(body);
+  bool has_fragment = false;
+  for (const std::string& url : urls) {
+    ASSIGN_OR_RETURN(uint32_t length, CountCharacters(url, "body"));
+    result.link_lengths.push_back(length);
+    if (url.find('#') != std::string::npos) has_fragment = true;
+  }
+
+  absl::MutexLock lock(&mu_);
+  if (shut_down_) {
+    return MakeError(absl::StatusCode::kUnavailable, "shutting_down", "channel server is stopping");
+  }
+  Channel& channel = ChannelFor(kind);
+  const ChannelConfig& config = channel.config;
+  result.max_body_length = config.max_body_length;
+  if (kind == ChannelKind::kSms) {
+    ASSIGN_OR_RETURN(SmsMeasure sms, MeasureSms(body));
+    result.sms_segments = sms.segments;
+    result.sms_encoding = sms.encoding();
+    const uint32_t limit = sms.gsm7 ? config.max_body_length : config.max_body_length * 70 / 160;
+    if (sms.units > limit) {
+      return MakeError(
+          absl::StatusCode::kInvalidArgument, "body_too_long",
+          absl::StrCat("body: ", sms.units, sms.gsm7 ? " GSM-7 characters" : " UCS-2 characters",
+                       " do not fit the SMS limit of ", limit, " (", config.max_body_length,
+                       " GSM-7 characters", sms.gsm7 ? "" : ", 70/160 of it for UCS-2", ")"));
+    }
+  } else if (config.max_body_length > 0 && result.body_length > config.max_body_length) {
+    return MakeError(absl::StatusCode::kInvalidArgument, "body_too_long",
+                     absl::StrCat("body: ", result.body_length, " characters exceed the ",
+                                  ChannelKindName(kind), " limit of ", config.max_body_length));
+  }
+
+  // Fates: always draw all three numbers so that one message's fate never
+  // shifts the random stream of the next.
+  const double loss_draw = Uniform(channel);
+  const double dup_draw = Uniform(channel);
+  const double jitter_draw = Uniform(channel);
+  const bool dropped = loss_draw < config.loss_probability;
+  const bool duplicated = !dropped && dup_draw < config.duplicate_probability;
+  const absl::Duration delay = config.delay + jitter_draw * config.jitter;
+
+  const absl::Time now = clock_->Now();
+  ChannelMessage message;
+  message.message_id = NewUuidV4();
+  message.kind = kind;
+  message.from = from;
+  message.to = to;
+  message.body = body;
+  message.sent_at = now;
+  result.message_id = message.message_id;
+
+  DeliveryRecord record;
+  record.message_id = message.message_id;
+  record.from = from;
+  record.to = to;
+  record.sent_at = now;
+  record.body_length = result.body_length;
+  record.contained_link_fragment = has_fragment;
+  record.link_lengths = result.link_lengths;
+  record.dropped = dropped;
+  record.duplicated = duplicated;
+  record.delay = delay;
+  const uint32_t copies = dropped ? 0 : (duplicated ? 2 : 1);
+  record.copies_pending = copies;
+
+  // Taps first: the interceptor sees the message before the recipient.
+  for (auto it = channel.taps.begin(); it != channel.taps.end();) {
+    std::shared_ptr<MessageQueue<TapEvent>> queue = it->queue.lock();
+    if (!queue) {
+      it = channel.taps.erase(it);
+      continue;
+    }
+    if (it->to.empty() || it->to == to) {
+      TapEvent event;
+      event.message = message;
+      event.message.delivered_at = now;
+      event.dropped = dropped;
+      if (!dropped) event.scheduled_delivery = now + delay;
+      queue->Push(std::move(event));
+      if (std::find(record.seen_by.begin(), record.seen_by.end(), it->interceptor) ==
+          record.seen_by.end()) {
+        record.seen_by.push_back(it->interceptor);
+      }
+    }
+    ++it;
+  }
+  channel.record_index[record.message_id] = channel.records.size();
+  channel.records.push_back(std::move(record));
+
+  for (uint32_t copy = 0; copy < copies; ++copy) {
+    ChannelMessage delivered = message;
+    delivered.duplicate = copy > 0;
+    if (delay <= absl::ZeroDuration()) {
+      DeliverLocked(kind, std::move(delivered));
+    } else {
+      scheduler_->At(now + delay,
+                     [this, kind, delivered]() mutable { Deliver(kind, std::move(delivered)); });
+    }
+  }
+
+  if (kind == ChannelKind::kMessenger && config.preview_bot) {
+    size_t scheduled = 0;
+    for (const std::string& url : urls) {
+      if (scheduled == options_.max_links_fetched) break;
+      const std::string stripped = StripFragment(url);
+      scheduler_->At(now + config.preview_delay, [this, kind, id = message.message_id, stripped] {
+        RunPreviewFetch(kind, id, stripped);
+      });
+      ++scheduled;
+    }
+    result.preview_fetch_scheduled = scheduled > 0;
+  }
+
+  std::cerr << "channel: send kind=" << ChannelKindName(kind) << " id=" << result.message_id
+            << " length=" << result.body_length << " links=" << urls.size()
+            << " fragment=" << (has_fragment ? "yes" : "no") << " fate="
+            << (dropped      ? "dropped"
+                : duplicated ? "duplicated"
+                             : "delivered")
+            << " delay=" << absl::FormatDuration(delay) << std::endl;
+  return result;
+}
+
+void ChannelService::Deliver(ChannelKind kind, ChannelMessage message) {
+  absl::MutexLock lock(&mu_);
+  DeliverLocked(kind, std::move(message));
+}
+
+void ChannelService::DeliverLocked(ChannelKind kind, ChannelMessage message) {
+  Channel& channel = ChannelFor(kind);
+  Inbox& inbox = channel.inboxes[message.to];
+  message.sequence = inbox.messages.size() + 1;
+  message.delivered_at = clock_->Now();
+  auto record = channel.record_index.find(message.message_id);
+  if (record != channel.record_index.end()) {
+    DeliveryRecord& r = channel.records[record->second];
+    ++r.copies_delivered;
+    if (r.copies_pending > 0) --r.copies_pending;
+  }
+  for (auto it = inbox.watchers.begin(); it != inbox.watchers.end();) {
+    if (auto queue = it->lock()) {
+      queue->Push(message);
+      ++it;
+    } else {
+      it = inbox.watchers.erase(it);
+    }
+  }
+  inbox.messages.push_back(std::move(message));
+}
+
+void ChannelService::RunPreviewFetch(ChannelKind kind, const std::string& message_id,
+                                     const std::string& url) {
+  PreviewFetch fetch;
+  fetch.message_id = message_id;
+  fetch.url = url;
+  if (fetcher_ == nullptr) {
+    fetch.error = "no HTTP fetcher configured";
+  } else {
+    absl::StatusOr<HttpResponse> response = fetcher_->Get(url);  // no lock held: network I/O
+    if (response.ok()) {
+      fetch.http_status = response->status;
+      fetch.og_title = ExtractOgTitle(response->body).value_or("");
+    } else {
+      fetch.error = std::string(response.status().message());
+    }
+  }
+  fetch.fetched_at = clock_->Now();
+  std::cerr << "channel: preview fetch id=" << message_id << " status=" << fetch.http_status
+            << (fetch.error.empty() ? "" : " error=" + fetch.error) << std::endl;
+  absl::MutexLock lock(&mu_);
+  ChannelFor(kind).fetches.push_back(std::move(fetch));
+}
+
+absl::StatusOr<ReceiveResult> ChannelService::Receive(ChannelKind kind, const std::string& address,
+                                                      uint64_t after_sequence,
+                                                      uint32_t max_messages) {
+  RETURN_IF_ERROR(CheckAddress("address", address));
+  absl::MutexLock lock(&mu_);
+  const Channel& channel = ChannelFor(kind);
+  ReceiveResult result;
+  auto inbox = channel.inboxes.find(address);
+  if (inbox != channel.inboxes.end()) result.last_sequence = inbox->second.messages.size();
+  if (after_sequence > result.last_sequence) {
+    return MakeError(absl::StatusCode::kOutOfRange, "cursor_in_future",
+                     absl::StrCat("after_sequence: ", after_sequence,
+                                  " is beyond the inbox's last sequence ", result.last_sequence));
+  }
+  if (inbox == channel.inboxes.end()) return result;
+  const auto& messages = inbox->second.messages;
+  for (size_t i = after_sequence; i < messages.size(); ++i) {
+    if (max_messages != 0 && result.messages.size() == max_messages) break;
+    result.messages.push_back(messages[i]);
+  }
+  return result;
+}
+
+absl::StatusOr<std::shared_ptr<MessageQueue<ChannelMessage>>> ChannelService::WatchInbox(
+    ChannelKind kind, const std::string& address, uint64_t after_sequence) {
+  RETURN_IF_ERROR(CheckAddress("address", address));
+  absl::MutexLock lock(&mu_);
+  if (shut_down_) {
+    return MakeError(absl::StatusCode::kUnavailable, "shutting_down", "channel server is stopping");
+  }
+  auto queue = std::make_shared<MessageQueue<ChannelMessage>>();
+  Inbox& inbox = ChannelFor(kind).inboxes[address];
+  for (size_t i = after_sequence; i < inbox.messages.size(); ++i) queue->Push(inbox.messages[i]);
+  inbox.watchers.push_back(queue);
+  return queue;
+}
+
+absl::StatusOr<std::shared_ptr<MessageQueue<TapEvent>>> ChannelService::Tap(
+    ChannelKind kind, const std::string& to, const std::string& interceptor) {
+  if (!to.empty()) RETURN_IF_ERROR(CheckAddress("to", to));
+  RETURN_IF_ERROR(CheckAddress("interceptor", interceptor));
+  absl::MutexLock lock(&mu_);
+  if (shut_down_) {
+    return MakeError(absl::StatusCode::kUnavailable, "shutting_down", "channel server is stopping");
+  }
+  auto queue = std::make_shared<MessageQueue<TapEvent>>();
+  ChannelFor(kind).taps.push_back(TapSubscription{to, interceptor, queue});
+  std::cerr << "channel: tap opened kind=" << ChannelKindName(kind)
+            << " interceptor=" << interceptor << std::endl;
+  return queue;
+}
+
+absl::StatusOr<ChannelConfig> ChannelService::Configure(ChannelKind kind,
+                                                        const ChannelConfig& config) {
+  RETURN_IF_ERROR(CheckDuration("config.delay", config.delay));
+  RETURN_IF_ERROR(CheckDuration("config.jitter", config.jitter));
+  RETURN_IF_ERROR(CheckDuration("config.preview_delay", config.preview_delay));
+  RETURN_IF_ERROR(CheckProbability("config.loss_probability", config.loss_probability));
+  RETURN_IF_ERROR(CheckProbability("config.duplicate_probability", config.duplicate_probability));
+  if (config.preview_bot && kind != ChannelKind::kMessenger) {
+    return InvalidField("config.preview_bot", "only the MESSENGER channel has a preview bot");
+  }
+  if (kind == ChannelKind::kSms && config.max_body_length > kMaxSmsChars) {
+    return InvalidField("config.max_body_length",
+                        absl::StrCat("at most ", kMaxSmsChars, " for SMS (255 parts of 153)"));
+  }
+  if (config.max_body_length > options_.max_body_bytes) {
+    return InvalidField("config.max_body_length",
+                        absl::StrCat("at most ", options_.max_body_bytes));
+  }
+  absl::MutexLock lock(&mu_);
+  Channel& channel = ChannelFor(kind);
+  ChannelConfig effective = config;
+  if (kind == ChannelKind::kSms && effective.max_body_length == 0) {
+    effective.max_body_length = options_.sms_max_chars;
+  }
+  if (config.seed != 0) {
+    SeedRng(channel.rng, config.seed, kind);
+  } else {
+    effective.seed = channel.config.seed;
+  }
+  channel.config = effective;
+  std::cerr << "channel: configure kind=" << ChannelKindName(kind)
+            << " delay=" << absl::FormatDuration(effective.delay)
+            << " jitter=" << absl::FormatDuration(effective.jitter)
+            << " loss=" << effective.loss_probability
+            << " duplicate=" << effective.duplicate_probability
+            << " max_body_length=" << effective.max_body_length
+            << " preview_bot=" << (effective.preview_bot ? "on" : "off") << std::endl;
+  return effective;
+}
+
+ChannelConfig ChannelService::GetConfig(ChannelKind kind) const {
+  absl::MutexLock lock(&mu_);
+  return ChannelFor(kind).config;
+}
+
+DeliveryLog ChannelService::GetDeliveryLog(ChannelKind kind) const {
+  absl::MutexLock lock(&mu_);
+  const Channel& channel = ChannelFor(kind);
+  return DeliveryLog{channel.records, channel.fetches};
+}
+
+void ChannelService::Shutdown() {
+  absl::MutexLock lock(&mu_);
+  shut_down_ = true;
+  for (auto& [kind, channel] : channels_) {
+    for (auto& [address, inbox] : channel.inboxes) {
+      for (auto& watcher : inbox.watchers) {
+        if (auto queue = watcher.lock()) queue->Close();
+      }
+      inbox.watchers.clear();
+    }
+    for (auto& tap : channel.taps) {
+      if (auto queue = tap.queue.lock()) queue->Close();
+    }
+    channel.taps.clear();
+  }
+}
+
+}  // namespace sct::channel

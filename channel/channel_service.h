@@ -1,0 +1,225 @@
+// The channel simulator's logic: SMS, e-mail and messenger channels that
+// carry share links between addresses, with the faults the IETF discussion
+// worries about (ARCHITECTURE.md section 6): delay (+ jitter), loss,
+// duplication, a tap through which an interceptor reads every message as
+// soon as it is sent (and so can race the recipient), and the messenger's
+// link-preview bot, which fetches every http(s) URL in a message with the
+// fragment stripped and records the og:title it saw.
+//
+// No transport code: channel_grpc.h adapts it to channel.v1.Channel.
+// Dependencies are injected: the Clock, the Scheduler that runs delayed
+// deliveries and preview fetches (tests drive both by hand), the HttpFetcher
+// of the preview bot. Loss/duplication/jitter decisions come from a seeded
+// std::mt19937_64 per channel kind (non-secret, reproducible: the same seed
+// and the same sends give the same fates). Message ids are UUIDv4.
+//
+// Privacy: the delivery log and the stderr lines record lengths and whether
+// a body carried a URL fragment, never the body itself.
+//
+// Thread-safety: all methods are thread-safe. Ownership: the clock,
+// scheduler and fetcher are not owned and must outlive the service; stop the
+// scheduler before destroying the service (its tasks call back into it).
+//
+// Errors (stable reasons from common/errors.h):
+//   INVALID_ARGUMENT "invalid_field"  bad kind, address, body (not UTF-8,
+//                                     too many bytes) or configuration
+//   INVALID_ARGUMENT "body_too_long"  over the channel's length limit; the
+//                                     message names the length and the limit
+//   OUT_OF_RANGE "cursor_in_future"   Receive after a sequence not yet reached
+//   UNAVAILABLE "shutting_down"       Watch/Tap/Send after Shutdown()
+#ifndef SCT_CHANNEL_CHANNEL_SERVICE_H_
+#define SCT_CHANNEL_CHANNEL_SERVICE_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "channel/http_fetcher.h"
+#include "channel/message_queue.h"
+#include "channel/scheduler.h"
+#include "common/clock.h"
+
+namespace sct::channel {
+
+// Same numbers as common.v1.ChannelKind.
+enum class ChannelKind { kSms = 1, kEmail = 2, kMessenger = 3 };
+const char* ChannelKindName(ChannelKind kind);
+
+struct ChannelMessage {
+  std::string message_id;
+  uint64_t sequence = 0;  // per inbox; 0 in tap events
+  ChannelKind kind = ChannelKind::kSms;
+  std::string from;
+  std::string to;
+  std::string body;
+  absl::Time sent_at;
+  absl::Time delivered_at;
+  bool duplicate = false;
+};
+
+struct ChannelConfig {
+  absl::Duration delay = absl::ZeroDuration();
+  absl::Duration jitter = absl::ZeroDuration();
+  double loss_probability = 0;
+  double duplicate_probability = 0;
+  // Characters (SMS: GSM-7 septets; a UCS-2 body gets limit*70/160 UTF-16
+  // units). For SMS, 0 in Configure means the server default.
+  uint32_t max_body_length = 0;
+  bool preview_bot = false;  // messenger only
+  absl::Duration preview_delay = absl::ZeroDuration();
+  // In Configure: non-zero reseeds this channel's random source. In the
+  // effective configuration: the seed the source was last seeded with.
+  uint64_t seed = 0;
+};
+
+struct SendResult {
+  std::string message_id;
+  uint32_t body_length = 0;      // code points
+  uint32_t max_body_length = 0;  // 0: none
+  uint32_t sms_segments = 0;     // 0 unless SMS
+  std::string sms_encoding;      // "GSM-7"/"UCS-2" for SMS
+  bool preview_fetch_scheduled = false;
+  std::vector<uint32_t> link_lengths;  // each http(s) URL, in characters
+};
+
+struct ReceiveResult {
+  std::vector<ChannelMessage> messages;
+  uint64_t last_sequence = 0;
+};
+
+struct TapEvent {
+  ChannelMessage message;                        // delivered_at = when the tap saw it
+  std::optional<absl::Time> scheduled_delivery;  // unset if dropped
+  bool dropped = false;
+};
+
+struct DeliveryRecord {
+  std::string message_id;
+  std::string from;
+  std::string to;
+  absl::Time sent_at;
+  uint32_t body_length = 0;
+  bool contained_link_fragment = false;
+  std::vector<uint32_t> link_lengths;
+  uint32_t copies_delivered = 0;
+  uint32_t copies_pending = 0;
+  bool dropped = false;
+  bool duplicated = false;
+  absl::Duration delay = absl::ZeroDuration();
+  std::vector<std::string> seen_by;  // interceptors
+};
+
+struct PreviewFetch {
+  std::string message_id;
+  std::string url;      // fragment stripped
+  int http_status = 0;  // 0: failed, see error
+  absl::Time fetched_at;
+  std::string og_title;
+  std::string error;
+};
+
+struct DeliveryLog {
+  std::vector<DeliveryRecord> deliveries;
+  std::vector<PreviewFetch> preview_fetches;
+};
+
+struct ChannelServiceOptions {
+  uint32_t sms_max_chars = 160;  // default SMS limit (one GSM-7 segment)
+  uint64_t seed = 1;             // base seed of the per-kind random sources
+  size_t max_body_bytes = 64 * 1024;
+  size_t max_address_bytes = 256;
+  size_t max_links_fetched = 3;  // preview fetches per message
+  bool messenger_preview_bot = true;
+};
+
+class ChannelService {
+ public:
+  ChannelService(const Clock* clock, Scheduler* scheduler, HttpFetcher* fetcher,
+                 ChannelServiceOptions options);
+  ChannelService(const ChannelService&) = delete;
+  ChannelService& operator=(const ChannelService&) = delete;
+
+  // Accepts a message: taps see it at once; the recipient's copy (or two, or
+  // none) arrives after the configured delay; a messenger preview fetch is
+  // scheduled for each URL. Errors: invalid_field, body_too_long,
+  // shutting_down.
+  absl::StatusOr<SendResult> Send(ChannelKind kind, const std::string& from, const std::string& to,
+                                  const std::string& body);
+
+  // Messages in (kind, address) with sequence > after_sequence, at most
+  // max_messages (0: all). Errors: invalid_field, cursor_in_future.
+  absl::StatusOr<ReceiveResult> Receive(ChannelKind kind, const std::string& address,
+                                        uint64_t after_sequence, uint32_t max_messages);
+
+  // A stream of (kind, address): stored messages after after_sequence first,
+  // then each new delivery. The stream ends (queue closed) at Shutdown.
+  // Errors: invalid_field, shutting_down.
+  absl::StatusOr<std::shared_ptr<MessageQueue<ChannelMessage>>> WatchInbox(
+      ChannelKind kind, const std::string& address, uint64_t after_sequence);
+
+  // An interceptor's stream: every message of `kind` (to `to`, if not
+  // empty), as soon as Send accepts it. Errors: invalid_field, shutting_down.
+  absl::StatusOr<std::shared_ptr<MessageQueue<TapEvent>>> Tap(ChannelKind kind,
+                                                              const std::string& to,
+                                                              const std::string& interceptor);
+
+  // Replaces the channel's configuration; returns the effective one.
+  // Errors: invalid_field (naming the config field).
+  absl::StatusOr<ChannelConfig> Configure(ChannelKind kind, const ChannelConfig& config);
+  ChannelConfig GetConfig(ChannelKind kind) const;
+
+  DeliveryLog GetDeliveryLog(ChannelKind kind) const;
+
+  // Ends every open stream and refuses new ones. Idempotent.
+  void Shutdown();
+
+ private:
+  struct Inbox {
+    std::vector<ChannelMessage> messages;
+    std::vector<std::weak_ptr<MessageQueue<ChannelMessage>>> watchers;
+  };
+  struct TapSubscription {
+    std::string to;
+    std::string interceptor;
+    std::weak_ptr<MessageQueue<TapEvent>> queue;
+  };
+  struct Channel {
+    ChannelConfig config;
+    std::mt19937_64 rng;
+    std::map<std::string, Inbox> inboxes;
+    std::vector<TapSubscription> taps;
+    std::vector<DeliveryRecord> records;
+    std::map<std::string, size_t> record_index;  // message id -> records[i]
+    std::vector<PreviewFetch> fetches;
+  };
+
+  absl::Status CheckAddress(absl::string_view field, const std::string& address) const;
+  Channel& ChannelFor(ChannelKind kind) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  const Channel& ChannelFor(ChannelKind kind) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  double Uniform(Channel& channel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void DeliverLocked(ChannelKind kind, ChannelMessage message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Deliver(ChannelKind kind, ChannelMessage message);
+  void RunPreviewFetch(ChannelKind kind, const std::string& message_id, const std::string& url);
+
+  const Clock* const clock_;
+  Scheduler* const scheduler_;
+  HttpFetcher* const fetcher_;
+  const ChannelServiceOptions options_;
+
+  mutable absl::Mutex mu_;
+  std::map<ChannelKind, Channel> channels_ ABSL_GUARDED_BY(mu_);
+  bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace sct::channel
+
+#endif  // SCT_CHANNEL_CHANNEL_SERVICE_H_

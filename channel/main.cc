@@ -1,0 +1,115 @@
+// channel_server: the SMS, e-mail and messenger channels (channel.v1.Channel)
+// as one process. Flags, wiring, start, wait for SIGTERM/SIGINT, shut down
+// cleanly (streams end, scheduler stops, server drains). No logic lives here.
+// See docs/channel.md.
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "channel/channel_grpc.h"
+#include "channel/channel_service.h"
+#include "channel/httplib_fetcher.h"
+#include "channel/scheduler.h"
+#include "common/clock.h"
+#include "common/grpc_server.h"
+#include "common/host_port.h"
+#include "common/tls.h"
+
+ABSL_FLAG(sct::HostPort, listen, (sct::HostPort{"127.0.0.1", 9400}),
+          "HOST:PORT of the gRPC listener (port 0 picks a free port)");
+ABSL_FLAG(uint32_t, sms_max_chars, 160,
+          "SMS length limit in GSM-7 characters (160 = one segment; up to 39015)");
+ABSL_FLAG(uint64_t, seed, 1, "seed of the loss/duplication/jitter choices (reproducible runs)");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain for the listener (with --tls_key)");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key for the listener (with --tls_cert)");
+ABSL_FLAG(std::string, preview_bot_ca, "",
+          "PEM CA file the preview bot trusts for https previews (empty: system roots)");
+ABSL_FLAG(bool, preview_bot, true, "messenger preview bot on at start (Configure can change it)");
+ABSL_FLAG(absl::Duration, preview_timeout, absl::Seconds(5), "preview fetch timeout");
+
+namespace sct::channel {
+namespace {
+
+[[noreturn]] void Fail(int code, const std::string& message) {
+  std::cerr << "channel_server: " << message << std::endl;
+  std::exit(code);
+}
+
+int Main(int argc, char** argv) {
+  BlockTerminationSignals();  // before any thread starts
+  absl::SetProgramUsageMessage(
+      "SCT Lab channel server (SMS, e-mail, messenger). See docs/channel.md.");
+  std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
+  if (rest.size() > 1) Fail(2, absl::StrCat("unexpected argument \"", rest[1], "\""));
+
+  const uint32_t sms_max_chars = absl::GetFlag(FLAGS_sms_max_chars);
+  if (sms_max_chars < 1 || sms_max_chars > 255 * 153) {
+    Fail(2, "--sms_max_chars: must be between 1 and 39015");
+  }
+  const absl::Duration preview_timeout = absl::GetFlag(FLAGS_preview_timeout);
+  if (preview_timeout <= absl::ZeroDuration()) Fail(2, "--preview_timeout: must be positive");
+  const std::string tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  const std::string tls_key = absl::GetFlag(FLAGS_tls_key);
+  if (tls_cert.empty() != tls_key.empty()) Fail(2, "--tls_cert/--tls_key: set both or neither");
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  if (!tls_cert.empty()) {
+    auto creds = LoadServerCredentials(TlsServerFiles{tls_cert, tls_key, "", false});
+    if (!creds.ok()) Fail(2, std::string(creds.status().message()));
+    credentials = *creds;
+  }
+  const std::string preview_ca = absl::GetFlag(FLAGS_preview_bot_ca);
+  if (!preview_ca.empty()) {
+    auto pem = ReadPemCertificates(preview_ca, "--preview_bot_ca");
+    if (!pem.ok()) Fail(2, std::string(pem.status().message()));
+  }
+
+  HttplibFetcherOptions fetcher_options;
+  fetcher_options.ca_file = preview_ca;
+  fetcher_options.timeout = preview_timeout;
+  HttplibFetcher fetcher(fetcher_options);
+  Scheduler scheduler(&RealClock::Get());
+  ChannelServiceOptions options;
+  options.sms_max_chars = sms_max_chars;
+  options.seed = absl::GetFlag(FLAGS_seed);
+  options.messenger_preview_bot = absl::GetFlag(FLAGS_preview_bot);
+  ChannelService service(&RealClock::Get(), &scheduler, &fetcher, options);
+  ChannelGrpcService grpc_service(&service);
+
+  GrpcServerOptions server_options;
+  server_options.address = absl::GetFlag(FLAGS_listen).ToString();
+  server_options.credentials = credentials;
+  server_options.services = {&grpc_service};
+  auto server = GrpcServer::Start(server_options);
+  if (!server.ok()) Fail(1, std::string(server.status().message()));
+  scheduler.Start();
+
+  const HostPort bound{absl::GetFlag(FLAGS_listen).host, (*server)->port()};
+  std::cerr << "channel_server: tls=" << (credentials ? "on" : "off")
+            << " sms_max_chars=" << sms_max_chars << " seed=" << options.seed
+            << " preview_bot=" << (options.messenger_preview_bot ? "on" : "off")
+            << " preview_bot_ca=" << (preview_ca.empty() ? "(system)" : preview_ca) << std::endl;
+  std::cout << "listening grpc=" << bound.ToString() << std::endl;
+  std::fflush(stdout);
+
+  const int signal = WaitForTerminationSignal();
+  std::cerr << "channel_server: signal " << signal << ", shutting down" << std::endl;
+  service.Shutdown();  // ends WatchInbox/Tap streams with OK
+  (*server)->Shutdown(absl::Seconds(5));
+  scheduler.Stop();
+  std::cerr << "channel_server: stopped" << std::endl;
+  return 0;
+}
+
+}  // namespace
+}  // namespace sct::channel
+
+int main(int argc, char** argv) { return sct::channel::Main(argc, argv); }
