@@ -705,17 +705,23 @@ absl::StatusOr<cav1::RedeemShareResponse> CaService::RedeemShare(
       return Denied("bad_endorsement", "sender_endorsement does not verify");
     }
   }
+  bool pin_attempt_held = false;
   if (share.record.pin_required()) {
     if (request.pin().empty()) {
       return Denied("pin_required", "this share requires its PIN");
     }
     RETURN_IF_ERROR(ValidatePin(request.pin(), "pin"));
-    ASSIGN_OR_RETURN(bool ok, VerifyPin(request.pin(),
-                                        PinHash{share.pin_salt, share.pin_hash,
-                                                share.pin_iterations}));
-    if (!ok) {
+    // Count the attempt before checking it, so that parallel guesses cannot
+    // exceed the limit.
+    RETURN_IF_ERROR(
+        ledger_->ReservePinAttempt(body.share_id(), kMaxPinAttempts, now));
+    absl::StatusOr<bool> ok = VerifyPin(
+        request.pin(),
+        PinHash{share.pin_salt, share.pin_hash, share.pin_iterations});
+    if (!ok.ok() || !*ok) {
       ASSIGN_OR_RETURN(uint32_t attempts,
                        ledger_->RecordWrongPin(body.share_id(), kMaxPinAttempts));
+      RETURN_IF_ERROR(ok.status());
       std::cerr << "ca: wrong PIN share=" << body.share_id()
                 << " attempts=" << attempts << "\n";
       return Denied("wrong_pin",
@@ -725,7 +731,18 @@ absl::StatusOr<cav1::RedeemShareResponse> CaService::RedeemShare(
                                        kMaxPinAttempts - attempts,
                                        " attempts left"));
     }
+    pin_attempt_held = true;
   }
+  // A right PIN's reserved attempt is given back by the commit, or here if
+  // the redemption fails for another reason.
+  struct Release {
+    Ledger* ledger;
+    const std::string& share_id;
+    bool* held;
+    ~Release() {
+      if (*held) (void)ledger->ReleasePinAttempt(share_id);
+    }
+  } release{ledger_, body.share_id(), &pin_attempt_held};
   ASSIGN_OR_RETURN(cav1::AccessPointRegistration ap,
                    ledger_->GetAccessPoint(share.record.access_point_id()));
   IssueParams p;
@@ -743,8 +760,10 @@ absl::StatusOr<cav1::RedeemShareResponse> CaService::RedeemShare(
   ASSIGN_OR_RETURN(*resp.mutable_credential(), Issue(p, &grant));
   RequestRecord rec{request.request_id(), "RedeemShare", fp,
                     resp.SerializeAsString()};
-  absl::Status s = ledger_->CommitRedemption(body.share_id(), caller.id, now,
-                                             resp.credential(), grant, rec);
+  absl::Status s = ledger_->CommitRedemption(
+      body.share_id(), caller.id, now, resp.credential(), grant, rec,
+      pin_attempt_held);
+  if (s.ok()) pin_attempt_held = false;  // released by the commit
   if (ReasonOf(s) == "request_id_conflict") {
     ASSIGN_OR_RETURN(prior,
                      PriorResponse(request.request_id(), "RedeemShare", fp));

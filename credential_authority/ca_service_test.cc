@@ -390,6 +390,43 @@ TEST_F(CaServiceTest, FiveWrongPinsLockEvenAgainstTheRightPin) {
   EXPECT_EQ(row.record.failed_pin_attempts(), 5u);
 }
 
+TEST_F(CaServiceTest, ParallelPinGuessesCountNoMoreThanFive) {
+  MakeOwner();
+  cav1::ShareIntent intent = env_->Intent(owner_cred_);
+  intent.set_pin_required(true);
+  ASSERT_OK_AND_ASSIGN(auto share, Share(owner_device_->key, intent, "493817"));
+  std::vector<cav1::RedeemShareRequest> guesses;
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_OK_AND_ASSIGN(auto r, env_->Redeem(share.token(), env_->oems[1],
+                                              "00000" + std::to_string(i % 10)));
+    guesses.push_back(r.second);
+  }
+  std::atomic<int> wrong{0}, locked{0}, other{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go.load()) std::this_thread::yield();
+      std::string reason =
+          ReasonOf(env_->service->RedeemShare(env_->oem_b, guesses[i]).status());
+      if (reason == "wrong_pin") {
+        ++wrong;
+      } else if (reason == "share_locked") {
+        ++locked;
+      } else {
+        ++other;
+      }
+    });
+  }
+  go = true;
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 5);
+  EXPECT_EQ(locked.load(), 15);
+  EXPECT_EQ(other.load(), 0);
+  ExpectError(RedeemB(share.token(), "493817").status(),
+              absl::StatusCode::kFailedPrecondition, "share_locked");
+}
+
 TEST_F(CaServiceTest, RightPinAfterFourWrongRedeems) {
   MakeOwner();
   cav1::ShareIntent intent = env_->Intent(owner_cred_);
@@ -400,6 +437,10 @@ TEST_F(CaServiceTest, RightPinAfterFourWrongRedeems) {
                 absl::StatusCode::kPermissionDenied, "wrong_pin");
   }
   ASSERT_OK(RedeemB(share.token(), "493817").status());
+  ASSERT_OK_AND_ASSIGN(ShareRow row, env_->ledger->GetShare(share.share_id(),
+                                                            env_->clock.Now()));
+  EXPECT_EQ(row.record.failed_pin_attempts(), 4u);  // the right one is not counted
+  EXPECT_EQ(row.record.state(), common::v1::REDEEMED);
 }
 
 std::string ReadAll(const std::string& path) {
