@@ -62,9 +62,11 @@ std::vector<std::string> DefaultEntitlements(common::v1::AccessPointKind kind) {
   }
 }
 
-absl::Status CheckEntitlements(const google::protobuf::RepeatedPtrField<std::string>& e,
-                               absl::string_view field) {
-  if (e.empty()) return InvalidField(field, "at least one entitlement required");
+absl::Status CheckEntitlements(
+    const google::protobuf::RepeatedPtrField<std::string>& e,
+    absl::string_view field) {
+  if (e.empty())
+    return InvalidField(field, "at least one entitlement required");
   for (const std::string& x : e) {
     if (KnownEntitlements().count(x) == 0) {
       return MakeError(absl::StatusCode::kInvalidArgument,
@@ -239,8 +241,8 @@ absl::Status CaService::VerifyAttestation(
     }
     intermediates.push_back(std::move(*c));
   }
-  absl::Status v =
-      crypto::VerifyCertificateChain(*leaf, intermediates, {root}, clock_->Now());
+  absl::Status v = crypto::VerifyCertificateChain(*leaf, intermediates, {root},
+                                                  clock_->Now());
   if (!v.ok()) {
     return Denied("bad_attestation",
                   absl::StrCat(field, ": chain does not verify to OEM '",
@@ -274,10 +276,10 @@ absl::StatusOr<CredentialRow> CaService::VerifyHolderProof(
   ASSIGN_OR_RETURN(crypto::EcdsaP256PublicKey key,
                    crypto::EcdsaP256PublicKey::FromSpkiDer(
                        row.credential.holder_public_key()));
-  if (!VerifyEcdsa(key,
-                   HolderProofBytes(method, subject,
-                                    absl::ToUnixSeconds(signed_at)),
-                   holder.proof())
+  if (!VerifyEcdsa(
+           key,
+           HolderProofBytes(method, subject, absl::ToUnixSeconds(signed_at)),
+           holder.proof())
            .ok()) {
     return Denied("bad_holder_proof", "holder.proof does not verify");
   }
@@ -326,11 +328,12 @@ absl::StatusOr<common::v1::Credential> CaService::Issue(
     spec.not_before = FromTs(p.validity.not_before());
     spec.not_after = FromTs(p.validity.not_after());
     spec.key_usage = crypto::kKeyUsageDigitalSignature;
-    spec.extensions.push_back(crypto::X509ExtensionSpec{
-        std::string(crypto::kOidEntitlements), true,
-        claims.SerializeAsString()});
-    ASSIGN_OR_RETURN(crypto::Certificate cert,
-                     crypto::IssueCertificate(spec, holder, root_, signing_key_));
+    spec.extensions.push_back(
+        crypto::X509ExtensionSpec{std::string(crypto::kOidEntitlements), true,
+                                  claims.SerializeAsString()});
+    ASSIGN_OR_RETURN(
+        crypto::Certificate cert,
+        crypto::IssueCertificate(spec, holder, root_, signing_key_));
     ASSIGN_OR_RETURN(std::string der, cert.ToDer());
     cred.mutable_asymmetric()->set_certificate_der(der);
     return cred;
@@ -342,9 +345,9 @@ absl::StatusOr<common::v1::Credential> CaService::Issue(
     return InvalidField("access_point.public_key",
                         "required for symmetric credentials");
   }
-  ASSIGN_OR_RETURN(crypto::EcdsaP256PublicKey ap_key,
-                   crypto::EcdsaP256PublicKey::FromSpkiDer(
-                       p.access_point.public_key()));
+  ASSIGN_OR_RETURN(
+      crypto::EcdsaP256PublicKey ap_key,
+      crypto::EcdsaP256PublicKey::FromSpkiDer(p.access_point.public_key()));
   ASSIGN_OR_RETURN(std::string key, crypto::RandomBytes(32));
   const std::string info = CredentialHpkeInfo(p.credential_id);
   auto seal = [&](const crypto::EcdsaP256PublicKey& to,
@@ -379,14 +382,16 @@ absl::StatusOr<cav1::RegisterOemResponse> CaService::RegisterOem(
   if (request.oem_id() == options_.admin_cn) {
     return InvalidField("oem_id", "collides with the admin identity");
   }
-  ASSIGN_OR_RETURN(bool created, ledger_->PutOem(request.oem_id(),
-                                                 request.attestation_root_der()));
+  ASSIGN_OR_RETURN(
+      bool created,
+      ledger_->PutOem(request.oem_id(), request.attestation_root_der()));
   cav1::RegisterOemResponse resp;
   resp.set_created(created);
   return resp;
 }
 
-absl::StatusOr<cav1::RegisterAccessPointResponse> CaService::RegisterAccessPoint(
+absl::StatusOr<cav1::RegisterAccessPointResponse>
+CaService::RegisterAccessPoint(
     const Caller& caller, const cav1::RegisterAccessPointRequest& request) {
   RETURN_IF_ERROR(RequireAdmin(caller));
   cav1::AccessPointRegistration ap = request.access_point();
@@ -457,10 +462,9 @@ absl::StatusOr<cav1::BootstrapOwnerResponse> CaService::BootstrapOwner(
     }
   }
   RETURN_IF_ERROR(CheckValidity(request.validity(), "validity"));
-  RETURN_IF_ERROR(VerifyAttestation(request.oem_id(),
-                                    request.holder_public_key(),
-                                    request.holder_attestation(),
-                                    "holder_attestation"));
+  RETURN_IF_ERROR(
+      VerifyAttestation(request.oem_id(), request.holder_public_key(),
+                        request.holder_attestation(), "holder_attestation"));
   IssueParams p;
   p.credential_id = NewUuidV4();
   p.access_point = ap;
@@ -510,7 +514,8 @@ absl::StatusOr<cav1::InitiateShareResponse> CaService::InitiateShare(
   ASSIGN_OR_RETURN(crypto::EcdsaP256PublicKey holder_key,
                    crypto::EcdsaP256PublicKey::FromSpkiDer(
                        sharer.credential.holder_public_key()));
-  if (!VerifyEcdsa(holder_key, SignedBytes(kShareIntentContext, request.intent()),
+  if (!VerifyEcdsa(holder_key,
+                   SignedBytes(kShareIntentContext, request.intent()),
                    request.holder_proof())
            .ok()) {
     return Denied("bad_holder_proof",
@@ -524,16 +529,19 @@ absl::StatusOr<cav1::InitiateShareResponse> CaService::InitiateShare(
   }
   const common::v1::Credential& sc = sharer.credential;
   if (sharer.revoked_at.has_value()) {
-    return Precondition("credential_revoked", "the sharer's credential is revoked");
+    return Precondition("credential_revoked",
+                        "the sharer's credential is revoked");
   }
   if (now > FromTs(sc.validity().not_after())) {
-    return Precondition("credential_expired", "the sharer's credential expired");
+    return Precondition("credential_expired",
+                        "the sharer's credential expired");
   }
   if (!sc.resharing_allowed()) {
     return Denied("resharing_forbidden",
                   "the credential's policy does not allow sharing it");
   }
-  RETURN_IF_ERROR(CheckEntitlements(intent.entitlements(), "intent.entitlements"));
+  RETURN_IF_ERROR(
+      CheckEntitlements(intent.entitlements(), "intent.entitlements"));
   for (const auto& e : intent.entitlements()) {
     if (std::find(sc.entitlements().begin(), sc.entitlements().end(), e) ==
         sc.entitlements().end()) {
@@ -555,9 +563,8 @@ absl::StatusOr<cav1::InitiateShareResponse> CaService::InitiateShare(
   if (max_redemptions > options_.max_redemptions_limit) {
     return InvalidField("intent.max_redemptions", "too large");
   }
-  absl::Duration ttl = intent.has_token_ttl()
-                           ? FromDuration(intent.token_ttl())
-                           : absl::ZeroDuration();
+  absl::Duration ttl = intent.has_token_ttl() ? FromDuration(intent.token_ttl())
+                                              : absl::ZeroDuration();
   if (ttl < absl::ZeroDuration() || ttl > options_.max_token_ttl) {
     return InvalidField("intent.token_ttl", "negative or too long");
   }
@@ -566,7 +573,8 @@ absl::StatusOr<cav1::InitiateShareResponse> CaService::InitiateShare(
   ShareRow row;
   if (intent.pin_required()) {
     RETURN_IF_ERROR(ValidatePin(request.pin(), "pin"));
-    ASSIGN_OR_RETURN(PinHash h, HashPin(request.pin(), options_.pin_iterations));
+    ASSIGN_OR_RETURN(PinHash h,
+                     HashPin(request.pin(), options_.pin_iterations));
     row.pin_salt = h.salt;
     row.pin_hash = h.hash;
     row.pin_iterations = h.iterations;
@@ -575,7 +583,8 @@ absl::StatusOr<cav1::InitiateShareResponse> CaService::InitiateShare(
   }
   uint32_t depth = 1;
   if (!sc.parent_share_id().empty()) {
-    ASSIGN_OR_RETURN(ShareRow parent, ledger_->GetShare(sc.parent_share_id(), now));
+    ASSIGN_OR_RETURN(ShareRow parent,
+                     ledger_->GetShare(sc.parent_share_id(), now));
     depth = parent.record.depth() + 1;
   }
   if (depth > kMaxChainDepth) {
@@ -652,7 +661,8 @@ absl::StatusOr<cav1::RedeemShareResponse> CaService::RedeemShare(
   common::v1::ShareTokenBody body;
   if (!body.ParseFromString(request.token().body()) || body.version() != 1 ||
       body.issuer() != options_.authority_id) {
-    return Denied("bad_token_signature", "token body is not a v1 token of ours");
+    return Denied("bad_token_signature",
+                  "token body is not a v1 token of ours");
   }
   cav1::RedeemShareRequest without_pin = request;
   without_pin.clear_pin();
@@ -670,8 +680,7 @@ absl::StatusOr<cav1::RedeemShareResponse> CaService::RedeemShare(
     case common::v1::REVOKED:
       return Precondition("share_revoked", "share was revoked");
     case common::v1::LOCKED:
-      return Precondition("share_locked",
-                          "share locked after 5 wrong PINs");
+      return Precondition("share_locked", "share locked after 5 wrong PINs");
     case common::v1::REDEEMED:
       return Precondition("share_already_redeemed", "share already redeemed");
     case common::v1::EXPIRED:
@@ -719,17 +728,18 @@ absl::StatusOr<cav1::RedeemShareResponse> CaService::RedeemShare(
         request.pin(),
         PinHash{share.pin_salt, share.pin_hash, share.pin_iterations});
     if (!ok.ok() || !*ok) {
-      ASSIGN_OR_RETURN(uint32_t attempts,
-                       ledger_->RecordWrongPin(body.share_id(), kMaxPinAttempts));
+      ASSIGN_OR_RETURN(
+          uint32_t attempts,
+          ledger_->RecordWrongPin(body.share_id(), kMaxPinAttempts));
       RETURN_IF_ERROR(ok.status());
       std::cerr << "ca: wrong PIN share=" << body.share_id()
                 << " attempts=" << attempts << "\n";
-      return Denied("wrong_pin",
-                    attempts >= kMaxPinAttempts
-                        ? std::string("wrong PIN; the share is now locked")
-                        : absl::StrCat("wrong PIN; ",
-                                       kMaxPinAttempts - attempts,
-                                       " attempts left"));
+      return Denied(
+          "wrong_pin",
+          attempts >= kMaxPinAttempts
+              ? std::string("wrong PIN; the share is now locked")
+              : absl::StrCat("wrong PIN; ", kMaxPinAttempts - attempts,
+                             " attempts left"));
     }
     pin_attempt_held = true;
   }
@@ -760,9 +770,9 @@ absl::StatusOr<cav1::RedeemShareResponse> CaService::RedeemShare(
   ASSIGN_OR_RETURN(*resp.mutable_credential(), Issue(p, &grant));
   RequestRecord rec{request.request_id(), "RedeemShare", fp,
                     resp.SerializeAsString()};
-  absl::Status s = ledger_->CommitRedemption(
-      body.share_id(), caller.id, now, resp.credential(), grant, rec,
-      pin_attempt_held);
+  absl::Status s = ledger_->CommitRedemption(body.share_id(), caller.id, now,
+                                             resp.credential(), grant, rec,
+                                             pin_attempt_held);
   if (s.ok()) pin_attempt_held = false;  // released by the commit
   if (ReasonOf(s) == "request_id_conflict") {
     ASSIGN_OR_RETURN(prior,
@@ -801,9 +811,9 @@ absl::StatusOr<cav1::RevokeResponse> CaService::RevokeShare(
     ASSIGN_OR_RETURN(ShareRow share,
                      ledger_->GetShare(request.share_id(), clock_->Now()));
     (void)share;
-    ASSIGN_OR_RETURN(CredentialRow holder,
-                     VerifyHolderProof(request.holder(), "RevokeShare",
-                                       request.share_id()));
+    ASSIGN_OR_RETURN(
+        CredentialRow holder,
+        VerifyHolderProof(request.holder(), "RevokeShare", request.share_id()));
     ASSIGN_OR_RETURN(bool ancestor,
                      HolderIsAncestorOfShare(holder.credential.credential_id(),
                                              request.share_id()));
@@ -814,8 +824,8 @@ absl::StatusOr<cav1::RevokeResponse> CaService::RevokeShare(
   }
   ASSIGN_OR_RETURN(RevocationResult r,
                    ledger_->RevokeShare(request.share_id(), clock_->Now()));
-  std::cerr << "ca: revoked share=" << request.share_id() << " by="
-            << caller.id << " shares=" << r.share_ids.size()
+  std::cerr << "ca: revoked share=" << request.share_id() << " by=" << caller.id
+            << " shares=" << r.share_ids.size()
             << " credentials=" << r.credential_ids.size()
             << " version=" << r.version << "\n";
   return Notify(r);
@@ -847,9 +857,9 @@ absl::StatusOr<cav1::RevokeResponse> CaService::RevokeCredential(
                     "holder neither holds nor shared this credential");
     }
   }
-  ASSIGN_OR_RETURN(RevocationResult r, ledger_->RevokeCredential(
-                                           request.credential_id(),
-                                           clock_->Now()));
+  ASSIGN_OR_RETURN(
+      RevocationResult r,
+      ledger_->RevokeCredential(request.credential_id(), clock_->Now()));
   std::cerr << "ca: revoked credential=" << request.credential_id()
             << " by=" << caller.id << " shares=" << r.share_ids.size()
             << " credentials=" << r.credential_ids.size()
@@ -877,7 +887,8 @@ absl::StatusOr<cav1::ListSharesResponse> CaService::ListShares(
                      ledger_->ListSharesByParent(request.credential_id(), now));
   } else if (request.scope_case() == cav1::ListSharesRequest::kAccessPointId) {
     RETURN_IF_ERROR(RequireAdmin(caller));
-    RETURN_IF_ERROR(ledger_->GetAccessPoint(request.access_point_id()).status());
+    RETURN_IF_ERROR(
+        ledger_->GetAccessPoint(request.access_point_id()).status());
     ASSIGN_OR_RETURN(roots, ledger_->ListSharesByAccessPoint(
                                 request.access_point_id(), now));
   } else {
@@ -926,8 +937,9 @@ absl::StatusOr<cav1::SignedRevocationList> CaService::MakeList() {
 absl::StatusOr<cav1::SignedRevocationDelta> CaService::MakeDelta(
     uint64_t from_version, uint64_t to_version) {
   const absl::Time now = clock_->Now();
-  ASSIGN_OR_RETURN(std::vector<cav1::RevocationEntry> entries,
-                   ledger_->RevocationsAfter(from_version, absl::InfinitePast()));
+  ASSIGN_OR_RETURN(
+      std::vector<cav1::RevocationEntry> entries,
+      ledger_->RevocationsAfter(from_version, absl::InfinitePast()));
   cav1::RevocationDeltaBody body;
   body.set_authority_id(options_.authority_id);
   body.set_from_version(from_version);
@@ -971,8 +983,9 @@ absl::StatusOr<cav1::GetAccessPointKeysResponse> CaService::GetAccessPointKeys(
   RETURN_IF_ERROR(ledger_->GetAccessPoint(ap_id).status());
   cav1::GetAccessPointKeysResponse resp;
   uint64_t last = 0;
-  ASSIGN_OR_RETURN(std::vector<cav1::SymmetricKeyGrant> grants,
-                   ledger_->GrantsAfter(ap_id, request.after_sequence(), &last));
+  ASSIGN_OR_RETURN(
+      std::vector<cav1::SymmetricKeyGrant> grants,
+      ledger_->GrantsAfter(ap_id, request.after_sequence(), &last));
   for (auto& g : grants) *resp.add_grants() = std::move(g);
   resp.set_last_sequence(last);
   return resp;

@@ -106,8 +106,9 @@ class CaService {
       const Caller& caller,
       const credential_authority::v1::RegisterAccessPointRequest& request);
   absl::StatusOr<credential_authority::v1::BootstrapOwnerResponse>
-  BootstrapOwner(const Caller& caller,
-                 const credential_authority::v1::BootstrapOwnerRequest& request);
+  BootstrapOwner(
+      const Caller& caller,
+      const credential_authority::v1::BootstrapOwnerRequest& request);
   absl::StatusOr<credential_authority::v1::InitiateShareResponse> InitiateShare(
       const Caller& caller,
       const credential_authority::v1::InitiateShareRequest& request);
@@ -142,8 +143,8 @@ class CaService {
   absl::Status WatchRevocations(
       const Caller& caller,
       const credential_authority::v1::WatchRevocationsRequest& request,
-      const std::function<bool(const credential_authority::v1::RevocationUpdate&)>&
-          send,
+      const std::function<
+          bool(const credential_authority::v1::RevocationUpdate&)>& send,
       const std::function<bool()>& cancelled);
 
   // Wakes and ends every watch; later watches end at once.
@@ -174,8 +175,8 @@ class CaService {
                                    absl::string_view body) const;
   absl::Status RequireOem(const Caller& caller) const;
   absl::Status RequireAdmin(const Caller& caller) const;
-  absl::StatusOr<std::string> RequireAccessPoint(const Caller& caller,
-                                                 const std::string& ap_id) const;
+  absl::StatusOr<std::string> RequireAccessPoint(
+      const Caller& caller, const std::string& ap_id) const;
   absl::Status VerifyAttestation(const std::string& oem_id,
                                  const std::string& spki,
                                  const common::v1::AttestationChain& chain,

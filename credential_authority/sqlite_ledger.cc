@@ -140,16 +140,20 @@ class Stmt {
     return absl::OkStatus();
   }
   int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
-  bool IsNull(int col) { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  bool IsNull(int col) {
+    return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+  }
   std::string Text(int col) {
     const unsigned char* p = sqlite3_column_text(stmt_, col);
     int n = sqlite3_column_bytes(stmt_, col);
-    return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p), n);
+    return p == nullptr ? std::string()
+                        : std::string(reinterpret_cast<const char*>(p), n);
   }
   std::string Blob(int col) {
     const void* p = sqlite3_column_blob(stmt_, col);
     int n = sqlite3_column_bytes(stmt_, col);
-    return p == nullptr ? std::string() : std::string(static_cast<const char*>(p), n);
+    return p == nullptr ? std::string()
+                        : std::string(static_cast<const char*>(p), n);
   }
 
  private:
@@ -202,9 +206,9 @@ absl::StatusOr<std::unique_ptr<SqliteLedger>> SqliteLedger::Open(
       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
       nullptr);
   if (rc != SQLITE_OK) {
-    absl::Status s = absl::InternalError(absl::StrCat(
-        "sqlite open ", path, ": ",
-        db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+    absl::Status s = absl::InternalError(
+        absl::StrCat("sqlite open ", path, ": ",
+                     db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
     sqlite3_close(db);
     return s;
   }
@@ -250,7 +254,8 @@ absl::StatusOr<bool> SqliteLedger::PutOem(const std::string& oem_id,
   return true;
 }
 
-absl::StatusOr<std::string> SqliteLedger::GetOemRoot(const std::string& oem_id) {
+absl::StatusOr<std::string> SqliteLedger::GetOemRoot(
+    const std::string& oem_id) {
   absl::MutexLock lock(&mu_);
   Stmt get(db_, "SELECT root_der FROM oems WHERE oem_id = ?");
   get.Bind(1, oem_id);
@@ -291,9 +296,9 @@ absl::StatusOr<AccessPointRegistration> SqliteLedger::GetAccessPoint(
   get.Bind(1, access_point_id);
   ASSIGN_OR_RETURN(bool found, get.Step());
   if (!found) {
-    return MakeError(absl::StatusCode::kNotFound, "access_point_not_found",
-                     absl::StrCat("unknown access point '", access_point_id,
-                                  "'"));
+    return MakeError(
+        absl::StatusCode::kNotFound, "access_point_not_found",
+        absl::StrCat("unknown access point '", access_point_id, "'"));
   }
   AccessPointRegistration ap;
   if (!ap.ParseFromString(get.Blob(0))) {
@@ -432,7 +437,8 @@ absl::StatusOr<ShareRow> ReadShare(Stmt& s, absl::Time now) {
   }
   r.set_state(state);
   r.set_receiver_oem_id(s.Text(5));
-  if (!s.IsNull(6)) *r.mutable_redeemed_at() = ToTimestamp(FromMicros(s.Int(6)));
+  if (!s.IsNull(6))
+    *r.mutable_redeemed_at() = ToTimestamp(FromMicros(s.Int(6)));
   if (!s.IsNull(7)) *r.mutable_revoked_at() = ToTimestamp(FromMicros(s.Int(7)));
   row.pin_salt = s.Blob(8);
   row.pin_hash = s.Blob(9);
@@ -641,9 +647,8 @@ absl::StatusOr<RevocationResult> SqliteLedger::RevokeLocked(
           if (found) {
             common::v1::ShareRecord rec;
             rec.ParseFromString(info.Blob(1));
-            entries.push_back(
-                {"", id, info.Text(0),
-                 TimestampMicros(rec.validity().not_after())});
+            entries.push_back({"", id, info.Text(0),
+                               TimestampMicros(rec.validity().not_after())});
           }
         }
       }

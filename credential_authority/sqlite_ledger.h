@@ -90,8 +90,9 @@ class SqliteLedger : public Ledger {
   absl::StatusOr<ShareRow> GetShareLocked(const std::string& share_id,
                                           absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<std::vector<ShareRow>> ListSharesLocked(
-      const char* sql, const std::string& key, absl::Time now)
+  absl::StatusOr<std::vector<ShareRow>> ListSharesLocked(const char* sql,
+                                                         const std::string& key,
+                                                         absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Revokes from the given roots inside an open transaction.
   absl::StatusOr<RevocationResult> RevokeLocked(
