@@ -688,5 +688,42 @@ TEST_F(CaServiceTest, WatchEndsOnShutdownAndRejectsFutureVersion) {
   EXPECT_EQ(st.code(), absl::StatusCode::kUnavailable);
 }
 
+
+TEST_F(CaServiceTest, EmptyOrGarbageRequestsGetClearErrors) {
+  CaService& ca = *env_->service;
+  ExpectError(ca.RegisterOem(env_->admin, {}).status(),
+              absl::StatusCode::kInvalidArgument, "invalid_field");
+  ExpectError(ca.RegisterAccessPoint(env_->admin, {}).status(),
+              absl::StatusCode::kInvalidArgument, "invalid_field");
+  ExpectError(ca.BootstrapOwner(env_->admin, {}).status(),
+              absl::StatusCode::kInvalidArgument, "invalid_field");
+  ExpectError(ca.InitiateShare(env_->oem_a, {}).status(),
+              absl::StatusCode::kInvalidArgument, "invalid_field");
+  cav1::InitiateShareRequest garbage;
+  garbage.set_intent("\xff\xff\xff");
+  ExpectError(ca.InitiateShare(env_->oem_a, garbage).status(),
+              absl::StatusCode::kInvalidArgument, "invalid_field");
+  ExpectError(ca.RedeemShare(env_->oem_b, {}).status(),
+              absl::StatusCode::kPermissionDenied, "bad_token_signature");
+  ExpectError(ca.RevokeShare(env_->admin, {}).status(),
+              absl::StatusCode::kInvalidArgument, "invalid_field");
+  ExpectError(ca.RevokeCredential(env_->admin, {}).status(),
+              absl::StatusCode::kInvalidArgument, "invalid_field");
+  ExpectError(ca.ListShares(env_->admin, {}).status(),
+              absl::StatusCode::kInvalidArgument, "invalid_field");
+  cav1::RevokeShareRequest unknown;
+  unknown.set_share_id("no-such-share");
+  ExpectError(ca.RevokeShare(env_->admin, unknown).status(),
+              absl::StatusCode::kNotFound, "share_not_found");
+  ExpectError(ca.GetRevocationList(env_->oem_a, {}).status(),
+              absl::StatusCode::kUnauthenticated, "untrusted_access_point");
+  ExpectError(ca.GetRevocationList(env_->admin, {}).status(),
+              absl::StatusCode::kInvalidArgument, "invalid_field");
+  cav1::GetRevocationListRequest list;
+  list.set_access_point_id("car-9");
+  ExpectError(ca.GetRevocationList(env_->admin, list).status(),
+              absl::StatusCode::kNotFound, "access_point_not_found");
+}
+
 }  // namespace
 }  // namespace sct::ca
