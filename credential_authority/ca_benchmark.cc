@@ -84,6 +84,28 @@ void BM_X509VerifyAttestationChain(benchmark::State& state) {
 }
 BENCHMARK(BM_X509VerifyAttestationChain);
 
+// Parsing costs a redemption pays several times (OpenSSL 3.0 decoders).
+void BM_ParseSpki(benchmark::State& state) {
+  auto key = Unwrap(crypto::EcdsaP256PrivateKey::Generate());
+  const std::string spki = key.PublicKey().SpkiDer();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(crypto::EcdsaP256PublicKey::FromSpkiDer(spki));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ParseSpki);
+
+void BM_ParseCertificateDer(benchmark::State& state) {
+  auto env = Unwrap(testing::Env::Create("bench_parse.db"));
+  auto dev = Unwrap(testing::MakeDevice(env->oems[1], env->clock.Now()));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        crypto::Certificate::FromDer(dev.attestation.certificates_der(0)));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ParseCertificateDer);
+
 // One full RedeemShare (token verify, ledger read, attestation, X.509 issue,
 // SQLite commit); share minting and device keys are prepared untimed.
 void RedeemBench(benchmark::State& state, bool pin) {

@@ -219,11 +219,25 @@ absl::StatusOr<std::optional<std::string>> CaService::PriorResponse(
 }
 
 absl::Status CaService::VerifyAttestation(
-    const std::string& oem_id, const std::string& spki,
+    const std::string& oem_id, const crypto::EcdsaP256PublicKey& key,
     const common::v1::AttestationChain& chain, absl::string_view field) {
   ASSIGN_OR_RETURN(std::string root_der, ledger_->GetOemRoot(oem_id));
-  ASSIGN_OR_RETURN(crypto::Certificate root,
-                   crypto::Certificate::FromDer(root_der));
+  std::optional<crypto::Certificate> cached;
+  {
+    absl::MutexLock lock(&roots_mu_);
+    auto it = roots_.find(oem_id);
+    if (it != roots_.end() && it->second.first == root_der) {
+      cached = it->second.second;
+    }
+  }
+  if (!cached.has_value()) {
+    ASSIGN_OR_RETURN(crypto::Certificate parsed,
+                     crypto::Certificate::FromDer(root_der));
+    absl::MutexLock lock(&roots_mu_);
+    roots_.insert_or_assign(oem_id, std::make_pair(root_der, parsed));
+    cached = std::move(parsed);
+  }
+  const crypto::Certificate& root = *cached;
   if (chain.certificates_der().empty()) {
     return Denied("bad_attestation", absl::StrCat(field, ": empty chain"));
   }
@@ -251,9 +265,8 @@ absl::Status CaService::VerifyAttestation(
   if (leaf->IsCa()) {
     return Denied("bad_attestation", absl::StrCat(field, ": leaf is a CA"));
   }
-  auto attested = leaf->PublicKey();
-  auto claimed = crypto::EcdsaP256PublicKey::FromSpkiDer(spki);
-  if (!attested.ok() || !claimed.ok() || *attested != *claimed) {
+  auto attested = leaf->PublicKeyPoint();
+  if (!attested.ok() || *attested != key.UncompressedPoint()) {
     return Denied("bad_attestation",
                   absl::StrCat(field, ": attested key is not the given key"));
   }
@@ -312,8 +325,13 @@ absl::StatusOr<common::v1::Credential> CaService::Issue(
   cred.set_resharing_allowed(p.resharing_allowed);
   cred.set_parent_share_id(p.parent_share_id);
   cred.set_holder_public_key(p.holder_spki);
-  ASSIGN_OR_RETURN(crypto::EcdsaP256PublicKey holder,
-                   crypto::EcdsaP256PublicKey::FromSpkiDer(p.holder_spki));
+  std::optional<crypto::EcdsaP256PublicKey> parsed_holder;
+  if (p.holder == nullptr) {
+    ASSIGN_OR_RETURN(parsed_holder,
+                     crypto::EcdsaP256PublicKey::FromSpkiDer(p.holder_spki));
+  }
+  const crypto::EcdsaP256PublicKey& holder =
+      p.holder != nullptr ? *p.holder : *parsed_holder;
   if (p.kind == common::v1::ASYMMETRIC) {
     cav1::CredentialCertificateClaims claims;
     claims.set_version(1);
@@ -442,8 +460,9 @@ absl::StatusOr<cav1::BootstrapOwnerResponse> CaService::BootstrapOwner(
   ASSIGN_OR_RETURN(cav1::AccessPointRegistration ap,
                    ledger_->GetAccessPoint(ap_id));
   if (request.oem_id().empty()) return InvalidField("oem_id", "required");
-  if (!crypto::EcdsaP256PublicKey::FromSpkiDer(request.holder_public_key())
-           .ok()) {
+  auto holder_key =
+      crypto::EcdsaP256PublicKey::FromSpkiDer(request.holder_public_key());
+  if (!holder_key.ok()) {
     return InvalidField("holder_public_key", "not a P-256 SPKI");
   }
   if (request.kind() != common::v1::ASYMMETRIC &&
@@ -462,9 +481,9 @@ absl::StatusOr<cav1::BootstrapOwnerResponse> CaService::BootstrapOwner(
     }
   }
   RETURN_IF_ERROR(CheckValidity(request.validity(), "validity"));
-  RETURN_IF_ERROR(
-      VerifyAttestation(request.oem_id(), request.holder_public_key(),
-                        request.holder_attestation(), "holder_attestation"));
+  RETURN_IF_ERROR(VerifyAttestation(request.oem_id(), *holder_key,
+                                    request.holder_attestation(),
+                                    "holder_attestation"));
   IssueParams p;
   p.credential_id = NewUuidV4();
   p.access_point = ap;
@@ -474,6 +493,7 @@ absl::StatusOr<cav1::BootstrapOwnerResponse> CaService::BootstrapOwner(
   p.validity = request.validity();
   p.resharing_allowed = request.resharing_allowed();
   p.holder_spki = request.holder_public_key();
+  p.holder = &*holder_key;
   std::optional<cav1::SymmetricKeyGrant> grant;
   ASSIGN_OR_RETURN(*resp.mutable_credential(), Issue(p, &grant));
   RequestRecord rec{request.request_id(), "BootstrapOwner", fp,
@@ -688,11 +708,12 @@ absl::StatusOr<cav1::RedeemShareResponse> CaService::RedeemShare(
     default:
       break;
   }
-  if (!crypto::EcdsaP256PublicKey::FromSpkiDer(request.receiver_public_key())
-           .ok()) {
+  auto receiver_key =
+      crypto::EcdsaP256PublicKey::FromSpkiDer(request.receiver_public_key());
+  if (!receiver_key.ok()) {
     return InvalidField("receiver_public_key", "not a P-256 SPKI");
   }
-  RETURN_IF_ERROR(VerifyAttestation(caller.id, request.receiver_public_key(),
+  RETURN_IF_ERROR(VerifyAttestation(caller.id, *receiver_key,
                                     request.receiver_attestation(),
                                     "receiver_attestation"));
   ASSIGN_OR_RETURN(CredentialRow parent,
@@ -765,6 +786,7 @@ absl::StatusOr<cav1::RedeemShareResponse> CaService::RedeemShare(
   p.resharing_allowed = share.resharing_allowed;
   p.parent_share_id = body.share_id();
   p.holder_spki = request.receiver_public_key();
+  p.holder = &*receiver_key;
   std::optional<cav1::SymmetricKeyGrant> grant;
   resp.set_share_id(body.share_id());
   ASSIGN_OR_RETURN(*resp.mutable_credential(), Issue(p, &grant));
