@@ -35,7 +35,8 @@ const std::string kMessage(200, 'm');
 void BM_EcdsaP256Sign(benchmark::State& state) {
   auto key = Unwrap(crypto::EcdsaP256PrivateKey::Generate());
   for (auto _ : state) {
-    benchmark::DoNotOptimize(key.Sign(kMessage, crypto::SignatureEncoding::kDer));
+    benchmark::DoNotOptimize(
+        key.Sign(kMessage, crypto::SignatureEncoding::kDer));
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -45,7 +46,8 @@ void BM_EcdsaP256Verify(benchmark::State& state) {
   auto key = Unwrap(crypto::EcdsaP256PrivateKey::Generate());
   std::string sig = Unwrap(key.Sign(kMessage, crypto::SignatureEncoding::kDer));
   for (auto _ : state) {
-    Check(key.PublicKey().Verify(kMessage, sig, crypto::SignatureEncoding::kDer));
+    Check(
+        key.PublicKey().Verify(kMessage, sig, crypto::SignatureEncoding::kDer));
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -72,8 +74,8 @@ BENCHMARK(BM_X509IssueCredentialCertificate);
 void BM_X509VerifyAttestationChain(benchmark::State& state) {
   auto env = Unwrap(testing::Env::Create("bench_chain.db"));
   auto dev = Unwrap(testing::MakeDevice(env->oems[1], env->clock.Now()));
-  auto leaf = Unwrap(
-      crypto::Certificate::FromDer(dev.attestation.certificates_der(0)));
+  auto leaf =
+      Unwrap(crypto::Certificate::FromDer(dev.attestation.certificates_der(0)));
   for (auto _ : state) {
     Check(crypto::VerifyCertificateChain(leaf, {}, {env->oems[1].root},
                                          env->clock.Now()));
@@ -82,12 +84,34 @@ void BM_X509VerifyAttestationChain(benchmark::State& state) {
 }
 BENCHMARK(BM_X509VerifyAttestationChain);
 
+// Parsing costs a redemption pays several times (OpenSSL 3.0 decoders).
+void BM_ParseSpki(benchmark::State& state) {
+  auto key = Unwrap(crypto::EcdsaP256PrivateKey::Generate());
+  const std::string spki = key.PublicKey().SpkiDer();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(crypto::EcdsaP256PublicKey::FromSpkiDer(spki));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ParseSpki);
+
+void BM_ParseCertificateDer(benchmark::State& state) {
+  auto env = Unwrap(testing::Env::Create("bench_parse.db"));
+  auto dev = Unwrap(testing::MakeDevice(env->oems[1], env->clock.Now()));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        crypto::Certificate::FromDer(dev.attestation.certificates_der(0)));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ParseCertificateDer);
+
 // One full RedeemShare (token verify, ledger read, attestation, X.509 issue,
 // SQLite commit); share minting and device keys are prepared untimed.
 void RedeemBench(benchmark::State& state, bool pin) {
-  auto env = Unwrap(testing::Env::Create(pin ? "bench_redeem_pin.db"
-                                             : "bench_redeem.db",
-                                         pin ? kDefaultPinIterations : 1000));
+  auto env = Unwrap(
+      testing::Env::Create(pin ? "bench_redeem_pin.db" : "bench_redeem.db",
+                           pin ? kDefaultPinIterations : 1000));
   auto owner = Unwrap(
       env->Owner("car-1", common::v1::ASYMMETRIC, {"unlock", "lock", "drive"}));
   for (auto _ : state) {
@@ -97,15 +121,17 @@ void RedeemBench(benchmark::State& state, bool pin) {
     auto req = Unwrap(
         testing::SignedShare(owner.first.key, intent, pin ? "493817" : ""));
     auto share = Unwrap(env->service->InitiateShare(env->oem_a, req));
-    auto redeem = Unwrap(
-        env->Redeem(share.token(), env->oems[1], pin ? "493817" : ""));
+    auto redeem =
+        Unwrap(env->Redeem(share.token(), env->oems[1], pin ? "493817" : ""));
     state.ResumeTiming();
     Check(env->service->RedeemShare(env->oem_b, redeem.second).status());
   }
   state.SetItemsProcessed(state.iterations());
 }
 void BM_RedeemShare(benchmark::State& state) { RedeemBench(state, false); }
-void BM_RedeemShareWithPin(benchmark::State& state) { RedeemBench(state, true); }
+void BM_RedeemShareWithPin(benchmark::State& state) {
+  RedeemBench(state, true);
+}
 BENCHMARK(BM_RedeemShare)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_RedeemShareWithPin)->Unit(benchmark::kMillisecond)->UseRealTime();
 
@@ -120,7 +146,8 @@ void BM_RedeemAlreadyRedeemed(benchmark::State& state) {
   Check(env->service->RedeemShare(env->oem_b, first.second).status());
   auto again = Unwrap(env->Redeem(share.token(), env->oems[1]));
   for (auto _ : state) {
-    benchmark::DoNotOptimize(env->service->RedeemShare(env->oem_b, again.second));
+    benchmark::DoNotOptimize(
+        env->service->RedeemShare(env->oem_b, again.second));
   }
   state.SetItemsProcessed(state.iterations());
 }

@@ -40,13 +40,13 @@ std::string PeerCommonName(const grpc::ServerContext& context) {
   return std::string(cn.front().data(), cn.front().size());
 }
 
-#define SCT_CA_UNARY(Method, Req, Resp)                                    \
-  grpc::Status CaGrpcService::Method(grpc::ServerContext* context,        \
-                                     const cav1::Req* request,            \
-                                     cav1::Resp* response) {              \
-    Caller caller = service_->Identify(PeerCommonName(*context));         \
-    return Reply(#Method, caller, service_->Method(caller, *request),     \
-                 response);                                               \
+#define SCT_CA_UNARY(Method, Req, Resp)                               \
+  grpc::Status CaGrpcService::Method(grpc::ServerContext* context,    \
+                                     const cav1::Req* request,        \
+                                     cav1::Resp* response) {          \
+    Caller caller = service_->Identify(PeerCommonName(*context));     \
+    return Reply(#Method, caller, service_->Method(caller, *request), \
+                 response);                                           \
   }
 
 SCT_CA_UNARY(RegisterAccessPoint, RegisterAccessPointRequest,

@@ -82,7 +82,8 @@ class CaGrpcTest : public ::testing::Test {
 
   static std::unique_ptr<grpc::ClientContext> Ctx() {
     auto ctx = std::make_unique<grpc::ClientContext>();
-    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    ctx->set_deadline(std::chrono::system_clock::now() +
+                      std::chrono::seconds(20));
     return ctx;
   }
 
@@ -107,8 +108,8 @@ TEST_F(CaGrpcTest, ShareRedeemOverMutualTls) {
   boot.set_kind(common::v1::ASYMMETRIC);
   boot.add_entitlements("unlock");
   boot.add_entitlements("drive");
-  *boot.mutable_validity() = testing::Window(env_->clock.Now(), -absl::Hours(1),
-                                             absl::Hours(48));
+  *boot.mutable_validity() =
+      testing::Window(env_->clock.Now(), -absl::Hours(1), absl::Hours(48));
   boot.set_resharing_allowed(true);
   cav1::BootstrapOwnerResponse owner;
   ASSERT_TRUE(admin->BootstrapOwner(Ctx().get(), boot, &owner).ok());

@@ -56,9 +56,9 @@ Server Start(const std::vector<std::string>& flags) {
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   Server s;
-  EXPECT_EQ(posix_spawn(&s.pid, bin.c_str(), &actions, nullptr, argv.data(),
-                        environ),
-            0);
+  EXPECT_EQ(
+      posix_spawn(&s.pid, bin.c_str(), &actions, nullptr, argv.data(), environ),
+      0);
   posix_spawn_file_actions_destroy(&actions);
   close(fds[1]);
   std::string line;
@@ -99,8 +99,11 @@ TEST(CaServerProcessTest, ServesOverMutualTlsStopsOnSigtermAndKeepsState) {
   for (const char* cn : {"admin", "oem-a"}) {
     auto c = IssueTestCert(*ca, cn, {}, {});
     ASSERT_TRUE(c.ok());
-    ASSERT_TRUE(WriteTestFile(Tmp(std::string("e2e-") + cn + ".pem"), c->cert_pem).ok());
-    ASSERT_TRUE(WriteTestFile(Tmp(std::string("e2e-") + cn + ".key"), c->key_pem).ok());
+    ASSERT_TRUE(
+        WriteTestFile(Tmp(std::string("e2e-") + cn + ".pem"), c->cert_pem)
+            .ok());
+    ASSERT_TRUE(
+        WriteTestFile(Tmp(std::string("e2e-") + cn + ".key"), c->key_pem).ok());
   }
   auto oem = testing::MakeOem("oem-a", absl::Now());
   ASSERT_TRUE(oem.ok());

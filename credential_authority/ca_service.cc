@@ -62,9 +62,11 @@ std::vector<std::string> DefaultEntitlements(common::v1::AccessPointKind kind) {
   }
 }
 
-absl::Status CheckEntitlements(const google::protobuf::RepeatedPtrField<std::string>& e,
-                               absl::string_view field) {
-  if (e.empty()) return InvalidField(field, "at least one entitlement required");
+absl::Status CheckEntitlements(
+    const google::protobuf::RepeatedPtrField<std::string>& e,
+    absl::string_view field) {
+  if (e.empty())
+    return InvalidField(field, "at least one entitlement required");
   for (const std::string& x : e) {
     if (KnownEntitlements().count(x) == 0) {
       return MakeError(absl::StatusCode::kInvalidArgument,
@@ -217,11 +219,25 @@ absl::StatusOr<std::optional<std::string>> CaService::PriorResponse(
 }
 
 absl::Status CaService::VerifyAttestation(
-    const std::string& oem_id, const std::string& spki,
+    const std::string& oem_id, const crypto::EcdsaP256PublicKey& key,
     const common::v1::AttestationChain& chain, absl::string_view field) {
   ASSIGN_OR_RETURN(std::string root_der, ledger_->GetOemRoot(oem_id));
-  ASSIGN_OR_RETURN(crypto::Certificate root,
-                   crypto::Certificate::FromDer(root_der));
+  std::optional<crypto::Certificate> cached;
+  {
+    absl::MutexLock lock(&roots_mu_);
+    auto it = roots_.find(oem_id);
+    if (it != roots_.end() && it->second.first == root_der) {
+      cached = it->second.second;
+    }
+  }
+  if (!cached.has_value()) {
+    ASSIGN_OR_RETURN(crypto::Certificate parsed,
+                     crypto::Certificate::FromDer(root_der));
+    absl::MutexLock lock(&roots_mu_);
+    roots_.insert_or_assign(oem_id, std::make_pair(root_der, parsed));
+    cached = std::move(parsed);
+  }
+  const crypto::Certificate& root = *cached;
   if (chain.certificates_der().empty()) {
     return Denied("bad_attestation", absl::StrCat(field, ": empty chain"));
   }
@@ -239,8 +255,8 @@ absl::Status CaService::VerifyAttestation(
     }
     intermediates.push_back(std::move(*c));
   }
-  absl::Status v =
-      crypto::VerifyCertificateChain(*leaf, intermediates, {root}, clock_->Now());
+  absl::Status v = crypto::VerifyCertificateChain(*leaf, intermediates, {root},
+                                                  clock_->Now());
   if (!v.ok()) {
     return Denied("bad_attestation",
                   absl::StrCat(field, ": chain does not verify to OEM '",
@@ -249,9 +265,8 @@ absl::Status CaService::VerifyAttestation(
   if (leaf->IsCa()) {
     return Denied("bad_attestation", absl::StrCat(field, ": leaf is a CA"));
   }
-  auto attested = leaf->PublicKey();
-  auto claimed = crypto::EcdsaP256PublicKey::FromSpkiDer(spki);
-  if (!attested.ok() || !claimed.ok() || *attested != *claimed) {
+  auto attested = leaf->PublicKeyPoint();
+  if (!attested.ok() || *attested != key.UncompressedPoint()) {
     return Denied("bad_attestation",
                   absl::StrCat(field, ": attested key is not the given key"));
   }
@@ -274,10 +289,10 @@ absl::StatusOr<CredentialRow> CaService::VerifyHolderProof(
   ASSIGN_OR_RETURN(crypto::EcdsaP256PublicKey key,
                    crypto::EcdsaP256PublicKey::FromSpkiDer(
                        row.credential.holder_public_key()));
-  if (!VerifyEcdsa(key,
-                   HolderProofBytes(method, subject,
-                                    absl::ToUnixSeconds(signed_at)),
-                   holder.proof())
+  if (!VerifyEcdsa(
+           key,
+           HolderProofBytes(method, subject, absl::ToUnixSeconds(signed_at)),
+           holder.proof())
            .ok()) {
     return Denied("bad_holder_proof", "holder.proof does not verify");
   }
@@ -310,8 +325,13 @@ absl::StatusOr<common::v1::Credential> CaService::Issue(
   cred.set_resharing_allowed(p.resharing_allowed);
   cred.set_parent_share_id(p.parent_share_id);
   cred.set_holder_public_key(p.holder_spki);
-  ASSIGN_OR_RETURN(crypto::EcdsaP256PublicKey holder,
-                   crypto::EcdsaP256PublicKey::FromSpkiDer(p.holder_spki));
+  std::optional<crypto::EcdsaP256PublicKey> parsed_holder;
+  if (p.holder == nullptr) {
+    ASSIGN_OR_RETURN(parsed_holder,
+                     crypto::EcdsaP256PublicKey::FromSpkiDer(p.holder_spki));
+  }
+  const crypto::EcdsaP256PublicKey& holder =
+      p.holder != nullptr ? *p.holder : *parsed_holder;
   if (p.kind == common::v1::ASYMMETRIC) {
     cav1::CredentialCertificateClaims claims;
     claims.set_version(1);
@@ -326,11 +346,12 @@ absl::StatusOr<common::v1::Credential> CaService::Issue(
     spec.not_before = FromTs(p.validity.not_before());
     spec.not_after = FromTs(p.validity.not_after());
     spec.key_usage = crypto::kKeyUsageDigitalSignature;
-    spec.extensions.push_back(crypto::X509ExtensionSpec{
-        std::string(crypto::kOidEntitlements), true,
-        claims.SerializeAsString()});
-    ASSIGN_OR_RETURN(crypto::Certificate cert,
-                     crypto::IssueCertificate(spec, holder, root_, signing_key_));
+    spec.extensions.push_back(
+        crypto::X509ExtensionSpec{std::string(crypto::kOidEntitlements), true,
+                                  claims.SerializeAsString()});
+    ASSIGN_OR_RETURN(
+        crypto::Certificate cert,
+        crypto::IssueCertificate(spec, holder, root_, signing_key_));
     ASSIGN_OR_RETURN(std::string der, cert.ToDer());
     cred.mutable_asymmetric()->set_certificate_der(der);
     return cred;
@@ -342,9 +363,9 @@ absl::StatusOr<common::v1::Credential> CaService::Issue(
     return InvalidField("access_point.public_key",
                         "required for symmetric credentials");
   }
-  ASSIGN_OR_RETURN(crypto::EcdsaP256PublicKey ap_key,
-                   crypto::EcdsaP256PublicKey::FromSpkiDer(
-                       p.access_point.public_key()));
+  ASSIGN_OR_RETURN(
+      crypto::EcdsaP256PublicKey ap_key,
+      crypto::EcdsaP256PublicKey::FromSpkiDer(p.access_point.public_key()));
   ASSIGN_OR_RETURN(std::string key, crypto::RandomBytes(32));
   const std::string info = CredentialHpkeInfo(p.credential_id);
   auto seal = [&](const crypto::EcdsaP256PublicKey& to,
@@ -379,14 +400,16 @@ absl::StatusOr<cav1::RegisterOemResponse> CaService::RegisterOem(
   if (request.oem_id() == options_.admin_cn) {
     return InvalidField("oem_id", "collides with the admin identity");
   }
-  ASSIGN_OR_RETURN(bool created, ledger_->PutOem(request.oem_id(),
-                                                 request.attestation_root_der()));
+  ASSIGN_OR_RETURN(
+      bool created,
+      ledger_->PutOem(request.oem_id(), request.attestation_root_der()));
   cav1::RegisterOemResponse resp;
   resp.set_created(created);
   return resp;
 }
 
-absl::StatusOr<cav1::RegisterAccessPointResponse> CaService::RegisterAccessPoint(
+absl::StatusOr<cav1::RegisterAccessPointResponse>
+CaService::RegisterAccessPoint(
     const Caller& caller, const cav1::RegisterAccessPointRequest& request) {
   RETURN_IF_ERROR(RequireAdmin(caller));
   cav1::AccessPointRegistration ap = request.access_point();
@@ -437,8 +460,9 @@ absl::StatusOr<cav1::BootstrapOwnerResponse> CaService::BootstrapOwner(
   ASSIGN_OR_RETURN(cav1::AccessPointRegistration ap,
                    ledger_->GetAccessPoint(ap_id));
   if (request.oem_id().empty()) return InvalidField("oem_id", "required");
-  if (!crypto::EcdsaP256PublicKey::FromSpkiDer(request.holder_public_key())
-           .ok()) {
+  auto holder_key =
+      crypto::EcdsaP256PublicKey::FromSpkiDer(request.holder_public_key());
+  if (!holder_key.ok()) {
     return InvalidField("holder_public_key", "not a P-256 SPKI");
   }
   if (request.kind() != common::v1::ASYMMETRIC &&
@@ -457,8 +481,7 @@ absl::StatusOr<cav1::BootstrapOwnerResponse> CaService::BootstrapOwner(
     }
   }
   RETURN_IF_ERROR(CheckValidity(request.validity(), "validity"));
-  RETURN_IF_ERROR(VerifyAttestation(request.oem_id(),
-                                    request.holder_public_key(),
+  RETURN_IF_ERROR(VerifyAttestation(request.oem_id(), *holder_key,
                                     request.holder_attestation(),
                                     "holder_attestation"));
   IssueParams p;
@@ -470,6 +493,7 @@ absl::StatusOr<cav1::BootstrapOwnerResponse> CaService::BootstrapOwner(
   p.validity = request.validity();
   p.resharing_allowed = request.resharing_allowed();
   p.holder_spki = request.holder_public_key();
+  p.holder = &*holder_key;
   std::optional<cav1::SymmetricKeyGrant> grant;
   ASSIGN_OR_RETURN(*resp.mutable_credential(), Issue(p, &grant));
   RequestRecord rec{request.request_id(), "BootstrapOwner", fp,
@@ -510,7 +534,8 @@ absl::StatusOr<cav1::InitiateShareResponse> CaService::InitiateShare(
   ASSIGN_OR_RETURN(crypto::EcdsaP256PublicKey holder_key,
                    crypto::EcdsaP256PublicKey::FromSpkiDer(
                        sharer.credential.holder_public_key()));
-  if (!VerifyEcdsa(holder_key, SignedBytes(kShareIntentContext, request.intent()),
+  if (!VerifyEcdsa(holder_key,
+                   SignedBytes(kShareIntentContext, request.intent()),
                    request.holder_proof())
            .ok()) {
     return Denied("bad_holder_proof",
@@ -524,16 +549,19 @@ absl::StatusOr<cav1::InitiateShareResponse> CaService::InitiateShare(
   }
   const common::v1::Credential& sc = sharer.credential;
   if (sharer.revoked_at.has_value()) {
-    return Precondition("credential_revoked", "the sharer's credential is revoked");
+    return Precondition("credential_revoked",
+                        "the sharer's credential is revoked");
   }
   if (now > FromTs(sc.validity().not_after())) {
-    return Precondition("credential_expired", "the sharer's credential expired");
+    return Precondition("credential_expired",
+                        "the sharer's credential expired");
   }
   if (!sc.resharing_allowed()) {
     return Denied("resharing_forbidden",
                   "the credential's policy does not allow sharing it");
   }
-  RETURN_IF_ERROR(CheckEntitlements(intent.entitlements(), "intent.entitlements"));
+  RETURN_IF_ERROR(
+      CheckEntitlements(intent.entitlements(), "intent.entitlements"));
   for (const auto& e : intent.entitlements()) {
     if (std::find(sc.entitlements().begin(), sc.entitlements().end(), e) ==
         sc.entitlements().end()) {
@@ -555,9 +583,8 @@ absl::StatusOr<cav1::InitiateShareResponse> CaService::InitiateShare(
   if (max_redemptions > options_.max_redemptions_limit) {
     return InvalidField("intent.max_redemptions", "too large");
   }
-  absl::Duration ttl = intent.has_token_ttl()
-                           ? FromDuration(intent.token_ttl())
-                           : absl::ZeroDuration();
+  absl::Duration ttl = intent.has_token_ttl() ? FromDuration(intent.token_ttl())
+                                              : absl::ZeroDuration();
   if (ttl < absl::ZeroDuration() || ttl > options_.max_token_ttl) {
     return InvalidField("intent.token_ttl", "negative or too long");
   }
@@ -566,7 +593,8 @@ absl::StatusOr<cav1::InitiateShareResponse> CaService::InitiateShare(
   ShareRow row;
   if (intent.pin_required()) {
     RETURN_IF_ERROR(ValidatePin(request.pin(), "pin"));
-    ASSIGN_OR_RETURN(PinHash h, HashPin(request.pin(), options_.pin_iterations));
+    ASSIGN_OR_RETURN(PinHash h,
+                     HashPin(request.pin(), options_.pin_iterations));
     row.pin_salt = h.salt;
     row.pin_hash = h.hash;
     row.pin_iterations = h.iterations;
@@ -575,7 +603,8 @@ absl::StatusOr<cav1::InitiateShareResponse> CaService::InitiateShare(
   }
   uint32_t depth = 1;
   if (!sc.parent_share_id().empty()) {
-    ASSIGN_OR_RETURN(ShareRow parent, ledger_->GetShare(sc.parent_share_id(), now));
+    ASSIGN_OR_RETURN(ShareRow parent,
+                     ledger_->GetShare(sc.parent_share_id(), now));
     depth = parent.record.depth() + 1;
   }
   if (depth > kMaxChainDepth) {
@@ -652,7 +681,8 @@ absl::StatusOr<cav1::RedeemShareResponse> CaService::RedeemShare(
   common::v1::ShareTokenBody body;
   if (!body.ParseFromString(request.token().body()) || body.version() != 1 ||
       body.issuer() != options_.authority_id) {
-    return Denied("bad_token_signature", "token body is not a v1 token of ours");
+    return Denied("bad_token_signature",
+                  "token body is not a v1 token of ours");
   }
   cav1::RedeemShareRequest without_pin = request;
   without_pin.clear_pin();
@@ -670,8 +700,7 @@ absl::StatusOr<cav1::RedeemShareResponse> CaService::RedeemShare(
     case common::v1::REVOKED:
       return Precondition("share_revoked", "share was revoked");
     case common::v1::LOCKED:
-      return Precondition("share_locked",
-                          "share locked after 5 wrong PINs");
+      return Precondition("share_locked", "share locked after 5 wrong PINs");
     case common::v1::REDEEMED:
       return Precondition("share_already_redeemed", "share already redeemed");
     case common::v1::EXPIRED:
@@ -679,11 +708,12 @@ absl::StatusOr<cav1::RedeemShareResponse> CaService::RedeemShare(
     default:
       break;
   }
-  if (!crypto::EcdsaP256PublicKey::FromSpkiDer(request.receiver_public_key())
-           .ok()) {
+  auto receiver_key =
+      crypto::EcdsaP256PublicKey::FromSpkiDer(request.receiver_public_key());
+  if (!receiver_key.ok()) {
     return InvalidField("receiver_public_key", "not a P-256 SPKI");
   }
-  RETURN_IF_ERROR(VerifyAttestation(caller.id, request.receiver_public_key(),
+  RETURN_IF_ERROR(VerifyAttestation(caller.id, *receiver_key,
                                     request.receiver_attestation(),
                                     "receiver_attestation"));
   ASSIGN_OR_RETURN(CredentialRow parent,
@@ -705,27 +735,45 @@ absl::StatusOr<cav1::RedeemShareResponse> CaService::RedeemShare(
       return Denied("bad_endorsement", "sender_endorsement does not verify");
     }
   }
+  bool pin_attempt_held = false;
   if (share.record.pin_required()) {
     if (request.pin().empty()) {
       return Denied("pin_required", "this share requires its PIN");
     }
     RETURN_IF_ERROR(ValidatePin(request.pin(), "pin"));
-    ASSIGN_OR_RETURN(bool ok, VerifyPin(request.pin(),
-                                        PinHash{share.pin_salt, share.pin_hash,
-                                                share.pin_iterations}));
-    if (!ok) {
-      ASSIGN_OR_RETURN(uint32_t attempts,
-                       ledger_->RecordWrongPin(body.share_id(), kMaxPinAttempts));
+    // Count the attempt before checking it, so that parallel guesses cannot
+    // exceed the limit.
+    RETURN_IF_ERROR(
+        ledger_->ReservePinAttempt(body.share_id(), kMaxPinAttempts, now));
+    absl::StatusOr<bool> ok = VerifyPin(
+        request.pin(),
+        PinHash{share.pin_salt, share.pin_hash, share.pin_iterations});
+    if (!ok.ok() || !*ok) {
+      ASSIGN_OR_RETURN(
+          uint32_t attempts,
+          ledger_->RecordWrongPin(body.share_id(), kMaxPinAttempts));
+      RETURN_IF_ERROR(ok.status());
       std::cerr << "ca: wrong PIN share=" << body.share_id()
                 << " attempts=" << attempts << "\n";
-      return Denied("wrong_pin",
-                    attempts >= kMaxPinAttempts
-                        ? std::string("wrong PIN; the share is now locked")
-                        : absl::StrCat("wrong PIN; ",
-                                       kMaxPinAttempts - attempts,
-                                       " attempts left"));
+      return Denied(
+          "wrong_pin",
+          attempts >= kMaxPinAttempts
+              ? std::string("wrong PIN; the share is now locked")
+              : absl::StrCat("wrong PIN; ", kMaxPinAttempts - attempts,
+                             " attempts left"));
     }
+    pin_attempt_held = true;
   }
+  // A right PIN's reserved attempt is given back by the commit, or here if
+  // the redemption fails for another reason.
+  struct Release {
+    Ledger* ledger;
+    const std::string& share_id;
+    bool* held;
+    ~Release() {
+      if (*held) (void)ledger->ReleasePinAttempt(share_id);
+    }
+  } release{ledger_, body.share_id(), &pin_attempt_held};
   ASSIGN_OR_RETURN(cav1::AccessPointRegistration ap,
                    ledger_->GetAccessPoint(share.record.access_point_id()));
   IssueParams p;
@@ -738,13 +786,16 @@ absl::StatusOr<cav1::RedeemShareResponse> CaService::RedeemShare(
   p.resharing_allowed = share.resharing_allowed;
   p.parent_share_id = body.share_id();
   p.holder_spki = request.receiver_public_key();
+  p.holder = &*receiver_key;
   std::optional<cav1::SymmetricKeyGrant> grant;
   resp.set_share_id(body.share_id());
   ASSIGN_OR_RETURN(*resp.mutable_credential(), Issue(p, &grant));
   RequestRecord rec{request.request_id(), "RedeemShare", fp,
                     resp.SerializeAsString()};
   absl::Status s = ledger_->CommitRedemption(body.share_id(), caller.id, now,
-                                             resp.credential(), grant, rec);
+                                             resp.credential(), grant, rec,
+                                             pin_attempt_held);
+  if (s.ok()) pin_attempt_held = false;  // released by the commit
   if (ReasonOf(s) == "request_id_conflict") {
     ASSIGN_OR_RETURN(prior,
                      PriorResponse(request.request_id(), "RedeemShare", fp));
@@ -782,9 +833,9 @@ absl::StatusOr<cav1::RevokeResponse> CaService::RevokeShare(
     ASSIGN_OR_RETURN(ShareRow share,
                      ledger_->GetShare(request.share_id(), clock_->Now()));
     (void)share;
-    ASSIGN_OR_RETURN(CredentialRow holder,
-                     VerifyHolderProof(request.holder(), "RevokeShare",
-                                       request.share_id()));
+    ASSIGN_OR_RETURN(
+        CredentialRow holder,
+        VerifyHolderProof(request.holder(), "RevokeShare", request.share_id()));
     ASSIGN_OR_RETURN(bool ancestor,
                      HolderIsAncestorOfShare(holder.credential.credential_id(),
                                              request.share_id()));
@@ -795,8 +846,8 @@ absl::StatusOr<cav1::RevokeResponse> CaService::RevokeShare(
   }
   ASSIGN_OR_RETURN(RevocationResult r,
                    ledger_->RevokeShare(request.share_id(), clock_->Now()));
-  std::cerr << "ca: revoked share=" << request.share_id() << " by="
-            << caller.id << " shares=" << r.share_ids.size()
+  std::cerr << "ca: revoked share=" << request.share_id() << " by=" << caller.id
+            << " shares=" << r.share_ids.size()
             << " credentials=" << r.credential_ids.size()
             << " version=" << r.version << "\n";
   return Notify(r);
@@ -828,9 +879,9 @@ absl::StatusOr<cav1::RevokeResponse> CaService::RevokeCredential(
                     "holder neither holds nor shared this credential");
     }
   }
-  ASSIGN_OR_RETURN(RevocationResult r, ledger_->RevokeCredential(
-                                           request.credential_id(),
-                                           clock_->Now()));
+  ASSIGN_OR_RETURN(
+      RevocationResult r,
+      ledger_->RevokeCredential(request.credential_id(), clock_->Now()));
   std::cerr << "ca: revoked credential=" << request.credential_id()
             << " by=" << caller.id << " shares=" << r.share_ids.size()
             << " credentials=" << r.credential_ids.size()
@@ -858,7 +909,8 @@ absl::StatusOr<cav1::ListSharesResponse> CaService::ListShares(
                      ledger_->ListSharesByParent(request.credential_id(), now));
   } else if (request.scope_case() == cav1::ListSharesRequest::kAccessPointId) {
     RETURN_IF_ERROR(RequireAdmin(caller));
-    RETURN_IF_ERROR(ledger_->GetAccessPoint(request.access_point_id()).status());
+    RETURN_IF_ERROR(
+        ledger_->GetAccessPoint(request.access_point_id()).status());
     ASSIGN_OR_RETURN(roots, ledger_->ListSharesByAccessPoint(
                                 request.access_point_id(), now));
   } else {
@@ -907,8 +959,9 @@ absl::StatusOr<cav1::SignedRevocationList> CaService::MakeList() {
 absl::StatusOr<cav1::SignedRevocationDelta> CaService::MakeDelta(
     uint64_t from_version, uint64_t to_version) {
   const absl::Time now = clock_->Now();
-  ASSIGN_OR_RETURN(std::vector<cav1::RevocationEntry> entries,
-                   ledger_->RevocationsAfter(from_version, absl::InfinitePast()));
+  ASSIGN_OR_RETURN(
+      std::vector<cav1::RevocationEntry> entries,
+      ledger_->RevocationsAfter(from_version, absl::InfinitePast()));
   cav1::RevocationDeltaBody body;
   body.set_authority_id(options_.authority_id);
   body.set_from_version(from_version);
@@ -952,8 +1005,9 @@ absl::StatusOr<cav1::GetAccessPointKeysResponse> CaService::GetAccessPointKeys(
   RETURN_IF_ERROR(ledger_->GetAccessPoint(ap_id).status());
   cav1::GetAccessPointKeysResponse resp;
   uint64_t last = 0;
-  ASSIGN_OR_RETURN(std::vector<cav1::SymmetricKeyGrant> grants,
-                   ledger_->GrantsAfter(ap_id, request.after_sequence(), &last));
+  ASSIGN_OR_RETURN(
+      std::vector<cav1::SymmetricKeyGrant> grants,
+      ledger_->GrantsAfter(ap_id, request.after_sequence(), &last));
   for (auto& g : grants) *resp.add_grants() = std::move(g);
   resp.set_last_sequence(last);
   return resp;

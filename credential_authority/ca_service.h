@@ -106,8 +106,9 @@ class CaService {
       const Caller& caller,
       const credential_authority::v1::RegisterAccessPointRequest& request);
   absl::StatusOr<credential_authority::v1::BootstrapOwnerResponse>
-  BootstrapOwner(const Caller& caller,
-                 const credential_authority::v1::BootstrapOwnerRequest& request);
+  BootstrapOwner(
+      const Caller& caller,
+      const credential_authority::v1::BootstrapOwnerRequest& request);
   absl::StatusOr<credential_authority::v1::InitiateShareResponse> InitiateShare(
       const Caller& caller,
       const credential_authority::v1::InitiateShareRequest& request);
@@ -142,8 +143,8 @@ class CaService {
   absl::Status WatchRevocations(
       const Caller& caller,
       const credential_authority::v1::WatchRevocationsRequest& request,
-      const std::function<bool(const credential_authority::v1::RevocationUpdate&)>&
-          send,
+      const std::function<
+          bool(const credential_authority::v1::RevocationUpdate&)>& send,
       const std::function<bool()>& cancelled);
 
   // Wakes and ends every watch; later watches end at once.
@@ -168,16 +169,18 @@ class CaService {
     bool resharing_allowed = false;
     std::string parent_share_id;
     std::string holder_spki;
+    // The parsed holder key (parsing an SPKI is costly in OpenSSL 3.0).
+    const crypto::EcdsaP256PublicKey* holder = nullptr;
   };
 
   absl::StatusOr<std::string> Sign(absl::string_view context,
                                    absl::string_view body) const;
   absl::Status RequireOem(const Caller& caller) const;
   absl::Status RequireAdmin(const Caller& caller) const;
-  absl::StatusOr<std::string> RequireAccessPoint(const Caller& caller,
-                                                 const std::string& ap_id) const;
+  absl::StatusOr<std::string> RequireAccessPoint(
+      const Caller& caller, const std::string& ap_id) const;
   absl::Status VerifyAttestation(const std::string& oem_id,
-                                 const std::string& spki,
+                                 const crypto::EcdsaP256PublicKey& key,
                                  const common::v1::AttestationChain& chain,
                                  absl::string_view field);
   absl::StatusOr<CredentialRow> VerifyHolderProof(
@@ -204,6 +207,11 @@ class CaService {
   const crypto::Certificate root_;
   const CaServiceOptions options_;
   const std::string key_id_;
+
+  // Parsed OEM attestation roots by OEM id, with the DER they came from.
+  absl::Mutex roots_mu_;
+  std::map<std::string, std::pair<std::string, crypto::Certificate>> roots_
+      ABSL_GUARDED_BY(roots_mu_);
 
   mutable absl::Mutex mu_;
   absl::CondVar changed_;

@@ -20,20 +20,20 @@ namespace {
 namespace cav1 = ::credential_authority::v1;
 using ::google::protobuf::util::TimeUtil;
 using ::testing::ElementsAre;
-using ::testing::UnorderedElementsAre;
 using testing::Env;
 using testing::TestDevice;
+using ::testing::UnorderedElementsAre;
 
-#define ASSERT_OK(expr)                          \
-  do {                                           \
-    auto _st = (expr);                           \
-    ASSERT_TRUE(_st.ok()) << _st;                \
+#define ASSERT_OK(expr)           \
+  do {                            \
+    auto _st = (expr);            \
+    ASSERT_TRUE(_st.ok()) << _st; \
   } while (0)
 
-#define ASSERT_OK_AND_ASSIGN(lhs, expr)                       \
-  auto ASSERT_CONCAT(_sor_, __LINE__) = (expr);               \
-  ASSERT_TRUE(ASSERT_CONCAT(_sor_, __LINE__).ok())            \
-      << ASSERT_CONCAT(_sor_, __LINE__).status();             \
+#define ASSERT_OK_AND_ASSIGN(lhs, expr)            \
+  auto ASSERT_CONCAT(_sor_, __LINE__) = (expr);    \
+  ASSERT_TRUE(ASSERT_CONCAT(_sor_, __LINE__).ok()) \
+      << ASSERT_CONCAT(_sor_, __LINE__).status();  \
   lhs = std::move(*ASSERT_CONCAT(_sor_, __LINE__))
 #define ASSERT_CONCAT_(a, b) a##b
 #define ASSERT_CONCAT(a, b) ASSERT_CONCAT_(a, b)
@@ -48,7 +48,8 @@ class CaServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto env = Env::Create(
-        std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
+        std::string(
+            ::testing::UnitTest::GetInstance()->current_test_info()->name()) +
         ".db");
     ASSERT_TRUE(env.ok()) << env.status();
     env_ = std::move(*env);
@@ -57,12 +58,12 @@ class CaServiceTest : public ::testing::Test {
   // Owner (oem-a device) of car-1 with unlock, lock, drive.
   void MakeOwner(common::v1::CredentialKind kind = common::v1::ASYMMETRIC,
                  bool resharing = true) {
-    auto owner = env_->Owner(kind == common::v1::ASYMMETRIC ? "car-1" : "room-1",
-                             kind,
-                             kind == common::v1::ASYMMETRIC
-                                 ? std::vector<std::string>{"unlock", "lock", "drive"}
-                                 : std::vector<std::string>{"enter"},
-                             resharing);
+    auto owner =
+        env_->Owner(kind == common::v1::ASYMMETRIC ? "car-1" : "room-1", kind,
+                    kind == common::v1::ASYMMETRIC
+                        ? std::vector<std::string>{"unlock", "lock", "drive"}
+                        : std::vector<std::string>{"enter"},
+                    resharing);
     ASSERT_TRUE(owner.ok()) << owner.status();
     owner_device_ = std::make_unique<TestDevice>(std::move(owner->first));
     owner_cred_ = owner->second;
@@ -93,9 +94,9 @@ class CaServiceTest : public ::testing::Test {
 TEST_F(CaServiceTest, OwnerCertificateChainsToRootWithClaims) {
   MakeOwner();
   ASSERT_TRUE(owner_cred_.has_asymmetric());
-  ASSERT_OK_AND_ASSIGN(crypto::Certificate cert,
-                       crypto::Certificate::FromDer(
-                           owner_cred_.asymmetric().certificate_der()));
+  ASSERT_OK_AND_ASSIGN(
+      crypto::Certificate cert,
+      crypto::Certificate::FromDer(owner_cred_.asymmetric().certificate_der()));
   ASSERT_OK(crypto::VerifyCertificateChain(cert, {}, {*env_->root},
                                            env_->clock.Now()));
   ASSERT_OK_AND_ASSIGN(crypto::EcdsaP256PublicKey pub, cert.PublicKey());
@@ -109,8 +110,8 @@ TEST_F(CaServiceTest, OwnerCertificateChainsToRootWithClaims) {
   EXPECT_EQ(claims.credential_id(), owner_cred_.credential_id());
   EXPECT_EQ(claims.access_point_id(), "car-1");
   EXPECT_THAT(claims.entitlements(), ElementsAre("unlock", "lock", "drive"));
-  EXPECT_EQ(cert.NotAfter(),
-            absl::FromUnixSeconds(owner_cred_.validity().not_after().seconds()));
+  EXPECT_EQ(cert.NotAfter(), absl::FromUnixSeconds(
+                                 owner_cred_.validity().not_after().seconds()));
 }
 
 TEST_F(CaServiceTest, BootstrapRejectsKeyAttestedByAnotherOem) {
@@ -133,16 +134,17 @@ TEST_F(CaServiceTest, BootstrapRejectsKeyAttestedByAnotherOem) {
 
 TEST_F(CaServiceTest, ShareRedeemsOnceAndSecondRedemptionFails) {
   MakeOwner();
-  ASSERT_OK_AND_ASSIGN(auto share,
-                       Share(owner_device_->key,
-                             env_->Intent(owner_cred_, {"unlock", "lock"})));
+  ASSERT_OK_AND_ASSIGN(
+      auto share,
+      Share(owner_device_->key, env_->Intent(owner_cred_, {"unlock", "lock"})));
   ASSERT_OK_AND_ASSIGN(auto redeemed, RedeemB(share.token()));
   const common::v1::Credential& c = redeemed.second.credential();
   EXPECT_EQ(c.parent_share_id(), share.share_id());
   EXPECT_THAT(c.entitlements(), ElementsAre("unlock", "lock"));
   EXPECT_EQ(c.holder_public_key(), redeemed.first.spki);
-  ASSERT_OK_AND_ASSIGN(crypto::Certificate cert,
-                       crypto::Certificate::FromDer(c.asymmetric().certificate_der()));
+  ASSERT_OK_AND_ASSIGN(
+      crypto::Certificate cert,
+      crypto::Certificate::FromDer(c.asymmetric().certificate_der()));
   ASSERT_OK(crypto::VerifyCertificateChain(cert, {}, {*env_->root},
                                            env_->clock.Now()));
   ExpectError(RedeemB(share.token()).status(),
@@ -179,8 +181,8 @@ TEST_F(CaServiceTest, HundredConcurrentRedemptionsYieldExactlyOne) {
   EXPECT_EQ(ok.load(), 1);
   EXPECT_EQ(already.load(), 99);
   EXPECT_EQ(other.load(), 0);
-  ASSERT_OK_AND_ASSIGN(ShareRow row,
-                       env_->ledger->GetShare(share.share_id(), env_->clock.Now()));
+  ASSERT_OK_AND_ASSIGN(ShareRow row, env_->ledger->GetShare(share.share_id(),
+                                                            env_->clock.Now()));
   EXPECT_EQ(row.record.redemptions(), 1u);
   EXPECT_EQ(row.record.issued_credential_ids_size(), 1);
   EXPECT_EQ(row.record.state(), common::v1::REDEEMED);
@@ -197,13 +199,13 @@ TEST_F(CaServiceTest, EscalatedEntitlementsRejected) {
   intent.set_resharing_allowed(true);
   ASSERT_OK_AND_ASSIGN(auto share, Share(owner_device_->key, intent));
   ASSERT_OK_AND_ASSIGN(auto b, RedeemB(share.token()));
-  ExpectError(Share(b.first.key, env_->Intent(b.second.credential(),
-                                              {"unlock", "drive"}))
+  ExpectError(Share(b.first.key,
+                    env_->Intent(b.second.credential(), {"unlock", "drive"}))
                   .status(),
               absl::StatusCode::kPermissionDenied, "entitlement_escalation");
-  ExpectError(Share(owner_device_->key, env_->Intent(owner_cred_, {"fly"}))
-                  .status(),
-              absl::StatusCode::kInvalidArgument, "unknown_entitlement");
+  ExpectError(
+      Share(owner_device_->key, env_->Intent(owner_cred_, {"fly"})).status(),
+      absl::StatusCode::kInvalidArgument, "unknown_entitlement");
 }
 
 TEST_F(CaServiceTest, EscalatedValidityRejected) {
@@ -213,8 +215,8 @@ TEST_F(CaServiceTest, EscalatedValidityRejected) {
       env_->clock.Now(), absl::ZeroDuration(), absl::Hours(24 * 400));
   ExpectError(Share(owner_device_->key, intent).status(),
               absl::StatusCode::kPermissionDenied, "validity_escalation");
-  *intent.mutable_validity() = testing::Window(
-      env_->clock.Now(), -absl::Hours(2), absl::Hours(1));
+  *intent.mutable_validity() =
+      testing::Window(env_->clock.Now(), -absl::Hours(2), absl::Hours(1));
   ExpectError(Share(owner_device_->key, intent).status(),
               absl::StatusCode::kPermissionDenied, "validity_escalation");
 }
@@ -244,10 +246,10 @@ TEST_F(CaServiceTest, TamperedOrForeignTokenRejected) {
   body.set_share_id(NewUuidV4());
   common::v1::SignedShareToken unknown = share.token();
   unknown.set_body(body.SerializeAsString());
-  ASSERT_OK_AND_ASSIGN(*unknown.mutable_signature(),
-                       env_->signing_key->Sign(
-                           SignedBytes(kShareTokenContext, unknown.body()),
-                           crypto::SignatureEncoding::kDer));
+  ASSERT_OK_AND_ASSIGN(
+      *unknown.mutable_signature(),
+      env_->signing_key->Sign(SignedBytes(kShareTokenContext, unknown.body()),
+                              crypto::SignatureEncoding::kDer));
   ExpectError(RedeemB(unknown).status(), absl::StatusCode::kNotFound,
               "share_not_found");
 }
@@ -268,10 +270,10 @@ TEST_F(CaServiceTest, RedeemChecksCallerOemAttestation) {
   ExpectError(env_->service->RedeemShare(env_->oem_b, r2.second).status(),
               absl::StatusCode::kPermissionDenied, "bad_attestation");
   // An unknown TLS identity.
-  ExpectError(env_->service
-                  ->RedeemShare(env_->service->Identify("oem-z"), r.second)
-                  .status(),
-              absl::StatusCode::kUnauthenticated, "untrusted_oem");
+  ExpectError(
+      env_->service->RedeemShare(env_->service->Identify("oem-z"), r.second)
+          .status(),
+      absl::StatusCode::kUnauthenticated, "untrusted_oem");
   // The share is still redeemable after those failures.
   ASSERT_OK(RedeemB(share.token()).status());
 }
@@ -294,17 +296,18 @@ TEST_F(CaServiceTest, RevokingAShareRevokesItsResharesTransitively) {
   // C's device may not revoke B's share; the owner may.
   cav1::RevokeShareRequest req;
   req.set_share_id(share_b.share_id());
-  ASSERT_OK_AND_ASSIGN(*req.mutable_holder(),
-                       testing::MakeHolderProof(
-                           c.first.key, c.second.credential().credential_id(),
-                           "RevokeShare", share_b.share_id(), env_->clock.Now()));
+  ASSERT_OK_AND_ASSIGN(
+      *req.mutable_holder(),
+      testing::MakeHolderProof(
+          c.first.key, c.second.credential().credential_id(), "RevokeShare",
+          share_b.share_id(), env_->clock.Now()));
   ExpectError(env_->service->RevokeShare(env_->oem_b, req).status(),
               absl::StatusCode::kPermissionDenied, "not_holder");
-  ASSERT_OK_AND_ASSIGN(*req.mutable_holder(),
-                       testing::MakeHolderProof(owner_device_->key,
-                                                owner_cred_.credential_id(),
-                                                "RevokeShare", share_b.share_id(),
-                                                env_->clock.Now()));
+  ASSERT_OK_AND_ASSIGN(
+      *req.mutable_holder(),
+      testing::MakeHolderProof(owner_device_->key, owner_cred_.credential_id(),
+                               "RevokeShare", share_b.share_id(),
+                               env_->clock.Now()));
   const uint64_t before = env_->service->revocation_version();
   ASSERT_OK_AND_ASSIGN(auto revoked,
                        env_->service->RevokeShare(env_->oem_a, req));
@@ -338,19 +341,20 @@ TEST_F(CaServiceTest, RevokingAShareRevokesItsResharesTransitively) {
     creds.push_back(e.credential_id());
     shares.push_back(e.share_id());
   }
-  EXPECT_THAT(creds, UnorderedElementsAre(b.second.credential().credential_id(),
-                                          c.second.credential().credential_id(),
-                                          ""));
-  EXPECT_THAT(shares, UnorderedElementsAre(share_b.share_id(),
-                                           share_c.share_id(),
-                                           share_d.share_id()));
+  EXPECT_THAT(creds,
+              UnorderedElementsAre(b.second.credential().credential_id(),
+                                   c.second.credential().credential_id(), ""));
+  EXPECT_THAT(shares,
+              UnorderedElementsAre(share_b.share_id(), share_c.share_id(),
+                                   share_d.share_id()));
   // Revoking again changes nothing.
-  ASSERT_OK_AND_ASSIGN(*req.mutable_holder(),
-                       testing::MakeHolderProof(owner_device_->key,
-                                                owner_cred_.credential_id(),
-                                                "RevokeShare", share_b.share_id(),
-                                                env_->clock.Now()));
-  ASSERT_OK_AND_ASSIGN(auto again, env_->service->RevokeShare(env_->oem_a, req));
+  ASSERT_OK_AND_ASSIGN(
+      *req.mutable_holder(),
+      testing::MakeHolderProof(owner_device_->key, owner_cred_.credential_id(),
+                               "RevokeShare", share_b.share_id(),
+                               env_->clock.Now()));
+  ASSERT_OK_AND_ASSIGN(auto again,
+                       env_->service->RevokeShare(env_->oem_a, req));
   EXPECT_TRUE(again.revoked_share_ids().empty());
   EXPECT_EQ(again.revocation_list_version(), before + 1);
 }
@@ -366,7 +370,8 @@ TEST_F(CaServiceTest, AdminRevokesCredentialAndReshareIsForbiddenByPolicy) {
   req.set_credential_id(b.second.credential().credential_id());
   ExpectError(env_->service->RevokeCredential(env_->oem_a, req).status(),
               absl::StatusCode::kPermissionDenied, "not_admin");
-  ASSERT_OK_AND_ASSIGN(auto r, env_->service->RevokeCredential(env_->admin, req));
+  ASSERT_OK_AND_ASSIGN(auto r,
+                       env_->service->RevokeCredential(env_->admin, req));
   EXPECT_THAT(r.revoked_credential_ids(),
               ElementsAre(b.second.credential().credential_id()));
 }
@@ -390,6 +395,44 @@ TEST_F(CaServiceTest, FiveWrongPinsLockEvenAgainstTheRightPin) {
   EXPECT_EQ(row.record.failed_pin_attempts(), 5u);
 }
 
+TEST_F(CaServiceTest, ParallelPinGuessesCountNoMoreThanFive) {
+  MakeOwner();
+  cav1::ShareIntent intent = env_->Intent(owner_cred_);
+  intent.set_pin_required(true);
+  ASSERT_OK_AND_ASSIGN(auto share, Share(owner_device_->key, intent, "493817"));
+  std::vector<cav1::RedeemShareRequest> guesses;
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_OK_AND_ASSIGN(auto r,
+                         env_->Redeem(share.token(), env_->oems[1],
+                                      "00000" + std::to_string(i % 10)));
+    guesses.push_back(r.second);
+  }
+  std::atomic<int> wrong{0}, locked{0}, other{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go.load()) std::this_thread::yield();
+      std::string reason = ReasonOf(
+          env_->service->RedeemShare(env_->oem_b, guesses[i]).status());
+      if (reason == "wrong_pin") {
+        ++wrong;
+      } else if (reason == "share_locked") {
+        ++locked;
+      } else {
+        ++other;
+      }
+    });
+  }
+  go = true;
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 5);
+  EXPECT_EQ(locked.load(), 15);
+  EXPECT_EQ(other.load(), 0);
+  ExpectError(RedeemB(share.token(), "493817").status(),
+              absl::StatusCode::kFailedPrecondition, "share_locked");
+}
+
 TEST_F(CaServiceTest, RightPinAfterFourWrongRedeems) {
   MakeOwner();
   cav1::ShareIntent intent = env_->Intent(owner_cred_);
@@ -400,6 +443,11 @@ TEST_F(CaServiceTest, RightPinAfterFourWrongRedeems) {
                 absl::StatusCode::kPermissionDenied, "wrong_pin");
   }
   ASSERT_OK(RedeemB(share.token(), "493817").status());
+  ASSERT_OK_AND_ASSIGN(ShareRow row, env_->ledger->GetShare(share.share_id(),
+                                                            env_->clock.Now()));
+  EXPECT_EQ(row.record.failed_pin_attempts(),
+            4u);  // the right one is not counted
+  EXPECT_EQ(row.record.state(), common::v1::REDEEMED);
 }
 
 std::string ReadAll(const std::string& path) {
@@ -415,7 +463,8 @@ TEST_F(CaServiceTest, DatabaseHoldsNoPinAndNoPrivateKey) {
   intent.set_pin_required(true);
   ASSERT_OK_AND_ASSIGN(auto share, Share(owner_device_->key, intent, "493817"));
   ASSERT_OK(RedeemB(share.token(), "493817").status());
-  const std::string db = ReadAll(env_->db_path) + ReadAll(env_->db_path + "-wal");
+  const std::string db =
+      ReadAll(env_->db_path) + ReadAll(env_->db_path + "-wal");
   ASSERT_GT(db.size(), 1000u);
   EXPECT_EQ(db.find("493817"), std::string::npos);
   EXPECT_EQ(db.find(env_->signing_key->ToPkcs8Der().substr(36, 32)),
@@ -444,11 +493,12 @@ TEST_F(CaServiceTest, SymmetricKeyReachesHolderAndAccessPointAlike) {
   EXPECT_EQ(keys.last_sequence(), keys.grants(0).sequence());
   const auto& g = keys.grants(0);
   EXPECT_EQ(g.credential_id(), owner_cred_.credential_id());
-  ASSERT_OK_AND_ASSIGN(auto ap_ctx,
-                       crypto::HpkeSetupRecipient(
-                           crypto::kHpkeP256Sha256Aes128Gcm, g.sealed().hpke_enc(),
-                           env_->ap_raw_private, g.sealed().hpke_info()));
-  ASSERT_OK_AND_ASSIGN(std::string ap_key, ap_ctx.Open("", g.sealed().sealed_key()));
+  ASSERT_OK_AND_ASSIGN(
+      auto ap_ctx, crypto::HpkeSetupRecipient(
+                       crypto::kHpkeP256Sha256Aes128Gcm, g.sealed().hpke_enc(),
+                       env_->ap_raw_private, g.sealed().hpke_info()));
+  ASSERT_OK_AND_ASSIGN(std::string ap_key,
+                       ap_ctx.Open("", g.sealed().sealed_key()));
   EXPECT_EQ(ap_key, holder_key);
   // Another access point may not pull room-1's keys.
   ExpectError(env_->service->GetAccessPointKeys(env_->car, req).status(),
@@ -463,9 +513,12 @@ TEST_F(CaServiceTest, RetriedRedeemReturnsTheSameCredential) {
   ASSERT_OK_AND_ASSIGN(auto share,
                        Share(owner_device_->key, env_->Intent(owner_cred_)));
   ASSERT_OK_AND_ASSIGN(auto r, env_->Redeem(share.token(), env_->oems[1]));
-  ASSERT_OK_AND_ASSIGN(auto first, env_->service->RedeemShare(env_->oem_b, r.second));
-  ASSERT_OK_AND_ASSIGN(auto again, env_->service->RedeemShare(env_->oem_b, r.second));
-  EXPECT_EQ(first.credential().credential_id(), again.credential().credential_id());
+  ASSERT_OK_AND_ASSIGN(auto first,
+                       env_->service->RedeemShare(env_->oem_b, r.second));
+  ASSERT_OK_AND_ASSIGN(auto again,
+                       env_->service->RedeemShare(env_->oem_b, r.second));
+  EXPECT_EQ(first.credential().credential_id(),
+            again.credential().credential_id());
   cav1::RedeemShareRequest changed = r.second;
   changed.set_receiver_public_key(owner_device_->spki);
   ExpectError(env_->service->RedeemShare(env_->oem_b, changed).status(),
@@ -495,7 +548,8 @@ TEST_F(CaServiceTest, RestartOnTheSameDatabaseLosesNothing) {
   ASSERT_OK(RedeemB(pending.token()).status());
   cav1::ListSharesRequest list;
   list.set_credential_id(owner_cred_.credential_id());
-  ASSERT_OK_AND_ASSIGN(auto shares, env_->service->ListShares(env_->admin, list));
+  ASSERT_OK_AND_ASSIGN(auto shares,
+                       env_->service->ListShares(env_->admin, list));
   ASSERT_EQ(shares.shares_size(), 3);
   EXPECT_EQ(shares.shares(0).share_id(), redeemed_share.share_id());
   EXPECT_EQ(shares.shares(0).state(), common::v1::REDEEMED);
@@ -515,13 +569,13 @@ TEST_F(CaServiceTest, ListSharesNeedsTheHoldersProof) {
   list.set_credential_id(owner_cred_.credential_id());
   ExpectError(env_->service->ListShares(env_->oem_a, list).status(),
               absl::StatusCode::kPermissionDenied, "not_admin");
-  ASSERT_OK_AND_ASSIGN(*list.mutable_holder(),
-                       testing::MakeHolderProof(owner_device_->key,
-                                                owner_cred_.credential_id(),
-                                                "ListShares",
-                                                owner_cred_.credential_id(),
-                                                env_->clock.Now()));
-  ASSERT_OK_AND_ASSIGN(auto shares, env_->service->ListShares(env_->oem_a, list));
+  ASSERT_OK_AND_ASSIGN(
+      *list.mutable_holder(),
+      testing::MakeHolderProof(owner_device_->key, owner_cred_.credential_id(),
+                               "ListShares", owner_cred_.credential_id(),
+                               env_->clock.Now()));
+  ASSERT_OK_AND_ASSIGN(auto shares,
+                       env_->service->ListShares(env_->oem_a, list));
   EXPECT_EQ(shares.shares_size(), 1);
   env_->clock.Advance(absl::Minutes(6));
   ExpectError(env_->service->ListShares(env_->oem_a, list).status(),
@@ -544,8 +598,9 @@ TEST_F(CaServiceTest, EndorsementRequiredAndChecked) {
   r.second.set_sender_endorsement(wrong);
   ExpectError(env_->service->RedeemShare(env_->oem_b, r.second).status(),
               absl::StatusCode::kPermissionDenied, "bad_endorsement");
-  ASSERT_OK_AND_ASSIGN(std::string right, owner_device_->key.Sign(
-                                              msg, crypto::SignatureEncoding::kDer));
+  ASSERT_OK_AND_ASSIGN(
+      std::string right,
+      owner_device_->key.Sign(msg, crypto::SignatureEncoding::kDer));
   r.second.set_sender_endorsement(right);
   r.second.set_request_id(NewUuidV4());
   ASSERT_OK(env_->service->RedeemShare(env_->oem_b, r.second).status());
@@ -553,8 +608,10 @@ TEST_F(CaServiceTest, EndorsementRequiredAndChecked) {
 
 TEST_F(CaServiceTest, WatchDeliversEachRevocationAsItHappens) {
   MakeOwner();
-  ASSERT_OK_AND_ASSIGN(auto s1, Share(owner_device_->key, env_->Intent(owner_cred_)));
-  ASSERT_OK_AND_ASSIGN(auto s2, Share(owner_device_->key, env_->Intent(owner_cred_)));
+  ASSERT_OK_AND_ASSIGN(auto s1,
+                       Share(owner_device_->key, env_->Intent(owner_cred_)));
+  ASSERT_OK_AND_ASSIGN(auto s2,
+                       Share(owner_device_->key, env_->Intent(owner_cred_)));
   absl::Mutex mu;
   std::vector<cav1::RevocationUpdate> updates;
   std::atomic<bool> stop{false};
@@ -608,11 +665,11 @@ TEST_F(CaServiceTest, WatchEndsOnShutdownAndRejectsFutureVersion) {
   cav1::WatchRevocationsRequest req;
   req.set_access_point_id("car-1");
   req.set_from_version(7);
-  ExpectError(env_->service
-                  ->WatchRevocations(env_->car, req,
-                                     [](const cav1::RevocationUpdate&) { return true; },
-                                     [] { return false; }),
-              absl::StatusCode::kOutOfRange, "unknown_revocation_version");
+  ExpectError(
+      env_->service->WatchRevocations(
+          env_->car, req, [](const cav1::RevocationUpdate&) { return true; },
+          [] { return false; }),
+      absl::StatusCode::kOutOfRange, "unknown_revocation_version");
   req.set_from_version(0);
   std::atomic<int> sent{0};
   absl::Status st;
@@ -629,6 +686,43 @@ TEST_F(CaServiceTest, WatchEndsOnShutdownAndRejectsFutureVersion) {
   env_->service->Shutdown();
   watcher.join();
   EXPECT_EQ(st.code(), absl::StatusCode::kUnavailable);
+}
+
+
+TEST_F(CaServiceTest, EmptyOrGarbageRequestsGetClearErrors) {
+  CaService& ca = *env_->service;
+  ExpectError(ca.RegisterOem(env_->admin, {}).status(),
+              absl::StatusCode::kInvalidArgument, "invalid_field");
+  ExpectError(ca.RegisterAccessPoint(env_->admin, {}).status(),
+              absl::StatusCode::kInvalidArgument, "invalid_field");
+  ExpectError(ca.BootstrapOwner(env_->admin, {}).status(),
+              absl::StatusCode::kInvalidArgument, "invalid_field");
+  ExpectError(ca.InitiateShare(env_->oem_a, {}).status(),
+              absl::StatusCode::kInvalidArgument, "invalid_field");
+  cav1::InitiateShareRequest garbage;
+  garbage.set_intent("\xff\xff\xff");
+  ExpectError(ca.InitiateShare(env_->oem_a, garbage).status(),
+              absl::StatusCode::kInvalidArgument, "invalid_field");
+  ExpectError(ca.RedeemShare(env_->oem_b, {}).status(),
+              absl::StatusCode::kPermissionDenied, "bad_token_signature");
+  ExpectError(ca.RevokeShare(env_->admin, {}).status(),
+              absl::StatusCode::kInvalidArgument, "invalid_field");
+  ExpectError(ca.RevokeCredential(env_->admin, {}).status(),
+              absl::StatusCode::kInvalidArgument, "invalid_field");
+  ExpectError(ca.ListShares(env_->admin, {}).status(),
+              absl::StatusCode::kInvalidArgument, "invalid_field");
+  cav1::RevokeShareRequest unknown;
+  unknown.set_share_id("no-such-share");
+  ExpectError(ca.RevokeShare(env_->admin, unknown).status(),
+              absl::StatusCode::kNotFound, "share_not_found");
+  ExpectError(ca.GetRevocationList(env_->oem_a, {}).status(),
+              absl::StatusCode::kUnauthenticated, "untrusted_access_point");
+  ExpectError(ca.GetRevocationList(env_->admin, {}).status(),
+              absl::StatusCode::kInvalidArgument, "invalid_field");
+  cav1::GetRevocationListRequest list;
+  list.set_access_point_id("car-9");
+  ExpectError(ca.GetRevocationList(env_->admin, list).status(),
+              absl::StatusCode::kNotFound, "access_point_not_found");
 }
 
 }  // namespace

@@ -42,9 +42,9 @@ absl::StatusOr<TestOem> MakeOem(const std::string& id, absl::Time now) {
 }
 
 absl::StatusOr<std::pair<crypto::EcdsaP256PrivateKey, std::string>> MakeKey() {
-  ASSIGN_OR_RETURN(crypto::HpkeKeyPair kp,
-                   crypto::HpkeGenerateKeyPair(
-                       crypto::HpkeKem::kDhkemP256HkdfSha256));
+  ASSIGN_OR_RETURN(
+      crypto::HpkeKeyPair kp,
+      crypto::HpkeGenerateKeyPair(crypto::HpkeKem::kDhkemP256HkdfSha256));
   ASSIGN_OR_RETURN(crypto::EcdsaP256PrivateKey key,
                    crypto::EcdsaP256PrivateKey::FromRawScalar(kp.private_key));
   return std::make_pair(std::move(key), kp.private_key);
@@ -58,9 +58,9 @@ absl::StatusOr<TestDevice> MakeDevice(const TestOem& oem, absl::Time now) {
   spec.not_before = now - absl::Hours(24 * 300);
   spec.not_after = now + absl::Hours(24 * 3000);
   spec.key_usage = crypto::kKeyUsageDigitalSignature;
-  ASSIGN_OR_RETURN(crypto::Certificate leaf,
-                   crypto::IssueCertificate(spec, key.PublicKey(), oem.root,
-                                            oem.key));
+  ASSIGN_OR_RETURN(
+      crypto::Certificate leaf,
+      crypto::IssueCertificate(spec, key.PublicKey(), oem.root, oem.key));
   TestDevice d{std::move(key), kp.second, "", {}};
   d.spki = d.key.PublicKey().SpkiDer();
   ASSIGN_OR_RETURN(std::string der, leaf.ToDer());
@@ -94,7 +94,8 @@ absl::StatusOr<cav1::HolderProof> MakeHolderProof(
     const std::string& method, const std::string& subject, absl::Time now) {
   cav1::HolderProof p;
   p.set_credential_id(credential_id);
-  *p.mutable_signed_at() = TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(now));
+  *p.mutable_signed_at() =
+      TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(now));
   ASSIGN_OR_RETURN(
       *p.mutable_proof(),
       holder.Sign(HolderProofBytes(method, subject, absl::ToUnixSeconds(now)),

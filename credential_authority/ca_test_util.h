@@ -66,7 +66,7 @@ struct Env {
   std::unique_ptr<crypto::EcdsaP256PrivateKey> signing_key;
   std::unique_ptr<crypto::Certificate> root;
   std::unique_ptr<CaService> service;
-  std::vector<TestOem> oems;  // [0] oem-a, [1] oem-b
+  std::vector<TestOem> oems;                            // [0] oem-a, [1] oem-b
   std::unique_ptr<crypto::EcdsaP256PrivateKey> ap_key;  // car-1 / room-1 key
   std::string ap_raw_private;                           // its raw scalar
   Caller admin{CallerRole::kAdmin, "admin"};
@@ -75,8 +75,8 @@ struct Env {
   Caller car{CallerRole::kAccessPoint, "car-1"};
 
   // Creates everything; `db_name` is relative to $TEST_TMPDIR.
-  static absl::StatusOr<std::unique_ptr<Env>> Create(const std::string& db_name,
-                                                     uint32_t pin_iterations = 1000);
+  static absl::StatusOr<std::unique_ptr<Env>> Create(
+      const std::string& db_name, uint32_t pin_iterations = 1000);
   // Closes and reopens the ledger and service on the same file and key.
   absl::Status Restart(uint32_t pin_iterations = 1000);
 
@@ -91,7 +91,8 @@ struct Env {
       std::vector<std::string> entitlements = {});
 
   // A redeem request for `token` by a new device of `oem`.
-  absl::StatusOr<std::pair<TestDevice, credential_authority::v1::RedeemShareRequest>>
+  absl::StatusOr<
+      std::pair<TestDevice, credential_authority::v1::RedeemShareRequest>>
   Redeem(const common::v1::SignedShareToken& token, const TestOem& oem,
          const std::string& pin = "");
 };

@@ -107,15 +107,29 @@ class Ledger {
   virtual absl::StatusOr<ShareRow> GetShare(const std::string& share_id,
                                             absl::Time now) = 0;
 
-  // Counts one wrong PIN for a PENDING share; at `limit` attempts the share
-  // becomes LOCKED. Returns the attempts so far.
-  // NOT_FOUND "share_not_found".
+  // PIN attempts are reserved before the PIN is checked, so that parallel
+  // guesses cannot exceed the limit: at most `limit` attempts are ever
+  // counted for a share, whatever the concurrency.
+  //
+  // Reserves one attempt: counts it if the share is PENDING with fewer than
+  // `limit` attempts counted. FAILED_PRECONDITION "share_locked" when the
+  // attempts are used up (or the share is otherwise not PENDING, with the
+  // matching reason); NOT_FOUND "share_not_found".
+  virtual absl::Status ReservePinAttempt(const std::string& share_id,
+                                         uint32_t limit, absl::Time now) = 0;
+  // The reserved attempt was a wrong PIN: the share becomes LOCKED once
+  // `limit` attempts are counted. Returns the attempts counted so far.
   virtual absl::StatusOr<uint32_t> RecordWrongPin(const std::string& share_id,
                                                   uint32_t limit) = 0;
+  // Gives back a reserved attempt whose PIN was right (when the redemption
+  // then failed for another reason).
+  virtual absl::Status ReleasePinAttempt(const std::string& share_id) = 0;
 
   // Atomically: if the share is PENDING, its token unexpired at `now` and
   // redemptions < max, counts one redemption (REDEEMED at max) and records
-  // `issued` (plus its grant and the request record). Otherwise nothing
+  // `issued` (plus its grant and the request record) and, when
+  // `release_pin_attempt`, gives back the attempt reserved for the right PIN.
+  // Otherwise nothing
   // changes and the error says why: FAILED_PRECONDITION
   // "share_already_redeemed" / "share_revoked" / "share_locked" /
   // "share_expired"; NOT_FOUND "share_not_found"; ALREADY_EXISTS
@@ -124,7 +138,7 @@ class Ledger {
       const std::string& share_id, const std::string& receiver_oem_id,
       absl::Time now, const common::v1::Credential& issued,
       const std::optional<credential_authority::v1::SymmetricKeyGrant>& grant,
-      const RequestRecord& request) = 0;
+      const RequestRecord& request, bool release_pin_attempt) = 0;
 
   // Revokes a share (when `share_id` set) or a credential, and transitively
   // every credential issued from a revoked share and every share made from a

@@ -64,9 +64,9 @@ int Run() {
   if (!key.ok()) return Fail("--signing_key", key.status());
   std::string root_path = absl::GetFlag(FLAGS_root_cert);
   if (root_path.empty()) root_path = key_path + ".root.pem";
-  auto root = ca::LoadOrCreateRootCertificate(
-      root_path, *key, absl::GetFlag(FLAGS_authority_id),
-      RealClock::Get().Now());
+  auto root = ca::LoadOrCreateRootCertificate(root_path, *key,
+                                              absl::GetFlag(FLAGS_authority_id),
+                                              RealClock::Get().Now());
   if (!root.ok()) return Fail("--root_cert", root.status());
 
   auto ledger = ca::SqliteLedger::Open(absl::GetFlag(FLAGS_db_path));
@@ -75,8 +75,7 @@ int Run() {
   ca::CaServiceOptions options;
   options.authority_id = absl::GetFlag(FLAGS_authority_id);
   options.admin_cn = absl::GetFlag(FLAGS_admin_cn);
-  ca::CaService service(ledger->get(), &RealClock::Get(), *key, *root,
-                        options);
+  ca::CaService service(ledger->get(), &RealClock::Get(), *key, *root, options);
 
   const ca::Caller admin{ca::CallerRole::kAdmin, options.admin_cn};
   for (absl::string_view item :

@@ -8,7 +8,8 @@ namespace {
 
 TEST(PinTest, ValidatesSixDigits) {
   EXPECT_TRUE(ValidatePin("012345", "pin").ok());
-  for (const char* bad : {"", "12345", "1234567", "12a456", " 12345", "١٢٣٤٥٦"}) {
+  for (const char* bad :
+       {"", "12345", "1234567", "12a456", " 12345", "١٢٣٤٥٦"}) {
     absl::Status s = ValidatePin(bad, "pin");
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_EQ(ReasonOf(s), "invalid_field") << bad;

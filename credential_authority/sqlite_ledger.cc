@@ -140,16 +140,20 @@ class Stmt {
     return absl::OkStatus();
   }
   int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
-  bool IsNull(int col) { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+  bool IsNull(int col) {
+    return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+  }
   std::string Text(int col) {
     const unsigned char* p = sqlite3_column_text(stmt_, col);
     int n = sqlite3_column_bytes(stmt_, col);
-    return p == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(p), n);
+    return p == nullptr ? std::string()
+                        : std::string(reinterpret_cast<const char*>(p), n);
   }
   std::string Blob(int col) {
     const void* p = sqlite3_column_blob(stmt_, col);
     int n = sqlite3_column_bytes(stmt_, col);
-    return p == nullptr ? std::string() : std::string(static_cast<const char*>(p), n);
+    return p == nullptr ? std::string()
+                        : std::string(static_cast<const char*>(p), n);
   }
 
  private:
@@ -202,9 +206,9 @@ absl::StatusOr<std::unique_ptr<SqliteLedger>> SqliteLedger::Open(
       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
       nullptr);
   if (rc != SQLITE_OK) {
-    absl::Status s = absl::InternalError(absl::StrCat(
-        "sqlite open ", path, ": ",
-        db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
+    absl::Status s = absl::InternalError(
+        absl::StrCat("sqlite open ", path, ": ",
+                     db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc)));
     sqlite3_close(db);
     return s;
   }
@@ -250,7 +254,8 @@ absl::StatusOr<bool> SqliteLedger::PutOem(const std::string& oem_id,
   return true;
 }
 
-absl::StatusOr<std::string> SqliteLedger::GetOemRoot(const std::string& oem_id) {
+absl::StatusOr<std::string> SqliteLedger::GetOemRoot(
+    const std::string& oem_id) {
   absl::MutexLock lock(&mu_);
   Stmt get(db_, "SELECT root_der FROM oems WHERE oem_id = ?");
   get.Bind(1, oem_id);
@@ -291,9 +296,9 @@ absl::StatusOr<AccessPointRegistration> SqliteLedger::GetAccessPoint(
   get.Bind(1, access_point_id);
   ASSIGN_OR_RETURN(bool found, get.Step());
   if (!found) {
-    return MakeError(absl::StatusCode::kNotFound, "access_point_not_found",
-                     absl::StrCat("unknown access point '", access_point_id,
-                                  "'"));
+    return MakeError(
+        absl::StatusCode::kNotFound, "access_point_not_found",
+        absl::StrCat("unknown access point '", access_point_id, "'"));
   }
   AccessPointRegistration ap;
   if (!ap.ParseFromString(get.Blob(0))) {
@@ -432,7 +437,8 @@ absl::StatusOr<ShareRow> ReadShare(Stmt& s, absl::Time now) {
   }
   r.set_state(state);
   r.set_receiver_oem_id(s.Text(5));
-  if (!s.IsNull(6)) *r.mutable_redeemed_at() = ToTimestamp(FromMicros(s.Int(6)));
+  if (!s.IsNull(6))
+    *r.mutable_redeemed_at() = ToTimestamp(FromMicros(s.Int(6)));
   if (!s.IsNull(7)) *r.mutable_revoked_at() = ToTimestamp(FromMicros(s.Int(7)));
   row.pin_salt = s.Blob(8);
   row.pin_hash = s.Blob(9);
@@ -475,19 +481,60 @@ absl::StatusOr<ShareRow> SqliteLedger::GetShare(const std::string& share_id,
   return GetShareLocked(share_id, now);
 }
 
+absl::Status SqliteLedger::NotPendingError(const std::string& share_id,
+                                           absl::Time now) {
+  ASSIGN_OR_RETURN(ShareRow row, GetShareLocked(share_id, now));
+  switch (row.record.state()) {
+    case common::v1::REVOKED:
+      return MakeError(absl::StatusCode::kFailedPrecondition, "share_revoked",
+                       "share was revoked");
+    case common::v1::LOCKED:
+      return MakeError(absl::StatusCode::kFailedPrecondition, "share_locked",
+                       "share locked after too many wrong PINs");
+    case common::v1::EXPIRED:
+      return MakeError(absl::StatusCode::kFailedPrecondition, "share_expired",
+                       "share token expired");
+    default:
+      return MakeError(absl::StatusCode::kFailedPrecondition,
+                       "share_already_redeemed", "share already redeemed");
+  }
+}
+
+absl::Status SqliteLedger::ReservePinAttempt(const std::string& share_id,
+                                             uint32_t limit, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  Transaction tx(db_);
+  RETURN_IF_ERROR(tx.Begin());
+  Stmt up(db_,
+          "UPDATE shares SET failed_pin_attempts = failed_pin_attempts + 1 "
+          "WHERE share_id = ? AND state = ? AND failed_pin_attempts < ?");
+  up.Bind(1, share_id)
+      .Bind(2, int64_t{common::v1::PENDING})
+      .Bind(3, int64_t{limit});
+  RETURN_IF_ERROR(up.Run());
+  if (sqlite3_changes(db_) != 1) {
+    ASSIGN_OR_RETURN(ShareRow row, GetShareLocked(share_id, now));
+    if (row.record.state() == common::v1::PENDING) {
+      return MakeError(absl::StatusCode::kFailedPrecondition, "share_locked",
+                       "no PIN attempts left");
+    }
+    return NotPendingError(share_id, now);
+  }
+  return tx.Commit();
+}
+
 absl::StatusOr<uint32_t> SqliteLedger::RecordWrongPin(
     const std::string& share_id, uint32_t limit) {
   absl::MutexLock lock(&mu_);
   Transaction tx(db_);
   RETURN_IF_ERROR(tx.Begin());
   Stmt up(db_,
-          "UPDATE shares SET failed_pin_attempts = failed_pin_attempts + 1, "
-          "state = CASE WHEN failed_pin_attempts + 1 >= ? THEN ? ELSE state "
-          "END WHERE share_id = ? AND state = ?");
-  up.Bind(1, int64_t{limit})
-      .Bind(2, int64_t{common::v1::LOCKED})
-      .Bind(3, share_id)
-      .Bind(4, int64_t{common::v1::PENDING});
+          "UPDATE shares SET state = ? WHERE share_id = ? AND state = ? AND "
+          "failed_pin_attempts >= ?");
+  up.Bind(1, int64_t{common::v1::LOCKED})
+      .Bind(2, share_id)
+      .Bind(3, int64_t{common::v1::PENDING})
+      .Bind(4, int64_t{limit});
   RETURN_IF_ERROR(up.Run());
   Stmt get(db_, "SELECT failed_pin_attempts FROM shares WHERE share_id = ?");
   get.Bind(1, share_id);
@@ -501,11 +548,23 @@ absl::StatusOr<uint32_t> SqliteLedger::RecordWrongPin(
   return attempts;
 }
 
+absl::Status SqliteLedger::ReleasePinAttempt(const std::string& share_id) {
+  absl::MutexLock lock(&mu_);
+  Transaction tx(db_);
+  RETURN_IF_ERROR(tx.Begin());
+  Stmt up(db_,
+          "UPDATE shares SET failed_pin_attempts = failed_pin_attempts - 1 "
+          "WHERE share_id = ? AND failed_pin_attempts > 0");
+  up.Bind(1, share_id);
+  RETURN_IF_ERROR(up.Run());
+  return tx.Commit();
+}
+
 absl::Status SqliteLedger::CommitRedemption(
     const std::string& share_id, const std::string& receiver_oem_id,
     absl::Time now, const common::v1::Credential& issued,
-    const std::optional<SymmetricKeyGrant>& grant,
-    const RequestRecord& request) {
+    const std::optional<SymmetricKeyGrant>& grant, const RequestRecord& request,
+    bool release_pin_attempt) {
   absl::MutexLock lock(&mu_);
   Transaction tx(db_);
   RETURN_IF_ERROR(tx.Begin());
@@ -514,33 +573,19 @@ absl::Status SqliteLedger::CommitRedemption(
   Stmt up(db_,
           "UPDATE shares SET redemptions = redemptions + 1, "
           "state = CASE WHEN redemptions + 1 >= max_redemptions THEN ? ELSE "
-          "state END, receiver_oem_id = ?, redeemed_at_us = ? "
+          "state END, receiver_oem_id = ?, redeemed_at_us = ?, "
+          "failed_pin_attempts = MAX(failed_pin_attempts - ?, 0) "
           "WHERE share_id = ? AND state = ? AND redemptions < max_redemptions "
           "AND token_expires_at_us >= ?");
   up.Bind(1, int64_t{common::v1::REDEEMED})
       .Bind(2, receiver_oem_id)
       .Bind(3, Micros(now))
-      .Bind(4, share_id)
-      .Bind(5, int64_t{common::v1::PENDING})
-      .Bind(6, Micros(now));
+      .Bind(4, int64_t{release_pin_attempt ? 1 : 0})
+      .Bind(5, share_id)
+      .Bind(6, int64_t{common::v1::PENDING})
+      .Bind(7, Micros(now));
   RETURN_IF_ERROR(up.Run());
-  if (sqlite3_changes(db_) != 1) {
-    ASSIGN_OR_RETURN(ShareRow row, GetShareLocked(share_id, now));
-    switch (row.record.state()) {
-      case common::v1::REVOKED:
-        return MakeError(absl::StatusCode::kFailedPrecondition,
-                         "share_revoked", "share was revoked");
-      case common::v1::LOCKED:
-        return MakeError(absl::StatusCode::kFailedPrecondition, "share_locked",
-                         "share locked after too many wrong PINs");
-      case common::v1::EXPIRED:
-        return MakeError(absl::StatusCode::kFailedPrecondition,
-                         "share_expired", "share token expired");
-      default:
-        return MakeError(absl::StatusCode::kFailedPrecondition,
-                         "share_already_redeemed", "share already redeemed");
-    }
-  }
+  if (sqlite3_changes(db_) != 1) return NotPendingError(share_id, now);
   RETURN_IF_ERROR(InsertRequestLocked(request));
   RETURN_IF_ERROR(InsertCredentialLocked(issued, grant));
   return tx.Commit();
@@ -602,9 +647,8 @@ absl::StatusOr<RevocationResult> SqliteLedger::RevokeLocked(
           if (found) {
             common::v1::ShareRecord rec;
             rec.ParseFromString(info.Blob(1));
-            entries.push_back(
-                {"", id, info.Text(0),
-                 TimestampMicros(rec.validity().not_after())});
+            entries.push_back({"", id, info.Text(0),
+                               TimestampMicros(rec.validity().not_after())});
           }
         }
       }

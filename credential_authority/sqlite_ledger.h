@@ -47,13 +47,16 @@ class SqliteLedger : public Ledger {
                            const RequestRecord& request) override;
   absl::StatusOr<ShareRow> GetShare(const std::string& share_id,
                                     absl::Time now) override;
+  absl::Status ReservePinAttempt(const std::string& share_id, uint32_t limit,
+                                 absl::Time now) override;
   absl::StatusOr<uint32_t> RecordWrongPin(const std::string& share_id,
                                           uint32_t limit) override;
+  absl::Status ReleasePinAttempt(const std::string& share_id) override;
   absl::Status CommitRedemption(
       const std::string& share_id, const std::string& receiver_oem_id,
       absl::Time now, const common::v1::Credential& issued,
       const std::optional<credential_authority::v1::SymmetricKeyGrant>& grant,
-      const RequestRecord& request) override;
+      const RequestRecord& request, bool release_pin_attempt) override;
   absl::StatusOr<RevocationResult> RevokeShare(const std::string& share_id,
                                                absl::Time now) override;
   absl::StatusOr<RevocationResult> RevokeCredential(
@@ -80,11 +83,16 @@ class SqliteLedger : public Ledger {
       const common::v1::Credential& credential,
       const std::optional<credential_authority::v1::SymmetricKeyGrant>& grant)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The FAILED_PRECONDITION / NOT_FOUND status explaining why a share is
+  // not PENDING (share_already_redeemed when it is, but full).
+  absl::Status NotPendingError(const std::string& share_id, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<ShareRow> GetShareLocked(const std::string& share_id,
                                           absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<std::vector<ShareRow>> ListSharesLocked(
-      const char* sql, const std::string& key, absl::Time now)
+  absl::StatusOr<std::vector<ShareRow>> ListSharesLocked(const char* sql,
+                                                         const std::string& key,
+                                                         absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Revokes from the given roots inside an open transaction.
   absl::StatusOr<RevocationResult> RevokeLocked(

@@ -57,8 +57,9 @@ TEST(SqliteLedgerTest, ExactlyOnceAcrossConnections) {
   auto a = SqliteLedger::Open(path);
   auto b = SqliteLedger::Open(path);
   ASSERT_TRUE(a.ok() && b.ok());
-  ASSERT_TRUE((*a)->InsertCredential(MakeCredential("owner", ""), std::nullopt,
-                                     {}).ok());
+  ASSERT_TRUE(
+      (*a)->InsertCredential(MakeCredential("owner", ""), std::nullopt, {})
+          .ok());
   ASSERT_TRUE((*a)->InsertShare(MakeShare("s1", "owner"), {}).ok());
   std::atomic<int> ok{0}, already{0};
   std::vector<std::thread> threads;
@@ -67,7 +68,7 @@ TEST(SqliteLedgerTest, ExactlyOnceAcrossConnections) {
       SqliteLedger* l = (i % 2 == 0 ? a : b)->get();
       absl::Status s = l->CommitRedemption(
           "s1", "oem-b", kNow, MakeCredential("c" + std::to_string(i), "s1"),
-          std::nullopt, {});
+          std::nullopt, {}, false);
       if (s.ok()) ++ok;
       if (ReasonOf(s) == "share_already_redeemed") ++already;
     });
@@ -86,16 +87,18 @@ TEST(SqliteLedgerTest, MultiUseShareAndExpiry) {
   ASSERT_TRUE(l.ok());
   ASSERT_TRUE((*l)->InsertShare(MakeShare("s", "owner", 2), {}).ok());
   EXPECT_TRUE((*l)->CommitRedemption("s", "o", kNow, MakeCredential("c1", "s"),
-                                     std::nullopt, {}).ok());
+                                     std::nullopt, {}, false)
+                  .ok());
   auto row = (*l)->GetShare("s", kNow);
   EXPECT_EQ(row->record.state(), common::v1::PENDING);
   // Past the token expiry the second slot cannot be used.
-  absl::Status late = (*l)->CommitRedemption(
-      "s", "o", kNow + absl::Hours(2), MakeCredential("c2", "s"), std::nullopt,
-      {});
+  absl::Status late = (*l)->CommitRedemption("s", "o", kNow + absl::Hours(2),
+                                             MakeCredential("c2", "s"),
+                                             std::nullopt, {}, false);
   EXPECT_EQ(ReasonOf(late), "share_expired");
   EXPECT_TRUE((*l)->CommitRedemption("s", "o", kNow, MakeCredential("c3", "s"),
-                                     std::nullopt, {}).ok());
+                                     std::nullopt, {}, false)
+                  .ok());
   EXPECT_EQ((*l)->GetShare("s", kNow)->record.state(), common::v1::REDEEMED);
   EXPECT_EQ(ReasonOf((*l)->GetShare("nope", kNow).status()), "share_not_found");
 }
@@ -109,15 +112,19 @@ TEST(SqliteLedgerTest, WrongPinsLockAtLimitAndRequestIdsAreUnique) {
   EXPECT_EQ(ReasonOf(dup), "request_id_conflict");
   EXPECT_EQ(ReasonOf((*l)->GetShare("s2", kNow).status()), "share_not_found");
   for (uint32_t i = 1; i <= 5; ++i) {
+    ASSERT_TRUE((*l)->ReservePinAttempt("s", 5, kNow).ok());
     auto n = (*l)->RecordWrongPin("s", 5);
     ASSERT_TRUE(n.ok());
     EXPECT_EQ(*n, i);
+    EXPECT_EQ((*l)->GetShare("s", kNow)->record.state(),
+              i < 5 ? common::v1::PENDING : common::v1::LOCKED);
   }
+  EXPECT_EQ(ReasonOf((*l)->ReservePinAttempt("s", 5, kNow)), "share_locked");
   EXPECT_EQ((*l)->GetShare("s", kNow)->record.state(), common::v1::LOCKED);
-  EXPECT_EQ(ReasonOf((*l)->CommitRedemption("s", "o", kNow,
-                                            MakeCredential("c", "s"),
-                                            std::nullopt, {})),
-            "share_locked");
+  EXPECT_EQ(
+      ReasonOf((*l)->CommitRedemption("s", "o", kNow, MakeCredential("c", "s"),
+                                      std::nullopt, {}, false)),
+      "share_locked");
   auto got = (*l)->GetRequest("req-1");
   ASSERT_TRUE(got.ok() && got->has_value());
   EXPECT_EQ((*got)->response, "resp");
