@@ -1,0 +1,49 @@
+// The authority's own key material on disk: the P-256 signing key (PKCS#8
+// PEM, file mode 0600, created if missing) and the self-signed root
+// certificate over it that credential certificates chain to (PEM, created if
+// missing). Neither ever goes into the ledger or a log.
+//
+// Thread-safety: free functions; do not run two creators on the same path.
+// Errors: INVALID_ARGUMENT "invalid_field" (naming the path) for an
+// unreadable/unparsable file or a root that does not match the key; INTERNAL
+// for an I/O or OpenSSL failure.
+#ifndef SCT_CREDENTIAL_AUTHORITY_AUTHORITY_KEYS_H_
+#define SCT_CREDENTIAL_AUTHORITY_AUTHORITY_KEYS_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "crypto/ecdsa.h"
+#include "crypto/x509.h"
+
+namespace sct::ca {
+
+// PKCS#8 PEM ("PRIVATE KEY") encoding of a key, and its inverse.
+std::string PrivateKeyToPem(const crypto::EcdsaP256PrivateKey& key);
+absl::StatusOr<crypto::EcdsaP256PrivateKey> PrivateKeyFromPem(
+    absl::string_view pem, absl::string_view field);
+
+// Loads the key at `path`, or generates one and writes it with mode 0600.
+absl::StatusOr<crypto::EcdsaP256PrivateKey> LoadOrCreateSigningKey(
+    const std::string& path);
+
+// Loads the root certificate at `path` (checking it is over `key`), or
+// self-signs one (CN "<authority_id> credential root", valid from now-1h for
+// 20 years) and writes it.
+absl::StatusOr<crypto::Certificate> LoadOrCreateRootCertificate(
+    const std::string& path, const crypto::EcdsaP256PrivateKey& key,
+    absl::string_view authority_id, absl::Time now);
+
+// A fresh self-signed root over `key` (used by tests and the creator above).
+absl::StatusOr<crypto::Certificate> MakeRootCertificate(
+    const crypto::EcdsaP256PrivateKey& key, absl::string_view authority_id,
+    absl::Time now);
+
+// Hex SHA-256 of an SPKI: the key id carried by signed tokens and lists.
+std::string KeyIdOf(absl::string_view spki_der);
+
+}  // namespace sct::ca
+
+#endif  // SCT_CREDENTIAL_AUTHORITY_AUTHORITY_KEYS_H_
