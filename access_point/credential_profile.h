@@ -1,22 +1,20 @@
-// The credential-certificate profile an access point reads: which fields of
-// an authority-issued X.509 credential certificate carry the credential id,
-// the access point it opens, the share it came from and its entitlements.
+// Reads the credential-certificate profile the authority issues
+// (credential_authority.v1.CredentialCertificateClaims): which fields of an
+// X.509 credential certificate carry the credential id, the access point it
+// opens, the share it came from and its entitlements.
 //
-// Profile (documented in docs/access_point.md; the authority must issue
-// exactly this, and may use the Encode* helpers to do so):
-//   subject CN                         = credential id (UUID string)
-//   notBefore / notAfter               = the credential's validity window
-//   kOidEntitlements  (critical)       = entitlement names joined by ","
-//                                        (UTF-8, e.g. "unlock,lock,drive")
-//   kOidCredentialPolicy (non-critical)= lines "key=value\n"; keys read here:
-//                                        "access_point_id" (required),
-//                                        "share_id" (optional; empty for an
-//                                        owner credential). Unknown keys are
-//                                        ignored so the authority can add more.
+// Profile (as the authority writes it, branch h/ca ca_service.cc):
+//   subject CN                    = credential id
+//   notBefore / notAfter          = the credential's validity window
+//   kOidEntitlements (critical)   = serialized CredentialCertificateClaims
+//                                   {version 1, credential_id (= CN),
+//                                   access_point_id, entitlements, validity,
+//                                   resharing_allowed, parent_share_id}
 //
 // Thread-safe (pure functions).
 // Errors: INVALID_ARGUMENT (reason "invalid_field", message names the field)
-// when a required field is missing or malformed.
+// when the extension is missing or does not parse, the claims' credential id
+// differs from the subject CN, or a required field is empty.
 #ifndef SCT_ACCESS_POINT_CREDENTIAL_PROFILE_H_
 #define SCT_ACCESS_POINT_CREDENTIAL_PROFILE_H_
 
@@ -24,7 +22,6 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "crypto/x509.h"
 
@@ -33,29 +30,15 @@ namespace sct::access_point {
 struct CredentialCertificateInfo {
   std::string credential_id;
   std::string access_point_id;
-  std::string share_id;
+  std::string share_id;  // parent share; empty for an owner credential
   std::vector<std::string> entitlements;
   absl::Time not_before;
   absl::Time not_after;
 };
 
-// "a,b,c". Names must be non-empty and contain no ',' or control characters.
-absl::StatusOr<std::string> EncodeEntitlements(
-    const std::vector<std::string>& entitlements);
-absl::StatusOr<std::vector<std::string>> DecodeEntitlements(
-    absl::string_view value);
-
-// "access_point_id=<id>\nshare_id=<id>\n".
-std::string EncodeCredentialPolicy(absl::string_view access_point_id,
-                                   absl::string_view share_id);
-
-// The two extensions above, ready for crypto::CertificateSpec::extensions.
-absl::StatusOr<std::vector<crypto::X509ExtensionSpec>> CredentialExtensions(
-    const std::vector<std::string>& entitlements,
-    absl::string_view access_point_id, absl::string_view share_id);
-
 // Reads the profile fields back from a certificate. Does NOT verify the
-// chain or the validity window; the caller does.
+// chain or the validity window; the caller does (and must, before trusting
+// anything returned here).
 absl::StatusOr<CredentialCertificateInfo> ReadCredentialCertificate(
     const crypto::Certificate& certificate);
 

@@ -3,18 +3,20 @@
 #include "access_point/fake_authority.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "proto/credential_authority/v1/credential_authority.pb.h"
 
 namespace sct::access_point {
 namespace {
 
 using ::testing::ElementsAre;
 
-TEST(CredentialProfileTest, RoundTripsThroughACertificate) {
-  absl::Time now = absl::FromUnixSeconds(1735689600);
-  auto ca = FakeAuthority::Create("ca", now);
+const absl::Time kNow = absl::FromUnixSeconds(1735689600);
+
+TEST(CredentialProfileTest, ReadsTheAuthorityClaims) {
+  auto ca = FakeAuthority::Create("ca", kNow);
   ASSERT_TRUE(ca.ok()) << ca.status();
   auto cred = ca->Issue({"cred-1", "car-1", "share-9", {"unlock", "drive"},
-                         now, now + absl::Hours(1)});
+                         kNow, kNow + absl::Hours(1)});
   ASSERT_TRUE(cred.ok()) << cred.status();
   auto info = ReadCredentialCertificate(cred->certificate);
   ASSERT_TRUE(info.ok()) << info.status();
@@ -22,33 +24,47 @@ TEST(CredentialProfileTest, RoundTripsThroughACertificate) {
   EXPECT_EQ(info->access_point_id, "car-1");
   EXPECT_EQ(info->share_id, "share-9");
   EXPECT_THAT(info->entitlements, ElementsAre("unlock", "drive"));
-  EXPECT_EQ(info->not_before, now);
-  EXPECT_EQ(info->not_after, now + absl::Hours(1));
-  EXPECT_TRUE(cred->certificate.ExtensionIsCritical(crypto::kOidEntitlements));
+  EXPECT_EQ(info->not_before, kNow);
+  EXPECT_EQ(info->not_after, kNow + absl::Hours(1));
 }
 
-TEST(CredentialProfileTest, RejectsBadEntitlementLists) {
-  EXPECT_FALSE(EncodeEntitlements({}).ok());
-  EXPECT_FALSE(EncodeEntitlements({"a,b"}).ok());
-  EXPECT_FALSE(EncodeEntitlements({""}).ok());
-  EXPECT_FALSE(DecodeEntitlements("").ok());
-  EXPECT_FALSE(DecodeEntitlements("unlock,,drive").ok());
-  EXPECT_THAT(*DecodeEntitlements("enter"), ElementsAre("enter"));
-}
-
-TEST(CredentialProfileTest, MissingPolicyIsInvalid) {
-  absl::Time now = absl::FromUnixSeconds(1735689600);
+absl::StatusOr<crypto::Certificate> SelfSigned(const std::string& cn,
+                                               const std::string& ext) {
   auto key = crypto::EcdsaP256PrivateKey::Generate();
-  ASSERT_TRUE(key.ok());
+  if (!key.ok()) return key.status();
   crypto::CertificateSpec spec;
-  spec.subject_cn = "cred-x";
-  spec.not_before = now;
-  spec.not_after = now + absl::Hours(1);
-  spec.extensions.push_back({std::string(crypto::kOidEntitlements), true, "unlock"});
-  auto cert = crypto::SelfSignCertificate(spec, *key);
-  ASSERT_TRUE(cert.ok()) << cert.status();
-  auto info = ReadCredentialCertificate(*cert);
-  EXPECT_EQ(info.status().code(), absl::StatusCode::kInvalidArgument);
+  spec.subject_cn = cn;
+  spec.not_before = kNow;
+  spec.not_after = kNow + absl::Hours(1);
+  if (!ext.empty()) {
+    spec.extensions.push_back({std::string(crypto::kOidEntitlements), true, ext});
+  }
+  return crypto::SelfSignCertificate(spec, *key);
+}
+
+TEST(CredentialProfileTest, RejectsMissingGarbledOrInconsistentClaims) {
+  ::credential_authority::v1::CredentialCertificateClaims claims;
+  claims.set_version(1);
+  claims.set_credential_id("cred-1");
+  claims.set_access_point_id("car-1");
+  claims.add_entitlements("unlock");
+  auto good = SelfSigned("cred-1", claims.SerializeAsString());
+  ASSERT_TRUE(good.ok()) << good.status();
+  EXPECT_TRUE(ReadCredentialCertificate(*good).ok());
+
+  auto none = SelfSigned("cred-1", "");
+  EXPECT_EQ(ReadCredentialCertificate(*none).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  auto garbage = SelfSigned("cred-1", "\xff\xff\xff");
+  EXPECT_EQ(ReadCredentialCertificate(*garbage).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  auto other_cn = SelfSigned("cred-2", claims.SerializeAsString());
+  EXPECT_EQ(ReadCredentialCertificate(*other_cn).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  claims.clear_access_point_id();
+  auto no_ap = SelfSigned("cred-1", claims.SerializeAsString());
+  EXPECT_EQ(ReadCredentialCertificate(*no_ap).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

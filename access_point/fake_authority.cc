@@ -3,7 +3,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "access_point/credential_profile.h"
 #include "access_point/revocation_list.h"
 #include "common/status_macros.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -42,10 +41,19 @@ absl::StatusOr<IssuedCredential> FakeAuthority::Issue(
   spec.subject_cn = request.credential_id;
   spec.not_before = request.not_before;
   spec.not_after = request.not_after;
-  ASSIGN_OR_RETURN(spec.extensions,
-                   CredentialExtensions(request.entitlements,
-                                        request.access_point_id,
-                                        request.share_id));
+  cav1::CredentialCertificateClaims claims;
+  claims.set_version(1);
+  claims.set_credential_id(request.credential_id);
+  claims.set_access_point_id(request.access_point_id);
+  for (const auto& e : request.entitlements) claims.add_entitlements(e);
+  claims.mutable_validity()->mutable_not_before()->set_seconds(
+      absl::ToUnixSeconds(request.not_before));
+  claims.mutable_validity()->mutable_not_after()->set_seconds(
+      absl::ToUnixSeconds(request.not_after));
+  claims.set_parent_share_id(request.share_id);
+  spec.key_usage = crypto::kKeyUsageDigitalSignature;
+  spec.extensions.push_back({std::string(crypto::kOidEntitlements), true,
+                             claims.SerializeAsString()});
   ASSIGN_OR_RETURN(crypto::Certificate cert,
                    crypto::IssueCertificate(spec, holder.PublicKey(), root_,
                                             key_));
