@@ -1,0 +1,127 @@
+#include "credential_authority/sqlite_ledger.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <thread>
+
+#include "common/errors.h"
+#include "google/protobuf/util/time_util.h"
+#include "gtest/gtest.h"
+
+namespace sct::ca {
+namespace {
+
+using ::google::protobuf::util::TimeUtil;
+
+std::string FreshDb(const std::string& name) {
+  const char* d = std::getenv("TEST_TMPDIR");
+  std::string path = std::string(d != nullptr ? d : "/tmp") + "/" + name;
+  std::remove(path.c_str());
+  std::remove((path + "-wal").c_str());
+  std::remove((path + "-shm").c_str());
+  return path;
+}
+
+const absl::Time kNow = absl::FromUnixSeconds(1800000000);
+
+ShareRow MakeShare(const std::string& id, const std::string& parent,
+                   uint32_t max_redemptions = 1) {
+  ShareRow row;
+  row.record.set_share_id(id);
+  row.record.set_parent_credential_id(parent);
+  row.record.set_access_point_id("car-1");
+  row.record.set_max_redemptions(max_redemptions);
+  *row.record.mutable_token_expires_at() =
+      TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(kNow + absl::Hours(1)));
+  *row.record.mutable_validity()->mutable_not_after() =
+      TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(kNow + absl::Hours(9)));
+  row.credential_kind = common::v1::ASYMMETRIC;
+  return row;
+}
+
+common::v1::Credential MakeCredential(const std::string& id,
+                                      const std::string& parent_share) {
+  common::v1::Credential c;
+  c.set_credential_id(id);
+  c.set_access_point_id("car-1");
+  c.set_parent_share_id(parent_share);
+  *c.mutable_validity()->mutable_not_after() =
+      TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(kNow + absl::Hours(9)));
+  return c;
+}
+
+// Two connections to one file behave like two authority processes: the
+// conditional UPDATE still lets exactly one redemption commit.
+TEST(SqliteLedgerTest, ExactlyOnceAcrossConnections) {
+  std::string path = FreshDb("two_conns.db");
+  auto a = SqliteLedger::Open(path);
+  auto b = SqliteLedger::Open(path);
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE((*a)->InsertCredential(MakeCredential("owner", ""), std::nullopt,
+                                     {}).ok());
+  ASSERT_TRUE((*a)->InsertShare(MakeShare("s1", "owner"), {}).ok());
+  std::atomic<int> ok{0}, already{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i) {
+    threads.emplace_back([&, i] {
+      SqliteLedger* l = (i % 2 == 0 ? a : b)->get();
+      absl::Status s = l->CommitRedemption(
+          "s1", "oem-b", kNow, MakeCredential("c" + std::to_string(i), "s1"),
+          std::nullopt, {});
+      if (s.ok()) ++ok;
+      if (ReasonOf(s) == "share_already_redeemed") ++already;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(already.load(), 19);
+  auto row = (*b)->GetShare("s1", kNow);
+  ASSERT_TRUE(row.ok());
+  EXPECT_EQ(row->record.state(), common::v1::REDEEMED);
+  EXPECT_EQ(row->record.issued_credential_ids_size(), 1);
+}
+
+TEST(SqliteLedgerTest, MultiUseShareAndExpiry) {
+  auto l = SqliteLedger::Open(FreshDb("multi.db"));
+  ASSERT_TRUE(l.ok());
+  ASSERT_TRUE((*l)->InsertShare(MakeShare("s", "owner", 2), {}).ok());
+  EXPECT_TRUE((*l)->CommitRedemption("s", "o", kNow, MakeCredential("c1", "s"),
+                                     std::nullopt, {}).ok());
+  auto row = (*l)->GetShare("s", kNow);
+  EXPECT_EQ(row->record.state(), common::v1::PENDING);
+  // Past the token expiry the second slot cannot be used.
+  absl::Status late = (*l)->CommitRedemption(
+      "s", "o", kNow + absl::Hours(2), MakeCredential("c2", "s"), std::nullopt,
+      {});
+  EXPECT_EQ(ReasonOf(late), "share_expired");
+  EXPECT_TRUE((*l)->CommitRedemption("s", "o", kNow, MakeCredential("c3", "s"),
+                                     std::nullopt, {}).ok());
+  EXPECT_EQ((*l)->GetShare("s", kNow)->record.state(), common::v1::REDEEMED);
+  EXPECT_EQ(ReasonOf((*l)->GetShare("nope", kNow).status()), "share_not_found");
+}
+
+TEST(SqliteLedgerTest, WrongPinsLockAtLimitAndRequestIdsAreUnique) {
+  auto l = SqliteLedger::Open(FreshDb("pins.db"));
+  ASSERT_TRUE(l.ok());
+  RequestRecord rec{"req-1", "InitiateShare", "fp", "resp"};
+  ASSERT_TRUE((*l)->InsertShare(MakeShare("s", "owner"), rec).ok());
+  absl::Status dup = (*l)->InsertShare(MakeShare("s2", "owner"), rec);
+  EXPECT_EQ(ReasonOf(dup), "request_id_conflict");
+  EXPECT_EQ(ReasonOf((*l)->GetShare("s2", kNow).status()), "share_not_found");
+  for (uint32_t i = 1; i <= 5; ++i) {
+    auto n = (*l)->RecordWrongPin("s", 5);
+    ASSERT_TRUE(n.ok());
+    EXPECT_EQ(*n, i);
+  }
+  EXPECT_EQ((*l)->GetShare("s", kNow)->record.state(), common::v1::LOCKED);
+  EXPECT_EQ(ReasonOf((*l)->CommitRedemption("s", "o", kNow,
+                                            MakeCredential("c", "s"),
+                                            std::nullopt, {})),
+            "share_locked");
+  auto got = (*l)->GetRequest("req-1");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->response, "resp");
+}
+
+}  // namespace
+}  // namespace sct::ca
