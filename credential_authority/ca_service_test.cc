@@ -573,11 +573,8 @@ TEST_F(CaServiceTest, WatchDeliversEachRevocationAsItHappens) {
   });
   auto wait_for = [&](size_t n) {
     absl::MutexLock l(&mu);
-    mu.Await(absl::Condition(
-        +[](std::pair<std::vector<cav1::RevocationUpdate>*, size_t>* a) {
-          return a->first->size() >= a->second;
-        },
-        new std::pair<std::vector<cav1::RevocationUpdate>*, size_t>(&updates, n)));
+    auto enough = [&] { return updates.size() >= n; };
+    mu.Await(absl::Condition(&enough));
   };
   wait_for(1);  // the snapshot
   for (const auto& id : {s1.share_id(), s2.share_id()}) {

@@ -182,8 +182,7 @@ absl::StatusOr<std::string> PublicOf(HpkeKem kem, absl::string_view sk,
   return AsStatusOr(key->PublicKey());
 }
 
-absl::StatusOr<std::string> ExtractAndExpand(HpkeKem kem,
-                                             absl::string_view dh,
+absl::StatusOr<std::string> ExtractAndExpand(HpkeKem kem, absl::string_view dh,
                                              absl::string_view kem_context) {
   const std::string suite_id = KemSuiteId(kem);
   ASSIGN_OR_RETURN(std::string prk,
@@ -226,12 +225,12 @@ absl::Status VerifyPskInputs(HpkeMode mode, absl::string_view psk,
                         "psk and psk_id must be given together");
   }
   if (got_psk && !IsPskMode(mode)) {
-    return InvalidField("psk", absl::StrCat("not used in mode ",
-                                            HpkeModeName(mode)));
+    return InvalidField("psk",
+                        absl::StrCat("not used in mode ", HpkeModeName(mode)));
   }
   if (!got_psk && IsPskMode(mode)) {
-    return InvalidField("psk", absl::StrCat("required in mode ",
-                                            HpkeModeName(mode)));
+    return InvalidField("psk",
+                        absl::StrCat("required in mode ", HpkeModeName(mode)));
   }
   return absl::OkStatus();
 }
@@ -450,8 +449,8 @@ absl::StatusOr<HpkeKeyScheduleOutput> HpkeKeySchedule(
   ASSIGN_OR_RETURN(std::string info_hash,
                    LabeledExtract(suite_id, "", "info_hash", info));
   HpkeKeyScheduleOutput out;
-  out.key_schedule_context = absl::StrCat(
-      I2Osp(static_cast<uint8_t>(mode), 1), psk_id_hash, info_hash);
+  out.key_schedule_context = absl::StrCat(I2Osp(static_cast<uint8_t>(mode), 1),
+                                          psk_id_hash, info_hash);
   ASSIGN_OR_RETURN(out.secret,
                    LabeledExtract(suite_id, shared_secret, "secret", psk));
   ASSIGN_OR_RETURN(out.key, LabeledExpand(suite_id, out.secret, "key",
@@ -538,16 +537,16 @@ absl::StatusOr<HpkeSenderContext> HpkeSetupSender(
   }
   HpkeEncapsulation encap;
   if (IsAuthMode(params.mode)) {
-    ASSIGN_OR_RETURN(encap, HpkeAuthEncap(suite.kem, pkR,
-                                          params.sender_private_key, eph));
+    ASSIGN_OR_RETURN(
+        encap, HpkeAuthEncap(suite.kem, pkR, params.sender_private_key, eph));
   } else {
     ASSIGN_OR_RETURN(encap, HpkeEncap(suite.kem, pkR, eph));
   }
   ScopedSecret shared_secret(std::move(encap.shared_secret));
   ScopedKeySchedule ks;
-  ASSIGN_OR_RETURN(ks.ks, HpkeKeySchedule(suite, params.mode,
-                                          shared_secret.get(), info,
-                                          params.psk, params.psk_id));
+  ASSIGN_OR_RETURN(
+      ks.ks, HpkeKeySchedule(suite, params.mode, shared_secret.get(), info,
+                             params.psk, params.psk_id));
   return HpkeContextFactory::Sender(suite, ks.ks, std::move(encap.enc));
 }
 
@@ -561,18 +560,18 @@ absl::StatusOr<HpkeRecipientContext> HpkeSetupRecipient(
       params.mode, !params.sender_public_key.empty(), "sender_public_key"));
   std::string ss;
   if (IsAuthMode(params.mode)) {
-    RETURN_IF_ERROR(
-        CheckPublicKey(suite.kem, params.sender_public_key, "sender_public_key"));
-    ASSIGN_OR_RETURN(ss, HpkeAuthDecap(suite.kem, enc, skR,
-                                       params.sender_public_key));
+    RETURN_IF_ERROR(CheckPublicKey(suite.kem, params.sender_public_key,
+                                   "sender_public_key"));
+    ASSIGN_OR_RETURN(
+        ss, HpkeAuthDecap(suite.kem, enc, skR, params.sender_public_key));
   } else {
     ASSIGN_OR_RETURN(ss, HpkeDecap(suite.kem, enc, skR));
   }
   ScopedSecret shared_secret(std::move(ss));
   ScopedKeySchedule ks;
-  ASSIGN_OR_RETURN(ks.ks, HpkeKeySchedule(suite, params.mode,
-                                          shared_secret.get(), info,
-                                          params.psk, params.psk_id));
+  ASSIGN_OR_RETURN(
+      ks.ks, HpkeKeySchedule(suite, params.mode, shared_secret.get(), info,
+                             params.psk, params.psk_id));
   return HpkeContextFactory::Recipient(suite, ks.ks);
 }
 

@@ -4,9 +4,8 @@
 // Used to seal symmetric (hotel-style) credentials to a device's secure-element
 // key. Supported:
 //   modes  Base (0x00), PSK (0x01), Auth (0x02), AuthPSK (0x03);
-//   KEMs   DHKEM(P-256, HKDF-SHA256) (0x0010), DHKEM(X25519, HKDF-SHA256) (0x0020);
-//   KDF    HKDF-SHA256 (0x0001);
-//   AEAD   AES-128-GCM (0x0001).
+//   KEMs   DHKEM(P-256, HKDF-SHA256) (0x0010), DHKEM(X25519, HKDF-SHA256)
+//   (0x0020); KDF    HKDF-SHA256 (0x0001); AEAD   AES-128-GCM (0x0001).
 // Keys are raw bytes: P-256 private = 32-byte big-endian scalar, public =
 // 65-byte uncompressed point; X25519 private / public = 32 bytes each.
 // `enc` is the serialized ephemeral public key (65 or 32 bytes).
@@ -133,8 +132,8 @@ absl::StatusOr<std::string> HpkeAuthDecap(HpkeKem kem, absl::string_view enc,
 struct HpkeKeyScheduleOutput {
   std::string key_schedule_context;
   std::string secret;
-  std::string key;         // Nk = 16
-  std::string base_nonce;  // Nn = 12
+  std::string key;              // Nk = 16
+  std::string base_nonce;       // Nn = 12
   std::string exporter_secret;  // Nh = 32
 };
 absl::StatusOr<HpkeKeyScheduleOutput> HpkeKeySchedule(
@@ -207,8 +206,8 @@ class HpkeRecipientContext : public HpkeContext {
   friend class HpkeContextFactory;
   HpkeRecipientContext(AesGcm aead, std::string suite_id,
                        std::string base_nonce, std::string exporter_secret)
-      : HpkeContext(std::move(aead), std::move(suite_id),
-                    std::move(base_nonce), std::move(exporter_secret)) {}
+      : HpkeContext(std::move(aead), std::move(suite_id), std::move(base_nonce),
+                    std::move(exporter_secret)) {}
 };
 
 // Mode inputs. Fields not used by `mode` must stay empty.

@@ -33,7 +33,8 @@ constexpr char kVectorFile[] = "hpke/rfc9180_appendix_a.json";
 // when the shared vector folder is absent.
 // ---------------------------------------------------------------------------
 
-// RFC 9180 Appendix A.3.1: DHKEM(P-256, HKDF-SHA256), HKDF-SHA256, AES-128-GCM, Base mode.
+// RFC 9180 Appendix A.3.1: DHKEM(P-256, HKDF-SHA256), HKDF-SHA256, AES-128-GCM,
+// Base mode.
 constexpr char kRfc9180A31P256Base[] = R"json({
  "suite": "DHKEM(P-256, HKDF-SHA256), HKDF-SHA256, AES-128-GCM",
  "mode": 0,
@@ -117,7 +118,8 @@ constexpr char kRfc9180A31P256Base[] = R"json({
  ]
 })json";
 
-// RFC 9180 Appendix A.1.1: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM, Base mode.
+// RFC 9180 Appendix A.1.1: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256,
+// AES-128-GCM, Base mode.
 constexpr char kRfc9180A11X25519Base[] = R"json({
  "suite": "DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM",
  "mode": 0,
@@ -208,20 +210,21 @@ constexpr char kRfc9180A11X25519Base[] = R"json({
 absl::Status Compare(absl::string_view what, absl::string_view got,
                      absl::string_view want) {
   if (got == want) return absl::OkStatus();
-  return absl::InternalError(absl::StrCat(what, " mismatch: got ", HexEncode(got),
-                                          ", want ", HexEncode(want)));
+  return absl::InternalError(absl::StrCat(
+      what, " mismatch: got ", HexEncode(got), ", want ", HexEncode(want)));
 }
 
 // Prefixes an error with where it happened.
 absl::Status At(absl::string_view where, const absl::Status& status) {
   if (status.ok()) return status;
-  return absl::Status(status.code(), absl::StrCat(where, ": ", status.message()));
+  return absl::Status(status.code(),
+                      absl::StrCat(where, ": ", status.message()));
 }
 
 absl::StatusOr<int> IntField(const json& obj, const char* name) {
   if (!obj.contains(name) || !obj[name].is_number_integer()) {
-    return absl::InvalidArgumentError(absl::StrCat("vector field ", name,
-                                                   " missing or not an integer"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("vector field ", name, " missing or not an integer"));
   }
   return obj[name].get<int>();
 }
@@ -240,8 +243,7 @@ bool IsApplicable(const json& set) {
   auto aead = IntField(set, "aead_id");
   auto mode = IntField(set, "mode");
   if (!kem.ok() || !kdf.ok() || !aead.ok() || !mode.ok()) return false;
-  return HpkeSuiteFromIds(*kem, *kdf, *aead).ok() &&
-         HpkeModeFromId(*mode).ok();
+  return HpkeSuiteFromIds(*kem, *kdf, *aead).ok() && HpkeModeFromId(*mode).ok();
 }
 
 // "P256_HkdfSha256_Aes128Gcm_AuthPSK": a gtest-safe name for a set.
@@ -294,7 +296,8 @@ absl::Status CheckSet(const json& set) {
     ASSIGN_OR_RETURN(skSm, HexField(set, "skSm"));
     ASSIGN_OR_RETURN(pkSm, HexField(set, "pkSm"));
     ASSIGN_OR_RETURN(HpkeKeyPair sender, HpkeDeriveKeyPair(kem, ikmS));
-    RETURN_IF_ERROR(Compare("DeriveKeyPair(ikmS).sk", sender.private_key, skSm));
+    RETURN_IF_ERROR(
+        Compare("DeriveKeyPair(ikmS).sk", sender.private_key, skSm));
     RETURN_IF_ERROR(Compare("DeriveKeyPair(ikmS).pk", sender.public_key, pkSm));
   }
   if (IsPsk(mode)) {
@@ -304,11 +307,15 @@ absl::Status CheckSet(const json& set) {
 
   // DeriveKeyPair.
   ASSIGN_OR_RETURN(HpkeKeyPair eph, HpkeDeriveKeyPair(kem, ikmE));
-  RETURN_IF_ERROR(Compare("DeriveKeyPair(ikmE).sk (skEm)", eph.private_key, skEm));
-  RETURN_IF_ERROR(Compare("DeriveKeyPair(ikmE).pk (pkEm)", eph.public_key, pkEm));
+  RETURN_IF_ERROR(
+      Compare("DeriveKeyPair(ikmE).sk (skEm)", eph.private_key, skEm));
+  RETURN_IF_ERROR(
+      Compare("DeriveKeyPair(ikmE).pk (pkEm)", eph.public_key, pkEm));
   ASSIGN_OR_RETURN(HpkeKeyPair rec, HpkeDeriveKeyPair(kem, ikmR));
-  RETURN_IF_ERROR(Compare("DeriveKeyPair(ikmR).sk (skRm)", rec.private_key, skRm));
-  RETURN_IF_ERROR(Compare("DeriveKeyPair(ikmR).pk (pkRm)", rec.public_key, pkRm));
+  RETURN_IF_ERROR(
+      Compare("DeriveKeyPair(ikmR).sk (skRm)", rec.private_key, skRm));
+  RETURN_IF_ERROR(
+      Compare("DeriveKeyPair(ikmR).pk (pkRm)", rec.public_key, pkRm));
 
   // KEM.
   HpkeEncapsulation encap;
@@ -321,18 +328,21 @@ absl::Status CheckSet(const json& set) {
     ASSIGN_OR_RETURN(decapped, HpkeDecap(kem, enc, skRm));
   }
   RETURN_IF_ERROR(Compare("enc", encap.enc, enc));
-  RETURN_IF_ERROR(Compare("shared_secret (Encap)", encap.shared_secret,
-                          shared_secret));
+  RETURN_IF_ERROR(
+      Compare("shared_secret (Encap)", encap.shared_secret, shared_secret));
   RETURN_IF_ERROR(Compare("shared_secret (Decap)", decapped, shared_secret));
 
   // Key schedule.
-  ASSIGN_OR_RETURN(HpkeKeyScheduleOutput ks,
-                   HpkeKeySchedule(suite, mode, shared_secret, info, psk, psk_id));
-  RETURN_IF_ERROR(Compare("key_schedule_context", ks.key_schedule_context, ksc));
+  ASSIGN_OR_RETURN(
+      HpkeKeyScheduleOutput ks,
+      HpkeKeySchedule(suite, mode, shared_secret, info, psk, psk_id));
+  RETURN_IF_ERROR(
+      Compare("key_schedule_context", ks.key_schedule_context, ksc));
   RETURN_IF_ERROR(Compare("secret", ks.secret, secret));
   RETURN_IF_ERROR(Compare("key", ks.key, key));
   RETURN_IF_ERROR(Compare("base_nonce", ks.base_nonce, base_nonce));
-  RETURN_IF_ERROR(Compare("exporter_secret", ks.exporter_secret, exporter_secret));
+  RETURN_IF_ERROR(
+      Compare("exporter_secret", ks.exporter_secret, exporter_secret));
 
   // Contexts, set up through the public API with the vector's ephemeral key.
   HpkeSenderParams sp;
@@ -341,7 +351,8 @@ absl::Status CheckSet(const json& set) {
   sp.psk_id = psk_id;
   sp.sender_private_key = skSm;
   sp.ephemeral_private_key = skEm;
-  ASSIGN_OR_RETURN(HpkeSenderContext sender, HpkeSetupSender(suite, pkRm, info, sp));
+  ASSIGN_OR_RETURN(HpkeSenderContext sender,
+                   HpkeSetupSender(suite, pkRm, info, sp));
   RETURN_IF_ERROR(Compare("enc (SetupSender)", sender.enc(), enc));
   HpkeRecipientParams rp;
   rp.mode = mode;
@@ -362,7 +373,8 @@ absl::Status CheckSet(const json& set) {
     ASSIGN_OR_RETURN(std::string nonce, HexField(e, "nonce"));
     ASSIGN_OR_RETURN(std::string ct, HexField(e, "ct"));
     if (seq < 0 || static_cast<uint64_t>(seq) < sender.sequence_number()) {
-      return absl::InvalidArgumentError(where + ": sequence numbers not increasing");
+      return absl::InvalidArgumentError(where +
+                                        ": sequence numbers not increasing");
     }
     // The sender walks the sequence for real: every skipped number is sealed.
     while (sender.sequence_number() < static_cast<uint64_t>(seq)) {
@@ -380,7 +392,8 @@ absl::Status CheckSet(const json& set) {
     return absl::InvalidArgumentError("vector has no exports array");
   }
   for (const json& x : set["exports"]) {
-    ASSIGN_OR_RETURN(std::string exporter_context, HexField(x, "exporter_context"));
+    ASSIGN_OR_RETURN(std::string exporter_context,
+                     HexField(x, "exporter_context"));
     ASSIGN_OR_RETURN(int length, IntField(x, "L"));
     ASSIGN_OR_RETURN(std::string value, HexField(x, "exported_value"));
     const std::string where =
@@ -453,7 +466,8 @@ TEST(HpkeKnownAnswerTest, CorruptedExpectedValuesFail) {
   }
   for (size_t i = 0; i < original["exports"].size(); ++i) {
     json set = original;
-    std::string& v = set["exports"][i]["exported_value"].get_ref<std::string&>();
+    std::string& v =
+        set["exports"][i]["exported_value"].get_ref<std::string&>();
     v = Corrupt(v);
     EXPECT_FALSE(CheckSet(set).ok()) << "corrupted exports[" << i << "]";
   }
@@ -496,10 +510,11 @@ TEST_P(HpkeRfc9180VectorTest, EveryValueMatches) {
                            << "): " << status;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Rfc9180AppendixA, HpkeRfc9180VectorTest,
-    ::testing::ValuesIn(ApplicableSets()),
-    [](const ::testing::TestParamInfo<VectorSet>& info) { return info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Rfc9180AppendixA, HpkeRfc9180VectorTest,
+                         ::testing::ValuesIn(ApplicableSets()),
+                         [](const ::testing::TestParamInfo<VectorSet>& info) {
+                           return info.param.name;
+                         });
 // Without the vector folder there are no sets; HpkeRfc9180VectorFileTest
 // then skips or fails (SCT_REQUIRE_TESTVECTORS=1).
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(HpkeRfc9180VectorTest);
@@ -535,7 +550,8 @@ TEST(HpkeRfc9180VectorFileTest, CountsAndRunsEveryApplicableSet) {
   EXPECT_EQ(names.size(), 8u);
   for (const char* kem : {"P256", "X25519"}) {
     for (const char* mode : {"Base", "PSK", "Auth", "AuthPSK"}) {
-      EXPECT_EQ(names.count(absl::StrCat(kem, "_HkdfSha256_Aes128Gcm_", mode)), 1u)
+      EXPECT_EQ(names.count(absl::StrCat(kem, "_HkdfSha256_Aes128Gcm_", mode)),
+                1u)
           << kem << " " << mode << " missing from the vector file";
     }
   }
@@ -597,14 +613,14 @@ TEST_P(HpkeRoundTripTest, TamperingFails) {
     EXPECT_FALSE(HpkeOpen(GetParam(), r.private_key, "info", "aad", bad).ok())
         << "flip at " << pos;
   }
-  EXPECT_EQ(ReasonOf(HpkeOpen(GetParam(), r.private_key, "info", "other aad",
-                              *sealed)
-                         .status()),
-            "decryption_failed");
-  EXPECT_EQ(ReasonOf(HpkeOpen(GetParam(), r.private_key, "other info", "aad",
-                              *sealed)
-                         .status()),
-            "decryption_failed");
+  EXPECT_EQ(
+      ReasonOf(HpkeOpen(GetParam(), r.private_key, "info", "other aad", *sealed)
+                   .status()),
+      "decryption_failed");
+  EXPECT_EQ(
+      ReasonOf(HpkeOpen(GetParam(), r.private_key, "other info", "aad", *sealed)
+                   .status()),
+      "decryption_failed");
   EXPECT_EQ(HpkeOpen(GetParam(), r.private_key, "info", "aad",
                      sealed->substr(0, nenc + 15))
                 .status()
@@ -616,7 +632,8 @@ TEST_P(HpkeRoundTripTest, ContextSequenceAndExport) {
   HpkeKeyPair r = NewKeyPair();
   auto sender = HpkeSetupSender(GetParam(), r.public_key, "info");
   ASSERT_TRUE(sender.ok()) << sender.status();
-  auto recipient = HpkeSetupRecipient(GetParam(), sender->enc(), r.private_key, "info");
+  auto recipient =
+      HpkeSetupRecipient(GetParam(), sender->enc(), r.private_key, "info");
   ASSERT_TRUE(recipient.ok()) << recipient.status();
   std::vector<std::string> cts;
   for (int i = 0; i < 3; ++i) {
@@ -655,7 +672,8 @@ TEST_P(HpkeRoundTripTest, SequenceOverflowIsAnError) {
   HpkeKeyPair r = NewKeyPair();
   auto sender = HpkeSetupSender(GetParam(), r.public_key, "");
   ASSERT_TRUE(sender.ok());
-  auto recipient = HpkeSetupRecipient(GetParam(), sender->enc(), r.private_key, "");
+  auto recipient =
+      HpkeSetupRecipient(GetParam(), sender->enc(), r.private_key, "");
   ASSERT_TRUE(recipient.ok());
   sender->SetSequenceNumberForTesting(HpkeContext::kMaxSequenceNumber);
   recipient->SetSequenceNumberForTesting(HpkeContext::kMaxSequenceNumber);
@@ -682,8 +700,9 @@ TEST_P(HpkeRoundTripTest, AuthModeBindsTheSender) {
   HpkeRecipientParams rp;
   rp.mode = HpkeMode::kAuth;
   rp.sender_public_key = s.public_key;
-  EXPECT_EQ(HpkeOpen(GetParam(), r.private_key, "info", "", *sealed, rp).value(),
-            "from s");
+  EXPECT_EQ(
+      HpkeOpen(GetParam(), r.private_key, "info", "", *sealed, rp).value(),
+      "from s");
   rp.sender_public_key = mallory.public_key;
   auto wrong = HpkeOpen(GetParam(), r.private_key, "info", "", *sealed, rp);
   EXPECT_EQ(ReasonOf(wrong.status()), "decryption_failed") << wrong.status();
@@ -708,12 +727,14 @@ TEST_P(HpkeRoundTripTest, PskModesNeedTheRightPsk) {
     rp.psk = psk;
     rp.psk_id = "psk-1";
     if (mode == HpkeMode::kAuthPsk) rp.sender_public_key = s.public_key;
-    EXPECT_EQ(HpkeOpen(GetParam(), r.private_key, "i", "a", *sealed, rp).value(),
-              "p");
+    EXPECT_EQ(
+        HpkeOpen(GetParam(), r.private_key, "i", "a", *sealed, rp).value(),
+        "p");
     rp.psk[0] ^= 1;
-    EXPECT_EQ(ReasonOf(HpkeOpen(GetParam(), r.private_key, "i", "a", *sealed, rp)
-                           .status()),
-              "decryption_failed")
+    EXPECT_EQ(
+        ReasonOf(HpkeOpen(GetParam(), r.private_key, "i", "a", *sealed, rp)
+                     .status()),
+        "decryption_failed")
         << HpkeModeName(mode);
   }
 }
@@ -760,7 +781,8 @@ TEST_P(HpkeRoundTripTest, ModeInputsAreChecked) {
   }
   for (const Case& c : cases) {
     auto ctx = HpkeSetupSender(GetParam(), r.public_key, "", c.params);
-    EXPECT_EQ(ctx.status().code(), absl::StatusCode::kInvalidArgument) << c.field;
+    EXPECT_EQ(ctx.status().code(), absl::StatusCode::kInvalidArgument)
+        << c.field;
     EXPECT_EQ(ReasonOf(ctx.status()), "invalid_field");
     EXPECT_THAT(std::string(ctx.status().message()), HasSubstr(c.field));
   }
@@ -792,27 +814,34 @@ TEST_P(HpkeRoundTripTest, DeriveKeyPairIsDeterministic) {
   EXPECT_EQ(a->private_key, b->private_key);
   EXPECT_EQ(a->public_key, b->public_key);
   EXPECT_NE(a->private_key, c->private_key);
-  EXPECT_EQ(HpkePublicKeyFromPrivate(kem(), a->private_key).value(), a->public_key);
+  EXPECT_EQ(HpkePublicKeyFromPrivate(kem(), a->private_key).value(),
+            a->public_key);
   EXPECT_EQ(HpkeDeriveKeyPair(kem(), "short").status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    BothKems, HpkeRoundTripTest,
-    ::testing::Values(kHpkeP256Sha256Aes128Gcm, kHpkeX25519Sha256Aes128Gcm),
-    [](const ::testing::TestParamInfo<HpkeSuite>& info) {
-      return info.param.kem == HpkeKem::kDhkemP256HkdfSha256 ? "P256" : "X25519";
-    });
+INSTANTIATE_TEST_SUITE_P(BothKems, HpkeRoundTripTest,
+                         ::testing::Values(kHpkeP256Sha256Aes128Gcm,
+                                           kHpkeX25519Sha256Aes128Gcm),
+                         [](const ::testing::TestParamInfo<HpkeSuite>& info) {
+                           return info.param.kem ==
+                                          HpkeKem::kDhkemP256HkdfSha256
+                                      ? "P256"
+                                      : "X25519";
+                         });
 
 TEST(HpkeTest, P256ScalarRange) {
   // 0 and n are not valid private keys; n-1 is.
-  const std::string n = HexDecode(
-      "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551").value();
+  const std::string n =
+      HexDecode(
+          "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551")
+          .value();
   std::string n_minus_1 = n;
   n_minus_1.back() = static_cast<char>(n_minus_1.back() - 1);
   const HpkeKem kem = HpkeKem::kDhkemP256HkdfSha256;
-  EXPECT_EQ(HpkePublicKeyFromPrivate(kem, std::string(32, '\0')).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      HpkePublicKeyFromPrivate(kem, std::string(32, '\0')).status().code(),
+      absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(HpkePublicKeyFromPrivate(kem, n).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(HpkePublicKeyFromPrivate(kem, n_minus_1).ok());
@@ -827,7 +856,8 @@ TEST(HpkeTest, UnsupportedSuitesAndModes) {
             absl::StatusCode::kUnimplemented);
   EXPECT_EQ(HpkeSuiteFromIds(0x20, 1, 0xffff).status().code(),
             absl::StatusCode::kUnimplemented);
-  EXPECT_EQ(HpkeModeFromId(4).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(HpkeModeFromId(4).status().code(),
+            absl::StatusCode::kInvalidArgument);
   HpkeSuite bad = kHpkeP256Sha256Aes128Gcm;
   bad.aead = static_cast<HpkeAead>(3);
   EXPECT_EQ(HpkeSeal(bad, std::string(65, '\x04'), "", "", "").status().code(),

@@ -30,10 +30,11 @@ using Asn1ObjectPtr = OpenSslPtr<ASN1_OBJECT, ASN1_OBJECT_free>;
 constexpr size_t kSerialBytes = 16;
 
 // Parses a dotted OID; numeric form only, so names like "CN" are refused.
-absl::StatusOr<Asn1ObjectPtr> ParseOid(
-    absl::string_view oid, absl::string_view field) {
+absl::StatusOr<Asn1ObjectPtr> ParseOid(absl::string_view oid,
+                                       absl::string_view field) {
   std::string text(oid);
-  if (text.empty() || text.find_first_not_of("0123456789.") != std::string::npos) {
+  if (text.empty() ||
+      text.find_first_not_of("0123456789.") != std::string::npos) {
     return InvalidField(field, absl::StrCat("not a dotted OID: '", oid, "'"));
   }
   Asn1ObjectPtr obj(OBJ_txt2obj(text.c_str(), 1));
@@ -64,8 +65,7 @@ absl::Status CheckP256(EVP_PKEY* key, absl::string_view field) {
     return InvalidField(field, "EC key without a named curve (P-256 required)");
   }
   if (absl::string_view(group, len) != "prime256v1") {
-    return InvalidField(field,
-                        absl::StrCat("curve ", group, " is not P-256"));
+    return InvalidField(field, absl::StrCat("curve ", group, " is not P-256"));
   }
   return absl::OkStatus();
 }
@@ -118,12 +118,13 @@ std::string KeyUsageConf(uint32_t bits) {
 
 absl::Status AddConfExtension(X509* cert, X509V3_CTX* ctx, int nid,
                               const std::string& value) {
-  X509ExtensionPtr ext(
-      X509V3_EXT_nconf_nid(nullptr, ctx, nid, value.c_str()));
+  X509ExtensionPtr ext(X509V3_EXT_nconf_nid(nullptr, ctx, nid, value.c_str()));
   if (ext == nullptr) {
-    return OpenSslError(absl::StrCat("X509V3_EXT_nconf_nid(", OBJ_nid2sn(nid), ")"));
+    return OpenSslError(
+        absl::StrCat("X509V3_EXT_nconf_nid(", OBJ_nid2sn(nid), ")"));
   }
-  if (X509_add_ext(cert, ext.get(), -1) != 1) return OpenSslError("X509_add_ext");
+  if (X509_add_ext(cert, ext.get(), -1) != 1)
+    return OpenSslError("X509_add_ext");
   return absl::OkStatus();
 }
 
@@ -155,7 +156,8 @@ absl::Status ValidateSpec(const CertificateSpec& spec) {
     ASSIGN_OR_RETURN(auto obj, ParseOid(spec.extensions[i].oid, field));
     int nid = OBJ_obj2nid(obj.get());
     if (nid == NID_basic_constraints || nid == NID_key_usage ||
-        nid == NID_subject_key_identifier || nid == NID_authority_key_identifier) {
+        nid == NID_subject_key_identifier ||
+        nid == NID_authority_key_identifier) {
       return InvalidField(field, "set by the issuer; use the spec fields");
     }
     if (!seen.insert(OidText(obj.get())).second) {
@@ -170,8 +172,8 @@ absl::Status SetSerial(X509* cert) {
   // Positive (RFC 5280 4.1.2.2) and exactly 16 bytes long.
   bytes[0] = static_cast<char>(static_cast<unsigned char>(bytes[0]) & 0x7f);
   if (bytes[0] == 0) bytes[0] = 0x01;
-  BignumPtr bn(BN_bin2bn(
-      reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), nullptr));
+  BignumPtr bn(BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()),
+                         bytes.size(), nullptr));
   if (bn == nullptr) return OpenSslError("BN_bin2bn");
   ASN1_INTEGER* serial = X509_get_serialNumber(cert);
   if (BN_to_ASN1_INTEGER(bn.get(), serial) == nullptr) {
@@ -206,9 +208,10 @@ absl::StatusOr<Certificate> BuildCertificate(const CertificateSpec& spec,
 
   X509_NAME* subject = X509_get_subject_name(raw);
   const std::string& cn = spec.subject_cn;
-  if (X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
-                                 reinterpret_cast<const unsigned char*>(cn.data()),
-                                 static_cast<int>(cn.size()), -1, 0) != 1) {
+  if (X509_NAME_add_entry_by_txt(
+          subject, "CN", MBSTRING_UTF8,
+          reinterpret_cast<const unsigned char*>(cn.data()),
+          static_cast<int>(cn.size()), -1, 0) != 1) {
     ERR_clear_error();
     return InvalidField("spec.subject_cn", "not a valid commonName");
   }
@@ -223,13 +226,15 @@ absl::StatusOr<Certificate> BuildCertificate(const CertificateSpec& spec,
           nullptr) {
     return OpenSslError("ASN1_TIME_set");
   }
-  if (X509_set_pubkey(raw, subject_key) != 1) return OpenSslError("X509_set_pubkey");
+  if (X509_set_pubkey(raw, subject_key) != 1)
+    return OpenSslError("X509_set_pubkey");
 
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, issuer != nullptr ? issuer->x509() : raw, raw, nullptr,
                  nullptr, 0);
   std::string bc = spec.is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE";
-  if (spec.path_len.has_value()) absl::StrAppend(&bc, ",pathlen:", *spec.path_len);
+  if (spec.path_len.has_value())
+    absl::StrAppend(&bc, ",pathlen:", *spec.path_len);
   RETURN_IF_ERROR(AddConfExtension(raw, &ctx, NID_basic_constraints, bc));
   uint32_t ku = spec.key_usage;
   if (ku == 0) {
@@ -239,26 +244,25 @@ absl::StatusOr<Certificate> BuildCertificate(const CertificateSpec& spec,
   RETURN_IF_ERROR(AddConfExtension(raw, &ctx, NID_key_usage, KeyUsageConf(ku)));
   RETURN_IF_ERROR(
       AddConfExtension(raw, &ctx, NID_subject_key_identifier, "hash"));
-  RETURN_IF_ERROR(
-      AddConfExtension(raw, &ctx, NID_authority_key_identifier, "keyid:always"));
+  RETURN_IF_ERROR(AddConfExtension(raw, &ctx, NID_authority_key_identifier,
+                                   "keyid:always"));
 
   for (size_t i = 0; i < spec.extensions.size(); ++i) {
     const X509ExtensionSpec& e = spec.extensions[i];
-    ASSIGN_OR_RETURN(auto obj,
-                     ParseOid(e.oid, absl::StrCat("spec.extensions[", i, "].oid")));
-    Asn1OctetStringPtr value(
-        ASN1_OCTET_STRING_new());
+    ASSIGN_OR_RETURN(auto obj, ParseOid(e.oid, absl::StrCat("spec.extensions[",
+                                                            i, "].oid")));
+    Asn1OctetStringPtr value(ASN1_OCTET_STRING_new());
     if (value == nullptr ||
-        ASN1_OCTET_STRING_set(value.get(),
-                              reinterpret_cast<const unsigned char*>(e.value.data()),
-                              static_cast<int>(e.value.size())) != 1) {
+        ASN1_OCTET_STRING_set(
+            value.get(), reinterpret_cast<const unsigned char*>(e.value.data()),
+            static_cast<int>(e.value.size())) != 1) {
       return OpenSslError("ASN1_OCTET_STRING_set");
     }
-    X509ExtensionPtr ext(
-        X509_EXTENSION_create_by_OBJ(nullptr, obj.get(), e.critical ? 1 : 0,
-                                     value.get()));
+    X509ExtensionPtr ext(X509_EXTENSION_create_by_OBJ(
+        nullptr, obj.get(), e.critical ? 1 : 0, value.get()));
     if (ext == nullptr) return OpenSslError("X509_EXTENSION_create_by_OBJ");
-    if (X509_add_ext(raw, ext.get(), -1) != 1) return OpenSslError("X509_add_ext");
+    if (X509_add_ext(raw, ext.get(), -1) != 1)
+      return OpenSslError("X509_add_ext");
   }
 
   if (X509_sign(raw, signing_key, EVP_sha256()) <= 0) {
@@ -272,7 +276,8 @@ struct VerifyContext {
   const VerifyOptions* options;
 };
 
-bool IsHandledCriticalOid(const std::string& oid, const VerifyOptions& options) {
+bool IsHandledCriticalOid(const std::string& oid,
+                          const VerifyOptions& options) {
   if (absl::StartsWith(oid, absl::StrCat(kSimulatorOidArc, "."))) return true;
   for (const std::string& handled : options.handled_critical_extensions) {
     if (oid == handled) return true;
@@ -285,11 +290,12 @@ bool IsHandledCriticalOid(const std::string& oid, const VerifyOptions& options) 
 // error stands.
 int VerifyCallback(int ok, X509_STORE_CTX* ctx) {
   if (ok) return ok;
-  if (X509_STORE_CTX_get_error(ctx) != X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION) {
+  if (X509_STORE_CTX_get_error(ctx) !=
+      X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION) {
     return ok;
   }
-  const auto* vctx = static_cast<const VerifyContext*>(
-      X509_STORE_CTX_get_ex_data(ctx, 0));
+  const auto* vctx =
+      static_cast<const VerifyContext*>(X509_STORE_CTX_get_ex_data(ctx, 0));
   X509* cert = X509_STORE_CTX_get_current_cert(ctx);
   if (vctx == nullptr || cert == nullptr) return ok;
   for (int i = 0; i < X509_get_ext_count(cert); ++i) {
@@ -334,7 +340,8 @@ absl::StatusOr<Certificate> Certificate::FromDer(absl::string_view der) {
   }
   Certificate cert(raw);
   if (p != end) {
-    return InvalidField("certificate_der", "trailing data after the certificate");
+    return InvalidField("certificate_der",
+                        "trailing data after the certificate");
   }
   return cert;
 }
@@ -347,8 +354,7 @@ absl::StatusOr<Certificate> Certificate::FromPem(absl::string_view pem) {
 absl::StatusOr<std::vector<Certificate>> Certificate::ChainFromPem(
     absl::string_view pem) {
   if (pem.empty()) return InvalidField("certificate_pem", "empty");
-  BioPtr bio(
-      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (bio == nullptr) return OpenSslError("BIO_new_mem_buf");
   std::vector<Certificate> out;
   ERR_clear_error();
@@ -471,7 +477,8 @@ absl::StatusOr<Certificate> IssueCertificate(const CertificateSpec& spec,
                                              EVP_PKEY* subject_public_key,
                                              const Certificate& issuer,
                                              EVP_PKEY* issuer_private_key) {
-  return BuildCertificate(spec, subject_public_key, &issuer, issuer_private_key);
+  return BuildCertificate(spec, subject_public_key, &issuer,
+                          issuer_private_key);
 }
 
 absl::StatusOr<Certificate> IssueCertificateForPoint(
@@ -549,7 +556,8 @@ absl::Status VerifyCertificateChain(
   int depth = X509_STORE_CTX_get_error_depth(ctx.get());
   ERR_clear_error();
   if (err == X509_V_OK) {
-    return MakeError(absl::StatusCode::kUnauthenticated, "bad_certificate_chain",
+    return MakeError(absl::StatusCode::kUnauthenticated,
+                     "bad_certificate_chain",
                      "certificate chain verification failed");
   }
   return MakeError(

@@ -59,7 +59,8 @@ inline constexpr absl::string_view kSimulatorOidArc = "1.3.6.1.4.1.55555";
 // Credential entitlements (credential authority -> receiver certificate).
 inline constexpr absl::string_view kOidEntitlements = "1.3.6.1.4.1.55555.1.1";
 // Credential validity / redeem policy blob.
-inline constexpr absl::string_view kOidCredentialPolicy = "1.3.6.1.4.1.55555.1.2";
+inline constexpr absl::string_view kOidCredentialPolicy =
+    "1.3.6.1.4.1.55555.1.2";
 // Key attestation statement (OEM attestation CA -> device key certificate).
 inline constexpr absl::string_view kOidKeyAttestation = "1.3.6.1.4.1.55555.1.3";
 // Device / persona identifier the attested key belongs to.
@@ -87,10 +88,10 @@ struct X509ExtensionSpec {
 
 // What to put into a new certificate.
 struct CertificateSpec {
-  std::string subject_cn;  // required, UTF-8
+  std::string subject_cn;                        // required, UTF-8
   absl::Time not_before = absl::InfinitePast();  // required (finite)
   absl::Time not_after = absl::InfinitePast();   // required (finite)
-  bool is_ca = false;  // basicConstraints cA
+  bool is_ca = false;                            // basicConstraints cA
   // basicConstraints pathLenConstraint; only meaningful with is_ca.
   std::optional<int> path_len;
   // keyUsage bits; 0 picks a default: keyCertSign|cRLSign for a CA,
@@ -173,8 +174,8 @@ absl::StatusOr<Certificate> SelfSignCertificate(const CertificateSpec& spec,
 absl::StatusOr<Certificate> IssueCertificate(
     const CertificateSpec& spec, const EcdsaP256PublicKey& subject_public_key,
     const Certificate& issuer, const EcdsaP256PrivateKey& issuer_private_key);
-absl::StatusOr<Certificate> SelfSignCertificate(
-    const CertificateSpec& spec, const EcdsaP256PrivateKey& key);
+absl::StatusOr<Certificate> SelfSignCertificate(const CertificateSpec& spec,
+                                                const EcdsaP256PrivateKey& key);
 
 struct VerifyOptions {
   // OIDs (dotted) outside kSimulatorOidArc whose critical presence the

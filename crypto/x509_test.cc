@@ -22,7 +22,8 @@ using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
 absl::Time Utc(int y, int m, int d) {
-  return absl::FromCivil(absl::CivilSecond(y, m, d, 0, 0, 0), absl::UTCTimeZone());
+  return absl::FromCivil(absl::CivilSecond(y, m, d, 0, 0, 0),
+                         absl::UTCTimeZone());
 }
 
 EvpPkeyPtr NewP256Key() {
@@ -57,14 +58,15 @@ class X509ChainTest : public ::testing::Test {
     root_key_ = NewP256Key();
     inter_key_ = NewP256Key();
     leaf_key_ = NewP256Key();
-    auto root = SelfSignCertificate(CaSpec("SCT Lab Test Root"), root_key_.get());
+    auto root =
+        SelfSignCertificate(CaSpec("SCT Lab Test Root"), root_key_.get());
     ASSERT_TRUE(root.ok()) << root.status();
     root_.push_back(*root);
 
     CertificateSpec inter_spec = CaSpec("SCT Lab Test Intermediate");
     inter_spec.path_len = 0;
-    auto inter =
-        IssueCertificate(inter_spec, inter_key_.get(), root_[0], root_key_.get());
+    auto inter = IssueCertificate(inter_spec, inter_key_.get(), root_[0],
+                                  root_key_.get());
     ASSERT_TRUE(inter.ok()) << inter.status();
     inter_.push_back(*inter);
 
@@ -80,8 +82,8 @@ class X509ChainTest : public ::testing::Test {
     spec.not_before = Utc(2025, 1, 1);
     spec.not_after = Utc(2026, 1, 1);
     spec.key_usage = kKeyUsageDigitalSignature | kKeyUsageKeyAgreement;
-    spec.extensions.push_back(
-        {std::string(kOidEntitlements), true, std::string("unlock,drive\x00\xff", 14)});
+    spec.extensions.push_back({std::string(kOidEntitlements), true,
+                               std::string("unlock,drive\x00\xff", 14)});
     spec.extensions.push_back(
         {std::string(kOidCredentialPolicy), false, std::string("\x30\x00", 2)});
     return spec;
@@ -102,7 +104,8 @@ TEST_F(X509ChainTest, GoodChainVerifiesInsideAllValidityWindows) {
   EXPECT_TRUE(
       VerifyCertificateChain(leaf_[0], inter_, root_, Utc(2025, 6, 1)).ok());
   // The intermediate alone also chains to the root.
-  EXPECT_TRUE(VerifyCertificateChain(inter_[0], {}, root_, Utc(2030, 1, 1)).ok());
+  EXPECT_TRUE(
+      VerifyCertificateChain(inter_[0], {}, root_, Utc(2030, 1, 1)).ok());
 }
 
 TEST_F(X509ChainTest, ExpiredAtTheGivenTimeFails) {
@@ -119,7 +122,8 @@ TEST_F(X509ChainTest, NotYetValidAtTheGivenTimeFails) {
 
 TEST_F(X509ChainTest, WrongRootFails) {
   EvpPkeyPtr other_key = NewP256Key();
-  auto other_root = SelfSignCertificate(CaSpec("SCT Lab Test Root"), other_key.get());
+  auto other_root =
+      SelfSignCertificate(CaSpec("SCT Lab Test Root"), other_key.get());
   ASSERT_TRUE(other_root.ok()) << other_root.status();
   // Same subject name as the real root, different key: the signature check
   // must catch it.
@@ -161,15 +165,39 @@ TEST_F(X509ChainTest, TamperedSubjectFails) {
       "certificate signature failure");
 }
 
+TEST_F(X509ChainTest, EverySingleByteCorruptionIsRejected) {
+  // Flipping any one bit of the leaf's DER must make it unparsable or make
+  // the chain fail: every byte is either structure or signed.
+  auto der = leaf_[0].ToDer();
+  ASSERT_TRUE(der.ok());
+  int parsed = 0;
+  for (size_t i = 0; i < der->size(); ++i) {
+    std::string bad = *der;
+    bad[i] ^= 0x01;
+    auto cert = Certificate::FromDer(bad);
+    if (!cert.ok()) {
+      EXPECT_EQ(cert.status().code(), absl::StatusCode::kInvalidArgument) << i;
+      continue;
+    }
+    ++parsed;
+    absl::Status status =
+        VerifyCertificateChain(*cert, inter_, root_, Utc(2025, 6, 1));
+    EXPECT_FALSE(status.ok()) << "flip at byte " << i << " verified";
+  }
+  EXPECT_GT(parsed, 0);  // the loop did reach verification
+}
+
 TEST_F(X509ChainTest, NonCaIntermediateIsRejected) {
   CertificateSpec not_ca = CaSpec("Not A CA");
   not_ca.is_ca = false;
   not_ca.key_usage = kKeyUsageDigitalSignature | kKeyUsageKeyCertSign;
   EvpPkeyPtr key = NewP256Key();
-  auto fake_inter = IssueCertificate(not_ca, key.get(), root_[0], root_key_.get());
+  auto fake_inter =
+      IssueCertificate(not_ca, key.get(), root_[0], root_key_.get());
   ASSERT_TRUE(fake_inter.ok()) << fake_inter.status();
   EXPECT_FALSE(fake_inter->IsCa());
-  auto leaf = IssueCertificate(LeafSpec(), leaf_key_.get(), *fake_inter, key.get());
+  auto leaf =
+      IssueCertificate(LeafSpec(), leaf_key_.get(), *fake_inter, key.get());
   ASSERT_TRUE(leaf.ok()) << leaf.status();
   ExpectChainError(
       VerifyCertificateChain(*leaf, {*fake_inter}, root_, Utc(2025, 6, 1)),
@@ -196,14 +224,17 @@ TEST_F(X509ChainTest, SimulatorArcCriticalExtensionIsHandled) {
   // unless the caller says it handles it.
   CertificateSpec spec = LeafSpec();
   spec.extensions.push_back({"1.2.3.4.5.6", true, "x"});
-  auto leaf = IssueCertificate(spec, leaf_key_.get(), inter_[0], inter_key_.get());
+  auto leaf =
+      IssueCertificate(spec, leaf_key_.get(), inter_[0], inter_key_.get());
   ASSERT_TRUE(leaf.ok()) << leaf.status();
-  ExpectChainError(VerifyCertificateChain(*leaf, inter_, root_, Utc(2025, 6, 1)),
-                   "unhandled critical extension");
+  ExpectChainError(
+      VerifyCertificateChain(*leaf, inter_, root_, Utc(2025, 6, 1)),
+      "unhandled critical extension");
   VerifyOptions options;
   options.handled_critical_extensions.push_back("1.2.3.4.5.6");
   EXPECT_TRUE(
-      VerifyCertificateChain(*leaf, inter_, root_, Utc(2025, 6, 1), options).ok());
+      VerifyCertificateChain(*leaf, inter_, root_, Utc(2025, 6, 1), options)
+          .ok());
 }
 
 TEST_F(X509ChainTest, HandledCriticalExtensionDoesNotMaskOtherErrors) {
@@ -264,40 +295,47 @@ TEST_F(X509ChainTest, FieldsReadBack) {
 }
 
 TEST_F(X509ChainTest, ChainFromPemReadsABundleInOrder) {
-  std::string bundle = *leaf_[0].ToPem() + *inter_[0].ToPem() + *root_[0].ToPem();
+  std::string bundle =
+      *leaf_[0].ToPem() + *inter_[0].ToPem() + *root_[0].ToPem();
   auto chain = Certificate::ChainFromPem(bundle);
   ASSERT_TRUE(chain.ok()) << chain.status();
   ASSERT_THAT(*chain, SizeIs(3));
   EXPECT_EQ((*chain)[0].SubjectCommonName(), "receiver-device-42");
   EXPECT_EQ((*chain)[2].SubjectCommonName(), "SCT Lab Test Root");
   // A valid block followed by a broken one is an error, not a silent prefix.
-  std::string broken = *leaf_[0].ToPem() +
-                       "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+  std::string broken =
+      *leaf_[0].ToPem() +
+      "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
   EXPECT_EQ(Certificate::ChainFromPem(broken).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(X509ChainTest, IssuerKeyMustMatchIssuerCertificate) {
-  auto cert = IssueCertificate(LeafSpec(), leaf_key_.get(), inter_[0],
-                               root_key_.get());
+  auto cert =
+      IssueCertificate(LeafSpec(), leaf_key_.get(), inter_[0], root_key_.get());
   EXPECT_EQ(cert.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(cert.status().message()), HasSubstr("issuer_private_key"));
+  EXPECT_THAT(std::string(cert.status().message()),
+              HasSubstr("issuer_private_key"));
 }
 
 TEST_F(X509ChainTest, EmptyTrustAnchorsIsInvalidArgument) {
-  EXPECT_EQ(VerifyCertificateChain(leaf_[0], inter_, {}, Utc(2025, 6, 1)).code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      VerifyCertificateChain(leaf_[0], inter_, {}, Utc(2025, 6, 1)).code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 TEST(X509Test, GarbagePemIsInvalidArgument) {
   for (const std::string& pem :
        {std::string(""), std::string("hello"),
-        std::string("-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n"),
-        std::string("-----BEGIN CERTIFICATE-----\nMIIBAA==\n-----END CERTIFICATE-----\n")}) {
+        std::string(
+            "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n"),
+        std::string("-----BEGIN CERTIFICATE-----\nMIIBAA==\n-----END "
+                    "CERTIFICATE-----\n")}) {
     auto cert = Certificate::FromPem(pem);
     EXPECT_EQ(cert.status().code(), absl::StatusCode::kInvalidArgument) << pem;
     EXPECT_EQ(ReasonOf(cert.status()), "invalid_field");
-    EXPECT_THAT(std::string(cert.status().message()), HasSubstr("certificate_pem"));
+    EXPECT_THAT(std::string(cert.status().message()),
+                HasSubstr("certificate_pem"));
   }
 }
 
@@ -307,7 +345,8 @@ TEST(X509Test, GarbageDerIsInvalidArgument) {
         std::string("not der at all")}) {
     auto cert = Certificate::FromDer(der);
     EXPECT_EQ(cert.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_THAT(std::string(cert.status().message()), HasSubstr("certificate_der"));
+    EXPECT_THAT(std::string(cert.status().message()),
+                HasSubstr("certificate_der"));
   }
 }
 
@@ -325,7 +364,8 @@ TEST(X509Test, SelfSignedRootVerifiesAgainstItself) {
   ASSERT_TRUE(root.ok()) << root.status();
   EXPECT_EQ(root->SubjectCommonName(), root->IssuerCommonName());
   EXPECT_TRUE(VerifyCertificateChain(*root, {}, {*root}, Utc(2030, 1, 1)).ok());
-  EXPECT_FALSE(VerifyCertificateChain(*root, {}, {*root}, Utc(2036, 1, 1)).ok());
+  EXPECT_FALSE(
+      VerifyCertificateChain(*root, {}, {*root}, Utc(2036, 1, 1)).ok());
 }
 
 TEST(X509Test, BadSpecsAreInvalidArgumentNamingTheField) {
@@ -355,7 +395,8 @@ TEST(X509Test, BadSpecsAreInvalidArgumentNamingTheField) {
   cases.push_back({"spec.extensions[0].oid", reserved});
   for (const Case& c : cases) {
     auto cert = SelfSignCertificate(c.spec, key.get());
-    EXPECT_EQ(cert.status().code(), absl::StatusCode::kInvalidArgument) << c.field;
+    EXPECT_EQ(cert.status().code(), absl::StatusCode::kInvalidArgument)
+        << c.field;
     EXPECT_THAT(std::string(cert.status().message()), HasSubstr(c.field));
   }
 }
@@ -371,14 +412,16 @@ TEST(X509Test, NonP256KeysAreRejected) {
   auto root = SelfSignCertificate(CaSpec("root"), root_key.get());
   ASSERT_TRUE(root.ok());
   std::string bad_point(65, '\x04');
-  EXPECT_EQ(IssueCertificateForPoint(CaSpec("x"), bad_point, *root, root_key.get())
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(IssueCertificateForPoint(CaSpec("x"), "short", *root, root_key.get())
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      IssueCertificateForPoint(CaSpec("x"), bad_point, *root, root_key.get())
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      IssueCertificateForPoint(CaSpec("x"), "short", *root, root_key.get())
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 TEST(X509Test, WorksWithTheEcdsaKeyClasses) {
@@ -393,7 +436,8 @@ TEST(X509Test, WorksWithTheEcdsaKeyClasses) {
   spec.not_after = Utc(2025, 2, 1);
   auto cert = IssueCertificate(spec, device_key->PublicKey(), *root, *root_key);
   ASSERT_TRUE(cert.ok()) << cert.status();
-  EXPECT_TRUE(VerifyCertificateChain(*cert, {}, {*root}, Utc(2025, 1, 15)).ok());
+  EXPECT_TRUE(
+      VerifyCertificateChain(*cert, {}, {*root}, Utc(2025, 1, 15)).ok());
   // An access point's challenge-response: the device signs, the verifier uses
   // the key from the certificate.
   auto cert_key = cert->PublicKey();
@@ -401,7 +445,8 @@ TEST(X509Test, WorksWithTheEcdsaKeyClasses) {
   EXPECT_EQ(*cert_key, device_key->PublicKey());
   auto sig = device_key->Sign("challenge", SignatureEncoding::kDer);
   ASSERT_TRUE(sig.ok());
-  EXPECT_TRUE(cert_key->Verify("challenge", *sig, SignatureEncoding::kDer).ok());
+  EXPECT_TRUE(
+      cert_key->Verify("challenge", *sig, SignatureEncoding::kDer).ok());
   EXPECT_FALSE(cert_key->Verify("other", *sig, SignatureEncoding::kDer).ok());
   EXPECT_EQ(*cert->PublicKeySpkiDer(), device_key->PublicKey().SpkiDer());
 }

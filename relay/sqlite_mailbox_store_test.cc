@@ -1,0 +1,293 @@
+#include "relay/sqlite_mailbox_store.h"
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <memory>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "relay/mailbox_store_conformance.h"
+
+namespace sct::relay {
+namespace {
+
+// A fresh database path under $TEST_TMPDIR.
+std::string TempDbPath() {
+  static std::atomic<int> counter{0};
+  const char* dir = getenv("TEST_TMPDIR");
+  return absl::StrCat(dir != nullptr ? dir : "/tmp", "/mailboxes-", getpid(), "-",
+                      counter++, ".db");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Sqlite, MailboxStoreConformanceTest,
+    testing::Values(MailboxStoreFactory{
+        "sqlite",
+        []() -> absl::StatusOr<std::unique_ptr<MailboxStore>> {
+          auto store = SqliteMailboxStore::Open(TempDbPath());
+          if (!store.ok()) return store.status();
+          return std::unique_ptr<MailboxStore>(std::move(store).value());
+        }}),
+    [](const testing::TestParamInfo<MailboxStoreFactory>& info) { return info.param.name; });
+
+const absl::Time kNow = absl::FromUnixSeconds(1735689600);
+
+TEST(SqliteMailboxStoreTest, EverythingSurvivesCloseAndReopen) {
+  const std::string path = TempDbPath();
+  Mailbox bound = MakeTestMailbox("00000000-0000-4000-8000-000000000001", kNow,
+                                  kNow + absl::Hours(3));
+  Mailbox unbound = MakeTestMailbox("00000000-0000-4000-8000-000000000002", kNow,
+                                    kNow + absl::Minutes(7) + absl::Nanoseconds(123));
+  unbound.sender_token.reset();
+  {
+    auto store = SqliteMailboxStore::Open(path);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->Insert(bound, "create-key-1").ok());
+    ASSERT_TRUE((*store)->Insert(unbound, "create-key-2").ok());
+    Mailbox next = bound;
+    next.receiver_claim = "22222222-2222-4222-8222-222222222222";
+    next.receiver_token = NotificationToken{"oem-b", "receiver-token"};
+    next.applied_requests.push_back("bind-key");
+    next.version = 2;
+    ASSERT_TRUE((*store)->CompareAndSwap(next, 1, kNow).ok());
+    bound = next;
+  }  // closed
+  auto store = SqliteMailboxStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(*(*store)->Count(), 2);
+
+  auto got = (*store)->Get(bound.id, kNow);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->receiver_claim, bound.receiver_claim);
+  EXPECT_EQ(got->receiver_token, bound.receiver_token);
+  EXPECT_EQ(got->sender_token, bound.sender_token);
+  EXPECT_EQ(got->applied_requests, bound.applied_requests);
+  EXPECT_EQ(got->payload, bound.payload);
+  EXPECT_EQ(got->display, bound.display);
+  EXPECT_EQ(got->expires_at, bound.expires_at);
+  EXPECT_EQ(got->created_at, bound.created_at);
+  EXPECT_EQ(got->version, 2);
+
+  got = (*store)->Get(unbound.id, kNow);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->expires_at, unbound.expires_at);  // to the nanosecond
+  EXPECT_FALSE(got->sender_token.has_value());
+  EXPECT_TRUE(got->receiver_claim.empty());
+  // Expiry still applies after reopen, at exactly the stored instant.
+  EXPECT_EQ((*store)->Get(unbound.id, unbound.expires_at).status().code(),
+            absl::StatusCode::kNotFound);
+  // The create keys survived too.
+  absl::Status repeat = (*store)->Insert(
+      MakeTestMailbox("00000000-0000-4000-8000-000000000003", kNow, kNow + absl::Hours(1)),
+      "create-key-1");
+  EXPECT_EQ(repeat.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(repeat.message(), bound.id);
+}
+
+TEST(SqliteMailboxStoreTest, ConcurrentWritesShareCommitsAndAllSurviveReopen) {
+  const std::string path = TempDbPath();
+  constexpr int kThreads = 64;
+  constexpr int kPerThread = 8;
+  std::atomic<int> failures{0};
+  int64_t commits = 0;
+  absl::Time start, end;
+  {
+    auto store = SqliteMailboxStore::Open(path);
+    ASSERT_TRUE(store.ok()) << store.status();
+    std::vector<std::thread> threads;
+    start = absl::Now();  // only to print the rate, never asserted on
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kPerThread; ++i) {
+          const std::string id = absl::StrFormat("00000000-0000-4000-8000-%06d%06d", t, i);
+          Mailbox m = MakeTestMailbox(id, kNow, kNow + absl::Hours(1));
+          if (!(*store)->Insert(m, absl::StrCat("key-", id)).ok()) ++failures;
+          Mailbox next = m;
+          next.receiver_claim = absl::StrCat("receiver-", id);
+          next.version = 2;
+          if (!(*store)->CompareAndSwap(next, 1, kNow).ok()) ++failures;
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    end = absl::Now();
+    commits = (*store)->commits();
+    EXPECT_EQ(*(*store)->Count(), kThreads * kPerThread);
+  }
+  EXPECT_EQ(failures.load(), 0);
+  const int writes = 2 * kThreads * kPerThread;
+  std::cerr << writes << " writes in " << commits << " commits, "
+            << writes / absl::ToDoubleSeconds(end - start) << " writes/s\n";
+  // Writers queued behind a commit join the next one.
+  EXPECT_LT(commits, writes);
+  auto store = SqliteMailboxStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(*(*store)->Count(), kThreads * kPerThread);
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kPerThread; ++i) {
+      const std::string id = absl::StrFormat("00000000-0000-4000-8000-%06d%06d", t, i);
+      auto got = (*store)->Get(id, kNow);
+      ASSERT_TRUE(got.ok()) << id << ": " << got.status();
+      EXPECT_EQ(got->version, 2);
+      EXPECT_EQ(got->receiver_claim, absl::StrCat("receiver-", id));
+    }
+  }
+}
+
+// A child process writes from several threads and reports each acknowledged
+// write on a pipe; it is killed with SIGKILL mid-load. Every write it
+// acknowledged (insert + binding CAS) must be in the file when reopened.
+TEST(SqliteMailboxStoreTest, AcknowledgedWritesSurviveKill9) {
+  const std::string path = TempDbPath();
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(fds[0]);
+    auto store = SqliteMailboxStore::Open(path);
+    if (!store.ok()) _exit(2);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0;; ++i) {
+          const std::string id =
+              absl::StrFormat("00000000-0000-4000-8000-%06d%06d", t, i);
+          Mailbox m = MakeTestMailbox(id, kNow, kNow + absl::Hours(1));
+          if (!(*store)->Insert(m, absl::StrCat("key-", id)).ok()) _exit(3);
+          m.receiver_claim = "receiver";
+          m.version = 2;
+          if (!(*store)->CompareAndSwap(m, 1, kNow).ok()) _exit(4);
+          const std::string line = id + "\n";  // < PIPE_BUF: written atomically
+          if (write(fds[1], line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+            _exit(5);
+          }
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    _exit(0);
+  }
+  close(fds[1]);
+  std::vector<std::string> acked;
+  std::string buffer;
+  char chunk[4096];
+  bool killed = false;
+  while (true) {
+    ssize_t n = read(fds[0], chunk, sizeof(chunk));
+    if (n <= 0) break;  // EOF once the child is dead
+    buffer.append(chunk, n);
+    size_t nl;
+    while ((nl = buffer.find('\n')) != std::string::npos) {
+      acked.push_back(buffer.substr(0, nl));
+      buffer.erase(0, nl + 1);
+    }
+    if (!killed && acked.size() >= 300) {
+      kill(child, SIGKILL);
+      killed = true;
+    }
+  }
+  close(fds[0]);
+  int wstatus = 0;
+  ASSERT_EQ(waitpid(child, &wstatus, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL)
+      << "child did not die by SIGKILL; exit status " << wstatus;
+  ASSERT_GE(acked.size(), 300u);
+
+  auto store = SqliteMailboxStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_GE(*(*store)->Count(), static_cast<int64_t>(acked.size()));
+  for (const std::string& id : acked) {
+    auto got = (*store)->Get(id, kNow);
+    ASSERT_TRUE(got.ok()) << "acknowledged mailbox " << id << " lost: " << got.status();
+    EXPECT_EQ(got->receiver_claim, "receiver") << id;
+    EXPECT_EQ(got->expires_at, kNow + absl::Hours(1)) << id;
+  }
+}
+
+TEST(SqliteMailboxStoreTest, AFailedWriteDoesNotDisturbTheBatch) {
+  auto store = SqliteMailboxStore::Open(TempDbPath());
+  ASSERT_TRUE(store.ok()) << store.status();
+  Mailbox m = MakeTestMailbox("00000000-0000-4000-8000-000000000001", kNow,
+                              kNow + absl::Hours(1));
+  ASSERT_TRUE((*store)->Insert(m, "k").ok());
+  Mailbox stale = m;
+  stale.version = 3;
+  EXPECT_EQ((*store)->CompareAndSwap(stale, 2, kNow).code(), absl::StatusCode::kAborted);
+  EXPECT_EQ((*store)->Insert(m, "other").code(), absl::StatusCode::kAlreadyExists);
+  // The store is not left inside a transaction: another connection can write.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((*store)->path().c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 100);
+  EXPECT_EQ(sqlite3_exec(db, "CREATE TABLE probe (x INTEGER)", nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  EXPECT_EQ((*store)->Get(m.id, kNow)->version, 1);
+}
+
+TEST(SqliteMailboxStoreTest, UsesWalAndFullSync) {
+  const std::string path = TempDbPath();
+  auto store = SqliteMailboxStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  // journal_mode=WAL is persistent in the file: check it from outside.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(sqlite3_column_text(q, 0))), "wal");
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+}
+
+TEST(SqliteMailboxStoreTest, OpenErrorNamesTheFile) {
+  const std::string path = "/nonexistent-dir-for-sct-test/sub/mailboxes.db";
+  auto store = SqliteMailboxStore::Open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(store.status().message(), path)) << store.status();
+}
+
+TEST(SqliteMailboxStoreTest, RejectsAFileThatIsNotADatabase) {
+  const std::string path = TempDbPath();
+  {
+    std::ofstream f(path);
+    f << "this is not an sqlite database, just some text that is long enough to "
+         "fill a header of one hundred bytes or so......................................";
+  }
+  auto store = SqliteMailboxStore::Open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_TRUE(absl::StrContains(store.status().message(), path)) << store.status();
+}
+
+TEST(SqliteMailboxStoreTest, RejectsAnUnknownSchemaVersion) {
+  const std::string path = TempDbPath();
+  { ASSERT_TRUE(SqliteMailboxStore::Open(path).ok()); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE schema_version SET version = 99", nullptr, nullptr,
+                         nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto store = SqliteMailboxStore::Open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_TRUE(absl::StrContains(store.status().message(), "schema version 99"))
+      << store.status();
+}
+
+}  // namespace
+}  // namespace sct::relay
