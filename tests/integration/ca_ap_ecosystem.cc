@@ -149,7 +149,11 @@ std::pair<int, int> Ecosystem::Stop() {
 }
 
 absl::Status Ecosystem::Init() {
-  mkdir(options_.work_dir.c_str(), 0700);
+  for (size_t i = 1; i <= options_.work_dir.size(); ++i) {  // mkdir -p
+    if (i == options_.work_dir.size() || options_.work_dir[i] == '/') {
+      mkdir(options_.work_dir.substr(0, i).c_str(), 0700);
+    }
+  }
   // ---- TLS PKI ----
   ASSIGN_OR_RETURN(TestCert tls_ca, MakeTestCa("sct test TLS root"));
   RETURN_IF_ERROR(WriteTestFile(Path("tls-ca.pem"), tls_ca.cert_pem));
