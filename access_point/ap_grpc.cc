@@ -99,10 +99,10 @@ grpc::Status AccessPointGrpcService::GetStatus(
   }
   response->set_authority_id(authority_id_);
   response->set_revocation_list_version(revocations_->version());
-  SetTs(revocations_->last_update(), response->mutable_revocation_last_update());
-  response->set_revocation_source(sync_ != nullptr
-                                      ? sync_->source()
-                                      : apv1::REVOCATION_SOURCE_UNSPECIFIED);
+  SetTs(revocations_->last_update(),
+        response->mutable_revocation_last_update());
+  response->set_revocation_source(
+      sync_ != nullptr ? sync_->source() : apv1::REVOCATION_SOURCE_UNSPECIFIED);
   response->set_revoked_count(revocations_->revoked_count());
   VerifierCounters c = verifier_->Counters();
   response->set_symmetric_key_count(c.symmetric_key_count);

@@ -23,7 +23,8 @@
 
 namespace sct::access_point {
 
-class AccessPointGrpcService final : public ::access_point::v1::AccessPoint::Service {
+class AccessPointGrpcService final
+    : public ::access_point::v1::AccessPoint::Service {
  public:
   AccessPointGrpcService(Verifier* verifier, const RevocationList* revocations,
                          RevocationSync* sync, KeyGrantSync* key_sync,
@@ -37,9 +38,10 @@ class AccessPointGrpcService final : public ::access_point::v1::AccessPoint::Ser
       grpc::ServerContext* context,
       const ::access_point::v1::AuthenticateRequest* request,
       ::access_point::v1::AuthenticateResponse* response) override;
-  grpc::Status GetStatus(grpc::ServerContext* context,
-                         const ::access_point::v1::GetStatusRequest* request,
-                         ::access_point::v1::GetStatusResponse* response) override;
+  grpc::Status GetStatus(
+      grpc::ServerContext* context,
+      const ::access_point::v1::GetStatusRequest* request,
+      ::access_point::v1::GetStatusResponse* response) override;
   grpc::Status Refresh(grpc::ServerContext* context,
                        const ::access_point::v1::RefreshRequest* request,
                        ::access_point::v1::RefreshResponse* response) override;

@@ -20,8 +20,8 @@ class ApGrpcTest : public ::testing::Test {
     auto ca = FakeAuthority::Create("ca", clock_.Now());
     ASSERT_TRUE(ca.ok());
     ca_ = std::make_unique<FakeAuthority>(*std::move(ca));
-    list_ = std::make_unique<RevocationList>("ca", ca_->key().PublicKey(),
-                                             clock_);
+    list_ =
+        std::make_unique<RevocationList>("ca", ca_->key().PublicKey(), clock_);
     VerifierOptions o;
     o.access_point_id = "car-1";
     verifier_ = std::make_unique<Verifier>(
@@ -35,7 +35,10 @@ class ApGrpcTest : public ::testing::Test {
     server_ = *std::move(server);
     stub_ = apv1::AccessPoint::NewStub(grpc::CreateChannel(
         server_->address(), grpc::InsecureChannelCredentials()));
-    auto cred = ca_->Issue({"cred-1", "car-1", "", {"unlock"},
+    auto cred = ca_->Issue({"cred-1",
+                            "car-1",
+                            "",
+                            {"unlock"},
                             clock_.Now() - absl::Hours(1),
                             clock_.Now() + absl::Hours(1)});
     ASSERT_TRUE(cred.ok());

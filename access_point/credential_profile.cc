@@ -13,7 +13,8 @@ absl::StatusOr<CredentialCertificateInfo> ReadCredentialCertificate(
   CredentialCertificateInfo info;
   info.credential_id = certificate.SubjectCommonName();
   if (info.credential_id.empty()) {
-    return InvalidField("certificate.subject", "no common name (credential id)");
+    return InvalidField("certificate.subject",
+                        "no common name (credential id)");
   }
   absl::StatusOr<std::string> ext =
       certificate.ExtensionValue(crypto::kOidEntitlements);
@@ -33,8 +34,7 @@ absl::StatusOr<CredentialCertificateInfo> ReadCredentialCertificate(
                         "differs from the subject common name");
   }
   if (claims.access_point_id().empty()) {
-    return InvalidField("credential claims extension.access_point_id",
-                        "empty");
+    return InvalidField("credential claims extension.access_point_id", "empty");
   }
   if (claims.entitlements().empty()) {
     return InvalidField("credential claims extension.entitlements", "empty");

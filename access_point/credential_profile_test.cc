@@ -15,8 +15,12 @@ const absl::Time kNow = absl::FromUnixSeconds(1735689600);
 TEST(CredentialProfileTest, ReadsTheAuthorityClaims) {
   auto ca = FakeAuthority::Create("ca", kNow);
   ASSERT_TRUE(ca.ok()) << ca.status();
-  auto cred = ca->Issue({"cred-1", "car-1", "share-9", {"unlock", "drive"},
-                         kNow, kNow + absl::Hours(1)});
+  auto cred = ca->Issue({"cred-1",
+                         "car-1",
+                         "share-9",
+                         {"unlock", "drive"},
+                         kNow,
+                         kNow + absl::Hours(1)});
   ASSERT_TRUE(cred.ok()) << cred.status();
   auto info = ReadCredentialCertificate(cred->certificate);
   ASSERT_TRUE(info.ok()) << info.status();
@@ -37,7 +41,8 @@ absl::StatusOr<crypto::Certificate> SelfSigned(const std::string& cn,
   spec.not_before = kNow;
   spec.not_after = kNow + absl::Hours(1);
   if (!ext.empty()) {
-    spec.extensions.push_back({std::string(crypto::kOidEntitlements), true, ext});
+    spec.extensions.push_back(
+        {std::string(crypto::kOidEntitlements), true, ext});
   }
   return crypto::SelfSignCertificate(spec, *key);
 }

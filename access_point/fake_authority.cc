@@ -54,9 +54,9 @@ absl::StatusOr<IssuedCredential> FakeAuthority::Issue(
   spec.key_usage = crypto::kKeyUsageDigitalSignature;
   spec.extensions.push_back({std::string(crypto::kOidEntitlements), true,
                              claims.SerializeAsString()});
-  ASSIGN_OR_RETURN(crypto::Certificate cert,
-                   crypto::IssueCertificate(spec, holder.PublicKey(), root_,
-                                            key_));
+  ASSIGN_OR_RETURN(
+      crypto::Certificate cert,
+      crypto::IssueCertificate(spec, holder.PublicKey(), root_, key_));
   ASSIGN_OR_RETURN(std::string der, cert.ToDer());
   return IssuedCredential{request.credential_id, std::move(holder),
                           std::move(cert), std::move(der)};

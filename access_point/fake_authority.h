@@ -45,7 +45,8 @@ class FakeAuthority {
   const crypto::Certificate& root() const { return root_; }
   const crypto::EcdsaP256PrivateKey& key() const { return key_; }
 
-  absl::StatusOr<IssuedCredential> Issue(const CredentialRequest& request) const;
+  absl::StatusOr<IssuedCredential> Issue(
+      const CredentialRequest& request) const;
 
   // A list of `entries` (credential ids) at `version`.
   absl::StatusOr<credential_authority::v1::SignedRevocationList> SignList(

@@ -82,9 +82,9 @@ uint64_t KeyGrantSync::rejected_grants() const {
 absl::Status KeyGrantSync::SyncNow() {
   absl::MutexLock lock(&mu_);
   grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() +
-                   std::chrono::microseconds(
-                       absl::ToInt64Microseconds(rpc_deadline_)));
+  ctx.set_deadline(
+      std::chrono::system_clock::now() +
+      std::chrono::microseconds(absl::ToInt64Microseconds(rpc_deadline_)));
   cav1::GetAccessPointKeysRequest req;
   req.set_access_point_id(access_point_id_);
   req.set_after_sequence(last_sequence_);

@@ -108,8 +108,8 @@ TEST(KeyGrantSyncTest, OpensGrantsAndTheLockAcceptsTheHmac) {
   a.nonce = c->nonce;
   a.action = "enter";
   a.credential_id = "cred-a";
-  a.proof = *crypto::HmacSha256(key, ChallengeTranscript("room-101", a.nonce,
-                                                         "enter"));
+  a.proof = *crypto::HmacSha256(
+      key, ChallengeTranscript("room-101", a.nonce, "enter"));
   EXPECT_EQ(lock.Authenticate(a)->reason, apv1::GRANTED);
 }
 

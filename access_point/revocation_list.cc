@@ -55,18 +55,17 @@ absl::Status RevocationList::ApplySnapshot(
     return InvalidField("revocation list body", "unparseable");
   }
   if (!authority_id_.empty() && body.authority_id() != authority_id_) {
-    return MakeError(absl::StatusCode::kPermissionDenied, "wrong_authority",
-                     absl::StrCat("revocation list from authority \"",
-                                  body.authority_id(), "\", expected \"",
-                                  authority_id_, "\""));
+    return MakeError(
+        absl::StatusCode::kPermissionDenied, "wrong_authority",
+        absl::StrCat("revocation list from authority \"", body.authority_id(),
+                     "\", expected \"", authority_id_, "\""));
   }
   absl::MutexLock lock(&mu_);
   if (have_list_ && body.version() < version_) {
-    return MakeError(absl::StatusCode::kFailedPrecondition,
-                     "revocation_rollback",
-                     absl::StrCat("revocation list version ", body.version(),
-                                  " is older than the held version ",
-                                  version_));
+    return MakeError(
+        absl::StatusCode::kFailedPrecondition, "revocation_rollback",
+        absl::StrCat("revocation list version ", body.version(),
+                     " is older than the held version ", version_));
   }
   last_update_ = clock_.Now();
   if (have_list_ && body.version() == version_) return absl::OkStatus();
@@ -97,7 +96,8 @@ absl::Status RevocationList::ApplyDelta(
                                   body.authority_id(), "\""));
   }
   if (body.to_version() <= body.from_version()) {
-    return InvalidField("revocation delta", "to_version must exceed from_version");
+    return InvalidField("revocation delta",
+                        "to_version must exceed from_version");
   }
   absl::MutexLock lock(&mu_);
   if (body.to_version() <= version_ && have_list_) {
@@ -106,11 +106,10 @@ absl::Status RevocationList::ApplyDelta(
     return absl::OkStatus();
   }
   if (!have_list_ || body.from_version() != version_) {
-    return MakeError(absl::StatusCode::kFailedPrecondition,
-                     "revocation_version_gap",
-                     absl::StrCat("delta from version ", body.from_version(),
-                                  " does not apply to held version ",
-                                  version_));
+    return MakeError(
+        absl::StatusCode::kFailedPrecondition, "revocation_version_gap",
+        absl::StrCat("delta from version ", body.from_version(),
+                     " does not apply to held version ", version_));
   }
   for (const auto& e : body.entries()) AddEntryLocked(e);
   version_ = body.to_version();

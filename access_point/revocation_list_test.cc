@@ -14,12 +14,13 @@ class RevocationListTest : public ::testing::Test {
     auto ca = FakeAuthority::Create("ca", clock_.Now());
     ASSERT_TRUE(ca.ok()) << ca.status();
     ca_ = std::make_unique<FakeAuthority>(*std::move(ca));
-    list_ = std::make_unique<RevocationList>("ca", ca_->key().PublicKey(),
-                                             clock_);
+    list_ =
+        std::make_unique<RevocationList>("ca", ca_->key().PublicKey(), clock_);
   }
   credential_authority::v1::SignedRevocationList List(
       uint64_t v, std::vector<std::string> ids) {
-    auto l = ca_->SignList(v, ids, clock_.Now(), clock_.Now() + absl::Minutes(5));
+    auto l =
+        ca_->SignList(v, ids, clock_.Now(), clock_.Now() + absl::Minutes(5));
     EXPECT_TRUE(l.ok());
     return *l;
   }

@@ -28,8 +28,8 @@ class RevocationSyncTest : public ::testing::Test {
     auto ca = FakeAuthority::Create("ca", clock_.Now());
     ASSERT_TRUE(ca.ok());
     ca_ = std::make_unique<FakeAuthority>(*std::move(ca));
-    list_ = std::make_unique<RevocationList>("ca", ca_->key().PublicKey(),
-                                             clock_);
+    list_ =
+        std::make_unique<RevocationList>("ca", ca_->key().PublicKey(), clock_);
     options_.access_point_id = "car-1";
     options_.initial_backoff = absl::Milliseconds(1);
     options_.max_backoff = absl::Milliseconds(4);
@@ -138,24 +138,24 @@ TEST_F(RevocationSyncTest, WatchAppliesStreamAndReconnectsFromHeldVersion) {
   absl::Notification reconnected;
   std::atomic<int> opens{0};
   EXPECT_CALL(stub_, WatchRevocationsRaw(_, _))
-      .WillRepeatedly(Invoke([&](grpc::ClientContext*,
-                                 const cav1::WatchRevocationsRequest& req)
-                                 -> grpc::ClientReaderInterface<
-                                     cav1::RevocationUpdate>* {
-        int n = ++opens;
-        EXPECT_EQ(req.access_point_id(), "car-1");
-        if (n == 1) {
-          EXPECT_EQ(req.from_version(), 0u);
-          return first;
-        }
-        EXPECT_EQ(req.from_version(), 2u);  // resumes, not from scratch
-        if (n == 2) reconnected.Notify();
-        auto* empty = new MockClientReader<cav1::RevocationUpdate>();
-        EXPECT_CALL(*empty, Read(_)).WillOnce(Return(false));
-        EXPECT_CALL(*empty, Finish())
-            .WillOnce(Return(grpc::Status(grpc::StatusCode::UNAVAILABLE, "")));
-        return empty;
-      }));
+      .WillRepeatedly(Invoke(
+          [&](grpc::ClientContext*, const cav1::WatchRevocationsRequest& req)
+              -> grpc::ClientReaderInterface<cav1::RevocationUpdate>* {
+            int n = ++opens;
+            EXPECT_EQ(req.access_point_id(), "car-1");
+            if (n == 1) {
+              EXPECT_EQ(req.from_version(), 0u);
+              return first;
+            }
+            EXPECT_EQ(req.from_version(), 2u);  // resumes, not from scratch
+            if (n == 2) reconnected.Notify();
+            auto* empty = new MockClientReader<cav1::RevocationUpdate>();
+            EXPECT_CALL(*empty, Read(_)).WillOnce(Return(false));
+            EXPECT_CALL(*empty, Finish())
+                .WillOnce(
+                    Return(grpc::Status(grpc::StatusCode::UNAVAILABLE, "")));
+            return empty;
+          }));
   WatchRevocationSync sync(&stub_, list_.get(), options_);
   sync.Start();
   ASSERT_TRUE(reconnected.WaitForNotificationWithTimeout(absl::Seconds(30)));
@@ -181,21 +181,21 @@ TEST_F(RevocationSyncTest, WatchGapTriggersFullPull) {
       }));
   std::atomic<int> opens{0};
   EXPECT_CALL(stub_, WatchRevocationsRaw(_, _))
-      .WillRepeatedly(Invoke([&](grpc::ClientContext*,
-                                 const cav1::WatchRevocationsRequest&)
-                                 -> grpc::ClientReaderInterface<
-                                     cav1::RevocationUpdate>* {
-        auto* r = new MockClientReader<cav1::RevocationUpdate>();
-        if (++opens == 1) {
-          EXPECT_CALL(*r, Read(_))
-              .WillOnce(DoAll(SetArgPointee<0>(gap), Return(true)));
-        } else {
-          EXPECT_CALL(*r, Read(_)).WillOnce(Return(false));
-        }
-        EXPECT_CALL(*r, Finish())
-            .WillOnce(Return(grpc::Status(grpc::StatusCode::CANCELLED, "")));
-        return r;
-      }));
+      .WillRepeatedly(
+          Invoke([&](grpc::ClientContext*, const cav1::WatchRevocationsRequest&)
+                     -> grpc::ClientReaderInterface<cav1::RevocationUpdate>* {
+            auto* r = new MockClientReader<cav1::RevocationUpdate>();
+            if (++opens == 1) {
+              EXPECT_CALL(*r, Read(_))
+                  .WillOnce(DoAll(SetArgPointee<0>(gap), Return(true)));
+            } else {
+              EXPECT_CALL(*r, Read(_)).WillOnce(Return(false));
+            }
+            EXPECT_CALL(*r, Finish())
+                .WillOnce(
+                    Return(grpc::Status(grpc::StatusCode::CANCELLED, "")));
+            return r;
+          }));
   WatchRevocationSync sync(&stub_, list_.get(), options_);
   sync.Start();
   ASSERT_TRUE(pulled.WaitForNotificationWithTimeout(absl::Seconds(30)));

@@ -34,9 +34,8 @@ bool Contains(const std::vector<std::string>& v, absl::string_view x) {
 std::string ChallengeTranscript(absl::string_view access_point_id,
                                 absl::string_view nonce,
                                 absl::string_view action) {
-  return absl::StrCat(kAuthContext, access_point_id,
-                      absl::string_view("\0", 1), nonce,
-                      absl::string_view("\0", 1), action);
+  return absl::StrCat(kAuthContext, access_point_id, absl::string_view("\0", 1),
+                      nonce, absl::string_view("\0", 1), action);
 }
 
 std::vector<std::string> DefaultActions(::common::v1::AccessPointKind kind) {
@@ -130,10 +129,9 @@ absl::StatusOr<Decision> Verifier::Authenticate(const AuthAttempt& attempt) {
     return InvalidField("credential_id", "required");
   }
   if (attempt.proof.empty()) {
-    return InvalidField(attempt.kind == AuthAttempt::Kind::kAsymmetric
-                            ? "signature"
-                            : "hmac",
-                        "required");
+    return InvalidField(
+        attempt.kind == AuthAttempt::Kind::kAsymmetric ? "signature" : "hmac",
+        "required");
   }
   absl::Time now = clock_.Now();
   Decision d = Decide(attempt, now);
@@ -162,9 +160,8 @@ Decision Verifier::Decide(const AuthAttempt& attempt, absl::Time now) {
                 absl::StrCat("action \"", attempt.action,
                              "\" not supported by this access point"));
   }
-  const std::string transcript =
-      ChallengeTranscript(options_.access_point_id, attempt.nonce,
-                          attempt.action);
+  const std::string transcript = ChallengeTranscript(
+      options_.access_point_id, attempt.nonce, attempt.action);
 
   std::string credential_id;
   std::string share_id;
@@ -201,8 +198,8 @@ Decision Verifier::Decide(const AuthAttempt& attempt, absl::Time now) {
     absl::Time at = std::clamp(
         now, info->not_before,
         std::max(info->not_before, info->not_after - absl::Seconds(1)));
-    absl::Status chain =
-        crypto::VerifyCertificateChain(*leaf, intermediates, trust_anchors_, at);
+    absl::Status chain = crypto::VerifyCertificateChain(*leaf, intermediates,
+                                                        trust_anchors_, at);
     if (!chain.ok()) {
       return Deny(apv1::DENIED_BAD_CHAIN, std::string(chain.message()),
                   credential_id);
@@ -220,8 +217,7 @@ Decision Verifier::Decide(const AuthAttempt& attempt, absl::Time now) {
       return Deny(apv1::DENIED_MALFORMED_CREDENTIAL,
                   "credential key is not P-256", credential_id);
     }
-    if (!key->Verify(transcript, attempt.proof,
-                     crypto::SignatureEncoding::kDer)
+    if (!key->Verify(transcript, attempt.proof, crypto::SignatureEncoding::kDer)
              .ok()) {
       return Deny(apv1::DENIED_BAD_SIGNATURE,
                   "signature over the challenge does not verify",
@@ -268,16 +264,15 @@ Decision Verifier::Decide(const AuthAttempt& attempt, absl::Time now) {
   }
   if (options_.revocation_fail_closed && revocations_->IsStale()) {
     return Deny(apv1::DENIED_REVOCATION_STALE,
-                "revocation list stale or absent (fail-closed)",
-                credential_id);
+                "revocation list stale or absent (fail-closed)", credential_id);
   }
   // 9. Entitlement.
   if (!Contains(entitlements, attempt.action)) {
-    return Deny(apv1::DENIED_ENTITLEMENT,
-                absl::StrCat("credential does not entitle \"", attempt.action,
-                             "\" (has: ", absl::StrJoin(entitlements, ","),
-                             ")"),
-                credential_id);
+    return Deny(
+        apv1::DENIED_ENTITLEMENT,
+        absl::StrCat("credential does not entitle \"", attempt.action,
+                     "\" (has: ", absl::StrJoin(entitlements, ","), ")"),
+        credential_id);
   }
   Decision ok;
   ok.reason = apv1::GRANTED;

@@ -4,7 +4,8 @@
 // anchors and the revocation list.
 //
 // Signed challenge (the transcript; docs/access_point.md):
-//   "sct-ap-auth-v1\0" || access_point_id || "\0" || nonce(32) || "\0" || action
+//   "sct-ap-auth-v1\0" || access_point_id || "\0" || nonce(32) || "\0" ||
+//   action
 // proven by ECDSA P-256/SHA-256 (DER) with the credential certificate's key
 // (asymmetric) or HMAC-SHA256 (32-byte tag) with the credential key the
 // authority delivered to this access point (symmetric).

@@ -16,13 +16,16 @@ class VerifierTest : public ::testing::Test {
     auto ca = FakeAuthority::Create("ca", clock_.Now());
     ASSERT_TRUE(ca.ok()) << ca.status();
     ca_ = std::make_unique<FakeAuthority>(*std::move(ca));
-    list_ = std::make_unique<RevocationList>("ca", ca_->key().PublicKey(),
-                                             clock_);
+    list_ =
+        std::make_unique<RevocationList>("ca", ca_->key().PublicKey(), clock_);
     auto l = ca_->SignList(1, {}, clock_.Now(), clock_.Now() + absl::Hours(1));
     ASSERT_TRUE(l.ok());
     ASSERT_TRUE(list_->ApplySnapshot(*l).ok());
     verifier_ = MakeVerifier("car-1");
-    auto cred = ca_->Issue({"cred-1", "car-1", "share-1", {"unlock", "lock"},
+    auto cred = ca_->Issue({"cred-1",
+                            "car-1",
+                            "share-1",
+                            {"unlock", "lock"},
                             clock_.Now() - absl::Hours(1),
                             clock_.Now() + absl::Hours(1)});
     ASSERT_TRUE(cred.ok()) << cred.status();
@@ -103,7 +106,10 @@ TEST_F(VerifierTest, ExpiredCredentialIsDenied) {
 }
 
 TEST_F(VerifierTest, NotYetValidCredentialIsDenied) {
-  auto future = IssueOrDie({"cred-f", "car-1", "", {"unlock"},
+  auto future = IssueOrDie({"cred-f",
+                            "car-1",
+                            "",
+                            {"unlock"},
                             clock_.Now() + absl::Hours(1),
                             clock_.Now() + absl::Hours(2)});
   EXPECT_EQ(Run(*verifier_, future, "unlock"), apv1::DENIED_NOT_YET_VALID);
@@ -139,7 +145,10 @@ TEST_F(VerifierTest, BadSignatureIsDenied) {
 TEST_F(VerifierTest, CertificateFromAnotherAuthorityIsBadChain) {
   auto rogue = FakeAuthority::Create("ca", clock_.Now());
   ASSERT_TRUE(rogue.ok());
-  auto cred = rogue->Issue({"cred-r", "car-1", "", {"unlock"},
+  auto cred = rogue->Issue({"cred-r",
+                            "car-1",
+                            "",
+                            {"unlock"},
                             clock_.Now() - absl::Hours(1),
                             clock_.Now() + absl::Hours(1)});
   ASSERT_TRUE(cred.ok());
@@ -155,7 +164,10 @@ TEST_F(VerifierTest, GarbageCertificateIsMalformed) {
 }
 
 TEST_F(VerifierTest, CredentialForAnotherAccessPointIsDenied) {
-  auto door = IssueOrDie({"cred-d", "car-2", "", {"unlock"},
+  auto door = IssueOrDie({"cred-d",
+                          "car-2",
+                          "",
+                          {"unlock"},
                           clock_.Now() - absl::Hours(1),
                           clock_.Now() + absl::Hours(1)});
   EXPECT_EQ(Run(*verifier_, door, "unlock"), apv1::DENIED_WRONG_ACCESS_POINT);
@@ -163,8 +175,8 @@ TEST_F(VerifierTest, CredentialForAnotherAccessPointIsDenied) {
 
 TEST_F(VerifierTest, RevokedCredentialIsDeniedOnceTheListHasIt) {
   EXPECT_EQ(Run(*verifier_, *cred_, "unlock"), apv1::GRANTED);
-  auto l = ca_->SignList(2, {"cred-1"}, clock_.Now(),
-                         clock_.Now() + absl::Hours(1));
+  auto l =
+      ca_->SignList(2, {"cred-1"}, clock_.Now(), clock_.Now() + absl::Hours(1));
   ASSERT_TRUE(list_->ApplySnapshot(*l).ok());
   auto c = verifier_->IssueChallenge();
   auto d = verifier_->Authenticate(Sign(*cred_, c->nonce, "unlock"));
@@ -181,9 +193,9 @@ TEST_F(VerifierTest, RevokedParentShareDeniesTheCredential) {
   ASSERT_TRUE(db.ParseFromString(d->body()));
   db.add_entries()->set_share_id("share-1");
   d->set_body(db.SerializeAsString());
-  d->set_signature(*ca_->key().Sign(
-      absl::StrCat(kRevocationDeltaContext, d->body()),
-      crypto::SignatureEncoding::kDer));
+  d->set_signature(
+      *ca_->key().Sign(absl::StrCat(kRevocationDeltaContext, d->body()),
+                       crypto::SignatureEncoding::kDer));
   ASSERT_TRUE(list_->ApplyDelta(*d).ok());
   EXPECT_EQ(Run(*verifier_, *cred_, "unlock"), apv1::DENIED_REVOKED);
 }
@@ -222,16 +234,14 @@ TEST_F(VerifierTest, NonceFromAnotherAccessPointIsDenied) {
   auto c2 = car2->IssueChallenge();
   ASSERT_TRUE(c2.ok());
   // The device answers car-2's challenge; the answer is relayed to car-1.
-  EXPECT_EQ(
-      verifier_->Authenticate(Sign(*cred_, c2->nonce, "unlock", "car-2"))
-          ->reason,
-      apv1::DENIED_UNKNOWN_CHALLENGE);
+  EXPECT_EQ(verifier_->Authenticate(Sign(*cred_, c2->nonce, "unlock", "car-2"))
+                ->reason,
+            apv1::DENIED_UNKNOWN_CHALLENGE);
   // Even with car-1's own nonce, a response bound to car-2's id fails.
   auto c1 = verifier_->IssueChallenge();
-  EXPECT_EQ(
-      verifier_->Authenticate(Sign(*cred_, c1->nonce, "unlock", "car-2"))
-          ->reason,
-      apv1::DENIED_BAD_SIGNATURE);
+  EXPECT_EQ(verifier_->Authenticate(Sign(*cred_, c1->nonce, "unlock", "car-2"))
+                ->reason,
+            apv1::DENIED_BAD_SIGNATURE);
 }
 
 TEST_F(VerifierTest, MissingFieldsAreInvalidArgument) {
@@ -254,7 +264,10 @@ TEST_F(VerifierTest, FailClosedPolicyDeniesOnStaleList) {
   clock_.Advance(absl::Minutes(59));
   // Still inside the credential window but past the list's next_update.
   clock_.Advance(absl::Minutes(2));
-  auto fresh = IssueOrDie({"cred-2", "car-1", "", {"unlock"},
+  auto fresh = IssueOrDie({"cred-2",
+                           "car-1",
+                           "",
+                           {"unlock"},
                            clock_.Now() - absl::Hours(1),
                            clock_.Now() + absl::Hours(1)});
   EXPECT_EQ(Run(strict, fresh, "unlock"), apv1::DENIED_REVOCATION_STALE);
@@ -270,8 +283,8 @@ class SymmetricVerifierTest : public VerifierTest {
     a.nonce = nonce;
     a.action = action;
     a.credential_id = "room-cred";
-    a.proof = *crypto::HmacSha256(key, ChallengeTranscript("room-101", nonce,
-                                                           action));
+    a.proof = *crypto::HmacSha256(
+        key, ChallengeTranscript("room-101", nonce, action));
     return a;
   }
 };
@@ -285,7 +298,8 @@ TEST_F(SymmetricVerifierTest, HmacPath) {
   auto c0 = lock.IssueChallenge();
   EXPECT_EQ(lock.Authenticate(Mac(key, c0->nonce, "enter"))->reason,
             apv1::DENIED_UNKNOWN_CREDENTIAL);
-  lock.PutSymmetricKey("room-cred", {key, {"enter"},
+  lock.PutSymmetricKey("room-cred", {key,
+                                     {"enter"},
                                      clock_.Now() - absl::Hours(1),
                                      clock_.Now() + absl::Hours(1)});
   EXPECT_EQ(lock.Counters().symmetric_key_count, 1u);

@@ -21,8 +21,8 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <random>
 #include <iostream>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -42,12 +42,14 @@
 
 ABSL_FLAG(std::string, ca_binary, "credential_authority/ca_server",
           "ca_server binary (default: the runfiles path under bazel run)");
-ABSL_FLAG(std::string, ap_binary, "access_point/access_point", "access_point binary");
+ABSL_FLAG(std::string, ap_binary, "access_point/access_point",
+          "access_point binary");
 ABSL_FLAG(std::string, work_dir, "/tmp/sct_ca_ap_bench", "scratch directory");
 ABSL_FLAG(int, iterations, 2000, "operations per micro-measurement");
 ABSL_FLAG(int, grpc_iterations, 500, "authentications over gRPC");
 ABSL_FLAG(int, revocations, 50, "revocations per propagation mode");
-ABSL_FLAG(std::vector<std::string>, modes, std::vector<std::string>({"watch", "poll:1s", "poll:200ms"}),
+ABSL_FLAG(std::vector<std::string>, modes,
+          std::vector<std::string>({"watch", "poll:1s", "poll:200ms"}),
           "propagation modes: watch, poll:<interval>");
 
 namespace sct::integration {
@@ -83,8 +85,10 @@ void Measure(const std::string& name, int n, F&& op) {
   }
   std::sort(cpu.begin(), cpu.end());
   std::sort(wall.begin(), wall.end());
-  std::printf("  %-48s cpu %8.1f us/op = %8.0f ops/s | wall median %8.1f us/op (3x%d)\n",
-              name.c_str(), 1e6 * cpu[0], 1 / cpu[0], 1e6 * wall[1], n);
+  std::printf(
+      "  %-48s cpu %8.1f us/op = %8.0f ops/s | wall median %8.1f us/op "
+      "(3x%d)\n",
+      name.c_str(), 1e6 * cpu[0], 1 / cpu[0], 1e6 * wall[1], n);
   std::fflush(stdout);
 }
 
@@ -118,11 +122,16 @@ void RawAndInProcess(int n) {
   FakeClock clock;
   auto ca = access_point::FakeAuthority::Create("ca", clock.Now());
   Die(ca.status(), "authority");
-  auto cred = ca->Issue({"cred-1", "car-1", "share-1", {"unlock"},
-                         clock.Now() - absl::Hours(1), clock.Now() + absl::Hours(1)});
+  auto cred = ca->Issue({"cred-1",
+                         "car-1",
+                         "share-1",
+                         {"unlock"},
+                         clock.Now() - absl::Hours(1),
+                         clock.Now() + absl::Hours(1)});
   Die(cred.status(), "issue");
   access_point::RevocationList list("ca", ca->key().PublicKey(), clock);
-  auto signed_list = ca->SignList(1, {"other"}, clock.Now(), clock.Now() + absl::Hours(1));
+  auto signed_list =
+      ca->SignList(1, {"other"}, clock.Now(), clock.Now() + absl::Hours(1));
   Die(list.ApplySnapshot(*signed_list), "list");
   access_point::VerifierOptions o;
   o.access_point_id = "car-1";
@@ -130,18 +139,23 @@ void RawAndInProcess(int n) {
   access_point::Verifier v(o, {ca->root()}, &list, clock);
 
   const std::string nonce(32, 'n');
-  const std::string transcript = access_point::ChallengeTranscript("car-1", nonce, "unlock");
-  const std::string sig = *cred->holder_key.Sign(transcript, crypto::SignatureEncoding::kDer);
+  const std::string transcript =
+      access_point::ChallengeTranscript("car-1", nonce, "unlock");
+  const std::string sig =
+      *cred->holder_key.Sign(transcript, crypto::SignatureEncoding::kDer);
   const crypto::EcdsaP256PublicKey pub = cred->holder_key.PublicKey();
   const std::string hmac_key(32, 'k');
   const std::string tag = *crypto::HmacSha256(hmac_key, transcript);
 
   std::printf("raw signature costs (same run):\n");
   Measure("ECDSA P-256 verify (challenge transcript)", n, [&] {
-    if (!pub.Verify(transcript, sig, crypto::SignatureEncoding::kDer).ok()) std::abort();
+    if (!pub.Verify(transcript, sig, crypto::SignatureEncoding::kDer).ok())
+      std::abort();
   });
   Measure("X.509 chain verify (credential -> root)", n, [&] {
-    if (!crypto::VerifyCertificateChain(cred->certificate, {}, {ca->root()}, clock.Now()).ok())
+    if (!crypto::VerifyCertificateChain(cred->certificate, {}, {ca->root()},
+                                        clock.Now())
+             .ok())
       std::abort();
   });
   Measure("X.509 parse DER (fresh certificate)", n, [&] {
@@ -149,16 +163,21 @@ void RawAndInProcess(int n) {
   });
   Measure("X.509 parse + chain verify (fresh, as the AP)", n, [&] {
     auto c = crypto::Certificate::FromDer(cred->certificate_der);
-    if (!crypto::VerifyCertificateChain(*c, {}, {ca->root()}, clock.Now()).ok()) std::abort();
+    if (!crypto::VerifyCertificateChain(*c, {}, {ca->root()}, clock.Now()).ok())
+      std::abort();
   });
   Measure("parse + chain + key extract + ECDSA verify", n, [&] {
     auto c = crypto::Certificate::FromDer(cred->certificate_der);
-    if (!crypto::VerifyCertificateChain(*c, {}, {ca->root()}, clock.Now()).ok()) std::abort();
+    if (!crypto::VerifyCertificateChain(*c, {}, {ca->root()}, clock.Now()).ok())
+      std::abort();
     auto k = c->PublicKey();
-    if (!k->Verify(transcript, sig, crypto::SignatureEncoding::kDer).ok()) std::abort();
+    if (!k->Verify(transcript, sig, crypto::SignatureEncoding::kDer).ok())
+      std::abort();
   });
   Measure("ECDSA P-256 sign (device / authority side)", n, [&] {
-    if (!cred->holder_key.Sign(transcript, crypto::SignatureEncoding::kDer).ok()) std::abort();
+    if (!cred->holder_key.Sign(transcript, crypto::SignatureEncoding::kDer)
+             .ok())
+      std::abort();
   });
   Measure("HMAC-SHA256 verify (symmetric credential)", n, [&] {
     if (!crypto::HmacSha256Verify(hmac_key, transcript, tag).ok()) std::abort();
@@ -166,7 +185,8 @@ void RawAndInProcess(int n) {
   const auto delta = ca->SignDelta(1, 2, {"x"}, clock.Now());
   Measure("revocation snapshot+delta apply (2 ECDSA verify)", n, [&] {
     access_point::RevocationList l("ca", ca->key().PublicKey(), clock);
-    if (!l.ApplySnapshot(*signed_list).ok() || !l.ApplyDelta(*delta).ok()) std::abort();
+    if (!l.ApplySnapshot(*signed_list).ok() || !l.ApplyDelta(*delta).ok())
+      std::abort();
   });
 
   std::printf("access point decisions in process (Verifier, 1 thread):\n");
@@ -176,8 +196,9 @@ void RawAndInProcess(int n) {
     a.nonce = c->nonce;
     a.action = "unlock";
     a.certificate_der = cred->certificate_der;
-    a.proof = *cred->holder_key.Sign(access_point::ChallengeTranscript("car-1", c->nonce, "unlock"),
-                                     crypto::SignatureEncoding::kDer);
+    a.proof = *cred->holder_key.Sign(
+        access_point::ChallengeTranscript("car-1", c->nonce, "unlock"),
+        crypto::SignatureEncoding::kDer);
     if (!v.Authenticate(a)->granted()) std::abort();
   });
   // Pre-signed attempts isolate the access point's own cost.
@@ -188,15 +209,18 @@ void RawAndInProcess(int n) {
     a.nonce = c->nonce;
     a.action = "unlock";
     a.certificate_der = cred->certificate_der;
-    a.proof = *cred->holder_key.Sign(access_point::ChallengeTranscript("car-1", c->nonce, "unlock"),
-                                     crypto::SignatureEncoding::kDer);
+    a.proof = *cred->holder_key.Sign(
+        access_point::ChallengeTranscript("car-1", c->nonce, "unlock"),
+        crypto::SignatureEncoding::kDer);
     attempts.push_back(std::move(a));
   }
   size_t next = 0;
   Measure("asymmetric: Authenticate only (AP cost)", n, [&] {
     if (!v.Authenticate(attempts[next++])->granted()) std::abort();
   });
-  v.PutSymmetricKey("room", {hmac_key, {"unlock"}, clock.Now() - absl::Hours(1),
+  v.PutSymmetricKey("room", {hmac_key,
+                             {"unlock"},
+                             clock.Now() - absl::Hours(1),
                              clock.Now() + absl::Hours(1)});
   Measure("symmetric: IssueChallenge+HMAC+Authenticate", n, [&] {
     auto c = v.IssueChallenge();
@@ -205,8 +229,8 @@ void RawAndInProcess(int n) {
     a.nonce = c->nonce;
     a.action = "unlock";
     a.credential_id = "room";
-    a.proof = *crypto::HmacSha256(hmac_key,
-                                  access_point::ChallengeTranscript("car-1", c->nonce, "unlock"));
+    a.proof = *crypto::HmacSha256(hmac_key, access_point::ChallengeTranscript(
+                                                "car-1", c->nonce, "unlock"));
     if (!v.Authenticate(a)->granted()) std::abort();
   });
 }
@@ -228,7 +252,8 @@ void OverGrpcAndPropagation() {
   bool first = true;
   for (const std::string& mode_spec : absl::GetFlag(FLAGS_modes)) {
     if (mode_spec.empty()) continue;
-    std::vector<std::string> parts = absl::StrSplit(mode_spec, absl::MaxSplits(':', 1));
+    std::vector<std::string> parts =
+        absl::StrSplit(mode_spec, absl::MaxSplits(':', 1));
     EcosystemOptions o;
     o.ca_binary = absl::GetFlag(FLAGS_ca_binary);
     o.ap_binary = absl::GetFlag(FLAGS_ap_binary);
@@ -249,11 +274,14 @@ void OverGrpcAndPropagation() {
       first = false;
       auto owner = (*eco)->BootstrapOwner(::common::v1::ASYMMETRIC, {"unlock"});
       Die(owner.status(), "bootstrap");
-      std::printf("access point over gRPC (TLS, 1 client, sequential GetChallenge+Authenticate):\n");
-      Measure("round trip incl. device ECDSA sign (cpu = client thread only)", absl::GetFlag(FLAGS_grpc_iterations), [&] {
-        auto r = (*eco)->Authenticate(*owner, "unlock");
-        if (!r.ok() || !r->granted()) std::abort();
-      });
+      std::printf(
+          "access point over gRPC (TLS, 1 client, sequential "
+          "GetChallenge+Authenticate):\n");
+      Measure("round trip incl. device ECDSA sign (cpu = client thread only)",
+              absl::GetFlag(FLAGS_grpc_iterations), [&] {
+                auto r = (*eco)->Authenticate(*owner, "unlock");
+                if (!r.ok() || !r->granted()) std::abort();
+              });
     }
 
     const int n = absl::GetFlag(FLAGS_revocations);
@@ -270,7 +298,8 @@ void OverGrpcAndPropagation() {
     const absl::Duration jitter_max = absl::Seconds(1);
     for (const Holder& h : holders) {
       auto pre = (*eco)->Authenticate(h, "unlock");
-      if (!pre.ok() || !pre->granted()) Die(absl::InternalError("not granted before revoke"), "pre");
+      if (!pre.ok() || !pre->granted())
+        Die(absl::InternalError("not granted before revoke"), "pre");
       // Random phase against the poll period, so polling is not measured
       // always just after (or just before) a poll.
       std::this_thread::sleep_for(std::chrono::microseconds(
@@ -284,22 +313,27 @@ void OverGrpcAndPropagation() {
         auto r = (*eco)->Authenticate(h, "unlock");
         Die(r.status(), "probe");
         if (r->reason() == apv1::DENIED_REVOKED) break;
-        if (Seconds(Steady::now() - t0) > 60) Die(absl::DeadlineExceededError("no denial in 60 s"), "probe");
+        if (Seconds(Steady::now() - t0) > 60)
+          Die(absl::DeadlineExceededError("no denial in 60 s"), "probe");
       }
       ms.push_back(1e3 * Seconds(Steady::now() - t0));
     }
     Percentiles p = Summarise(ms);
     std::printf(
-        "revocation propagation, revoke call -> AP denies, %-16s n=%d: median %.1f ms  p90 %.1f  "
+        "revocation propagation, revoke call -> AP denies, %-16s n=%d: median "
+        "%.1f ms  p90 %.1f  "
         "p99 %.1f  max %.1f  min %.1f  (probes %d)\n",
         mode_spec.c_str(), n, p.p50, p.p90, p.p99, p.max, p.min, probes);
     Percentiles r = Summarise(revoke_ms);
-    std::printf("  of which the revoke RPC itself (authority commit + reply): median %.1f ms  p99 %.1f\n",
-                r.p50, r.p99);
+    std::printf(
+        "  of which the revoke RPC itself (authority commit + reply): median "
+        "%.1f ms  p99 %.1f\n",
+        r.p50, r.p99);
     std::fflush(stdout);
     auto codes = (*eco)->Stop();
     if (codes.first != 0 || codes.second != 0) {
-      std::printf("  WARNING exit codes ap=%d ca=%d\n", codes.first, codes.second);
+      std::printf("  WARNING exit codes ap=%d ca=%d\n", codes.first,
+                  codes.second);
     }
   }
 }

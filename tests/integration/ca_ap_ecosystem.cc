@@ -42,8 +42,8 @@ void SetTs(absl::Time t, google::protobuf::Timestamp* ts) {
 
 absl::Status RpcError(const grpc::Status& s, absl::string_view what) {
   absl::Status st = FromGrpcStatus(s);
-  return absl::Status(st.code(), absl::StrCat(what, ": ", st.message(),
-                                              " [", ReasonOf(st), "]"));
+  return absl::Status(st.code(), absl::StrCat(what, ": ", st.message(), " [",
+                                              ReasonOf(st), "]"));
 }
 
 std::chrono::system_clock::time_point Deadline(absl::Duration d) {
@@ -100,7 +100,8 @@ absl::StatusOr<ChildProcess> SpawnServer(const std::string& binary,
   std::string line;
   const absl::Time deadline = absl::Now() + timeout;
   while (true) {
-    int left = static_cast<int>(absl::ToInt64Milliseconds(deadline - absl::Now()));
+    int left =
+        static_cast<int>(absl::ToInt64Milliseconds(deadline - absl::Now()));
     if (left <= 0) break;
     pollfd pfd{fds[0], POLLIN, 0};
     if (poll(&pfd, 1, left) <= 0) break;
@@ -113,8 +114,8 @@ absl::StatusOr<ChildProcess> SpawnServer(const std::string& binary,
   const std::string prefix = "listening grpc=";
   if (line.rfind(prefix, 0) != 0) {
     TerminateServer(p);
-    return absl::InternalError(absl::StrCat(binary, " did not report its port; got \"",
-                                            line, "\""));
+    return absl::InternalError(
+        absl::StrCat(binary, " did not report its port; got \"", line, "\""));
   }
   p.address = line.substr(prefix.size());
   return p;
@@ -187,16 +188,16 @@ absl::Status Ecosystem::Init() {
   std::remove(Path("ca.db").c_str());
   std::remove(Path("ca-signing.pem").c_str());
   std::remove(Path("ca-signing.pem.root.pem").c_str());
-  ASSIGN_OR_RETURN(ca_, SpawnServer(options_.ca_binary,
-                                    {"--listen=127.0.0.1:0",
-                                     "--db_path=" + Path("ca.db"),
-                                     "--signing_key=" + Path("ca-signing.pem"),
-                                     "--tls_cert=" + Path("ca.pem"),
-                                     "--tls_key=" + Path("ca.key"),
-                                     "--tls_client_ca=" + Path("tls-ca.pem"),
-                                     "--oem_roots=oem-a=" + Path("oem-a-root.pem"),
-                                     "--admin_cn=admin"},
-                                    absl::Seconds(60)));
+  ASSIGN_OR_RETURN(
+      ca_,
+      SpawnServer(
+          options_.ca_binary,
+          {"--listen=127.0.0.1:0", "--db_path=" + Path("ca.db"),
+           "--signing_key=" + Path("ca-signing.pem"),
+           "--tls_cert=" + Path("ca.pem"), "--tls_key=" + Path("ca.key"),
+           "--tls_client_ca=" + Path("tls-ca.pem"),
+           "--oem_roots=oem-a=" + Path("oem-a-root.pem"), "--admin_cn=admin"},
+          absl::Seconds(60)));
   ASSIGN_OR_RETURN(auto admin_creds,
                    LoadClientCredentials({Path("tls-ca.pem"), Path("admin.pem"),
                                           Path("admin.key")}));
@@ -231,20 +232,21 @@ absl::Status Ecosystem::Init() {
   // ---- access point ----
   ASSIGN_OR_RETURN(
       ap_proc_,
-      SpawnServer(options_.ap_binary,
-                  {"--listen=127.0.0.1:0", "--ap_id=" + options_.access_point_id,
-                   "--kind=car", "--ca_target=" + ca_.address,
-                   "--ca_trust_anchor=" + Path("authority-root.pem"),
-                   "--authority_id=" + info.authority_id(),
-                   "--ca_tls_ca=" + Path("tls-ca.pem"),
-                   "--ca_tls_cert=" + Path(options_.access_point_id + ".pem"),
-                   "--ca_tls_key=" + Path(options_.access_point_id + ".key"),
-                   "--tls_cert=" + Path(options_.access_point_id + ".pem"),
-                   "--tls_key=" + Path(options_.access_point_id + ".key"),
-                   "--ap_key=" + Path("ap-hpke.key"),
-                   "--revocation_mode=" + options_.revocation_mode,
-                   "--poll_interval=" + absl::FormatDuration(options_.poll_interval)},
-                  absl::Seconds(60)));
+      SpawnServer(
+          options_.ap_binary,
+          {"--listen=127.0.0.1:0", "--ap_id=" + options_.access_point_id,
+           "--kind=car", "--ca_target=" + ca_.address,
+           "--ca_trust_anchor=" + Path("authority-root.pem"),
+           "--authority_id=" + info.authority_id(),
+           "--ca_tls_ca=" + Path("tls-ca.pem"),
+           "--ca_tls_cert=" + Path(options_.access_point_id + ".pem"),
+           "--ca_tls_key=" + Path(options_.access_point_id + ".key"),
+           "--tls_cert=" + Path(options_.access_point_id + ".pem"),
+           "--tls_key=" + Path(options_.access_point_id + ".key"),
+           "--ap_key=" + Path("ap-hpke.key"),
+           "--revocation_mode=" + options_.revocation_mode,
+           "--poll_interval=" + absl::FormatDuration(options_.poll_interval)},
+          absl::Seconds(60)));
   ASSIGN_OR_RETURN(auto ap_creds,
                    LoadClientCredentials({Path("tls-ca.pem"), "", ""}));
   ap_ = apv1::AccessPoint::NewStub(
@@ -256,17 +258,17 @@ absl::StatusOr<Holder> Ecosystem::BootstrapOwner(
     ::common::v1::CredentialKind kind,
     const std::vector<std::string>& entitlements) {
   ASSIGN_OR_RETURN(auto se, NewKey());
-  ASSIGN_OR_RETURN(auto oem_key,
-                   crypto::EcdsaP256PrivateKey::FromPkcs8Der(oem_root_key_pkcs8_));
+  ASSIGN_OR_RETURN(auto oem_key, crypto::EcdsaP256PrivateKey::FromPkcs8Der(
+                                     oem_root_key_pkcs8_));
   ASSIGN_OR_RETURN(crypto::Certificate oem_root,
                    crypto::Certificate::FromDer(oem_root_der_));
   crypto::CertificateSpec leaf;
   leaf.subject_cn = "device secure element key";
   leaf.not_before = absl::Now() - absl::Hours(1);
   leaf.not_after = absl::Now() + absl::Hours(24 * 30);
-  ASSIGN_OR_RETURN(crypto::Certificate att,
-                   crypto::IssueCertificate(leaf, se.first.PublicKey(), oem_root,
-                                            oem_key));
+  ASSIGN_OR_RETURN(
+      crypto::Certificate att,
+      crypto::IssueCertificate(leaf, se.first.PublicKey(), oem_root, oem_key));
   ASSIGN_OR_RETURN(std::string att_der, att.ToDer());
 
   cav1::BootstrapOwnerRequest req;
@@ -278,8 +280,10 @@ absl::StatusOr<Holder> Ecosystem::BootstrapOwner(
   req.mutable_holder_attestation()->add_certificates_der(att_der);
   req.set_kind(kind);
   for (const std::string& e : entitlements) req.add_entitlements(e);
-  SetTs(absl::Now() - absl::Minutes(10), req.mutable_validity()->mutable_not_before());
-  SetTs(absl::Now() + absl::Hours(24), req.mutable_validity()->mutable_not_after());
+  SetTs(absl::Now() - absl::Minutes(10),
+        req.mutable_validity()->mutable_not_before());
+  SetTs(absl::Now() + absl::Hours(24),
+        req.mutable_validity()->mutable_not_after());
   req.set_resharing_allowed(true);
   cav1::BootstrapOwnerResponse resp;
   grpc::ClientContext ctx;
@@ -294,10 +298,11 @@ absl::StatusOr<Holder> Ecosystem::BootstrapOwner(
     h.certificate_der = resp.credential().asymmetric().certificate_der();
   } else {
     const auto& sym = resp.credential().symmetric();
-    ASSIGN_OR_RETURN(h.symmetric_key,
-                     crypto::HpkeOpen(crypto::kHpkeP256Sha256Aes128Gcm, se.second,
-                                      sym.hpke_info(), "",
-                                      absl::StrCat(sym.hpke_enc(), sym.sealed_key())));
+    ASSIGN_OR_RETURN(
+        h.symmetric_key,
+        crypto::HpkeOpen(crypto::kHpkeP256Sha256Aes128Gcm, se.second,
+                         sym.hpke_info(), "",
+                         absl::StrCat(sym.hpke_enc(), sym.sealed_key())));
   }
   h.se_key = std::make_unique<crypto::EcdsaP256PrivateKey>(std::move(se.first));
   return h;
@@ -310,19 +315,21 @@ absl::StatusOr<apv1::AuthenticateResponse> Ecosystem::Authenticate(
   c1.set_deadline(Deadline(absl::Seconds(10)));
   grpc::Status s = ap_->GetChallenge(&c1, {}, &ch);
   if (!s.ok()) return RpcError(s, "GetChallenge");
-  const std::string transcript =
-      access_point::ChallengeTranscript(ch.access_point_id(), ch.nonce(), action);
+  const std::string transcript = access_point::ChallengeTranscript(
+      ch.access_point_id(), ch.nonce(), action);
   apv1::AuthenticateRequest req;
   req.set_nonce(ch.nonce());
   req.set_action(action);
   if (holder.kind == ::common::v1::ASYMMETRIC) {
     req.mutable_certificate()->set_certificate_der(holder.certificate_der);
-    ASSIGN_OR_RETURN(std::string sig,
-                     holder.se_key->Sign(transcript, crypto::SignatureEncoding::kDer));
+    ASSIGN_OR_RETURN(
+        std::string sig,
+        holder.se_key->Sign(transcript, crypto::SignatureEncoding::kDer));
     req.set_signature(sig);
   } else {
     req.set_credential_id(holder.credential_id);
-    ASSIGN_OR_RETURN(std::string tag, crypto::HmacSha256(holder.symmetric_key, transcript));
+    ASSIGN_OR_RETURN(std::string tag,
+                     crypto::HmacSha256(holder.symmetric_key, transcript));
     req.set_hmac(tag);
   }
   apv1::AuthenticateResponse resp;
@@ -333,7 +340,8 @@ absl::StatusOr<apv1::AuthenticateResponse> Ecosystem::Authenticate(
   return resp;
 }
 
-absl::StatusOr<uint64_t> Ecosystem::RevokeCredential(const std::string& credential_id) {
+absl::StatusOr<uint64_t> Ecosystem::RevokeCredential(
+    const std::string& credential_id) {
   cav1::RevokeCredentialRequest req;
   req.set_request_id(NewUuidV4());
   req.set_credential_id(credential_id);
@@ -355,7 +363,8 @@ absl::StatusOr<apv1::GetStatusResponse> Ecosystem::ApStatus() {
   return resp;
 }
 
-absl::Status Ecosystem::WaitForApVersion(uint64_t version, absl::Duration timeout) {
+absl::Status Ecosystem::WaitForApVersion(uint64_t version,
+                                         absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   while (true) {
     ASSIGN_OR_RETURN(apv1::GetStatusResponse st, ApStatus());

@@ -51,8 +51,8 @@ struct EcosystemOptions {
 struct Holder {
   std::string credential_id;
   ::common::v1::CredentialKind kind = ::common::v1::ASYMMETRIC;
-  std::string certificate_der;            // asymmetric
-  std::string symmetric_key;              // symmetric (opened with HPKE)
+  std::string certificate_der;  // asymmetric
+  std::string symmetric_key;    // symmetric (opened with HPKE)
   std::unique_ptr<crypto::EcdsaP256PrivateKey> se_key;
 };
 
@@ -64,8 +64,9 @@ class Ecosystem {
 
   // Issues an owner credential for the access point to a fresh attested
   // device key.
-  absl::StatusOr<Holder> BootstrapOwner(::common::v1::CredentialKind kind,
-                                        const std::vector<std::string>& entitlements);
+  absl::StatusOr<Holder> BootstrapOwner(
+      ::common::v1::CredentialKind kind,
+      const std::vector<std::string>& entitlements);
   // GetChallenge + Authenticate as the holder.
   absl::StatusOr<::access_point::v1::AuthenticateResponse> Authenticate(
       const Holder& holder, const std::string& action);
@@ -78,7 +79,9 @@ class Ecosystem {
   // Stops both processes; returns {ap exit code, ca exit code}.
   std::pair<int, int> Stop();
 
-  ::credential_authority::v1::CredentialAuthority::Stub& admin() { return *admin_; }
+  ::credential_authority::v1::CredentialAuthority::Stub& admin() {
+    return *admin_;
+  }
   ::access_point::v1::AccessPoint::Stub& ap() { return *ap_; }
   const EcosystemOptions& options() const { return options_; }
 

@@ -39,13 +39,14 @@ class CaApTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(CaApTest, OwnerOpensTheCarUntilRevokedThenIsDenied) {
-  auto owner = eco_->BootstrapOwner(::common::v1::ASYMMETRIC, {"unlock", "drive"});
+  auto owner =
+      eco_->BootstrapOwner(::common::v1::ASYMMETRIC, {"unlock", "drive"});
   ASSERT_TRUE(owner.ok()) << owner.status();
 
   auto granted = eco_->Authenticate(*owner, "unlock");
   ASSERT_TRUE(granted.ok()) << granted.status();
-  EXPECT_TRUE(granted->granted()) << apv1::AuthReason_Name(granted->reason())
-                                  << ": " << granted->detail();
+  EXPECT_TRUE(granted->granted())
+      << apv1::AuthReason_Name(granted->reason()) << ": " << granted->detail();
   EXPECT_EQ(granted->credential_id(), owner->credential_id);
   auto not_entitled = eco_->Authenticate(*owner, "open_trunk");
   ASSERT_TRUE(not_entitled.ok());
@@ -110,9 +111,10 @@ TEST_P(CaApTest, ReplayedResponseIsDeniedAcrossTheWire) {
   req.set_nonce(ch.nonce());
   req.set_action("unlock");
   req.mutable_certificate()->set_certificate_der(owner->certificate_der);
-  req.set_signature(*owner->se_key->Sign(
-      access_point::ChallengeTranscript(ch.access_point_id(), ch.nonce(), "unlock"),
-      crypto::SignatureEncoding::kDer));
+  req.set_signature(
+      *owner->se_key->Sign(access_point::ChallengeTranscript(
+                               ch.access_point_id(), ch.nonce(), "unlock"),
+                           crypto::SignatureEncoding::kDer));
   for (apv1::AuthReason want : {apv1::GRANTED, apv1::DENIED_REPLAY}) {
     grpc::ClientContext c;
     apv1::AuthenticateResponse resp;
