@@ -1,0 +1,135 @@
+#include "access_point/key_grant_sync.h"
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/pem.h>
+
+#include <chrono>
+#include <iostream>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/status_mapping.h"
+#include "crypto/hpke.h"
+#include "crypto/openssl_util.h"
+#include "grpcpp/grpcpp.h"
+
+namespace sct::access_point {
+namespace {
+
+namespace cav1 = ::credential_authority::v1;
+
+absl::Time ToTime(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> P256ScalarFromPem(absl::string_view pem,
+                                              absl::string_view field) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
+  if (bio == nullptr) return crypto::OpenSslError("BIO_new_mem_buf");
+  crypto::EvpPkeyPtr key(
+      PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  if (key == nullptr) {
+    return InvalidField(field, "not an unencrypted PEM private key");
+  }
+  char group[64] = {0};
+  size_t group_len = 0;
+  if (EVP_PKEY_get_utf8_string_param(key.get(), OSSL_PKEY_PARAM_GROUP_NAME,
+                                     group, sizeof(group), &group_len) != 1 ||
+      std::string(group, group_len) != "prime256v1") {
+    return InvalidField(field, "not a P-256 (prime256v1) key");
+  }
+  BIGNUM* d = nullptr;
+  if (EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_PRIV_KEY, &d) != 1) {
+    return crypto::OpenSslError("EVP_PKEY_get_bn_param");
+  }
+  std::string out(32, '\0');
+  int ok = BN_bn2binpad(d, reinterpret_cast<unsigned char*>(out.data()), 32);
+  BN_clear_free(d);
+  if (ok != 32) return crypto::OpenSslError("BN_bn2binpad");
+  return out;
+}
+
+std::string CredentialHpkeInfo(absl::string_view credential_id) {
+  return absl::StrCat(absl::string_view("sct-credential-v1\0", 18),
+                      credential_id);
+}
+
+KeyGrantSync::KeyGrantSync(CaStub* stub, std::string access_point_id,
+                           std::string private_scalar, Verifier* verifier,
+                           absl::Duration rpc_deadline)
+    : stub_(stub),
+      access_point_id_(std::move(access_point_id)),
+      private_scalar_(std::move(private_scalar)),
+      verifier_(verifier),
+      rpc_deadline_(rpc_deadline) {}
+
+uint64_t KeyGrantSync::last_sequence() const {
+  absl::MutexLock lock(&mu_);
+  return last_sequence_;
+}
+
+uint64_t KeyGrantSync::rejected_grants() const {
+  absl::MutexLock lock(&mu_);
+  return rejected_;
+}
+
+absl::Status KeyGrantSync::SyncNow() {
+  absl::MutexLock lock(&mu_);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(
+      std::chrono::system_clock::now() +
+      std::chrono::microseconds(absl::ToInt64Microseconds(rpc_deadline_)));
+  cav1::GetAccessPointKeysRequest req;
+  req.set_access_point_id(access_point_id_);
+  req.set_after_sequence(last_sequence_);
+  cav1::GetAccessPointKeysResponse resp;
+  grpc::Status s = stub_->GetAccessPointKeys(&ctx, req, &resp);
+  if (!s.ok()) {
+    absl::Status st = FromGrpcStatus(s);
+    if (st.code() == absl::StatusCode::kUnavailable ||
+        st.code() == absl::StatusCode::kDeadlineExceeded) {
+      return MakeError(absl::StatusCode::kUnavailable, "authority_unavailable",
+                       absl::StrCat("GetAccessPointKeys: ", st.message()));
+    }
+    return st;
+  }
+  for (const cav1::SymmetricKeyGrant& g : resp.grants()) {
+    if (g.sequence() <= last_sequence_) continue;
+    last_sequence_ = g.sequence();
+    const std::string info = CredentialHpkeInfo(g.credential_id());
+    if (g.credential_id().empty() || g.sealed().hpke_info() != info) {
+      ++rejected_;
+      std::cerr << "access_point: key grant " << g.sequence()
+                << " rejected: HPKE info does not name its credential\n";
+      continue;
+    }
+    absl::StatusOr<std::string> key = crypto::HpkeOpen(
+        crypto::kHpkeP256Sha256Aes128Gcm, private_scalar_, info, "",
+        absl::StrCat(g.sealed().hpke_enc(), g.sealed().sealed_key()));
+    if (!key.ok() || key->size() != 32) {
+      ++rejected_;
+      std::cerr << "access_point: key grant " << g.sequence()
+                << " rejected: does not open with this access point's key\n";
+      continue;
+    }
+    SymmetricKey k;
+    k.key = *std::move(key);
+    k.entitlements.assign(g.entitlements().begin(), g.entitlements().end());
+    if (g.validity().has_not_before()) {
+      k.not_before = ToTime(g.validity().not_before());
+    }
+    if (g.validity().has_not_after()) {
+      k.not_after = ToTime(g.validity().not_after());
+    }
+    verifier_->PutSymmetricKey(g.credential_id(), std::move(k));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace sct::access_point

@@ -1,0 +1,283 @@
+#include "access_point/verifier.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "access_point/credential_profile.h"
+#include "common/errors.h"
+#include "crypto/ecdsa.h"
+#include "crypto/hmac.h"
+#include "crypto/random.h"
+
+namespace sct::access_point {
+namespace {
+
+namespace apv1 = ::access_point::v1;
+
+Decision Deny(AuthReason reason, std::string detail,
+              std::string credential_id = "") {
+  Decision d;
+  d.reason = reason;
+  d.detail = std::move(detail);
+  d.credential_id = std::move(credential_id);
+  return d;
+}
+
+bool Contains(const std::vector<std::string>& v, absl::string_view x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+}  // namespace
+
+std::string ChallengeTranscript(absl::string_view access_point_id,
+                                absl::string_view nonce,
+                                absl::string_view action) {
+  return absl::StrCat(kAuthContext, access_point_id, absl::string_view("\0", 1),
+                      nonce, absl::string_view("\0", 1), action);
+}
+
+std::vector<std::string> DefaultActions(::common::v1::AccessPointKind kind) {
+  switch (kind) {
+    case ::common::v1::CAR:
+      return {"unlock", "lock", "drive", "open_trunk"};
+    case ::common::v1::DOOR:
+      return {"enter", "unlock", "lock"};
+    case ::common::v1::HOTEL_LOCK:
+      return {"enter"};
+    default:
+      return {};
+  }
+}
+
+Verifier::Verifier(VerifierOptions options,
+                   std::vector<crypto::Certificate> trust_anchors,
+                   const RevocationList* revocations, const Clock& clock)
+    : options_(std::move(options)),
+      trust_anchors_(std::move(trust_anchors)),
+      revocations_(revocations),
+      clock_(clock) {
+  if (options_.supported_actions.empty()) {
+    options_.supported_actions = DefaultActions(options_.kind);
+  }
+}
+
+void Verifier::PurgeExpiredLocked(absl::Time now) {
+  while (!expiry_queue_.empty() && expiry_queue_.front().first < now) {
+    nonces_.erase(expiry_queue_.front().second);
+    expiry_queue_.pop_front();
+  }
+}
+
+absl::StatusOr<Challenge> Verifier::IssueChallenge() {
+  absl::StatusOr<std::string> nonce = crypto::RandomBytes(kNonceSize);
+  if (!nonce.ok()) return nonce.status();
+  absl::Time now = clock_.Now();
+  Challenge c{*std::move(nonce), now + options_.challenge_ttl};
+  absl::MutexLock lock(&mu_);
+  PurgeExpiredLocked(now);
+  if (nonces_.size() >= options_.max_outstanding_challenges) {
+    return MakeError(absl::StatusCode::kResourceExhausted,
+                     "too_many_challenges",
+                     "too many outstanding challenges; retry later");
+  }
+  nonces_[c.nonce] = NonceState{c.expires_at, false};
+  expiry_queue_.emplace_back(c.expires_at, c.nonce);
+  return c;
+}
+
+AuthReason Verifier::ConsumeNonce(const std::string& nonce, absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  PurgeExpiredLocked(now);
+  auto it = nonces_.find(nonce);
+  if (it == nonces_.end() || it->second.expires_at < now) {
+    return apv1::DENIED_UNKNOWN_CHALLENGE;
+  }
+  if (it->second.used) return apv1::DENIED_REPLAY;
+  it->second.used = true;  // kept until expiry so a replay is named as such
+  return apv1::GRANTED;
+}
+
+void Verifier::PutSymmetricKey(const std::string& credential_id,
+                               SymmetricKey key) {
+  absl::MutexLock lock(&mu_);
+  symmetric_keys_[credential_id] = std::move(key);
+}
+
+VerifierCounters Verifier::Counters() const {
+  absl::MutexLock lock(&mu_);
+  VerifierCounters c;
+  absl::Time now = clock_.Now();
+  for (const auto& [nonce, state] : nonces_) {
+    if (!state.used && state.expires_at >= now) ++c.outstanding_challenges;
+  }
+  c.symmetric_key_count = symmetric_keys_.size();
+  c.decisions = decisions_;
+  return c;
+}
+
+absl::StatusOr<Decision> Verifier::Authenticate(const AuthAttempt& attempt) {
+  if (attempt.nonce.empty()) return InvalidField("nonce", "required");
+  if (attempt.action.empty()) return InvalidField("action", "required");
+  if (attempt.kind == AuthAttempt::Kind::kAsymmetric &&
+      attempt.certificate_der.empty()) {
+    return InvalidField("certificate.certificate_der", "required");
+  }
+  if (attempt.kind == AuthAttempt::Kind::kSymmetric &&
+      attempt.credential_id.empty()) {
+    return InvalidField("credential_id", "required");
+  }
+  if (attempt.proof.empty()) {
+    return InvalidField(
+        attempt.kind == AuthAttempt::Kind::kAsymmetric ? "signature" : "hmac",
+        "required");
+  }
+  absl::Time now = clock_.Now();
+  Decision d = Decide(attempt, now);
+  d.decided_at = now;
+  return Finish(std::move(d));
+}
+
+Decision Verifier::Finish(Decision d) {
+  d.revocation_list_version = revocations_->version();
+  absl::MutexLock lock(&mu_);
+  ++decisions_[d.reason];
+  return d;
+}
+
+Decision Verifier::Decide(const AuthAttempt& attempt, absl::Time now) {
+  // 1. Nonce (consumed by any presentation).
+  AuthReason nonce_result = ConsumeNonce(attempt.nonce, now);
+  if (nonce_result != apv1::GRANTED) {
+    return Deny(nonce_result, nonce_result == apv1::DENIED_REPLAY
+                                  ? "challenge already used"
+                                  : "challenge unknown here or expired");
+  }
+  // 2. Action.
+  if (!Contains(options_.supported_actions, attempt.action)) {
+    return Deny(apv1::DENIED_UNSUPPORTED_ACTION,
+                absl::StrCat("action \"", attempt.action,
+                             "\" not supported by this access point"));
+  }
+  const std::string transcript = ChallengeTranscript(
+      options_.access_point_id, attempt.nonce, attempt.action);
+
+  std::string credential_id;
+  std::string share_id;
+  std::vector<std::string> entitlements;
+  absl::Time not_before, not_after;
+
+  if (attempt.kind == AuthAttempt::Kind::kAsymmetric) {
+    // 3. Parse.
+    absl::StatusOr<crypto::Certificate> leaf =
+        crypto::Certificate::FromDer(attempt.certificate_der);
+    if (!leaf.ok()) {
+      return Deny(apv1::DENIED_MALFORMED_CREDENTIAL,
+                  "credential certificate does not parse");
+    }
+    absl::StatusOr<CredentialCertificateInfo> info =
+        ReadCredentialCertificate(*leaf);
+    if (!info.ok()) {
+      return Deny(apv1::DENIED_MALFORMED_CREDENTIAL,
+                  std::string(info.status().message()));
+    }
+    credential_id = info->credential_id;
+    std::vector<crypto::Certificate> intermediates;
+    for (const std::string& der : attempt.intermediates_der) {
+      absl::StatusOr<crypto::Certificate> c = crypto::Certificate::FromDer(der);
+      if (!c.ok()) {
+        return Deny(apv1::DENIED_MALFORMED_CREDENTIAL,
+                    "intermediate certificate does not parse", credential_id);
+      }
+      intermediates.push_back(*std::move(c));
+    }
+    // 4. Chain (see header for the instant used).
+    // OpenSSL treats a certificate as expired at notAfter itself, hence the
+    // one-second margin at the upper edge.
+    absl::Time at = std::clamp(
+        now, info->not_before,
+        std::max(info->not_before, info->not_after - absl::Seconds(1)));
+    absl::Status chain = crypto::VerifyCertificateChain(*leaf, intermediates,
+                                                        trust_anchors_, at);
+    if (!chain.ok()) {
+      return Deny(apv1::DENIED_BAD_CHAIN, std::string(chain.message()),
+                  credential_id);
+    }
+    // 5. Access point.
+    if (info->access_point_id != options_.access_point_id) {
+      return Deny(apv1::DENIED_WRONG_ACCESS_POINT,
+                  absl::StrCat("credential is for access point \"",
+                               info->access_point_id, "\""),
+                  credential_id);
+    }
+    // 6. Proof.
+    absl::StatusOr<crypto::EcdsaP256PublicKey> key = leaf->PublicKey();
+    if (!key.ok()) {
+      return Deny(apv1::DENIED_MALFORMED_CREDENTIAL,
+                  "credential key is not P-256", credential_id);
+    }
+    if (!key->Verify(transcript, attempt.proof, crypto::SignatureEncoding::kDer)
+             .ok()) {
+      return Deny(apv1::DENIED_BAD_SIGNATURE,
+                  "signature over the challenge does not verify",
+                  credential_id);
+    }
+    share_id = info->share_id;
+    entitlements = std::move(info->entitlements);
+    not_before = info->not_before;
+    not_after = info->not_after;
+  } else {
+    credential_id = attempt.credential_id;
+    SymmetricKey key;
+    {
+      absl::MutexLock lock(&mu_);
+      auto it = symmetric_keys_.find(attempt.credential_id);
+      if (it == symmetric_keys_.end()) {
+        return Deny(apv1::DENIED_UNKNOWN_CREDENTIAL,
+                    "no key for this credential at this access point",
+                    credential_id);
+      }
+      key = it->second;
+    }
+    if (attempt.proof.size() != crypto::kHmacSha256Size ||
+        !crypto::HmacSha256Verify(key.key, transcript, attempt.proof).ok()) {
+      return Deny(apv1::DENIED_BAD_SIGNATURE,
+                  "HMAC over the challenge does not verify", credential_id);
+    }
+    entitlements = std::move(key.entitlements);
+    not_before = key.not_before;
+    not_after = key.not_after;
+  }
+
+  // 7. Validity window.
+  if (now < not_before) {
+    return Deny(apv1::DENIED_NOT_YET_VALID, "credential not yet valid",
+                credential_id);
+  }
+  if (now > not_after) {
+    return Deny(apv1::DENIED_EXPIRED, "credential expired", credential_id);
+  }
+  // 8. Revocation.
+  if (revocations_->IsRevoked(credential_id, share_id)) {
+    return Deny(apv1::DENIED_REVOKED, "credential revoked", credential_id);
+  }
+  if (options_.revocation_fail_closed && revocations_->IsStale()) {
+    return Deny(apv1::DENIED_REVOCATION_STALE,
+                "revocation list stale or absent (fail-closed)", credential_id);
+  }
+  // 9. Entitlement.
+  if (!Contains(entitlements, attempt.action)) {
+    return Deny(
+        apv1::DENIED_ENTITLEMENT,
+        absl::StrCat("credential does not entitle \"", attempt.action,
+                     "\" (has: ", absl::StrJoin(entitlements, ","), ")"),
+        credential_id);
+  }
+  Decision ok;
+  ok.reason = apv1::GRANTED;
+  ok.credential_id = credential_id;
+  return ok;
+}
+
+}  // namespace sct::access_point

@@ -1,0 +1,332 @@
+#include "access_point/verifier.h"
+
+#include "access_point/fake_authority.h"
+#include "common/clock.h"
+#include "crypto/hmac.h"
+#include "gtest/gtest.h"
+
+namespace sct::access_point {
+namespace {
+
+namespace apv1 = ::access_point::v1;
+
+class VerifierTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto ca = FakeAuthority::Create("ca", clock_.Now());
+    ASSERT_TRUE(ca.ok()) << ca.status();
+    ca_ = std::make_unique<FakeAuthority>(*std::move(ca));
+    list_ =
+        std::make_unique<RevocationList>("ca", ca_->key().PublicKey(), clock_);
+    auto l = ca_->SignList(1, {}, clock_.Now(), clock_.Now() + absl::Hours(1));
+    ASSERT_TRUE(l.ok());
+    ASSERT_TRUE(list_->ApplySnapshot(*l).ok());
+    verifier_ = MakeVerifier("car-1");
+    auto cred = ca_->Issue({"cred-1",
+                            "car-1",
+                            "share-1",
+                            {"unlock", "lock"},
+                            clock_.Now() - absl::Hours(1),
+                            clock_.Now() + absl::Hours(1)});
+    ASSERT_TRUE(cred.ok()) << cred.status();
+    cred_ = std::make_unique<IssuedCredential>(*std::move(cred));
+  }
+
+  std::unique_ptr<Verifier> MakeVerifier(const std::string& id) {
+    VerifierOptions o;
+    o.access_point_id = id;
+    o.kind = ::common::v1::CAR;
+    o.challenge_ttl = absl::Seconds(30);
+    return std::make_unique<Verifier>(
+        o, std::vector<crypto::Certificate>{ca_->root()}, list_.get(), clock_);
+  }
+
+  // A device's answer to `nonce` for `action` with `cred`, signed for `ap_id`.
+  AuthAttempt Sign(const IssuedCredential& cred, const std::string& nonce,
+                   const std::string& action,
+                   const std::string& ap_id = "car-1") {
+    AuthAttempt a;
+    a.nonce = nonce;
+    a.action = action;
+    a.certificate_der = cred.certificate_der;
+    auto sig = cred.holder_key.Sign(ChallengeTranscript(ap_id, nonce, action),
+                                    crypto::SignatureEncoding::kDer);
+    EXPECT_TRUE(sig.ok());
+    a.proof = *sig;
+    return a;
+  }
+
+  AuthReason Run(Verifier& v, const IssuedCredential& cred,
+                 const std::string& action) {
+    auto c = v.IssueChallenge();
+    EXPECT_TRUE(c.ok());
+    auto d = v.Authenticate(Sign(cred, c->nonce, action));
+    EXPECT_TRUE(d.ok()) << d.status();
+    return d->reason;
+  }
+
+  IssuedCredential IssueOrDie(CredentialRequest r) {
+    auto c = ca_->Issue(r);
+    EXPECT_TRUE(c.ok()) << c.status();
+    return *std::move(c);
+  }
+
+  FakeClock clock_;
+  std::unique_ptr<FakeAuthority> ca_;
+  std::unique_ptr<RevocationList> list_;
+  std::unique_ptr<Verifier> verifier_;
+  std::unique_ptr<IssuedCredential> cred_;
+};
+
+TEST_F(VerifierTest, GrantsAValidCredential) {
+  auto c = verifier_->IssueChallenge();
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->nonce.size(), 32u);
+  EXPECT_EQ(c->expires_at, clock_.Now() + absl::Seconds(30));
+  auto d = verifier_->Authenticate(Sign(*cred_, c->nonce, "unlock"));
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->granted());
+  EXPECT_EQ(d->credential_id, "cred-1");
+  EXPECT_EQ(d->revocation_list_version, 1u);
+  EXPECT_EQ(d->decided_at, clock_.Now());
+  EXPECT_EQ(verifier_->Counters().decisions[apv1::GRANTED], 1u);
+}
+
+TEST_F(VerifierTest, NoncesAreFreshAndDistinct) {
+  auto a = verifier_->IssueChallenge();
+  auto b = verifier_->IssueChallenge();
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_NE(a->nonce, b->nonce);
+  EXPECT_EQ(verifier_->Counters().outstanding_challenges, 2u);
+}
+
+TEST_F(VerifierTest, ExpiredCredentialIsDenied) {
+  clock_.Advance(absl::Hours(2));
+  EXPECT_EQ(Run(*verifier_, *cred_, "unlock"), apv1::DENIED_EXPIRED);
+}
+
+TEST_F(VerifierTest, NotYetValidCredentialIsDenied) {
+  auto future = IssueOrDie({"cred-f",
+                            "car-1",
+                            "",
+                            {"unlock"},
+                            clock_.Now() + absl::Hours(1),
+                            clock_.Now() + absl::Hours(2)});
+  EXPECT_EQ(Run(*verifier_, future, "unlock"), apv1::DENIED_NOT_YET_VALID);
+  clock_.Advance(absl::Minutes(61));
+  EXPECT_EQ(Run(*verifier_, future, "unlock"), apv1::GRANTED);
+}
+
+TEST_F(VerifierTest, ActionOutsideEntitlementsIsDenied) {
+  EXPECT_EQ(Run(*verifier_, *cred_, "drive"), apv1::DENIED_ENTITLEMENT);
+  EXPECT_EQ(Run(*verifier_, *cred_, "lock"), apv1::GRANTED);
+}
+
+TEST_F(VerifierTest, ActionTheAccessPointDoesNotSupportIsDenied) {
+  EXPECT_EQ(Run(*verifier_, *cred_, "enter"), apv1::DENIED_UNSUPPORTED_ACTION);
+}
+
+TEST_F(VerifierTest, BadSignatureIsDenied) {
+  auto c = verifier_->IssueChallenge();
+  ASSERT_TRUE(c.ok());
+  AuthAttempt a = Sign(*cred_, c->nonce, "unlock");
+  // Signed by another key (an attacker holding only the certificate).
+  auto other = crypto::EcdsaP256PrivateKey::Generate();
+  a.proof = *other->Sign(ChallengeTranscript("car-1", c->nonce, "unlock"),
+                         crypto::SignatureEncoding::kDer);
+  EXPECT_EQ(verifier_->Authenticate(a)->reason, apv1::DENIED_BAD_SIGNATURE);
+  // A genuine signature over another action does not authorise this one.
+  auto c2 = verifier_->IssueChallenge();
+  AuthAttempt b = Sign(*cred_, c2->nonce, "lock");
+  b.action = "unlock";
+  EXPECT_EQ(verifier_->Authenticate(b)->reason, apv1::DENIED_BAD_SIGNATURE);
+}
+
+TEST_F(VerifierTest, CertificateFromAnotherAuthorityIsBadChain) {
+  auto rogue = FakeAuthority::Create("ca", clock_.Now());
+  ASSERT_TRUE(rogue.ok());
+  auto cred = rogue->Issue({"cred-r",
+                            "car-1",
+                            "",
+                            {"unlock"},
+                            clock_.Now() - absl::Hours(1),
+                            clock_.Now() + absl::Hours(1)});
+  ASSERT_TRUE(cred.ok());
+  EXPECT_EQ(Run(*verifier_, *cred, "unlock"), apv1::DENIED_BAD_CHAIN);
+}
+
+TEST_F(VerifierTest, GarbageCertificateIsMalformed) {
+  auto c = verifier_->IssueChallenge();
+  AuthAttempt a = Sign(*cred_, c->nonce, "unlock");
+  a.certificate_der = "not a certificate";
+  EXPECT_EQ(verifier_->Authenticate(a)->reason,
+            apv1::DENIED_MALFORMED_CREDENTIAL);
+}
+
+TEST_F(VerifierTest, CredentialForAnotherAccessPointIsDenied) {
+  auto door = IssueOrDie({"cred-d",
+                          "car-2",
+                          "",
+                          {"unlock"},
+                          clock_.Now() - absl::Hours(1),
+                          clock_.Now() + absl::Hours(1)});
+  EXPECT_EQ(Run(*verifier_, door, "unlock"), apv1::DENIED_WRONG_ACCESS_POINT);
+}
+
+TEST_F(VerifierTest, RevokedCredentialIsDeniedOnceTheListHasIt) {
+  EXPECT_EQ(Run(*verifier_, *cred_, "unlock"), apv1::GRANTED);
+  auto l =
+      ca_->SignList(2, {"cred-1"}, clock_.Now(), clock_.Now() + absl::Hours(1));
+  ASSERT_TRUE(list_->ApplySnapshot(*l).ok());
+  auto c = verifier_->IssueChallenge();
+  auto d = verifier_->Authenticate(Sign(*cred_, c->nonce, "unlock"));
+  EXPECT_EQ(d->reason, apv1::DENIED_REVOKED);
+  EXPECT_EQ(d->revocation_list_version, 2u);
+}
+
+TEST_F(VerifierTest, RevokedParentShareDeniesTheCredential) {
+  credential_authority::v1::RevocationListBody body;
+  // Share-only entry (share revoked, credential id not listed).
+  auto d = ca_->SignDelta(1, 2, {}, clock_.Now());
+  ASSERT_TRUE(d.ok());
+  credential_authority::v1::RevocationDeltaBody db;
+  ASSERT_TRUE(db.ParseFromString(d->body()));
+  db.add_entries()->set_share_id("share-1");
+  d->set_body(db.SerializeAsString());
+  d->set_signature(
+      *ca_->key().Sign(absl::StrCat(kRevocationDeltaContext, d->body()),
+                       crypto::SignatureEncoding::kDer));
+  ASSERT_TRUE(list_->ApplyDelta(*d).ok());
+  EXPECT_EQ(Run(*verifier_, *cred_, "unlock"), apv1::DENIED_REVOKED);
+}
+
+TEST_F(VerifierTest, ReplayedResponseIsDenied) {
+  auto c = verifier_->IssueChallenge();
+  AuthAttempt a = Sign(*cred_, c->nonce, "unlock");
+  EXPECT_EQ(verifier_->Authenticate(a)->reason, apv1::GRANTED);
+  EXPECT_EQ(verifier_->Authenticate(a)->reason, apv1::DENIED_REPLAY);
+  EXPECT_EQ(verifier_->Counters().decisions[apv1::DENIED_REPLAY], 1u);
+}
+
+TEST_F(VerifierTest, FailedAttemptStillConsumesTheNonce) {
+  auto c = verifier_->IssueChallenge();
+  AuthAttempt bad = Sign(*cred_, c->nonce, "unlock");
+  bad.proof[bad.proof.size() - 1] ^= 1;
+  EXPECT_NE(verifier_->Authenticate(bad)->reason, apv1::GRANTED);
+  EXPECT_EQ(verifier_->Authenticate(Sign(*cred_, c->nonce, "unlock"))->reason,
+            apv1::DENIED_REPLAY);
+}
+
+TEST_F(VerifierTest, ExpiredOrUnknownChallengeIsDenied) {
+  auto c = verifier_->IssueChallenge();
+  clock_.Advance(absl::Seconds(31));
+  EXPECT_EQ(verifier_->Authenticate(Sign(*cred_, c->nonce, "unlock"))->reason,
+            apv1::DENIED_UNKNOWN_CHALLENGE);
+  EXPECT_EQ(
+      verifier_->Authenticate(Sign(*cred_, std::string(32, 'x'), "unlock"))
+          ->reason,
+      apv1::DENIED_UNKNOWN_CHALLENGE);
+}
+
+TEST_F(VerifierTest, NonceFromAnotherAccessPointIsDenied) {
+  // car-2 serves the same authority; the credential is valid there too.
+  std::unique_ptr<Verifier> car2 = MakeVerifier("car-2");
+  auto c2 = car2->IssueChallenge();
+  ASSERT_TRUE(c2.ok());
+  // The device answers car-2's challenge; the answer is relayed to car-1.
+  EXPECT_EQ(verifier_->Authenticate(Sign(*cred_, c2->nonce, "unlock", "car-2"))
+                ->reason,
+            apv1::DENIED_UNKNOWN_CHALLENGE);
+  // Even with car-1's own nonce, a response bound to car-2's id fails.
+  auto c1 = verifier_->IssueChallenge();
+  EXPECT_EQ(verifier_->Authenticate(Sign(*cred_, c1->nonce, "unlock", "car-2"))
+                ->reason,
+            apv1::DENIED_BAD_SIGNATURE);
+}
+
+TEST_F(VerifierTest, MissingFieldsAreInvalidArgument) {
+  AuthAttempt a;
+  EXPECT_EQ(verifier_->Authenticate(a).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  a.nonce = "n";
+  a.action = "unlock";
+  a.certificate_der = cred_->certificate_der;
+  EXPECT_EQ(verifier_->Authenticate(a).status().code(),
+            absl::StatusCode::kInvalidArgument);  // no proof
+}
+
+TEST_F(VerifierTest, FailClosedPolicyDeniesOnStaleList) {
+  VerifierOptions o;
+  o.access_point_id = "car-1";
+  o.revocation_fail_closed = true;
+  Verifier strict(o, {ca_->root()}, list_.get(), clock_);
+  EXPECT_EQ(Run(strict, *cred_, "unlock"), apv1::GRANTED);
+  clock_.Advance(absl::Minutes(59));
+  // Still inside the credential window but past the list's next_update.
+  clock_.Advance(absl::Minutes(2));
+  auto fresh = IssueOrDie({"cred-2",
+                           "car-1",
+                           "",
+                           {"unlock"},
+                           clock_.Now() - absl::Hours(1),
+                           clock_.Now() + absl::Hours(1)});
+  EXPECT_EQ(Run(strict, fresh, "unlock"), apv1::DENIED_REVOCATION_STALE);
+  EXPECT_EQ(Run(*verifier_, fresh, "unlock"), apv1::GRANTED);  // fail-open
+}
+
+class SymmetricVerifierTest : public VerifierTest {
+ protected:
+  AuthAttempt Mac(const std::string& key, const std::string& nonce,
+                  const std::string& action) {
+    AuthAttempt a;
+    a.kind = AuthAttempt::Kind::kSymmetric;
+    a.nonce = nonce;
+    a.action = action;
+    a.credential_id = "room-cred";
+    a.proof = *crypto::HmacSha256(
+        key, ChallengeTranscript("room-101", nonce, action));
+    return a;
+  }
+};
+
+TEST_F(SymmetricVerifierTest, HmacPath) {
+  VerifierOptions o;
+  o.access_point_id = "room-101";
+  o.kind = ::common::v1::HOTEL_LOCK;
+  Verifier lock(o, {ca_->root()}, list_.get(), clock_);
+  const std::string key(32, '\x42');
+  auto c0 = lock.IssueChallenge();
+  EXPECT_EQ(lock.Authenticate(Mac(key, c0->nonce, "enter"))->reason,
+            apv1::DENIED_UNKNOWN_CREDENTIAL);
+  lock.PutSymmetricKey("room-cred", {key,
+                                     {"enter"},
+                                     clock_.Now() - absl::Hours(1),
+                                     clock_.Now() + absl::Hours(1)});
+  EXPECT_EQ(lock.Counters().symmetric_key_count, 1u);
+  auto c1 = lock.IssueChallenge();
+  EXPECT_EQ(lock.Authenticate(Mac(key, c1->nonce, "enter"))->reason,
+            apv1::GRANTED);
+  auto c2 = lock.IssueChallenge();
+  EXPECT_EQ(lock.Authenticate(Mac(std::string(32, '\x43'), c2->nonce, "enter"))
+                ->reason,
+            apv1::DENIED_BAD_SIGNATURE);
+  // Truncated tag is refused even if it is a correct prefix.
+  auto c3 = lock.IssueChallenge();
+  AuthAttempt t = Mac(key, c3->nonce, "enter");
+  t.proof.resize(16);
+  EXPECT_EQ(lock.Authenticate(t)->reason, apv1::DENIED_BAD_SIGNATURE);
+  // Revocation applies to symmetric credentials too.
+  auto l = ca_->SignList(2, {"room-cred"}, clock_.Now(),
+                         clock_.Now() + absl::Hours(1));
+  ASSERT_TRUE(list_->ApplySnapshot(*l).ok());
+  auto c4 = lock.IssueChallenge();
+  EXPECT_EQ(lock.Authenticate(Mac(key, c4->nonce, "enter"))->reason,
+            apv1::DENIED_REVOKED);
+  clock_.Advance(absl::Hours(2));
+  auto c5 = lock.IssueChallenge();
+  EXPECT_EQ(lock.Authenticate(Mac(key, c5->nonce, "enter"))->reason,
+            apv1::DENIED_EXPIRED);
+}
+
+}  // namespace
+}  // namespace sct::access_point
