@@ -64,7 +64,8 @@ class FakeOem : public ::testing::NiceMock<::oem::v1::MockOemStub> {
   std::vector<std::string> revoked_shares() const;
   // Queue notifications for the next SubscribeNotifications stream.
   void QueueNotification(::oem::v1::DeviceNotification n);
-  std::string push_token_type() const { return "sct-push/" + oem_id_; }
+  // notificationToken.type: the OEM id (the relay allows [A-Za-z0-9._-] only).
+  std::string push_token_type() const { return oem_id_; }
 
  private:
   struct Cred {
