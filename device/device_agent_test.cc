@@ -587,6 +587,25 @@ TEST_F(DeviceAgentTest, CancelShareDeletesTheMailboxBeforeItIsRead) {
   EXPECT_EQ(alice.agent->GetState({})->personas(0).mailboxes(0).state(), dv::FLOW_CANCELLED);
 }
 
+TEST_F(DeviceAgentTest, RevokeShareSendsAHolderProofTheAuthorityAccepts) {
+  Device alice = MakeDevice("+15550001");
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  auto share = alice.agent->ShareCredential(ShareReq(cred, "+15550002"));
+  ASSERT_TRUE(share.ok());
+  dv::RevokeRequest revoke;
+  revoke.set_share_id(share->share_id());
+  auto revoked = alice.agent->Revoke(revoke);
+  ASSERT_TRUE(revoked.ok()) << revoked.status();
+  EXPECT_THAT(oem_.revoked_shares(), ElementsAre(share->share_id()));
+  revoke.set_share_id("unknown-share");
+  EXPECT_EQ(ReasonOf(alice.agent->Revoke(revoke).status()), "share_not_found");
+  // Another device cannot revoke Alice's share: it has no record of it.
+  Device bob = MakeDevice("+15550002");
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  revoke.set_share_id(share->share_id());
+  EXPECT_EQ(ReasonOf(bob.agent->Revoke(revoke).status()), "share_not_found");
+}
+
 TEST_F(DeviceAgentTest, PersonasHaveSeparateWallets) {
   Device alice = MakeDevice("+15550001");
   std::string cred = Own(alice, cv::ASYMMETRIC);
