@@ -1,0 +1,213 @@
+// The simulated device's logic: the DeviceAgent control API (device.v1)
+// over a secure element, a wallet, and outbound stubs to its OEM, the relay,
+// the channel server and access points.
+//
+// What the device sends to whom (docs/device.md has the full walk-through):
+//   OEM:      enrolment, key attestation, share-token requests, provisioning,
+//             revocation, a fresh push token per mailbox, the push stream.
+//   Relay:    ciphertext only (device.v1.MailboxContent sealed with AES-GCM
+//             under the URL-fragment secret, crypto/mailbox_payload), a fresh
+//             UUIDv4 device claim per mailbox, neutral display information.
+//   Channel:  the link `{urlLink}?v={a|h|c}#{base64url(secret)}` (and the PIN
+//             on a second channel when asked).
+//   Access point: the credential and a signature/HMAC over its challenge.
+// No response of this class contains the secret, the full link or key
+// material.
+//
+// Push and polling: the owner runs RunPushStream on a thread (it calls
+// HandleNotification per push) and calls Tick periodically; Tick reads, on
+// the injected clock's schedule, every exchange that waits for the other
+// party, with exponential backoff (initial, doubling, capped) that a push or
+// an observed change resets. Tests drive both by hand with a FakeClock.
+//
+// Thread-safety: thread-safe. One mutex serialises operations on the wallet
+// (including their outbound calls); events have their own lock so
+// WatchEvents never waits for an operation.
+//
+// Errors: see proto/device/v1/device.proto (stable reasons listed there);
+// OEM, authority, relay and channel reasons pass through with their code,
+// transport failures become UNAVAILABLE "<service>_unavailable".
+#ifndef SCT_DEVICE_DEVICE_AGENT_H_
+#define SCT_DEVICE_DEVICE_AGENT_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "device/secure_element.h"
+#include "device/wallet.h"
+#include "proto/access_point/v1/access_point.grpc.pb.h"
+#include "proto/channel/v1/channel.grpc.pb.h"
+#include "proto/device/v1/device.pb.h"
+#include "proto/oem/v1/oem.grpc.pb.h"
+#include "proto/relay/v1/relay.grpc.pb.h"
+
+namespace sct::device {
+
+// Makes a stub for an access point at "host:port" (UseCredential).
+using AccessPointStubFactory =
+    std::function<std::unique_ptr<::access_point::v1::AccessPoint::StubInterface>(
+        const std::string& address)>;
+
+struct DeviceAgentOptions {
+  std::string oem_id;            // the OEM this device enrols with
+  std::string model = "sim-phone";
+  std::string address;           // default channel address (from_address)
+  absl::Duration poll_initial = absl::Seconds(2);
+  absl::Duration poll_max = absl::Seconds(60);
+  absl::Duration rpc_timeout = absl::Seconds(10);  // per outbound call
+};
+
+// Outbound dependencies; not owned, must outlive the agent.
+struct DeviceAgentDeps {
+  const Clock* clock = nullptr;
+  SecureElement* secure_element = nullptr;
+  ::oem::v1::Oem::StubInterface* oem = nullptr;
+  ::relay::v1::Relay::StubInterface* relay = nullptr;
+  ::channel::v1::Channel::StubInterface* channel = nullptr;  // may be null
+  AccessPointStubFactory access_point_factory;               // may be empty
+};
+
+class DeviceAgent {
+ public:
+  // Loads the wallet from the secure element's storage.
+  static absl::StatusOr<std::unique_ptr<DeviceAgent>> Create(DeviceAgentOptions options,
+                                                             DeviceAgentDeps deps);
+
+  absl::StatusOr<::device::v1::EnrolResponse> Enrol(const ::device::v1::EnrolRequest& req);
+  absl::StatusOr<::device::v1::AddPersonaResponse> AddPersona(
+      const ::device::v1::AddPersonaRequest& req);
+  absl::StatusOr<::device::v1::PrepareKeyResponse> PrepareKey(
+      const ::device::v1::PrepareKeyRequest& req);
+  absl::StatusOr<::device::v1::InstallCredentialResponse> InstallCredential(
+      const ::device::v1::InstallCredentialRequest& req);
+  absl::StatusOr<::device::v1::ShareCredentialResponse> ShareCredential(
+      const ::device::v1::ShareCredentialRequest& req);
+  absl::StatusOr<::device::v1::AcceptLinkResponse> AcceptLink(
+      const ::device::v1::AcceptLinkRequest& req);
+  absl::StatusOr<::device::v1::ReplyResponse> Reply(const ::device::v1::ReplyRequest& req);
+  absl::StatusOr<::device::v1::UseCredentialResponse> UseCredential(
+      const ::device::v1::UseCredentialRequest& req);
+  absl::StatusOr<::credential_authority::v1::RevokeResponse> Revoke(
+      const ::device::v1::RevokeRequest& req);
+  absl::StatusOr<::device::v1::CancelShareResponse> CancelShare(
+      const ::device::v1::CancelShareRequest& req);
+  absl::StatusOr<::device::v1::RelinquishResponse> Relinquish(
+      const ::device::v1::RelinquishRequest& req);
+  absl::StatusOr<::credential_authority::v1::ListSharesResponse> ListShares(
+      const ::device::v1::ListSharesRequest& req);
+  absl::StatusOr<::device::v1::GetStateResponse> GetState(
+      const ::device::v1::GetStateRequest& req);
+
+  // Events with sequence > after_sequence for `persona` ("" = all).
+  std::vector<::device::v1::DeviceEvent> EventsAfter(uint64_t after_sequence,
+                                                     const std::string& persona) const;
+  // Blocks (real time, at most `timeout`) until an event with sequence >
+  // after_sequence exists; returns whether one does. For the streaming adapter.
+  bool WaitForEventAfter(uint64_t after_sequence, absl::Duration timeout) const;
+
+  // A push from the OEM stream: reads the mailbox and advances its flow.
+  void HandleNotification(const ::oem::v1::DeviceNotification& notification);
+  // Subscribes to the OEM's push stream and consumes it until it ends or
+  // `context` is cancelled; returns the stream's final status.
+  // FAILED_PRECONDITION "not_enrolled" before enrolment.
+  absl::Status RunPushStream(grpc::ClientContext* context);
+  // Polls every exchange whose scheduled time has come; returns how many
+  // mailboxes it read.
+  int Tick();
+  // When the next poll is due (InfiniteFuture when nothing waits).
+  absl::Time NextPollAt() const;
+
+ private:
+  DeviceAgent(DeviceAgentOptions options, DeviceAgentDeps deps, Wallet wallet);
+
+  using Persona = ::device::state::PersonaRecord;
+  using Entry = ::device::state::MailboxEntry;
+
+  struct PollState {
+    absl::Time next_at;
+    absl::Duration backoff;
+  };
+
+  absl::Status PersistLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<::oem::v1::DeviceAuth> AuthLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<::device::state::KeyRecord> NewAttestedKeyLocked(Persona& persona)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::string> CredentialSignLocked(const ::device::state::CredentialRecord& cred,
+                                                   const std::string& message)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<::credential_authority::v1::HolderProof> HolderProofLocked(
+      const ::device::state::CredentialRecord& cred, const std::string& method,
+      const std::string& subject) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Reads the mailbox with the entry's claim and decrypts it.
+  absl::StatusOr<::device::v1::MailboxContent> ReadContentLocked(Entry& entry)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status WriteContentLocked(Entry& entry, ::device::v1::MailboxContent content)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status PostKeySigningRequestLocked(Persona& persona, Entry& entry)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status AnswerLocked(Persona& persona, Entry& entry, bool approve,
+                            const std::string& decline_reason)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::string> ProvisionLocked(Persona& persona, Entry& entry,
+                                              const std::string& endorsement)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Receiver: act on a KeySigningResponse.
+  absl::Status HandleAnswerLocked(Persona& persona, Entry& entry,
+                                  const ::device::v1::KeySigningResponse& answer)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Reads an exchange and advances it; true if something changed.
+  bool ProcessChangeLocked(Persona& persona, Entry& entry, bool automatic)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool WaitsForPeer(const Entry& entry) const;
+  void DeleteMailboxLocked(Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FailLocked(Persona& persona, Entry& entry, const absl::Status& status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  void Emit(::device::v1::DeviceEventKind kind, const std::string& persona,
+            const std::string& mailbox_id, const std::string& share_id,
+            const std::string& credential_id, const std::string& reason);
+  void RecordNotification(const std::string& mailbox_id, ::device::v1::NotificationVia via);
+
+  const DeviceAgentOptions options_;
+  const DeviceAgentDeps deps_;
+
+  mutable absl::Mutex mu_;
+  absl::CondVar changed_;  // signalled (with mu_) when a flow advances
+  Wallet wallet_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, PollState> polls_ ABSL_GUARDED_BY(mu_);  // key: persona/mailbox
+  std::map<std::string, ::device::v1::ShareCredentialResponse> share_replies_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, ::device::v1::AcceptLinkResponse> accept_replies_
+      ABSL_GUARDED_BY(mu_);
+
+  mutable absl::Mutex events_mu_;
+  mutable absl::CondVar events_cv_;
+  std::vector<::device::v1::DeviceEvent> events_ ABSL_GUARDED_BY(events_mu_);
+  std::vector<::device::v1::NotificationRecord> notifications_ ABSL_GUARDED_BY(events_mu_);
+  bool push_connected_ ABSL_GUARDED_BY(events_mu_) = false;
+  uint64_t push_sequence_ ABSL_GUARDED_BY(events_mu_) = 0;
+};
+
+// A parsed share link `{base}/v1/m/{id}?v=x#secret`.
+struct ShareLink {
+  std::string without_fragment;
+  std::string mailbox_id;
+  std::string vertical;  // "a", "h", "c" or ""
+  std::string secret;    // raw bytes (16 or 32)
+};
+// INVALID_ARGUMENT "bad_link" naming what is wrong (never echoing the secret).
+absl::StatusOr<ShareLink> ParseShareLink(absl::string_view link);
+
+}  // namespace sct::device
+
+#endif  // SCT_DEVICE_DEVICE_AGENT_H_

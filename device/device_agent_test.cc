@@ -1,0 +1,680 @@
+#include "device/device_agent.h"
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "common/base64.h"
+#include "common/errors.h"
+#include "common/uuid.h"
+#include "crypto/ecdsa.h"
+#include "crypto/hmac.h"
+#include "device/fake_services.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "proto/access_point/v1/access_point_mock.grpc.pb.h"
+
+namespace sct::device {
+namespace {
+
+using ::testing::_;
+using ::testing::ElementsAre;
+using ::testing::Invoke;
+using testing::CallLog;
+using testing::FakeChannel;
+using testing::FakeOem;
+using testing::FakeRelay;
+namespace dv = ::device::v1;
+namespace cv = ::common::v1;
+
+std::string TmpPath(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return std::string(dir ? dir : "/tmp") + "/" + name;
+}
+
+// One simulated device wired to the shared fakes.
+struct Device {
+  std::unique_ptr<SecureElement> se;
+  std::unique_ptr<DeviceAgent> agent;
+};
+
+class DeviceAgentTest : public ::testing::Test {
+ protected:
+  DeviceAgentTest() : oem_("oem-a", &clock_, &log_), relay_(&log_), channel_(&log_) {}
+
+  Device MakeDevice(const std::string& address, const std::string& state_file = "") {
+    Device d;
+    d.se = *SecureElement::Open(state_file);
+    DeviceAgentOptions options;
+    options.oem_id = "oem-a";
+    options.address = address;
+    DeviceAgentDeps deps;
+    deps.clock = &clock_;
+    deps.secure_element = d.se.get();
+    deps.oem = &oem_;
+    deps.relay = &relay_;
+    deps.channel = &channel_;
+    deps.access_point_factory = [this](const std::string&) {
+      return std::unique_ptr<::access_point::v1::AccessPoint::StubInterface>(
+          new ForwardingAp(&ap_));
+    };
+    auto agent = DeviceAgent::Create(options, deps);
+    EXPECT_TRUE(agent.ok()) << agent.status();
+    d.agent = *std::move(agent);
+    return d;
+  }
+
+  // Enrols and installs an owner credential of `kind`; returns its id.
+  std::string Own(Device& d, cv::CredentialKind kind) {
+    EXPECT_TRUE(d.agent->Enrol({}).ok());
+    dv::PrepareKeyRequest pk;
+    auto key = d.agent->PrepareKey(pk);
+    EXPECT_TRUE(key.ok()) << key.status();
+    cv::Credential cred = oem_.IssueOwnerCredential(
+        key->public_key(), kind,
+        kind == cv::SYMMETRIC ? std::vector<std::string>{"enter"}
+                              : std::vector<std::string>{"unlock", "lock", "drive"},
+        kind == cv::SYMMETRIC ? "room-101" : "car-1");
+    dv::InstallCredentialRequest ic;
+    ic.set_key_id(key->key_id());
+    *ic.mutable_credential() = cred;
+    ic.set_label("Owner key");
+    auto installed = d.agent->InstallCredential(ic);
+    EXPECT_TRUE(installed.ok()) << installed.status();
+    return cred.credential_id();
+  }
+
+  dv::ShareCredentialRequest ShareReq(const std::string& cred, const std::string& to) {
+    dv::ShareCredentialRequest r;
+    r.set_request_id(NewUuidV4());
+    r.set_credential_id(cred);
+    r.add_entitlements("unlock");
+    r.set_channel(cv::SMS);
+    r.set_to_address(to);
+    r.set_vertical(cv::VERTICAL_CAR);
+    return r;
+  }
+
+  dv::AcceptLinkRequest FromInbox(const std::string& address) {
+    dv::AcceptLinkRequest r;
+    r.set_request_id(NewUuidV4());
+    r.mutable_inbox()->set_channel(cv::SMS);
+    r.mutable_inbox()->set_address(address);
+    return r;
+  }
+
+  std::string LastLinkTo(const std::string& address) {
+    auto inbox = channel_.Inbox(address);
+    if (inbox.empty()) return "";
+    std::string body = inbox.back().body();
+    return body.substr(body.find("https://"));
+  }
+
+  // Delivers the relay's pending pushes to every device (each filters by token).
+  void DeliverPushes(std::initializer_list<Device*> devices) {
+    for (const auto& p : relay_.TakePushes()) {
+      ::oem::v1::DeviceNotification n;
+      n.set_kind(::oem::v1::MAILBOX_CHANGED);
+      n.set_mailbox_id(p.mailbox_id);
+      n.set_token_data(p.token_data);
+      for (Device* d : devices) d->agent->HandleNotification(n);
+    }
+  }
+
+  static std::vector<dv::DeviceEventKind> Kinds(const DeviceAgent& a) {
+    std::vector<dv::DeviceEventKind> out;
+    for (const auto& e : a.EventsAfter(0, "")) out.push_back(e.kind());
+    return out;
+  }
+
+  // Forwards to the shared gMock access point (the factory hands out owned stubs).
+  class ForwardingAp : public ::testing::NiceMock<::access_point::v1::MockAccessPointStub> {
+   public:
+    explicit ForwardingAp(::access_point::v1::MockAccessPointStub* target) {
+      ON_CALL(*this, GetChallenge(_, _, _))
+          .WillByDefault(Invoke([target](auto* c, const auto& r, auto* o) {
+            return target->GetChallenge(c, r, o);
+          }));
+      ON_CALL(*this, Authenticate(_, _, _))
+          .WillByDefault(Invoke([target](auto* c, const auto& r, auto* o) {
+            return target->Authenticate(c, r, o);
+          }));
+    }
+  };
+
+  FakeClock clock_;
+  CallLog log_;
+  FakeOem oem_;
+  FakeRelay relay_;
+  FakeChannel channel_;
+  ::testing::NiceMock<::access_point::v1::MockAccessPointStub> ap_;
+};
+
+TEST(ParseShareLinkTest, SplitsIdVerticalAndSecret) {
+  const std::string secret(16, '\x07');
+  auto link = ParseShareLink("https://r.test/v1/m/0b6c1e4e-8a4b-4c55-9d1e-2f0a7c9b1d23?v=c#" +
+                             Base64UrlEncode(secret));
+  ASSERT_TRUE(link.ok()) << link.status();
+  EXPECT_EQ(link->mailbox_id, "0b6c1e4e-8a4b-4c55-9d1e-2f0a7c9b1d23");
+  EXPECT_EQ(link->vertical, "c");
+  EXPECT_EQ(link->secret, secret);
+  EXPECT_EQ(link->without_fragment,
+            "https://r.test/v1/m/0b6c1e4e-8a4b-4c55-9d1e-2f0a7c9b1d23?v=c");
+}
+
+TEST(ParseShareLinkTest, RejectsMalformedLinksWithoutEchoingTheSecret) {
+  const std::string id = "0b6c1e4e-8a4b-4c55-9d1e-2f0a7c9b1d23";
+  const std::string good = Base64UrlEncode(std::string(16, 'x'));
+  for (const std::string& bad :
+       {"https://r.test/v1/m/" + id + "?v=c",                         // no fragment
+        "https://r.test/v1/m/" + id + "#" + Base64UrlEncode("short"),  // 5-byte secret
+        "https://r.test/v1/m/" + id + "#***",                          // not base64url
+        "https://r.test/v1/m/not-a-uuid#" + good,                      // bad id
+        "https://r.test/elsewhere/" + id + "#" + good,                 // bad path
+        "https://r.test/v1/m/" + id + "?v=z#" + good}) {               // bad vertical
+    auto link = ParseShareLink(bad);
+    EXPECT_EQ(ReasonOf(link.status()), "bad_link") << bad;
+    EXPECT_FALSE(absl::StrContains(link.status().message(), good)) << bad;
+  }
+}
+
+TEST_F(DeviceAgentTest, ShareCallsOemThenRelayThenChannelAndTheRelayNeverSeesTheSecret) {
+  Device alice = MakeDevice("+15550001");
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  log_.Clear();
+  auto share = alice.agent->ShareCredential(ShareReq(cred, "+15550002"));
+  ASSERT_TRUE(share.ok()) << share.status();
+  EXPECT_THAT(log_.calls(), ElementsAre("oem.RequestShare", "oem.MintPushToken",
+                                        "relay.CreateMailbox", "channel.Send"));
+  // The link: urlLink?v=c#base64url(16 random bytes).
+  const std::string link = LastLinkTo("+15550002");
+  ASSERT_FALSE(link.empty());
+  EXPECT_EQ(link.size(), share->link_length());
+  EXPECT_EQ(link.substr(0, link.find('#')), share->link_without_fragment());
+  EXPECT_TRUE(absl::EndsWith(share->link_without_fragment(), share->mailbox_id() + "?v=c"));
+  auto parsed = ParseShareLink(link);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->secret.size(), 16u);
+  // The relay got neither the secret (raw or encoded), nor the token, nor the label.
+  const std::string fragment = link.substr(link.find('#') + 1);
+  for (const std::string& msg : relay_.received()) {
+    EXPECT_FALSE(absl::StrContains(msg, parsed->secret));
+    EXPECT_FALSE(absl::StrContains(msg, fragment));
+    EXPECT_FALSE(absl::StrContains(msg, share->share_id()));
+    EXPECT_FALSE(absl::StrContains(msg, "fake-signature"));  // token in clear
+    EXPECT_FALSE(absl::StrContains(msg, "Owner key"));
+    EXPECT_FALSE(absl::StrContains(msg, "+15550001"));
+  }
+  // No response field carries the secret either.
+  EXPECT_FALSE(absl::StrContains(share->SerializeAsString(), parsed->secret));
+  EXPECT_FALSE(absl::StrContains(share->SerializeAsString(), fragment));
+}
+
+TEST_F(DeviceAgentTest, EveryMailboxGetsAFreshClaimAndPushToken) {
+  Device alice = MakeDevice("+15550001");
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  ASSERT_TRUE(alice.agent->ShareCredential(ShareReq(cred, "+15550002")).ok());
+  ASSERT_TRUE(alice.agent->ShareCredential(ShareReq(cred, "+15550003")).ok());
+  auto claims = relay_.claims_used();
+  ASSERT_EQ(claims.size(), 2u);
+  EXPECT_NE(claims[0], claims[1]);
+  EXPECT_TRUE(IsValidUuid(claims[0], /*require_v4=*/true));
+  auto tokens = relay_.create_token_data();
+  ASSERT_EQ(tokens.size(), 2u);
+  EXPECT_NE(tokens[0], tokens[1]);
+}
+
+TEST_F(DeviceAgentTest, AcceptLinkStripsTheFragmentDecryptsProvisionsAndDeletes) {
+  Device alice = MakeDevice("+15550001");
+  Device bob = MakeDevice("+15550002");
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  auto share = alice.agent->ShareCredential(ShareReq(cred, "+15550002"));
+  ASSERT_TRUE(share.ok()) << share.status();
+  const std::string fragment = LastLinkTo("+15550002").substr(LastLinkTo("+15550002").find('#') + 1);
+
+  auto accepted = bob.agent->AcceptLink(FromInbox("+15550002"));
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  EXPECT_EQ(accepted->outcome(), dv::ACCEPT_PROVISIONED);
+  EXPECT_EQ(accepted->mailbox_id(), share->mailbox_id());
+  EXPECT_EQ(accepted->share_id(), share->share_id());
+  EXPECT_THAT(accepted->offer().entitlements(), ElementsAre("unlock"));
+  EXPECT_EQ(oem_.redemptions(), 1);
+  EXPECT_FALSE(relay_.Exists(share->mailbox_id()));
+  for (const std::string& msg : relay_.received()) {
+    EXPECT_FALSE(absl::StrContains(msg, fragment));
+  }
+  // Bob's wallet holds the new credential, bound to a new attested key.
+  auto state = bob.agent->GetState({});
+  ASSERT_TRUE(state.ok());
+  ASSERT_EQ(state->personas(0).credentials_size(), 1);
+  EXPECT_EQ(state->personas(0).credentials(0).credential_id(), accepted->credential_id());
+  EXPECT_EQ(state->personas(0).credentials(0).parent_share_id(), share->share_id());
+  EXPECT_TRUE(state->personas(0).keys(0).attested());
+  EXPECT_EQ(state->personas(0).mailboxes(0).state(), dv::FLOW_PROVISIONED);
+  // Bob's read used a claim different from Alice's.
+  auto claims = relay_.claims_used();
+  EXPECT_NE(claims.front(), claims.back());
+
+  // Alice learns by push that the mailbox is gone: share completed.
+  DeliverPushes({&alice, &bob});
+  auto alice_state = alice.agent->GetState({});
+  EXPECT_EQ(alice_state->personas(0).mailboxes(0).state(), dv::FLOW_PROVISIONED);
+  EXPECT_THAT(Kinds(*alice.agent), ::testing::Contains(dv::EVENT_SHARE_COMPLETED));
+  ASSERT_EQ(alice_state->notifications_size(), 1);
+  EXPECT_EQ(alice_state->notifications(0).via(), dv::VIA_PUSH);
+}
+
+TEST_F(DeviceAgentTest, WrongSecretIsAClearErrorAndReleasesTheBinding) {
+  Device alice = MakeDevice("+15550001");
+  Device mallory = MakeDevice("+15550009");
+  Device bob = MakeDevice("+15550002");
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  ASSERT_TRUE(mallory.agent->Enrol({}).ok());
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  ASSERT_TRUE(alice.agent->ShareCredential(ShareReq(cred, "+15550002")).ok());
+  const std::string link = LastLinkTo("+15550002");
+  dv::AcceptLinkRequest wrong;
+  wrong.set_link(link.substr(0, link.find('#') + 1) + Base64UrlEncode(std::string(16, '\x01')));
+  auto st = mallory.agent->AcceptLink(wrong);
+  EXPECT_EQ(st.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(ReasonOf(st.status()), "decrypt_failed");
+  EXPECT_EQ(oem_.redemptions(), 0);
+  // The rightful receiver can still read it.
+  auto ok = bob.agent->AcceptLink(FromInbox("+15550002"));
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->outcome(), dv::ACCEPT_PROVISIONED);
+}
+
+TEST_F(DeviceAgentTest, SecondReaderGetsMailboxClaimed) {
+  Device alice = MakeDevice("+15550001");
+  Device bob = MakeDevice("+15550002");
+  Device eve = MakeDevice("+15550009");
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  ASSERT_TRUE(eve.agent->Enrol({}).ok());
+  auto share = alice.agent->ShareCredential(ShareReq(cred, "+15550002"));
+  ASSERT_TRUE(share.ok());
+  const std::string link = LastLinkTo("+15550002");
+  dv::AcceptLinkRequest manual = FromInbox("+15550002");
+  manual.set_manual_rounds(true);
+  auto read = bob.agent->AcceptLink(manual);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->outcome(), dv::ACCEPT_READ_ONLY);
+  dv::AcceptLinkRequest race;
+  race.set_link(link);
+  auto lost = eve.agent->AcceptLink(race);
+  EXPECT_EQ(lost.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(ReasonOf(lost.status()), "mailbox_claimed");
+  // Bob completes by Reply.
+  dv::ReplyRequest complete;
+  complete.set_mailbox_id(share->mailbox_id());
+  complete.set_action(dv::REPLY_COMPLETE);
+  auto done = bob.agent->Reply(complete);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_FALSE(done->credential_id().empty());
+}
+
+TEST_F(DeviceAgentTest, MultiRoundAutoAnswerDrivenByPush) {
+  Device alice = MakeDevice("+15550001");
+  Device bob = MakeDevice("+15550002");
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  auto req = ShareReq(cred, "+15550002");
+  req.set_multi_round(true);
+  req.set_auto_answer(true);
+  auto share = alice.agent->ShareCredential(req);
+  ASSERT_TRUE(share.ok()) << share.status();
+
+  auto accepted = bob.agent->AcceptLink(FromInbox("+15550002"));
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  EXPECT_EQ(accepted->outcome(), dv::ACCEPT_AWAITING_SENDER);
+  EXPECT_EQ(oem_.redemptions(), 0);
+  DeliverPushes({&alice, &bob});  // Alice reads the request and endorses
+  DeliverPushes({&alice, &bob});  // Bob reads the endorsement, redeems, posts completion
+  EXPECT_EQ(oem_.redemptions(), 1);
+  auto bob_state = bob.agent->GetState({});
+  ASSERT_EQ(bob_state->personas(0).credentials_size(), 1);
+  EXPECT_EQ(bob_state->personas(0).mailboxes(0).state(), dv::FLOW_PROVISIONED);
+  DeliverPushes({&alice, &bob});  // Alice reads the completion and deletes
+  EXPECT_FALSE(relay_.Exists(share->mailbox_id()));
+  auto alice_state = alice.agent->GetState({});
+  EXPECT_EQ(alice_state->personas(0).mailboxes(0).state(), dv::FLOW_PROVISIONED);
+  EXPECT_THAT(Kinds(*alice.agent),
+              ::testing::IsSupersetOf({dv::EVENT_KEY_SIGNING_REQUEST,
+                                       dv::EVENT_KEY_SIGNING_RESPONSE,
+                                       dv::EVENT_SHARE_COMPLETED}));
+  EXPECT_THAT(Kinds(*bob.agent), ::testing::IsSupersetOf({dv::EVENT_KEY_SIGNING_REQUEST,
+                                                          dv::EVENT_CREDENTIAL_PROVISIONED}));
+}
+
+TEST_F(DeviceAgentTest, MultiRoundByHandWithReply) {
+  Device alice = MakeDevice("+15550001");
+  Device bob = MakeDevice("+15550002");
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  auto req = ShareReq(cred, "+15550002");
+  req.set_multi_round(true);
+  auto share = alice.agent->ShareCredential(req);
+  ASSERT_TRUE(share.ok());
+  dv::AcceptLinkRequest manual = FromInbox("+15550002");
+  manual.set_manual_rounds(true);
+  ASSERT_EQ(bob.agent->AcceptLink(manual)->outcome(), dv::ACCEPT_READ_ONLY);
+
+  dv::ReplyRequest r;
+  r.set_mailbox_id(share->mailbox_id());
+  r.set_action(dv::REPLY_APPROVE);
+  EXPECT_EQ(ReasonOf(alice.agent->Reply(r).status()), "wrong_flow_state");  // nothing asked yet
+
+  r.set_action(dv::REPLY_KEY_SIGNING_REQUEST);
+  auto ksr = bob.agent->Reply(r);
+  ASSERT_TRUE(ksr.ok()) << ksr.status();
+  EXPECT_EQ(ksr->round(), 2u);
+  r.set_action(dv::REPLY_COMPLETE);
+  EXPECT_EQ(ReasonOf(bob.agent->Reply(r).status()), "wrong_flow_state");  // not answered yet
+
+  r.set_action(dv::REPLY_APPROVE);
+  auto approve = alice.agent->Reply(r);
+  ASSERT_TRUE(approve.ok()) << approve.status();
+  EXPECT_EQ(approve->round(), 3u);
+  auto bob_state = bob.agent->GetState({});
+  EXPECT_EQ(approve->requested_public_key(), bob_state->personas(0).keys(0).public_key());
+
+  r.set_action(dv::REPLY_COMPLETE);
+  auto complete = bob.agent->Reply(r);
+  ASSERT_TRUE(complete.ok()) << complete.status();
+  EXPECT_FALSE(complete->credential_id().empty());
+  EXPECT_EQ(oem_.redemptions(), 1);
+}
+
+TEST_F(DeviceAgentTest, DeclinedKeySigningRequestFailsTheReceiver) {
+  Device alice = MakeDevice("+15550001");
+  Device bob = MakeDevice("+15550002");
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  auto req = ShareReq(cred, "+15550002");
+  req.set_multi_round(true);
+  auto share = alice.agent->ShareCredential(req);
+  ASSERT_EQ(bob.agent->AcceptLink(FromInbox("+15550002"))->outcome(),
+            dv::ACCEPT_AWAITING_SENDER);
+  dv::ReplyRequest r;
+  r.set_mailbox_id(share->mailbox_id());
+  r.set_action(dv::REPLY_DECLINE);
+  r.set_decline_reason("not you");
+  ASSERT_TRUE(alice.agent->Reply(r).ok());
+  DeliverPushes({&alice, &bob});
+  auto bob_state = bob.agent->GetState({});
+  EXPECT_EQ(bob_state->personas(0).mailboxes(0).state(), dv::FLOW_FAILED);
+  EXPECT_EQ(bob_state->personas(0).mailboxes(0).last_reason(), "endorsement_declined");
+  EXPECT_EQ(oem_.redemptions(), 0);
+}
+
+TEST_F(DeviceAgentTest, PollsWithExponentialBackoffWhenNoPushArrives) {
+  Device alice = MakeDevice("+15550001");
+  Device bob = MakeDevice("+15550002");
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  auto req = ShareReq(cred, "+15550002");
+  req.set_multi_round(true);
+  req.set_auto_answer(true);
+  auto share = alice.agent->ShareCredential(req);
+  ASSERT_TRUE(share.ok());
+  const absl::Time t0 = clock_.Now();
+  // Nobody has read: each empty poll doubles the wait, up to the cap.
+  std::vector<absl::Duration> gaps;
+  absl::Time last = t0;
+  for (int i = 0; i < 7; ++i) {
+    absl::Time next = alice.agent->NextPollAt();
+    gaps.push_back(next - last);
+    clock_.Set(next - absl::Milliseconds(1));
+    EXPECT_EQ(alice.agent->Tick(), 0) << "polled early, step " << i;
+    clock_.Set(next);
+    EXPECT_EQ(alice.agent->Tick(), 1) << "did not poll on time, step " << i;
+    last = next;
+  }
+  EXPECT_THAT(gaps, ElementsAre(absl::Seconds(2), absl::Seconds(4), absl::Seconds(8),
+                                absl::Seconds(16), absl::Seconds(32), absl::Seconds(60),
+                                absl::Seconds(60)));
+  // Bob posts his request; the pushes are lost. Alice's next poll finds it and answers.
+  ASSERT_EQ(bob.agent->AcceptLink(FromInbox("+15550002"))->outcome(),
+            dv::ACCEPT_AWAITING_SENDER);
+  relay_.TakePushes();
+  clock_.Set(alice.agent->NextPollAt());
+  EXPECT_EQ(alice.agent->Tick(), 1);
+  relay_.TakePushes();
+  // Bob's first poll (due 2 s after his request) finds the answer: he provisions.
+  EXPECT_EQ(bob.agent->Tick(), 1);
+  EXPECT_EQ(oem_.redemptions(), 1);
+  auto bob_state = bob.agent->GetState({});
+  ASSERT_EQ(bob_state->notifications_size(), 1);
+  EXPECT_EQ(bob_state->notifications(0).via(), dv::VIA_POLL);
+  EXPECT_THAT(Kinds(*alice.agent), ::testing::Contains(dv::EVENT_POLL_CHANGE));
+  // After a change the backoff starts again from the initial interval.
+  EXPECT_EQ(alice.agent->NextPollAt() - clock_.Now() <= absl::Seconds(2), true);
+}
+
+TEST_F(DeviceAgentTest, PushStreamDeliversNotificationsAndReportsConnection) {
+  Device alice = MakeDevice("+15550001");
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  ::oem::v1::DeviceNotification subscribed;
+  subscribed.set_sequence(1);
+  subscribed.set_kind(::oem::v1::SUBSCRIBED);
+  oem_.QueueNotification(subscribed);
+  grpc::ClientContext ctx;
+  absl::Status st = alice.agent->RunPushStream(&ctx);
+  EXPECT_EQ(ReasonOf(st), "oem_unavailable");  // the fake stream ends
+  EXPECT_THAT(Kinds(*alice.agent), ElementsAre(dv::EVENT_PUSH_CONNECTED, dv::EVENT_PUSH_LOST));
+  EXPECT_FALSE(alice.agent->GetState({})->push_connected());
+}
+
+TEST_F(DeviceAgentTest, UseCredentialSignsTheChallengeTranscript) {
+  Device alice = MakeDevice("+15550001");
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  auto state = alice.agent->GetState({});
+  const std::string spki = state->personas(0).keys(0).public_key();
+  EXPECT_CALL(ap_, GetChallenge(_, _, _)).WillOnce(Invoke([](auto*, const auto&, auto* resp) {
+    resp->set_access_point_id("car-1");
+    resp->set_nonce(std::string(32, 'n'));
+    return grpc::Status::OK;
+  }));
+  EXPECT_CALL(ap_, Authenticate(_, _, _))
+      .WillOnce(Invoke([&](auto*, const ::access_point::v1::AuthenticateRequest& req,
+                           ::access_point::v1::AuthenticateResponse* resp) {
+        const std::string transcript = std::string("sct-ap-auth-v1\0car-1\0", 21) +
+                                       std::string(32, 'n') + std::string(1, '\0') + "unlock";
+        auto key = *crypto::EcdsaP256PublicKey::FromSpkiDer(spki);
+        bool ok = key.Verify(transcript, req.signature(), crypto::SignatureEncoding::kDer).ok() &&
+                  req.certificate().certificate_der() == "cert:" + cred;
+        resp->set_granted(ok);
+        resp->set_reason(ok ? ::access_point::v1::GRANTED
+                            : ::access_point::v1::DENIED_BAD_SIGNATURE);
+        resp->set_access_point_id("car-1");
+        return grpc::Status::OK;
+      }));
+  dv::UseCredentialRequest use;
+  use.set_credential_id(cred);
+  use.set_access_point_address("127.0.0.1:1");
+  use.set_action("unlock");
+  auto resp = alice.agent->UseCredential(use);
+  ASSERT_TRUE(resp.ok()) << resp.status();
+  EXPECT_TRUE(resp->granted());
+  EXPECT_EQ(resp->reason(), ::access_point::v1::GRANTED);
+}
+
+TEST_F(DeviceAgentTest, SymmetricHotelKeyIsSharedOpenedInTheElementAndMacsTheChallenge) {
+  Device hotel = MakeDevice("desk@hotel.test");
+  Device guest = MakeDevice("guest@example.test");
+  std::string cred = Own(hotel, cv::SYMMETRIC);
+  ASSERT_TRUE(guest.agent->Enrol({}).ok());
+  auto req = ShareReq(cred, "guest@example.test");
+  req.clear_entitlements();
+  req.set_channel(cv::EMAIL);
+  req.set_vertical(cv::VERTICAL_GENERAL);
+  ASSERT_TRUE(hotel.agent->ShareCredential(req).ok());
+  dv::AcceptLinkRequest accept;
+  accept.mutable_inbox()->set_channel(cv::EMAIL);
+  accept.mutable_inbox()->set_address("guest@example.test");
+  auto accepted = guest.agent->AcceptLink(accept);
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  const std::string key = oem_.SymmetricKey(accepted->credential_id());
+  ASSERT_EQ(key.size(), 32u);
+  EXPECT_CALL(ap_, GetChallenge(_, _, _)).WillOnce(Invoke([](auto*, const auto&, auto* resp) {
+    resp->set_access_point_id("room-101");
+    resp->set_nonce("nonce");
+    return grpc::Status::OK;
+  }));
+  EXPECT_CALL(ap_, Authenticate(_, _, _))
+      .WillOnce(Invoke([&](auto*, const ::access_point::v1::AuthenticateRequest& r,
+                           ::access_point::v1::AuthenticateResponse* resp) {
+        const std::string transcript =
+            std::string("sct-ap-auth-v1\0room-101\0nonce\0enter", 35);
+        bool ok = r.credential_id() == accepted->credential_id() &&
+                  crypto::HmacSha256Verify(key, transcript, r.hmac()).ok();
+        resp->set_granted(ok);
+        resp->set_reason(ok ? ::access_point::v1::GRANTED
+                            : ::access_point::v1::DENIED_BAD_SIGNATURE);
+        return grpc::Status::OK;
+      }));
+  dv::UseCredentialRequest use;
+  use.set_credential_id(accepted->credential_id());
+  use.set_access_point_address("127.0.0.1:1");
+  use.set_action("enter");
+  auto resp = guest.agent->UseCredential(use);
+  ASSERT_TRUE(resp.ok()) << resp.status();
+  EXPECT_TRUE(resp->granted());
+  EXPECT_EQ(resp->access_point_id(), "room-101");
+}
+
+TEST_F(DeviceAgentTest, WalletAndKeysSurviveARestartFromTheStateFile) {
+  const std::string path = TmpPath("device_restart_state");
+  std::string cred, device_id, spki;
+  {
+    Device alice = MakeDevice("+15550001", path);
+    cred = Own(alice, cv::ASYMMETRIC);
+    auto state = alice.agent->GetState({});
+    device_id = state->device_id();
+    spki = state->personas(0).keys(0).public_key();
+  }
+  Device alice = MakeDevice("+15550001", path);
+  auto state = alice.agent->GetState({});
+  ASSERT_TRUE(state.ok());
+  EXPECT_TRUE(state->enrolled());
+  EXPECT_EQ(state->device_id(), device_id);
+  ASSERT_EQ(state->personas(0).credentials_size(), 1);
+  EXPECT_EQ(state->personas(0).credentials(0).credential_id(), cred);
+  // The restored key still proves possession: the OEM accepts a share request.
+  auto share = alice.agent->ShareCredential(ShareReq(cred, "+15550002"));
+  EXPECT_TRUE(share.ok()) << share.status();
+  EXPECT_TRUE(alice.agent->Enrol({})->already_enrolled());
+}
+
+TEST_F(DeviceAgentTest, CancelShareDeletesTheMailboxBeforeItIsRead) {
+  Device alice = MakeDevice("+15550001");
+  Device bob = MakeDevice("+15550002");
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  auto share = alice.agent->ShareCredential(ShareReq(cred, "+15550002"));
+  dv::CancelShareRequest cancel;
+  cancel.set_share_id(share->share_id());
+  auto cancelled = alice.agent->CancelShare(cancel);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  EXPECT_TRUE(cancelled->mailbox_deleted());
+  EXPECT_THAT(cancelled->revocation().revoked_share_ids(), ElementsAre(share->share_id()));
+  EXPECT_THAT(oem_.revoked_shares(), ElementsAre(share->share_id()));
+  auto late = bob.agent->AcceptLink(FromInbox("+15550002"));
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(alice.agent->GetState({})->personas(0).mailboxes(0).state(), dv::FLOW_CANCELLED);
+}
+
+TEST_F(DeviceAgentTest, RevokeShareSendsAHolderProofTheAuthorityAccepts) {
+  Device alice = MakeDevice("+15550001");
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  auto share = alice.agent->ShareCredential(ShareReq(cred, "+15550002"));
+  ASSERT_TRUE(share.ok());
+  dv::RevokeRequest revoke;
+  revoke.set_share_id(share->share_id());
+  auto revoked = alice.agent->Revoke(revoke);
+  ASSERT_TRUE(revoked.ok()) << revoked.status();
+  EXPECT_THAT(oem_.revoked_shares(), ElementsAre(share->share_id()));
+  revoke.set_share_id("unknown-share");
+  EXPECT_EQ(ReasonOf(alice.agent->Revoke(revoke).status()), "share_not_found");
+  // Another device cannot revoke Alice's share: it has no record of it.
+  Device bob = MakeDevice("+15550002");
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  revoke.set_share_id(share->share_id());
+  EXPECT_EQ(ReasonOf(bob.agent->Revoke(revoke).status()), "share_not_found");
+}
+
+TEST_F(DeviceAgentTest, PersonasHaveSeparateWallets) {
+  Device alice = MakeDevice("+15550001");
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  dv::AddPersonaRequest work;
+  work.set_name("work");
+  work.set_kind(cv::WORK);
+  EXPECT_TRUE(alice.agent->AddPersona(work)->created());
+  EXPECT_FALSE(alice.agent->AddPersona(work)->created());
+  work.set_kind(cv::PERSONAL);
+  EXPECT_EQ(ReasonOf(alice.agent->AddPersona(work).status()), "persona_kind_conflict");
+  auto req = ShareReq(cred, "+15550002");
+  req.set_persona("work");
+  EXPECT_EQ(ReasonOf(alice.agent->ShareCredential(req).status()), "credential_not_found");
+  dv::GetStateRequest only_work;
+  only_work.set_persona("work");
+  auto state = alice.agent->GetState(only_work);
+  ASSERT_EQ(state->personas_size(), 1);
+  EXPECT_EQ(state->personas(0).credentials_size(), 0);
+  only_work.set_persona("nobody");
+  EXPECT_EQ(ReasonOf(alice.agent->GetState(only_work).status()), "persona_not_found");
+}
+
+TEST_F(DeviceAgentTest, BadRequestsNameTheField) {
+  Device alice = MakeDevice("+15550001");
+  auto before = alice.agent->ShareCredential(ShareReq("nope", "+1"));
+  EXPECT_EQ(ReasonOf(before.status()), "credential_not_found");
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  auto req = ShareReq(cred, "+15550002");
+  req.set_pin("12ab56");
+  auto bad_pin = alice.agent->ShareCredential(req);
+  EXPECT_EQ(ReasonOf(bad_pin.status()), "invalid_field");
+  EXPECT_TRUE(absl::StartsWith(bad_pin.status().message(), "pin:"));
+  req = ShareReq(cred, "");
+  EXPECT_TRUE(absl::StartsWith(alice.agent->ShareCredential(req).status().message(),
+                               "to_address:"));
+  req = ShareReq(cred, "+1");
+  req.set_channel(cv::CHANNEL_KIND_UNSPECIFIED);
+  EXPECT_EQ(ReasonOf(alice.agent->ShareCredential(req).status()), "invalid_field");
+  dv::AcceptLinkRequest accept;
+  accept.set_link("https://relay.test/v1/m/x");
+  EXPECT_EQ(ReasonOf(alice.agent->AcceptLink(accept).status()), "bad_link");
+  Device fresh = MakeDevice("+15550003");
+  accept.set_link("https://relay.test/v1/m/x#y");
+  EXPECT_EQ(ReasonOf(fresh.agent->AcceptLink(accept).status()), "not_enrolled");
+}
+
+TEST_F(DeviceAgentTest, PinIsPassedToTheAuthorityAndAWrongPinCanBeRetried) {
+  Device alice = MakeDevice("+15550001");
+  Device bob = MakeDevice("+15550002");
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  auto req = ShareReq(cred, "+15550002");
+  req.set_pin("123456");
+  req.mutable_pin_delivery()->set_channel(cv::EMAIL);
+  req.mutable_pin_delivery()->set_to("bob@example.test");
+  ASSERT_TRUE(alice.agent->ShareCredential(req).ok());
+  auto pin_mail = channel_.Inbox("bob@example.test");
+  ASSERT_EQ(pin_mail.size(), 1u);
+  EXPECT_TRUE(absl::StrContains(pin_mail[0].body(), "123456"));
+  EXPECT_FALSE(absl::StrContains(channel_.Inbox("+15550002")[0].body(), "123456"));
+  auto accept = FromInbox("+15550002");
+  accept.set_pin("000000");
+  EXPECT_EQ(ReasonOf(bob.agent->AcceptLink(accept).status()), "wrong_pin");
+  accept.set_request_id(NewUuidV4());
+  accept.set_pin("123456");
+  auto ok = bob.agent->AcceptLink(accept);  // same mailbox, same claim: no mailbox_claimed
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->outcome(), dv::ACCEPT_PROVISIONED);
+}
+
+}  // namespace
+}  // namespace sct::device

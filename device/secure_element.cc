@@ -1,0 +1,191 @@
+#include "device/secure_element.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/status_macros.h"
+#include "crypto/hmac.h"
+#include "crypto/hpke.h"
+#include "crypto/p256.h"
+#include "device/atomic_file.h"
+#include "device/device_state.pb.h"
+
+namespace sct::device {
+namespace {
+
+absl::Status KeyNotFound(absl::string_view handle) {
+  return MakeError(absl::StatusCode::kNotFound, "key_not_found",
+                   absl::StrCat("no secure-element key with handle \"", handle, "\""));
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SecureElement>> SecureElement::Open(std::string state_file) {
+  std::unique_ptr<SecureElement> se(new SecureElement(std::move(state_file)));
+  if (se->state_file_.empty()) return se;
+  absl::StatusOr<std::string> bytes = ReadWholeFile(se->state_file_);
+  if (!bytes.ok()) {
+    if (ReasonOf(bytes.status()) == "state_file_missing") return se;  // fresh element
+    return bytes.status();
+  }
+  ::device::state::SecureElementState state;
+  if (!state.ParseFromString(*bytes) || state.version() != 1) {
+    return MakeError(absl::StatusCode::kDataLoss, "state_file_corrupt",
+                     absl::StrCat("state file ", se->state_file_,
+                                  " is not a version-1 secure-element state"));
+  }
+  absl::MutexLock lock(&se->mu_);
+  se->next_handle_ = state.next_handle();
+  for (const auto& k : state.keys()) {
+    absl::StatusOr<crypto::EcdsaP256PrivateKey> key =
+        crypto::EcdsaP256PrivateKey::FromPkcs8Der(k.private_pkcs8());
+    if (!key.ok()) {
+      return MakeError(absl::StatusCode::kDataLoss, "state_file_corrupt",
+                       absl::StrCat("state file ", se->state_file_, ": key ", k.key_id(),
+                                    " does not load"));
+    }
+    se->key_order_.push_back(k.key_id());
+    se->keys_.emplace(k.key_id(), *std::move(key));
+  }
+  for (const auto& s : state.symmetric_keys()) se->symmetric_[s.handle()] = s.key();
+  se->wallet_ = state.wallet();
+  return se;
+}
+
+std::string SecureElement::NextHandleLocked(absl::string_view prefix) {
+  return absl::StrCat(prefix, next_handle_++);
+}
+
+absl::Status SecureElement::PersistLocked() {
+  if (state_file_.empty()) return absl::OkStatus();
+  ::device::state::SecureElementState state;
+  state.set_version(1);
+  state.set_next_handle(next_handle_);
+  for (const std::string& id : key_order_) {
+    auto* k = state.add_keys();
+    k->set_key_id(id);
+    std::string der = keys_.at(id).ToPkcs8Der();
+    if (der.empty()) {
+      return MakeError(absl::StatusCode::kInternal, "state_file_write_failed",
+                       "cannot encode a secure-element key");
+    }
+    k->set_private_pkcs8(std::move(der));
+  }
+  for (const auto& [handle, key] : symmetric_) {
+    auto* s = state.add_symmetric_keys();
+    s->set_handle(handle);
+    s->set_key(key);
+  }
+  state.set_wallet(wallet_);
+  std::string bytes;
+  if (!state.SerializeToString(&bytes)) {
+    return MakeError(absl::StatusCode::kInternal, "state_file_write_failed",
+                     "cannot serialize the secure-element state");
+  }
+  return WriteFileAtomically(state_file_, bytes);
+}
+
+absl::StatusOr<std::string> SecureElement::GenerateKey() {
+  ASSIGN_OR_RETURN(crypto::EcdsaP256PrivateKey key, crypto::EcdsaP256PrivateKey::Generate());
+  absl::MutexLock lock(&mu_);
+  std::string id = NextHandleLocked("k-");
+  key_order_.push_back(id);
+  keys_.emplace(id, std::move(key));
+  absl::Status st = PersistLocked();
+  if (!st.ok()) {
+    keys_.erase(id);
+    key_order_.pop_back();
+    return st;
+  }
+  return id;
+}
+
+absl::StatusOr<std::string> SecureElement::PublicKeySpki(absl::string_view key_id) const {
+  absl::MutexLock lock(&mu_);
+  auto it = keys_.find(key_id);
+  if (it == keys_.end()) return KeyNotFound(key_id);
+  return it->second.PublicKey().SpkiDer();
+}
+
+absl::StatusOr<std::string> SecureElement::Sign(absl::string_view key_id,
+                                                absl::string_view message) const {
+  absl::MutexLock lock(&mu_);
+  auto it = keys_.find(key_id);
+  if (it == keys_.end()) return KeyNotFound(key_id);
+  return it->second.Sign(message, crypto::SignatureEncoding::kDer);
+}
+
+absl::StatusOr<std::string> SecureElement::OpenSealedKey(absl::string_view key_id,
+                                                         absl::string_view enc,
+                                                         absl::string_view sealed_key,
+                                                         absl::string_view info) {
+  if (enc.size() != crypto::kP256UncompressedPointSize) {
+    return InvalidField("hpke_enc", "must be a 65-byte uncompressed P-256 point");
+  }
+  if (sealed_key.size() <= 16) return InvalidField("sealed_key", "too short");
+  absl::MutexLock lock(&mu_);
+  auto it = keys_.find(key_id);
+  if (it == keys_.end()) return KeyNotFound(key_id);
+  ASSIGN_OR_RETURN(std::string sk, crypto::P256PrivateScalar(it->second.evp()));
+  absl::StatusOr<std::string> key =
+      crypto::HpkeOpen(crypto::kHpkeP256Sha256Aes128Gcm, sk, info, "",
+                       absl::StrCat(enc, sealed_key));
+  std::fill(sk.begin(), sk.end(), '\0');
+  if (!key.ok()) {
+    return MakeError(absl::StatusCode::kPermissionDenied, "unseal_failed",
+                     "the sealed credential key does not open with this secure-element key");
+  }
+  std::string handle = NextHandleLocked("s-");
+  symmetric_[handle] = *std::move(key);
+  absl::Status st = PersistLocked();
+  if (!st.ok()) {
+    symmetric_.erase(handle);
+    return st;
+  }
+  return handle;
+}
+
+absl::StatusOr<std::string> SecureElement::Hmac(absl::string_view handle,
+                                                absl::string_view data) const {
+  absl::MutexLock lock(&mu_);
+  auto it = symmetric_.find(handle);
+  if (it == symmetric_.end()) return KeyNotFound(handle);
+  return crypto::HmacSha256(it->second, data);
+}
+
+absl::Status SecureElement::DeleteKey(absl::string_view handle) {
+  absl::MutexLock lock(&mu_);
+  auto k = keys_.find(handle);
+  if (k != keys_.end()) {
+    keys_.erase(k);
+    key_order_.erase(std::find(key_order_.begin(), key_order_.end(), handle));
+    return PersistLocked();
+  }
+  auto s = symmetric_.find(handle);
+  if (s == symmetric_.end()) return KeyNotFound(handle);
+  symmetric_.erase(s);
+  return PersistLocked();
+}
+
+std::vector<std::string> SecureElement::KeyIds() const {
+  absl::MutexLock lock(&mu_);
+  return key_order_;
+}
+
+absl::Status SecureElement::StoreWallet(std::string wallet_bytes) {
+  absl::MutexLock lock(&mu_);
+  std::string old = std::move(wallet_);
+  wallet_ = std::move(wallet_bytes);
+  absl::Status st = PersistLocked();
+  if (!st.ok()) wallet_ = std::move(old);
+  return st;
+}
+
+std::string SecureElement::Wallet() const {
+  absl::MutexLock lock(&mu_);
+  return wallet_;
+}
+
+}  // namespace sct::device

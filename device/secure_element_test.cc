@@ -1,0 +1,129 @@
+#include "device/secure_element.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <type_traits>
+
+#include "common/errors.h"
+#include "crypto/ecdsa.h"
+#include "crypto/hmac.h"
+#include "crypto/hpke.h"
+#include "gtest/gtest.h"
+
+namespace sct::device {
+namespace {
+
+std::string TmpPath(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return std::string(dir ? dir : "/tmp") + "/" + name;
+}
+
+// The API surface: every method's return type, checked at compile time so an
+// added accessor that returns key material has to change this test.
+static_assert(std::is_same_v<decltype(&SecureElement::GenerateKey),
+                             absl::StatusOr<std::string> (SecureElement::*)()>);
+static_assert(
+    std::is_same_v<decltype(&SecureElement::PublicKeySpki),
+                   absl::StatusOr<std::string> (SecureElement::*)(absl::string_view) const>);
+
+TEST(SecureElementTest, SignsWithAKeyThatVerifiesUnderItsPublicKey) {
+  auto se = SecureElement::Open("");
+  ASSERT_TRUE(se.ok()) << se.status();
+  auto id = (*se)->GenerateKey();
+  ASSERT_TRUE(id.ok()) << id.status();
+  auto spki = (*se)->PublicKeySpki(*id);
+  ASSERT_TRUE(spki.ok());
+  auto pub = crypto::EcdsaP256PublicKey::FromSpkiDer(*spki);
+  ASSERT_TRUE(pub.ok());
+  auto sig = (*se)->Sign(*id, "nonce");
+  ASSERT_TRUE(sig.ok());
+  EXPECT_TRUE(pub->Verify("nonce", *sig, crypto::SignatureEncoding::kDer).ok());
+  EXPECT_FALSE(pub->Verify("other", *sig, crypto::SignatureEncoding::kDer).ok());
+}
+
+TEST(SecureElementTest, UnknownHandleIsKeyNotFound) {
+  auto se = *SecureElement::Open("");
+  EXPECT_EQ(ReasonOf(se->Sign("k-99", "x").status()), "key_not_found");
+  EXPECT_EQ(ReasonOf(se->PublicKeySpki("k-99").status()), "key_not_found");
+  EXPECT_EQ(ReasonOf(se->Hmac("s-99", "x").status()), "key_not_found");
+  EXPECT_EQ(ReasonOf(se->DeleteKey("k-99")), "key_not_found");
+}
+
+TEST(SecureElementTest, KeysAreDistinct) {
+  auto se = *SecureElement::Open("");
+  auto a = *se->GenerateKey();
+  auto b = *se->GenerateKey();
+  EXPECT_NE(a, b);
+  EXPECT_NE(*se->PublicKeySpki(a), *se->PublicKeySpki(b));
+}
+
+TEST(SecureElementTest, OpensAnHpkeSealedKeyInsideAndMacsWithIt) {
+  auto se = *SecureElement::Open("");
+  std::string id = *se->GenerateKey();
+  auto pub = *crypto::EcdsaP256PublicKey::FromSpkiDer(*se->PublicKeySpki(id));
+  const std::string credential_key(32, '\x42');
+  const std::string info = std::string("sct-credential-v1\0cred-1", 24);
+  auto sealed = crypto::HpkeSeal(crypto::kHpkeP256Sha256Aes128Gcm, pub.UncompressedPoint(),
+                                 info, "", credential_key);
+  ASSERT_TRUE(sealed.ok()) << sealed.status();
+  std::string enc = sealed->substr(0, 65), ct = sealed->substr(65);
+  auto handle = se->OpenSealedKey(id, enc, ct, info);
+  ASSERT_TRUE(handle.ok()) << handle.status();
+  auto tag = se->Hmac(*handle, "transcript");
+  ASSERT_TRUE(tag.ok());
+  EXPECT_EQ(*tag, *crypto::HmacSha256(credential_key, "transcript"));
+  // The wrong info (or key) does not open.
+  EXPECT_EQ(ReasonOf(se->OpenSealedKey(id, enc, ct, "other").status()), "unseal_failed");
+  std::string other = *se->GenerateKey();
+  EXPECT_EQ(ReasonOf(se->OpenSealedKey(other, enc, ct, info).status()), "unseal_failed");
+}
+
+TEST(SecureElementTest, SurvivesRestartFromTheStateFile) {
+  const std::string path = TmpPath("se_restart");
+  std::string id, spki, sym;
+  {
+    auto se = SecureElement::Open(path);
+    ASSERT_TRUE(se.ok()) << se.status();
+    id = *(*se)->GenerateKey();
+    spki = *(*se)->PublicKeySpki(id);
+    auto pub = *crypto::EcdsaP256PublicKey::FromSpkiDer(spki);
+    auto sealed = *crypto::HpkeSeal(crypto::kHpkeP256Sha256Aes128Gcm, pub.UncompressedPoint(),
+                                    "i", "", std::string(32, 'k'));
+    sym = *(*se)->OpenSealedKey(id, sealed.substr(0, 65), sealed.substr(65), "i");
+    ASSERT_TRUE((*se)->StoreWallet("wallet-bytes").ok());
+  }
+  auto se = SecureElement::Open(path);
+  ASSERT_TRUE(se.ok()) << se.status();
+  EXPECT_EQ((*se)->KeyIds(), std::vector<std::string>{id});
+  EXPECT_EQ(*(*se)->PublicKeySpki(id), spki);
+  auto pub = *crypto::EcdsaP256PublicKey::FromSpkiDer(spki);
+  EXPECT_TRUE(pub.Verify("m", *(*se)->Sign(id, "m"), crypto::SignatureEncoding::kDer).ok());
+  EXPECT_EQ(*(*se)->Hmac(sym, "d"), *crypto::HmacSha256(std::string(32, 'k'), "d"));
+  EXPECT_EQ((*se)->Wallet(), "wallet-bytes");
+  // New handles do not collide with restored ones.
+  EXPECT_NE(*(*se)->GenerateKey(), id);
+}
+
+TEST(SecureElementTest, DeletedKeyStaysDeletedAfterRestart) {
+  const std::string path = TmpPath("se_delete");
+  std::string id;
+  {
+    auto se = *SecureElement::Open(path);
+    id = *se->GenerateKey();
+    ASSERT_TRUE(se->DeleteKey(id).ok());
+  }
+  auto se = *SecureElement::Open(path);
+  EXPECT_EQ(ReasonOf(se->Sign(id, "x").status()), "key_not_found");
+}
+
+TEST(SecureElementTest, CorruptStateFileIsDataLoss) {
+  const std::string path = TmpPath("se_corrupt");
+  std::ofstream(path) << "this is not a state file";
+  auto se = SecureElement::Open(path);
+  EXPECT_EQ(se.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(ReasonOf(se.status()), "state_file_corrupt");
+}
+
+}  // namespace
+}  // namespace sct::device
