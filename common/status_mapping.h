@@ -13,23 +13,27 @@
 namespace sct {
 
 // absl -> gRPC: same numeric code, the message, and the stable reason
-// (ReasonOf) in error_details so gRPC clients can match on it.
+// (ReasonOf) in error_details so gRPC clients can match on it. error_details
+// is a serialized google.rpc.Status (the gRPC "rich error" convention) whose
+// details hold one google.rpc.ErrorInfo{reason, domain: "sct-lab"}.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // gRPC -> absl: the inverse, restoring the reason from error_details.
+// Missing or malformed details give a plain status (reason = code name);
+// unknown numeric codes become UNKNOWN.
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
 // absl code -> HTTP status code:
 // OK 200, INVALID_ARGUMENT/OUT_OF_RANGE/FAILED_PRECONDITION 400,
 // UNAUTHENTICATED/PERMISSION_DENIED 401 (the draft uses 401 for a wrong claim),
 // NOT_FOUND 404, ALREADY_EXISTS/ABORTED 409, RESOURCE_EXHAUSTED 429 (413 is
-// chosen by the adapter for body size via reason "payload_too_large"),
+// chosen here for RESOURCE_EXHAUSTED with reason "payload_too_large"),
 // CANCELLED 499, UNIMPLEMENTED 501, UNAVAILABLE 503, DEADLINE_EXCEEDED 504,
 // UNKNOWN/INTERNAL/DATA_LOSS 500.
 int ToHttpStatus(const absl::Status& status);
 
 // The JSON error body: {"error":{"code":"<reason>","message":"<message>"}}
-// with both strings JSON-escaped.
+// with both strings JSON-escaped; bytes that are not UTF-8 become U+FFFD.
 std::string ToHttpErrorBody(const absl::Status& status);
 
 }  // namespace sct
