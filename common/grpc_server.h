@@ -1,11 +1,19 @@
 // Starts a gRPC server the way every SCT Lab service does.
 //
 // Listens on `address` ("127.0.0.1:0" picks a free port), registers the given
-// services plus gRPC health checking and server reflection, and reports the
-// bound port. Shutdown is clean: in-flight calls get `grace` to finish.
+// services plus gRPC health checking (grpc.health.v1, overall status "" is
+// SERVING until Shutdown; a client stub is in //common:health_cc_proto) and
+// server reflection, and reports the bound port. Shutdown is clean: health
+// turns NOT_SERVING, new calls are refused, in-flight calls get `grace` to
+// finish and are then cancelled.
+//
+// Thread-safety: Shutdown and Wait may be called from different threads (the
+// usual pattern: main waits for a signal, then calls Shutdown). The address is
+// bound exclusively (no SO_REUSEPORT), so a port in use is an error.
 #ifndef SCT_COMMON_GRPC_SERVER_H_
 #define SCT_COMMON_GRPC_SERVER_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,7 +34,10 @@ struct GrpcServerOptions {
 
 class GrpcServer {
  public:
-  // Builds and starts the server; UNAVAILABLE if the address cannot be bound.
+  // Builds and starts the server. INVALID_ARGUMENT (reason "invalid_field")
+  // for a malformed address (see host_port.h), a null service or a
+  // non-positive message limit; UNAVAILABLE (reason "listen_failed") if the
+  // address cannot be bound.
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(GrpcServerOptions options);
   ~GrpcServer();  // Shutdown(absl::Seconds(2)) if not already done
 
@@ -35,15 +46,16 @@ class GrpcServer {
   std::string address() const { return address_; }
   grpc::Server* server() { return server_.get(); }
 
+  // Idempotent; later calls return at once.
   void Shutdown(absl::Duration grace = absl::Seconds(2));
-  void Wait();  // blocks until Shutdown
+  void Wait();  // blocks until Shutdown has completed
 
  private:
   GrpcServer() = default;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::string address_;
-  bool shut_down_ = false;
+  std::atomic<bool> shut_down_{false};
 };
 
 // Blocks the calling thread until SIGINT or SIGTERM arrives (installed with
