@@ -1,7 +1,7 @@
 // relay_loadgen: closed-loop load generator for the relay, with an echo
 // baseline measured in the same run. See docs/BENCHMARKS.md.
 //
-//   bazel run //relay:relay_loadgen -- --transport=both --store=both \
+//   bazel run //relay:relay_loadgen -- --transport=both --store=both
 //       --clients=8 --payload_bytes=1024 --duration=10s --rounds=3
 //
 // By default it starts the real relay_server (found in its runfiles or given

@@ -131,7 +131,7 @@ std::string FormatReport(const std::vector<PhaseSummary>& phases,
   }
   absl::StrAppend(&out, "\nLatency per operation, microseconds (p50 / p99, median over rounds):\n");
   absl::StrAppendFormat(&out, "  %-20s", "phase");
-  for (const char* op : kOpNames) absl::StrAppendFormat(&out, " %17s", op);
+  for (const char* op : kOpNames) absl::StrAppendFormat(&out, " %-17s", op);
   absl::StrAppend(&out, "\n");
   for (const PhaseSummary& p : phases) {
     absl::StrAppendFormat(&out, "  %-20s", p.name);
