@@ -3,8 +3,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/flags/flag.h"
+#include "absl/flags/reflection.h"
 #include "common/errors.h"
 #include "gtest/gtest.h"
+
+ABSL_FLAG(sct::HostPort, test_listen, (sct::HostPort{"127.0.0.1", 8080}),
+          "a HOST:PORT flag, to check HostPort works as an absl flag type");
 
 namespace sct {
 namespace {
@@ -114,6 +119,18 @@ TEST(HostPortFlagTest, ParsesAndUnparses) {
   EXPECT_FALSE(AbslParseFlag("nope", &hp, &error));
   EXPECT_NE(error.find("missing ':PORT'"), std::string::npos) << error;
   EXPECT_EQ(hp, (HostPort{"::1", 9000}));  // unchanged on error
+}
+
+TEST(HostPortFlagTest, WorksAsAbslFlag) {
+  EXPECT_EQ(absl::GetFlag(FLAGS_test_listen), (HostPort{"127.0.0.1", 8080}));
+  absl::CommandLineFlag* flag = absl::FindCommandLineFlag("test_listen");
+  ASSERT_NE(flag, nullptr);
+  EXPECT_EQ(flag->DefaultValue(), "127.0.0.1:8080");
+  std::string error;
+  EXPECT_TRUE(flag->ParseFrom("[::1]:0", &error)) << error;
+  EXPECT_EQ(absl::GetFlag(FLAGS_test_listen), (HostPort{"::1", 0}));
+  EXPECT_FALSE(flag->ParseFrom("0.0.0.0:http", &error));
+  EXPECT_NE(error.find("decimal"), std::string::npos) << error;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "common/errors.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -98,6 +99,20 @@ TEST(StatusMappingTest, ReasonRoundTripsThroughGrpc) {
   absl::Status back = FromGrpcStatus(g);
   EXPECT_EQ(back, s);
   EXPECT_EQ(ReasonOf(back), "mailbox_not_found");
+}
+
+TEST(StatusMappingTest, ErrorDetailsAreAGoogleRpcStatusKnownAnswer) {
+  // google.rpc.Status{code: 5, message: "m", details: [Any{type_url:
+  // ".../google.rpc.ErrorInfo", value: ErrorInfo{reason: "r", domain:
+  // "sct-lab"}}]}, encoded independently (protoc --decode_raw agrees).
+  const std::string want = absl::HexStringToBytes(
+      "080512016d1a380a28747970652e676f6f676c65617069732e636f6d2f676f6f676c652e"
+      "7270632e4572726f72496e666f120c0a017212077363742d6c6162");
+  grpc::Status g = ToGrpcStatus(MakeError(absl::StatusCode::kNotFound, "r", "m"));
+  EXPECT_EQ(g.error_details(), want);
+  // And a details blob written by someone else decodes to the reason.
+  absl::Status back = FromGrpcStatus(grpc::Status(grpc::StatusCode::NOT_FOUND, "m", want));
+  EXPECT_EQ(ReasonOf(back), "r");
 }
 
 TEST(StatusMappingTest, GrpcStatusWithoutOrWithBadDetails) {

@@ -7,13 +7,32 @@
 //
 // Errors (absl code / stable reason from common/errors.h):
 //   INVALID_ARGUMENT  invalid_field        bad input; the message names the field
+//   UNAUTHENTICATED   claim_missing        Mailbox-Device-Claim absent (draft: 401)
 //   UNAUTHENTICATED   claim_mismatch       claim is not a bound party / receiver
 //                                          slot taken by another claim (draft: 401)
 //   PERMISSION_DENIED access_denied        the mailbox's access rights forbid it (401)
 //   NOT_FOUND         mailbox_not_found    unknown, deleted or expired (404)
 //   RESOURCE_EXHAUSTED rate_limited        a per-client limit; retry_after set (429)
 //   RESOURCE_EXHAUSTED payload_too_large   payload or display info over limit (413)
-//   UNAVAILABLE       store_unavailable    the store failed; retry (503)
+//   UNAVAILABLE       store_unavailable    the store failed, or the mailbox was
+//                                          too contended to update; retry (503)
+//
+// Semantics in one place (docs/relay_core.md has the long form):
+// - Claims and request ids are UUIDs, compared case-insensitively (stored
+//   lower-case). A mailbox id that is not a UUID is INVALID_ARGUMENT
+//   ("mailboxId") and counts as a failed lookup.
+// - Idempotency: create remembers claim ‖ request id as the store's create key
+//   (a repeat returns the same id, repeated = true). Every other operation
+//   that changes the mailbox (binding read, update, relinquish) records the
+//   key in Mailbox::applied_requests; a repeat answers repeated = true and
+//   changes nothing, pushes nothing. A repeated delete is recognised from a
+//   bounded in-memory list of recent deletes. Reads that change nothing (the
+//   sender's, or an already-bound receiver's) record nothing.
+// - Rights apply to both parties: update needs W, delete needs D, the
+//   receiver's read needs R (the sender can always read its own mailbox).
+// - Every operation on an existing id is a "lookup": once a client address
+//   has had `failed_lookups_per_window` NOT_FOUND (or malformed-id) answers in
+//   its window, all its lookups get rate_limited until the window ends.
 #ifndef SCT_RELAY_MAILBOX_SERVICE_H_
 #define SCT_RELAY_MAILBOX_SERVICE_H_
 
@@ -22,7 +41,9 @@
 #include <optional>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "relay/mailbox.h"
@@ -167,6 +188,19 @@ class MailboxService {
   RelayLimits limits_;
   struct State;
   std::unique_ptr<State> state_;
+
+  absl::Status CheckLookupAllowed(const CallContext& ctx);
+  // The lower-cased id, or invalid_field (counted as a failed lookup).
+  absl::StatusOr<std::string> CheckMailboxId(const CallContext& ctx,
+                                             const std::string& id);
+  // store->Get at `now`; NOT_FOUND counts as a failed lookup.
+  absl::StatusOr<Mailbox> Load(const CallContext& ctx, const std::string& id,
+                               absl::Time now);
+  absl::Status NotFound(const CallContext& ctx);
+  absl::Status RateLimited(const CallContext& ctx, absl::string_view what);
+  std::string UrlFor(const std::string& id) const;
+  void NotifyParty(const std::optional<NotificationToken>& token,
+                   const std::string& mailbox_id);
 
  public:
   ~MailboxService();

@@ -1,0 +1,55 @@
+// The one conformance suite every MailboxStore implementation must pass
+// (Trillian's storage-tester pattern): a value-parameterised gtest whose
+// parameter builds a fresh, empty store.
+//
+// To run it against a backend, in that backend's test file:
+//
+//   INSTANTIATE_TEST_SUITE_P(
+//       Memory, MailboxStoreConformanceTest,
+//       testing::Values(MailboxStoreFactory{
+//           "memory", [] { return std::make_unique<MemoryMailboxStore>(); }}),
+//       [](const auto& info) { return info.param.name; });
+//
+// and link //relay:mailbox_store_conformance (alwayslink) into the test.
+// Backend-specific properties (e.g. persistence across reopen) are tested in
+// the backend's own test file, which may reuse MakeTestMailbox.
+#ifndef SCT_RELAY_MAILBOX_STORE_CONFORMANCE_H_
+#define SCT_RELAY_MAILBOX_STORE_CONFORMANCE_H_
+
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "relay/mailbox.h"
+#include "relay/mailbox_store.h"
+
+namespace sct::relay {
+
+struct MailboxStoreFactory {
+  std::string name;  // test-name suffix, [A-Za-z0-9_] only
+  // A new, empty store. Called once per test.
+  std::function<absl::StatusOr<std::unique_ptr<MailboxStore>>()> make;
+};
+
+inline std::ostream& operator<<(std::ostream& os, const MailboxStoreFactory& f) {
+  return os << f.name;
+}
+
+// A fully populated mailbox (every field set, so round-trip tests catch a
+// dropped column), version 1, created at `now`, expiring at `expires_at`.
+Mailbox MakeTestMailbox(absl::string_view id, absl::Time now, absl::Time expires_at);
+
+class MailboxStoreConformanceTest : public testing::TestWithParam<MailboxStoreFactory> {
+ protected:
+  void SetUp() override;
+  std::unique_ptr<MailboxStore> store_;
+  const absl::Time now_ = absl::FromUnixSeconds(1735689600);  // 2025-01-01
+};
+
+}  // namespace sct::relay
+
+#endif  // SCT_RELAY_MAILBOX_STORE_CONFORMANCE_H_

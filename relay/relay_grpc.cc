@@ -1,0 +1,200 @@
+#include "relay/relay_grpc.h"
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "common/errors.h"
+#include "common/rfc3339.h"
+#include "common/status_macros.h"
+#include "common/status_mapping.h"
+#include "relay/adapter_checks.h"
+
+namespace sct::relay {
+namespace {
+
+namespace pb = ::relay::v1;
+
+CallContext ContextOf(const grpc::ServerContext* context) {
+  CallContext ctx;
+  ctx.client_address = ClientAddressFromGrpcPeer(context->peer());
+  return ctx;
+}
+
+absl::StatusOr<Payload> DecodePayload(bool present, const pb::Payload& p) {
+  if (!present) return InvalidField("payload", "missing");
+  Payload payload{p.type(), p.data()};
+  RETURN_IF_ERROR(CheckPayload(payload, "payload"));
+  return payload;
+}
+
+absl::StatusOr<std::optional<NotificationToken>> DecodeToken(bool present,
+                                                             const pb::NotificationToken& t) {
+  if (!present) return std::optional<NotificationToken>();
+  NotificationToken token{t.type(), t.token_data()};
+  RETURN_IF_ERROR(CheckNotificationToken(token, "notification_token"));
+  return std::optional<NotificationToken>(std::move(token));
+}
+
+void EncodePayload(const Payload& in, pb::Payload* out) {
+  out->set_type(in.type);
+  out->set_data(in.data);
+}
+
+void EncodeDisplay(const DisplayInformation& in, pb::DisplayInformation* out) {
+  out->set_title(in.title);
+  out->set_description(in.description);
+  out->set_image_url(in.image_url);
+}
+
+absl::Status CheckParties(const std::string& claim, const std::string& request_id) {
+  RETURN_IF_ERROR(CheckDeviceClaim(claim, "device_claim"));
+  return CheckRequestId(request_id, "request_id");
+}
+
+}  // namespace
+
+int RelayGrpcService::MaxMessageBytes(const RelayLimits& l) {
+  const size_t n = l.max_payload_bytes + l.max_title_bytes + l.max_description_bytes +
+                   l.max_image_url_bytes + 2 * l.max_token_bytes + l.max_attestation_bytes +
+                   16 * 1024;
+  return n > static_cast<size_t>(INT32_MAX) ? INT32_MAX : static_cast<int>(n);
+}
+
+// Runs one RPC: decode/call/encode in `body`, map the status, record metrics.
+static grpc::Status Run(RelayMetrics* metrics, const char* operation,
+                        const std::function<absl::Status()>& body) {
+  const auto start = std::chrono::steady_clock::now();
+  grpc::Status status = ToGrpcStatus(body());
+  if (metrics != nullptr) {
+    metrics->RecordRequest(
+        "grpc", operation,
+        absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())),
+        absl::FromChrono(std::chrono::steady_clock::now() - start));
+  }
+  return status;
+}
+
+grpc::Status RelayGrpcService::CreateMailbox(grpc::ServerContext* context,
+                                             const pb::CreateMailboxRequest* request,
+                                             pb::CreateMailboxResponse* response) {
+  return Run(metrics_, "create_mailbox", [&]() -> absl::Status {
+    RETURN_IF_ERROR(CheckParties(request->device_claim(), request->request_id()));
+    CreateMailboxRequest r;
+    r.device_claim = request->device_claim();
+    r.request_id = request->request_id();
+    r.attestation = request->attestation();
+    ASSIGN_OR_RETURN(r.payload, DecodePayload(request->has_payload(), request->payload()));
+    const pb::DisplayInformation& d = request->display_information();
+    r.display = DisplayInformation{d.title(), d.description(), d.image_url()};
+    ASSIGN_OR_RETURN(r.notification_token, DecodeToken(request->has_notification_token(),
+                                                       request->notification_token()));
+    const pb::MailboxConfiguration& c = request->mailbox_configuration();
+    if (!c.access_rights().empty()) {
+      RETURN_IF_ERROR(
+          CheckAccessRights(c.access_rights(), "mailbox_configuration.access_rights"));
+      r.access_rights = c.access_rights();
+    }
+    if (!c.expiration().empty()) {
+      ASSIGN_OR_RETURN(r.expiration,
+                       ParseRfc3339(c.expiration(), "mailbox_configuration.expiration"));
+    }
+    ASSIGN_OR_RETURN(CreateMailboxResponse out, service_->CreateMailbox(ContextOf(context), r));
+    response->set_url_link(out.url_link);
+    response->set_is_push_notification_supported(out.push_supported);
+    response->set_repeated(out.repeated);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status RelayGrpcService::UpdateMailbox(grpc::ServerContext* context,
+                                             const pb::UpdateMailboxRequest* request,
+                                             pb::UpdateMailboxResponse* response) {
+  return Run(metrics_, "update_mailbox", [&]() -> absl::Status {
+    RETURN_IF_ERROR(CheckMailboxId(request->mailbox_id(), "mailbox_id"));
+    RETURN_IF_ERROR(CheckParties(request->device_claim(), request->request_id()));
+    UpdateMailboxRequest r;
+    r.mailbox_id = request->mailbox_id();
+    r.device_claim = request->device_claim();
+    r.request_id = request->request_id();
+    ASSIGN_OR_RETURN(r.payload, DecodePayload(request->has_payload(), request->payload()));
+    ASSIGN_OR_RETURN(r.notification_token, DecodeToken(request->has_notification_token(),
+                                                       request->notification_token()));
+    ASSIGN_OR_RETURN(UpdateMailboxResponse out, service_->UpdateMailbox(ContextOf(context), r));
+    response->set_repeated(out.repeated);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status RelayGrpcService::ReadSecureContent(grpc::ServerContext* context,
+                                                 const pb::ReadSecureContentRequest* request,
+                                                 pb::ReadSecureContentResponse* response) {
+  return Run(metrics_, "read_secure_content", [&]() -> absl::Status {
+    RETURN_IF_ERROR(CheckMailboxId(request->mailbox_id(), "mailbox_id"));
+    RETURN_IF_ERROR(CheckParties(request->device_claim(), request->request_id()));
+    ReadSecureContentRequest r;
+    r.mailbox_id = request->mailbox_id();
+    r.device_claim = request->device_claim();
+    r.request_id = request->request_id();
+    ASSIGN_OR_RETURN(r.notification_token, DecodeToken(request->has_notification_token(),
+                                                       request->notification_token()));
+    ASSIGN_OR_RETURN(ReadSecureContentResponse out,
+                     service_->ReadSecureContent(ContextOf(context), r));
+    EncodePayload(out.payload, response->mutable_payload());
+    EncodeDisplay(out.display, response->mutable_display_information());
+    response->set_expiration(FormatRfc3339(out.expiration));
+    response->set_repeated(out.repeated);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status RelayGrpcService::ReadDisplayInformation(
+    grpc::ServerContext* context, const pb::ReadDisplayInformationRequest* request,
+    pb::ReadDisplayInformationResponse* response) {
+  return Run(metrics_, "read_display_information", [&]() -> absl::Status {
+    RETURN_IF_ERROR(CheckMailboxId(request->mailbox_id(), "mailbox_id"));
+    ASSIGN_OR_RETURN(ReadDisplayInformationResponse out,
+                     service_->ReadDisplayInformation(ContextOf(context),
+                                                      request->mailbox_id()));
+    EncodeDisplay(out.display, response->mutable_display_information());
+    response->set_url_link(out.url_link);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status RelayGrpcService::DeleteMailbox(grpc::ServerContext* context,
+                                             const pb::DeleteMailboxRequest* request,
+                                             pb::DeleteMailboxResponse* response) {
+  return Run(metrics_, "delete_mailbox", [&]() -> absl::Status {
+    RETURN_IF_ERROR(CheckMailboxId(request->mailbox_id(), "mailbox_id"));
+    RETURN_IF_ERROR(CheckParties(request->device_claim(), request->request_id()));
+    DeleteMailboxRequest r{request->mailbox_id(), request->device_claim(),
+                           request->request_id()};
+    ASSIGN_OR_RETURN(EmptyResponse out, service_->DeleteMailbox(ContextOf(context), r));
+    response->set_repeated(out.repeated);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status RelayGrpcService::RelinquishMailbox(grpc::ServerContext* context,
+                                                 const pb::RelinquishMailboxRequest* request,
+                                                 pb::RelinquishMailboxResponse* response) {
+  return Run(metrics_, "relinquish_mailbox", [&]() -> absl::Status {
+    RETURN_IF_ERROR(CheckMailboxId(request->mailbox_id(), "mailbox_id"));
+    RETURN_IF_ERROR(CheckParties(request->device_claim(), request->request_id()));
+    RelinquishMailboxRequest r{request->mailbox_id(), request->device_claim(),
+                               request->request_id()};
+    ASSIGN_OR_RETURN(EmptyResponse out, service_->RelinquishMailbox(ContextOf(context), r));
+    response->set_repeated(out.repeated);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status EchoGrpcService::Echo(grpc::ServerContext*, const pb::EchoRequest* request,
+                                   pb::EchoResponse* response) {
+  response->set_data(request->data());
+  return grpc::Status::OK;
+}
+
+}  // namespace sct::relay

@@ -1,0 +1,63 @@
+// The relay's gRPC face: relay.v1.Relay on the shared MailboxService, and the
+// trivial relay.v1.Echo service the load generator uses as its baseline.
+//
+// Like the HTTP adapter it only decodes (presence and UUID syntax of ids and
+// claims, payload type and length, access-rights syntax, RFC 3339
+// expiration), calls the service and encodes; errors go through
+// ToGrpcStatus (common/status_mapping.h), so the stable reason rides in the
+// status details. The rate-limit key is the peer address from
+// ServerContext::peer(). A repeated request id answers OK with `repeated`
+// set (HTTP answers 201). Thread-safe; `service` and `metrics` are not owned.
+#ifndef SCT_RELAY_RELAY_GRPC_H_
+#define SCT_RELAY_RELAY_GRPC_H_
+
+#include "proto/relay/v1/relay.grpc.pb.h"
+#include "relay/mailbox_service.h"
+#include "relay/metrics.h"
+
+namespace sct::relay {
+
+class RelayGrpcService final : public ::relay::v1::Relay::Service {
+ public:
+  // `metrics` may be null (no recording).
+  RelayGrpcService(MailboxService* service, RelayMetrics* metrics)
+      : service_(service), metrics_(metrics) {}
+
+  grpc::Status CreateMailbox(grpc::ServerContext* context,
+                             const ::relay::v1::CreateMailboxRequest* request,
+                             ::relay::v1::CreateMailboxResponse* response) override;
+  grpc::Status UpdateMailbox(grpc::ServerContext* context,
+                             const ::relay::v1::UpdateMailboxRequest* request,
+                             ::relay::v1::UpdateMailboxResponse* response) override;
+  grpc::Status ReadSecureContent(grpc::ServerContext* context,
+                                 const ::relay::v1::ReadSecureContentRequest* request,
+                                 ::relay::v1::ReadSecureContentResponse* response) override;
+  grpc::Status ReadDisplayInformation(
+      grpc::ServerContext* context, const ::relay::v1::ReadDisplayInformationRequest* request,
+      ::relay::v1::ReadDisplayInformationResponse* response) override;
+  grpc::Status DeleteMailbox(grpc::ServerContext* context,
+                             const ::relay::v1::DeleteMailboxRequest* request,
+                             ::relay::v1::DeleteMailboxResponse* response) override;
+  grpc::Status RelinquishMailbox(grpc::ServerContext* context,
+                                 const ::relay::v1::RelinquishMailboxRequest* request,
+                                 ::relay::v1::RelinquishMailboxResponse* response) override;
+
+  // The largest request message accepted (for the server's max receive size):
+  // the payload limit plus the text limits plus slack.
+  static int MaxMessageBytes(const RelayLimits& limits);
+
+ private:
+  MailboxService* service_;
+  RelayMetrics* metrics_;
+};
+
+// Returns the request's data unchanged. Stateless, thread-safe.
+class EchoGrpcService final : public ::relay::v1::Echo::Service {
+ public:
+  grpc::Status Echo(grpc::ServerContext* context, const ::relay::v1::EchoRequest* request,
+                    ::relay::v1::EchoResponse* response) override;
+};
+
+}  // namespace sct::relay
+
+#endif  // SCT_RELAY_RELAY_GRPC_H_

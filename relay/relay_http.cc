@@ -1,0 +1,494 @@
+#include "relay/relay_http.h"
+
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <regex>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/base64.h"
+#include "common/errors.h"
+#include "common/rfc3339.h"
+#include "common/status_macros.h"
+#include "common/status_mapping.h"
+#include "httplib.h"
+#include "nlohmann/json.hpp"
+#include "relay/adapter_checks.h"
+#include "relay/preview_page.h"
+
+namespace sct::relay {
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr char kClaimHeader[] = "Mailbox-Device-Claim";
+constexpr char kRequestIdHeader[] = "Mailbox-Request-ID";
+constexpr char kAttestationHeader[] = "Mailbox-Device-Attestation";
+constexpr char kJson[] = "application/json";
+constexpr char kMailboxIdField[] = "path mailbox id";
+
+const std::regex& ItemPathRegex() {
+  static const std::regex* re = new std::regex(R"(^/v1/m/([^/]+)$)");
+  return *re;
+}
+
+// ---- JSON decoding -----------------------------------------------------
+
+absl::StatusOr<Json> ParseObject(const std::string& body, bool allow_empty) {
+  if (body.empty()) {
+    if (allow_empty) return Json::object();
+    return InvalidField("body", "missing (a JSON object is required)");
+  }
+  Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return InvalidField("body", "not valid JSON");
+  if (!j.is_object()) return InvalidField("body", "must be a JSON object");
+  return j;
+}
+
+// The member `key` of `obj`, or null when absent or JSON null (optional
+// fields may be sent as null).
+const Json* Member(const Json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+absl::Status GetString(const Json& obj, const char* key, const std::string& path,
+                       bool required, std::string* out) {
+  const Json* v = Member(obj, key);
+  if (v == nullptr) {
+    return required ? InvalidField(path, "missing") : absl::OkStatus();
+  }
+  if (!v->is_string()) return InvalidField(path, "must be a string");
+  *out = v->get<std::string>();
+  return absl::OkStatus();
+}
+
+// Null when absent; error when present and not an object.
+absl::StatusOr<const Json*> GetObject(const Json& obj, const char* key,
+                                      const std::string& path, bool required) {
+  const Json* v = Member(obj, key);
+  if (v == nullptr) {
+    if (required) return InvalidField(path, "missing");
+    return nullptr;
+  }
+  if (!v->is_object()) return InvalidField(path, "must be a JSON object");
+  return v;
+}
+
+absl::StatusOr<Payload> DecodePayload(const Json& body) {
+  ASSIGN_OR_RETURN(const Json* p, GetObject(body, "payload", "payload", true));
+  Payload payload;
+  std::string data_b64;
+  RETURN_IF_ERROR(GetString(*p, "type", "payload.type", true, &payload.type));
+  RETURN_IF_ERROR(GetString(*p, "data", "payload.data", true, &data_b64));
+  ASSIGN_OR_RETURN(payload.data, Base64Decode(data_b64, "payload.data"));
+  RETURN_IF_ERROR(CheckPayload(payload, "payload"));
+  return payload;
+}
+
+absl::StatusOr<std::optional<NotificationToken>> DecodeToken(const Json& body) {
+  ASSIGN_OR_RETURN(const Json* t,
+                   GetObject(body, "notificationToken", "notificationToken", false));
+  if (t == nullptr) return std::optional<NotificationToken>();
+  NotificationToken token;
+  RETURN_IF_ERROR(GetString(*t, "type", "notificationToken.type", true, &token.type));
+  RETURN_IF_ERROR(
+      GetString(*t, "tokenData", "notificationToken.tokenData", true, &token.token_data));
+  RETURN_IF_ERROR(CheckNotificationToken(token, "notificationToken"));
+  return std::optional<NotificationToken>(std::move(token));
+}
+
+absl::Status DecodeDisplay(const Json& body, DisplayInformation* out) {
+  ASSIGN_OR_RETURN(const Json* d,
+                   GetObject(body, "displayInformation", "displayInformation", false));
+  if (d == nullptr) return absl::OkStatus();
+  RETURN_IF_ERROR(GetString(*d, "title", "displayInformation.title", false, &out->title));
+  RETURN_IF_ERROR(GetString(*d, "description", "displayInformation.description", false,
+                            &out->description));
+  RETURN_IF_ERROR(
+      GetString(*d, "imageURL", "displayInformation.imageURL", false, &out->image_url));
+  return absl::OkStatus();
+}
+
+absl::Status DecodeConfiguration(const Json& body, CreateMailboxRequest* out) {
+  ASSIGN_OR_RETURN(const Json* c,
+                   GetObject(body, "mailboxConfiguration", "mailboxConfiguration", false));
+  if (c == nullptr) return absl::OkStatus();
+  if (Member(*c, "accessRights") != nullptr) {
+    RETURN_IF_ERROR(GetString(*c, "accessRights", "mailboxConfiguration.accessRights", true,
+                              &out->access_rights));
+    RETURN_IF_ERROR(
+        CheckAccessRights(out->access_rights, "mailboxConfiguration.accessRights"));
+  }
+  std::string expiration;
+  RETURN_IF_ERROR(GetString(*c, "expiration", "mailboxConfiguration.expiration", false,
+                            &expiration));
+  if (Member(*c, "expiration") != nullptr) {
+    ASSIGN_OR_RETURN(absl::Time t,
+                     ParseRfc3339(expiration, "mailboxConfiguration.expiration"));
+    out->expiration = t;
+  }
+  return absl::OkStatus();
+}
+
+// ---- JSON encoding -----------------------------------------------------
+
+std::string Dump(const Json& j) {
+  // Stored strings came through validated JSON or protobuf (UTF-8), but never
+  // let a stray byte throw: replace it.
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+Json EncodePayload(const Payload& p) {
+  return Json{{"type", p.type}, {"data", Base64Encode(p.data)}};
+}
+
+Json EncodeDisplay(const DisplayInformation& d) {
+  return Json{{"title", d.title}, {"description", d.description}, {"imageURL", d.image_url}};
+}
+
+// ---- headers -----------------------------------------------------------
+
+struct Headers {
+  std::string claim;
+  std::string request_id;
+};
+
+absl::StatusOr<Headers> DecodeHeaders(const httplib::Request& req) {
+  Headers h;
+  h.claim = req.get_header_value(kClaimHeader);
+  h.request_id = req.get_header_value(kRequestIdHeader);
+  RETURN_IF_ERROR(CheckDeviceClaim(h.claim, kClaimHeader));
+  RETURN_IF_ERROR(CheckRequestId(h.request_id, kRequestIdHeader));
+  return h;
+}
+
+absl::StatusOr<std::string> PathMailboxId(const httplib::Request& req) {
+  std::string id = req.matches.size() > 1 ? std::string(req.matches[1]) : std::string();
+  RETURN_IF_ERROR(CheckMailboxId(id, kMailboxIdField));
+  return id;
+}
+
+void SetCommonHeaders(httplib::Response& res) {
+  res.set_header("Cache-Control", "no-store");
+  res.set_header("X-Content-Type-Options", "nosniff");
+}
+
+void SetJson(httplib::Response& res, int status, const Json& body) {
+  res.status = status;
+  res.set_content(Dump(body), kJson);
+}
+
+// HTTP status for an error: the shared table, except the adapter's 413.
+int HttpStatusFor(const absl::Status& status) {
+  if (ReasonOf(status) == "payload_too_large") return 413;
+  return ToHttpStatus(status);
+}
+
+bool IsHttpMethodToken(const std::string& m) {
+  static const std::set<std::string>* known = new std::set<std::string>{
+      "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+  return known->count(m) > 0;
+}
+
+}  // namespace
+
+size_t RelayHttpServer::MaxBodyBytes(const RelayLimits& l) {
+  const size_t payload_b64 = 4 * ((l.max_payload_bytes + 2) / 3);
+  // A JSON string may escape each byte as \u00XX (6 bytes).
+  const size_t text = 6 * (l.max_title_bytes + l.max_description_bytes +
+                           l.max_image_url_bytes + 2 * l.max_token_bytes);
+  return payload_b64 + text + 16 * 1024;
+}
+
+std::string RelayHttpServer::address() const {
+  return absl::StrCat(options_.host, ":", port_);
+}
+
+absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Start(
+    MailboxService* service, RelayMetrics* metrics, RelayHttpOptions options) {
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return InvalidField("tls_cert/tls_key", "set both or neither");
+  }
+  auto server = std::unique_ptr<RelayHttpServer>(new RelayHttpServer());
+  server->service_ = service;
+  server->metrics_ = metrics;
+  server->options_ = options;
+  if (!options.tls_cert_file.empty()) {
+    auto ssl = std::make_unique<httplib::SSLServer>(options.tls_cert_file.c_str(),
+                                                    options.tls_key_file.c_str());
+    if (!ssl->is_valid()) {
+      return MakeError(absl::StatusCode::kUnavailable, "tls_load_failed",
+                       "tls_cert/tls_key: cannot load the certificate or key");
+    }
+    server->server_ = std::move(ssl);
+  } else {
+    server->server_ = std::make_unique<httplib::Server>();
+  }
+  const int threads = options.threads > 0 ? options.threads : 1;
+  server->server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server->server_->set_payload_max_length(MaxBodyBytes(service->limits()));
+  server->server_->set_keep_alive_timeout(5);
+  server->RegisterRoutes();
+  int port = options.port;
+  if (port == 0) {
+    port = server->server_->bind_to_any_port(options.host);
+  } else if (!server->server_->bind_to_port(options.host, port)) {
+    port = -1;
+  }
+  if (port <= 0) {
+    return MakeError(absl::StatusCode::kUnavailable, "bind_failed",
+                     absl::StrCat("http_listen: cannot bind ", options.host, ":",
+                                  options.port));
+  }
+  server->port_ = port;
+  httplib::Server* raw = server->server_.get();
+  server->thread_ = std::thread([raw] { raw->listen_after_bind(); });
+  // stop() is a no-op until the server loop runs, so do not hand out a server
+  // that could not be stopped. The loop starts at once; bound the wait anyway.
+  for (int i = 0; i < 5000 && !raw->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return server;
+}
+
+RelayHttpServer::~RelayHttpServer() { Stop(); }
+
+void RelayHttpServer::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void RelayHttpServer::RegisterRoutes() {
+  httplib::Server& svr = *server_;
+  MailboxService* service = service_;
+  RelayMetrics* metrics = metrics_;
+
+  // Runs one operation: times it, answers errors through the shared mapping,
+  // records the metric.
+  using Body = std::function<absl::Status(const CallContext&, httplib::Response&)>;
+  auto run = [service, metrics](const char* operation, const httplib::Request& req,
+                                httplib::Response& res, const Body& body) {
+    const auto start = std::chrono::steady_clock::now();
+    CallContext ctx;
+    ctx.client_address = req.remote_addr;
+    SetCommonHeaders(res);
+    absl::Status status = body(ctx, res);
+    if (!status.ok()) {
+      const int code = HttpStatusFor(status);
+      res.status = code;
+      res.set_content(ToHttpErrorBody(status), kJson);
+      if (code == 429) {
+        const double secs = absl::ToDoubleSeconds(service->RetryAfter(ctx));
+        res.set_header("Retry-After",
+                       std::to_string(std::max<int64_t>(1, static_cast<int64_t>(
+                                                               std::ceil(secs)))));
+      }
+    }
+    metrics->RecordRequest(
+        "http", operation, std::to_string(res.status),
+        absl::FromChrono(std::chrono::steady_clock::now() - start));
+  };
+
+  // Methods each path serves; anything else answers 405 before the body is read.
+  svr.set_pre_routing_handler([metrics](const httplib::Request& req,
+                                        httplib::Response& res) {
+    const char* allowed = nullptr;
+    if (req.path == "/v1/m") {
+      allowed = "POST";
+    } else if (std::regex_match(req.path, ItemPathRegex())) {
+      allowed = "GET, HEAD, POST, PUT, DELETE, PATCH";
+    } else if (req.path == "/healthz" || req.path == "/metrics") {
+      allowed = "GET, HEAD";
+    }
+    if (allowed == nullptr) return httplib::Server::HandlerResponse::Unhandled;
+    const std::string list = allowed;
+    const std::string& m = req.method;
+    bool ok = false;
+    for (size_t pos = 0; pos <= list.size();) {
+      size_t end = list.find(", ", pos);
+      if (end == std::string::npos) end = list.size();
+      if (list.compare(pos, end - pos, m) == 0 && end - pos == m.size()) ok = true;
+      pos = end + 2;
+    }
+    if (ok) return httplib::Server::HandlerResponse::Unhandled;
+    SetCommonHeaders(res);
+    res.status = 405;
+    res.set_header("Allow", list);
+    res.set_content(
+        ToHttpErrorBody(MakeError(absl::StatusCode::kUnimplemented, "method_not_allowed",
+                                  absl::StrCat("method: ", m, " is not allowed on ",
+                                               req.path, " (allowed: ", list, ")"))),
+        kJson);
+    metrics->RecordRequest("http", "other", "405", absl::ZeroDuration());
+    return httplib::Server::HandlerResponse::Handled;
+  });
+
+  // Errors httplib produces itself (unknown path, oversize body, bad request
+  // line) get the same JSON error shape.
+  svr.set_error_handler(httplib::Server::HandlerWithResponse(
+      [](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    SetCommonHeaders(res);
+    absl::Status status;
+    if (res.status == 413) {
+      status = MakeError(absl::StatusCode::kResourceExhausted, "payload_too_large",
+                         "body: larger than the relay accepts");
+    } else if (res.status == 404) {
+      status = MakeError(absl::StatusCode::kNotFound, "not_found",
+                         absl::StrCat("path: no such resource ", req.path));
+    } else if (res.status == 400 && !req.method.empty() && !IsHttpMethodToken(req.method)) {
+      res.status = 405;
+      status = MakeError(absl::StatusCode::kUnimplemented, "method_not_allowed",
+                         "method: unknown HTTP method");
+    } else {
+      status = MakeError(absl::StatusCode::kInvalidArgument, "bad_request",
+                         absl::StrCat("request: malformed HTTP request (status ",
+                                      res.status, ")"));
+    }
+    res.set_content(ToHttpErrorBody(status), kJson);
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+
+  svr.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    SetCommonHeaders(res);
+    res.set_content("ok\n", "text/plain");
+  });
+
+  svr.Get("/metrics", [service, metrics](const httplib::Request&, httplib::Response& res) {
+    SetCommonHeaders(res);
+    absl::StatusOr<int64_t> live = service->LiveMailboxes();
+    res.set_content(metrics->Render(service->stats(), live.ok() ? *live : -1),
+                    "text/plain; version=0.0.4; charset=utf-8");
+  });
+
+  const size_t max_body = MaxBodyBytes(service->limits());
+  auto check_size = [max_body](const httplib::Request& req) -> absl::Status {
+    if (req.body.size() > max_body) {
+      return MakeError(absl::StatusCode::kResourceExhausted, "payload_too_large",
+                       absl::StrCat("body: larger than ", max_body, " bytes"));
+    }
+    return absl::OkStatus();
+  };
+
+  // CreateMailbox.
+  svr.Post("/v1/m", [run, service, check_size](const httplib::Request& req,
+                                               httplib::Response& res) {
+    run("create_mailbox", req, res, [&](const CallContext& ctx, httplib::Response& res) {
+      RETURN_IF_ERROR(check_size(req));
+      ASSIGN_OR_RETURN(Headers h, DecodeHeaders(req));
+      ASSIGN_OR_RETURN(Json body, ParseObject(req.body, false));
+      CreateMailboxRequest r;
+      r.device_claim = h.claim;
+      r.request_id = h.request_id;
+      r.attestation = req.get_header_value(kAttestationHeader);
+      ASSIGN_OR_RETURN(r.payload, DecodePayload(body));
+      RETURN_IF_ERROR(DecodeDisplay(body, &r.display));
+      ASSIGN_OR_RETURN(r.notification_token, DecodeToken(body));
+      RETURN_IF_ERROR(DecodeConfiguration(body, &r));
+      ASSIGN_OR_RETURN(CreateMailboxResponse out, service->CreateMailbox(ctx, r));
+      SetJson(res, out.repeated ? 201 : 200,
+              Json{{"urlLink", out.url_link},
+                   {"isPushNotificationSupported", out.push_supported}});
+      return absl::OkStatus();
+    });
+  });
+
+  // UpdateMailbox.
+  svr.Put(R"(/v1/m/([^/]+))", [run, service, check_size](const httplib::Request& req,
+                                                         httplib::Response& res) {
+    run("update_mailbox", req, res, [&](const CallContext& ctx, httplib::Response& res) {
+      RETURN_IF_ERROR(check_size(req));
+      UpdateMailboxRequest r;
+      ASSIGN_OR_RETURN(r.mailbox_id, PathMailboxId(req));
+      ASSIGN_OR_RETURN(Headers h, DecodeHeaders(req));
+      r.device_claim = h.claim;
+      r.request_id = h.request_id;
+      ASSIGN_OR_RETURN(Json body, ParseObject(req.body, false));
+      ASSIGN_OR_RETURN(r.payload, DecodePayload(body));
+      ASSIGN_OR_RETURN(r.notification_token, DecodeToken(body));
+      ASSIGN_OR_RETURN(UpdateMailboxResponse out, service->UpdateMailbox(ctx, r));
+      SetJson(res, out.repeated ? 201 : 200, Json::object());
+      return absl::OkStatus();
+    });
+  });
+
+  // ReadSecureContent.
+  svr.Post(R"(/v1/m/([^/]+))", [run, service, check_size](const httplib::Request& req,
+                                                          httplib::Response& res) {
+    run("read_secure_content", req, res,
+        [&](const CallContext& ctx, httplib::Response& res) {
+          RETURN_IF_ERROR(check_size(req));
+          ReadSecureContentRequest r;
+          ASSIGN_OR_RETURN(r.mailbox_id, PathMailboxId(req));
+          ASSIGN_OR_RETURN(Headers h, DecodeHeaders(req));
+          r.device_claim = h.claim;
+          r.request_id = h.request_id;
+          ASSIGN_OR_RETURN(Json body, ParseObject(req.body, true));
+          ASSIGN_OR_RETURN(r.notification_token, DecodeToken(body));
+          ASSIGN_OR_RETURN(ReadSecureContentResponse out,
+                           service->ReadSecureContent(ctx, r));
+          SetJson(res, out.repeated ? 201 : 200,
+                  Json{{"payload", EncodePayload(out.payload)},
+                       {"displayInformation", EncodeDisplay(out.display)},
+                       {"expiration", FormatRfc3339(out.expiration)}});
+          return absl::OkStatus();
+        });
+  });
+
+  // ReadDisplayInformation: the preview page.
+  svr.Get(R"(/v1/m/([^/]+))", [run, service](const httplib::Request& req,
+                                             httplib::Response& res) {
+    run("read_display_information", req, res,
+        [&](const CallContext& ctx, httplib::Response& res) {
+          ASSIGN_OR_RETURN(std::string id, PathMailboxId(req));
+          ASSIGN_OR_RETURN(ReadDisplayInformationResponse out,
+                           service->ReadDisplayInformation(ctx, id));
+          res.status = 200;
+          res.set_header("Content-Security-Policy", kPreviewContentSecurityPolicy);
+          res.set_header("Referrer-Policy", "no-referrer");
+          res.set_content(RenderPreviewPage(out.display, out.url_link),
+                          "text/html; charset=utf-8");
+          return absl::OkStatus();
+        });
+  });
+
+  // DeleteMailbox.
+  svr.Delete(R"(/v1/m/([^/]+))", [run, service](const httplib::Request& req,
+                                                httplib::Response& res) {
+    run("delete_mailbox", req, res, [&](const CallContext& ctx, httplib::Response& res) {
+      DeleteMailboxRequest r;
+      ASSIGN_OR_RETURN(r.mailbox_id, PathMailboxId(req));
+      ASSIGN_OR_RETURN(Headers h, DecodeHeaders(req));
+      r.device_claim = h.claim;
+      r.request_id = h.request_id;
+      ASSIGN_OR_RETURN(EmptyResponse out, service->DeleteMailbox(ctx, r));
+      SetJson(res, out.repeated ? 201 : 200, Json::object());
+      return absl::OkStatus();
+    });
+  });
+
+  // RelinquishMailbox.
+  svr.Patch(R"(/v1/m/([^/]+))", [run, service](const httplib::Request& req,
+                                               httplib::Response& res) {
+    run("relinquish_mailbox", req, res,
+        [&](const CallContext& ctx, httplib::Response& res) {
+          RelinquishMailboxRequest r;
+          ASSIGN_OR_RETURN(r.mailbox_id, PathMailboxId(req));
+          ASSIGN_OR_RETURN(Headers h, DecodeHeaders(req));
+          r.device_claim = h.claim;
+          r.request_id = h.request_id;
+          ASSIGN_OR_RETURN(EmptyResponse out, service->RelinquishMailbox(ctx, r));
+          SetJson(res, out.repeated ? 201 : 200, Json::object());
+          return absl::OkStatus();
+        });
+  });
+}
+
+}  // namespace sct::relay

@@ -1,0 +1,80 @@
+// The relay's HTTP face: draft-vinokurov-tigress-http-00 on cpp-httplib.
+//
+// Routes: POST /v1/m (CreateMailbox); on /v1/m/{id}: PUT (UpdateMailbox),
+// POST (ReadSecureContent), GET (ReadDisplayInformation, an HTML preview),
+// DELETE (DeleteMailbox), PATCH (RelinquishMailbox); GET /healthz and
+// GET /metrics (Prometheus text). Headers Mailbox-Device-Claim,
+// Mailbox-Request-ID, Mailbox-Device-Attestation; camelCase JSON bodies.
+//
+// The adapter only decodes (strictly: JSON syntax and types, base64, UUIDs,
+// RFC 3339, payload type, access-rights syntax, body size), calls
+// MailboxService and encodes the answer. Statuses come from
+// common/status_mapping.h (ToHttpStatus, ToHttpErrorBody) with two adapter
+// choices: reason "payload_too_large" answers 413, and a method a route does
+// not serve answers 405 (reason "method_not_allowed"). 429 carries
+// Retry-After (whole seconds, at least 1). A repeated request id answers 201.
+//
+// The rate-limit key is the TCP peer address. Thread-safe: httplib runs
+// handlers on its own thread pool; the service and metrics are thread-safe.
+#ifndef SCT_RELAY_RELAY_HTTP_H_
+#define SCT_RELAY_RELAY_HTTP_H_
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "relay/mailbox_service.h"
+#include "relay/metrics.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace sct::relay {
+
+struct RelayHttpOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;  // 0 picks a free port
+  // PEM files; both set serves HTTPS, both empty plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  int threads = 16;  // handler threads (one per open keep-alive connection)
+};
+
+class RelayHttpServer {
+ public:
+  // Binds and starts serving on a background thread. `service` and `metrics`
+  // are not owned and must outlive the server. INVALID_ARGUMENT for bad TLS
+  // options, UNAVAILABLE if the address cannot be bound or TLS files fail to load.
+  static absl::StatusOr<std::unique_ptr<RelayHttpServer>> Start(MailboxService* service,
+                                                                RelayMetrics* metrics,
+                                                                RelayHttpOptions options);
+  ~RelayHttpServer();  // Stop()
+
+  int port() const { return port_; }
+  // "host:port" with the bound port.
+  std::string address() const;
+  // Stops accepting, lets in-flight requests finish, joins the thread. Idempotent.
+  void Stop();
+
+  // The largest request body accepted: the base64 of max_payload_bytes plus
+  // the display-information and token limits (JSON-escaped) plus slack.
+  static size_t MaxBodyBytes(const RelayLimits& limits);
+
+ private:
+  RelayHttpServer() = default;
+  void RegisterRoutes();
+
+  MailboxService* service_ = nullptr;
+  RelayMetrics* metrics_ = nullptr;
+  RelayHttpOptions options_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace sct::relay
+
+#endif  // SCT_RELAY_RELAY_HTTP_H_

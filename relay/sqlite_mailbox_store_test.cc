@@ -1,0 +1,144 @@
+#include "relay/sqlite_mailbox_store.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "relay/mailbox_store_conformance.h"
+
+namespace sct::relay {
+namespace {
+
+// A fresh database path under $TEST_TMPDIR.
+std::string TempDbPath() {
+  static std::atomic<int> counter{0};
+  const char* dir = getenv("TEST_TMPDIR");
+  return absl::StrCat(dir != nullptr ? dir : "/tmp", "/mailboxes-", getpid(), "-",
+                      counter++, ".db");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Sqlite, MailboxStoreConformanceTest,
+    testing::Values(MailboxStoreFactory{
+        "sqlite",
+        []() -> absl::StatusOr<std::unique_ptr<MailboxStore>> {
+          auto store = SqliteMailboxStore::Open(TempDbPath());
+          if (!store.ok()) return store.status();
+          return std::unique_ptr<MailboxStore>(std::move(store).value());
+        }}),
+    [](const testing::TestParamInfo<MailboxStoreFactory>& info) { return info.param.name; });
+
+const absl::Time kNow = absl::FromUnixSeconds(1735689600);
+
+TEST(SqliteMailboxStoreTest, EverythingSurvivesCloseAndReopen) {
+  const std::string path = TempDbPath();
+  Mailbox bound = MakeTestMailbox("00000000-0000-4000-8000-000000000001", kNow,
+                                  kNow + absl::Hours(3));
+  Mailbox unbound = MakeTestMailbox("00000000-0000-4000-8000-000000000002", kNow,
+                                    kNow + absl::Minutes(7) + absl::Nanoseconds(123));
+  unbound.sender_token.reset();
+  {
+    auto store = SqliteMailboxStore::Open(path);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->Insert(bound, "create-key-1").ok());
+    ASSERT_TRUE((*store)->Insert(unbound, "create-key-2").ok());
+    Mailbox next = bound;
+    next.receiver_claim = "22222222-2222-4222-8222-222222222222";
+    next.receiver_token = NotificationToken{"oem-b", "receiver-token"};
+    next.applied_requests.push_back("bind-key");
+    next.version = 2;
+    ASSERT_TRUE((*store)->CompareAndSwap(next, 1, kNow).ok());
+    bound = next;
+  }  // closed
+  auto store = SqliteMailboxStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(*(*store)->Count(), 2);
+
+  auto got = (*store)->Get(bound.id, kNow);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->receiver_claim, bound.receiver_claim);
+  EXPECT_EQ(got->receiver_token, bound.receiver_token);
+  EXPECT_EQ(got->sender_token, bound.sender_token);
+  EXPECT_EQ(got->applied_requests, bound.applied_requests);
+  EXPECT_EQ(got->payload, bound.payload);
+  EXPECT_EQ(got->display, bound.display);
+  EXPECT_EQ(got->expires_at, bound.expires_at);
+  EXPECT_EQ(got->created_at, bound.created_at);
+  EXPECT_EQ(got->version, 2);
+
+  got = (*store)->Get(unbound.id, kNow);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->expires_at, unbound.expires_at);  // to the nanosecond
+  EXPECT_FALSE(got->sender_token.has_value());
+  EXPECT_TRUE(got->receiver_claim.empty());
+  // Expiry still applies after reopen, at exactly the stored instant.
+  EXPECT_EQ((*store)->Get(unbound.id, unbound.expires_at).status().code(),
+            absl::StatusCode::kNotFound);
+  // The create keys survived too.
+  absl::Status repeat = (*store)->Insert(
+      MakeTestMailbox("00000000-0000-4000-8000-000000000003", kNow, kNow + absl::Hours(1)),
+      "create-key-1");
+  EXPECT_EQ(repeat.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(repeat.message(), bound.id);
+}
+
+TEST(SqliteMailboxStoreTest, UsesWalAndFullSync) {
+  const std::string path = TempDbPath();
+  auto store = SqliteMailboxStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  // journal_mode=WAL is persistent in the file: check it from outside.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(sqlite3_column_text(q, 0))), "wal");
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+}
+
+TEST(SqliteMailboxStoreTest, OpenErrorNamesTheFile) {
+  const std::string path = "/nonexistent-dir-for-sct-test/sub/mailboxes.db";
+  auto store = SqliteMailboxStore::Open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(store.status().message(), path)) << store.status();
+}
+
+TEST(SqliteMailboxStoreTest, RejectsAFileThatIsNotADatabase) {
+  const std::string path = TempDbPath();
+  {
+    std::ofstream f(path);
+    f << "this is not an sqlite database, just some text that is long enough to "
+         "fill a header of one hundred bytes or so......................................";
+  }
+  auto store = SqliteMailboxStore::Open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_TRUE(absl::StrContains(store.status().message(), path)) << store.status();
+}
+
+TEST(SqliteMailboxStoreTest, RejectsAnUnknownSchemaVersion) {
+  const std::string path = TempDbPath();
+  { ASSERT_TRUE(SqliteMailboxStore::Open(path).ok()); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE schema_version SET version = 99", nullptr, nullptr,
+                         nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto store = SqliteMailboxStore::Open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_TRUE(absl::StrContains(store.status().message(), "schema version 99"))
+      << store.status();
+}
+
+}  // namespace
+}  // namespace sct::relay
