@@ -55,12 +55,13 @@ int Value(char c, char c62, char c63) {
 }
 
 bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+         c == '\v';
 }
 
 // The input is never echoed in errors: it may be a secret or ciphertext.
-absl::StatusOr<std::string> Decode(absl::string_view in, absl::string_view field,
-                                   bool url) {
+absl::StatusOr<std::string> Decode(absl::string_view in,
+                                   absl::string_view field, bool url) {
   const char c62 = url ? '-' : '+';
   const char c63 = url ? '_' : '/';
   const char* what = url ? "not base64url: " : "not base64: ";
@@ -73,20 +74,26 @@ absl::StatusOr<std::string> Decode(absl::string_view in, absl::string_view field
     char c = body[i];
     if (Value(c, c62, c63) >= 0) continue;
     if (c == '=') {
-      return InvalidField(field, absl::StrCat(what, "padding '=' inside the data at offset ", i));
+      return InvalidField(
+          field,
+          absl::StrCat(what, "padding '=' inside the data at offset ", i));
     }
     if (IsSpace(c)) {
-      return InvalidField(field, absl::StrCat(what, "whitespace at offset ", i));
+      return InvalidField(field,
+                          absl::StrCat(what, "whitespace at offset ", i));
     }
     if (!url && (c == '-' || c == '_')) {
-      return InvalidField(field, absl::StrCat(what, "base64url character at offset ", i,
-                                              " (expected standard alphabet)"));
+      return InvalidField(
+          field, absl::StrCat(what, "base64url character at offset ", i,
+                              " (expected standard alphabet)"));
     }
     if (url && (c == '+' || c == '/')) {
-      return InvalidField(field, absl::StrCat(what, "standard-alphabet character at offset ",
-                                              i, " (expected base64url)"));
+      return InvalidField(
+          field, absl::StrCat(what, "standard-alphabet character at offset ", i,
+                              " (expected base64url)"));
     }
-    return InvalidField(field, absl::StrCat(what, "invalid character at offset ", i));
+    return InvalidField(field,
+                        absl::StrCat(what, "invalid character at offset ", i));
   }
   if (pad > 2) {
     return InvalidField(field, absl::StrCat(what, "too much padding"));
@@ -107,20 +114,23 @@ absl::StatusOr<std::string> Decode(absl::string_view in, absl::string_view field
   for (; i + 4 <= body.size(); i += 4) {
     uint32_t v = (Value(body[i], c62, c63) << 18) |
                  (Value(body[i + 1], c62, c63) << 12) |
-                 (Value(body[i + 2], c62, c63) << 6) | Value(body[i + 3], c62, c63);
+                 (Value(body[i + 2], c62, c63) << 6) |
+                 Value(body[i + 3], c62, c63);
     out.push_back(static_cast<char>((v >> 16) & 0xff));
     out.push_back(static_cast<char>((v >> 8) & 0xff));
     out.push_back(static_cast<char>(v & 0xff));
   }
   size_t rest = body.size() - i;
   if (rest == 2) {
-    uint32_t v = (Value(body[i], c62, c63) << 18) | (Value(body[i + 1], c62, c63) << 12);
+    uint32_t v =
+        (Value(body[i], c62, c63) << 18) | (Value(body[i + 1], c62, c63) << 12);
     if ((v & 0xffff) != 0) {
       return InvalidField(field, absl::StrCat(what, "non-zero trailing bits"));
     }
     out.push_back(static_cast<char>((v >> 16) & 0xff));
   } else if (rest == 3) {
-    uint32_t v = (Value(body[i], c62, c63) << 18) | (Value(body[i + 1], c62, c63) << 12) |
+    uint32_t v = (Value(body[i], c62, c63) << 18) |
+                 (Value(body[i + 1], c62, c63) << 12) |
                  (Value(body[i + 2], c62, c63) << 6);
     if ((v & 0xff) != 0) {
       return InvalidField(field, absl::StrCat(what, "non-zero trailing bits"));
@@ -133,9 +143,13 @@ absl::StatusOr<std::string> Decode(absl::string_view in, absl::string_view field
 
 }  // namespace
 
-std::string Base64Encode(absl::string_view data) { return Encode(data, kStd, true); }
+std::string Base64Encode(absl::string_view data) {
+  return Encode(data, kStd, true);
+}
 
-std::string Base64UrlEncode(absl::string_view data) { return Encode(data, kUrl, false); }
+std::string Base64UrlEncode(absl::string_view data) {
+  return Encode(data, kUrl, false);
+}
 
 absl::StatusOr<std::string> Base64Decode(absl::string_view encoded,
                                          absl::string_view field) {

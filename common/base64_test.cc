@@ -152,10 +152,12 @@ TEST(Base64Test, UrlDecodeRejectsBadInput) {
 TEST(Base64Test, DefaultFieldNameIsData) {
   auto r = Base64Decode("!!!!");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().message().rfind("data: not base64", 0), 0u) << r.status();
+  EXPECT_EQ(r.status().message().rfind("data: not base64", 0), 0u)
+      << r.status();
   auto u = Base64UrlDecode("!!!!");
   ASSERT_FALSE(u.ok());
-  EXPECT_EQ(u.status().message().rfind("data: not base64url", 0), 0u) << u.status();
+  EXPECT_EQ(u.status().message().rfind("data: not base64url", 0), 0u)
+      << u.status();
 }
 
 TEST(Base64Test, ErrorsDoNotEchoTheInput) {

@@ -57,10 +57,12 @@ TEST(ReasonOfTest, PlainStatusesUseLowerCaseCodeName) {
 }
 
 TEST(ReasonOfTest, ReasonSurvivesCopyAndIsIndependentOfMessage) {
-  absl::Status a = MakeError(absl::StatusCode::kPermissionDenied, "wrong_claim", "one");
+  absl::Status a =
+      MakeError(absl::StatusCode::kPermissionDenied, "wrong_claim", "one");
   absl::Status b = a;
   EXPECT_EQ(ReasonOf(b), "wrong_claim");
-  absl::Status c = MakeError(absl::StatusCode::kPermissionDenied, "wrong_claim", "two");
+  absl::Status c =
+      MakeError(absl::StatusCode::kPermissionDenied, "wrong_claim", "two");
   EXPECT_EQ(ReasonOf(a), ReasonOf(c));
   EXPECT_NE(a, c);  // messages differ
 }

@@ -28,13 +28,15 @@ sigset_t TerminationSignals() {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(GrpcServerOptions options) {
+absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
+    GrpcServerOptions options) {
   ASSIGN_OR_RETURN(HostPort listen, ParseHostPort(options.address, "address"));
   if (options.max_receive_message_bytes <= 0) {
     return InvalidField("max_receive_message_bytes", "must be positive");
   }
   for (grpc::Service* service : options.services) {
-    if (service == nullptr) return InvalidField("services", "contains a null service");
+    if (service == nullptr)
+      return InvalidField("services", "contains a null service");
   }
 
   // Both are process-wide switches that apply to servers built afterwards.
@@ -46,10 +48,12 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(GrpcServerOptions 
   // that is already in use instead of failing.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   std::shared_ptr<grpc::ServerCredentials> credentials =
-      options.credentials ? options.credentials : grpc::InsecureServerCredentials();
+      options.credentials ? options.credentials
+                          : grpc::InsecureServerCredentials();
   int bound_port = 0;
   builder.AddListeningPort(listen.ToString(), credentials, &bound_port);
-  for (grpc::Service* service : options.services) builder.RegisterService(service);
+  for (grpc::Service* service : options.services)
+    builder.RegisterService(service);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
 
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -75,11 +79,13 @@ GrpcServer::~GrpcServer() { Shutdown(absl::Seconds(2)); }
 void GrpcServer::Shutdown(absl::Duration grace) {
   if (shut_down_.exchange(true) || server_ == nullptr) return;
   // Health first, so load balancers and readiness probes see NOT_SERVING.
-  if (grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService()) {
+  if (grpc::HealthCheckServiceInterface* health =
+          server_->GetHealthCheckService()) {
     health->Shutdown();
   }
   if (grace < absl::ZeroDuration()) grace = absl::ZeroDuration();
-  server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
+  server_->Shutdown(std::chrono::system_clock::now() +
+                    absl::ToChronoNanoseconds(grace));
 }
 
 void GrpcServer::Wait() {

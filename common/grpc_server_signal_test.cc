@@ -26,8 +26,8 @@ TEST(TerminationSignalTest, SigwaitReturnsTheSignalAndServerShutsDown) {
   (*server)->Shutdown();
   (*server)->Wait();
 
-  auto stub = grpc::health::v1::Health::NewStub(
-      grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials()));
+  auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
+      (*server)->address(), grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
   grpc::health::v1::HealthCheckRequest req;

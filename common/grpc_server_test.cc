@@ -36,7 +36,8 @@ class EchoService final : public Echo::Service {
     // Waits for the test, checking for cancellation (a timeout here is a
     // poll interval, not a timing assumption).
     while (!release_.WaitForNotificationWithTimeout(absl::Milliseconds(5))) {
-      if (ctx->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
+      if (ctx->IsCancelled())
+        return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
     }
     *resp = *req;
     return grpc::Status::OK;
@@ -46,11 +47,13 @@ class EchoService final : public Echo::Service {
 };
 
 std::shared_ptr<grpc::Channel> Connect(const GrpcServer& server) {
-  return grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+  return grpc::CreateChannel(server.address(),
+                             grpc::InsecureChannelCredentials());
 }
 
 grpc::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
-                         const std::string& service, HealthCheckResponse* resp) {
+                         const std::string& service,
+                         HealthCheckResponse* resp) {
   auto stub = Health::NewStub(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -65,18 +68,18 @@ std::vector<std::string> ListServicesByReflection(
     const std::shared_ptr<grpc::Channel>& channel) {
   namespace pb = google::protobuf;
   const pb::DescriptorPool* pool = pb::DescriptorPool::generated_pool();
-  const pb::Descriptor* req_desc =
-      pool->FindMessageTypeByName("grpc.reflection.v1alpha.ServerReflectionRequest");
-  const pb::Descriptor* resp_desc =
-      pool->FindMessageTypeByName("grpc.reflection.v1alpha.ServerReflectionResponse");
+  const pb::Descriptor* req_desc = pool->FindMessageTypeByName(
+      "grpc.reflection.v1alpha.ServerReflectionRequest");
+  const pb::Descriptor* resp_desc = pool->FindMessageTypeByName(
+      "grpc.reflection.v1alpha.ServerReflectionResponse");
   if (req_desc == nullptr || resp_desc == nullptr) {
     ADD_FAILURE() << "reflection descriptors not linked";
     return {};
   }
   pb::DynamicMessageFactory factory(pool);
   std::unique_ptr<pb::Message> req(factory.GetPrototype(req_desc)->New());
-  req->GetReflection()->SetString(req.get(), req_desc->FindFieldByName("list_services"),
-                                  "*");
+  req->GetReflection()->SetString(
+      req.get(), req_desc->FindFieldByName("list_services"), "*");
   std::string req_bytes = req->SerializeAsString();
 
   grpc::GenericStub stub(channel);
@@ -84,7 +87,8 @@ std::vector<std::string> ListServicesByReflection(
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   grpc::CompletionQueue cq;
   auto call = stub.PrepareCall(
-      &ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+      &ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+      &cq);
   auto step = [&cq](intptr_t want) {
     void* got = nullptr;
     bool ok = false;
@@ -122,11 +126,13 @@ std::vector<std::string> ListServicesByReflection(
   EXPECT_TRUE(resp->ParseFromString(resp_bytes));
   const pb::FieldDescriptor* list_field =
       resp_desc->FindFieldByName("list_services_response");
-  const pb::Message& list = resp->GetReflection()->GetMessage(*resp, list_field);
+  const pb::Message& list =
+      resp->GetReflection()->GetMessage(*resp, list_field);
   const pb::FieldDescriptor* service_field =
       list.GetDescriptor()->FindFieldByName("service");
   std::vector<std::string> names;
-  for (int i = 0; i < list.GetReflection()->FieldSize(list, service_field); ++i) {
+  for (int i = 0; i < list.GetReflection()->FieldSize(list, service_field);
+       ++i) {
     const pb::Message& svc =
         list.GetReflection()->GetRepeatedMessage(list, service_field, i);
     names.push_back(svc.GetReflection()->GetString(
@@ -139,7 +145,8 @@ TEST(GrpcServerTest, StartsOnPortZeroAndServesHealth) {
   auto server = GrpcServer::Start({});
   ASSERT_TRUE(server.ok()) << server.status();
   EXPECT_GT((*server)->port(), 0);
-  EXPECT_EQ((*server)->address(), "127.0.0.1:" + std::to_string((*server)->port()));
+  EXPECT_EQ((*server)->address(),
+            "127.0.0.1:" + std::to_string((*server)->port()));
   ASSERT_NE((*server)->server(), nullptr);
 
   HealthCheckResponse resp;
@@ -219,7 +226,8 @@ TEST(GrpcServerTest, RejectsBadOptions) {
   }
   GrpcServerOptions null_service;
   null_service.services = {nullptr};
-  EXPECT_EQ(ReasonOf(GrpcServer::Start(null_service).status()), "invalid_field");
+  EXPECT_EQ(ReasonOf(GrpcServer::Start(null_service).status()),
+            "invalid_field");
   GrpcServerOptions zero_limit;
   zero_limit.max_receive_message_bytes = 0;
   EXPECT_EQ(ReasonOf(GrpcServer::Start(zero_limit).status()), "invalid_field");
@@ -234,7 +242,8 @@ TEST(GrpcServerTest, PortInUseIsUnavailable) {
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(ReasonOf(second.status()), "listen_failed");
-  EXPECT_NE(second.status().message().find((*first)->address()), std::string::npos);
+  EXPECT_NE(second.status().message().find((*first)->address()),
+            std::string::npos);
 }
 
 TEST(GrpcServerTest, NonLocalAddressIsUnavailable) {
@@ -295,7 +304,8 @@ TEST(GrpcServerTest, InFlightCallFinishesWithinGrace) {
   bool refused = false;
   for (int i = 0; i < 100000 && !refused; ++i) {
     grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(5));
     EchoMessage req, resp;
     refused = !stub->Echo(&ctx, req, &resp).ok();
   }

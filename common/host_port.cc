@@ -71,24 +71,31 @@ bool ValidHost(absl::string_view host, std::string* why) {
 }  // namespace
 
 std::string HostPort::ToString() const {
-  if (host.find(':') != std::string::npos) return absl::StrCat("[", host, "]:", port);
+  if (host.find(':') != std::string::npos)
+    return absl::StrCat("[", host, "]:", port);
   return absl::StrCat(host, ":", port);
 }
 
-absl::StatusOr<HostPort> ParseHostPort(absl::string_view s, absl::string_view field) {
-  auto bad = [&](absl::string_view problem) { return InvalidField(field, problem); };
+absl::StatusOr<HostPort> ParseHostPort(absl::string_view s,
+                                       absl::string_view field) {
+  auto bad = [&](absl::string_view problem) {
+    return InvalidField(field, problem);
+  };
   if (s.empty()) return bad("empty; expected HOST:PORT");
   for (char c : s) {
     if (absl::ascii_isspace(static_cast<unsigned char>(c)) ||
         !absl::ascii_isprint(static_cast<unsigned char>(c))) {
-      return bad("contains whitespace, control or non-ASCII characters; expected HOST:PORT");
+      return bad(
+          "contains whitespace, control or non-ASCII characters; expected "
+          "HOST:PORT");
     }
   }
   HostPort out;
   absl::string_view port;
   if (s.front() == '[') {
     size_t close = s.find(']');
-    if (close == absl::string_view::npos) return bad("missing ']' after IPv6 address");
+    if (close == absl::string_view::npos)
+      return bad("missing ']' after IPv6 address");
     absl::string_view v6 = s.substr(1, close - 1);
     absl::string_view rest = s.substr(close + 1);
     if (rest.empty() || rest.front() != ':') {
@@ -106,10 +113,12 @@ absl::StatusOr<HostPort> ParseHostPort(absl::string_view s, absl::string_view fi
     out.host = h;
   } else {
     size_t colon = s.rfind(':');
-    if (colon == absl::string_view::npos) return bad("missing ':PORT'; expected HOST:PORT");
+    if (colon == absl::string_view::npos)
+      return bad("missing ':PORT'; expected HOST:PORT");
     absl::string_view host = s.substr(0, colon);
     port = s.substr(colon + 1);
-    if (host.empty()) return bad("empty host; expected HOST:PORT (e.g. 0.0.0.0:8080)");
+    if (host.empty())
+      return bad("empty host; expected HOST:PORT (e.g. 0.0.0.0:8080)");
     if (host.find(':') != absl::string_view::npos) {
       return bad("an IPv6 host must be in brackets: [ADDR]:PORT");
     }
@@ -123,10 +132,12 @@ absl::StatusOr<HostPort> ParseHostPort(absl::string_view s, absl::string_view fi
   }
   if (port.empty()) return bad("empty port; expected HOST:PORT");
   if (!AllDigits(port)) return bad("port must be a decimal number 0-65535");
-  if (port.size() > 5) return bad(absl::StrCat("port ", port, " out of range (0-65535)"));
+  if (port.size() > 5)
+    return bad(absl::StrCat("port ", port, " out of range (0-65535)"));
   int value = 0;
   for (char c : port) value = value * 10 + (c - '0');
-  if (value > 65535) return bad(absl::StrCat("port ", port, " out of range (0-65535)"));
+  if (value > 65535)
+    return bad(absl::StrCat("port ", port, " out of range (0-65535)"));
   out.port = value;
   return out;
 }

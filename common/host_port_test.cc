@@ -95,7 +95,8 @@ TEST(ParseHostPortTest, RejectsBadInput) {
     ASSERT_FALSE(hp.ok()) << "accepted: " << c.in;
     EXPECT_EQ(hp.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_EQ(ReasonOf(hp.status()), "invalid_field");
-    EXPECT_EQ(hp.status().message().rfind("--http_listen: ", 0), 0u) << hp.status();
+    EXPECT_EQ(hp.status().message().rfind("--http_listen: ", 0), 0u)
+        << hp.status();
     EXPECT_NE(hp.status().message().find(c.problem), std::string::npos)
         << c.in << " gave: " << hp.status();
   }

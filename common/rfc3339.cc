@@ -10,10 +10,13 @@
 namespace sct {
 namespace {
 
-bool IsLeapYear(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool IsLeapYear(int64_t y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 int DaysInMonth(int64_t year, int month) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30,
+                                  31, 31, 30, 31, 30, 31};
   if (month == 2 && IsLeapYear(year)) return 29;
   return kDays[month - 1];
 }
@@ -54,9 +57,9 @@ std::string FormatRfc3339(absl::Time t) {
   const absl::TimeZone utc = absl::UTCTimeZone();
   absl::TimeZone::CivilInfo ci = utc.At(t);
   const absl::CivilSecond& cs = ci.cs;
-  std::string out = absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02d", cs.year(),
-                                    cs.month(), cs.day(), cs.hour(), cs.minute(),
-                                    cs.second());
+  std::string out =
+      absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02d", cs.year(), cs.month(),
+                      cs.day(), cs.hour(), cs.minute(), cs.second());
   // Fractional seconds in groups of three digits (ms, us, ns); absl::Time's
   // sub-nanosecond part is truncated.
   int64_t nanos = absl::ToInt64Nanoseconds(ci.subsecond);
@@ -73,9 +76,11 @@ std::string FormatRfc3339(absl::Time t) {
   return out;
 }
 
-absl::StatusOr<absl::Time> ParseRfc3339(absl::string_view s, absl::string_view field) {
+absl::StatusOr<absl::Time> ParseRfc3339(absl::string_view s,
+                                        absl::string_view field) {
   auto bad = [&](absl::string_view problem) {
-    return InvalidField(field, absl::StrCat("not an RFC 3339 date-time: ", problem));
+    return InvalidField(field,
+                        absl::StrCat("not an RFC 3339 date-time: ", problem));
   };
   Reader r(s);
   int year, month, day, hour, minute, second;
@@ -124,14 +129,16 @@ absl::StatusOr<absl::Time> ParseRfc3339(absl::string_view s, absl::string_view f
 
   if (month < 1 || month > 12) return bad("month out of range (01-12)");
   if (day < 1 || day > DaysInMonth(year, month)) {
-    return bad(absl::StrCat("day out of range for ", absl::StrFormat("%04d-%02d", year, month)));
+    return bad(absl::StrCat("day out of range for ",
+                            absl::StrFormat("%04d-%02d", year, month)));
   }
   if (hour > 23) return bad("hour out of range (00-23)");
   if (minute > 59) return bad("minutes out of range (00-59)");
   if (second > 60) return bad("seconds out of range (00-60)");
 
   const bool leap_second = second == 60;
-  absl::CivilSecond local(year, month, day, hour, minute, leap_second ? 59 : second);
+  absl::CivilSecond local(year, month, day, hour, minute,
+                          leap_second ? 59 : second);
   absl::Time t = absl::FromCivil(local, absl::UTCTimeZone()) -
                  absl::Seconds(offset_seconds);
   if (leap_second) {

@@ -10,7 +10,8 @@ namespace sct {
 namespace {
 
 absl::Time Utc(int y, int mo, int d, int h, int mi, int s) {
-  return absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, s), absl::UTCTimeZone());
+  return absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, s),
+                         absl::UTCTimeZone());
 }
 
 TEST(FormatRfc3339Test, WholeSecondsAndFractions) {
@@ -53,10 +54,11 @@ TEST(ParseRfc3339Test, AcceptsValidForms) {
       {"2025-01-01T00:00:00.250Z", base + absl::Milliseconds(250)},
       {"2025-01-01T00:00:00.5Z", base + absl::Milliseconds(500)},
       {"2025-01-01T00:00:00.000000001Z", base + absl::Nanoseconds(1)},
-      {"2025-01-01T00:00:00.123456789+00:00", base + absl::Nanoseconds(123456789)},
+      {"2025-01-01T00:00:00.123456789+00:00",
+       base + absl::Nanoseconds(123456789)},
       {"2025-01-01T00:00:00.000Z", base},
-      {"2024-02-29T12:00:00Z", Utc(2024, 2, 29, 12, 0, 0)},   // leap year
-      {"2000-02-29T12:00:00Z", Utc(2000, 2, 29, 12, 0, 0)},   // 400-year rule
+      {"2024-02-29T12:00:00Z", Utc(2024, 2, 29, 12, 0, 0)},  // leap year
+      {"2000-02-29T12:00:00Z", Utc(2000, 2, 29, 12, 0, 0)},  // 400-year rule
       {"1970-01-01T00:00:00Z", absl::UnixEpoch()},
       {"0000-01-01T00:00:00Z", Utc(0, 1, 1, 0, 0, 0)},
       {"9999-12-31T23:59:59Z", Utc(9999, 12, 31, 23, 59, 59)},
@@ -74,8 +76,9 @@ TEST(ParseRfc3339Test, AcceptsValidForms) {
 
 TEST(ParseRfc3339Test, RoundTripsFormat) {
   absl::Time t = Utc(2031, 7, 15, 8, 9, 10);
-  for (absl::Duration d : {absl::ZeroDuration(), absl::Milliseconds(7),
-                           absl::Microseconds(70), absl::Nanoseconds(700000007)}) {
+  for (absl::Duration d :
+       {absl::ZeroDuration(), absl::Milliseconds(7), absl::Microseconds(70),
+        absl::Nanoseconds(700000007)}) {
     auto back = ParseRfc3339(FormatRfc3339(t + d));
     ASSERT_TRUE(back.ok()) << back.status();
     EXPECT_EQ(*back, t + d);
@@ -141,7 +144,8 @@ TEST(ParseRfc3339Test, RejectsBadInput) {
     ASSERT_FALSE(t.ok()) << "accepted: " << c.in;
     EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_EQ(ReasonOf(t.status()), "invalid_field");
-    EXPECT_EQ(t.status().message().rfind("mailboxConfiguration.expiration: ", 0), 0u)
+    EXPECT_EQ(
+        t.status().message().rfind("mailboxConfiguration.expiration: ", 0), 0u)
         << t.status();
     EXPECT_NE(t.status().message().find(c.problem), std::string::npos)
         << c.in << " gave: " << t.status();

@@ -18,7 +18,8 @@ absl::Status CallsReturnIfError(absl::Status s, bool* reached_end) {
 
 TEST(ReturnIfErrorTest, PropagatesErrorAndStops) {
   bool reached = false;
-  absl::Status s = CallsReturnIfError(absl::PermissionDeniedError("no"), &reached);
+  absl::Status s =
+      CallsReturnIfError(absl::PermissionDeniedError("no"), &reached);
   EXPECT_EQ(s, absl::PermissionDeniedError("no"));
   EXPECT_FALSE(reached);
 }
@@ -87,7 +88,8 @@ TEST(AssignOrReturnTest, PropagatesFirstAndSecondError) {
 TEST(AssignOrReturnTest, AssignsToExistingVariableAndMovesOnlyTypes) {
   auto f = []() -> absl::StatusOr<std::string> {
     std::unique_ptr<int> p;
-    ASSIGN_OR_RETURN(p, absl::StatusOr<std::unique_ptr<int>>(std::make_unique<int>(7)));
+    ASSIGN_OR_RETURN(
+        p, absl::StatusOr<std::unique_ptr<int>>(std::make_unique<int>(7)));
     std::string s = "old";
     ASSIGN_OR_RETURN(s, absl::StatusOr<std::string>("new"));
     return s + std::to_string(*p);

@@ -14,18 +14,19 @@
 namespace sct {
 namespace {
 
+using google::protobuf::internal::WireFormatLite;
 using google::protobuf::io::ArrayInputStream;
 using google::protobuf::io::CodedInputStream;
 using google::protobuf::io::CodedOutputStream;
 using google::protobuf::io::StringOutputStream;
-using google::protobuf::internal::WireFormatLite;
 
 // error_details follows the gRPC convention: a serialized google.rpc.Status
 // whose details hold a google.rpc.ErrorInfo with the reason. The few fields
 // are written by hand so the project needs no copy of googleapis' protos:
-//   google.rpc.Status    { int32 code = 1; string message = 2; repeated Any details = 3; }
-//   google.protobuf.Any  { string type_url = 1; bytes value = 2; }
-//   google.rpc.ErrorInfo { string reason = 1; string domain = 2; map<string,string> metadata = 3; }
+//   google.rpc.Status    { int32 code = 1; string message = 2; repeated Any
+//   details = 3; } google.protobuf.Any  { string type_url = 1; bytes value = 2;
+//   } google.rpc.ErrorInfo { string reason = 1; string domain = 2;
+//   map<string,string> metadata = 3; }
 constexpr absl::string_view kErrorInfoTypeUrl =
     "type.googleapis.com/google.rpc.ErrorInfo";
 constexpr absl::string_view kErrorDomain = "sct-lab";
@@ -109,48 +110,84 @@ std::string DecodeReason(absl::string_view rpc_status) {
 
 grpc::StatusCode ToGrpcCode(absl::StatusCode code) {
   switch (code) {
-    case absl::StatusCode::kOk: return grpc::StatusCode::OK;
-    case absl::StatusCode::kCancelled: return grpc::StatusCode::CANCELLED;
-    case absl::StatusCode::kUnknown: return grpc::StatusCode::UNKNOWN;
-    case absl::StatusCode::kInvalidArgument: return grpc::StatusCode::INVALID_ARGUMENT;
-    case absl::StatusCode::kDeadlineExceeded: return grpc::StatusCode::DEADLINE_EXCEEDED;
-    case absl::StatusCode::kNotFound: return grpc::StatusCode::NOT_FOUND;
-    case absl::StatusCode::kAlreadyExists: return grpc::StatusCode::ALREADY_EXISTS;
-    case absl::StatusCode::kPermissionDenied: return grpc::StatusCode::PERMISSION_DENIED;
-    case absl::StatusCode::kResourceExhausted: return grpc::StatusCode::RESOURCE_EXHAUSTED;
-    case absl::StatusCode::kFailedPrecondition: return grpc::StatusCode::FAILED_PRECONDITION;
-    case absl::StatusCode::kAborted: return grpc::StatusCode::ABORTED;
-    case absl::StatusCode::kOutOfRange: return grpc::StatusCode::OUT_OF_RANGE;
-    case absl::StatusCode::kUnimplemented: return grpc::StatusCode::UNIMPLEMENTED;
-    case absl::StatusCode::kInternal: return grpc::StatusCode::INTERNAL;
-    case absl::StatusCode::kUnavailable: return grpc::StatusCode::UNAVAILABLE;
-    case absl::StatusCode::kDataLoss: return grpc::StatusCode::DATA_LOSS;
-    case absl::StatusCode::kUnauthenticated: return grpc::StatusCode::UNAUTHENTICATED;
-    default: break;  // a value outside the enum (absl reserves some)
+    case absl::StatusCode::kOk:
+      return grpc::StatusCode::OK;
+    case absl::StatusCode::kCancelled:
+      return grpc::StatusCode::CANCELLED;
+    case absl::StatusCode::kUnknown:
+      return grpc::StatusCode::UNKNOWN;
+    case absl::StatusCode::kInvalidArgument:
+      return grpc::StatusCode::INVALID_ARGUMENT;
+    case absl::StatusCode::kDeadlineExceeded:
+      return grpc::StatusCode::DEADLINE_EXCEEDED;
+    case absl::StatusCode::kNotFound:
+      return grpc::StatusCode::NOT_FOUND;
+    case absl::StatusCode::kAlreadyExists:
+      return grpc::StatusCode::ALREADY_EXISTS;
+    case absl::StatusCode::kPermissionDenied:
+      return grpc::StatusCode::PERMISSION_DENIED;
+    case absl::StatusCode::kResourceExhausted:
+      return grpc::StatusCode::RESOURCE_EXHAUSTED;
+    case absl::StatusCode::kFailedPrecondition:
+      return grpc::StatusCode::FAILED_PRECONDITION;
+    case absl::StatusCode::kAborted:
+      return grpc::StatusCode::ABORTED;
+    case absl::StatusCode::kOutOfRange:
+      return grpc::StatusCode::OUT_OF_RANGE;
+    case absl::StatusCode::kUnimplemented:
+      return grpc::StatusCode::UNIMPLEMENTED;
+    case absl::StatusCode::kInternal:
+      return grpc::StatusCode::INTERNAL;
+    case absl::StatusCode::kUnavailable:
+      return grpc::StatusCode::UNAVAILABLE;
+    case absl::StatusCode::kDataLoss:
+      return grpc::StatusCode::DATA_LOSS;
+    case absl::StatusCode::kUnauthenticated:
+      return grpc::StatusCode::UNAUTHENTICATED;
+    default:
+      break;  // a value outside the enum (absl reserves some)
   }
   return grpc::StatusCode::UNKNOWN;
 }
 
 absl::StatusCode FromGrpcCode(grpc::StatusCode code) {
   switch (code) {
-    case grpc::StatusCode::OK: return absl::StatusCode::kOk;
-    case grpc::StatusCode::CANCELLED: return absl::StatusCode::kCancelled;
-    case grpc::StatusCode::UNKNOWN: return absl::StatusCode::kUnknown;
-    case grpc::StatusCode::INVALID_ARGUMENT: return absl::StatusCode::kInvalidArgument;
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return absl::StatusCode::kDeadlineExceeded;
-    case grpc::StatusCode::NOT_FOUND: return absl::StatusCode::kNotFound;
-    case grpc::StatusCode::ALREADY_EXISTS: return absl::StatusCode::kAlreadyExists;
-    case grpc::StatusCode::PERMISSION_DENIED: return absl::StatusCode::kPermissionDenied;
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return absl::StatusCode::kResourceExhausted;
-    case grpc::StatusCode::FAILED_PRECONDITION: return absl::StatusCode::kFailedPrecondition;
-    case grpc::StatusCode::ABORTED: return absl::StatusCode::kAborted;
-    case grpc::StatusCode::OUT_OF_RANGE: return absl::StatusCode::kOutOfRange;
-    case grpc::StatusCode::UNIMPLEMENTED: return absl::StatusCode::kUnimplemented;
-    case grpc::StatusCode::INTERNAL: return absl::StatusCode::kInternal;
-    case grpc::StatusCode::UNAVAILABLE: return absl::StatusCode::kUnavailable;
-    case grpc::StatusCode::DATA_LOSS: return absl::StatusCode::kDataLoss;
-    case grpc::StatusCode::UNAUTHENTICATED: return absl::StatusCode::kUnauthenticated;
-    case grpc::StatusCode::DO_NOT_USE: return absl::StatusCode::kUnknown;
+    case grpc::StatusCode::OK:
+      return absl::StatusCode::kOk;
+    case grpc::StatusCode::CANCELLED:
+      return absl::StatusCode::kCancelled;
+    case grpc::StatusCode::UNKNOWN:
+      return absl::StatusCode::kUnknown;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return absl::StatusCode::kInvalidArgument;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return absl::StatusCode::kDeadlineExceeded;
+    case grpc::StatusCode::NOT_FOUND:
+      return absl::StatusCode::kNotFound;
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return absl::StatusCode::kAlreadyExists;
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return absl::StatusCode::kPermissionDenied;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return absl::StatusCode::kResourceExhausted;
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return absl::StatusCode::kFailedPrecondition;
+    case grpc::StatusCode::ABORTED:
+      return absl::StatusCode::kAborted;
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return absl::StatusCode::kOutOfRange;
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return absl::StatusCode::kUnimplemented;
+    case grpc::StatusCode::INTERNAL:
+      return absl::StatusCode::kInternal;
+    case grpc::StatusCode::UNAVAILABLE:
+      return absl::StatusCode::kUnavailable;
+    case grpc::StatusCode::DATA_LOSS:
+      return absl::StatusCode::kDataLoss;
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return absl::StatusCode::kUnauthenticated;
+    case grpc::StatusCode::DO_NOT_USE:
+      return absl::StatusCode::kUnknown;
   }
   return absl::StatusCode::kUnknown;  // a number no enumerator names
 }
@@ -165,9 +202,9 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   grpc::StatusCode code = ToGrpcCode(status.code());
   std::string message(status.message());
-  return grpc::Status(code, message,
-                      EncodeRpcStatus(static_cast<int>(code), message,
-                                      ReasonOf(status)));
+  return grpc::Status(
+      code, message,
+      EncodeRpcStatus(static_cast<int>(code), message, ReasonOf(status)));
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
@@ -185,25 +222,42 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
 
 int ToHttpStatus(const absl::Status& status) {
   switch (status.code()) {
-    case absl::StatusCode::kOk: return 200;
-    case absl::StatusCode::kInvalidArgument: return 400;
-    case absl::StatusCode::kOutOfRange: return 400;
-    case absl::StatusCode::kFailedPrecondition: return 400;
-    case absl::StatusCode::kUnauthenticated: return 401;
-    case absl::StatusCode::kPermissionDenied: return 401;
-    case absl::StatusCode::kNotFound: return 404;
-    case absl::StatusCode::kAlreadyExists: return 409;
-    case absl::StatusCode::kAborted: return 409;
+    case absl::StatusCode::kOk:
+      return 200;
+    case absl::StatusCode::kInvalidArgument:
+      return 400;
+    case absl::StatusCode::kOutOfRange:
+      return 400;
+    case absl::StatusCode::kFailedPrecondition:
+      return 400;
+    case absl::StatusCode::kUnauthenticated:
+      return 401;
+    case absl::StatusCode::kPermissionDenied:
+      return 401;
+    case absl::StatusCode::kNotFound:
+      return 404;
+    case absl::StatusCode::kAlreadyExists:
+      return 409;
+    case absl::StatusCode::kAborted:
+      return 409;
     case absl::StatusCode::kResourceExhausted:
       return ReasonOf(status) == "payload_too_large" ? 413 : 429;
-    case absl::StatusCode::kCancelled: return 499;
-    case absl::StatusCode::kUnimplemented: return 501;
-    case absl::StatusCode::kUnavailable: return 503;
-    case absl::StatusCode::kDeadlineExceeded: return 504;
-    case absl::StatusCode::kUnknown: return 500;
-    case absl::StatusCode::kInternal: return 500;
-    case absl::StatusCode::kDataLoss: return 500;
-    default: break;  // a value outside the enum
+    case absl::StatusCode::kCancelled:
+      return 499;
+    case absl::StatusCode::kUnimplemented:
+      return 501;
+    case absl::StatusCode::kUnavailable:
+      return 503;
+    case absl::StatusCode::kDeadlineExceeded:
+      return 504;
+    case absl::StatusCode::kUnknown:
+      return 500;
+    case absl::StatusCode::kInternal:
+      return 500;
+    case absl::StatusCode::kDataLoss:
+      return 500;
+    default:
+      break;  // a value outside the enum
   }
   return 500;
 }

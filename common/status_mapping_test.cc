@@ -23,20 +23,26 @@ const std::vector<CodeCase>& AllCodes() {
       {absl::StatusCode::kOk, grpc::StatusCode::OK, 200},
       {absl::StatusCode::kCancelled, grpc::StatusCode::CANCELLED, 499},
       {absl::StatusCode::kUnknown, grpc::StatusCode::UNKNOWN, 500},
-      {absl::StatusCode::kInvalidArgument, grpc::StatusCode::INVALID_ARGUMENT, 400},
-      {absl::StatusCode::kDeadlineExceeded, grpc::StatusCode::DEADLINE_EXCEEDED, 504},
+      {absl::StatusCode::kInvalidArgument, grpc::StatusCode::INVALID_ARGUMENT,
+       400},
+      {absl::StatusCode::kDeadlineExceeded, grpc::StatusCode::DEADLINE_EXCEEDED,
+       504},
       {absl::StatusCode::kNotFound, grpc::StatusCode::NOT_FOUND, 404},
       {absl::StatusCode::kAlreadyExists, grpc::StatusCode::ALREADY_EXISTS, 409},
-      {absl::StatusCode::kPermissionDenied, grpc::StatusCode::PERMISSION_DENIED, 401},
-      {absl::StatusCode::kResourceExhausted, grpc::StatusCode::RESOURCE_EXHAUSTED, 429},
-      {absl::StatusCode::kFailedPrecondition, grpc::StatusCode::FAILED_PRECONDITION, 400},
+      {absl::StatusCode::kPermissionDenied, grpc::StatusCode::PERMISSION_DENIED,
+       401},
+      {absl::StatusCode::kResourceExhausted,
+       grpc::StatusCode::RESOURCE_EXHAUSTED, 429},
+      {absl::StatusCode::kFailedPrecondition,
+       grpc::StatusCode::FAILED_PRECONDITION, 400},
       {absl::StatusCode::kAborted, grpc::StatusCode::ABORTED, 409},
       {absl::StatusCode::kOutOfRange, grpc::StatusCode::OUT_OF_RANGE, 400},
       {absl::StatusCode::kUnimplemented, grpc::StatusCode::UNIMPLEMENTED, 501},
       {absl::StatusCode::kInternal, grpc::StatusCode::INTERNAL, 500},
       {absl::StatusCode::kUnavailable, grpc::StatusCode::UNAVAILABLE, 503},
       {absl::StatusCode::kDataLoss, grpc::StatusCode::DATA_LOSS, 500},
-      {absl::StatusCode::kUnauthenticated, grpc::StatusCode::UNAUTHENTICATED, 401},
+      {absl::StatusCode::kUnauthenticated, grpc::StatusCode::UNAUTHENTICATED,
+       401},
   };
   return *cases;
 }
@@ -84,8 +90,9 @@ TEST(StatusMappingTest, OutOfEnumCodesAreUnknownNotCrash) {
   EXPECT_EQ(ToHttpStatus(odd), 500);
   grpc::Status g(static_cast<grpc::StatusCode>(99), "odd");
   EXPECT_EQ(FromGrpcStatus(g).code(), absl::StatusCode::kUnknown);
-  EXPECT_EQ(FromGrpcStatus(grpc::Status(grpc::StatusCode::DO_NOT_USE, "x")).code(),
-            absl::StatusCode::kUnknown);
+  EXPECT_EQ(
+      FromGrpcStatus(grpc::Status(grpc::StatusCode::DO_NOT_USE, "x")).code(),
+      absl::StatusCode::kUnknown);
 }
 
 TEST(StatusMappingTest, ReasonRoundTripsThroughGrpc) {
@@ -108,10 +115,12 @@ TEST(StatusMappingTest, ErrorDetailsAreAGoogleRpcStatusKnownAnswer) {
   const std::string want = absl::HexStringToBytes(
       "080512016d1a380a28747970652e676f6f676c65617069732e636f6d2f676f6f676c652e"
       "7270632e4572726f72496e666f120c0a017212077363742d6c6162");
-  grpc::Status g = ToGrpcStatus(MakeError(absl::StatusCode::kNotFound, "r", "m"));
+  grpc::Status g =
+      ToGrpcStatus(MakeError(absl::StatusCode::kNotFound, "r", "m"));
   EXPECT_EQ(g.error_details(), want);
   // And a details blob written by someone else decodes to the reason.
-  absl::Status back = FromGrpcStatus(grpc::Status(grpc::StatusCode::NOT_FOUND, "m", want));
+  absl::Status back =
+      FromGrpcStatus(grpc::Status(grpc::StatusCode::NOT_FOUND, "m", want));
   EXPECT_EQ(ReasonOf(back), "r");
 }
 
@@ -147,16 +156,14 @@ TEST(StatusMappingTest, HttpErrorBodyIsJsonWithReasonAndMessage) {
 
 TEST(StatusMappingTest, HttpErrorBodyEscapesEverything) {
   const std::vector<std::string> messages = {
-      "quote \" backslash \\ slash /",
-      "newline\n tab\t cr\r",
-      std::string("nul \0 byte", 10),
-      "control \x01\x1f",
-      "<script>alert(1)</script>",
-      "unicode \xc3\xa9\xe2\x82\xac",
+      "quote \" backslash \\ slash /", "newline\n tab\t cr\r",
+      std::string("nul \0 byte", 10),  "control \x01\x1f",
+      "<script>alert(1)</script>",     "unicode \xc3\xa9\xe2\x82\xac",
       "}\"},\"injected\":{\"x\":\"",
   };
   for (const std::string& m : messages) {
-    absl::Status s = MakeError(absl::StatusCode::kInvalidArgument, "r\"eason\n", m);
+    absl::Status s =
+        MakeError(absl::StatusCode::kInvalidArgument, "r\"eason\n", m);
     std::string body = ToHttpErrorBody(s);
     nlohmann::json j = nlohmann::json::parse(body);  // throws if not valid JSON
     EXPECT_EQ(j["error"]["message"], m);
@@ -174,8 +181,8 @@ TEST(StatusMappingTest, HttpErrorBodyReplacesInvalidUtf8) {
 }
 
 TEST(StatusMappingTest, HttpErrorBodyForPlainStatusUsesCodeName) {
-  nlohmann::json j = nlohmann::json::parse(
-      ToHttpErrorBody(absl::NotFoundError("gone")));
+  nlohmann::json j =
+      nlohmann::json::parse(ToHttpErrorBody(absl::NotFoundError("gone")));
   EXPECT_EQ(j["error"]["code"], "not_found");
   EXPECT_EQ(j["error"]["message"], "gone");
 }

@@ -27,9 +27,10 @@ absl::StatusOr<TestCert> MakeTestCa(absl::string_view common_name);
 
 // A leaf certificate signed by `ca`, with subjectAltName entries for each
 // DNS name and IP address given, usable for TLS server and client auth.
-absl::StatusOr<TestCert> IssueTestCert(const TestCert& ca, absl::string_view common_name,
-                                       const std::vector<std::string>& dns_names,
-                                       const std::vector<std::string>& ip_addresses);
+absl::StatusOr<TestCert> IssueTestCert(
+    const TestCert& ca, absl::string_view common_name,
+    const std::vector<std::string>& dns_names,
+    const std::vector<std::string>& ip_addresses);
 
 // Writes `contents` to `path` (truncating).
 absl::Status WriteTestFile(const std::string& path, absl::string_view contents);

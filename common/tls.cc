@@ -46,7 +46,8 @@ absl::Status Invalid(absl::string_view role, absl::string_view path,
                                 ssl.empty() ? "" : ")"));
 }
 
-absl::StatusOr<std::string> ReadFile(absl::string_view path, absl::string_view role) {
+absl::StatusOr<std::string> ReadFile(absl::string_view path,
+                                     absl::string_view role) {
   if (path.empty()) {
     return InvalidField(role, "no file given");
   }
@@ -54,8 +55,8 @@ absl::StatusOr<std::string> ReadFile(absl::string_view path, absl::string_view r
   std::ifstream in(p, std::ios::binary);
   if (!in) {
     return MakeError(absl::StatusCode::kNotFound, "tls_file_unreadable",
-                     absl::StrCat(role, " file ", path, ": cannot open: ",
-                                  std::strerror(errno)));
+                     absl::StrCat(role, " file ", path,
+                                  ": cannot open: ", std::strerror(errno)));
   }
   std::ostringstream ss;
   ss << in.rdbuf();
@@ -90,12 +91,14 @@ absl::StatusOr<std::string> ReadPemCertificates(absl::string_view path,
                                                 absl::string_view role) {
   ASSIGN_OR_RETURN(std::string data, ReadFile(path, role));
   ERR_clear_error();
-  if (!LooksLikePem(data)) return Invalid(role, path, "not PEM (no -----BEGIN line)");
+  if (!LooksLikePem(data))
+    return Invalid(role, path, "not PEM (no -----BEGIN line)");
   BioPtr bio = MemBio(data);
   if (!bio) return Invalid(role, path, "out of memory");
   int count = 0;
   while (true) {
-    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, NoPassword, nullptr), &X509_free);
+    X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, NoPassword, nullptr),
+                 &X509_free);
     if (!cert) break;
     ++count;
   }
@@ -112,7 +115,8 @@ absl::StatusOr<std::string> ReadPemCertificates(absl::string_view path,
     return Invalid(role, path, "no PEM CERTIFICATE block");
   }
   if (last != 0 && !clean_end) {
-    return Invalid(role, path, absl::StrCat("certificate ", count + 1, " is malformed"));
+    return Invalid(role, path,
+                   absl::StrCat("certificate ", count + 1, " is malformed"));
   }
   ERR_clear_error();
   return data;
@@ -122,7 +126,8 @@ absl::StatusOr<std::string> ReadPemPrivateKey(absl::string_view path,
                                               absl::string_view role) {
   ASSIGN_OR_RETURN(std::string data, ReadFile(path, role));
   ERR_clear_error();
-  if (!LooksLikePem(data)) return Invalid(role, path, "not PEM (no -----BEGIN line)");
+  if (!LooksLikePem(data))
+    return Invalid(role, path, "not PEM (no -----BEGIN line)");
   if (absl::StrContains(data, "ENCRYPTED")) {
     return Invalid(role, path, "encrypted private keys are not supported");
   }
@@ -150,8 +155,9 @@ absl::Status CheckKeyMatchesCertificate(const std::string& cert_pem,
   BioPtr key_bio = MemBio(key_pem);
   X509Ptr cert(PEM_read_bio_X509(cert_bio.get(), nullptr, NoPassword, nullptr),
                &X509_free);
-  PkeyPtr key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, NoPassword, nullptr),
-              &EVP_PKEY_free);
+  PkeyPtr key(
+      PEM_read_bio_PrivateKey(key_bio.get(), nullptr, NoPassword, nullptr),
+      &EVP_PKEY_free);
   if (!cert || !key) return Invalid("private key", key_path, "cannot parse");
   if (X509_check_private_key(cert.get(), key.get()) != 1) {
     return Invalid("private key", key_path, "does not match the certificate");
@@ -162,17 +168,22 @@ absl::Status CheckKeyMatchesCertificate(const std::string& cert_pem,
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> LoadServerCredentials(
     const TlsServerFiles& files) {
   if (files.require_client_cert && files.client_ca_file.empty()) {
-    return InvalidField("client_ca_file",
-                        "required when client certificates are required (mutual TLS)");
+    return InvalidField(
+        "client_ca_file",
+        "required when client certificates are required (mutual TLS)");
   }
-  ASSIGN_OR_RETURN(std::string cert, ReadPemCertificates(files.cert_file, "TLS certificate"));
-  ASSIGN_OR_RETURN(std::string key, ReadPemPrivateKey(files.key_file, "TLS private key"));
+  ASSIGN_OR_RETURN(std::string cert,
+                   ReadPemCertificates(files.cert_file, "TLS certificate"));
+  ASSIGN_OR_RETURN(std::string key,
+                   ReadPemPrivateKey(files.key_file, "TLS private key"));
   RETURN_IF_ERROR(CheckKeyMatchesCertificate(cert, key, files.key_file));
 
-  grpc::SslServerCredentialsOptions options(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  grpc::SslServerCredentialsOptions options(
+      GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
   if (!files.client_ca_file.empty()) {
-    ASSIGN_OR_RETURN(options.pem_root_certs,
-                     ReadPemCertificates(files.client_ca_file, "TLS client CA"));
+    ASSIGN_OR_RETURN(
+        options.pem_root_certs,
+        ReadPemCertificates(files.client_ca_file, "TLS client CA"));
     options.client_certificate_request =
         files.require_client_cert
             ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
@@ -185,20 +196,24 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> LoadServerCredentials(
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> LoadClientCredentials(
     const TlsClientFiles& files) {
   if (files.cert_file.empty() != files.key_file.empty()) {
-    return InvalidField(files.cert_file.empty() ? "cert_file" : "key_file",
-                        "a client certificate needs both cert_file and key_file");
+    return InvalidField(
+        files.cert_file.empty() ? "cert_file" : "key_file",
+        "a client certificate needs both cert_file and key_file");
   }
   grpc::SslCredentialsOptions options;
   if (!files.ca_file.empty()) {
-    ASSIGN_OR_RETURN(options.pem_root_certs, ReadPemCertificates(files.ca_file, "TLS CA"));
+    ASSIGN_OR_RETURN(options.pem_root_certs,
+                     ReadPemCertificates(files.ca_file, "TLS CA"));
   }
   if (!files.cert_file.empty()) {
-    ASSIGN_OR_RETURN(options.pem_cert_chain,
-                     ReadPemCertificates(files.cert_file, "TLS client certificate"));
-    ASSIGN_OR_RETURN(options.pem_private_key,
-                     ReadPemPrivateKey(files.key_file, "TLS client private key"));
-    RETURN_IF_ERROR(CheckKeyMatchesCertificate(options.pem_cert_chain,
-                                               options.pem_private_key, files.key_file));
+    ASSIGN_OR_RETURN(
+        options.pem_cert_chain,
+        ReadPemCertificates(files.cert_file, "TLS client certificate"));
+    ASSIGN_OR_RETURN(
+        options.pem_private_key,
+        ReadPemPrivateKey(files.key_file, "TLS client private key"));
+    RETURN_IF_ERROR(CheckKeyMatchesCertificate(
+        options.pem_cert_chain, options.pem_private_key, files.key_file));
   }
   return grpc::SslCredentials(options);
 }

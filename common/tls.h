@@ -28,7 +28,8 @@ namespace sct {
 
 struct TlsServerFiles {
   std::string cert_file;  // PEM certificate chain, leaf first (required)
-  std::string key_file;   // PEM private key (unencrypted) for the leaf (required)
+  std::string
+      key_file;  // PEM private key (unencrypted) for the leaf (required)
   // PEM CA bundle that client certificates must chain to. If set, clients may
   // present a certificate and it is verified; with require_client_cert
   // (mutual TLS) a verified client certificate is mandatory.

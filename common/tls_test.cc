@@ -27,7 +27,8 @@ class TlsTest : public ::testing::Test {
     auto other_ca = MakeTestCa("Some other CA");
     ASSERT_TRUE(ca.ok()) << ca.status();
     ASSERT_TRUE(other_ca.ok()) << other_ca.status();
-    auto server = IssueTestCert(*ca, "relay", {"localhost"}, {"127.0.0.1", "::1"});
+    auto server =
+        IssueTestCert(*ca, "relay", {"localhost"}, {"127.0.0.1", "::1"});
     auto client = IssueTestCert(*ca, "device-1", {}, {});
     auto stranger = IssueTestCert(*other_ca, "device-x", {}, {});
     ASSERT_TRUE(server.ok()) << server.status();
@@ -48,14 +49,17 @@ class TlsTest : public ::testing::Test {
     Write("bad_base64.pem",
           "-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n");
     Write("encrypted.key",
-          "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n");
+          "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED "
+          "PRIVATE KEY-----\n");
     Write("second_broken.pem",
           server->cert_pem +
               "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
   }
   static void TearDownTestSuite() { delete dir_; }
 
-  static std::string Path(const std::string& name) { return *dir_ + "/" + name; }
+  static std::string Path(const std::string& name) {
+    return *dir_ + "/" + name;
+  }
   static void Write(const std::string& name, const std::string& contents) {
     ASSERT_TRUE(WriteTestFile(Path(name), contents).ok()) << name;
   }
@@ -76,7 +80,8 @@ class TlsTest : public ::testing::Test {
                      std::shared_ptr<grpc::ChannelCredentials> creds) {
     auto stub = Health::NewStub(grpc::CreateChannel(server.address(), creds));
     grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(10));
     HealthCheckRequest req;
     HealthCheckResponse resp;
     grpc::Status s = stub->Check(&ctx, req, &resp);
@@ -89,7 +94,8 @@ class TlsTest : public ::testing::Test {
   grpc::Status CheckWith(const GrpcServer& server, TlsClientFiles files) {
     auto creds = LoadClientCredentials(files);
     EXPECT_TRUE(creds.ok()) << creds.status();
-    if (!creds.ok()) return grpc::Status(grpc::StatusCode::INTERNAL, "no creds");
+    if (!creds.ok())
+      return grpc::Status(grpc::StatusCode::INTERNAL, "no creds");
     return Check(server, *creds);
   }
 
@@ -99,52 +105,56 @@ class TlsTest : public ::testing::Test {
 std::string* TlsTest::dir_ = nullptr;
 
 TEST_F(TlsTest, ClientTrustingTheCaConnects) {
-  auto server = StartServer({Path("server.pem"), Path("server.key"), "", false});
+  auto server =
+      StartServer({Path("server.pem"), Path("server.key"), "", false});
   ASSERT_NE(server, nullptr);
   grpc::Status s = CheckWith(*server, {Path("ca.pem"), "", ""});
   EXPECT_TRUE(s.ok()) << s.error_message();
 }
 
 TEST_F(TlsTest, ClientWithWrongCaIsRefused) {
-  auto server = StartServer({Path("server.pem"), Path("server.key"), "", false});
+  auto server =
+      StartServer({Path("server.pem"), Path("server.key"), "", false});
   ASSERT_NE(server, nullptr);
   grpc::Status s = CheckWith(*server, {Path("other_ca.pem"), "", ""});
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
 }
 
 TEST_F(TlsTest, PlaintextClientIsRefused) {
-  auto server = StartServer({Path("server.pem"), Path("server.key"), "", false});
+  auto server =
+      StartServer({Path("server.pem"), Path("server.key"), "", false});
   ASSERT_NE(server, nullptr);
   grpc::Status s = Check(*server, grpc::InsecureChannelCredentials());
   EXPECT_FALSE(s.ok());
 }
 
 TEST_F(TlsTest, MutualTlsRequiresAClientCertFromTheCa) {
-  auto server = StartServer(
-      {Path("server.pem"), Path("server.key"), Path("ca.pem"), /*require=*/true});
+  auto server = StartServer({Path("server.pem"), Path("server.key"),
+                             Path("ca.pem"), /*require=*/true});
   ASSERT_NE(server, nullptr);
-  grpc::Status with_cert =
-      CheckWith(*server, {Path("ca.pem"), Path("client.pem"), Path("client.key")});
+  grpc::Status with_cert = CheckWith(
+      *server, {Path("ca.pem"), Path("client.pem"), Path("client.key")});
   EXPECT_TRUE(with_cert.ok()) << with_cert.error_message();
 
   grpc::Status no_cert = CheckWith(*server, {Path("ca.pem"), "", ""});
   EXPECT_EQ(no_cert.error_code(), grpc::StatusCode::UNAVAILABLE);
 
-  grpc::Status stranger =
-      CheckWith(*server, {Path("ca.pem"), Path("stranger.pem"), Path("stranger.key")});
+  grpc::Status stranger = CheckWith(
+      *server, {Path("ca.pem"), Path("stranger.pem"), Path("stranger.key")});
   EXPECT_EQ(stranger.error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
 TEST_F(TlsTest, OptionalClientCertIsVerifiedWhenPresented) {
-  auto server = StartServer(
-      {Path("server.pem"), Path("server.key"), Path("ca.pem"), /*require=*/false});
+  auto server = StartServer({Path("server.pem"), Path("server.key"),
+                             Path("ca.pem"), /*require=*/false});
   ASSERT_NE(server, nullptr);
   EXPECT_TRUE(CheckWith(*server, {Path("ca.pem"), "", ""}).ok());
-  EXPECT_TRUE(
-      CheckWith(*server, {Path("ca.pem"), Path("client.pem"), Path("client.key")}).ok());
-  EXPECT_FALSE(
-      CheckWith(*server, {Path("ca.pem"), Path("stranger.pem"), Path("stranger.key")})
-          .ok());
+  EXPECT_TRUE(CheckWith(*server, {Path("ca.pem"), Path("client.pem"),
+                                  Path("client.key")})
+                  .ok());
+  EXPECT_FALSE(CheckWith(*server, {Path("ca.pem"), Path("stranger.pem"),
+                                   Path("stranger.key")})
+                   .ok());
 }
 
 struct BadServerCase {
@@ -159,58 +169,150 @@ struct BadServerCase {
 TEST_F(TlsTest, ServerCredentialErrorsNameTheFile) {
   const std::string missing = Path("does_not_exist.pem");
   const std::vector<BadServerCase> cases = {
-      {"missing cert", missing, Path("server.key"), "", false,
-       absl::StatusCode::kNotFound, "tls_file_unreadable",
+      {"missing cert",
+       missing,
+       Path("server.key"),
+       "",
+       false,
+       absl::StatusCode::kNotFound,
+       "tls_file_unreadable",
        {"TLS certificate file", missing, "No such file"}},
-      {"missing key", Path("server.pem"), missing, "", false,
-       absl::StatusCode::kNotFound, "tls_file_unreadable",
+      {"missing key",
+       Path("server.pem"),
+       missing,
+       "",
+       false,
+       absl::StatusCode::kNotFound,
+       "tls_file_unreadable",
        {"TLS private key file", missing}},
-      {"missing client CA", Path("server.pem"), Path("server.key"), missing, true,
-       absl::StatusCode::kNotFound, "tls_file_unreadable", {"TLS client CA file", missing}},
-      {"no cert path", "", Path("server.key"), "", false,
-       absl::StatusCode::kInvalidArgument, "invalid_field", {"TLS certificate: no file"}},
-      {"directory", *dir_, Path("server.key"), "", false,
-       absl::StatusCode::kInvalidArgument, "tls_file_invalid", {*dir_}},
-      {"empty cert", Path("empty.pem"), Path("server.key"), "", false,
-       absl::StatusCode::kInvalidArgument, "tls_file_invalid",
+      {"missing client CA",
+       Path("server.pem"),
+       Path("server.key"),
+       missing,
+       true,
+       absl::StatusCode::kNotFound,
+       "tls_file_unreadable",
+       {"TLS client CA file", missing}},
+      {"no cert path",
+       "",
+       Path("server.key"),
+       "",
+       false,
+       absl::StatusCode::kInvalidArgument,
+       "invalid_field",
+       {"TLS certificate: no file"}},
+      {"directory",
+       *dir_,
+       Path("server.key"),
+       "",
+       false,
+       absl::StatusCode::kInvalidArgument,
+       "tls_file_invalid",
+       {*dir_}},
+      {"empty cert",
+       Path("empty.pem"),
+       Path("server.key"),
+       "",
+       false,
+       absl::StatusCode::kInvalidArgument,
+       "tls_file_invalid",
        {Path("empty.pem"), "empty file"}},
-      {"garbage cert", Path("garbage.pem"), Path("server.key"), "", false,
-       absl::StatusCode::kInvalidArgument, "tls_file_invalid",
+      {"garbage cert",
+       Path("garbage.pem"),
+       Path("server.key"),
+       "",
+       false,
+       absl::StatusCode::kInvalidArgument,
+       "tls_file_invalid",
        {Path("garbage.pem"), "not PEM"}},
-      {"DER cert", Path("der.pem"), Path("server.key"), "", false,
-       absl::StatusCode::kInvalidArgument, "tls_file_invalid", {Path("der.pem"), "not PEM"}},
-      {"bad base64 cert", Path("bad_base64.pem"), Path("server.key"), "", false,
-       absl::StatusCode::kInvalidArgument, "tls_file_invalid",
+      {"DER cert",
+       Path("der.pem"),
+       Path("server.key"),
+       "",
+       false,
+       absl::StatusCode::kInvalidArgument,
+       "tls_file_invalid",
+       {Path("der.pem"), "not PEM"}},
+      {"bad base64 cert",
+       Path("bad_base64.pem"),
+       Path("server.key"),
+       "",
+       false,
+       absl::StatusCode::kInvalidArgument,
+       "tls_file_invalid",
        {Path("bad_base64.pem"), "no PEM CERTIFICATE block"}},
-      {"second cert broken", Path("second_broken.pem"), Path("server.key"), "", false,
-       absl::StatusCode::kInvalidArgument, "tls_file_invalid",
+      {"second cert broken",
+       Path("second_broken.pem"),
+       Path("server.key"),
+       "",
+       false,
+       absl::StatusCode::kInvalidArgument,
+       "tls_file_invalid",
        {Path("second_broken.pem"), "certificate 2 is malformed", "OpenSSL"}},
-      {"key as cert", Path("server.key"), Path("server.key"), "", false,
-       absl::StatusCode::kInvalidArgument, "tls_file_invalid",
+      {"key as cert",
+       Path("server.key"),
+       Path("server.key"),
+       "",
+       false,
+       absl::StatusCode::kInvalidArgument,
+       "tls_file_invalid",
        {Path("server.key"), "contains a private key, not a certificate"}},
-      {"cert as key", Path("server.pem"), Path("server.pem"), "", false,
-       absl::StatusCode::kInvalidArgument, "tls_file_invalid",
+      {"cert as key",
+       Path("server.pem"),
+       Path("server.pem"),
+       "",
+       false,
+       absl::StatusCode::kInvalidArgument,
+       "tls_file_invalid",
        {"TLS private key file", Path("server.pem"), "contains a certificate"}},
-      {"garbage key", Path("server.pem"), Path("garbage.pem"), "", false,
-       absl::StatusCode::kInvalidArgument, "tls_file_invalid",
+      {"garbage key",
+       Path("server.pem"),
+       Path("garbage.pem"),
+       "",
+       false,
+       absl::StatusCode::kInvalidArgument,
+       "tls_file_invalid",
        {"TLS private key file", Path("garbage.pem"), "not PEM"}},
-      {"encrypted key", Path("server.pem"), Path("encrypted.key"), "", false,
-       absl::StatusCode::kInvalidArgument, "tls_file_invalid",
+      {"encrypted key",
+       Path("server.pem"),
+       Path("encrypted.key"),
+       "",
+       false,
+       absl::StatusCode::kInvalidArgument,
+       "tls_file_invalid",
        {Path("encrypted.key"), "encrypted"}},
-      {"mismatched key", Path("server.pem"), Path("client.key"), "", false,
-       absl::StatusCode::kInvalidArgument, "tls_file_invalid",
+      {"mismatched key",
+       Path("server.pem"),
+       Path("client.key"),
+       "",
+       false,
+       absl::StatusCode::kInvalidArgument,
+       "tls_file_invalid",
        {Path("client.key"), "does not match the certificate"}},
-      {"garbage CA", Path("server.pem"), Path("server.key"), Path("garbage.pem"), true,
-       absl::StatusCode::kInvalidArgument, "tls_file_invalid",
+      {"garbage CA",
+       Path("server.pem"),
+       Path("server.key"),
+       Path("garbage.pem"),
+       true,
+       absl::StatusCode::kInvalidArgument,
+       "tls_file_invalid",
        {"TLS client CA file", Path("garbage.pem")}},
-      {"mTLS without CA", Path("server.pem"), Path("server.key"), "", true,
-       absl::StatusCode::kInvalidArgument, "invalid_field", {"client_ca_file"}},
+      {"mTLS without CA",
+       Path("server.pem"),
+       Path("server.key"),
+       "",
+       true,
+       absl::StatusCode::kInvalidArgument,
+       "invalid_field",
+       {"client_ca_file"}},
   };
   for (const BadServerCase& c : cases) {
     auto creds = LoadServerCredentials({c.cert, c.key, c.ca, c.require});
     ASSERT_FALSE(creds.ok()) << c.name;
-    EXPECT_EQ(creds.status().code(), c.code) << c.name << ": " << creds.status();
-    EXPECT_EQ(ReasonOf(creds.status()), c.reason) << c.name << ": " << creds.status();
+    EXPECT_EQ(creds.status().code(), c.code)
+        << c.name << ": " << creds.status();
+    EXPECT_EQ(ReasonOf(creds.status()), c.reason)
+        << c.name << ": " << creds.status();
     for (const std::string& part : c.in_message) {
       EXPECT_NE(creds.status().message().find(part), std::string::npos)
           << c.name << ": '" << part << "' not in: " << creds.status();
@@ -226,12 +328,25 @@ TEST_F(TlsTest, ClientCredentialErrorsNameTheFile) {
     std::string in_message;
   };
   const std::vector<Case> cases = {
-      {"missing CA", {Path("nope.pem"), "", ""}, "tls_file_unreadable", Path("nope.pem")},
-      {"garbage CA", {Path("garbage.pem"), "", ""}, "tls_file_invalid", Path("garbage.pem")},
-      {"key as CA", {Path("client.key"), "", ""}, "tls_file_invalid", "private key"},
-      {"cert without key", {Path("ca.pem"), Path("client.pem"), ""}, "invalid_field",
+      {"missing CA",
+       {Path("nope.pem"), "", ""},
+       "tls_file_unreadable",
+       Path("nope.pem")},
+      {"garbage CA",
+       {Path("garbage.pem"), "", ""},
+       "tls_file_invalid",
+       Path("garbage.pem")},
+      {"key as CA",
+       {Path("client.key"), "", ""},
+       "tls_file_invalid",
+       "private key"},
+      {"cert without key",
+       {Path("ca.pem"), Path("client.pem"), ""},
+       "invalid_field",
        "key_file"},
-      {"key without cert", {Path("ca.pem"), "", Path("client.key")}, "invalid_field",
+      {"key without cert",
+       {Path("ca.pem"), "", Path("client.key")},
+       "invalid_field",
        "cert_file"},
       {"mismatched client key",
        {Path("ca.pem"), Path("client.pem"), Path("stranger.key")},
@@ -245,7 +360,8 @@ TEST_F(TlsTest, ClientCredentialErrorsNameTheFile) {
   for (const Case& c : cases) {
     auto creds = LoadClientCredentials(c.files);
     ASSERT_FALSE(creds.ok()) << c.name;
-    EXPECT_EQ(ReasonOf(creds.status()), c.reason) << c.name << ": " << creds.status();
+    EXPECT_EQ(ReasonOf(creds.status()), c.reason)
+        << c.name << ": " << creds.status();
     EXPECT_NE(creds.status().message().find(c.in_message), std::string::npos)
         << c.name << ": " << creds.status();
   }
@@ -265,7 +381,8 @@ TEST_F(TlsTest, ChainAndCombinedFilesAreAccepted) {
   }
   Write("chain.pem", leaf + ca);
   Write("combined.key", leaf + key);
-  auto server = StartServer({Path("chain.pem"), Path("combined.key"), "", false});
+  auto server =
+      StartServer({Path("chain.pem"), Path("combined.key"), "", false});
   ASSERT_NE(server, nullptr);
   EXPECT_TRUE(CheckWith(*server, {Path("ca.pem"), "", ""}).ok());
 }

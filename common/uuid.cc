@@ -26,7 +26,8 @@ std::string NewUuidV4() {
     // No weak fallback: an id is a capability (the mailbox URL).
     char err[256];
     ERR_error_string_n(ERR_get_error(), err, sizeof(err));
-    std::fprintf(stderr, "FATAL: RAND_bytes failed while making a UUID: %s\n", err);
+    std::fprintf(stderr, "FATAL: RAND_bytes failed while making a UUID: %s\n",
+                 err);
     std::abort();
   }
   b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);  // version 4
@@ -53,7 +54,8 @@ bool IsValidUuid(absl::string_view s, bool require_v4) {
   if (require_v4) {
     if (s[14] != '4') return false;
     char v = s[19];
-    if (!(v == '8' || v == '9' || v == 'a' || v == 'b' || v == 'A' || v == 'B')) {
+    if (!(v == '8' || v == '9' || v == 'a' || v == 'b' || v == 'A' ||
+          v == 'B')) {
       return false;
     }
   }
