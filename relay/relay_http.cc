@@ -211,19 +211,25 @@ std::string RelayHttpServer::address() const {
 
 absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Start(
     MailboxService* service, RelayMetrics* metrics, RelayHttpOptions options) {
+  auto server = Bind(std::move(options));
+  if (!server.ok()) return server.status();
+  (*server)->Serve(service, metrics);
+  return server;
+}
+
+absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Bind(
+    RelayHttpOptions options) {
   if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
-    return InvalidField("tls_cert/tls_key", "set both or neither");
+    return InvalidField("--tls_cert/--tls_key", "set both or neither");
   }
   auto server = std::unique_ptr<RelayHttpServer>(new RelayHttpServer());
-  server->service_ = service;
-  server->metrics_ = metrics;
   server->options_ = options;
   if (!options.tls_cert_file.empty()) {
     auto ssl = std::make_unique<httplib::SSLServer>(options.tls_cert_file.c_str(),
                                                     options.tls_key_file.c_str());
     if (!ssl->is_valid()) {
       return MakeError(absl::StatusCode::kUnavailable, "tls_load_failed",
-                       "tls_cert/tls_key: cannot load the certificate or key");
+                       "--tls_cert/--tls_key: cannot load the certificate or key");
     }
     server->server_ = std::move(ssl);
   } else {
@@ -231,9 +237,7 @@ absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Start(
   }
   const int threads = options.threads > 0 ? options.threads : 1;
   server->server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server->server_->set_payload_max_length(MaxBodyBytes(service->limits()));
   server->server_->set_keep_alive_timeout(5);
-  server->RegisterRoutes();
   int port = options.port;
   if (port == 0) {
     port = server->server_->bind_to_any_port(options.host);
@@ -242,18 +246,25 @@ absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Start(
   }
   if (port <= 0) {
     return MakeError(absl::StatusCode::kUnavailable, "bind_failed",
-                     absl::StrCat("http_listen: cannot bind ", options.host, ":",
+                     absl::StrCat("--http_listen: cannot bind ", options.host, ":",
                                   options.port));
   }
   server->port_ = port;
-  httplib::Server* raw = server->server_.get();
-  server->thread_ = std::thread([raw] { raw->listen_after_bind(); });
+  return server;
+}
+
+void RelayHttpServer::Serve(MailboxService* service, RelayMetrics* metrics) {
+  service_ = service;
+  metrics_ = metrics;
+  server_->set_payload_max_length(MaxBodyBytes(service->limits()));
+  RegisterRoutes();
+  httplib::Server* raw = server_.get();
+  thread_ = std::thread([raw] { raw->listen_after_bind(); });
   // stop() is a no-op until the server loop runs, so do not hand out a server
   // that could not be stopped. The loop starts at once; bound the wait anyway.
   for (int i = 0; i < 5000 && !raw->is_running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  return server;
 }
 
 RelayHttpServer::~RelayHttpServer() { Stop(); }

@@ -50,6 +50,13 @@ class RelayHttpServer {
   static absl::StatusOr<std::unique_ptr<RelayHttpServer>> Start(MailboxService* service,
                                                                 RelayMetrics* metrics,
                                                                 RelayHttpOptions options);
+  // The two halves of Start, for callers that must know the bound port before
+  // they can build the service (the binary's default public base URL):
+  // Bind() opens the listening socket; Serve() registers the routes and starts
+  // the server thread. Serve must be called exactly once after Bind.
+  static absl::StatusOr<std::unique_ptr<RelayHttpServer>> Bind(RelayHttpOptions options);
+  void Serve(MailboxService* service, RelayMetrics* metrics);
+
   ~RelayHttpServer();  // Stop()
 
   int port() const { return port_; }
