@@ -174,7 +174,7 @@ bool ReadMailbox(sqlite3_stmt* s, Mailbox* m) {
 }  // namespace
 
 struct SqliteMailboxStore::Statements {
-  Stmt begin, commit, rollback;
+  Stmt begin, commit, rollback, savepoint, release, rollback_to;
   Stmt get, insert, cas, version_of, live, delete_row, delete_keys_of;
   Stmt find_key, delete_key, insert_key, sweep_select, count;
 };
@@ -285,6 +285,9 @@ absl::Status SqliteMailboxStore::Init() {
       {&stmts_->begin, "BEGIN IMMEDIATE"},
       {&stmts_->commit, "COMMIT"},
       {&stmts_->rollback, "ROLLBACK"},
+      {&stmts_->savepoint, "SAVEPOINT op"},
+      {&stmts_->release, "RELEASE op"},
+      {&stmts_->rollback_to, "ROLLBACK TO op"},
       {&stmts_->get,
        absl::StrCat("SELECT ", cols, " FROM mailboxes WHERE id = ?1 AND expires_at > ?2")},
       {&stmts_->insert,
@@ -327,10 +330,11 @@ absl::Status SqliteMailboxStore::Init() {
   return absl::OkStatus();
 }
 
-absl::Status SqliteMailboxStore::Rollback(absl::Status cause) {
-  ScopedReset reset(stmts_->rollback);
-  sqlite3_step(stmts_->rollback.get());
-  return cause;
+absl::Status SqliteMailboxStore::Step(sqlite3_stmt* stmt, absl::string_view what) {
+  int rc = sqlite3_step(stmt);
+  sqlite3_reset(stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return Error(what);
+  return absl::OkStatus();
 }
 
 absl::Status SqliteMailboxStore::DeleteRowLocked(absl::string_view id) {
@@ -347,69 +351,142 @@ absl::Status SqliteMailboxStore::DeleteRowLocked(absl::string_view id) {
   return absl::OkStatus();
 }
 
+// ------------------------------------------------------------ group commit
+
+bool SqliteMailboxStore::BatchReady() const {
+  return arriving_.load() == 0 || batch_ops_ >= kMaxBatch;
+}
+
+absl::StatusOr<int64_t> SqliteMailboxStore::ExecuteInBatchLocked(const WriteOp& op) {
+  if (in_txn_ && sqlite3_get_autocommit(db_) != 0) {
+    // SQLite rolled the batch back on its own (I/O error, disk full); the
+    // leader's COMMIT will report it to the batch. Do not write outside it.
+    return absl::UnavailableError(
+        absl::StrCat("sqlite '", path_, "': transaction lost; retry"));
+  }
+  if (!in_txn_) {
+    RETURN_IF_ERROR(Step(stmts_->begin.get(), "begin"));
+    in_txn_ = true;
+    ++epoch_;
+  }
+  RETURN_IF_ERROR(Step(stmts_->savepoint.get(), "savepoint"));
+  absl::StatusOr<int64_t> result = op();
+  if (!result.ok()) {
+    Step(stmts_->rollback_to.get(), "rollback to savepoint").IgnoreError();
+  }
+  Step(stmts_->release.get(), "release savepoint").IgnoreError();
+  return result;
+}
+
+void SqliteMailboxStore::CommitBatchLocked() {
+  absl::Status s = Step(stmts_->commit.get(), "commit");
+  if (!s.ok()) {
+    Step(stmts_->rollback.get(), "rollback").IgnoreError();
+    failed_epochs_[epoch_] = s;
+    while (failed_epochs_.size() > 64) failed_epochs_.erase(failed_epochs_.begin());
+  } else {
+    count_ += pending_delta_;
+  }
+  ++commits_;
+  pending_delta_ = 0;
+  batch_ops_ = 0;
+  in_txn_ = false;
+  done_epoch_ = epoch_;
+}
+
+absl::StatusOr<int64_t> SqliteMailboxStore::Write(const WriteOp& op) {
+  arriving_.fetch_add(1);
+  absl::MutexLock lock(&mu_);
+  absl::StatusOr<int64_t> delta = ExecuteInBatchLocked(op);
+  arriving_.fetch_sub(1);
+  if (!delta.ok()) {
+    // Nothing of ours to commit. Close the transaction if nobody else is in
+    // it, so an idle store holds no write lock.
+    if (in_txn_ && batch_ops_ == 0 && !leader_active_) {
+      Step(stmts_->rollback.get(), "rollback").IgnoreError();
+      in_txn_ = false;
+      done_epoch_ = epoch_;
+    }
+    return delta.status();
+  }
+  ++batch_ops_;
+  pending_delta_ += *delta;
+  const int64_t my_epoch = epoch_;
+  if (!leader_active_) {
+    // Lead this batch: let every writer already queued join it, then commit.
+    leader_active_ = true;
+    mu_.Await(absl::Condition(this, &SqliteMailboxStore::BatchReady));
+    CommitBatchLocked();
+    leader_active_ = false;
+  } else {
+    struct Done {
+      const SqliteMailboxStore* store;
+      int64_t epoch;
+      bool operator()() const ABSL_NO_THREAD_SAFETY_ANALYSIS {
+        return store->done_epoch_ >= epoch;
+      }
+    } done{this, my_epoch};
+    mu_.Await(absl::Condition(&done));
+  }
+  auto failed = failed_epochs_.find(my_epoch);
+  if (failed != failed_epochs_.end()) return failed->second;
+  return delta;
+}
+
+// ------------------------------------------------------------ operations
+
 absl::Status SqliteMailboxStore::Insert(const Mailbox& mailbox,
                                         absl::string_view create_key) {
   if (mailbox.version != 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("Insert: version must be 1, got ", mailbox.version));
   }
-  absl::MutexLock lock(&mu_);
-  {
-    ScopedReset reset(stmts_->begin);
-    if (sqlite3_step(stmts_->begin.get()) != SQLITE_DONE) return Error("begin");
-  }
-  if (!create_key.empty()) {
-    std::string existing;
-    {
-      ScopedReset reset(stmts_->find_key);
-      BindText(stmts_->find_key.get(), 1, create_key);
-      int rc = sqlite3_step(stmts_->find_key.get());
-      if (rc == SQLITE_ROW) {
-        existing = ColumnString(stmts_->find_key.get(), 0);
-      } else if (rc != SQLITE_DONE) {
-        return Rollback(Error("find create key"));
-      }
-    }
-    if (!existing.empty()) {
-      ScopedReset reset(stmts_->live);
-      BindText(stmts_->live.get(), 1, existing);
-      sqlite3_bind_int64(stmts_->live.get(), 2, ToNanos(mailbox.created_at));
-      int rc = sqlite3_step(stmts_->live.get());
-      if (rc == SQLITE_ROW) return Rollback(absl::AlreadyExistsError(existing));
-      if (rc != SQLITE_DONE) return Rollback(Error("check create key"));
-    }
-  }
-  {
-    ScopedReset reset(stmts_->version_of);
-    BindText(stmts_->version_of.get(), 1, mailbox.id);
-    int rc = sqlite3_step(stmts_->version_of.get());
-    if (rc == SQLITE_ROW) return Rollback(absl::AlreadyExistsError("mailbox id taken"));
-    if (rc != SQLITE_DONE) return Rollback(Error("check id"));
-  }
-  {
-    ScopedReset reset(stmts_->insert);
-    BindMailbox(stmts_->insert.get(), mailbox);
-    if (sqlite3_step(stmts_->insert.get()) != SQLITE_DONE) {
-      return Rollback(Error("insert"));
-    }
-  }
-  if (!create_key.empty()) {
-    ScopedReset reset(stmts_->insert_key);
-    BindText(stmts_->insert_key.get(), 1, create_key);
-    BindText(stmts_->insert_key.get(), 2, mailbox.id);
-    sqlite3_bind_int64(stmts_->insert_key.get(), 3, ToNanos(mailbox.expires_at));
-    if (sqlite3_step(stmts_->insert_key.get()) != SQLITE_DONE) {
-      return Rollback(Error("insert create key"));
-    }
-  }
-  {
-    ScopedReset reset(stmts_->commit);
-    if (sqlite3_step(stmts_->commit.get()) != SQLITE_DONE) {
-      return Rollback(Error("commit"));
-    }
-  }
-  ++count_;
-  return absl::OkStatus();
+  return Write([&]() ABSL_NO_THREAD_SAFETY_ANALYSIS -> absl::StatusOr<int64_t> {
+           if (!create_key.empty()) {
+             std::string existing;
+             {
+               ScopedReset reset(stmts_->find_key);
+               BindText(stmts_->find_key.get(), 1, create_key);
+               int rc = sqlite3_step(stmts_->find_key.get());
+               if (rc == SQLITE_ROW) {
+                 existing = ColumnString(stmts_->find_key.get(), 0);
+               } else if (rc != SQLITE_DONE) {
+                 return Error("find create key");
+               }
+             }
+             if (!existing.empty()) {
+               ScopedReset reset(stmts_->live);
+               BindText(stmts_->live.get(), 1, existing);
+               sqlite3_bind_int64(stmts_->live.get(), 2, ToNanos(mailbox.created_at));
+               int rc = sqlite3_step(stmts_->live.get());
+               if (rc == SQLITE_ROW) return absl::AlreadyExistsError(existing);
+               if (rc != SQLITE_DONE) return Error("check create key");
+             }
+           }
+           {
+             ScopedReset reset(stmts_->version_of);
+             BindText(stmts_->version_of.get(), 1, mailbox.id);
+             int rc = sqlite3_step(stmts_->version_of.get());
+             if (rc == SQLITE_ROW) return absl::AlreadyExistsError("mailbox id taken");
+             if (rc != SQLITE_DONE) return Error("check id");
+           }
+           {
+             ScopedReset reset(stmts_->insert);
+             BindMailbox(stmts_->insert.get(), mailbox);
+             if (sqlite3_step(stmts_->insert.get()) != SQLITE_DONE) return Error("insert");
+           }
+           if (!create_key.empty()) {
+             ScopedReset reset(stmts_->insert_key);
+             BindText(stmts_->insert_key.get(), 1, create_key);
+             BindText(stmts_->insert_key.get(), 2, mailbox.id);
+             sqlite3_bind_int64(stmts_->insert_key.get(), 3, ToNanos(mailbox.expires_at));
+             if (sqlite3_step(stmts_->insert_key.get()) != SQLITE_DONE) {
+               return Error("insert create key");
+             }
+           }
+           return 1;
+         })
+      .status();
 }
 
 absl::StatusOr<Mailbox> SqliteMailboxStore::Get(absl::string_view id, absl::Time now) {
@@ -436,88 +513,74 @@ absl::Status SqliteMailboxStore::CompareAndSwap(const Mailbox& updated,
     return absl::InvalidArgumentError(
         absl::StrCat("CompareAndSwap: version must be ", expected_version + 1));
   }
-  absl::MutexLock lock(&mu_);
-  {
-    // One UPDATE in autocommit mode: atomic, and synced before step returns.
-    ScopedReset reset(stmts_->cas);
-    sqlite3_stmt* s = stmts_->cas.get();
-    BindMailbox(s, updated);
-    sqlite3_bind_int64(s, 19, expected_version);
-    sqlite3_bind_int64(s, 20, ToNanos(now));
-    if (sqlite3_step(s) != SQLITE_DONE) return Error("compare-and-swap");
-    if (sqlite3_changes(db_) == 1) return absl::OkStatus();
-  }
-  // Nothing changed: say why (the mutex keeps this consistent with the UPDATE).
-  ScopedReset reset(stmts_->version_of);
-  sqlite3_stmt* s = stmts_->version_of.get();
-  BindText(s, 1, updated.id);
-  int rc = sqlite3_step(s);
-  if (rc == SQLITE_DONE) return absl::NotFoundError("mailbox not found");
-  if (rc != SQLITE_ROW) return Error("compare-and-swap check");
-  if (FromNanos(sqlite3_column_int64(s, 1)) <= now) {
-    return absl::NotFoundError("mailbox not found");
-  }
-  return absl::AbortedError("mailbox changed concurrently");
+  return Write([&]() ABSL_NO_THREAD_SAFETY_ANALYSIS -> absl::StatusOr<int64_t> {
+           {
+             ScopedReset reset(stmts_->cas);
+             sqlite3_stmt* s = stmts_->cas.get();
+             BindMailbox(s, updated);
+             sqlite3_bind_int64(s, 19, expected_version);
+             sqlite3_bind_int64(s, 20, ToNanos(now));
+             if (sqlite3_step(s) != SQLITE_DONE) return Error("compare-and-swap");
+             if (sqlite3_changes(db_) == 1) return 0;
+           }
+           // Nothing changed: say why.
+           ScopedReset reset(stmts_->version_of);
+           sqlite3_stmt* s = stmts_->version_of.get();
+           BindText(s, 1, updated.id);
+           int rc = sqlite3_step(s);
+           if (rc == SQLITE_DONE) return absl::NotFoundError("mailbox not found");
+           if (rc != SQLITE_ROW) return Error("compare-and-swap check");
+           if (FromNanos(sqlite3_column_int64(s, 1)) <= now) {
+             return absl::NotFoundError("mailbox not found");
+           }
+           return absl::AbortedError("mailbox changed concurrently");
+         })
+      .status();
 }
 
 absl::Status SqliteMailboxStore::Delete(absl::string_view id, int64_t expected_version) {
-  absl::MutexLock lock(&mu_);
-  {
-    ScopedReset reset(stmts_->begin);
-    if (sqlite3_step(stmts_->begin.get()) != SQLITE_DONE) return Error("begin");
-  }
-  {
-    ScopedReset reset(stmts_->version_of);
-    sqlite3_stmt* s = stmts_->version_of.get();
-    BindText(s, 1, id);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) return Rollback(absl::NotFoundError("mailbox not found"));
-    if (rc != SQLITE_ROW) return Rollback(Error("delete check"));
-    if (sqlite3_column_int64(s, 0) != expected_version) {
-      return Rollback(absl::AbortedError("mailbox changed concurrently"));
-    }
-  }
-  absl::Status s = DeleteRowLocked(id);
-  if (!s.ok()) return Rollback(s);
-  {
-    ScopedReset reset(stmts_->commit);
-    if (sqlite3_step(stmts_->commit.get()) != SQLITE_DONE) {
-      return Rollback(Error("commit"));
-    }
-  }
-  --count_;
-  return absl::OkStatus();
+  return Write([&]() ABSL_NO_THREAD_SAFETY_ANALYSIS -> absl::StatusOr<int64_t> {
+           {
+             ScopedReset reset(stmts_->version_of);
+             sqlite3_stmt* s = stmts_->version_of.get();
+             BindText(s, 1, id);
+             int rc = sqlite3_step(s);
+             if (rc == SQLITE_DONE) return absl::NotFoundError("mailbox not found");
+             if (rc != SQLITE_ROW) return Error("delete check");
+             if (sqlite3_column_int64(s, 0) != expected_version) {
+               return absl::AbortedError("mailbox changed concurrently");
+             }
+           }
+           RETURN_IF_ERROR(DeleteRowLocked(id));
+           return -1;
+         })
+      .status();
 }
 
 absl::StatusOr<int64_t> SqliteMailboxStore::SweepExpired(absl::Time now, int64_t limit) {
   if (limit <= 0) return 0;
+  absl::StatusOr<int64_t> delta =
+      Write([&]() ABSL_NO_THREAD_SAFETY_ANALYSIS -> absl::StatusOr<int64_t> {
+        std::vector<std::string> ids;
+        {
+          ScopedReset reset(stmts_->sweep_select);
+          sqlite3_stmt* s = stmts_->sweep_select.get();
+          sqlite3_bind_int64(s, 1, ToNanos(now));
+          sqlite3_bind_int64(s, 2, limit);
+          int rc;
+          while ((rc = sqlite3_step(s)) == SQLITE_ROW) ids.push_back(ColumnString(s, 0));
+          if (rc != SQLITE_DONE) return Error("sweep select");
+        }
+        for (const std::string& id : ids) RETURN_IF_ERROR(DeleteRowLocked(id));
+        return -static_cast<int64_t>(ids.size());
+      });
+  if (!delta.ok()) return delta.status();
+  return -*delta;
+}
+
+int64_t SqliteMailboxStore::commits() {
   absl::MutexLock lock(&mu_);
-  {
-    ScopedReset reset(stmts_->begin);
-    if (sqlite3_step(stmts_->begin.get()) != SQLITE_DONE) return Error("begin");
-  }
-  std::vector<std::string> ids;
-  {
-    ScopedReset reset(stmts_->sweep_select);
-    sqlite3_stmt* s = stmts_->sweep_select.get();
-    sqlite3_bind_int64(s, 1, ToNanos(now));
-    sqlite3_bind_int64(s, 2, limit);
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) ids.push_back(ColumnString(s, 0));
-    if (rc != SQLITE_DONE) return Rollback(Error("sweep select"));
-  }
-  for (const std::string& id : ids) {
-    absl::Status s = DeleteRowLocked(id);
-    if (!s.ok()) return Rollback(s);
-  }
-  {
-    ScopedReset reset(stmts_->commit);
-    if (sqlite3_step(stmts_->commit.get()) != SQLITE_DONE) {
-      return Rollback(Error("commit"));
-    }
-  }
-  count_ -= static_cast<int64_t>(ids.size());
-  return static_cast<int64_t>(ids.size());
+  return commits_;
 }
 
 absl::StatusOr<int64_t> SqliteMailboxStore::Count() {

@@ -8,15 +8,27 @@
 // mailbox they point at and its expiry; a schema_version table guards against
 // opening a file written by an incompatible version.
 //
-// Thread-safe: one connection behind a mutex (calls are serialised), with
-// prepared statements reused across calls and a busy timeout in case another
-// process holds the file. Error codes are those of MailboxStore, plus
-// UNAVAILABLE (message names the file and carries SQLite's error text) when
-// SQLite fails.
+// Group commit: a synced commit costs milliseconds, so writes that arrive
+// together share one transaction and one fsync. Each write runs inside a
+// SAVEPOINT of the open transaction (a failed write is rolled back alone); the
+// first writer of a batch becomes its leader, waits until every writer already
+// queued for the connection has executed (at most kMaxBatch), commits, and
+// wakes the others. Every write method still returns only after the commit
+// that holds its change is durable; if that commit fails, every write in the
+// batch gets the error. Reads run on the same connection and may observe a
+// write of the open batch a few milliseconds before it is acknowledged.
+//
+// Thread-safe: one connection behind a mutex, prepared statements reused
+// across calls, and a busy timeout in case another process holds the file.
+// Error codes are those of MailboxStore, plus UNAVAILABLE (message names the
+// file and carries SQLite's error text) when SQLite fails.
 #ifndef SCT_RELAY_SQLITE_MAILBOX_STORE_H_
 #define SCT_RELAY_SQLITE_MAILBOX_STORE_H_
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -33,6 +45,8 @@ namespace sct::relay {
 class SqliteMailboxStore : public MailboxStore {
  public:
   inline static constexpr int kSchemaVersion = 1;
+  // Most writes committed together.
+  inline static constexpr int kMaxBatch = 512;
 
   // Opens (creating if needed) the database at `path`. FAILED_PRECONDITION,
   // naming the file, if it cannot be opened, is not a database, or has an
@@ -55,21 +69,45 @@ class SqliteMailboxStore : public MailboxStore {
 
   const std::string& path() const { return path_; }
 
+  // Commits made so far (each covers one or more writes), for tests/metrics.
+  int64_t commits();
+
  private:
   struct Statements;
   explicit SqliteMailboxStore(std::string path);
   absl::Status Init();
   absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Error(absl::string_view what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status Rollback(absl::Status cause) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Deletes the mailbox row and its create keys (inside a transaction).
   absl::Status DeleteRowLocked(absl::string_view id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status Step(sqlite3_stmt* stmt, absl::string_view what)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // Runs `op` (which returns the change in the mailbox count) as one write of
+  // the current batch and returns once that batch is durably committed.
+  using WriteOp = std::function<absl::StatusOr<int64_t>()>;
+  absl::StatusOr<int64_t> Write(const WriteOp& op) ABSL_LOCKS_EXCLUDED(mu_);
+  absl::StatusOr<int64_t> ExecuteInBatchLocked(const WriteOp& op)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CommitBatchLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool BatchReady() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string path_;
   absl::Mutex mu_;
   sqlite3* db_ ABSL_GUARDED_BY(mu_) = nullptr;
   std::unique_ptr<Statements> stmts_ ABSL_GUARDED_BY(mu_);
   int64_t count_ ABSL_GUARDED_BY(mu_) = 0;
+
+  // Writers that want the connection and have not executed yet.
+  std::atomic<int> arriving_{0};
+  bool in_txn_ ABSL_GUARDED_BY(mu_) = false;
+  bool leader_active_ ABSL_GUARDED_BY(mu_) = false;
+  int batch_ops_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t pending_delta_ ABSL_GUARDED_BY(mu_) = 0;  // count change of the batch
+  int64_t epoch_ ABSL_GUARDED_BY(mu_) = 0;          // batch number of the open txn
+  int64_t done_epoch_ ABSL_GUARDED_BY(mu_) = 0;     // last batch whose commit ended
+  std::map<int64_t, absl::Status> failed_epochs_ ABSL_GUARDED_BY(mu_);
+  int64_t commits_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace sct::relay
