@@ -324,7 +324,7 @@ int Run(const char* argv0) {
         if (!h.ok()) return fail(h.status().ToString());
         r.http = *h;
       }
-      std::cout << "  " << *line << "\n";
+      std::cout << "  pid " << children.back()->pid() << ": " << *line << std::endl;
       relays.push_back(r);
     }
   }
@@ -347,7 +347,7 @@ int Run(const char* argv0) {
       auto g = FromListeningLine(*line, "grpc");
       if (!g.ok()) return fail(g.status().ToString());
       echo = *g;
-      std::cout << "  " << *line << "\n";
+      std::cout << "  pid " << children.back()->pid() << ": " << *line << std::endl;
     }
   }
 
