@@ -76,6 +76,10 @@ ABSL_FLAG(bool, echo, true, "Run the echo baseline phase.");
 ABSL_FLAG(std::string, echo_target, "",
           "Use an already running relay.v1.Echo server (127.0.0.1:PORT) as the "
           "baseline instead of spawning one.");
+ABSL_FLAG(bool, echo_on_relay, false,
+          "Also run an echo phase against the relay.v1.Echo service that the "
+          "(first) relay itself serves on its gRPC port: the same process and "
+          "server instance as the relay phases.");
 ABSL_FLAG(std::string, json_out, "", "Also write the full report as JSON to this file.");
 ABSL_FLAG(std::string, work_dir, "",
           "Directory for the sqlite file and server logs; default a fresh "
@@ -363,6 +367,15 @@ int Run(const char* argv0) {
                         return std::make_unique<EchoCycleClient>(target, pb, base_seed + i);
                       }});
   }
+  if (absl::GetFlag(FLAGS_echo_on_relay)) {
+    if (relays.empty() || !relays[0].grpc) {
+      return fail("--echo_on_relay needs a relay with a gRPC port (--transport grpc or both)");
+    }
+    const std::string target = relays[0].grpc->str();
+    phases.push_back({"echo-on-relay-grpc", [=](int i) -> std::unique_ptr<CycleClient> {
+                        return std::make_unique<EchoCycleClient>(target, pb, base_seed + i);
+                      }});
+  }
   for (const RelayEndpoints& r : relays) {
     const std::string grpc_name = "relay-" + r.label + "-grpc";
     const std::string http_name = "relay-" + r.label + "-http";
@@ -372,6 +385,9 @@ int Run(const char* argv0) {
                           return std::make_unique<RelayGrpcCycleClient>(target, pb,
                                                                         base_seed + i);
                         }});
+      if (absl::GetFlag(FLAGS_echo_on_relay)) {
+        ratios.push_back({grpc_name, "echo-on-relay-grpc", 0});
+      }
       if (echo) {
         double target_ratio = r.label == "memory" ? 0.7 : r.label == "sqlite" ? 0.5 : 0;
         ratios.push_back({grpc_name, "echo-grpc", target_ratio});
@@ -409,7 +425,8 @@ int Run(const char* argv0) {
                  {"rounds", rounds},
                  {"payload_bytes", payload_bytes},
                  {"rpcs_per_cycle", kOpsPerCycle},
-                 {"echo", echo.has_value()}};
+                 {"echo", echo.has_value()},
+                 {"echo_on_relay", absl::GetFlag(FLAGS_echo_on_relay)}};
   json machine = MachineInfo();
   std::cout << "relay_loadgen: " << config.dump() << "\n"
             << "machine: " << machine.dump() << "\n";
