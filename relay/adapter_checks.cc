@@ -23,12 +23,6 @@ absl::Status CheckRequestId(absl::string_view request_id, absl::string_view fiel
   return absl::OkStatus();
 }
 
-absl::Status CheckMailboxId(absl::string_view mailbox_id, absl::string_view field) {
-  if (mailbox_id.empty()) return InvalidField(field, "missing");
-  if (!IsValidUuid(mailbox_id)) return InvalidField(field, "not a UUID");
-  return absl::OkStatus();
-}
-
 absl::Status CheckPayload(const Payload& payload, absl::string_view prefix) {
   if (payload.type != kAeadAes128Gcm && payload.type != kAeadAes256Gcm) {
     return InvalidField(absl::StrCat(prefix, ".type"),
@@ -60,6 +54,8 @@ absl::Status CheckNotificationToken(const NotificationToken& token,
   if (token.type.empty()) return InvalidField(absl::StrCat(prefix, ".type"), "missing");
   return absl::OkStatus();
 }
+
+absl::Time WholeSeconds(absl::Time t) { return absl::FromUnixSeconds(absl::ToUnixSeconds(t)); }
 
 std::string ClientAddressFromGrpcPeer(absl::string_view peer) {
   if (absl::ConsumePrefix(&peer, "ipv4:")) {

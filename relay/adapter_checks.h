@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "relay/mailbox.h"
 
 namespace sct::relay {
@@ -25,7 +26,6 @@ inline constexpr char kClaimMissing[] = "claim_missing";
 
 absl::Status CheckDeviceClaim(absl::string_view claim, absl::string_view field);
 absl::Status CheckRequestId(absl::string_view request_id, absl::string_view field);
-absl::Status CheckMailboxId(absl::string_view mailbox_id, absl::string_view field);
 // `prefix` is the payload's field name ("payload"); errors name
 // "<prefix>.type" / "<prefix>.data".
 absl::Status CheckPayload(const Payload& payload, absl::string_view prefix);
@@ -33,6 +33,11 @@ absl::Status CheckPayload(const Payload& payload, absl::string_view prefix);
 absl::Status CheckAccessRights(absl::string_view rights, absl::string_view field);
 // A notification token needs a non-empty type.
 absl::Status CheckNotificationToken(const NotificationToken& token, absl::string_view prefix);
+
+// `t` rounded down to a whole second: expirations go on the wire as the
+// draft writes them ("2025-01-01T00:00:00Z"); rounding down never promises
+// a client more lifetime than the mailbox has.
+absl::Time WholeSeconds(absl::Time t);
 
 // The rate-limit key from a gRPC peer string: "ipv4:1.2.3.4:5" -> "1.2.3.4",
 // "ipv6:[::1]:5" -> "::1"; anything else is returned unchanged.

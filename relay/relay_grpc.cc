@@ -112,7 +112,6 @@ grpc::Status RelayGrpcService::UpdateMailbox(grpc::ServerContext* context,
                                              const pb::UpdateMailboxRequest* request,
                                              pb::UpdateMailboxResponse* response) {
   return Run(metrics_, "update_mailbox", [&]() -> absl::Status {
-    RETURN_IF_ERROR(CheckMailboxId(request->mailbox_id(), "mailbox_id"));
     RETURN_IF_ERROR(CheckParties(request->device_claim(), request->request_id()));
     UpdateMailboxRequest r;
     r.mailbox_id = request->mailbox_id();
@@ -131,7 +130,6 @@ grpc::Status RelayGrpcService::ReadSecureContent(grpc::ServerContext* context,
                                                  const pb::ReadSecureContentRequest* request,
                                                  pb::ReadSecureContentResponse* response) {
   return Run(metrics_, "read_secure_content", [&]() -> absl::Status {
-    RETURN_IF_ERROR(CheckMailboxId(request->mailbox_id(), "mailbox_id"));
     RETURN_IF_ERROR(CheckParties(request->device_claim(), request->request_id()));
     ReadSecureContentRequest r;
     r.mailbox_id = request->mailbox_id();
@@ -143,7 +141,7 @@ grpc::Status RelayGrpcService::ReadSecureContent(grpc::ServerContext* context,
                      service_->ReadSecureContent(ContextOf(context), r));
     EncodePayload(out.payload, response->mutable_payload());
     EncodeDisplay(out.display, response->mutable_display_information());
-    response->set_expiration(FormatRfc3339(out.expiration));
+    response->set_expiration(FormatRfc3339(WholeSeconds(out.expiration)));
     response->set_repeated(out.repeated);
     return absl::OkStatus();
   });
@@ -153,7 +151,6 @@ grpc::Status RelayGrpcService::ReadDisplayInformation(
     grpc::ServerContext* context, const pb::ReadDisplayInformationRequest* request,
     pb::ReadDisplayInformationResponse* response) {
   return Run(metrics_, "read_display_information", [&]() -> absl::Status {
-    RETURN_IF_ERROR(CheckMailboxId(request->mailbox_id(), "mailbox_id"));
     ASSIGN_OR_RETURN(ReadDisplayInformationResponse out,
                      service_->ReadDisplayInformation(ContextOf(context),
                                                       request->mailbox_id()));
@@ -167,7 +164,6 @@ grpc::Status RelayGrpcService::DeleteMailbox(grpc::ServerContext* context,
                                              const pb::DeleteMailboxRequest* request,
                                              pb::DeleteMailboxResponse* response) {
   return Run(metrics_, "delete_mailbox", [&]() -> absl::Status {
-    RETURN_IF_ERROR(CheckMailboxId(request->mailbox_id(), "mailbox_id"));
     RETURN_IF_ERROR(CheckParties(request->device_claim(), request->request_id()));
     DeleteMailboxRequest r{request->mailbox_id(), request->device_claim(),
                            request->request_id()};
@@ -181,7 +177,6 @@ grpc::Status RelayGrpcService::RelinquishMailbox(grpc::ServerContext* context,
                                                  const pb::RelinquishMailboxRequest* request,
                                                  pb::RelinquishMailboxResponse* response) {
   return Run(metrics_, "relinquish_mailbox", [&]() -> absl::Status {
-    RETURN_IF_ERROR(CheckMailboxId(request->mailbox_id(), "mailbox_id"));
     RETURN_IF_ERROR(CheckParties(request->device_claim(), request->request_id()));
     RelinquishMailboxRequest r{request->mailbox_id(), request->device_claim(),
                                request->request_id()};

@@ -255,7 +255,7 @@ TEST_P(RelayGrpcTest, BadInputNamesTheField) {
   pb::ReadSecureContentResponse out;
   grpc::Status bad_id = Read("../etc/passwd", NewUuidV4(), &out);
   EXPECT_EQ(bad_id.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(bad_id.error_message(), HasSubstr("mailbox_id"));
+  EXPECT_THAT(bad_id.error_message(), HasSubstr("mailboxId"));
 }
 
 TEST_P(RelayGrpcTest, RateLimitIsResourceExhausted) {

@@ -1,8 +1,11 @@
 #include "relay/relay_http.h"
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <iostream>
 #include <regex>
 #include <set>
 #include <string>
@@ -28,7 +31,6 @@ constexpr char kClaimHeader[] = "Mailbox-Device-Claim";
 constexpr char kRequestIdHeader[] = "Mailbox-Request-ID";
 constexpr char kAttestationHeader[] = "Mailbox-Device-Attestation";
 constexpr char kJson[] = "application/json";
-constexpr char kMailboxIdField[] = "path mailbox id";
 
 const std::regex& ItemPathRegex() {
   static const std::regex* re = new std::regex(R"(^/v1/m/([^/]+)$)");
@@ -167,10 +169,10 @@ absl::StatusOr<Headers> DecodeHeaders(const httplib::Request& req) {
   return h;
 }
 
+// The {id} path segment. Its syntax is checked by the service, which also
+// counts a malformed id as a failed lookup (id-guessing rate limit).
 absl::StatusOr<std::string> PathMailboxId(const httplib::Request& req) {
-  std::string id = req.matches.size() > 1 ? std::string(req.matches[1]) : std::string();
-  RETURN_IF_ERROR(CheckMailboxId(id, kMailboxIdField));
-  return id;
+  return req.matches.size() > 1 ? std::string(req.matches[1]) : std::string();
 }
 
 void SetCommonHeaders(httplib::Response& res) {
@@ -188,6 +190,18 @@ int HttpStatusFor(const absl::Status& status) {
   if (ReasonOf(status) == "payload_too_large") return 413;
   return ToHttpStatus(status);
 }
+
+// httplib listens with a backlog of 5 (compiled into libcpp-httplib), so a
+// burst of simultaneous connects overflows it and clients wait a 1 s SYN
+// retransmission. Linux lets listen() be called again on a listening socket
+// to change the backlog; the subclass only exposes the socket for that.
+template <class Base>
+class BacklogServer : public Base {
+ public:
+  using Base::Base;
+  bool RaiseBacklog(int backlog) { return ::listen(this->svr_sock_, backlog) == 0; }
+};
+constexpr int kListenBacklog = 1024;
 
 bool IsHttpMethodToken(const std::string& m) {
   static const std::set<std::string>* known = new std::set<std::string>{
@@ -225,19 +239,22 @@ absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Bind(
   auto server = std::unique_ptr<RelayHttpServer>(new RelayHttpServer());
   server->options_ = options;
   if (!options.tls_cert_file.empty()) {
-    auto ssl = std::make_unique<httplib::SSLServer>(options.tls_cert_file.c_str(),
-                                                    options.tls_key_file.c_str());
+    auto ssl = std::make_unique<BacklogServer<httplib::SSLServer>>(
+        options.tls_cert_file.c_str(), options.tls_key_file.c_str());
     if (!ssl->is_valid()) {
       return MakeError(absl::StatusCode::kUnavailable, "tls_load_failed",
                        "--tls_cert/--tls_key: cannot load the certificate or key");
     }
     server->server_ = std::move(ssl);
   } else {
-    server->server_ = std::make_unique<httplib::Server>();
+    server->server_ = std::make_unique<BacklogServer<httplib::Server>>();
   }
   const int threads = options.threads > 0 ? options.threads : 1;
   server->server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server->server_->set_keep_alive_timeout(5);
+  // httplib's default closes a connection after 5 requests; load generators
+  // and real clients keep connections for many.
+  server->server_->set_keep_alive_max_count(100000);
   int port = options.port;
   if (port == 0) {
     port = server->server_->bind_to_any_port(options.host);
@@ -250,6 +267,15 @@ absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Bind(
                                   options.port));
   }
   server->port_ = port;
+  // Both server types are BacklogServer<...>; raise the accept backlog.
+  bool raised = !options.tls_cert_file.empty()
+                    ? static_cast<BacklogServer<httplib::SSLServer>*>(server->server_.get())
+                          ->RaiseBacklog(kListenBacklog)
+                    : static_cast<BacklogServer<httplib::Server>*>(server->server_.get())
+                          ->RaiseBacklog(kListenBacklog);
+  if (!raised) {
+    std::cerr << "relay: could not raise the HTTP listen backlog; keeping 5" << std::endl;
+  }
   return server;
 }
 
@@ -310,6 +336,14 @@ void RelayHttpServer::RegisterRoutes() {
   // Methods each path serves; anything else answers 405 before the body is read.
   svr.set_pre_routing_handler([metrics](const httplib::Request& req,
                                         httplib::Response& res) {
+    // RFC 9112 section 6.3: a request with neither Content-Length nor
+    // Transfer-Encoding has an empty body. httplib would instead read until
+    // the read timeout and answer 400 (e.g. `curl -X POST` with no -d), so
+    // make the empty length explicit. The Request is httplib's own mutable
+    // object, handed to this hook as const.
+    if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
+      const_cast<httplib::Request&>(req).headers.emplace("Content-Length", "0");
+    }
     const char* allowed = nullptr;
     if (req.path == "/v1/m") {
       allowed = "POST";
@@ -366,6 +400,17 @@ void RelayHttpServer::RegisterRoutes() {
     res.set_content(ToHttpErrorBody(status), kJson);
     return httplib::Server::HandlerResponse::Handled;
   }));
+
+  // No handler should throw; if one does, answer a JSON 500 rather than
+  // httplib's default (which echoes the exception text in a header).
+  svr.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        SetCommonHeaders(res);
+        res.status = 500;
+        res.set_content(ToHttpErrorBody(MakeError(absl::StatusCode::kInternal, "internal",
+                                                  "relay: internal error")),
+                        kJson);
+      });
 
   svr.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     SetCommonHeaders(res);
@@ -448,7 +493,7 @@ void RelayHttpServer::RegisterRoutes() {
           SetJson(res, out.repeated ? 201 : 200,
                   Json{{"payload", EncodePayload(out.payload)},
                        {"displayInformation", EncodeDisplay(out.display)},
-                       {"expiration", FormatRfc3339(out.expiration)}});
+                       {"expiration", FormatRfc3339(WholeSeconds(out.expiration))}});
           return absl::OkStatus();
         });
   });

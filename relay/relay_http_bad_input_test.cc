@@ -177,7 +177,7 @@ std::vector<BadInput> Table(const RelayLimits& limits, absl::Time now) {
        "payload_too_large", "body"},
       // ---- UpdateMailbox ----
       {"update_path_not_uuid", "PUT", "/v1/m/zzz", R, N, CreateBody().dump(), 400, inv,
-       "mailbox id"},
+       "mailboxId"},
       {"update_empty_body", "PUT", M, R, N, "", 400, inv, "body"},
       {"update_not_json", "PUT", M, R, N, "{payload", 400, inv, "body"},
       {"update_payload_type_unknown", "PUT", M, R, N,
@@ -194,8 +194,8 @@ std::vector<BadInput> Table(const RelayLimits& limits, absl::Time now) {
       {"update_token_wrong_type", "PUT", M, R, N, WithPayload(R"("notificationToken":[1])"), 400,
        inv, "notificationToken"},
       // ---- ReadSecureContent ----
-      {"read_path_not_uuid", "POST", "/v1/m/not-a-uuid", R, N, "", 400, inv, "mailbox id"},
-      {"read_path_uuid_too_long", "POST", absl::StrCat(M, "0"), R, N, "", 400, inv, "mailbox id"},
+      {"read_path_not_uuid", "POST", "/v1/m/not-a-uuid", R, N, "", 400, inv, "mailboxId"},
+      {"read_path_uuid_too_long", "POST", absl::StrCat(M, "0"), R, N, "", 400, inv, "mailboxId"},
       {"read_body_not_json", "POST", M, R, N, "garbage", 400, inv, "body"},
       {"read_token_number", "POST", M, R, N, R"({"notificationToken":1})", 400, inv,
        "notificationToken"},
@@ -203,11 +203,11 @@ std::vector<BadInput> Table(const RelayLimits& limits, absl::Time now) {
       {"read_claim_not_uuid", "POST", M, "xyz", N, "", 400, inv, "Mailbox-Device-Claim"},
       {"read_stranger_claim", "POST", M, "{X}", N, "", 401, "claim_mismatch", ""},
       // ---- ReadDisplayInformation ----
-      {"preview_path_not_uuid", "GET", "/v1/m/<script>", "", "", "", 400, inv, "mailbox id"},
+      {"preview_path_not_uuid", "GET", "/v1/m/<script>", "", "", "", 400, inv, "mailboxId"},
       // ---- DeleteMailbox / RelinquishMailbox ----
       {"delete_missing_claim", "DELETE", M, "", N, "", 401, "claim_missing",
        "Mailbox-Device-Claim"},
-      {"delete_path_not_uuid", "DELETE", "/v1/m/1234", S, N, "", 400, inv, "mailbox id"},
+      {"delete_path_not_uuid", "DELETE", "/v1/m/1234", S, N, "", 400, inv, "mailboxId"},
       {"delete_request_id_not_uuid", "DELETE", M, S, "abc", "", 400, inv, "Mailbox-Request-ID"},
       {"delete_stranger_claim", "DELETE", M, "{X}", N, "", 401, "claim_mismatch", ""},
       {"relinquish_request_id_not_uuid", "PATCH", M, R, "nope", "", 400, inv,

@@ -3,6 +3,11 @@
 // over HTTP the way a draft client would. Time is a FakeClock.
 #include "relay/relay_http.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <string>
 
 #include "absl/strings/match.h"
@@ -306,6 +311,41 @@ TEST_P(RelayHttpTest, UnknownMethodIs405AndUnknownPathIs404Json) {
   Answer d = c.Call("GET", "/v2/nothing", httplib::Headers(), "");
   EXPECT_EQ(d.status, 404);
   EXPECT_EQ(d.error_code(), "not_found");
+}
+
+// Sends `request` as raw bytes and returns everything the server answers
+// until it closes (the request says Connection: close).
+std::string RawExchange(int port, const std::string& request) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return "";
+  timeval tv{10, 0};  // a guard against a hung server, not a timing assumption
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      ::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof(buf), 0)) > 0;) out.append(buf, n);
+  }
+  ::close(fd);
+  return out;
+}
+
+// `curl -X POST` without -d sends no Content-Length: per RFC 9112 the body
+// is empty, and a read must answer at once.
+TEST_P(RelayHttpTest, PostWithoutContentLengthHasAnEmptyBody) {
+  TestRelay relay(GetParam());
+  Client c(relay.http->port());
+  const std::string id = MakeMailbox(relay, c, NewUuidV4());
+  const std::string answer = RawExchange(
+      relay.http->port(),
+      "POST /v1/m/" + id + " HTTP/1.1\r\nHost: relay\r\nMailbox-Device-Claim: " + NewUuidV4() +
+          "\r\nMailbox-Request-ID: " + NewUuidV4() + "\r\nConnection: close\r\n\r\n");
+  EXPECT_THAT(answer, StartsWith("HTTP/1.1 200")) << answer;
+  EXPECT_THAT(answer, HasSubstr("\"payload\""));
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, RelayHttpTest,
