@@ -1,6 +1,8 @@
 #include "relay/sqlite_mailbox_store.h"
 
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -142,6 +144,77 @@ TEST(SqliteMailboxStoreTest, ConcurrentWritesShareCommitsAndAllSurviveReopen) {
       EXPECT_EQ(got->version, 2);
       EXPECT_EQ(got->receiver_claim, absl::StrCat("receiver-", id));
     }
+  }
+}
+
+// A child process writes from several threads and reports each acknowledged
+// write on a pipe; it is killed with SIGKILL mid-load. Every write it
+// acknowledged (insert + binding CAS) must be in the file when reopened.
+TEST(SqliteMailboxStoreTest, AcknowledgedWritesSurviveKill9) {
+  const std::string path = TempDbPath();
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(fds[0]);
+    auto store = SqliteMailboxStore::Open(path);
+    if (!store.ok()) _exit(2);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0;; ++i) {
+          const std::string id =
+              absl::StrFormat("00000000-0000-4000-8000-%06d%06d", t, i);
+          Mailbox m = MakeTestMailbox(id, kNow, kNow + absl::Hours(1));
+          if (!(*store)->Insert(m, absl::StrCat("key-", id)).ok()) _exit(3);
+          m.receiver_claim = "receiver";
+          m.version = 2;
+          if (!(*store)->CompareAndSwap(m, 1, kNow).ok()) _exit(4);
+          const std::string line = id + "\n";  // < PIPE_BUF: written atomically
+          if (write(fds[1], line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+            _exit(5);
+          }
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    _exit(0);
+  }
+  close(fds[1]);
+  std::vector<std::string> acked;
+  std::string buffer;
+  char chunk[4096];
+  bool killed = false;
+  while (true) {
+    ssize_t n = read(fds[0], chunk, sizeof(chunk));
+    if (n <= 0) break;  // EOF once the child is dead
+    buffer.append(chunk, n);
+    size_t nl;
+    while ((nl = buffer.find('\n')) != std::string::npos) {
+      acked.push_back(buffer.substr(0, nl));
+      buffer.erase(0, nl + 1);
+    }
+    if (!killed && acked.size() >= 300) {
+      kill(child, SIGKILL);
+      killed = true;
+    }
+  }
+  close(fds[0]);
+  int wstatus = 0;
+  ASSERT_EQ(waitpid(child, &wstatus, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL)
+      << "child did not die by SIGKILL; exit status " << wstatus;
+  ASSERT_GE(acked.size(), 300u);
+
+  auto store = SqliteMailboxStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_GE(*(*store)->Count(), static_cast<int64_t>(acked.size()));
+  for (const std::string& id : acked) {
+    auto got = (*store)->Get(id, kNow);
+    ASSERT_TRUE(got.ok()) << "acknowledged mailbox " << id << " lost: " << got.status();
+    EXPECT_EQ(got->receiver_claim, "receiver") << id;
+    EXPECT_EQ(got->expires_at, kNow + absl::Hours(1)) << id;
   }
 }
 

@@ -29,7 +29,7 @@ void Sweeper::Stop() {
 }
 
 absl::StatusOr<int64_t> Sweeper::RunOnce() {
-  const int64_t batch = options_.batch_limit > 0 ? options_.batch_limit : 10000;
+  const int64_t batch = options_.batch_limit > 0 ? options_.batch_limit : 1000;
   int64_t total = 0;
   while (true) {
     absl::StatusOr<int64_t> n = service_->SweepExpired(batch);

@@ -29,7 +29,7 @@ namespace sct::relay {
 
 struct SweeperOptions {
   absl::Duration interval = absl::Seconds(10);
-  int64_t batch_limit = 10000;
+  int64_t batch_limit = 1000;  // small batches keep each store write short
   // Called after every pass with the number removed in it (tests, metrics).
   std::function<void(int64_t removed)> on_pass;
 };
