@@ -3,6 +3,8 @@
 // Decoding rejects (INVALID_ARGUMENT, reason "invalid_field"): characters
 // outside the alphabet, whitespace, wrong padding, non-zero trailing bits.
 // Base64Decode requires padding; Base64UrlDecode accepts it with or without.
+// Error messages give the problem and offset but never echo the input (it
+// may be a secret). All functions are pure and thread-safe.
 #ifndef SCT_COMMON_BASE64_H_
 #define SCT_COMMON_BASE64_H_
 

@@ -5,7 +5,8 @@
 // "invalid_field", "mailbox_not_found", "share_already_redeemed". Clients and
 // scenarios match on the reason, never on the message text. The reason rides in
 // the status payload under kReasonTypeUrl; the transport mappings
-// (status_mapping.h) put it on the wire.
+// (status_mapping.h) put it on the wire. All functions are pure and
+// thread-safe.
 #ifndef SCT_COMMON_ERRORS_H_
 #define SCT_COMMON_ERRORS_H_
 

@@ -1,4 +1,5 @@
 // RFC 3339 timestamps in UTC, as the draft's `expiration` field uses them.
+// Pure functions; thread-safe.
 #ifndef SCT_COMMON_RFC3339_H_
 #define SCT_COMMON_RFC3339_H_
 

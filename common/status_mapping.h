@@ -1,7 +1,7 @@
 // The one place that maps absl::Status to transport status codes.
 //
 // Every absl::StatusCode has an explicit entry in each table (no "everything
-// else is UNKNOWN"); unit tests walk all codes.
+// else is UNKNOWN"); unit tests walk all codes. Pure functions; thread-safe.
 #ifndef SCT_COMMON_STATUS_MAPPING_H_
 #define SCT_COMMON_STATUS_MAPPING_H_
 

@@ -1,4 +1,5 @@
 // UUIDv4 (RFC 9562 section 5.4) from RAND_bytes: 122 random bits.
+// Thread-safe (OpenSSL 3 RAND is).
 #ifndef SCT_COMMON_UUID_H_
 #define SCT_COMMON_UUID_H_
 

@@ -11,6 +11,7 @@ bound receiver reads, another claim gets 401). Usage:
 """
 
 import base64
+import ctypes
 import datetime
 import http.client
 import json
@@ -30,12 +31,18 @@ CLIENTS = 4
 KILL_AFTER_ACKS = 150
 
 
+def _die_with_parent():
+    """Child side of Popen: the relay gets SIGKILL if this test process dies
+    without running its cleanups (PR_SET_PDEATHSIG)."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
+
+
 def start_relay(db):
     proc = subprocess.Popen(
         [RELAY_BINARY, "--http_listen=127.0.0.1:0", "--grpc_listen=127.0.0.1:0",
          "--store=sqlite", "--sqlite_path=" + db, "--creates_per_window=1000000",
          "--failed_lookups_per_window=1000000", "--http_threads=16"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        preexec_fn=_die_with_parent, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     line = b""
     while not line.endswith(b"\n"):
@@ -161,6 +168,26 @@ class CrashDurabilityTest(unittest.TestCase):
             self.assertEqual(body["expiration"], m["expiration"], path)
         print("verified %d acknowledged mailboxes (%d bindings) after kill -9"
               % (len(ledger.created), len(ledger.bound)))
+
+    def test_sigterm_shuts_down_cleanly_and_keeps_data(self):
+        tmp = os.environ.get("TEST_TMPDIR") or tempfile.mkdtemp()
+        db = os.path.join(tmp, "term-%s.db" % uuid.uuid4())
+        proc, hostport = start_relay(db)
+        self.addCleanup(stop_relay, proc)
+        sender = str(uuid.uuid4())
+        data = base64.b64encode(os.urandom(40)).decode()
+        status, body = call(hostport, "POST", "/v1/m", sender,
+                            {"payload": {"type": "AEAD_AES_256_GCM", "data": data}})
+        self.assertEqual(status, 200, body)
+        path = "/v1/m/" + body["urlLink"].rsplit("/", 1)[1]
+        proc.send_signal(signal.SIGTERM)
+        self.assertEqual(proc.wait(timeout=30), 0, "relay_server did not exit 0 on SIGTERM")
+
+        proc2, hostport2 = start_relay(db)
+        self.addCleanup(stop_relay, proc2)
+        status, body = call(hostport2, "POST", path, sender)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["payload"]["data"], data)
 
 
 def main():

@@ -10,6 +10,7 @@ in $TEST_TMPDIR; it is torn down on success, failure, or SIGTERM.
 """
 
 import base64
+import ctypes
 import http.client
 import json
 import os
@@ -28,6 +29,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 RELAY_BINARY = None
 
 
+def _die_with_parent():
+    """Child side of Popen: the relay gets SIGKILL if this test process dies
+    without running its cleanups (PR_SET_PDEATHSIG)."""
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
+
+
 def start_relay(extra_args=()):
     """Starts the relay, returns (process, 'host:port' of HTTP)."""
     tmp = os.environ.get("TEST_TMPDIR") or tempfile.mkdtemp()
@@ -35,7 +42,7 @@ def start_relay(extra_args=()):
     proc = subprocess.Popen(
         [RELAY_BINARY, "--http_listen=127.0.0.1:0", "--grpc_listen=127.0.0.1:0",
          "--store=sqlite", "--sqlite_path=" + db] + list(extra_args),
-        stdout=subprocess.PIPE, stderr=sys.stderr)
+        preexec_fn=_die_with_parent, stdout=subprocess.PIPE, stderr=sys.stderr)
     deadline = time.monotonic() + 30
     line = b""
     while not line.endswith(b"\n"):
