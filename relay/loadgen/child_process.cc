@@ -12,8 +12,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
 namespace sct::relay::loadgen {
@@ -38,8 +38,7 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Spawn(
   if (err_fd < 0) {
     close(out[0]);
     close(out[1]);
-    return absl::InternalError(
-        absl::StrCat("open ", stderr_path, ": ", std::strerror(errno)));
+    return absl::InternalError(absl::StrCat("open ", stderr_path, ": ", std::strerror(errno)));
   }
   std::vector<char*> cargv;
   for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
@@ -106,9 +105,9 @@ absl::StatusOr<std::string> ChildProcess::WaitForLine(absl::string_view prefix,
     }
     const absl::Duration left = deadline - absl::Now();
     if (left <= absl::ZeroDuration()) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "no line starting with \"", prefix, "\" from the child within ",
-          absl::FormatDuration(timeout), "; its stderr:\n", StderrTail()));
+      return absl::DeadlineExceededError(
+          absl::StrCat("no line starting with \"", prefix, "\" from the child within ",
+                       absl::FormatDuration(timeout), "; its stderr:\n", StderrTail()));
     }
     pollfd p{stdout_fd_, POLLIN, 0};
     int r = poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1);
@@ -118,8 +117,7 @@ absl::StatusOr<std::string> ChildProcess::WaitForLine(absl::string_view prefix,
     ssize_t got = read(stdout_fd_, buf, sizeof(buf));
     if (got <= 0) {
       std::string how = Stop(absl::Seconds(1));
-      return absl::UnavailableError(absl::StrCat("the child ", how,
-                                                 " before it printed \"", prefix,
+      return absl::UnavailableError(absl::StrCat("the child ", how, " before it printed \"", prefix,
                                                  "\"; its stderr:\n", StderrTail()));
     }
     buffered_.append(buf, static_cast<size_t>(got));

@@ -29,8 +29,8 @@ class ChildProcess {
  public:
   // Starts argv[0] with `argv`. INTERNAL if fork/exec setup fails; a failing
   // exec shows up as the child exiting (see WaitForLine).
-  static absl::StatusOr<std::unique_ptr<ChildProcess>> Spawn(
-      const std::vector<std::string>& argv, const std::string& stderr_path);
+  static absl::StatusOr<std::unique_ptr<ChildProcess>> Spawn(const std::vector<std::string>& argv,
+                                                             const std::string& stderr_path);
 
   ~ChildProcess();
 

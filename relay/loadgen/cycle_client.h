@@ -20,8 +20,8 @@ namespace sct::relay::loadgen {
 // The operations of one cycle, in order.
 enum class CycleOp { kCreate = 0, kReadBind, kUpdate, kReadReply, kDelete };
 inline constexpr int kOpsPerCycle = 5;
-inline constexpr std::array<const char*, kOpsPerCycle> kOpNames = {
-    "create", "read_bind", "update", "read_reply", "delete"};
+inline constexpr std::array<const char*, kOpsPerCycle> kOpNames = {"create", "read_bind", "update",
+                                                                   "read_reply", "delete"};
 
 class CycleClient {
  public:

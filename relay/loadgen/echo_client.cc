@@ -5,10 +5,8 @@
 
 namespace sct::relay::loadgen {
 
-EchoCycleClient::EchoCycleClient(const std::string& target, size_t payload_bytes,
-                                 uint64_t seed)
-    : stub_(::relay::v1::Echo::NewStub(MakeClientChannel(target))),
-      data_(payload_bytes, seed) {}
+EchoCycleClient::EchoCycleClient(const std::string& target, size_t payload_bytes, uint64_t seed)
+    : stub_(::relay::v1::Echo::NewStub(MakeClientChannel(target))), data_(payload_bytes, seed) {}
 
 void EchoCycleClient::BeginCycle() { data_.NewCycle(); }
 

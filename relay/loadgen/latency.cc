@@ -6,8 +6,7 @@
 namespace sct::relay::loadgen {
 
 void LatencySamples::Merge(const LatencySamples& other) {
-  samples_ns_.insert(samples_ns_.end(), other.samples_ns_.begin(),
-                     other.samples_ns_.end());
+  samples_ns_.insert(samples_ns_.end(), other.samples_ns_.begin(), other.samples_ns_.end());
 }
 
 LatencySummary LatencySamples::Summarize() const {

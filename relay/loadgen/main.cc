@@ -109,8 +109,7 @@ struct Endpoint {
 absl::StatusOr<Endpoint> ParseLoopback(const std::string& flag, const std::string& value) {
   std::vector<std::string> parts = absl::StrSplit(value, ':');
   Endpoint e;
-  if (parts.size() != 2 || !absl::SimpleAtoi(parts[1], &e.port) || e.port <= 0 ||
-      e.port > 65535) {
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[1], &e.port) || e.port <= 0 || e.port > 65535) {
     return absl::InvalidArgumentError(
         absl::StrCat("--", flag, ": want 127.0.0.1:PORT, got \"", value, "\""));
   }
@@ -164,9 +163,9 @@ absl::StatusOr<std::string> FindRelayBinary(const char* argv0) {
   for (const std::string& c : candidates) {
     if (Executable(c)) return c;
   }
-  return absl::NotFoundError(absl::StrCat(
-      "relay_server not found (looked at: ", absl::StrJoin(candidates, ", "),
-      "); build //relay:relay_server and pass --relay_binary"));
+  return absl::NotFoundError(
+      absl::StrCat("relay_server not found (looked at: ", absl::StrJoin(candidates, ", "),
+                   "); build //relay:relay_server and pass --relay_binary"));
 }
 
 // A relative --json_out under `bazel run` means the user's directory.
@@ -304,8 +303,8 @@ int Run(const char* argv0) {
     if (store == "sqlite" || store == "both") stores.push_back("sqlite");
     for (const std::string& s : stores) {
       std::vector<std::string> argv = {
-          *binary, "--http_listen=127.0.0.1:0", "--grpc_listen=127.0.0.1:0",
-          "--store=" + s, "--public_base_url=http://127.0.0.1",
+          *binary, "--http_listen=127.0.0.1:0", "--grpc_listen=127.0.0.1:0", "--store=" + s,
+          "--public_base_url=http://127.0.0.1",
           // The limiter guards against abuse; here it would only throttle the benchmark.
           "--creates_per_window=1000000000", "--failed_lookups_per_window=1000000000"};
       if (s == "sqlite") argv.push_back("--sqlite_path=" + *work_dir + "/relay.sqlite");
@@ -382,8 +381,7 @@ int Run(const char* argv0) {
     if (r.grpc) {
       const std::string target = r.grpc->str();
       phases.push_back({grpc_name, [=](int i) -> std::unique_ptr<CycleClient> {
-                          return std::make_unique<RelayGrpcCycleClient>(target, pb,
-                                                                        base_seed + i);
+                          return std::make_unique<RelayGrpcCycleClient>(target, pb, base_seed + i);
                         }});
       if (absl::GetFlag(FLAGS_echo_on_relay)) {
         ratios.push_back({grpc_name, "echo-on-relay-grpc", 0});

@@ -33,10 +33,9 @@ std::string MailboxIdFromUrlLink(const std::string& url_link) {
   return id;
 }
 
-RelayGrpcCycleClient::RelayGrpcCycleClient(const std::string& target,
-                                           size_t payload_bytes, uint64_t seed)
-    : stub_(::relay::v1::Relay::NewStub(MakeClientChannel(target))),
-      data_(payload_bytes, seed) {}
+RelayGrpcCycleClient::RelayGrpcCycleClient(const std::string& target, size_t payload_bytes,
+                                           uint64_t seed)
+    : stub_(::relay::v1::Relay::NewStub(MakeClientChannel(target))), data_(payload_bytes, seed) {}
 
 void RelayGrpcCycleClient::BeginCycle() {
   data_.NewCycle();

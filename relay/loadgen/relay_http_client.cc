@@ -41,8 +41,7 @@ std::string CheckRead(const httplib::Result& r, const std::string& want) {
     return "bad_response";
   }
   std::string raw;
-  if (!absl::Base64Unescape(body["payload"]["data"].get<std::string>(), &raw) ||
-      raw != want) {
+  if (!absl::Base64Unescape(body["payload"]["data"].get<std::string>(), &raw) || raw != want) {
     return "bad_response";
   }
   return "";
@@ -50,8 +49,8 @@ std::string CheckRead(const httplib::Result& r, const std::string& want) {
 
 }  // namespace
 
-RelayHttpCycleClient::RelayHttpCycleClient(const std::string& host, int port,
-                                           size_t payload_bytes, uint64_t seed)
+RelayHttpCycleClient::RelayHttpCycleClient(const std::string& host, int port, size_t payload_bytes,
+                                           uint64_t seed)
     : http_(std::make_unique<httplib::Client>(host, port)), data_(payload_bytes, seed) {
   http_->set_keep_alive(true);
   // As curl and gRPC do: without it, Nagle's algorithm holds a request body

@@ -22,8 +22,7 @@ namespace sct::relay::loadgen {
 class RelayHttpCycleClient final : public CycleClient {
  public:
   // `host` must be a literal address, e.g. "127.0.0.1".
-  RelayHttpCycleClient(const std::string& host, int port, size_t payload_bytes,
-                       uint64_t seed);
+  RelayHttpCycleClient(const std::string& host, int port, size_t payload_bytes, uint64_t seed);
   ~RelayHttpCycleClient() override;
   void BeginCycle() override;
   std::string Do(CycleOp op) override;

@@ -34,9 +34,8 @@ json OpsJson(const PhaseResult& r) {
   json ops = json::object();
   for (int i = 0; i < kOpsPerCycle; ++i) {
     const LatencySummary& l = r.ops[i].latency;
-    ops[kOpNames[i]] = {{"samples", l.count},   {"mean_us", l.mean_us},
-                        {"p50_us", l.p50_us},   {"p90_us", l.p90_us},
-                        {"p99_us", l.p99_us},   {"max_us", l.max_us},
+    ops[kOpNames[i]] = {{"samples", l.count},       {"mean_us", l.mean_us}, {"p50_us", l.p50_us},
+                        {"p90_us", l.p90_us},       {"p99_us", l.p99_us},   {"max_us", l.max_us},
                         {"errors", r.ops[i].errors}};
   }
   return ops;
@@ -113,8 +112,8 @@ std::vector<RatioSummary> SummarizeRatios(const Rounds& rounds,
 }
 
 std::string PhaseLine(const PhaseResult& r) {
-  return absl::StrFormat("  %-20s %9.1f cycles/s %9.1f RPCs/s  %6d errors  (%.2fs)",
-                         r.name, r.cycles_per_sec(), r.rpcs_per_sec(), r.total_errors(),
+  return absl::StrFormat("  %-20s %9.1f cycles/s %9.1f RPCs/s  %6d errors  (%.2fs)", r.name,
+                         r.cycles_per_sec(), r.rpcs_per_sec(), r.total_errors(),
                          absl::ToDoubleSeconds(r.elapsed));
 }
 
@@ -122,12 +121,12 @@ std::string FormatReport(const std::vector<PhaseSummary>& phases,
                          const std::vector<RatioSummary>& ratios) {
   std::string out;
   absl::StrAppend(&out, "\nThroughput (median over rounds; RPC/s min..max):\n");
-  absl::StrAppendFormat(&out, "  %-20s %6s %10s %10s %21s %8s\n", "phase", "rounds",
-                        "cycles/s", "RPCs/s", "RPCs/s range", "errors");
+  absl::StrAppendFormat(&out, "  %-20s %6s %10s %10s %21s %8s\n", "phase", "rounds", "cycles/s",
+                        "RPCs/s", "RPCs/s range", "errors");
   for (const PhaseSummary& p : phases) {
-    absl::StrAppendFormat(&out, "  %-20s %6d %10.1f %10.1f %10.1f..%-10.1f %8d\n", p.name,
-                          p.rounds, p.cycles_per_sec, p.rpcs_per_sec, p.rpcs_per_sec_min,
-                          p.rpcs_per_sec_max, p.errors);
+    absl::StrAppendFormat(&out, "  %-20s %6d %10.1f %10.1f %10.1f..%-10.1f %8d\n", p.name, p.rounds,
+                          p.cycles_per_sec, p.rpcs_per_sec, p.rpcs_per_sec_min, p.rpcs_per_sec_max,
+                          p.errors);
   }
   absl::StrAppend(&out, "\nLatency per operation, microseconds (p50 / p99, median over rounds):\n");
   absl::StrAppendFormat(&out, "  %-20s", "phase");
@@ -162,20 +161,18 @@ std::string FormatReport(const std::vector<PhaseSummary>& phases,
       for (double v : r.per_round) each.push_back(absl::StrFormat("%.3f", v));
       std::string verdict = "";
       if (r.spec.target > 0) {
-        verdict = absl::StrFormat("target >= %.2f: %s", r.spec.target,
-                                  r.met ? "MET" : "MISSED");
+        verdict = absl::StrFormat("target >= %.2f: %s", r.spec.target, r.met ? "MET" : "MISSED");
       }
       absl::StrAppendFormat(&out, "  %-42s %6.3f  %-24s rounds [%s]\n",
-                            absl::StrCat(r.spec.numerator, " / ", r.spec.denominator),
-                            r.median, verdict, absl::StrJoin(each, " "));
+                            absl::StrCat(r.spec.numerator, " / ", r.spec.denominator), r.median,
+                            verdict, absl::StrJoin(each, " "));
     }
   }
   return out;
 }
 
 json ReportJson(const json& config, const json& machine, const Rounds& rounds,
-                const std::vector<PhaseSummary>& phases,
-                const std::vector<RatioSummary>& ratios) {
+                const std::vector<PhaseSummary>& phases, const std::vector<RatioSummary>& ratios) {
   json doc;
   doc["config"] = config;
   doc["machine"] = machine;

@@ -29,7 +29,7 @@ struct PhaseOptions {
 };
 
 struct OpResult {
-  LatencySummary latency;              // successful RPCs only
+  LatencySummary latency;                 // successful RPCs only
   std::map<std::string, int64_t> errors;  // error label -> count
 };
 

@@ -1,4 +1,6 @@
 // Unit tests of the load generator's measurement logic (no network).
+#include "relay/loadgen/runner.h"
+
 #include <atomic>
 #include <memory>
 #include <string>
@@ -7,7 +9,6 @@
 #include "gtest/gtest.h"
 #include "relay/loadgen/latency.h"
 #include "relay/loadgen/report.h"
-#include "relay/loadgen/runner.h"
 
 namespace sct::relay::loadgen {
 namespace {
@@ -65,9 +66,8 @@ TEST(RunPhaseTest, CyclesModeRunsExactlyThatManyCyclesOverAllClients) {
   o.cycles = 50;
   o.warmup_cycles = 2;
   o.duration = absl::Minutes(5);  // a cap only; the cycle count ends the phase
-  PhaseResult r = RunPhase("fake", o, [&](int) {
-    return std::make_unique<FakeClient>(0, CycleOp::kCreate, &ops);
-  });
+  PhaseResult r = RunPhase(
+      "fake", o, [&](int) { return std::make_unique<FakeClient>(0, CycleOp::kCreate, &ops); });
   EXPECT_EQ(r.name, "fake");
   EXPECT_EQ(r.cycles_ok, 50);
   EXPECT_EQ(r.rpcs_ok, 50 * kOpsPerCycle);
@@ -89,9 +89,8 @@ TEST(RunPhaseTest, AFailedRpcIsCountedByOpAndCodeAndAbandonsTheCycle) {
   o.warmup_cycles = 0;
   o.duration = absl::Minutes(5);
   // Cycles 3, 6, ..., 30 fail at update: 10 failures.
-  PhaseResult r = RunPhase("fake", o, [&](int) {
-    return std::make_unique<FakeClient>(3, CycleOp::kUpdate, &ops);
-  });
+  PhaseResult r = RunPhase(
+      "fake", o, [&](int) { return std::make_unique<FakeClient>(3, CycleOp::kUpdate, &ops); });
   EXPECT_EQ(r.cycles_ok, 20);
   EXPECT_EQ(r.cycles_failed, 10);
   EXPECT_EQ(r.rpcs_failed, 10);
