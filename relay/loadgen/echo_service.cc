@@ -1,0 +1,12 @@
+#include "relay/loadgen/echo_service.h"
+
+namespace sct::relay::loadgen {
+
+grpc::Status EchoService::Echo(grpc::ServerContext* context,
+                               const ::relay::v1::EchoRequest* request,
+                               ::relay::v1::EchoResponse* response) {
+  response->set_data(request->data());
+  return grpc::Status::OK;
+}
+
+}  // namespace sct::relay::loadgen

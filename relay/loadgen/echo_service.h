@@ -1,0 +1,23 @@
+// The baseline server: relay.v1.Echo returns the request bytes unchanged.
+//
+// It is served by the same framework as the relay (common/grpc_server.h, the
+// gRPC C++ synchronous server), so the ratio relay/echo isolates what the
+// relay itself costs per RPC: decoding, the mailbox logic and the store.
+// Thread-safe (stateless).
+#ifndef SCT_RELAY_LOADGEN_ECHO_SERVICE_H_
+#define SCT_RELAY_LOADGEN_ECHO_SERVICE_H_
+
+#include "grpcpp/grpcpp.h"
+#include "proto/relay/v1/relay.grpc.pb.h"
+
+namespace sct::relay::loadgen {
+
+class EchoService final : public ::relay::v1::Echo::Service {
+ public:
+  grpc::Status Echo(grpc::ServerContext* context, const ::relay::v1::EchoRequest* request,
+                    ::relay::v1::EchoResponse* response) override;
+};
+
+}  // namespace sct::relay::loadgen
+
+#endif  // SCT_RELAY_LOADGEN_ECHO_SERVICE_H_

@@ -1,0 +1,113 @@
+#include "relay/loadgen/relay_http_client.h"
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "common/uuid.h"
+#include "httplib.h"
+#include "nlohmann/json.hpp"
+#include "relay/loadgen/relay_grpc_client.h"
+
+namespace sct::relay::loadgen {
+namespace {
+
+using nlohmann::json;
+
+// "http_<status>" plus the relay's stable error code when the body has one.
+std::string ErrorLabel(const httplib::Result& r) {
+  if (!r) return "http_" + httplib::to_string(r.error());
+  std::string label = absl::StrCat("http_", r->status);
+  json body = json::parse(r->body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_object() && body.contains("error") && body["error"].is_object() &&
+      body["error"].contains("code") && body["error"]["code"].is_string()) {
+    absl::StrAppend(&label, ":", body["error"]["code"].get<std::string>());
+  }
+  return label;
+}
+
+httplib::Headers ClaimHeaders(const std::string& claim) {
+  return {{"Mailbox-Device-Claim", claim}, {"Mailbox-Request-ID", NewUuidV4()}};
+}
+
+json PayloadJson(const std::string& raw) {
+  return json{{"type", kPayloadType}, {"data", absl::Base64Escape(raw)}};
+}
+
+// Checks a read answer: payload.data decodes to `want`.
+std::string CheckRead(const httplib::Result& r, const std::string& want) {
+  if (!r || r->status != 200) return ErrorLabel(r);
+  json body = json::parse(r->body, nullptr, false);
+  if (!body.is_object() || !body.contains("payload") || !body["payload"].is_object() ||
+      !body["payload"].contains("data") || !body["payload"]["data"].is_string()) {
+    return "bad_response";
+  }
+  std::string raw;
+  if (!absl::Base64Unescape(body["payload"]["data"].get<std::string>(), &raw) || raw != want) {
+    return "bad_response";
+  }
+  return "";
+}
+
+}  // namespace
+
+RelayHttpCycleClient::RelayHttpCycleClient(const std::string& host, int port, size_t payload_bytes,
+                                           uint64_t seed)
+    : http_(std::make_unique<httplib::Client>(host, port)), data_(payload_bytes, seed) {
+  http_->set_keep_alive(true);
+  // As curl and gRPC do: without it, Nagle's algorithm holds a request body
+  // written after its headers until the server's delayed ACK (~40 ms).
+  http_->set_tcp_nodelay(true);
+  http_->set_connection_timeout(5, 0);
+  http_->set_read_timeout(30, 0);
+  http_->set_write_timeout(30, 0);
+}
+
+RelayHttpCycleClient::~RelayHttpCycleClient() = default;
+
+void RelayHttpCycleClient::BeginCycle() {
+  data_.NewCycle();
+  mailbox_id_.clear();
+}
+
+std::string RelayHttpCycleClient::Do(CycleOp op) {
+  static constexpr char kJson[] = "application/json";
+  const std::string path = "/v1/m/" + mailbox_id_;
+  switch (op) {
+    case CycleOp::kCreate: {
+      json body = {
+          {"payload", PayloadJson(data_.share_payload())},
+          {"displayInformation",
+           {{"title", "Load test share"}, {"description", "relay_loadgen cycle"}}},
+          // The receiver replies with an update, which needs the W right.
+          {"mailboxConfiguration", {{"accessRights", "RWD"}}},
+      };
+      auto r = http_->Post("/v1/m", ClaimHeaders(data_.sender_claim()), body.dump(), kJson);
+      if (!r || r->status != 200) return ErrorLabel(r);
+      json resp = json::parse(r->body, nullptr, false);
+      if (!resp.is_object() || !resp.contains("urlLink") || !resp["urlLink"].is_string()) {
+        return "bad_response";
+      }
+      mailbox_id_ = MailboxIdFromUrlLink(resp["urlLink"].get<std::string>());
+      return mailbox_id_.empty() ? "bad_response" : "";
+    }
+    case CycleOp::kReadBind:
+      return CheckRead(http_->Post(path, ClaimHeaders(data_.receiver_claim()), "{}", kJson),
+                       data_.share_payload());
+    case CycleOp::kUpdate: {
+      json body = {{"payload", PayloadJson(data_.reply_payload())}};
+      auto r = http_->Put(path, ClaimHeaders(data_.receiver_claim()), body.dump(), kJson);
+      if (!r || r->status != 200) return ErrorLabel(r);
+      return "";
+    }
+    case CycleOp::kReadReply:
+      return CheckRead(http_->Post(path, ClaimHeaders(data_.sender_claim()), "{}", kJson),
+                       data_.reply_payload());
+    case CycleOp::kDelete: {
+      auto r = http_->Delete(path, ClaimHeaders(data_.sender_claim()));
+      if (!r || r->status != 200) return ErrorLabel(r);
+      return "";
+    }
+  }
+  return "bad_op";
+}
+
+}  // namespace sct::relay::loadgen
