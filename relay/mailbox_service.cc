@@ -148,9 +148,9 @@ absl::Status CheckToken(const NotificationToken& t, const RelayLimits& limits) {
   }
   for (char c : t.type) {
     if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' &&
-        c != '_') {
+        c != '_' && c != '/') {
       return InvalidField("notificationToken.type",
-                          "only letters, digits, '.', '-' and '_' are allowed");
+                          "only letters, digits, '.', '-', '_' and '/' are allowed");
     }
   }
   if (t.token_data.empty()) return InvalidField("notificationToken.tokenData", "missing");
@@ -276,7 +276,7 @@ void MailboxService::NotifyParty(const std::optional<NotificationToken>& token,
     return;
   }
   ++state_->push_failed;
-  // The token type is validated to [A-Za-z0-9._-]; the status message and the
+  // The token type is validated to [A-Za-z0-9._/-]; the status message and the
   // token data are never logged (they may carry the token).
   std::cerr << "relay: push via '" << token->type
             << "' failed: " << absl::StatusCodeToString(s.code()) << "\n";

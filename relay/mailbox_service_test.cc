@@ -146,6 +146,18 @@ TEST_F(MailboxServiceTest, PushSupportedNeedsARouteForTheTokenType) {
   EXPECT_FALSE(no_push.CreateMailbox(ctx_, CreateReq(sender_))->push_supported);
 }
 
+// OEM servers mint push tokens of type "sct-push/<oem-id>" (oem_server);
+// the relay must accept that type and route it when a route exists.
+TEST_F(MailboxServiceTest, OemPushTokenTypeWithSlashIsAcceptedAndRouted) {
+  FakePushNotifier push({"sct-push/oem-a"});
+  MailboxService service(&store_, &clock_, &push, kBaseUrl, RelayLimits());
+  auto req = CreateReq(sender_);
+  req.notification_token->type = "sct-push/oem-a";
+  auto r = service.CreateMailbox(ctx_, req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->push_supported);
+}
+
 TEST_F(MailboxServiceTest, CreateStoresDefaultsAndCanonicalClaim) {
   auto req = CreateReq(absl::AsciiStrToUpper(sender_));
   req.attestation = "opaque-attestation";
