@@ -1,0 +1,610 @@
+// End-to-end: every actor as a separate process on 127.0.0.1 port 0 — relay,
+// credential authority, one access point (car-1), two OEM servers (oem-a,
+// oem-b), the channel server and two device agents (one per OEM) — wired
+// with mutual TLS from a PKI made in the test, files in $TEST_TMPDIR. The
+// scenario is driven only through the devices' DeviceAgent control API (plus
+// the authority's admin API to bootstrap the owner, the access point's
+// GetStatus to wait for revocation, and the channel's Receive to learn the
+// link the test then searches for in the relay's files).
+//
+// Children get PR_SET_PDEATHSIG(SIGKILL) and are SIGTERMed (then SIGKILLed)
+// in TearDown, so a failed ASSERT never leaves processes behind.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/test_certs.h"
+#include "common/tls.h"
+#include "common/uuid.h"
+#include "crypto/x509.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "oem_server/attestation_ca.h"
+#include "proto/access_point/v1/access_point.grpc.pb.h"
+#include "proto/channel/v1/channel.grpc.pb.h"
+#include "proto/credential_authority/v1/credential_authority.grpc.pb.h"
+#include "proto/device/v1/device.grpc.pb.h"
+
+namespace sct::e2e {
+namespace {
+
+namespace apv1 = ::access_point::v1;
+namespace cav1 = ::credential_authority::v1;
+namespace chv1 = ::channel::v1;
+namespace dv1 = ::device::v1;
+
+constexpr char kPin[] = "482915";
+constexpr char kAliceAddress[] = "+15550001";
+constexpr char kBobAddress[] = "+15550002";
+constexpr char kBobPinAddress[] = "+15550003";
+
+std::string Tmp(const std::string& name) {
+  const char* d = std::getenv("TEST_TMPDIR");
+  return std::string(d != nullptr ? d : "/tmp") + "/" + name;
+}
+
+std::string Runfile(const std::string& path) {
+  return std::string(std::getenv("TEST_SRCDIR")) + "/sct_lab/" + path;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::chrono::system_clock::time_point Deadline(int seconds = 30) {
+  return std::chrono::system_clock::now() + std::chrono::seconds(seconds);
+}
+
+struct Child {
+  std::string name;
+  pid_t pid = -1;
+  std::map<std::string, std::string> listening;  // "grpc" -> HOST:PORT, ...
+  std::string stderr_path;
+};
+
+// fork + exec with stdout on a pipe (for the listening line) and stderr in a
+// file; the child dies with the test process (PR_SET_PDEATHSIG).
+Child Spawn(const std::string& name, const std::string& binary,
+            const std::vector<std::string>& flags) {
+  Child c;
+  c.name = name;
+  c.stderr_path = Tmp(name + ".stderr");
+  int fds[2];
+  if (pipe(fds) != 0) return c;
+  std::vector<std::string> all = {binary};
+  all.insert(all.end(), flags.begin(), flags.end());
+  std::vector<char*> argv;
+  for (std::string& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    int err = open(c.stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (err >= 0) dup2(err, 2);
+    dup2(fds[1], 1);
+    close(fds[0]);
+    close(fds[1]);
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  c.pid = pid;
+  std::string line;
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (true) {
+    int left =
+        static_cast<int>(absl::ToInt64Milliseconds(deadline - absl::Now()));
+    if (left <= 0) break;
+    pollfd pfd{fds[0], POLLIN, 0};
+    if (poll(&pfd, 1, left) <= 0) break;
+    char ch;
+    if (read(fds[0], &ch, 1) != 1 || ch == '\n') break;
+    line += ch;
+  }
+  close(fds[0]);
+  if (line.rfind("listening ", 0) == 0) {
+    for (absl::string_view kv :
+         absl::StrSplit(line.substr(10), ' ', absl::SkipEmpty())) {
+      std::pair<std::string, std::string> p = absl::StrSplit(kv, '=');
+      c.listening[p.first] = p.second;
+    }
+  }
+  return c;
+}
+
+int Terminate(Child& c) {
+  if (c.pid <= 0) return -1;
+  kill(c.pid, SIGTERM);
+  int status = 0;
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (waitpid(c.pid, &status, WNOHANG) == 0) {
+    if (absl::Now() > deadline) {
+      kill(c.pid, SIGKILL);
+      waitpid(c.pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  c.pid = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+class EcosystemTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // ---- TLS PKI (one dev root; CN = identity each service checks) ----
+    auto root = MakeTestCa("SCT Lab e2e root");
+    ASSERT_TRUE(root.ok()) << root.status();
+    ASSERT_TRUE(WriteTestFile(Tmp("root.pem"), root->cert_pem).ok());
+    for (const char* cn : {"credential-authority", "admin", "oem-a", "oem-b",
+                           "relay", "channel", "car-1"}) {
+      auto c = IssueTestCert(*root, cn, {"localhost"}, {"127.0.0.1"});
+      ASSERT_TRUE(c.ok()) << c.status();
+      ASSERT_TRUE(WriteTestFile(Tmp(absl::StrCat(cn, ".pem")), c->cert_pem).ok());
+      ASSERT_TRUE(WriteTestFile(Tmp(absl::StrCat(cn, ".key")), c->key_pem).ok());
+    }
+    // ---- OEM attestation roots (the authority trusts them) ----
+    for (const char* oem : {"oem-a", "oem-b"}) {
+      std::remove(Tmp(absl::StrCat(oem, "-att.key")).c_str());
+      std::remove(Tmp(absl::StrCat(oem, "-att.pem")).c_str());
+      auto att = oem::AttestationCa::LoadOrCreate(
+          oem, Tmp(absl::StrCat(oem, "-att.key")),
+          Tmp(absl::StrCat(oem, "-att.pem")), absl::Now());
+      ASSERT_TRUE(att.ok()) << att.status();
+    }
+    for (const char* f : {"ca.db", "ca-signing.pem", "ca-signing.pem.root.pem",
+                          "oem-a.db", "oem-b.db", "relay.db", "relay.db-wal",
+                          "relay.db-shm", "alice.state", "bob.state"}) {
+      std::remove(Tmp(f).c_str());
+    }
+
+    // ---- credential authority ----
+    authority_ = Start(
+        "authority", "credential_authority/ca_server",
+        {"--listen=127.0.0.1:0", "--db_path=" + Tmp("ca.db"),
+         "--signing_key=" + Tmp("ca-signing.pem"),
+         "--tls_cert=" + Tmp("credential-authority.pem"),
+         "--tls_key=" + Tmp("credential-authority.key"),
+         "--tls_client_ca=" + Tmp("root.pem"),
+         "--oem_roots=oem-a=" + Tmp("oem-a-att.pem") +
+             ",oem-b=" + Tmp("oem-b-att.pem"),
+         "--admin_cn=admin"});
+    ASSERT_FALSE(Grpc(authority_).empty()) << "authority did not start";
+    auto admin_creds = LoadClientCredentials(
+        {Tmp("root.pem"), Tmp("admin.pem"), Tmp("admin.key")});
+    ASSERT_TRUE(admin_creds.ok()) << admin_creds.status();
+    admin_ = cav1::CredentialAuthority::NewStub(
+        grpc::CreateChannel(Grpc(authority_), *admin_creds));
+
+    // ---- OEM servers ----
+    for (const char* oem : {"oem-a", "oem-b"}) {
+      Child p = Start(
+          oem, "oem_server/oem_server",
+          {absl::StrCat("--oem_id=", oem), "--listen=127.0.0.1:0",
+           "--db_path=" + Tmp(absl::StrCat(oem, ".db")),
+           "--attestation_ca_key=" + Tmp(absl::StrCat(oem, "-att.key")),
+           "--attestation_ca_cert=" + Tmp(absl::StrCat(oem, "-att.pem")),
+           "--ca_target=" + Grpc(authority_),
+           "--ca_tls_cert=" + Tmp(absl::StrCat(oem, ".pem")),
+           "--ca_tls_key=" + Tmp(absl::StrCat(oem, ".key")),
+           "--ca_tls_root=" + Tmp("root.pem"),
+           "--tls_cert=" + Tmp(absl::StrCat(oem, ".pem")),
+           "--tls_key=" + Tmp(absl::StrCat(oem, ".key")),
+           "--tls_client_ca=" + Tmp("root.pem"), "--relay_cn=relay"});
+      ASSERT_FALSE(Grpc(p).empty()) << oem << " did not start";
+      oem_address_[oem] = Grpc(p);
+    }
+
+    // ---- relay (pushes to each OEM's Notify over mutual TLS) ----
+    relay_ = Start(
+        "relay", "relay/relay_server",
+        {"--http_listen=127.0.0.1:0", "--grpc_listen=127.0.0.1:0",
+         "--store=sqlite", "--sqlite_path=" + Tmp("relay.db"),
+         "--tls_cert=" + Tmp("relay.pem"), "--tls_key=" + Tmp("relay.key"),
+         "--push_route=sct-push/oem-a=" + oem_address_["oem-a"] +
+             ",sct-push/oem-b=" + oem_address_["oem-b"],
+         "--push_ca_cert=" + Tmp("root.pem"),
+         "--push_client_cert=" + Tmp("relay.pem"),
+         "--push_client_key=" + Tmp("relay.key")});
+    ASSERT_FALSE(Grpc(relay_).empty()) << "relay did not start";
+
+    // ---- channel server ----
+    channel_ = Start("channel", "channel/channel_server",
+                     {"--listen=127.0.0.1:0",
+                      "--tls_cert=" + Tmp("channel.pem"),
+                      "--tls_key=" + Tmp("channel.key"),
+                      "--preview_bot_ca=" + Tmp("root.pem")});
+    ASSERT_FALSE(Grpc(channel_).empty()) << "channel did not start";
+    auto plain_tls = LoadClientCredentials({Tmp("root.pem"), "", ""});
+    ASSERT_TRUE(plain_tls.ok()) << plain_tls.status();
+    channel_stub_ = chv1::Channel::NewStub(
+        grpc::CreateChannel(Grpc(channel_), *plain_tls));
+
+    // ---- access point car-1 ----
+    ASSERT_NO_FATAL_FAILURE(StartAccessPoint());
+    ap_stub_ = apv1::AccessPoint::NewStub(
+        grpc::CreateChannel(Grpc(ap_), *plain_tls));
+
+    // ---- devices ----
+    alice_ = StartDevice("alice", "oem-a", kAliceAddress);
+    ASSERT_FALSE(Grpc(alice_).empty()) << "alice did not start";
+    bob_ = StartDevice("bob", "oem-b", kBobAddress);
+    ASSERT_FALSE(Grpc(bob_).empty()) << "bob did not start";
+    alice_stub_ = dv1::DeviceAgent::NewStub(grpc::CreateChannel(
+        Grpc(alice_), grpc::InsecureChannelCredentials()));
+    bob_stub_ = dv1::DeviceAgent::NewStub(grpc::CreateChannel(
+        Grpc(bob_), grpc::InsecureChannelCredentials()));
+  }
+
+  void StartAccessPoint() {
+    // The access point's HPKE key (for symmetric credentials).
+    auto key = IssueTestCert(MakeTestCa("ap key holder").value(), "ap-hpke",
+                             {}, {});
+    ASSERT_TRUE(key.ok()) << key.status();
+    ASSERT_TRUE(WriteTestFile(Tmp("ap-hpke.key"), key->key_pem).ok());
+    ASSERT_TRUE(WriteTestFile(Tmp("ap-hpke.pem"), key->cert_pem).ok());
+    std::string spki = PublicSpkiOfCert(key->cert_pem);
+    ASSERT_FALSE(spki.empty());
+
+    cav1::RegisterAccessPointRequest reg;
+    reg.mutable_access_point()->set_access_point_id("car-1");
+    reg.mutable_access_point()->set_kind(::common::v1::CAR);
+    reg.mutable_access_point()->set_display_name("test car");
+    reg.mutable_access_point()->set_public_key(spki);
+    cav1::RegisterAccessPointResponse reg_resp;
+    grpc::ClientContext c1;
+    c1.set_deadline(Deadline());
+    grpc::Status s = admin_->RegisterAccessPoint(&c1, reg, &reg_resp);
+    ASSERT_TRUE(s.ok()) << "RegisterAccessPoint: " << s.error_message();
+
+    cav1::GetAuthorityInfoResponse info;
+    grpc::ClientContext c2;
+    c2.set_deadline(Deadline());
+    s = admin_->GetAuthorityInfo(&c2, {}, &info);
+    ASSERT_TRUE(s.ok()) << "GetAuthorityInfo: " << s.error_message();
+    ASSERT_TRUE(WriteTestFile(Tmp("authority-root.pem"),
+                              DerToPem(info.root_certificate_der()))
+                    .ok());
+
+    ap_ = Start("car-1", "access_point/access_point",
+                {"--listen=127.0.0.1:0", "--ap_id=car-1", "--kind=car",
+                 "--ca_target=" + Grpc(authority_),
+                 "--ca_trust_anchor=" + Tmp("authority-root.pem"),
+                 "--authority_id=" + info.authority_id(),
+                 "--ca_tls_ca=" + Tmp("root.pem"),
+                 "--ca_tls_cert=" + Tmp("car-1.pem"),
+                 "--ca_tls_key=" + Tmp("car-1.key"),
+                 "--tls_cert=" + Tmp("car-1.pem"),
+                 "--tls_key=" + Tmp("car-1.key"),
+                 "--ap_key=" + Tmp("ap-hpke.key"), "--revocation_mode=watch",
+                 "--poll_interval=200ms"});
+    ASSERT_FALSE(Grpc(ap_).empty()) << "access point did not start";
+  }
+
+  Child StartDevice(const std::string& name, const std::string& oem,
+                    const std::string& address) {
+    return Start(name, "device/device_agent",
+                 {"--oem_id=" + oem, "--oem_target=" + oem_address_[oem],
+                  "--relay_grpc_target=" + Grpc(relay_),
+                  "--channel_target=" + Grpc(channel_),
+                  "--state_file=" + Tmp(name + ".state"),
+                  "--address=" + address, "--listen=127.0.0.1:0",
+                  "--device_id=" + name, "--tls_ca=" + Tmp("root.pem"),
+                  "--poll_initial=200ms", "--poll_max=1s"});
+  }
+
+  static std::string DerToPem(const std::string& der) {
+    auto cert = crypto::Certificate::FromDer(der);
+    if (!cert.ok()) return "";
+    auto pem = cert->ToPem();
+    return pem.ok() ? *pem : "";
+  }
+
+  // SubjectPublicKeyInfo DER of a PEM certificate ("" on error).
+  static std::string PublicSpkiOfCert(const std::string& cert_pem) {
+    auto cert = crypto::Certificate::FromPem(cert_pem);
+    if (!cert.ok()) return "";
+    auto spki = cert->PublicKeySpkiDer();
+    return spki.ok() ? *spki : "";
+  }
+
+  Child Start(const std::string& name, const std::string& runfile,
+              const std::vector<std::string>& flags) {
+    Child c = Spawn(name, Runfile(runfile), flags);
+    children_.push_back(c);
+    return c;
+  }
+
+  static std::string Grpc(const Child& c) {
+    auto it = c.listening.find("grpc");
+    return it == c.listening.end() ? "" : it->second;
+  }
+
+  void TearDown() override {
+    // Reverse start order: devices first, authority last.
+    for (auto it = children_.rbegin(); it != children_.rend(); ++it) {
+      int code = Terminate(*it);
+      if (HasFailure()) {
+        std::cerr << "---- " << it->name << " exit " << code << " stderr:\n"
+                  << ReadFile(it->stderr_path).substr(0, 4000) << "\n";
+      }
+    }
+  }
+
+  dv1::UseCredentialResponse Use(dv1::DeviceAgent::Stub& dev,
+                                 const std::string& credential_id,
+                                 const std::string& action) {
+    dv1::UseCredentialRequest req;
+    req.set_credential_id(credential_id);
+    req.set_access_point_address(Grpc(ap_));
+    req.set_action(action);
+    dv1::UseCredentialResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline());
+    grpc::Status s = dev.UseCredential(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << "UseCredential " << action << ": "
+                        << s.error_message();
+    return resp;
+  }
+
+  std::vector<Child> children_;
+  Child authority_, relay_, channel_, ap_, alice_, bob_;
+  std::map<std::string, std::string> oem_address_;
+  std::unique_ptr<cav1::CredentialAuthority::Stub> admin_;
+  std::unique_ptr<chv1::Channel::Stub> channel_stub_;
+  std::unique_ptr<apv1::AccessPoint::Stub> ap_stub_;
+  std::unique_ptr<dv1::DeviceAgent::Stub> alice_stub_, bob_stub_;
+};
+
+
+// Every byte string the relay must never hold, with what it is.
+struct Secret {
+  std::string what;
+  std::string value;
+};
+
+// Whether `haystack` contains `needle` (binary-safe).
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return !needle.empty() && haystack.find(needle) != std::string::npos;
+}
+
+TEST_F(EcosystemTest, CarKeySharedOverSmsWithPinUsedThenRevoked) {
+  // ---- enrolment (both devices, with their own OEM) ----
+  std::string device_id[2];
+  dv1::DeviceAgent::Stub* devs[2] = {alice_stub_.get(), bob_stub_.get()};
+  for (int i = 0; i < 2; ++i) {
+    dv1::EnrolResponse r;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline());
+    grpc::Status s = devs[i]->Enrol(&ctx, {}, &r);
+    ASSERT_TRUE(s.ok()) << "Enrol " << i << ": " << s.error_message();
+    ASSERT_FALSE(r.device_id().empty());
+    device_id[i] = r.device_id();
+  }
+
+  // ---- alice becomes the owner of car-1 (authority admin BootstrapOwner) --
+  dv1::PrepareKeyResponse key;
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline());
+    grpc::Status s = alice_stub_->PrepareKey(&ctx, {}, &key);
+    ASSERT_TRUE(s.ok()) << "PrepareKey: " << s.error_message();
+  }
+  cav1::BootstrapOwnerResponse owner;
+  {
+    cav1::BootstrapOwnerRequest req;
+    req.set_request_id(NewUuidV4());
+    req.set_access_point_id("car-1");
+    req.set_owner_label("e2e owner");
+    req.set_oem_id("oem-a");
+    req.set_holder_public_key(key.public_key());
+    *req.mutable_holder_attestation() = key.attestation();
+    req.set_kind(::common::v1::ASYMMETRIC);
+    req.add_entitlements("unlock");
+    req.add_entitlements("drive");
+    req.mutable_validity()->mutable_not_before()->set_seconds(
+        absl::ToUnixSeconds(absl::Now() - absl::Minutes(10)));
+    req.mutable_validity()->mutable_not_after()->set_seconds(
+        absl::ToUnixSeconds(absl::Now() + absl::Hours(24)));
+    req.set_resharing_allowed(true);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline());
+    grpc::Status s = admin_->BootstrapOwner(&ctx, req, &owner);
+    ASSERT_TRUE(s.ok()) << "BootstrapOwner: " << s.error_message();
+  }
+  std::string owner_credential;
+  {
+    dv1::InstallCredentialRequest req;
+    req.set_key_id(key.key_id());
+    *req.mutable_credential() = owner.credential();
+    req.set_label("my car");
+    dv1::InstallCredentialResponse r;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline());
+    grpc::Status s = alice_stub_->InstallCredential(&ctx, req, &r);
+    ASSERT_TRUE(s.ok()) << "InstallCredential: " << s.error_message();
+    owner_credential = r.credential_id();
+  }
+  EXPECT_TRUE(Use(*alice_stub_, owner_credential, "drive").granted());
+
+  // ---- share: unlock only, over SMS, PIN over a second SMS inbox ----
+  dv1::ShareCredentialResponse share;
+  {
+    dv1::ShareCredentialRequest req;
+    req.set_request_id(NewUuidV4());
+    req.set_credential_id(owner_credential);
+    req.add_entitlements("unlock");
+    req.set_pin(kPin);
+    req.mutable_pin_delivery()->set_channel(::common::v1::SMS);
+    req.mutable_pin_delivery()->set_to(kBobPinAddress);
+    req.set_channel(::common::v1::SMS);
+    req.set_from_address(kAliceAddress);
+    req.set_to_address(kBobAddress);
+    req.set_vertical(::common::v1::VERTICAL_CAR);
+    req.set_label("car for bob");
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline());
+    grpc::Status s = alice_stub_->ShareCredential(&ctx, req, &share);
+    ASSERT_TRUE(s.ok()) << "ShareCredential: " << s.error_message();
+  }
+
+  // The link as the receiver's SMS inbox holds it (the test reads it only
+  // to know the secret fragment it must not find at the relay).
+  std::string link, fragment, pin_message;
+  {
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (link.empty() && absl::Now() < deadline) {
+      chv1::ReceiveRequest req;
+      req.set_kind(::common::v1::SMS);
+      req.set_address(kBobAddress);
+      chv1::ReceiveResponse r;
+      grpc::ClientContext ctx;
+      ctx.set_deadline(Deadline());
+      grpc::Status s = channel_stub_->Receive(&ctx, req, &r);
+      ASSERT_TRUE(s.ok()) << "Receive: " << s.error_message();
+      for (const auto& m : r.messages()) {
+        size_t at = m.body().find("https://");
+        if (at != std::string::npos) link = m.body().substr(at);
+      }
+      if (link.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ASSERT_FALSE(link.empty()) << "no link in the receiver's SMS inbox";
+    size_t hash = link.find('#');
+    ASSERT_NE(hash, std::string::npos) << link.substr(0, link.find('?'));
+    fragment = link.substr(hash + 1);
+    ASSERT_GE(fragment.size(), 16u);
+    EXPECT_EQ(link.substr(0, hash).rfind(share.link_without_fragment(), 0), 0u);
+  }
+
+  // ---- bob accepts from his inbox with the PIN ----
+  dv1::AcceptLinkResponse accepted;
+  {
+    dv1::AcceptLinkRequest req;
+    req.set_request_id(NewUuidV4());
+    req.mutable_inbox()->set_channel(::common::v1::SMS);
+    req.mutable_inbox()->set_address(kBobAddress);
+    req.set_pin(kPin);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline(60));
+    grpc::Status s = bob_stub_->AcceptLink(&ctx, req, &accepted);
+    ASSERT_TRUE(s.ok()) << "AcceptLink: " << s.error_message();
+  }
+  ASSERT_EQ(accepted.outcome(), dv1::ACCEPT_PROVISIONED);
+  ASSERT_FALSE(accepted.credential_id().empty());
+  EXPECT_EQ(accepted.share_id(), share.share_id());
+
+  // ---- use at the car ----
+  dv1::UseCredentialResponse unlock =
+      Use(*bob_stub_, accepted.credential_id(), "unlock");
+  EXPECT_TRUE(unlock.granted()) << unlock.detail();
+  EXPECT_EQ(unlock.reason(), apv1::GRANTED);
+  EXPECT_EQ(unlock.access_point_id(), "car-1");
+  dv1::UseCredentialResponse drive =
+      Use(*bob_stub_, accepted.credential_id(), "drive");
+  EXPECT_FALSE(drive.granted());
+  EXPECT_EQ(drive.reason(), apv1::DENIED_ENTITLEMENT) << drive.detail();
+
+  // ---- the sender revokes; wait for the car to learn it ----
+  cav1::RevokeResponse revoked;
+  {
+    dv1::RevokeRequest req;
+    req.set_request_id(NewUuidV4());
+    req.set_share_id(share.share_id());
+    req.set_reason("e2e");
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline());
+    grpc::Status s = alice_stub_->Revoke(&ctx, req, &revoked);
+    ASSERT_TRUE(s.ok()) << "Revoke: " << s.error_message();
+  }
+  ASSERT_GT(revoked.revocation_list_version(), 0u);
+  {
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    uint64_t seen = 0;
+    while (true) {
+      apv1::GetStatusResponse st;
+      grpc::ClientContext ctx;
+      ctx.set_deadline(Deadline());
+      grpc::Status s = ap_stub_->GetStatus(&ctx, {}, &st);
+      ASSERT_TRUE(s.ok()) << "GetStatus: " << s.error_message();
+      seen = st.revocation_list_version();
+      if (seen >= revoked.revocation_list_version()) break;
+      ASSERT_LT(absl::Now(), deadline)
+          << "car-1 at revocation version " << seen << ", want "
+          << revoked.revocation_list_version();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  dv1::UseCredentialResponse after =
+      Use(*bob_stub_, accepted.credential_id(), "unlock");
+  EXPECT_FALSE(after.granted());
+  EXPECT_EQ(after.reason(), apv1::DENIED_REVOKED) << after.detail();
+  // The owner is unaffected.
+  EXPECT_TRUE(Use(*alice_stub_, owner_credential, "unlock").granted());
+
+  // ---- the relay holds nothing it should not ----
+  std::string secret_raw;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(fragment, &secret_raw));
+  std::vector<Secret> secrets = {
+      {"PIN", kPin},
+      {"sender device id", device_id[0]},
+      {"receiver device id", device_id[1]},
+      {"sender address", kAliceAddress},
+      {"receiver address", kBobAddress},
+      {"PIN address", kBobPinAddress},
+      {"secret (link fragment, base64url)", fragment},
+      {"secret (raw bytes)", secret_raw},
+      {"share id (inside the token)", share.share_id()},
+      {"owner credential id", owner_credential},
+      {"receiver credential id", accepted.credential_id()},
+      {"access point id", "car-1"},
+      {"label", "car for bob"},
+      {"sender device name", "alice"},
+      {"receiver device name", "bob"},
+  };
+  auto check = [&](const std::string& when) {
+    for (const char* f : {"relay.db", "relay.db-wal", "relay.db-shm",
+                          "relay.stderr"}) {
+      const std::string contents = ReadFile(Tmp(f));
+      for (const Secret& x : secrets) {
+        EXPECT_FALSE(Contains(contents, x.value))
+            << when << ": " << f << " contains the " << x.what;
+      }
+    }
+  };
+  check("relay running");
+  // After a clean shutdown (WAL checkpointed into the db).
+  for (Child& c : children_) {
+    if (c.name == "relay") {
+      EXPECT_EQ(Terminate(c), 0);
+    }
+  }
+  EXPECT_FALSE(ReadFile(Tmp("relay.db")).empty());
+  check("relay stopped");
+}
+
+}  // namespace
+}  // namespace sct::e2e
