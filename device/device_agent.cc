@@ -365,9 +365,10 @@ absl::StatusOr<dv::InstallCredentialResponse> DeviceAgent::InstallCredential(
 
 absl::StatusOr<std::string> DeviceAgent::CredentialSignLocked(const ds::CredentialRecord& cred,
                                                               const std::string& message) {
-  if (cred.credential().kind() == cv::SYMMETRIC) {
-    return deps_.secure_element->Hmac(cred.symmetric_handle(), message);
-  }
+  // Holder proofs (share intents, endorsements, RevokeShare/ListShares) are
+  // ECDSA by the credential's SE key for both kinds: the authority keeps only
+  // the holder's public key (a symmetric credential's key is sealed to it and
+  // never stored in clear), so it cannot check an HMAC.
   return deps_.secure_element->Sign(cred.key_id(), message);
 }
 
@@ -1193,7 +1194,12 @@ absl::StatusOr<dv::UseCredentialResponse> DeviceAgent::UseCredential(
   ::access_point::v1::AuthenticateRequest areq;
   areq.set_nonce(challenge.nonce());
   areq.set_action(req.action());
-  ASSIGN_OR_RETURN(std::string proof, CredentialSignLocked(*cred, transcript));
+  // At the access point a symmetric credential MACs the challenge with the
+  // key held in the element; an asymmetric one signs it.
+  ASSIGN_OR_RETURN(std::string proof,
+                   cred->credential().kind() == cv::SYMMETRIC
+                       ? deps_.secure_element->Hmac(cred->symmetric_handle(), transcript)
+                       : CredentialSignLocked(*cred, transcript));
   if (cred->credential().kind() == cv::SYMMETRIC) {
     areq.set_credential_id(cred->credential().credential_id());
     areq.set_hmac(proof);

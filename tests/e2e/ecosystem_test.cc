@@ -161,7 +161,7 @@ class EcosystemTest : public ::testing::Test {
     ASSERT_TRUE(root.ok()) << root.status();
     ASSERT_TRUE(WriteTestFile(Tmp("root.pem"), root->cert_pem).ok());
     for (const char* cn : {"credential-authority", "admin", "oem-a", "oem-b",
-                           "relay", "channel", "car-1"}) {
+                           "relay", "channel", "car-1", "hotel-12"}) {
       auto c = IssueTestCert(*root, cn, {"localhost"}, {"127.0.0.1"});
       ASSERT_TRUE(c.ok()) << c.status();
       ASSERT_TRUE(WriteTestFile(Tmp(absl::StrCat(cn, ".pem")), c->cert_pem).ok());
@@ -244,10 +244,12 @@ class EcosystemTest : public ::testing::Test {
     channel_stub_ = chv1::Channel::NewStub(
         grpc::CreateChannel(Grpc(channel_), *plain_tls));
 
-    // ---- access point car-1 ----
-    ASSERT_NO_FATAL_FAILURE(StartAccessPoint());
+    // ---- access points: car-1, hotel-12 ----
+    ASSERT_NO_FATAL_FAILURE(StartAccessPoint("car-1", ::common::v1::CAR, "car"));
+    ASSERT_NO_FATAL_FAILURE(
+        StartAccessPoint("hotel-12", ::common::v1::HOTEL_LOCK, "hotel_lock"));
     ap_stub_ = apv1::AccessPoint::NewStub(
-        grpc::CreateChannel(Grpc(ap_), *plain_tls));
+        grpc::CreateChannel(ap_address_["car-1"], *plain_tls));
 
     // ---- devices ----
     alice_ = StartDevice("alice", "oem-a", kAliceAddress);
@@ -260,20 +262,22 @@ class EcosystemTest : public ::testing::Test {
         Grpc(bob_), grpc::InsecureChannelCredentials()));
   }
 
-  void StartAccessPoint() {
+  void StartAccessPoint(const std::string& ap_id,
+                        ::common::v1::AccessPointKind kind,
+                        const std::string& kind_flag) {
     // The access point's HPKE key (for symmetric credentials).
     auto key = IssueTestCert(MakeTestCa("ap key holder").value(), "ap-hpke",
                              {}, {});
     ASSERT_TRUE(key.ok()) << key.status();
-    ASSERT_TRUE(WriteTestFile(Tmp("ap-hpke.key"), key->key_pem).ok());
-    ASSERT_TRUE(WriteTestFile(Tmp("ap-hpke.pem"), key->cert_pem).ok());
+    ASSERT_TRUE(WriteTestFile(Tmp(ap_id + "-hpke.key"), key->key_pem).ok());
+    ASSERT_TRUE(WriteTestFile(Tmp(ap_id + "-hpke.pem"), key->cert_pem).ok());
     std::string spki = PublicSpkiOfCert(key->cert_pem);
     ASSERT_FALSE(spki.empty());
 
     cav1::RegisterAccessPointRequest reg;
-    reg.mutable_access_point()->set_access_point_id("car-1");
-    reg.mutable_access_point()->set_kind(::common::v1::CAR);
-    reg.mutable_access_point()->set_display_name("test car");
+    reg.mutable_access_point()->set_access_point_id(ap_id);
+    reg.mutable_access_point()->set_kind(kind);
+    reg.mutable_access_point()->set_display_name("test " + ap_id);
     reg.mutable_access_point()->set_public_key(spki);
     cav1::RegisterAccessPointResponse reg_resp;
     grpc::ClientContext c1;
@@ -290,19 +294,20 @@ class EcosystemTest : public ::testing::Test {
                               DerToPem(info.root_certificate_der()))
                     .ok());
 
-    ap_ = Start("car-1", "access_point/access_point",
-                {"--listen=127.0.0.1:0", "--ap_id=car-1", "--kind=car",
+    Child ap = Start(ap_id, "access_point/access_point",
+                {"--listen=127.0.0.1:0", "--ap_id=" + ap_id, "--kind=" + kind_flag,
                  "--ca_target=" + Grpc(authority_),
                  "--ca_trust_anchor=" + Tmp("authority-root.pem"),
                  "--authority_id=" + info.authority_id(),
                  "--ca_tls_ca=" + Tmp("root.pem"),
-                 "--ca_tls_cert=" + Tmp("car-1.pem"),
-                 "--ca_tls_key=" + Tmp("car-1.key"),
-                 "--tls_cert=" + Tmp("car-1.pem"),
-                 "--tls_key=" + Tmp("car-1.key"),
-                 "--ap_key=" + Tmp("ap-hpke.key"), "--revocation_mode=watch",
+                 "--ca_tls_cert=" + Tmp(ap_id + ".pem"),
+                 "--ca_tls_key=" + Tmp(ap_id + ".key"),
+                 "--tls_cert=" + Tmp(ap_id + ".pem"),
+                 "--tls_key=" + Tmp(ap_id + ".key"),
+                 "--ap_key=" + Tmp(ap_id + "-hpke.key"), "--revocation_mode=watch",
                  "--poll_interval=200ms"});
-    ASSERT_FALSE(Grpc(ap_).empty()) << "access point did not start";
+    ASSERT_FALSE(Grpc(ap).empty()) << ap_id << " did not start";
+    ap_address_[ap_id] = Grpc(ap);
   }
 
   Child StartDevice(const std::string& name, const std::string& oem,
@@ -357,10 +362,11 @@ class EcosystemTest : public ::testing::Test {
 
   dv1::UseCredentialResponse Use(dv1::DeviceAgent::Stub& dev,
                                  const std::string& credential_id,
-                                 const std::string& action) {
+                                 const std::string& action,
+                                 const std::string& ap_id = "car-1") {
     dv1::UseCredentialRequest req;
     req.set_credential_id(credential_id);
-    req.set_access_point_address(Grpc(ap_));
+    req.set_access_point_address(ap_address_[ap_id]);
     req.set_action(action);
     dv1::UseCredentialResponse resp;
     grpc::ClientContext ctx;
@@ -371,8 +377,114 @@ class EcosystemTest : public ::testing::Test {
     return resp;
   }
 
+  // Enrols `dev` with its OEM; returns the OEM-assigned device id.
+  std::string Enrol(dv1::DeviceAgent::Stub& dev) {
+    dv1::EnrolResponse r;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline());
+    grpc::Status s = dev.Enrol(&ctx, {}, &r);
+    EXPECT_TRUE(s.ok()) << "Enrol: " << s.error_message();
+    return r.device_id();
+  }
+
+  // Makes `dev` (an oem-a device) the owner of `ap_id`: PrepareKey, admin
+  // BootstrapOwner with the OEM's attestation, InstallCredential. Returns
+  // the credential id ("" on failure, with a test failure recorded).
+  std::string MakeOwner(dv1::DeviceAgent::Stub& dev, const std::string& ap_id,
+                        ::common::v1::CredentialKind kind,
+                        const std::vector<std::string>& entitlements) {
+    dv1::PrepareKeyResponse key;
+    {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(Deadline());
+      grpc::Status s = dev.PrepareKey(&ctx, {}, &key);
+      EXPECT_TRUE(s.ok()) << "PrepareKey: " << s.error_message();
+      if (!s.ok()) return "";
+    }
+    cav1::BootstrapOwnerResponse owner;
+    {
+      cav1::BootstrapOwnerRequest req;
+      req.set_request_id(NewUuidV4());
+      req.set_access_point_id(ap_id);
+      req.set_owner_label("e2e owner");
+      req.set_oem_id(key.oem_id());
+      req.set_holder_public_key(key.public_key());
+      *req.mutable_holder_attestation() = key.attestation();
+      req.set_kind(kind);
+      for (const std::string& e : entitlements) req.add_entitlements(e);
+      req.mutable_validity()->mutable_not_before()->set_seconds(
+          absl::ToUnixSeconds(absl::Now() - absl::Minutes(10)));
+      req.mutable_validity()->mutable_not_after()->set_seconds(
+          absl::ToUnixSeconds(absl::Now() + absl::Hours(24)));
+      req.set_resharing_allowed(true);
+      grpc::ClientContext ctx;
+      ctx.set_deadline(Deadline());
+      grpc::Status s = admin_->BootstrapOwner(&ctx, req, &owner);
+      EXPECT_TRUE(s.ok()) << "BootstrapOwner: " << s.error_message();
+      if (!s.ok()) return "";
+    }
+    dv1::InstallCredentialRequest req;
+    req.set_key_id(key.key_id());
+    *req.mutable_credential() = owner.credential();
+    req.set_label("mine");
+    dv1::InstallCredentialResponse r;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline());
+    grpc::Status s = dev.InstallCredential(&ctx, req, &r);
+    EXPECT_TRUE(s.ok()) << "InstallCredential: " << s.error_message();
+    return r.credential_id();
+  }
+
+  // The newest link in an inbox (bounded wait; "" if none arrived).
+  std::string WaitForLink(::common::v1::ChannelKind kind,
+                          const std::string& address) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (absl::Now() < deadline) {
+      chv1::ReceiveRequest req;
+      req.set_kind(kind);
+      req.set_address(address);
+      chv1::ReceiveResponse r;
+      grpc::ClientContext ctx;
+      ctx.set_deadline(Deadline());
+      grpc::Status s = channel_stub_->Receive(&ctx, req, &r);
+      EXPECT_TRUE(s.ok()) << "Receive: " << s.error_message();
+      if (!s.ok()) return "";
+      std::string link;
+      for (const auto& m : r.messages()) {
+        size_t at = m.body().find("https://");
+        if (at != std::string::npos) link = m.body().substr(at);
+      }
+      if (!link.empty()) return link;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return "";
+  }
+
+  // Waits (bounded, polling GetStatus) until `ap_id` holds `n` symmetric keys
+  // (the authority's key grants reach access points asynchronously).
+  void WaitForSymmetricKeys(const std::string& ap_id, uint64_t n) {
+    auto tls = LoadClientCredentials({Tmp("root.pem"), "", ""});
+    ASSERT_TRUE(tls.ok()) << tls.status();
+    auto stub = apv1::AccessPoint::NewStub(
+        grpc::CreateChannel(ap_address_[ap_id], *tls));
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (true) {
+      apv1::GetStatusResponse st;
+      grpc::ClientContext ctx;
+      ctx.set_deadline(Deadline());
+      grpc::Status s = stub->GetStatus(&ctx, {}, &st);
+      ASSERT_TRUE(s.ok()) << "GetStatus: " << s.error_message();
+      if (st.symmetric_key_count() >= n) return;
+      ASSERT_LT(absl::Now(), deadline)
+          << ap_id << " holds " << st.symmetric_key_count() << " keys, want "
+          << n;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
   std::vector<Child> children_;
-  Child authority_, relay_, channel_, ap_, alice_, bob_;
+  Child authority_, relay_, channel_, alice_, bob_;
+  std::map<std::string, std::string> ap_address_;
   std::map<std::string, std::string> oem_address_;
   std::unique_ptr<cav1::CredentialAuthority::Stub> admin_;
   std::unique_ptr<chv1::Channel::Stub> channel_stub_;
@@ -604,6 +716,61 @@ TEST_F(EcosystemTest, CarKeySharedOverSmsWithPinUsedThenRevoked) {
   }
   EXPECT_FALSE(ReadFile(Tmp("relay.db")).empty());
   check("relay stopped");
+}
+
+TEST_F(EcosystemTest, HotelRoomSymmetricKeyOverEmail) {
+  ASSERT_FALSE(Enrol(*alice_stub_).empty());
+  ASSERT_FALSE(Enrol(*bob_stub_).empty());
+  const std::string room = MakeOwner(*alice_stub_, "hotel-12",
+                                     ::common::v1::SYMMETRIC, {"enter"});
+  ASSERT_FALSE(room.empty());
+  ASSERT_NO_FATAL_FAILURE(WaitForSymmetricKeys("hotel-12", 1));
+  dv1::UseCredentialResponse own = Use(*alice_stub_, room, "enter", "hotel-12");
+  EXPECT_TRUE(own.granted()) << own.reason() << " " << own.detail();
+
+  dv1::ShareCredentialResponse share;
+  {
+    dv1::ShareCredentialRequest req;
+    req.set_request_id(NewUuidV4());
+    req.set_credential_id(room);
+    req.set_channel(::common::v1::EMAIL);
+    req.set_from_address("alice@example.test");
+    req.set_to_address("bob@example.test");
+    req.set_vertical(::common::v1::VERTICAL_GENERAL);
+    req.set_message_text("Your room key:");
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline());
+    grpc::Status s = alice_stub_->ShareCredential(&ctx, req, &share);
+    ASSERT_TRUE(s.ok()) << "ShareCredential: " << s.error_message();
+  }
+  const std::string link =
+      WaitForLink(::common::v1::EMAIL, "bob@example.test");
+  ASSERT_FALSE(link.empty()) << "no link in the receiver's e-mail inbox";
+  EXPECT_NE(link.find("v=a"), std::string::npos) << "general-access vertical";
+
+  dv1::AcceptLinkResponse accepted;
+  {
+    dv1::AcceptLinkRequest req;
+    req.set_request_id(NewUuidV4());
+    req.mutable_inbox()->set_channel(::common::v1::EMAIL);
+    req.mutable_inbox()->set_address("bob@example.test");
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline(60));
+    grpc::Status s = bob_stub_->AcceptLink(&ctx, req, &accepted);
+    ASSERT_TRUE(s.ok()) << "AcceptLink: " << s.error_message();
+  }
+  ASSERT_EQ(accepted.outcome(), dv1::ACCEPT_PROVISIONED);
+  EXPECT_EQ(accepted.offer().credential_kind(), ::common::v1::SYMMETRIC);
+  ASSERT_NO_FATAL_FAILURE(WaitForSymmetricKeys("hotel-12", 2));
+  dv1::UseCredentialResponse enter =
+      Use(*bob_stub_, accepted.credential_id(), "enter", "hotel-12");
+  EXPECT_TRUE(enter.granted()) << enter.detail();
+  EXPECT_EQ(enter.reason(), apv1::GRANTED);
+  EXPECT_EQ(enter.access_point_id(), "hotel-12");
+  // The room key does not open the car.
+  dv1::UseCredentialResponse car =
+      Use(*bob_stub_, accepted.credential_id(), "unlock", "car-1");
+  EXPECT_FALSE(car.granted());
 }
 
 }  // namespace
