@@ -773,5 +773,112 @@ TEST_F(EcosystemTest, HotelRoomSymmetricKeyOverEmail) {
   EXPECT_FALSE(car.granted());
 }
 
+TEST_F(EcosystemTest, MultiRoundCarKeyWithSenderEndorsement) {
+  ASSERT_FALSE(Enrol(*alice_stub_).empty());
+  ASSERT_FALSE(Enrol(*bob_stub_).empty());
+  const std::string car = MakeOwner(*alice_stub_, "car-1",
+                                    ::common::v1::ASYMMETRIC,
+                                    {"unlock", "drive"});
+  ASSERT_FALSE(car.empty());
+  dv1::ShareCredentialResponse share;
+  {
+    dv1::ShareCredentialRequest req;
+    req.set_request_id(NewUuidV4());
+    req.set_credential_id(car);
+    req.add_entitlements("unlock");
+    req.add_entitlements("drive");
+    req.set_channel(::common::v1::SMS);
+    req.set_from_address(kAliceAddress);
+    req.set_to_address(kBobAddress);
+    req.set_vertical(::common::v1::VERTICAL_CAR);
+    req.set_multi_round(true);
+    req.set_auto_answer(true);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline());
+    grpc::Status s = alice_stub_->ShareCredential(&ctx, req, &share);
+    ASSERT_TRUE(s.ok()) << "ShareCredential: " << s.error_message();
+  }
+  ASSERT_FALSE(WaitForLink(::common::v1::SMS, kBobAddress).empty());
+  dv1::AcceptLinkResponse accepted;
+  {
+    dv1::AcceptLinkRequest req;
+    req.set_request_id(NewUuidV4());
+    req.mutable_inbox()->set_channel(::common::v1::SMS);
+    req.mutable_inbox()->set_address(kBobAddress);
+    req.mutable_round_timeout()->set_seconds(30);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline(60));
+    grpc::Status s = bob_stub_->AcceptLink(&ctx, req, &accepted);
+    ASSERT_TRUE(s.ok()) << "AcceptLink: " << s.error_message();
+  }
+  // Round 2 (key-signing request) went to alice through the relay; she
+  // endorsed by herself (auto_answer); bob redeemed with the endorsement.
+  ASSERT_EQ(accepted.outcome(), dv1::ACCEPT_PROVISIONED);
+  EXPECT_TRUE(accepted.offer().endorsement_required());
+  dv1::UseCredentialResponse drive =
+      Use(*bob_stub_, accepted.credential_id(), "drive");
+  EXPECT_TRUE(drive.granted()) << drive.reason() << " " << drive.detail();
+}
+
+TEST_F(EcosystemTest, MessengerPreviewBotFetchesFirstReceiverStillGetsKey) {
+  ASSERT_FALSE(Enrol(*alice_stub_).empty());
+  ASSERT_FALSE(Enrol(*bob_stub_).empty());
+  const std::string car = MakeOwner(*alice_stub_, "car-1",
+                                    ::common::v1::ASYMMETRIC, {"unlock"});
+  ASSERT_FALSE(car.empty());
+  dv1::ShareCredentialResponse share;
+  {
+    dv1::ShareCredentialRequest req;
+    req.set_request_id(NewUuidV4());
+    req.set_credential_id(car);
+    req.set_channel(::common::v1::MESSENGER);
+    req.set_from_address("alice-chat");
+    req.set_to_address("bob-chat");
+    req.set_vertical(::common::v1::VERTICAL_CAR);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline());
+    grpc::Status s = alice_stub_->ShareCredential(&ctx, req, &share);
+    ASSERT_TRUE(s.ok()) << "ShareCredential: " << s.error_message();
+  }
+  ASSERT_FALSE(WaitForLink(::common::v1::MESSENGER, "bob-chat").empty());
+  // The preview bot fetched the link (without its fragment) before bob.
+  chv1::PreviewFetch fetch;
+  {
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (fetch.url().empty()) {
+      chv1::GetDeliveryLogRequest req;
+      req.set_kind(::common::v1::MESSENGER);
+      chv1::GetDeliveryLogResponse r;
+      grpc::ClientContext ctx;
+      ctx.set_deadline(Deadline());
+      grpc::Status s = channel_stub_->GetDeliveryLog(&ctx, req, &r);
+      ASSERT_TRUE(s.ok()) << "GetDeliveryLog: " << s.error_message();
+      if (r.preview_fetches_size() > 0) fetch = r.preview_fetches(0);
+      if (!fetch.url().empty()) break;
+      ASSERT_LT(absl::Now(), deadline) << "no preview fetch logged";
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  EXPECT_EQ(fetch.http_status(), 200) << fetch.error();
+  EXPECT_EQ(fetch.url().find('#'), std::string::npos) << "fragment fetched";
+  EXPECT_NE(fetch.url().find(share.mailbox_id()), std::string::npos);
+
+  dv1::AcceptLinkResponse accepted;
+  {
+    dv1::AcceptLinkRequest req;
+    req.set_request_id(NewUuidV4());
+    req.mutable_inbox()->set_channel(::common::v1::MESSENGER);
+    req.mutable_inbox()->set_address("bob-chat");
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline(60));
+    grpc::Status s = bob_stub_->AcceptLink(&ctx, req, &accepted);
+    ASSERT_TRUE(s.ok()) << "AcceptLink after preview: " << s.error_message();
+  }
+  ASSERT_EQ(accepted.outcome(), dv1::ACCEPT_PROVISIONED);
+  dv1::UseCredentialResponse unlock =
+      Use(*bob_stub_, accepted.credential_id(), "unlock");
+  EXPECT_TRUE(unlock.granted()) << unlock.reason() << " " << unlock.detail();
+}
+
 }  // namespace
 }  // namespace sct::e2e
