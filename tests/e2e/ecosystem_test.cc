@@ -164,8 +164,10 @@ class EcosystemTest : public ::testing::Test {
                            "relay", "channel", "car-1", "hotel-12"}) {
       auto c = IssueTestCert(*root, cn, {"localhost"}, {"127.0.0.1"});
       ASSERT_TRUE(c.ok()) << c.status();
-      ASSERT_TRUE(WriteTestFile(Tmp(absl::StrCat(cn, ".pem")), c->cert_pem).ok());
-      ASSERT_TRUE(WriteTestFile(Tmp(absl::StrCat(cn, ".key")), c->key_pem).ok());
+      ASSERT_TRUE(
+          WriteTestFile(Tmp(absl::StrCat(cn, ".pem")), c->cert_pem).ok());
+      ASSERT_TRUE(
+          WriteTestFile(Tmp(absl::StrCat(cn, ".key")), c->key_pem).ok());
     }
     // ---- OEM attestation roots (the authority trusts them) ----
     for (const char* oem : {"oem-a", "oem-b"}) {
@@ -183,16 +185,15 @@ class EcosystemTest : public ::testing::Test {
     }
 
     // ---- credential authority ----
-    authority_ = Start(
-        "authority", "credential_authority/ca_server",
-        {"--listen=127.0.0.1:0", "--db_path=" + Tmp("ca.db"),
-         "--signing_key=" + Tmp("ca-signing.pem"),
-         "--tls_cert=" + Tmp("credential-authority.pem"),
-         "--tls_key=" + Tmp("credential-authority.key"),
-         "--tls_client_ca=" + Tmp("root.pem"),
-         "--oem_roots=oem-a=" + Tmp("oem-a-att.pem") +
-             ",oem-b=" + Tmp("oem-b-att.pem"),
-         "--admin_cn=admin"});
+    authority_ = Start("authority", "credential_authority/ca_server",
+                       {"--listen=127.0.0.1:0", "--db_path=" + Tmp("ca.db"),
+                        "--signing_key=" + Tmp("ca-signing.pem"),
+                        "--tls_cert=" + Tmp("credential-authority.pem"),
+                        "--tls_key=" + Tmp("credential-authority.key"),
+                        "--tls_client_ca=" + Tmp("root.pem"),
+                        "--oem_roots=oem-a=" + Tmp("oem-a-att.pem") +
+                            ",oem-b=" + Tmp("oem-b-att.pem"),
+                        "--admin_cn=admin"});
     ASSERT_FALSE(Grpc(authority_).empty()) << "authority did not start";
     auto admin_creds = LoadClientCredentials(
         {Tmp("root.pem"), Tmp("admin.pem"), Tmp("admin.key")});
@@ -202,19 +203,19 @@ class EcosystemTest : public ::testing::Test {
 
     // ---- OEM servers ----
     for (const char* oem : {"oem-a", "oem-b"}) {
-      Child p = Start(
-          oem, "oem_server/oem_server",
-          {absl::StrCat("--oem_id=", oem), "--listen=127.0.0.1:0",
-           "--db_path=" + Tmp(absl::StrCat(oem, ".db")),
-           "--attestation_ca_key=" + Tmp(absl::StrCat(oem, "-att.key")),
-           "--attestation_ca_cert=" + Tmp(absl::StrCat(oem, "-att.pem")),
-           "--ca_target=" + Grpc(authority_),
-           "--ca_tls_cert=" + Tmp(absl::StrCat(oem, ".pem")),
-           "--ca_tls_key=" + Tmp(absl::StrCat(oem, ".key")),
-           "--ca_tls_root=" + Tmp("root.pem"),
-           "--tls_cert=" + Tmp(absl::StrCat(oem, ".pem")),
-           "--tls_key=" + Tmp(absl::StrCat(oem, ".key")),
-           "--tls_client_ca=" + Tmp("root.pem"), "--relay_cn=relay"});
+      Child p =
+          Start(oem, "oem_server/oem_server",
+                {absl::StrCat("--oem_id=", oem), "--listen=127.0.0.1:0",
+                 "--db_path=" + Tmp(absl::StrCat(oem, ".db")),
+                 "--attestation_ca_key=" + Tmp(absl::StrCat(oem, "-att.key")),
+                 "--attestation_ca_cert=" + Tmp(absl::StrCat(oem, "-att.pem")),
+                 "--ca_target=" + Grpc(authority_),
+                 "--ca_tls_cert=" + Tmp(absl::StrCat(oem, ".pem")),
+                 "--ca_tls_key=" + Tmp(absl::StrCat(oem, ".key")),
+                 "--ca_tls_root=" + Tmp("root.pem"),
+                 "--tls_cert=" + Tmp(absl::StrCat(oem, ".pem")),
+                 "--tls_key=" + Tmp(absl::StrCat(oem, ".key")),
+                 "--tls_client_ca=" + Tmp("root.pem"), "--relay_cn=relay"});
       ASSERT_FALSE(Grpc(p).empty()) << oem << " did not start";
       oem_address_[oem] = Grpc(p);
     }
@@ -233,19 +234,20 @@ class EcosystemTest : public ::testing::Test {
     ASSERT_FALSE(Grpc(relay_).empty()) << "relay did not start";
 
     // ---- channel server ----
-    channel_ = Start("channel", "channel/channel_server",
-                     {"--listen=127.0.0.1:0",
-                      "--tls_cert=" + Tmp("channel.pem"),
-                      "--tls_key=" + Tmp("channel.key"),
-                      "--preview_bot_ca=" + Tmp("root.pem")});
+    channel_ =
+        Start("channel", "channel/channel_server",
+              {"--listen=127.0.0.1:0", "--tls_cert=" + Tmp("channel.pem"),
+               "--tls_key=" + Tmp("channel.key"),
+               "--preview_bot_ca=" + Tmp("root.pem")});
     ASSERT_FALSE(Grpc(channel_).empty()) << "channel did not start";
     auto plain_tls = LoadClientCredentials({Tmp("root.pem"), "", ""});
     ASSERT_TRUE(plain_tls.ok()) << plain_tls.status();
-    channel_stub_ = chv1::Channel::NewStub(
-        grpc::CreateChannel(Grpc(channel_), *plain_tls));
+    channel_stub_ =
+        chv1::Channel::NewStub(grpc::CreateChannel(Grpc(channel_), *plain_tls));
 
     // ---- access points: car-1, hotel-12 ----
-    ASSERT_NO_FATAL_FAILURE(StartAccessPoint("car-1", ::common::v1::CAR, "car"));
+    ASSERT_NO_FATAL_FAILURE(
+        StartAccessPoint("car-1", ::common::v1::CAR, "car"));
     ASSERT_NO_FATAL_FAILURE(
         StartAccessPoint("hotel-12", ::common::v1::HOTEL_LOCK, "hotel_lock"));
     ap_stub_ = apv1::AccessPoint::NewStub(
@@ -256,18 +258,18 @@ class EcosystemTest : public ::testing::Test {
     ASSERT_FALSE(Grpc(alice_).empty()) << "alice did not start";
     bob_ = StartDevice("bob", "oem-b", kBobAddress);
     ASSERT_FALSE(Grpc(bob_).empty()) << "bob did not start";
-    alice_stub_ = dv1::DeviceAgent::NewStub(grpc::CreateChannel(
-        Grpc(alice_), grpc::InsecureChannelCredentials()));
-    bob_stub_ = dv1::DeviceAgent::NewStub(grpc::CreateChannel(
-        Grpc(bob_), grpc::InsecureChannelCredentials()));
+    alice_stub_ = dv1::DeviceAgent::NewStub(
+        grpc::CreateChannel(Grpc(alice_), grpc::InsecureChannelCredentials()));
+    bob_stub_ = dv1::DeviceAgent::NewStub(
+        grpc::CreateChannel(Grpc(bob_), grpc::InsecureChannelCredentials()));
   }
 
   void StartAccessPoint(const std::string& ap_id,
                         ::common::v1::AccessPointKind kind,
                         const std::string& kind_flag) {
     // The access point's HPKE key (for symmetric credentials).
-    auto key = IssueTestCert(MakeTestCa("ap key holder").value(), "ap-hpke",
-                             {}, {});
+    auto key =
+        IssueTestCert(MakeTestCa("ap key holder").value(), "ap-hpke", {}, {});
     ASSERT_TRUE(key.ok()) << key.status();
     ASSERT_TRUE(WriteTestFile(Tmp(ap_id + "-hpke.key"), key->key_pem).ok());
     ASSERT_TRUE(WriteTestFile(Tmp(ap_id + "-hpke.pem"), key->cert_pem).ok());
@@ -295,17 +297,17 @@ class EcosystemTest : public ::testing::Test {
                     .ok());
 
     Child ap = Start(ap_id, "access_point/access_point",
-                {"--listen=127.0.0.1:0", "--ap_id=" + ap_id, "--kind=" + kind_flag,
-                 "--ca_target=" + Grpc(authority_),
-                 "--ca_trust_anchor=" + Tmp("authority-root.pem"),
-                 "--authority_id=" + info.authority_id(),
-                 "--ca_tls_ca=" + Tmp("root.pem"),
-                 "--ca_tls_cert=" + Tmp(ap_id + ".pem"),
-                 "--ca_tls_key=" + Tmp(ap_id + ".key"),
-                 "--tls_cert=" + Tmp(ap_id + ".pem"),
-                 "--tls_key=" + Tmp(ap_id + ".key"),
-                 "--ap_key=" + Tmp(ap_id + "-hpke.key"), "--revocation_mode=watch",
-                 "--poll_interval=200ms"});
+                     {"--listen=127.0.0.1:0", "--ap_id=" + ap_id,
+                      "--kind=" + kind_flag, "--ca_target=" + Grpc(authority_),
+                      "--ca_trust_anchor=" + Tmp("authority-root.pem"),
+                      "--authority_id=" + info.authority_id(),
+                      "--ca_tls_ca=" + Tmp("root.pem"),
+                      "--ca_tls_cert=" + Tmp(ap_id + ".pem"),
+                      "--ca_tls_key=" + Tmp(ap_id + ".key"),
+                      "--tls_cert=" + Tmp(ap_id + ".pem"),
+                      "--tls_key=" + Tmp(ap_id + ".key"),
+                      "--ap_key=" + Tmp(ap_id + "-hpke.key"),
+                      "--revocation_mode=watch", "--poll_interval=200ms"});
     ASSERT_FALSE(Grpc(ap).empty()) << ap_id << " did not start";
     ap_address_[ap_id] = Grpc(ap);
   }
@@ -492,7 +494,6 @@ class EcosystemTest : public ::testing::Test {
   std::unique_ptr<dv1::DeviceAgent::Stub> alice_stub_, bob_stub_;
 };
 
-
 // Every byte string the relay must never hold, with what it is.
 struct Secret {
   std::string what;
@@ -602,7 +603,8 @@ TEST_F(EcosystemTest, CarKeySharedOverSmsWithPinUsedThenRevoked) {
         size_t at = m.body().find("https://");
         if (at != std::string::npos) link = m.body().substr(at);
       }
-      if (link.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (link.empty())
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     ASSERT_FALSE(link.empty()) << "no link in the receiver's SMS inbox";
     size_t hash = link.find('#');
@@ -698,8 +700,8 @@ TEST_F(EcosystemTest, CarKeySharedOverSmsWithPinUsedThenRevoked) {
       {"receiver device name", "bob"},
   };
   auto check = [&](const std::string& when) {
-    for (const char* f : {"relay.db", "relay.db-wal", "relay.db-shm",
-                          "relay.stderr"}) {
+    for (const char* f :
+         {"relay.db", "relay.db-wal", "relay.db-shm", "relay.stderr"}) {
       const std::string contents = ReadFile(Tmp(f));
       for (const Secret& x : secrets) {
         EXPECT_FALSE(Contains(contents, x.value))
@@ -721,8 +723,8 @@ TEST_F(EcosystemTest, CarKeySharedOverSmsWithPinUsedThenRevoked) {
 TEST_F(EcosystemTest, HotelRoomSymmetricKeyOverEmail) {
   ASSERT_FALSE(Enrol(*alice_stub_).empty());
   ASSERT_FALSE(Enrol(*bob_stub_).empty());
-  const std::string room = MakeOwner(*alice_stub_, "hotel-12",
-                                     ::common::v1::SYMMETRIC, {"enter"});
+  const std::string room =
+      MakeOwner(*alice_stub_, "hotel-12", ::common::v1::SYMMETRIC, {"enter"});
   ASSERT_FALSE(room.empty());
   ASSERT_NO_FATAL_FAILURE(WaitForSymmetricKeys("hotel-12", 1));
   dv1::UseCredentialResponse own = Use(*alice_stub_, room, "enter", "hotel-12");
@@ -743,8 +745,7 @@ TEST_F(EcosystemTest, HotelRoomSymmetricKeyOverEmail) {
     grpc::Status s = alice_stub_->ShareCredential(&ctx, req, &share);
     ASSERT_TRUE(s.ok()) << "ShareCredential: " << s.error_message();
   }
-  const std::string link =
-      WaitForLink(::common::v1::EMAIL, "bob@example.test");
+  const std::string link = WaitForLink(::common::v1::EMAIL, "bob@example.test");
   ASSERT_FALSE(link.empty()) << "no link in the receiver's e-mail inbox";
   EXPECT_NE(link.find("v=a"), std::string::npos) << "general-access vertical";
 
@@ -776,9 +777,8 @@ TEST_F(EcosystemTest, HotelRoomSymmetricKeyOverEmail) {
 TEST_F(EcosystemTest, MultiRoundCarKeyWithSenderEndorsement) {
   ASSERT_FALSE(Enrol(*alice_stub_).empty());
   ASSERT_FALSE(Enrol(*bob_stub_).empty());
-  const std::string car = MakeOwner(*alice_stub_, "car-1",
-                                    ::common::v1::ASYMMETRIC,
-                                    {"unlock", "drive"});
+  const std::string car = MakeOwner(
+      *alice_stub_, "car-1", ::common::v1::ASYMMETRIC, {"unlock", "drive"});
   ASSERT_FALSE(car.empty());
   dv1::ShareCredentialResponse share;
   {
@@ -823,8 +823,8 @@ TEST_F(EcosystemTest, MultiRoundCarKeyWithSenderEndorsement) {
 TEST_F(EcosystemTest, MessengerPreviewBotFetchesFirstReceiverStillGetsKey) {
   ASSERT_FALSE(Enrol(*alice_stub_).empty());
   ASSERT_FALSE(Enrol(*bob_stub_).empty());
-  const std::string car = MakeOwner(*alice_stub_, "car-1",
-                                    ::common::v1::ASYMMETRIC, {"unlock"});
+  const std::string car =
+      MakeOwner(*alice_stub_, "car-1", ::common::v1::ASYMMETRIC, {"unlock"});
   ASSERT_FALSE(car.empty());
   dv1::ShareCredentialResponse share;
   {
