@@ -1,0 +1,69 @@
+// State shared by the engine (scenarios/engine) and the attack code
+// (scenarios/attack: faults, adversaries, knowledge audit) while one scenario
+// runs. Owned by the engine; passed by reference; single-threaded.
+#ifndef SCT_SCENARIOS_ENGINE_RUN_CONTEXT_H_
+#define SCT_SCENARIOS_ENGINE_RUN_CONTEXT_H_
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "proto/common/v1/audit.pb.h"
+#include "proto/common/v1/types.pb.h"
+#include "proto/scenario/v1/scenario.pb.h"
+#include "scenarios/launcher/ecosystem.h"
+
+namespace sct::scenarios {
+
+// A share made by a `share` step, under its save_as name.
+struct SavedShare {
+  std::string share_id;    // authority share id
+  std::string link;        // full link with fragment (secret!) once known
+  std::string mailbox_id;  // relay mailbox id
+  std::string pin;         // PIN given by the sender ("" if none)
+  std::string sender;      // device name
+  std::string receiver;    // device name of the `to` field ("" if none)
+  std::string receiver_address;
+  ::common::v1::ChannelKind channel = ::common::v1::CHANNEL_KIND_UNSPECIFIED;
+};
+
+// A value the engine knows and the knowledge audit looks for. Never logged.
+struct KnownValue {
+  ::common::v1::KnowledgeItem item;
+  std::string value;  // raw bytes/text
+  std::string label;  // e.g. "PIN of share-1" (no secret in it)
+};
+
+struct RunContext {
+  const scenario::v1::Scenario* scenario = nullptr;
+  Ecosystem* eco = nullptr;
+  std::string work_dir;
+
+  std::map<std::string, SavedShare> shares;        // save_as -> share
+  std::map<std::string, std::string> credentials;  // name -> device credential id
+  std::map<std::string, std::string> credential_device;  // name -> device name
+
+  // Links captured by link_interceptor adversaries: adversary name -> share
+  // save_as -> link.
+  std::map<std::string, std::map<std::string, std::string>> intercepted;
+
+  // Every secret or identity value the engine has seen (links, fragments,
+  // PINs, device ids, addresses, persona names, share ids...).
+  std::vector<KnownValue> known;
+
+  std::string audit_key;     // 32 random bytes set on every sim service
+  std::string current_step;  // id of the running step (sent as sct-step)
+  absl::Time started_at;
+
+  // Calls made by the engine and adversaries themselves, and fault and
+  // adversary markers, for the sequence diagram (from = "engine" or the
+  // adversary name).
+  std::vector<::common::v1::TraceEvent> engine_trace;
+  std::vector<scenario::v1::Marker> markers;
+};
+
+}  // namespace sct::scenarios
+
+#endif  // SCT_SCENARIOS_ENGINE_RUN_CONTEXT_H_

@@ -1,0 +1,134 @@
+// The running topology of one scenario: the contract between the launcher
+// (scenarios/launcher, which starts processes) and the engine and attack code
+// (scenarios/engine, scenarios/attack, which drive them).
+//
+// A launched service is a separate process on 127.0.0.1 with the development
+// PKI; an attached one is an external endpoint from the scenario's `attach`
+// field. Service names are the topology ids: "relay", "channel", authority ids
+// ("ca"), OEM ids ("oem-a"), access point ids ("car-1"), device ids
+// ("alice-phone").
+//
+// Thread safety: the engine drives an Ecosystem from one thread; Shutdown()
+// may also be called from a signal-handling thread and is idempotent.
+#ifndef SCT_SCENARIOS_LAUNCHER_ECOSYSTEM_H_
+#define SCT_SCENARIOS_LAUNCHER_ECOSYSTEM_H_
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "grpcpp/channel.h"
+#include "proto/scenario/v1/scenario.pb.h"
+
+namespace sct::scenarios {
+
+enum class ServiceKind {
+  kRelay,
+  kAuthority,
+  kOem,
+  kAccessPoint,
+  kDevice,
+  kChannel,
+};
+
+// One service of the topology.
+struct Service {
+  std::string name;  // topology id
+  ServiceKind kind = ServiceKind::kRelay;
+  std::string grpc_address;  // "127.0.0.1:PORT"; kept while stopped
+  std::string http_url;      // relay only: "https://127.0.0.1:PORT"
+  bool attached = false;     // external endpoint (not launched by us)
+  bool sim = false;          // serves common.v1.Audit and common.v1.SimControl
+  bool running = false;
+  pid_t pid = -1;                       // launched and running only
+  std::string stderr_path;              // launched only: the process's stderr
+  std::vector<std::string> data_files;  // durable state (relay: db, -wal, -shm)
+};
+
+// The development PKI the launcher made for this run (all PEM files).
+struct DevPkiFiles {
+  std::string root_cert;   // trust anchor of every TLS endpoint
+  std::string admin_cert;  // client identity "admin" (authority admin, SimControl)
+  std::string admin_key;
+  std::string dir;  // where every "<cn>.pem"/"<cn>.key" lives
+};
+
+struct LaunchOptions {
+  // Directory holding the binaries at their Bazel paths
+  // ("relay/relay_server", "credential_authority/ca_server",
+  // "oem_server/oem_server", "access_point/access_point",
+  // "device/device_agent", "channel/channel_server"): the runfiles root
+  // "$RUNFILES/sct_lab" or "bazel-bin".
+  std::string binaries_dir;
+  // Per-run directory for PKI, databases, state files and logs (created).
+  std::string work_dir;
+  // How long a service may take to print its listening line and be healthy.
+  absl::Duration start_timeout = absl::Seconds(30);
+  // Start every launched service with --sim_control (Audit + SimControl).
+  bool sim_control = true;
+};
+
+// A running topology. Destruction calls Shutdown().
+class Ecosystem {
+ public:
+  virtual ~Ecosystem() = default;
+
+  // The service named `name`, or nullptr.
+  virtual const Service* Find(absl::string_view name) const = 0;
+  // Every service name in start order.
+  virtual std::vector<std::string> Names() const = 0;
+
+  // A channel to `name`'s gRPC port as the engine: mutual TLS with the
+  // "admin" identity for TLS services, plaintext for device agents (their
+  // API is the phone's local UI). NOT_FOUND for unknown names.
+  virtual absl::StatusOr<std::shared_ptr<grpc::Channel>> Channel(
+      absl::string_view name) = 0;
+  // The same, presenting dev-PKI identity `identity` (issued on demand, e.g.
+  // "attacker"), for adversaries.
+  virtual absl::StatusOr<std::shared_ptr<grpc::Channel>> ChannelAs(
+      absl::string_view name, absl::string_view identity) = 0;
+
+  // SIGKILL a launched service, keeping its state files (crash).
+  // FAILED_PRECONDITION for attached or already stopped services.
+  virtual absl::Status Kill(absl::string_view name) = 0;
+  // Start a stopped service again with the same flags and the same port;
+  // returns once it is healthy.
+  virtual absl::Status Start(absl::string_view name) = 0;
+  // Kill then Start.
+  virtual absl::Status Restart(absl::string_view name) = 0;
+
+  // Device-local credential id of a topology owner credential (spec id), or
+  // "" if unknown.
+  virtual std::string OwnerCredentialId(absl::string_view spec_id) const = 0;
+  // OEM-assigned device id of a topology device, or "".
+  virtual std::string DeviceId(absl::string_view device) const = 0;
+  // The authority id of a topology authority ("ca"), as its ledger names it.
+  virtual std::string AuthorityId(absl::string_view authority) const = 0;
+  virtual const DevPkiFiles& pki() const = 0;
+
+  // name -> human-readable endpoint ("grpc=127.0.0.1:4411 http=https://...").
+  virtual std::map<std::string, std::string> Endpoints() const = 0;
+
+  // Stops every launched service (reverse start order, SIGTERM, SIGKILL after
+  // 5 s) and reaps it. Idempotent; safe to call from a signal thread.
+  virtual void Shutdown() = 0;
+};
+
+// Starts `topology`: PKI, authority, OEMs, relay, channel, access points
+// (registered with the authority), devices (enrolled, personas added), owner
+// credentials (bootstrapped and installed). On any failure stops what it
+// started and returns the error, naming the service and quoting the end of its
+// stderr. INVALID_ARGUMENT for topology errors (naming the field).
+absl::StatusOr<std::unique_ptr<Ecosystem>> Launch(
+    const scenario::v1::Topology& topology, const LaunchOptions& options);
+
+}  // namespace sct::scenarios
+
+#endif  // SCT_SCENARIOS_LAUNCHER_ECOSYSTEM_H_
