@@ -256,7 +256,7 @@ constexpr int kMarginLeft = 150;   // step-id margin
 constexpr int kHeaderTop = 40;
 constexpr int kHeaderHeight = 42;
 constexpr int kRowsTop = kHeaderTop + kHeaderHeight + 26;
-constexpr int kRowHeight = 30;
+constexpr int kRowHeight = 36;
 constexpr int kStepGap = 12;
 constexpr int kCharWidth = 7;      // ~ width of one character at 12px
 constexpr int kGutterBase = 190;   // right gutter for marker labels
@@ -318,14 +318,22 @@ std::string RowDuration(const Row& r) {
   return ShortDuration(r.total);
 }
 
-// The whole visible label width in characters (method, status, duration).
-int RowLabelChars(const Row& r) {
-  int n = CodePoints(RowLabel(r));
-  std::string st = Truncate(r.status, 40);
-  if (!st.empty()) n += 1 + CodePoints(st);
+// The second label line: status (when not OK) and duration.
+std::string RowSubLabel(const Row& r) {
+  std::vector<std::string> parts;
+  if (!r.status.empty()) parts.push_back(Truncate(r.status, 40));
   std::string d = RowDuration(r);
-  if (!d.empty()) n += 3 + CodePoints(d);
-  return n;
+  if (!d.empty()) parts.push_back(d);
+  return absl::StrJoin(parts, " \u00b7 ");
+}
+
+// Width in characters a label needs: arrows put the method above the line and
+// status/duration (smaller) below it; self calls write both on one line.
+int RowLabelChars(const Row& r) {
+  const int main = CodePoints(RowLabel(r));
+  const int sub = CodePoints(RowSubLabel(r));
+  if (r.from == r.to) return main + (sub > 0 ? 1 + sub : 0);
+  return std::max(main, sub * 6 / 7);
 }
 
 struct Diagram {
@@ -440,7 +448,7 @@ Diagram BuildDiagram(const ScenarioResult& result) {
       step = r.step_id;
       if (i > 0) y += kStepGap;
     }
-    r.y = y + 16;
+    r.y = y + 18;
     y += kRowHeight;
   }
   return d;
@@ -510,7 +518,7 @@ std::vector<Band> LayoutMarkers(const ScenarioResult& result, const Diagram& d,
     for (size_t i = 0; i < d.rows.size(); ++i) {
       const Row& r = d.rows[i];
       const bool in = !r.has_time ? (!m.has_start() && !m.has_end())
-                                  : (r.last >= start && r.first <= end);
+                                  : (r.last >= start && r.first < end);
       if (in) {
         if (first < 0) first = static_cast<int>(i);
         last = static_cast<int>(i);
@@ -665,7 +673,7 @@ std::string SvgImpl(const ScenarioResult& result, bool standalone) {
          absl::StrCat("text-anchor=\"middle\" font-weight=\"bold\" font-size=\"13\" fill=\"",
                       engine ? "#6b7280" : "#111827", "\""));
     if (header) {
-      Text(&out, x, top + 34, st.name,
+      Text(&out, x, top + 34, engine ? "scenario script" : st.name,
            absl::StrCat("text-anchor=\"middle\" font-size=\"10\" fill=\"", st.stroke, "\""));
     }
   };
@@ -739,7 +747,7 @@ std::string SvgImpl(const ScenarioResult& result, bool standalone) {
                         "<line x1=\"", cx - 6, "\" y1=\"", y - 6, "\" x2=\"", cx + 6, "\" y2=\"",
                         y + 6, "\"/><line x1=\"", cx - 6, "\" y1=\"", y + 6, "\" x2=\"", cx + 6,
                         "\" y2=\"", y - 6, "\"/></g>\n");
-        Lightning(&out, cx + 14 * dir, y + 12, "#ea580c");
+        Lightning(&out, cx + 14 * dir, y - 2, "#ea580c");
       } else {
         absl::StrAppend(&out, "<polygon points=\"", tip_x, ",", y, " ", tip_x - dir * 10, ",",
                         y - 5, " ", tip_x - dir * 10, ",", y + 5, "\" fill=\"", st.stroke,
@@ -755,16 +763,32 @@ std::string SvgImpl(const ScenarioResult& result, bool standalone) {
                     "\" text-anchor=\"", anchor, "\" fill=\"",
                     adversary ? "#b91c1c" : (engine ? "#6b7280" : "#111827"), "\"",
                     adversary ? " font-weight=\"bold\"" : "", ">", Esc(RowLabel(r)));
+    const bool self = r.from == r.to;
+    std::string sub;
     if (!r.status.empty()) {
-      absl::StrAppend(&out, " <tspan class=\"status\" fill=\"#dc2626\" font-weight=\"bold\">",
+      absl::StrAppend(&sub, "<tspan class=\"status\" fill=\"#dc2626\" font-weight=\"bold\">",
                       Esc(Truncate(r.status, 40)), "</tspan>");
     }
     const std::string dur = RowDuration(r);
     if (!dur.empty()) {
-      absl::StrAppend(&out, " <tspan fill=\"#6b7280\" font-size=\"10\">\u00b7 ", Esc(dur),
-                      "</tspan>");
+      absl::StrAppend(&sub, sub.empty() ? "" : " \u00b7 ", Esc(dur));
     }
-    absl::StrAppend(&out, "</text>\n</g>\n");
+    if (self) {
+      // Self call: one line, status and duration after the method.
+      if (!sub.empty()) {
+        absl::StrAppend(&out, " <tspan class=\"sub\" font-size=\"10\" fill=\"#6b7280\">",
+                        sub, "</tspan>");
+      }
+      absl::StrAppend(&out, "</text>\n");
+    } else {
+      absl::StrAppend(&out, "</text>\n");
+      if (!sub.empty()) {
+        absl::StrAppend(&out, "<text class=\"sub\" x=\"", label_x, "\" y=\"", y + 13,
+                        "\" text-anchor=\"middle\" font-size=\"10\" fill=\"#6b7280\">", sub,
+                        "</text>\n");
+      }
+    }
+    absl::StrAppend(&out, "</g>\n");
   }
   if (d.rows.empty()) {
     Text(&out, (kMarginLeft + lanes_right) / 2, kRowsTop + 10, "no messages traced",
@@ -780,7 +804,7 @@ std::string SvgImpl(const ScenarioResult& result, bool standalone) {
   };
   const LegendItem items[] = {
       {"call", "call", "#1f2937", ""},
-      {"engine", "engine \u2192 device", "#9ca3af", ""},
+      {"engine", "scenario engine (script)", "#9ca3af", ""},
       {"push", "push", "#2563eb", "7 4"},
       {"channel", "channel message", "#15803d", "2 3"},
       {"adversary", "adversary call", "#dc2626", ""},
@@ -1082,8 +1106,11 @@ std::string TerminalSummary(const Report& report, bool color) {
                       "  observed: ", red, Observed(*first).empty() ? "(nothing)" : Observed(*first),
                       reset, "\n");
     }
-    if (!r.first_failure().empty()) {
-      absl::StrAppend(&out, indent, dim, "why: ", reset, r.first_failure(), "\n");
+    const bool why_repeats_step =
+        first != nullptr && absl::StrContains(r.first_failure(), first->step_id()) &&
+        absl::StrContains(r.first_failure(), Observed(*first));
+    if (!r.first_failure().empty() && !why_repeats_step) {
+      absl::StrAppend(&out, indent, "why: ", r.first_failure(), "\n");
     } else if (first == nullptr) {
       // Failed without a failing step: an assertion. Say which.
       for (const auto& t : r.timings()) {
@@ -1190,7 +1217,23 @@ absl::Status WriteReport(const Report& report, const std::string& out_dir) {
   }
   absl::Status s = WriteFile(dir / "report.json", json);
   if (!s.ok()) return s;
-  return WriteFile(dir / "report.html", ReportHtml(report));
+  s = WriteFile(dir / "report.html", ReportHtml(report));
+  if (!s.ok()) return s;
+  // Standalone diagrams for slides: diagrams/<n>-<name>.svg.
+  if (report.scenarios_size() == 0) return absl::OkStatus();
+  const std::filesystem::path diagrams = dir / "diagrams";
+  std::filesystem::create_directories(diagrams, ec);
+  if (ec) {
+    return MakeError(absl::StatusCode::kInternal, "io_error",
+                     absl::StrCat("cannot create directory ", diagrams.string(), ": ",
+                                  ec.message()));
+  }
+  for (int i = 0; i < report.scenarios_size(); ++i) {
+    const ScenarioResult& r = report.scenarios(i);
+    s = WriteFile(diagrams / absl::StrCat(Anchor(i, r.name()), ".svg"), SequenceDiagramSvg(r));
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace sct::scenarios
