@@ -97,6 +97,17 @@ std::string Esc(absl::string_view s) {
   return out;
 }
 
+// Terminal-safe text: control characters (ANSI escapes, newlines) from the
+// data become '?', so a scenario file cannot drive the user's terminal.
+std::string T(absl::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) c = '?';
+  }
+  return out;
+}
+
 absl::Duration ToAbsl(const google::protobuf::Duration& d) {
   return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
 }
@@ -1072,7 +1083,7 @@ std::string TerminalSummary(const Report& report, bool color) {
     name_w = std::max(name_w, std::min(CodePoints(r.name()), 48));
   }
   std::string out;
-  absl::StrAppend(&out, bold, "Scenario suite ", report.suite().empty() ? "(unnamed)" : report.suite(),
+  absl::StrAppend(&out, bold, "Scenario suite ", report.suite().empty() ? "(unnamed)" : T(report.suite()),
                   reset, dim, " \u2014 ", report.scenarios_size(),
                   report.scenarios_size() == 1 ? " scenario" : " scenarios");
   if (report.has_duration()) absl::StrAppend(&out, " in ", ShortDuration(report.duration()));
@@ -1087,7 +1098,7 @@ std::string TerminalSummary(const Report& report, bool color) {
     for (const StepResult& s : r.steps()) steps_ok += s.status() == scenario::v1::PASSED;
     const std::string dur = r.has_duration() ? ShortDuration(r.duration()) : "-";
     absl::StrAppend(&out, "  ", r.passed() ? green : red, r.passed() ? "PASS  " : "FAIL  ",
-                    reset, "  ", pad(Truncate(r.name(), 48), name_w), "  ",
+                    reset, "  ", pad(Truncate(T(r.name()), 48), name_w), "  ",
                     absl::StrFormat("%9s  %7s", dur,
                                     absl::StrCat(steps_ok, "/", r.steps_size())),
                     "\n");
@@ -1095,33 +1106,33 @@ std::string TerminalSummary(const Report& report, bool color) {
     const std::string indent(10, ' ');
     const StepResult* first = FirstFailingStep(r);
     if (first != nullptr) {
-      absl::StrAppend(&out, indent, "first failing step: ", bold, first->step_id(), reset);
+      absl::StrAppend(&out, indent, "first failing step: ", bold, T(first->step_id()), reset);
       std::vector<std::string> what;
-      if (!first->action().empty()) what.push_back(first->action());
-      if (!first->actor().empty()) what.push_back(first->actor());
+      if (!first->action().empty()) what.push_back(T(first->action()));
+      if (!first->actor().empty()) what.push_back(T(first->actor()));
       if (!what.empty()) absl::StrAppend(&out, dim, " (", absl::StrJoin(what, ", "), ")", reset);
       if (first->status() == scenario::v1::ERRORED) absl::StrAppend(&out, red, " ERRORED", reset);
       absl::StrAppend(&out, "\n", indent, "  expected: ",
-                      first->expected().empty() ? "success" : first->expected(), "\n", indent,
-                      "  observed: ", red, Observed(*first).empty() ? "(nothing)" : Observed(*first),
+                      first->expected().empty() ? "success" : T(first->expected()), "\n", indent,
+                      "  observed: ", red, Observed(*first).empty() ? "(nothing)" : T(Observed(*first)),
                       reset, "\n");
     }
     const bool why_repeats_step =
         first != nullptr && absl::StrContains(r.first_failure(), first->step_id()) &&
         absl::StrContains(r.first_failure(), Observed(*first));
     if (!r.first_failure().empty() && !why_repeats_step) {
-      absl::StrAppend(&out, indent, "why: ", r.first_failure(), "\n");
+      absl::StrAppend(&out, indent, "why: ", T(r.first_failure()), "\n");
     } else if (first == nullptr) {
       // Failed without a failing step: an assertion. Say which.
       for (const auto& t : r.timings()) {
         if (!t.passed()) {
-          absl::StrAppend(&out, indent, "timing ", t.name(), ": ", ShortDuration(t.measured()),
+          absl::StrAppend(&out, indent, "timing ", T(t.name()), ": ", ShortDuration(t.measured()),
                           " > ", ShortDuration(t.max()), "\n");
         }
       }
       for (const auto& a : r.knowledge_audit()) {
         if (a.verdict() == scenario::v1::AUDIT_VIOLATED) {
-          absl::StrAppend(&out, indent, "knowledge: ", a.actor(),
+          absl::StrAppend(&out, indent, "knowledge: ", T(a.actor()),
                           a.must_not_learn() ? " learned " : " did not learn ",
                           common::v1::KnowledgeItem_Name(a.item()), "\n");
         }
