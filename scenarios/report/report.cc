@@ -269,7 +269,8 @@ constexpr int kHeaderHeight = 42;
 constexpr int kRowsTop = kHeaderTop + kHeaderHeight + 26;
 constexpr int kRowHeight = 36;
 constexpr int kStepGap = 12;
-constexpr int kCharWidth = 7;      // ~ width of one character at 12px
+constexpr int kCharWidth = 7;      // ~ width of one bold character at 12-13px
+constexpr int kLabelCharWidth = 6; // ~ average width of a label character at 12px
 constexpr int kGutterBase = 190;   // right gutter for marker labels
 
 // Short method name: "relay.v1.Relay/ReadSecureContent" -> "ReadSecureContent";
@@ -443,7 +444,7 @@ Diagram BuildDiagram(const ScenarioResult& result) {
   }
   for (const Row& r : d.rows) {
     if (r.elision) continue;
-    const int w = RowLabelChars(r) * kCharWidth;
+    const int w = RowLabelChars(r) * kLabelCharWidth;
     const int span = std::abs(r.to - r.from);
     need = std::max(need, span == 0 ? (w + 50) : (w / span + 20));
   }
@@ -755,9 +756,9 @@ std::string SvgImpl(const ScenarioResult& result, bool standalone) {
                         st.stroke, "\" stroke-width=\"1.6\"/>\n");
         const int cx = x1 + (x2 - x1) * 3 / 4;
         absl::StrAppend(&out, "<g class=\"fault-mark\" stroke=\"#dc2626\" stroke-width=\"2.5\">"
-                        "<line x1=\"", cx - 6, "\" y1=\"", y - 6, "\" x2=\"", cx + 6, "\" y2=\"",
-                        y + 6, "\"/><line x1=\"", cx - 6, "\" y1=\"", y + 6, "\" x2=\"", cx + 6,
-                        "\" y2=\"", y - 6, "\"/></g>\n");
+                        "<line x1=\"", cx - 5, "\" y1=\"", y - 5, "\" x2=\"", cx + 5, "\" y2=\"",
+                        y + 5, "\"/><line x1=\"", cx - 5, "\" y1=\"", y + 5, "\" x2=\"", cx + 5,
+                        "\" y2=\"", y - 5, "\"/></g>\n");
         Lightning(&out, cx + 14 * dir, y - 2, "#ea580c");
       } else {
         absl::StrAppend(&out, "<polygon points=\"", tip_x, ",", y, " ", tip_x - dir * 10, ",",
@@ -794,7 +795,7 @@ std::string SvgImpl(const ScenarioResult& result, bool standalone) {
     } else {
       absl::StrAppend(&out, "</text>\n");
       if (!sub.empty()) {
-        absl::StrAppend(&out, "<text class=\"sub\" x=\"", label_x, "\" y=\"", y + 13,
+        absl::StrAppend(&out, "<text class=\"sub\" x=\"", label_x, "\" y=\"", y + 15,
                         "\" text-anchor=\"middle\" font-size=\"10\" fill=\"#6b7280\">", sub,
                         "</text>\n");
       }
