@@ -1,9 +1,10 @@
 """Checks render_sample's report.json, report.html and diagrams/*.svg.
 
 The expectations are computed here, independently of the C++ renderer, from
-report.json: one lifeline per actor (plus "engine" when it is traced but not
-listed), one arrow per run of consecutive identical events (same from, to,
-method, status, reason, kind and step), every marker label drawn.
+report.json: one lifeline per actor ("engine", listed or only traced, always
+leftmost; traced actors missing from the list appended), one arrow per run of
+consecutive identical events (same from, to, method, status, reason, kind and
+step), every marker label drawn.
 """
 import json
 import os
@@ -29,7 +30,7 @@ def expected_lanes(scenario):
     actors = [a or "(unknown)" for a in scenario.get("actors", [])]
     trace = scenario.get("trace", [])
     lanes = []
-    if "engine" not in actors and any(
+    if "engine" in actors or any(
             e.get("from") == "engine" or e.get("to") == "engine" for e in trace):
         lanes.append("engine")
     for a in actors:

@@ -363,14 +363,14 @@ Diagram BuildDiagram(const ScenarioResult& result) {
     index[name] = static_cast<int>(d.lanes.size());
     d.lanes.push_back(name);
   };
-  // The engine drives devices; when it is not listed, it goes leftmost.
-  bool engine_listed = false;
-  for (const std::string& a : result.actors()) engine_listed |= (a == "engine");
-  bool engine_traced = false;
+  // The engine (the scenario script) drives the devices: its lifeline, when
+  // listed or traced, is always the leftmost.
+  bool engine_present = false;
+  for (const std::string& a : result.actors()) engine_present |= (a == "engine");
   for (const TraceEvent& e : result.trace()) {
-    engine_traced |= (e.from() == "engine" || e.to() == "engine");
+    engine_present |= (e.from() == "engine" || e.to() == "engine");
   }
-  if (!engine_listed && engine_traced) add_lane("engine");
+  if (engine_present) add_lane("engine");
   for (const std::string& a : result.actors()) add_lane(a.empty() ? "(unknown)" : a);
   auto lane_of = [&](const std::string& name) {
     const std::string key = name.empty() ? "(unknown)" : name;

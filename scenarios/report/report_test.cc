@@ -236,6 +236,14 @@ TEST(SequenceDiagramTest, LongTracesAreElidedInTheMiddle) {
   EXPECT_LT(std::stoi(svg.substr(h + 8)), 9500);
 }
 
+TEST(SequenceDiagramTest, ListedEngineMovesLeftmost) {
+  scenario::v1::ScenarioResult r = Small();
+  r.add_actors("engine");  // the engine lists it after the services
+  const std::string svg = SequenceDiagramSvg(r);
+  EXPECT_EQ(Count(svg, "class=\"lifeline\""), 4);
+  EXPECT_LT(svg.find("data-actor=\"engine\""), svg.find("data-actor=\"alice-phone\""));
+}
+
 TEST(SequenceDiagramTest, EmptyTraceStillDrawsLifelines) {
   scenario::v1::ScenarioResult r;
   r.set_name("quiet");
