@@ -6,6 +6,7 @@ leftmost; traced actors missing from the list appended), one arrow per run of
 consecutive identical events (same from, to, method, status, reason, kind and
 step), every marker label drawn.
 """
+import html.parser
 import json
 import os
 import re
@@ -138,6 +139,36 @@ class RenderSampleTest(unittest.TestCase):
         self.assertEqual(len(svgs), 3)
         for s in svgs:
             ET.fromstring(s.replace("<svg", '<svg xmlns="http://www.w3.org/2000/svg"', 1))
+
+    def test_html_elements_are_balanced(self):
+        void = {"meta", "br", "hr", "img", "input", "link", "path", "line", "rect",
+                "polygon", "polyline", "circle"}
+
+        class Checker(html.parser.HTMLParser):
+            def __init__(self):
+                super().__init__()
+                self.stack, self.errors = [], []
+
+            def handle_starttag(self, tag, attrs):
+                if tag not in void:
+                    self.stack.append(tag)
+
+            def handle_endtag(self, tag):
+                if tag in void:
+                    return
+                if self.stack and self.stack[-1] == tag:
+                    self.stack.pop()
+                else:
+                    self.errors.append((tag, self.getpos()))
+
+        checker = Checker()
+        checker.feed(self.html)
+        self.assertEqual(checker.errors, [])
+        self.assertEqual(checker.stack, [])
+        sections = re.findall(r'<section class="scenario" id="([^"]+)"', self.html)
+        self.assertEqual(len(sections), 3)
+        for anchor in sections:
+            self.assertIn('href="#%s"' % anchor, self.html)
 
     def test_terminal_summary_closes_with_counts(self):
         self.assertIn("first failing step: unlock-after-revoke", self.stdout)
