@@ -171,6 +171,13 @@ std::string Observed(const StepResult& s) {
   return "";
 }
 
+// Whether the scenario's first_failure text already says what `step` says
+// (its id and observed outcome), so printing both would repeat it.
+bool RepeatsStep(const ScenarioResult& r, const StepResult& step) {
+  return absl::StrContains(r.first_failure(), step.step_id()) &&
+         absl::StrContains(r.first_failure(), Observed(step));
+}
+
 template <typename Map>
 std::vector<std::pair<std::string, std::string>> Sorted(const Map& m) {
   std::vector<std::pair<std::string, std::string>> v(m.begin(), m.end());
@@ -939,13 +946,10 @@ void ScenarioSection(std::string* out, const ScenarioResult& r, int index) {
   const StepResult* first = FirstFailingStep(r);
   if (!r.first_failure().empty() || first != nullptr) {
     absl::StrAppend(out, "<div class=\"failure\"><b>First failure:</b> ");
-    if (!r.first_failure().empty()) {
-      absl::StrAppend(out, Esc(r.first_failure()));
-    } else {
-      absl::StrAppend(out, "step <code>", Esc(first->step_id()), "</code>");
-    }
-    if (first != nullptr) {
-      absl::StrAppend(out, "<br>step <code>", Esc(first->step_id()), "</code>: expected <b>",
+    if (!r.first_failure().empty()) absl::StrAppend(out, Esc(r.first_failure()));
+    if (first != nullptr && (r.first_failure().empty() || !RepeatsStep(r, *first))) {
+      if (!r.first_failure().empty()) absl::StrAppend(out, "<br>");
+      absl::StrAppend(out, "step <code>", Esc(first->step_id()), "</code>: expected <b>",
                       Esc(first->expected().empty() ? "success" : first->expected()),
                       "</b>, observed <b>", Esc(Observed(*first)), "</b>");
     }
@@ -1118,9 +1122,7 @@ std::string TerminalSummary(const Report& report, bool color) {
                       "  observed: ", red, Observed(*first).empty() ? "(nothing)" : T(Observed(*first)),
                       reset, "\n");
     }
-    const bool why_repeats_step =
-        first != nullptr && absl::StrContains(r.first_failure(), first->step_id()) &&
-        absl::StrContains(r.first_failure(), Observed(*first));
+    const bool why_repeats_step = first != nullptr && RepeatsStep(r, *first);
     if (!r.first_failure().empty() && !why_repeats_step) {
       absl::StrAppend(&out, indent, "why: ", T(r.first_failure()), "\n");
     } else if (first == nullptr) {

@@ -297,6 +297,20 @@ TEST(ReportHtmlTest, HasSummarySectionsStepsTimingsAuditEndpoints) {
   EXPECT_THAT(html, HasSubstr("skipped"));
 }
 
+TEST(ReportHtmlTest, FailureBoxSaysExpectedAndObservedOnce) {
+  scenario::v1::Report report;
+  scenario::v1::ScenarioResult* r = report.add_scenarios();
+  *r = SampleFailingRevocation();
+  std::string html = ReportHtml(report);
+  EXPECT_EQ(Count(html, "expected access DENIED_REVOKED, got access GRANTED"), 2)  // table + box
+      << html;
+  EXPECT_THAT(html, Not(HasSubstr("observed <b>")));
+  r->clear_first_failure();
+  html = ReportHtml(report);
+  EXPECT_THAT(html, HasSubstr("step <code>unlock-after-revoke</code>: expected <b>access "
+                              "DENIED_REVOKED</b>, observed <b>access GRANTED</b>"));
+}
+
 TEST(ReportHtmlTest, HostileDataIsEscapedAndNeverAReference) {
   scenario::v1::Report report = SampleReport();
   scenario::v1::ScenarioResult* r = report.add_scenarios();
