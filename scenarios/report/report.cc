@@ -214,9 +214,30 @@ RoleStyle StyleOf(Role r) {
   }
 }
 
-bool HasAny(absl::string_view name, std::initializer_list<absl::string_view> words) {
-  for (absl::string_view w : words) {
-    if (absl::StrContains(absl::AsciiStrToLower(name), w)) return true;
+// Lower-case words of an actor id, split at anything not a letter, with
+// trailing digits dropped: "Car1-front" -> {"car", "front"}.
+std::set<std::string> Words(absl::string_view name) {
+  std::set<std::string> out;
+  std::string word;
+  auto flush = [&] {
+    while (!word.empty() && absl::ascii_isdigit(word.back())) word.pop_back();
+    if (!word.empty()) out.insert(word);
+    word.clear();
+  };
+  for (char c : name) {
+    if (absl::ascii_isalnum(c)) {
+      word += absl::ascii_tolower(c);
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return out;
+}
+
+bool HasAny(const std::set<std::string>& words, std::initializer_list<const char*> any) {
+  for (const char* w : any) {
+    if (words.count(w)) return true;
   }
   return false;
 }
@@ -237,28 +258,29 @@ std::set<std::string> Adversaries(const ScenarioResult& r) {
   return out;
 }
 
+// Role from the actor id's words (ids come from scenario files, e.g.
+// "alice-phone", "oem-a", "ca", "car-1", "eve"); adversaries also from the trace.
 Role RoleOf(const std::string& name, const std::set<std::string>& adversaries) {
   if (name == "engine") return Role::kEngine;
+  const std::set<std::string> w = Words(name);
   if (adversaries.count(name) ||
-      HasAny(name, {"adversary", "attacker", "eve", "mallory", "interceptor",
-                    "guesser", "replayer", "operator"})) {
+      HasAny(w, {"adversary", "attacker", "eve", "mallory", "trudy", "interceptor", "guesser",
+                 "replayer", "operator", "evil"})) {
     return Role::kAdversary;
   }
-  if (absl::StartsWithIgnoreCase(name, "relay")) return Role::kRelay;
-  if (absl::StartsWithIgnoreCase(name, "oem")) return Role::kOem;
-  if (name == "ca" || absl::StartsWithIgnoreCase(name, "ca-") ||
-      HasAny(name, {"authority"})) {
-    return Role::kAuthority;
-  }
-  if (HasAny(name, {"channel", "sms", "email", "e-mail", "messenger", "preview"})) {
+  if (HasAny(w, {"relay", "mailbox"})) return Role::kRelay;
+  if (HasAny(w, {"oem", "vendor"})) return Role::kOem;
+  if (HasAny(w, {"ca", "authority", "issuer"})) return Role::kAuthority;
+  if (HasAny(w, {"channel", "sms", "email", "mail", "messenger", "preview", "bot"})) {
     return Role::kChannel;
   }
-  if (HasAny(name, {"car", "door", "hotel", "lock", "gate", "access-point"}) ||
-      absl::StartsWithIgnoreCase(name, "ap-")) {
-    return Role::kAccessPoint;
-  }
-  if (HasAny(name, {"phone", "device", "tablet", "watch", "laptop", "wallet"})) {
+  if (HasAny(w, {"phone", "device", "tablet", "watch", "laptop", "wallet", "iphone",
+                 "android", "pixel", "handset"})) {
     return Role::kDevice;
+  }
+  if (HasAny(w, {"car", "door", "hotel", "lock", "gate", "ap", "vehicle", "room", "home",
+                 "reader", "access"})) {
+    return Role::kAccessPoint;
   }
   return Role::kOther;
 }

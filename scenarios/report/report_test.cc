@@ -199,6 +199,34 @@ TEST(SequenceDiagramTest, SampleHasMarkersKindsAndFaults) {
   EXPECT_EQ(Count(svg, "<g class=\"msg "), 31);
 }
 
+TEST(SequenceDiagramTest, RolesComeFromWholeWordsOfActorIds) {
+  scenario::v1::ScenarioResult r;
+  r.set_name("roles");
+  for (const char* a : {"oscar-phone", "steve-tablet", "car2", "ca-eu", "relay-2", "oem_b",
+                        "eve", "relay-operator", "channel", "hotel-101", "mystery"}) {
+    r.add_actors(a);
+  }
+  const std::string svg = SequenceDiagramSvg(r);
+  EXPECT_THAT(svg, HasSubstr("data-actor=\"oscar-phone\" data-role=\"device\""));
+  EXPECT_THAT(svg, HasSubstr("data-actor=\"steve-tablet\" data-role=\"device\""));
+  EXPECT_THAT(svg, HasSubstr("data-actor=\"car2\" data-role=\"access point\""));
+  EXPECT_THAT(svg, HasSubstr("data-actor=\"ca-eu\" data-role=\"authority\""));
+  EXPECT_THAT(svg, HasSubstr("data-actor=\"relay-2\" data-role=\"relay\""));
+  EXPECT_THAT(svg, HasSubstr("data-actor=\"oem_b\" data-role=\"OEM server\""));
+  EXPECT_THAT(svg, HasSubstr("data-actor=\"eve\" data-role=\"adversary\""));
+  EXPECT_THAT(svg, HasSubstr("data-actor=\"relay-operator\" data-role=\"adversary\""));
+  EXPECT_THAT(svg, HasSubstr("data-actor=\"channel\" data-role=\"channel\""));
+  EXPECT_THAT(svg, HasSubstr("data-actor=\"hotel-101\" data-role=\"access point\""));
+  EXPECT_THAT(svg, HasSubstr("data-actor=\"mystery\" data-role=\"service\""));
+}
+
+TEST(SequenceDiagramTest, AdversaryRoleAlsoFromTheTrace) {
+  scenario::v1::ScenarioResult r = Small();
+  r.add_actors("mx");
+  AddEvent(&r, "mx", "relay", "HTTP GET /v1/m/{id}")->set_kind(common::v1::ADVERSARY);
+  EXPECT_THAT(SequenceDiagramSvg(r), HasSubstr("data-actor=\"mx\" data-role=\"adversary\""));
+}
+
 TEST(SequenceDiagramTest, HostileNamesAreEscaped) {
   scenario::v1::ScenarioResult r = Small();
   r.set_name(kEvil);
