@@ -475,7 +475,7 @@ Diagram BuildDiagram(const ScenarioResult& result) {
     if (r.elision) continue;
     const int w = RowLabelChars(r) * kLabelCharWidth;
     const int span = std::abs(r.to - r.from);
-    need = std::max(need, span == 0 ? (w + 50) : (w / span + 20));
+    need = std::max(need, span == 0 ? (w + 50) : (w / span + 28));
   }
   d.spacing = std::clamp(need, 120, 300);
 
@@ -650,7 +650,21 @@ std::string SvgImpl(const ScenarioResult& result, bool standalone) {
                       result.passed() ? "#15803d" : "#b91c1c", "\""));
   }
 
-  // Marker bands (behind everything else).
+  // Failed steps: a faint red background behind their rows.
+  for (size_t i = 0; i < d.rows.size(); ++i) {
+    if (!d.rows[i].new_step) continue;
+    auto it = step_status.find(d.rows[i].step_id);
+    if (it == step_status.end() || !Failed(it->second)) continue;
+    size_t last = i;
+    while (last + 1 < d.rows.size() && !d.rows[last + 1].new_step) ++last;
+    const int top = d.rows[i].y - 22;
+    const int bottom = d.rows[last].y + 18;
+    absl::StrAppend(&out, "<rect class=\"failed-step\" x=\"4\" y=\"", top, "\" width=\"",
+                    lanes_right - 4, "\" height=\"", bottom - top,
+                    "\" fill=\"#fef2f2\"/>\n");
+  }
+
+  // Marker bands (behind everything but failed-step backgrounds).
   for (const Band& b : bands) {
     const bool fault = b.marker->kind() == common::v1::FAULT;
     const char* fill = fault ? "#f59e0b" : "#ef4444";

@@ -281,6 +281,13 @@ TEST(SequenceDiagramTest, EmptyTraceStillDrawsLifelines) {
   EXPECT_THAT(svg, HasSubstr("no messages traced"));
 }
 
+TEST(SequenceDiagramTest, FailedStepsAreShadedAndMarked) {
+  const std::string svg = SequenceDiagramSvg(SampleFailingRevocation());
+  EXPECT_EQ(Count(svg, "class=\"failed-step\""), 1);
+  EXPECT_THAT(svg, HasSubstr("\u2717 unlock-after-revoke"));
+  EXPECT_EQ(Count(SequenceDiagramSvg(SampleCarShare()), "class=\"failed-step\""), 0);
+}
+
 TEST(SequenceDiagramTest, Deterministic) {
   EXPECT_EQ(SequenceDiagramSvg(SampleCarShare()), SequenceDiagramSvg(SampleCarShare()));
   EXPECT_NE(SequenceDiagramSvg(SampleCarShare()), SequenceDiagramSvg(SampleFailingRevocation()));
