@@ -559,7 +559,8 @@ std::vector<Band> LayoutMarkers(const ScenarioResult& result, const Diagram& d,
     for (size_t i = 0; i < d.rows.size(); ++i) {
       const Row& r = d.rows[i];
       const bool in = !r.has_time ? (!m.has_start() && !m.has_end())
-                                  : (r.last >= start && r.first < end);
+                                  : (r.last >= start && (end > start ? r.first < end
+                                                                     : r.first <= end));
       if (in) {
         if (first < 0) first = static_cast<int>(i);
         last = static_cast<int>(i);

@@ -272,6 +272,27 @@ TEST(SequenceDiagramTest, ListedEngineMovesLeftmost) {
   EXPECT_LT(svg.find("data-actor=\"engine\""), svg.find("data-actor=\"alice-phone\""));
 }
 
+TEST(SequenceDiagramTest, MarkerBandCoversTheRowsInsideItsWindow) {
+  scenario::v1::ScenarioResult r = Small();  // events at t = 1001..1005 s
+  auto* m = r.add_markers();
+  m->set_label("relay slow");
+  m->set_kind(common::v1::FAULT);
+  m->add_actors("relay");
+  m->mutable_start()->set_seconds(1004);  // the NOT_FOUND read only
+  m->mutable_end()->set_seconds(1005);    // end-exclusive: not the self call
+  std::string svg = SequenceDiagramSvg(r);
+  // Rows: "×3" read at y=126, NOT_FOUND read at y=162, self call in a new step.
+  const size_t band = svg.find("<g class=\"marker fault\">");
+  ASSERT_NE(band, std::string::npos);
+  EXPECT_THAT(svg.substr(band, 200), HasSubstr("y=\"142\""));
+  EXPECT_THAT(svg.substr(band, 200), HasSubstr("height=\"30\""));
+  // A zero-length window (fake clocks that did not move) still covers its rows.
+  m->mutable_end()->set_seconds(1004);
+  svg = SequenceDiagramSvg(r);
+  EXPECT_THAT(svg.substr(svg.find("<g class=\"marker fault\">"), 200), HasSubstr("height=\"30\""));
+  EXPECT_THAT(svg, HasSubstr("fault: relay slow"));
+}
+
 TEST(SequenceDiagramTest, EmptyTraceStillDrawsLifelines) {
   scenario::v1::ScenarioResult r;
   r.set_name("quiet");
