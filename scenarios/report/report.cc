@@ -960,6 +960,22 @@ std::string Anchor(int index, const std::string& name) {
   return absl::StrCat("s", index + 1, slug.empty() ? "" : "-", slug);
 }
 
+// "8 OK" / "1 violated, 2 OK" / "—", coloured, for the summary table.
+std::string AuditSummary(const ScenarioResult& r) {
+  int ok = 0, violated = 0, unknown = 0;
+  for (const auto& a : r.knowledge_audit()) {
+    if (a.verdict() == scenario::v1::AUDIT_OK) ++ok;
+    if (a.verdict() == scenario::v1::AUDIT_VIOLATED) ++violated;
+    if (a.verdict() == scenario::v1::AUDIT_UNKNOWN) ++unknown;
+  }
+  std::vector<std::string> parts;
+  if (violated > 0) parts.push_back(absl::StrCat("<span class=\"fail-t\">", violated, " violated</span>"));
+  if (ok > 0) parts.push_back(absl::StrCat("<span class=\"pass-t\">", ok, " OK</span>"));
+  if (unknown > 0) parts.push_back(absl::StrCat("<span class=\"warn-t\">", unknown, " unknown</span>"));
+  if (parts.empty()) return "\u2014";
+  return absl::StrJoin(parts, ", ");
+}
+
 std::string StepClass(StepStatus s) {
   if (s == scenario::v1::PASSED) return "pass-t";
   if (Failed(s)) return "fail-t";
@@ -1215,7 +1231,8 @@ std::string ReportHtml(const Report& report) {
   }
   absl::StrAppend(&out, "<h3>Summary</h3>\n<table class=\"summary\"><thead><tr><th>#</th>"
                   "<th>Scenario</th><th>Result</th><th class=\"num\">Duration</th>"
-                  "<th class=\"num\">Steps passed</th><th>First failure</th></tr></thead><tbody>\n");
+                  "<th class=\"num\">Steps passed</th><th class=\"num\">Messages</th>"
+                  "<th>Knowledge audit</th><th>First failure</th></tr></thead><tbody>\n");
   for (int i = 0; i < report.scenarios_size(); ++i) {
     const ScenarioResult& r = report.scenarios(i);
     int ok = 0;
@@ -1233,7 +1250,8 @@ std::string ReportHtml(const Report& report) {
                     "</a></td><td><span class=\"badge ", r.passed() ? "pass\">PASS" : "fail\">FAIL",
                     "</span></td><td class=\"num\">",
                     r.has_duration() ? Esc(ShortDuration(r.duration())) : "",
-                    "</td><td class=\"num\">", ok, "/", r.steps_size(), "</td><td>", Esc(why),
+                    "</td><td class=\"num\">", ok, "/", r.steps_size(), "</td><td class=\"num\">",
+                    r.trace_size(), "</td><td>", AuditSummary(r), "</td><td>", Esc(why),
                     "</td></tr>\n");
   }
   absl::StrAppend(&out, "</tbody></table>\n");

@@ -351,6 +351,10 @@ TEST(ReportHtmlTest, HasSummarySectionsStepsTimingsAuditEndpoints) {
   EXPECT_THAT(html, HasSubstr("link_length=118"));                // step details
   EXPECT_THAT(html, HasSubstr("<td class=\"num\">3</td>"));       // attempts of accept
   EXPECT_THAT(html, HasSubstr("skipped"));
+  // Summary row of the failing scenario: 15 messages, 1 violated, 1 OK, 1 unknown.
+  EXPECT_THAT(html, HasSubstr("<td class=\"num\">15</td><td><span class=\"fail-t\">1 violated"
+                              "</span>, <span class=\"pass-t\">1 OK</span>, <span "
+                              "class=\"warn-t\">1 unknown</span></td>"));
 }
 
 TEST(ReportHtmlTest, FailureBoxSaysExpectedAndObservedOnce) {
