@@ -576,7 +576,7 @@ void Text(std::string* out, int x, int y, absl::string_view text,
                   Esc(text), "</text>\n");
 }
 
-// Marker vertical extent: rows whose time range meets [start, end].
+// Marker vertical extent: rows whose time range meets [start, end).
 struct Band {
   const Marker* marker;
   int top;
@@ -700,6 +700,9 @@ std::string SvgImpl(const ScenarioResult& result, bool standalone) {
   absl::StrAppend(&out, "<title>",
                   Esc(absl::StrCat("Sequence diagram: ", result.name())),
                   "</title>\n");
+  if (standalone && !result.description().empty()) {  // HTML shows it above
+    absl::StrAppend(&out, "<desc>", Esc(result.description()), "</desc>\n");
+  }
   absl::StrAppend(&out, "<rect x=\"0\" y=\"0\" width=\"", width, "\" height=\"",
                   height, "\" fill=\"#ffffff\"/>\n");
   Text(&out, 12, 24, Truncate(result.name(), 90),
@@ -748,13 +751,15 @@ std::string SvgImpl(const ScenarioResult& result, bool standalone) {
     absl::StrAppend(&out, "<path d=\"M", gx - 4, " ", b.top, " H", gx, " V",
                     b.bottom, " H", gx - 4, "\" fill=\"none\" stroke=\"", fill,
                     "\" stroke-width=\"2\"/>\n");
+    // Labels of bands that share a top row step down one line per level.
+    const int label_y = b.top + 13 + 14 * b.level;
     if (fault) {
-      Lightning(&out, gx + 10, b.top + 9, "#ea580c");
+      Lightning(&out, gx + 10, label_y - 4, "#ea580c");
     } else {
-      absl::StrAppend(&out, "<circle cx=\"", gx + 10, "\" cy=\"", b.top + 9,
+      absl::StrAppend(&out, "<circle cx=\"", gx + 10, "\" cy=\"", label_y - 4,
                       "\" r=\"5\" fill=\"#dc2626\"/>\n");
     }
-    Text(&out, gx + 18, b.top + 13,
+    Text(&out, gx + 18, label_y,
          absl::StrCat(fault ? "fault: " : "adversary: ",
                       Truncate(b.marker->label(), 32)),
          absl::StrCat("font-size=\"11\" font-weight=\"bold\" fill=\"",
