@@ -309,6 +309,23 @@ TEST(SequenceDiagramTest, MarkerBandCoversTheRowsInsideItsWindow) {
   EXPECT_THAT(svg, HasSubstr("fault: relay slow"));
 }
 
+TEST(SequenceDiagramTest, OverlappingMarkerLabelsDoNotOverlap) {
+  scenario::v1::ScenarioResult r = Small();
+  for (const char* label : {"first fault", "second fault"}) {
+    auto* m = r.add_markers();
+    m->set_label(label);
+    m->set_kind(common::v1::FAULT);
+    m->mutable_start()->set_seconds(1002);
+  }
+  const std::string svg = SequenceDiagramSvg(r);
+  auto label_y = [&](const std::string& label) {
+    const size_t at = svg.find(">fault: " + label + "<");
+    const size_t y = svg.rfind(" y=\"", at);
+    return std::stoi(svg.substr(y + 4));
+  };
+  EXPECT_GE(label_y("second fault") - label_y("first fault"), 12);
+}
+
 TEST(SequenceDiagramTest, EmptyTraceStillDrawsLifelines) {
   scenario::v1::ScenarioResult r;
   r.set_name("quiet");
