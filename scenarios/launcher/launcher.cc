@@ -488,7 +488,12 @@ void EcosystemImpl::Shutdown() {
       if ((*it)->proc != nullptr) procs.push_back((*it)->proc);
     }
   }
-  for (const auto& p : procs) p->Terminate(absl::Seconds(5));
+  // SIGTERM to all (reverse start order), then one shared 5 s grace: a gRPC
+  // server with a connected client (e.g. the engine's channel) uses its whole
+  // shutdown grace, so stopping them one by one could take a minute.
+  for (const auto& p : procs) p->SendTerm();
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  for (const auto& p : procs) p->AwaitExit(deadline);
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& n : nodes_) {
     n->proc.reset();

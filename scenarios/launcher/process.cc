@@ -339,13 +339,25 @@ bool Process::Running() {
 }
 
 int Process::Terminate(absl::Duration grace) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (reaped_) return -1;
+  }
+  SendTerm();
+  return AwaitExit(absl::Now() + grace);
+}
+
+void Process::SendTerm() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (reaped_) return -1;
-  kill(pid_, SIGTERM);
-  if (!WaitLocked(grace)) {
+  if (!reaped_) kill(pid_, SIGTERM);
+}
+
+int Process::AwaitExit(absl::Time deadline) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (reaped_) return exit_code_;
+  if (!WaitLocked(deadline - absl::Now())) {
     std::cerr << "launcher: " << name_ << " (pid " << pid_
-              << ") ignored SIGTERM for " << absl::FormatDuration(grace)
-              << "; sending SIGKILL\n";
+              << ") still running after SIGTERM; sending SIGKILL\n";
     kill(pid_, SIGKILL);
     WaitLocked(absl::InfiniteDuration());
   }

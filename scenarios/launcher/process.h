@@ -69,6 +69,12 @@ class Process {
   // SIGTERM, SIGKILL after `grace`, reap. Returns the exit code (128+signal
   // when killed by a signal), or -1 if it was already reaped. Idempotent.
   int Terminate(absl::Duration grace = absl::Seconds(5));
+  // The two halves of Terminate, so that many children can be stopped in
+  // parallel: SIGTERM now (no-op once reaped) ...
+  void SendTerm();
+  // ... then wait until `deadline`, SIGKILL if still running, reap. Returns
+  // the exit code (also when reaped before).
+  int AwaitExit(absl::Time deadline);
   // SIGKILL and reap (a crash). Idempotent.
   void Kill();
   // Exit code recorded when reaped (-1 while running).

@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 
 namespace sct::scenarios {
@@ -67,7 +68,7 @@ TEST(ProcessTest, EarlyExitNamesServiceAndQuotesStderr) {
 
 TEST(ProcessTest, TimeoutKillsTheChild) {
   ProcessSpec spec = Shell("silent", "echo hello >&2; exec sleep 60");
-  spec.start_timeout = absl::Milliseconds(300);
+  spec.start_timeout = absl::Seconds(2);  // ample for sh to print
   auto p = Process::Start(spec);
   ASSERT_FALSE(p.ok());
   EXPECT_EQ(p.status().code(), absl::StatusCode::kDeadlineExceeded);
@@ -86,6 +87,22 @@ TEST(ProcessTest, SigkillAfterGraceWhenTermIgnored) {
                   "while true; do sleep 0.05; done"));
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ((*p)->Terminate(absl::Milliseconds(200)), 128 + SIGKILL);
+}
+
+// SendTerm to several, then AwaitExit with one shared deadline.
+TEST(ProcessTest, ParallelStopSharesOneDeadline) {
+  auto a = Process::Start(
+      Shell("par-a", "echo 'listening grpc=127.0.0.1:1'; exec sleep 60"));
+  auto b = Process::Start(Shell(
+      "par-b", "trap '' TERM; echo 'listening grpc=127.0.0.1:2'; "
+               "while true; do sleep 0.05; done"));
+  ASSERT_TRUE(a.ok() && b.ok());
+  (*a)->SendTerm();
+  (*b)->SendTerm();
+  const absl::Time deadline = absl::Now() + absl::Milliseconds(300);
+  EXPECT_EQ((*a)->AwaitExit(deadline), 128 + SIGTERM);
+  EXPECT_EQ((*b)->AwaitExit(deadline), 128 + SIGKILL);
+  EXPECT_EQ((*a)->AwaitExit(deadline), 128 + SIGTERM);  // already reaped
 }
 
 TEST(ProcessTest, KillIsACrash) {
