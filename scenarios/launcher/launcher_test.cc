@@ -18,6 +18,7 @@
 #include "google/protobuf/text_format.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "proto/credential_authority/v1/credential_authority.grpc.pb.h"
 #include "proto/device/v1/device.grpc.pb.h"
 #include "proto/relay/v1/relay.grpc.pb.h"
 #include "scenarios/launcher/ecosystem.h"
@@ -159,6 +160,26 @@ TEST(LauncherTest, SmallTopologyRunsRestartsAndStopsCleanly) {
     grpc::Status s = alice->UseCredential(&ctx, req, &resp);
     ASSERT_TRUE(s.ok()) << s.error_message();
     EXPECT_TRUE(resp.granted()) << resp.detail();
+  }
+
+  // An on-demand identity ("attacker") gets through TLS but is not admin.
+  {
+    auto as_attacker = e.ChannelAs("ca", "attacker");
+    ASSERT_TRUE(as_attacker.ok()) << as_attacker.status();
+    auto stub = ::credential_authority::v1::CredentialAuthority::NewStub(
+        *as_attacker);
+    ::credential_authority::v1::RegisterAccessPointRequest req;
+    req.mutable_access_point()->set_access_point_id("evil-1");
+    req.mutable_access_point()->set_kind(::common::v1::CAR);
+    ::credential_authority::v1::RegisterAccessPointResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline());
+    grpc::Status s = stub->RegisterAccessPoint(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << s.error_message();
+    EXPECT_EQ(e.ChannelAs("ca", "../x").status().code(),
+              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(e.Channel("nobody").status().code(), absl::StatusCode::kNotFound);
   }
 
   // A mailbox made before a crash of the relay is there after its restart,
