@@ -175,9 +175,12 @@ class EcosystemImpl : public Ecosystem {
     Registry().insert(this);
   }
   ~EcosystemImpl() override {
+    {
+      // Waits while a signal thread is stopping this ecosystem.
+      std::lock_guard<std::mutex> lock(RegistryMu());
+      Registry().erase(this);
+    }
     Shutdown();
-    std::lock_guard<std::mutex> lock(RegistryMu());
-    Registry().erase(this);
   }
 
   absl::Status Build(const sv1::Topology& topology);
@@ -245,6 +248,8 @@ class EcosystemImpl : public Ecosystem {
     node->svc.name = name;
     node->svc.kind = kind;
     node->trust_file = pki_->root_cert_file();
+    // A signal thread may be iterating nodes_ in Shutdown().
+    std::lock_guard<std::mutex> lock(mu_);
     index_[name] = nodes_.size();
     nodes_.push_back(std::move(node));
     return *nodes_.back();
@@ -298,7 +303,8 @@ class EcosystemImpl : public Ecosystem {
   std::unique_ptr<DevPki> pki_;
   DevPkiFiles files_;
   std::string device_trust_file_;  // dev root + every attach CA
-  std::vector<std::unique_ptr<Node>> nodes_;  // start order
+  // Start order; appended under mu_ (Build), read freely by the engine.
+  std::vector<std::unique_ptr<Node>> nodes_;
   std::map<std::string, size_t> index_;
   std::map<std::string, std::string> owner_credentials_;
   std::map<std::string, std::string> device_ids_;
@@ -947,14 +953,9 @@ absl::StatusOr<std::unique_ptr<Ecosystem>> Launch(
 }
 
 void ShutdownAllEcosystems() {
-  std::vector<Ecosystem*> live;
-  {
-    std::lock_guard<std::mutex> lock(RegistryMu());
-    live.assign(Registry().begin(), Registry().end());
-  }
-  // The registry lock is not held while stopping: an ecosystem being
-  // destroyed concurrently waits in its own Shutdown (shutdown_mu_).
-  for (Ecosystem* e : live) e->Shutdown();
+  // Held throughout, so no ecosystem is destroyed while being stopped.
+  std::lock_guard<std::mutex> lock(RegistryMu());
+  for (Ecosystem* e : Registry()) e->Shutdown();
 }
 
 void InstallTeardownOnSignal() {
