@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -76,7 +77,16 @@ int main(int argc, char** argv) {
                  "FILE.textproto\n";
     return 2;
   }
-  const std::string file = rest[1];
+  // Under `bazel run` the working directory is the runfiles tree; relative
+  // paths the user typed are relative to where they ran bazel.
+  auto user_path = [](std::string path) {
+    const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");
+    if (!path.empty() && path[0] != '/' && cwd != nullptr) {
+      path = absl::StrCat(cwd, "/", path);
+    }
+    return path;
+  };
+  const std::string file = user_path(rest[1]);
   std::ifstream in(file);
   if (!in) {
     std::cerr << file << ": cannot read\n";
@@ -95,7 +105,7 @@ int main(int argc, char** argv) {
   }
 
   sct::scenarios::LaunchOptions options;
-  options.binaries_dir = absl::GetFlag(FLAGS_binaries_dir);
+  options.binaries_dir = user_path(absl::GetFlag(FLAGS_binaries_dir));
   if (options.binaries_dir.empty()) {
     options.binaries_dir = sct::scenarios::DefaultBinariesDir();
   }
@@ -105,7 +115,7 @@ int main(int argc, char** argv) {
                  "pass --binaries_dir=bazel-bin\n";
     return 2;
   }
-  options.work_dir = absl::GetFlag(FLAGS_work_dir);
+  options.work_dir = user_path(absl::GetFlag(FLAGS_work_dir));
   if (options.work_dir.empty()) {
     const char* tmp = std::getenv("TMPDIR");
     options.work_dir = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/sct_up.",
