@@ -62,9 +62,8 @@ std::string PersonaOf(const RunContext& ctx, const std::string& device) {
 }
 
 // Claims `link` through a device agent (AcceptLink with the link itself).
-absl::Status Claim(const std::shared_ptr<grpc::Channel>& device_channel,
-                   const std::string& persona, const std::string& link,
-                   const std::string& pin, const std::string& actor,
+absl::Status Claim(const std::shared_ptr<grpc::Channel>& device_channel, const std::string& persona,
+                   const std::string& link, const std::string& pin, const std::string& actor,
                    const std::string& step, device::v1::AcceptLinkResponse* resp) {
   auto stub = device::v1::DeviceAgent::NewStub(device_channel);
   grpc::ClientContext call;
@@ -130,21 +129,21 @@ void TapLoop(RunState* state, TapState* tap, TapEnv env) {
       for (const ParsedLink& link : links) {
         tap->captured.push_back({link, now});
         AddLinkEvidence(state->evidence, tap->adversary, link, where);
-        state->pending_trace.push_back(MakeEvent(
-            tap->adversary, kChannelService, "channel.v1.Channel/Tap",
-            absl::StrCat("captured a share link to ", tm.message().to(), " (mailbox ",
-                         ShortId(link.mailbox_id), ")",
-                         tm.dropped() ? "; recipient's copy dropped" : ""),
-            now, absl::OkStatus(), ::common::v1::ADVERSARY, step));
+        state->pending_trace.push_back(
+            MakeEvent(tap->adversary, kChannelService, "channel.v1.Channel/Tap",
+                      absl::StrCat("captured a share link to ", tm.message().to(), " (mailbox ",
+                                   ShortId(link.mailbox_id), ")",
+                                   tm.dropped() ? "; recipient's copy dropped" : ""),
+                      now, absl::OkStatus(), ::common::v1::ADVERSARY, step));
         if (tap->spec.race()) tap->claims[link.mailbox_id] = ClaimResult{};
       }
       for (const std::string& pin : pins) {
         tap->pins.push_back(pin);
         state->evidence.push_back({tap->adversary, ::common::v1::PIN, pin, where});
-        state->pending_trace.push_back(MakeEvent(
-            tap->adversary, kChannelService, "channel.v1.Channel/Tap",
-            absl::StrCat("captured a 6-digit code sent to ", tm.message().to()), now,
-            absl::OkStatus(), ::common::v1::ADVERSARY, step));
+        state->pending_trace.push_back(
+            MakeEvent(tap->adversary, kChannelService, "channel.v1.Channel/Tap",
+                      absl::StrCat("captured a 6-digit code sent to ", tm.message().to()), now,
+                      absl::OkStatus(), ::common::v1::ADVERSARY, step));
       }
       state->cv.notify_all();
     }
@@ -154,18 +153,18 @@ void TapLoop(RunState* state, TapState* tap, TapEnv env) {
         const absl::Time start = absl::Now();
         const std::string path = absl::StrCat("/v1/m/", link.mailbox_id);
         HttpAnswer a = http->Call("GET", path, {{"sct-actor", tap->adversary}, {"sct-step", step}});
-        absl::Status s = a.status == 200
-                             ? absl::OkStatus()
-                             : MakeError(a.status == 404 ? absl::StatusCode::kNotFound
-                                                         : absl::StatusCode::kUnknown,
-                                         a.status == 0 ? "transport" : absl::StrCat("http_", a.status),
-                                         a.error);
+        absl::Status s =
+            a.status == 200
+                ? absl::OkStatus()
+                : MakeError(
+                      a.status == 404 ? absl::StatusCode::kNotFound : absl::StatusCode::kUnknown,
+                      a.status == 0 ? "transport" : absl::StrCat("http_", a.status), a.error);
         std::lock_guard<std::mutex> lock(state->mu);
-        state->pending_trace.push_back(MakeEvent(
-            tap->adversary, "relay", "HTTP GET /v1/m/{id}",
-            absl::StrCat("preview of captured mailbox ", ShortId(link.mailbox_id), ": HTTP ",
-                         a.status),
-            start, s, ::common::v1::ADVERSARY, step));
+        state->pending_trace.push_back(
+            MakeEvent(tap->adversary, "relay", "HTTP GET /v1/m/{id}",
+                      absl::StrCat("preview of captured mailbox ", ShortId(link.mailbox_id),
+                                   ": HTTP ", a.status),
+                      start, s, ::common::v1::ADVERSARY, step));
       }
       if (tap->spec.race() && env.device_channel != nullptr) {
         std::string pin;
@@ -183,11 +182,11 @@ void TapLoop(RunState* state, TapState* tap, TapEnv env) {
           state->evidence.push_back({tap->adversary, ::common::v1::PLAINTEXT, "",
                                      "race claim of a captured link (decrypted the mailbox)"});
         }
-        state->pending_trace.push_back(MakeEvent(
-            tap->adversary, env.device, "device.v1.DeviceAgent/AcceptLink",
-            absl::StrCat("race: claims captured mailbox ", ShortId(link.mailbox_id),
-                         " before the recipient"),
-            start, s, ::common::v1::ADVERSARY, step));
+        state->pending_trace.push_back(
+            MakeEvent(tap->adversary, env.device, "device.v1.DeviceAgent/AcceptLink",
+                      absl::StrCat("race: claims captured mailbox ", ShortId(link.mailbox_id),
+                                   " before the recipient"),
+                      start, s, ::common::v1::ADVERSARY, step));
         state->cv.notify_all();
       }
     }
@@ -196,10 +195,10 @@ void TapLoop(RunState* state, TapState* tap, TapEnv env) {
   std::lock_guard<std::mutex> lock(state->mu);
   tap->ended = true;
   if (end.error_code() != grpc::StatusCode::CANCELLED) {
-    state->pending_trace.push_back(MakeEvent(
-        tap->adversary, kChannelService, "channel.v1.Channel/Tap",
-        absl::StrCat("tap ended: ", end.error_message()), absl::Now(), FromGrpc(end),
-        ::common::v1::ADVERSARY, state->step));
+    state->pending_trace.push_back(
+        MakeEvent(tap->adversary, kChannelService, "channel.v1.Channel/Tap",
+                  absl::StrCat("tap ended: ", end.error_message()), absl::Now(), FromGrpc(end),
+                  ::common::v1::ADVERSARY, state->step));
   }
   state->cv.notify_all();
 }
@@ -342,8 +341,7 @@ absl::StatusOr<AdversaryOutcome> ActInterceptor(RunContext& ctx, const Adversary
     ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> ch, ctx.eco->Channel(device));
     const absl::Time start = absl::Now();
     device::v1::AcceptLinkResponse resp;
-    s = Claim(ch, PersonaOf(ctx, device), newest.link.link, pin, a.name(), ctx.current_step,
-              &resp);
+    s = Claim(ch, PersonaOf(ctx, device), newest.link.link, pin, a.name(), ctx.current_step, &resp);
     AppendEvent(ctx, MakeEvent(a.name(), device, "device.v1.DeviceAgent/AcceptLink",
                                absl::StrCat("claims the captured link (mailbox ",
                                             ShortId(newest.link.mailbox_id), ")"),
@@ -360,8 +358,7 @@ absl::StatusOr<AdversaryOutcome> ActInterceptor(RunContext& ctx, const Adversary
   out.details.push_back({"claimed_by_race", by_race ? "true" : "false"});
   out.details.push_back({"pin_used", pin.empty() ? "false" : "true"});
   out.summary = s.ok() ? absl::StrCat("claimed the captured link",
-                                      share.empty() ? "" : " of " + share,
-                                      by_race ? " (race)" : "")
+                                      share.empty() ? "" : " of " + share, by_race ? " (race)" : "")
                        : absl::StrCat("claim of the captured link refused: ", out.code,
                                       out.reason.empty() ? "" : " " + out.reason);
   return out;
@@ -384,8 +381,8 @@ absl::StatusOr<AdversaryOutcome> ActGuesser(RunContext& ctx, const Adversary& a)
       if (due > now) absl::SleepFor(due - now);
     }
     const std::string id = RandomMailboxId();
-    std::vector<std::pair<std::string, std::string>> headers = {
-        {"sct-actor", a.name()}, {"sct-step", ctx.current_step}};
+    std::vector<std::pair<std::string, std::string>> headers = {{"sct-actor", a.name()},
+                                                                {"sct-step", ctx.current_step}};
     if (!spec.preview_only()) {
       headers.push_back({"Mailbox-Device-Claim", NewUuidV4()});
       headers.push_back({"Mailbox-Request-ID", NewUuidV4()});
@@ -402,8 +399,8 @@ absl::StatusOr<AdversaryOutcome> ActGuesser(RunContext& ctx, const Adversary& a)
     RunState& state = StateOf(ctx);
     std::lock_guard<std::mutex> lock(state.mu);
     for (const std::string& id : hit_ids) {
-      state.evidence.push_back({a.name(), ::common::v1::MAILBOX_ID, id,
-                                "guessed mailbox id answered by the relay"});
+      state.evidence.push_back(
+          {a.name(), ::common::v1::MAILBOX_ID, id, "guessed mailbox id answered by the relay"});
     }
   }
   AdversaryOutcome out;
@@ -416,27 +413,28 @@ absl::StatusOr<AdversaryOutcome> ActGuesser(RunContext& ctx, const Adversary& a)
   } else if (stats.not_found > 0) {
     decisive = MakeError(absl::StatusCode::kNotFound, "mailbox_not_found", "");
   } else {
-    decisive = MakeError(absl::StatusCode::kUnavailable,
-                         stats.last_other_status == 0 ? "transport"
-                                                      : absl::StrCat("http_", stats.last_other_status),
-                         transport_error);
+    decisive = MakeError(
+        absl::StatusCode::kUnavailable,
+        stats.last_other_status == 0 ? "transport" : absl::StrCat("http_", stats.last_other_status),
+        transport_error);
   }
   out.code = CodeName(decisive);
   out.reason = decisive.ok() ? "" : ReasonOf(decisive);
   out.details = stats.Details();
   out.details.push_back({"method", spec.preview_only() ? "GET" : "POST"});
   out.details.push_back({"rate_per_s", spec.rate() > 0 ? absl::StrCat(spec.rate()) : "unpaced"});
-  out.summary = absl::StrCat(
-      stats.tries, " guessed mailbox ids (", spec.preview_only() ? "preview GET" : "read POST",
-      "): ", stats.hits, " hit(s), ", stats.not_found, " not found, ", stats.rate_limited,
-      " rate-limited",
-      stats.rate_limited_after >= 0 ? absl::StrCat(" (from guess ", stats.rate_limited_after + 1, ")")
-                                    : "",
-      stats.other > 0 ? absl::StrCat(", ", stats.other, " other") : "");
-  AppendEvent(ctx, MakeEvent(a.name(), "relay",
-                             spec.preview_only() ? "HTTP GET /v1/m/{id}" : "HTTP POST /v1/m/{id}",
-                             out.summary, start, decisive, ::common::v1::ADVERSARY,
-                             ctx.current_step));
+  out.summary = absl::StrCat(stats.tries, " guessed mailbox ids (",
+                             spec.preview_only() ? "preview GET" : "read POST", "): ", stats.hits,
+                             " hit(s), ", stats.not_found, " not found, ", stats.rate_limited,
+                             " rate-limited",
+                             stats.rate_limited_after >= 0
+                                 ? absl::StrCat(" (from guess ", stats.rate_limited_after + 1, ")")
+                                 : "",
+                             stats.other > 0 ? absl::StrCat(", ", stats.other, " other") : "");
+  AppendEvent(ctx,
+              MakeEvent(a.name(), "relay",
+                        spec.preview_only() ? "HTTP GET /v1/m/{id}" : "HTTP POST /v1/m/{id}",
+                        out.summary, start, decisive, ::common::v1::ADVERSARY, ctx.current_step));
   return out;
 }
 
@@ -531,8 +529,7 @@ absl::StatusOr<AdversaryOutcome> ActDump(RunContext& ctx, const Adversary& a) {
   absl::StatusOr<DumpResult> dump = DumpRelay(ctx, a.relay_dump().include_logs());
   if (!dump.ok()) {
     AppendEvent(ctx, MakeEvent(a.name(), "relay", "read store files", "relay dump impossible",
-                               start, dump.status(), ::common::v1::ADVERSARY,
-                               ctx.current_step));
+                               start, dump.status(), ::common::v1::ADVERSARY, ctx.current_step));
     return Failed(dump.status().code(), ReasonOf(dump.status()),
                   std::string(dump.status().message()));
   }
@@ -565,9 +562,8 @@ absl::StatusOr<AdversaryOutcome> ActDump(RunContext& ctx, const Adversary& a) {
           ? absl::StrCat("read ", dump->files_read.size(), " relay file(s), ", dump->bytes_read,
                          " bytes: none of ", searched, " known values the relay must not hold")
           : absl::StrCat("relay files hold ", absl::StrJoin(forbidden, "; "));
-  AppendEvent(ctx, MakeEvent(a.name(), "relay", "read store files",
-                             absl::StrCat(out.summary), start, absl::OkStatus(),
-                             ::common::v1::ADVERSARY, ctx.current_step));
+  AppendEvent(ctx, MakeEvent(a.name(), "relay", "read store files", absl::StrCat(out.summary),
+                             start, absl::OkStatus(), ::common::v1::ADVERSARY, ctx.current_step));
   return out;
 }
 
@@ -587,8 +583,7 @@ absl::StatusOr<DumpResult> DumpRelay(RunContext& ctx, bool include_logs) {
   };
   for (const std::string& f : relay->data_files) {
     add(f);
-    if (absl::EndsWith(f, ".db") || absl::EndsWith(f, ".sqlite") ||
-        absl::EndsWith(f, ".sqlite3")) {
+    if (absl::EndsWith(f, ".db") || absl::EndsWith(f, ".sqlite") || absl::EndsWith(f, ".sqlite3")) {
       add(f + "-wal");
       add(f + "-shm");
     }
@@ -696,10 +691,9 @@ absl::Status ArmAdversaries(RunContext& ctx) {
     auto tap = std::make_unique<attack::TapState>();
     tap->adversary = a.name();
     tap->spec = spec;
-    tap->to_address = spec.target().empty()
-                          ? ""
-                          : attack::DeviceAddress(ctx.scenario->topology(), spec.target(),
-                                                  spec.channel());
+    tap->to_address = spec.target().empty() ? ""
+                                            : attack::DeviceAddress(ctx.scenario->topology(),
+                                                                    spec.target(), spec.channel());
     tap->probe = absl::StrCat("sct-tap-probe-", NewUuidV4());
     tap->call = std::make_unique<grpc::ClientContext>();
     tap->call->AddMetadata("sct-actor", a.name());
@@ -711,9 +705,9 @@ absl::Status ArmAdversaries(RunContext& ctx) {
     // The channel registers a tap asynchronously: send probe messages (to the
     // tapped address, no link in them) until the tap has seen one.
     auto stub = channel::v1::Channel::NewStub(env.channel);
-    const std::string probe_to =
-        raw->to_address.empty() ? absl::StrCat("tap-probe.", a.name(), "@sct.invalid")
-                                : raw->to_address;
+    const std::string probe_to = raw->to_address.empty()
+                                     ? absl::StrCat("tap-probe.", a.name(), "@sct.invalid")
+                                     : raw->to_address;
     bool seen = false;
     const absl::Time deadline = absl::Now() + attack::kArmWait;
     absl::Status last;
@@ -733,24 +727,23 @@ absl::Status ArmAdversaries(RunContext& ctx) {
     }
     attack::Sync(ctx);
     attack::AppendEvent(
-        ctx, attack::MakeEvent(a.name(), attack::kChannelService, "channel.v1.Channel/Tap",
-                               absl::StrCat("taps ", attack::KindName(spec.channel()),
-                                            raw->to_address.empty()
-                                                ? std::string(" (all addresses)")
-                                                : " to " + raw->to_address,
-                                            spec.race() ? ", races the recipient" : ""),
-                               armed_at, seen ? absl::OkStatus() : last,
-                               ::common::v1::ADVERSARY, ctx.current_step));
+        ctx,
+        attack::MakeEvent(a.name(), attack::kChannelService, "channel.v1.Channel/Tap",
+                          absl::StrCat("taps ", attack::KindName(spec.channel()),
+                                       raw->to_address.empty() ? std::string(" (all addresses)")
+                                                               : " to " + raw->to_address,
+                                       spec.race() ? ", races the recipient" : ""),
+                          armed_at, seen ? absl::OkStatus() : last, ::common::v1::ADVERSARY,
+                          ctx.current_step));
     if (!seen) {
-      return MakeError(absl::StatusCode::kUnavailable, "tap_not_established",
-                       absl::StrCat("adversary ", a.name(), ": the ",
-                                    attack::KindName(spec.channel()),
-                                    " tap saw no probe message within ",
-                                    absl::FormatDuration(attack::kArmWait),
-                                    last.ok() ? "" : absl::StrCat(" (Send: ", last.message(), ")")));
+      return MakeError(
+          absl::StatusCode::kUnavailable, "tap_not_established",
+          absl::StrCat("adversary ", a.name(), ": the ", attack::KindName(spec.channel()),
+                       " tap saw no probe message within ", absl::FormatDuration(attack::kArmWait),
+                       last.ok() ? "" : absl::StrCat(" (Send: ", last.message(), ")")));
     }
-    attack::AddMarker(ctx, a.name(), {a.name(), attack::kChannelService, spec.target()},
-                      armed_at, false);
+    attack::AddMarker(ctx, a.name(), {a.name(), attack::kChannelService, spec.target()}, armed_at,
+                      false);
   }
   return absl::OkStatus();
 }
@@ -761,15 +754,13 @@ void DisarmAdversaries(RunContext& ctx) {
   attack::StopTaps(state);
   attack::Sync(ctx);
   for (scenario::v1::Marker& m : ctx.markers) {
-    if (m.kind() == ::common::v1::ADVERSARY && !m.has_end() &&
-        state.taps.count(m.label()) > 0) {
+    if (m.kind() == ::common::v1::ADVERSARY && !m.has_end() && state.taps.count(m.label()) > 0) {
       *m.mutable_end() = attack::ToTimestamp(absl::Now());
     }
   }
 }
 
-absl::StatusOr<AdversaryOutcome> ActAdversary(const std::string& adversary,
-                                              RunContext& ctx) {
+absl::StatusOr<AdversaryOutcome> ActAdversary(const std::string& adversary, RunContext& ctx) {
   if (ctx.eco == nullptr) return InvalidField("ctx.eco", "no ecosystem");
   const scenario::v1::Adversary* a = attack::FindAdversary(ctx, adversary);
   if (a == nullptr) {

@@ -12,8 +12,8 @@ namespace sct::scenarios::attack {
 namespace {
 
 bool IsUrlEnd(char c) {
-  return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '<' ||
-         c == '>' || c == '\'';
+  return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '<' || c == '>' ||
+         c == '\'';
 }
 
 }  // namespace
@@ -70,11 +70,9 @@ std::vector<std::string> ExtractPinCandidates(absl::string_view body) {
   return out;
 }
 
-std::string MatchShare(const ParsedLink& link,
-                       const std::map<std::string, SavedShare>& shares) {
+std::string MatchShare(const ParsedLink& link, const std::map<std::string, SavedShare>& shares) {
   for (const auto& [name, share] : shares) {
-    if (!share.mailbox_id.empty() &&
-        absl::AsciiStrToLower(share.mailbox_id) == link.mailbox_id) {
+    if (!share.mailbox_id.empty() && absl::AsciiStrToLower(share.mailbox_id) == link.mailbox_id) {
       return name;
     }
     if (!share.link.empty() && share.link == link.link) return name;
@@ -82,8 +80,7 @@ std::string MatchShare(const ParsedLink& link,
   return "";
 }
 
-std::string DeviceAddress(const scenario::v1::Topology& topology,
-                          const std::string& device,
+std::string DeviceAddress(const scenario::v1::Topology& topology, const std::string& device,
                           ::common::v1::ChannelKind kind) {
   // The launcher's defaults (ResolveTopology) decide unlisted addresses.
   absl::StatusOr<scenario::v1::Topology> resolved = ResolveTopology(topology);
@@ -132,8 +129,7 @@ std::vector<std::pair<std::string, std::string>> GuessStats::Details() const {
       {"hits", absl::StrCat(hits)},
       {"not_found", absl::StrCat(not_found)},
       {"rate_limited", absl::StrCat(rate_limited)},
-      {"rate_limited_after",
-       rate_limited_after < 0 ? "never" : absl::StrCat(rate_limited_after)},
+      {"rate_limited_after", rate_limited_after < 0 ? "never" : absl::StrCat(rate_limited_after)},
       {"other", absl::StrCat(other)},
   };
 }

@@ -34,14 +34,12 @@ std::vector<std::string> ExtractPinCandidates(absl::string_view body);
 
 // The save_as name of the share `link` belongs to (same mailbox id, or the
 // same full link), or "" when no share matches yet.
-std::string MatchShare(const ParsedLink& link,
-                       const std::map<std::string, SavedShare>& shares);
+std::string MatchShare(const ParsedLink& link, const std::map<std::string, SavedShare>& shares);
 
 // The address `device` has on `kind`: from the topology's DeviceSpec
 // addresses, else the launcher's default (scenarios/launcher/topology.h).
 // "" if the device is not in the topology.
-std::string DeviceAddress(const scenario::v1::Topology& topology,
-                          const std::string& device,
+std::string DeviceAddress(const scenario::v1::Topology& topology, const std::string& device,
                           ::common::v1::ChannelKind kind);
 
 // A random mailbox id in the relay's form (UUIDv4, lower case), from a CSPRNG.

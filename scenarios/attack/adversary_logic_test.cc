@@ -1,9 +1,9 @@
 #include "scenarios/attack/adversary_logic.h"
 
 #include "common/uuid.h"
-#include "scenarios/launcher/topology.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "scenarios/launcher/topology.h"
 
 namespace sct::scenarios::attack {
 namespace {
@@ -18,8 +18,7 @@ TEST(ExtractShareLinksTest, FindsTheLinkItsIdAndFragment) {
   EXPECT_EQ(links[0].link, link);
   EXPECT_EQ(links[0].mailbox_id, kId);
   EXPECT_EQ(links[0].fragment, "c2VjcmV0LXNlY3JldC0xMjM0");
-  EXPECT_EQ(links[0].without_fragment,
-            std::string("https://127.0.0.1:4431/v1/m/") + kId + "?v=c");
+  EXPECT_EQ(links[0].without_fragment, std::string("https://127.0.0.1:4431/v1/m/") + kId + "?v=c");
 }
 
 TEST(ExtractShareLinksTest, IgnoresOtherUrlsAndNormalisesCase) {

@@ -41,8 +41,7 @@ std::map<const RunContext*, std::unique_ptr<RunState>>& Registry() {
 RunState& StateOf(RunContext& ctx) {
   std::lock_guard<std::mutex> lock(RegistryMu());
   std::unique_ptr<RunState>& slot = Registry()[&ctx];
-  if (slot != nullptr &&
-      (slot->scenario != ctx.scenario || slot->started_at != ctx.started_at)) {
+  if (slot != nullptr && (slot->scenario != ctx.scenario || slot->started_at != ctx.started_at)) {
     StopTaps(*slot);
     slot.reset();
   }
@@ -85,8 +84,8 @@ void Sync(RunContext& ctx) {
   }
 }
 
-void PrepareCall(grpc::ClientContext& call, const std::string& actor,
-                 const std::string& step, absl::Duration timeout) {
+void PrepareCall(grpc::ClientContext& call, const std::string& actor, const std::string& step,
+                 absl::Duration timeout) {
   call.AddMetadata("sct-actor", actor);
   if (!step.empty()) call.AddMetadata("sct-step", step);
   call.set_deadline(std::chrono::system_clock::now() +
@@ -121,15 +120,12 @@ absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
 
 absl::Status FromGrpc(const grpc::Status& status) { return FromGrpcStatus(status); }
 
-std::string CodeName(const absl::Status& status) {
-  return absl::StatusCodeToString(status.code());
-}
+std::string CodeName(const absl::Status& status) { return absl::StatusCodeToString(status.code()); }
 
 ::common::v1::TraceEvent MakeEvent(const std::string& from, const std::string& to,
                                    const std::string& rpc, const std::string& summary,
                                    absl::Time start, const absl::Status& status,
-                                   ::common::v1::TraceKind kind,
-                                   const std::string& step) {
+                                   ::common::v1::TraceKind kind, const std::string& step) {
   ::common::v1::TraceEvent e;
   e.set_from(from);
   e.set_to(to);
@@ -149,8 +145,7 @@ void AppendEvent(RunContext& ctx, ::common::v1::TraceEvent event) {
   ctx.engine_trace.push_back(std::move(event));
 }
 
-const scenario::v1::Adversary* FindAdversary(const RunContext& ctx,
-                                             const std::string& name) {
+const scenario::v1::Adversary* FindAdversary(const RunContext& ctx, const std::string& name) {
   if (ctx.scenario == nullptr) return nullptr;
   for (const scenario::v1::Adversary& a : ctx.scenario->adversaries()) {
     if (a.name() == name) return &a;
@@ -207,9 +202,8 @@ HttpSession::HttpSession(const std::string& base_url, const std::string& ca_file
 
 HttpSession::~HttpSession() = default;
 
-HttpAnswer HttpSession::Call(
-    const std::string& method, const std::string& path,
-    const std::vector<std::pair<std::string, std::string>>& headers) {
+HttpAnswer HttpSession::Call(const std::string& method, const std::string& path,
+                             const std::vector<std::pair<std::string, std::string>>& headers) {
   HttpAnswer answer;
   if (!impl_->init_error.empty()) {
     answer.error = impl_->init_error;
@@ -218,9 +212,8 @@ HttpAnswer HttpSession::Call(
   httplib::Headers h;
   for (const auto& [k, v] : headers) h.emplace(k, v);
   httplib::Result result = method == "GET"
-                                ? impl_->client->Get(path.c_str(), h)
-                                : impl_->client->Post(path.c_str(), h, "",
-                                                      "application/json");
+                               ? impl_->client->Get(path.c_str(), h)
+                               : impl_->client->Post(path.c_str(), h, "", "application/json");
   if (!result) {
     answer.error = httplib::to_string(result.error());
     return answer;
@@ -249,8 +242,8 @@ absl::StatusOr<RelayHttp> RelayHttpOf(RunContext& ctx) {
     out.ca_file = ctx.eco->pki().root_cert;
     if (absl::StartsWith(out.ca_file, "-----BEGIN")) {
       // PEM text rather than a path: write it where httplib can read it.
-      const std::string path = absl::StrCat(
-          ctx.work_dir.empty() ? "/tmp" : ctx.work_dir, "/attack-root-ca.pem");
+      const std::string path =
+          absl::StrCat(ctx.work_dir.empty() ? "/tmp" : ctx.work_dir, "/attack-root-ca.pem");
       std::ofstream(path, std::ios::binary) << out.ca_file;
       out.ca_file = path;
     }
@@ -283,8 +276,7 @@ absl::Status PrepareAudit(RunContext& ctx) {
       ::common::v1::SetAuditKeyResponse resp;
       absl::Status s = FromGrpc(control->SetAuditKey(&call, req, &resp));
       if (!s.ok()) {
-        return absl::Status(s.code(),
-                            absl::StrCat("SetAuditKey on ", name, ": ", s.message()));
+        return absl::Status(s.code(), absl::StrCat("SetAuditKey on ", name, ": ", s.message()));
       }
     }
     auto audit = ::common::v1::Audit::NewStub(*channel);
@@ -299,8 +291,7 @@ absl::Status PrepareAudit(RunContext& ctx) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<scenario::v1::KnowledgeAuditRow>> EvaluateKnowledge(
-    RunContext& ctx) {
+absl::StatusOr<std::vector<scenario::v1::KnowledgeAuditRow>> EvaluateKnowledge(RunContext& ctx) {
   if (ctx.eco == nullptr) return InvalidField("ctx.eco", "no ecosystem");
   if (ctx.scenario == nullptr) return InvalidField("ctx.scenario", "no scenario");
   attack::Sync(ctx);
@@ -319,9 +310,8 @@ absl::StatusOr<std::vector<scenario::v1::KnowledgeAuditRow>> EvaluateKnowledge(
     const Service* svc = ctx.eco->Find(name);
     if (svc == nullptr) continue;
     if (!svc->sim) {
-      input.unaudited_reason[name] = svc->attached
-                                         ? "attached without sim services: not audited"
-                                         : "started without sim services: not audited";
+      input.unaudited_reason[name] = svc->attached ? "attached without sim services: not audited"
+                                                   : "started without sim services: not audited";
       continue;
     }
     if (!svc->running) {
@@ -347,10 +337,10 @@ absl::StatusOr<std::vector<scenario::v1::KnowledgeAuditRow>> EvaluateKnowledge(
     input.audited[name] = true;
     for (const ::common::v1::Observation& o : resp.observations()) {
       attack::Sighting sighting;
-      sighting.actor = (!o.observer().empty() && o.observer() != name &&
-                        actors.count(o.observer()) > 0)
-                           ? o.observer()
-                           : name;
+      sighting.actor =
+          (!o.observer().empty() && o.observer() != name && actors.count(o.observer()) > 0)
+              ? o.observer()
+              : name;
       sighting.item = o.item();
       sighting.fingerprint = o.fingerprint();
       sighting.where = o.where().empty() ? name : o.where();
@@ -386,8 +376,7 @@ absl::StatusOr<std::vector<::common::v1::TraceEvent>> CollectTrace(RunContext& c
     ::common::v1::GetTraceResponse resp;
     absl::Status s = FromGrpc(audit->GetTrace(&call, req, &resp));
     if (!s.ok()) {
-      std::cerr << "attack: GetTrace on " << name << " failed: " << attack::CodeName(s)
-                << "\n";
+      std::cerr << "attack: GetTrace on " << name << " failed: " << attack::CodeName(s) << "\n";
       continue;
     }
     for (const ::common::v1::TraceEvent& e : resp.events()) all.push_back(e);

@@ -61,8 +61,7 @@ struct AdversaryOutcome {
 
 // Runs `adversary`'s active behaviour once (the adversary_act step).
 // NOT_FOUND if no adversary has that name.
-absl::StatusOr<AdversaryOutcome> ActAdversary(const std::string& adversary,
-                                              RunContext& ctx);
+absl::StatusOr<AdversaryOutcome> ActAdversary(const std::string& adversary, RunContext& ctx);
 
 // The knowledge-audit table: one row per (actor, item) named by the
 // scenario's knowledge assertions (verdict OK / VIOLATED / UNKNOWN), plus
@@ -71,13 +70,11 @@ absl::StatusOr<AdversaryOutcome> ActAdversary(const std::string& adversary,
 // ctx.known of that item (or, for items only the actor classifies, an
 // observation of that item); relay_dump adversaries add evidence from the
 // relay's data files and logs. Evidence strings never contain the values.
-absl::StatusOr<std::vector<scenario::v1::KnowledgeAuditRow>> EvaluateKnowledge(
-    RunContext& ctx);
+absl::StatusOr<std::vector<scenario::v1::KnowledgeAuditRow>> EvaluateKnowledge(RunContext& ctx);
 
 // Every trace event of every running sim service (GetTrace) plus
 // ctx.engine_trace, ordered by time then seq.
-absl::StatusOr<std::vector<::common::v1::TraceEvent>> CollectTrace(
-    RunContext& ctx);
+absl::StatusOr<std::vector<::common::v1::TraceEvent>> CollectTrace(RunContext& ctx);
 
 }  // namespace sct::scenarios
 

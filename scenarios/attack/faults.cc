@@ -129,8 +129,8 @@ absl::StatusOr<channel::v1::ChannelConfig> BaseChannelConfig(const Fault& fault,
 }
 
 absl::Status Configure(RunContext& ctx, const Fault& fault,
-                       const channel::v1::ChannelConfig& config,
-                       ::common::v1::ChannelKind kind, bool applying) {
+                       const channel::v1::ChannelConfig& config, ::common::v1::ChannelKind kind,
+                       bool applying) {
   absl::StatusOr<std::shared_ptr<grpc::Channel>> ch = ctx.eco->Channel(kChannelService);
   if (!ch.ok()) return ch.status();
   auto stub = channel::v1::Channel::NewStub(*ch);
@@ -143,8 +143,8 @@ absl::Status Configure(RunContext& ctx, const Fault& fault,
   const absl::Time start = absl::Now();
   absl::Status s = FromGrpc(stub->Configure(&call, req, &resp));
   Trace(ctx, kChannelService, "channel.v1.Channel/Configure",
-        absl::StrCat("fault ", fault.name(), applying ? " on: " : " off: ",
-                     ::common::v1::ChannelKind_Name(kind), " delay ",
+        absl::StrCat("fault ", fault.name(),
+                     applying ? " on: " : " off: ", ::common::v1::ChannelKind_Name(kind), " delay ",
                      absl::FormatDuration(absl::Seconds(config.delay().seconds()) +
                                           absl::Nanoseconds(config.delay().nanos())),
                      " loss ", config.loss_probability(), " duplicate ",
@@ -171,9 +171,9 @@ absl::Status SendLinkFaults(RunContext& ctx, const Fault& fault, const std::stri
   absl::Status s = FromGrpc(stub->SetLinkFaults(&call, req, &resp));
   const scenario::v1::LinkFault& lf = fault.link();
   Trace(ctx, from, "common.v1.SimControl/SetLinkFaults",
-        applying ? absl::StrCat("fault ", fault.name(), " on: calls ", from, " -> ",
-                                lf.to(), " delay ", lf.delay().empty() ? "0s" : lf.delay(),
-                                " drop ", lf.drop(), " duplicate ", lf.duplicate())
+        applying ? absl::StrCat("fault ", fault.name(), " on: calls ", from, " -> ", lf.to(),
+                                " delay ", lf.delay().empty() ? "0s" : lf.delay(), " drop ",
+                                lf.drop(), " duplicate ", lf.duplicate())
                  : absl::StrCat("fault ", fault.name(), " off: ", req.faults_size(),
                                 " link fault(s) remain on ", from),
         start, s);
@@ -208,13 +208,14 @@ absl::Status SetOutage(RunContext& ctx, const Fault& fault, const std::string& s
   PrepareCall(call, "engine", ctx.current_step, kCallTimeout);
   ::common::v1::SetOutageRequest req;
   // "Until further notice": far beyond any fake-clock advance of a scenario.
-  if (applying) *req.mutable_until() = attack::ToTimestamp(absl::Now() + absl::Hours(24 * 365 * 100));
+  if (applying)
+    *req.mutable_until() = attack::ToTimestamp(absl::Now() + absl::Hours(24 * 365 * 100));
   ::common::v1::SetOutageResponse resp;
   const absl::Time start = absl::Now();
   absl::Status s = FromGrpc(stub->SetOutage(&call, req, &resp));
   Trace(ctx, service, "common.v1.SimControl/SetOutage",
-        absl::StrCat("fault ", fault.name(), applying ? ": outage begins" : ": outage ends"),
-        start, s);
+        absl::StrCat("fault ", fault.name(), applying ? ": outage begins" : ": outage ends"), start,
+        s);
   return s;
 }
 
@@ -276,8 +277,7 @@ absl::Status Validate(const Fault& fault, RunContext& ctx) {
           NeedService(fault, "restart.service", ctx, fault.restart().service());
       if (!svc.ok()) return svc.status();
       if ((*svc)->attached) {
-        return InvalidField(Field(fault, "restart.service"),
-                            "attached services cannot be killed");
+        return InvalidField(Field(fault, "restart.service"), "attached services cannot be killed");
       }
       return absl::OkStatus();
     }
@@ -293,8 +293,9 @@ absl::Status Validate(const Fault& fault, RunContext& ctx) {
     case Fault::kOutage:
       return NeedService(fault, "outage.service", ctx, fault.outage().service()).status();
     default:
-      return InvalidField(Field(fault, ""), "no fault kind (channel, link, restart, "
-                                            "clock_skew or outage)");
+      return InvalidField(Field(fault, ""),
+                          "no fault kind (channel, link, restart, "
+                          "clock_skew or outage)");
   }
 }
 
@@ -307,8 +308,7 @@ absl::Status ApplyFault(const Fault& fault, RunContext& ctx) {
   switch (fault.kind_case()) {
     case Fault::kChannel: {
       const scenario::v1::ChannelFault& c = fault.channel();
-      absl::StatusOr<channel::v1::ChannelConfig> config =
-          BaseChannelConfig(fault, ctx, c.kind());
+      absl::StatusOr<channel::v1::ChannelConfig> config = BaseChannelConfig(fault, ctx, c.kind());
       if (!config.ok()) return Named(fault, config.status());
       if (!c.delay().empty()) {
         absl::Duration d;
@@ -360,8 +360,7 @@ absl::Status ApplyFault(const Fault& fault, RunContext& ctx) {
     case Fault::kClockSkew: {
       absl::Duration offset;
       absl::ParseDuration(fault.clock_skew().offset(), &offset);
-      return Named(fault, SetClockOffset(ctx, fault, fault.clock_skew().service(), offset,
-                                         true));
+      return Named(fault, SetClockOffset(ctx, fault, fault.clock_skew().service(), offset, true));
     }
     case Fault::kOutage:
       return Named(fault, SetOutage(ctx, fault, fault.outage().service(), true));

@@ -62,9 +62,9 @@ struct TapState {
   std::thread thread;
   // Guarded by RunState::mu.
   std::vector<CapturedLink> captured;
-  std::vector<std::string> pins;               // 6-digit candidates, newest last
-  std::map<std::string, ClaimResult> claims;   // mailbox id -> race claim
-  std::string probe;                           // nonce of the arming probe
+  std::vector<std::string> pins;              // 6-digit candidates, newest last
+  std::map<std::string, ClaimResult> claims;  // mailbox id -> race claim
+  std::string probe;                          // nonce of the arming probe
   bool probe_seen = false;
   bool ended = false;
 };
@@ -83,8 +83,7 @@ struct RunState {
   // Relay dump hits by adversary name (engine thread only).
   std::map<std::string, std::vector<DumpHit>> dumps;
   // Active link faults: calling service -> fault name -> faults.
-  std::map<std::string, std::map<std::string, std::vector<::common::v1::LinkFault>>>
-      link_faults;
+  std::map<std::string, std::map<std::string, std::vector<::common::v1::LinkFault>>> link_faults;
 };
 
 // The state of `ctx`'s run (created on first use; replaced when ctx now
@@ -100,8 +99,8 @@ void Sync(RunContext& ctx);
 void StopTaps(RunState& state);
 
 // Adds `sct-actor`, `sct-step` metadata and a deadline `timeout` from now.
-void PrepareCall(grpc::ClientContext& call, const std::string& actor,
-                 const std::string& step, absl::Duration timeout);
+void PrepareCall(grpc::ClientContext& call, const std::string& actor, const std::string& step,
+                 absl::Duration timeout);
 
 // Proto time helpers.
 google::protobuf::Timestamp ToTimestamp(absl::Time t);
@@ -117,14 +116,12 @@ std::string CodeName(const absl::Status& status);
 ::common::v1::TraceEvent MakeEvent(const std::string& from, const std::string& to,
                                    const std::string& rpc, const std::string& summary,
                                    absl::Time start, const absl::Status& status,
-                                   ::common::v1::TraceKind kind,
-                                   const std::string& step);
+                                   ::common::v1::TraceKind kind, const std::string& step);
 // Appends to ctx.engine_trace with the next seq.
 void AppendEvent(RunContext& ctx, ::common::v1::TraceEvent event);
 
 // The adversary named `name`, or nullptr.
-const scenario::v1::Adversary* FindAdversary(const RunContext& ctx,
-                                             const std::string& name);
+const scenario::v1::Adversary* FindAdversary(const RunContext& ctx, const std::string& name);
 
 // Sets ctx.audit_key on `service` (after a restart). No-op for non-sim or
 // stopped services and when no key is set yet.

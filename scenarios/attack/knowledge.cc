@@ -20,13 +20,9 @@ using scenario::v1::KnowledgeAuditRow;
 
 constexpr size_t kMaxEvidence = 3;
 
-std::string ItemName(KnowledgeItem item) {
-  return ::common::v1::KnowledgeItem_Name(item);
-}
+std::string ItemName(KnowledgeItem item) { return ::common::v1::KnowledgeItem_Name(item); }
 
-std::string Times(uint64_t count) {
-  return count > 1 ? absl::StrCat(" (", count, "x)") : "";
-}
+std::string Times(uint64_t count) { return count > 1 ? absl::StrCat(" (", count, "x)") : ""; }
 
 // Evidence lines for one (actor, item).
 struct Learned {
@@ -39,9 +35,8 @@ struct Learned {
   }
   bool learned() const { return !evidence.empty(); }
   std::string Text() const {
-    std::vector<std::string> shown(
-        evidence.begin(),
-        evidence.begin() + std::min(evidence.size(), kMaxEvidence));
+    std::vector<std::string> shown(evidence.begin(),
+                                   evidence.begin() + std::min(evidence.size(), kMaxEvidence));
     std::string text = absl::StrJoin(shown, "; ");
     if (evidence.size() > kMaxEvidence) {
       absl::StrAppend(&text, "; +", evidence.size() - kMaxEvidence, " more");
@@ -52,8 +47,7 @@ struct Learned {
 
 }  // namespace
 
-absl::StatusOr<std::string> Fingerprint(absl::string_view key,
-                                        absl::string_view value) {
+absl::StatusOr<std::string> Fingerprint(absl::string_view key, absl::string_view value) {
   if (key.empty()) return InvalidField("audit_key", "empty (PrepareAudit not run)");
   absl::StatusOr<std::string> mac = crypto::HmacSha256(key, value);
   if (!mac.ok()) return mac.status();
@@ -70,9 +64,8 @@ std::vector<SearchForm> SearchForms(absl::string_view value) {
   std::string hex = absl::BytesToHexString(value);
   std::string upper = absl::AsciiStrToUpper(hex);
   std::vector<SearchForm> candidates = {
-      {"raw", std::string(value)}, {"base64", b64},   {"base64", b64_unpadded},
-      {"base64url", url},          {"base64url", url_padded},
-      {"hex", hex},                {"HEX", upper},
+      {"raw", std::string(value)}, {"base64", b64}, {"base64", b64_unpadded}, {"base64url", url},
+      {"base64url", url_padded},   {"hex", hex},    {"HEX", upper},
   };
   std::vector<SearchForm> out;
   for (SearchForm& f : candidates) {
@@ -83,8 +76,7 @@ std::vector<SearchForm> SearchForms(absl::string_view value) {
   return out;
 }
 
-std::vector<DumpHit> SearchDump(absl::string_view where,
-                                absl::string_view contents,
+std::vector<DumpHit> SearchDump(absl::string_view where, absl::string_view contents,
                                 const std::vector<KnownValue>& known) {
   std::vector<DumpHit> hits;
   std::set<std::pair<std::string, int>> reported;  // (label, item)
@@ -116,8 +108,7 @@ std::vector<Sighting> SightingsFromDump(const std::string& actor,
   return out;
 }
 
-absl::StatusOr<std::vector<KnowledgeAuditRow>> BuildAuditRows(
-    const AuditInput& input) {
+absl::StatusOr<std::vector<KnowledgeAuditRow>> BuildAuditRows(const AuditInput& input) {
   // Fingerprint -> known values with it.
   std::multimap<std::string, const KnownValue*> by_fingerprint;
   for (const KnownValue& k : input.known) {
@@ -141,22 +132,20 @@ absl::StatusOr<std::vector<KnowledgeAuditRow>> BuildAuditRows(
       auto range = by_fingerprint.equal_range(absl::AsciiStrToLower(s.fingerprint));
       for (auto it = range.first; it != range.second; ++it) {
         by_value.insert(it->second->item);
-        learned[{s.actor, it->second->item}].Add(absl::StrCat(
-            "fingerprint of ", it->second->label, " at ", s.where, Times(s.count)));
+        learned[{s.actor, it->second->item}].Add(
+            absl::StrCat("fingerprint of ", it->second->label, " at ", s.where, Times(s.count)));
       }
     }
-    if (s.item != ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED &&
-        by_value.count(s.item) == 0) {
-      learned[{s.actor, s.item}].Add(absl::StrCat(
-          "observed as ", ItemName(s.item), " at ", s.where, Times(s.count)));
+    if (s.item != ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED && by_value.count(s.item) == 0) {
+      learned[{s.actor, s.item}].Add(
+          absl::StrCat("observed as ", ItemName(s.item), " at ", s.where, Times(s.count)));
     }
   }
 
   std::vector<KnowledgeAuditRow> rows;
   std::set<std::tuple<std::string, KnowledgeItem, bool>> emitted;
   std::set<std::pair<std::string, KnowledgeItem>> asserted;
-  auto add_row = [&](const std::string& actor, KnowledgeItem item,
-                     bool must_not) {
+  auto add_row = [&](const std::string& actor, KnowledgeItem item, bool must_not) {
     if (!emitted.insert({actor, item, must_not}).second) return;
     asserted.insert({actor, item});
     KnowledgeAuditRow row;
@@ -173,13 +162,12 @@ absl::StatusOr<std::vector<KnowledgeAuditRow>> BuildAuditRows(
       row.set_verdict(must_not ? scenario::v1::AUDIT_VIOLATED : scenario::v1::AUDIT_OK);
     } else if (!is_audited) {
       auto why = input.unaudited_reason.find(actor);
-      row.set_evidence(why != input.unaudited_reason.end()
-                           ? why->second
-                           : "no audit record for this actor");
+      row.set_evidence(why != input.unaudited_reason.end() ? why->second
+                                                           : "no audit record for this actor");
       row.set_verdict(scenario::v1::AUDIT_UNKNOWN);
     } else {
-      row.set_evidence(absl::StrCat("not among ", sightings_per_actor[actor],
-                                    " recorded observations"));
+      row.set_evidence(
+          absl::StrCat("not among ", sightings_per_actor[actor], " recorded observations"));
       row.set_verdict(must_not ? scenario::v1::AUDIT_OK : scenario::v1::AUDIT_VIOLATED);
     }
     rows.push_back(std::move(row));

@@ -29,8 +29,7 @@ inline constexpr size_t kMinSearchLength = 4;
 // HMAC-SHA256(key, value) as lowercase hex, the form services put in
 // common.v1.Observation.fingerprint. INVALID_ARGUMENT "invalid_field" for an
 // empty key; INTERNAL with OpenSSL's text if HMAC fails.
-absl::StatusOr<std::string> Fingerprint(absl::string_view key,
-                                        absl::string_view value);
+absl::StatusOr<std::string> Fingerprint(absl::string_view key, absl::string_view value);
 
 // One encoding under which a value is searched.
 struct SearchForm {
@@ -46,12 +45,11 @@ struct DumpHit {
   std::string where;  // file name (base name) or "stderr of relay"
   std::string label;  // KnownValue::label
   ::common::v1::KnowledgeItem item = ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED;
-  std::string form;   // SearchForm::name of the first form found
+  std::string form;  // SearchForm::name of the first form found
 };
 // Every known value (one hit per value and place, first matching form)
 // found in `contents`, which is reported as `where`.
-std::vector<DumpHit> SearchDump(absl::string_view where,
-                                absl::string_view contents,
+std::vector<DumpHit> SearchDump(absl::string_view where, absl::string_view contents,
                                 const std::vector<KnownValue>& known);
 
 // What one actor was seen to hold: an observation a service recorded, or
@@ -65,13 +63,11 @@ struct Sighting {
   uint64_t count = 1;
   // Already matched to a known value (dump hits): its label and class.
   std::string matched_label;
-  ::common::v1::KnowledgeItem matched_item =
-      ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED;
+  ::common::v1::KnowledgeItem matched_item = ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED;
 };
 
 // The sightings a DumpHit list means for `actor`.
-std::vector<Sighting> SightingsFromDump(const std::string& actor,
-                                        const std::vector<DumpHit>& hits);
+std::vector<Sighting> SightingsFromDump(const std::string& actor, const std::vector<DumpHit>& hits);
 
 // Everything the audit table is built from.
 struct AuditInput {

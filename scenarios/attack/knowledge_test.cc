@@ -45,8 +45,8 @@ scenario::v1::KnowledgeAssertion Assert(const std::string& actor,
   return a;
 }
 
-const KnowledgeAuditRow* Row(const std::vector<KnowledgeAuditRow>& rows,
-                             const std::string& actor, KnowledgeItem item) {
+const KnowledgeAuditRow* Row(const std::vector<KnowledgeAuditRow>& rows, const std::string& actor,
+                             KnowledgeItem item) {
   for (const KnowledgeAuditRow& r : rows) {
     if (r.actor() == actor && r.item() == item) return &r;
   }
@@ -73,8 +73,8 @@ TEST(BuildAuditRowsTest, PinFingerprintAtTheRelayIsAViolation) {
   in.audit_key = kKey;
   in.known = Known();
   in.audited["relay"] = true;
-  in.sightings.push_back({"relay", ::common::v1::CIPHERTEXT, Fp(kPin),
-                          "relay.v1.Relay/CreateMailbox", 2});
+  in.sightings.push_back(
+      {"relay", ::common::v1::CIPHERTEXT, Fp(kPin), "relay.v1.Relay/CreateMailbox", 2});
   in.assertions.push_back(Assert("relay", {::common::v1::PIN, ::common::v1::MAILBOX_SECRET}));
   absl::StatusOr<std::vector<KnowledgeAuditRow>> rows = BuildAuditRows(in);
   ASSERT_TRUE(rows.ok()) << rows.status();
@@ -139,8 +139,7 @@ TEST(BuildAuditRowsTest, ServiceClassificationAloneCounts) {
   in.assertions.push_back(Assert("oem-a", {::common::v1::PLAINTEXT}));
   absl::StatusOr<std::vector<KnowledgeAuditRow>> rows = BuildAuditRows(in);
   ASSERT_TRUE(rows.ok());
-  EXPECT_EQ(Row(*rows, "oem-a", ::common::v1::PLAINTEXT)->verdict(),
-            scenario::v1::AUDIT_VIOLATED);
+  EXPECT_EQ(Row(*rows, "oem-a", ::common::v1::PLAINTEXT)->verdict(), scenario::v1::AUDIT_VIOLATED);
   EXPECT_THAT(Row(*rows, "oem-a", ::common::v1::PLAINTEXT)->evidence(),
               HasSubstr("observed as PLAINTEXT at oem.v1.Oem/Redeem"));
 }
@@ -196,8 +195,8 @@ TEST(SearchDumpTest, FindsRawBase64UrlAndHexButNeverReturnsTheValue) {
   EXPECT_EQ(url[0].label, "raw secret of share-1");
   EXPECT_EQ(url[0].form, "base64url");
 
-  std::vector<DumpHit> hex = SearchDump(
-      "relay.db-shm", "\x00\x01" + absl::BytesToHexString(kPin) + "\x02", with_raw);
+  std::vector<DumpHit> hex =
+      SearchDump("relay.db-shm", "\x00\x01" + absl::BytesToHexString(kPin) + "\x02", with_raw);
   ASSERT_EQ(hex.size(), 1u);
   EXPECT_EQ(hex[0].form, "hex");
 
