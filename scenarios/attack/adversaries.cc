@@ -748,6 +748,8 @@ absl::Status ArmAdversaries(RunContext& ctx) {
   return absl::OkStatus();
 }
 
+void SyncAdversaries(RunContext& ctx) { attack::Sync(ctx); }
+
 void DisarmAdversaries(RunContext& ctx) {
   attack::Sync(ctx);
   attack::RunState& state = attack::StateOf(ctx);

@@ -46,6 +46,15 @@ absl::Status ArmAdversaries(RunContext& ctx);
 // After the last step (or on failure): stops taps and background threads.
 void DisarmAdversaries(RunContext& ctx);
 
+// Copies what the adversaries' background threads (taps, race claims) produced
+// since the last call into ctx: captured links into ctx.intercepted (keyed by
+// the share's save_as once ctx.shares names its mailbox, else by the mailbox
+// id) and their trace events into ctx.engine_trace. The tap threads never
+// touch ctx themselves, so call this before reading ctx.intercepted, e.g. in
+// each round of waiting for an intercepted link; every other function of
+// this header also does it on entry. Cheap; engine thread only.
+void SyncAdversaries(RunContext& ctx);
+
 // What an adversary_act step did.
 struct AdversaryOutcome {
   // Whether the act's own success criterion held (e.g. the guesser found no

@@ -608,6 +608,14 @@ TEST_F(AttackFakeTest, InterceptorRacesAndTheReplayerIsRefused) {
   ctx_.current_step = "share";
   SendShareLink();
   ctx_.shares["share-1"].mailbox_id = kMailbox;
+  // What the engine does while waiting for an intercepted link.
+  for (int i = 0; i < 500 && ctx_.intercepted["eve"]["share-1"].empty(); ++i) {
+    SyncAdversaries(ctx_);
+    if (ctx_.intercepted["eve"]["share-1"].empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // the tap thread
+    }
+  }
+  EXPECT_EQ(ctx_.intercepted["eve"]["share-1"], Link());
 
   ctx_.current_step = "eve-claims";
   absl::StatusOr<AdversaryOutcome> claim = ActAdversary("eve", ctx_);
