@@ -637,6 +637,7 @@ absl::StatusOr<std::vector<Sighting>> AdversarySightings(RunContext& ctx) {
     s.actor = e.actor;
     s.item = e.item;
     s.where = e.where;
+    s.exact_class = true;
     if (!e.value.empty() && !ctx.audit_key.empty()) {
       ASSIGN_OR_RETURN(s.fingerprint, Fingerprint(ctx.audit_key, e.value));
     }

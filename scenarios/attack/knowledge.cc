@@ -118,8 +118,15 @@ absl::StatusOr<std::vector<KnowledgeAuditRow>> BuildAuditRows(const AuditInput& 
     by_fingerprint.emplace(*fp, &k);
   }
 
+  std::set<KnowledgeItem> known_items;
+  for (const KnownValue& k : input.known) {
+    if (!k.value.empty()) known_items.insert(k.item);
+  }
   // (actor, item) -> evidence, over every sighting.
   std::map<std::pair<std::string, KnowledgeItem>, Learned> learned;
+  // Service classifications that matched no known value of an item the
+  // engine knows values of: reported, not counted.
+  std::map<std::pair<std::string, KnowledgeItem>, Learned> classified_only;
   std::map<std::string, uint64_t> sightings_per_actor;
   for (const Sighting& s : input.sightings) {
     ++sightings_per_actor[s.actor];
@@ -137,8 +144,13 @@ absl::StatusOr<std::vector<KnowledgeAuditRow>> BuildAuditRows(const AuditInput& 
       }
     }
     if (s.item != ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED && by_value.count(s.item) == 0) {
-      learned[{s.actor, s.item}].Add(
-          absl::StrCat("observed as ", ItemName(s.item), " at ", s.where, Times(s.count)));
+      std::string line =
+          absl::StrCat("observed as ", ItemName(s.item), " at ", s.where, Times(s.count));
+      if (s.exact_class || known_items.count(s.item) == 0) {
+        learned[{s.actor, s.item}].Add(std::move(line));
+      } else {
+        classified_only[{s.actor, s.item}].Add(std::move(line));
+      }
     }
   }
 
@@ -166,8 +178,13 @@ absl::StatusOr<std::vector<KnowledgeAuditRow>> BuildAuditRows(const AuditInput& 
                                                            : "no audit record for this actor");
       row.set_verdict(scenario::v1::AUDIT_UNKNOWN);
     } else {
-      row.set_evidence(
-          absl::StrCat("not among ", sightings_per_actor[actor], " recorded observations"));
+      std::string evidence =
+          absl::StrCat("not among ", sightings_per_actor[actor], " recorded observations");
+      auto unmatched = classified_only.find({actor, item});
+      if (unmatched != classified_only.end()) {
+        absl::StrAppend(&evidence, " (matching no known value: ", unmatched->second.Text(), ")");
+      }
+      row.set_evidence(std::move(evidence));
       row.set_verdict(must_not ? scenario::v1::AUDIT_OK : scenario::v1::AUDIT_VIOLATED);
     }
     rows.push_back(std::move(row));
@@ -194,13 +211,22 @@ absl::StatusOr<std::vector<KnowledgeAuditRow>> BuildAuditRows(const AuditInput& 
     }
   }
 
+  std::map<std::pair<std::string, KnowledgeItem>, bool> info;  // -> learned
   for (const auto& [key, ev] : learned) {
-    if (!ev.learned() || asserted.count(key) > 0) continue;
+    if (ev.learned()) info[key] = true;
+  }
+  for (const auto& [key, ev] : classified_only) {
+    if (ev.learned() && info.count(key) == 0) info[key] = false;
+  }
+  for (const auto& [key, was_learned] : info) {
+    if (asserted.count(key) > 0) continue;
     KnowledgeAuditRow row;
     row.set_actor(key.first);
     row.set_item(key.second);
-    row.set_learned(true);
-    row.set_evidence(ev.Text());
+    row.set_learned(was_learned);
+    row.set_evidence(was_learned
+                         ? learned[key].Text()
+                         : absl::StrCat("matching no known value: ", classified_only[key].Text()));
     row.set_verdict(scenario::v1::AUDIT_INFO);
     rows.push_back(std::move(row));
   }

@@ -64,6 +64,11 @@ struct Sighting {
   // Already matched to a known value (dump hits): its label and class.
   std::string matched_label;
   ::common::v1::KnowledgeItem matched_item = ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED;
+  // Whether `item` is certain (the attack code's own evidence: it knows what
+  // it captured). A service's classification is heuristic (e.g. any text
+  // after '#' is filed as MAILBOX_SECRET), so it only counts as learning for
+  // items of which the engine knows no value to match fingerprints against.
+  bool exact_class = false;
 };
 
 // The sightings a DumpHit list means for `actor`.
@@ -83,6 +88,9 @@ struct AuditInput {
   std::vector<scenario::v1::KnowledgeAssertion> assertions;
 };
 
+// "Learned" (actor, item): a sighting of the actor whose fingerprint is that
+// of a known value of the item, or that was matched to one (dump), or whose
+// class is the item and either exact_class or no known value has that item.
 // One row per (assertion actor, item) in assertion order, then AUDIT_INFO
 // rows (actor, item class observed but named by no assertion of that actor)
 // sorted by actor and item. INVALID_ARGUMENT "invalid_field" for an

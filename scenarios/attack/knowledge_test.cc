@@ -144,6 +144,37 @@ TEST(BuildAuditRowsTest, ServiceClassificationAloneCounts) {
               HasSubstr("observed as PLAINTEXT at oem.v1.Oem/Redeem"));
 }
 
+TEST(BuildAuditRowsTest, HeuristicClassOfAnItemWithKnownValuesNeedsAFingerprintMatch) {
+  AuditInput in;
+  in.audit_key = kKey;
+  in.known = Known();  // holds a MAILBOX_SECRET value
+  in.audited["relay"] = true;
+  in.audited["eve"] = true;
+  // The relay filed "12" (from "Room #12") as a secret: it matches no known secret.
+  in.sightings.push_back({"relay", ::common::v1::MAILBOX_SECRET, Fp("12"), "HTTP POST /v1/m", 1});
+  // The interceptor's own evidence is exact.
+  Sighting eve{"eve", ::common::v1::MAILBOX_SECRET, Fp("other"), "tap of SMS", 1};
+  eve.exact_class = true;
+  in.sightings.push_back(eve);
+  in.assertions.push_back(Assert("relay", {::common::v1::MAILBOX_SECRET}));
+  in.assertions.push_back(Assert("eve", {}, {::common::v1::MAILBOX_SECRET}));
+  absl::StatusOr<std::vector<KnowledgeAuditRow>> rows = BuildAuditRows(in);
+  ASSERT_TRUE(rows.ok());
+  const KnowledgeAuditRow* relay = Row(*rows, "relay", ::common::v1::MAILBOX_SECRET);
+  EXPECT_EQ(relay->verdict(), scenario::v1::AUDIT_OK);
+  EXPECT_FALSE(relay->learned());
+  EXPECT_THAT(relay->evidence(), HasSubstr("matching no known value"));
+  EXPECT_EQ(Row(*rows, "eve", ::common::v1::MAILBOX_SECRET)->verdict(), scenario::v1::AUDIT_OK);
+  EXPECT_TRUE(Row(*rows, "eve", ::common::v1::MAILBOX_SECRET)->learned());
+  // With the real secret's fingerprint the relay row is violated.
+  in.sightings.push_back(
+      {"relay", ::common::v1::MAILBOX_SECRET, Fp(kSecret), "HTTP POST /v1/m", 1});
+  rows = BuildAuditRows(in);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(Row(*rows, "relay", ::common::v1::MAILBOX_SECRET)->verdict(),
+            scenario::v1::AUDIT_VIOLATED);
+}
+
 TEST(BuildAuditRowsTest, UnauditedActorIsUnknownUnlessLearningIsShown) {
   AuditInput in;
   in.audit_key = kKey;
