@@ -433,7 +433,8 @@ absl::StatusOr<AdversaryOutcome> ActGuesser(RunContext& ctx, const Adversary& a)
                              stats.other > 0 ? absl::StrCat(", ", stats.other, " other") : "");
   AppendEvent(ctx,
               MakeEvent(a.name(), "relay",
-                        spec.preview_only() ? "HTTP GET /v1/m/{id}" : "HTTP POST /v1/m/{id}",
+                        spec.preview_only() ? "guesses: HTTP GET /v1/m/{id}"
+                                            : "guesses: HTTP POST /v1/m/{id}",
                         out.summary, start, decisive, ::common::v1::ADVERSARY, ctx.current_step));
   return out;
 }
