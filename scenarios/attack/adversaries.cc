@@ -544,7 +544,7 @@ absl::StatusOr<AdversaryOutcome> ActDump(RunContext& ctx, const Adversary& a) {
   }
   size_t searched = 0;
   for (const KnownValue& k : ctx.known) {
-    if (k.value.size() >= kMinSearchLength) ++searched;
+    if (k.value.size() >= kMinSearchLength && !RelayMayHold(k.item)) ++searched;
   }
   AdversaryOutcome out;
   out.succeeded = forbidden.empty();
@@ -553,7 +553,7 @@ absl::StatusOr<AdversaryOutcome> ActDump(RunContext& ctx, const Adversary& a) {
   out.details = {{"files_read", absl::StrJoin(dump->files_read, ",")},
                  {"files_missing", absl::StrJoin(dump->missing, ",")},
                  {"bytes_read", absl::StrCat(dump->bytes_read)},
-                 {"values_searched", absl::StrCat(searched)},
+                 {"forbidden_values_searched", absl::StrCat(searched)},
                  {"forbidden_hits", absl::StrCat(forbidden.size())},
                  {"allowed_hits", absl::StrCat(allowed.size())}};
   if (!forbidden.empty()) out.details.push_back({"found", absl::StrJoin(forbidden, "; ")});

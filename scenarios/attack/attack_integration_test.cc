@@ -273,6 +273,19 @@ TEST_F(AttackIntegrationTest, InterceptorWinsTheRaceRelayHoldsNothingGuesserIsRa
     EXPECT_THAT((*trace)[i].summary(), Not(HasSubstr(fragment)));
   }
   EXPECT_GE(adversary_events, 5);
+  bool preview_ok = false;
+  for (const auto& e : ctx_.engine_trace) {
+    std::cerr << "engine_trace: " << e.from() << " -> " << e.to() << " " << e.rpc() << " ["
+              << e.status_code() << " " << e.reason() << "] " << e.summary() << "\n";
+    if (e.from() == "eve-tap" && e.rpc() == "HTTP GET /v1/m/{id}") {
+      preview_ok = e.status_code() == "OK";
+    }
+  }
+  EXPECT_TRUE(preview_ok) << "the interceptor's preview fetch did not get the page";
+  for (const auto& r : *rows) {
+    std::cerr << "audit: " << r.actor() << " " << ::common::v1::KnowledgeItem_Name(r.item()) << " "
+              << scenario::v1::AuditVerdict_Name(r.verdict()) << " | " << r.evidence() << "\n";
+  }
 }
 
 }  // namespace
