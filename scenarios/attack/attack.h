@@ -46,6 +46,15 @@ absl::Status ArmAdversaries(RunContext& ctx);
 // After the last step (or on failure): stops taps and background threads.
 void DisarmAdversaries(RunContext& ctx);
 
+// Copies what the adversaries' background threads (taps, race claims) produced
+// since the last call into ctx: captured links into ctx.intercepted (keyed by
+// the share's save_as once ctx.shares names its mailbox, else by the mailbox
+// id) and their trace events into ctx.engine_trace. The tap threads never
+// touch ctx themselves, so call this before reading ctx.intercepted, e.g. in
+// each round of waiting for an intercepted link; every other function of
+// this header also does it on entry. Cheap; engine thread only.
+void SyncAdversaries(RunContext& ctx);
+
 // What an adversary_act step did.
 struct AdversaryOutcome {
   // Whether the act's own success criterion held (e.g. the guesser found no
@@ -61,8 +70,7 @@ struct AdversaryOutcome {
 
 // Runs `adversary`'s active behaviour once (the adversary_act step).
 // NOT_FOUND if no adversary has that name.
-absl::StatusOr<AdversaryOutcome> ActAdversary(const std::string& adversary,
-                                              RunContext& ctx);
+absl::StatusOr<AdversaryOutcome> ActAdversary(const std::string& adversary, RunContext& ctx);
 
 // The knowledge-audit table: one row per (actor, item) named by the
 // scenario's knowledge assertions (verdict OK / VIOLATED / UNKNOWN), plus
@@ -71,13 +79,11 @@ absl::StatusOr<AdversaryOutcome> ActAdversary(const std::string& adversary,
 // ctx.known of that item (or, for items only the actor classifies, an
 // observation of that item); relay_dump adversaries add evidence from the
 // relay's data files and logs. Evidence strings never contain the values.
-absl::StatusOr<std::vector<scenario::v1::KnowledgeAuditRow>> EvaluateKnowledge(
-    RunContext& ctx);
+absl::StatusOr<std::vector<scenario::v1::KnowledgeAuditRow>> EvaluateKnowledge(RunContext& ctx);
 
 // Every trace event of every running sim service (GetTrace) plus
 // ctx.engine_trace, ordered by time then seq.
-absl::StatusOr<std::vector<::common::v1::TraceEvent>> CollectTrace(
-    RunContext& ctx);
+absl::StatusOr<std::vector<::common::v1::TraceEvent>> CollectTrace(RunContext& ctx);
 
 }  // namespace sct::scenarios
 
