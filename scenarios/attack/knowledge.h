@@ -1,0 +1,100 @@
+// Pure logic of the knowledge audit (no RPCs, no processes): fingerprints of
+// known values, the search of a relay dump for known values, and the audit
+// table built from what each actor was seen to hold. attack.cc feeds it with
+// common.v1.Audit observations and adversary evidence; tests feed it fakes.
+//
+// Nothing here logs or returns a known value: results name values only by
+// their KnownValue::label and the file or RPC where they were seen.
+// Thread-compatible (plain functions and value types).
+#ifndef SCT_SCENARIOS_ATTACK_KNOWLEDGE_H_
+#define SCT_SCENARIOS_ATTACK_KNOWLEDGE_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "proto/common/v1/audit.pb.h"
+#include "proto/scenario/v1/scenario.pb.h"
+#include "scenarios/engine/run_context.h"
+
+namespace sct::scenarios::attack {
+
+// Values shorter than this are not searched for in dumps (too many chance
+// matches); they still take part in fingerprint matching.
+inline constexpr size_t kMinSearchLength = 4;
+
+// HMAC-SHA256(key, value) as lowercase hex, the form services put in
+// common.v1.Observation.fingerprint. INVALID_ARGUMENT "invalid_field" for an
+// empty key; INTERNAL with OpenSSL's text if HMAC fails.
+absl::StatusOr<std::string> Fingerprint(absl::string_view key,
+                                        absl::string_view value);
+
+// One encoding under which a value is searched.
+struct SearchForm {
+  std::string name;   // "raw", "base64", "base64url", "hex", "HEX"
+  std::string bytes;  // the encoded value
+};
+// The distinct encodings of `value` searched in a dump: raw, standard base64
+// (padded and unpadded), base64url (unpadded and padded), lower and upper hex.
+std::vector<SearchForm> SearchForms(absl::string_view value);
+
+// A known value found in a dump.
+struct DumpHit {
+  std::string where;  // file name (base name) or "stderr of relay"
+  std::string label;  // KnownValue::label
+  ::common::v1::KnowledgeItem item = ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED;
+  std::string form;   // SearchForm::name of the first form found
+};
+// Every known value (one hit per value and place, first matching form)
+// found in `contents`, which is reported as `where`.
+std::vector<DumpHit> SearchDump(absl::string_view where,
+                                absl::string_view contents,
+                                const std::vector<KnownValue>& known);
+
+// What one actor was seen to hold: an observation a service recorded, or
+// evidence an adversary produced itself (captured link, guessed id, dump hit).
+struct Sighting {
+  std::string actor;
+  // Class the observer gave it (UNSPECIFIED: none).
+  ::common::v1::KnowledgeItem item = ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED;
+  std::string fingerprint;  // hex HMAC under the audit key, "" if none
+  std::string where;        // RPC, file or "tap of SMS"
+  uint64_t count = 1;
+  // Already matched to a known value (dump hits): its label and class.
+  std::string matched_label;
+  ::common::v1::KnowledgeItem matched_item =
+      ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED;
+};
+
+// The sightings a DumpHit list means for `actor`.
+std::vector<Sighting> SightingsFromDump(const std::string& actor,
+                                        const std::vector<DumpHit>& hits);
+
+// Everything the audit table is built from.
+struct AuditInput {
+  std::string audit_key;
+  std::vector<KnownValue> known;
+  std::vector<Sighting> sightings;
+  // Actors whose knowledge is fully recorded (reachable sim services,
+  // adversaries of this scenario). Others are AUDIT_UNKNOWN unless a
+  // sighting shows them learning the item.
+  std::map<std::string, bool> audited;
+  // Why an actor is not audited, e.g. "attached without sim services".
+  std::map<std::string, std::string> unaudited_reason;
+  std::vector<scenario::v1::KnowledgeAssertion> assertions;
+};
+
+// One row per (assertion actor, item) in assertion order, then AUDIT_INFO
+// rows (actor, item class observed but named by no assertion of that actor)
+// sorted by actor and item. INVALID_ARGUMENT "invalid_field" for an
+// assertion without actor or with KNOWLEDGE_ITEM_UNSPECIFIED; errors of
+// Fingerprint.
+absl::StatusOr<std::vector<scenario::v1::KnowledgeAuditRow>> BuildAuditRows(
+    const AuditInput& input);
+
+}  // namespace sct::scenarios::attack
+
+#endif  // SCT_SCENARIOS_ATTACK_KNOWLEDGE_H_
