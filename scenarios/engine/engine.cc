@@ -35,6 +35,7 @@
 #include "scenarios/engine/expect.h"
 #include "scenarios/engine/parse.h"
 #include "scenarios/engine/run_context.h"
+#include "scenarios/launcher/topology.h"
 
 namespace sct::scenarios {
 namespace {
@@ -194,6 +195,9 @@ class Runner {
     result_.set_file(file);
     result_.set_description(s.description());
     ctx_.scenario = &s_;
+    // The launcher's defaults (addresses, personas) drive the run too.
+    absl::StatusOr<sv1::Topology> resolved = ResolveTopology(s.topology());
+    topo_ = resolved.ok() ? *resolved : s.topology();
   }
 
   sv1::ScenarioResult Run();
@@ -206,7 +210,7 @@ class Runner {
   }
 
   const sv1::DeviceSpec* DeviceSpecOf(const std::string& id) const {
-    for (const auto& d : s_.topology().devices()) {
+    for (const auto& d : topo_.devices()) {
       if (d.id() == id) return &d;
     }
     return nullptr;
@@ -219,9 +223,8 @@ class Runner {
   std::string AddressOf(const std::string& device, cv1::ChannelKind kind) const {
     const sv1::DeviceSpec* d = DeviceSpecOf(device);
     if (d != nullptr) {
-      for (const auto& a : d->addresses()) {
-        if (a.channel() == kind) return a.address();
-      }
+      std::string a = ::sct::scenarios::AddressOf(*d, kind);
+      if (!a.empty()) return a;
     }
     return absl::StrCat(device, "@", ChannelWord(kind));
   }
@@ -429,6 +432,7 @@ class Runner {
   void OrderActors();
 
   const sv1::Scenario& s_;
+  sv1::Topology topo_;  // s_.topology() with the launcher's defaults
   std::string file_;
   EngineOptions options_;
   sv1::ScenarioResult result_;
@@ -1464,6 +1468,7 @@ sv1::ScenarioResult Runner::Run() {
 
   LaunchOptions lo;
   lo.binaries_dir = options_.binaries_dir;
+  lo.sim_control = options_.sim_control;
   static std::atomic<int> counter{0};
   std::string safe = s_.name().empty() ? "scenario" : s_.name();
   for (char& c : safe) {

@@ -36,6 +36,9 @@ struct EngineOptions {
   std::string binaries_dir;
   // Parent of the per-scenario work directories (created).
   std::string work_dir;
+  // Start launched services with --sim_control (Audit, SimControl, fake
+  // clocks). Without it faults, clock steps and the audit cannot work.
+  bool sim_control = true;
   // Deadline of each engine RPC (bounded by the scenario timeout).
   absl::Duration rpc_timeout = absl::Seconds(30);
   // How to start the topology; empty: scenarios::Launch.
