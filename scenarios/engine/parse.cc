@@ -1,6 +1,8 @@
 #include "scenarios/engine/parse.h"
 
+#include <algorithm>
 #include <fstream>
+#include <tuple>
 #include <map>
 #include <set>
 #include <sstream>
@@ -105,7 +107,14 @@ class Validator {
     CheckFaults();
     CheckAdversaries();
     CheckAssertions();
-    return std::move(errors_);
+    // In file order, as a reader fixes them.
+    std::stable_sort(located_.begin(), located_.end(),
+                     [](const Located& a, const Located& b) {
+                       return std::tie(a.line, a.col) < std::tie(b.line, b.col);
+                     });
+    std::vector<std::string> errors;
+    for (Located& e : located_) errors.push_back(std::move(e.text));
+    return errors;
   }
 
  private:
@@ -116,8 +125,9 @@ class Validator {
     std::string name = n.path.empty() ? std::string(field)
                                       : absl::StrCat(n.path, ".", field);
     if (index >= 0) absl::StrAppend(&name, "[", index, "]");
-    errors_.push_back(absl::StrCat(file_, ":", line + 1, ":", col + 1, ": ",
-                                   name, ": ", problem));
+    located_.push_back({line, col,
+                        absl::StrCat(file_, ":", line + 1, ":", col + 1, ": ",
+                                     name, ": ", problem)});
   }
   void Err(const Node& n, absl::string_view field, absl::string_view problem) {
     Err(n, field, -1, problem);
@@ -791,7 +801,12 @@ class Validator {
   const sv1::Scenario& s_;
   std::string file_;
   Node root_;
-  std::vector<std::string> errors_;
+  struct Located {
+    int line;
+    int col;
+    std::string text;
+  };
+  std::vector<Located> located_;
 
   std::set<std::string> services_;
   std::set<std::string> authorities_, oems_, access_points_;

@@ -62,11 +62,11 @@ TEST(LoadScenarioFile, EverySemanticErrorIsReportedAtItsPlace) {
   EXPECT_THAT(
       lines,
       ElementsAre(
-          "25:3: steps[2].id: duplicate step id \"share\"",
           "17:12: steps[0].accept.share: unknown share \"share-1\" (used "
           "before the step that saves it)",
           "22:3: steps[1].share.credential: required (an owner credential id "
           "or save_as name)",
+          "25:3: steps[2].id: duplicate step id \"share\"",
           "26:3: steps[2].actor: unknown device \"carol-phone\"",
           "31:11: steps[3].pause.duration: bad duration \"5x\" (write e.g. "
           "\"300ms\", \"1.5s\", \"5m\", \"48h\")",
