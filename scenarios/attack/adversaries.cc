@@ -593,7 +593,18 @@ absl::StatusOr<DumpResult> DumpRelay(RunContext& ctx, bool include_logs) {
       add(f + "-shm");
     }
   }
-  if (include_logs) add(relay->stderr_path);
+  std::vector<std::string> logs;
+  if (include_logs && !relay->stderr_path.empty()) {
+    // The launcher keeps the logs of earlier starts as "<stderr>.N".
+    for (int n = 1; n <= 100; ++n) {
+      const std::string older = absl::StrCat(relay->stderr_path, ".", n);
+      if (!std::ifstream(older).good()) break;
+      logs.push_back(older);
+      add(older);
+    }
+    logs.push_back(relay->stderr_path);
+    add(relay->stderr_path);
+  }
   if (files.empty()) {
     return MakeError(absl::StatusCode::kFailedPrecondition, "no_data_files",
                      relay->attached ? "the relay is attached: its store cannot be read"
@@ -611,8 +622,8 @@ absl::StatusOr<DumpResult> DumpRelay(RunContext& ctx, bool include_logs) {
     const std::string contents = buf.str();
     out.files_read.push_back(Basename(f));
     out.bytes_read += contents.size();
-    const std::string where =
-        f == relay->stderr_path ? std::string("relay stderr") : Basename(f);
+    const bool is_log = std::find(logs.begin(), logs.end(), f) != logs.end();
+    const std::string where = is_log ? "relay log " + Basename(f) : Basename(f);
     for (DumpHit& h : SearchDump(where, contents, ctx.known)) out.hits.push_back(std::move(h));
   }
   return out;

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/uuid.h"
+#include "scenarios/launcher/topology.h"
 
 namespace sct::scenarios::attack {
 namespace {
@@ -84,21 +85,14 @@ std::string MatchShare(const ParsedLink& link,
 std::string DeviceAddress(const scenario::v1::Topology& topology,
                           const std::string& device,
                           ::common::v1::ChannelKind kind) {
-  for (const scenario::v1::DeviceSpec& d : topology.devices()) {
+  // The launcher's defaults (ResolveTopology) decide unlisted addresses.
+  absl::StatusOr<scenario::v1::Topology> resolved = ResolveTopology(topology);
+  const scenario::v1::Topology& t = resolved.ok() ? *resolved : topology;
+  for (int i = 0; i < t.devices_size(); ++i) {
+    const scenario::v1::DeviceSpec& d = t.devices(i);
     if (d.id() != device) continue;
-    for (const scenario::v1::ChannelAddress& a : d.addresses()) {
-      if (a.channel() == kind) return a.address();
-    }
-    switch (kind) {
-      case ::common::v1::SMS:
-        return absl::StrCat(device, "@sms");
-      case ::common::v1::EMAIL:
-        return absl::StrCat(device, "@email");
-      case ::common::v1::MESSENGER:
-        return absl::StrCat(device, "@messenger");
-      default:
-        return "";
-    }
+    const std::string address = AddressOf(d, kind);
+    return address.empty() ? DefaultAddress(device, i, kind) : address;
   }
   return "";
 }

@@ -38,8 +38,8 @@ std::string MatchShare(const ParsedLink& link,
                        const std::map<std::string, SavedShare>& shares);
 
 // The address `device` has on `kind`: from the topology's DeviceSpec
-// addresses, else the default "<id>@<sms|email|messenger>". "" if the device
-// is not in the topology.
+// addresses, else the launcher's default (scenarios/launcher/topology.h).
+// "" if the device is not in the topology.
 std::string DeviceAddress(const scenario::v1::Topology& topology,
                           const std::string& device,
                           ::common::v1::ChannelKind kind);

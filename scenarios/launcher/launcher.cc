@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -122,6 +123,32 @@ const char* ApKindFlag(cv1::AccessPointKind kind) {
 // literals in the binary: a cheap "does it support --flag" probe).
 bool BinaryMentions(const std::string& path, absl::string_view text) {
   return ReadAll(path).find(std::string(text)) != std::string::npos;
+}
+
+// The P-256 key in `path` (PKCS#8 PEM), or a new one written there (0600).
+absl::StatusOr<crypto::EcdsaP256PrivateKey> LoadOrCreateKey(
+    const std::string& path) {
+  if (FileExists(path)) {
+    std::string pem = ReadAll(path);
+    absl::string_view body = pem;
+    if (!absl::ConsumePrefix(&body, "-----BEGIN PRIVATE KEY-----")) {
+      return InvalidField(path, "not a PKCS#8 PEM private key");
+    }
+    body = body.substr(0, body.find("-----END PRIVATE KEY-----"));
+    std::string b64;
+    for (char c : body) {
+      if (c != '\n' && c != '\r') b64 += c;
+    }
+    std::string der;
+    if (!absl::Base64Unescape(b64, &der)) {
+      return InvalidField(path, "bad base64 in the PEM block");
+    }
+    return crypto::EcdsaP256PrivateKey::FromPkcs8Der(der);
+  }
+  ASSIGN_OR_RETURN(auto key, crypto::EcdsaP256PrivateKey::Generate());
+  ASSIGN_OR_RETURN(std::string pem, PrivateKeyPem(key));
+  RETURN_IF_ERROR(WriteFileWithMode(path, pem, 0600));
+  return key;
 }
 
 // One service of the topology and how to (re)start it.
@@ -700,10 +727,9 @@ absl::Status EcosystemImpl::StartAccessPoint(const sv1::AccessPointSpec& spec) {
   Node* authority = FindNode(spec.authority());
   // Its HPKE key (symmetric credential keys are sealed to it), registered
   // with the authority before the access point starts.
+  // A reused work_dir keeps the key the authority's ledger already holds.
   const std::string key_file = Data(spec.id() + "-hpke.key");
-  ASSIGN_OR_RETURN(auto key, crypto::EcdsaP256PrivateKey::Generate());
-  ASSIGN_OR_RETURN(std::string key_pem, PrivateKeyPem(key));
-  RETURN_IF_ERROR(WriteFileWithMode(key_file, key_pem, 0600));
+  ASSIGN_OR_RETURN(crypto::EcdsaP256PrivateKey key, LoadOrCreateKey(key_file));
   {
     ASSIGN_OR_RETURN(auto channel, Channel(spec.authority()));
     auto admin = cav1::CredentialAuthority::NewStub(channel);

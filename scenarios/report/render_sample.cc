@@ -39,6 +39,15 @@ int main(int argc, char** argv) {
     const std::string evil = "<script>alert(1)</script>";
     r.set_name(evil + " & \"quotes\" 'too'");
     r.set_description(evil + " see https://evil.example/x");
+    r.set_passed(false);
+    r.set_first_failure("step " + evil + ": expected success, got \x1b[2J");
+    auto* step = r.add_steps();
+    step->set_step_id(evil);
+    step->set_actor(evil);
+    step->set_action("adversary_act");
+    step->set_status(scenario::v1::FAILED);
+    step->set_expected(evil);
+    step->set_observed("\x1b[31m" + evil);
     r.add_actors(evil);
     auto* e = r.add_trace();
     e->set_from(evil);
@@ -54,7 +63,7 @@ int main(int argc, char** argv) {
     m->add_actors(evil);
     (*r.mutable_endpoints())[evil] = "https://evil.example/<b>";
     *report.add_scenarios() = r;
-    report.set_failed(report.failed() + 1);
+    report.set_failed(report.failed() + 1);  // the hostile scenario fails
   }
   const absl::Status status = sct::scenarios::WriteReport(report, out_dir);
   if (!status.ok()) {

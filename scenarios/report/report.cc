@@ -97,6 +97,17 @@ std::string Esc(absl::string_view s) {
   return out;
 }
 
+// Terminal-safe text: control characters (ANSI escapes, newlines) from the
+// data become '?', so a scenario file cannot drive the user's terminal.
+std::string T(absl::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) c = '?';
+  }
+  return out;
+}
+
 absl::Duration ToAbsl(const google::protobuf::Duration& d) {
   return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
 }
@@ -258,7 +269,8 @@ constexpr int kHeaderHeight = 42;
 constexpr int kRowsTop = kHeaderTop + kHeaderHeight + 26;
 constexpr int kRowHeight = 36;
 constexpr int kStepGap = 12;
-constexpr int kCharWidth = 7;      // ~ width of one character at 12px
+constexpr int kCharWidth = 7;      // ~ width of one bold character at 12-13px
+constexpr int kLabelCharWidth = 6; // ~ average width of a label character at 12px
 constexpr int kGutterBase = 190;   // right gutter for marker labels
 
 // Short method name: "relay.v1.Relay/ReadSecureContent" -> "ReadSecureContent";
@@ -351,14 +363,14 @@ Diagram BuildDiagram(const ScenarioResult& result) {
     index[name] = static_cast<int>(d.lanes.size());
     d.lanes.push_back(name);
   };
-  // The engine drives devices; when it is not listed, it goes leftmost.
-  bool engine_listed = false;
-  for (const std::string& a : result.actors()) engine_listed |= (a == "engine");
-  bool engine_traced = false;
+  // The engine (the scenario script) drives the devices: its lifeline, when
+  // listed or traced, is always the leftmost.
+  bool engine_present = false;
+  for (const std::string& a : result.actors()) engine_present |= (a == "engine");
   for (const TraceEvent& e : result.trace()) {
-    engine_traced |= (e.from() == "engine" || e.to() == "engine");
+    engine_present |= (e.from() == "engine" || e.to() == "engine");
   }
-  if (!engine_listed && engine_traced) add_lane("engine");
+  if (engine_present) add_lane("engine");
   for (const std::string& a : result.actors()) add_lane(a.empty() ? "(unknown)" : a);
   auto lane_of = [&](const std::string& name) {
     const std::string key = name.empty() ? "(unknown)" : name;
@@ -432,7 +444,7 @@ Diagram BuildDiagram(const ScenarioResult& result) {
   }
   for (const Row& r : d.rows) {
     if (r.elision) continue;
-    const int w = RowLabelChars(r) * kCharWidth;
+    const int w = RowLabelChars(r) * kLabelCharWidth;
     const int span = std::abs(r.to - r.from);
     need = std::max(need, span == 0 ? (w + 50) : (w / span + 20));
   }
@@ -744,9 +756,9 @@ std::string SvgImpl(const ScenarioResult& result, bool standalone) {
                         st.stroke, "\" stroke-width=\"1.6\"/>\n");
         const int cx = x1 + (x2 - x1) * 3 / 4;
         absl::StrAppend(&out, "<g class=\"fault-mark\" stroke=\"#dc2626\" stroke-width=\"2.5\">"
-                        "<line x1=\"", cx - 6, "\" y1=\"", y - 6, "\" x2=\"", cx + 6, "\" y2=\"",
-                        y + 6, "\"/><line x1=\"", cx - 6, "\" y1=\"", y + 6, "\" x2=\"", cx + 6,
-                        "\" y2=\"", y - 6, "\"/></g>\n");
+                        "<line x1=\"", cx - 5, "\" y1=\"", y - 5, "\" x2=\"", cx + 5, "\" y2=\"",
+                        y + 5, "\"/><line x1=\"", cx - 5, "\" y1=\"", y + 5, "\" x2=\"", cx + 5,
+                        "\" y2=\"", y - 5, "\"/></g>\n");
         Lightning(&out, cx + 14 * dir, y - 2, "#ea580c");
       } else {
         absl::StrAppend(&out, "<polygon points=\"", tip_x, ",", y, " ", tip_x - dir * 10, ",",
@@ -783,7 +795,7 @@ std::string SvgImpl(const ScenarioResult& result, bool standalone) {
     } else {
       absl::StrAppend(&out, "</text>\n");
       if (!sub.empty()) {
-        absl::StrAppend(&out, "<text class=\"sub\" x=\"", label_x, "\" y=\"", y + 13,
+        absl::StrAppend(&out, "<text class=\"sub\" x=\"", label_x, "\" y=\"", y + 15,
                         "\" text-anchor=\"middle\" font-size=\"10\" fill=\"#6b7280\">", sub,
                         "</text>\n");
       }
@@ -1072,7 +1084,7 @@ std::string TerminalSummary(const Report& report, bool color) {
     name_w = std::max(name_w, std::min(CodePoints(r.name()), 48));
   }
   std::string out;
-  absl::StrAppend(&out, bold, "Scenario suite ", report.suite().empty() ? "(unnamed)" : report.suite(),
+  absl::StrAppend(&out, bold, "Scenario suite ", report.suite().empty() ? "(unnamed)" : T(report.suite()),
                   reset, dim, " \u2014 ", report.scenarios_size(),
                   report.scenarios_size() == 1 ? " scenario" : " scenarios");
   if (report.has_duration()) absl::StrAppend(&out, " in ", ShortDuration(report.duration()));
@@ -1087,7 +1099,7 @@ std::string TerminalSummary(const Report& report, bool color) {
     for (const StepResult& s : r.steps()) steps_ok += s.status() == scenario::v1::PASSED;
     const std::string dur = r.has_duration() ? ShortDuration(r.duration()) : "-";
     absl::StrAppend(&out, "  ", r.passed() ? green : red, r.passed() ? "PASS  " : "FAIL  ",
-                    reset, "  ", pad(Truncate(r.name(), 48), name_w), "  ",
+                    reset, "  ", pad(Truncate(T(r.name()), 48), name_w), "  ",
                     absl::StrFormat("%9s  %7s", dur,
                                     absl::StrCat(steps_ok, "/", r.steps_size())),
                     "\n");
@@ -1095,33 +1107,33 @@ std::string TerminalSummary(const Report& report, bool color) {
     const std::string indent(10, ' ');
     const StepResult* first = FirstFailingStep(r);
     if (first != nullptr) {
-      absl::StrAppend(&out, indent, "first failing step: ", bold, first->step_id(), reset);
+      absl::StrAppend(&out, indent, "first failing step: ", bold, T(first->step_id()), reset);
       std::vector<std::string> what;
-      if (!first->action().empty()) what.push_back(first->action());
-      if (!first->actor().empty()) what.push_back(first->actor());
+      if (!first->action().empty()) what.push_back(T(first->action()));
+      if (!first->actor().empty()) what.push_back(T(first->actor()));
       if (!what.empty()) absl::StrAppend(&out, dim, " (", absl::StrJoin(what, ", "), ")", reset);
       if (first->status() == scenario::v1::ERRORED) absl::StrAppend(&out, red, " ERRORED", reset);
       absl::StrAppend(&out, "\n", indent, "  expected: ",
-                      first->expected().empty() ? "success" : first->expected(), "\n", indent,
-                      "  observed: ", red, Observed(*first).empty() ? "(nothing)" : Observed(*first),
+                      first->expected().empty() ? "success" : T(first->expected()), "\n", indent,
+                      "  observed: ", red, Observed(*first).empty() ? "(nothing)" : T(Observed(*first)),
                       reset, "\n");
     }
     const bool why_repeats_step =
         first != nullptr && absl::StrContains(r.first_failure(), first->step_id()) &&
         absl::StrContains(r.first_failure(), Observed(*first));
     if (!r.first_failure().empty() && !why_repeats_step) {
-      absl::StrAppend(&out, indent, "why: ", r.first_failure(), "\n");
+      absl::StrAppend(&out, indent, "why: ", T(r.first_failure()), "\n");
     } else if (first == nullptr) {
       // Failed without a failing step: an assertion. Say which.
       for (const auto& t : r.timings()) {
         if (!t.passed()) {
-          absl::StrAppend(&out, indent, "timing ", t.name(), ": ", ShortDuration(t.measured()),
+          absl::StrAppend(&out, indent, "timing ", T(t.name()), ": ", ShortDuration(t.measured()),
                           " > ", ShortDuration(t.max()), "\n");
         }
       }
       for (const auto& a : r.knowledge_audit()) {
         if (a.verdict() == scenario::v1::AUDIT_VIOLATED) {
-          absl::StrAppend(&out, indent, "knowledge: ", a.actor(),
+          absl::StrAppend(&out, indent, "knowledge: ", T(a.actor()),
                           a.must_not_learn() ? " learned " : " did not learn ",
                           common::v1::KnowledgeItem_Name(a.item()), "\n");
         }

@@ -113,7 +113,7 @@ void StandardEndpoints(ScenarioResult* r) {
   (*r->mutable_endpoints())["oem-b"] = "127.0.0.1:41003 (launched)";
   (*r->mutable_endpoints())["ca"] = "127.0.0.1:41004 (launched, sqlite)";
   (*r->mutable_endpoints())["car-1"] = "127.0.0.1:41005 (launched)";
-  (*r->mutable_endpoints())["sms"] = "127.0.0.1:41006 (channel service)";
+  (*r->mutable_endpoints())["channel"] = "127.0.0.1:41006 (SMS, e-mail, messenger)";
 }
 
 }  // namespace
@@ -130,7 +130,7 @@ ScenarioResult SampleCarShare() {
   r.set_passed(true);
   SetMillis(r.mutable_started_at(), 0);
   SetDurationMs(r.mutable_duration(), 6420);
-  for (const char* a : {"engine", "alice-phone", "oem-a", "ca", "relay", "sms", "eve",
+  for (const char* a : {"engine", "alice-phone", "oem-a", "ca", "relay", "channel", "eve",
                         "bob-phone", "oem-b", "car-1"}) {
     r.add_actors(a);
   }
@@ -145,13 +145,13 @@ ScenarioResult SampleCarShare() {
   t.Add("alice-phone", "oem-a", "oem.v1.Oem/InitiateShare", 41, "vertical CAR, 2 entitlements");
   t.Add("oem-a", "ca", "authority.v1.Authority/CreateShare", 18, "share minted, single use");
   t.Add("alice-phone", "relay", "HTTP POST /v1/m", 9, "CreateMailbox, ttl 48h, 412 B payload");
-  t.Add("alice-phone", "sms", "channel.v1.Channel/Send", 4, "1 segment, 118 chars",
+  t.Add("alice-phone", "channel", "channel.v1.Channel/Send", 4, "1 segment, 118 chars",
         common::v1::CHANNEL);
   const int64_t eve_start = t.now();
-  t.Add("eve", "sms", "channel.v1.Channel/Tap", 2, "captured 1 message",
+  t.Add("eve", "channel", "channel.v1.Channel/Tap", 2, "captured 1 message",
         common::v1::ADVERSARY);
   t.Advance(500);
-  t.Add("sms", "bob-phone", "SMS deliver", 3, "delivered after 500ms", common::v1::CHANNEL);
+  t.Add("channel", "bob-phone", "SMS deliver", 3, "delivered after 500ms", common::v1::CHANNEL);
   const int64_t share_end = t.now();
 
   t.Step("eve-preview");
@@ -214,7 +214,7 @@ ScenarioResult SampleCarShare() {
   t.Add("bob-phone", "car-1", "access_point.v1.AccessPoint/Authenticate", 11, "DENIED_REVOKED");
   const int64_t unlock2_end = t.now();
 
-  AddMarker(&r, "eve taps SMS", common::v1::ADVERSARY, {"sms", "eve", "relay"}, eve_start,
+  AddMarker(&r, "eve taps SMS", common::v1::ADVERSARY, {"channel", "eve", "relay"}, eve_start,
             eve_end);
   AddMarker(&r, "oem-b outage", common::v1::FAULT, {"bob-phone", "oem-b"}, outage_start,
             outage_end);
@@ -279,11 +279,12 @@ ScenarioResult SampleFailingRevocation() {
   SetDurationMs(r.mutable_duration(), 4870);
   r.set_first_failure(
       "step unlock-after-revoke: expected access DENIED_REVOKED, got access GRANTED");
-  for (const char* a : {"engine", "alice-phone", "oem-a", "ca", "relay", "bob-phone", "car-1"}) {
+  // Listed the way the engine lists them: "engine" last (the diagram moves it).
+  for (const char* a : {"alice-phone", "oem-a", "ca", "relay", "bob-phone", "car-1", "engine"}) {
     r.add_actors(a);
   }
   StandardEndpoints(&r);
-  r.mutable_endpoints()->erase("sms");
+  r.mutable_endpoints()->erase("channel");
   r.mutable_endpoints()->erase("oem-b");
 
   TraceBuilder t(&r, 10000);
