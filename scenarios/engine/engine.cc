@@ -315,7 +315,8 @@ class Runner {
   }
 
   // The newest message in (kind, address) carrying the link of `mailbox_id`;
-  // polls until `deadline`. Returns {message_id, link} or empties.
+  // polls until `deadline`. Returns {message_id, link} or empties. Only the
+  // last poll goes to the trace (the diagram stays readable).
   std::pair<std::string, std::string> FindLink(const std::string& actor,
                                                cv1::ChannelKind kind,
                                                const std::string& address,
@@ -324,26 +325,43 @@ class Runner {
     absl::StatusOr<std::shared_ptr<grpc::Channel>> ch = Chan("channel");
     if (!ch.ok()) return {};
     auto stub = chv1::Channel::NewStub(*ch);
-    while (true) {
+    const absl::Time start = absl::Now();
+    const absl::Time when = Now();
+    int polls = 0;
+    std::pair<std::string, std::string> found;
+    absl::Status st;
+    while (found.second.empty()) {
       chv1::ReceiveRequest req;
       req.set_kind(kind);
       req.set_address(address);
       chv1::ReceiveResponse resp;
-      absl::Status st = Call(
-          "engine", "channel", "channel.v1.Channel/Receive",
-          absl::StrCat("inbox of ", actor, " on ", ChannelWord(kind)), Rpc(),
-          [&](grpc::ClientContext* c) { return stub->Receive(c, req, &resp); });
+      grpc::ClientContext cctx;
+      cctx.AddMetadata("sct-actor", "engine");
+      cctx.AddMetadata("sct-step", ctx_.current_step);
+      cctx.set_deadline(absl::ToChronoTime(Deadline(absl::Seconds(10))));
+      st = FromGrpcStatus(stub->Receive(&cctx, req, &resp));
+      ++polls;
       if (st.ok()) {
         for (int i = resp.messages_size() - 1; i >= 0; --i) {
           std::string link = LinkIn(resp.messages(i).body(), mailbox_id);
-          if (!link.empty()) return {resp.messages(i).message_id(), link};
+          if (!link.empty()) {
+            found = {resp.messages(i).message_id(), link};
+            break;
+          }
         }
       }
-      if (absl::Now() >= deadline || absl::Now() >= scenario_deadline_) {
-        return {};
+      if (!found.second.empty() || absl::Now() >= deadline ||
+          absl::Now() >= scenario_deadline_) {
+        break;
       }
       absl::SleepFor(absl::Milliseconds(100));
     }
+    Record("engine", "channel", "channel.v1.Channel/Receive",
+           absl::StrCat("inbox of ", actor, " on ", ChannelWord(kind), ": ",
+                        found.second.empty() ? "no link" : "link found",
+                        " (", polls, polls == 1 ? " poll)" : " polls)"),
+           st, absl::Now() - start, when);
+    return found;
   }
 
   // How long a channel message may take to arrive.
