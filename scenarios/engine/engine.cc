@@ -381,6 +381,18 @@ class Runner {
     return d + absl::Seconds(5);
   }
 
+  // The share saved as `name`, or nullptr (its share step failed or was
+  // skipped).
+  SavedShare* ShareOf(const std::string& name) {
+    auto it = ctx_.shares.find(name);
+    return it == ctx_.shares.end() ? nullptr : &it->second;
+  }
+  static Outcome NoShare(const std::string& name) {
+    return Outcome::FromStatus(MakeError(
+        absl::StatusCode::kNotFound, "share_not_found",
+        absl::StrCat("share \"", name, "\" was never made (its share step did not succeed)")));
+  }
+
   CredInfo* Cred(const std::string& name) {
     auto it = creds_.find(name);
     return it == creds_.end() ? nullptr : &it->second;
@@ -672,7 +684,9 @@ absl::StatusOr<Outcome> Runner::DoReply(const sv1::Step& st,
                                         const std::string& rid,
                                         sv1::StepResult& r) {
   const sv1::ReplyStepAction& a = st.reply();
-  const SavedShare& s = ctx_.shares[a.share()];
+  SavedShare* sp = ShareOf(a.share());
+  if (sp == nullptr) return NoShare(a.share());
+  const SavedShare& s = *sp;
   ASSIGN_OR_RETURN(auto dev, Device(st.actor()));
   dv1::ReplyRequest req;
   req.set_request_id(rid);
@@ -743,7 +757,9 @@ absl::StatusOr<Outcome> Runner::DoRevoke(const sv1::Step& st,
   const sv1::RevokeAction& a = st.revoke();
   std::string share_id, credential_id, persona, holder, ap;
   if (a.target_case() == sv1::RevokeAction::kShare) {
-    const SavedShare& s = ctx_.shares[a.share()];
+    SavedShare* sp = ShareOf(a.share());
+    if (sp == nullptr) return NoShare(a.share());
+    const SavedShare& s = *sp;
     share_id = s.share_id;
     holder = s.sender;
     ap = share_cred_[a.share()].access_point;
@@ -835,7 +851,9 @@ absl::StatusOr<Outcome> Runner::DoRevoke(const sv1::Step& st,
 absl::StatusOr<Outcome> Runner::DoCancel(const sv1::Step& st,
                                          const std::string& rid,
                                          sv1::StepResult& r) {
-  const SavedShare& s = ctx_.shares[st.cancel().share()];
+  SavedShare* sp = ShareOf(st.cancel().share());
+  if (sp == nullptr) return NoShare(st.cancel().share());
+  const SavedShare& s = *sp;
   ASSIGN_OR_RETURN(auto dev, Device(st.actor()));
   dv1::CancelShareRequest req;
   req.set_request_id(rid);
@@ -857,7 +875,9 @@ absl::StatusOr<Outcome> Runner::DoCancel(const sv1::Step& st,
 
 absl::StatusOr<Outcome> Runner::DoRelinquish(const sv1::Step& st,
                                              const std::string& rid) {
-  const SavedShare& s = ctx_.shares[st.relinquish().share()];
+  SavedShare* sp = ShareOf(st.relinquish().share());
+  if (sp == nullptr) return NoShare(st.relinquish().share());
+  const SavedShare& s = *sp;
   ASSIGN_OR_RETURN(auto dev, Device(st.actor()));
   dv1::RelinquishRequest req;
   req.set_request_id(rid);
@@ -873,7 +893,9 @@ absl::StatusOr<Outcome> Runner::DoRelinquish(const sv1::Step& st,
 absl::StatusOr<Outcome> Runner::DoForward(const sv1::Step& st,
                                           sv1::StepResult& r) {
   const sv1::ForwardAction& a = st.forward();
-  SavedShare& s = ctx_.shares[a.share()];
+  SavedShare* sp = ShareOf(a.share());
+  if (sp == nullptr) return NoShare(a.share());
+  SavedShare& s = *sp;
   cv1::ChannelKind in_kind = s.channel;
   auto fw = forwarded_.find({a.share(), st.actor()});
   if (fw != forwarded_.end()) in_kind = fw->second;
@@ -939,7 +961,8 @@ absl::StatusOr<Outcome> Runner::DoListShares(const sv1::Step& st,
                                     " shares, listed ", resp.shares_size()));
   }
   for (const auto& e : a.expect_states()) {
-    const std::string& id = ctx_.shares[e.share()].share_id;
+    SavedShare* sp = ShareOf(e.share());
+    const std::string id = sp == nullptr ? "" : sp->share_id;
     const cv1::ShareRecord* rec = nullptr;
     for (const auto& x : resp.shares()) {
       if (x.share_id() == id) rec = &x;
@@ -972,8 +995,10 @@ absl::StatusOr<Outcome> Runner::DoWaitForEvent(const sv1::Step& st,
   }
   std::string mailbox, share_id;
   if (!a.share().empty()) {
-    mailbox = ctx_.shares[a.share()].mailbox_id;
-    share_id = ctx_.shares[a.share()].share_id;
+    SavedShare* sp = ShareOf(a.share());
+    if (sp == nullptr) return NoShare(a.share());
+    mailbox = sp->mailbox_id;
+    share_id = sp->share_id;
   }
   const absl::Duration timeout = Dur(a.timeout(), absl::Seconds(10));
   dv1::DeviceEvent ev;
@@ -1026,7 +1051,9 @@ absl::StatusOr<Outcome> Runner::DoCheckState(const sv1::Step& st,
     for (const auto& c : p.credentials()) held.insert(c.credential_id());
   }
   if (!a.share().empty() && a.flow_state() != dv1::FLOW_STATE_UNSPECIFIED) {
-    const std::string& mailbox = ctx_.shares[a.share()].mailbox_id;
+    SavedShare* sp = ShareOf(a.share());
+    if (sp == nullptr) return NoShare(a.share());
+    const std::string& mailbox = sp->mailbox_id;
     const dv1::MailboxRecord* rec = nullptr;
     for (const auto& p : resp.personas()) {
       for (const auto& m : p.mailboxes()) {
