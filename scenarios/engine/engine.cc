@@ -1107,9 +1107,24 @@ absl::StatusOr<Outcome> Runner::DoAdvanceClock(const sv1::Step& st,
       if (svc != nullptr && svc->sim && svc->running) targets.push_back(n);
     }
   }
+  if (targets.empty()) {
+    return Outcome::FromStatus(MakeError(
+        absl::StatusCode::kFailedPrecondition, "no_sim_control",
+        "no running service serves SimControl (launched without "
+        "--sim_control?): no clock to advance"));
+  }
   const std::string actor = st.actor().empty() ? "engine" : st.actor();
   absl::Status first;
   for (const std::string& n : targets) {
+    const Service* svc = eco_->Find(n);
+    if (svc == nullptr || !svc->sim) {
+      if (first.ok()) {
+        first = MakeError(absl::StatusCode::kFailedPrecondition,
+                          "no_sim_control",
+                          absl::StrCat(n, " serves no SimControl"));
+      }
+      continue;
+    }
     ASSIGN_OR_RETURN(auto ch, Chan(n));
     auto stub = cv1::SimControl::NewStub(ch);
     cv1::SetClockRequest req;

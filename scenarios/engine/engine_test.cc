@@ -134,11 +134,22 @@ TEST(RunScenario, AllPassingStepsPass) {
   sv1::ScenarioResult r = RunScenario(Parse(R"pb(
     name: "ok"
     steps { id: "a" pause { duration: "1ms" } }
-    steps { id: "b" advance_clock { by: "1h" } }
+    steps { id: "b" pause { duration: "1ms" } expect { success: true } }
   )pb"), "ok.textproto", Options(&c));
   EXPECT_TRUE(r.passed()) << r.first_failure();
   EXPECT_EQ(r.steps(1).status(), sv1::PASSED);
   EXPECT_EQ(c.shutdowns, 1);
+}
+
+TEST(RunScenario, AdvanceClockWithoutSimControlFails) {
+  Counters c;
+  sv1::ScenarioResult r = RunScenario(Parse(R"pb(
+    name: "clock"
+    steps { id: "b" advance_clock { by: "1h" } }
+  )pb"), "clock.textproto", Options(&c));
+  EXPECT_FALSE(r.passed());
+  EXPECT_EQ(r.steps(0).status(), sv1::FAILED);
+  EXPECT_EQ(r.steps(0).reason(), "no_sim_control");
 }
 
 TEST(RunScenario, ScenarioTimeoutCutsTheRun) {
