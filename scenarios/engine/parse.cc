@@ -1,6 +1,7 @@
 #include "scenarios/engine/parse.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <tuple>
 #include <map>
@@ -13,7 +14,9 @@
 #include "absl/strings/str_join.h"
 #include "common/errors.h"
 #include "google/protobuf/descriptor.h"
+#include "absl/strings/str_split.h"
 #include "google/protobuf/io/tokenizer.h"
+#include "scenarios/launcher/topology.h"
 
 namespace sct::scenarios {
 namespace {
@@ -86,6 +89,35 @@ Node Child(const Node& n, absl::string_view field, int index = -1) {
   c.path = n.path.empty() ? std::string(field) : absl::StrCat(n.path, ".", field);
   if (f->is_repeated()) absl::StrAppend(&c.path, "[", index, "]");
   return c;
+}
+
+// The location of a field path such as "topology.devices[1].oem" (0-based
+// line and column; the deepest part of the path that exists).
+std::pair<int, int> LocatePath(const Node& root, absl::string_view path) {
+  Node n = root;
+  std::vector<std::string> parts = absl::StrSplit(path, '.');
+  for (size_t i = 0; i < parts.size(); ++i) {
+    std::string name = parts[i];
+    int index = -1;
+    size_t br = name.find('[');
+    if (br != std::string::npos) {
+      index = std::atoi(name.c_str() + br + 1);
+      name = name.substr(0, br);
+    }
+    const FieldDescriptor* f = FieldOf(*n.msg, name);
+    if (f == nullptr) break;
+    const int idx = f->is_repeated() ? std::max(index, 0) : -1;
+    if (f->is_repeated() &&
+        idx >= n.msg->GetReflection()->FieldSize(*n.msg, f)) {
+      break;
+    }
+    if (i + 1 == parts.size() ||
+        f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
+      return LocationOf(n, name, idx);
+    }
+    n = Child(n, name, idx);
+  }
+  return {n.line, n.col};
 }
 
 class Validator {
@@ -875,6 +907,22 @@ absl::StatusOr<sv1::Scenario> ParseScenarioText(const std::string& text,
   // Warnings (e.g. deprecated syntax) do not fail the file.
   errors.clear();
   errors = ValidateScenario(scenario, &tree, file);
+  if (errors.empty()) {
+    // What the launcher would refuse (its defaults and limits), located.
+    absl::StatusOr<sv1::Topology> resolved =
+        ResolveTopology(scenario.topology());
+    if (!resolved.ok()) {
+      std::string msg(resolved.status().message());
+      Node root;
+      root.msg = &scenario;
+      root.tree = &tree;
+      root.line = 0;
+      root.col = 0;
+      auto [line, col] = LocatePath(root, msg.substr(0, msg.find(':')));
+      errors.push_back(
+          absl::StrCat(file, ":", line + 1, ":", col + 1, ": ", msg));
+    }
+  }
   if (!errors.empty()) {
     return MakeError(absl::StatusCode::kInvalidArgument, "invalid_field",
                      absl::StrJoin(errors, "\n"));

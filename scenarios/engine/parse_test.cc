@@ -144,6 +144,24 @@ TEST(ValidateScenario, ActionlessStepAndEmptySuccess) {
   EXPECT_EQ(ValidateScenario(s, nullptr, "f").size(), 2u);
 }
 
+TEST(ParseScenarioText, LauncherTopologyErrorsAreLocated) {
+  // Valid for the engine's checks, refused by the launcher's topology rules:
+  // a channel fault-free topology with a preview bot on SMS.
+  absl::StatusOr<scenario::v1::Scenario> s = ParseScenarioText(
+      "name: \"x\"\n"
+      "topology {\n"
+      "  relay { store: MEMORY }\n"
+      "  authorities { id: \"ca\" }\n"
+      "  channels { kind: SMS  preview_bot: true }\n"
+      "}\n",
+      "t.textproto");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.status().message()),
+              HasSubstr("t.textproto:5:"));
+  EXPECT_THAT(std::string(s.status().message()),
+              HasSubstr("topology.channels[0].preview_bot"));
+}
+
 TEST(ParseScenarioDuration, AcceptsAbslSyntaxOnly) {
   EXPECT_EQ(*ParseScenarioDuration("1.5s", "f", absl::ZeroDuration()),
             absl::Milliseconds(1500));
