@@ -8,7 +8,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <iostream>
 #include <mutex>
+#include <random>
 #include <set>
 #include <thread>
 #include <utility>
@@ -191,6 +193,14 @@ class Runner {
   Runner(const sv1::Scenario& s, const std::string& file,
          const EngineOptions& options)
       : s_(s), file_(file), options_(options) {
+    // Seed 0 means "random, recorded": fix one so faults and adversaries
+    // (scenarios/attack reads ctx.scenario->seed) can be replayed.
+    if (s_.seed() == 0) {
+      std::random_device rd;
+      s_.set_seed((static_cast<uint64_t>(rd()) << 32) | rd());
+      if (s_.seed() == 0) s_.set_seed(1);
+      std::cerr << "scenario " << s_.name() << ": seed " << s_.seed() << "\n";
+    }
     result_.set_name(s.name());
     result_.set_file(file);
     result_.set_description(s.description());
@@ -461,7 +471,7 @@ class Runner {
   void ResolveLinks();
   void OrderActors();
 
-  const sv1::Scenario& s_;
+  sv1::Scenario s_;     // the file's scenario, seed fixed
   sv1::Topology topo_;  // s_.topology() with the launcher's defaults
   std::string file_;
   EngineOptions options_;
