@@ -79,11 +79,21 @@ std::string Esc(absl::string_view s) {
   for (char ch : s) {
     unsigned char c = static_cast<unsigned char>(ch);
     switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
       default:
         if (c < 0x20 && ch != '\n' && ch != '\t' && ch != '\r') {
           out += "\xEF\xBF\xBD";
@@ -152,23 +162,37 @@ const StepResult* FirstFailingStep(const ScenarioResult& r) {
 
 std::string StatusName(StepStatus s) {
   switch (s) {
-    case scenario::v1::PASSED: return "passed";
-    case scenario::v1::FAILED: return "FAILED";
-    case scenario::v1::SKIPPED: return "skipped";
-    case scenario::v1::ERRORED: return "ERRORED";
-    default: return "not run";
+    case scenario::v1::PASSED:
+      return "passed";
+    case scenario::v1::FAILED:
+      return "FAILED";
+    case scenario::v1::SKIPPED:
+      return "skipped";
+    case scenario::v1::ERRORED:
+      return "ERRORED";
+    default:
+      return "not run";
   }
 }
 
 std::string Observed(const StepResult& s) {
   if (!s.observed().empty()) return s.observed();
   if (s.access() != access_point::v1::AUTH_REASON_UNSPECIFIED) {
-    return absl::StrCat("access ", access_point::v1::AuthReason_Name(s.access()));
+    return absl::StrCat("access ",
+                        access_point::v1::AuthReason_Name(s.access()));
   }
   if (!s.code().empty()) {
-    return s.reason().empty() ? s.code() : absl::StrCat(s.code(), " ", s.reason());
+    return s.reason().empty() ? s.code()
+                              : absl::StrCat(s.code(), " ", s.reason());
   }
   return "";
+}
+
+// Whether the scenario's first_failure text already says what `step` says
+// (its id and observed outcome), so printing both would repeat it.
+bool RepeatsStep(const ScenarioResult& r, const StepResult& step) {
+  return absl::StrContains(r.first_failure(), step.step_id()) &&
+         absl::StrContains(r.first_failure(), Observed(step));
 }
 
 template <typename Map>
@@ -183,8 +207,15 @@ std::vector<std::pair<std::string, std::string>> Sorted(const Map& m) {
 // ---------------------------------------------------------------------------
 
 enum class Role {
-  kEngine, kDevice, kChannel, kRelay, kOem, kAuthority, kAccessPoint,
-  kAdversary, kOther
+  kEngine,
+  kDevice,
+  kChannel,
+  kRelay,
+  kOem,
+  kAuthority,
+  kAccessPoint,
+  kAdversary,
+  kOther
 };
 
 struct RoleStyle {
@@ -195,21 +226,52 @@ struct RoleStyle {
 
 RoleStyle StyleOf(Role r) {
   switch (r) {
-    case Role::kEngine: return {"engine", "#f3f4f6", "#9ca3af"};
-    case Role::kDevice: return {"device", "#dbeafe", "#1d4ed8"};
-    case Role::kChannel: return {"channel", "#dcfce7", "#15803d"};
-    case Role::kRelay: return {"relay", "#ede9fe", "#6d28d9"};
-    case Role::kOem: return {"OEM server", "#ffedd5", "#c2410c"};
-    case Role::kAuthority: return {"authority", "#fef9c3", "#a16207"};
-    case Role::kAccessPoint: return {"access point", "#ccfbf1", "#0f766e"};
-    case Role::kAdversary: return {"adversary", "#fee2e2", "#b91c1c"};
-    default: return {"service", "#f3f4f6", "#4b5563"};
+    case Role::kEngine:
+      return {"engine", "#f3f4f6", "#9ca3af"};
+    case Role::kDevice:
+      return {"device", "#dbeafe", "#1d4ed8"};
+    case Role::kChannel:
+      return {"channel", "#dcfce7", "#15803d"};
+    case Role::kRelay:
+      return {"relay", "#ede9fe", "#6d28d9"};
+    case Role::kOem:
+      return {"OEM server", "#ffedd5", "#c2410c"};
+    case Role::kAuthority:
+      return {"authority", "#fef9c3", "#a16207"};
+    case Role::kAccessPoint:
+      return {"access point", "#ccfbf1", "#0f766e"};
+    case Role::kAdversary:
+      return {"adversary", "#fee2e2", "#b91c1c"};
+    default:
+      return {"service", "#f3f4f6", "#4b5563"};
   }
 }
 
-bool HasAny(absl::string_view name, std::initializer_list<absl::string_view> words) {
-  for (absl::string_view w : words) {
-    if (absl::StrContains(absl::AsciiStrToLower(name), w)) return true;
+// Lower-case words of an actor id, split at anything not a letter, with
+// trailing digits dropped: "Car1-front" -> {"car", "front"}.
+std::set<std::string> Words(absl::string_view name) {
+  std::set<std::string> out;
+  std::string word;
+  auto flush = [&] {
+    while (!word.empty() && absl::ascii_isdigit(word.back())) word.pop_back();
+    if (!word.empty()) out.insert(word);
+    word.clear();
+  };
+  for (char c : name) {
+    if (absl::ascii_isalnum(c)) {
+      word += absl::ascii_tolower(c);
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return out;
+}
+
+bool HasAny(const std::set<std::string>& words,
+            std::initializer_list<const char*> any) {
+  for (const char* w : any) {
+    if (words.count(w)) return true;
   }
   return false;
 }
@@ -219,10 +281,12 @@ bool HasAny(absl::string_view name, std::initializer_list<absl::string_view> wor
 std::set<std::string> Adversaries(const ScenarioResult& r) {
   std::set<std::string> out;
   for (const TraceEvent& e : r.trace()) {
-    if (e.kind() == common::v1::ADVERSARY && !e.from().empty()) out.insert(e.from());
+    if (e.kind() == common::v1::ADVERSARY && !e.from().empty())
+      out.insert(e.from());
   }
   for (const StepResult& s : r.steps()) {
-    if (s.action() == "adversary_act" && !s.actor().empty()) out.insert(s.actor());
+    if (s.action() == "adversary_act" && !s.actor().empty())
+      out.insert(s.actor());
   }
   for (const Marker& m : r.markers()) {
     if (m.kind() == common::v1::ADVERSARY) out.insert(m.label());
@@ -230,28 +294,31 @@ std::set<std::string> Adversaries(const ScenarioResult& r) {
   return out;
 }
 
+// Role from the actor id's words (ids come from scenario files, e.g.
+// "alice-phone", "oem-a", "ca", "car-1", "eve"); adversaries also from the
+// trace.
 Role RoleOf(const std::string& name, const std::set<std::string>& adversaries) {
   if (name == "engine") return Role::kEngine;
+  const std::set<std::string> w = Words(name);
   if (adversaries.count(name) ||
-      HasAny(name, {"adversary", "attacker", "eve", "mallory", "interceptor",
-                    "guesser", "replayer", "operator"})) {
+      HasAny(w, {"adversary", "attacker", "eve", "mallory", "trudy",
+                 "interceptor", "guesser", "replayer", "operator", "evil"})) {
     return Role::kAdversary;
   }
-  if (absl::StartsWithIgnoreCase(name, "relay")) return Role::kRelay;
-  if (absl::StartsWithIgnoreCase(name, "oem")) return Role::kOem;
-  if (name == "ca" || absl::StartsWithIgnoreCase(name, "ca-") ||
-      HasAny(name, {"authority"})) {
-    return Role::kAuthority;
-  }
-  if (HasAny(name, {"channel", "sms", "email", "e-mail", "messenger", "preview"})) {
+  if (HasAny(w, {"relay", "mailbox"})) return Role::kRelay;
+  if (HasAny(w, {"oem", "vendor"})) return Role::kOem;
+  if (HasAny(w, {"ca", "authority", "issuer"})) return Role::kAuthority;
+  if (HasAny(w, {"channel", "sms", "email", "mail", "messenger", "preview",
+                 "bot"})) {
     return Role::kChannel;
   }
-  if (HasAny(name, {"car", "door", "hotel", "lock", "gate", "access-point"}) ||
-      absl::StartsWithIgnoreCase(name, "ap-")) {
-    return Role::kAccessPoint;
-  }
-  if (HasAny(name, {"phone", "device", "tablet", "watch", "laptop", "wallet"})) {
+  if (HasAny(w, {"phone", "device", "tablet", "watch", "laptop", "wallet",
+                 "iphone", "android", "pixel", "handset"})) {
     return Role::kDevice;
+  }
+  if (HasAny(w, {"car", "door", "hotel", "lock", "gate", "ap", "vehicle",
+                 "room", "home", "reader", "access"})) {
+    return Role::kAccessPoint;
   }
   return Role::kOther;
 }
@@ -260,18 +327,19 @@ Role RoleOf(const std::string& name, const std::set<std::string>& adversaries) {
 // Sequence diagram model.
 // ---------------------------------------------------------------------------
 
-constexpr int kMaxRows = 240;      // rows drawn before eliding the middle
-constexpr int kKeepHead = 170;     // rows kept from the start when eliding
-constexpr int kKeepTail = 60;      // rows kept from the end when eliding
-constexpr int kMarginLeft = 150;   // step-id margin
+constexpr int kMaxRows = 240;     // rows drawn before eliding the middle
+constexpr int kKeepHead = 170;    // rows kept from the start when eliding
+constexpr int kKeepTail = 60;     // rows kept from the end when eliding
+constexpr int kMarginLeft = 150;  // step-id margin
 constexpr int kHeaderTop = 40;
 constexpr int kHeaderHeight = 42;
 constexpr int kRowsTop = kHeaderTop + kHeaderHeight + 26;
 constexpr int kRowHeight = 36;
 constexpr int kStepGap = 12;
-constexpr int kCharWidth = 7;      // ~ width of one bold character at 12-13px
-constexpr int kLabelCharWidth = 6; // ~ average width of a label character at 12px
-constexpr int kGutterBase = 190;   // right gutter for marker labels
+constexpr int kCharWidth = 7;  // ~ width of one bold character at 12-13px
+constexpr int kLabelCharWidth =
+    6;  // ~ average width of a label character at 12px
+constexpr int kGutterBase = 190;  // right gutter for marker labels
 
 // Short method name: "relay.v1.Relay/ReadSecureContent" -> "ReadSecureContent";
 // "HTTP POST /v1/m/{id}" stays as is.
@@ -290,8 +358,8 @@ std::string ShortRpc(absl::string_view rpc) {
 struct Row {
   int from = 0;
   int to = 0;
-  std::string method;     // short method
-  std::string status;     // empty when OK
+  std::string method;  // short method
+  std::string status;  // empty when OK
   std::string step_id;
   TraceKind kind = common::v1::TRACE_KIND_UNSPECIFIED;
   int count = 1;
@@ -300,7 +368,7 @@ struct Row {
   absl::Time last = absl::InfinitePast();
   bool has_time = false;
   std::string tooltip;
-  bool elision = false;   // "… N messages not shown"
+  bool elision = false;  // "… N messages not shown"
   int omitted = 0;
   int y = 0;              // assigned at layout
   bool new_step = false;  // first row of a step
@@ -326,7 +394,8 @@ std::string RowLabel(const Row& r) {
 
 std::string RowDuration(const Row& r) {
   if (r.total == absl::ZeroDuration()) return "";
-  if (r.count > 1) return absl::StrCat("avg ", ShortDuration(r.total / r.count));
+  if (r.count > 1)
+    return absl::StrCat("avg ", ShortDuration(r.total / r.count));
   return ShortDuration(r.total);
 }
 
@@ -366,12 +435,14 @@ Diagram BuildDiagram(const ScenarioResult& result) {
   // The engine (the scenario script) drives the devices: its lifeline, when
   // listed or traced, is always the leftmost.
   bool engine_present = false;
-  for (const std::string& a : result.actors()) engine_present |= (a == "engine");
+  for (const std::string& a : result.actors())
+    engine_present |= (a == "engine");
   for (const TraceEvent& e : result.trace()) {
     engine_present |= (e.from() == "engine" || e.to() == "engine");
   }
   if (engine_present) add_lane("engine");
-  for (const std::string& a : result.actors()) add_lane(a.empty() ? "(unknown)" : a);
+  for (const std::string& a : result.actors())
+    add_lane(a.empty() ? "(unknown)" : a);
   auto lane_of = [&](const std::string& name) {
     const std::string key = name.empty() ? "(unknown)" : name;
     add_lane(key);
@@ -407,10 +478,13 @@ Diagram BuildDiagram(const ScenarioResult& result) {
     r.first = r.last = t;
     r.tooltip = absl::StrCat(e.from(), " \u2192 ", e.to(), ": ",
                              e.rpc().empty() ? "(call)" : e.rpc());
-    if (!e.status_code().empty()) absl::StrAppend(&r.tooltip, " [", e.status_code(), "]");
+    if (!e.status_code().empty())
+      absl::StrAppend(&r.tooltip, " [", e.status_code(), "]");
     if (!e.reason().empty()) absl::StrAppend(&r.tooltip, " ", e.reason());
-    if (!e.summary().empty()) absl::StrAppend(&r.tooltip, " \u2014 ", e.summary());
-    if (!e.step_id().empty()) absl::StrAppend(&r.tooltip, " (step ", e.step_id(), ")");
+    if (!e.summary().empty())
+      absl::StrAppend(&r.tooltip, " \u2014 ", e.summary());
+    if (!e.step_id().empty())
+      absl::StrAppend(&r.tooltip, " (step ", e.step_id(), ")");
     all.push_back(std::move(r));
   }
 
@@ -435,7 +509,8 @@ Diagram BuildDiagram(const ScenarioResult& result) {
   d.rows = std::move(all);
 
   const std::set<std::string> adversaries = Adversaries(result);
-  for (const std::string& lane : d.lanes) d.roles.push_back(RoleOf(lane, adversaries));
+  for (const std::string& lane : d.lanes)
+    d.roles.push_back(RoleOf(lane, adversaries));
 
   // Column spacing: wide enough for every label over its span and every name.
   int need = 0;
@@ -446,7 +521,7 @@ Diagram BuildDiagram(const ScenarioResult& result) {
     if (r.elision) continue;
     const int w = RowLabelChars(r) * kLabelCharWidth;
     const int span = std::abs(r.to - r.from);
-    need = std::max(need, span == 0 ? (w + 50) : (w / span + 20));
+    need = std::max(need, span == 0 ? (w + 50) : (w / span + 28));
   }
   d.spacing = std::clamp(need, 120, 300);
 
@@ -475,16 +550,21 @@ struct ArrowStyle {
   const char* stroke;
   const char* dash;  // empty: solid
   const char* width;
-  const char* css;   // class suffix
+  const char* css;  // class suffix
 };
 
 ArrowStyle StyleOfRow(const Row& r, const Diagram& d) {
   switch (r.kind) {
-    case common::v1::FAULT: return {"#ea580c", "5 3", "1.6", "fault"};
-    case common::v1::ADVERSARY: return {"#dc2626", "", "2.2", "adversary"};
-    case common::v1::PUSH: return {"#2563eb", "7 4", "1.6", "push"};
-    case common::v1::CHANNEL: return {"#15803d", "2 3", "2.2", "channel"};
-    default: break;
+    case common::v1::FAULT:
+      return {"#ea580c", "5 3", "1.6", "fault"};
+    case common::v1::ADVERSARY:
+      return {"#dc2626", "", "2.2", "adversary"};
+    case common::v1::PUSH:
+      return {"#2563eb", "7 4", "1.6", "push"};
+    case common::v1::CHANNEL:
+      return {"#15803d", "2 3", "2.2", "channel"};
+    default:
+      break;
   }
   if (d.roles[r.from] == Role::kEngine) return {"#9ca3af", "", "1", "engine"};
   return {"#1f2937", "", "1.4", "call"};
@@ -492,11 +572,11 @@ ArrowStyle StyleOfRow(const Row& r, const Diagram& d) {
 
 void Text(std::string* out, int x, int y, absl::string_view text,
           absl::string_view attrs) {
-  absl::StrAppend(out, "<text x=\"", x, "\" y=\"", y, "\" ", attrs, ">", Esc(text),
-                  "</text>\n");
+  absl::StrAppend(out, "<text x=\"", x, "\" y=\"", y, "\" ", attrs, ">",
+                  Esc(text), "</text>\n");
 }
 
-// Marker vertical extent: rows whose time range meets [start, end].
+// Marker vertical extent: rows whose time range meets [start, end).
 struct Band {
   const Marker* marker;
   int top;
@@ -510,7 +590,8 @@ std::vector<Band> LayoutMarkers(const ScenarioResult& result, const Diagram& d,
                                 int rows_bottom) {
   std::vector<Band> bands;
   std::map<std::string, int> index;
-  for (size_t i = 0; i < d.lanes.size(); ++i) index[d.lanes[i]] = static_cast<int>(i);
+  for (size_t i = 0; i < d.lanes.size(); ++i)
+    index[d.lanes[i]] = static_cast<int>(i);
   for (const Marker& m : result.markers()) {
     Band b{&m, 0, 0, 0, static_cast<int>(d.lanes.size()) - 1};
     int lo = -1, hi = -1;
@@ -524,13 +605,17 @@ std::vector<Band> LayoutMarkers(const ScenarioResult& result, const Diagram& d,
       b.min_lane = lo;
       b.max_lane = hi;
     }
-    const absl::Time start = m.has_start() ? ToAbsl(m.start()) : absl::InfinitePast();
-    const absl::Time end = m.has_end() ? ToAbsl(m.end()) : absl::InfiniteFuture();
+    const absl::Time start =
+        m.has_start() ? ToAbsl(m.start()) : absl::InfinitePast();
+    const absl::Time end =
+        m.has_end() ? ToAbsl(m.end()) : absl::InfiniteFuture();
     int first = -1, last = -1;
     for (size_t i = 0; i < d.rows.size(); ++i) {
       const Row& r = d.rows[i];
-      const bool in = !r.has_time ? (!m.has_start() && !m.has_end())
-                                  : (r.last >= start && r.first < end);
+      const bool in = !r.has_time
+                          ? (!m.has_start() && !m.has_end())
+                          : (r.last >= start &&
+                             (end > start ? r.first < end : r.first <= end));
       if (in) {
         if (first < 0) first = static_cast<int>(i);
         last = static_cast<int>(i);
@@ -558,7 +643,8 @@ std::vector<Band> LayoutMarkers(const ScenarioResult& result, const Diagram& d,
   for (size_t i = 0; i < bands.size(); ++i) {
     std::set<int> used;
     for (size_t j = 0; j < i; ++j) {
-      if (bands[j].top <= bands[i].bottom + 14 && bands[i].top <= bands[j].bottom + 14) {
+      if (bands[j].top <= bands[i].bottom + 14 &&
+          bands[i].top <= bands[j].bottom + 14) {
         used.insert(bands[j].level);
       }
     }
@@ -568,9 +654,9 @@ std::vector<Band> LayoutMarkers(const ScenarioResult& result, const Diagram& d,
 }
 
 void Lightning(std::string* out, int x, int y, const char* fill) {
-  absl::StrAppend(out, "<polygon points=\"", x + 1, ",", y - 8, " ", x - 4, ",", y + 1,
-                  " ", x, ",", y + 1, " ", x - 2, ",", y + 8, " ", x + 4, ",", y - 2,
-                  " ", x, ",", y - 2, "\" fill=\"", fill, "\"/>\n");
+  absl::StrAppend(out, "<polygon points=\"", x + 1, ",", y - 8, " ", x - 4, ",",
+                  y + 1, " ", x, ",", y + 1, " ", x - 2, ",", y + 8, " ", x + 4,
+                  ",", y - 2, " ", x, ",", y - 2, "\" fill=\"", fill, "\"/>\n");
 }
 
 std::string SvgImpl(const ScenarioResult& result, bool standalone) {
@@ -582,10 +668,13 @@ std::string SvgImpl(const ScenarioResult& result, bool standalone) {
   for (const Band& b : bands) levels = std::max(levels, b.level + 1);
   int label_chars = 0;
   for (const Band& b : bands) {
-    label_chars = std::max(label_chars, std::min(CodePoints(b.marker->label()), 32) + 11);
+    label_chars =
+        std::max(label_chars, std::min(CodePoints(b.marker->label()), 32) + 11);
   }
   const int gutter =
-      bands.empty() ? 40 : std::max(kGutterBase, label_chars * kCharWidth + 30) + 16 * levels;
+      bands.empty()
+          ? 40
+          : std::max(kGutterBase, label_chars * kCharWidth + 30) + 16 * levels;
   const int lanes_right = kMarginLeft + d.spacing * std::max(n, 1);
   const int width = lanes_right + gutter;
   const bool footer = d.rows.size() > 12;
@@ -595,57 +684,87 @@ std::string SvgImpl(const ScenarioResult& result, bool standalone) {
   const int height = legend_y + 22;
 
   std::map<std::string, StepStatus> step_status;
-  for (const StepResult& s : result.steps()) step_status.emplace(s.step_id(), s.status());
+  for (const StepResult& s : result.steps())
+    step_status.emplace(s.step_id(), s.status());
 
   std::string out;
   absl::StrAppend(&out, "<svg");
-  if (standalone) absl::StrAppend(&out, " xmlns=\"http://www.w3.org/2000/svg\"");
-  absl::StrAppend(&out, " class=\"sequence\" width=\"", width, "\" height=\"", height,
-                  "\" viewBox=\"0 0 ", width, " ", height,
-                  "\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\""
-                  " role=\"img\" aria-label=\"",
-                  Esc(absl::StrCat("Sequence diagram of ", result.name())), "\">\n");
-  absl::StrAppend(&out, "<title>", Esc(absl::StrCat("Sequence diagram: ", result.name())),
+  if (standalone)
+    absl::StrAppend(&out, " xmlns=\"http://www.w3.org/2000/svg\"");
+  absl::StrAppend(
+      &out, " class=\"sequence\" width=\"", width, "\" height=\"", height,
+      "\" viewBox=\"0 0 ", width, " ", height,
+      "\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\""
+      " role=\"img\" aria-label=\"",
+      Esc(absl::StrCat("Sequence diagram of ", result.name())), "\">\n");
+  absl::StrAppend(&out, "<title>",
+                  Esc(absl::StrCat("Sequence diagram: ", result.name())),
                   "</title>\n");
-  absl::StrAppend(&out, "<rect x=\"0\" y=\"0\" width=\"", width, "\" height=\"", height,
-                  "\" fill=\"#ffffff\"/>\n");
+  if (standalone && !result.description().empty()) {  // HTML shows it above
+    absl::StrAppend(&out, "<desc>", Esc(result.description()), "</desc>\n");
+  }
+  absl::StrAppend(&out, "<rect x=\"0\" y=\"0\" width=\"", width, "\" height=\"",
+                  height, "\" fill=\"#ffffff\"/>\n");
   Text(&out, 12, 24, Truncate(result.name(), 90),
        "font-size=\"16\" font-weight=\"bold\" fill=\"#111827\"");
   {
     std::string sub = absl::StrCat(result.passed() ? "PASSED" : "FAILED");
     int events = result.trace_size();
-    absl::StrAppend(&sub, " \u00b7 ", events, events == 1 ? " message" : " messages");
-    if (result.has_duration()) absl::StrAppend(&sub, " \u00b7 ", ShortDuration(result.duration()));
+    absl::StrAppend(&sub, " \u00b7 ", events,
+                    events == 1 ? " message" : " messages");
+    if (result.has_duration())
+      absl::StrAppend(&sub, " \u00b7 ", ShortDuration(result.duration()));
     Text(&out, width - 12, 24, sub,
          absl::StrCat("text-anchor=\"end\" font-size=\"12\" fill=\"",
                       result.passed() ? "#15803d" : "#b91c1c", "\""));
   }
 
-  // Marker bands (behind everything else).
+  // Failed steps: a faint red background behind their rows.
+  for (size_t i = 0; i < d.rows.size(); ++i) {
+    if (!d.rows[i].new_step) continue;
+    auto it = step_status.find(d.rows[i].step_id);
+    if (it == step_status.end() || !Failed(it->second)) continue;
+    size_t last = i;
+    while (last + 1 < d.rows.size() && !d.rows[last + 1].new_step) ++last;
+    const int top = d.rows[i].y - 22;
+    const int bottom = d.rows[last].y + 18;
+    absl::StrAppend(&out, "<rect class=\"failed-step\" x=\"4\" y=\"", top,
+                    "\" width=\"", lanes_right - 4, "\" height=\"",
+                    bottom - top, "\" fill=\"#fef2f2\"/>\n");
+  }
+
+  // Marker bands (behind everything but failed-step backgrounds).
   for (const Band& b : bands) {
     const bool fault = b.marker->kind() == common::v1::FAULT;
     const char* fill = fault ? "#f59e0b" : "#ef4444";
     const int x1 = LaneX(d, b.min_lane) - d.spacing / 2 + 6;
     const int x2 = LaneX(d, b.max_lane) + d.spacing / 2 - 6;
     const int gx = lanes_right + 8 + 16 * b.level;
-    absl::StrAppend(&out, "<g class=\"marker ", fault ? "fault" : "adversary", "\">\n");
-    absl::StrAppend(&out, "<rect x=\"", x1, "\" y=\"", b.top, "\" width=\"", x2 - x1,
-                    "\" height=\"", b.bottom - b.top, "\" rx=\"4\" fill=\"", fill,
+    absl::StrAppend(&out, "<g class=\"marker ", fault ? "fault" : "adversary",
+                    "\">\n");
+    absl::StrAppend(&out, "<rect x=\"", x1, "\" y=\"", b.top, "\" width=\"",
+                    x2 - x1, "\" height=\"", b.bottom - b.top,
+                    "\" rx=\"4\" fill=\"", fill,
                     "\" fill-opacity=\"0.10\" stroke=\"", fill,
                     "\" stroke-opacity=\"0.6\" stroke-dasharray=\"4 3\"/>\n");
     // Bracket in the gutter with the label.
-    absl::StrAppend(&out, "<path d=\"M", gx - 4, " ", b.top, " H", gx, " V", b.bottom, " H",
-                    gx - 4, "\" fill=\"none\" stroke=\"", fill, "\" stroke-width=\"2\"/>\n");
+    absl::StrAppend(&out, "<path d=\"M", gx - 4, " ", b.top, " H", gx, " V",
+                    b.bottom, " H", gx - 4, "\" fill=\"none\" stroke=\"", fill,
+                    "\" stroke-width=\"2\"/>\n");
+    // Labels of bands that share a top row step down one line per level.
+    const int label_y = b.top + 13 + 14 * b.level;
     if (fault) {
-      Lightning(&out, gx + 10, b.top + 9, "#ea580c");
+      Lightning(&out, gx + 10, label_y - 4, "#ea580c");
     } else {
-      absl::StrAppend(&out, "<circle cx=\"", gx + 10, "\" cy=\"", b.top + 9,
+      absl::StrAppend(&out, "<circle cx=\"", gx + 10, "\" cy=\"", label_y - 4,
                       "\" r=\"5\" fill=\"#dc2626\"/>\n");
     }
-    Text(&out, gx + 18, b.top + 13,
-         absl::StrCat(fault ? "fault: " : "adversary: ", Truncate(b.marker->label(), 32)),
+    Text(&out, gx + 18, label_y,
+         absl::StrCat(fault ? "fault: " : "adversary: ",
+                      Truncate(b.marker->label(), 32)),
          absl::StrCat("font-size=\"11\" font-weight=\"bold\" fill=\"",
-                      fault ? "#9a3412" : "#991b1b", "\" class=\"marker-label\""));
+                      fault ? "#9a3412" : "#991b1b",
+                      "\" class=\"marker-label\""));
     absl::StrAppend(&out, "</g>\n");
   }
 
@@ -655,18 +774,22 @@ std::string SvgImpl(const ScenarioResult& result, bool standalone) {
     if (!r.new_step) continue;
     const int top = r.y - 22;
     if (i > 0) {
-      absl::StrAppend(&out, "<line x1=\"8\" y1=\"", top, "\" x2=\"", lanes_right, "\" y2=\"",
-                      top, "\" stroke=\"#d1d5db\" stroke-width=\"1\"/>\n");
+      absl::StrAppend(&out, "<line x1=\"8\" y1=\"", top, "\" x2=\"",
+                      lanes_right, "\" y2=\"", top,
+                      "\" stroke=\"#d1d5db\" stroke-width=\"1\"/>\n");
     }
     const std::string id = r.step_id.empty() ? "(setup)" : r.step_id;
     auto it = step_status.find(r.step_id);
     const char* color = "#374151";
     if (it != step_status.end() && Failed(it->second)) color = "#b91c1c";
-    if (it != step_status.end() && it->second == scenario::v1::PASSED) color = "#15803d";
+    if (it != step_status.end() && it->second == scenario::v1::PASSED)
+      color = "#15803d";
     const bool failed = it != step_status.end() && Failed(it->second);
-    Text(&out, 10, r.y + 4, absl::StrCat(failed ? "\u2717 " : "", Truncate(id, 19)),
-         absl::StrCat("class=\"step-id\" font-size=\"11\" font-weight=\"bold\" fill=\"",
-                      color, "\""));
+    Text(&out, 10, r.y + 4,
+         absl::StrCat(failed ? "\u2717 " : "", Truncate(id, 19)),
+         absl::StrCat(
+             "class=\"step-id\" font-size=\"11\" font-weight=\"bold\" fill=\"",
+             color, "\""));
   }
 
   // Lifelines and header boxes.
@@ -675,18 +798,22 @@ std::string SvgImpl(const ScenarioResult& result, bool standalone) {
     const RoleStyle st = StyleOf(d.roles[lane]);
     const int x = LaneX(d, lane);
     const bool engine = d.roles[lane] == Role::kEngine;
-    const std::string name = Truncate(d.lanes[lane], std::max(4, (box_w - 10) / kCharWidth));
-    absl::StrAppend(&out, "<rect x=\"", x - box_w / 2, "\" y=\"", top, "\" width=\"", box_w,
-                    "\" height=\"", header ? kHeaderHeight : 26, "\" rx=\"6\" fill=\"",
-                    st.fill, "\" stroke=\"", st.stroke, "\" stroke-width=\"",
-                    engine ? "1" : "1.5", "\"", engine ? " stroke-dasharray=\"3 2\"" : "",
-                    "/>\n");
+    const std::string name =
+        Truncate(d.lanes[lane], std::max(4, (box_w - 10) / kCharWidth));
+    absl::StrAppend(&out, "<rect x=\"", x - box_w / 2, "\" y=\"", top,
+                    "\" width=\"", box_w, "\" height=\"",
+                    header ? kHeaderHeight : 26, "\" rx=\"6\" fill=\"", st.fill,
+                    "\" stroke=\"", st.stroke, "\" stroke-width=\"",
+                    engine ? "1" : "1.5", "\"",
+                    engine ? " stroke-dasharray=\"3 2\"" : "", "/>\n");
     Text(&out, x, top + (header ? 18 : 17), name,
-         absl::StrCat("text-anchor=\"middle\" font-weight=\"bold\" font-size=\"13\" fill=\"",
+         absl::StrCat("text-anchor=\"middle\" font-weight=\"bold\" "
+                      "font-size=\"13\" fill=\"",
                       engine ? "#6b7280" : "#111827", "\""));
     if (header) {
       Text(&out, x, top + 34, engine ? "scenario script" : st.name,
-           absl::StrCat("text-anchor=\"middle\" font-size=\"10\" fill=\"", st.stroke, "\""));
+           absl::StrCat("text-anchor=\"middle\" font-size=\"10\" fill=\"",
+                        st.stroke, "\""));
     }
   };
   for (int i = 0; i < n; ++i) {
@@ -696,9 +823,11 @@ std::string SvgImpl(const ScenarioResult& result, bool standalone) {
     absl::StrAppend(&out, "<g class=\"actor\" data-actor=\"", Esc(d.lanes[i]),
                     "\" data-role=\"", st.name, "\">\n");
     absl::StrAppend(&out, "<line class=\"lifeline\" x1=\"", x, "\" y1=\"",
-                    kHeaderTop + kHeaderHeight, "\" x2=\"", x, "\" y2=\"", lifeline_bottom,
-                    "\" stroke=\"", st.stroke, "\" stroke-opacity=\"", engine ? "0.35" : "0.55",
-                    "\" stroke-width=\"", d.roles[i] == Role::kAdversary ? "2" : "1.2",
+                    kHeaderTop + kHeaderHeight, "\" x2=\"", x, "\" y2=\"",
+                    lifeline_bottom, "\" stroke=\"", st.stroke,
+                    "\" stroke-opacity=\"", engine ? "0.35" : "0.55",
+                    "\" stroke-width=\"",
+                    d.roles[i] == Role::kAdversary ? "2" : "1.2",
                     "\" stroke-dasharray=\"", engine ? "2 4" : "6 4", "\"/>\n");
     draw_box(i, kHeaderTop, true);
     if (footer) draw_box(i, footer_top, false);
@@ -710,11 +839,13 @@ std::string SvgImpl(const ScenarioResult& result, bool standalone) {
   for (const Row& r : d.rows) {
     if (r.elision) {
       absl::StrAppend(&out, "<g class=\"elision\">\n");
-      absl::StrAppend(&out, "<rect x=\"", kMarginLeft, "\" y=\"", r.y - 12, "\" width=\"",
-                      lanes_right - kMarginLeft, "\" height=\"20\" fill=\"#f9fafb\""
+      absl::StrAppend(&out, "<rect x=\"", kMarginLeft, "\" y=\"", r.y - 12,
+                      "\" width=\"", lanes_right - kMarginLeft,
+                      "\" height=\"20\" fill=\"#f9fafb\""
                       " stroke=\"#d1d5db\" stroke-dasharray=\"2 2\"/>\n");
       Text(&out, (kMarginLeft + lanes_right) / 2, r.y + 3,
-           absl::StrCat("\u22ee ", r.omitted, " more messages not drawn (see report.json)"),
+           absl::StrCat("\u22ee ", r.omitted,
+                        " more messages not drawn (see report.json)"),
            "text-anchor=\"middle\" font-style=\"italic\" fill=\"#6b7280\"");
       absl::StrAppend(&out, "</g>\n");
       continue;
@@ -724,7 +855,8 @@ std::string SvgImpl(const ScenarioResult& result, bool standalone) {
     const int x1 = LaneX(d, r.from);
     const int x2 = LaneX(d, r.to);
     const int y = r.y;
-    absl::StrAppend(&out, "<g class=\"msg ", st.css, "\"", r.count > 1 ? " data-count=\"" : "",
+    absl::StrAppend(&out, "<g class=\"msg ", st.css, "\"",
+                    r.count > 1 ? " data-count=\"" : "",
                     r.count > 1 ? absl::StrCat(r.count, "\"") : "", ">\n");
     std::string tip = r.tooltip;
     if (r.count > 1) absl::StrAppend(&tip, " \u00d7", r.count);
@@ -735,35 +867,41 @@ std::string SvgImpl(const ScenarioResult& result, bool standalone) {
     const char* anchor;
     if (r.from == r.to) {
       // Self call: a small loop to the right.
-      absl::StrAppend(&out, "<path d=\"M", x1, " ", y - 8, " H", x1 + 30, " V", y + 6, " H",
-                      x1 + 6, "\" fill=\"none\" stroke=\"", st.stroke, "\" stroke-width=\"",
-                      st.width, "\"", dash, "/>\n");
-      absl::StrAppend(&out, "<polygon points=\"", x1, ",", y + 6, " ", x1 + 8, ",", y + 2, " ",
-                      x1 + 8, ",", y + 10, "\" fill=\"", st.stroke, "\"/>\n");
+      absl::StrAppend(&out, "<path d=\"M", x1, " ", y - 8, " H", x1 + 30, " V",
+                      y + 6, " H", x1 + 6, "\" fill=\"none\" stroke=\"",
+                      st.stroke, "\" stroke-width=\"", st.width, "\"", dash,
+                      "/>\n");
+      absl::StrAppend(&out, "<polygon points=\"", x1, ",", y + 6, " ", x1 + 8,
+                      ",", y + 2, " ", x1 + 8, ",", y + 10, "\" fill=\"",
+                      st.stroke, "\"/>\n");
       label_x = x1 + 36;
       label_y = y + 2;
       anchor = "start";
     } else {
       const int dir = x2 > x1 ? 1 : -1;
       const int tip_x = x2 - dir * 2;
-      absl::StrAppend(&out, "<line x1=\"", x1, "\" y1=\"", y, "\" x2=\"", tip_x - dir * 8,
-                      "\" y2=\"", y, "\" stroke=\"", st.stroke, "\" stroke-width=\"", st.width,
-                      "\"", dash, "/>\n");
+      absl::StrAppend(&out, "<line x1=\"", x1, "\" y1=\"", y, "\" x2=\"",
+                      tip_x - dir * 8, "\" y2=\"", y, "\" stroke=\"", st.stroke,
+                      "\" stroke-width=\"", st.width, "\"", dash, "/>\n");
       if (r.kind == common::v1::FAULT) {
         // Open arrowhead and a red cross: the message was tampered with.
-        absl::StrAppend(&out, "<polyline points=\"", tip_x - dir * 9, ",", y - 5, " ", tip_x,
-                        ",", y, " ", tip_x - dir * 9, ",", y + 5, "\" fill=\"none\" stroke=\"",
-                        st.stroke, "\" stroke-width=\"1.6\"/>\n");
+        absl::StrAppend(&out, "<polyline points=\"", tip_x - dir * 9, ",",
+                        y - 5, " ", tip_x, ",", y, " ", tip_x - dir * 9, ",",
+                        y + 5, "\" fill=\"none\" stroke=\"", st.stroke,
+                        "\" stroke-width=\"1.6\"/>\n");
         const int cx = x1 + (x2 - x1) * 3 / 4;
-        absl::StrAppend(&out, "<g class=\"fault-mark\" stroke=\"#dc2626\" stroke-width=\"2.5\">"
-                        "<line x1=\"", cx - 5, "\" y1=\"", y - 5, "\" x2=\"", cx + 5, "\" y2=\"",
-                        y + 5, "\"/><line x1=\"", cx - 5, "\" y1=\"", y + 5, "\" x2=\"", cx + 5,
-                        "\" y2=\"", y - 5, "\"/></g>\n");
+        absl::StrAppend(
+            &out,
+            "<g class=\"fault-mark\" stroke=\"#dc2626\" stroke-width=\"2.5\">"
+            "<line x1=\"",
+            cx - 5, "\" y1=\"", y - 5, "\" x2=\"", cx + 5, "\" y2=\"", y + 5,
+            "\"/><line x1=\"", cx - 5, "\" y1=\"", y + 5, "\" x2=\"", cx + 5,
+            "\" y2=\"", y - 5, "\"/></g>\n");
         Lightning(&out, cx + 14 * dir, y - 2, "#ea580c");
       } else {
-        absl::StrAppend(&out, "<polygon points=\"", tip_x, ",", y, " ", tip_x - dir * 10, ",",
-                        y - 5, " ", tip_x - dir * 10, ",", y + 5, "\" fill=\"", st.stroke,
-                        "\"/>\n");
+        absl::StrAppend(&out, "<polygon points=\"", tip_x, ",", y, " ",
+                        tip_x - dir * 10, ",", y - 5, " ", tip_x - dir * 10,
+                        ",", y + 5, "\" fill=\"", st.stroke, "\"/>\n");
       }
       label_x = (x1 + x2) / 2;
       label_y = y - 5;
@@ -771,15 +909,18 @@ std::string SvgImpl(const ScenarioResult& result, bool standalone) {
     }
     const bool adversary = r.kind == common::v1::ADVERSARY;
     const bool engine = std::string(st.css) == "engine";
-    absl::StrAppend(&out, "<text class=\"label\" x=\"", label_x, "\" y=\"", label_y,
-                    "\" text-anchor=\"", anchor, "\" fill=\"",
-                    adversary ? "#b91c1c" : (engine ? "#6b7280" : "#111827"), "\"",
-                    adversary ? " font-weight=\"bold\"" : "", ">", Esc(RowLabel(r)));
+    absl::StrAppend(&out, "<text class=\"label\" x=\"", label_x, "\" y=\"",
+                    label_y, "\" text-anchor=\"", anchor, "\" fill=\"",
+                    adversary ? "#b91c1c" : (engine ? "#6b7280" : "#111827"),
+                    "\"", adversary ? " font-weight=\"bold\"" : "", ">",
+                    Esc(RowLabel(r)));
     const bool self = r.from == r.to;
     std::string sub;
     if (!r.status.empty()) {
-      absl::StrAppend(&sub, "<tspan class=\"status\" fill=\"#dc2626\" font-weight=\"bold\">",
-                      Esc(Truncate(r.status, 40)), "</tspan>");
+      absl::StrAppend(
+          &sub,
+          "<tspan class=\"status\" fill=\"#dc2626\" font-weight=\"bold\">",
+          Esc(Truncate(r.status, 40)), "</tspan>");
     }
     const std::string dur = RowDuration(r);
     if (!dur.empty()) {
@@ -788,22 +929,25 @@ std::string SvgImpl(const ScenarioResult& result, bool standalone) {
     if (self) {
       // Self call: one line, status and duration after the method.
       if (!sub.empty()) {
-        absl::StrAppend(&out, " <tspan class=\"sub\" font-size=\"10\" fill=\"#6b7280\">",
-                        sub, "</tspan>");
+        absl::StrAppend(
+            &out, " <tspan class=\"sub\" font-size=\"10\" fill=\"#6b7280\">",
+            sub, "</tspan>");
       }
       absl::StrAppend(&out, "</text>\n");
     } else {
       absl::StrAppend(&out, "</text>\n");
       if (!sub.empty()) {
-        absl::StrAppend(&out, "<text class=\"sub\" x=\"", label_x, "\" y=\"", y + 15,
-                        "\" text-anchor=\"middle\" font-size=\"10\" fill=\"#6b7280\">", sub,
-                        "</text>\n");
+        absl::StrAppend(
+            &out, "<text class=\"sub\" x=\"", label_x, "\" y=\"", y + 15,
+            "\" text-anchor=\"middle\" font-size=\"10\" fill=\"#6b7280\">", sub,
+            "</text>\n");
       }
     }
     absl::StrAppend(&out, "</g>\n");
   }
   if (d.rows.empty()) {
-    Text(&out, (kMarginLeft + lanes_right) / 2, kRowsTop + 10, "no messages traced",
+    Text(&out, (kMarginLeft + lanes_right) / 2, kRowsTop + 10,
+         "no messages traced",
          "text-anchor=\"middle\" font-style=\"italic\" fill=\"#6b7280\"");
   }
 
@@ -823,13 +967,16 @@ std::string SvgImpl(const ScenarioResult& result, bool standalone) {
       {"fault", "fault (dropped/delayed)", "#ea580c", "5 3"},
   };
   int lx = 12;
-  absl::StrAppend(&out, "<g class=\"legend\" font-size=\"11\" fill=\"#374151\">\n");
+  absl::StrAppend(&out,
+                  "<g class=\"legend\" font-size=\"11\" fill=\"#374151\">\n");
   for (const LegendItem& it : items) {
     if (!kinds_used.count(it.css)) continue;
-    absl::StrAppend(&out, "<line x1=\"", lx, "\" y1=\"", legend_y, "\" x2=\"", lx + 26,
-                    "\" y2=\"", legend_y, "\" stroke=\"", it.stroke, "\" stroke-width=\"2\"",
-                    it.dash[0] ? absl::StrCat(" stroke-dasharray=\"", it.dash, "\"") : "",
-                    "/>\n");
+    absl::StrAppend(
+        &out, "<line x1=\"", lx, "\" y1=\"", legend_y, "\" x2=\"", lx + 26,
+        "\" y2=\"", legend_y, "\" stroke=\"", it.stroke,
+        "\" stroke-width=\"2\"",
+        it.dash[0] ? absl::StrCat(" stroke-dasharray=\"", it.dash, "\"") : "",
+        "/>\n");
     Text(&out, lx + 32, legend_y + 4, it.text, "");
     lx += 32 + CodePoints(it.text) * 6 + 22;
   }
@@ -838,15 +985,19 @@ std::string SvgImpl(const ScenarioResult& result, bool standalone) {
     (b.marker->kind() == common::v1::FAULT ? any_fault : any_adv) = true;
   }
   if (any_fault) {
-    absl::StrAppend(&out, "<rect x=\"", lx, "\" y=\"", legend_y - 7, "\" width=\"22\" "
-                    "height=\"14\" fill=\"#f59e0b\" fill-opacity=\"0.15\" stroke=\"#f59e0b\""
+    absl::StrAppend(&out, "<rect x=\"", lx, "\" y=\"", legend_y - 7,
+                    "\" width=\"22\" "
+                    "height=\"14\" fill=\"#f59e0b\" fill-opacity=\"0.15\" "
+                    "stroke=\"#f59e0b\""
                     " stroke-dasharray=\"4 3\"/>\n");
     Text(&out, lx + 28, legend_y + 4, "fault window", "");
     lx += 28 + 12 * 6 + 22;
   }
   if (any_adv) {
-    absl::StrAppend(&out, "<rect x=\"", lx, "\" y=\"", legend_y - 7, "\" width=\"22\" "
-                    "height=\"14\" fill=\"#ef4444\" fill-opacity=\"0.15\" stroke=\"#ef4444\""
+    absl::StrAppend(&out, "<rect x=\"", lx, "\" y=\"", legend_y - 7,
+                    "\" width=\"22\" "
+                    "height=\"14\" fill=\"#ef4444\" fill-opacity=\"0.15\" "
+                    "stroke=\"#ef4444\""
                     " stroke-dasharray=\"4 3\"/>\n");
     Text(&out, lx + 28, legend_y + 4, "adversary active", "");
   }
@@ -904,7 +1055,8 @@ section.scenario { border-top: 2px solid #111827; margin-top: 32px; padding-top:
 std::string Anchor(int index, const std::string& name) {
   std::string slug;
   for (char c : name) {
-    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_') {
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_') {
       slug += c;
     } else if (c >= 'A' && c <= 'Z') {
       slug += static_cast<char>(c - 'A' + 'a');
@@ -916,6 +1068,27 @@ std::string Anchor(int index, const std::string& name) {
   return absl::StrCat("s", index + 1, slug.empty() ? "" : "-", slug);
 }
 
+// "8 OK" / "1 violated, 2 OK" / "—", coloured, for the summary table.
+std::string AuditSummary(const ScenarioResult& r) {
+  int ok = 0, violated = 0, unknown = 0;
+  for (const auto& a : r.knowledge_audit()) {
+    if (a.verdict() == scenario::v1::AUDIT_OK) ++ok;
+    if (a.verdict() == scenario::v1::AUDIT_VIOLATED) ++violated;
+    if (a.verdict() == scenario::v1::AUDIT_UNKNOWN) ++unknown;
+  }
+  std::vector<std::string> parts;
+  if (violated > 0)
+    parts.push_back(
+        absl::StrCat("<span class=\"fail-t\">", violated, " violated</span>"));
+  if (ok > 0)
+    parts.push_back(absl::StrCat("<span class=\"pass-t\">", ok, " OK</span>"));
+  if (unknown > 0)
+    parts.push_back(
+        absl::StrCat("<span class=\"warn-t\">", unknown, " unknown</span>"));
+  if (parts.empty()) return "\u2014";
+  return absl::StrJoin(parts, ", ");
+}
+
 std::string StepClass(StepStatus s) {
   if (s == scenario::v1::PASSED) return "pass-t";
   if (Failed(s)) return "fail-t";
@@ -923,134 +1096,179 @@ std::string StepClass(StepStatus s) {
 }
 
 void ScenarioSection(std::string* out, const ScenarioResult& r, int index) {
-  absl::StrAppend(out, "<section class=\"scenario\" id=\"", Anchor(index, r.name()), "\">\n");
-  absl::StrAppend(out, "<div class=\"head\"><h2>", index + 1, ". ", Esc(r.name()),
-                  "</h2> <span class=\"badge ", r.passed() ? "pass\">PASS" : "fail\">FAIL",
-                  "</span>");
+  absl::StrAppend(out, "<section class=\"scenario\" id=\"",
+                  Anchor(index, r.name()), "\">\n");
+  absl::StrAppend(out, "<div class=\"head\"><h2>", index + 1, ". ",
+                  Esc(r.name()), "</h2> <span class=\"badge ",
+                  r.passed() ? "pass\">PASS" : "fail\">FAIL", "</span>");
   std::vector<std::string> meta;
-  if (!r.file().empty()) meta.push_back(absl::StrCat("<code>", Esc(r.file()), "</code>"));
+  if (!r.file().empty())
+    meta.push_back(absl::StrCat("<code>", Esc(r.file()), "</code>"));
   if (r.has_started_at()) meta.push_back(Esc(FormatTime(r.started_at())));
   if (r.has_duration()) meta.push_back(Esc(ShortDuration(r.duration())));
-  absl::StrAppend(out, " <span class=\"meta\">", absl::StrJoin(meta, " \u00b7 "),
-                  "</span></div>\n");
+  absl::StrAppend(out, " <span class=\"meta\">",
+                  absl::StrJoin(meta, " \u00b7 "), "</span></div>\n");
   if (!r.description().empty()) {
     absl::StrAppend(out, "<p class=\"desc\">", Esc(r.description()), "</p>\n");
   }
   const StepResult* first = FirstFailingStep(r);
   if (!r.first_failure().empty() || first != nullptr) {
     absl::StrAppend(out, "<div class=\"failure\"><b>First failure:</b> ");
-    if (!r.first_failure().empty()) {
+    if (!r.first_failure().empty())
       absl::StrAppend(out, Esc(r.first_failure()));
-    } else {
-      absl::StrAppend(out, "step <code>", Esc(first->step_id()), "</code>");
-    }
-    if (first != nullptr) {
-      absl::StrAppend(out, "<br>step <code>", Esc(first->step_id()), "</code>: expected <b>",
-                      Esc(first->expected().empty() ? "success" : first->expected()),
-                      "</b>, observed <b>", Esc(Observed(*first)), "</b>");
+    if (first != nullptr &&
+        (r.first_failure().empty() || !RepeatsStep(r, *first))) {
+      if (!r.first_failure().empty()) absl::StrAppend(out, "<br>");
+      absl::StrAppend(
+          out, "step <code>", Esc(first->step_id()), "</code>: expected <b>",
+          Esc(first->expected().empty() ? "success" : first->expected()),
+          "</b>, observed <b>", Esc(Observed(*first)), "</b>");
     }
     absl::StrAppend(out, "</div>\n");
   }
 
-  absl::StrAppend(out, "<h3>Sequence diagram (traced messages)</h3>\n<div class=\"diagram\">",
-                  SvgImpl(r, /*standalone=*/false), "</div>\n");
+  absl::StrAppend(
+      out,
+      "<h3>Sequence diagram (traced messages)</h3>\n<div class=\"diagram\">",
+      SvgImpl(r, /*standalone=*/false), "</div>\n");
 
-  absl::StrAppend(out, "<h3>Steps</h3>\n<table class=\"steps\"><thead><tr><th>Step</th>"
-                  "<th>Actor</th><th>Action</th><th>Expected</th><th>Observed</th>"
-                  "<th>Status</th><th class=\"num\">Duration</th><th class=\"num\">Attempts"
-                  "</th><th class=\"num\">Msgs</th></tr></thead><tbody>\n");
+  absl::StrAppend(
+      out,
+      "<h3>Steps</h3>\n<table class=\"steps\"><thead><tr><th>Step</th>"
+      "<th>Actor</th><th>Action</th><th>Expected</th><th>Observed</th>"
+      "<th>Status</th><th class=\"num\">Duration</th><th class=\"num\">Attempts"
+      "</th><th class=\"num\">Msgs</th></tr></thead><tbody>\n");
   for (const StepResult& s : r.steps()) {
-    absl::StrAppend(out, "<tr", Failed(s.status()) ? " class=\"failed\"" : "", "><td><code>",
-                    Esc(s.step_id()), "</code>");
-    if (!s.note().empty()) absl::StrAppend(out, "<div class=\"note\">", Esc(s.note()), "</div>");
-    absl::StrAppend(out, "</td><td>", Esc(s.actor().empty() ? "engine" : s.actor()),
-                    "</td><td>", Esc(s.action()), "</td><td>",
-                    Esc(s.expected().empty() ? "success" : s.expected()), "</td><td>",
-                    Esc(Observed(s)));
+    absl::StrAppend(out, "<tr", Failed(s.status()) ? " class=\"failed\"" : "",
+                    "><td><code>", Esc(s.step_id()), "</code>");
+    if (!s.note().empty())
+      absl::StrAppend(out, "<div class=\"note\">", Esc(s.note()), "</div>");
+    absl::StrAppend(out, "</td><td>",
+                    Esc(s.actor().empty() ? "engine" : s.actor()), "</td><td>",
+                    Esc(s.action()), "</td><td>",
+                    Esc(s.expected().empty() ? "success" : s.expected()),
+                    "</td><td>", Esc(Observed(s)));
     if (s.details_size() > 0) {
       std::vector<std::string> kv;
-      for (const auto& [k, v] : Sorted(s.details())) kv.push_back(Esc(absl::StrCat(k, "=", v)));
-      absl::StrAppend(out, "<div class=\"details\">", absl::StrJoin(kv, " \u00b7 "), "</div>");
+      for (const auto& [k, v] : Sorted(s.details()))
+        kv.push_back(Esc(absl::StrCat(k, "=", v)));
+      absl::StrAppend(out, "<div class=\"details\">",
+                      absl::StrJoin(kv, " \u00b7 "), "</div>");
     }
     absl::StrAppend(out, "</td><td class=\"", StepClass(s.status()), "\">",
                     StatusName(s.status()), "</td><td class=\"num\">",
-                    s.has_duration() ? Esc(ShortDuration(s.duration())) : "", "</td>"
-                    "<td class=\"num\">", s.attempts(), "</td><td class=\"num\">",
+                    s.has_duration() ? Esc(ShortDuration(s.duration())) : "",
+                    "</td>"
+                    "<td class=\"num\">",
+                    s.attempts(), "</td><td class=\"num\">",
                     s.messages_traced(), "</td></tr>\n");
   }
-  if (r.steps().empty()) absl::StrAppend(out, "<tr><td colspan=\"9\">no steps</td></tr>\n");
+  if (r.steps().empty())
+    absl::StrAppend(out, "<tr><td colspan=\"9\">no steps</td></tr>\n");
   absl::StrAppend(out, "</tbody></table>\n");
 
   if (r.timings_size() > 0) {
-    absl::StrAppend(out, "<h3>Timing assertions</h3>\n<table class=\"timings\"><thead><tr>"
-                    "<th>Assertion</th><th>From (start)</th><th>To (end)</th>"
-                    "<th class=\"num\">Measured</th><th class=\"num\">Bound</th>"
-                    "<th>Verdict</th></tr></thead><tbody>\n");
+    absl::StrAppend(
+        out,
+        "<h3>Timing assertions</h3>\n<table class=\"timings\"><thead><tr>"
+        "<th>Assertion</th><th>From (start)</th><th>To (end)</th>"
+        "<th class=\"num\">Measured</th><th class=\"num\">Bound</th>"
+        "<th>Verdict</th></tr></thead><tbody>\n");
     for (const auto& t : r.timings()) {
-      absl::StrAppend(out, "<tr", t.passed() ? "" : " class=\"failed\"", "><td>",
-                      Esc(t.name()), "</td><td><code>", Esc(t.from_step()),
-                      "</code></td><td><code>", Esc(t.to_step()), "</code></td><td class=\"num\">",
-                      Esc(ShortDuration(t.measured())), "</td><td class=\"num\">\u2264 ",
-                      Esc(ShortDuration(t.max())), "</td><td class=\"",
-                      t.passed() ? "pass-t\">held" : "fail-t\">exceeded", "</td></tr>\n");
+      absl::StrAppend(
+          out, "<tr", t.passed() ? "" : " class=\"failed\"", "><td>",
+          Esc(t.name()), "</td><td><code>", Esc(t.from_step()),
+          "</code></td><td><code>", Esc(t.to_step()),
+          "</code></td><td class=\"num\">", Esc(ShortDuration(t.measured())),
+          "</td><td class=\"num\">\u2264 ", Esc(ShortDuration(t.max())),
+          "</td><td class=\"",
+          t.passed() ? "pass-t\">held" : "fail-t\">exceeded", "</td></tr>\n");
     }
     absl::StrAppend(out, "</tbody></table>\n");
   }
 
   absl::StrAppend(out, "<h3>Knowledge audit</h3>\n");
   if (r.knowledge_audit_size() == 0) {
-    absl::StrAppend(out, "<p class=\"note\">No knowledge assertions in this scenario.</p>\n");
+    absl::StrAppend(
+        out,
+        "<p class=\"note\">No knowledge assertions in this scenario.</p>\n");
   } else {
-    absl::StrAppend(out, "<table class=\"audit\"><thead><tr><th>Actor</th><th>Item</th>"
-                    "<th>Rule</th><th>Learned</th><th>Verdict</th><th>Evidence</th></tr>"
-                    "</thead><tbody>\n");
+    absl::StrAppend(
+        out,
+        "<table class=\"audit\"><thead><tr><th>Actor</th><th>Item</th>"
+        "<th>Rule</th><th>Learned</th><th>Verdict</th><th>Evidence</th></tr>"
+        "</thead><tbody>\n");
     for (const auto& a : r.knowledge_audit()) {
       std::string rule = a.must_not_learn() ? "must not learn"
-                         : a.verdict() == scenario::v1::AUDIT_INFO ? "info"
-                                                                   : "must learn";
+                         : a.verdict() == scenario::v1::AUDIT_INFO
+                             ? "info"
+                             : "must learn";
       std::string verdict, cls;
       switch (a.verdict()) {
-        case scenario::v1::AUDIT_OK: verdict = "OK"; cls = "pass-t"; break;
-        case scenario::v1::AUDIT_VIOLATED: verdict = "VIOLATED"; cls = "fail-t"; break;
-        case scenario::v1::AUDIT_UNKNOWN: verdict = "unknown"; cls = "warn-t"; break;
-        case scenario::v1::AUDIT_INFO: verdict = "info"; cls = "skip-t"; break;
-        default: verdict = "not evaluated"; cls = "skip-t"; break;
+        case scenario::v1::AUDIT_OK:
+          verdict = "OK";
+          cls = "pass-t";
+          break;
+        case scenario::v1::AUDIT_VIOLATED:
+          verdict = "VIOLATED";
+          cls = "fail-t";
+          break;
+        case scenario::v1::AUDIT_UNKNOWN:
+          verdict = "unknown";
+          cls = "warn-t";
+          break;
+        case scenario::v1::AUDIT_INFO:
+          verdict = "info";
+          cls = "skip-t";
+          break;
+        default:
+          verdict = "not evaluated";
+          cls = "skip-t";
+          break;
       }
-      absl::StrAppend(out, "<tr", a.verdict() == scenario::v1::AUDIT_VIOLATED ? " class=\"failed\"" : "",
-                      "><td>", Esc(a.actor()), "</td><td><code>",
-                      Esc(common::v1::KnowledgeItem_Name(a.item())), "</code></td><td>", rule,
-                      "</td><td>", a.learned() ? "yes" : "no", "</td><td class=\"", cls, "\">",
-                      verdict, "</td><td>", Esc(a.evidence()), "</td></tr>\n");
+      absl::StrAppend(
+          out, "<tr",
+          a.verdict() == scenario::v1::AUDIT_VIOLATED ? " class=\"failed\""
+                                                      : "",
+          "><td>", Esc(a.actor()), "</td><td><code>",
+          Esc(common::v1::KnowledgeItem_Name(a.item())), "</code></td><td>",
+          rule, "</td><td>", a.learned() ? "yes" : "no", "</td><td class=\"",
+          cls, "\">", verdict, "</td><td>", Esc(a.evidence()), "</td></tr>\n");
     }
     absl::StrAppend(out, "</tbody></table>\n");
   }
 
   if (r.endpoints_size() > 0) {
-    absl::StrAppend(out, "<h3>Endpoints</h3>\n<table class=\"endpoints\"><thead><tr>"
+    absl::StrAppend(out,
+                    "<h3>Endpoints</h3>\n<table class=\"endpoints\"><thead><tr>"
                     "<th>Actor</th><th>Address</th></tr></thead><tbody>\n");
     for (const auto& [k, v] : Sorted(r.endpoints())) {
-      absl::StrAppend(out, "<tr><td>", Esc(k), "</td><td><code>", Esc(v), "</code></td></tr>\n");
+      absl::StrAppend(out, "<tr><td>", Esc(k), "</td><td><code>", Esc(v),
+                      "</code></td></tr>\n");
     }
     absl::StrAppend(out, "</tbody></table>\n");
   }
   absl::StrAppend(out, "</section>\n");
 }
 
-absl::Status WriteFile(const std::filesystem::path& path, const std::string& data) {
+absl::Status WriteFile(const std::filesystem::path& path,
+                       const std::string& data) {
   const std::filesystem::path tmp = path.string() + ".tmp";
   {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     if (!f) {
       return MakeError(absl::StatusCode::kInternal, "io_error",
-                       absl::StrCat("cannot write ", path.string(), ": ", std::strerror(errno)));
+                       absl::StrCat("cannot write ", path.string(), ": ",
+                                    std::strerror(errno)));
     }
     f.write(data.data(), static_cast<std::streamsize>(data.size()));
     f.close();
     if (!f) {
       std::error_code ignored;
       std::filesystem::remove(tmp, ignored);
-      return MakeError(absl::StatusCode::kInternal, "io_error",
-                       absl::StrCat("cannot write ", path.string(), ": write failed"));
+      return MakeError(
+          absl::StatusCode::kInternal, "io_error",
+          absl::StrCat("cannot write ", path.string(), ": write failed"));
     }
   }
   std::error_code ec;
@@ -1058,8 +1276,9 @@ absl::Status WriteFile(const std::filesystem::path& path, const std::string& dat
   if (ec) {
     std::error_code ignored;
     std::filesystem::remove(tmp, ignored);
-    return MakeError(absl::StatusCode::kInternal, "io_error",
-                     absl::StrCat("cannot write ", path.string(), ": ", ec.message()));
+    return MakeError(
+        absl::StatusCode::kInternal, "io_error",
+        absl::StrCat("cannot write ", path.string(), ": ", ec.message()));
   }
   return absl::OkStatus();
 }
@@ -1084,51 +1303,61 @@ std::string TerminalSummary(const Report& report, bool color) {
     name_w = std::max(name_w, std::min(CodePoints(r.name()), 48));
   }
   std::string out;
-  absl::StrAppend(&out, bold, "Scenario suite ", report.suite().empty() ? "(unnamed)" : T(report.suite()),
+  absl::StrAppend(&out, bold, "Scenario suite ",
+                  report.suite().empty() ? "(unnamed)" : T(report.suite()),
                   reset, dim, " \u2014 ", report.scenarios_size(),
                   report.scenarios_size() == 1 ? " scenario" : " scenarios");
-  if (report.has_duration()) absl::StrAppend(&out, " in ", ShortDuration(report.duration()));
+  if (report.has_duration())
+    absl::StrAppend(&out, " in ", ShortDuration(report.duration()));
   absl::StrAppend(&out, reset, "\n\n");
   auto pad = [](const std::string& s, int w) {
     return absl::StrCat(s, std::string(std::max(0, w - CodePoints(s)), ' '));
   };
   absl::StrAppend(&out, "  ", bold, "RESULT  ", pad("SCENARIO", name_w), "  ",
-                  absl::StrFormat("%9s  %7s", "DURATION", "STEPS"), reset, "\n");
+                  absl::StrFormat("%9s  %7s", "DURATION", "STEPS"), reset,
+                  "\n");
   for (const ScenarioResult& r : report.scenarios()) {
     int steps_ok = 0;
-    for (const StepResult& s : r.steps()) steps_ok += s.status() == scenario::v1::PASSED;
-    const std::string dur = r.has_duration() ? ShortDuration(r.duration()) : "-";
-    absl::StrAppend(&out, "  ", r.passed() ? green : red, r.passed() ? "PASS  " : "FAIL  ",
-                    reset, "  ", pad(Truncate(T(r.name()), 48), name_w), "  ",
-                    absl::StrFormat("%9s  %7s", dur,
-                                    absl::StrCat(steps_ok, "/", r.steps_size())),
-                    "\n");
+    for (const StepResult& s : r.steps())
+      steps_ok += s.status() == scenario::v1::PASSED;
+    const std::string dur =
+        r.has_duration() ? ShortDuration(r.duration()) : "-";
+    absl::StrAppend(
+        &out, "  ", r.passed() ? green : red, r.passed() ? "PASS  " : "FAIL  ",
+        reset, "  ", pad(Truncate(T(r.name()), 48), name_w), "  ",
+        absl::StrFormat("%9s  %7s", dur,
+                        absl::StrCat(steps_ok, "/", r.steps_size())),
+        "\n");
     if (r.passed()) continue;
     const std::string indent(10, ' ');
     const StepResult* first = FirstFailingStep(r);
     if (first != nullptr) {
-      absl::StrAppend(&out, indent, "first failing step: ", bold, T(first->step_id()), reset);
+      absl::StrAppend(&out, indent, "first failing step: ", bold,
+                      T(first->step_id()), reset);
       std::vector<std::string> what;
       if (!first->action().empty()) what.push_back(T(first->action()));
       if (!first->actor().empty()) what.push_back(T(first->actor()));
-      if (!what.empty()) absl::StrAppend(&out, dim, " (", absl::StrJoin(what, ", "), ")", reset);
-      if (first->status() == scenario::v1::ERRORED) absl::StrAppend(&out, red, " ERRORED", reset);
-      absl::StrAppend(&out, "\n", indent, "  expected: ",
-                      first->expected().empty() ? "success" : T(first->expected()), "\n", indent,
-                      "  observed: ", red, Observed(*first).empty() ? "(nothing)" : T(Observed(*first)),
-                      reset, "\n");
+      if (!what.empty())
+        absl::StrAppend(&out, dim, " (", absl::StrJoin(what, ", "), ")", reset);
+      if (first->status() == scenario::v1::ERRORED)
+        absl::StrAppend(&out, red, " ERRORED", reset);
+      absl::StrAppend(
+          &out, "\n", indent, "  expected: ",
+          first->expected().empty() ? "success" : T(first->expected()), "\n",
+          indent, "  observed: ", red,
+          Observed(*first).empty() ? "(nothing)" : T(Observed(*first)), reset,
+          "\n");
     }
-    const bool why_repeats_step =
-        first != nullptr && absl::StrContains(r.first_failure(), first->step_id()) &&
-        absl::StrContains(r.first_failure(), Observed(*first));
+    const bool why_repeats_step = first != nullptr && RepeatsStep(r, *first);
     if (!r.first_failure().empty() && !why_repeats_step) {
       absl::StrAppend(&out, indent, "why: ", T(r.first_failure()), "\n");
     } else if (first == nullptr) {
       // Failed without a failing step: an assertion. Say which.
       for (const auto& t : r.timings()) {
         if (!t.passed()) {
-          absl::StrAppend(&out, indent, "timing ", T(t.name()), ": ", ShortDuration(t.measured()),
-                          " > ", ShortDuration(t.max()), "\n");
+          absl::StrAppend(&out, indent, "timing ", T(t.name()), ": ",
+                          ShortDuration(t.measured()), " > ",
+                          ShortDuration(t.max()), "\n");
         }
       }
       for (const auto& a : r.knowledge_audit()) {
@@ -1140,8 +1369,8 @@ std::string TerminalSummary(const Report& report, bool color) {
       }
     }
   }
-  absl::StrAppend(&out, "\n", passed > 0 ? green : "", passed, " passed", reset, ", ",
-                  failed > 0 ? red : "", failed, " failed", reset, "\n");
+  absl::StrAppend(&out, "\n", passed > 0 ? green : "", passed, " passed", reset,
+                  ", ", failed > 0 ? red : "", failed, " failed", reset, "\n");
   return out;
 }
 
@@ -1151,59 +1380,79 @@ std::string SequenceDiagramSvg(const ScenarioResult& result) {
 
 std::string ReportHtml(const Report& report) {
   int passed = 0, failed = 0;
-  for (const ScenarioResult& r : report.scenarios()) (r.passed() ? passed : failed)++;
+  for (const ScenarioResult& r : report.scenarios())
+    (r.passed() ? passed : failed)++;
   const std::string title =
-      absl::StrCat("SCT Lab scenario report \u2014 ", report.suite().empty() ? "suite" : report.suite());
+      absl::StrCat("SCT Lab scenario report \u2014 ",
+                   report.suite().empty() ? "suite" : report.suite());
   std::string out;
-  absl::StrAppend(&out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-                  "<title>", Esc(title), "</title>\n<style>", kCss, "</style>\n</head>\n<body>\n");
+  absl::StrAppend(
+      &out,
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, "
+      "initial-scale=1\">\n"
+      "<title>",
+      Esc(title), "</title>\n<style>", kCss, "</style>\n</head>\n<body>\n");
   absl::StrAppend(&out, "<h1>", Esc(title), "</h1>\n<p class=\"meta\">");
   std::vector<std::string> meta;
-  if (report.has_started_at()) meta.push_back(Esc(FormatTime(report.started_at())));
-  if (report.has_duration()) meta.push_back(absl::StrCat("took ", Esc(ShortDuration(report.duration()))));
+  if (report.has_started_at())
+    meta.push_back(Esc(FormatTime(report.started_at())));
+  if (report.has_duration())
+    meta.push_back(
+        absl::StrCat("took ", Esc(ShortDuration(report.duration()))));
   meta.push_back(absl::StrCat(report.scenarios_size(), " scenarios"));
   absl::StrAppend(&out, absl::StrJoin(meta, " \u00b7 "), "</p>\n");
-  absl::StrAppend(&out, "<p class=\"totals\"><span class=\"badge pass\">", passed,
-                  " passed</span> <span class=\"badge ", failed > 0 ? "fail" : "pass", "\">",
-                  failed, " failed</span></p>\n");
+  absl::StrAppend(&out, "<p class=\"totals\"><span class=\"badge pass\">",
+                  passed, " passed</span> <span class=\"badge ",
+                  failed > 0 ? "fail" : "pass", "\">", failed,
+                  " failed</span></p>\n");
   if (report.environment_size() > 0) {
-    absl::StrAppend(&out, "<h3>Environment</h3>\n<table class=\"env\"><tbody>\n");
+    absl::StrAppend(&out,
+                    "<h3>Environment</h3>\n<table class=\"env\"><tbody>\n");
     for (const auto& [k, v] : Sorted(report.environment())) {
-      absl::StrAppend(&out, "<tr><td>", Esc(k), "</td><td><code>", Esc(v), "</code></td></tr>\n");
+      absl::StrAppend(&out, "<tr><td>", Esc(k), "</td><td><code>", Esc(v),
+                      "</code></td></tr>\n");
     }
     absl::StrAppend(&out, "</tbody></table>\n");
   }
-  absl::StrAppend(&out, "<h3>Summary</h3>\n<table class=\"summary\"><thead><tr><th>#</th>"
-                  "<th>Scenario</th><th>Result</th><th class=\"num\">Duration</th>"
-                  "<th class=\"num\">Steps passed</th><th>First failure</th></tr></thead><tbody>\n");
+  absl::StrAppend(
+      &out,
+      "<h3>Summary</h3>\n<table class=\"summary\"><thead><tr><th>#</th>"
+      "<th>Scenario</th><th>Result</th><th class=\"num\">Duration</th>"
+      "<th class=\"num\">Steps passed</th><th class=\"num\">Messages</th>"
+      "<th>Knowledge audit</th><th>First failure</th></tr></thead><tbody>\n");
   for (int i = 0; i < report.scenarios_size(); ++i) {
     const ScenarioResult& r = report.scenarios(i);
     int ok = 0;
-    for (const StepResult& s : r.steps()) ok += s.status() == scenario::v1::PASSED;
+    for (const StepResult& s : r.steps())
+      ok += s.status() == scenario::v1::PASSED;
     std::string why = r.first_failure();
     if (why.empty() && !r.passed()) {
       if (const StepResult* f = FirstFailingStep(r)) {
         why = absl::StrCat("step ", f->step_id(), ": expected ",
-                           f->expected().empty() ? "success" : f->expected(), ", got ",
-                           Observed(*f));
+                           f->expected().empty() ? "success" : f->expected(),
+                           ", got ", Observed(*f));
       }
     }
-    absl::StrAppend(&out, "<tr", r.passed() ? "" : " class=\"failed\"", "><td>", i + 1,
-                    "</td><td><a href=\"#", Anchor(i, r.name()), "\">", Esc(r.name()),
-                    "</a></td><td><span class=\"badge ", r.passed() ? "pass\">PASS" : "fail\">FAIL",
+    absl::StrAppend(&out, "<tr", r.passed() ? "" : " class=\"failed\"", "><td>",
+                    i + 1, "</td><td><a href=\"#", Anchor(i, r.name()), "\">",
+                    Esc(r.name()), "</a></td><td><span class=\"badge ",
+                    r.passed() ? "pass\">PASS" : "fail\">FAIL",
                     "</span></td><td class=\"num\">",
                     r.has_duration() ? Esc(ShortDuration(r.duration())) : "",
-                    "</td><td class=\"num\">", ok, "/", r.steps_size(), "</td><td>", Esc(why),
-                    "</td></tr>\n");
+                    "</td><td class=\"num\">", ok, "/", r.steps_size(),
+                    "</td><td class=\"num\">", r.trace_size(), "</td><td>",
+                    AuditSummary(r), "</td><td>", Esc(why), "</td></tr>\n");
   }
   absl::StrAppend(&out, "</tbody></table>\n");
   for (int i = 0; i < report.scenarios_size(); ++i) {
     ScenarioSection(&out, report.scenarios(i), i);
   }
-  absl::StrAppend(&out, "<p class=\"note\">Generated by SCT Lab. Diagrams show messages "
-                  "recorded by the services (callee side), not the script. Data: "
-                  "report.json (scenario.v1.Report).</p>\n</body>\n</html>\n");
+  absl::StrAppend(
+      &out,
+      "<p class=\"note\">Generated by SCT Lab. Diagrams show messages "
+      "recorded by the services (callee side), not the script. Data: "
+      "report.json (scenario.v1.Report).</p>\n</body>\n</html>\n");
   return out;
 }
 
@@ -1221,11 +1470,13 @@ absl::Status WriteReport(const Report& report, const std::string& out_dir) {
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = true;
   options.always_print_primitive_fields = true;
-  const auto st = google::protobuf::util::MessageToJsonString(report, &json, options);
+  const auto st =
+      google::protobuf::util::MessageToJsonString(report, &json, options);
   if (!st.ok()) {
-    return MakeError(absl::StatusCode::kInternal, "io_error",
-                     absl::StrCat("cannot encode ", (dir / "report.json").string(), ": ",
-                                  st.ToString()));
+    return MakeError(
+        absl::StatusCode::kInternal, "io_error",
+        absl::StrCat("cannot encode ", (dir / "report.json").string(), ": ",
+                     st.ToString()));
   }
   absl::Status s = WriteFile(dir / "report.json", json);
   if (!s.ok()) return s;
@@ -1237,12 +1488,13 @@ absl::Status WriteReport(const Report& report, const std::string& out_dir) {
   std::filesystem::create_directories(diagrams, ec);
   if (ec) {
     return MakeError(absl::StatusCode::kInternal, "io_error",
-                     absl::StrCat("cannot create directory ", diagrams.string(), ": ",
-                                  ec.message()));
+                     absl::StrCat("cannot create directory ", diagrams.string(),
+                                  ": ", ec.message()));
   }
   for (int i = 0; i < report.scenarios_size(); ++i) {
     const ScenarioResult& r = report.scenarios(i);
-    s = WriteFile(diagrams / absl::StrCat(Anchor(i, r.name()), ".svg"), SequenceDiagramSvg(r));
+    s = WriteFile(diagrams / absl::StrCat(Anchor(i, r.name()), ".svg"),
+                  SequenceDiagramSvg(r));
     if (!s.ok()) return s;
   }
   return absl::OkStatus();
