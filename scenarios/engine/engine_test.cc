@@ -1,0 +1,222 @@
+// The engine's step loop against an ecosystem with no processes (a fake):
+// verdicts, SKIPPED after a failure, continue_on_failure, max_duration,
+// timing assertions, the scenario timeout and teardown on every path.
+#include "scenarios/engine/engine.h"
+
+#include <memory>
+#include <string>
+
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/util/time_util.h"
+#include "gtest/gtest.h"
+
+namespace sct::scenarios {
+namespace {
+
+namespace sv1 = ::scenario::v1;
+using ::testing::HasSubstr;
+
+struct Counters {
+  int launched = 0;
+  int shutdowns = 0;
+  int hook_up = 0;
+  int hook_down = 0;
+};
+
+class FakeEcosystem : public Ecosystem {
+ public:
+  explicit FakeEcosystem(Counters* c) : c_(c) {}
+  const Service* Find(absl::string_view) const override { return nullptr; }
+  std::vector<std::string> Names() const override { return {}; }
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> Channel(
+      absl::string_view name) override {
+    return absl::NotFoundError(std::string(name));
+  }
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> ChannelAs(
+      absl::string_view name, absl::string_view) override {
+    return absl::NotFoundError(std::string(name));
+  }
+  absl::Status Kill(absl::string_view) override {
+    return absl::FailedPreconditionError("fake");
+  }
+  absl::Status Start(absl::string_view) override { return absl::OkStatus(); }
+  absl::Status Restart(absl::string_view) override { return absl::OkStatus(); }
+  std::string OwnerCredentialId(absl::string_view) const override { return ""; }
+  std::string DeviceId(absl::string_view) const override { return ""; }
+  std::string AuthorityId(absl::string_view) const override { return ""; }
+  const DevPkiFiles& pki() const override { return pki_; }
+  std::map<std::string, std::string> Endpoints() const override {
+    return {{"relay", "grpc=fake"}};
+  }
+  void Shutdown() override { ++c_->shutdowns; }
+
+ private:
+  Counters* c_;
+  DevPkiFiles pki_;
+};
+
+EngineOptions Options(Counters* c) {
+  EngineOptions o;
+  o.work_dir = std::string(std::getenv("TEST_TMPDIR"));
+  o.launch = [c](const sv1::Topology&, const LaunchOptions& lo)
+      -> absl::StatusOr<std::unique_ptr<Ecosystem>> {
+    ++c->launched;
+    EXPECT_THAT(lo.work_dir, HasSubstr(std::getenv("TEST_TMPDIR")));
+    return std::unique_ptr<Ecosystem>(new FakeEcosystem(c));
+  };
+  o.on_ecosystem = [c](Ecosystem* e) { ++(e != nullptr ? c->hook_up : c->hook_down); };
+  return o;
+}
+
+sv1::Scenario Parse(const std::string& text) {
+  sv1::Scenario s;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &s));
+  return s;
+}
+
+absl::Duration D(const google::protobuf::Duration& d) {
+  return absl::Nanoseconds(
+      google::protobuf::util::TimeUtil::DurationToNanoseconds(d));
+}
+
+TEST(RunScenario, VerdictsSkipsAndContinueOnFailure) {
+  Counters c;
+  sv1::ScenarioResult r = RunScenario(Parse(R"pb(
+    name: "loop"
+    steps { id: "p1" pause { duration: "10ms" } }
+    steps {
+      id: "slow"
+      pause { duration: "60ms" }
+      expect { max_duration: "1ms" }
+      continue_on_failure: true
+    }
+    steps {
+      id: "use"
+      actor: "bob-phone"
+      use { credential: "nope" access_point: "car-1" action: "unlock" }
+    }
+    steps { id: "after" pause { duration: "1ms" } }
+    assertions { name: "quick" timing { from_step: "p1" to_step: "slow" max: "10s" } }
+    assertions { name: "too quick" timing { from_step: "p1" to_step: "slow" max: "1ms" } }
+    assertions { name: "not run" timing { from_step: "p1" to_step: "after" max: "1h" } }
+  )pb"), "loop.textproto", Options(&c));
+  EXPECT_EQ(c.launched, 1);
+  EXPECT_EQ(c.shutdowns, 1);
+  EXPECT_EQ(c.hook_up, 1);
+  EXPECT_EQ(c.hook_down, 1);
+  EXPECT_FALSE(r.passed());
+  EXPECT_EQ(r.file(), "loop.textproto");
+  ASSERT_EQ(r.steps_size(), 4);
+  EXPECT_EQ(r.steps(0).status(), sv1::PASSED);
+  EXPECT_EQ(r.steps(0).action(), "pause");
+  EXPECT_EQ(r.steps(1).status(), sv1::FAILED);
+  EXPECT_EQ(r.steps(1).expected(), "success within 1ms");
+  EXPECT_THAT(r.steps(1).observed(), HasSubstr("OK after"));
+  // The first failure is the slow step; the run went on (continue_on_failure).
+  EXPECT_THAT(r.first_failure(), HasSubstr("step slow: expected success within 1ms"));
+  EXPECT_EQ(r.steps(2).status(), sv1::FAILED);
+  EXPECT_EQ(r.steps(2).expected(), "access GRANTED");
+  EXPECT_EQ(r.steps(2).code(), "NOT_FOUND");
+  EXPECT_EQ(r.steps(2).reason(), "credential_not_found");
+  EXPECT_EQ(r.steps(3).status(), sv1::SKIPPED);
+  ASSERT_EQ(r.timings_size(), 3);
+  EXPECT_TRUE(r.timings(0).passed());
+  EXPECT_GE(D(r.timings(0).measured()), absl::Milliseconds(70));
+  EXPECT_FALSE(r.timings(1).passed());
+  EXPECT_FALSE(r.timings(2).passed());
+  EXPECT_EQ(r.endpoints().at("relay"), "grpc=fake");
+}
+
+TEST(RunScenario, AllPassingStepsPass) {
+  Counters c;
+  sv1::ScenarioResult r = RunScenario(Parse(R"pb(
+    name: "ok"
+    steps { id: "a" pause { duration: "1ms" } }
+    steps { id: "b" pause { duration: "1ms" } expect { success: true } }
+  )pb"), "ok.textproto", Options(&c));
+  EXPECT_TRUE(r.passed()) << r.first_failure();
+  EXPECT_EQ(r.steps(1).status(), sv1::PASSED);
+  EXPECT_EQ(c.shutdowns, 1);
+}
+
+TEST(RunScenario, AdvanceClockWithoutSimControlFails) {
+  Counters c;
+  sv1::ScenarioResult r = RunScenario(Parse(R"pb(
+    name: "clock"
+    steps { id: "b" advance_clock { by: "1h" } }
+  )pb"), "clock.textproto", Options(&c));
+  EXPECT_FALSE(r.passed());
+  EXPECT_EQ(r.steps(0).status(), sv1::FAILED);
+  EXPECT_EQ(r.steps(0).reason(), "no_sim_control");
+}
+
+TEST(RunScenario, ScenarioTimeoutCutsTheRun) {
+  Counters c;
+  const absl::Time start = absl::Now();
+  sv1::ScenarioResult r = RunScenario(Parse(R"pb(
+    name: "slow"
+    timeout: "300ms"
+    steps { id: "long" pause { duration: "30s" } }
+    steps { id: "next" pause { duration: "1ms" } }
+  )pb"), "slow.textproto", Options(&c));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+  EXPECT_FALSE(r.passed());
+  ASSERT_EQ(r.steps_size(), 2);
+  EXPECT_EQ(r.steps(1).status(), sv1::ERRORED);
+  EXPECT_THAT(r.steps(1).observed(), HasSubstr("scenario timeout"));
+  EXPECT_EQ(c.shutdowns, 1);
+}
+
+TEST(RunScenario, EngineErrorIsErroredNotFailed) {
+  Counters c;
+  sv1::ScenarioResult r = RunScenario(Parse(R"pb(
+    name: "err"
+    steps { id: "kill" service { service: "relay" op: KILL } }
+    steps {
+      id: "kill-expected"
+      service { service: "relay" op: KILL }
+      expect { error { code: FAILED_PRECONDITION } }
+    }
+  )pb"), "err.textproto", Options(&c));
+  // The fake refuses KILL: an observed FAILED_PRECONDITION.
+  EXPECT_EQ(r.steps(0).status(), sv1::FAILED);
+  EXPECT_EQ(r.steps(0).code(), "FAILED_PRECONDITION");
+  EXPECT_EQ(r.steps(1).status(), sv1::SKIPPED);
+}
+
+TEST(RunScenario, RetriesWithBackoffThenJudges) {
+  Counters c;
+  const absl::Time start = absl::Now();
+  sv1::ScenarioResult r = RunScenario(Parse(R"pb(
+    name: "retry"
+    steps {
+      id: "kill"
+      service { service: "relay" op: KILL }
+      retry { attempts: 3 backoff: "50ms" on: [FAILED_PRECONDITION] }
+    }
+  )pb"), "retry.textproto", Options(&c));
+  EXPECT_EQ(r.steps(0).attempts(), 3u);
+  EXPECT_EQ(r.steps(0).status(), sv1::FAILED);
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(100));
+}
+
+TEST(RunScenario, LaunchErrorSkipsEverything) {
+  EngineOptions o;
+  o.work_dir = std::string(std::getenv("TEST_TMPDIR"));
+  o.launch = [](const sv1::Topology&, const LaunchOptions&)
+      -> absl::StatusOr<std::unique_ptr<Ecosystem>> {
+    return absl::UnavailableError("relay: exited before listening");
+  };
+  sv1::ScenarioResult r = RunScenario(Parse(R"pb(
+    name: "nolaunch"
+    steps { id: "a" pause { duration: "1ms" } }
+  )pb"), "x.textproto", o);
+  EXPECT_FALSE(r.passed());
+  EXPECT_THAT(r.first_failure(), HasSubstr("launch failed: relay: exited"));
+  EXPECT_EQ(r.steps(0).status(), sv1::SKIPPED);
+}
+
+}  // namespace
+}  // namespace sct::scenarios

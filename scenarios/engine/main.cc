@@ -1,0 +1,176 @@
+// sct_scenario: runs scenario files and writes the report.
+//
+//   sct_scenario run [--out=DIR] [--binaries_dir=DIR] [--work_dir=DIR]
+//                    [--jobs=N] [--filter=REGEX] [--no_color] FILE_OR_DIR...
+//   sct_scenario check FILE_OR_DIR...
+//
+// Exit codes: 0 every scenario passed (run) / every file is valid (check);
+// 1 some scenario failed; 2 usage error, unreadable or invalid files (check),
+// or the report could not be written; 130/143 interrupted (Ctrl-C / SIGTERM:
+// every launched process is stopped first).
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "scenarios/engine/engine.h"
+#include "scenarios/engine/parse.h"
+#include "scenarios/engine/suite.h"
+#include "scenarios/launcher/launcher.h"
+#include "scenarios/report/report.h"
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage:\n"
+    "  sct_scenario run [--out=DIR] [--binaries_dir=DIR] [--work_dir=DIR]\n"
+    "                   [--jobs=N] [--filter=REGEX] [--no_color]\n"
+    "                   [--no_sim_control] FILE_OR_DIR...\n"
+    "  sct_scenario check FILE_OR_DIR...\n"
+    "\n"
+    "run    launches each scenario's ecosystem, runs its steps, prints a\n"
+    "       summary and writes DIR/report.json and DIR/report.html\n"
+    "       (default DIR: out). Exit 0 only if every scenario passed.\n"
+    "check  parses and validates only; prints every FILE:LINE:COL error.\n"
+    "       Exit 2 if any file has errors.\n";
+
+bool Flag(const std::string& arg, const std::string& name, std::string* value) {
+  const std::string prefix = "--" + name + "=";
+  if (!absl::StartsWith(arg, prefix)) return false;
+  *value = arg.substr(prefix.size());
+  return true;
+}
+
+int Check(const std::vector<std::string>& args) {
+  absl::StatusOr<std::vector<std::string>> files =
+      sct::scenarios::ExpandScenarioPaths(args);
+  if (!files.ok()) {
+    std::cerr << files.status().message() << "\n";
+    return 2;
+  }
+  int bad = 0;
+  for (const std::string& f : *files) {
+    absl::StatusOr<scenario::v1::Scenario> s =
+        sct::scenarios::LoadScenarioFile(f);
+    if (s.ok()) {
+      std::cout << f << ": ok (" << s->name() << ", " << s->steps_size()
+                << " steps)\n";
+    } else {
+      ++bad;
+      std::cerr << s.status().message() << "\n";
+    }
+  }
+  std::cout << files->size() - bad << " valid, " << bad << " with errors\n";
+  return bad == 0 ? 0 : 2;
+}
+
+int Run(const std::vector<std::string>& argv) {
+  std::string out = "out";
+  sct::scenarios::SuiteOptions options;
+  bool color = isatty(1) != 0;
+  std::vector<std::string> paths;
+  for (const std::string& a : argv) {
+    std::string v;
+    if (Flag(a, "out", &v)) {
+      out = v;
+    } else if (Flag(a, "binaries_dir", &v)) {
+      options.engine.binaries_dir = v;
+    } else if (Flag(a, "work_dir", &v)) {
+      options.engine.work_dir = v;
+    } else if (Flag(a, "jobs", &v)) {
+      if (!absl::SimpleAtoi(v, &options.jobs) || options.jobs < 1) {
+        std::cerr << "--jobs: want a positive number, got \"" << v << "\"\n";
+        return 2;
+      }
+    } else if (Flag(a, "filter", &v)) {
+      options.filter = v;
+    } else if (a == "--no_sim_control") {
+      options.engine.sim_control = false;
+    } else if (a == "--no_color") {
+      color = false;
+    } else if (absl::StartsWith(a, "--")) {
+      std::cerr << "unknown flag " << a << "\n" << kUsage;
+      return 2;
+    } else {
+      paths.push_back(a);
+    }
+  }
+  if (paths.empty()) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  if (options.engine.binaries_dir.empty()) {
+    options.engine.binaries_dir = sct::scenarios::DefaultBinariesDir();
+  }
+  if (options.engine.binaries_dir.empty()) {
+    std::cerr << "cannot find the service binaries (relay/relay_server); "
+                 "build them (bazel build //...) or pass --binaries_dir\n";
+    return 2;
+  }
+  if (options.engine.work_dir.empty()) options.engine.work_dir = out + "/work";
+  options.engine.work_dir =
+      std::filesystem::absolute(options.engine.work_dir).string();
+  absl::StatusOr<std::vector<std::string>> all =
+      sct::scenarios::ExpandScenarioPaths(paths);
+  if (!all.ok()) {
+    std::cerr << all.status().message() << "\n";
+    return 2;
+  }
+  std::vector<std::string> files;
+  for (const std::string& f : *all) {
+    absl::StatusOr<bool> m = sct::scenarios::MatchesFilter(f, options.filter);
+    if (!m.ok()) {
+      std::cerr << m.status().message() << "\n";
+      return 2;
+    }
+    if (*m) files.push_back(f);
+  }
+  if (files.empty()) {
+    std::cerr << "no scenario matches --filter=" << options.filter << "\n";
+    return 2;
+  }
+  std::cerr << "running " << files.size() << " scenario(s), binaries from "
+            << options.engine.binaries_dir << "\n";
+  scenario::v1::Report report = sct::scenarios::RunSuite(files, options);
+  std::cout << sct::scenarios::TerminalSummary(report, color);
+  absl::Status written = sct::scenarios::WriteReport(report, out);
+  if (!written.ok()) {
+    std::cerr << "report: " << written.message() << "\n";
+    return 2;
+  }
+  std::cout << "report: " << out << "/report.html, " << out
+            << "/report.json\n";
+  return report.failed() == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // First, before any thread starts: Ctrl-C stops every launched process.
+  sct::scenarios::InstallTeardownOnSignal();
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const std::string command = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "run") return Run(args);
+  if (command == "check") {
+    if (args.empty()) {
+      std::cerr << kUsage;
+      return 2;
+    }
+    return Check(args);
+  }
+  if (command == "help" || command == "--help" || command == "-h") {
+    std::cout << kUsage;
+    return 0;
+  }
+  std::cerr << "unknown command \"" << command << "\"\n" << kUsage;
+  return 2;
+}

@@ -1,0 +1,56 @@
+// Loading and validating scenario files (text-format scenario.v1.Scenario).
+//
+// Every problem is reported as "FILE:LINE:COLUMN: message", one per line, with
+// the line and column of the offending field (from TextFormat's ParseInfoTree)
+// and the field named in the message. Syntax errors come from protobuf's
+// parser; semantic errors (unknown actor, credential, share, step, adversary or
+// service ids; a share used before the step that saves it; duplicate ids; bad
+// durations; missing required fields; expectations the action cannot produce)
+// from ValidateScenario. All errors are collected, not just the first.
+//
+// Pure functions (apart from reading the file); thread-safe.
+#ifndef SCT_SCENARIOS_ENGINE_PARSE_H_
+#define SCT_SCENARIOS_ENGINE_PARSE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "google/protobuf/text_format.h"
+#include "proto/scenario/v1/scenario.pb.h"
+
+namespace sct::scenarios {
+
+// Parses and validates scenario text; `file` only names it in messages.
+// INVALID_ARGUMENT whose message is every "FILE:LINE:COL: ..." line.
+absl::StatusOr<scenario::v1::Scenario> ParseScenarioText(
+    const std::string& text, const std::string& file);
+
+// Reads `path` and calls ParseScenarioText. NOT_FOUND if it cannot be read.
+absl::StatusOr<scenario::v1::Scenario> LoadScenarioFile(
+    const std::string& path);
+
+// Semantic checks of a parsed scenario. `tree` (may be null) gives locations;
+// without it errors read "FILE:0:0: ...". Returns the error lines (empty: ok).
+std::vector<std::string> ValidateScenario(
+    const scenario::v1::Scenario& scenario,
+    const google::protobuf::TextFormat::ParseInfoTree* tree,
+    const std::string& file);
+
+// A duration in absl::ParseDuration syntax ("300ms", "1.5s", "48h", "-3h").
+// INVALID_ARGUMENT "<field>: bad duration ..." for anything else, and for a
+// negative value unless `allow_negative`. Empty text gives `fallback`.
+absl::StatusOr<absl::Duration> ParseScenarioDuration(
+    absl::string_view text, absl::string_view field, absl::Duration fallback,
+    bool allow_negative = false);
+
+// The name of the oneof action a step holds ("share", "use", ...), or "" when
+// none is set.
+std::string ActionName(const scenario::v1::Step& step);
+
+}  // namespace sct::scenarios
+
+#endif  // SCT_SCENARIOS_ENGINE_PARSE_H_

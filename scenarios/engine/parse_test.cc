@@ -1,0 +1,183 @@
+#include "scenarios/engine/parse.h"
+
+#include <cstdlib>
+#include <string>
+
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace sct::scenarios {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+std::string Runfile(const std::string& path) {
+  return std::string(std::getenv("TEST_SRCDIR")) + "/sct_lab/" + path;
+}
+
+std::vector<std::string> Lines(const absl::Status& status) {
+  return absl::StrSplit(status.message(), '\n');
+}
+
+TEST(LoadScenarioFile, ExampleScenariosAreValid) {
+  for (const char* f : {"scenarios/engine/testdata/car_sms_pin.textproto",
+                        "scenarios/engine/testdata/intercepted_multi_round.textproto",
+                        "scenarios/engine/testdata/ok_minimal.textproto"}) {
+    absl::StatusOr<scenario::v1::Scenario> s = LoadScenarioFile(Runfile(f));
+    EXPECT_TRUE(s.ok()) << f << ": " << s.status();
+  }
+}
+
+TEST(LoadScenarioFile, SyntaxErrorNamesFileLineColumnAndField) {
+  const std::string file = Runfile("scenarios/engine/testdata/broken_scenario.textproto");
+  absl::StatusOr<scenario::v1::Scenario> s = LoadScenarioFile(file);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.status().message()),
+              HasSubstr(file + ":12:11: "));
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr("acction"));
+}
+
+TEST(LoadScenarioFile, MissingFileIsNotFound) {
+  absl::StatusOr<scenario::v1::Scenario> s =
+      LoadScenarioFile("/nonexistent/x.textproto");
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr("/nonexistent/x"));
+}
+
+TEST(LoadScenarioFile, EverySemanticErrorIsReportedAtItsPlace) {
+  const std::string file =
+      Runfile("scenarios/engine/testdata/semantic_errors.textproto");
+  absl::StatusOr<scenario::v1::Scenario> s = LoadScenarioFile(file);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+  std::vector<std::string> lines = Lines(s.status());
+  for (std::string& l : lines) {
+    ASSERT_EQ(l.rfind(file + ":", 0), 0u) << l;
+    l = l.substr(file.size() + 1);
+  }
+  EXPECT_THAT(
+      lines,
+      ElementsAre(
+          "17:12: steps[0].accept.share: unknown share \"share-1\" (used "
+          "before the step that saves it)",
+          "22:3: steps[1].share.credential: required (an owner credential id "
+          "or save_as name)",
+          "25:3: steps[2].id: duplicate step id \"share\"",
+          "26:3: steps[2].actor: unknown device \"carol-phone\"",
+          "31:11: steps[3].pause.duration: bad duration \"5x\" (write e.g. "
+          "\"300ms\", \"1.5s\", \"5m\", \"48h\")",
+          "37:12: steps[4].expect.access: an access decision is only possible "
+          "for a use step, not revoke",
+          "41:3: faults[0].from_step: unknown step \"no-such-step\"",
+          "45:32: assertions[0].timing.to_step: unknown step \"unlock\""));
+}
+
+scenario::v1::Scenario Base() {
+  absl::StatusOr<scenario::v1::Scenario> s = LoadScenarioFile(
+      Runfile("scenarios/engine/testdata/ok_minimal.textproto"));
+  EXPECT_TRUE(s.ok()) << s.status();
+  return *s;
+}
+
+std::string Only(const std::vector<std::string>& errors) {
+  EXPECT_EQ(errors.size(), 1u) << testing::PrintToString(errors);
+  return errors.empty() ? "" : errors[0];
+}
+
+TEST(ValidateScenario, WithoutLocationsStillNamesTheField) {
+  scenario::v1::Scenario s = Base();
+  s.mutable_steps(0)->mutable_use()->set_access_point("car-9");
+  EXPECT_EQ(Only(ValidateScenario(s, nullptr, "x.textproto")),
+            "x.textproto:1:1: steps[0].use.access_point: unknown access point "
+            "\"car-9\"");
+}
+
+TEST(ValidateScenario, UnknownAdversaryAndInterceptor) {
+  scenario::v1::Scenario s = Base();
+  scenario::v1::Step* st = s.add_steps();
+  st->set_id("act");
+  st->mutable_adversary_act()->set_adversary("mallory");
+  EXPECT_THAT(Only(ValidateScenario(s, nullptr, "f")),
+              HasSubstr("steps[1].adversary_act.adversary: unknown adversary "
+                        "\"mallory\""));
+}
+
+TEST(ValidateScenario, UnknownCredentialAndServices) {
+  scenario::v1::Scenario s = Base();
+  s.mutable_steps(0)->mutable_use()->set_credential("bob-car");
+  scenario::v1::Step* st = s.add_steps();
+  st->set_id("kill");
+  st->mutable_service()->set_service("oem-z");
+  st->mutable_service()->set_op(scenario::v1::KILL);
+  std::vector<std::string> errors = ValidateScenario(s, nullptr, "f");
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_THAT(errors[0], HasSubstr("use.credential: unknown credential "
+                                   "\"bob-car\""));
+  EXPECT_THAT(errors[1], HasSubstr("service.service: unknown service "
+                                   "\"oem-z\""));
+}
+
+TEST(ValidateScenario, NegativeDurationOnlyWhereAllowed) {
+  scenario::v1::Scenario s = Base();
+  scenario::v1::Fault* f = s.add_faults();
+  f->set_name("skew");
+  f->mutable_clock_skew()->set_service("car-1");
+  f->mutable_clock_skew()->set_offset("-3h");
+  EXPECT_THAT(ValidateScenario(s, nullptr, "f"), IsEmpty());
+  s.set_timeout("-1s");
+  EXPECT_THAT(Only(ValidateScenario(s, nullptr, "f")),
+              HasSubstr("timeout: negative duration \"-1s\""));
+}
+
+TEST(ValidateScenario, ActionlessStepAndEmptySuccess) {
+  scenario::v1::Scenario s = Base();
+  scenario::v1::Step* st = s.add_steps();
+  st->set_id("nothing");
+  std::vector<std::string> errors = ValidateScenario(s, nullptr, "f");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0], HasSubstr("has no action"));
+  s.mutable_steps(0)->mutable_expect()->set_success(false);
+  EXPECT_EQ(ValidateScenario(s, nullptr, "f").size(), 2u);
+}
+
+TEST(ParseScenarioText, LauncherTopologyErrorsAreLocated) {
+  // Valid for the engine's checks, refused by the launcher's topology rules:
+  // a channel fault-free topology with a preview bot on SMS.
+  absl::StatusOr<scenario::v1::Scenario> s = ParseScenarioText(
+      "name: \"x\"\n"
+      "topology {\n"
+      "  relay { store: MEMORY }\n"
+      "  authorities { id: \"ca\" }\n"
+      "  channels { kind: SMS  preview_bot: true }\n"
+      "}\n",
+      "t.textproto");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.status().message()),
+              HasSubstr("t.textproto:5:"));
+  EXPECT_THAT(std::string(s.status().message()),
+              HasSubstr("topology.channels[0].preview_bot"));
+}
+
+TEST(ParseScenarioDuration, AcceptsAbslSyntaxOnly) {
+  EXPECT_EQ(*ParseScenarioDuration("1.5s", "f", absl::ZeroDuration()),
+            absl::Milliseconds(1500));
+  EXPECT_EQ(*ParseScenarioDuration("", "f", absl::Seconds(7)),
+            absl::Seconds(7));
+  EXPECT_FALSE(ParseScenarioDuration("5", "f", absl::ZeroDuration()).ok());
+  EXPECT_FALSE(ParseScenarioDuration("inf", "f", absl::ZeroDuration()).ok());
+  EXPECT_TRUE(ParseScenarioDuration("-3h", "f", absl::ZeroDuration(), true).ok());
+}
+
+TEST(ActionName, NamesTheOneofField) {
+  scenario::v1::Step st;
+  EXPECT_EQ(ActionName(st), "");
+  st.mutable_await_revocation();
+  EXPECT_EQ(ActionName(st), "await_revocation");
+}
+
+}  // namespace
+}  // namespace sct::scenarios

@@ -1,0 +1,142 @@
+#include "scenarios/engine/suite.h"
+
+#include <stdio.h>
+#include <sys/utsname.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <regex>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "common/errors.h"
+#include "google/protobuf/util/time_util.h"
+#include "scenarios/engine/parse.h"
+
+namespace sct::scenarios {
+namespace {
+
+namespace sv1 = ::scenario::v1;
+namespace fs = std::filesystem;
+using google::protobuf::util::TimeUtil;
+
+std::string CommandOutput(const char* command) {
+  FILE* p = popen(command, "r");
+  if (p == nullptr) return "";
+  std::string out;
+  char buf[256];
+  while (fgets(buf, sizeof(buf), p) != nullptr) out += buf;
+  if (pclose(p) != 0) return "";
+  return std::string(absl::StripAsciiWhitespace(out));
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> ExpandScenarioPaths(
+    const std::vector<std::string>& args) {
+  std::vector<std::string> files;
+  for (const std::string& a : args) {
+    std::error_code ec;
+    if (fs::is_directory(a, ec)) {
+      std::vector<std::string> found;
+      for (const auto& e : fs::recursive_directory_iterator(a, ec)) {
+        if (e.is_regular_file() && e.path().extension() == ".textproto") {
+          found.push_back(e.path().string());
+        }
+      }
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (fs::exists(a, ec)) {
+      files.push_back(a);
+    } else {
+      return MakeError(absl::StatusCode::kNotFound, "file_not_found",
+                       absl::StrCat(a, ": no such file or directory"));
+    }
+  }
+  if (files.empty()) {
+    return MakeError(absl::StatusCode::kInvalidArgument, "invalid_field",
+                     "no scenario files (*.textproto) given");
+  }
+  return files;
+}
+
+absl::StatusOr<bool> MatchesFilter(const std::string& file,
+                                   const std::string& filter) {
+  if (filter.empty()) return true;
+  std::regex re;
+  try {
+    re = std::regex(filter);
+  } catch (const std::regex_error& e) {
+    return InvalidField("--filter", absl::StrCat("bad regex: ", e.what()));
+  }
+  if (std::regex_search(file, re)) return true;
+  absl::StatusOr<sv1::Scenario> s = LoadScenarioFile(file);
+  if (!s.ok()) return false;
+  if (std::regex_search(s->name(), re)) return true;
+  for (const std::string& t : s->tags()) {
+    if (std::regex_search(t, re)) return true;
+  }
+  return false;
+}
+
+std::map<std::string, std::string> RunEnvironment(const SuiteOptions& options) {
+  std::map<std::string, std::string> env;
+  struct utsname u;
+  if (uname(&u) == 0) {
+    env["machine"] = absl::StrCat(u.nodename, " ", u.sysname, " ", u.release,
+                                  " ", u.machine);
+  }
+  env["date"] = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(),
+                                 absl::UTCTimeZone());
+  std::string git = CommandOutput("git describe --always --dirty 2>/dev/null");
+  if (!git.empty()) env["git_describe"] = git;
+  env["binaries_dir"] = options.engine.binaries_dir;
+  env["jobs"] = absl::StrCat(std::max(1, options.jobs));
+  env["cpus"] = absl::StrCat(std::thread::hardware_concurrency());
+  return env;
+}
+
+sv1::Report RunSuite(const std::vector<std::string>& files,
+                     const SuiteOptions& options) {
+  sv1::Report report;
+  report.set_suite(options.suite_name);
+  const absl::Time start = absl::Now();
+  *report.mutable_started_at() =
+      TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(start));
+  for (const auto& [k, v] : RunEnvironment(options)) {
+    (*report.mutable_environment())[k] = v;
+  }
+  std::vector<sv1::ScenarioResult> results(files.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    while (true) {
+      const size_t i = next.fetch_add(1);
+      if (i >= files.size()) return;
+      results[i] = RunScenarioFile(files[i], options.engine);
+    }
+  };
+  const int jobs = std::max(1, std::min<int>(options.jobs, files.size()));
+  if (jobs == 1) {
+    worker();
+  } else {
+    std::vector<std::thread> threads;
+    for (int j = 0; j < jobs; ++j) threads.emplace_back(worker);
+    for (std::thread& t : threads) t.join();
+  }
+  for (sv1::ScenarioResult& r : results) {
+    if (r.passed()) {
+      report.set_passed(report.passed() + 1);
+    } else {
+      report.set_failed(report.failed() + 1);
+    }
+    *report.add_scenarios() = std::move(r);
+  }
+  *report.mutable_duration() = TimeUtil::NanosecondsToDuration(
+      absl::ToInt64Nanoseconds(absl::Now() - start));
+  return report;
+}
+
+}  // namespace sct::scenarios
