@@ -73,6 +73,10 @@ absl::StatusOr<std::unique_ptr<RedisClient>> ConnectRedis(
 // The cluster hash slot of `key` (CRC16 of the hash tag or key, mod 16384).
 int RedisKeySlot(absl::string_view key);
 
+// CRC16-CCITT (XMODEM) as the Redis Cluster spec defines it
+// (RedisCrc16("123456789") == 0x31C3).
+uint16_t RedisCrc16(absl::string_view data);
+
 }  // namespace sct::relay
 
 #endif  // SCT_RELAY_REDIS_REDIS_CLIENT_H_
