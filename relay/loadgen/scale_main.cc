@@ -279,7 +279,12 @@ absl::StatusOr<SizeOutcome> RunSize(const std::string& binary, const std::string
     auto rss = ProcessRssBytes(relays[1].child->pid());
     if (!rss.ok()) return rss.status();
     m["relay_rss_bytes"] = *rss;
-    if (store == "sqlite") m["sqlite_bytes"] = SqliteFilesBytes(sqlite_paths[1]);
+    if (store == "sqlite") {
+      m["sqlite_bytes"] = SqliteFilesBytes(sqlite_paths[1]);
+      std::error_code ec;
+      auto db = std::filesystem::file_size(sqlite_paths[1], ec);
+      m["sqlite_db_bytes"] = ec ? 0 : static_cast<int64_t>(db);
+    }
     if (store == "redis") {
       auto s = QueryRedis({redis[1].address});
       if (!s.ok()) return s.status();
@@ -307,6 +312,11 @@ absl::StatusOr<SizeOutcome> RunSize(const std::string& binary, const std::string
   if (store == "sqlite") {
     per_mailbox["sqlite_file_bytes"] =
         ((*after)["sqlite_bytes"].get<double>() - (*before)["sqlite_bytes"].get<double>()) / n;
+    per_mailbox["sqlite_db_file_bytes"] =
+        ((*after)["sqlite_db_bytes"].get<double>() - (*before)["sqlite_db_bytes"].get<double>()) /
+        n;
+    per_mailbox["sqlite_db_file_bytes_total_over_n"] =
+        (*after)["sqlite_db_bytes"].get<double>() / static_cast<double>(p_large.created + warm);
   }
   if (store == "redis") {
     per_mailbox["redis_used_memory_bytes"] = ((*after)["redis_used_memory"].get<double>() -
