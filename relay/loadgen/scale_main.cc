@@ -451,6 +451,14 @@ absl::StatusOr<json> RunReplicas(const std::string& binary, const std::string& w
       "-d", absl::StrCat(absl::GetFlag(FLAGS_bench_data_bytes)),
       "-r", "1000000", "-t", "set,get"};
   if (absl::GetFlag(FLAGS_redis_cluster)) bench_args.push_back("--cluster");
+  std::vector<std::string> eval_args(bench_args.begin(), bench_args.end() - (absl::GetFlag(FLAGS_redis_cluster) ? 3 : 2));
+  if (absl::GetFlag(FLAGS_redis_cluster)) eval_args.push_back("--cluster");
+  eval_args.insert(eval_args.end(),
+                   {"EVAL",
+                    "redis.call('HSET',KEYS[1],'v','1','d',ARGV[1]) "
+                    "redis.call('PEXPIRE',KEYS[1],172800000) return 1",
+                    "1", "bench:{__rand_int__}:m",
+                    std::string(static_cast<size_t>(absl::GetFlag(FLAGS_bench_data_bytes)), 'x')});
 
   auto not_ours = [](const std::string& cmd) {
     return cmd == "info" || cmd == "dbsize" || absl::StartsWith(cmd, "cluster");
@@ -466,6 +474,14 @@ absl::StatusOr<json> RunReplicas(const std::string& binary, const std::string& w
       if (!p.f) {
         auto rps = RunRedisBenchmark(absl::GetFlag(FLAGS_redis_benchmark_binary), bench_args);
         if (!rps.ok()) return rps.status();
+        // A script of the shape of the store's insert/CAS (HSET of the record
+        // plus PEXPIRE), run by EVAL: what one of the relay's EVALSHA costs.
+        auto eval = RunRedisBenchmark(absl::GetFlag(FLAGS_redis_benchmark_binary), eval_args);
+        if (eval.ok()) {
+          for (const auto& [name, v] : *eval) (*rps)["EVAL"] = v;
+        } else {
+          std::cout << "redis-benchmark EVAL: " << eval.status() << std::endl;
+        }
         rj["redis_benchmark_rps"] = *rps;
         rj["redis_benchmark_load"] = Loadavg();
         std::cout << "redis-benchmark " << json(*rps).dump() << " load " << Loadavg() << std::endl;
@@ -493,19 +509,31 @@ absl::StatusOr<json> RunReplicas(const std::string& binary, const std::string& w
       std::cout << PhaseLine(r) << " redis cmds/cycle "
                 << (cycles > 0 ? commands / cycles : 0) << " load " << Loadavg() << std::endl;
     }
-    // Fractions of redis-benchmark's rate (mean of SET and GET) in this round.
-    double bench = 0;
-    int nb = 0;
-    for (const auto& [name, v] : rj["redis_benchmark_rps"].items()) {
-      bench += v.get<double>();
-      ++nb;
-    }
-    if (nb > 0) bench /= nb;
+    // Fractions of redis-benchmark's rate in this round. "simple": the mean
+    // of SET and GET. "mix": the relay's own command mix priced by the
+    // benchmark, EVALSHA at the EVAL rate and every other command at the
+    // simple rate (time per command weighted by the relay's counts).
+    const json& b = rj["redis_benchmark_rps"];
+    const double simple = b.contains("SET") && b.contains("GET")
+                              ? (b["SET"].get<double>() + b["GET"].get<double>()) / 2
+                              : 0;
+    const double eval_rps = b.contains("EVAL") ? b["EVAL"].get<double>() : 0;
     for (int k = 1; k <= replicas; ++k) {
       const std::string name = absl::StrCat("relay-x", k);
-      if (bench > 0 && rj.contains(name)) {
-        rj[name]["fraction_of_redis_benchmark"] =
-            rj[name]["redis_commands_per_sec"].get<double>() / bench;
+      if (simple <= 0 || !rj.contains(name)) continue;
+      const double cps = rj[name]["redis_commands_per_sec"].get<double>();
+      rj[name]["fraction_of_redis_benchmark"] = cps / simple;
+      double evals = 0, all = 0;
+      for (const auto& [cmd, c] : rj[name]["redis_commands"].items()) {
+        if (not_ours(cmd)) continue;
+        all += c.get<double>();
+        if (cmd == "evalsha" || cmd == "eval") evals += c.get<double>();
+      }
+      if (eval_rps > 0 && all > 0) {
+        const double f = evals / all;
+        const double mix_rps = 1.0 / (f / eval_rps + (1 - f) / simple);
+        rj[name]["redis_benchmark_mix_rps"] = mix_rps;
+        rj[name]["fraction_of_redis_benchmark_mix"] = cps / mix_rps;
       }
     }
     per_round.push_back(rj);
@@ -521,25 +549,31 @@ absl::StatusOr<json> RunReplicas(const std::string& binary, const std::string& w
   json medians;
   for (int k = 1; k <= replicas; ++k) {
     const std::string name = absl::StrCat("relay-x", k);
-    std::vector<double> frac, cpc, cps;
+    std::vector<double> frac, frac_mix, cpc, cps;
     for (const json& rj : per_round) {
       if (!rj.contains(name)) continue;
       if (rj[name].contains("fraction_of_redis_benchmark")) {
         frac.push_back(rj[name]["fraction_of_redis_benchmark"].get<double>());
       }
+      if (rj[name].contains("fraction_of_redis_benchmark_mix")) {
+        frac_mix.push_back(rj[name]["fraction_of_redis_benchmark_mix"].get<double>());
+      }
       cpc.push_back(rj[name]["redis_commands_per_cycle"].get<double>());
       cps.push_back(rj[name]["redis_commands_per_sec"].get<double>());
     }
     medians[name] = {{"fraction_of_redis_benchmark", Median(frac)},
+                     {"fraction_of_redis_benchmark_mix", Median(frac_mix)},
                      {"redis_commands_per_cycle", Median(cpc)},
                      {"redis_commands_per_sec", Median(cps)}};
   }
-  std::vector<double> set_rps, get_rps;
+  std::vector<double> set_rps, get_rps, eval_rps;
   for (const json& rj : per_round) {
+    if (rj["redis_benchmark_rps"].contains("EVAL")) eval_rps.push_back(rj["redis_benchmark_rps"]["EVAL"]);
     if (rj["redis_benchmark_rps"].contains("SET")) set_rps.push_back(rj["redis_benchmark_rps"]["SET"]);
     if (rj["redis_benchmark_rps"].contains("GET")) get_rps.push_back(rj["redis_benchmark_rps"]["GET"]);
   }
-  medians["redis-benchmark"] = {{"SET", Median(set_rps)}, {"GET", Median(get_rps)}};
+  medians["redis-benchmark"] = {
+      {"SET", Median(set_rps)}, {"GET", Median(get_rps)}, {"EVAL", Median(eval_rps)}};
   std::cout << "medians: " << medians.dump() << std::endl;
   json phases_json = json::array();
   for (const PhaseSummary& s : summaries) {
