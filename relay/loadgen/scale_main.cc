@@ -472,15 +472,28 @@ absl::StatusOr<json> RunReplicas(const std::string& binary, const std::string& w
     for (size_t k = 0; k < phases.size(); ++k) {
       const P& p = phases[(k + round) % phases.size()];
       if (!p.f) {
+        auto cpu0 = QueryRedis(addresses);
+        if (!cpu0.ok()) return cpu0.status();
+        const absl::Time t0 = absl::Now();
         auto rps = RunRedisBenchmark(absl::GetFlag(FLAGS_redis_benchmark_binary), bench_args);
         if (!rps.ok()) return rps.status();
+        const absl::Time t1 = absl::Now();
+        auto cpu1 = QueryRedis(addresses);
+        if (!cpu1.ok()) return cpu1.status();
+        // Redis CPU per request and how busy Redis was while its own
+        // benchmark drove it (SET + GET runs).
+        const double requests = 2.0 * static_cast<double>(absl::GetFlag(FLAGS_bench_requests));
+        rj["redis_benchmark_cpu_us_per_request"] =
+            (cpu1->cpu_seconds - cpu0->cpu_seconds) * 1e6 / requests;
+        rj["redis_benchmark_redis_cpu_utilization"] =
+            (cpu1->cpu_seconds - cpu0->cpu_seconds) / absl::ToDoubleSeconds(t1 - t0);
         // A script of the shape of the store's insert/CAS (HSET of the record
         // plus PEXPIRE), run by EVAL: what one of the relay's EVALSHA costs.
         auto eval = RunRedisBenchmark(absl::GetFlag(FLAGS_redis_benchmark_binary), eval_args);
         if (eval.ok()) {
           for (const auto& [name, v] : *eval) (*rps)["EVAL"] = v;
         } else {
-          std::cout << "redis-benchmark EVAL: " << eval.status() << std::endl;
+          std::cout << "redis-benchmark EVAL failed: " << eval.status() << std::endl;
         }
         rj["redis_benchmark_rps"] = *rps;
         rj["redis_benchmark_load"] = Loadavg();
@@ -499,41 +512,50 @@ absl::StatusOr<json> RunReplicas(const std::string& binary, const std::string& w
         if (!not_ours(cmd)) commands += c;
       }
       const double secs = absl::ToDoubleSeconds(r.elapsed);
-      const double cycles = static_cast<double>(r.cycles_ok + r.cycles_failed);
+      // Warm-up cycles ran between the two INFO snapshots too.
+      const double cycles =
+          static_cast<double>(r.cycles_ok + r.cycles_failed) +
+          static_cast<double>(absl::GetFlag(FLAGS_clients)) * absl::GetFlag(FLAGS_warmup_cycles);
+      int64_t scripts = 0;
+      for (const auto& [cmd, c] : delta) {
+        if (cmd == "evalsha" || cmd == "eval") scripts += c;
+      }
+      const double cpu = after->cpu_seconds - before->cpu_seconds;
       rj[p.name] = {{"cycles_per_sec", r.cycles_per_sec()},
                     {"rpcs_per_sec", r.rpcs_per_sec()},
                     {"redis_commands", delta},
                     {"redis_commands_per_cycle", cycles > 0 ? commands / cycles : 0},
-                    {"redis_commands_per_sec", secs > 0 ? commands / secs : 0},
+                    {"redis_commands_per_sec", secs > 0 ? commands / cycles * r.cycles_ok / secs : 0},
+                    {"redis_scripts_per_cycle", cycles > 0 ? scripts / cycles : 0},
+                    {"redis_cpu_us_per_cycle", cycles > 0 ? cpu * 1e6 / cycles : 0},
+                    {"redis_cpu_utilization", secs > 0 ? cpu * r.cycles_ok / cycles / secs : 0},
                     {"load", Loadavg()}};
       std::cout << PhaseLine(r) << " redis cmds/cycle "
                 << (cycles > 0 ? commands / cycles : 0) << " load " << Loadavg() << std::endl;
     }
-    // Fractions of redis-benchmark's rate in this round. "simple": the mean
-    // of SET and GET. "mix": the relay's own command mix priced by the
-    // benchmark, EVALSHA at the EVAL rate and every other command at the
-    // simple rate (time per command weighted by the relay's counts).
+    // Fractions of Redis's own rate in this round. By commands: the relay's
+    // Redis commands per second (commandstats, the commands its scripts run
+    // included) over redis-benchmark's (mean of SET and GET). By CPU: how
+    // busy the relay's load kept Redis, over how busy redis-benchmark kept
+    // it (the benchmark saturates Redis as far as this machine lets it), and
+    // the relay cycles per second one Redis could serve at that utilization.
     const json& b = rj["redis_benchmark_rps"];
     const double simple = b.contains("SET") && b.contains("GET")
                               ? (b["SET"].get<double>() + b["GET"].get<double>()) / 2
                               : 0;
-    const double eval_rps = b.contains("EVAL") ? b["EVAL"].get<double>() : 0;
+    const double bench_util = rj.value("redis_benchmark_redis_cpu_utilization", 0.0);
     for (int k = 1; k <= replicas; ++k) {
       const std::string name = absl::StrCat("relay-x", k);
-      if (simple <= 0 || !rj.contains(name)) continue;
-      const double cps = rj[name]["redis_commands_per_sec"].get<double>();
-      rj[name]["fraction_of_redis_benchmark"] = cps / simple;
-      double evals = 0, all = 0;
-      for (const auto& [cmd, c] : rj[name]["redis_commands"].items()) {
-        if (not_ours(cmd)) continue;
-        all += c.get<double>();
-        if (cmd == "evalsha" || cmd == "eval") evals += c.get<double>();
+      if (!rj.contains(name)) continue;
+      if (simple > 0) {
+        rj[name]["fraction_of_redis_benchmark"] =
+            rj[name]["redis_commands_per_sec"].get<double>() / simple;
       }
-      if (eval_rps > 0 && all > 0) {
-        const double f = evals / all;
-        const double mix_rps = 1.0 / (f / eval_rps + (1 - f) / simple);
-        rj[name]["redis_benchmark_mix_rps"] = mix_rps;
-        rj[name]["fraction_of_redis_benchmark_mix"] = cps / mix_rps;
+      const double per_cycle = rj[name]["redis_cpu_us_per_cycle"].get<double>();
+      if (bench_util > 0 && per_cycle > 0) {
+        rj[name]["fraction_of_redis_cpu"] =
+            rj[name]["redis_cpu_utilization"].get<double>() / bench_util;
+        rj[name]["redis_capacity_cycles_per_sec"] = bench_util * 1e6 / per_cycle;
       }
     }
     per_round.push_back(rj);
@@ -549,20 +571,26 @@ absl::StatusOr<json> RunReplicas(const std::string& binary, const std::string& w
   json medians;
   for (int k = 1; k <= replicas; ++k) {
     const std::string name = absl::StrCat("relay-x", k);
-    std::vector<double> frac, frac_mix, cpc, cps;
+    std::vector<double> frac, frac_cpu, capacity, cpu_cycle, spc, cpc, cps;
     for (const json& rj : per_round) {
       if (!rj.contains(name)) continue;
       if (rj[name].contains("fraction_of_redis_benchmark")) {
         frac.push_back(rj[name]["fraction_of_redis_benchmark"].get<double>());
       }
-      if (rj[name].contains("fraction_of_redis_benchmark_mix")) {
-        frac_mix.push_back(rj[name]["fraction_of_redis_benchmark_mix"].get<double>());
+      if (rj[name].contains("fraction_of_redis_cpu")) {
+        frac_cpu.push_back(rj[name]["fraction_of_redis_cpu"].get<double>());
+        capacity.push_back(rj[name]["redis_capacity_cycles_per_sec"].get<double>());
       }
+      cpu_cycle.push_back(rj[name]["redis_cpu_us_per_cycle"].get<double>());
+      spc.push_back(rj[name]["redis_scripts_per_cycle"].get<double>());
       cpc.push_back(rj[name]["redis_commands_per_cycle"].get<double>());
       cps.push_back(rj[name]["redis_commands_per_sec"].get<double>());
     }
     medians[name] = {{"fraction_of_redis_benchmark", Median(frac)},
-                     {"fraction_of_redis_benchmark_mix", Median(frac_mix)},
+                     {"fraction_of_redis_cpu", Median(frac_cpu)},
+                     {"redis_capacity_cycles_per_sec", Median(capacity)},
+                     {"redis_cpu_us_per_cycle", Median(cpu_cycle)},
+                     {"redis_scripts_per_cycle", Median(spc)},
                      {"redis_commands_per_cycle", Median(cpc)},
                      {"redis_commands_per_sec", Median(cps)}};
   }
@@ -572,8 +600,16 @@ absl::StatusOr<json> RunReplicas(const std::string& binary, const std::string& w
     if (rj["redis_benchmark_rps"].contains("SET")) set_rps.push_back(rj["redis_benchmark_rps"]["SET"]);
     if (rj["redis_benchmark_rps"].contains("GET")) get_rps.push_back(rj["redis_benchmark_rps"]["GET"]);
   }
-  medians["redis-benchmark"] = {
-      {"SET", Median(set_rps)}, {"GET", Median(get_rps)}, {"EVAL", Median(eval_rps)}};
+  std::vector<double> bench_cpu, bench_util;
+  for (const json& rj : per_round) {
+    bench_cpu.push_back(rj.value("redis_benchmark_cpu_us_per_request", 0.0));
+    bench_util.push_back(rj.value("redis_benchmark_redis_cpu_utilization", 0.0));
+  }
+  medians["redis-benchmark"] = {{"SET", Median(set_rps)},
+                                {"GET", Median(get_rps)},
+                                {"EVAL", Median(eval_rps)},
+                                {"redis_cpu_us_per_request", Median(bench_cpu)},
+                                {"redis_cpu_utilization", Median(bench_util)}};
   std::cout << "medians: " << medians.dump() << std::endl;
   json phases_json = json::array();
   for (const PhaseSummary& s : summaries) {

@@ -171,6 +171,13 @@ absl::StatusOr<RedisStats> QueryRedis(const std::vector<std::string>& addresses)
       return absl::InternalError(absl::StrCat("redis ", address, ": no used_memory in INFO"));
     }
     out.used_memory += used;
+    absl::StatusOr<RedisReplyPtr> cpu = Run(c->get(), address, "INFO cpu");
+    if (!cpu.ok()) return cpu.status();
+    auto cpu_fields = InfoFields(std::string((*cpu)->str, (*cpu)->len));
+    for (const char* f : {"used_cpu_user", "used_cpu_sys"}) {
+      double v = 0;
+      if (absl::SimpleAtod(cpu_fields[f], &v)) out.cpu_seconds += v;
+    }
     absl::StatusOr<RedisReplyPtr> size = Run(c->get(), address, "DBSIZE");
     if (!size.ok()) return size.status();
     out.keys += (*size)->integer;
@@ -304,9 +311,9 @@ absl::StatusOr<std::map<std::string, double>> RunRedisBenchmark(
   if (fd < 0) return absl::InternalError(absl::StrCat("mkstemp: ", strerror(errno)));
   close(fd);
   const std::string out_path = tmpl;
-  std::vector<std::string> argv = {binary};
+  // Options first: everything after a custom command is its arguments.
+  std::vector<std::string> argv = {binary, "--csv"};
   argv.insert(argv.end(), args.begin(), args.end());
-  argv.push_back("--csv");
   absl::StatusOr<int> rc = RunToFile(argv, out_path);
   std::ifstream in(out_path);
   std::stringstream ss;

@@ -40,6 +40,7 @@ absl::StatusOr<int> FreeLoopbackPort();
 struct RedisStats {
   int64_t used_memory = 0;           // INFO memory: used_memory
   int64_t keys = 0;                  // DBSIZE
+  double cpu_seconds = 0;            // INFO cpu: used_cpu_user + used_cpu_sys
   std::map<std::string, int64_t> calls;  // INFO commandstats: command -> calls
   int64_t total_calls() const;
 };
