@@ -35,7 +35,15 @@ std::string MailboxIdFromUrlLink(const std::string& url_link) {
 
 RelayGrpcCycleClient::RelayGrpcCycleClient(const std::string& target, size_t payload_bytes,
                                            uint64_t seed)
-    : stub_(::relay::v1::Relay::NewStub(MakeClientChannel(target))), data_(payload_bytes, seed) {}
+    : RelayGrpcCycleClient(std::vector<std::string>{target}, 0, false, payload_bytes, seed) {}
+
+RelayGrpcCycleClient::RelayGrpcCycleClient(const std::vector<std::string>& targets, size_t first,
+                                           bool rotate_per_op, size_t payload_bytes, uint64_t seed)
+    : first_(first), rotate_(rotate_per_op), data_(payload_bytes, seed) {
+  for (const std::string& t : targets) {
+    stubs_.push_back(::relay::v1::Relay::NewStub(MakeClientChannel(t)));
+  }
+}
 
 void RelayGrpcCycleClient::BeginCycle() {
   data_.NewCycle();
@@ -43,6 +51,8 @@ void RelayGrpcCycleClient::BeginCycle() {
 }
 
 std::string RelayGrpcCycleClient::Do(CycleOp op) {
+  if (stubs_.empty()) return "no_target";
+  auto& stub = stubs_[(first_ + (rotate_ ? static_cast<size_t>(op) : 0)) % stubs_.size()];
   grpc::ClientContext ctx;
   SetDeadline(&ctx);
   switch (op) {
@@ -57,7 +67,7 @@ std::string RelayGrpcCycleClient::Do(CycleOp op) {
       // The receiver replies with an update, which needs the W right.
       req.mutable_mailbox_configuration()->set_access_rights("RWD");
       CreateMailboxResponse resp;
-      grpc::Status s = stub_->CreateMailbox(&ctx, req, &resp);
+      grpc::Status s = stub->CreateMailbox(&ctx, req, &resp);
       if (!s.ok()) return GrpcCodeName(s.error_code());
       mailbox_id_ = MailboxIdFromUrlLink(resp.url_link());
       if (mailbox_id_.empty() || resp.repeated()) return "bad_response";
@@ -71,7 +81,7 @@ std::string RelayGrpcCycleClient::Do(CycleOp op) {
       req.set_device_claim(bind ? data_.receiver_claim() : data_.sender_claim());
       req.set_request_id(NewUuidV4());
       ReadSecureContentResponse resp;
-      grpc::Status s = stub_->ReadSecureContent(&ctx, req, &resp);
+      grpc::Status s = stub->ReadSecureContent(&ctx, req, &resp);
       if (!s.ok()) return GrpcCodeName(s.error_code());
       const std::string& want = bind ? data_.share_payload() : data_.reply_payload();
       if (resp.payload().data() != want) return "bad_response";
@@ -85,7 +95,7 @@ std::string RelayGrpcCycleClient::Do(CycleOp op) {
       req.mutable_payload()->set_type(kPayloadType);
       req.mutable_payload()->set_data(data_.reply_payload());
       UpdateMailboxResponse resp;
-      grpc::Status s = stub_->UpdateMailbox(&ctx, req, &resp);
+      grpc::Status s = stub->UpdateMailbox(&ctx, req, &resp);
       if (!s.ok()) return GrpcCodeName(s.error_code());
       if (resp.repeated()) return "bad_response";
       return "";
@@ -96,7 +106,7 @@ std::string RelayGrpcCycleClient::Do(CycleOp op) {
       req.set_device_claim(data_.sender_claim());
       req.set_request_id(NewUuidV4());
       DeleteMailboxResponse resp;
-      grpc::Status s = stub_->DeleteMailbox(&ctx, req, &resp);
+      grpc::Status s = stub->DeleteMailbox(&ctx, req, &resp);
       if (!s.ok()) return GrpcCodeName(s.error_code());
       if (resp.repeated()) return "bad_response";
       return "";

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "proto/relay/v1/relay.grpc.pb.h"
 #include "relay/loadgen/cycle_client.h"
@@ -22,11 +23,19 @@ std::string MailboxIdFromUrlLink(const std::string& url_link);
 class RelayGrpcCycleClient final : public CycleClient {
  public:
   RelayGrpcCycleClient(const std::string& target, size_t payload_bytes, uint64_t seed);
+  // Several relay replicas over one shared store: operation k of a cycle goes
+  // to targets[(first + k) % n] when `rotate_per_op` (create on one replica,
+  // the receiver's read on the next, ...), else every operation to
+  // targets[first % n]. `targets` must not be empty.
+  RelayGrpcCycleClient(const std::vector<std::string>& targets, size_t first, bool rotate_per_op,
+                       size_t payload_bytes, uint64_t seed);
   void BeginCycle() override;
   std::string Do(CycleOp op) override;
 
  private:
-  std::unique_ptr<::relay::v1::Relay::Stub> stub_;
+  std::vector<std::unique_ptr<::relay::v1::Relay::Stub>> stubs_;
+  size_t first_ = 0;
+  bool rotate_ = false;
   CycleData data_;
   std::string mailbox_id_;
 };

@@ -51,14 +51,23 @@ std::string CheckRead(const httplib::Result& r, const std::string& want) {
 
 RelayHttpCycleClient::RelayHttpCycleClient(const std::string& host, int port, size_t payload_bytes,
                                            uint64_t seed)
-    : http_(std::make_unique<httplib::Client>(host, port)), data_(payload_bytes, seed) {
-  http_->set_keep_alive(true);
-  // As curl and gRPC do: without it, Nagle's algorithm holds a request body
-  // written after its headers until the server's delayed ACK (~40 ms).
-  http_->set_tcp_nodelay(true);
-  http_->set_connection_timeout(5, 0);
-  http_->set_read_timeout(30, 0);
-  http_->set_write_timeout(30, 0);
+    : RelayHttpCycleClient(host, std::vector<int>{port}, 0, false, payload_bytes, seed) {}
+
+RelayHttpCycleClient::RelayHttpCycleClient(const std::string& host, const std::vector<int>& ports,
+                                           size_t first, bool rotate_per_op, size_t payload_bytes,
+                                           uint64_t seed)
+    : first_(first), rotate_(rotate_per_op), data_(payload_bytes, seed) {
+  for (int port : ports) {
+    auto http = std::make_unique<httplib::Client>(host, port);
+    http->set_keep_alive(true);
+    // As curl and gRPC do: without it, Nagle's algorithm holds a request body
+    // written after its headers until the server's delayed ACK (~40 ms).
+    http->set_tcp_nodelay(true);
+    http->set_connection_timeout(5, 0);
+    http->set_read_timeout(30, 0);
+    http->set_write_timeout(30, 0);
+    clients_.push_back(std::move(http));
+  }
 }
 
 RelayHttpCycleClient::~RelayHttpCycleClient() = default;
@@ -69,6 +78,8 @@ void RelayHttpCycleClient::BeginCycle() {
 }
 
 std::string RelayHttpCycleClient::Do(CycleOp op) {
+  if (clients_.empty()) return "no_target";
+  auto& http = clients_[(first_ + (rotate_ ? static_cast<size_t>(op) : 0)) % clients_.size()];
   static constexpr char kJson[] = "application/json";
   const std::string path = "/v1/m/" + mailbox_id_;
   switch (op) {
@@ -80,7 +91,7 @@ std::string RelayHttpCycleClient::Do(CycleOp op) {
           // The receiver replies with an update, which needs the W right.
           {"mailboxConfiguration", {{"accessRights", "RWD"}}},
       };
-      auto r = http_->Post("/v1/m", ClaimHeaders(data_.sender_claim()), body.dump(), kJson);
+      auto r = http->Post("/v1/m", ClaimHeaders(data_.sender_claim()), body.dump(), kJson);
       if (!r || r->status != 200) return ErrorLabel(r);
       json resp = json::parse(r->body, nullptr, false);
       if (!resp.is_object() || !resp.contains("urlLink") || !resp["urlLink"].is_string()) {
@@ -90,19 +101,19 @@ std::string RelayHttpCycleClient::Do(CycleOp op) {
       return mailbox_id_.empty() ? "bad_response" : "";
     }
     case CycleOp::kReadBind:
-      return CheckRead(http_->Post(path, ClaimHeaders(data_.receiver_claim()), "{}", kJson),
+      return CheckRead(http->Post(path, ClaimHeaders(data_.receiver_claim()), "{}", kJson),
                        data_.share_payload());
     case CycleOp::kUpdate: {
       json body = {{"payload", PayloadJson(data_.reply_payload())}};
-      auto r = http_->Put(path, ClaimHeaders(data_.receiver_claim()), body.dump(), kJson);
+      auto r = http->Put(path, ClaimHeaders(data_.receiver_claim()), body.dump(), kJson);
       if (!r || r->status != 200) return ErrorLabel(r);
       return "";
     }
     case CycleOp::kReadReply:
-      return CheckRead(http_->Post(path, ClaimHeaders(data_.sender_claim()), "{}", kJson),
+      return CheckRead(http->Post(path, ClaimHeaders(data_.sender_claim()), "{}", kJson),
                        data_.reply_payload());
     case CycleOp::kDelete: {
-      auto r = http_->Delete(path, ClaimHeaders(data_.sender_claim()));
+      auto r = http->Delete(path, ClaimHeaders(data_.sender_claim()));
       if (!r || r->status != 200) return ErrorLabel(r);
       return "";
     }

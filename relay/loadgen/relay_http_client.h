@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "relay/loadgen/cycle_client.h"
 #include "relay/loadgen/cycle_data.h"
@@ -23,12 +24,18 @@ class RelayHttpCycleClient final : public CycleClient {
  public:
   // `host` must be a literal address, e.g. "127.0.0.1".
   RelayHttpCycleClient(const std::string& host, int port, size_t payload_bytes, uint64_t seed);
+  // Several replicas on `host` (ports): as RelayGrpcCycleClient's
+  // multi-target constructor. `ports` must not be empty.
+  RelayHttpCycleClient(const std::string& host, const std::vector<int>& ports, size_t first,
+                       bool rotate_per_op, size_t payload_bytes, uint64_t seed);
   ~RelayHttpCycleClient() override;
   void BeginCycle() override;
   std::string Do(CycleOp op) override;
 
  private:
-  std::unique_ptr<httplib::Client> http_;
+  std::vector<std::unique_ptr<httplib::Client>> clients_;
+  size_t first_ = 0;
+  bool rotate_ = false;
   CycleData data_;
   std::string mailbox_id_;
 };

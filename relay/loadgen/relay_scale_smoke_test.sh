@@ -1,0 +1,77 @@
+#!/bin/bash
+# Smoke test of relay_scale (issue 7): both modes with tiny numbers against the
+# real relay_server and real redis-server / redis-benchmark. Checks that every
+# figure the docs quote is produced and plausible (no timing assertions).
+set -euo pipefail
+
+SCALE="$1"
+RELAY="$2"
+OUT="$TEST_TMPDIR"
+
+"$SCALE" --relay_binary="$RELAY" --mode=size --stores=memory,sqlite,redis --large=400 \
+  --small=50 --warm=50 --preload_clients=4 --clients=2 --duration=1s --rounds=1 \
+  --warmup_cycles=2 --sqlite_dir="$OUT" --json_out="$OUT/size.json"
+"$SCALE" --relay_binary="$RELAY" --mode=replicas --replicas=2 --clients=2 --duration=1s \
+  --rounds=1 --warmup_cycles=2 --bench_requests=500 --json_out="$OUT/replicas.json"
+
+# Bad flags exit 2 with the flag named.
+set +e
+msg=$("$SCALE" --relay_binary="$RELAY" --mode=size --stores=mongo 2>&1)
+rc=$?
+set -e
+if [[ $rc -ne 2 || "$msg" != *"--stores"* ]]; then
+  echo "FAIL: bad --stores: rc=$rc msg=$msg"
+  exit 1
+fi
+
+/usr/bin/python3 - "$OUT/size.json" "$OUT/replicas.json" <<'PY'
+import json
+import sys
+
+size = json.load(open(sys.argv[1]))
+rep = json.load(open(sys.argv[2]))
+failures = []
+stores = {s["store"]: s for s in size["stores"]}
+if sorted(stores) != ["memory", "redis", "sqlite"]:
+    failures.append("stores %s" % sorted(stores))
+for name, s in stores.items():
+    pre = s["preload"]["large"]
+    if pre["created"] != 350:
+        failures.append("%s: preloaded %d, want 350" % (name, pre["created"]))
+    for op in ("create", "read_bind"):
+        r = s["latency_ratios"][op]["p50_large_over_small"]
+        if not r > 0:
+            failures.append("%s: no %s latency ratio" % (name, op))
+    if len(s["phases"]) != 2 or any(p["errors"] for p in s["phases"]):
+        failures.append("%s: phases %s" % (name, s["phases"]))
+pm = {n: s["per_mailbox"] for n, s in stores.items()}
+# 350 mailboxes of 1 KiB: each store must have grown by at least the payloads.
+if not pm["sqlite"]["sqlite_db_file_bytes"] > 1024:
+    failures.append("sqlite bytes/mailbox %s" % pm["sqlite"])
+if not pm["redis"]["redis_used_memory_bytes"] > 1024:
+    failures.append("redis bytes/mailbox %s" % pm["redis"])
+if not pm["redis"]["redis_keys"] >= 2:
+    failures.append("redis keys/mailbox %s" % pm["redis"])
+if "relay_rss_bytes" not in pm["memory"]:
+    failures.append("memory: no rss")
+r = rep["replicas"]
+m = r["medians"]
+for k in ("relay-x1", "relay-x2"):
+    if not m[k]["redis_scripts_per_cycle"] >= 5:  # 4 writes + create key, at least
+        failures.append("%s scripts/cycle %s" % (k, m[k]))
+    if not 0 < m[k]["fraction_of_redis_benchmark"]:
+        failures.append("%s fraction %s" % (k, m[k]))
+    if not m[k]["redis_cpu_us_per_cycle"] > 0:
+        failures.append("%s cpu %s" % (k, m[k]))
+for t in ("SET", "GET", "EVAL"):
+    if not m["redis-benchmark"][t] > 0:
+        failures.append("redis-benchmark %s missing" % t)
+if [s["numerator"] for s in r["scaling"]] != ["relay-x2"]:
+    failures.append("scaling %s" % r["scaling"])
+if any(p["errors"] for p in r["phases"]):
+    failures.append("replica phases had errors")
+if failures:
+    print("FAIL:\n  " + "\n  ".join(failures))
+    sys.exit(1)
+print("PASS")
+PY
