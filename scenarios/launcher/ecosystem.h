@@ -116,8 +116,9 @@ class Ecosystem {
   // name -> human-readable endpoint ("grpc=127.0.0.1:4411 http=https://...").
   virtual std::map<std::string, std::string> Endpoints() const = 0;
 
-  // Stops every launched service (reverse start order, SIGTERM, SIGKILL after
-  // 5 s) and reaps it. Idempotent; safe to call from a signal thread.
+  // Stops every launched service (SIGTERM to each in reverse start order,
+  // SIGKILL to any still running 5 s later) and reaps it. Idempotent; safe to
+  // call from a signal thread.
   virtual void Shutdown() = 0;
 };
 

@@ -1,0 +1,83 @@
+// The launcher's development PKI: one self-signed root and, per TLS identity
+// (the certificate CN each service checks: "admin", "relay", "channel", OEM
+// ids, access point ids, authority ids, or any adversary name), a leaf
+// certificate for 127.0.0.1 and localhost usable for server and client auth.
+//
+// NOT testonly (the launcher and sct_up use it), but development only: the
+// root key sits unencrypted next to the certificates. Layout of dir():
+//   root.pem, root.key          the trust anchor (key 0600)
+//   <cn>.pem, <cn>.key          one identity (key 0600)
+// Keys are P-256, PKCS#8 PEM; certificates are valid from a day before
+// creation for a year.
+//
+// Thread-safety: Identity() may be called from several threads (a mutex
+// guards issuing); everything else is immutable after Create().
+// Errors: Create: UNAVAILABLE when the directory or a file cannot be written,
+// INTERNAL with OpenSSL's text when OpenSSL fails. Identity: INVALID_ARGUMENT
+// (reason "invalid_field") for a CN that is not a safe file name
+// ([A-Za-z0-9._-], not starting with '.', at most 64 characters), otherwise
+// as Create.
+#ifndef SCT_SCENARIOS_LAUNCHER_DEV_PKI_H_
+#define SCT_SCENARIOS_LAUNCHER_DEV_PKI_H_
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "crypto/ecdsa.h"
+#include "crypto/x509.h"
+
+namespace sct::scenarios {
+
+// The files of one identity.
+struct PkiIdentity {
+  std::string cert_file;  // PEM leaf certificate
+  std::string key_file;   // PEM PKCS#8 private key (0600)
+};
+
+class DevPki {
+ public:
+  // Makes `dir` (0700, parents included) and a fresh root in it.
+  static absl::StatusOr<std::unique_ptr<DevPki>> Create(const std::string& dir,
+                                                        absl::Time now);
+
+  // The identity `cn`, issued on first use (later calls return the same
+  // files).
+  absl::StatusOr<PkiIdentity> Identity(absl::string_view cn);
+
+  const std::string& dir() const { return dir_; }
+  const std::string& root_cert_file() const { return root_cert_file_; }
+
+ private:
+  DevPki(std::string dir, crypto::EcdsaP256PrivateKey root_key,
+         crypto::Certificate root, absl::Time now);
+
+  const std::string dir_;
+  const std::string root_cert_file_;
+  const crypto::EcdsaP256PrivateKey root_key_;
+  const crypto::Certificate root_;
+  const absl::Time created_;
+  std::mutex mu_;
+  std::map<std::string, PkiIdentity> issued_;  // guarded by mu_
+};
+
+// PEM (PKCS#8 "PRIVATE KEY") of `key`. A secret: never log it.
+absl::StatusOr<std::string> PrivateKeyPem(
+    const crypto::EcdsaP256PrivateKey& key);
+
+// Writes `contents` to `path` with `mode` (truncating, then chmod).
+// UNAVAILABLE naming the path when it cannot be written.
+absl::Status WriteFileWithMode(const std::string& path,
+                               absl::string_view contents, int mode);
+
+// mkdir -p with `mode` for directories it creates. UNAVAILABLE on failure.
+absl::Status MakeDirs(const std::string& path, int mode);
+
+}  // namespace sct::scenarios
+
+#endif  // SCT_SCENARIOS_LAUNCHER_DEV_PKI_H_

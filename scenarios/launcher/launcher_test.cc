@@ -1,0 +1,318 @@
+// Launches real topologies (the six binaries as separate processes, from the
+// test's runfiles) and checks what the engine relies on: every service up
+// and reachable, owner credentials installed, Kill/Start on the same port
+// with durable data, errors naming the service, attach mode, no orphan.
+#include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "common/uuid.h"
+#include "google/protobuf/text_format.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "proto/credential_authority/v1/credential_authority.grpc.pb.h"
+#include "proto/device/v1/device.grpc.pb.h"
+#include "proto/relay/v1/relay.grpc.pb.h"
+#include "scenarios/launcher/ecosystem.h"
+#include "scenarios/launcher/launcher.h"
+
+namespace sct::scenarios {
+namespace {
+
+namespace sv1 = ::scenario::v1;
+namespace dv1 = ::device::v1;
+
+std::string TmpDir(const std::string& name) {
+  const char* d = std::getenv("TEST_TMPDIR");
+  return std::string(d != nullptr ? d : "/tmp") + "/" + name;
+}
+
+sv1::Topology Parse(const std::string& text) {
+  sv1::Topology t;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &t)) << text;
+  return t;
+}
+
+LaunchOptions Options(const std::string& name) {
+  LaunchOptions o;
+  o.binaries_dir = std::string(std::getenv("TEST_SRCDIR")) + "/sct_lab";
+  o.work_dir = TmpDir(name);
+  o.sim_control = false;  // until the binaries have --sim_control
+  o.start_timeout = absl::Seconds(60);
+  return o;
+}
+
+std::chrono::system_clock::time_point Deadline() {
+  return std::chrono::system_clock::now() + std::chrono::seconds(30);
+}
+
+bool Gone(pid_t pid) { return kill(pid, 0) != 0 && errno == ESRCH; }
+
+// No child process of this test is left, not even a zombie.
+bool NoChildren() {
+  int status;
+  return waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD;
+}
+
+std::string Cmdline(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  std::replace(s.begin(), s.end(), '\0', ' ');
+  return s;
+}
+
+constexpr char kSmall[] = R"pb(
+  relay { store: SQLITE }
+  authorities { id: "ca" }
+  oems { id: "oem-a" }
+  oems { id: "oem-b" }
+  access_points { id: "car-1" kind: CAR }
+  devices {
+    id: "alice"
+    oem: "oem-a"
+    addresses { channel: SMS address: "+15550001" }
+  }
+  devices { id: "bob" oem: "oem-b" }
+  channels { kind: SMS delay: "10ms" }
+  owner_credentials {
+    id: "alice-car"
+    device: "alice"
+    access_point: "car-1"
+    entitlements: [ "unlock", "drive" ]
+    validity { not_before: "-1h" not_after: "720h" }
+  }
+)pb";
+
+TEST(LauncherTest, SmallTopologyRunsRestartsAndStopsCleanly) {
+  auto eco = Launch(Parse(kSmall), Options("small"));
+  ASSERT_TRUE(eco.ok()) << eco.status();
+  Ecosystem& e = **eco;
+
+  const std::vector<std::string> want = {"ca",      "oem-a", "oem-b", "relay",
+                                         "channel", "car-1", "alice", "bob"};
+  EXPECT_EQ(e.Names(), want);
+  std::map<std::string, std::string> endpoints = e.Endpoints();
+  std::vector<pid_t> pids;
+  for (const std::string& name : want) {
+    const Service* s = e.Find(name);
+    ASSERT_NE(s, nullptr) << name;
+    EXPECT_TRUE(s->running) << name;
+    EXPECT_FALSE(s->attached) << name;
+    EXPECT_GT(s->pid, 0) << name;
+    EXPECT_FALSE(Gone(s->pid)) << name;
+    pids.push_back(s->pid);
+    EXPECT_EQ(s->grpc_address.rfind("127.0.0.1:", 0), 0u) << s->grpc_address;
+    ASSERT_EQ(endpoints.count(name), 1u) << name;
+    EXPECT_NE(endpoints[name].find(s->grpc_address), std::string::npos);
+  }
+  EXPECT_EQ(e.Find("relay")->http_url.rfind("https://127.0.0.1:", 0), 0u);
+  EXPECT_EQ(e.Find("nobody"), nullptr);
+  EXPECT_EQ(e.AuthorityId("ca"), "ca");
+  EXPECT_FALSE(e.DeviceId("alice").empty());
+  EXPECT_NE(e.DeviceId("alice"), e.DeviceId("bob"));
+  EXPECT_EQ(e.pki().root_cert, TmpDir("small/pki/root.pem"));
+
+  // The owner credential is in alice's wallet and opens the car.
+  const std::string cred = e.OwnerCredentialId("alice-car");
+  ASSERT_FALSE(cred.empty());
+  auto channel = e.Channel("alice");
+  ASSERT_TRUE(channel.ok()) << channel.status();
+  auto alice = dv1::DeviceAgent::NewStub(*channel);
+  {
+    dv1::GetStateResponse st;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline());
+    ASSERT_TRUE(alice->GetState(&ctx, {}, &st).ok());
+    EXPECT_TRUE(st.enrolled());
+    EXPECT_EQ(st.oem_id(), "oem-a");
+    bool found = false;
+    for (const auto& p : st.personas()) {
+      for (const auto& c : p.credentials()) {
+        if (c.credential_id() != cred) continue;
+        found = true;
+        EXPECT_EQ(p.name(), "personal");
+        EXPECT_EQ(c.access_point_id(), "car-1");
+        EXPECT_EQ(std::vector<std::string>(c.entitlements().begin(),
+                                           c.entitlements().end()),
+                  (std::vector<std::string>{"unlock", "drive"}));
+      }
+    }
+    EXPECT_TRUE(found) << st.DebugString();
+  }
+  {
+    dv1::UseCredentialRequest req;
+    req.set_credential_id(cred);
+    req.set_access_point_address(e.Find("car-1")->grpc_address);
+    req.set_action("drive");
+    dv1::UseCredentialResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline());
+    grpc::Status s = alice->UseCredential(&ctx, req, &resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_TRUE(resp.granted()) << resp.detail();
+  }
+
+  // An on-demand identity ("attacker") gets through TLS but is not admin.
+  {
+    auto as_attacker = e.ChannelAs("ca", "attacker");
+    ASSERT_TRUE(as_attacker.ok()) << as_attacker.status();
+    auto stub = ::credential_authority::v1::CredentialAuthority::NewStub(
+        *as_attacker);
+    ::credential_authority::v1::RegisterAccessPointRequest req;
+    req.mutable_access_point()->set_access_point_id("evil-1");
+    req.mutable_access_point()->set_kind(::common::v1::CAR);
+    ::credential_authority::v1::RegisterAccessPointResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline());
+    grpc::Status s = stub->RegisterAccessPoint(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << s.error_message();
+    EXPECT_EQ(e.ChannelAs("ca", "../x").status().code(),
+              absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(e.Channel("nobody").status().code(), absl::StatusCode::kNotFound);
+  }
+
+  // A mailbox made before a crash of the relay is there after its restart,
+  // on the same port.
+  auto relay_channel = e.Channel("relay");
+  ASSERT_TRUE(relay_channel.ok());
+  const std::string sender = NewUuidV4();
+  std::string mailbox_id;
+  {
+    auto relay = ::relay::v1::Relay::NewStub(*relay_channel);
+    ::relay::v1::CreateMailboxRequest req;
+    req.set_device_claim(sender);
+    req.set_request_id(NewUuidV4());
+    req.mutable_payload()->set_type("AEAD_AES_256_GCM");
+    req.mutable_payload()->set_data(std::string(64, 'x'));
+    req.mutable_display_information()->set_title("launcher test");
+    ::relay::v1::CreateMailboxResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline());
+    grpc::Status s = relay->CreateMailbox(&ctx, req, &resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    mailbox_id = resp.url_link().substr(resp.url_link().rfind('/') + 1);
+  }
+  const Service before = *e.Find("relay");
+  ASSERT_TRUE(e.Kill("relay").ok());
+  EXPECT_FALSE(e.Find("relay")->running);
+  EXPECT_TRUE(Gone(before.pid));
+  EXPECT_EQ(e.Kill("relay").code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(e.Start("relay").ok());
+  const Service* after = e.Find("relay");
+  EXPECT_TRUE(after->running);
+  EXPECT_NE(after->pid, before.pid);
+  EXPECT_EQ(after->grpc_address, before.grpc_address);
+  EXPECT_EQ(after->http_url, before.http_url);
+  EXPECT_EQ(e.Start("relay").code(), absl::StatusCode::kFailedPrecondition);
+  {
+    auto relay = ::relay::v1::Relay::NewStub(*relay_channel);
+    ::relay::v1::ReadDisplayInformationRequest req;
+    req.set_mailbox_id(mailbox_id);
+    ::relay::v1::ReadDisplayInformationResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline());
+    ctx.set_wait_for_ready(true);
+    grpc::Status s = relay->ReadDisplayInformation(&ctx, req, &resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(resp.display_information().title(), "launcher test");
+  }
+  pids.push_back(after->pid);
+  ASSERT_TRUE(e.Restart("channel").ok());
+  pids.push_back(e.Find("channel")->pid);
+  EXPECT_EQ(e.Kill("nobody").code(), absl::StatusCode::kNotFound);
+
+  e.Shutdown();
+  for (pid_t pid : pids) EXPECT_TRUE(Gone(pid)) << pid;
+  for (const std::string& name : want) EXPECT_FALSE(e.Find(name)->running);
+  e.Shutdown();  // idempotent
+  eco->reset();
+  EXPECT_TRUE(NoChildren());
+}
+
+TEST(LauncherTest, BadFlagNamesTheServiceAndQuotesItsStderr) {
+  auto eco = Launch(Parse(R"pb(
+                      relay {}
+                      authorities { id: "ca" }
+                      oems { id: "oem-a" }
+                      oems { id: "oem-b" flags: "--no_such_flag=1" }
+                    )pb"),
+                    Options("badflag"));
+  ASSERT_FALSE(eco.ok());
+  const std::string m(eco.status().message());
+  EXPECT_EQ(m.rfind("oem-b: ", 0), 0u) << m;
+  EXPECT_NE(m.find("no_such_flag"), std::string::npos) << m;
+  // The authority and oem-a, already started, were stopped and reaped.
+  EXPECT_TRUE(NoChildren());
+}
+
+TEST(LauncherTest, TopologyErrorsNameTheField) {
+  auto eco = Launch(Parse(R"pb(
+                      relay {}
+                      authorities { id: "ca" }
+                      oems { id: "oem-a" }
+                      devices { id: "a" oem: "oem-a" }
+                      devices { id: "b" oem: "oem-z" }
+                    )pb"),
+                    Options("invalid"));
+  ASSERT_FALSE(eco.ok());
+  EXPECT_EQ(eco.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(eco.status().message(),
+            "topology.devices[1].oem: unknown OEM \"oem-z\"");
+  EXPECT_TRUE(NoChildren());
+}
+
+TEST(LauncherTest, AttachesToARunningRelay) {
+  auto first = Launch(Parse("relay { store: MEMORY }"), Options("attach-a"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  const Service* relay = (*first)->Find("relay");
+  ASSERT_NE(relay, nullptr);
+
+  sv1::Topology t = Parse(R"pb(
+    authorities { id: "ca" }
+    oems { id: "oem-a" }
+    devices { id: "alice" oem: "oem-a" }
+  )pb");
+  sv1::Endpoint* attach = t.mutable_relay()->mutable_attach();
+  attach->set_grpc_address(relay->grpc_address);
+  attach->set_http_url(relay->http_url);
+  attach->set_ca_cert_file((*first)->pki().root_cert);
+  auto second = Launch(t, Options("attach-b"));
+  ASSERT_TRUE(second.ok()) << second.status();
+  const Service* attached = (*second)->Find("relay");
+  ASSERT_NE(attached, nullptr);
+  EXPECT_TRUE(attached->attached);
+  EXPECT_FALSE(attached->running);
+  EXPECT_EQ(attached->grpc_address, relay->grpc_address);
+  EXPECT_EQ(attached->http_url, relay->http_url);
+  EXPECT_NE((*second)->Endpoints()["relay"].find("attached"), std::string::npos);
+  EXPECT_EQ((*second)->Kill("relay").code(),
+            absl::StatusCode::kFailedPrecondition);
+  // The device talks to the attached relay.
+  const std::string cmd = Cmdline((*second)->Find("alice")->pid);
+  EXPECT_NE(cmd.find("--relay_grpc_target=" + relay->grpc_address),
+            std::string::npos)
+      << cmd;
+  // Through the attach CA, the engine reaches it too.
+  auto channel = (*second)->Channel("relay");
+  ASSERT_TRUE(channel.ok());
+  EXPECT_TRUE((*channel)->WaitForConnected(Deadline()));
+
+  second->reset();
+  EXPECT_TRUE((*first)->Find("relay")->running);  // not ours to stop
+  first->reset();
+  EXPECT_TRUE(NoChildren());
+}
+
+}  // namespace
+}  // namespace sct::scenarios

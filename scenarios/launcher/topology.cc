@@ -1,0 +1,431 @@
+#include "scenarios/launcher/topology.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "common/errors.h"
+#include "common/status_macros.h"
+
+namespace sct::scenarios {
+namespace {
+
+namespace sv1 = ::scenario::v1;
+namespace cv1 = ::common::v1;
+
+// Names used by the launcher itself (service names and PKI identities).
+const std::set<std::string>& Reserved() {
+  static const auto* reserved =
+      new std::set<std::string>{"relay", "channel", "admin", "root", "engine"};
+  return *reserved;
+}
+
+absl::Status CheckId(const std::string& field, const std::string& id) {
+  if (id.empty()) return InvalidField(field, "required");
+  if (id.size() > 64 || id[0] == '.' || id[0] == '-') {
+    return InvalidField(field, absl::StrCat("\"", id,
+                                            "\" must be 1-64 characters, not "
+                                            "starting with '.' or '-'"));
+  }
+  for (char c : id) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' &&
+        c != '_' && c != '-') {
+      return InvalidField(
+          field, absl::StrCat("\"", id, "\" may only hold [A-Za-z0-9._-]"));
+    }
+  }
+  if (Reserved().count(id) > 0) {
+    return InvalidField(field, absl::StrCat("\"", id, "\" is reserved"));
+  }
+  return absl::OkStatus();
+}
+
+// Parses a duration string; `allow_negative`/`allow_zero` as the field says.
+absl::StatusOr<absl::Duration> Duration(const std::string& field,
+                                        const std::string& text,
+                                        bool allow_negative, bool allow_zero) {
+  absl::Duration d;
+  if (!absl::ParseDuration(text, &d) || d == absl::InfiniteDuration() ||
+      d == -absl::InfiniteDuration()) {
+    return InvalidField(field, absl::StrCat("\"", text,
+                                            "\" is not a duration (e.g. "
+                                            "\"500ms\", \"5s\", \"48h\")"));
+  }
+  if (!allow_negative && d < absl::ZeroDuration()) {
+    return InvalidField(field, absl::StrCat("\"", text, "\" must not be negative"));
+  }
+  if (!allow_zero && d == absl::ZeroDuration()) {
+    return InvalidField(field, absl::StrCat("\"", text, "\" must be positive"));
+  }
+  return d;
+}
+
+absl::Status CheckEndpoint(const std::string& field, const sv1::Endpoint& e,
+                           bool relay) {
+  if (e.grpc_address().empty()) {
+    return InvalidField(field + ".grpc_address", "required to attach");
+  }
+  if (!e.http_url().empty() && !relay) {
+    return InvalidField(field + ".http_url", "only a relay has an HTTP URL");
+  }
+  if (!e.http_url().empty() && e.http_url().rfind("https://", 0) != 0 &&
+      e.http_url().rfind("http://", 0) != 0) {
+    return InvalidField(field + ".http_url",
+                        "must start with https:// or http://");
+  }
+  return absl::OkStatus();
+}
+
+// The authority a spec names, defaulting to the only one.
+absl::StatusOr<std::string> AuthorityRef(const std::string& field,
+                                         const std::string& given,
+                                         const sv1::Topology& t) {
+  if (!given.empty()) {
+    for (const auto& a : t.authorities()) {
+      if (a.id() == given) return given;
+    }
+    return InvalidField(field, absl::StrCat("unknown authority \"", given, "\""));
+  }
+  if (t.authorities_size() == 1) return t.authorities(0).id();
+  if (t.authorities_size() == 0) {
+    return InvalidField(field, "no authority in topology.authorities");
+  }
+  return InvalidField(field, "required when there is more than one authority");
+}
+
+const char* KindName(cv1::ChannelKind kind) {
+  switch (kind) {
+    case cv1::SMS:
+      return "SMS";
+    case cv1::EMAIL:
+      return "EMAIL";
+    case cv1::MESSENGER:
+      return "MESSENGER";
+    default:
+      return "UNSPECIFIED";
+  }
+}
+
+}  // namespace
+
+std::string DefaultAddress(absl::string_view device_id, int index,
+                           cv1::ChannelKind kind) {
+  switch (kind) {
+    case cv1::SMS:
+      return absl::StrFormat("+1555%07d", index + 1);
+    case cv1::EMAIL:
+      return absl::StrCat(device_id, "@example.test");
+    case cv1::MESSENGER:
+      return absl::StrCat("@", device_id);
+    default:
+      return "";
+  }
+}
+
+std::vector<std::string> DefaultEntitlements(cv1::AccessPointKind kind) {
+  if (kind == cv1::CAR) return {"unlock", "lock", "drive", "open_trunk"};
+  return {"enter", "unlock", "lock"};
+}
+
+std::string AddressOf(const sv1::DeviceSpec& device, cv1::ChannelKind kind) {
+  for (const auto& a : device.addresses()) {
+    if (a.channel() == kind) return a.address();
+  }
+  return "";
+}
+
+absl::StatusOr<sv1::Topology> ResolveTopology(const sv1::Topology& in) {
+  sv1::Topology t = in;
+  if (t.insecure_transport()) {
+    return InvalidField("topology.insecure_transport",
+                        "not supported: the authority identifies callers by "
+                        "TLS client certificates");
+  }
+  // Every service name is unique across kinds.
+  std::map<std::string, std::string> names = {{"relay", "topology.relay"},
+                                              {"channel", "(the channel)"}};
+  auto claim = [&](const std::string& field,
+                   const std::string& id) -> absl::Status {
+    RETURN_IF_ERROR(CheckId(field, id));
+    auto [it, inserted] = names.emplace(id, field);
+    if (!inserted) {
+      return InvalidField(field, absl::StrCat("duplicate id \"", id,
+                                              "\" (also ", it->second, ")"));
+    }
+    return absl::OkStatus();
+  };
+
+  // ---- relay ----
+  if (!t.has_relay()) {
+    return InvalidField("topology.relay", "required (exactly one relay)");
+  }
+  sv1::RelaySpec* relay = t.mutable_relay();
+  if (relay->has_attach()) {
+    RETURN_IF_ERROR(CheckEndpoint("topology.relay.attach", relay->attach(), true));
+  } else {
+    if (relay->store() == sv1::STORE_KIND_UNSPECIFIED) relay->set_store(sv1::SQLITE);
+    if (relay->store() == sv1::REDIS && relay->redis_address().empty()) {
+      return InvalidField("topology.relay.redis_address",
+                          "required when store is REDIS");
+    }
+    if (relay->store() != sv1::REDIS && !relay->redis_address().empty()) {
+      return InvalidField("topology.relay.redis_address",
+                          "only with store: REDIS");
+    }
+    absl::Duration default_ttl = absl::Hours(48), max_ttl = absl::Hours(168);
+    if (!relay->default_ttl().empty()) {
+      ASSIGN_OR_RETURN(default_ttl, Duration("topology.relay.default_ttl",
+                                             relay->default_ttl(), false, false));
+    }
+    if (!relay->max_ttl().empty()) {
+      ASSIGN_OR_RETURN(max_ttl, Duration("topology.relay.max_ttl",
+                                         relay->max_ttl(), false, false));
+    }
+    if (max_ttl < default_ttl) {
+      return InvalidField(relay->max_ttl().empty() ? "topology.relay.default_ttl"
+                                                   : "topology.relay.max_ttl",
+                          "max_ttl must be at least default_ttl (relay "
+                          "defaults: 48h and 168h)");
+    }
+  }
+
+  // ---- authorities ----
+  for (int i = 0; i < t.authorities_size(); ++i) {
+    const std::string f = absl::StrCat("topology.authorities[", i, "]");
+    sv1::AuthoritySpec* a = t.mutable_authorities(i);
+    RETURN_IF_ERROR(claim(f + ".id", a->id()));
+    if (a->has_attach()) {
+      RETURN_IF_ERROR(CheckEndpoint(f + ".attach", a->attach(), false));
+    }
+    if (a->store() == sv1::STORE_KIND_UNSPECIFIED) a->set_store(sv1::SQLITE);
+    if (a->store() == sv1::REDIS) {
+      return InvalidField(f + ".store", "an authority ledger is SQLITE or MEMORY");
+    }
+  }
+
+  // ---- OEMs ----
+  std::set<std::string> oems;
+  for (int i = 0; i < t.oems_size(); ++i) {
+    const std::string f = absl::StrCat("topology.oems[", i, "]");
+    sv1::OemSpec* o = t.mutable_oems(i);
+    RETURN_IF_ERROR(claim(f + ".id", o->id()));
+    if (o->has_attach()) {
+      RETURN_IF_ERROR(CheckEndpoint(f + ".attach", o->attach(), false));
+    }
+    ASSIGN_OR_RETURN(std::string auth, AuthorityRef(f + ".authority", o->authority(), t));
+    o->set_authority(auth);
+    oems.insert(o->id());
+  }
+
+  // ---- access points ----
+  std::map<std::string, const sv1::AccessPointSpec*> aps;
+  for (int i = 0; i < t.access_points_size(); ++i) {
+    const std::string f = absl::StrCat("topology.access_points[", i, "]");
+    sv1::AccessPointSpec* ap = t.mutable_access_points(i);
+    RETURN_IF_ERROR(claim(f + ".id", ap->id()));
+    if (ap->has_attach()) {
+      RETURN_IF_ERROR(CheckEndpoint(f + ".attach", ap->attach(), false));
+    }
+    if (ap->kind() != cv1::CAR && ap->kind() != cv1::DOOR &&
+        ap->kind() != cv1::HOTEL_LOCK) {
+      return InvalidField(f + ".kind", "required: CAR, DOOR or HOTEL_LOCK");
+    }
+    ASSIGN_OR_RETURN(std::string auth,
+                     AuthorityRef(f + ".authority", ap->authority(), t));
+    ap->set_authority(auth);
+    if (ap->entitlements().empty()) {
+      for (const std::string& e : DefaultEntitlements(ap->kind())) {
+        ap->add_entitlements(e);
+      }
+    }
+    std::set<std::string> seen;
+    for (int j = 0; j < ap->entitlements_size(); ++j) {
+      const std::string& e = ap->entitlements(j);
+      const std::string ef = absl::StrCat(f, ".entitlements[", j, "]");
+      if (e.empty() || e.find_first_of(", ") != std::string::npos) {
+        return InvalidField(ef, "must be a non-empty word without ',' or ' '");
+      }
+      if (!seen.insert(e).second) {
+        return InvalidField(ef, absl::StrCat("duplicate \"", e, "\""));
+      }
+    }
+    if (ap->revocation() == ::access_point::v1::REVOCATION_SOURCE_UNSPECIFIED) {
+      ap->set_revocation(::access_point::v1::WATCH);
+    }
+    if (ap->poll_interval().empty()) {
+      if (ap->revocation() == ::access_point::v1::POLL) ap->set_poll_interval("5s");
+    } else {
+      RETURN_IF_ERROR(Duration(f + ".poll_interval", ap->poll_interval(), false,
+                               false)
+                          .status());
+    }
+    aps[ap->id()] = ap;
+  }
+
+  // ---- channels ----
+  std::set<int> channel_kinds;
+  for (int i = 0; i < t.channels_size(); ++i) {
+    const std::string f = absl::StrCat("topology.channels[", i, "]");
+    const sv1::ChannelSpec& c = t.channels(i);
+    if (c.kind() != cv1::SMS && c.kind() != cv1::EMAIL && c.kind() != cv1::MESSENGER) {
+      return InvalidField(f + ".kind", "required: SMS, EMAIL or MESSENGER");
+    }
+    if (!channel_kinds.insert(c.kind()).second) {
+      return InvalidField(f + ".kind",
+                          absl::StrCat("duplicate channel ", KindName(c.kind())));
+    }
+    for (const auto& [name, value] :
+         {std::pair<const char*, const std::string*>{"delay", &c.delay()},
+          {"jitter", &c.jitter()},
+          {"preview_delay", &c.preview_delay()}}) {
+      if (!value->empty()) {
+        RETURN_IF_ERROR(Duration(absl::StrCat(f, ".", name), *value, false, true)
+                            .status());
+      }
+    }
+    if (c.loss() < 0 || c.loss() > 1) {
+      return InvalidField(f + ".loss", "must be in [0,1]");
+    }
+    if (c.duplicate() < 0 || c.duplicate() > 1) {
+      return InvalidField(f + ".duplicate", "must be in [0,1]");
+    }
+    if ((c.preview_bot() || !c.preview_delay().empty()) && c.kind() != cv1::MESSENGER) {
+      return InvalidField(f + ".preview_bot", "only the MESSENGER channel has a preview bot");
+    }
+  }
+
+  // ---- devices ----
+  std::map<std::string, const sv1::DeviceSpec*> devices;
+  std::map<std::string, std::string> address_owner;  // "KIND/address" -> field
+  for (int i = 0; i < t.devices_size(); ++i) {
+    const std::string f = absl::StrCat("topology.devices[", i, "]");
+    sv1::DeviceSpec* d = t.mutable_devices(i);
+    RETURN_IF_ERROR(claim(f + ".id", d->id()));
+    if (d->has_attach()) {
+      RETURN_IF_ERROR(CheckEndpoint(f + ".attach", d->attach(), false));
+    }
+    if (d->oem().empty()) return InvalidField(f + ".oem", "required");
+    if (oems.count(d->oem()) == 0) {
+      return InvalidField(f + ".oem", absl::StrCat("unknown OEM \"", d->oem(), "\""));
+    }
+    if (d->personas().empty()) {
+      sv1::PersonaSpec* p = d->add_personas();
+      p->set_name("personal");
+      p->set_kind(cv1::PERSONAL);
+    }
+    std::set<std::string> persona_names;
+    for (int j = 0; j < d->personas_size(); ++j) {
+      sv1::PersonaSpec* p = d->mutable_personas(j);
+      const std::string pf = absl::StrCat(f, ".personas[", j, "].name");
+      if (p->name().empty()) return InvalidField(pf, "required");
+      if (!persona_names.insert(p->name()).second) {
+        return InvalidField(pf, absl::StrCat("duplicate persona \"", p->name(), "\""));
+      }
+      if (p->kind() == cv1::PERSONA_KIND_UNSPECIFIED) p->set_kind(cv1::PERSONAL);
+    }
+    std::set<int> kinds;
+    for (int j = 0; j < d->addresses_size(); ++j) {
+      const auto& a = d->addresses(j);
+      const std::string af = absl::StrCat(f, ".addresses[", j, "]");
+      if (a.channel() != cv1::SMS && a.channel() != cv1::EMAIL &&
+          a.channel() != cv1::MESSENGER) {
+        return InvalidField(af + ".channel", "required: SMS, EMAIL or MESSENGER");
+      }
+      if (a.address().empty()) return InvalidField(af + ".address", "required");
+      if (!kinds.insert(a.channel()).second) {
+        return InvalidField(af + ".channel",
+                            absl::StrCat("a second ", KindName(a.channel()), " address"));
+      }
+    }
+    for (cv1::ChannelKind k : {cv1::SMS, cv1::EMAIL, cv1::MESSENGER}) {
+      if (kinds.count(k) > 0) continue;
+      sv1::ChannelAddress* a = d->add_addresses();
+      a->set_channel(k);
+      a->set_address(DefaultAddress(d->id(), i, k));
+    }
+    for (int j = 0; j < d->addresses_size(); ++j) {
+      const auto& a = d->addresses(j);
+      const std::string key = absl::StrCat(KindName(a.channel()), "/", a.address());
+      const std::string af = absl::StrCat(f, ".addresses[", j, "].address");
+      auto [it, inserted] = address_owner.emplace(key, af);
+      if (!inserted) {
+        return InvalidField(af, absl::StrCat("\"", a.address(), "\" is also ",
+                                             it->second));
+      }
+    }
+    if (d->poll_interval().empty()) {
+      d->set_poll_interval("2s");
+    } else {
+      RETURN_IF_ERROR(
+          Duration(f + ".poll_interval", d->poll_interval(), false, false).status());
+    }
+    devices[d->id()] = d;
+  }
+
+  // ---- owner credentials ----
+  std::set<std::string> credential_ids;
+  for (int i = 0; i < t.owner_credentials_size(); ++i) {
+    const std::string f = absl::StrCat("topology.owner_credentials[", i, "]");
+    sv1::OwnerCredentialSpec* c = t.mutable_owner_credentials(i);
+    if (c->id().empty()) return InvalidField(f + ".id", "required");
+    if (!credential_ids.insert(c->id()).second) {
+      return InvalidField(f + ".id", absl::StrCat("duplicate id \"", c->id(), "\""));
+    }
+    auto dev = devices.find(c->device());
+    if (c->device().empty()) return InvalidField(f + ".device", "required");
+    if (dev == devices.end()) {
+      return InvalidField(f + ".device",
+                          absl::StrCat("unknown device \"", c->device(), "\""));
+    }
+    if (c->persona().empty()) {
+      c->set_persona(dev->second->personas(0).name());
+    } else {
+      bool found = false;
+      for (const auto& p : dev->second->personas()) found |= p.name() == c->persona();
+      if (!found) {
+        return InvalidField(f + ".persona",
+                            absl::StrCat("device \"", c->device(),
+                                         "\" has no persona \"", c->persona(), "\""));
+      }
+    }
+    auto ap = aps.find(c->access_point());
+    if (c->access_point().empty()) return InvalidField(f + ".access_point", "required");
+    if (ap == aps.end()) {
+      return InvalidField(f + ".access_point", absl::StrCat("unknown access point \"",
+                                                            c->access_point(), "\""));
+    }
+    if (c->kind() == cv1::CREDENTIAL_KIND_UNSPECIFIED) c->set_kind(cv1::ASYMMETRIC);
+    const auto& supported = ap->second->entitlements();
+    if (c->entitlements().empty()) {
+      for (const std::string& e : supported) c->add_entitlements(e);
+    }
+    for (int j = 0; j < c->entitlements_size(); ++j) {
+      if (std::find(supported.begin(), supported.end(), c->entitlements(j)) ==
+          supported.end()) {
+        return InvalidField(
+            absl::StrCat(f, ".entitlements[", j, "]"),
+            absl::StrCat("\"", c->entitlements(j), "\" is not supported by ",
+                         c->access_point(), " (", absl::StrJoin(supported, ", "), ")"));
+      }
+    }
+    sv1::RelativeWindow* v = c->mutable_validity();
+    if (v->not_before().empty()) v->set_not_before("0s");
+    if (v->not_after().empty()) v->set_not_after("720h");
+    ASSIGN_OR_RETURN(absl::Duration nb, Duration(f + ".validity.not_before",
+                                                 v->not_before(), true, true));
+    ASSIGN_OR_RETURN(absl::Duration na, Duration(f + ".validity.not_after",
+                                                 v->not_after(), true, true));
+    if (na <= nb) {
+      return InvalidField(f + ".validity.not_after", "must be after not_before");
+    }
+    if (c->label().empty()) c->set_label(c->id());
+  }
+  return t;
+}
+
+}  // namespace sct::scenarios

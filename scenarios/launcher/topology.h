@@ -1,0 +1,53 @@
+// Validation and defaults of a scenario topology (scenario.v1.Topology), the
+// launcher's first step and useful to the engine, which needs the same
+// defaults (device addresses, personas, entitlements) to drive the run.
+//
+// ResolveTopology returns a copy in which every default the proto documents
+// is explicit:
+//   - relay.store SQLITE; authority store SQLITE;
+//   - oems[].authority / access_points[].authority: the only authority;
+//   - access_points[].entitlements by kind (car: unlock, lock, drive,
+//     open_trunk; door and hotel lock: enter, unlock, lock); revocation WATCH;
+//     poll_interval "5s" for POLL;
+//   - devices[].personas: one PERSONAL persona "personal" (a persona with an
+//     unspecified kind becomes PERSONAL); devices[].addresses: the given ones
+//     first, then one per channel kind not given: SMS "+1555" + 7 digits
+//     (device index + 1), EMAIL "<id>@example.test", MESSENGER "@<id>";
+//     poll_interval "2s";
+//   - owner_credentials[]: persona = the device's first, kind ASYMMETRIC,
+//     entitlements = the access point's, validity not_before "0s" and
+//     not_after "720h", label = the spec id.
+//
+// Errors: INVALID_ARGUMENT (reason "invalid_field") whose message starts with
+// the field path, e.g. `topology.devices[1].oem: unknown OEM "oem-z"`.
+// Thread-safe (pure functions).
+#ifndef SCT_SCENARIOS_LAUNCHER_TOPOLOGY_H_
+#define SCT_SCENARIOS_LAUNCHER_TOPOLOGY_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "proto/common/v1/types.pb.h"
+#include "proto/scenario/v1/scenario.pb.h"
+
+namespace sct::scenarios {
+
+absl::StatusOr<scenario::v1::Topology> ResolveTopology(
+    const scenario::v1::Topology& topology);
+
+// The default address of device number `index` (0-based, topology order).
+std::string DefaultAddress(absl::string_view device_id, int index,
+                           ::common::v1::ChannelKind kind);
+
+// Default entitlements of an access point kind.
+std::vector<std::string> DefaultEntitlements(::common::v1::AccessPointKind kind);
+
+// The device's address on `kind` in a resolved topology ("" if none).
+std::string AddressOf(const scenario::v1::DeviceSpec& device,
+                      ::common::v1::ChannelKind kind);
+
+}  // namespace sct::scenarios
+
+#endif  // SCT_SCENARIOS_LAUNCHER_TOPOLOGY_H_
