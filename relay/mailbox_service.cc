@@ -2,16 +2,13 @@
 
 #include <algorithm>
 #include <atomic>
-#include <deque>
 #include <iostream>
+#include <memory>
 #include <utility>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "common/uuid.h"
@@ -181,42 +178,45 @@ absl::StatusOr<std::string> CanonicalRights(const std::string& rights) {
 }  // namespace
 
 struct MailboxService::State {
-  State(const Clock* clock, const RelayLimits& limits)
-      : creates(clock, limits.creates_per_window, limits.rate_window),
-        failed_lookups(clock, limits.failed_lookups_per_window, limits.rate_window) {}
-
-  bool RecentlyDeleted(const std::string& key) {
-    absl::MutexLock lock(&deletes_mu);
-    return recent_deletes.contains(key);
-  }
-  void RememberDelete(std::string key) {
-    absl::MutexLock lock(&deletes_mu);
-    if (!recent_deletes.insert(key).second) return;
-    recent_delete_order.push_back(std::move(key));
-    if (recent_delete_order.size() > kRecentDeletes) {
-      recent_deletes.erase(recent_delete_order.front());
-      recent_delete_order.pop_front();
+  State(const Clock* clock, const RelayLimits& limits, SharedRelayState shared) {
+    if (shared.creates == nullptr) {
+      own_creates = std::make_unique<LocalEventLimiter>(clock, limits.creates_per_window,
+                                                        limits.rate_window);
+      shared.creates = own_creates.get();
     }
+    if (shared.failed_lookups == nullptr) {
+      own_failed_lookups = std::make_unique<LocalEventLimiter>(
+          clock, limits.failed_lookups_per_window, limits.rate_window);
+      shared.failed_lookups = own_failed_lookups.get();
+    }
+    if (shared.deletes == nullptr) {
+      own_deletes = std::make_unique<LocalDeleteLog>(kRecentDeletes);
+      shared.deletes = own_deletes.get();
+    }
+    creates = shared.creates;
+    failed_lookups = shared.failed_lookups;
+    deletes = shared.deletes;
   }
 
-  RateLimiter creates;
-  RateLimiter failed_lookups;
-  absl::Mutex deletes_mu;
-  absl::flat_hash_set<std::string> recent_deletes ABSL_GUARDED_BY(deletes_mu);
-  std::deque<std::string> recent_delete_order ABSL_GUARDED_BY(deletes_mu);
+  std::unique_ptr<EventLimiter> own_creates, own_failed_lookups;
+  std::unique_ptr<DeleteLog> own_deletes;
+  EventLimiter* creates;
+  EventLimiter* failed_lookups;
+  DeleteLog* deletes;
 
   std::atomic<int64_t> created{0}, deleted{0}, swept{0}, bind_conflicts{0}, push_sent{0},
       push_failed{0}, rate_limited{0};
 };
 
 MailboxService::MailboxService(MailboxStore* store, const Clock* clock, PushNotifier* push,
-                               std::string public_base_url, RelayLimits limits)
+                               std::string public_base_url, RelayLimits limits,
+                               SharedRelayState shared)
     : store_(store),
       clock_(clock),
       push_(push),
       public_base_url_(std::move(public_base_url)),
       limits_(limits),
-      state_(std::make_unique<State>(clock, limits_)) {
+      state_(std::make_unique<State>(clock, limits_, shared)) {
   while (!public_base_url_.empty() && public_base_url_.back() == '/') {
     public_base_url_.pop_back();
   }
@@ -238,14 +238,18 @@ absl::Status MailboxService::RateLimited(const CallContext& ctx, absl::string_vi
 }
 
 absl::Status MailboxService::CheckLookupAllowed(const CallContext& ctx) {
-  if (state_->failed_lookups.Exhausted(ctx.client_address)) {
+  absl::StatusOr<bool> exhausted = state_->failed_lookups->Exhausted(ctx.client_address);
+  if (!exhausted.ok()) return StoreError(exhausted.status());
+  if (*exhausted) {
     return RateLimited(ctx, "too many lookups of unknown mailboxes from this address");
   }
   return absl::OkStatus();
 }
 
 absl::Status MailboxService::NotFound(const CallContext& ctx) {
-  state_->failed_lookups.Record(ctx.client_address);
+  // Bookkeeping of a lookup that already failed: if a shared limiter is
+  // unreachable the answer stays NOT_FOUND (the next lookup's check fails).
+  (void)state_->failed_lookups->Record(ctx.client_address);
   return MakeError(absl::StatusCode::kNotFound, "mailbox_not_found",
                    "no such mailbox (unknown, deleted or expired)");
 }
@@ -253,7 +257,7 @@ absl::Status MailboxService::NotFound(const CallContext& ctx) {
 absl::StatusOr<std::string> MailboxService::CheckMailboxId(const CallContext& ctx,
                                                            const std::string& id) {
   if (!IsValidUuid(id)) {
-    state_->failed_lookups.Record(ctx.client_address);
+    (void)state_->failed_lookups->Record(ctx.client_address);
     return InvalidField("mailboxId", id.empty() ? "missing" : "not a UUID");
   }
   return absl::AsciiStrToLower(id);
@@ -310,7 +314,9 @@ absl::StatusOr<CreateMailboxResponse> MailboxService::CreateMailbox(
     expires_at = *req.expiration;
   }
 
-  if (!state_->creates.TryAcquire(ctx.client_address)) {
+  absl::StatusOr<bool> allowed = state_->creates->TryAcquire(ctx.client_address);
+  if (!allowed.ok()) return StoreError(allowed.status());
+  if (!*allowed) {
     return RateLimited(ctx, "too many mailboxes created from this address");
   }
 
@@ -460,7 +466,9 @@ absl::StatusOr<EmptyResponse> MailboxService::DeleteMailbox(const CallContext& c
     if (absl::IsNotFound(m.status())) {
       // A repeat of a delete this relay performed is answered as a repeat,
       // not as a failed lookup.
-      if (state_->RecentlyDeleted(key)) return EmptyResponse{true};
+      absl::StatusOr<bool> recently = state_->deletes->Contains(id, key);
+      if (!recently.ok()) return StoreError(recently.status());
+      if (*recently) return EmptyResponse{true};
       return NotFound(ctx);
     }
     if (!m.ok()) return StoreError(m.status());
@@ -470,7 +478,9 @@ absl::StatusOr<EmptyResponse> MailboxService::DeleteMailbox(const CallContext& c
     absl::Status s = store_->Delete(id, m->version);
     if (s.ok()) {
       ++state_->deleted;
-      state_->RememberDelete(key);
+      // The delete is done; failing to remember it only turns a later
+      // repeat into 404 (documented), so it does not fail this request.
+      (void)state_->deletes->Remember(id, key);
       NotifyParty(party == Party::kSender ? m->receiver_token : m->sender_token, id);
       return EmptyResponse{false};
     }
@@ -518,8 +528,8 @@ absl::StatusOr<int64_t> MailboxService::SweepExpired(int64_t limit) {
 }
 
 absl::Duration MailboxService::RetryAfter(const CallContext& ctx) const {
-  return std::max(state_->creates.RetryAfter(ctx.client_address),
-                  state_->failed_lookups.RetryAfter(ctx.client_address));
+  return std::max(state_->creates->RetryAfter(ctx.client_address),
+                  state_->failed_lookups->RetryAfter(ctx.client_address));
 }
 
 RelayStats MailboxService::stats() const {

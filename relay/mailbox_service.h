@@ -13,9 +13,12 @@
 //   PERMISSION_DENIED access_denied        the mailbox's access rights forbid it (401)
 //   NOT_FOUND         mailbox_not_found    unknown, deleted or expired (404)
 //   RESOURCE_EXHAUSTED rate_limited        a per-client limit; retry_after set (429)
+//                                          (shared across replicas when
+//                                          SharedRelayState gives shared limiters)
 //   RESOURCE_EXHAUSTED payload_too_large   payload or display info over limit (413)
-//   UNAVAILABLE       store_unavailable    the store failed, or the mailbox was
-//                                          too contended to update; retry (503)
+//   UNAVAILABLE       store_unavailable    the store (or the shared limiter) failed,
+//                                          or the mailbox was too contended to
+//                                          update; retry (503 + Retry-After)
 //
 // Semantics in one place (docs/relay_core.md has the long form):
 // - Claims and request ids are UUIDs, compared case-insensitively (stored
@@ -26,7 +29,7 @@
 //   that changes the mailbox (binding read, update, relinquish) records the
 //   key in Mailbox::applied_requests; a repeat answers repeated = true and
 //   changes nothing, pushes nothing. A repeated delete is recognised from a
-//   bounded in-memory list of recent deletes. Reads that change nothing (the
+//   bounded list of recent deletes (SharedRelayState::deletes; in memory by default). Reads that change nothing (the
 //   sender's, or an already-bound receiver's) record nothing.
 // - Rights apply to both parties: update needs W, delete needs D, the
 //   receiver's read needs R (the sender can always read its own mailbox).
@@ -49,6 +52,7 @@
 #include "relay/mailbox.h"
 #include "relay/mailbox_store.h"
 #include "relay/push_notifier.h"
+#include "relay/shared_limits.h"
 
 namespace sct::relay {
 
@@ -66,6 +70,17 @@ struct RelayLimits {
   // Lookups of unknown ids one client address may make per window (guessing).
   int64_t failed_lookups_per_window = 60;
   absl::Duration rate_window = absl::Minutes(1);
+};
+
+// State that must be shared when several relays serve one store (Redis):
+// the two per-client limits and the recent-delete memory. A null member gets
+// the in-memory default (LocalEventLimiter / LocalDeleteLog), which is right
+// for a single relay on the memory or sqlite store. Not owned; must outlive
+// the service.
+struct SharedRelayState {
+  EventLimiter* creates = nullptr;         // creates_per_window per address
+  EventLimiter* failed_lookups = nullptr;  // failed_lookups_per_window per address
+  DeleteLog* deletes = nullptr;
 };
 
 // Who is calling: the adapters fill this from the connection.
@@ -149,8 +164,10 @@ class MailboxService {
  public:
   // `store`, `clock`, `push` are not owned and must outlive the service.
   // `push` may be null (no push routes). `public_base_url` has no trailing slash.
+  // `shared` overrides the in-memory limiters / delete log (see above).
   MailboxService(MailboxStore* store, const Clock* clock, PushNotifier* push,
-                 std::string public_base_url, RelayLimits limits);
+                 std::string public_base_url, RelayLimits limits,
+                 SharedRelayState shared = {});
 
   absl::StatusOr<CreateMailboxResponse> CreateMailbox(const CallContext& ctx,
                                                       const CreateMailboxRequest& req);

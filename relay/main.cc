@@ -31,6 +31,9 @@
 #include "relay/mailbox_service.h"
 #include "relay/memory_mailbox_store.h"
 #include "relay/metrics.h"
+#include "relay/redis/redis_client.h"
+#include "relay/redis/redis_limits.h"
+#include "relay/redis/redis_store.h"
 #include "relay/relay_grpc.h"
 #include "relay/relay_http.h"
 #include "relay/sqlite_mailbox_store.h"
@@ -40,8 +43,17 @@ ABSL_FLAG(sct::HostPort, http_listen, (sct::HostPort{"127.0.0.1", 8080}),
           "HOST:PORT of the HTTP listener (port 0 picks a free port)");
 ABSL_FLAG(sct::HostPort, grpc_listen, (sct::HostPort{"127.0.0.1", 9090}),
           "HOST:PORT of the gRPC listener (port 0 picks a free port)");
-ABSL_FLAG(std::string, store, "sqlite", "mailbox store: memory or sqlite");
+ABSL_FLAG(std::string, store, "sqlite", "mailbox store: memory, sqlite or redis");
 ABSL_FLAG(std::string, sqlite_path, "relay.db", "sqlite database file (--store=sqlite)");
+ABSL_FLAG(std::vector<std::string>, redis, {},
+          "HOST:PORT[,HOST:PORT...] of Redis (--store=redis); one node of a Redis Cluster "
+          "is enough, the others are discovered");
+ABSL_FLAG(int32_t, redis_pool_size, 8, "Redis connections kept per node (--store=redis)");
+ABSL_FLAG(absl::Duration, redis_timeout, absl::Seconds(2),
+          "Redis connect and command timeout; a slower Redis answers 503 (--store=redis)");
+ABSL_FLAG(std::string, redis_key_prefix, "sct:",
+          "prefix of every Redis key (--store=redis); relays sharing a prefix share mailboxes "
+          "and rate limits");
 ABSL_FLAG(std::string, public_base_url, "",
           "base of urlLink, no trailing slash (default: http[s]://<http_listen>)");
 ABSL_FLAG(absl::Duration, default_ttl, absl::Hours(48),
@@ -110,8 +122,29 @@ int Main(int argc, char** argv) {
 
   // ---- validate flags ----
   const std::string store_kind = absl::GetFlag(FLAGS_store);
-  if (store_kind != "memory" && store_kind != "sqlite") {
-    Fail(2, "--store: must be memory or sqlite, not \"" + store_kind + "\"");
+  if (store_kind != "memory" && store_kind != "sqlite" && store_kind != "redis") {
+    Fail(2, "--store: must be memory, sqlite or redis, not \"" + store_kind + "\"");
+  }
+  RedisClientOptions redis_options;
+  redis_options.addresses = absl::GetFlag(FLAGS_redis);
+  redis_options.pool_size = absl::GetFlag(FLAGS_redis_pool_size);
+  redis_options.connect_timeout = absl::GetFlag(FLAGS_redis_timeout);
+  redis_options.command_timeout = absl::GetFlag(FLAGS_redis_timeout);
+  const std::string redis_prefix = absl::GetFlag(FLAGS_redis_key_prefix);
+  if (store_kind == "redis") {
+    if (redis_options.addresses.empty()) Fail(2, "--redis: required with --store=redis");
+    for (const std::string& a : redis_options.addresses) {
+      auto hp = ParseHostPort(a, "--redis");
+      if (!hp.ok()) Fail(2, std::string(hp.status().message()));
+    }
+    if (redis_options.pool_size < 1 || redis_options.pool_size > 1024) {
+      Fail(2, "--redis_pool_size: must be between 1 and 1024");
+    }
+    if (redis_options.command_timeout <= absl::ZeroDuration()) {
+      Fail(2, "--redis_timeout: must be positive");
+    }
+  } else if (!redis_options.addresses.empty()) {
+    Fail(2, "--redis: only with --store=redis");
   }
   RelayLimits limits;
   limits.default_ttl = absl::GetFlag(FLAGS_default_ttl);
@@ -162,8 +195,32 @@ int Main(int argc, char** argv) {
   // --sim_control: SimClock, trace, Audit/SimControl (docs/sim.md); else null.
   std::unique_ptr<sim::SimState> sim_state = sim::StateFromFlags("relay");
   std::unique_ptr<MailboxStore> store;
+  std::unique_ptr<RedisClient> redis;
+  std::unique_ptr<RedisEventLimiter> redis_creates, redis_lookups;
+  std::unique_ptr<RedisDeleteLog> redis_deletes;
+  SharedRelayState shared;  // in-memory limits unless --store=redis
   if (store_kind == "memory") {
     store = std::make_unique<MemoryMailboxStore>();
+  } else if (store_kind == "redis") {
+    // Fail fast: a relay that cannot reach Redis at startup exits (status 1)
+    // so the orchestrator restarts it; once running, an outage answers 503.
+    auto connected = ConnectRedis(redis_options);
+    if (!connected.ok()) {
+      Fail(1, absl::StrCat("--redis: cannot reach Redis at ",
+                           absl::StrJoin(redis_options.addresses, ","), ": ",
+                           connected.status().message()));
+    }
+    redis = std::move(*connected);
+    RedisStoreOptions store_options;
+    store_options.key_prefix = redis_prefix;
+    store = std::make_unique<RedisMailboxStore>(redis.get(), store_options);
+    redis_creates = std::make_unique<RedisEventLimiter>(
+        redis.get(), "creates", limits.creates_per_window, limits.rate_window, redis_prefix);
+    redis_lookups = std::make_unique<RedisEventLimiter>(
+        redis.get(), "failed_lookups", limits.failed_lookups_per_window, limits.rate_window,
+        redis_prefix);
+    redis_deletes = std::make_unique<RedisDeleteLog>(redis.get(), limits.max_ttl, redis_prefix);
+    shared = SharedRelayState{redis_creates.get(), redis_lookups.get(), redis_deletes.get()};
   } else {
     auto opened = SqliteMailboxStore::Open(absl::GetFlag(FLAGS_sqlite_path));
     if (!opened.ok()) Fail(1, std::string(opened.status().message()));
@@ -205,7 +262,7 @@ int Main(int argc, char** argv) {
 
   RelayMetrics metrics;
   MailboxService service(store.get(), &sim::ClockOr(sim_state.get()), push.get(), public_base_url,
-                         limits);
+                         limits, shared);
   RelayGrpcService relay_grpc(&service, &metrics);
   EchoGrpcService echo_grpc;
   GrpcServerOptions grpc_options;
@@ -237,6 +294,13 @@ int Main(int argc, char** argv) {
   for (const auto& [type, target] : *routes) route_types.push_back(type + "->" + target);
   std::cerr << "relay_server: store=" << store_kind
             << (store_kind == "sqlite" ? " sqlite_path=" + absl::GetFlag(FLAGS_sqlite_path) : "")
+            << (store_kind == "redis"
+                    ? absl::StrCat(" redis=", absl::StrJoin(redis_options.addresses, ","),
+                                   redis->cluster() ? " (cluster)" : " (standalone)",
+                                   " redis_pool_size=", redis_options.pool_size,
+                                   " redis_timeout=",
+                                   absl::FormatDuration(redis_options.command_timeout))
+                    : "")
             << " tls=" << (tls ? "on" : "off") << " public_base_url=" << public_base_url
             << " default_ttl=" << absl::FormatDuration(limits.default_ttl)
             << " max_ttl=" << absl::FormatDuration(limits.max_ttl)
@@ -255,6 +319,7 @@ int Main(int argc, char** argv) {
   (*grpc_server)->Shutdown(absl::Seconds(5));
   sweeper.Stop();
   store.reset();
+  redis.reset();
   std::cerr << "relay_server: stopped" << std::endl;
   return 0;
 }

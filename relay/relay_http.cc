@@ -337,6 +337,11 @@ void RelayHttpServer::RegisterRoutes() {
         res.set_header("Retry-After",
                        std::to_string(std::max<int64_t>(1, static_cast<int64_t>(
                                                                std::ceil(secs)))));
+      } else if (code == 503) {
+        // store_unavailable (Redis down, a contended mailbox): transient, and
+        // nothing was changed; tell clients to come back shortly (RFC 9110
+        // section 10.2.3) rather than hammer the relay.
+        res.set_header("Retry-After", "1");
       }
     }
     metrics->RecordRequest(

@@ -11,6 +11,22 @@
 // it into 503 + Retry-After); INTERNAL "store_error" for Redis error replies
 // other than redirections and NOSCRIPT.
 //
+// Pooling and reconnect: up to `pool_size` connections per node, made on
+// demand (redisConnectWithTimeout, then redisSetTimeout for commands); a
+// caller waits at most `command_timeout` for a free one. A broken connection
+// is dropped; if a *reused* pooled connection fails with an I/O error (Redis
+// restarted or closed it while idle) the command is sent once more on a fresh
+// connection. Such a resend can apply a write twice only if Redis executed it
+// and then dropped the connection before answering; the relay's writes are
+// idempotent under that (version checks, request ids). Timeouts are never
+// resent.
+//
+// Cluster: the slot map comes from CLUSTER SLOTS; MOVED records the new
+// owner, refreshes the map and retries; ASK sends ASKING + the command to the
+// named node; an unreachable node triggers one map refresh (failover). At
+// most 8 redirections per call. CLUSTERDOWN / TRYAGAIN / LOADING are
+// UNAVAILABLE "store_unavailable".
+//
 // Thread-safe: any number of threads may call Command/Eval concurrently; each
 // call borrows one pooled connection.
 #ifndef SCT_RELAY_REDIS_REDIS_CLIENT_H_
@@ -72,6 +88,10 @@ absl::StatusOr<std::unique_ptr<RedisClient>> ConnectRedis(
 
 // The cluster hash slot of `key` (CRC16 of the hash tag or key, mod 16384).
 int RedisKeySlot(absl::string_view key);
+
+// CRC16-CCITT (XMODEM) as the Redis Cluster spec defines it
+// (RedisCrc16("123456789") == 0x31C3).
+uint16_t RedisCrc16(absl::string_view data);
 
 }  // namespace sct::relay
 

@@ -29,7 +29,10 @@ std::string SequenceDiagramSvg(const scenario::v1::ScenarioResult& result);
 std::string ReportHtml(const scenario::v1::Report& report);
 
 // Writes `out_dir`/report.json (proto3 JSON) and `out_dir`/report.html,
-// creating the directory. INTERNAL "io_error" naming the path on failure.
+// creating the directory, plus one standalone SVG per scenario in
+// `out_dir`/diagrams/ (for slides). INTERNAL "io_error" naming the path on
+// failure; INVALID_ARGUMENT "invalid_field" when `out_dir` is empty.
+// See docs/report.md.
 absl::Status WriteReport(const scenario::v1::Report& report,
                          const std::string& out_dir);
 

@@ -1,0 +1,114 @@
+#include "relay/redis/redis_limits.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+
+namespace sct::relay {
+namespace {
+
+// KEYS[1] counter; ARGV limit, window ms, mode. Returns {flag, pttl}:
+// acquire: flag 1 = counted, 0 = over budget; record: always counts, 1;
+// check: flag 1 = exhausted. pttl is the window's remaining ms when exhausted.
+constexpr char kLimiterScript[] = R"lua(
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+local limit = tonumber(ARGV[1])
+local mode = ARGV[3]
+if mode == 'check' then
+  if n >= limit then return {1, redis.call('PTTL', KEYS[1])} end
+  return {0, 0}
+end
+if mode == 'acquire' and n >= limit then return {0, redis.call('PTTL', KEYS[1])} end
+n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return {1, 0}
+)lua";
+
+absl::Status Unexpected() {
+  return MakeError(absl::StatusCode::kInternal, "store_error",
+                   "redis limiter: unexpected reply");
+}
+
+}  // namespace
+
+RedisEventLimiter::RedisEventLimiter(RedisClient* client, std::string name, int64_t limit,
+                                     absl::Duration window, std::string key_prefix)
+    : client_(client),
+      name_(std::move(name)),
+      limit_(limit),
+      window_(window > absl::ZeroDuration() ? window : absl::Seconds(1)),
+      prefix_(std::move(key_prefix)) {}
+
+std::string RedisEventLimiter::CounterKey(absl::string_view key) const {
+  return absl::StrCat(prefix_, "rl:", name_, ":{", key, "}");
+}
+
+absl::StatusOr<std::pair<bool, int64_t>> RedisEventLimiter::Run(absl::string_view key,
+                                                                const char* mode) {
+  const std::string counter = CounterKey(key);
+  absl::StatusOr<RedisReply> r = client_->Eval(
+      kLimiterScript, {counter},
+      {std::to_string(limit_),
+       std::to_string(std::max<int64_t>(1, absl::ToInt64Milliseconds(window_))), mode});
+  if (!r.ok()) return r.status();
+  if (r->type != RedisReply::Type::kArray || r->elements.size() != 2) return Unexpected();
+  return std::make_pair(r->elements[0].integer == 1, r->elements[1].integer);
+}
+
+absl::StatusOr<bool> RedisEventLimiter::TryAcquire(absl::string_view key) {
+  if (limit_ <= 0) return true;
+  absl::StatusOr<std::pair<bool, int64_t>> r = Run(key, "acquire");
+  if (!r.ok()) return r.status();
+  return r->first;
+}
+
+absl::Status RedisEventLimiter::Record(absl::string_view key) {
+  if (limit_ <= 0) return absl::OkStatus();
+  return Run(key, "record").status();
+}
+
+absl::StatusOr<bool> RedisEventLimiter::Exhausted(absl::string_view key) {
+  if (limit_ <= 0) return false;
+  absl::StatusOr<std::pair<bool, int64_t>> r = Run(key, "check");
+  if (!r.ok()) return r.status();
+  return r->first;
+}
+
+absl::Duration RedisEventLimiter::RetryAfter(absl::string_view key) {
+  if (limit_ <= 0) return absl::ZeroDuration();
+  absl::StatusOr<std::pair<bool, int64_t>> r = Run(key, "check");
+  if (!r.ok() || !r->first || r->second <= 0) return absl::ZeroDuration();
+  return std::min(absl::Milliseconds(r->second), window_);
+}
+
+RedisDeleteLog::RedisDeleteLog(RedisClient* client, absl::Duration ttl, std::string key_prefix)
+    : client_(client),
+      ttl_(ttl > absl::ZeroDuration() ? ttl : absl::Hours(24)),
+      prefix_(std::move(key_prefix)) {}
+
+std::string RedisDeleteLog::LogKey(absl::string_view mailbox_id,
+                                   absl::string_view request_key) const {
+  return absl::StrCat(prefix_, "{", mailbox_id, "}:del:", request_key);
+}
+
+absl::StatusOr<bool> RedisDeleteLog::Contains(absl::string_view mailbox_id,
+                                              absl::string_view request_key) {
+  const std::string key = LogKey(mailbox_id, request_key);
+  absl::StatusOr<RedisReply> r = client_->Command(key, {"EXISTS", key});
+  if (!r.ok()) return r.status();
+  if (r->type != RedisReply::Type::kInteger) return Unexpected();
+  return r->integer == 1;
+}
+
+absl::Status RedisDeleteLog::Remember(absl::string_view mailbox_id,
+                                      absl::string_view request_key) {
+  const std::string key = LogKey(mailbox_id, request_key);
+  return client_
+      ->Command(key, {"SET", key, "1", "PX",
+                      std::to_string(std::max<int64_t>(1, absl::ToInt64Milliseconds(ttl_)))})
+      .status();
+}
+
+}  // namespace sct::relay
