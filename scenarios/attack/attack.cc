@@ -367,6 +367,10 @@ absl::StatusOr<std::vector<scenario::v1::KnowledgeAuditRow>> EvaluateKnowledge(R
   return attack::BuildAuditRows(input);
 }
 
+absl::Status RestoreAuditKey(RunContext& ctx, const std::string& service) {
+  return attack::ApplyAuditKey(ctx, service);
+}
+
 void PreserveAudit(RunContext& ctx, const std::string& service) {
   if (ctx.eco == nullptr) return;
   const Service* svc = ctx.eco->Find(service);

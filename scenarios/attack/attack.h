@@ -87,6 +87,11 @@ absl::StatusOr<std::vector<scenario::v1::KnowledgeAuditRow>> EvaluateKnowledge(R
 // before killing or restarting a sim service any other way (service steps).
 // No-op for non-sim or stopped services; transport errors are ignored.
 void PreserveAudit(RunContext& ctx, const std::string& service);
+// Sets ctx.audit_key on `service` again after it was (re)started: a new
+// process has no key and fingerprints nothing the engine can match.
+// Restart faults do it themselves. OK (no-op) for non-sim or stopped
+// services or before PrepareAudit; else the SetAuditKey error naming it.
+absl::Status RestoreAuditKey(RunContext& ctx, const std::string& service);
 
 // Every trace event of every running sim service (GetTrace), plus the events
 // saved by PreserveAudit, plus ctx.engine_trace, ordered by time then seq.
