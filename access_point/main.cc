@@ -26,6 +26,8 @@
 #include "common/clock.h"
 #include "common/grpc_server.h"
 #include "common/host_port.h"
+#include "common/sim/flags.h"
+#include "common/sim/sim.h"
 #include "common/status_mapping.h"
 #include "common/tls.h"
 #include "crypto/ecdsa.h"
@@ -180,8 +182,11 @@ int Main(int argc, char** argv) {
       Fail(2, absl::StrCat("authority TLS: ", c.status().ToString()));
     ca_creds = *c;
   }
+  // --sim_control: SimClock, trace, Audit/SimControl (docs/sim.md); else null.
+  std::unique_ptr<sim::SimState> sim_state =
+      sim::StateFromFlags(vopts.access_point_id);
   std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateChannel(ca_target, ca_creds);
+      sim::Channel(ca_target, ca_creds, "ca", sim_state.get());
   std::unique_ptr<cav1::CredentialAuthority::Stub> stub =
       cav1::CredentialAuthority::NewStub(channel);
 
@@ -220,7 +225,7 @@ int Main(int argc, char** argv) {
   if (!list_key.ok()) Fail(2, "--ca_trust_anchor: key is not P-256");
 
   // ---- logic ----
-  const Clock& clock = RealClock::Get();
+  const Clock& clock = sim::ClockOr(sim_state.get());
   RevocationList revocations(absl::GetFlag(FLAGS_authority_id), *list_key,
                              clock);
   Verifier verifier(vopts, anchors, &revocations, clock);
@@ -280,6 +285,13 @@ int Main(int argc, char** argv) {
       Fail(2, absl::StrCat("server TLS: ", creds.status().ToString()));
     gopts.credentials = *creds;
   }
+  // With --tls_client_ca only the admin certificate may use the simulation
+  // controls; otherwise loopback callers only.
+  sim::AdminAuth sim_auth;
+  sim_auth.client_certs = !absl::GetFlag(FLAGS_tls_cert).empty() &&
+                          !absl::GetFlag(FLAGS_tls_client_ca).empty();
+  auto sim_hooks = sim::ServerHooks::Attach(sim_state.get(), sim_auth, &gopts);
+  if (!sim_hooks.ok()) Fail(2, sim_hooks.status().ToString());
   auto server = GrpcServer::Start(gopts);
   if (!server.ok()) Fail(1, server.status().ToString());
   sync->Start();

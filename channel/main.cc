@@ -22,6 +22,8 @@
 #include "common/clock.h"
 #include "common/grpc_server.h"
 #include "common/host_port.h"
+#include "common/sim/flags.h"
+#include "common/sim/sim.h"
 #include "common/tls.h"
 
 ABSL_FLAG(sct::HostPort, listen, (sct::HostPort{"127.0.0.1", 9400}),
@@ -76,18 +78,24 @@ int Main(int argc, char** argv) {
   fetcher_options.ca_file = preview_ca;
   fetcher_options.timeout = preview_timeout;
   HttplibFetcher fetcher(fetcher_options);
-  Scheduler scheduler(&RealClock::Get());
+  // --sim_control: SimClock, trace, Audit/SimControl (docs/sim.md); else null.
+  std::unique_ptr<sim::SimState> sim_state = sim::StateFromFlags("channel");
+  Clock& clock = sim::ClockOr(sim_state.get());
+  Scheduler scheduler(&clock);
   ChannelServiceOptions options;
   options.sms_max_chars = sms_max_chars;
   options.seed = absl::GetFlag(FLAGS_seed);
   options.messenger_preview_bot = absl::GetFlag(FLAGS_preview_bot);
-  ChannelService service(&RealClock::Get(), &scheduler, &fetcher, options);
+  ChannelService service(&clock, &scheduler, &fetcher, options);
   ChannelGrpcService grpc_service(&service);
 
   GrpcServerOptions server_options;
   server_options.address = absl::GetFlag(FLAGS_listen).ToString();
   server_options.credentials = credentials;
   server_options.services = {&grpc_service};
+  // No client certificates here: simulation controls for loopback callers only.
+  auto sim_hooks = sim::ServerHooks::Attach(sim_state.get(), {}, &server_options);
+  if (!sim_hooks.ok()) Fail(1, std::string(sim_hooks.status().message()));
   auto server = GrpcServer::Start(server_options);
   if (!server.ok()) Fail(1, std::string(server.status().message()));
   scheduler.Start();

@@ -39,6 +39,16 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
       return InvalidField("services", "contains a null service");
   }
 
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  for (const auto& create : options.interceptor_creators) {
+    if (!create) return InvalidField("interceptor_creators", "contains a null function");
+    interceptors.push_back(create());
+    if (interceptors.back() == nullptr) {
+      return InvalidField("interceptor_creators", "a creator returned null");
+    }
+  }
+
   // Both are process-wide switches that apply to servers built afterwards.
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -55,6 +65,9 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
   for (grpc::Service* service : options.services)
     builder.RegisterService(service);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  if (!interceptors.empty()) {
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  }
 
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {

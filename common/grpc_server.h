@@ -14,6 +14,7 @@
 #define SCT_COMMON_GRPC_SERVER_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "grpcpp/support/server_interceptor.h"
 
 namespace sct {
 
@@ -30,13 +32,19 @@ struct GrpcServerOptions {
   std::shared_ptr<grpc::ServerCredentials> credentials;
   std::vector<grpc::Service*> services;  // not owned; must outlive the server
   int max_receive_message_bytes = 4 * 1024 * 1024;
+  // Server interceptors (e.g. the simulator's trace, common/sim/): each
+  // function makes one factory when the server is built. Empty (the default)
+  // installs none. A null function or a null factory is INVALID_ARGUMENT.
+  std::vector<std::function<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>()>>
+      interceptor_creators;
 };
 
 class GrpcServer {
  public:
   // Builds and starts the server. INVALID_ARGUMENT (reason "invalid_field")
   // for a malformed address (see host_port.h), a null service or a
-  // non-positive message limit; UNAVAILABLE (reason "listen_failed") if the
+  // non-positive message limit or a null interceptor creator; UNAVAILABLE (reason "listen_failed") if the
   // address cannot be bound.
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(GrpcServerOptions options);
   ~GrpcServer();  // Shutdown(absl::Seconds(2)) if not already done

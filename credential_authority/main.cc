@@ -12,6 +12,8 @@
 #include "absl/strings/str_split.h"
 #include "common/clock.h"
 #include "common/grpc_server.h"
+#include "common/sim/flags.h"
+#include "common/sim/sim.h"
 #include "common/tls.h"
 #include "credential_authority/authority_keys.h"
 #include "credential_authority/ca_grpc.h"
@@ -75,7 +77,9 @@ int Run() {
   ca::CaServiceOptions options;
   options.authority_id = absl::GetFlag(FLAGS_authority_id);
   options.admin_cn = absl::GetFlag(FLAGS_admin_cn);
-  ca::CaService service(ledger->get(), &RealClock::Get(), *key, *root, options);
+  // --sim_control: SimClock, trace, Audit/SimControl (docs/sim.md); else null.
+  std::unique_ptr<sim::SimState> sim_state = sim::StateFromFlags("ca");
+  ca::CaService service(ledger->get(), &sim::ClockOr(sim_state.get()), *key, *root, options);
 
   const ca::Caller admin{ca::CallerRole::kAdmin, options.admin_cn};
   for (absl::string_view item :
@@ -104,6 +108,10 @@ int Run() {
   server_options.address = absl::GetFlag(FLAGS_listen);
   server_options.credentials = *creds;
   server_options.services = {&grpc_service};
+  // Mutual TLS: only the admin certificate may use the simulation controls.
+  auto sim_hooks = sim::ServerHooks::Attach(
+      sim_state.get(), sim::AdminAuth{true, options.admin_cn}, &server_options);
+  if (!sim_hooks.ok()) return Fail("--sim_control", sim_hooks.status());
   auto server = GrpcServer::Start(server_options);
   if (!server.ok()) return Fail("--listen", server.status());
   std::cout << "listening grpc=" << (*server)->address() << std::endl;

@@ -472,8 +472,9 @@ absl::StatusOr<dv::ShareCredentialResponse> DeviceAgent::ShareCredential(
   info->set_endorsement_required(intent.endorsement_required());
   info->set_label(req.label().empty() ? cred->label() : req.label());
   ASSIGN_OR_RETURN(std::string secret, crypto::RandomBytes(crypto::PayloadKeySize(*cipher)));
-  ASSIGN_OR_RETURN(std::string sealed,
-                   crypto::SealMailboxPayload(*cipher, secret, content.SerializeAsString()));
+  const std::string plaintext = content.SerializeAsString();
+  if (deps_.observe_plaintext) deps_.observe_plaintext(plaintext);
+  ASSIGN_OR_RETURN(std::string sealed, crypto::SealMailboxPayload(*cipher, secret, plaintext));
 
   // 3. A push token for this mailbox only, then the mailbox under a fresh claim.
   ::oem::v1::MintPushTokenRequest mreq;
@@ -598,6 +599,7 @@ absl::StatusOr<dv::MailboxContent> DeviceAgent::ReadContentLocked(Entry& entry) 
   }
   absl::StatusOr<std::string> plain =
       crypto::OpenMailboxPayload(*cipher, entry.secret(), rresp.payload().data());
+  if (plain.ok() && deps_.observe_plaintext) deps_.observe_plaintext(*plain);
   if (!plain.ok()) {
     return MakeError(absl::StatusCode::kPermissionDenied, "decrypt_failed",
                      "the mailbox payload does not decrypt with the link's secret "
@@ -620,8 +622,10 @@ absl::Status DeviceAgent::WriteContentLocked(Entry& entry, dv::MailboxContent co
   ureq.set_device_claim(entry.claim());
   ureq.set_request_id(NewUuidV4());
   ureq.mutable_payload()->set_type(entry.payload_type());
+  const std::string plaintext = content.SerializeAsString();
+  if (deps_.observe_plaintext) deps_.observe_plaintext(plaintext);
   ASSIGN_OR_RETURN(*ureq.mutable_payload()->mutable_data(),
-                   crypto::SealMailboxPayload(cipher, entry.secret(), content.SerializeAsString()));
+                   crypto::SealMailboxPayload(cipher, entry.secret(), plaintext));
   ::relay::v1::UpdateMailboxResponse uresp;
   RETURN_IF_ERROR(SCT_CALL("relay", deps_.relay, UpdateMailbox, ureq, &uresp));
   entry.set_round(content.round());
@@ -704,6 +708,7 @@ absl::StatusOr<dv::AcceptLinkResponse> DeviceAgent::AcceptLink(const dv::AcceptL
         cipher.ok() && crypto::PayloadKeySize(*cipher) == fresh.secret().size()
             ? crypto::OpenMailboxPayload(*cipher, fresh.secret(), rresp.payload().data())
             : absl::StatusOr<std::string>(absl::InvalidArgumentError("type/secret mismatch"));
+    if (plain.ok() && deps_.observe_plaintext) deps_.observe_plaintext(*plain);
     dv::MailboxContent content;
     if (!plain.ok() || !content.ParseFromString(*plain) || !content.has_provisioning()) {
       // Release the binding so the rightful receiver can still read it.

@@ -40,6 +40,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
@@ -75,6 +76,10 @@ struct DeviceAgentDeps {
   ::relay::v1::Relay::StubInterface* relay = nullptr;
   ::channel::v1::Channel::StubInterface* channel = nullptr;  // may be null
   AccessPointStubFactory access_point_factory;               // may be empty
+  // Optional (may be empty): called with every mailbox plaintext this device
+  // seals or opens, for the simulator's knowledge audit (common/sim,
+  // --sim_control). Called from any thread; must be thread-safe.
+  std::function<void(absl::string_view plaintext)> observe_plaintext;
 };
 
 class DeviceAgent {

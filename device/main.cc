@@ -19,6 +19,8 @@
 #include "common/clock.h"
 #include "common/errors.h"
 #include "common/grpc_server.h"
+#include "common/sim/flags.h"
+#include "common/sim/sim.h"
 #include "common/tls.h"
 #include "device/device_agent.h"
 #include "device/device_grpc.h"
@@ -84,13 +86,18 @@ int main(int argc, char** argv) {
 
   auto se = sct::device::SecureElement::Open(absl::GetFlag(FLAGS_state_file));
   if (!se.ok()) return Fail(se.status());
-  auto oem = ::oem::v1::Oem::NewStub(grpc::CreateChannel(absl::GetFlag(FLAGS_oem_target), creds));
+  // --sim_control: SimClock, trace, Audit/SimControl (docs/sim.md); else null.
+  std::unique_ptr<sct::sim::SimState> sim_state =
+      sct::sim::StateFromFlags(name.empty() ? "device" : name);
+  sct::sim::SimState* sim = sim_state.get();
+  auto oem = ::oem::v1::Oem::NewStub(sct::sim::Channel(absl::GetFlag(FLAGS_oem_target), creds,
+                                                       absl::GetFlag(FLAGS_oem_id), sim));
   auto relay = ::relay::v1::Relay::NewStub(
-      grpc::CreateChannel(absl::GetFlag(FLAGS_relay_grpc_target), creds));
+      sct::sim::Channel(absl::GetFlag(FLAGS_relay_grpc_target), creds, "relay", sim));
   std::unique_ptr<::channel::v1::Channel::Stub> channel;
   if (!absl::GetFlag(FLAGS_channel_target).empty()) {
     channel = ::channel::v1::Channel::NewStub(
-        grpc::CreateChannel(absl::GetFlag(FLAGS_channel_target), creds));
+        sct::sim::Channel(absl::GetFlag(FLAGS_channel_target), creds, "channel", sim));
   }
   sct::device::DeviceAgentOptions options;
   options.oem_id = absl::GetFlag(FLAGS_oem_id);
@@ -99,15 +106,20 @@ int main(int argc, char** argv) {
   options.poll_initial = absl::GetFlag(FLAGS_poll_initial);
   options.poll_max = absl::GetFlag(FLAGS_poll_max);
   sct::device::DeviceAgentDeps deps;
-  deps.clock = &sct::RealClock::Get();
+  deps.clock = &sct::sim::ClockOr(sim);
   deps.secure_element = se->get();
   deps.oem = oem.get();
   deps.relay = relay.get();
   deps.channel = channel.get();
-  deps.access_point_factory = [creds](const std::string& address) {
+  deps.access_point_factory = [creds, sim](const std::string& address) {
     return std::unique_ptr<::access_point::v1::AccessPoint::StubInterface>(
-        ::access_point::v1::AccessPoint::NewStub(grpc::CreateChannel(address, creds)));
+        ::access_point::v1::AccessPoint::NewStub(sct::sim::Channel(address, creds, address, sim)));
   };
+  if (sim != nullptr) {
+    deps.observe_plaintext = [sim](absl::string_view plaintext) {
+      sim->recorder().Observe(::common::v1::PLAINTEXT, plaintext, "device");
+    };
+  }
   auto agent = sct::device::DeviceAgent::Create(options, deps);
   if (!agent.ok()) return Fail(agent.status());
 
@@ -124,6 +136,10 @@ int main(int argc, char** argv) {
   server_options.address = absl::GetFlag(FLAGS_listen);
   server_options.credentials = server_creds;
   server_options.services = {&service};
+  // The control API verifies no client certificates: simulation controls for
+  // loopback callers only.
+  auto sim_hooks = sct::sim::ServerHooks::Attach(sim, {}, &server_options);
+  if (!sim_hooks.ok()) return Fail(sim_hooks.status());
   auto server = sct::GrpcServer::Start(server_options);
   if (!server.ok()) return Fail(server.status());
 

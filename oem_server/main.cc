@@ -12,6 +12,8 @@
 #include "common/clock.h"
 #include "common/grpc_server.h"
 #include "common/host_port.h"
+#include "common/sim/flags.h"
+#include "common/sim/sim.h"
 #include "common/tls.h"
 #include "grpcpp/grpcpp.h"
 #include "oem_server/attestation_ca.h"
@@ -121,7 +123,9 @@ int main(int argc, char** argv) {
     return Fail(t.status());
   }
 
-  sct::Clock& clock = sct::RealClock::Get();
+  // --sim_control: SimClock, trace, Audit/SimControl (docs/sim.md); else null.
+  std::unique_ptr<sct::sim::SimState> sim_state = sct::sim::StateFromFlags(options.oem_id);
+  sct::Clock& clock = sct::sim::ClockOr(sim_state.get());
   auto ca = sct::oem::AttestationCa::LoadOrCreate(
       options.oem_id, absl::GetFlag(FLAGS_attestation_ca_key),
       absl::GetFlag(FLAGS_attestation_ca_cert), clock.Now());
@@ -145,8 +149,8 @@ int main(int argc, char** argv) {
           absl::GetFlag(FLAGS_ca_tls_server_name));
     }
   }
-  auto channel = grpc::CreateCustomChannel(absl::GetFlag(FLAGS_ca_target),
-                                           ca_creds, channel_args);
+  auto channel = sct::sim::Channel(absl::GetFlag(FLAGS_ca_target), ca_creds,
+                                   "ca", sim_state.get(), channel_args);
   auto stub = credential_authority::v1::CredentialAuthority::NewStub(channel);
   sct::oem::GrpcAuthorityClient authority(stub.get(),
                                           absl::GetFlag(FLAGS_ca_timeout));
@@ -170,6 +174,11 @@ int main(int argc, char** argv) {
               << (options.relay_cn.empty() ? ", Notify open to anyone" : "")
               << "\n";
   }
+  // With TLS the OEM verifies client certificates: only the admin
+  // certificate may use the simulation controls; --insecure: loopback only.
+  auto sim_hooks = sct::sim::ServerHooks::Attach(
+      sim_state.get(), sct::sim::AdminAuth{!insecure, "admin"}, &server_options);
+  if (!sim_hooks.ok()) return Fail(sim_hooks.status());
   auto server = sct::GrpcServer::Start(server_options);
   if (!server.ok()) return Fail(server.status());
 

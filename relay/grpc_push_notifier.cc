@@ -36,11 +36,13 @@ absl::StatusOr<std::map<std::string, std::string>> ParsePushRoutes(
 
 std::unique_ptr<GrpcPushNotifier> GrpcPushNotifier::Create(
     const std::map<std::string, std::string>& routes,
-    std::shared_ptr<grpc::ChannelCredentials> credentials, absl::Duration timeout) {
+    std::shared_ptr<grpc::ChannelCredentials> credentials, absl::Duration timeout,
+    ChannelFactory make_channel) {
   if (credentials == nullptr) credentials = grpc::InsecureChannelCredentials();
   StubMap stubs;
   for (const auto& [type, target] : routes) {
-    stubs.emplace(type, ::oem::v1::Oem::NewStub(grpc::CreateChannel(target, credentials)));
+    stubs.emplace(type, ::oem::v1::Oem::NewStub(make_channel ? make_channel(type, target, credentials)
+                                                             : grpc::CreateChannel(target, credentials)));
   }
   return std::make_unique<GrpcPushNotifier>(std::move(stubs), timeout);
 }

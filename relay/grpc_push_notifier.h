@@ -14,6 +14,7 @@
 #ifndef SCT_RELAY_GRPC_PUSH_NOTIFIER_H_
 #define SCT_RELAY_GRPC_PUSH_NOTIFIER_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -40,11 +41,16 @@ class GrpcPushNotifier : public PushNotifier {
   explicit GrpcPushNotifier(StubMap stubs, absl::Duration timeout = absl::Seconds(2))
       : stubs_(std::move(stubs)), timeout_(timeout) {}
 
-  // One channel per route with `credentials` (insecure when null).
+  // Makes the channel for one route: (token type, HOST:PORT, credentials).
+  using ChannelFactory = std::function<std::shared_ptr<grpc::Channel>(
+      const std::string&, const std::string&, std::shared_ptr<grpc::ChannelCredentials>)>;
+
+  // One channel per route with `credentials` (insecure when null), made by
+  // `make_channel` (default: grpc::CreateChannel).
   static std::unique_ptr<GrpcPushNotifier> Create(
       const std::map<std::string, std::string>& routes,
       std::shared_ptr<grpc::ChannelCredentials> credentials,
-      absl::Duration timeout = absl::Seconds(2));
+      absl::Duration timeout = absl::Seconds(2), ChannelFactory make_channel = nullptr);
 
   bool Supports(absl::string_view type) const override;
   absl::Status Notify(const NotificationToken& token, absl::string_view mailbox_id) override;

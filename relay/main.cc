@@ -23,6 +23,9 @@
 #include "common/clock.h"
 #include "common/grpc_server.h"
 #include "common/host_port.h"
+#include "common/sim/flags.h"
+#include "common/sim/http_hook.h"
+#include "common/sim/sim.h"
 #include "common/tls.h"
 #include "relay/grpc_push_notifier.h"
 #include "relay/mailbox_service.h"
@@ -189,6 +192,8 @@ int Main(int argc, char** argv) {
   while (absl::EndsWith(public_base_url, "/")) public_base_url.pop_back();
 
   // ---- build ----
+  // --sim_control: SimClock, trace, Audit/SimControl (docs/sim.md); else null.
+  std::unique_ptr<sim::SimState> sim_state = sim::StateFromFlags("relay");
   std::unique_ptr<MailboxStore> store;
   std::unique_ptr<RedisClient> redis;
   std::unique_ptr<RedisEventLimiter> redis_creates, redis_lookups;
@@ -233,7 +238,12 @@ int Main(int argc, char** argv) {
       if (!creds.ok()) Fail(2, std::string(creds.status().message()));
       push_credentials = *creds;
     }
-    push = GrpcPushNotifier::Create(*routes, push_credentials);
+    push = GrpcPushNotifier::Create(
+        *routes, push_credentials, absl::Seconds(2),
+        [s = sim_state.get()](const std::string& type, const std::string& target,
+                              std::shared_ptr<grpc::ChannelCredentials> creds) {
+          return sim::Channel(target, std::move(creds), type, s);
+        });
   }
 
   const HostPort http_listen = absl::GetFlag(FLAGS_http_listen);
@@ -251,8 +261,8 @@ int Main(int argc, char** argv) {
   }
 
   RelayMetrics metrics;
-  MailboxService service(store.get(), &RealClock::Get(), push.get(), public_base_url, limits,
-                         shared);
+  MailboxService service(store.get(), &sim::ClockOr(sim_state.get()), push.get(), public_base_url,
+                         limits, shared);
   RelayGrpcService relay_grpc(&service, &metrics);
   EchoGrpcService echo_grpc;
   GrpcServerOptions grpc_options;
@@ -260,10 +270,20 @@ int Main(int argc, char** argv) {
   grpc_options.credentials = grpc_credentials;
   grpc_options.services = {&relay_grpc, &echo_grpc};
   grpc_options.max_receive_message_bytes = RelayGrpcService::MaxMessageBytes(limits);
+  // The relay's gRPC listener verifies no client certificates: SimControl is
+  // open to loopback callers only.
+  auto sim_hooks = sim::ServerHooks::Attach(sim_state.get(), {}, &grpc_options);
+  if (!sim_hooks.ok()) Fail(1, std::string(sim_hooks.status().message()));
   auto grpc_server = GrpcServer::Start(grpc_options);
   if (!grpc_server.ok()) Fail(1, std::string(grpc_server.status().message()));
   const HostPort grpc_bound{absl::GetFlag(FLAGS_grpc_listen).host, (*grpc_server)->port()};
 
+  if (sim_state != nullptr) {
+    (*http)->set_exchange_hook(
+        [s = sim_state.get()](const httplib::Request& req, const httplib::Response& res) {
+          sim::RecordHttpExchange(s, req, res);
+        });
+  }
   (*http)->Serve(&service, &metrics);
   SweeperOptions sweeper_options;
   sweeper_options.interval = sweep_interval;

@@ -294,6 +294,7 @@ void RelayHttpServer::Serve(MailboxService* service, RelayMetrics* metrics) {
   metrics_ = metrics;
   server_->set_payload_max_length(MaxBodyBytes(service->limits()));
   RegisterRoutes();
+  if (exchange_hook_) server_->set_logger(exchange_hook_);
   httplib::Server* raw = server_.get();
   thread_ = std::thread([raw] { raw->listen_after_bind(); });
   // stop() is a no-op until the server loop runs, so do not hand out a server

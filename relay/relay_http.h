@@ -19,6 +19,7 @@
 #ifndef SCT_RELAY_RELAY_HTTP_H_
 #define SCT_RELAY_RELAY_HTTP_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -29,6 +30,8 @@
 
 namespace httplib {
 class Server;
+struct Request;
+struct Response;
 }
 
 namespace sct::relay {
@@ -57,6 +60,12 @@ class RelayHttpServer {
   static absl::StatusOr<std::unique_ptr<RelayHttpServer>> Bind(RelayHttpOptions options);
   void Serve(MailboxService* service, RelayMetrics* metrics);
 
+  // Optional observer of every finished exchange (the simulator's trace and
+  // knowledge audit, common/sim/http_hook.h); set before Serve. Runs on the
+  // handler thread after the response is complete; must be thread-safe.
+  using ExchangeHook = std::function<void(const httplib::Request&, const httplib::Response&)>;
+  void set_exchange_hook(ExchangeHook hook) { exchange_hook_ = std::move(hook); }
+
   ~RelayHttpServer();  // Stop()
 
   int port() const { return port_; }
@@ -77,6 +86,7 @@ class RelayHttpServer {
   RelayMetrics* metrics_ = nullptr;
   RelayHttpOptions options_;
   std::unique_ptr<httplib::Server> server_;
+  ExchangeHook exchange_hook_;
   std::thread thread_;
   int port_ = 0;
   bool stopped_ = false;

@@ -18,6 +18,8 @@
 #include "google/protobuf/text_format.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "proto/common/v1/audit.grpc.pb.h"
+#include "proto/common/v1/control.grpc.pb.h"
 #include "proto/credential_authority/v1/credential_authority.grpc.pb.h"
 #include "proto/device/v1/device.grpc.pb.h"
 #include "proto/relay/v1/relay.grpc.pb.h"
@@ -289,6 +291,58 @@ TEST(LauncherTest, RedisRelayKeepsMailboxesInRedis) {
   }
   eco->reset();
   redis->reset();
+  EXPECT_TRUE(NoChildren());
+}
+
+// With sim_control every launched service gets --actor_id=<name> and
+// --sim_control and serves Audit and SimControl to the engine's channel.
+TEST(LauncherTest, SimControlOnEveryService) {
+  LaunchOptions options = Options("sim");
+  options.sim_control = true;
+  auto eco = Launch(Parse(R"pb(
+                      relay {}
+                      authorities { id: "ca" }
+                      oems { id: "oem-a" }
+                      access_points { id: "car-1" kind: CAR }
+                      devices { id: "alice" oem: "oem-a" }
+                      owner_credentials {
+                        id: "alice-car"
+                        device: "alice"
+                        access_point: "car-1"
+                      }
+                    )pb"),
+                    options);
+  ASSERT_TRUE(eco.ok()) << eco.status();
+  ASSERT_FALSE((*eco)->OwnerCredentialId("alice-car").empty());
+  for (const std::string& name : (*eco)->Names()) {
+    const Service* s = (*eco)->Find(name);
+    EXPECT_TRUE(s->sim) << name;
+    const std::string cmd = Cmdline(s->pid);
+    EXPECT_NE(cmd.find("--actor_id=" + name + " --sim_control"),
+              std::string::npos)
+        << cmd;
+    auto channel = (*eco)->Channel(name);
+    ASSERT_TRUE(channel.ok()) << channel.status();
+    {
+      auto control = ::common::v1::SimControl::NewStub(*channel);
+      ::common::v1::SetAuditKeyRequest req;
+      req.set_key(std::string(32, 'k'));
+      ::common::v1::SetAuditKeyResponse resp;
+      grpc::ClientContext ctx;
+      ctx.set_deadline(Deadline());
+      grpc::Status st = control->SetAuditKey(&ctx, req, &resp);
+      EXPECT_TRUE(st.ok()) << name << ": " << st.error_message();
+    }
+    {
+      auto audit = ::common::v1::Audit::NewStub(*channel);
+      ::common::v1::GetObservationsResponse resp;
+      grpc::ClientContext ctx;
+      ctx.set_deadline(Deadline());
+      grpc::Status st = audit->GetObservations(&ctx, {}, &resp);
+      EXPECT_TRUE(st.ok()) << name << ": " << st.error_message();
+    }
+  }
+  eco->reset();
   EXPECT_TRUE(NoChildren());
 }
 

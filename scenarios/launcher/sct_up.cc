@@ -38,7 +38,8 @@ ABSL_FLAG(std::string, binaries_dir, "",
           "directory holding relay/relay_server etc. (default: derived from "
           "this binary's location: bazel-bin or its runfiles)");
 ABSL_FLAG(bool, sim_control, false,
-          "start every service with --actor_id and --sim_control");
+          "start every service with --actor_id and --sim_control (Audit and "
+          "SimControl for the engine; docs/sim.md)");
 ABSL_FLAG(absl::Duration, start_timeout, absl::Seconds(30),
           "how long one service may take to start");
 
