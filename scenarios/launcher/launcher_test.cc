@@ -2,6 +2,8 @@
 // test's runfiles) and checks what the engine relies on: every service up
 // and reachable, owner credentials installed, Kill/Start on the same port
 // with durable data, errors naming the service, attach mode, no orphan.
+#include "scenarios/launcher/launcher.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -25,7 +27,6 @@
 #include "proto/relay/v1/relay.grpc.pb.h"
 #include "relay/redis/testing/redis_server.h"
 #include "scenarios/launcher/ecosystem.h"
-#include "scenarios/launcher/launcher.h"
 
 namespace sct::scenarios {
 namespace {
@@ -169,8 +170,8 @@ TEST(LauncherTest, SmallTopologyRunsRestartsAndStopsCleanly) {
   {
     auto as_attacker = e.ChannelAs("ca", "attacker");
     ASSERT_TRUE(as_attacker.ok()) << as_attacker.status();
-    auto stub = ::credential_authority::v1::CredentialAuthority::NewStub(
-        *as_attacker);
+    auto stub =
+        ::credential_authority::v1::CredentialAuthority::NewStub(*as_attacker);
     ::credential_authority::v1::RegisterAccessPointRequest req;
     req.mutable_access_point()->set_access_point_id("evil-1");
     req.mutable_access_point()->set_kind(::common::v1::CAR);
@@ -401,7 +402,8 @@ TEST(LauncherTest, AttachesToARunningRelay) {
   EXPECT_FALSE(attached->running);
   EXPECT_EQ(attached->grpc_address, relay->grpc_address);
   EXPECT_EQ(attached->http_url, relay->http_url);
-  EXPECT_NE((*second)->Endpoints()["relay"].find("attached"), std::string::npos);
+  EXPECT_NE((*second)->Endpoints()["relay"].find("attached"),
+            std::string::npos);
   EXPECT_EQ((*second)->Kill("relay").code(),
             absl::StatusCode::kFailedPrecondition);
   // The device talks to the attached relay.

@@ -119,8 +119,8 @@ int main(int argc, char** argv) {
   options.work_dir = user_path(absl::GetFlag(FLAGS_work_dir));
   if (options.work_dir.empty()) {
     const char* tmp = std::getenv("TMPDIR");
-    options.work_dir = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/sct_up.",
-                                    getpid());
+    options.work_dir =
+        absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/sct_up.", getpid());
   }
   options.sim_control = absl::GetFlag(FLAGS_sim_control);
   options.start_timeout = absl::GetFlag(FLAGS_start_timeout);
