@@ -94,7 +94,7 @@ class TraceInterceptor : public grpc::experimental::Interceptor {
     e.set_from(from_);
     e.set_to(state_->actor_id());
     e.set_rpc(rpc_);
-    const absl::string_view method = rpc_.substr(rpc_.find('/') + 1);
+    const absl::string_view method = absl::string_view(rpc_).substr(rpc_.find('/') + 1);
     e.set_summary(absl::StrCat(method, " request ", requests_, " msg ", request_bytes_,
                                " B, response ", responses_, " msg ", response_bytes_, " B"));
     ToProto(started_ ? start_ : state_->clock().Now(), e.mutable_time());

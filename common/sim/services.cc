@@ -11,18 +11,18 @@
 namespace sct::sim {
 namespace {
 
+absl::Status NotAdmin(absl::string_view why) {
+  return MakeError(absl::StatusCode::kPermissionDenied, "not_admin", why);
+}
+
+}  // namespace
+
 bool IsLoopbackPeer(absl::string_view peer) {
   // gRPC peer strings: "ipv4:127.0.0.1:port", "ipv6:[::1]:port", "unix:...".
   return absl::StartsWith(peer, "ipv4:127.") || absl::StartsWith(peer, "ipv6:[::1]") ||
          absl::StartsWith(peer, "ipv6:%5B::1%5D") ||
          absl::StartsWith(peer, "ipv6:[::ffff:127.") || absl::StartsWith(peer, "unix:");
 }
-
-absl::Status NotAdmin(absl::string_view why) {
-  return MakeError(absl::StatusCode::kPermissionDenied, "not_admin", why);
-}
-
-}  // namespace
 
 absl::Status CheckAdmin(const grpc::ServerContext& context, const AdminAuth& auth) {
   if (auth.client_certs) {

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "common/sim/sim_state.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/common/v1/audit.grpc.pb.h"
@@ -30,6 +31,10 @@ struct AdminAuth {
   bool client_certs = false;
   std::string admin_cn = "admin";
 };
+
+// True for gRPC peer strings of loopback callers: "ipv4:127.x.x.x:port",
+// "ipv6:[::1]:port", "ipv6:[::ffff:127.x.x.x]:port", "unix:...".
+bool IsLoopbackPeer(absl::string_view peer);
 
 // OK or PERMISSION_DENIED "not_admin" for the caller of `context`.
 absl::Status CheckAdmin(const grpc::ServerContext& context, const AdminAuth& auth);

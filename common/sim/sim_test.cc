@@ -34,10 +34,15 @@ class EchoImpl final : public Echo::Service {
     if (req->text() == "missing") {
       return ToGrpcStatus(MakeError(absl::StatusCode::kNotFound, "no_such_text", "not here"));
     }
+    if (forward != nullptr) {  // one hop further, as the next actor would
+      grpc::ClientContext ctx;
+      return forward->Echo(&ctx, *req, resp);
+    }
     *resp = *req;
     return grpc::Status::OK;
   }
   std::atomic<int> calls{0};
+  std::unique_ptr<Echo::Stub> forward;
 };
 
 struct Server {
@@ -147,7 +152,7 @@ TEST_F(SimTest, TraceRecordsFromToRpcStepStatusAndReason) {
   EXPECT_EQ(trace[0].reason(), "");
   EXPECT_EQ(trace[0].kind(), cv1::TRACE_KIND_UNSPECIFIED);
   EXPECT_EQ(trace[0].time().seconds(), absl::ToUnixSeconds(clock_.Now()) - 3);
-  EXPECT_EQ(trace[0].summary().find("hello"), std::string::npos);  // sizes, never values
+  EXPECT_EQ(trace[0].summary(), "Echo request 1 msg 7 B, response 1 msg 7 B");  // never values
   EXPECT_EQ(trace[1].from(), "unknown");
   EXPECT_EQ(trace[1].status_code(), "NOT_FOUND");
   EXPECT_EQ(trace[1].reason(), "no_such_text");
@@ -335,6 +340,34 @@ TEST_F(LinkFaultTest, DuplicateSendsTwice) {
   ASSERT_EQ(trace.size(), 2u);
   EXPECT_EQ(trace[0].from(), "device");
   EXPECT_EQ(trace[1].from(), "device");
+}
+
+// An inbound call's sct-step follows the outbound calls made to serve it.
+TEST_F(SimTest, StepPropagatesAcrossAHop) {
+  FakeClock front_clock;
+  std::unique_ptr<Server> front = StartServer(&front_clock);
+  // "front" (actor "relay" too, as StartServer names it) forwards to server_.
+  front->echo.forward = Echo::NewStub(Channel(server_->server->address(),
+                                              grpc::InsecureChannelCredentials(), "back",
+                                              front->state.get()));
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("sct-actor", "engine");
+  ctx.AddMetadata("sct-step", "s-chain");
+  EchoMessage req, resp;
+  req.set_text("hop");
+  ASSERT_TRUE(Echo::NewStub(grpc::CreateChannel(front->server->address(),
+                                                grpc::InsecureChannelCredentials()))
+                  ->Echo(&ctx, req, &resp)
+                  .ok());
+  EXPECT_EQ(resp.text(), "hop");
+  std::vector<cv1::TraceEvent> back = Trace();
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].from(), "relay");
+  EXPECT_EQ(back[0].step_id(), "s-chain");
+  std::vector<cv1::TraceEvent> front_trace = front->state->recorder().Trace(0);
+  ASSERT_EQ(front_trace.size(), 1u);
+  EXPECT_EQ(front_trace[0].from(), "engine");
+  EXPECT_EQ(front_trace[0].step_id(), "s-chain");
 }
 
 // Mutual TLS: only the "admin" certificate may use Audit and SimControl.

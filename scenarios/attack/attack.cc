@@ -306,16 +306,35 @@ absl::StatusOr<std::vector<scenario::v1::KnowledgeAuditRow>> EvaluateKnowledge(R
     input.audited[a.name()] = true;
   }
 
+  attack::RunState& state = attack::StateOf(ctx);
+  auto add_observation = [&](const std::string& name, const ::common::v1::Observation& o) {
+    attack::Sighting sighting;
+    sighting.actor =
+        (!o.observer().empty() && o.observer() != name && actors.count(o.observer()) > 0)
+            ? o.observer()
+            : name;
+    sighting.item = o.item();
+    sighting.fingerprint = o.fingerprint();
+    sighting.where = o.where().empty() ? name : o.where();
+    sighting.count = o.count() == 0 ? 1 : o.count();
+    input.sightings.push_back(std::move(sighting));
+  };
   for (const std::string& name : ctx.eco->Names()) {
     const Service* svc = ctx.eco->Find(name);
     if (svc == nullptr) continue;
+    for (const ::common::v1::Observation& o : state.saved_observations[name]) {
+      add_observation(name, o);
+    }
     if (!svc->sim) {
       input.unaudited_reason[name] = svc->attached ? "attached without sim services: not audited"
                                                    : "started without sim services: not audited";
       continue;
     }
     if (!svc->running) {
-      input.unaudited_reason[name] = "not running at audit time: observations lost";
+      input.unaudited_reason[name] =
+          state.saved_observations.count(name) > 0
+              ? "not running at audit time: only observations saved before it was killed"
+              : "not running at audit time: observations lost";
       continue;
     }
     absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = ctx.eco->Channel(name);
@@ -335,18 +354,7 @@ absl::StatusOr<std::vector<scenario::v1::KnowledgeAuditRow>> EvaluateKnowledge(R
       continue;
     }
     input.audited[name] = true;
-    for (const ::common::v1::Observation& o : resp.observations()) {
-      attack::Sighting sighting;
-      sighting.actor =
-          (!o.observer().empty() && o.observer() != name && actors.count(o.observer()) > 0)
-              ? o.observer()
-              : name;
-      sighting.item = o.item();
-      sighting.fingerprint = o.fingerprint();
-      sighting.where = o.where().empty() ? name : o.where();
-      sighting.count = o.count() == 0 ? 1 : o.count();
-      input.sightings.push_back(std::move(sighting));
-    }
+    for (const ::common::v1::Observation& o : resp.observations()) add_observation(name, o);
   }
 
   absl::StatusOr<std::vector<attack::Sighting>> own = attack::AdversarySightings(ctx);
@@ -357,6 +365,35 @@ absl::StatusOr<std::vector<scenario::v1::KnowledgeAuditRow>> EvaluateKnowledge(R
     if (a.has_knowledge()) input.assertions.push_back(a.knowledge());
   }
   return attack::BuildAuditRows(input);
+}
+
+absl::Status RestoreAuditKey(RunContext& ctx, const std::string& service) {
+  return attack::ApplyAuditKey(ctx, service);
+}
+
+void PreserveAudit(RunContext& ctx, const std::string& service) {
+  if (ctx.eco == nullptr) return;
+  const Service* svc = ctx.eco->Find(service);
+  if (svc == nullptr || !svc->sim || !svc->running) return;
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = ctx.eco->Channel(service);
+  if (!channel.ok()) return;
+  auto audit = ::common::v1::Audit::NewStub(*channel);
+  attack::RunState& state = attack::StateOf(ctx);
+  {
+    grpc::ClientContext call;
+    PrepareCall(call, "engine", ctx.current_step, attack::kAdminTimeout);
+    ::common::v1::GetObservationsResponse resp;
+    if (audit->GetObservations(&call, {}, &resp).ok()) {
+      std::vector<::common::v1::Observation>& saved = state.saved_observations[service];
+      for (const ::common::v1::Observation& o : resp.observations()) saved.push_back(o);
+    }
+  }
+  grpc::ClientContext call;
+  PrepareCall(call, "engine", ctx.current_step, attack::kAdminTimeout);
+  ::common::v1::GetTraceResponse resp;
+  if (audit->GetTrace(&call, {}, &resp).ok()) {
+    for (const ::common::v1::TraceEvent& e : resp.events()) state.saved_trace.push_back(e);
+  }
 }
 
 absl::StatusOr<std::vector<::common::v1::TraceEvent>> CollectTrace(RunContext& ctx) {
@@ -381,6 +418,7 @@ absl::StatusOr<std::vector<::common::v1::TraceEvent>> CollectTrace(RunContext& c
     }
     for (const ::common::v1::TraceEvent& e : resp.events()) all.push_back(e);
   }
+  for (const ::common::v1::TraceEvent& e : attack::StateOf(ctx).saved_trace) all.push_back(e);
   for (const ::common::v1::TraceEvent& e : ctx.engine_trace) all.push_back(e);
   std::stable_sort(all.begin(), all.end(),
                    [](const ::common::v1::TraceEvent& a, const ::common::v1::TraceEvent& b) {

@@ -81,8 +81,20 @@ absl::StatusOr<AdversaryOutcome> ActAdversary(const std::string& adversary, RunC
 // relay's data files and logs. Evidence strings never contain the values.
 absl::StatusOr<std::vector<scenario::v1::KnowledgeAuditRow>> EvaluateKnowledge(RunContext& ctx);
 
-// Every trace event of every running sim service (GetTrace) plus
-// ctx.engine_trace, ordered by time then seq.
+// Saves `service`'s observations and trace (GetObservations, GetTrace) so
+// that EvaluateKnowledge and CollectTrace still see them after the process is
+// killed (they live in its memory). Restart faults do it themselves; call it
+// before killing or restarting a sim service any other way (service steps).
+// No-op for non-sim or stopped services; transport errors are ignored.
+void PreserveAudit(RunContext& ctx, const std::string& service);
+// Sets ctx.audit_key on `service` again after it was (re)started: a new
+// process has no key and fingerprints nothing the engine can match.
+// Restart faults do it themselves. OK (no-op) for non-sim or stopped
+// services or before PrepareAudit; else the SetAuditKey error naming it.
+absl::Status RestoreAuditKey(RunContext& ctx, const std::string& service);
+
+// Every trace event of every running sim service (GetTrace), plus the events
+// saved by PreserveAudit, plus ctx.engine_trace, ordered by time then seq.
 absl::StatusOr<std::vector<::common::v1::TraceEvent>> CollectTrace(RunContext& ctx);
 
 }  // namespace sct::scenarios

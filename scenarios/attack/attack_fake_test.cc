@@ -558,6 +558,9 @@ TEST_F(AttackFakeTest, FaultsGoThroughSimControlAndChannelConfigure) {
   ASSERT_TRUE(ClearFault(crash, ctx_).ok());
   EXPECT_EQ(eco_.started, std::vector<std::string>{"relay"});
   EXPECT_EQ(relay_audit_->key, ctx_.audit_key);
+  relay_audit_->key.clear();
+  ASSERT_TRUE(RestoreAuditKey(ctx_, "relay").ok());
+  EXPECT_EQ(relay_audit_->key, ctx_.audit_key);
 
   // Markers and FAULT trace events.
   int fault_markers = 0;
@@ -571,6 +574,33 @@ TEST_F(AttackFakeTest, FaultsGoThroughSimControlAndChannelConfigure) {
   ASSERT_FALSE(ctx_.engine_trace.empty());
   EXPECT_EQ(ctx_.engine_trace[0].kind(), ::common::v1::FAULT);
   EXPECT_EQ(ctx_.engine_trace[0].seq(), 1u);
+}
+
+TEST_F(AttackFakeTest, RestartFaultPreservesWhatTheKilledServiceRecorded) {
+  ASSERT_TRUE(PrepareAudit(ctx_).ok());
+  relay_audit_->observed.push_back(
+      {::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED, kPin, "relay.v1.Relay/X"});
+  ::common::v1::TraceEvent before;
+  before.set_rpc("before-the-crash");
+  relay_audit_->trace = {before};
+  scenario::v1::Fault crash;
+  crash.set_name("crash");
+  crash.mutable_restart()->set_service("relay");
+  crash.mutable_restart()->set_no_restart(true);
+  ASSERT_TRUE(ApplyFault(crash, ctx_).ok());
+  ASSERT_FALSE(eco_.Find("relay")->running);
+  scenario::v1::Assertion* a = scenario_.add_assertions();
+  a->mutable_knowledge()->set_actor("relay");
+  a->mutable_knowledge()->add_must_not_learn(::common::v1::PIN);
+  absl::StatusOr<std::vector<scenario::v1::KnowledgeAuditRow>> rows = EvaluateKnowledge(ctx_);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_FALSE(rows->empty());
+  EXPECT_EQ((*rows)[0].verdict(), scenario::v1::AUDIT_VIOLATED) << (*rows)[0].DebugString();
+  absl::StatusOr<std::vector<::common::v1::TraceEvent>> trace = CollectTrace(ctx_);
+  ASSERT_TRUE(trace.ok());
+  bool kept = false;
+  for (const auto& e : *trace) kept |= e.rpc() == "before-the-crash";
+  EXPECT_TRUE(kept);
 }
 
 TEST_F(AttackFakeTest, BadFaultsNameTheField) {

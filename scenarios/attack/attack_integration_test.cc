@@ -68,7 +68,7 @@ constexpr char kScenario[] = R"pb(
   assertions {
     knowledge {
       actor: "relay"
-      must_not_learn: [ MAILBOX_SECRET ]
+      must_not_learn: [ MAILBOX_SECRET, PERSON_IDENTITY, DEVICE_IDENTITY, PLAINTEXT ]
     }
   }
 )pb";
@@ -249,6 +249,17 @@ TEST_F(AttackIntegrationTest, InterceptorWinsTheRaceRelayHoldsNothingGuesserIsRa
   EXPECT_LE(after, 60) << guess->summary;
   EXPECT_EQ(guess->code, "RESOURCE_EXHAUSTED");
 
+  // A restart fault: the relay is down inside the window and back (with the
+  // audit key) after it; its sqlite store survives.
+  scenario::v1::Fault crash;
+  crash.set_name("relay-crash");
+  crash.mutable_restart()->set_service("relay");
+  ASSERT_TRUE(ApplyFault(crash, ctx_).ok());
+  EXPECT_FALSE(eco_->Find("relay")->running);
+  absl::Status cleared = ClearFault(crash, ctx_);
+  ASSERT_TRUE(cleared.ok()) << cleared;
+  EXPECT_TRUE(eco_->Find("relay")->running);
+
   DisarmAdversaries(ctx_);
   absl::StatusOr<std::vector<scenario::v1::KnowledgeAuditRow>> rows = EvaluateKnowledge(ctx_);
   ASSERT_TRUE(rows.ok()) << rows.status();
@@ -260,7 +271,11 @@ TEST_F(AttackIntegrationTest, InterceptorWinsTheRaceRelayHoldsNothingGuesserIsRa
     if (r.actor() == "operator" && r.verdict() != scenario::v1::AUDIT_INFO) {
       EXPECT_EQ(r.verdict(), scenario::v1::AUDIT_OK) << r.DebugString();
     }
-    if (r.actor() == "relay" && r.item() == ::common::v1::MAILBOX_SECRET) {
+    if (r.actor() == "relay" && r.verdict() != scenario::v1::AUDIT_INFO) {
+      // Observations made before the restart fault's kill were preserved.
+      if (sim_) {
+        EXPECT_THAT(r.evidence(), Not(HasSubstr("among 2 recorded"))) << r.DebugString();
+      }
       EXPECT_EQ(r.verdict(), sim_ ? scenario::v1::AUDIT_OK : scenario::v1::AUDIT_UNKNOWN)
           << r.DebugString();
     }

@@ -349,6 +349,7 @@ absl::Status ApplyFault(const Fault& fault, RunContext& ctx) {
       const std::string& name = fault.restart().service();
       const Service* svc = ctx.eco->Find(name);
       if (svc == nullptr || !svc->running) return absl::OkStatus();
+      PreserveAudit(ctx, name);  // its records live in memory
       const absl::Time start = absl::Now();
       absl::Status s = ctx.eco->Kill(name);
       Trace(ctx, name, "SIGKILL",

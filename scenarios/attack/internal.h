@@ -84,6 +84,10 @@ struct RunState {
   std::map<std::string, std::vector<DumpHit>> dumps;
   // Active link faults: calling service -> fault name -> faults.
   std::map<std::string, std::map<std::string, std::vector<::common::v1::LinkFault>>> link_faults;
+  // What services recorded before they were killed (their records live in
+  // memory and die with the process): service -> observations; all events.
+  std::map<std::string, std::vector<::common::v1::Observation>> saved_observations;
+  std::vector<::common::v1::TraceEvent> saved_trace;
 };
 
 // The state of `ctx`'s run (created on first use; replaced when ctx now

@@ -405,8 +405,13 @@ class Runner {
 
   CredInfo* Cred(const std::string& name) {
     auto it = creds_.find(name);
-    return it == creds_.end() ? nullptr : &it->second;
+    if (it != creds_.end()) return &it->second;
+    return ResolvePending(name);
   }
+  // A credential that an accept (multi-round) or reply step named but that
+  // was provisioned later (push, polling): looked up in the holder's wallet
+  // by the share it came from.
+  CredInfo* ResolvePending(const std::string& name);
   void SaveCred(const std::string& name, const CredInfo& c) {
     if (name.empty() || c.id.empty()) return;
     creds_[name] = c;
@@ -482,6 +487,8 @@ class Runner {
   std::map<std::string, std::unique_ptr<EventCollector>> collectors_;
   std::map<std::string, CredInfo> creds_;
   std::map<std::string, CredInfo> share_cred_;  // share -> credential shared
+  // save_as name -> {holder (id empty), share save_as name}, until provisioned.
+  std::map<std::string, std::pair<CredInfo, std::string>> pending_creds_;
   std::map<std::pair<std::string, std::string>, std::string> exchange_persona_;
   std::map<std::pair<std::string, std::string>, cv1::ChannelKind> forwarded_;
   std::set<int> active_faults_;
@@ -492,6 +499,36 @@ class Runner {
   uint64_t trace_seq_ = 0;
   bool adversaries_armed_ = false;
 };
+
+CredInfo* Runner::ResolvePending(const std::string& name) {
+  auto p = pending_creds_.find(name);
+  if (p == pending_creds_.end()) return nullptr;
+  CredInfo c = p->second.first;
+  SavedShare* share = ShareOf(p->second.second);
+  if (share == nullptr || share->share_id.empty()) return nullptr;
+  absl::StatusOr<std::unique_ptr<dv1::DeviceAgent::Stub>> dev = Device(c.device);
+  if (!dev.ok()) return nullptr;
+  dv1::GetStateRequest req;
+  req.set_persona(c.persona);
+  dv1::GetStateResponse resp;
+  absl::Status st = Call(
+      "engine", c.device, "device.v1.DeviceAgent/GetState",
+      absl::StrCat("is ", name, " provisioned?"), Rpc(),
+      [&](grpc::ClientContext* cc) { return (*dev)->GetState(cc, req, &resp); });
+  if (!st.ok()) return nullptr;
+  for (const auto& persona : resp.personas()) {
+    for (const auto& w : persona.credentials()) {
+      if (w.parent_share_id() == share->share_id) {
+        c.id = w.credential_id();
+        if (!w.access_point_id().empty()) c.access_point = w.access_point_id();
+        pending_creds_.erase(p);
+        SaveCred(name, c);
+        return &creds_[name];
+      }
+    }
+  }
+  return nullptr;
+}
 
 // ---------------------------------------------------------------------------
 // Actions.
@@ -506,7 +543,7 @@ absl::StatusOr<Outcome> Runner::DoShare(const sv1::Step& st,
     return Outcome::FromStatus(MakeError(
         absl::StatusCode::kNotFound, "credential_not_found",
         absl::StrCat("no credential \"", a.credential(),
-                     "\" is known (the step that saves it did not run)")));
+                     "\" is known (no step provisioned it)")));
   }
   ASSIGN_OR_RETURN(auto dev, Device(st.actor()));
   dv1::ShareCredentialRequest req;
@@ -631,7 +668,12 @@ absl::StatusOr<Outcome> Runner::DoAccept(const sv1::Step& st,
         if (l != adv->second.end()) link = l->second;
       }
       if (!link.empty() || absl::Now() >= until) break;
-      absl::SleepFor(absl::Milliseconds(100));
+      // The taps run in the background; scenarios/attack moves what they
+      // captured into ctx.intercepted only inside its own calls (attack.h has
+      // no separate sync), and CollectTrace is the one without side effects
+      // on the run.
+      CollectTrace(ctx_).IgnoreError();
+      absl::SleepFor(absl::Milliseconds(500));
     }
     if (link.empty()) {
       return Outcome::FromStatus(MakeError(
@@ -679,12 +721,14 @@ absl::StatusOr<Outcome> Runner::DoAccept(const sv1::Step& st,
   exchange_persona_[{a.share(), st.actor()}] = persona;
   if (s.share_id.empty()) s.share_id = resp.share_id();
   (*r.mutable_details())["outcome"] = dv1::AcceptOutcome_Name(resp.outcome());
+  CredInfo c{resp.credential_id(), st.actor(), persona,
+             share_cred_.count(a.share()) ? share_cred_[a.share()].access_point
+                                          : resp.offer().access_point_id()};
+  if (c.access_point.empty()) c.access_point = resp.offer().access_point_id();
   if (!resp.credential_id().empty()) {
-    CredInfo c{resp.credential_id(), st.actor(), persona,
-               share_cred_.count(a.share()) ? share_cred_[a.share()].access_point
-                                            : resp.offer().access_point_id()};
-    if (c.access_point.empty()) c.access_point = resp.offer().access_point_id();
     SaveCred(a.save_as(), c);
+  } else if (!a.save_as().empty()) {
+    pending_creds_[a.save_as()] = {c, a.share()};
   }
   o.message = dv1::AcceptOutcome_Name(resp.outcome());
   return o;
@@ -727,7 +771,7 @@ absl::StatusOr<Outcome> Runner::DoUse(const sv1::Step& st, sv1::StepResult& r) {
     return Outcome::FromStatus(MakeError(
         absl::StatusCode::kNotFound, "credential_not_found",
         absl::StrCat("no credential \"", a.credential(),
-                     "\" is known (the step that saves it did not run)")));
+                     "\" is known (no step provisioned it)")));
   }
   const Service* ap = eco_->Find(a.access_point());
   if (ap == nullptr) {

@@ -4,6 +4,8 @@
 // expectation must fail at that step, saying what was expected and observed,
 // and skip the rest.
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -21,6 +23,16 @@ std::string Runfile(const std::string& path) {
   return std::string(std::getenv("TEST_SRCDIR")) + "/sct_lab/" + path;
 }
 
+// Whether the service binaries know --sim_control (the flag name is in every
+// binary that defines it). Lets this test run before and after the sim
+// services land: without them the knowledge rows are AUDIT_UNKNOWN.
+bool BinariesHaveSimControl() {
+  std::ifstream in(Runfile("credential_authority/ca_server"), std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str().find("sim_control") != std::string::npos;
+}
+
 const sv1::StepResult* StepOf(const sv1::ScenarioResult& r,
                               const std::string& id) {
   for (const auto& s : r.steps()) {
@@ -33,9 +45,8 @@ TEST(EngineE2e, TrueScenarioPassesWrongExpectationFails) {
   SuiteOptions options;
   options.engine.binaries_dir = Runfile("");
   options.engine.work_dir = std::string(std::getenv("TEST_TMPDIR")) + "/work";
-  // The services gain --sim_control in h/sim; until then run without it
-  // (no faults, clock steps or knowledge audit in these two files).
-  options.engine.sim_control = std::getenv("SCT_SIM_CONTROL") != nullptr;
+  const bool sim = BinariesHaveSimControl();
+  options.engine.sim_control = sim;
   options.jobs = 2;
   sv1::Report report = RunSuite(
       {Runfile("scenarios/engine/testdata/e2e_car_share.textproto"),
@@ -66,6 +77,16 @@ TEST(EngineE2e, TrueScenarioPassesWrongExpectationFails) {
   EXPECT_EQ(StepOf(good, "share")->details().at("sms_segments"), "1");
   ASSERT_EQ(good.timings_size(), 1);
   EXPECT_TRUE(good.timings(0).passed());
+  // The knowledge audit: one row per must_not_learn item of the relay.
+  int relay_rows = 0;
+  for (const auto& row : good.knowledge_audit()) {
+    if (row.actor() != "relay" || !row.must_not_learn()) continue;
+    ++relay_rows;
+    EXPECT_EQ(row.verdict(), sim ? sv1::AUDIT_OK : sv1::AUDIT_UNKNOWN)
+        << ::common::v1::KnowledgeItem_Name(row.item()) << ": "
+        << row.evidence();
+  }
+  EXPECT_EQ(relay_rows, 3);
   // Lifelines: the sender first; every launched service has an endpoint.
   ASSERT_GT(good.actors_size(), 0);
   EXPECT_EQ(good.actors(0), "alice-phone");

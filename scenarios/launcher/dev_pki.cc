@@ -120,7 +120,8 @@ absl::StatusOr<std::string> PrivateKeyPem(
   }
   char* data = nullptr;
   long len = BIO_get_mem_data(bio.get(), &data);
-  if (len <= 0 || data == nullptr) return crypto::OpenSslError("BIO_get_mem_data");
+  if (len <= 0 || data == nullptr)
+    return crypto::OpenSslError("BIO_get_mem_data");
   return std::string(data, static_cast<size_t>(len));
 }
 
@@ -168,9 +169,9 @@ absl::StatusOr<PkiIdentity> DevPki::Identity(absl::string_view cn) {
   spec.key_usage = crypto::kKeyUsageDigitalSignature;
   spec.extensions.push_back({"2.5.29.17", false, SubjectAltNameDer()});
   spec.extensions.push_back({"2.5.29.37", false, ExtendedKeyUsageDer()});
-  ASSIGN_OR_RETURN(crypto::Certificate cert,
-                   crypto::IssueCertificate(spec, key.PublicKey(), root_,
-                                            root_key_));
+  ASSIGN_OR_RETURN(
+      crypto::Certificate cert,
+      crypto::IssueCertificate(spec, key.PublicKey(), root_, root_key_));
   ASSIGN_OR_RETURN(std::string cert_pem, cert.ToPem());
   ASSIGN_OR_RETURN(std::string key_pem, PrivateKeyPem(key));
   PkiIdentity id;

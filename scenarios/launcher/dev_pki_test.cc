@@ -88,8 +88,8 @@ TEST(DevPkiTest, MutualTlsHandshakeOnLoopback) {
   auto client_creds = LoadClientCredentials(
       {(*pki)->root_cert_file(), client_id->cert_file, client_id->key_file});
   ASSERT_TRUE(client_creds.ok()) << client_creds.status();
-  auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string(port), *client_creds));
+  auto stub = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), *client_creds));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   grpc::health::v1::HealthCheckResponse resp;

@@ -1,6 +1,8 @@
 // Launch(): starts a scenario topology as separate processes on 127.0.0.1
 // with a development PKI (see ecosystem.h for the contract and
 // docs/launcher.md for what starts, in what order, with which flags).
+#include "scenarios/launcher/launcher.h"
+
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -39,7 +41,6 @@
 #include "proto/device/v1/device.grpc.pb.h"
 #include "scenarios/launcher/dev_pki.h"
 #include "scenarios/launcher/ecosystem.h"
-#include "scenarios/launcher/launcher.h"
 #include "scenarios/launcher/process.h"
 #include "scenarios/launcher/topology.h"
 
@@ -235,9 +236,9 @@ class EcosystemImpl : public Ecosystem {
     return absl::NotFoundError(absl::StrCat("unknown service \"", name, "\""));
   }
   static absl::Status AttachedError(const Node& n) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        n.svc.name, " is attached (", n.svc.grpc_address,
-        "), not launched by this ecosystem"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(n.svc.name, " is attached (", n.svc.grpc_address,
+                     "), not launched by this ecosystem"));
   }
   Node* FindNode(absl::string_view name) const {
     auto it = index_.find(std::string(name));
@@ -274,7 +275,8 @@ class EcosystemImpl : public Ecosystem {
   // The error for a failure of `n` after it started: names it, quotes stderr.
   absl::Status WithStderr(const Node& n, const absl::Status& s) const {
     if (n.svc.attached) {
-      return absl::Status(s.code(), absl::StrCat(n.svc.name, ": ", s.message()));
+      return absl::Status(s.code(),
+                          absl::StrCat(n.svc.name, ": ", s.message()));
     }
     const std::string tail = TailOfFile(n.svc.stderr_path);
     return absl::Status(
@@ -473,7 +475,8 @@ std::map<std::string, std::string> EcosystemImpl::Endpoints() const {
   std::map<std::string, std::string> out;
   for (const auto& n : nodes_) {
     std::string e = absl::StrCat("grpc=", n->svc.grpc_address);
-    if (!n->svc.http_url.empty()) absl::StrAppend(&e, " http=", n->svc.http_url);
+    if (!n->svc.http_url.empty())
+      absl::StrAppend(&e, " http=", n->svc.http_url);
     if (n->svc.attached) {
       absl::StrAppend(&e, " (attached)");
     } else if (!n->svc.running) {
@@ -551,20 +554,23 @@ absl::Status EcosystemImpl::Build(const sv1::Topology& t) {
     const std::string cert = Data(o.id() + "-attestation.pem");
     auto ca = oem::AttestationCa::LoadOrCreate(o.id(), key, cert, absl::Now());
     if (!ca.ok()) {
-      return absl::Status(ca.status().code(),
-                          absl::StrCat(o.id(), ": attestation CA: ",
-                                       ca.status().message()));
+      return absl::Status(
+          ca.status().code(),
+          absl::StrCat(o.id(), ": attestation CA: ", ca.status().message()));
     }
     oem_roots.push_back(absl::StrCat(o.id(), "=", cert));
   }
 
-  for (const auto& a : t.authorities()) RETURN_IF_ERROR(StartAuthority(a, oem_roots));
+  for (const auto& a : t.authorities())
+    RETURN_IF_ERROR(StartAuthority(a, oem_roots));
   for (const auto& o : t.oems()) RETURN_IF_ERROR(StartOem(o));
   RETURN_IF_ERROR(StartRelay(t.relay(), t));
   RETURN_IF_ERROR(StartChannel(t));
-  for (const auto& ap : t.access_points()) RETURN_IF_ERROR(StartAccessPoint(ap));
+  for (const auto& ap : t.access_points())
+    RETURN_IF_ERROR(StartAccessPoint(ap));
   for (const auto& d : t.devices()) RETURN_IF_ERROR(StartDevice(d));
-  for (const auto& c : t.owner_credentials()) RETURN_IF_ERROR(BootstrapOwner(c, t));
+  for (const auto& c : t.owner_credentials())
+    RETURN_IF_ERROR(BootstrapOwner(c, t));
   return absl::OkStatus();
 }
 
@@ -700,8 +706,10 @@ absl::Status EcosystemImpl::StartChannel(const sv1::Topology& t) {
     chv1::ConfigureRequest req;
     req.set_kind(c.kind());
     chv1::ChannelConfig* cfg = req.mutable_config();
-    ToProto(MustDuration(c.delay(), absl::ZeroDuration()), cfg->mutable_delay());
-    ToProto(MustDuration(c.jitter(), absl::ZeroDuration()), cfg->mutable_jitter());
+    ToProto(MustDuration(c.delay(), absl::ZeroDuration()),
+            cfg->mutable_delay());
+    ToProto(MustDuration(c.jitter(), absl::ZeroDuration()),
+            cfg->mutable_jitter());
     cfg->set_loss_probability(c.loss());
     cfg->set_duplicate_probability(c.duplicate());
     cfg->set_max_body_length(c.max_body_length());
@@ -749,7 +757,8 @@ absl::Status EcosystemImpl::StartAccessPoint(const sv1::AccessPointSpec& spec) {
     reg->set_access_point_id(spec.id());
     reg->set_kind(spec.kind());
     reg->set_display_name(spec.id());
-    for (const auto& e : spec.entitlements()) reg->add_supported_entitlements(e);
+    for (const auto& e : spec.entitlements())
+      reg->add_supported_entitlements(e);
     reg->set_public_key(key.PublicKey().SpkiDer());
     cav1::RegisterAccessPointResponse resp;
     grpc::ClientContext ctx;
@@ -794,7 +803,8 @@ absl::Status EcosystemImpl::StartDevice(const sv1::DeviceSpec& spec) {
     const Node* channel = FindNode("channel");
     const std::string state = Data(spec.id() + ".state");
     n.binary = "device/device_agent";
-    const absl::Duration poll = MustDuration(spec.poll_interval(), absl::Seconds(2));
+    const absl::Duration poll =
+        MustDuration(spec.poll_interval(), absl::Seconds(2));
     n.args = {"--device_id=" + spec.id(),
               "--oem_id=" + spec.oem(),
               "--oem_target=" + oem->svc.grpc_address,
@@ -877,17 +887,20 @@ absl::Status EcosystemImpl::BootstrapOwner(const sv1::OwnerCredentialSpec& spec,
     *req.mutable_holder_attestation() = key.attestation();
     req.set_kind(spec.kind());
     for (const auto& e : spec.entitlements()) req.add_entitlements(e);
-    req.mutable_validity()->mutable_not_before()->set_seconds(absl::ToUnixSeconds(
-        now + MustDuration(spec.validity().not_before(), absl::ZeroDuration())));
-    req.mutable_validity()->mutable_not_after()->set_seconds(absl::ToUnixSeconds(
-        now + MustDuration(spec.validity().not_after(), absl::Hours(720))));
+    req.mutable_validity()->mutable_not_before()->set_seconds(
+        absl::ToUnixSeconds(now + MustDuration(spec.validity().not_before(),
+                                               absl::ZeroDuration())));
+    req.mutable_validity()->mutable_not_after()->set_seconds(
+        absl::ToUnixSeconds(
+            now + MustDuration(spec.validity().not_after(), absl::Hours(720))));
     req.set_resharing_allowed(!spec.no_resharing());
     ASSIGN_OR_RETURN(auto channel, Channel(authority_name));
     auto admin = cav1::CredentialAuthority::NewStub(channel);
     grpc::ClientContext ctx;
     ctx.set_deadline(RpcDeadline());
     grpc::Status s = admin->BootstrapOwner(&ctx, req, &owner);
-    if (!s.ok()) return WithStderr(*authority, RpcError(what + ": BootstrapOwner", s));
+    if (!s.ok())
+      return WithStderr(*authority, RpcError(what + ": BootstrapOwner", s));
   }
   {
     dv1::InstallCredentialRequest req;

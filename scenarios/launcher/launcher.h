@@ -26,7 +26,8 @@ void ShutdownAllEcosystems();
 // the running program lives: "$RUNFILES_DIR/sct_lab" or
 // "$TEST_SRCDIR/sct_lab" when set, else "<exe>.runfiles/sct_lab" if it holds
 // relay/relay_server, else the bazel-bin directory that holds
-// /proc/self/exe (".../bazel-bin/scenarios/launcher/sct_up" -> ".../bazel-bin").
+// /proc/self/exe (".../bazel-bin/scenarios/launcher/sct_up" ->
+// ".../bazel-bin").
 // "" when none of these holds relay/relay_server.
 std::string DefaultBinariesDir();
 

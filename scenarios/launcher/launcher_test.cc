@@ -2,6 +2,8 @@
 // test's runfiles) and checks what the engine relies on: every service up
 // and reachable, owner credentials installed, Kill/Start on the same port
 // with durable data, errors naming the service, attach mode, no orphan.
+#include "scenarios/launcher/launcher.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -18,12 +20,13 @@
 #include "google/protobuf/text_format.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "proto/common/v1/audit.grpc.pb.h"
+#include "proto/common/v1/control.grpc.pb.h"
 #include "proto/credential_authority/v1/credential_authority.grpc.pb.h"
 #include "proto/device/v1/device.grpc.pb.h"
 #include "proto/relay/v1/relay.grpc.pb.h"
 #include "relay/redis/testing/redis_server.h"
 #include "scenarios/launcher/ecosystem.h"
-#include "scenarios/launcher/launcher.h"
 
 namespace sct::scenarios {
 namespace {
@@ -167,8 +170,8 @@ TEST(LauncherTest, SmallTopologyRunsRestartsAndStopsCleanly) {
   {
     auto as_attacker = e.ChannelAs("ca", "attacker");
     ASSERT_TRUE(as_attacker.ok()) << as_attacker.status();
-    auto stub = ::credential_authority::v1::CredentialAuthority::NewStub(
-        *as_attacker);
+    auto stub =
+        ::credential_authority::v1::CredentialAuthority::NewStub(*as_attacker);
     ::credential_authority::v1::RegisterAccessPointRequest req;
     req.mutable_access_point()->set_access_point_id("evil-1");
     req.mutable_access_point()->set_kind(::common::v1::CAR);
@@ -292,6 +295,58 @@ TEST(LauncherTest, RedisRelayKeepsMailboxesInRedis) {
   EXPECT_TRUE(NoChildren());
 }
 
+// With sim_control every launched service gets --actor_id=<name> and
+// --sim_control and serves Audit and SimControl to the engine's channel.
+TEST(LauncherTest, SimControlOnEveryService) {
+  LaunchOptions options = Options("sim");
+  options.sim_control = true;
+  auto eco = Launch(Parse(R"pb(
+                      relay {}
+                      authorities { id: "ca" }
+                      oems { id: "oem-a" }
+                      access_points { id: "car-1" kind: CAR }
+                      devices { id: "alice" oem: "oem-a" }
+                      owner_credentials {
+                        id: "alice-car"
+                        device: "alice"
+                        access_point: "car-1"
+                      }
+                    )pb"),
+                    options);
+  ASSERT_TRUE(eco.ok()) << eco.status();
+  ASSERT_FALSE((*eco)->OwnerCredentialId("alice-car").empty());
+  for (const std::string& name : (*eco)->Names()) {
+    const Service* s = (*eco)->Find(name);
+    EXPECT_TRUE(s->sim) << name;
+    const std::string cmd = Cmdline(s->pid);
+    EXPECT_NE(cmd.find("--actor_id=" + name + " --sim_control"),
+              std::string::npos)
+        << cmd;
+    auto channel = (*eco)->Channel(name);
+    ASSERT_TRUE(channel.ok()) << channel.status();
+    {
+      auto control = ::common::v1::SimControl::NewStub(*channel);
+      ::common::v1::SetAuditKeyRequest req;
+      req.set_key(std::string(32, 'k'));
+      ::common::v1::SetAuditKeyResponse resp;
+      grpc::ClientContext ctx;
+      ctx.set_deadline(Deadline());
+      grpc::Status st = control->SetAuditKey(&ctx, req, &resp);
+      EXPECT_TRUE(st.ok()) << name << ": " << st.error_message();
+    }
+    {
+      auto audit = ::common::v1::Audit::NewStub(*channel);
+      ::common::v1::GetObservationsResponse resp;
+      grpc::ClientContext ctx;
+      ctx.set_deadline(Deadline());
+      grpc::Status st = audit->GetObservations(&ctx, {}, &resp);
+      EXPECT_TRUE(st.ok()) << name << ": " << st.error_message();
+    }
+  }
+  eco->reset();
+  EXPECT_TRUE(NoChildren());
+}
+
 TEST(LauncherTest, BadFlagNamesTheServiceAndQuotesItsStderr) {
   auto eco = Launch(Parse(R"pb(
                       relay {}
@@ -347,7 +402,8 @@ TEST(LauncherTest, AttachesToARunningRelay) {
   EXPECT_FALSE(attached->running);
   EXPECT_EQ(attached->grpc_address, relay->grpc_address);
   EXPECT_EQ(attached->http_url, relay->http_url);
-  EXPECT_NE((*second)->Endpoints()["relay"].find("attached"), std::string::npos);
+  EXPECT_NE((*second)->Endpoints()["relay"].find("attached"),
+            std::string::npos);
   EXPECT_EQ((*second)->Kill("relay").code(),
             absl::StatusCode::kFailedPrecondition);
   // The device talks to the attached relay.

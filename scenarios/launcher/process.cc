@@ -12,8 +12,8 @@
 #include <cstring>
 #include <deque>
 #include <fstream>
-#include <iostream>
 #include <functional>
+#include <iostream>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -87,10 +87,10 @@ int ExitCodeOf(int status) {
 // Copies `fd` to `path` (appending) until EOF, then closes both.
 void DrainInBackground(int fd, std::string path) {
   std::thread([fd, path = std::move(path)] {
-    int out = path.empty() ? -1
-                           : open(path.c_str(),
-                                  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-                                  0600);
+    int out = path.empty()
+                  ? -1
+                  : open(path.c_str(),
+                         O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     char buf[4096];
     while (true) {
       ssize_t n = read(fd, buf, sizeof(buf));
@@ -166,10 +166,9 @@ absl::StatusOr<std::map<std::string, std::string>> ParseListeningLine(
 absl::StatusOr<std::unique_ptr<Process>> Process::Start(
     const ProcessSpec& spec) {
   if (access(spec.binary.c_str(), X_OK) != 0) {
-    return absl::NotFoundError(absl::StrCat(spec.name, ": binary ",
-                                            spec.binary,
-                                            " is not executable: ",
-                                            std::strerror(errno)));
+    return absl::NotFoundError(
+        absl::StrCat(spec.name, ": binary ", spec.binary,
+                     " is not executable: ", std::strerror(errno)));
   }
   int out_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0) {

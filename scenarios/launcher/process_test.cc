@@ -41,9 +41,10 @@ ProcessSpec Shell(const std::string& name, const std::string& script) {
 bool Gone(pid_t pid) { return kill(pid, 0) != 0 && errno == ESRCH; }
 
 TEST(ProcessTest, ParsesListeningLineAndTerminates) {
-  auto p = Process::Start(
-      Shell("ok", "echo starting; echo 'listening http=127.0.0.1:2 "
-                  "grpc=127.0.0.1:1'; echo after; exec sleep 60"));
+  auto p =
+      Process::Start(Shell("ok",
+                           "echo starting; echo 'listening http=127.0.0.1:2 "
+                           "grpc=127.0.0.1:1'; echo after; exec sleep 60"));
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ((*p)->listening().at("grpc"), "127.0.0.1:1");
   EXPECT_EQ((*p)->listening().at("http"), "127.0.0.1:2");
@@ -82,9 +83,10 @@ TEST(ProcessTest, MissingBinaryIsNotFound) {
 }
 
 TEST(ProcessTest, SigkillAfterGraceWhenTermIgnored) {
-  auto p = Process::Start(Shell(
-      "stubborn", "trap '' TERM; echo 'listening grpc=127.0.0.1:1'; "
-                  "while true; do sleep 0.05; done"));
+  auto p =
+      Process::Start(Shell("stubborn",
+                           "trap '' TERM; echo 'listening grpc=127.0.0.1:1'; "
+                           "while true; do sleep 0.05; done"));
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ((*p)->Terminate(absl::Milliseconds(200)), 128 + SIGKILL);
 }
@@ -93,9 +95,10 @@ TEST(ProcessTest, SigkillAfterGraceWhenTermIgnored) {
 TEST(ProcessTest, ParallelStopSharesOneDeadline) {
   auto a = Process::Start(
       Shell("par-a", "echo 'listening grpc=127.0.0.1:1'; exec sleep 60"));
-  auto b = Process::Start(Shell(
-      "par-b", "trap '' TERM; echo 'listening grpc=127.0.0.1:2'; "
-               "while true; do sleep 0.05; done"));
+  auto b =
+      Process::Start(Shell("par-b",
+                           "trap '' TERM; echo 'listening grpc=127.0.0.1:2'; "
+                           "while true; do sleep 0.05; done"));
   ASSERT_TRUE(a.ok() && b.ok());
   (*a)->SendTerm();
   (*b)->SendTerm();

@@ -38,7 +38,8 @@ ABSL_FLAG(std::string, binaries_dir, "",
           "directory holding relay/relay_server etc. (default: derived from "
           "this binary's location: bazel-bin or its runfiles)");
 ABSL_FLAG(bool, sim_control, false,
-          "start every service with --actor_id and --sim_control");
+          "start every service with --actor_id and --sim_control (Audit and "
+          "SimControl for the engine; docs/sim.md)");
 ABSL_FLAG(absl::Duration, start_timeout, absl::Seconds(30),
           "how long one service may take to start");
 
@@ -118,8 +119,8 @@ int main(int argc, char** argv) {
   options.work_dir = user_path(absl::GetFlag(FLAGS_work_dir));
   if (options.work_dir.empty()) {
     const char* tmp = std::getenv("TMPDIR");
-    options.work_dir = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/sct_up.",
-                                    getpid());
+    options.work_dir =
+        absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/sct_up.", getpid());
   }
   options.sim_control = absl::GetFlag(FLAGS_sim_control);
   options.start_timeout = absl::GetFlag(FLAGS_start_timeout);

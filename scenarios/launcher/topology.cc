@@ -57,7 +57,8 @@ absl::StatusOr<absl::Duration> Duration(const std::string& field,
                                             "\"500ms\", \"5s\", \"48h\")"));
   }
   if (!allow_negative && d < absl::ZeroDuration()) {
-    return InvalidField(field, absl::StrCat("\"", text, "\" must not be negative"));
+    return InvalidField(field,
+                        absl::StrCat("\"", text, "\" must not be negative"));
   }
   if (!allow_zero && d == absl::ZeroDuration()) {
     return InvalidField(field, absl::StrCat("\"", text, "\" must be positive"));
@@ -89,7 +90,8 @@ absl::StatusOr<std::string> AuthorityRef(const std::string& field,
     for (const auto& a : t.authorities()) {
       if (a.id() == given) return given;
     }
-    return InvalidField(field, absl::StrCat("unknown authority \"", given, "\""));
+    return InvalidField(field,
+                        absl::StrCat("unknown authority \"", given, "\""));
   }
   if (t.authorities_size() == 1) return t.authorities(0).id();
   if (t.authorities_size() == 0) {
@@ -166,9 +168,11 @@ absl::StatusOr<sv1::Topology> ResolveTopology(const sv1::Topology& in) {
   }
   sv1::RelaySpec* relay = t.mutable_relay();
   if (relay->has_attach()) {
-    RETURN_IF_ERROR(CheckEndpoint("topology.relay.attach", relay->attach(), true));
+    RETURN_IF_ERROR(
+        CheckEndpoint("topology.relay.attach", relay->attach(), true));
   } else {
-    if (relay->store() == sv1::STORE_KIND_UNSPECIFIED) relay->set_store(sv1::SQLITE);
+    if (relay->store() == sv1::STORE_KIND_UNSPECIFIED)
+      relay->set_store(sv1::SQLITE);
     if (relay->store() == sv1::REDIS && relay->redis_address().empty()) {
       return InvalidField("topology.relay.redis_address",
                           "required when store is REDIS");
@@ -179,16 +183,18 @@ absl::StatusOr<sv1::Topology> ResolveTopology(const sv1::Topology& in) {
     }
     absl::Duration default_ttl = absl::Hours(48), max_ttl = absl::Hours(168);
     if (!relay->default_ttl().empty()) {
-      ASSIGN_OR_RETURN(default_ttl, Duration("topology.relay.default_ttl",
-                                             relay->default_ttl(), false, false));
+      ASSIGN_OR_RETURN(default_ttl,
+                       Duration("topology.relay.default_ttl",
+                                relay->default_ttl(), false, false));
     }
     if (!relay->max_ttl().empty()) {
       ASSIGN_OR_RETURN(max_ttl, Duration("topology.relay.max_ttl",
                                          relay->max_ttl(), false, false));
     }
     if (max_ttl < default_ttl) {
-      return InvalidField(relay->max_ttl().empty() ? "topology.relay.default_ttl"
-                                                   : "topology.relay.max_ttl",
+      return InvalidField(relay->max_ttl().empty()
+                              ? "topology.relay.default_ttl"
+                              : "topology.relay.max_ttl",
                           "max_ttl must be at least default_ttl (relay "
                           "defaults: 48h and 168h)");
     }
@@ -204,7 +210,8 @@ absl::StatusOr<sv1::Topology> ResolveTopology(const sv1::Topology& in) {
     }
     if (a->store() == sv1::STORE_KIND_UNSPECIFIED) a->set_store(sv1::SQLITE);
     if (a->store() == sv1::REDIS) {
-      return InvalidField(f + ".store", "an authority ledger is SQLITE or MEMORY");
+      return InvalidField(f + ".store",
+                          "an authority ledger is SQLITE or MEMORY");
     }
   }
 
@@ -217,7 +224,8 @@ absl::StatusOr<sv1::Topology> ResolveTopology(const sv1::Topology& in) {
     if (o->has_attach()) {
       RETURN_IF_ERROR(CheckEndpoint(f + ".attach", o->attach(), false));
     }
-    ASSIGN_OR_RETURN(std::string auth, AuthorityRef(f + ".authority", o->authority(), t));
+    ASSIGN_OR_RETURN(std::string auth,
+                     AuthorityRef(f + ".authority", o->authority(), t));
     o->set_authority(auth);
     oems.insert(o->id());
   }
@@ -258,11 +266,12 @@ absl::StatusOr<sv1::Topology> ResolveTopology(const sv1::Topology& in) {
       ap->set_revocation(::access_point::v1::WATCH);
     }
     if (ap->poll_interval().empty()) {
-      if (ap->revocation() == ::access_point::v1::POLL) ap->set_poll_interval("5s");
+      if (ap->revocation() == ::access_point::v1::POLL)
+        ap->set_poll_interval("5s");
     } else {
-      RETURN_IF_ERROR(Duration(f + ".poll_interval", ap->poll_interval(), false,
-                               false)
-                          .status());
+      RETURN_IF_ERROR(
+          Duration(f + ".poll_interval", ap->poll_interval(), false, false)
+              .status());
     }
     aps[ap->id()] = ap;
   }
@@ -272,20 +281,21 @@ absl::StatusOr<sv1::Topology> ResolveTopology(const sv1::Topology& in) {
   for (int i = 0; i < t.channels_size(); ++i) {
     const std::string f = absl::StrCat("topology.channels[", i, "]");
     const sv1::ChannelSpec& c = t.channels(i);
-    if (c.kind() != cv1::SMS && c.kind() != cv1::EMAIL && c.kind() != cv1::MESSENGER) {
+    if (c.kind() != cv1::SMS && c.kind() != cv1::EMAIL &&
+        c.kind() != cv1::MESSENGER) {
       return InvalidField(f + ".kind", "required: SMS, EMAIL or MESSENGER");
     }
     if (!channel_kinds.insert(c.kind()).second) {
-      return InvalidField(f + ".kind",
-                          absl::StrCat("duplicate channel ", KindName(c.kind())));
+      return InvalidField(
+          f + ".kind", absl::StrCat("duplicate channel ", KindName(c.kind())));
     }
     for (const auto& [name, value] :
          {std::pair<const char*, const std::string*>{"delay", &c.delay()},
           {"jitter", &c.jitter()},
           {"preview_delay", &c.preview_delay()}}) {
       if (!value->empty()) {
-        RETURN_IF_ERROR(Duration(absl::StrCat(f, ".", name), *value, false, true)
-                            .status());
+        RETURN_IF_ERROR(
+            Duration(absl::StrCat(f, ".", name), *value, false, true).status());
       }
     }
     if (c.loss() < 0 || c.loss() > 1) {
@@ -294,8 +304,10 @@ absl::StatusOr<sv1::Topology> ResolveTopology(const sv1::Topology& in) {
     if (c.duplicate() < 0 || c.duplicate() > 1) {
       return InvalidField(f + ".duplicate", "must be in [0,1]");
     }
-    if ((c.preview_bot() || !c.preview_delay().empty()) && c.kind() != cv1::MESSENGER) {
-      return InvalidField(f + ".preview_bot", "only the MESSENGER channel has a preview bot");
+    if ((c.preview_bot() || !c.preview_delay().empty()) &&
+        c.kind() != cv1::MESSENGER) {
+      return InvalidField(f + ".preview_bot",
+                          "only the MESSENGER channel has a preview bot");
     }
   }
 
@@ -311,7 +323,8 @@ absl::StatusOr<sv1::Topology> ResolveTopology(const sv1::Topology& in) {
     }
     if (d->oem().empty()) return InvalidField(f + ".oem", "required");
     if (oems.count(d->oem()) == 0) {
-      return InvalidField(f + ".oem", absl::StrCat("unknown OEM \"", d->oem(), "\""));
+      return InvalidField(f + ".oem",
+                          absl::StrCat("unknown OEM \"", d->oem(), "\""));
     }
     if (d->personas().empty()) {
       sv1::PersonaSpec* p = d->add_personas();
@@ -324,9 +337,11 @@ absl::StatusOr<sv1::Topology> ResolveTopology(const sv1::Topology& in) {
       const std::string pf = absl::StrCat(f, ".personas[", j, "].name");
       if (p->name().empty()) return InvalidField(pf, "required");
       if (!persona_names.insert(p->name()).second) {
-        return InvalidField(pf, absl::StrCat("duplicate persona \"", p->name(), "\""));
+        return InvalidField(
+            pf, absl::StrCat("duplicate persona \"", p->name(), "\""));
       }
-      if (p->kind() == cv1::PERSONA_KIND_UNSPECIFIED) p->set_kind(cv1::PERSONAL);
+      if (p->kind() == cv1::PERSONA_KIND_UNSPECIFIED)
+        p->set_kind(cv1::PERSONAL);
     }
     std::set<int> kinds;
     for (int j = 0; j < d->addresses_size(); ++j) {
@@ -334,12 +349,14 @@ absl::StatusOr<sv1::Topology> ResolveTopology(const sv1::Topology& in) {
       const std::string af = absl::StrCat(f, ".addresses[", j, "]");
       if (a.channel() != cv1::SMS && a.channel() != cv1::EMAIL &&
           a.channel() != cv1::MESSENGER) {
-        return InvalidField(af + ".channel", "required: SMS, EMAIL or MESSENGER");
+        return InvalidField(af + ".channel",
+                            "required: SMS, EMAIL or MESSENGER");
       }
       if (a.address().empty()) return InvalidField(af + ".address", "required");
       if (!kinds.insert(a.channel()).second) {
-        return InvalidField(af + ".channel",
-                            absl::StrCat("a second ", KindName(a.channel()), " address"));
+        return InvalidField(
+            af + ".channel",
+            absl::StrCat("a second ", KindName(a.channel()), " address"));
       }
     }
     for (cv1::ChannelKind k : {cv1::SMS, cv1::EMAIL, cv1::MESSENGER}) {
@@ -350,19 +367,21 @@ absl::StatusOr<sv1::Topology> ResolveTopology(const sv1::Topology& in) {
     }
     for (int j = 0; j < d->addresses_size(); ++j) {
       const auto& a = d->addresses(j);
-      const std::string key = absl::StrCat(KindName(a.channel()), "/", a.address());
+      const std::string key =
+          absl::StrCat(KindName(a.channel()), "/", a.address());
       const std::string af = absl::StrCat(f, ".addresses[", j, "].address");
       auto [it, inserted] = address_owner.emplace(key, af);
       if (!inserted) {
-        return InvalidField(af, absl::StrCat("\"", a.address(), "\" is also ",
-                                             it->second));
+        return InvalidField(
+            af, absl::StrCat("\"", a.address(), "\" is also ", it->second));
       }
     }
     if (d->poll_interval().empty()) {
       d->set_poll_interval("2s");
     } else {
       RETURN_IF_ERROR(
-          Duration(f + ".poll_interval", d->poll_interval(), false, false).status());
+          Duration(f + ".poll_interval", d->poll_interval(), false, false)
+              .status());
     }
     devices[d->id()] = d;
   }
@@ -374,7 +393,8 @@ absl::StatusOr<sv1::Topology> ResolveTopology(const sv1::Topology& in) {
     sv1::OwnerCredentialSpec* c = t.mutable_owner_credentials(i);
     if (c->id().empty()) return InvalidField(f + ".id", "required");
     if (!credential_ids.insert(c->id()).second) {
-      return InvalidField(f + ".id", absl::StrCat("duplicate id \"", c->id(), "\""));
+      return InvalidField(f + ".id",
+                          absl::StrCat("duplicate id \"", c->id(), "\""));
     }
     auto dev = devices.find(c->device());
     if (c->device().empty()) return InvalidField(f + ".device", "required");
@@ -386,20 +406,25 @@ absl::StatusOr<sv1::Topology> ResolveTopology(const sv1::Topology& in) {
       c->set_persona(dev->second->personas(0).name());
     } else {
       bool found = false;
-      for (const auto& p : dev->second->personas()) found |= p.name() == c->persona();
+      for (const auto& p : dev->second->personas())
+        found |= p.name() == c->persona();
       if (!found) {
-        return InvalidField(f + ".persona",
-                            absl::StrCat("device \"", c->device(),
-                                         "\" has no persona \"", c->persona(), "\""));
+        return InvalidField(
+            f + ".persona",
+            absl::StrCat("device \"", c->device(), "\" has no persona \"",
+                         c->persona(), "\""));
       }
     }
     auto ap = aps.find(c->access_point());
-    if (c->access_point().empty()) return InvalidField(f + ".access_point", "required");
+    if (c->access_point().empty())
+      return InvalidField(f + ".access_point", "required");
     if (ap == aps.end()) {
-      return InvalidField(f + ".access_point", absl::StrCat("unknown access point \"",
-                                                            c->access_point(), "\""));
+      return InvalidField(
+          f + ".access_point",
+          absl::StrCat("unknown access point \"", c->access_point(), "\""));
     }
-    if (c->kind() == cv1::CREDENTIAL_KIND_UNSPECIFIED) c->set_kind(cv1::ASYMMETRIC);
+    if (c->kind() == cv1::CREDENTIAL_KIND_UNSPECIFIED)
+      c->set_kind(cv1::ASYMMETRIC);
     const auto& supported = ap->second->entitlements();
     if (c->entitlements().empty()) {
       for (const std::string& e : supported) c->add_entitlements(e);
@@ -410,7 +435,8 @@ absl::StatusOr<sv1::Topology> ResolveTopology(const sv1::Topology& in) {
         return InvalidField(
             absl::StrCat(f, ".entitlements[", j, "]"),
             absl::StrCat("\"", c->entitlements(j), "\" is not supported by ",
-                         c->access_point(), " (", absl::StrJoin(supported, ", "), ")"));
+                         c->access_point(), " (",
+                         absl::StrJoin(supported, ", "), ")"));
       }
     }
     sv1::RelativeWindow* v = c->mutable_validity();
@@ -421,7 +447,8 @@ absl::StatusOr<sv1::Topology> ResolveTopology(const sv1::Topology& in) {
     ASSIGN_OR_RETURN(absl::Duration na, Duration(f + ".validity.not_after",
                                                  v->not_after(), true, true));
     if (na <= nb) {
-      return InvalidField(f + ".validity.not_after", "must be after not_before");
+      return InvalidField(f + ".validity.not_after",
+                          "must be after not_before");
     }
     if (c->label().empty()) c->set_label(c->id());
   }

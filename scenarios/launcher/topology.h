@@ -42,7 +42,8 @@ std::string DefaultAddress(absl::string_view device_id, int index,
                            ::common::v1::ChannelKind kind);
 
 // Default entitlements of an access point kind.
-std::vector<std::string> DefaultEntitlements(::common::v1::AccessPointKind kind);
+std::vector<std::string> DefaultEntitlements(
+    ::common::v1::AccessPointKind kind);
 
 // The device's address on `kind` in a resolved topology ("" if none).
 std::string AddressOf(const scenario::v1::DeviceSpec& device,

@@ -55,9 +55,10 @@ TEST(TopologyTest, FillsEveryDefault) {
   EXPECT_EQ(t->authorities(0).store(), sv1::SQLITE);
   EXPECT_EQ(t->oems(1).authority(), "ca");
   EXPECT_EQ(t->access_points(0).authority(), "ca");
-  EXPECT_EQ(std::vector<std::string>(t->access_points(0).entitlements().begin(),
-                                     t->access_points(0).entitlements().end()),
-            (std::vector<std::string>{"unlock", "lock", "drive", "open_trunk"}));
+  EXPECT_EQ(
+      std::vector<std::string>(t->access_points(0).entitlements().begin(),
+                               t->access_points(0).entitlements().end()),
+      (std::vector<std::string>{"unlock", "lock", "drive", "open_trunk"}));
   EXPECT_EQ(t->access_points(0).revocation(), ::access_point::v1::WATCH);
   EXPECT_EQ(t->access_points(0).poll_interval(), "");
   EXPECT_EQ(t->access_points(1).entitlements_size(), 3);
@@ -135,68 +136,79 @@ INSTANTIATE_TEST_SUITE_P(
                 "topology.relay.default_ttl: \"soon\" is not a duration"},
         BadCase{"ttl_order", R"(relay { default_ttl: "10h" max_ttl: "1h" })",
                 "topology.relay.max_ttl:"},
-        BadCase{"attach_without_address", R"(relay { attach { http_url: "https://x" } })",
+        BadCase{"attach_without_address",
+                R"(relay { attach { http_url: "https://x" } })",
                 "topology.relay.attach.grpc_address: required"},
         BadCase{"ambiguous_authority",
                 R"(relay {} authorities { id: "ca1" } authorities { id: "ca2" }
                    oems { id: "oem-a" })",
                 "topology.oems[0].authority: required when"},
-        BadCase{"unknown_authority",
-                R"(relay {} authorities { id: "ca" }
+        BadCase{
+            "unknown_authority",
+            R"(relay {} authorities { id: "ca" }
                    access_points { id: "car-1" kind: CAR authority: "cb" })",
-                "topology.access_points[0].authority: unknown authority \"cb\""},
-        BadCase{"ap_without_kind",
-                R"(relay {} authorities { id: "ca" } access_points { id: "car-1" })",
-                "topology.access_points[0].kind: required"},
+            "topology.access_points[0].authority: unknown authority \"cb\""},
+        BadCase{
+            "ap_without_kind",
+            R"(relay {} authorities { id: "ca" } access_points { id: "car-1" })",
+            "topology.access_points[0].kind: required"},
         BadCase{"bad_poll_interval",
                 R"(relay {} authorities { id: "ca" }
                    access_points { id: "car-1" kind: CAR poll_interval: "-1s" })",
                 "topology.access_points[0].poll_interval:"},
         BadCase{"channel_loss", R"(relay {} channels { kind: SMS loss: 1.5 })",
                 "topology.channels[0].loss: must be in [0,1]"},
-        BadCase{"channel_twice", R"(relay {} channels { kind: SMS } channels { kind: SMS })",
+        BadCase{"channel_twice",
+                R"(relay {} channels { kind: SMS } channels { kind: SMS })",
                 "topology.channels[1].kind: duplicate channel SMS"},
-        BadCase{"preview_bot_on_sms", R"(relay {} channels { kind: SMS preview_bot: true })",
+        BadCase{"preview_bot_on_sms",
+                R"(relay {} channels { kind: SMS preview_bot: true })",
                 "topology.channels[0].preview_bot:"},
-        BadCase{"duplicate_persona",
-                R"(relay {} authorities { id: "ca" } oems { id: "oem-a" }
+        BadCase{
+            "duplicate_persona",
+            R"(relay {} authorities { id: "ca" } oems { id: "oem-a" }
                    devices { id: "a" oem: "oem-a" personas { name: "p" } personas { name: "p" } })",
-                "topology.devices[0].personas[1].name: duplicate persona \"p\""},
+            "topology.devices[0].personas[1].name: duplicate persona \"p\""},
         BadCase{"shared_address",
                 R"(relay {} authorities { id: "ca" } oems { id: "oem-a" }
                    devices { id: "a" oem: "oem-a" addresses { channel: SMS address: "+1" } }
                    devices { id: "b" oem: "oem-a" addresses { channel: SMS address: "+1" } })",
                 "topology.devices[1].addresses[0].address: \"+1\" is also "
                 "topology.devices[0].addresses[0].address"},
-        BadCase{"owner_unknown_device",
-                R"(relay {} authorities { id: "ca" }
+        BadCase{
+            "owner_unknown_device",
+            R"(relay {} authorities { id: "ca" }
                    access_points { id: "car-1" kind: CAR }
                    owner_credentials { id: "o" device: "nobody" access_point: "car-1" })",
-                "topology.owner_credentials[0].device: unknown device \"nobody\""},
+            "topology.owner_credentials[0].device: unknown device \"nobody\""},
         BadCase{"owner_unknown_persona",
                 R"(relay {} authorities { id: "ca" } oems { id: "oem-a" }
                    devices { id: "a" oem: "oem-a" }
                    access_points { id: "car-1" kind: CAR }
                    owner_credentials { id: "o" device: "a" persona: "work" access_point: "car-1" })",
-                "topology.owner_credentials[0].persona: device \"a\" has no persona \"work\""},
+                "topology.owner_credentials[0].persona: device \"a\" has no "
+                "persona \"work\""},
         BadCase{"owner_unknown_ap",
                 R"(relay {} authorities { id: "ca" } oems { id: "oem-a" }
                    devices { id: "a" oem: "oem-a" }
                    owner_credentials { id: "o" device: "a" access_point: "car-9" })",
-                "topology.owner_credentials[0].access_point: unknown access point \"car-9\""},
+                "topology.owner_credentials[0].access_point: unknown access "
+                "point \"car-9\""},
         BadCase{"owner_unsupported_entitlement",
                 R"(relay {} authorities { id: "ca" } oems { id: "oem-a" }
                    devices { id: "a" oem: "oem-a" }
                    access_points { id: "door-1" kind: DOOR }
                    owner_credentials { id: "o" device: "a" access_point: "door-1" entitlements: "drive" })",
-                "topology.owner_credentials[0].entitlements[0]: \"drive\" is not supported by door-1"},
+                "topology.owner_credentials[0].entitlements[0]: \"drive\" is "
+                "not supported by door-1"},
         BadCase{"owner_window",
                 R"(relay {} authorities { id: "ca" } oems { id: "oem-a" }
                    devices { id: "a" oem: "oem-a" }
                    access_points { id: "car-1" kind: CAR }
                    owner_credentials { id: "o" device: "a" access_point: "car-1"
                                        validity { not_before: "1h" not_after: "1h" } })",
-                "topology.owner_credentials[0].validity.not_after: must be after not_before"},
+                "topology.owner_credentials[0].validity.not_after: must be "
+                "after not_before"},
         BadCase{"owner_duplicate",
                 R"(relay {} authorities { id: "ca" } oems { id: "oem-a" }
                    devices { id: "a" oem: "oem-a" }
@@ -206,7 +218,9 @@ INSTANTIATE_TEST_SUITE_P(
                 "topology.owner_credentials[1].id: duplicate id \"o\""},
         BadCase{"insecure_transport", R"(relay {} insecure_transport: true)",
                 "topology.insecure_transport: not supported"}),
-    [](const ::testing::TestParamInfo<BadCase>& info) { return info.param.id; });
+    [](const ::testing::TestParamInfo<BadCase>& info) {
+      return info.param.id;
+    });
 
 }  // namespace
 }  // namespace sct::scenarios
