@@ -43,6 +43,9 @@ ABSL_FLAG(std::string, tls_cert, "", "PEM server certificate for the control API
 ABSL_FLAG(std::string, tls_key, "", "PEM key of --tls_cert.");
 ABSL_FLAG(bool, enrol_at_start, true, "Enrol with the OEM at start-up (retried by the Enrol RPC if it fails).");
 ABSL_FLAG(absl::Duration, poll_initial, absl::Seconds(2), "First polling interval when no push arrives.");
+ABSL_FLAG(bool, no_push, false,
+          "Do not subscribe to the OEM's push notifications: the device learns of replies and "
+          "shares only by polling (push-lost scenarios).");
 ABSL_FLAG(absl::Duration, poll_max, absl::Seconds(60), "Polling interval cap (exponential backoff).");
 
 namespace {
@@ -146,9 +149,10 @@ int main(int argc, char** argv) {
   std::atomic<bool> stopping{false};
   std::mutex push_mu;
   grpc::ClientContext* push_ctx = nullptr;
+  const bool no_push = absl::GetFlag(FLAGS_no_push);
   std::thread push_thread([&] {
     absl::Duration backoff = absl::Seconds(1);
-    while (!stopping) {
+    while (!stopping && !no_push) {
       grpc::ClientContext ctx;
       {
         std::lock_guard<std::mutex> lock(push_mu);

@@ -668,12 +668,10 @@ absl::StatusOr<Outcome> Runner::DoAccept(const sv1::Step& st,
         if (l != adv->second.end()) link = l->second;
       }
       if (!link.empty() || absl::Now() >= until) break;
-      // The taps run in the background; scenarios/attack moves what they
-      // captured into ctx.intercepted only inside its own calls (attack.h has
-      // no separate sync), and CollectTrace is the one without side effects
-      // on the run.
-      CollectTrace(ctx_).IgnoreError();
-      absl::SleepFor(absl::Milliseconds(500));
+      // The taps run in the background; SyncAdversaries moves what they
+      // captured into ctx.intercepted.
+      SyncAdversaries(ctx_);
+      absl::SleepFor(absl::Milliseconds(50));
     }
     if (link.empty()) {
       return Outcome::FromStatus(MakeError(
@@ -1268,15 +1266,21 @@ absl::StatusOr<Outcome> Runner::DoAwaitRevocation(const sv1::Step& st,
 absl::StatusOr<Outcome> Runner::DoService(const sv1::Step& st) {
   const std::string& name = st.service().service();
   absl::Status s;
+  // A killed service loses its in-memory audit record: save it first, and
+  // give a started one the run's audit key again.
   switch (st.service().op()) {
     case sv1::KILL:
+      PreserveAudit(ctx_, name);
       s = eco_->Kill(name);
       break;
     case sv1::START:
       s = eco_->Start(name);
+      if (s.ok()) s = RestoreAuditKey(ctx_, name);
       break;
     case sv1::RESTART:
+      PreserveAudit(ctx_, name);
       s = eco_->Restart(name);
+      if (s.ok()) s = RestoreAuditKey(ctx_, name);
       break;
     default:
       s = absl::InvalidArgumentError("service.op: not set");

@@ -815,17 +815,7 @@ absl::Status EcosystemImpl::StartDevice(const sv1::DeviceSpec& spec) {
               "--tls_ca=" + device_trust_file_,
               "--poll_initial=" + absl::FormatDuration(poll),
               "--poll_max=" + absl::FormatDuration(poll * 4)};
-    if (spec.no_push()) {
-      const std::string binary =
-          absl::StrCat(options_.binaries_dir, "/", n.binary);
-      if (BinaryMentions(binary, "no_push")) {
-        n.args.push_back("--no_push");
-      } else {
-        std::cerr << "launcher: " << spec.id()
-                  << ": no_push ignored: device_agent has no --no_push flag "
-                     "(the polling fallback still runs beside push)\n";
-      }
-    }
+    if (spec.no_push()) n.args.push_back("--no_push");
     n.extra_flags.assign(spec.flags().begin(), spec.flags().end());
     n.svc.data_files = {state};
     RETURN_IF_ERROR(StartNode(n));
