@@ -12,7 +12,7 @@
 # 3. cluster:  the same over a local 3-master Redis Cluster (started here with
 #              redis-server + redis-cli --cluster create, stopped at the end).
 #
-# Environment: LARGE, SMALL, ROUNDS, DURATION, CLIENTS, PRELOAD_CLIENTS,
+# Environment: LARGE, SMALL, ROUNDS, DURATION, CLIENTS, PRELOAD_CLIENTS, BENCH_REQUESTS,
 # SQLITE_DIR (default /dev/shm/...: tmpfs, see docs/relay_scale.md; set it to a
 # disk directory to load through fsync), STEPS (default "size replicas cluster").
 # Every process started here is stopped on exit, also on failure or Ctrl-C.
@@ -28,6 +28,7 @@ ROUNDS="${ROUNDS:-3}"
 DURATION="${DURATION:-5s}"
 CLIENTS="${CLIENTS:-4}"
 PRELOAD_CLIENTS="${PRELOAD_CLIENTS:-16}"
+BENCH_REQUESTS="${BENCH_REQUESTS:-50000}"
 STEPS="${STEPS:-size replicas cluster}"
 SQLITE_DIR="${SQLITE_DIR:-/dev/shm/scale-sqlite-$$}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/scale_bench.XXXXXX")"
@@ -76,7 +77,7 @@ fi
 if [[ " $STEPS " == *" replicas "* ]]; then
   echo "== replicas over one Redis (load: $(cut -d' ' -f1-3 /proc/loadavg))"
   "$SCALE" --mode=replicas --replicas=3 --clients="$CLIENTS" --duration="$DURATION" \
-    --rounds="$ROUNDS" --work_dir="$WORK/replicas" --json_out="$OUT/replicas.json" |
+    --rounds="$ROUNDS" --bench_requests="$BENCH_REQUESTS" --work_dir="$WORK/replicas" --json_out="$OUT/replicas.json" |
     tee "$OUT/replicas.txt"
 fi
 
@@ -109,7 +110,8 @@ if [[ " $STEPS " == *" cluster "* ]]; then
     sleep 0.2
   done
   "$SCALE" --mode=replicas --replicas=3 --clients="$CLIENTS" --duration="$DURATION" \
-    --rounds="$ROUNDS" --redis="$(IFS=,; echo "${NODES[*]}")" --redis_cluster \
+    --rounds="$ROUNDS" --bench_requests="$BENCH_REQUESTS" \
+    --redis="$(IFS=,; echo "${NODES[*]}")" --redis_cluster \
     --work_dir="$WORK/cluster-run" --json_out="$OUT/cluster.json" | tee "$OUT/cluster.txt"
 fi
 
