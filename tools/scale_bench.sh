@@ -12,7 +12,7 @@
 # 3. cluster:  the same over a local 3-master Redis Cluster (started here with
 #              redis-server + redis-cli --cluster create, stopped at the end).
 #
-# Environment: LARGE, SMALL, ROUNDS, DURATION, CLIENTS, PRELOAD_CLIENTS,
+# Environment: LARGE, SMALL, ROUNDS, DURATION, CLIENTS, PRELOAD_CLIENTS, BENCH_REQUESTS,
 # SQLITE_DIR (default /dev/shm/...: tmpfs, see docs/relay_scale.md; set it to a
 # disk directory to load through fsync), STEPS (default "size replicas cluster").
 # Every process started here is stopped on exit, also on failure or Ctrl-C.
@@ -28,6 +28,7 @@ ROUNDS="${ROUNDS:-3}"
 DURATION="${DURATION:-5s}"
 CLIENTS="${CLIENTS:-4}"
 PRELOAD_CLIENTS="${PRELOAD_CLIENTS:-16}"
+BENCH_REQUESTS="${BENCH_REQUESTS:-50000}"
 STEPS="${STEPS:-size replicas cluster}"
 SQLITE_DIR="${SQLITE_DIR:-/dev/shm/scale-sqlite-$$}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/scale_bench.XXXXXX")"
@@ -61,8 +62,24 @@ mkdir -p "$SQLITE_DIR"
   echo "redis: $(redis-server --version)"
 } | tee "$OUT/machine.txt"
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+# N distinct ports that were free a moment ago, each with port+10000 free too
+# (a cluster node's bus port; so the port must be at most 55535). All sockets
+# are held open while choosing, so the N ports differ.
+free_ports() {
+  python3 -c '
+import random, socket, sys
+held, ports = [], []
+while len(ports) < int(sys.argv[1]):
+    p = random.randint(20000, 55000)
+    try:
+        a, b = socket.socket(), socket.socket()
+        a.bind(("127.0.0.1", p))
+        b.bind(("127.0.0.1", p + 10000))
+    except OSError:
+        continue
+    held += [a, b]
+    ports.append(p)
+print(" ".join(map(str, ports)))' "$1"
 }
 
 if [[ " $STEPS " == *" size "* ]]; then
@@ -76,15 +93,14 @@ fi
 if [[ " $STEPS " == *" replicas "* ]]; then
   echo "== replicas over one Redis (load: $(cut -d' ' -f1-3 /proc/loadavg))"
   "$SCALE" --mode=replicas --replicas=3 --clients="$CLIENTS" --duration="$DURATION" \
-    --rounds="$ROUNDS" --work_dir="$WORK/replicas" --json_out="$OUT/replicas.json" |
+    --rounds="$ROUNDS" --bench_requests="$BENCH_REQUESTS" --work_dir="$WORK/replicas" --json_out="$OUT/replicas.json" |
     tee "$OUT/replicas.txt"
 fi
 
 if [[ " $STEPS " == *" cluster "* ]]; then
   echo "== replicas over a 3-master Redis Cluster (load: $(cut -d' ' -f1-3 /proc/loadavg))"
   NODES=()
-  for i in 1 2 3; do
-    port="$(free_port)"
+  for port in $(free_ports 3); do
     dir="$WORK/cluster/$port"
     mkdir -p "$dir"
     redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --logfile "$dir/redis.log" \
@@ -94,22 +110,34 @@ if [[ " $STEPS " == *" cluster "* ]]; then
     NODES+=("127.0.0.1:$port")
   done
   for n in "${NODES[@]}"; do
-    for _ in $(seq 100); do
-      redis-cli -h 127.0.0.1 -p "${n##*:}" ping >/dev/null 2>&1 && break
+    up=0
+    for _ in $(seq 300); do
+      if redis-cli -h 127.0.0.1 -p "${n##*:}" ping >/dev/null 2>&1; then up=1; break; fi
       sleep 0.1
     done
+    if [[ $up != 1 ]]; then
+      echo "scale_bench: redis-server $n did not start:"; tail -5 "$WORK/cluster/${n##*:}/redis.log"
+      exit 1
+    fi
   done
-  redis-cli --cluster create "${NODES[@]}" --cluster-replicas 0 --cluster-yes >"$WORK/cluster-create.txt"
-  for _ in $(seq 100); do
+  if ! redis-cli --cluster create "${NODES[@]}" --cluster-replicas 0 --cluster-yes \
+      >"$OUT/cluster-create.txt" 2>&1; then
+    echo "scale_bench: redis-cli --cluster create failed:"; tail -5 "$OUT/cluster-create.txt"
+    exit 1
+  fi
+  ok=0
+  for _ in $(seq 300); do
     ok=1
     for n in "${NODES[@]}"; do
-      redis-cli -h 127.0.0.1 -p "${n##*:}" cluster info | grep -q 'cluster_state:ok' || ok=0
+      redis-cli -h 127.0.0.1 -p "${n##*:}" cluster info 2>/dev/null | grep -q 'cluster_state:ok' || ok=0
     done
     [[ $ok == 1 ]] && break
     sleep 0.2
   done
+  [[ $ok == 1 ]] || { echo "scale_bench: the cluster did not reach cluster_state:ok"; exit 1; }
   "$SCALE" --mode=replicas --replicas=3 --clients="$CLIENTS" --duration="$DURATION" \
-    --rounds="$ROUNDS" --redis="$(IFS=,; echo "${NODES[*]}")" --redis_cluster \
+    --rounds="$ROUNDS" --bench_requests="$BENCH_REQUESTS" \
+    --redis="$(IFS=,; echo "${NODES[*]}")" --redis_cluster \
     --work_dir="$WORK/cluster-run" --json_out="$OUT/cluster.json" | tee "$OUT/cluster.txt"
 fi
 

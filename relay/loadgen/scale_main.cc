@@ -111,7 +111,9 @@ absl::StatusOr<std::string> FindRelayBinary(const char* argv0) {
   }
   std::vector<std::string> candidates;
   for (const char* env : {"RUNFILES_DIR", "TEST_SRCDIR"}) {
-    if (const char* v = getenv(env)) candidates.push_back(absl::StrCat(v, "/sct_lab/relay/relay_server"));
+    if (const char* v = getenv(env)) {
+      candidates.push_back(absl::StrCat(v, "/sct_lab/relay/relay_server"));
+    }
   }
   std::error_code ec;
   const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
@@ -300,7 +302,8 @@ absl::StatusOr<SizeOutcome> RunSize(const std::string& binary, const std::string
             << " clients (load " << Loadavg() << ")" << std::endl;
   PreloadResult p_large = Preload({relays[1].grpc}, large - warm, pclients, pb, seed + 2000);
   std::cout << store << ": created " << p_large.created << " in "
-            << absl::FormatDuration(p_large.elapsed) << " (" << static_cast<int64_t>(p_large.per_sec())
+            << absl::FormatDuration(p_large.elapsed) << " ("
+            << static_cast<int64_t>(p_large.per_sec())
             << "/s, create p50 " << p_large.latency.p50_us << " us), failed " << p_large.failed
             << std::endl;
   auto after = measure("large");
@@ -451,7 +454,9 @@ absl::StatusOr<json> RunReplicas(const std::string& binary, const std::string& w
       "-d", absl::StrCat(absl::GetFlag(FLAGS_bench_data_bytes)),
       "-r", "1000000", "-t", "set,get"};
   if (absl::GetFlag(FLAGS_redis_cluster)) bench_args.push_back("--cluster");
-  std::vector<std::string> eval_args(bench_args.begin(), bench_args.end() - (absl::GetFlag(FLAGS_redis_cluster) ? 3 : 2));
+  // The same connection options without "-t set,get" (and "--cluster", re-added).
+  const size_t tail = absl::GetFlag(FLAGS_redis_cluster) ? 3 : 2;
+  std::vector<std::string> eval_args(bench_args.begin(), bench_args.end() - tail);
   if (absl::GetFlag(FLAGS_redis_cluster)) eval_args.push_back("--cluster");
   eval_args.insert(eval_args.end(),
                    {"EVAL",
@@ -525,7 +530,8 @@ absl::StatusOr<json> RunReplicas(const std::string& binary, const std::string& w
                     {"rpcs_per_sec", r.rpcs_per_sec()},
                     {"redis_commands", delta},
                     {"redis_commands_per_cycle", cycles > 0 ? commands / cycles : 0},
-                    {"redis_commands_per_sec", secs > 0 ? commands / cycles * r.cycles_ok / secs : 0},
+                    {"redis_commands_per_sec",
+                     secs > 0 ? commands / cycles * static_cast<double>(r.cycles_ok) / secs : 0},
                     {"redis_scripts_per_cycle", cycles > 0 ? scripts / cycles : 0},
                     {"redis_cpu_us_per_cycle", cycles > 0 ? cpu * 1e6 / cycles : 0},
                     {"redis_cpu_utilization", secs > 0 ? cpu * r.cycles_ok / cycles / secs : 0},
@@ -596,9 +602,10 @@ absl::StatusOr<json> RunReplicas(const std::string& binary, const std::string& w
   }
   std::vector<double> set_rps, get_rps, eval_rps;
   for (const json& rj : per_round) {
-    if (rj["redis_benchmark_rps"].contains("EVAL")) eval_rps.push_back(rj["redis_benchmark_rps"]["EVAL"]);
-    if (rj["redis_benchmark_rps"].contains("SET")) set_rps.push_back(rj["redis_benchmark_rps"]["SET"]);
-    if (rj["redis_benchmark_rps"].contains("GET")) get_rps.push_back(rj["redis_benchmark_rps"]["GET"]);
+    const json& b = rj["redis_benchmark_rps"];
+    if (b.contains("EVAL")) eval_rps.push_back(b["EVAL"].get<double>());
+    if (b.contains("SET")) set_rps.push_back(b["SET"].get<double>());
+    if (b.contains("GET")) get_rps.push_back(b["GET"].get<double>());
   }
   std::vector<double> bench_cpu, bench_util;
   for (const json& rj : per_round) {
