@@ -275,7 +275,12 @@ class Runner {
     const absl::Time start = Now();
     const absl::Time real_start = absl::Now();
     absl::Status st = FromGrpcStatus(fn(&cctx));
-    Record(from, to, method, summary, st, absl::Now() - real_start, start);
+    // A running sim service traces the call itself (same from/step): record
+    // it here only when nobody else will, so the diagram shows it once.
+    const Service* callee = eco_->Find(to);
+    if (callee == nullptr || !callee->sim || !callee->running) {
+      Record(from, to, method, summary, st, absl::Now() - real_start, start);
+    }
     return st;
   }
   // Appends one event to the engine trace.

@@ -120,12 +120,6 @@ const char* ApKindFlag(cv1::AccessPointKind kind) {
   }
 }
 
-// Whether the binary at `path` contains `text` (flag names are string
-// literals in the binary: a cheap "does it support --flag" probe).
-bool BinaryMentions(const std::string& path, absl::string_view text) {
-  return ReadAll(path).find(std::string(text)) != std::string::npos;
-}
-
 // The P-256 key in `path` (PKCS#8 PEM), or a new one written there (0600).
 absl::StatusOr<crypto::EcdsaP256PrivateKey> LoadOrCreateKey(
     const std::string& path) {
