@@ -117,7 +117,7 @@ class Ecosystem {
   virtual std::map<std::string, std::string> Endpoints() const = 0;
 
   // Stops every launched service (SIGTERM to each in reverse start order,
-  // SIGKILL to any still running 5 s later) and reaps it. Idempotent; safe to
+  // SIGKILL to any still running 2 s later) and reaps it. Idempotent; safe to
   // call from a signal thread.
   virtual void Shutdown() = 0;
 };
