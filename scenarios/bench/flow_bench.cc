@@ -320,7 +320,8 @@ class Bench {
     std::string message_id;
     {
       const Steady::time_point until =
-          t1 + std::chrono::microseconds(absl::ToInt64Microseconds(link_timeout_));
+          t1 +
+          std::chrono::microseconds(absl::ToInt64Microseconds(link_timeout_));
       while (message_id.empty()) {
         chv1::ReceiveRequest req;
         req.set_kind(::common::v1::SMS);
@@ -396,10 +397,11 @@ class Bench {
       grpc::Status s = bob_->UseCredential(&ctx, req, &resp);
       if (!s.ok()) return Fail(f, "use", Describe("UseCredential", s));
       if (!resp.granted() || resp.reason() != ::access_point::v1::GRANTED) {
-        return Fail(f, "use",
-                    absl::StrCat("UseCredential unlock: ",
-                                 ::access_point::v1::AuthReason_Name(resp.reason()),
-                                 " (", resp.detail(), "), want GRANTED"));
+        return Fail(
+            f, "use",
+            absl::StrCat("UseCredential unlock: ",
+                         ::access_point::v1::AuthReason_Name(resp.reason()),
+                         " (", resp.detail(), "), want GRANTED"));
       }
     }
     const Steady::time_point t4 = Steady::now();
@@ -437,7 +439,7 @@ class Bench {
 
 json SummaryJson(const Summary& s) {
   return json{{"count", s.count}, {"median_ms", s.median}, {"p90_ms", s.p90},
-              {"p99_ms", s.p99},   {"min_ms", s.min},       {"max_ms", s.max},
+              {"p99_ms", s.p99},  {"min_ms", s.min},       {"max_ms", s.max},
               {"mean_ms", s.mean}};
 }
 
@@ -473,8 +475,8 @@ int Main(int argc, char** argv) {
     return 2;
   }
   if (store != "sqlite" && store != "memory") {
-    std::cerr << "flow_bench: --store must be sqlite or memory, not \""
-              << store << "\"\n";
+    std::cerr << "flow_bench: --store must be sqlite or memory, not \"" << store
+              << "\"\n";
     return 2;
   }
   if (max_failures < 1) {
@@ -484,9 +486,8 @@ int Main(int argc, char** argv) {
 
   sv1::Topology topology;
   if (!google::protobuf::TextFormat::ParseFromString(
-          absl::StrReplaceAll(kTopology,
-                              {{"STORE", store == "sqlite" ? "SQLITE"
-                                                           : "MEMORY"}}),
+          absl::StrReplaceAll(
+              kTopology, {{"STORE", store == "sqlite" ? "SQLITE" : "MEMORY"}}),
           &topology)) {
     std::cerr << "flow_bench: internal topology does not parse\n";
     return 2;
@@ -544,9 +545,9 @@ int Main(int argc, char** argv) {
   std::cout << "  launched " << eco->Names().size() << " services in "
             << absl::StrFormat("%.1f", launch_ms / 1000) << " s" << std::endl;
 
-  auto bench = std::make_unique<Bench>(*eco, pin,
-                                       absl::GetFlag(FLAGS_rpc_timeout),
-                                       absl::GetFlag(FLAGS_link_timeout));
+  auto bench =
+      std::make_unique<Bench>(*eco, pin, absl::GetFlag(FLAGS_rpc_timeout),
+                              absl::GetFlag(FLAGS_link_timeout));
   absl::Status connected = bench->Connect();
   if (!connected.ok()) {
     std::cerr << "flow_bench: " << connected << "\n";
@@ -558,9 +559,9 @@ int Main(int argc, char** argv) {
   std::vector<Flow> results;
   std::vector<Flow> failures;
   int warmup_failures = 0;
-  for (int i = 0; i < warmup && static_cast<int>(failures.size()) +
-                                        warmup_failures <
-                                    max_failures;
+  for (int i = 0;
+       i < warmup &&
+       static_cast<int>(failures.size()) + warmup_failures < max_failures;
        ++i) {
     Flow f = bench->RunFlow(-(i + 1));
     if (!f.ok) {
@@ -595,8 +596,8 @@ int Main(int argc, char** argv) {
       failures.push_back(f);
       std::cerr << "flow_bench: flow " << i << " failed in " << f.failed_phase
                 << ": " << f.error << "\n";
-      aborted = static_cast<int>(failures.size()) >= max_failures &&
-                i + 1 < flows;
+      aborted =
+          static_cast<int>(failures.size()) >= max_failures && i + 1 < flows;
       continue;
     }
     share.push_back(f.share_ms);
@@ -635,12 +636,13 @@ int Main(int argc, char** argv) {
   const double ratio_health =
       s_health.median > 0 ? s_total.median / s_health.median : 0;
 
-  std::cout << "\nflows: " << ok << " ok, " << failed_measured
-            << " failed of " << measured << " measured (" << flows
-            << " requested" << (aborted ? ", stopped after --max_failures" : "")
+  std::cout << "\nflows: " << ok << " ok, " << failed_measured << " failed of "
+            << measured << " measured (" << flows << " requested"
+            << (aborted ? ", stopped after --max_failures" : "")
             << "); warm-up failures " << warmup_failures << "\n";
-  std::cout << absl::StrFormat("  %-22s %5s %9s %9s %9s %9s %9s\n", "phase (ms)",
-                               "n", "median", "p90", "p99", "min", "max");
+  std::cout << absl::StrFormat("  %-22s %5s %9s %9s %9s %9s %9s\n",
+                               "phase (ms)", "n", "median", "p90", "p99", "min",
+                               "max");
   PrintRow("share", s_share);
   PrintRow("link delivery", s_link);
   PrintRow("accept (provision)", s_accept);
@@ -656,14 +658,14 @@ int Main(int argc, char** argv) {
       flows_per_s, ratio_of_medians, ratio_per_flow, ratio_health,
       Percentile(polls, 50), load_start, load_end);
   for (const Flow& f : failures) {
-    std::cout << "  FAILED flow " << f.index << " in " << f.failed_phase
-              << ": " << f.error << "\n";
+    std::cout << "  FAILED flow " << f.index << " in " << f.failed_phase << ": "
+              << f.error << "\n";
   }
 
   json j;
   j["benchmark"] = "flow_bench";
-  j["started_at"] = absl::FormatTime(absl::RFC3339_sec, started_at,
-                                     absl::UTCTimeZone());
+  j["started_at"] =
+      absl::FormatTime(absl::RFC3339_sec, started_at, absl::UTCTimeZone());
   j["config"] = {{"store", store},
                  {"pin", pin},
                  {"sim_control", sim_control},
@@ -698,8 +700,8 @@ int Main(int argc, char** argv) {
   j["wall_seconds"] = wall_s;
   json fails = json::array();
   for (const Flow& f : failures) {
-    fails.push_back({{"flow", f.index}, {"phase", f.failed_phase},
-                     {"error", f.error}});
+    fails.push_back(
+        {{"flow", f.index}, {"phase", f.failed_phase}, {"error", f.error}});
   }
   j["failures"] = fails;
   json raw = json::array();

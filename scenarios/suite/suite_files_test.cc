@@ -59,12 +59,12 @@ TEST_P(SuiteFileTest, ParsesAndIsConsistent) {
   EXPECT_TRUE(r.problems.empty()) << absl::StrJoin(r.problems, "\n");
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Suite, SuiteFileTest, ::testing::ValuesIn(SuiteFiles()),
-    [](const ::testing::TestParamInfo<std::string>& info) {
-      std::string n = info.param.substr(0, info.param.size() - std::string(".textproto").size());
-      return absl::StrReplaceAll(n, {{"-", "_"}, {".", "_"}});
-    });
+INSTANTIATE_TEST_SUITE_P(Suite, SuiteFileTest, ::testing::ValuesIn(SuiteFiles()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string n = info.param.substr(
+                               0, info.param.size() - std::string(".textproto").size());
+                           return absl::StrReplaceAll(n, {{"-", "_"}, {".", "_"}});
+                         });
 
 // Issue 6: at least 30 files, covering these themes (by tag).
 TEST(SuiteCoverageTest, CoversTheIssue) {
@@ -79,11 +79,13 @@ TEST(SuiteCoverageTest, CoversTheIssue) {
     EXPECT_TRUE(names.insert(r.scenario.name()).second) << "duplicate name " << r.scenario.name();
   }
   for (const char* want :
-       {"happy-path", "lifecycle", "failure-mode", "car", "hotel", "home", "same-platform",
-        "cross-platform", "pin", "no-pin", "persona", "work", "multi-round", "symmetric", "cancel",
-        "relinquish", "expiry", "revocation", "cascade", "reshare", "interception", "preview-bot",
-        "id-guessing", "rate-limit", "replay", "lockout", "restart", "durability", "push",
-        "polling", "clock-skew", "outage", "idempotency", "relay-operator"}) {
+       {"happy-path",   "lifecycle",     "failure-mode",   "car",           "hotel",
+        "home",         "same-platform", "cross-platform", "pin",           "no-pin",
+        "persona",      "work",          "multi-round",    "symmetric",     "cancel",
+        "relinquish",   "expiry",        "revocation",     "cascade",       "reshare",
+        "interception", "preview-bot",   "id-guessing",    "rate-limit",    "replay",
+        "lockout",      "restart",       "durability",     "push",          "polling",
+        "clock-skew",   "outage",        "idempotency",    "relay-operator"}) {
     EXPECT_TRUE(tags.count(want)) << "no scenario tagged \"" << want << "\"";
   }
 }
@@ -148,35 +150,40 @@ TEST(SuiteLintTest, NeedsLeadingComment) {
 }
 
 TEST(SuiteLintTest, UnknownActorIsReportedAtItsLine) {
-  std::string bad = absl::StrReplaceAll(kGood, {{"actor: \"bob-phone\"\n  accept",
-                                                 "actor: \"bobby\"\n  accept"}});
-  EXPECT_TRUE(absl::StrContains(Lint(bad), "tiny.textproto:23:3: actor \"bobby\" is not a topology device"))
+  std::string bad = absl::StrReplaceAll(
+      kGood, {{"actor: \"bob-phone\"\n  accept", "actor: \"bobby\"\n  accept"}});
+  EXPECT_TRUE(
+      absl::StrContains(Lint(bad), "tiny.textproto:23:3: actor \"bobby\" is not a topology device"))
       << Lint(bad);
 }
 
 TEST(SuiteLintTest, ShareMustBeSavedEarlier) {
-  std::string bad = absl::StrReplaceAll(kGood, {{"accept { share: \"share-1\"", "accept { share: \"share-9\""}});
+  std::string bad =
+      absl::StrReplaceAll(kGood, {{"accept { share: \"share-1\"", "accept { share: \"share-9\""}});
   EXPECT_TRUE(absl::StrContains(Lint(bad), "share \"share-9\" is not saved")) << Lint(bad);
 }
 
 TEST(SuiteLintTest, CredentialMustBeHeldByTheActor) {
-  std::string bad = absl::StrReplaceAll(kGood, {{"use { credential: \"bob-car\"", "use { credential: \"alice-car\""}});
+  std::string bad = absl::StrReplaceAll(
+      kGood, {{"use { credential: \"bob-car\"", "use { credential: \"alice-car\""}});
   EXPECT_TRUE(absl::StrContains(Lint(bad), "held by \"alice-phone\", not by actor \"bob-phone\""))
       << Lint(bad);
 }
 
 TEST(SuiteLintTest, FailedShareSavesNothing) {
   std::string bad = absl::StrReplaceAll(
-      kGood, {{"save_as: \"share-1\" }\n}", "save_as: \"share-1\" }\n  expect { error { code: NOT_FOUND } }\n}"}});
+      kGood, {{"save_as: \"share-1\" }\n}",
+               "save_as: \"share-1\" }\n  expect { error { code: NOT_FOUND } }\n}"}});
   EXPECT_TRUE(absl::StrContains(Lint(bad), "share \"share-1\" is not saved")) << Lint(bad);
 }
 
 TEST(SuiteLintTest, BadDurationsAndBudgets) {
-  std::string bad = std::string(kGood) +
-                    "steps { id: \"wait\"  pause { duration: \"5 seconds\" } }\n"
-                    "steps { id: \"nap\"  pause { duration: \"3s\" } }\n"
-                    "faults { from_step: \"nope\"  clock_skew { service: \"car-2\"  offset: \"1h\" } }\n"
-                    "assertions { timing { from_step: \"use\"  to_step: \"share\"  max: \"1s\" } }\n";
+  std::string bad =
+      std::string(kGood) +
+      "steps { id: \"wait\"  pause { duration: \"5 seconds\" } }\n"
+      "steps { id: \"nap\"  pause { duration: \"3s\" } }\n"
+      "faults { from_step: \"nope\"  clock_skew { service: \"car-2\"  offset: \"1h\" } }\n"
+      "assertions { timing { from_step: \"use\"  to_step: \"share\"  max: \"1s\" } }\n";
   const std::string out = Lint(bad);
   EXPECT_TRUE(absl::StrContains(out, "\"5 seconds\" is not a duration")) << out;
   EXPECT_TRUE(absl::StrContains(out, "exceeds the suite budget")) << out;
@@ -188,7 +195,8 @@ TEST(SuiteLintTest, BadDurationsAndBudgets) {
 TEST(SuiteLintTest, AdversaryReferences) {
   std::string bad = std::string(kGood) +
                     "adversaries { name: \"eve\"  id_guesser { rate: 1  tries: 1 } }\n"
-                    "steps { id: \"x\"  actor: \"bob-phone\"  accept { share: \"share-1\"  intercepted_by: \"eve\" } }\n"
+                    "steps { id: \"x\"  actor: \"bob-phone\"  accept { share: \"share-1\"  "
+                    "intercepted_by: \"eve\" } }\n"
                     "steps { id: \"y\"  adversary_act { adversary: \"mallory\" } }\n"
                     "assertions { knowledge { actor: \"nobody\"  must_not_learn: [PIN] } }\n";
   const std::string out = Lint(bad);

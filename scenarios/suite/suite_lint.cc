@@ -35,16 +35,14 @@ constexpr int kMaxDevicesAndAccessPoints = 6;
 
 class Collector : public google::protobuf::io::ErrorCollector {
  public:
-  Collector(std::string file, std::vector<std::string>* out)
-      : file_(std::move(file)), out_(out) {}
+  Collector(std::string file, std::vector<std::string>* out) : file_(std::move(file)), out_(out) {}
   void AddError(int line, google::protobuf::io::ColumnNumber column,
                 const std::string& message) override {
     out_->push_back(absl::StrCat(file_, ":", line + 1, ":", column + 1, ": ", message));
   }
   void AddWarning(int line, google::protobuf::io::ColumnNumber column,
                   const std::string& message) override {
-    out_->push_back(
-        absl::StrCat(file_, ":", line + 1, ":", column + 1, ": warning: ", message));
+    out_->push_back(absl::StrCat(file_, ":", line + 1, ":", column + 1, ": warning: ", message));
   }
 
  private:
@@ -130,8 +128,8 @@ class Linter {
 
   // Parses a duration field; reports bad syntax, a missing required value,
   // a negative value where not allowed and a value over `max`.
-  void Duration(const Path& path, const std::string& value, bool required,
-                bool allow_negative, absl::Duration max = absl::InfiniteDuration()) {
+  void Duration(const Path& path, const std::string& value, bool required, bool allow_negative,
+                absl::Duration max = absl::InfiniteDuration()) {
     const std::string name = path.empty() ? "" : path.back().field;
     if (value.empty()) {
       if (required) Problem(path, absl::StrCat(name, ": required duration missing"));
@@ -174,20 +172,21 @@ class Linter {
       prose.emplace_back(line);
     }
     if (prose.size() < 3) {
-      problems_.push_back(absl::StrCat(
-          file_, ":1:1: the file must start with a comment block (at least 3 lines) "
-                 "saying what it demonstrates and why it matters"));
+      problems_.push_back(
+          absl::StrCat(file_,
+                       ":1:1: the file must start with a comment block (at least 3 lines) "
+                       "saying what it demonstrates and why it matters"));
     }
     if (!cites) {
-      problems_.push_back(absl::StrCat(
-          file_, ":1:1: the leading comment must cite ARCHITECTURE.md (section N)"));
+      problems_.push_back(
+          absl::StrCat(file_, ":1:1: the leading comment must cite ARCHITECTURE.md (section N)"));
     }
   }
 
   void CheckTopLevel() {
     if (sc_.name() != stem_) {
-      Problem({{"name", -1}}, absl::StrCat("name: \"", sc_.name(),
-                                           "\" must equal the file stem \"", stem_, "\""));
+      Problem({{"name", -1}},
+              absl::StrCat("name: \"", sc_.name(), "\" must equal the file stem \"", stem_, "\""));
     }
     if (sc_.description().empty()) Problem({{"name", -1}}, "description: missing");
     bool category = false;
@@ -231,7 +230,8 @@ class Linter {
       oems_.insert(t.oems(i).id());
       const std::string& a = t.oems(i).authority();
       if (!a.empty() && !authorities_.count(a)) {
-        Problem(Plus(Plus(top, "oems", i), "authority"), absl::StrCat("unknown authority \"", a, "\""));
+        Problem(Plus(Plus(top, "oems", i), "authority"),
+                absl::StrCat("unknown authority \"", a, "\""));
       }
     }
     for (int i = 0; i < t.access_points_size(); ++i) {
@@ -250,7 +250,8 @@ class Linter {
       const Path p = Plus(top, "devices", i);
       AddService(p, d.id());
       devices_.insert(d.id());
-      if (!oems_.count(d.oem())) Problem(Plus(p, "oem"), absl::StrCat("unknown OEM \"", d.oem(), "\""));
+      if (!oems_.count(d.oem()))
+        Problem(Plus(p, "oem"), absl::StrCat("unknown OEM \"", d.oem(), "\""));
       std::set<std::string>& personas = personas_[d.id()];
       personas.insert("personal");  // every device has it (docs/device.md)
       for (int j = 0; j < d.personas_size(); ++j) {
@@ -283,8 +284,8 @@ class Linter {
       if (!devices_.count(o.device())) {
         Problem(Plus(p, "device"), absl::StrCat("unknown device \"", o.device(), "\""));
       } else if (!o.persona().empty() && !personas_[o.device()].count(o.persona())) {
-        Problem(Plus(p, "persona"), absl::StrCat("device \"", o.device(), "\" has no persona \"",
-                                                 o.persona(), "\""));
+        Problem(Plus(p, "persona"),
+                absl::StrCat("device \"", o.device(), "\" has no persona \"", o.persona(), "\""));
       }
       if (!access_points_.count(o.access_point())) {
         Problem(Plus(p, "access_point"),
@@ -375,8 +376,9 @@ class Linter {
   // The step's actor must be a device; returns whether it is.
   bool NeedDevice(const Path& p, const sv1::Step& s) {
     if (!IsDevice(s.actor())) {
-      Problem(Plus(p, "actor"), absl::StrCat("actor \"", s.actor(),
-                                             "\" is not a topology device (needed for this action)"));
+      Problem(Plus(p, "actor"),
+              absl::StrCat("actor \"", s.actor(),
+                           "\" is not a topology device (needed for this action)"));
       return false;
     }
     return true;
@@ -408,7 +410,8 @@ class Linter {
   const std::string* NeedShare(const Path& p, const std::string& name) {
     auto it = shares_.find(name);
     if (it == shares_.end()) {
-      Problem(p, absl::StrCat("share \"", name, "\" is not saved by an earlier successful share step"));
+      Problem(
+          p, absl::StrCat("share \"", name, "\" is not saved by an earlier successful share step"));
       return nullptr;
     }
     return &it->second;
@@ -474,8 +477,8 @@ class Linter {
         if (!a.to().empty() && !IsDevice(a.to())) {
           Problem(Plus(q, "to"), absl::StrCat("unknown device \"", a.to(), "\""));
         }
-        if (!a.pin().empty() &&
-            (a.pin().size() != 6 || !std::all_of(a.pin().begin(), a.pin().end(), absl::ascii_isdigit))) {
+        if (!a.pin().empty() && (a.pin().size() != 6 || !std::all_of(a.pin().begin(), a.pin().end(),
+                                                                     absl::ascii_isdigit))) {
           Problem(Plus(q, "pin"), "pin: must be exactly 6 digits");
         }
         if (a.pin_channel() != ::common::v1::CHANNEL_KIND_UNSPECIFIED && a.pin().empty()) {
@@ -493,7 +496,8 @@ class Linter {
         Duration(Plus(q, "mailbox_ttl"), a.mailbox_ttl(), false, false);
         if (!a.save_as().empty() && success) {
           if (!shares_.emplace(a.save_as(), actor).second) {
-            Problem(Plus(q, "save_as"), absl::StrCat("share name \"", a.save_as(), "\" already used"));
+            Problem(Plus(q, "save_as"),
+                    absl::StrCat("share name \"", a.save_as(), "\" already used"));
           }
         }
         break;
@@ -507,8 +511,9 @@ class Linter {
         if (!a.intercepted_by().empty()) {
           auto it = adversaries_.find(a.intercepted_by());
           if (it == adversaries_.end() || it->second != sv1::Adversary::kLinkInterceptor) {
-            Problem(Plus(q, "intercepted_by"), absl::StrCat("\"", a.intercepted_by(),
-                                                            "\" is not a link_interceptor adversary"));
+            Problem(
+                Plus(q, "intercepted_by"),
+                absl::StrCat("\"", a.intercepted_by(), "\" is not a link_interceptor adversary"));
           }
         }
         if (a.no_pin() && !a.pin().empty()) Problem(Plus(q, "no_pin"), "no_pin together with pin");
@@ -666,8 +671,9 @@ class Linter {
                   absl::StrCat("unknown adversary \"", name, "\""));
         }
         if (!actor.empty() && actor != name) {
-          Problem(Plus(p, "actor"), absl::StrCat("actor of an adversary_act must be the adversary \"",
-                                                 name, "\" or empty"));
+          Problem(Plus(p, "actor"),
+                  absl::StrCat("actor of an adversary_act must be the adversary \"", name,
+                               "\" or empty"));
         }
         break;
       }
@@ -746,8 +752,8 @@ class Linter {
         const sv1::KnowledgeAssertion& k = a.knowledge();
         const Path q = Plus(p, "knowledge");
         if (!services_.count(k.actor()) && !adversaries_.count(k.actor())) {
-          Problem(Plus(q, "actor"), absl::StrCat("\"", k.actor(),
-                                                 "\" is neither a service nor an adversary"));
+          Problem(Plus(q, "actor"),
+                  absl::StrCat("\"", k.actor(), "\" is neither a service nor an adversary"));
         }
         if (k.must_not_learn().empty() && k.must_learn().empty()) Problem(q, "asserts nothing");
         for (int item : k.must_not_learn()) {
@@ -781,7 +787,7 @@ class Linter {
   std::set<std::string> services_, authorities_, oems_, access_points_, devices_;
   std::map<std::string, std::set<std::string>> personas_;
   std::map<std::string, sv1::Adversary::KindCase> adversaries_;
-  std::map<std::string, Held> credentials_;   // name -> holder
+  std::map<std::string, Held> credentials_;    // name -> holder
   std::map<std::string, std::string> shares_;  // save_as -> sender device
   std::map<std::string, int> step_index_;
 };
