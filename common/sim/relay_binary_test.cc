@@ -14,6 +14,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/errors.h"
 #include "common/sim/recorder.h"
 #include "common/status_mapping.h"
@@ -132,11 +134,17 @@ TEST(RelayBinaryTest, TracesAndFingerprintsWithSimControl) {
   ASSERT_TRUE(res) << "HTTP request failed";
   EXPECT_EQ(res->status, 200) << res->body;
 
+  // The HTTP exchange is recorded by httplib's logger, which runs after the
+  // response is written: wait (bounded) until the relay has recorded it.
   cv1::GetTraceResponse trace;
-  {
+  const absl::Time until = absl::Now() + absl::Seconds(10);
+  do {
+    trace.Clear();
     grpc::ClientContext ctx;
     ASSERT_TRUE(audit->GetTrace(&ctx, {}, &trace).ok());
-  }
+    if (trace.events_size() >= 2) break;
+    absl::SleepFor(absl::Milliseconds(5));
+  } while (absl::Now() < until);
   ASSERT_EQ(trace.events_size(), 2);
   const cv1::TraceEvent& e = trace.events(0);
   EXPECT_EQ(e.rpc(), "relay.v1.Relay/CreateMailbox");
