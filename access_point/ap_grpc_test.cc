@@ -4,7 +4,7 @@
 #include "access_point/fake_authority.h"
 #include "common/clock.h"
 #include "common/errors.h"
-#include "common/grpc_server.h"
+#include "runtime/grpc_server.h"
 #include "common/status_mapping.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"

@@ -9,7 +9,7 @@
 #include "channel/fake_http_fetcher.h"
 #include "common/clock.h"
 #include "common/errors.h"
-#include "common/grpc_server.h"
+#include "runtime/grpc_server.h"
 #include "common/status_mapping.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"

@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "common/errors.h"
-#include "common/test_certs.h"
+#include "runtime/test_certs.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "httplib.h"

@@ -20,11 +20,11 @@
 #include "channel/httplib_fetcher.h"
 #include "channel/scheduler.h"
 #include "common/clock.h"
-#include "common/grpc_server.h"
+#include "runtime/grpc_server.h"
 #include "common/host_port.h"
-#include "common/sim/flags.h"
-#include "common/sim/sim.h"
-#include "common/tls.h"
+#include "sim/flags.h"
+#include "sim/sim.h"
+#include "runtime/tls.h"
 
 ABSL_FLAG(sct::HostPort, listen, (sct::HostPort{"127.0.0.1", 9400}),
           "HOST:PORT of the gRPC listener (port 0 picks a free port)");

@@ -4,6 +4,7 @@
 
 #include "common/errors.h"
 #include "common/status_mapping.h"
+#include "runtime/peer_identity.h"
 
 namespace sct::ca {
 namespace {
@@ -30,15 +31,6 @@ grpc::Status Reply(absl::string_view method, const Caller& caller,
 }
 
 }  // namespace
-
-std::string PeerCommonName(const grpc::ServerContext& context) {
-  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
-  if (auth == nullptr || !auth->IsPeerAuthenticated()) return "";
-  std::vector<grpc::string_ref> cn =
-      auth->FindPropertyValues(GRPC_X509_CN_PROPERTY_NAME);
-  if (cn.empty()) return "";
-  return std::string(cn.front().data(), cn.front().size());
-}
 
 #define SCT_CA_UNARY(Method, Req, Resp)                               \
   grpc::Status CaGrpcService::Method(grpc::ServerContext* context,    \

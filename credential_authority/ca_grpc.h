@@ -16,9 +16,6 @@
 
 namespace sct::ca {
 
-// The verified peer's certificate common name, or "" without one.
-std::string PeerCommonName(const grpc::ServerContext& context);
-
 class CaGrpcService final
     : public credential_authority::v1::CredentialAuthority::Service {
  public:

@@ -7,10 +7,10 @@
 #include <thread>
 
 #include "common/errors.h"
-#include "common/grpc_server.h"
+#include "runtime/grpc_server.h"
 #include "common/status_mapping.h"
-#include "common/test_certs.h"
-#include "common/tls.h"
+#include "runtime/test_certs.h"
+#include "runtime/tls.h"
 #include "common/uuid.h"
 #include "credential_authority/ca_test_util.h"
 #include "gtest/gtest.h"

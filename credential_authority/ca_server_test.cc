@@ -16,8 +16,8 @@
 
 #include "common/errors.h"
 #include "common/status_mapping.h"
-#include "common/test_certs.h"
-#include "common/tls.h"
+#include "runtime/test_certs.h"
+#include "runtime/tls.h"
 #include "credential_authority/ca_test_util.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"

@@ -77,7 +77,7 @@ struct DeviceAgentDeps {
   ::channel::v1::Channel::StubInterface* channel = nullptr;  // may be null
   AccessPointStubFactory access_point_factory;               // may be empty
   // Optional (may be empty): called with every mailbox plaintext this device
-  // seals or opens, for the simulator's knowledge audit (common/sim,
+  // seals or opens, for the simulator's knowledge audit (sim/,
   // --sim_control). Called from any thread; must be thread-safe.
   std::function<void(absl::string_view plaintext)> observe_plaintext;
 };

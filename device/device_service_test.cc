@@ -10,7 +10,7 @@
 #include "common/base64.h"
 #include "common/clock.h"
 #include "common/errors.h"
-#include "common/grpc_server.h"
+#include "runtime/grpc_server.h"
 #include "common/status_mapping.h"
 #include "common/uuid.h"
 #include "device/device_agent.h"

@@ -4,6 +4,7 @@
 
 #include "common/errors.h"
 #include "common/status_mapping.h"
+#include "runtime/peer_identity.h"
 
 namespace sct::oem {
 namespace {
@@ -20,15 +21,6 @@ grpc::Status Answer(absl::StatusOr<T> result, T* response) {
 }
 
 }  // namespace
-
-std::string PeerCommonName(const grpc::ServerContext& context) {
-  std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
-  if (auth == nullptr || !auth->IsPeerAuthenticated()) return "";
-  std::vector<grpc::string_ref> names =
-      auth->FindPropertyValues("x509_common_name");
-  if (names.empty()) return "";
-  return std::string(names[0].data(), names[0].size());
-}
 
 grpc::Status OemGrpcService::GetChallenge(
     grpc::ServerContext*, const ov1::GetChallengeRequest* request,

@@ -26,9 +26,6 @@
 
 namespace sct::oem {
 
-// The verified TLS client certificate's CN, or "" (no TLS, no certificate).
-std::string PeerCommonName(const grpc::ServerContext& context);
-
 class OemGrpcService final : public ::oem::v1::Oem::Service {
  public:
   // `poll` bounds how long a notification stream waits before checking

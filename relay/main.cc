@@ -21,12 +21,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
-#include "common/grpc_server.h"
+#include "runtime/grpc_server.h"
 #include "common/host_port.h"
-#include "common/sim/flags.h"
-#include "common/sim/http_hook.h"
-#include "common/sim/sim.h"
-#include "common/tls.h"
+#include "sim/flags.h"
+#include "relay/sim_http_hook.h"
+#include "sim/sim.h"
+#include "runtime/tls.h"
 #include "relay/grpc_push_notifier.h"
 #include "relay/mailbox_service.h"
 #include "relay/memory_mailbox_store.h"
@@ -281,7 +281,7 @@ int Main(int argc, char** argv) {
   if (sim_state != nullptr) {
     (*http)->set_exchange_hook(
         [s = sim_state.get()](const httplib::Request& req, const httplib::Response& res) {
-          sim::RecordHttpExchange(s, req, res);
+          RecordHttpExchange(s, req, res);
         });
   }
   (*http)->Serve(&service, &metrics);

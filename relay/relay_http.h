@@ -61,7 +61,7 @@ class RelayHttpServer {
   void Serve(MailboxService* service, RelayMetrics* metrics);
 
   // Optional observer of every finished exchange (the simulator's trace and
-  // knowledge audit, common/sim/http_hook.h); set before Serve. Runs on the
+  // knowledge audit, relay/sim_http_hook.h); set before Serve. Runs on the
   // handler thread after the response is complete; must be thread-safe.
   using ExchangeHook = std::function<void(const httplib::Request&, const httplib::Response&)>;
   void set_exchange_hook(ExchangeHook hook) { exchange_hook_ = std::move(hook); }

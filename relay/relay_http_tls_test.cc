@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "common/test_certs.h"
+#include "runtime/test_certs.h"
 #include "common/uuid.h"
 #include "gtest/gtest.h"
 #include "httplib.h"

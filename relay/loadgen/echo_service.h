@@ -1,6 +1,6 @@
 // The baseline server: relay.v1.Echo returns the request bytes unchanged.
 //
-// It is served by the same framework as the relay (common/grpc_server.h, the
+// It is served by the same framework as the relay (runtime/grpc_server.h, the
 // gRPC C++ synchronous server), so the ratio relay/echo isolates what the
 // relay itself costs per RPC: decoding, the mailbox logic and the store.
 // Thread-safe (stateless).

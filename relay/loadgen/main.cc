@@ -7,7 +7,7 @@
 // By default it starts the real relay_server (found in its runfiles or given
 // with --relay_binary) as a child process on 127.0.0.1 port 0, once per store,
 // with rate limits raised out of the way, and a baseline echo server (this
-// same binary in --serve_echo mode, on common/grpc_server.h like the relay).
+// same binary in --serve_echo mode, on runtime/grpc_server.h like the relay).
 // It drives each with the same closed loop, prints a table and optionally
 // writes --json_out, then stops the servers. Targets are 127.0.0.1 only.
 // Exit status: 0 when every RPC succeeded, 1 when some failed, 2 when the
@@ -36,7 +36,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
-#include "common/grpc_server.h"
+#include "runtime/grpc_server.h"
 #include "relay/loadgen/child_process.h"
 #include "relay/loadgen/cycle_data.h"
 #include "relay/loadgen/echo_client.h"

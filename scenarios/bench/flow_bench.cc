@@ -55,7 +55,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "common/health.grpc.pb.h"
+#include "runtime/health.grpc.pb.h"
 #include "common/status_mapping.h"
 #include "common/uuid.h"
 #include "google/protobuf/text_format.h"

@@ -8,8 +8,8 @@
 #include <string>
 
 #include "absl/time/clock.h"
-#include "common/health.grpc.pb.h"
-#include "common/tls.h"
+#include "runtime/health.grpc.pb.h"
+#include "runtime/tls.h"
 #include "crypto/x509.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"

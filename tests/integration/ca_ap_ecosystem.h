@@ -1,6 +1,6 @@
 // Test and benchmark support: the real ca_server and access_point binaries
 // started as separate processes on 127.0.0.1 port 0, wired with mutual TLS
-// from a throw-away PKI made here (common/test_certs.h for TLS, crypto/x509.h
+// from a throw-away PKI made here (runtime/test_certs.h for TLS, crypto/x509.h
 // for the OEM attestation root and device keys), plus the calls a scenario
 // needs: bootstrap an owner credential, authenticate at the access point,
 // revoke, read the access point's revocation version.

@@ -1,0 +1,185 @@
+// Binary-level test: the real relay_server with --sim_control traces a
+// CreateMailbox (gRPC) and a ReadSecureContent (HTTP) and fingerprints the
+// mailbox id it handed out, but not a secret it never saw; without
+// --sim_control it serves no Audit service.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/errors.h"
+#include "sim/recorder.h"
+#include "common/status_mapping.h"
+#include "common/uuid.h"
+#include "crypto/random.h"
+#include "gtest/gtest.h"
+#include "grpcpp/grpcpp.h"
+#include "httplib.h"
+#include "proto/common/v1/audit.grpc.pb.h"
+#include "proto/common/v1/control.grpc.pb.h"
+#include "proto/relay/v1/relay.grpc.pb.h"
+
+namespace sct::sim {
+namespace {
+
+namespace cv1 = ::common::v1;
+
+// A child relay_server; killed (SIGTERM) and reaped on destruction.
+class RelayProcess {
+ public:
+  explicit RelayProcess(bool sim_control) {
+    const std::string binary =
+        std::string(std::getenv("TEST_SRCDIR")) + "/sct_lab/relay/relay_server";
+    std::vector<std::string> args = {binary, "--store=memory", "--grpc_listen=127.0.0.1:0",
+                                     "--http_listen=127.0.0.1:0"};
+    if (sim_control) args.push_back("--sim_control");
+    int out[2];
+    if (pipe(out) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      close(out[0]);
+      close(out[1]);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(binary.c_str(), argv.data());
+      _exit(127);
+    }
+    close(out[1]);
+    // "listening http=H:P grpc=H:P"
+    std::string line;
+    char c;
+    pollfd p{out[0], POLLIN, 0};
+    while (line.size() < 512 && poll(&p, 1, 20000) > 0 && read(out[0], &c, 1) == 1 && c != '\n') {
+      line.push_back(c);
+    }
+    close(out[0]);
+    for (absl::string_view word : absl::StrSplit(line, ' ')) {
+      if (absl::ConsumePrefix(&word, "http=")) http_ = std::string(word);
+      if (absl::ConsumePrefix(&word, "grpc=")) grpc_ = std::string(word);
+    }
+  }
+  ~RelayProcess() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      int status = 0;
+      waitpid(pid_, &status, 0);
+    }
+  }
+  const std::string& grpc() const { return grpc_; }
+  const std::string& http() const { return http_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::string grpc_, http_;
+};
+
+bool HasFingerprint(const cv1::GetObservationsResponse& obs, const std::string& fp,
+                    const std::string& where = "") {
+  for (const auto& o : obs.observations()) {
+    if (o.fingerprint() == fp && (where.empty() || o.where() == where)) return true;
+  }
+  return false;
+}
+
+TEST(RelayBinaryTest, TracesAndFingerprintsWithSimControl) {
+  RelayProcess relay(/*sim_control=*/true);
+  ASSERT_FALSE(relay.grpc().empty()) << "relay_server did not print its listening line";
+  auto channel = grpc::CreateChannel(relay.grpc(), grpc::InsecureChannelCredentials());
+  auto control = cv1::SimControl::NewStub(channel);
+  auto audit = cv1::Audit::NewStub(channel);
+  auto stub = ::relay::v1::Relay::NewStub(channel);
+
+  const std::string key = *crypto::RandomBytes(32);
+  {
+    grpc::ClientContext ctx;
+    cv1::SetAuditKeyRequest req;
+    req.set_key(key);
+    cv1::SetAuditKeyResponse resp;
+    ASSERT_TRUE(control->SetAuditKey(&ctx, req, &resp).ok());
+  }
+  ::relay::v1::CreateMailboxResponse created;
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("sct-actor", "alice-phone");
+    ctx.AddMetadata("sct-step", "share-1");
+    ::relay::v1::CreateMailboxRequest req;
+    req.set_device_claim(NewUuidV4());
+    req.set_request_id(NewUuidV4());
+    req.mutable_payload()->set_type("AEAD_AES_128_GCM");
+    req.mutable_payload()->set_data(*crypto::RandomBytes(64));
+    grpc::Status s = stub->CreateMailbox(&ctx, req, &created);
+    ASSERT_TRUE(s.ok()) << FromGrpcStatus(s);
+  }
+  const size_t at = created.url_link().find("/v1/m/");
+  ASSERT_NE(at, std::string::npos) << created.url_link();
+  const std::string id = created.url_link().substr(at + 6, 36);
+
+  // The HTTP face, as "bob-phone".
+  httplib::Client http("http://" + relay.http());
+  httplib::Headers headers = {{"sct-actor", "bob-phone"},
+                              {"Mailbox-Device-Claim", NewUuidV4()},
+                              {"Mailbox-Request-ID", NewUuidV4()}};
+  auto res = http.Post(("/v1/m/" + id).c_str(), headers, "{}", "application/json");
+  ASSERT_TRUE(res) << "HTTP request failed";
+  EXPECT_EQ(res->status, 200) << res->body;
+
+  // The HTTP exchange is recorded by httplib's logger, which runs after the
+  // response is written: wait (bounded) until the relay has recorded it.
+  cv1::GetTraceResponse trace;
+  const absl::Time until = absl::Now() + absl::Seconds(10);
+  do {
+    trace.Clear();
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(audit->GetTrace(&ctx, {}, &trace).ok());
+    if (trace.events_size() >= 2) break;
+    absl::SleepFor(absl::Milliseconds(5));
+  } while (absl::Now() < until);
+  ASSERT_EQ(trace.events_size(), 2);
+  const cv1::TraceEvent& e = trace.events(0);
+  EXPECT_EQ(e.rpc(), "relay.v1.Relay/CreateMailbox");
+  EXPECT_EQ(e.from(), "alice-phone");
+  EXPECT_EQ(e.to(), "relay");
+  EXPECT_EQ(e.step_id(), "share-1");
+  EXPECT_EQ(e.status_code(), "OK");
+  const cv1::TraceEvent& h = trace.events(1);
+  EXPECT_EQ(h.rpc(), "HTTP POST /v1/m/{id}");
+  EXPECT_EQ(h.from(), "bob-phone");
+  EXPECT_EQ(h.status_code(), "OK");
+  EXPECT_FALSE(absl::StrContains(h.summary(), id));
+
+  cv1::GetObservationsResponse obs;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(audit->GetObservations(&ctx, {}, &obs).ok());
+  }
+  const std::string id_fp = *Recorder::Fingerprint(key, id);
+  EXPECT_TRUE(HasFingerprint(obs, id_fp, "relay.v1.Relay/CreateMailbox"));
+  EXPECT_TRUE(HasFingerprint(obs, id_fp, "HTTP POST /v1/m/{id}"));
+  const std::string never_sent = *crypto::RandomBytes(16);
+  EXPECT_FALSE(HasFingerprint(obs, *Recorder::Fingerprint(key, never_sent)));
+  EXPECT_FALSE(HasFingerprint(obs, *Recorder::Fingerprint(std::string(32, '\0'), id)));
+}
+
+TEST(RelayBinaryTest, NoAuditWithoutSimControl) {
+  RelayProcess relay(/*sim_control=*/false);
+  ASSERT_FALSE(relay.grpc().empty());
+  auto audit = cv1::Audit::NewStub(
+      grpc::CreateChannel(relay.grpc(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  cv1::GetTraceResponse trace;
+  EXPECT_EQ(audit->GetTrace(&ctx, {}, &trace).error_code(), grpc::StatusCode::UNIMPLEMENTED);
+}
+
+}  // namespace
+}  // namespace sct::sim

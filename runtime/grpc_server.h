@@ -1,0 +1,77 @@
+// Starts a gRPC server the way every SCT Lab service does.
+//
+// Listens on `address` ("127.0.0.1:0" picks a free port), registers the given
+// services plus gRPC health checking (grpc.health.v1, overall status "" is
+// SERVING until Shutdown; a client stub is in //runtime:health_cc_proto) and
+// server reflection, and reports the bound port. Shutdown is clean: health
+// turns NOT_SERVING, new calls are refused, in-flight calls get `grace` to
+// finish and are then cancelled.
+//
+// Thread-safety: Shutdown and Wait may be called from different threads (the
+// usual pattern: main waits for a signal, then calls Shutdown). The address is
+// bound exclusively (no SO_REUSEPORT), so a port in use is an error.
+#ifndef SCT_RUNTIME_GRPC_SERVER_H_
+#define SCT_RUNTIME_GRPC_SERVER_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/support/server_interceptor.h"
+
+namespace sct {
+
+struct GrpcServerOptions {
+  std::string address = "127.0.0.1:0";
+  // Null means insecure (plaintext) credentials.
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  std::vector<grpc::Service*> services;  // not owned; must outlive the server
+  int max_receive_message_bytes = 4 * 1024 * 1024;
+  // Server interceptors (e.g. the simulator's trace, sim/): each
+  // function makes one factory when the server is built. Empty (the default)
+  // installs none. A null function or a null factory is INVALID_ARGUMENT.
+  std::vector<std::function<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>()>>
+      interceptor_creators;
+};
+
+class GrpcServer {
+ public:
+  // Builds and starts the server. INVALID_ARGUMENT (reason "invalid_field")
+  // for a malformed address (see host_port.h), a null service or a
+  // non-positive message limit or a null interceptor creator; UNAVAILABLE (reason "listen_failed") if the
+  // address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(GrpcServerOptions options);
+  ~GrpcServer();  // Shutdown(absl::Seconds(2)) if not already done
+
+  int port() const { return port_; }
+  // "host:port" with the bound port, e.g. "127.0.0.1:40123".
+  std::string address() const { return address_; }
+  grpc::Server* server() { return server_.get(); }
+
+  // Idempotent; later calls return at once.
+  void Shutdown(absl::Duration grace = absl::Seconds(2));
+  void Wait();  // blocks until Shutdown has completed
+
+ private:
+  GrpcServer() = default;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  std::string address_;
+  std::atomic<bool> shut_down_{false};
+};
+
+// Blocks the calling thread until SIGINT or SIGTERM arrives (installed with
+// sigwait on a blocked signal set, so it is safe with gRPC's threads). Call
+// BlockTerminationSignals() first thing in main, before any thread starts.
+void BlockTerminationSignals();
+int WaitForTerminationSignal();  // returns the signal number
+
+}  // namespace sct
+
+#endif  // SCT_RUNTIME_GRPC_SERVER_H_

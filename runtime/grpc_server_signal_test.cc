@@ -1,0 +1,39 @@
+// Signal helpers, in their own binary: the mask must be set before any thread
+// exists, as in a real main().
+#include <signal.h>
+#include <unistd.h>
+
+#include "runtime/grpc_server.h"
+#include "runtime/health.grpc.pb.h"
+#include "gtest/gtest.h"
+
+namespace sct {
+namespace {
+
+TEST(TerminationSignalTest, SigwaitReturnsTheSignalAndServerShutsDown) {
+  BlockTerminationSignals();
+
+  // Threads started from here on (gRPC's) inherit the blocked mask, so the
+  // signal reaches sigwait instead of killing the process.
+  auto server = GrpcServer::Start({});
+  ASSERT_TRUE(server.ok()) << server.status();
+
+  ASSERT_EQ(kill(getpid(), SIGTERM), 0);
+  EXPECT_EQ(WaitForTerminationSignal(), SIGTERM);
+  ASSERT_EQ(kill(getpid(), SIGINT), 0);
+  EXPECT_EQ(WaitForTerminationSignal(), SIGINT);
+
+  (*server)->Shutdown();
+  (*server)->Wait();
+
+  auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
+      (*server)->address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  grpc::health::v1::HealthCheckRequest req;
+  grpc::health::v1::HealthCheckResponse resp;
+  EXPECT_FALSE(stub->Check(&ctx, req, &resp).ok());
+}
+
+}  // namespace
+}  // namespace sct

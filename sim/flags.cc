@@ -1,0 +1,24 @@
+#include "sim/flags.h"
+
+#include <utility>
+
+#include "absl/flags/flag.h"
+
+ABSL_FLAG(bool, sim_control, false,
+          "Serve common.v1.Audit and common.v1.SimControl (trace, knowledge audit, clock, "
+          "faults, outages) for the scenario engine. Test use only; see docs/sim.md.");
+ABSL_FLAG(std::string, actor_id, "",
+          "This process's name in a scenario (traces, audit, sct-actor metadata); "
+          "default: the binary's role or id.");
+
+namespace sct::sim {
+
+std::unique_ptr<SimState> StateFromFlags(absl::string_view default_actor_id,
+                                         SimOptions options) {
+  if (!absl::GetFlag(FLAGS_sim_control)) return nullptr;
+  options.actor_id = absl::GetFlag(FLAGS_actor_id);
+  if (options.actor_id.empty()) options.actor_id = std::string(default_actor_id);
+  return std::make_unique<SimState>(std::move(options));
+}
+
+}  // namespace sct::sim

@@ -1,0 +1,117 @@
+#include "sim/services.h"
+
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/proto_time.h"
+#include "common/status_mapping.h"
+#include "runtime/peer_identity.h"
+
+namespace sct::sim {
+namespace {
+
+absl::Status NotAdmin(absl::string_view why) {
+  return MakeError(absl::StatusCode::kPermissionDenied, "not_admin", why);
+}
+
+}  // namespace
+
+absl::Status CheckAdmin(const grpc::ServerContext& context, const AdminAuth& auth) {
+  if (auth.client_certs) {
+    if (PeerCommonName(context) != auth.admin_cn) {
+      return NotAdmin(absl::StrCat("simulation controls need the \"", auth.admin_cn,
+                                   "\" client certificate"));
+    }
+    return absl::OkStatus();
+  }
+  if (!IsLoopbackPeer(context.peer())) {
+    return NotAdmin("simulation controls accept loopback callers only on this server");
+  }
+  return absl::OkStatus();
+}
+
+#define SIM_CHECK_ADMIN(context)                                 \
+  do {                                                           \
+    absl::Status check_admin_status = CheckAdmin(*(context), auth_); \
+    if (!check_admin_status.ok()) return ToGrpcStatus(check_admin_status); \
+  } while (false)
+
+grpc::Status AuditService::GetObservations(grpc::ServerContext* context,
+                                           const ::common::v1::GetObservationsRequest*,
+                                           ::common::v1::GetObservationsResponse* response) {
+  SIM_CHECK_ADMIN(context);
+  for (auto& o : state_->recorder().Observations()) *response->add_observations() = std::move(o);
+  return grpc::Status::OK;
+}
+
+grpc::Status AuditService::GetTrace(grpc::ServerContext* context,
+                                    const ::common::v1::GetTraceRequest* request,
+                                    ::common::v1::GetTraceResponse* response) {
+  SIM_CHECK_ADMIN(context);
+  for (auto& e : state_->recorder().Trace(request->after_seq())) {
+    *response->add_events() = std::move(e);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AuditService::ResetAudit(grpc::ServerContext* context,
+                                      const ::common::v1::ResetAuditRequest*,
+                                      ::common::v1::ResetAuditResponse*) {
+  SIM_CHECK_ADMIN(context);
+  state_->recorder().ResetAudit();
+  return grpc::Status::OK;
+}
+
+grpc::Status SimControlService::SetClock(grpc::ServerContext* context,
+                                         const ::common::v1::SetClockRequest* request,
+                                         ::common::v1::SetClockResponse* response) {
+  SIM_CHECK_ADMIN(context);
+  absl::Duration offset, advance;
+  if (request->has_offset()) {
+    absl::StatusOr<absl::Duration> d = FromProto(request->offset(), "offset");
+    if (!d.ok()) return ToGrpcStatus(d.status());
+    offset = *d;
+  }
+  if (request->has_advance()) {
+    absl::StatusOr<absl::Duration> d = FromProto(request->advance(), "advance");
+    if (!d.ok()) return ToGrpcStatus(d.status());
+    advance = *d;
+  }
+  if (request->has_offset()) state_->clock().SetOffset(offset);
+  if (request->has_advance()) state_->clock().Advance(advance);
+  ToProto(state_->clock().Now(), response->mutable_now());
+  return grpc::Status::OK;
+}
+
+grpc::Status SimControlService::SetLinkFaults(grpc::ServerContext* context,
+                                              const ::common::v1::SetLinkFaultsRequest* request,
+                                              ::common::v1::SetLinkFaultsResponse*) {
+  SIM_CHECK_ADMIN(context);
+  std::vector<::common::v1::LinkFault> faults(request->faults().begin(), request->faults().end());
+  return ToGrpcStatus(state_->SetLinkFaults(faults));
+}
+
+grpc::Status SimControlService::SetOutage(grpc::ServerContext* context,
+                                          const ::common::v1::SetOutageRequest* request,
+                                          ::common::v1::SetOutageResponse*) {
+  SIM_CHECK_ADMIN(context);
+  if (!request->has_until()) {
+    state_->SetOutage(std::nullopt);
+    return grpc::Status::OK;
+  }
+  absl::StatusOr<absl::Time> until = FromProto(request->until(), "until");
+  if (!until.ok()) return ToGrpcStatus(until.status());
+  state_->SetOutage(*until);
+  return grpc::Status::OK;
+}
+
+grpc::Status SimControlService::SetAuditKey(grpc::ServerContext* context,
+                                            const ::common::v1::SetAuditKeyRequest* request,
+                                            ::common::v1::SetAuditKeyResponse*) {
+  SIM_CHECK_ADMIN(context);
+  return ToGrpcStatus(state_->recorder().SetAuditKey(request->key()));
+}
+
+}  // namespace sct::sim
