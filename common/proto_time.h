@@ -30,8 +30,7 @@ google::protobuf::Timestamp ToProtoTimestamp(absl::Time t);
 google::protobuf::Duration ToProtoDuration(absl::Duration d);
 
 // proto -> absl, checked (for input from outside the process).
-absl::StatusOr<absl::Time> FromProto(const google::protobuf::Timestamp& t,
-                                     absl::string_view field);
+absl::StatusOr<absl::Time> FromProto(const google::protobuf::Timestamp& t, absl::string_view field);
 absl::StatusOr<absl::Duration> FromProto(const google::protobuf::Duration& d,
                                          absl::string_view field);
 

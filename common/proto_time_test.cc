@@ -41,7 +41,8 @@ TEST(ProtoTimeTest, TimeBeforeEpochHasNonNegativeNanos) {
 }
 
 TEST(ProtoTimeTest, DurationRoundTripsBothSigns) {
-  for (absl::Duration d : {absl::Milliseconds(1500), -absl::Milliseconds(1500), absl::ZeroDuration()}) {
+  for (absl::Duration d :
+       {absl::Milliseconds(1500), -absl::Milliseconds(1500), absl::ZeroDuration()}) {
     google::protobuf::Duration p = ToProtoDuration(d);
     EXPECT_EQ(*FromProto(p, "d"), d);
     EXPECT_EQ(ToAbslDuration(p), d);
@@ -50,7 +51,7 @@ TEST(ProtoTimeTest, DurationRoundTripsBothSigns) {
 }
 
 TEST(ProtoTimeTest, TimestampLimitsAreYearsOneAndNineThousandNineHundredNinetyNine) {
-  EXPECT_TRUE(FromProto(Ts(-62135596800), "t").ok());   // 0001-01-01T00:00:00Z
+  EXPECT_TRUE(FromProto(Ts(-62135596800), "t").ok());             // 0001-01-01T00:00:00Z
   EXPECT_TRUE(FromProto(Ts(253402300799, 999999999), "t").ok());  // 9999-12-31T23:59:59.999999999Z
   EXPECT_FALSE(FromProto(Ts(-62135596801), "t").ok());
   EXPECT_FALSE(FromProto(Ts(253402300800), "t").ok());
@@ -58,7 +59,8 @@ TEST(ProtoTimeTest, TimestampLimitsAreYearsOneAndNineThousandNineHundredNinetyNi
 
 TEST(ProtoTimeTest, OutOfRangeTimestampNamesTheField) {
   // now + 2^58 s: the value that wraps when turned into microseconds.
-  absl::StatusOr<absl::Time> t = FromProto(Ts(1700000000 + (int64_t{1} << 58)), "validity.not_after");
+  absl::StatusOr<absl::Time> t =
+      FromProto(Ts(1700000000 + (int64_t{1} << 58)), "validity.not_after");
   ASSERT_FALSE(t.ok());
   EXPECT_EQ(t.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ReasonOf(t.status()), "invalid_field");

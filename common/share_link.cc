@@ -14,8 +14,7 @@ namespace sct {
 namespace {
 
 absl::Status BadLink(absl::string_view problem) {
-  return MakeError(absl::StatusCode::kInvalidArgument, "bad_link",
-                   absl::StrCat("link: ", problem));
+  return MakeError(absl::StatusCode::kInvalidArgument, "bad_link", absl::StrCat("link: ", problem));
 }
 
 bool IsUrlEnd(char c) {

@@ -50,7 +50,7 @@ TEST(ShareLinkTest, RejectsMalformedLinksWithoutEchoingTheSecret) {
   const std::string id = kId;
   const std::string good = Base64UrlEncode(std::string(16, 'x'));
   for (const std::string& bad :
-       {"https://r.test/v1/m/" + id + "?v=c",                         // no fragment
+       {"https://r.test/v1/m/" + id + "?v=c",                          // no fragment
         "https://r.test/v1/m/" + id + "#" + Base64UrlEncode("short"),  // 5-byte secret
         "https://r.test/v1/m/" + id + "#***",                          // not base64url
         "https://r.test/v1/m/not-a-uuid#" + good,                      // bad id

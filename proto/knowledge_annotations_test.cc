@@ -63,7 +63,8 @@ KnowledgeItem Of(const FieldDescriptor* field) {
 void CollectFields(const Descriptor* message, std::vector<const FieldDescriptor*>* out) {
   for (int i = 0; i < message->field_count(); ++i) out->push_back(message->field(i));
   for (int i = 0; i < message->nested_type_count(); ++i) {
-    if (!message->nested_type(i)->options().map_entry()) CollectFields(message->nested_type(i), out);
+    if (!message->nested_type(i)->options().map_entry())
+      CollectFields(message->nested_type(i), out);
   }
 }
 
@@ -71,7 +72,8 @@ TEST(KnowledgeAnnotationsTest, EveryFieldNamedLikeAnIdentityCarriesItsClass) {
   int checked = 0;
   for (const FileDescriptor* file : ServiceContracts()) {
     std::vector<const FieldDescriptor*> fields;
-    for (int i = 0; i < file->message_type_count(); ++i) CollectFields(file->message_type(i), &fields);
+    for (int i = 0; i < file->message_type_count(); ++i)
+      CollectFields(file->message_type(i), &fields);
     for (const FieldDescriptor* field : fields) {
       auto rule = NamingRule().find(field->name());
       if (rule == NamingRule().end()) continue;
@@ -88,14 +90,15 @@ TEST(KnowledgeAnnotationsTest, EveryFieldNamedLikeAnIdentityCarriesItsClass) {
 TEST(KnowledgeAnnotationsTest, ClassesTheAuditReliesOn) {
   EXPECT_EQ(Of(::relay::v1::Payload::descriptor()->FindFieldByName("data")),
             ::common::v1::CIPHERTEXT);
-  for (const Descriptor* d : {::channel::v1::SendRequest::descriptor(),
-                              ::channel::v1::ChannelMessage::descriptor()}) {
+  for (const Descriptor* d :
+       {::channel::v1::SendRequest::descriptor(), ::channel::v1::ChannelMessage::descriptor()}) {
     EXPECT_EQ(Of(d->FindFieldByName("from")), ::common::v1::PERSON_IDENTITY) << d->full_name();
     EXPECT_EQ(Of(d->FindFieldByName("to")), ::common::v1::PERSON_IDENTITY) << d->full_name();
   }
   // The claim is random per mailbox and links nothing: deliberately unclassified.
-  EXPECT_EQ(Of(::relay::v1::ReadSecureContentRequest::descriptor()->FindFieldByName("device_claim")),
-            ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED);
+  EXPECT_EQ(
+      Of(::relay::v1::ReadSecureContentRequest::descriptor()->FindFieldByName("device_claim")),
+      ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED);
 }
 
 }  // namespace

@@ -25,8 +25,8 @@ void ObserveString(Recorder* recorder, KnowledgeItem item, const Message& messag
   const bool tokenize = field->type() == FieldDescriptor::TYPE_STRING;
   std::string scratch;
   if (!field->is_repeated()) {
-    ObserveValue(recorder, item, reflection->GetStringReference(message, field, &scratch),
-                 tokenize, where);
+    ObserveValue(recorder, item, reflection->GetStringReference(message, field, &scratch), tokenize,
+                 where);
     return;
   }
   const int n = reflection->FieldSize(message, field);
@@ -54,8 +54,7 @@ void Walk(Recorder* recorder, const Message& message, KnowledgeItem inherited,
       if (field->is_repeated()) {
         const int n = reflection->FieldSize(message, field);
         for (int i = 0; i < n; ++i) {
-          Walk(recorder, reflection->GetRepeatedMessage(message, field, i), item, where,
-               depth + 1);
+          Walk(recorder, reflection->GetRepeatedMessage(message, field, i), item, where, depth + 1);
         }
       } else {
         Walk(recorder, reflection->GetMessage(message, field), item, where, depth + 1);
@@ -74,19 +73,19 @@ KnowledgeItem KnowledgeOf(const FieldDescriptor* field) {
 std::vector<std::string> Tokens(absl::string_view text) {
   std::vector<std::string> out;
   std::set<absl::string_view> seen;
-  for (absl::string_view t : absl::StrSplit(text, absl::ByAnyChar(kSeparators), absl::SkipEmpty())) {
+  for (absl::string_view t :
+       absl::StrSplit(text, absl::ByAnyChar(kSeparators), absl::SkipEmpty())) {
     if (seen.insert(t).second) out.emplace_back(t);
   }
   return out;
 }
 
-void ObserveValue(Recorder* recorder, KnowledgeItem item, absl::string_view value,
-                  bool tokenize, absl::string_view where) {
+void ObserveValue(Recorder* recorder, KnowledgeItem item, absl::string_view value, bool tokenize,
+                  absl::string_view where) {
   if (value.empty()) return;
-  const std::vector<std::string> urls =
-      tokenize ? FindUrls(value) : std::vector<std::string>();
-  if (item == ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED && urls.size() == 1 &&
-      urls[0] == value && absl::StrContains(value, '#')) {
+  const std::vector<std::string> urls = tokenize ? FindUrls(value) : std::vector<std::string>();
+  if (item == ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED && urls.size() == 1 && urls[0] == value &&
+      absl::StrContains(value, '#')) {
     item = ::common::v1::FULL_LINK;
   }
   recorder->Observe(item, value, where);
