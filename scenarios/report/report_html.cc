@@ -1,6 +1,7 @@
 #include "scenarios/report/report_html.h"
 
 #include <algorithm>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -71,7 +72,7 @@ std::vector<std::pair<std::string, std::string>> Sorted(const Map& m) {
   return v;
 }
 
-// A two-column table of a map (environment, endpoints): key, then the value
+// The rows of a two-column table of a map (environment, endpoints): key, then the value
 // as code.
 template <typename Map>
 void AppendKeyValueRows(std::string* out, const Map& m) {

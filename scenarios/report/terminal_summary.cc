@@ -1,6 +1,7 @@
 #include "scenarios/report/terminal_summary.h"
 
 #include <algorithm>
+#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
