@@ -1,4 +1,4 @@
-// The knowledge-audit and trace record of one service process (issue 6).
+// The knowledge-audit and trace record of one service process.
 //
 // A Recorder holds two things the scenario engine reads through
 // common.v1.Audit:

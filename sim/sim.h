@@ -1,4 +1,4 @@
-// The simulator's hooks for SCT Lab service processes (issue 6), one include
+// The simulator's hooks for SCT Lab service processes, one include
 // for main.cc. See docs/sim.md.
 //
 //   auto sim = sct::sim::StateFromFlags("relay");          // null unless --sim_control

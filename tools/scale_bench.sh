@@ -1,6 +1,6 @@
 #!/bin/bash
-# Reproduces every issue-7 scale figure (docs/relay_scale.md, docs/BENCHMARKS.md
-# "Issue 7") with one command:
+# Reproduces every relay scale figure (docs/relay_scale.md and the relay scale
+# section of docs/BENCHMARKS.md) with one command:
 #
 #   tools/scale_bench.sh [OUT_DIR]        # default OUT_DIR: ./scale-results
 #

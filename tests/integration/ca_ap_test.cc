@@ -1,5 +1,6 @@
-// End-to-end tier for issue 4's cross-service proof: the real ca_server and
-// access_point binaries as separate processes over mutual TLS. An owner
+// End-to-end proof that the authority and the access points work together:
+// the real ca_server and access_point binaries as separate processes over
+// mutual TLS. An owner
 // credential is bootstrapped at the authority, opens the car, is revoked, and
 // the access point denies it (DENIED_REVOKED) once its revocation version
 // reaches the one the revoke call returned: with the streaming watch and with

@@ -1,4 +1,4 @@
-// Relay replicas over a real Redis (issue 7): real relay_server processes
+// Relay replicas over a real Redis: real relay_server processes
 // (ports 0, --store=redis) over real redis-server processes started by the
 // harness in relay/redis/testing/redis_server.h, all in $TEST_TMPDIR and all
 // killed when a test ends, also when it fails (ChildProcess and RedisServer
