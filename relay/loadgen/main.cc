@@ -37,6 +37,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "runtime/grpc_server.h"
+#include "runtime/startup_line.h"
 #include "relay/loadgen/child_process.h"
 #include "relay/loadgen/cycle_data.h"
 #include "relay/loadgen/echo_client.h"
@@ -205,7 +206,7 @@ int ServeEcho() {
     std::cerr << "relay_loadgen --serve_echo: " << server.status() << "\n";
     return 2;
   }
-  std::cout << "listening grpc=" << (*server)->address() << std::endl;
+  sct::PrintListeningLine({{"grpc", (*server)->address()}});
   WaitForTerminationSignal();
   (*server)->Shutdown();
   return 0;
