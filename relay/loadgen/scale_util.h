@@ -20,8 +20,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "relay/loadgen/child_process.h"
 #include "relay/loadgen/latency.h"
+#include "runtime/child_process.h"
 
 namespace sct::relay::loadgen {
 
