@@ -1,4 +1,4 @@
-// relay_scale: the relay's scale figures (issue 7, docs/relay_scale.md).
+// relay_scale: the relay's scale figures (docs/relay_scale.md).
 //
 // --mode=size: for each store of --stores (memory, sqlite, redis), starts two
 //   real relay_server processes (and, for redis, one redis-server each): a

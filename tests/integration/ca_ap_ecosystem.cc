@@ -85,6 +85,13 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> StartServer(const std::string& bin
   return server;
 }
 
+// The services' certificates name "localhost", the processes listen on 127.0.0.1.
+grpc::ChannelArguments LocalhostArgs() {
+  grpc::ChannelArguments args;
+  args.SetSslTargetNameOverride("localhost");
+  return args;
+}
+
 int StopServer(std::unique_ptr<ChildProcess>& server) {
   return server == nullptr ? -1 : server->Terminate(kStopGrace);
 }
@@ -111,6 +118,12 @@ std::pair<int, int> Ecosystem::Stop() {
 }
 
 absl::Status Ecosystem::Init() {
+  RETURN_IF_ERROR(WriteKeysAndCertificates());
+  RETURN_IF_ERROR(StartAuthority());
+  return StartAccessPoint();
+}
+
+absl::Status Ecosystem::WriteKeysAndCertificates() {
   for (size_t i = 1; i <= options_.work_dir.size(); ++i) {  // mkdir -p
     if (i == options_.work_dir.size() || options_.work_dir[i] == '/') {
       mkdir(options_.work_dir.substr(0, i).c_str(), 0700);
@@ -144,8 +157,10 @@ absl::Status Ecosystem::Init() {
   ASSIGN_OR_RETURN(std::string ap_key_pem, KeyPem(ap_key.first));
   RETURN_IF_ERROR(WriteTestFile(Path("ap-hpke.key"), ap_key_pem));
   ap_public_spki_ = ap_key.first.PublicKey().SpkiDer();
+  return absl::OkStatus();
+}
 
-  // ---- credential authority ----
+absl::Status Ecosystem::StartAuthority() {
   std::remove(Path("ca.db").c_str());
   std::remove(Path("ca-signing.pem").c_str());
   std::remove(Path("ca-signing.pem.root.pem").c_str());
@@ -161,10 +176,8 @@ absl::Status Ecosystem::Init() {
   ASSIGN_OR_RETURN(auto admin_creds,
                    LoadClientCredentials({Path("tls-ca.pem"), Path("admin.pem"),
                                           Path("admin.key")}));
-  grpc::ChannelArguments args;
-  args.SetSslTargetNameOverride("localhost");
   admin_ = cav1::CredentialAuthority::NewStub(
-      grpc::CreateCustomChannel(ca_->listening().at("grpc"), admin_creds, args));
+      grpc::CreateCustomChannel(ca_->listening().at("grpc"), admin_creds, LocalhostArgs()));
 
   // Register the access point (the AP's TLS identity becomes trusted).
   cav1::RegisterAccessPointRequest reg;
@@ -177,19 +190,21 @@ absl::Status Ecosystem::Init() {
   reg_ctx.set_deadline(Deadline(absl::Seconds(10)));
   grpc::Status s = admin_->RegisterAccessPoint(&reg_ctx, reg, &reg_resp);
   if (!s.ok()) return RpcError(s, "RegisterAccessPoint");
+  return absl::OkStatus();
+}
 
+absl::Status Ecosystem::StartAccessPoint() {
   // The trust anchor the AP is configured with: the authority's root.
   cav1::GetAuthorityInfoResponse info;
   grpc::ClientContext info_ctx;
   info_ctx.set_deadline(Deadline(absl::Seconds(10)));
-  s = admin_->GetAuthorityInfo(&info_ctx, {}, &info);
+  grpc::Status s = admin_->GetAuthorityInfo(&info_ctx, {}, &info);
   if (!s.ok()) return RpcError(s, "GetAuthorityInfo");
   ASSIGN_OR_RETURN(crypto::Certificate root,
                    crypto::Certificate::FromDer(info.root_certificate_der()));
   ASSIGN_OR_RETURN(std::string root_pem, root.ToPem());
   RETURN_IF_ERROR(WriteTestFile(Path("authority-root.pem"), root_pem));
 
-  // ---- access point ----
   ASSIGN_OR_RETURN(
       ap_proc_,
       StartServer(
@@ -209,7 +224,7 @@ absl::Status Ecosystem::Init() {
   ASSIGN_OR_RETURN(auto ap_creds,
                    LoadClientCredentials({Path("tls-ca.pem"), "", ""}));
   ap_ = apv1::AccessPoint::NewStub(
-      grpc::CreateCustomChannel(ap_proc_->listening().at("grpc"), ap_creds, args));
+      grpc::CreateCustomChannel(ap_proc_->listening().at("grpc"), ap_creds, LocalhostArgs()));
   return absl::OkStatus();
 }
 

@@ -77,6 +77,12 @@ class Ecosystem {
  private:
   explicit Ecosystem(EcosystemOptions options) : options_(std::move(options)) {}
   absl::Status Init();
+  // Init's steps: the TLS PKI, the OEM attestation root and the access
+  // point's HPKE key in work_dir; the authority (and the access point
+  // registered with it); the access point trusting the authority's root.
+  absl::Status WriteKeysAndCertificates();
+  absl::Status StartAuthority();
+  absl::Status StartAccessPoint();
   std::string Path(const std::string& name) const;
 
   EcosystemOptions options_;
