@@ -25,6 +25,7 @@
 #include "access_point/verifier.h"
 #include "common/clock.h"
 #include "runtime/grpc_server.h"
+#include "runtime/startup_line.h"
 #include "common/host_port.h"
 #include "sim/flags.h"
 #include "sim/sim.h"
@@ -298,7 +299,7 @@ int Main(int argc, char** argv) {
   std::cerr << "access_point: " << vopts.access_point_id << " (" << kind
             << ") revocation_mode=" << mode
             << " list_version=" << revocations.version() << "\n";
-  std::cout << "listening grpc=" << (*server)->address() << std::endl;
+  sct::PrintListeningLine({{"grpc", (*server)->address()}});
 
   int sig = WaitForTerminationSignal();
   std::cerr << "access_point: signal " << sig << ", shutting down\n";

@@ -12,12 +12,11 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "channel/subprocess.h"
 #include "common/base64.h"
 #include "common/uuid.h"
 #include "gmock/gmock.h"
@@ -27,6 +26,7 @@
 #include "nlohmann/json.hpp"
 #include "openssl/rand.h"
 #include "proto/channel/v1/channel.grpc.pb.h"
+#include "runtime/child_process.h"
 
 namespace sct::channel {
 namespace {
@@ -41,12 +41,27 @@ std::string RandomBytes(size_t n) {
   return bytes;
 }
 
-// "listening http=H:P grpc=H:P" -> the value after `key=`.
-std::string Field(const std::string& line, const std::string& key) {
-  for (absl::string_view part : absl::StrSplit(line, ' ')) {
-    if (absl::StartsWith(part, key + "=")) return std::string(part.substr(key.size() + 1));
-  }
-  return "";
+// $TEST_SRCDIR/sct_lab/<path>: a data dependency's runfiles path.
+std::string RunfilesPath(absl::string_view path) {
+  const char* srcdir = std::getenv("TEST_SRCDIR");
+  return absl::StrCat(srcdir ? srcdir : ".", "/sct_lab/", path);
+}
+
+// Starts argv[0] with argv[1..] and waits for its start-up line; its stderr
+// goes to the test log.
+absl::StatusOr<std::unique_ptr<ChildProcess>> Start(const std::vector<std::string>& argv) {
+  ChildProcessSpec spec;
+  spec.name = argv[0].substr(argv[0].rfind('/') + 1);
+  spec.binary = argv[0];
+  spec.args.assign(argv.begin() + 1, argv.end());
+  spec.start_timeout = absl::Seconds(60);
+  return ChildProcess::Start(spec);
+}
+
+// The `key` endpoint ("http", "grpc") of a started server, "" if absent.
+std::string Field(const ChildProcess& server, const std::string& key) {
+  auto it = server.listening().find(key);
+  return it == server.listening().end() ? "" : it->second;
 }
 
 httplib::Result Post(httplib::Client& client, const std::string& path, const std::string& claim,
@@ -62,20 +77,17 @@ std::unique_ptr<grpc::ClientContext> Context() {
 }
 
 TEST(ChannelRelayIntegrationTest, PreviewBotFetchDoesNotBindTheMailbox) {
-  auto relay = Subprocess::Start({RunfilesPath("relay/relay_server"), "--http_listen=127.0.0.1:0",
-                                  "--grpc_listen=127.0.0.1:0", "--store=memory"});
+  auto relay = Start({RunfilesPath("relay/relay_server"), "--http_listen=127.0.0.1:0",
+                      "--grpc_listen=127.0.0.1:0", "--store=memory"});
   ASSERT_TRUE(relay.ok()) << relay.status();
-  auto relay_line = (*relay)->WaitForLine("listening ", absl::Seconds(60));
-  ASSERT_TRUE(relay_line.ok()) << relay_line.status();
-  const std::string relay_http = Field(*relay_line, "http");
-  ASSERT_FALSE(relay_http.empty()) << *relay_line;
+  const std::string relay_http = Field(**relay, "http");
+  ASSERT_FALSE(relay_http.empty()) << (*relay)->listening_line();
 
-  auto channel = Subprocess::Start(
-      {RunfilesPath("channel/channel_server"), "--listen=127.0.0.1:0", "--seed=7"});
+  auto channel =
+      Start({RunfilesPath("channel/channel_server"), "--listen=127.0.0.1:0", "--seed=7"});
   ASSERT_TRUE(channel.ok()) << channel.status();
-  auto channel_line = (*channel)->WaitForLine("listening grpc=", absl::Seconds(60));
-  ASSERT_TRUE(channel_line.ok()) << channel_line.status();
-  const std::string channel_grpc = channel_line->substr(std::string("listening grpc=").size());
+  const std::string channel_grpc = Field(**channel, "grpc");
+  ASSERT_FALSE(channel_grpc.empty()) << (*channel)->listening_line();
 
   // ---- sender: create the mailbox over HTTP ----
   const size_t colon = relay_http.rfind(':');
@@ -195,25 +207,20 @@ TEST(ChannelRelayIntegrationTest, PreviewOverHttpsWithTheDevelopmentPki) {
   const std::string pki = std::string(tmp ? tmp : "/tmp") + "/pki";
   ASSERT_EQ(std::system((RunfilesPath("tools/pki.sh") + " " + pki + " >/dev/null").c_str()), 0);
 
-  auto relay = Subprocess::Start(
+  auto relay = Start(
       {RunfilesPath("relay/relay_server"), "--http_listen=127.0.0.1:0", "--grpc_listen=127.0.0.1:0",
        "--store=memory", "--tls_cert=" + pki + "/relay.crt", "--tls_key=" + pki + "/relay.key"});
   ASSERT_TRUE(relay.ok()) << relay.status();
-  auto relay_line = (*relay)->WaitForLine("listening ", absl::Seconds(60));
-  ASSERT_TRUE(relay_line.ok()) << relay_line.status();
-  const std::string relay_http = Field(*relay_line, "http");
+  const std::string relay_http = Field(**relay, "http");
 
   auto start_channel = [&](const std::string& bot_ca) {
-    return Subprocess::Start({RunfilesPath("channel/channel_server"), "--listen=127.0.0.1:0",
-                              "--tls_cert=" + pki + "/channel.crt",
-                              "--tls_key=" + pki + "/channel.key",
-                              "--preview_bot_ca=" + pki + "/" + bot_ca});
+    return Start({RunfilesPath("channel/channel_server"), "--listen=127.0.0.1:0",
+                  "--tls_cert=" + pki + "/channel.crt", "--tls_key=" + pki + "/channel.key",
+                  "--preview_bot_ca=" + pki + "/" + bot_ca});
   };
   auto channel = start_channel("ca.crt");
   ASSERT_TRUE(channel.ok()) << channel.status();
-  auto channel_line = (*channel)->WaitForLine("listening grpc=", absl::Seconds(60));
-  ASSERT_TRUE(channel_line.ok()) << channel_line.status();
-  const std::string channel_grpc = channel_line->substr(std::string("listening grpc=").size());
+  const std::string channel_grpc = Field(**channel, "grpc");
 
   // Create the mailbox over HTTPS, verifying the relay against the dev root.
   const size_t colon = relay_http.rfind(':');
@@ -264,10 +271,8 @@ TEST(ChannelRelayIntegrationTest, PreviewOverHttpsWithTheDevelopmentPki) {
   // A preview bot that trusts the wrong root gets no page and no title.
   auto wrong_bot = start_channel("wrong-ca.crt");
   ASSERT_TRUE(wrong_bot.ok()) << wrong_bot.status();
-  auto wrong_line = (*wrong_bot)->WaitForLine("listening grpc=", absl::Seconds(60));
-  ASSERT_TRUE(wrong_line.ok()) << wrong_line.status();
-  auto wrong_bot_stub = pb::Channel::NewStub(grpc::CreateChannel(
-      wrong_line->substr(std::string("listening grpc=").size()), grpc::SslCredentials(trust_root)));
+  auto wrong_bot_stub = pb::Channel::NewStub(
+      grpc::CreateChannel(Field(**wrong_bot, "grpc"), grpc::SslCredentials(trust_root)));
   ASSERT_TRUE(wrong_bot_stub->Send(Context().get(), send, &sent).ok());
   log = WaitForPreviewFetch(wrong_bot_stub.get());
   ASSERT_EQ(log.preview_fetches_size(), 1);

@@ -21,6 +21,7 @@
 #include "channel/scheduler.h"
 #include "common/clock.h"
 #include "runtime/grpc_server.h"
+#include "runtime/startup_line.h"
 #include "common/host_port.h"
 #include "sim/flags.h"
 #include "sim/sim.h"
@@ -105,8 +106,7 @@ int Main(int argc, char** argv) {
             << " sms_max_chars=" << sms_max_chars << " seed=" << options.seed
             << " preview_bot=" << (options.messenger_preview_bot ? "on" : "off")
             << " preview_bot_ca=" << (preview_ca.empty() ? "(system)" : preview_ca) << std::endl;
-  std::cout << "listening grpc=" << bound.ToString() << std::endl;
-  std::fflush(stdout);
+  sct::PrintListeningLine({{"grpc", bound.ToString()}});
 
   const int signal = WaitForTerminationSignal();
   std::cerr << "channel_server: signal " << signal << ", shutting down" << std::endl;

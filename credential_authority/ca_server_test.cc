@@ -3,14 +3,11 @@
 // reads the one `listening grpc=HOST:PORT` line, drives it over gRPC, stops it
 // with SIGTERM (exit 0), restarts it on the same files and checks that the
 // key and the ledger survived.
-#include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -22,8 +19,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "proto/credential_authority/v1/credential_authority.grpc.pb.h"
-
-extern char** environ;
+#include "runtime/child_process.h"
 
 namespace sct::ca {
 namespace {
@@ -36,46 +32,31 @@ std::string Tmp(const std::string& name) {
 }
 
 struct Server {
-  pid_t pid = -1;
+  std::unique_ptr<ChildProcess> process;  // null when it did not start
   std::string address;
 };
 
-// Starts ca_server and reads its first stdout line.
+// Starts ca_server (its stderr to the test log) and reads its start-up line.
 Server Start(const std::vector<std::string>& flags) {
-  std::string bin = std::string(std::getenv("TEST_SRCDIR")) +
-                    "/sct_lab/credential_authority/ca_server";
-  int fds[2];
-  EXPECT_EQ(pipe(fds), 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-  posix_spawn_file_actions_addclose(&actions, fds[0]);
-  std::vector<std::string> args = {bin};
-  args.insert(args.end(), flags.begin(), flags.end());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  ChildProcessSpec spec;
+  spec.name = "ca_server";
+  spec.binary = std::string(std::getenv("TEST_SRCDIR")) +
+                "/sct_lab/credential_authority/ca_server";
+  spec.args = flags;
+  spec.start_timeout = absl::Seconds(60);
+  absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(spec);
   Server s;
-  EXPECT_EQ(
-      posix_spawn(&s.pid, bin.c_str(), &actions, nullptr, argv.data(), environ),
-      0);
-  posix_spawn_file_actions_destroy(&actions);
-  close(fds[1]);
-  std::string line;
-  char c;
-  while (read(fds[0], &c, 1) == 1 && c != '\n') line += c;
-  close(fds[0]);
-  const std::string prefix = "listening grpc=";
-  EXPECT_EQ(line.rfind(prefix, 0), 0u) << line;
-  if (line.rfind(prefix, 0) == 0) s.address = line.substr(prefix.size());
+  EXPECT_TRUE(started.ok()) << started.status();
+  if (!started.ok()) return s;
+  s.process = *std::move(started);
+  auto grpc = s.process->listening().find("grpc");
+  EXPECT_NE(grpc, s.process->listening().end()) << s.process->listening_line();
+  if (grpc != s.process->listening().end()) s.address = grpc->second;
   return s;
 }
 
 int Stop(const Server& s) {
-  kill(s.pid, SIGTERM);
-  int status = 0;
-  waitpid(s.pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return s.process == nullptr ? -1 : s.process->Terminate(absl::Seconds(30));
 }
 
 std::unique_ptr<cav1::CredentialAuthority::Stub> Connect(

@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "common/clock.h"
 #include "runtime/grpc_server.h"
+#include "runtime/startup_line.h"
 #include "sim/flags.h"
 #include "sim/sim.h"
 #include "runtime/tls.h"
@@ -114,7 +115,7 @@ int Run() {
   if (!sim_hooks.ok()) return Fail("--sim_control", sim_hooks.status());
   auto server = GrpcServer::Start(server_options);
   if (!server.ok()) return Fail("--listen", server.status());
-  std::cout << "listening grpc=" << (*server)->address() << std::endl;
+  sct::PrintListeningLine({{"grpc", (*server)->address()}});
   std::cerr << "ca_server: authority=" << options.authority_id
             << " key_id=" << service.key_id()
             << " revocation_version=" << service.revocation_version() << "\n";

@@ -19,6 +19,7 @@
 #include "common/clock.h"
 #include "common/errors.h"
 #include "runtime/grpc_server.h"
+#include "runtime/startup_line.h"
 #include "sim/flags.h"
 #include "sim/sim.h"
 #include "runtime/tls.h"
@@ -182,7 +183,7 @@ int main(int argc, char** argv) {
     }
   });
 
-  std::cout << "listening grpc=" << (*server)->address() << std::endl;
+  sct::PrintListeningLine({{"grpc", (*server)->address()}});
   std::cerr << "device_agent " << name << " (" << options.oem_id << ") serving on "
             << (*server)->address() << "\n";
   int sig = sct::WaitForTerminationSignal();

@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "runtime/grpc_server.h"
+#include "runtime/startup_line.h"
 #include "common/host_port.h"
 #include "sim/flags.h"
 #include "sim/sim.h"
@@ -185,7 +186,7 @@ int main(int argc, char** argv) {
   std::cerr << "oem_server: " << options.oem_id << " serving; authority at "
             << absl::GetFlag(FLAGS_ca_target) << "; registry "
             << absl::GetFlag(FLAGS_db_path) << "\n";
-  std::cout << "listening grpc=" << (*server)->address() << std::endl;
+  sct::PrintListeningLine({{"grpc", (*server)->address()}});
 
   int sig = sct::WaitForTerminationSignal();
   std::cerr << "oem_server: signal " << sig << ", shutting down\n";

@@ -6,13 +6,9 @@
 // provisions the share through oem-b (the authority checks oem-b's chain);
 // a second redemption comes back with the authority's reason; the relay's
 // push reaches the oem-b device; every process exits 0 on SIGTERM.
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,8 +28,7 @@
 #include "oem_server/device_requests_for_test.h"
 #include "proto/credential_authority/v1/credential_authority.grpc.pb.h"
 #include "proto/oem/v1/oem.grpc.pb.h"
-
-extern char** environ;
+#include "runtime/child_process.h"
 
 namespace sct::oem {
 namespace {
@@ -49,49 +44,33 @@ std::string Tmp(const std::string& name) {
 }
 
 struct Process {
-  pid_t pid = -1;
+  std::shared_ptr<ChildProcess> process;  // null when it did not start
   std::string address;
 };
 
-// Starts a binary and reads its `listening grpc=HOST:PORT` line.
+// Starts a binary (its stderr to the test log) and reads its
+// `listening grpc=HOST:PORT` line.
 Process Start(const std::string& runfile,
               const std::vector<std::string>& flags) {
-  std::string bin =
-      std::string(std::getenv("TEST_SRCDIR")) + "/sct_lab/" + runfile;
-  int fds[2];
-  EXPECT_EQ(pipe(fds), 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-  posix_spawn_file_actions_addclose(&actions, fds[0]);
-  std::vector<std::string> args = {bin};
-  args.insert(args.end(), flags.begin(), flags.end());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  ChildProcessSpec spec;
+  spec.name = runfile;
+  spec.binary = std::string(std::getenv("TEST_SRCDIR")) + "/sct_lab/" + runfile;
+  spec.args = flags;
+  spec.start_timeout = absl::Seconds(60);
+  absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(spec);
   Process p;
-  EXPECT_EQ(
-      posix_spawn(&p.pid, bin.c_str(), &actions, nullptr, argv.data(), environ),
-      0);
-  posix_spawn_file_actions_destroy(&actions);
-  close(fds[1]);
-  std::string line;
-  char c;
-  while (read(fds[0], &c, 1) == 1 && c != '\n') line += c;
-  close(fds[0]);
-  const std::string prefix = "listening grpc=";
-  EXPECT_EQ(line.rfind(prefix, 0), 0u) << runfile << ": " << line;
-  if (line.rfind(prefix, 0) == 0) p.address = line.substr(prefix.size());
+  EXPECT_TRUE(started.ok()) << started.status();
+  if (!started.ok()) return p;
+  p.process = *std::move(started);
+  auto grpc = p.process->listening().find("grpc");
+  EXPECT_NE(grpc, p.process->listening().end())
+      << runfile << ": " << p.process->listening_line();
+  if (grpc != p.process->listening().end()) p.address = grpc->second;
   return p;
 }
 
 int Stop(Process& p) {
-  if (p.pid <= 0) return -1;
-  kill(p.pid, SIGTERM);
-  int status = 0;
-  waitpid(p.pid, &status, 0);
-  p.pid = -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return p.process == nullptr ? -1 : p.process->Terminate(absl::Seconds(30));
 }
 
 std::shared_ptr<grpc::ChannelCredentials> Creds(const std::string& cn) {

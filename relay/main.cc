@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "runtime/grpc_server.h"
+#include "runtime/startup_line.h"
 #include "common/host_port.h"
 #include "sim/flags.h"
 #include "relay/sim_http_hook.h"
@@ -309,9 +310,7 @@ int Main(int argc, char** argv) {
             << " failed_lookups_per_window=" << limits.failed_lookups_per_window
             << " rate_window=" << absl::FormatDuration(limits.rate_window)
             << " push_routes=[" << absl::StrJoin(route_types, ",") << "]" << std::endl;
-  std::cout << "listening http=" << http_bound.ToString() << " grpc=" << grpc_bound.ToString()
-            << std::endl;
-  std::fflush(stdout);
+  sct::PrintListeningLine({{"http", http_bound.ToString()}, {"grpc", grpc_bound.ToString()}});
 
   const int signal = WaitForTerminationSignal();
   std::cerr << "relay_server: signal " << signal << ", shutting down" << std::endl;

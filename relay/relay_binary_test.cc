@@ -2,18 +2,13 @@
 // CreateMailbox (gRPC) and a ReadSecureContent (HTTP) and fingerprints the
 // mailbox id it handed out, but not a secret it never saw; without
 // --sim_control it serves no Audit service.
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdlib>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/errors.h"
@@ -27,60 +22,37 @@
 #include "proto/common/v1/audit.grpc.pb.h"
 #include "proto/common/v1/control.grpc.pb.h"
 #include "proto/relay/v1/relay.grpc.pb.h"
+#include "runtime/child_process.h"
 
 namespace sct::sim {
 namespace {
 
 namespace cv1 = ::common::v1;
 
-// A child relay_server; killed (SIGTERM) and reaped on destruction.
+// A child relay_server (its stderr to the test log); stopped (SIGTERM) and
+// reaped on destruction.
 class RelayProcess {
  public:
   explicit RelayProcess(bool sim_control) {
-    const std::string binary =
-        std::string(std::getenv("TEST_SRCDIR")) + "/sct_lab/relay/relay_server";
-    std::vector<std::string> args = {binary, "--store=memory", "--grpc_listen=127.0.0.1:0",
-                                     "--http_listen=127.0.0.1:0"};
-    if (sim_control) args.push_back("--sim_control");
-    int out[2];
-    if (pipe(out) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], 1);
-      close(out[0]);
-      close(out[1]);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(binary.c_str(), argv.data());
-      _exit(127);
-    }
-    close(out[1]);
-    // "listening http=H:P grpc=H:P"
-    std::string line;
-    char c;
-    pollfd p{out[0], POLLIN, 0};
-    while (line.size() < 512 && poll(&p, 1, 20000) > 0 && read(out[0], &c, 1) == 1 && c != '\n') {
-      line.push_back(c);
-    }
-    close(out[0]);
-    for (absl::string_view word : absl::StrSplit(line, ' ')) {
-      if (absl::ConsumePrefix(&word, "http=")) http_ = std::string(word);
-      if (absl::ConsumePrefix(&word, "grpc=")) grpc_ = std::string(word);
-    }
-  }
-  ~RelayProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      int status = 0;
-      waitpid(pid_, &status, 0);
-    }
+    ChildProcessSpec spec;
+    spec.name = "relay_server";
+    spec.binary = std::string(std::getenv("TEST_SRCDIR")) + "/sct_lab/relay/relay_server";
+    spec.args = {"--store=memory", "--grpc_listen=127.0.0.1:0", "--http_listen=127.0.0.1:0"};
+    if (sim_control) spec.args.push_back("--sim_control");
+    spec.start_timeout = absl::Seconds(20);
+    absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(spec);
+    EXPECT_TRUE(started.ok()) << started.status();
+    if (!started.ok()) return;
+    process_ = *std::move(started);
+    const std::map<std::string, std::string>& listening = process_->listening();
+    if (auto it = listening.find("http"); it != listening.end()) http_ = it->second;
+    if (auto it = listening.find("grpc"); it != listening.end()) grpc_ = it->second;
   }
   const std::string& grpc() const { return grpc_; }
   const std::string& http() const { return http_; }
 
  private:
-  pid_t pid_ = -1;
+  std::unique_ptr<ChildProcess> process_;
   std::string grpc_, http_;
 };
 

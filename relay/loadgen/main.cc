@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -36,8 +37,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "runtime/child_process.h"
 #include "runtime/grpc_server.h"
-#include "relay/loadgen/child_process.h"
+#include "runtime/startup_line.h"
 #include "relay/loadgen/cycle_data.h"
 #include "relay/loadgen/echo_client.h"
 #include "relay/loadgen/echo_service.h"
@@ -121,15 +123,27 @@ absl::StatusOr<Endpoint> ParseLoopback(const std::string& flag, const std::strin
   return e;
 }
 
-// "listening http=127.0.0.1:1 grpc=127.0.0.1:2" -> value of `key`.
-absl::StatusOr<Endpoint> FromListeningLine(const std::string& line, const std::string& key) {
-  for (absl::string_view token : absl::StrSplit(line, ' ', absl::SkipEmpty())) {
-    if (absl::ConsumePrefix(&token, key + "=")) {
-      return ParseLoopback(key + " in the server's listening line", std::string(token));
-    }
+// The `key` endpoint of a started server's start-up line.
+absl::StatusOr<Endpoint> FromListeningLine(const ChildProcess& server, const std::string& key) {
+  auto it = server.listening().find(key);
+  if (it == server.listening().end()) {
+    return absl::InternalError(absl::StrCat("the server's line \"", server.listening_line(),
+                                            "\" has no ", key, "=HOST:PORT"));
   }
-  return absl::InternalError(
-      absl::StrCat("the server's line \"", line, "\" has no ", key, "=HOST:PORT"));
+  return ParseLoopback(key + " in the server's listening line", it->second);
+}
+
+// Starts argv[0] with argv[1..] and waits for its start-up line.
+absl::StatusOr<std::unique_ptr<ChildProcess>> StartServer(const std::string& name,
+                                                          const std::vector<std::string>& argv,
+                                                          const std::string& stderr_path) {
+  ChildProcessSpec spec;
+  spec.name = name;
+  spec.binary = argv[0];
+  spec.args.assign(argv.begin() + 1, argv.end());
+  spec.stderr_path = stderr_path;
+  spec.start_timeout = kStartTimeout;
+  return ChildProcess::Start(spec);
 }
 
 std::string SelfPath() {
@@ -205,7 +219,7 @@ int ServeEcho() {
     std::cerr << "relay_loadgen --serve_echo: " << server.status() << "\n";
     return 2;
   }
-  std::cout << "listening grpc=" << (*server)->address() << std::endl;
+  sct::PrintListeningLine({{"grpc", (*server)->address()}});
   WaitForTerminationSignal();
   (*server)->Shutdown();
   return 0;
@@ -267,7 +281,7 @@ int Run(const char* argv0) {
     std::string dir;
     bool remove;
     ~Cleanup() {
-      for (auto& c : *children) c->Stop();
+      for (auto& c : *children) c->Terminate();
       if (remove) {
         std::error_code ec;
         std::filesystem::remove_all(dir, ec);
@@ -310,15 +324,13 @@ int Run(const char* argv0) {
       if (s == "sqlite") argv.push_back("--sqlite_path=" + *work_dir + "/relay.sqlite");
       for (const std::string& f : absl::GetFlag(FLAGS_relay_flags)) argv.push_back(f);
       std::cout << "starting relay (" << s << "): " << absl::StrJoin(argv, " ") << "\n";
-      auto child = ChildProcess::Spawn(argv, *work_dir + "/relay-" + s + ".stderr");
+      auto child = StartServer("relay-" + s, argv, *work_dir + "/relay-" + s + ".stderr");
       if (!child.ok()) return fail(child.status().ToString());
       children.push_back(std::move(*child));
-      auto line = children.back()->WaitForLine("listening ", kStartTimeout);
-      if (!line.ok()) return fail(line.status().ToString());
       RelayEndpoints r;
       r.label = s;
-      auto g = FromListeningLine(*line, "grpc");
-      auto h = FromListeningLine(*line, "http");
+      auto g = FromListeningLine(*children.back(), "grpc");
+      auto h = FromListeningLine(*children.back(), "http");
       if (use_grpc) {
         if (!g.ok()) return fail(g.status().ToString());
         r.grpc = *g;
@@ -327,7 +339,8 @@ int Run(const char* argv0) {
         if (!h.ok()) return fail(h.status().ToString());
         r.http = *h;
       }
-      std::cout << "  pid " << children.back()->pid() << ": " << *line << std::endl;
+      std::cout << "  pid " << children.back()->pid() << ": " << children.back()->listening_line()
+                << std::endl;
       relays.push_back(r);
     }
   }
@@ -342,15 +355,14 @@ int Run(const char* argv0) {
       const std::string self = SelfPath();
       std::vector<std::string> argv = {self, "--serve_echo", "--echo_listen=127.0.0.1:0"};
       std::cout << "starting echo baseline: " << absl::StrJoin(argv, " ") << "\n";
-      auto child = ChildProcess::Spawn(argv, *work_dir + "/echo.stderr");
+      auto child = StartServer("echo", argv, *work_dir + "/echo.stderr");
       if (!child.ok()) return fail(child.status().ToString());
       children.push_back(std::move(*child));
-      auto line = children.back()->WaitForLine("listening ", kStartTimeout);
-      if (!line.ok()) return fail(line.status().ToString());
-      auto g = FromListeningLine(*line, "grpc");
+      auto g = FromListeningLine(*children.back(), "grpc");
       if (!g.ok()) return fail(g.status().ToString());
       echo = *g;
-      std::cout << "  pid " << children.back()->pid() << ": " << *line << std::endl;
+      std::cout << "  pid " << children.back()->pid() << ": " << children.back()->listening_line()
+                << std::endl;
     }
   }
 

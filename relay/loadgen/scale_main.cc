@@ -1,4 +1,4 @@
-// relay_scale: the relay's scale figures (issue 7, docs/relay_scale.md).
+// relay_scale: the relay's scale figures (docs/relay_scale.md).
 //
 // --mode=size: for each store of --stores (memory, sqlite, redis), starts two
 //   real relay_server processes (and, for redis, one redis-server each): a
@@ -32,6 +32,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -50,12 +51,12 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
-#include "relay/loadgen/child_process.h"
 #include "relay/loadgen/relay_grpc_client.h"
 #include "relay/loadgen/relay_http_client.h"
 #include "relay/loadgen/report.h"
 #include "relay/loadgen/runner.h"
 #include "relay/loadgen/scale_util.h"
+#include "runtime/child_process.h"
 
 ABSL_FLAG(std::string, mode, "size", "size | replicas (see the file comment).");
 ABSL_FLAG(std::vector<std::string>, stores, (std::vector<std::string>{"memory", "sqlite", "redis"}),
@@ -147,25 +148,25 @@ absl::StatusOr<Relay> StartRelay(const std::string& binary, const std::vector<st
   argv.insert(argv.end(), store.begin(), store.end());
   for (const std::string& f : absl::GetFlag(FLAGS_relay_flags)) argv.push_back(f);
   std::cout << "starting relay " << name << ": " << absl::StrJoin(argv, " ") << std::endl;
-  auto child = ChildProcess::Spawn(argv, work_dir + "/relay-" + name + ".stderr");
+  ChildProcessSpec spec;
+  spec.name = "relay " + name;
+  spec.binary = argv[0];
+  spec.args.assign(argv.begin() + 1, argv.end());
+  spec.stderr_path = work_dir + "/relay-" + name + ".stderr";
+  spec.start_timeout = kStartTimeout;
+  auto child = ChildProcess::Start(spec);
   if (!child.ok()) return child.status();
   Relay r;
   r.child = std::move(*child);
-  auto line = r.child->WaitForLine("listening ", kStartTimeout);
-  if (!line.ok()) return line.status();
-  for (absl::string_view tok : absl::StrSplit(*line, ' ', absl::SkipEmpty())) {
-    if (absl::ConsumePrefix(&tok, "grpc=")) r.grpc = std::string(tok);
-    if (absl::ConsumePrefix(&tok, "http=")) {
-      size_t colon = tok.rfind(':');
-      if (colon != absl::string_view::npos) {
-        (void)absl::SimpleAtoi(tok.substr(colon + 1), &r.http_port);
-      }
-    }
+  const std::map<std::string, std::string>& listening = r.child->listening();
+  if (auto grpc = listening.find("grpc"); grpc != listening.end()) r.grpc = grpc->second;
+  if (auto http = listening.find("http"); http != listening.end()) {
+    (void)absl::SimpleAtoi(http->second.substr(http->second.rfind(':') + 1), &r.http_port);
   }
   if (!absl::StartsWith(r.grpc, "127.0.0.1:") || r.http_port == 0) {
-    return absl::InternalError("unexpected listening line: " + *line);
+    return absl::InternalError("unexpected listening line: " + r.child->listening_line());
   }
-  std::cout << "  pid " << r.child->pid() << ": " << *line << std::endl;
+  std::cout << "  pid " << r.child->pid() << ": " << r.child->listening_line() << std::endl;
   return r;
 }
 
@@ -399,8 +400,8 @@ absl::StatusOr<SizeOutcome> RunSize(const std::string& binary, const std::string
   SizeOutcome out;
   out.errors = PhaseErrors(rounds) + p_large.failed + p_small.failed + p_warm.failed;
   out.doc = doc;
-  for (Relay& r : relays) r.child->Stop();
-  for (RedisServerProcess& r : redis) r.child->Stop();
+  for (Relay& r : relays) r.child->Terminate();
+  for (RedisServerProcess& r : redis) r.child->Terminate();
   remove_sqlite();
   return out;
 }
@@ -638,8 +639,8 @@ absl::StatusOr<json> RunReplicas(const std::string& binary, const std::string& w
                           {"per_round", r.per_round}});
   }
   *errors += PhaseErrors(rounds);
-  for (Relay& r : relays) r.child->Stop();
-  if (own) own->child->Stop();
+  for (Relay& r : relays) r.child->Terminate();
+  if (own) own->child->Terminate();
   return json{{"redis", addresses},
               {"cluster", absl::GetFlag(FLAGS_redis_cluster)},
               {"replicas", replicas},

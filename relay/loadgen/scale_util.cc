@@ -224,8 +224,13 @@ absl::StatusOr<RedisServerProcess> StartRedisServer(const std::string& redis_ser
                                    "--save", "",
                                    "--appendonly", "no",
                                    "--protected-mode", "yes"};
-  absl::StatusOr<std::unique_ptr<ChildProcess>> child =
-      ChildProcess::Spawn(argv, node_dir + "/stderr");
+  ChildProcessSpec spec;
+  spec.name = name;
+  spec.binary = argv[0];
+  spec.args.assign(argv.begin() + 1, argv.end());
+  spec.stderr_path = node_dir + "/stderr";
+  spec.wait_for_listening_line = false;  // ready once it answers PING (below)
+  absl::StatusOr<std::unique_ptr<ChildProcess>> child = ChildProcess::Start(spec);
   if (!child.ok()) return child.status();
   RedisServerProcess out;
   out.child = std::move(*child);
@@ -235,7 +240,7 @@ absl::StatusOr<RedisServerProcess> StartRedisServer(const std::string& redis_ser
     absl::StatusOr<RedisContextPtr> c = ConnectTo(out.address);
     if (c.ok() && Run(c->get(), out.address, "PING").ok()) return out;
     if (absl::Now() > deadline) {
-      out.child->Stop();
+      out.child->Terminate();
       return absl::UnavailableError(absl::StrCat("redis-server on ", out.address,
                                                  " did not answer PING within 20s (see ",
                                                  node_dir, "/redis.log)"));

@@ -1,4 +1,4 @@
-// Measurement helpers for the relay scale benchmark (relay_scale, issue 7):
+// Measurement helpers for the relay scale benchmark (relay_scale):
 // process memory, store file sizes, Redis INFO (memory and per-command call
 // counts), a standalone redis-server child, redis-benchmark, and a fast
 // parallel preload of mailboxes through the relay's gRPC face.
@@ -20,8 +20,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "relay/loadgen/child_process.h"
 #include "relay/loadgen/latency.h"
+#include "runtime/child_process.h"
 
 namespace sct::relay::loadgen {
 

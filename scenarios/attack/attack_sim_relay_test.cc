@@ -4,25 +4,21 @@
 // through Audit, a guesser's calls are attributed to the guesser, a value the
 // relay was sent is a violation and one it never saw is not, and SimControl
 // faults take effect.
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "common/uuid.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "proto/relay/v1/relay.grpc.pb.h"
+#include "runtime/child_process.h"
 #include "scenarios/attack/attack.h"
 
 namespace sct::scenarios {
@@ -63,41 +59,24 @@ class RelayOnly : public Ecosystem {
 class AttackSimRelayTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string binary =
-        std::string(std::getenv("TEST_SRCDIR")) + "/sct_lab/relay/relay_server";
-    std::vector<std::string> args = {binary,
-                                     "--store=memory",
-                                     "--grpc_listen=127.0.0.1:0",
-                                     "--http_listen=127.0.0.1:0",
-                                     "--sim_control",
-                                     "--actor_id=relay",
-                                     "--failed_lookups_per_window=5"};
-    int out[2];
-    ASSERT_EQ(pipe(out), 0);
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], 1);
-      close(out[0]);
-      close(out[1]);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(binary.c_str(), argv.data());
-      _exit(127);
+    ChildProcessSpec spec;
+    spec.name = "relay";
+    spec.binary = std::string(std::getenv("TEST_SRCDIR")) + "/sct_lab/relay/relay_server";
+    spec.args = {"--store=memory", "--grpc_listen=127.0.0.1:0", "--http_listen=127.0.0.1:0",
+                 "--sim_control", "--actor_id=relay", "--failed_lookups_per_window=5"};
+    spec.start_timeout = absl::Seconds(20);
+    absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(spec);
+    ASSERT_TRUE(started.ok()) << started.status();
+    relay_process_ = *std::move(started);
+    const std::map<std::string, std::string>& listening = relay_process_->listening();
+    if (auto it = listening.find("http"); it != listening.end()) {
+      eco_.relay.http_url = absl::StrCat("http://", it->second);
     }
-    close(out[1]);
-    std::string line;
-    char c;
-    pollfd p{out[0], POLLIN, 0};
-    while (line.size() < 512 && poll(&p, 1, 20000) > 0 && read(out[0], &c, 1) == 1 && c != '\n') {
-      line.push_back(c);
+    if (auto it = listening.find("grpc"); it != listening.end()) {
+      eco_.relay.grpc_address = it->second;
     }
-    close(out[0]);
-    for (absl::string_view word : absl::StrSplit(line, ' ')) {
-      if (absl::ConsumePrefix(&word, "http=")) eco_.relay.http_url = absl::StrCat("http://", word);
-      if (absl::ConsumePrefix(&word, "grpc=")) eco_.relay.grpc_address = std::string(word);
-    }
-    ASSERT_FALSE(eco_.relay.grpc_address.empty()) << "relay did not start: " << line;
+    ASSERT_FALSE(eco_.relay.grpc_address.empty())
+        << "relay did not start: " << relay_process_->listening_line();
     eco_.relay.name = "relay";
     eco_.relay.sim = true;
     eco_.relay.running = true;
@@ -106,11 +85,7 @@ class AttackSimRelayTest : public ::testing::Test {
     ctx_.started_at = absl::Now();
   }
   void TearDown() override {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      int status = 0;
-      waitpid(pid_, &status, 0);
-    }
+    if (relay_process_ != nullptr) relay_process_->Terminate();
   }
 
   // A sender creates a mailbox over HTTP; its display title holds kPhone.
@@ -140,7 +115,7 @@ class AttackSimRelayTest : public ::testing::Test {
     return stub->ReadSecureContent(&call, req, &resp).error_code();
   }
 
-  pid_t pid_ = -1;
+  std::unique_ptr<ChildProcess> relay_process_;
   RelayOnly eco_;
   scenario::v1::Scenario scenario_;
   RunContext ctx_;

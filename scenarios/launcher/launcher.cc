@@ -39,9 +39,9 @@
 #include "proto/channel/v1/channel.grpc.pb.h"
 #include "proto/credential_authority/v1/credential_authority.grpc.pb.h"
 #include "proto/device/v1/device.grpc.pb.h"
+#include "runtime/child_process.h"
 #include "scenarios/launcher/dev_pki.h"
 #include "scenarios/launcher/ecosystem.h"
-#include "scenarios/launcher/process.h"
 #include "scenarios/launcher/topology.h"
 
 namespace sct::scenarios {
@@ -159,7 +159,7 @@ struct Node {
   std::string trust_file;  // PEM roots its TLS certificate chains to
   bool tls = true;         // device agents serve plaintext
   int starts = 0;
-  std::shared_ptr<Process> proc;
+  std::shared_ptr<ChildProcess> proc;
   std::function<absl::Status()> after_start;  // e.g. channel Configure
 };
 
@@ -322,7 +322,7 @@ absl::Status EcosystemImpl::StartNode(Node& n) {
     std::lock_guard<std::mutex> lock(mu_);
     if (shut_down_) return absl::CancelledError("the ecosystem is shut down");
   }
-  ProcessSpec spec;
+  ChildProcessSpec spec;
   spec.name = n.svc.name;
   spec.binary = absl::StrCat(options_.binaries_dir, "/", n.binary);
   spec.args.push_back(
@@ -348,9 +348,9 @@ absl::Status EcosystemImpl::StartNode(Node& n) {
   const absl::Time deadline = absl::Now() + options_.start_timeout;
   ++n.starts;
   n.svc.stderr_path = spec.stderr_path;
-  absl::StatusOr<std::unique_ptr<Process>> started = Process::Start(spec);
+  absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(spec);
   if (!started.ok()) return started.status();
-  std::shared_ptr<Process> proc = *std::move(started);
+  std::shared_ptr<ChildProcess> proc = *std::move(started);
   auto grpc_it = proc->listening().find("grpc");
   if (grpc_it == proc->listening().end()) {
     proc->Terminate();
@@ -433,7 +433,7 @@ absl::Status EcosystemImpl::Kill(absl::string_view name) {
   Node* n = FindNode(name);
   if (n == nullptr) return UnknownService(name);
   if (n->svc.attached) return AttachedError(*n);
-  std::shared_ptr<Process> proc;
+  std::shared_ptr<ChildProcess> proc;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!n->svc.running || n->proc == nullptr) {
@@ -483,7 +483,7 @@ std::map<std::string, std::string> EcosystemImpl::Endpoints() const {
 
 void EcosystemImpl::Shutdown() {
   std::lock_guard<std::mutex> whole(shutdown_mu_);
-  std::vector<std::shared_ptr<Process>> procs;
+  std::vector<std::shared_ptr<ChildProcess>> procs;
   {
     std::lock_guard<std::mutex> lock(mu_);
     shut_down_ = true;

@@ -9,14 +9,6 @@
 //
 // Children get PR_SET_PDEATHSIG(SIGKILL) and are SIGTERMed (then SIGKILLed)
 // in TearDown, so a failed ASSERT never leaves processes behind.
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -29,7 +21,6 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "runtime/test_certs.h"
@@ -43,6 +34,7 @@
 #include "proto/channel/v1/channel.grpc.pb.h"
 #include "proto/credential_authority/v1/credential_authority.grpc.pb.h"
 #include "proto/device/v1/device.grpc.pb.h"
+#include "runtime/child_process.h"
 
 namespace sct::e2e {
 namespace {
@@ -79,78 +71,32 @@ std::chrono::system_clock::time_point Deadline(int seconds = 30) {
 
 struct Child {
   std::string name;
-  pid_t pid = -1;
-  std::map<std::string, std::string> listening;  // "grpc" -> HOST:PORT, ...
+  std::shared_ptr<ChildProcess> process;  // null when it did not start
   std::string stderr_path;
 };
 
-// fork + exec with stdout on a pipe (for the listening line) and stderr in a
-// file; the child dies with the test process (PR_SET_PDEATHSIG).
+// Starts `binary` with stderr in a file and waits for its start-up line; the
+// child dies with the test process (PR_SET_PDEATHSIG).
 Child Spawn(const std::string& name, const std::string& binary,
             const std::vector<std::string>& flags) {
   Child c;
   c.name = name;
   c.stderr_path = Tmp(name + ".stderr");
-  int fds[2];
-  if (pipe(fds) != 0) return c;
-  std::vector<std::string> all = {binary};
-  all.insert(all.end(), flags.begin(), flags.end());
-  std::vector<char*> argv;
-  for (std::string& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    int err = open(c.stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (err >= 0) dup2(err, 2);
-    dup2(fds[1], 1);
-    close(fds[0]);
-    close(fds[1]);
-    execv(binary.c_str(), argv.data());
-    _exit(127);
-  }
-  close(fds[1]);
-  c.pid = pid;
-  std::string line;
-  const absl::Time deadline = absl::Now() + absl::Seconds(60);
-  while (true) {
-    int left =
-        static_cast<int>(absl::ToInt64Milliseconds(deadline - absl::Now()));
-    if (left <= 0) break;
-    pollfd pfd{fds[0], POLLIN, 0};
-    if (poll(&pfd, 1, left) <= 0) break;
-    char ch;
-    if (read(fds[0], &ch, 1) != 1 || ch == '\n') break;
-    line += ch;
-  }
-  close(fds[0]);
-  if (line.rfind("listening ", 0) == 0) {
-    for (absl::string_view kv :
-         absl::StrSplit(line.substr(10), ' ', absl::SkipEmpty())) {
-      std::pair<std::string, std::string> p = absl::StrSplit(kv, '=');
-      c.listening[p.first] = p.second;
-    }
-  }
+  ChildProcessSpec spec;
+  spec.name = name;
+  spec.binary = binary;
+  spec.args = flags;
+  spec.stderr_path = c.stderr_path;
+  spec.start_timeout = absl::Seconds(60);
+  absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(spec);
+  EXPECT_TRUE(started.ok()) << started.status();
+  if (started.ok()) c.process = *std::move(started);
   return c;
 }
 
+// SIGTERM, SIGKILL after 10 s; the exit code (-1 if not running).
 int Terminate(Child& c) {
-  if (c.pid <= 0) return -1;
-  kill(c.pid, SIGTERM);
-  int status = 0;
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (waitpid(c.pid, &status, WNOHANG) == 0) {
-    if (absl::Now() > deadline) {
-      kill(c.pid, SIGKILL);
-      waitpid(c.pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  c.pid = -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return c.process == nullptr ? -1 : c.process->Terminate(absl::Seconds(10));
 }
 
 class EcosystemTest : public ::testing::Test {
@@ -347,8 +293,9 @@ class EcosystemTest : public ::testing::Test {
   }
 
   static std::string Grpc(const Child& c) {
-    auto it = c.listening.find("grpc");
-    return it == c.listening.end() ? "" : it->second;
+    if (c.process == nullptr) return "";
+    auto it = c.process->listening().find("grpc");
+    return it == c.process->listening().end() ? "" : it->second;
   }
 
   void TearDown() override {

@@ -1,13 +1,8 @@
 #include "tests/integration/ca_ap_ecosystem.h"
 
-#include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/pem.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -28,13 +23,14 @@
 #include "crypto/x509.h"
 #include "grpcpp/grpcpp.h"
 
-extern char** environ;
-
 namespace sct::integration {
 namespace {
 
 namespace cav1 = ::credential_authority::v1;
 namespace apv1 = ::access_point::v1;
+
+// How long Stop() waits after SIGTERM before SIGKILL.
+constexpr absl::Duration kStopGrace = absl::Seconds(30);
 
 void SetTs(absl::Time t, google::protobuf::Timestamp* ts) {
   ts->set_seconds(absl::ToUnixSeconds(t));
@@ -72,63 +68,35 @@ absl::StatusOr<std::string> KeyPem(const crypto::EcdsaP256PrivateKey& key) {
   return std::string(data, static_cast<size_t>(n));
 }
 
+// Starts `binary` with `args` (its stderr to this process's stderr) and waits
+// for a start-up line with a grpc endpoint.
+absl::StatusOr<std::unique_ptr<ChildProcess>> StartServer(const std::string& binary,
+                                                          const std::vector<std::string>& args) {
+  ChildProcessSpec spec;
+  spec.name = binary.substr(binary.rfind('/') + 1);
+  spec.binary = binary;
+  spec.args = args;
+  spec.start_timeout = absl::Seconds(60);
+  ASSIGN_OR_RETURN(std::unique_ptr<ChildProcess> server, ChildProcess::Start(spec));
+  if (server->listening().count("grpc") == 0) {
+    return absl::InternalError(absl::StrCat(binary, " did not report its grpc port; got \"",
+                                            server->listening_line(), "\""));
+  }
+  return server;
+}
+
+// The services' certificates name "localhost", the processes listen on 127.0.0.1.
+grpc::ChannelArguments LocalhostArgs() {
+  grpc::ChannelArguments args;
+  args.SetSslTargetNameOverride("localhost");
+  return args;
+}
+
+int StopServer(std::unique_ptr<ChildProcess>& server) {
+  return server == nullptr ? -1 : server->Terminate(kStopGrace);
+}
+
 }  // namespace
-
-absl::StatusOr<ChildProcess> SpawnServer(const std::string& binary,
-                                         const std::vector<std::string>& args,
-                                         absl::Duration timeout) {
-  int fds[2];
-  if (pipe(fds) != 0) return absl::InternalError("pipe failed");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-  posix_spawn_file_actions_addclose(&actions, fds[0]);
-  std::vector<std::string> all = {binary};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  ChildProcess p;
-  int rc = posix_spawn(&p.pid, binary.c_str(), &actions, nullptr, argv.data(),
-                       environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(fds[1]);
-  if (rc != 0) {
-    close(fds[0]);
-    return absl::InternalError(absl::StrCat("posix_spawn ", binary, ": ", rc));
-  }
-  std::string line;
-  const absl::Time deadline = absl::Now() + timeout;
-  while (true) {
-    int left =
-        static_cast<int>(absl::ToInt64Milliseconds(deadline - absl::Now()));
-    if (left <= 0) break;
-    pollfd pfd{fds[0], POLLIN, 0};
-    if (poll(&pfd, 1, left) <= 0) break;
-    char c;
-    if (read(fds[0], &c, 1) != 1) break;
-    if (c == '\n') break;
-    line += c;
-  }
-  close(fds[0]);
-  const std::string prefix = "listening grpc=";
-  if (line.rfind(prefix, 0) != 0) {
-    TerminateServer(p);
-    return absl::InternalError(
-        absl::StrCat(binary, " did not report its port; got \"", line, "\""));
-  }
-  p.address = line.substr(prefix.size());
-  return p;
-}
-
-int TerminateServer(ChildProcess& p) {
-  if (p.pid <= 0) return -1;
-  kill(p.pid, SIGTERM);
-  int status = 0;
-  waitpid(p.pid, &status, 0);
-  p.pid = -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
 
 std::string Ecosystem::Path(const std::string& name) const {
   return absl::StrCat(options_.work_dir, "/", name);
@@ -144,12 +112,18 @@ absl::StatusOr<std::unique_ptr<Ecosystem>> Ecosystem::Start(
 Ecosystem::~Ecosystem() { Stop(); }
 
 std::pair<int, int> Ecosystem::Stop() {
-  int ap = TerminateServer(ap_proc_);
-  int ca = TerminateServer(ca_);
+  int ap = StopServer(ap_proc_);
+  int ca = StopServer(ca_);
   return {ap, ca};
 }
 
 absl::Status Ecosystem::Init() {
+  RETURN_IF_ERROR(WriteKeysAndCertificates());
+  RETURN_IF_ERROR(StartAuthority());
+  return StartAccessPoint();
+}
+
+absl::Status Ecosystem::WriteKeysAndCertificates() {
   for (size_t i = 1; i <= options_.work_dir.size(); ++i) {  // mkdir -p
     if (i == options_.work_dir.size() || options_.work_dir[i] == '/') {
       mkdir(options_.work_dir.substr(0, i).c_str(), 0700);
@@ -183,28 +157,27 @@ absl::Status Ecosystem::Init() {
   ASSIGN_OR_RETURN(std::string ap_key_pem, KeyPem(ap_key.first));
   RETURN_IF_ERROR(WriteTestFile(Path("ap-hpke.key"), ap_key_pem));
   ap_public_spki_ = ap_key.first.PublicKey().SpkiDer();
+  return absl::OkStatus();
+}
 
-  // ---- credential authority ----
+absl::Status Ecosystem::StartAuthority() {
   std::remove(Path("ca.db").c_str());
   std::remove(Path("ca-signing.pem").c_str());
   std::remove(Path("ca-signing.pem.root.pem").c_str());
   ASSIGN_OR_RETURN(
       ca_,
-      SpawnServer(
+      StartServer(
           options_.ca_binary,
           {"--listen=127.0.0.1:0", "--db_path=" + Path("ca.db"),
            "--signing_key=" + Path("ca-signing.pem"),
            "--tls_cert=" + Path("ca.pem"), "--tls_key=" + Path("ca.key"),
            "--tls_client_ca=" + Path("tls-ca.pem"),
-           "--oem_roots=oem-a=" + Path("oem-a-root.pem"), "--admin_cn=admin"},
-          absl::Seconds(60)));
+           "--oem_roots=oem-a=" + Path("oem-a-root.pem"), "--admin_cn=admin"}));
   ASSIGN_OR_RETURN(auto admin_creds,
                    LoadClientCredentials({Path("tls-ca.pem"), Path("admin.pem"),
                                           Path("admin.key")}));
-  grpc::ChannelArguments args;
-  args.SetSslTargetNameOverride("localhost");
   admin_ = cav1::CredentialAuthority::NewStub(
-      grpc::CreateCustomChannel(ca_.address, admin_creds, args));
+      grpc::CreateCustomChannel(ca_->listening().at("grpc"), admin_creds, LocalhostArgs()));
 
   // Register the access point (the AP's TLS identity becomes trusted).
   cav1::RegisterAccessPointRequest reg;
@@ -217,25 +190,27 @@ absl::Status Ecosystem::Init() {
   reg_ctx.set_deadline(Deadline(absl::Seconds(10)));
   grpc::Status s = admin_->RegisterAccessPoint(&reg_ctx, reg, &reg_resp);
   if (!s.ok()) return RpcError(s, "RegisterAccessPoint");
+  return absl::OkStatus();
+}
 
+absl::Status Ecosystem::StartAccessPoint() {
   // The trust anchor the AP is configured with: the authority's root.
   cav1::GetAuthorityInfoResponse info;
   grpc::ClientContext info_ctx;
   info_ctx.set_deadline(Deadline(absl::Seconds(10)));
-  s = admin_->GetAuthorityInfo(&info_ctx, {}, &info);
+  grpc::Status s = admin_->GetAuthorityInfo(&info_ctx, {}, &info);
   if (!s.ok()) return RpcError(s, "GetAuthorityInfo");
   ASSIGN_OR_RETURN(crypto::Certificate root,
                    crypto::Certificate::FromDer(info.root_certificate_der()));
   ASSIGN_OR_RETURN(std::string root_pem, root.ToPem());
   RETURN_IF_ERROR(WriteTestFile(Path("authority-root.pem"), root_pem));
 
-  // ---- access point ----
   ASSIGN_OR_RETURN(
       ap_proc_,
-      SpawnServer(
+      StartServer(
           options_.ap_binary,
           {"--listen=127.0.0.1:0", "--ap_id=" + options_.access_point_id,
-           "--kind=car", "--ca_target=" + ca_.address,
+           "--kind=car", "--ca_target=" + ca_->listening().at("grpc"),
            "--ca_trust_anchor=" + Path("authority-root.pem"),
            "--authority_id=" + info.authority_id(),
            "--ca_tls_ca=" + Path("tls-ca.pem"),
@@ -245,12 +220,11 @@ absl::Status Ecosystem::Init() {
            "--tls_key=" + Path(options_.access_point_id + ".key"),
            "--ap_key=" + Path("ap-hpke.key"),
            "--revocation_mode=" + options_.revocation_mode,
-           "--poll_interval=" + absl::FormatDuration(options_.poll_interval)},
-          absl::Seconds(60)));
+           "--poll_interval=" + absl::FormatDuration(options_.poll_interval)}));
   ASSIGN_OR_RETURN(auto ap_creds,
                    LoadClientCredentials({Path("tls-ca.pem"), "", ""}));
   ap_ = apv1::AccessPoint::NewStub(
-      grpc::CreateCustomChannel(ap_proc_.address, ap_creds, args));
+      grpc::CreateCustomChannel(ap_proc_->listening().at("grpc"), ap_creds, LocalhostArgs()));
   return absl::OkStatus();
 }
 

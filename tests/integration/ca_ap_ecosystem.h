@@ -5,14 +5,13 @@
 // needs: bootstrap an owner credential, authenticate at the access point,
 // revoke, read the access point's revocation version.
 //
-// Thread-compatible. Processes are stopped with SIGTERM in Stop() or the
-// destructor; their exit codes are kept for assertions (0 = clean shutdown).
-// Errors: INTERNAL for process/spawn failures, the services' own statuses
-// (via common/status_mapping.h) for RPC failures.
+// Thread-compatible. The processes (runtime/child_process.h, stderr to this
+// process's stderr) are stopped with SIGTERM (SIGKILL after 30 s) in Stop()
+// or the destructor; Stop() returns their exit codes (0 = clean shutdown).
+// Errors: ChildProcess::Start's statuses when a binary does not start, the
+// services' own statuses (via common/status_mapping.h) for RPC failures.
 #ifndef SCT_TESTS_INTEGRATION_CA_AP_ECOSYSTEM_H_
 #define SCT_TESTS_INTEGRATION_CA_AP_ECOSYSTEM_H_
-
-#include <sys/types.h>
 
 #include <memory>
 #include <string>
@@ -23,20 +22,9 @@
 #include "crypto/ecdsa.h"
 #include "proto/access_point/v1/access_point.grpc.pb.h"
 #include "proto/credential_authority/v1/credential_authority.grpc.pb.h"
+#include "runtime/child_process.h"
 
 namespace sct::integration {
-
-struct ChildProcess {
-  pid_t pid = -1;
-  std::string address;  // from the "listening grpc=HOST:PORT" line
-};
-
-// Spawns `binary` with `args` and waits (bounded) for its listening line.
-absl::StatusOr<ChildProcess> SpawnServer(const std::string& binary,
-                                         const std::vector<std::string>& args,
-                                         absl::Duration timeout);
-// SIGTERM, wait; returns the exit code (128+signal if killed by a signal).
-int TerminateServer(ChildProcess& p);
 
 struct EcosystemOptions {
   std::string ca_binary;
@@ -76,7 +64,8 @@ class Ecosystem {
   // Polls ApStatus until its version >= `version` (bounded by `timeout`).
   absl::Status WaitForApVersion(uint64_t version, absl::Duration timeout);
 
-  // Stops both processes; returns {ap exit code, ca exit code}.
+  // Stops both processes; returns {ap exit code, ca exit code} (-1 for one
+  // already stopped).
   std::pair<int, int> Stop();
 
   ::credential_authority::v1::CredentialAuthority::Stub& admin() {
@@ -88,11 +77,17 @@ class Ecosystem {
  private:
   explicit Ecosystem(EcosystemOptions options) : options_(std::move(options)) {}
   absl::Status Init();
+  // Init's steps: the TLS PKI, the OEM attestation root and the access
+  // point's HPKE key in work_dir; the authority (and the access point
+  // registered with it); the access point trusting the authority's root.
+  absl::Status WriteKeysAndCertificates();
+  absl::Status StartAuthority();
+  absl::Status StartAccessPoint();
   std::string Path(const std::string& name) const;
 
   EcosystemOptions options_;
-  ChildProcess ca_;
-  ChildProcess ap_proc_;
+  std::unique_ptr<ChildProcess> ca_;
+  std::unique_ptr<ChildProcess> ap_proc_;
   std::unique_ptr<::credential_authority::v1::CredentialAuthority::Stub> admin_;
   std::unique_ptr<::access_point::v1::AccessPoint::Stub> ap_;
   std::string oem_root_key_pkcs8_;

@@ -18,8 +18,6 @@
 //
 // Waits in these tests poll for a state (a relay answering again, enough
 // acknowledged writes) with a deadline; nothing asserts a duration.
-#include <signal.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -35,7 +33,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "absl/synchronization/barrier.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -46,13 +43,12 @@
 #include "httplib.h"
 #include "nlohmann/json.hpp"
 #include "proto/relay/v1/relay.grpc.pb.h"
-#include "relay/loadgen/child_process.h"
 #include "relay/redis/testing/redis_server.h"
+#include "runtime/child_process.h"
 
 namespace sct::relay {
 namespace {
 
-using loadgen::ChildProcess;
 using nlohmann::json;
 using testing::RedisCluster;
 using testing::RedisServer;
@@ -84,24 +80,29 @@ class Relay {
                                      "--redis=" + absl::StrJoin(redis, ","),
                                      "--creates_per_window=1000000000",
                                      "--failed_lookups_per_window=1000000000"};
-    auto child = ChildProcess::Spawn(argv, absl::StrCat(TmpDir(), "/relay-", tag, ".stderr"));
-    if (!child.ok()) return child.status();
-    auto relay = std::unique_ptr<Relay>(new Relay());
-    relay->child_ = std::move(*child);
-    auto line = relay->child_->WaitForLine("listening ", absl::Seconds(60));
-    if (!line.ok()) {
+    ChildProcessSpec spec;
+    spec.name = "relay " + tag;
+    spec.binary = argv[0];
+    spec.args.assign(argv.begin() + 1, argv.end());
+    spec.stderr_path = absl::StrCat(TmpDir(), "/relay-", tag, ".stderr");
+    spec.start_timeout = absl::Seconds(60);
+    auto child = ChildProcess::Start(spec);
+    if (!child.ok()) {
       return absl::UnavailableError(absl::StrCat("relay ", tag, " did not start (",
                                                  absl::StrJoin(argv, " "),
-                                                 "): ", line.status().message()));
+                                                 "): ", child.status().message()));
     }
-    for (absl::string_view tok : absl::StrSplit(*line, ' ', absl::SkipEmpty())) {
-      if (absl::ConsumePrefix(&tok, "grpc=")) relay->grpc_target_ = std::string(tok);
-      if (absl::ConsumePrefix(&tok, "http=")) {
-        (void)absl::SimpleAtoi(tok.substr(tok.rfind(':') + 1), &relay->http_port_);
-      }
+    auto relay = std::unique_ptr<Relay>(new Relay());
+    relay->child_ = std::move(*child);
+    const std::map<std::string, std::string>& listening = relay->child_->listening();
+    if (auto grpc = listening.find("grpc"); grpc != listening.end()) {
+      relay->grpc_target_ = grpc->second;
+    }
+    if (auto http = listening.find("http"); http != listening.end()) {
+      (void)absl::SimpleAtoi(http->second.substr(http->second.rfind(':') + 1), &relay->http_port_);
     }
     if (relay->http_port_ == 0 || relay->grpc_target_.empty()) {
-      return absl::InternalError("bad listening line: " + *line);
+      return absl::InternalError("bad listening line: " + relay->child_->listening_line());
     }
     relay->stub_ = ::relay::v1::Relay::NewStub(
         grpc::CreateChannel(relay->grpc_target_, grpc::InsecureChannelCredentials()));
@@ -110,10 +111,7 @@ class Relay {
 
   int http_port() const { return http_port_; }
   ::relay::v1::Relay::Stub* stub() { return stub_.get(); }
-  void Kill9() {
-    kill(child_->pid(), SIGKILL);
-    child_->Stop();
-  }
+  void Kill9() { child_->Kill(); }
 
  private:
   Relay() = default;

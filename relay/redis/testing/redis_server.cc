@@ -1,14 +1,10 @@
 #include "relay/redis/testing/redis_server.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -30,6 +26,8 @@ namespace {
 
 constexpr char kRedisServer[] = "/usr/bin/redis-server";
 constexpr int kLaunchAttempts = 5;
+// How long Stop() lets redis flush and exit after SIGTERM before SIGKILL.
+constexpr absl::Duration kStopGrace = absl::Seconds(30);
 
 std::string TmpDir() {
   const char* t = std::getenv("TEST_TMPDIR");
@@ -144,26 +142,18 @@ absl::Status RedisServer::Launch() {
     for (const std::string& line : options_.extra_config) out << line << "\n";
     if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", conf));
   }
-  const pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) return absl::UnavailableError(absl::StrCat("fork: ", strerror(errno)));
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    int devnull = open("/dev/null", O_RDWR);
-    if (devnull >= 0) {
-      dup2(devnull, 0);
-      dup2(devnull, 1);
-    }
-    execl(kRedisServer, kRedisServer, conf.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  pid_ = pid;
+  ChildProcessSpec spec;
+  spec.name = absl::StrCat("redis-server on port ", port_);
+  spec.binary = kRedisServer;
+  spec.args = {conf};
+  spec.wait_for_listening_line = false;  // ready once it answers PING (below)
+  absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(spec);
+  if (!started.ok()) return absl::UnavailableError(started.status().message());
+  process_ = *std::move(started);
   const absl::Time deadline = absl::Now() + options_.startup_timeout;
   while (absl::Now() < deadline) {
-    int wstatus = 0;
-    if (waitpid(pid_, &wstatus, WNOHANG) == pid_) {
-      pid_ = -1;
+    if (!process_->Running()) {
+      process_.reset();
       return absl::UnavailableError(absl::StrCat("redis-server on port ", port_,
                                                  " exited during startup: ",
                                                  LogTail(dir_)));
@@ -180,19 +170,15 @@ absl::Status RedisServer::Launch() {
 
 absl::Status RedisServer::Stop() {
   if (!running()) return absl::OkStatus();
-  kill(pid_, SIGTERM);
-  int wstatus = 0;
-  waitpid(pid_, &wstatus, 0);
-  pid_ = -1;
+  process_->Terminate(kStopGrace);
+  process_.reset();
   return absl::OkStatus();
 }
 
 absl::Status RedisServer::Kill() {
   if (!running()) return absl::OkStatus();
-  kill(pid_, SIGKILL);
-  int wstatus = 0;
-  waitpid(pid_, &wstatus, 0);
-  pid_ = -1;
+  process_->Kill();
+  process_.reset();
   return absl::OkStatus();
 }
 

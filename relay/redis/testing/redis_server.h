@@ -41,6 +41,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "runtime/child_process.h"
 
 namespace sct::relay::testing {
 
@@ -69,8 +70,8 @@ class RedisServer {
   int port() const { return port_; }
   std::string address() const;  // "127.0.0.1:PORT"
   const std::string& dir() const { return dir_; }
-  bool running() const { return pid_ > 0; }
-  pid_t pid() const { return pid_; }
+  bool running() const { return process_ != nullptr; }
+  pid_t pid() const { return process_ != nullptr ? process_->pid() : -1; }
 
   // SIGTERM and wait (redis flushes and exits cleanly).
   absl::Status Stop();
@@ -92,7 +93,7 @@ class RedisServer {
   RedisServerOptions options_;
   std::string dir_;
   int port_;
-  pid_t pid_ = -1;
+  std::unique_ptr<ChildProcess> process_;  // null while stopped
 };
 
 class RedisCluster {
