@@ -13,33 +13,31 @@
 
 namespace sct::ca {
 
-absl::StatusOr<crypto::EcdsaP256PrivateKey> LoadOrCreateSigningKey(
-    const std::string& path) {
+absl::StatusOr<crypto::EcdsaP256PrivateKey> LoadOrCreateSigningKey(const std::string& path) {
   ASSIGN_OR_RETURN(std::optional<std::string> pem, ReadFileIfExists(path));
   if (pem.has_value()) return crypto::P256PrivateKeyFromPem(*pem, path);
-  ASSIGN_OR_RETURN(crypto::EcdsaP256PrivateKey key,
-                   crypto::EcdsaP256PrivateKey::Generate());
+  ASSIGN_OR_RETURN(crypto::EcdsaP256PrivateKey key, crypto::EcdsaP256PrivateKey::Generate());
   ASSIGN_OR_RETURN(std::string out, crypto::P256PrivateKeyToPem(key));
   RETURN_IF_ERROR(WriteNewFile(path, out, 0600));
   return key;
 }
 
-absl::StatusOr<crypto::Certificate> MakeRootCertificate(
-    const crypto::EcdsaP256PrivateKey& key, absl::string_view authority_id,
-    absl::Time now) {
+absl::StatusOr<crypto::Certificate> MakeRootCertificate(const crypto::EcdsaP256PrivateKey& key,
+                                                        absl::string_view authority_id,
+                                                        absl::Time now) {
   crypto::CertificateSpec spec;
   spec.subject_cn = absl::StrCat(authority_id, " credential root");
   spec.not_before = now - absl::Hours(1);
   spec.not_after = now + absl::Hours(24 * 365 * 20);
   spec.is_ca = true;
-  spec.key_usage = crypto::kKeyUsageKeyCertSign | crypto::kKeyUsageCrlSign |
-                   crypto::kKeyUsageDigitalSignature;
+  spec.key_usage =
+      crypto::kKeyUsageKeyCertSign | crypto::kKeyUsageCrlSign | crypto::kKeyUsageDigitalSignature;
   return crypto::SelfSignCertificate(spec, key);
 }
 
 absl::StatusOr<crypto::Certificate> LoadOrCreateRootCertificate(
-    const std::string& path, const crypto::EcdsaP256PrivateKey& key,
-    absl::string_view authority_id, absl::Time now) {
+    const std::string& path, const crypto::EcdsaP256PrivateKey& key, absl::string_view authority_id,
+    absl::Time now) {
   ASSIGN_OR_RETURN(std::optional<std::string> pem, ReadFileIfExists(path));
   if (pem.has_value()) {
     auto cert = crypto::Certificate::FromPem(*pem);
@@ -50,8 +48,7 @@ absl::StatusOr<crypto::Certificate> LoadOrCreateRootCertificate(
     }
     return cert;
   }
-  ASSIGN_OR_RETURN(crypto::Certificate cert,
-                   MakeRootCertificate(key, authority_id, now));
+  ASSIGN_OR_RETURN(crypto::Certificate cert, MakeRootCertificate(key, authority_id, now));
   ASSIGN_OR_RETURN(std::string out, cert.ToPem());
   RETURN_IF_ERROR(WriteNewFile(path, out, 0644));
   return cert;
@@ -59,8 +56,7 @@ absl::StatusOr<crypto::Certificate> LoadOrCreateRootCertificate(
 
 std::string KeyIdOf(absl::string_view spki_der) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(spki_der.data()),
-         spki_der.size(), digest);
+  SHA256(reinterpret_cast<const unsigned char*>(spki_der.data()), spki_der.size(), digest);
   return absl::BytesToHexString(
       absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }

@@ -101,8 +101,8 @@ absl::StatusOr<std::string> P256PrivateKeyToPem(const EcdsaP256PrivateKey& key) 
   // Secure-heap memory, cleared when freed.
   BioPtr bio(BIO_new(BIO_s_secmem()));
   if (bio == nullptr) return OpenSslError("BIO_new");
-  if (PEM_write_bio_PKCS8PrivateKey(bio.get(), key.evp(), nullptr, nullptr, 0, nullptr,
-                                    nullptr) != 1) {
+  if (PEM_write_bio_PKCS8PrivateKey(bio.get(), key.evp(), nullptr, nullptr, 0, nullptr, nullptr) !=
+      1) {
     return OpenSslError("PEM_write_bio_PKCS8PrivateKey");
   }
   char* data = nullptr;
@@ -137,8 +137,7 @@ absl::Status CheckPemPrivateKey(absl::string_view pem, absl::string_view field) 
   return ReadPrivateKey(pem, field).status();
 }
 
-absl::Status CheckPemKeyMatchesCertificate(absl::string_view cert_pem,
-                                           absl::string_view key_pem,
+absl::Status CheckPemKeyMatchesCertificate(absl::string_view cert_pem, absl::string_view key_pem,
                                            absl::string_view field) {
   absl::StatusOr<Certificate> cert = Certificate::FromPem(cert_pem);
   absl::StatusOr<EvpPkeyPtr> key = ReadPrivateKey(key_pem, field);
@@ -148,8 +147,7 @@ absl::Status CheckPemKeyMatchesCertificate(absl::string_view cert_pem,
   }
   ERR_clear_error();
   if (X509_check_private_key(cert->x509(), key->get()) != 1) {
-    return InvalidField(field,
-                        absl::StrCat("does not match the certificate", OpenSslDetail()));
+    return InvalidField(field, absl::StrCat("does not match the certificate", OpenSslDetail()));
   }
   return absl::OkStatus();
 }

@@ -62,8 +62,7 @@ absl::Status CheckPemPrivateKey(absl::string_view pem, absl::string_view field);
 // OK if the private key in `key_pem` belongs to the first certificate in
 // `cert_pem`. Problems: "cannot parse", "does not match the certificate
 // (OpenSSL: ...)"; `field` names the key.
-absl::Status CheckPemKeyMatchesCertificate(absl::string_view cert_pem,
-                                           absl::string_view key_pem,
+absl::Status CheckPemKeyMatchesCertificate(absl::string_view cert_pem, absl::string_view key_pem,
                                            absl::string_view field);
 
 }  // namespace sct::crypto

@@ -67,8 +67,7 @@ constexpr char kP384SpkiPem[] =
 constexpr char kEncryptedPem[] =
     "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n"
     "-----END ENCRYPTED PRIVATE KEY-----\n";
-constexpr char kBrokenKeyPem[] =
-    "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+constexpr char kBrokenKeyPem[] = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
 
 // A self-signed certificate over `key`, as PEM.
 std::string CertificatePem(const EcdsaP256PrivateKey& key) {
@@ -82,8 +81,7 @@ std::string CertificatePem(const EcdsaP256PrivateKey& key) {
   return cert.ok() ? *cert->ToPem() : "";
 }
 
-void ExpectInvalid(const absl::Status& status, absl::string_view field,
-                   absl::string_view problem) {
+void ExpectInvalid(const absl::Status& status, absl::string_view field, absl::string_view problem) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
   EXPECT_EQ(ReasonOf(status), "invalid_field") << status;
   EXPECT_THAT(std::string(status.message()), HasSubstr(absl::StrCat(field, ": ")));
@@ -144,8 +142,7 @@ TEST(PemTest, PrivateKeyErrorsNameTheField) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
     ExpectInvalid(P256PrivateKeyFromPem(c.pem, "--ap_key").status(), "--ap_key", c.problem);
-    ExpectInvalid(P256PrivateScalarFromPem(c.pem, "--ap_key").status(), "--ap_key",
-                  c.problem);
+    ExpectInvalid(P256PrivateScalarFromPem(c.pem, "--ap_key").status(), "--ap_key", c.problem);
   }
 }
 
@@ -169,11 +166,10 @@ TEST(PemTest, PublicKeyErrorsNameTheField) {
                 "--ca_trust_anchor", "no PEM PUBLIC KEY block");
   ExpectInvalid(P256PublicKeyFromPem("", "--ca_trust_anchor").status(), "--ca_trust_anchor",
                 "no PEM PUBLIC KEY block");
-  ExpectInvalid(
-      P256PublicKeyFromPem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
-                           "--ca_trust_anchor")
-          .status(),
-      "--ca_trust_anchor", "malformed PUBLIC KEY block");
+  ExpectInvalid(P256PublicKeyFromPem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+                                     "--ca_trust_anchor")
+                    .status(),
+                "--ca_trust_anchor", "malformed PUBLIC KEY block");
   ExpectInvalid(P256PublicKeyFromPem(kP384SpkiPem, "--ca_trust_anchor").status(),
                 "--ca_trust_anchor", "expected P-256");
 }
@@ -184,8 +180,8 @@ TEST(PemTest, WycheproofPublicKeyPemsMatchTheirPoints) {
   SCT_LOAD_TEST_VECTORS(json, "wycheproof/ecdsa_secp256r1_sha256_test.json");
   int groups = 0;
   for (const nlohmann::json& group : json["testGroups"]) {
-    SCOPED_TRACE(absl::StrCat("group ", groups, " (first tcId ",
-                              group["tests"][0]["tcId"].get<int>(), ")"));
+    SCOPED_TRACE(
+        absl::StrCat("group ", groups, " (first tcId ", group["tests"][0]["tcId"].get<int>(), ")"));
     ++groups;
     absl::StatusOr<std::string> point = sct::testing::HexField(group["publicKey"], "uncompressed");
     ASSERT_TRUE(point.ok()) << point.status();
@@ -201,8 +197,8 @@ TEST(PemTest, CheckPemPrivateKeyAcceptsAnyReadableUnencryptedKey) {
   for (const char* pem : {kRfc6979Pkcs8Pem, kRfc6979Sec1Pem, kP384Pkcs8Pem}) {
     EXPECT_TRUE(CheckPemPrivateKey(pem, "key").ok()) << pem;
   }
-  ExpectInvalid(CheckPemPrivateKey("garbage", "TLS private key file /k"),
-                "TLS private key file /k", "not PEM");
+  ExpectInvalid(CheckPemPrivateKey("garbage", "TLS private key file /k"), "TLS private key file /k",
+                "not PEM");
   ExpectInvalid(CheckPemPrivateKey(kEncryptedPem, "TLS private key file /k"),
                 "TLS private key file /k", "encrypted");
   ExpectInvalid(CheckPemPrivateKey(kBrokenKeyPem, "TLS private key file /k"),
@@ -215,9 +211,9 @@ TEST(PemTest, KeyMatchesCertificate) {
   ASSERT_TRUE(key.ok() && other.ok());
   const std::string cert = CertificatePem(*key);
   EXPECT_TRUE(CheckPemKeyMatchesCertificate(cert, *P256PrivateKeyToPem(*key), "k").ok());
-  ExpectInvalid(CheckPemKeyMatchesCertificate(cert, *P256PrivateKeyToPem(*other),
-                                              "private key file /k"),
-                "private key file /k", "does not match the certificate (OpenSSL: ");
+  ExpectInvalid(
+      CheckPemKeyMatchesCertificate(cert, *P256PrivateKeyToPem(*other), "private key file /k"),
+      "private key file /k", "does not match the certificate (OpenSSL: ");
   ExpectInvalid(CheckPemKeyMatchesCertificate("garbage", *P256PrivateKeyToPem(*key), "k"), "k",
                 "cannot parse");
   ExpectInvalid(CheckPemKeyMatchesCertificate(cert, "garbage", "k"), "k", "cannot parse");

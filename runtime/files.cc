@@ -114,8 +114,7 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   return **std::move(data);
 }
 
-absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents,
-                                 mode_t mode) {
+absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents, mode_t mode) {
   if (absl::Status s = RequirePath(path); !s.ok()) return s;
   absl::StatusOr<std::string> suffix = crypto::RandomBytes(kTempSuffixBytes);
   if (!suffix.ok()) return suffix.status();

@@ -30,10 +30,8 @@ absl::Status ValidateCn(absl::string_view cn) {
     return InvalidField("cn", "must be 1-64 characters, not starting with '.'");
   }
   for (char c : cn) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' &&
-        c != '_' && c != '-') {
-      return InvalidField(
-          "cn", absl::StrCat("\"", cn, "\" may only hold [A-Za-z0-9._-]"));
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
+      return InvalidField("cn", absl::StrCat("\"", cn, "\" may only hold [A-Za-z0-9._-]"));
     }
   }
   return absl::OkStatus();
@@ -41,8 +39,7 @@ absl::Status ValidateCn(absl::string_view cn) {
 
 // The file at `path`, nullopt when there is none; UNAVAILABLE when it
 // cannot be read.
-absl::StatusOr<std::optional<std::string>> ReadIfExists(
-    const std::string& path) {
+absl::StatusOr<std::optional<std::string>> ReadIfExists(const std::string& path) {
   absl::StatusOr<std::optional<std::string>> data = ReadFileIfExists(path);
   if (!data.ok()) return absl::UnavailableError(data.status().message());
   return data;
@@ -51,8 +48,7 @@ absl::StatusOr<std::optional<std::string>> ReadIfExists(
 // A key file and its certificate file, as PEM.
 absl::Status WriteKeyAndCertificate(const std::string& key_file,
                                     const crypto::EcdsaP256PrivateKey& key,
-                                    const std::string& cert_file,
-                                    const crypto::Certificate& cert) {
+                                    const std::string& cert_file, const crypto::Certificate& cert) {
   ASSIGN_OR_RETURN(std::string key_pem, crypto::P256PrivateKeyToPem(key));
   ASSIGN_OR_RETURN(std::string cert_pem, cert.ToPem());
   RETURN_IF_ERROR(WriteFileWithMode(key_file, key_pem, 0600));
@@ -60,16 +56,12 @@ absl::Status WriteKeyAndCertificate(const std::string& key_file,
 }
 
 // Both files of an existing attestation root belong together.
-absl::Status CheckAttestationRoot(const std::string& key_file,
-                                  std::string key_pem,
-                                  const std::string& cert_file,
-                                  absl::string_view cert_pem) {
-  absl::Status match =
-      crypto::CheckPemKeyMatchesCertificate(cert_pem, key_pem, key_file);
+absl::Status CheckAttestationRoot(const std::string& key_file, std::string key_pem,
+                                  const std::string& cert_file, absl::string_view cert_pem) {
+  absl::Status match = crypto::CheckPemKeyMatchesCertificate(cert_pem, key_pem, key_file);
   OPENSSL_cleanse(key_pem.data(), key_pem.size());
   RETURN_IF_ERROR(match);
-  ASSIGN_OR_RETURN(crypto::Certificate root,
-                   crypto::Certificate::FromPem(cert_pem));
+  ASSIGN_OR_RETURN(crypto::Certificate root, crypto::Certificate::FromPem(cert_pem));
   if (!root.IsCa()) return InvalidField(cert_file, "not a CA certificate");
   return absl::OkStatus();
 }
@@ -83,29 +75,23 @@ absl::Status MakeDirs(const std::string& path, int mode) {
     pos = path.find('/', pos + 1);
     const std::string prefix = path.substr(0, pos);
     if (prefix.empty()) continue;
-    if (mkdir(prefix.c_str(), static_cast<mode_t>(mode)) != 0 &&
-        errno != EEXIST) {
-      return absl::UnavailableError(
-          absl::StrCat("mkdir ", prefix, ": ", std::strerror(errno)));
+    if (mkdir(prefix.c_str(), static_cast<mode_t>(mode)) != 0 && errno != EEXIST) {
+      return absl::UnavailableError(absl::StrCat("mkdir ", prefix, ": ", std::strerror(errno)));
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status WriteFileWithMode(const std::string& path,
-                               absl::string_view contents, int mode) {
-  absl::Status written =
-      WriteFileAtomically(path, contents, static_cast<mode_t>(mode));
+absl::Status WriteFileWithMode(const std::string& path, absl::string_view contents, int mode) {
+  absl::Status written = WriteFileAtomically(path, contents, static_cast<mode_t>(mode));
   if (written.ok()) return written;
   return absl::UnavailableError(written.message());
 }
 
-absl::StatusOr<crypto::EcdsaP256PrivateKey> LoadOrCreateKey(
-    const std::string& path) {
+absl::StatusOr<crypto::EcdsaP256PrivateKey> LoadOrCreateKey(const std::string& path) {
   ASSIGN_OR_RETURN(std::optional<std::string> pem, ReadIfExists(path));
   if (pem.has_value()) {
-    absl::StatusOr<crypto::EcdsaP256PrivateKey> key =
-        crypto::P256PrivateKeyFromPem(*pem, path);
+    absl::StatusOr<crypto::EcdsaP256PrivateKey> key = crypto::P256PrivateKeyFromPem(*pem, path);
     OPENSSL_cleanse(pem->data(), pem->size());
     return key;
   }
@@ -115,60 +101,50 @@ absl::StatusOr<crypto::EcdsaP256PrivateKey> LoadOrCreateKey(
   return key;
 }
 
-absl::Status EnsureOemAttestationRoot(absl::string_view oem_id,
-                                      const std::string& key_file,
-                                      const std::string& cert_file,
-                                      absl::Time now) {
+absl::Status EnsureOemAttestationRoot(absl::string_view oem_id, const std::string& key_file,
+                                      const std::string& cert_file, absl::Time now) {
   ASSIGN_OR_RETURN(std::optional<std::string> key_pem, ReadIfExists(key_file));
-  ASSIGN_OR_RETURN(std::optional<std::string> cert_pem,
-                   ReadIfExists(cert_file));
+  ASSIGN_OR_RETURN(std::optional<std::string> cert_pem, ReadIfExists(cert_file));
   if (key_pem.has_value() && cert_pem.has_value()) {
-    return CheckAttestationRoot(key_file, *std::move(key_pem), cert_file,
-                                *cert_pem);
+    return CheckAttestationRoot(key_file, *std::move(key_pem), cert_file, *cert_pem);
   }
   if (key_pem.has_value() || cert_pem.has_value()) {
     const std::string& missing = key_pem.has_value() ? cert_file : key_file;
-    return InvalidField(missing, "is missing but its key or certificate "
-                                 "exists; give both or neither");
+    return InvalidField(missing,
+                        "is missing but its key or certificate "
+                        "exists; give both or neither");
   }
-  ASSIGN_OR_RETURN(crypto::EcdsaP256PrivateKey key,
-                   crypto::EcdsaP256PrivateKey::Generate());
+  ASSIGN_OR_RETURN(crypto::EcdsaP256PrivateKey key, crypto::EcdsaP256PrivateKey::Generate());
   crypto::CertificateSpec spec;
   spec.subject_cn = absl::StrCat(oem_id, " attestation root");
   spec.not_before = now - kAttestationBackdate;
   spec.not_after = now + kAttestationValidity;
   spec.is_ca = true;
   spec.path_len = 0;
-  ASSIGN_OR_RETURN(crypto::Certificate root,
-                   crypto::SelfSignCertificate(spec, key));
+  ASSIGN_OR_RETURN(crypto::Certificate root, crypto::SelfSignCertificate(spec, key));
   return WriteKeyAndCertificate(key_file, key, cert_file, root);
 }
 
-DevPki::DevPki(std::string dir, crypto::EcdsaP256PrivateKey root_key,
-               crypto::Certificate root, absl::Time now)
+DevPki::DevPki(std::string dir, crypto::EcdsaP256PrivateKey root_key, crypto::Certificate root,
+               absl::Time now)
     : dir_(std::move(dir)),
       root_cert_file_(dir_ + "/root.pem"),
       root_key_(std::move(root_key)),
       root_(std::move(root)),
       created_(now) {}
 
-absl::StatusOr<std::unique_ptr<DevPki>> DevPki::Create(const std::string& dir,
-                                                       absl::Time now) {
+absl::StatusOr<std::unique_ptr<DevPki>> DevPki::Create(const std::string& dir, absl::Time now) {
   RETURN_IF_ERROR(MakeDirs(dir, 0700));
-  ASSIGN_OR_RETURN(crypto::EcdsaP256PrivateKey key,
-                   crypto::EcdsaP256PrivateKey::Generate());
+  ASSIGN_OR_RETURN(crypto::EcdsaP256PrivateKey key, crypto::EcdsaP256PrivateKey::Generate());
   crypto::CertificateSpec spec;
   spec.subject_cn = "SCT Lab development root";
   spec.not_before = now - kBackdate;
   spec.not_after = now + kValidity;
   spec.is_ca = true;
   spec.path_len = 0;
-  ASSIGN_OR_RETURN(crypto::Certificate root,
-                   crypto::SelfSignCertificate(spec, key));
-  RETURN_IF_ERROR(
-      WriteKeyAndCertificate(dir + "/root.key", key, dir + "/root.pem", root));
-  return std::unique_ptr<DevPki>(
-      new DevPki(dir, std::move(key), std::move(root), now));
+  ASSIGN_OR_RETURN(crypto::Certificate root, crypto::SelfSignCertificate(spec, key));
+  RETURN_IF_ERROR(WriteKeyAndCertificate(dir + "/root.key", key, dir + "/root.pem", root));
+  return std::unique_ptr<DevPki>(new DevPki(dir, std::move(key), std::move(root), now));
 }
 
 absl::StatusOr<PkiIdentity> DevPki::Identity(absl::string_view cn) {
@@ -177,8 +153,7 @@ absl::StatusOr<PkiIdentity> DevPki::Identity(absl::string_view cn) {
   auto it = issued_.find(std::string(cn));
   if (it != issued_.end()) return it->second;
 
-  ASSIGN_OR_RETURN(crypto::EcdsaP256PrivateKey key,
-                   crypto::EcdsaP256PrivateKey::Generate());
+  ASSIGN_OR_RETURN(crypto::EcdsaP256PrivateKey key, crypto::EcdsaP256PrivateKey::Generate());
   crypto::CertificateSpec spec;
   spec.subject_cn = std::string(cn);
   spec.not_before = created_ - kBackdate;
@@ -187,11 +162,9 @@ absl::StatusOr<PkiIdentity> DevPki::Identity(absl::string_view cn) {
   // gRPC checks the dialled address against these.
   spec.dns_names = {"localhost"};
   spec.ip_addresses = {"127.0.0.1"};
-  spec.extended_key_usage =
-      crypto::kExtKeyUsageServerAuth | crypto::kExtKeyUsageClientAuth;
-  ASSIGN_OR_RETURN(
-      crypto::Certificate cert,
-      crypto::IssueCertificate(spec, key.PublicKey(), root_, root_key_));
+  spec.extended_key_usage = crypto::kExtKeyUsageServerAuth | crypto::kExtKeyUsageClientAuth;
+  ASSIGN_OR_RETURN(crypto::Certificate cert,
+                   crypto::IssueCertificate(spec, key.PublicKey(), root_, root_key_));
   PkiIdentity id;
   id.cert_file = absl::StrCat(dir_, "/", cn, ".pem");
   id.key_file = absl::StrCat(dir_, "/", cn, ".key");
