@@ -1,10 +1,5 @@
 #include "access_point/key_grant_sync.h"
 
-#include <openssl/bio.h>
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/pem.h>
-
 #include <chrono>
 #include <iostream>
 #include <utility>
@@ -13,7 +8,6 @@
 #include "common/errors.h"
 #include "common/status_mapping.h"
 #include "crypto/hpke.h"
-#include "crypto/openssl_util.h"
 #include "grpcpp/grpcpp.h"
 
 namespace sct::access_point {
@@ -26,34 +20,6 @@ absl::Time ToTime(const google::protobuf::Timestamp& ts) {
 }
 
 }  // namespace
-
-absl::StatusOr<std::string> P256ScalarFromPem(absl::string_view pem,
-                                              absl::string_view field) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
-  if (bio == nullptr) return crypto::OpenSslError("BIO_new_mem_buf");
-  crypto::EvpPkeyPtr key(
-      PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  if (key == nullptr) {
-    return InvalidField(field, "not an unencrypted PEM private key");
-  }
-  char group[64] = {0};
-  size_t group_len = 0;
-  if (EVP_PKEY_get_utf8_string_param(key.get(), OSSL_PKEY_PARAM_GROUP_NAME,
-                                     group, sizeof(group), &group_len) != 1 ||
-      std::string(group, group_len) != "prime256v1") {
-    return InvalidField(field, "not a P-256 (prime256v1) key");
-  }
-  BIGNUM* d = nullptr;
-  if (EVP_PKEY_get_bn_param(key.get(), OSSL_PKEY_PARAM_PRIV_KEY, &d) != 1) {
-    return crypto::OpenSslError("EVP_PKEY_get_bn_param");
-  }
-  std::string out(32, '\0');
-  int ok = BN_bn2binpad(d, reinterpret_cast<unsigned char*>(out.data()), 32);
-  BN_clear_free(d);
-  if (ok != 32) return crypto::OpenSslError("BN_bn2binpad");
-  return out;
-}
 
 std::string CredentialHpkeInfo(absl::string_view credential_id) {
   return absl::StrCat(absl::string_view("sct-credential-v1\0", 18),

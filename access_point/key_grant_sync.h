@@ -29,11 +29,6 @@
 
 namespace sct::access_point {
 
-// The 32-byte big-endian private scalar of a PKCS#8 PEM P-256 key.
-// INVALID_ARGUMENT "invalid_field" (naming `field`) otherwise.
-absl::StatusOr<std::string> P256ScalarFromPem(absl::string_view pem,
-                                              absl::string_view field);
-
 // "sct-credential-v1\0" || credential_id.
 std::string CredentialHpkeInfo(absl::string_view credential_id);
 

@@ -1,11 +1,10 @@
 #include "access_point/key_grant_sync.h"
 
-#include <openssl/pem.h>
-
 #include "access_point/fake_authority.h"
 #include "common/clock.h"
 #include "crypto/hmac.h"
 #include "crypto/hpke.h"
+#include "crypto/pem.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/credential_authority/v1/credential_authority_mock.grpc.pb.h"
@@ -17,15 +16,6 @@ namespace cav1 = ::credential_authority::v1;
 namespace apv1 = ::access_point::v1;
 using ::testing::_;
 using ::testing::Invoke;
-
-std::string ToPem(const crypto::EcdsaP256PrivateKey& key) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
-  PEM_write_bio_PrivateKey(bio.get(), key.evp(), nullptr, nullptr, 0, nullptr,
-                           nullptr);
-  char* data = nullptr;
-  long n = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, n);
-}
 
 cav1::SymmetricKeyGrant Grant(uint64_t seq, const std::string& cred_id,
                               const std::string& info, const std::string& key,
@@ -61,10 +51,12 @@ TEST(KeyGrantSyncTest, OpensGrantsAndTheLockAcceptsTheHmac) {
 
   auto ap_key = crypto::EcdsaP256PrivateKey::Generate();
   ASSERT_TRUE(ap_key.ok());
-  auto scalar = P256ScalarFromPem(ToPem(*ap_key), "--ap_key");
+  // The scalar as the binary gets it: from the --ap_key PEM file.
+  auto scalar = crypto::P256PrivateScalarFromPem(
+      *crypto::P256PrivateKeyToPem(*ap_key), "--ap_key");
   ASSERT_TRUE(scalar.ok()) << scalar.status();
   EXPECT_EQ(scalar->size(), 32u);
-  EXPECT_FALSE(P256ScalarFromPem("garbage", "--ap_key").ok());
+  EXPECT_FALSE(crypto::P256PrivateScalarFromPem("garbage", "--ap_key").ok());
 
   const std::string key(32, '\x11');
   auto wrong_ap = crypto::EcdsaP256PrivateKey::Generate();

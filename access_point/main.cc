@@ -1,15 +1,11 @@
 // access_point: a car, door or hotel lock as a gRPC service
 // (access_point.v1.AccessPoint). Flags, wiring, start, wait for SIGINT or
 // SIGTERM, shut down cleanly. No logic lives here. See docs/access_point.md.
-#include <openssl/bio.h>
-#include <openssl/pem.h>
-
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -30,9 +26,10 @@
 #include "sim/flags.h"
 #include "sim/sim.h"
 #include "common/status_mapping.h"
+#include "runtime/files.h"
 #include "runtime/tls.h"
 #include "crypto/ecdsa.h"
-#include "crypto/openssl_util.h"
+#include "crypto/pem.h"
 #include "crypto/x509.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/credential_authority/v1/credential_authority.grpc.pb.h"
@@ -98,26 +95,9 @@ namespace cav1 = ::credential_authority::v1;
 }
 
 std::string ReadFileOrDie(const std::string& path, const std::string& flag) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) Fail(2, absl::StrCat(flag, ": cannot read \"", path, "\""));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-absl::StatusOr<crypto::EcdsaP256PublicKey> PublicKeyFromPem(
-    absl::string_view pem) {
-  size_t at = pem.find("-----BEGIN PUBLIC KEY-----");
-  if (at == absl::string_view::npos) {
-    return absl::NotFoundError("no PUBLIC KEY block");
-  }
-  pem.remove_prefix(at);
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
-  crypto::EvpPkeyPtr key(
-      PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
-  if (key == nullptr) return crypto::OpenSslError("PEM_read_bio_PUBKEY");
-  return crypto::EcdsaP256PublicKey::FromEvp(key.get());
+  absl::StatusOr<std::string> data = ReadWholeFile(path);
+  if (!data.ok()) Fail(2, absl::StrCat(flag, ": ", data.status().message()));
+  return *std::move(data);
 }
 
 int Main(int argc, char** argv) {
@@ -194,7 +174,7 @@ int Main(int argc, char** argv) {
   // ---- trust anchors ----
   std::vector<crypto::Certificate> anchors;
   absl::StatusOr<crypto::EcdsaP256PublicKey> pinned_key =
-      PublicKeyFromPem(anchor_pem);
+      crypto::P256PublicKeyFromPem(anchor_pem, "--ca_trust_anchor");
   if (anchor_pem.find("-----BEGIN CERTIFICATE-----") != std::string::npos) {
     auto certs = crypto::Certificate::ChainFromPem(anchor_pem);
     if (!certs.ok())
@@ -232,7 +212,7 @@ int Main(int argc, char** argv) {
   Verifier verifier(vopts, anchors, &revocations, clock);
   std::unique_ptr<KeyGrantSync> key_sync;
   if (!absl::GetFlag(FLAGS_ap_key).empty()) {
-    auto scalar = P256ScalarFromPem(
+    auto scalar = crypto::P256PrivateScalarFromPem(
         ReadFileOrDie(absl::GetFlag(FLAGS_ap_key), "--ap_key"), "--ap_key");
     if (!scalar.ok()) Fail(2, scalar.status().ToString());
     key_sync = std::make_unique<KeyGrantSync>(stub.get(), vopts.access_point_id,

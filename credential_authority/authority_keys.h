@@ -1,12 +1,15 @@
 // The authority's own key material on disk: the P-256 signing key (PKCS#8
-// PEM, file mode 0600, created if missing) and the self-signed root
-// certificate over it that credential certificates chain to (PEM, created if
-// missing). Neither ever goes into the ledger or a log.
+// PEM through crypto/pem.h, file mode 0600, created if missing) and the
+// self-signed root certificate over it that credential certificates chain to
+// (PEM, mode 0644, created if missing). New files are written once with
+// runtime/files.h WriteNewFile (never over an existing file). Neither ever
+// goes into the ledger or a log.
 //
 // Thread-safety: free functions; do not run two creators on the same path.
-// Errors: INVALID_ARGUMENT "invalid_field" (naming the path) for an
-// unreadable/unparsable file or a root that does not match the key; INTERNAL
-// for an I/O or OpenSSL failure.
+// Errors: INVALID_ARGUMENT "invalid_field" (naming the path) for a file that
+// does not parse or a root that does not match the key; INTERNAL for an I/O
+// or OpenSSL failure (a file that cannot be read or written, with the
+// runtime/files.h reasons).
 #ifndef SCT_CREDENTIAL_AUTHORITY_AUTHORITY_KEYS_H_
 #define SCT_CREDENTIAL_AUTHORITY_AUTHORITY_KEYS_H_
 
@@ -19,11 +22,6 @@
 #include "crypto/x509.h"
 
 namespace sct::ca {
-
-// PKCS#8 PEM ("PRIVATE KEY") encoding of a key, and its inverse.
-std::string PrivateKeyToPem(const crypto::EcdsaP256PrivateKey& key);
-absl::StatusOr<crypto::EcdsaP256PrivateKey> PrivateKeyFromPem(
-    absl::string_view pem, absl::string_view field);
 
 // Loads the key at `path`, or generates one and writes it with mode 0600.
 absl::StatusOr<crypto::EcdsaP256PrivateKey> LoadOrCreateSigningKey(

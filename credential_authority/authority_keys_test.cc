@@ -4,7 +4,9 @@
 
 #include <cstdlib>
 
+#include "crypto/pem.h"
 #include "gtest/gtest.h"
+#include "runtime/files.h"
 
 namespace sct::ca {
 namespace {
@@ -41,13 +43,22 @@ TEST(AuthorityKeysTest, CreatesKeyWithMode0600AndReloadsIt) {
 }
 
 TEST(AuthorityKeysTest, RejectsGarbageKeyFileAndRoundTripsPem) {
+  // A key written as PKCS#8 PEM (as the authority writes it) loads back.
   auto key = crypto::EcdsaP256PrivateKey::Generate();
   ASSERT_TRUE(key.ok());
-  auto back = PrivateKeyFromPem(PrivateKeyToPem(*key), "k");
-  ASSERT_TRUE(back.ok());
+  std::string path = Tmp("given.pem");
+  ASSERT_TRUE(WriteNewFile(path, *crypto::P256PrivateKeyToPem(*key), 0600).ok());
+  auto back = LoadOrCreateSigningKey(path);
+  ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(back->PublicKey(), key->PublicKey());
-  EXPECT_EQ(PrivateKeyFromPem("not a key", "k").status().code(),
-            absl::StatusCode::kInvalidArgument);
+
+  // A file that is not a key is refused, naming the file, and left alone.
+  std::string garbage = Tmp("garbage.pem");
+  ASSERT_TRUE(WriteNewFile(garbage, "not a key", 0600).ok());
+  auto refused = LoadOrCreateSigningKey(garbage);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find(garbage), absl::string_view::npos);
+  EXPECT_EQ(*ReadWholeFile(garbage), "not a key");
   EXPECT_EQ(KeyIdOf("").size(), 64u);
 }
 

@@ -17,6 +17,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "crypto/openssl_util.h"
@@ -26,6 +28,9 @@ namespace sct::crypto {
 namespace {
 
 using Asn1ObjectPtr = OpenSslPtr<ASN1_OBJECT, ASN1_OBJECT_free>;
+using GeneralNamePtr = OpenSslPtr<GENERAL_NAME, GENERAL_NAME_free>;
+using GeneralNamesPtr = OpenSslPtr<GENERAL_NAMES, GENERAL_NAMES_free>;
+using ExtendedKeyUsagePtr = OpenSslPtr<EXTENDED_KEY_USAGE, EXTENDED_KEY_USAGE_free>;
 
 constexpr size_t kSerialBytes = 16;
 
@@ -128,6 +133,59 @@ absl::Status AddConfExtension(X509* cert, X509V3_CTX* ctx, int nid,
   return absl::OkStatus();
 }
 
+bool IsDnsName(absl::string_view name) {
+  absl::ConsumePrefix(&name, "*.");  // one leading wildcard label
+  if (name.empty() || name.size() > 253) return false;
+  for (absl::string_view label : absl::StrSplit(name, '.')) {
+    if (label.empty() || label.size() > 63) return false;
+    for (char c : label) {
+      if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-') {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// An iPAddress GeneralName value (4 or 16 bytes) from dotted IPv4 or IPv6
+// text; null when `text` is neither.
+Asn1OctetStringPtr IpAddressOctets(const std::string& text) {
+  Asn1OctetStringPtr out(a2i_IPADDRESS(text.c_str()));
+  if (out == nullptr) ERR_clear_error();
+  return out;
+}
+
+absl::Status ValidateNamesAndUsages(const CertificateSpec& spec) {
+  for (size_t i = 0; i < spec.dns_names.size(); ++i) {
+    if (!IsDnsName(spec.dns_names[i])) {
+      return InvalidField(absl::StrCat("spec.dns_names[", i, "]"),
+                          absl::StrCat("not a DNS name: '", spec.dns_names[i], "'"));
+    }
+  }
+  for (size_t i = 0; i < spec.ip_addresses.size(); ++i) {
+    if (IpAddressOctets(spec.ip_addresses[i]) == nullptr) {
+      return InvalidField(absl::StrCat("spec.ip_addresses[", i, "]"),
+                          absl::StrCat("not an IPv4 or IPv6 address: '",
+                                       spec.ip_addresses[i], "'"));
+    }
+  }
+  if (spec.key_usage & ~static_cast<uint32_t>(0x7f)) {
+    return InvalidField("spec.key_usage", "unknown keyUsage bits");
+  }
+  if (spec.extended_key_usage &
+      ~static_cast<uint32_t>(kExtKeyUsageServerAuth | kExtKeyUsageClientAuth)) {
+    return InvalidField("spec.extended_key_usage", "unknown extendedKeyUsage bits");
+  }
+  return absl::OkStatus();
+}
+
+// The extensions this file sets from the spec's own fields.
+bool IsSetFromSpecFields(int nid) {
+  return nid == NID_basic_constraints || nid == NID_key_usage ||
+         nid == NID_subject_key_identifier || nid == NID_authority_key_identifier ||
+         nid == NID_subject_alt_name || nid == NID_ext_key_usage;
+}
+
 absl::Status ValidateSpec(const CertificateSpec& spec) {
   if (spec.subject_cn.empty()) {
     return InvalidField("spec.subject_cn", "must not be empty");
@@ -147,17 +205,12 @@ absl::Status ValidateSpec(const CertificateSpec& spec) {
     return InvalidField("spec.path_len",
                         "only for a CA certificate, and not negative");
   }
-  if (spec.key_usage & ~static_cast<uint32_t>(0x7f)) {
-    return InvalidField("spec.key_usage", "unknown keyUsage bits");
-  }
+  RETURN_IF_ERROR(ValidateNamesAndUsages(spec));
   std::set<std::string> seen;
   for (size_t i = 0; i < spec.extensions.size(); ++i) {
     const std::string field = absl::StrCat("spec.extensions[", i, "].oid");
     ASSIGN_OR_RETURN(auto obj, ParseOid(spec.extensions[i].oid, field));
-    int nid = OBJ_obj2nid(obj.get());
-    if (nid == NID_basic_constraints || nid == NID_key_usage ||
-        nid == NID_subject_key_identifier ||
-        nid == NID_authority_key_identifier) {
+    if (IsSetFromSpecFields(OBJ_obj2nid(obj.get()))) {
       return InvalidField(field, "set by the issuer; use the spec fields");
     }
     if (!seen.insert(OidText(obj.get())).second) {
@@ -182,30 +235,14 @@ absl::Status SetSerial(X509* cert) {
   return absl::OkStatus();
 }
 
-// Builds and signs. `issuer` is null for a self-signed certificate.
-absl::StatusOr<Certificate> BuildCertificate(const CertificateSpec& spec,
-                                             EVP_PKEY* subject_key,
-                                             const Certificate* issuer,
-                                             EVP_PKEY* signing_key) {
-  RETURN_IF_ERROR(ValidateSpec(spec));
-  RETURN_IF_ERROR(CheckP256(subject_key, "subject_public_key"));
-  RETURN_IF_ERROR(CheckP256(signing_key, "issuer_private_key"));
-  if (issuer != nullptr) {
-    if (X509_check_private_key(issuer->x509(), signing_key) != 1) {
-      ERR_clear_error();
-      return InvalidField("issuer_private_key",
-                          "does not match the issuer certificate's public key");
-    }
-  }
-
-  X509* raw = X509_new();
-  if (raw == nullptr) return OpenSslError("X509_new");
-  Certificate cert(raw);
+// Version, serial, subject and issuer names, validity and the subject key.
+// `issuer` is null for a self-signed certificate.
+absl::Status SetBody(X509* raw, const CertificateSpec& spec, EVP_PKEY* subject_key,
+                     const Certificate* issuer) {
   if (X509_set_version(raw, X509_VERSION_3) != 1) {
     return OpenSslError("X509_set_version");
   }
   RETURN_IF_ERROR(SetSerial(raw));
-
   X509_NAME* subject = X509_get_subject_name(raw);
   const std::string& cn = spec.subject_cn;
   if (X509_NAME_add_entry_by_txt(
@@ -228,10 +265,77 @@ absl::StatusOr<Certificate> BuildCertificate(const CertificateSpec& spec,
   }
   if (X509_set_pubkey(raw, subject_key) != 1)
     return OpenSslError("X509_set_pubkey");
+  return absl::OkStatus();
+}
 
+// subjectAltName (non-critical) from spec.dns_names and spec.ip_addresses;
+// nothing when both are empty.
+absl::Status AddSubjectAltName(X509* raw, const CertificateSpec& spec) {
+  if (spec.dns_names.empty() && spec.ip_addresses.empty()) return absl::OkStatus();
+  GeneralNamesPtr names(sk_GENERAL_NAME_new_null());
+  if (names == nullptr) return OpenSslError("sk_GENERAL_NAME_new_null");
+  auto push = [&names](int type, ASN1_STRING* value) -> absl::Status {
+    GeneralNamePtr name(GENERAL_NAME_new());
+    if (name == nullptr) {
+      ASN1_STRING_free(value);
+      return OpenSslError("GENERAL_NAME_new");
+    }
+    GENERAL_NAME_set0_value(name.get(), type, value);
+    if (sk_GENERAL_NAME_push(names.get(), name.get()) <= 0) {
+      return OpenSslError("sk_GENERAL_NAME_push");
+    }
+    name.release();  // now owned by `names`
+    return absl::OkStatus();
+  };
+  for (const std::string& dns : spec.dns_names) {
+    ASN1_IA5STRING* value = ASN1_IA5STRING_new();
+    if (value == nullptr ||
+        ASN1_STRING_set(value, dns.data(), static_cast<int>(dns.size())) != 1) {
+      ASN1_IA5STRING_free(value);
+      return OpenSslError("ASN1_STRING_set(dNSName)");
+    }
+    RETURN_IF_ERROR(push(GEN_DNS, value));
+  }
+  for (const std::string& ip : spec.ip_addresses) {
+    Asn1OctetStringPtr value = IpAddressOctets(ip);
+    if (value == nullptr) return InvalidField("spec.ip_addresses", "not an IP address");
+    RETURN_IF_ERROR(push(GEN_IPADD, value.release()));
+  }
+  if (X509_add1_ext_i2d(raw, NID_subject_alt_name, names.get(), 0, X509V3_ADD_DEFAULT) != 1) {
+    return OpenSslError("X509_add1_ext_i2d(subjectAltName)");
+  }
+  return absl::OkStatus();
+}
+
+// extendedKeyUsage (non-critical) from spec.extended_key_usage; nothing for 0.
+absl::Status AddExtendedKeyUsage(X509* raw, const CertificateSpec& spec) {
+  if (spec.extended_key_usage == 0) return absl::OkStatus();
+  static constexpr std::pair<uint32_t, int> kPurposes[] = {
+      {kExtKeyUsageServerAuth, NID_server_auth},
+      {kExtKeyUsageClientAuth, NID_client_auth},
+  };
+  ExtendedKeyUsagePtr usages(sk_ASN1_OBJECT_new_null());
+  if (usages == nullptr) return OpenSslError("sk_ASN1_OBJECT_new_null");
+  for (const auto& [bit, nid] : kPurposes) {
+    if ((spec.extended_key_usage & bit) == 0) continue;
+    // OBJ_nid2obj returns a static object; freeing the stack leaves it be.
+    if (sk_ASN1_OBJECT_push(usages.get(), OBJ_nid2obj(nid)) <= 0) {
+      return OpenSslError("sk_ASN1_OBJECT_push");
+    }
+  }
+  if (X509_add1_ext_i2d(raw, NID_ext_key_usage, usages.get(), 0, X509V3_ADD_DEFAULT) != 1) {
+    return OpenSslError("X509_add1_ext_i2d(extendedKeyUsage)");
+  }
+  return absl::OkStatus();
+}
+
+// basicConstraints, keyUsage, the key identifiers, subjectAltName and
+// extendedKeyUsage. `issuer_x509` is `raw` itself for a self-signed
+// certificate.
+absl::Status AddStandardExtensions(X509* raw, const CertificateSpec& spec,
+                                   X509* issuer_x509) {
   X509V3_CTX ctx;
-  X509V3_set_ctx(&ctx, issuer != nullptr ? issuer->x509() : raw, raw, nullptr,
-                 nullptr, 0);
+  X509V3_set_ctx(&ctx, issuer_x509, raw, nullptr, nullptr, 0);
   std::string bc = spec.is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE";
   if (spec.path_len.has_value())
     absl::StrAppend(&bc, ",pathlen:", *spec.path_len);
@@ -246,7 +350,12 @@ absl::StatusOr<Certificate> BuildCertificate(const CertificateSpec& spec,
       AddConfExtension(raw, &ctx, NID_subject_key_identifier, "hash"));
   RETURN_IF_ERROR(AddConfExtension(raw, &ctx, NID_authority_key_identifier,
                                    "keyid:always"));
+  RETURN_IF_ERROR(AddSubjectAltName(raw, spec));
+  return AddExtendedKeyUsage(raw, spec);
+}
 
+// spec.extensions, in order, with their bytes placed verbatim in extnValue.
+absl::Status AddCustomExtensions(X509* raw, const CertificateSpec& spec) {
   for (size_t i = 0; i < spec.extensions.size(); ++i) {
     const X509ExtensionSpec& e = spec.extensions[i];
     ASSIGN_OR_RETURN(auto obj, ParseOid(e.oid, absl::StrCat("spec.extensions[",
@@ -264,7 +373,31 @@ absl::StatusOr<Certificate> BuildCertificate(const CertificateSpec& spec,
     if (X509_add_ext(raw, ext.get(), -1) != 1)
       return OpenSslError("X509_add_ext");
   }
+  return absl::OkStatus();
+}
 
+// Builds and signs. `issuer` is null for a self-signed certificate.
+absl::StatusOr<Certificate> BuildCertificate(const CertificateSpec& spec,
+                                             EVP_PKEY* subject_key,
+                                             const Certificate* issuer,
+                                             EVP_PKEY* signing_key) {
+  RETURN_IF_ERROR(ValidateSpec(spec));
+  RETURN_IF_ERROR(CheckP256(subject_key, "subject_public_key"));
+  RETURN_IF_ERROR(CheckP256(signing_key, "issuer_private_key"));
+  if (issuer != nullptr) {
+    if (X509_check_private_key(issuer->x509(), signing_key) != 1) {
+      ERR_clear_error();
+      return InvalidField("issuer_private_key",
+                          "does not match the issuer certificate's public key");
+    }
+  }
+  X509* raw = X509_new();
+  if (raw == nullptr) return OpenSslError("X509_new");
+  Certificate cert(raw);
+  RETURN_IF_ERROR(SetBody(raw, spec, subject_key, issuer));
+  RETURN_IF_ERROR(
+      AddStandardExtensions(raw, spec, issuer != nullptr ? issuer->x509() : raw));
+  RETURN_IF_ERROR(AddCustomExtensions(raw, spec));
   if (X509_sign(raw, signing_key, EVP_sha256()) <= 0) {
     return OpenSslError("X509_sign");
   }
@@ -353,7 +486,15 @@ absl::StatusOr<Certificate> Certificate::FromPem(absl::string_view pem) {
 
 absl::StatusOr<std::vector<Certificate>> Certificate::ChainFromPem(
     absl::string_view pem) {
-  if (pem.empty()) return InvalidField("certificate_pem", "empty");
+  return ChainFromPem(pem, "certificate_pem");
+}
+
+absl::StatusOr<std::vector<Certificate>> Certificate::ChainFromPem(
+    absl::string_view pem, absl::string_view field) {
+  if (pem.empty()) return InvalidField(field, "empty");
+  if (!absl::StrContains(pem, "-----BEGIN ")) {
+    return InvalidField(field, "not PEM (no -----BEGIN line)");
+  }
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (bio == nullptr) return OpenSslError("BIO_new_mem_buf");
   std::vector<Certificate> out;
@@ -363,16 +504,23 @@ absl::StatusOr<std::vector<Certificate>> Certificate::ChainFromPem(
     if (raw == nullptr) break;
     out.emplace_back(raw);
   }
-  unsigned long err = ERR_peek_last_error();
+  // The loop ends with "no start line" at the end of the input; any other
+  // error is a broken block.
+  unsigned long err = ERR_peek_last_error();  // NOLINT(runtime/int)
   bool clean_end = ERR_GET_LIB(err) == ERR_LIB_PEM &&
                    ERR_GET_REASON(err) == PEM_R_NO_START_LINE;
-  if (out.empty() || !clean_end) {
+  if (out.empty()) {
+    ERR_clear_error();
+    if (absl::StrContains(pem, "PRIVATE KEY-----")) {
+      return InvalidField(field, "contains a private key, not a certificate");
+    }
+    return InvalidField(field, "no PEM CERTIFICATE block");
+  }
+  if (!clean_end) {
     std::string detail = DrainOpenSslErrors();
-    return InvalidField(
-        "certificate_pem",
-        absl::StrCat(out.empty() ? "no PEM certificate"
-                                 : "malformed PEM certificate block",
-                     " (", detail, ")"));
+    return InvalidField(field, absl::StrCat("certificate ", out.size() + 1,
+                                            " is malformed (OpenSSL: ", detail,
+                                            ")"));
   }
   ERR_clear_error();
   return out;

@@ -5,8 +5,10 @@
 //   - issues a certificate over a P-256 public key, signed ECDSA-SHA256 by an
 //     issuer's P-256 private key, with a subject CN, a random 16-byte serial,
 //     a validity window, basicConstraints (always critical), keyUsage (always
-//     critical), subject/authority key identifiers, and any number of custom
-//     extensions given as (dotted OID, critical, raw extnValue bytes);
+//     critical), subject/authority key identifiers, optionally
+//     subjectAltName (DNS names, IP addresses) and extendedKeyUsage
+//     (serverAuth, clientAuth) for TLS, and any number of custom extensions
+//     given as (dotted OID, critical, raw extnValue bytes);
 //   - makes self-signed roots;
 //   - parses PEM / DER, writes PEM / DER, and reads fields back;
 //   - verifies a chain leaf -> intermediates -> trust anchor at a given time.
@@ -28,7 +30,8 @@
 // Errors:
 //   INVALID_ARGUMENT (reason "invalid_field") - unparsable PEM/DER, a key that
 //       is not P-256, a bad OID, an empty CN, not_after before not_before,
-//       an issuer key that does not match the issuer certificate;
+//       a malformed DNS name or IP address, an issuer key that does not match
+//       the issuer certificate;
 //   NOT_FOUND - ExtensionValue() for an OID the certificate does not carry;
 //   UNAUTHENTICATED (reason "bad_certificate_chain") - chain verification
 //       failed; the message carries OpenSSL's verify error string;
@@ -66,6 +69,12 @@ inline constexpr absl::string_view kOidKeyAttestation = "1.3.6.1.4.1.55555.1.3";
 // Device / persona identifier the attested key belongs to.
 inline constexpr absl::string_view kOidDeviceIdentity = "1.3.6.1.4.1.55555.1.4";
 
+// extendedKeyUsage purposes (RFC 5280 section 4.2.1.12), combined with |.
+enum ExtendedKeyUsage : uint32_t {
+  kExtKeyUsageServerAuth = 1u << 0,  // id-kp-serverAuth
+  kExtKeyUsageClientAuth = 1u << 1,  // id-kp-clientAuth
+};
+
 // keyUsage bits (RFC 5280 section 4.2.1.3), combined with |.
 enum KeyUsage : uint32_t {
   kKeyUsageDigitalSignature = 1u << 0,
@@ -97,6 +106,16 @@ struct CertificateSpec {
   // keyUsage bits; 0 picks a default: keyCertSign|cRLSign for a CA,
   // digitalSignature otherwise.
   uint32_t key_usage = 0;
+  // subjectAltName entries (non-critical; the extension is left out when both
+  // lists are empty), which TLS peers check the host they dialled against.
+  // DNS names: letters, digits and '-' in dot-separated labels, optionally
+  // after a leading "*."; IP addresses: IPv4 dotted or IPv6 text.
+  std::vector<std::string> dns_names;
+  std::vector<std::string> ip_addresses;
+  // extendedKeyUsage purposes (non-critical); 0 leaves the extension out.
+  uint32_t extended_key_usage = 0;
+  // Extensions set from the fields above (basicConstraints, keyUsage, the key
+  // identifiers, subjectAltName, extendedKeyUsage) may not appear here.
   std::vector<X509ExtensionSpec> extensions;
 };
 
@@ -107,10 +126,15 @@ class Certificate {
   static absl::StatusOr<Certificate> FromDer(absl::string_view der);
   // Parses the first PEM "CERTIFICATE" block. INVALID_ARGUMENT when none.
   static absl::StatusOr<Certificate> FromPem(absl::string_view pem);
-  // Parses every certificate of a PEM bundle, in order. INVALID_ARGUMENT when
-  // the bundle holds none or a block is malformed.
+  // Parses every certificate of a PEM bundle, in order. INVALID_ARGUMENT
+  // "<field>: <problem>" when the bundle is empty, is not PEM, holds no
+  // certificate ("contains a private key, not a certificate", "no PEM
+  // CERTIFICATE block") or a block is malformed ("certificate N is malformed
+  // (OpenSSL: ...)"). `field` names the input (default "certificate_pem").
   static absl::StatusOr<std::vector<Certificate>> ChainFromPem(
       absl::string_view pem);
+  static absl::StatusOr<std::vector<Certificate>> ChainFromPem(
+      absl::string_view pem, absl::string_view field);
   // Takes ownership of `x509` (which must not be null).
   explicit Certificate(X509* x509);
 

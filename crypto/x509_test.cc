@@ -2,10 +2,12 @@
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/x509v3.h>
 
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
@@ -393,11 +395,129 @@ TEST(X509Test, BadSpecsAreInvalidArgumentNamingTheField) {
   CertificateSpec reserved = CaSpec("x");
   reserved.extensions.push_back({"2.5.29.19", true, ""});  // basicConstraints
   cases.push_back({"spec.extensions[0].oid", reserved});
+  CertificateSpec reserved_san = CaSpec("x");
+  reserved_san.extensions.push_back({"2.5.29.17", false, ""});  // subjectAltName
+  cases.push_back({"spec.extensions[0].oid", reserved_san});
+  for (const char* bad : {"", "bad name", "a..b", "-,DNS:evil", "x.*"}) {
+    CertificateSpec dns = CaSpec("x");
+    dns.dns_names = {"localhost", bad};
+    cases.push_back({"spec.dns_names[1]", dns});
+  }
+  for (const char* bad : {"", "1.2.3", "localhost", "127.0.0.1,IP:10.0.0.1"}) {
+    CertificateSpec ip = CaSpec("x");
+    ip.ip_addresses = {bad};
+    cases.push_back({"spec.ip_addresses[0]", ip});
+  }
+  CertificateSpec eku = CaSpec("x");
+  eku.extended_key_usage = 1u << 5;
+  cases.push_back({"spec.extended_key_usage", eku});
   for (const Case& c : cases) {
     auto cert = SelfSignCertificate(c.spec, key.get());
     EXPECT_EQ(cert.status().code(), absl::StatusCode::kInvalidArgument)
         << c.field;
     EXPECT_THAT(std::string(cert.status().message()), HasSubstr(c.field));
+  }
+}
+
+// A TLS leaf for 127.0.0.1 / localhost usable for server and client auth.
+CertificateSpec TlsLeafSpec() {
+  CertificateSpec spec;
+  spec.subject_cn = "relay";
+  spec.not_before = Utc(2025, 1, 1);
+  spec.not_after = Utc(2026, 1, 1);
+  spec.dns_names = {"localhost"};
+  spec.ip_addresses = {"127.0.0.1"};
+  spec.extended_key_usage = kExtKeyUsageServerAuth | kExtKeyUsageClientAuth;
+  return spec;
+}
+
+TEST(X509Test, SubjectAltNameAndExtendedKeyUsageKnownAnswer) {
+  EvpPkeyPtr root_key = NewP256Key();
+  EvpPkeyPtr leaf_key = NewP256Key();
+  auto root = SelfSignCertificate(CaSpec("root"), root_key.get());
+  ASSERT_TRUE(root.ok()) << root.status();
+  auto leaf =
+      IssueCertificate(TlsLeafSpec(), leaf_key.get(), *root, root_key.get());
+  ASSERT_TRUE(leaf.ok()) << leaf.status();
+  // GeneralNames { dNSName "localhost", iPAddress 7f000001 } and
+  // ExtKeyUsageSyntax { id-kp-serverAuth, id-kp-clientAuth }, DER.
+  auto san = leaf->ExtensionValue("2.5.29.17");
+  ASSERT_TRUE(san.ok()) << san.status();
+  EXPECT_EQ(absl::BytesToHexString(*san),
+            "301182096c6f63616c686f737487047f000001");
+  auto eku = leaf->ExtensionValue("2.5.29.37");
+  ASSERT_TRUE(eku.ok()) << eku.status();
+  EXPECT_EQ(absl::BytesToHexString(*eku),
+            "301406082b0601050507030106082b06010505070302");
+  EXPECT_FALSE(leaf->ExtensionIsCritical("2.5.29.17"));
+  EXPECT_FALSE(leaf->ExtensionIsCritical("2.5.29.37"));
+  EXPECT_TRUE(
+      VerifyCertificateChain(*leaf, {}, {*root}, Utc(2025, 6, 1)).ok());
+}
+
+TEST(X509Test, TlsPeersAcceptTheNamesAndPurposes) {
+  EvpPkeyPtr root_key = NewP256Key();
+  EvpPkeyPtr leaf_key = NewP256Key();
+  auto root = SelfSignCertificate(CaSpec("root"), root_key.get());
+  ASSERT_TRUE(root.ok()) << root.status();
+  CertificateSpec spec = TlsLeafSpec();
+  spec.dns_names = {"localhost", "*.sct.test"};
+  spec.ip_addresses = {"127.0.0.1", "::1"};
+  auto both = IssueCertificate(spec, leaf_key.get(), *root, root_key.get());
+  ASSERT_TRUE(both.ok()) << both.status();
+  X509* x = both->x509();
+  EXPECT_EQ(X509_check_host(x, "localhost", 0, 0, nullptr), 1);
+  EXPECT_EQ(X509_check_host(x, "relay.sct.test", 0, 0, nullptr), 1);
+  EXPECT_EQ(X509_check_host(x, "example.com", 0, 0, nullptr), 0);
+  EXPECT_EQ(X509_check_ip_asc(x, "127.0.0.1", 0), 1);
+  EXPECT_EQ(X509_check_ip_asc(x, "::1", 0), 1);
+  EXPECT_EQ(X509_check_ip_asc(x, "10.0.0.1", 0), 0);
+  EXPECT_EQ(X509_check_purpose(x, X509_PURPOSE_SSL_SERVER, 0), 1);
+  EXPECT_EQ(X509_check_purpose(x, X509_PURPOSE_SSL_CLIENT, 0), 1);
+
+  spec.extended_key_usage = kExtKeyUsageServerAuth;
+  auto server_only =
+      IssueCertificate(spec, leaf_key.get(), *root, root_key.get());
+  ASSERT_TRUE(server_only.ok()) << server_only.status();
+  EXPECT_EQ(X509_check_purpose(server_only->x509(), X509_PURPOSE_SSL_SERVER, 0),
+            1);
+  EXPECT_EQ(X509_check_purpose(server_only->x509(), X509_PURPOSE_SSL_CLIENT, 0),
+            0);
+}
+
+TEST(X509Test, NoSubjectAltNameOrExtendedKeyUsageUnlessAsked) {
+  EvpPkeyPtr key = NewP256Key();
+  auto root = SelfSignCertificate(CaSpec("root"), key.get());
+  ASSERT_TRUE(root.ok()) << root.status();
+  EXPECT_EQ(root->ExtensionValue("2.5.29.17").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(root->ExtensionValue("2.5.29.37").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(X509Test, ChainFromPemNamesTheFieldAndTheProblem) {
+  EvpPkeyPtr key = NewP256Key();
+  auto root = SelfSignCertificate(CaSpec("root"), key.get());
+  ASSERT_TRUE(root.ok());
+  struct Case {
+    std::string pem, problem;
+  };
+  const std::vector<Case> cases = {
+      {"", "empty"},
+      {"DER or text", "not PEM (no -----BEGIN line)"},
+      {"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+       "contains a private key, not a certificate"},
+      {"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n",
+       "no PEM CERTIFICATE block"},
+      {*root->ToPem() +
+           "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+       "certificate 2 is malformed (OpenSSL: "},
+  };
+  for (const Case& c : cases) {
+    auto chain = Certificate::ChainFromPem(c.pem, "TLS CA file /ca.pem");
+    EXPECT_EQ(ReasonOf(chain.status()), "invalid_field") << c.problem;
+    EXPECT_THAT(std::string(chain.status().message()),
+                HasSubstr("TLS CA file /ca.pem: " + c.problem));
   }
 }
 

@@ -1,6 +1,7 @@
 #include "device/secure_element.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -9,8 +10,8 @@
 #include "crypto/hmac.h"
 #include "crypto/hpke.h"
 #include "crypto/p256.h"
-#include "device/atomic_file.h"
 #include "device/device_state.pb.h"
+#include "runtime/files.h"
 
 namespace sct::device {
 namespace {
@@ -25,11 +26,8 @@ absl::Status KeyNotFound(absl::string_view handle) {
 absl::StatusOr<std::unique_ptr<SecureElement>> SecureElement::Open(std::string state_file) {
   std::unique_ptr<SecureElement> se(new SecureElement(std::move(state_file)));
   if (se->state_file_.empty()) return se;
-  absl::StatusOr<std::string> bytes = ReadWholeFile(se->state_file_);
-  if (!bytes.ok()) {
-    if (ReasonOf(bytes.status()) == "state_file_missing") return se;  // fresh element
-    return bytes.status();
-  }
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes, ReadFileIfExists(se->state_file_));
+  if (!bytes.has_value()) return se;  // fresh element
   ::device::state::SecureElementState state;
   if (!state.ParseFromString(*bytes) || state.version() != 1) {
     return MakeError(absl::StatusCode::kDataLoss, "state_file_corrupt",
@@ -84,7 +82,7 @@ absl::Status SecureElement::PersistLocked() {
     return MakeError(absl::StatusCode::kInternal, "state_file_write_failed",
                      "cannot serialize the secure-element state");
   }
-  return WriteFileAtomically(state_file_, bytes);
+  return WriteFileAtomically(state_file_, bytes, 0600);
 }
 
 absl::StatusOr<std::string> SecureElement::GenerateKey() {

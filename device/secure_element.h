@@ -10,7 +10,7 @@
 // so one state file holds everything a restarted device needs.
 //
 // Persistence: with a non-empty state file every mutation rewrites the file
-// atomically (device/atomic_file.h, mode 0600) before returning; the file
+// atomically (runtime/files.h, mode 0600) before returning; the file
 // holds private keys and is never logged. With an empty path the element is
 // memory-only (tests).
 //

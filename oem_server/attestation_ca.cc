@@ -1,18 +1,15 @@
 #include "oem_server/attestation_ca.h"
 
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <sys/stat.h>
+#include <openssl/crypto.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <fstream>
-#include <sstream>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
-#include "crypto/openssl_util.h"
+#include "crypto/pem.h"
+#include "runtime/files.h"
 
 namespace sct::oem {
 namespace {
@@ -21,82 +18,35 @@ using crypto::Certificate;
 using crypto::CertificateSpec;
 using crypto::EcdsaP256PrivateKey;
 
-bool FileExists(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0;
-}
-
-absl::StatusOr<std::string> ReadFile(const std::string& path,
-                                     absl::string_view role) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+// The file at `path`, nullopt when there is none. NOT_FOUND "file_unreadable"
+// naming `flag` when it exists but cannot be read.
+absl::StatusOr<std::optional<std::string>> ReadIfExists(const std::string& path,
+                                                        absl::string_view flag) {
+  absl::StatusOr<std::optional<std::string>> data = ReadFileIfExists(path);
+  if (!data.ok()) {
     return MakeError(absl::StatusCode::kNotFound, "file_unreadable",
-                     absl::StrCat(role, " ", path, ": cannot open"));
+                     absl::StrCat(flag, " ", data.status().message()));
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return data;
 }
 
-absl::Status WriteFileAtomically(const std::string& path,
-                                 absl::string_view data, mode_t mode) {
-  std::string tmp = absl::StrCat(path, ".tmp");
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr) {
-    return MakeError(absl::StatusCode::kUnavailable, "file_unwritable",
-                     absl::StrCat(path, ": cannot create"));
-  }
-  chmod(tmp.c_str(), mode);
-  bool ok = std::fwrite(data.data(), 1, data.size(), f) == data.size();
-  ok = (std::fflush(f) == 0) && ok;
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return MakeError(absl::StatusCode::kUnavailable, "file_unwritable",
-                     absl::StrCat(path, ": cannot write"));
-  }
-  return absl::OkStatus();
+// UNAVAILABLE "file_unwritable" (this class's contract) for a failed write.
+absl::Status Write(const std::string& path, absl::string_view data,
+                   mode_t mode) {
+  absl::Status written = WriteFileAtomically(path, data, mode);
+  if (written.ok()) return written;
+  return MakeError(absl::StatusCode::kUnavailable, "file_unwritable",
+                   written.message());
 }
 
 absl::StatusOr<EcdsaP256PrivateKey> KeyFromPem(const std::string& pem,
                                                const std::string& path) {
-  ERR_clear_error();
-  crypto::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) return crypto::OpenSslError("BIO_new_mem_buf");
-  crypto::EvpPkeyPtr pkey(
-      PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  if (!pkey) {
-    return InvalidField("--attestation_ca_key",
-                        absl::StrCat(path, ": no readable PEM private key: ",
-                                     crypto::DrainOpenSslErrors()));
-  }
-  crypto::Pkcs8PrivKeyInfoPtr p8(EVP_PKEY2PKCS8(pkey.get()));
-  if (!p8) return crypto::OpenSslError("EVP_PKEY2PKCS8");
-  unsigned char* der = nullptr;
-  int len = i2d_PKCS8_PRIV_KEY_INFO(p8.get(), &der);
-  if (len <= 0) return crypto::OpenSslError("i2d_PKCS8_PRIV_KEY_INFO");
-  std::string der_str(reinterpret_cast<char*>(der), len);
-  OPENSSL_clear_free(der, len);
   absl::StatusOr<EcdsaP256PrivateKey> key =
-      EcdsaP256PrivateKey::FromPkcs8Der(der_str);
-  OPENSSL_cleanse(der_str.data(), der_str.size());
-  if (!key.ok()) {
-    return InvalidField("--attestation_ca_key",
-                        absl::StrCat(path, ": ", key.status().message()));
+      crypto::P256PrivateKeyFromPem(pem, path);
+  if (key.status().code() == absl::StatusCode::kInvalidArgument) {
+    return InvalidField("--attestation_ca_key", key.status().message());
   }
   return key;
-}
-
-absl::StatusOr<std::string> KeyToPem(const EcdsaP256PrivateKey& key) {
-  crypto::BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio) return crypto::OpenSslError("BIO_new");
-  if (PEM_write_bio_PrivateKey(bio.get(), key.evp(), nullptr, nullptr, 0,
-                               nullptr, nullptr) != 1) {
-    return crypto::OpenSslError("PEM_write_bio_PrivateKey");
-  }
-  char* data = nullptr;
-  long n = BIO_get_mem_data(bio.get(), &data);
-  return std::string(data, n);
 }
 
 absl::StatusOr<Certificate> MakeRoot(absl::string_view oem_id,
@@ -133,34 +83,33 @@ absl::StatusOr<AttestationCa> AttestationCa::LoadOrCreate(
   if (cert_path.empty()) {
     return InvalidField("--attestation_ca_cert", "must not be empty");
   }
-  bool have_key = FileExists(key_path);
-  bool have_cert = FileExists(cert_path);
-  if (!have_key && !have_cert) {
+  ASSIGN_OR_RETURN(std::optional<std::string> key_pem,
+                   ReadIfExists(key_path, "--attestation_ca_key"));
+  ASSIGN_OR_RETURN(std::optional<std::string> cert_pem,
+                   ReadIfExists(cert_path, "--attestation_ca_cert"));
+  if (!key_pem.has_value() && !cert_pem.has_value()) {
     ASSIGN_OR_RETURN(AttestationCa ca, Create(oem_id, now));
-    ASSIGN_OR_RETURN(std::string key_pem, KeyToPem(ca.key_));
-    ASSIGN_OR_RETURN(std::string cert_pem, ca.root_.ToPem());
-    RETURN_IF_ERROR(WriteFileAtomically(key_path, key_pem, 0600));
-    RETURN_IF_ERROR(WriteFileAtomically(cert_path, cert_pem, 0644));
+    ASSIGN_OR_RETURN(std::string new_key_pem,
+                     crypto::P256PrivateKeyToPem(ca.key_));
+    ASSIGN_OR_RETURN(std::string new_cert_pem, ca.root_.ToPem());
+    RETURN_IF_ERROR(Write(key_path, new_key_pem, 0600));
+    RETURN_IF_ERROR(Write(cert_path, new_cert_pem, 0644));
     return ca;
   }
-  if (!have_key) {
+  if (!key_pem.has_value()) {
     return InvalidField("--attestation_ca_key",
                         absl::StrCat(key_path, " is missing but ", cert_path,
                                      " exists; give both or neither"));
   }
-  if (!have_cert) {
+  if (!cert_pem.has_value()) {
     return InvalidField("--attestation_ca_cert",
                         absl::StrCat(cert_path, " is missing but ", key_path,
                                      " exists; give both or neither"));
   }
-  ASSIGN_OR_RETURN(std::string key_pem,
-                   ReadFile(key_path, "--attestation_ca_key"));
-  absl::StatusOr<EcdsaP256PrivateKey> key = KeyFromPem(key_pem, key_path);
-  OPENSSL_cleanse(key_pem.data(), key_pem.size());
+  absl::StatusOr<EcdsaP256PrivateKey> key = KeyFromPem(*key_pem, key_path);
+  OPENSSL_cleanse(key_pem->data(), key_pem->size());
   if (!key.ok()) return key.status();
-  ASSIGN_OR_RETURN(std::string cert_pem,
-                   ReadFile(cert_path, "--attestation_ca_cert"));
-  absl::StatusOr<Certificate> root = Certificate::FromPem(cert_pem);
+  absl::StatusOr<Certificate> root = Certificate::FromPem(*cert_pem);
   if (!root.ok()) {
     return InvalidField("--attestation_ca_cert",
                         absl::StrCat(cert_path, ": ", root.status().message()));

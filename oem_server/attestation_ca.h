@@ -48,7 +48,8 @@ class AttestationCa {
   static absl::StatusOr<AttestationCa> Create(absl::string_view oem_id,
                                               absl::Time now);
   // Loads the root key (PEM, PKCS#8 or SEC1) and certificate (PEM) from the
-  // given files; when neither exists, creates both (key file mode 0600).
+  // given files; when neither exists, creates both (PKCS#8 key file mode
+  // 0600, certificate 0644, each written atomically by runtime/files.h).
   static absl::StatusOr<AttestationCa> LoadOrCreate(
       absl::string_view oem_id, const std::string& key_path,
       const std::string& cert_path, absl::Time now);

@@ -67,5 +67,14 @@ TEST(AttestationCaTest, MismatchedOrHalfPresentFilesAreRefused) {
   EXPECT_EQ(ReasonOf(swapped.status()), "invalid_field");
 }
 
+TEST(AttestationCaTest, UnwritableFilesAreUnavailable) {
+  auto ca = AttestationCa::LoadOrCreate("oem-a", "/nonexistent-dir/ca.key",
+                                        "/nonexistent-dir/ca.pem", kNow);
+  EXPECT_EQ(ca.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ReasonOf(ca.status()), "file_unwritable");
+  EXPECT_NE(ca.status().message().find("/nonexistent-dir"),
+            absl::string_view::npos);
+}
+
 }  // namespace
 }  // namespace sct::oem

@@ -1,10 +1,12 @@
-// Test-only: a throw-away CA and certificates it issues, made with OpenSSL at
-// test run time (EC P-256, SHA-256, valid from one hour ago for one day).
+// Test-only: a throw-away CA and certificates it issues, made with
+// crypto/x509.h at test run time (EC P-256, ECDSA-SHA256, valid from one hour
+// ago for one day; keys as unencrypted PKCS#8 PEM from crypto/pem.h).
 //
 // For TLS tests of any service: make a CA, issue a server certificate for
 // 127.0.0.1/localhost (and a client certificate for mutual TLS), write them
-// with WritePemFiles into $TEST_TMPDIR and load them with runtime/tls.h.
-// Errors are INTERNAL with OpenSSL's error text. Thread-compatible.
+// with WriteTestFile into $TEST_TMPDIR and load them with runtime/tls.h.
+// Errors: INVALID_ARGUMENT for a bad name or address or a `ca` that does not
+// parse, INTERNAL with OpenSSL's error text. Thread-compatible.
 #ifndef SCT_RUNTIME_TEST_CERTS_H_
 #define SCT_RUNTIME_TEST_CERTS_H_
 
@@ -32,7 +34,7 @@ absl::StatusOr<TestCert> IssueTestCert(
     const std::vector<std::string>& dns_names,
     const std::vector<std::string>& ip_addresses);
 
-// Writes `contents` to `path` (truncating).
+// Writes `contents` to `path`, replacing it (mode 0600).
 absl::Status WriteTestFile(const std::string& path, absl::string_view contents);
 
 }  // namespace sct

@@ -10,6 +10,8 @@
 //   INVALID_ARGUMENT, reason "invalid_field": an inconsistent combination
 //     (client certificate required but no CA file; cert without key).
 // Messages carry OpenSSL's error text where OpenSSL reported the failure.
+// Files are read with runtime/files.h and checked with crypto/pem.h and
+// crypto/x509.h (the project's one PEM reader).
 //
 // Functions are thread-safe and keep no state; the returned credentials are
 // shared_ptrs the caller passes to GrpcServerOptions / grpc::CreateChannel.
@@ -59,10 +61,6 @@ absl::StatusOr<std::string> ReadPemCertificates(absl::string_view path,
                                                 absl::string_view role);
 absl::StatusOr<std::string> ReadPemPrivateKey(absl::string_view path,
                                               absl::string_view role);
-// OK if the first certificate in `cert_pem` matches `key_pem`.
-absl::Status CheckKeyMatchesCertificate(const std::string& cert_pem,
-                                        const std::string& key_pem,
-                                        absl::string_view key_path);
 
 }  // namespace sct
 

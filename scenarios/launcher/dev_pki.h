@@ -7,11 +7,17 @@
 // root key sits unencrypted next to the certificates. Layout of dir():
 //   root.pem, root.key          the trust anchor (key 0600)
 //   <cn>.pem, <cn>.key          one identity (key 0600)
-// Keys are P-256, PKCS#8 PEM; certificates are valid from a day before
-// creation for a year.
+// Keys are P-256, PKCS#8 PEM (crypto/pem.h); certificates (crypto/x509.h)
+// are valid from a day before creation for a year; files are written
+// atomically (runtime/files.h).
+//
+// Also here: the other key files the launcher hands to services (an OEM's
+// attestation root, an access point's HPKE key), made with the same tools so
+// that the launcher needs no service's code.
 //
 // Thread-safety: Identity() may be called from several threads (a mutex
-// guards issuing); everything else is immutable after Create().
+// guards issuing); everything else is immutable after Create(). The free
+// functions keep no state.
 // Errors: Create: UNAVAILABLE when the directory or a file cannot be written,
 // INTERNAL with OpenSSL's text when OpenSSL fails. Identity: INVALID_ARGUMENT
 // (reason "invalid_field") for a CN that is not a safe file name
@@ -66,12 +72,29 @@ class DevPki {
   std::map<std::string, PkiIdentity> issued_;  // guarded by mu_
 };
 
-// PEM (PKCS#8 "PRIVATE KEY") of `key`. A secret: never log it.
-absl::StatusOr<std::string> PrivateKeyPem(
-    const crypto::EcdsaP256PrivateKey& key);
+// The OEM attestation root that oem_server loads with --attestation_ca_key
+// and --attestation_ca_cert: a P-256 key (PKCS#8 PEM, mode 0600) and a
+// self-signed CA certificate over it (PEM, 0644; CN "<oem_id> attestation
+// root", pathLen 0, valid from 5 minutes before `now` for 10 years), the same
+// files oem_server makes when it finds neither. When both files exist they
+// are kept (a reused work directory keeps the root the authority trusts)
+// after checking that the certificate is a CA over the key.
+// Errors: INVALID_ARGUMENT (reason "invalid_field", naming the file) when
+// only one file exists or they do not belong together; UNAVAILABLE when a
+// file cannot be read or written; INTERNAL when OpenSSL fails.
+absl::Status EnsureOemAttestationRoot(absl::string_view oem_id,
+                                      const std::string& key_file,
+                                      const std::string& cert_file,
+                                      absl::Time now);
 
-// Writes `contents` to `path` with `mode` (truncating, then chmod).
-// UNAVAILABLE naming the path when it cannot be written.
+// The P-256 key in `path` (PKCS#8 or SEC1 PEM), or a new one written there
+// (PKCS#8 PEM, mode 0600). INVALID_ARGUMENT naming the path when the file is
+// not such a key; UNAVAILABLE when it cannot be read or written.
+absl::StatusOr<crypto::EcdsaP256PrivateKey> LoadOrCreateKey(
+    const std::string& path);
+
+// Writes `contents` to `path` with exactly `mode`, replacing it atomically
+// (runtime/files.h). UNAVAILABLE naming the path when it cannot be written.
 absl::Status WriteFileWithMode(const std::string& path,
                                absl::string_view contents, int mode);
 

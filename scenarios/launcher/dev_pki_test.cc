@@ -10,6 +10,8 @@
 #include "absl/time/clock.h"
 #include "runtime/health.grpc.pb.h"
 #include "runtime/tls.h"
+#include "common/errors.h"
+#include "crypto/pem.h"
 #include "crypto/x509.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -97,6 +99,73 @@ TEST(DevPkiTest, MutualTlsHandshakeOnLoopback) {
   EXPECT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(resp.status(), grpc::health::v1::HealthCheckResponse::SERVING);
   server->Shutdown();
+}
+
+mode_t ModeOf(const std::string& path) {
+  struct stat st;
+  EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 0777;
+}
+
+// The files oem_server loads with --attestation_ca_key/--attestation_ca_cert.
+TEST(DevPkiTest, OemAttestationRootIsMadeOnceAndKept) {
+  ASSERT_TRUE(MakeDirs(TmpDir("att"), 0700).ok());
+  const std::string key_file = TmpDir("att/oem-a-attestation.key");
+  const std::string cert_file = TmpDir("att/oem-a-attestation.pem");
+  const absl::Time now = absl::FromUnixSeconds(1735689600);
+  ASSERT_TRUE(EnsureOemAttestationRoot("oem-a", key_file, cert_file, now).ok());
+  EXPECT_EQ(ModeOf(key_file), 0600u);
+  EXPECT_EQ(ModeOf(cert_file), 0644u);
+
+  auto root = crypto::Certificate::FromPem(Read(cert_file));
+  ASSERT_TRUE(root.ok()) << root.status();
+  EXPECT_TRUE(root->IsCa());
+  EXPECT_EQ(root->SubjectCommonName(), "oem-a attestation root");
+  EXPECT_EQ(root->NotBefore(), now - absl::Minutes(5));
+  EXPECT_EQ(root->NotAfter(), now + absl::Hours(24 * 3650));
+  auto key = crypto::P256PrivateKeyFromPem(Read(key_file), key_file);
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_EQ(*root->PublicKey(), key->PublicKey());
+
+  // A second launch on the same work directory keeps the root.
+  const std::string before = Read(cert_file);
+  ASSERT_TRUE(EnsureOemAttestationRoot("oem-a", key_file, cert_file,
+                                       now + absl::Hours(1))
+                  .ok());
+  EXPECT_EQ(Read(cert_file), before);
+}
+
+TEST(DevPkiTest, OemAttestationRootRefusesHalfOrMismatchedFiles) {
+  ASSERT_TRUE(MakeDirs(TmpDir("att2"), 0700).ok());
+  const absl::Time now = absl::FromUnixSeconds(1735689600);
+  const std::string k1 = TmpDir("att2/a.key"), c1 = TmpDir("att2/a.pem");
+  const std::string k2 = TmpDir("att2/b.key"), c2 = TmpDir("att2/b.pem");
+  ASSERT_TRUE(EnsureOemAttestationRoot("oem-a", k1, c1, now).ok());
+  ASSERT_TRUE(EnsureOemAttestationRoot("oem-b", k2, c2, now).ok());
+
+  absl::Status mixed = EnsureOemAttestationRoot("oem-a", k1, c2, now);
+  EXPECT_EQ(ReasonOf(mixed), "invalid_field") << mixed;
+  EXPECT_NE(mixed.message().find("does not match"), absl::string_view::npos);
+
+  const std::string none = TmpDir("att2/none.pem");
+  absl::Status half = EnsureOemAttestationRoot("oem-a", k1, none, now);
+  EXPECT_EQ(ReasonOf(half), "invalid_field") << half;
+  EXPECT_NE(half.message().find(none), absl::string_view::npos);
+}
+
+TEST(DevPkiTest, LoadOrCreateKeyKeepsTheKeyAcrossCalls) {
+  ASSERT_TRUE(MakeDirs(TmpDir("keys"), 0700).ok());
+  const std::string path = TmpDir("keys/ap-hpke.key");
+  auto first = LoadOrCreateKey(path);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(ModeOf(path), 0600u);
+  auto second = LoadOrCreateKey(path);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(first->PublicKey(), second->PublicKey());
+
+  ASSERT_TRUE(WriteFileWithMode(TmpDir("keys/bad.key"), "not a key", 0600).ok());
+  auto bad = LoadOrCreateKey(TmpDir("keys/bad.key"));
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

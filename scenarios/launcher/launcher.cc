@@ -19,11 +19,9 @@
 #include <sstream>
 #include <thread>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
 #include "runtime/health.grpc.pb.h"
@@ -34,7 +32,6 @@
 #include "crypto/ecdsa.h"
 #include "crypto/x509.h"
 #include "grpcpp/grpcpp.h"
-#include "oem_server/attestation_ca.h"
 #include "proto/access_point/v1/access_point.grpc.pb.h"
 #include "proto/channel/v1/channel.grpc.pb.h"
 #include "proto/credential_authority/v1/credential_authority.grpc.pb.h"
@@ -118,32 +115,6 @@ const char* ApKindFlag(cv1::AccessPointKind kind) {
     default:
       return "car";
   }
-}
-
-// The P-256 key in `path` (PKCS#8 PEM), or a new one written there (0600).
-absl::StatusOr<crypto::EcdsaP256PrivateKey> LoadOrCreateKey(
-    const std::string& path) {
-  if (FileExists(path)) {
-    std::string pem = ReadAll(path);
-    absl::string_view body = pem;
-    if (!absl::ConsumePrefix(&body, "-----BEGIN PRIVATE KEY-----")) {
-      return InvalidField(path, "not a PKCS#8 PEM private key");
-    }
-    body = body.substr(0, body.find("-----END PRIVATE KEY-----"));
-    std::string b64;
-    for (char c : body) {
-      if (c != '\n' && c != '\r') b64 += c;
-    }
-    std::string der;
-    if (!absl::Base64Unescape(b64, &der)) {
-      return InvalidField(path, "bad base64 in the PEM block");
-    }
-    return crypto::EcdsaP256PrivateKey::FromPkcs8Der(der);
-  }
-  ASSIGN_OR_RETURN(auto key, crypto::EcdsaP256PrivateKey::Generate());
-  ASSIGN_OR_RETURN(std::string pem, PrivateKeyPem(key));
-  RETURN_IF_ERROR(WriteFileWithMode(path, pem, 0600));
-  return key;
 }
 
 // One service of the topology and how to (re)start it.
@@ -548,11 +519,11 @@ absl::Status EcosystemImpl::Build(const sv1::Topology& t) {
     if (o.has_attach()) continue;
     const std::string key = Data(o.id() + "-attestation.key");
     const std::string cert = Data(o.id() + "-attestation.pem");
-    auto ca = oem::AttestationCa::LoadOrCreate(o.id(), key, cert, absl::Now());
-    if (!ca.ok()) {
+    absl::Status root = EnsureOemAttestationRoot(o.id(), key, cert, absl::Now());
+    if (!root.ok()) {
       return absl::Status(
-          ca.status().code(),
-          absl::StrCat(o.id(), ": attestation CA: ", ca.status().message()));
+          root.code(),
+          absl::StrCat(o.id(), ": attestation CA: ", root.message()));
     }
     oem_roots.push_back(absl::StrCat(o.id(), "=", cert));
   }
