@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "common/errors.h"
+#include "common/proto_time.h"
 #include "common/status_mapping.h"
 #include "google/protobuf/timestamp.pb.h"
 
@@ -11,11 +12,11 @@ namespace {
 
 namespace apv1 = ::access_point::v1;
 
-void SetTs(absl::Time t, google::protobuf::Timestamp* ts) {
+// An infinite time (e.g. the last update of a list never received) leaves
+// the field unset.
+void SetIfFinite(absl::Time t, google::protobuf::Timestamp* ts) {
   if (t == absl::InfinitePast() || t == absl::InfiniteFuture()) return;
-  const int64_t ns = absl::ToUnixNanos(t);
-  ts->set_seconds(ns / 1000000000);
-  ts->set_nanos(static_cast<int32_t>(ns % 1000000000));
+  ToProto(t, ts);
 }
 
 }  // namespace
@@ -37,7 +38,7 @@ grpc::Status AccessPointGrpcService::GetChallenge(
   if (!c.ok()) return ToGrpcStatus(c.status());
   response->set_access_point_id(verifier_->options().access_point_id);
   response->set_nonce(c->nonce);
-  SetTs(c->expires_at, response->mutable_expires_at());
+  SetIfFinite(c->expires_at, response->mutable_expires_at());
   response->set_kind(verifier_->options().kind);
   for (const std::string& a : verifier_->supported_actions()) {
     response->add_supported_actions(a);
@@ -84,7 +85,7 @@ grpc::Status AccessPointGrpcService::Authenticate(
   response->set_detail(d->detail);
   response->set_credential_id(d->credential_id);
   response->set_access_point_id(verifier_->options().access_point_id);
-  SetTs(d->decided_at, response->mutable_decided_at());
+  SetIfFinite(d->decided_at, response->mutable_decided_at());
   response->set_revocation_list_version(d->revocation_list_version);
   return grpc::Status::OK;
 }
@@ -99,7 +100,7 @@ grpc::Status AccessPointGrpcService::GetStatus(
   }
   response->set_authority_id(authority_id_);
   response->set_revocation_list_version(revocations_->version());
-  SetTs(revocations_->last_update(),
+  SetIfFinite(revocations_->last_update(),
         response->mutable_revocation_last_update());
   response->set_revocation_source(
       sync_ != nullptr ? sync_->source() : apv1::REVOCATION_SOURCE_UNSPECIFIED);
@@ -112,7 +113,7 @@ grpc::Status AccessPointGrpcService::GetStatus(
     rc->set_reason(reason);
     rc->set_count(count);
   }
-  SetTs(clock_.Now(), response->mutable_now());
+  SetIfFinite(clock_.Now(), response->mutable_now());
   return grpc::Status::OK;
 }
 

@@ -3,7 +3,7 @@
 // X.509 credential certificate carry the credential id, the access point it
 // opens, the share it came from and its entitlements.
 //
-// Profile (as the authority writes it, branch h/ca ca_service.cc):
+// Profile (as credential_authority/ca_service.cc writes it):
 //   subject CN                    = credential id
 //   notBefore / notAfter          = the credential's validity window
 //   kOidEntitlements (critical)   = serialized CredentialCertificateClaims

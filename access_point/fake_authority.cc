@@ -4,17 +4,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "access_point/revocation_list.h"
+#include "common/proto_time.h"
 #include "common/status_macros.h"
-#include "google/protobuf/timestamp.pb.h"
 
 namespace sct::access_point {
 namespace {
 
 namespace cav1 = ::credential_authority::v1;
-
-void SetTs(absl::Time t, google::protobuf::Timestamp* ts) {
-  ts->set_seconds(absl::ToUnixSeconds(t));
-}
 
 }  // namespace
 
@@ -68,8 +64,8 @@ absl::StatusOr<cav1::SignedRevocationList> FakeAuthority::SignList(
   cav1::RevocationListBody body;
   body.set_authority_id(authority_id_);
   body.set_version(version);
-  SetTs(issued_at, body.mutable_issued_at());
-  SetTs(next_update, body.mutable_next_update());
+  ToProto(issued_at, body.mutable_issued_at());
+  ToProto(next_update, body.mutable_next_update());
   for (const std::string& id : revoked_credentials) {
     cav1::RevocationEntry* e = body.add_entries();
     e->set_credential_id(id);
@@ -92,7 +88,7 @@ absl::StatusOr<cav1::SignedRevocationDelta> FakeAuthority::SignDelta(
   body.set_authority_id(authority_id_);
   body.set_from_version(from_version);
   body.set_to_version(to_version);
-  SetTs(issued_at, body.mutable_issued_at());
+  ToProto(issued_at, body.mutable_issued_at());
   for (const std::string& id : revoked_credentials) {
     cav1::RevocationEntry* e = body.add_entries();
     e->set_credential_id(id);

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
+#include "common/proto_time.h"
 #include "common/status_mapping.h"
 #include "crypto/hpke.h"
 #include "grpcpp/grpcpp.h"
@@ -14,10 +15,6 @@ namespace sct::access_point {
 namespace {
 
 namespace cav1 = ::credential_authority::v1;
-
-absl::Time ToTime(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
 
 }  // namespace
 
@@ -88,10 +85,10 @@ absl::Status KeyGrantSync::SyncNow() {
     k.key = *std::move(key);
     k.entitlements.assign(g.entitlements().begin(), g.entitlements().end());
     if (g.validity().has_not_before()) {
-      k.not_before = ToTime(g.validity().not_before());
+      k.not_before = ToAbslTime(g.validity().not_before());
     }
     if (g.validity().has_not_after()) {
-      k.not_after = ToTime(g.validity().not_after());
+      k.not_after = ToAbslTime(g.validity().not_after());
     }
     verifier_->PutSymmetricKey(g.credential_id(), std::move(k));
   }

@@ -4,16 +4,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
-#include "google/protobuf/timestamp.pb.h"
+#include "common/proto_time.h"
 
 namespace sct::access_point {
 namespace {
 
 namespace cav1 = ::credential_authority::v1;
-
-absl::Time ToTime(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
 
 absl::Status VerifySigned(const crypto::EcdsaP256PublicKey& key,
                           absl::string_view context, absl::string_view body,
@@ -73,7 +69,7 @@ absl::Status RevocationList::ApplySnapshot(
   shares_.clear();
   for (const auto& e : body.entries()) AddEntryLocked(e);
   version_ = body.version();
-  next_update_ = body.has_next_update() ? ToTime(body.next_update())
+  next_update_ = body.has_next_update() ? ToAbslTime(body.next_update())
                                         : absl::InfiniteFuture();
   have_list_ = true;
   return absl::OkStatus();
@@ -113,7 +109,7 @@ absl::Status RevocationList::ApplyDelta(
   }
   for (const auto& e : body.entries()) AddEntryLocked(e);
   version_ = body.to_version();
-  if (body.has_next_update()) next_update_ = ToTime(body.next_update());
+  if (body.has_next_update()) next_update_ = ToAbslTime(body.next_update());
   last_update_ = clock_.Now();
   return absl::OkStatus();
 }

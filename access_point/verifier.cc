@@ -146,138 +146,197 @@ Decision Verifier::Finish(Decision d) {
   return d;
 }
 
+// What a proof established about the presented credential: the input of the
+// validity, revocation and entitlement checks.
+struct Verifier::ProvenCredential {
+  std::string credential_id;
+  std::string share_id;
+  std::vector<std::string> entitlements;
+  absl::Time not_before = absl::InfinitePast();
+  absl::Time not_after = absl::InfiniteFuture();
+};
+
 Decision Verifier::Decide(const AuthAttempt& attempt, absl::Time now) {
-  // 1. Nonce (consumed by any presentation).
+  if (Denial denial = CheckChallenge(attempt, now)) return *std::move(denial);
+  const std::string transcript = ChallengeTranscript(
+      options_.access_point_id, attempt.nonce, attempt.action);
+  ProvenCredential credential;
+  Denial denial = attempt.kind == AuthAttempt::Kind::kAsymmetric
+                      ? ProveCertificate(attempt, transcript, now, &credential)
+                      : ProveSymmetricKey(attempt, transcript, &credential);
+  if (denial) return *std::move(denial);
+  if (Denial d = CheckValidity(credential, now)) return *std::move(d);
+  if (Denial d = CheckRevocation(credential)) return *std::move(d);
+  if (Denial d = CheckEntitlement(credential, attempt.action))
+    return *std::move(d);
+  Decision ok;
+  ok.reason = apv1::GRANTED;
+  ok.credential_id = std::move(credential.credential_id);
+  return ok;
+}
+
+// Steps 1 and 2: the nonce (consumed by any presentation) and the action.
+Verifier::Denial Verifier::CheckChallenge(const AuthAttempt& attempt,
+                                          absl::Time now) {
   AuthReason nonce_result = ConsumeNonce(attempt.nonce, now);
   if (nonce_result != apv1::GRANTED) {
     return Deny(nonce_result, nonce_result == apv1::DENIED_REPLAY
                                   ? "challenge already used"
                                   : "challenge unknown here or expired");
   }
-  // 2. Action.
   if (!Contains(options_.supported_actions, attempt.action)) {
     return Deny(apv1::DENIED_UNSUPPORTED_ACTION,
                 absl::StrCat("action \"", attempt.action,
                              "\" not supported by this access point"));
   }
-  const std::string transcript = ChallengeTranscript(
-      options_.access_point_id, attempt.nonce, attempt.action);
+  return std::nullopt;
+}
 
-  std::string credential_id;
-  std::string share_id;
-  std::vector<std::string> entitlements;
-  absl::Time not_before, not_after;
-
-  if (attempt.kind == AuthAttempt::Kind::kAsymmetric) {
-    // 3. Parse.
-    absl::StatusOr<crypto::Certificate> leaf =
-        crypto::Certificate::FromDer(attempt.certificate_der);
-    if (!leaf.ok()) {
-      return Deny(apv1::DENIED_MALFORMED_CREDENTIAL,
-                  "credential certificate does not parse");
-    }
-    absl::StatusOr<CredentialCertificateInfo> info =
-        ReadCredentialCertificate(*leaf);
-    if (!info.ok()) {
-      return Deny(apv1::DENIED_MALFORMED_CREDENTIAL,
-                  std::string(info.status().message()));
-    }
-    credential_id = info->credential_id;
-    std::vector<crypto::Certificate> intermediates;
-    for (const std::string& der : attempt.intermediates_der) {
-      absl::StatusOr<crypto::Certificate> c = crypto::Certificate::FromDer(der);
-      if (!c.ok()) {
-        return Deny(apv1::DENIED_MALFORMED_CREDENTIAL,
-                    "intermediate certificate does not parse", credential_id);
-      }
-      intermediates.push_back(*std::move(c));
-    }
-    // 4. Chain (see header for the instant used).
-    // OpenSSL treats a certificate as expired at notAfter itself, hence the
-    // one-second margin at the upper edge.
-    absl::Time at = std::clamp(
-        now, info->not_before,
-        std::max(info->not_before, info->not_after - absl::Seconds(1)));
-    absl::Status chain = crypto::VerifyCertificateChain(*leaf, intermediates,
-                                                        trust_anchors_, at);
-    if (!chain.ok()) {
-      return Deny(apv1::DENIED_BAD_CHAIN, std::string(chain.message()),
-                  credential_id);
-    }
-    // 5. Access point.
-    if (info->access_point_id != options_.access_point_id) {
-      return Deny(apv1::DENIED_WRONG_ACCESS_POINT,
-                  absl::StrCat("credential is for access point \"",
-                               info->access_point_id, "\""),
-                  credential_id);
-    }
-    // 6. Proof.
-    absl::StatusOr<crypto::EcdsaP256PublicKey> key = leaf->PublicKey();
-    if (!key.ok()) {
-      return Deny(apv1::DENIED_MALFORMED_CREDENTIAL,
-                  "credential key is not P-256", credential_id);
-    }
-    if (!key->Verify(transcript, attempt.proof, crypto::SignatureEncoding::kDer)
-             .ok()) {
-      return Deny(apv1::DENIED_BAD_SIGNATURE,
-                  "signature over the challenge does not verify",
-                  credential_id);
-    }
-    share_id = info->share_id;
-    entitlements = std::move(info->entitlements);
-    not_before = info->not_before;
-    not_after = info->not_after;
-  } else {
-    credential_id = attempt.credential_id;
-    SymmetricKey key;
-    {
-      absl::MutexLock lock(&mu_);
-      auto it = symmetric_keys_.find(attempt.credential_id);
-      if (it == symmetric_keys_.end()) {
-        return Deny(apv1::DENIED_UNKNOWN_CREDENTIAL,
-                    "no key for this credential at this access point",
-                    credential_id);
-      }
-      key = it->second;
-    }
-    if (attempt.proof.size() != crypto::kHmacSha256Size ||
-        !crypto::HmacSha256Verify(key.key, transcript, attempt.proof).ok()) {
-      return Deny(apv1::DENIED_BAD_SIGNATURE,
-                  "HMAC over the challenge does not verify", credential_id);
-    }
-    entitlements = std::move(key.entitlements);
-    not_before = key.not_before;
-    not_after = key.not_after;
+// Steps 3 to 6 for a certificate: profile, chain, access point, signature.
+Verifier::Denial Verifier::ProveCertificate(const AuthAttempt& attempt,
+                                            absl::string_view transcript,
+                                            absl::Time now,
+                                            ProvenCredential* out) {
+  absl::StatusOr<crypto::Certificate> leaf =
+      crypto::Certificate::FromDer(attempt.certificate_der);
+  if (!leaf.ok()) {
+    return Deny(apv1::DENIED_MALFORMED_CREDENTIAL,
+                "credential certificate does not parse");
   }
-
-  // 7. Validity window.
-  if (now < not_before) {
-    return Deny(apv1::DENIED_NOT_YET_VALID, "credential not yet valid",
+  absl::StatusOr<CredentialCertificateInfo> info =
+      ReadCredentialCertificate(*leaf);
+  if (!info.ok()) {
+    return Deny(apv1::DENIED_MALFORMED_CREDENTIAL,
+                std::string(info.status().message()));
+  }
+  const std::string& credential_id = info->credential_id;
+  if (Denial d = CheckChain(*leaf, attempt.intermediates_der, *info, now)) {
+    return d;
+  }
+  if (info->access_point_id != options_.access_point_id) {
+    return Deny(apv1::DENIED_WRONG_ACCESS_POINT,
+                absl::StrCat("credential is for access point \"",
+                             info->access_point_id, "\""),
                 credential_id);
   }
-  if (now > not_after) {
-    return Deny(apv1::DENIED_EXPIRED, "credential expired", credential_id);
+  absl::StatusOr<crypto::EcdsaP256PublicKey> key = leaf->PublicKey();
+  if (!key.ok()) {
+    return Deny(apv1::DENIED_MALFORMED_CREDENTIAL,
+                "credential key is not P-256", credential_id);
   }
-  // 8. Revocation.
-  if (revocations_->IsRevoked(credential_id, share_id)) {
-    return Deny(apv1::DENIED_REVOKED, "credential revoked", credential_id);
+  if (!key->Verify(transcript, attempt.proof, crypto::SignatureEncoding::kDer)
+           .ok()) {
+    return Deny(apv1::DENIED_BAD_SIGNATURE,
+                "signature over the challenge does not verify", credential_id);
+  }
+  out->credential_id = std::move(info->credential_id);
+  out->share_id = std::move(info->share_id);
+  out->entitlements = std::move(info->entitlements);
+  out->not_before = info->not_before;
+  out->not_after = info->not_after;
+  return std::nullopt;
+}
+
+// Step 4: the chain to the trust anchors (intermediates that do not parse
+// make the credential malformed). The instant is the access point's clock,
+// or the nearest edge of the leaf's own window when the clock lies outside
+// it, so that a genuine but expired credential is reported as such later.
+Verifier::Denial Verifier::CheckChain(
+    const crypto::Certificate& leaf,
+    const std::vector<std::string>& intermediates_der,
+    const CredentialCertificateInfo& info, absl::Time now) const {
+  std::vector<crypto::Certificate> intermediates;
+  for (const std::string& der : intermediates_der) {
+    absl::StatusOr<crypto::Certificate> c = crypto::Certificate::FromDer(der);
+    if (!c.ok()) {
+      return Deny(apv1::DENIED_MALFORMED_CREDENTIAL,
+                  "intermediate certificate does not parse",
+                  info.credential_id);
+    }
+    intermediates.push_back(*std::move(c));
+  }
+  // OpenSSL treats a certificate as expired at notAfter itself, hence the
+  // one-second margin at the upper edge.
+  absl::Time at =
+      std::clamp(now, info.not_before,
+                 std::max(info.not_before, info.not_after - absl::Seconds(1)));
+  absl::Status chain =
+      crypto::VerifyCertificateChain(leaf, intermediates, trust_anchors_, at);
+  if (!chain.ok()) {
+    return Deny(apv1::DENIED_BAD_CHAIN, std::string(chain.message()),
+                info.credential_id);
+  }
+  return std::nullopt;
+}
+
+// Steps 3 and 6 for a symmetric credential: a key held here, and the HMAC.
+Verifier::Denial Verifier::ProveSymmetricKey(const AuthAttempt& attempt,
+                                             absl::string_view transcript,
+                                             ProvenCredential* out) {
+  const std::string& credential_id = attempt.credential_id;
+  SymmetricKey key;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = symmetric_keys_.find(credential_id);
+    if (it == symmetric_keys_.end()) {
+      return Deny(apv1::DENIED_UNKNOWN_CREDENTIAL,
+                  "no key for this credential at this access point",
+                  credential_id);
+    }
+    key = it->second;
+  }
+  if (attempt.proof.size() != crypto::kHmacSha256Size ||
+      !crypto::HmacSha256Verify(key.key, transcript, attempt.proof).ok()) {
+    return Deny(apv1::DENIED_BAD_SIGNATURE,
+                "HMAC over the challenge does not verify", credential_id);
+  }
+  out->credential_id = credential_id;
+  out->entitlements = std::move(key.entitlements);
+  out->not_before = key.not_before;
+  out->not_after = key.not_after;
+  return std::nullopt;
+}
+
+// Step 7.
+Verifier::Denial Verifier::CheckValidity(const ProvenCredential& credential,
+                                         absl::Time now) {
+  if (now < credential.not_before) {
+    return Deny(apv1::DENIED_NOT_YET_VALID, "credential not yet valid",
+                credential.credential_id);
+  }
+  if (now > credential.not_after) {
+    return Deny(apv1::DENIED_EXPIRED, "credential expired",
+                credential.credential_id);
+  }
+  return std::nullopt;
+}
+
+// Step 8.
+Verifier::Denial Verifier::CheckRevocation(
+    const ProvenCredential& credential) const {
+  if (revocations_->IsRevoked(credential.credential_id, credential.share_id)) {
+    return Deny(apv1::DENIED_REVOKED, "credential revoked",
+                credential.credential_id);
   }
   if (options_.revocation_fail_closed && revocations_->IsStale()) {
     return Deny(apv1::DENIED_REVOCATION_STALE,
-                "revocation list stale or absent (fail-closed)", credential_id);
+                "revocation list stale or absent (fail-closed)",
+                credential.credential_id);
   }
-  // 9. Entitlement.
-  if (!Contains(entitlements, attempt.action)) {
+  return std::nullopt;
+}
+
+// Step 9.
+Verifier::Denial Verifier::CheckEntitlement(const ProvenCredential& credential,
+                                            absl::string_view action) {
+  if (!Contains(credential.entitlements, action)) {
     return Deny(
         apv1::DENIED_ENTITLEMENT,
-        absl::StrCat("credential does not entitle \"", attempt.action,
-                     "\" (has: ", absl::StrJoin(entitlements, ","), ")"),
-        credential_id);
+        absl::StrCat("credential does not entitle \"", action, "\" (has: ",
+                     absl::StrJoin(credential.entitlements, ","), ")"),
+        credential.credential_id);
   }
-  Decision ok;
-  ok.reason = apv1::GRANTED;
-  ok.credential_id = credential_id;
-  return ok;
+  return std::nullopt;
 }
 
 }  // namespace sct::access_point

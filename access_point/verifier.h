@@ -40,6 +40,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,8 @@
 namespace sct::access_point {
 
 using ::access_point::v1::AuthReason;
+
+struct CredentialCertificateInfo;  // credential_profile.h
 
 inline constexpr absl::string_view kAuthContext =
     absl::string_view("sct-ap-auth-v1\0", 15);
@@ -148,7 +151,27 @@ class Verifier {
   void PurgeExpiredLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Checks and consumes the nonce; returns GRANTED when it may proceed.
   AuthReason ConsumeNonce(const std::string& nonce, absl::Time now);
+  // The outcome of one check: nullopt when it passes, else the denial.
+  using Denial = std::optional<Decision>;
+  struct ProvenCredential;
+
+  // The checks in the order of the header comment; the first denial wins.
   Decision Decide(const AuthAttempt& attempt, absl::Time now);
+  Denial CheckChallenge(const AuthAttempt& attempt, absl::Time now);
+  Denial ProveCertificate(const AuthAttempt& attempt,
+                          absl::string_view transcript, absl::Time now,
+                          ProvenCredential* out);
+  Denial CheckChain(const crypto::Certificate& leaf,
+                    const std::vector<std::string>& intermediates_der,
+                    const CredentialCertificateInfo& info,
+                    absl::Time now) const;
+  Denial ProveSymmetricKey(const AuthAttempt& attempt,
+                           absl::string_view transcript, ProvenCredential* out);
+  static Denial CheckValidity(const ProvenCredential& credential,
+                              absl::Time now);
+  Denial CheckRevocation(const ProvenCredential& credential) const;
+  static Denial CheckEntitlement(const ProvenCredential& credential,
+                                 absl::string_view action);
   Decision Finish(Decision d);
 
   VerifierOptions options_;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
+#include "common/proto_time.h"
 #include "common/status_mapping.h"
 
 namespace sct::channel {
@@ -33,28 +34,6 @@ common::v1::ChannelKind KindToProto(ChannelKind kind) {
   return static_cast<common::v1::ChannelKind>(static_cast<int>(kind));
 }
 
-void TimeToProto(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t seconds = absl::ToUnixSeconds(t);
-  out->set_seconds(seconds);
-  out->set_nanos(
-      static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds))));
-}
-
-void DurationToProto(absl::Duration d, google::protobuf::Duration* out) {
-  const int64_t seconds = absl::IDivDuration(d, absl::Seconds(1), &d);
-  out->set_seconds(seconds);
-  out->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(d)));
-}
-
-absl::StatusOr<absl::Duration> DurationFromProto(absl::string_view field,
-                                                 const google::protobuf::Duration& d) {
-  if (d.nanos() <= -1000000000 || d.nanos() >= 1000000000 || (d.seconds() > 0 && d.nanos() < 0) ||
-      (d.seconds() < 0 && d.nanos() > 0)) {
-    return InvalidField(field, "nanos out of range");
-  }
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
-
 void MessageToProto(const ChannelMessage& m, pb::ChannelMessage* out) {
   out->set_message_id(m.message_id);
   out->set_sequence(m.sequence);
@@ -62,29 +41,29 @@ void MessageToProto(const ChannelMessage& m, pb::ChannelMessage* out) {
   out->set_from(m.from);
   out->set_to(m.to);
   out->set_body(m.body);
-  TimeToProto(m.sent_at, out->mutable_sent_at());
-  TimeToProto(m.delivered_at, out->mutable_delivered_at());
+  ToProto(m.sent_at, out->mutable_sent_at());
+  ToProto(m.delivered_at, out->mutable_delivered_at());
   out->set_duplicate(m.duplicate);
 }
 
 void ConfigToProto(const ChannelConfig& c, pb::ChannelConfig* out) {
-  DurationToProto(c.delay, out->mutable_delay());
-  DurationToProto(c.jitter, out->mutable_jitter());
+  ToProto(c.delay, out->mutable_delay());
+  ToProto(c.jitter, out->mutable_jitter());
   out->set_loss_probability(c.loss_probability);
   out->set_duplicate_probability(c.duplicate_probability);
   out->set_max_body_length(c.max_body_length);
   out->set_preview_bot(c.preview_bot);
-  DurationToProto(c.preview_delay, out->mutable_preview_delay());
+  ToProto(c.preview_delay, out->mutable_preview_delay());
   out->set_seed(c.seed);
 }
 
 absl::StatusOr<ChannelConfig> ConfigFromProto(const pb::ChannelConfig& c) {
   ChannelConfig config;
-  auto delay = DurationFromProto("config.delay", c.delay());
+  auto delay = FromProto(c.delay(), "config.delay");
   if (!delay.ok()) return delay.status();
-  auto jitter = DurationFromProto("config.jitter", c.jitter());
+  auto jitter = FromProto(c.jitter(), "config.jitter");
   if (!jitter.ok()) return jitter.status();
-  auto preview_delay = DurationFromProto("config.preview_delay", c.preview_delay());
+  auto preview_delay = FromProto(c.preview_delay(), "config.preview_delay");
   if (!preview_delay.ok()) return preview_delay.status();
   config.delay = *delay;
   config.jitter = *jitter;
@@ -162,7 +141,7 @@ grpc::Status ChannelGrpcService::Tap(grpc::ServerContext* context, const pb::Tap
     pb::TappedMessage out;
     MessageToProto(event->message, out.mutable_message());
     if (event->scheduled_delivery.has_value()) {
-      TimeToProto(*event->scheduled_delivery, out.mutable_scheduled_delivery());
+      ToProto(*event->scheduled_delivery, out.mutable_scheduled_delivery());
     }
     out.set_dropped(event->dropped);
     if (!writer->Write(out)) break;
@@ -194,10 +173,10 @@ grpc::Status ChannelGrpcService::GetDeliveryLog(grpc::ServerContext*,
     out->set_message_id(r.message_id);
     out->set_to(r.to);
     out->set_copies_delivered(r.copies_delivered);
-    DurationToProto(r.delay, out->mutable_delay());
+    ToProto(r.delay, out->mutable_delay());
     for (const std::string& name : r.seen_by) out->add_seen_by(name);
     out->set_from(r.from);
-    TimeToProto(r.sent_at, out->mutable_sent_at());
+    ToProto(r.sent_at, out->mutable_sent_at());
     out->set_body_length(r.body_length);
     out->set_contained_link_fragment(r.contained_link_fragment);
     for (uint32_t length : r.link_lengths) out->add_link_lengths(length);
@@ -210,7 +189,7 @@ grpc::Status ChannelGrpcService::GetDeliveryLog(grpc::ServerContext*,
     out->set_message_id(f.message_id);
     out->set_url(f.url);
     out->set_http_status(f.http_status);
-    TimeToProto(f.fetched_at, out->mutable_fetched_at());
+    ToProto(f.fetched_at, out->mutable_fetched_at());
     out->set_og_title(f.og_title);
     out->set_error(f.error);
   }

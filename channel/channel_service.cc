@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "channel/link_scan.h"
 #include "common/errors.h"
+#include "common/share_link.h"
 #include "common/status_macros.h"
 #include "common/uuid.h"
 
@@ -112,33 +113,8 @@ absl::StatusOr<SendResult> ChannelService::Send(ChannelKind kind, const std::str
   }
   Channel& channel = ChannelFor(kind);
   const ChannelConfig& config = channel.config;
-  result.max_body_length = config.max_body_length;
-  if (kind == ChannelKind::kSms) {
-    ASSIGN_OR_RETURN(SmsMeasure sms, MeasureSms(body));
-    result.sms_segments = sms.segments;
-    result.sms_encoding = sms.encoding();
-    const uint32_t limit = sms.gsm7 ? config.max_body_length : config.max_body_length * 70 / 160;
-    if (sms.units > limit) {
-      return MakeError(
-          absl::StatusCode::kInvalidArgument, "body_too_long",
-          absl::StrCat("body: ", sms.units, sms.gsm7 ? " GSM-7 characters" : " UCS-2 characters",
-                       " do not fit the SMS limit of ", limit, " (", config.max_body_length,
-                       " GSM-7 characters", sms.gsm7 ? "" : ", 70/160 of it for UCS-2", ")"));
-    }
-  } else if (config.max_body_length > 0 && result.body_length > config.max_body_length) {
-    return MakeError(absl::StatusCode::kInvalidArgument, "body_too_long",
-                     absl::StrCat("body: ", result.body_length, " characters exceed the ",
-                                  ChannelKindName(kind), " limit of ", config.max_body_length));
-  }
-
-  // Fates: always draw all three numbers so that one message's fate never
-  // shifts the random stream of the next.
-  const double loss_draw = Uniform(channel);
-  const double dup_draw = Uniform(channel);
-  const double jitter_draw = Uniform(channel);
-  const bool dropped = loss_draw < config.loss_probability;
-  const bool duplicated = !dropped && dup_draw < config.duplicate_probability;
-  const absl::Duration delay = config.delay + jitter_draw * config.jitter;
+  RETURN_IF_ERROR(CheckBodyLength(kind, config, body, &result));
+  const Fate fate = DrawFate(channel);
 
   const absl::Time now = clock_->Now();
   ChannelMessage message;
@@ -150,76 +126,133 @@ absl::StatusOr<SendResult> ChannelService::Send(ChannelKind kind, const std::str
   message.sent_at = now;
   result.message_id = message.message_id;
 
+  DeliveryRecord record = NewRecord(message, result, has_fragment, fate);
+  // Taps first: the interceptor sees the message before the recipient.
+  NotifyTaps(channel, message, fate, &record);
+  channel.record_index[record.message_id] = channel.records.size();
+  channel.records.push_back(std::move(record));
+  ScheduleCopies(kind, message, fate);
+  if (kind == ChannelKind::kMessenger && config.preview_bot) {
+    result.preview_fetch_scheduled =
+        SchedulePreviewFetches(kind, config, message.message_id, urls, now);
+  }
+
+  std::cerr << "channel: send kind=" << ChannelKindName(kind) << " id=" << result.message_id
+            << " length=" << result.body_length << " links=" << urls.size()
+            << " fragment=" << (has_fragment ? "yes" : "no") << " fate="
+            << (fate.dropped      ? "dropped"
+                : fate.duplicated ? "duplicated"
+                                  : "delivered")
+            << " delay=" << absl::FormatDuration(fate.delay) << std::endl;
+  return result;
+}
+
+absl::Status ChannelService::CheckBodyLength(ChannelKind kind, const ChannelConfig& config,
+                                             const std::string& body, SendResult* result) {
+  result->max_body_length = config.max_body_length;
+  if (kind == ChannelKind::kSms) {
+    ASSIGN_OR_RETURN(SmsMeasure sms, MeasureSms(body));
+    result->sms_segments = sms.segments;
+    result->sms_encoding = sms.encoding();
+    const uint32_t limit = sms.gsm7 ? config.max_body_length : config.max_body_length * 70 / 160;
+    if (sms.units > limit) {
+      return MakeError(
+          absl::StatusCode::kInvalidArgument, "body_too_long",
+          absl::StrCat("body: ", sms.units, sms.gsm7 ? " GSM-7 characters" : " UCS-2 characters",
+                       " do not fit the SMS limit of ", limit, " (", config.max_body_length,
+                       " GSM-7 characters", sms.gsm7 ? "" : ", 70/160 of it for UCS-2", ")"));
+    }
+  } else if (config.max_body_length > 0 && result->body_length > config.max_body_length) {
+    return MakeError(absl::StatusCode::kInvalidArgument, "body_too_long",
+                     absl::StrCat("body: ", result->body_length, " characters exceed the ",
+                                  ChannelKindName(kind), " limit of ", config.max_body_length));
+  }
+  return absl::OkStatus();
+}
+
+ChannelService::Fate ChannelService::DrawFate(Channel& channel) {
+  // Always draw all three numbers so that one message's fate never shifts
+  // the random stream of the next.
+  const double loss_draw = Uniform(channel);
+  const double dup_draw = Uniform(channel);
+  const double jitter_draw = Uniform(channel);
+  const ChannelConfig& config = channel.config;
+  Fate fate;
+  fate.dropped = loss_draw < config.loss_probability;
+  fate.duplicated = !fate.dropped && dup_draw < config.duplicate_probability;
+  fate.delay = config.delay + jitter_draw * config.jitter;
+  return fate;
+}
+
+DeliveryRecord ChannelService::NewRecord(const ChannelMessage& message, const SendResult& result,
+                                         bool has_fragment, const Fate& fate) {
   DeliveryRecord record;
   record.message_id = message.message_id;
-  record.from = from;
-  record.to = to;
-  record.sent_at = now;
+  record.from = message.from;
+  record.to = message.to;
+  record.sent_at = message.sent_at;
   record.body_length = result.body_length;
   record.contained_link_fragment = has_fragment;
   record.link_lengths = result.link_lengths;
-  record.dropped = dropped;
-  record.duplicated = duplicated;
-  record.delay = delay;
-  const uint32_t copies = dropped ? 0 : (duplicated ? 2 : 1);
-  record.copies_pending = copies;
+  record.dropped = fate.dropped;
+  record.duplicated = fate.duplicated;
+  record.delay = fate.delay;
+  record.copies_pending = fate.copies();
+  return record;
+}
 
-  // Taps first: the interceptor sees the message before the recipient.
+void ChannelService::NotifyTaps(Channel& channel, const ChannelMessage& message, const Fate& fate,
+                                DeliveryRecord* record) {
+  const absl::Time now = message.sent_at;
   for (auto it = channel.taps.begin(); it != channel.taps.end();) {
     std::shared_ptr<MessageQueue<TapEvent>> queue = it->queue.lock();
     if (!queue) {
       it = channel.taps.erase(it);
       continue;
     }
-    if (it->to.empty() || it->to == to) {
+    if (it->to.empty() || it->to == message.to) {
       TapEvent event;
       event.message = message;
       event.message.delivered_at = now;
-      event.dropped = dropped;
-      if (!dropped) event.scheduled_delivery = now + delay;
+      event.dropped = fate.dropped;
+      if (!fate.dropped) event.scheduled_delivery = now + fate.delay;
       queue->Push(std::move(event));
-      if (std::find(record.seen_by.begin(), record.seen_by.end(), it->interceptor) ==
-          record.seen_by.end()) {
-        record.seen_by.push_back(it->interceptor);
+      if (std::find(record->seen_by.begin(), record->seen_by.end(), it->interceptor) ==
+          record->seen_by.end()) {
+        record->seen_by.push_back(it->interceptor);
       }
     }
     ++it;
   }
-  channel.record_index[record.message_id] = channel.records.size();
-  channel.records.push_back(std::move(record));
+}
 
-  for (uint32_t copy = 0; copy < copies; ++copy) {
+void ChannelService::ScheduleCopies(ChannelKind kind, const ChannelMessage& message,
+                                    const Fate& fate) {
+  for (uint32_t copy = 0; copy < fate.copies(); ++copy) {
     ChannelMessage delivered = message;
     delivered.duplicate = copy > 0;
-    if (delay <= absl::ZeroDuration()) {
+    if (fate.delay <= absl::ZeroDuration()) {
       DeliverLocked(kind, std::move(delivered));
     } else {
-      scheduler_->At(now + delay,
+      scheduler_->At(message.sent_at + fate.delay,
                      [this, kind, delivered]() mutable { Deliver(kind, std::move(delivered)); });
     }
   }
+}
 
-  if (kind == ChannelKind::kMessenger && config.preview_bot) {
-    size_t scheduled = 0;
-    for (const std::string& url : urls) {
-      if (scheduled == options_.max_links_fetched) break;
-      const std::string stripped = StripFragment(url);
-      scheduler_->At(now + config.preview_delay, [this, kind, id = message.message_id, stripped] {
-        RunPreviewFetch(kind, id, stripped);
-      });
-      ++scheduled;
-    }
-    result.preview_fetch_scheduled = scheduled > 0;
+bool ChannelService::SchedulePreviewFetches(ChannelKind kind, const ChannelConfig& config,
+                                            const std::string& message_id,
+                                            const std::vector<std::string>& urls, absl::Time now) {
+  size_t scheduled = 0;
+  for (const std::string& url : urls) {
+    if (scheduled == options_.max_links_fetched) break;
+    const std::string stripped = StripFragment(url);
+    scheduler_->At(now + config.preview_delay, [this, kind, id = message_id, stripped] {
+      RunPreviewFetch(kind, id, stripped);
+    });
+    ++scheduled;
   }
-
-  std::cerr << "channel: send kind=" << ChannelKindName(kind) << " id=" << result.message_id
-            << " length=" << result.body_length << " links=" << urls.size()
-            << " fragment=" << (has_fragment ? "yes" : "no") << " fate="
-            << (dropped      ? "dropped"
-                : duplicated ? "duplicated"
-                             : "delivered")
-            << " delay=" << absl::FormatDuration(delay) << std::endl;
-  return result;
+  return scheduled > 0;
 }
 
 void ChannelService::Deliver(ChannelKind kind, ChannelMessage message) {

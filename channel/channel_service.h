@@ -202,10 +202,36 @@ class ChannelService {
     std::vector<PreviewFetch> fetches;
   };
 
+  // What the random source decided for one message.
+  struct Fate {
+    bool dropped = false;
+    bool duplicated = false;
+    absl::Duration delay = absl::ZeroDuration();
+    uint32_t copies() const { return dropped ? 0 : (duplicated ? 2 : 1); }
+  };
+
   absl::Status CheckAddress(absl::string_view field, const std::string& address) const;
+  // The channel's length limit (SMS: in GSM-7 septets or UCS-2 units); fills
+  // the SMS measures and the limit into `result`. body_too_long beyond it.
+  static absl::Status CheckBodyLength(ChannelKind kind, const ChannelConfig& config,
+                                      const std::string& body, SendResult* result);
+  static DeliveryRecord NewRecord(const ChannelMessage& message, const SendResult& result,
+                                  bool has_fragment, const Fate& fate);
   Channel& ChannelFor(ChannelKind kind) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   const Channel& ChannelFor(ChannelKind kind) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   double Uniform(Channel& channel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Fate DrawFate(Channel& channel) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Pushes `message` to every matching tap; names the interceptors in `record`.
+  void NotifyTaps(Channel& channel, const ChannelMessage& message, const Fate& fate,
+                  DeliveryRecord* record) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Delivers the copies the fate asks for, now or after its delay.
+  void ScheduleCopies(ChannelKind kind, const ChannelMessage& message, const Fate& fate)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // One preview fetch per URL (fragment stripped), at most max_links_fetched;
+  // true when at least one was scheduled.
+  bool SchedulePreviewFetches(ChannelKind kind, const ChannelConfig& config,
+                              const std::string& message_id, const std::vector<std::string>& urls,
+                              absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void DeliverLocked(ChannelKind kind, ChannelMessage message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Deliver(ChannelKind kind, ChannelMessage message);
   void RunPreviewFetch(ChannelKind kind, const std::string& message_id, const std::string& url);

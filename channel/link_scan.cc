@@ -1,9 +1,8 @@
 #include "channel/link_scan.h"
 
 #include <algorithm>
+#include <vector>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_replace.h"
 #include "common/errors.h"
 
@@ -68,35 +67,7 @@ bool IsGsmBasic(uint32_t cp) {
   return InTable(std::begin(kGsmBasic), std::end(kGsmBasic), cp);
 }
 
-bool IsUrlEnd(char c) {
-  return absl::ascii_isspace(static_cast<unsigned char>(c)) || c == '<' || c == '>' || c == '"' ||
-         c == '\'' || c == '`';
-}
-
 }  // namespace
-
-std::vector<std::string> FindUrls(absl::string_view text) {
-  std::vector<std::string> urls;
-  const std::string lower = absl::AsciiStrToLower(text);
-  size_t pos = 0;
-  while (pos < lower.size()) {
-    const size_t http = lower.find("http://", pos);
-    const size_t https = lower.find("https://", pos);
-    const size_t start = std::min(http, https);
-    if (start == std::string::npos) break;
-    size_t end = start;
-    while (end < text.size() && !IsUrlEnd(text[end])) ++end;
-    while (end > start && absl::StrContains(".,;:!?)", text[end - 1])) --end;
-    const size_t scheme = lower.compare(start, 8, "https://") == 0 ? 8 : 7;
-    if (end > start + scheme) urls.emplace_back(text.substr(start, end - start));
-    pos = std::max(end, start + scheme);
-  }
-  return urls;
-}
-
-std::string StripFragment(absl::string_view url) {
-  return std::string(url.substr(0, url.find('#')));
-}
 
 std::optional<std::string> ExtractOgTitle(absl::string_view html) {
   for (absl::string_view marker : {"property=\"og:title\"", "property='og:title'"}) {

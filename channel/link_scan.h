@@ -1,27 +1,19 @@
-// Text measurements the channels make on a message body: the http(s) URLs it
-// carries (share links), the fragment-stripped URL a preview bot requests,
-// the og:title of a preview page, and the SMS encoding/length/segments.
-// Pure functions, thread-safe.
+// Text measurements the channels make: the og:title of a preview page, the
+// number of characters of a text, and the SMS encoding/length/segments of a
+// message body. Finding the URLs in a body and stripping their fragments is
+// the share link's own business (common/share_link.h). Pure functions,
+// thread-safe.
 #ifndef SCT_CHANNEL_LINK_SCAN_H_
 #define SCT_CHANNEL_LINK_SCAN_H_
 
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace sct::channel {
-
-// Every http:// or https:// URL in `text` (scheme case-insensitive), in order.
-// A URL ends at whitespace or one of < > " ' ` and loses trailing . , ; : ! ? )
-// (sentence punctuation; none of them ends a base64url secret).
-std::vector<std::string> FindUrls(absl::string_view text);
-
-// `url` without its "#fragment" (unchanged if it has none).
-std::string StripFragment(absl::string_view url);
 
 // The content of <meta property="og:title" content="..."> with the five
 // HTML escapes (&amp; &lt; &gt; &quot; &#39;) undone; nullopt if absent.

@@ -1,27 +1,10 @@
 #include "channel/link_scan.h"
 
 #include "common/errors.h"
-#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace sct::channel {
 namespace {
-
-using ::testing::ElementsAre;
-
-TEST(FindUrlsTest, FindsShareLinksAndDropsSentencePunctuation) {
-  EXPECT_THAT(FindUrls("Key: https://relay.example/v1/m/abc?v=c#SeCrEt_-9. Bye"),
-              ElementsAre("https://relay.example/v1/m/abc?v=c#SeCrEt_-9"));
-  EXPECT_THAT(FindUrls("(HTTP://a.example/x) and http://b.example:8080/y?z=1, done"),
-              ElementsAre("HTTP://a.example/x", "http://b.example:8080/y?z=1"));
-  EXPECT_THAT(FindUrls("<a href=\"https://c.example/p\">"), ElementsAre("https://c.example/p"));
-  EXPECT_TRUE(FindUrls("no links, ftp://x.example, https:// alone").empty());
-}
-
-TEST(StripFragmentTest, RemovesEverythingFromTheHash) {
-  EXPECT_EQ(StripFragment("https://r/v1/m/id?v=c#secret"), "https://r/v1/m/id?v=c");
-  EXPECT_EQ(StripFragment("https://r/v1/m/id"), "https://r/v1/m/id");
-}
 
 TEST(ExtractOgTitleTest, ReadsAndUnescapesTheTitle) {
   EXPECT_EQ(ExtractOgTitle("<meta property=\"og:title\" content=\"Car &amp; key &lt;A&gt; "

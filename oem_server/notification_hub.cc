@@ -3,12 +3,10 @@
 #include <utility>
 
 #include "common/errors.h"
+#include "common/proto_time.h"
 #include "common/status_macros.h"
-#include "google/protobuf/util/time_util.h"
 
 namespace sct::oem {
-
-using google::protobuf::util::TimeUtil;
 
 ::oem::v1::DeviceNotification ToProto(const StoredNotification& n) {
   ::oem::v1::DeviceNotification out;
@@ -16,8 +14,7 @@ using google::protobuf::util::TimeUtil;
   out.set_kind(::oem::v1::MAILBOX_CHANGED);
   out.set_mailbox_id(n.mailbox_id);
   out.set_token_data(n.token_data);
-  *out.mutable_received_at() =
-      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(n.received_at));
+  sct::ToProto(n.received_at, out.mutable_received_at());
   return out;
 }
 
@@ -82,8 +79,7 @@ absl::StatusOr<std::unique_ptr<Subscription>> NotificationHub::Subscribe(
   ::oem::v1::DeviceNotification hello;
   hello.set_sequence(last);
   hello.set_kind(::oem::v1::SUBSCRIBED);
-  *hello.mutable_received_at() =
-      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(clock_.Now()));
+  sct::ToProto(clock_.Now(), hello.mutable_received_at());
   sub->backlog_.push_back(std::move(hello));
   // The backlog bound applies after SUBSCRIBED; replay is already bounded by
   // the registry's retention (queue_limit per device).

@@ -8,13 +8,13 @@
 #include "absl/strings/str_cat.h"
 #include "common/base64.h"
 #include "common/errors.h"
+#include "common/proto_time.h"
 #include "common/status_macros.h"
 #include "common/uuid.h"
 #include "crypto/constant_time.h"
 #include "crypto/ecdsa.h"
 #include "crypto/openssl_util.h"
 #include "crypto/random.h"
-#include "google/protobuf/util/time_util.h"
 
 namespace sct::oem {
 namespace {
@@ -22,7 +22,6 @@ namespace {
 namespace ca = credential_authority::v1;
 using crypto::EcdsaP256PublicKey;
 using crypto::SignatureEncoding;
-using google::protobuf::util::TimeUtil;
 
 constexpr size_t kMaxModelLength = 64;
 constexpr size_t kMaxMailboxIdLength = 128;
@@ -36,10 +35,6 @@ absl::StatusOr<std::string> Sha256(absl::string_view data) {
     return crypto::OpenSslError("EVP_Digest(SHA-256)");
   }
   return std::string(reinterpret_cast<char*>(out), len);
-}
-
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
 }
 
 bool IsPrintableAscii(absl::string_view s) {
@@ -107,7 +102,7 @@ absl::StatusOr<::oem::v1::GetChallengeResponse> OemService::GetChallenge(
   }
   ::oem::v1::GetChallengeResponse response;
   response.set_nonce(nonce);
-  *response.mutable_expires_at() = ToTimestamp(expires);
+  *response.mutable_expires_at() = ToProtoTimestamp(expires);
   return response;
 }
 
@@ -327,7 +322,7 @@ absl::StatusOr<::oem::v1::MintPushTokenResponse> OemService::MintPushToken(
   ::oem::v1::MintPushTokenResponse response;
   response.set_token_type(PushTokenType(options_.oem_id));
   response.set_token_data(token);
-  *response.mutable_expires_at() = ToTimestamp(route.expires_at);
+  *response.mutable_expires_at() = ToProtoTimestamp(route.expires_at);
   return response;
 }
 

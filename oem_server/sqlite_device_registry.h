@@ -1,15 +1,16 @@
 // DeviceRegistry in one SQLite file (--db_path): the OEM server's durable
-// default.
+// default, on the project's SQLite wrapper (runtime/sqlite.h).
 //
 // WAL mode with synchronous=FULL: a write that returned OK survives a crash.
 // Every multi-statement change (append + trim of a notification queue) runs in
-// one transaction. A schema_version table guards against opening a file
-// written by an incompatible version.
+// one transaction. Times are stored as Unix microseconds. A schema_version
+// table guards against opening a file written by an incompatible version.
 //
 // Thread-safe: one connection behind a mutex (the OEM's write rate is a few
 // calls per user action). Error codes are DeviceRegistry's, plus
-// FAILED_PRECONDITION from Open (naming the file) when the file cannot be
-// opened, is not a database or has another schema version.
+// INVALID_ARGUMENT "invalid_field" from Open for an empty path and
+// FAILED_PRECONDITION "store_unavailable" from Open (naming the file) when the
+// file cannot be opened, is not a database or has another schema version.
 #ifndef SCT_OEM_SERVER_SQLITE_DEVICE_REGISTRY_H_
 #define SCT_OEM_SERVER_SQLITE_DEVICE_REGISTRY_H_
 
@@ -19,8 +20,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "oem_server/device_registry.h"
-
-struct sqlite3;
+#include "runtime/sqlite.h"
 
 namespace sct::oem {
 
@@ -29,46 +29,38 @@ class SqliteDeviceRegistry : public DeviceRegistry {
   inline static constexpr int kSchemaVersion = 1;
 
   // Opens (creating if needed) the database at `path`.
-  static absl::StatusOr<std::unique_ptr<SqliteDeviceRegistry>> Open(
-      const std::string& path);
+  static absl::StatusOr<std::unique_ptr<SqliteDeviceRegistry>> Open(const std::string& path);
   ~SqliteDeviceRegistry() override;
   SqliteDeviceRegistry(const SqliteDeviceRegistry&) = delete;
   SqliteDeviceRegistry& operator=(const SqliteDeviceRegistry&) = delete;
 
   absl::Status InsertDevice(const DeviceRecord& device) override;
   absl::StatusOr<DeviceRecord> GetDevice(absl::string_view device_id) override;
-  absl::Status InsertAttestedKey(absl::string_view cert_sha256,
-                                 const AttestedKey& key,
+  absl::Status InsertAttestedKey(absl::string_view cert_sha256, const AttestedKey& key,
                                  absl::Time created_at) override;
-  absl::StatusOr<AttestedKey> GetAttestedKey(
-      absl::string_view cert_sha256) override;
-  absl::Status InsertPushToken(absl::string_view token,
-                               const PushRoute& route) override;
-  absl::StatusOr<PushRoute> GetPushToken(absl::string_view token,
-                                         absl::Time now) override;
-  absl::StatusOr<int64_t> SweepExpiredPushTokens(absl::Time now,
-                                                 int64_t limit) override;
-  absl::StatusOr<StoredNotification> AppendNotification(
-      absl::string_view device_id, const StoredNotification& notification,
-      int keep) override;
-  absl::StatusOr<std::vector<StoredNotification>> ReadNotifications(
-      absl::string_view device_id, uint64_t after_sequence,
-      bool undelivered_only) override;
-  absl::Status MarkDelivered(absl::string_view device_id,
-                             uint64_t up_to) override;
+  absl::StatusOr<AttestedKey> GetAttestedKey(absl::string_view cert_sha256) override;
+  absl::Status InsertPushToken(absl::string_view token, const PushRoute& route) override;
+  absl::StatusOr<PushRoute> GetPushToken(absl::string_view token, absl::Time now) override;
+  absl::StatusOr<int64_t> SweepExpiredPushTokens(absl::Time now, int64_t limit) override;
+  absl::StatusOr<StoredNotification> AppendNotification(absl::string_view device_id,
+                                                        const StoredNotification& notification,
+                                                        int keep) override;
+  absl::StatusOr<std::vector<StoredNotification>> ReadNotifications(absl::string_view device_id,
+                                                                    uint64_t after_sequence,
+                                                                    bool undelivered_only) override;
+  absl::Status MarkDelivered(absl::string_view device_id, uint64_t up_to) override;
   absl::StatusOr<uint64_t> LastSequence(absl::string_view device_id) override;
 
   const std::string& path() const { return path_; }
 
  private:
-  explicit SqliteDeviceRegistry(std::string path) : path_(std::move(path)) {}
+  explicit SqliteDeviceRegistry(std::unique_ptr<SqliteDb> db);
+  // Creates the tables if needed and checks or writes the schema version.
   absl::Status Init();
-  absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status Error(absl::string_view what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string path_;
   absl::Mutex mu_;
-  sqlite3* db_ ABSL_GUARDED_BY(mu_) = nullptr;
+  const std::unique_ptr<SqliteDb> db_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace sct::oem
