@@ -204,6 +204,16 @@ absl::StatusOr<std::string> CaService::Sign(absl::string_view context,
                            crypto::SignatureEncoding::kDer);
 }
 
+absl::StatusOr<std::string> CaService::ResponseOf(
+    const RequestRecord& stored, const std::string& method,
+    const std::string& fingerprint) {
+  if (stored.method != method || stored.fingerprint != fingerprint) {
+    return MakeError(absl::StatusCode::kAlreadyExists, "request_id_conflict",
+                     "request_id already used for a different request");
+  }
+  return stored.response;
+}
+
 absl::StatusOr<std::optional<std::string>> CaService::PriorResponse(
     const std::string& request_id, const std::string& method,
     const std::string& fingerprint) {
@@ -211,11 +221,8 @@ absl::StatusOr<std::optional<std::string>> CaService::PriorResponse(
   ASSIGN_OR_RETURN(std::optional<RequestRecord> rec,
                    ledger_->GetRequest(request_id));
   if (!rec.has_value()) return std::optional<std::string>();
-  if (rec->method != method || rec->fingerprint != fingerprint) {
-    return MakeError(absl::StatusCode::kAlreadyExists, "request_id_conflict",
-                     "request_id already used for a different request");
-  }
-  return std::optional<std::string>(rec->response);
+  ASSIGN_OR_RETURN(std::string response, ResponseOf(*rec, method, fingerprint));
+  return std::optional<std::string>(std::move(response));
 }
 
 absl::Status CaService::VerifyAttestation(
@@ -498,14 +505,13 @@ absl::StatusOr<cav1::BootstrapOwnerResponse> CaService::BootstrapOwner(
   ASSIGN_OR_RETURN(*resp.mutable_credential(), Issue(p, &grant));
   RequestRecord rec{request.request_id(), "BootstrapOwner", fp,
                     resp.SerializeAsString()};
-  absl::Status s = ledger_->InsertCredential(resp.credential(), grant, rec);
-  if (ReasonOf(s) == "request_id_conflict") {
-    ASSIGN_OR_RETURN(prior,
-                     PriorResponse(request.request_id(), "BootstrapOwner", fp));
-    if (prior.has_value()) resp.ParseFromString(*prior);
+  ASSIGN_OR_RETURN(WriteOutcome outcome, ledger_->InsertCredential(resp.credential(), grant, rec));
+  if (!outcome.applied()) {
+    ASSIGN_OR_RETURN(std::string stored,
+                     ResponseOf(*outcome.already_recorded, "BootstrapOwner", fp));
+    resp.ParseFromString(stored);
     return resp;
   }
-  RETURN_IF_ERROR(s);
   return resp;
 }
 
@@ -654,14 +660,13 @@ absl::StatusOr<cav1::InitiateShareResponse> CaService::InitiateShare(
   *resp.mutable_token_expires_at() = body.token_expires_at();
   RequestRecord rec{request.request_id(), "InitiateShare", fp,
                     resp.SerializeAsString()};
-  absl::Status s = ledger_->InsertShare(row, rec);
-  if (ReasonOf(s) == "request_id_conflict") {
-    ASSIGN_OR_RETURN(prior,
-                     PriorResponse(request.request_id(), "InitiateShare", fp));
-    if (prior.has_value()) resp.ParseFromString(*prior);
+  ASSIGN_OR_RETURN(WriteOutcome outcome, ledger_->InsertShare(row, rec));
+  if (!outcome.applied()) {
+    ASSIGN_OR_RETURN(std::string stored,
+                     ResponseOf(*outcome.already_recorded, "InitiateShare", fp));
+    resp.ParseFromString(stored);
     return resp;
   }
-  RETURN_IF_ERROR(s);
   std::cerr << "ca: share initiated share=" << body.share_id()
             << " by_oem=" << caller.id << " depth=" << depth << "\n";
   return resp;
@@ -792,17 +797,17 @@ absl::StatusOr<cav1::RedeemShareResponse> CaService::RedeemShare(
   ASSIGN_OR_RETURN(*resp.mutable_credential(), Issue(p, &grant));
   RequestRecord rec{request.request_id(), "RedeemShare", fp,
                     resp.SerializeAsString()};
-  absl::Status s = ledger_->CommitRedemption(body.share_id(), caller.id, now,
+  ASSIGN_OR_RETURN(WriteOutcome outcome,
+                   ledger_->CommitRedemption(body.share_id(), caller.id, now,
                                              resp.credential(), grant, rec,
-                                             pin_attempt_held);
-  if (s.ok()) pin_attempt_held = false;  // released by the commit
-  if (ReasonOf(s) == "request_id_conflict") {
-    ASSIGN_OR_RETURN(prior,
-                     PriorResponse(request.request_id(), "RedeemShare", fp));
-    if (prior.has_value()) resp.ParseFromString(*prior);
+                                             pin_attempt_held));
+  if (!outcome.applied()) {
+    ASSIGN_OR_RETURN(std::string stored,
+                     ResponseOf(*outcome.already_recorded, "RedeemShare", fp));
+    resp.ParseFromString(stored);
     return resp;
   }
-  RETURN_IF_ERROR(s);
+  pin_attempt_held = false;  // released by the commit
   std::cerr << "ca: share redeemed share=" << body.share_id()
             << " by_oem=" << caller.id
             << " credential=" << resp.credential().credential_id() << "\n";

@@ -191,6 +191,11 @@ class CaService {
   absl::StatusOr<common::v1::Credential> Issue(
       const IssueParams& params,
       std::optional<credential_authority::v1::SymmetricKeyGrant>* grant);
+  // The response stored for a request id, when `method` and `fingerprint`
+  // match it; ALREADY_EXISTS "request_id_conflict" otherwise.
+  static absl::StatusOr<std::string> ResponseOf(const RequestRecord& stored,
+                                                const std::string& method,
+                                                const std::string& fingerprint);
   // The stored response for a retried request id, or nullopt when new.
   // ALREADY_EXISTS "request_id_conflict" when the id was used differently.
   absl::StatusOr<std::optional<std::string>> PriorResponse(
