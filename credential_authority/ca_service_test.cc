@@ -9,6 +9,7 @@
 #include "common/errors.h"
 #include "common/uuid.h"
 #include "credential_authority/ca_test_util.h"
+#include "credential_authority/signed_bytes.h"
 #include "crypto/hpke.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"

@@ -5,6 +5,7 @@
 #include "common/status_macros.h"
 #include "common/uuid.h"
 #include "credential_authority/authority_keys.h"
+#include "credential_authority/signed_bytes.h"
 #include "crypto/hpke.h"
 #include "crypto/random.h"
 #include "google/protobuf/util/time_util.h"

@@ -121,8 +121,7 @@ absl::StatusOr<SqliteStatement> SqliteLedger::Prepare(absl::string_view sql) {
   return SqliteStatement::Prepare(*db_, sql);
 }
 
-absl::StatusOr<bool> SqliteLedger::PutOem(const std::string& oem_id,
-                                          const std::string& root_der) {
+absl::StatusOr<bool> SqliteLedger::PutOem(const std::string& oem_id, const std::string& root_der) {
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(SqliteTransaction tx, SqliteTransaction::Begin(db_.get()));
   ASSIGN_OR_RETURN(SqliteStatement get, Prepare("SELECT root_der FROM oems WHERE oem_id = ?"));
@@ -299,10 +298,9 @@ absl::StatusOr<WriteOutcome> SqliteLedger::InsertShare(const ShareRow& share,
   return outcome;
 }
 
-absl::StatusOr<ShareRow> SqliteLedger::GetShareLocked(const std::string& share_id,
-                                                      absl::Time now) {
-  ASSIGN_OR_RETURN(SqliteStatement get,
-                   Prepare(absl::StrCat("SELECT ", kShareColumns, " FROM shares WHERE share_id = ?")));
+absl::StatusOr<ShareRow> SqliteLedger::GetShareLocked(const std::string& share_id, absl::Time now) {
+  ASSIGN_OR_RETURN(SqliteStatement get, Prepare(absl::StrCat("SELECT ", kShareColumns,
+                                                             " FROM shares WHERE share_id = ?")));
   get.BindText(1, share_id);
   ASSIGN_OR_RETURN(bool found, get.Step());
   if (!found) {
@@ -330,8 +328,7 @@ absl::Status SqliteLedger::NotPendingError(const std::string& share_id, absl::Ti
   ASSIGN_OR_RETURN(ShareRow row, GetShareLocked(share_id, now));
   switch (row.record.state()) {
     case common::v1::REVOKED:
-      return MakeError(absl::StatusCode::kFailedPrecondition, "share_revoked",
-                       "share was revoked");
+      return MakeError(absl::StatusCode::kFailedPrecondition, "share_revoked", "share was revoked");
     case common::v1::LOCKED:
       return MakeError(absl::StatusCode::kFailedPrecondition, "share_locked",
                        "share locked after too many wrong PINs");
@@ -364,8 +361,7 @@ absl::Status SqliteLedger::ReservePinAttempt(const std::string& share_id, uint32
   return tx.Commit();
 }
 
-absl::StatusOr<uint32_t> SqliteLedger::RecordWrongPin(const std::string& share_id,
-                                                      uint32_t limit) {
+absl::StatusOr<uint32_t> SqliteLedger::RecordWrongPin(const std::string& share_id, uint32_t limit) {
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(SqliteTransaction tx, SqliteTransaction::Begin(db_.get()));
   ASSIGN_OR_RETURN(SqliteStatement up,
@@ -407,14 +403,13 @@ absl::StatusOr<WriteOutcome> SqliteLedger::CommitRedemption(
   ASSIGN_OR_RETURN(SqliteTransaction tx, SqliteTransaction::Begin(db_.get()));
   // The single point of truth for "exactly once": only a PENDING share with
   // a free redemption slot and a live token is counted.
-  ASSIGN_OR_RETURN(
-      SqliteStatement up,
-      Prepare("UPDATE shares SET redemptions = redemptions + 1, "
-              "state = CASE WHEN redemptions + 1 >= max_redemptions THEN ? ELSE "
-              "state END, receiver_oem_id = ?, redeemed_at_us = ?, "
-              "failed_pin_attempts = MAX(failed_pin_attempts - ?, 0) "
-              "WHERE share_id = ? AND state = ? AND redemptions < max_redemptions "
-              "AND token_expires_at_us >= ?"));
+  ASSIGN_OR_RETURN(SqliteStatement up,
+                   Prepare("UPDATE shares SET redemptions = redemptions + 1, "
+                           "state = CASE WHEN redemptions + 1 >= max_redemptions THEN ? ELSE "
+                           "state END, receiver_oem_id = ?, redeemed_at_us = ?, "
+                           "failed_pin_attempts = MAX(failed_pin_attempts - ?, 0) "
+                           "WHERE share_id = ? AND state = ? AND redemptions < max_redemptions "
+                           "AND token_expires_at_us >= ?"));
   up.BindInt(1, common::v1::REDEEMED)
       .BindText(2, receiver_oem_id)
       .BindTime(3, now)
@@ -474,9 +469,9 @@ absl::Status RevokeShareStep(const SqliteDb& db, const std::string& id, absl::Ti
       .BindInt(4, common::v1::REVOKED);
   RETURN_IF_ERROR(up.Run());
   const bool newly = up.Changes() == 1;
-  ASSIGN_OR_RETURN(
-      SqliteStatement creds,
-      SqliteStatement::Prepare(db, "SELECT credential_id FROM credentials WHERE parent_share_id = ?"));
+  ASSIGN_OR_RETURN(SqliteStatement creds,
+                   SqliteStatement::Prepare(
+                       db, "SELECT credential_id FROM credentials WHERE parent_share_id = ?"));
   creds.BindText(1, id);
   const size_t queued_before = walk->queue.size();
   RETURN_IF_ERROR(CollectColumn(creds, /*is_share=*/false, &walk->queue));
@@ -484,9 +479,9 @@ absl::Status RevokeShareStep(const SqliteDb& db, const std::string& id, absl::Ti
   if (!newly) return absl::OkStatus();
   walk->result.share_ids.push_back(id);
   if (any_credential) return absl::OkStatus();
-  ASSIGN_OR_RETURN(
-      SqliteStatement info,
-      SqliteStatement::Prepare(db, "SELECT access_point_id, record FROM shares WHERE share_id = ?"));
+  ASSIGN_OR_RETURN(SqliteStatement info,
+                   SqliteStatement::Prepare(
+                       db, "SELECT access_point_id, record FROM shares WHERE share_id = ?"));
   info.BindText(1, id);
   ASSIGN_OR_RETURN(bool found, info.Step());
   if (found) {

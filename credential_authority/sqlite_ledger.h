@@ -60,8 +60,8 @@ class SqliteLedger : public Ledger {
                                                     absl::Time now) override;
   absl::StatusOr<std::vector<ShareRow>> ListSharesByParent(const std::string& credential_id,
                                                            absl::Time now) override;
-  absl::StatusOr<std::vector<ShareRow>> ListSharesByAccessPoint(
-      const std::string& access_point_id, absl::Time now) override;
+  absl::StatusOr<std::vector<ShareRow>> ListSharesByAccessPoint(const std::string& access_point_id,
+                                                                absl::Time now) override;
   absl::StatusOr<uint64_t> RevocationVersion() override;
   absl::StatusOr<std::vector<credential_authority::v1::RevocationEntry>> RevocationsAfter(
       uint64_t after_version, absl::Time relevant_at) override;
@@ -73,8 +73,7 @@ class SqliteLedger : public Ledger {
  private:
   explicit SqliteLedger(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
 
-  absl::StatusOr<SqliteStatement> Prepare(absl::string_view sql)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<SqliteStatement> Prepare(absl::string_view sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<std::optional<RequestRecord>> GetRequestLocked(const std::string& request_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Records `request` (nothing when its id is empty). Not applied when the id
