@@ -7,18 +7,18 @@
 
 #include "absl/synchronization/mutex.h"
 #include "common/errors.h"
+#include "common/proto_time.h"
 #include "common/uuid.h"
 #include "credential_authority/ca_test_util.h"
+#include "credential_authority/signed_bytes.h"
 #include "crypto/hpke.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 
 namespace sct::ca {
 namespace {
 
 namespace cav1 = ::credential_authority::v1;
-using ::google::protobuf::util::TimeUtil;
 using ::testing::ElementsAre;
 using testing::Env;
 using testing::TestDevice;
@@ -224,7 +224,7 @@ TEST_F(CaServiceTest, EscalatedValidityRejected) {
 TEST_F(CaServiceTest, ExpiredTokenRejected) {
   MakeOwner();
   cav1::ShareIntent intent = env_->Intent(owner_cred_);
-  *intent.mutable_token_ttl() = TimeUtil::SecondsToDuration(3600);
+  *intent.mutable_token_ttl() = ToProtoDuration(absl::Hours(1));
   ASSERT_OK_AND_ASSIGN(auto share, Share(owner_device_->key, intent));
   env_->clock.Advance(absl::Minutes(61));
   ExpectError(RedeemB(share.token()).status(),

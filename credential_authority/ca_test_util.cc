@@ -2,23 +2,18 @@
 
 #include <cstdlib>
 
+#include "common/proto_time.h"
 #include "common/status_macros.h"
 #include "common/uuid.h"
 #include "credential_authority/authority_keys.h"
+#include "credential_authority/signed_bytes.h"
 #include "crypto/hpke.h"
 #include "crypto/random.h"
-#include "google/protobuf/util/time_util.h"
 
 namespace sct::ca::testing {
 namespace {
 
 namespace cav1 = ::credential_authority::v1;
-using ::google::protobuf::util::TimeUtil;
-
-google::protobuf::Timestamp Ts(absl::Time t) {
-  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
-}
-
 std::string TmpDir() {
   const char* d = std::getenv("TEST_TMPDIR");
   return d != nullptr ? d : "/tmp";
@@ -71,8 +66,8 @@ absl::StatusOr<TestDevice> MakeDevice(const TestOem& oem, absl::Time now) {
 common::v1::ValidityWindow Window(absl::Time now, absl::Duration from,
                                   absl::Duration to) {
   common::v1::ValidityWindow w;
-  *w.mutable_not_before() = Ts(now + from);
-  *w.mutable_not_after() = Ts(now + to);
+  *w.mutable_not_before() = ToProtoTimestamp(now + from);
+  *w.mutable_not_after() = ToProtoTimestamp(now + to);
   return w;
 }
 
@@ -95,7 +90,7 @@ absl::StatusOr<cav1::HolderProof> MakeHolderProof(
   cav1::HolderProof p;
   p.set_credential_id(credential_id);
   *p.mutable_signed_at() =
-      TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(now));
+      ToProtoTimestamp(absl::FromUnixSeconds(absl::ToUnixSeconds(now)));
   ASSIGN_OR_RETURN(
       *p.mutable_proof(),
       holder.Sign(HolderProofBytes(method, subject, absl::ToUnixSeconds(now)),
@@ -185,7 +180,7 @@ cav1::ShareIntent Env::Intent(const common::v1::Credential& credential,
   for (auto& e : entitlements) intent.add_entitlements(e);
   *intent.mutable_validity() =
       Window(clock.Now(), absl::ZeroDuration(), absl::Hours(24));
-  *intent.mutable_signed_at() = Ts(clock.Now());
+  *intent.mutable_signed_at() = ToProtoTimestamp(clock.Now());
   intent.set_nonce(std::string(16, 'n'));
   return intent;
 }

@@ -12,9 +12,18 @@
 // salt), any private key, a symmetric credential key in clear (only HPKE-sealed
 // to the holder's and to the access point's key).
 //
+// Idempotent requests: the three writes that create something on behalf of a
+// request (InsertCredential, InsertShare, CommitRedemption) record the
+// request's id, fingerprint and response in the same transaction. When the
+// id is already recorded (a retry that raced the first call), nothing changes
+// and the write returns a WriteOutcome carrying the stored record, so that
+// the caller can answer the retry without parsing an error.
+//
 // Thread-safety: implementations are thread-safe.
-// Errors (common to all methods): INTERNAL for a storage failure (with the
-// storage's error text). Method comments list the others.
+// Errors (common to all methods): UNAVAILABLE "store_unavailable" when the
+// storage fails (with the storage's error text; the caller may retry),
+// INTERNAL for a stored record that does not parse. Method comments list the
+// others.
 #ifndef SCT_CREDENTIAL_AUTHORITY_LEDGER_H_
 #define SCT_CREDENTIAL_AUTHORITY_LEDGER_H_
 
@@ -30,6 +39,13 @@
 #include "proto/credential_authority/v1/credential_authority.pb.h"
 
 namespace sct::ca {
+
+// The ledger keeps times to the microsecond. A time the authority both hands
+// out and records (a token's expiry) is cut to that precision first, so that
+// what a caller is told and what the ledger enforces are the same instant.
+inline absl::Time LedgerTime(absl::Time t) {
+  return absl::FromUnixMicros(absl::ToUnixMicros(t));
+}
 
 // A credential as recorded (the material is public or sealed).
 struct CredentialRow {
@@ -62,6 +78,16 @@ struct RequestRecord {
   std::string response;
 };
 
+// What a write keyed by a request id did.
+struct WriteOutcome {
+  // Empty when this call's change committed. Set when the request id was
+  // already recorded (by an earlier call, or by one that committed first):
+  // nothing changed, and this is the record stored for the id.
+  std::optional<RequestRecord> already_recorded;
+
+  bool applied() const { return !already_recorded.has_value(); }
+};
+
 // What a revocation changed.
 struct RevocationResult {
   std::vector<std::string> share_ids;       // newly revoked
@@ -88,9 +114,9 @@ class Ledger {
   GetAccessPoint(const std::string& access_point_id) = 0;
 
   // Records an owner credential (and its access point key grant, if any) and,
-  // in the same transaction, the request record.
-  // ALREADY_EXISTS "request_id_conflict" if the request id is taken.
-  virtual absl::Status InsertCredential(
+  // in the same transaction, the request record (skipped when its id is
+  // empty). Not applied when the request id is already recorded.
+  virtual absl::StatusOr<WriteOutcome> InsertCredential(
       const common::v1::Credential& credential,
       const std::optional<credential_authority::v1::SymmetricKeyGrant>& grant,
       const RequestRecord& request) = 0;
@@ -98,10 +124,10 @@ class Ledger {
   virtual absl::StatusOr<CredentialRow> GetCredential(
       const std::string& credential_id) = 0;
 
-  // Records a new share (state PENDING) and the request record.
-  // ALREADY_EXISTS "request_id_conflict" if the request id is taken.
-  virtual absl::Status InsertShare(const ShareRow& share,
-                                   const RequestRecord& request) = 0;
+  // Records a new share (state PENDING) and the request record (skipped when
+  // its id is empty). Not applied when the request id is already recorded.
+  virtual absl::StatusOr<WriteOutcome> InsertShare(
+      const ShareRow& share, const RequestRecord& request) = 0;
   // The share with current state; state PENDING becomes EXPIRED on read when
   // `now` is past the token expiry. NOT_FOUND "share_not_found".
   virtual absl::StatusOr<ShareRow> GetShare(const std::string& share_id,
@@ -129,12 +155,12 @@ class Ledger {
   // redemptions < max, counts one redemption (REDEEMED at max) and records
   // `issued` (plus its grant and the request record) and, when
   // `release_pin_attempt`, gives back the attempt reserved for the right PIN.
-  // Otherwise nothing
-  // changes and the error says why: FAILED_PRECONDITION
-  // "share_already_redeemed" / "share_revoked" / "share_locked" /
-  // "share_expired"; NOT_FOUND "share_not_found"; ALREADY_EXISTS
-  // "request_id_conflict".
-  virtual absl::Status CommitRedemption(
+  // The share is checked first: when it cannot be redeemed nothing changes
+  // and the error says why: FAILED_PRECONDITION "share_already_redeemed" /
+  // "share_revoked" / "share_locked" / "share_expired"; NOT_FOUND
+  // "share_not_found". Then, when the request id is already recorded, nothing
+  // changes and the outcome is not applied.
+  virtual absl::StatusOr<WriteOutcome> CommitRedemption(
       const std::string& share_id, const std::string& receiver_oem_id,
       absl::Time now, const common::v1::Credential& issued,
       const std::optional<credential_authority::v1::SymmetricKeyGrant>& grant,

@@ -1,83 +1,84 @@
-// Ledger on a SQLite file (sqlite3 C API): WAL journal, synchronous=FULL,
-// foreign keys on, one BEGIN IMMEDIATE transaction per state change. Schema in
-// docs/credential_authority.md. Protos are stored serialized beside the
-// indexed columns the queries need; mutable fields (state, counters, times)
-// live only in columns.
+// Ledger on a SQLite file, opened through runtime/sqlite.h (WAL journal,
+// synchronous=FULL, foreign keys on, the shared busy timeout, times as Unix
+// microseconds), with one BEGIN IMMEDIATE transaction per state change.
+// Schema in docs/credential_authority.md. Protos are stored serialized beside
+// the indexed columns the queries need; mutable fields (state, counters,
+// times) live only in columns.
 //
 // Thread-safety: thread-safe; one connection guarded by a mutex. Several
 // processes may open the same file: redemption is a conditional UPDATE inside
 // an IMMEDIATE transaction, so it stays exactly-once across processes too.
-// Errors: see ledger.h; Open returns INTERNAL (with SQLite's message) when the
-// file cannot be opened or the schema created.
+// Errors: see ledger.h; Open returns FAILED_PRECONDITION "store_unavailable"
+// (naming the path) when the file cannot be opened and UNAVAILABLE
+// "store_unavailable" when the schema cannot be created.
 #ifndef SCT_CREDENTIAL_AUTHORITY_SQLITE_LEDGER_H_
 #define SCT_CREDENTIAL_AUTHORITY_SQLITE_LEDGER_H_
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "credential_authority/ledger.h"
-
-struct sqlite3;
+#include "runtime/sqlite.h"
 
 namespace sct::ca {
 
 class SqliteLedger : public Ledger {
  public:
   // Opens (creating if needed) the database at `path`.
-  static absl::StatusOr<std::unique_ptr<SqliteLedger>> Open(
-      const std::string& path);
-  ~SqliteLedger() override;
+  static absl::StatusOr<std::unique_ptr<SqliteLedger>> Open(const std::string& path);
+  ~SqliteLedger() override = default;
 
-  absl::StatusOr<bool> PutOem(const std::string& oem_id,
-                              const std::string& root_der) override;
+  absl::StatusOr<bool> PutOem(const std::string& oem_id, const std::string& root_der) override;
   absl::StatusOr<std::string> GetOemRoot(const std::string& oem_id) override;
   absl::StatusOr<bool> PutAccessPoint(
       const credential_authority::v1::AccessPointRegistration& ap) override;
-  absl::StatusOr<credential_authority::v1::AccessPointRegistration>
-  GetAccessPoint(const std::string& access_point_id) override;
-  absl::Status InsertCredential(
+  absl::StatusOr<credential_authority::v1::AccessPointRegistration> GetAccessPoint(
+      const std::string& access_point_id) override;
+  absl::StatusOr<WriteOutcome> InsertCredential(
       const common::v1::Credential& credential,
       const std::optional<credential_authority::v1::SymmetricKeyGrant>& grant,
       const RequestRecord& request) override;
-  absl::StatusOr<CredentialRow> GetCredential(
-      const std::string& credential_id) override;
-  absl::Status InsertShare(const ShareRow& share,
-                           const RequestRecord& request) override;
-  absl::StatusOr<ShareRow> GetShare(const std::string& share_id,
-                                    absl::Time now) override;
+  absl::StatusOr<CredentialRow> GetCredential(const std::string& credential_id) override;
+  absl::StatusOr<WriteOutcome> InsertShare(const ShareRow& share,
+                                           const RequestRecord& request) override;
+  absl::StatusOr<ShareRow> GetShare(const std::string& share_id, absl::Time now) override;
   absl::Status ReservePinAttempt(const std::string& share_id, uint32_t limit,
                                  absl::Time now) override;
-  absl::StatusOr<uint32_t> RecordWrongPin(const std::string& share_id,
-                                          uint32_t limit) override;
+  absl::StatusOr<uint32_t> RecordWrongPin(const std::string& share_id, uint32_t limit) override;
   absl::Status ReleasePinAttempt(const std::string& share_id) override;
-  absl::Status CommitRedemption(
-      const std::string& share_id, const std::string& receiver_oem_id,
-      absl::Time now, const common::v1::Credential& issued,
+  absl::StatusOr<WriteOutcome> CommitRedemption(
+      const std::string& share_id, const std::string& receiver_oem_id, absl::Time now,
+      const common::v1::Credential& issued,
       const std::optional<credential_authority::v1::SymmetricKeyGrant>& grant,
       const RequestRecord& request, bool release_pin_attempt) override;
   absl::StatusOr<RevocationResult> RevokeShare(const std::string& share_id,
                                                absl::Time now) override;
-  absl::StatusOr<RevocationResult> RevokeCredential(
-      const std::string& credential_id, absl::Time now) override;
-  absl::StatusOr<std::vector<ShareRow>> ListSharesByParent(
-      const std::string& credential_id, absl::Time now) override;
-  absl::StatusOr<std::vector<ShareRow>> ListSharesByAccessPoint(
-      const std::string& access_point_id, absl::Time now) override;
+  absl::StatusOr<RevocationResult> RevokeCredential(const std::string& credential_id,
+                                                    absl::Time now) override;
+  absl::StatusOr<std::vector<ShareRow>> ListSharesByParent(const std::string& credential_id,
+                                                           absl::Time now) override;
+  absl::StatusOr<std::vector<ShareRow>> ListSharesByAccessPoint(const std::string& access_point_id,
+                                                                absl::Time now) override;
   absl::StatusOr<uint64_t> RevocationVersion() override;
-  absl::StatusOr<std::vector<credential_authority::v1::RevocationEntry>>
-  RevocationsAfter(uint64_t after_version, absl::Time relevant_at) override;
-  absl::StatusOr<std::vector<credential_authority::v1::SymmetricKeyGrant>>
-  GrantsAfter(const std::string& access_point_id, uint64_t after_sequence,
-              uint64_t* last_sequence) override;
-  absl::StatusOr<std::optional<RequestRecord>> GetRequest(
-      const std::string& request_id) override;
+  absl::StatusOr<std::vector<credential_authority::v1::RevocationEntry>> RevocationsAfter(
+      uint64_t after_version, absl::Time relevant_at) override;
+  absl::StatusOr<std::vector<credential_authority::v1::SymmetricKeyGrant>> GrantsAfter(
+      const std::string& access_point_id, uint64_t after_sequence,
+      uint64_t* last_sequence) override;
+  absl::StatusOr<std::optional<RequestRecord>> GetRequest(const std::string& request_id) override;
 
  private:
-  explicit SqliteLedger(sqlite3* db) : db_(db) {}
-  absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status InsertRequestLocked(const RequestRecord& request)
+  explicit SqliteLedger(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+
+  absl::StatusOr<SqliteStatement> Prepare(absl::string_view sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::optional<RequestRecord>> GetRequestLocked(const std::string& request_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Records `request` (nothing when its id is empty). Not applied when the id
+  // is already recorded; the caller then leaves its transaction uncommitted.
+  absl::StatusOr<WriteOutcome> InsertRequestLocked(const RequestRecord& request)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status InsertCredentialLocked(
       const common::v1::Credential& credential,
@@ -87,21 +88,19 @@ class SqliteLedger : public Ledger {
   // not PENDING (share_already_redeemed when it is, but full).
   absl::Status NotPendingError(const std::string& share_id, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<ShareRow> GetShareLocked(const std::string& share_id,
-                                          absl::Time now)
+  absl::StatusOr<ShareRow> GetShareLocked(const std::string& share_id, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<std::vector<ShareRow>> ListSharesLocked(const char* sql,
-                                                         const std::string& key,
-                                                         absl::Time now)
+  absl::StatusOr<std::vector<ShareRow>> ListSharesLocked(absl::string_view column,
+                                                         const std::string& key, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<uint64_t> RevocationVersionLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Revokes from the given roots inside an open transaction.
-  absl::StatusOr<RevocationResult> RevokeLocked(
-      std::vector<std::string> share_roots,
-      std::vector<std::string> credential_roots, absl::Time now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<RevocationResult> RevokeLocked(std::vector<std::string> share_roots,
+                                                std::vector<std::string> credential_roots,
+                                                absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   absl::Mutex mu_;
-  sqlite3* db_ ABSL_GUARDED_BY(mu_);
+  const std::unique_ptr<SqliteDb> db_ ABSL_PT_GUARDED_BY(mu_);
 };
 
 }  // namespace sct::ca

@@ -5,13 +5,11 @@
 #include <thread>
 
 #include "common/errors.h"
-#include "google/protobuf/util/time_util.h"
+#include "common/proto_time.h"
 #include "gtest/gtest.h"
 
 namespace sct::ca {
 namespace {
-
-using ::google::protobuf::util::TimeUtil;
 
 std::string FreshDb(const std::string& name) {
   const char* d = std::getenv("TEST_TMPDIR");
@@ -32,9 +30,9 @@ ShareRow MakeShare(const std::string& id, const std::string& parent,
   row.record.set_access_point_id("car-1");
   row.record.set_max_redemptions(max_redemptions);
   *row.record.mutable_token_expires_at() =
-      TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(kNow + absl::Hours(1)));
+      ToProtoTimestamp(kNow + absl::Hours(1));
   *row.record.mutable_validity()->mutable_not_after() =
-      TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(kNow + absl::Hours(9)));
+      ToProtoTimestamp(kNow + absl::Hours(9));
   row.credential_kind = common::v1::ASYMMETRIC;
   return row;
 }
@@ -46,7 +44,7 @@ common::v1::Credential MakeCredential(const std::string& id,
   c.set_access_point_id("car-1");
   c.set_parent_share_id(parent_share);
   *c.mutable_validity()->mutable_not_after() =
-      TimeUtil::SecondsToTimestamp(absl::ToUnixSeconds(kNow + absl::Hours(9)));
+      ToProtoTimestamp(kNow + absl::Hours(9));
   return c;
 }
 
@@ -68,7 +66,7 @@ TEST(SqliteLedgerTest, ExactlyOnceAcrossConnections) {
       SqliteLedger* l = (i % 2 == 0 ? a : b)->get();
       absl::Status s = l->CommitRedemption(
           "s1", "oem-b", kNow, MakeCredential("c" + std::to_string(i), "s1"),
-          std::nullopt, {}, false);
+          std::nullopt, {}, false).status();
       if (s.ok()) ++ok;
       if (ReasonOf(s) == "share_already_redeemed") ++already;
     });
@@ -94,7 +92,8 @@ TEST(SqliteLedgerTest, MultiUseShareAndExpiry) {
   // Past the token expiry the second slot cannot be used.
   absl::Status late = (*l)->CommitRedemption("s", "o", kNow + absl::Hours(2),
                                              MakeCredential("c2", "s"),
-                                             std::nullopt, {}, false);
+                                             std::nullopt, {}, false)
+                            .status();
   EXPECT_EQ(ReasonOf(late), "share_expired");
   EXPECT_TRUE((*l)->CommitRedemption("s", "o", kNow, MakeCredential("c3", "s"),
                                      std::nullopt, {}, false)
@@ -108,8 +107,12 @@ TEST(SqliteLedgerTest, WrongPinsLockAtLimitAndRequestIdsAreUnique) {
   ASSERT_TRUE(l.ok());
   RequestRecord rec{"req-1", "InitiateShare", "fp", "resp"};
   ASSERT_TRUE((*l)->InsertShare(MakeShare("s", "owner"), rec).ok());
-  absl::Status dup = (*l)->InsertShare(MakeShare("s2", "owner"), rec);
-  EXPECT_EQ(ReasonOf(dup), "request_id_conflict");
+  RequestRecord other{"req-1", "InitiateShare", "other-fp", "other-resp"};
+  auto dup = (*l)->InsertShare(MakeShare("s2", "owner"), other);
+  ASSERT_TRUE(dup.ok()) << dup.status();
+  ASSERT_FALSE(dup->applied());
+  EXPECT_EQ(dup->already_recorded->fingerprint, "fp");
+  EXPECT_EQ(dup->already_recorded->response, "resp");
   EXPECT_EQ(ReasonOf((*l)->GetShare("s2", kNow).status()), "share_not_found");
   for (uint32_t i = 1; i <= 5; ++i) {
     ASSERT_TRUE((*l)->ReservePinAttempt("s", 5, kNow).ok());
@@ -123,11 +126,35 @@ TEST(SqliteLedgerTest, WrongPinsLockAtLimitAndRequestIdsAreUnique) {
   EXPECT_EQ((*l)->GetShare("s", kNow)->record.state(), common::v1::LOCKED);
   EXPECT_EQ(
       ReasonOf((*l)->CommitRedemption("s", "o", kNow, MakeCredential("c", "s"),
-                                      std::nullopt, {}, false)),
+                                      std::nullopt, {}, false)
+                   .status()),
       "share_locked");
   auto got = (*l)->GetRequest("req-1");
   ASSERT_TRUE(got.ok() && got->has_value());
   EXPECT_EQ((*got)->response, "resp");
+}
+
+// A redemption whose request id is already recorded is rolled back whole:
+// the share keeps its slot and no credential is added.
+TEST(SqliteLedgerTest, RedemptionWithARecordedRequestIdChangesNothing) {
+  auto l = SqliteLedger::Open(FreshDb("replay.db"));
+  ASSERT_TRUE(l.ok());
+  RequestRecord first{"req-r", "RedeemShare", "fp", "first"};
+  ASSERT_TRUE((*l)->InsertShare(MakeShare("s", "owner", 2), {}).ok());
+  auto applied = (*l)->CommitRedemption("s", "o", kNow, MakeCredential("c1", "s"),
+                                        std::nullopt, first, false);
+  ASSERT_TRUE(applied.ok()) << applied.status();
+  EXPECT_TRUE(applied->applied());
+  auto again = (*l)->CommitRedemption("s", "o", kNow, MakeCredential("c2", "s"),
+                                      std::nullopt, first, false);
+  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_FALSE(again->applied());
+  EXPECT_EQ(again->already_recorded->response, "first");
+  auto row = (*l)->GetShare("s", kNow);
+  ASSERT_TRUE(row.ok());
+  EXPECT_EQ(row->record.redemptions(), 1u);
+  EXPECT_EQ(row->record.state(), common::v1::PENDING);
+  EXPECT_EQ(ReasonOf((*l)->GetCredential("c2").status()), "credential_not_found");
 }
 
 }  // namespace
