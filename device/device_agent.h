@@ -8,11 +8,27 @@
 //   Relay:    ciphertext only (device.v1.MailboxContent sealed with AES-GCM
 //             under the URL-fragment secret, crypto/mailbox_payload), a fresh
 //             UUIDv4 device claim per mailbox, neutral display information.
-//   Channel:  the link `{urlLink}?v={a|h|c}#{base64url(secret)}` (and the PIN
-//             on a second channel when asked).
+//   Channel:  the link `{urlLink}?v={a|h|c}#{base64url(secret)}`
+//             (common/share_link.h) and the PIN on a second channel when asked.
 //   Access point: the credential and a signature/HMAC over its challenge.
 // No response of this class contains the secret, the full link or key
 // material.
+//
+// The implementation is split by responsibility, one file each:
+//   device_agent.cc              creation, enrolment, personas, keys,
+//                                installed credentials, holder proofs, state
+//   device_agent_share.cc        the sender: ShareCredential, answering a
+//                                key-signing request
+//   device_agent_accept.cc       the receiver: AcceptLink, key-signing
+//                                request, provisioning, acting on the answer
+//   device_agent_rounds.cc       Reply, and reading an exchange to advance it
+//   device_agent_sync.cc         push stream and polling
+//   device_agent_credentials.cc  UseCredential, Revoke, CancelShare,
+//                                Relinquish, ListShares
+// with helpers in their own units: wallet_lookup.h (the lookup every
+// operation starts with), mailbox_io.h (relay reads and writes of one
+// exchange), event_log.h (events and notifications), transcripts.h (the
+// bytes the device signs), outbound_call.h (deadlines, transport errors).
 //
 // Push and polling: the owner runs RunPushStream on a thread (it calls
 // HandleNotification per push) and calls Tick periodically; Tick reads, on
@@ -44,6 +60,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "common/share_link.h"
+#include "device/event_log.h"
+#include "device/mailbox_io.h"
+#include "device/outbound_call.h"
 #include "device/secure_element.h"
 #include "device/wallet.h"
 #include "proto/access_point/v1/access_point.grpc.pb.h"
@@ -60,9 +80,9 @@ using AccessPointStubFactory =
         const std::string& address)>;
 
 struct DeviceAgentOptions {
-  std::string oem_id;            // the OEM this device enrols with
+  std::string oem_id;  // the OEM this device enrols with
   std::string model = "sim-phone";
-  std::string address;           // default channel address (from_address)
+  std::string address;  // default channel address (from_address)
   absl::Duration poll_initial = absl::Seconds(2);
   absl::Duration poll_max = absl::Seconds(60);
   absl::Duration rpc_timeout = absl::Seconds(10);  // per outbound call
@@ -84,7 +104,9 @@ struct DeviceAgentDeps {
 
 class DeviceAgent {
  public:
-  // Loads the wallet from the secure element's storage.
+  // Loads the wallet from the secure element's storage. INVALID_ARGUMENT
+  // "invalid_field" without clock, secure element, OEM or relay, or without
+  // an oem_id; DATA_LOSS "state_file_corrupt" when the wallet does not parse.
   static absl::StatusOr<std::unique_ptr<DeviceAgent>> Create(DeviceAgentOptions options,
                                                              DeviceAgentDeps deps);
 
@@ -97,6 +119,7 @@ class DeviceAgent {
       const ::device::v1::InstallCredentialRequest& req);
   absl::StatusOr<::device::v1::ShareCredentialResponse> ShareCredential(
       const ::device::v1::ShareCredentialRequest& req);
+  // A link that is not a share link: INVALID_ARGUMENT "bad_link".
   absl::StatusOr<::device::v1::AcceptLinkResponse> AcceptLink(
       const ::device::v1::AcceptLinkRequest& req);
   absl::StatusOr<::device::v1::ReplyResponse> Reply(const ::device::v1::ReplyRequest& req);
@@ -110,8 +133,7 @@ class DeviceAgent {
       const ::device::v1::RelinquishRequest& req);
   absl::StatusOr<::credential_authority::v1::ListSharesResponse> ListShares(
       const ::device::v1::ListSharesRequest& req);
-  absl::StatusOr<::device::v1::GetStateResponse> GetState(
-      const ::device::v1::GetStateRequest& req);
+  absl::StatusOr<::device::v1::GetStateResponse> GetState(const ::device::v1::GetStateRequest& req);
 
   // Events with sequence > after_sequence for `persona` ("" = all).
   std::vector<::device::v1::DeviceEvent> EventsAfter(uint64_t after_sequence,
@@ -137,81 +159,137 @@ class DeviceAgent {
 
   using Persona = ::device::state::PersonaRecord;
   using Entry = ::device::state::MailboxEntry;
+  using CredentialRecord = ::device::state::CredentialRecord;
+  using KeyRecord = ::device::state::KeyRecord;
 
   struct PollState {
     absl::Time next_at;
     absl::Duration backoff;
   };
 
+  // device_agent.cc: state, keys and proofs shared by the flows.
   absl::Status PersistLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<::oem::v1::DeviceAuth> AuthLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<::device::state::KeyRecord> NewAttestedKeyLocked(Persona& persona)
+  absl::StatusOr<KeyRecord> NewAttestedKeyLocked(Persona& persona)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<std::string> CredentialSignLocked(const ::device::state::CredentialRecord& cred,
+  // The key an exchange binds the new credential to: the one chosen earlier
+  // in the exchange, else a new attested key (remembered in `entry`).
+  absl::StatusOr<KeyRecord> ExchangeKeyLocked(Persona& persona, Entry& entry)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::string> CredentialSignLocked(const CredentialRecord& cred,
                                                    const std::string& message)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<::credential_authority::v1::HolderProof> HolderProofLocked(
-      const ::device::state::CredentialRecord& cred, const std::string& method,
-      const std::string& subject) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Reads the mailbox with the entry's claim and decrypts it.
-  absl::StatusOr<::device::v1::MailboxContent> ReadContentLocked(Entry& entry)
+      const CredentialRecord& cred, const std::string& method, const std::string& subject)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status WriteContentLocked(Entry& entry, ::device::v1::MailboxContent content)
+  // The key of an exchange in polls_: persona/mailbox/role.
+  static std::string PollKey(const Persona& persona, const Entry& entry);
+  // Polls the exchange `poll_initial` after `now` (first poll, or a reset).
+  void SchedulePollLocked(const Persona& persona, const Entry& entry, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Records `status` as the exchange's failure and emits EVENT_FLOW_FAILED.
+  void FailLocked(Persona& persona, Entry& entry, const absl::Status& status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // device_agent_share.cc: the sender.
+  struct IssuedShare;
+  absl::StatusOr<IssuedShare> RequestShareTokenLocked(
+      const ::device::v1::ShareCredentialRequest& req, const CredentialRecord& cred,
+      const ::oem::v1::DeviceAuth& auth, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Mints the mailbox's push token and creates the mailbox under a fresh
+  // claim; fills the claim, push token and mailbox id of `entry`. Returns the
+  // relay's url_link.
+  absl::StatusOr<std::string> CreateShareMailboxLocked(
+      const ::device::v1::ShareCredentialRequest& req, const ::oem::v1::DeviceAuth& auth,
+      const std::string& sealed, Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sends `body` (it holds the link) over the request's channel, then the PIN
+  // when asked; when the link cannot be sent the mailbox is deleted again.
+  absl::StatusOr<::channel::v1::SendResponse> SendLinkLocked(
+      const ::device::v1::ShareCredentialRequest& req, const std::string& body, const Entry& entry)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The sender's answer to a key-signing request (approve: an endorsement).
+  absl::Status AnswerLocked(Persona& persona, Entry& entry, bool approve,
+                            const std::string& decline_reason) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // device_agent_accept.cc: the receiver.
+  absl::StatusOr<std::string> LinkFromRequestLocked(const ::device::v1::AcceptLinkRequest& req)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The persona's exchange for the link's mailbox; on first sight, the first
+  // read that binds this device's claim.
+  absl::StatusOr<Entry*> ExchangeForLinkLocked(Persona& persona, const ::oem::v1::DeviceAuth& auth,
+                                               const ShareLink& link)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<Entry> FirstReadLocked(const ::oem::v1::DeviceAuth& auth, const ShareLink& link)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Takes an accepted exchange as far as it goes now and sets the outcome.
+  absl::Status AdvanceAcceptedLocked(const ::device::v1::AcceptLinkRequest& req,
+                                     absl::Duration round_timeout, Persona& persona, Entry& entry,
+                                     ::device::v1::AcceptLinkResponse* resp)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Waits (at most `wait` on the injected clock) until the sender answered.
+  absl::Status WaitForSenderLocked(const std::string& persona_name, const std::string& mailbox_id,
+                                   absl::Duration wait, ::device::v1::AcceptLinkResponse* resp)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status PostKeySigningRequestLocked(Persona& persona, Entry& entry)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status AnswerLocked(Persona& persona, Entry& entry, bool approve,
-                            const std::string& decline_reason)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Redeems the offer's token at the OEM and stores the credential; returns
+  // its id.
   absl::StatusOr<std::string> ProvisionLocked(Persona& persona, Entry& entry,
                                               const std::string& endorsement)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Single round: provisions, then deletes the mailbox; returns the credential id.
+  absl::StatusOr<std::string> ProvisionAndCloseLocked(Persona& persona, Entry& entry)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Receiver: act on a KeySigningResponse.
   absl::Status HandleAnswerLocked(Persona& persona, Entry& entry,
                                   const ::device::v1::KeySigningResponse& answer)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // device_agent_rounds.cc: Reply's steps and reading an exchange.
+  absl::StatusOr<Entry*> ReplyKeySigningRequestLocked(Persona& persona,
+                                                      const std::string& mailbox_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<Entry*> ReplyAnswerLocked(Persona& persona, const ::device::v1::ReplyRequest& req,
+                                           ::device::v1::ReplyResponse* resp)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<Entry*> ReplyCompleteLocked(Persona& persona, const std::string& mailbox_id,
+                                             ::device::v1::ReplyResponse* resp)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Reads an exchange and advances it; true if something changed.
   bool ProcessChangeLocked(Persona& persona, Entry& entry, bool automatic)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  bool WaitsForPeer(const Entry& entry) const;
-  void DeleteMailboxLocked(Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void FailLocked(Persona& persona, Entry& entry, const absl::Status& status)
+  // The relay no longer has the mailbox: completed, expired or cancelled.
+  void OnMailboxGoneLocked(Persona& persona, Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The sender read a new round (a key-signing request or the completion).
+  void OnSenderRoundLocked(Persona& persona, Entry& entry,
+                           const ::device::v1::MailboxContent& content, bool automatic)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  static bool WaitsForPeer(const Entry& entry);
 
-  void Emit(::device::v1::DeviceEventKind kind, const std::string& persona,
-            const std::string& mailbox_id, const std::string& share_id,
-            const std::string& credential_id, const std::string& reason);
-  void RecordNotification(const std::string& mailbox_id, ::device::v1::NotificationVia via);
+  // device_agent_credentials.cc
+  absl::Status RevokeShareLocked(const ::oem::v1::DeviceAuth& auth, const CredentialRecord& cred,
+                                 const std::string& share_id, const std::string& request_id,
+                                 const std::string& reason,
+                                 ::credential_authority::v1::RevokeResponse* resp)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status RevokeCredentialLocked(const ::oem::v1::DeviceAuth& auth,
+                                      const CredentialRecord& cred, const std::string& request_id,
+                                      const std::string& reason,
+                                      ::credential_authority::v1::RevokeResponse* resp)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const DeviceAgentOptions options_;
   const DeviceAgentDeps deps_;
+  const OutboundCaller caller_;
+  const MailboxIo mailbox_io_;
+  EventLog events_;
 
   mutable absl::Mutex mu_;
   absl::CondVar changed_;  // signalled (with mu_) when a flow advances
   Wallet wallet_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, PollState> polls_ ABSL_GUARDED_BY(mu_);  // key: persona/mailbox
-  std::map<std::string, ::device::v1::ShareCredentialResponse> share_replies_
-      ABSL_GUARDED_BY(mu_);
-  std::map<std::string, ::device::v1::AcceptLinkResponse> accept_replies_
-      ABSL_GUARDED_BY(mu_);
-
-  mutable absl::Mutex events_mu_;
-  mutable absl::CondVar events_cv_;
-  std::vector<::device::v1::DeviceEvent> events_ ABSL_GUARDED_BY(events_mu_);
-  std::vector<::device::v1::NotificationRecord> notifications_ ABSL_GUARDED_BY(events_mu_);
-  bool push_connected_ ABSL_GUARDED_BY(events_mu_) = false;
-  uint64_t push_sequence_ ABSL_GUARDED_BY(events_mu_) = 0;
+  std::map<std::string, PollState> polls_ ABSL_GUARDED_BY(mu_);  // key: persona/mailbox/role
+  std::map<std::string, ::device::v1::ShareCredentialResponse> share_replies_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, ::device::v1::AcceptLinkResponse> accept_replies_ ABSL_GUARDED_BY(mu_);
 };
-
-// A parsed share link `{base}/v1/m/{id}?v=x#secret`.
-struct ShareLink {
-  std::string without_fragment;
-  std::string mailbox_id;
-  std::string vertical;  // "a", "h", "c" or ""
-  std::string secret;    // raw bytes (16 or 32)
-};
-// INVALID_ARGUMENT "bad_link" naming what is wrong (never echoing the secret).
-absl::StatusOr<ShareLink> ParseShareLink(absl::string_view link);
 
 }  // namespace sct::device
 

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "common/base64.h"
 #include "common/errors.h"
+#include "common/share_link.h"
 #include "common/uuid.h"
 #include "crypto/ecdsa.h"
 #include "crypto/hmac.h"
@@ -151,6 +152,8 @@ class DeviceAgentTest : public ::testing::Test {
   ::testing::NiceMock<::access_point::v1::MockAccessPointStub> ap_;
 };
 
+// The link format lives in common/share_link.h; these cases pin what the
+// device relies on when it accepts a link.
 TEST(ParseShareLinkTest, SplitsIdVerticalAndSecret) {
   const std::string secret(16, '\x07');
   auto link = ParseShareLink("https://r.test/v1/m/0b6c1e4e-8a4b-4c55-9d1e-2f0a7c9b1d23?v=c#" +
@@ -158,7 +161,7 @@ TEST(ParseShareLinkTest, SplitsIdVerticalAndSecret) {
   ASSERT_TRUE(link.ok()) << link.status();
   EXPECT_EQ(link->mailbox_id, "0b6c1e4e-8a4b-4c55-9d1e-2f0a7c9b1d23");
   EXPECT_EQ(link->vertical, "c");
-  EXPECT_EQ(link->secret, secret);
+  EXPECT_EQ(link->Secret().value(), secret);
   EXPECT_EQ(link->without_fragment,
             "https://r.test/v1/m/0b6c1e4e-8a4b-4c55-9d1e-2f0a7c9b1d23?v=c");
 }
@@ -195,11 +198,12 @@ TEST_F(DeviceAgentTest, ShareCallsOemThenRelayThenChannelAndTheRelayNeverSeesThe
   EXPECT_TRUE(absl::EndsWith(share->link_without_fragment(), share->mailbox_id() + "?v=c"));
   auto parsed = ParseShareLink(link);
   ASSERT_TRUE(parsed.ok());
-  EXPECT_EQ(parsed->secret.size(), 16u);
+  const std::string secret = parsed->Secret().value();
+  EXPECT_EQ(secret.size(), 16u);
   // The relay got neither the secret (raw or encoded), nor the token, nor the label.
   const std::string fragment = link.substr(link.find('#') + 1);
   for (const std::string& msg : relay_.received()) {
-    EXPECT_FALSE(absl::StrContains(msg, parsed->secret));
+    EXPECT_FALSE(absl::StrContains(msg, secret));
     EXPECT_FALSE(absl::StrContains(msg, fragment));
     EXPECT_FALSE(absl::StrContains(msg, share->share_id()));
     EXPECT_FALSE(absl::StrContains(msg, "fake-signature"));  // token in clear
@@ -207,7 +211,7 @@ TEST_F(DeviceAgentTest, ShareCallsOemThenRelayThenChannelAndTheRelayNeverSeesThe
     EXPECT_FALSE(absl::StrContains(msg, "+15550001"));
   }
   // No response field carries the secret either.
-  EXPECT_FALSE(absl::StrContains(share->SerializeAsString(), parsed->secret));
+  EXPECT_FALSE(absl::StrContains(share->SerializeAsString(), secret));
   EXPECT_FALSE(absl::StrContains(share->SerializeAsString(), fragment));
 }
 
@@ -650,6 +654,27 @@ TEST_F(DeviceAgentTest, BadRequestsNameTheField) {
   Device fresh = MakeDevice("+15550003");
   accept.set_link("https://relay.test/v1/m/x#y");
   EXPECT_EQ(ReasonOf(fresh.agent->AcceptLink(accept).status()), "not_enrolled");
+}
+
+TEST_F(DeviceAgentTest, AcceptLinkRefusesAMalformedLinkBeforeCallingAnyone) {
+  Device bob = MakeDevice("+15550002");
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  const std::string id = "0b6c1e4e-8a4b-4c55-9d1e-2f0a7c9b1d23";
+  const std::string good = Base64UrlEncode(std::string(16, 'x'));
+  log_.Clear();
+  for (const std::string& bad :
+       {"https://r.test/v1/m/" + id + "?v=c",                          // no fragment
+        "https://r.test/v1/m/" + id + "#" + Base64UrlEncode("short"),  // 5-byte secret
+        "https://r.test/v1/m/not-a-uuid#" + good,                      // bad id
+        "https://r.test/v1/m/" + id + "?v=z#" + good}) {               // bad vertical
+    dv::AcceptLinkRequest accept;
+    accept.set_link(bad);
+    auto st = bob.agent->AcceptLink(accept).status();
+    EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(ReasonOf(st), "bad_link") << bad;
+    EXPECT_FALSE(absl::StrContains(st.message(), good)) << bad;
+  }
+  EXPECT_TRUE(log_.calls().empty());
 }
 
 TEST_F(DeviceAgentTest, PinIsPassedToTheAuthorityAndAWrongPinCanBeRetried) {

@@ -1,0 +1,308 @@
+// DeviceAgent, the receiver's side: AcceptLink (the link from the request or
+// the inbox, the first read that binds this device's claim, decryption), the
+// key-signing request of the multi-round flow, provisioning through the OEM,
+// and acting on the sender's answer.
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+#include "common/proto_time.h"
+#include "common/share_link.h"
+#include "common/status_macros.h"
+#include "common/uuid.h"
+#include "device/device_agent.h"
+#include "device/wallet_lookup.h"
+
+namespace sct::device {
+namespace {
+
+namespace dv = ::device::v1;
+namespace ds = ::device::state;
+namespace cv = ::common::v1;
+namespace ca = ::credential_authority::v1;
+using Channel = ::channel::v1::Channel::StubInterface;
+using Oem = ::oem::v1::Oem::StubInterface;
+
+// The newest share link (with its fragment) in `messages`, from the message
+// `message_id` only when that is given; "" when there is none.
+std::string NewestShareLink(const ::channel::v1::ReceiveResponse& inbox,
+                            const std::string& message_id) {
+  for (int i = inbox.messages_size() - 1; i >= 0; --i) {
+    const auto& m = inbox.messages(i);
+    if (!message_id.empty() && m.message_id() != message_id) continue;
+    for (const ShareLink& found : FindMailboxUrls(m.body())) {
+      if (found.has_fragment()) return found.ToString();
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+absl::StatusOr<dv::AcceptLinkResponse> DeviceAgent::AcceptLink(const dv::AcceptLinkRequest& req) {
+  absl::MutexLock lock(&mu_);
+  if (!req.request_id().empty()) {
+    auto it = accept_replies_.find(req.request_id());
+    if (it != accept_replies_.end()) return it->second;
+  }
+  ASSIGN_OR_RETURN(WalletTarget target, WalletLookup(req.persona()).Enrolled().In(wallet_));
+  ASSIGN_OR_RETURN(absl::Duration round_timeout, FromProto(req.round_timeout(), "round_timeout"));
+  ASSIGN_OR_RETURN(std::string link, LinkFromRequestLocked(req));
+  // The fragment is stripped here: only the id goes to the relay.
+  absl::StatusOr<ShareLink> parsed = ParseShareLink(link);
+  link.assign(link.size(), '\0');
+  if (!parsed.ok()) return parsed.status();
+
+  Persona& persona = *target.persona;
+  ASSIGN_OR_RETURN(Entry * entry, ExchangeForLinkLocked(persona, target.auth, *parsed));
+  entry->set_pin(req.pin());
+  entry->set_manual_rounds(req.manual_rounds());
+  entry->set_label(req.label().empty() ? entry->offer().label() : req.label());
+  RETURN_IF_ERROR(PersistLocked());
+
+  dv::AcceptLinkResponse resp;
+  resp.set_mailbox_id(entry->mailbox_id());
+  resp.set_share_id(entry->share_id());
+  *resp.mutable_offer() = entry->offer();
+  resp.set_display_title(entry->display_title());
+  RETURN_IF_ERROR(AdvanceAcceptedLocked(req, round_timeout, persona, *entry, &resp));
+  if (!req.request_id().empty()) accept_replies_[req.request_id()] = resp;
+  return resp;
+}
+
+absl::StatusOr<std::string> DeviceAgent::LinkFromRequestLocked(const dv::AcceptLinkRequest& req) {
+  if (req.source_case() == dv::AcceptLinkRequest::kLink) return req.link();
+  if (req.source_case() != dv::AcceptLinkRequest::kInbox) {
+    return InvalidField("source", "give link or inbox");
+  }
+  if (deps_.channel == nullptr) return InvalidField("inbox", "no channel server configured");
+  ::channel::v1::ReceiveRequest rreq;
+  rreq.set_kind(req.inbox().channel());
+  rreq.set_address(req.inbox().address().empty() ? options_.address : req.inbox().address());
+  ::channel::v1::ReceiveResponse rresp;
+  RETURN_IF_ERROR(caller_.Call("channel", deps_.channel, &Channel::Receive, rreq, &rresp));
+  std::string link = NewestShareLink(rresp, req.inbox().message_id());
+  if (link.empty()) {
+    return MakeError(absl::StatusCode::kNotFound, "no_link_in_inbox",
+                     "inbox: no message with a share link");
+  }
+  return link;
+}
+
+absl::StatusOr<DeviceAgent::Entry*> DeviceAgent::ExchangeForLinkLocked(
+    Persona& persona, const ::oem::v1::DeviceAuth& auth, const ShareLink& link) {
+  Entry* entry = Wallet::FindMailbox(persona, link.mailbox_id, dv::ROLE_RECEIVER);
+  if (entry != nullptr) return entry;
+  ASSIGN_OR_RETURN(Entry fresh, FirstReadLocked(auth, link));
+  *persona.add_mailboxes() = std::move(fresh);
+  return &persona.mutable_mailboxes()->at(persona.mailboxes_size() - 1);
+}
+
+absl::StatusOr<ds::MailboxEntry> DeviceAgent::FirstReadLocked(const ::oem::v1::DeviceAuth& auth,
+                                                              const ShareLink& link) {
+  ASSIGN_OR_RETURN(std::string secret, link.Secret());
+  ds::MailboxEntry fresh;
+  fresh.set_mailbox_id(link.mailbox_id);
+  fresh.set_role(dv::ROLE_RECEIVER);
+  fresh.set_secret(std::move(secret));
+  fresh.set_claim(NewUuidV4());  // fresh per mailbox
+  fresh.set_state(dv::FLOW_STATE_UNSPECIFIED);
+  ::oem::v1::MintPushTokenRequest mreq;
+  *mreq.mutable_auth() = auth;
+  ::oem::v1::MintPushTokenResponse push;
+  RETURN_IF_ERROR(caller_.Call("oem", deps_.oem, &Oem::MintPushToken, mreq, &push));
+  fresh.set_push_token_data(push.token_data());
+  // First read: binds this claim (trust on first use) and records the push token.
+  ::relay::v1::NotificationToken token;
+  token.set_type(push.token_type());
+  token.set_token_data(push.token_data());
+  absl::StatusOr<::relay::v1::ReadSecureContentResponse> read =
+      mailbox_io_.ReadSealed(fresh, &token);
+  if (read.status().code() == absl::StatusCode::kUnauthenticated ||
+      read.status().code() == absl::StatusCode::kPermissionDenied) {
+    return MakeError(absl::StatusCode::kPermissionDenied, "mailbox_claimed",
+                     absl::StrCat("mailbox ", fresh.mailbox_id(), " is bound to another device (",
+                                  ReasonOf(read.status()), ")"));
+  }
+  RETURN_IF_ERROR(read.status());
+  absl::StatusOr<std::string> plain = mailbox_io_.Open(read->payload(), fresh.secret());
+  dv::MailboxContent content;
+  if (!plain.ok() || !content.ParseFromString(*plain) || !content.has_provisioning()) {
+    // Release the binding so the rightful receiver can still read it.
+    mailbox_io_.Relinquish(fresh).IgnoreError();
+    if (!plain.ok()) {
+      return MakeError(absl::StatusCode::kPermissionDenied, "decrypt_failed",
+                       "the mailbox payload does not decrypt with the link's secret "
+                       "(wrong secret or tampered payload); binding released");
+    }
+    return InvalidField("payload", "not a device.v1.MailboxContent with provisioning information");
+  }
+  fresh.set_payload_type(read->payload().type());
+  fresh.set_round(content.round());
+  *fresh.mutable_offer() = content.provisioning();
+  fresh.set_display_title(read->display_information().title());
+  RecordExpiration(*read, fresh);
+  cv::ShareTokenBody body;
+  if (body.ParseFromString(content.provisioning().token().body())) {
+    fresh.set_share_id(body.share_id());
+  }
+  fresh.set_state(dv::FLOW_AWAITING_RECEIVER);
+  return fresh;
+}
+
+absl::Status DeviceAgent::AdvanceAcceptedLocked(const dv::AcceptLinkRequest& req,
+                                                absl::Duration round_timeout, Persona& persona,
+                                                Entry& entry, dv::AcceptLinkResponse* resp) {
+  if (entry.state() == dv::FLOW_PROVISIONED) {
+    resp->set_outcome(dv::ACCEPT_PROVISIONED);
+    resp->set_credential_id(entry.credential_id());
+    return absl::OkStatus();
+  }
+  if (req.manual_rounds()) {
+    resp->set_outcome(dv::ACCEPT_READ_ONLY);
+    return absl::OkStatus();
+  }
+  if (!entry.offer().endorsement_required()) {
+    ASSIGN_OR_RETURN(std::string credential_id, ProvisionAndCloseLocked(persona, entry));
+    RETURN_IF_ERROR(PersistLocked());
+    resp->set_outcome(dv::ACCEPT_PROVISIONED);
+    resp->set_credential_id(credential_id);
+    return absl::OkStatus();
+  }
+  if (entry.state() != dv::FLOW_AWAITING_SENDER) {
+    RETURN_IF_ERROR(PostKeySigningRequestLocked(persona, entry));
+  }
+  resp->set_outcome(dv::ACCEPT_AWAITING_SENDER);
+  if (round_timeout <= absl::ZeroDuration()) return absl::OkStatus();
+  // Copies: the wait releases the lock, after which `persona` and `entry`
+  // must be looked up again.
+  const std::string persona_name = persona.name();
+  const std::string mailbox_id = entry.mailbox_id();
+  return WaitForSenderLocked(persona_name, mailbox_id, round_timeout, resp);
+}
+
+absl::Status DeviceAgent::WaitForSenderLocked(const std::string& persona_name,
+                                              const std::string& mailbox_id, absl::Duration wait,
+                                              dv::AcceptLinkResponse* resp) {
+  const absl::Time deadline = deps_.clock->Now() + wait;
+  Entry* entry = nullptr;
+  while (true) {
+    ASSIGN_OR_RETURN(WalletTarget target, WalletLookup(persona_name).In(wallet_));
+    entry = Wallet::FindMailbox(*target.persona, mailbox_id, dv::ROLE_RECEIVER);
+    if (entry == nullptr || entry->state() != dv::FLOW_AWAITING_SENDER) break;
+    if (deps_.clock->Now() >= deadline) {
+      return MakeError(absl::StatusCode::kDeadlineExceeded, "round_timeout",
+                       "the sender did not answer the key-signing request in time");
+    }
+    changed_.WaitWithTimeout(&mu_, absl::Milliseconds(100));
+  }
+  if (entry == nullptr) {
+    return MakeError(absl::StatusCode::kNotFound, "mailbox_not_found", "exchange vanished");
+  }
+  if (entry->state() == dv::FLOW_PROVISIONED) {
+    resp->set_outcome(dv::ACCEPT_PROVISIONED);
+    resp->set_credential_id(entry->credential_id());
+  } else if (entry->state() == dv::FLOW_FAILED) {
+    return MakeError(absl::StatusCode::kFailedPrecondition, entry->last_reason(),
+                     "the multi-round exchange failed");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DeviceAgent::PostKeySigningRequestLocked(Persona& persona, Entry& entry) {
+  ASSIGN_OR_RETURN(ds::KeyRecord key, ExchangeKeyLocked(persona, entry));
+  dv::MailboxContent content;
+  content.mutable_key_signing_request()->set_receiver_public_key(key.public_key());
+  *content.mutable_key_signing_request()->mutable_receiver_attestation() = key.attestation();
+  RETURN_IF_ERROR(mailbox_io_.Write(entry, std::move(content)));
+  entry.set_state(dv::FLOW_AWAITING_SENDER);
+  RETURN_IF_ERROR(PersistLocked());
+  SchedulePollLocked(persona, entry, deps_.clock->Now());
+  events_.Emit(ExchangeEvent(dv::EVENT_KEY_SIGNING_REQUEST, persona, entry));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> DeviceAgent::ProvisionLocked(Persona& persona, Entry& entry,
+                                                         const std::string& endorsement) {
+  ASSIGN_OR_RETURN(::oem::v1::DeviceAuth auth, DeviceAuthOf(wallet_));
+  ASSIGN_OR_RETURN(ds::KeyRecord key, ExchangeKeyLocked(persona, entry));
+  ::oem::v1::ProvisionCredentialRequest preq;
+  *preq.mutable_auth() = auth;
+  ca::RedeemShareRequest* redeem = preq.mutable_redeem();
+  redeem->set_request_id(NewUuidV4());
+  *redeem->mutable_token() = entry.offer().token();
+  redeem->set_receiver_public_key(key.public_key());
+  *redeem->mutable_receiver_attestation() = key.attestation();
+  redeem->set_pin(entry.pin());
+  redeem->set_sender_endorsement(endorsement);
+  ca::RedeemShareResponse presp;
+  RETURN_IF_ERROR(caller_.Call("oem", deps_.oem, &Oem::ProvisionCredential, preq, &presp));
+  const cv::Credential& cred = presp.credential();
+  if (cred.holder_public_key() != key.public_key()) {
+    return MakeError(absl::StatusCode::kInternal, "bad_oem_response",
+                     "issued credential is bound to another key");
+  }
+  ds::CredentialRecord rec;
+  if (cred.kind() == cv::SYMMETRIC) {
+    ASSIGN_OR_RETURN(std::string handle,
+                     deps_.secure_element->OpenSealedKey(key.key_id(), cred.symmetric().hpke_enc(),
+                                                         cred.symmetric().sealed_key(),
+                                                         cred.symmetric().hpke_info()));
+    rec.set_symmetric_handle(handle);
+  }
+  *rec.mutable_credential() = cred;
+  rec.set_label(entry.label().empty() ? entry.offer().label() : entry.label());
+  rec.set_key_id(key.key_id());
+  *persona.add_credentials() = rec;
+  entry.set_credential_id(cred.credential_id());
+  entry.set_state(dv::FLOW_PROVISIONED);
+  entry.clear_last_reason();
+  entry.clear_pin();
+  RETURN_IF_ERROR(PersistLocked());
+  changed_.SignalAll();
+  dv::DeviceEvent provisioned = ExchangeEvent(dv::EVENT_CREDENTIAL_PROVISIONED, persona, entry);
+  provisioned.set_credential_id(cred.credential_id());
+  events_.Emit(std::move(provisioned));
+  return cred.credential_id();
+}
+
+absl::StatusOr<std::string> DeviceAgent::ProvisionAndCloseLocked(Persona& persona, Entry& entry) {
+  absl::StatusOr<std::string> credential_id = ProvisionLocked(persona, entry, "");
+  if (!credential_id.ok()) {
+    FailLocked(persona, entry, credential_id.status());
+    return credential_id.status();
+  }
+  mailbox_io_.DeleteBestEffort(entry);
+  return credential_id;
+}
+
+absl::Status DeviceAgent::HandleAnswerLocked(Persona& persona, Entry& entry,
+                                             const dv::KeySigningResponse& answer) {
+  events_.Emit(ExchangeEvent(dv::EVENT_KEY_SIGNING_RESPONSE, persona, entry,
+                             answer.approved() ? "" : "endorsement_declined"));
+  if (!answer.approved()) {
+    entry.set_state(dv::FLOW_FAILED);
+    absl::Status st = MakeError(absl::StatusCode::kFailedPrecondition, "endorsement_declined",
+                                absl::StrCat("the sender declined: ", answer.decline_reason()));
+    FailLocked(persona, entry, st);
+    changed_.SignalAll();
+    return st;
+  }
+  absl::StatusOr<std::string> cred = ProvisionLocked(persona, entry, answer.sender_endorsement());
+  dv::MailboxContent done;
+  done.mutable_complete()->set_success(cred.ok());
+  if (!cred.ok()) done.mutable_complete()->set_reason(ReasonOf(cred.status()));
+  absl::Status wst = mailbox_io_.Write(entry, std::move(done));
+  if (!cred.ok()) {
+    FailLocked(persona, entry, cred.status());
+    changed_.SignalAll();
+    return cred.status();
+  }
+  // The sender deletes the mailbox once it has read the completion notice; if
+  // the notice could not be posted, delete it here.
+  if (!wst.ok()) mailbox_io_.DeleteBestEffort(entry);
+  return PersistLocked();
+}
+
+}  // namespace sct::device

@@ -1,0 +1,179 @@
+// DeviceAgent, what a holder does with credentials and exchanges it has:
+// UseCredential at an access point, Revoke (a share or a credential),
+// CancelShare, Relinquish (a receiver's binding) and ListShares. Every call
+// to the authority carries a holder proof by the credential's key.
+#include <memory>
+#include <string>
+
+#include "common/errors.h"
+#include "common/proto_time.h"
+#include "common/status_macros.h"
+#include "common/uuid.h"
+#include "device/device_agent.h"
+#include "device/transcripts.h"
+#include "device/wallet_lookup.h"
+
+namespace sct::device {
+namespace {
+
+namespace dv = ::device::v1;
+namespace ds = ::device::state;
+namespace cv = ::common::v1;
+namespace ca = ::credential_authority::v1;
+namespace ap = ::access_point::v1;
+using AccessPoint = ::access_point::v1::AccessPoint::StubInterface;
+using Oem = ::oem::v1::Oem::StubInterface;
+
+}  // namespace
+
+absl::StatusOr<dv::UseCredentialResponse> DeviceAgent::UseCredential(
+    const dv::UseCredentialRequest& req) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(WalletTarget target,
+                   WalletLookup(req.persona()).Credential(req.credential_id()).In(wallet_));
+  const ds::CredentialRecord& cred = *target.credential;
+  if (req.access_point_address().empty()) {
+    return InvalidField("access_point_address", "must not be empty");
+  }
+  if (req.action().empty()) return InvalidField("action", "must not be empty");
+  if (!deps_.access_point_factory) {
+    return InvalidField("access_point_address", "no access point factory configured");
+  }
+  std::unique_ptr<AccessPoint> stub = deps_.access_point_factory(req.access_point_address());
+  if (stub == nullptr) return InvalidField("access_point_address", "cannot connect");
+  const absl::Time start = deps_.clock->Now();
+  ap::GetChallengeRequest creq;
+  ap::GetChallengeResponse challenge;
+  RETURN_IF_ERROR(
+      caller_.Call("access_point", stub.get(), &AccessPoint::GetChallenge, creq, &challenge));
+  const std::string transcript =
+      AccessPointTranscript(challenge.access_point_id(), challenge.nonce(), req.action());
+  ap::AuthenticateRequest areq;
+  areq.set_nonce(challenge.nonce());
+  areq.set_action(req.action());
+  // At the access point a symmetric credential MACs the challenge with the
+  // key held in the element; an asymmetric one signs it.
+  const bool symmetric = cred.credential().kind() == cv::SYMMETRIC;
+  ASSIGN_OR_RETURN(std::string proof,
+                   symmetric ? deps_.secure_element->Hmac(cred.symmetric_handle(), transcript)
+                             : CredentialSignLocked(cred, transcript));
+  if (symmetric) {
+    areq.set_credential_id(cred.credential().credential_id());
+    areq.set_hmac(proof);
+  } else {
+    *areq.mutable_certificate() = cred.credential().asymmetric();
+    areq.set_signature(proof);
+  }
+  ap::AuthenticateResponse aresp;
+  RETURN_IF_ERROR(
+      caller_.Call("access_point", stub.get(), &AccessPoint::Authenticate, areq, &aresp));
+  dv::UseCredentialResponse resp;
+  resp.set_granted(aresp.granted());
+  resp.set_reason(aresp.reason());
+  resp.set_detail(aresp.detail());
+  resp.set_access_point_id(aresp.access_point_id().empty() ? challenge.access_point_id()
+                                                           : aresp.access_point_id());
+  *resp.mutable_latency() = ToProtoDuration(deps_.clock->Now() - start);
+  return resp;
+}
+
+absl::Status DeviceAgent::RevokeShareLocked(const ::oem::v1::DeviceAuth& auth,
+                                            const ds::CredentialRecord& cred,
+                                            const std::string& share_id,
+                                            const std::string& request_id,
+                                            const std::string& reason, ca::RevokeResponse* resp) {
+  ::oem::v1::RevokeShareRequest rreq;
+  *rreq.mutable_auth() = auth;
+  rreq.mutable_revoke()->set_request_id(request_id);
+  rreq.mutable_revoke()->set_share_id(share_id);
+  rreq.mutable_revoke()->set_reason(reason);
+  ASSIGN_OR_RETURN(*rreq.mutable_revoke()->mutable_holder(),
+                   HolderProofLocked(cred, "RevokeShare", share_id));
+  return caller_.Call("oem", deps_.oem, &Oem::RevokeShare, rreq, resp);
+}
+
+absl::Status DeviceAgent::RevokeCredentialLocked(const ::oem::v1::DeviceAuth& auth,
+                                                 const ds::CredentialRecord& cred,
+                                                 const std::string& request_id,
+                                                 const std::string& reason,
+                                                 ca::RevokeResponse* resp) {
+  const std::string& credential_id = cred.credential().credential_id();
+  ::oem::v1::RevokeCredentialRequest rreq;
+  *rreq.mutable_auth() = auth;
+  rreq.mutable_revoke()->set_request_id(request_id);
+  rreq.mutable_revoke()->set_credential_id(credential_id);
+  rreq.mutable_revoke()->set_reason(reason);
+  ASSIGN_OR_RETURN(*rreq.mutable_revoke()->mutable_holder(),
+                   HolderProofLocked(cred, "RevokeCredential", credential_id));
+  return caller_.Call("oem", deps_.oem, &Oem::RevokeCredential, rreq, resp);
+}
+
+absl::StatusOr<ca::RevokeResponse> DeviceAgent::Revoke(const dv::RevokeRequest& req) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(WalletTarget target, WalletLookup(req.persona()).Enrolled().In(wallet_));
+  const std::string request_id = req.request_id().empty() ? NewUuidV4() : req.request_id();
+  ca::RevokeResponse resp;
+  if (req.target_case() == dv::RevokeRequest::kShareId) {
+    ASSIGN_OR_RETURN(std::string parent, Wallet::ShareParent(*target.persona, req.share_id()));
+    ASSIGN_OR_RETURN(ds::CredentialRecord * cred, Wallet::Credential(*target.persona, parent));
+    RETURN_IF_ERROR(
+        RevokeShareLocked(target.auth, *cred, req.share_id(), request_id, req.reason(), &resp));
+  } else if (req.target_case() == dv::RevokeRequest::kCredentialId) {
+    ASSIGN_OR_RETURN(ds::CredentialRecord * cred,
+                     Wallet::Credential(*target.persona, req.credential_id()));
+    RETURN_IF_ERROR(RevokeCredentialLocked(target.auth, *cred, request_id, req.reason(), &resp));
+  } else {
+    return InvalidField("target", "give share_id or credential_id");
+  }
+  return resp;
+}
+
+absl::StatusOr<dv::CancelShareResponse> DeviceAgent::CancelShare(
+    const dv::CancelShareRequest& req) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(WalletTarget target,
+                   WalletLookup(req.persona()).SentShare(req.share_id()).Enrolled().In(wallet_));
+  Entry& entry = *target.exchange;
+  dv::CancelShareResponse resp;
+  absl::Status deleted = mailbox_io_.Delete(entry);
+  if (!deleted.ok() && deleted.code() != absl::StatusCode::kNotFound) return deleted;
+  resp.set_mailbox_deleted(deleted.ok());
+  ASSIGN_OR_RETURN(ds::CredentialRecord * cred,
+                   Wallet::Credential(*target.persona, entry.credential_id()));
+  RETURN_IF_ERROR(RevokeShareLocked(target.auth, *cred, req.share_id(),
+                                    req.request_id().empty() ? NewUuidV4() : req.request_id(),
+                                    "cancelled by sender", resp.mutable_revocation()));
+  entry.set_state(dv::FLOW_CANCELLED);
+  RETURN_IF_ERROR(PersistLocked());
+  changed_.SignalAll();
+  return resp;
+}
+
+absl::StatusOr<dv::RelinquishResponse> DeviceAgent::Relinquish(const dv::RelinquishRequest& req) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(WalletTarget target,
+                   WalletLookup(req.persona()).ReceivedMailbox(req.mailbox_id()).In(wallet_));
+  RETURN_IF_ERROR(mailbox_io_.Relinquish(*target.exchange));
+  target.exchange->set_state(dv::FLOW_RELINQUISHED);
+  RETURN_IF_ERROR(PersistLocked());
+  changed_.SignalAll();
+  return dv::RelinquishResponse();
+}
+
+absl::StatusOr<ca::ListSharesResponse> DeviceAgent::ListShares(const dv::ListSharesRequest& req) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(
+      WalletTarget target,
+      WalletLookup(req.persona()).Credential(req.credential_id()).Enrolled().In(wallet_));
+  ::oem::v1::ListSharesRequest lreq;
+  *lreq.mutable_auth() = target.auth;
+  lreq.mutable_list()->set_credential_id(req.credential_id());
+  lreq.mutable_list()->set_include_descendants(req.include_descendants());
+  ASSIGN_OR_RETURN(*lreq.mutable_list()->mutable_holder(),
+                   HolderProofLocked(*target.credential, "ListShares", req.credential_id()));
+  ca::ListSharesResponse resp;
+  RETURN_IF_ERROR(caller_.Call("oem", deps_.oem, &Oem::ListShares, lreq, &resp));
+  return resp;
+}
+
+}  // namespace sct::device

@@ -1,0 +1,197 @@
+#include "device/device_process.h"
+
+#include <algorithm>
+#include <atomic>
+#include <iostream>
+#include <thread>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "common/errors.h"
+#include "common/status_macros.h"
+#include "device/device_grpc.h"
+#include "runtime/tls.h"
+
+namespace sct::device {
+
+// The push stream and the poller, each on its own thread.
+class DeviceProcess::Loops {
+ public:
+  Loops(DeviceAgent* agent, bool push) : agent_(agent) {
+    if (push) push_thread_ = std::thread([this] { PushLoop(); });
+    poll_thread_ = std::thread([this] { PollLoop(); });
+  }
+  ~Loops() {
+    RequestStop();
+    Join();
+  }
+
+  // Makes both loops end soon and cancels the running push stream.
+  void RequestStop() {
+    stopping_ = true;
+    absl::MutexLock lock(&mu_);
+    if (push_context_ != nullptr) push_context_->TryCancel();
+  }
+  void Join() {
+    if (push_thread_.joinable()) push_thread_.join();
+    if (poll_thread_.joinable()) poll_thread_.join();
+  }
+
+ private:
+  // Runs the push stream; after it ends, waits (1 s, doubling up to 30 s)
+  // and subscribes again. Polling covers the gaps.
+  void PushLoop() {
+    absl::Duration backoff = absl::Seconds(1);
+    while (!stopping_) {
+      grpc::ClientContext context;
+      {
+        absl::MutexLock lock(&mu_);
+        if (stopping_) break;
+        push_context_ = &context;
+      }
+      absl::Status st = agent_->RunPushStream(&context);
+      {
+        absl::MutexLock lock(&mu_);
+        push_context_ = nullptr;
+      }
+      if (stopping_) break;
+      if (ReasonOf(st) != "not_enrolled") {
+        std::cerr << "device_agent: push stream ended (" << ReasonOf(st)
+                  << "); polling covers the gap\n";
+      }
+      SleepUnlessStopping(backoff);
+      backoff = std::min(backoff * 2, absl::Seconds(30));
+    }
+  }
+
+  void PollLoop() {
+    while (!stopping_) {
+      agent_->Tick();
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  }
+
+  void SleepUnlessStopping(absl::Duration duration) {
+    for (absl::Duration waited; waited < duration && !stopping_;
+         waited += absl::Milliseconds(100)) {
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  }
+
+  DeviceAgent* const agent_;
+  std::atomic<bool> stopping_{false};
+  absl::Mutex mu_;
+  grpc::ClientContext* push_context_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::thread push_thread_;
+  std::thread poll_thread_;
+};
+
+absl::Status CheckConfig(const DeviceConfig& config) {
+  if (config.oem_id.empty()) return InvalidField("--oem_id", "required");
+  if (config.oem_target.empty()) return InvalidField("--oem_target", "required");
+  if (config.relay_grpc_target.empty()) {
+    return InvalidField("--relay_grpc_target",
+                        config.relay_http_url.empty()
+                            ? "required"
+                            : "required (--relay_http_url is not supported yet)");
+  }
+  return absl::OkStatus();
+}
+
+DeviceAgentOptions AgentOptionsFrom(const DeviceConfig& config) {
+  DeviceAgentOptions options;
+  options.oem_id = config.oem_id;
+  options.model = config.model;
+  options.address = config.address;
+  options.poll_initial = config.poll_initial;
+  options.poll_max = config.poll_max;
+  return options;
+}
+
+DeviceProcess::DeviceProcess() = default;
+
+DeviceProcess::~DeviceProcess() { Shutdown(); }
+
+absl::StatusOr<std::unique_ptr<DeviceProcess>> DeviceProcess::Start(
+    const DeviceConfig& config, std::unique_ptr<sim::SimState> sim) {
+  RETURN_IF_ERROR(CheckConfig(config));
+  std::shared_ptr<grpc::ChannelCredentials> client_credentials = grpc::InsecureChannelCredentials();
+  if (!config.tls_ca.empty() || !config.tls_client_cert.empty()) {
+    ASSIGN_OR_RETURN(
+        client_credentials,
+        LoadClientCredentials({config.tls_ca, config.tls_client_cert, config.tls_client_key}));
+  }
+  std::shared_ptr<grpc::ServerCredentials> server_credentials;
+  if (!config.tls_cert.empty()) {
+    ASSIGN_OR_RETURN(server_credentials,
+                     LoadServerCredentials({config.tls_cert, config.tls_key, "", false}));
+  }
+  std::unique_ptr<DeviceProcess> process(new DeviceProcess());
+  process->sim_ = std::move(sim);
+  RETURN_IF_ERROR(process->BuildAgent(config, std::move(client_credentials)));
+  if (config.enrol_at_start) {
+    absl::StatusOr<::device::v1::EnrolResponse> enrolled = process->agent_->Enrol({});
+    if (!enrolled.ok()) {
+      std::cerr << "device_agent: enrolment failed (" << ReasonOf(enrolled.status())
+                << "); call Enrol to retry\n";
+    }
+  }
+  RETURN_IF_ERROR(process->StartServer(config, std::move(server_credentials)));
+  process->loops_ = std::make_unique<Loops>(process->agent_.get(), config.push);
+  return process;
+}
+
+absl::Status DeviceProcess::BuildAgent(const DeviceConfig& config,
+                                       std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  ASSIGN_OR_RETURN(secure_element_, SecureElement::Open(config.state_file));
+  sim::SimState* sim = sim_.get();
+  oem_ = ::oem::v1::Oem::NewStub(sim::Channel(config.oem_target, credentials, config.oem_id, sim));
+  relay_ = ::relay::v1::Relay::NewStub(
+      sim::Channel(config.relay_grpc_target, credentials, "relay", sim));
+  if (!config.channel_target.empty()) {
+    channel_ = ::channel::v1::Channel::NewStub(
+        sim::Channel(config.channel_target, credentials, "channel", sim));
+  }
+  DeviceAgentDeps deps;
+  deps.clock = &sim::ClockOr(sim);
+  deps.secure_element = secure_element_.get();
+  deps.oem = oem_.get();
+  deps.relay = relay_.get();
+  deps.channel = channel_.get();
+  deps.access_point_factory = [credentials, sim](const std::string& address) {
+    return std::unique_ptr<::access_point::v1::AccessPoint::StubInterface>(
+        ::access_point::v1::AccessPoint::NewStub(sim::Channel(address, credentials, address, sim)));
+  };
+  if (sim != nullptr) {
+    deps.observe_plaintext = [sim](absl::string_view plaintext) {
+      sim->recorder().Observe(::common::v1::PLAINTEXT, plaintext, "device");
+    };
+  }
+  ASSIGN_OR_RETURN(agent_, DeviceAgent::Create(AgentOptionsFrom(config), std::move(deps)));
+  return absl::OkStatus();
+}
+
+absl::Status DeviceProcess::StartServer(const DeviceConfig& config,
+                                        std::shared_ptr<grpc::ServerCredentials> credentials) {
+  service_ = std::make_unique<DeviceAgentGrpcService>(agent_.get());
+  GrpcServerOptions options;
+  options.address = config.listen;
+  options.credentials = std::move(credentials);
+  options.services = {service_.get()};
+  // The control API verifies no client certificates: simulation controls for
+  // loopback callers only.
+  ASSIGN_OR_RETURN(sim_hooks_, sim::ServerHooks::Attach(sim_.get(), {}, &options));
+  ASSIGN_OR_RETURN(server_, GrpcServer::Start(options));
+  return absl::OkStatus();
+}
+
+std::string DeviceProcess::address() const { return server_->address(); }
+
+void DeviceProcess::Shutdown() {
+  if (loops_ != nullptr) loops_->RequestStop();
+  if (server_ != nullptr) server_->Shutdown(absl::Seconds(2));
+  if (loops_ != nullptr) loops_->Join();
+}
+
+}  // namespace sct::device

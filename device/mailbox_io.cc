@@ -1,0 +1,119 @@
+#include "device/mailbox_io.h"
+
+#include <iostream>
+#include <utility>
+
+#include "common/errors.h"
+#include "common/proto_time.h"
+#include "common/rfc3339.h"
+#include "common/status_macros.h"
+#include "common/uuid.h"
+
+namespace sct::device {
+
+namespace dv = ::device::v1;
+namespace rv = ::relay::v1;
+using ::device::state::MailboxEntry;
+using Relay = ::relay::v1::Relay::StubInterface;
+
+void MailboxIo::Observe(absl::string_view plaintext) const {
+  if (observe_plaintext_) observe_plaintext_(plaintext);
+}
+
+absl::StatusOr<std::string> MailboxIo::Seal(crypto::PayloadCipher cipher, absl::string_view secret,
+                                            const dv::MailboxContent& content) const {
+  const std::string plaintext = content.SerializeAsString();
+  Observe(plaintext);
+  return crypto::SealMailboxPayload(cipher, secret, plaintext);
+}
+
+absl::StatusOr<std::string> MailboxIo::Open(const rv::Payload& payload,
+                                            absl::string_view secret) const {
+  absl::StatusOr<crypto::PayloadCipher> cipher = crypto::ParsePayloadType(payload.type());
+  if (!cipher.ok() || crypto::PayloadKeySize(*cipher) != secret.size()) {
+    return MakeError(absl::StatusCode::kPermissionDenied, "decrypt_failed",
+                     "payload type does not match the link's secret");
+  }
+  absl::StatusOr<std::string> plain = crypto::OpenMailboxPayload(*cipher, secret, payload.data());
+  if (!plain.ok()) {
+    return MakeError(absl::StatusCode::kPermissionDenied, "decrypt_failed",
+                     "the mailbox payload does not decrypt with the link's secret "
+                     "(wrong secret or tampered payload)");
+  }
+  Observe(*plain);
+  return plain;
+}
+
+absl::StatusOr<rv::ReadSecureContentResponse> MailboxIo::ReadSealed(
+    const MailboxEntry& entry, const rv::NotificationToken* push_token) const {
+  rv::ReadSecureContentRequest request;
+  request.set_mailbox_id(entry.mailbox_id());
+  request.set_device_claim(entry.claim());
+  request.set_request_id(NewUuidV4());
+  if (push_token != nullptr) *request.mutable_notification_token() = *push_token;
+  rv::ReadSecureContentResponse response;
+  RETURN_IF_ERROR(caller_->Call("relay", relay_, &Relay::ReadSecureContent, request, &response));
+  return response;
+}
+
+absl::StatusOr<dv::MailboxContent> MailboxIo::Read(MailboxEntry& entry) const {
+  ASSIGN_OR_RETURN(rv::ReadSecureContentResponse read, ReadSealed(entry, nullptr));
+  RecordExpiration(read, entry);
+  ASSIGN_OR_RETURN(std::string plain, Open(read.payload(), entry.secret()));
+  dv::MailboxContent content;
+  if (!content.ParseFromString(plain) || content.version() != kMailboxContentVersion) {
+    return InvalidField("payload", "not a version-1 device.v1.MailboxContent");
+  }
+  entry.set_display_title(read.display_information().title());
+  return content;
+}
+
+absl::Status MailboxIo::Write(MailboxEntry& entry, dv::MailboxContent content) const {
+  content.set_version(kMailboxContentVersion);
+  content.set_round(entry.round() + 1);
+  ASSIGN_OR_RETURN(crypto::PayloadCipher cipher, crypto::ParsePayloadType(entry.payload_type()));
+  rv::UpdateMailboxRequest request;
+  request.set_mailbox_id(entry.mailbox_id());
+  request.set_device_claim(entry.claim());
+  request.set_request_id(NewUuidV4());
+  request.mutable_payload()->set_type(entry.payload_type());
+  ASSIGN_OR_RETURN(*request.mutable_payload()->mutable_data(),
+                   Seal(cipher, entry.secret(), content));
+  rv::UpdateMailboxResponse response;
+  RETURN_IF_ERROR(caller_->Call("relay", relay_, &Relay::UpdateMailbox, request, &response));
+  entry.set_round(content.round());
+  return absl::OkStatus();
+}
+
+absl::Status MailboxIo::Delete(const MailboxEntry& entry) const {
+  rv::DeleteMailboxRequest request;
+  request.set_mailbox_id(entry.mailbox_id());
+  request.set_device_claim(entry.claim());
+  request.set_request_id(NewUuidV4());
+  rv::DeleteMailboxResponse response;
+  return caller_->Call("relay", relay_, &Relay::DeleteMailbox, request, &response);
+}
+
+void MailboxIo::DeleteBestEffort(const MailboxEntry& entry) const {
+  absl::Status status = Delete(entry);
+  if (!status.ok() && status.code() != absl::StatusCode::kNotFound) {
+    std::cerr << "device: mailbox delete failed: " << ReasonOf(status) << "\n";
+  }
+}
+
+absl::Status MailboxIo::Relinquish(const MailboxEntry& entry) const {
+  rv::RelinquishMailboxRequest request;
+  request.set_mailbox_id(entry.mailbox_id());
+  request.set_device_claim(entry.claim());
+  request.set_request_id(NewUuidV4());
+  rv::RelinquishMailboxResponse response;
+  return caller_->Call("relay", relay_, &Relay::RelinquishMailbox, request, &response);
+}
+
+void RecordExpiration(const rv::ReadSecureContentResponse& read, MailboxEntry& entry) {
+  if (read.expiration().empty()) return;
+  absl::StatusOr<absl::Time> expires = ParseRfc3339(read.expiration());
+  if (expires.ok()) *entry.mutable_expires_at() = ToProtoTimestamp(*expires);
+}
+
+}  // namespace sct::device

@@ -1,0 +1,90 @@
+// The device's side of one mailbox exchange at the relay: reads and writes
+// under the exchange's claim, sealing and opening device.v1.MailboxContent
+// with the secret from the link's fragment (crypto/mailbox_payload).
+//
+// The relay only ever sees the claim, fresh request ids and ciphertext. Every
+// plaintext sealed or opened is shown to the optional observer (the
+// simulator's knowledge audit) first.
+//
+// Errors: relay reasons pass through (NOT_FOUND for a mailbox that is gone,
+// UNAVAILABLE "relay_unavailable" when the relay cannot be reached);
+// PERMISSION_DENIED "decrypt_failed" when the payload does not open with the
+// secret; INVALID_ARGUMENT "invalid_field" (field "payload") when it opens
+// but is not a version-1 MailboxContent.
+//
+// Thread-safety: thread-safe (no state of its own). The MailboxEntry
+// arguments belong to the caller, who serialises access to them. `relay` and
+// `caller` are not owned and must outlive this object; `observe_plaintext`
+// must be thread-safe.
+#ifndef SCT_DEVICE_MAILBOX_IO_H_
+#define SCT_DEVICE_MAILBOX_IO_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "crypto/mailbox_payload.h"
+#include "device/device_state.pb.h"
+#include "device/outbound_call.h"
+#include "proto/device/v1/device.pb.h"
+#include "proto/relay/v1/relay.grpc.pb.h"
+
+namespace sct::device {
+
+// The MailboxContent version this device writes and reads.
+inline constexpr uint32_t kMailboxContentVersion = 1;
+
+class MailboxIo {
+ public:
+  using PlaintextObserver = std::function<void(absl::string_view plaintext)>;
+
+  MailboxIo(::relay::v1::Relay::StubInterface* relay, const OutboundCaller* caller,
+            PlaintextObserver observe_plaintext)
+      : relay_(relay), caller_(caller), observe_plaintext_(std::move(observe_plaintext)) {}
+
+  // Serializes and seals `content` under `secret`.
+  absl::StatusOr<std::string> Seal(crypto::PayloadCipher cipher, absl::string_view secret,
+                                   const ::device::v1::MailboxContent& content) const;
+  // The plaintext of `payload` under `secret`; PERMISSION_DENIED
+  // "decrypt_failed" when the type does not fit the secret or it does not open.
+  absl::StatusOr<std::string> Open(const ::relay::v1::Payload& payload,
+                                   absl::string_view secret) const;
+
+  // One ReadSecureContent with the entry's claim; `push_token` (may be null)
+  // is sent on a receiver's first read, which binds the claim.
+  absl::StatusOr<::relay::v1::ReadSecureContentResponse> ReadSealed(
+      const ::device::state::MailboxEntry& entry,
+      const ::relay::v1::NotificationToken* push_token) const;
+  // Reads and opens the current content; records the mailbox's expiry and
+  // display title in `entry`.
+  absl::StatusOr<::device::v1::MailboxContent> Read(::device::state::MailboxEntry& entry) const;
+  // Posts `content` as the next round (version 1, round entry.round() + 1)
+  // and advances entry.round() when the relay accepted it.
+  absl::Status Write(::device::state::MailboxEntry& entry,
+                     ::device::v1::MailboxContent content) const;
+  // Deletes the mailbox.
+  absl::Status Delete(const ::device::state::MailboxEntry& entry) const;
+  // Deletes the mailbox; a failure other than NOT_FOUND is logged, not returned.
+  void DeleteBestEffort(const ::device::state::MailboxEntry& entry) const;
+  // Releases the claim's binding so that another reader may bind.
+  absl::Status Relinquish(const ::device::state::MailboxEntry& entry) const;
+
+ private:
+  void Observe(absl::string_view plaintext) const;
+
+  ::relay::v1::Relay::StubInterface* const relay_;
+  const OutboundCaller* const caller_;
+  const PlaintextObserver observe_plaintext_;
+};
+
+// Records the relay's RFC 3339 expiration of a read in `entry` (ignored when
+// absent or unparsable).
+void RecordExpiration(const ::relay::v1::ReadSecureContentResponse& read,
+                      ::device::state::MailboxEntry& entry);
+
+}  // namespace sct::device
+
+#endif  // SCT_DEVICE_MAILBOX_IO_H_
