@@ -31,6 +31,10 @@ constexpr char kDefaultRights[] = "RD";
 constexpr char kClaimField[] = "Mailbox-Device-Claim";
 constexpr char kRequestIdField[] = "Mailbox-Request-ID";
 
+// Stored times are whole microseconds (mailbox_store.h); rounding down never
+// gives a mailbox more lifetime than it asked for.
+absl::Time WholeMicros(absl::Time t) { return absl::FromUnixMicros(absl::ToUnixMicros(t)); }
+
 enum class Party { kNone, kSender, kReceiver };
 
 Party PartyOf(const Mailbox& m, const std::string& claim) {
@@ -326,8 +330,8 @@ absl::StatusOr<CreateMailboxResponse> MailboxService::CreateMailbox(
   m.payload = req.payload;
   m.display = req.display;
   m.access_rights = std::move(rights);
-  m.created_at = now;
-  m.expires_at = expires_at;
+  m.created_at = WholeMicros(now);
+  m.expires_at = WholeMicros(expires_at);
   m.sender_claim = claim;
   m.sender_token = req.notification_token;
   m.attestation = req.attestation;
@@ -336,17 +340,15 @@ absl::StatusOr<CreateMailboxResponse> MailboxService::CreateMailbox(
 
   for (int attempt = 0; attempt < kMaxIdAttempts; ++attempt) {
     m.id = NewUuidV4();
-    absl::Status s = store_->Insert(m, create_key);
-    if (s.ok()) {
-      ++state_->created;
-      return CreateMailboxResponse{m.id, UrlFor(m.id), push_supported, false};
-    }
-    if (!absl::IsAlreadyExists(s)) return StoreError(s);
-    if (IsValidUuid(s.message())) {  // the create key is known: a repeat
-      std::string existing(s.message());
+    absl::StatusOr<InsertResult> inserted = store_->Insert(m, create_key);
+    if (absl::IsAlreadyExists(inserted.status())) continue;  // id taken: draw another
+    if (!inserted.ok()) return StoreError(inserted.status());
+    if (!inserted->created) {  // the create key is known: a repeat
+      const std::string& existing = inserted->existing_id;
       return CreateMailboxResponse{existing, UrlFor(existing), push_supported, true};
     }
-    // Otherwise the id was taken: draw another.
+    ++state_->created;
+    return CreateMailboxResponse{m.id, UrlFor(m.id), push_supported, false};
   }
   return MakeError(absl::StatusCode::kInternal, "internal",
                    "could not allocate a fresh mailbox id");

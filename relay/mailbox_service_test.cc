@@ -767,7 +767,7 @@ TEST_F(MailboxServiceTest, SuccessfulLookupsDoNotCountTowardsTheLimit) {
 class GetBarrierStore : public MailboxStore {
  public:
   GetBarrierStore(MailboxStore* base, int n) : base_(base), n_(n) {}
-  absl::Status Insert(const Mailbox& m, absl::string_view key) override {
+  absl::StatusOr<InsertResult> Insert(const Mailbox& m, absl::string_view key) override {
     return base_->Insert(m, key);
   }
   absl::StatusOr<Mailbox> Get(absl::string_view id, absl::Time now) override {
