@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <functional>
@@ -11,6 +12,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/base64.h"
 #include "common/errors.h"
 #include "common/rfc3339.h"
@@ -18,7 +20,6 @@
 #include "common/status_mapping.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
-#include "relay/adapter_checks.h"
 #include "relay/preview_page.h"
 
 namespace sct::relay {
@@ -91,7 +92,6 @@ absl::StatusOr<Payload> DecodePayload(const Json& body) {
   RETURN_IF_ERROR(GetString(*p, "type", "payload.type", true, &payload.type));
   RETURN_IF_ERROR(GetString(*p, "data", "payload.data", true, &data_b64));
   ASSIGN_OR_RETURN(payload.data, Base64Decode(data_b64, "payload.data"));
-  RETURN_IF_ERROR(CheckPayload(payload, "payload"));
   return payload;
 }
 
@@ -103,7 +103,6 @@ absl::StatusOr<std::optional<NotificationToken>> DecodeToken(const Json& body) {
   RETURN_IF_ERROR(GetString(*t, "type", "notificationToken.type", true, &token.type));
   RETURN_IF_ERROR(
       GetString(*t, "tokenData", "notificationToken.tokenData", true, &token.token_data));
-  RETURN_IF_ERROR(CheckNotificationToken(token, "notificationToken"));
   return std::optional<NotificationToken>(std::move(token));
 }
 
@@ -124,10 +123,10 @@ absl::Status DecodeConfiguration(const Json& body, CreateMailboxRequest* out) {
                    GetObject(body, "mailboxConfiguration", "mailboxConfiguration", false));
   if (c == nullptr) return absl::OkStatus();
   if (Member(*c, "accessRights") != nullptr) {
+    std::string rights;
     RETURN_IF_ERROR(GetString(*c, "accessRights", "mailboxConfiguration.accessRights", true,
-                              &out->access_rights));
-    RETURN_IF_ERROR(
-        CheckAccessRights(out->access_rights, "mailboxConfiguration.accessRights"));
+                              &rights));
+    out->access_rights = std::move(rights);  // present, even if empty
   }
   std::string expiration;
   RETURN_IF_ERROR(GetString(*c, "expiration", "mailboxConfiguration.expiration", false,
@@ -156,26 +155,52 @@ Json EncodeDisplay(const DisplayInformation& d) {
   return Json{{"title", d.title}, {"description", d.description}, {"imageURL", d.image_url}};
 }
 
-// ---- headers -----------------------------------------------------------
+// ---- requests and answers of the six operations -------------------------
 
-struct Headers {
-  std::string claim;
-  std::string request_id;
-};
-
-absl::StatusOr<Headers> DecodeHeaders(const httplib::Request& req) {
-  Headers h;
-  h.claim = req.get_header_value(kClaimHeader);
-  h.request_id = req.get_header_value(kRequestIdHeader);
-  RETURN_IF_ERROR(CheckDeviceClaim(h.claim, kClaimHeader));
-  RETURN_IF_ERROR(CheckRequestId(h.request_id, kRequestIdHeader));
-  return h;
+// The {id} path segment (its syntax is the service's to judge).
+std::string PathMailboxId(const httplib::Request& req) {
+  return req.matches.size() > 1 ? std::string(req.matches[1]) : std::string();
 }
 
-// The {id} path segment. Its syntax is checked by the service, which also
-// counts a malformed id as a failed lookup (id-guessing rate limit).
-absl::StatusOr<std::string> PathMailboxId(const httplib::Request& req) {
-  return req.matches.size() > 1 ? std::string(req.matches[1]) : std::string();
+absl::StatusOr<CreateMailboxRequest> DecodeCreate(const httplib::Request& req) {
+  ASSIGN_OR_RETURN(Json body, ParseObject(req.body, /*allow_empty=*/false));
+  CreateMailboxRequest r;
+  r.device_claim = req.get_header_value(kClaimHeader);
+  r.request_id = req.get_header_value(kRequestIdHeader);
+  r.attestation = req.get_header_value(kAttestationHeader);
+  ASSIGN_OR_RETURN(r.payload, DecodePayload(body));
+  RETURN_IF_ERROR(DecodeDisplay(body, &r.display));
+  ASSIGN_OR_RETURN(r.notification_token, DecodeToken(body));
+  RETURN_IF_ERROR(DecodeConfiguration(body, &r));
+  return r;
+}
+
+absl::StatusOr<UpdateMailboxRequest> DecodeUpdate(const httplib::Request& req) {
+  ASSIGN_OR_RETURN(Json body, ParseObject(req.body, /*allow_empty=*/false));
+  UpdateMailboxRequest r;
+  r.mailbox_id = PathMailboxId(req);
+  r.device_claim = req.get_header_value(kClaimHeader);
+  r.request_id = req.get_header_value(kRequestIdHeader);
+  ASSIGN_OR_RETURN(r.payload, DecodePayload(body));
+  ASSIGN_OR_RETURN(r.notification_token, DecodeToken(body));
+  return r;
+}
+
+absl::StatusOr<ReadSecureContentRequest> DecodeRead(const httplib::Request& req) {
+  ASSIGN_OR_RETURN(Json body, ParseObject(req.body, /*allow_empty=*/true));
+  ReadSecureContentRequest r;
+  r.mailbox_id = PathMailboxId(req);
+  r.device_claim = req.get_header_value(kClaimHeader);
+  r.request_id = req.get_header_value(kRequestIdHeader);
+  ASSIGN_OR_RETURN(r.notification_token, DecodeToken(body));
+  return r;
+}
+
+// DeleteMailboxRequest and RelinquishMailboxRequest: the path and headers.
+template <class Request>
+Request DecodePathAndHeaders(const httplib::Request& req) {
+  return Request{PathMailboxId(req), req.get_header_value(kClaimHeader),
+                 req.get_header_value(kRequestIdHeader)};
 }
 
 void SetCommonHeaders(httplib::Response& res) {
@@ -188,10 +213,127 @@ void SetJson(httplib::Response& res, int status, const Json& body) {
   res.set_content(Dump(body), kJson);
 }
 
-// HTTP status for an error: the shared table, except the adapter's 413.
-int HttpStatusFor(const absl::Status& status) {
-  if (ReasonOf(status) == "payload_too_large") return 413;
-  return ToHttpStatus(status);
+// 201 answers a repeated request id (the draft), 200 anything else.
+int SuccessStatus(bool repeated) { return repeated ? 201 : 200; }
+
+void EncodeRead(const ReadSecureContentResponse& out, httplib::Response& res) {
+  SetJson(res, SuccessStatus(out.repeated),
+          Json{{"payload", EncodePayload(out.payload)},
+               {"displayInformation", EncodeDisplay(out.display)},
+               {"expiration", FormatRfc3339(WholeSeconds(out.expiration))}});
+}
+
+void EncodePreview(const ReadDisplayInformationResponse& out, httplib::Response& res) {
+  res.status = 200;
+  res.set_header("Content-Security-Policy", kPreviewContentSecurityPolicy);
+  res.set_header("Referrer-Policy", "no-referrer");
+  res.set_content(RenderPreviewPage(out.display, out.url_link), "text/html; charset=utf-8");
+}
+
+// The answer to a failed operation: the shared status mapping, plus
+// Retry-After on 429 (what the rate limiter says) and 503.
+void EncodeError(const absl::Status& status, absl::Duration retry_after,
+                 httplib::Response& res) {
+  const int code = ToHttpStatus(status);
+  res.status = code;
+  res.set_content(ToHttpErrorBody(status), kJson);
+  if (code == 429) {
+    const double secs = absl::ToDoubleSeconds(retry_after);
+    res.set_header("Retry-After", std::to_string(std::max<int64_t>(
+                                      1, static_cast<int64_t>(std::ceil(secs)))));
+  } else if (code == 503) {
+    // store_unavailable (Redis down, a contended mailbox): transient, and
+    // nothing was changed; tell clients to come back shortly (RFC 9110
+    // section 10.2.3) rather than hammer the relay.
+    res.set_header("Retry-After", "1");
+  }
+}
+
+// ---- what httplib handles before and around the routes --------------------
+
+// The methods `path` serves ("GET, HEAD"), or null for a path no route serves.
+const char* AllowedMethods(const std::string& path) {
+  if (path == "/v1/m") return "POST";
+  if (IsItemPath(path)) return "GET, HEAD, POST, PUT, DELETE, PATCH";
+  if (path == "/healthz" || path == "/metrics") return "GET, HEAD";
+  return nullptr;
+}
+
+bool IsListed(absl::string_view list, absl::string_view method) {
+  for (absl::string_view m : absl::StrSplit(list, ", ")) {
+    if (m == method) return true;
+  }
+  return false;
+}
+
+// Runs before routing: makes an absent body explicit and answers 405 (with
+// Allow) to a method the path does not serve, before the body is read.
+httplib::Server::HandlerResponse PreRoute(const httplib::Request& req, httplib::Response& res,
+                                          RelayMetrics* metrics) {
+  // RFC 9112 section 6.3: a request with neither Content-Length nor
+  // Transfer-Encoding has an empty body. httplib would instead read until
+  // the read timeout and answer 400 (e.g. `curl -X POST` with no -d), so
+  // make the empty length explicit. The Request is httplib's own mutable
+  // object, handed to this hook as const.
+  if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
+    const_cast<httplib::Request&>(req).headers.emplace("Content-Length", "0");
+  }
+  const char* allowed = AllowedMethods(req.path);
+  if (allowed == nullptr || IsListed(allowed, req.method)) {
+    return httplib::Server::HandlerResponse::Unhandled;
+  }
+  SetCommonHeaders(res);
+  res.status = 405;
+  res.set_header("Allow", allowed);
+  res.set_content(
+      ToHttpErrorBody(MakeError(absl::StatusCode::kUnimplemented, "method_not_allowed",
+                                absl::StrCat("method: ", req.method, " is not allowed on ",
+                                             req.path, " (allowed: ", allowed, ")"))),
+      kJson);
+  metrics->RecordRequest("http", "other", "405", absl::ZeroDuration());
+  return httplib::Server::HandlerResponse::Handled;
+}
+
+bool IsHttpMethodToken(const std::string& m) {
+  static const std::set<std::string>* known = new std::set<std::string>{
+      "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+  return known->count(m) > 0;
+}
+
+// Errors httplib produces itself (unknown path, oversize body, bad request
+// line) get the same JSON error shape.
+httplib::Server::HandlerResponse HandleHttplibError(const httplib::Request& req,
+                                                    httplib::Response& res) {
+  if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+  SetCommonHeaders(res);
+  absl::Status status;
+  if (res.status == 413) {
+    status = MakeError(absl::StatusCode::kResourceExhausted, "payload_too_large",
+                       "body: larger than the relay accepts");
+  } else if (res.status == 404) {
+    status = MakeError(absl::StatusCode::kNotFound, "not_found",
+                       absl::StrCat("path: no such resource ", req.path));
+  } else if (res.status == 400 && !req.method.empty() && !IsHttpMethodToken(req.method)) {
+    res.status = 405;
+    status = MakeError(absl::StatusCode::kUnimplemented, "method_not_allowed",
+                       "method: unknown HTTP method");
+  } else {
+    status = MakeError(
+        absl::StatusCode::kInvalidArgument, "bad_request",
+        absl::StrCat("request: malformed HTTP request (status ", res.status, ")"));
+  }
+  res.set_content(ToHttpErrorBody(status), kJson);
+  return httplib::Server::HandlerResponse::Handled;
+}
+
+// No handler should throw; if one does, answer a JSON 500 rather than
+// httplib's default (which echoes the exception text in a header).
+void HandleException(const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+  SetCommonHeaders(res);
+  res.status = 500;
+  res.set_content(ToHttpErrorBody(MakeError(absl::StatusCode::kInternal, "internal",
+                                            "relay: internal error")),
+                  kJson);
 }
 
 // httplib listens with a backlog of 5 (compiled into libcpp-httplib), so a
@@ -205,12 +347,6 @@ class BacklogServer : public Base {
   bool RaiseBacklog(int backlog) { return ::listen(this->svr_sock_, backlog) == 0; }
 };
 constexpr int kListenBacklog = 1024;
-
-bool IsHttpMethodToken(const std::string& m) {
-  static const std::set<std::string>* known = new std::set<std::string>{
-      "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
-  return known->count(m) > 0;
-}
 
 }  // namespace
 
@@ -292,7 +428,8 @@ absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Bind(
 void RelayHttpServer::Serve(MailboxService* service, RelayMetrics* metrics) {
   service_ = service;
   metrics_ = metrics;
-  server_->set_payload_max_length(MaxBodyBytes(service->limits()));
+  max_body_bytes_ = MaxBodyBytes(service->limits());
+  server_->set_payload_max_length(max_body_bytes_);
   RegisterRoutes();
   if (exchange_hook_) server_->set_logger(exchange_hook_);
   httplib::Server* raw = server_.get();
@@ -314,252 +451,105 @@ void RelayHttpServer::Stop() {
 }
 
 void RelayHttpServer::RegisterRoutes() {
-  httplib::Server& svr = *server_;
   MailboxService* service = service_;
   RelayMetrics* metrics = metrics_;
-
-  // Runs one operation: times it, answers errors through the shared mapping,
-  // records the metric.
-  using Body = std::function<absl::Status(const CallContext&, httplib::Response&)>;
-  auto run = [service, metrics](const char* operation, const httplib::Request& req,
-                                httplib::Response& res, const Body& body) {
-    const auto start = std::chrono::steady_clock::now();
-    CallContext ctx;
-    ctx.client_address = req.remote_addr;
-    SetCommonHeaders(res);
-    absl::Status status = body(ctx, res);
-    if (!status.ok()) {
-      const int code = HttpStatusFor(status);
-      res.status = code;
-      res.set_content(ToHttpErrorBody(status), kJson);
-      if (code == 429) {
-        const double secs = absl::ToDoubleSeconds(service->RetryAfter(ctx));
-        res.set_header("Retry-After",
-                       std::to_string(std::max<int64_t>(1, static_cast<int64_t>(
-                                                               std::ceil(secs)))));
-      } else if (code == 503) {
-        // store_unavailable (Redis down, a contended mailbox): transient, and
-        // nothing was changed; tell clients to come back shortly (RFC 9110
-        // section 10.2.3) rather than hammer the relay.
-        res.set_header("Retry-After", "1");
-      }
-    }
-    metrics->RecordRequest(
-        "http", operation, std::to_string(res.status),
-        absl::FromChrono(std::chrono::steady_clock::now() - start));
-  };
-
-  // Methods each path serves; anything else answers 405 before the body is read.
-  svr.set_pre_routing_handler([metrics](const httplib::Request& req,
-                                        httplib::Response& res) {
-    // RFC 9112 section 6.3: a request with neither Content-Length nor
-    // Transfer-Encoding has an empty body. httplib would instead read until
-    // the read timeout and answer 400 (e.g. `curl -X POST` with no -d), so
-    // make the empty length explicit. The Request is httplib's own mutable
-    // object, handed to this hook as const.
-    if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
-      const_cast<httplib::Request&>(req).headers.emplace("Content-Length", "0");
-    }
-    const char* allowed = nullptr;
-    if (req.path == "/v1/m") {
-      allowed = "POST";
-    } else if (IsItemPath(req.path)) {
-      allowed = "GET, HEAD, POST, PUT, DELETE, PATCH";
-    } else if (req.path == "/healthz" || req.path == "/metrics") {
-      allowed = "GET, HEAD";
-    }
-    if (allowed == nullptr) return httplib::Server::HandlerResponse::Unhandled;
-    const std::string list = allowed;
-    const std::string& m = req.method;
-    bool ok = false;
-    for (size_t pos = 0; pos <= list.size();) {
-      size_t end = list.find(", ", pos);
-      if (end == std::string::npos) end = list.size();
-      if (list.compare(pos, end - pos, m) == 0 && end - pos == m.size()) ok = true;
-      pos = end + 2;
-    }
-    if (ok) return httplib::Server::HandlerResponse::Unhandled;
-    SetCommonHeaders(res);
-    res.status = 405;
-    res.set_header("Allow", list);
-    res.set_content(
-        ToHttpErrorBody(MakeError(absl::StatusCode::kUnimplemented, "method_not_allowed",
-                                  absl::StrCat("method: ", m, " is not allowed on ",
-                                               req.path, " (allowed: ", list, ")"))),
-        kJson);
-    metrics->RecordRequest("http", "other", "405", absl::ZeroDuration());
-    return httplib::Server::HandlerResponse::Handled;
-  });
-
-  // Errors httplib produces itself (unknown path, oversize body, bad request
-  // line) get the same JSON error shape.
-  svr.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    SetCommonHeaders(res);
-    absl::Status status;
-    if (res.status == 413) {
-      status = MakeError(absl::StatusCode::kResourceExhausted, "payload_too_large",
-                         "body: larger than the relay accepts");
-    } else if (res.status == 404) {
-      status = MakeError(absl::StatusCode::kNotFound, "not_found",
-                         absl::StrCat("path: no such resource ", req.path));
-    } else if (res.status == 400 && !req.method.empty() && !IsHttpMethodToken(req.method)) {
-      res.status = 405;
-      status = MakeError(absl::StatusCode::kUnimplemented, "method_not_allowed",
-                         "method: unknown HTTP method");
-    } else {
-      status = MakeError(absl::StatusCode::kInvalidArgument, "bad_request",
-                         absl::StrCat("request: malformed HTTP request (status ",
-                                      res.status, ")"));
-    }
-    res.set_content(ToHttpErrorBody(status), kJson);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-
-  // No handler should throw; if one does, answer a JSON 500 rather than
-  // httplib's default (which echoes the exception text in a header).
-  svr.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        SetCommonHeaders(res);
-        res.status = 500;
-        res.set_content(ToHttpErrorBody(MakeError(absl::StatusCode::kInternal, "internal",
-                                                  "relay: internal error")),
-                        kJson);
+  server_->set_pre_routing_handler(
+      [metrics](const httplib::Request& req, httplib::Response& res) {
+        return PreRoute(req, res, metrics);
       });
-
-  svr.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+  server_->set_error_handler(httplib::Server::HandlerWithResponse(HandleHttplibError));
+  server_->set_exception_handler(HandleException);
+  server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     SetCommonHeaders(res);
     res.set_content("ok\n", "text/plain");
   });
-
-  svr.Get("/metrics", [service, metrics](const httplib::Request&, httplib::Response& res) {
+  server_->Get("/metrics", [service, metrics](const httplib::Request&, httplib::Response& res) {
     SetCommonHeaders(res);
     absl::StatusOr<int64_t> live = service->LiveMailboxes();
     res.set_content(metrics->Render(service->stats(), live.ok() ? *live : -1),
                     "text/plain; version=0.0.4; charset=utf-8");
   });
+  RegisterMailboxRoutes();
+}
 
-  const size_t max_body = MaxBodyBytes(service->limits());
-  auto check_size = [max_body](const httplib::Request& req) -> absl::Status {
-    if (req.body.size() > max_body) {
-      return MakeError(absl::StatusCode::kResourceExhausted, "payload_too_large",
-                       absl::StrCat("body: larger than ", max_body, " bytes"));
-    }
-    return absl::OkStatus();
-  };
+void RelayHttpServer::RunOperation(const char* operation, const httplib::Request& req,
+                                   httplib::Response& res, const Operation& body) {
+  const auto start = std::chrono::steady_clock::now();
+  CallContext ctx;
+  ctx.client_address = req.remote_addr;
+  ctx.face = Face::kHttp;
+  SetCommonHeaders(res);
+  absl::Status status = body(ctx, res);
+  if (!status.ok()) EncodeError(status, service_->RetryAfter(ctx), res);
+  metrics_->RecordRequest("http", operation, std::to_string(res.status),
+                          absl::FromChrono(std::chrono::steady_clock::now() - start));
+}
 
-  // CreateMailbox.
-  svr.Post("/v1/m", [run, service, check_size](const httplib::Request& req,
-                                               httplib::Response& res) {
-    run("create_mailbox", req, res, [&](const CallContext& ctx, httplib::Response& res) {
-      RETURN_IF_ERROR(check_size(req));
-      ASSIGN_OR_RETURN(Headers h, DecodeHeaders(req));
-      ASSIGN_OR_RETURN(Json body, ParseObject(req.body, false));
-      CreateMailboxRequest r;
-      r.device_claim = h.claim;
-      r.request_id = h.request_id;
-      r.attestation = req.get_header_value(kAttestationHeader);
-      ASSIGN_OR_RETURN(r.payload, DecodePayload(body));
-      RETURN_IF_ERROR(DecodeDisplay(body, &r.display));
-      ASSIGN_OR_RETURN(r.notification_token, DecodeToken(body));
-      RETURN_IF_ERROR(DecodeConfiguration(body, &r));
+absl::Status RelayHttpServer::CheckBodySize(const httplib::Request& req) const {
+  if (req.body.size() > max_body_bytes_) {
+    return MakeError(absl::StatusCode::kResourceExhausted, "payload_too_large",
+                     absl::StrCat("body: larger than ", max_body_bytes_, " bytes"));
+  }
+  return absl::OkStatus();
+}
+
+void RelayHttpServer::RegisterMailboxRoutes() {
+  using Req = const httplib::Request&;
+  using Res = httplib::Response&;
+  MailboxService* service = service_;
+  constexpr char kItem[] = R"(/v1/m/([^/]+))";
+  server_->Post("/v1/m", [this, service](Req req, Res res) {
+    RunOperation("create_mailbox", req, res, [&](const CallContext& ctx, Res res) {
+      RETURN_IF_ERROR(CheckBodySize(req));
+      ASSIGN_OR_RETURN(CreateMailboxRequest r, DecodeCreate(req));
       ASSIGN_OR_RETURN(CreateMailboxResponse out, service->CreateMailbox(ctx, r));
-      SetJson(res, out.repeated ? 201 : 200,
+      SetJson(res, SuccessStatus(out.repeated),
               Json{{"urlLink", out.url_link},
                    {"isPushNotificationSupported", out.push_supported}});
       return absl::OkStatus();
     });
   });
-
-  // UpdateMailbox.
-  svr.Put(R"(/v1/m/([^/]+))", [run, service, check_size](const httplib::Request& req,
-                                                         httplib::Response& res) {
-    run("update_mailbox", req, res, [&](const CallContext& ctx, httplib::Response& res) {
-      RETURN_IF_ERROR(check_size(req));
-      UpdateMailboxRequest r;
-      ASSIGN_OR_RETURN(r.mailbox_id, PathMailboxId(req));
-      ASSIGN_OR_RETURN(Headers h, DecodeHeaders(req));
-      r.device_claim = h.claim;
-      r.request_id = h.request_id;
-      ASSIGN_OR_RETURN(Json body, ParseObject(req.body, false));
-      ASSIGN_OR_RETURN(r.payload, DecodePayload(body));
-      ASSIGN_OR_RETURN(r.notification_token, DecodeToken(body));
+  server_->Put(kItem, [this, service](Req req, Res res) {
+    RunOperation("update_mailbox", req, res, [&](const CallContext& ctx, Res res) {
+      RETURN_IF_ERROR(CheckBodySize(req));
+      ASSIGN_OR_RETURN(UpdateMailboxRequest r, DecodeUpdate(req));
       ASSIGN_OR_RETURN(UpdateMailboxResponse out, service->UpdateMailbox(ctx, r));
-      SetJson(res, out.repeated ? 201 : 200, Json::object());
+      SetJson(res, SuccessStatus(out.repeated), Json::object());
       return absl::OkStatus();
     });
   });
-
-  // ReadSecureContent.
-  svr.Post(R"(/v1/m/([^/]+))", [run, service, check_size](const httplib::Request& req,
-                                                          httplib::Response& res) {
-    run("read_secure_content", req, res,
-        [&](const CallContext& ctx, httplib::Response& res) {
-          RETURN_IF_ERROR(check_size(req));
-          ReadSecureContentRequest r;
-          ASSIGN_OR_RETURN(r.mailbox_id, PathMailboxId(req));
-          ASSIGN_OR_RETURN(Headers h, DecodeHeaders(req));
-          r.device_claim = h.claim;
-          r.request_id = h.request_id;
-          ASSIGN_OR_RETURN(Json body, ParseObject(req.body, true));
-          ASSIGN_OR_RETURN(r.notification_token, DecodeToken(body));
-          ASSIGN_OR_RETURN(ReadSecureContentResponse out,
-                           service->ReadSecureContent(ctx, r));
-          SetJson(res, out.repeated ? 201 : 200,
-                  Json{{"payload", EncodePayload(out.payload)},
-                       {"displayInformation", EncodeDisplay(out.display)},
-                       {"expiration", FormatRfc3339(WholeSeconds(out.expiration))}});
-          return absl::OkStatus();
-        });
+  server_->Post(kItem, [this, service](Req req, Res res) {
+    RunOperation("read_secure_content", req, res, [&](const CallContext& ctx, Res res) {
+      RETURN_IF_ERROR(CheckBodySize(req));
+      ASSIGN_OR_RETURN(ReadSecureContentRequest r, DecodeRead(req));
+      ASSIGN_OR_RETURN(ReadSecureContentResponse out, service->ReadSecureContent(ctx, r));
+      EncodeRead(out, res);
+      return absl::OkStatus();
+    });
   });
-
-  // ReadDisplayInformation: the preview page.
-  svr.Get(R"(/v1/m/([^/]+))", [run, service](const httplib::Request& req,
-                                             httplib::Response& res) {
-    run("read_display_information", req, res,
-        [&](const CallContext& ctx, httplib::Response& res) {
-          ASSIGN_OR_RETURN(std::string id, PathMailboxId(req));
-          ASSIGN_OR_RETURN(ReadDisplayInformationResponse out,
-                           service->ReadDisplayInformation(ctx, id));
-          res.status = 200;
-          res.set_header("Content-Security-Policy", kPreviewContentSecurityPolicy);
-          res.set_header("Referrer-Policy", "no-referrer");
-          res.set_content(RenderPreviewPage(out.display, out.url_link),
-                          "text/html; charset=utf-8");
-          return absl::OkStatus();
-        });
+  server_->Get(kItem, [this, service](Req req, Res res) {
+    RunOperation("read_display_information", req, res, [&](const CallContext& ctx, Res res) {
+      ASSIGN_OR_RETURN(ReadDisplayInformationResponse out,
+                       service->ReadDisplayInformation(ctx, PathMailboxId(req)));
+      EncodePreview(out, res);
+      return absl::OkStatus();
+    });
   });
-
-  // DeleteMailbox.
-  svr.Delete(R"(/v1/m/([^/]+))", [run, service](const httplib::Request& req,
-                                                httplib::Response& res) {
-    run("delete_mailbox", req, res, [&](const CallContext& ctx, httplib::Response& res) {
-      DeleteMailboxRequest r;
-      ASSIGN_OR_RETURN(r.mailbox_id, PathMailboxId(req));
-      ASSIGN_OR_RETURN(Headers h, DecodeHeaders(req));
-      r.device_claim = h.claim;
-      r.request_id = h.request_id;
+  server_->Delete(kItem, [this, service](Req req, Res res) {
+    RunOperation("delete_mailbox", req, res, [&](const CallContext& ctx, Res res) {
+      auto r = DecodePathAndHeaders<DeleteMailboxRequest>(req);
       ASSIGN_OR_RETURN(EmptyResponse out, service->DeleteMailbox(ctx, r));
-      SetJson(res, out.repeated ? 201 : 200, Json::object());
+      SetJson(res, SuccessStatus(out.repeated), Json::object());
       return absl::OkStatus();
     });
   });
-
-  // RelinquishMailbox.
-  svr.Patch(R"(/v1/m/([^/]+))", [run, service](const httplib::Request& req,
-                                               httplib::Response& res) {
-    run("relinquish_mailbox", req, res,
-        [&](const CallContext& ctx, httplib::Response& res) {
-          RelinquishMailboxRequest r;
-          ASSIGN_OR_RETURN(r.mailbox_id, PathMailboxId(req));
-          ASSIGN_OR_RETURN(Headers h, DecodeHeaders(req));
-          r.device_claim = h.claim;
-          r.request_id = h.request_id;
-          ASSIGN_OR_RETURN(EmptyResponse out, service->RelinquishMailbox(ctx, r));
-          SetJson(res, out.repeated ? 201 : 200, Json::object());
-          return absl::OkStatus();
-        });
+  server_->Patch(kItem, [this, service](Req req, Res res) {
+    RunOperation("relinquish_mailbox", req, res, [&](const CallContext& ctx, Res res) {
+      auto r = DecodePathAndHeaders<RelinquishMailboxRequest>(req);
+      ASSIGN_OR_RETURN(EmptyResponse out, service->RelinquishMailbox(ctx, r));
+      SetJson(res, SuccessStatus(out.repeated), Json::object());
+      return absl::OkStatus();
+    });
   });
 }
 
