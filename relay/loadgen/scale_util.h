@@ -1,4 +1,4 @@
-// Measurement helpers for the relay scale benchmark (relay_scale, issue 7):
+// Measurement helpers for the relay scale benchmark (relay_scale):
 // process memory, store file sizes, Redis INFO (memory and per-command call
 // counts), a standalone redis-server child, redis-benchmark, and a fast
 // parallel preload of mailboxes through the relay's gRPC face.
