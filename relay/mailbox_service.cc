@@ -61,10 +61,10 @@ absl::Status ClaimMismatch(const CallContext& ctx, absl::string_view why) {
 }
 
 absl::Status AccessDenied(const CallContext& ctx, char right, absl::string_view op) {
-  return MakeError(absl::StatusCode::kPermissionDenied, "access_denied",
-                   absl::StrCat(FieldNamesOf(ctx.face).access_rights,
-                                ": the mailbox does not grant '", std::string(1, right),
-                                "' (needed to ", op, ")"));
+  return MakeError(
+      absl::StatusCode::kPermissionDenied, "access_denied",
+      absl::StrCat(FieldNamesOf(ctx.face).access_rights, ": the mailbox does not grant '",
+                   std::string(1, right), "' (needed to ", op, ")"));
 }
 
 absl::Status StoreError(const absl::Status& s) {
@@ -105,8 +105,8 @@ absl::Status CheckOptionalToken(const CallContext& ctx,
 struct MailboxService::State {
   State(const Clock* clock, const RelayLimits& limits, SharedRelayState shared) {
     if (shared.creates == nullptr) {
-      own_creates = std::make_unique<LocalEventLimiter>(clock, limits.creates_per_window,
-                                                        limits.rate_window);
+      own_creates =
+          std::make_unique<LocalEventLimiter>(clock, limits.creates_per_window, limits.rate_window);
       shared.creates = own_creates.get();
     }
     if (shared.failed_lookups == nullptr) {
@@ -158,8 +158,7 @@ absl::Status MailboxService::RateLimited(const CallContext& ctx, absl::string_vi
   absl::Duration wait = RetryAfter(ctx);
   return MakeError(absl::StatusCode::kResourceExhausted, "rate_limited",
                    absl::StrCat(what, "; retry after ",
-                                absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))),
-                                " s"));
+                                absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))), " s"));
 }
 
 absl::StatusOr<std::string> MailboxService::BeginLookup(const CallContext& ctx,
@@ -272,8 +271,7 @@ absl::StatusOr<ReadSecureContentResponse> MailboxService::ReadSecureContent(
         return content(m, repeated);
       case Party::kReceiver:
         if (!HasRight(m, 'R')) return AccessDenied(ctx, 'R', "read");
-        if (!req.notification_token.has_value() ||
-            req.notification_token == m.receiver_token) {
+        if (!req.notification_token.has_value() || req.notification_token == m.receiver_token) {
           return content(m, repeated);
         }
         next.receiver_token = req.notification_token;  // refresh, then answer
@@ -318,8 +316,7 @@ absl::StatusOr<UpdateMailboxResponse> MailboxService::UpdateMailbox(
     Mailbox next = m;
     next.payload = req.payload;
     if (req.notification_token.has_value()) {
-      (party == Party::kSender ? next.sender_token : next.receiver_token) =
-          req.notification_token;
+      (party == Party::kSender ? next.sender_token : next.receiver_token) = req.notification_token;
     }
     RememberRequest(next, caller.key);
     next.version = m.version + 1;

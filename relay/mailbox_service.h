@@ -87,10 +87,10 @@ struct CallContext {
 };
 
 struct CreateMailboxRequest {
-  std::string device_claim;   // Mailbox-Device-Claim (UUID), required
-  std::string request_id;     // Mailbox-Request-ID (UUID), required
-  std::string attestation;    // Mailbox-Device-Attestation, optional
-  Payload payload;            // required
+  std::string device_claim;  // Mailbox-Device-Claim (UUID), required
+  std::string request_id;    // Mailbox-Request-ID (UUID), required
+  std::string attestation;   // Mailbox-Device-Attestation, optional
+  Payload payload;           // required
   DisplayInformation display;
   std::optional<NotificationToken> notification_token;
   // Absent means the default "RD"; present must be a valid combination.
@@ -153,7 +153,7 @@ struct RelayStats {
   int64_t mailboxes_created = 0;
   int64_t mailboxes_deleted = 0;
   int64_t mailboxes_swept = 0;
-  int64_t bind_conflicts = 0;     // readers that lost the binding race
+  int64_t bind_conflicts = 0;  // readers that lost the binding race
   int64_t push_sent = 0;
   int64_t push_failed = 0;
   int64_t rate_limited = 0;
@@ -165,8 +165,7 @@ class MailboxService {
   // `push` may be null (no push routes). `public_base_url` has no trailing slash.
   // `shared` overrides the in-memory limiters / delete log (see above).
   MailboxService(MailboxStore* store, const Clock* clock, PushNotifier* push,
-                 std::string public_base_url, RelayLimits limits,
-                 SharedRelayState shared = {});
+                 std::string public_base_url, RelayLimits limits, SharedRelayState shared = {});
   ~MailboxService();
 
   absl::StatusOr<CreateMailboxResponse> CreateMailbox(const CallContext& ctx,
@@ -175,8 +174,8 @@ class MailboxService {
                                                       const UpdateMailboxRequest& req);
   // The first claim that is not the sender's binds the receiver (atomic CAS):
   // of two racing readers exactly one wins; the other gets UNAUTHENTICATED.
-  absl::StatusOr<ReadSecureContentResponse> ReadSecureContent(
-      const CallContext& ctx, const ReadSecureContentRequest& req);
+  absl::StatusOr<ReadSecureContentResponse> ReadSecureContent(const CallContext& ctx,
+                                                              const ReadSecureContentRequest& req);
   // Binds nothing, needs no claim, answers the same whether or not anyone read.
   absl::StatusOr<ReadDisplayInformationResponse> ReadDisplayInformation(
       const CallContext& ctx, const std::string& mailbox_id);

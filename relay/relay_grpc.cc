@@ -105,8 +105,7 @@ grpc::Status RelayGrpcService::CreateMailbox(grpc::ServerContext* context,
     const pb::MailboxConfiguration& c = request->mailbox_configuration();
     if (!c.access_rights().empty()) r.access_rights = c.access_rights();
     if (!c.expiration().empty()) {
-      ASSIGN_OR_RETURN(r.expiration,
-                       ParseRfc3339(c.expiration(), kGrpcFieldNames.expiration));
+      ASSIGN_OR_RETURN(r.expiration, ParseRfc3339(c.expiration(), kGrpcFieldNames.expiration));
     }
     ASSIGN_OR_RETURN(CreateMailboxResponse out, service_->CreateMailbox(ContextOf(context), r));
     response->set_url_link(out.url_link);
@@ -158,8 +157,7 @@ grpc::Status RelayGrpcService::ReadDisplayInformation(
     pb::ReadDisplayInformationResponse* response) {
   return Run(metrics_, "read_display_information", [&]() -> absl::Status {
     ASSIGN_OR_RETURN(ReadDisplayInformationResponse out,
-                     service_->ReadDisplayInformation(ContextOf(context),
-                                                      request->mailbox_id()));
+                     service_->ReadDisplayInformation(ContextOf(context), request->mailbox_id()));
     EncodeDisplay(out.display, response->mutable_display_information());
     response->set_url_link(out.url_link);
     return absl::OkStatus();
@@ -170,8 +168,7 @@ grpc::Status RelayGrpcService::DeleteMailbox(grpc::ServerContext* context,
                                              const pb::DeleteMailboxRequest* request,
                                              pb::DeleteMailboxResponse* response) {
   return Run(metrics_, "delete_mailbox", [&]() -> absl::Status {
-    DeleteMailboxRequest r{request->mailbox_id(), request->device_claim(),
-                           request->request_id()};
+    DeleteMailboxRequest r{request->mailbox_id(), request->device_claim(), request->request_id()};
     ASSIGN_OR_RETURN(EmptyResponse out, service_->DeleteMailbox(ContextOf(context), r));
     response->set_repeated(out.repeated);
     return absl::OkStatus();

@@ -62,8 +62,8 @@ const Json* Member(const Json& obj, const char* key) {
   return &*it;
 }
 
-absl::Status GetString(const Json& obj, const char* key, const std::string& path,
-                       bool required, std::string* out) {
+absl::Status GetString(const Json& obj, const char* key, const std::string& path, bool required,
+                       std::string* out) {
   const Json* v = Member(obj, key);
   if (v == nullptr) {
     return required ? InvalidField(path, "missing") : absl::OkStatus();
@@ -74,8 +74,8 @@ absl::Status GetString(const Json& obj, const char* key, const std::string& path
 }
 
 // Null when absent; error when present and not an object.
-absl::StatusOr<const Json*> GetObject(const Json& obj, const char* key,
-                                      const std::string& path, bool required) {
+absl::StatusOr<const Json*> GetObject(const Json& obj, const char* key, const std::string& path,
+                                      bool required) {
   const Json* v = Member(obj, key);
   if (v == nullptr) {
     if (required) return InvalidField(path, "missing");
@@ -96,8 +96,7 @@ absl::StatusOr<Payload> DecodePayload(const Json& body) {
 }
 
 absl::StatusOr<std::optional<NotificationToken>> DecodeToken(const Json& body) {
-  ASSIGN_OR_RETURN(const Json* t,
-                   GetObject(body, "notificationToken", "notificationToken", false));
+  ASSIGN_OR_RETURN(const Json* t, GetObject(body, "notificationToken", "notificationToken", false));
   if (t == nullptr) return std::optional<NotificationToken>();
   NotificationToken token;
   RETURN_IF_ERROR(GetString(*t, "type", "notificationToken.type", true, &token.type));
@@ -111,10 +110,9 @@ absl::Status DecodeDisplay(const Json& body, DisplayInformation* out) {
                    GetObject(body, "displayInformation", "displayInformation", false));
   if (d == nullptr) return absl::OkStatus();
   RETURN_IF_ERROR(GetString(*d, "title", "displayInformation.title", false, &out->title));
-  RETURN_IF_ERROR(GetString(*d, "description", "displayInformation.description", false,
-                            &out->description));
   RETURN_IF_ERROR(
-      GetString(*d, "imageURL", "displayInformation.imageURL", false, &out->image_url));
+      GetString(*d, "description", "displayInformation.description", false, &out->description));
+  RETURN_IF_ERROR(GetString(*d, "imageURL", "displayInformation.imageURL", false, &out->image_url));
   return absl::OkStatus();
 }
 
@@ -124,16 +122,15 @@ absl::Status DecodeConfiguration(const Json& body, CreateMailboxRequest* out) {
   if (c == nullptr) return absl::OkStatus();
   if (Member(*c, "accessRights") != nullptr) {
     std::string rights;
-    RETURN_IF_ERROR(GetString(*c, "accessRights", "mailboxConfiguration.accessRights", true,
-                              &rights));
+    RETURN_IF_ERROR(
+        GetString(*c, "accessRights", "mailboxConfiguration.accessRights", true, &rights));
     out->access_rights = std::move(rights);  // present, even if empty
   }
   std::string expiration;
-  RETURN_IF_ERROR(GetString(*c, "expiration", "mailboxConfiguration.expiration", false,
-                            &expiration));
+  RETURN_IF_ERROR(
+      GetString(*c, "expiration", "mailboxConfiguration.expiration", false, &expiration));
   if (Member(*c, "expiration") != nullptr) {
-    ASSIGN_OR_RETURN(absl::Time t,
-                     ParseRfc3339(expiration, "mailboxConfiguration.expiration"));
+    ASSIGN_OR_RETURN(absl::Time t, ParseRfc3339(expiration, "mailboxConfiguration.expiration"));
     out->expiration = t;
   }
   return absl::OkStatus();
@@ -231,16 +228,17 @@ void EncodePreview(const ReadDisplayInformationResponse& out, httplib::Response&
 }
 
 // The answer to a failed operation: the shared status mapping, plus
-// Retry-After on 429 (what the rate limiter says) and 503.
-void EncodeError(const absl::Status& status, absl::Duration retry_after,
+// Retry-After on 429 (`retry_after`, asked only then: with shared limiters
+// it costs a store round trip) and on 503.
+void EncodeError(const absl::Status& status, const std::function<absl::Duration()>& retry_after,
                  httplib::Response& res) {
   const int code = ToHttpStatus(status);
   res.status = code;
   res.set_content(ToHttpErrorBody(status), kJson);
   if (code == 429) {
-    const double secs = absl::ToDoubleSeconds(retry_after);
-    res.set_header("Retry-After", std::to_string(std::max<int64_t>(
-                                      1, static_cast<int64_t>(std::ceil(secs)))));
+    const double secs = absl::ToDoubleSeconds(retry_after());
+    res.set_header("Retry-After",
+                   std::to_string(std::max<int64_t>(1, static_cast<int64_t>(std::ceil(secs)))));
   } else if (code == 503) {
     // store_unavailable (Redis down, a contended mailbox): transient, and
     // nothing was changed; tell clients to come back shortly (RFC 9110
@@ -318,9 +316,8 @@ httplib::Server::HandlerResponse HandleHttplibError(const httplib::Request& req,
     status = MakeError(absl::StatusCode::kUnimplemented, "method_not_allowed",
                        "method: unknown HTTP method");
   } else {
-    status = MakeError(
-        absl::StatusCode::kInvalidArgument, "bad_request",
-        absl::StrCat("request: malformed HTTP request (status ", res.status, ")"));
+    status = MakeError(absl::StatusCode::kInvalidArgument, "bad_request",
+                       absl::StrCat("request: malformed HTTP request (status ", res.status, ")"));
   }
   res.set_content(ToHttpErrorBody(status), kJson);
   return httplib::Server::HandlerResponse::Handled;
@@ -331,9 +328,9 @@ httplib::Server::HandlerResponse HandleHttplibError(const httplib::Request& req,
 void HandleException(const httplib::Request&, httplib::Response& res, std::exception_ptr) {
   SetCommonHeaders(res);
   res.status = 500;
-  res.set_content(ToHttpErrorBody(MakeError(absl::StatusCode::kInternal, "internal",
-                                            "relay: internal error")),
-                  kJson);
+  res.set_content(
+      ToHttpErrorBody(MakeError(absl::StatusCode::kInternal, "internal", "relay: internal error")),
+      kJson);
 }
 
 // httplib listens with a backlog of 5 (compiled into libcpp-httplib), so a
@@ -353,8 +350,8 @@ constexpr int kListenBacklog = 1024;
 size_t RelayHttpServer::MaxBodyBytes(const RelayLimits& l) {
   const size_t payload_b64 = 4 * ((l.max_payload_bytes + 2) / 3);
   // A JSON string may escape each byte as \u00XX (6 bytes).
-  const size_t text = 6 * (l.max_title_bytes + l.max_description_bytes +
-                           l.max_image_url_bytes + 2 * l.max_token_bytes);
+  const size_t text = 6 * (l.max_title_bytes + l.max_description_bytes + l.max_image_url_bytes +
+                           2 * l.max_token_bytes);
   return payload_b64 + text + 16 * 1024;
 }
 
@@ -365,24 +362,24 @@ std::string RelayHttpServer::address() const {
   return absl::StrCat(options_.host, ":", port_);
 }
 
-absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Start(
-    MailboxService* service, RelayMetrics* metrics, RelayHttpOptions options) {
+absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Start(MailboxService* service,
+                                                                        RelayMetrics* metrics,
+                                                                        RelayHttpOptions options) {
   auto server = Bind(std::move(options));
   if (!server.ok()) return server.status();
   (*server)->Serve(service, metrics);
   return server;
 }
 
-absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Bind(
-    RelayHttpOptions options) {
+absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Bind(RelayHttpOptions options) {
   if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
     return InvalidField("--tls_cert/--tls_key", "set both or neither");
   }
   auto server = std::unique_ptr<RelayHttpServer>(new RelayHttpServer());
   server->options_ = options;
   if (!options.tls_cert_file.empty()) {
-    auto ssl = std::make_unique<BacklogServer<httplib::SSLServer>>(
-        options.tls_cert_file.c_str(), options.tls_key_file.c_str());
+    auto ssl = std::make_unique<BacklogServer<httplib::SSLServer>>(options.tls_cert_file.c_str(),
+                                                                   options.tls_key_file.c_str());
     if (!ssl->is_valid()) {
       return MakeError(absl::StatusCode::kUnavailable, "tls_load_failed",
                        "--tls_cert/--tls_key: cannot load the certificate or key");
@@ -409,8 +406,7 @@ absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Bind(
   }
   if (port <= 0) {
     return MakeError(absl::StatusCode::kUnavailable, "bind_failed",
-                     absl::StrCat("--http_listen: cannot bind ", options.host, ":",
-                                  options.port));
+                     absl::StrCat("--http_listen: cannot bind ", options.host, ":", options.port));
   }
   server->port_ = port;
   // Both server types are BacklogServer<...>; raise the accept backlog.
@@ -453,10 +449,9 @@ void RelayHttpServer::Stop() {
 void RelayHttpServer::RegisterRoutes() {
   MailboxService* service = service_;
   RelayMetrics* metrics = metrics_;
-  server_->set_pre_routing_handler(
-      [metrics](const httplib::Request& req, httplib::Response& res) {
-        return PreRoute(req, res, metrics);
-      });
+  server_->set_pre_routing_handler([metrics](const httplib::Request& req, httplib::Response& res) {
+    return PreRoute(req, res, metrics);
+  });
   server_->set_error_handler(httplib::Server::HandlerWithResponse(HandleHttplibError));
   server_->set_exception_handler(HandleException);
   server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
@@ -480,7 +475,10 @@ void RelayHttpServer::RunOperation(const char* operation, const httplib::Request
   ctx.face = Face::kHttp;
   SetCommonHeaders(res);
   absl::Status status = body(ctx, res);
-  if (!status.ok()) EncodeError(status, service_->RetryAfter(ctx), res);
+  if (!status.ok()) {
+    EncodeError(
+        status, [this, &ctx] { return service_->RetryAfter(ctx); }, res);
+  }
   metrics_->RecordRequest("http", operation, std::to_string(res.status),
                           absl::FromChrono(std::chrono::steady_clock::now() - start));
 }
@@ -504,8 +502,7 @@ void RelayHttpServer::RegisterMailboxRoutes() {
       ASSIGN_OR_RETURN(CreateMailboxRequest r, DecodeCreate(req));
       ASSIGN_OR_RETURN(CreateMailboxResponse out, service->CreateMailbox(ctx, r));
       SetJson(res, SuccessStatus(out.repeated),
-              Json{{"urlLink", out.url_link},
-                   {"isPushNotificationSupported", out.push_supported}});
+              Json{{"urlLink", out.url_link}, {"isPushNotificationSupported", out.push_supported}});
       return absl::OkStatus();
     });
   });

@@ -35,7 +35,7 @@ namespace httplib {
 class Server;
 struct Request;
 struct Response;
-}
+}  // namespace httplib
 
 namespace sct::relay {
 
@@ -91,8 +91,8 @@ class RelayHttpServer {
   // error is answered through the shared status mapping. Times the
   // operation and records its metric.
   using Operation = std::function<absl::Status(const CallContext&, httplib::Response&)>;
-  void RunOperation(const char* operation, const httplib::Request& req,
-                    httplib::Response& res, const Operation& body);
+  void RunOperation(const char* operation, const httplib::Request& req, httplib::Response& res,
+                    const Operation& body);
   // payload_too_large when the body is over max_body_bytes_.
   absl::Status CheckBodySize(const httplib::Request& req) const;
 

@@ -207,10 +207,9 @@ SqliteMailboxStore::Statements::Prepare(const SqliteDb& db) {
   ASSIGN_OR_RETURN(SqliteStatement count, prepare("SELECT COUNT(*) FROM mailboxes"));
   return std::unique_ptr<Statements>(new Statements{
       std::move(begin), std::move(commit), std::move(rollback), std::move(savepoint),
-      std::move(release), std::move(rollback_to), std::move(get), std::move(insert),
-      std::move(cas), std::move(version_of), std::move(live), std::move(delete_row),
-      std::move(delete_keys_of), std::move(find_key), std::move(insert_key),
-      std::move(sweep_select), std::move(count)});
+      std::move(release), std::move(rollback_to), std::move(get), std::move(insert), std::move(cas),
+      std::move(version_of), std::move(live), std::move(delete_row), std::move(delete_keys_of),
+      std::move(find_key), std::move(insert_key), std::move(sweep_select), std::move(count)});
 }
 
 SqliteMailboxStore::SqliteMailboxStore(std::unique_ptr<SqliteDb> db,
@@ -226,8 +225,7 @@ absl::StatusOr<std::unique_ptr<SqliteMailboxStore>> SqliteMailboxStore::Open(
                    SqliteDb::Open(path, SqliteThreading::kCallerLocks));
   auto failed = [&path](const absl::Status& s) {
     return MakeError(absl::StatusCode::kFailedPrecondition, "store_unavailable",
-                     absl::StrCat("cannot open sqlite mailbox store '", path, "': ",
-                                  s.message()));
+                     absl::StrCat("cannot open sqlite mailbox store '", path, "': ", s.message()));
   };
   if (absl::Status s = ApplySchema(*db); !s.ok()) return failed(s);
   absl::StatusOr<std::unique_ptr<Statements>> statements = Statements::Prepare(*db);
@@ -345,9 +343,7 @@ absl::StatusOr<int64_t> SqliteMailboxStore::Write(const WriteOp& op) {
     struct Done {
       const SqliteMailboxStore* store;
       int64_t epoch;
-      bool operator()() const ABSL_NO_THREAD_SAFETY_ANALYSIS {
-        return store->done_epoch_ >= epoch;
-      }
+      bool operator()() const ABSL_NO_THREAD_SAFETY_ANALYSIS { return store->done_epoch_ >= epoch; }
     } done{this, my_epoch};
     mu_.Await(absl::Condition(&done));
   }
@@ -403,14 +399,14 @@ absl::StatusOr<Mailbox> SqliteMailboxStore::Get(absl::string_view id, absl::Time
   if (!found) return absl::NotFoundError("mailbox not found");
   Mailbox m;
   if (!ReadMailbox(s, &m)) {
-    return absl::DataLossError(absl::StrCat("sqlite ", db_->path(),
-                                            ": corrupt applied_requests in a mailbox row"));
+    return absl::DataLossError(
+        absl::StrCat("sqlite ", db_->path(), ": corrupt applied_requests in a mailbox row"));
   }
   return m;
 }
 
-absl::Status SqliteMailboxStore::CompareAndSwap(const Mailbox& updated,
-                                                int64_t expected_version, absl::Time now) {
+absl::Status SqliteMailboxStore::CompareAndSwap(const Mailbox& updated, int64_t expected_version,
+                                                absl::Time now) {
   if (updated.version != expected_version + 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("CompareAndSwap: version must be ", expected_version + 1));

@@ -82,8 +82,9 @@ class SqliteMailboxStore : public MailboxStore {
   // Deletes the mailbox row and its create keys (inside a transaction).
   absl::Status DeleteRowLocked(absl::string_view id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The mailbox a create key points at, if that mailbox is live at `at`.
-  absl::StatusOr<std::optional<std::string>> LiveCreateKeyHolderLocked(
-      absl::string_view create_key, absl::Time at) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::optional<std::string>> LiveCreateKeyHolderLocked(absl::string_view create_key,
+                                                                       absl::Time at)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Why a compare-and-swap changed nothing: NOT_FOUND or ABORTED.
   absl::Status CasFailureLocked(absl::string_view id, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
