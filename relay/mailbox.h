@@ -69,6 +69,13 @@ struct Mailbox {
 
 inline constexpr size_t kMaxRememberedRequests = 32;
 
+// An expiry as both faces put it on the wire: rounded down to a whole second,
+// as the draft writes it ("2025-01-01T00:00:00Z"). Rounding down never
+// promises a client more lifetime than the mailbox has.
+inline absl::Time WholeSeconds(absl::Time t) {
+  return absl::FromUnixSeconds(absl::ToUnixSeconds(t));
+}
+
 }  // namespace sct::relay
 
 #endif  // SCT_RELAY_MAILBOX_H_

@@ -6,10 +6,9 @@
 #include <memory>
 #include <utility>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
+#include "common/share_link.h"
 #include "common/status_macros.h"
 #include "common/uuid.h"
 #include "relay/rate_limiter.h"
@@ -25,11 +24,10 @@ constexpr int kMaxCasAttempts = 64;
 constexpr int kMaxIdAttempts = 4;
 // Repeated deletes are recognised among this many recent ones.
 constexpr size_t kRecentDeletes = 1 << 16;
-constexpr size_t kMaxTokenTypeBytes = 64;
-constexpr char kDefaultRights[] = "RD";
 
-constexpr char kClaimField[] = "Mailbox-Device-Claim";
-constexpr char kRequestIdField[] = "Mailbox-Request-ID";
+// Stored times are whole microseconds (mailbox_store.h); rounding down never
+// gives a mailbox more lifetime than it asked for.
+absl::Time WholeMicros(absl::Time t) { return absl::FromUnixMicros(absl::ToUnixMicros(t)); }
 
 enum class Party { kNone, kSender, kReceiver };
 
@@ -57,22 +55,16 @@ void RememberRequest(Mailbox& m, std::string key) {
   }
 }
 
-absl::Status ClaimMismatch(absl::string_view why) {
+absl::Status ClaimMismatch(const CallContext& ctx, absl::string_view why) {
   return MakeError(absl::StatusCode::kUnauthenticated, "claim_mismatch",
-                   absl::StrCat(kClaimField, ": ", why));
+                   absl::StrCat(FieldNamesOf(ctx.face).device_claim, ": ", why));
 }
 
-absl::Status AccessDenied(char right, absl::string_view op) {
-  return MakeError(absl::StatusCode::kPermissionDenied, "access_denied",
-                   absl::StrCat("mailboxConfiguration.accessRights: the mailbox does not "
-                                "grant '",
-                                std::string(1, right), "' (needed to ", op, ")"));
-}
-
-absl::Status TooLarge(absl::string_view field, size_t size, size_t limit) {
-  return MakeError(absl::StatusCode::kResourceExhausted, "payload_too_large",
-                   absl::StrCat(field, ": ", size, " bytes exceeds the relay's limit of ",
-                                limit, " bytes"));
+absl::Status AccessDenied(const CallContext& ctx, char right, absl::string_view op) {
+  return MakeError(
+      absl::StatusCode::kPermissionDenied, "access_denied",
+      absl::StrCat(FieldNamesOf(ctx.face).access_rights, ": the mailbox does not grant '",
+                   std::string(1, right), "' (needed to ", op, ")"));
 }
 
 absl::Status StoreError(const absl::Status& s) {
@@ -85,94 +77,27 @@ absl::Status Contended() {
                    "mailbox is being changed concurrently; retry");
 }
 
-absl::StatusOr<std::string> CheckClaim(const std::string& claim) {
-  if (claim.empty()) {
-    return MakeError(absl::StatusCode::kUnauthenticated, "claim_missing",
-                     absl::StrCat(kClaimField, ": missing"));
-  }
-  if (!IsValidUuid(claim)) return InvalidField(kClaimField, "not a UUID");
-  return absl::AsciiStrToLower(claim);
+// The checked caller of an operation: its lower-cased claim and the request
+// key (claim ‖ request id) that makes a repeat recognisable.
+struct Caller {
+  std::string claim;
+  std::string key;
+};
+
+absl::StatusOr<Caller> CheckCaller(const CallContext& ctx, const std::string& claim,
+                                   const std::string& request_id) {
+  const FieldNames& names = FieldNamesOf(ctx.face);
+  ASSIGN_OR_RETURN(std::string checked_claim, CheckDeviceClaim(claim, names));
+  ASSIGN_OR_RETURN(std::string checked_id, CheckRequestId(request_id, names));
+  std::string key = absl::StrCat(checked_claim, checked_id);
+  return Caller{std::move(checked_claim), std::move(key)};
 }
 
-absl::StatusOr<std::string> CheckRequestId(const std::string& request_id) {
-  if (request_id.empty()) return InvalidField(kRequestIdField, "missing");
-  if (!IsValidUuid(request_id)) return InvalidField(kRequestIdField, "not a UUID");
-  return absl::AsciiStrToLower(request_id);
-}
-
-absl::Status CheckPayload(const Payload& p, const RelayLimits& limits) {
-  if (p.type.empty()) return InvalidField("payload.type", "missing");
-  if (p.type != kAeadAes128Gcm && p.type != kAeadAes256Gcm) {
-    return InvalidField("payload.type", absl::StrCat("unknown type; expected ",
-                                                     kAeadAes128Gcm, " or ", kAeadAes256Gcm));
-  }
-  if (p.data.empty()) return InvalidField("payload.data", "missing");
-  if (p.data.size() < kIvBytes + kTagBytes) {
-    return InvalidField("payload.data",
-                        absl::StrCat(p.data.size(), " bytes is shorter than IV (", kIvBytes,
-                                     ") + tag (", kTagBytes, ")"));
-  }
-  if (p.data.size() > limits.max_payload_bytes) {
-    return TooLarge("payload.data", p.data.size(), limits.max_payload_bytes);
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckDisplay(const DisplayInformation& d, const RelayLimits& limits) {
-  if (d.title.size() > limits.max_title_bytes) {
-    return TooLarge("displayInformation.title", d.title.size(), limits.max_title_bytes);
-  }
-  if (d.description.size() > limits.max_description_bytes) {
-    return TooLarge("displayInformation.description", d.description.size(),
-                    limits.max_description_bytes);
-  }
-  if (d.image_url.size() > limits.max_image_url_bytes) {
-    return TooLarge("displayInformation.imageURL", d.image_url.size(),
-                    limits.max_image_url_bytes);
-  }
-  if (!d.image_url.empty() && !absl::StartsWithIgnoreCase(d.image_url, "https://") &&
-      !absl::StartsWithIgnoreCase(d.image_url, "http://")) {
-    return InvalidField("displayInformation.imageURL", "must be an http or https URL");
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckToken(const NotificationToken& t, const RelayLimits& limits) {
-  if (t.type.empty()) return InvalidField("notificationToken.type", "missing");
-  if (t.type.size() > kMaxTokenTypeBytes) {
-    return InvalidField("notificationToken.type",
-                        absl::StrCat("longer than ", kMaxTokenTypeBytes, " characters"));
-  }
-  for (char c : t.type) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' &&
-        c != '_' && c != '/') {
-      return InvalidField("notificationToken.type",
-                          "only letters, digits, '.', '-', '_' and '/' are allowed");
-    }
-  }
-  if (t.token_data.empty()) return InvalidField("notificationToken.tokenData", "missing");
-  if (t.token_data.size() > limits.max_token_bytes) {
-    return InvalidField("notificationToken.tokenData",
-                        absl::StrCat("longer than ", limits.max_token_bytes, " bytes"));
-  }
-  return absl::OkStatus();
-}
-
-// "" -> the default; otherwise a non-empty subset of R, W, D in any order,
-// each at most once, returned in canonical "RWD" order.
-absl::StatusOr<std::string> CanonicalRights(const std::string& rights) {
-  constexpr char kField[] = "mailboxConfiguration.accessRights";
-  if (rights.empty()) return std::string(kDefaultRights);
-  bool r = false, w = false, d = false;
-  for (char c : rights) {
-    bool* seen = c == 'R' ? &r : c == 'W' ? &w : c == 'D' ? &d : nullptr;
-    if (seen == nullptr) {
-      return InvalidField(kField, "only the letters R, W and D are allowed");
-    }
-    if (*seen) return InvalidField(kField, "a right is repeated");
-    *seen = true;
-  }
-  return absl::StrCat(r ? "R" : "", w ? "W" : "", d ? "D" : "");
+absl::Status CheckOptionalToken(const CallContext& ctx,
+                                const std::optional<NotificationToken>& token,
+                                const RelayLimits& limits) {
+  if (!token.has_value()) return absl::OkStatus();
+  return CheckNotificationToken(*token, limits, FieldNamesOf(ctx.face));
 }
 
 }  // namespace
@@ -180,8 +105,8 @@ absl::StatusOr<std::string> CanonicalRights(const std::string& rights) {
 struct MailboxService::State {
   State(const Clock* clock, const RelayLimits& limits, SharedRelayState shared) {
     if (shared.creates == nullptr) {
-      own_creates = std::make_unique<LocalEventLimiter>(clock, limits.creates_per_window,
-                                                        limits.rate_window);
+      own_creates =
+          std::make_unique<LocalEventLimiter>(clock, limits.creates_per_window, limits.rate_window);
       shared.creates = own_creates.get();
     }
     if (shared.failed_lookups == nullptr) {
@@ -225,7 +150,7 @@ MailboxService::MailboxService(MailboxStore* store, const Clock* clock, PushNoti
 MailboxService::~MailboxService() = default;
 
 std::string MailboxService::UrlFor(const std::string& id) const {
-  return absl::StrCat(public_base_url_, "/v1/m/", id);
+  return MailboxUrl(public_base_url_, id);
 }
 
 absl::Status MailboxService::RateLimited(const CallContext& ctx, absl::string_view what) {
@@ -233,17 +158,19 @@ absl::Status MailboxService::RateLimited(const CallContext& ctx, absl::string_vi
   absl::Duration wait = RetryAfter(ctx);
   return MakeError(absl::StatusCode::kResourceExhausted, "rate_limited",
                    absl::StrCat(what, "; retry after ",
-                                absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))),
-                                " s"));
+                                absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))), " s"));
 }
 
-absl::Status MailboxService::CheckLookupAllowed(const CallContext& ctx) {
+absl::StatusOr<std::string> MailboxService::BeginLookup(const CallContext& ctx,
+                                                        const std::string& id) {
   absl::StatusOr<bool> exhausted = state_->failed_lookups->Exhausted(ctx.client_address);
   if (!exhausted.ok()) return StoreError(exhausted.status());
   if (*exhausted) {
     return RateLimited(ctx, "too many lookups of unknown mailboxes from this address");
   }
-  return absl::OkStatus();
+  absl::StatusOr<std::string> checked = CheckMailboxId(id, FieldNamesOf(ctx.face));
+  if (!checked.ok()) (void)state_->failed_lookups->Record(ctx.client_address);
+  return checked;
 }
 
 absl::Status MailboxService::NotFound(const CallContext& ctx) {
@@ -252,15 +179,6 @@ absl::Status MailboxService::NotFound(const CallContext& ctx) {
   (void)state_->failed_lookups->Record(ctx.client_address);
   return MakeError(absl::StatusCode::kNotFound, "mailbox_not_found",
                    "no such mailbox (unknown, deleted or expired)");
-}
-
-absl::StatusOr<std::string> MailboxService::CheckMailboxId(const CallContext& ctx,
-                                                           const std::string& id) {
-  if (!IsValidUuid(id)) {
-    (void)state_->failed_lookups->Record(ctx.client_address);
-    return InvalidField("mailboxId", id.empty() ? "missing" : "not a UUID");
-  }
-  return absl::AsciiStrToLower(id);
 }
 
 absl::StatusOr<Mailbox> MailboxService::Load(const CallContext& ctx, const std::string& id,
@@ -288,31 +206,15 @@ void MailboxService::NotifyParty(const std::optional<NotificationToken>& token,
 
 absl::StatusOr<CreateMailboxResponse> MailboxService::CreateMailbox(
     const CallContext& ctx, const CreateMailboxRequest& req) {
-  ASSIGN_OR_RETURN(std::string claim, CheckClaim(req.device_claim));
-  ASSIGN_OR_RETURN(std::string request_id, CheckRequestId(req.request_id));
-  if (req.attestation.size() > limits_.max_attestation_bytes) {
-    return InvalidField("Mailbox-Device-Attestation",
-                        absl::StrCat("longer than ", limits_.max_attestation_bytes, " bytes"));
-  }
-  RETURN_IF_ERROR(CheckPayload(req.payload, limits_));
-  RETURN_IF_ERROR(CheckDisplay(req.display, limits_));
-  if (req.notification_token.has_value()) {
-    RETURN_IF_ERROR(CheckToken(*req.notification_token, limits_));
-  }
-  ASSIGN_OR_RETURN(std::string rights, CanonicalRights(req.access_rights));
-
+  const FieldNames& names = FieldNamesOf(ctx.face);
+  ASSIGN_OR_RETURN(Caller caller, CheckCaller(ctx, req.device_claim, req.request_id));
+  RETURN_IF_ERROR(CheckAttestation(req.attestation, limits_, names));
+  RETURN_IF_ERROR(CheckPayload(req.payload, limits_, names));
+  RETURN_IF_ERROR(CheckDisplay(req.display, limits_, names));
+  RETURN_IF_ERROR(CheckOptionalToken(ctx, req.notification_token, limits_));
+  ASSIGN_OR_RETURN(std::string rights, CanonicalAccessRights(req.access_rights, names));
   const absl::Time now = clock_->Now();
-  absl::Time expires_at = now + std::min(limits_.default_ttl, limits_.max_ttl);
-  if (req.expiration.has_value()) {
-    constexpr char kField[] = "mailboxConfiguration.expiration";
-    if (*req.expiration <= now) return InvalidField(kField, "must be in the future");
-    if (*req.expiration > now + limits_.max_ttl) {
-      return InvalidField(kField, absl::StrCat("more than the relay's maximum lifetime (",
-                                               absl::FormatDuration(limits_.max_ttl),
-                                               ") ahead"));
-    }
-    expires_at = *req.expiration;
-  }
+  ASSIGN_OR_RETURN(absl::Time expires_at, CheckExpiration(req.expiration, now, limits_, names));
 
   absl::StatusOr<bool> allowed = state_->creates->TryAcquire(ctx.client_address);
   if (!allowed.ok()) return StoreError(allowed.status());
@@ -326,27 +228,24 @@ absl::StatusOr<CreateMailboxResponse> MailboxService::CreateMailbox(
   m.payload = req.payload;
   m.display = req.display;
   m.access_rights = std::move(rights);
-  m.created_at = now;
-  m.expires_at = expires_at;
-  m.sender_claim = claim;
+  m.created_at = WholeMicros(now);
+  m.expires_at = WholeMicros(expires_at);
+  m.sender_claim = std::move(caller.claim);
   m.sender_token = req.notification_token;
   m.attestation = req.attestation;
   m.version = 1;
-  const std::string create_key = absl::StrCat(claim, request_id);
 
   for (int attempt = 0; attempt < kMaxIdAttempts; ++attempt) {
     m.id = NewUuidV4();
-    absl::Status s = store_->Insert(m, create_key);
-    if (s.ok()) {
-      ++state_->created;
-      return CreateMailboxResponse{m.id, UrlFor(m.id), push_supported, false};
-    }
-    if (!absl::IsAlreadyExists(s)) return StoreError(s);
-    if (IsValidUuid(s.message())) {  // the create key is known: a repeat
-      std::string existing(s.message());
+    absl::StatusOr<InsertResult> inserted = store_->Insert(m, caller.key);
+    if (absl::IsAlreadyExists(inserted.status())) continue;  // id taken: draw another
+    if (!inserted.ok()) return StoreError(inserted.status());
+    if (!inserted->created) {  // the create key is known: a repeat
+      const std::string& existing = inserted->existing_id;
       return CreateMailboxResponse{existing, UrlFor(existing), push_supported, true};
     }
-    // Otherwise the id was taken: draw another.
+    ++state_->created;
+    return CreateMailboxResponse{m.id, UrlFor(m.id), push_supported, false};
   }
   return MakeError(absl::StatusCode::kInternal, "internal",
                    "could not allocate a fresh mailbox id");
@@ -354,14 +253,9 @@ absl::StatusOr<CreateMailboxResponse> MailboxService::CreateMailbox(
 
 absl::StatusOr<ReadSecureContentResponse> MailboxService::ReadSecureContent(
     const CallContext& ctx, const ReadSecureContentRequest& req) {
-  RETURN_IF_ERROR(CheckLookupAllowed(ctx));
-  ASSIGN_OR_RETURN(std::string id, CheckMailboxId(ctx, req.mailbox_id));
-  ASSIGN_OR_RETURN(std::string claim, CheckClaim(req.device_claim));
-  ASSIGN_OR_RETURN(std::string request_id, CheckRequestId(req.request_id));
-  if (req.notification_token.has_value()) {
-    RETURN_IF_ERROR(CheckToken(*req.notification_token, limits_));
-  }
-  const std::string key = absl::StrCat(claim, request_id);
+  ASSIGN_OR_RETURN(Caller caller, CheckCaller(ctx, req.device_claim, req.request_id));
+  RETURN_IF_ERROR(CheckOptionalToken(ctx, req.notification_token, limits_));
+  ASSIGN_OR_RETURN(std::string id, BeginLookup(ctx, req.mailbox_id));
   auto content = [](const Mailbox& m, bool repeated) {
     return ReadSecureContentResponse{m.payload, m.display, m.expires_at, repeated};
   };
@@ -369,16 +263,15 @@ absl::StatusOr<ReadSecureContentResponse> MailboxService::ReadSecureContent(
   for (int attempt = 0; attempt < kMaxCasAttempts; ++attempt) {
     const absl::Time now = clock_->Now();
     ASSIGN_OR_RETURN(Mailbox m, Load(ctx, id, now));
-    const bool repeated = WasApplied(m, key);
+    const bool repeated = WasApplied(m, caller.key);
     Mailbox next = m;
-    switch (PartyOf(m, claim)) {
+    switch (PartyOf(m, caller.claim)) {
       case Party::kSender:
         // The sender may read back what it wrote; it never binds itself.
         return content(m, repeated);
       case Party::kReceiver:
-        if (!HasRight(m, 'R')) return AccessDenied('R', "read");
-        if (!req.notification_token.has_value() ||
-            req.notification_token == m.receiver_token) {
+        if (!HasRight(m, 'R')) return AccessDenied(ctx, 'R', "read");
+        if (!req.notification_token.has_value() || req.notification_token == m.receiver_token) {
           return content(m, repeated);
         }
         next.receiver_token = req.notification_token;  // refresh, then answer
@@ -386,14 +279,14 @@ absl::StatusOr<ReadSecureContentResponse> MailboxService::ReadSecureContent(
       case Party::kNone:
         if (!m.receiver_claim.empty()) {
           ++state_->bind_conflicts;
-          return ClaimMismatch("the mailbox is bound to another receiver");
+          return ClaimMismatch(ctx, "the mailbox is bound to another receiver");
         }
-        if (!HasRight(m, 'R')) return AccessDenied('R', "read");
+        if (!HasRight(m, 'R')) return AccessDenied(ctx, 'R', "read");
         // Trust on first use: this claim becomes the receiver iff the CAS
         // below wins against every other reader.
-        next.receiver_claim = claim;
+        next.receiver_claim = caller.claim;
         next.receiver_token = req.notification_token;
-        if (!repeated) RememberRequest(next, key);
+        if (!repeated) RememberRequest(next, caller.key);
         break;
     }
     next.version = m.version + 1;
@@ -408,30 +301,24 @@ absl::StatusOr<ReadSecureContentResponse> MailboxService::ReadSecureContent(
 
 absl::StatusOr<UpdateMailboxResponse> MailboxService::UpdateMailbox(
     const CallContext& ctx, const UpdateMailboxRequest& req) {
-  RETURN_IF_ERROR(CheckLookupAllowed(ctx));
-  ASSIGN_OR_RETURN(std::string id, CheckMailboxId(ctx, req.mailbox_id));
-  ASSIGN_OR_RETURN(std::string claim, CheckClaim(req.device_claim));
-  ASSIGN_OR_RETURN(std::string request_id, CheckRequestId(req.request_id));
-  RETURN_IF_ERROR(CheckPayload(req.payload, limits_));
-  if (req.notification_token.has_value()) {
-    RETURN_IF_ERROR(CheckToken(*req.notification_token, limits_));
-  }
-  const std::string key = absl::StrCat(claim, request_id);
+  ASSIGN_OR_RETURN(Caller caller, CheckCaller(ctx, req.device_claim, req.request_id));
+  RETURN_IF_ERROR(CheckPayload(req.payload, limits_, FieldNamesOf(ctx.face)));
+  RETURN_IF_ERROR(CheckOptionalToken(ctx, req.notification_token, limits_));
+  ASSIGN_OR_RETURN(std::string id, BeginLookup(ctx, req.mailbox_id));
 
   for (int attempt = 0; attempt < kMaxCasAttempts; ++attempt) {
     const absl::Time now = clock_->Now();
     ASSIGN_OR_RETURN(Mailbox m, Load(ctx, id, now));
-    if (WasApplied(m, key)) return UpdateMailboxResponse{true};
-    const Party party = PartyOf(m, claim);
-    if (party == Party::kNone) return ClaimMismatch("not a party bound to this mailbox");
-    if (!HasRight(m, 'W')) return AccessDenied('W', "update");
+    if (WasApplied(m, caller.key)) return UpdateMailboxResponse{true};
+    const Party party = PartyOf(m, caller.claim);
+    if (party == Party::kNone) return ClaimMismatch(ctx, "not a party bound to this mailbox");
+    if (!HasRight(m, 'W')) return AccessDenied(ctx, 'W', "update");
     Mailbox next = m;
     next.payload = req.payload;
     if (req.notification_token.has_value()) {
-      (party == Party::kSender ? next.sender_token : next.receiver_token) =
-          req.notification_token;
+      (party == Party::kSender ? next.sender_token : next.receiver_token) = req.notification_token;
     }
-    RememberRequest(next, key);
+    RememberRequest(next, caller.key);
     next.version = m.version + 1;
     absl::Status s = store_->CompareAndSwap(next, m.version, now);
     if (s.ok()) {
@@ -447,40 +334,36 @@ absl::StatusOr<UpdateMailboxResponse> MailboxService::UpdateMailbox(
 
 absl::StatusOr<ReadDisplayInformationResponse> MailboxService::ReadDisplayInformation(
     const CallContext& ctx, const std::string& mailbox_id) {
-  RETURN_IF_ERROR(CheckLookupAllowed(ctx));
-  ASSIGN_OR_RETURN(std::string id, CheckMailboxId(ctx, mailbox_id));
+  ASSIGN_OR_RETURN(std::string id, BeginLookup(ctx, mailbox_id));
   ASSIGN_OR_RETURN(Mailbox m, Load(ctx, id, clock_->Now()));
   return ReadDisplayInformationResponse{m.id, UrlFor(m.id), m.display};
 }
 
 absl::StatusOr<EmptyResponse> MailboxService::DeleteMailbox(const CallContext& ctx,
                                                             const DeleteMailboxRequest& req) {
-  RETURN_IF_ERROR(CheckLookupAllowed(ctx));
-  ASSIGN_OR_RETURN(std::string id, CheckMailboxId(ctx, req.mailbox_id));
-  ASSIGN_OR_RETURN(std::string claim, CheckClaim(req.device_claim));
-  ASSIGN_OR_RETURN(std::string request_id, CheckRequestId(req.request_id));
-  const std::string key = absl::StrCat(claim, request_id);
+  ASSIGN_OR_RETURN(Caller caller, CheckCaller(ctx, req.device_claim, req.request_id));
+  ASSIGN_OR_RETURN(std::string id, BeginLookup(ctx, req.mailbox_id));
 
   for (int attempt = 0; attempt < kMaxCasAttempts; ++attempt) {
     absl::StatusOr<Mailbox> m = store_->Get(id, clock_->Now());
     if (absl::IsNotFound(m.status())) {
       // A repeat of a delete this relay performed is answered as a repeat,
       // not as a failed lookup.
-      absl::StatusOr<bool> recently = state_->deletes->Contains(id, key);
+      absl::StatusOr<bool> recently = state_->deletes->Contains(id, caller.key);
       if (!recently.ok()) return StoreError(recently.status());
       if (*recently) return EmptyResponse{true};
       return NotFound(ctx);
     }
     if (!m.ok()) return StoreError(m.status());
-    const Party party = PartyOf(*m, claim);
-    if (party == Party::kNone) return ClaimMismatch("not a party bound to this mailbox");
-    if (!HasRight(*m, 'D')) return AccessDenied('D', "delete");
+    const Party party = PartyOf(*m, caller.claim);
+    if (party == Party::kNone) return ClaimMismatch(ctx, "not a party bound to this mailbox");
+    if (!HasRight(*m, 'D')) return AccessDenied(ctx, 'D', "delete");
     absl::Status s = store_->Delete(id, m->version);
     if (s.ok()) {
       ++state_->deleted;
       // The delete is done; failing to remember it only turns a later
       // repeat into 404 (documented), so it does not fail this request.
-      (void)state_->deletes->Remember(id, key);
+      (void)state_->deletes->Remember(id, caller.key);
       NotifyParty(party == Party::kSender ? m->receiver_token : m->sender_token, id);
       return EmptyResponse{false};
     }
@@ -493,23 +376,20 @@ absl::StatusOr<EmptyResponse> MailboxService::DeleteMailbox(const CallContext& c
 
 absl::StatusOr<EmptyResponse> MailboxService::RelinquishMailbox(
     const CallContext& ctx, const RelinquishMailboxRequest& req) {
-  RETURN_IF_ERROR(CheckLookupAllowed(ctx));
-  ASSIGN_OR_RETURN(std::string id, CheckMailboxId(ctx, req.mailbox_id));
-  ASSIGN_OR_RETURN(std::string claim, CheckClaim(req.device_claim));
-  ASSIGN_OR_RETURN(std::string request_id, CheckRequestId(req.request_id));
-  const std::string key = absl::StrCat(claim, request_id);
+  ASSIGN_OR_RETURN(Caller caller, CheckCaller(ctx, req.device_claim, req.request_id));
+  ASSIGN_OR_RETURN(std::string id, BeginLookup(ctx, req.mailbox_id));
 
   for (int attempt = 0; attempt < kMaxCasAttempts; ++attempt) {
     const absl::Time now = clock_->Now();
     ASSIGN_OR_RETURN(Mailbox m, Load(ctx, id, now));
-    if (WasApplied(m, key)) return EmptyResponse{true};
-    if (PartyOf(m, claim) != Party::kReceiver) {
-      return ClaimMismatch("only the bound receiver may relinquish the mailbox");
+    if (WasApplied(m, caller.key)) return EmptyResponse{true};
+    if (PartyOf(m, caller.claim) != Party::kReceiver) {
+      return ClaimMismatch(ctx, "only the bound receiver may relinquish the mailbox");
     }
     Mailbox next = m;
     next.receiver_claim.clear();
     next.receiver_token.reset();
-    RememberRequest(next, key);
+    RememberRequest(next, caller.key);
     next.version = m.version + 1;
     absl::Status s = store_->CompareAndSwap(next, m.version, now);
     if (s.ok()) return EmptyResponse{false};

@@ -2,12 +2,14 @@
 // draft-vinokurov-tigress-http-00, free of any transport.
 //
 // The HTTP adapter (relay_http) and the gRPC adapter (relay_grpc) both decode
-// into these structs, call MailboxService, and encode the result; they must
-// not add behaviour of their own beyond decoding/size checks. Thread-safe.
+// into these structs, call MailboxService, and encode the result; they add no
+// rules of their own. Which input is valid, and the error for each invalid
+// one, is decided here through request_validation.h, naming fields as the
+// caller's face (CallContext::face) spells them. Thread-safe.
 //
 // Errors (absl code / stable reason from common/errors.h):
 //   INVALID_ARGUMENT  invalid_field        bad input; the message names the field
-//   UNAUTHENTICATED   claim_missing        Mailbox-Device-Claim absent (draft: 401)
+//   UNAUTHENTICATED   claim_missing        no device claim (draft: 401)
 //   UNAUTHENTICATED   claim_mismatch       claim is not a bound party / receiver
 //                                          slot taken by another claim (draft: 401)
 //   PERMISSION_DENIED access_denied        the mailbox's access rights forbid it (401)
@@ -24,13 +26,20 @@
 // - Claims and request ids are UUIDs, compared case-insensitively (stored
 //   lower-case). A mailbox id that is not a UUID is INVALID_ARGUMENT
 //   ("mailboxId") and counts as a failed lookup.
+// - Order of the checks: the request's own fields first (claim, request id,
+//   then the body's fields), then the caller's failed-lookup limit, then the
+//   mailbox id, then the stored mailbox. A malformed request therefore never
+//   counts as a lookup.
 // - Idempotency: create remembers claim ‖ request id as the store's create key
 //   (a repeat returns the same id, repeated = true). Every other operation
 //   that changes the mailbox (binding read, update, relinquish) records the
 //   key in Mailbox::applied_requests; a repeat answers repeated = true and
 //   changes nothing, pushes nothing. A repeated delete is recognised from a
-//   bounded list of recent deletes (SharedRelayState::deletes; in memory by default). Reads that change nothing (the
-//   sender's, or an already-bound receiver's) record nothing.
+//   bounded list of recent deletes (SharedRelayState::deletes; in memory by
+//   default). Reads that change nothing (the sender's, or an already-bound
+//   receiver's) record nothing.
+// - Times are stored in whole microseconds (mailbox_store.h): created_at and
+//   expires_at are rounded down when a mailbox is created.
 // - Rights apply to both parties: update needs W, delete needs D, the
 //   receiver's read needs R (the sender can always read its own mailbox).
 // - Every operation on an existing id is a "lookup": once a client address
@@ -52,25 +61,11 @@
 #include "relay/mailbox.h"
 #include "relay/mailbox_store.h"
 #include "relay/push_notifier.h"
+#include "relay/relay_limits.h"
+#include "relay/request_validation.h"
 #include "relay/shared_limits.h"
 
 namespace sct::relay {
-
-struct RelayLimits {
-  absl::Duration default_ttl = absl::Hours(48);
-  absl::Duration max_ttl = absl::Hours(24 * 7);
-  size_t max_payload_bytes = 64 * 1024;           // raw bytes of payload.data
-  size_t max_title_bytes = 256;
-  size_t max_description_bytes = 1024;
-  size_t max_image_url_bytes = 2048;
-  size_t max_token_bytes = 4096;                  // notificationToken.tokenData
-  size_t max_attestation_bytes = 16 * 1024;
-  // Mailboxes one client address may create per window.
-  int64_t creates_per_window = 600;
-  // Lookups of unknown ids one client address may make per window (guessing).
-  int64_t failed_lookups_per_window = 60;
-  absl::Duration rate_window = absl::Minutes(1);
-};
 
 // State that must be shared when several relays serve one store (Redis):
 // the two per-client limits and the recent-delete memory. A null member gets
@@ -86,16 +81,20 @@ struct SharedRelayState {
 // Who is calling: the adapters fill this from the connection.
 struct CallContext {
   std::string client_address;  // rate-limit key, e.g. "127.0.0.1"
+  // The face the request came through: how error messages name its fields
+  // (request_validation.h).
+  Face face = Face::kHttp;
 };
 
 struct CreateMailboxRequest {
-  std::string device_claim;   // Mailbox-Device-Claim (UUID), required
-  std::string request_id;     // Mailbox-Request-ID (UUID), required
-  std::string attestation;    // Mailbox-Device-Attestation, optional
-  Payload payload;            // required
+  std::string device_claim;  // Mailbox-Device-Claim (UUID), required
+  std::string request_id;    // Mailbox-Request-ID (UUID), required
+  std::string attestation;   // Mailbox-Device-Attestation, optional
+  Payload payload;           // required
   DisplayInformation display;
   std::optional<NotificationToken> notification_token;
-  std::string access_rights;  // "" means the default "RD"
+  // Absent means the default "RD"; present must be a valid combination.
+  std::optional<std::string> access_rights;
   std::optional<absl::Time> expiration;  // none means now + default_ttl
 };
 struct CreateMailboxResponse {
@@ -154,7 +153,7 @@ struct RelayStats {
   int64_t mailboxes_created = 0;
   int64_t mailboxes_deleted = 0;
   int64_t mailboxes_swept = 0;
-  int64_t bind_conflicts = 0;     // readers that lost the binding race
+  int64_t bind_conflicts = 0;  // readers that lost the binding race
   int64_t push_sent = 0;
   int64_t push_failed = 0;
   int64_t rate_limited = 0;
@@ -166,8 +165,8 @@ class MailboxService {
   // `push` may be null (no push routes). `public_base_url` has no trailing slash.
   // `shared` overrides the in-memory limiters / delete log (see above).
   MailboxService(MailboxStore* store, const Clock* clock, PushNotifier* push,
-                 std::string public_base_url, RelayLimits limits,
-                 SharedRelayState shared = {});
+                 std::string public_base_url, RelayLimits limits, SharedRelayState shared = {});
+  ~MailboxService();
 
   absl::StatusOr<CreateMailboxResponse> CreateMailbox(const CallContext& ctx,
                                                       const CreateMailboxRequest& req);
@@ -175,8 +174,8 @@ class MailboxService {
                                                       const UpdateMailboxRequest& req);
   // The first claim that is not the sender's binds the receiver (atomic CAS):
   // of two racing readers exactly one wins; the other gets UNAUTHENTICATED.
-  absl::StatusOr<ReadSecureContentResponse> ReadSecureContent(
-      const CallContext& ctx, const ReadSecureContentRequest& req);
+  absl::StatusOr<ReadSecureContentResponse> ReadSecureContent(const CallContext& ctx,
+                                                              const ReadSecureContentRequest& req);
   // Binds nothing, needs no claim, answers the same whether or not anyone read.
   absl::StatusOr<ReadDisplayInformationResponse> ReadDisplayInformation(
       const CallContext& ctx, const std::string& mailbox_id);
@@ -197,30 +196,25 @@ class MailboxService {
   const RelayLimits& limits() const { return limits_; }
 
  private:
-  // Implementation detail members are added by the implementation.
+  struct State;
+
+  // Starts a lookup of `id` by `ctx`: rate_limited once the caller's failed
+  // lookups are exhausted; otherwise the lower-cased id, or invalid_field
+  // (counted as a failed lookup).
+  absl::StatusOr<std::string> BeginLookup(const CallContext& ctx, const std::string& id);
+  // store->Get at `now`; NOT_FOUND counts as a failed lookup.
+  absl::StatusOr<Mailbox> Load(const CallContext& ctx, const std::string& id, absl::Time now);
+  absl::Status NotFound(const CallContext& ctx);
+  absl::Status RateLimited(const CallContext& ctx, absl::string_view what);
+  std::string UrlFor(const std::string& id) const;
+  void NotifyParty(const std::optional<NotificationToken>& token, const std::string& mailbox_id);
+
   MailboxStore* store_;
   const Clock* clock_;
   PushNotifier* push_;
   std::string public_base_url_;
   RelayLimits limits_;
-  struct State;
   std::unique_ptr<State> state_;
-
-  absl::Status CheckLookupAllowed(const CallContext& ctx);
-  // The lower-cased id, or invalid_field (counted as a failed lookup).
-  absl::StatusOr<std::string> CheckMailboxId(const CallContext& ctx,
-                                             const std::string& id);
-  // store->Get at `now`; NOT_FOUND counts as a failed lookup.
-  absl::StatusOr<Mailbox> Load(const CallContext& ctx, const std::string& id,
-                               absl::Time now);
-  absl::Status NotFound(const CallContext& ctx);
-  absl::Status RateLimited(const CallContext& ctx, absl::string_view what);
-  std::string UrlFor(const std::string& id) const;
-  void NotifyParty(const std::optional<NotificationToken>& token,
-                   const std::string& mailbox_id);
-
- public:
-  ~MailboxService();
 };
 
 }  // namespace sct::relay

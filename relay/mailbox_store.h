@@ -6,11 +6,17 @@
 // on these few primitives, chiefly CompareAndSwap, so a new backend only has to
 // make them atomic. One conformance suite (mailbox_store_conformance.h) runs
 // against every implementation.
+//
+// Times are kept to the microsecond: a backend may drop finer digits of
+// created_at and expires_at (the SQLite store keeps Unix microseconds), so
+// callers store whole microseconds (MailboxService truncates) and every
+// backend then answers every expiry question alike.
 #ifndef SCT_RELAY_MAILBOX_STORE_H_
 #define SCT_RELAY_MAILBOX_STORE_H_
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -20,16 +26,31 @@
 
 namespace sct::relay {
 
+// What MailboxStore::Insert did with a mailbox.
+struct InsertResult {
+  // True: the mailbox is stored. False: `create_key` already names a live
+  // mailbox, `existing_id`, and nothing was stored (a repeated create).
+  bool created = false;
+  std::string existing_id;
+
+  static InsertResult Created() { return InsertResult{true, ""}; }
+  static InsertResult Repeated(std::string existing_id) {
+    return InsertResult{false, std::move(existing_id)};
+  }
+};
+
 class MailboxStore {
  public:
   virtual ~MailboxStore() = default;
 
   // Inserts `mailbox` (its version must be 1) and records `create_key` (sender
-  // claim ‖ request id) as pointing at it until the mailbox expires.
-  // ALREADY_EXISTS if `create_key` was recorded before and that mailbox is
-  // still live: the status message is the existing mailbox id (the caller
-  // answers the repeat with it). ALREADY_EXISTS also if the id is taken.
-  virtual absl::Status Insert(const Mailbox& mailbox, absl::string_view create_key) = 0;
+  // claim ‖ request id; empty records nothing) as pointing at it until the
+  // mailbox expires. When `create_key` already points at a mailbox that is
+  // live at mailbox.created_at, stores nothing and answers
+  // InsertResult::Repeated with that mailbox's id. ALREADY_EXISTS if the id
+  // is taken (the caller draws another).
+  virtual absl::StatusOr<InsertResult> Insert(const Mailbox& mailbox,
+                                              absl::string_view create_key) = 0;
 
   // The mailbox with `id`. NOT_FOUND if absent, deleted, or expires_at <= now.
   virtual absl::StatusOr<Mailbox> Get(absl::string_view id, absl::Time now) = 0;

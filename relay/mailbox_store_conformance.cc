@@ -103,33 +103,55 @@ TEST_P(MailboxStoreConformanceTest, ExpiredAtExactlyTheExpiryInstant) {
             absl::StatusCode::kNotFound);
 }
 
+TEST_P(MailboxStoreConformanceTest, InsertAnswersCreated) {
+  auto first = store_->Insert(MakeTestMailbox(Id(1), now_, now_ + absl::Hours(1)), "ck");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_TRUE(first->created);
+  EXPECT_EQ(first->existing_id, "");
+  // Without a create key nothing is remembered, and each insert creates.
+  auto keyless = store_->Insert(MakeTestMailbox(Id(2), now_, now_ + absl::Hours(1)), "");
+  ASSERT_TRUE(keyless.ok()) << keyless.status();
+  EXPECT_TRUE(keyless->created);
+  EXPECT_EQ(*store_->Count(), 2);
+}
+
 TEST_P(MailboxStoreConformanceTest, InsertRejectsTakenId) {
   ASSERT_TRUE(store_->Insert(MakeTestMailbox(Id(1), now_, now_ + absl::Hours(1)), "a").ok());
-  absl::Status s = store_->Insert(MakeTestMailbox(Id(1), now_, now_ + absl::Hours(1)), "b");
-  EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_NE(s.message(), Id(1));  // not mistaken for a create-key repeat
+  auto again = store_->Insert(MakeTestMailbox(Id(1), now_, now_ + absl::Hours(1)), "b");
+  // An error, not mistaken for a create-key repeat.
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(*store_->Count(), 1);
 }
 
 TEST_P(MailboxStoreConformanceTest, CreateKeyRepeatReturnsExistingId) {
   ASSERT_TRUE(store_->Insert(MakeTestMailbox(Id(1), now_, now_ + absl::Hours(1)), "ck").ok());
-  absl::Status s = store_->Insert(MakeTestMailbox(Id(2), now_, now_ + absl::Hours(1)), "ck");
-  EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_EQ(s.message(), Id(1));
+  auto repeat = store_->Insert(MakeTestMailbox(Id(2), now_, now_ + absl::Hours(1)), "ck");
+  ASSERT_TRUE(repeat.ok()) << repeat.status();
+  EXPECT_FALSE(repeat->created);
+  EXPECT_EQ(repeat->existing_id, Id(1));
   EXPECT_EQ(store_->Get(Id(2), now_).status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(*store_->Count(), 1);
+  // The repeat left the key pointing at the first mailbox.
+  repeat = store_->Insert(MakeTestMailbox(Id(3), now_, now_ + absl::Hours(1)), "ck");
+  ASSERT_TRUE(repeat.ok()) << repeat.status();
+  EXPECT_EQ(repeat->existing_id, Id(1));
 }
 
 TEST_P(MailboxStoreConformanceTest, CreateKeyOfExpiredMailboxCanBeReused) {
   ASSERT_TRUE(store_->Insert(MakeTestMailbox(Id(1), now_, now_ + absl::Hours(1)), "ck").ok());
   const absl::Time later = now_ + absl::Hours(2);
-  EXPECT_TRUE(store_->Insert(MakeTestMailbox(Id(2), later, later + absl::Hours(1)), "ck").ok());
+  auto reused = store_->Insert(MakeTestMailbox(Id(2), later, later + absl::Hours(1)), "ck");
+  ASSERT_TRUE(reused.ok()) << reused.status();
+  EXPECT_TRUE(reused->created);
   EXPECT_TRUE(store_->Get(Id(2), later).ok());
 }
 
 TEST_P(MailboxStoreConformanceTest, CreateKeyOfDeletedMailboxCanBeReused) {
   ASSERT_TRUE(store_->Insert(MakeTestMailbox(Id(1), now_, now_ + absl::Hours(1)), "ck").ok());
   ASSERT_TRUE(store_->Delete(Id(1), 1).ok());
-  EXPECT_TRUE(store_->Insert(MakeTestMailbox(Id(2), now_, now_ + absl::Hours(1)), "ck").ok());
+  auto reused = store_->Insert(MakeTestMailbox(Id(2), now_, now_ + absl::Hours(1)), "ck");
+  ASSERT_TRUE(reused.ok()) << reused.status();
+  EXPECT_TRUE(reused->created);
 }
 
 TEST_P(MailboxStoreConformanceTest, CompareAndSwapSucceedsOnExpectedVersion) {
@@ -233,10 +255,14 @@ TEST_P(MailboxStoreConformanceTest, SweepRemovesOnlyExpiredOldestFirstWithinLimi
   EXPECT_EQ(*store_->Count(), 4);
   for (int i = 7; i <= 10; ++i) EXPECT_TRUE(store_->Get(Id(i), t).ok()) << i;
   // The swept mailboxes' create keys are free again.
-  EXPECT_TRUE(store_->Insert(MakeTestMailbox(Id(11), t, t + absl::Hours(1)), "key1").ok());
+  auto freed = store_->Insert(MakeTestMailbox(Id(11), t, t + absl::Hours(1)), "key1");
+  ASSERT_TRUE(freed.ok()) << freed.status();
+  EXPECT_TRUE(freed->created);
   // A live mailbox's create key is not.
-  EXPECT_EQ(store_->Insert(MakeTestMailbox(Id(12), t, t + absl::Hours(1)), "key9").message(),
-            Id(9));
+  auto held = store_->Insert(MakeTestMailbox(Id(12), t, t + absl::Hours(1)), "key9");
+  ASSERT_TRUE(held.ok()) << held.status();
+  EXPECT_FALSE(held->created);
+  EXPECT_EQ(held->existing_id, Id(9));
 }
 
 TEST_P(MailboxStoreConformanceTest, SweepFollowsExpiryChangedByCompareAndSwap) {

@@ -4,8 +4,8 @@
 
 namespace sct::relay {
 
-absl::Status MemoryMailboxStore::Insert(const Mailbox& mailbox,
-                                        absl::string_view create_key) {
+absl::StatusOr<InsertResult> MemoryMailboxStore::Insert(const Mailbox& mailbox,
+                                                        absl::string_view create_key) {
   if (mailbox.version != 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("Insert: version must be 1, got ", mailbox.version));
@@ -17,7 +17,7 @@ absl::Status MemoryMailboxStore::Insert(const Mailbox& mailbox,
       auto mb_it = mailboxes_.find(key_it->second);
       if (mb_it != mailboxes_.end() &&
           mb_it->second.mailbox.expires_at > mailbox.created_at) {
-        return absl::AlreadyExistsError(key_it->second);
+        return InsertResult::Repeated(key_it->second);
       }
       create_keys_.erase(key_it);  // points at a mailbox no longer live
     }
@@ -28,7 +28,7 @@ absl::Status MemoryMailboxStore::Insert(const Mailbox& mailbox,
   mailboxes_.emplace(mailbox.id, Entry{mailbox, std::string(create_key)});
   by_expiry_.emplace(mailbox.expires_at, mailbox.id);
   if (!create_key.empty()) create_keys_.emplace(create_key, mailbox.id);
-  return absl::OkStatus();
+  return InsertResult::Created();
 }
 
 absl::StatusOr<Mailbox> MemoryMailboxStore::Get(absl::string_view id, absl::Time now) {

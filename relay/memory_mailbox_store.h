@@ -24,7 +24,8 @@ class MemoryMailboxStore : public MailboxStore {
  public:
   MemoryMailboxStore() = default;
 
-  absl::Status Insert(const Mailbox& mailbox, absl::string_view create_key) override;
+  absl::StatusOr<InsertResult> Insert(const Mailbox& mailbox,
+                                      absl::string_view create_key) override;
   absl::StatusOr<Mailbox> Get(absl::string_view id, absl::Time now) override;
   absl::Status CompareAndSwap(const Mailbox& updated, int64_t expected_version,
                               absl::Time now) override;

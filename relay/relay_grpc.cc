@@ -5,11 +5,11 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/strip.h"
 #include "common/errors.h"
 #include "common/rfc3339.h"
 #include "common/status_macros.h"
 #include "common/status_mapping.h"
-#include "relay/adapter_checks.h"
 
 namespace sct::relay {
 namespace {
@@ -19,22 +19,18 @@ namespace pb = ::relay::v1;
 CallContext ContextOf(const grpc::ServerContext* context) {
   CallContext ctx;
   ctx.client_address = ClientAddressFromGrpcPeer(context->peer());
+  ctx.face = Face::kGrpc;
   return ctx;
 }
 
 absl::StatusOr<Payload> DecodePayload(bool present, const pb::Payload& p) {
   if (!present) return InvalidField("payload", "missing");
-  Payload payload{p.type(), p.data()};
-  RETURN_IF_ERROR(CheckPayload(payload, "payload"));
-  return payload;
+  return Payload{p.type(), p.data()};
 }
 
-absl::StatusOr<std::optional<NotificationToken>> DecodeToken(bool present,
-                                                             const pb::NotificationToken& t) {
-  if (!present) return std::optional<NotificationToken>();
-  NotificationToken token{t.type(), t.token_data()};
-  RETURN_IF_ERROR(CheckNotificationToken(token, "notification_token"));
-  return std::optional<NotificationToken>(std::move(token));
+std::optional<NotificationToken> DecodeToken(bool present, const pb::NotificationToken& t) {
+  if (!present) return std::nullopt;
+  return NotificationToken{t.type(), t.token_data()};
 }
 
 void EncodePayload(const Payload& in, pb::Payload* out) {
@@ -48,12 +44,28 @@ void EncodeDisplay(const DisplayInformation& in, pb::DisplayInformation* out) {
   out->set_image_url(in.image_url);
 }
 
-absl::Status CheckParties(const std::string& claim, const std::string& request_id) {
-  RETURN_IF_ERROR(CheckDeviceClaim(claim, "device_claim"));
-  return CheckRequestId(request_id, "request_id");
-}
-
 }  // namespace
+
+std::string ClientAddressFromGrpcPeer(absl::string_view peer) {
+  if (absl::ConsumePrefix(&peer, "ipv4:")) {
+    const size_t colon = peer.rfind(':');
+    return std::string(colon == absl::string_view::npos ? peer : peer.substr(0, colon));
+  }
+  if (absl::ConsumePrefix(&peer, "ipv6:")) {
+    // gRPC writes "ipv6:[::1]:5" or, URI-encoded, "ipv6:%5B::1%5D:5".
+    if (absl::ConsumePrefix(&peer, "[")) {
+      const size_t end = peer.find(']');
+      return std::string(end == absl::string_view::npos ? peer : peer.substr(0, end));
+    }
+    if (absl::ConsumePrefix(&peer, "%5B") || absl::ConsumePrefix(&peer, "%5b")) {
+      size_t end = peer.find("%5D");
+      if (end == absl::string_view::npos) end = peer.find("%5d");
+      return std::string(end == absl::string_view::npos ? peer : peer.substr(0, end));
+    }
+    return std::string(peer);
+  }
+  return std::string(peer);
+}
 
 int RelayGrpcService::MaxMessageBytes(const RelayLimits& l) {
   const size_t n = l.max_payload_bytes + l.max_title_bytes + l.max_description_bytes +
@@ -80,7 +92,6 @@ grpc::Status RelayGrpcService::CreateMailbox(grpc::ServerContext* context,
                                              const pb::CreateMailboxRequest* request,
                                              pb::CreateMailboxResponse* response) {
   return Run(metrics_, "create_mailbox", [&]() -> absl::Status {
-    RETURN_IF_ERROR(CheckParties(request->device_claim(), request->request_id()));
     CreateMailboxRequest r;
     r.device_claim = request->device_claim();
     r.request_id = request->request_id();
@@ -88,17 +99,13 @@ grpc::Status RelayGrpcService::CreateMailbox(grpc::ServerContext* context,
     ASSIGN_OR_RETURN(r.payload, DecodePayload(request->has_payload(), request->payload()));
     const pb::DisplayInformation& d = request->display_information();
     r.display = DisplayInformation{d.title(), d.description(), d.image_url()};
-    ASSIGN_OR_RETURN(r.notification_token, DecodeToken(request->has_notification_token(),
-                                                       request->notification_token()));
+    r.notification_token =
+        DecodeToken(request->has_notification_token(), request->notification_token());
+    // proto3: an empty string is an absent one.
     const pb::MailboxConfiguration& c = request->mailbox_configuration();
-    if (!c.access_rights().empty()) {
-      RETURN_IF_ERROR(
-          CheckAccessRights(c.access_rights(), "mailbox_configuration.access_rights"));
-      r.access_rights = c.access_rights();
-    }
+    if (!c.access_rights().empty()) r.access_rights = c.access_rights();
     if (!c.expiration().empty()) {
-      ASSIGN_OR_RETURN(r.expiration,
-                       ParseRfc3339(c.expiration(), "mailbox_configuration.expiration"));
+      ASSIGN_OR_RETURN(r.expiration, ParseRfc3339(c.expiration(), kGrpcFieldNames.expiration));
     }
     ASSIGN_OR_RETURN(CreateMailboxResponse out, service_->CreateMailbox(ContextOf(context), r));
     response->set_url_link(out.url_link);
@@ -112,14 +119,13 @@ grpc::Status RelayGrpcService::UpdateMailbox(grpc::ServerContext* context,
                                              const pb::UpdateMailboxRequest* request,
                                              pb::UpdateMailboxResponse* response) {
   return Run(metrics_, "update_mailbox", [&]() -> absl::Status {
-    RETURN_IF_ERROR(CheckParties(request->device_claim(), request->request_id()));
     UpdateMailboxRequest r;
     r.mailbox_id = request->mailbox_id();
     r.device_claim = request->device_claim();
     r.request_id = request->request_id();
     ASSIGN_OR_RETURN(r.payload, DecodePayload(request->has_payload(), request->payload()));
-    ASSIGN_OR_RETURN(r.notification_token, DecodeToken(request->has_notification_token(),
-                                                       request->notification_token()));
+    r.notification_token =
+        DecodeToken(request->has_notification_token(), request->notification_token());
     ASSIGN_OR_RETURN(UpdateMailboxResponse out, service_->UpdateMailbox(ContextOf(context), r));
     response->set_repeated(out.repeated);
     return absl::OkStatus();
@@ -130,13 +136,12 @@ grpc::Status RelayGrpcService::ReadSecureContent(grpc::ServerContext* context,
                                                  const pb::ReadSecureContentRequest* request,
                                                  pb::ReadSecureContentResponse* response) {
   return Run(metrics_, "read_secure_content", [&]() -> absl::Status {
-    RETURN_IF_ERROR(CheckParties(request->device_claim(), request->request_id()));
     ReadSecureContentRequest r;
     r.mailbox_id = request->mailbox_id();
     r.device_claim = request->device_claim();
     r.request_id = request->request_id();
-    ASSIGN_OR_RETURN(r.notification_token, DecodeToken(request->has_notification_token(),
-                                                       request->notification_token()));
+    r.notification_token =
+        DecodeToken(request->has_notification_token(), request->notification_token());
     ASSIGN_OR_RETURN(ReadSecureContentResponse out,
                      service_->ReadSecureContent(ContextOf(context), r));
     EncodePayload(out.payload, response->mutable_payload());
@@ -152,8 +157,7 @@ grpc::Status RelayGrpcService::ReadDisplayInformation(
     pb::ReadDisplayInformationResponse* response) {
   return Run(metrics_, "read_display_information", [&]() -> absl::Status {
     ASSIGN_OR_RETURN(ReadDisplayInformationResponse out,
-                     service_->ReadDisplayInformation(ContextOf(context),
-                                                      request->mailbox_id()));
+                     service_->ReadDisplayInformation(ContextOf(context), request->mailbox_id()));
     EncodeDisplay(out.display, response->mutable_display_information());
     response->set_url_link(out.url_link);
     return absl::OkStatus();
@@ -164,9 +168,7 @@ grpc::Status RelayGrpcService::DeleteMailbox(grpc::ServerContext* context,
                                              const pb::DeleteMailboxRequest* request,
                                              pb::DeleteMailboxResponse* response) {
   return Run(metrics_, "delete_mailbox", [&]() -> absl::Status {
-    RETURN_IF_ERROR(CheckParties(request->device_claim(), request->request_id()));
-    DeleteMailboxRequest r{request->mailbox_id(), request->device_claim(),
-                           request->request_id()};
+    DeleteMailboxRequest r{request->mailbox_id(), request->device_claim(), request->request_id()};
     ASSIGN_OR_RETURN(EmptyResponse out, service_->DeleteMailbox(ContextOf(context), r));
     response->set_repeated(out.repeated);
     return absl::OkStatus();
@@ -177,7 +179,6 @@ grpc::Status RelayGrpcService::RelinquishMailbox(grpc::ServerContext* context,
                                                  const pb::RelinquishMailboxRequest* request,
                                                  pb::RelinquishMailboxResponse* response) {
   return Run(metrics_, "relinquish_mailbox", [&]() -> absl::Status {
-    RETURN_IF_ERROR(CheckParties(request->device_claim(), request->request_id()));
     RelinquishMailboxRequest r{request->mailbox_id(), request->device_claim(),
                                request->request_id()};
     ASSIGN_OR_RETURN(EmptyResponse out, service_->RelinquishMailbox(ContextOf(context), r));

@@ -1,16 +1,20 @@
 // The relay's gRPC face: relay.v1.Relay on the shared MailboxService, and the
 // trivial relay.v1.Echo service the load generator uses as its baseline.
 //
-// Like the HTTP adapter it only decodes (presence and UUID syntax of ids and
-// claims, payload type and length, access-rights syntax, RFC 3339
-// expiration), calls the service and encodes; errors go through
-// ToGrpcStatus (common/status_mapping.h), so the stable reason rides in the
-// status details. The rate-limit key is the peer address from
+// Like the HTTP adapter it only translates: proto -> the service's request
+// types (a missing payload and an expiration that is not RFC 3339 are the
+// only errors of its own), the call on CallContext::face = kGrpc (so errors
+// name the proto's snake_case fields), the result -> proto. Errors go
+// through ToGrpcStatus (common/status_mapping.h), so the stable reason
+// rides in the status details. The rate-limit key is the peer address from
 // ServerContext::peer(). A repeated request id answers OK with `repeated`
 // set (HTTP answers 201). Thread-safe; `service` and `metrics` are not owned.
 #ifndef SCT_RELAY_RELAY_GRPC_H_
 #define SCT_RELAY_RELAY_GRPC_H_
 
+#include <string>
+
+#include "absl/strings/string_view.h"
 #include "proto/relay/v1/relay.grpc.pb.h"
 #include "relay/mailbox_service.h"
 #include "relay/metrics.h"
@@ -50,6 +54,10 @@ class RelayGrpcService final : public ::relay::v1::Relay::Service {
   MailboxService* service_;
   RelayMetrics* metrics_;
 };
+
+// The rate-limit key from a gRPC peer string: "ipv4:1.2.3.4:5" -> "1.2.3.4",
+// "ipv6:[::1]:5" -> "::1"; anything else is returned unchanged. Pure.
+std::string ClientAddressFromGrpcPeer(absl::string_view peer);
 
 // Returns the request's data unchanged. Stateless, thread-safe.
 class EchoGrpcService final : public ::relay::v1::Echo::Service {

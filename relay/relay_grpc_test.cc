@@ -283,6 +283,13 @@ TEST_P(RelayGrpcTest, EchoReturnsTheData) {
   EXPECT_EQ(out.data(), r.data());
 }
 
+TEST(RelayGrpcPeerTest, ClientAddressFromGrpcPeer) {
+  EXPECT_EQ(ClientAddressFromGrpcPeer("ipv4:127.0.0.1:5555"), "127.0.0.1");
+  EXPECT_EQ(ClientAddressFromGrpcPeer("ipv6:[::1]:5555"), "::1");
+  EXPECT_EQ(ClientAddressFromGrpcPeer("ipv6:%5B::1%5D:5555"), "::1");
+  EXPECT_EQ(ClientAddressFromGrpcPeer("unix:/tmp/s"), "unix:/tmp/s");
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, RelayGrpcTest,
                          ::testing::Values(StoreKind::kMemory, StoreKind::kSqlite),
                          [](const auto& info) { return testing::StoreKindName(info.param); });

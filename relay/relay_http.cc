@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <functional>
@@ -11,6 +12,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/base64.h"
 #include "common/errors.h"
 #include "common/rfc3339.h"
@@ -18,7 +20,6 @@
 #include "common/status_mapping.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
-#include "relay/adapter_checks.h"
 #include "relay/preview_page.h"
 
 namespace sct::relay {
@@ -61,8 +62,8 @@ const Json* Member(const Json& obj, const char* key) {
   return &*it;
 }
 
-absl::Status GetString(const Json& obj, const char* key, const std::string& path,
-                       bool required, std::string* out) {
+absl::Status GetString(const Json& obj, const char* key, const std::string& path, bool required,
+                       std::string* out) {
   const Json* v = Member(obj, key);
   if (v == nullptr) {
     return required ? InvalidField(path, "missing") : absl::OkStatus();
@@ -73,8 +74,8 @@ absl::Status GetString(const Json& obj, const char* key, const std::string& path
 }
 
 // Null when absent; error when present and not an object.
-absl::StatusOr<const Json*> GetObject(const Json& obj, const char* key,
-                                      const std::string& path, bool required) {
+absl::StatusOr<const Json*> GetObject(const Json& obj, const char* key, const std::string& path,
+                                      bool required) {
   const Json* v = Member(obj, key);
   if (v == nullptr) {
     if (required) return InvalidField(path, "missing");
@@ -91,19 +92,16 @@ absl::StatusOr<Payload> DecodePayload(const Json& body) {
   RETURN_IF_ERROR(GetString(*p, "type", "payload.type", true, &payload.type));
   RETURN_IF_ERROR(GetString(*p, "data", "payload.data", true, &data_b64));
   ASSIGN_OR_RETURN(payload.data, Base64Decode(data_b64, "payload.data"));
-  RETURN_IF_ERROR(CheckPayload(payload, "payload"));
   return payload;
 }
 
 absl::StatusOr<std::optional<NotificationToken>> DecodeToken(const Json& body) {
-  ASSIGN_OR_RETURN(const Json* t,
-                   GetObject(body, "notificationToken", "notificationToken", false));
+  ASSIGN_OR_RETURN(const Json* t, GetObject(body, "notificationToken", "notificationToken", false));
   if (t == nullptr) return std::optional<NotificationToken>();
   NotificationToken token;
   RETURN_IF_ERROR(GetString(*t, "type", "notificationToken.type", true, &token.type));
   RETURN_IF_ERROR(
       GetString(*t, "tokenData", "notificationToken.tokenData", true, &token.token_data));
-  RETURN_IF_ERROR(CheckNotificationToken(token, "notificationToken"));
   return std::optional<NotificationToken>(std::move(token));
 }
 
@@ -112,10 +110,9 @@ absl::Status DecodeDisplay(const Json& body, DisplayInformation* out) {
                    GetObject(body, "displayInformation", "displayInformation", false));
   if (d == nullptr) return absl::OkStatus();
   RETURN_IF_ERROR(GetString(*d, "title", "displayInformation.title", false, &out->title));
-  RETURN_IF_ERROR(GetString(*d, "description", "displayInformation.description", false,
-                            &out->description));
   RETURN_IF_ERROR(
-      GetString(*d, "imageURL", "displayInformation.imageURL", false, &out->image_url));
+      GetString(*d, "description", "displayInformation.description", false, &out->description));
+  RETURN_IF_ERROR(GetString(*d, "imageURL", "displayInformation.imageURL", false, &out->image_url));
   return absl::OkStatus();
 }
 
@@ -124,17 +121,16 @@ absl::Status DecodeConfiguration(const Json& body, CreateMailboxRequest* out) {
                    GetObject(body, "mailboxConfiguration", "mailboxConfiguration", false));
   if (c == nullptr) return absl::OkStatus();
   if (Member(*c, "accessRights") != nullptr) {
-    RETURN_IF_ERROR(GetString(*c, "accessRights", "mailboxConfiguration.accessRights", true,
-                              &out->access_rights));
+    std::string rights;
     RETURN_IF_ERROR(
-        CheckAccessRights(out->access_rights, "mailboxConfiguration.accessRights"));
+        GetString(*c, "accessRights", "mailboxConfiguration.accessRights", true, &rights));
+    out->access_rights = std::move(rights);  // present, even if empty
   }
   std::string expiration;
-  RETURN_IF_ERROR(GetString(*c, "expiration", "mailboxConfiguration.expiration", false,
-                            &expiration));
+  RETURN_IF_ERROR(
+      GetString(*c, "expiration", "mailboxConfiguration.expiration", false, &expiration));
   if (Member(*c, "expiration") != nullptr) {
-    ASSIGN_OR_RETURN(absl::Time t,
-                     ParseRfc3339(expiration, "mailboxConfiguration.expiration"));
+    ASSIGN_OR_RETURN(absl::Time t, ParseRfc3339(expiration, "mailboxConfiguration.expiration"));
     out->expiration = t;
   }
   return absl::OkStatus();
@@ -156,26 +152,52 @@ Json EncodeDisplay(const DisplayInformation& d) {
   return Json{{"title", d.title}, {"description", d.description}, {"imageURL", d.image_url}};
 }
 
-// ---- headers -----------------------------------------------------------
+// ---- requests and answers of the six operations -------------------------
 
-struct Headers {
-  std::string claim;
-  std::string request_id;
-};
-
-absl::StatusOr<Headers> DecodeHeaders(const httplib::Request& req) {
-  Headers h;
-  h.claim = req.get_header_value(kClaimHeader);
-  h.request_id = req.get_header_value(kRequestIdHeader);
-  RETURN_IF_ERROR(CheckDeviceClaim(h.claim, kClaimHeader));
-  RETURN_IF_ERROR(CheckRequestId(h.request_id, kRequestIdHeader));
-  return h;
+// The {id} path segment (its syntax is the service's to judge).
+std::string PathMailboxId(const httplib::Request& req) {
+  return req.matches.size() > 1 ? std::string(req.matches[1]) : std::string();
 }
 
-// The {id} path segment. Its syntax is checked by the service, which also
-// counts a malformed id as a failed lookup (id-guessing rate limit).
-absl::StatusOr<std::string> PathMailboxId(const httplib::Request& req) {
-  return req.matches.size() > 1 ? std::string(req.matches[1]) : std::string();
+absl::StatusOr<CreateMailboxRequest> DecodeCreate(const httplib::Request& req) {
+  ASSIGN_OR_RETURN(Json body, ParseObject(req.body, /*allow_empty=*/false));
+  CreateMailboxRequest r;
+  r.device_claim = req.get_header_value(kClaimHeader);
+  r.request_id = req.get_header_value(kRequestIdHeader);
+  r.attestation = req.get_header_value(kAttestationHeader);
+  ASSIGN_OR_RETURN(r.payload, DecodePayload(body));
+  RETURN_IF_ERROR(DecodeDisplay(body, &r.display));
+  ASSIGN_OR_RETURN(r.notification_token, DecodeToken(body));
+  RETURN_IF_ERROR(DecodeConfiguration(body, &r));
+  return r;
+}
+
+absl::StatusOr<UpdateMailboxRequest> DecodeUpdate(const httplib::Request& req) {
+  ASSIGN_OR_RETURN(Json body, ParseObject(req.body, /*allow_empty=*/false));
+  UpdateMailboxRequest r;
+  r.mailbox_id = PathMailboxId(req);
+  r.device_claim = req.get_header_value(kClaimHeader);
+  r.request_id = req.get_header_value(kRequestIdHeader);
+  ASSIGN_OR_RETURN(r.payload, DecodePayload(body));
+  ASSIGN_OR_RETURN(r.notification_token, DecodeToken(body));
+  return r;
+}
+
+absl::StatusOr<ReadSecureContentRequest> DecodeRead(const httplib::Request& req) {
+  ASSIGN_OR_RETURN(Json body, ParseObject(req.body, /*allow_empty=*/true));
+  ReadSecureContentRequest r;
+  r.mailbox_id = PathMailboxId(req);
+  r.device_claim = req.get_header_value(kClaimHeader);
+  r.request_id = req.get_header_value(kRequestIdHeader);
+  ASSIGN_OR_RETURN(r.notification_token, DecodeToken(body));
+  return r;
+}
+
+// DeleteMailboxRequest and RelinquishMailboxRequest: the path and headers.
+template <class Request>
+Request DecodePathAndHeaders(const httplib::Request& req) {
+  return Request{PathMailboxId(req), req.get_header_value(kClaimHeader),
+                 req.get_header_value(kRequestIdHeader)};
 }
 
 void SetCommonHeaders(httplib::Response& res) {
@@ -188,10 +210,127 @@ void SetJson(httplib::Response& res, int status, const Json& body) {
   res.set_content(Dump(body), kJson);
 }
 
-// HTTP status for an error: the shared table, except the adapter's 413.
-int HttpStatusFor(const absl::Status& status) {
-  if (ReasonOf(status) == "payload_too_large") return 413;
-  return ToHttpStatus(status);
+// 201 answers a repeated request id (the draft), 200 anything else.
+int SuccessStatus(bool repeated) { return repeated ? 201 : 200; }
+
+void EncodeRead(const ReadSecureContentResponse& out, httplib::Response& res) {
+  SetJson(res, SuccessStatus(out.repeated),
+          Json{{"payload", EncodePayload(out.payload)},
+               {"displayInformation", EncodeDisplay(out.display)},
+               {"expiration", FormatRfc3339(WholeSeconds(out.expiration))}});
+}
+
+void EncodePreview(const ReadDisplayInformationResponse& out, httplib::Response& res) {
+  res.status = 200;
+  res.set_header("Content-Security-Policy", kPreviewContentSecurityPolicy);
+  res.set_header("Referrer-Policy", "no-referrer");
+  res.set_content(RenderPreviewPage(out.display, out.url_link), "text/html; charset=utf-8");
+}
+
+// The answer to a failed operation: the shared status mapping, plus
+// Retry-After on 429 (`retry_after`, asked only then: with shared limiters
+// it costs a store round trip) and on 503.
+void EncodeError(const absl::Status& status, const std::function<absl::Duration()>& retry_after,
+                 httplib::Response& res) {
+  const int code = ToHttpStatus(status);
+  res.status = code;
+  res.set_content(ToHttpErrorBody(status), kJson);
+  if (code == 429) {
+    const double secs = absl::ToDoubleSeconds(retry_after());
+    res.set_header("Retry-After",
+                   std::to_string(std::max<int64_t>(1, static_cast<int64_t>(std::ceil(secs)))));
+  } else if (code == 503) {
+    // store_unavailable (Redis down, a contended mailbox): transient, and
+    // nothing was changed; tell clients to come back shortly (RFC 9110
+    // section 10.2.3) rather than hammer the relay.
+    res.set_header("Retry-After", "1");
+  }
+}
+
+// ---- what httplib handles before and around the routes --------------------
+
+// The methods `path` serves ("GET, HEAD"), or null for a path no route serves.
+const char* AllowedMethods(const std::string& path) {
+  if (path == "/v1/m") return "POST";
+  if (IsItemPath(path)) return "GET, HEAD, POST, PUT, DELETE, PATCH";
+  if (path == "/healthz" || path == "/metrics") return "GET, HEAD";
+  return nullptr;
+}
+
+bool IsListed(absl::string_view list, absl::string_view method) {
+  for (absl::string_view m : absl::StrSplit(list, ", ")) {
+    if (m == method) return true;
+  }
+  return false;
+}
+
+// Runs before routing: makes an absent body explicit and answers 405 (with
+// Allow) to a method the path does not serve, before the body is read.
+httplib::Server::HandlerResponse PreRoute(const httplib::Request& req, httplib::Response& res,
+                                          RelayMetrics* metrics) {
+  // RFC 9112 section 6.3: a request with neither Content-Length nor
+  // Transfer-Encoding has an empty body. httplib would instead read until
+  // the read timeout and answer 400 (e.g. `curl -X POST` with no -d), so
+  // make the empty length explicit. The Request is httplib's own mutable
+  // object, handed to this hook as const.
+  if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
+    const_cast<httplib::Request&>(req).headers.emplace("Content-Length", "0");
+  }
+  const char* allowed = AllowedMethods(req.path);
+  if (allowed == nullptr || IsListed(allowed, req.method)) {
+    return httplib::Server::HandlerResponse::Unhandled;
+  }
+  SetCommonHeaders(res);
+  res.status = 405;
+  res.set_header("Allow", allowed);
+  res.set_content(
+      ToHttpErrorBody(MakeError(absl::StatusCode::kUnimplemented, "method_not_allowed",
+                                absl::StrCat("method: ", req.method, " is not allowed on ",
+                                             req.path, " (allowed: ", allowed, ")"))),
+      kJson);
+  metrics->RecordRequest("http", "other", "405", absl::ZeroDuration());
+  return httplib::Server::HandlerResponse::Handled;
+}
+
+bool IsHttpMethodToken(const std::string& m) {
+  static const std::set<std::string>* known = new std::set<std::string>{
+      "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+  return known->count(m) > 0;
+}
+
+// Errors httplib produces itself (unknown path, oversize body, bad request
+// line) get the same JSON error shape.
+httplib::Server::HandlerResponse HandleHttplibError(const httplib::Request& req,
+                                                    httplib::Response& res) {
+  if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+  SetCommonHeaders(res);
+  absl::Status status;
+  if (res.status == 413) {
+    status = MakeError(absl::StatusCode::kResourceExhausted, "payload_too_large",
+                       "body: larger than the relay accepts");
+  } else if (res.status == 404) {
+    status = MakeError(absl::StatusCode::kNotFound, "not_found",
+                       absl::StrCat("path: no such resource ", req.path));
+  } else if (res.status == 400 && !req.method.empty() && !IsHttpMethodToken(req.method)) {
+    res.status = 405;
+    status = MakeError(absl::StatusCode::kUnimplemented, "method_not_allowed",
+                       "method: unknown HTTP method");
+  } else {
+    status = MakeError(absl::StatusCode::kInvalidArgument, "bad_request",
+                       absl::StrCat("request: malformed HTTP request (status ", res.status, ")"));
+  }
+  res.set_content(ToHttpErrorBody(status), kJson);
+  return httplib::Server::HandlerResponse::Handled;
+}
+
+// No handler should throw; if one does, answer a JSON 500 rather than
+// httplib's default (which echoes the exception text in a header).
+void HandleException(const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+  SetCommonHeaders(res);
+  res.status = 500;
+  res.set_content(
+      ToHttpErrorBody(MakeError(absl::StatusCode::kInternal, "internal", "relay: internal error")),
+      kJson);
 }
 
 // httplib listens with a backlog of 5 (compiled into libcpp-httplib), so a
@@ -206,19 +345,13 @@ class BacklogServer : public Base {
 };
 constexpr int kListenBacklog = 1024;
 
-bool IsHttpMethodToken(const std::string& m) {
-  static const std::set<std::string>* known = new std::set<std::string>{
-      "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
-  return known->count(m) > 0;
-}
-
 }  // namespace
 
 size_t RelayHttpServer::MaxBodyBytes(const RelayLimits& l) {
   const size_t payload_b64 = 4 * ((l.max_payload_bytes + 2) / 3);
   // A JSON string may escape each byte as \u00XX (6 bytes).
-  const size_t text = 6 * (l.max_title_bytes + l.max_description_bytes +
-                           l.max_image_url_bytes + 2 * l.max_token_bytes);
+  const size_t text = 6 * (l.max_title_bytes + l.max_description_bytes + l.max_image_url_bytes +
+                           2 * l.max_token_bytes);
   return payload_b64 + text + 16 * 1024;
 }
 
@@ -229,24 +362,24 @@ std::string RelayHttpServer::address() const {
   return absl::StrCat(options_.host, ":", port_);
 }
 
-absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Start(
-    MailboxService* service, RelayMetrics* metrics, RelayHttpOptions options) {
+absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Start(MailboxService* service,
+                                                                        RelayMetrics* metrics,
+                                                                        RelayHttpOptions options) {
   auto server = Bind(std::move(options));
   if (!server.ok()) return server.status();
   (*server)->Serve(service, metrics);
   return server;
 }
 
-absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Bind(
-    RelayHttpOptions options) {
+absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Bind(RelayHttpOptions options) {
   if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
     return InvalidField("--tls_cert/--tls_key", "set both or neither");
   }
   auto server = std::unique_ptr<RelayHttpServer>(new RelayHttpServer());
   server->options_ = options;
   if (!options.tls_cert_file.empty()) {
-    auto ssl = std::make_unique<BacklogServer<httplib::SSLServer>>(
-        options.tls_cert_file.c_str(), options.tls_key_file.c_str());
+    auto ssl = std::make_unique<BacklogServer<httplib::SSLServer>>(options.tls_cert_file.c_str(),
+                                                                   options.tls_key_file.c_str());
     if (!ssl->is_valid()) {
       return MakeError(absl::StatusCode::kUnavailable, "tls_load_failed",
                        "--tls_cert/--tls_key: cannot load the certificate or key");
@@ -273,8 +406,7 @@ absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Bind(
   }
   if (port <= 0) {
     return MakeError(absl::StatusCode::kUnavailable, "bind_failed",
-                     absl::StrCat("--http_listen: cannot bind ", options.host, ":",
-                                  options.port));
+                     absl::StrCat("--http_listen: cannot bind ", options.host, ":", options.port));
   }
   server->port_ = port;
   // Both server types are BacklogServer<...>; raise the accept backlog.
@@ -292,7 +424,8 @@ absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Bind(
 void RelayHttpServer::Serve(MailboxService* service, RelayMetrics* metrics) {
   service_ = service;
   metrics_ = metrics;
-  server_->set_payload_max_length(MaxBodyBytes(service->limits()));
+  max_body_bytes_ = MaxBodyBytes(service->limits());
+  server_->set_payload_max_length(max_body_bytes_);
   RegisterRoutes();
   if (exchange_hook_) server_->set_logger(exchange_hook_);
   httplib::Server* raw = server_.get();
@@ -314,252 +447,106 @@ void RelayHttpServer::Stop() {
 }
 
 void RelayHttpServer::RegisterRoutes() {
-  httplib::Server& svr = *server_;
   MailboxService* service = service_;
   RelayMetrics* metrics = metrics_;
-
-  // Runs one operation: times it, answers errors through the shared mapping,
-  // records the metric.
-  using Body = std::function<absl::Status(const CallContext&, httplib::Response&)>;
-  auto run = [service, metrics](const char* operation, const httplib::Request& req,
-                                httplib::Response& res, const Body& body) {
-    const auto start = std::chrono::steady_clock::now();
-    CallContext ctx;
-    ctx.client_address = req.remote_addr;
-    SetCommonHeaders(res);
-    absl::Status status = body(ctx, res);
-    if (!status.ok()) {
-      const int code = HttpStatusFor(status);
-      res.status = code;
-      res.set_content(ToHttpErrorBody(status), kJson);
-      if (code == 429) {
-        const double secs = absl::ToDoubleSeconds(service->RetryAfter(ctx));
-        res.set_header("Retry-After",
-                       std::to_string(std::max<int64_t>(1, static_cast<int64_t>(
-                                                               std::ceil(secs)))));
-      } else if (code == 503) {
-        // store_unavailable (Redis down, a contended mailbox): transient, and
-        // nothing was changed; tell clients to come back shortly (RFC 9110
-        // section 10.2.3) rather than hammer the relay.
-        res.set_header("Retry-After", "1");
-      }
-    }
-    metrics->RecordRequest(
-        "http", operation, std::to_string(res.status),
-        absl::FromChrono(std::chrono::steady_clock::now() - start));
-  };
-
-  // Methods each path serves; anything else answers 405 before the body is read.
-  svr.set_pre_routing_handler([metrics](const httplib::Request& req,
-                                        httplib::Response& res) {
-    // RFC 9112 section 6.3: a request with neither Content-Length nor
-    // Transfer-Encoding has an empty body. httplib would instead read until
-    // the read timeout and answer 400 (e.g. `curl -X POST` with no -d), so
-    // make the empty length explicit. The Request is httplib's own mutable
-    // object, handed to this hook as const.
-    if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
-      const_cast<httplib::Request&>(req).headers.emplace("Content-Length", "0");
-    }
-    const char* allowed = nullptr;
-    if (req.path == "/v1/m") {
-      allowed = "POST";
-    } else if (IsItemPath(req.path)) {
-      allowed = "GET, HEAD, POST, PUT, DELETE, PATCH";
-    } else if (req.path == "/healthz" || req.path == "/metrics") {
-      allowed = "GET, HEAD";
-    }
-    if (allowed == nullptr) return httplib::Server::HandlerResponse::Unhandled;
-    const std::string list = allowed;
-    const std::string& m = req.method;
-    bool ok = false;
-    for (size_t pos = 0; pos <= list.size();) {
-      size_t end = list.find(", ", pos);
-      if (end == std::string::npos) end = list.size();
-      if (list.compare(pos, end - pos, m) == 0 && end - pos == m.size()) ok = true;
-      pos = end + 2;
-    }
-    if (ok) return httplib::Server::HandlerResponse::Unhandled;
-    SetCommonHeaders(res);
-    res.status = 405;
-    res.set_header("Allow", list);
-    res.set_content(
-        ToHttpErrorBody(MakeError(absl::StatusCode::kUnimplemented, "method_not_allowed",
-                                  absl::StrCat("method: ", m, " is not allowed on ",
-                                               req.path, " (allowed: ", list, ")"))),
-        kJson);
-    metrics->RecordRequest("http", "other", "405", absl::ZeroDuration());
-    return httplib::Server::HandlerResponse::Handled;
+  server_->set_pre_routing_handler([metrics](const httplib::Request& req, httplib::Response& res) {
+    return PreRoute(req, res, metrics);
   });
-
-  // Errors httplib produces itself (unknown path, oversize body, bad request
-  // line) get the same JSON error shape.
-  svr.set_error_handler(httplib::Server::HandlerWithResponse(
-      [](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    SetCommonHeaders(res);
-    absl::Status status;
-    if (res.status == 413) {
-      status = MakeError(absl::StatusCode::kResourceExhausted, "payload_too_large",
-                         "body: larger than the relay accepts");
-    } else if (res.status == 404) {
-      status = MakeError(absl::StatusCode::kNotFound, "not_found",
-                         absl::StrCat("path: no such resource ", req.path));
-    } else if (res.status == 400 && !req.method.empty() && !IsHttpMethodToken(req.method)) {
-      res.status = 405;
-      status = MakeError(absl::StatusCode::kUnimplemented, "method_not_allowed",
-                         "method: unknown HTTP method");
-    } else {
-      status = MakeError(absl::StatusCode::kInvalidArgument, "bad_request",
-                         absl::StrCat("request: malformed HTTP request (status ",
-                                      res.status, ")"));
-    }
-    res.set_content(ToHttpErrorBody(status), kJson);
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-
-  // No handler should throw; if one does, answer a JSON 500 rather than
-  // httplib's default (which echoes the exception text in a header).
-  svr.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        SetCommonHeaders(res);
-        res.status = 500;
-        res.set_content(ToHttpErrorBody(MakeError(absl::StatusCode::kInternal, "internal",
-                                                  "relay: internal error")),
-                        kJson);
-      });
-
-  svr.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+  server_->set_error_handler(httplib::Server::HandlerWithResponse(HandleHttplibError));
+  server_->set_exception_handler(HandleException);
+  server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     SetCommonHeaders(res);
     res.set_content("ok\n", "text/plain");
   });
-
-  svr.Get("/metrics", [service, metrics](const httplib::Request&, httplib::Response& res) {
+  server_->Get("/metrics", [service, metrics](const httplib::Request&, httplib::Response& res) {
     SetCommonHeaders(res);
     absl::StatusOr<int64_t> live = service->LiveMailboxes();
     res.set_content(metrics->Render(service->stats(), live.ok() ? *live : -1),
                     "text/plain; version=0.0.4; charset=utf-8");
   });
+  RegisterMailboxRoutes();
+}
 
-  const size_t max_body = MaxBodyBytes(service->limits());
-  auto check_size = [max_body](const httplib::Request& req) -> absl::Status {
-    if (req.body.size() > max_body) {
-      return MakeError(absl::StatusCode::kResourceExhausted, "payload_too_large",
-                       absl::StrCat("body: larger than ", max_body, " bytes"));
-    }
-    return absl::OkStatus();
-  };
+void RelayHttpServer::RunOperation(const char* operation, const httplib::Request& req,
+                                   httplib::Response& res, const Operation& body) {
+  const auto start = std::chrono::steady_clock::now();
+  CallContext ctx;
+  ctx.client_address = req.remote_addr;
+  ctx.face = Face::kHttp;
+  SetCommonHeaders(res);
+  absl::Status status = body(ctx, res);
+  if (!status.ok()) {
+    EncodeError(
+        status, [this, &ctx] { return service_->RetryAfter(ctx); }, res);
+  }
+  metrics_->RecordRequest("http", operation, std::to_string(res.status),
+                          absl::FromChrono(std::chrono::steady_clock::now() - start));
+}
 
-  // CreateMailbox.
-  svr.Post("/v1/m", [run, service, check_size](const httplib::Request& req,
-                                               httplib::Response& res) {
-    run("create_mailbox", req, res, [&](const CallContext& ctx, httplib::Response& res) {
-      RETURN_IF_ERROR(check_size(req));
-      ASSIGN_OR_RETURN(Headers h, DecodeHeaders(req));
-      ASSIGN_OR_RETURN(Json body, ParseObject(req.body, false));
-      CreateMailboxRequest r;
-      r.device_claim = h.claim;
-      r.request_id = h.request_id;
-      r.attestation = req.get_header_value(kAttestationHeader);
-      ASSIGN_OR_RETURN(r.payload, DecodePayload(body));
-      RETURN_IF_ERROR(DecodeDisplay(body, &r.display));
-      ASSIGN_OR_RETURN(r.notification_token, DecodeToken(body));
-      RETURN_IF_ERROR(DecodeConfiguration(body, &r));
+absl::Status RelayHttpServer::CheckBodySize(const httplib::Request& req) const {
+  if (req.body.size() > max_body_bytes_) {
+    return MakeError(absl::StatusCode::kResourceExhausted, "payload_too_large",
+                     absl::StrCat("body: larger than ", max_body_bytes_, " bytes"));
+  }
+  return absl::OkStatus();
+}
+
+void RelayHttpServer::RegisterMailboxRoutes() {
+  using Req = const httplib::Request&;
+  using Res = httplib::Response&;
+  MailboxService* service = service_;
+  constexpr char kItem[] = R"(/v1/m/([^/]+))";
+  server_->Post("/v1/m", [this, service](Req req, Res res) {
+    RunOperation("create_mailbox", req, res, [&](const CallContext& ctx, Res res) {
+      RETURN_IF_ERROR(CheckBodySize(req));
+      ASSIGN_OR_RETURN(CreateMailboxRequest r, DecodeCreate(req));
       ASSIGN_OR_RETURN(CreateMailboxResponse out, service->CreateMailbox(ctx, r));
-      SetJson(res, out.repeated ? 201 : 200,
-              Json{{"urlLink", out.url_link},
-                   {"isPushNotificationSupported", out.push_supported}});
+      SetJson(res, SuccessStatus(out.repeated),
+              Json{{"urlLink", out.url_link}, {"isPushNotificationSupported", out.push_supported}});
       return absl::OkStatus();
     });
   });
-
-  // UpdateMailbox.
-  svr.Put(R"(/v1/m/([^/]+))", [run, service, check_size](const httplib::Request& req,
-                                                         httplib::Response& res) {
-    run("update_mailbox", req, res, [&](const CallContext& ctx, httplib::Response& res) {
-      RETURN_IF_ERROR(check_size(req));
-      UpdateMailboxRequest r;
-      ASSIGN_OR_RETURN(r.mailbox_id, PathMailboxId(req));
-      ASSIGN_OR_RETURN(Headers h, DecodeHeaders(req));
-      r.device_claim = h.claim;
-      r.request_id = h.request_id;
-      ASSIGN_OR_RETURN(Json body, ParseObject(req.body, false));
-      ASSIGN_OR_RETURN(r.payload, DecodePayload(body));
-      ASSIGN_OR_RETURN(r.notification_token, DecodeToken(body));
+  server_->Put(kItem, [this, service](Req req, Res res) {
+    RunOperation("update_mailbox", req, res, [&](const CallContext& ctx, Res res) {
+      RETURN_IF_ERROR(CheckBodySize(req));
+      ASSIGN_OR_RETURN(UpdateMailboxRequest r, DecodeUpdate(req));
       ASSIGN_OR_RETURN(UpdateMailboxResponse out, service->UpdateMailbox(ctx, r));
-      SetJson(res, out.repeated ? 201 : 200, Json::object());
+      SetJson(res, SuccessStatus(out.repeated), Json::object());
       return absl::OkStatus();
     });
   });
-
-  // ReadSecureContent.
-  svr.Post(R"(/v1/m/([^/]+))", [run, service, check_size](const httplib::Request& req,
-                                                          httplib::Response& res) {
-    run("read_secure_content", req, res,
-        [&](const CallContext& ctx, httplib::Response& res) {
-          RETURN_IF_ERROR(check_size(req));
-          ReadSecureContentRequest r;
-          ASSIGN_OR_RETURN(r.mailbox_id, PathMailboxId(req));
-          ASSIGN_OR_RETURN(Headers h, DecodeHeaders(req));
-          r.device_claim = h.claim;
-          r.request_id = h.request_id;
-          ASSIGN_OR_RETURN(Json body, ParseObject(req.body, true));
-          ASSIGN_OR_RETURN(r.notification_token, DecodeToken(body));
-          ASSIGN_OR_RETURN(ReadSecureContentResponse out,
-                           service->ReadSecureContent(ctx, r));
-          SetJson(res, out.repeated ? 201 : 200,
-                  Json{{"payload", EncodePayload(out.payload)},
-                       {"displayInformation", EncodeDisplay(out.display)},
-                       {"expiration", FormatRfc3339(WholeSeconds(out.expiration))}});
-          return absl::OkStatus();
-        });
+  server_->Post(kItem, [this, service](Req req, Res res) {
+    RunOperation("read_secure_content", req, res, [&](const CallContext& ctx, Res res) {
+      RETURN_IF_ERROR(CheckBodySize(req));
+      ASSIGN_OR_RETURN(ReadSecureContentRequest r, DecodeRead(req));
+      ASSIGN_OR_RETURN(ReadSecureContentResponse out, service->ReadSecureContent(ctx, r));
+      EncodeRead(out, res);
+      return absl::OkStatus();
+    });
   });
-
-  // ReadDisplayInformation: the preview page.
-  svr.Get(R"(/v1/m/([^/]+))", [run, service](const httplib::Request& req,
-                                             httplib::Response& res) {
-    run("read_display_information", req, res,
-        [&](const CallContext& ctx, httplib::Response& res) {
-          ASSIGN_OR_RETURN(std::string id, PathMailboxId(req));
-          ASSIGN_OR_RETURN(ReadDisplayInformationResponse out,
-                           service->ReadDisplayInformation(ctx, id));
-          res.status = 200;
-          res.set_header("Content-Security-Policy", kPreviewContentSecurityPolicy);
-          res.set_header("Referrer-Policy", "no-referrer");
-          res.set_content(RenderPreviewPage(out.display, out.url_link),
-                          "text/html; charset=utf-8");
-          return absl::OkStatus();
-        });
+  server_->Get(kItem, [this, service](Req req, Res res) {
+    RunOperation("read_display_information", req, res, [&](const CallContext& ctx, Res res) {
+      ASSIGN_OR_RETURN(ReadDisplayInformationResponse out,
+                       service->ReadDisplayInformation(ctx, PathMailboxId(req)));
+      EncodePreview(out, res);
+      return absl::OkStatus();
+    });
   });
-
-  // DeleteMailbox.
-  svr.Delete(R"(/v1/m/([^/]+))", [run, service](const httplib::Request& req,
-                                                httplib::Response& res) {
-    run("delete_mailbox", req, res, [&](const CallContext& ctx, httplib::Response& res) {
-      DeleteMailboxRequest r;
-      ASSIGN_OR_RETURN(r.mailbox_id, PathMailboxId(req));
-      ASSIGN_OR_RETURN(Headers h, DecodeHeaders(req));
-      r.device_claim = h.claim;
-      r.request_id = h.request_id;
+  server_->Delete(kItem, [this, service](Req req, Res res) {
+    RunOperation("delete_mailbox", req, res, [&](const CallContext& ctx, Res res) {
+      auto r = DecodePathAndHeaders<DeleteMailboxRequest>(req);
       ASSIGN_OR_RETURN(EmptyResponse out, service->DeleteMailbox(ctx, r));
-      SetJson(res, out.repeated ? 201 : 200, Json::object());
+      SetJson(res, SuccessStatus(out.repeated), Json::object());
       return absl::OkStatus();
     });
   });
-
-  // RelinquishMailbox.
-  svr.Patch(R"(/v1/m/([^/]+))", [run, service](const httplib::Request& req,
-                                               httplib::Response& res) {
-    run("relinquish_mailbox", req, res,
-        [&](const CallContext& ctx, httplib::Response& res) {
-          RelinquishMailboxRequest r;
-          ASSIGN_OR_RETURN(r.mailbox_id, PathMailboxId(req));
-          ASSIGN_OR_RETURN(Headers h, DecodeHeaders(req));
-          r.device_claim = h.claim;
-          r.request_id = h.request_id;
-          ASSIGN_OR_RETURN(EmptyResponse out, service->RelinquishMailbox(ctx, r));
-          SetJson(res, out.repeated ? 201 : 200, Json::object());
-          return absl::OkStatus();
-        });
+  server_->Patch(kItem, [this, service](Req req, Res res) {
+    RunOperation("relinquish_mailbox", req, res, [&](const CallContext& ctx, Res res) {
+      auto r = DecodePathAndHeaders<RelinquishMailboxRequest>(req);
+      ASSIGN_OR_RETURN(EmptyResponse out, service->RelinquishMailbox(ctx, r));
+      SetJson(res, SuccessStatus(out.repeated), Json::object());
+      return absl::OkStatus();
+    });
   });
 }
 

@@ -6,13 +6,15 @@
 // GET /metrics (Prometheus text). Headers Mailbox-Device-Claim,
 // Mailbox-Request-ID, Mailbox-Device-Attestation; camelCase JSON bodies.
 //
-// The adapter only decodes (strictly: JSON syntax and types, base64, UUIDs,
-// RFC 3339, payload type, access-rights syntax, body size), calls
-// MailboxService and encodes the answer. Statuses come from
-// common/status_mapping.h (ToHttpStatus, ToHttpErrorBody) with two adapter
-// choices: reason "payload_too_large" answers 413, and a method a route does
-// not serve answers 405 (reason "method_not_allowed"). 429 carries
-// Retry-After (whole seconds, at least 1). A repeated request id answers 201.
+// The adapter only translates: it decodes strictly (body size, JSON syntax,
+// types and required members, base64, RFC 3339) into the service's request
+// types, calls MailboxService on CallContext::face = kHttp (which decides
+// what is valid, naming fields as the draft does) and encodes the answer.
+// Statuses come from common/status_mapping.h (ToHttpStatus, ToHttpErrorBody;
+// reason "payload_too_large" answers 413) with one adapter choice: a method
+// a route does not serve answers 405 (reason "method_not_allowed"). 429
+// carries Retry-After (whole seconds, at least 1), 503 Retry-After: 1. A
+// repeated request id answers 201.
 //
 // The rate-limit key is the TCP peer address. Thread-safe: httplib runs
 // handlers on its own thread pool; the service and metrics are thread-safe.
@@ -24,6 +26,7 @@
 #include <string>
 #include <thread>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "relay/mailbox_service.h"
 #include "relay/metrics.h"
@@ -32,7 +35,7 @@ namespace httplib {
 class Server;
 struct Request;
 struct Response;
-}
+}  // namespace httplib
 
 namespace sct::relay {
 
@@ -80,10 +83,22 @@ class RelayHttpServer {
 
  private:
   RelayHttpServer() = default;
+  // The hooks around routing (405, httplib's own errors, exceptions),
+  // /healthz, /metrics and the six operations.
   void RegisterRoutes();
+  void RegisterMailboxRoutes();
+  // Runs one operation: `body` decodes, calls the service and encodes; an
+  // error is answered through the shared status mapping. Times the
+  // operation and records its metric.
+  using Operation = std::function<absl::Status(const CallContext&, httplib::Response&)>;
+  void RunOperation(const char* operation, const httplib::Request& req, httplib::Response& res,
+                    const Operation& body);
+  // payload_too_large when the body is over max_body_bytes_.
+  absl::Status CheckBodySize(const httplib::Request& req) const;
 
   MailboxService* service_ = nullptr;
   RelayMetrics* metrics_ = nullptr;
+  size_t max_body_bytes_ = 0;
   RelayHttpOptions options_;
   std::unique_ptr<httplib::Server> server_;
   ExchangeHook exchange_hook_;

@@ -1,12 +1,14 @@
 // MailboxStore in one SQLite file: the relay's embedded, durable default.
 //
-// The file is opened in WAL mode with synchronous=FULL, so a method that
-// returns OK has committed and synced its write: after a crash (kill -9) and
-// reopen, every acknowledged mailbox is there with its bindings and expiry.
-// Mailboxes live in one table with an index on expires_at (SweepExpired walks
-// only what has expired); create keys live in their own table with the
-// mailbox they point at and its expiry; a schema_version table guards against
-// opening a file written by an incompatible version.
+// The file is opened through runtime/sqlite.h (WAL, synchronous=FULL, the one
+// busy timeout), so a method that returns OK has committed and synced its
+// write: after a crash (kill -9) and reopen, every acknowledged mailbox is
+// there with its bindings and expiry. Mailboxes live in one table with an
+// index on expires_at (SweepExpired walks only what has expired); create keys
+// live in their own table with the mailbox they point at and its expiry; a
+// schema_version table guards against opening a file written by an
+// incompatible version. Times are stored as Unix microseconds (schema 2); a
+// schema-1 file (Unix nanoseconds) is converted in place when opened.
 //
 // Group commit: a synced commit costs milliseconds, so writes that arrive
 // together share one transaction and one fsync. Each write runs inside a
@@ -18,10 +20,10 @@
 // batch gets the error. Reads run on the same connection and may observe a
 // write of the open batch a few milliseconds before it is acknowledged.
 //
-// Thread-safe: one connection behind a mutex, prepared statements reused
-// across calls, and a busy timeout in case another process holds the file.
-// Error codes are those of MailboxStore, plus UNAVAILABLE (message names the
-// file and carries SQLite's error text) when SQLite fails.
+// Thread-safe: one connection (SqliteThreading::kCallerLocks) behind this
+// store's mutex, prepared statements reused across calls. Error codes are
+// those of MailboxStore, plus UNAVAILABLE "store_unavailable" (the message
+// names the file and carries SQLite's error text) when SQLite fails.
 #ifndef SCT_RELAY_SQLITE_MAILBOX_STORE_H_
 #define SCT_RELAY_SQLITE_MAILBOX_STORE_H_
 
@@ -30,34 +32,35 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "relay/mailbox_store.h"
-
-struct sqlite3;
-struct sqlite3_stmt;
+#include "runtime/sqlite.h"
 
 namespace sct::relay {
 
 class SqliteMailboxStore : public MailboxStore {
  public:
-  inline static constexpr int kSchemaVersion = 1;
+  // Schema 1 stored times as Unix nanoseconds; 2 stores Unix microseconds.
+  inline static constexpr int kSchemaVersion = 2;
   // Most writes committed together.
   inline static constexpr int kMaxBatch = 512;
 
-  // Opens (creating if needed) the database at `path`. FAILED_PRECONDITION,
-  // naming the file, if it cannot be opened, is not a database, or has an
-  // unsupported schema version.
+  // Opens (creating if needed) the database at `path`, converting a schema-1
+  // file. FAILED_PRECONDITION, naming the file, if it cannot be opened, is
+  // not a database, or has an unsupported schema version.
   static absl::StatusOr<std::unique_ptr<SqliteMailboxStore>> Open(const std::string& path);
 
   ~SqliteMailboxStore() override;
   SqliteMailboxStore(const SqliteMailboxStore&) = delete;
   SqliteMailboxStore& operator=(const SqliteMailboxStore&) = delete;
 
-  absl::Status Insert(const Mailbox& mailbox, absl::string_view create_key) override;
+  absl::StatusOr<InsertResult> Insert(const Mailbox& mailbox,
+                                      absl::string_view create_key) override;
   absl::StatusOr<Mailbox> Get(absl::string_view id, absl::Time now) override;
   absl::Status CompareAndSwap(const Mailbox& updated, int64_t expected_version,
                               absl::Time now) override;
@@ -67,20 +70,23 @@ class SqliteMailboxStore : public MailboxStore {
   // not scan the table.
   absl::StatusOr<int64_t> Count() override;
 
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return db_->path(); }
 
   // Commits made so far (each covers one or more writes), for tests/metrics.
   int64_t commits();
 
  private:
   struct Statements;
-  explicit SqliteMailboxStore(std::string path);
-  absl::Status Init();
-  absl::Status Exec(const char* sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status Error(absl::string_view what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  SqliteMailboxStore(std::unique_ptr<SqliteDb> db, std::unique_ptr<Statements> statements,
+                     int64_t count);
   // Deletes the mailbox row and its create keys (inside a transaction).
   absl::Status DeleteRowLocked(absl::string_view id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status Step(sqlite3_stmt* stmt, absl::string_view what)
+  // The mailbox a create key points at, if that mailbox is live at `at`.
+  absl::StatusOr<std::optional<std::string>> LiveCreateKeyHolderLocked(absl::string_view create_key,
+                                                                       absl::Time at)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Why a compare-and-swap changed nothing: NOT_FOUND or ABORTED.
+  absl::Status CasFailureLocked(absl::string_view id, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // Runs `op` (which returns the change in the mailbox count) as one write of
@@ -92,10 +98,9 @@ class SqliteMailboxStore : public MailboxStore {
   void CommitBatchLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool BatchReady() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  const std::string path_;
   absl::Mutex mu_;
-  sqlite3* db_ ABSL_GUARDED_BY(mu_) = nullptr;
-  std::unique_ptr<Statements> stmts_ ABSL_GUARDED_BY(mu_);
+  const std::unique_ptr<SqliteDb> db_;  // used under mu_ (kCallerLocks)
+  const std::unique_ptr<Statements> stmts_ ABSL_GUARDED_BY(mu_);
   int64_t count_ ABSL_GUARDED_BY(mu_) = 0;
 
   // Writers that want the connection and have not executed yet.

@@ -50,7 +50,7 @@ TEST(SqliteMailboxStoreTest, EverythingSurvivesCloseAndReopen) {
   Mailbox bound = MakeTestMailbox("00000000-0000-4000-8000-000000000001", kNow,
                                   kNow + absl::Hours(3));
   Mailbox unbound = MakeTestMailbox("00000000-0000-4000-8000-000000000002", kNow,
-                                    kNow + absl::Minutes(7) + absl::Nanoseconds(123));
+                                    kNow + absl::Minutes(7) + absl::Microseconds(123));
   unbound.sender_token.reset();
   {
     auto store = SqliteMailboxStore::Open(path);
@@ -83,18 +83,19 @@ TEST(SqliteMailboxStoreTest, EverythingSurvivesCloseAndReopen) {
 
   got = (*store)->Get(unbound.id, kNow);
   ASSERT_TRUE(got.ok()) << got.status();
-  EXPECT_EQ(got->expires_at, unbound.expires_at);  // to the nanosecond
+  EXPECT_EQ(got->expires_at, unbound.expires_at);  // to the microsecond
   EXPECT_FALSE(got->sender_token.has_value());
   EXPECT_TRUE(got->receiver_claim.empty());
   // Expiry still applies after reopen, at exactly the stored instant.
   EXPECT_EQ((*store)->Get(unbound.id, unbound.expires_at).status().code(),
             absl::StatusCode::kNotFound);
   // The create keys survived too.
-  absl::Status repeat = (*store)->Insert(
+  absl::StatusOr<InsertResult> repeat = (*store)->Insert(
       MakeTestMailbox("00000000-0000-4000-8000-000000000003", kNow, kNow + absl::Hours(1)),
       "create-key-1");
-  EXPECT_EQ(repeat.code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_EQ(repeat.message(), bound.id);
+  ASSERT_TRUE(repeat.ok()) << repeat.status();
+  EXPECT_FALSE(repeat->created);
+  EXPECT_EQ(repeat->existing_id, bound.id);
 }
 
 TEST(SqliteMailboxStoreTest, ConcurrentWritesShareCommitsAndAllSurviveReopen) {
@@ -227,7 +228,7 @@ TEST(SqliteMailboxStoreTest, AFailedWriteDoesNotDisturbTheBatch) {
   Mailbox stale = m;
   stale.version = 3;
   EXPECT_EQ((*store)->CompareAndSwap(stale, 2, kNow).code(), absl::StatusCode::kAborted);
-  EXPECT_EQ((*store)->Insert(m, "other").code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ((*store)->Insert(m, "other").status().code(), absl::StatusCode::kAlreadyExists);
   // The store is not left inside a transaction: another connection can write.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open((*store)->path().c_str(), &db), SQLITE_OK);
@@ -287,6 +288,98 @@ TEST(SqliteMailboxStoreTest, RejectsAnUnknownSchemaVersion) {
   ASSERT_FALSE(store.ok());
   EXPECT_TRUE(absl::StrContains(store.status().message(), "schema version 99"))
       << store.status();
+}
+
+// Runs `sql` on the file at `path` with a connection of its own.
+void ExecRaw(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK)
+      << (err != nullptr ? err : "");
+  sqlite3_free(err);
+  sqlite3_close(db);
+}
+
+// The first integer of the first row `sql` answers on the file at `path`.
+int64_t QueryRaw(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &q, nullptr), SQLITE_OK) << sql;
+  int64_t value = -1;
+  if (sqlite3_step(q) == SQLITE_ROW) value = sqlite3_column_int64(q, 0);
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return value;
+}
+
+TEST(SqliteMailboxStoreTest, StoresTimesAsUnixMicroseconds) {
+  const std::string path = TempDbPath();
+  const absl::Time expires = kNow + absl::Hours(2) + absl::Microseconds(7);
+  {
+    auto store = SqliteMailboxStore::Open(path);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)
+                    ->Insert(MakeTestMailbox("00000000-0000-4000-8000-000000000001", kNow,
+                                             expires),
+                             "ck")
+                    .ok());
+  }
+  EXPECT_EQ(QueryRaw(path, "SELECT version FROM schema_version"), 2);
+  EXPECT_EQ(QueryRaw(path, "SELECT created_at FROM mailboxes"), absl::ToUnixMicros(kNow));
+  EXPECT_EQ(QueryRaw(path, "SELECT expires_at FROM mailboxes"), absl::ToUnixMicros(expires));
+  EXPECT_EQ(QueryRaw(path, "SELECT expires_at FROM create_keys"), absl::ToUnixMicros(expires));
+}
+
+// A file written by schema 1 (times in Unix nanoseconds) is converted when
+// opened: its mailboxes, expiries and create keys keep working.
+TEST(SqliteMailboxStoreTest, OpensAndConvertsASchemaOneFile) {
+  const std::string path = TempDbPath();
+  const std::string id = "00000000-0000-4000-8000-000000000001";
+  const absl::Time created = kNow + absl::Nanoseconds(1500);  // 1.5 us
+  const absl::Time expires = kNow + absl::Hours(1) + absl::Nanoseconds(2999);
+  {
+    // Schema 1 had the same tables; only the unit of the times differs.
+    auto store = SqliteMailboxStore::Open(path);
+    ASSERT_TRUE(store.ok()) << store.status();
+  }
+  ExecRaw(path, absl::StrCat(
+                    "UPDATE schema_version SET version = 1;"
+                    "INSERT INTO mailboxes VALUES ('", id, "', 3, 'AEAD_AES_128_GCM', x'00ff',"
+                    " 'Car key', 'Blue car', 'https://example.com/car.png', 'RWD', ",
+                    absl::ToUnixNanos(created), ", ", absl::ToUnixNanos(expires),
+                    ", 'sender', 'oem-a', x'74', 'receiver', NULL, NULL, x'', '2:k1');"
+                    "INSERT INTO create_keys VALUES ('create-key', '", id, "', ",
+                    absl::ToUnixNanos(expires), ");"));
+
+  auto store = SqliteMailboxStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(QueryRaw(path, "SELECT version FROM schema_version"), 2);
+  EXPECT_EQ(*(*store)->Count(), 1);
+  auto got = (*store)->Get(id, kNow);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->version, 3);
+  EXPECT_EQ(got->display.title, "Car key");
+  EXPECT_EQ(got->receiver_claim, "receiver");
+  EXPECT_EQ(got->applied_requests, std::vector<std::string>{"k1"});
+  // Times rounded down to the microsecond.
+  EXPECT_EQ(got->created_at, kNow + absl::Microseconds(1));
+  EXPECT_EQ(got->expires_at, kNow + absl::Hours(1) + absl::Microseconds(2));
+  EXPECT_TRUE((*store)->Get(id, got->expires_at - absl::Nanoseconds(1)).ok());
+  EXPECT_EQ((*store)->Get(id, got->expires_at).status().code(), absl::StatusCode::kNotFound);
+  // The create key still names the live mailbox.
+  auto repeat = (*store)->Insert(
+      MakeTestMailbox("00000000-0000-4000-8000-000000000002", kNow, kNow + absl::Hours(1)),
+      "create-key");
+  ASSERT_TRUE(repeat.ok()) << repeat.status();
+  EXPECT_FALSE(repeat->created);
+  EXPECT_EQ(repeat->existing_id, id);
+  // A converted file opens again as schema 2, unchanged.
+  store->reset();
+  auto reopened = SqliteMailboxStore::Open(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ((*reopened)->Get(id, kNow)->expires_at, got->expires_at);
 }
 
 }  // namespace

@@ -37,9 +37,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
-#include "runtime/child_process.h"
-#include "runtime/grpc_server.h"
-#include "runtime/startup_line.h"
+#include "common/status_macros.h"
 #include "relay/loadgen/cycle_data.h"
 #include "relay/loadgen/echo_client.h"
 #include "relay/loadgen/echo_service.h"
@@ -47,6 +45,9 @@
 #include "relay/loadgen/relay_http_client.h"
 #include "relay/loadgen/report.h"
 #include "relay/loadgen/runner.h"
+#include "runtime/child_process.h"
+#include "runtime/grpc_server.h"
+#include "runtime/startup_line.h"
 
 ABSL_FLAG(std::string, transport, "grpc", "Relay transport: grpc | http | both.");
 ABSL_FLAG(std::string, store, "memory",
@@ -123,27 +124,17 @@ absl::StatusOr<Endpoint> ParseLoopback(const std::string& flag, const std::strin
   return e;
 }
 
-// The `key` endpoint of a started server's start-up line.
-absl::StatusOr<Endpoint> FromListeningLine(const ChildProcess& server, const std::string& key) {
-  auto it = server.listening().find(key);
-  if (it == server.listening().end()) {
-    return absl::InternalError(absl::StrCat("the server's line \"", server.listening_line(),
-                                            "\" has no ", key, "=HOST:PORT"));
+// The `key` endpoint of a start-up line ("listening http=H:P grpc=H:P").
+absl::StatusOr<Endpoint> FromListeningLine(const std::string& line, const std::string& key) {
+  absl::StatusOr<std::map<std::string, std::string>> endpoints = ParseListeningLine(line);
+  if (endpoints.ok()) {
+    auto it = endpoints->find(key);
+    if (it != endpoints->end()) {
+      return ParseLoopback(key + " in the server's listening line", it->second);
+    }
   }
-  return ParseLoopback(key + " in the server's listening line", it->second);
-}
-
-// Starts argv[0] with argv[1..] and waits for its start-up line.
-absl::StatusOr<std::unique_ptr<ChildProcess>> StartServer(const std::string& name,
-                                                          const std::vector<std::string>& argv,
-                                                          const std::string& stderr_path) {
-  ChildProcessSpec spec;
-  spec.name = name;
-  spec.binary = argv[0];
-  spec.args.assign(argv.begin() + 1, argv.end());
-  spec.stderr_path = stderr_path;
-  spec.start_timeout = kStartTimeout;
-  return ChildProcess::Start(spec);
+  return absl::InternalError(
+      absl::StrCat("the server's line \"", line, "\" has no ", key, "=HOST:PORT"));
 }
 
 std::string SelfPath() {
@@ -236,217 +227,239 @@ struct RelayEndpoints {
   std::optional<Endpoint> http;
 };
 
-int Run(const char* argv0) {
-  // ---- Flags.
-  const std::string transport = absl::GetFlag(FLAGS_transport);
-  const std::string store = absl::GetFlag(FLAGS_store);
-  const int clients = absl::GetFlag(FLAGS_clients);
-  const absl::Duration duration = absl::GetFlag(FLAGS_duration);
-  const int rounds = absl::GetFlag(FLAGS_rounds);
-  const int payload_bytes = absl::GetFlag(FLAGS_payload_bytes);
-  auto fail = [](const std::string& msg) {
-    std::cerr << "relay_loadgen: " << msg << "\n";
-    return 2;
-  };
-  if (transport != "grpc" && transport != "http" && transport != "both") {
-    return fail("--transport: want grpc, http or both, got \"" + transport + "\"");
-  }
-  if (store != "memory" && store != "sqlite" && store != "both") {
-    return fail("--store: want memory, sqlite or both, got \"" + store + "\"");
-  }
-  if (clients < 1 || clients > 256) return fail("--clients: want 1..256");
-  if (rounds < 1 || rounds > 50) return fail("--rounds: want 1..50");
-  if (duration <= absl::ZeroDuration() || duration > kMaxPhaseDuration) {
-    return fail("--duration: want more than 0 and at most 10m");
-  }
-  if (absl::GetFlag(FLAGS_cycles) < 0) return fail("--cycles: want >= 0");
-  if (absl::GetFlag(FLAGS_warmup_cycles) < 0) return fail("--warmup_cycles: want >= 0");
-  if (payload_bytes < static_cast<int>(kMinPayloadBytes) || payload_bytes > (1 << 20)) {
-    return fail("--payload_bytes: want 28..1048576 (IV 12 + tag 16 at least)");
-  }
-  const bool use_grpc = transport != "http";
-  const bool use_http = transport != "grpc";
+// The run-wide flags, checked. An error's message is what is printed.
+struct RunFlags {
+  std::string transport;
+  std::string store;
+  int clients = 0;
+  absl::Duration duration;
+  int rounds = 0;
+  int payload_bytes = 0;
+  bool use_grpc = false;
+  bool use_http = false;
+  bool external = false;  // --grpc_target / --http_target instead of spawned relays
+};
 
-  // ---- Targets: given ones, or spawned servers.
-  std::vector<RelayEndpoints> relays;
-  std::vector<std::unique_ptr<ChildProcess>> children;
-  const bool external =
+absl::StatusOr<RunFlags> ReadRunFlags() {
+  RunFlags f;
+  f.transport = absl::GetFlag(FLAGS_transport);
+  f.store = absl::GetFlag(FLAGS_store);
+  f.clients = absl::GetFlag(FLAGS_clients);
+  f.duration = absl::GetFlag(FLAGS_duration);
+  f.rounds = absl::GetFlag(FLAGS_rounds);
+  f.payload_bytes = absl::GetFlag(FLAGS_payload_bytes);
+  auto bad = [](const std::string& msg) { return absl::InvalidArgumentError(msg); };
+  if (f.transport != "grpc" && f.transport != "http" && f.transport != "both") {
+    return bad("--transport: want grpc, http or both, got \"" + f.transport + "\"");
+  }
+  if (f.store != "memory" && f.store != "sqlite" && f.store != "both") {
+    return bad("--store: want memory, sqlite or both, got \"" + f.store + "\"");
+  }
+  if (f.clients < 1 || f.clients > 256) return bad("--clients: want 1..256");
+  if (f.rounds < 1 || f.rounds > 50) return bad("--rounds: want 1..50");
+  if (f.duration <= absl::ZeroDuration() || f.duration > kMaxPhaseDuration) {
+    return bad("--duration: want more than 0 and at most 10m");
+  }
+  if (absl::GetFlag(FLAGS_cycles) < 0) return bad("--cycles: want >= 0");
+  if (absl::GetFlag(FLAGS_warmup_cycles) < 0) return bad("--warmup_cycles: want >= 0");
+  if (f.payload_bytes < static_cast<int>(kMinPayloadBytes) || f.payload_bytes > (1 << 20)) {
+    return bad("--payload_bytes: want 28..1048576 (IV 12 + tag 16 at least)");
+  }
+  f.use_grpc = f.transport != "http";
+  f.use_http = f.transport != "grpc";
+  f.external =
       !absl::GetFlag(FLAGS_grpc_target).empty() || !absl::GetFlag(FLAGS_http_target).empty();
-  absl::StatusOr<std::string> work_dir = MakeWorkDir();
-  if (!work_dir.ok()) return fail(work_dir.status().ToString());
-  const bool remove_work_dir =
-      absl::GetFlag(FLAGS_work_dir).empty() && !absl::GetFlag(FLAGS_keep_work_dir);
-  struct Cleanup {
-    std::vector<std::unique_ptr<ChildProcess>>* children;
-    std::string dir;
-    bool remove;
-    ~Cleanup() {
-      for (auto& c : *children) c->Terminate();
-      if (remove) {
-        std::error_code ec;
-        std::filesystem::remove_all(dir, ec);
-      }
-    }
-  } cleanup{&children, *work_dir, remove_work_dir};
+  return f;
+}
 
-  if (external) {
+// Errors whose printed form is the whole status ("INTERNAL: ...").
+absl::Status Printed(const absl::Status& s) { return absl::UnknownError(s.ToString()); }
+
+// The relay given by --grpc_target / --http_target.
+absl::StatusOr<RelayEndpoints> ExternalRelay(const RunFlags& f) {
+  RelayEndpoints r;
+  r.label = "external";
+  if (f.use_grpc) {
+    if (absl::GetFlag(FLAGS_grpc_target).empty()) {
+      return absl::InvalidArgumentError("--transport includes grpc but --grpc_target is empty");
+    }
+    ASSIGN_OR_RETURN(r.grpc, ParseLoopback("grpc_target", absl::GetFlag(FLAGS_grpc_target)));
+  }
+  if (f.use_http) {
+    if (absl::GetFlag(FLAGS_http_target).empty()) {
+      return absl::InvalidArgumentError("--transport includes http but --http_target is empty");
+    }
+    ASSIGN_OR_RETURN(r.http, ParseLoopback("http_target", absl::GetFlag(FLAGS_http_target)));
+  }
+  return r;
+}
+
+// Starts `argv` and waits for its "listening ..." line. The child joins
+// `children` (stopped at the end of the run).
+absl::StatusOr<std::string> SpawnServer(const std::vector<std::string>& argv,
+                                        const std::string& stderr_path,
+                                        std::vector<std::unique_ptr<ChildProcess>>* children) {
+  ChildProcessSpec spec;
+  spec.name = argv[0];
+  spec.binary = argv[0];
+  spec.args.assign(argv.begin() + 1, argv.end());
+  spec.stderr_path = stderr_path;
+  spec.start_timeout = kStartTimeout;
+  auto child = ChildProcess::Start(spec);
+  if (!child.ok()) return Printed(child.status());
+  children->push_back(std::move(*child));
+  return children->back()->listening_line();
+}
+
+// One relay_server per store of --store, with rate limits raised out of the way.
+absl::StatusOr<std::vector<RelayEndpoints>> SpawnRelays(
+    const RunFlags& f, const char* argv0, const std::string& work_dir,
+    std::vector<std::unique_ptr<ChildProcess>>* children) {
+  ASSIGN_OR_RETURN(std::string binary, FindRelayBinary(argv0));
+  std::vector<std::string> stores;
+  if (f.store == "memory" || f.store == "both") stores.push_back("memory");
+  if (f.store == "sqlite" || f.store == "both") stores.push_back("sqlite");
+  std::vector<RelayEndpoints> relays;
+  for (const std::string& s : stores) {
+    std::vector<std::string> argv = {
+        binary, "--http_listen=127.0.0.1:0", "--grpc_listen=127.0.0.1:0", "--store=" + s,
+        "--public_base_url=http://127.0.0.1",
+        // The limiter guards against abuse; here it would only throttle the benchmark.
+        "--creates_per_window=1000000000", "--failed_lookups_per_window=1000000000"};
+    if (s == "sqlite") argv.push_back("--sqlite_path=" + work_dir + "/relay.sqlite");
+    for (const std::string& flag : absl::GetFlag(FLAGS_relay_flags)) argv.push_back(flag);
+    std::cout << "starting relay (" << s << "): " << absl::StrJoin(argv, " ") << "\n";
+    ASSIGN_OR_RETURN(std::string line,
+                     SpawnServer(argv, work_dir + "/relay-" + s + ".stderr", children));
     RelayEndpoints r;
-    r.label = "external";
-    if (use_grpc) {
-      if (absl::GetFlag(FLAGS_grpc_target).empty()) {
-        return fail("--transport includes grpc but --grpc_target is empty");
-      }
-      auto e = ParseLoopback("grpc_target", absl::GetFlag(FLAGS_grpc_target));
-      if (!e.ok()) return fail(std::string(e.status().message()));
-      r.grpc = *e;
+    r.label = s;
+    auto g = FromListeningLine(line, "grpc");
+    auto h = FromListeningLine(line, "http");
+    if (f.use_grpc) {
+      if (!g.ok()) return Printed(g.status());
+      r.grpc = *g;
     }
-    if (use_http) {
-      if (absl::GetFlag(FLAGS_http_target).empty()) {
-        return fail("--transport includes http but --http_target is empty");
-      }
-      auto e = ParseLoopback("http_target", absl::GetFlag(FLAGS_http_target));
-      if (!e.ok()) return fail(std::string(e.status().message()));
-      r.http = *e;
+    if (f.use_http) {
+      if (!h.ok()) return Printed(h.status());
+      r.http = *h;
     }
+    std::cout << "  pid " << children->back()->pid() << ": " << line << std::endl;
     relays.push_back(r);
-  } else {
-    absl::StatusOr<std::string> binary = FindRelayBinary(argv0);
-    if (!binary.ok()) return fail(std::string(binary.status().message()));
-    std::vector<std::string> stores;
-    if (store == "memory" || store == "both") stores.push_back("memory");
-    if (store == "sqlite" || store == "both") stores.push_back("sqlite");
-    for (const std::string& s : stores) {
-      std::vector<std::string> argv = {
-          *binary, "--http_listen=127.0.0.1:0", "--grpc_listen=127.0.0.1:0", "--store=" + s,
-          "--public_base_url=http://127.0.0.1",
-          // The limiter guards against abuse; here it would only throttle the benchmark.
-          "--creates_per_window=1000000000", "--failed_lookups_per_window=1000000000"};
-      if (s == "sqlite") argv.push_back("--sqlite_path=" + *work_dir + "/relay.sqlite");
-      for (const std::string& f : absl::GetFlag(FLAGS_relay_flags)) argv.push_back(f);
-      std::cout << "starting relay (" << s << "): " << absl::StrJoin(argv, " ") << "\n";
-      auto child = StartServer("relay-" + s, argv, *work_dir + "/relay-" + s + ".stderr");
-      if (!child.ok()) return fail(child.status().ToString());
-      children.push_back(std::move(*child));
-      RelayEndpoints r;
-      r.label = s;
-      auto g = FromListeningLine(*children.back(), "grpc");
-      auto h = FromListeningLine(*children.back(), "http");
-      if (use_grpc) {
-        if (!g.ok()) return fail(g.status().ToString());
-        r.grpc = *g;
-      }
-      if (use_http) {
-        if (!h.ok()) return fail(h.status().ToString());
-        r.http = *h;
-      }
-      std::cout << "  pid " << children.back()->pid() << ": " << children.back()->listening_line()
-                << std::endl;
-      relays.push_back(r);
-    }
   }
+  return relays;
+}
 
-  std::optional<Endpoint> echo;
-  if (absl::GetFlag(FLAGS_echo)) {
-    if (!absl::GetFlag(FLAGS_echo_target).empty()) {
-      auto e = ParseLoopback("echo_target", absl::GetFlag(FLAGS_echo_target));
-      if (!e.ok()) return fail(std::string(e.status().message()));
-      echo = *e;
-    } else {
-      const std::string self = SelfPath();
-      std::vector<std::string> argv = {self, "--serve_echo", "--echo_listen=127.0.0.1:0"};
-      std::cout << "starting echo baseline: " << absl::StrJoin(argv, " ") << "\n";
-      auto child = StartServer("echo", argv, *work_dir + "/echo.stderr");
-      if (!child.ok()) return fail(child.status().ToString());
-      children.push_back(std::move(*child));
-      auto g = FromListeningLine(*children.back(), "grpc");
-      if (!g.ok()) return fail(g.status().ToString());
-      echo = *g;
-      std::cout << "  pid " << children.back()->pid() << ": " << children.back()->listening_line()
-                << std::endl;
-    }
+// The echo baseline: --echo_target, or this binary in --serve_echo mode.
+absl::StatusOr<std::optional<Endpoint>> EchoBaseline(
+    const std::string& work_dir, std::vector<std::unique_ptr<ChildProcess>>* children) {
+  if (!absl::GetFlag(FLAGS_echo)) return std::optional<Endpoint>();
+  if (!absl::GetFlag(FLAGS_echo_target).empty()) {
+    ASSIGN_OR_RETURN(Endpoint e, ParseLoopback("echo_target", absl::GetFlag(FLAGS_echo_target)));
+    return std::optional<Endpoint>(e);
   }
+  std::vector<std::string> argv = {SelfPath(), "--serve_echo", "--echo_listen=127.0.0.1:0"};
+  std::cout << "starting echo baseline: " << absl::StrJoin(argv, " ") << "\n";
+  ASSIGN_OR_RETURN(std::string line, SpawnServer(argv, work_dir + "/echo.stderr", children));
+  auto g = FromListeningLine(line, "grpc");
+  if (!g.ok()) return Printed(g.status());
+  std::cout << "  pid " << children->back()->pid() << ": " << line << std::endl;
+  return std::optional<Endpoint>(*g);
+}
 
-  // ---- Phases and ratios.
+// The phases of a round and the ratios the report gives.
+struct Plan {
   std::vector<Phase> phases;
   std::vector<RatioSpec> ratios;
+};
+
+Phase EchoPhase(const std::string& name, const std::string& target, size_t pb, uint64_t seed) {
+  return {name, [=](int i) -> std::unique_ptr<CycleClient> {
+            return std::make_unique<EchoCycleClient>(target, pb, seed + i);
+          }};
+}
+
+void AddRelayPhases(const RelayEndpoints& r, bool echo, size_t pb, uint64_t seed, Plan* plan) {
+  const std::string grpc_name = "relay-" + r.label + "-grpc";
+  const std::string http_name = "relay-" + r.label + "-http";
+  if (r.grpc) {
+    const std::string target = r.grpc->str();
+    plan->phases.push_back({grpc_name, [=](int i) -> std::unique_ptr<CycleClient> {
+                              return std::make_unique<RelayGrpcCycleClient>(target, pb, seed + i);
+                            }});
+    if (absl::GetFlag(FLAGS_echo_on_relay)) {
+      plan->ratios.push_back({grpc_name, "echo-on-relay-grpc", 0});
+    }
+    if (echo) {
+      double target_ratio = r.label == "memory" ? 0.7 : r.label == "sqlite" ? 0.5 : 0;
+      plan->ratios.push_back({grpc_name, "echo-grpc", target_ratio});
+    }
+  }
+  if (r.http) {
+    const Endpoint e = *r.http;
+    plan->phases.push_back({http_name, [=](int i) -> std::unique_ptr<CycleClient> {
+                              return std::make_unique<RelayHttpCycleClient>(e.host, e.port, pb,
+                                                                            seed + i);
+                            }});
+    if (r.grpc) plan->ratios.push_back({http_name, grpc_name, r.label == "external" ? 0 : 0.5});
+    if (echo) plan->ratios.push_back({http_name, "echo-grpc", 0});
+  }
+}
+
+absl::StatusOr<Plan> MakePlan(const RunFlags& f, const std::vector<RelayEndpoints>& relays,
+                              const std::optional<Endpoint>& echo) {
+  Plan plan;
   std::random_device rd;
   const uint64_t base_seed = (static_cast<uint64_t>(rd()) << 32) | rd();
-  const size_t pb = static_cast<size_t>(payload_bytes);
-  if (echo) {
-    const std::string target = echo->str();
-    phases.push_back({"echo-grpc", [=](int i) -> std::unique_ptr<CycleClient> {
-                        return std::make_unique<EchoCycleClient>(target, pb, base_seed + i);
-                      }});
-  }
+  const size_t pb = static_cast<size_t>(f.payload_bytes);
+  if (echo) plan.phases.push_back(EchoPhase("echo-grpc", echo->str(), pb, base_seed));
   if (absl::GetFlag(FLAGS_echo_on_relay)) {
     if (relays.empty() || !relays[0].grpc) {
-      return fail("--echo_on_relay needs a relay with a gRPC port (--transport grpc or both)");
+      return absl::InvalidArgumentError(
+          "--echo_on_relay needs a relay with a gRPC port (--transport grpc or both)");
     }
-    const std::string target = relays[0].grpc->str();
-    phases.push_back({"echo-on-relay-grpc", [=](int i) -> std::unique_ptr<CycleClient> {
-                        return std::make_unique<EchoCycleClient>(target, pb, base_seed + i);
-                      }});
+    plan.phases.push_back(EchoPhase("echo-on-relay-grpc", relays[0].grpc->str(), pb, base_seed));
   }
-  for (const RelayEndpoints& r : relays) {
-    const std::string grpc_name = "relay-" + r.label + "-grpc";
-    const std::string http_name = "relay-" + r.label + "-http";
-    if (r.grpc) {
-      const std::string target = r.grpc->str();
-      phases.push_back({grpc_name, [=](int i) -> std::unique_ptr<CycleClient> {
-                          return std::make_unique<RelayGrpcCycleClient>(target, pb, base_seed + i);
-                        }});
-      if (absl::GetFlag(FLAGS_echo_on_relay)) {
-        ratios.push_back({grpc_name, "echo-on-relay-grpc", 0});
-      }
-      if (echo) {
-        double target_ratio = r.label == "memory" ? 0.7 : r.label == "sqlite" ? 0.5 : 0;
-        ratios.push_back({grpc_name, "echo-grpc", target_ratio});
-      }
-    }
-    if (r.http) {
-      const Endpoint e = *r.http;
-      phases.push_back({http_name, [=](int i) -> std::unique_ptr<CycleClient> {
-                          return std::make_unique<RelayHttpCycleClient>(e.host, e.port, pb,
-                                                                        base_seed + i);
-                        }});
-      if (r.grpc) ratios.push_back({http_name, grpc_name, r.label == "external" ? 0 : 0.5});
-      if (echo) ratios.push_back({http_name, "echo-grpc", 0});
-    }
+  for (const RelayEndpoints& r : relays) AddRelayPhases(r, echo.has_value(), pb, base_seed, &plan);
+  if (plan.phases.empty()) {
+    return absl::InvalidArgumentError("nothing to run (no relay target and --echo=false)");
   }
-  if (phases.empty()) return fail("nothing to run (no relay target and --echo=false)");
-  if (duration * static_cast<double>(rounds * phases.size()) > kMaxRunDuration) {
-    return fail(absl::StrCat("the run would take longer than ",
-                             absl::FormatDuration(kMaxRunDuration),
-                             " (--duration x --rounds x phases); shorten it"));
+  if (f.duration * static_cast<double>(f.rounds * plan.phases.size()) > kMaxRunDuration) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the run would take longer than ", absl::FormatDuration(kMaxRunDuration),
+                     " (--duration x --rounds x phases); shorten it"));
   }
+  return plan;
+}
 
+// Runs every round (rotating the phase order), prints the report, writes
+// --json_out. Returns the exit status.
+int RunRoundsAndReport(const RunFlags& f, const Plan& plan, bool echo) {
   PhaseOptions options;
-  options.clients = clients;
-  options.duration = duration;
+  options.clients = f.clients;
+  options.duration = f.duration;
   options.cycles = absl::GetFlag(FLAGS_cycles);
   options.warmup_cycles = absl::GetFlag(FLAGS_warmup_cycles);
-
-  json config = {{"transport", transport},
-                 {"store", external ? "external" : store},
-                 {"clients", clients},
-                 {"duration_s", absl::ToDoubleSeconds(duration)},
+  json config = {{"transport", f.transport},
+                 {"store", f.external ? "external" : f.store},
+                 {"clients", f.clients},
+                 {"duration_s", absl::ToDoubleSeconds(f.duration)},
                  {"cycles", options.cycles},
                  {"warmup_cycles", options.warmup_cycles},
-                 {"rounds", rounds},
-                 {"payload_bytes", payload_bytes},
+                 {"rounds", f.rounds},
+                 {"payload_bytes", f.payload_bytes},
                  {"rpcs_per_cycle", kOpsPerCycle},
-                 {"echo", echo.has_value()},
+                 {"echo", echo},
                  {"echo_on_relay", absl::GetFlag(FLAGS_echo_on_relay)}};
   json machine = MachineInfo();
   std::cout << "relay_loadgen: " << config.dump() << "\n"
             << "machine: " << machine.dump() << "\n";
 
   Rounds results;
-  for (int round = 0; round < rounds; ++round) {
-    std::cout << "round " << (round + 1) << "/" << rounds << "\n";
+  for (int round = 0; round < f.rounds; ++round) {
+    std::cout << "round " << (round + 1) << "/" << f.rounds << "\n";
     std::vector<PhaseResult> this_round;
-    for (size_t k = 0; k < phases.size(); ++k) {
-      const Phase& p = phases[(k + round) % phases.size()];
+    for (size_t k = 0; k < plan.phases.size(); ++k) {
+      const Phase& p = plan.phases[(k + round) % plan.phases.size()];
       this_round.push_back(RunPhase(p.name, options, p.factory));
       std::cout << PhaseLine(this_round.back()) << std::endl;
     }
@@ -455,19 +468,67 @@ int Run(const char* argv0) {
   machine["loadavg_end"] = MachineInfo()["loadavg"];
 
   std::vector<PhaseSummary> summaries = SummarizePhases(results);
-  std::vector<RatioSummary> ratio_summaries = SummarizeRatios(results, ratios);
+  std::vector<RatioSummary> ratio_summaries = SummarizeRatios(results, plan.ratios);
   std::cout << FormatReport(summaries, ratio_summaries) << std::flush;
 
   const std::string json_out = UserPath(absl::GetFlag(FLAGS_json_out));
   if (!json_out.empty()) {
     std::ofstream out(json_out);
     out << ReportJson(config, machine, results, summaries, ratio_summaries).dump(2) << "\n";
-    if (!out) return fail("--json_out: cannot write " + json_out);
+    if (!out) {
+      std::cerr << "relay_loadgen: --json_out: cannot write " << json_out << "\n";
+      return 2;
+    }
     std::cout << "wrote " << json_out << "\n";
   }
   int64_t errors = 0;
   for (const PhaseSummary& s : summaries) errors += s.errors;
   return errors == 0 ? 0 : 1;
+}
+
+// Stops the spawned servers and removes the work directory at the end of a run.
+struct Cleanup {
+  std::vector<std::unique_ptr<ChildProcess>>* children;
+  std::string dir;
+  bool remove;
+  ~Cleanup() {
+    for (auto& c : *children) c->Terminate();
+    if (remove) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  }
+};
+
+int Run(const char* argv0) {
+  auto fail = [](absl::string_view msg) {
+    std::cerr << "relay_loadgen: " << msg << "\n";
+    return 2;
+  };
+  absl::StatusOr<RunFlags> flags = ReadRunFlags();
+  if (!flags.ok()) return fail(flags.status().message());
+  absl::StatusOr<std::string> work_dir = MakeWorkDir();
+  if (!work_dir.ok()) return fail(work_dir.status().ToString());
+  std::vector<std::unique_ptr<ChildProcess>> children;
+  Cleanup cleanup{&children, *work_dir,
+                  absl::GetFlag(FLAGS_work_dir).empty() && !absl::GetFlag(FLAGS_keep_work_dir)};
+
+  std::vector<RelayEndpoints> relays;
+  if (flags->external) {
+    absl::StatusOr<RelayEndpoints> external = ExternalRelay(*flags);
+    if (!external.ok()) return fail(external.status().message());
+    relays.push_back(*external);
+  } else {
+    absl::StatusOr<std::vector<RelayEndpoints>> spawned =
+        SpawnRelays(*flags, argv0, *work_dir, &children);
+    if (!spawned.ok()) return fail(spawned.status().message());
+    relays = *std::move(spawned);
+  }
+  absl::StatusOr<std::optional<Endpoint>> echo = EchoBaseline(*work_dir, &children);
+  if (!echo.ok()) return fail(echo.status().message());
+  absl::StatusOr<Plan> plan = MakePlan(*flags, relays, *echo);
+  if (!plan.ok()) return fail(plan.status().message());
+  return RunRoundsAndReport(*flags, *plan, echo->has_value());
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Smoke test of relay_scale (issue 7): both modes with tiny numbers against the
+# Smoke test of relay_scale: both modes with tiny numbers against the
 # real relay_server and real redis-server / redis-benchmark. Checks that every
 # figure the docs quote is produced and plausible (no timing assertions).
 set -euo pipefail

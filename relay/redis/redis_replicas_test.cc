@@ -144,7 +144,7 @@ class ReplicasTest : public ::testing::Test {
     req.device_claim = sender_;
     req.request_id = request_id;
     req.payload = Payload{kAeadAes128Gcm, std::string(64, 'p')};
-    req.access_rights = rights;
+    if (!rights.empty()) req.access_rights = rights;  // "" leaves the default
     return req;
   }
   std::string Create(const std::string& rights = "RD") {

@@ -209,7 +209,8 @@ std::string RedisMailboxStore::IndexKey(absl::string_view id) const {
   return IndexShardKey(RedisCrc16(id) % kIndexShards);
 }
 
-absl::Status RedisMailboxStore::Insert(const Mailbox& mailbox, absl::string_view create_key) {
+absl::StatusOr<InsertResult> RedisMailboxStore::Insert(const Mailbox& mailbox,
+                                                       absl::string_view create_key) {
   if (mailbox.version != 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("Insert: version must be 1, got ", mailbox.version));
@@ -231,7 +232,7 @@ absl::Status RedisMailboxStore::Insert(const Mailbox& mailbox, absl::string_view
   if (!r.ok()) return r.status();
   if (r->type != RedisReply::Type::kInteger) return Unexpected("insert");
   if (r->integer == 0) return absl::AlreadyExistsError("mailbox id taken");
-  if (create_key.empty()) return absl::OkStatus();
+  if (create_key.empty()) return InsertResult::Created();
 
   // (3) Claim the create key.
   auto undo = [&]() -> absl::Status {
@@ -251,7 +252,7 @@ absl::Status RedisMailboxStore::Insert(const Mailbox& mailbox, absl::string_view
     if (r->type != RedisReply::Type::kArray || r->elements.size() != 2) {
       return Unexpected("create-key claim");
     }
-    if (r->elements[0].integer == 1) return absl::OkStatus();
+    if (r->elements[0].integer == 1) return InsertResult::Created();
     const std::string holder = r->elements[1].str;
     // Is the mailbox the key names still live at this insert's time?
     const std::string holder_key = MailboxKey(holder);
@@ -260,7 +261,7 @@ absl::Status RedisMailboxStore::Insert(const Mailbox& mailbox, absl::string_view
     if (e->type == RedisReply::Type::kString && e->str > PaddedNanos(mailbox.created_at)) {
       absl::Status undone = undo();
       if (!undone.ok()) return undone;
-      return absl::AlreadyExistsError(holder);
+      return InsertResult::Repeated(holder);
     }
     expected = holder;  // dead: take the key over, unless someone else did
   }

@@ -21,9 +21,9 @@
 // Create keys live in their own slot, so Insert is: (1) index ZADD NX,
 // (2) insert the mailbox if its id is free, (3) claim the create key with a
 // compare-and-set script; if the key already names a live mailbox, (2) is
-// undone and ALREADY_EXISTS(<that id>) returned. A create key is only ever set
-// to a mailbox that already exists, so "names a mailbox that is gone" safely
-// means deleted or expired, and the claim CAS makes racing repeats agree.
+// undone and InsertResult::Repeated(<that id>) returned. A create key is only
+// ever set to a mailbox that already exists, so "names a mailbox that is gone"
+// safely means deleted or expired, and the claim CAS makes racing repeats agree.
 //
 // Expiry: each key gets PEXPIRE = (expires_at - now) + grace, so Redis removes
 // expired mailboxes and create keys by itself (no sweep is needed to free
@@ -71,7 +71,8 @@ class RedisMailboxStore : public MailboxStore {
 
   RedisMailboxStore(RedisClient* client, RedisStoreOptions options = {});
 
-  absl::Status Insert(const Mailbox& mailbox, absl::string_view create_key) override;
+  absl::StatusOr<InsertResult> Insert(const Mailbox& mailbox,
+                                      absl::string_view create_key) override;
   absl::StatusOr<Mailbox> Get(absl::string_view id, absl::Time now) override;
   absl::Status CompareAndSwap(const Mailbox& updated, int64_t expected_version,
                               absl::Time now) override;

@@ -154,9 +154,13 @@ TEST(RedisStoreTest, ConcurrentRepeatsOfOneCreateKeyAgreeOnOneMailbox) {
   std::vector<std::string> answer(kThreads);
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
-      absl::Status s =
+      absl::StatusOr<InsertResult> r =
           (*store)->Insert(MakeTestMailbox(Id(100 + i), now, now + absl::Hours(1)), "same");
-      answer[i] = s.ok() ? Id(100 + i) : std::string(s.message());
+      if (!r.ok()) {
+        answer[i] = r.status().ToString();
+      } else {
+        answer[i] = r->created ? Id(100 + i) : r->existing_id;
+      }
     });
   }
   for (auto& t : threads) t.join();
@@ -187,17 +191,19 @@ TEST(RedisStoreDurabilityTest, AcknowledgedInsertSurvivesSigkillWithAppendfsyncA
   ASSERT_TRUE((*server)->Kill().ok());  // SIGKILL: no clean shutdown
   EXPECT_EQ(store.Get(Id(1), now).status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(ReasonOf(store.Get(Id(1), now).status()), "store_unavailable");
-  EXPECT_EQ(ReasonOf(store.Insert(MakeTestMailbox(Id(2), now, now + absl::Hours(1)), "x")),
-            "store_unavailable");
+  EXPECT_EQ(
+      ReasonOf(store.Insert(MakeTestMailbox(Id(2), now, now + absl::Hours(1)), "x").status()),
+      "store_unavailable");
 
   ASSERT_TRUE((*server)->Restart().ok());  // same port, same dir: replays the AOF
   auto got = store.Get(Id(1), now);
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(got->receiver_claim, "bound");
   EXPECT_EQ(got->version, 2);
-  EXPECT_EQ(store.Insert(MakeTestMailbox(Id(3), now, now + absl::Hours(1)), "create-key")
-                .message(),
-            Id(1));
+  auto repeat = store.Insert(MakeTestMailbox(Id(3), now, now + absl::Hours(1)), "create-key");
+  ASSERT_TRUE(repeat.ok()) << repeat.status();
+  EXPECT_FALSE(repeat->created);
+  EXPECT_EQ(repeat->existing_id, Id(1));
 }
 
 }  // namespace

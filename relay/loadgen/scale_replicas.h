@@ -1,0 +1,31 @@
+// relay_scale --mode=replicas (docs/relay_scale.md): options.replicas
+// relay_server processes over one Redis (options.redis: every master of a
+// cluster; or a standalone redis-server started here) run the five-RPC cycle
+// with the clients spread over the first 1, 2, ... K replicas, counting the
+// Redis commands each phase causes (INFO commandstats before and after); in
+// every round redis-benchmark (SET and GET, and an EVAL of the store's
+// script shape) runs on the same Redis, so the report gives the relay's
+// Redis command rate and CPU as a fraction of what Redis serves its own
+// benchmark in the same run. The processes are stopped before this returns.
+//
+// Errors: a server that does not start, a Redis that does not answer, a
+// non-loopback --redis address (INVALID_ARGUMENT).
+#ifndef SCT_RELAY_LOADGEN_SCALE_REPLICAS_H_
+#define SCT_RELAY_LOADGEN_SCALE_REPLICAS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+#include "relay/loadgen/scale_common.h"
+
+namespace sct::relay::loadgen {
+
+// The report's "replicas" part; adds the failed RPCs to `*errors`.
+absl::StatusOr<nlohmann::json> RunReplicas(const ScaleOptions& options, const std::string& binary,
+                                           const std::string& work_dir, int64_t* errors);
+
+}  // namespace sct::relay::loadgen
+
+#endif  // SCT_RELAY_LOADGEN_SCALE_REPLICAS_H_

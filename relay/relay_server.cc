@@ -1,0 +1,196 @@
+#include "relay/relay_server.h"
+
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/errors.h"
+#include "relay/sim_http_hook.h"
+#include "runtime/tls.h"
+
+namespace sct::relay {
+namespace {
+
+absl::Status BadFlag(absl::string_view message) {
+  return MakeError(absl::StatusCode::kInvalidArgument, "invalid_flag", message);
+}
+
+// The rules of the lifetime, size and rate flags.
+absl::Status ValidateLimits(const RelayLimits& limits) {
+  if (limits.default_ttl <= absl::ZeroDuration()) {
+    return BadFlag("--default_ttl: must be positive");
+  }
+  if (limits.max_ttl < limits.default_ttl) {
+    return BadFlag("--max_ttl: must be at least --default_ttl");
+  }
+  if (limits.max_payload_bytes < 28 || limits.max_payload_bytes > 64 * 1024 * 1024) {
+    return BadFlag("--max_payload_bytes: must be between 28 (IV + tag) and 67108864");
+  }
+  if (limits.creates_per_window < 1) return BadFlag("--creates_per_window: must be at least 1");
+  if (limits.failed_lookups_per_window < 1) {
+    return BadFlag("--failed_lookups_per_window: must be at least 1");
+  }
+  if (limits.rate_window <= absl::ZeroDuration()) {
+    return BadFlag("--rate_window: must be positive");
+  }
+  return absl::OkStatus();
+}
+
+// Loads the credentials of both listeners (null when TLS is off).
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
+    const RelayServerConfig& config) {
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    return BadFlag("--tls_cert/--tls_key: set both or neither");
+  }
+  if (config.tls_cert.empty()) return std::shared_ptr<grpc::ServerCredentials>();
+  return LoadServerCredentials(TlsServerFiles{config.tls_cert, config.tls_key, "", false});
+}
+
+// Loads the credentials towards the push endpoints (null: plaintext).
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> PushCredentials(
+    const RelayServerConfig& config) {
+  if (config.push_ca_cert.empty() && config.push_client_cert.empty() &&
+      config.push_client_key.empty()) {
+    return std::shared_ptr<grpc::ChannelCredentials>();
+  }
+  return LoadClientCredentials(
+      TlsClientFiles{config.push_ca_cert, config.push_client_cert, config.push_client_key});
+}
+
+}  // namespace
+
+absl::StatusOr<RelaySetup> PrepareRelay(RelayServerConfig config) {
+  RelaySetup setup;
+  if (absl::Status s = ValidateStoreConfig(config.store); !s.ok()) return s;
+  if (absl::Status s = ValidateLimits(config.limits); !s.ok()) return s;
+  if (config.sweep_interval <= absl::ZeroDuration()) {
+    return BadFlag("--sweep_interval: must be positive");
+  }
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> listener = ListenerCredentials(config);
+  if (!listener.ok()) return listener.status();
+  setup.grpc_credentials = *std::move(listener);
+  absl::StatusOr<std::map<std::string, std::string>> routes = ParsePushRoutes(config.push_routes);
+  if (!routes.ok()) return routes.status();
+  setup.push_routes = *std::move(routes);
+  if (config.http_threads < 1 || config.http_threads > 1024) {
+    return BadFlag("--http_threads: must be between 1 and 1024");
+  }
+  std::string& base = config.public_base_url;
+  if (!base.empty() && !absl::StartsWith(base, "https://") && !absl::StartsWith(base, "http://")) {
+    return BadFlag("--public_base_url: must start with http:// or https://");
+  }
+  while (absl::EndsWith(base, "/")) base.pop_back();
+  if (!setup.push_routes.empty()) {
+    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> push = PushCredentials(config);
+    if (!push.ok()) return push.status();
+    setup.push_credentials = *std::move(push);
+  }
+  setup.config = std::move(config);
+  return setup;
+}
+
+absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(RelaySetup setup,
+                                                                sim::SimState* sim) {
+  std::unique_ptr<RelayServer> server(new RelayServer(std::move(setup)));
+  const RelayServerConfig& config = server->setup_.config;
+  absl::StatusOr<std::unique_ptr<RelayStore>> store = RelayStore::Open(config.store, config.limits);
+  if (!store.ok()) return store.status();
+  server->store_ = std::move(*store);
+  if (!server->setup_.push_routes.empty()) {
+    server->push_ = GrpcPushNotifier::Create(
+        server->setup_.push_routes, server->setup_.push_credentials, absl::Seconds(2),
+        [sim](const std::string& type, const std::string& target,
+              std::shared_ptr<grpc::ChannelCredentials> creds) {
+          return sim::Channel(target, std::move(creds), type, sim);
+        });
+  }
+  if (absl::Status s = server->StartServing(sim); !s.ok()) return s;
+  return server;
+}
+
+absl::Status RelayServer::StartServing(sim::SimState* sim) {
+  const RelayServerConfig& config = setup_.config;
+  RelayHttpOptions http_options;
+  http_options.host = config.http_listen.host;
+  http_options.port = config.http_listen.port;
+  http_options.tls_cert_file = config.tls_cert;
+  http_options.tls_key_file = config.tls_key;
+  http_options.threads = config.http_threads;
+  absl::StatusOr<std::unique_ptr<RelayHttpServer>> http = RelayHttpServer::Bind(http_options);
+  if (!http.ok()) return http.status();
+  http_ = std::move(*http);
+  // The default base of urlLink needs the bound port.
+  public_base_url_ = config.public_base_url;
+  if (public_base_url_.empty()) {
+    public_base_url_ =
+        absl::StrCat(config.tls_cert.empty() ? "http://" : "https://", http_address());
+  }
+  service_ = std::make_unique<MailboxService>(store_->store(), &sim::ClockOr(sim), push_.get(),
+                                              public_base_url_, config.limits, store_->shared());
+  relay_grpc_ = std::make_unique<RelayGrpcService>(service_.get(), &metrics_);
+
+  GrpcServerOptions grpc_options;
+  grpc_options.address = config.grpc_listen.ToString();
+  grpc_options.credentials = setup_.grpc_credentials;
+  grpc_options.services = {relay_grpc_.get(), &echo_grpc_};
+  grpc_options.max_receive_message_bytes = RelayGrpcService::MaxMessageBytes(config.limits);
+  // The relay's gRPC listener verifies no client certificates: SimControl is
+  // open to loopback callers only.
+  absl::StatusOr<std::unique_ptr<sim::ServerHooks>> hooks =
+      sim::ServerHooks::Attach(sim, {}, &grpc_options);
+  if (!hooks.ok()) return hooks.status();
+  sim_hooks_ = std::move(*hooks);
+  absl::StatusOr<std::unique_ptr<GrpcServer>> grpc_server = GrpcServer::Start(grpc_options);
+  if (!grpc_server.ok()) return grpc_server.status();
+  grpc_server_ = std::move(*grpc_server);
+
+  if (sim != nullptr) {
+    http_->set_exchange_hook([sim](const httplib::Request& req, const httplib::Response& res) {
+      RecordHttpExchange(sim, req, res);
+    });
+  }
+  http_->Serve(service_.get(), &metrics_);
+  SweeperOptions sweeper_options;
+  sweeper_options.interval = config.sweep_interval;
+  sweeper_ = std::make_unique<Sweeper>(service_.get(), sweeper_options);
+  sweeper_->Start();
+  return absl::OkStatus();
+}
+
+RelayServer::~RelayServer() { Shutdown(); }
+
+std::string RelayServer::http_address() const {
+  return HostPort{setup_.config.http_listen.host, http_->port()}.ToString();
+}
+
+std::string RelayServer::grpc_address() const {
+  return HostPort{setup_.config.grpc_listen.host, grpc_server_->port()}.ToString();
+}
+
+std::string RelayServer::Describe() const {
+  const RelayServerConfig& config = setup_.config;
+  const RelayLimits& limits = config.limits;
+  std::vector<std::string> routes;
+  for (const auto& [type, target] : setup_.push_routes) routes.push_back(type + "->" + target);
+  return absl::StrCat(store_->Describe(), " tls=", config.tls_cert.empty() ? "off" : "on",
+                      " public_base_url=", public_base_url_,
+                      " default_ttl=", absl::FormatDuration(limits.default_ttl),
+                      " max_ttl=", absl::FormatDuration(limits.max_ttl),
+                      " max_payload_bytes=", limits.max_payload_bytes,
+                      " creates_per_window=", limits.creates_per_window,
+                      " failed_lookups_per_window=", limits.failed_lookups_per_window,
+                      " rate_window=", absl::FormatDuration(limits.rate_window), " push_routes=[",
+                      absl::StrJoin(routes, ","), "]");
+}
+
+void RelayServer::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (http_ != nullptr) http_->Stop();
+  if (grpc_server_ != nullptr) grpc_server_->Shutdown(absl::Seconds(5));
+  if (sweeper_ != nullptr) sweeper_->Stop();
+  if (store_ != nullptr) store_->Close();
+}
+
+}  // namespace sct::relay

@@ -1,0 +1,131 @@
+#include "relay/relay_server.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "common/errors.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "httplib.h"
+#include "proto/relay/v1/relay.grpc.pb.h"
+
+namespace sct::relay {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+// A configuration that starts: both listeners on loopback port 0, memory store.
+RelayServerConfig LoopbackConfig() {
+  RelayServerConfig config;
+  config.http_listen = HostPort{"127.0.0.1", 0};
+  config.grpc_listen = HostPort{"127.0.0.1", 0};
+  config.store.kind = "memory";
+  return config;
+}
+
+TEST(PrepareRelayTest, EveryBadFlagHasItsMessage) {
+  struct Case {
+    std::string name;
+    std::function<void(RelayServerConfig&)> mutate;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"store", [](auto& c) { c.store.kind = "disk"; }, "--store: must be memory, sqlite or redis"},
+      {"default_ttl", [](auto& c) { c.limits.default_ttl = absl::ZeroDuration(); },
+       "--default_ttl: must be positive"},
+      {"max_ttl", [](auto& c) { c.limits.max_ttl = c.limits.default_ttl - absl::Seconds(1); },
+       "--max_ttl: must be at least --default_ttl"},
+      {"max_payload_small", [](auto& c) { c.limits.max_payload_bytes = 27; },
+       "--max_payload_bytes: must be between 28 (IV + tag) and 67108864"},
+      {"max_payload_large", [](auto& c) { c.limits.max_payload_bytes = 64 * 1024 * 1024 + 1; },
+       "--max_payload_bytes: must be between 28 (IV + tag) and 67108864"},
+      {"creates", [](auto& c) { c.limits.creates_per_window = 0; },
+       "--creates_per_window: must be at least 1"},
+      {"lookups", [](auto& c) { c.limits.failed_lookups_per_window = 0; },
+       "--failed_lookups_per_window: must be at least 1"},
+      {"rate_window", [](auto& c) { c.limits.rate_window = absl::ZeroDuration(); },
+       "--rate_window: must be positive"},
+      {"sweep", [](auto& c) { c.sweep_interval = absl::ZeroDuration(); },
+       "--sweep_interval: must be positive"},
+      {"tls_half", [](auto& c) { c.tls_cert = "cert.pem"; },
+       "--tls_cert/--tls_key: set both or neither"},
+      {"push_route", [](auto& c) { c.push_routes = {"=127.0.0.1:1"}; }, "--push_route"},
+      {"http_threads", [](auto& c) { c.http_threads = 0; },
+       "--http_threads: must be between 1 and 1024"},
+      {"public_base_url", [](auto& c) { c.public_base_url = "ftp://relay.example"; },
+       "--public_base_url: must start with http:// or https://"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    RelayServerConfig config = LoopbackConfig();
+    c.mutate(config);
+    absl::StatusOr<RelaySetup> setup = PrepareRelay(config);
+    ASSERT_FALSE(setup.ok());
+    EXPECT_EQ(setup.status().code(), absl::StatusCode::kInvalidArgument) << setup.status();
+    EXPECT_THAT(std::string(setup.status().message()), StartsWith(c.message));
+  }
+}
+
+TEST(PrepareRelayTest, KeepsTheConfigurationAndParsesRoutes) {
+  RelayServerConfig config = LoopbackConfig();
+  config.public_base_url = "https://relay.example//";
+  config.push_routes = {"oem-a=127.0.0.1:7001,oem-b=127.0.0.1:7002"};
+  absl::StatusOr<RelaySetup> setup = PrepareRelay(config);
+  ASSERT_TRUE(setup.ok()) << setup.status();
+  EXPECT_EQ(setup->config.public_base_url, "https://relay.example");
+  EXPECT_EQ(setup->push_routes.size(), 2u);
+  EXPECT_EQ(setup->push_routes.at("oem-b"), "127.0.0.1:7002");
+  EXPECT_EQ(setup->grpc_credentials, nullptr);
+  EXPECT_EQ(setup->push_credentials, nullptr);
+}
+
+TEST(RelayServerTest, ServesBothFacesOnTheBoundPorts) {
+  absl::StatusOr<RelaySetup> setup = PrepareRelay(LoopbackConfig());
+  ASSERT_TRUE(setup.ok()) << setup.status();
+  auto server = RelayServer::Start(*std::move(setup), /*sim=*/nullptr);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string http = (*server)->http_address();
+  ASSERT_THAT(http, StartsWith("127.0.0.1:"));
+  EXPECT_NE(http, "127.0.0.1:0");
+  EXPECT_THAT((*server)->Describe(),
+              StartsWith("store=memory tls=off public_base_url=http://" + http +
+                         " default_ttl=48h max_ttl=168h max_payload_bytes=65536"));
+  EXPECT_THAT((*server)->Describe(), HasSubstr(" push_routes=[]"));
+
+  httplib::Client client("127.0.0.1", std::stoi(http.substr(http.rfind(':') + 1)));
+  auto health = client.Get("/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+
+  auto channel = grpc::CreateChannel((*server)->grpc_address(), grpc::InsecureChannelCredentials());
+  auto echo = ::relay::v1::Echo::NewStub(channel);
+  grpc::ClientContext ctx;
+  ::relay::v1::EchoRequest request;
+  request.set_data("ping");
+  ::relay::v1::EchoResponse response;
+  ASSERT_TRUE(echo->Echo(&ctx, request, &response).ok());
+  EXPECT_EQ(response.data(), "ping");
+
+  (*server)->Shutdown();
+  (*server)->Shutdown();  // idempotent
+  EXPECT_FALSE(client.Get("/healthz"));
+}
+
+TEST(RelayServerTest, AStoreThatCannotOpenFailsTheStart) {
+  RelayServerConfig config = LoopbackConfig();
+  config.store.kind = "sqlite";
+  config.store.sqlite_path = "/nonexistent-dir-for-sct-test/relay.db";
+  absl::StatusOr<RelaySetup> setup = PrepareRelay(config);
+  ASSERT_TRUE(setup.ok()) << setup.status();
+  auto server = RelayServer::Start(*std::move(setup), /*sim=*/nullptr);
+  ASSERT_FALSE(server.ok());
+  EXPECT_THAT(std::string(server.status().message()), HasSubstr(config.store.sqlite_path));
+}
+
+}  // namespace
+}  // namespace sct::relay
