@@ -41,8 +41,11 @@ absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path
   if (!wal.ok()) return failed(wal.status().message());
   absl::StatusOr<bool> row = wal->Step();
   if (!row.ok()) return failed(row.status().message());
-  if (!*row || wal->Text(0) != "wal") {
-    return failed(absl::StrCat("journal_mode is '", *row ? wal->Text(0) : "", "', not wal"));
+  // An in-memory database (":memory:", for topologies that keep no state)
+  // has no journal file: "memory" is its only mode.
+  const std::string want = path == ":memory:" ? "memory" : "wal";
+  if (!*row || wal->Text(0) != want) {
+    return failed(absl::StrCat("journal_mode is '", *row ? wal->Text(0) : "", "', not ", want));
   }
   for (const char* pragma : {"PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
     absl::Status s = db->Exec(pragma);

@@ -3,10 +3,12 @@
 // is opened, one busy timeout, one unit for stored times, prepared
 // statements and transactions.
 //
-// Every database is opened with journal_mode=WAL, synchronous=FULL (an
+// Every database file is opened with journal_mode=WAL, synchronous=FULL (an
 // acknowledged write survives a crash and a power loss), foreign keys on,
-// and the busy timeout kSqliteBusyTimeout. Stored times are Unix microseconds (ToSqliteTime /
-// FromSqliteTime), which cover years 0001-9999 without overflow.
+// and the busy timeout kSqliteBusyTimeout; the path ":memory:" opens a
+// private in-memory database (nothing survives the process). Stored times
+// are Unix microseconds (ToSqliteTime / FromSqliteTime), which cover years
+// 0001-9999 without overflow.
 //
 // Errors: Open returns FAILED_PRECONDITION (reason "store_unavailable")
 // naming the path when the file cannot be opened or set up; every later

@@ -135,6 +135,12 @@ TEST(SqliteTest, PersistentStatementIsReusableAfterReset) {
   EXPECT_EQ(sum->Int(0), 3);
 }
 
+TEST(SqliteTest, InMemoryDatabaseOpens) {
+  auto db = SqliteDb::Open(":memory:");
+  ASSERT_TRUE(db.ok()) << db.status();
+  EXPECT_TRUE((*db)->Exec("CREATE TABLE x (a); INSERT INTO x VALUES (1)").ok());
+}
+
 TEST(SqliteTest, CallerLocksModeOpensToo) {
   auto db = SqliteDb::Open(TempPath("nomutex.db"), SqliteThreading::kCallerLocks);
   ASSERT_TRUE(db.ok()) << db.status();
