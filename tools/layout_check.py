@@ -44,7 +44,8 @@ HISTORY_PATTERNS = [
 
 def is_test_file(path):
     base = os.path.basename(path)
-    return (base.endswith("_test.cc") or base.endswith("_test.h") or "/testing/" in path
+    return (base.endswith("_test.cc") or base.endswith("_test.h") or "_fixture." in base
+            or "/testing/" in path
             or "/testdata/" in path or base.startswith("fake_") or "test_util" in base)
 
 

@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -118,35 +119,71 @@ void PrintMachine() {
               loadavg.c_str());
 }
 
-void RawAndInProcess(int n) {
-  FakeClock clock;
-  auto ca = access_point::FakeAuthority::Create("ca", clock.Now());
-  Die(ca.status(), "authority");
-  auto cred = ca->Issue({"cred-1",
-                         "car-1",
-                         "share-1",
-                         {"unlock"},
-                         clock.Now() - absl::Hours(1),
-                         clock.Now() + absl::Hours(1)});
-  Die(cred.status(), "issue");
-  access_point::RevocationList list("ca", ca->key().PublicKey(), clock);
-  auto signed_list =
-      ca->SignList(1, {"other"}, clock.Now(), clock.Now() + absl::Hours(1));
-  Die(list.ApplySnapshot(*signed_list), "list");
-  access_point::VerifierOptions o;
-  o.access_point_id = "car-1";
-  o.max_outstanding_challenges = 10'000'000;
-  access_point::Verifier v(o, {ca->root()}, &list, clock);
+// One authority, one credential, one access point's state, all in process:
+// what the in-process measurements share.
+struct InProcessBench {
+  explicit InProcessBench(FakeClock* clock) : clock(*clock) {}
 
-  const std::string nonce(32, 'n');
-  const std::string transcript =
-      access_point::ChallengeTranscript("car-1", nonce, "unlock");
-  const std::string sig =
-      *cred->holder_key.Sign(transcript, crypto::SignatureEncoding::kDer);
+  void Init() {
+    auto authority = access_point::FakeAuthority::Create("ca", clock.Now());
+    Die(authority.status(), "authority");
+    ca.emplace(*std::move(authority));
+    auto issued = ca->Issue({"cred-1",
+                             "car-1",
+                             "share-1",
+                             {"unlock"},
+                             clock.Now() - absl::Hours(1),
+                             clock.Now() + absl::Hours(1)});
+    Die(issued.status(), "issue");
+    cred.emplace(*std::move(issued));
+    list.emplace("ca", ca->key().PublicKey(), clock);
+    auto signed_snapshot =
+        ca->SignList(1, {"other"}, clock.Now(), clock.Now() + absl::Hours(1));
+    signed_list.emplace(*signed_snapshot);
+    Die(list->ApplySnapshot(*signed_list), "list");
+    access_point::VerifierOptions o;
+    o.access_point_id = "car-1";
+    o.max_outstanding_challenges = 10'000'000;
+    verifier.emplace(o, std::vector<crypto::Certificate>{ca->root()}, &*list, clock);
+    transcript = access_point::ChallengeTranscript("car-1", std::string(32, 'n'), "unlock");
+    sig = *cred->holder_key.Sign(transcript, crypto::SignatureEncoding::kDer);
+    tag = *crypto::HmacSha256(hmac_key, transcript);
+  }
+
+  // A challenge from the verifier answered by the credential's key.
+  access_point::AuthAttempt SignedAttempt() {
+    auto c = verifier->IssueChallenge();
+    access_point::AuthAttempt a;
+    a.nonce = c->nonce;
+    a.action = "unlock";
+    a.certificate_der = cred->certificate_der;
+    a.proof = *cred->holder_key.Sign(
+        access_point::ChallengeTranscript("car-1", c->nonce, "unlock"),
+        crypto::SignatureEncoding::kDer);
+    return a;
+  }
+
+  FakeClock& clock;
+  std::optional<access_point::FakeAuthority> ca;
+  std::optional<access_point::IssuedCredential> cred;
+  std::optional<access_point::RevocationList> list;
+  std::optional<::credential_authority::v1::SignedRevocationList> signed_list;
+  std::optional<access_point::Verifier> verifier;
+  std::string transcript;
+  std::string sig;
+  const std::string hmac_key = std::string(32, 'k');
+  std::string tag;
+};
+
+void RawSignatureCosts(InProcessBench& b, int n) {
+  auto& clock = b.clock;
+  auto& ca = b.ca;
+  auto& cred = b.cred;
+  const std::string& transcript = b.transcript;
+  const std::string& sig = b.sig;
+  const std::string& hmac_key = b.hmac_key;
+  const std::string& tag = b.tag;
   const crypto::EcdsaP256PublicKey pub = cred->holder_key.PublicKey();
-  const std::string hmac_key(32, 'k');
-  const std::string tag = *crypto::HmacSha256(hmac_key, transcript);
-
   std::printf("raw signature costs (same run):\n");
   Measure("ECDSA P-256 verify (challenge transcript)", n, [&] {
     if (!pub.Verify(transcript, sig, crypto::SignatureEncoding::kDer).ok())
@@ -185,35 +222,22 @@ void RawAndInProcess(int n) {
   const auto delta = ca->SignDelta(1, 2, {"x"}, clock.Now());
   Measure("revocation snapshot+delta apply (2 ECDSA verify)", n, [&] {
     access_point::RevocationList l("ca", ca->key().PublicKey(), clock);
-    if (!l.ApplySnapshot(*signed_list).ok() || !l.ApplyDelta(*delta).ok())
+    if (!l.ApplySnapshot(*b.signed_list).ok() || !l.ApplyDelta(*delta).ok())
       std::abort();
   });
+}
 
+void AccessPointDecisions(InProcessBench& b, int n) {
+  auto& clock = b.clock;
+  access_point::Verifier& v = *b.verifier;
+  const std::string& hmac_key = b.hmac_key;
   std::printf("access point decisions in process (Verifier, 1 thread):\n");
   Measure("asymmetric: IssueChallenge+sign+Authenticate", n, [&] {
-    auto c = v.IssueChallenge();
-    access_point::AuthAttempt a;
-    a.nonce = c->nonce;
-    a.action = "unlock";
-    a.certificate_der = cred->certificate_der;
-    a.proof = *cred->holder_key.Sign(
-        access_point::ChallengeTranscript("car-1", c->nonce, "unlock"),
-        crypto::SignatureEncoding::kDer);
-    if (!v.Authenticate(a)->granted()) std::abort();
+    if (!v.Authenticate(b.SignedAttempt())->granted()) std::abort();
   });
   // Pre-signed attempts isolate the access point's own cost.
   std::vector<access_point::AuthAttempt> attempts;
-  for (int i = 0; i < 3 * n + n / 10 + 51; ++i) {
-    auto c = v.IssueChallenge();
-    access_point::AuthAttempt a;
-    a.nonce = c->nonce;
-    a.action = "unlock";
-    a.certificate_der = cred->certificate_der;
-    a.proof = *cred->holder_key.Sign(
-        access_point::ChallengeTranscript("car-1", c->nonce, "unlock"),
-        crypto::SignatureEncoding::kDer);
-    attempts.push_back(std::move(a));
-  }
+  for (int i = 0; i < 3 * n + n / 10 + 51; ++i) attempts.push_back(b.SignedAttempt());
   size_t next = 0;
   Measure("asymmetric: Authenticate only (AP cost)", n, [&] {
     if (!v.Authenticate(attempts[next++])->granted()) std::abort();
@@ -235,6 +259,14 @@ void RawAndInProcess(int n) {
   });
 }
 
+void RawAndInProcess(int n) {
+  FakeClock clock;
+  InProcessBench bench(&clock);
+  bench.Init();
+  RawSignatureCosts(bench, n);
+  AccessPointDecisions(bench, n);
+}
+
 struct Percentiles {
   double p50, p90, p99, max, min;
 };
@@ -248,92 +280,103 @@ Percentiles Summarise(std::vector<double> ms) {
   return {at(0.5), at(0.9), at(0.99), ms.back(), ms.front()};
 }
 
+// The ecosystem options of one --modes entry ("watch", "poll:200ms").
+EcosystemOptions OptionsFor(const std::string& mode_spec) {
+  std::vector<std::string> parts = absl::StrSplit(mode_spec, absl::MaxSplits(':', 1));
+  EcosystemOptions o;
+  o.ca_binary = absl::GetFlag(FLAGS_ca_binary);
+  o.ap_binary = absl::GetFlag(FLAGS_ap_binary);
+  o.work_dir = absl::StrCat(absl::GetFlag(FLAGS_work_dir), "/", parts[0]);
+  o.revocation_mode = parts[0];
+  if (parts.size() == 2) {
+    if (!absl::ParseDuration(parts[1], &o.poll_interval)) {
+      std::cerr << "bad interval in --modes: " << mode_spec << "\n";
+      std::exit(2);
+    }
+  } else {
+    o.poll_interval = absl::Seconds(1);  // heartbeat / key pull period
+  }
+  return o;
+}
+
+void MeasureGrpcRoundTrip(Ecosystem& eco) {
+  auto owner = eco.BootstrapOwner(::common::v1::ASYMMETRIC, {"unlock"});
+  Die(owner.status(), "bootstrap");
+  std::printf(
+      "access point over gRPC (TLS, 1 client, sequential "
+      "GetChallenge+Authenticate):\n");
+  Measure("round trip incl. device ECDSA sign (cpu = client thread only)",
+          absl::GetFlag(FLAGS_grpc_iterations), [&] {
+            auto r = eco.Authenticate(*owner, "unlock");
+            if (!r.ok() || !r->granted()) std::abort();
+          });
+}
+
+// Revokes each holder's credential and probes the access point until it
+// denies; prints the propagation percentiles of `mode_spec`.
+void MeasurePropagation(Ecosystem& eco, const std::string& mode_spec) {
+  const int n = absl::GetFlag(FLAGS_revocations);
+  std::vector<Holder> holders;
+  for (int i = 0; i < n; ++i) {
+    auto h = eco.BootstrapOwner(::common::v1::ASYMMETRIC, {"unlock"});
+    Die(h.status(), "bootstrap");
+    holders.push_back(*std::move(h));
+  }
+  std::vector<double> ms;
+  std::vector<double> revoke_ms;  // the revoke RPC alone (durable commit)
+  int probes = 0;
+  std::mt19937 rng(42);
+  const absl::Duration jitter_max = absl::Seconds(1);
+  for (const Holder& h : holders) {
+    auto pre = eco.Authenticate(h, "unlock");
+    if (!pre.ok() || !pre->granted()) Die(absl::InternalError("not granted before revoke"), "pre");
+    // Random phase against the poll period, so polling is not measured
+    // always just after (or just before) a poll.
+    std::this_thread::sleep_for(std::chrono::microseconds(
+        absl::ToInt64Microseconds(jitter_max) * (rng() % 1000) / 1000));
+    Steady::time_point t0 = Steady::now();
+    auto v = eco.RevokeCredential(h.credential_id);
+    Die(v.status(), "revoke");
+    revoke_ms.push_back(1e3 * Seconds(Steady::now() - t0));
+    while (true) {
+      ++probes;
+      auto r = eco.Authenticate(h, "unlock");
+      Die(r.status(), "probe");
+      if (r->reason() == apv1::DENIED_REVOKED) break;
+      if (Seconds(Steady::now() - t0) > 60) {
+        Die(absl::DeadlineExceededError("no denial in 60 s"), "probe");
+      }
+    }
+    ms.push_back(1e3 * Seconds(Steady::now() - t0));
+  }
+  Percentiles p = Summarise(ms);
+  std::printf(
+      "revocation propagation, revoke call -> AP denies, %-16s n=%d: median "
+      "%.1f ms  p90 %.1f  "
+      "p99 %.1f  max %.1f  min %.1f  (probes %d)\n",
+      mode_spec.c_str(), n, p.p50, p.p90, p.p99, p.max, p.min, probes);
+  Percentiles r = Summarise(revoke_ms);
+  std::printf(
+      "  of which the revoke RPC itself (authority commit + reply): median "
+      "%.1f ms  p99 %.1f\n",
+      r.p50, r.p99);
+  std::fflush(stdout);
+}
+
 void OverGrpcAndPropagation() {
   bool first = true;
   for (const std::string& mode_spec : absl::GetFlag(FLAGS_modes)) {
     if (mode_spec.empty()) continue;
-    std::vector<std::string> parts =
-        absl::StrSplit(mode_spec, absl::MaxSplits(':', 1));
-    EcosystemOptions o;
-    o.ca_binary = absl::GetFlag(FLAGS_ca_binary);
-    o.ap_binary = absl::GetFlag(FLAGS_ap_binary);
-    o.work_dir = absl::StrCat(absl::GetFlag(FLAGS_work_dir), "/", parts[0]);
-    o.revocation_mode = parts[0];
-    if (parts.size() == 2) {
-      if (!absl::ParseDuration(parts[1], &o.poll_interval)) {
-        std::cerr << "bad interval in --modes: " << mode_spec << "\n";
-        std::exit(2);
-      }
-    } else {
-      o.poll_interval = absl::Seconds(1);  // heartbeat / key pull period
-    }
-    auto eco = Ecosystem::Start(o);
+    auto eco = Ecosystem::Start(OptionsFor(mode_spec));
     Die(eco.status(), "ecosystem");
-
     if (first) {
       first = false;
-      auto owner = (*eco)->BootstrapOwner(::common::v1::ASYMMETRIC, {"unlock"});
-      Die(owner.status(), "bootstrap");
-      std::printf(
-          "access point over gRPC (TLS, 1 client, sequential "
-          "GetChallenge+Authenticate):\n");
-      Measure("round trip incl. device ECDSA sign (cpu = client thread only)",
-              absl::GetFlag(FLAGS_grpc_iterations), [&] {
-                auto r = (*eco)->Authenticate(*owner, "unlock");
-                if (!r.ok() || !r->granted()) std::abort();
-              });
+      MeasureGrpcRoundTrip(**eco);
     }
-
-    const int n = absl::GetFlag(FLAGS_revocations);
-    std::vector<Holder> holders;
-    for (int i = 0; i < n; ++i) {
-      auto h = (*eco)->BootstrapOwner(::common::v1::ASYMMETRIC, {"unlock"});
-      Die(h.status(), "bootstrap");
-      holders.push_back(*std::move(h));
-    }
-    std::vector<double> ms;
-    std::vector<double> revoke_ms;  // the revoke RPC alone (durable commit)
-    int probes = 0;
-    std::mt19937 rng(42);
-    const absl::Duration jitter_max = absl::Seconds(1);
-    for (const Holder& h : holders) {
-      auto pre = (*eco)->Authenticate(h, "unlock");
-      if (!pre.ok() || !pre->granted())
-        Die(absl::InternalError("not granted before revoke"), "pre");
-      // Random phase against the poll period, so polling is not measured
-      // always just after (or just before) a poll.
-      std::this_thread::sleep_for(std::chrono::microseconds(
-          absl::ToInt64Microseconds(jitter_max) * (rng() % 1000) / 1000));
-      Steady::time_point t0 = Steady::now();
-      auto v = (*eco)->RevokeCredential(h.credential_id);
-      Die(v.status(), "revoke");
-      revoke_ms.push_back(1e3 * Seconds(Steady::now() - t0));
-      while (true) {
-        ++probes;
-        auto r = (*eco)->Authenticate(h, "unlock");
-        Die(r.status(), "probe");
-        if (r->reason() == apv1::DENIED_REVOKED) break;
-        if (Seconds(Steady::now() - t0) > 60)
-          Die(absl::DeadlineExceededError("no denial in 60 s"), "probe");
-      }
-      ms.push_back(1e3 * Seconds(Steady::now() - t0));
-    }
-    Percentiles p = Summarise(ms);
-    std::printf(
-        "revocation propagation, revoke call -> AP denies, %-16s n=%d: median "
-        "%.1f ms  p90 %.1f  "
-        "p99 %.1f  max %.1f  min %.1f  (probes %d)\n",
-        mode_spec.c_str(), n, p.p50, p.p90, p.p99, p.max, p.min, probes);
-    Percentiles r = Summarise(revoke_ms);
-    std::printf(
-        "  of which the revoke RPC itself (authority commit + reply): median "
-        "%.1f ms  p99 %.1f\n",
-        r.p50, r.p99);
-    std::fflush(stdout);
+    MeasurePropagation(**eco, mode_spec);
     auto codes = (*eco)->Stop();
     if (codes.first != 0 || codes.second != 0) {
-      std::printf("  WARNING exit codes ap=%d ca=%d\n", codes.first,
-                  codes.second);
+      std::printf("  WARNING exit codes ap=%d ca=%d\n", codes.first, codes.second);
     }
   }
 }
