@@ -206,8 +206,8 @@ class Runner {
     result_.set_description(s.description());
     ctx_.scenario = &s_;
     // The launcher's defaults (addresses, personas) drive the run too.
-    absl::StatusOr<sv1::Topology> resolved = ResolveTopology(s.topology());
-    topo_ = resolved.ok() ? *resolved : s.topology();
+    resolved_ = ResolveTopology(s.topology());
+    if (resolved_.ok()) ctx_.topology = &*resolved_;
   }
 
   sv1::ScenarioResult Run();
@@ -220,7 +220,7 @@ class Runner {
   }
 
   const sv1::DeviceSpec* DeviceSpecOf(const std::string& id) const {
-    for (const auto& d : topo_.devices()) {
+    for (const auto& d : resolved_->proto().devices()) {
       if (d.id() == id) return &d;
     }
     return nullptr;
@@ -482,7 +482,8 @@ class Runner {
   void OrderActors();
 
   sv1::Scenario s_;     // the file's scenario, seed fixed
-  sv1::Topology topo_;  // s_.topology() with the launcher's defaults
+  // s_.topology() with the launcher's defaults, or why it has none.
+  absl::StatusOr<ResolvedTopology> resolved_;
   std::string file_;
   EngineOptions options_;
   sv1::ScenarioResult result_;
@@ -1602,10 +1603,15 @@ sv1::ScenarioResult Runner::Run() {
   ctx_.work_dir = lo.work_dir;
   std::error_code ec;
   std::filesystem::create_directories(lo.work_dir, ec);
-  LaunchFn launch = options_.launch ? options_.launch : LaunchFn(&Launch);
-  absl::StatusOr<std::unique_ptr<Ecosystem>> eco = launch(s_.topology(), lo);
+  LaunchFn launch = options_.launch;
+  if (!launch) {
+    launch = [](const ResolvedTopology& t, const LaunchOptions& o) { return Launch(t, o); };
+  }
+  absl::StatusOr<std::unique_ptr<Ecosystem>> eco =
+      resolved_.ok() ? launch(*resolved_, lo) : resolved_.status();
   if (!eco.ok()) {
-    Fail(absl::StrCat("launch failed: ", eco.status().message()));
+    Fail(absl::StrCat(resolved_.ok() ? "launch failed: " : "invalid topology: ",
+                      eco.status().message()));
     for (const auto& st : s_.steps()) {
       sv1::StepResult* r = result_.add_steps();
       r->set_step_id(st.id());
@@ -1614,7 +1620,7 @@ sv1::ScenarioResult Runner::Run() {
       r->set_note(st.note());
       r->set_status(sv1::SKIPPED);
       r->set_expected(DescribeExpectation(st.expect(), st.has_use()));
-      r->set_observed("not run: launch failed");
+      r->set_observed(resolved_.ok() ? "not run: launch failed" : "not run: invalid topology");
     }
     *result_.mutable_duration() = ToProto(absl::Now() - start);
     return result_;

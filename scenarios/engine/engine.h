@@ -25,11 +25,12 @@
 #include "absl/time/time.h"
 #include "proto/scenario/v1/scenario.pb.h"
 #include "scenarios/launcher/ecosystem.h"
+#include "scenarios/launcher/topology.h"
 
 namespace sct::scenarios {
 
 using LaunchFn = std::function<absl::StatusOr<std::unique_ptr<Ecosystem>>(
-    const scenario::v1::Topology&, const LaunchOptions&)>;
+    const ResolvedTopology&, const LaunchOptions&)>;
 
 struct EngineOptions {
   // Where the service binaries are (see LaunchOptions::binaries_dir).

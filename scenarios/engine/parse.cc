@@ -909,7 +909,7 @@ absl::StatusOr<sv1::Scenario> ParseScenarioText(const std::string& text,
   errors = ValidateScenario(scenario, &tree, file);
   if (errors.empty()) {
     // What the launcher would refuse (its defaults and limits), located.
-    absl::StatusOr<sv1::Topology> resolved =
+    absl::StatusOr<ResolvedTopology> resolved =
         ResolveTopology(scenario.topology());
     if (!resolved.ok()) {
       std::string msg(resolved.status().message());
