@@ -7,9 +7,9 @@
 #include <string>
 
 #include "absl/time/clock.h"
+#include "common/proto_time.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
-#include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 
 namespace sct::scenarios {
@@ -79,10 +79,7 @@ sv1::Scenario Parse(const std::string& text) {
   return s;
 }
 
-absl::Duration D(const google::protobuf::Duration& d) {
-  return absl::Nanoseconds(
-      google::protobuf::util::TimeUtil::DurationToNanoseconds(d));
-}
+absl::Duration D(const google::protobuf::Duration& d) { return ToAbslDuration(d); }
 
 TEST(RunScenario, VerdictsSkipsAndContinueOnFailure) {
   Counters c;
