@@ -36,7 +36,9 @@ Node RootNode(const sv1::Scenario& scenario, const TextFormat::ParseInfoTree* tr
 std::pair<int, int> LocationOf(const Node& n, absl::string_view field, int index) {
   if (n.tree != nullptr) {
     const FieldDescriptor* f = FieldOf(*n.msg, field);
-    if (f != nullptr) {
+    // A repeated field as a whole (no index) has no location of its own: the
+    // node's is used (the tree refuses index -1 for a repeated field).
+    if (f != nullptr && !(f->is_repeated() && index < 0)) {
       TextFormat::ParseLocation loc = n.tree->GetLocation(f, f->is_repeated() ? index : -1);
       if (loc.line >= 0) return {loc.line, loc.column};
     }

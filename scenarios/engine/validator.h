@@ -40,7 +40,8 @@ Node RootNode(const scenario::v1::Scenario& scenario,
               const google::protobuf::TextFormat::ParseInfoTree* tree);
 
 // The 0-based location of `field` (element `index` of a repeated field) of
-// node `n`; the node's own location when the tree has none.
+// node `n`; the node's own location when the tree has none (and for a
+// repeated field without an index).
 std::pair<int, int> LocationOf(const Node& n, absl::string_view field, int index);
 
 // The message in `field` (element `index` of a repeated field) of `n`.
