@@ -77,8 +77,8 @@ absl::Status Claim(const std::shared_ptr<grpc::Channel>& device_channel, const s
 }
 
 void AddLinkEvidence(std::vector<RawEvidence>& out, const std::string& actor,
-                     const ParsedLink& link, const std::string& where) {
-  out.push_back({actor, ::common::v1::FULL_LINK, link.link, where});
+                     const ShareLink& link, const std::string& where) {
+  out.push_back({actor, ::common::v1::FULL_LINK, link.ToString(), where});
   out.push_back({actor, ::common::v1::MAILBOX_ID, link.mailbox_id, where});
   if (!link.fragment.empty()) {
     out.push_back({actor, ::common::v1::MAILBOX_SECRET, link.fragment, where});
@@ -122,11 +122,11 @@ void TapLoop(RunState* state, TapState* tap, TapEnv env) {
         continue;
       }
     }
-    std::vector<ParsedLink> links = ExtractShareLinks(body);
+    std::vector<ShareLink> links = FindMailboxUrls(body);
     std::vector<std::string> pins = ExtractPinCandidates(body);
     {
       std::lock_guard<std::mutex> lock(state->mu);
-      for (const ParsedLink& link : links) {
+      for (const ShareLink& link : links) {
         tap->captured.push_back({link, now});
         AddLinkEvidence(state->evidence, tap->adversary, link, where);
         state->pending_trace.push_back(
@@ -147,7 +147,7 @@ void TapLoop(RunState* state, TapState* tap, TapEnv env) {
       }
       state->cv.notify_all();
     }
-    for (const ParsedLink& link : links) {
+    for (const ShareLink& link : links) {
       if (tap->spec.preview() && !env.relay_url.empty()) {
         if (http == nullptr) http = std::make_unique<HttpSession>(env.relay_url, env.ca_file);
         const absl::Time start = absl::Now();
@@ -174,8 +174,8 @@ void TapLoop(RunState* state, TapState* tap, TapEnv env) {
         }
         const absl::Time start = absl::Now();
         device::v1::AcceptLinkResponse resp;
-        absl::Status s =
-            Claim(env.device_channel, env.persona, link.link, pin, tap->adversary, step, &resp);
+        absl::Status s = Claim(env.device_channel, env.persona, link.ToString(), pin,
+                               tap->adversary, step, &resp);
         std::lock_guard<std::mutex> lock(state->mu);
         tap->claims[link.mailbox_id] = ClaimResult{true, s};
         if (s.ok()) {
@@ -341,7 +341,8 @@ absl::StatusOr<AdversaryOutcome> ActInterceptor(RunContext& ctx, const Adversary
     ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> ch, ctx.eco->Channel(device));
     const absl::Time start = absl::Now();
     device::v1::AcceptLinkResponse resp;
-    s = Claim(ch, PersonaOf(ctx, device), newest.link.link, pin, a.name(), ctx.current_step, &resp);
+    s = Claim(ch, PersonaOf(ctx, device), newest.link.ToString(), pin, a.name(),
+              ctx.current_step, &resp);
     AppendEvent(ctx, MakeEvent(a.name(), device, "device.v1.DeviceAgent/AcceptLink",
                                absl::StrCat("claims the captured link (mailbox ",
                                             ShortId(newest.link.mailbox_id), ")"),
@@ -473,7 +474,7 @@ absl::StatusOr<AdversaryOutcome> ActReplayer(RunContext& ctx, const Adversary& a
     std::lock_guard<std::mutex> lock(state.mu);
     if (!tap_it->second->pins.empty()) pin = tap_it->second->pins.back();
   }
-  std::vector<ParsedLink> parsed = ExtractShareLinks(link);
+  std::vector<ShareLink> parsed = FindMailboxUrls(link);
   {
     std::lock_guard<std::mutex> lock(state.mu);
     if (!parsed.empty()) {
@@ -690,12 +691,14 @@ absl::Status ArmAdversaries(RunContext& ctx) {
       env.relay_url = relay.url;
       env.ca_file = relay.ca_file;
     }
+    if (!spec.target().empty() && ctx.topology == nullptr) {
+      return InvalidField("ctx.topology", "a targeted tap needs the resolved topology");
+    }
     auto tap = std::make_unique<attack::TapState>();
     tap->adversary = a.name();
     tap->spec = spec;
-    tap->to_address = spec.target().empty() ? ""
-                                            : attack::DeviceAddress(ctx.scenario->topology(),
-                                                                    spec.target(), spec.channel());
+    tap->to_address =
+        spec.target().empty() ? "" : ctx.topology->AddressOf(spec.target(), spec.channel());
     tap->probe = absl::StrCat("sct-tap-probe-", NewUuidV4());
     tap->call = std::make_unique<grpc::ClientContext>();
     tap->call->AddMetadata("sct-actor", a.name());

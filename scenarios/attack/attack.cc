@@ -79,7 +79,7 @@ void Sync(RunContext& ctx) {
       } else {
         out.erase(c.link.mailbox_id);
       }
-      out[key] = c.link.link;
+      out[key] = c.link.ToString();
     }
   }
 }

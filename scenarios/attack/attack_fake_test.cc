@@ -27,6 +27,7 @@
 #include "proto/common/v1/control.grpc.pb.h"
 #include "proto/device/v1/device.grpc.pb.h"
 #include "scenarios/attack/attack.h"
+#include "scenarios/launcher/topology.h"
 
 namespace sct::scenarios {
 namespace {
@@ -354,7 +355,14 @@ class AttackFakeTest : public ::testing::Test {
       spec->set_id(d);
       spec->set_oem("oem-a");
     }
+    scenario_.mutable_topology()->mutable_relay();
+    scenario_.mutable_topology()->add_authorities()->set_id("ca");
+    scenario_.mutable_topology()->add_oems()->set_id("oem-a");
+    absl::StatusOr<ResolvedTopology> resolved = ResolveTopology(scenario_.topology());
+    ASSERT_TRUE(resolved.ok()) << resolved.status();
+    topology_ = std::make_unique<ResolvedTopology>(*std::move(resolved));
     ctx_.scenario = &scenario_;
+    ctx_.topology = topology_.get();
     ctx_.eco = &eco_;
     ctx_.started_at = absl::Now();
     ctx_.current_step = "setup";
@@ -420,6 +428,7 @@ class AttackFakeTest : public ::testing::Test {
   int relay_port_ = 0, oem_port_ = 0, channel_port_ = 0, device_port_ = 0;
   FakeEcosystem eco_;
   scenario::v1::Scenario scenario_;
+  std::unique_ptr<ResolvedTopology> topology_;
   RunContext ctx_;
 };
 

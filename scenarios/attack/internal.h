@@ -34,7 +34,7 @@ namespace sct::scenarios::attack {
 
 // A link a tap captured.
 struct CapturedLink {
-  ParsedLink link;
+  ShareLink link;
   absl::Time at;
 };
 

@@ -906,7 +906,12 @@ void SignalThread(sigset_t set) {
 
 absl::StatusOr<std::unique_ptr<Ecosystem>> Launch(
     const sv1::Topology& topology, const LaunchOptions& options) {
-  ASSIGN_OR_RETURN(sv1::Topology resolved, ResolveTopology(topology));
+  ASSIGN_OR_RETURN(ResolvedTopology resolved, ResolveTopology(topology));
+  return Launch(resolved, options);
+}
+
+absl::StatusOr<std::unique_ptr<Ecosystem>> Launch(
+    const ResolvedTopology& resolved, const LaunchOptions& options) {
   if (options.work_dir.empty()) {
     return InvalidField("options.work_dir", "required");
   }
@@ -914,7 +919,7 @@ absl::StatusOr<std::unique_ptr<Ecosystem>> Launch(
     return InvalidField("options.binaries_dir", "required");
   }
   auto eco = std::make_unique<EcosystemImpl>(options);
-  absl::Status s = eco->Build(resolved);
+  absl::Status s = eco->Build(resolved.proto());
   if (!s.ok()) {
     eco->Shutdown();
     return s;
