@@ -49,7 +49,7 @@ LaunchOptions Options(const std::string& name) {
   LaunchOptions o;
   o.binaries_dir = std::string(std::getenv("TEST_SRCDIR")) + "/sct_lab";
   o.work_dir = TmpDir(name);
-  o.sim_control = false;  // until the binaries have --sim_control
+  o.sim_control = false;  // plain services; SimControlOnEveryService turns it on
   o.start_timeout = absl::Seconds(60);
   return o;
 }
