@@ -1,61 +1,14 @@
 #include "scenarios/attack/adversary_logic.h"
 
-#include <cctype>
-
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/uuid.h"
-#include "scenarios/launcher/topology.h"
 
 namespace sct::scenarios::attack {
-namespace {
-
-bool IsUrlEnd(char c) {
-  return std::isspace(static_cast<unsigned char>(c)) || c == '"' || c == '<' || c == '>' ||
-         c == '\'';
-}
-
-}  // namespace
-
-std::vector<ParsedLink> ExtractShareLinks(absl::string_view body) {
-  std::vector<ParsedLink> out;
-  size_t pos = 0;
-  while (pos < body.size()) {
-    size_t http = body.find("http", pos);
-    if (http == absl::string_view::npos) break;
-    absl::string_view rest = body.substr(http);
-    if (!absl::StartsWith(rest, "http://") && !absl::StartsWith(rest, "https://")) {
-      pos = http + 4;
-      continue;
-    }
-    size_t end = http;
-    while (end < body.size() && !IsUrlEnd(body[end])) ++end;
-    absl::string_view url = body.substr(http, end - http);
-    pos = end;
-    const size_t scheme = url.find("://");
-    const size_t path = url.find('/', scheme + 3);
-    if (path == absl::string_view::npos) continue;
-    absl::string_view p = url.substr(path);
-    if (!absl::StartsWith(p, "/v1/m/")) continue;
-    absl::string_view id = p.substr(6);
-    const size_t id_end = id.find_first_of("?#/");
-    if (id_end != absl::string_view::npos) id = id.substr(0, id_end);
-    if (!IsValidUuid(id)) continue;
-    ParsedLink link;
-    link.link = std::string(url);
-    link.mailbox_id = absl::AsciiStrToLower(id);
-    const size_t hash = url.find('#');
-    link.without_fragment = std::string(url.substr(0, hash));
-    if (hash != absl::string_view::npos) link.fragment = std::string(url.substr(hash + 1));
-    out.push_back(std::move(link));
-  }
-  return out;
-}
 
 std::vector<std::string> ExtractPinCandidates(absl::string_view body) {
   std::vector<std::string> out;
-  if (!ExtractShareLinks(body).empty()) return out;
+  if (!FindMailboxUrls(body).empty()) return out;
   size_t i = 0;
   while (i < body.size()) {
     if (!absl::ascii_isdigit(static_cast<unsigned char>(body[i]))) {
@@ -70,26 +23,12 @@ std::vector<std::string> ExtractPinCandidates(absl::string_view body) {
   return out;
 }
 
-std::string MatchShare(const ParsedLink& link, const std::map<std::string, SavedShare>& shares) {
+std::string MatchShare(const ShareLink& link, const std::map<std::string, SavedShare>& shares) {
   for (const auto& [name, share] : shares) {
     if (!share.mailbox_id.empty() && absl::AsciiStrToLower(share.mailbox_id) == link.mailbox_id) {
       return name;
     }
-    if (!share.link.empty() && share.link == link.link) return name;
-  }
-  return "";
-}
-
-std::string DeviceAddress(const scenario::v1::Topology& topology, const std::string& device,
-                          ::common::v1::ChannelKind kind) {
-  // The launcher's defaults (ResolveTopology) decide unlisted addresses.
-  absl::StatusOr<scenario::v1::Topology> resolved = ResolveTopology(topology);
-  const scenario::v1::Topology& t = resolved.ok() ? *resolved : topology;
-  for (int i = 0; i < t.devices_size(); ++i) {
-    const scenario::v1::DeviceSpec& d = t.devices(i);
-    if (d.id() != device) continue;
-    const std::string address = AddressOf(d, kind);
-    return address.empty() ? DefaultAddress(device, i, kind) : address;
+    if (!share.link.empty() && share.link == link.ToString()) return name;
   }
   return "";
 }

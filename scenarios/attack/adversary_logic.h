@@ -1,6 +1,7 @@
-// Pure logic of the adversaries (no RPCs): finding share links in channel
-// message bodies and matching them to the scenario's shares, and the
-// statistics of a mailbox-id guesser. Thread-compatible value types.
+// Pure logic of the adversaries (no RPCs): PIN candidates in a tapped
+// message, matching a captured link (common/share_link.h finds and parses
+// links) to the scenario's shares, and the statistics of a mailbox-id
+// guesser. Thread-compatible value types.
 #ifndef SCT_SCENARIOS_ATTACK_ADVERSARY_LOGIC_H_
 #define SCT_SCENARIOS_ATTACK_ADVERSARY_LOGIC_H_
 
@@ -10,23 +11,11 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "common/share_link.h"
 #include "proto/scenario/v1/scenario.pb.h"
 #include "scenarios/engine/run_context.h"
 
 namespace sct::scenarios::attack {
-
-// A share link found in a message body:
-// https://{relay}/v1/m/{id}?v={a|h|c}#{secret}. Holds the secret: never log.
-struct ParsedLink {
-  std::string link;        // the whole URL as sent
-  std::string mailbox_id;  // {id}, lower case
-  std::string fragment;    // the secret after '#' ("" if none)
-  std::string without_fragment;
-};
-
-// Every http(s) URL in `body` whose path is /v1/m/{id} with a UUID id, in
-// order of appearance.
-std::vector<ParsedLink> ExtractShareLinks(absl::string_view body);
 
 // 6-digit numbers in a body without share links (a PIN sent over the same,
 // tapped channel), in order.
@@ -34,13 +23,7 @@ std::vector<std::string> ExtractPinCandidates(absl::string_view body);
 
 // The save_as name of the share `link` belongs to (same mailbox id, or the
 // same full link), or "" when no share matches yet.
-std::string MatchShare(const ParsedLink& link, const std::map<std::string, SavedShare>& shares);
-
-// The address `device` has on `kind`: from the topology's DeviceSpec
-// addresses, else the launcher's default (scenarios/launcher/topology.h).
-// "" if the device is not in the topology.
-std::string DeviceAddress(const scenario::v1::Topology& topology, const std::string& device,
-                          ::common::v1::ChannelKind kind);
+std::string MatchShare(const ShareLink& link, const std::map<std::string, SavedShare>& shares);
 
 // A random mailbox id in the relay's form (UUIDv4, lower case), from a CSPRNG.
 std::string RandomMailboxId();

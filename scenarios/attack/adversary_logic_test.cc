@@ -1,28 +1,30 @@
 #include "scenarios/attack/adversary_logic.h"
 
+#include "common/share_link.h"
 #include "common/uuid.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "scenarios/launcher/topology.h"
 
 namespace sct::scenarios::attack {
 namespace {
 
 constexpr char kId[] = "56c1306a-915c-4681-a81e-f8e31f29cedb";
 
-TEST(ExtractShareLinksTest, FindsTheLinkItsIdAndFragment) {
+// What a tap reads out of a message: the common link scanner
+// (common/share_link.h), as the interceptor calls it.
+TEST(TappedLinkTest, FindsTheLinkItsIdAndFragment) {
   const std::string link =
       std::string("https://127.0.0.1:4431/v1/m/") + kId + "?v=c#c2VjcmV0LXNlY3JldC0xMjM0";
-  std::vector<ParsedLink> links = ExtractShareLinks("Car key for you: " + link + " (Alice)");
+  std::vector<ShareLink> links = FindMailboxUrls("Car key for you: " + link + " (Alice)");
   ASSERT_EQ(links.size(), 1u);
-  EXPECT_EQ(links[0].link, link);
+  EXPECT_EQ(links[0].ToString(), link);
   EXPECT_EQ(links[0].mailbox_id, kId);
   EXPECT_EQ(links[0].fragment, "c2VjcmV0LXNlY3JldC0xMjM0");
   EXPECT_EQ(links[0].without_fragment, std::string("https://127.0.0.1:4431/v1/m/") + kId + "?v=c");
 }
 
-TEST(ExtractShareLinksTest, IgnoresOtherUrlsAndNormalisesCase) {
-  std::vector<ParsedLink> links = ExtractShareLinks(
+TEST(TappedLinkTest, IgnoresOtherUrlsAndNormalisesCase) {
+  std::vector<ShareLink> links = FindMailboxUrls(
       "see https://example.com/x and http://r/v1/m/not-a-uuid#a and "
       "http://r/v1/m/56C1306A-915C-4681-A81E-F8E31F29CEDB#s1\nhttps://r/v1/m/" +
       std::string(kId));
@@ -42,26 +44,12 @@ TEST(MatchShareTest, ByMailboxIdThenByLinkElseEmpty) {
   std::map<std::string, SavedShare> shares;
   shares["share-1"].mailbox_id = "56C1306A-915C-4681-A81E-F8E31F29CEDB";
   shares["share-2"].link = "https://r/v1/m/11111111-1111-4111-8111-111111111111#x";
-  ParsedLink a = ExtractShareLinks(std::string("https://r/v1/m/") + kId + "#k")[0];
+  ShareLink a = FindMailboxUrls(std::string("https://r/v1/m/") + kId + "#k")[0];
   EXPECT_EQ(MatchShare(a, shares), "share-1");
-  ParsedLink b = ExtractShareLinks(shares["share-2"].link)[0];
+  ShareLink b = FindMailboxUrls(shares["share-2"].link)[0];
   EXPECT_EQ(MatchShare(b, shares), "share-2");
-  ParsedLink c = ExtractShareLinks("https://r/v1/m/22222222-2222-4222-8222-222222222222#z")[0];
+  ShareLink c = FindMailboxUrls("https://r/v1/m/22222222-2222-4222-8222-222222222222#z")[0];
   EXPECT_EQ(MatchShare(c, shares), "");
-}
-
-TEST(DeviceAddressTest, ExplicitAddressElseDefault) {
-  scenario::v1::Topology t;
-  scenario::v1::DeviceSpec* bob = t.add_devices();
-  bob->set_id("bob-phone");
-  scenario::v1::ChannelAddress* a = bob->add_addresses();
-  a->set_channel(::common::v1::SMS);
-  a->set_address("+15550002");
-  EXPECT_EQ(DeviceAddress(t, "bob-phone", ::common::v1::SMS), "+15550002");
-  EXPECT_EQ(DeviceAddress(t, "bob-phone", ::common::v1::EMAIL),
-            DefaultAddress("bob-phone", 0, ::common::v1::EMAIL));
-  EXPECT_FALSE(DeviceAddress(t, "bob-phone", ::common::v1::MESSENGER).empty());
-  EXPECT_EQ(DeviceAddress(t, "nobody", ::common::v1::SMS), "");
 }
 
 TEST(RandomMailboxIdTest, IsAFreshUuidV4) {

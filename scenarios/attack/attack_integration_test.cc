@@ -86,6 +86,9 @@ class AttackIntegrationTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(kScenario, &scenario_));
+    absl::StatusOr<ResolvedTopology> resolved = ResolveTopology(scenario_.topology());
+    ASSERT_TRUE(resolved.ok()) << resolved.status();
+    topology_ = std::make_unique<ResolvedTopology>(*std::move(resolved));
     LaunchOptions o;
     o.binaries_dir = std::string(std::getenv("TEST_SRCDIR")) + "/sct_lab";
     o.start_timeout = absl::Seconds(60);
@@ -93,7 +96,7 @@ class AttackIntegrationTest : public ::testing::Test {
     for (bool sim : {true, false}) {
       o.sim_control = sim;
       o.work_dir = TmpDir(sim ? "run-sim" : "run-plain");
-      absl::StatusOr<std::unique_ptr<Ecosystem>> eco = Launch(scenario_.topology(), o);
+      absl::StatusOr<std::unique_ptr<Ecosystem>> eco = Launch(*topology_, o);
       if (eco.ok()) {
         eco_ = std::move(*eco);
         sim_ = sim;
@@ -102,10 +105,11 @@ class AttackIntegrationTest : public ::testing::Test {
       std::cerr << "launch with sim_control=" << sim << " failed: " << eco.status() << "\n";
     }
     ASSERT_NE(eco_, nullptr);
-    absl::StatusOr<scenario::v1::Topology> resolved = ResolveTopology(scenario_.topology());
-    ASSERT_TRUE(resolved.ok());
-    for (const auto& d : resolved->devices()) address_[d.id()] = AddressOf(d, ::common::v1::SMS);
+    for (const auto& d : topology_->proto().devices()) {
+      address_[d.id()] = AddressOf(d, ::common::v1::SMS);
+    }
     ctx_.scenario = &scenario_;
+    ctx_.topology = topology_.get();
     ctx_.eco = eco_.get();
     ctx_.work_dir = TmpDir("attack");
     ctx_.started_at = absl::Now();
@@ -150,6 +154,7 @@ class AttackIntegrationTest : public ::testing::Test {
   }
 
   scenario::v1::Scenario scenario_;
+  std::unique_ptr<ResolvedTopology> topology_;
   std::unique_ptr<Ecosystem> eco_;
   bool sim_ = false;
   std::map<std::string, std::string> address_;

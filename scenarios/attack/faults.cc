@@ -7,18 +7,20 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "common/errors.h"
+#include "common/proto_time.h"
 #include "common/status_macros.h"
+#include "common/status_mapping.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/channel/v1/channel.grpc.pb.h"
 #include "proto/common/v1/control.grpc.pb.h"
 #include "scenarios/attack/attack.h"
-#include "scenarios/attack/internal.h"
+#include "scenarios/attack/run_state.h"
+#include "scenarios/attack/trace_events.h"
 
 namespace sct::scenarios {
 namespace {
 
 using attack::CodeName;
-using attack::FromGrpc;
 using attack::PrepareCall;
 using scenario::v1::Fault;
 
@@ -106,19 +108,19 @@ absl::StatusOr<channel::v1::ChannelConfig> BaseChannelConfig(const Fault& fault,
       if (!absl::ParseDuration(spec.delay(), &d)) {
         return InvalidField("topology.channels.delay", "not a duration");
       }
-      *config.mutable_delay() = attack::ToDurationProto(d);
+      *config.mutable_delay() = ToProtoDuration(d);
     }
     if (!spec.jitter().empty()) {
       if (!absl::ParseDuration(spec.jitter(), &d)) {
         return InvalidField("topology.channels.jitter", "not a duration");
       }
-      *config.mutable_jitter() = attack::ToDurationProto(d);
+      *config.mutable_jitter() = ToProtoDuration(d);
     }
     if (!spec.preview_delay().empty()) {
       if (!absl::ParseDuration(spec.preview_delay(), &d)) {
         return InvalidField("topology.channels.preview_delay", "not a duration");
       }
-      *config.mutable_preview_delay() = attack::ToDurationProto(d);
+      *config.mutable_preview_delay() = ToProtoDuration(d);
     }
     config.set_loss_probability(spec.loss());
     config.set_duplicate_probability(spec.duplicate());
@@ -141,7 +143,7 @@ absl::Status Configure(RunContext& ctx, const Fault& fault,
   *req.mutable_config() = config;
   channel::v1::ConfigureResponse resp;
   const absl::Time start = absl::Now();
-  absl::Status s = FromGrpc(stub->Configure(&call, req, &resp));
+  absl::Status s = FromGrpcStatus(stub->Configure(&call, req, &resp));
   Trace(ctx, kChannelService, "channel.v1.Channel/Configure",
         absl::StrCat("fault ", fault.name(),
                      applying ? " on: " : " off: ", ::common::v1::ChannelKind_Name(kind), " delay ",
@@ -168,7 +170,7 @@ absl::Status SendLinkFaults(RunContext& ctx, const Fault& fault, const std::stri
   PrepareCall(call, "engine", ctx.current_step, kCallTimeout);
   ::common::v1::SetLinkFaultsResponse resp;
   const absl::Time start = absl::Now();
-  absl::Status s = FromGrpc(stub->SetLinkFaults(&call, req, &resp));
+  absl::Status s = FromGrpcStatus(stub->SetLinkFaults(&call, req, &resp));
   const scenario::v1::LinkFault& lf = fault.link();
   Trace(ctx, from, "common.v1.SimControl/SetLinkFaults",
         applying ? absl::StrCat("fault ", fault.name(), " on: calls ", from, " -> ", lf.to(),
@@ -188,10 +190,10 @@ absl::Status SetClockOffset(RunContext& ctx, const Fault& fault, const std::stri
   grpc::ClientContext call;
   PrepareCall(call, "engine", ctx.current_step, kCallTimeout);
   ::common::v1::SetClockRequest req;
-  *req.mutable_offset() = attack::ToDurationProto(offset);
+  *req.mutable_offset() = ToProtoDuration(offset);
   ::common::v1::SetClockResponse resp;
   const absl::Time start = absl::Now();
-  absl::Status s = FromGrpc(stub->SetClock(&call, req, &resp));
+  absl::Status s = FromGrpcStatus(stub->SetClock(&call, req, &resp));
   Trace(ctx, service, "common.v1.SimControl/SetClock",
         absl::StrCat("fault ", fault.name(), applying ? " on" : " off", ": clock offset ",
                      absl::FormatDuration(offset)),
@@ -209,10 +211,10 @@ absl::Status SetOutage(RunContext& ctx, const Fault& fault, const std::string& s
   ::common::v1::SetOutageRequest req;
   // "Until further notice": far beyond any fake-clock advance of a scenario.
   if (applying)
-    *req.mutable_until() = attack::ToTimestamp(absl::Now() + absl::Hours(24 * 365 * 100));
+    *req.mutable_until() = ToProtoTimestamp(absl::Now() + absl::Hours(24 * 365 * 100));
   ::common::v1::SetOutageResponse resp;
   const absl::Time start = absl::Now();
-  absl::Status s = FromGrpc(stub->SetOutage(&call, req, &resp));
+  absl::Status s = FromGrpcStatus(stub->SetOutage(&call, req, &resp));
   Trace(ctx, service, "common.v1.SimControl/SetOutage",
         absl::StrCat("fault ", fault.name(), applying ? ": outage begins" : ": outage ends"), start,
         s);
@@ -226,14 +228,14 @@ void StartMarker(RunContext& ctx, const Fault& fault) {
   for (const std::string& a : ActorsOf(fault)) {
     if (!a.empty()) m.add_actors(a);
   }
-  *m.mutable_start() = attack::ToTimestamp(absl::Now());
+  *m.mutable_start() = ToProtoTimestamp(absl::Now());
   ctx.markers.push_back(std::move(m));
 }
 
 void EndMarker(RunContext& ctx, const Fault& fault) {
   for (auto it = ctx.markers.rbegin(); it != ctx.markers.rend(); ++it) {
     if (it->kind() == ::common::v1::FAULT && it->label() == fault.name() && !it->has_end()) {
-      *it->mutable_end() = attack::ToTimestamp(absl::Now());
+      *it->mutable_end() = ToProtoTimestamp(absl::Now());
       return;
     }
   }
@@ -313,7 +315,7 @@ absl::Status ApplyFault(const Fault& fault, RunContext& ctx) {
       if (!c.delay().empty()) {
         absl::Duration d;
         absl::ParseDuration(c.delay(), &d);
-        *config->mutable_delay() = attack::ToDurationProto(d);
+        *config->mutable_delay() = ToProtoDuration(d);
       }
       if (c.loss() != 0) config->set_loss_probability(c.loss());
       if (c.duplicate() != 0) config->set_duplicate_probability(c.duplicate());
@@ -326,7 +328,7 @@ absl::Status ApplyFault(const Fault& fault, RunContext& ctx) {
       absl::Duration delay = absl::ZeroDuration();
       if (!l.delay().empty()) absl::ParseDuration(l.delay(), &delay);
       ::common::v1::LinkFault f;
-      *f.mutable_delay() = attack::ToDurationProto(delay);
+      *f.mutable_delay() = ToProtoDuration(delay);
       f.set_drop_probability(l.drop());
       f.set_duplicate_probability(l.duplicate());
       f.set_seed(SeedFor(ctx, fault));
@@ -399,7 +401,7 @@ absl::Status ClearFault(const Fault& fault, RunContext& ctx) {
       Trace(ctx, name, "start", absl::StrCat("fault ", fault.name(), ": ", name, " restarted"),
             start, s);
       if (!s.ok()) return Named(fault, s);
-      return Named(fault, attack::ApplyAuditKey(ctx, name));
+      return Named(fault, RestoreAuditKey(ctx, name));
     }
     case Fault::kClockSkew: {
       const Service* svc = ctx.eco->Find(fault.clock_skew().service());

@@ -10,7 +10,8 @@
 #include "absl/strings/str_join.h"
 #include "common/base64.h"
 #include "common/errors.h"
-#include "crypto/hmac.h"
+#include "common/status_macros.h"
+#include "sim/recorder.h"
 
 namespace sct::scenarios::attack {
 namespace {
@@ -45,14 +46,158 @@ struct Learned {
   }
 };
 
-}  // namespace
+// Fingerprint -> the known values with it.
+using FingerprintIndex = std::multimap<std::string, const KnownValue*>;
 
-absl::StatusOr<std::string> Fingerprint(absl::string_view key, absl::string_view value) {
-  if (key.empty()) return InvalidField("audit_key", "empty (PrepareAudit not run)");
-  absl::StatusOr<std::string> mac = crypto::HmacSha256(key, value);
-  if (!mac.ok()) return mac.status();
-  return absl::BytesToHexString(*mac);
+absl::StatusOr<FingerprintIndex> IndexKnownValues(const AuditInput& input) {
+  FingerprintIndex index;
+  for (const KnownValue& k : input.known) {
+    if (k.value.empty()) continue;
+    if (input.audit_key.empty()) {
+      return InvalidField("audit_key", "empty (PrepareAudit not run)");
+    }
+    ASSIGN_OR_RETURN(std::string fp, sim::Recorder::Fingerprint(input.audit_key, k.value));
+    index.emplace(std::move(fp), &k);
+  }
+  return index;
 }
+
+using ActorItem = std::pair<std::string, KnowledgeItem>;
+
+// What the sightings show, per (actor, item).
+struct Tally {
+  std::map<ActorItem, Learned> learned;
+  // Service classifications that matched no known value of an item the
+  // engine knows values of: reported, not counted.
+  std::map<ActorItem, Learned> classified_only;
+  std::map<std::string, uint64_t> sightings_per_actor;
+};
+
+Tally TallySightings(const AuditInput& input, const FingerprintIndex& by_fingerprint) {
+  std::set<KnowledgeItem> known_items;
+  for (const KnownValue& k : input.known) {
+    if (!k.value.empty()) known_items.insert(k.item);
+  }
+  Tally t;
+  for (const Sighting& s : input.sightings) {
+    ++t.sightings_per_actor[s.actor];
+    if (!s.matched_label.empty()) {
+      t.learned[{s.actor, s.matched_item}].Add(
+          absl::StrCat("found ", s.matched_label, " in ", s.where));
+    }
+    std::set<KnowledgeItem> by_value;
+    if (!s.fingerprint.empty()) {
+      auto range = by_fingerprint.equal_range(absl::AsciiStrToLower(s.fingerprint));
+      for (auto it = range.first; it != range.second; ++it) {
+        by_value.insert(it->second->item);
+        t.learned[{s.actor, it->second->item}].Add(
+            absl::StrCat("fingerprint of ", it->second->label, " at ", s.where, Times(s.count)));
+      }
+    }
+    if (s.item != ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED && by_value.count(s.item) == 0) {
+      std::string line =
+          absl::StrCat("observed as ", ItemName(s.item), " at ", s.where, Times(s.count));
+      if (s.exact_class || known_items.count(s.item) == 0) {
+        t.learned[{s.actor, s.item}].Add(std::move(line));
+      } else {
+        t.classified_only[{s.actor, s.item}].Add(std::move(line));
+      }
+    }
+  }
+  return t;
+}
+
+// The row of one asserted (actor, item).
+KnowledgeAuditRow AssertionRow(const AuditInput& input, Tally& t, const std::string& actor,
+                               KnowledgeItem item, bool must_not) {
+  KnowledgeAuditRow row;
+  row.set_actor(actor);
+  row.set_item(item);
+  row.set_must_not_learn(must_not);
+  auto it = t.learned.find({actor, item});
+  const bool was_learned = it != t.learned.end() && it->second.learned();
+  row.set_learned(was_learned);
+  auto audited = input.audited.find(actor);
+  const bool is_audited = audited != input.audited.end() && audited->second;
+  if (was_learned) {
+    row.set_evidence(it->second.Text());
+    row.set_verdict(must_not ? scenario::v1::AUDIT_VIOLATED : scenario::v1::AUDIT_OK);
+  } else if (!is_audited) {
+    auto why = input.unaudited_reason.find(actor);
+    row.set_evidence(why != input.unaudited_reason.end() ? why->second
+                                                         : "no audit record for this actor");
+    row.set_verdict(scenario::v1::AUDIT_UNKNOWN);
+  } else {
+    std::string evidence =
+        absl::StrCat("not among ", t.sightings_per_actor[actor], " recorded observations");
+    auto unmatched = t.classified_only.find({actor, item});
+    if (unmatched != t.classified_only.end()) {
+      absl::StrAppend(&evidence, " (matching no known value: ", unmatched->second.Text(), ")");
+    }
+    row.set_evidence(std::move(evidence));
+    row.set_verdict(must_not ? scenario::v1::AUDIT_OK : scenario::v1::AUDIT_VIOLATED);
+  }
+  return row;
+}
+
+// One row per asserted (actor, item, must_not), in assertion order; notes
+// every asserted (actor, item) in `asserted`.
+absl::Status AddAssertionRows(const AuditInput& input, Tally& t, std::set<ActorItem>& asserted,
+                              std::vector<KnowledgeAuditRow>& rows) {
+  std::set<std::tuple<std::string, KnowledgeItem, bool>> emitted;
+  auto add_row = [&](const std::string& actor, KnowledgeItem item, bool must_not) {
+    if (!emitted.insert({actor, item, must_not}).second) return;
+    asserted.insert({actor, item});
+    rows.push_back(AssertionRow(input, t, actor, item, must_not));
+  };
+  for (size_t i = 0; i < input.assertions.size(); ++i) {
+    const scenario::v1::KnowledgeAssertion& a = input.assertions[i];
+    if (a.actor().empty()) {
+      return InvalidField(absl::StrCat("assertions[", i, "].actor"), "missing");
+    }
+    for (int item : a.must_not_learn()) {
+      if (item == ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED) {
+        return InvalidField(absl::StrCat("assertions[", i, "].must_not_learn"),
+                            "KNOWLEDGE_ITEM_UNSPECIFIED");
+      }
+      add_row(a.actor(), static_cast<KnowledgeItem>(item), true);
+    }
+    for (int item : a.must_learn()) {
+      if (item == ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED) {
+        return InvalidField(absl::StrCat("assertions[", i, "].must_learn"),
+                            "KNOWLEDGE_ITEM_UNSPECIFIED");
+      }
+      add_row(a.actor(), static_cast<KnowledgeItem>(item), false);
+    }
+  }
+  return absl::OkStatus();
+}
+
+// AUDIT_INFO rows: every (actor, item) seen but asserted by nobody.
+void AddInfoRows(Tally& t, const std::set<ActorItem>& asserted,
+                 std::vector<KnowledgeAuditRow>& rows) {
+  std::map<ActorItem, bool> info;  // -> learned
+  for (const auto& [key, ev] : t.learned) {
+    if (ev.learned()) info[key] = true;
+  }
+  for (const auto& [key, ev] : t.classified_only) {
+    if (ev.learned() && info.count(key) == 0) info[key] = false;
+  }
+  for (const auto& [key, was_learned] : info) {
+    if (asserted.count(key) > 0) continue;
+    KnowledgeAuditRow row;
+    row.set_actor(key.first);
+    row.set_item(key.second);
+    row.set_learned(was_learned);
+    row.set_evidence(
+        was_learned ? t.learned[key].Text()
+                    : absl::StrCat("matching no known value: ", t.classified_only[key].Text()));
+    row.set_verdict(scenario::v1::AUDIT_INFO);
+    rows.push_back(std::move(row));
+  }
+}
+
+}  // namespace
 
 std::vector<SearchForm> SearchForms(absl::string_view value) {
   std::string b64 = Base64Encode(value);
@@ -109,127 +254,12 @@ std::vector<Sighting> SightingsFromDump(const std::string& actor,
 }
 
 absl::StatusOr<std::vector<KnowledgeAuditRow>> BuildAuditRows(const AuditInput& input) {
-  // Fingerprint -> known values with it.
-  std::multimap<std::string, const KnownValue*> by_fingerprint;
-  for (const KnownValue& k : input.known) {
-    if (k.value.empty()) continue;
-    absl::StatusOr<std::string> fp = Fingerprint(input.audit_key, k.value);
-    if (!fp.ok()) return fp.status();
-    by_fingerprint.emplace(*fp, &k);
-  }
-
-  std::set<KnowledgeItem> known_items;
-  for (const KnownValue& k : input.known) {
-    if (!k.value.empty()) known_items.insert(k.item);
-  }
-  // (actor, item) -> evidence, over every sighting.
-  std::map<std::pair<std::string, KnowledgeItem>, Learned> learned;
-  // Service classifications that matched no known value of an item the
-  // engine knows values of: reported, not counted.
-  std::map<std::pair<std::string, KnowledgeItem>, Learned> classified_only;
-  std::map<std::string, uint64_t> sightings_per_actor;
-  for (const Sighting& s : input.sightings) {
-    ++sightings_per_actor[s.actor];
-    if (!s.matched_label.empty()) {
-      learned[{s.actor, s.matched_item}].Add(
-          absl::StrCat("found ", s.matched_label, " in ", s.where));
-    }
-    std::set<KnowledgeItem> by_value;
-    if (!s.fingerprint.empty()) {
-      auto range = by_fingerprint.equal_range(absl::AsciiStrToLower(s.fingerprint));
-      for (auto it = range.first; it != range.second; ++it) {
-        by_value.insert(it->second->item);
-        learned[{s.actor, it->second->item}].Add(
-            absl::StrCat("fingerprint of ", it->second->label, " at ", s.where, Times(s.count)));
-      }
-    }
-    if (s.item != ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED && by_value.count(s.item) == 0) {
-      std::string line =
-          absl::StrCat("observed as ", ItemName(s.item), " at ", s.where, Times(s.count));
-      if (s.exact_class || known_items.count(s.item) == 0) {
-        learned[{s.actor, s.item}].Add(std::move(line));
-      } else {
-        classified_only[{s.actor, s.item}].Add(std::move(line));
-      }
-    }
-  }
-
+  ASSIGN_OR_RETURN(FingerprintIndex by_fingerprint, IndexKnownValues(input));
+  Tally tally = TallySightings(input, by_fingerprint);
   std::vector<KnowledgeAuditRow> rows;
-  std::set<std::tuple<std::string, KnowledgeItem, bool>> emitted;
-  std::set<std::pair<std::string, KnowledgeItem>> asserted;
-  auto add_row = [&](const std::string& actor, KnowledgeItem item, bool must_not) {
-    if (!emitted.insert({actor, item, must_not}).second) return;
-    asserted.insert({actor, item});
-    KnowledgeAuditRow row;
-    row.set_actor(actor);
-    row.set_item(item);
-    row.set_must_not_learn(must_not);
-    auto it = learned.find({actor, item});
-    const bool was_learned = it != learned.end() && it->second.learned();
-    row.set_learned(was_learned);
-    auto audited = input.audited.find(actor);
-    const bool is_audited = audited != input.audited.end() && audited->second;
-    if (was_learned) {
-      row.set_evidence(it->second.Text());
-      row.set_verdict(must_not ? scenario::v1::AUDIT_VIOLATED : scenario::v1::AUDIT_OK);
-    } else if (!is_audited) {
-      auto why = input.unaudited_reason.find(actor);
-      row.set_evidence(why != input.unaudited_reason.end() ? why->second
-                                                           : "no audit record for this actor");
-      row.set_verdict(scenario::v1::AUDIT_UNKNOWN);
-    } else {
-      std::string evidence =
-          absl::StrCat("not among ", sightings_per_actor[actor], " recorded observations");
-      auto unmatched = classified_only.find({actor, item});
-      if (unmatched != classified_only.end()) {
-        absl::StrAppend(&evidence, " (matching no known value: ", unmatched->second.Text(), ")");
-      }
-      row.set_evidence(std::move(evidence));
-      row.set_verdict(must_not ? scenario::v1::AUDIT_OK : scenario::v1::AUDIT_VIOLATED);
-    }
-    rows.push_back(std::move(row));
-  };
-
-  for (size_t i = 0; i < input.assertions.size(); ++i) {
-    const scenario::v1::KnowledgeAssertion& a = input.assertions[i];
-    if (a.actor().empty()) {
-      return InvalidField(absl::StrCat("assertions[", i, "].actor"), "missing");
-    }
-    for (int item : a.must_not_learn()) {
-      if (item == ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED) {
-        return InvalidField(absl::StrCat("assertions[", i, "].must_not_learn"),
-                            "KNOWLEDGE_ITEM_UNSPECIFIED");
-      }
-      add_row(a.actor(), static_cast<KnowledgeItem>(item), true);
-    }
-    for (int item : a.must_learn()) {
-      if (item == ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED) {
-        return InvalidField(absl::StrCat("assertions[", i, "].must_learn"),
-                            "KNOWLEDGE_ITEM_UNSPECIFIED");
-      }
-      add_row(a.actor(), static_cast<KnowledgeItem>(item), false);
-    }
-  }
-
-  std::map<std::pair<std::string, KnowledgeItem>, bool> info;  // -> learned
-  for (const auto& [key, ev] : learned) {
-    if (ev.learned()) info[key] = true;
-  }
-  for (const auto& [key, ev] : classified_only) {
-    if (ev.learned() && info.count(key) == 0) info[key] = false;
-  }
-  for (const auto& [key, was_learned] : info) {
-    if (asserted.count(key) > 0) continue;
-    KnowledgeAuditRow row;
-    row.set_actor(key.first);
-    row.set_item(key.second);
-    row.set_learned(was_learned);
-    row.set_evidence(was_learned
-                         ? learned[key].Text()
-                         : absl::StrCat("matching no known value: ", classified_only[key].Text()));
-    row.set_verdict(scenario::v1::AUDIT_INFO);
-    rows.push_back(std::move(row));
-  }
+  std::set<ActorItem> asserted;
+  RETURN_IF_ERROR(AddAssertionRows(input, tally, asserted, rows));
+  AddInfoRows(tally, asserted, rows);
   return rows;
 }
 

@@ -1,7 +1,9 @@
-// Pure logic of the knowledge audit (no RPCs, no processes): fingerprints of
-// known values, the search of a relay dump for known values, and the audit
-// table built from what each actor was seen to hold. attack.cc feeds it with
-// common.v1.Audit observations and adversary evidence; tests feed it fakes.
+// Pure logic of the knowledge audit (no RPCs, no processes): the search of a
+// relay dump for known values, and the audit table built from what each actor
+// was seen to hold. audit.cc feeds it with common.v1.Audit observations and
+// adversary evidence; tests feed it fakes. Fingerprints are those of the
+// services' recorders (sim::Recorder::Fingerprint, HMAC-SHA256 under the
+// run's audit key), so that a known value and an observation of it match.
 //
 // Nothing here logs or returns a known value: results name values only by
 // their KnownValue::label and the file or RPC where they were seen.
@@ -25,11 +27,6 @@ namespace sct::scenarios::attack {
 // Values shorter than this are not searched for in dumps (too many chance
 // matches); they still take part in fingerprint matching.
 inline constexpr size_t kMinSearchLength = 4;
-
-// HMAC-SHA256(key, value) as lowercase hex, the form services put in
-// common.v1.Observation.fingerprint. INVALID_ARGUMENT "invalid_field" for an
-// empty key; INTERNAL with OpenSSL's text if HMAC fails.
-absl::StatusOr<std::string> Fingerprint(absl::string_view key, absl::string_view value);
 
 // One encoding under which a value is searched.
 struct SearchForm {
@@ -94,8 +91,9 @@ struct AuditInput {
 // One row per (assertion actor, item) in assertion order, then AUDIT_INFO
 // rows (actor, item class observed but named by no assertion of that actor)
 // sorted by actor and item. INVALID_ARGUMENT "invalid_field" for an
-// assertion without actor or with KNOWLEDGE_ITEM_UNSPECIFIED; errors of
-// Fingerprint.
+// assertion without actor or with KNOWLEDGE_ITEM_UNSPECIFIED, and for an
+// empty audit_key when a known value is to be fingerprinted; INTERNAL when
+// the fingerprint's HMAC fails.
 absl::StatusOr<std::vector<scenario::v1::KnowledgeAuditRow>> BuildAuditRows(
     const AuditInput& input);
 

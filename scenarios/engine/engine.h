@@ -1,14 +1,16 @@
 // The scenario engine: runs one scenario file against a launched (or
 // attached) ecosystem and returns its scenario.v1.ScenarioResult.
 //
-// RunScenario: Launch the topology (scenarios/launcher), PrepareAudit and
-// ArmAdversaries (scenarios/attack), then run the steps in order, applying
-// faults over their windows; judge each step's observed outcome against its
-// Expectation (with RetryPolicy and continue_on_failure); then the timing
-// assertions, the knowledge audit, the merged trace, markers, lifeline order
-// and endpoints. The ecosystem is shut down on every path. Every RPC the
-// engine makes carries `sct-actor` and `sct-step` metadata and a deadline and
-// is appended to the run's engine trace.
+// RunScenario: resolve the topology once (scenarios/launcher/topology.h; a
+// topology that does not resolve fails the run and launches nothing), Launch
+// it (scenarios/launcher), PrepareAudit and ArmAdversaries
+// (scenarios/attack), then run the steps in order (scenarios/engine/steps/),
+// applying faults over their windows; judge each step's observed outcome
+// against its Expectation (with RetryPolicy and continue_on_failure); then
+// the timing assertions, the knowledge audit, the merged trace, markers,
+// lifeline order and endpoints. The ecosystem is shut down on every path.
+// Every RPC the engine makes carries `sct-actor` and `sct-step` metadata and
+// a deadline and is appended to the run's engine trace.
 //
 // Verdicts, not errors: RunScenario never fails; a broken file, a launch
 // failure or an engine error becomes a failed result whose first_failure says
@@ -25,11 +27,12 @@
 #include "absl/time/time.h"
 #include "proto/scenario/v1/scenario.pb.h"
 #include "scenarios/launcher/ecosystem.h"
+#include "scenarios/launcher/topology.h"
 
 namespace sct::scenarios {
 
 using LaunchFn = std::function<absl::StatusOr<std::unique_ptr<Ecosystem>>(
-    const scenario::v1::Topology&, const LaunchOptions&)>;
+    const ResolvedTopology&, const LaunchOptions&)>;
 
 struct EngineOptions {
   // Where the service binaries are (see LaunchOptions::binaries_dir).
@@ -41,20 +44,22 @@ struct EngineOptions {
   bool sim_control = true;
   // Deadline of each engine RPC (bounded by the scenario timeout).
   absl::Duration rpc_timeout = absl::Seconds(30);
-  // How to start the topology; empty: scenarios::Launch.
+  // How to start the resolved topology; empty: scenarios::Launch.
   LaunchFn launch;
   // Called once the ecosystem is up and again (with nullptr) before it is
   // shut down, so a signal handler can tear it down on Ctrl-C.
   std::function<void(Ecosystem*)> on_ecosystem;
 };
 
-// Runs a parsed (and validated) scenario; `file` is recorded in the result.
+// Runs a parsed (and validated) scenario, resolving its topology; `file` is
+// recorded in the result.
 scenario::v1::ScenarioResult RunScenario(const scenario::v1::Scenario& scenario,
                                          const std::string& file,
                                          const EngineOptions& options);
 
-// Loads `file` (parse + validate) and runs it; a file with errors gives a
-// failed result whose first_failure holds the "FILE:LINE:COL: ..." lines.
+// Loads `file` (LoadCheckedScenario: parse, validate, resolve the topology)
+// and runs it; a file with errors gives a failed result whose first_failure
+// holds the "FILE:LINE:COL: ..." lines.
 scenario::v1::ScenarioResult RunScenarioFile(const std::string& file,
                                              const EngineOptions& options);
 

@@ -7,9 +7,9 @@
 #include <string>
 
 #include "absl/time/clock.h"
+#include "common/proto_time.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
-#include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 
 namespace sct::scenarios {
@@ -60,7 +60,7 @@ class FakeEcosystem : public Ecosystem {
 EngineOptions Options(Counters* c) {
   EngineOptions o;
   o.work_dir = std::string(std::getenv("TEST_TMPDIR"));
-  o.launch = [c](const sv1::Topology&, const LaunchOptions& lo)
+  o.launch = [c](const ResolvedTopology&, const LaunchOptions& lo)
       -> absl::StatusOr<std::unique_ptr<Ecosystem>> {
     ++c->launched;
     EXPECT_THAT(lo.work_dir, HasSubstr(std::getenv("TEST_TMPDIR")));
@@ -70,16 +70,16 @@ EngineOptions Options(Counters* c) {
   return o;
 }
 
+// A scenario runs only with a topology the launcher accepts; the fake
+// launch starts nothing, so a bare relay is enough when the text has none.
 sv1::Scenario Parse(const std::string& text) {
   sv1::Scenario s;
   EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &s));
+  if (!s.has_topology()) s.mutable_topology()->mutable_relay();
   return s;
 }
 
-absl::Duration D(const google::protobuf::Duration& d) {
-  return absl::Nanoseconds(
-      google::protobuf::util::TimeUtil::DurationToNanoseconds(d));
-}
+absl::Duration D(const google::protobuf::Duration& d) { return ToAbslDuration(d); }
 
 TEST(RunScenario, VerdictsSkipsAndContinueOnFailure) {
   Counters c;
@@ -205,7 +205,7 @@ TEST(RunScenario, RetriesWithBackoffThenJudges) {
 TEST(RunScenario, LaunchErrorSkipsEverything) {
   EngineOptions o;
   o.work_dir = std::string(std::getenv("TEST_TMPDIR"));
-  o.launch = [](const sv1::Topology&, const LaunchOptions&)
+  o.launch = [](const ResolvedTopology&, const LaunchOptions&)
       -> absl::StatusOr<std::unique_ptr<Ecosystem>> {
     return absl::UnavailableError("relay: exited before listening");
   };
@@ -216,6 +216,25 @@ TEST(RunScenario, LaunchErrorSkipsEverything) {
   EXPECT_FALSE(r.passed());
   EXPECT_THAT(r.first_failure(), HasSubstr("launch failed: relay: exited"));
   EXPECT_EQ(r.steps(0).status(), sv1::SKIPPED);
+}
+
+TEST(RunScenario, UnresolvableTopologyIsReportedAndNothingLaunches) {
+  Counters c;
+  sv1::ScenarioResult r = RunScenario(Parse(R"pb(
+    name: "badtopo"
+    topology {
+      relay {}
+      devices { id: "alice-phone" oem: "oem-z" }
+    }
+    steps { id: "a" pause { duration: "1ms" } }
+  )pb"), "badtopo.textproto", Options(&c));
+  EXPECT_EQ(c.launched, 0);
+  EXPECT_FALSE(r.passed());
+  EXPECT_THAT(r.first_failure(),
+              HasSubstr("invalid topology: topology.devices[0].oem: unknown OEM \"oem-z\""));
+  ASSERT_EQ(r.steps_size(), 1);
+  EXPECT_EQ(r.steps(0).status(), sv1::SKIPPED);
+  EXPECT_EQ(r.steps(0).observed(), "not run: invalid topology");
 }
 
 }  // namespace

@@ -6,7 +6,9 @@
 // parser; semantic errors (unknown actor, credential, share, step, adversary or
 // service ids; a share used before the step that saves it; duplicate ids; bad
 // durations; missing required fields; expectations the action cannot produce)
-// from ValidateScenario. All errors are collected, not just the first.
+// from ValidateScenario (scenarios/engine/validator.h); what the launcher
+// would refuse (ResolveTopology) last, once everything else is valid. All
+// errors of a stage are collected, not just the first.
 //
 // Pure functions (apart from reading the file); thread-safe.
 #ifndef SCT_SCENARIOS_ENGINE_PARSE_H_
@@ -21,31 +23,51 @@
 #include "absl/time/time.h"
 #include "google/protobuf/text_format.h"
 #include "proto/scenario/v1/scenario.pb.h"
+#include "scenarios/launcher/topology.h"
 
 namespace sct::scenarios {
 
-// Parses and validates scenario text; `file` only names it in messages.
-// INVALID_ARGUMENT whose message is every "FILE:LINE:COL: ..." line.
-absl::StatusOr<scenario::v1::Scenario> ParseScenarioText(
-    const std::string& text, const std::string& file);
+// A scenario that passed every check, with its topology resolved: what the
+// engine runs (it resolves nothing again).
+struct CheckedScenario {
+  scenario::v1::Scenario scenario;
+  ResolvedTopology topology;
+};
 
-// Reads `path` and calls ParseScenarioText. NOT_FOUND if it cannot be read.
-absl::StatusOr<scenario::v1::Scenario> LoadScenarioFile(
-    const std::string& path);
+// Parses and validates scenario text and resolves its topology; `file` only
+// names it in messages. INVALID_ARGUMENT whose message is every
+// "FILE:LINE:COL: ..." line.
+absl::StatusOr<CheckedScenario> ParseCheckedScenario(const std::string& text,
+                                                     const std::string& file);
+
+// Reads `path` and calls ParseCheckedScenario. NOT_FOUND if it cannot be read.
+absl::StatusOr<CheckedScenario> LoadCheckedScenario(const std::string& path);
+
+// ParseCheckedScenario, keeping only the scenario (same errors).
+absl::StatusOr<scenario::v1::Scenario> ParseScenarioText(const std::string& text,
+                                                         const std::string& file);
+
+// LoadCheckedScenario, keeping only the scenario (same errors).
+absl::StatusOr<scenario::v1::Scenario> LoadScenarioFile(const std::string& path);
 
 // Semantic checks of a parsed scenario. `tree` (may be null) gives locations;
 // without it errors read "FILE:0:0: ...". Returns the error lines (empty: ok).
-std::vector<std::string> ValidateScenario(
-    const scenario::v1::Scenario& scenario,
-    const google::protobuf::TextFormat::ParseInfoTree* tree,
-    const std::string& file);
+std::vector<std::string> ValidateScenario(const scenario::v1::Scenario& scenario,
+                                          const google::protobuf::TextFormat::ParseInfoTree* tree,
+                                          const std::string& file);
+
+// A duration the file's validation already accepted: ParseScenarioDuration,
+// or `fallback` when `text` is empty or (never, after validation) bad.
+absl::Duration DurationOr(absl::string_view text, absl::Duration fallback,
+                          bool allow_negative = false);
 
 // A duration in absl::ParseDuration syntax ("300ms", "1.5s", "48h", "-3h").
 // INVALID_ARGUMENT "<field>: bad duration ..." for anything else, and for a
 // negative value unless `allow_negative`. Empty text gives `fallback`.
-absl::StatusOr<absl::Duration> ParseScenarioDuration(
-    absl::string_view text, absl::string_view field, absl::Duration fallback,
-    bool allow_negative = false);
+absl::StatusOr<absl::Duration> ParseScenarioDuration(absl::string_view text,
+                                                     absl::string_view field,
+                                                     absl::Duration fallback,
+                                                     bool allow_negative = false);
 
 // The name of the oneof action a step holds ("share", "use", ...), or "" when
 // none is set.

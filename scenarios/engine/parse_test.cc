@@ -162,6 +162,21 @@ TEST(ParseScenarioText, LauncherTopologyErrorsAreLocated) {
               HasSubstr("topology.channels[0].preview_bot"));
 }
 
+TEST(ParseScenarioText, KnowledgeAssertionWithoutItemsIsLocatedAtTheAssertion) {
+  absl::StatusOr<scenario::v1::Scenario> s = ParseScenarioText(
+      "name: \"x\"\n"
+      "topology { relay { store: MEMORY } }\n"
+      "assertions {\n"
+      "  name: \"nothing\"\n"
+      "  knowledge { actor: \"relay\" }\n"
+      "}\n",
+      "k.textproto");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(std::string(s.status().message()),
+            "k.textproto:5:3: assertions[0].knowledge.must_not_learn: give must_not_learn or "
+            "must_learn items");
+}
+
 TEST(ParseScenarioDuration, AcceptsAbslSyntaxOnly) {
   EXPECT_EQ(*ParseScenarioDuration("1.5s", "f", absl::ZeroDuration()),
             absl::Milliseconds(1500));

@@ -14,6 +14,7 @@
 #include "proto/common/v1/types.pb.h"
 #include "proto/scenario/v1/scenario.pb.h"
 #include "scenarios/launcher/ecosystem.h"
+#include "scenarios/launcher/topology.h"
 
 namespace sct::scenarios {
 
@@ -38,6 +39,9 @@ struct KnownValue {
 
 struct RunContext {
   const scenario::v1::Scenario* scenario = nullptr;
+  // The scenario's topology as resolved once by the engine (every device
+  // address and persona explicit). Set before ArmAdversaries.
+  const ResolvedTopology* topology = nullptr;
   Ecosystem* eco = nullptr;
   std::string work_dir;
 

@@ -13,7 +13,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
-#include "google/protobuf/util/time_util.h"
+#include "common/proto_time.h"
 #include "scenarios/engine/parse.h"
 
 namespace sct::scenarios {
@@ -21,7 +21,6 @@ namespace {
 
 namespace sv1 = ::scenario::v1;
 namespace fs = std::filesystem;
-using google::protobuf::util::TimeUtil;
 
 std::string CommandOutput(const char* command) {
   FILE* p = popen(command, "r");
@@ -104,8 +103,7 @@ sv1::Report RunSuite(const std::vector<std::string>& files,
   sv1::Report report;
   report.set_suite(options.suite_name);
   const absl::Time start = absl::Now();
-  *report.mutable_started_at() =
-      TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(start));
+  *report.mutable_started_at() = ToProtoTimestamp(start);
   for (const auto& [k, v] : RunEnvironment(options)) {
     (*report.mutable_environment())[k] = v;
   }
@@ -134,8 +132,7 @@ sv1::Report RunSuite(const std::vector<std::string>& files,
     }
     *report.add_scenarios() = std::move(r);
   }
-  *report.mutable_duration() = TimeUtil::NanosecondsToDuration(
-      absl::ToInt64Nanoseconds(absl::Now() - start));
+  *report.mutable_duration() = ToProtoDuration(absl::Now() - start);
   return report;
 }
 

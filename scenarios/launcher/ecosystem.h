@@ -26,6 +26,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "proto/scenario/v1/scenario.pb.h"
+#include "scenarios/launcher/topology.h"
 
 namespace sct::scenarios {
 
@@ -126,7 +127,13 @@ class Ecosystem {
 // (registered with the authority), devices (enrolled, personas added), owner
 // credentials (bootstrapped and installed). On any failure stops what it
 // started and returns the error, naming the service and quoting the end of its
-// stderr. INVALID_ARGUMENT for topology errors (naming the field).
+// stderr. INVALID_ARGUMENT for bad options (naming the field).
+absl::StatusOr<std::unique_ptr<Ecosystem>> Launch(
+    const ResolvedTopology& topology, const LaunchOptions& options);
+
+// ResolveTopology(topology), then the Launch above; for callers that hold a
+// topology as written (sct_up, tests, benchmarks). INVALID_ARGUMENT for
+// topology errors (naming the field).
 absl::StatusOr<std::unique_ptr<Ecosystem>> Launch(
     const scenario::v1::Topology& topology, const LaunchOptions& options);
 

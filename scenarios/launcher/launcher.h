@@ -1,8 +1,9 @@
-// Process-wide helpers of the launcher (the Launch() implementation lives in
-// launcher.cc; its contract is ecosystem.h).
+// The launcher library: Launch() (declared in ecosystem.h, the contract)
+// and the process-wide helpers below.
 //
 // Every Ecosystem that Launch() creates registers itself in a process-wide
-// registry until destroyed, so a signal can tear all of them down.
+// set until destroyed (live_ecosystems.h), so a signal can tear all of them
+// down.
 //
 // Thread-safety: all functions are thread-safe.
 #ifndef SCT_SCENARIOS_LAUNCHER_LAUNCHER_H_

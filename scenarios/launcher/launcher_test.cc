@@ -1,7 +1,8 @@
 // Launches real topologies (the six binaries as separate processes, from the
 // test's runfiles) and checks what the engine relies on: every service up
 // and reachable, owner credentials installed, Kill/Start on the same port
-// with durable data, errors naming the service, attach mode, no orphan.
+// with durable data, errors naming the service, attach mode, no orphan. The
+// relay on a Redis store is tested in tests/redis/launcher_redis_test.cc.
 #include "scenarios/launcher/launcher.h"
 
 #include <errno.h>
@@ -25,7 +26,6 @@
 #include "proto/credential_authority/v1/credential_authority.grpc.pb.h"
 #include "proto/device/v1/device.grpc.pb.h"
 #include "proto/relay/v1/relay.grpc.pb.h"
-#include "relay/redis/testing/redis_server.h"
 #include "scenarios/launcher/ecosystem.h"
 
 namespace sct::scenarios {
@@ -49,7 +49,7 @@ LaunchOptions Options(const std::string& name) {
   LaunchOptions o;
   o.binaries_dir = std::string(std::getenv("TEST_SRCDIR")) + "/sct_lab";
   o.work_dir = TmpDir(name);
-  o.sim_control = false;  // until the binaries have --sim_control
+  o.sim_control = false;  // plain services; SimControlOnEveryService turns it on
   o.start_timeout = absl::Seconds(60);
   return o;
 }
@@ -241,57 +241,6 @@ TEST(LauncherTest, SmallTopologyRunsRestartsAndStopsCleanly) {
   for (const std::string& name : want) EXPECT_FALSE(e.Find(name)->running);
   e.Shutdown();  // idempotent
   eco->reset();
-  EXPECT_TRUE(NoChildren());
-}
-
-// Relay on Redis (store: REDIS): a mailbox survives a relay restart because
-// it lives in Redis.
-TEST(LauncherTest, RedisRelayKeepsMailboxesInRedis) {
-  auto redis = ::sct::relay::testing::RedisServer::Start({});
-  ASSERT_TRUE(redis.ok()) << redis.status();
-  sv1::Topology t = Parse("relay { store: REDIS }");
-  t.mutable_relay()->set_redis_address((*redis)->address());
-  auto eco = Launch(t, Options("redis"));
-  ASSERT_TRUE(eco.ok()) << eco.status();
-  const Service* relay = (*eco)->Find("relay");
-  ASSERT_NE(relay, nullptr);
-  EXPECT_TRUE(relay->data_files.empty());
-  const std::string cmd = Cmdline(relay->pid);
-  EXPECT_NE(cmd.find("--store=redis --redis=" + (*redis)->address()),
-            std::string::npos)
-      << cmd;
-  auto channel = (*eco)->Channel("relay");
-  ASSERT_TRUE(channel.ok());
-  auto stub = ::relay::v1::Relay::NewStub(*channel);
-  std::string mailbox_id;
-  {
-    ::relay::v1::CreateMailboxRequest req;
-    req.set_device_claim(NewUuidV4());
-    req.set_request_id(NewUuidV4());
-    req.mutable_payload()->set_type("AEAD_AES_256_GCM");
-    req.mutable_payload()->set_data(std::string(64, 'x'));
-    req.mutable_display_information()->set_title("in redis");
-    ::relay::v1::CreateMailboxResponse resp;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(Deadline());
-    grpc::Status s = stub->CreateMailbox(&ctx, req, &resp);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-    mailbox_id = resp.url_link().substr(resp.url_link().rfind('/') + 1);
-  }
-  ASSERT_TRUE((*eco)->Restart("relay").ok());
-  {
-    ::relay::v1::ReadDisplayInformationRequest req;
-    req.set_mailbox_id(mailbox_id);
-    ::relay::v1::ReadDisplayInformationResponse resp;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(Deadline());
-    ctx.set_wait_for_ready(true);
-    grpc::Status s = stub->ReadDisplayInformation(&ctx, req, &resp);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-    EXPECT_EQ(resp.display_information().title(), "in redis");
-  }
-  eco->reset();
-  redis->reset();
   EXPECT_TRUE(NoChildren());
 }
 

@@ -16,6 +16,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -45,22 +46,106 @@ ABSL_FLAG(absl::Duration, start_timeout, absl::Seconds(30),
 
 namespace {
 
+namespace sv1 = ::scenario::v1;
+using sct::scenarios::Ecosystem;
+using sct::scenarios::LaunchOptions;
+
 // Reports parse errors as FILE:LINE:COLUMN: message (1-based).
 class FileErrorCollector : public google::protobuf::io::ErrorCollector {
  public:
   explicit FileErrorCollector(std::string file) : file_(std::move(file)) {}
   void AddError(int line, int column, const std::string& message) override {
-    std::cerr << file_ << ":" << line + 1 << ":" << column + 1 << ": "
-              << message << "\n";
+    std::cerr << file_ << ":" << line + 1 << ":" << column + 1 << ": " << message << "\n";
   }
   void AddWarning(int line, int column, const std::string& message) override {
-    std::cerr << file_ << ":" << line + 1 << ":" << column + 1
-              << ": warning: " << message << "\n";
+    std::cerr << file_ << ":" << line + 1 << ":" << column + 1 << ": warning: " << message << "\n";
   }
 
  private:
   std::string file_;
 };
+
+// Under `bazel run` the working directory is the runfiles tree; relative
+// paths the user typed are relative to where they ran bazel.
+std::string UserPath(std::string path) {
+  const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");
+  if (!path.empty() && path[0] != '/' && cwd != nullptr) path = absl::StrCat(cwd, "/", path);
+  return path;
+}
+
+// The flags as launch options; nullopt (after saying why) when the service
+// binaries cannot be found.
+std::optional<LaunchOptions> OptionsFromFlags() {
+  LaunchOptions options;
+  options.binaries_dir = UserPath(absl::GetFlag(FLAGS_binaries_dir));
+  if (options.binaries_dir.empty()) options.binaries_dir = sct::scenarios::DefaultBinariesDir();
+  if (options.binaries_dir.empty()) {
+    std::cerr << "sct_up: cannot find the service binaries; build them "
+                 "(bazel build //scenarios/launcher:sct_up pulls them in) or "
+                 "pass --binaries_dir=bazel-bin\n";
+    return std::nullopt;
+  }
+  options.work_dir = UserPath(absl::GetFlag(FLAGS_work_dir));
+  if (options.work_dir.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    options.work_dir = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/sct_up.", getpid());
+  }
+  options.sim_control = absl::GetFlag(FLAGS_sim_control);
+  options.start_timeout = absl::GetFlag(FLAGS_start_timeout);
+  return options;
+}
+
+// The scenario in `file`; nullopt (after printing FILE:LINE:COLUMN errors)
+// when it cannot be read, does not parse or has no topology.
+std::optional<sv1::Scenario> ReadScenario(const std::string& file) {
+  std::ifstream in(file);
+  if (!in) {
+    std::cerr << file << ": cannot read\n";
+    return std::nullopt;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  sv1::Scenario scenario;
+  google::protobuf::TextFormat::Parser parser;
+  FileErrorCollector errors(file);
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(text.str(), &scenario)) return std::nullopt;
+  if (!scenario.has_topology()) {
+    std::cerr << file << ": topology: required\n";
+    return std::nullopt;
+  }
+  return scenario;
+}
+
+// Every endpoint, the PKI files, the owner credential ids and two example
+// commands.
+void PrintRunning(Ecosystem& e, const sv1::Scenario& scenario) {
+  std::cout << "endpoints:\n";
+  for (const std::string& name : e.Names()) {
+    std::cout << "  " << std::left << std::setw(14) << name << " " << e.Endpoints()[name] << "\n";
+  }
+  const sct::scenarios::DevPkiFiles& pki = e.pki();
+  std::cout << "pki (" << pki.dir << "):\n"
+            << "  root        " << pki.root_cert << "\n"
+            << "  admin cert  " << pki.admin_cert << "\n"
+            << "  admin key   " << pki.admin_key << "\n";
+  if (scenario.topology().owner_credentials_size() > 0) {
+    std::cout << "owner credentials:\n";
+    for (const auto& c : scenario.topology().owner_credentials()) {
+      std::cout << "  " << std::left << std::setw(14) << c.id() << " " << c.device() << " "
+                << e.OwnerCredentialId(c.id()) << "\n";
+    }
+  }
+  const sct::scenarios::Service* relay = e.Find("relay");
+  std::cout << "try:\n";
+  if (relay != nullptr && !relay->http_url.empty()) {
+    std::cout << "  curl --cacert " << pki.root_cert << " " << relay->http_url << "/healthz\n";
+  }
+  if (relay != nullptr) {
+    std::cout << "  grpcurl -cacert " << pki.root_cert << " -cert " << pki.admin_cert << " -key "
+              << pki.admin_key << " " << relay->grpc_address << " list   # server reflection\n";
+  }
+}
 
 }  // namespace
 
@@ -74,95 +159,23 @@ int main(int argc, char** argv) {
       "docs/launcher.md.");
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   if (rest.size() != 2) {
-    std::cerr << "usage: sct_up [--work_dir=DIR] [--binaries_dir=DIR] "
-                 "FILE.textproto\n";
+    std::cerr << "usage: sct_up [--work_dir=DIR] [--binaries_dir=DIR] FILE.textproto\n";
     return 2;
   }
-  // Under `bazel run` the working directory is the runfiles tree; relative
-  // paths the user typed are relative to where they ran bazel.
-  auto user_path = [](std::string path) {
-    const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");
-    if (!path.empty() && path[0] != '/' && cwd != nullptr) {
-      path = absl::StrCat(cwd, "/", path);
-    }
-    return path;
-  };
-  const std::string file = user_path(rest[1]);
-  std::ifstream in(file);
-  if (!in) {
-    std::cerr << file << ": cannot read\n";
-    return 2;
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  scenario::v1::Scenario scenario;
-  google::protobuf::TextFormat::Parser parser;
-  FileErrorCollector errors(file);
-  parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(text.str(), &scenario)) return 2;
-  if (!scenario.has_topology()) {
-    std::cerr << file << ": topology: required\n";
-    return 2;
-  }
+  const std::string file = UserPath(rest[1]);
+  std::optional<sv1::Scenario> scenario = ReadScenario(file);
+  if (!scenario.has_value()) return 2;
+  std::optional<LaunchOptions> options = OptionsFromFlags();
+  if (!options.has_value()) return 2;
 
-  sct::scenarios::LaunchOptions options;
-  options.binaries_dir = user_path(absl::GetFlag(FLAGS_binaries_dir));
-  if (options.binaries_dir.empty()) {
-    options.binaries_dir = sct::scenarios::DefaultBinariesDir();
-  }
-  if (options.binaries_dir.empty()) {
-    std::cerr << "sct_up: cannot find the service binaries; build them "
-                 "(bazel build //scenarios/launcher:sct_up pulls them in) or "
-                 "pass --binaries_dir=bazel-bin\n";
-    return 2;
-  }
-  options.work_dir = user_path(absl::GetFlag(FLAGS_work_dir));
-  if (options.work_dir.empty()) {
-    const char* tmp = std::getenv("TMPDIR");
-    options.work_dir =
-        absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/sct_up.", getpid());
-  }
-  options.sim_control = absl::GetFlag(FLAGS_sim_control);
-  options.start_timeout = absl::GetFlag(FLAGS_start_timeout);
-
-  std::cout << "sct_up: starting \"" << scenario.name() << "\" from " << file
-            << "\n  binaries " << options.binaries_dir << "\n  work dir "
-            << options.work_dir << std::endl;
-  auto eco = sct::scenarios::Launch(scenario.topology(), options);
+  std::cout << "sct_up: starting \"" << scenario->name() << "\" from " << file << "\n  binaries "
+            << options->binaries_dir << "\n  work dir " << options->work_dir << std::endl;
+  auto eco = sct::scenarios::Launch(scenario->topology(), *options);
   if (!eco.ok()) {
     std::cerr << "sct_up: launch failed: " << eco.status() << "\n";
     return 1;
   }
-  sct::scenarios::Ecosystem& e = **eco;
-
-  std::cout << "endpoints:\n";
-  for (const std::string& name : e.Names()) {
-    std::cout << "  " << std::left << std::setw(14) << name << " "
-              << e.Endpoints()[name] << "\n";
-  }
-  const sct::scenarios::DevPkiFiles& pki = e.pki();
-  std::cout << "pki (" << pki.dir << "):\n"
-            << "  root        " << pki.root_cert << "\n"
-            << "  admin cert  " << pki.admin_cert << "\n"
-            << "  admin key   " << pki.admin_key << "\n";
-  if (scenario.topology().owner_credentials_size() > 0) {
-    std::cout << "owner credentials:\n";
-    for (const auto& c : scenario.topology().owner_credentials()) {
-      std::cout << "  " << std::left << std::setw(14) << c.id() << " "
-                << c.device() << " " << e.OwnerCredentialId(c.id()) << "\n";
-    }
-  }
-  const sct::scenarios::Service* relay = e.Find("relay");
-  std::cout << "try:\n";
-  if (relay != nullptr && !relay->http_url.empty()) {
-    std::cout << "  curl --cacert " << pki.root_cert << " " << relay->http_url
-              << "/healthz\n";
-  }
-  if (relay != nullptr) {
-    std::cout << "  grpcurl -cacert " << pki.root_cert << " -cert "
-              << pki.admin_cert << " -key " << pki.admin_key << " "
-              << relay->grpc_address << " list   # server reflection\n";
-  }
+  PrintRunning(**eco, *scenario);
   std::cout << "ready; Ctrl-C stops every service" << std::endl;
 
   // The signal thread stops everything and exits the process.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -33,10 +34,8 @@ absl::Status CheckId(const std::string& field, const std::string& id) {
                                             "starting with '.' or '-'"));
   }
   for (char c : id) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' &&
-        c != '_' && c != '-') {
-      return InvalidField(
-          field, absl::StrCat("\"", id, "\" may only hold [A-Za-z0-9._-]"));
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
+      return InvalidField(field, absl::StrCat("\"", id, "\" may only hold [A-Za-z0-9._-]"));
     }
   }
   if (Reserved().count(id) > 0) {
@@ -46,8 +45,7 @@ absl::Status CheckId(const std::string& field, const std::string& id) {
 }
 
 // Parses a duration string; `allow_negative`/`allow_zero` as the field says.
-absl::StatusOr<absl::Duration> Duration(const std::string& field,
-                                        const std::string& text,
+absl::StatusOr<absl::Duration> Duration(const std::string& field, const std::string& text,
                                         bool allow_negative, bool allow_zero) {
   absl::Duration d;
   if (!absl::ParseDuration(text, &d) || d == absl::InfiniteDuration() ||
@@ -57,8 +55,7 @@ absl::StatusOr<absl::Duration> Duration(const std::string& field,
                                             "\"500ms\", \"5s\", \"48h\")"));
   }
   if (!allow_negative && d < absl::ZeroDuration()) {
-    return InvalidField(field,
-                        absl::StrCat("\"", text, "\" must not be negative"));
+    return InvalidField(field, absl::StrCat("\"", text, "\" must not be negative"));
   }
   if (!allow_zero && d == absl::ZeroDuration()) {
     return InvalidField(field, absl::StrCat("\"", text, "\" must be positive"));
@@ -66,8 +63,7 @@ absl::StatusOr<absl::Duration> Duration(const std::string& field,
   return d;
 }
 
-absl::Status CheckEndpoint(const std::string& field, const sv1::Endpoint& e,
-                           bool relay) {
+absl::Status CheckEndpoint(const std::string& field, const sv1::Endpoint& e, bool relay) {
   if (e.grpc_address().empty()) {
     return InvalidField(field + ".grpc_address", "required to attach");
   }
@@ -76,22 +72,19 @@ absl::Status CheckEndpoint(const std::string& field, const sv1::Endpoint& e,
   }
   if (!e.http_url().empty() && e.http_url().rfind("https://", 0) != 0 &&
       e.http_url().rfind("http://", 0) != 0) {
-    return InvalidField(field + ".http_url",
-                        "must start with https:// or http://");
+    return InvalidField(field + ".http_url", "must start with https:// or http://");
   }
   return absl::OkStatus();
 }
 
 // The authority a spec names, defaulting to the only one.
-absl::StatusOr<std::string> AuthorityRef(const std::string& field,
-                                         const std::string& given,
+absl::StatusOr<std::string> AuthorityRef(const std::string& field, const std::string& given,
                                          const sv1::Topology& t) {
   if (!given.empty()) {
     for (const auto& a : t.authorities()) {
       if (a.id() == given) return given;
     }
-    return InvalidField(field,
-                        absl::StrCat("unknown authority \"", given, "\""));
+    return InvalidField(field, absl::StrCat("unknown authority \"", given, "\""));
   }
   if (t.authorities_size() == 1) return t.authorities(0).id();
   if (t.authorities_size() == 0) {
@@ -113,10 +106,366 @@ const char* KindName(cv1::ChannelKind kind) {
   }
 }
 
+bool IsChannelKind(cv1::ChannelKind kind) {
+  return kind == cv1::SMS || kind == cv1::EMAIL || kind == cv1::MESSENGER;
+}
+
+// Service ids across every kind: each may be used once ("relay" and
+// "channel" are taken from the start).
+class IdRegistry {
+ public:
+  absl::Status Claim(const std::string& field, const std::string& id) {
+    RETURN_IF_ERROR(CheckId(field, id));
+    auto [it, inserted] = names_.emplace(id, field);
+    if (!inserted) {
+      return InvalidField(field, absl::StrCat("duplicate id \"", id, "\" (also ", it->second, ")"));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  std::map<std::string, std::string> names_ = {{"relay", "topology.relay"},
+                                               {"channel", "(the channel)"}};
+};
+
+// The topology being resolved and what later sections refer to, collected
+// as the earlier sections resolve (pointers into `t`).
+struct Resolution {
+  sv1::Topology t;
+  IdRegistry ids;
+  std::set<std::string> oems;
+  std::map<std::string, const sv1::AccessPointSpec*> access_points;
+  std::map<std::string, const sv1::DeviceSpec*> devices;
+  std::map<std::string, std::string> address_owner;  // "KIND/address" -> field
+};
+
+// ---- relay -----------------------------------------------------------------
+
+absl::Status CheckRelayTtls(const sv1::RelaySpec& relay) {
+  absl::Duration default_ttl = absl::Hours(48), max_ttl = absl::Hours(168);
+  if (!relay.default_ttl().empty()) {
+    ASSIGN_OR_RETURN(default_ttl,
+                     Duration("topology.relay.default_ttl", relay.default_ttl(), false, false));
+  }
+  if (!relay.max_ttl().empty()) {
+    ASSIGN_OR_RETURN(max_ttl, Duration("topology.relay.max_ttl", relay.max_ttl(), false, false));
+  }
+  if (max_ttl < default_ttl) {
+    return InvalidField(
+        relay.max_ttl().empty() ? "topology.relay.default_ttl" : "topology.relay.max_ttl",
+        "max_ttl must be at least default_ttl (relay defaults: 48h and 168h)");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ResolveRelay(sv1::Topology& t) {
+  if (!t.has_relay()) return InvalidField("topology.relay", "required (exactly one relay)");
+  sv1::RelaySpec* relay = t.mutable_relay();
+  if (relay->has_attach()) {
+    return CheckEndpoint("topology.relay.attach", relay->attach(), true);
+  }
+  if (relay->store() == sv1::STORE_KIND_UNSPECIFIED) relay->set_store(sv1::SQLITE);
+  if (relay->store() == sv1::REDIS && relay->redis_address().empty()) {
+    return InvalidField("topology.relay.redis_address", "required when store is REDIS");
+  }
+  if (relay->store() != sv1::REDIS && !relay->redis_address().empty()) {
+    return InvalidField("topology.relay.redis_address", "only with store: REDIS");
+  }
+  return CheckRelayTtls(*relay);
+}
+
+// ---- authorities and OEMs --------------------------------------------------
+
+absl::Status ResolveAuthorities(Resolution& r) {
+  for (int i = 0; i < r.t.authorities_size(); ++i) {
+    const std::string f = absl::StrCat("topology.authorities[", i, "]");
+    sv1::AuthoritySpec* a = r.t.mutable_authorities(i);
+    RETURN_IF_ERROR(r.ids.Claim(f + ".id", a->id()));
+    if (a->has_attach()) {
+      RETURN_IF_ERROR(CheckEndpoint(f + ".attach", a->attach(), false));
+    }
+    if (a->store() == sv1::STORE_KIND_UNSPECIFIED) a->set_store(sv1::SQLITE);
+    if (a->store() == sv1::REDIS) {
+      return InvalidField(f + ".store", "an authority ledger is SQLITE or MEMORY");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ResolveOems(Resolution& r) {
+  for (int i = 0; i < r.t.oems_size(); ++i) {
+    const std::string f = absl::StrCat("topology.oems[", i, "]");
+    sv1::OemSpec* o = r.t.mutable_oems(i);
+    RETURN_IF_ERROR(r.ids.Claim(f + ".id", o->id()));
+    if (o->has_attach()) {
+      RETURN_IF_ERROR(CheckEndpoint(f + ".attach", o->attach(), false));
+    }
+    ASSIGN_OR_RETURN(std::string auth, AuthorityRef(f + ".authority", o->authority(), r.t));
+    o->set_authority(auth);
+    r.oems.insert(o->id());
+  }
+  return absl::OkStatus();
+}
+
+// ---- access points ---------------------------------------------------------
+
+absl::Status CheckEntitlements(const std::string& f, const sv1::AccessPointSpec& ap) {
+  std::set<std::string> seen;
+  for (int j = 0; j < ap.entitlements_size(); ++j) {
+    const std::string& e = ap.entitlements(j);
+    const std::string ef = absl::StrCat(f, ".entitlements[", j, "]");
+    if (e.empty() || e.find_first_of(", ") != std::string::npos) {
+      return InvalidField(ef, "must be a non-empty word without ',' or ' '");
+    }
+    if (!seen.insert(e).second) return InvalidField(ef, absl::StrCat("duplicate \"", e, "\""));
+  }
+  return absl::OkStatus();
+}
+
+// Revocation WATCH, and a 5 s poll interval for POLL; a given interval is
+// checked.
+absl::Status ResolveRevocation(const std::string& f, sv1::AccessPointSpec* ap) {
+  if (ap->revocation() == ::access_point::v1::REVOCATION_SOURCE_UNSPECIFIED) {
+    ap->set_revocation(::access_point::v1::WATCH);
+  }
+  if (ap->poll_interval().empty()) {
+    if (ap->revocation() == ::access_point::v1::POLL) ap->set_poll_interval("5s");
+    return absl::OkStatus();
+  }
+  return Duration(f + ".poll_interval", ap->poll_interval(), false, false).status();
+}
+
+absl::Status ResolveAccessPoint(Resolution& r, int i) {
+  const std::string f = absl::StrCat("topology.access_points[", i, "]");
+  sv1::AccessPointSpec* ap = r.t.mutable_access_points(i);
+  RETURN_IF_ERROR(r.ids.Claim(f + ".id", ap->id()));
+  if (ap->has_attach()) {
+    RETURN_IF_ERROR(CheckEndpoint(f + ".attach", ap->attach(), false));
+  }
+  if (ap->kind() != cv1::CAR && ap->kind() != cv1::DOOR && ap->kind() != cv1::HOTEL_LOCK) {
+    return InvalidField(f + ".kind", "required: CAR, DOOR or HOTEL_LOCK");
+  }
+  ASSIGN_OR_RETURN(std::string auth, AuthorityRef(f + ".authority", ap->authority(), r.t));
+  ap->set_authority(auth);
+  if (ap->entitlements().empty()) {
+    for (const std::string& e : DefaultEntitlements(ap->kind())) ap->add_entitlements(e);
+  }
+  RETURN_IF_ERROR(CheckEntitlements(f, *ap));
+  RETURN_IF_ERROR(ResolveRevocation(f, ap));
+  r.access_points[ap->id()] = ap;
+  return absl::OkStatus();
+}
+
+// ---- channels --------------------------------------------------------------
+
+absl::Status CheckChannel(const std::string& f, const sv1::ChannelSpec& c) {
+  for (const auto& [name, value] : {std::pair<const char*, const std::string*>{"delay", &c.delay()},
+                                    {"jitter", &c.jitter()},
+                                    {"preview_delay", &c.preview_delay()}}) {
+    if (!value->empty()) {
+      RETURN_IF_ERROR(Duration(absl::StrCat(f, ".", name), *value, false, true).status());
+    }
+  }
+  if (c.loss() < 0 || c.loss() > 1) return InvalidField(f + ".loss", "must be in [0,1]");
+  if (c.duplicate() < 0 || c.duplicate() > 1) {
+    return InvalidField(f + ".duplicate", "must be in [0,1]");
+  }
+  if ((c.preview_bot() || !c.preview_delay().empty()) && c.kind() != cv1::MESSENGER) {
+    return InvalidField(f + ".preview_bot", "only the MESSENGER channel has a preview bot");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckChannels(const sv1::Topology& t) {
+  std::set<int> kinds;
+  for (int i = 0; i < t.channels_size(); ++i) {
+    const std::string f = absl::StrCat("topology.channels[", i, "]");
+    const sv1::ChannelSpec& c = t.channels(i);
+    if (!IsChannelKind(c.kind())) {
+      return InvalidField(f + ".kind", "required: SMS, EMAIL or MESSENGER");
+    }
+    if (!kinds.insert(c.kind()).second) {
+      return InvalidField(f + ".kind", absl::StrCat("duplicate channel ", KindName(c.kind())));
+    }
+    RETURN_IF_ERROR(CheckChannel(f, c));
+  }
+  return absl::OkStatus();
+}
+
+// ---- devices ---------------------------------------------------------------
+
+// One PERSONAL persona "personal" when none is given; names unique; an
+// unspecified kind becomes PERSONAL.
+absl::Status ResolvePersonas(const std::string& f, sv1::DeviceSpec* d) {
+  if (d->personas().empty()) {
+    sv1::PersonaSpec* p = d->add_personas();
+    p->set_name("personal");
+    p->set_kind(cv1::PERSONAL);
+  }
+  std::set<std::string> names;
+  for (int j = 0; j < d->personas_size(); ++j) {
+    sv1::PersonaSpec* p = d->mutable_personas(j);
+    const std::string pf = absl::StrCat(f, ".personas[", j, "].name");
+    if (p->name().empty()) return InvalidField(pf, "required");
+    if (!names.insert(p->name()).second) {
+      return InvalidField(pf, absl::StrCat("duplicate persona \"", p->name(), "\""));
+    }
+    if (p->kind() == cv1::PERSONA_KIND_UNSPECIFIED) p->set_kind(cv1::PERSONAL);
+  }
+  return absl::OkStatus();
+}
+
+// The given addresses (one per kind), then a default for every kind not given.
+absl::Status ResolveAddresses(const std::string& f, int index, sv1::DeviceSpec* d) {
+  std::set<int> kinds;
+  for (int j = 0; j < d->addresses_size(); ++j) {
+    const auto& a = d->addresses(j);
+    const std::string af = absl::StrCat(f, ".addresses[", j, "]");
+    if (!IsChannelKind(a.channel())) {
+      return InvalidField(af + ".channel", "required: SMS, EMAIL or MESSENGER");
+    }
+    if (a.address().empty()) return InvalidField(af + ".address", "required");
+    if (!kinds.insert(a.channel()).second) {
+      return InvalidField(af + ".channel",
+                          absl::StrCat("a second ", KindName(a.channel()), " address"));
+    }
+  }
+  for (cv1::ChannelKind k : {cv1::SMS, cv1::EMAIL, cv1::MESSENGER}) {
+    if (kinds.count(k) > 0) continue;
+    sv1::ChannelAddress* a = d->add_addresses();
+    a->set_channel(k);
+    a->set_address(DefaultAddress(d->id(), index, k));
+  }
+  return absl::OkStatus();
+}
+
+// No two devices share an address on the same channel kind.
+absl::Status ClaimAddresses(Resolution& r, const std::string& f, const sv1::DeviceSpec& d) {
+  for (int j = 0; j < d.addresses_size(); ++j) {
+    const auto& a = d.addresses(j);
+    const std::string key = absl::StrCat(KindName(a.channel()), "/", a.address());
+    const std::string af = absl::StrCat(f, ".addresses[", j, "].address");
+    auto [it, inserted] = r.address_owner.emplace(key, af);
+    if (!inserted) {
+      return InvalidField(af, absl::StrCat("\"", a.address(), "\" is also ", it->second));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ResolveDevice(Resolution& r, int i) {
+  const std::string f = absl::StrCat("topology.devices[", i, "]");
+  sv1::DeviceSpec* d = r.t.mutable_devices(i);
+  RETURN_IF_ERROR(r.ids.Claim(f + ".id", d->id()));
+  if (d->has_attach()) {
+    RETURN_IF_ERROR(CheckEndpoint(f + ".attach", d->attach(), false));
+  }
+  if (d->oem().empty()) return InvalidField(f + ".oem", "required");
+  if (r.oems.count(d->oem()) == 0) {
+    return InvalidField(f + ".oem", absl::StrCat("unknown OEM \"", d->oem(), "\""));
+  }
+  RETURN_IF_ERROR(ResolvePersonas(f, d));
+  RETURN_IF_ERROR(ResolveAddresses(f, i, d));
+  RETURN_IF_ERROR(ClaimAddresses(r, f, *d));
+  if (d->poll_interval().empty()) {
+    d->set_poll_interval("2s");
+  } else {
+    RETURN_IF_ERROR(Duration(f + ".poll_interval", d->poll_interval(), false, false).status());
+  }
+  r.devices[d->id()] = d;
+  return absl::OkStatus();
+}
+
+// ---- owner credentials -----------------------------------------------------
+
+// The device's first persona by default; a given one must exist.
+absl::Status ResolveOwnerPersona(const std::string& f, const sv1::DeviceSpec& device,
+                                 sv1::OwnerCredentialSpec* c) {
+  if (c->persona().empty()) {
+    c->set_persona(device.personas(0).name());
+    return absl::OkStatus();
+  }
+  for (const auto& p : device.personas()) {
+    if (p.name() == c->persona()) return absl::OkStatus();
+  }
+  return InvalidField(f + ".persona", absl::StrCat("device \"", c->device(), "\" has no persona \"",
+                                                   c->persona(), "\""));
+}
+
+// The access point's entitlements by default; given ones must be among them.
+absl::Status ResolveOwnerEntitlements(const std::string& f, const sv1::AccessPointSpec& ap,
+                                      sv1::OwnerCredentialSpec* c) {
+  const auto& supported = ap.entitlements();
+  if (c->entitlements().empty()) {
+    for (const std::string& e : supported) c->add_entitlements(e);
+  }
+  for (int j = 0; j < c->entitlements_size(); ++j) {
+    if (std::find(supported.begin(), supported.end(), c->entitlements(j)) == supported.end()) {
+      return InvalidField(
+          absl::StrCat(f, ".entitlements[", j, "]"),
+          absl::StrCat("\"", c->entitlements(j), "\" is not supported by ", c->access_point(), " (",
+                       absl::StrJoin(supported, ", "), ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Validity "0s".."720h" by default; not_after must come after not_before.
+absl::Status ResolveOwnerValidity(const std::string& f, sv1::OwnerCredentialSpec* c) {
+  sv1::RelativeWindow* v = c->mutable_validity();
+  if (v->not_before().empty()) v->set_not_before("0s");
+  if (v->not_after().empty()) v->set_not_after("720h");
+  ASSIGN_OR_RETURN(absl::Duration nb,
+                   Duration(f + ".validity.not_before", v->not_before(), true, true));
+  ASSIGN_OR_RETURN(absl::Duration na,
+                   Duration(f + ".validity.not_after", v->not_after(), true, true));
+  if (na <= nb) return InvalidField(f + ".validity.not_after", "must be after not_before");
+  return absl::OkStatus();
+}
+
+absl::Status ResolveOwnerCredential(const Resolution& r, int i, std::set<std::string>& ids,
+                                    sv1::OwnerCredentialSpec* c) {
+  const std::string f = absl::StrCat("topology.owner_credentials[", i, "]");
+  if (c->id().empty()) return InvalidField(f + ".id", "required");
+  if (!ids.insert(c->id()).second) {
+    return InvalidField(f + ".id", absl::StrCat("duplicate id \"", c->id(), "\""));
+  }
+  if (c->device().empty()) return InvalidField(f + ".device", "required");
+  auto dev = r.devices.find(c->device());
+  if (dev == r.devices.end()) {
+    return InvalidField(f + ".device", absl::StrCat("unknown device \"", c->device(), "\""));
+  }
+  RETURN_IF_ERROR(ResolveOwnerPersona(f, *dev->second, c));
+  if (c->access_point().empty()) return InvalidField(f + ".access_point", "required");
+  auto ap = r.access_points.find(c->access_point());
+  if (ap == r.access_points.end()) {
+    return InvalidField(f + ".access_point",
+                        absl::StrCat("unknown access point \"", c->access_point(), "\""));
+  }
+  if (c->kind() == cv1::CREDENTIAL_KIND_UNSPECIFIED) c->set_kind(cv1::ASYMMETRIC);
+  RETURN_IF_ERROR(ResolveOwnerEntitlements(f, *ap->second, c));
+  RETURN_IF_ERROR(ResolveOwnerValidity(f, c));
+  if (c->label().empty()) c->set_label(c->id());
+  return absl::OkStatus();
+}
+
 }  // namespace
 
-std::string DefaultAddress(absl::string_view device_id, int index,
-                           cv1::ChannelKind kind) {
+ResolvedTopology::ResolvedTopology(sv1::Topology topology) : topology_(std::move(topology)) {}
+
+const sv1::DeviceSpec* ResolvedTopology::FindDevice(absl::string_view device) const {
+  for (const sv1::DeviceSpec& d : topology_.devices()) {
+    if (d.id() == device) return &d;
+  }
+  return nullptr;
+}
+
+std::string ResolvedTopology::AddressOf(absl::string_view device, cv1::ChannelKind kind) const {
+  const sv1::DeviceSpec* d = FindDevice(device);
+  return d == nullptr ? "" : ::sct::scenarios::AddressOf(*d, kind);
+}
+
+std::string DefaultAddress(absl::string_view device_id, int index, cv1::ChannelKind kind) {
   switch (kind) {
     case cv1::SMS:
       return absl::StrFormat("+1555%07d", index + 1);
@@ -141,318 +490,27 @@ std::string AddressOf(const sv1::DeviceSpec& device, cv1::ChannelKind kind) {
   return "";
 }
 
-absl::StatusOr<sv1::Topology> ResolveTopology(const sv1::Topology& in) {
-  sv1::Topology t = in;
-  if (t.insecure_transport()) {
+absl::StatusOr<ResolvedTopology> ResolveTopology(const sv1::Topology& in) {
+  if (in.insecure_transport()) {
     return InvalidField("topology.insecure_transport",
                         "not supported: the authority identifies callers by "
                         "TLS client certificates");
   }
-  // Every service name is unique across kinds.
-  std::map<std::string, std::string> names = {{"relay", "topology.relay"},
-                                              {"channel", "(the channel)"}};
-  auto claim = [&](const std::string& field,
-                   const std::string& id) -> absl::Status {
-    RETURN_IF_ERROR(CheckId(field, id));
-    auto [it, inserted] = names.emplace(id, field);
-    if (!inserted) {
-      return InvalidField(field, absl::StrCat("duplicate id \"", id,
-                                              "\" (also ", it->second, ")"));
-    }
-    return absl::OkStatus();
-  };
-
-  // ---- relay ----
-  if (!t.has_relay()) {
-    return InvalidField("topology.relay", "required (exactly one relay)");
+  Resolution r;
+  r.t = in;
+  RETURN_IF_ERROR(ResolveRelay(r.t));
+  RETURN_IF_ERROR(ResolveAuthorities(r));
+  RETURN_IF_ERROR(ResolveOems(r));
+  for (int i = 0; i < r.t.access_points_size(); ++i) {
+    RETURN_IF_ERROR(ResolveAccessPoint(r, i));
   }
-  sv1::RelaySpec* relay = t.mutable_relay();
-  if (relay->has_attach()) {
-    RETURN_IF_ERROR(
-        CheckEndpoint("topology.relay.attach", relay->attach(), true));
-  } else {
-    if (relay->store() == sv1::STORE_KIND_UNSPECIFIED)
-      relay->set_store(sv1::SQLITE);
-    if (relay->store() == sv1::REDIS && relay->redis_address().empty()) {
-      return InvalidField("topology.relay.redis_address",
-                          "required when store is REDIS");
-    }
-    if (relay->store() != sv1::REDIS && !relay->redis_address().empty()) {
-      return InvalidField("topology.relay.redis_address",
-                          "only with store: REDIS");
-    }
-    absl::Duration default_ttl = absl::Hours(48), max_ttl = absl::Hours(168);
-    if (!relay->default_ttl().empty()) {
-      ASSIGN_OR_RETURN(default_ttl,
-                       Duration("topology.relay.default_ttl",
-                                relay->default_ttl(), false, false));
-    }
-    if (!relay->max_ttl().empty()) {
-      ASSIGN_OR_RETURN(max_ttl, Duration("topology.relay.max_ttl",
-                                         relay->max_ttl(), false, false));
-    }
-    if (max_ttl < default_ttl) {
-      return InvalidField(relay->max_ttl().empty()
-                              ? "topology.relay.default_ttl"
-                              : "topology.relay.max_ttl",
-                          "max_ttl must be at least default_ttl (relay "
-                          "defaults: 48h and 168h)");
-    }
-  }
-
-  // ---- authorities ----
-  for (int i = 0; i < t.authorities_size(); ++i) {
-    const std::string f = absl::StrCat("topology.authorities[", i, "]");
-    sv1::AuthoritySpec* a = t.mutable_authorities(i);
-    RETURN_IF_ERROR(claim(f + ".id", a->id()));
-    if (a->has_attach()) {
-      RETURN_IF_ERROR(CheckEndpoint(f + ".attach", a->attach(), false));
-    }
-    if (a->store() == sv1::STORE_KIND_UNSPECIFIED) a->set_store(sv1::SQLITE);
-    if (a->store() == sv1::REDIS) {
-      return InvalidField(f + ".store",
-                          "an authority ledger is SQLITE or MEMORY");
-    }
-  }
-
-  // ---- OEMs ----
-  std::set<std::string> oems;
-  for (int i = 0; i < t.oems_size(); ++i) {
-    const std::string f = absl::StrCat("topology.oems[", i, "]");
-    sv1::OemSpec* o = t.mutable_oems(i);
-    RETURN_IF_ERROR(claim(f + ".id", o->id()));
-    if (o->has_attach()) {
-      RETURN_IF_ERROR(CheckEndpoint(f + ".attach", o->attach(), false));
-    }
-    ASSIGN_OR_RETURN(std::string auth,
-                     AuthorityRef(f + ".authority", o->authority(), t));
-    o->set_authority(auth);
-    oems.insert(o->id());
-  }
-
-  // ---- access points ----
-  std::map<std::string, const sv1::AccessPointSpec*> aps;
-  for (int i = 0; i < t.access_points_size(); ++i) {
-    const std::string f = absl::StrCat("topology.access_points[", i, "]");
-    sv1::AccessPointSpec* ap = t.mutable_access_points(i);
-    RETURN_IF_ERROR(claim(f + ".id", ap->id()));
-    if (ap->has_attach()) {
-      RETURN_IF_ERROR(CheckEndpoint(f + ".attach", ap->attach(), false));
-    }
-    if (ap->kind() != cv1::CAR && ap->kind() != cv1::DOOR &&
-        ap->kind() != cv1::HOTEL_LOCK) {
-      return InvalidField(f + ".kind", "required: CAR, DOOR or HOTEL_LOCK");
-    }
-    ASSIGN_OR_RETURN(std::string auth,
-                     AuthorityRef(f + ".authority", ap->authority(), t));
-    ap->set_authority(auth);
-    if (ap->entitlements().empty()) {
-      for (const std::string& e : DefaultEntitlements(ap->kind())) {
-        ap->add_entitlements(e);
-      }
-    }
-    std::set<std::string> seen;
-    for (int j = 0; j < ap->entitlements_size(); ++j) {
-      const std::string& e = ap->entitlements(j);
-      const std::string ef = absl::StrCat(f, ".entitlements[", j, "]");
-      if (e.empty() || e.find_first_of(", ") != std::string::npos) {
-        return InvalidField(ef, "must be a non-empty word without ',' or ' '");
-      }
-      if (!seen.insert(e).second) {
-        return InvalidField(ef, absl::StrCat("duplicate \"", e, "\""));
-      }
-    }
-    if (ap->revocation() == ::access_point::v1::REVOCATION_SOURCE_UNSPECIFIED) {
-      ap->set_revocation(::access_point::v1::WATCH);
-    }
-    if (ap->poll_interval().empty()) {
-      if (ap->revocation() == ::access_point::v1::POLL)
-        ap->set_poll_interval("5s");
-    } else {
-      RETURN_IF_ERROR(
-          Duration(f + ".poll_interval", ap->poll_interval(), false, false)
-              .status());
-    }
-    aps[ap->id()] = ap;
-  }
-
-  // ---- channels ----
-  std::set<int> channel_kinds;
-  for (int i = 0; i < t.channels_size(); ++i) {
-    const std::string f = absl::StrCat("topology.channels[", i, "]");
-    const sv1::ChannelSpec& c = t.channels(i);
-    if (c.kind() != cv1::SMS && c.kind() != cv1::EMAIL &&
-        c.kind() != cv1::MESSENGER) {
-      return InvalidField(f + ".kind", "required: SMS, EMAIL or MESSENGER");
-    }
-    if (!channel_kinds.insert(c.kind()).second) {
-      return InvalidField(
-          f + ".kind", absl::StrCat("duplicate channel ", KindName(c.kind())));
-    }
-    for (const auto& [name, value] :
-         {std::pair<const char*, const std::string*>{"delay", &c.delay()},
-          {"jitter", &c.jitter()},
-          {"preview_delay", &c.preview_delay()}}) {
-      if (!value->empty()) {
-        RETURN_IF_ERROR(
-            Duration(absl::StrCat(f, ".", name), *value, false, true).status());
-      }
-    }
-    if (c.loss() < 0 || c.loss() > 1) {
-      return InvalidField(f + ".loss", "must be in [0,1]");
-    }
-    if (c.duplicate() < 0 || c.duplicate() > 1) {
-      return InvalidField(f + ".duplicate", "must be in [0,1]");
-    }
-    if ((c.preview_bot() || !c.preview_delay().empty()) &&
-        c.kind() != cv1::MESSENGER) {
-      return InvalidField(f + ".preview_bot",
-                          "only the MESSENGER channel has a preview bot");
-    }
-  }
-
-  // ---- devices ----
-  std::map<std::string, const sv1::DeviceSpec*> devices;
-  std::map<std::string, std::string> address_owner;  // "KIND/address" -> field
-  for (int i = 0; i < t.devices_size(); ++i) {
-    const std::string f = absl::StrCat("topology.devices[", i, "]");
-    sv1::DeviceSpec* d = t.mutable_devices(i);
-    RETURN_IF_ERROR(claim(f + ".id", d->id()));
-    if (d->has_attach()) {
-      RETURN_IF_ERROR(CheckEndpoint(f + ".attach", d->attach(), false));
-    }
-    if (d->oem().empty()) return InvalidField(f + ".oem", "required");
-    if (oems.count(d->oem()) == 0) {
-      return InvalidField(f + ".oem",
-                          absl::StrCat("unknown OEM \"", d->oem(), "\""));
-    }
-    if (d->personas().empty()) {
-      sv1::PersonaSpec* p = d->add_personas();
-      p->set_name("personal");
-      p->set_kind(cv1::PERSONAL);
-    }
-    std::set<std::string> persona_names;
-    for (int j = 0; j < d->personas_size(); ++j) {
-      sv1::PersonaSpec* p = d->mutable_personas(j);
-      const std::string pf = absl::StrCat(f, ".personas[", j, "].name");
-      if (p->name().empty()) return InvalidField(pf, "required");
-      if (!persona_names.insert(p->name()).second) {
-        return InvalidField(
-            pf, absl::StrCat("duplicate persona \"", p->name(), "\""));
-      }
-      if (p->kind() == cv1::PERSONA_KIND_UNSPECIFIED)
-        p->set_kind(cv1::PERSONAL);
-    }
-    std::set<int> kinds;
-    for (int j = 0; j < d->addresses_size(); ++j) {
-      const auto& a = d->addresses(j);
-      const std::string af = absl::StrCat(f, ".addresses[", j, "]");
-      if (a.channel() != cv1::SMS && a.channel() != cv1::EMAIL &&
-          a.channel() != cv1::MESSENGER) {
-        return InvalidField(af + ".channel",
-                            "required: SMS, EMAIL or MESSENGER");
-      }
-      if (a.address().empty()) return InvalidField(af + ".address", "required");
-      if (!kinds.insert(a.channel()).second) {
-        return InvalidField(
-            af + ".channel",
-            absl::StrCat("a second ", KindName(a.channel()), " address"));
-      }
-    }
-    for (cv1::ChannelKind k : {cv1::SMS, cv1::EMAIL, cv1::MESSENGER}) {
-      if (kinds.count(k) > 0) continue;
-      sv1::ChannelAddress* a = d->add_addresses();
-      a->set_channel(k);
-      a->set_address(DefaultAddress(d->id(), i, k));
-    }
-    for (int j = 0; j < d->addresses_size(); ++j) {
-      const auto& a = d->addresses(j);
-      const std::string key =
-          absl::StrCat(KindName(a.channel()), "/", a.address());
-      const std::string af = absl::StrCat(f, ".addresses[", j, "].address");
-      auto [it, inserted] = address_owner.emplace(key, af);
-      if (!inserted) {
-        return InvalidField(
-            af, absl::StrCat("\"", a.address(), "\" is also ", it->second));
-      }
-    }
-    if (d->poll_interval().empty()) {
-      d->set_poll_interval("2s");
-    } else {
-      RETURN_IF_ERROR(
-          Duration(f + ".poll_interval", d->poll_interval(), false, false)
-              .status());
-    }
-    devices[d->id()] = d;
-  }
-
-  // ---- owner credentials ----
+  RETURN_IF_ERROR(CheckChannels(r.t));
+  for (int i = 0; i < r.t.devices_size(); ++i) RETURN_IF_ERROR(ResolveDevice(r, i));
   std::set<std::string> credential_ids;
-  for (int i = 0; i < t.owner_credentials_size(); ++i) {
-    const std::string f = absl::StrCat("topology.owner_credentials[", i, "]");
-    sv1::OwnerCredentialSpec* c = t.mutable_owner_credentials(i);
-    if (c->id().empty()) return InvalidField(f + ".id", "required");
-    if (!credential_ids.insert(c->id()).second) {
-      return InvalidField(f + ".id",
-                          absl::StrCat("duplicate id \"", c->id(), "\""));
-    }
-    auto dev = devices.find(c->device());
-    if (c->device().empty()) return InvalidField(f + ".device", "required");
-    if (dev == devices.end()) {
-      return InvalidField(f + ".device",
-                          absl::StrCat("unknown device \"", c->device(), "\""));
-    }
-    if (c->persona().empty()) {
-      c->set_persona(dev->second->personas(0).name());
-    } else {
-      bool found = false;
-      for (const auto& p : dev->second->personas())
-        found |= p.name() == c->persona();
-      if (!found) {
-        return InvalidField(
-            f + ".persona",
-            absl::StrCat("device \"", c->device(), "\" has no persona \"",
-                         c->persona(), "\""));
-      }
-    }
-    auto ap = aps.find(c->access_point());
-    if (c->access_point().empty())
-      return InvalidField(f + ".access_point", "required");
-    if (ap == aps.end()) {
-      return InvalidField(
-          f + ".access_point",
-          absl::StrCat("unknown access point \"", c->access_point(), "\""));
-    }
-    if (c->kind() == cv1::CREDENTIAL_KIND_UNSPECIFIED)
-      c->set_kind(cv1::ASYMMETRIC);
-    const auto& supported = ap->second->entitlements();
-    if (c->entitlements().empty()) {
-      for (const std::string& e : supported) c->add_entitlements(e);
-    }
-    for (int j = 0; j < c->entitlements_size(); ++j) {
-      if (std::find(supported.begin(), supported.end(), c->entitlements(j)) ==
-          supported.end()) {
-        return InvalidField(
-            absl::StrCat(f, ".entitlements[", j, "]"),
-            absl::StrCat("\"", c->entitlements(j), "\" is not supported by ",
-                         c->access_point(), " (",
-                         absl::StrJoin(supported, ", "), ")"));
-      }
-    }
-    sv1::RelativeWindow* v = c->mutable_validity();
-    if (v->not_before().empty()) v->set_not_before("0s");
-    if (v->not_after().empty()) v->set_not_after("720h");
-    ASSIGN_OR_RETURN(absl::Duration nb, Duration(f + ".validity.not_before",
-                                                 v->not_before(), true, true));
-    ASSIGN_OR_RETURN(absl::Duration na, Duration(f + ".validity.not_after",
-                                                 v->not_after(), true, true));
-    if (na <= nb) {
-      return InvalidField(f + ".validity.not_after",
-                          "must be after not_before");
-    }
-    if (c->label().empty()) c->set_label(c->id());
+  for (int i = 0; i < r.t.owner_credentials_size(); ++i) {
+    RETURN_IF_ERROR(ResolveOwnerCredential(r, i, credential_ids, r.t.mutable_owner_credentials(i)));
   }
-  return t;
+  return ResolvedTopology(std::move(r.t));
 }
 
 }  // namespace sct::scenarios

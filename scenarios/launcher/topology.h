@@ -1,6 +1,7 @@
-// Validation and defaults of a scenario topology (scenario.v1.Topology), the
-// launcher's first step and useful to the engine, which needs the same
-// defaults (device addresses, personas, entitlements) to drive the run.
+// Validation and defaults of a scenario topology (scenario.v1.Topology): the
+// one place that decides what a topology means. The engine resolves a
+// scenario's topology once and hands the ResolvedTopology on: to the launcher
+// (Launch), to the attack code (RunContext::topology) and to its own steps.
 //
 // ResolveTopology returns a copy in which every default the proto documents
 // is explicit:
@@ -19,8 +20,9 @@
 //     not_after "720h", label = the spec id.
 //
 // Errors: INVALID_ARGUMENT (reason "invalid_field") whose message starts with
-// the field path, e.g. `topology.devices[1].oem: unknown OEM "oem-z"`.
-// Thread-safe (pure functions).
+// the field path, e.g. `topology.devices[1].oem: unknown OEM "oem-z"`; the
+// first problem in topology order is reported.
+// Thread-safe (pure functions; a ResolvedTopology is an immutable value).
 #ifndef SCT_SCENARIOS_LAUNCHER_TOPOLOGY_H_
 #define SCT_SCENARIOS_LAUNCHER_TOPOLOGY_H_
 
@@ -34,20 +36,39 @@
 
 namespace sct::scenarios {
 
-absl::StatusOr<scenario::v1::Topology> ResolveTopology(
-    const scenario::v1::Topology& topology);
+// A topology that ResolveTopology accepted, with every default explicit. Only
+// ResolveTopology makes one, so holding one means the checks passed and the
+// defaults are the launcher's. Copyable and movable.
+class ResolvedTopology {
+ public:
+  // The resolved message.
+  const scenario::v1::Topology& proto() const { return topology_; }
+
+  // The device spec with id `device`, or nullptr when there is none.
+  const scenario::v1::DeviceSpec* FindDevice(absl::string_view device) const;
+
+  // The address `device` has on `kind` (a resolved device has one for every
+  // channel kind); "" when the topology has no such device.
+  std::string AddressOf(absl::string_view device, ::common::v1::ChannelKind kind) const;
+
+ private:
+  friend absl::StatusOr<ResolvedTopology> ResolveTopology(const scenario::v1::Topology& topology);
+  explicit ResolvedTopology(scenario::v1::Topology topology);
+
+  scenario::v1::Topology topology_;
+};
+
+// Checks `topology` and fills in every default (see the top of this file).
+absl::StatusOr<ResolvedTopology> ResolveTopology(const scenario::v1::Topology& topology);
 
 // The default address of device number `index` (0-based, topology order).
-std::string DefaultAddress(absl::string_view device_id, int index,
-                           ::common::v1::ChannelKind kind);
+std::string DefaultAddress(absl::string_view device_id, int index, ::common::v1::ChannelKind kind);
 
 // Default entitlements of an access point kind.
-std::vector<std::string> DefaultEntitlements(
-    ::common::v1::AccessPointKind kind);
+std::vector<std::string> DefaultEntitlements(::common::v1::AccessPointKind kind);
 
 // The device's address on `kind` in a resolved topology ("" if none).
-std::string AddressOf(const scenario::v1::DeviceSpec& device,
-                      ::common::v1::ChannelKind kind);
+std::string AddressOf(const scenario::v1::DeviceSpec& device, ::common::v1::ChannelKind kind);
 
 }  // namespace sct::scenarios
 

@@ -51,20 +51,19 @@ constexpr char kBase[] = R"pb(
 TEST(TopologyTest, FillsEveryDefault) {
   auto t = ResolveTopology(Parse(kBase));
   ASSERT_TRUE(t.ok()) << t.status();
-  EXPECT_EQ(t->relay().store(), sv1::SQLITE);
-  EXPECT_EQ(t->authorities(0).store(), sv1::SQLITE);
-  EXPECT_EQ(t->oems(1).authority(), "ca");
-  EXPECT_EQ(t->access_points(0).authority(), "ca");
-  EXPECT_EQ(
-      std::vector<std::string>(t->access_points(0).entitlements().begin(),
-                               t->access_points(0).entitlements().end()),
-      (std::vector<std::string>{"unlock", "lock", "drive", "open_trunk"}));
-  EXPECT_EQ(t->access_points(0).revocation(), ::access_point::v1::WATCH);
-  EXPECT_EQ(t->access_points(0).poll_interval(), "");
-  EXPECT_EQ(t->access_points(1).entitlements_size(), 3);
-  EXPECT_EQ(t->access_points(1).poll_interval(), "5s");
+  EXPECT_EQ(t->proto().relay().store(), sv1::SQLITE);
+  EXPECT_EQ(t->proto().authorities(0).store(), sv1::SQLITE);
+  EXPECT_EQ(t->proto().oems(1).authority(), "ca");
+  EXPECT_EQ(t->proto().access_points(0).authority(), "ca");
+  EXPECT_EQ(std::vector<std::string>(t->proto().access_points(0).entitlements().begin(),
+                                     t->proto().access_points(0).entitlements().end()),
+            (std::vector<std::string>{"unlock", "lock", "drive", "open_trunk"}));
+  EXPECT_EQ(t->proto().access_points(0).revocation(), ::access_point::v1::WATCH);
+  EXPECT_EQ(t->proto().access_points(0).poll_interval(), "");
+  EXPECT_EQ(t->proto().access_points(1).entitlements_size(), 3);
+  EXPECT_EQ(t->proto().access_points(1).poll_interval(), "5s");
 
-  const sv1::DeviceSpec& alice = t->devices(0);
+  const sv1::DeviceSpec& alice = t->proto().devices(0);
   ASSERT_EQ(alice.personas_size(), 1);
   EXPECT_EQ(alice.personas(0).name(), "personal");
   EXPECT_EQ(alice.personas(0).kind(), cv1::PERSONAL);
@@ -73,18 +72,18 @@ TEST(TopologyTest, FillsEveryDefault) {
   EXPECT_EQ(AddressOf(alice, cv1::EMAIL), "alice@example.test");
   EXPECT_EQ(AddressOf(alice, cv1::MESSENGER), "@alice");
   EXPECT_EQ(alice.poll_interval(), "2s");
-  const sv1::DeviceSpec& bob = t->devices(1);
+  const sv1::DeviceSpec& bob = t->proto().devices(1);
   EXPECT_EQ(AddressOf(bob, cv1::SMS), "+15550000002");
   EXPECT_EQ(bob.personas(1).kind(), cv1::PERSONAL);
 
-  const sv1::OwnerCredentialSpec& car = t->owner_credentials(0);
+  const sv1::OwnerCredentialSpec& car = t->proto().owner_credentials(0);
   EXPECT_EQ(car.persona(), "personal");
   EXPECT_EQ(car.kind(), cv1::ASYMMETRIC);
   EXPECT_EQ(car.entitlements_size(), 4);
   EXPECT_EQ(car.validity().not_before(), "0s");
   EXPECT_EQ(car.validity().not_after(), "720h");
   EXPECT_EQ(car.label(), "alice-car");
-  const sv1::OwnerCredentialSpec& door = t->owner_credentials(1);
+  const sv1::OwnerCredentialSpec& door = t->proto().owner_credentials(1);
   EXPECT_EQ(door.persona(), "home");
   EXPECT_EQ(door.kind(), cv1::SYMMETRIC);
   EXPECT_EQ(door.entitlements_size(), 1);
@@ -96,6 +95,33 @@ TEST(TopologyTest, DefaultAddresses) {
   EXPECT_EQ(DefaultAddress("x", 41, cv1::SMS), "+15550000042");
   EXPECT_EQ(DefaultAddress("eve", 3, cv1::EMAIL), "eve@example.test");
   EXPECT_EQ(DefaultAddress("eve", 3, cv1::MESSENGER), "@eve");
+}
+
+// The address an adversary's tap filters on: the given one, else the default.
+TEST(DeviceAddressTest, ExplicitAddressElseDefault) {
+  auto t = ResolveTopology(Parse(R"pb(
+    relay {}
+    authorities { id: "ca" }
+    oems { id: "oem-a" }
+    devices {
+      id: "bob-phone"
+      oem: "oem-a"
+      addresses { channel: SMS address: "+15550002" }
+    }
+  )pb"));
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->AddressOf("bob-phone", cv1::SMS), "+15550002");
+  EXPECT_EQ(t->AddressOf("bob-phone", cv1::EMAIL), DefaultAddress("bob-phone", 0, cv1::EMAIL));
+  EXPECT_FALSE(t->AddressOf("bob-phone", cv1::MESSENGER).empty());
+  EXPECT_EQ(t->AddressOf("nobody", cv1::SMS), "");
+}
+
+TEST(ResolvedTopologyTest, FindsDevicesById) {
+  auto t = ResolveTopology(Parse(kBase));
+  ASSERT_TRUE(t.ok()) << t.status();
+  ASSERT_NE(t->FindDevice("bob"), nullptr);
+  EXPECT_EQ(t->FindDevice("bob")->oem(), "oem-b");
+  EXPECT_EQ(t->FindDevice("carol"), nullptr);
 }
 
 struct BadCase {
@@ -117,8 +143,7 @@ TEST_P(BadTopologyTest, NamesTheField) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, BadTopologyTest,
     ::testing::Values(
-        BadCase{"no_relay", R"(authorities { id: "ca" })",
-                "topology.relay: required"},
+        BadCase{"no_relay", R"(authorities { id: "ca" })", "topology.relay: required"},
         BadCase{"unknown_oem",
                 R"(relay {} authorities { id: "ca" } oems { id: "oem-a" }
                    devices { id: "a" oem: "oem-a" } devices { id: "b" oem: "oem-z" })",
@@ -136,51 +161,44 @@ INSTANTIATE_TEST_SUITE_P(
                 "topology.relay.default_ttl: \"soon\" is not a duration"},
         BadCase{"ttl_order", R"(relay { default_ttl: "10h" max_ttl: "1h" })",
                 "topology.relay.max_ttl:"},
-        BadCase{"attach_without_address",
-                R"(relay { attach { http_url: "https://x" } })",
+        BadCase{"attach_without_address", R"(relay { attach { http_url: "https://x" } })",
                 "topology.relay.attach.grpc_address: required"},
         BadCase{"ambiguous_authority",
                 R"(relay {} authorities { id: "ca1" } authorities { id: "ca2" }
                    oems { id: "oem-a" })",
                 "topology.oems[0].authority: required when"},
-        BadCase{
-            "unknown_authority",
-            R"(relay {} authorities { id: "ca" }
+        BadCase{"unknown_authority",
+                R"(relay {} authorities { id: "ca" }
                    access_points { id: "car-1" kind: CAR authority: "cb" })",
-            "topology.access_points[0].authority: unknown authority \"cb\""},
-        BadCase{
-            "ap_without_kind",
-            R"(relay {} authorities { id: "ca" } access_points { id: "car-1" })",
-            "topology.access_points[0].kind: required"},
+                "topology.access_points[0].authority: unknown authority \"cb\""},
+        BadCase{"ap_without_kind",
+                R"(relay {} authorities { id: "ca" } access_points { id: "car-1" })",
+                "topology.access_points[0].kind: required"},
         BadCase{"bad_poll_interval",
                 R"(relay {} authorities { id: "ca" }
                    access_points { id: "car-1" kind: CAR poll_interval: "-1s" })",
                 "topology.access_points[0].poll_interval:"},
         BadCase{"channel_loss", R"(relay {} channels { kind: SMS loss: 1.5 })",
                 "topology.channels[0].loss: must be in [0,1]"},
-        BadCase{"channel_twice",
-                R"(relay {} channels { kind: SMS } channels { kind: SMS })",
+        BadCase{"channel_twice", R"(relay {} channels { kind: SMS } channels { kind: SMS })",
                 "topology.channels[1].kind: duplicate channel SMS"},
-        BadCase{"preview_bot_on_sms",
-                R"(relay {} channels { kind: SMS preview_bot: true })",
+        BadCase{"preview_bot_on_sms", R"(relay {} channels { kind: SMS preview_bot: true })",
                 "topology.channels[0].preview_bot:"},
-        BadCase{
-            "duplicate_persona",
-            R"(relay {} authorities { id: "ca" } oems { id: "oem-a" }
+        BadCase{"duplicate_persona",
+                R"(relay {} authorities { id: "ca" } oems { id: "oem-a" }
                    devices { id: "a" oem: "oem-a" personas { name: "p" } personas { name: "p" } })",
-            "topology.devices[0].personas[1].name: duplicate persona \"p\""},
+                "topology.devices[0].personas[1].name: duplicate persona \"p\""},
         BadCase{"shared_address",
                 R"(relay {} authorities { id: "ca" } oems { id: "oem-a" }
                    devices { id: "a" oem: "oem-a" addresses { channel: SMS address: "+1" } }
                    devices { id: "b" oem: "oem-a" addresses { channel: SMS address: "+1" } })",
                 "topology.devices[1].addresses[0].address: \"+1\" is also "
                 "topology.devices[0].addresses[0].address"},
-        BadCase{
-            "owner_unknown_device",
-            R"(relay {} authorities { id: "ca" }
+        BadCase{"owner_unknown_device",
+                R"(relay {} authorities { id: "ca" }
                    access_points { id: "car-1" kind: CAR }
                    owner_credentials { id: "o" device: "nobody" access_point: "car-1" })",
-            "topology.owner_credentials[0].device: unknown device \"nobody\""},
+                "topology.owner_credentials[0].device: unknown device \"nobody\""},
         BadCase{"owner_unknown_persona",
                 R"(relay {} authorities { id: "ca" } oems { id: "oem-a" }
                    devices { id: "a" oem: "oem-a" }
@@ -218,9 +236,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "topology.owner_credentials[1].id: duplicate id \"o\""},
         BadCase{"insecure_transport", R"(relay {} insecure_transport: true)",
                 "topology.insecure_transport: not supported"}),
-    [](const ::testing::TestParamInfo<BadCase>& info) {
-      return info.param.id;
-    });
+    [](const ::testing::TestParamInfo<BadCase>& info) { return info.param.id; });
 
 }  // namespace
 }  // namespace sct::scenarios

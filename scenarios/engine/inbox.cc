@@ -1,0 +1,94 @@
+#include "scenarios/engine/inbox.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/share_link.h"
+#include "scenarios/engine/parse.h"
+
+namespace sct::scenarios {
+
+namespace cv1 = ::common::v1;
+namespace chv1 = ::channel::v1;
+
+std::string ChannelWord(cv1::ChannelKind kind) {
+  switch (kind) {
+    case cv1::SMS:
+      return "sms";
+    case cv1::EMAIL:
+      return "email";
+    case cv1::MESSENGER:
+      return "messenger";
+    default:
+      return "unknown";
+  }
+}
+
+std::string LinkIn(absl::string_view body, absl::string_view mailbox_id) {
+  const std::string wanted = absl::AsciiStrToLower(mailbox_id);
+  for (const ShareLink& link : FindMailboxUrls(body)) {
+    if (wanted.empty() || link.mailbox_id == wanted) return link.ToString();
+  }
+  return "";
+}
+
+InboxLink FindLink(ActorClients& clients, const RunClock& clock, const std::string& actor,
+                   cv1::ChannelKind kind, const std::string& address, const std::string& mailbox_id,
+                   absl::Time deadline) {
+  absl::StatusOr<std::unique_ptr<chv1::Channel::Stub>> stub = clients.ChannelServer();
+  if (!stub.ok()) return {};
+  const absl::Time start = absl::Now();
+  const absl::Time when = clock.Now();
+  int polls = 0;
+  InboxLink found;
+  absl::Status st;
+  while (found.link.empty()) {
+    chv1::ReceiveRequest req;
+    req.set_kind(kind);
+    req.set_address(address);
+    chv1::ReceiveResponse resp;
+    grpc::ClientContext call;
+    clients.Prepare(&call, "engine", absl::Seconds(10));
+    st = FromGrpcStatus((*stub)->Receive(&call, req, &resp));
+    ++polls;
+    if (st.ok()) {
+      for (int i = resp.messages_size() - 1; i >= 0; --i) {
+        std::string link = LinkIn(resp.messages(i).body(), mailbox_id);
+        if (!link.empty()) {
+          found = {resp.messages(i).message_id(), link};
+          break;
+        }
+      }
+    }
+    if (!found.link.empty() || absl::Now() >= deadline || absl::Now() >= clock.scenario_deadline) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  clients.Record("engine", "channel", "channel.v1.Channel/Receive",
+                 absl::StrCat("inbox of ", actor, " on ", ChannelWord(kind), ": ",
+                              found.link.empty() ? "no link" : "link found", " (", polls,
+                              polls == 1 ? " poll)" : " polls)"),
+                 st, absl::Now() - start, when);
+  return found;
+}
+
+absl::Duration ChannelWait(const scenario::v1::Scenario& scenario, cv1::ChannelKind kind) {
+  absl::Duration d = absl::ZeroDuration();
+  for (const auto& c : scenario.topology().channels()) {
+    if (c.kind() == kind) {
+      d = std::max(d, DurationOr(c.delay(), absl::ZeroDuration()) +
+                          DurationOr(c.jitter(), absl::ZeroDuration()));
+    }
+  }
+  for (const auto& f : scenario.faults()) {
+    if (f.has_channel() && f.channel().kind() == kind) {
+      d = std::max(d, DurationOr(f.channel().delay(), absl::ZeroDuration()));
+    }
+  }
+  return d + absl::Seconds(5);
+}
+
+}  // namespace sct::scenarios

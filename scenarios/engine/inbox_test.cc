@@ -1,0 +1,55 @@
+#include "scenarios/engine/inbox.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+
+namespace sct::scenarios {
+namespace {
+
+namespace cv1 = ::common::v1;
+
+constexpr char kId[] = "56c1306a-915c-4681-a81e-f8e31f29cedb";
+constexpr char kOther[] = "11111111-1111-4111-8111-111111111111";
+
+std::string Link(const std::string& id) {
+  return "https://127.0.0.1:4431/v1/m/" + id + "?v=c#c2VjcmV0LXNlY3JldC0xMjM0";
+}
+
+TEST(LinkInTest, FindsTheLinkOfTheMailbox) {
+  const std::string body = "Fwd: " + Link(kOther) + " and the car key " + Link(kId) + "\n";
+  EXPECT_EQ(LinkIn(body, kId), Link(kId));
+  EXPECT_EQ(LinkIn(body, kOther), Link(kOther));
+  EXPECT_EQ(LinkIn(body, ""), Link(kOther));  // any mailbox: the first
+}
+
+TEST(LinkInTest, NothingWithoutThatMailbox) {
+  EXPECT_EQ(LinkIn("Your PIN is 482913", kId), "");
+  EXPECT_EQ(LinkIn("see https://example.com/v1/x", ""), "");
+  EXPECT_EQ(LinkIn(Link(kOther), kId), "");
+}
+
+TEST(ChannelWaitTest, LargestDelayOfTopologyOrFaultPlusFiveSeconds) {
+  scenario::v1::Scenario s;
+  EXPECT_EQ(ChannelWait(s, cv1::SMS), absl::Seconds(5));
+  scenario::v1::ChannelSpec* sms = s.mutable_topology()->add_channels();
+  sms->set_kind(cv1::SMS);
+  sms->set_delay("2s");
+  sms->set_jitter("500ms");
+  EXPECT_EQ(ChannelWait(s, cv1::SMS), absl::Milliseconds(7500));
+  EXPECT_EQ(ChannelWait(s, cv1::EMAIL), absl::Seconds(5));
+  scenario::v1::Fault* f = s.add_faults();
+  f->mutable_channel()->set_kind(cv1::SMS);
+  f->mutable_channel()->set_delay("10s");
+  EXPECT_EQ(ChannelWait(s, cv1::SMS), absl::Seconds(15));
+}
+
+TEST(ChannelWordTest, NamesEachChannel) {
+  EXPECT_EQ(ChannelWord(cv1::SMS), "sms");
+  EXPECT_EQ(ChannelWord(cv1::EMAIL), "email");
+  EXPECT_EQ(ChannelWord(cv1::MESSENGER), "messenger");
+  EXPECT_EQ(ChannelWord(cv1::CHANNEL_KIND_UNSPECIFIED), "unknown");
+}
+
+}  // namespace
+}  // namespace sct::scenarios

@@ -1,0 +1,50 @@
+// Validator: the assertions checked at the end of a run (knowledge: whose
+// knowledge and which items; timing: two steps in order and a maximum).
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "scenarios/engine/validator.h"
+
+namespace sct::scenarios::validation {
+
+namespace sv1 = ::scenario::v1;
+
+void Validator::CheckAssertions() {
+  for (int i = 0; i < s_.assertions_size(); ++i) {
+    const sv1::Assertion& a = s_.assertions(i);
+    Node n = Child(root_, "assertions", i);
+    switch (a.kind_case()) {
+      case sv1::Assertion::kKnowledge: {
+        Node k = Child(n, "knowledge");
+        const std::string& actor = a.knowledge().actor();
+        if (actor.empty()) {
+          Err(k, "actor", "required (a service id or adversary name)");
+        } else if (!IsService(actor) && !adversaries_.count(actor) && actor != "relay-operator" &&
+                   actor != "preview-bot") {
+          Err(k, "actor", absl::StrCat("unknown actor \"", actor, "\""));
+        }
+        if (a.knowledge().must_not_learn_size() == 0 && a.knowledge().must_learn_size() == 0) {
+          Err(k, "must_not_learn", "give must_not_learn or must_learn items");
+        }
+        break;
+      }
+      case sv1::Assertion::kTiming: {
+        Node t = Child(n, "timing");
+        StepRef(t, "from_step", a.timing().from_step(), true);
+        StepRef(t, "to_step", a.timing().to_step(), true);
+        Duration(t, "max", a.timing().max(), false, true);
+        auto from = step_index_.find(a.timing().from_step());
+        auto to = step_index_.find(a.timing().to_step());
+        if (from != step_index_.end() && to != step_index_.end() && to->second < from->second) {
+          Err(t, "to_step", "comes before from_step");
+        }
+        break;
+      }
+      case sv1::Assertion::KIND_NOT_SET:
+        Err(n, "name", "assertion has no kind (knowledge or timing)");
+        break;
+    }
+  }
+}
+
+}  // namespace sct::scenarios::validation

@@ -1,0 +1,207 @@
+#include "scenarios/launcher/launched_ecosystem.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/status_macros.h"
+#include "crypto/ecdsa.h"
+#include "scenarios/launcher/dev_pki.h"
+#include "scenarios/launcher/live_ecosystems.h"
+#include "scenarios/launcher/service_commands.h"
+#include "scenarios/launcher/setup_calls.h"
+
+namespace sct::scenarios {
+namespace {
+
+namespace sv1 = ::scenario::v1;
+
+std::string Lookup(const std::map<std::string, std::string>& m, absl::string_view key) {
+  auto it = m.find(std::string(key));
+  return it == m.end() ? "" : it->second;
+}
+
+// `s` with "<what>: " in front of its message.
+absl::Status Prefixed(absl::string_view what, const absl::Status& s) {
+  return absl::Status(s.code(), absl::StrCat(what, ": ", s.message()));
+}
+
+}  // namespace
+
+LaunchedEcosystem::LaunchedEcosystem(const LaunchOptions& options, PreparedWorkDir work)
+    : work_(std::move(work)), services_(options, work_.dir, work_.pki.get()) {
+  RegisterLiveEcosystem(this);
+}
+
+LaunchedEcosystem::~LaunchedEcosystem() {
+  // Waits while a signal thread is stopping this ecosystem.
+  UnregisterLiveEcosystem(this);
+  Shutdown();
+}
+
+const Service* LaunchedEcosystem::Find(absl::string_view name) const {
+  const ServiceNode* n = services_.Find(name);
+  return n == nullptr ? nullptr : &n->svc;
+}
+
+std::string LaunchedEcosystem::OwnerCredentialId(absl::string_view spec_id) const {
+  return Lookup(owner_credentials_, spec_id);
+}
+
+std::string LaunchedEcosystem::DeviceId(absl::string_view device) const {
+  return Lookup(device_ids_, device);
+}
+
+std::string LaunchedEcosystem::AuthorityId(absl::string_view authority) const {
+  return Lookup(authority_ids_, authority);
+}
+
+absl::Status LaunchedEcosystem::Build(const sv1::Topology& t) {
+  for (const auto& a : t.authorities()) RETURN_IF_ERROR(StartAuthority(a));
+  for (const auto& o : t.oems()) RETURN_IF_ERROR(StartOem(o));
+  RETURN_IF_ERROR(StartRelay(t));
+  RETURN_IF_ERROR(StartChannel(t));
+  for (const auto& ap : t.access_points()) RETURN_IF_ERROR(StartAccessPoint(ap));
+  for (const auto& d : t.devices()) RETURN_IF_ERROR(StartDevice(d));
+  for (const auto& c : t.owner_credentials()) RETURN_IF_ERROR(BootstrapOwner(c, t));
+  return absl::OkStatus();
+}
+
+absl::Status LaunchedEcosystem::StartAuthority(const sv1::AuthoritySpec& spec) {
+  ServiceNode& n = services_.Add(spec.id(), ServiceKind::kAuthority);
+  if (spec.has_attach()) {
+    ServiceSet::Attach(n, spec.attach());
+  } else {
+    ASSIGN_OR_RETURN(PkiIdentity id, work_.pki->Identity(spec.id()));
+    RETURN_IF_ERROR(services_.Launch(
+        n, AuthorityCommand(spec, id, work_.dir, work_.pki->root_cert_file(), work_.oem_roots)));
+  }
+  // Its identity and root (the access points' trust anchor).
+  ASSIGN_OR_RETURN(auto channel, Channel(spec.id()));
+  absl::StatusOr<AuthorityInfo> info = FetchAuthorityInfo(channel);
+  if (!info.ok()) return services_.WithStderr(n, info.status());
+  const std::string root_file = work_.dir.Data(spec.id() + "-authority-root.pem");
+  RETURN_IF_ERROR(WriteFileWithMode(root_file, info->root_pem, 0644));
+  authority_ids_[spec.id()] = info->authority_id;
+  authority_root_files_[spec.id()] = root_file;
+  return absl::OkStatus();
+}
+
+absl::Status LaunchedEcosystem::StartOem(const sv1::OemSpec& spec) {
+  ServiceNode& n = services_.Add(spec.id(), ServiceKind::kOem);
+  if (spec.has_attach()) {
+    ServiceSet::Attach(n, spec.attach());
+    return absl::OkStatus();
+  }
+  const ServiceNode* authority = services_.Find(spec.authority());
+  ASSIGN_OR_RETURN(PkiIdentity id, work_.pki->Identity(spec.id()));
+  return services_.Launch(n, OemCommand(spec, id, work_.dir, work_.pki->root_cert_file(),
+                                        {authority->svc.grpc_address, authority->trust_file}));
+}
+
+absl::Status LaunchedEcosystem::StartRelay(const sv1::Topology& t) {
+  ServiceNode& n = services_.Add("relay", ServiceKind::kRelay);
+  if (t.relay().has_attach()) {
+    ServiceSet::Attach(n, t.relay().attach());
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(PkiIdentity id, work_.pki->Identity("relay"));
+  std::vector<std::pair<std::string, std::string>> oem_addresses;
+  for (const auto& o : t.oems()) {
+    oem_addresses.emplace_back(o.id(), services_.Find(o.id())->svc.grpc_address);
+  }
+  return services_.Launch(
+      n, RelayCommand(t.relay(), id, work_.dir, oem_addresses, work_.device_trust_file));
+}
+
+absl::Status LaunchedEcosystem::StartChannel(const sv1::Topology& t) {
+  ServiceNode& n = services_.Add("channel", ServiceKind::kChannel);
+  ASSIGN_OR_RETURN(PkiIdentity id, work_.pki->Identity("channel"));
+  // Applied after every (re)start: the channel keeps its settings in memory.
+  n.after_start = [this, configs = ChannelConfigureRequests(t)]() -> absl::Status {
+    ASSIGN_OR_RETURN(auto channel, Channel("channel"));
+    return ConfigureChannel(channel, configs);
+  };
+  return services_.Launch(n, ChannelCommand(t, id, work_.device_trust_file));
+}
+
+absl::Status LaunchedEcosystem::StartAccessPoint(const sv1::AccessPointSpec& spec) {
+  ServiceNode& n = services_.Add(spec.id(), ServiceKind::kAccessPoint);
+  if (spec.has_attach()) {
+    ServiceSet::Attach(n, spec.attach());
+    return absl::OkStatus();
+  }
+  const ServiceNode* authority = services_.Find(spec.authority());
+  // Its HPKE key, registered with the authority before the access point
+  // starts. A reused work_dir keeps the key the authority's ledger holds.
+  const std::string key_file = AccessPointKeyFile(work_.dir, spec.id());
+  ASSIGN_OR_RETURN(crypto::EcdsaP256PrivateKey key, LoadOrCreateKey(key_file));
+  ASSIGN_OR_RETURN(auto channel, Channel(spec.authority()));
+  absl::Status registered = RegisterAccessPoint(channel, spec, key.PublicKey().SpkiDer());
+  if (!registered.ok()) return services_.WithStderr(*authority, registered);
+  ASSIGN_OR_RETURN(PkiIdentity id, work_.pki->Identity(spec.id()));
+  AuthorityOfAccessPoint ca;
+  ca.peer = {authority->svc.grpc_address, authority->trust_file};
+  ca.root_file = authority_root_files_[spec.authority()];
+  ca.authority_id = authority_ids_[spec.authority()];
+  return services_.Launch(n, AccessPointCommand(spec, id, ca, key_file));
+}
+
+absl::Status LaunchedEcosystem::StartDevice(const sv1::DeviceSpec& spec) {
+  ServiceNode& n = services_.Add(spec.id(), ServiceKind::kDevice);
+  n.tls = false;  // the control API is the phone's local UI
+  if (spec.has_attach()) {
+    ServiceSet::Attach(n, spec.attach());
+  } else {
+    DevicePeers peers;
+    peers.oem_address = services_.Find(spec.oem())->svc.grpc_address;
+    peers.relay_address = services_.Find("relay")->svc.grpc_address;
+    peers.channel_address = services_.Find("channel")->svc.grpc_address;
+    RETURN_IF_ERROR(
+        services_.Launch(n, DeviceCommand(spec, work_.dir, peers, work_.device_trust_file)));
+  }
+  ASSIGN_OR_RETURN(auto channel, Channel(spec.id()));
+  absl::StatusOr<std::string> device_id = EnrolDevice(channel);
+  if (!device_id.ok()) return services_.WithStderr(n, device_id.status());
+  device_ids_[spec.id()] = *device_id;
+  absl::Status personas = AddPersonas(channel, spec);
+  if (!personas.ok()) return services_.WithStderr(n, personas);
+  return absl::OkStatus();
+}
+
+absl::Status LaunchedEcosystem::BootstrapOwner(const sv1::OwnerCredentialSpec& spec,
+                                               const sv1::Topology& t) {
+  const ServiceNode* device = services_.Find(spec.device());
+  const ServiceNode* ap = services_.Find(spec.access_point());
+  std::string authority_name;
+  for (const auto& a : t.access_points()) {
+    if (a.id() == spec.access_point()) authority_name = a.authority();
+  }
+  const ServiceNode* authority = services_.Find(authority_name);
+  const std::string what = "owner credential " + spec.id();
+  auto fail = [&](const ServiceNode* node, const absl::Status& s) {
+    return services_.WithStderr(*node, Prefixed(what, s));
+  };
+
+  ASSIGN_OR_RETURN(auto dev_channel, Channel(spec.device()));
+  absl::StatusOr<::device::v1::PrepareKeyResponse> key = PrepareKey(dev_channel, spec.persona());
+  if (!key.ok()) return fail(device, key.status());
+  ASSIGN_OR_RETURN(auto ca_channel, Channel(authority_name));
+  absl::StatusOr<::credential_authority::v1::BootstrapOwnerResponse> owner =
+      scenarios::BootstrapOwner(ca_channel, OwnerBootstrapRequest(spec, *key, absl::Now()));
+  if (!owner.ok()) return fail(authority, owner.status());
+  absl::StatusOr<std::string> installed =
+      InstallCredential(dev_channel, spec, key->key_id(), owner->credential());
+  if (!installed.ok()) return fail(device, installed.status());
+  owner_credentials_[spec.id()] = *installed;
+  if (spec.kind() == ::common::v1::SYMMETRIC && !ap->svc.attached) {
+    // The access point pulls its key grants periodically; pull now so the
+    // credential works from the first step.
+    ASSIGN_OR_RETURN(auto ap_channel, Channel(spec.access_point()));
+    absl::Status refreshed = RefreshAccessPoint(ap_channel);
+    if (!refreshed.ok()) return fail(ap, refreshed);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace sct::scenarios

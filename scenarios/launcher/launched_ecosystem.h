@@ -1,0 +1,84 @@
+// The Ecosystem that Launch() returns: a topology started as processes on
+// 127.0.0.1 in a prepared work directory (work_dir.h), in this order:
+// authorities (then GetAuthorityInfo), OEMs, relay, channel server (then
+// Configure), access points (HPKE key registered with their authority first),
+// devices (then Enrol and AddPersona), owner credentials (PrepareKey ->
+// BootstrapOwner -> InstallCredential, and Refresh of the access point for
+// symmetric ones). Attached services are not started; everything else points
+// at them. Command lines come from service_commands.h, processes and health
+// checks from service_set.h, the set-up RPCs from setup_calls.h.
+//
+// Thread-safety and errors: as ecosystem.h. While alive the ecosystem is in
+// the process-wide set that a signal stops (live_ecosystems.h).
+#ifndef SCT_SCENARIOS_LAUNCHER_LAUNCHED_ECOSYSTEM_H_
+#define SCT_SCENARIOS_LAUNCHER_LAUNCHED_ECOSYSTEM_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "proto/scenario/v1/scenario.pb.h"
+#include "scenarios/launcher/ecosystem.h"
+#include "scenarios/launcher/service_set.h"
+#include "scenarios/launcher/work_dir.h"
+
+namespace sct::scenarios {
+
+class LaunchedEcosystem final : public Ecosystem {
+ public:
+  LaunchedEcosystem(const LaunchOptions& options, PreparedWorkDir work);
+  // Unregisters, then Shutdown().
+  ~LaunchedEcosystem() override;
+
+  // Starts `topology` (resolved: every default explicit). On failure the
+  // caller calls Shutdown(); the error names the service and quotes the end
+  // of its stderr.
+  absl::Status Build(const scenario::v1::Topology& topology);
+
+  // ---- Ecosystem ----
+  const Service* Find(absl::string_view name) const override;
+  std::vector<std::string> Names() const override { return services_.Names(); }
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> Channel(absl::string_view name) override {
+    return services_.ChannelAs(name, "admin");
+  }
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> ChannelAs(absl::string_view name,
+                                                           absl::string_view identity) override {
+    return services_.ChannelAs(name, identity);
+  }
+  absl::Status Kill(absl::string_view name) override { return services_.Kill(name); }
+  absl::Status Start(absl::string_view name) override { return services_.Start(name); }
+  absl::Status Restart(absl::string_view name) override { return services_.Restart(name); }
+  std::string OwnerCredentialId(absl::string_view spec_id) const override;
+  std::string DeviceId(absl::string_view device) const override;
+  std::string AuthorityId(absl::string_view authority) const override;
+  const DevPkiFiles& pki() const override { return work_.pki_files; }
+  std::map<std::string, std::string> Endpoints() const override { return services_.Endpoints(); }
+  void Shutdown() override { services_.Shutdown(); }
+
+ private:
+  // The steps of Build, one per kind of topology element.
+  absl::Status StartAuthority(const scenario::v1::AuthoritySpec& spec);
+  absl::Status StartOem(const scenario::v1::OemSpec& spec);
+  absl::Status StartRelay(const scenario::v1::Topology& topology);
+  absl::Status StartChannel(const scenario::v1::Topology& topology);
+  absl::Status StartAccessPoint(const scenario::v1::AccessPointSpec& spec);
+  absl::Status StartDevice(const scenario::v1::DeviceSpec& spec);
+  absl::Status BootstrapOwner(const scenario::v1::OwnerCredentialSpec& spec,
+                              const scenario::v1::Topology& topology);
+
+  PreparedWorkDir work_;
+  ServiceSet services_;
+  // Filled by Build; read by the engine afterwards.
+  std::map<std::string, std::string> owner_credentials_;  // spec id -> device credential id
+  std::map<std::string, std::string> device_ids_;         // device -> OEM device id
+  std::map<std::string, std::string> authority_ids_;      // authority -> its ledger's id
+  std::map<std::string, std::string> authority_root_files_;
+};
+
+}  // namespace sct::scenarios
+
+#endif  // SCT_SCENARIOS_LAUNCHER_LAUNCHED_ECOSYSTEM_H_

@@ -1,0 +1,112 @@
+// The command line of every launched actor: which binary, which flags, which
+// files hold its durable state. Pure functions of the (resolved) topology
+// spec, the actor's dev-PKI identity, the work directory and the addresses of
+// the services it talks to; docs/launcher.md lists the flags per service.
+//
+// ServiceSet (service_set.h) adds the listen flags (127.0.0.1, port 0 or the
+// previous port), --actor_id/--sim_control, and appends the spec's own
+// `flags` last (absl keeps the last occurrence, so they can override ours).
+//
+// Thread-safe (pure functions).
+#ifndef SCT_SCENARIOS_LAUNCHER_SERVICE_COMMANDS_H_
+#define SCT_SCENARIOS_LAUNCHER_SERVICE_COMMANDS_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "proto/channel/v1/channel.pb.h"
+#include "proto/scenario/v1/scenario.pb.h"
+#include "scenarios/launcher/dev_pki.h"
+#include "scenarios/launcher/work_dir.h"
+
+namespace sct::scenarios {
+
+// What a launched service runs.
+struct ServiceCommand {
+  std::string binary;                    // path under LaunchOptions::binaries_dir
+  std::vector<std::string> args;         // flags besides listen, sim and extra
+  std::vector<std::string> extra_flags;  // the spec's `flags`, passed last
+  std::string grpc_listen_flag = "listen";
+  std::string http_listen_flag;         // relay only
+  std::vector<std::string> data_files;  // durable state (Service::data_files)
+};
+
+// A service another one connects to.
+struct Peer {
+  std::string grpc_address;  // "127.0.0.1:PORT" or an attached address
+  std::string trust_file;    // PEM roots its TLS certificate chains to
+};
+
+// The authority an access point checks credentials against.
+struct AuthorityOfAccessPoint {
+  Peer peer;
+  std::string root_file;     // its signing root (PEM), the trust anchor
+  std::string authority_id;  // as its ledger names itself
+};
+
+// The addresses a device agent is configured with.
+struct DevicePeers {
+  std::string oem_address;
+  std::string relay_address;
+  std::string channel_address;
+};
+
+// `text` as an absl duration, or `fallback` when it is empty or does not
+// parse (a resolved topology has checked every duration).
+absl::Duration DurationOr(const std::string& text, absl::Duration fallback);
+
+// credential_authority/ca_server: ledger WORK/data/<id>.db (":memory:" for
+// store MEMORY), signing key WORK/data/<id>-signing.pem, admin CN "admin",
+// client certificates from the dev root, the OEM attestation `oem_roots`
+// ("<oem>=<cert file>").
+ServiceCommand AuthorityCommand(const scenario::v1::AuthoritySpec& spec, const PkiIdentity& id,
+                                const WorkDir& dir, const std::string& root_cert_file,
+                                const std::vector<std::string>& oem_roots);
+
+// oem_server/oem_server: registry WORK/data/<oem>.db, the attestation root
+// from PrepareWorkDir, bridging to `authority` as itself, relay CN "relay".
+ServiceCommand OemCommand(const scenario::v1::OemSpec& spec, const PkiIdentity& id,
+                          const WorkDir& dir, const std::string& root_cert_file,
+                          const Peer& authority);
+
+// relay/relay_server: its store (sqlite WORK/data/relay.db, memory or
+// redis), TTLs when given, a push route "sct-push/<oem>=<address>" to every
+// OEM in `oem_addresses` (id, gRPC address), trusting `device_trust_file`.
+ServiceCommand RelayCommand(const scenario::v1::RelaySpec& spec, const PkiIdentity& id,
+                            const WorkDir& dir,
+                            const std::vector<std::pair<std::string, std::string>>& oem_addresses,
+                            const std::string& device_trust_file);
+
+// channel/channel_server: its preview bot on when the MESSENGER spec asks for
+// it, trusting what devices trust (it fetches relay pages).
+ServiceCommand ChannelCommand(const scenario::v1::Topology& topology, const PkiIdentity& id,
+                              const std::string& device_trust_file);
+
+// One channel.v1 Configure per ChannelSpec (delay, jitter, loss, duplicates,
+// body limit, preview bot); the channel keeps them in memory, so they are
+// sent after every start.
+std::vector<::channel::v1::ConfigureRequest> ChannelConfigureRequests(
+    const scenario::v1::Topology& topology);
+
+// WORK/data/<ap>-hpke.key: the access point's HPKE key (symmetric credential
+// keys are sealed to it).
+std::string AccessPointKeyFile(const WorkDir& dir, absl::string_view access_point_id);
+
+// access_point/access_point: kind, actions, revocation mode, its HPKE key
+// `key_file`, and the authority it trusts and watches.
+ServiceCommand AccessPointCommand(const scenario::v1::AccessPointSpec& spec, const PkiIdentity& id,
+                                  const AuthorityOfAccessPoint& authority,
+                                  const std::string& key_file);
+
+// device/device_agent: state file WORK/data/<id>.state, its first address,
+// poll interval (and 4x as the maximum), no push when the spec says so. Its
+// control API is plaintext (the phone's local UI): no identity.
+ServiceCommand DeviceCommand(const scenario::v1::DeviceSpec& spec, const WorkDir& dir,
+                             const DevicePeers& peers, const std::string& device_trust_file);
+
+}  // namespace sct::scenarios
+
+#endif  // SCT_SCENARIOS_LAUNCHER_SERVICE_COMMANDS_H_

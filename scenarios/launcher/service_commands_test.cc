@@ -1,0 +1,156 @@
+#include "scenarios/launcher/service_commands.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_join.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
+#include "scenarios/launcher/topology.h"
+
+namespace sct::scenarios {
+namespace {
+
+namespace sv1 = ::scenario::v1;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+const WorkDir kDir("/w");
+const PkiIdentity kId{"/w/pki/me.pem", "/w/pki/me.key"};
+
+// `text` (plus a relay, when it names none) through ResolveTopology.
+sv1::Topology Resolved(const std::string& text) {
+  sv1::Topology t;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &t)) << text;
+  if (!t.has_relay()) t.mutable_relay();
+  absl::StatusOr<ResolvedTopology> resolved = ResolveTopology(t);
+  EXPECT_TRUE(resolved.ok()) << resolved.status();
+  return resolved.ok() ? resolved->proto() : t;
+}
+
+TEST(ServiceCommandsTest, AuthorityLedgerKeysAndOemRoots) {
+  sv1::Topology t = Resolved(R"pb(authorities { id: "ca" flags: "--x=1" })pb");
+  ServiceCommand c = AuthorityCommand(t.authorities(0), kId, kDir, "/w/pki/root.pem",
+                                      {"oem-a=/w/data/oem-a-attestation.pem"});
+  EXPECT_EQ(c.binary, "credential_authority/ca_server");
+  EXPECT_EQ(c.grpc_listen_flag, "listen");
+  EXPECT_THAT(c.args, Contains("--db_path=/w/data/ca.db"));
+  EXPECT_THAT(c.args, Contains("--signing_key=/w/data/ca-signing.pem"));
+  EXPECT_THAT(c.args, Contains("--oem_roots=oem-a=/w/data/oem-a-attestation.pem"));
+  EXPECT_THAT(c.args, Contains("--admin_cn=admin"));
+  EXPECT_THAT(c.args, Contains("--tls_client_ca=/w/pki/root.pem"));
+  EXPECT_THAT(c.extra_flags, ElementsAre("--x=1"));
+  EXPECT_THAT(c.data_files, ElementsAre("/w/data/ca.db"));
+
+  t.mutable_authorities(0)->set_store(sv1::MEMORY);
+  c = AuthorityCommand(t.authorities(0), kId, kDir, "/w/pki/root.pem", {});
+  EXPECT_THAT(c.args, Contains("--db_path=:memory:"));
+  EXPECT_THAT(c.data_files, IsEmpty());
+}
+
+TEST(ServiceCommandsTest, OemBridgesToItsAuthority) {
+  sv1::Topology t = Resolved(R"pb(authorities { id: "ca" }
+                                  oems { id: "oem-a" })pb");
+  ServiceCommand c =
+      OemCommand(t.oems(0), kId, kDir, "/w/pki/root.pem", {"127.0.0.1:7", "/ca-trust.pem"});
+  EXPECT_EQ(c.binary, "oem_server/oem_server");
+  EXPECT_THAT(c.args, Contains("--attestation_ca_key=/w/data/oem-a-attestation.key"));
+  EXPECT_THAT(c.args, Contains("--attestation_ca_cert=/w/data/oem-a-attestation.pem"));
+  EXPECT_THAT(c.args, Contains("--ca_target=127.0.0.1:7"));
+  EXPECT_THAT(c.args, Contains("--ca_tls_root=/ca-trust.pem"));
+  EXPECT_THAT(c.args, Contains("--relay_cn=relay"));
+  EXPECT_THAT(c.data_files, ElementsAre("/w/data/oem-a.db"));
+}
+
+TEST(ServiceCommandsTest, RelayStoresTtlsAndPushRoutes) {
+  sv1::Topology t = Resolved(R"pb(relay { default_ttl: "1h" })pb");
+  ServiceCommand c = RelayCommand(t.relay(), kId, kDir,
+                                  {{"oem-a", "127.0.0.1:1"}, {"oem-b", "127.0.0.1:2"}}, "/trust");
+  EXPECT_EQ(c.binary, "relay/relay_server");
+  EXPECT_EQ(c.grpc_listen_flag, "grpc_listen");
+  EXPECT_EQ(c.http_listen_flag, "http_listen");
+  EXPECT_THAT(c.args, Contains("--store=sqlite"));
+  EXPECT_THAT(c.args, Contains("--default_ttl=1h"));
+  EXPECT_THAT(c.args, Not(Contains(testing::StartsWith("--max_ttl"))));
+  EXPECT_THAT(c.args,
+              Contains("--push_route=sct-push/oem-a=127.0.0.1:1,sct-push/oem-b=127.0.0.1:2"));
+  EXPECT_THAT(c.args, Contains("--push_ca_cert=/trust"));
+  EXPECT_THAT(c.data_files,
+              ElementsAre("/w/data/relay.db", "/w/data/relay.db-wal", "/w/data/relay.db-shm"));
+
+  t.mutable_relay()->set_store(sv1::REDIS);
+  t.mutable_relay()->set_redis_address("127.0.0.1:6379");
+  c = RelayCommand(t.relay(), kId, kDir, {}, "/trust");
+  EXPECT_EQ(absl::StrJoin(c.args, " ").rfind("--store=redis --redis=127.0.0.1:6379", 0), 0u);
+  EXPECT_THAT(c.args, Not(Contains(testing::StartsWith("--push_route"))));
+  EXPECT_THAT(c.data_files, IsEmpty());
+}
+
+TEST(ServiceCommandsTest, ChannelPreviewBotAndConfigureRequests) {
+  sv1::Topology t = Resolved(R"pb(
+    channels { kind: SMS delay: "10ms" loss: 0.5 }
+    channels { kind: MESSENGER preview_bot: true preview_delay: "1s" }
+  )pb");
+  ServiceCommand c = ChannelCommand(t, kId, "/trust");
+  EXPECT_EQ(c.binary, "channel/channel_server");
+  EXPECT_THAT(c.args, Contains("--preview_bot=true"));
+  EXPECT_THAT(c.args, Contains("--preview_bot_ca=/trust"));
+  std::vector<::channel::v1::ConfigureRequest> configs = ChannelConfigureRequests(t);
+  ASSERT_EQ(configs.size(), 2u);
+  EXPECT_EQ(configs[0].kind(), ::common::v1::SMS);
+  EXPECT_EQ(configs[0].config().delay().nanos(), 10000000);
+  EXPECT_DOUBLE_EQ(configs[0].config().loss_probability(), 0.5);
+  EXPECT_EQ(configs[1].config().preview_delay().seconds(), 1);
+  EXPECT_TRUE(configs[1].config().preview_bot());
+}
+
+TEST(ServiceCommandsTest, AccessPointKindActionsAndAuthority) {
+  sv1::Topology t = Resolved(R"pb(
+    authorities { id: "ca" }
+    access_points { id: "door-1" kind: DOOR revocation: POLL }
+  )pb");
+  AuthorityOfAccessPoint ca;
+  ca.peer = {"127.0.0.1:9", "/ca-trust.pem"};
+  ca.root_file = "/w/data/ca-authority-root.pem";
+  ca.authority_id = "ca";
+  const std::string key = AccessPointKeyFile(kDir, "door-1");
+  EXPECT_EQ(key, "/w/data/door-1-hpke.key");
+  ServiceCommand c = AccessPointCommand(t.access_points(0), kId, ca, key);
+  EXPECT_EQ(c.binary, "access_point/access_point");
+  EXPECT_THAT(c.args, Contains("--kind=door"));
+  EXPECT_THAT(c.args, Contains("--actions=enter,unlock,lock"));
+  EXPECT_THAT(c.args, Contains("--ca_trust_anchor=/w/data/ca-authority-root.pem"));
+  EXPECT_THAT(c.args, Contains("--revocation_mode=poll"));
+  EXPECT_THAT(c.args, Contains("--poll_interval=5s"));
+  EXPECT_THAT(c.args, Contains("--ap_key=/w/data/door-1-hpke.key"));
+}
+
+TEST(ServiceCommandsTest, DevicePeersStateAndPolling) {
+  sv1::Topology t = Resolved(R"pb(
+    authorities { id: "ca" }
+    oems { id: "oem-a" }
+    devices { id: "alice" oem: "oem-a" poll_interval: "500ms" no_push: true }
+  )pb");
+  ServiceCommand c = DeviceCommand(t.devices(0), kDir, {"o:1", "r:2", "c:3"}, "/trust");
+  EXPECT_EQ(c.binary, "device/device_agent");
+  EXPECT_THAT(c.args, Contains("--oem_target=o:1"));
+  EXPECT_THAT(c.args, Contains("--relay_grpc_target=r:2"));
+  EXPECT_THAT(c.args, Contains("--channel_target=c:3"));
+  EXPECT_THAT(c.args, Contains("--address=+15550000001"));
+  EXPECT_THAT(c.args, Contains("--poll_initial=500ms"));
+  EXPECT_THAT(c.args, Contains("--poll_max=2s"));
+  EXPECT_THAT(c.args, Contains("--no_push"));
+  EXPECT_THAT(c.data_files, ElementsAre("/w/data/alice.state"));
+}
+
+TEST(ServiceCommandsTest, DurationOrFallsBack) {
+  EXPECT_EQ(DurationOr("", absl::Seconds(2)), absl::Seconds(2));
+  EXPECT_EQ(DurationOr("nonsense", absl::Seconds(2)), absl::Seconds(2));
+  EXPECT_EQ(DurationOr("-1h", absl::Seconds(2)), absl::Hours(-1));
+}
+
+}  // namespace
+}  // namespace sct::scenarios

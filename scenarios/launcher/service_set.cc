@@ -1,0 +1,285 @@
+#include "scenarios/launcher/service_set.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdio>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/status_macros.h"
+#include "common/status_mapping.h"
+#include "grpcpp/grpcpp.h"
+#include "runtime/health.grpc.pb.h"
+#include "runtime/tls.h"
+
+namespace sct::scenarios {
+namespace {
+
+std::string PortOf(const std::string& host_port) {
+  size_t colon = host_port.rfind(':');
+  return colon == std::string::npos ? "0" : host_port.substr(colon + 1);
+}
+
+absl::Status UnknownService(absl::string_view name) {
+  return absl::NotFoundError(absl::StrCat("unknown service \"", name, "\""));
+}
+
+absl::Status AttachedError(const ServiceNode& n) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      n.svc.name, " is attached (", n.svc.grpc_address, "), not launched by this ecosystem"));
+}
+
+absl::Status ShutDownError() { return absl::CancelledError("the ecosystem is shut down"); }
+
+bool FileExists(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0;
+}
+
+}  // namespace
+
+ServiceSet::ServiceSet(const LaunchOptions& options, WorkDir dir, DevPki* pki)
+    : options_(options), dir_(std::move(dir)), pki_(pki) {}
+
+ServiceNode& ServiceSet::Add(const std::string& name, ServiceKind kind) {
+  auto node = std::make_unique<ServiceNode>();
+  node->svc.name = name;
+  node->svc.kind = kind;
+  node->trust_file = pki_->root_cert_file();
+  std::lock_guard<std::mutex> lock(mu_);
+  index_[name] = nodes_.size();
+  nodes_.push_back(std::move(node));
+  return *nodes_.back();
+}
+
+void ServiceSet::Attach(ServiceNode& n, const scenario::v1::Endpoint& e) {
+  n.svc.attached = true;
+  n.svc.grpc_address = e.grpc_address();
+  n.svc.http_url = e.http_url();
+  n.svc.sim = e.has_sim_services();
+  if (!e.ca_cert_file().empty()) n.trust_file = e.ca_cert_file();
+}
+
+absl::Status ServiceSet::Launch(ServiceNode& n, ServiceCommand command) {
+  n.svc.data_files = command.data_files;
+  n.command = std::move(command);
+  return StartNode(n);
+}
+
+ServiceNode* ServiceSet::Find(absl::string_view name) const {
+  auto it = index_.find(std::string(name));
+  return it == index_.end() ? nullptr : nodes_[it->second].get();
+}
+
+std::vector<std::string> ServiceSet::Names() const {
+  std::vector<std::string> out;
+  for (const auto& n : nodes_) out.push_back(n->svc.name);
+  return out;
+}
+
+absl::Status ServiceSet::StartNode(ServiceNode& n) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (shut_down_) return ShutDownError();
+  }
+  const ServiceCommand& c = n.command;
+  ChildProcessSpec spec;
+  spec.name = n.svc.name;
+  spec.binary = absl::StrCat(options_.binaries_dir, "/", c.binary);
+  spec.args.push_back(absl::StrCat("--", c.grpc_listen_flag, "=127.0.0.1:", n.grpc_port));
+  if (!c.http_listen_flag.empty()) {
+    spec.args.push_back(absl::StrCat("--", c.http_listen_flag, "=127.0.0.1:", n.http_port));
+  }
+  spec.args.insert(spec.args.end(), c.args.begin(), c.args.end());
+  if (options_.sim_control) {
+    spec.args.push_back("--actor_id=" + n.svc.name);
+    spec.args.push_back("--sim_control");
+  }
+  spec.args.insert(spec.args.end(), c.extra_flags.begin(), c.extra_flags.end());
+  spec.stderr_path = dir_.Log(n.svc.name, "stderr");
+  spec.stdout_path = dir_.Log(n.svc.name, "stdout");
+  if (n.starts > 0 && FileExists(spec.stderr_path)) {
+    // Keep the previous run's log (e.g. what a crash left behind).
+    std::rename(spec.stderr_path.c_str(), absl::StrCat(spec.stderr_path, ".", n.starts).c_str());
+  }
+  spec.start_timeout = options_.start_timeout;
+  const absl::Time deadline = absl::Now() + options_.start_timeout;
+  ++n.starts;
+  n.svc.stderr_path = spec.stderr_path;
+  ASSIGN_OR_RETURN(std::unique_ptr<ChildProcess> started, ChildProcess::Start(spec));
+  std::shared_ptr<ChildProcess> proc = std::move(started);
+  auto grpc_it = proc->listening().find("grpc");
+  if (grpc_it == proc->listening().end()) {
+    proc->Terminate();
+    return absl::UnavailableError(absl::StrCat(n.svc.name, ": listening line without grpc="));
+  }
+  if (!Adopt(n, proc, grpc_it->second)) {
+    proc->Terminate();
+    return ShutDownError();
+  }
+  absl::Status healthy = HealthCheck(n, deadline);
+  if (healthy.ok() && n.after_start) healthy = n.after_start();
+  if (!healthy.ok()) {
+    absl::Status error = WithStderr(n, healthy);
+    proc->Terminate();
+    MarkStopped(n);
+    return error;
+  }
+  return absl::OkStatus();
+}
+
+bool ServiceSet::Adopt(ServiceNode& n, const std::shared_ptr<ChildProcess>& proc,
+                       const std::string& grpc_address) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (shut_down_) return false;
+  n.proc = proc;
+  n.svc.pid = proc->pid();
+  n.svc.running = true;
+  n.svc.sim = options_.sim_control;
+  n.svc.grpc_address = grpc_address;
+  n.grpc_port = PortOf(grpc_address);
+  auto http_it = proc->listening().find("http");
+  if (http_it != proc->listening().end()) {
+    n.svc.http_url = "https://" + http_it->second;
+    n.http_port = PortOf(http_it->second);
+  }
+  return true;
+}
+
+void ServiceSet::MarkStopped(ServiceNode& n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  n.svc.running = false;
+  n.svc.pid = -1;
+  n.proc.reset();
+}
+
+absl::Status ServiceSet::HealthCheck(ServiceNode& n, absl::Time deadline) {
+  ASSIGN_OR_RETURN(auto creds, CredentialsFor(n, "admin"));
+  auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(n.svc.grpc_address, creds));
+  grpc::Status last;
+  do {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    grpc::health::v1::HealthCheckResponse resp;
+    last = stub->Check(&ctx, {}, &resp);
+    if (last.ok() && resp.status() == grpc::health::v1::HealthCheckResponse::SERVING) {
+      return absl::OkStatus();
+    }
+    if (n.proc != nullptr && !n.proc->Running()) {
+      return absl::UnavailableError(
+          absl::StrCat("exited during the health check (", DescribeExit(n.proc->exit_code()), ")"));
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  } while (absl::Now() < deadline);
+  const absl::Status st = FromGrpcStatus(last);
+  return absl::Status(st.code(), absl::StrCat("health check: ", st.message()));
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ServiceSet::CredentialsFor(
+    const ServiceNode& n, absl::string_view identity) {
+  if (!n.tls) return grpc::InsecureChannelCredentials();
+  ASSIGN_OR_RETURN(PkiIdentity id, pki_->Identity(identity));
+  return LoadClientCredentials({n.trust_file, id.cert_file, id.key_file});
+}
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> ServiceSet::ChannelAs(absl::string_view name,
+                                                                     absl::string_view identity) {
+  ServiceNode* n = Find(name);
+  if (n == nullptr) return UnknownService(name);
+  ASSIGN_OR_RETURN(auto creds, CredentialsFor(*n, identity));
+  return grpc::CreateChannel(n->svc.grpc_address, creds);
+}
+
+absl::Status ServiceSet::Kill(absl::string_view name) {
+  ServiceNode* n = Find(name);
+  if (n == nullptr) return UnknownService(name);
+  if (n->svc.attached) return AttachedError(*n);
+  std::shared_ptr<ChildProcess> proc;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!n->svc.running || n->proc == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(n->svc.name, " is not running"));
+    }
+    proc = n->proc;
+  }
+  proc->Kill();
+  MarkStopped(*n);
+  return absl::OkStatus();
+}
+
+absl::Status ServiceSet::Start(absl::string_view name) {
+  ServiceNode* n = Find(name);
+  if (n == nullptr) return UnknownService(name);
+  if (n->svc.attached) return AttachedError(*n);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (n->svc.running && n->proc != nullptr && n->proc->Running()) {
+      return absl::FailedPreconditionError(absl::StrCat(n->svc.name, " is already running"));
+    }
+  }
+  return StartNode(*n);
+}
+
+absl::Status ServiceSet::Restart(absl::string_view name) {
+  ServiceNode* n = Find(name);
+  if (n == nullptr) return UnknownService(name);
+  if (n->svc.attached) return AttachedError(*n);
+  if (n->svc.running) RETURN_IF_ERROR(Kill(name));
+  return Start(name);
+}
+
+std::map<std::string, std::string> ServiceSet::Endpoints() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::map<std::string, std::string> out;
+  for (const auto& n : nodes_) {
+    std::string e = absl::StrCat("grpc=", n->svc.grpc_address);
+    if (!n->svc.http_url.empty()) absl::StrAppend(&e, " http=", n->svc.http_url);
+    if (n->svc.attached) {
+      absl::StrAppend(&e, " (attached)");
+    } else if (!n->svc.running) {
+      absl::StrAppend(&e, " (stopped)");
+    }
+    out[n->svc.name] = e;
+  }
+  return out;
+}
+
+void ServiceSet::Shutdown() {
+  std::lock_guard<std::mutex> whole(shutdown_mu_);
+  std::vector<std::shared_ptr<ChildProcess>> procs;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    shut_down_ = true;
+    for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) {
+      if ((*it)->proc != nullptr) procs.push_back((*it)->proc);
+    }
+  }
+  // SIGTERM to all (reverse start order), then one shared 2 s grace: a gRPC
+  // server with a connected client (e.g. the engine's channel) uses its whole
+  // shutdown grace, so stopping them one by one could take a minute. Every
+  // service makes its acknowledged writes durable before answering, so the
+  // SIGKILL after the grace loses nothing a scenario relied on.
+  for (const auto& p : procs) p->SendTerm();
+  const absl::Time deadline = absl::Now() + absl::Seconds(2);
+  for (const auto& p : procs) p->AwaitExit(deadline);
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& n : nodes_) {
+    n->proc.reset();
+    n->svc.running = false;
+    n->svc.pid = -1;
+  }
+}
+
+absl::Status ServiceSet::WithStderr(const ServiceNode& n, const absl::Status& s) const {
+  if (n.svc.attached) {
+    return absl::Status(s.code(), absl::StrCat(n.svc.name, ": ", s.message()));
+  }
+  const std::string tail = TailOfFile(n.svc.stderr_path);
+  return absl::Status(
+      s.code(), absl::StrCat(n.svc.name, ": ", s.message(), "; stderr (", n.svc.stderr_path, "):\n",
+                             tail.empty() ? "(empty)" : tail));
+}
+
+}  // namespace sct::scenarios

@@ -1,0 +1,125 @@
+// The services of one topology in start order, and the one place that starts,
+// health-checks, kills and stops their processes.
+//
+// A node is launched (a ChildProcess from its ServiceCommand, on 127.0.0.1)
+// or attached (an external endpoint from the scenario's `attach` field, never
+// started or stopped here). Starting a launched node runs
+//   BINARY --<grpc_listen_flag>=127.0.0.1:PORT [--<http_listen_flag>=...]
+//          ARGS [--actor_id=NAME --sim_control] EXTRA_FLAGS
+// with PORT 0 the first time and the previous port on a restart (addresses
+// never change), reads the start-up line (runtime/startup_line.h), waits for
+// grpc.health.v1.Health/Check to answer SERVING and runs the node's
+// after_start hook, all within LaunchOptions::start_timeout. A restart keeps
+// the previous stderr as "<stderr>.<n>".
+//
+// Thread-safety: Add/Launch/Start/Kill/Restart run on one thread (the
+// launcher's caller); Shutdown() and Endpoints() may run concurrently from a
+// signal thread: a mutex guards the node list, each Service's state and the
+// processes. Shutdown is idempotent; after it nothing starts again.
+// Ownership: owns the nodes and their processes; borrows the DevPki, which
+// must outlive the ServiceSet.
+// Errors: NOT_FOUND for an unknown name; FAILED_PRECONDITION for Kill or
+// Start of an attached node, Kill of a stopped one and Start of a running
+// one; CANCELLED once shut down; a failed start as ChildProcess::Start or the
+// health check reports it, prefixed with the service name and followed by the
+// end of its stderr file.
+#ifndef SCT_SCENARIOS_LAUNCHER_SERVICE_SET_H_
+#define SCT_SCENARIOS_LAUNCHER_SERVICE_SET_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/security/credentials.h"
+#include "proto/scenario/v1/scenario.pb.h"
+#include "runtime/child_process.h"
+#include "scenarios/launcher/dev_pki.h"
+#include "scenarios/launcher/ecosystem.h"
+#include "scenarios/launcher/service_commands.h"
+#include "scenarios/launcher/work_dir.h"
+
+namespace sct::scenarios {
+
+// One service of the topology and how to (re)start it.
+struct ServiceNode {
+  Service svc;
+  ServiceCommand command;
+  std::string trust_file;  // PEM roots its TLS certificate chains to
+  bool tls = true;         // device agents serve plaintext
+  // Runs after every start once the node is healthy (the channel's
+  // Configure: it keeps its settings in memory).
+  std::function<absl::Status()> after_start;
+  // Kept by ServiceSet.
+  std::string grpc_port = "0";
+  std::string http_port = "0";
+  int starts = 0;
+  std::shared_ptr<ChildProcess> proc;
+};
+
+class ServiceSet {
+ public:
+  // `pki` issues the identities of channels to the nodes; not owned.
+  ServiceSet(const LaunchOptions& options, WorkDir dir, DevPki* pki);
+  ServiceSet(const ServiceSet&) = delete;
+  ServiceSet& operator=(const ServiceSet&) = delete;
+
+  // A new node named `name`, last in start order, trusting the dev root.
+  ServiceNode& Add(const std::string& name, ServiceKind kind);
+  // Marks `node` attached to `endpoint` (its addresses, sim services and CA).
+  static void Attach(ServiceNode& node, const scenario::v1::Endpoint& endpoint);
+  // Starts `node` with `command` and waits until it is healthy.
+  absl::Status Launch(ServiceNode& node, ServiceCommand command);
+
+  // The node named `name`, or nullptr.
+  ServiceNode* Find(absl::string_view name) const;
+  std::vector<std::string> Names() const;
+
+  // A channel to `name`'s gRPC port presenting dev-PKI identity `identity`
+  // (mutual TLS rooted at the node's trust file; plaintext for device
+  // agents). NOT_FOUND for unknown names.
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> ChannelAs(absl::string_view name,
+                                                           absl::string_view identity);
+
+  absl::Status Kill(absl::string_view name);
+  absl::Status Start(absl::string_view name);
+  absl::Status Restart(absl::string_view name);
+  std::map<std::string, std::string> Endpoints() const;
+  // SIGTERM to every running node (reverse start order), one shared 2 s
+  // grace, SIGKILL to what still runs, reap.
+  void Shutdown();
+
+  // `s` as an error of `node`: "<name>: <message>", plus the end of its
+  // stderr file when it was launched.
+  absl::Status WithStderr(const ServiceNode& node, const absl::Status& s) const;
+
+ private:
+  absl::Status StartNode(ServiceNode& n);
+  absl::Status HealthCheck(ServiceNode& n, absl::Time deadline);
+  // Records a started process in `n`; false once shut down.
+  bool Adopt(ServiceNode& n, const std::shared_ptr<ChildProcess>& proc,
+             const std::string& grpc_address);
+  void MarkStopped(ServiceNode& n);
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> CredentialsFor(
+      const ServiceNode& n, absl::string_view identity);
+
+  const LaunchOptions options_;
+  const WorkDir dir_;
+  DevPki* const pki_;
+  // Start order; appended under mu_ (a signal thread may be in Shutdown).
+  std::vector<std::unique_ptr<ServiceNode>> nodes_;
+  std::map<std::string, size_t> index_;
+  std::mutex shutdown_mu_;  // held for a whole Shutdown()
+  mutable std::mutex mu_;   // guards nodes_, index_, processes and svc state
+  bool shut_down_ = false;  // guarded by mu_
+};
+
+}  // namespace sct::scenarios
+
+#endif  // SCT_SCENARIOS_LAUNCHER_SERVICE_SET_H_
