@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Counts test cases from Bazel's JUnit XML and prints one summary line.
 
-usage: count_test_results.py TESTLOGS_DIR TARGET...
+usage: count_test_results.py TESTLOGS_DIR [--extra XML]... TARGET...
 
 Each test target's cases are read from TESTLOGS_DIR/<package>/<name>/test.xml
 (or the shard files next to it). A target without any XML — it did not build,
 or it crashed before GoogleTest wrote one — counts as one failed case, so a
-broken target can never make the line look better.
+broken target can never make the line look better. Each --extra XML is a
+JUnit file from a check that runs outside `bazel test` (the architecture's
+boundaries, which need `bazel query`); a missing one counts as one failure.
 """
 import glob
 import os
@@ -51,8 +53,29 @@ def count(path):
 
 
 def main(argv):
-    testlogs, targets = argv[1], argv[2:]
+    testlogs, rest = argv[1], argv[2:]
+    extras, targets = [], []
+    while rest:
+        if rest[0] == "--extra" and len(rest) > 1:
+            extras.append(rest[1])
+            rest = rest[2:]
+        else:
+            targets.append(rest[0])
+            rest = rest[1:]
     total = [0, 0, 0]
+    for path in extras:
+        if not os.path.exists(path):
+            print(f"no results in {path}: counted as failed", file=sys.stderr)
+            total[1] += 1
+            continue
+        try:
+            p, f, s = count(path)
+        except ET.ParseError as e:
+            print(f"unreadable {path}: {e}: counted as failed", file=sys.stderr)
+            p, f, s = 0, 1, 0
+        total[0] += p
+        total[1] += f
+        total[2] += s
     for target in targets:
         files = xml_files(testlogs, target)
         if not files:

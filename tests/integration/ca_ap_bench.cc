@@ -43,8 +43,7 @@
 
 ABSL_FLAG(std::string, ca_binary, "credential_authority/ca_server",
           "ca_server binary (default: the runfiles path under bazel run)");
-ABSL_FLAG(std::string, ap_binary, "access_point/access_point",
-          "access_point binary");
+ABSL_FLAG(std::string, ap_binary, "access_point/access_point", "access_point binary");
 ABSL_FLAG(std::string, work_dir, "/tmp/sct_ca_ap_bench", "scratch directory");
 ABSL_FLAG(int, iterations, 2000, "operations per micro-measurement");
 ABSL_FLAG(int, grpc_iterations, 500, "authentications over gRPC");
@@ -59,9 +58,7 @@ namespace {
 namespace apv1 = ::access_point::v1;
 using Steady = std::chrono::steady_clock;
 
-double Seconds(Steady::duration d) {
-  return std::chrono::duration<double>(d).count();
-}
+double Seconds(Steady::duration d) { return std::chrono::duration<double>(d).count(); }
 
 double ThreadCpuSeconds() {
   timespec ts;
@@ -115,8 +112,7 @@ void PrintMachine() {
   utsname u;
   uname(&u);
   std::printf("machine: nproc=%ld cpu=\"%s\" kernel=%s loadavg=\"%s\"\n",
-              sysconf(_SC_NPROCESSORS_ONLN), model.c_str(), u.release,
-              loadavg.c_str());
+              sysconf(_SC_NPROCESSORS_ONLN), model.c_str(), u.release, loadavg.c_str());
 }
 
 // One authority, one credential, one access point's state, all in process:
@@ -137,8 +133,7 @@ struct InProcessBench {
     Die(issued.status(), "issue");
     cred.emplace(*std::move(issued));
     list.emplace("ca", ca->key().PublicKey(), clock);
-    auto signed_snapshot =
-        ca->SignList(1, {"other"}, clock.Now(), clock.Now() + absl::Hours(1));
+    auto signed_snapshot = ca->SignList(1, {"other"}, clock.Now(), clock.Now() + absl::Hours(1));
     signed_list.emplace(*signed_snapshot);
     Die(list->ApplySnapshot(*signed_list), "list");
     access_point::VerifierOptions o;
@@ -157,9 +152,8 @@ struct InProcessBench {
     a.nonce = c->nonce;
     a.action = "unlock";
     a.certificate_der = cred->certificate_der;
-    a.proof = *cred->holder_key.Sign(
-        access_point::ChallengeTranscript("car-1", c->nonce, "unlock"),
-        crypto::SignatureEncoding::kDer);
+    a.proof = *cred->holder_key.Sign(access_point::ChallengeTranscript("car-1", c->nonce, "unlock"),
+                                     crypto::SignatureEncoding::kDer);
     return a;
   }
 
@@ -186,13 +180,10 @@ void RawSignatureCosts(InProcessBench& b, int n) {
   const crypto::EcdsaP256PublicKey pub = cred->holder_key.PublicKey();
   std::printf("raw signature costs (same run):\n");
   Measure("ECDSA P-256 verify (challenge transcript)", n, [&] {
-    if (!pub.Verify(transcript, sig, crypto::SignatureEncoding::kDer).ok())
-      std::abort();
+    if (!pub.Verify(transcript, sig, crypto::SignatureEncoding::kDer).ok()) std::abort();
   });
   Measure("X.509 chain verify (credential -> root)", n, [&] {
-    if (!crypto::VerifyCertificateChain(cred->certificate, {}, {ca->root()},
-                                        clock.Now())
-             .ok())
+    if (!crypto::VerifyCertificateChain(cred->certificate, {}, {ca->root()}, clock.Now()).ok())
       std::abort();
   });
   Measure("X.509 parse DER (fresh certificate)", n, [&] {
@@ -200,21 +191,16 @@ void RawSignatureCosts(InProcessBench& b, int n) {
   });
   Measure("X.509 parse + chain verify (fresh, as the AP)", n, [&] {
     auto c = crypto::Certificate::FromDer(cred->certificate_der);
-    if (!crypto::VerifyCertificateChain(*c, {}, {ca->root()}, clock.Now()).ok())
-      std::abort();
+    if (!crypto::VerifyCertificateChain(*c, {}, {ca->root()}, clock.Now()).ok()) std::abort();
   });
   Measure("parse + chain + key extract + ECDSA verify", n, [&] {
     auto c = crypto::Certificate::FromDer(cred->certificate_der);
-    if (!crypto::VerifyCertificateChain(*c, {}, {ca->root()}, clock.Now()).ok())
-      std::abort();
+    if (!crypto::VerifyCertificateChain(*c, {}, {ca->root()}, clock.Now()).ok()) std::abort();
     auto k = c->PublicKey();
-    if (!k->Verify(transcript, sig, crypto::SignatureEncoding::kDer).ok())
-      std::abort();
+    if (!k->Verify(transcript, sig, crypto::SignatureEncoding::kDer).ok()) std::abort();
   });
   Measure("ECDSA P-256 sign (device / authority side)", n, [&] {
-    if (!cred->holder_key.Sign(transcript, crypto::SignatureEncoding::kDer)
-             .ok())
-      std::abort();
+    if (!cred->holder_key.Sign(transcript, crypto::SignatureEncoding::kDer).ok()) std::abort();
   });
   Measure("HMAC-SHA256 verify (symmetric credential)", n, [&] {
     if (!crypto::HmacSha256Verify(hmac_key, transcript, tag).ok()) std::abort();
@@ -222,8 +208,7 @@ void RawSignatureCosts(InProcessBench& b, int n) {
   const auto delta = ca->SignDelta(1, 2, {"x"}, clock.Now());
   Measure("revocation snapshot+delta apply (2 ECDSA verify)", n, [&] {
     access_point::RevocationList l("ca", ca->key().PublicKey(), clock);
-    if (!l.ApplySnapshot(*b.signed_list).ok() || !l.ApplyDelta(*delta).ok())
-      std::abort();
+    if (!l.ApplySnapshot(*b.signed_list).ok() || !l.ApplyDelta(*delta).ok()) std::abort();
   });
 }
 
@@ -242,10 +227,8 @@ void AccessPointDecisions(InProcessBench& b, int n) {
   Measure("asymmetric: Authenticate only (AP cost)", n, [&] {
     if (!v.Authenticate(attempts[next++])->granted()) std::abort();
   });
-  v.PutSymmetricKey("room", {hmac_key,
-                             {"unlock"},
-                             clock.Now() - absl::Hours(1),
-                             clock.Now() + absl::Hours(1)});
+  v.PutSymmetricKey(
+      "room", {hmac_key, {"unlock"}, clock.Now() - absl::Hours(1), clock.Now() + absl::Hours(1)});
   Measure("symmetric: IssueChallenge+HMAC+Authenticate", n, [&] {
     auto c = v.IssueChallenge();
     access_point::AuthAttempt a;
@@ -253,8 +236,8 @@ void AccessPointDecisions(InProcessBench& b, int n) {
     a.nonce = c->nonce;
     a.action = "unlock";
     a.credential_id = "room";
-    a.proof = *crypto::HmacSha256(hmac_key, access_point::ChallengeTranscript(
-                                                "car-1", c->nonce, "unlock"));
+    a.proof = *crypto::HmacSha256(hmac_key,
+                                  access_point::ChallengeTranscript("car-1", c->nonce, "unlock"));
     if (!v.Authenticate(a)->granted()) std::abort();
   });
 }
@@ -332,8 +315,8 @@ void MeasurePropagation(Ecosystem& eco, const std::string& mode_spec) {
     if (!pre.ok() || !pre->granted()) Die(absl::InternalError("not granted before revoke"), "pre");
     // Random phase against the poll period, so polling is not measured
     // always just after (or just before) a poll.
-    std::this_thread::sleep_for(std::chrono::microseconds(
-        absl::ToInt64Microseconds(jitter_max) * (rng() % 1000) / 1000));
+    std::this_thread::sleep_for(
+        std::chrono::microseconds(absl::ToInt64Microseconds(jitter_max) * (rng() % 1000) / 1000));
     Steady::time_point t0 = Steady::now();
     auto v = eco.RevokeCredential(h.credential_id);
     Die(v.status(), "revoke");
