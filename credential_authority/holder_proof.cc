@@ -29,7 +29,8 @@ absl::StatusOr<CredentialRow> HolderProofVerifier::VerifyShareIntent(
            .ok()) {
     return Denied("bad_holder_proof", "holder_proof does not verify with the credential's key");
   }
-  if (absl::AbsDuration(now - ToAbslTime(intent.signed_at())) > proof_skew_) {
+  ASSIGN_OR_RETURN(const absl::Time signed_at, FromProto(intent.signed_at(), "intent.signed_at"));
+  if (absl::AbsDuration(now - signed_at) > proof_skew_) {
     return Denied("stale_holder_proof", "intent.signed_at is more than 5 minutes off");
   }
   return sharer;
@@ -41,8 +42,8 @@ absl::StatusOr<CredentialRow> HolderProofVerifier::VerifyHolderProof(
   if (holder.credential_id().empty()) {
     return InvalidField("holder.credential_id", "required");
   }
+  ASSIGN_OR_RETURN(const absl::Time signed_at, FromProto(holder.signed_at(), "holder.signed_at"));
   ASSIGN_OR_RETURN(CredentialRow row, ledger_->GetCredential(holder.credential_id()));
-  const absl::Time signed_at = ToAbslTime(holder.signed_at());
   if (absl::AbsDuration(clock_->Now() - signed_at) > proof_skew_) {
     return Denied("stale_holder_proof", "holder.signed_at is more than 5 minutes off");
   }

@@ -8,7 +8,8 @@
 // lie within `proof_skew` of the clock.
 //
 // Thread-safety: thread-safe. Ownership: borrows the ledger and the clock.
-// Errors: INVALID_ARGUMENT "invalid_field" (holder.credential_id missing);
+// Errors: INVALID_ARGUMENT "invalid_field" (holder.credential_id missing, a
+// signed_at outside 0001-9999);
 // NOT_FOUND "credential_not_found" / "share_not_found"; PERMISSION_DENIED
 // "bad_holder_proof", "stale_holder_proof", "endorsement_required",
 // "bad_endorsement"; the ledger's errors; INVALID_ARGUMENT when a stored
