@@ -221,6 +221,7 @@ absl::StatusOr<Holder> Ecosystem::BootstrapOwner(::common::v1::CredentialKind ki
   leaf.subject_cn = "device secure element key";
   leaf.not_before = absl::Now() - absl::Hours(1);
   leaf.not_after = absl::Now() + absl::Hours(24 * 30);
+  leaf.extensions.push_back({std::string(crypto::kOidKeyAttestation), false, "test attestation"});
   ASSIGN_OR_RETURN(crypto::Certificate att,
                    crypto::IssueCertificate(leaf, se.first.PublicKey(), oem_root, oem_key));
   ASSIGN_OR_RETURN(std::string att_der, att.ToDer());
