@@ -47,6 +47,8 @@ TEST(KeyGrantSyncTest, OpensGrantsAndTheLockAcceptsTheHmac) {
   auto ca = FakeAuthority::Create("ca", clock.Now());
   ASSERT_TRUE(ca.ok());
   RevocationList list("ca", ca->key().PublicKey(), clock);
+  ASSERT_TRUE(
+      list.ApplySnapshot(*ca->SignList(1, {}, clock.Now(), clock.Now() + absl::Hours(1))).ok());
   VerifierOptions o;
   o.access_point_id = "room-101";
   o.kind = ::common::v1::HOTEL_LOCK;
@@ -115,6 +117,8 @@ TEST(KeyGrantSyncTest, RefusesAGrantWithValidityOutsideTheTimestampRange) {
   auto ca = FakeAuthority::Create("ca", clock.Now());
   ASSERT_TRUE(ca.ok());
   RevocationList list("ca", ca->key().PublicKey(), clock);
+  ASSERT_TRUE(
+      list.ApplySnapshot(*ca->SignList(1, {}, clock.Now(), clock.Now() + absl::Hours(1))).ok());
   VerifierOptions o;
   o.access_point_id = "room-101";
   o.kind = ::common::v1::HOTEL_LOCK;

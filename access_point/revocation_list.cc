@@ -168,6 +168,11 @@ bool RevocationList::IsRevoked(absl::string_view credential_id,
          (!share_id.empty() && shares_.contains(share_id));
 }
 
+bool RevocationList::has_list() const {
+  absl::MutexLock lock(&mu_);
+  return have_list_;
+}
+
 uint64_t RevocationList::version() const {
   absl::MutexLock lock(&mu_);
   return version_;

@@ -63,6 +63,8 @@ class RevocationList {
                  absl::string_view share_id) const;
 
   uint64_t version() const;
+  // True once a signed list has been accepted.
+  bool has_list() const;
   absl::Time last_update() const;  // InfinitePast before the first list
   absl::Time next_update() const;  // InfiniteFuture when the list set none
   size_t revoked_count() const;
