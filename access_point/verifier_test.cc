@@ -275,6 +275,23 @@ TEST_F(VerifierTest, FailClosedPolicyDeniesOnStaleList) {
   EXPECT_EQ(Run(*verifier_, fresh, "unlock"), apv1::GRANTED);  // fail-open
 }
 
+// A certificate valid to the last second X.509 and Timestamp allow
+// (9999-12-31T23:59:59Z) is read without overflow: granted, and denied once
+// the list revokes it.
+TEST_F(VerifierTest, CertificateValidUntilYear9999IsGrantedThenRevoked) {
+  auto last = IssueOrDie({"cred-9999",
+                          "car-1",
+                          "",
+                          {"unlock"},
+                          clock_.Now() - absl::Hours(1),
+                          absl::FromUnixSeconds(253402300799)});
+  EXPECT_EQ(Run(*verifier_, last, "unlock"), apv1::GRANTED);
+  auto l = ca_->SignList(2, {"cred-9999"}, clock_.Now(), clock_.Now() + absl::Hours(1));
+  ASSERT_TRUE(l.ok());
+  ASSERT_TRUE(list_->ApplySnapshot(*l).ok());
+  EXPECT_EQ(Run(*verifier_, last, "unlock"), apv1::DENIED_REVOKED);
+}
+
 // Whatever the policy, a lock that has never received a revocation list
 // cannot know what was revoked, so it grants nothing.
 TEST_F(VerifierTest, NoListEverReceivedDeniesEvenWhenFailOpen) {
