@@ -193,6 +193,17 @@ TEST_F(OemServiceTest, EnrolmentNeedsAFreshKnownNonce) {
   EXPECT_THAT(std::string(r.status().message()), ::testing::HasSubstr("nonce"));
 }
 
+// Regression (issue 12, fix 5): challenges nobody answers must not make the
+// next enrolment walk them all.
+TEST_F(OemServiceTest, OutstandingChallengesDoNotCostTheNextEnrolment) {
+  Oem a("oem-a", clock_);
+  for (int i = 0; i < 35000; ++i) ASSERT_TRUE(a.service->GetChallenge({}).ok());
+  const uint64_t before = a.service->challenge_entries_visited();
+  Device d = Enrol(a);
+  EXPECT_FALSE(d.auth.device_id().empty());
+  EXPECT_LE(a.service->challenge_entries_visited() - before, 100u);
+}
+
 TEST_F(OemServiceTest, MalformedEnrolmentFieldsAreNamed) {
   Oem a("oem-a", clock_);
   EcdsaP256PrivateKey identity = EcdsaP256PrivateKey::Generate().value();
