@@ -81,7 +81,7 @@ OemService::OemService(OemServiceOptions options, const Clock& clock,
       registry_(registry),
       ca_(ca),
       authority_(authority),
-      hub_(registry, clock, options_.push_queue_limit) {
+      hub_(registry, clock, options_.push_queue_limit, options_.max_streams_per_device) {
   ChallengeOptions challenge_options;
   challenge_options.ttl = options_.challenge_ttl;
   challenge_options.max_used = options_.max_used_challenges;

@@ -60,6 +60,7 @@ struct OemServiceOptions {
   size_t max_used_challenges = 100000;
   absl::Duration push_token_ttl = absl::Hours(24 * 7);
   int push_queue_limit = 64;  // per device, retained and per stream
+  int max_streams_per_device = 4;  // newest wins (notification_hub.h)
 };
 
 // Domain-separated messages the device signs (exposed for devices and tests).

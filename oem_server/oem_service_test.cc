@@ -204,6 +204,21 @@ TEST_F(OemServiceTest, OutstandingChallengesDoNotCostTheNextEnrolment) {
   EXPECT_LE(a.service->challenge_entries_visited() - before, 100u);
 }
 
+// Regression (issue 12, fix 6): a device holds at most 4 streams; the
+// newest wins and the oldest ends after handing out what it holds.
+TEST_F(OemServiceTest, StreamsPerDeviceAreBoundedAndTheNewestWins) {
+  Oem a("oem-a", clock_);
+  Device d = Enrol(a);
+  std::vector<std::unique_ptr<Subscription>> streams;
+  for (int i = 0; i < 5; ++i) streams.push_back(Subscribe(a, d));
+  EXPECT_EQ(a.service->hub().OpenStreams(d.auth.device_id()), 4);
+  ASSERT_TRUE(Notify(a, MintToken(a, d), "m1").ok());
+  EXPECT_EQ(Drain(*streams[0]), std::vector<std::string>{"SUBSCRIBED"});
+  ov1::DeviceNotification n;
+  EXPECT_EQ(streams[0]->Next(absl::ZeroDuration(), &n), Subscription::Result::kReplaced);
+  EXPECT_EQ(Drain(*streams[4]), (std::vector<std::string>{"SUBSCRIBED", "m1"}));
+}
+
 TEST_F(OemServiceTest, MalformedEnrolmentFieldsAreNamed) {
   Oem a("oem-a", clock_);
   EcdsaP256PrivateKey identity = EcdsaP256PrivateKey::Generate().value();
