@@ -1,6 +1,6 @@
 // challenge_bench: enrolment latency of the OEM service with many outstanding
-// challenges (issue 12, fix 5). In process, no gRPC: the logic with a real
-// SQLite registry in a temporary directory and the real clock.
+// challenges. In process, no gRPC: the logic with a real SQLite registry in a
+// temporary directory and the real clock.
 //
 //   bazel run -c opt //oem_server:challenge_bench -- --outstanding=35000 --enrolments=200
 //

@@ -193,7 +193,7 @@ TEST_F(OemServiceTest, EnrolmentNeedsAFreshKnownNonce) {
   EXPECT_THAT(std::string(r.status().message()), ::testing::HasSubstr("nonce"));
 }
 
-// Regression (issue 12, fix 5): challenges nobody answers must not make the
+// Challenges nobody answers (any client can ask for them) must not make the
 // next enrolment walk them all.
 TEST_F(OemServiceTest, OutstandingChallengesDoNotCostTheNextEnrolment) {
   Oem a("oem-a", clock_);
@@ -204,8 +204,8 @@ TEST_F(OemServiceTest, OutstandingChallengesDoNotCostTheNextEnrolment) {
   EXPECT_LE(a.service->challenge_entries_visited() - before, 100u);
 }
 
-// Regression (issue 12, fix 6): a device holds at most 4 streams; the
-// newest wins and the oldest ends after handing out what it holds.
+// A device holds at most 4 streams (a leaked token cannot hold more server
+// threads); the newest wins and the oldest ends after handing out what it holds.
 TEST_F(OemServiceTest, StreamsPerDeviceAreBoundedAndTheNewestWins) {
   Oem a("oem-a", clock_);
   Device d = Enrol(a);
