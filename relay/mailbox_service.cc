@@ -67,9 +67,14 @@ absl::Status AccessDenied(const CallContext& ctx, char right, absl::string_view 
                    std::string(1, right), "' (needed to ", op, ")"));
 }
 
+// The store's own message names files, hosts and internals: it goes to the
+// log (it carries no mailbox secret or payload), the client gets only the
+// code and a fixed message.
 absl::Status StoreError(const absl::Status& s) {
+  std::cerr << "relay: mailbox store error: " << absl::StatusCodeToString(s.code()) << ": "
+            << s.message() << "\n";
   return MakeError(absl::StatusCode::kUnavailable, "store_unavailable",
-                   absl::StrCat("mailbox store: ", s.message()));
+                   "mailbox store: temporarily unavailable; retry");
 }
 
 absl::Status Contended() {
