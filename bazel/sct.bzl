@@ -22,15 +22,27 @@ GENERATED_COPTS = [
 def sct_cc_library(name, copts = [], **kwargs):
     native.cc_library(name = name, copts = SCT_COPTS + copts, **kwargs)
 
-def sct_cc_binary(name, copts = [], **kwargs):
-    native.cc_binary(name = name, copts = SCT_COPTS + copts, **kwargs)
+# What every executable links in addition to its deps: under --config=tsan,
+# the TSan-instrumented Abseil Mutex (docs/sanitizers.md); nothing otherwise.
+SANITIZER_DEPS = select({
+    "//tools/sanitizers:tsan": ["@abseil_tsan//:synchronization"],
+    "//conditions:default": [],
+})
+
+def sct_cc_binary(name, copts = [], deps = [], **kwargs):
+    native.cc_binary(
+        name = name,
+        copts = SCT_COPTS + copts,
+        deps = deps + SANITIZER_DEPS,
+        **kwargs
+    )
 
 def sct_cc_test(name, copts = [], deps = [], **kwargs):
     """A GoogleTest test; links gtest_main unless the test brings its own main."""
     native.cc_test(
         name = name,
         copts = SCT_COPTS + copts,
-        deps = deps + ["@system//:gtest"],
+        deps = deps + ["@system//:gtest"] + SANITIZER_DEPS,
         **kwargs
     )
 

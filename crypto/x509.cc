@@ -376,6 +376,19 @@ absl::Status AddCustomExtensions(X509* raw, const CertificateSpec& spec) {
   return absl::OkStatus();
 }
 
+// OpenSSL computes a certificate's extension cache (key identifiers, basic
+// constraints, key usage) on first use, and two threads that first use the
+// same X509 at once both write it (one re-decodes the subject key identifier
+// while the other compares it: a data race inside OpenSSL, under parallel
+// redemptions that verify against one cached OEM root, as TSan shows in
+// ca_service_test). Every Certificate is finished with this before it is
+// returned, so that it is read-only once it can be shared. Invalid
+// extensions are not an error here: verification reports them.
+void FillExtensionCache(X509* x509) {
+  X509_check_purpose(x509, -1, 0);
+  ERR_clear_error();
+}
+
 // Builds and signs. `issuer` is null for a self-signed certificate.
 absl::StatusOr<Certificate> BuildCertificate(const CertificateSpec& spec,
                                              EVP_PKEY* subject_key,
@@ -401,6 +414,7 @@ absl::StatusOr<Certificate> BuildCertificate(const CertificateSpec& spec,
   if (X509_sign(raw, signing_key, EVP_sha256()) <= 0) {
     return OpenSslError("X509_sign");
   }
+  FillExtensionCache(raw);
   return cert;
 }
 
@@ -476,6 +490,7 @@ absl::StatusOr<Certificate> Certificate::FromDer(absl::string_view der) {
     return InvalidField("certificate_der",
                         "trailing data after the certificate");
   }
+  FillExtensionCache(raw);
   return cert;
 }
 
@@ -523,6 +538,7 @@ absl::StatusOr<std::vector<Certificate>> Certificate::ChainFromPem(
                                             ")"));
   }
   ERR_clear_error();
+  for (const Certificate& c : out) FillExtensionCache(c.x509());
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <openssl/x509v3.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -108,6 +109,30 @@ TEST_F(X509ChainTest, GoodChainVerifiesInsideAllValidityWindows) {
   // The intermediate alone also chains to the root.
   EXPECT_TRUE(
       VerifyCertificateChain(inter_[0], {}, root_, Utc(2030, 1, 1)).ok());
+}
+
+// A certificate freshly parsed from DER, first used by many threads at once,
+// as the authority's cached OEM root is by parallel redemptions. A lazily
+// filled OpenSSL cache inside it would be a data race that
+// `./sct test --tsan` reports (docs/sanitizers.md); every verification must
+// succeed either way.
+TEST_F(X509ChainTest, ConcurrentFirstUsesOfOneParsedCertificateAgree) {
+  absl::StatusOr<std::string> root_der = root_[0].ToDer();
+  absl::StatusOr<std::string> inter_der = inter_[0].ToDer();
+  ASSERT_TRUE(root_der.ok() && inter_der.ok());
+  absl::StatusOr<Certificate> root = Certificate::FromDer(*root_der);
+  absl::StatusOr<Certificate> inter = Certificate::FromDer(*inter_der);
+  ASSERT_TRUE(root.ok() && inter.ok());
+  constexpr int kThreads = 8;
+  std::vector<absl::Status> results(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      results[i] = VerifyCertificateChain(leaf_[0], {*inter}, {*root}, Utc(2025, 6, 1));
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (const absl::Status& r : results) EXPECT_TRUE(r.ok()) << r;
 }
 
 TEST_F(X509ChainTest, ExpiredAtTheGivenTimeFails) {

@@ -128,8 +128,7 @@ class GetBarrierStore : public MailboxStore {
     absl::MutexLock lock(&mu_);
     if (arrived_ < n_) {
       ++arrived_;
-      mu_.Await(absl::Condition(
-          +[](GetBarrierStore* self) { return self->arrived_ >= self->n_; }, this));
+      mu_.Await(absl::Condition(this, &GetBarrierStore::AllArrived));
     }
     return result;
   }
@@ -143,6 +142,8 @@ class GetBarrierStore : public MailboxStore {
   absl::StatusOr<int64_t> Count() override { return base_->Count(); }
 
  private:
+  bool AllArrived() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return arrived_ >= n_; }
+
   MailboxStore* const base_;
   const int n_;
   absl::Mutex mu_;

@@ -169,8 +169,8 @@ class NodePool {
   absl::StatusOr<redisContext*> Borrow(bool* reused) {
     {
       absl::MutexLock lock(&mu_);
-      auto can_proceed = [this]() { return !idle_.empty() || open_ < options_.pool_size; };
-      if (!mu_.AwaitWithTimeout(absl::Condition(&can_proceed), options_.command_timeout)) {
+      if (!mu_.AwaitWithTimeout(absl::Condition(this, &NodePool::CanProceed),
+                                options_.command_timeout)) {
         return Unavailable(absl::StrCat(address_.ToString(), ": connection pool exhausted"));
       }
       if (!idle_.empty()) {
@@ -211,6 +211,11 @@ class NodePool {
     for (redisContext* c : idle_) redisFree(c);
     open_ -= static_cast<int>(idle_.size());
     idle_.clear();
+  }
+
+  // An idle connection to reuse, or room to open one.
+  bool CanProceed() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !idle_.empty() || open_ < options_.pool_size;
   }
 
   const HostPort address_;
