@@ -162,5 +162,20 @@ TEST_F(SenderTest, FailedLinkSendLeavesACancellableShare) {
   EXPECT_TRUE(alice.agent->Revoke(revoke).ok());
 }
 
+// Symmetric keys stay single-round; the refusal says why.
+TEST_F(SenderTest, SymmetricKeyRefusesMultiRoundNamingTheReason) {
+  Device hotel = MakeDevice("+15550001");
+  const std::string cred = Own(hotel, cv::SYMMETRIC);
+  dv::ShareCredentialRequest req = ShareReq(cred, "+15550002");
+  req.clear_entitlements();
+  req.set_multi_round(true);
+  auto share = hotel.agent->ShareCredential(req);
+  EXPECT_EQ(share.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ReasonOf(share.status()), "invalid_field");
+  EXPECT_TRUE(absl::StrContains(share.status().message(), "multi_round: symmetric (hotel) keys"))
+      << share.status();
+  EXPECT_TRUE(absl::StrContains(share.status().message(), "single-round")) << share.status();
+}
+
 }  // namespace
 }  // namespace sct::device

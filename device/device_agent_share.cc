@@ -84,7 +84,10 @@ absl::StatusOr<ShareChoices> CheckShareRequest(const dv::ShareCredentialRequest&
     ASSIGN_OR_RETURN(choices.mailbox_ttl, FromProto(req.mailbox_ttl(), "mailbox_ttl"));
   }
   if (req.multi_round() && cred.credential().kind() != cv::ASYMMETRIC) {
-    return InvalidField("multi_round", "the key-signing flow needs an asymmetric credential");
+    return InvalidField("multi_round",
+                        "symmetric (hotel) keys are single-round: the lock checks a MAC under "
+                        "the issued key, so there is no holder key for the sender to endorse; "
+                        "the key-signing flow needs an asymmetric credential");
   }
   if (!cred.credential().parent_share_id().empty() && !cred.credential().resharing_allowed()) {
     return MakeError(absl::StatusCode::kFailedPrecondition, "resharing_forbidden",
