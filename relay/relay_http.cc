@@ -502,7 +502,9 @@ void RelayHttpServer::RegisterMailboxRoutes() {
       ASSIGN_OR_RETURN(CreateMailboxRequest r, DecodeCreate(req));
       ASSIGN_OR_RETURN(CreateMailboxResponse out, service->CreateMailbox(ctx, r));
       SetJson(res, SuccessStatus(out.repeated),
-              Json{{"urlLink", out.url_link}, {"isPushNotificationSupported", out.push_supported}});
+              Json{{"urlLink", out.url_link},
+                   {"isPushNotificationSupported", out.push_supported},
+                   {"expiration", FormatRfc3339(WholeSeconds(out.expiration))}});
       return absl::OkStatus();
     });
   });
