@@ -3,7 +3,9 @@
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/time/time.h"
 #include "common/errors.h"
+#include "common/rfc3339.h"
 #include "device/device_agent.h"
 #include "device/device_agent_fixture.h"
 #include "device/fake_services.h"
@@ -16,6 +18,7 @@ namespace {
 using ::testing::_;
 using ::testing::Contains;
 using ::testing::ElementsAre;
+using ::testing::Not;
 using ::testing::Return;
 using testing::Device;
 using testing::DeviceAgentTest;
@@ -160,6 +163,47 @@ TEST_F(SenderTest, FailedLinkSendLeavesACancellableShare) {
   dv::RevokeRequest revoke;
   revoke.set_share_id(failed.share_id());
   EXPECT_TRUE(alice.agent->Revoke(revoke).ok());
+}
+
+// The relay's create answer carries its default expiry: a share nobody
+// opened before then is expired, not provisioned, and the sender is told.
+TEST_F(SenderTest, UnopenedShareExpiredAtTheRelayDefaultIsReportedExpired) {
+  Device alice = MakeDevice("+15550001");
+  const std::string cred = Own(alice, cv::ASYMMETRIC);
+  relay_.set_default_expiration(FormatRfc3339(clock_.Now() + absl::Hours(24)));
+  auto share = alice.agent->ShareCredential(ShareReq(cred, "+15550002"));
+  ASSERT_TRUE(share.ok()) << share.status();
+  ASSERT_TRUE(share->has_mailbox_expires_at());
+  EXPECT_EQ(share->mailbox_expires_at().seconds(),
+            absl::ToUnixSeconds(clock_.Now() + absl::Hours(24)));
+  clock_.Advance(absl::Hours(25));
+  relay_.Expire(share->mailbox_id());
+  EXPECT_EQ(alice.agent->Tick(), 1);
+  const dv::MailboxRecord rec = OnlySentExchange(alice);
+  EXPECT_EQ(rec.state(), dv::FLOW_EXPIRED);
+  EXPECT_EQ(rec.last_reason(), "mailbox_expired");
+  EXPECT_THAT(Kinds(*alice.agent), Not(Contains(dv::EVENT_SHARE_COMPLETED)));
+  EXPECT_THAT(Kinds(*alice.agent), Contains(dv::EVENT_FLOW_FAILED));
+  // The live bearer token can still be cancelled.
+  dv::CancelShareRequest cancel;
+  cancel.set_share_id(share->share_id());
+  ASSERT_TRUE(alice.agent->CancelShare(cancel).ok());
+  EXPECT_THAT(oem_.revoked_shares(), ElementsAre(share->share_id()));
+}
+
+// A relay that returns no expiry: a mailbox gone before any known expiry
+// still reads as the receiver having finished.
+TEST_F(SenderTest, WithoutARelayExpiryAGoneMailboxMeansCompleted) {
+  Device alice = MakeDevice("+15550001");
+  const std::string cred = Own(alice, cv::ASYMMETRIC);
+  auto share = alice.agent->ShareCredential(ShareReq(cred, "+15550002"));
+  ASSERT_TRUE(share.ok()) << share.status();
+  EXPECT_FALSE(share->has_mailbox_expires_at());
+  clock_.Advance(absl::Hours(25));
+  relay_.Expire(share->mailbox_id());
+  EXPECT_EQ(alice.agent->Tick(), 1);
+  EXPECT_EQ(OnlySentExchange(alice).state(), dv::FLOW_PROVISIONED);
+  EXPECT_THAT(Kinds(*alice.agent), Contains(dv::EVENT_SHARE_COMPLETED));
 }
 
 // Symmetric keys stay single-round; the refusal says why.

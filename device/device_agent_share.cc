@@ -321,6 +321,16 @@ absl::StatusOr<std::string> DeviceAgent::CreateShareMailboxLocked(
                      "CreateMailbox answered with a url_link that is not a mailbox URL");
   }
   entry.set_mailbox_id(url->mailbox_id);
+  // The relay's expiry (its default TTL when none was asked for); a relay
+  // that does not return one leaves the expiry unknown, as before.
+  if (!entry.has_expires_at() && !cresp.expiration().empty()) {
+    absl::StatusOr<absl::Time> expires = ParseRfc3339(cresp.expiration(), "expiration");
+    if (!expires.ok()) {
+      return MakeError(absl::StatusCode::kInternal, "bad_relay_response",
+                       "CreateMailbox answered with an expiration that is not RFC 3339");
+    }
+    *entry.mutable_expires_at() = ToProtoTimestamp(*expires);
+  }
   return cresp.url_link();
 }
 

@@ -442,6 +442,9 @@ FakeRelay::FakeRelay(CallLog* log) : log_(log) {
         b.sender_claim = req.device_claim();
         b.sender_token = req.notification_token().token_data();
         resp->set_url_link(absl::StrCat("https://relay.test/v1/m/", id));
+        resp->set_expiration(req.mailbox_configuration().expiration().empty()
+                                 ? default_expiration_
+                                 : req.mailbox_configuration().expiration());
         return grpc::Status::OK;
       }));
   ON_CALL(*this, ReadSecureContent(_, _, _))
@@ -552,6 +555,16 @@ std::vector<FakeRelay::Push> FakeRelay::TakePushes() {
   out.swap(pushes_);
   return out;
 }
+void FakeRelay::set_default_expiration(std::string expiration) {
+  absl::MutexLock lock(&mu_);
+  default_expiration_ = std::move(expiration);
+}
+
+void FakeRelay::Expire(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  boxes_.erase(id);
+}
+
 bool FakeRelay::Exists(const std::string& id) const {
   absl::MutexLock lock(&mu_);
   return boxes_.count(id) > 0;

@@ -134,6 +134,12 @@ class FakeRelay : public ::testing::NiceMock<::relay::v1::MockRelayStub> {
   // Pushes the relay would have sent since the last call, then forgets them.
   std::vector<Push> TakePushes();
   bool Exists(const std::string& id) const;
+  // CreateMailbox answers carry `expiration` (RFC 3339) unless the request
+  // asked for one (then that); "" (the default) answers none, as an older
+  // relay does.
+  void set_default_expiration(std::string expiration);
+  // The mailbox expires: it is gone, as at a relay after its TTL.
+  void Expire(const std::string& id);
   size_t size() const;
 
  private:
@@ -153,6 +159,7 @@ class FakeRelay : public ::testing::NiceMock<::relay::v1::MockRelayStub> {
   std::vector<std::string> claims_;
   std::vector<std::string> create_tokens_;
   std::vector<Push> pushes_;
+  std::string default_expiration_;
 };
 
 class FakeChannel : public ::testing::NiceMock<::channel::v1::MockChannelStub> {
