@@ -206,6 +206,16 @@ class DeviceAgent {
   absl::StatusOr<::channel::v1::SendResponse> SendLinkLocked(
       const ::device::v1::ShareCredentialRequest& req, const std::string& body, const Entry& entry)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Adds the sent exchange `entry` and its share to the persona (replacing an
+  // earlier failed record of the same share).
+  void RecordSentShareLocked(Persona& persona, const Entry& entry)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A share minted at the authority whose mailbox or link failed: records it
+  // as FLOW_FAILED (so CancelShare and Revoke can name it), emits
+  // EVENT_FLOW_FAILED and returns `failure` with the share id in its message.
+  absl::Status KeepUndeliveredShareLocked(Persona& persona, Entry& entry,
+                                          const absl::Status& failure)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The sender's answer to a key-signing request (approve: an endorsement).
   absl::Status AnswerLocked(Persona& persona, Entry& entry, bool approve,
                             const std::string& decline_reason) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -271,10 +281,20 @@ class DeviceAgent {
                                  const std::string& reason,
                                  ::credential_authority::v1::RevokeResponse* resp)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Revokes `credential_id` with a holder proof by `cred` (the credential
+  // itself, or one it descends from).
   absl::Status RevokeCredentialLocked(const ::oem::v1::DeviceAuth& auth,
-                                      const CredentialRecord& cred, const std::string& request_id,
-                                      const std::string& reason,
+                                      const CredentialRecord& cred,
+                                      const std::string& credential_id,
+                                      const std::string& request_id, const std::string& reason,
                                       ::credential_authority::v1::RevokeResponse* resp)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The persona's credential under whose shares (descendants included, as the
+  // authority's ListShares reports them) a record satisfies `match`; nullptr
+  // when none does. One ListShares call per credential the persona shared.
+  absl::StatusOr<CredentialRecord*> AncestorCredentialLocked(
+      Persona& persona, const ::oem::v1::DeviceAuth& auth,
+      const std::function<bool(const ::common::v1::ShareRecord&)>& match)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const DeviceAgentOptions options_;

@@ -2,7 +2,10 @@
 // UseCredential at an access point, Revoke (a share or a credential),
 // CancelShare, Relinquish (a receiver's binding) and ListShares. Every call
 // to the authority carries a holder proof by the credential's key.
+#include <algorithm>
+#include <functional>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "common/errors.h"
@@ -94,10 +97,10 @@ absl::Status DeviceAgent::RevokeShareLocked(const ::oem::v1::DeviceAuth& auth,
 
 absl::Status DeviceAgent::RevokeCredentialLocked(const ::oem::v1::DeviceAuth& auth,
                                                  const ds::CredentialRecord& cred,
+                                                 const std::string& credential_id,
                                                  const std::string& request_id,
                                                  const std::string& reason,
                                                  ca::RevokeResponse* resp) {
-  const std::string& credential_id = cred.credential().credential_id();
   ::oem::v1::RevokeCredentialRequest rreq;
   *rreq.mutable_auth() = auth;
   rreq.mutable_revoke()->set_request_id(request_id);
@@ -108,20 +111,67 @@ absl::Status DeviceAgent::RevokeCredentialLocked(const ::oem::v1::DeviceAuth& au
   return caller_.Call("oem", deps_.oem, &Oem::RevokeCredential, rreq, resp);
 }
 
+absl::StatusOr<ds::CredentialRecord*> DeviceAgent::AncestorCredentialLocked(
+    Persona& persona, const ::oem::v1::DeviceAuth& auth,
+    const std::function<bool(const cv::ShareRecord&)>& match) {
+  std::set<std::string> asked;
+  for (const ds::ShareMade& made : persona.shares()) {
+    if (!asked.insert(made.credential_id()).second) continue;
+    absl::StatusOr<ds::CredentialRecord*> cred =
+        Wallet::Credential(persona, made.credential_id());
+    if (!cred.ok()) continue;  // the credential left the wallet
+    ::oem::v1::ListSharesRequest lreq;
+    *lreq.mutable_auth() = auth;
+    lreq.mutable_list()->set_credential_id(made.credential_id());
+    lreq.mutable_list()->set_include_descendants(true);
+    ASSIGN_OR_RETURN(*lreq.mutable_list()->mutable_holder(),
+                     HolderProofLocked(**cred, "ListShares", made.credential_id()));
+    ca::ListSharesResponse listed;
+    RETURN_IF_ERROR(caller_.Call("oem", deps_.oem, &Oem::ListShares, lreq, &listed));
+    for (const cv::ShareRecord& record : listed.shares()) {
+      if (match(record)) return *cred;
+    }
+  }
+  return nullptr;
+}
+
 absl::StatusOr<ca::RevokeResponse> DeviceAgent::Revoke(const dv::RevokeRequest& req) {
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(WalletTarget target, WalletLookup(req.persona()).Enrolled().In(wallet_));
+  Persona& persona = *target.persona;
   const std::string request_id = req.request_id().empty() ? NewUuidV4() : req.request_id();
   ca::RevokeResponse resp;
   if (req.target_case() == dv::RevokeRequest::kShareId) {
-    ASSIGN_OR_RETURN(std::string parent, Wallet::ShareParent(*target.persona, req.share_id()));
-    ASSIGN_OR_RETURN(ds::CredentialRecord * cred, Wallet::Credential(*target.persona, parent));
+    // A share this persona made, else one descending from its shares (a
+    // re-share further down the tree).
+    absl::StatusOr<std::string> parent = Wallet::ShareParent(persona, req.share_id());
+    ds::CredentialRecord* cred = nullptr;
+    if (parent.ok()) {
+      ASSIGN_OR_RETURN(cred, Wallet::Credential(persona, *parent));
+    } else if (parent.status().code() == absl::StatusCode::kNotFound) {
+      ASSIGN_OR_RETURN(cred, AncestorCredentialLocked(
+                                 persona, target.auth, [&](const cv::ShareRecord& r) {
+                                   return r.share_id() == req.share_id();
+                                 }));
+    }
+    if (cred == nullptr) return parent.status();
     RETURN_IF_ERROR(
         RevokeShareLocked(target.auth, *cred, req.share_id(), request_id, req.reason(), &resp));
   } else if (req.target_case() == dv::RevokeRequest::kCredentialId) {
-    ASSIGN_OR_RETURN(ds::CredentialRecord * cred,
-                     Wallet::Credential(*target.persona, req.credential_id()));
-    RETURN_IF_ERROR(RevokeCredentialLocked(target.auth, *cred, request_id, req.reason(), &resp));
+    // A credential this persona holds, else one issued from its shares.
+    absl::StatusOr<ds::CredentialRecord*> held = Wallet::Credential(persona, req.credential_id());
+    ds::CredentialRecord* cred = held.ok() ? *held : nullptr;
+    if (!held.ok() && held.status().code() == absl::StatusCode::kNotFound) {
+      ASSIGN_OR_RETURN(cred, AncestorCredentialLocked(
+                                 persona, target.auth, [&](const cv::ShareRecord& r) {
+                                   const auto& ids = r.issued_credential_ids();
+                                   return std::find(ids.begin(), ids.end(), req.credential_id()) !=
+                                          ids.end();
+                                 }));
+    }
+    if (cred == nullptr) return held.status();
+    RETURN_IF_ERROR(RevokeCredentialLocked(target.auth, *cred, req.credential_id(), request_id,
+                                           req.reason(), &resp));
   } else {
     return InvalidField("target", "give share_id or credential_id");
   }
@@ -135,9 +185,12 @@ absl::StatusOr<dv::CancelShareResponse> DeviceAgent::CancelShare(
                    WalletLookup(req.persona()).SentShare(req.share_id()).Enrolled().In(wallet_));
   Entry& entry = *target.exchange;
   dv::CancelShareResponse resp;
-  absl::Status deleted = mailbox_io_.Delete(entry);
-  if (!deleted.ok() && deleted.code() != absl::StatusCode::kNotFound) return deleted;
-  resp.set_mailbox_deleted(deleted.ok());
+  // A share whose mailbox was never created has nothing to delete.
+  if (!entry.mailbox_id().empty()) {
+    absl::Status deleted = mailbox_io_.Delete(entry);
+    if (!deleted.ok() && deleted.code() != absl::StatusCode::kNotFound) return deleted;
+    resp.set_mailbox_deleted(deleted.ok());
+  }
   ASSIGN_OR_RETURN(ds::CredentialRecord * cred,
                    Wallet::Credential(*target.persona, entry.credential_id()));
   RETURN_IF_ERROR(RevokeShareLocked(target.auth, *cred, req.share_id(),

@@ -149,6 +149,7 @@ void DeviceAgent::OnMailboxGoneLocked(Persona& persona, Entry& entry) {
     events_.Emit(ExchangeEvent(dv::EVENT_SHARE_COMPLETED, persona, entry));
   } else if (expired) {
     entry.set_state(dv::FLOW_EXPIRED);
+    entry.set_last_reason("mailbox_expired");
     events_.Emit(ExchangeEvent(dv::EVENT_FLOW_FAILED, persona, entry, "mailbox_expired"));
   } else {
     entry.set_state(dv::FLOW_CANCELLED);

@@ -84,7 +84,10 @@ absl::StatusOr<ShareChoices> CheckShareRequest(const dv::ShareCredentialRequest&
     ASSIGN_OR_RETURN(choices.mailbox_ttl, FromProto(req.mailbox_ttl(), "mailbox_ttl"));
   }
   if (req.multi_round() && cred.credential().kind() != cv::ASYMMETRIC) {
-    return InvalidField("multi_round", "the key-signing flow needs an asymmetric credential");
+    return InvalidField("multi_round",
+                        "symmetric (hotel) keys are single-round: the lock checks a MAC under "
+                        "the issued key, so there is no holder key for the sender to endorse; "
+                        "the key-signing flow needs an asymmetric credential");
   }
   if (!cred.credential().parent_share_id().empty() && !cred.credential().resharing_allowed()) {
     return MakeError(absl::StatusCode::kFailedPrecondition, "resharing_forbidden",
@@ -210,24 +213,55 @@ absl::StatusOr<dv::ShareCredentialResponse> DeviceAgent::ShareCredential(
                                                                      issued.share, issued.body)));
   // 3. A push token for this mailbox only, then the mailbox under a fresh claim.
   ds::MailboxEntry entry = NewSenderEntry(req, cred, issued.share.share_id(), secret, choices, now);
-  ASSIGN_OR_RETURN(std::string url_link, CreateShareMailboxLocked(req, auth, sealed, entry));
+  Persona& persona = *target.persona;
+  absl::StatusOr<std::string> url_link = CreateShareMailboxLocked(req, auth, sealed, entry);
+  if (!url_link.ok()) return KeepUndeliveredShareLocked(persona, entry, url_link.status());
   // 4. The link through the channel; the secret only in the fragment.
-  const std::string link = FormatShareLink(url_link, VerticalLetter(req.vertical()), secret);
+  const std::string link = FormatShareLink(*url_link, VerticalLetter(req.vertical()), secret);
   const std::string body =
       req.message_text().empty() ? link : absl::StrCat(req.message_text(), " ", link);
-  ASSIGN_OR_RETURN(::channel::v1::SendResponse sent, SendLinkLocked(req, body, entry));
+  absl::StatusOr<::channel::v1::SendResponse> sent = SendLinkLocked(req, body, entry);
+  if (!sent.ok()) return KeepUndeliveredShareLocked(persona, entry, sent.status());
 
   entry.set_state(dv::FLOW_LINK_SENT);
-  Persona& persona = *target.persona;
-  *persona.add_mailboxes() = entry;
-  ds::ShareMade* made = persona.add_shares();
-  made->set_share_id(issued.share.share_id());
-  made->set_credential_id(entry.credential_id());
+  RecordSentShareLocked(persona, entry);
   RETURN_IF_ERROR(PersistLocked());
   SchedulePollLocked(persona, entry, now);
-  dv::ShareCredentialResponse resp = ShareReply(issued.share, entry, link, body, sent);
+  dv::ShareCredentialResponse resp = ShareReply(issued.share, entry, link, body, *sent);
   if (!req.request_id().empty()) share_replies_[req.request_id()] = resp;
   return resp;
+}
+
+void DeviceAgent::RecordSentShareLocked(Persona& persona, const Entry& entry) {
+  // A retry of a share that failed earlier (same request id, same share)
+  // replaces the failed record.
+  auto& boxes = *persona.mutable_mailboxes();
+  for (int i = boxes.size() - 1; i >= 0; --i) {
+    if (boxes[i].role() == dv::ROLE_SENDER && boxes[i].share_id() == entry.share_id()) {
+      boxes.DeleteSubrange(i, 1);
+    }
+  }
+  *persona.add_mailboxes() = entry;
+  for (const ds::ShareMade& made : persona.shares()) {
+    if (made.share_id() == entry.share_id()) return;
+  }
+  ds::ShareMade* made = persona.add_shares();
+  made->set_share_id(entry.share_id());
+  made->set_credential_id(entry.credential_id());
+}
+
+absl::Status DeviceAgent::KeepUndeliveredShareLocked(Persona& persona, Entry& entry,
+                                                     const absl::Status& failure) {
+  entry.set_state(dv::FLOW_FAILED);
+  entry.set_last_reason(ReasonOf(failure));
+  RecordSentShareLocked(persona, entry);
+  absl::Status persisted = PersistLocked();
+  if (!persisted.ok()) return persisted;
+  changed_.SignalAll();
+  events_.Emit(ExchangeEvent(dv::EVENT_FLOW_FAILED, persona, entry, ReasonOf(failure)));
+  return MakeError(failure.code(), ReasonOf(failure),
+                   absl::StrCat(failure.message(), " (share ", entry.share_id(),
+                                " was minted but not delivered; CancelShare revokes it)"));
 }
 
 absl::StatusOr<DeviceAgent::IssuedShare> DeviceAgent::RequestShareTokenLocked(
@@ -287,6 +321,16 @@ absl::StatusOr<std::string> DeviceAgent::CreateShareMailboxLocked(
                      "CreateMailbox answered with a url_link that is not a mailbox URL");
   }
   entry.set_mailbox_id(url->mailbox_id);
+  // The relay's expiry (its default TTL when none was asked for); a relay
+  // that does not return one leaves the expiry unknown, as before.
+  if (!entry.has_expires_at() && !cresp.expiration().empty()) {
+    absl::StatusOr<absl::Time> expires = ParseRfc3339(cresp.expiration(), "expiration");
+    if (!expires.ok()) {
+      return MakeError(absl::StatusCode::kInternal, "bad_relay_response",
+                       "CreateMailbox answered with an expiration that is not RFC 3339");
+    }
+    *entry.mutable_expires_at() = ToProtoTimestamp(*expires);
+  }
   return cresp.url_link();
 }
 

@@ -11,10 +11,10 @@
 #include "common/uuid.h"
 #include "crypto/ecdsa.h"
 #include "crypto/hmac.h"
+#include "device/device_agent_fixture.h"
 #include "device/fake_services.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "proto/access_point/v1/access_point_mock.grpc.pb.h"
 
 namespace sct::device {
 namespace {
@@ -22,135 +22,11 @@ namespace {
 using ::testing::_;
 using ::testing::ElementsAre;
 using ::testing::Invoke;
-using testing::CallLog;
-using testing::FakeChannel;
-using testing::FakeOem;
-using testing::FakeRelay;
+using testing::DeviceAgentTest;
+using testing::Device;
+using testing::TmpPath;
 namespace dv = ::device::v1;
 namespace cv = ::common::v1;
-
-std::string TmpPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir ? dir : "/tmp") + "/" + name;
-}
-
-// One simulated device wired to the shared fakes.
-struct Device {
-  std::unique_ptr<SecureElement> se;
-  std::unique_ptr<DeviceAgent> agent;
-};
-
-class DeviceAgentTest : public ::testing::Test {
- protected:
-  DeviceAgentTest() : oem_("oem-a", &clock_, &log_), relay_(&log_), channel_(&log_) {}
-
-  Device MakeDevice(const std::string& address, const std::string& state_file = "") {
-    Device d;
-    d.se = *SecureElement::Open(state_file);
-    DeviceAgentOptions options;
-    options.oem_id = "oem-a";
-    options.address = address;
-    DeviceAgentDeps deps;
-    deps.clock = &clock_;
-    deps.secure_element = d.se.get();
-    deps.oem = &oem_;
-    deps.relay = &relay_;
-    deps.channel = &channel_;
-    deps.access_point_factory = [this](const std::string&) {
-      return std::unique_ptr<::access_point::v1::AccessPoint::StubInterface>(
-          new ForwardingAp(&ap_));
-    };
-    auto agent = DeviceAgent::Create(options, deps);
-    EXPECT_TRUE(agent.ok()) << agent.status();
-    d.agent = *std::move(agent);
-    return d;
-  }
-
-  // Enrols and installs an owner credential of `kind`; returns its id.
-  std::string Own(Device& d, cv::CredentialKind kind) {
-    EXPECT_TRUE(d.agent->Enrol({}).ok());
-    dv::PrepareKeyRequest pk;
-    auto key = d.agent->PrepareKey(pk);
-    EXPECT_TRUE(key.ok()) << key.status();
-    cv::Credential cred = oem_.IssueOwnerCredential(
-        key->public_key(), kind,
-        kind == cv::SYMMETRIC ? std::vector<std::string>{"enter"}
-                              : std::vector<std::string>{"unlock", "lock", "drive"},
-        kind == cv::SYMMETRIC ? "room-101" : "car-1");
-    dv::InstallCredentialRequest ic;
-    ic.set_key_id(key->key_id());
-    *ic.mutable_credential() = cred;
-    ic.set_label("Owner key");
-    auto installed = d.agent->InstallCredential(ic);
-    EXPECT_TRUE(installed.ok()) << installed.status();
-    return cred.credential_id();
-  }
-
-  dv::ShareCredentialRequest ShareReq(const std::string& cred, const std::string& to) {
-    dv::ShareCredentialRequest r;
-    r.set_request_id(NewUuidV4());
-    r.set_credential_id(cred);
-    r.add_entitlements("unlock");
-    r.set_channel(cv::SMS);
-    r.set_to_address(to);
-    r.set_vertical(cv::VERTICAL_CAR);
-    return r;
-  }
-
-  dv::AcceptLinkRequest FromInbox(const std::string& address) {
-    dv::AcceptLinkRequest r;
-    r.set_request_id(NewUuidV4());
-    r.mutable_inbox()->set_channel(cv::SMS);
-    r.mutable_inbox()->set_address(address);
-    return r;
-  }
-
-  std::string LastLinkTo(const std::string& address) {
-    auto inbox = channel_.Inbox(address);
-    if (inbox.empty()) return "";
-    std::string body = inbox.back().body();
-    return body.substr(body.find("https://"));
-  }
-
-  // Delivers the relay's pending pushes to every device (each filters by token).
-  void DeliverPushes(std::initializer_list<Device*> devices) {
-    for (const auto& p : relay_.TakePushes()) {
-      ::oem::v1::DeviceNotification n;
-      n.set_kind(::oem::v1::MAILBOX_CHANGED);
-      n.set_mailbox_id(p.mailbox_id);
-      n.set_token_data(p.token_data);
-      for (Device* d : devices) d->agent->HandleNotification(n);
-    }
-  }
-
-  static std::vector<dv::DeviceEventKind> Kinds(const DeviceAgent& a) {
-    std::vector<dv::DeviceEventKind> out;
-    for (const auto& e : a.EventsAfter(0, "")) out.push_back(e.kind());
-    return out;
-  }
-
-  // Forwards to the shared gMock access point (the factory hands out owned stubs).
-  class ForwardingAp : public ::testing::NiceMock<::access_point::v1::MockAccessPointStub> {
-   public:
-    explicit ForwardingAp(::access_point::v1::MockAccessPointStub* target) {
-      ON_CALL(*this, GetChallenge(_, _, _))
-          .WillByDefault(Invoke([target](auto* c, const auto& r, auto* o) {
-            return target->GetChallenge(c, r, o);
-          }));
-      ON_CALL(*this, Authenticate(_, _, _))
-          .WillByDefault(Invoke([target](auto* c, const auto& r, auto* o) {
-            return target->Authenticate(c, r, o);
-          }));
-    }
-  };
-
-  FakeClock clock_;
-  CallLog log_;
-  FakeOem oem_;
-  FakeRelay relay_;
-  FakeChannel channel_;
-  ::testing::NiceMock<::access_point::v1::MockAccessPointStub> ap_;
-};
 
 // The link format lives in common/share_link.h; these cases pin what the
 // device relies on when it accepts a link.

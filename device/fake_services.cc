@@ -74,6 +74,12 @@ FakeOem::FakeOem(std::string oem_id, const Clock* clock, CallLog* log)
   ON_CALL(*this, RevokeShare(_, _, _))
       .WillByDefault(
           Invoke([this](auto*, const auto& req, auto* resp) { return RevokeShare(req, resp); }));
+  ON_CALL(*this, RevokeCredential(_, _, _))
+      .WillByDefault(Invoke(
+          [this](auto*, const auto& req, auto* resp) { return RevokeCredential(req, resp); }));
+  ON_CALL(*this, ListShares(_, _, _))
+      .WillByDefault(
+          Invoke([this](auto*, const auto& req, auto* resp) { return ListShares(req, resp); }));
   ON_CALL(*this, MintPushToken(_, _, _))
       .WillByDefault(Invoke([this](auto*, const auto& req, auto* resp) { return MintPush(req, resp); }));
   ON_CALL(*this, SubscribeNotificationsRaw(_, _))
@@ -235,6 +241,7 @@ grpc::Status FakeOem::RequestShare(const ::oem::v1::RequestShareRequest& req,
   share.parent = intent.credential_id();
   share.pin = req.share().pin();
   share.endorsement_required = intent.endorsement_required();
+  share.resharing_allowed = intent.resharing_allowed();
   cv::ShareTokenBody& body = share.body;
   body.set_version(1);
   body.set_share_id(NewUuidV4());
@@ -300,6 +307,9 @@ grpc::Status FakeOem::Provision(const ::oem::v1::ProvisionCredentialRequest& req
   ++redemptions_;
   Cred c = IssueLocked(r.receiver_public_key(), body.credential_kind(), body.entitlements(),
                        body.access_point_id(), body.share_id());
+  c.credential.set_resharing_allowed(share.resharing_allowed);
+  credentials_[c.credential.credential_id()].credential.set_resharing_allowed(
+      share.resharing_allowed);
   resp->set_share_id(body.share_id());
   *resp->mutable_credential() = c.credential;
   return grpc::Status::OK;
@@ -314,7 +324,7 @@ grpc::Status FakeOem::RevokeShare(const ::oem::v1::RevokeShareRequest& req,
   auto it = shares_.find(req.revoke().share_id());
   if (it == shares_.end()) return Err(absl::StatusCode::kNotFound, "share_not_found", "share");
   const auto& h = req.revoke().holder();
-  if (h.credential_id() != it->second.parent) {
+  if (!IsAncestorLocked(h.credential_id(), req.revoke().share_id())) {
     return Err(absl::StatusCode::kPermissionDenied, "not_holder", "holder");
   }
   st = CheckHolder(h.credential_id(),
@@ -326,6 +336,82 @@ grpc::Status FakeOem::RevokeShare(const ::oem::v1::RevokeShareRequest& req,
   resp->add_revoked_share_ids(req.revoke().share_id());
   resp->set_revocation_list_version(revoked_shares_.size());
   return grpc::Status::OK;
+}
+
+bool FakeOem::IsAncestorLocked(const std::string& credential_id,
+                               const std::string& share_id) const {
+  for (std::string share = share_id; !share.empty();) {
+    auto it = shares_.find(share);
+    if (it == shares_.end()) return false;
+    if (it->second.parent == credential_id) return true;
+    auto parent = credentials_.find(it->second.parent);
+    if (parent == credentials_.end()) return false;
+    share = parent->second.credential.parent_share_id();
+  }
+  return false;
+}
+
+grpc::Status FakeOem::RevokeCredential(const ::oem::v1::RevokeCredentialRequest& req,
+                                       ca::RevokeResponse* resp) {
+  log_->Add("oem.RevokeCredential");
+  absl::MutexLock lock(&mu_);
+  grpc::Status st = CheckAuth(req.auth());
+  if (!st.ok()) return st;
+  const std::string& target = req.revoke().credential_id();
+  auto it = credentials_.find(target);
+  if (it == credentials_.end()) {
+    return Err(absl::StatusCode::kNotFound, "credential_not_found", "credential");
+  }
+  const auto& h = req.revoke().holder();
+  const std::string& parent_share = it->second.credential.parent_share_id();
+  if (h.credential_id() != target &&
+      (parent_share.empty() || !IsAncestorLocked(h.credential_id(), parent_share))) {
+    return Err(absl::StatusCode::kPermissionDenied, "not_holder", "holder");
+  }
+  st = CheckHolder(h.credential_id(),
+                   absl::StrCat("sct-holder-v1", Z(), "RevokeCredential", Z(), target, Z(),
+                                h.signed_at().seconds()),
+                   h.proof());
+  if (!st.ok()) return st;
+  revoked_credentials_.push_back(target);
+  resp->add_revoked_credential_ids(target);
+  resp->set_revocation_list_version(revoked_shares_.size() + revoked_credentials_.size());
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeOem::ListShares(const ::oem::v1::ListSharesRequest& req,
+                                 ca::ListSharesResponse* resp) {
+  log_->Add("oem.ListShares");
+  absl::MutexLock lock(&mu_);
+  grpc::Status st = CheckAuth(req.auth());
+  if (!st.ok()) return st;
+  const std::string& root = req.list().credential_id();
+  const auto& h = req.list().holder();
+  if (h.credential_id() != root) {
+    return Err(absl::StatusCode::kPermissionDenied, "not_holder", "holder");
+  }
+  st = CheckHolder(root,
+                   absl::StrCat("sct-holder-v1", Z(), "ListShares", Z(), root, Z(),
+                                h.signed_at().seconds()),
+                   h.proof());
+  if (!st.ok()) return st;
+  for (const auto& [id, share] : shares_) {
+    if (share.parent != root && !(req.list().include_descendants() && IsAncestorLocked(root, id))) {
+      continue;
+    }
+    cv::ShareRecord* r = resp->add_shares();
+    r->set_share_id(id);
+    r->set_parent_credential_id(share.parent);
+    for (const auto& [cid, cred] : credentials_) {
+      if (cred.credential.parent_share_id() == id) r->add_issued_credential_ids(cid);
+    }
+  }
+  return grpc::Status::OK;
+}
+
+std::vector<std::string> FakeOem::revoked_credentials() const {
+  absl::MutexLock lock(&mu_);
+  return revoked_credentials_;
 }
 
 grpc::Status FakeOem::MintPush(const ::oem::v1::MintPushTokenRequest& req,
@@ -356,6 +442,9 @@ FakeRelay::FakeRelay(CallLog* log) : log_(log) {
         b.sender_claim = req.device_claim();
         b.sender_token = req.notification_token().token_data();
         resp->set_url_link(absl::StrCat("https://relay.test/v1/m/", id));
+        resp->set_expiration(req.mailbox_configuration().expiration().empty()
+                                 ? default_expiration_
+                                 : req.mailbox_configuration().expiration());
         return grpc::Status::OK;
       }));
   ON_CALL(*this, ReadSecureContent(_, _, _))
@@ -466,6 +555,16 @@ std::vector<FakeRelay::Push> FakeRelay::TakePushes() {
   out.swap(pushes_);
   return out;
 }
+void FakeRelay::set_default_expiration(std::string expiration) {
+  absl::MutexLock lock(&mu_);
+  default_expiration_ = std::move(expiration);
+}
+
+void FakeRelay::Expire(const std::string& id) {
+  absl::MutexLock lock(&mu_);
+  boxes_.erase(id);
+}
+
 bool FakeRelay::Exists(const std::string& id) const {
   absl::MutexLock lock(&mu_);
   return boxes_.count(id) > 0;

@@ -62,6 +62,7 @@ class FakeOem : public ::testing::NiceMock<::oem::v1::MockOemStub> {
   // Number of successful redemptions / revocations seen.
   int redemptions() const;
   std::vector<std::string> revoked_shares() const;
+  std::vector<std::string> revoked_credentials() const;
   // Queue notifications for the next SubscribeNotifications stream.
   void QueueNotification(::oem::v1::DeviceNotification n);
   // notificationToken.type: the OEM id (the relay allows [A-Za-z0-9._-] only).
@@ -76,6 +77,7 @@ class FakeOem : public ::testing::NiceMock<::oem::v1::MockOemStub> {
     std::string parent;
     std::string pin;
     bool endorsement_required = false;
+    bool resharing_allowed = false;
     bool redeemed = false;
     ::common::v1::ShareTokenBody body;
   };
@@ -88,6 +90,12 @@ class FakeOem : public ::testing::NiceMock<::oem::v1::MockOemStub> {
                          ::credential_authority::v1::RedeemShareResponse* resp);
   grpc::Status RevokeShare(const ::oem::v1::RevokeShareRequest& req,
                            ::credential_authority::v1::RevokeResponse* resp);
+  grpc::Status RevokeCredential(const ::oem::v1::RevokeCredentialRequest& req,
+                                ::credential_authority::v1::RevokeResponse* resp);
+  grpc::Status ListShares(const ::oem::v1::ListSharesRequest& req,
+                          ::credential_authority::v1::ListSharesResponse* resp);
+  // Whether share `share_id` descends from credential `credential_id`.
+  bool IsAncestorLocked(const std::string& credential_id, const std::string& share_id) const;
   grpc::Status MintPush(const ::oem::v1::MintPushTokenRequest& req,
                         ::oem::v1::MintPushTokenResponse* resp);
   grpc::Status CheckAuth(const ::oem::v1::DeviceAuth& auth) const;
@@ -107,6 +115,7 @@ class FakeOem : public ::testing::NiceMock<::oem::v1::MockOemStub> {
   std::map<std::string, Cred> credentials_;
   std::map<std::string, Share> shares_;
   std::vector<std::string> revoked_shares_;
+  std::vector<std::string> revoked_credentials_;
   std::deque<::oem::v1::DeviceNotification> queued_;
   int redemptions_ = 0;
 };
@@ -125,6 +134,12 @@ class FakeRelay : public ::testing::NiceMock<::relay::v1::MockRelayStub> {
   // Pushes the relay would have sent since the last call, then forgets them.
   std::vector<Push> TakePushes();
   bool Exists(const std::string& id) const;
+  // CreateMailbox answers carry `expiration` (RFC 3339) unless the request
+  // asked for one (then that); "" (the default) answers none, as an older
+  // relay does.
+  void set_default_expiration(std::string expiration);
+  // The mailbox expires: it is gone, as at a relay after its TTL.
+  void Expire(const std::string& id);
   size_t size() const;
 
  private:
@@ -144,6 +159,7 @@ class FakeRelay : public ::testing::NiceMock<::relay::v1::MockRelayStub> {
   std::vector<std::string> claims_;
   std::vector<std::string> create_tokens_;
   std::vector<Push> pushes_;
+  std::string default_expiration_;
 };
 
 class FakeChannel : public ::testing::NiceMock<::channel::v1::MockChannelStub> {

@@ -47,6 +47,24 @@ bool EventCollector::WaitFor(const std::function<bool(const dv1::DeviceEvent&)>&
   }
 }
 
+bool EventCollector::Seen(const std::function<bool(const dv1::DeviceEvent&)>& pred,
+                          absl::Time deadline, dv1::DeviceEvent* out) {
+  std::unique_lock<std::mutex> l(mu_);
+  size_t checked = 0;
+  while (true) {
+    for (; checked < events_.size(); ++checked) {
+      if (pred(events_[checked])) {
+        *out = events_[checked];
+        return true;
+      }
+    }
+    absl::Time now = absl::Now();
+    if (now >= deadline || stopping_) return false;
+    cv_.wait_for(l, std::chrono::milliseconds(
+                        std::min<int64_t>(200, absl::ToInt64Milliseconds(deadline - now) + 1)));
+  }
+}
+
 void EventCollector::Loop() {
   uint64_t last = 0;
   while (true) {

@@ -37,6 +37,10 @@ class EventCollector {
   // copies it to `out`. False when `deadline` passes (or Stop was called).
   bool WaitFor(const std::function<bool(const ::device::v1::DeviceEvent&)>& pred,
                absl::Time deadline, ::device::v1::DeviceEvent* out);
+  // Waits until any event so far, consumed or not, matches `pred` and copies
+  // it to `out` (consuming nothing). False when `deadline` passes first.
+  bool Seen(const std::function<bool(const ::device::v1::DeviceEvent&)>& pred,
+            absl::Time deadline, ::device::v1::DeviceEvent* out);
 
  private:
   void Loop();

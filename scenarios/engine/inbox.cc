@@ -1,6 +1,7 @@
 #include "scenarios/engine/inbox.h"
 
 #include <algorithm>
+#include <functional>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -34,9 +35,22 @@ std::string LinkIn(absl::string_view body, absl::string_view mailbox_id) {
   return "";
 }
 
-InboxLink FindLink(ActorClients& clients, const RunClock& clock, const std::string& actor,
-                   cv1::ChannelKind kind, const std::string& address, const std::string& mailbox_id,
-                   absl::Time deadline) {
+std::string PinIn(absl::string_view body) {
+  const size_t at = body.find("PIN: ");
+  if (at == absl::string_view::npos) return "";
+  const absl::string_view pin = body.substr(at + 5, 6);
+  if (pin.size() != 6 || !std::all_of(pin.begin(), pin.end(), absl::ascii_isdigit)) return "";
+  return std::string(pin);
+}
+
+namespace {
+
+// The newest message in the (kind, address) inbox for which `extract` gives
+// a value, polled as FindLink describes; `what` names the value in the trace.
+InboxLink PollInbox(ActorClients& clients, const RunClock& clock, const std::string& actor,
+                    cv1::ChannelKind kind, const std::string& address, absl::string_view what,
+                    const std::function<std::string(absl::string_view)>& extract,
+                    absl::Time deadline) {
   absl::StatusOr<std::unique_ptr<chv1::Channel::Stub>> stub = clients.ChannelServer();
   if (!stub.ok()) return {};
   const absl::Time start = absl::Now();
@@ -55,9 +69,9 @@ InboxLink FindLink(ActorClients& clients, const RunClock& clock, const std::stri
     ++polls;
     if (st.ok()) {
       for (int i = resp.messages_size() - 1; i >= 0; --i) {
-        std::string link = LinkIn(resp.messages(i).body(), mailbox_id);
-        if (!link.empty()) {
-          found = {resp.messages(i).message_id(), link};
+        std::string value = extract(resp.messages(i).body());
+        if (!value.empty()) {
+          found = {resp.messages(i).message_id(), value};
           break;
         }
       }
@@ -69,10 +83,26 @@ InboxLink FindLink(ActorClients& clients, const RunClock& clock, const std::stri
   }
   clients.Record("engine", "channel", "channel.v1.Channel/Receive",
                  absl::StrCat("inbox of ", actor, " on ", ChannelWord(kind), ": ",
-                              found.link.empty() ? "no link" : "link found", " (", polls,
+                              found.link.empty() ? "no " : "", what,
+                              found.link.empty() ? "" : " found", " (", polls,
                               polls == 1 ? " poll)" : " polls)"),
                  st, absl::Now() - start, when);
   return found;
+}
+
+}  // namespace
+
+InboxLink FindLink(ActorClients& clients, const RunClock& clock, const std::string& actor,
+                   cv1::ChannelKind kind, const std::string& address, const std::string& mailbox_id,
+                   absl::Time deadline) {
+  return PollInbox(
+      clients, clock, actor, kind, address, "link",
+      [&](absl::string_view body) { return LinkIn(body, mailbox_id); }, deadline);
+}
+
+std::string FindPin(ActorClients& clients, const RunClock& clock, const std::string& actor,
+                    cv1::ChannelKind kind, const std::string& address, absl::Time deadline) {
+  return PollInbox(clients, clock, actor, kind, address, "PIN", PinIn, deadline).link;
 }
 
 absl::Duration ChannelWait(const scenario::v1::Scenario& scenario, cv1::ChannelKind kind) {

@@ -38,6 +38,16 @@ InboxLink FindLink(ActorClients& clients, const RunClock& clock, const std::stri
                    ::common::v1::ChannelKind kind, const std::string& address,
                    const std::string& mailbox_id, absl::Time deadline);
 
+// The 6-digit PIN of a "PIN: 123456" message (what a sender's device sends on
+// the second channel); "" if `body` carries none.
+std::string PinIn(absl::string_view body);
+
+// The PIN in the newest PIN message of the (kind, address) inbox, polling as
+// FindLink does; "" when none arrived by `deadline`. A secret: never logged.
+std::string FindPin(ActorClients& clients, const RunClock& clock, const std::string& actor,
+                    ::common::v1::ChannelKind kind, const std::string& address,
+                    absl::Time deadline);
+
 // How long a message on `kind` may take to arrive: the largest delay plus
 // jitter that the topology or a fault sets for it, plus 5 s.
 absl::Duration ChannelWait(const scenario::v1::Scenario& scenario, ::common::v1::ChannelKind kind);

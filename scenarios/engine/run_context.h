@@ -28,6 +28,8 @@ struct SavedShare {
   std::string receiver;    // device name of the `to` field ("" if none)
   std::string receiver_address;
   ::common::v1::ChannelKind channel = ::common::v1::CHANNEL_KIND_UNSPECIFIED;
+  // The second channel the PIN went over (UNSPECIFIED: none).
+  ::common::v1::ChannelKind pin_channel = ::common::v1::CHANNEL_KIND_UNSPECIFIED;
 };
 
 // A value the engine knows and the knowledge audit looks for. Never logged.

@@ -132,6 +132,8 @@ void Validator::CheckShareStep(const Node& n, const sv1::Step& st) {
   }
   if (x.pin_channel() != cv1::CHANNEL_KIND_UNSPECIFIED && x.pin().empty()) {
     Err(a, "pin_channel", "set without a pin");
+  } else if (x.pin_channel() != cv1::CHANNEL_KIND_UNSPECIFIED) {
+    pin_channel_shares_.insert(x.save_as());
   }
   if (x.has_validity()) {
     Node v = Child(a, "validity");
@@ -166,6 +168,13 @@ void Validator::CheckAcceptStep(const Node& n, const sv1::Step& st) {
     }
   }
   if (!x.pin().empty() && x.no_pin()) Err(a, "no_pin", "set together with pin");
+  if (x.pin_from_inbox() && (!x.pin().empty() || x.no_pin())) {
+    Err(a, "pin_from_inbox", "set together with pin or no_pin");
+  } else if (x.pin_from_inbox() && !x.share().empty() && shares_.count(x.share()) &&
+             !pin_channel_shares_.count(x.share())) {
+    Err(a, "pin_from_inbox",
+        absl::StrCat("share \"", x.share(), "\" sends no PIN message (it has no pin_channel)"));
+  }
   Duration(a, "round_timeout", x.round_timeout());
   SaveCredential(a, "save_as", x.save_as());
 }
@@ -233,7 +242,9 @@ void Validator::CheckWaitForEventStep(const Node& n, const sv1::Step& st) {
   }
   ShareRef(a, "share", x.share(), false);
   Duration(a, "timeout", x.timeout());
-  if (!x.save_as().empty() && x.event() != dv1::EVENT_CREDENTIAL_PROVISIONED) {
+  if (!x.save_as().empty() && x.absent()) {
+    Err(a, "save_as", "an absent event yields no credential");
+  } else if (!x.save_as().empty() && x.event() != dv1::EVENT_CREDENTIAL_PROVISIONED) {
     Err(a, "save_as", "only EVENT_CREDENTIAL_PROVISIONED yields a credential");
   }
   SaveCredential(a, "save_as", x.save_as());

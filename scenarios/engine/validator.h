@@ -137,6 +137,7 @@ class Validator {
   std::map<std::string, int> step_index_;
   std::set<std::string> credentials_, shares_;          // known so far (step order)
   std::set<std::string> all_credentials_, all_shares_;  // saved anywhere
+  std::set<std::string> pin_channel_shares_;            // shares that send a PIN message
 };
 
 }  // namespace sct::scenarios::validation

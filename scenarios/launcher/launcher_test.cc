@@ -17,6 +17,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/uuid.h"
 #include "google/protobuf/text_format.h"
 #include "grpcpp/grpcpp.h"
@@ -240,6 +242,52 @@ TEST(LauncherTest, SmallTopologyRunsRestartsAndStopsCleanly) {
   for (pid_t pid : pids) EXPECT_TRUE(Gone(pid)) << pid;
   for (const std::string& name : want) EXPECT_FALSE(e.Find(name)->running);
   e.Shutdown();  // idempotent
+  eco->reset();
+  EXPECT_TRUE(NoChildren());
+}
+
+// The service's clock (SimControl.SetClock with no change, or `req`).
+absl::Time ServiceClock(Ecosystem& eco, const std::string& name,
+                        const ::common::v1::SetClockRequest& req = {}) {
+  auto channel = eco.Channel(name);
+  EXPECT_TRUE(channel.ok()) << channel.status();
+  if (!channel.ok()) return absl::InfinitePast();
+  auto control = ::common::v1::SimControl::NewStub(*channel);
+  ::common::v1::SetClockResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(Deadline());
+  grpc::Status st = control->SetClock(&ctx, req, &resp);
+  EXPECT_TRUE(st.ok()) << name << ": " << st.error_message();
+  return absl::FromUnixSeconds(resp.now().seconds()) + absl::Nanoseconds(resp.now().nanos());
+}
+
+// A service the scenario moved forward in time keeps its offset across a
+// kill and start (or a restart), as the others keep theirs.
+TEST(LauncherTest, RestartKeepsTheServiceClockOffset) {
+  LaunchOptions options = Options("clock");
+  options.sim_control = true;
+  auto eco = Launch(Parse(R"pb(
+                      relay {}
+                      authorities { id: "ca" }
+                      oems { id: "oem-a" }
+                      devices { id: "alice" oem: "oem-a" }
+                    )pb"),
+                    options);
+  ASSERT_TRUE(eco.ok()) << eco.status();
+  ::common::v1::SetClockRequest advance;
+  advance.mutable_advance()->set_seconds(3600);
+  for (const std::string name : {"ca", "alice"}) {
+    ServiceClock(**eco, name, advance);
+    EXPECT_GT(ServiceClock(**eco, name), absl::Now() + absl::Minutes(59)) << name;
+  }
+  ASSERT_TRUE((*eco)->Restart("ca").ok());
+  ASSERT_TRUE((*eco)->Kill("alice").ok());
+  ASSERT_TRUE((*eco)->Start("alice").ok());
+  for (const std::string name : {"ca", "alice"}) {
+    const absl::Time now = ServiceClock(**eco, name);
+    EXPECT_GT(now, absl::Now() + absl::Minutes(59)) << name;
+    EXPECT_LT(now, absl::Now() + absl::Minutes(61)) << name;
+  }
   eco->reset();
   EXPECT_TRUE(NoChildren());
 }

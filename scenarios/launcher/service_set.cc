@@ -8,9 +8,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/proto_time.h"
 #include "common/status_macros.h"
 #include "common/status_mapping.h"
 #include "grpcpp/grpcpp.h"
+#include "proto/common/v1/control.grpc.pb.h"
 #include "runtime/health.grpc.pb.h"
 #include "runtime/tls.h"
 
@@ -120,6 +122,7 @@ absl::Status ServiceSet::StartNode(ServiceNode& n) {
     return ShutDownError();
   }
   absl::Status healthy = HealthCheck(n, deadline);
+  if (healthy.ok()) healthy = RestoreClockOffset(n);
   if (healthy.ok() && n.after_start) healthy = n.after_start();
   if (!healthy.ok()) {
     absl::Status error = WithStderr(n, healthy);
@@ -153,6 +156,33 @@ void ServiceSet::MarkStopped(ServiceNode& n) {
   n.svc.running = false;
   n.svc.pid = -1;
   n.proc.reset();
+}
+
+void ServiceSet::SaveClockOffset(ServiceNode& n) {
+  if (!n.svc.sim) return;
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = ChannelAs(n.svc.name, "admin");
+  if (!channel.ok()) return;
+  auto stub = ::common::v1::SimControl::NewStub(*channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  ::common::v1::SetClockResponse resp;
+  if (!stub->SetClock(&ctx, {}, &resp).ok()) return;
+  absl::StatusOr<absl::Time> now = FromProto(resp.now(), "now");
+  if (now.ok()) n.clock_offset = *now - absl::Now();
+}
+
+absl::Status ServiceSet::RestoreClockOffset(ServiceNode& n) {
+  if (!n.svc.sim || n.clock_offset == absl::ZeroDuration()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto channel, ChannelAs(n.svc.name, "admin"));
+  auto stub = ::common::v1::SimControl::NewStub(channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  ::common::v1::SetClockRequest req;
+  *req.mutable_offset() = ToProtoDuration(n.clock_offset);
+  ::common::v1::SetClockResponse resp;
+  const absl::Status st = FromGrpcStatus(stub->SetClock(&ctx, req, &resp));
+  if (st.ok()) return st;
+  return absl::Status(st.code(), absl::StrCat("restoring the clock offset: ", st.message()));
 }
 
 absl::Status ServiceSet::HealthCheck(ServiceNode& n, absl::Time deadline) {
@@ -204,6 +234,7 @@ absl::Status ServiceSet::Kill(absl::string_view name) {
     }
     proc = n->proc;
   }
+  SaveClockOffset(*n);
   proc->Kill();
   MarkStopped(*n);
   return absl::OkStatus();

@@ -10,7 +10,10 @@
 // never change), reads the start-up line (runtime/startup_line.h), waits for
 // grpc.health.v1.Health/Check to answer SERVING and runs the node's
 // after_start hook, all within LaunchOptions::start_timeout. A restart keeps
-// the previous stderr as "<stderr>.<n>".
+// the previous stderr as "<stderr>.<n>". With sim_control, Kill first reads
+// the service's clock (SimControl.SetClock with no change) and the next start
+// sets the same offset again, so fake-clock advances and skews survive a
+// crash.
 //
 // Thread-safety: Add/Launch/Start/Kill/Restart run on one thread (the
 // launcher's caller); Shutdown() and Endpoints() may run concurrently from a
@@ -36,6 +39,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/security/credentials.h"
 #include "proto/scenario/v1/scenario.pb.h"
@@ -57,6 +61,10 @@ struct ServiceNode {
   // Configure: it keeps its settings in memory).
   std::function<absl::Status()> after_start;
   // Kept by ServiceSet.
+  // The service's clock offset (its time minus real time) read just before
+  // Kill, re-applied after the next start: a restarted process starts at
+  // real time, and the scenario keeps every service's clock in step.
+  absl::Duration clock_offset = absl::ZeroDuration();
   std::string grpc_port = "0";
   std::string http_port = "0";
   int starts = 0;
@@ -106,6 +114,11 @@ class ServiceSet {
   bool Adopt(ServiceNode& n, const std::shared_ptr<ChildProcess>& proc,
              const std::string& grpc_address);
   void MarkStopped(ServiceNode& n);
+  // Remembers the running node's clock offset in `n.clock_offset` (kept as
+  // it was when the service does not answer).
+  void SaveClockOffset(ServiceNode& n);
+  // Sets `n.clock_offset` on the freshly started node.
+  absl::Status RestoreClockOffset(ServiceNode& n);
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> CredentialsFor(
       const ServiceNode& n, absl::string_view identity);
 

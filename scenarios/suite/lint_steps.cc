@@ -66,13 +66,22 @@ void CheckShare(LintContext& c, const Path& p, const sv1::Step& s, bool success)
       a.payload_type() != "AEAD_AES_256_GCM") {
     c.Problem(Plus(q, "payload_type"), "payload_type: AEAD_AES_128_GCM or AEAD_AES_256_GCM");
   }
-  if (a.multi_round() && held != nullptr && held->kind == ::common::v1::SYMMETRIC) {
-    c.Problem(Plus(q, "multi_round"), "multi_round needs an asymmetric credential");
+  // Symmetric keys are single-round: such a step must expect the refusal.
+  const bool refusal_expected = s.expect().outcome_case() == sv1::Expectation::kError &&
+                                s.expect().error().code() == sv1::INVALID_ARGUMENT;
+  if (a.multi_round() && held != nullptr && held->kind == ::common::v1::SYMMETRIC &&
+      !refusal_expected) {
+    c.Problem(Plus(q, "multi_round"),
+              "multi_round needs an asymmetric credential (or expect INVALID_ARGUMENT)");
   }
   if (a.has_validity()) c.Window(Plus(q, "validity"), a.validity());
   c.Duration(Plus(q, "token_ttl"), a.token_ttl(), false, false);
   c.Duration(Plus(q, "mailbox_ttl"), a.mailbox_ttl(), false, false);
-  if (!a.save_as().empty() && success && !c.shares.emplace(a.save_as(), s.actor()).second) {
+  // A share that fails with UNAVAILABLE (relay or channel down) may have been
+  // minted already; the engine then saves it so that it can be cancelled.
+  const bool minted = success || (s.expect().outcome_case() == sv1::Expectation::kError &&
+                                  s.expect().error().code() == sv1::UNAVAILABLE);
+  if (!a.save_as().empty() && minted && !c.shares.emplace(a.save_as(), s.actor()).second) {
     c.Problem(Plus(q, "save_as"), absl::StrCat("share name \"", a.save_as(), "\" already used"));
   }
 }
@@ -91,6 +100,9 @@ void CheckAccept(LintContext& c, const Path& p, const sv1::Step& s, bool success
     }
   }
   if (a.no_pin() && !a.pin().empty()) c.Problem(Plus(q, "no_pin"), "no_pin together with pin");
+  if (a.pin_from_inbox() && (a.no_pin() || !a.pin().empty())) {
+    c.Problem(Plus(q, "pin_from_inbox"), "pin_from_inbox together with pin or no_pin");
+  }
   c.Duration(Plus(q, "round_timeout"), a.round_timeout(), false, false, kMaxWait);
   c.SaveCredential(Plus(q, "save_as"), a.save_as(), s.actor(), success);
 }
@@ -178,7 +190,9 @@ void CheckWaitForEvent(LintContext& c, const Path& p, const sv1::Step& s, bool s
   if (a.event() == ::device::v1::DEVICE_EVENT_KIND_UNSPECIFIED) c.Problem(q, "event: missing");
   if (!a.share().empty()) c.NeedShare(Plus(q, "share"), a.share());
   c.Duration(Plus(q, "timeout"), a.timeout(), false, false, kMaxWait);
-  if (!a.save_as().empty() && a.event() != ::device::v1::EVENT_CREDENTIAL_PROVISIONED) {
+  if (!a.save_as().empty() && a.absent()) {
+    c.Problem(Plus(q, "save_as"), "save_as with absent (an event that must not happen)");
+  } else if (!a.save_as().empty() && a.event() != ::device::v1::EVENT_CREDENTIAL_PROVISIONED) {
     c.Problem(Plus(q, "save_as"), "save_as applies to EVENT_CREDENTIAL_PROVISIONED only");
   }
   c.SaveCredential(Plus(q, "save_as"), a.save_as(), s.actor(), success);

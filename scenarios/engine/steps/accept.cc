@@ -2,7 +2,8 @@
 // the link an adversary captured (`intercepted_by`), else the newest message
 // carrying it in the device's inbox (waiting as long as the channel may take).
 // The credential it yields is saved under save_as, or noted as pending when
-// it is provisioned later (push, polling).
+// it is provisioned later (push, polling). The PIN is the share's, the one the
+// step gives, or (pin_from_inbox) the one in the actor's PIN-channel inbox.
 #include <optional>
 #include <string>
 
@@ -78,6 +79,24 @@ std::optional<Outcome> ChooseLink(StepEnv& env, const sv1::Step& st, SavedShare&
   return std::nullopt;
 }
 
+// Sets the PIN the actor finds in its inbox on the share's PIN channel; the
+// outcome no_pin_in_inbox when none arrives in time.
+std::optional<Outcome> PinFromInbox(StepEnv& env, const sv1::Step& st, const SavedShare& s,
+                                    dv1::AcceptLinkRequest& req) {
+  const std::string pin =
+      FindPin(env.clients, env.clock, st.actor(), s.pin_channel,
+              AddressOf(env, st.actor(), s.pin_channel),
+              env.clock.Deadline(ChannelWait(env.scenario, s.pin_channel)));
+  if (pin.empty()) {
+    return Outcome::FromStatus(MakeError(
+        absl::StatusCode::kNotFound, "no_pin_in_inbox",
+        absl::StrCat("no PIN message of ", st.accept().share(), " reached ", st.actor(), " on ",
+                     ChannelWord(s.pin_channel))));
+  }
+  req.set_pin(pin);
+  return std::nullopt;
+}
+
 // Saves the credential the accept yielded, or notes it as pending.
 void SaveAccepted(StepEnv& env, const StepCall& call, const std::string& persona,
                   const dv1::AcceptLinkResponse& resp) {
@@ -110,7 +129,12 @@ absl::StatusOr<Outcome> RunAcceptStep(StepEnv& env, const StepCall& call) {
   const std::string persona = a.persona().empty() ? FirstPersona(env, st.actor()) : a.persona();
   req.set_persona(persona);
   if (std::optional<Outcome> no_link = ChooseLink(env, st, s, req)) return *no_link;
-  if (!a.no_pin()) req.set_pin(a.pin().empty() ? s.pin : a.pin());
+  if (a.pin_from_inbox()) {
+    std::optional<Outcome> no_pin = PinFromInbox(env, st, s, req);
+    if (no_pin) return *no_pin;
+  } else if (!a.no_pin()) {
+    req.set_pin(a.pin().empty() ? s.pin : a.pin());
+  }
   req.set_manual_rounds(a.manual_rounds());
   const absl::Duration round = DurationOr(a.round_timeout(), absl::ZeroDuration());
   if (round > absl::ZeroDuration()) *req.mutable_round_timeout() = ToProtoDuration(round);

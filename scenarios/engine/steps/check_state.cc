@@ -25,7 +25,11 @@ void CheckFlowState(const sv1::CheckStateAction& a, const SavedShare& share,
   const dv1::MailboxRecord* rec = nullptr;
   for (const auto& p : resp.personas()) {
     for (const auto& m : p.mailboxes()) {
-      if (m.mailbox_id() == share.mailbox_id) rec = &m;
+      // A share whose mailbox was never created is found by its share id.
+      const bool match = !share.mailbox_id.empty()
+                             ? m.mailbox_id() == share.mailbox_id
+                             : !share.share_id.empty() && m.share_id() == share.share_id;
+      if (match) rec = &m;
     }
   }
   if (rec == nullptr) {

@@ -35,7 +35,8 @@ std::optional<Outcome> FindTarget(StepEnv& env, const sv1::Step& st, RevokeTarge
     if (sp == nullptr) return NoShare(a.share());
     t->share_id = sp->share_id;
     t->access_point = env.share_cred[a.share()].access_point;
-    t->persona = PersonaIn(env, a.share(), sp->sender, a.persona());
+    // The sharer, or a device higher up the share tree.
+    t->persona = PersonaIn(env, a.share(), st.actor(), a.persona());
   } else {
     CredInfo* c = Credential(env, a.credential());
     if (c == nullptr) {

@@ -2,6 +2,9 @@
 // over a channel to a device or an address. The engine saves the share under
 // its save_as name, records what it now knows (PIN, mailbox id, share id) and
 // looks in the recipient's inbox once for the link (accept steps wait for it).
+// A share the device minted but could not deliver (relay or channel failure)
+// is saved too, from the device's state, so that it can be cancelled.
+#include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -93,12 +96,46 @@ SavedShare& SaveShare(StepEnv& env, const StepCall& call, const CredInfo& cred,
   s.receiver = a.to();
   s.receiver_address = to_address;
   s.channel = a.channel();
+  s.pin_channel = a.pin_channel();
   env.exchange_persona[{a.save_as(), call.step.actor()}] = persona;
   env.share_cred[a.save_as()] = cred;
   Know(env.ctx, cv1::PIN, a.pin(), absl::StrCat("PIN of ", a.save_as()));
   Know(env.ctx, cv1::MAILBOX_ID, resp.mailbox_id(), absl::StrCat("mailbox id of ", a.save_as()));
   Know(env.ctx, cv1::LINKAGE, resp.share_id(), absl::StrCat("share id of ", a.save_as()));
   return s;
+}
+
+// After a failed share: when the device minted the share but could not
+// deliver it (its state shows a new FLOW_FAILED sent exchange), saves it
+// under save_as so that later steps can cancel or revoke it.
+void SaveUndelivered(StepEnv& env, const StepCall& call, const CredInfo& cred,
+                     const std::string& persona, const std::string& to_address,
+                     dv1::DeviceAgent::Stub& dev) {
+  dv1::GetStateRequest req;
+  req.set_persona(persona);
+  dv1::GetStateResponse state;
+  absl::Status st = env.clients.Call(
+      "engine", call.step.actor(), "device.v1.DeviceAgent/GetState",
+      absl::StrCat("was ", call.step.share().save_as(), " minted?"), env.rpc_timeout,
+      [&](grpc::ClientContext* c) { return dev.GetState(c, req, &state); });
+  if (!st.ok()) return;
+  std::set<std::string> known;
+  for (const auto& [name, share] : env.ctx.shares) known.insert(share.share_id);
+  const dv1::MailboxRecord* failed = nullptr;
+  for (const auto& p : state.personas()) {
+    for (const auto& m : p.mailboxes()) {
+      if (m.role() == dv1::ROLE_SENDER && m.state() == dv1::FLOW_FAILED &&
+          !known.count(m.share_id())) {
+        failed = &m;
+      }
+    }
+  }
+  if (failed == nullptr) return;
+  dv1::ShareCredentialResponse minted;
+  minted.set_share_id(failed->share_id());
+  minted.set_mailbox_id(failed->mailbox_id());
+  SaveShare(env, call, cred, persona, to_address, minted);
+  (*call.result.mutable_details())["undelivered_share_id"] = failed->share_id();
 }
 
 }  // namespace
@@ -127,7 +164,10 @@ absl::StatusOr<Outcome> RunShareStep(StepEnv& env, const StepCall& call) {
                    a.save_as()),
       env.rpc_timeout, [&](grpc::ClientContext* c) { return dev->ShareCredential(c, req, &resp); });
   Outcome o = Outcome::FromStatus(status);
-  if (!status.ok()) return o;
+  if (!status.ok()) {
+    SaveUndelivered(env, call, *cred, persona, to_address, *dev);
+    return o;
+  }
 
   SavedShare& s = SaveShare(env, call, *cred, persona, to_address, resp);
   auto& details = *call.result.mutable_details();

@@ -1,6 +1,7 @@
 // `wait_for_event`: waits until the acting device reports an event of a kind
 // (optionally about a share's mailbox or share id) on its event stream. A
-// provisioned credential it names is saved under save_as.
+// provisioned credential it names is saved under save_as. With `absent`, the
+// step checks the opposite: no such event so far, nor within the timeout.
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -28,17 +29,29 @@ absl::StatusOr<Outcome> RunWaitForEventStep(StepEnv& env, const StepCall& call) 
     mailbox = sp->mailbox_id;
     share_id = sp->share_id;
   }
-  const absl::Duration timeout = DurationOr(a.timeout(), absl::Seconds(10));
+  const absl::Duration timeout =
+      DurationOr(a.timeout(), a.absent() ? absl::Seconds(1) : absl::Seconds(10));
+  auto matches = [&](const dv1::DeviceEvent& e) {
+    if (e.kind() != a.event()) return false;
+    if (a.share().empty()) return true;
+    return (!mailbox.empty() && e.mailbox_id() == mailbox) ||
+           (!share_id.empty() && e.share_id() == share_id);
+  };
   dv1::DeviceEvent ev;
   const absl::Time start = absl::Now();
-  bool got = it->second->WaitFor(
-      [&](const dv1::DeviceEvent& e) {
-        if (e.kind() != a.event()) return false;
-        if (a.share().empty()) return true;
-        return (!mailbox.empty() && e.mailbox_id() == mailbox) ||
-               (!share_id.empty() && e.share_id() == share_id);
-      },
-      env.clock.Deadline(timeout), &ev);
+  if (a.absent()) {
+    if (!it->second->Seen(matches, env.clock.Deadline(timeout), &ev)) {
+      Outcome none;
+      none.message = absl::StrCat("no ", dv1::DeviceEventKind_Name(a.event()));
+      return none;
+    }
+    return Outcome::FromStatus(
+        MakeError(absl::StatusCode::kFailedPrecondition, "unexpected_event",
+                  absl::StrCat(st.actor(), " reported ", dv1::DeviceEventKind_Name(ev.kind()),
+                               ev.reason().empty() ? "" : absl::StrCat(" (", ev.reason(), ")"),
+                               ", which must not happen")));
+  }
+  bool got = it->second->WaitFor(matches, env.clock.Deadline(timeout), &ev);
   if (!got) {
     return Outcome::FromStatus(
         MakeError(absl::StatusCode::kDeadlineExceeded, "event_timeout",

@@ -1,0 +1,225 @@
+// The sender after the share: revoking what its shares issued (down the
+// re-share tree) and cancelling a share whose mailbox or link failed.
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/time/time.h"
+#include "common/errors.h"
+#include "common/rfc3339.h"
+#include "device/device_agent.h"
+#include "device/device_agent_fixture.h"
+#include "device/fake_services.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace sct::device {
+namespace {
+
+using ::testing::_;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::Not;
+using ::testing::Return;
+using testing::Device;
+using testing::DeviceAgentTest;
+namespace dv = ::device::v1;
+namespace cv = ::common::v1;
+
+class SenderTest : public DeviceAgentTest {
+ protected:
+  // `from` shares credential `cred` to `to_address` and the device `to`
+  // accepts; returns the new credential id ("" on failure).
+  std::string ShareAndAccept(Device& from, const std::string& cred, Device& to,
+                             const std::string& to_address, bool resharing_allowed,
+                             std::string* share_id) {
+    dv::ShareCredentialRequest req = ShareReq(cred, to_address);
+    req.set_resharing_allowed(resharing_allowed);
+    auto share = from.agent->ShareCredential(req);
+    EXPECT_TRUE(share.ok()) << share.status();
+    if (!share.ok()) return "";
+    if (share_id != nullptr) *share_id = share->share_id();
+    auto accepted = to.agent->AcceptLink(FromInbox(to_address));
+    EXPECT_TRUE(accepted.ok()) << accepted.status();
+    return accepted.ok() ? accepted->credential_id() : "";
+  }
+
+  // The one sender exchange of `d`'s default persona.
+  dv::MailboxRecord OnlySentExchange(Device& d) {
+    auto state = d.agent->GetState({});
+    EXPECT_TRUE(state.ok()) << state.status();
+    EXPECT_EQ(state->personas(0).mailboxes_size(), 1);
+    if (state->personas(0).mailboxes_size() != 1) return {};
+    return state->personas(0).mailboxes(0);
+  }
+};
+
+TEST_F(SenderTest, SenderRevokesACredentialIssuedFromItsShare) {
+  Device alice = MakeDevice("+15550001");
+  Device bob = MakeDevice("+15550002");
+  const std::string cred = Own(alice, cv::ASYMMETRIC);
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  const std::string bob_cred =
+      ShareAndAccept(alice, cred, bob, "+15550002", /*resharing_allowed=*/false, nullptr);
+  ASSERT_FALSE(bob_cred.empty());
+
+  dv::RevokeRequest revoke;
+  revoke.set_credential_id(bob_cred);
+  auto revoked = alice.agent->Revoke(revoke);
+  ASSERT_TRUE(revoked.ok()) << revoked.status();
+  EXPECT_THAT(revoked->revoked_credential_ids(), ElementsAre(bob_cred));
+  EXPECT_THAT(oem_.revoked_credentials(), ElementsAre(bob_cred));
+
+  // A credential nobody in Alice's share tree holds is still not hers to revoke.
+  revoke.set_credential_id("unknown-credential");
+  EXPECT_EQ(ReasonOf(alice.agent->Revoke(revoke).status()), "credential_not_found");
+  // Another device that made no share cannot revoke Bob's credential.
+  Device carol = MakeDevice("+15550003");
+  Own(carol, cv::ASYMMETRIC);
+  revoke.set_credential_id(bob_cred);
+  EXPECT_EQ(ReasonOf(carol.agent->Revoke(revoke).status()), "credential_not_found");
+  EXPECT_THAT(oem_.revoked_credentials(), ElementsAre(bob_cred));
+}
+
+TEST_F(SenderTest, AncestorRevokesAGrandchildShareAndCredential) {
+  Device alice = MakeDevice("+15550001");
+  Device bob = MakeDevice("+15550002");
+  Device carol = MakeDevice("+15550003");
+  const std::string cred = Own(alice, cv::ASYMMETRIC);
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  ASSERT_TRUE(carol.agent->Enrol({}).ok());
+  const std::string bob_cred =
+      ShareAndAccept(alice, cred, bob, "+15550002", /*resharing_allowed=*/true, nullptr);
+  ASSERT_FALSE(bob_cred.empty());
+  std::string bob_share;
+  const std::string carol_cred =
+      ShareAndAccept(bob, bob_cred, carol, "+15550003", /*resharing_allowed=*/false, &bob_share);
+  ASSERT_FALSE(carol_cred.empty());
+
+  dv::RevokeRequest revoke;
+  revoke.set_share_id(bob_share);
+  auto revoked = alice.agent->Revoke(revoke);
+  ASSERT_TRUE(revoked.ok()) << revoked.status();
+  EXPECT_THAT(oem_.revoked_shares(), ElementsAre(bob_share));
+  revoke.set_credential_id(carol_cred);
+  revoked = alice.agent->Revoke(revoke);
+  ASSERT_TRUE(revoked.ok()) << revoked.status();
+  EXPECT_THAT(oem_.revoked_credentials(), ElementsAre(carol_cred));
+  // Carol is below Bob, not above him: his share is not hers to revoke.
+  revoke.set_share_id(bob_share);
+  EXPECT_EQ(ReasonOf(carol.agent->Revoke(revoke).status()), "share_not_found");
+}
+
+TEST_F(SenderTest, FailedMailboxCreateLeavesACancellableShare) {
+  Device alice = MakeDevice("+15550001");
+  const std::string cred = Own(alice, cv::ASYMMETRIC);
+  EXPECT_CALL(relay_, CreateMailbox(_, _, _))
+      .WillOnce(Return(grpc::Status(grpc::StatusCode::UNAVAILABLE, "connection refused")));
+  auto share = alice.agent->ShareCredential(ShareReq(cred, "+15550002"));
+  ASSERT_EQ(share.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ReasonOf(share.status()), "relay_unavailable");
+
+  const dv::MailboxRecord failed = OnlySentExchange(alice);
+  ASSERT_FALSE(failed.share_id().empty());
+  EXPECT_EQ(failed.role(), dv::ROLE_SENDER);
+  EXPECT_EQ(failed.state(), dv::FLOW_FAILED);
+  EXPECT_EQ(failed.last_reason(), "relay_unavailable");
+  EXPECT_TRUE(failed.mailbox_id().empty());
+  EXPECT_TRUE(absl::StrContains(share.status().message(), failed.share_id()));
+  std::vector<dv::DeviceEventKind> kinds = Kinds(*alice.agent);
+  EXPECT_THAT(kinds, Contains(dv::EVENT_FLOW_FAILED));
+
+  dv::CancelShareRequest cancel;
+  cancel.set_share_id(failed.share_id());
+  auto cancelled = alice.agent->CancelShare(cancel);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  EXPECT_FALSE(cancelled->mailbox_deleted());
+  EXPECT_THAT(oem_.revoked_shares(), ElementsAre(failed.share_id()));
+  EXPECT_EQ(OnlySentExchange(alice).state(), dv::FLOW_CANCELLED);
+}
+
+TEST_F(SenderTest, FailedLinkSendLeavesACancellableShare) {
+  Device alice = MakeDevice("+15550001");
+  const std::string cred = Own(alice, cv::ASYMMETRIC);
+  EXPECT_CALL(channel_, Send(_, _, _))
+      .WillOnce(Return(grpc::Status(grpc::StatusCode::UNAVAILABLE, "connection refused")));
+  auto share = alice.agent->ShareCredential(ShareReq(cred, "+15550002"));
+  ASSERT_EQ(share.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ReasonOf(share.status()), "channel_unavailable");
+
+  const dv::MailboxRecord failed = OnlySentExchange(alice);
+  ASSERT_FALSE(failed.share_id().empty());
+  EXPECT_EQ(failed.state(), dv::FLOW_FAILED);
+  EXPECT_EQ(failed.last_reason(), "channel_unavailable");
+  // Nobody got the link: the mailbox is gone already.
+  EXPECT_FALSE(relay_.Exists(failed.mailbox_id()));
+
+  dv::CancelShareRequest cancel;
+  cancel.set_share_id(failed.share_id());
+  auto cancelled = alice.agent->CancelShare(cancel);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status();
+  EXPECT_FALSE(cancelled->mailbox_deleted());
+  EXPECT_THAT(oem_.revoked_shares(), ElementsAre(failed.share_id()));
+  // Revoke by share id works as well (the share is in the wallet).
+  dv::RevokeRequest revoke;
+  revoke.set_share_id(failed.share_id());
+  EXPECT_TRUE(alice.agent->Revoke(revoke).ok());
+}
+
+// The relay's create answer carries its default expiry: a share nobody
+// opened before then is expired, not provisioned, and the sender is told.
+TEST_F(SenderTest, UnopenedShareExpiredAtTheRelayDefaultIsReportedExpired) {
+  Device alice = MakeDevice("+15550001");
+  const std::string cred = Own(alice, cv::ASYMMETRIC);
+  relay_.set_default_expiration(FormatRfc3339(clock_.Now() + absl::Hours(24)));
+  auto share = alice.agent->ShareCredential(ShareReq(cred, "+15550002"));
+  ASSERT_TRUE(share.ok()) << share.status();
+  ASSERT_TRUE(share->has_mailbox_expires_at());
+  EXPECT_EQ(share->mailbox_expires_at().seconds(),
+            absl::ToUnixSeconds(clock_.Now() + absl::Hours(24)));
+  clock_.Advance(absl::Hours(25));
+  relay_.Expire(share->mailbox_id());
+  EXPECT_EQ(alice.agent->Tick(), 1);
+  const dv::MailboxRecord rec = OnlySentExchange(alice);
+  EXPECT_EQ(rec.state(), dv::FLOW_EXPIRED);
+  EXPECT_EQ(rec.last_reason(), "mailbox_expired");
+  EXPECT_THAT(Kinds(*alice.agent), Not(Contains(dv::EVENT_SHARE_COMPLETED)));
+  EXPECT_THAT(Kinds(*alice.agent), Contains(dv::EVENT_FLOW_FAILED));
+  // The live bearer token can still be cancelled.
+  dv::CancelShareRequest cancel;
+  cancel.set_share_id(share->share_id());
+  ASSERT_TRUE(alice.agent->CancelShare(cancel).ok());
+  EXPECT_THAT(oem_.revoked_shares(), ElementsAre(share->share_id()));
+}
+
+// A relay that returns no expiry: a mailbox gone before any known expiry
+// still reads as the receiver having finished.
+TEST_F(SenderTest, WithoutARelayExpiryAGoneMailboxMeansCompleted) {
+  Device alice = MakeDevice("+15550001");
+  const std::string cred = Own(alice, cv::ASYMMETRIC);
+  auto share = alice.agent->ShareCredential(ShareReq(cred, "+15550002"));
+  ASSERT_TRUE(share.ok()) << share.status();
+  EXPECT_FALSE(share->has_mailbox_expires_at());
+  clock_.Advance(absl::Hours(25));
+  relay_.Expire(share->mailbox_id());
+  EXPECT_EQ(alice.agent->Tick(), 1);
+  EXPECT_EQ(OnlySentExchange(alice).state(), dv::FLOW_PROVISIONED);
+  EXPECT_THAT(Kinds(*alice.agent), Contains(dv::EVENT_SHARE_COMPLETED));
+}
+
+// Symmetric keys stay single-round; the refusal says why.
+TEST_F(SenderTest, SymmetricKeyRefusesMultiRoundNamingTheReason) {
+  Device hotel = MakeDevice("+15550001");
+  const std::string cred = Own(hotel, cv::SYMMETRIC);
+  dv::ShareCredentialRequest req = ShareReq(cred, "+15550002");
+  req.clear_entitlements();
+  req.set_multi_round(true);
+  auto share = hotel.agent->ShareCredential(req);
+  EXPECT_EQ(share.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ReasonOf(share.status()), "invalid_field");
+  EXPECT_TRUE(absl::StrContains(share.status().message(), "multi_round: symmetric (hotel) keys"))
+      << share.status();
+  EXPECT_TRUE(absl::StrContains(share.status().message(), "single-round")) << share.status();
+}
+
+}  // namespace
+}  // namespace sct::device
