@@ -56,8 +56,7 @@ TEST(StoreFactoryTest, EveryFlagRuleHasItsMessage) {
       {"redis_without_store", redis_without_store, "--redis: only with --store=redis"},
       {"pool_size", pool, "--redis_pool_size: must be between 1 and 1024"},
       {"timeout", timeout, "--redis_timeout: must be positive"},
-      {"user_without_password", user_without_password,
-       "--redis_user: needs --redis_password_file"},
+      {"user_without_password", user_without_password, "--redis_user: needs --redis_password_file"},
       {"password_without_store", password_without_store,
        "--redis_password_file: only with --store=redis"},
   };

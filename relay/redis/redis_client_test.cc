@@ -281,10 +281,10 @@ TEST_F(RedisClusterClientTest, FollowsAskDuringMigrationThenMovedAfterIt) {
   ASSERT_GE(from, 0);
   const int to = (from + 1) % 3;
   const std::string slot = std::to_string(RedisKeySlot(key));
-  ASSERT_TRUE(cluster_->node(to).Command({"CLUSTER", "SETSLOT", slot, "IMPORTING",
-                                          NodeId(from)}).ok());
-  ASSERT_TRUE(cluster_->node(from).Command({"CLUSTER", "SETSLOT", slot, "MIGRATING",
-                                            NodeId(to)}).ok());
+  ASSERT_TRUE(
+      cluster_->node(to).Command({"CLUSTER", "SETSLOT", slot, "IMPORTING", NodeId(from)}).ok());
+  ASSERT_TRUE(
+      cluster_->node(from).Command({"CLUSTER", "SETSLOT", slot, "MIGRATING", NodeId(to)}).ok());
   auto migrate = cluster_->node(from).Command(
       {"MIGRATE", "127.0.0.1", std::to_string(cluster_->node(to).port()), key, "0", "5000"});
   ASSERT_TRUE(migrate.ok()) << migrate.status();
@@ -301,9 +301,10 @@ TEST_F(RedisClusterClientTest, FollowsAskDuringMigrationThenMovedAfterIt) {
   EXPECT_EQ(r->str, "stays");
 
   // Finish: move the other key, hand the slot to `to` everywhere.
-  ASSERT_TRUE(cluster_->node(from).Command({"MIGRATE", "127.0.0.1",
-                                            std::to_string(cluster_->node(to).port()), other,
-                                            "0", "5000"}).ok());
+  ASSERT_TRUE(cluster_->node(from)
+                  .Command({"MIGRATE", "127.0.0.1", std::to_string(cluster_->node(to).port()),
+                            other, "0", "5000"})
+                  .ok());
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(cluster_->node(i).Command({"CLUSTER", "SETSLOT", slot, "NODE", NodeId(to)}).ok());
   }

@@ -131,13 +131,13 @@ absl::Status LaunchedEcosystem::StartRedis(const sv1::RelaySpec& relay) {
     acl_file = work_.dir.Data("redis-users.acl");
     RETURN_IF_ERROR(WriteFileWithMode(redis_.password_file, relay_password + "\n", 0600));
     RETURN_IF_ERROR(WriteFileWithMode(
-        acl_file,
-        RedisAclFileText(relay_password, redis_admin_.password, RedisKeyPrefix(relay)), 0600));
+        acl_file, RedisAclFileText(relay_password, redis_admin_.password, RedisKeyPrefix(relay)),
+        0600));
   }
   for (const std::string& name : names) RETURN_IF_ERROR(StartRedisNode(name, cluster, acl_file));
   if (!cluster) return absl::OkStatus();
-  absl::Status formed = FormRedisCluster(redis_.addresses, redis_admin_,
-                                         absl::Now() + absl::Seconds(30));
+  absl::Status formed =
+      FormRedisCluster(redis_.addresses, redis_admin_, absl::Now() + absl::Seconds(30));
   if (!formed.ok()) return services_.WithStderr(*services_.Find(names[0]), formed);
   redis_cluster_formed_ = true;  // from now on a (re)started node must rejoin
   return absl::OkStatus();
@@ -164,7 +164,9 @@ absl::Status LaunchedEcosystem::StartRedisNode(const std::string& name, bool clu
     ASSIGN_OR_RETURN(config.port, FreeRedisPort(cluster));
     RETURN_IF_ERROR(WriteFileWithMode(conf_file, RedisConfText(config), 0600));
     const std::string address = absl::StrCat("127.0.0.1:", config.port);
-    n.probe = [this, address]() { return ProbeRedis(address, redis_admin_, redis_cluster_formed_); };
+    n.probe = [this, address]() {
+      return ProbeRedis(address, redis_admin_, redis_cluster_formed_);
+    };
     started = services_.Launch(n, RedisServerCommand(conf_file, address, dir));
     if (started.ok()) {
       redis_.addresses.push_back(address);

@@ -151,8 +151,8 @@ absl::Status ServiceSet::AwaitProbe(ServiceNode& n, absl::Time deadline) {
     last = n.probe();
     if (last.ok()) return last;
     if (n.proc != nullptr && !n.proc->Running()) {
-      return absl::UnavailableError(absl::StrCat("exited before it was ready (",
-                                                 DescribeExit(n.proc->exit_code()), ")"));
+      return absl::UnavailableError(
+          absl::StrCat("exited before it was ready (", DescribeExit(n.proc->exit_code()), ")"));
     }
     absl::SleepFor(absl::Milliseconds(20));
   } while (absl::Now() < deadline);
@@ -268,9 +268,8 @@ std::map<std::string, std::string> ServiceSet::Endpoints() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::map<std::string, std::string> out;
   for (const auto& n : nodes_) {
-    std::string e = n->svc.kind == ServiceKind::kRedis
-                        ? absl::StrCat("redis=", n->svc.address)
-                        : absl::StrCat("grpc=", n->svc.grpc_address);
+    std::string e = n->svc.kind == ServiceKind::kRedis ? absl::StrCat("redis=", n->svc.address)
+                                                       : absl::StrCat("grpc=", n->svc.grpc_address);
     if (!n->svc.http_url.empty()) absl::StrAppend(&e, " http=", n->svc.http_url);
     if (n->svc.attached) {
       absl::StrAppend(&e, " (attached)");

@@ -182,10 +182,10 @@ absl::Status ResolveRelay(sv1::Topology& t) {
                         "describes a launched Redis; not with redis_address (an external one)");
   }
   if (relay->redis().cluster_masters() > kMaxRedisClusterMasters) {
-    return InvalidField("topology.relay.redis.cluster_masters",
-                        absl::StrCat(relay->redis().cluster_masters(),
-                                     " is out of range: 0 (one server) or 1-",
-                                     kMaxRedisClusterMasters, " masters"));
+    return InvalidField(
+        "topology.relay.redis.cluster_masters",
+        absl::StrCat(relay->redis().cluster_masters(), " is out of range: 0 (one server) or 1-",
+                     kMaxRedisClusterMasters, " masters"));
   }
   return CheckRelayTtls(*relay);
 }
