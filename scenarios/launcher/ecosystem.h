@@ -48,13 +48,13 @@ struct Service {
   ServiceKind kind = ServiceKind::kRelay;
   std::string grpc_address;  // "127.0.0.1:PORT"; kept while stopped
   std::string http_url;      // relay only: "https://127.0.0.1:PORT"
-  std::string address;       // kRedis only (no gRPC): "127.0.0.1:PORT"
   bool attached = false;     // external endpoint (not launched by us)
   bool sim = false;          // serves common.v1.Audit and common.v1.SimControl
   bool running = false;
   pid_t pid = -1;                       // launched and running only
   std::string stderr_path;              // launched only: the process's stderr
   std::vector<std::string> data_files;  // durable state (relay: db, -wal, -shm)
+  std::string address;                  // kRedis only (no gRPC): "127.0.0.1:PORT"
 };
 
 // The development PKI the launcher made for this run (all PEM files).
