@@ -42,6 +42,11 @@ ABSL_FLAG(std::vector<std::string>, redis, {},
 ABSL_FLAG(int32_t, redis_pool_size, 8, "Redis connections kept per node (--store=redis)");
 ABSL_FLAG(absl::Duration, redis_timeout, absl::Seconds(2),
           "Redis connect and command timeout; a slower Redis answers 503 (--store=redis)");
+ABSL_FLAG(std::string, redis_user, "",
+          "Redis ACL user to AUTH as (--store=redis; needs --redis_password_file)");
+ABSL_FLAG(std::string, redis_password_file, "",
+          "file whose first line is the Redis password; every connection, also to cluster "
+          "nodes, sends AUTH (--store=redis)");
 ABSL_FLAG(std::string, redis_key_prefix, "sct:",
           "prefix of every Redis key (--store=redis); relays sharing a prefix share mailboxes "
           "and rate limits");
@@ -131,6 +136,8 @@ RelayServerConfig ConfigFromFlags(int argc, char** argv) {
   config.store.redis.pool_size = absl::GetFlag(FLAGS_redis_pool_size);
   config.store.redis.connect_timeout = absl::GetFlag(FLAGS_redis_timeout);
   config.store.redis.command_timeout = absl::GetFlag(FLAGS_redis_timeout);
+  config.store.redis.user = absl::GetFlag(FLAGS_redis_user);
+  config.store.redis_password_file = absl::GetFlag(FLAGS_redis_password_file);
   config.store.redis_key_prefix = absl::GetFlag(FLAGS_redis_key_prefix);
   config.public_base_url = absl::GetFlag(FLAGS_public_base_url);
   config.limits.default_ttl = absl::GetFlag(FLAGS_default_ttl);

@@ -9,6 +9,7 @@
 #include "relay/memory_mailbox_store.h"
 #include "relay/redis/redis_store.h"
 #include "relay/sqlite_mailbox_store.h"
+#include "runtime/files.h"
 
 namespace sct::relay {
 namespace {
@@ -29,7 +30,25 @@ absl::Status ValidateRedisFlags(const StoreConfig& config) {
   if (config.redis.command_timeout <= absl::ZeroDuration()) {
     return BadFlag("--redis_timeout: must be positive");
   }
+  if (!config.redis.user.empty() && config.redis_password_file.empty()) {
+    return BadFlag("--redis_user: needs --redis_password_file");
+  }
   return absl::OkStatus();
+}
+
+// The first line of --redis_password_file (without its line end).
+absl::StatusOr<std::string> ReadRedisPassword(const std::string& path) {
+  absl::StatusOr<std::string> contents = ReadWholeFile(path);
+  if (!contents.ok()) {
+    return absl::Status(contents.status().code(),
+                        absl::StrCat("--redis_password_file: ", contents.status().message()));
+  }
+  std::string password = contents->substr(0, contents->find_first_of("\r\n"));
+  if (password.empty()) {
+    return MakeError(absl::StatusCode::kFailedPrecondition, "invalid_flag",
+                     absl::StrCat("--redis_password_file: ", path, ": empty first line"));
+  }
+  return password;
 }
 
 }  // namespace
@@ -41,6 +60,10 @@ absl::Status ValidateStoreConfig(const StoreConfig& config) {
   }
   if (config.kind == "redis") return ValidateRedisFlags(config);
   if (!config.redis.addresses.empty()) return BadFlag("--redis: only with --store=redis");
+  if (!config.redis.user.empty()) return BadFlag("--redis_user: only with --store=redis");
+  if (!config.redis_password_file.empty()) {
+    return BadFlag("--redis_password_file: only with --store=redis");
+  }
   return absl::OkStatus();
 }
 
@@ -60,7 +83,13 @@ absl::StatusOr<std::unique_ptr<RelayStore>> RelayStore::Open(const StoreConfig& 
   }
   // Fail fast: a relay that cannot reach Redis at start-up exits so that the
   // orchestrator restarts it; once running, an outage answers 503.
-  absl::StatusOr<std::unique_ptr<RedisClient>> connected = ConnectRedis(config.redis);
+  RedisClientOptions redis_options = config.redis;
+  if (!config.redis_password_file.empty()) {
+    absl::StatusOr<std::string> password = ReadRedisPassword(config.redis_password_file);
+    if (!password.ok()) return password.status();
+    redis_options.password = *std::move(password);
+  }
+  absl::StatusOr<std::unique_ptr<RedisClient>> connected = ConnectRedis(redis_options);
   if (!connected.ok()) {
     return MakeError(
         absl::StatusCode::kUnavailable, "store_unavailable",

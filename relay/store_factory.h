@@ -7,7 +7,9 @@
 // binary prints for a bad flag ("--store: ..."). RelayStore::Open answers
 // the store's own error when the sqlite file cannot be opened
 // (FAILED_PRECONDITION) and UNAVAILABLE "--redis: cannot reach Redis at ..."
-// when Redis cannot be reached at start-up.
+// when Redis cannot be reached at start-up (or refuses the AUTH), and the
+// file's error "--redis_password_file: ..." when the password file cannot be
+// read (FAILED_PRECONDITION or INTERNAL; never its contents).
 //
 // Thread-safety: a RelayStore is made and closed on one thread; the stores
 // and limiters it hands out are thread-safe.
@@ -34,6 +36,10 @@ struct StoreConfig {
   RedisClientOptions redis;
   // Relays sharing a prefix share mailboxes and rate limits.
   std::string redis_key_prefix = "sct:";
+  // --redis_user (goes to redis.user) and --redis_password_file: a file whose
+  // first line is the password, read by Open (a file, not a flag value, so
+  // the password shows in no process listing).
+  std::string redis_password_file;
 };
 
 // Checks the flag values of `config` (the redis ones only with --store=redis,

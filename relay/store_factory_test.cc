@@ -45,6 +45,10 @@ TEST(StoreFactoryTest, EveryFlagRuleHasItsMessage) {
   pool.redis.pool_size = 0;
   StoreConfig timeout = Redis({"127.0.0.1:6379"});
   timeout.redis.command_timeout = absl::ZeroDuration();
+  StoreConfig user_without_password = Redis({"127.0.0.1:6379"});
+  user_without_password.redis.user = "relay";
+  StoreConfig password_without_store;
+  password_without_store.redis_password_file = "/tmp/pw";
   const std::vector<Case> cases = {
       {"unknown_store", unknown, "--store: must be memory, sqlite or redis, not \"postgres\""},
       {"redis_required", Redis({}), "--redis: required with --store=redis"},
@@ -52,6 +56,9 @@ TEST(StoreFactoryTest, EveryFlagRuleHasItsMessage) {
       {"redis_without_store", redis_without_store, "--redis: only with --store=redis"},
       {"pool_size", pool, "--redis_pool_size: must be between 1 and 1024"},
       {"timeout", timeout, "--redis_timeout: must be positive"},
+      {"user_without_password", user_without_password, "--redis_user: needs --redis_password_file"},
+      {"password_without_store", password_without_store,
+       "--redis_password_file: only with --store=redis"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -108,6 +115,15 @@ TEST(StoreFactoryTest, UnreachableRedisFailsAtStart) {
   EXPECT_EQ(store.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(std::string(store.status().message()),
               StartsWith("--redis: cannot reach Redis at 127.0.0.1:1: "));
+}
+
+TEST(StoreFactoryTest, PasswordFileThatCannotBeReadFailsAtStartNamingTheFlag) {
+  StoreConfig config = Redis({"127.0.0.1:1"});
+  config.redis.user = "relay";
+  config.redis_password_file = TempPath("no-such-password-file");
+  auto store = RelayStore::Open(config, RelayLimits());
+  ASSERT_FALSE(store.ok());
+  EXPECT_THAT(std::string(store.status().message()), StartsWith("--redis_password_file: "));
 }
 
 }  // namespace

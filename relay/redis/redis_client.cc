@@ -193,7 +193,42 @@ class NodePool {
     }
     redisSetTimeout(c, PositiveTimeval(options_.command_timeout));
     redisEnableKeepAlive(c);
+    absl::Status authenticated = Authenticate(c);
+    if (!authenticated.ok()) {
+      redisFree(c);
+      absl::MutexLock lock(&mu_);
+      --open_;
+      return authenticated;
+    }
     return c;
+  }
+
+  // AUTH [user] password on a new connection when a password is configured.
+  // The error names the node and quotes Redis's answer, never the password.
+  absl::Status Authenticate(redisContext* c) {
+    if (options_.password.empty()) return absl::OkStatus();
+    std::vector<const char*> args = {"AUTH"};
+    std::vector<size_t> lens = {4};
+    if (!options_.user.empty()) {
+      args.push_back(options_.user.data());
+      lens.push_back(options_.user.size());
+    }
+    args.push_back(options_.password.data());
+    lens.push_back(options_.password.size());
+    auto* r = static_cast<redisReply*>(
+        redisCommandArgv(c, static_cast<int>(args.size()), args.data(), lens.data()));
+    if (r == nullptr) {
+      return Unavailable(absl::StrCat(address_.ToString(), ": AUTH: ", c->errstr));
+    }
+    const bool refused = r->type == REDIS_REPLY_ERROR;
+    const std::string answer = refused ? std::string(r->str, r->len) : "";
+    freeReplyObject(r);
+    if (refused) {
+      return Unavailable(absl::StrCat(address_.ToString(), ": AUTH refused as user \"",
+                                      options_.user.empty() ? "default" : options_.user,
+                                      "\": ", answer));
+    }
+    return absl::OkStatus();
   }
 
   void Return(redisContext* c, bool broken) {
@@ -236,6 +271,10 @@ class RedisClientImpl : public RedisClient {
     for (const HostPort& seed : seeds_) {
       NodePool* pool = Pool(seed.ToString());
       absl::StatusOr<RedisReply> pong = pool->Run({{"PING"}});
+      if (pong.ok() && pong->type == RedisReply::Type::kError) {
+        // e.g. NOAUTH: the server wants a password that was not configured.
+        pong = Unavailable(absl::StrCat(seed.ToString(), ": PING: ", pong->str));
+      }
       if (!pong.ok()) {
         last = pong.status();
         continue;

@@ -11,6 +11,10 @@
 // it into 503 + Retry-After); INTERNAL "store_error" for Redis error replies
 // other than redirections and NOSCRIPT.
 //
+// Authentication: with RedisClientOptions::password every connection is
+// authenticated (AUTH, an ACL user when `user` is set) before its first
+// command, so reconnects and newly discovered cluster nodes are too.
+//
 // Pooling and reconnect: up to `pool_size` connections per node, made on
 // demand (redisConnectWithTimeout, then redisSetTimeout for commands); a
 // caller waits at most `command_timeout` for a free one. A broken connection
@@ -59,6 +63,12 @@ struct RedisClientOptions {
   absl::Duration command_timeout = absl::Seconds(2);
   // Connections kept per node.
   int pool_size = 8;
+  // When `password` is set, every new connection (to every node of a
+  // cluster) first sends AUTH [user] password; an empty `user` is Redis's
+  // "default" user. A refused AUTH is UNAVAILABLE "store_unavailable" quoting
+  // Redis's answer; the password itself appears in no message.
+  std::string user;
+  std::string password;
 };
 
 class RedisClient {

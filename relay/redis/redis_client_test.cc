@@ -87,6 +87,57 @@ TEST(RedisClientTest, CommandsEvalAndNoscriptFallback) {
   EXPECT_EQ(ReasonOf(bad.status()), "store_error");
 }
 
+// A server whose only enabled user is "relay" with password "s3cret-pw".
+absl::StatusOr<std::unique_ptr<RedisServer>> StartWithAclUser() {
+  testing::RedisServerOptions o;
+  o.extra_config = {"user relay on >s3cret-pw ~* &* +@all"};
+  auto redis = RedisServer::Start(o);
+  if (!redis.ok()) return redis.status();
+  // The harness talks as "default"; switch it off last.
+  auto off = (*redis)->Command({"ACL", "SETUSER", "default", "off"});
+  if (!off.ok()) return off.status();
+  return redis;
+}
+
+TEST(RedisClientAuthTest, AclUserAuthenticatesEveryConnection) {
+  auto redis = StartWithAclUser();
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  RedisClientOptions options;
+  options.addresses = {(*redis)->address()};
+  options.user = "relay";
+  options.password = "s3cret-pw";
+  options.pool_size = 2;
+  auto client = ConnectRedis(options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_TRUE((*client)->Command("k", {"SET", "k", "v"}).ok());
+  EXPECT_EQ((*client)->Command("k", {"GET", "k"})->str, "v");
+  // After a restart the pooled connections are re-made: each must AUTH again.
+  ASSERT_TRUE((*redis)->Kill().ok());
+  ASSERT_TRUE((*redis)->Restart().ok());
+  auto got = (*client)->Command("k2", {"SET", "k2", "w"});
+  EXPECT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->type, RedisReply::Type::kStatus) << got->str;
+}
+
+TEST(RedisClientAuthTest, MissingOrWrongPasswordFailsAtConnectWithoutLeakingIt) {
+  auto redis = StartWithAclUser();
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  RedisClientOptions options;
+  options.addresses = {(*redis)->address()};
+  // No password: PING answers NOAUTH; the client must not call that healthy.
+  auto none = ConnectRedis(options);
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kUnavailable) << none.status();
+  EXPECT_NE(none.status().message().find("NOAUTH"), std::string::npos) << none.status();
+  options.user = "relay";
+  options.password = "wrong-password-xyz";
+  auto wrong = ConnectRedis(options);
+  EXPECT_EQ(wrong.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ReasonOf(wrong.status()), "store_unavailable");
+  EXPECT_NE(wrong.status().message().find("AUTH refused as user \"relay\""), std::string::npos)
+      << wrong.status();
+  EXPECT_EQ(wrong.status().message().find("wrong-password-xyz"), std::string::npos);
+}
+
 TEST(RedisClientTest, ReconnectsAfterRedisRestart) {
   auto redis = RedisServer::Start({});
   ASSERT_TRUE(redis.ok()) << redis.status();
@@ -196,6 +247,31 @@ TEST_F(RedisClusterClientTest, KeysOverAllNodesAreWrittenAndRead) {
   EXPECT_EQ(r->type, RedisReply::Type::kNil);
 }
 
+TEST_F(RedisClusterClientTest, AclUserIsAuthenticatedOnEveryNode) {
+  for (int i = 0; i < cluster_->size(); ++i) {
+    ASSERT_TRUE(cluster_->node(i)
+                    .Command({"ACL", "SETUSER", "relay", "on", ">pw-cluster", "~*", "+@all"})
+                    .ok());
+    ASSERT_TRUE(cluster_->node(i).Command({"ACL", "SETUSER", "default", "off"}).ok());
+  }
+  RedisClientOptions options;
+  options.addresses = {cluster_->addresses()[1]};
+  options.user = "relay";
+  options.password = "pw-cluster";
+  auto client = ConnectRedis(options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_TRUE((*client)->cluster());
+  // 60 keys land on all three masters: every node's connections authenticated.
+  for (int i = 0; i < 60; ++i) {
+    const std::string key = absl::StrCat("auth-key-", i);
+    auto r = (*client)->Command(key, {"SET", key, "v"});
+    ASSERT_TRUE(r.ok()) << key << ": " << r.status();
+    ASSERT_EQ(r->type, RedisReply::Type::kStatus) << key << ": " << r->str;
+  }
+  options.password.clear();
+  EXPECT_FALSE(ConnectRedis(options).ok());
+}
+
 TEST_F(RedisClusterClientTest, FollowsAskDuringMigrationThenMovedAfterIt) {
   const std::string key = "migrating-key";
   const std::string other = "{migrating-key}:not-yet-moved";
@@ -205,10 +281,10 @@ TEST_F(RedisClusterClientTest, FollowsAskDuringMigrationThenMovedAfterIt) {
   ASSERT_GE(from, 0);
   const int to = (from + 1) % 3;
   const std::string slot = std::to_string(RedisKeySlot(key));
-  ASSERT_TRUE(cluster_->node(to).Command({"CLUSTER", "SETSLOT", slot, "IMPORTING",
-                                          NodeId(from)}).ok());
-  ASSERT_TRUE(cluster_->node(from).Command({"CLUSTER", "SETSLOT", slot, "MIGRATING",
-                                            NodeId(to)}).ok());
+  ASSERT_TRUE(
+      cluster_->node(to).Command({"CLUSTER", "SETSLOT", slot, "IMPORTING", NodeId(from)}).ok());
+  ASSERT_TRUE(
+      cluster_->node(from).Command({"CLUSTER", "SETSLOT", slot, "MIGRATING", NodeId(to)}).ok());
   auto migrate = cluster_->node(from).Command(
       {"MIGRATE", "127.0.0.1", std::to_string(cluster_->node(to).port()), key, "0", "5000"});
   ASSERT_TRUE(migrate.ok()) << migrate.status();
@@ -225,9 +301,10 @@ TEST_F(RedisClusterClientTest, FollowsAskDuringMigrationThenMovedAfterIt) {
   EXPECT_EQ(r->str, "stays");
 
   // Finish: move the other key, hand the slot to `to` everywhere.
-  ASSERT_TRUE(cluster_->node(from).Command({"MIGRATE", "127.0.0.1",
-                                            std::to_string(cluster_->node(to).port()), other,
-                                            "0", "5000"}).ok());
+  ASSERT_TRUE(cluster_->node(from)
+                  .Command({"MIGRATE", "127.0.0.1", std::to_string(cluster_->node(to).port()),
+                            other, "0", "5000"})
+                  .ok());
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(cluster_->node(i).Command({"CLUSTER", "SETSLOT", slot, "NODE", NodeId(to)}).ok());
   }

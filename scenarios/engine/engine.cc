@@ -446,9 +446,21 @@ sv1::ScenarioResult Runner::Run() {
 
 }  // namespace
 
+bool ApplyRelayStore(sv1::StoreKind store, sv1::Scenario& scenario) {
+  const sv1::RelaySpec& relay = scenario.topology().relay();
+  if (store == sv1::STORE_KIND_UNSPECIFIED || relay.has_attach() ||
+      relay.store() != sv1::STORE_KIND_UNSPECIFIED || !relay.redis_address().empty()) {
+    return false;
+  }
+  scenario.mutable_topology()->mutable_relay()->set_store(store);
+  return true;
+}
+
 sv1::ScenarioResult RunScenario(const sv1::Scenario& scenario, const std::string& file,
                                 const EngineOptions& options) {
-  Runner runner(scenario, ResolveTopology(scenario.topology()), file, options);
+  sv1::Scenario run = scenario;
+  ApplyRelayStore(options.relay_store, run);
+  Runner runner(run, ResolveTopology(run.topology()), file, options);
   return runner.Run();
 }
 
@@ -462,6 +474,10 @@ sv1::ScenarioResult RunScenarioFile(const std::string& file, const EngineOptions
     r.set_first_failure(std::string(s.status().message()));
     *r.mutable_started_at() = ToProtoTimestamp(absl::Now());
     return r;
+  }
+  if (ApplyRelayStore(options.relay_store, s->scenario)) {
+    Runner runner(s->scenario, ResolveTopology(s->scenario.topology()), file, options);
+    return runner.Run();
   }
   Runner runner(s->scenario, std::move(s->topology), file, options);
   return runner.Run();

@@ -44,6 +44,11 @@ struct EngineOptions {
   bool sim_control = true;
   // Deadline of each engine RPC (bounded by the scenario timeout).
   absl::Duration rpc_timeout = absl::Seconds(30);
+  // The relay store of every scenario whose relay names none (no `store`,
+  // launched): how the suite runs on memory, SQLite and Redis. A scenario
+  // that pins its store keeps it. STORE_KIND_UNSPECIFIED: the topology's
+  // default (SQLITE).
+  scenario::v1::StoreKind relay_store = scenario::v1::STORE_KIND_UNSPECIFIED;
   // How to start the resolved topology; empty: scenarios::Launch.
   LaunchFn launch;
   // Called once the ecosystem is up and again (with nullptr) before it is
@@ -51,8 +56,12 @@ struct EngineOptions {
   std::function<void(Ecosystem*)> on_ecosystem;
 };
 
-// Runs a parsed (and validated) scenario, resolving its topology; `file` is
-// recorded in the result.
+// Sets the relay's store of `scenario` to `store` when the relay is launched
+// and names no store (see EngineOptions::relay_store); returns whether it did.
+bool ApplyRelayStore(scenario::v1::StoreKind store, scenario::v1::Scenario& scenario);
+
+// Runs a parsed (and validated) scenario, resolving its topology (after
+// ApplyRelayStore); `file` is recorded in the result.
 scenario::v1::ScenarioResult RunScenario(const scenario::v1::Scenario& scenario,
                                          const std::string& file,
                                          const EngineOptions& options);

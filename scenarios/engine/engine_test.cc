@@ -237,5 +237,37 @@ TEST(RunScenario, UnresolvableTopologyIsReportedAndNothingLaunches) {
   EXPECT_EQ(r.steps(0).observed(), "not run: invalid topology");
 }
 
+TEST(ApplyRelayStore, OverridesOnlyARelayThatNamesNoStore) {
+  sv1::Scenario s = Parse(R"pb(topology { relay {} })pb");
+  EXPECT_FALSE(ApplyRelayStore(sv1::STORE_KIND_UNSPECIFIED, s));
+  EXPECT_TRUE(ApplyRelayStore(sv1::REDIS, s));
+  EXPECT_EQ(s.topology().relay().store(), sv1::REDIS);
+  for (const char* pinned : {R"pb(topology { relay { store: MEMORY } })pb",
+                             R"pb(topology { relay { attach { grpc_address: "x:1" } } })pb"}) {
+    sv1::Scenario p = Parse(pinned);
+    const std::string before = p.DebugString();
+    EXPECT_FALSE(ApplyRelayStore(sv1::REDIS, p)) << pinned;
+    EXPECT_EQ(p.DebugString(), before);
+  }
+}
+
+TEST(RunScenario, RelayStoreOverrideReachesTheLaunchedTopology) {
+  Counters c;
+  EngineOptions o = Options(&c);
+  o.relay_store = sv1::REDIS;
+  sv1::StoreKind launched = sv1::STORE_KIND_UNSPECIFIED;
+  std::vector<std::string> redis;
+  o.launch = [&](const ResolvedTopology& t, const LaunchOptions&)
+      -> absl::StatusOr<std::unique_ptr<Ecosystem>> {
+    launched = t.proto().relay().store();
+    redis = LaunchedRedisNames(t.proto().relay());
+    return std::unique_ptr<Ecosystem>(new FakeEcosystem(&c));
+  };
+  RunScenario(Parse(R"pb(name: "redis" steps { id: "a" pause { duration: "1ms" } })pb"),
+              "redis.textproto", o);
+  EXPECT_EQ(launched, sv1::REDIS);
+  EXPECT_EQ(redis, std::vector<std::string>{"redis"});
+}
+
 }  // namespace
 }  // namespace sct::scenarios

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -30,12 +31,15 @@ constexpr char kUsage[] =
     "usage:\n"
     "  sct_scenario run [--out=DIR] [--binaries_dir=DIR] [--work_dir=DIR]\n"
     "                   [--jobs=N] [--filter=REGEX] [--no_color]\n"
-    "                   [--no_sim_control] FILE_OR_DIR...\n"
+    "                   [--no_sim_control] [--relay_store=memory|sqlite|redis]\n"
+    "                   FILE_OR_DIR...\n"
     "  sct_scenario check FILE_OR_DIR...\n"
     "\n"
     "run    launches each scenario's ecosystem, runs its steps, prints a\n"
     "       summary and writes DIR/report.json and DIR/report.html\n"
     "       (default DIR: out). Exit 0 only if every scenario passed.\n"
+    "       --relay_store sets the relay's store where a scenario names\n"
+    "       none (redis: a Redis launched per scenario).\n"
     "check  parses and validates only; prints every FILE:LINE:COL error.\n"
     "       Exit 2 if any file has errors.\n";
 
@@ -69,6 +73,36 @@ int Check(const std::vector<std::string>& args) {
   return bad == 0 ? 0 : 2;
 }
 
+// --relay_store: memory, sqlite or redis (any case).
+bool ParseRelayStore(const std::string& v, scenario::v1::StoreKind* store) {
+  const std::string upper = absl::AsciiStrToUpper(v);
+  if (upper != "MEMORY" && upper != "SQLITE" && upper != "REDIS") return false;
+  return scenario::v1::StoreKind_Parse(upper, store);
+}
+
+// The scenario files under `paths` that match `filter`; when there is none,
+// the reason has been printed.
+std::vector<std::string> SelectFiles(const std::vector<std::string>& paths,
+                                     const std::string& filter) {
+  absl::StatusOr<std::vector<std::string>> all =
+      sct::scenarios::ExpandScenarioPaths(paths);
+  if (!all.ok()) {
+    std::cerr << all.status().message() << "\n";
+    return {};
+  }
+  std::vector<std::string> files;
+  for (const std::string& f : *all) {
+    absl::StatusOr<bool> m = sct::scenarios::MatchesFilter(f, filter);
+    if (!m.ok()) {
+      std::cerr << m.status().message() << "\n";
+      return {};
+    }
+    if (*m) files.push_back(f);
+  }
+  if (files.empty()) std::cerr << "no scenario matches --filter=" << filter << "\n";
+  return files;
+}
+
 int Run(const std::vector<std::string>& argv) {
   std::string out = "out";
   sct::scenarios::SuiteOptions options;
@@ -89,6 +123,11 @@ int Run(const std::vector<std::string>& argv) {
       }
     } else if (Flag(a, "filter", &v)) {
       options.filter = v;
+    } else if (Flag(a, "relay_store", &v)) {
+      if (!ParseRelayStore(v, &options.engine.relay_store)) {
+        std::cerr << "--relay_store: want memory, sqlite or redis, got \"" << v << "\"\n";
+        return 2;
+      }
     } else if (a == "--no_sim_control") {
       options.engine.sim_control = false;
     } else if (a == "--no_color") {
@@ -115,25 +154,8 @@ int Run(const std::vector<std::string>& argv) {
   if (options.engine.work_dir.empty()) options.engine.work_dir = out + "/work";
   options.engine.work_dir =
       std::filesystem::absolute(options.engine.work_dir).string();
-  absl::StatusOr<std::vector<std::string>> all =
-      sct::scenarios::ExpandScenarioPaths(paths);
-  if (!all.ok()) {
-    std::cerr << all.status().message() << "\n";
-    return 2;
-  }
-  std::vector<std::string> files;
-  for (const std::string& f : *all) {
-    absl::StatusOr<bool> m = sct::scenarios::MatchesFilter(f, options.filter);
-    if (!m.ok()) {
-      std::cerr << m.status().message() << "\n";
-      return 2;
-    }
-    if (*m) files.push_back(f);
-  }
-  if (files.empty()) {
-    std::cerr << "no scenario matches --filter=" << options.filter << "\n";
-    return 2;
-  }
+  const std::vector<std::string> files = SelectFiles(paths, options.filter);
+  if (files.empty()) return 2;
   std::cerr << "running " << files.size() << " scenario(s), binaries from "
             << options.engine.binaries_dir << "\n";
   scenario::v1::Report report = sct::scenarios::RunSuite(files, options);

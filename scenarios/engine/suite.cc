@@ -94,6 +94,9 @@ std::map<std::string, std::string> RunEnvironment(const SuiteOptions& options) {
   if (!git.empty()) env["git_describe"] = git;
   env["binaries_dir"] = options.engine.binaries_dir;
   env["jobs"] = absl::StrCat(std::max(1, options.jobs));
+  if (options.engine.relay_store != scenario::v1::STORE_KIND_UNSPECIFIED) {
+    env["relay_store"] = scenario::v1::StoreKind_Name(options.engine.relay_store);
+  }
   env["cpus"] = absl::StrCat(std::thread::hardware_concurrency());
   return env;
 }

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "scenarios/engine/validator.h"
+#include "scenarios/launcher/topology.h"
 
 namespace sct::scenarios::validation {
 
@@ -42,9 +43,20 @@ void Validator::CheckRelay(const Node& relay) {
   const sv1::RelaySpec& r = s_.topology().relay();
   Duration(relay, "default_ttl", r.default_ttl());
   Duration(relay, "max_ttl", r.max_ttl());
-  if (r.store() == sv1::REDIS && r.redis_address().empty() && !r.has_attach()) {
-    Err(relay, "redis_address", "required when store is REDIS");
+  if (r.has_redis()) {
+    if (r.store() != sv1::REDIS) Err(relay, "redis", "only with store: REDIS");
+    if (!r.redis_address().empty()) {
+      Err(relay, "redis", "describes a launched Redis; not with redis_address (an external one)");
+    }
+    if (r.has_attach()) Err(relay, "redis", "not with attach (the relay is not launched)");
+    if (r.redis().cluster_masters() > kMaxRedisClusterMasters) {
+      Err(Child(relay, "redis"), "cluster_masters",
+          absl::StrCat(r.redis().cluster_masters(), " is out of range: 0 (one server) or 1-",
+                       kMaxRedisClusterMasters, " masters"));
+    }
   }
+  // The launched Redis nodes are services that steps and faults may name.
+  for (const std::string& name : LaunchedRedisNames(r)) services_.insert(name);
 }
 
 // Authorities, OEMs and access points: ids, and the authority each names.

@@ -6,7 +6,9 @@
 // PKI; an attached one is an external endpoint from the scenario's `attach`
 // field. Service names are the topology ids: "relay", "channel", authority ids
 // ("ca"), OEM ids ("oem-a"), access point ids ("car-1"), device ids
-// ("alice-phone").
+// ("alice-phone"), and for a Redis the launcher starts for the relay "redis"
+// (one server) or "redis-0", "redis-1", ... (cluster nodes), which have no
+// gRPC port and no sim services but can be killed and restarted.
 //
 // Thread safety: the engine drives an Ecosystem from one thread; Shutdown()
 // may also be called from a signal-handling thread and is idempotent.
@@ -37,6 +39,7 @@ enum class ServiceKind {
   kAccessPoint,
   kDevice,
   kChannel,
+  kRedis,  // a redis-server the launcher started for the relay (no gRPC, no sim)
 };
 
 // One service of the topology.
@@ -51,6 +54,7 @@ struct Service {
   pid_t pid = -1;                       // launched and running only
   std::string stderr_path;              // launched only: the process's stderr
   std::vector<std::string> data_files;  // durable state (relay: db, -wal, -shm)
+  std::string address;                  // kRedis only (no gRPC): "127.0.0.1:PORT"
 };
 
 // The development PKI the launcher made for this run (all PEM files).

@@ -1,7 +1,12 @@
 #include "scenarios/launcher/launched_ecosystem.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
@@ -24,6 +29,18 @@ std::string Lookup(const std::map<std::string, std::string>& m, absl::string_vie
 // `s` with "<what>: " in front of its message.
 absl::Status Prefixed(absl::string_view what, const absl::Status& s) {
   return absl::Status(s.code(), absl::StrCat(what, ": ", s.message()));
+}
+
+// The relay's Redis key prefix: its --redis_key_prefix flag if the spec
+// passes one, else the relay's default.
+std::string RedisKeyPrefix(const sv1::RelaySpec& relay) {
+  std::string prefix = "sct:";
+  for (const std::string& flag : relay.flags()) {
+    if (absl::StartsWith(flag, "--redis_key_prefix=")) {
+      prefix = flag.substr(std::string("--redis_key_prefix=").size());
+    }
+  }
+  return prefix;
 }
 
 }  // namespace
@@ -59,6 +76,7 @@ std::string LaunchedEcosystem::AuthorityId(absl::string_view authority) const {
 absl::Status LaunchedEcosystem::Build(const sv1::Topology& t) {
   for (const auto& a : t.authorities()) RETURN_IF_ERROR(StartAuthority(a));
   for (const auto& o : t.oems()) RETURN_IF_ERROR(StartOem(o));
+  RETURN_IF_ERROR(StartRedis(t.relay()));
   RETURN_IF_ERROR(StartRelay(t));
   RETURN_IF_ERROR(StartChannel(t));
   for (const auto& ap : t.access_points()) RETURN_IF_ERROR(StartAccessPoint(ap));
@@ -99,6 +117,65 @@ absl::Status LaunchedEcosystem::StartOem(const sv1::OemSpec& spec) {
                                         {authority->svc.grpc_address, authority->trust_file}));
 }
 
+absl::Status LaunchedEcosystem::StartRedis(const sv1::RelaySpec& relay) {
+  const std::vector<std::string> names = LaunchedRedisNames(relay);
+  if (names.empty()) return absl::OkStatus();
+  const bool cluster = relay.redis().cluster_masters() > 0;
+  std::string acl_file;
+  if (!relay.redis().no_auth()) {
+    ASSIGN_OR_RETURN(std::string relay_password, NewRedisPassword());
+    ASSIGN_OR_RETURN(redis_admin_.password, NewRedisPassword());
+    redis_admin_.user = kRedisAdminUser;
+    redis_.user = kRedisRelayUser;
+    redis_.password_file = work_.dir.Data("redis-relay.password");
+    acl_file = work_.dir.Data("redis-users.acl");
+    RETURN_IF_ERROR(WriteFileWithMode(redis_.password_file, relay_password + "\n", 0600));
+    RETURN_IF_ERROR(WriteFileWithMode(
+        acl_file, RedisAclFileText(relay_password, redis_admin_.password, RedisKeyPrefix(relay)),
+        0600));
+  }
+  for (const std::string& name : names) RETURN_IF_ERROR(StartRedisNode(name, cluster, acl_file));
+  if (!cluster) return absl::OkStatus();
+  absl::Status formed =
+      FormRedisCluster(redis_.addresses, redis_admin_, absl::Now() + absl::Seconds(30));
+  if (!formed.ok()) return services_.WithStderr(*services_.Find(names[0]), formed);
+  redis_cluster_formed_ = true;  // from now on a (re)started node must rejoin
+  return absl::OkStatus();
+}
+
+absl::Status LaunchedEcosystem::StartRedisNode(const std::string& name, bool cluster,
+                                               const std::string& acl_file) {
+  ServiceNode& n = services_.Add(name, ServiceKind::kRedis);
+  n.tls = false;
+  const std::string dir = work_.dir.Data(name);
+  if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return absl::InternalError(absl::StrCat("mkdir ", dir, ": ", strerror(errno)));
+  }
+  RedisNodeConfig config;
+  config.dir = dir;
+  config.log_file = work_.dir.Log(name, "stderr");
+  config.cluster = cluster;
+  config.acl_file = acl_file;
+  const std::string conf_file = dir + "/redis.conf";
+  absl::Status started;
+  // The port was free when probed; another process may take it before
+  // redis-server binds it, so a failed start is retried on a new port.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    ASSIGN_OR_RETURN(config.port, FreeRedisPort(cluster));
+    RETURN_IF_ERROR(WriteFileWithMode(conf_file, RedisConfText(config), 0600));
+    const std::string address = absl::StrCat("127.0.0.1:", config.port);
+    n.probe = [this, address]() {
+      return ProbeRedis(address, redis_admin_, redis_cluster_formed_);
+    };
+    started = services_.Launch(n, RedisServerCommand(conf_file, address, dir));
+    if (started.ok()) {
+      redis_.addresses.push_back(address);
+      return started;
+    }
+  }
+  return started;
+}
+
 absl::Status LaunchedEcosystem::StartRelay(const sv1::Topology& t) {
   ServiceNode& n = services_.Add("relay", ServiceKind::kRelay);
   if (t.relay().has_attach()) {
@@ -111,7 +188,7 @@ absl::Status LaunchedEcosystem::StartRelay(const sv1::Topology& t) {
     oem_addresses.emplace_back(o.id(), services_.Find(o.id())->svc.grpc_address);
   }
   return services_.Launch(
-      n, RelayCommand(t.relay(), id, work_.dir, oem_addresses, work_.device_trust_file));
+      n, RelayCommand(t.relay(), id, work_.dir, oem_addresses, work_.device_trust_file, redis_));
 }
 
 absl::Status LaunchedEcosystem::StartChannel(const sv1::Topology& t) {

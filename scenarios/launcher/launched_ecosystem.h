@@ -1,6 +1,8 @@
 // The Ecosystem that Launch() returns: a topology started as processes on
 // 127.0.0.1 in a prepared work directory (work_dir.h), in this order:
-// authorities (then GetAuthorityInfo), OEMs, relay, channel server (then
+// authorities (then GetAuthorityInfo), OEMs, the relay's Redis when the
+// launcher starts one (redis_nodes.h: ACL file and password, each node, then
+// cluster formation), relay, channel server (then
 // Configure), access points (HPKE key registered with their authority first),
 // devices (then Enrol and AddPersona), owner credentials (PrepareKey ->
 // BootstrapOwner -> InstallCredential, and Refresh of the access point for
@@ -23,6 +25,8 @@
 #include "absl/strings/string_view.h"
 #include "proto/scenario/v1/scenario.pb.h"
 #include "scenarios/launcher/ecosystem.h"
+#include "scenarios/launcher/redis_nodes.h"
+#include "scenarios/launcher/service_commands.h"
 #include "scenarios/launcher/service_set.h"
 #include "scenarios/launcher/work_dir.h"
 
@@ -63,6 +67,9 @@ class LaunchedEcosystem final : public Ecosystem {
   // The steps of Build, one per kind of topology element.
   absl::Status StartAuthority(const scenario::v1::AuthoritySpec& spec);
   absl::Status StartOem(const scenario::v1::OemSpec& spec);
+  absl::Status StartRedis(const scenario::v1::RelaySpec& relay);
+  // One redis-server: a free port (retried on a clash), its redis.conf, start.
+  absl::Status StartRedisNode(const std::string& name, bool cluster, const std::string& acl_file);
   absl::Status StartRelay(const scenario::v1::Topology& topology);
   absl::Status StartChannel(const scenario::v1::Topology& topology);
   absl::Status StartAccessPoint(const scenario::v1::AccessPointSpec& spec);
@@ -77,6 +84,10 @@ class LaunchedEcosystem final : public Ecosystem {
   std::map<std::string, std::string> device_ids_;         // device -> OEM device id
   std::map<std::string, std::string> authority_ids_;      // authority -> its ledger's id
   std::map<std::string, std::string> authority_root_files_;
+  // The launched Redis (addresses, relay login) and the launcher's login.
+  RelayRedis redis_;
+  RedisLogin redis_admin_;
+  bool redis_cluster_formed_ = false;
 };
 
 }  // namespace sct::scenarios

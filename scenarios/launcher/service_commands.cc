@@ -75,7 +75,7 @@ ServiceCommand OemCommand(const sv1::OemSpec& spec, const PkiIdentity& id, const
 
 ServiceCommand RelayCommand(const sv1::RelaySpec& spec, const PkiIdentity& id, const WorkDir& dir,
                             const std::vector<std::pair<std::string, std::string>>& oem_addresses,
-                            const std::string& device_trust_file) {
+                            const std::string& device_trust_file, const RelayRedis& redis) {
   ServiceCommand c;
   c.binary = "relay/relay_server";
   c.grpc_listen_flag = "grpc_listen";
@@ -86,7 +86,13 @@ ServiceCommand RelayCommand(const sv1::RelaySpec& spec, const PkiIdentity& id, c
       break;
     case sv1::REDIS:
       c.args.push_back("--store=redis");
-      c.args.push_back("--redis=" + spec.redis_address());
+      c.args.push_back("--redis=" + (redis.addresses.empty()
+                                         ? spec.redis_address()
+                                         : absl::StrJoin(redis.addresses, ",")));
+      if (!redis.password_file.empty()) {
+        c.args.push_back("--redis_user=" + redis.user);
+        c.args.push_back("--redis_password_file=" + redis.password_file);
+      }
       break;
     default: {
       const std::string db = dir.Data("relay.db");
@@ -110,6 +116,17 @@ ServiceCommand RelayCommand(const sv1::RelaySpec& spec, const PkiIdentity& id, c
     c.args.push_back("--push_client_key=" + id.key_file);
   }
   c.extra_flags.assign(spec.flags().begin(), spec.flags().end());
+  return c;
+}
+
+ServiceCommand RedisServerCommand(const std::string& conf_file, const std::string& address,
+                                  const std::string& dir) {
+  ServiceCommand c;
+  c.binary = "/usr/bin/redis-server";
+  c.grpc_listen_flag.clear();
+  c.address = address;
+  c.args = {conf_file};
+  c.data_files = {dir + "/appendonlydir"};
   return c;
 }
 

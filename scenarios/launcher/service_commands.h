@@ -29,7 +29,11 @@ struct ServiceCommand {
   std::string binary;                    // path under LaunchOptions::binaries_dir
   std::vector<std::string> args;         // flags besides listen, sim and extra
   std::vector<std::string> extra_flags;  // the spec's `flags`, passed last
+  // Empty for a process that is not an SCT service (redis-server): then no
+  // listen or sim flags are added, no start-up line is awaited, `address` is
+  // where it listens and `binary` is an absolute path.
   std::string grpc_listen_flag = "listen";
+  std::string address;
   std::string http_listen_flag;         // relay only
   std::vector<std::string> data_files;  // durable state (Service::data_files)
 };
@@ -72,13 +76,28 @@ ServiceCommand OemCommand(const scenario::v1::OemSpec& spec, const PkiIdentity& 
                           const WorkDir& dir, const std::string& root_cert_file,
                           const Peer& authority);
 
+// The Redis a REDIS relay uses: the launched nodes' addresses (empty: the
+// spec's redis_address) and, when it requires a password, the ACL user and
+// the file holding the password.
+struct RelayRedis {
+  std::vector<std::string> addresses;
+  std::string user;
+  std::string password_file;
+};
+
 // relay/relay_server: its store (sqlite WORK/data/relay.db, memory or
-// redis), TTLs when given, a push route "sct-push/<oem>=<address>" to every
-// OEM in `oem_addresses` (id, gRPC address), trusting `device_trust_file`.
+// redis: --redis=<addresses> [--redis_user --redis_password_file]), TTLs
+// when given, a push route "sct-push/<oem>=<address>" to every OEM in
+// `oem_addresses` (id, gRPC address), trusting `device_trust_file`.
 ServiceCommand RelayCommand(const scenario::v1::RelaySpec& spec, const PkiIdentity& id,
                             const WorkDir& dir,
                             const std::vector<std::pair<std::string, std::string>>& oem_addresses,
-                            const std::string& device_trust_file);
+                            const std::string& device_trust_file, const RelayRedis& redis = {});
+
+// /usr/bin/redis-server with `conf_file`, listening on `address`, its durable
+// state (the append-only files) in `dir`.
+ServiceCommand RedisServerCommand(const std::string& conf_file, const std::string& address,
+                                  const std::string& dir);
 
 // channel/channel_server: its preview bot on when the MESSENGER spec asks for
 // it, trusting what devices trust (it fetches relay pages).

@@ -87,6 +87,28 @@ TEST(ServiceCommandsTest, RelayStoresTtlsAndPushRoutes) {
   EXPECT_EQ(absl::StrJoin(c.args, " ").rfind("--store=redis --redis=127.0.0.1:6379", 0), 0u);
   EXPECT_THAT(c.args, Not(Contains(testing::StartsWith("--push_route"))));
   EXPECT_THAT(c.data_files, IsEmpty());
+
+  // A launched Redis: its nodes, and the relay's login when it has one.
+  t.mutable_relay()->clear_redis_address();
+  c = RelayCommand(t.relay(), kId, kDir, {}, "/trust",
+                   {{"127.0.0.1:7001", "127.0.0.1:7002"}, "relay", "/w/data/pw"});
+  EXPECT_EQ(absl::StrJoin(c.args, " ").rfind(
+                "--store=redis --redis=127.0.0.1:7001,127.0.0.1:7002 --redis_user=relay "
+                "--redis_password_file=/w/data/pw",
+                0),
+            0u);
+  c = RelayCommand(t.relay(), kId, kDir, {}, "/trust", {{"127.0.0.1:7001"}, "", ""});
+  EXPECT_THAT(c.args, Not(Contains(testing::StartsWith("--redis_user"))));
+}
+
+TEST(ServiceCommandsTest, RedisServerRunsItsConfigWithoutServiceFlags) {
+  ServiceCommand c = RedisServerCommand("/w/data/redis/redis.conf", "127.0.0.1:7001",
+                                        "/w/data/redis");
+  EXPECT_EQ(c.binary, "/usr/bin/redis-server");
+  EXPECT_TRUE(c.grpc_listen_flag.empty());
+  EXPECT_EQ(c.address, "127.0.0.1:7001");
+  EXPECT_THAT(c.args, ElementsAre("/w/data/redis/redis.conf"));
+  EXPECT_THAT(c.data_files, ElementsAre("/w/data/redis/appendonlydir"));
 }
 
 TEST(ServiceCommandsTest, ChannelPreviewBotAndConfigureRequests) {

@@ -81,47 +81,61 @@ std::vector<std::string> ServiceSet::Names() const {
   return out;
 }
 
-absl::Status ServiceSet::StartNode(ServiceNode& n) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (shut_down_) return ShutDownError();
-  }
+ChildProcessSpec ServiceSet::ProcessSpec(const ServiceNode& n) const {
   const ServiceCommand& c = n.command;
+  const bool grpc = !c.grpc_listen_flag.empty();
   ChildProcessSpec spec;
   spec.name = n.svc.name;
-  spec.binary = absl::StrCat(options_.binaries_dir, "/", c.binary);
-  spec.args.push_back(absl::StrCat("--", c.grpc_listen_flag, "=127.0.0.1:", n.grpc_port));
-  if (!c.http_listen_flag.empty()) {
-    spec.args.push_back(absl::StrCat("--", c.http_listen_flag, "=127.0.0.1:", n.http_port));
+  spec.binary = grpc ? absl::StrCat(options_.binaries_dir, "/", c.binary) : c.binary;
+  if (grpc) {
+    spec.args.push_back(absl::StrCat("--", c.grpc_listen_flag, "=127.0.0.1:", n.grpc_port));
+    if (!c.http_listen_flag.empty()) {
+      spec.args.push_back(absl::StrCat("--", c.http_listen_flag, "=127.0.0.1:", n.http_port));
+    }
   }
   spec.args.insert(spec.args.end(), c.args.begin(), c.args.end());
-  if (options_.sim_control) {
+  if (grpc && options_.sim_control) {
     spec.args.push_back("--actor_id=" + n.svc.name);
     spec.args.push_back("--sim_control");
   }
   spec.args.insert(spec.args.end(), c.extra_flags.begin(), c.extra_flags.end());
   spec.stderr_path = dir_.Log(n.svc.name, "stderr");
   spec.stdout_path = dir_.Log(n.svc.name, "stdout");
+  spec.wait_for_listening_line = grpc;
+  spec.start_timeout = options_.start_timeout;
+  return spec;
+}
+
+absl::Status ServiceSet::StartNode(ServiceNode& n) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (shut_down_) return ShutDownError();
+  }
+  const ChildProcessSpec spec = ProcessSpec(n);
   if (n.starts > 0 && FileExists(spec.stderr_path)) {
     // Keep the previous run's log (e.g. what a crash left behind).
     std::rename(spec.stderr_path.c_str(), absl::StrCat(spec.stderr_path, ".", n.starts).c_str());
   }
-  spec.start_timeout = options_.start_timeout;
   const absl::Time deadline = absl::Now() + options_.start_timeout;
   ++n.starts;
   n.svc.stderr_path = spec.stderr_path;
   ASSIGN_OR_RETURN(std::unique_ptr<ChildProcess> started, ChildProcess::Start(spec));
   std::shared_ptr<ChildProcess> proc = std::move(started);
-  auto grpc_it = proc->listening().find("grpc");
-  if (grpc_it == proc->listening().end()) {
-    proc->Terminate();
-    return absl::UnavailableError(absl::StrCat(n.svc.name, ": listening line without grpc="));
+  std::string grpc_address;
+  if (spec.wait_for_listening_line) {
+    auto grpc_it = proc->listening().find("grpc");
+    if (grpc_it == proc->listening().end()) {
+      proc->Terminate();
+      return absl::UnavailableError(absl::StrCat(n.svc.name, ": listening line without grpc="));
+    }
+    grpc_address = grpc_it->second;
   }
-  if (!Adopt(n, proc, grpc_it->second)) {
+  if (!Adopt(n, proc, grpc_address)) {
     proc->Terminate();
     return ShutDownError();
   }
-  absl::Status healthy = HealthCheck(n, deadline);
+  absl::Status healthy =
+      spec.wait_for_listening_line ? HealthCheck(n, deadline) : AwaitProbe(n, deadline);
   if (healthy.ok()) healthy = RestoreClockOffset(n);
   if (healthy.ok() && n.after_start) healthy = n.after_start();
   if (!healthy.ok()) {
@@ -133,6 +147,21 @@ absl::Status ServiceSet::StartNode(ServiceNode& n) {
   return absl::OkStatus();
 }
 
+absl::Status ServiceSet::AwaitProbe(ServiceNode& n, absl::Time deadline) {
+  absl::Status last = absl::UnavailableError("no readiness probe");
+  if (n.probe == nullptr) return last;
+  do {
+    last = n.probe();
+    if (last.ok()) return last;
+    if (n.proc != nullptr && !n.proc->Running()) {
+      return absl::UnavailableError(
+          absl::StrCat("exited before it was ready (", DescribeExit(n.proc->exit_code()), ")"));
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  } while (absl::Now() < deadline);
+  return absl::Status(last.code(), absl::StrCat("not ready in time: ", last.message()));
+}
+
 bool ServiceSet::Adopt(ServiceNode& n, const std::shared_ptr<ChildProcess>& proc,
                        const std::string& grpc_address) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -140,6 +169,11 @@ bool ServiceSet::Adopt(ServiceNode& n, const std::shared_ptr<ChildProcess>& proc
   n.proc = proc;
   n.svc.pid = proc->pid();
   n.svc.running = true;
+  if (n.command.grpc_listen_flag.empty()) {
+    n.svc.sim = false;
+    n.svc.address = n.command.address;
+    return true;
+  }
   n.svc.sim = options_.sim_control;
   n.svc.grpc_address = grpc_address;
   n.grpc_port = PortOf(grpc_address);
@@ -265,7 +299,8 @@ std::map<std::string, std::string> ServiceSet::Endpoints() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::map<std::string, std::string> out;
   for (const auto& n : nodes_) {
-    std::string e = absl::StrCat("grpc=", n->svc.grpc_address);
+    std::string e = n->svc.kind == ServiceKind::kRedis ? absl::StrCat("redis=", n->svc.address)
+                                                       : absl::StrCat("grpc=", n->svc.grpc_address);
     if (!n->svc.http_url.empty()) absl::StrAppend(&e, " http=", n->svc.http_url);
     if (n->svc.attached) {
       absl::StrAppend(&e, " (attached)");

@@ -1,6 +1,10 @@
 // The services of one topology in start order, and the one place that starts,
 // health-checks, kills and stops their processes.
 //
+// A process without gRPC (redis-server) is started as its command says, with
+// no added flags and no start-up line, and is ready once its node's `probe`
+// succeeds; it has no sim services.
+//
 // A node is launched (a ChildProcess from its ServiceCommand, on 127.0.0.1)
 // or attached (an external endpoint from the scenario's `attach` field, never
 // started or stopped here). Starting a launched node runs
@@ -60,6 +64,10 @@ struct ServiceNode {
   // Runs after every start once the node is healthy (the channel's
   // Configure: it keeps its settings in memory).
   std::function<absl::Status()> after_start;
+  // For a process without gRPC (command.grpc_listen_flag empty): one
+  // readiness probe, repeated until it succeeds or the start times out
+  // (redis: PING). gRPC services answer grpc.health.v1 instead.
+  std::function<absl::Status()> probe;
   // Kept by ServiceSet.
   // The service's clock offset (its time minus real time) read just before
   // Kill, re-applied after the next start: a restarted process starts at
@@ -110,6 +118,10 @@ class ServiceSet {
  private:
   absl::Status StartNode(ServiceNode& n);
   absl::Status HealthCheck(ServiceNode& n, absl::Time deadline);
+  // Repeats n.probe until it succeeds, the process exits or `deadline`.
+  absl::Status AwaitProbe(ServiceNode& n, absl::Time deadline);
+  // The process of `n`'s next start (its flags, log files, timeout).
+  ChildProcessSpec ProcessSpec(const ServiceNode& n) const;
   // Records a started process in `n`; false once shut down.
   bool Adopt(ServiceNode& n, const std::shared_ptr<ChildProcess>& proc,
              const std::string& grpc_address);

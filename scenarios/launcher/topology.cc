@@ -21,8 +21,11 @@ namespace cv1 = ::common::v1;
 
 // Names used by the launcher itself (service names and PKI identities).
 const std::set<std::string>& Reserved() {
-  static const auto* reserved =
-      new std::set<std::string>{"relay", "channel", "admin", "root", "engine"};
+  static const auto* reserved = [] {
+    auto* names = new std::set<std::string>{"relay", "channel", "admin", "root", "engine", "redis"};
+    for (uint32_t i = 0; i < kMaxRedisClusterMasters; ++i) names->insert(RedisNodeName(i));
+    return names;
+  }();
   return *reserved;
 }
 
@@ -162,14 +165,27 @@ absl::Status ResolveRelay(sv1::Topology& t) {
   if (!t.has_relay()) return InvalidField("topology.relay", "required (exactly one relay)");
   sv1::RelaySpec* relay = t.mutable_relay();
   if (relay->has_attach()) {
+    if (relay->has_redis()) {
+      return InvalidField("topology.relay.redis", "not with attach (the relay is not launched)");
+    }
     return CheckEndpoint("topology.relay.attach", relay->attach(), true);
   }
   if (relay->store() == sv1::STORE_KIND_UNSPECIFIED) relay->set_store(sv1::SQLITE);
-  if (relay->store() == sv1::REDIS && relay->redis_address().empty()) {
-    return InvalidField("topology.relay.redis_address", "required when store is REDIS");
-  }
   if (relay->store() != sv1::REDIS && !relay->redis_address().empty()) {
     return InvalidField("topology.relay.redis_address", "only with store: REDIS");
+  }
+  if (relay->store() != sv1::REDIS && relay->has_redis()) {
+    return InvalidField("topology.relay.redis", "only with store: REDIS");
+  }
+  if (!relay->redis_address().empty() && relay->has_redis()) {
+    return InvalidField("topology.relay.redis",
+                        "describes a launched Redis; not with redis_address (an external one)");
+  }
+  if (relay->redis().cluster_masters() > kMaxRedisClusterMasters) {
+    return InvalidField(
+        "topology.relay.redis.cluster_masters",
+        absl::StrCat(relay->redis().cluster_masters(), " is out of range: 0 (one server) or 1-",
+                     kMaxRedisClusterMasters, " masters"));
   }
   return CheckRelayTtls(*relay);
 }
@@ -511,6 +527,21 @@ absl::StatusOr<ResolvedTopology> ResolveTopology(const sv1::Topology& in) {
     RETURN_IF_ERROR(ResolveOwnerCredential(r, i, credential_ids, r.t.mutable_owner_credentials(i)));
   }
   return ResolvedTopology(std::move(r.t));
+}
+
+std::string RedisNodeName(uint32_t index) { return absl::StrCat("redis-", index); }
+
+std::vector<std::string> LaunchedRedisNames(const sv1::RelaySpec& relay) {
+  if (relay.has_attach() || relay.store() != sv1::REDIS || !relay.redis_address().empty()) {
+    return {};
+  }
+  const uint32_t masters = relay.redis().cluster_masters();
+  if (masters == 0) return {"redis"};
+  std::vector<std::string> names;
+  for (uint32_t i = 0; i < masters && i < kMaxRedisClusterMasters; ++i) {
+    names.push_back(RedisNodeName(i));
+  }
+  return names;
 }
 
 }  // namespace sct::scenarios

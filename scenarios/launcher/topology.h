@@ -5,7 +5,9 @@
 //
 // ResolveTopology returns a copy in which every default the proto documents
 // is explicit:
-//   - relay.store SQLITE; authority store SQLITE;
+//   - relay.store SQLITE; authority store SQLITE; a REDIS relay without
+//     redis_address gets a launched Redis (relay.redis: one server unless
+//     cluster_masters, with an ACL user unless no_auth);
 //   - oems[].authority / access_points[].authority: the only authority;
 //   - access_points[].entitlements by kind (car: unlock, lock, drive,
 //     open_trunk; door and hotel lock: enter, unlock, lock); revocation WATCH;
@@ -26,6 +28,7 @@
 #ifndef SCT_SCENARIOS_LAUNCHER_TOPOLOGY_H_
 #define SCT_SCENARIOS_LAUNCHER_TOPOLOGY_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -63,6 +66,18 @@ absl::StatusOr<ResolvedTopology> ResolveTopology(const scenario::v1::Topology& t
 
 // The default address of device number `index` (0-based, topology order).
 std::string DefaultAddress(absl::string_view device_id, int index, ::common::v1::ChannelKind kind);
+
+// Most masters of a launched Redis Cluster (RedisSpec.cluster_masters).
+inline constexpr uint32_t kMaxRedisClusterMasters = 7;
+
+// The service name of launched Redis Cluster node `index`: "redis-<index>".
+// "redis" and these names are reserved (no topology id may take them).
+std::string RedisNodeName(uint32_t index);
+
+// The services of the Redis the launcher starts for `relay`: {"redis"} for
+// one server, {"redis-0", ...} for a cluster, {} when the relay is attached,
+// not on REDIS, or uses an external Redis (redis_address).
+std::vector<std::string> LaunchedRedisNames(const scenario::v1::RelaySpec& relay);
 
 // Default entitlements of an access point kind.
 std::vector<std::string> DefaultEntitlements(::common::v1::AccessPointKind kind);

@@ -116,6 +116,20 @@ TEST(DeviceAddressTest, ExplicitAddressElseDefault) {
   EXPECT_EQ(t->AddressOf("nobody", cv1::SMS), "");
 }
 
+TEST(TopologyTest, RedisStoreWithoutAddressIsLaunched) {
+  auto single = ResolveTopology(Parse(R"(relay { store: REDIS })"));
+  ASSERT_TRUE(single.ok()) << single.status();
+  EXPECT_EQ(LaunchedRedisNames(single->proto().relay()), std::vector<std::string>{"redis"});
+  auto cluster = ResolveTopology(Parse(R"(relay { store: REDIS redis { cluster_masters: 3 } })"));
+  ASSERT_TRUE(cluster.ok()) << cluster.status();
+  EXPECT_EQ(LaunchedRedisNames(cluster->proto().relay()),
+            (std::vector<std::string>{"redis-0", "redis-1", "redis-2"}));
+  auto external = ResolveTopology(Parse(R"(relay { store: REDIS redis_address: "127.0.0.1:1" })"));
+  ASSERT_TRUE(external.ok()) << external.status();
+  EXPECT_TRUE(LaunchedRedisNames(external->proto().relay()).empty());
+  EXPECT_TRUE(LaunchedRedisNames(Parse(R"(relay { store: SQLITE })").relay()).empty());
+}
+
 TEST(ResolvedTopologyTest, FindsDevicesById) {
   auto t = ResolveTopology(Parse(kBase));
   ASSERT_TRUE(t.ok()) << t.status();
@@ -155,8 +169,18 @@ INSTANTIATE_TEST_SUITE_P(
                 "topology.authorities[0].id: \"admin\" is reserved"},
         BadCase{"unsafe_id", R"(relay {} authorities { id: "../ca" })",
                 "topology.authorities[0].id:"},
-        BadCase{"redis_without_address", R"(relay { store: REDIS })",
-                "topology.relay.redis_address: required"},
+        BadCase{"redis_spec_without_redis_store", R"(relay { redis { cluster_masters: 3 } })",
+                "topology.relay.redis: only with store: REDIS"},
+        BadCase{"redis_spec_and_address",
+                R"(relay { store: REDIS redis_address: "127.0.0.1:6379" redis { no_auth: true } })",
+                "topology.relay.redis: describes a launched Redis"},
+        BadCase{"redis_too_many_masters", R"(relay { store: REDIS redis { cluster_masters: 8 } })",
+                "topology.relay.redis.cluster_masters: 8 is out of range"},
+        BadCase{"redis_spec_with_attach",
+                R"(relay { attach { grpc_address: "x:1" } redis {} })",
+                "topology.relay.redis: not with attach"},
+        BadCase{"reserved_redis_id", R"(relay {} authorities { id: "redis-2" })",
+                "topology.authorities[0].id: \"redis-2\" is reserved"},
         BadCase{"bad_ttl", R"(relay { default_ttl: "soon" })",
                 "topology.relay.default_ttl: \"soon\" is not a duration"},
         BadCase{"ttl_order", R"(relay { default_ttl: "10h" max_ttl: "1h" })",

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "scenarios/launcher/topology.h"
 #include "scenarios/suite/lint_checks.h"
 
 namespace sct::scenarios::suite {
@@ -28,8 +29,10 @@ void CheckRelay(LintContext& c, const sv1::RelaySpec& relay) {
   const Path p = Plus(kTop, "relay");
   c.Duration(Plus(p, "default_ttl"), relay.default_ttl(), false, false);
   c.Duration(Plus(p, "max_ttl"), relay.max_ttl(), false, false);
-  if (relay.store() == sv1::REDIS && relay.redis_address().empty()) {
-    c.Problem(p, "relay: store REDIS needs redis_address");
+  if (!relay.redis_address().empty()) {
+    c.Problem(Plus(p, "redis_address"),
+              "relay: the suite runs hermetically; use the launched Redis (store: REDIS without "
+              "redis_address)");
   }
 }
 
@@ -131,6 +134,7 @@ void CheckTopology(LintContext& c) {
   const sv1::Topology& t = c.sc.topology();
   if (!c.sc.has_topology()) c.Problem(kTop, "topology: missing");
   c.services = {"relay", "channel"};
+  for (const std::string& name : LaunchedRedisNames(t.relay())) c.services.insert(name);
   CheckRelay(c, t.relay());
   CheckAuthoritiesAndOems(c, t);
   CheckAccessPoints(c, t);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole default suite with the engine against launched processes (the
 # same run as `./sct demo`) and reports one JUnit case per scenario.
-# usage: suite_run_test.sh SCT_SCENARIO REPORT_JUNIT_PY SUITE_FILE...
+# usage: suite_run_test.sh SCT_SCENARIO REPORT_JUNIT_PY [--relay_store=STORE] SUITE_FILE...
 set -uo pipefail
 engine="$1"; junit="$2"; shift 2
 out="${TEST_UNDECLARED_OUTPUTS_DIR:-$TEST_TMPDIR}/out"
