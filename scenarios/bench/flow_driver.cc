@@ -297,9 +297,9 @@ std::string FlowDriver::Use(const std::string& credential_id) {
   grpc::Status s = bob_->UseCredential(&ctx, req, &resp);
   if (!s.ok()) return Describe("UseCredential", s);
   if (!resp.granted() || resp.reason() != ::access_point::v1::GRANTED) {
-    return absl::StrCat(
-        "UseCredential ", parties_.action, ": ", ::access_point::v1::AuthReason_Name(resp.reason()), " (",
-        resp.detail(), "), want GRANTED");
+    return absl::StrCat("UseCredential ", parties_.action, ": ",
+                        ::access_point::v1::AuthReason_Name(resp.reason()), " (", resp.detail(),
+                        "), want GRANTED");
   }
   return "";
 }

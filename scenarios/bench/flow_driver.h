@@ -72,7 +72,7 @@ struct Flow {
   std::string error;
   double share_ms = -1, link_ms = -1, accept_ms = -1, use_ms = -1;
   double total_ms = -1;
-  double link_polls = 0;  // Receive calls until the link was there
+  double link_polls = 0;      // Receive calls until the link was there
   std::string share_id;       // set once the share phase succeeded
   std::string credential_id;  // the receiver's new credential, once accepted
 };
