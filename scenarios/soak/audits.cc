@@ -135,8 +135,7 @@ class RelayProbe {
       CreateAndRace(i);
       const int restarts = ctx_.timeline->Restarts("relay");
       if (restarts != checked_restarts) {
-        // Give the restart time to finish, then read everything back.
-        if (!ctx_.Pause(absl::Seconds(3))) break;
+        // The relay is back (the restart is complete): read everything back.
         checked_restarts = restarts;
         Recheck(/*all=*/true);
       } else if (absl::Now() - last_sample > absl::Seconds(30)) {
@@ -252,6 +251,14 @@ class RelayProbe {
       const std::string claim = e->receiver_claim.empty() ? e->sender_claim : e->receiver_claim;
       const absl::Time t0 = absl::Now();
       absl::StatusOr<std::string> payload = Read(id, claim);
+      // A read that did not reach the relay says nothing about the mailbox:
+      // try again (a few times) before counting it as a flow error.
+      for (int attempt = 1; attempt < 4 && !payload.ok() && !ctx_.stopping() &&
+                            ClassifyError(payload.status().ToString()) == ErrorClass::kTransient;
+           ++attempt) {
+        ctx_.Pause(absl::Seconds(1));
+        payload = Read(id, claim);
+      }
       const std::string violation = ctx_.mailboxes->JudgeRead(id, absl::Now(), payload);
       if (!violation.empty()) {
         ctx_.book->Violated(absl::Now(), kMailboxDurable, violation);
@@ -319,7 +326,6 @@ void LedgerLoop(SoakContext& ctx) {
   while (ctx.Pause(absl::Seconds(1))) {
     const int restarts = ctx.timeline->Restarts("ca");
     if (restarts == checked_restarts && absl::Now() - last < absl::Seconds(20)) continue;
-    if (restarts != checked_restarts && !ctx.Pause(absl::Seconds(3))) break;
     checked_restarts = restarts;
     last = absl::Now();
     for (const ShareLedger::Source& source : ctx.shares->Sources()) {

@@ -61,12 +61,15 @@ std::string FaultTimeline::Explain(absl::Time from, absl::Time to, const std::st
   const ErrorClass c = ClassifyError(error);
   if (c == ErrorClass::kNever) return "";
   absl::MutexLock lock(&mu_);
+  const FaultEvent* best = nullptr;
   for (const FaultEvent& e : events_) {
     if (c == ErrorClass::kState && e.kind != "kill_restart" && e.kind != "clock_skew") continue;
     const absl::Time until = e.end.has_value() ? *e.end + grace_ : absl::InfiniteFuture();
-    if (e.start <= to && from <= until) return absl::StrCat(e.kind, " ", e.target);
+    if (e.start > to || from > until) continue;
+    const bool named = absl::StrContains(error, e.target);
+    if (best == nullptr || named || !absl::StrContains(error, best->target)) best = &e;
   }
-  return "";
+  return best == nullptr ? "" : absl::StrCat(best->kind, " ", best->target);
 }
 
 std::vector<FaultEvent> FaultTimeline::Events() const {
@@ -77,7 +80,9 @@ std::vector<FaultEvent> FaultTimeline::Events() const {
 int FaultTimeline::Restarts(const std::string& target) const {
   absl::MutexLock lock(&mu_);
   int n = 0;
-  for (const FaultEvent& e : events_) n += e.kind == "kill_restart" && e.target == target;
+  for (const FaultEvent& e : events_) {
+    n += e.kind == "kill_restart" && e.target == target && e.end.has_value();
+  }
   return n;
 }
 

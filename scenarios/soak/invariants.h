@@ -44,13 +44,15 @@ class FaultTimeline {
   // Records a fault starting at `start`; returns its index for End().
   int Begin(absl::Time start, std::string kind, std::string target, std::string detail);
   void End(int index, absl::Time end, const std::string& more_detail = "");
-  // The first fault that explains `error` seen by a flow that ran
-  // [from, to], as "kind target"; "" when none does. A fault explains it
-  // when its window [start, end + grace] (open: no end yet) overlaps
-  // [from, to] and it can cause that kind of error (ClassifyError).
+  // The fault that explains `error` seen by a flow that ran [from, to], as
+  // "kind target"; "" when none does. A fault explains it when its window
+  // [start, end + grace] (open: no end yet) overlaps [from, to] and it can
+  // cause that kind of error (ClassifyError). Of several, the report names
+  // one whose target the error text names, else the latest.
   std::string Explain(absl::Time from, absl::Time to, const std::string& error) const;
   std::vector<FaultEvent> Events() const;
-  // Restarts of `target` so far (a kill_restart counts when it began).
+  // Completed restarts of `target` so far (a kill_restart counts once it
+  // ended: the service is back, or failed to come back).
   int Restarts(const std::string& target) const;
 
  private:

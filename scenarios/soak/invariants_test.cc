@@ -44,6 +44,25 @@ TEST(FaultTimelineTest, OnlyFaultsThatCanCauseAnErrorExplainIt) {
   EXPECT_EQ(timeline.Explain(t, t, "accept: INTERNAL: crash"), "");
 }
 
+TEST(FaultTimelineTest, ARestartCountsOnceItIsComplete) {
+  FaultTimeline timeline(absl::Seconds(5));
+  const int i = timeline.Begin(kT0, "kill_restart", "relay", "");
+  EXPECT_EQ(timeline.Restarts("relay"), 0);
+  timeline.End(i, kT0 + absl::Seconds(2));
+  EXPECT_EQ(timeline.Restarts("relay"), 1);
+}
+
+TEST(FaultTimelineTest, NamesTheFaultWhoseTargetTheErrorNames) {
+  FaultTimeline timeline(absl::Seconds(30));
+  timeline.End(timeline.Begin(kT0, "kill_restart", "relay", ""), kT0 + absl::Seconds(1));
+  timeline.End(timeline.Begin(kT0 + absl::Seconds(2), "kill_restart", "oem-b", ""),
+               kT0 + absl::Seconds(3));
+  timeline.Begin(kT0 + absl::Seconds(4), "link_drop", "dave", "");
+  const absl::Time t = kT0 + absl::Seconds(5);
+  EXPECT_EQ(timeline.Explain(t, t, "UNAVAILABLE: relay unreachable"), "kill_restart relay");
+  EXPECT_EQ(timeline.Explain(t, t, "UNAVAILABLE: refused"), "link_drop dave");
+}
+
 TEST(ClassifyErrorTest, ByStatusCode) {
   EXPECT_EQ(ClassifyError("share: UNAVAILABLE: x"), ErrorClass::kTransient);
   EXPECT_EQ(ClassifyError("DEADLINE_EXCEEDED: x"), ErrorClass::kTransient);

@@ -157,7 +157,8 @@ std::optional<absl::Time> Revoke(SoakContext& ctx, dv1::DeviceAgent::Stub& sende
 // One use: granted, denied (by the access point, or refused by the device
 // because it knows the credential is gone), or a transient error.
 Outcome UseOnce(SoakContext& ctx, dv1::DeviceAgent::Stub& holder, const std::string& credential,
-                const std::string& access_point, const std::string& action) {
+                const std::string& access_point, const std::string& action,
+                bool* by_device = nullptr) {
   dv1::UseCredentialRequest req;
   req.set_persona(kPersona);
   req.set_credential_id(credential);
@@ -172,6 +173,7 @@ Outcome UseOnce(SoakContext& ctx, dv1::DeviceAgent::Stub& holder, const std::str
     case grpc::StatusCode::FAILED_PRECONDITION:
     case grpc::StatusCode::NOT_FOUND:
     case grpc::StatusCode::PERMISSION_DENIED:
+      if (by_device != nullptr) *by_device = true;
       return Outcome::kDenied;
     default:
       return Outcome::kTransient;
@@ -184,9 +186,13 @@ void ExpectRevoked(SoakContext& ctx, dv1::DeviceAgent::Stub& holder, const std::
                    const std::string& credential, const std::string& access_point,
                    const std::string& action, absl::Time acked) {
   RevocationWatch watch(acked, ctx.options->revocation_bound);
+  bool by_device = false;
   while (!ctx.stopping()) {
     const absl::Time at = absl::Now();
-    if (watch.Observe(at, UseOnce(ctx, holder, credential, access_point, action))) break;
+    by_device = false;
+    if (watch.Observe(at, UseOnce(ctx, holder, credential, access_point, action, &by_device))) {
+      break;
+    }
     if (watch.TimedOut(absl::Now(), absl::Seconds(10))) break;
     absl::SleepFor(absl::Milliseconds(250));
   }
@@ -196,6 +202,9 @@ void ExpectRevoked(SoakContext& ctx, dv1::DeviceAgent::Stub& holder, const std::
   } else if (watch.denied()) {
     ctx.book->Held(kRevocationBound);
     ctx.book->RevocationLatency(watch.latency());
+    // Who said no: the access point (its revocation list) or the device
+    // (it already knew the credential was revoked and did not try).
+    ctx.book->FlowOk(by_device ? "revoked_refused_by_device" : "revoked_denied_by_access_point");
   } else if (!ctx.stopping()) {
     ctx.book->FlowFailed("revocation_check", acked, absl::Now(), what + watch.Describe());
   }
