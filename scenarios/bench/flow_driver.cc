@@ -236,6 +236,12 @@ std::string FlowDriver::AwaitLink(const dv1::ShareCredentialResponse& share,
     ctx.set_deadline(Deadline());
     grpc::Status s = channel_->Receive(&ctx, req, &resp);
     ++*polls;
+    if (s.error_code() == grpc::StatusCode::OUT_OF_RANGE && cursor_ > 0) {
+      // The channel server restarted with an empty inbox (its sequence is
+      // behind our cursor): read the new inbox from its start.
+      cursor_ = 0;
+      continue;
+    }
     if (!s.ok()) return Describe("Receive", s);
     for (const chv1::ChannelMessage& m : resp.messages()) {
       cursor_ = std::max<uint64_t>(cursor_, m.sequence());

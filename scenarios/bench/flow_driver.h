@@ -108,7 +108,9 @@ class FlowDriver {
  private:
   using Steady = std::chrono::steady_clock;
 
-  // The phases; each returns "" or the error that ends the flow.
+  // The phases; each returns "" or the error that ends the flow. AwaitLink
+  // starts over from the inbox's beginning when the channel server answers
+  // that the cursor is beyond its inbox (it restarted and lost the inbox).
   std::string Share(::device::v1::ShareCredentialResponse* share);
   std::string AwaitLink(const ::device::v1::ShareCredentialResponse& share,
                         Steady::time_point since, std::string* message_id, double* polls);

@@ -63,6 +63,10 @@ std::string RedemptionRace::AwaitLink(const std::string& link_without_fragment,
     grpc::ClientContext call;
     call.set_deadline(Deadline(ctx_));
     grpc::Status s = inbox_.Receive(&call, req, &resp);
+    if (s.error_code() == grpc::StatusCode::OUT_OF_RANGE && cursor_ > 0) {
+      cursor_ = 0;  // the channel server restarted with an empty inbox
+      continue;
+    }
     if (!s.ok()) {
       *error = absl::StrCat("Receive: ", FromGrpcStatus(s).ToString());
       return "";
