@@ -20,12 +20,6 @@ namespace chv1 = ::channel::v1;
 namespace dv1 = ::device::v1;
 namespace rv1 = ::relay::v1;
 
-constexpr char kAlice[] = "alice";
-constexpr char kBob[] = "bob";
-constexpr char kAliceSms[] = "+15550001";
-constexpr char kBobSms[] = "+15550002";
-constexpr char kCar[] = "car-1";
-constexpr char kOwnerCredential[] = "alice-car";
 constexpr char kPersona[] = "personal";
 // A fixed PIN is fine here: the development ecosystem is thrown away.
 constexpr char kPin[] = "482915";
@@ -79,13 +73,17 @@ absl::StatusOr<scenario::v1::Topology> BenchTopology(const std::string& store) {
 }
 
 FlowDriver::FlowDriver(scenarios::Ecosystem& eco, bool pin, absl::Duration rpc_timeout,
-                       absl::Duration link_timeout)
-    : eco_(eco), pin_(pin), rpc_timeout_(rpc_timeout), link_timeout_(link_timeout) {}
+                       absl::Duration link_timeout, FlowParties parties)
+    : eco_(eco),
+      pin_(pin),
+      rpc_timeout_(rpc_timeout),
+      link_timeout_(link_timeout),
+      parties_(std::move(parties)) {}
 
 absl::Status FlowDriver::Connect() {
-  auto alice = eco_.Channel(kAlice);
+  auto alice = eco_.Channel(parties_.sender);
   if (!alice.ok()) return alice.status();
-  auto bob = eco_.Channel(kBob);
+  auto bob = eco_.Channel(parties_.receiver);
   if (!bob.ok()) return bob.status();
   auto channel = eco_.Channel("channel");
   if (!channel.ok()) return channel.status();
@@ -96,15 +94,19 @@ absl::Status FlowDriver::Connect() {
   bob_health_ = grpc::health::v1::Health::NewStub(*bob);
   channel_ = chv1::Channel::NewStub(*channel);
   echo_ = rv1::Echo::NewStub(*relay);
-  const scenarios::Service* car = eco_.Find(kCar);
-  if (car == nullptr) return absl::NotFoundError("car-1 not launched");
+  const scenarios::Service* car = eco_.Find(parties_.access_point);
+  if (car == nullptr) return absl::NotFoundError(parties_.access_point + " not launched");
   car_address_ = car->grpc_address;
-  owner_credential_ = eco_.OwnerCredentialId(kOwnerCredential);
-  if (owner_credential_.empty()) return absl::NotFoundError("alice-car was not installed");
-  // Start bob's inbox cursor after anything already there.
+  owner_credential_ = parties_.credential_id.empty()
+                          ? eco_.OwnerCredentialId(parties_.owner_credential)
+                          : parties_.credential_id;
+  if (owner_credential_.empty()) {
+    return absl::NotFoundError(parties_.owner_credential + " was not installed");
+  }
+  // Start the receiver's inbox cursor after anything already there.
   chv1::ReceiveRequest req;
-  req.set_kind(::common::v1::SMS);
-  req.set_address(kBobSms);
+  req.set_kind(parties_.channel);
+  req.set_address(parties_.receiver_address);
   chv1::ReceiveResponse resp;
   grpc::ClientContext ctx;
   ctx.set_deadline(Deadline());
@@ -168,6 +170,7 @@ Flow FlowDriver::RunFlow(int index) {
   if (!error.empty()) return fail("share", error);
   const Steady::time_point t1 = Steady::now();
   f.share_ms = Ms(t1 - t0);
+  f.share_id = share.share_id();
 
   std::string message_id;
   error = AwaitLink(share, t1, &message_id, &f.link_polls);
@@ -180,6 +183,7 @@ Flow FlowDriver::RunFlow(int index) {
   if (!error.empty()) return fail("accept", error);
   const Steady::time_point t3 = Steady::now();
   f.accept_ms = Ms(t3 - t2);
+  f.credential_id = credential_id;
 
   error = Use(credential_id);
   if (!error.empty()) return fail("use", error);
@@ -190,20 +194,23 @@ Flow FlowDriver::RunFlow(int index) {
   return f;
 }
 
-// Alice shares car-1 (unlock, lock) over SMS to Bob (oem-a -> oem-b).
+// The sender shares the credential (by default alice's car-1 key: unlock,
+// lock) over the channel to the receiver (by default SMS to bob).
 std::string FlowDriver::Share(dv1::ShareCredentialResponse* share) {
   dv1::ShareCredentialRequest req;
   req.set_request_id(NewUuidV4());
   req.set_persona(kPersona);
   req.set_credential_id(owner_credential_);
-  req.add_entitlements("unlock");
-  req.add_entitlements("lock");
+  for (const std::string& e : parties_.entitlements) req.add_entitlements(e);
   if (pin_) req.set_pin(kPin);
-  req.set_channel(::common::v1::SMS);
-  req.set_from_address(kAliceSms);
-  req.set_to_address(kBobSms);
-  req.set_vertical(::common::v1::VERTICAL_CAR);
-  req.set_label("bench car key");
+  req.set_channel(parties_.channel);
+  req.set_from_address(parties_.sender_address);
+  req.set_to_address(parties_.receiver_address);
+  req.set_vertical(parties_.vertical);
+  req.set_resharing_allowed(parties_.resharing_allowed);
+  req.set_multi_round(parties_.multi_round);
+  req.set_auto_answer(parties_.multi_round);
+  req.set_label("bench key");
   grpc::ClientContext ctx;
   ctx.set_deadline(Deadline());
   grpc::Status s = alice_->ShareCredential(&ctx, req, share);
@@ -212,7 +219,8 @@ std::string FlowDriver::Share(dv1::ShareCredentialResponse* share) {
   return "";
 }
 
-// Bob's SMS inbox, polled (bounded) until the message with this share's link.
+// The receiver's inbox, polled (bounded) until the message with this share's
+// link.
 std::string FlowDriver::AwaitLink(const dv1::ShareCredentialResponse& share,
                                   Steady::time_point since, std::string* message_id,
                                   double* polls) {
@@ -220,14 +228,20 @@ std::string FlowDriver::AwaitLink(const dv1::ShareCredentialResponse& share,
       since + std::chrono::microseconds(absl::ToInt64Microseconds(link_timeout_));
   while (message_id->empty()) {
     chv1::ReceiveRequest req;
-    req.set_kind(::common::v1::SMS);
-    req.set_address(kBobSms);
+    req.set_kind(parties_.channel);
+    req.set_address(parties_.receiver_address);
     req.set_after_sequence(cursor_);
     chv1::ReceiveResponse resp;
     grpc::ClientContext ctx;
     ctx.set_deadline(Deadline());
     grpc::Status s = channel_->Receive(&ctx, req, &resp);
     ++*polls;
+    if (s.error_code() == grpc::StatusCode::OUT_OF_RANGE && cursor_ > 0) {
+      // The channel server restarted with an empty inbox (its sequence is
+      // behind our cursor): read the new inbox from its start.
+      cursor_ = 0;
+      continue;
+    }
     if (!s.ok()) return Describe("Receive", s);
     for (const chv1::ChannelMessage& m : resp.messages()) {
       cursor_ = std::max<uint64_t>(cursor_, m.sequence());
@@ -239,24 +253,28 @@ std::string FlowDriver::AwaitLink(const dv1::ShareCredentialResponse& share,
     }
     if (!message_id->empty()) break;
     if (Steady::now() >= until) {
-      return absl::StrCat("no link in bob's SMS inbox after ", absl::FormatDuration(link_timeout_));
+      return absl::StrCat("no link in ", parties_.receiver, "'s inbox after ",
+                          absl::FormatDuration(link_timeout_));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return "";
 }
 
-// Bob accepts the link from that inbox message: redeems through oem-b and
-// provisions.
+// The receiver accepts the link from that inbox message: redeems through its
+// OEM and provisions (multi-round: after the sender's automatic answer).
 std::string FlowDriver::Accept(const dv1::ShareCredentialResponse& share,
                                const std::string& message_id, std::string* credential_id) {
   dv1::AcceptLinkRequest req;
   req.set_request_id(NewUuidV4());
   req.set_persona(kPersona);
-  req.mutable_inbox()->set_channel(::common::v1::SMS);
-  req.mutable_inbox()->set_address(kBobSms);
+  req.mutable_inbox()->set_channel(parties_.channel);
+  req.mutable_inbox()->set_address(parties_.receiver_address);
   req.mutable_inbox()->set_message_id(message_id);
   if (pin_) req.set_pin(kPin);
+  if (parties_.multi_round) {
+    req.mutable_round_timeout()->set_seconds(absl::ToInt64Seconds(parties_.round_timeout));
+  }
   dv1::AcceptLinkResponse resp;
   grpc::ClientContext ctx;
   ctx.set_deadline(Deadline());
@@ -271,22 +289,23 @@ std::string FlowDriver::Accept(const dv1::ShareCredentialResponse& share,
   return "";
 }
 
-// Bob unlocks car-1; GRANTED required.
+// The receiver uses the new credential at the access point (by default
+// unlocks car-1); GRANTED required.
 std::string FlowDriver::Use(const std::string& credential_id) {
   dv1::UseCredentialRequest req;
   req.set_persona(kPersona);
   req.set_credential_id(credential_id);
   req.set_access_point_address(car_address_);
-  req.set_action("unlock");
+  req.set_action(parties_.action);
   dv1::UseCredentialResponse resp;
   grpc::ClientContext ctx;
   ctx.set_deadline(Deadline());
   grpc::Status s = bob_->UseCredential(&ctx, req, &resp);
   if (!s.ok()) return Describe("UseCredential", s);
   if (!resp.granted() || resp.reason() != ::access_point::v1::GRANTED) {
-    return absl::StrCat(
-        "UseCredential unlock: ", ::access_point::v1::AuthReason_Name(resp.reason()), " (",
-        resp.detail(), "), want GRANTED");
+    return absl::StrCat("UseCredential ", parties_.action, ": ",
+                        ::access_point::v1::AuthReason_Name(resp.reason()), " (", resp.detail(),
+                        "), want GRANTED");
   }
   return "";
 }

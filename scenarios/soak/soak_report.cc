@@ -1,0 +1,247 @@
+#include "scenarios/soak/soak_report.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
+#include "nlohmann/json.hpp"
+
+namespace sct::soak {
+namespace {
+
+using json = nlohmann::json;
+
+double Seconds(const SoakResult& r, absl::Time t) { return absl::ToDoubleSeconds(t - r.started); }
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return -1;
+  std::sort(v.begin(), v.end());
+  size_t rank = static_cast<size_t>(std::ceil(p * v.size()));
+  return v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+std::string Escape(const std::string& s) {
+  return absl::StrReplaceAll(s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"\"", "&quot;"}});
+}
+
+json FaultsJson(const SoakResult& r) {
+  json faults = json::array();
+  for (const FaultEvent& f : r.faults) {
+    faults.push_back({{"start_s", Seconds(r, f.start)},
+                      {"end_s", f.end.has_value() ? Seconds(r, *f.end) : -1.0},
+                      {"kind", f.kind},
+                      {"target", f.target},
+                      {"detail", f.detail}});
+  }
+  return faults;
+}
+
+json ErrorsJson(const SoakResult& r) {
+  json errors = json::array();
+  for (const FlowError& e : r.errors) {
+    errors.push_back({{"at_s", Seconds(r, e.at)},
+                      {"flow", e.flow},
+                      {"error", e.error},
+                      {"explained_by", e.explained_by}});
+  }
+  return errors;
+}
+
+// One SVG polyline chart of `field` for every service, faults as bands.
+std::string Chart(const SoakResult& r, bool rss) {
+  const double w = 900, h = 260, left = 50, bottom = 20;
+  double tmax = std::max(1.0, r.wall_s), ymax = 1;
+  for (const auto& [name, samples] : r.samples) {
+    for (const ProcSample& p : samples) ymax = std::max(ymax, rss ? p.rss_mib : p.fds);
+  }
+  ymax *= 1.1;
+  auto x = [&](double t) { return left + (w - left - 10) * t / tmax; };
+  auto y = [&](double v) { return (h - bottom) - (h - bottom - 10) * v / ymax; };
+  std::string svg = absl::StrFormat(
+      "<svg xmlns='http://www.w3.org/2000/svg' width='%.0f' height='%.0f'>"
+      "<text x='4' y='12' font-size='11'>%s (max %.1f)</text>",
+      w, h, rss ? "RSS MiB" : "open fds", ymax / 1.1);
+  for (const FaultEvent& f : r.faults) {
+    const double x0 = x(Seconds(r, f.start));
+    const double x1 = x(f.end.has_value() ? Seconds(r, *f.end) : r.wall_s);
+    absl::StrAppendFormat(&svg,
+                          "<rect x='%.1f' y='10' width='%.1f' height='%.0f' fill='%s' "
+                          "opacity='0.25'><title>%s %s</title></rect>",
+                          x0, std::max(1.0, x1 - x0), h - bottom - 10,
+                          f.kind == "kill_restart" ? "red" : "orange", Escape(f.kind),
+                          Escape(f.target));
+  }
+  const char* colors[] = {"#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2",
+                          "#7f7f7f", "#bcbd22", "#17becf", "#d62728", "#ff7f0e",
+                          "#393b79", "#637939", "#8c6d31", "#843c39"};
+  int i = 0;
+  for (const auto& [name, samples] : r.samples) {
+    std::string points;
+    for (const ProcSample& p : samples) {
+      absl::StrAppendFormat(&points, "%.1f,%.1f ", x(p.t_s), y(rss ? p.rss_mib : p.fds));
+    }
+    absl::StrAppendFormat(&svg,
+                          "<polyline fill='none' stroke='%s' points='%s'><title>%s</title>"
+                          "</polyline>",
+                          colors[i % 14], points, Escape(name));
+    ++i;
+  }
+  absl::StrAppendFormat(&svg, "<text x='%.0f' y='%.0f' font-size='11'>%.0f s</text></svg>", w - 50,
+                        h - 4, tmax);
+  return svg;
+}
+
+}  // namespace
+
+int64_t SoakResult::unexpected() const {
+  int64_t n = 0;
+  for (const FlowError& e : errors) n += e.explained_by.empty();
+  return n;
+}
+
+std::vector<std::string> SoakResult::OverSlope() const {
+  std::vector<std::string> out;
+  for (const auto& [name, s] : slopes) {
+    if (s.rss_mib_per_h > options.max_rss_slope_mib_per_h ||
+        s.fds_per_h > options.max_fd_slope_per_h) {
+      out.push_back(name);
+    }
+  }
+  return out;
+}
+
+bool SoakResult::passed() const {
+  return violations.empty() && unexpected() == 0 && OverSlope().empty();
+}
+
+void PrintSummary(const SoakResult& r, std::ostream& out) {
+  out << absl::StrFormat(
+      "soak: %.0f s, seed %d, store %s, faults %s; loadavg %s -> %s (nproc %d)\n", r.wall_s,
+      r.options.seed, r.options.store, r.options.faults ? "on" : "off", r.loadavg_start,
+      r.loadavg_end, r.nproc);
+  out << "flows completed:\n";
+  for (const auto& [flow, n] : r.flows_ok) out << absl::StrFormat("  %-28s %d\n", flow, n);
+  std::map<std::string, int> kinds;
+  for (const FaultEvent& f : r.faults) ++kinds[f.kind];
+  out << "faults injected: " << r.faults.size();
+  for (const auto& [k, n] : kinds) out << " " << k << "=" << n;
+  out << "\ninvariants (checks / violations):\n";
+  std::map<std::string, int> violated;
+  for (const Violation& v : r.violations) ++violated[v.invariant];
+  for (const auto& [inv, n] : r.checks) {
+    out << absl::StrFormat("  %-34s %6d / %d\n", inv, n, violated[inv]);
+  }
+  for (const Violation& v : r.violations) {
+    out << absl::StrFormat("  VIOLATION [%.1fs] %s: %s\n", Seconds(r, v.at), v.invariant, v.detail);
+  }
+  out << absl::StrFormat("revocation latency: n=%d median %.0f ms, max %.0f ms (bound %s)\n",
+                         r.revocation_ms.size(), Percentile(r.revocation_ms, 0.5),
+                         Percentile(r.revocation_ms, 1.0),
+                         absl::FormatDuration(r.options.revocation_bound));
+  out << "errors: " << r.errors.size() << " (" << r.unexpected() << " unexpected)\n";
+  for (const FlowError& e : r.errors) {
+    if (e.explained_by.empty()) {
+      out << absl::StrFormat("  UNEXPECTED [%.1fs] %s: %s\n", Seconds(r, e.at), e.flow, e.error);
+    }
+  }
+  out << absl::StrFormat("slopes (per hour; thresholds %.0f MiB/h, %.0f fds/h):\n",
+                         r.options.max_rss_slope_mib_per_h, r.options.max_fd_slope_per_h);
+  for (const auto& [name, s] : r.slopes) {
+    out << absl::StrFormat("  %-10s rss %+8.2f MiB/h  fds %+8.2f /h  (%d samples)\n", name,
+                           s.rss_mib_per_h, s.fds_per_h, s.samples_used);
+  }
+  out << (r.passed() ? "soak: PASS" : "soak: FAIL") << std::endl;
+}
+
+std::string JsonReport(const SoakResult& r) {
+  json slopes = json::object();
+  for (const auto& [name, s] : r.slopes) {
+    slopes[name] = {{"rss_mib_per_h", s.rss_mib_per_h},
+                    {"fds_per_h", s.fds_per_h},
+                    {"samples", s.samples_used}};
+  }
+  json violations = json::array();
+  for (const Violation& v : r.violations) {
+    violations.push_back(
+        {{"at_s", Seconds(r, v.at)}, {"invariant", v.invariant}, {"detail", v.detail}});
+  }
+  json samples = json::object();
+  for (const auto& [name, list] : r.samples) {
+    json rows = json::array();
+    for (const ProcSample& p : list) rows.push_back({p.t_s, p.pid, p.rss_mib, p.fds});
+    samples[name] = rows;
+  }
+  json doc = {
+      {"passed", r.passed()},
+      {"command", r.command},
+      {"seed", r.options.seed},
+      {"store", r.options.store},
+      {"faults_enabled", r.options.faults},
+      {"duration_s", r.wall_s},
+      {"machine",
+       {{"nproc", r.nproc}, {"loadavg_start", r.loadavg_start}, {"loadavg_end", r.loadavg_end}}},
+      {"revocation_bound_s", absl::ToDoubleSeconds(r.options.revocation_bound)},
+      {"revocation_latency_ms",
+       {{"count", r.revocation_ms.size()},
+        {"median", Percentile(r.revocation_ms, 0.5)},
+        {"max", Percentile(r.revocation_ms, 1.0)}}},
+      {"flows_ok", r.flows_ok},
+      {"checks", r.checks},
+      {"violations", violations},
+      {"errors", ErrorsJson(r)},
+      {"unexpected_errors", r.unexpected()},
+      {"faults", FaultsJson(r)},
+      {"slopes", slopes},
+      {"slopes_over_threshold", r.OverSlope()},
+      {"samples_columns", {"t_s", "pid", "rss_mib", "fds"}},
+      {"samples", samples}};
+  return doc.dump(1);
+}
+
+std::string HtmlReport(const SoakResult& r) {
+  std::string html = absl::StrCat(
+      "<!doctype html><html><head><meta charset='utf-8'><title>SCT Lab soak</title>"
+      "<style>body{font-family:sans-serif;margin:20px}td,th{padding:2px 8px;text-align:left}"
+      ".bad{color:#b00}</style></head><body><h1>Soak: ",
+      r.passed() ? "PASS" : "<span class='bad'>FAIL</span>", "</h1><p>", Escape(r.command), "</p>");
+  absl::StrAppendFormat(&html, "<p>%.0f s, seed %d, store %s, loadavg %s &rarr; %s</p>", r.wall_s,
+                        r.options.seed, Escape(r.options.store), Escape(r.loadavg_start),
+                        Escape(r.loadavg_end));
+  absl::StrAppend(&html, "<h2>Resources</h2><p>Bands: faults (red: kill -9 + restart).</p>",
+                  Chart(r, true), "<br>", Chart(r, false),
+                  "<table><tr><th>service</th>"
+                  "<th>RSS MiB/h</th><th>fds/h</th></tr>");
+  for (const auto& [name, s] : r.slopes) {
+    absl::StrAppendFormat(&html, "<tr><td>%s</td><td>%+.2f</td><td>%+.2f</td></tr>", Escape(name),
+                          s.rss_mib_per_h, s.fds_per_h);
+  }
+  absl::StrAppend(&html,
+                  "</table><h2>Invariants</h2><table><tr><th>invariant</th><th>checks</th>"
+                  "</tr>");
+  for (const auto& [inv, n] : r.checks) {
+    absl::StrAppendFormat(&html, "<tr><td>%s</td><td>%d</td></tr>", Escape(inv), n);
+  }
+  absl::StrAppend(&html, "</table>");
+  for (const Violation& v : r.violations) {
+    absl::StrAppendFormat(&html, "<p class='bad'>%.1fs %s: %s</p>", Seconds(r, v.at),
+                          Escape(v.invariant), Escape(v.detail));
+  }
+  absl::StrAppend(&html, "<h2>Fault timeline</h2><table>");
+  for (const FaultEvent& f : r.faults) {
+    absl::StrAppendFormat(&html, "<tr><td>%.1fs</td><td>%s</td><td>%s</td><td>%s</td></tr>",
+                          Seconds(r, f.start), Escape(f.kind), Escape(f.target), Escape(f.detail));
+  }
+  absl::StrAppend(&html, "</table><h2>Errors</h2><table>");
+  for (const FlowError& e : r.errors) {
+    absl::StrAppendFormat(&html, "<tr%s><td>%.1fs</td><td>%s</td><td>%s</td><td>%s</td></tr>",
+                          e.explained_by.empty() ? " class='bad'" : "", Seconds(r, e.at),
+                          Escape(e.flow), Escape(e.error),
+                          Escape(e.explained_by.empty() ? "UNEXPECTED" : e.explained_by));
+  }
+  absl::StrAppend(&html, "</table></body></html>\n");
+  return html;
+}
+
+}  // namespace sct::soak

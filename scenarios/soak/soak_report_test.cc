@@ -1,0 +1,71 @@
+#include "scenarios/soak/soak_report.h"
+
+#include <sstream>
+
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+
+namespace sct::soak {
+namespace {
+
+SoakResult Clean() {
+  SoakResult r;
+  r.started = absl::FromUnixSeconds(1700000000);
+  r.wall_s = 100;
+  r.flows_ok["share_accept_use"] = 3;
+  r.checks[kSingleBinding] = 5;
+  r.samples["relay"] = {{0, 7, 10, 20}, {50, 7, 11, 20}};
+  r.slopes["relay"] = Slopes{1, 0, 2};
+  r.faults.push_back({r.started + absl::Seconds(10), r.started + absl::Seconds(12), "kill_restart",
+                      "relay", "down 2s"});
+  r.errors.push_back({r.started + absl::Seconds(11), "share", "UNAVAILABLE", "kill_restart relay"});
+  return r;
+}
+
+TEST(SoakReportTest, ACleanRunPasses) {
+  SoakResult r = Clean();
+  EXPECT_TRUE(r.passed());
+  std::ostringstream out;
+  PrintSummary(r, out);
+  EXPECT_NE(out.str().find("soak: PASS"), std::string::npos);
+  nlohmann::json j = nlohmann::json::parse(JsonReport(r));
+  EXPECT_TRUE(j["passed"].get<bool>());
+  EXPECT_EQ(j["unexpected_errors"].get<int>(), 0);
+  EXPECT_EQ(j["faults"].size(), 1u);
+  EXPECT_NE(HtmlReport(r).find("<polyline"), std::string::npos);
+}
+
+TEST(SoakReportTest, AViolationFails) {
+  SoakResult r = Clean();
+  r.violations.push_back({r.started, kMailboxDurable, "lost m1"});
+  EXPECT_FALSE(r.passed());
+  std::ostringstream out;
+  PrintSummary(r, out);
+  EXPECT_NE(out.str().find("VIOLATION"), std::string::npos);
+  EXPECT_FALSE(nlohmann::json::parse(JsonReport(r))["passed"].get<bool>());
+}
+
+TEST(SoakReportTest, AnUnexplainedErrorFails) {
+  SoakResult r = Clean();
+  r.errors.push_back({r.started + absl::Seconds(90), "share", "INTERNAL", ""});
+  EXPECT_FALSE(r.passed());
+  EXPECT_EQ(r.unexpected(), 1);
+}
+
+TEST(SoakReportTest, ASlopeOverTheThresholdFails) {
+  SoakResult r = Clean();
+  r.options.max_fd_slope_per_h = 10;
+  r.slopes["ca"] = Slopes{0, 11, 20};
+  EXPECT_FALSE(r.passed());
+  EXPECT_EQ(r.OverSlope(), std::vector<std::string>{"ca"});
+}
+
+TEST(SoakReportTest, HtmlEscapesText) {
+  SoakResult r = Clean();
+  r.errors.push_back({r.started, "share", "<script>", "x"});
+  EXPECT_EQ(HtmlReport(r).find("<script>"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sct::soak
