@@ -46,7 +46,7 @@ constexpr size_t kMaxRequests = 4;
 // the fake push notifier and the rate limiters accumulate over a long run.
 constexpr int kInputsPerRelay = 2000;
 // How long a request may go unanswered before the client half-closes.
-constexpr int kAnswerWaitMs = 50;
+constexpr int kAnswerWaitMs = 15;
 
 // A relay whose limits never throttle the fuzzer (the clock never moves, so
 // a rate window would never end) but are otherwise the defaults.
