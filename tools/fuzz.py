@@ -23,6 +23,7 @@ import sys
 import time
 
 TAG = "sct_fuzz_target"
+LSAN_SUPPRESSIONS = "bazel/fuzz/lsan_suppressions.txt"
 
 
 def parse_duration(text):
@@ -81,10 +82,12 @@ def run_target(root, bin_dir, label, seconds):
     before = set(os.listdir(crashes))
     cmd = [binary, f"-max_total_time={seconds}", "-print_final_stats=1", "-timeout=25",
            "-rss_limit_mb=2560", "-max_len=65536", f"-artifact_prefix={crashes}/", work, seed]
+    env = dict(os.environ)
+    env["LSAN_OPTIONS"] = "suppressions=" + os.path.join(root, LSAN_SUPPRESSIONS)
     with open(os.path.join(out, "log"), "w") as log:
         log.write(" ".join(cmd) + "\n")
         log.flush()
-        rc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=root).returncode
+        rc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=root, env=env).returncode
     with open(os.path.join(out, "log"), errors="replace") as log:
         stats = final_stats(log.read())
     new = sorted(set(os.listdir(crashes)) - before)

@@ -30,6 +30,7 @@
 #include "common/fuzz/fuzz_input.h"
 #include "common/proto_time.h"
 #include "credential_authority/ca_test_util.h"
+#include "google/protobuf/stubs/logging.h"
 #include "runtime/fuzz/grpc_fuzz_harness.h"
 
 namespace {
@@ -44,6 +45,7 @@ constexpr int kInputsPerEnv = 500;
 
 struct World {
   World() {
+    google::protobuf::SetLogHandler(nullptr);  // fuzzed strings are mostly not UTF-8
     db_name = absl::StrCat("sct_ca_fuzz_", getpid(), ".db");
     absl::StatusOr<std::unique_ptr<Env>> made = Env::Create(db_name);
     if (!made.ok()) Fail(made.status());

@@ -9,6 +9,7 @@
 #include "absl/strings/str_replace.h"
 #include "common/fuzz/fuzz_input.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/stubs/logging.h"
 #include "grpcpp/support/byte_buffer.h"
 
 namespace sct::fuzz {
@@ -41,6 +42,8 @@ void AddUnaryMethods(const std::string& service_name, std::vector<std::string>* 
 }  // namespace
 
 GrpcFuzzHarness::GrpcFuzzHarness(const std::vector<Served>& services) {
+  // Fuzzed strings are mostly not UTF-8; protobuf would log each one.
+  google::protobuf::SetLogHandler(nullptr);
   grpc::ServerBuilder builder;
   for (const Served& s : services) builder.RegisterService(s.service);
   server_ = builder.BuildAndStart();
