@@ -6,8 +6,8 @@ usage: ./sct fuzz [--time=DURATION] [--list] [TARGET...]
 TARGET is a fuzz target's name (share_link_fuzzer; the "_fuzzer" may be left
 out) or its Bazel label; none runs every target, one after the other. Each
 target runs for DURATION (30s, 10m, 1h; default 30s) on its checked-in seed
-corpus (<package>/corpus/<target>/, read only) plus a working corpus under
-out/fuzz/<target>/corpus that keeps what earlier runs found. A crash, leak,
+corpus (<package>/corpus/<target>/, copied, never written) in a working
+corpus under out/fuzz/<target>/corpus that keeps what earlier runs found. A crash, leak,
 timeout or sanitizer report leaves its input in out/fuzz/<target>/crashes/
 and makes the command exit 1; the full log is out/fuzz/<target>/log.
 
@@ -18,6 +18,7 @@ Prints one line per target: executions, executions per second, corpus size
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -79,9 +80,14 @@ def run_target(root, bin_dir, label, seconds):
     work, crashes = os.path.join(out, "corpus"), os.path.join(out, "crashes")
     os.makedirs(work, exist_ok=True)
     os.makedirs(crashes, exist_ok=True)
+    # libFuzzer may rewrite the corpus directories it is given, so it gets only
+    # the working corpus, with the checked-in seeds copied in.
+    for name_ in os.listdir(seed):
+        if not os.path.exists(os.path.join(work, name_)):
+            shutil.copyfile(os.path.join(seed, name_), os.path.join(work, name_))
     before = set(os.listdir(crashes))
     cmd = [binary, f"-max_total_time={seconds}", "-print_final_stats=1", "-timeout=25",
-           "-rss_limit_mb=2560", "-max_len=65536", f"-artifact_prefix={crashes}/", work, seed]
+           "-rss_limit_mb=2560", "-max_len=65536", f"-artifact_prefix={crashes}/", work]
     env = dict(os.environ)
     env["LSAN_OPTIONS"] = "suppressions=" + os.path.join(root, LSAN_SUPPRESSIONS)
     with open(os.path.join(out, "log"), "w") as log:

@@ -40,7 +40,8 @@ class FuzzInput {
   // A field of at most 65535 bytes: a big-endian 16-bit length, then that many
   // bytes (fewer when the input ends first).
   std::string Field() {
-    size_t n = std::min<size_t>(U16(), rest_.size());
+    size_t wanted = U16();  // read before rest_.size(): argument order is unspecified
+    size_t n = std::min(wanted, rest_.size());
     std::string out(rest_.substr(0, n));
     rest_.remove_prefix(n);
     return out;
