@@ -19,7 +19,8 @@ std::string ToString(const grpc::ByteBuffer& buffer) {
   std::vector<grpc::Slice> slices;
   std::string out;
   if (!buffer.Dump(&slices).ok()) return out;
-  for (const grpc::Slice& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  for (const grpc::Slice& s : slices)
+    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
   return out;
 }
 
@@ -70,28 +71,36 @@ grpc::Status GrpcFuzzHarness::Call(const std::string& method, const std::string&
   return status;
 }
 
+std::string GrpcFuzzHarness::CheckedCall(uint8_t selector, const std::string& request,
+                                         std::string* error_message) {
+  const std::string& method = methods_[selector % methods_.size()];
+  std::string response;
+  grpc::Status status = Call(method, request, &response);
+  if (std::getenv("SCT_FUZZ_VERBOSE") != nullptr) {
+    std::fprintf(stderr, "%s -> %d %s\n", method.c_str(), status.error_code(),
+                 status.error_message().c_str());
+  }
+  if (status.error_code() == grpc::StatusCode::UNKNOWN) {
+    std::fprintf(stderr, "%s answered UNKNOWN: %s\n", method.c_str(),
+                 status.error_message().c_str());
+    std::abort();
+  }
+  if (error_message != nullptr) *error_message = status.error_message();
+  return response;
+}
+
 void GrpcFuzzHarness::RunInput(const uint8_t* data, size_t size) {
-  static const std::regex* const uuid = new std::regex(
-      "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+  static const std::regex* const uuid =
+      new std::regex("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
   FuzzInput in(data, size);
   std::string last_id(kIdPlaceholder);
   for (size_t i = 0; i < kMaxCalls && !in.empty(); ++i) {
-    const std::string& method = methods_[in.Byte() % methods_.size()];
+    uint8_t selector = in.Byte();
     std::string request = absl::StrReplaceAll(in.Field(), {{kIdPlaceholder, last_id}});
-    std::string response;
-    grpc::Status status = Call(method, request, &response);
-    if (std::getenv("SCT_FUZZ_VERBOSE") != nullptr) {
-      std::fprintf(stderr, "%s -> %d %s\n", method.c_str(), status.error_code(),
-                   status.error_message().c_str());
-    }
-    if (status.error_code() == grpc::StatusCode::UNKNOWN) {
-      std::fprintf(stderr, "%s answered UNKNOWN: %s\n", method.c_str(),
-                   status.error_message().c_str());
-      std::abort();
-    }
+    std::string error;
+    std::string answer = CheckedCall(selector, request, &error) + " " + error;
     std::smatch m;
-    std::string searchable = response + " " + status.error_message();
-    if (std::regex_search(searchable, m, *uuid)) last_id = m.str();
+    if (std::regex_search(answer, m, *uuid)) last_id = m.str();
   }
 }
 

@@ -53,6 +53,12 @@ class GrpcFuzzHarness {
   // One call with raw request bytes; `response` gets the raw answer.
   grpc::Status Call(const std::string& method, const std::string& request, std::string* response);
 
+  // Calls methods()[selector % methods().size()] with `request` (the id
+  // placeholder already replaced); aborts on a finding. Returns the response
+  // bytes (empty on an error) and sets `error_message` when given.
+  std::string CheckedCall(uint8_t selector, const std::string& request,
+                          std::string* error_message = nullptr);
+
   // Runs one fuzz input (see the file comment); aborts on a finding.
   void RunInput(const uint8_t* data, size_t size);
 
