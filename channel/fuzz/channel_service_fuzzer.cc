@@ -25,8 +25,8 @@ constexpr int kInputsPerWorld = 5000;
 
 struct World {
   World() {
-    service = std::make_unique<sct::channel::ChannelService>(
-        &clock, &scheduler, &fetcher, sct::channel::ChannelServiceOptions());
+    service = std::make_unique<sct::channel::ChannelService>(&clock, &scheduler, &fetcher,
+                                                             sct::channel::ChannelServiceOptions());
     grpc_service = std::make_unique<sct::channel::ChannelGrpcService>(service.get());
     harness = std::make_unique<sct::fuzz::GrpcFuzzHarness>(
         std::vector<sct::fuzz::GrpcFuzzHarness::Served>{

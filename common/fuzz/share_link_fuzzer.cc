@@ -15,8 +15,8 @@ namespace {
 
 void CheckRoundTrip(const sct::ShareLink& link) {
   absl::StatusOr<sct::ShareLink> again = sct::ParseMailboxUrl(link.ToString());
-  if (!again.ok() || again->mailbox_id != link.mailbox_id ||
-      again->fragment != link.fragment || again->vertical != link.vertical) {
+  if (!again.ok() || again->mailbox_id != link.mailbox_id || again->fragment != link.fragment ||
+      again->vertical != link.vertical) {
     std::abort();
   }
 }

@@ -10,11 +10,10 @@
 // Dispatch's order (request = the method's message), 10 moves the fake clock by
 // the field's length in minutes, 11 "signed share": the field is a ShareIntent,
 // signed here with the owner device's key (PIN "246813") and sent as oem-a's
-// InitiateShare (signed_at, when absent, is the clock's now), so the checks after the holder signature (validity window,
-// token TTL, entitlements) run on fuzzed values. Selector / 12 % 4 picks the
-// caller (anonymous, admin, oem-a, car-1). kIdPlaceholder in a request
-// becomes the owner's credential id. A finding is a crash, a sanitizer
-// report, or an error that is UNKNOWN.
+// InitiateShare (signed_at, when absent, is the clock's now), so the checks after the holder
+// signature (validity window, token TTL, entitlements) run on fuzzed values. Selector / 12 % 4
+// picks the caller (anonymous, admin, oem-a, car-1). kIdPlaceholder in a request becomes the
+// owner's credential id. A finding is a crash, a sanitizer report, or an error that is UNKNOWN.
 #include <unistd.h>
 
 #include <cstddef>
@@ -83,7 +82,8 @@ absl::Status Run(const std::string& bytes, Call call) {
 absl::Status SignedShare(World& w, const std::string& bytes) {
   cav1::ShareIntent intent;
   if (!intent.ParseFromString(bytes)) return absl::InvalidArgumentError("unparseable");
-  if (!intent.has_signed_at()) *intent.mutable_signed_at() = sct::ToProtoTimestamp(w.env->clock.Now());
+  if (!intent.has_signed_at())
+    *intent.mutable_signed_at() = sct::ToProtoTimestamp(w.env->clock.Now());
   absl::StatusOr<cav1::InitiateShareRequest> request =
       sct::ca::testing::SignedShare(w.device->key, intent, "246813");
   if (!request.ok()) return request.status();
@@ -94,20 +94,23 @@ absl::Status Dispatch(World& w, int op, const Caller& caller, const std::string&
   sct::ca::CaService& s = *w.env->service;
   switch (op) {
     case 0:
-      return Run<cav1::RegisterOemRequest>(bytes, [&](auto& r) { return s.RegisterOem(caller, r); });
+      return Run<cav1::RegisterOemRequest>(bytes,
+                                           [&](auto& r) { return s.RegisterOem(caller, r); });
     case 1:
       return Run<cav1::RegisterAccessPointRequest>(
           bytes, [&](auto& r) { return s.RegisterAccessPoint(caller, r); });
     case 2:
-      return Run<cav1::BootstrapOwnerRequest>(
-          bytes, [&](auto& r) { return s.BootstrapOwner(caller, r); });
+      return Run<cav1::BootstrapOwnerRequest>(bytes,
+                                              [&](auto& r) { return s.BootstrapOwner(caller, r); });
     case 3:
-      return Run<cav1::InitiateShareRequest>(
-          bytes, [&](auto& r) { return s.InitiateShare(caller, r); });
+      return Run<cav1::InitiateShareRequest>(bytes,
+                                             [&](auto& r) { return s.InitiateShare(caller, r); });
     case 4:
-      return Run<cav1::RedeemShareRequest>(bytes, [&](auto& r) { return s.RedeemShare(caller, r); });
+      return Run<cav1::RedeemShareRequest>(bytes,
+                                           [&](auto& r) { return s.RedeemShare(caller, r); });
     case 5:
-      return Run<cav1::RevokeShareRequest>(bytes, [&](auto& r) { return s.RevokeShare(caller, r); });
+      return Run<cav1::RevokeShareRequest>(bytes,
+                                           [&](auto& r) { return s.RevokeShare(caller, r); });
     case 6:
       return Run<cav1::RevokeCredentialRequest>(
           bytes, [&](auto& r) { return s.RevokeCredential(caller, r); });

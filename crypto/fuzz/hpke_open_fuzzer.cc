@@ -85,11 +85,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   uint16_t flip = in.U16();
   std::string plaintext = in.Rest();
-  absl::StatusOr<std::string> sealed = sct::crypto::HpkeSeal(
-      suite, keys.recipient.public_key, info, aad, plaintext, seal_params);
+  absl::StatusOr<std::string> sealed =
+      sct::crypto::HpkeSeal(suite, keys.recipient.public_key, info, aad, plaintext, seal_params);
   if (!sealed.ok()) std::abort();
-  absl::StatusOr<std::string> opened = sct::crypto::HpkeOpen(
-      suite, keys.recipient.private_key, info, aad, *sealed, open_params);
+  absl::StatusOr<std::string> opened =
+      sct::crypto::HpkeOpen(suite, keys.recipient.private_key, info, aad, *sealed, open_params);
   if (!opened.ok() || *opened != plaintext) std::abort();
   std::string tampered = *sealed;
   tampered[flip % tampered.size()] ^= 0x01;

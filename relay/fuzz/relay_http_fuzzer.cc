@@ -7,11 +7,11 @@
 // implementation relay_http uses.
 //
 // Input: up to four raw requests separated by the line "=====" (kSeparator);
-// each is sent on its own connection and its answer read (Exchange). "{ID}" in a request is replaced by the last mailbox
-// id an answer named, so a create followed by reads, updates and deletes
-// reaches a real mailbox (SCT_FUZZ_VERBOSE=1 prints each answer's status
-// line, to check what a corpus input reaches). A finding is a crash, a sanitizer report, or an
-// answer that is not HTTP/1.x or is a 500 (bad input must get a 4xx).
+// each is sent on its own connection and its answer read (Exchange). "{ID}" in a request is
+// replaced by the last mailbox id an answer named, so a create followed by reads, updates and
+// deletes reaches a real mailbox (SCT_FUZZ_VERBOSE=1 prints each answer's status line, to check
+// what a corpus input reaches). A finding is a crash, a sanitizer report, or an answer that is not
+// HTTP/1.x or is a 500 (bad input must get a 4xx).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -130,9 +130,9 @@ void CheckAnswer(const std::string& answer) {
 }
 
 std::string LastMailboxId(const std::string& answer, const std::string& previous) {
-  static const std::regex* const id =
-      new std::regex("/v1/m/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-                     "[0-9a-fA-F]{12})");
+  static const std::regex* const id = new std::regex(
+      "/v1/m/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+      "[0-9a-fA-F]{12})");
   std::smatch m;
   return std::regex_search(answer, m, *id) ? m[1].str() : previous;
 }
