@@ -2,10 +2,12 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/proto_time.h"
 #include "common/status_mapping.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "runtime/peer_identity.h"
 
 namespace sct::access_point {
 namespace {
@@ -17,6 +19,16 @@ namespace apv1 = ::access_point::v1;
 void SetIfFinite(absl::Time t, google::protobuf::Timestamp* ts) {
   if (t == absl::InfinitePast() || t == absl::InfiniteFuture()) return;
   ToProto(t, ts);
+}
+
+// Who asks, for the per-client challenge bound: the TLS identity when the
+// client presented a certificate, else its address without the port.
+std::string ClientOf(const grpc::ServerContext& context) {
+  const std::string cn = PeerCommonName(context);
+  if (!cn.empty()) return absl::StrCat("cn:", cn);
+  const std::string peer = context.peer();
+  const size_t colon = peer.rfind(':');
+  return absl::StrCat("addr:", colon == std::string::npos ? peer : peer.substr(0, colon));
 }
 
 }  // namespace
@@ -32,9 +44,9 @@ AccessPointGrpcService::AccessPointGrpcService(
       clock_(clock) {}
 
 grpc::Status AccessPointGrpcService::GetChallenge(
-    grpc::ServerContext*, const apv1::GetChallengeRequest*,
+    grpc::ServerContext* context, const apv1::GetChallengeRequest*,
     apv1::GetChallengeResponse* response) {
-  absl::StatusOr<Challenge> c = verifier_->IssueChallenge();
+  absl::StatusOr<Challenge> c = verifier_->IssueChallenge(ClientOf(*context));
   if (!c.ok()) return ToGrpcStatus(c.status());
   response->set_access_point_id(verifier_->options().access_point_id);
   response->set_nonce(c->nonce);

@@ -22,6 +22,9 @@ class ApGrpcTest : public ::testing::Test {
     ca_ = std::make_unique<FakeAuthority>(*std::move(ca));
     list_ =
         std::make_unique<RevocationList>("ca", ca_->key().PublicKey(), clock_);
+    auto l = ca_->SignList(1, {}, clock_.Now(), clock_.Now() + absl::Hours(1));
+    ASSERT_TRUE(l.ok());
+    ASSERT_TRUE(list_->ApplySnapshot(*l).ok());
     VerifierOptions o;
     o.access_point_id = "car-1";
     verifier_ = std::make_unique<Verifier>(

@@ -16,6 +16,22 @@ namespace {
 
 namespace cav1 = ::credential_authority::v1;
 
+// A grant's validity, each bound checked for the Timestamp range (an unset
+// bound leaves the key open on that side).
+absl::Status ReadValidity(const ::common::v1::ValidityWindow& validity, SymmetricKey* key) {
+  if (validity.has_not_before()) {
+    absl::StatusOr<absl::Time> t = FromProto(validity.not_before(), "grant.validity.not_before");
+    if (!t.ok()) return t.status();
+    key->not_before = *t;
+  }
+  if (validity.has_not_after()) {
+    absl::StatusOr<absl::Time> t = FromProto(validity.not_after(), "grant.validity.not_after");
+    if (!t.ok()) return t.status();
+    key->not_after = *t;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string CredentialHpkeInfo(absl::string_view credential_id) {
@@ -84,11 +100,11 @@ absl::Status KeyGrantSync::SyncNow() {
     SymmetricKey k;
     k.key = *std::move(key);
     k.entitlements.assign(g.entitlements().begin(), g.entitlements().end());
-    if (g.validity().has_not_before()) {
-      k.not_before = ToAbslTime(g.validity().not_before());
-    }
-    if (g.validity().has_not_after()) {
-      k.not_after = ToAbslTime(g.validity().not_after());
+    if (absl::Status s = ReadValidity(g.validity(), &k); !s.ok()) {
+      ++rejected_;
+      std::cerr << "access_point: key grant " << g.sequence() << " rejected: " << s.message()
+                << "\n";
+      continue;
     }
     verifier_->PutSymmetricKey(g.credential_id(), std::move(k));
   }

@@ -1,5 +1,8 @@
 #include "access_point/key_grant_sync.h"
 
+#include <cstdint>
+#include <string>
+
 #include "access_point/fake_authority.h"
 #include "common/clock.h"
 #include "crypto/hmac.h"
@@ -44,6 +47,8 @@ TEST(KeyGrantSyncTest, OpensGrantsAndTheLockAcceptsTheHmac) {
   auto ca = FakeAuthority::Create("ca", clock.Now());
   ASSERT_TRUE(ca.ok());
   RevocationList list("ca", ca->key().PublicKey(), clock);
+  ASSERT_TRUE(
+      list.ApplySnapshot(*ca->SignList(1, {}, clock.Now(), clock.Now() + absl::Hours(1))).ok());
   VerifierOptions o;
   o.access_point_id = "room-101";
   o.kind = ::common::v1::HOTEL_LOCK;
@@ -103,6 +108,48 @@ TEST(KeyGrantSyncTest, OpensGrantsAndTheLockAcceptsTheHmac) {
   a.proof = *crypto::HmacSha256(
       key, ChallengeTranscript("room-101", a.nonce, "enter"));
   EXPECT_EQ(lock.Authenticate(a)->reason, apv1::GRANTED);
+}
+
+// A grant whose validity lies outside 0001-9999 is refused (its key is never
+// installed) and counted; the grants around it are installed.
+TEST(KeyGrantSyncTest, RefusesAGrantWithValidityOutsideTheTimestampRange) {
+  FakeClock clock;
+  auto ca = FakeAuthority::Create("ca", clock.Now());
+  ASSERT_TRUE(ca.ok());
+  RevocationList list("ca", ca->key().PublicKey(), clock);
+  ASSERT_TRUE(
+      list.ApplySnapshot(*ca->SignList(1, {}, clock.Now(), clock.Now() + absl::Hours(1))).ok());
+  VerifierOptions o;
+  o.access_point_id = "room-101";
+  o.kind = ::common::v1::HOTEL_LOCK;
+  Verifier lock(o, {ca->root()}, &list, clock);
+  auto ap_key = crypto::EcdsaP256PrivateKey::Generate();
+  ASSERT_TRUE(ap_key.ok());
+  auto scalar = crypto::P256PrivateScalarFromPem(*crypto::P256PrivateKeyToPem(*ap_key), "k");
+  ASSERT_TRUE(scalar.ok());
+  const std::string key(32, '\x22');
+  cav1::GetAccessPointKeysResponse resp;
+  for (uint64_t seq = 1; seq <= 3; ++seq) {
+    const std::string id = "cred-" + std::to_string(seq);
+    *resp.add_grants() = Grant(seq, id, CredentialHpkeInfo(id), key, ap_key->PublicKey(),
+                               clock.Now());
+  }
+  resp.mutable_grants(0)->mutable_validity()->mutable_not_after()->set_seconds(
+      absl::ToUnixSeconds(clock.Now()) + (int64_t{1} << 58) + 60);
+  resp.mutable_grants(1)->mutable_validity()->mutable_not_before()->set_nanos(-1);
+  resp.set_last_sequence(3);
+  cav1::MockCredentialAuthorityStub stub;
+  EXPECT_CALL(stub, GetAccessPointKeys(_, _, _))
+      .WillOnce(Invoke([&](grpc::ClientContext*, const cav1::GetAccessPointKeysRequest&,
+                           cav1::GetAccessPointKeysResponse* out) {
+        *out = resp;
+        return grpc::Status::OK;
+      }));
+  KeyGrantSync sync(&stub, "room-101", *scalar, &lock);
+  ASSERT_TRUE(sync.SyncNow().ok());
+  EXPECT_EQ(sync.last_sequence(), 3u);
+  EXPECT_EQ(sync.rejected_grants(), 2u);
+  EXPECT_EQ(lock.Counters().symmetric_key_count, 1u);
 }
 
 }  // namespace

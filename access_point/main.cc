@@ -69,9 +69,11 @@ ABSL_FLAG(absl::Duration, challenge_ttl, absl::Seconds(30),
 ABSL_FLAG(
     int64_t, max_outstanding_challenges, 100000,
     "bound on live nonces (GetChallenge answers RESOURCE_EXHAUSTED beyond)");
+ABSL_FLAG(int64_t, max_challenges_per_client, 256,
+          "bound on live nonces per client (TLS identity, else address)");
 ABSL_FLAG(bool, revocation_fail_closed, false,
-          "deny (DENIED_REVOCATION_STALE) while the list is absent or past "
-          "next_update");
+          "also deny (DENIED_REVOCATION_STALE) while the list is past "
+          "next_update; before the first list the access point always denies");
 
 namespace sct::access_point {
 namespace {
@@ -102,6 +104,11 @@ AccessPointConfig ConfigFromFlags() {
   }
   config.verifier.max_outstanding_challenges =
       static_cast<size_t>(absl::GetFlag(FLAGS_max_outstanding_challenges));
+  if (absl::GetFlag(FLAGS_max_challenges_per_client) <= 0) {
+    Fail(2, "--max_challenges_per_client: must be positive");
+  }
+  config.verifier.max_challenges_per_client =
+      static_cast<size_t>(absl::GetFlag(FLAGS_max_challenges_per_client));
   config.verifier.revocation_fail_closed =
       absl::GetFlag(FLAGS_revocation_fail_closed);
   absl::StatusOr<RevocationMode> mode =

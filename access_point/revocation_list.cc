@@ -1,5 +1,6 @@
 #include "access_point/revocation_list.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -26,6 +27,23 @@ absl::Status VerifySigned(const crypto::EcdsaP256PublicKey& key,
 }
 
 }  // namespace
+
+absl::StatusOr<RevocationList::Freshness> RevocationList::ReadFreshness(
+    const google::protobuf::Timestamp* issued_at, const google::protobuf::Timestamp* next_update,
+    absl::string_view body) {
+  Freshness f;
+  if (next_update == nullptr) return f;
+  absl::StatusOr<absl::Time> until = FromProto(*next_update, absl::StrCat(body, ".next_update"));
+  if (!until.ok()) return until.status();
+  f.next_update = *until;
+  f.lifetime = absl::ZeroDuration();
+  if (issued_at != nullptr) {
+    absl::StatusOr<absl::Time> issued = FromProto(*issued_at, absl::StrCat(body, ".issued_at"));
+    if (!issued.ok()) return issued.status();
+    f.lifetime = std::max(absl::ZeroDuration(), *until - *issued);
+  }
+  return f;
+}
 
 RevocationList::RevocationList(std::string authority_id,
                                crypto::EcdsaP256PublicKey signing_key,
@@ -56,6 +74,10 @@ absl::Status RevocationList::ApplySnapshot(
         absl::StrCat("revocation list from authority \"", body.authority_id(),
                      "\", expected \"", authority_id_, "\""));
   }
+  absl::StatusOr<Freshness> fresh = ReadFreshness(
+      body.has_issued_at() ? &body.issued_at() : nullptr,
+      body.has_next_update() ? &body.next_update() : nullptr, "revocation list body");
+  if (!fresh.ok()) return fresh.status();
   absl::MutexLock lock(&mu_);
   if (have_list_ && body.version() < version_) {
     return MakeError(
@@ -64,13 +86,17 @@ absl::Status RevocationList::ApplySnapshot(
                      " is older than the held version ", version_));
   }
   last_update_ = clock_.Now();
-  if (have_list_ && body.version() == version_) return absl::OkStatus();
+  if (have_list_ && body.version() == version_) {
+    // The same revocations, signed again: only the freshness moves on.
+    ExtendFreshnessLocked(*fresh);
+    return absl::OkStatus();
+  }
   credentials_.clear();
   shares_.clear();
   for (const auto& e : body.entries()) AddEntryLocked(e);
   version_ = body.version();
-  next_update_ = body.has_next_update() ? ToAbslTime(body.next_update())
-                                        : absl::InfiniteFuture();
+  next_update_ = fresh->next_update;
+  list_lifetime_ = fresh->lifetime;
   have_list_ = true;
   return absl::OkStatus();
 }
@@ -95,6 +121,10 @@ absl::Status RevocationList::ApplyDelta(
     return InvalidField("revocation delta",
                         "to_version must exceed from_version");
   }
+  absl::StatusOr<Freshness> fresh = ReadFreshness(
+      body.has_issued_at() ? &body.issued_at() : nullptr,
+      body.has_next_update() ? &body.next_update() : nullptr, "revocation delta body");
+  if (!fresh.ok()) return fresh.status();
   absl::MutexLock lock(&mu_);
   if (body.to_version() <= version_ && have_list_) {
     // Already applied (e.g. a redelivery after reconnect): nothing to do.
@@ -109,14 +139,26 @@ absl::Status RevocationList::ApplyDelta(
   }
   for (const auto& e : body.entries()) AddEntryLocked(e);
   version_ = body.to_version();
-  if (body.has_next_update()) next_update_ = ToAbslTime(body.next_update());
+  if (body.has_next_update()) ExtendFreshnessLocked(*fresh);
   last_update_ = clock_.Now();
   return absl::OkStatus();
 }
 
+void RevocationList::ExtendFreshnessLocked(const Freshness& fresh) {
+  next_update_ = std::max(next_update_, fresh.next_update);
+  list_lifetime_ = fresh.lifetime;
+}
+
 void RevocationList::NoteHeartbeat(uint64_t version) {
   absl::MutexLock lock(&mu_);
-  if (have_list_ && version == version_) last_update_ = clock_.Now();
+  if (!have_list_ || version != version_) return;
+  const absl::Time now = clock_.Now();
+  last_update_ = now;
+  // The authority, over its authenticated channel, says the held version is
+  // current: the list stays fresh for one more lifetime of its last list.
+  if (list_lifetime_ != absl::InfiniteDuration()) {
+    next_update_ = std::max(next_update_, now + list_lifetime_);
+  }
 }
 
 bool RevocationList::IsRevoked(absl::string_view credential_id,
@@ -124,6 +166,11 @@ bool RevocationList::IsRevoked(absl::string_view credential_id,
   absl::MutexLock lock(&mu_);
   return (!credential_id.empty() && credentials_.contains(credential_id)) ||
          (!share_id.empty() && shares_.contains(share_id));
+}
+
+bool RevocationList::has_list() const {
+  absl::MutexLock lock(&mu_);
+  return have_list_;
 }
 
 uint64_t RevocationList::version() const {

@@ -11,7 +11,8 @@
 // Ownership: borrows `clock`, which must outlive this object.
 //
 // Errors (Apply*):
-//   INVALID_ARGUMENT "invalid_field"        unparseable body;
+//   INVALID_ARGUMENT "invalid_field"        unparseable body, or issued_at /
+//                                            next_update outside 0001-9999;
 //   UNAUTHENTICATED  "bad_revocation_signature" signature does not verify;
 //   PERMISSION_DENIED "wrong_authority"      body names another authority;
 //   FAILED_PRECONDITION "revocation_rollback" snapshot version below current;
@@ -25,6 +26,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
@@ -48,8 +50,11 @@ class RevocationList {
       const credential_authority::v1::SignedRevocationList& list);
   absl::Status ApplyDelta(
       const credential_authority::v1::SignedRevocationDelta& delta);
-  // A stream heartbeat: records liveness only (it is unsigned, so it never
-  // changes the version or extends next_update).
+  // The authority says `version` is its current one (a stream heartbeat or a
+  // not-modified answer, both over the authority's mutually authenticated
+  // channel). At the held version it records liveness and keeps the list
+  // fresh for one more lifetime of the last signed list (its next_update
+  // minus its issued_at); it never changes the version or the entries.
   void NoteHeartbeat(uint64_t version);
 
   // True when the credential id or the share id (each ignored when empty)
@@ -58,14 +63,30 @@ class RevocationList {
                  absl::string_view share_id) const;
 
   uint64_t version() const;
+  // True once a signed list has been accepted.
+  bool has_list() const;
   absl::Time last_update() const;  // InfinitePast before the first list
   absl::Time next_update() const;  // InfiniteFuture when the list set none
   size_t revoked_count() const;
   // True when a list was accepted and the clock is past its next_update, or
-  // when no list has been accepted yet.
+  // when no list has been accepted yet. next_update only moves forward: a
+  // newer version, a re-signed snapshot of the held version and a heartbeat
+  // at the held version each extend it; silence does not.
   bool IsStale() const;
 
  private:
+  // What a signed body says about how long the list it carries stays fresh.
+  struct Freshness {
+    absl::Time next_update = absl::InfiniteFuture();
+    // next_update - issued_at: how far a heartbeat extends the list.
+    absl::Duration lifetime = absl::InfiniteDuration();
+  };
+  // INVALID_ARGUMENT "invalid_field" when a time lies outside 0001-9999.
+  static absl::StatusOr<Freshness> ReadFreshness(const google::protobuf::Timestamp* issued_at,
+                                                 const google::protobuf::Timestamp* next_update,
+                                                 absl::string_view body);
+  void ExtendFreshnessLocked(const Freshness& fresh) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   void AddEntryLocked(const credential_authority::v1::RevocationEntry& e)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -77,6 +98,7 @@ class RevocationList {
   uint64_t version_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time last_update_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   absl::Time next_update_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  absl::Duration list_lifetime_ ABSL_GUARDED_BY(mu_) = absl::InfiniteDuration();
   absl::flat_hash_set<std::string> credentials_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<std::string> shares_ ABSL_GUARDED_BY(mu_);
 };

@@ -1,5 +1,10 @@
 #include "access_point/revocation_list.h"
 
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "access_point/fake_authority.h"
 #include "common/clock.h"
 #include "common/errors.h"
@@ -88,6 +93,76 @@ TEST_F(RevocationListTest, AppliesDeltasInOrderOnly) {
   EXPECT_TRUE(list_->IsRevoked("c1", ""));
   EXPECT_TRUE(list_->ApplyDelta(*d12).ok());  // redelivery is harmless
   EXPECT_EQ(list_->version(), 2u);
+}
+
+// A list the authority re-signs at the same version (nothing was revoked
+// since) carries a later next_update: the list must follow it.
+TEST_F(RevocationListTest, ResignedSnapshotOfTheHeldVersionExtendsFreshness) {
+  ASSERT_TRUE(list_->ApplySnapshot(List(3, {"c1"})).ok());
+  for (int i = 0; i < 30; ++i) {
+    clock_.Advance(absl::Minutes(1));
+    ASSERT_TRUE(list_->ApplySnapshot(List(3, {"c1"})).ok());
+    ASSERT_FALSE(list_->IsStale()) << "after " << i + 1 << " minutes";
+  }
+  EXPECT_EQ(list_->next_update(), clock_.Now() + absl::Minutes(5));
+  EXPECT_TRUE(list_->IsRevoked("c1", ""));
+  clock_.Advance(absl::Minutes(6));
+  EXPECT_TRUE(list_->IsStale());
+}
+
+// Heartbeats and not-modified answers at the held version keep the list
+// fresh by one list lifetime (next_update - issued_at) each; silence, or a
+// heartbeat for another version, does not.
+TEST_F(RevocationListTest, HeartbeatAtTheHeldVersionExtendsFreshnessByOneLifetime) {
+  ASSERT_TRUE(list_->ApplySnapshot(List(3, {})).ok());
+  for (int i = 0; i < 30; ++i) {
+    clock_.Advance(absl::Minutes(1));
+    list_->NoteHeartbeat(3);
+    ASSERT_FALSE(list_->IsStale()) << "after " << i + 1 << " minutes";
+  }
+  EXPECT_EQ(list_->next_update(), clock_.Now() + absl::Minutes(5));
+  list_->NoteHeartbeat(4);  // a newer version is a gap, not a confirmation
+  list_->NoteHeartbeat(2);
+  clock_.Advance(absl::Minutes(5) + absl::Seconds(1));
+  EXPECT_TRUE(list_->IsStale());
+}
+
+TEST_F(RevocationListTest, ReplayedOlderSignatureOfTheHeldVersionDoesNotShortenFreshness) {
+  auto early = List(3, {});
+  clock_.Advance(absl::Minutes(4));
+  ASSERT_TRUE(list_->ApplySnapshot(List(3, {})).ok());
+  ASSERT_TRUE(list_->ApplySnapshot(early).ok());
+  EXPECT_EQ(list_->next_update(), clock_.Now() + absl::Minutes(5));
+}
+
+TEST_F(RevocationListTest, HeartbeatBeforeAnyListKeepsItStale) {
+  list_->NoteHeartbeat(0);
+  EXPECT_TRUE(list_->IsStale());
+}
+
+// A signed body whose times lie outside 0001-9999 is refused, naming the field.
+TEST_F(RevocationListTest, RejectsTimesOutsideTheTimestampRange) {
+  for (const char* field : {"next_update", "issued_at"}) {
+    credential_authority::v1::RevocationListBody body;
+    body.set_authority_id("ca");
+    body.set_version(1);
+    body.mutable_issued_at()->set_seconds(absl::ToUnixSeconds(clock_.Now()));
+    body.mutable_next_update()->set_seconds(absl::ToUnixSeconds(clock_.Now()) + 300);
+    auto* bad = std::string(field) == "next_update" ? body.mutable_next_update()
+                                                    : body.mutable_issued_at();
+    bad->set_seconds((int64_t{1} << 58) + absl::ToUnixSeconds(clock_.Now()));
+    credential_authority::v1::SignedRevocationList list;
+    list.set_body(body.SerializeAsString());
+    auto sig = ca_->key().Sign(absl::StrCat(kRevocationListContext, list.body()),
+                               crypto::SignatureEncoding::kDer);
+    ASSERT_TRUE(sig.ok());
+    list.set_signature(*sig);
+    absl::Status s = list_->ApplySnapshot(list);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << field;
+    EXPECT_EQ(ReasonOf(s), "invalid_field");
+    EXPECT_TRUE(absl::StrContains(s.message(), field)) << s;
+    EXPECT_EQ(list_->version(), 0u);
+  }
 }
 
 }  // namespace

@@ -65,12 +65,22 @@ Verifier::Verifier(VerifierOptions options,
 
 void Verifier::PurgeExpiredLocked(absl::Time now) {
   while (!expiry_queue_.empty() && expiry_queue_.front().first < now) {
-    nonces_.erase(expiry_queue_.front().second);
+    auto it = nonces_.find(expiry_queue_.front().second);
+    if (it != nonces_.end()) {
+      if (!it->second.used) ReleaseClientLocked(it->second.client);
+      nonces_.erase(it);
+    }
     expiry_queue_.pop_front();
   }
 }
 
-absl::StatusOr<Challenge> Verifier::IssueChallenge() {
+void Verifier::ReleaseClientLocked(const std::string& client) {
+  auto it = per_client_.find(client);
+  if (it == per_client_.end()) return;
+  if (--it->second == 0) per_client_.erase(it);
+}
+
+absl::StatusOr<Challenge> Verifier::IssueChallenge(absl::string_view client) {
   absl::StatusOr<std::string> nonce = crypto::RandomBytes(kNonceSize);
   if (!nonce.ok()) return nonce.status();
   absl::Time now = clock_.Now();
@@ -82,7 +92,13 @@ absl::StatusOr<Challenge> Verifier::IssueChallenge() {
                      "too_many_challenges",
                      "too many outstanding challenges; retry later");
   }
-  nonces_[c.nonce] = NonceState{c.expires_at, false};
+  size_t& held = per_client_[client];
+  if (held >= options_.max_challenges_per_client) {
+    return MakeError(absl::StatusCode::kResourceExhausted, "too_many_challenges",
+                     "this client holds too many outstanding challenges; use or let them expire");
+  }
+  ++held;
+  nonces_[c.nonce] = NonceState{c.expires_at, false, std::string(client)};
   expiry_queue_.emplace_back(c.expires_at, c.nonce);
   return c;
 }
@@ -96,6 +112,7 @@ AuthReason Verifier::ConsumeNonce(const std::string& nonce, absl::Time now) {
   }
   if (it->second.used) return apv1::DENIED_REPLAY;
   it->second.used = true;  // kept until expiry so a replay is named as such
+  ReleaseClientLocked(it->second.client);
   return apv1::GRANTED;
 }
 
@@ -316,6 +333,11 @@ Verifier::Denial Verifier::CheckRevocation(
     const ProvenCredential& credential) const {
   if (revocations_->IsRevoked(credential.credential_id, credential.share_id)) {
     return Deny(apv1::DENIED_REVOKED, "credential revoked",
+                credential.credential_id);
+  }
+  if (!revocations_->has_list()) {
+    return Deny(apv1::DENIED_REVOCATION_STALE,
+                "no revocation list received yet (never grants before the first)",
                 credential.credential_id);
   }
   if (options_.revocation_fail_closed && revocations_->IsStale()) {

@@ -25,13 +25,15 @@
 //   6. proof over the transcript -> else DENIED_BAD_SIGNATURE.
 //   7. validity window at the clock -> DENIED_NOT_YET_VALID / DENIED_EXPIRED.
 //   8. revocation list: credential or parent share listed -> DENIED_REVOKED;
-//      list stale and fail-closed policy -> DENIED_REVOCATION_STALE.
+//      no list received yet (whatever the policy), or list past its
+//      next_update under the fail-closed policy -> DENIED_REVOCATION_STALE.
 //   9. action among the credential's entitlements -> else DENIED_ENTITLEMENT.
 //
 // Thread-safety: thread-safe. Ownership: borrows `revocations` and `clock`,
 // which must outlive the verifier.
 // Errors: IssueChallenge: RESOURCE_EXHAUSTED "too_many_challenges" when the
-// outstanding-challenge bound is reached; INTERNAL if RAND_bytes fails.
+// outstanding-challenge bound is reached, overall or for the client;
+// INTERNAL if RAND_bytes fails.
 // Authenticate: INVALID_ARGUMENT "invalid_field" for a missing nonce, action,
 // credential or proof (denials are OK results with a reason).
 #ifndef SCT_ACCESS_POINT_VERIFIER_H_
@@ -79,7 +81,12 @@ struct VerifierOptions {
   std::vector<std::string> supported_actions;
   absl::Duration challenge_ttl = absl::Seconds(30);
   size_t max_outstanding_challenges = 100000;
-  // Deny (DENIED_REVOCATION_STALE) when the list is stale or absent.
+  // Outstanding (issued, unused, unexpired) challenges one client may hold;
+  // the client is what IssueChallenge is told (the adapter passes the TLS
+  // identity, else the peer address).
+  size_t max_challenges_per_client = 256;
+  // Also deny (DENIED_REVOCATION_STALE) when the list is past its
+  // next_update. Before the first list arrives the verifier denies anyway.
   bool revocation_fail_closed = false;
 };
 
@@ -132,7 +139,8 @@ class Verifier {
            std::vector<crypto::Certificate> trust_anchors,
            const RevocationList* revocations, const Clock& clock);
 
-  absl::StatusOr<Challenge> IssueChallenge();
+  // `client` names the requester for the per-client bound.
+  absl::StatusOr<Challenge> IssueChallenge(absl::string_view client = "");
   absl::StatusOr<Decision> Authenticate(const AuthAttempt& attempt);
 
   void PutSymmetricKey(const std::string& credential_id, SymmetricKey key);
@@ -147,7 +155,10 @@ class Verifier {
   struct NonceState {
     absl::Time expires_at;
     bool used = false;
+    std::string client;
   };
+  // One fewer outstanding challenge for `client`.
+  void ReleaseClientLocked(const std::string& client) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void PurgeExpiredLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Checks and consumes the nonce; returns GRANTED when it may proceed.
   AuthReason ConsumeNonce(const std::string& nonce, absl::Time now);
@@ -181,6 +192,8 @@ class Verifier {
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, NonceState> nonces_ ABSL_GUARDED_BY(mu_);
+  // Outstanding challenges per client (clients with none are absent).
+  absl::flat_hash_map<std::string, size_t> per_client_ ABSL_GUARDED_BY(mu_);
   // Nonces in issue order; with one TTL this is also expiry order, so
   // purging costs only what expired.
   std::deque<std::pair<absl::Time, std::string>> expiry_queue_

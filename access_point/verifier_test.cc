@@ -2,6 +2,7 @@
 
 #include "access_point/fake_authority.h"
 #include "common/clock.h"
+#include "common/errors.h"
 #include "crypto/hmac.h"
 #include "gtest/gtest.h"
 
@@ -272,6 +273,62 @@ TEST_F(VerifierTest, FailClosedPolicyDeniesOnStaleList) {
                            clock_.Now() + absl::Hours(1)});
   EXPECT_EQ(Run(strict, fresh, "unlock"), apv1::DENIED_REVOCATION_STALE);
   EXPECT_EQ(Run(*verifier_, fresh, "unlock"), apv1::GRANTED);  // fail-open
+}
+
+// A certificate valid to the last second X.509 and Timestamp allow
+// (9999-12-31T23:59:59Z) is read without overflow: granted, and denied once
+// the list revokes it.
+TEST_F(VerifierTest, CertificateValidUntilYear9999IsGrantedThenRevoked) {
+  auto last = IssueOrDie({"cred-9999",
+                          "car-1",
+                          "",
+                          {"unlock"},
+                          clock_.Now() - absl::Hours(1),
+                          absl::FromUnixSeconds(253402300799)});
+  EXPECT_EQ(Run(*verifier_, last, "unlock"), apv1::GRANTED);
+  auto l = ca_->SignList(2, {"cred-9999"}, clock_.Now(), clock_.Now() + absl::Hours(1));
+  ASSERT_TRUE(l.ok());
+  ASSERT_TRUE(list_->ApplySnapshot(*l).ok());
+  EXPECT_EQ(Run(*verifier_, last, "unlock"), apv1::DENIED_REVOKED);
+}
+
+// Whatever the policy, a lock that has never received a revocation list
+// cannot know what was revoked, so it grants nothing.
+TEST_F(VerifierTest, NoListEverReceivedDeniesEvenWhenFailOpen) {
+  RevocationList empty("ca", ca_->key().PublicKey(), clock_);
+  VerifierOptions o;
+  o.access_point_id = "car-1";
+  ASSERT_FALSE(o.revocation_fail_closed);
+  Verifier fresh_lock(o, {ca_->root()}, &empty, clock_);
+  EXPECT_EQ(Run(fresh_lock, *cred_, "unlock"), apv1::DENIED_REVOCATION_STALE);
+  auto l = ca_->SignList(1, {}, clock_.Now(), clock_.Now() + absl::Hours(1));
+  ASSERT_TRUE(empty.ApplySnapshot(*l).ok());
+  EXPECT_EQ(Run(fresh_lock, *cred_, "unlock"), apv1::GRANTED);
+}
+
+// One client cannot hold the whole challenge table: past its own bound it is
+// refused while another client is still served; using or outliving a
+// challenge gives the slot back.
+TEST_F(VerifierTest, OutstandingChallengesAreBoundedPerClient) {
+  VerifierOptions o;
+  o.access_point_id = "car-1";
+  o.max_challenges_per_client = 3;
+  Verifier v(o, {ca_->root()}, list_.get(), clock_);
+  std::vector<Challenge> held;
+  for (int i = 0; i < 3; ++i) {
+    auto c = v.IssueChallenge("addr:ipv4:127.0.0.9");
+    ASSERT_TRUE(c.ok()) << c.status();
+    held.push_back(*c);
+  }
+  auto refused = v.IssueChallenge("addr:ipv4:127.0.0.9");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ReasonOf(refused.status()), "too_many_challenges");
+  EXPECT_TRUE(v.IssueChallenge("cn:door-tablet").ok());
+  ASSERT_TRUE(v.Authenticate(Sign(*cred_, held[0].nonce, "unlock")).ok());
+  EXPECT_TRUE(v.IssueChallenge("addr:ipv4:127.0.0.9").ok());
+  EXPECT_FALSE(v.IssueChallenge("addr:ipv4:127.0.0.9").ok());
+  clock_.Advance(o.challenge_ttl + absl::Seconds(1));
+  EXPECT_TRUE(v.IssueChallenge("addr:ipv4:127.0.0.9").ok());
 }
 
 class SymmetricVerifierTest : public VerifierTest {

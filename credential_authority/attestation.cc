@@ -49,6 +49,14 @@ absl::Status AttestationVerifier::Verify(const std::string& oem_id,
         field, absl::StrCat("chain does not verify to OEM '", oem_id, "' root: ", v.message()));
   }
   if (leaf->IsCa()) return BadAttestation(field, "leaf is a CA");
+  // Only a key attestation speaks for a secure-element key: the OEM's device
+  // identity certificates also chain to its root but attest a device.
+  if (!leaf->ExtensionValue(crypto::kOidKeyAttestation).ok()) {
+    return BadAttestation(field, "leaf carries no key attestation statement");
+  }
+  if (leaf->ExtensionValue(crypto::kOidDeviceIdentity).ok()) {
+    return BadAttestation(field, "leaf is a device identity certificate, not a key attestation");
+  }
   auto attested = leaf->PublicKeyPoint();
   if (!attested.ok() || *attested != key.UncompressedPoint()) {
     return BadAttestation(field, "attested key is not the given key");

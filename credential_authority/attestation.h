@@ -1,7 +1,9 @@
 // Checks that a device's secure-element key is attested by an OEM: the chain
 // (leaf first, then intermediates) verifies up to the OEM's registered
-// attestation root at the clock's time, the leaf is not a CA, and the leaf
-// certifies exactly the given key.
+// attestation root at the clock's time, the leaf is not a CA, it is a key
+// attestation (it carries crypto::kOidKeyAttestation and not
+// crypto::kOidDeviceIdentity, which marks the OEM's device identity
+// certificates), and it certifies exactly the given key.
 //
 // Parsed roots are cached by OEM id and parsed again when the ledger holds a
 // different root for the OEM (re-registration), since parsing a certificate

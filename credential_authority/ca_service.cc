@@ -416,9 +416,10 @@ absl::Status CaService::WatchRevocations(
     const std::function<bool()>& cancelled) {
   ASSIGN_OR_RETURN(std::string ap_id, RequireAccessPoint(caller, request.access_point_id()));
   RETURN_IF_ERROR(ledger_->GetAccessPoint(ap_id).status());
-  const absl::Duration heartbeat = request.has_heartbeat_interval()
-                                       ? ToAbslDuration(request.heartbeat_interval())
-                                       : absl::ZeroDuration();
+  absl::Duration heartbeat = absl::ZeroDuration();
+  if (request.has_heartbeat_interval()) {
+    ASSIGN_OR_RETURN(heartbeat, FromProto(request.heartbeat_interval(), "heartbeat_interval"));
+  }
   return feed_.Watch(request.from_version(), heartbeat, send, cancelled);
 }
 

@@ -53,6 +53,7 @@ absl::StatusOr<TestDevice> MakeDevice(const TestOem& oem, absl::Time now) {
   spec.not_before = now - absl::Hours(24 * 300);
   spec.not_after = now + absl::Hours(24 * 3000);
   spec.key_usage = crypto::kKeyUsageDigitalSignature;
+  spec.extensions.push_back({std::string(crypto::kOidKeyAttestation), false, "test attestation"});
   ASSIGN_OR_RETURN(
       crypto::Certificate leaf,
       crypto::IssueCertificate(spec, key.PublicKey(), oem.root, oem.key));

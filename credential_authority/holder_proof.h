@@ -5,22 +5,34 @@
 //
 // A device signs with its credential's holder key (ECDSA P-256, DER or
 // P1363) over the context-prefixed bytes of signed_bytes.h; a signed time must
-// lie within `proof_skew` of the clock.
+// lie within `proof_skew` of the clock. A holder proof (revoke, list) speaks
+// only for a credential that is neither revoked nor expired, and is accepted
+// once: the proofs (and share intent proofs) seen are remembered until their
+// signed time leaves the window, keyed by credential and the signature's r
+// (so a re-encoded or malleated copy of a signature counts as the same one,
+// while a fresh signature over the same bytes does not). At most
+// `max_remembered` proofs are remembered; past that the soonest to expire is
+// forgotten first.
 //
 // Thread-safety: thread-safe. Ownership: borrows the ledger and the clock.
-// Errors: INVALID_ARGUMENT "invalid_field" (holder.credential_id missing);
+// Errors: INVALID_ARGUMENT "invalid_field" (holder.credential_id missing, a
+// signed_at outside 0001-9999);
 // NOT_FOUND "credential_not_found" / "share_not_found"; PERMISSION_DENIED
 // "bad_holder_proof", "stale_holder_proof", "endorsement_required",
-// "bad_endorsement"; the ledger's errors; INVALID_ARGUMENT when a stored
-// holder key does not parse.
+// "bad_endorsement", "replayed_holder_proof"; FAILED_PRECONDITION
+// "credential_revoked" / "credential_expired" (the holder's credential); the
+// ledger's errors; INVALID_ARGUMENT when a stored holder key does not parse.
 #ifndef SCT_CREDENTIAL_AUTHORITY_HOLDER_PROOF_H_
 #define SCT_CREDENTIAL_AUTHORITY_HOLDER_PROOF_H_
 
+#include <map>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "credential_authority/ledger.h"
@@ -28,10 +40,29 @@
 
 namespace sct::ca {
 
+// Proofs seen and when each may be forgotten. Thread-safe.
+class SeenProofs {
+ public:
+  explicit SeenProofs(size_t max_remembered) : max_(max_remembered) {}
+  // False when `key` was seen and is still remembered at `now`; otherwise
+  // remembers it until `forget_at` and returns true.
+  bool Remember(const std::string& key, absl::Time forget_at, absl::Time now);
+  size_t size() const;
+
+ private:
+  const size_t max_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, absl::Time> by_key_ ABSL_GUARDED_BY(mu_);
+  std::multimap<absl::Time, std::string> by_time_ ABSL_GUARDED_BY(mu_);
+};
+
 class HolderProofVerifier {
  public:
-  HolderProofVerifier(Ledger* ledger, const Clock* clock, absl::Duration proof_skew)
-      : ledger_(ledger), clock_(clock), proof_skew_(proof_skew) {}
+  static constexpr size_t kDefaultMaxRemembered = 1 << 16;
+
+  HolderProofVerifier(Ledger* ledger, const Clock* clock, absl::Duration proof_skew,
+                      size_t max_remembered = kDefaultMaxRemembered)
+      : ledger_(ledger), clock_(clock), proof_skew_(proof_skew), seen_(max_remembered) {}
 
   // The sharer's credential (intent.credential_id), once `holder_proof` over
   // "sct-share-intent-v1\0" || `serialized_intent` verifies with its holder
@@ -58,9 +89,15 @@ class HolderProofVerifier {
                                          const std::string& share_id);
 
  private:
+  // PERMISSION_DENIED "replayed_holder_proof" when `signature` by
+  // `credential_id` signed at `signed_at` was accepted before.
+  absl::Status CheckFresh(const std::string& credential_id, absl::string_view signature,
+                          absl::Time signed_at, absl::Time now);
+
   Ledger* const ledger_;
   const Clock* const clock_;
   const absl::Duration proof_skew_;
+  SeenProofs seen_;
 };
 
 }  // namespace sct::ca

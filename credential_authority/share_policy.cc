@@ -104,7 +104,11 @@ absl::Status CheckValidity(const common::v1::ValidityWindow& validity, absl::str
   if (!validity.has_not_before() || !validity.has_not_after()) {
     return InvalidField(field, "not_before and not_after are required");
   }
-  if (ToAbslTime(validity.not_after()) <= ToAbslTime(validity.not_before())) {
+  ASSIGN_OR_RETURN(absl::Time not_before,
+                   FromProto(validity.not_before(), absl::StrCat(field, ".not_before")));
+  ASSIGN_OR_RETURN(absl::Time not_after,
+                   FromProto(validity.not_after(), absl::StrCat(field, ".not_after")));
+  if (not_after <= not_before) {
     return InvalidField(field, "not_after must be after not_before");
   }
   return absl::OkStatus();

@@ -52,6 +52,8 @@ ABSL_FLAG(absl::Duration, challenge_ttl, absl::Minutes(5),
 ABSL_FLAG(absl::Duration, push_token_ttl, absl::Hours(24 * 7), "Lifetime of a minted push token.");
 ABSL_FLAG(int, push_queue_limit, 64,
           "Notifications kept per device (offline queue and resume window).");
+ABSL_FLAG(int, max_streams_per_device, 4,
+          "Open notification streams per device; a newer one retires the oldest.");
 
 namespace {
 
@@ -67,6 +69,7 @@ sct::oem::OemServerConfig ConfigFromFlags() {
   config.service.challenge_ttl = absl::GetFlag(FLAGS_challenge_ttl);
   config.service.push_token_ttl = absl::GetFlag(FLAGS_push_token_ttl);
   config.service.push_queue_limit = absl::GetFlag(FLAGS_push_queue_limit);
+  config.service.max_streams_per_device = absl::GetFlag(FLAGS_max_streams_per_device);
   config.listen = absl::GetFlag(FLAGS_listen).ToString();
   config.db_path = absl::GetFlag(FLAGS_db_path);
   config.attestation_ca_key = absl::GetFlag(FLAGS_attestation_ca_key);

@@ -1,5 +1,6 @@
 #include "oem_server/notification_hub.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "common/errors.h"
@@ -24,11 +25,11 @@ Subscription::Result Subscription::Next(absl::Duration wait,
                                         ::oem::v1::DeviceNotification* out) {
   absl::MutexLock lock(&hub_->mu_);
   absl::Time deadline = absl::Now() + wait;
-  while (!hub_->closed_ && backlog_.empty()) {
+  while (!hub_->closed_ && !replaced_ && backlog_.empty()) {
     if (ready_.WaitWithDeadline(&hub_->mu_, deadline)) break;  // timed out
   }
   if (hub_->closed_) return Result::kClosed;
-  if (backlog_.empty()) return Result::kTimeout;
+  if (backlog_.empty()) return replaced_ ? Result::kReplaced : Result::kTimeout;
   *out = std::move(backlog_.front());
   backlog_.pop_front();
   return Result::kNotification;
@@ -90,7 +91,14 @@ absl::StatusOr<std::unique_ptr<Subscription>> NotificationHub::Subscribe(
     RETURN_IF_ERROR(
         registry_->MarkDelivered(device_id, replay.back().sequence));
   }
-  streams_[std::string(device_id)].insert(sub.get());
+  std::vector<Subscription*>& open = streams_[std::string(device_id)];
+  if (static_cast<int>(open.size()) >= max_streams_) {
+    Subscription* oldest = open.front();
+    open.erase(open.begin());
+    oldest->replaced_ = true;
+    oldest->ready_.SignalAll();
+  }
+  open.push_back(sub.get());
   return sub;
 }
 
@@ -104,8 +112,9 @@ void NotificationHub::Unregister(Subscription* s) {
   absl::MutexLock lock(&mu_);
   auto it = streams_.find(s->device_id_);
   if (it == streams_.end()) return;
-  it->second.erase(s);
-  if (it->second.empty()) streams_.erase(it);
+  std::vector<Subscription*>& open = it->second;
+  open.erase(std::remove(open.begin(), open.end(), s), open.end());
+  if (open.empty()) streams_.erase(it);
 }
 
 void NotificationHub::Close() {

@@ -15,6 +15,13 @@
 //     lost a stream). Replayed notifications are then marked delivered.
 //   - A stream's in-memory backlog is bounded by `queue_limit` too (oldest
 //     dropped; they remain retained in the registry for a resume).
+//   - At most `max_streams` streams per device are open: the newest wins.
+//     Subscribing beyond the bound retires the device's oldest stream, which
+//     gets no further notifications, hands out what it already holds, then
+//     answers kReplaced (the adapter ends it with RESOURCE_EXHAUSTED
+//     "stream_replaced"). A device that reconnects after a silent network
+//     loss is never locked out by its own dead streams, and a leaked device
+//     token cannot hold more than `max_streams` server threads.
 //   - Close ends every stream (Next returns kClosed) and refuses new ones:
 //     the server's clean shutdown.
 //
@@ -32,7 +39,7 @@
 #include <deque>
 #include <map>
 #include <memory>
-#include <set>
+#include <vector>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -50,7 +57,7 @@ class NotificationHub;
 // One open notification stream of one device.
 class Subscription {
  public:
-  enum class Result { kNotification, kTimeout, kClosed };
+  enum class Result { kNotification, kTimeout, kClosed, kReplaced };
   ~Subscription();  // unregisters from the hub
   Subscription(const Subscription&) = delete;
   Subscription& operator=(const Subscription&) = delete;
@@ -71,13 +78,18 @@ class Subscription {
   const std::string device_id_;
   // Guarded by hub_->mu_.
   std::deque<::oem::v1::DeviceNotification> backlog_;
+  bool replaced_ = false;
   absl::CondVar ready_;
 };
 
 class NotificationHub {
  public:
-  NotificationHub(DeviceRegistry* registry, const Clock& clock, int queue_limit)
-      : registry_(registry), clock_(clock), queue_limit_(queue_limit) {}
+  NotificationHub(DeviceRegistry* registry, const Clock& clock, int queue_limit,
+                  int max_streams = 4)
+      : registry_(registry),
+        clock_(clock),
+        queue_limit_(queue_limit),
+        max_streams_(max_streams < 1 ? 1 : max_streams) {}
   NotificationHub(const NotificationHub&) = delete;
   NotificationHub& operator=(const NotificationHub&) = delete;
 
@@ -100,9 +112,11 @@ class NotificationHub {
   DeviceRegistry* registry_;
   const Clock& clock_;
   const int queue_limit_;
+  const int max_streams_;
   absl::Mutex mu_;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
-  std::map<std::string, std::set<Subscription*>, std::less<>> streams_
+  // Per device, open streams oldest first (at most max_streams_).
+  std::map<std::string, std::vector<Subscription*>, std::less<>> streams_
       ABSL_GUARDED_BY(mu_);
 };
 

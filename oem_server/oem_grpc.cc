@@ -106,6 +106,10 @@ grpc::Status OemGrpcService::SubscribeNotifications(
         break;
       case Subscription::Result::kClosed:
         return grpc::Status::OK;
+      case Subscription::Result::kReplaced:
+        return ToGrpcStatus(MakeError(absl::StatusCode::kResourceExhausted, "stream_replaced",
+                                      "a newer notification stream of this device replaced "
+                                      "this one"));
     }
   }
 }

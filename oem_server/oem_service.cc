@@ -81,49 +81,21 @@ OemService::OemService(OemServiceOptions options, const Clock& clock,
       registry_(registry),
       ca_(ca),
       authority_(authority),
-      hub_(registry, clock, options_.push_queue_limit) {}
+      hub_(registry, clock, options_.push_queue_limit, options_.max_streams_per_device) {
+  ChallengeOptions challenge_options;
+  challenge_options.ttl = options_.challenge_ttl;
+  challenge_options.max_used = options_.max_used_challenges;
+  // Only OpenSSL's RNG failing can stop this; nothing works without it.
+  challenges_ = Challenges::Create(clock_, challenge_options).value();
+}
 
 absl::StatusOr<::oem::v1::GetChallengeResponse> OemService::GetChallenge(
     const ::oem::v1::GetChallengeRequest&) {
-  ASSIGN_OR_RETURN(std::string nonce, crypto::RandomBytes(kNonceSize));
-  absl::Time now = clock_.Now();
-  absl::Time expires = now + options_.challenge_ttl;
-  {
-    absl::MutexLock lock(&mu_);
-    for (auto it = challenges_.begin(); it != challenges_.end();) {
-      it = it->second <= now ? challenges_.erase(it) : std::next(it);
-    }
-    if (challenges_.size() >= options_.max_outstanding_challenges) {
-      return MakeError(absl::StatusCode::kResourceExhausted,
-                       "too_many_challenges",
-                       "too many outstanding challenges; retry later");
-    }
-    challenges_[nonce] = expires;
-  }
+  ASSIGN_OR_RETURN(Challenges::Issued issued, challenges_->Issue());
   ::oem::v1::GetChallengeResponse response;
-  response.set_nonce(nonce);
-  *response.mutable_expires_at() = ToProtoTimestamp(expires);
+  response.set_nonce(std::move(issued.nonce));
+  *response.mutable_expires_at() = ToProtoTimestamp(issued.expires_at);
   return response;
-}
-
-absl::Status OemService::ConsumeChallenge(absl::string_view nonce,
-                                          absl::string_view field) {
-  if (nonce.size() != kNonceSize) {
-    return InvalidField(field, absl::StrCat("must be ", kNonceSize, " bytes"));
-  }
-  absl::MutexLock lock(&mu_);
-  auto it = challenges_.find(std::string(nonce));
-  if (it == challenges_.end()) {
-    return MakeError(absl::StatusCode::kPermissionDenied, "unknown_challenge",
-                     "unknown or already used challenge nonce");
-  }
-  absl::Time expires = it->second;
-  challenges_.erase(it);  // single use, even when the proof then fails
-  if (expires <= clock_.Now()) {
-    return MakeError(absl::StatusCode::kPermissionDenied, "unknown_challenge",
-                     "challenge nonce expired");
-  }
-  return absl::OkStatus();
 }
 
 absl::StatusOr<DeviceRecord> OemService::Authenticate(
@@ -163,7 +135,7 @@ absl::StatusOr<::oem::v1::EnrolDeviceResponse> OemService::EnrolDevice(
   if (request.proof_of_possession().empty()) {
     return InvalidField("proof_of_possession", "required");
   }
-  RETURN_IF_ERROR(ConsumeChallenge(request.nonce(), "nonce"));
+  RETURN_IF_ERROR(challenges_->Consume(request.nonce(), "nonce"));
   if (!identity
            ->Verify(EnrolmentMessage(options_.oem_id, request.nonce(),
                                      request.identity_public_key()),
@@ -212,7 +184,7 @@ absl::StatusOr<::oem::v1::AttestKeyResponse> OemService::AttestKey(
   if (request.possession_signature().empty()) {
     return InvalidField("possession_signature", "required");
   }
-  RETURN_IF_ERROR(ConsumeChallenge(request.nonce(), "nonce"));
+  RETURN_IF_ERROR(challenges_->Consume(request.nonce(), "nonce"));
   std::string message = AttestKeyMessage(request.nonce(), request.public_key());
   ASSIGN_OR_RETURN(EcdsaP256PublicKey identity,
                    EcdsaP256PublicKey::FromSpkiDer(device.identity_spki));

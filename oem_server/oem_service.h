@@ -7,7 +7,9 @@
 // device call carries DeviceAuth{device_id, device_token} and is checked with
 // a constant-time compare. Proofs of possession (enrolment, key attestation)
 // are ECDSA P-256/SHA-256 (DER) signatures over a domain-separated message
-// containing a fresh single-use nonce from GetChallenge.
+// containing a fresh single-use nonce from GetChallenge. Nonces are
+// stateless (challenges.h): GetChallenge stores nothing and costs the same
+// however many challenges are outstanding.
 //
 // What the OEM never learns: mailbox secrets and plaintext (it bridges share
 // tokens but never sees links), PINs are forwarded to the authority inside
@@ -21,7 +23,8 @@
 //     calling device or not for receiver_public_key);
 //   ALREADY_EXISTS "device_already_enrolled" (identity key enrolled before);
 //   NOT_FOUND "unknown_push_token";
-//   RESOURCE_EXHAUSTED "too_many_challenges";
+//   RESOURCE_EXHAUSTED "too_many_challenges" (EnrolDevice/AttestKey, when
+//     max_used_challenges answered nonces are still unexpired);
 //   UNAVAILABLE "authority_unavailable", "shutting_down", "store_unavailable";
 //   and every authority error unchanged on the bridged calls.
 //
@@ -32,17 +35,15 @@
 #define SCT_OEM_SERVER_OEM_SERVICE_H_
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <string>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "oem_server/attestation_ca.h"
 #include "oem_server/authority_client.h"
+#include "oem_server/challenges.h"
 #include "oem_server/device_registry.h"
 #include "oem_server/notification_hub.h"
 #include "proto/oem/v1/oem.pb.h"
@@ -55,9 +56,11 @@ struct OemServiceOptions {
   // only for --insecure development runs.
   std::string relay_cn;
   absl::Duration challenge_ttl = absl::Minutes(5);
-  size_t max_outstanding_challenges = 100000;
+  // Answered challenges remembered (until they expire) to refuse replays.
+  size_t max_used_challenges = 100000;
   absl::Duration push_token_ttl = absl::Hours(24 * 7);
   int push_queue_limit = 64;  // per device, retained and per stream
+  int max_streams_per_device = 4;  // newest wins (notification_hub.h)
 };
 
 // Domain-separated messages the device signs (exposed for devices and tests).
@@ -70,7 +73,7 @@ std::string PushTokenType(absl::string_view oem_id);
 
 class OemService {
  public:
-  inline static constexpr size_t kNonceSize = 32;
+  inline static constexpr size_t kNonceSize = Challenges::kNonceSize;
   inline static constexpr size_t kDeviceTokenSize = 32;
   inline static constexpr size_t kPushTokenSize = 32;
 
@@ -111,12 +114,14 @@ class OemService {
   // Ends every notification stream and refuses new ones.
   void Shutdown() { hub_.Close(); }
   NotificationHub& hub() { return hub_; }
+  // Challenge-table entries examined so far (a work counter for tests).
+  uint64_t challenge_entries_visited() const {
+    return challenges_->entries_visited();
+  }
 
  private:
   absl::StatusOr<DeviceRecord> Authenticate(const ::oem::v1::DeviceAuth& auth,
                                             bool present);
-  absl::Status ConsumeChallenge(absl::string_view nonce,
-                                absl::string_view field);
 
   const OemServiceOptions options_;
   const Clock& clock_;
@@ -125,10 +130,9 @@ class OemService {
   AuthorityClient* authority_;
   NotificationHub hub_;
 
-  absl::Mutex mu_;
-  // Outstanding nonces -> expiry. In memory: a restart only invalidates
-  // challenges younger than challenge_ttl, which devices simply re-request.
-  std::map<std::string, absl::Time> challenges_ ABSL_GUARDED_BY(mu_);
+  // Stateless nonces (challenges.h); in memory: a restart invalidates
+  // outstanding challenges, which devices simply re-request.
+  std::unique_ptr<Challenges> challenges_;
 };
 
 }  // namespace sct::oem

@@ -193,6 +193,32 @@ TEST_F(OemServiceTest, EnrolmentNeedsAFreshKnownNonce) {
   EXPECT_THAT(std::string(r.status().message()), ::testing::HasSubstr("nonce"));
 }
 
+// Challenges nobody answers (any client can ask for them) must not make the
+// next enrolment walk them all.
+TEST_F(OemServiceTest, OutstandingChallengesDoNotCostTheNextEnrolment) {
+  Oem a("oem-a", clock_);
+  for (int i = 0; i < 35000; ++i) ASSERT_TRUE(a.service->GetChallenge({}).ok());
+  const uint64_t before = a.service->challenge_entries_visited();
+  Device d = Enrol(a);
+  EXPECT_FALSE(d.auth.device_id().empty());
+  EXPECT_LE(a.service->challenge_entries_visited() - before, 100u);
+}
+
+// A device holds at most 4 streams (a leaked token cannot hold more server
+// threads); the newest wins and the oldest ends after handing out what it holds.
+TEST_F(OemServiceTest, StreamsPerDeviceAreBoundedAndTheNewestWins) {
+  Oem a("oem-a", clock_);
+  Device d = Enrol(a);
+  std::vector<std::unique_ptr<Subscription>> streams;
+  for (int i = 0; i < 5; ++i) streams.push_back(Subscribe(a, d));
+  EXPECT_EQ(a.service->hub().OpenStreams(d.auth.device_id()), 4);
+  ASSERT_TRUE(Notify(a, MintToken(a, d), "m1").ok());
+  EXPECT_EQ(Drain(*streams[0]), std::vector<std::string>{"SUBSCRIBED"});
+  ov1::DeviceNotification n;
+  EXPECT_EQ(streams[0]->Next(absl::ZeroDuration(), &n), Subscription::Result::kReplaced);
+  EXPECT_EQ(Drain(*streams[4]), (std::vector<std::string>{"SUBSCRIBED", "m1"}));
+}
+
 TEST_F(OemServiceTest, MalformedEnrolmentFieldsAreNamed) {
   Oem a("oem-a", clock_);
   EcdsaP256PrivateKey identity = EcdsaP256PrivateKey::Generate().value();

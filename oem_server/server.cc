@@ -44,6 +44,9 @@ absl::Status ValidateConfig(const OemServerConfig& config) {
   if (config.service.push_queue_limit < 1) {
     return absl::InvalidArgumentError("--push_queue_limit must be >= 1");
   }
+  if (config.service.max_streams_per_device < 1) {
+    return absl::InvalidArgumentError("--max_streams_per_device must be >= 1");
+  }
   return ParseHostPort(config.ca_target, "--ca_target").status();
 }
 

@@ -49,6 +49,7 @@ struct OemServerConfig {
 
 // INVALID_ARGUMENT "--<flag> is required" for the first missing setting
 // (the TLS ones only without `insecure`), "--push_queue_limit must be >= 1",
+// "--max_streams_per_device must be >= 1",
 // or a malformed --ca_target (host_port.h).
 absl::Status ValidateConfig(const OemServerConfig& config);
 

@@ -67,9 +67,14 @@ absl::Status AccessDenied(const CallContext& ctx, char right, absl::string_view 
                    std::string(1, right), "' (needed to ", op, ")"));
 }
 
+// The store's own message names files, hosts and internals: it goes to the
+// log (it carries no mailbox secret or payload), the client gets only the
+// code and a fixed message.
 absl::Status StoreError(const absl::Status& s) {
+  std::cerr << "relay: mailbox store error: " << absl::StatusCodeToString(s.code()) << ": "
+            << s.message() << "\n";
   return MakeError(absl::StatusCode::kUnavailable, "store_unavailable",
-                   absl::StrCat("mailbox store: ", s.message()));
+                   "mailbox store: temporarily unavailable; retry");
 }
 
 absl::Status Contended() {
@@ -204,6 +209,21 @@ void MailboxService::NotifyParty(const std::optional<NotificationToken>& token,
             << "' failed: " << absl::StatusCodeToString(s.code()) << "\n";
 }
 
+absl::StatusOr<CreateMailboxResponse> MailboxService::RepeatedCreate(const std::string& id,
+                                                                     bool push_supported,
+                                                                     absl::Time now) {
+  absl::StatusOr<Mailbox> existing = store_->Get(id, now);
+  // Deleted or expired since the store matched the create key: the mailbox
+  // is gone, which an expiry of `now` says truthfully.
+  absl::Time expiration = WholeMicros(now);
+  if (existing.ok()) {
+    expiration = existing->expires_at;
+  } else if (!absl::IsNotFound(existing.status())) {
+    return StoreError(existing.status());
+  }
+  return CreateMailboxResponse{id, UrlFor(id), push_supported, true, expiration};
+}
+
 absl::StatusOr<CreateMailboxResponse> MailboxService::CreateMailbox(
     const CallContext& ctx, const CreateMailboxRequest& req) {
   const FieldNames& names = FieldNamesOf(ctx.face);
@@ -240,12 +260,9 @@ absl::StatusOr<CreateMailboxResponse> MailboxService::CreateMailbox(
     absl::StatusOr<InsertResult> inserted = store_->Insert(m, caller.key);
     if (absl::IsAlreadyExists(inserted.status())) continue;  // id taken: draw another
     if (!inserted.ok()) return StoreError(inserted.status());
-    if (!inserted->created) {  // the create key is known: a repeat
-      const std::string& existing = inserted->existing_id;
-      return CreateMailboxResponse{existing, UrlFor(existing), push_supported, true};
-    }
+    if (!inserted->created) return RepeatedCreate(inserted->existing_id, push_supported, now);
     ++state_->created;
-    return CreateMailboxResponse{m.id, UrlFor(m.id), push_supported, false};
+    return CreateMailboxResponse{m.id, UrlFor(m.id), push_supported, false, m.expires_at};
   }
   return MakeError(absl::StatusCode::kInternal, "internal",
                    "could not allocate a fresh mailbox id");

@@ -102,6 +102,10 @@ struct CreateMailboxResponse {
   std::string url_link;  // {public_base_url}/v1/m/{id}
   bool push_supported = false;
   bool repeated = false;  // a repeated request id: answer 201, nothing changed
+  // When the mailbox expires (whole microseconds; the faces round down to a
+  // second): the requested expiration or now + default_ttl. For a repeat, the
+  // existing mailbox's expiry, or the time of the call if it is gone already.
+  absl::Time expiration;
 };
 
 struct UpdateMailboxRequest {
@@ -207,6 +211,9 @@ class MailboxService {
   absl::Status NotFound(const CallContext& ctx);
   absl::Status RateLimited(const CallContext& ctx, absl::string_view what);
   std::string UrlFor(const std::string& id) const;
+  // The answer to a create whose key already names mailbox `id`.
+  absl::StatusOr<CreateMailboxResponse> RepeatedCreate(const std::string& id, bool push_supported,
+                                                       absl::Time now);
   void NotifyParty(const std::optional<NotificationToken>& token, const std::string& mailbox_id);
 
   MailboxStore* store_;

@@ -268,6 +268,30 @@ TEST_F(MailboxServiceTest, ExplicitExpirationUpToMaxTtl) {
               "mailbox_not_found");
 }
 
+// The sender learns the expiry from the create answer even when it set none
+// (the relay's default TTL), and a repeat answers the first mailbox's expiry.
+TEST_F(MailboxServiceTest, CreateAnswersTheMailboxExpiry) {
+  RelayLimits limits;
+  limits.default_ttl = absl::Minutes(10);
+  Rebuild(limits);
+  auto req = CreateReq(sender_);
+  auto r = service_->CreateMailbox(ctx_, req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->expiration, clock_.Now() + absl::Minutes(10));
+  EXPECT_EQ(r->expiration, Stored(r->mailbox_id).expires_at);
+  clock_.Advance(absl::Minutes(3));
+  auto again = service_->CreateMailbox(ctx_, req);
+  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_TRUE(again->repeated);
+  EXPECT_EQ(again->expiration, r->expiration);
+
+  auto explicit_req = CreateReq(sender_);
+  explicit_req.expiration = clock_.Now() + absl::Hours(1);
+  auto e = service_->CreateMailbox(ctx_, explicit_req);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->expiration, *explicit_req.expiration);
+}
+
 TEST_F(MailboxServiceTest, SweepRemovesOnlyExpiredMailboxes) {
   auto make = [&](absl::Duration ttl) {
     auto req = CreateReq(sender_);

@@ -77,6 +77,39 @@ TEST_F(MailboxServiceTest, SuccessfulLookupsDoNotCountTowardsTheLimit) {
   for (int i = 0; i < 50; ++i) ASSERT_TRUE(service_->ReadDisplayInformation(ctx_, id).ok());
 }
 
+// ------------------------------------------------------------ store errors
+
+// A store whose every call fails with a message naming an internal path.
+class BrokenStore : public MailboxStore {
+ public:
+  static absl::Status Broken() {
+    return absl::UnavailableError("sqlite /srv/secret-dir/relay.db: disk I/O error");
+  }
+  absl::StatusOr<InsertResult> Insert(const Mailbox&, absl::string_view) override {
+    return Broken();
+  }
+  absl::StatusOr<Mailbox> Get(absl::string_view, absl::Time) override { return Broken(); }
+  absl::Status CompareAndSwap(const Mailbox&, int64_t, absl::Time) override { return Broken(); }
+  absl::Status Delete(absl::string_view, int64_t) override { return Broken(); }
+  absl::StatusOr<int64_t> SweepExpired(absl::Time, int64_t) override { return Broken(); }
+  absl::StatusOr<int64_t> Count() override { return Broken(); }
+};
+
+TEST_F(MailboxServiceTest, StoreErrorsKeepInternalDetailsOutOfTheAnswer) {
+  BrokenStore broken;
+  MailboxService service(&broken, &clock_, &push_, kBaseUrl, RelayLimits());
+  const std::vector<absl::Status> answers = {
+      service.CreateMailbox(ctx_, CreateReq(sender_)).status(),
+      service.ReadDisplayInformation(ctx_, Uuid()).status(),
+      service.DeleteMailbox(ctx_, DeleteMailboxRequest{Uuid(), sender_, Uuid()}).status(),
+  };
+  for (const absl::Status& s : answers) {
+    ExpectError(s, absl::StatusCode::kUnavailable, "store_unavailable");
+    EXPECT_FALSE(absl::StrContains(s.message(), "secret-dir")) << s;
+    EXPECT_FALSE(absl::StrContains(s.message(), "sqlite")) << s;
+  }
+}
+
 // ------------------------------------------------------------ binding race
 
 // Delegates to a real store, but holds the first `n` Gets until all `n` have

@@ -8,6 +8,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/clock.h"
+#include "common/errors.h"
+#include "common/uuid.h"
+#include "relay/mailbox_service.h"
 
 namespace sct::relay {
 
@@ -287,6 +291,45 @@ TEST_P(MailboxStoreConformanceTest, CountTracksInsertsDeletesAndSweeps) {
   EXPECT_EQ(*store_->Count(), 2);
   ASSERT_TRUE(store_->SweepExpired(now_ + absl::Minutes(1), 10).ok());
   EXPECT_EQ(*store_->Count(), 1);
+}
+
+// A used (claim, request id) is a repeat only on the mailbox it deleted: on
+// any other id it is a failed lookup (404, counted), never a 201 that would
+// confirm nothing and let an id guesser through the lookup limit.
+TEST_P(MailboxStoreConformanceTest, DeleteRepeatIsRecognisedOnlyOnTheDeletedMailbox) {
+  FakeClock clock(now_);
+  std::unique_ptr<DeleteLog> deletes;
+  if (GetParam().make_delete_log) deletes = GetParam().make_delete_log();
+  RelayLimits limits;
+  limits.failed_lookups_per_window = 2;
+  SharedRelayState shared;
+  shared.deletes = deletes.get();
+  MailboxService service(store_.get(), &clock, nullptr, "https://relay.example", limits, shared);
+  const CallContext ctx{"192.0.2.1"};
+  CreateMailboxRequest create;
+  create.device_claim = NewUuidV4();
+  create.request_id = NewUuidV4();
+  create.payload = Payload{kAeadAes128Gcm, std::string(64, 'p')};
+  auto created = service.CreateMailbox(ctx, create);
+  ASSERT_TRUE(created.ok()) << created.status();
+  const DeleteMailboxRequest del{created->mailbox_id, create.device_claim, NewUuidV4()};
+  auto deleted = service.DeleteMailbox(ctx, del);
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_FALSE(deleted->repeated);
+  auto repeat = service.DeleteMailbox(ctx, del);
+  ASSERT_TRUE(repeat.ok()) << repeat.status();
+  EXPECT_TRUE(repeat->repeated);
+
+  for (int i = 0; i < 2; ++i) {
+    DeleteMailboxRequest guess = del;
+    guess.mailbox_id = NewUuidV4();
+    absl::Status s = service.DeleteMailbox(ctx, guess).status();
+    EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
+    EXPECT_EQ(ReasonOf(s), "mailbox_not_found") << s;
+  }
+  // Both guesses counted: the address is now locked out of every lookup.
+  absl::Status locked = service.DeleteMailbox(ctx, del).status();
+  EXPECT_EQ(ReasonOf(locked), "rate_limited") << locked;
 }
 
 }  // namespace sct::relay

@@ -11,6 +11,8 @@
 //       [](const auto& info) { return info.param.name; });
 //
 // and link //relay:mailbox_store_conformance (alwayslink) into the test.
+// A few cases run MailboxService on the store (with the backend's delete log,
+// if the factory gives one): properties of the relay that hold per backend.
 // Backend-specific properties (e.g. persistence across reopen) are tested in
 // the backend's own test file, which may reuse MakeTestMailbox.
 #ifndef SCT_RELAY_MAILBOX_STORE_CONFORMANCE_H_
@@ -26,6 +28,7 @@
 #include "gtest/gtest.h"
 #include "relay/mailbox.h"
 #include "relay/mailbox_store.h"
+#include "relay/shared_limits.h"
 
 namespace sct::relay {
 
@@ -33,6 +36,9 @@ struct MailboxStoreFactory {
   std::string name;  // test-name suffix, [A-Za-z0-9_] only
   // A new, empty store. Called once per test.
   std::function<absl::StatusOr<std::unique_ptr<MailboxStore>>()> make;
+  // The delete log a relay on this store uses, fresh and empty; unset means
+  // the relay's in-memory default (LocalDeleteLog), as for memory and sqlite.
+  std::function<std::unique_ptr<DeleteLog>()> make_delete_log;
 };
 
 inline std::ostream& operator<<(std::ostream& os, const MailboxStoreFactory& f) {

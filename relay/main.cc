@@ -18,8 +18,10 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "common/host_port.h"
 #include "relay/relay_server.h"
@@ -72,9 +74,29 @@ namespace sct::relay {
 namespace {
 
 // absl exits with status 1 on a flag it cannot parse; the relay promises 2.
+// The same exit happens after --help (and its kin) printed the usage: that
+// exits 0. Both flush stdout first: when it is a pipe the usage text is
+// still in the buffer, and _exit would drop it.
 std::atomic<bool> g_parsing_flags{false};
+std::atomic<bool> g_help_requested{false};
 void ExitTwoOnFlagError() {
-  if (g_parsing_flags.load()) _exit(2);
+  if (!g_parsing_flags.load()) return;
+  std::cout.flush();
+  std::fflush(nullptr);
+  _exit(g_help_requested.load() ? 0 : 2);
+}
+
+bool AsksForHelp(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (arg == "--") break;
+    while (absl::ConsumePrefix(&arg, "-")) {
+    }
+    if (absl::StartsWith(arg, "help") || arg == "version" || arg == "only_check_args") {
+      return true;
+    }
+  }
+  return false;
 }
 
 [[noreturn]] void Fail(int code, absl::string_view message) {
@@ -133,7 +155,16 @@ int Main(int argc, char** argv) {
   BlockTerminationSignals();  // before any thread starts
   absl::SetProgramUsageMessage(
       "The SCT Lab mailbox relay (draft-vinokurov-tigress-http-00). See docs/relay.md.");
+  // --help lists the flags defined here (absl would look for a file named
+  // after the binary, relay_server.cc, and list none).
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view file) {
+    return absl::EndsWith(file, "relay/main.cc");
+  };
+  usage.contains_helpshort_flags = usage.contains_help_flags;
+  absl::SetFlagsUsageConfig(usage);
   std::atexit(ExitTwoOnFlagError);
+  g_help_requested = AsksForHelp(argc, argv);
   g_parsing_flags = true;
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   g_parsing_flags = false;

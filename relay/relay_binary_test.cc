@@ -2,6 +2,9 @@
 // CreateMailbox (gRPC) and a ReadSecureContent (HTTP) and fingerprints the
 // mailbox id it handed out, but not a secret it never saw; without
 // --sim_control it serves no Audit service.
+#include <sys/wait.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -151,6 +154,22 @@ TEST(RelayBinaryTest, NoAuditWithoutSimControl) {
   grpc::ClientContext ctx;
   cv1::GetTraceResponse trace;
   EXPECT_EQ(audit->GetTrace(&ctx, {}, &trace).error_code(), grpc::StatusCode::UNIMPLEMENTED);
+}
+
+// --help into a pipe (fully buffered stdout) prints the usage and exits 0.
+TEST(RelayBinaryTest, HelpIsPrintedIntoAPipe) {
+  const std::string binary =
+      std::string(std::getenv("TEST_SRCDIR")) + "/sct_lab/relay/relay_server";
+  FILE* pipe = popen((binary + " --help").c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) out.append(buf, n);
+  const int status = pclose(pipe);
+  EXPECT_TRUE(absl::StrContains(out, "--http_listen")) << out.substr(0, 200);
+  EXPECT_TRUE(absl::StrContains(out, "mailbox relay")) << out.substr(0, 200);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
 }  // namespace

@@ -111,6 +111,7 @@ grpc::Status RelayGrpcService::CreateMailbox(grpc::ServerContext* context,
     response->set_url_link(out.url_link);
     response->set_is_push_notification_supported(out.push_supported);
     response->set_repeated(out.repeated);
+    response->set_expiration(FormatRfc3339(WholeSeconds(out.expiration)));
     return absl::OkStatus();
   });
 }

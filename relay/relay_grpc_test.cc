@@ -190,6 +190,9 @@ TEST_P(RelayGrpcTest, RepeatedCreateIsFlaggedAndCreatesNothing) {
   }
   EXPECT_TRUE(second.repeated());
   EXPECT_EQ(second.url_link(), first.url_link());
+  // The relay's default TTL (48 h), which the request did not set.
+  EXPECT_EQ(first.expiration(), FormatRfc3339(clock_.Now() + absl::Hours(48)));
+  EXPECT_EQ(second.expiration(), first.expiration());
   EXPECT_EQ(*store_->Count(), 1);
 }
 
@@ -202,6 +205,7 @@ TEST_P(RelayGrpcTest, ExpiryWithFakeClock) {
     grpc::ClientContext ctx;
     ASSERT_TRUE(stub_->CreateMailbox(&ctx, create, &created).ok());
   }
+  EXPECT_EQ(created.expiration(), create.mailbox_configuration().expiration());
   pb::ReadSecureContentResponse out;
   clock_.Advance(absl::Minutes(10) - absl::Seconds(1));
   EXPECT_TRUE(Read(Id(created), NewUuidV4(), &out).ok());

@@ -1,7 +1,5 @@
 #include "relay/relay_http.h"
 
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -18,7 +16,6 @@
 #include "common/rfc3339.h"
 #include "common/status_macros.h"
 #include "common/status_mapping.h"
-#include "httplib.h"
 #include "nlohmann/json.hpp"
 #include "relay/preview_page.h"
 
@@ -155,16 +152,17 @@ Json EncodeDisplay(const DisplayInformation& d) {
 // ---- requests and answers of the six operations -------------------------
 
 // The {id} path segment (its syntax is the service's to judge).
-std::string PathMailboxId(const httplib::Request& req) {
-  return req.matches.size() > 1 ? std::string(req.matches[1]) : std::string();
+std::string PathMailboxId(const HttpRequest& req) {
+  static constexpr size_t kLen = sizeof("/v1/m/") - 1;
+  return req.path.size() > kLen ? req.path.substr(kLen) : std::string();
 }
 
-absl::StatusOr<CreateMailboxRequest> DecodeCreate(const httplib::Request& req) {
+absl::StatusOr<CreateMailboxRequest> DecodeCreate(const HttpRequest& req) {
   ASSIGN_OR_RETURN(Json body, ParseObject(req.body, /*allow_empty=*/false));
   CreateMailboxRequest r;
-  r.device_claim = req.get_header_value(kClaimHeader);
-  r.request_id = req.get_header_value(kRequestIdHeader);
-  r.attestation = req.get_header_value(kAttestationHeader);
+  r.device_claim = req.Header(kClaimHeader);
+  r.request_id = req.Header(kRequestIdHeader);
+  r.attestation = req.Header(kAttestationHeader);
   ASSIGN_OR_RETURN(r.payload, DecodePayload(body));
   RETURN_IF_ERROR(DecodeDisplay(body, &r.display));
   ASSIGN_OR_RETURN(r.notification_token, DecodeToken(body));
@@ -172,82 +170,81 @@ absl::StatusOr<CreateMailboxRequest> DecodeCreate(const httplib::Request& req) {
   return r;
 }
 
-absl::StatusOr<UpdateMailboxRequest> DecodeUpdate(const httplib::Request& req) {
+absl::StatusOr<UpdateMailboxRequest> DecodeUpdate(const HttpRequest& req) {
   ASSIGN_OR_RETURN(Json body, ParseObject(req.body, /*allow_empty=*/false));
   UpdateMailboxRequest r;
   r.mailbox_id = PathMailboxId(req);
-  r.device_claim = req.get_header_value(kClaimHeader);
-  r.request_id = req.get_header_value(kRequestIdHeader);
+  r.device_claim = req.Header(kClaimHeader);
+  r.request_id = req.Header(kRequestIdHeader);
   ASSIGN_OR_RETURN(r.payload, DecodePayload(body));
   ASSIGN_OR_RETURN(r.notification_token, DecodeToken(body));
   return r;
 }
 
-absl::StatusOr<ReadSecureContentRequest> DecodeRead(const httplib::Request& req) {
+absl::StatusOr<ReadSecureContentRequest> DecodeRead(const HttpRequest& req) {
   ASSIGN_OR_RETURN(Json body, ParseObject(req.body, /*allow_empty=*/true));
   ReadSecureContentRequest r;
   r.mailbox_id = PathMailboxId(req);
-  r.device_claim = req.get_header_value(kClaimHeader);
-  r.request_id = req.get_header_value(kRequestIdHeader);
+  r.device_claim = req.Header(kClaimHeader);
+  r.request_id = req.Header(kRequestIdHeader);
   ASSIGN_OR_RETURN(r.notification_token, DecodeToken(body));
   return r;
 }
 
 // DeleteMailboxRequest and RelinquishMailboxRequest: the path and headers.
 template <class Request>
-Request DecodePathAndHeaders(const httplib::Request& req) {
-  return Request{PathMailboxId(req), req.get_header_value(kClaimHeader),
-                 req.get_header_value(kRequestIdHeader)};
+Request DecodePathAndHeaders(const HttpRequest& req) {
+  return Request{PathMailboxId(req), req.Header(kClaimHeader), req.Header(kRequestIdHeader)};
 }
 
-void SetCommonHeaders(httplib::Response& res) {
-  res.set_header("Cache-Control", "no-store");
-  res.set_header("X-Content-Type-Options", "nosniff");
+void SetCommonHeaders(HttpResponse& res) {
+  res.SetHeader("Cache-Control", "no-store");
+  res.SetHeader("X-Content-Type-Options", "nosniff");
 }
 
-void SetJson(httplib::Response& res, int status, const Json& body) {
+void SetJson(HttpResponse& res, int status, const Json& body) {
   res.status = status;
-  res.set_content(Dump(body), kJson);
+  res.SetContent(Dump(body), kJson);
 }
 
 // 201 answers a repeated request id (the draft), 200 anything else.
 int SuccessStatus(bool repeated) { return repeated ? 201 : 200; }
 
-void EncodeRead(const ReadSecureContentResponse& out, httplib::Response& res) {
+void EncodeRead(const ReadSecureContentResponse& out, HttpResponse& res) {
   SetJson(res, SuccessStatus(out.repeated),
           Json{{"payload", EncodePayload(out.payload)},
                {"displayInformation", EncodeDisplay(out.display)},
                {"expiration", FormatRfc3339(WholeSeconds(out.expiration))}});
 }
 
-void EncodePreview(const ReadDisplayInformationResponse& out, httplib::Response& res) {
+void EncodePreview(const ReadDisplayInformationResponse& out, HttpResponse& res) {
   res.status = 200;
-  res.set_header("Content-Security-Policy", kPreviewContentSecurityPolicy);
-  res.set_header("Referrer-Policy", "no-referrer");
-  res.set_content(RenderPreviewPage(out.display, out.url_link), "text/html; charset=utf-8");
+  res.SetHeader("Content-Security-Policy", kPreviewContentSecurityPolicy);
+  res.SetHeader("Referrer-Policy", "no-referrer");
+  res.SetContent(RenderPreviewPage(out.display, out.url_link), "text/html; charset=utf-8");
 }
 
 // The answer to a failed operation: the shared status mapping, plus
 // Retry-After on 429 (`retry_after`, asked only then: with shared limiters
 // it costs a store round trip) and on 503.
 void EncodeError(const absl::Status& status, const std::function<absl::Duration()>& retry_after,
-                 httplib::Response& res) {
+                 HttpResponse& res) {
   const int code = ToHttpStatus(status);
   res.status = code;
-  res.set_content(ToHttpErrorBody(status), kJson);
+  res.SetContent(ToHttpErrorBody(status), kJson);
   if (code == 429) {
     const double secs = absl::ToDoubleSeconds(retry_after());
-    res.set_header("Retry-After",
-                   std::to_string(std::max<int64_t>(1, static_cast<int64_t>(std::ceil(secs)))));
+    res.SetHeader("Retry-After",
+                  std::to_string(std::max<int64_t>(1, static_cast<int64_t>(std::ceil(secs)))));
   } else if (code == 503) {
     // store_unavailable (Redis down, a contended mailbox): transient, and
     // nothing was changed; tell clients to come back shortly (RFC 9110
     // section 10.2.3) rather than hammer the relay.
-    res.set_header("Retry-After", "1");
+    res.SetHeader("Retry-After", "1");
   }
 }
 
-// ---- what httplib handles before and around the routes --------------------
+// ---- routing --------------------------------------------------------------
 
 // The methods `path` serves ("GET, HEAD"), or null for a path no route serves.
 const char* AllowedMethods(const std::string& path) {
@@ -264,86 +261,30 @@ bool IsListed(absl::string_view list, absl::string_view method) {
   return false;
 }
 
-// Runs before routing: makes an absent body explicit and answers 405 (with
-// Allow) to a method the path does not serve, before the body is read.
-httplib::Server::HandlerResponse PreRoute(const httplib::Request& req, httplib::Response& res,
-                                          RelayMetrics* metrics) {
-  // RFC 9112 section 6.3: a request with neither Content-Length nor
-  // Transfer-Encoding has an empty body. httplib would instead read until
-  // the read timeout and answer 400 (e.g. `curl -X POST` with no -d), so
-  // make the empty length explicit. The Request is httplib's own mutable
-  // object, handed to this hook as const.
-  if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
-    const_cast<httplib::Request&>(req).headers.emplace("Content-Length", "0");
-  }
-  const char* allowed = AllowedMethods(req.path);
-  if (allowed == nullptr || IsListed(allowed, req.method)) {
-    return httplib::Server::HandlerResponse::Unhandled;
-  }
+void AnswerError(const absl::Status& status, int http_status, HttpResponse& res) {
   SetCommonHeaders(res);
-  res.status = 405;
-  res.set_header("Allow", allowed);
-  res.set_content(
-      ToHttpErrorBody(MakeError(absl::StatusCode::kUnimplemented, "method_not_allowed",
-                                absl::StrCat("method: ", req.method, " is not allowed on ",
-                                             req.path, " (allowed: ", allowed, ")"))),
-      kJson);
-  metrics->RecordRequest("http", "other", "405", absl::ZeroDuration());
-  return httplib::Server::HandlerResponse::Handled;
+  res.status = http_status;
+  res.SetContent(ToHttpErrorBody(status), kJson);
 }
 
-bool IsHttpMethodToken(const std::string& m) {
-  static const std::set<std::string>* known = new std::set<std::string>{
-      "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
-  return known->count(m) > 0;
-}
-
-// Errors httplib produces itself (unknown path, oversize body, bad request
-// line) get the same JSON error shape.
-httplib::Server::HandlerResponse HandleHttplibError(const httplib::Request& req,
-                                                    httplib::Response& res) {
-  if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-  SetCommonHeaders(res);
-  absl::Status status;
-  if (res.status == 413) {
-    status = MakeError(absl::StatusCode::kResourceExhausted, "payload_too_large",
-                       "body: larger than the relay accepts");
-  } else if (res.status == 404) {
-    status = MakeError(absl::StatusCode::kNotFound, "not_found",
-                       absl::StrCat("path: no such resource ", req.path));
-  } else if (res.status == 400 && !req.method.empty() && !IsHttpMethodToken(req.method)) {
-    res.status = 405;
-    status = MakeError(absl::StatusCode::kUnimplemented, "method_not_allowed",
-                       "method: unknown HTTP method");
-  } else {
-    status = MakeError(absl::StatusCode::kInvalidArgument, "bad_request",
-                       absl::StrCat("request: malformed HTTP request (status ", res.status, ")"));
+// The code behind each answer the transport gives itself
+// (bounded_http_server.h), so its body has the same JSON shape and a stable
+// reason as every other error.
+absl::StatusCode TransportErrorCode(int http_status) {
+  switch (http_status) {
+    case 408:
+      return absl::StatusCode::kDeadlineExceeded;
+    case 413:
+      return absl::StatusCode::kResourceExhausted;
+    case 500:
+      return absl::StatusCode::kInternal;
+    case 501:
+    case 505:
+      return absl::StatusCode::kUnimplemented;
+    default:
+      return absl::StatusCode::kInvalidArgument;
   }
-  res.set_content(ToHttpErrorBody(status), kJson);
-  return httplib::Server::HandlerResponse::Handled;
 }
-
-// No handler should throw; if one does, answer a JSON 500 rather than
-// httplib's default (which echoes the exception text in a header).
-void HandleException(const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-  SetCommonHeaders(res);
-  res.status = 500;
-  res.set_content(
-      ToHttpErrorBody(MakeError(absl::StatusCode::kInternal, "internal", "relay: internal error")),
-      kJson);
-}
-
-// httplib listens with a backlog of 5 (compiled into libcpp-httplib), so a
-// burst of simultaneous connects overflows it and clients wait a 1 s SYN
-// retransmission. Linux lets listen() be called again on a listening socket
-// to change the backlog; the subclass only exposes the socket for that.
-template <class Base>
-class BacklogServer : public Base {
- public:
-  using Base::Base;
-  bool RaiseBacklog(int backlog) { return ::listen(this->svr_sock_, backlog) == 0; }
-};
-constexpr int kListenBacklog = 1024;
 
 }  // namespace
 
@@ -372,52 +313,26 @@ absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Start(MailboxS
 }
 
 absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Bind(RelayHttpOptions options) {
-  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
-    return InvalidField("--tls_cert/--tls_key", "set both or neither");
-  }
+  BoundedHttpServerOptions transport;
+  transport.host = options.host;
+  transport.port = options.port;
+  transport.tls_cert_file = options.tls_cert_file;
+  transport.tls_key_file = options.tls_key_file;
+  transport.worker_threads = options.threads > 0 ? options.threads : 1;
+  transport.max_connections = options.max_connections;
+  transport.max_connections_per_address = options.max_connections_per_address;
+  transport.head_timeout = options.head_timeout;
+  transport.body_timeout = options.body_timeout;
+  transport.idle_timeout = options.idle_timeout;
+  transport.limits.max_request_line = options.max_request_line;
+  transport.limits.max_header_bytes = options.max_header_bytes;
+  transport.limits.max_header_count = options.max_header_count;
+  ASSIGN_OR_RETURN(std::unique_ptr<BoundedHttpServer> bound,
+                   BoundedHttpServer::Bind(std::move(transport)));
   auto server = std::unique_ptr<RelayHttpServer>(new RelayHttpServer());
-  server->options_ = options;
-  if (!options.tls_cert_file.empty()) {
-    auto ssl = std::make_unique<BacklogServer<httplib::SSLServer>>(options.tls_cert_file.c_str(),
-                                                                   options.tls_key_file.c_str());
-    if (!ssl->is_valid()) {
-      return MakeError(absl::StatusCode::kUnavailable, "tls_load_failed",
-                       "--tls_cert/--tls_key: cannot load the certificate or key");
-    }
-    server->server_ = std::move(ssl);
-  } else {
-    server->server_ = std::make_unique<BacklogServer<httplib::Server>>();
-  }
-  const int threads = options.threads > 0 ? options.threads : 1;
-  server->server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  // Without TCP_NODELAY a small response written in two pieces (headers,
-  // body) waits for the client's delayed ACK: ~40 ms per request. Set before
-  // binding: accepted sockets inherit it from the listening socket.
-  server->server_->set_tcp_nodelay(true);
-  server->server_->set_keep_alive_timeout(5);
-  // httplib's default closes a connection after 5 requests; load generators
-  // and real clients keep connections for many.
-  server->server_->set_keep_alive_max_count(100000);
-  int port = options.port;
-  if (port == 0) {
-    port = server->server_->bind_to_any_port(options.host);
-  } else if (!server->server_->bind_to_port(options.host, port)) {
-    port = -1;
-  }
-  if (port <= 0) {
-    return MakeError(absl::StatusCode::kUnavailable, "bind_failed",
-                     absl::StrCat("--http_listen: cannot bind ", options.host, ":", options.port));
-  }
-  server->port_ = port;
-  // Both server types are BacklogServer<...>; raise the accept backlog.
-  bool raised = !options.tls_cert_file.empty()
-                    ? static_cast<BacklogServer<httplib::SSLServer>*>(server->server_.get())
-                          ->RaiseBacklog(kListenBacklog)
-                    : static_cast<BacklogServer<httplib::Server>*>(server->server_.get())
-                          ->RaiseBacklog(kListenBacklog);
-  if (!raised) {
-    std::cerr << "relay: could not raise the HTTP listen backlog; keeping 5" << std::endl;
-  }
+  server->options_ = std::move(options);
+  server->port_ = bound->port();
+  server->server_ = std::move(bound);
   return server;
 }
 
@@ -425,16 +340,15 @@ void RelayHttpServer::Serve(MailboxService* service, RelayMetrics* metrics) {
   service_ = service;
   metrics_ = metrics;
   max_body_bytes_ = MaxBodyBytes(service->limits());
-  server_->set_payload_max_length(max_body_bytes_);
-  RegisterRoutes();
-  if (exchange_hook_) server_->set_logger(exchange_hook_);
-  httplib::Server* raw = server_.get();
-  thread_ = std::thread([raw] { raw->listen_after_bind(); });
-  // stop() is a no-op until the server loop runs, so do not hand out a server
-  // that could not be stopped. The loop starts at once; bound the wait anyway.
-  for (int i = 0; i < 5000 && !raw->is_running(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  server_->set_max_body_bytes(max_body_bytes_);
+  server_->Serve(
+      [this](const HttpRequest& req, HttpResponse& res) { Route(req, res); },
+      [metrics](const HttpParseError& error, HttpResponse& res) {
+        AnswerError(MakeError(TransportErrorCode(error.status), error.reason, error.message),
+                    error.status, res);
+        metrics->RecordRequest("http", "other", std::to_string(error.status), absl::ZeroDuration());
+      },
+      exchange_hook_);
 }
 
 RelayHttpServer::~RelayHttpServer() { Stop(); }
@@ -442,33 +356,46 @@ RelayHttpServer::~RelayHttpServer() { Stop(); }
 void RelayHttpServer::Stop() {
   if (stopped_) return;
   stopped_ = true;
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
+  if (server_) server_->Stop();
 }
 
-void RelayHttpServer::RegisterRoutes() {
-  MailboxService* service = service_;
-  RelayMetrics* metrics = metrics_;
-  server_->set_pre_routing_handler([metrics](const httplib::Request& req, httplib::Response& res) {
-    return PreRoute(req, res, metrics);
-  });
-  server_->set_error_handler(httplib::Server::HandlerWithResponse(HandleHttplibError));
-  server_->set_exception_handler(HandleException);
-  server_->Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    SetCommonHeaders(res);
-    res.set_content("ok\n", "text/plain");
-  });
-  server_->Get("/metrics", [service, metrics](const httplib::Request&, httplib::Response& res) {
-    SetCommonHeaders(res);
-    absl::StatusOr<int64_t> live = service->LiveMailboxes();
-    res.set_content(metrics->Render(service->stats(), live.ok() ? *live : -1),
-                    "text/plain; version=0.0.4; charset=utf-8");
-  });
-  RegisterMailboxRoutes();
+BoundedHttpServerStats RelayHttpServer::transport_stats() const {
+  return server_ ? server_->stats() : BoundedHttpServerStats();
 }
 
-void RelayHttpServer::RunOperation(const char* operation, const httplib::Request& req,
-                                   httplib::Response& res, const Operation& body) {
+void RelayHttpServer::Route(const HttpRequest& req, HttpResponse& res) {
+  const char* allowed = AllowedMethods(req.path);
+  if (allowed == nullptr) {
+    return AnswerError(MakeError(absl::StatusCode::kNotFound, "not_found",
+                                 absl::StrCat("path: no such resource ", req.path)),
+                       404, res);
+  }
+  if (!IsListed(allowed, req.method)) {
+    res.SetHeader("Allow", allowed);
+    AnswerError(MakeError(absl::StatusCode::kUnimplemented, "method_not_allowed",
+                          absl::StrCat("method: ", req.method, " is not allowed on ", req.path,
+                                       " (allowed: ", allowed, ")")),
+                405, res);
+    metrics_->RecordRequest("http", "other", "405", absl::ZeroDuration());
+    return;
+  }
+  // HEAD is answered as GET; the transport drops the body.
+  const std::string method = req.method == "HEAD" ? "GET" : req.method;
+  if (req.path == "/healthz") {
+    SetCommonHeaders(res);
+    res.SetContent("ok\n", "text/plain");
+  } else if (req.path == "/metrics") {
+    SetCommonHeaders(res);
+    absl::StatusOr<int64_t> live = service_->LiveMailboxes();
+    res.SetContent(metrics_->Render(service_->stats(), live.ok() ? *live : -1),
+                   "text/plain; version=0.0.4; charset=utf-8");
+  } else {
+    RouteMailbox(method, req, res);
+  }
+}
+
+void RelayHttpServer::RunOperation(const char* operation, const HttpRequest& req, HttpResponse& res,
+                                   const Operation& body) {
   const auto start = std::chrono::steady_clock::now();
   CallContext ctx;
   ctx.client_address = req.remote_addr;
@@ -483,7 +410,7 @@ void RelayHttpServer::RunOperation(const char* operation, const httplib::Request
                           absl::FromChrono(std::chrono::steady_clock::now() - start));
 }
 
-absl::Status RelayHttpServer::CheckBodySize(const httplib::Request& req) const {
+absl::Status RelayHttpServer::CheckBodySize(const HttpRequest& req) const {
   if (req.body.size() > max_body_bytes_) {
     return MakeError(absl::StatusCode::kResourceExhausted, "payload_too_large",
                      absl::StrCat("body: larger than ", max_body_bytes_, " bytes"));
@@ -491,22 +418,22 @@ absl::Status RelayHttpServer::CheckBodySize(const httplib::Request& req) const {
   return absl::OkStatus();
 }
 
-void RelayHttpServer::RegisterMailboxRoutes() {
-  using Req = const httplib::Request&;
-  using Res = httplib::Response&;
+void RelayHttpServer::RouteMailbox(const std::string& method, const HttpRequest& req,
+                                   HttpResponse& res) {
+  using Res = HttpResponse&;
   MailboxService* service = service_;
-  constexpr char kItem[] = R"(/v1/m/([^/]+))";
-  server_->Post("/v1/m", [this, service](Req req, Res res) {
+  if (req.path == "/v1/m") {
     RunOperation("create_mailbox", req, res, [&](const CallContext& ctx, Res res) {
       RETURN_IF_ERROR(CheckBodySize(req));
       ASSIGN_OR_RETURN(CreateMailboxRequest r, DecodeCreate(req));
       ASSIGN_OR_RETURN(CreateMailboxResponse out, service->CreateMailbox(ctx, r));
       SetJson(res, SuccessStatus(out.repeated),
-              Json{{"urlLink", out.url_link}, {"isPushNotificationSupported", out.push_supported}});
+              Json{{"urlLink", out.url_link},
+                   {"isPushNotificationSupported", out.push_supported},
+                   {"expiration", FormatRfc3339(WholeSeconds(out.expiration))}});
       return absl::OkStatus();
     });
-  });
-  server_->Put(kItem, [this, service](Req req, Res res) {
+  } else if (method == "PUT") {
     RunOperation("update_mailbox", req, res, [&](const CallContext& ctx, Res res) {
       RETURN_IF_ERROR(CheckBodySize(req));
       ASSIGN_OR_RETURN(UpdateMailboxRequest r, DecodeUpdate(req));
@@ -514,8 +441,7 @@ void RelayHttpServer::RegisterMailboxRoutes() {
       SetJson(res, SuccessStatus(out.repeated), Json::object());
       return absl::OkStatus();
     });
-  });
-  server_->Post(kItem, [this, service](Req req, Res res) {
+  } else if (method == "POST") {
     RunOperation("read_secure_content", req, res, [&](const CallContext& ctx, Res res) {
       RETURN_IF_ERROR(CheckBodySize(req));
       ASSIGN_OR_RETURN(ReadSecureContentRequest r, DecodeRead(req));
@@ -523,31 +449,28 @@ void RelayHttpServer::RegisterMailboxRoutes() {
       EncodeRead(out, res);
       return absl::OkStatus();
     });
-  });
-  server_->Get(kItem, [this, service](Req req, Res res) {
+  } else if (method == "GET") {
     RunOperation("read_display_information", req, res, [&](const CallContext& ctx, Res res) {
       ASSIGN_OR_RETURN(ReadDisplayInformationResponse out,
                        service->ReadDisplayInformation(ctx, PathMailboxId(req)));
       EncodePreview(out, res);
       return absl::OkStatus();
     });
-  });
-  server_->Delete(kItem, [this, service](Req req, Res res) {
+  } else if (method == "DELETE") {
     RunOperation("delete_mailbox", req, res, [&](const CallContext& ctx, Res res) {
       auto r = DecodePathAndHeaders<DeleteMailboxRequest>(req);
       ASSIGN_OR_RETURN(EmptyResponse out, service->DeleteMailbox(ctx, r));
       SetJson(res, SuccessStatus(out.repeated), Json::object());
       return absl::OkStatus();
     });
-  });
-  server_->Patch(kItem, [this, service](Req req, Res res) {
+  } else if (method == "PATCH") {
     RunOperation("relinquish_mailbox", req, res, [&](const CallContext& ctx, Res res) {
       auto r = DecodePathAndHeaders<RelinquishMailboxRequest>(req);
       ASSIGN_OR_RETURN(EmptyResponse out, service->RelinquishMailbox(ctx, r));
       SetJson(res, SuccessStatus(out.repeated), Json::object());
       return absl::OkStatus();
     });
-  });
+  }
 }
 
 }  // namespace sct::relay

@@ -60,6 +60,9 @@ TEST_P(RelayHttpTest, FullShareCycle) {
   const std::string id = IdFromUrl(url);
   EXPECT_TRUE(IsValidUuid(id, /*require_v4=*/true)) << id;
   EXPECT_TRUE(created.json["isPushNotificationSupported"].get<bool>());
+  // The expiry of the relay's default TTL, which the request did not set.
+  EXPECT_EQ(created.json["expiration"].get<std::string>(),
+            FormatRfc3339(relay.clock.Now() + absl::Hours(48)));
 
   // The preview binds nothing.
   Answer preview = c.Preview(id);

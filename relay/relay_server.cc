@@ -146,7 +146,7 @@ absl::Status RelayServer::StartServing(sim::SimState* sim) {
   grpc_server_ = std::move(*grpc_server);
 
   if (sim != nullptr) {
-    http_->set_exchange_hook([sim](const httplib::Request& req, const httplib::Response& res) {
+    http_->set_exchange_hook([sim](const HttpRequest& req, const HttpResponse& res) {
       RecordHttpExchange(sim, req, res);
     });
   }

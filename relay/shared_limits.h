@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
@@ -80,8 +81,10 @@ class DeleteLog {
                                 absl::string_view request_key) = 0;
 };
 
-// The last `capacity` request keys in process memory. Keyed by the request
-// key alone (claim ‖ request id), as the relay always did.
+// The last `capacity` (mailbox id, request key) pairs in process memory.
+// Keyed by the mailbox too, as RedisDeleteLog is: a request key that deleted
+// one mailbox says nothing about any other id (otherwise a used claim and
+// request id would answer "repeated" for every id guessed).
 class LocalDeleteLog : public DeleteLog {
  public:
   explicit LocalDeleteLog(size_t capacity = 1 << 16) : capacity_(capacity) {}
@@ -92,8 +95,9 @@ class LocalDeleteLog : public DeleteLog {
  private:
   const size_t capacity_;
   absl::Mutex mu_;
-  absl::flat_hash_set<std::string> keys_ ABSL_GUARDED_BY(mu_);
-  std::deque<std::string> order_ ABSL_GUARDED_BY(mu_);
+  using Entry = std::pair<std::string, std::string>;  // (mailbox id, request key)
+  absl::flat_hash_set<Entry> entries_ ABSL_GUARDED_BY(mu_);
+  std::deque<Entry> order_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace sct::relay

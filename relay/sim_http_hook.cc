@@ -75,11 +75,11 @@ std::string HttpStatusCodeName(int s) {
   }
 }
 
-void RecordHttpExchange(SimState* state, const httplib::Request& request,
-                        const httplib::Response& response) {
+void RecordHttpExchange(SimState* state, const HttpRequest& request,
+                        const HttpResponse& response) {
   const std::string rpc = HttpRpcName(request.method, request.path);
   ::common::v1::TraceEvent e;
-  std::string from = request.get_header_value("sct-actor");
+  std::string from = request.Header("sct-actor");
   e.set_from(from.empty() ? "http-client" : from);
   e.set_to(state->actor_id());
   e.set_rpc(rpc);
@@ -96,7 +96,7 @@ void RecordHttpExchange(SimState* state, const httplib::Request& request,
       e.set_reason(body["error"]["code"].get<std::string>());
     }
   }
-  e.set_step_id(request.get_header_value("sct-step"));
+  e.set_step_id(request.Header("sct-step"));
   state->recorder().RecordEvent(std::move(e));
 
   Recorder* recorder = &state->recorder();

@@ -19,8 +19,8 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "relay/http_message.h"
 #include "sim/sim_state.h"
-#include "httplib.h"
 
 namespace sct::relay {
 
@@ -30,8 +30,8 @@ std::string HttpRpcName(absl::string_view method, absl::string_view path);
 // Canonical gRPC code name for an HTTP status ("OK" for 1xx-3xx).
 std::string HttpStatusCodeName(int http_status);
 
-void RecordHttpExchange(sim::SimState* state, const httplib::Request& request,
-                        const httplib::Response& response);
+void RecordHttpExchange(sim::SimState* state, const HttpRequest& request,
+                        const HttpResponse& response);
 
 }  // namespace sct::relay
 

@@ -40,15 +40,15 @@ TEST(HttpHookTest, RecordsExchangeAndObservations) {
   SimState state(options);
   const std::string key(32, 'a');
   ASSERT_TRUE(state.recorder().SetAuditKey(key).ok());
-  httplib::Request req;
+  HttpRequest req;
   req.method = "PUT";
   req.path = "/v1/m/mbx-7";
-  req.headers.emplace("sct-actor", "alice");
-  req.headers.emplace("sct-step", "s2");
-  req.headers.emplace("Mailbox-Device-Claim", "claim-9");
+  req.headers.emplace_back("sct-actor", "alice");
+  req.headers.emplace_back("sct-step", "s2");
+  req.headers.emplace_back("Mailbox-Device-Claim", "claim-9");
   req.body = R"({"payload":{"type":"AEAD_AES_128_GCM","data":"QUJD/w=="},)"
              R"("notificationToken":{"type":"oem-a","tokenData":"push-tok"}})";
-  httplib::Response res;
+  HttpResponse res;
   res.status = 401;
   res.body = R"({"error":{"code":"wrong_claim","message":"no"}})";
   RecordHttpExchange(&state, req, res);

@@ -78,9 +78,10 @@ class TraceInterceptor : public grpc::experimental::Interceptor {
         if (k == kStepMetadata) step_ = ToString(v);
       }
     }
-    if (from_.empty() && info_->server_context() != nullptr) {
-      from_ = PeerCommonName(*info_->server_context());
-    }
+    const std::string certified =
+        info_->server_context() != nullptr ? PeerCommonName(*info_->server_context()) : "";
+    self_declared_ = !from_.empty() && from_ != certified;
+    if (from_.empty()) from_ = certified;
     if (from_.empty()) from_ = "unknown";
     state_->SetThreadStep(step_);
   }
@@ -89,6 +90,7 @@ class TraceInterceptor : public grpc::experimental::Interceptor {
     recorded_ = true;
     ::common::v1::TraceEvent e;
     e.set_from(from_);
+    e.set_actor_self_declared(self_declared_);
     e.set_to(state_->actor_id());
     e.set_rpc(rpc_);
     const absl::string_view method = absl::string_view(rpc_).substr(rpc_.find('/') + 1);
@@ -112,6 +114,7 @@ class TraceInterceptor : public grpc::experimental::Interceptor {
   absl::Time start_;
   absl::Time start_real_;
   std::string from_;
+  bool self_declared_ = false;
   std::string step_;
   uint64_t requests_ = 0, responses_ = 0, request_bytes_ = 0, response_bytes_ = 0;
 };

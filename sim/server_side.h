@@ -6,7 +6,9 @@
 // RPC except common.v1.Audit, common.v1.SimControl, grpc.health.* and
 // grpc.reflection.*, one TraceEvent when the status is sent:
 //   from: the `sct-actor` metadata, else the TLS client certificate CN, else
-//         "unknown"; to: the actor id; rpc "pkg.Service/Method";
+//         "unknown"; actor_self_declared when the metadata named an actor
+//         other than the certificate's CN (or there was no certificate);
+//         to: the actor id; rpc "pkg.Service/Method";
 //   summary: method, message counts and sizes (never values);
 //   time (SimClock) and duration; status_code ("OK", "NOT_FOUND", ...) and
 //   reason (the stable reason status_mapping.h puts in error_details);

@@ -153,7 +153,9 @@ TEST_F(SimTest, TraceRecordsFromToRpcStepStatusAndReason) {
   EXPECT_EQ(trace[0].kind(), cv1::TRACE_KIND_UNSPECIFIED);
   EXPECT_EQ(trace[0].time().seconds(), absl::ToUnixSeconds(clock_.Now()) - 3);
   EXPECT_EQ(trace[0].summary(), "Echo request 1 msg 7 B, response 1 msg 7 B");  // never values
+  EXPECT_TRUE(trace[0].actor_self_declared());  // a header, no certificate
   EXPECT_EQ(trace[1].from(), "unknown");
+  EXPECT_FALSE(trace[1].actor_self_declared());
   EXPECT_EQ(trace[1].status_code(), "NOT_FOUND");
   EXPECT_EQ(trace[1].reason(), "no_such_text");
   EXPECT_EQ(trace[1].step_id(), "");
@@ -408,6 +410,12 @@ TEST(SimAuthTest, OnlyAdminCertificateMayCallControls) {
     EchoMessage req, resp;
     ASSERT_TRUE(Echo::NewStub(mallory_channel)->Echo(&ctx, req, &resp).ok());
   }
+  for (const char* claimed : {"relay", "mallory"}) {  // she names an actor herself
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("sct-actor", claimed);
+    EchoMessage req, resp;
+    ASSERT_TRUE(Echo::NewStub(mallory_channel)->Echo(&ctx, req, &resp).ok());
+  }
   for (auto& channel : {mallory_channel}) {
     grpc::ClientContext c1, c2;
     cv1::GetTraceResponse tr;
@@ -421,8 +429,13 @@ TEST(SimAuthTest, OnlyAdminCertificateMayCallControls) {
   grpc::ClientContext ctx;
   cv1::GetTraceResponse tr;
   ASSERT_TRUE(cv1::Audit::NewStub(admin_channel)->GetTrace(&ctx, {}, &tr).ok());
-  ASSERT_EQ(tr.events_size(), 1);
+  ASSERT_EQ(tr.events_size(), 3);
   EXPECT_EQ(tr.events(0).from(), "mallory");
+  EXPECT_FALSE(tr.events(0).actor_self_declared());
+  EXPECT_EQ(tr.events(1).from(), "relay");  // what she claimed, marked as such
+  EXPECT_TRUE(tr.events(1).actor_self_declared());
+  EXPECT_EQ(tr.events(2).from(), "mallory");  // a claim her certificate backs
+  EXPECT_FALSE(tr.events(2).actor_self_declared());
 }
 
 TEST(SimStateTest, NullStateChangesNothing) {

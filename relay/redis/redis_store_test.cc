@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "relay/mailbox_store_conformance.h"
 #include "relay/redis/redis_client.h"
+#include "relay/redis/redis_limits.h"
 #include "relay/redis/testing/redis_server.h"
 
 namespace sct::relay {
@@ -86,12 +87,19 @@ absl::StatusOr<std::unique_ptr<MailboxStore>> MakeStore(RedisClient* client) {
   return std::make_unique<RedisMailboxStore>(client, options);
 }
 
+// The delete log a relay on Redis shares across its replicas.
+std::unique_ptr<DeleteLog> MakeDeleteLog(RedisClient* client) {
+  return std::make_unique<RedisDeleteLog>(client, absl::Hours(1),
+                                          RedisEnvironment::FreshPrefix());
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Redis, MailboxStoreConformanceTest,
-    ::testing::Values(MailboxStoreFactory{"redis_single",
-                                          [] { return MakeStore(RedisEnvironment::Single()); }},
-                      MailboxStoreFactory{"redis_cluster",
-                                          [] { return MakeStore(RedisEnvironment::Cluster()); }}),
+    ::testing::Values(
+        MailboxStoreFactory{"redis_single", [] { return MakeStore(RedisEnvironment::Single()); },
+                            [] { return MakeDeleteLog(RedisEnvironment::Single()); }},
+        MailboxStoreFactory{"redis_cluster", [] { return MakeStore(RedisEnvironment::Cluster()); },
+                            [] { return MakeDeleteLog(RedisEnvironment::Cluster()); }}),
     [](const ::testing::TestParamInfo<MailboxStoreFactory>& info) { return info.param.name; });
 
 std::string Id(int n) { return absl::StrFormat("00000000-0000-4000-8000-%012d", n); }

@@ -52,7 +52,8 @@ std::string StatusLabel(const TraceEvent& e) {
 
 bool SameGroup(const Row& r, const TraceEvent& e, int from, int to) {
   return !r.elision && r.from == from && r.to == to && r.method == ShortRpc(e.rpc()) &&
-         r.status == StatusLabel(e) && r.kind == e.kind() && r.step_id == e.step_id();
+         r.status == StatusLabel(e) && r.kind == e.kind() && r.step_id == e.step_id() &&
+         r.self_declared == e.actor_self_declared();
 }
 
 // The second label line: status (when not OK) and duration.
@@ -105,6 +106,7 @@ Row NewRow(const TraceEvent& e, int from, int to) {
   r.status = StatusLabel(e);
   r.step_id = e.step_id();
   r.kind = e.kind();
+  r.self_declared = e.actor_self_declared();
   r.total = ToAbslDuration(e.duration());
   r.has_time = e.has_time();
   r.first = r.last = ToAbslTime(e.time());
@@ -114,6 +116,10 @@ Row NewRow(const TraceEvent& e, int from, int to) {
   if (!e.reason().empty()) absl::StrAppend(&r.tooltip, " ", e.reason());
   if (!e.summary().empty()) absl::StrAppend(&r.tooltip, " \u2014 ", e.summary());
   if (!e.step_id().empty()) absl::StrAppend(&r.tooltip, " (step ", e.step_id(), ")");
+  if (r.self_declared) {
+    absl::StrAppend(&r.tooltip, " \u26a0 caller self-declared as ", e.from(),
+                    " (not backed by its TLS certificate)");
+  }
   return r;
 }
 
@@ -306,6 +312,7 @@ int LaneX(const Diagram& d, int lane) { return kMarginLeft + d.spacing * lane + 
 
 std::string RowLabel(const Row& r) {
   std::string label = Truncate(r.method, 42);
+  if (r.self_declared) label = absl::StrCat("\u26a0 ", label);
   if (r.count > 1) absl::StrAppend(&label, " \u00d7", r.count);
   return label;
 }

@@ -37,6 +37,7 @@ struct Row {
   std::string status;  // empty when OK
   std::string step_id;
   common::v1::TraceKind kind = common::v1::TRACE_KIND_UNSPECIFIED;
+  bool self_declared = false;  // the caller named itself (TraceEvent.actor_self_declared)
   int count = 1;
   absl::Duration total = absl::ZeroDuration();
   absl::Time first = absl::InfinitePast();
@@ -87,8 +88,8 @@ Diagram BuildDiagram(const scenario::v1::ScenarioResult& result);
 // The x of lane `lane`'s lifeline.
 int LaneX(const Diagram& d, int lane);
 
-// The label above an arrow: the short method (at most 42 code points), and
-// " ×N" for a run of N.
+// The label above an arrow: "⚠ " when the caller's actor is self-declared,
+// the short method (at most 42 code points), and " ×N" for a run of N.
 std::string RowLabel(const Row& r);
 
 // The row's duration ("avg …" for a run); empty when none was recorded.

@@ -46,6 +46,18 @@ TEST(DiagramLayoutTest, RunsOfIdenticalEventsAreOneRowPlacedByStep) {
   EXPECT_EQ(LaneX(d, 1), kMarginLeft + d.spacing + d.spacing / 2);
 }
 
+TEST(DiagramLayoutTest, SelfDeclaredCallersAreMarkedAndNotMergedWithCertifiedOnes) {
+  scenario::v1::ScenarioResult r;
+  AddEvent(&r, "relay", "oem-a", "oem.v1.Oem/Notify");
+  AddEvent(&r, "relay", "oem-a", "oem.v1.Oem/Notify")->set_actor_self_declared(true);
+  const Diagram d = BuildDiagram(r);
+  ASSERT_EQ(d.rows.size(), 2u);
+  EXPECT_EQ(RowLabel(d.rows[0]), "Notify");
+  EXPECT_EQ(RowLabel(d.rows[1]), "\u26a0 Notify");
+  EXPECT_NE(d.rows[1].tooltip.find("self-declared"), std::string::npos);
+  EXPECT_EQ(d.rows[0].tooltip.find("self-declared"), std::string::npos);
+}
+
 TEST(DiagramLayoutTest, LongTracesKeepHeadAndTailAroundOneElisionRow) {
   scenario::v1::ScenarioResult r;
   for (int i = 0; i < 1000; ++i) {

@@ -203,6 +203,17 @@ absl::Status Ecosystem::StartAccessPoint() {
 
 absl::StatusOr<Holder> Ecosystem::BootstrapOwner(::common::v1::CredentialKind kind,
                                                  const std::vector<std::string>& entitlements) {
+  ::common::v1::ValidityWindow validity;
+  *validity.mutable_not_before() =
+      ToProtoTimestamp(absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now() - absl::Minutes(10))));
+  *validity.mutable_not_after() =
+      ToProtoTimestamp(absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now() + absl::Hours(24))));
+  return BootstrapOwner(kind, entitlements, validity);
+}
+
+absl::StatusOr<Holder> Ecosystem::BootstrapOwner(::common::v1::CredentialKind kind,
+                                                 const std::vector<std::string>& entitlements,
+                                                 const ::common::v1::ValidityWindow& validity) {
   ASSIGN_OR_RETURN(auto se, NewKey());
   ASSIGN_OR_RETURN(auto oem_key, crypto::EcdsaP256PrivateKey::FromPkcs8Der(oem_root_key_pkcs8_));
   ASSIGN_OR_RETURN(crypto::Certificate oem_root, crypto::Certificate::FromDer(oem_root_der_));
@@ -210,6 +221,7 @@ absl::StatusOr<Holder> Ecosystem::BootstrapOwner(::common::v1::CredentialKind ki
   leaf.subject_cn = "device secure element key";
   leaf.not_before = absl::Now() - absl::Hours(1);
   leaf.not_after = absl::Now() + absl::Hours(24 * 30);
+  leaf.extensions.push_back({std::string(crypto::kOidKeyAttestation), false, "test attestation"});
   ASSIGN_OR_RETURN(crypto::Certificate att,
                    crypto::IssueCertificate(leaf, se.first.PublicKey(), oem_root, oem_key));
   ASSIGN_OR_RETURN(std::string att_der, att.ToDer());
@@ -223,10 +235,7 @@ absl::StatusOr<Holder> Ecosystem::BootstrapOwner(::common::v1::CredentialKind ki
   req.mutable_holder_attestation()->add_certificates_der(att_der);
   req.set_kind(kind);
   for (const std::string& e : entitlements) req.add_entitlements(e);
-  *req.mutable_validity()->mutable_not_before() =
-      ToProtoTimestamp(absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now() - absl::Minutes(10))));
-  *req.mutable_validity()->mutable_not_after() =
-      ToProtoTimestamp(absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now() + absl::Hours(24))));
+  *req.mutable_validity() = validity;
   req.set_resharing_allowed(true);
   cav1::BootstrapOwnerResponse resp;
   grpc::ClientContext ctx;

@@ -55,6 +55,12 @@ class Ecosystem {
   absl::StatusOr<Holder> BootstrapOwner(
       ::common::v1::CredentialKind kind,
       const std::vector<std::string>& entitlements);
+  // The same with the validity window the request carries (unchecked here,
+  // so that a test can send what a hostile admin client would).
+  absl::StatusOr<Holder> BootstrapOwner(
+      ::common::v1::CredentialKind kind,
+      const std::vector<std::string>& entitlements,
+      const ::common::v1::ValidityWindow& validity);
   // GetChallenge + Authenticate as the holder.
   absl::StatusOr<::access_point::v1::AuthenticateResponse> Authenticate(
       const Holder& holder, const std::string& action);

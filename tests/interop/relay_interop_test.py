@@ -147,6 +147,8 @@ class RelayInteropTest(unittest.TestCase):
         })
         self.assertEqual(status, 200, created)
         self.assertIsInstance(created["isPushNotificationSupported"], bool)
+        # Extension of the draft: the create answer carries the expiry (default TTL here).
+        self.assertRegex(created["expiration"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
         url_link = created["urlLink"]
         self.assertTrue(url_link.startswith("http://%s/v1/m/" % self.hostport), url_link)
         share_url = url_link + "?v=c#" + b64url_nopad(secret)
