@@ -308,6 +308,11 @@ class DeviceAgent {
   Wallet wallet_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, PollState> polls_ ABSL_GUARDED_BY(mu_);  // key: persona/mailbox/role
   std::map<std::string, ::device::v1::ShareCredentialResponse> share_replies_ ABSL_GUARDED_BY(mu_);
+  // Signed InitiateShare requests (without the PIN) of shares not yet delivered, by control
+  // request id: a retry re-sends the same bytes. Cleared when it reaches the bound.
+  static constexpr size_t kMaxSignedShareRequests = 256;
+  std::map<std::string, ::credential_authority::v1::InitiateShareRequest> signed_share_requests_
+      ABSL_GUARDED_BY(mu_);
   std::map<std::string, ::device::v1::AcceptLinkResponse> accept_replies_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/proto_time.h"
@@ -203,11 +204,19 @@ absl::Status DeviceAgent::WaitForSenderLocked(const std::string& persona_name,
   if (entry->state() == dv::FLOW_PROVISIONED) {
     resp->set_outcome(dv::ACCEPT_PROVISIONED);
     resp->set_credential_id(entry->credential_id());
-  } else if (entry->state() == dv::FLOW_FAILED) {
-    return MakeError(absl::StatusCode::kFailedPrecondition, entry->last_reason(),
-                     "the multi-round exchange failed");
+    return absl::OkStatus();
   }
-  return absl::OkStatus();
+  // Any other state ends the exchange without a credential: the caller must not read it as
+  // "still waiting".
+  const std::string reason =
+      entry->last_reason().empty() ? absl::AsciiStrToLower(dv::FlowState_Name(entry->state()))
+                                   : entry->last_reason();
+  const absl::StatusCode code = entry->state() == dv::FLOW_CANCELLED
+                                    ? absl::StatusCode::kNotFound
+                                    : absl::StatusCode::kFailedPrecondition;
+  return MakeError(code, reason,
+                   absl::StrCat("the multi-round exchange ended in ",
+                                dv::FlowState_Name(entry->state())));
 }
 
 absl::Status DeviceAgent::PostKeySigningRequestLocked(Persona& persona, Entry& entry) {

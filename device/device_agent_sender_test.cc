@@ -137,6 +137,31 @@ TEST_F(SenderTest, FailedMailboxCreateLeavesACancellableShare) {
   EXPECT_EQ(OnlySentExchange(alice).state(), dv::FLOW_CANCELLED);
 }
 
+// The authority answers a repeated request id with the share it minted only when the
+// request is the same: a retry after a failed delivery re-sends the signed intent.
+TEST_F(SenderTest, RetryOfAnUndeliveredShareResendsTheSignedRequest) {
+  Device alice = MakeDevice("+15550001");
+  const std::string cred = Own(alice, cv::ASYMMETRIC);
+  EXPECT_CALL(relay_, CreateMailbox(_, _, _))
+      .WillOnce(Return(grpc::Status(grpc::StatusCode::UNAVAILABLE, "connection refused")))
+      .WillRepeatedly(::testing::DoDefault());
+  dv::ShareCredentialRequest req = ShareReq(cred, "+15550002");
+  ASSERT_EQ(alice.agent->ShareCredential(req).status().code(), absl::StatusCode::kUnavailable);
+  auto retried = alice.agent->ShareCredential(req);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  std::vector<::credential_authority::v1::InitiateShareRequest> sent = oem_.share_requests();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1].request_id(), sent[0].request_id());
+  EXPECT_EQ(sent[1].intent(), sent[0].intent());
+  EXPECT_EQ(sent[1].holder_proof(), sent[0].holder_proof());
+  // Another request id is another share: signed anew.
+  req.set_request_id("another-request");
+  ASSERT_TRUE(alice.agent->ShareCredential(req).ok());
+  sent = oem_.share_requests();
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_NE(sent[2].intent(), sent[1].intent());
+}
+
 TEST_F(SenderTest, FailedLinkSendLeavesACancellableShare) {
   Device alice = MakeDevice("+15550001");
   const std::string cred = Own(alice, cv::ASYMMETRIC);

@@ -228,7 +228,10 @@ absl::StatusOr<dv::ShareCredentialResponse> DeviceAgent::ShareCredential(
   RETURN_IF_ERROR(PersistLocked());
   SchedulePollLocked(persona, entry, now);
   dv::ShareCredentialResponse resp = ShareReply(issued.share, entry, link, body, *sent);
-  if (!req.request_id().empty()) share_replies_[req.request_id()] = resp;
+  if (!req.request_id().empty()) {
+    share_replies_[req.request_id()] = resp;
+    signed_share_requests_.erase(req.request_id());
+  }
   return resp;
 }
 
@@ -268,15 +271,29 @@ absl::StatusOr<DeviceAgent::IssuedShare> DeviceAgent::RequestShareTokenLocked(
     const dv::ShareCredentialRequest& req, const ds::CredentialRecord& cred,
     const ::oem::v1::DeviceAuth& auth, absl::Time now) {
   IssuedShare issued;
-  ASSIGN_OR_RETURN(issued.intent, ShareIntentFor(req, cred, now));
-  const std::string intent_bytes = issued.intent.SerializeAsString();
   ::oem::v1::RequestShareRequest sreq;
   *sreq.mutable_auth() = auth;
   ca::InitiateShareRequest* init = sreq.mutable_share();
-  init->set_request_id(req.request_id().empty() ? NewUuidV4() : req.request_id());
-  init->set_intent(intent_bytes);
-  ASSIGN_OR_RETURN(*init->mutable_holder_proof(),
-                   CredentialSignLocked(cred, ShareIntentTranscript(intent_bytes)));
+  // A retry of a request whose token was minted but not delivered sends the same signed
+  // intent, so the authority recognises the request id and answers the same share.
+  auto signed_before = req.request_id().empty() ? signed_share_requests_.end()
+                                                : signed_share_requests_.find(req.request_id());
+  if (signed_before != signed_share_requests_.end() &&
+      issued.intent.ParseFromString(signed_before->second.intent()) &&
+      issued.intent.credential_id() == cred.credential().credential_id()) {
+    *init = signed_before->second;
+  } else {
+    ASSIGN_OR_RETURN(issued.intent, ShareIntentFor(req, cred, now));
+    const std::string intent_bytes = issued.intent.SerializeAsString();
+    init->set_request_id(req.request_id().empty() ? NewUuidV4() : req.request_id());
+    init->set_intent(intent_bytes);
+    ASSIGN_OR_RETURN(*init->mutable_holder_proof(),
+                     CredentialSignLocked(cred, ShareIntentTranscript(intent_bytes)));
+    if (!req.request_id().empty()) {
+      if (signed_share_requests_.size() >= kMaxSignedShareRequests) signed_share_requests_.clear();
+      signed_share_requests_[req.request_id()] = *init;
+    }
+  }
   init->set_pin(req.pin());
   RETURN_IF_ERROR(caller_.Call("oem", deps_.oem, &Oem::RequestShare, sreq, &issued.share));
   if (!issued.body.ParseFromString(issued.share.token().body())) {

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "common/base64.h"
@@ -288,6 +289,36 @@ TEST_F(DeviceAgentTest, DeclinedKeySigningRequestFailsTheReceiver) {
   EXPECT_EQ(bob_state->personas(0).mailboxes(0).state(), dv::FLOW_FAILED);
   EXPECT_EQ(bob_state->personas(0).mailboxes(0).last_reason(), "endorsement_declined");
   EXPECT_EQ(oem_.redemptions(), 0);
+}
+
+TEST_F(DeviceAgentTest, WaitingReceiverSeesAWithdrawnShareAsAnError) {
+  Device alice = MakeDevice("+15550001");
+  Device bob = MakeDevice("+15550002");
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  auto req = ShareReq(cred, "+15550002");
+  req.set_multi_round(true);
+  auto share = alice.agent->ShareCredential(req);
+  ASSERT_TRUE(share.ok()) << share.status();
+  dv::AcceptLinkRequest accept = FromInbox("+15550002");
+  accept.mutable_round_timeout()->set_seconds(20);
+  absl::StatusOr<dv::AcceptLinkResponse> accepted;
+  std::thread waiter([&] { accepted = bob.agent->AcceptLink(accept); });
+  // Bob has posted his key-signing request once his exchange awaits the sender.
+  auto awaiting = [&] {
+    auto state = bob.agent->GetState({});
+    return state.ok() && state->personas_size() > 0 && state->personas(0).mailboxes_size() > 0 &&
+           state->personas(0).mailboxes(0).state() == dv::FLOW_AWAITING_SENDER;
+  };
+  while (!awaiting()) std::this_thread::yield();
+  dv::CancelShareRequest cancel;
+  cancel.set_share_id(share->share_id());
+  ASSERT_TRUE(alice.agent->CancelShare(cancel).ok());
+  clock_.Set(bob.agent->NextPollAt());
+  EXPECT_EQ(bob.agent->Tick(), 1);  // finds the mailbox gone
+  waiter.join();
+  EXPECT_EQ(accepted.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ReasonOf(accepted.status()), "mailbox_not_found");
 }
 
 TEST_F(DeviceAgentTest, PollsWithExponentialBackoffWhenNoPushArrives) {

@@ -209,6 +209,11 @@ std::vector<std::string> FakeOem::revoked_shares() const {
   return revoked_shares_;
 }
 
+std::vector<ca::InitiateShareRequest> FakeOem::share_requests() const {
+  absl::MutexLock lock(&mu_);
+  return share_requests_;
+}
+
 grpc::Status FakeOem::CheckHolder(const std::string& credential_id, const std::string& message,
                                   const std::string& proof) const {
   auto it = credentials_.find(credential_id);
@@ -226,6 +231,7 @@ grpc::Status FakeOem::RequestShare(const ::oem::v1::RequestShareRequest& req,
                                    ca::InitiateShareResponse* resp) {
   log_->Add("oem.RequestShare");
   absl::MutexLock lock(&mu_);
+  share_requests_.push_back(req.share());
   grpc::Status st = CheckAuth(req.auth());
   if (!st.ok()) return st;
   ca::ShareIntent intent;

@@ -62,6 +62,8 @@ class FakeOem : public ::testing::NiceMock<::oem::v1::MockOemStub> {
   // Number of successful redemptions / revocations seen.
   int redemptions() const;
   std::vector<std::string> revoked_shares() const;
+  // Every InitiateShare request received through RequestShare, in order.
+  std::vector<::credential_authority::v1::InitiateShareRequest> share_requests() const;
   std::vector<std::string> revoked_credentials() const;
   // Queue notifications for the next SubscribeNotifications stream.
   void QueueNotification(::oem::v1::DeviceNotification n);
@@ -115,6 +117,7 @@ class FakeOem : public ::testing::NiceMock<::oem::v1::MockOemStub> {
   std::map<std::string, Cred> credentials_;
   std::map<std::string, Share> shares_;
   std::vector<std::string> revoked_shares_;
+  std::vector<::credential_authority::v1::InitiateShareRequest> share_requests_;
   std::vector<std::string> revoked_credentials_;
   std::deque<::oem::v1::DeviceNotification> queued_;
   int redemptions_ = 0;
