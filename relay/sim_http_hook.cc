@@ -81,6 +81,8 @@ void RecordHttpExchange(SimState* state, const HttpRequest& request,
   ::common::v1::TraceEvent e;
   std::string from = request.Header("sct-actor");
   e.set_from(from.empty() ? "http-client" : from);
+  // The HTTP face takes no client certificate: a named caller is only ever self-declared.
+  e.set_actor_self_declared(!from.empty());
   e.set_to(state->actor_id());
   e.set_rpc(rpc);
   e.set_summary(absl::StrCat("HTTP ", response.status, ", request ", request.body.size(),

@@ -56,6 +56,7 @@ TEST(HttpHookTest, RecordsExchangeAndObservations) {
   auto trace = state.recorder().Trace(0);
   ASSERT_EQ(trace.size(), 1u);
   EXPECT_EQ(trace[0].from(), "alice");
+  EXPECT_TRUE(trace[0].actor_self_declared());  // no client certificate backs the header
   EXPECT_EQ(trace[0].to(), "relay");
   EXPECT_EQ(trace[0].rpc(), "HTTP PUT /v1/m/{id}");
   EXPECT_EQ(trace[0].status_code(), "UNAUTHENTICATED");
