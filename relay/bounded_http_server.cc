@@ -6,6 +6,8 @@
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -485,6 +487,14 @@ void BoundedHttpServer::Loop::TakeDone() {
 }
 
 void BoundedHttpServer::Loop::Run() {
+  // OpenSSL writes through write(2), which raises SIGPIPE when the client has
+  // gone (a refused handshake, a reset); the default action kills the whole
+  // process. Blocked on this thread, the write fails with EPIPE instead and
+  // the signal stays pending here, harmlessly. Plain sockets use MSG_NOSIGNAL.
+  sigset_t pipe_set;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, nullptr);
   std::vector<epoll_event> events(256);
   while (!stopping.load()) {
     int n = epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()), 50);

@@ -1,5 +1,12 @@
 // The HTTP listener over TLS (--tls_cert/--tls_key): a client that verifies
 // the relay's certificate completes a create and a read.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/bio.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <string>
 
@@ -17,6 +24,23 @@ namespace {
 std::string TmpPath(const std::string& name) {
   const char* tmp = std::getenv("TEST_TMPDIR");
   return std::string(tmp ? tmp : "/tmp") + "/" + NewUuidV4() + "-" + name;
+}
+
+// The first flight of a TLS client, produced by OpenSSL into a memory BIO.
+std::string RecordedClientHello() {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL* ssl = SSL_new(ctx);
+  BIO* in = BIO_new(BIO_s_mem());
+  BIO* out = BIO_new(BIO_s_mem());
+  SSL_set_bio(ssl, in, out);  // ssl owns both
+  SSL_set_connect_state(ssl);
+  SSL_do_handshake(ssl);  // wants to read: the ClientHello is in `out`
+  char* data = nullptr;
+  long n = BIO_get_mem_data(out, &data);
+  std::string hello(data, static_cast<size_t>(n));
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  return hello;
 }
 
 TEST(RelayHttpTlsTest, ServesHttpsWithTheGivenCertificate) {
@@ -59,6 +83,66 @@ TEST(RelayHttpTlsTest, ServesHttpsWithTheGivenCertificate) {
   plain.set_read_timeout(2, 0);
   auto r = plain.Get("/healthz");
   EXPECT_FALSE(r && r->status == 200);
+}
+
+// A client that rejects the relay's certificate aborts the handshake and
+// closes; the relay's next write to that socket must not raise SIGPIPE (it
+// killed the relay process once, seen in CI). Raw clients that reset the
+// connection right after their first bytes do the same. The server keeps
+// answering afterwards.
+TEST(RelayHttpTlsTest, ClientsThatAbandonTheHandshakeDoNotStopTheServer) {
+  auto ca = MakeTestCa("relay test CA");
+  ASSERT_TRUE(ca.ok()) << ca.status();
+  auto wrong_ca = MakeTestCa("some other CA");
+  ASSERT_TRUE(wrong_ca.ok()) << wrong_ca.status();
+  auto leaf = IssueTestCert(*ca, "relay", {"localhost"}, {"127.0.0.1"});
+  ASSERT_TRUE(leaf.ok()) << leaf.status();
+  const std::string ca_path = TmpPath("ca.pem"), wrong_path = TmpPath("wrong.pem"),
+                    cert = TmpPath("cert.pem"), key = TmpPath("key.pem");
+  ASSERT_TRUE(WriteTestFile(ca_path, ca->cert_pem).ok());
+  ASSERT_TRUE(WriteTestFile(wrong_path, wrong_ca->cert_pem).ok());
+  ASSERT_TRUE(WriteTestFile(cert, leaf->cert_pem).ok());
+  ASSERT_TRUE(WriteTestFile(key, leaf->key_pem).ok());
+
+  FakeClock clock;
+  MemoryMailboxStore store;
+  RelayMetrics metrics;
+  MailboxService service(&store, &clock, nullptr, "https://relay.example", RelayLimits());
+  RelayHttpOptions options;
+  options.tls_cert_file = cert;
+  options.tls_key_file = key;
+  auto server = RelayHttpServer::Start(&service, &metrics, options);
+  ASSERT_TRUE(server.ok()) << server.status();
+
+  for (int i = 0; i < 20; ++i) {
+    httplib::SSLClient wrong("127.0.0.1", (*server)->port());
+    wrong.set_ca_cert_path(wrong_path.c_str());
+    wrong.enable_server_certificate_verification(true);
+    auto refused = wrong.Get("/healthz");
+    EXPECT_FALSE(refused);
+
+    // A ClientHello-sized burst, then a reset instead of a close.
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>((*server)->port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    const std::string hello = RecordedClientHello();
+    ASSERT_EQ(::send(fd, hello.data(), hello.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(hello.size()));
+    linger reset{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+    ::close(fd);
+  }
+
+  httplib::SSLClient client("127.0.0.1", (*server)->port());
+  client.set_ca_cert_path(ca_path.c_str());
+  client.enable_server_certificate_verification(true);
+  auto health = client.Get("/healthz");
+  ASSERT_TRUE(health) << httplib::to_string(health.error());
+  EXPECT_EQ(health->status, 200);
 }
 
 TEST(RelayHttpTlsTest, BadTlsFilesFailAtStart) {

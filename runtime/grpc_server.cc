@@ -106,6 +106,7 @@ void GrpcServer::Wait() {
 }
 
 void BlockTerminationSignals() {
+  signal(SIGPIPE, SIG_IGN);
   sigset_t set = TerminationSignals();
   int rc = pthread_sigmask(SIG_BLOCK, &set, nullptr);
   if (rc != 0) {

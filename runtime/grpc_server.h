@@ -69,6 +69,9 @@ class GrpcServer {
 // Blocks the calling thread until SIGINT or SIGTERM arrives (installed with
 // sigwait on a blocked signal set, so it is safe with gRPC's threads). Call
 // BlockTerminationSignals() first thing in main, before any thread starts.
+// It also sets SIGPIPE to ignored: a server process must not die because a
+// peer closed a socket it was writing to (OpenSSL and client libraries write
+// without MSG_NOSIGNAL); the write fails with EPIPE instead.
 void BlockTerminationSignals();
 int WaitForTerminationSignal();  // returns the signal number
 

@@ -1,7 +1,10 @@
 // Signal helpers, in their own binary: the mask must be set before any thread
 // exists, as in a real main().
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include "runtime/grpc_server.h"
 #include "runtime/health.grpc.pb.h"
@@ -33,6 +36,19 @@ TEST(TerminationSignalTest, SigwaitReturnsTheSignalAndServerShutsDown) {
   grpc::health::v1::HealthCheckRequest req;
   grpc::health::v1::HealthCheckResponse resp;
   EXPECT_FALSE(stub->Check(&ctx, req, &resp).ok());
+}
+
+// A write to a socket whose peer has gone fails with EPIPE instead of
+// killing the process.
+TEST(TerminationSignalTest, ABrokenPipeIsAnErrorNotADeath) {
+  BlockTerminationSignals();
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  close(fds[1]);
+  errno = 0;
+  EXPECT_EQ(write(fds[0], "x", 1), -1);
+  EXPECT_EQ(errno, EPIPE);
+  close(fds[0]);
 }
 
 }  // namespace
