@@ -37,16 +37,29 @@ Party PartyOf(const Mailbox& m, const std::string& claim) {
   return Party::kNone;
 }
 
+// The notification token a party registered.
+const std::optional<NotificationToken>& TokenOf(Party party, const Mailbox& m) {
+  return party == Party::kSender ? m.sender_token : m.receiver_token;
+}
+
 bool HasRight(const Mailbox& m, char right) {
   return m.access_rights.find(right) != std::string::npos;
 }
 
+// The draft's isPushNotificationSupported: whether this relay can push to the
+// OEM that `token` names.
+bool CanPush(const PushNotifier* push, const std::optional<NotificationToken>& token) {
+  return push != nullptr && token.has_value() && push->Supports(token->type);
+}
+
 bool WasApplied(const Mailbox& m, const std::string& key) {
+  if (key.empty()) return false;  // no request id: never a repeat
   return std::find(m.applied_requests.begin(), m.applied_requests.end(), key) !=
          m.applied_requests.end();
 }
 
 void RememberRequest(Mailbox& m, std::string key) {
+  if (key.empty()) return;
   m.applied_requests.push_back(std::move(key));
   if (m.applied_requests.size() > kMaxRememberedRequests) {
     m.applied_requests.erase(
@@ -96,6 +109,19 @@ absl::StatusOr<Caller> CheckCaller(const CallContext& ctx, const std::string& cl
   ASSIGN_OR_RETURN(std::string checked_id, CheckRequestId(request_id, names));
   std::string key = absl::StrCat(checked_claim, checked_id);
   return Caller{std::move(checked_claim), std::move(key)};
+}
+
+// Read and delete accept a request without a request id (the draft omits the
+// header from its read operation; docs/relay.md "Where the draft is
+// ambiguous"): such a caller has an empty key, so its request is never
+// recognised as a repeat and never remembered. A request id that is present
+// must be valid.
+absl::StatusOr<Caller> CheckCallerRequestIdOptional(const CallContext& ctx,
+                                                    const std::string& claim,
+                                                    const std::string& request_id) {
+  if (!request_id.empty()) return CheckCaller(ctx, claim, request_id);
+  ASSIGN_OR_RETURN(std::string checked_claim, CheckDeviceClaim(claim, FieldNamesOf(ctx.face)));
+  return Caller{std::move(checked_claim), std::string()};
 }
 
 absl::Status CheckOptionalToken(const CallContext& ctx,
@@ -242,8 +268,7 @@ absl::StatusOr<CreateMailboxResponse> MailboxService::CreateMailbox(
     return RateLimited(ctx, "too many mailboxes created from this address");
   }
 
-  const bool push_supported = push_ != nullptr && req.notification_token.has_value() &&
-                              push_->Supports(req.notification_token->type);
+  const bool push_supported = CanPush(push_, req.notification_token);
   Mailbox m;
   m.payload = req.payload;
   m.display = req.display;
@@ -270,7 +295,8 @@ absl::StatusOr<CreateMailboxResponse> MailboxService::CreateMailbox(
 
 absl::StatusOr<ReadSecureContentResponse> MailboxService::ReadSecureContent(
     const CallContext& ctx, const ReadSecureContentRequest& req) {
-  ASSIGN_OR_RETURN(Caller caller, CheckCaller(ctx, req.device_claim, req.request_id));
+  ASSIGN_OR_RETURN(Caller caller,
+                   CheckCallerRequestIdOptional(ctx, req.device_claim, req.request_id));
   RETURN_IF_ERROR(CheckOptionalToken(ctx, req.notification_token, limits_));
   ASSIGN_OR_RETURN(std::string id, BeginLookup(ctx, req.mailbox_id));
   auto content = [](const Mailbox& m, bool repeated) {
@@ -326,8 +352,12 @@ absl::StatusOr<UpdateMailboxResponse> MailboxService::UpdateMailbox(
   for (int attempt = 0; attempt < kMaxCasAttempts; ++attempt) {
     const absl::Time now = clock_->Now();
     ASSIGN_OR_RETURN(Mailbox m, Load(ctx, id, now));
-    if (WasApplied(m, caller.key)) return UpdateMailboxResponse{true};
     const Party party = PartyOf(m, caller.claim);
+    if (WasApplied(m, caller.key)) {
+      return UpdateMailboxResponse{true, CanPush(push_, req.notification_token.has_value()
+                                                            ? req.notification_token
+                                                            : TokenOf(party, m))};
+    }
     if (party == Party::kNone) return ClaimMismatch(ctx, "not a party bound to this mailbox");
     if (!HasRight(m, 'W')) return AccessDenied(ctx, 'W', "update");
     Mailbox next = m;
@@ -340,7 +370,7 @@ absl::StatusOr<UpdateMailboxResponse> MailboxService::UpdateMailbox(
     absl::Status s = store_->CompareAndSwap(next, m.version, now);
     if (s.ok()) {
       NotifyParty(party == Party::kSender ? next.receiver_token : next.sender_token, id);
-      return UpdateMailboxResponse{false};
+      return UpdateMailboxResponse{false, CanPush(push_, TokenOf(party, next))};
     }
     if (absl::IsAborted(s)) continue;
     if (absl::IsNotFound(s)) return NotFound(ctx);
@@ -358,14 +388,16 @@ absl::StatusOr<ReadDisplayInformationResponse> MailboxService::ReadDisplayInform
 
 absl::StatusOr<EmptyResponse> MailboxService::DeleteMailbox(const CallContext& ctx,
                                                             const DeleteMailboxRequest& req) {
-  ASSIGN_OR_RETURN(Caller caller, CheckCaller(ctx, req.device_claim, req.request_id));
+  ASSIGN_OR_RETURN(Caller caller,
+                   CheckCallerRequestIdOptional(ctx, req.device_claim, req.request_id));
   ASSIGN_OR_RETURN(std::string id, BeginLookup(ctx, req.mailbox_id));
 
   for (int attempt = 0; attempt < kMaxCasAttempts; ++attempt) {
     absl::StatusOr<Mailbox> m = store_->Get(id, clock_->Now());
     if (absl::IsNotFound(m.status())) {
       // A repeat of a delete this relay performed is answered as a repeat,
-      // not as a failed lookup.
+      // not as a failed lookup (only a request with a request id can repeat).
+      if (caller.key.empty()) return NotFound(ctx);
       absl::StatusOr<bool> recently = state_->deletes->Contains(id, caller.key);
       if (!recently.ok()) return StoreError(recently.status());
       if (*recently) return EmptyResponse{true};
@@ -380,7 +412,7 @@ absl::StatusOr<EmptyResponse> MailboxService::DeleteMailbox(const CallContext& c
       ++state_->deleted;
       // The delete is done; failing to remember it only turns a later
       // repeat into 404 (documented), so it does not fail this request.
-      (void)state_->deletes->Remember(id, caller.key);
+      if (!caller.key.empty()) (void)state_->deletes->Remember(id, caller.key);
       NotifyParty(party == Party::kSender ? m->receiver_token : m->sender_token, id);
       return EmptyResponse{false};
     }

@@ -117,12 +117,16 @@ struct UpdateMailboxRequest {
 };
 struct UpdateMailboxResponse {
   bool repeated = false;
+  // The draft's isPushNotificationSupported for the caller: whether the relay
+  // can push to the OEM of the caller's token (the one this update sent, else
+  // the one it registered before).
+  bool push_supported = false;
 };
 
 struct ReadSecureContentRequest {
   std::string mailbox_id;
   std::string device_claim;
-  std::string request_id;
+  std::string request_id;  // optional: without one a read is never a repeat
   std::optional<NotificationToken> notification_token;  // the receiver's, on first read
 };
 struct ReadSecureContentResponse {
@@ -141,7 +145,7 @@ struct ReadDisplayInformationResponse {
 struct DeleteMailboxRequest {
   std::string mailbox_id;
   std::string device_claim;
-  std::string request_id;
+  std::string request_id;  // optional: without one a repeated delete answers 404
 };
 struct RelinquishMailboxRequest {
   std::string mailbox_id;

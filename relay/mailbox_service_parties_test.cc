@@ -72,8 +72,8 @@ TEST_F(MailboxServiceTest, ReadRejectsBadInput) {
               "Mailbox-Device-Claim");
   ExpectError(Read(id, "zzz").status(), absl::StatusCode::kInvalidArgument, "invalid_field",
               "Mailbox-Device-Claim");
-  ExpectError(Read(id, receiver_, "").status(), absl::StatusCode::kInvalidArgument, "invalid_field",
-              "Mailbox-Request-ID");
+  ExpectError(Read(id, receiver_, "1234").status(), absl::StatusCode::kInvalidArgument,
+              "invalid_field", "Mailbox-Request-ID");
   ExpectError(Read("../etc/passwd", receiver_).status(), absl::StatusCode::kInvalidArgument,
               "invalid_field", "mailboxId");
   ReadSecureContentRequest req{id, receiver_, Uuid(), NotificationToken{"", "x"}};
@@ -268,6 +268,60 @@ TEST_F(MailboxServiceTest, RepeatedDeleteIsAnsweredAsARepeat) {
   // A new request on the deleted mailbox is a plain 404.
   ExpectError(Delete(id, sender_).status(), absl::StatusCode::kNotFound, "mailbox_not_found");
   EXPECT_EQ(service_->stats().mailboxes_deleted, 1);
+}
+
+// The draft omits Mailbox-Request-ID from its read operation: read and delete
+// are served without one, and such a request is never taken for a repeat.
+// Update and relinquish still need it.
+TEST_F(MailboxServiceTest, ReadAndDeleteWithoutARequestIdAreServedButNeverRepeat) {
+  const std::string id = Create("RWD");
+  auto first = Read(id, receiver_, "");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_FALSE(first->repeated);
+  EXPECT_EQ(Stored(id).receiver_claim, receiver_);
+  EXPECT_TRUE(Stored(id).applied_requests.empty());
+  auto second = Read(id, receiver_, "");
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_FALSE(second->repeated);
+  ExpectError(Read(id, stranger_, "").status(), absl::StatusCode::kUnauthenticated,
+              "claim_mismatch");
+  ExpectError(Read(id, receiver_, "not-a-uuid").status(), absl::StatusCode::kInvalidArgument,
+              "invalid_field", "Mailbox-Request-ID");
+  ExpectError(Update(id, sender_, MakePayload(40, 'u'), "").status(),
+              absl::StatusCode::kInvalidArgument, "invalid_field", "Mailbox-Request-ID");
+  ExpectError(Relinquish(id, receiver_, "").status(), absl::StatusCode::kInvalidArgument,
+              "invalid_field", "Mailbox-Request-ID");
+
+  ASSERT_TRUE(Delete(id, sender_, "").ok());
+  ExpectError(Delete(id, sender_, "").status(), absl::StatusCode::kNotFound,
+              "mailbox_not_found");
+}
+
+TEST_F(MailboxServiceTest, UpdateSaysWhetherTheCallerCanBePushed) {
+  const std::string id = Create("RWD");  // the sender registered an oem-a token
+  ASSERT_TRUE(Read(id, receiver_).ok());  // the receiver an oem-b token
+  auto sender_update = Update(id, sender_, MakePayload(40, 'a'));
+  ASSERT_TRUE(sender_update.ok()) << sender_update.status();
+  EXPECT_TRUE(sender_update->push_supported);
+
+  // A token this update sends counts, also on a repeat of it.
+  const std::string rid = Uuid();
+  UpdateMailboxRequest req{id, receiver_, rid, MakePayload(40, 'b'),
+                           NotificationToken{"oem-unknown", "t"}};
+  auto unknown = service_->UpdateMailbox(ctx_, req);
+  ASSERT_TRUE(unknown.ok()) << unknown.status();
+  EXPECT_FALSE(unknown->push_supported);
+  auto repeated = service_->UpdateMailbox(ctx_, req);
+  ASSERT_TRUE(repeated.ok()) << repeated.status();
+  EXPECT_TRUE(repeated->repeated);
+  EXPECT_FALSE(repeated->push_supported);
+
+  // No push notifier at all: never supported.
+  MailboxService no_push(&store_, &clock_, nullptr, "https://relay.example", RelayLimits());
+  auto plain = no_push.UpdateMailbox(
+      ctx_, UpdateMailboxRequest{id, sender_, Uuid(), MakePayload(40, 'c'), std::nullopt});
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_FALSE(plain->push_supported);
 }
 
 // -------------------------------------------------------------- relinquish

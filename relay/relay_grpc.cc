@@ -129,6 +129,7 @@ grpc::Status RelayGrpcService::UpdateMailbox(grpc::ServerContext* context,
         DecodeToken(request->has_notification_token(), request->notification_token());
     ASSIGN_OR_RETURN(UpdateMailboxResponse out, service_->UpdateMailbox(ContextOf(context), r));
     response->set_repeated(out.repeated);
+    response->set_is_push_notification_supported(out.push_supported);
     return absl::OkStatus();
   });
 }

@@ -125,11 +125,14 @@ TEST_P(RelayGrpcTest, FullShareCycle) {
   update.set_request_id(NewUuidV4());
   update.mutable_payload()->set_type("AEAD_AES_256_GCM");
   update.mutable_payload()->set_data(RandomBytes(40));
+  update.mutable_notification_token()->set_type("fake-oem");
+  update.mutable_notification_token()->set_token_data("receiver-token");
   {
     grpc::ClientContext ctx;
     pb::UpdateMailboxResponse out;
     ASSERT_TRUE(stub_->UpdateMailbox(&ctx, update, &out).ok());
     EXPECT_FALSE(out.repeated());
+    EXPECT_TRUE(out.is_push_notification_supported());
   }
   {  // Same request id again: OK, repeated, nothing changed.
     grpc::ClientContext ctx;

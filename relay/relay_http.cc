@@ -16,6 +16,7 @@
 #include "common/rfc3339.h"
 #include "common/status_macros.h"
 #include "common/status_mapping.h"
+#include "common/uuid.h"
 #include "nlohmann/json.hpp"
 #include "relay/preview_page.h"
 
@@ -200,6 +201,14 @@ Request DecodePathAndHeaders(const HttpRequest& req) {
 void SetCommonHeaders(HttpResponse& res) {
   res.SetHeader("Cache-Control", "no-store");
   res.SetHeader("X-Content-Type-Options", "nosniff");
+}
+
+// The draft's common headers: the server returns the client's
+// Mailbox-Request-ID, on success and on error. Only a well-formed UUID is
+// echoed; anything else is refused by the operation (400 naming the header).
+void EchoRequestId(const HttpRequest& req, HttpResponse& res) {
+  const std::string& id = req.Header(kRequestIdHeader);
+  if (IsValidUuid(id)) res.SetHeader(kRequestIdHeader, id);
 }
 
 void SetJson(HttpResponse& res, int status, const Json& body) {
@@ -401,6 +410,7 @@ void RelayHttpServer::RunOperation(const char* operation, const HttpRequest& req
   ctx.client_address = req.remote_addr;
   ctx.face = Face::kHttp;
   SetCommonHeaders(res);
+  EchoRequestId(req, res);
   absl::Status status = body(ctx, res);
   if (!status.ok()) {
     EncodeError(
@@ -438,7 +448,8 @@ void RelayHttpServer::RouteMailbox(const std::string& method, const HttpRequest&
       RETURN_IF_ERROR(CheckBodySize(req));
       ASSIGN_OR_RETURN(UpdateMailboxRequest r, DecodeUpdate(req));
       ASSIGN_OR_RETURN(UpdateMailboxResponse out, service->UpdateMailbox(ctx, r));
-      SetJson(res, SuccessStatus(out.repeated), Json::object());
+      SetJson(res, SuccessStatus(out.repeated),
+              Json{{"isPushNotificationSupported", out.push_supported}});
       return absl::OkStatus();
     });
   } else if (method == "POST") {

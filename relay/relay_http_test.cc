@@ -84,6 +84,8 @@ TEST_P(RelayHttpTest, FullShareCycle) {
   reply.erase("displayInformation");
   Answer updated = c.Update(id, receiver, reply);
   ASSERT_EQ(updated.status, 200) << updated.body;
+  // The draft's update answer: whether the relay can push to the caller.
+  EXPECT_EQ(updated.json, Json({{"isPushNotificationSupported", true}}));
   bool sender_pushed = false;
   for (const auto& sent : relay.push.sent()) {
     if (sent.token.token_data == "sender-token" && sent.mailbox_id == id) sender_pushed = true;
@@ -127,6 +129,45 @@ TEST_P(RelayHttpTest, RepeatedRequestIdAnswers201AndChangesNothing) {
   Answer r = c.Read(id, sender);
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.json["payload"], reply1["payload"]);  // the repeat changed nothing
+}
+
+// The draft's common headers: every answer returns the request's
+// Mailbox-Request-ID, errors included; a malformed one is not echoed.
+TEST_P(RelayHttpTest, AnswersEchoTheRequestId) {
+  TestRelay relay(GetParam());
+  Client c(relay.http->port());
+  const std::string sender = NewUuidV4(), rid = NewUuidV4();
+  Answer created = c.Create(sender, CreateBody(), rid);
+  ASSERT_EQ(created.status, 200) << created.body;
+  EXPECT_EQ(created.header("Mailbox-Request-ID"), rid);
+  const std::string id = IdFromUrl(created.json["urlLink"].get<std::string>());
+  const std::string other = NewUuidV4();
+  Answer refused = c.Update(id, NewUuidV4(), CreateBody(), other);
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_EQ(refused.header("Mailbox-Request-ID"), other);
+  Answer bad = c.Read(id, NewUuidV4(), "<not-a-uuid>");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.header("Mailbox-Request-ID"), "");
+}
+
+// The draft omits Mailbox-Request-ID from its read operation: read and delete
+// are served without it (never as a repeat); update still needs it.
+TEST_P(RelayHttpTest, ReadAndDeleteWithoutRequestIdAreServed) {
+  TestRelay relay(GetParam());
+  Client c(relay.http->port());
+  const std::string sender = NewUuidV4(), receiver = NewUuidV4();
+  Json body = CreateBody();
+  body["mailboxConfiguration"] = {{"accessRights", "RWD"}};
+  const std::string id = MakeMailbox(relay, c, sender, body);
+  Answer read = c.Read(id, receiver, /*request_id=*/"");
+  EXPECT_EQ(read.status, 200) << read.body;
+  EXPECT_EQ(c.Read(id, receiver, "").status, 200);
+  EXPECT_EQ(c.Read(id, NewUuidV4(), "").status, 401);  // bound to `receiver`
+  Answer update = c.Update(id, receiver, CreateBody(), "");
+  EXPECT_EQ(update.status, 400);
+  EXPECT_THAT(update.body, HasSubstr("Mailbox-Request-ID"));
+  EXPECT_EQ(c.Delete(id, sender, "").status, 200);
+  EXPECT_EQ(c.Delete(id, sender, "").status, 404);
 }
 
 TEST_P(RelayHttpTest, WrongClaimIs401) {
