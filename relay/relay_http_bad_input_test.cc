@@ -199,7 +199,7 @@ std::vector<BadInput> Table(const RelayLimits& limits, absl::Time now) {
       {"read_body_not_json", "POST", M, R, N, "garbage", 400, inv, "body"},
       {"read_token_number", "POST", M, R, N, R"({"notificationToken":1})", 400, inv,
        "notificationToken"},
-      {"read_missing_request_id", "POST", M, R, "", "", 400, inv, "Mailbox-Request-ID"},
+      {"read_request_id_not_uuid", "POST", M, R, "1234", "", 400, inv, "Mailbox-Request-ID"},
       {"read_claim_not_uuid", "POST", M, "xyz", N, "", 400, inv, "Mailbox-Device-Claim"},
       {"read_stranger_claim", "POST", M, "{X}", N, "", 401, "claim_mismatch", ""},
       // ---- ReadDisplayInformation ----
