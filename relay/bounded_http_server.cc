@@ -133,7 +133,7 @@ struct BoundedHttpServer::Loop {
   void ReadSome(Conn* c);
   // Parses `data` (after any pending bytes); dispatches or refuses.
   void Process(Conn* c, absl::string_view data);
-  void Refuse(Conn* c, HttpParseError error);
+  void Refuse(Conn* c, HttpParseError error, const HttpRequest* head = nullptr);
   void StartWrite(Conn* c, std::string bytes, bool close);
   void Flush(Conn* c);
   void AfterAnswer(Conn* c);
@@ -343,8 +343,10 @@ void BoundedHttpServer::Loop::Process(Conn* c, absl::string_view data) {
       const HttpRequest& req = c->parser.request();
       const std::string coding = absl::AsciiStrToLower(req.Header("Content-Encoding"));
       if (!coding.empty() && coding != "identity") {
-        return Refuse(c, {415, "unsupported_encoding",
-                          "header Content-Encoding: not accepted (send the body uncompressed)"});
+        return Refuse(c,
+                      {415, "unsupported_encoding",
+                       "header Content-Encoding: not accepted (send the body uncompressed)"},
+                      &req);
       }
       if (c->parser.content_length() != 0 &&
           absl::EqualsIgnoreCase(req.Header("Expect"), "100-continue")) {
@@ -369,12 +371,12 @@ void BoundedHttpServer::Loop::Process(Conn* c, absl::string_view data) {
   }
 }
 
-void BoundedHttpServer::Loop::Refuse(Conn* c, HttpParseError error) {
+void BoundedHttpServer::Loop::Refuse(Conn* c, HttpParseError error, const HttpRequest* head) {
   ++refused_reqs;
   HttpResponse res;
   res.status = error.status;
   if (render_error) {
-    render_error(error, res);
+    render_error(error, head, res);
   } else {
     res.SetContent(absl::StrCat(error.message, "\n"), "text/plain");
   }
@@ -530,7 +532,7 @@ void BoundedHttpServer::Loop::Work() {
       res = HttpResponse();
       res.status = 500;
       HttpParseError error{500, "internal", "internal error"};
-      if (render_error) render_error(error, res);
+      if (render_error) render_error(error, &job.request, res);
     }
     if (hook) hook(job.request, res);
     const bool close = WantsClose(job.request);

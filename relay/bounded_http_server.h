@@ -86,8 +86,11 @@ class BoundedHttpServer {
   using Handler = std::function<void(const HttpRequest&, HttpResponse&)>;
   // Fills the answer to a request the server refuses itself (a parse error,
   // 408, 415, a handler that threw): `error.status` is set on `response`
-  // before the call; the renderer sets the body and headers.
-  using ErrorRenderer = std::function<void(const HttpParseError& error, HttpResponse& response)>;
+  // before the call; the renderer sets the body and headers. `head` is the
+  // request's parsed head when the refusal came after it was complete (415),
+  // else null.
+  using ErrorRenderer = std::function<void(const HttpParseError& error, const HttpRequest* head,
+                                           HttpResponse& response)>;
   // Observes every answered request (after the answer is built).
   using ExchangeHook = std::function<void(const HttpRequest&, const HttpResponse&)>;
 

@@ -352,9 +352,10 @@ void RelayHttpServer::Serve(MailboxService* service, RelayMetrics* metrics) {
   server_->set_max_body_bytes(max_body_bytes_);
   server_->Serve(
       [this](const HttpRequest& req, HttpResponse& res) { Route(req, res); },
-      [metrics](const HttpParseError& error, HttpResponse& res) {
+      [metrics](const HttpParseError& error, const HttpRequest* head, HttpResponse& res) {
         AnswerError(MakeError(TransportErrorCode(error.status), error.reason, error.message),
                     error.status, res);
+        if (head != nullptr) EchoRequestId(*head, res);
         metrics->RecordRequest("http", "other", std::to_string(error.status), absl::ZeroDuration());
       },
       exchange_hook_);

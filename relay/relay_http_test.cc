@@ -145,6 +145,12 @@ TEST_P(RelayHttpTest, AnswersEchoTheRequestId) {
   Answer refused = c.Update(id, NewUuidV4(), CreateBody(), other);
   EXPECT_EQ(refused.status, 401);
   EXPECT_EQ(refused.header("Mailbox-Request-ID"), other);
+  // Refused by the transport after the head (415): still echoed.
+  httplib::Headers gz = {{"Mailbox-Device-Claim", sender}, {"Mailbox-Request-ID", other},
+                         {"Content-Encoding", "gzip"}};
+  Answer encoded = c.Call("POST", "/v1/m", gz, CreateBody().dump());
+  EXPECT_EQ(encoded.status, 415);
+  EXPECT_EQ(encoded.header("Mailbox-Request-ID"), other);
   Answer bad = c.Read(id, NewUuidV4(), "<not-a-uuid>");
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.header("Mailbox-Request-ID"), "");
