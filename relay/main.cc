@@ -66,6 +66,9 @@ ABSL_FLAG(absl::Duration, sweep_interval, absl::Seconds(10),
           "how often expired mailboxes are removed");
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain for both listeners (with --tls_key)");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key for both listeners (with --tls_cert)");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle: client certificates presented on the gRPC listener are verified "
+          "against it (not required); with TLS, Audit/SimControl need the admin certificate");
 ABSL_FLAG(std::vector<std::string>, push_route, {},
           "TYPE=HOST:PORT: notificationToken.type -> OEM push endpoint (oem.v1.Oem/Notify); "
           "repeatable or comma-separated");
@@ -150,6 +153,7 @@ RelayServerConfig ConfigFromFlags(int argc, char** argv) {
   config.sweep_interval = absl::GetFlag(FLAGS_sweep_interval);
   config.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   config.tls_key = absl::GetFlag(FLAGS_tls_key);
+  config.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
   config.push_routes = CollectRepeated(argc, argv, "push_route");
   config.push_ca_cert = absl::GetFlag(FLAGS_push_ca_cert);
   config.push_client_cert = absl::GetFlag(FLAGS_push_client_cert);

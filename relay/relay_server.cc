@@ -43,8 +43,12 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
   if (config.tls_cert.empty() != config.tls_key.empty()) {
     return BadFlag("--tls_cert/--tls_key: set both or neither");
   }
-  if (config.tls_cert.empty()) return std::shared_ptr<grpc::ServerCredentials>();
-  return LoadServerCredentials(TlsServerFiles{config.tls_cert, config.tls_key, "", false});
+  if (config.tls_cert.empty()) {
+    if (!config.tls_client_ca.empty()) return BadFlag("--tls_client_ca: needs --tls_cert");
+    return std::shared_ptr<grpc::ServerCredentials>();
+  }
+  return LoadServerCredentials(
+      TlsServerFiles{config.tls_cert, config.tls_key, config.tls_client_ca, false});
 }
 
 // Loads the credentials towards the push endpoints (null: plaintext).
@@ -135,10 +139,12 @@ absl::Status RelayServer::StartServing(sim::SimState* sim) {
   grpc_options.credentials = setup_.grpc_credentials;
   grpc_options.services = {relay_grpc_.get(), &echo_grpc_};
   grpc_options.max_receive_message_bytes = RelayGrpcService::MaxMessageBytes(config.limits);
-  // The relay's gRPC listener verifies no client certificates: SimControl is
-  // open to loopback callers only.
+  // With TLS only the admin certificate may use the simulation controls;
+  // plaintext: loopback callers only.
+  sim::AdminAuth admin_auth;
+  admin_auth.client_certs = !config.tls_cert.empty();
   absl::StatusOr<std::unique_ptr<sim::ServerHooks>> hooks =
-      sim::ServerHooks::Attach(sim, {}, &grpc_options);
+      sim::ServerHooks::Attach(sim, admin_auth, &grpc_options);
   if (!hooks.ok()) return hooks.status();
   sim_hooks_ = std::move(*hooks);
   absl::StatusOr<std::unique_ptr<GrpcServer>> grpc_server = GrpcServer::Start(grpc_options);
@@ -181,7 +187,8 @@ std::string RelayServer::Describe() const {
                       " creates_per_window=", limits.creates_per_window,
                       " failed_lookups_per_window=", limits.failed_lookups_per_window,
                       " rate_window=", absl::FormatDuration(limits.rate_window), " push_routes=[",
-                      absl::StrJoin(routes, ","), "]");
+                      absl::StrJoin(routes, ","), "]",
+                      " tls_client_ca=", config.tls_client_ca.empty() ? "none" : "set");
 }
 
 void RelayServer::Shutdown() {

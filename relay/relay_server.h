@@ -53,6 +53,10 @@ struct RelayServerConfig {
   // PEM files of both listeners: both set serve TLS, both empty plaintext.
   std::string tls_cert;
   std::string tls_key;
+  // CA bundle the gRPC listener verifies client certificates against when a
+  // caller presents one (requested, not required: devices present none).
+  // With TLS on, Audit and SimControl answer only the "admin" certificate.
+  std::string tls_client_ca;
   // TYPE=HOST:PORT entries (or comma lists of them) of --push_route.
   std::vector<std::string> push_routes;
   // TLS towards the push endpoints; all empty is plaintext.

@@ -22,7 +22,8 @@ absl::Status CheckAdmin(const grpc::ServerContext& context, const AdminAuth& aut
   if (auth.client_certs) {
     if (PeerCommonName(context) != auth.admin_cn) {
       return NotAdmin(absl::StrCat("simulation controls need the \"", auth.admin_cn,
-                                   "\" client certificate"));
+                                   "\" client certificate on this TLS server (verified against "
+                                   "its client CA, --tls_client_ca)"));
     }
     return absl::OkStatus();
   }
