@@ -346,7 +346,13 @@ absl::StatusOr<std::string> DeviceAgent::CreateShareMailboxLocked(
       return MakeError(absl::StatusCode::kInternal, "bad_relay_response",
                        "CreateMailbox answered with an expiration that is not RFC 3339");
     }
-    *entry.mutable_expires_at() = ToProtoTimestamp(*expires);
+    absl::StatusOr<google::protobuf::Timestamp> in_range = ToProtoChecked(*expires, "expiration");
+    if (!in_range.ok()) {
+      return MakeError(absl::StatusCode::kInternal, "bad_relay_response",
+                       absl::StrCat("CreateMailbox answered with an out-of-range ",
+                                    in_range.status().message()));
+    }
+    *entry.mutable_expires_at() = *std::move(in_range);
   }
   return cresp.url_link();
 }

@@ -12,8 +12,10 @@
 // call. Anyone else gets PERMISSION_DENIED with reason "not_admin".
 //
 // SetClock: `offset` replaces the SimClock offset, then `advance` is added
-// to it (both may be set). SetLinkFaults / SetOutage / SetAuditKey validate
-// and answer INVALID_ARGUMENT (reason "invalid_field") naming the field.
+// to it (both may be set). Each, and the resulting offset, must lie within
+// +-876000h (about 100 years), else INVALID_ARGUMENT "invalid_field" naming
+// `offset` or `advance` and the clock is unchanged. SetLinkFaults / SetOutage / SetAuditKey
+// validate and answer INVALID_ARGUMENT (reason "invalid_field") naming the field.
 //
 // Thread-safe; the SimState is not owned and must outlive the services.
 #ifndef SCT_SIM_SERVICES_H_
