@@ -229,6 +229,26 @@ TEST_F(SenderTest, AnOutOfRangeRelayExpiryIsABadRelayResponse) {
   EXPECT_THAT(std::string(share.status().message()), HasSubstr("expiration"));
 }
 
+// A negative or absurd mailbox_ttl is refused naming the field (before: a
+// negative one was silently dropped, ten thousand years saturated).
+TEST_F(SenderTest, MailboxTtlIsRangeChecked) {
+  Device alice = MakeDevice("+15550001");
+  const std::string cred = Own(alice, cv::ASYMMETRIC);
+  for (int64_t seconds : {int64_t{-60}, int64_t{315576000000}}) {
+    dv::ShareCredentialRequest req = ShareReq(cred, "+15550002");
+    req.mutable_mailbox_ttl()->set_seconds(seconds);
+    auto share = alice.agent->ShareCredential(req);
+    ASSERT_FALSE(share.ok()) << seconds;
+    EXPECT_EQ(share.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(share.status().message(), "mailbox_ttl: must be between 0 and 87600h");
+  }
+  dv::AcceptLinkRequest accept;
+  accept.mutable_round_timeout()->set_seconds(-1);
+  auto accepted = alice.agent->AcceptLink(accept);
+  ASSERT_FALSE(accepted.ok());
+  EXPECT_EQ(accepted.status().message(), "round_timeout: must be between 0 and 24h");
+}
+
 // A relay that returns no expiry: a mailbox gone before any known expiry
 // still reads as the receiver having finished.
 TEST_F(SenderTest, WithoutARelayExpiryAGoneMailboxMeansCompleted) {

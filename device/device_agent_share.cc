@@ -81,7 +81,10 @@ absl::StatusOr<ShareChoices> CheckShareRequest(const dv::ShareCredentialRequest&
   }
   choices.cipher = *cipher;
   if (req.has_mailbox_ttl()) {
-    ASSIGN_OR_RETURN(choices.mailbox_ttl, FromProto(req.mailbox_ttl(), "mailbox_ttl"));
+    // Ten years: far past any relay's --max_ttl, so the relay's own limit
+    // is what a sender meets; beyond, or negative, the request is wrong.
+    ASSIGN_OR_RETURN(choices.mailbox_ttl, FromProto(req.mailbox_ttl(), "mailbox_ttl",
+                                                    absl::ZeroDuration(), absl::Hours(87600)));
   }
   if (req.multi_round() && cred.credential().kind() != cv::ASYMMETRIC) {
     return InvalidField("multi_round",
