@@ -5,7 +5,9 @@
 //
 // Two steps, so that the binary can tell a bad flag (exit 2) from a failure
 // to start (exit 1):
-//   PrepareRelay  checks every value and loads what the flags name (TLS
+//   PrepareRelay  checks every value (the HTTP bounds too: counts and sizes
+//                 within fixed ranges, timeouts positive and at most 1h) and
+//                 loads what the flags name (TLS
 //                 files, push routes): INVALID_ARGUMENT with the message the
 //                 binary prints ("--max_ttl: must be at least --default_ttl"),
 //                 or the TLS loader's error for a certificate or key file.
@@ -64,6 +66,9 @@ struct RelayServerConfig {
   std::string push_client_cert;
   std::string push_client_key;
   int http_threads = 16;
+  // Bounds of the HTTP face (flags --http_max_connections ... ); only these
+  // members of RelayHttpOptions are read, and its defaults are the flags'.
+  RelayHttpOptions http;
 };
 
 // A configuration that passed PrepareRelay, with what the flags named.
