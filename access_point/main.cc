@@ -54,9 +54,11 @@ ABSL_FLAG(std::string, ca_tls_key, "", "private key for --ca_tls_cert");
 ABSL_FLAG(std::string, tls_cert, "",
           "server certificate chain (PEM); empty: plaintext");
 ABSL_FLAG(std::string, tls_key, "", "server private key (PEM)");
-ABSL_FLAG(
-    std::string, tls_client_ca, "",
-    "PEM CA that device client certificates must chain to (requires them)");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA that client certificates must chain to (required unless "
+          "--tls_require_client_cert=false, then verified when presented)");
+ABSL_FLAG(bool, tls_require_client_cert, true,
+          "with --tls_client_ca: refuse callers without a client certificate");
 ABSL_FLAG(std::string, ap_key, "",
           "PEM P-256 private key registered with the authority; symmetric "
           "credential keys are sealed to it (empty: no symmetric credentials)");
@@ -125,6 +127,8 @@ AccessPointConfig ConfigFromFlags() {
   config.server_tls.cert_file = absl::GetFlag(FLAGS_tls_cert);
   config.server_tls.key_file = absl::GetFlag(FLAGS_tls_key);
   config.server_tls.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  config.server_tls.require_client_cert =
+      !config.server_tls.client_ca_file.empty() && absl::GetFlag(FLAGS_tls_require_client_cert);
   if (absl::Status s = ValidateConfig(config); !s.ok()) {
     Fail(2, std::string(s.message()));
   }

@@ -53,6 +53,9 @@ absl::Status ValidateConfig(const AccessPointConfig& config) {
   if (config.poll_interval <= absl::ZeroDuration()) {
     return InvalidField("--poll_interval", "must be positive");
   }
+  if (config.server_tls.cert_file.empty() && !config.server_tls.client_ca_file.empty()) {
+    return InvalidField("--tls_client_ca", "needs --tls_cert");
+  }
   if (config.ca_target.empty()) return InvalidField("--ca_target", "required");
   return ParseHostPort(config.ca_target, "--ca_target").status();
 }
@@ -86,10 +89,8 @@ absl::StatusOr<std::unique_ptr<AccessPointServer>> AccessPointServer::Create(
     const AccessPointConfig& config, AccessPointDeps deps) {
   std::unique_ptr<AccessPointServer> server(new AccessPointServer(config, deps));
   if (!config.server_tls.cert_file.empty()) {
-    TlsServerFiles files = config.server_tls;
-    files.require_client_cert = !files.client_ca_file.empty();
     absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
-        LoadServerCredentials(files);
+        LoadServerCredentials(config.server_tls);
     if (!credentials.ok()) return WithContext(credentials.status(), "server TLS");
     server->server_credentials_ = *std::move(credentials);
   }
@@ -196,11 +197,10 @@ absl::Status AccessPointServer::StartGrpcServer() {
   options.address = config_.listen;
   options.services = {service_.get()};
   options.credentials = server_credentials_;
-  // With client certificates only the admin certificate may use the
-  // simulation controls; otherwise loopback callers only.
+  // With TLS only the admin certificate may use the simulation controls;
+  // plaintext: loopback callers only.
   sim::AdminAuth sim_auth;
-  sim_auth.client_certs =
-      server_credentials_ != nullptr && !config_.server_tls.client_ca_file.empty();
+  sim_auth.client_certs = server_credentials_ != nullptr;
   ASSIGN_OR_RETURN(sim_hooks_, sim::ServerHooks::Attach(deps_.sim, sim_auth, &options));
   ASSIGN_OR_RETURN(server_, GrpcServer::Start(options));
   return absl::OkStatus();

@@ -60,7 +60,9 @@ struct AccessPointConfig {
   // TLS to the authority; an empty ca_file means plaintext (development only).
   TlsClientFiles authority_tls;
   // The listener's TLS; an empty cert_file means plaintext. With a
-  // client_ca_file, client certificates are required.
+  // client_ca_file, presented client certificates are verified, and
+  // required with require_client_cert. With TLS, Audit and SimControl need
+  // the admin client certificate.
   TlsServerFiles server_tls;
 };
 

@@ -34,6 +34,9 @@ ABSL_FLAG(uint32_t, sms_max_chars, 160,
 ABSL_FLAG(uint64_t, seed, 1, "seed of the loss/duplication/jitter choices (reproducible runs)");
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain for the listener (with --tls_key)");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key for the listener (with --tls_cert)");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle: client certificates presented to the listener are verified against "
+          "it (not required); with TLS, Audit/SimControl need the admin certificate");
 ABSL_FLAG(std::string, preview_bot_ca, "",
           "PEM CA file the preview bot trusts for https previews (empty: system roots)");
 ABSL_FLAG(bool, preview_bot, true, "messenger preview bot on at start (Configure can change it)");
@@ -62,10 +65,12 @@ int Main(int argc, char** argv) {
   if (preview_timeout <= absl::ZeroDuration()) Fail(2, "--preview_timeout: must be positive");
   const std::string tls_cert = absl::GetFlag(FLAGS_tls_cert);
   const std::string tls_key = absl::GetFlag(FLAGS_tls_key);
+  const std::string tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
   if (tls_cert.empty() != tls_key.empty()) Fail(2, "--tls_cert/--tls_key: set both or neither");
+  if (tls_cert.empty() && !tls_client_ca.empty()) Fail(2, "--tls_client_ca: needs --tls_cert");
   std::shared_ptr<grpc::ServerCredentials> credentials;
   if (!tls_cert.empty()) {
-    auto creds = LoadServerCredentials(TlsServerFiles{tls_cert, tls_key, "", false});
+    auto creds = LoadServerCredentials(TlsServerFiles{tls_cert, tls_key, tls_client_ca, false});
     if (!creds.ok()) Fail(2, std::string(creds.status().message()));
     credentials = *creds;
   }
@@ -94,8 +99,11 @@ int Main(int argc, char** argv) {
   server_options.address = absl::GetFlag(FLAGS_listen).ToString();
   server_options.credentials = credentials;
   server_options.services = {&grpc_service};
-  // No client certificates here: simulation controls for loopback callers only.
-  auto sim_hooks = sim::ServerHooks::Attach(sim_state.get(), {}, &server_options);
+  // With TLS only the admin certificate may use the simulation controls;
+  // plaintext: loopback callers only.
+  sim::AdminAuth admin_auth;
+  admin_auth.client_certs = credentials != nullptr;
+  auto sim_hooks = sim::ServerHooks::Attach(sim_state.get(), admin_auth, &server_options);
   if (!sim_hooks.ok()) Fail(1, std::string(sim_hooks.status().message()));
   auto server = GrpcServer::Start(server_options);
   if (!server.ok()) Fail(1, std::string(server.status().message()));
@@ -103,6 +111,7 @@ int Main(int argc, char** argv) {
 
   const HostPort bound{absl::GetFlag(FLAGS_listen).host, (*server)->port()};
   std::cerr << "channel_server: tls=" << (credentials ? "on" : "off")
+            << " tls_client_ca=" << (tls_client_ca.empty() ? "none" : "set")
             << " sms_max_chars=" << sms_max_chars << " seed=" << options.seed
             << " preview_bot=" << (options.messenger_preview_bot ? "on" : "off")
             << " preview_bot_ca=" << (preview_ca.empty() ? "(system)" : preview_ca) << std::endl;

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "absl/strings/str_cat.h"
 #include "common/errors.h"
 
 namespace sct {
@@ -76,6 +77,25 @@ absl::StatusOr<absl::Duration> FromProto(const google::protobuf::Duration& d,
     return InvalidField(field, "seconds out of range (at most 10000 years)");
   }
   return ToAbslDuration(d);
+}
+
+absl::StatusOr<absl::Duration> FromProto(const google::protobuf::Duration& d,
+                                         absl::string_view field, absl::Duration min,
+                                         absl::Duration max) {
+  absl::StatusOr<absl::Duration> converted = FromProto(d, field);
+  if (!converted.ok()) return converted.status();
+  if (*converted < min || *converted > max) {
+    return InvalidField(field, absl::StrCat("must be between ", absl::FormatDuration(min), " and ",
+                                            absl::FormatDuration(max)));
+  }
+  return converted;
+}
+
+absl::StatusOr<google::protobuf::Timestamp> ToProtoChecked(absl::Time t, absl::string_view field) {
+  if (t < MinProtoTime() || t > MaxProtoTime()) {
+    return InvalidField(field, "must be between 0001-01-01 and 9999-12-31 (UTC)");
+  }
+  return ToProtoTimestamp(t);
 }
 
 absl::Time ToAbslTime(const google::protobuf::Timestamp& t) {

@@ -34,6 +34,18 @@ absl::StatusOr<absl::Time> FromProto(const google::protobuf::Timestamp& t, absl:
 absl::StatusOr<absl::Duration> FromProto(const google::protobuf::Duration& d,
                                          absl::string_view field);
 
+// proto -> absl, checked as above and then against [min, max] (both
+// inclusive; for a field that must not be negative or absurd, e.g. a delay
+// of at most 24h): the message says "must be between <min> and <max>".
+absl::StatusOr<absl::Duration> FromProto(const google::protobuf::Duration& d,
+                                         absl::string_view field, absl::Duration min,
+                                         absl::Duration max);
+
+// absl -> proto for a time that came from outside in another form (an RFC
+// 3339 string from a peer): the range check of FromProto instead of the
+// saturation of ToProto, naming `field`.
+absl::StatusOr<google::protobuf::Timestamp> ToProtoChecked(absl::Time t, absl::string_view field);
+
 // proto -> absl, unchecked (for values the process wrote itself).
 absl::Time ToAbslTime(const google::protobuf::Timestamp& t);
 absl::Duration ToAbslDuration(const google::protobuf::Duration& d);

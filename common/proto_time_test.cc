@@ -84,6 +84,36 @@ TEST(ProtoTimeTest, DurationLimitIsTenThousandYears) {
   EXPECT_FALSE(FromProto(Dur(std::numeric_limits<int64_t>::max()), "d").ok());
 }
 
+TEST(ProtoTimeTest, BoundedDurationRefusesNegativeAndAbsurdNamingTheField) {
+  const absl::Duration min = absl::ZeroDuration(), max = absl::Hours(24);
+  EXPECT_EQ(*FromProto(Dur(0), "delay", min, max), absl::ZeroDuration());
+  EXPECT_EQ(*FromProto(Dur(86400), "delay", min, max), absl::Hours(24));
+  for (const google::protobuf::Duration& d :
+       {Dur(-1), Dur(0, -1), Dur(86400, 1), Dur(315576000000)}) {
+    absl::StatusOr<absl::Duration> r = FromProto(d, "config.delay", min, max);
+    ASSERT_FALSE(r.ok()) << d.ShortDebugString();
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(ReasonOf(r.status()), "invalid_field");
+    EXPECT_EQ(r.status().message(), "config.delay: must be between 0 and 24h");
+  }
+  // The unbounded checks still come first.
+  EXPECT_NE(FromProto(Dur(1, -1), "d", min, max).status().message().find("same sign"),
+            std::string::npos);
+}
+
+TEST(ProtoTimeTest, CheckedToProtoRefusesInsteadOfSaturating) {
+  absl::StatusOr<google::protobuf::Timestamp> ok = ToProtoChecked(MaxProtoTime(), "expiration");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->seconds(), 253402300799);
+  for (absl::Time t : {MaxProtoTime() + absl::Nanoseconds(1), MinProtoTime() - absl::Seconds(1),
+                       absl::InfiniteFuture()}) {
+    absl::StatusOr<google::protobuf::Timestamp> r = ToProtoChecked(t, "expiration");
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(ReasonOf(r.status()), "invalid_field");
+    EXPECT_NE(r.status().message().find("expiration"), std::string::npos);
+  }
+}
+
 TEST(ProtoTimeTest, InfiniteValuesSaturate) {
   EXPECT_EQ(ToProtoTimestamp(absl::InfiniteFuture()).seconds(), 253402300799);
   EXPECT_EQ(ToProtoTimestamp(absl::InfinitePast()).seconds(), -62135596800);

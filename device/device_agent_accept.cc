@@ -48,7 +48,9 @@ absl::StatusOr<dv::AcceptLinkResponse> DeviceAgent::AcceptLink(const dv::AcceptL
     if (it != accept_replies_.end()) return it->second;
   }
   ASSIGN_OR_RETURN(WalletTarget target, WalletLookup(req.persona()).Enrolled().In(wallet_));
-  ASSIGN_OR_RETURN(absl::Duration round_timeout, FromProto(req.round_timeout(), "round_timeout"));
+  // The call blocks for up to round_timeout: at most a day.
+  ASSIGN_OR_RETURN(absl::Duration round_timeout, FromProto(req.round_timeout(), "round_timeout",
+                                                           absl::ZeroDuration(), absl::Hours(24)));
   ASSIGN_OR_RETURN(std::string link, LinkFromRequestLocked(req));
   // The fragment is stripped here: only the id goes to the relay.
   absl::StatusOr<ShareLink> parsed = ParseShareLink(link);

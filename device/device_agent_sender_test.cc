@@ -17,11 +17,12 @@ namespace {
 
 using ::testing::_;
 using ::testing::Contains;
-using ::testing::ElementsAre;
-using ::testing::Not;
-using ::testing::Return;
 using testing::Device;
 using testing::DeviceAgentTest;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::Return;
 namespace dv = ::device::v1;
 namespace cv = ::common::v1;
 
@@ -214,6 +215,38 @@ TEST_F(SenderTest, UnopenedShareExpiredAtTheRelayDefaultIsReportedExpired) {
   cancel.set_share_id(share->share_id());
   ASSERT_TRUE(alice.agent->CancelShare(cancel).ok());
   EXPECT_THAT(oem_.revoked_shares(), ElementsAre(share->share_id()));
+}
+
+// An expiry past 9999-12-31 from the relay is an error naming the field,
+// not a value clamped (or wrapped) into range.
+TEST_F(SenderTest, AnOutOfRangeRelayExpiryIsABadRelayResponse) {
+  Device alice = MakeDevice("+15550001");
+  const std::string cred = Own(alice, cv::ASYMMETRIC);
+  relay_.set_default_expiration("9999-12-31T23:59:59-01:00");  // 10000-01-01T00:59:59Z
+  auto share = alice.agent->ShareCredential(ShareReq(cred, "+15550002"));
+  ASSERT_FALSE(share.ok());
+  EXPECT_EQ(ReasonOf(share.status()), "bad_relay_response");
+  EXPECT_THAT(std::string(share.status().message()), HasSubstr("expiration"));
+}
+
+// A negative or absurd mailbox_ttl is refused naming the field (before: a
+// negative one was silently dropped, ten thousand years saturated).
+TEST_F(SenderTest, MailboxTtlIsRangeChecked) {
+  Device alice = MakeDevice("+15550001");
+  const std::string cred = Own(alice, cv::ASYMMETRIC);
+  for (int64_t seconds : {int64_t{-60}, int64_t{315576000000}}) {
+    dv::ShareCredentialRequest req = ShareReq(cred, "+15550002");
+    req.mutable_mailbox_ttl()->set_seconds(seconds);
+    auto share = alice.agent->ShareCredential(req);
+    ASSERT_FALSE(share.ok()) << seconds;
+    EXPECT_EQ(share.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(share.status().message(), "mailbox_ttl: must be between 0 and 87600h");
+  }
+  dv::AcceptLinkRequest accept;
+  accept.mutable_round_timeout()->set_seconds(-1);
+  auto accepted = alice.agent->AcceptLink(accept);
+  ASSERT_FALSE(accepted.ok());
+  EXPECT_EQ(accepted.status().message(), "round_timeout: must be between 0 and 24h");
 }
 
 // A relay that returns no expiry: a mailbox gone before any known expiry

@@ -81,7 +81,10 @@ absl::StatusOr<ShareChoices> CheckShareRequest(const dv::ShareCredentialRequest&
   }
   choices.cipher = *cipher;
   if (req.has_mailbox_ttl()) {
-    ASSIGN_OR_RETURN(choices.mailbox_ttl, FromProto(req.mailbox_ttl(), "mailbox_ttl"));
+    // Ten years: far past any relay's --max_ttl, so the relay's own limit
+    // is what a sender meets; beyond, or negative, the request is wrong.
+    ASSIGN_OR_RETURN(choices.mailbox_ttl, FromProto(req.mailbox_ttl(), "mailbox_ttl",
+                                                    absl::ZeroDuration(), absl::Hours(87600)));
   }
   if (req.multi_round() && cred.credential().kind() != cv::ASYMMETRIC) {
     return InvalidField("multi_round",
@@ -346,7 +349,13 @@ absl::StatusOr<std::string> DeviceAgent::CreateShareMailboxLocked(
       return MakeError(absl::StatusCode::kInternal, "bad_relay_response",
                        "CreateMailbox answered with an expiration that is not RFC 3339");
     }
-    *entry.mutable_expires_at() = ToProtoTimestamp(*expires);
+    absl::StatusOr<google::protobuf::Timestamp> in_range = ToProtoChecked(*expires, "expiration");
+    if (!in_range.ok()) {
+      return MakeError(absl::StatusCode::kInternal, "bad_relay_response",
+                       absl::StrCat("CreateMailbox answered with an out-of-range ",
+                                    in_range.status().message()));
+    }
+    *entry.mutable_expires_at() = *std::move(in_range);
   }
   return cresp.url_link();
 }

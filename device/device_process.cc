@@ -96,6 +96,9 @@ absl::Status CheckConfig(const DeviceConfig& config) {
                             ? "required"
                             : "required (--relay_http_url is not supported yet)");
   }
+  if (config.tls_cert.empty() && !config.tls_client_ca.empty()) {
+    return InvalidField("--tls_client_ca", "needs --tls_cert");
+  }
   return absl::OkStatus();
 }
 
@@ -124,8 +127,8 @@ absl::StatusOr<std::unique_ptr<DeviceProcess>> DeviceProcess::Start(
   }
   std::shared_ptr<grpc::ServerCredentials> server_credentials;
   if (!config.tls_cert.empty()) {
-    ASSIGN_OR_RETURN(server_credentials,
-                     LoadServerCredentials({config.tls_cert, config.tls_key, "", false}));
+    ASSIGN_OR_RETURN(server_credentials, LoadServerCredentials({config.tls_cert, config.tls_key,
+                                                                config.tls_client_ca, false}));
   }
   std::unique_ptr<DeviceProcess> process(new DeviceProcess());
   process->sim_ = std::move(sim);
@@ -179,9 +182,11 @@ absl::Status DeviceProcess::StartServer(const DeviceConfig& config,
   options.address = config.listen;
   options.credentials = std::move(credentials);
   options.services = {service_.get()};
-  // The control API verifies no client certificates: simulation controls for
-  // loopback callers only.
-  ASSIGN_OR_RETURN(sim_hooks_, sim::ServerHooks::Attach(sim_.get(), {}, &options));
+  // With TLS only the admin certificate may use the simulation controls;
+  // plaintext: loopback callers only.
+  sim::AdminAuth admin_auth;
+  admin_auth.client_certs = options.credentials != nullptr;
+  ASSIGN_OR_RETURN(sim_hooks_, sim::ServerHooks::Attach(sim_.get(), admin_auth, &options));
   ASSIGN_OR_RETURN(server_, GrpcServer::Start(options));
   return absl::OkStatus();
 }

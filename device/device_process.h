@@ -43,6 +43,9 @@ struct DeviceConfig {
   std::string tls_client_key;
   std::string tls_cert;  // control API; empty: plaintext
   std::string tls_key;
+  // Control API: client certificates presented are verified against this CA
+  // (not required). With TLS, Audit/SimControl need the admin certificate.
+  std::string tls_client_ca;
   bool enrol_at_start = true;
   bool push = true;  // false (--no_push): learn of changes by polling only
   absl::Duration poll_initial = absl::Seconds(2);
@@ -50,7 +53,7 @@ struct DeviceConfig {
 };
 
 // INVALID_ARGUMENT "invalid_field" naming the missing flag, e.g.
-// "--oem_target: required".
+// "--oem_target: required", or --tls_client_ca without --tls_cert.
 absl::Status CheckConfig(const DeviceConfig& config);
 
 // The agent's options as the config sets them.

@@ -113,7 +113,16 @@ absl::Status MailboxIo::Relinquish(const MailboxEntry& entry) const {
 void RecordExpiration(const rv::ReadSecureContentResponse& read, MailboxEntry& entry) {
   if (read.expiration().empty()) return;
   absl::StatusOr<absl::Time> expires = ParseRfc3339(read.expiration());
-  if (expires.ok()) *entry.mutable_expires_at() = ToProtoTimestamp(*expires);
+  if (!expires.ok()) return;
+  absl::StatusOr<google::protobuf::Timestamp> in_range = ToProtoChecked(*expires, "expiration");
+  if (!in_range.ok()) {
+    // The content is already read (and the mailbox bound): keep it, with
+    // the expiry unknown rather than clamped.
+    std::cerr << "device: relay read answered an out-of-range " << in_range.status().message()
+              << "; expiry left unknown\n";
+    return;
+  }
+  *entry.mutable_expires_at() = *std::move(in_range);
 }
 
 }  // namespace sct::device

@@ -81,7 +81,8 @@ class MailboxIo {
 };
 
 // Records the relay's RFC 3339 expiration of a read in `entry` (ignored when
-// absent or unparsable).
+// absent or unparsable; outside the Timestamp range 0001-9999 it is logged,
+// naming `expiration`, and ignored: never clamped).
 void RecordExpiration(const ::relay::v1::ReadSecureContentResponse& read,
                       ::device::state::MailboxEntry& entry);
 

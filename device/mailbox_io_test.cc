@@ -81,6 +81,18 @@ TEST_F(MailboxIoTest, ReadOpensTheContentAndRecordsExpiryAndTitle) {
   EXPECT_EQ(seen_[0], Offer().SerializeAsString());
 }
 
+TEST(RecordExpirationTest, AnOutOfRangeExpiryIsLeftUnknownNotClamped) {
+  ::relay::v1::ReadSecureContentResponse read;
+  MailboxEntry entry;
+  read.set_expiration("9999-12-31T23:59:59-01:00");  // 10000-01-01T00:59:59Z
+  RecordExpiration(read, entry);
+  EXPECT_FALSE(entry.has_expires_at());
+  read.set_expiration("9999-12-31T23:59:59Z");
+  RecordExpiration(read, entry);
+  ASSERT_TRUE(entry.has_expires_at());
+  EXPECT_EQ(entry.expires_at().seconds(), 253402300799);
+}
+
 TEST_F(MailboxIoTest, AWrongSecretIsDecryptFailedAndShowsNothing) {
   MailboxEntry receiver = ReceiverOf(Create(Offer()));
   seen_.clear();

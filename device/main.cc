@@ -43,6 +43,9 @@ ABSL_FLAG(std::string, tls_client_key, "", "PEM key of --tls_client_cert.");
 ABSL_FLAG(std::string, tls_cert, "",
           "PEM server certificate for the control API. Empty: plaintext.");
 ABSL_FLAG(std::string, tls_key, "", "PEM key of --tls_cert.");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle: client certificates presented to the control API are verified against "
+          "it (not required); with TLS, Audit/SimControl need the admin certificate.");
 ABSL_FLAG(bool, enrol_at_start, true,
           "Enrol with the OEM at start-up (retried by the Enrol RPC if it fails).");
 ABSL_FLAG(absl::Duration, poll_initial, absl::Seconds(2),
@@ -77,6 +80,7 @@ sct::device::DeviceConfig ConfigFromFlags() {
   config.tls_client_key = absl::GetFlag(FLAGS_tls_client_key);
   config.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   config.tls_key = absl::GetFlag(FLAGS_tls_key);
+  config.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
   config.enrol_at_start = absl::GetFlag(FLAGS_enrol_at_start);
   config.push = !absl::GetFlag(FLAGS_no_push);
   config.poll_initial = absl::GetFlag(FLAGS_poll_initial);

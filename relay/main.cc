@@ -66,6 +66,9 @@ ABSL_FLAG(absl::Duration, sweep_interval, absl::Seconds(10),
           "how often expired mailboxes are removed");
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain for both listeners (with --tls_key)");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key for both listeners (with --tls_cert)");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle: client certificates presented on the gRPC listener are verified "
+          "against it (not required); with TLS, Audit/SimControl need the admin certificate");
 ABSL_FLAG(std::vector<std::string>, push_route, {},
           "TYPE=HOST:PORT: notificationToken.type -> OEM push endpoint (oem.v1.Oem/Notify); "
           "repeatable or comma-separated");
@@ -73,7 +76,31 @@ ABSL_FLAG(std::string, push_ca_cert, "",
           "PEM roots for TLS to the push endpoints (empty: plaintext)");
 ABSL_FLAG(std::string, push_client_cert, "", "PEM client certificate for mutual TLS to OEMs");
 ABSL_FLAG(std::string, push_client_key, "", "PEM client key for mutual TLS to OEMs");
-ABSL_FLAG(int32_t, http_threads, 16, "HTTP handler threads (one per open connection)");
+ABSL_FLAG(int32_t, http_threads, 16,
+          "HTTP handler (worker) threads; open connections need none (1..1024)");
+// The HTTP face's bounds (relay/bounded_http_server.h); the defaults are
+// RelayHttpOptions'.
+ABSL_FLAG(int32_t, http_max_connections, sct::relay::RelayHttpOptions().max_connections,
+          "open HTTP connections at most; a new one beyond is closed at once (1..1048576)");
+ABSL_FLAG(int32_t, http_max_connections_per_address,
+          sct::relay::RelayHttpOptions().max_connections_per_address,
+          "open HTTP connections per client address (1..--http_max_connections)");
+ABSL_FLAG(absl::Duration, http_head_timeout, sct::relay::RelayHttpOptions().head_timeout,
+          "from accept (TLS handshake included) or a request's first byte to the end of its "
+          "head; then 408 (at most 1h)");
+ABSL_FLAG(absl::Duration, http_body_timeout, sct::relay::RelayHttpOptions().body_timeout,
+          "from the end of a request's head to its last body byte; then 408 (at most 1h)");
+ABSL_FLAG(absl::Duration, http_idle_timeout, sct::relay::RelayHttpOptions().idle_timeout,
+          "keep-alive: from an answer to the next request's first byte (at most 1h)");
+ABSL_FLAG(int64_t, http_max_request_line,
+          static_cast<int64_t>(sct::relay::RelayHttpOptions().max_request_line),
+          "request-line bytes; longer answers 414 (64..1048576)");
+ABSL_FLAG(int64_t, http_max_header_bytes,
+          static_cast<int64_t>(sct::relay::RelayHttpOptions().max_header_bytes),
+          "bytes of all header lines; more answers 431 (1024..16777216)");
+ABSL_FLAG(int64_t, http_max_header_count,
+          static_cast<int64_t>(sct::relay::RelayHttpOptions().max_header_count),
+          "header lines; more answers 431 (8..10000)");
 
 namespace sct::relay {
 namespace {
@@ -150,11 +177,21 @@ RelayServerConfig ConfigFromFlags(int argc, char** argv) {
   config.sweep_interval = absl::GetFlag(FLAGS_sweep_interval);
   config.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   config.tls_key = absl::GetFlag(FLAGS_tls_key);
+  config.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
   config.push_routes = CollectRepeated(argc, argv, "push_route");
   config.push_ca_cert = absl::GetFlag(FLAGS_push_ca_cert);
   config.push_client_cert = absl::GetFlag(FLAGS_push_client_cert);
   config.push_client_key = absl::GetFlag(FLAGS_push_client_key);
   config.http_threads = absl::GetFlag(FLAGS_http_threads);
+  config.http.max_connections = absl::GetFlag(FLAGS_http_max_connections);
+  config.http.max_connections_per_address = absl::GetFlag(FLAGS_http_max_connections_per_address);
+  config.http.head_timeout = absl::GetFlag(FLAGS_http_head_timeout);
+  config.http.body_timeout = absl::GetFlag(FLAGS_http_body_timeout);
+  config.http.idle_timeout = absl::GetFlag(FLAGS_http_idle_timeout);
+  // A negative value wraps to a huge size, which the range check refuses.
+  config.http.max_request_line = static_cast<size_t>(absl::GetFlag(FLAGS_http_max_request_line));
+  config.http.max_header_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_http_max_header_bytes));
+  config.http.max_header_count = static_cast<size_t>(absl::GetFlag(FLAGS_http_max_header_count));
   return config;
 }
 

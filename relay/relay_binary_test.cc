@@ -1,7 +1,8 @@
 // Binary-level test: the real relay_server with --sim_control traces a
 // CreateMailbox (gRPC) and a ReadSecureContent (HTTP) and fingerprints the
 // mailbox id it handed out, but not a secret it never saw; without
-// --sim_control it serves no Audit service.
+// --sim_control it serves no Audit service. Also: the HTTP bound flags reach
+// the server and a bad one exits 2 naming the flag.
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -15,17 +16,18 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/errors.h"
-#include "sim/recorder.h"
 #include "common/status_mapping.h"
 #include "common/uuid.h"
 #include "crypto/random.h"
-#include "gtest/gtest.h"
 #include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
 #include "httplib.h"
 #include "proto/common/v1/audit.grpc.pb.h"
 #include "proto/common/v1/control.grpc.pb.h"
 #include "proto/relay/v1/relay.grpc.pb.h"
+#include "relay/raw_http_client.h"
 #include "runtime/child_process.h"
+#include "sim/recorder.h"
 
 namespace sct::sim {
 namespace {
@@ -36,12 +38,13 @@ namespace cv1 = ::common::v1;
 // reaped on destruction.
 class RelayProcess {
  public:
-  explicit RelayProcess(bool sim_control) {
+  explicit RelayProcess(bool sim_control, std::vector<std::string> extra_args = {}) {
     ChildProcessSpec spec;
     spec.name = "relay_server";
     spec.binary = std::string(std::getenv("TEST_SRCDIR")) + "/sct_lab/relay/relay_server";
     spec.args = {"--store=memory", "--grpc_listen=127.0.0.1:0", "--http_listen=127.0.0.1:0"};
     if (sim_control) spec.args.push_back("--sim_control");
+    spec.args.insert(spec.args.end(), extra_args.begin(), extra_args.end());
     spec.start_timeout = absl::Seconds(20);
     absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(spec);
     EXPECT_TRUE(started.ok()) << started.status();
@@ -144,6 +147,45 @@ TEST(RelayBinaryTest, TracesAndFingerprintsWithSimControl) {
   const std::string never_sent = *crypto::RandomBytes(16);
   EXPECT_FALSE(HasFingerprint(obs, *Recorder::Fingerprint(key, never_sent)));
   EXPECT_FALSE(HasFingerprint(obs, *Recorder::Fingerprint(std::string(32, '\0'), id)));
+}
+
+int PortOf(const std::string& address) { return std::stoi(address.substr(address.rfind(':') + 1)); }
+
+// --http_max_connections_per_address reaches the HTTP server: with 2, a
+// third connection from the same address is closed at once while the first
+// two are still served.
+TEST(RelayBinaryTest, PerAddressConnectionCapFlagReachesTheServer) {
+  RelayProcess relay(/*sim_control=*/false, {"--http_max_connections_per_address=2"});
+  ASSERT_FALSE(relay.http().empty());
+  const int port = PortOf(relay.http());
+  const std::string healthz = "GET /healthz HTTP/1.1\r\nHost: relay\r\n\r\n";
+  relay::testing::RawHttpClient first(port), second(port);
+  for (relay::testing::RawHttpClient* c : {&first, &second}) {
+    ASSERT_TRUE(c->connected());
+    ASSERT_TRUE(c->Send(healthz));
+    EXPECT_TRUE(absl::StartsWith(c->ReadResponse(), "HTTP/1.1 200")) << "first two";
+  }
+  relay::testing::RawHttpClient third(port);
+  ASSERT_TRUE(third.connected());  // the kernel accepts; the relay then closes it
+  EXPECT_TRUE(third.Closed());
+  ASSERT_TRUE(first.Send(healthz));
+  EXPECT_TRUE(absl::StartsWith(first.ReadResponse(), "HTTP/1.1 200"));
+}
+
+// A bad bound is refused at start: exit 2, the message names the flag.
+TEST(RelayBinaryTest, ABadHttpBoundExitsTwoNamingTheFlag) {
+  ChildProcessSpec spec;
+  spec.name = "relay_server";
+  spec.binary = std::string(std::getenv("TEST_SRCDIR")) + "/sct_lab/relay/relay_server";
+  spec.args = {"--store=memory", "--grpc_listen=127.0.0.1:0", "--http_listen=127.0.0.1:0",
+               "--http_max_header_count=0"};
+  spec.stderr_path = std::string(std::getenv("TEST_TMPDIR")) + "/bad_bound.stderr";
+  absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(spec);
+  ASSERT_FALSE(started.ok());
+  EXPECT_TRUE(absl::StrContains(started.status().message(), "exit 2")) << started.status();
+  EXPECT_TRUE(absl::StrContains(started.status().message(),
+                                "--http_max_header_count: must be between 8 and 10000"))
+      << started.status();
 }
 
 TEST(RelayBinaryTest, NoAuditWithoutSimControl) {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/errors.h"
+#include "common/status_macros.h"
 #include "relay/sim_http_hook.h"
 #include "runtime/tls.h"
 
@@ -37,14 +38,49 @@ absl::Status ValidateLimits(const RelayLimits& limits) {
   return absl::OkStatus();
 }
 
+absl::Status InRange(absl::string_view flag, int64_t value, int64_t min, int64_t max) {
+  if (value >= min && value <= max) return absl::OkStatus();
+  return BadFlag(absl::StrCat("--", flag, ": must be between ", min, " and ", max));
+}
+
+absl::Status Positive(absl::string_view flag, absl::Duration value) {
+  if (value > absl::ZeroDuration() && value <= absl::Hours(1)) return absl::OkStatus();
+  return BadFlag(absl::StrCat("--", flag, ": must be positive and at most 1h"));
+}
+
+// The rules of the HTTP face's bounds (relay/bounded_http_server.h).
+absl::Status ValidateHttpBounds(const RelayServerConfig& config) {
+  const RelayHttpOptions& h = config.http;
+  if (config.http_threads < 1 || config.http_threads > 1024) {
+    return BadFlag("--http_threads: must be between 1 and 1024");
+  }
+  RETURN_IF_ERROR(InRange("http_max_connections", h.max_connections, 1, 1 << 20));
+  RETURN_IF_ERROR(InRange("http_max_connections_per_address", h.max_connections_per_address, 1,
+                          h.max_connections));
+  RETURN_IF_ERROR(Positive("http_head_timeout", h.head_timeout));
+  RETURN_IF_ERROR(Positive("http_body_timeout", h.body_timeout));
+  RETURN_IF_ERROR(Positive("http_idle_timeout", h.idle_timeout));
+  // A request line shorter than "DELETE /v1/m/<uuid> HTTP/1.1" could not
+  // serve the API.
+  RETURN_IF_ERROR(
+      InRange("http_max_request_line", static_cast<int64_t>(h.max_request_line), 64, 1 << 20));
+  RETURN_IF_ERROR(
+      InRange("http_max_header_bytes", static_cast<int64_t>(h.max_header_bytes), 1024, 16 << 20));
+  return InRange("http_max_header_count", static_cast<int64_t>(h.max_header_count), 8, 10000);
+}
+
 // Loads the credentials of both listeners (null when TLS is off).
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
     const RelayServerConfig& config) {
   if (config.tls_cert.empty() != config.tls_key.empty()) {
     return BadFlag("--tls_cert/--tls_key: set both or neither");
   }
-  if (config.tls_cert.empty()) return std::shared_ptr<grpc::ServerCredentials>();
-  return LoadServerCredentials(TlsServerFiles{config.tls_cert, config.tls_key, "", false});
+  if (config.tls_cert.empty()) {
+    if (!config.tls_client_ca.empty()) return BadFlag("--tls_client_ca: needs --tls_cert");
+    return std::shared_ptr<grpc::ServerCredentials>();
+  }
+  return LoadServerCredentials(
+      TlsServerFiles{config.tls_cert, config.tls_key, config.tls_client_ca, false});
 }
 
 // Loads the credentials towards the push endpoints (null: plaintext).
@@ -56,6 +92,19 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> PushCredentials(
   }
   return LoadClientCredentials(
       TlsClientFiles{config.push_ca_cert, config.push_client_cert, config.push_client_key});
+}
+
+// The HTTP bounds as the start-up line shows them.
+std::string DescribeHttpBounds(const RelayServerConfig& config) {
+  const RelayHttpOptions& h = config.http;
+  return absl::StrCat(
+      " http_threads=", config.http_threads, " http_max_connections=", h.max_connections,
+      " http_max_connections_per_address=", h.max_connections_per_address,
+      " http_head_timeout=", absl::FormatDuration(h.head_timeout),
+      " http_body_timeout=", absl::FormatDuration(h.body_timeout),
+      " http_idle_timeout=", absl::FormatDuration(h.idle_timeout),
+      " http_max_request_line=", h.max_request_line, " http_max_header_bytes=", h.max_header_bytes,
+      " http_max_header_count=", h.max_header_count);
 }
 
 }  // namespace
@@ -73,9 +122,7 @@ absl::StatusOr<RelaySetup> PrepareRelay(RelayServerConfig config) {
   absl::StatusOr<std::map<std::string, std::string>> routes = ParsePushRoutes(config.push_routes);
   if (!routes.ok()) return routes.status();
   setup.push_routes = *std::move(routes);
-  if (config.http_threads < 1 || config.http_threads > 1024) {
-    return BadFlag("--http_threads: must be between 1 and 1024");
-  }
+  if (absl::Status s = ValidateHttpBounds(config); !s.ok()) return s;
   std::string& base = config.public_base_url;
   if (!base.empty() && !absl::StartsWith(base, "https://") && !absl::StartsWith(base, "http://")) {
     return BadFlag("--public_base_url: must start with http:// or https://");
@@ -111,7 +158,7 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(RelaySetup setup
 
 absl::Status RelayServer::StartServing(sim::SimState* sim) {
   const RelayServerConfig& config = setup_.config;
-  RelayHttpOptions http_options;
+  RelayHttpOptions http_options = config.http;
   http_options.host = config.http_listen.host;
   http_options.port = config.http_listen.port;
   http_options.tls_cert_file = config.tls_cert;
@@ -135,10 +182,12 @@ absl::Status RelayServer::StartServing(sim::SimState* sim) {
   grpc_options.credentials = setup_.grpc_credentials;
   grpc_options.services = {relay_grpc_.get(), &echo_grpc_};
   grpc_options.max_receive_message_bytes = RelayGrpcService::MaxMessageBytes(config.limits);
-  // The relay's gRPC listener verifies no client certificates: SimControl is
-  // open to loopback callers only.
+  // With TLS only the admin certificate may use the simulation controls;
+  // plaintext: loopback callers only.
+  sim::AdminAuth admin_auth;
+  admin_auth.client_certs = !config.tls_cert.empty();
   absl::StatusOr<std::unique_ptr<sim::ServerHooks>> hooks =
-      sim::ServerHooks::Attach(sim, {}, &grpc_options);
+      sim::ServerHooks::Attach(sim, admin_auth, &grpc_options);
   if (!hooks.ok()) return hooks.status();
   sim_hooks_ = std::move(*hooks);
   absl::StatusOr<std::unique_ptr<GrpcServer>> grpc_server = GrpcServer::Start(grpc_options);
@@ -181,7 +230,9 @@ std::string RelayServer::Describe() const {
                       " creates_per_window=", limits.creates_per_window,
                       " failed_lookups_per_window=", limits.failed_lookups_per_window,
                       " rate_window=", absl::FormatDuration(limits.rate_window), " push_routes=[",
-                      absl::StrJoin(routes, ","), "]");
+                      absl::StrJoin(routes, ","), "]",
+                      " tls_client_ca=", config.tls_client_ca.empty() ? "none" : "set",
+                      DescribeHttpBounds(config));
 }
 
 void RelayServer::Shutdown() {

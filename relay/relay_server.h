@@ -5,7 +5,9 @@
 //
 // Two steps, so that the binary can tell a bad flag (exit 2) from a failure
 // to start (exit 1):
-//   PrepareRelay  checks every value and loads what the flags name (TLS
+//   PrepareRelay  checks every value (the HTTP bounds too: counts and sizes
+//                 within fixed ranges, timeouts positive and at most 1h) and
+//                 loads what the flags name (TLS
 //                 files, push routes): INVALID_ARGUMENT with the message the
 //                 binary prints ("--max_ttl: must be at least --default_ttl"),
 //                 or the TLS loader's error for a certificate or key file.
@@ -53,6 +55,10 @@ struct RelayServerConfig {
   // PEM files of both listeners: both set serve TLS, both empty plaintext.
   std::string tls_cert;
   std::string tls_key;
+  // CA bundle the gRPC listener verifies client certificates against when a
+  // caller presents one (requested, not required: devices present none).
+  // With TLS on, Audit and SimControl answer only the "admin" certificate.
+  std::string tls_client_ca;
   // TYPE=HOST:PORT entries (or comma lists of them) of --push_route.
   std::vector<std::string> push_routes;
   // TLS towards the push endpoints; all empty is plaintext.
@@ -60,6 +66,9 @@ struct RelayServerConfig {
   std::string push_client_cert;
   std::string push_client_key;
   int http_threads = 16;
+  // Bounds of the HTTP face (flags --http_max_connections ... ); only these
+  // members of RelayHttpOptions are read, and its defaults are the flags'.
+  RelayHttpOptions http;
 };
 
 // A configuration that passed PrepareRelay, with what the flags named.

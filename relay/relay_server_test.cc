@@ -57,6 +57,26 @@ TEST(PrepareRelayTest, EveryBadFlagHasItsMessage) {
       {"push_route", [](auto& c) { c.push_routes = {"=127.0.0.1:1"}; }, "--push_route"},
       {"http_threads", [](auto& c) { c.http_threads = 0; },
        "--http_threads: must be between 1 and 1024"},
+      {"http_max_connections", [](auto& c) { c.http.max_connections = 0; },
+       "--http_max_connections: must be between 1 and 1048576"},
+      {"http_per_address",
+       [](auto& c) {
+         c.http.max_connections = 10;
+         c.http.max_connections_per_address = 11;
+       },
+       "--http_max_connections_per_address: must be between 1 and 10"},
+      {"http_head_timeout", [](auto& c) { c.http.head_timeout = absl::ZeroDuration(); },
+       "--http_head_timeout: must be positive and at most 1h"},
+      {"http_body_timeout", [](auto& c) { c.http.body_timeout = absl::Hours(2); },
+       "--http_body_timeout: must be positive and at most 1h"},
+      {"http_idle_timeout", [](auto& c) { c.http.idle_timeout = -absl::Seconds(1); },
+       "--http_idle_timeout: must be positive and at most 1h"},
+      {"http_request_line", [](auto& c) { c.http.max_request_line = 63; },
+       "--http_max_request_line: must be between 64 and 1048576"},
+      {"http_header_bytes", [](auto& c) { c.http.max_header_bytes = static_cast<size_t>(-1); },
+       "--http_max_header_bytes: must be between 1024 and 16777216"},
+      {"http_header_count", [](auto& c) { c.http.max_header_count = 10001; },
+       "--http_max_header_count: must be between 8 and 10000"},
       {"public_base_url", [](auto& c) { c.public_base_url = "ftp://relay.example"; },
        "--public_base_url: must start with http:// or https://"},
   };
@@ -96,6 +116,11 @@ TEST(RelayServerTest, ServesBothFacesOnTheBoundPorts) {
               StartsWith("store=memory tls=off public_base_url=http://" + http +
                          " default_ttl=48h max_ttl=168h max_payload_bytes=65536"));
   EXPECT_THAT((*server)->Describe(), HasSubstr(" push_routes=[]"));
+  EXPECT_THAT((*server)->Describe(),
+              HasSubstr(" http_threads=16 http_max_connections=4096"
+                        " http_max_connections_per_address=256 http_head_timeout=10s"
+                        " http_body_timeout=30s http_idle_timeout=5s http_max_request_line=8192"
+                        " http_max_header_bytes=32768 http_max_header_count=64"));
 
   httplib::Client client("127.0.0.1", std::stoi(http.substr(http.rfind(':') + 1)));
   auto health = client.Get("/healthz");

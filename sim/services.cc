@@ -12,6 +12,10 @@
 namespace sct::sim {
 namespace {
 
+// About 100 years: far beyond any expiry a scenario jumps past, far inside
+// the Timestamp range every service converts its clock to.
+constexpr absl::Duration kMaxClockOffset = absl::Hours(24 * 36525);
+
 absl::Status NotAdmin(absl::string_view why) {
   return MakeError(absl::StatusCode::kPermissionDenied, "not_admin", why);
 }
@@ -22,7 +26,8 @@ absl::Status CheckAdmin(const grpc::ServerContext& context, const AdminAuth& aut
   if (auth.client_certs) {
     if (PeerCommonName(context) != auth.admin_cn) {
       return NotAdmin(absl::StrCat("simulation controls need the \"", auth.admin_cn,
-                                   "\" client certificate"));
+                                   "\" client certificate on this TLS server (verified against "
+                                   "its client CA, --tls_client_ca)"));
     }
     return absl::OkStatus();
   }
@@ -68,19 +73,25 @@ grpc::Status SimControlService::SetClock(grpc::ServerContext* context,
                                          const ::common::v1::SetClockRequest* request,
                                          ::common::v1::SetClockResponse* response) {
   SIM_CHECK_ADMIN(context);
-  absl::Duration offset, advance;
+  absl::Duration offset = state_->clock().offset();
   if (request->has_offset()) {
-    absl::StatusOr<absl::Duration> d = FromProto(request->offset(), "offset");
+    absl::StatusOr<absl::Duration> d =
+        FromProto(request->offset(), "offset", -kMaxClockOffset, kMaxClockOffset);
     if (!d.ok()) return ToGrpcStatus(d.status());
     offset = *d;
   }
   if (request->has_advance()) {
-    absl::StatusOr<absl::Duration> d = FromProto(request->advance(), "advance");
+    absl::StatusOr<absl::Duration> d =
+        FromProto(request->advance(), "advance", -kMaxClockOffset, kMaxClockOffset);
     if (!d.ok()) return ToGrpcStatus(d.status());
-    advance = *d;
+    offset += *d;
+    if (offset < -kMaxClockOffset || offset > kMaxClockOffset) {
+      return ToGrpcStatus(
+          InvalidField("advance", absl::StrCat("would move the clock offset past +-",
+                                               absl::FormatDuration(kMaxClockOffset))));
+    }
   }
-  if (request->has_offset()) state_->clock().SetOffset(offset);
-  if (request->has_advance()) state_->clock().Advance(advance);
+  if (request->has_offset() || request->has_advance()) state_->clock().SetOffset(offset);
   ToProto(state_->clock().Now(), response->mutable_now());
   return grpc::Status::OK;
 }

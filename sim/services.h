@@ -1,16 +1,21 @@
 // common.v1.Audit and common.v1.SimControl on a SimState, and the rule for
 // who may call them.
 //
-// Authorization (AdminAuth): on a server that verifies client certificates
-// (`client_certs` true: mutual TLS, or TLS with a client CA) only a caller
-// whose certificate CN is `admin_cn` (the dev PKI admin identity, "admin")
-// may call; on a plaintext or server-only-TLS server only loopback peers
-// (127.0.0.0/8, ::1, unix sockets) may. Anyone else gets PERMISSION_DENIED
-// with reason "not_admin".
+// Authorization (AdminAuth): on a server that runs TLS (`client_certs`
+// true) only a caller whose verified client certificate has the CN
+// `admin_cn` (the dev PKI admin identity, "admin") may call. Such a server
+// must verify client certificates when they are presented (a client CA:
+// runtime/tls.h TlsServerFiles::client_ca_file, required or only
+// requested); without one nobody can present the admin certificate, and
+// every call is refused. A loopback address counts for nothing then. On a
+// plaintext server only loopback peers (127.0.0.0/8, ::1, unix sockets) may
+// call. Anyone else gets PERMISSION_DENIED with reason "not_admin".
 //
 // SetClock: `offset` replaces the SimClock offset, then `advance` is added
-// to it (both may be set). SetLinkFaults / SetOutage / SetAuditKey validate
-// and answer INVALID_ARGUMENT (reason "invalid_field") naming the field.
+// to it (both may be set). Each, and the resulting offset, must lie within
+// +-876000h (about 100 years), else INVALID_ARGUMENT "invalid_field" naming
+// `offset` or `advance` and the clock is unchanged. SetLinkFaults / SetOutage / SetAuditKey
+// validate and answer INVALID_ARGUMENT (reason "invalid_field") naming the field.
 //
 // Thread-safe; the SimState is not owned and must outlive the services.
 #ifndef SCT_SIM_SERVICES_H_
@@ -28,6 +33,7 @@
 namespace sct::sim {
 
 struct AdminAuth {
+  // True when the server runs TLS: the admin client certificate is required.
   bool client_certs = false;
   std::string admin_cn = "admin";
 };

@@ -6,17 +6,18 @@
 #include <cstdlib>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "common/clock.h"
 #include "common/errors.h"
-#include "runtime/grpc_server.h"
 #include "common/proto_time.h"
 #include "common/status_mapping.h"
-#include "runtime/test_certs.h"
-#include "runtime/testdata/echo.grpc.pb.h"
-#include "runtime/tls.h"
 #include "gtest/gtest.h"
 #include "proto/common/v1/audit.grpc.pb.h"
 #include "proto/common/v1/control.grpc.pb.h"
+#include "runtime/grpc_server.h"
+#include "runtime/test_certs.h"
+#include "runtime/testdata/echo.grpc.pb.h"
+#include "runtime/tls.h"
 
 namespace sct::sim {
 namespace {
@@ -242,6 +243,27 @@ TEST_F(SimTest, SetClockOffsetReplacesAdvanceAdds) {
   absl::Status s = FromGrpcStatus(control_->SetClock(&ctx, bad, &resp));
   EXPECT_EQ(ReasonOf(s), "invalid_field");
   EXPECT_NE(s.message().find("offset"), absl::string_view::npos);
+}
+
+TEST_F(SimTest, SetClockRefusesAbsurdShiftsNamingTheField) {
+  const absl::Time base = clock_.Now();
+  ASSERT_TRUE(SetClock(absl::Hours(1), std::nullopt).ok());
+  struct Case {
+    std::optional<absl::Duration> offset, advance;
+    const char* field;
+  };
+  const absl::Duration ten_thousand_years = absl::Hours(24 * 365 * 9000);
+  for (const Case& c : {Case{ten_thousand_years, std::nullopt, "offset"},
+                        Case{-ten_thousand_years, std::nullopt, "offset"},
+                        Case{std::nullopt, ten_thousand_years, "advance"},
+                        Case{absl::Hours(24 * 365 * 60), absl::Hours(24 * 365 * 60), "advance"}}) {
+    absl::StatusOr<absl::Time> r = SetClock(c.offset, c.advance);
+    ASSERT_FALSE(r.ok()) << c.field;
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(ReasonOf(r.status()), "invalid_field");
+    EXPECT_TRUE(absl::StartsWith(r.status().message(), std::string(c.field) + ":")) << r.status();
+  }
+  EXPECT_EQ(server_->state->clock().Now(), base + absl::Hours(1));  // unchanged
 }
 
 TEST_F(SimTest, SetAuditKeyRejectsWrongLength) {

@@ -187,8 +187,8 @@ absl::Status LaunchedEcosystem::StartRelay(const sv1::Topology& t) {
   for (const auto& o : t.oems()) {
     oem_addresses.emplace_back(o.id(), services_.Find(o.id())->svc.grpc_address);
   }
-  return services_.Launch(
-      n, RelayCommand(t.relay(), id, work_.dir, oem_addresses, work_.device_trust_file, redis_));
+  return services_.Launch(n, RelayCommand(t.relay(), id, work_.dir, work_.pki->root_cert_file(),
+                                          oem_addresses, work_.device_trust_file, redis_));
 }
 
 absl::Status LaunchedEcosystem::StartChannel(const sv1::Topology& t) {
@@ -199,7 +199,8 @@ absl::Status LaunchedEcosystem::StartChannel(const sv1::Topology& t) {
     ASSIGN_OR_RETURN(auto channel, Channel("channel"));
     return ConfigureChannel(channel, configs);
   };
-  return services_.Launch(n, ChannelCommand(t, id, work_.device_trust_file));
+  return services_.Launch(
+      n, ChannelCommand(t, id, work_.pki->root_cert_file(), work_.device_trust_file));
 }
 
 absl::Status LaunchedEcosystem::StartAccessPoint(const sv1::AccessPointSpec& spec) {
@@ -221,7 +222,8 @@ absl::Status LaunchedEcosystem::StartAccessPoint(const sv1::AccessPointSpec& spe
   ca.peer = {authority->svc.grpc_address, authority->trust_file};
   ca.root_file = authority_root_files_[spec.authority()];
   ca.authority_id = authority_ids_[spec.authority()];
-  return services_.Launch(n, AccessPointCommand(spec, id, ca, key_file));
+  return services_.Launch(n,
+                          AccessPointCommand(spec, id, work_.pki->root_cert_file(), ca, key_file));
 }
 
 absl::Status LaunchedEcosystem::StartDevice(const sv1::DeviceSpec& spec) {

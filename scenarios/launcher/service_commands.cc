@@ -74,6 +74,7 @@ ServiceCommand OemCommand(const sv1::OemSpec& spec, const PkiIdentity& id, const
 }
 
 ServiceCommand RelayCommand(const sv1::RelaySpec& spec, const PkiIdentity& id, const WorkDir& dir,
+                            const std::string& root_cert_file,
                             const std::vector<std::pair<std::string, std::string>>& oem_addresses,
                             const std::string& device_trust_file, const RelayRedis& redis) {
   ServiceCommand c;
@@ -103,6 +104,7 @@ ServiceCommand RelayCommand(const sv1::RelaySpec& spec, const PkiIdentity& id, c
   }
   c.args.push_back("--tls_cert=" + id.cert_file);
   c.args.push_back("--tls_key=" + id.key_file);
+  c.args.push_back("--tls_client_ca=" + root_cert_file);
   if (!spec.default_ttl().empty()) c.args.push_back("--default_ttl=" + spec.default_ttl());
   if (!spec.max_ttl().empty()) c.args.push_back("--max_ttl=" + spec.max_ttl());
   std::vector<std::string> routes;
@@ -131,6 +133,7 @@ ServiceCommand RedisServerCommand(const std::string& conf_file, const std::strin
 }
 
 ServiceCommand ChannelCommand(const sv1::Topology& topology, const PkiIdentity& id,
+                              const std::string& root_cert_file,
                               const std::string& device_trust_file) {
   bool preview_bot = false;
   for (const auto& c : topology.channels()) {
@@ -139,6 +142,7 @@ ServiceCommand ChannelCommand(const sv1::Topology& topology, const PkiIdentity& 
   ServiceCommand c;
   c.binary = "channel/channel_server";
   c.args = {"--tls_cert=" + id.cert_file, "--tls_key=" + id.key_file,
+            "--tls_client_ca=" + root_cert_file,
             // The preview bot fetches relay pages: trust what devices trust.
             "--preview_bot_ca=" + device_trust_file,
             absl::StrCat("--preview_bot=", preview_bot ? "true" : "false")};
@@ -168,6 +172,7 @@ std::string AccessPointKeyFile(const WorkDir& dir, absl::string_view access_poin
 }
 
 ServiceCommand AccessPointCommand(const sv1::AccessPointSpec& spec, const PkiIdentity& id,
+                                  const std::string& root_cert_file,
                                   const AuthorityOfAccessPoint& authority,
                                   const std::string& key_file) {
   ServiceCommand c;
@@ -183,6 +188,9 @@ ServiceCommand AccessPointCommand(const sv1::AccessPointSpec& spec, const PkiIde
             "--ca_tls_key=" + id.key_file,
             "--tls_cert=" + id.cert_file,
             "--tls_key=" + id.key_file,
+            // Devices present no certificate; the engine presents "admin".
+            "--tls_client_ca=" + root_cert_file,
+            "--tls_require_client_cert=false",
             "--ap_key=" + key_file,
             std::string("--revocation_mode=") +
                 (spec.revocation() == ::access_point::v1::POLL ? "poll" : "watch")};

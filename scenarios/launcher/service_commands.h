@@ -88,9 +88,10 @@ struct RelayRedis {
 // relay/relay_server: its store (sqlite WORK/data/relay.db, memory or
 // redis: --redis=<addresses> [--redis_user --redis_password_file]), TTLs
 // when given, a push route "sct-push/<oem>=<address>" to every OEM in
-// `oem_addresses` (id, gRPC address), trusting `device_trust_file`.
+// `oem_addresses` (id, gRPC address), trusting `device_trust_file`; client
+// certificates (the engine's "admin") verified against `root_cert_file`.
 ServiceCommand RelayCommand(const scenario::v1::RelaySpec& spec, const PkiIdentity& id,
-                            const WorkDir& dir,
+                            const WorkDir& dir, const std::string& root_cert_file,
                             const std::vector<std::pair<std::string, std::string>>& oem_addresses,
                             const std::string& device_trust_file, const RelayRedis& redis = {});
 
@@ -100,8 +101,10 @@ ServiceCommand RedisServerCommand(const std::string& conf_file, const std::strin
                                   const std::string& dir);
 
 // channel/channel_server: its preview bot on when the MESSENGER spec asks for
-// it, trusting what devices trust (it fetches relay pages).
+// it, trusting what devices trust (it fetches relay pages); client
+// certificates (the engine's "admin") verified against `root_cert_file`.
 ServiceCommand ChannelCommand(const scenario::v1::Topology& topology, const PkiIdentity& id,
+                              const std::string& root_cert_file,
                               const std::string& device_trust_file);
 
 // One channel.v1 Configure per ChannelSpec (delay, jitter, loss, duplicates,
@@ -115,8 +118,11 @@ std::vector<::channel::v1::ConfigureRequest> ChannelConfigureRequests(
 std::string AccessPointKeyFile(const WorkDir& dir, absl::string_view access_point_id);
 
 // access_point/access_point: kind, actions, revocation mode, its HPKE key
-// `key_file`, and the authority it trusts and watches.
+// `key_file`, and the authority it trusts and watches; client certificates
+// verified against `root_cert_file` when presented (devices present none,
+// the engine "admin").
 ServiceCommand AccessPointCommand(const scenario::v1::AccessPointSpec& spec, const PkiIdentity& id,
+                                  const std::string& root_cert_file,
                                   const AuthorityOfAccessPoint& authority,
                                   const std::string& key_file);
 

@@ -67,7 +67,7 @@ TEST(ServiceCommandsTest, OemBridgesToItsAuthority) {
 
 TEST(ServiceCommandsTest, RelayStoresTtlsAndPushRoutes) {
   sv1::Topology t = Resolved(R"pb(relay { default_ttl: "1h" })pb");
-  ServiceCommand c = RelayCommand(t.relay(), kId, kDir,
+  ServiceCommand c = RelayCommand(t.relay(), kId, kDir, "/w/pki/root.pem",
                                   {{"oem-a", "127.0.0.1:1"}, {"oem-b", "127.0.0.1:2"}}, "/trust");
   EXPECT_EQ(c.binary, "relay/relay_server");
   EXPECT_EQ(c.grpc_listen_flag, "grpc_listen");
@@ -78,26 +78,28 @@ TEST(ServiceCommandsTest, RelayStoresTtlsAndPushRoutes) {
   EXPECT_THAT(c.args,
               Contains("--push_route=sct-push/oem-a=127.0.0.1:1,sct-push/oem-b=127.0.0.1:2"));
   EXPECT_THAT(c.args, Contains("--push_ca_cert=/trust"));
+  EXPECT_THAT(c.args, Contains("--tls_client_ca=/w/pki/root.pem"));
   EXPECT_THAT(c.data_files,
               ElementsAre("/w/data/relay.db", "/w/data/relay.db-wal", "/w/data/relay.db-shm"));
 
   t.mutable_relay()->set_store(sv1::REDIS);
   t.mutable_relay()->set_redis_address("127.0.0.1:6379");
-  c = RelayCommand(t.relay(), kId, kDir, {}, "/trust");
+  c = RelayCommand(t.relay(), kId, kDir, "/w/pki/root.pem", {}, "/trust");
   EXPECT_EQ(absl::StrJoin(c.args, " ").rfind("--store=redis --redis=127.0.0.1:6379", 0), 0u);
   EXPECT_THAT(c.args, Not(Contains(testing::StartsWith("--push_route"))));
   EXPECT_THAT(c.data_files, IsEmpty());
 
   // A launched Redis: its nodes, and the relay's login when it has one.
   t.mutable_relay()->clear_redis_address();
-  c = RelayCommand(t.relay(), kId, kDir, {}, "/trust",
+  c = RelayCommand(t.relay(), kId, kDir, "/w/pki/root.pem", {}, "/trust",
                    {{"127.0.0.1:7001", "127.0.0.1:7002"}, "relay", "/w/data/pw"});
   EXPECT_EQ(absl::StrJoin(c.args, " ").rfind(
                 "--store=redis --redis=127.0.0.1:7001,127.0.0.1:7002 --redis_user=relay "
                 "--redis_password_file=/w/data/pw",
                 0),
             0u);
-  c = RelayCommand(t.relay(), kId, kDir, {}, "/trust", {{"127.0.0.1:7001"}, "", ""});
+  c = RelayCommand(t.relay(), kId, kDir, "/w/pki/root.pem", {}, "/trust",
+                   {{"127.0.0.1:7001"}, "", ""});
   EXPECT_THAT(c.args, Not(Contains(testing::StartsWith("--redis_user"))));
 }
 
@@ -116,10 +118,11 @@ TEST(ServiceCommandsTest, ChannelPreviewBotAndConfigureRequests) {
     channels { kind: SMS delay: "10ms" loss: 0.5 }
     channels { kind: MESSENGER preview_bot: true preview_delay: "1s" }
   )pb");
-  ServiceCommand c = ChannelCommand(t, kId, "/trust");
+  ServiceCommand c = ChannelCommand(t, kId, "/w/pki/root.pem", "/trust");
   EXPECT_EQ(c.binary, "channel/channel_server");
   EXPECT_THAT(c.args, Contains("--preview_bot=true"));
   EXPECT_THAT(c.args, Contains("--preview_bot_ca=/trust"));
+  EXPECT_THAT(c.args, Contains("--tls_client_ca=/w/pki/root.pem"));
   std::vector<::channel::v1::ConfigureRequest> configs = ChannelConfigureRequests(t);
   ASSERT_EQ(configs.size(), 2u);
   EXPECT_EQ(configs[0].kind(), ::common::v1::SMS);
@@ -140,7 +143,7 @@ TEST(ServiceCommandsTest, AccessPointKindActionsAndAuthority) {
   ca.authority_id = "ca";
   const std::string key = AccessPointKeyFile(kDir, "door-1");
   EXPECT_EQ(key, "/w/data/door-1-hpke.key");
-  ServiceCommand c = AccessPointCommand(t.access_points(0), kId, ca, key);
+  ServiceCommand c = AccessPointCommand(t.access_points(0), kId, "/w/pki/root.pem", ca, key);
   EXPECT_EQ(c.binary, "access_point/access_point");
   EXPECT_THAT(c.args, Contains("--kind=door"));
   EXPECT_THAT(c.args, Contains("--actions=enter,unlock,lock"));
@@ -148,6 +151,8 @@ TEST(ServiceCommandsTest, AccessPointKindActionsAndAuthority) {
   EXPECT_THAT(c.args, Contains("--revocation_mode=poll"));
   EXPECT_THAT(c.args, Contains("--poll_interval=5s"));
   EXPECT_THAT(c.args, Contains("--ap_key=/w/data/door-1-hpke.key"));
+  EXPECT_THAT(c.args, Contains("--tls_client_ca=/w/pki/root.pem"));
+  EXPECT_THAT(c.args, Contains("--tls_require_client_cert=false"));
 }
 
 TEST(ServiceCommandsTest, DevicePeersStateAndPolling) {

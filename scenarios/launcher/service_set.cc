@@ -61,7 +61,10 @@ void ServiceSet::Attach(ServiceNode& n, const scenario::v1::Endpoint& e) {
   n.svc.grpc_address = e.grpc_address();
   n.svc.http_url = e.http_url();
   n.svc.sim = e.has_sim_services();
-  if (!e.ca_cert_file().empty()) n.trust_file = e.ca_cert_file();
+  if (!e.ca_cert_file().empty()) {
+    n.trust_file = e.ca_cert_file();
+    n.foreign_pki = true;
+  }
 }
 
 absl::Status ServiceSet::Launch(ServiceNode& n, ServiceCommand command) {
@@ -244,6 +247,7 @@ absl::Status ServiceSet::HealthCheck(ServiceNode& n, absl::Time deadline) {
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ServiceSet::CredentialsFor(
     const ServiceNode& n, absl::string_view identity) {
   if (!n.tls) return grpc::InsecureChannelCredentials();
+  if (n.foreign_pki) return LoadClientCredentials({n.trust_file, "", ""});
   ASSIGN_OR_RETURN(PkiIdentity id, pki_->Identity(identity));
   return LoadClientCredentials({n.trust_file, id.cert_file, id.key_file});
 }

@@ -61,6 +61,10 @@ struct ServiceNode {
   ServiceCommand command;
   std::string trust_file;  // PEM roots its TLS certificate chains to
   bool tls = true;         // device agents serve plaintext
+  // An attached service with its own CA: it cannot verify this run's dev-PKI
+  // certificates (a presented one would fail the handshake), so channels to
+  // it present none.
+  bool foreign_pki = false;
   // Runs after every start once the node is healthy (the channel's
   // Configure: it keeps its settings in memory).
   std::function<absl::Status()> after_start;
@@ -99,7 +103,8 @@ class ServiceSet {
 
   // A channel to `name`'s gRPC port presenting dev-PKI identity `identity`
   // (mutual TLS rooted at the node's trust file; plaintext for device
-  // agents). NOT_FOUND for unknown names.
+  // agents; server-only TLS to a foreign_pki node). NOT_FOUND for unknown
+  // names.
   absl::StatusOr<std::shared_ptr<grpc::Channel>> ChannelAs(absl::string_view name,
                                                            absl::string_view identity);
 
