@@ -1,24 +1,12 @@
 #include "scenarios/launcher/redis_nodes.h"
 
-#include <openssl/sha.h>
-
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "crypto/digest.h"
 #include "crypto/random.h"
 
 namespace sct::scenarios {
-namespace {
-
-std::string Sha256Hex(absl::string_view s) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), digest);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
-}
-
-}  // namespace
-
 std::string RelayAclRules(absl::string_view key_prefix) {
   static constexpr const char* kCommands[] = {
       "ping", "info",  "cluster|slots", "asking", "eval",   "evalsha", "get",
@@ -35,9 +23,9 @@ std::string RedisAclFileText(absl::string_view relay_password, absl::string_view
   // append-only file as "default" and silently skips every MULTI/EXEC block
   // (how a Lua script's writes are logged) that "default" may not run, so a
   // disabled default user loses every scripted write across a restart.
-  return absl::StrCat("user ", kRedisAdminUser, " on #", Sha256Hex(admin_password),
+  return absl::StrCat("user ", kRedisAdminUser, " on #", crypto::Sha256Hex(admin_password),
                       " ~* &* +@all\n", "user ", kRedisRelayUser, " on #",
-                      Sha256Hex(relay_password), " ", RelayAclRules(key_prefix), "\n");
+                      crypto::Sha256Hex(relay_password), " ", RelayAclRules(key_prefix), "\n");
 }
 
 absl::StatusOr<std::string> NewRedisPassword() {
