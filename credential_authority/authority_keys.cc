@@ -1,13 +1,11 @@
 #include "credential_authority/authority_keys.h"
 
-#include <openssl/sha.h>
-
 #include <optional>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
+#include "crypto/digest.h"
 #include "crypto/pem.h"
 #include "runtime/files.h"
 
@@ -55,10 +53,7 @@ absl::StatusOr<crypto::Certificate> LoadOrCreateRootCertificate(
 }
 
 std::string KeyIdOf(absl::string_view spki_der) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(spki_der.data()), spki_der.size(), digest);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
+  return crypto::Sha256Hex(spki_der);
 }
 
 }  // namespace sct::ca

@@ -1,21 +1,14 @@
 #include "credential_authority/ledger_steps.h"
 
-#include <openssl/sha.h>
-
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/proto_time.h"
 #include "common/status_macros.h"
 #include "credential_authority/share_policy.h"
+#include "crypto/digest.h"
 
 namespace sct::ca {
 namespace {
-
-std::string Sha256(absl::string_view data) {
-  unsigned char d[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), d);
-  return std::string(reinterpret_cast<const char*>(d), sizeof(d));
-}
 
 absl::Status Precondition(absl::string_view reason, absl::string_view message) {
   return MakeError(absl::StatusCode::kFailedPrecondition, reason, message);
@@ -51,7 +44,7 @@ RequestKey MakeRequestKey(absl::string_view method, const Caller& caller,
                           const google::protobuf::Message& request_without_secrets) {
   const std::string nul(1, '\0');
   return RequestKey{std::string(request_id), std::string(method),
-                    Sha256(absl::StrCat(method, nul, caller.id, nul,
+                    crypto::Sha256(absl::StrCat(method, nul, caller.id, nul,
                                         request_without_secrets.SerializeAsString()))};
 }
 

@@ -65,6 +65,7 @@
 #include "device/mailbox_io.h"
 #include "device/outbound_call.h"
 #include "device/secure_element.h"
+#include "device/share_requests.h"
 #include "device/wallet.h"
 #include "proto/access_point/v1/access_point.grpc.pb.h"
 #include "proto/channel/v1/channel.grpc.pb.h"
@@ -307,12 +308,9 @@ class DeviceAgent {
   absl::CondVar changed_;  // signalled (with mu_) when a flow advances
   Wallet wallet_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, PollState> polls_ ABSL_GUARDED_BY(mu_);  // key: persona/mailbox/role
-  std::map<std::string, ::device::v1::ShareCredentialResponse> share_replies_ ABSL_GUARDED_BY(mu_);
-  // Signed InitiateShare requests (without the PIN) of shares not yet delivered, by control
-  // request id: a retry re-sends the same bytes. Cleared when it reaches the bound.
-  static constexpr size_t kMaxSignedShareRequests = 256;
-  std::map<std::string, ::credential_authority::v1::InitiateShareRequest> signed_share_requests_
-      ABSL_GUARDED_BY(mu_);
+  // By control request id: the signed request of an undelivered share (a retry re-sends it)
+  // or the reply of a delivered one; the newest 256 ids.
+  ShareRequests share_requests_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, ::device::v1::AcceptLinkResponse> accept_replies_ ABSL_GUARDED_BY(mu_);
 };
 

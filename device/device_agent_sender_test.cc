@@ -1,6 +1,8 @@
 // The sender after the share: revoking what its shares issued (down the
 // re-share tree) and cancelling a share whose mailbox or link failed.
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/time/time.h"
@@ -161,6 +163,46 @@ TEST_F(SenderTest, RetryOfAnUndeliveredShareResendsTheSignedRequest) {
   sent = oem_.share_requests();
   ASSERT_EQ(sent.size(), 3u);
   EXPECT_NE(sent[2].intent(), sent[1].intent());
+}
+
+// The agent keeps the signed requests of the newest 256 request ids: filling it up forgets
+// only the oldest, so a retry of a recent undelivered share still re-sends its signed intent.
+TEST_F(SenderTest, RetryAfterManyOtherSharesStillResendsTheSignedRequest) {
+  Device alice = MakeDevice("+15550001");
+  const std::string cred = Own(alice, cv::ASYMMETRIC);
+  EXPECT_CALL(relay_, CreateMailbox(_, _, _))
+      .WillRepeatedly(Return(grpc::Status(grpc::StatusCode::UNAVAILABLE, "connection refused")));
+  auto share = [&](const dv::ShareCredentialRequest& req) {
+    EXPECT_EQ(alice.agent->ShareCredential(req).status().code(), absl::StatusCode::kUnavailable);
+  };
+  // The holder proofs sent for `request_id`, in order.
+  auto proofs_of = [&](const std::string& request_id) {
+    std::vector<std::string> proofs;
+    for (const auto& sent : oem_.share_requests()) {
+      if (sent.request_id() == request_id) proofs.push_back(sent.holder_proof());
+    }
+    return proofs;
+  };
+  const dv::ShareCredentialRequest oldest = ShareReq(cred, "+15550002");
+  share(oldest);
+  for (int i = 1; i < 255; ++i) share(ShareReq(cred, "+15550002"));
+  const dv::ShareCredentialRequest recent = ShareReq(cred, "+15550002");
+  share(recent);  // the 256th request id
+  const dv::ShareCredentialRequest newest = ShareReq(cred, "+15550002");
+  share(newest);  // beyond the bound: the oldest is forgotten, nothing else
+
+  share(recent);
+  share(newest);
+  share(oldest);
+  for (const auto& [name, request_id] : {std::make_pair("recent", recent.request_id()),
+                                         std::make_pair("newest", newest.request_id())}) {
+    const std::vector<std::string> proofs = proofs_of(request_id);
+    ASSERT_EQ(proofs.size(), 2u) << name;
+    EXPECT_EQ(proofs[1], proofs[0]) << name << ": retry was signed anew";
+  }
+  const std::vector<std::string> oldest_proofs = proofs_of(oldest.request_id());
+  ASSERT_EQ(oldest_proofs.size(), 2u);
+  EXPECT_NE(oldest_proofs[1], oldest_proofs[0]) << "the oldest request id was not forgotten";
 }
 
 TEST_F(SenderTest, FailedLinkSendLeavesACancellableShare) {

@@ -196,8 +196,8 @@ absl::StatusOr<dv::ShareCredentialResponse> DeviceAgent::ShareCredential(
     const dv::ShareCredentialRequest& req) {
   absl::MutexLock lock(&mu_);
   if (!req.request_id().empty()) {
-    auto it = share_replies_.find(req.request_id());
-    if (it != share_replies_.end()) return it->second;
+    const dv::ShareCredentialResponse* reply = share_requests_.Reply(req.request_id());
+    if (reply != nullptr) return *reply;
   }
   ASSIGN_OR_RETURN(WalletTarget target,
                    WalletLookup(req.persona()).Credential(req.credential_id()).In(wallet_));
@@ -231,10 +231,7 @@ absl::StatusOr<dv::ShareCredentialResponse> DeviceAgent::ShareCredential(
   RETURN_IF_ERROR(PersistLocked());
   SchedulePollLocked(persona, entry, now);
   dv::ShareCredentialResponse resp = ShareReply(issued.share, entry, link, body, *sent);
-  if (!req.request_id().empty()) {
-    share_replies_[req.request_id()] = resp;
-    signed_share_requests_.erase(req.request_id());
-  }
+  if (!req.request_id().empty()) share_requests_.RememberReply(req.request_id(), resp);
   return resp;
 }
 
@@ -279,12 +276,11 @@ absl::StatusOr<DeviceAgent::IssuedShare> DeviceAgent::RequestShareTokenLocked(
   ca::InitiateShareRequest* init = sreq.mutable_share();
   // A retry of a request whose token was minted but not delivered sends the same signed
   // intent, so the authority recognises the request id and answers the same share.
-  auto signed_before = req.request_id().empty() ? signed_share_requests_.end()
-                                                : signed_share_requests_.find(req.request_id());
-  if (signed_before != signed_share_requests_.end() &&
-      issued.intent.ParseFromString(signed_before->second.intent()) &&
+  const ca::InitiateShareRequest* signed_before =
+      req.request_id().empty() ? nullptr : share_requests_.SignedRequest(req.request_id());
+  if (signed_before != nullptr && issued.intent.ParseFromString(signed_before->intent()) &&
       issued.intent.credential_id() == cred.credential().credential_id()) {
-    *init = signed_before->second;
+    *init = *signed_before;
   } else {
     ASSIGN_OR_RETURN(issued.intent, ShareIntentFor(req, cred, now));
     const std::string intent_bytes = issued.intent.SerializeAsString();
@@ -292,10 +288,7 @@ absl::StatusOr<DeviceAgent::IssuedShare> DeviceAgent::RequestShareTokenLocked(
     init->set_intent(intent_bytes);
     ASSIGN_OR_RETURN(*init->mutable_holder_proof(),
                      CredentialSignLocked(cred, ShareIntentTranscript(intent_bytes)));
-    if (!req.request_id().empty()) {
-      if (signed_share_requests_.size() >= kMaxSignedShareRequests) signed_share_requests_.clear();
-      signed_share_requests_[req.request_id()] = *init;
-    }
+    if (!req.request_id().empty()) share_requests_.RememberSigned(req.request_id(), *init);
   }
   init->set_pin(req.pin());
   RETURN_IF_ERROR(caller_.Call("oem", deps_.oem, &Oem::RequestShare, sreq, &issued.share));

@@ -1,7 +1,5 @@
 #include "oem_server/oem_service.h"
 
-#include <openssl/evp.h>
-
 #include <iostream>
 #include <utility>
 
@@ -12,8 +10,8 @@
 #include "common/status_macros.h"
 #include "common/uuid.h"
 #include "crypto/constant_time.h"
+#include "crypto/digest.h"
 #include "crypto/ecdsa.h"
-#include "crypto/openssl_util.h"
 #include "crypto/random.h"
 
 namespace sct::oem {
@@ -26,16 +24,6 @@ using crypto::SignatureEncoding;
 constexpr size_t kMaxModelLength = 64;
 constexpr size_t kMaxMailboxIdLength = 128;
 constexpr int64_t kSweepBatch = 100;
-
-absl::StatusOr<std::string> Sha256(absl::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), out, &len, EVP_sha256(), nullptr) !=
-      1) {
-    return crypto::OpenSslError("EVP_Digest(SHA-256)");
-  }
-  return std::string(reinterpret_cast<char*>(out), len);
-}
 
 bool IsPrintableAscii(absl::string_view s) {
   for (char c : s) {
@@ -112,7 +100,7 @@ absl::StatusOr<DeviceRecord> OemService::Authenticate(
                      "device not enrolled with this OEM");
   }
   if (!device.ok()) return device.status();
-  ASSIGN_OR_RETURN(std::string hash, Sha256(auth.device_token()));
+  const std::string hash = crypto::Sha256(auth.device_token());
   if (auth.device_token().size() != kDeviceTokenSize ||
       !crypto::ConstantTimeEquals(hash, device->token_hash)) {
     return MakeError(absl::StatusCode::kUnauthenticated, "bad_device_token",
@@ -151,7 +139,7 @@ absl::StatusOr<::oem::v1::EnrolDeviceResponse> OemService::EnrolDevice(
   device.model = request.model();
   device.enrolled_at = now;
   ASSIGN_OR_RETURN(std::string token, crypto::RandomBytes(kDeviceTokenSize));
-  ASSIGN_OR_RETURN(device.token_hash, Sha256(token));
+  device.token_hash = crypto::Sha256(token);
   ASSIGN_OR_RETURN(
       crypto::Certificate cert,
       ca_->IssueDeviceCertificate(*identity, device.device_id, now));
@@ -203,7 +191,7 @@ absl::StatusOr<::oem::v1::AttestKeyResponse> OemService::AttestKey(
   ASSIGN_OR_RETURN(crypto::Certificate cert,
                    ca_->IssueKeyCertificate(*key, now));
   ASSIGN_OR_RETURN(std::string cert_der, cert.ToDer());
-  ASSIGN_OR_RETURN(std::string cert_hash, Sha256(cert_der));
+  const std::string cert_hash = crypto::Sha256(cert_der);
   RETURN_IF_ERROR(registry_->InsertAttestedKey(
       cert_hash, AttestedKey{device.device_id, key->SpkiDer()}, now));
   ::oem::v1::AttestKeyResponse response;
@@ -232,8 +220,7 @@ absl::StatusOr<ca::RedeemShareResponse> OemService::ProvisionCredential(
   if (redeem.receiver_attestation().certificates_der_size() == 0) {
     return InvalidField("redeem.receiver_attestation", "required");
   }
-  ASSIGN_OR_RETURN(std::string leaf_hash,
-                   Sha256(redeem.receiver_attestation().certificates_der(0)));
+  const std::string leaf_hash = crypto::Sha256(redeem.receiver_attestation().certificates_der(0));
   absl::StatusOr<AttestedKey> attested = registry_->GetAttestedKey(leaf_hash);
   if (absl::IsNotFound(attested.status())) {
     return BadAttestation("not issued by this OEM");

@@ -141,7 +141,7 @@ absl::StatusOr<std::unique_ptr<RelayServer>> RelayServer::Start(RelaySetup setup
                                                                 sim::SimState* sim) {
   std::unique_ptr<RelayServer> server(new RelayServer(std::move(setup)));
   const RelayServerConfig& config = server->setup_.config;
-  absl::StatusOr<std::unique_ptr<RelayStore>> store = RelayStore::Open(config.store, config.limits);
+  absl::StatusOr<std::unique_ptr<RelayStore>> store = RelayStore::Open(config.store, config.limits, &sim::ClockOr(sim));
   if (!store.ok()) return store.status();
   server->store_ = std::move(*store);
   if (!server->setup_.push_routes.empty()) {

@@ -68,7 +68,8 @@ absl::Status ValidateStoreConfig(const StoreConfig& config) {
 }
 
 absl::StatusOr<std::unique_ptr<RelayStore>> RelayStore::Open(const StoreConfig& config,
-                                                             const RelayLimits& limits) {
+                                                             const RelayLimits& limits,
+                                                             const Clock* clock) {
   std::unique_ptr<RelayStore> opened(new RelayStore(config));
   if (config.kind == "memory") {
     opened->store_ = std::make_unique<MemoryMailboxStore>();
@@ -103,9 +104,9 @@ absl::StatusOr<std::unique_ptr<RelayStore>> RelayStore::Open(const StoreConfig& 
   store_options.key_prefix = prefix;
   opened->store_ = std::make_unique<RedisMailboxStore>(redis, store_options);
   opened->redis_creates_ = std::make_unique<RedisEventLimiter>(
-      redis, "creates", limits.creates_per_window, limits.rate_window, prefix);
+      redis, clock, "creates", limits.creates_per_window, limits.rate_window, prefix);
   opened->redis_lookups_ = std::make_unique<RedisEventLimiter>(
-      redis, "failed_lookups", limits.failed_lookups_per_window, limits.rate_window, prefix);
+      redis, clock, "failed_lookups", limits.failed_lookups_per_window, limits.rate_window, prefix);
   opened->redis_deletes_ = std::make_unique<RedisDeleteLog>(redis, limits.max_ttl, prefix);
   return opened;
 }

@@ -21,6 +21,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/clock.h"
 #include "relay/mailbox_service.h"
 #include "relay/mailbox_store.h"
 #include "relay/redis/redis_client.h"
@@ -50,9 +51,11 @@ absl::Status ValidateStoreConfig(const StoreConfig& config);
 class RelayStore {
  public:
   // Opens the store `config` names (which ValidateStoreConfig accepted).
-  // `limits` sizes the shared limiters of a redis store.
+  // `limits` sizes the shared limiters of a redis store, whose windows run
+  // on `clock` (not owned; must outlive the store).
   static absl::StatusOr<std::unique_ptr<RelayStore>> Open(const StoreConfig& config,
-                                                          const RelayLimits& limits);
+                                                          const RelayLimits& limits,
+                                                          const Clock* clock);
   ~RelayStore();  // Close()
 
   MailboxStore* store() const { return store_.get(); }

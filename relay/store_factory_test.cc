@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "common/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -73,7 +74,7 @@ TEST(StoreFactoryTest, EveryFlagRuleHasItsMessage) {
 TEST(StoreFactoryTest, MemoryStoreHasInMemoryLimits) {
   StoreConfig config;
   config.kind = "memory";
-  auto store = RelayStore::Open(config, RelayLimits());
+  auto store = RelayStore::Open(config, RelayLimits(), &RealClock::Get());
   ASSERT_TRUE(store.ok()) << store.status();
   ASSERT_NE((*store)->store(), nullptr);
   EXPECT_EQ(*(*store)->store()->Count(), 0);
@@ -90,7 +91,7 @@ TEST(StoreFactoryTest, MemoryStoreHasInMemoryLimits) {
 TEST(StoreFactoryTest, SqliteStoreOpensTheNamedFile) {
   StoreConfig config;
   config.sqlite_path = TempPath("factory.db");
-  auto store = RelayStore::Open(config, RelayLimits());
+  auto store = RelayStore::Open(config, RelayLimits(), &RealClock::Get());
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_EQ((*store)->Describe(), "store=sqlite sqlite_path=" + config.sqlite_path);
   EXPECT_EQ(access(config.sqlite_path.c_str(), F_OK), 0);
@@ -99,7 +100,7 @@ TEST(StoreFactoryTest, SqliteStoreOpensTheNamedFile) {
 TEST(StoreFactoryTest, SqliteFileThatCannotBeOpenedNamesIt) {
   StoreConfig config;
   config.sqlite_path = "/nonexistent-dir-for-sct-test/relay.db";
-  auto store = RelayStore::Open(config, RelayLimits());
+  auto store = RelayStore::Open(config, RelayLimits(), &RealClock::Get());
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(store.status().message()), HasSubstr(config.sqlite_path));
@@ -110,7 +111,7 @@ TEST(StoreFactoryTest, UnreachableRedisFailsAtStart) {
   StoreConfig config = Redis({"127.0.0.1:1"});
   config.redis.connect_timeout = absl::Milliseconds(500);
   config.redis.command_timeout = absl::Milliseconds(500);
-  auto store = RelayStore::Open(config, RelayLimits());
+  auto store = RelayStore::Open(config, RelayLimits(), &RealClock::Get());
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(std::string(store.status().message()),
@@ -121,7 +122,7 @@ TEST(StoreFactoryTest, PasswordFileThatCannotBeReadFailsAtStartNamingTheFlag) {
   StoreConfig config = Redis({"127.0.0.1:1"});
   config.redis.user = "relay";
   config.redis_password_file = TempPath("no-such-password-file");
-  auto store = RelayStore::Open(config, RelayLimits());
+  auto store = RelayStore::Open(config, RelayLimits(), &RealClock::Get());
   ASSERT_FALSE(store.ok());
   EXPECT_THAT(std::string(store.status().message()), StartsWith("--redis_password_file: "));
 }

@@ -9,33 +9,42 @@
 namespace sct::relay {
 namespace {
 
-// KEYS[1] counter; ARGV limit, window ms, mode. Returns {flag, pttl}:
-// acquire: flag 1 = counted, 0 = over budget; record: always counts, 1;
-// check: flag 1 = exhausted. pttl is the window's remaining ms when exhausted.
+// KEYS[1] counter "<count> <window start ms>"; ARGV limit, window ms, mode,
+// now ms (the relay's clock). Returns {flag, left}: acquire: flag 1 =
+// counted, 0 = over budget; record: always counts, 1; check: flag 1 =
+// exhausted. left is the window's remaining ms when exhausted. A value that
+// does not parse (none, or a counter of another format) starts a window.
 constexpr char kLimiterScript[] = R"lua(
-local n = tonumber(redis.call('GET', KEYS[1]) or '0')
 local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
 local mode = ARGV[3]
+local now = tonumber(ARGV[4])
+local n, start = 0, now
+local v = redis.call('GET', KEYS[1])
+if v then
+  local c, s = string.match(v, '^(%d+) (%-?%d+)$')
+  if c and now < tonumber(s) + window then n, start = tonumber(c), tonumber(s) end
+end
+local left = start + window - now
 if mode == 'check' then
-  if n >= limit then return {1, redis.call('PTTL', KEYS[1])} end
+  if n >= limit then return {1, left} end
   return {0, 0}
 end
-if mode == 'acquire' and n >= limit then return {0, redis.call('PTTL', KEYS[1])} end
-n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if mode == 'acquire' and n >= limit then return {0, left} end
+redis.call('SET', KEYS[1], string.format('%d %d', n + 1, start), 'PX', left + window)
 return {1, 0}
 )lua";
 
 absl::Status Unexpected() {
-  return MakeError(absl::StatusCode::kInternal, "store_error",
-                   "redis limiter: unexpected reply");
+  return MakeError(absl::StatusCode::kInternal, "store_error", "redis limiter: unexpected reply");
 }
 
 }  // namespace
 
-RedisEventLimiter::RedisEventLimiter(RedisClient* client, std::string name, int64_t limit,
-                                     absl::Duration window, std::string key_prefix)
+RedisEventLimiter::RedisEventLimiter(RedisClient* client, const Clock* clock, std::string name,
+                                     int64_t limit, absl::Duration window, std::string key_prefix)
     : client_(client),
+      clock_(clock),
       name_(std::move(name)),
       limit_(limit),
       window_(window > absl::ZeroDuration() ? window : absl::Seconds(1)),
@@ -48,10 +57,11 @@ std::string RedisEventLimiter::CounterKey(absl::string_view key) const {
 absl::StatusOr<std::pair<bool, int64_t>> RedisEventLimiter::Run(absl::string_view key,
                                                                 const char* mode) {
   const std::string counter = CounterKey(key);
-  absl::StatusOr<RedisReply> r = client_->Eval(
-      kLimiterScript, {counter},
-      {std::to_string(limit_),
-       std::to_string(std::max<int64_t>(1, absl::ToInt64Milliseconds(window_))), mode});
+  absl::StatusOr<RedisReply> r =
+      client_->Eval(kLimiterScript, {counter},
+                    {std::to_string(limit_),
+                     std::to_string(std::max<int64_t>(1, absl::ToInt64Milliseconds(window_))), mode,
+                     std::to_string(absl::ToUnixMillis(clock_->Now()))});
   if (!r.ok()) return r.status();
   if (r->type != RedisReply::Type::kArray || r->elements.size() != 2) return Unexpected();
   return std::make_pair(r->elements[0].integer == 1, r->elements[1].integer);
@@ -80,6 +90,7 @@ absl::Duration RedisEventLimiter::RetryAfter(absl::string_view key) {
   if (limit_ <= 0) return absl::ZeroDuration();
   absl::StatusOr<std::pair<bool, int64_t>> r = Run(key, "check");
   if (!r.ok() || !r->first || r->second <= 0) return absl::ZeroDuration();
+  // At most one window, also when the window started in this replica's future.
   return std::min(absl::Milliseconds(r->second), window_);
 }
 
@@ -102,8 +113,7 @@ absl::StatusOr<bool> RedisDeleteLog::Contains(absl::string_view mailbox_id,
   return r->integer == 1;
 }
 
-absl::Status RedisDeleteLog::Remember(absl::string_view mailbox_id,
-                                      absl::string_view request_key) {
+absl::Status RedisDeleteLog::Remember(absl::string_view mailbox_id, absl::string_view request_key) {
   const std::string key = LogKey(mailbox_id, request_key);
   return client_
       ->Command(key, {"SET", key, "1", "PX",

@@ -4,10 +4,17 @@
 // recognises a repeated delete performed by another replica.
 //
 // RedisEventLimiter: a fixed window per key, anchored at the key's first
-// event like the in-memory RateLimiter: one Lua script reads the counter and,
-// if the budget allows, INCRs it and sets PEXPIRE=window on the first event;
-// so check-and-count is atomic across replicas. Windows run on Redis's clock
-// (shared by all replicas), not on the relay's injected Clock.
+// event like the in-memory RateLimiter: one Lua script reads the counter
+// ("<count> <window start ms>") and, if the budget allows, counts the event;
+// so check-and-count is atomic across replicas. Windows run on the relay's
+// injected Clock, whose now each call passes to the script (so a simulated
+// clock moved past the window ends it), never on Redis's TIME: replicas that
+// share a Redis must therefore have synchronised clocks, as they already must
+// for mailbox expiry (RedisMailboxStore checks expires_at at the relay's now).
+// A window that starts in this replica's future (its clock lags another's)
+// still counts, so a lagging replica cannot reset a budget. The key's PX is
+// the rest of the window plus one window: Redis only collects counters whose
+// window is long over; it never ends a window itself.
 // Key: <prefix>rl:<name>:{<client key>}.
 //
 // RedisDeleteLog: SET <prefix>{<mailbox-id>}:del:<request key> PX <ttl>; the
@@ -24,6 +31,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/clock.h"
 #include "relay/redis/redis_client.h"
 #include "relay/shared_limits.h"
 
@@ -32,8 +40,9 @@ namespace sct::relay {
 class RedisEventLimiter : public EventLimiter {
  public:
   // `name` tells limiters apart ("creates", "failed_lookups"). A limit <= 0
-  // disables the limiter (every event accepted, nothing stored).
-  RedisEventLimiter(RedisClient* client, std::string name, int64_t limit,
+  // disables the limiter (every event accepted, nothing stored). The client
+  // and the clock are not owned and must outlive the limiter.
+  RedisEventLimiter(RedisClient* client, const Clock* clock, std::string name, int64_t limit,
                     absl::Duration window, std::string key_prefix = "sct:");
 
   absl::StatusOr<bool> TryAcquire(absl::string_view key) override;
@@ -48,6 +57,7 @@ class RedisEventLimiter : public EventLimiter {
   absl::StatusOr<std::pair<bool, int64_t>> Run(absl::string_view key, const char* mode);
 
   RedisClient* const client_;
+  const Clock* const clock_;
   const std::string name_;
   const int64_t limit_;
   const absl::Duration window_;

@@ -31,10 +31,11 @@ struct HttpReplica {
     client = std::move(*c);
     store = std::make_unique<RedisMailboxStore>(client.get());
     RelayLimits limits;
-    creates = std::make_unique<RedisEventLimiter>(client.get(), "creates",
+    creates = std::make_unique<RedisEventLimiter>(client.get(), &RealClock::Get(), "creates",
                                                   limits.creates_per_window, limits.rate_window);
     lookups = std::make_unique<RedisEventLimiter>(
-        client.get(), "failed_lookups", limits.failed_lookups_per_window, limits.rate_window);
+        client.get(), &RealClock::Get(), "failed_lookups", limits.failed_lookups_per_window,
+        limits.rate_window);
     deletes = std::make_unique<RedisDeleteLog>(client.get(), limits.max_ttl);
     service = std::make_unique<MailboxService>(
         store.get(), &RealClock::Get(), nullptr, "https://relay.example", limits,

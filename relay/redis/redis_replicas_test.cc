@@ -62,8 +62,9 @@ TEST(RedisEventLimiterTest, BudgetIsSharedBetweenInstances) {
   auto b_client = Connect(ClusterEnvironment::Addresses());
   ASSERT_TRUE(a_client && b_client);
   const std::string prefix = ClusterEnvironment::FreshPrefix();
-  RedisEventLimiter a(a_client.get(), "creates", 3, absl::Minutes(1), prefix);
-  RedisEventLimiter b(b_client.get(), "creates", 3, absl::Minutes(1), prefix);
+  FakeClock clock;
+  RedisEventLimiter a(a_client.get(), &clock, "creates", 3, absl::Minutes(1), prefix);
+  RedisEventLimiter b(b_client.get(), &clock, "creates", 3, absl::Minutes(1), prefix);
   EXPECT_TRUE(*a.TryAcquire("198.51.100.7"));
   EXPECT_TRUE(*b.TryAcquire("198.51.100.7"));
   EXPECT_FALSE(*a.Exhausted("198.51.100.7"));
@@ -71,21 +72,68 @@ TEST(RedisEventLimiterTest, BudgetIsSharedBetweenInstances) {
   EXPECT_TRUE(*a.TryAcquire("198.51.100.7"));
   EXPECT_FALSE(*b.TryAcquire("198.51.100.7"));
   EXPECT_TRUE(*a.Exhausted("198.51.100.7"));
-  const absl::Duration wait = b.RetryAfter("198.51.100.7");
-  EXPECT_GT(wait, absl::ZeroDuration());
-  EXPECT_LE(wait, absl::Minutes(1));
+  EXPECT_EQ(b.RetryAfter("198.51.100.7"), absl::Minutes(1));
+  clock.Advance(absl::Seconds(45));
+  EXPECT_EQ(b.RetryAfter("198.51.100.7"), absl::Seconds(15));
   // Other keys and other limiter names are separate budgets.
   EXPECT_TRUE(*b.TryAcquire("198.51.100.8"));
-  RedisEventLimiter other(a_client.get(), "failed_lookups", 3, absl::Minutes(1), prefix);
+  RedisEventLimiter other(a_client.get(), &clock, "failed_lookups", 3, absl::Minutes(1), prefix);
   EXPECT_FALSE(*other.Exhausted("198.51.100.7"));
   // Record counts past the budget; the window is set once, on the first event.
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(other.Record("x").ok());
   EXPECT_TRUE(*other.Exhausted("x"));
+  // Redis collects the counter one window after its window ends.
   const std::string key = other.CounterKey("x");
   auto pttl = a_client->Command(key, {"PTTL", key});
   ASSERT_TRUE(pttl.ok());
-  EXPECT_GT(pttl->integer, 0);
-  EXPECT_LE(pttl->integer, 60000);
+  EXPECT_GT(pttl->integer, 60000);
+  EXPECT_LE(pttl->integer, 120000);
+}
+
+// The window runs on the relay's clock, not Redis's: moving the relay's
+// (simulated) clock past the window ends it at once, and a replica whose
+// clock lags the one that opened the window still counts in it.
+TEST(RedisEventLimiterTest, WindowRunsOnTheRelaysClock) {
+  auto client = Connect(ClusterEnvironment::Addresses());
+  ASSERT_TRUE(client);
+  const std::string prefix = ClusterEnvironment::FreshPrefix();
+  FakeClock clock;
+  RedisEventLimiter limiter(client.get(), &clock, "failed_lookups", 2, absl::Minutes(1), prefix);
+  ASSERT_TRUE(limiter.Record("203.0.113.9").ok());
+  ASSERT_TRUE(limiter.Record("203.0.113.9").ok());
+  EXPECT_TRUE(*limiter.Exhausted("203.0.113.9"));
+  EXPECT_FALSE(*limiter.TryAcquire("203.0.113.9"));
+
+  FakeClock lagging(clock.Now() - absl::Seconds(5));
+  RedisEventLimiter behind(client.get(), &lagging, "failed_lookups", 2, absl::Minutes(1), prefix);
+  EXPECT_TRUE(*behind.Exhausted("203.0.113.9"));
+  EXPECT_FALSE(*behind.TryAcquire("203.0.113.9"));
+  EXPECT_EQ(behind.RetryAfter("203.0.113.9"), absl::Minutes(1));  // at most one window
+
+  clock.Advance(absl::Seconds(59));
+  EXPECT_TRUE(*limiter.Exhausted("203.0.113.9"));
+  clock.Advance(absl::Seconds(1));
+  EXPECT_FALSE(*limiter.Exhausted("203.0.113.9"));
+  EXPECT_EQ(limiter.RetryAfter("203.0.113.9"), absl::ZeroDuration());
+  EXPECT_TRUE(*limiter.TryAcquire("203.0.113.9"));  // a new window, from now
+  EXPECT_TRUE(*limiter.TryAcquire("203.0.113.9"));
+  EXPECT_FALSE(*limiter.TryAcquire("203.0.113.9"));
+  EXPECT_EQ(limiter.RetryAfter("203.0.113.9"), absl::Minutes(1));
+}
+
+// A counter left by an older relay (a bare INCR count) starts a new window
+// instead of failing the request.
+TEST(RedisEventLimiterTest, ACounterOfAnotherFormatStartsAWindow) {
+  auto client = Connect(ClusterEnvironment::Addresses());
+  ASSERT_TRUE(client);
+  const std::string prefix = ClusterEnvironment::FreshPrefix();
+  FakeClock clock;
+  RedisEventLimiter limiter(client.get(), &clock, "creates", 1, absl::Minutes(1), prefix);
+  const std::string key = limiter.CounterKey("k");
+  ASSERT_TRUE(client->Command(key, {"SET", key, "7"}).ok());
+  EXPECT_FALSE(*limiter.Exhausted("k"));
+  EXPECT_TRUE(*limiter.TryAcquire("k"));
+  EXPECT_FALSE(*limiter.TryAcquire("k"));
 }
 
 TEST(RedisDeleteLogTest, SharedAndScopedToTheMailbox) {
@@ -112,10 +160,10 @@ struct Replica {
     RedisStoreOptions store_options;
     store_options.key_prefix = prefix;
     store = std::make_unique<RedisMailboxStore>(client.get(), store_options);
-    creates = std::make_unique<RedisEventLimiter>(client.get(), "creates",
+    creates = std::make_unique<RedisEventLimiter>(client.get(), clock, "creates",
                                                   limits.creates_per_window,
                                                   limits.rate_window, prefix);
-    lookups = std::make_unique<RedisEventLimiter>(client.get(), "failed_lookups",
+    lookups = std::make_unique<RedisEventLimiter>(client.get(), clock, "failed_lookups",
                                                   limits.failed_lookups_per_window,
                                                   limits.rate_window, prefix);
     deletes = std::make_unique<RedisDeleteLog>(client.get(), limits.max_ttl, prefix);

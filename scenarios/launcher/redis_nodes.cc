@@ -1,99 +1,12 @@
 #include "scenarios/launcher/redis_nodes.h"
 
-#include <arpa/inet.h>
-#include <hiredis/hiredis.h>
-#include <netinet/in.h>
-#include <openssl/sha.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <thread>
-
 #include "absl/strings/escaping.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/time/clock.h"
-#include "common/host_port.h"
 #include "common/status_macros.h"
+#include "crypto/digest.h"
 #include "crypto/random.h"
 
 namespace sct::scenarios {
-namespace {
-
-constexpr int kSlots = 16384;
-
-std::string Sha256Hex(absl::string_view s) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(s.data()), s.size(), digest);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
-}
-
-std::string Flatten(const redisReply* r) {
-  switch (r->type) {
-    case REDIS_REPLY_INTEGER:
-      return std::to_string(r->integer);
-    case REDIS_REPLY_NIL:
-      return "";
-    case REDIS_REPLY_ARRAY: {
-      std::vector<std::string> parts;
-      for (size_t i = 0; i < r->elements; ++i) parts.push_back(Flatten(r->element[i]));
-      return absl::StrJoin(parts, "\n");
-    }
-    default:
-      return std::string(r->str, r->len);
-  }
-}
-
-// Sends `argv` on `c`; the reply as text, an error reply as UNAVAILABLE.
-absl::StatusOr<std::string> Send(redisContext* c, const std::string& address,
-                                 const std::vector<std::string>& argv) {
-  std::vector<const char*> args;
-  std::vector<size_t> lens;
-  for (const std::string& a : argv) {
-    args.push_back(a.data());
-    lens.push_back(a.size());
-  }
-  auto* r = static_cast<redisReply*>(
-      redisCommandArgv(c, static_cast<int>(args.size()), args.data(), lens.data()));
-  if (r == nullptr) return absl::UnavailableError(absl::StrCat(address, ": ", c->errstr));
-  const bool error = r->type == REDIS_REPLY_ERROR;
-  std::string text = Flatten(r);
-  freeReplyObject(r);
-  // argv[0] names the command (AUTH's arguments are never quoted).
-  if (error) return absl::UnavailableError(absl::StrCat(address, ": ", argv[0], ": ", text));
-  return text;
-}
-
-bool Bindable(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return false;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  close(fd);
-  return ok;
-}
-
-}  // namespace
-
-std::string RedisConfText(const RedisNodeConfig& c) {
-  std::string conf = absl::StrCat("bind 127.0.0.1\n", "port ", c.port, "\n", "dir ", c.dir, "\n",
-                                  "logfile \"", c.log_file, "\"\n", "daemonize no\n", "save \"\"\n",
-                                  "appendonly yes\n", "appendfsync always\n");
-  if (c.cluster) {
-    absl::StrAppend(&conf, "cluster-enabled yes\n", "cluster-config-file ", c.dir, "/nodes.conf\n",
-                    "cluster-node-timeout 5000\n", "cluster-require-full-coverage yes\n");
-  }
-  if (!c.acl_file.empty()) absl::StrAppend(&conf, "aclfile ", c.acl_file, "\n");
-  return conf;
-}
-
 std::string RelayAclRules(absl::string_view key_prefix) {
   static constexpr const char* kCommands[] = {
       "ping", "info",  "cluster|slots", "asking", "eval",   "evalsha", "get",
@@ -110,99 +23,14 @@ std::string RedisAclFileText(absl::string_view relay_password, absl::string_view
   // append-only file as "default" and silently skips every MULTI/EXEC block
   // (how a Lua script's writes are logged) that "default" may not run, so a
   // disabled default user loses every scripted write across a restart.
-  return absl::StrCat("user ", kRedisAdminUser, " on #", Sha256Hex(admin_password),
+  return absl::StrCat("user ", kRedisAdminUser, " on #", crypto::Sha256Hex(admin_password),
                       " ~* &* +@all\n", "user ", kRedisRelayUser, " on #",
-                      Sha256Hex(relay_password), " ", RelayAclRules(key_prefix), "\n");
+                      crypto::Sha256Hex(relay_password), " ", RelayAclRules(key_prefix), "\n");
 }
 
 absl::StatusOr<std::string> NewRedisPassword() {
   ASSIGN_OR_RETURN(std::string bytes, crypto::RandomBytes(16));
   return absl::BytesToHexString(bytes);
-}
-
-absl::StatusOr<int> FreeRedisPort(bool cluster) {
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return absl::InternalError(absl::StrCat("socket: ", strerror(errno)));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    const bool bound = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-                       getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-    close(fd);
-    if (!bound) continue;
-    const int port = ntohs(addr.sin_port);
-    if (!cluster) return port;
-    if (port + 10000 <= 65535 && Bindable(port + 10000)) return port;
-  }
-  return absl::InternalError("no free loopback port for redis-server");
-}
-
-absl::StatusOr<std::string> RedisAdminCommand(const std::string& address, const RedisLogin& login,
-                                              const std::vector<std::string>& argv) {
-  ASSIGN_OR_RETURN(HostPort hp, ParseHostPort(address, "redis"));
-  const timeval timeout{2, 0};
-  redisContext* c = redisConnectWithTimeout(hp.host.c_str(), hp.port, timeout);
-  if (c == nullptr || c->err) {
-    const std::string err = c != nullptr ? c->errstr : "out of memory";
-    if (c != nullptr) redisFree(c);
-    return absl::UnavailableError(absl::StrCat(address, ": ", err));
-  }
-  redisSetTimeout(c, timeout);
-  absl::StatusOr<std::string> out = std::string();
-  if (!login.password.empty()) out = Send(c, address, {"AUTH", login.user, login.password});
-  if (out.ok()) out = Send(c, address, argv);
-  redisFree(c);
-  return out;
-}
-
-absl::Status ProbeRedis(const std::string& address, const RedisLogin& login, bool cluster_formed) {
-  ASSIGN_OR_RETURN(std::string pong, RedisAdminCommand(address, login, {"PING"}));
-  if (pong != "PONG") return absl::UnavailableError(absl::StrCat(address, ": PING: ", pong));
-  if (!cluster_formed) return absl::OkStatus();
-  ASSIGN_OR_RETURN(std::string info, RedisAdminCommand(address, login, {"CLUSTER", "INFO"}));
-  if (!absl::StrContains(info, "cluster_state:ok")) {
-    return absl::UnavailableError(absl::StrCat(address, ": cluster_state is not ok"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status FormRedisCluster(const std::vector<std::string>& addresses, const RedisLogin& login,
-                              absl::Time deadline) {
-  const int n = static_cast<int>(addresses.size());
-  for (int i = 0; i < n; ++i) {
-    ASSIGN_OR_RETURN(std::string info, RedisAdminCommand(addresses[i], login, {"CLUSTER", "INFO"}));
-    if (absl::StrContains(info, absl::StrCat("cluster_slots_assigned:", kSlots))) continue;
-    RETURN_IF_ERROR(RedisAdminCommand(addresses[i], login,
-                                      {"CLUSTER", "ADDSLOTSRANGE", std::to_string(kSlots * i / n),
-                                       std::to_string(kSlots * (i + 1) / n - 1)})
-                        .status());
-  }
-  for (int i = 1; i < n; ++i) {
-    ASSIGN_OR_RETURN(HostPort hp, ParseHostPort(addresses[i], "redis"));
-    RETURN_IF_ERROR(RedisAdminCommand(addresses[0], login,
-                                      {"CLUSTER", "MEET", hp.host, std::to_string(hp.port)})
-                        .status());
-  }
-  std::string last = "not checked yet";
-  while (absl::Now() < deadline) {
-    bool healthy = true;
-    for (const std::string& address : addresses) {
-      absl::StatusOr<std::string> info = RedisAdminCommand(address, login, {"CLUSTER", "INFO"});
-      if (!info.ok() || !absl::StrContains(*info, "cluster_state:ok") ||
-          !absl::StrContains(*info, absl::StrCat("cluster_known_nodes:", n))) {
-        healthy = false;
-        last = info.ok() ? absl::StrCat(address, ": cluster_state not ok yet")
-                         : std::string(info.status().message());
-        break;
-      }
-    }
-    if (healthy) return absl::OkStatus();
-    // Waiting for the nodes to gossip; not a timing assumption.
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return absl::DeadlineExceededError(absl::StrCat("redis cluster not healthy in time: ", last));
 }
 
 }  // namespace sct::scenarios

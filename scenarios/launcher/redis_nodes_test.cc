@@ -1,7 +1,7 @@
-// redis_nodes: the configuration and ACL texts, and real redis-server
-// processes configured by them: the relay's ACL user may run what the relay
-// runs and nothing else, the default user is off, and three nodes form a
-// cluster.
+// redis_nodes: the ACL text, and real redis-server processes configured by
+// it: the relay's ACL user may run what the relay runs and nothing else, a
+// connection that has not logged in runs nothing, and three nodes with the
+// ACL form a cluster whose slot map the relay's user may read.
 #include "scenarios/launcher/redis_nodes.h"
 
 #include <sys/stat.h>
@@ -17,6 +17,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "runtime/child_process.h"
+#include "runtime/redis_node.h"
 
 namespace sct::scenarios {
 namespace {
@@ -24,25 +25,6 @@ namespace {
 std::string TmpDir() {
   const char* t = std::getenv("TEST_TMPDIR");
   return t != nullptr ? t : "/tmp";
-}
-
-TEST(RedisNodesTest, ConfIsDurableLoopbackAndNamesTheAclFile) {
-  RedisNodeConfig c;
-  c.port = 6390;
-  c.dir = "/w/data/redis";
-  c.log_file = "/w/logs/redis.stderr";
-  c.acl_file = "/w/data/redis-users.acl";
-  const std::string conf = RedisConfText(c);
-  for (const char* line :
-       {"bind 127.0.0.1\n", "port 6390\n", "appendonly yes\n", "appendfsync always\n",
-        "save \"\"\n", "aclfile /w/data/redis-users.acl\n", "logfile \"/w/logs/redis.stderr\"\n"}) {
-    EXPECT_TRUE(absl::StrContains(conf, line)) << line << " missing in\n" << conf;
-  }
-  EXPECT_FALSE(absl::StrContains(conf, "cluster-enabled"));
-  c.cluster = true;
-  c.acl_file.clear();
-  EXPECT_TRUE(absl::StrContains(RedisConfText(c), "cluster-enabled yes\n"));
-  EXPECT_FALSE(absl::StrContains(RedisConfText(c), "aclfile"));
 }
 
 TEST(RedisNodesTest, AclFileHoldsHashesNotPasswords) {
@@ -105,14 +87,14 @@ TEST(RedisNodesTest, RelayUserRunsOnlyTheRelaysCommandsOnItsKeys) {
   const RedisLogin admin{kRedisAdminUser, "admin-pw"};
   Node node = StartNode("acl", false, acl_file, admin);
   const RedisLogin relay{kRedisRelayUser, "relay-pw"};
-  EXPECT_TRUE(RedisAdminCommand(node.address, relay, {"SET", "sct:k", "v"}).ok());
-  EXPECT_EQ(*RedisAdminCommand(node.address, relay, {"GET", "sct:k"}), "v");
-  auto script = RedisAdminCommand(
+  EXPECT_TRUE(RedisCommand(node.address, relay, {"SET", "sct:k", "v"}).ok());
+  EXPECT_EQ(*RedisCommand(node.address, relay, {"GET", "sct:k"}), "v");
+  auto script = RedisCommand(
       node.address, relay,
       {"EVAL", "redis.call('HSET', KEYS[1], 'v', 1); return redis.call('PEXPIRE', KEYS[1], 999)",
        "1", "sct:{x}:m"});
   EXPECT_TRUE(script.ok()) << script.status();
-  EXPECT_TRUE(RedisAdminCommand(node.address, relay, {"INFO", "cluster"}).ok());
+  EXPECT_TRUE(RedisCommand(node.address, relay, {"INFO", "cluster"}).ok());
   // Refused: other keys, and commands the relay never runs.
   for (const std::vector<std::string>& argv :
        std::vector<std::vector<std::string>>{{"SET", "other:k", "v"},
@@ -121,19 +103,19 @@ TEST(RedisNodesTest, RelayUserRunsOnlyTheRelaysCommandsOnItsKeys) {
                                              {"CONFIG", "GET", "dir"},
                                              {"ACL", "LIST"},
                                              {"SHUTDOWN"}}) {
-    auto r = RedisAdminCommand(node.address, relay, argv);
+    auto r = RedisCommand(node.address, relay, argv);
     EXPECT_FALSE(r.ok()) << argv[0] << " was allowed";
     if (!r.ok()) {
       EXPECT_TRUE(absl::StrContains(r.status().message(), "NOPERM")) << r.status();
     }
   }
   // No password, or a wrong one: nothing.
-  EXPECT_TRUE(absl::StrContains(RedisAdminCommand(node.address, {}, {"PING"}).status().message(),
-                                "NOAUTH"));
-  auto wrong = RedisAdminCommand(node.address, {kRedisRelayUser, "nope"}, {"PING"});
+  EXPECT_TRUE(
+      absl::StrContains(RedisCommand(node.address, {}, {"PING"}).status().message(), "NOAUTH"));
+  auto wrong = RedisCommand(node.address, {kRedisRelayUser, "nope"}, {"PING"});
   EXPECT_FALSE(wrong.ok());
   EXPECT_FALSE(absl::StrContains(wrong.status().message(), "nope"));
-  EXPECT_TRUE(RedisAdminCommand(node.address, admin, {"CONFIG", "GET", "dir"}).ok());
+  EXPECT_TRUE(RedisCommand(node.address, admin, {"CONFIG", "GET", "dir"}).ok());
 }
 
 TEST(RedisNodesTest, ThreeNodesFormACluster) {
@@ -150,7 +132,7 @@ TEST(RedisNodesTest, ThreeNodesFormACluster) {
   ASSERT_TRUE(formed.ok()) << formed;
   for (const std::string& a : addresses) EXPECT_TRUE(ProbeRedis(a, admin, true).ok()) << a;
   // The relay's user may read the slot map (how its client finds the nodes).
-  auto slots = RedisAdminCommand(addresses[2], {kRedisRelayUser, "relay-pw"}, {"CLUSTER", "SLOTS"});
+  auto slots = RedisCommand(addresses[2], {kRedisRelayUser, "relay-pw"}, {"CLUSTER", "SLOTS"});
   EXPECT_TRUE(slots.ok()) << slots.status();
   // Forming again (a reused work directory) only waits.
   EXPECT_TRUE(FormRedisCluster(addresses, admin, absl::Now() + absl::Seconds(30)).ok());

@@ -1,9 +1,5 @@
 #include "relay/redis/testing/redis_server.h"
 
-#include <arpa/inet.h>
-#include <hiredis/hiredis.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,10 +12,9 @@
 #include <thread>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "runtime/redis_node.h"
 
 namespace sct::relay::testing {
 namespace {
@@ -32,54 +27,6 @@ constexpr absl::Duration kStopGrace = absl::Seconds(30);
 std::string TmpDir() {
   const char* t = std::getenv("TEST_TMPDIR");
   return t != nullptr && *t != '\0' ? t : "/tmp";
-}
-
-// A loopback port that was free a moment ago (bind port 0). In cluster mode
-// the bus port (port + 10000) must be valid and free too.
-absl::StatusOr<int> FreePort(bool cluster) {
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return absl::UnavailableError(absl::StrCat("socket: ", strerror(errno)));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof(addr);
-    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      close(fd);
-      continue;
-    }
-    close(fd);
-    int port = ntohs(addr.sin_port);
-    if (!cluster) return port;
-    if (port + 10000 > 65535) continue;
-    int bus = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in b{};
-    b.sin_family = AF_INET;
-    b.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    b.sin_port = htons(static_cast<uint16_t>(port + 10000));
-    const bool ok = bind(bus, reinterpret_cast<sockaddr*>(&b), sizeof(b)) == 0;
-    close(bus);
-    if (ok) return port;
-  }
-  return absl::UnavailableError("no free loopback port found");
-}
-
-std::string Flatten(const redisReply* r) {
-  switch (r->type) {
-    case REDIS_REPLY_INTEGER:
-      return std::to_string(r->integer);
-    case REDIS_REPLY_NIL:
-      return "";
-    case REDIS_REPLY_ARRAY: {
-      std::vector<std::string> parts;
-      for (size_t i = 0; i < r->elements; ++i) parts.push_back(Flatten(r->element[i]));
-      return absl::StrJoin(parts, "\n");
-    }
-    default:
-      return std::string(r->str, r->len);
-  }
 }
 
 std::string LogTail(const std::string& dir) {
@@ -95,17 +42,16 @@ std::atomic<int> g_counter{0};
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(
-    const RedisServerOptions& options) {
-  std::string dir = absl::StrCat(TmpDir(), "/", options.name, "-", getpid(), "-",
-                                 g_counter.fetch_add(1));
+absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(const RedisServerOptions& options) {
+  std::string dir =
+      absl::StrCat(TmpDir(), "/", options.name, "-", getpid(), "-", g_counter.fetch_add(1));
   if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
     return absl::UnavailableError(absl::StrCat("mkdir ", dir, ": ", strerror(errno)));
   }
   absl::Status last;
   for (int attempt = 0; attempt < kLaunchAttempts; ++attempt) {
-    absl::StatusOr<int> port = FreePort(options.cluster_enabled);
-    if (!port.ok()) return port.status();
+    absl::StatusOr<int> port = FreeRedisPort(options.cluster_enabled);
+    if (!port.ok()) return absl::UnavailableError(port.status().message());
     std::unique_ptr<RedisServer> server(new RedisServer(options, dir, *port));
     last = server->Launch();
     if (last.ok()) return server;
@@ -122,24 +68,19 @@ std::string RedisServer::address() const { return absl::StrCat("127.0.0.1:", por
 
 absl::Status RedisServer::Launch() {
   const std::string conf = dir_ + "/redis.conf";
+  RedisNodeConfig config;
+  config.port = port_;
+  config.dir = dir_;
+  config.log_file = dir_ + "/redis.log";
+  config.appendonly = options_.appendonly;
+  config.appendfsync = options_.appendfsync;
+  config.cluster = options_.cluster_enabled;
+  config.extra_lines = {"protected-mode no"};
+  config.extra_lines.insert(config.extra_lines.end(), options_.extra_config.begin(),
+                            options_.extra_config.end());
   {
     std::ofstream out(conf, std::ios::trunc);
-    out << "bind 127.0.0.1\n"
-        << "port " << port_ << "\n"
-        << "dir " << dir_ << "\n"
-        << "logfile " << dir_ << "/redis.log\n"
-        << "daemonize no\n"
-        << "protected-mode no\n"
-        << "save \"\"\n"
-        << "appendonly " << (options_.appendonly ? "yes" : "no") << "\n"
-        << "appendfsync " << options_.appendfsync << "\n";
-    if (options_.cluster_enabled) {
-      out << "cluster-enabled yes\n"
-          << "cluster-config-file " << dir_ << "/nodes.conf\n"
-          << "cluster-node-timeout 5000\n"
-          << "cluster-require-full-coverage yes\n";
-    }
-    for (const std::string& line : options_.extra_config) out << line << "\n";
+    out << RedisConfText(config);
     if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", conf));
   }
   ChildProcessSpec spec;
@@ -154,9 +95,8 @@ absl::Status RedisServer::Launch() {
   while (absl::Now() < deadline) {
     if (!process_->Running()) {
       process_.reset();
-      return absl::UnavailableError(absl::StrCat("redis-server on port ", port_,
-                                                 " exited during startup: ",
-                                                 LogTail(dir_)));
+      return absl::UnavailableError(
+          absl::StrCat("redis-server on port ", port_, " exited during startup: ", LogTail(dir_)));
     }
     absl::StatusOr<std::string> pong = Command({"PING"});
     if (pong.ok() && *pong == "PONG") return absl::OkStatus();
@@ -164,8 +104,8 @@ absl::Status RedisServer::Launch() {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   (void)Kill();
-  return absl::UnavailableError(absl::StrCat("redis-server on port ", port_,
-                                             " did not answer PING: ", LogTail(dir_)));
+  return absl::UnavailableError(
+      absl::StrCat("redis-server on port ", port_, " did not answer PING: ", LogTail(dir_)));
 }
 
 absl::Status RedisServer::Stop() {
@@ -195,36 +135,14 @@ absl::Status RedisServer::Restart() {
 }
 
 absl::StatusOr<std::string> RedisServer::Command(const std::vector<std::string>& argv) const {
-  timeval tv{2, 0};
-  redisContext* c = redisConnectWithTimeout("127.0.0.1", port_, tv);
-  if (c == nullptr || c->err) {
-    std::string err = c != nullptr ? c->errstr : "out of memory";
-    if (c != nullptr) redisFree(c);
-    return absl::UnavailableError(err);
-  }
-  redisSetTimeout(c, tv);
-  std::vector<const char*> args;
-  std::vector<size_t> lens;
-  for (const std::string& a : argv) {
-    args.push_back(a.data());
-    lens.push_back(a.size());
-  }
-  auto* r = static_cast<redisReply*>(
-      redisCommandArgv(c, static_cast<int>(args.size()), args.data(), lens.data()));
-  if (r == nullptr) {
-    std::string err = c->errstr;
-    redisFree(c);
-    return absl::UnavailableError(err);
-  }
-  absl::StatusOr<std::string> out = Flatten(r);
-  if (r->type == REDIS_REPLY_ERROR) out = absl::InternalError(std::string(r->str, r->len));
-  freeReplyObject(r);
-  redisFree(c);
-  return out;
+  absl::StatusOr<RedisTextReply> reply = RunRedisCommand(address(), {}, argv);
+  if (!reply.ok()) return reply.status();
+  if (reply->error) return absl::InternalError(reply->text);
+  return reply->text;
 }
 
 absl::StatusOr<std::unique_ptr<RedisCluster>> RedisCluster::Start(int masters,
-                                                                   RedisServerOptions options) {
+                                                                  RedisServerOptions options) {
   if (masters < 1) return absl::InvalidArgumentError("masters must be >= 1");
   auto cluster = std::unique_ptr<RedisCluster>(new RedisCluster());
   options.cluster_enabled = true;
@@ -235,21 +153,8 @@ absl::StatusOr<std::unique_ptr<RedisCluster>> RedisCluster::Start(int masters,
     if (!node.ok()) return node.status();
     cluster->nodes_.push_back(std::move(*node));
   }
-  constexpr int kSlots = 16384;
-  for (int i = 0; i < masters; ++i) {
-    const int first = kSlots * i / masters;
-    const int last = kSlots * (i + 1) / masters - 1;
-    auto r = cluster->nodes_[i]->Command(
-        {"CLUSTER", "ADDSLOTSRANGE", std::to_string(first), std::to_string(last)});
-    if (!r.ok()) return r.status();
-  }
-  for (int i = 1; i < masters; ++i) {
-    auto r = cluster->nodes_[0]->Command(
-        {"CLUSTER", "MEET", "127.0.0.1", std::to_string(cluster->nodes_[i]->port())});
-    if (!r.ok()) return r.status();
-  }
-  absl::Status healthy = cluster->WaitHealthy();
-  if (!healthy.ok()) return healthy;
+  absl::Status formed = FormRedisCluster(cluster->addresses(), {}, absl::Now() + absl::Seconds(30));
+  if (!formed.ok()) return absl::UnavailableError(formed.message());
   return cluster;
 }
 
@@ -267,30 +172,16 @@ RedisServer* RedisCluster::NodeByPort(int port) {
 }
 
 absl::Status RedisCluster::WaitHealthy(absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  std::string last;
-  while (absl::Now() < deadline) {
-    bool all_ok = true;
-    for (auto& n : nodes_) {
-      if (!n->running()) continue;
-      auto info = n->Command({"CLUSTER", "INFO"});
-      if (!info.ok() || !absl::StrContains(*info, "cluster_state:ok") ||
-          !absl::StrContains(*info, absl::StrCat("cluster_known_nodes:", nodes_.size()))) {
-        all_ok = false;
-        last = info.ok() ? *info : std::string(info.status().message());
-        break;
-      }
-      // Every node must also see all slots assigned to known masters.
-      auto slots = n->Command({"CLUSTER", "SLOTS"});
-      if (!slots.ok()) {
-        all_ok = false;
-        break;
-      }
-    }
-    if (all_ok) return absl::OkStatus();
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::vector<std::string> running;
+  for (const auto& n : nodes_) {
+    if (n->running()) running.push_back(n->address());
   }
-  return absl::UnavailableError(absl::StrCat("cluster did not become healthy: ", last));
+  absl::Status healthy = WaitRedisClusterHealthy(running, size(), {}, absl::Now() + timeout);
+  if (!healthy.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("cluster did not become healthy: ", healthy.message()));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace sct::relay::testing

@@ -10,7 +10,8 @@
 // RedisCluster starts `masters` cluster-enabled servers, assigns the 16384
 // slots in contiguous ranges (CLUSTER ADDSLOTSRANGE), joins them (CLUSTER
 // MEET) and waits until every node reports cluster_state:ok and knows every
-// other node. No redis-cli is needed.
+// other node. No redis-cli is needed. The configuration, ports, commands and
+// cluster formation are runtime/redis_node.h, shared with the launcher.
 //
 // Lifetime: every process is killed by the destructor (also when a test
 // fails), and the child gets PR_SET_PDEATHSIG=SIGKILL so it dies with the test
