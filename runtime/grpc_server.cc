@@ -90,7 +90,11 @@ absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(
 GrpcServer::~GrpcServer() { Shutdown(absl::Seconds(2)); }
 
 void GrpcServer::Shutdown(absl::Duration grace) {
-  if (shut_down_.exchange(true) || server_ == nullptr) return;
+  // Held throughout, so that a concurrent caller (the destructor, say) returns
+  // only when the server is really down and its services may be destroyed.
+  absl::MutexLock lock(&shutdown_mu_);
+  if (shut_down_ || server_ == nullptr) return;
+  shut_down_ = true;
   // Health first, so load balancers and readiness probes see NOT_SERVING.
   if (grpc::HealthCheckServiceInterface* health =
           server_->GetHealthCheckService()) {

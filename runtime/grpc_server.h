@@ -8,18 +8,23 @@
 // finish and are then cancelled.
 //
 // Thread-safety: Shutdown and Wait may be called from different threads (the
-// usual pattern: main waits for a signal, then calls Shutdown). The address is
-// bound exclusively (no SO_REUSEPORT), so a port in use is an error.
+// usual pattern: main waits for a signal, then calls Shutdown). Every Shutdown
+// call, the destructor's included, returns only once the server has shut down
+// (in-flight calls finished or cancelled), even when another thread's call is
+// the one doing it; destroying the server while another thread is still inside
+// one of its methods is the caller's error. The address is bound exclusively
+// (no SO_REUSEPORT), so a port in use is an error.
 #ifndef SCT_RUNTIME_GRPC_SERVER_H_
 #define SCT_RUNTIME_GRPC_SERVER_H_
 
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/support/server_interceptor.h"
@@ -54,7 +59,8 @@ class GrpcServer {
   std::string address() const { return address_; }
   grpc::Server* server() { return server_.get(); }
 
-  // Idempotent; later calls return at once.
+  // Idempotent: the first call shuts down (its `grace` applies); a later or
+  // concurrent call waits until that shutdown has completed, then returns.
   void Shutdown(absl::Duration grace = absl::Seconds(2));
   void Wait();  // blocks until Shutdown has completed
 
@@ -63,7 +69,8 @@ class GrpcServer {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   std::string address_;
-  std::atomic<bool> shut_down_{false};
+  absl::Mutex shutdown_mu_;  // held for a whole Shutdown
+  bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
 };
 
 // Blocks the calling thread until SIGINT or SIGTERM arrives (installed with
