@@ -3,9 +3,11 @@
 // previews are fetched through a fake fetcher), addresses, channel
 // configurations, inbox reads and delivery-log queries — through the real
 // adapter and ChannelService on a fake clock.
+// The streams run too: WatchInbox (an inbox's messages, the stored ones
+// first) and Tap (an interceptor's copy of what a channel carries).
 // Input format: runtime/fuzz/grpc_fuzz_harness.h (method selector + request
-// bytes per call, unary methods only: Send, Receive, Configure,
-// GetDeliveryLog).
+// bytes per call: Send, Receive, Configure, GetDeliveryLog, then WatchInbox,
+// Tap).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -16,6 +18,7 @@
 #include "channel/scheduler.h"
 #include "common/clock.h"
 #include "proto/channel/v1/channel.grpc.pb.h"
+#include "runtime/fuzz/fuzz_world.h"
 #include "runtime/fuzz/grpc_fuzz_harness.h"
 
 namespace {
@@ -29,8 +32,7 @@ struct World {
                                                              sct::channel::ChannelServiceOptions());
     grpc_service = std::make_unique<sct::channel::ChannelGrpcService>(service.get());
     harness = std::make_unique<sct::fuzz::GrpcFuzzHarness>(
-        std::vector<sct::fuzz::GrpcFuzzHarness::Served>{
-            {grpc_service.get(), ::channel::v1::Channel::service_full_name()}});
+        grpc_service.get(), ::channel::v1::Channel::service_full_name());
   }
   ~World() {
     harness.reset();
@@ -48,12 +50,6 @@ struct World {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static std::unique_ptr<World> world;
-  static int served = 0;
-  if (world == nullptr || ++served % kInputsPerWorld == 0) {
-    world.reset();
-    world = std::make_unique<World>();
-  }
-  world->harness->RunInput(data, size);
+  sct::fuzz::CurrentWorld<World>(kInputsPerWorld).harness->RunInput(data, size);
   return 0;
 }

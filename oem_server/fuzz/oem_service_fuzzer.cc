@@ -1,29 +1,34 @@
 // Fuzz target: the OEM server's gRPC face (oem.v1.Oem) — what any device or
 // TLS client sends: enrolment challenges and enrolments, key attestation,
 // share, provisioning and revocation requests (bridged to a fake authority
-// that accepts everything), push-token minting, Notify and info requests —
-// through the real adapter and OemService with a real attestation CA and a
-// SQLite device registry. Notify runs as an unauthenticated caller with
-// relay_cn empty (the --insecure development setting), so its decoding runs.
-// Input format: runtime/fuzz/grpc_fuzz_harness.h (unary methods only; the id
-// placeholder follows the last UUID an answer named).
-#include <unistd.h>
-
+// that accepts everything), push-token minting, Notify and info requests,
+// and the notification stream (SubscribeNotifications) — through the real
+// adapter and OemService with a real attestation CA and a SQLite device
+// registry. Notify runs as an unauthenticated caller with relay_cn empty (the
+// --insecure development setting), so its decoding runs.
+//
+// Each world enrols one device with a real proof of possession; in a request,
+// kDevicePlaceholder becomes its device id and kTokenPlaceholder its bearer
+// token, so seeds reach what only an enrolled device can (push tokens, the
+// stream, attestation).
+// Input format: runtime/fuzz/grpc_fuzz_harness.h (the unary methods, then
+// SubscribeNotifications; the id placeholder follows the last UUID an answer
+// named).
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
 
-#include "absl/strings/str_cat.h"
 #include "common/clock.h"
+#include "crypto/ecdsa.h"
 #include "oem_server/attestation_ca.h"
 #include "oem_server/authority_client.h"
 #include "oem_server/oem_grpc.h"
 #include "oem_server/oem_service.h"
 #include "oem_server/sqlite_device_registry.h"
 #include "proto/oem/v1/oem.grpc.pb.h"
+#include "runtime/fuzz/fuzz_world.h"
 #include "runtime/fuzz/grpc_fuzz_harness.h"
 
 namespace {
@@ -32,6 +37,11 @@ namespace cav1 = ::credential_authority::v1;
 
 // Inputs served before everything is rebuilt (bounds the registry).
 constexpr int kInputsPerWorld = 2000;
+// Same lengths as a device id (UUID) and a device token (32 bytes).
+constexpr char kDevicePlaceholder[] = "5eedde71-0000-4000-8000-000000000000";
+constexpr char kTokenPlaceholder[] = "5eed-device-token-0000000000000.";
+// How long a notification stream waits before checking for cancellation.
+constexpr absl::Duration kStreamPoll = absl::Milliseconds(20);
 
 // An authority that accepts every bridged request with an empty answer.
 class AcceptingAuthority : public sct::oem::AuthorityClient {
@@ -55,41 +65,55 @@ class AcceptingAuthority : public sct::oem::AuthorityClient {
   }
 };
 
-std::string RegistryPath() {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return absl::StrCat(dir != nullptr ? dir : "/tmp", "/sct_oem_fuzz_", getpid(), ".db");
+template <typename T>
+T OrAbort(absl::StatusOr<T> made) {
+  if (!made.ok()) {
+    std::fprintf(stderr, "oem fuzz setup failed: %s\n", made.status().ToString().c_str());
+    std::abort();
+  }
+  return *std::move(made);
 }
 
 struct World {
-  World() : path(RegistryPath()) {
-    Remove();
-    auto made_ca = sct::oem::AttestationCa::Create("oem-a", clock.Now());
-    auto made_registry = sct::oem::SqliteDeviceRegistry::Open(path);
-    if (!made_ca.ok() || !made_registry.ok()) std::abort();
-    ca = std::make_unique<sct::oem::AttestationCa>(*std::move(made_ca));
-    registry = std::move(*made_registry);
+  World() : db("oem_fuzz") {
+    ca = std::make_unique<sct::oem::AttestationCa>(
+        OrAbort(sct::oem::AttestationCa::Create("oem-a", clock.Now())));
+    registry = OrAbort(sct::oem::SqliteDeviceRegistry::Open(db.path()));
     sct::oem::OemServiceOptions options;
     options.oem_id = "oem-a";
     service = std::make_unique<sct::oem::OemService>(options, clock, registry.get(), ca.get(),
                                                      &authority);
-    adapter = std::make_unique<sct::oem::OemGrpcService>(service.get());
-    harness = std::make_unique<sct::fuzz::GrpcFuzzHarness>(
-        std::vector<sct::fuzz::GrpcFuzzHarness::Served>{
-            {adapter.get(), ::oem::v1::Oem::service_full_name()}});
+    adapter = std::make_unique<sct::oem::OemGrpcService>(service.get(), kStreamPoll);
+    harness = std::make_unique<sct::fuzz::GrpcFuzzHarness>(adapter.get(),
+                                                           ::oem::v1::Oem::service_full_name());
+    ::oem::v1::EnrolDeviceResponse device = EnrolDevice();
+    harness->set_substitutions(
+        {{kDevicePlaceholder, device.device_id()}, {kTokenPlaceholder, device.device_token()}});
   }
   ~World() {
     harness.reset();
     service->Shutdown();
-    adapter.reset();
-    service.reset();
-    registry.reset();
-    Remove();
-  }
-  void Remove() {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
   }
 
-  std::string path;
+  ::oem::v1::EnrolDeviceResponse EnrolDevice() {
+    sct::crypto::EcdsaP256PrivateKey key = OrAbort(sct::crypto::EcdsaP256PrivateKey::Generate());
+    ::oem::v1::GetChallengeResponse challenge =
+        OrAbort(service->GetChallenge(::oem::v1::GetChallengeRequest()));
+    ::oem::v1::EnrolDeviceRequest request;
+    request.set_identity_public_key(key.PublicKey().SpkiDer());
+    request.set_nonce(challenge.nonce());
+    request.set_proof_of_possession(OrAbort(key.Sign(
+        sct::oem::EnrolmentMessage("oem-a", challenge.nonce(), request.identity_public_key()),
+        sct::crypto::SignatureEncoding::kDer)));
+    ::oem::v1::EnrolDeviceResponse enrolled = OrAbort(service->EnrolDevice(request));
+    if (enrolled.device_id().size() != sizeof(kDevicePlaceholder) - 1 ||
+        enrolled.device_token().size() != sizeof(kTokenPlaceholder) - 1) {
+      std::abort();  // the placeholders must keep the proto encoding's lengths
+    }
+    return enrolled;
+  }
+
+  sct::fuzz::ScratchFile db;
   sct::FakeClock clock;
   AcceptingAuthority authority;
   std::unique_ptr<sct::oem::AttestationCa> ca;
@@ -102,12 +126,6 @@ struct World {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static std::unique_ptr<World> world;
-  static int served = 0;
-  if (world == nullptr || ++served % kInputsPerWorld == 0) {
-    world.reset();
-    world = std::make_unique<World>();
-  }
-  world->harness->RunInput(data, size);
+  sct::fuzz::CurrentWorld<World>(kInputsPerWorld).harness->RunInput(data, size);
   return 0;
 }

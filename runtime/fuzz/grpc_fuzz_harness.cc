@@ -24,9 +24,10 @@ std::string ToString(const grpc::ByteBuffer& buffer) {
   return out;
 }
 
-// The unary methods of service `service_name`, in proto order, from the
+// The methods of service `service_name` that are unary (streaming = false)
+// or server-streaming only (streaming = true), in proto order, from the
 // generated descriptor pool.
-void AddUnaryMethods(const std::string& service_name, std::vector<std::string>* out) {
+void AddMethods(const std::string& service_name, bool streaming, std::vector<std::string>* out) {
   const google::protobuf::ServiceDescriptor* service =
       google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service_name);
   if (service == nullptr) {
@@ -35,9 +36,22 @@ void AddUnaryMethods(const std::string& service_name, std::vector<std::string>* 
   }
   for (int i = 0; i < service->method_count(); ++i) {
     const google::protobuf::MethodDescriptor* m = service->method(i);
-    if (m->client_streaming() || m->server_streaming()) continue;
+    if (m->client_streaming() || m->server_streaming() != streaming) continue;
     out->push_back("/" + service->full_name() + "/" + m->name());
   }
+}
+
+// Waits for the completion of the one operation outstanding on `cq`; aborts
+// when it does not come by `limit` (the stream hangs) or another one comes.
+bool Await(grpc::CompletionQueue* cq, void* tag, std::chrono::system_clock::time_point limit,
+           const std::string& method) {
+  void* got = nullptr;
+  bool ok = false;
+  if (cq->AsyncNext(&got, &ok, limit) != grpc::CompletionQueue::GOT_EVENT || got != tag) {
+    std::fprintf(stderr, "%s: the stream did not end by its deadline\n", method.c_str());
+    std::abort();
+  }
+  return ok;
 }
 
 }  // namespace
@@ -51,11 +65,17 @@ GrpcFuzzHarness::GrpcFuzzHarness(const std::vector<Served>& services) {
   if (server_ == nullptr) std::abort();
   channel_ = server_->InProcessChannel(grpc::ChannelArguments());
   stub_ = std::make_unique<grpc::GenericStub>(channel_);
-  for (const Served& s : services) AddUnaryMethods(s.name, &methods_);
+  for (const Served& s : services) AddMethods(s.name, false, &methods_);
+  unary_count_ = methods_.size();
+  for (const Served& s : services) AddMethods(s.name, true, &methods_);
   if (methods_.empty()) std::abort();
 }
 
-GrpcFuzzHarness::~GrpcFuzzHarness() { server_->Shutdown(); }
+// Streams the client gave up on end within their services' poll interval; the
+// deadline cancels any that did not.
+GrpcFuzzHarness::~GrpcFuzzHarness() {
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+}
 
 grpc::Status GrpcFuzzHarness::Call(const std::string& method, const std::string& request,
                                    std::string* response) {
@@ -71,14 +91,62 @@ grpc::Status GrpcFuzzHarness::Call(const std::string& method, const std::string&
   return status;
 }
 
+grpc::Status GrpcFuzzHarness::Stream(const std::string& method, const std::string& request,
+                                     std::vector<std::string>* messages) {
+  const auto deadline = std::chrono::system_clock::now() + kStreamWindow;
+  const auto limit = deadline + kHangLimit;
+  grpc::ClientContext context;
+  context.set_deadline(deadline);
+  grpc::CompletionQueue cq;
+  // A generic call is bidirectional on the client side; one message then the
+  // half-close is what a server-streaming stub sends.
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call =
+      stub_->PrepareCall(&context, method, &cq);
+  int start = 0, write = 0, read = 0, finish = 0;
+  call->StartCall(&start);
+  bool open = Await(&cq, &start, limit, method);
+  if (open) {
+    grpc::Slice slice(request);
+    grpc::ByteBuffer request_buffer(&slice, 1);
+    call->WriteLast(request_buffer, grpc::WriteOptions(), &write);
+    open = Await(&cq, &write, limit, method);
+  }
+  while (open && messages->size() < kMaxStreamMessages) {
+    grpc::ByteBuffer message;
+    call->Read(&message, &read);
+    open = Await(&cq, &read, limit, method);
+    if (open) messages->push_back(ToString(message));
+  }
+  if (open) context.TryCancel();
+  grpc::Status status;
+  call->Finish(&status, &finish);
+  Await(&cq, &finish, limit, method);
+  cq.Shutdown();
+  void* ignored_tag;
+  bool ignored_ok;
+  while (cq.Next(&ignored_tag, &ignored_ok)) {
+  }
+  return status;
+}
+
 std::string GrpcFuzzHarness::CheckedCall(uint8_t selector, const std::string& request,
                                          std::string* error_message) {
-  const std::string& method = methods_[selector % methods_.size()];
+  const size_t index = selector % methods_.size();
+  const std::string& method = methods_[index];
   std::string response;
-  grpc::Status status = Call(method, request, &response);
+  grpc::Status status;
+  std::vector<std::string> messages;
+  if (IsStreaming(index)) {
+    status = Stream(method, request, &messages);
+    for (const std::string& m : messages) response += m;
+  } else {
+    status = Call(method, request, &response);
+  }
   if (std::getenv("SCT_FUZZ_VERBOSE") != nullptr) {
-    std::fprintf(stderr, "%s -> %d %s\n", method.c_str(), status.error_code(),
-                 status.error_message().c_str());
+    std::fprintf(
+        stderr, "%s -> %d %s%s\n", method.c_str(), status.error_code(),
+        status.error_message().c_str(),
+        IsStreaming(index) ? (" (" + std::to_string(messages.size()) + " messages)").c_str() : "");
   }
   if (status.error_code() == grpc::StatusCode::UNKNOWN) {
     std::fprintf(stderr, "%s answered UNKNOWN: %s\n", method.c_str(),
@@ -96,7 +164,12 @@ void GrpcFuzzHarness::RunInput(const uint8_t* data, size_t size) {
   std::string last_id(kIdPlaceholder);
   for (size_t i = 0; i < kMaxCalls && !in.empty(); ++i) {
     uint8_t selector = in.Byte();
-    std::string request = absl::StrReplaceAll(in.Field(), {{kIdPlaceholder, last_id}});
+    std::string request = in.Field();
+    for (const auto& [placeholder, value] : substitutions_) {
+      request = absl::StrReplaceAll(request, {{placeholder, value}});
+    }
+    request = absl::StrReplaceAll(request, {{kIdPlaceholder, last_id}});
+    if (filter_) filter_(methods_[selector % methods_.size()], &request);
     std::string error;
     std::string answer = CheckedCall(selector, request, &error) + " " + error;
     std::smatch m;
