@@ -113,6 +113,7 @@ void DeviceAgent::SchedulePollLocked(const Persona& persona, const Entry& entry,
 
 void DeviceAgent::FailLocked(Persona& persona, Entry& entry, const absl::Status& status) {
   entry.set_last_reason(ReasonOf(status));
+  entry.set_last_code(static_cast<int>(status.code()));
   PersistLocked().IgnoreError();
   events_.Emit(ExchangeEvent(dv::EVENT_FLOW_FAILED, persona, entry, ReasonOf(status)));
 }

@@ -275,6 +275,9 @@ class DeviceAgent {
                            const ::device::v1::MailboxContent& content, bool automatic)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static bool WaitsForPeer(const Entry& entry);
+  // Whether the exchange has ended (provisioned, cancelled, relinquished,
+  // expired, claimed by another, failed): no read changes it any more.
+  static bool IsFinished(const Entry& entry);
 
   // device_agent_credentials.cc
   absl::Status RevokeShareLocked(const ::oem::v1::DeviceAuth& auth, const CredentialRecord& cred,

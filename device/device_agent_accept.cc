@@ -2,6 +2,7 @@
 // the inbox, the first read that binds this device's claim, decryption), the
 // key-signing request of the multi-round flow, provisioning through the OEM,
 // and acting on the sender's answer.
+#include <iostream>
 #include <string>
 #include <utility>
 
@@ -213,9 +214,14 @@ absl::Status DeviceAgent::WaitForSenderLocked(const std::string& persona_name,
   const std::string reason =
       entry->last_reason().empty() ? absl::AsciiStrToLower(dv::FlowState_Name(entry->state()))
                                    : entry->last_reason();
-  const absl::StatusCode code = entry->state() == dv::FLOW_CANCELLED
-                                    ? absl::StatusCode::kNotFound
-                                    : absl::StatusCode::kFailedPrecondition;
+  // A failed exchange answers with its failure's own code (e.g. UNAVAILABLE
+  // when the redemption could not reach the OEM).
+  absl::StatusCode code = absl::StatusCode::kFailedPrecondition;
+  if (entry->state() == dv::FLOW_CANCELLED) {
+    code = absl::StatusCode::kNotFound;
+  } else if (entry->state() == dv::FLOW_FAILED && entry->last_code() != 0) {
+    code = static_cast<absl::StatusCode>(entry->last_code());
+  }
   return MakeError(code, reason,
                    absl::StrCat("the multi-round exchange ended in ",
                                 dv::FlowState_Name(entry->state())));
@@ -269,6 +275,7 @@ absl::StatusOr<std::string> DeviceAgent::ProvisionLocked(Persona& persona, Entry
   entry.set_credential_id(cred.credential_id());
   entry.set_state(dv::FLOW_PROVISIONED);
   entry.clear_last_reason();
+  entry.clear_last_code();
   entry.clear_pin();
   RETURN_IF_ERROR(PersistLocked());
   changed_.SignalAll();
@@ -306,6 +313,12 @@ absl::Status DeviceAgent::HandleAnswerLocked(Persona& persona, Entry& entry,
   if (!cred.ok()) done.mutable_complete()->set_reason(ReasonOf(cred.status()));
   absl::Status wst = mailbox_io_.Write(entry, std::move(done));
   if (!cred.ok()) {
+    // The exchange is over: the sender reads the failure and deletes the
+    // mailbox, so a waiting AcceptLink must answer with this error rather
+    // than wait for a poll to find the mailbox gone.
+    entry.set_state(dv::FLOW_FAILED);
+    std::cerr << "device: redemption after the sender's endorsement failed: "
+              << ReasonOf(cred.status()) << "\n";
     FailLocked(persona, entry, cred.status());
     changed_.SignalAll();
     return cred.status();

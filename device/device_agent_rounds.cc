@@ -109,6 +109,20 @@ absl::StatusOr<DeviceAgent::Entry*> DeviceAgent::ReplyCompleteLocked(Persona& pe
   return entry;
 }
 
+bool DeviceAgent::IsFinished(const Entry& entry) {
+  switch (entry.state()) {
+    case dv::FLOW_PROVISIONED:
+    case dv::FLOW_CANCELLED:
+    case dv::FLOW_RELINQUISHED:
+    case dv::FLOW_EXPIRED:
+    case dv::FLOW_CLAIMED_BY_OTHER:
+    case dv::FLOW_FAILED:
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool DeviceAgent::WaitsForPeer(const Entry& entry) {
   if (entry.role() == dv::ROLE_SENDER) {
     return entry.state() == dv::FLOW_LINK_SENT || entry.state() == dv::FLOW_AWAITING_RECEIVER;
@@ -117,6 +131,10 @@ bool DeviceAgent::WaitsForPeer(const Entry& entry) {
 }
 
 bool DeviceAgent::ProcessChangeLocked(Persona& persona, Entry& entry, bool automatic) {
+  // A finished exchange has nothing left to read: the sender deleting the
+  // mailbox after the receiver provisioned (and the push that tells the
+  // receiver so) must not rewrite how it ended.
+  if (IsFinished(entry)) return false;
   absl::StatusOr<dv::MailboxContent> content = mailbox_io_.Read(entry);
   if (!content.ok()) {
     if (content.status().code() != absl::StatusCode::kNotFound) return false;

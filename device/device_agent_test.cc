@@ -321,6 +321,78 @@ TEST_F(DeviceAgentTest, WaitingReceiverSeesAWithdrawnShareAsAnError) {
   EXPECT_EQ(ReasonOf(accepted.status()), "mailbox_not_found");
 }
 
+// The sender deletes the mailbox once it has read the completion; the push of
+// that deletion (or the receiver's next poll) must leave the receiver's
+// provisioned exchange as it is. It used to turn it into FLOW_CANCELLED
+// "mailbox_not_found", which a waiting AcceptLink that had not yet woken up
+// then answered as an error although the credential was in the wallet.
+TEST_F(DeviceAgentTest, SendersDeleteAfterCompletionLeavesTheReceiverProvisioned) {
+  Device alice = MakeDevice("+15550001");
+  Device bob = MakeDevice("+15550002");
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  auto req = ShareReq(cred, "+15550002");
+  req.set_multi_round(true);
+  req.set_auto_answer(true);
+  auto share = alice.agent->ShareCredential(req);
+  ASSERT_TRUE(share.ok()) << share.status();
+  ASSERT_EQ(bob.agent->AcceptLink(FromInbox("+15550002"))->outcome(),
+            dv::ACCEPT_AWAITING_SENDER);
+  DeliverPushes({&alice, &bob});  // Alice reads the request and endorses
+  DeliverPushes({&alice, &bob});  // Bob redeems and posts the completion
+  DeliverPushes({&alice, &bob});  // Alice reads the completion and deletes
+  ASSERT_FALSE(relay_.Exists(share->mailbox_id()));
+  DeliverPushes({&alice, &bob});  // the deletion's push reaches Bob
+  clock_.Set(bob.agent->NextPollAt());
+  bob.agent->Tick();
+  auto bob_state = bob.agent->GetState({});
+  ASSERT_EQ(bob_state->personas(0).credentials_size(), 1);
+  EXPECT_EQ(bob_state->personas(0).mailboxes(0).state(), dv::FLOW_PROVISIONED);
+  EXPECT_EQ(bob_state->personas(0).mailboxes(0).last_reason(), "");
+  EXPECT_THAT(Kinds(*bob.agent), ::testing::Not(::testing::Contains(dv::EVENT_FLOW_FAILED)));
+}
+
+// The receiver's redemption fails after the sender's endorsement: the receiver
+// posts the failure and the sender deletes the mailbox. The waiting AcceptLink
+// answers with the redemption's error, not with a vanished mailbox
+// (NOT_FOUND mailbox_not_found, which read as a share withdrawn by the sender).
+TEST_F(DeviceAgentTest, WaitingReceiverReportsAFailedRedemptionNotAVanishedMailbox) {
+  Device alice = MakeDevice("+15550001");
+  Device bob = MakeDevice("+15550002");
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  EXPECT_CALL(oem_, ProvisionCredential(_, _, _))
+      .WillOnce(::testing::Return(grpc::Status(grpc::StatusCode::UNAVAILABLE, "link down")));
+  auto req = ShareReq(cred, "+15550002");
+  req.set_multi_round(true);
+  req.set_auto_answer(true);
+  auto share = alice.agent->ShareCredential(req);
+  ASSERT_TRUE(share.ok()) << share.status();
+  dv::AcceptLinkRequest accept = FromInbox("+15550002");
+  accept.mutable_round_timeout()->set_seconds(20);
+  absl::StatusOr<dv::AcceptLinkResponse> accepted;
+  std::thread waiter([&] { accepted = bob.agent->AcceptLink(accept); });
+  auto bob_state = [&] {
+    auto state = bob.agent->GetState({});
+    return state.ok() && state->personas_size() > 0 && state->personas(0).mailboxes_size() > 0
+               ? state->personas(0).mailboxes(0).state()
+               : dv::FLOW_STATE_UNSPECIFIED;
+  };
+  while (bob_state() != dv::FLOW_AWAITING_SENDER) std::this_thread::yield();
+  DeliverPushes({&alice, &bob});  // Alice reads the request and endorses
+  DeliverPushes({&alice, &bob});  // Bob's redemption fails; he posts the failure
+  DeliverPushes({&alice, &bob});  // Alice reads the failure and deletes the mailbox
+  EXPECT_FALSE(relay_.Exists(share->mailbox_id()));
+  clock_.Set(bob.agent->NextPollAt());
+  bob.agent->Tick();
+  waiter.join();
+  EXPECT_EQ(accepted.status().code(), absl::StatusCode::kUnavailable) << accepted.status();
+  EXPECT_EQ(ReasonOf(accepted.status()), "oem_unavailable");
+  EXPECT_EQ(bob_state(), dv::FLOW_FAILED);
+  EXPECT_EQ(alice.agent->GetState({})->personas(0).mailboxes(0).state(), dv::FLOW_FAILED);
+  EXPECT_EQ(oem_.redemptions(), 0);
+}
+
 TEST_F(DeviceAgentTest, PollsWithExponentialBackoffWhenNoPushArrives) {
   Device alice = MakeDevice("+15550001");
   Device bob = MakeDevice("+15550002");

@@ -130,14 +130,20 @@ namespace {
 class RelayProbe {
  public:
   RelayProbe(SoakContext& ctx, std::unique_ptr<rv1::Relay::Stub> relay)
-      : ctx_(ctx), relay_(std::move(relay)) {}
+      : ctx_(ctx), relay_(std::move(relay)) {
+    absl::MutexLock lock(ctx.eco_mu);
+    for (const std::string& name : ctx.eco->Names()) {
+      const scenarios::Service* s = ctx.eco->Find(name);
+      if (s != nullptr && s->kind == scenarios::ServiceKind::kRedis) redis_names_.push_back(name);
+    }
+  }
 
   void Run() {
     int checked_restarts = 0;
     absl::Time last_sample = absl::Now();
     for (int i = 0; !ctx_.stopping(); ++i) {
       CreateAndRace(i);
-      const int restarts = ctx_.timeline->Restarts("relay");
+      const int restarts = RelayRestarts();
       if (restarts != checked_restarts) {
         // The relay is back (the restart is complete): read everything back.
         checked_restarts = restarts;
@@ -274,8 +280,16 @@ class RelayProbe {
     }
   }
 
+  // Completed restarts of the relay and of the Redis under it.
+  int RelayRestarts() const {
+    int n = ctx_.timeline->Restarts("relay");
+    for (const std::string& name : redis_names_) n += ctx_.timeline->Restarts(name);
+    return n;
+  }
+
   SoakContext& ctx_;
   std::unique_ptr<rv1::Relay::Stub> relay_;
+  std::vector<std::string> redis_names_;
 };
 
 // One ListShares of `source` judged against what was acknowledged before it.

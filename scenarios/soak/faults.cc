@@ -39,8 +39,12 @@ std::string Control(SoakContext& ctx, const std::string& target, Fn fn) {
   return s.ok() ? "" : FromGrpcStatus(s).ToString();
 }
 
-void KillRestart(SoakContext& ctx, const std::string& target, absl::Duration down) {
-  const int index = ctx.timeline->Begin(absl::Now(), "kill_restart", target,
+// kill -9 `target`, start it again after `down`; `kind` names the fault in
+// the timeline ("kill_restart", or "redis_restart" for the relay's Redis,
+// which restarts on its append-only file).
+void KillRestart(SoakContext& ctx, const std::string& target, absl::Duration down,
+                 const std::string& kind) {
+  const int index = ctx.timeline->Begin(absl::Now(), kind, target,
                                         absl::StrCat("down ", absl::FormatDuration(down)));
   Log(ctx, absl::StrCat("fault: kill -9 ", target, ", restart after ", absl::FormatDuration(down)));
   absl::Status killed, started;
@@ -111,6 +115,12 @@ void ClockSkew(SoakContext& ctx, const std::string& target, int64_t skew_s, absl
   ctx.timeline->End(index, absl::Now(), err.empty() && err2.empty() ? "" : err + " " + err2);
 }
 
+bool IsRedis(SoakContext& ctx, const std::string& target) {
+  absl::MutexLock lock(ctx.eco_mu);
+  const scenarios::Service* s = ctx.eco->Find(target);
+  return s != nullptr && s->kind == scenarios::ServiceKind::kRedis;
+}
+
 }  // namespace
 
 void FaultLoop(SoakContext& ctx, const std::vector<std::string>& targets) {
@@ -130,8 +140,12 @@ void FaultLoop(SoakContext& ctx, const std::vector<std::string>& targets) {
     const int64_t skew = std::uniform_int_distribution<int64_t>(-60, 60)(rng);
     const uint64_t seed = rng();
     if (!ctx.Pause(absl::Seconds(gap))) break;
-    if (kind < 40) {
-      KillRestart(ctx, target, down);
+    if (IsRedis(ctx, target)) {
+      // A redis-server has no SimControl: its only fault is kill -9 and a
+      // restart on its append-only file.
+      KillRestart(ctx, target, down, "redis_restart");
+    } else if (kind < 40) {
+      KillRestart(ctx, target, down, "kill_restart");
     } else if (kind < 65) {
       LinkFault(ctx, target, /*drop=*/true, seed, lasts);
     } else if (kind < 80) {

@@ -63,7 +63,10 @@ std::string FaultTimeline::Explain(absl::Time from, absl::Time to, const std::st
   absl::MutexLock lock(&mu_);
   const FaultEvent* best = nullptr;
   for (const FaultEvent& e : events_) {
-    if (c == ErrorClass::kState && e.kind != "kill_restart" && e.kind != "clock_skew") continue;
+    if (c == ErrorClass::kState && e.kind != "kill_restart" && e.kind != "redis_restart" &&
+        e.kind != "clock_skew") {
+      continue;
+    }
     const absl::Time until = e.end.has_value() ? *e.end + grace_ : absl::InfiniteFuture();
     if (e.start > to || from > until) continue;
     const bool named = absl::StrContains(error, e.target);
@@ -81,7 +84,8 @@ int FaultTimeline::Restarts(const std::string& target) const {
   absl::MutexLock lock(&mu_);
   int n = 0;
   for (const FaultEvent& e : events_) {
-    n += e.kind == "kill_restart" && e.target == target && e.end.has_value();
+    n += (e.kind == "kill_restart" || e.kind == "redis_restart") && e.target == target &&
+         e.end.has_value();
   }
   return n;
 }

@@ -30,7 +30,8 @@ namespace sct::soak {
 struct FaultEvent {
   absl::Time start;
   std::optional<absl::Time> end;
-  std::string kind;    // "kill_restart", "link_drop", "link_delay", "clock_skew"
+  // "kill_restart", "redis_restart", "link_drop", "link_delay", "clock_skew"
+  std::string kind;
   std::string target;  // service name
   std::string detail;  // e.g. "drop 0.30 to *" or the restart's error
 };
@@ -51,8 +52,8 @@ class FaultTimeline {
   // one whose target the error text names, else the latest.
   std::string Explain(absl::Time from, absl::Time to, const std::string& error) const;
   std::vector<FaultEvent> Events() const;
-  // Completed restarts of `target` so far (a kill_restart counts once it
-  // ended: the service is back, or failed to come back).
+  // Completed restarts of `target` so far (a kill_restart or redis_restart
+  // counts once it ended: the service is back, or failed to come back).
   int Restarts(const std::string& target) const;
 
  private:

@@ -52,6 +52,17 @@ TEST(FaultTimelineTest, ARestartCountsOnceItIsComplete) {
   EXPECT_EQ(timeline.Restarts("relay"), 1);
 }
 
+TEST(FaultTimelineTest, ARedisRestartCountsAsARestartAndExplainsStateErrors) {
+  FaultTimeline timeline(absl::Seconds(5));
+  const int i = timeline.Begin(kT0, "redis_restart", "redis", "");
+  const absl::Time t = kT0 + absl::Seconds(1);
+  EXPECT_EQ(timeline.Explain(t, t, "NOT_FOUND: lost in flight"), "redis_restart redis");
+  EXPECT_EQ(timeline.Restarts("redis"), 0);
+  timeline.End(i, kT0 + absl::Seconds(2));
+  EXPECT_EQ(timeline.Restarts("redis"), 1);
+  EXPECT_EQ(timeline.Restarts("relay"), 0);
+}
+
 TEST(FaultTimelineTest, NamesTheFaultWhoseTargetTheErrorNames) {
   FaultTimeline timeline(absl::Seconds(30));
   timeline.End(timeline.Begin(kT0, "kill_restart", "relay", ""), kT0 + absl::Seconds(1));

@@ -233,7 +233,9 @@ FlowParties Parties(std::string sender, std::string receiver, std::string from, 
 absl::StatusOr<scenario::v1::Topology> SoakTopology(const std::string& store) {
   scenario::v1::Topology topology;
   if (!google::protobuf::TextFormat::ParseFromString(
-          absl::StrReplaceAll(kTopology, {{"STORE", store == "memory" ? "MEMORY" : "SQLITE"}}),
+          absl::StrReplaceAll(kTopology, {{"STORE", store == "memory"  ? "MEMORY"
+                                                    : store == "redis" ? "REDIS"
+                                                                       : "SQLITE"}}),
           &topology)) {
     return absl::InternalError("the soak topology does not parse");
   }
@@ -327,6 +329,8 @@ void HotelLoop(SoakContext& ctx) {
         }
         absl::SleepFor(absl::Milliseconds(250));
       }
+      // The run ended during the retries: an unfinished use is no error.
+      if (!f.ok && ctx.stopping()) break;
     }
     if (!Record(ctx, "symmetric_accept_use", f, t0)) {
       ctx.Pause(absl::Seconds(1));

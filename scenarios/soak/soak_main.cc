@@ -39,8 +39,9 @@
 ABSL_FLAG(absl::Duration, duration, absl::Minutes(30), "how long the load and faults run");
 ABSL_FLAG(uint64_t, seed, 1, "seed of the fault PRNG (same seed, same fault choices)");
 ABSL_FLAG(std::string, store, "sqlite",
-          "relay store: sqlite or memory (memory: the relay is "
-          "never killed, its mailboxes would be lost by design)");
+          "relay store: sqlite, memory (the relay is never killed: its "
+          "mailboxes would be lost by design) or redis (a redis-server the launcher starts, "
+          "killed and restarted on its append-only file among the faults)");
 ABSL_FLAG(bool, faults, true, "inject faults (off: load and invariants only)");
 ABSL_FLAG(std::string, out, "", "directory for soak.json and soak.html (default: the work dir)");
 ABSL_FLAG(std::string, binaries_dir, "", "service binaries (default: runfiles or bazel-bin)");
@@ -92,8 +93,8 @@ std::optional<SoakOptions> OptionsFromFlags() {
   o.max_rss_slope_mib_per_h = absl::GetFlag(FLAGS_max_rss_slope);
   o.max_fd_slope_per_h = absl::GetFlag(FLAGS_max_fd_slope);
   std::string error;
-  if (o.store != "sqlite" && o.store != "memory") {
-    error = "--store must be sqlite or memory";
+  if (o.store != "sqlite" && o.store != "memory" && o.store != "redis") {
+    error = "--store must be sqlite, memory or redis";
   } else if (o.duration < absl::Seconds(10)) {
     error = "--duration must be at least 10s";
   } else if (o.fault_gap_min <= absl::ZeroDuration() || o.fault_gap_max < o.fault_gap_min) {
@@ -186,7 +187,7 @@ void WriteFile(const std::string& path, const std::string& text) {
 
 int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "sct_soak [--duration=30m] [--seed=N] [--store=sqlite|memory] [--out=DIR]\n"
+      "sct_soak [--duration=30m] [--seed=N] [--store=sqlite|memory|redis] [--out=DIR]\n"
       "The ecosystem under load and random faults, with invariants. See docs/soak.md.");
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   std::optional<SoakOptions> options = OptionsFromFlags();

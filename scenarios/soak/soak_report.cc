@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -49,7 +50,23 @@ json ErrorsJson(const SoakResult& r) {
   return errors;
 }
 
-// One SVG polyline chart of `field` for every service, faults as bands.
+// The line color of `name` in the charts (its rank among the sampled
+// services), also the swatch in the legend table.
+std::string ColorOf(const SoakResult& r, const std::string& name) {
+  static const char* const kColors[] = {"#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2",
+                                        "#7f7f7f", "#bcbd22", "#17becf", "#d62728", "#ff7f0e",
+                                        "#393b79", "#637939", "#8c6d31", "#843c39"};
+  int i = 0;
+  for (const auto& [sampled, samples] : r.samples) {
+    if (sampled == name) return kColors[i % 14];
+    ++i;
+  }
+  return "#000000";
+}
+
+// One SVG polyline chart of RSS (`rss`) or open fds for every service, with
+// y ticks at 0, half and the top, x ticks every tenth of the run, and the
+// faults as bands.
 std::string Chart(const SoakResult& r, bool rss) {
   const double w = 900, h = 260, left = 50, bottom = 20;
   double tmax = std::max(1.0, r.wall_s), ymax = 1;
@@ -60,9 +77,22 @@ std::string Chart(const SoakResult& r, bool rss) {
   auto x = [&](double t) { return left + (w - left - 10) * t / tmax; };
   auto y = [&](double v) { return (h - bottom) - (h - bottom - 10) * v / ymax; };
   std::string svg = absl::StrFormat(
-      "<svg xmlns='http://www.w3.org/2000/svg' width='%.0f' height='%.0f'>"
-      "<text x='4' y='12' font-size='11'>%s (max %.1f)</text>",
-      w, h, rss ? "RSS MiB" : "open fds", ymax / 1.1);
+      "<svg xmlns='http://www.w3.org/2000/svg' width='%.0f' height='%.0f' "
+      "font-family='sans-serif' font-size='11'><text x='%.0f' y='9'>%s</text>"
+      "<line x1='%.0f' y1='10' x2='%.0f' y2='%.0f' stroke='#888'/>"
+      "<line x1='%.0f' y1='%.0f' x2='%.0f' y2='%.0f' stroke='#888'/>",
+      w, h, left, rss ? "RSS (MiB) per service" : "open file descriptors per service", left, left,
+      h - bottom, left, h - bottom, w - 10, h - bottom);
+  for (double v : {0.0, ymax / 2, ymax}) {
+    absl::StrAppendFormat(&svg,
+                          "<text x='%.0f' y='%.1f' text-anchor='end'>%.0f</text>"
+                          "<line x1='%.0f' y1='%.1f' x2='%.0f' y2='%.1f' stroke='#eee'/>",
+                          left - 4, y(v) + 4, v, left, y(v), w - 10, y(v));
+  }
+  for (int k = 0; k <= 10; ++k) {
+    absl::StrAppendFormat(&svg, "<text x='%.1f' y='%.0f' text-anchor='middle'>%.0fs</text>",
+                          x(tmax * k / 10), h - 4, tmax * k / 10);
+  }
   for (const FaultEvent& f : r.faults) {
     const double x0 = x(Seconds(r, f.start));
     const double x1 = x(f.end.has_value() ? Seconds(r, *f.end) : r.wall_s);
@@ -70,26 +100,20 @@ std::string Chart(const SoakResult& r, bool rss) {
                           "<rect x='%.1f' y='10' width='%.1f' height='%.0f' fill='%s' "
                           "opacity='0.25'><title>%s %s</title></rect>",
                           x0, std::max(1.0, x1 - x0), h - bottom - 10,
-                          f.kind == "kill_restart" ? "red" : "orange", Escape(f.kind),
-                          Escape(f.target));
+                          f.kind == "kill_restart" || f.kind == "redis_restart" ? "red" : "orange",
+                          Escape(f.kind), Escape(f.target));
   }
-  const char* colors[] = {"#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2",
-                          "#7f7f7f", "#bcbd22", "#17becf", "#d62728", "#ff7f0e",
-                          "#393b79", "#637939", "#8c6d31", "#843c39"};
-  int i = 0;
   for (const auto& [name, samples] : r.samples) {
     std::string points;
     for (const ProcSample& p : samples) {
       absl::StrAppendFormat(&points, "%.1f,%.1f ", x(p.t_s), y(rss ? p.rss_mib : p.fds));
     }
     absl::StrAppendFormat(&svg,
-                          "<polyline fill='none' stroke='%s' points='%s'><title>%s</title>"
-                          "</polyline>",
-                          colors[i % 14], points, Escape(name));
-    ++i;
+                          "<polyline fill='none' stroke='%s' stroke-width='1.5' points='%s'>"
+                          "<title>%s</title></polyline>",
+                          ColorOf(r, name), points, Escape(name));
   }
-  absl::StrAppendFormat(&svg, "<text x='%.0f' y='%.0f' font-size='11'>%.0f s</text></svg>", w - 50,
-                        h - 4, tmax);
+  absl::StrAppend(&svg, "</svg>");
   return svg;
 }
 
@@ -200,47 +224,111 @@ std::string JsonReport(const SoakResult& r) {
   return doc.dump(1);
 }
 
-std::string HtmlReport(const SoakResult& r) {
-  std::string html = absl::StrCat(
-      "<!doctype html><html><head><meta charset='utf-8'><title>SCT Lab soak</title>"
-      "<style>body{font-family:sans-serif;margin:20px}td,th{padding:2px 8px;text-align:left}"
-      ".bad{color:#b00}</style></head><body><h1>Soak: ",
-      r.passed() ? "PASS" : "<span class='bad'>FAIL</span>", "</h1><p>", Escape(r.command), "</p>");
-  absl::StrAppendFormat(&html, "<p>%.0f s, seed %d, store %s, loadavg %s &rarr; %s</p>", r.wall_s,
-                        r.options.seed, Escape(r.options.store), Escape(r.loadavg_start),
-                        Escape(r.loadavg_end));
-  absl::StrAppend(&html, "<h2>Resources</h2><p>Bands: faults (red: kill -9 + restart).</p>",
-                  Chart(r, true), "<br>", Chart(r, false),
-                  "<table><tr><th>service</th>"
-                  "<th>RSS MiB/h</th><th>fds/h</th></tr>");
+namespace {
+
+// The slope table, which is also the charts' legend (a swatch per service).
+void AppendSlopes(const SoakResult& r, std::string& html) {
+  absl::StrAppendFormat(&html,
+                        "<table><tr><th>service</th><th>RSS slope (MiB/h, max %.0f)</th>"
+                        "<th>fd slope (/h, max %.0f)</th><th>samples</th></tr>",
+                        r.options.max_rss_slope_mib_per_h, r.options.max_fd_slope_per_h);
   for (const auto& [name, s] : r.slopes) {
-    absl::StrAppendFormat(&html, "<tr><td>%s</td><td>%+.2f</td><td>%+.2f</td></tr>", Escape(name),
-                          s.rss_mib_per_h, s.fds_per_h);
+    const bool over_rss = s.rss_mib_per_h > r.options.max_rss_slope_mib_per_h;
+    const bool over_fds = s.fds_per_h > r.options.max_fd_slope_per_h;
+    absl::StrAppendFormat(
+        &html,
+        "<tr><td><span style='display:inline-block;width:24px;height:4px;background:%s;"
+        "vertical-align:middle'></span> %s</td><td%s>%+.2f</td><td%s>%+.2f</td><td>%d</td></tr>",
+        ColorOf(r, name), Escape(name), over_rss ? " class='bad'" : "", s.rss_mib_per_h,
+        over_fds ? " class='bad'" : "", s.fds_per_h, s.samples_used);
   }
+  absl::StrAppend(&html, "</table>");
+}
+
+// Flows completed, invariants with their violations, revocation latency.
+void AppendCounts(const SoakResult& r, std::string& html) {
+  absl::StrAppend(&html, "<h2>Flows completed</h2><table><tr><th>flow</th><th>count</th></tr>");
+  for (const auto& [flow, n] : r.flows_ok) {
+    absl::StrAppendFormat(&html, "<tr><td>%s</td><td>%d</td></tr>", Escape(flow), n);
+  }
+  std::map<std::string, int> violated;
+  for (const Violation& v : r.violations) ++violated[v.invariant];
   absl::StrAppend(&html,
-                  "</table><h2>Invariants</h2><table><tr><th>invariant</th><th>checks</th>"
-                  "</tr>");
+                  "</table><h2>Invariants</h2><table><tr><th>invariant</th><th>checks held</th>"
+                  "<th>violations</th></tr>");
   for (const auto& [inv, n] : r.checks) {
-    absl::StrAppendFormat(&html, "<tr><td>%s</td><td>%d</td></tr>", Escape(inv), n);
+    absl::StrAppendFormat(&html, "<tr><td>%s</td><td>%d</td><td%s>%d</td></tr>", Escape(inv), n,
+                          violated[inv] > 0 ? " class='bad'" : "", violated[inv]);
   }
   absl::StrAppend(&html, "</table>");
   for (const Violation& v : r.violations) {
     absl::StrAppendFormat(&html, "<p class='bad'>%.1fs %s: %s</p>", Seconds(r, v.at),
                           Escape(v.invariant), Escape(v.detail));
   }
-  absl::StrAppend(&html, "<h2>Fault timeline</h2><table>");
+  absl::StrAppendFormat(&html,
+                        "<p>Revocation latency: %d checks, median %.0f ms, max %.0f ms "
+                        "(bound %s).</p>",
+                        r.revocation_ms.size(), Percentile(r.revocation_ms, 0.5),
+                        Percentile(r.revocation_ms, 1.0),
+                        Escape(absl::FormatDuration(r.options.revocation_bound)));
+}
+
+// The fault timeline (with the count per kind) and every error.
+void AppendFaultsAndErrors(const SoakResult& r, std::string& html) {
+  std::map<std::string, int> kinds;
+  for (const FaultEvent& f : r.faults) ++kinds[f.kind];
+  absl::StrAppendFormat(&html, "<h2>Fault timeline</h2><p>%d faults:", r.faults.size());
+  for (const auto& [k, n] : kinds) absl::StrAppendFormat(&html, " %s %d;", Escape(k), n);
+  absl::StrAppend(&html,
+                  "</p><table><tr><th>start</th><th>end</th><th>fault</th><th>target</th>"
+                  "<th>detail</th></tr>");
   for (const FaultEvent& f : r.faults) {
-    absl::StrAppendFormat(&html, "<tr><td>%.1fs</td><td>%s</td><td>%s</td><td>%s</td></tr>",
-                          Seconds(r, f.start), Escape(f.kind), Escape(f.target), Escape(f.detail));
+    const std::string end =
+        f.end.has_value() ? absl::StrFormat("%.1fs", Seconds(r, *f.end)) : "(open)";
+    absl::StrAppendFormat(
+        &html, "<tr><td>%.1fs</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>",
+        Seconds(r, f.start), end, Escape(f.kind), Escape(f.target), Escape(f.detail));
   }
-  absl::StrAppend(&html, "</table><h2>Errors</h2><table>");
+  absl::StrAppendFormat(&html,
+                        "</table><h2>Errors</h2><p>%d errors, %d unexpected.</p><table>"
+                        "<tr><th>at</th><th>flow</th><th>error</th><th>explained by</th></tr>",
+                        r.errors.size(), r.unexpected());
   for (const FlowError& e : r.errors) {
     absl::StrAppendFormat(&html, "<tr%s><td>%.1fs</td><td>%s</td><td>%s</td><td>%s</td></tr>",
                           e.explained_by.empty() ? " class='bad'" : "", Seconds(r, e.at),
                           Escape(e.flow), Escape(e.error),
                           Escape(e.explained_by.empty() ? "UNEXPECTED" : e.explained_by));
   }
-  absl::StrAppend(&html, "</table></body></html>\n");
+  absl::StrAppend(&html, "</table>");
+}
+
+}  // namespace
+
+std::string HtmlReport(const SoakResult& r) {
+  std::string html = absl::StrCat(
+      "<!doctype html><html><head><meta charset='utf-8'><title>SCT Lab soak</title>"
+      "<style>body{font-family:sans-serif;margin:20px;max-width:1200px}"
+      "table{border-collapse:collapse;margin-bottom:8px}"
+      "td,th{padding:3px 8px;text-align:left;vertical-align:top;border-bottom:1px solid #ddd}"
+      "th{background:#f4f4f4}.bad{color:#b00;font-weight:bold}"
+      "code{word-break:break-all}</style></head><body><h1>Soak: ",
+      r.passed() ? "PASS" : "<span class='bad'>FAIL</span>", "</h1><p><code>", Escape(r.command),
+      "</code></p>");
+  absl::StrAppendFormat(&html,
+                        "<p>%.0f s, seed %d, store %s, faults %s; load average %s &rarr; %s "
+                        "(%d CPUs)</p>",
+                        r.wall_s, r.options.seed, Escape(r.options.store),
+                        r.options.faults ? "on" : "off", Escape(r.loadavg_start),
+                        Escape(r.loadavg_end), r.nproc);
+  absl::StrAppend(&html,
+                  "<h2>Resources</h2><p>Bands: faults (red: kill -9 and restart, of a service "
+                  "or of Redis; orange: link drop, link delay, clock skew). Colors: the table "
+                  "below. A restart starts a new process (a drop in the line).</p>",
+                  Chart(r, true), "<br>", Chart(r, false));
+  AppendSlopes(r, html);
+  AppendCounts(r, html);
+  AppendFaultsAndErrors(r, html);
+  absl::StrAppend(&html, "</body></html>\n");
   return html;
 }
 

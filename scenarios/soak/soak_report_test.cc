@@ -61,6 +61,22 @@ TEST(SoakReportTest, ASlopeOverTheThresholdFails) {
   EXPECT_EQ(r.OverSlope(), std::vector<std::string>{"ca"});
 }
 
+TEST(SoakReportTest, HtmlNamesEachLineAndEachColumn) {
+  SoakResult r = Clean();
+  r.samples["ca"] = {{0, 8, 5, 9}};
+  r.slopes["ca"] = Slopes{0, 0, 1};
+  const std::string html = HtmlReport(r);
+  // The slope table is the legend: the swatch of each service has its line's color.
+  for (const char* color : {"#1f77b4", "#2ca02c"}) {
+    EXPECT_NE(html.find(std::string("stroke='") + color), std::string::npos) << color;
+    EXPECT_NE(html.find(std::string("background:") + color), std::string::npos) << color;
+  }
+  for (const char* header : {"<th>explained by</th>", "<th>target</th>", "<th>violations</th>",
+                             "<h2>Flows completed</h2>"}) {
+    EXPECT_NE(html.find(header), std::string::npos) << header;
+  }
+}
+
 TEST(SoakReportTest, HtmlEscapesText) {
   SoakResult r = Clean();
   r.errors.push_back({r.started, "share", "<script>", "x"});
