@@ -1,5 +1,6 @@
 // Fuzz target: the credential authority's request validation and logic
-// (credential_authority/ca_service.h) — every RPC's request message as an
+// (credential_authority/ca_service.h) — every RPC's request message, the
+// revocation stream's included, as an
 // OEM server, an access point, the admin or an anonymous TLS client could
 // send it, against a real SQLite ledger (ca_test_util's Env: OEMs "oem-a"
 // and "oem-b", access points "car-1" and "room-1", and an owner credential on
@@ -12,7 +13,11 @@
 // signed here with the owner device's key (PIN "246813") and sent as oem-a's
 // InitiateShare (signed_at, when absent, is the clock's now), so the checks after the holder
 // signature (validity window, token TTL, entitlements) run on fuzzed values. Selector / 12 % 4
-// picks the caller (anonymous, admin, oem-a, car-1). kIdPlaceholder in a request becomes the
+// picks the caller (anonymous, admin, oem-a, car-1). Selectors from kWatchSelector up (outside
+// the 48 above, so earlier seeds keep their meaning) open the revocation stream,
+// WatchRevocations, with the field as its request, as caller selector % 4: the stream is read
+// as the gRPC harness reads one (runtime/fuzz/grpc_fuzz_harness.h: at most kMaxStreamMessages
+// updates, cancelled after kStreamWindow). kIdPlaceholder in a request becomes the
 // owner's credential id. A finding is a crash, a sanitizer report, or an error that is UNKNOWN.
 #include <unistd.h>
 
@@ -30,6 +35,7 @@
 #include "common/proto_time.h"
 #include "credential_authority/ca_test_util.h"
 #include "google/protobuf/stubs/logging.h"
+#include "runtime/fuzz/fuzz_world.h"
 #include "runtime/fuzz/grpc_fuzz_harness.h"
 
 namespace {
@@ -39,6 +45,7 @@ using sct::ca::Caller;
 using sct::ca::testing::Env;
 
 constexpr size_t kMaxCalls = 8;
+constexpr uint8_t kWatchSelector = 252;
 // Inputs served by one ledger before it is rebuilt (bounds its growth).
 constexpr int kInputsPerEnv = 500;
 
@@ -90,6 +97,27 @@ absl::Status SignedShare(World& w, const std::string& bytes) {
   return w.env->service->InitiateShare(w.env->oem_a, *request).status();
 }
 
+// WatchRevocations, read and ended as the harness reads a stream.
+absl::Status Watch(World& w, const Caller& caller, const std::string& bytes) {
+  using Harness = sct::fuzz::GrpcFuzzHarness;
+  cav1::WatchRevocationsRequest request;
+  if (!request.ParseFromString(bytes)) return absl::InvalidArgumentError("unparseable");
+  const absl::Time end = absl::Now() + absl::FromChrono(Harness::kStreamWindow);
+  size_t read = 0;
+  absl::Status status = w.env->service->WatchRevocations(
+      caller, request,
+      [&](const cav1::RevocationUpdate& update) {
+        if (update.ByteSizeLong() == 0) std::abort();  // every update says something
+        return ++read < Harness::kMaxStreamMessages && absl::Now() < end;
+      },
+      [&] { return absl::Now() >= end; });
+  if (absl::Now() > end + absl::FromChrono(Harness::kHangLimit)) {
+    std::fprintf(stderr, "WatchRevocations did not end after its cancellation\n");
+    std::abort();
+  }
+  return status;
+}
+
 absl::Status Dispatch(World& w, int op, const Caller& caller, const std::string& bytes) {
   sct::ca::CaService& s = *w.env->service;
   switch (op) {
@@ -125,20 +153,17 @@ absl::Status Dispatch(World& w, int op, const Caller& caller, const std::string&
     case 10:
       w.env->clock.Advance(absl::Minutes(bytes.size()));
       return absl::OkStatus();
-    default:
+    case 11:
       return SignedShare(w, bytes);
+    default:
+      return Watch(w, caller, bytes);
   }
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static std::unique_ptr<World> world;
-  static int served = 0;
-  if (world == nullptr || ++served % kInputsPerEnv == 0) {
-    world.reset();
-    world = std::make_unique<World>();
-  }
+  World* world = &sct::fuzz::CurrentWorld<World>(kInputsPerEnv);
   world->env->clock.Set(world->start);  // each input starts at the same instant
   const Caller callers[4] = {Caller{}, world->env->admin, world->env->oem_a, world->env->car};
   sct::fuzz::FuzzInput in(data, size);
@@ -146,10 +171,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     uint8_t selector = in.Byte();
     std::string bytes = absl::StrReplaceAll(
         in.Field(), {{sct::fuzz::kIdPlaceholder, world->credential.credential_id()}});
-    absl::Status status = Dispatch(*world, selector % 12, callers[(selector / 12) % 4], bytes);
+    const bool watch = selector >= kWatchSelector;
+    const int op = watch ? 12 : selector % 12;
+    const int caller = watch ? selector % 4 : (selector / 12) % 4;
+    absl::Status status = Dispatch(*world, op, callers[caller], bytes);
     if (std::getenv("SCT_FUZZ_VERBOSE") != nullptr) {
-      std::fprintf(stderr, "op %d caller %d -> %s\n", selector % 12, (selector / 12) % 4,
-                   status.ToString().c_str());
+      std::fprintf(stderr, "op %d caller %d -> %s\n", op, caller, status.ToString().c_str());
     }
     if (status.code() == absl::StatusCode::kUnknown) std::abort();
   }

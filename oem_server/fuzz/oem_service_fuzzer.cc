@@ -7,10 +7,12 @@
 // registry. Notify runs as an unauthenticated caller with relay_cn empty (the
 // --insecure development setting), so its decoding runs.
 //
-// Each world enrols one device with a real proof of possession; in a request,
-// kDevicePlaceholder becomes its device id and kTokenPlaceholder its bearer
-// token, so seeds reach what only an enrolled device can (push tokens, the
-// stream, attestation).
+// Each world enrols one device with a real proof of possession, mints it a
+// push token and publishes one notification to it; in a request,
+// kDevicePlaceholder becomes its device id, kTokenPlaceholder its bearer
+// token and kPushTokenPlaceholder its push token, so seeds reach what only an
+// enrolled device can (push tokens, the stream and its replay, attestation)
+// and what the relay sends for it (Notify).
 // Input format: runtime/fuzz/grpc_fuzz_harness.h (the unary methods, then
 // SubscribeNotifications; the id placeholder follows the last UUID an answer
 // named).
@@ -40,6 +42,8 @@ constexpr int kInputsPerWorld = 2000;
 // Same lengths as a device id (UUID) and a device token (32 bytes).
 constexpr char kDevicePlaceholder[] = "5eedde71-0000-4000-8000-000000000000";
 constexpr char kTokenPlaceholder[] = "5eed-device-token-0000000000000.";
+// Same length as a push token (32 bytes, base64url).
+constexpr char kPushTokenPlaceholder[] = "5eed-push-token-000000000000000000000000000";
 // How long a notification stream waits before checking for cancellation.
 constexpr absl::Duration kStreamPoll = absl::Milliseconds(20);
 
@@ -87,8 +91,10 @@ struct World {
     harness = std::make_unique<sct::fuzz::GrpcFuzzHarness>(adapter.get(),
                                                            ::oem::v1::Oem::service_full_name());
     ::oem::v1::EnrolDeviceResponse device = EnrolDevice();
-    harness->set_substitutions(
-        {{kDevicePlaceholder, device.device_id()}, {kTokenPlaceholder, device.device_token()}});
+    const std::string push_token = PushTo(device);
+    harness->set_substitutions({{kDevicePlaceholder, device.device_id()},
+                                {kTokenPlaceholder, device.device_token()},
+                                {kPushTokenPlaceholder, push_token}});
   }
   ~World() {
     harness.reset();
@@ -111,6 +117,24 @@ struct World {
       std::abort();  // the placeholders must keep the proto encoding's lengths
     }
     return enrolled;
+  }
+
+  // Mints a push token for `device` and publishes two notifications with it
+  // (sequences 1 and 2 of the device's stream: after_sequence 1 replays one);
+  // returns the token.
+  std::string PushTo(const ::oem::v1::EnrolDeviceResponse& device) {
+    ::oem::v1::MintPushTokenRequest mint;
+    mint.mutable_auth()->set_device_id(device.device_id());
+    mint.mutable_auth()->set_device_token(device.device_token());
+    ::oem::v1::MintPushTokenResponse token = OrAbort(service->MintPushToken(mint));
+    if (token.token_data().size() != sizeof(kPushTokenPlaceholder) - 1) std::abort();
+    ::oem::v1::NotifyRequest notify;
+    notify.set_token_type(token.token_type());
+    notify.set_token_data(token.token_data());
+    notify.set_mailbox_id("6f1c2b8e-3d4a-4f5b-9c7d-0e1f2a3b4c5d");
+    OrAbort(service->Notify(notify, ""));
+    OrAbort(service->Notify(notify, ""));
+    return token.token_data();
   }
 
   sct::fuzz::ScratchFile db;
