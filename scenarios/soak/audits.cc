@@ -120,7 +120,7 @@ RedemptionRace::Result RedemptionRace::Run(dv1::DeviceAgent::Stub& bob,
     ctx_.book->Held(kSingleRedemption);
   }
   if (winners == 0) {
-    r.error = absl::StrCat("nobody redeemed: bob ", bob_result, "; mallory ", mallory_result);
+    r.error = NobodyRedeemed({{"bob", bob_result}, {"mallory", mallory_result}});
   }
   return r;
 }

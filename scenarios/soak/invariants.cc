@@ -1,5 +1,6 @@
 #include "scenarios/soak/invariants.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -246,6 +247,18 @@ std::vector<std::pair<std::string, std::string>> ShareLedger::Judge(
     } else {
       ++(*held)[kLedgerDurable];
     }
+  }
+  return out;
+}
+
+std::string NobodyRedeemed(const std::vector<std::pair<std::string, std::string>>& results) {
+  std::vector<std::pair<std::string, std::string>> ordered = results;
+  std::stable_partition(ordered.begin(), ordered.end(), [](const auto& r) {
+    return !absl::StrContains(r.second, "mailbox_claimed");
+  });
+  std::string out = "nobody redeemed:";
+  for (size_t i = 0; i < ordered.size(); ++i) {
+    absl::StrAppend(&out, i == 0 ? " " : "; ", ordered[i].second, " (", ordered[i].first, ")");
   }
   return out;
 }

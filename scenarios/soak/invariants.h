@@ -16,6 +16,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -204,6 +205,13 @@ class ShareLedger {
 // mailbox binding, a share redemption): "" when at most one won, else the
 // violation text.
 std::string JudgeRace(const std::string& what, int winners, int contenders);
+
+// The error of a redemption race nobody won, from each contender's result
+// (`name` -> its error): the contender refused the binding ("mailbox_claimed",
+// the loser by design) comes last, so the error classified (the first status
+// code in the text) is the one that ended the race, e.g. the binder's
+// UNAVAILABLE under a link fault.
+std::string NobodyRedeemed(const std::vector<std::pair<std::string, std::string>>& results);
 
 // Watches one revoked credential being used after the revocation was
 // acknowledged at `acked`: a grant later than acked + bound is a violation.

@@ -63,6 +63,20 @@ TEST(FaultTimelineTest, ARedisRestartCountsAsARestartAndExplainsStateErrors) {
   EXPECT_EQ(timeline.Restarts("relay"), 0);
 }
 
+// Seen in the recorded 30-minute run: mallory bound the mailbox, her
+// redemption was dropped by a link fault on oem-a, bob was refused the
+// binding; the race's error must be judged by mallory's UNAVAILABLE.
+TEST(FaultTimelineTest, ARaceNobodyWonIsJudgedByTheBindersError) {
+  FaultTimeline timeline(absl::Seconds(5));
+  timeline.Begin(kT0, "link_drop", "oem-a", "");
+  const std::string error = NobodyRedeemed(
+      {{"bob", "PERMISSION_DENIED: bound to another device [reason='mailbox_claimed']"},
+       {"mallory", "UNAVAILABLE: call to ca dropped [reason='simulated_drop']"}});
+  EXPECT_EQ(error.find("UNAVAILABLE"), std::string("nobody redeemed: ").size()) << error;
+  const absl::Time t = kT0 + absl::Seconds(1);
+  EXPECT_EQ(timeline.Explain(t, t, error), "link_drop oem-a");
+}
+
 TEST(FaultTimelineTest, NamesTheFaultWhoseTargetTheErrorNames) {
   FaultTimeline timeline(absl::Seconds(30));
   timeline.End(timeline.Begin(kT0, "kill_restart", "relay", ""), kT0 + absl::Seconds(1));

@@ -90,8 +90,8 @@ std::string Chart(const SoakResult& r, bool rss) {
                           left - 4, y(v) + 4, v, left, y(v), w - 10, y(v));
   }
   for (int k = 0; k <= 10; ++k) {
-    absl::StrAppendFormat(&svg, "<text x='%.1f' y='%.0f' text-anchor='middle'>%.0fs</text>",
-                          x(tmax * k / 10), h - 4, tmax * k / 10);
+    absl::StrAppendFormat(&svg, "<text x='%.1f' y='%.0f' text-anchor='%s'>%.0fs</text>",
+                          x(tmax * k / 10), h - 4, k == 10 ? "end" : "middle", tmax * k / 10);
   }
   for (const FaultEvent& f : r.faults) {
     const double x0 = x(Seconds(r, f.start));
