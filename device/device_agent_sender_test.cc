@@ -291,6 +291,33 @@ TEST_F(SenderTest, MailboxTtlIsRangeChecked) {
   EXPECT_EQ(accepted.status().message(), "round_timeout: must be between 0 and 24h");
 }
 
+// A validity outside 0001-9999, with bad nanos, or inverted is refused naming
+// the field before anything is signed (before: the device signed and sent it,
+// and only the authority refused).
+TEST_F(SenderTest, ShareValidityIsRangeChecked) {
+  Device alice = MakeDevice("+15550001");
+  const std::string cred = Own(alice, cv::ASYMMETRIC);
+  struct Case {
+    int64_t not_before, not_after;
+    int32_t nanos;
+    const char* field;
+  };
+  const int64_t now = 1767225600;  // 2026-01-01
+  for (const Case& c : {Case{now, 253402300800, 0, "validity.not_after"},      // year 10000
+                        Case{-62135596801, now, 0, "validity.not_before"},     // before 0001
+                        Case{now, now + 60, 1000000000, "validity.not_after"},  // bad nanos
+                        Case{now + 60, now, 0, "validity.not_after"}}) {        // inverted
+    dv::ShareCredentialRequest req = ShareReq(cred, "+15550002");
+    req.mutable_validity()->mutable_not_before()->set_seconds(c.not_before);
+    req.mutable_validity()->mutable_not_after()->set_seconds(c.not_after);
+    req.mutable_validity()->mutable_not_after()->set_nanos(c.nanos);
+    auto share = alice.agent->ShareCredential(req);
+    ASSERT_FALSE(share.ok()) << c.field;
+    EXPECT_EQ(share.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(share.status().message()), HasSubstr(c.field));
+  }
+}
+
 // A relay that returns no expiry: a mailbox gone before any known expiry
 // still reads as the receiver having finished.
 TEST_F(SenderTest, WithoutARelayExpiryAGoneMailboxMeansCompleted) {

@@ -86,6 +86,18 @@ absl::StatusOr<ShareChoices> CheckShareRequest(const dv::ShareCredentialRequest&
     ASSIGN_OR_RETURN(choices.mailbox_ttl, FromProto(req.mailbox_ttl(), "mailbox_ttl",
                                                     absl::ZeroDuration(), absl::Hours(87600)));
   }
+  if (req.has_validity()) {
+    // Checked here, before anything is signed or sent: a time outside
+    // 0001-9999 (or bad nanos) would otherwise reach the authority inside a
+    // signed intent.
+    ASSIGN_OR_RETURN(absl::Time not_before,
+                     FromProto(req.validity().not_before(), "validity.not_before"));
+    ASSIGN_OR_RETURN(absl::Time not_after,
+                     FromProto(req.validity().not_after(), "validity.not_after"));
+    if (not_after < not_before) {
+      return InvalidField("validity.not_after", "is before validity.not_before");
+    }
+  }
   if (req.multi_round() && cred.credential().kind() != cv::ASYMMETRIC) {
     return InvalidField("multi_round",
                         "symmetric (hotel) keys are single-round: the lock checks a MAC under "
