@@ -290,6 +290,18 @@ void PlaceCanvas(Diagram* d) {
   d->height = d->legend_y + 22;
 }
 
+// True when some row is self-declared and every row whose caller is not the
+// engine is: then a mark on each arrow says nothing the legend cannot say once.
+bool AllCallersSelfDeclared(const Diagram& d) {
+  bool any = false;
+  for (const Row& r : d.rows) {
+    if (r.elision || d.lanes[r.from] == "engine") continue;
+    if (!r.self_declared) return false;
+    any = true;
+  }
+  return any;
+}
+
 }  // namespace
 
 Diagram BuildDiagram(const ScenarioResult& result) {
@@ -297,6 +309,10 @@ Diagram BuildDiagram(const ScenarioResult& result) {
   std::map<std::string, int> index;
   AddLanes(result, &d, &index);
   d.rows = GroupRows(result, index);
+  d.all_self_declared = AllCallersSelfDeclared(d);
+  if (d.all_self_declared) {
+    for (Row& r : d.rows) r.self_declared = false;
+  }
   ElideMiddle(&d.rows);
   const std::set<std::string> adversaries = Adversaries(result);
   for (const std::string& lane : d.lanes) d.roles.push_back(RoleOf(lane, adversaries));

@@ -75,6 +75,10 @@ struct Diagram {
   int rows_bottom = 0;      // below the last row
   int lifeline_bottom = 0;  // where lifelines end (and footer boxes start)
   bool footer = false;      // long diagrams repeat the actor boxes below
+  // Every caller other than the engine named itself (no client certificate,
+  // e.g. TLS off): the rows carry no per-arrow mark and the legend says it
+  // once. Otherwise a self-declared caller's row is marked "⚠".
+  bool all_self_declared = false;
   int legend_y = 0;
   int width = 0;
   int height = 0;
@@ -88,7 +92,8 @@ Diagram BuildDiagram(const scenario::v1::ScenarioResult& result);
 // The x of lane `lane`'s lifeline.
 int LaneX(const Diagram& d, int lane);
 
-// The label above an arrow: "⚠ " when the caller's actor is self-declared,
+// The label above an arrow: "⚠ " when the caller's actor is self-declared
+// (and not every caller is: Diagram::all_self_declared),
 // the short method (at most 42 code points), and " ×N" for a run of N.
 std::string RowLabel(const Row& r);
 

@@ -58,6 +58,28 @@ TEST(DiagramLayoutTest, SelfDeclaredCallersAreMarkedAndNotMergedWithCertifiedOne
   EXPECT_EQ(d.rows[0].tooltip.find("self-declared"), std::string::npos);
 }
 
+// When every caller but the engine is self-declared (TLS off), a mark on every
+// arrow says nothing: no row is marked and the diagram says it once.
+TEST(DiagramLayoutTest, ARunWhereEveryCallerIsSelfDeclaredIsMarkedOnce) {
+  scenario::v1::ScenarioResult r;
+  AddEvent(&r, "engine", "alice-phone", "device.v1.Device/ShareCredential");
+  AddEvent(&r, "alice-phone", "relay", "relay.v1.Relay/CreateMailbox")
+      ->set_actor_self_declared(true);
+  AddEvent(&r, "relay", "oem-a", "oem.v1.Oem/Notify")->set_actor_self_declared(true);
+  const Diagram d = BuildDiagram(r);
+  EXPECT_TRUE(d.all_self_declared);
+  for (const Row& row : d.rows) {
+    EXPECT_EQ(RowLabel(row).find("\u26a0"), std::string::npos) << RowLabel(row);
+  }
+  EXPECT_NE(d.rows[1].tooltip.find("self-declared"), std::string::npos);
+
+  // One certified caller among them: per-arrow marks again.
+  AddEvent(&r, "bob-phone", "relay", "relay.v1.Relay/ReadSecureContent");
+  const Diagram mixed = BuildDiagram(r);
+  EXPECT_FALSE(mixed.all_self_declared);
+  EXPECT_EQ(RowLabel(mixed.rows[1]), "\u26a0 CreateMailbox");
+}
+
 TEST(DiagramLayoutTest, LongTracesKeepHeadAndTailAroundOneElisionRow) {
   scenario::v1::ScenarioResult r;
   for (int i = 0; i < 1000; ++i) {

@@ -366,7 +366,15 @@ void DrawLegend(std::string* out, const Diagram& d, const std::set<std::string>&
     (b.marker->kind() == common::v1::FAULT ? any_fault : any_adv) = true;
   }
   if (any_fault) lx = DrawBandSwatch(out, lx, y, "#f59e0b", "fault window");
-  if (any_adv) DrawBandSwatch(out, lx, y, "#ef4444", "adversary active");
+  if (any_adv) lx = DrawBandSwatch(out, lx, y, "#ef4444", "adversary active");
+  bool any_marked = false;
+  for (const Row& r : d.rows) any_marked = any_marked || r.self_declared;
+  if (d.all_self_declared) {
+    Text(out, lx, y + 4,
+         "\u26a0 every caller but the engine named itself (no client certificate)", "");
+  } else if (any_marked) {
+    Text(out, lx, y + 4, "\u26a0 caller self-declared (not backed by its certificate)", "");
+  }
   absl::StrAppend(out, "</g>\n</svg>\n");
 }
 
