@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <utility>
 #include <random>
 #include <set>
 #include <string>
@@ -248,8 +249,12 @@ void CheckCrossReplica(Relay& a, Relay& b) {
 void CheckRace(const std::vector<Relay*>& replicas, int mailboxes) {
   for (int m = 0; m < mailboxes; ++m) {
     const std::string payload = RandomPayload();
-    auto [st, id] = HttpCreate(replicas[0]->http_port(), NewUuidV4(), payload);
-    ASSERT_EQ(st, 200);
+    // Not a structured binding: the reader lambdas capture `id` (C++17 lets
+    // lambdas capture only variables; clang enforces it).
+    const std::pair<int, std::string> created =
+        HttpCreate(replicas[0]->http_port(), NewUuidV4(), payload);
+    ASSERT_EQ(created.first, 200);
+    const std::string& id = created.second;
     const int n = kReadersPerReplica * static_cast<int>(replicas.size());
     absl::Barrier* barrier = new absl::Barrier(n);
     std::vector<int> final_status(n, 0);
