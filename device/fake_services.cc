@@ -32,8 +32,7 @@ bool VerifySpki(const std::string& spki, const std::string& message, const std::
 
 class FakeReader : public grpc::ClientReaderInterface<::oem::v1::DeviceNotification> {
  public:
-  explicit FakeReader(std::deque<::oem::v1::DeviceNotification> queue)
-      : queue_(std::move(queue)) {}
+  explicit FakeReader(std::deque<::oem::v1::DeviceNotification> queue) : queue_(std::move(queue)) {}
   bool Read(::oem::v1::DeviceNotification* msg) override {
     if (queue_.empty()) return false;
     *msg = queue_.front();
@@ -57,38 +56,40 @@ class FakeReader : public grpc::ClientReaderInterface<::oem::v1::DeviceNotificat
 
 // ------------------------------------------------------------------ FakeOem
 
-FakeOem::FakeOem(std::string oem_id, const Clock* clock, CallLog* log)
-    : oem_id_(std::move(oem_id)), clock_(clock), log_(log) {
+FakeOem::FakeOem(std::string oem_id, const Clock* /*clock*/, CallLog* log)
+    : oem_id_(std::move(oem_id)), log_(log) {
   ON_CALL(*this, GetChallenge(_, _, _))
       .WillByDefault(Invoke([this](auto*, const auto&, auto* resp) { return Challenge(resp); }));
   ON_CALL(*this, EnrolDevice(_, _, _))
-      .WillByDefault(Invoke([this](auto*, const auto& req, auto* resp) { return Enrol(req, resp); }));
-  ON_CALL(*this, AttestKey(_, _, _))
-      .WillByDefault(Invoke([this](auto*, const auto& req, auto* resp) { return Attest(req, resp); }));
-  ON_CALL(*this, RequestShare(_, _, _))
       .WillByDefault(
-          Invoke([this](auto*, const auto& req, auto* resp) { return RequestShare(req, resp); }));
+          Invoke([this](auto*, const auto& req, auto* resp) { return Enrol(req, resp); }));
+  ON_CALL(*this, AttestKey(_, _, _))
+      .WillByDefault(
+          Invoke([this](auto*, const auto& req, auto* resp) { return Attest(req, resp); }));
+  ON_CALL(*this, RequestShare(_, _, _))
+      .WillByDefault(Invoke(
+          [this](auto*, const auto& req, auto* resp) { return ServeRequestShare(req, resp); }));
   ON_CALL(*this, ProvisionCredential(_, _, _))
       .WillByDefault(
           Invoke([this](auto*, const auto& req, auto* resp) { return Provision(req, resp); }));
   ON_CALL(*this, RevokeShare(_, _, _))
-      .WillByDefault(
-          Invoke([this](auto*, const auto& req, auto* resp) { return RevokeShare(req, resp); }));
+      .WillByDefault(Invoke(
+          [this](auto*, const auto& req, auto* resp) { return ServeRevokeShare(req, resp); }));
   ON_CALL(*this, RevokeCredential(_, _, _))
       .WillByDefault(Invoke(
-          [this](auto*, const auto& req, auto* resp) { return RevokeCredential(req, resp); }));
+          [this](auto*, const auto& req, auto* resp) { return ServeRevokeCredential(req, resp); }));
   ON_CALL(*this, ListShares(_, _, _))
-      .WillByDefault(
-          Invoke([this](auto*, const auto& req, auto* resp) { return ListShares(req, resp); }));
+      .WillByDefault(Invoke(
+          [this](auto*, const auto& req, auto* resp) { return ServeListShares(req, resp); }));
   ON_CALL(*this, MintPushToken(_, _, _))
-      .WillByDefault(Invoke([this](auto*, const auto& req, auto* resp) { return MintPush(req, resp); }));
-  ON_CALL(*this, SubscribeNotificationsRaw(_, _))
-      .WillByDefault(Invoke([this](auto*, const auto&) {
-        absl::MutexLock lock(&mu_);
-        std::deque<::oem::v1::DeviceNotification> q;
-        q.swap(queued_);
-        return new FakeReader(std::move(q));
-      }));
+      .WillByDefault(
+          Invoke([this](auto*, const auto& req, auto* resp) { return MintPush(req, resp); }));
+  ON_CALL(*this, SubscribeNotificationsRaw(_, _)).WillByDefault(Invoke([this](auto*, const auto&) {
+    absl::MutexLock lock(&mu_);
+    std::deque<::oem::v1::DeviceNotification> q;
+    q.swap(queued_);
+    return new FakeReader(std::move(q));
+  }));
 }
 
 void FakeOem::QueueNotification(::oem::v1::DeviceNotification n) {
@@ -112,8 +113,8 @@ grpc::Status FakeOem::Enrol(const ::oem::v1::EnrolDeviceRequest& req,
   if (nonces_.erase(req.nonce()) == 0) {
     return Err(absl::StatusCode::kPermissionDenied, "unknown_challenge", "nonce");
   }
-  const std::string msg = absl::StrCat("sct-enrol-v1", Z(), oem_id_, Z(), req.nonce(),
-                                       req.identity_public_key());
+  const std::string msg =
+      absl::StrCat("sct-enrol-v1", Z(), oem_id_, Z(), req.nonce(), req.identity_public_key());
   if (!VerifySpki(req.identity_public_key(), msg, req.proof_of_possession())) {
     return Err(absl::StatusCode::kPermissionDenied, "bad_proof_of_possession", "proof");
   }
@@ -172,9 +173,8 @@ FakeOem::Cred FakeOem::IssueLocked(const std::string& spki, cv::CredentialKind k
     c.symmetric_key = *crypto::RandomBytes(32);
     auto pub = crypto::EcdsaP256PublicKey::FromSpkiDer(spki);
     const std::string info = absl::StrCat("sct-credential-v1", Z(), cred.credential_id());
-    std::string sealed =
-        *crypto::HpkeSeal(crypto::kHpkeP256Sha256Aes128Gcm, pub->UncompressedPoint(), info, "",
-                          c.symmetric_key);
+    std::string sealed = *crypto::HpkeSeal(crypto::kHpkeP256Sha256Aes128Gcm,
+                                           pub->UncompressedPoint(), info, "", c.symmetric_key);
     cred.mutable_symmetric()->set_hpke_enc(sealed.substr(0, 65));
     cred.mutable_symmetric()->set_sealed_key(sealed.substr(65));
     cred.mutable_symmetric()->set_hpke_info(info);
@@ -227,8 +227,8 @@ grpc::Status FakeOem::CheckHolder(const std::string& credential_id, const std::s
   return grpc::Status::OK;
 }
 
-grpc::Status FakeOem::RequestShare(const ::oem::v1::RequestShareRequest& req,
-                                   ca::InitiateShareResponse* resp) {
+grpc::Status FakeOem::ServeRequestShare(const ::oem::v1::RequestShareRequest& req,
+                                        ca::InitiateShareResponse* resp) {
   log_->Add("oem.RequestShare");
   absl::MutexLock lock(&mu_);
   share_requests_.push_back(req.share());
@@ -321,8 +321,8 @@ grpc::Status FakeOem::Provision(const ::oem::v1::ProvisionCredentialRequest& req
   return grpc::Status::OK;
 }
 
-grpc::Status FakeOem::RevokeShare(const ::oem::v1::RevokeShareRequest& req,
-                                  ca::RevokeResponse* resp) {
+grpc::Status FakeOem::ServeRevokeShare(const ::oem::v1::RevokeShareRequest& req,
+                                       ca::RevokeResponse* resp) {
   log_->Add("oem.RevokeShare");
   absl::MutexLock lock(&mu_);
   grpc::Status st = CheckAuth(req.auth());
@@ -357,8 +357,8 @@ bool FakeOem::IsAncestorLocked(const std::string& credential_id,
   return false;
 }
 
-grpc::Status FakeOem::RevokeCredential(const ::oem::v1::RevokeCredentialRequest& req,
-                                       ca::RevokeResponse* resp) {
+grpc::Status FakeOem::ServeRevokeCredential(const ::oem::v1::RevokeCredentialRequest& req,
+                                            ca::RevokeResponse* resp) {
   log_->Add("oem.RevokeCredential");
   absl::MutexLock lock(&mu_);
   grpc::Status st = CheckAuth(req.auth());
@@ -385,8 +385,8 @@ grpc::Status FakeOem::RevokeCredential(const ::oem::v1::RevokeCredentialRequest&
   return grpc::Status::OK;
 }
 
-grpc::Status FakeOem::ListShares(const ::oem::v1::ListSharesRequest& req,
-                                 ca::ListSharesResponse* resp) {
+grpc::Status FakeOem::ServeListShares(const ::oem::v1::ListSharesRequest& req,
+                                      ca::ListSharesResponse* resp) {
   log_->Add("oem.ListShares");
   absl::MutexLock lock(&mu_);
   grpc::Status st = CheckAuth(req.auth());
@@ -396,10 +396,10 @@ grpc::Status FakeOem::ListShares(const ::oem::v1::ListSharesRequest& req,
   if (h.credential_id() != root) {
     return Err(absl::StatusCode::kPermissionDenied, "not_holder", "holder");
   }
-  st = CheckHolder(root,
-                   absl::StrCat("sct-holder-v1", Z(), "ListShares", Z(), root, Z(),
-                                h.signed_at().seconds()),
-                   h.proof());
+  st = CheckHolder(
+      root,
+      absl::StrCat("sct-holder-v1", Z(), "ListShares", Z(), root, Z(), h.signed_at().seconds()),
+      h.proof());
   if (!st.ok()) return st;
   for (const auto& [id, share] : shares_) {
     if (share.parent != root && !(req.list().include_descendants() && IsAncestorLocked(root, id))) {
@@ -584,23 +584,23 @@ size_t FakeRelay::size() const {
 
 FakeChannel::FakeChannel(CallLog* log) : log_(log) {
   ON_CALL(*this, Send(_, _, _))
-      .WillByDefault(Invoke([this](auto*, const ::channel::v1::SendRequest& req,
-                                   ::channel::v1::SendResponse* resp) {
-        log_->Add("channel.Send");
-        absl::MutexLock lock(&mu_);
-        auto& inbox = inboxes_[req.to()];
-        ::channel::v1::ChannelMessage m;
-        m.set_message_id(NewUuidV4());
-        m.set_sequence(inbox.size() + 1);
-        m.set_kind(req.kind());
-        m.set_from(req.from());
-        m.set_to(req.to());
-        m.set_body(req.body());
-        inbox.push_back(m);
-        resp->set_message_id(m.message_id());
-        resp->set_body_length(req.body().size());
-        return grpc::Status::OK;
-      }));
+      .WillByDefault(Invoke(
+          [this](auto*, const ::channel::v1::SendRequest& req, ::channel::v1::SendResponse* resp) {
+            log_->Add("channel.Send");
+            absl::MutexLock lock(&mu_);
+            auto& inbox = inboxes_[req.to()];
+            ::channel::v1::ChannelMessage m;
+            m.set_message_id(NewUuidV4());
+            m.set_sequence(inbox.size() + 1);
+            m.set_kind(req.kind());
+            m.set_from(req.from());
+            m.set_to(req.to());
+            m.set_body(req.body());
+            inbox.push_back(m);
+            resp->set_message_id(m.message_id());
+            resp->set_body_length(req.body().size());
+            return grpc::Status::OK;
+          }));
   ON_CALL(*this, Receive(_, _, _))
       .WillByDefault(Invoke([this](auto*, const ::channel::v1::ReceiveRequest& req,
                                    ::channel::v1::ReceiveResponse* resp) {

@@ -50,6 +50,8 @@ class CallLog {
 
 class FakeOem : public ::testing::NiceMock<::oem::v1::MockOemStub> {
  public:
+  // `clock` is not read: the fake keeps no time of its own (the signature
+  // matches the other fakes').
   FakeOem(std::string oem_id, const Clock* clock, CallLog* log);
 
   // What an owner bootstrap at the authority issues: a credential for `spki`.
@@ -86,15 +88,15 @@ class FakeOem : public ::testing::NiceMock<::oem::v1::MockOemStub> {
   grpc::Status Challenge(::oem::v1::GetChallengeResponse* resp);
   grpc::Status Enrol(const ::oem::v1::EnrolDeviceRequest& req, ::oem::v1::EnrolDeviceResponse* resp);
   grpc::Status Attest(const ::oem::v1::AttestKeyRequest& req, ::oem::v1::AttestKeyResponse* resp);
-  grpc::Status RequestShare(const ::oem::v1::RequestShareRequest& req,
+  grpc::Status ServeRequestShare(const ::oem::v1::RequestShareRequest& req,
                             ::credential_authority::v1::InitiateShareResponse* resp);
   grpc::Status Provision(const ::oem::v1::ProvisionCredentialRequest& req,
                          ::credential_authority::v1::RedeemShareResponse* resp);
-  grpc::Status RevokeShare(const ::oem::v1::RevokeShareRequest& req,
+  grpc::Status ServeRevokeShare(const ::oem::v1::RevokeShareRequest& req,
                            ::credential_authority::v1::RevokeResponse* resp);
-  grpc::Status RevokeCredential(const ::oem::v1::RevokeCredentialRequest& req,
+  grpc::Status ServeRevokeCredential(const ::oem::v1::RevokeCredentialRequest& req,
                                 ::credential_authority::v1::RevokeResponse* resp);
-  grpc::Status ListShares(const ::oem::v1::ListSharesRequest& req,
+  grpc::Status ServeListShares(const ::oem::v1::ListSharesRequest& req,
                           ::credential_authority::v1::ListSharesResponse* resp);
   // Whether share `share_id` descends from credential `credential_id`.
   bool IsAncestorLocked(const std::string& credential_id, const std::string& share_id) const;
@@ -108,7 +110,6 @@ class FakeOem : public ::testing::NiceMock<::oem::v1::MockOemStub> {
                    const std::string& access_point_id, const std::string& parent_share);
 
   const std::string oem_id_;
-  const Clock* clock_;
   CallLog* log_;
   mutable absl::Mutex mu_;
   std::map<std::string, std::string> nonces_;            // nonce -> ""
