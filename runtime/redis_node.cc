@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -17,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "common/host_port.h"
 #include "common/status_macros.h"
+#include "runtime/files.h"
 
 namespace sct {
 namespace {
@@ -182,6 +185,46 @@ absl::Status WaitRedisClusterHealthy(const std::vector<std::string>& addresses, 
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return absl::DeadlineExceededError(absl::StrCat("redis cluster not healthy in time: ", last));
+}
+
+std::string RedisLogTail(const std::string& log_file, size_t max_bytes) {
+  std::ifstream in(log_file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  return s.size() > max_bytes ? s.substr(s.size() - max_bytes) : s;
+}
+
+absl::StatusOr<RedisNodeProcess> StartRedisNode(const std::string& binary, const std::string& name,
+                                                const RedisNodeConfig& config,
+                                                const RedisLogin& login, absl::Time deadline) {
+  const std::string conf = config.dir + "/redis.conf";
+  absl::Status written = WriteFileAtomically(conf, RedisConfText(config), 0600);
+  if (!written.ok()) return absl::UnavailableError(written.message());
+  ChildProcessSpec spec;
+  spec.name = name;
+  spec.binary = binary;
+  spec.args = {conf};
+  spec.wait_for_listening_line = false;  // ready once it answers (below)
+  absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(spec);
+  if (!started.ok()) return absl::UnavailableError(started.status().message());
+  RedisNodeProcess node{*std::move(started), absl::StrCat("127.0.0.1:", config.port)};
+  absl::Status ready;
+  while (true) {
+    if (!node.process->Running()) {
+      return absl::UnavailableError(absl::StrCat(
+          name, " on ", node.address, " exited during start-up: ", RedisLogTail(config.log_file)));
+    }
+    ready = ProbeRedis(node.address, login, false);
+    if (ready.ok()) return node;
+    if (absl::Now() >= deadline) break;
+    // Waiting for another process to come up; not a timing assumption.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  node.process->Kill();
+  return absl::UnavailableError(absl::StrCat(name, " on ", node.address, " did not answer (",
+                                             ready.message(),
+                                             "): ", RedisLogTail(config.log_file)));
 }
 
 }  // namespace sct

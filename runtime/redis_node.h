@@ -12,18 +12,22 @@
 // so a caller chooses its own code. RedisCommand, ProbeRedis and
 // FormRedisCluster turn an error reply into UNAVAILABLE quoting it (and the
 // command's name, never its arguments, so AUTH's password is never quoted).
-// FreeRedisPort: INTERNAL when no port could be found. The cluster waits:
+// FreeRedisPort: INTERNAL when no port could be found. StartRedisNode:
+// UNAVAILABLE when the node cannot be started, exits during start-up or does
+// not answer before the deadline (the message carries the tail of its log). The cluster waits:
 // DEADLINE_EXCEEDED when the cluster is not healthy before the deadline.
 // Thread-safety: the functions keep no state (one connection per call).
 #ifndef SCT_RUNTIME_REDIS_NODE_H_
 #define SCT_RUNTIME_REDIS_NODE_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "runtime/child_process.h"
 
 namespace sct {
 
@@ -90,6 +94,29 @@ absl::Status FormRedisCluster(const std::vector<std::string>& addresses, const R
 // `known_nodes` nodes (a stopped node is still known to the others).
 absl::Status WaitRedisClusterHealthy(const std::vector<std::string>& addresses, int known_nodes,
                                      const RedisLogin& login, absl::Time deadline);
+
+// Debian's redis-server.
+inline constexpr char kRedisServerBinary[] = "/usr/bin/redis-server";
+
+// One redis-server started by StartRedisNode; the process stops (SIGTERM,
+// see ChildProcess) when `process` is destroyed.
+struct RedisNodeProcess {
+  std::unique_ptr<ChildProcess> process;
+  std::string address;  // "127.0.0.1:PORT"
+};
+
+// Writes RedisConfText(config) to <config.dir>/redis.conf (mode 0600: it may
+// name an ACL file; the directory must exist), starts `binary` on it as the
+// child process `name`, and waits until ProbeRedis(address, login, false)
+// succeeds or `deadline` passes (then the process is killed). A port clash
+// with another process shows as UNAVAILABLE: pick a new FreeRedisPort and
+// start again.
+absl::StatusOr<RedisNodeProcess> StartRedisNode(const std::string& binary, const std::string& name,
+                                                const RedisNodeConfig& config,
+                                                const RedisLogin& login, absl::Time deadline);
+
+// The last `max_bytes` of a node's log file ("" when unreadable).
+std::string RedisLogTail(const std::string& log_file, size_t max_bytes = 1500);
 
 }  // namespace sct
 

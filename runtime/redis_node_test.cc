@@ -62,13 +62,8 @@ TEST(FreeRedisPortTest, ClusterPortLeavesRoomForTheBusPort) {
   }
 }
 
-// A redis-server on a free port, started from RedisConfText.
-struct Node {
-  std::unique_ptr<ChildProcess> proc;
-  std::string address;
-};
-
-Node StartNode(const std::string& name, bool cluster) {
+// A redis-server on a free port, started by StartRedisNode.
+RedisNodeProcess StartNode(const std::string& name, bool cluster) {
   RedisNodeConfig c;
   c.dir = absl::StrCat(TmpDir(), "/", name);
   mkdir(c.dir.c_str(), 0700);
@@ -77,31 +72,15 @@ Node StartNode(const std::string& name, bool cluster) {
   absl::StatusOr<int> port = FreeRedisPort(cluster);
   EXPECT_TRUE(port.ok()) << port.status();
   c.port = *port;
-  std::ofstream(c.dir + "/redis.conf") << RedisConfText(c);
-  ChildProcessSpec spec;
-  spec.name = name;
-  spec.binary = "/usr/bin/redis-server";
-  spec.args = {c.dir + "/redis.conf"};
-  spec.wait_for_listening_line = false;
-  Node node;
-  auto proc = ChildProcess::Start(spec);
-  EXPECT_TRUE(proc.ok()) << proc.status();
-  node.proc = std::move(*proc);
-  node.address = absl::StrCat("127.0.0.1:", c.port);
-  const absl::Time deadline = absl::Now() + absl::Seconds(20);
-  absl::Status ready;
-  do {
-    ready = ProbeRedis(node.address, {}, false);
-    if (ready.ok()) break;
-    // Waiting for another process to come up; not a timing assumption.
-    absl::SleepFor(absl::Milliseconds(20));
-  } while (absl::Now() < deadline);
-  EXPECT_TRUE(ready.ok()) << ready;
-  return node;
+  absl::StatusOr<RedisNodeProcess> node =
+      StartRedisNode(kRedisServerBinary, name, c, {}, absl::Now() + absl::Seconds(20));
+  EXPECT_TRUE(node.ok()) << node.status();
+  return node.ok() ? *std::move(node) : RedisNodeProcess{};
 }
 
 TEST(RedisCommandTest, RepliesErrorRepliesAndUnreachableNodes) {
-  Node node = StartNode("single", false);
+  RedisNodeProcess node = StartNode("single", false);
+  ASSERT_NE(node.process, nullptr);
   EXPECT_EQ(*RedisCommand(node.address, {}, {"SET", "k", std::string("a\0b", 3)}), "OK");
   EXPECT_EQ(*RedisCommand(node.address, {}, {"GET", "k"}), std::string("a\0b", 3));
   EXPECT_EQ(*RedisCommand(node.address, {}, {"GET", "missing"}), "");
@@ -123,15 +102,36 @@ TEST(RedisCommandTest, RepliesErrorRepliesAndUnreachableNodes) {
   EXPECT_FALSE(bad_login.ok());
   EXPECT_FALSE(absl::StrContains(bad_login.status().message(), "secret-pw"));
 
-  node.proc->Kill();
+  node.process->Kill();
   absl::StatusOr<RedisTextReply> down = RunRedisCommand(node.address, {}, {"PING"});
   EXPECT_EQ(down.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_TRUE(absl::StrContains(down.status().message(), node.address)) << down.status();
   EXPECT_FALSE(ProbeRedis(node.address, {}, false).ok());
 }
 
+TEST(StartRedisNodeTest, ANodeThatCannotStartIsUnavailableWithItsLog) {
+  RedisNodeConfig c;
+  c.dir = absl::StrCat(TmpDir(), "/bad-conf");
+  mkdir(c.dir.c_str(), 0700);
+  c.log_file = c.dir + "/log";
+  absl::StatusOr<int> port = FreeRedisPort(false);
+  ASSERT_TRUE(port.ok()) << port.status();
+  c.port = *port;
+  c.extra_lines = {"no-such-directive yes"};
+  absl::StatusOr<RedisNodeProcess> node =
+      StartRedisNode(kRedisServerBinary, "bad", c, {}, absl::Now() + absl::Seconds(20));
+  ASSERT_FALSE(node.ok());
+  EXPECT_EQ(node.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(absl::StrContains(node.status().message(), "exited during start-up"))
+      << node.status();
+  // The conf is private: it may name an ACL file.
+  struct stat st;
+  ASSERT_EQ(stat((c.dir + "/redis.conf").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+}
+
 TEST(FormRedisClusterTest, ThreeNodesFormACluster) {
-  std::vector<Node> nodes;
+  std::vector<RedisNodeProcess> nodes;
   std::vector<std::string> addresses;
   for (int i = 0; i < 3; ++i) {
     nodes.push_back(StartNode(absl::StrCat("cluster-", i), true));

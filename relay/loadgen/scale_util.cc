@@ -24,6 +24,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "relay/loadgen/relay_grpc_client.h"
+#include "runtime/redis_node.h"
 
 namespace sct::relay::loadgen {
 namespace {
@@ -210,43 +211,20 @@ std::map<std::string, int64_t> CallsDelta(const RedisStats& before, const RedisS
 absl::StatusOr<RedisServerProcess> StartRedisServer(const std::string& redis_server_binary,
                                                     const std::string& dir,
                                                     const std::string& name) {
-  absl::StatusOr<int> port = FreeLoopbackPort();
+  absl::StatusOr<int> port = FreeRedisPort(/*cluster=*/false);
   if (!port.ok()) return port.status();
-  const std::string node_dir = absl::StrCat(dir, "/", name);
+  RedisNodeConfig config;
+  config.port = *port;
+  config.dir = absl::StrCat(dir, "/", name);
+  config.log_file = config.dir + "/redis.log";
+  config.appendonly = false;  // a benchmark's data need not survive
   std::error_code ec;
-  std::filesystem::create_directories(node_dir, ec);
-  if (ec) return absl::InternalError(absl::StrCat("mkdir ", node_dir, ": ", ec.message()));
-  std::vector<std::string> argv = {redis_server_binary,
-                                   "--bind", "127.0.0.1",
-                                   "--port", absl::StrCat(*port),
-                                   "--dir", node_dir,
-                                   "--logfile", node_dir + "/redis.log",
-                                   "--save", "",
-                                   "--appendonly", "no",
-                                   "--protected-mode", "yes"};
-  ChildProcessSpec spec;
-  spec.name = name;
-  spec.binary = argv[0];
-  spec.args.assign(argv.begin() + 1, argv.end());
-  spec.stderr_path = node_dir + "/stderr";
-  spec.wait_for_listening_line = false;  // ready once it answers PING (below)
-  absl::StatusOr<std::unique_ptr<ChildProcess>> child = ChildProcess::Start(spec);
-  if (!child.ok()) return child.status();
-  RedisServerProcess out;
-  out.child = std::move(*child);
-  out.address = absl::StrCat("127.0.0.1:", *port);
-  const absl::Time deadline = absl::Now() + absl::Seconds(20);
-  while (true) {
-    absl::StatusOr<RedisContextPtr> c = ConnectTo(out.address);
-    if (c.ok() && Run(c->get(), out.address, "PING").ok()) return out;
-    if (absl::Now() > deadline) {
-      out.child->Terminate();
-      return absl::UnavailableError(absl::StrCat("redis-server on ", out.address,
-                                                 " did not answer PING within 20s (see ",
-                                                 node_dir, "/redis.log)"));
-    }
-    absl::SleepFor(absl::Milliseconds(50));  // waiting for a child to start
-  }
+  std::filesystem::create_directories(config.dir, ec);
+  if (ec) return absl::InternalError(absl::StrCat("mkdir ", config.dir, ": ", ec.message()));
+  absl::StatusOr<RedisNodeProcess> node =
+      StartRedisNode(redis_server_binary, name, config, {}, absl::Now() + absl::Seconds(20));
+  if (!node.ok()) return node.status();
+  return RedisServerProcess{std::move(node->process), node->address};
 }
 
 double PreloadResult::per_sec() const {

@@ -42,14 +42,9 @@ TEST(RedisNodesTest, AclFileHoldsHashesNotPasswords) {
   EXPECT_NE(*a, *b);
 }
 
-// A redis-server started as the launcher starts one.
-struct Node {
-  std::unique_ptr<ChildProcess> proc;
-  std::string address;
-};
-
-Node StartNode(const std::string& name, bool cluster, const std::string& acl_file,
-               const RedisLogin& admin) {
+// A redis-server with the launcher's redis.conf and ACL file.
+RedisNodeProcess StartNode(const std::string& name, bool cluster, const std::string& acl_file,
+                           const RedisLogin& admin) {
   RedisNodeConfig c;
   c.dir = absl::StrCat(TmpDir(), "/", name);
   mkdir(c.dir.c_str(), 0700);
@@ -59,33 +54,18 @@ Node StartNode(const std::string& name, bool cluster, const std::string& acl_fil
   auto port = FreeRedisPort(cluster);
   EXPECT_TRUE(port.ok()) << port.status();
   c.port = *port;
-  std::ofstream(c.dir + "/redis.conf") << RedisConfText(c);
-  ChildProcessSpec spec;
-  spec.name = name;
-  spec.binary = "/usr/bin/redis-server";
-  spec.args = {c.dir + "/redis.conf"};
-  spec.wait_for_listening_line = false;
-  Node node;
-  auto proc = ChildProcess::Start(spec);
-  EXPECT_TRUE(proc.ok()) << proc.status();
-  node.proc = std::move(*proc);
-  node.address = absl::StrCat("127.0.0.1:", c.port);
-  const absl::Time deadline = absl::Now() + absl::Seconds(20);
-  absl::Status ready;
-  do {
-    ready = ProbeRedis(node.address, admin, false);
-    if (ready.ok()) break;
-    absl::SleepFor(absl::Milliseconds(20));
-  } while (absl::Now() < deadline);
-  EXPECT_TRUE(ready.ok()) << ready;
-  return node;
+  absl::StatusOr<RedisNodeProcess> node =
+      StartRedisNode(kRedisServerBinary, name, c, admin, absl::Now() + absl::Seconds(20));
+  EXPECT_TRUE(node.ok()) << node.status();
+  return node.ok() ? *std::move(node) : RedisNodeProcess{};
 }
 
 TEST(RedisNodesTest, RelayUserRunsOnlyTheRelaysCommandsOnItsKeys) {
   const std::string acl_file = TmpDir() + "/users.acl";
   std::ofstream(acl_file) << RedisAclFileText("relay-pw", "admin-pw", "sct:");
   const RedisLogin admin{kRedisAdminUser, "admin-pw"};
-  Node node = StartNode("acl", false, acl_file, admin);
+  RedisNodeProcess node = StartNode("acl", false, acl_file, admin);
+  ASSERT_NE(node.process, nullptr);
   const RedisLogin relay{kRedisRelayUser, "relay-pw"};
   EXPECT_TRUE(RedisCommand(node.address, relay, {"SET", "sct:k", "v"}).ok());
   EXPECT_EQ(*RedisCommand(node.address, relay, {"GET", "sct:k"}), "v");
@@ -122,7 +102,7 @@ TEST(RedisNodesTest, ThreeNodesFormACluster) {
   const std::string acl_file = TmpDir() + "/cluster.acl";
   std::ofstream(acl_file) << RedisAclFileText("relay-pw", "admin-pw", "sct:");
   const RedisLogin admin{kRedisAdminUser, "admin-pw"};
-  std::vector<Node> nodes;
+  std::vector<RedisNodeProcess> nodes;
   std::vector<std::string> addresses;
   for (int i = 0; i < 3; ++i) {
     nodes.push_back(StartNode(absl::StrCat("cluster-", i), true, acl_file, admin));

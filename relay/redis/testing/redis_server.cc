@@ -7,19 +7,16 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
-#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/status_macros.h"
 #include "runtime/redis_node.h"
 
 namespace sct::relay::testing {
 namespace {
 
-constexpr char kRedisServer[] = "/usr/bin/redis-server";
 constexpr int kLaunchAttempts = 5;
 // How long Stop() lets redis flush and exit after SIGTERM before SIGKILL.
 constexpr absl::Duration kStopGrace = absl::Seconds(30);
@@ -27,15 +24,6 @@ constexpr absl::Duration kStopGrace = absl::Seconds(30);
 std::string TmpDir() {
   const char* t = std::getenv("TEST_TMPDIR");
   return t != nullptr && *t != '\0' ? t : "/tmp";
-}
-
-std::string LogTail(const std::string& dir) {
-  std::ifstream in(dir + "/redis.log");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  if (s.size() > 1500) s = s.substr(s.size() - 1500);
-  return s;
 }
 
 std::atomic<int> g_counter{0};
@@ -67,7 +55,6 @@ RedisServer::~RedisServer() {
 std::string RedisServer::address() const { return absl::StrCat("127.0.0.1:", port_); }
 
 absl::Status RedisServer::Launch() {
-  const std::string conf = dir_ + "/redis.conf";
   RedisNodeConfig config;
   config.port = port_;
   config.dir = dir_;
@@ -78,34 +65,11 @@ absl::Status RedisServer::Launch() {
   config.extra_lines = {"protected-mode no"};
   config.extra_lines.insert(config.extra_lines.end(), options_.extra_config.begin(),
                             options_.extra_config.end());
-  {
-    std::ofstream out(conf, std::ios::trunc);
-    out << RedisConfText(config);
-    if (!out) return absl::UnavailableError(absl::StrCat("cannot write ", conf));
-  }
-  ChildProcessSpec spec;
-  spec.name = absl::StrCat("redis-server on port ", port_);
-  spec.binary = kRedisServer;
-  spec.args = {conf};
-  spec.wait_for_listening_line = false;  // ready once it answers PING (below)
-  absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(spec);
-  if (!started.ok()) return absl::UnavailableError(started.status().message());
-  process_ = *std::move(started);
-  const absl::Time deadline = absl::Now() + options_.startup_timeout;
-  while (absl::Now() < deadline) {
-    if (!process_->Running()) {
-      process_.reset();
-      return absl::UnavailableError(
-          absl::StrCat("redis-server on port ", port_, " exited during startup: ", LogTail(dir_)));
-    }
-    absl::StatusOr<std::string> pong = Command({"PING"});
-    if (pong.ok() && *pong == "PONG") return absl::OkStatus();
-    // Waiting for another process to come up; not a timing assumption.
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  (void)Kill();
-  return absl::UnavailableError(
-      absl::StrCat("redis-server on port ", port_, " did not answer PING: ", LogTail(dir_)));
+  ASSIGN_OR_RETURN(RedisNodeProcess node,
+                   StartRedisNode(kRedisServerBinary, absl::StrCat("redis-server on port ", port_),
+                                  config, {}, absl::Now() + options_.startup_timeout));
+  process_ = std::move(node.process);
+  return absl::OkStatus();
 }
 
 absl::Status RedisServer::Stop() {
