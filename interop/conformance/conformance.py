@@ -84,6 +84,10 @@ def parse_args(argv):
     args = p.parse_args(argv)
     if not args.list and not args.url:
         p.error("the relay's URL is required (or --list)")
+    here = os.environ.get("BUILD_WORKING_DIRECTORY")  # under `bazel run`: the user's cwd
+    if here:
+        args.out = os.path.join(here, args.out)
+        args.ca = os.path.join(here, args.ca) if args.ca else None
     return args
 
 

@@ -16,9 +16,12 @@ import json
 import os
 import select
 import signal
+import socket
+import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -208,11 +211,56 @@ class ConformanceTest(unittest.TestCase):
         for check_id in ids:
             self.assertIn(f"`{check_id}`", doc, f"{check_id} is not in docs/conformance.md")
 
+    def test_a_dripping_relay_cannot_hold_a_check(self):
+        server = DripServer(self.cert, self.key)
+        self.addCleanup(server.stop)
+        status, text, report = run_runner(server.hostport, self.cert, self.out("drip"),
+                                          "--only", "create.ok", "--timeout=1s")
+        self.assertEqual(status, 1, text)
+        self.assertIn("no whole answer within 1 s", report["checks"][0]["message"], text)
+
     def test_unreachable_relay_is_a_failure_not_a_pass(self):
         status, text, report = run_runner("127.0.0.1:1", self.cert, self.out("down"),
                                           "--only", "create.ok", "--timeout=2s")
         self.assertEqual(status, 1, text)
         self.assertIn("no HTTP answer", report["checks"][0]["message"])
+
+
+class DripServer:
+    """A TLS server that answers every request with a head announcing a large
+    body and then sends one byte every 0.2 s: only a deadline on the whole
+    exchange ends a client's wait."""
+
+    def __init__(self, cert, key):
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert, key)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.hostport = "127.0.0.1:%d" % self.listener.getsockname()[1]
+        self.stopped = threading.Event()
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.drip, args=(conn,), daemon=True).start()
+
+    def drip(self, conn):
+        try:
+            with self.context.wrap_socket(conn, server_side=True) as tls:
+                tls.recv(65536)
+                tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                            b"Content-Length: 100000\r\n\r\n")
+                while not self.stopped.wait(0.2):
+                    tls.sendall(b" ")
+        except OSError:
+            pass
+
+    def stop(self):
+        self.stopped.set()
+        self.listener.close()
 
 
 def main():

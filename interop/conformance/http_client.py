@@ -10,10 +10,25 @@ import http.client
 import json
 import socket
 import ssl
+import threading
+import time
 import urllib.parse
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_RESPONSE = 1 << 20
+
+
+def _cut(conn, expired):
+    """Ends a connection whose deadline passed: shuts its socket down (the
+    plain socket's shutdown, which also wakes a TLS read blocked in another
+    thread)."""
+    expired.set()
+    sock = conn.sock
+    if sock is not None:
+        try:
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 class HttpError(Exception):
@@ -92,16 +107,27 @@ class Client:
                                                context=context)
         else:
             conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
+        # `timeout` bounds each socket operation; the watchdog bounds the whole
+        # exchange, so a relay that drips bytes cannot hold a check forever.
+        expired = threading.Event()
+        watchdog = threading.Timer(self.timeout, _cut, (conn, expired))
+        watchdog.start()
         try:
             conn.request(method, path, body=body, headers=dict(headers or {}))
             resp = conn.getresponse()
             data = resp.read(self.max_response + 1)
             truncated = len(data) > self.max_response
+            if expired.is_set():
+                raise OSError("deadline passed")
             return Response(method, path, resp.status, resp.getheaders(),
                             data[:self.max_response], truncated)
-        except (OSError, http.client.HTTPException, ssl.SSLError) as e:
+        except (OSError, http.client.HTTPException, ssl.SSLError, ValueError) as e:
+            if expired.is_set():
+                raise HttpError(f"{method} {path}: no whole answer within "
+                                f"{self.timeout:g} s") from e
             raise HttpError(f"{method} {path}: {type(e).__name__}: {e}") from e
         finally:
+            watchdog.cancel()
             conn.close()
 
     def raw_exchange(self, data, plaintext=False):
@@ -114,7 +140,12 @@ class Client:
                 sock = self.ssl_context.wrap_socket(sock, server_hostname=self.host)
             sock.sendall(data)
             chunks, size = [], 0
+            deadline = time.monotonic() + self.timeout
             while size <= self.max_response:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                sock.settimeout(remaining)
                 try:
                     chunk = sock.recv(65536)
                 except (socket.timeout, ConnectionResetError):
