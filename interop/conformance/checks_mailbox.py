@@ -290,6 +290,20 @@ def update_rights(ctx):
     ctx.expect_status(resp, 401, "an update without the W right")
 
 
+@check("update.request-id.required", SHOULD, "7.2.2 (UpdateMailbox, Request Parameters)",
+       "An update without Mailbox-Request-ID is refused with 400 and changes nothing (the "
+       "draft lists the header as required; it does not say the relay must refuse).")
+def update_request_id_required(ctx):
+    box, receiver = _bound_rw(ctx)
+    before = ctx.read(box, box.sender).json()
+    resp = ctx.call("PUT", box.path, receiver, None,
+                    body={"payload": ctx.create_body()["payload"]})
+    ctx.expect_status(resp, 400, "an update without Mailbox-Request-ID")
+    after = ctx.read(box, box.sender)
+    ctx.expect((after.json() or {}).get("payload") == (before or {}).get("payload"),
+               "the refused update changed the payload", after)
+
+
 @check("update.unknown-404", MUST, "7.2.6 (UpdateMailbox, Responses)",
        "An update of an unknown mailbox answers 404.")
 def update_unknown(ctx):
@@ -347,6 +361,18 @@ def delete_rights(ctx):
     ctx.expect_status(ctx.read(box, box.sender), 200, "the sender's read afterwards")
 
 
+@check("delete.repeat", SHOULD, "6.1 (Mailbox-Request-ID); 7.3.3 (DeleteMailbox, "
+       "Responses: 404)",
+       "A delete repeated with the same claim and request id answers 201 (6.1) or 404 "
+       "(7.3.3 allows 404 for a duplicate delete), never a second 200.")
+def delete_repeat(ctx):
+    box = ctx.create()
+    rid = new_uuid()
+    ctx.expect_status(ctx.call("DELETE", box.path, box.sender, rid), 200, "the delete")
+    ctx.expect_status(ctx.call("DELETE", box.path, box.sender, rid), (201, 404),
+                      "the repeated delete")
+
+
 @check("delete.unknown-404", MUST, "7.3.3 (DeleteMailbox, Responses)",
        "A delete of an unknown mailbox answers 404.")
 def delete_unknown(ctx):
@@ -387,11 +413,15 @@ def relinquish_repeat(ctx):
 
 
 @check("delete.relinquish.not-bound-401", MUST, "7.6.3 (RelinquishMailbox, Responses)",
-       "A relinquish by a claim that is not the bound receiver answers 401.")
+       "A relinquish by a claim that is not the bound receiver (a stranger, or the sender) "
+       "answers 401, and the receiver stays bound.")
 def relinquish_not_bound(ctx):
     box = ctx.create()
-    ctx.expect_status(ctx.read(box, new_uuid()), 200, "the receiver's read")
+    receiver = new_uuid()
+    ctx.expect_status(ctx.read(box, receiver), 200, "the receiver's read")
     ctx.expect_status(ctx.call("PATCH", box.path, new_uuid()), 401, "a stranger's relinquish")
+    ctx.expect_status(ctx.call("PATCH", box.path, box.sender), 401, "the sender's relinquish")
+    ctx.expect_status(ctx.read(box, new_uuid()), 401, "a new receiver's read afterwards")
 
 
 @check("delete.relinquish.unknown-404", MUST, "7.6.3 (RelinquishMailbox, Responses)",

@@ -131,7 +131,7 @@ def expiry_as_requested(ctx):
 
 @check("expiry.expired-404", MUST, "4 (Design Details); 8.2 (Credential's confidentiality "
        "and integrity)",
-       "A mailbox past its expiration is gone: read and preview answer 404 "
+       "A mailbox past its expiration is gone: read, preview and delete answer 404 "
        "(--expiry-ttl sets how far ahead the check asks; skipped without it).",
        needs="expiry")
 def expiry_expired(ctx):
@@ -143,6 +143,7 @@ def expiry_expired(ctx):
     time.sleep(max(0.0, expires - time.time()) + 1.0)
     ctx.expect_status(ctx.read(box, receiver), 404, "the read after expiry")
     ctx.expect_status(ctx.call("GET", box.path), 404, "the preview after expiry")
+    ctx.expect_status(ctx.call("DELETE", box.path, box.sender), 404, "a delete after expiry")
 
 
 # ---------------------------------------------------------------- errors

@@ -61,6 +61,8 @@ def parse_args(argv):
                    help="run only checks whose id is or starts with GROUP or GROUP/ID "
                         "(repeatable; e.g. --only preview --only read.binding.race)")
     p.add_argument("--list", action="store_true", help="list every check and exit")
+    p.add_argument("--markdown", action="store_true",
+                   help="with --list: as the Markdown table of docs/conformance.md")
     p.add_argument("--no-rate-limit", action="store_true",
                    help="skip the checks that trip the relay's rate limits")
     p.add_argument("--rate-probe", type=positive, default=2000,
@@ -105,9 +107,15 @@ def _matches(check_id, pattern):
     return check_id == pattern or check_id.startswith(pattern + ".")
 
 
-def list_checks(checks):
+def list_checks(checks, markdown):
+    if markdown:
+        print("| Check | Level | Draft section | What it asserts |")
+        print("|---|---|---|---|")
     for c in checks:
-        print(f"{c.id}\t{c.group}\t{c.level}\t{c.section}\t{c.text}")
+        if markdown:
+            print(f"| `{c.id}` | {c.level} | {c.section} | {c.text.replace('|', '/')} |")
+        else:
+            print(f"{c.id}\t{c.group}\t{c.level}\t{c.section}\t{c.text}")
 
 
 def load_spec(path):
@@ -152,7 +160,7 @@ def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     checks = selected(args)
     if args.list:
-        list_checks(checks)
+        list_checks(checks, args.markdown)
         return 0
     if not checks:
         print("sct conformance: --only matched no check (see --list)", file=sys.stderr)

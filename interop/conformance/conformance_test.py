@@ -210,6 +210,10 @@ class ConformanceTest(unittest.TestCase):
         self.assertGreater(len(ids), 40)
         for check_id in ids:
             self.assertIn(f"`{check_id}`", doc, f"{check_id} is not in docs/conformance.md")
+        table = subprocess.run([sys.executable, os.path.join(HERE, "conformance.py"), "--list",
+                                "--markdown"], capture_output=True, text=True,
+                               check=True).stdout
+        self.assertIn(table, doc, "docs/conformance.md's table differs from --list --markdown")
 
     def test_a_dripping_relay_cannot_hold_a_check(self):
         server = DripServer(self.cert, self.key)
