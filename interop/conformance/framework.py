@@ -168,7 +168,11 @@ class Context:
         wanted = (wanted,) if isinstance(wanted, int) else tuple(wanted)
         if resp.status not in wanted:
             want = " or ".join(str(w) for w in wanted)
-            self.fail(f"{what}: expected {want}, got {resp.status}", resp)
+            hint = ""
+            if resp.status == 429:
+                hint = (" (the relay's rate limit: the run made more requests than it allows; "
+                        "wait for its window or run fewer checks with --only)")
+            self.fail(f"{what}: expected {want}, got {resp.status}{hint}", resp)
 
     def create_body(self, rights=None, expiration=None, title="Car key", size=48):
         body = {"payload": sealed_payload(size), "displayInformation": display(title)}
