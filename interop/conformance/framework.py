@@ -13,6 +13,7 @@ excerpts of headers and bodies, never a URL fragment secret or a claim.
 import base64
 import copy
 import datetime
+import json
 import os
 import uuid
 
@@ -241,7 +242,6 @@ def draft_schema(spec, name):
 
 
 def _json_bytes(body):
-    import json
     return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
 
