@@ -35,6 +35,8 @@ MODES = {
     "wrong-content-type": "create.produces-json",         # JSON answers labelled text/plain
     "no-retry-after": "limits.rate.creates",              # 429 without Retry-After
     "delete-noop": "delete.ok",                           # DELETE answered 200, not forwarded
+    "serves-expired": "expiry.expired-404",               # a read's 404 replaced by its last 200
+    "rights-rwd": "create.default-rights",                # a create without rights gets RWD
 }
 
 
@@ -68,7 +70,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def _forward(self):
         proxy = self.server.proxy
         length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        body = bytearray(self.rfile.read(length) if length else b"")
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
         headers["Host"] = proxy.upstream
         own = proxy.before(self.command, self.path, headers, body)
@@ -99,6 +101,7 @@ class MutantProxy:
         self.senders = {}      # mailbox id -> sender claim
         self.bound = {}        # mailbox id -> first receiver claim that read
         self.seen_ids = set()  # (claim, request id) of creates
+        self.last_read = {}    # (path, claim) -> the last 200 read answer
         self.client_tls = ssl.create_default_context(cafile=ca_file)
         self.server = _Server(("127.0.0.1", 0), _Handler)
         self.server.tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -120,7 +123,7 @@ class MutantProxy:
         conn = http.client.HTTPSConnection(host, int(port), timeout=20,
                                            context=self.client_tls)
         try:
-            conn.request(method, path, body=body or None, headers=headers)
+            conn.request(method, path, body=bytes(body) or None, headers=headers)
             resp = conn.getresponse()
             data = resp.read()
             kept = [(k, v) for k, v in resp.getheaders() if k.lower() not in HOP_HEADERS]
@@ -154,6 +157,12 @@ class MutantProxy:
                 first = self.bound.get(mailbox)
                 if first and claim not in (first, self.senders.get(mailbox)):
                     headers["Mailbox-Device-Claim"] = first
+        if self.mode == "rights-rwd" and method == "POST" and path == "/v1/m":
+            request = json.loads(body)
+            config = request.setdefault("mailboxConfiguration", {})
+            if "accessRights" not in config:
+                config["accessRights"] = "RWD"
+                body[:] = json.dumps(request).encode()
         if self.mode == "preview-binds" and method == "GET" and match:
             self.send_upstream("POST", path, {"Mailbox-Device-Claim": str(uuid.uuid4()),
                                               "Host": self.upstream}, b"")
@@ -167,6 +176,13 @@ class MutantProxy:
             out_headers.append(("Mailbox-Request-ID", rid))
         if self.mode == "second-reader":
             self._learn(method, path, match, headers, status, out_body)
+        if self.mode == "serves-expired" and method == "POST" and match:
+            key = (path, headers.get("Mailbox-Device-Claim"))
+            with self.lock:
+                if status == 200:
+                    self.last_read[key] = (status, out_headers, out_body)
+                elif status == 404 and key in self.last_read:
+                    status, out_headers, out_body = self.last_read[key]
         if self.mode == "unauth-200" and status == 401:
             status = 200
         if self.mode == "repeat-200" and status == 201:
