@@ -3,6 +3,7 @@ the limits (draft-vinokurov-tigress-http-00; RECOMMENDED = the project's own
 recommendation where the draft sets nothing, docs/relay.md)."""
 
 import base64
+import re
 import time
 
 from framework import MUST, RECOMMENDED, SHOULD, check, new_uuid, parse_rfc3339
@@ -223,7 +224,8 @@ def transport_https(ctx):
 
 
 @check("transport.tls-only", MUST, "8 (Security Considerations: Network attacks)",
-       "The relay's port answers no plaintext HTTP request.")
+       "The relay's port serves no plaintext HTTP request (a plaintext GET of a mailbox gets "
+       "no answer, or a refusal such as 400; never 2xx, 3xx or the API's 404).")
 def transport_tls_only(ctx):
     if ctx.client.scheme != "https":
         ctx.fail("the relay serves plaintext HTTP at the URL given")
@@ -234,8 +236,12 @@ def transport_tls_only(ctx):
     except OSError:
         return
     ctx.evidence.append(f"plaintext GET -> {answer[:80]!r}")
-    ctx.expect(not answer.startswith(b"HTTP/1.1 2") and not answer.startswith(b"HTTP/1.1 4"),
-               "a plaintext request got an HTTP answer")
+    # A refusal in plain HTTP (nginx's 400 "plain HTTP request sent to HTTPS port") is
+    # fine; a success, a redirect or the API's own 404 for the unknown mailbox is not.
+    served = re.match(rb"^HTTP/1\.[01] ([0-9]{3})", answer)
+    code = int(served.group(1)) if served else 0
+    ctx.expect(not (200 <= code < 400 or code == 404),
+               f"a plaintext request was served ({code})")
 
 
 # ---------------------------------------------------------------- limits

@@ -214,7 +214,8 @@ class ConformanceTest(unittest.TestCase):
         table = subprocess.run([sys.executable, os.path.join(HERE, "conformance.py"), "--list",
                                 "--markdown"], capture_output=True, text=True,
                                check=True).stdout
-        self.assertIn(table, doc, "docs/conformance.md's table differs from --list --markdown")
+        self.assertTrue(table in doc, "docs/conformance.md's table of checks differs from "
+                        "`conformance.py --list --markdown`: paste the latter into the former")
 
     def test_a_dripping_relay_cannot_hold_a_check(self):
         server = DripServer(self.cert, self.key)

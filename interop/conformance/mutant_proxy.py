@@ -13,6 +13,7 @@ import http.client
 import http.server
 import json
 import re
+import socket
 import socketserver
 import ssl
 import threading
@@ -37,6 +38,7 @@ MODES = {
     "delete-noop": "delete.ok",                           # DELETE answered 200, not forwarded
     "serves-expired": "expiry.expired-404",               # a read's 404 replaced by its last 200
     "rights-rwd": "create.default-rights",                # a create without rights gets RWD
+    "plaintext-too": "transport.tls-only",                # plain HTTP served on the TLS port
 }
 
 
@@ -46,7 +48,12 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     def finish_request(self, request, client_address):
         # The TLS handshake runs in the connection's thread, not in accept().
         try:
-            tls = self.tls_context.wrap_socket(request, server_side=True)
+            plaintext = (self.proxy.mode == "plaintext-too"
+                         and request.recv(1, socket.MSG_PEEK) != b"\x16")
+            if plaintext:
+                tls = request  # not a TLS ClientHello: served in plain HTTP
+            else:
+                tls = self.tls_context.wrap_socket(request, server_side=True)
         except (ssl.SSLError, OSError):
             request.close()
             return
