@@ -8,6 +8,7 @@ lead back through it. Thread-safe: the little state some modes keep (senders,
 bound receivers, seen request ids) is under one lock.
 """
 
+import contextlib
 import html
 import http.client
 import http.server
@@ -80,14 +81,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         body = bytearray(self.rfile.read(length) if length else b"")
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
         headers["Host"] = proxy.upstream
-        own = proxy.before(self.command, self.path, headers, body)
-        if own is not None:
-            status, out_headers, out_body = own
-        else:
-            status, out_headers, out_body = proxy.send_upstream(self.command, self.path,
-                                                                headers, body)
-            status, out_headers, out_body = proxy.after(self.command, self.path, headers,
-                                                        status, out_headers, out_body)
+        with proxy.serial_lock(self.command, self.path):
+            status, out_headers, out_body = proxy.exchange(self.command, self.path, headers,
+                                                           body)
         self.send_response(status)
         for name, value in out_headers:
             self.send_header(name, value)
@@ -105,6 +101,7 @@ class MutantProxy:
         self.mode = mode
         self.upstream = upstream
         self.lock = threading.Lock()
+        self.read_lock = threading.Lock()
         self.senders = {}      # mailbox id -> sender claim
         self.bound = {}        # mailbox id -> first receiver claim that read
         self.seen_ids = set()  # (claim, request id) of creates
@@ -124,6 +121,20 @@ class MutantProxy:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+    def serial_lock(self, method, path):
+        """second-reader forwards reads one at a time, so every reader of a race
+        after the first meets a binding it knows (deterministic, not timing-bound)."""
+        if self.mode == "second-reader" and method == "POST" and MAILBOX_PATH.match(path):
+            return self.read_lock
+        return contextlib.nullcontext()
+
+    def exchange(self, method, path, headers, body):
+        own = self.before(method, path, headers, body)
+        if own is not None:
+            return own
+        status, out_headers, out_body = self.send_upstream(method, path, headers, body)
+        return self.after(method, path, headers, status, out_headers, out_body)
 
     def send_upstream(self, method, path, headers, body):
         host, port = self.upstream.rsplit(":", 1)
