@@ -16,7 +16,6 @@ Usage: relay_api_test.py PATH/TO/relay_server PATH/TO/relay-api.yaml
 """
 
 import base64
-import http.client
 import json
 import os
 import socket
@@ -28,6 +27,7 @@ import jsonschema
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import relay_http  # noqa: E402
 import relay_interop_test as interop  # noqa: E402  (start_relay, stop_relay)
 
 SPEC = None
@@ -83,25 +83,10 @@ class RelayApiTest(unittest.TestCase):
     def call(self, method, path, claim=None, request_id="new", body=None, headers=None,
              raw_body=None):
         """One request; checks the answer against the spec and returns it."""
-        h = dict(headers or {})
-        if claim is not None:
-            h["Mailbox-Device-Claim"] = claim
         if request_id == "new":  # a fresh id with every claimed request
             request_id = str(uuid.uuid4()) if claim is not None else None
-        if request_id:
-            h["Mailbox-Request-ID"] = request_id
-        data = raw_body
-        if body is not None:
-            data = json.dumps(body).encode()
-            h["Content-Type"] = "application/json"
-        conn = http.client.HTTPConnection(self.hostport, timeout=30)
-        try:
-            conn.request(method, path, body=data, headers=h)
-            resp = conn.getresponse()
-            raw = resp.read()
-            status, headers_out = resp.status, dict(resp.getheaders())
-        finally:
-            conn.close()
+        status, headers_out, raw = relay_http.exchange(
+            self.hostport, method, path, claim, request_id or None, body, headers, raw_body)
         template = "/v1/m/{mailboxId}" if path.startswith("/v1/m/") else path.split("?")[0]
         operation = SPEC["paths"][template][method.lower()]
         responses = operation["responses"]

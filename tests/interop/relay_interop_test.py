@@ -11,7 +11,6 @@ in $TEST_TMPDIR; it is torn down on success, failure, or SIGTERM.
 
 import base64
 import ctypes
-import http.client
 import json
 import os
 import select
@@ -25,6 +24,9 @@ import urllib.parse
 import uuid
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import relay_http  # noqa: E402
 
 RELAY_BINARY = None
 
@@ -103,23 +105,9 @@ class Http:
         self.hostport = hostport
 
     def call(self, method, path, claim=None, body=None, request_id=None):
-        assert "#" not in path, "a URL fragment must never be sent to the relay"
-        headers = {}
         if claim is not None:
-            headers["Mailbox-Device-Claim"] = claim
-            headers["Mailbox-Request-ID"] = request_id or str(uuid.uuid4())
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        conn = http.client.HTTPConnection(self.hostport, timeout=30)
-        try:
-            conn.request(method, path, body=data, headers=headers)
-            resp = conn.getresponse()
-            raw = resp.read()
-            return resp.status, dict(resp.getheaders()), raw
-        finally:
-            conn.close()
+            request_id = request_id or str(uuid.uuid4())
+        return relay_http.exchange(self.hostport, method, path, claim, request_id, body)
 
     def json_call(self, *args, **kwargs):
         status, headers, raw = self.call(*args, **kwargs)
