@@ -6,7 +6,8 @@ offline report.html. docs/conformance.md describes every option and check.
 
 Exit status: 0 when every judged check passed (all levels by default,
 --level=must judges MUSTs only, --level=should MUSTs and SHOULDs), 1 when one
-failed, 2 for bad usage or an unreachable relay.
+failed or the relay did not answer at all (a first, harmless request - the
+preview of a random mailbox id - is tried before any check), 2 for bad usage.
 """
 
 import argparse
@@ -15,6 +16,7 @@ import os
 import re
 import sys
 import time
+import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import checks_mailbox  # noqa: E402,F401  (registers its checks)
@@ -148,6 +150,16 @@ def run_one(c, client, options, spec):
     return result
 
 
+def preflight(client):
+    """The error of a first, harmless request (the preview of a random mailbox
+    id, which changes nothing), or None when the relay answered at all."""
+    try:
+        client.request("GET", "/v1/m/" + str(uuid.uuid4()))
+    except http_client.HttpError as e:
+        return str(e)
+    return None
+
+
 def write_reports(out, results, meta):
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "report.json"), "w", encoding="utf-8") as f:
@@ -177,7 +189,14 @@ def main(argv=None):
     started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     t0 = time.monotonic()
     results = []
+    unreachable = preflight(client)
     for c in checks:
+        if unreachable:
+            results.append({"id": c.id, "group": c.group, "level": c.level,
+                            "section": c.section, "text": c.text, "status": "error",
+                            "message": "not run: the relay did not answer",
+                            "evidence": [], "seconds": 0})
+            continue
         results.append(run_one(c, client, options, spec))
         if not args.quiet:
             r = results[-1]
@@ -186,6 +205,8 @@ def main(argv=None):
     meta = {"url": args.url, "started": started, "seconds": time.monotonic() - t0,
             "judging": "+".join(judged), "out": os.path.abspath(args.out),
             "passed": not report.judged_failures(results, judged)}
+    if unreachable:
+        meta["unreachable"] = unreachable
     write_reports(args.out, results, meta)
     print(report.terminal(results, meta))
     return 0 if meta["passed"] else 1

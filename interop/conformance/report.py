@@ -23,6 +23,11 @@ def judged_failures(results, levels):
 
 def terminal(results, meta):
     lines = [f"conformance of {meta['url']} to {DRAFT} (judging {meta['judging']})"]
+    if meta.get("unreachable"):
+        lines.append(f"  no check ran: the relay did not answer ({meta['unreachable']})")
+        lines.append(f"0 passed, {len(results)} failed, 0 skipped ({meta['seconds']:.1f} s)")
+        lines.append(f"verdict: FAIL (judging {meta['judging']}); report: {meta.get('out', '-')}")
+        return "\n".join(lines)
     for group, title in GROUPS.items():
         rows = [r for r in results if r["group"] == group]
         if not rows:
@@ -102,6 +107,9 @@ def to_html(results, meta):
         f"{'PASS' if meta['passed'] else 'FAIL'}: {c['pass']} passed, "
         f"{c['fail'] + c['error']} failed, {c['skip']} skipped</div>",
     ]
+    if meta.get("unreachable"):
+        parts.append(f"<p>No check ran: the relay did not answer a first request "
+                     f"({e(meta['unreachable'])}).</p>")
     failed = [r for r in results if r["status"] in ("fail", "error")]
     if failed:
         parts.append(f"<h2>Failures</h2><table>{head}")
