@@ -83,7 +83,8 @@ DeviceAgent::DeviceAgent(DeviceAgentOptions options, DeviceAgentDeps deps, Walle
       caller_(options_.rpc_timeout),
       grpc_relay_(deps_.relay_client != nullptr
                       ? nullptr
-                      : std::make_unique<GrpcRelayClient>(deps_.relay, &caller_)),
+                      : std::make_unique<GrpcRelayClient>(deps_.relay, &caller_,
+                                                          deps_.relay_target)),
       relay_(deps_.relay_client != nullptr ? deps_.relay_client : grpc_relay_.get()),
       mailbox_io_(relay_, deps_.observe_plaintext),
       events_(deps_.clock),

@@ -102,6 +102,7 @@ struct DeviceAgentDeps {
   // The relay: `relay_client` (gRPC or HTTP, device/relay_client.h) when
   // set, else the gRPC stub `relay` through a GrpcRelayClient.
   ::relay::v1::Relay::StubInterface* relay = nullptr;
+  std::string relay_target;  // `relay`'s "host:port" (events name its host)
   const RelayClient* relay_client = nullptr;
   ::channel::v1::Channel::StubInterface* channel = nullptr;  // may be null
   AccessPointStubFactory access_point_factory;               // may be empty

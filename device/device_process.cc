@@ -159,6 +159,7 @@ absl::Status DeviceProcess::BuildAgent(const DeviceConfig& config,
     relay_ = ::relay::v1::Relay::NewStub(
         sim::Channel(config.relay_grpc_target, credentials, "relay", sim));
     deps.relay = relay_.get();
+    deps.relay_target = config.relay_grpc_target;
   } else {
     HttpRelayClientOptions http;
     http.base_url = config.relay_http_url;
