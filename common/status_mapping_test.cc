@@ -187,5 +187,40 @@ TEST(StatusMappingTest, HttpErrorBodyForPlainStatusUsesCodeName) {
   EXPECT_EQ(j["error"]["message"], "gone");
 }
 
+// What the relay's HTTP face answers maps back to the code and reason the
+// status had: FromHttpError inverts ToHttpStatus + ToHttpErrorBody.
+TEST(StatusMappingTest, FromHttpErrorRoundTripsTheRelaysErrors) {
+  const absl::Status errors[] = {
+      MakeError(absl::StatusCode::kInvalidArgument, "invalid_field", "payload.data: bad"),
+      MakeError(absl::StatusCode::kUnauthenticated, "claim_mismatch", "bound"),
+      MakeError(absl::StatusCode::kPermissionDenied, "access_denied", "no D"),
+      MakeError(absl::StatusCode::kNotFound, "mailbox_not_found", "gone"),
+      MakeError(absl::StatusCode::kResourceExhausted, "payload_too_large", "big"),
+      MakeError(absl::StatusCode::kResourceExhausted, "rate_limited", "slow down"),
+      MakeError(absl::StatusCode::kUnavailable, "store_unavailable", "redis"),
+      MakeError(absl::StatusCode::kDeadlineExceeded, "request_timeout", "slow"),
+  };
+  for (const absl::Status& e : errors) {
+    absl::Status back = FromHttpError(ToHttpStatus(e), ToHttpErrorBody(e));
+    EXPECT_EQ(back.code(), e.code()) << e;
+    EXPECT_EQ(ReasonOf(back), ReasonOf(e)) << e;
+    EXPECT_EQ(back.message(), e.message()) << e;
+  }
+}
+
+TEST(StatusMappingTest, FromHttpErrorDistrustsTheBody) {
+  EXPECT_TRUE(FromHttpError(201, "whatever").ok());
+  absl::Status st = FromHttpError(503, "<html>busy</html>");
+  EXPECT_EQ(st.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ReasonOf(st), "unavailable");
+  st = FromHttpError(418, R"({"error":{"code":"Not A Reason!","message":7}})");
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ReasonOf(st), "invalid_argument");
+  st = FromHttpError(500, R"({"error":{"code":"x","message":")" + std::string(5000, 'm') +
+                              R"("}})");
+  EXPECT_EQ(st.code(), absl::StatusCode::kInternal);
+  EXPECT_LE(st.message().size(), 512u);
+}
+
 }  // namespace
 }  // namespace sct

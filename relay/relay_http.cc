@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/base64.h"
+#include "common/draft_http.h"
 #include "common/errors.h"
 #include "common/rfc3339.h"
 #include "common/status_macros.h"
@@ -25,17 +26,17 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr char kClaimHeader[] = "Mailbox-Device-Claim";
-constexpr char kRequestIdHeader[] = "Mailbox-Request-ID";
-constexpr char kAttestationHeader[] = "Mailbox-Device-Attestation";
+namespace dh = ::sct::draft_http;
+using dh::kAttestationHeader;
+using dh::kClaimHeader;
+using dh::kRequestIdHeader;
 constexpr char kJson[] = "application/json";
 
 // "/v1/m/{id}" with a non-empty id and no further segment (the same paths
 // the routes' regex matches; checked without a regex on every request).
 bool IsItemPath(const std::string& path) {
-  static constexpr char kPrefix[] = "/v1/m/";
-  constexpr size_t kLen = sizeof(kPrefix) - 1;
-  if (path.size() <= kLen || path.compare(0, kLen, kPrefix) != 0) return false;
+  constexpr size_t kLen = sizeof(dh::kMailboxPathPrefix) - 1;
+  if (path.size() <= kLen || path.compare(0, kLen, dh::kMailboxPathPrefix) != 0) return false;
   return path.find('/', kLen) == std::string::npos;
 }
 
@@ -84,50 +85,52 @@ absl::StatusOr<const Json*> GetObject(const Json& obj, const char* key, const st
 }
 
 absl::StatusOr<Payload> DecodePayload(const Json& body) {
-  ASSIGN_OR_RETURN(const Json* p, GetObject(body, "payload", "payload", true));
+  ASSIGN_OR_RETURN(const Json* p, GetObject(body, dh::kPayload, "payload", true));
   Payload payload;
   std::string data_b64;
-  RETURN_IF_ERROR(GetString(*p, "type", "payload.type", true, &payload.type));
-  RETURN_IF_ERROR(GetString(*p, "data", "payload.data", true, &data_b64));
+  RETURN_IF_ERROR(GetString(*p, dh::kPayloadType, "payload.type", true, &payload.type));
+  RETURN_IF_ERROR(GetString(*p, dh::kPayloadData, "payload.data", true, &data_b64));
   ASSIGN_OR_RETURN(payload.data, Base64Decode(data_b64, "payload.data"));
   return payload;
 }
 
 absl::StatusOr<std::optional<NotificationToken>> DecodeToken(const Json& body) {
-  ASSIGN_OR_RETURN(const Json* t, GetObject(body, "notificationToken", "notificationToken", false));
+  ASSIGN_OR_RETURN(const Json* t,
+                   GetObject(body, dh::kNotificationToken, "notificationToken", false));
   if (t == nullptr) return std::optional<NotificationToken>();
   NotificationToken token;
-  RETURN_IF_ERROR(GetString(*t, "type", "notificationToken.type", true, &token.type));
+  RETURN_IF_ERROR(GetString(*t, dh::kTokenType, "notificationToken.type", true, &token.type));
   RETURN_IF_ERROR(
-      GetString(*t, "tokenData", "notificationToken.tokenData", true, &token.token_data));
+      GetString(*t, dh::kTokenData, "notificationToken.tokenData", true, &token.token_data));
   return std::optional<NotificationToken>(std::move(token));
 }
 
 absl::Status DecodeDisplay(const Json& body, DisplayInformation* out) {
   ASSIGN_OR_RETURN(const Json* d,
-                   GetObject(body, "displayInformation", "displayInformation", false));
+                   GetObject(body, dh::kDisplayInformation, "displayInformation", false));
   if (d == nullptr) return absl::OkStatus();
-  RETURN_IF_ERROR(GetString(*d, "title", "displayInformation.title", false, &out->title));
+  RETURN_IF_ERROR(GetString(*d, dh::kTitle, "displayInformation.title", false, &out->title));
   RETURN_IF_ERROR(
-      GetString(*d, "description", "displayInformation.description", false, &out->description));
-  RETURN_IF_ERROR(GetString(*d, "imageURL", "displayInformation.imageURL", false, &out->image_url));
+      GetString(*d, dh::kDescription, "displayInformation.description", false, &out->description));
+  RETURN_IF_ERROR(
+      GetString(*d, dh::kImageUrl, "displayInformation.imageURL", false, &out->image_url));
   return absl::OkStatus();
 }
 
 absl::Status DecodeConfiguration(const Json& body, CreateMailboxRequest* out) {
   ASSIGN_OR_RETURN(const Json* c,
-                   GetObject(body, "mailboxConfiguration", "mailboxConfiguration", false));
+                   GetObject(body, dh::kMailboxConfiguration, "mailboxConfiguration", false));
   if (c == nullptr) return absl::OkStatus();
-  if (Member(*c, "accessRights") != nullptr) {
+  if (Member(*c, dh::kAccessRights) != nullptr) {
     std::string rights;
     RETURN_IF_ERROR(
-        GetString(*c, "accessRights", "mailboxConfiguration.accessRights", true, &rights));
+        GetString(*c, dh::kAccessRights, "mailboxConfiguration.accessRights", true, &rights));
     out->access_rights = std::move(rights);  // present, even if empty
   }
   std::string expiration;
   RETURN_IF_ERROR(
-      GetString(*c, "expiration", "mailboxConfiguration.expiration", false, &expiration));
-  if (Member(*c, "expiration") != nullptr) {
+      GetString(*c, dh::kExpiration, "mailboxConfiguration.expiration", false, &expiration));
+  if (Member(*c, dh::kExpiration) != nullptr) {
     ASSIGN_OR_RETURN(absl::Time t, ParseRfc3339(expiration, "mailboxConfiguration.expiration"));
     out->expiration = t;
   }
@@ -143,18 +146,19 @@ std::string Dump(const Json& j) {
 }
 
 Json EncodePayload(const Payload& p) {
-  return Json{{"type", p.type}, {"data", Base64Encode(p.data)}};
+  return Json{{dh::kPayloadType, p.type}, {dh::kPayloadData, Base64Encode(p.data)}};
 }
 
 Json EncodeDisplay(const DisplayInformation& d) {
-  return Json{{"title", d.title}, {"description", d.description}, {"imageURL", d.image_url}};
+  return Json{
+      {dh::kTitle, d.title}, {dh::kDescription, d.description}, {dh::kImageUrl, d.image_url}};
 }
 
 // ---- requests and answers of the six operations -------------------------
 
 // The {id} path segment (its syntax is the service's to judge).
 std::string PathMailboxId(const HttpRequest& req) {
-  static constexpr size_t kLen = sizeof("/v1/m/") - 1;
+  static constexpr size_t kLen = sizeof(dh::kMailboxPathPrefix) - 1;
   return req.path.size() > kLen ? req.path.substr(kLen) : std::string();
 }
 
@@ -221,9 +225,9 @@ int SuccessStatus(bool repeated) { return repeated ? 201 : 200; }
 
 void EncodeRead(const ReadSecureContentResponse& out, HttpResponse& res) {
   SetJson(res, SuccessStatus(out.repeated),
-          Json{{"payload", EncodePayload(out.payload)},
-               {"displayInformation", EncodeDisplay(out.display)},
-               {"expiration", FormatRfc3339(WholeSeconds(out.expiration))}});
+          Json{{dh::kPayload, EncodePayload(out.payload)},
+               {dh::kDisplayInformation, EncodeDisplay(out.display)},
+               {dh::kExpiration, FormatRfc3339(WholeSeconds(out.expiration))}});
 }
 
 void EncodePreview(const ReadDisplayInformationResponse& out, HttpResponse& res) {
@@ -257,7 +261,7 @@ void EncodeError(const absl::Status& status, const std::function<absl::Duration(
 
 // The methods `path` serves ("GET, HEAD"), or null for a path no route serves.
 const char* AllowedMethods(const std::string& path) {
-  if (path == "/v1/m") return "POST";
+  if (path == dh::kMailboxesPath) return "POST";
   if (IsItemPath(path)) return "GET, HEAD, POST, PUT, DELETE, PATCH";
   if (path == "/healthz" || path == "/metrics") return "GET, HEAD";
   return nullptr;
@@ -433,15 +437,15 @@ void RelayHttpServer::RouteMailbox(const std::string& method, const HttpRequest&
                                    HttpResponse& res) {
   using Res = HttpResponse&;
   MailboxService* service = service_;
-  if (req.path == "/v1/m") {
+  if (req.path == dh::kMailboxesPath) {
     RunOperation("create_mailbox", req, res, [&](const CallContext& ctx, Res res) {
       RETURN_IF_ERROR(CheckBodySize(req));
       ASSIGN_OR_RETURN(CreateMailboxRequest r, DecodeCreate(req));
       ASSIGN_OR_RETURN(CreateMailboxResponse out, service->CreateMailbox(ctx, r));
       SetJson(res, SuccessStatus(out.repeated),
-              Json{{"urlLink", out.url_link},
-                   {"isPushNotificationSupported", out.push_supported},
-                   {"expiration", FormatRfc3339(WholeSeconds(out.expiration))}});
+              Json{{dh::kUrlLink, out.url_link},
+                   {dh::kIsPushNotificationSupported, out.push_supported},
+                   {dh::kExpiration, FormatRfc3339(WholeSeconds(out.expiration))}});
       return absl::OkStatus();
     });
   } else if (method == "PUT") {
@@ -450,7 +454,7 @@ void RelayHttpServer::RouteMailbox(const std::string& method, const HttpRequest&
       ASSIGN_OR_RETURN(UpdateMailboxRequest r, DecodeUpdate(req));
       ASSIGN_OR_RETURN(UpdateMailboxResponse out, service->UpdateMailbox(ctx, r));
       SetJson(res, SuccessStatus(out.repeated),
-              Json{{"isPushNotificationSupported", out.push_supported}});
+              Json{{dh::kIsPushNotificationSupported, out.push_supported}});
       return absl::OkStatus();
     });
   } else if (method == "POST") {
