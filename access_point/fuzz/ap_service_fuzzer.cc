@@ -24,6 +24,7 @@
 #include "common/clock.h"
 #include "common/fuzz/fuzz_input.h"
 #include "proto/access_point/v1/access_point.grpc.pb.h"
+#include "runtime/fuzz/fuzz_world.h"
 #include "runtime/fuzz/grpc_fuzz_harness.h"
 
 namespace {
@@ -95,12 +96,7 @@ struct World {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static std::unique_ptr<World> world;
-  static int served = 0;
-  if (world == nullptr || ++served % kInputsPerWorld == 0) {
-    world.reset();
-    world = std::make_unique<World>();
-  }
+  World* world = &sct::fuzz::CurrentWorld<World>(kInputsPerWorld);
   sct::fuzz::FuzzInput in(data, size);
   for (size_t i = 0; i < kMaxCalls && !in.empty(); ++i) {
     uint8_t selector = in.Byte();

@@ -14,6 +14,7 @@
 #include "relay/memory_mailbox_store.h"
 #include "relay/metrics.h"
 #include "relay/relay_grpc.h"
+#include "runtime/fuzz/fuzz_world.h"
 #include "runtime/fuzz/grpc_fuzz_harness.h"
 
 namespace {
@@ -46,12 +47,7 @@ struct FuzzRelay {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static std::unique_ptr<FuzzRelay> relay;
-  static int served = 0;
-  if (relay == nullptr || ++served % kInputsPerRelay == 0) {
-    relay.reset();
-    relay = std::make_unique<FuzzRelay>();
-  }
+  FuzzRelay* relay = &sct::fuzz::CurrentWorld<FuzzRelay>(kInputsPerRelay);
   relay->harness->RunInput(data, size);
   return 0;
 }

@@ -37,6 +37,7 @@
 #include "relay/memory_mailbox_store.h"
 #include "relay/metrics.h"
 #include "relay/relay_http.h"
+#include "runtime/fuzz/fuzz_world.h"
 
 namespace {
 
@@ -140,12 +141,7 @@ std::string LastMailboxId(const std::string& answer, const std::string& previous
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static std::unique_ptr<FuzzRelay> relay;
-  static int served = 0;
-  if (relay == nullptr || ++served % kInputsPerRelay == 0) {
-    relay.reset();
-    relay = std::make_unique<FuzzRelay>();
-  }
+  FuzzRelay* relay = &sct::fuzz::CurrentWorld<FuzzRelay>(kInputsPerRelay);
   absl::string_view input(reinterpret_cast<const char*>(data), size);
   std::vector<absl::string_view> requests = absl::StrSplit(input, kSeparator);
   std::string id = "00000000-0000-4000-8000-000000000000";
