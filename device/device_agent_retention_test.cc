@@ -16,9 +16,9 @@ namespace sct::device {
 namespace {
 
 using ::testing::_;
-using ::testing::Invoke;
 using testing::Device;
 using testing::DeviceAgentTest;
+using ::testing::Invoke;
 namespace dv = ::device::v1;
 namespace cv = ::common::v1;
 namespace apv = ::access_point::v1;

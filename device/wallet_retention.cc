@@ -70,13 +70,14 @@ void PruneCredentials(ds::PersonaRecord& persona, absl::Time now, absl::Duration
   if (removed_ids.empty()) return;
   result.changed = true;
   result.credentials_removed += removed_ids.size();
-  for (const ds::CredentialRecord& cred : persona.credentials()) candidate_keys.erase(cred.key_id());
+  for (const ds::CredentialRecord& cred : persona.credentials()) {
+    candidate_keys.erase(cred.key_id());
+  }
   for (const std::string& key : in_use) candidate_keys.erase(key);
   auto* keys = persona.mutable_keys();
-  keys->erase(std::remove_if(keys->begin(), keys->end(),
-                             [&](const ds::KeyRecord& key) {
-                               return candidate_keys.count(key.key_id()) > 0;
-                             }),
+  keys->erase(std::remove_if(
+                  keys->begin(), keys->end(),
+                  [&](const ds::KeyRecord& key) { return candidate_keys.count(key.key_id()) > 0; }),
               keys->end());
   result.element_handles.insert(result.element_handles.end(), candidate_keys.begin(),
                                 candidate_keys.end());
