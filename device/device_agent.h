@@ -72,6 +72,7 @@
 #include "device/secure_element.h"
 #include "device/share_requests.h"
 #include "device/wallet.h"
+#include "device/wallet_retention.h"
 #include "proto/access_point/v1/access_point.grpc.pb.h"
 #include "proto/channel/v1/channel.grpc.pb.h"
 #include "proto/device/v1/device.pb.h"
@@ -92,6 +93,9 @@ struct DeviceAgentOptions {
   absl::Duration poll_initial = absl::Seconds(2);
   absl::Duration poll_max = absl::Seconds(60);
   absl::Duration rpc_timeout = absl::Seconds(10);  // per outbound call
+  // Finished exchanges and revoked or expired credentials are forgotten this
+  // long after they ended (device/wallet_retention.h); checked by Tick.
+  absl::Duration wallet_retention = kDefaultWalletRetention;
 };
 
 // Outbound dependencies; not owned, must outlive the agent.
@@ -160,7 +164,8 @@ class DeviceAgent {
   // FAILED_PRECONDITION "not_enrolled" before enrolment.
   absl::Status RunPushStream(grpc::ClientContext* context);
   // Polls every exchange whose scheduled time has come; returns how many
-  // mailboxes it read.
+  // mailboxes it read. At most every 10 s of the injected clock it
+  // also applies the wallet's retention policy (options.wallet_retention).
   int Tick();
   // When the next poll is due (InfiniteFuture when nothing waits).
   absl::Time NextPollAt() const;
@@ -192,6 +197,9 @@ class DeviceAgent {
   absl::StatusOr<::credential_authority::v1::HolderProof> HolderProofLocked(
       const CredentialRecord& cred, const std::string& method, const std::string& subject)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Applies the retention policy (wallet_retention.h): persists the wallet
+  // and deletes the element handles it frees when something changed.
+  void PruneLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The key of an exchange in polls_: persona/mailbox/role.
   static std::string PollKey(const Persona& persona, const Entry& entry);
   // Polls the exchange `poll_initial` after `now` (first poll, or a reset).
@@ -329,6 +337,7 @@ class DeviceAgent {
   absl::CondVar changed_;  // signalled (with mu_) when a flow advances
   Wallet wallet_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, PollState> polls_ ABSL_GUARDED_BY(mu_);  // key: persona/mailbox/role
+  absl::Time next_prune_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   // By control request id: the signed request of an undelivered share (a retry re-sends it)
   // or the reply of a delivered one; the newest 256 ids.
   ShareRequests share_requests_ ABSL_GUARDED_BY(mu_);

@@ -34,7 +34,7 @@ absl::StatusOr<dv::UseCredentialResponse> DeviceAgent::UseCredential(
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(WalletTarget target,
                    WalletLookup(req.persona()).Credential(req.credential_id()).In(wallet_));
-  const ds::CredentialRecord& cred = *target.credential;
+  ds::CredentialRecord& cred = *target.credential;
   if (req.access_point_address().empty()) {
     return InvalidField("access_point_address", "must not be empty");
   }
@@ -70,6 +70,11 @@ absl::StatusOr<dv::UseCredentialResponse> DeviceAgent::UseCredential(
   ap::AuthenticateResponse aresp;
   RETURN_IF_ERROR(
       caller_.Call("access_point", stub.get(), &AccessPoint::Authenticate, areq, &aresp));
+  if (aresp.reason() == ap::DENIED_REVOKED && !cred.has_revoked_at()) {
+    // Remembered for the retention policy (wallet_retention.h).
+    *cred.mutable_revoked_at() = ToProtoTimestamp(deps_.clock->Now());
+    PersistLocked().IgnoreError();  // a failed write goes with the next change
+  }
   dv::UseCredentialResponse resp;
   resp.set_granted(aresp.granted());
   resp.set_reason(aresp.reason());

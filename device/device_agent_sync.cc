@@ -14,6 +14,9 @@ namespace sct::device {
 
 namespace dv = ::device::v1;
 
+// How often Tick applies the retention policy (a walk over the wallet).
+constexpr absl::Duration kPruneInterval = absl::Seconds(10);
+
 void DeviceAgent::HandleNotification(const ::oem::v1::DeviceNotification& n) {
   const bool subscribed = n.kind() == ::oem::v1::SUBSCRIBED;
   events_.NotePush(n.sequence(), subscribed);
@@ -53,9 +56,24 @@ absl::Status DeviceAgent::RunPushStream(grpc::ClientContext* context) {
   return st;
 }
 
+void DeviceAgent::PruneLocked(absl::Time now) {
+  PruneResult pruned = PruneWallet(wallet_.state(), now, options_.wallet_retention, &IsFinished);
+  if (!pruned.changed) return;
+  // The wallet first: a crash in between leaves an unused key in the
+  // element, never a record naming a deleted one.
+  if (!PersistLocked().ok()) return;
+  for (const std::string& handle : pruned.element_handles) {
+    deps_.secure_element->DeleteKey(handle).IgnoreError();  // already gone: nothing to free
+  }
+}
+
 int DeviceAgent::Tick() {
   absl::MutexLock lock(&mu_);
   const absl::Time now = deps_.clock->Now();
+  if (now >= next_prune_at_) {
+    PruneLocked(now);
+    next_prune_at_ = now + kPruneInterval;
+  }
   int polled = 0;
   for (auto& persona : *wallet_.state().mutable_personas()) {
     for (auto& entry : *persona.mutable_mailboxes()) {

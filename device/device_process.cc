@@ -91,6 +91,9 @@ class DeviceProcess::Loops {
 absl::Status CheckConfig(const DeviceConfig& config) {
   if (config.oem_id.empty()) return InvalidField("--oem_id", "required");
   if (config.oem_target.empty()) return InvalidField("--oem_target", "required");
+  if (config.wallet_retention <= absl::ZeroDuration()) {
+    return InvalidField("--wallet_retention", "must be positive");
+  }
   if (config.relay_grpc_target.empty() == config.relay_http_url.empty()) {
     return InvalidField("--relay_grpc_target",
                         config.relay_http_url.empty()
@@ -113,6 +116,7 @@ DeviceAgentOptions AgentOptionsFrom(const DeviceConfig& config) {
   options.address = config.address;
   options.poll_initial = config.poll_initial;
   options.poll_max = config.poll_max;
+  options.wallet_retention = config.wallet_retention;
   return options;
 }
 

@@ -54,6 +54,7 @@ struct DeviceConfig {
   bool push = true;  // false (--no_push): learn of changes by polling only
   absl::Duration poll_initial = absl::Seconds(2);
   absl::Duration poll_max = absl::Seconds(60);
+  absl::Duration wallet_retention = kDefaultWalletRetention;
 };
 
 // INVALID_ARGUMENT "invalid_field" naming the missing flag, e.g.

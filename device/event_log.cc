@@ -11,9 +11,10 @@ namespace dv = ::device::v1;
 
 void EventLog::Emit(dv::DeviceEvent event) {
   absl::MutexLock lock(&mu_);
-  event.set_sequence(events_.size() + 1);
+  event.set_sequence(++last_sequence_);
   *event.mutable_time() = ToProtoTimestamp(clock_->Now());
   events_.push_back(std::move(event));
+  while (events_.size() > max_events_) events_.pop_front();
   cv_.SignalAll();
 }
 
@@ -24,13 +25,16 @@ void EventLog::RecordNotification(absl::string_view mailbox_id, dv::Notification
   record.set_via(via);
   *record.mutable_received_at() = ToProtoTimestamp(clock_->Now());
   notifications_.push_back(std::move(record));
+  while (notifications_.size() > max_notifications_) notifications_.pop_front();
 }
 
 std::vector<dv::DeviceEvent> EventLog::EventsAfter(uint64_t after_sequence,
                                                    absl::string_view persona) const {
   absl::MutexLock lock(&mu_);
   std::vector<dv::DeviceEvent> out;
-  for (size_t i = static_cast<size_t>(std::min<uint64_t>(after_sequence, events_.size()));
+  const uint64_t first = last_sequence_ - events_.size() + 1;  // of events_.front()
+  const uint64_t skip = after_sequence < first ? 0 : after_sequence - first + 1;
+  for (size_t i = static_cast<size_t>(std::min<uint64_t>(skip, events_.size()));
        i < events_.size(); ++i) {
     if (persona.empty() || events_[i].persona().empty() || events_[i].persona() == persona) {
       out.push_back(events_[i]);
@@ -41,9 +45,9 @@ std::vector<dv::DeviceEvent> EventLog::EventsAfter(uint64_t after_sequence,
 
 bool EventLog::WaitForEventAfter(uint64_t after_sequence, absl::Duration timeout) const {
   absl::MutexLock lock(&mu_);
-  if (events_.size() > after_sequence) return true;
+  if (last_sequence_ > after_sequence) return true;
   cv_.WaitWithTimeout(&mu_, timeout);
-  return events_.size() > after_sequence;
+  return last_sequence_ > after_sequence;
 }
 
 void EventLog::NotePush(uint64_t sequence, bool subscribed) {

@@ -7,13 +7,20 @@
 // OEM sequence seen, whether the stream is connected) lives here too, because
 // GetState reports it next to the notifications.
 //
+// Bounded: the log keeps the newest `max_events` events (default 4096) and
+// `max_notifications` notification records (default 1024); older ones are
+// forgotten (sequence numbers go on; a watcher asking from before the oldest
+// kept event gets the log from its oldest kept event).
+//
 // Thread-safety: thread-safe, with its own lock, so that readers (WatchEvents)
 // never wait for a wallet operation. `clock` is not owned and must outlive the
 // log. No method fails.
 #ifndef SCT_DEVICE_EVENT_LOG_H_
 #define SCT_DEVICE_EVENT_LOG_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -29,7 +36,12 @@ namespace sct::device {
 
 class EventLog {
  public:
-  explicit EventLog(const Clock* clock) : clock_(clock) {}
+  static constexpr size_t kDefaultMaxEvents = 4096;
+  static constexpr size_t kDefaultMaxNotifications = 1024;
+
+  explicit EventLog(const Clock* clock, size_t max_events = kDefaultMaxEvents,
+                    size_t max_notifications = kDefaultMaxNotifications)
+      : clock_(clock), max_events_(max_events), max_notifications_(max_notifications) {}
 
   // Appends `event` with the next sequence number and the current time, and
   // wakes WaitForEventAfter.
@@ -58,10 +70,13 @@ class EventLog {
 
  private:
   const Clock* const clock_;
+  const size_t max_events_;
+  const size_t max_notifications_;
   mutable absl::Mutex mu_;
   mutable absl::CondVar cv_;
-  std::vector<::device::v1::DeviceEvent> events_ ABSL_GUARDED_BY(mu_);
-  std::vector<::device::v1::NotificationRecord> notifications_ ABSL_GUARDED_BY(mu_);
+  uint64_t last_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  std::deque<::device::v1::DeviceEvent> events_ ABSL_GUARDED_BY(mu_);  // newest max_events_
+  std::deque<::device::v1::NotificationRecord> notifications_ ABSL_GUARDED_BY(mu_);
   bool push_connected_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t push_sequence_ ABSL_GUARDED_BY(mu_) = 0;
 };

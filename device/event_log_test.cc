@@ -1,5 +1,7 @@
 #include "device/event_log.h"
 
+#include <string>
+
 #include "common/clock.h"
 #include "common/proto_time.h"
 #include "gtest/gtest.h"
@@ -75,6 +77,29 @@ TEST(EventLogTest, PushStateKeepsTheHighestSequenceAndTheConnection) {
   EXPECT_TRUE(log.EndPushStream());
   EXPECT_FALSE(log.EndPushStream());
   EXPECT_EQ(log.push_sequence(), 4u);  // the resume point survives the stream
+}
+
+TEST(EventLogTest, KeepsTheNewestEventsAndNotificationsUpToItsCaps) {
+  FakeClock clock;
+  EventLog log(&clock, /*max_events=*/3, /*max_notifications=*/2);
+  for (int i = 0; i < 5; ++i) {
+    log.Emit(DeviceWideEvent(dv::EVENT_PUSH_RECEIVED, "m-" + std::to_string(i)));
+    log.RecordNotification("m-" + std::to_string(i), dv::VIA_PUSH);
+  }
+  auto all = log.EventsAfter(0, "");
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].sequence(), 3u);
+  EXPECT_EQ(all[2].sequence(), 5u);
+  auto after4 = log.EventsAfter(4, "");
+  ASSERT_EQ(after4.size(), 1u);
+  EXPECT_EQ(after4[0].mailbox_id(), "m-4");
+  EXPECT_TRUE(log.EventsAfter(5, "").empty());
+  EXPECT_TRUE(log.WaitForEventAfter(4, absl::ZeroDuration()));
+  EXPECT_FALSE(log.WaitForEventAfter(5, absl::ZeroDuration()));
+  dv::GetStateResponse state;
+  log.FillPushState(&state);
+  ASSERT_EQ(state.notifications_size(), 2);
+  EXPECT_EQ(state.notifications(0).mailbox_id(), "m-3");
 }
 
 }  // namespace

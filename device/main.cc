@@ -61,6 +61,9 @@ ABSL_FLAG(bool, no_push, false,
           "shares only by polling (push-lost scenarios).");
 ABSL_FLAG(absl::Duration, poll_max, absl::Seconds(60),
           "Polling interval cap (exponential backoff).");
+ABSL_FLAG(absl::Duration, wallet_retention, sct::device::kDefaultWalletRetention,
+          "How long finished exchanges and revoked or expired credentials stay in the wallet "
+          "after they ended (docs/device.md, Retention); must be positive.");
 
 namespace {
 
@@ -92,6 +95,7 @@ sct::device::DeviceConfig ConfigFromFlags() {
   config.push = !absl::GetFlag(FLAGS_no_push);
   config.poll_initial = absl::GetFlag(FLAGS_poll_initial);
   config.poll_max = absl::GetFlag(FLAGS_poll_max);
+  config.wallet_retention = absl::GetFlag(FLAGS_wallet_retention);
   return config;
 }
 

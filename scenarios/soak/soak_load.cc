@@ -28,6 +28,9 @@ using Outcome = RevocationWatch::Outcome;
 
 constexpr char kPersona[] = "personal";
 
+// Devices forget finished exchanges and revoked credentials 2 minutes after
+// they ended (the product default is an hour; docs/device.md "Retention"),
+// so that a run of minutes shows the wallets' bounded steady state.
 constexpr char kTopology[] = R"pb(
   relay {
     store: STORE
@@ -42,28 +45,33 @@ constexpr char kTopology[] = R"pb(
   devices {
     id: "alice"
     oem: "oem-a"
+    flags: "--wallet_retention=2m"
     addresses { channel: SMS address: "+15550001" }
   }
   devices {
     id: "bob"
     oem: "oem-b"
+    flags: "--wallet_retention=2m"
     addresses { channel: SMS address: "+15550002" }
     addresses { channel: EMAIL address: "bob@example.test" }
   }
   devices {
     id: "carol"
     oem: "oem-a"
+    flags: "--wallet_retention=2m"
     addresses { channel: SMS address: "+15550003" }
     addresses { channel: EMAIL address: "carol@example.test" }
   }
   devices {
     id: "dave"
     oem: "oem-b"
+    flags: "--wallet_retention=2m"
     addresses { channel: EMAIL address: "dave@example.test" }
   }
   devices {
     id: "mallory"
     oem: "oem-a"
+    flags: "--wallet_retention=2m"
     addresses { channel: SMS address: "+15550009" }
   }
   channels { kind: SMS delay: "0s" }
