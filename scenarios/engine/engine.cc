@@ -357,10 +357,16 @@ void Runner::ResolveLinks() {
   }
 }
 
-// Whether a device said the relay offers no push (isPushNotificationSupported
-// false) and it polls instead: the device's event with that reason.
+// Whether a device that wants push (no `no_push`) said the relay offers none
+// (isPushNotificationSupported false) and it polls instead: the device's
+// event with that reason.
 void Runner::NotePushFallback() {
+  std::set<std::string> no_push;
+  for (const auto& d : topology_->proto().devices()) {
+    if (d.no_push()) no_push.insert(d.id());
+  }
   for (auto& [name, c] : env_->collectors) {
+    if (no_push.count(name)) continue;
     ::device::v1::DeviceEvent e;
     const bool seen = c->Seen(
         [](const ::device::v1::DeviceEvent& ev) {
