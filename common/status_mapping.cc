@@ -272,4 +272,69 @@ std::string ToHttpErrorBody(const absl::Status& status) {
                    nlohmann::json::error_handler_t::replace);
 }
 
+namespace {
+
+absl::StatusCode CodeOfHttp(int http_status, const std::string& reason) {
+  switch (http_status) {
+    case 400:
+      return absl::StatusCode::kInvalidArgument;
+    case 401:
+      return reason == "access_denied" ? absl::StatusCode::kPermissionDenied
+                                       : absl::StatusCode::kUnauthenticated;
+    case 404:
+      return absl::StatusCode::kNotFound;
+    case 408:
+      return absl::StatusCode::kDeadlineExceeded;
+    case 409:
+      return absl::StatusCode::kAborted;
+    case 413:
+    case 429:
+      return absl::StatusCode::kResourceExhausted;
+    case 499:
+      return absl::StatusCode::kCancelled;
+    case 501:
+      return absl::StatusCode::kUnimplemented;
+    case 503:
+      return absl::StatusCode::kUnavailable;
+    case 504:
+      return absl::StatusCode::kDeadlineExceeded;
+    default:
+      break;
+  }
+  if (http_status >= 400 && http_status < 500) return absl::StatusCode::kInvalidArgument;
+  return absl::StatusCode::kInternal;
+}
+
+bool IsStableReason(const std::string& reason) {
+  if (reason.empty() || reason.size() > 64) return false;
+  for (char c : reason) {
+    if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '_') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::Status FromHttpError(int http_status, const std::string& body) {
+  if (http_status >= 200 && http_status < 300) return absl::OkStatus();
+  std::string reason;
+  std::string message;
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_object()) {
+    auto error = j.find("error");
+    if (error != j.end() && error->is_object()) {
+      auto code = error->find("code");
+      if (code != error->end() && code->is_string()) reason = code->get<std::string>();
+      auto text = error->find("message");
+      if (text != error->end() && text->is_string()) message = text->get<std::string>();
+    }
+  }
+  if (!IsStableReason(reason)) reason.clear();
+  if (message.size() > 512) message.resize(512);
+  const absl::StatusCode code = CodeOfHttp(http_status, reason);
+  if (message.empty()) message = "HTTP " + std::to_string(http_status);
+  if (reason.empty()) return absl::Status(code, message);
+  return MakeError(code, reason, message);
+}
+
 }  // namespace sct

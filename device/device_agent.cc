@@ -81,14 +81,19 @@ DeviceAgent::DeviceAgent(DeviceAgentOptions options, DeviceAgentDeps deps, Walle
     : options_(std::move(options)),
       deps_(std::move(deps)),
       caller_(options_.rpc_timeout),
-      mailbox_io_(deps_.relay, &caller_, deps_.observe_plaintext),
+      grpc_relay_(deps_.relay_client != nullptr
+                      ? nullptr
+                      : std::make_unique<GrpcRelayClient>(deps_.relay, &caller_,
+                                                          deps_.relay_target)),
+      relay_(deps_.relay_client != nullptr ? deps_.relay_client : grpc_relay_.get()),
+      mailbox_io_(relay_, deps_.observe_plaintext),
       events_(deps_.clock),
       wallet_(std::move(wallet)) {}
 
 absl::StatusOr<std::unique_ptr<DeviceAgent>> DeviceAgent::Create(DeviceAgentOptions options,
                                                                  DeviceAgentDeps deps) {
   if (deps.clock == nullptr || deps.secure_element == nullptr || deps.oem == nullptr ||
-      deps.relay == nullptr) {
+      (deps.relay == nullptr && deps.relay_client == nullptr)) {
     return InvalidField("deps", "clock, secure_element, oem and relay are required");
   }
   if (options.oem_id.empty()) return InvalidField("oem_id", "must not be empty");

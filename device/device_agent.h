@@ -34,7 +34,10 @@
 // HandleNotification per push) and calls Tick periodically; Tick reads, on
 // the injected clock's schedule, every exchange that waits for the other
 // party, with exponential backoff (initial, doubling, capped) that a push or
-// an observed change resets. Tests drive both by hand with a FakeClock.
+// an observed change resets. An exchange whose relay said it cannot push
+// (isPushNotificationSupported false) is polled at the initial interval
+// without backing off, and EVENT_RELAY_PUSH_UNSUPPORTED is emitted once for
+// it. Tests drive both by hand with a FakeClock.
 //
 // Thread-safety: thread-safe. One mutex serialises operations on the wallet
 // (including their outbound calls); events have their own lock so
@@ -63,7 +66,9 @@
 #include "common/share_link.h"
 #include "device/event_log.h"
 #include "device/mailbox_io.h"
+#include "device/grpc_relay_client.h"
 #include "device/outbound_call.h"
+#include "device/relay_client.h"
 #include "device/secure_element.h"
 #include "device/share_requests.h"
 #include "device/wallet.h"
@@ -94,7 +99,11 @@ struct DeviceAgentDeps {
   const Clock* clock = nullptr;
   SecureElement* secure_element = nullptr;
   ::oem::v1::Oem::StubInterface* oem = nullptr;
+  // The relay: `relay_client` (gRPC or HTTP, device/relay_client.h) when
+  // set, else the gRPC stub `relay` through a GrpcRelayClient.
   ::relay::v1::Relay::StubInterface* relay = nullptr;
+  std::string relay_target;  // `relay`'s "host:port" (events name its host)
+  const RelayClient* relay_client = nullptr;
   ::channel::v1::Channel::StubInterface* channel = nullptr;  // may be null
   AccessPointStubFactory access_point_factory;               // may be empty
   // Optional (may be empty): called with every mailbox plaintext this device
@@ -106,7 +115,8 @@ struct DeviceAgentDeps {
 class DeviceAgent {
  public:
   // Loads the wallet from the secure element's storage. INVALID_ARGUMENT
-  // "invalid_field" without clock, secure element, OEM or relay, or without
+  // "invalid_field" without clock, secure element, OEM or relay (neither
+  // `relay` nor `relay_client`), or without
   // an oem_id; DATA_LOSS "state_file_corrupt" when the wallet does not parse.
   static absl::StatusOr<std::unique_ptr<DeviceAgent>> Create(DeviceAgentOptions options,
                                                              DeviceAgentDeps deps);
@@ -186,6 +196,12 @@ class DeviceAgent {
   static std::string PollKey(const Persona& persona, const Entry& entry);
   // Polls the exchange `poll_initial` after `now` (first poll, or a reset).
   void SchedulePollLocked(const Persona& persona, const Entry& entry, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The relay's isPushNotificationSupported for the exchange `entry` waits
+  // on: false marks it polled without backoff and, the first time, emits
+  // EVENT_RELAY_PUSH_UNSUPPORTED (reason "relay_push_unsupported", the
+  // relay's host); true clears the mark.
+  void NoteRelayPushLocked(const Persona& persona, Entry& entry, bool supported)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Records `status` as the exchange's failure and emits EVENT_FLOW_FAILED.
   void FailLocked(Persona& persona, Entry& entry, const absl::Status& status)
@@ -304,6 +320,8 @@ class DeviceAgent {
   const DeviceAgentOptions options_;
   const DeviceAgentDeps deps_;
   const OutboundCaller caller_;
+  const std::unique_ptr<GrpcRelayClient> grpc_relay_;  // when deps_.relay_client is null
+  const RelayClient* const relay_;
   const MailboxIo mailbox_io_;
   EventLog events_;
 

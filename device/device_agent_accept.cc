@@ -232,7 +232,8 @@ absl::Status DeviceAgent::PostKeySigningRequestLocked(Persona& persona, Entry& e
   dv::MailboxContent content;
   content.mutable_key_signing_request()->set_receiver_public_key(key.public_key());
   *content.mutable_key_signing_request()->mutable_receiver_attestation() = key.attestation();
-  RETURN_IF_ERROR(mailbox_io_.Write(entry, std::move(content)));
+  ASSIGN_OR_RETURN(const bool push, mailbox_io_.Write(entry, std::move(content)));
+  NoteRelayPushLocked(persona, entry, push);
   entry.set_state(dv::FLOW_AWAITING_SENDER);
   RETURN_IF_ERROR(PersistLocked());
   SchedulePollLocked(persona, entry, deps_.clock->Now());
@@ -311,7 +312,7 @@ absl::Status DeviceAgent::HandleAnswerLocked(Persona& persona, Entry& entry,
   dv::MailboxContent done;
   done.mutable_complete()->set_success(cred.ok());
   if (!cred.ok()) done.mutable_complete()->set_reason(ReasonOf(cred.status()));
-  absl::Status wst = mailbox_io_.Write(entry, std::move(done));
+  absl::Status wst = mailbox_io_.Write(entry, std::move(done)).status();
   if (!cred.ok()) {
     // The exchange is over: the sender reads the failure and deletes the
     // mailbox, so a waiting AcceptLink must answer with this error rather

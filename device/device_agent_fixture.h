@@ -49,6 +49,7 @@ class DeviceAgentTest : public ::testing::Test {
     deps.secure_element = d.se.get();
     deps.oem = &oem_;
     deps.relay = &relay_;
+    deps.relay_target = "relay.test:443";
     deps.channel = &channel_;
     deps.access_point_factory = [this](const std::string&) {
       return std::unique_ptr<::access_point::v1::AccessPoint::StubInterface>(

@@ -29,7 +29,6 @@ namespace cv = ::common::v1;
 namespace ca = ::credential_authority::v1;
 using Channel = ::channel::v1::Channel::StubInterface;
 using Oem = ::oem::v1::Oem::StubInterface;
-using Relay = ::relay::v1::Relay::StubInterface;
 
 constexpr char kDefaultTitle[] = "A key was shared with you";
 constexpr char kDefaultDescription[] = "Open the link on your device to add it to your wallet.";
@@ -239,6 +238,10 @@ absl::StatusOr<dv::ShareCredentialResponse> DeviceAgent::ShareCredential(
   if (!sent.ok()) return KeepUndeliveredShareLocked(persona, entry, sent.status());
 
   entry.set_state(dv::FLOW_LINK_SENT);
+  if (entry.relay_push_unsupported()) {
+    entry.set_relay_push_unsupported(false);
+    NoteRelayPushLocked(persona, entry, /*supported=*/false);
+  }
   RecordSentShareLocked(persona, entry);
   RETURN_IF_ERROR(PersistLocked());
   SchedulePollLocked(persona, entry, now);
@@ -338,14 +341,14 @@ absl::StatusOr<std::string> DeviceAgent::CreateShareMailboxLocked(
     creq.mutable_mailbox_configuration()->set_expiration(
         FormatRfc3339(ToAbslTime(entry.expires_at())));
   }
-  ::relay::v1::CreateMailboxResponse cresp;
-  RETURN_IF_ERROR(caller_.Call("relay", deps_.relay, &Relay::CreateMailbox, creq, &cresp));
+  ASSIGN_OR_RETURN(::relay::v1::CreateMailboxResponse cresp, relay_->CreateMailbox(creq));
   absl::StatusOr<ShareLink> url = ParseMailboxUrl(cresp.url_link());
   if (!url.ok()) {
     return MakeError(absl::StatusCode::kInternal, "bad_relay_response",
                      "CreateMailbox answered with a url_link that is not a mailbox URL");
   }
   entry.set_mailbox_id(url->mailbox_id);
+  entry.set_relay_push_unsupported(!cresp.is_push_notification_supported());
   // The relay's expiry (its default TTL when none was asked for); a relay
   // that does not return one leaves the expiry unknown, as before.
   if (!entry.has_expires_at() && !cresp.expiration().empty()) {
@@ -406,7 +409,8 @@ absl::Status DeviceAgent::AnswerLocked(Persona& persona, Entry& entry, bool appr
   } else {
     answer->set_decline_reason(decline_reason);
   }
-  RETURN_IF_ERROR(mailbox_io_.Write(entry, std::move(content)));
+  ASSIGN_OR_RETURN(const bool push, mailbox_io_.Write(entry, std::move(content)));
+  if (approve) NoteRelayPushLocked(persona, entry, push);
   entry.set_state(approve ? dv::FLOW_AWAITING_RECEIVER : dv::FLOW_FAILED);
   if (!approve) entry.set_last_reason("endorsement_declined");
   RETURN_IF_ERROR(PersistLocked());

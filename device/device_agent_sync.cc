@@ -77,6 +77,8 @@ int DeviceAgent::Tick() {
         events_.RecordNotification(entry.mailbox_id(), dv::VIA_POLL);
         events_.Emit(ExchangeEvent(dv::EVENT_POLL_CHANGE, persona, entry));
         ps.backoff = options_.poll_initial;
+      } else if (entry.relay_push_unsupported()) {
+        ps.backoff = options_.poll_initial;  // no push will come: keep polling
       } else {
         ps.backoff = std::min(ps.backoff * 2, options_.poll_max);
       }
@@ -84,6 +86,19 @@ int DeviceAgent::Tick() {
     }
   }
   return polled;
+}
+
+void DeviceAgent::NoteRelayPushLocked(const Persona& persona, Entry& entry, bool supported) {
+  if (supported) {
+    entry.set_relay_push_unsupported(false);
+    return;
+  }
+  if (entry.relay_push_unsupported()) return;
+  entry.set_relay_push_unsupported(true);
+  dv::DeviceEvent event = ExchangeEvent(dv::EVENT_RELAY_PUSH_UNSUPPORTED, persona, entry,
+                                        "relay_push_unsupported");
+  event.set_relay_host(relay_->host());
+  events_.Emit(std::move(event));
 }
 
 absl::Time DeviceAgent::NextPollAt() const {

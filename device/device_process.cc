@@ -11,6 +11,7 @@
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "device/device_grpc.h"
+#include "device/http_relay_client.h"
 #include "runtime/tls.h"
 
 namespace sct::device {
@@ -90,11 +91,14 @@ class DeviceProcess::Loops {
 absl::Status CheckConfig(const DeviceConfig& config) {
   if (config.oem_id.empty()) return InvalidField("--oem_id", "required");
   if (config.oem_target.empty()) return InvalidField("--oem_target", "required");
-  if (config.relay_grpc_target.empty()) {
+  if (config.relay_grpc_target.empty() == config.relay_http_url.empty()) {
     return InvalidField("--relay_grpc_target",
                         config.relay_http_url.empty()
-                            ? "required"
-                            : "required (--relay_http_url is not supported yet)");
+                            ? "required, or --relay_http_url"
+                            : "give --relay_grpc_target or --relay_http_url, not both");
+  }
+  if (!config.relay_ca_file.empty() && config.relay_http_url.empty()) {
+    return InvalidField("--relay_ca_file", "needs --relay_http_url");
   }
   if (config.tls_cert.empty() && !config.tls_client_ca.empty()) {
     return InvalidField("--tls_client_ca", "needs --tls_cert");
@@ -150,17 +154,28 @@ absl::Status DeviceProcess::BuildAgent(const DeviceConfig& config,
   ASSIGN_OR_RETURN(secure_element_, SecureElement::Open(config.state_file));
   sim::SimState* sim = sim_.get();
   oem_ = ::oem::v1::Oem::NewStub(sim::Channel(config.oem_target, credentials, config.oem_id, sim));
-  relay_ = ::relay::v1::Relay::NewStub(
-      sim::Channel(config.relay_grpc_target, credentials, "relay", sim));
+  DeviceAgentDeps deps;
+  if (config.relay_http_url.empty()) {
+    relay_ = ::relay::v1::Relay::NewStub(
+        sim::Channel(config.relay_grpc_target, credentials, "relay", sim));
+    deps.relay = relay_.get();
+    deps.relay_target = config.relay_grpc_target;
+  } else {
+    HttpRelayClientOptions http;
+    http.base_url = config.relay_http_url;
+    http.ca_file = config.relay_ca_file.empty() ? config.tls_ca : config.relay_ca_file;
+    http.timeout = AgentOptionsFrom(config).rpc_timeout;
+    http.sim = sim;
+    ASSIGN_OR_RETURN(relay_client_, HttpRelayClient::Create(std::move(http)));
+    deps.relay_client = relay_client_.get();
+  }
   if (!config.channel_target.empty()) {
     channel_ = ::channel::v1::Channel::NewStub(
         sim::Channel(config.channel_target, credentials, "channel", sim));
   }
-  DeviceAgentDeps deps;
   deps.clock = &sim::ClockOr(sim);
   deps.secure_element = secure_element_.get();
   deps.oem = oem_.get();
-  deps.relay = relay_.get();
   deps.channel = channel_.get();
   deps.access_point_factory = [credentials, sim](const std::string& address) {
     return std::unique_ptr<::access_point::v1::AccessPoint::StubInterface>(

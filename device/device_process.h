@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "device/device_agent.h"
+#include "device/relay_client.h"
 #include "runtime/grpc_server.h"
 #include "sim/sim.h"
 
@@ -31,8 +32,11 @@ struct DeviceConfig {
   std::string device_id;          // --device_id: local name for logs
   std::string oem_id;             // --oem_id (required)
   std::string oem_target;         // --oem_target (required)
-  std::string relay_grpc_target;  // --relay_grpc_target (required)
-  std::string relay_http_url;     // --relay_http_url: not supported yet
+  // Exactly one of the two: the relay's gRPC address, or its base URL for
+  // the draft's HTTP API ("https://HOST:PORT" or "http://HOST:PORT").
+  std::string relay_grpc_target;  // --relay_grpc_target
+  std::string relay_http_url;     // --relay_http_url
+  std::string relay_ca_file;      // --relay_ca_file; empty: tls_ca
   std::string channel_target;     // --channel_target; empty: no channel
   std::string state_file;         // --state_file; empty: memory only
   std::string listen = "127.0.0.1:0";
@@ -53,7 +57,8 @@ struct DeviceConfig {
 };
 
 // INVALID_ARGUMENT "invalid_field" naming the missing flag, e.g.
-// "--oem_target: required", or --tls_client_ca without --tls_cert.
+// "--oem_target: required"; naming "--relay_grpc_target" when neither or
+// both relay flags are set; --tls_client_ca without --tls_cert.
 absl::Status CheckConfig(const DeviceConfig& config);
 
 // The agent's options as the config sets them.
@@ -62,7 +67,8 @@ DeviceAgentOptions AgentOptionsFrom(const DeviceConfig& config);
 class DeviceProcess {
  public:
   // Checks the config, loads the TLS material and the secure element, builds
-  // the stubs and the agent, enrols when asked (a failure is logged: the
+  // the stubs (the relay's: gRPC, or the HTTP client of
+  // device/http_relay_client.h with --relay_http_url) and the agent, enrols when asked (a failure is logged: the
   // Enrol RPC retries), starts the control API and the loops. `sim` (may be
   // null) is the simulator's state (--sim_control); it is kept for the
   // process's lifetime. Errors: CheckConfig's; the TLS loaders' (runtime/tls.h);
@@ -94,6 +100,7 @@ class DeviceProcess {
   std::unique_ptr<SecureElement> secure_element_;
   std::unique_ptr<::oem::v1::Oem::StubInterface> oem_;
   std::unique_ptr<::relay::v1::Relay::StubInterface> relay_;
+  std::unique_ptr<RelayClient> relay_client_;  // with --relay_http_url
   std::unique_ptr<::channel::v1::Channel::StubInterface> channel_;
   std::unique_ptr<DeviceAgent> agent_;
   std::unique_ptr<grpc::Service> service_;

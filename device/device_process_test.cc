@@ -50,10 +50,33 @@ TEST(CheckConfigTest, NamesTheMissingFlag) {
   config = Config("");
   config.relay_grpc_target.clear();
   EXPECT_EQ(ReasonOf(CheckConfig(config)), "invalid_field");
-  EXPECT_EQ(CheckConfig(config).message(), "--relay_grpc_target: required");
-  config.relay_http_url = "https://relay.test";
   EXPECT_EQ(CheckConfig(config).message(),
-            "--relay_grpc_target: required (--relay_http_url is not supported yet)");
+            "--relay_grpc_target: required, or --relay_http_url");
+  config.relay_http_url = "https://relay.test";
+  EXPECT_TRUE(CheckConfig(config).ok());
+  config.relay_grpc_target = "127.0.0.1:1";
+  EXPECT_EQ(CheckConfig(config).message(),
+            "--relay_grpc_target: give --relay_grpc_target or --relay_http_url, not both");
+  config = Config("");
+  config.relay_ca_file = "root.pem";
+  EXPECT_EQ(CheckConfig(config).message(), "--relay_ca_file: needs --relay_http_url");
+}
+
+TEST(DeviceProcessTest, ABadRelayUrlIsRefusedNamingTheFlag) {
+  DeviceConfig config = Config("");
+  config.relay_grpc_target.clear();
+  config.relay_http_url = "ftp://relay.test";
+  auto process = DeviceProcess::Start(config, nullptr);
+  ASSERT_FALSE(process.ok());
+  EXPECT_EQ(ReasonOf(process.status()), "invalid_field");
+  EXPECT_TRUE(absl::StartsWith(process.status().message(), "--relay_http_url: "))
+      << process.status();
+  config.relay_http_url = "https://127.0.0.1:1";
+  config.relay_ca_file = TmpPath("no_such_ca.pem");
+  process = DeviceProcess::Start(config, nullptr);
+  ASSERT_FALSE(process.ok());
+  EXPECT_TRUE(absl::StartsWith(process.status().message(), "--relay_ca_file: "))
+      << process.status();
 }
 
 TEST(AgentOptionsFromTest, CopiesTheAgentsSettings) {

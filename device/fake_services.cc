@@ -448,6 +448,7 @@ FakeRelay::FakeRelay(CallLog* log) : log_(log) {
         b.sender_claim = req.device_claim();
         b.sender_token = req.notification_token().token_data();
         resp->set_url_link(absl::StrCat("https://relay.test/v1/m/", id));
+        resp->set_is_push_notification_supported(push_supported_);
         resp->set_expiration(req.mailbox_configuration().expiration().empty()
                                  ? default_expiration_
                                  : req.mailbox_configuration().expiration());
@@ -477,7 +478,7 @@ FakeRelay::FakeRelay(CallLog* log) : log_(log) {
       }));
   ON_CALL(*this, UpdateMailbox(_, _, _))
       .WillByDefault(Invoke([this](auto*, const ::relay::v1::UpdateMailboxRequest& req,
-                                   ::relay::v1::UpdateMailboxResponse*) {
+                                   ::relay::v1::UpdateMailboxResponse* resp) {
         log_->Add("relay.UpdateMailbox");
         absl::MutexLock lock(&mu_);
         Record(req, req.device_claim());
@@ -492,6 +493,7 @@ FakeRelay::FakeRelay(CallLog* log) : log_(log) {
           return Err(absl::StatusCode::kUnauthenticated, "claim_mismatch", "not bound");
         }
         b->payload = req.payload();
+        resp->set_is_push_notification_supported(push_supported_);
         return grpc::Status::OK;
       }));
   ON_CALL(*this, DeleteMailbox(_, _, _))
@@ -564,6 +566,11 @@ std::vector<FakeRelay::Push> FakeRelay::TakePushes() {
 void FakeRelay::set_default_expiration(std::string expiration) {
   absl::MutexLock lock(&mu_);
   default_expiration_ = std::move(expiration);
+}
+
+void FakeRelay::set_push_supported(bool supported) {
+  absl::MutexLock lock(&mu_);
+  push_supported_ = supported;
 }
 
 void FakeRelay::Expire(const std::string& id) {

@@ -144,6 +144,9 @@ class FakeRelay : public ::testing::NiceMock<::relay::v1::MockRelayStub> {
   void set_default_expiration(std::string expiration);
   // The mailbox expires: it is gone, as at a relay after its TTL.
   void Expire(const std::string& id);
+  // What create and update answer as is_push_notification_supported
+  // (default true: the relay can push to every OEM).
+  void set_push_supported(bool supported);
   size_t size() const;
 
  private:
@@ -164,6 +167,7 @@ class FakeRelay : public ::testing::NiceMock<::relay::v1::MockRelayStub> {
   std::vector<std::string> create_tokens_;
   std::vector<Push> pushes_;
   std::string default_expiration_;
+  bool push_supported_ = true;
 };
 
 class FakeChannel : public ::testing::NiceMock<::channel::v1::MockChannelStub> {

@@ -14,7 +14,6 @@ namespace sct::device {
 namespace dv = ::device::v1;
 namespace rv = ::relay::v1;
 using ::device::state::MailboxEntry;
-using Relay = ::relay::v1::Relay::StubInterface;
 
 void MailboxIo::Observe(absl::string_view plaintext) const {
   if (observe_plaintext_) observe_plaintext_(plaintext);
@@ -51,9 +50,7 @@ absl::StatusOr<rv::ReadSecureContentResponse> MailboxIo::ReadSealed(
   request.set_device_claim(entry.claim());
   request.set_request_id(NewUuidV4());
   if (push_token != nullptr) *request.mutable_notification_token() = *push_token;
-  rv::ReadSecureContentResponse response;
-  RETURN_IF_ERROR(caller_->Call("relay", relay_, &Relay::ReadSecureContent, request, &response));
-  return response;
+  return relay_->ReadSecureContent(request);
 }
 
 absl::StatusOr<dv::MailboxContent> MailboxIo::Read(MailboxEntry& entry) const {
@@ -68,7 +65,7 @@ absl::StatusOr<dv::MailboxContent> MailboxIo::Read(MailboxEntry& entry) const {
   return content;
 }
 
-absl::Status MailboxIo::Write(MailboxEntry& entry, dv::MailboxContent content) const {
+absl::StatusOr<bool> MailboxIo::Write(MailboxEntry& entry, dv::MailboxContent content) const {
   content.set_version(kMailboxContentVersion);
   content.set_round(entry.round() + 1);
   ASSIGN_OR_RETURN(crypto::PayloadCipher cipher, crypto::ParsePayloadType(entry.payload_type()));
@@ -79,10 +76,9 @@ absl::Status MailboxIo::Write(MailboxEntry& entry, dv::MailboxContent content) c
   request.mutable_payload()->set_type(entry.payload_type());
   ASSIGN_OR_RETURN(*request.mutable_payload()->mutable_data(),
                    Seal(cipher, entry.secret(), content));
-  rv::UpdateMailboxResponse response;
-  RETURN_IF_ERROR(caller_->Call("relay", relay_, &Relay::UpdateMailbox, request, &response));
+  ASSIGN_OR_RETURN(rv::UpdateMailboxResponse response, relay_->UpdateMailbox(request));
   entry.set_round(content.round());
-  return absl::OkStatus();
+  return response.is_push_notification_supported();
 }
 
 absl::Status MailboxIo::Delete(const MailboxEntry& entry) const {
@@ -90,8 +86,7 @@ absl::Status MailboxIo::Delete(const MailboxEntry& entry) const {
   request.set_mailbox_id(entry.mailbox_id());
   request.set_device_claim(entry.claim());
   request.set_request_id(NewUuidV4());
-  rv::DeleteMailboxResponse response;
-  return caller_->Call("relay", relay_, &Relay::DeleteMailbox, request, &response);
+  return relay_->DeleteMailbox(request).status();
 }
 
 void MailboxIo::DeleteBestEffort(const MailboxEntry& entry) const {
@@ -106,8 +101,7 @@ absl::Status MailboxIo::Relinquish(const MailboxEntry& entry) const {
   request.set_mailbox_id(entry.mailbox_id());
   request.set_device_claim(entry.claim());
   request.set_request_id(NewUuidV4());
-  rv::RelinquishMailboxResponse response;
-  return caller_->Call("relay", relay_, &Relay::RelinquishMailbox, request, &response);
+  return relay_->RelinquishMailbox(request).status();
 }
 
 void RecordExpiration(const rv::ReadSecureContentResponse& read, MailboxEntry& entry) {

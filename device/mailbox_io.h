@@ -13,9 +13,9 @@
 // but is not a version-1 MailboxContent.
 //
 // Thread-safety: thread-safe (no state of its own). The MailboxEntry
-// arguments belong to the caller, who serialises access to them. `relay` and
-// `caller` are not owned and must outlive this object; `observe_plaintext`
-// must be thread-safe.
+// arguments belong to the caller, who serialises access to them. `relay`
+// (gRPC or HTTP, device/relay_client.h) is not owned and must outlive this
+// object; `observe_plaintext` must be thread-safe.
 #ifndef SCT_DEVICE_MAILBOX_IO_H_
 #define SCT_DEVICE_MAILBOX_IO_H_
 
@@ -28,9 +28,9 @@
 #include "absl/strings/string_view.h"
 #include "crypto/mailbox_payload.h"
 #include "device/device_state.pb.h"
-#include "device/outbound_call.h"
+#include "device/relay_client.h"
 #include "proto/device/v1/device.pb.h"
-#include "proto/relay/v1/relay.grpc.pb.h"
+#include "proto/relay/v1/relay.pb.h"
 
 namespace sct::device {
 
@@ -41,9 +41,8 @@ class MailboxIo {
  public:
   using PlaintextObserver = std::function<void(absl::string_view plaintext)>;
 
-  MailboxIo(::relay::v1::Relay::StubInterface* relay, const OutboundCaller* caller,
-            PlaintextObserver observe_plaintext)
-      : relay_(relay), caller_(caller), observe_plaintext_(std::move(observe_plaintext)) {}
+  MailboxIo(const RelayClient* relay, PlaintextObserver observe_plaintext)
+      : relay_(relay), observe_plaintext_(std::move(observe_plaintext)) {}
 
   // Serializes and seals `content` under `secret`.
   absl::StatusOr<std::string> Seal(crypto::PayloadCipher cipher, absl::string_view secret,
@@ -62,9 +61,10 @@ class MailboxIo {
   // display title in `entry`.
   absl::StatusOr<::device::v1::MailboxContent> Read(::device::state::MailboxEntry& entry) const;
   // Posts `content` as the next round (version 1, round entry.round() + 1)
-  // and advances entry.round() when the relay accepted it.
-  absl::Status Write(::device::state::MailboxEntry& entry,
-                     ::device::v1::MailboxContent content) const;
+  // and advances entry.round() when the relay accepted it. Returns the
+  // relay's isPushNotificationSupported for the mailbox.
+  absl::StatusOr<bool> Write(::device::state::MailboxEntry& entry,
+                             ::device::v1::MailboxContent content) const;
   // Deletes the mailbox.
   absl::Status Delete(const ::device::state::MailboxEntry& entry) const;
   // Deletes the mailbox; a failure other than NOT_FOUND is logged, not returned.
@@ -75,8 +75,7 @@ class MailboxIo {
  private:
   void Observe(absl::string_view plaintext) const;
 
-  ::relay::v1::Relay::StubInterface* const relay_;
-  const OutboundCaller* const caller_;
+  const RelayClient* const relay_;
   const PlaintextObserver observe_plaintext_;
 };
 

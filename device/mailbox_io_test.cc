@@ -7,6 +7,8 @@
 #include "common/uuid.h"
 #include "crypto/mailbox_payload.h"
 #include "device/fake_services.h"
+#include "device/grpc_relay_client.h"
+#include "device/outbound_call.h"
 #include "gtest/gtest.h"
 
 namespace sct::device {
@@ -22,7 +24,8 @@ class MailboxIoTest : public ::testing::Test {
   MailboxIoTest()
       : relay_(&log_),
         caller_(absl::Seconds(5)),
-        io_(&relay_, &caller_, [this](absl::string_view p) { seen_.emplace_back(p); }) {}
+        client_(&relay_, &caller_),
+        io_(&client_, [this](absl::string_view p) { seen_.emplace_back(p); }) {}
 
   // A mailbox created by a sender whose round 1 is `content`; returns the
   // sender's entry.
@@ -65,6 +68,7 @@ class MailboxIoTest : public ::testing::Test {
   testing::CallLog log_;
   testing::FakeRelay relay_;
   OutboundCaller caller_;
+  GrpcRelayClient client_;
   MailboxIo io_;
   std::vector<std::string> seen_;
 };
@@ -146,7 +150,8 @@ TEST(MailboxIoUnreachableTest, ARelayThatCannotBeReachedIsRelayUnavailable) {
   ON_CALL(relay, ReadSecureContent(_, _, _))
       .WillByDefault(Return(grpc::Status(grpc::StatusCode::UNAVAILABLE, "connection refused")));
   OutboundCaller caller(absl::Seconds(1));
-  MailboxIo io(&relay, &caller, nullptr);
+  GrpcRelayClient client(&relay, &caller);
+  MailboxIo io(&client, nullptr);
   MailboxEntry entry;
   entry.set_mailbox_id(NewUuidV4());
   auto st = io.Read(entry).status();

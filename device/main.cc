@@ -2,6 +2,7 @@
 //
 //   bazel run //device:device_agent -- --oem_id=oem-a --oem_target=127.0.0.1:7001
 //       --relay_grpc_target=127.0.0.1:7002 --channel_target=127.0.0.1:7003
+//       (or --relay_http_url=https://127.0.0.1:7004 --relay_ca_file=root.pem)
 //       --state_file=/tmp/alice.state --address=+15550001 --listen=127.0.0.1:0
 //
 // Prints `listening grpc=HOST:PORT` once serving; SIGTERM/SIGINT shut down
@@ -25,9 +26,14 @@ ABSL_FLAG(std::string, device_id, "",
           "Local name of this device for logs (the OEM assigns the real id).");
 ABSL_FLAG(std::string, oem_id, "", "OEM this device belongs to, e.g. oem-a (required).");
 ABSL_FLAG(std::string, oem_target, "", "OEM server gRPC address HOST:PORT (required).");
-ABSL_FLAG(std::string, relay_grpc_target, "", "Relay gRPC address HOST:PORT (required).");
+ABSL_FLAG(std::string, relay_grpc_target, "",
+          "Relay gRPC address HOST:PORT (relay.v1.Relay). Give this or --relay_http_url.");
 ABSL_FLAG(std::string, relay_http_url, "",
-          "Not supported yet: the device speaks gRPC to the relay.");
+          "Relay base URL https://HOST:PORT (or http://): the device speaks the draft's HTTP "
+          "mailbox API. Give this or --relay_grpc_target.");
+ABSL_FLAG(std::string, relay_ca_file, "",
+          "PEM roots that verify the relay's HTTPS certificate (with --relay_http_url). "
+          "Default: --tls_ca.");
 ABSL_FLAG(std::string, channel_target, "", "Channel server gRPC address HOST:PORT.");
 ABSL_FLAG(std::string, state_file, "",
           "Secure-element state file (0600; holds private keys). Empty: memory only.");
@@ -70,6 +76,7 @@ sct::device::DeviceConfig ConfigFromFlags() {
   config.oem_target = absl::GetFlag(FLAGS_oem_target);
   config.relay_grpc_target = absl::GetFlag(FLAGS_relay_grpc_target);
   config.relay_http_url = absl::GetFlag(FLAGS_relay_http_url);
+  config.relay_ca_file = absl::GetFlag(FLAGS_relay_ca_file);
   config.channel_target = absl::GetFlag(FLAGS_channel_target);
   config.state_file = absl::GetFlag(FLAGS_state_file);
   config.listen = absl::GetFlag(FLAGS_listen);

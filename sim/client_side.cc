@@ -14,13 +14,10 @@
 #include "grpcpp/support/client_interceptor.h"
 
 namespace sct::sim {
-namespace {
 
-using grpc::experimental::ClientRpcInfo;
-using grpc::experimental::InterceptionHookPoints;
-
-void RecordFault(SimState* state, const std::string& peer, const std::string& rpc,
-                 const std::string& step, const std::string& summary, const absl::Status& status) {
+void RecordLinkFault(SimState* state, const std::string& peer, const std::string& rpc,
+                     const std::string& step, const std::string& summary,
+                     const absl::Status& status) {
   ::common::v1::TraceEvent e;
   e.set_from(state->actor_id());
   e.set_to(peer);
@@ -35,10 +32,15 @@ void RecordFault(SimState* state, const std::string& peer, const std::string& rp
   state->recorder().RecordEvent(std::move(e));
 }
 
-absl::Status DropStatus(const std::string& peer) {
+absl::Status SimulatedDropStatus(const std::string& peer) {
   return MakeError(absl::StatusCode::kUnavailable, "simulated_drop",
                    absl::StrCat("call to ", peer, " dropped by an injected link fault"));
 }
+
+namespace {
+
+using grpc::experimental::ClientRpcInfo;
+using grpc::experimental::InterceptionHookPoints;
 
 class FaultInterceptor : public grpc::experimental::Interceptor {
  public:
@@ -64,13 +66,13 @@ class FaultInterceptor : public grpc::experimental::Interceptor {
       if (!step_.empty()) md->emplace(kStepMetadata, step_);
       const FaultDecision d = state_->DecideFault(peer_, target_);
       if (d.delay > absl::ZeroDuration()) {
-        RecordFault(state_, peer_, rpc_, step_,
+        RecordLinkFault(state_, peer_, rpc_, step_,
                     absl::StrCat("delayed ", absl::FormatDuration(d.delay)), absl::OkStatus());
         absl::SleepFor(d.delay);  // injected latency, by request of the engine
       }
       if (d.drop) {
-        const absl::Status drop = DropStatus(peer_);
-        RecordFault(state_, peer_, rpc_, step_, "dropped before sending", drop);
+        const absl::Status drop = SimulatedDropStatus(peer_);
+        RecordLinkFault(state_, peer_, rpc_, step_, "dropped before sending", drop);
         if (unary) {
           hijacked_ = true;
           methods->Hijack();
@@ -85,7 +87,7 @@ class FaultInterceptor : public grpc::experimental::Interceptor {
         methods->FailHijackedRecvMessage();
       }
       if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_RECV_STATUS)) {
-        *methods->GetRecvStatus() = ToGrpcStatus(DropStatus(peer_));
+        *methods->GetRecvStatus() = ToGrpcStatus(SimulatedDropStatus(peer_));
       }
       methods->Proceed();
       return;
@@ -121,7 +123,7 @@ class FaultInterceptor : public grpc::experimental::Interceptor {
     while (cq.Next(&tag, &ok)) {
     }
     const absl::Status s = FromGrpcStatus(status);
-    RecordFault(state_, peer_, rpc_, step_,
+    RecordLinkFault(state_, peer_, rpc_, step_,
                 absl::StrCat("duplicated; the duplicate answered ", absl::StatusCodeToString(s.code())),
                 absl::OkStatus());
   }

@@ -27,10 +27,24 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/status.h"
 #include "sim/sim_state.h"
 #include "grpcpp/grpcpp.h"
 
 namespace sct::sim {
+
+// What the interceptor does for a fault, for clients on other transports
+// (the device's HTTP relay client): decide with state->DecideFault(peer,
+// target), then record each applied fault with RecordLinkFault and fail a
+// dropped call with SimulatedDropStatus.
+//
+// Records a TraceEvent of kind FAULT from the actor to `peer` (time on the
+// state's clock, duration 0, the status's code and reason).
+void RecordLinkFault(SimState* state, const std::string& peer, const std::string& rpc,
+                     const std::string& step, const std::string& summary,
+                     const absl::Status& status);
+// UNAVAILABLE, reason "simulated_drop", naming `peer`.
+absl::Status SimulatedDropStatus(const std::string& peer);
 
 std::shared_ptr<grpc::Channel> Channel(const std::string& target,
                                        std::shared_ptr<grpc::ChannelCredentials> credentials,

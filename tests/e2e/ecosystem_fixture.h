@@ -257,12 +257,19 @@ class EcosystemTest : public ::testing::Test {
     ap_address_[ap_id] = Grpc(ap);
   }
 
+  // Whether the devices reach the relay over the draft's HTTP API (HTTPS,
+  // --relay_http_url) instead of its gRPC API.
+  virtual bool DevicesUseHttpRelay() const { return false; }
+
   Child StartDevice(const std::string& name, const std::string& oem,
                     const std::string& address) {
+    const std::string relay_flag =
+        DevicesUseHttpRelay()
+            ? "--relay_http_url=https://" + Listening(relay_, "http")
+            : "--relay_grpc_target=" + Grpc(relay_);
     return Start(name, "device/device_agent",
                  {"--oem_id=" + oem, "--oem_target=" + oem_address_[oem],
-                  "--relay_grpc_target=" + Grpc(relay_),
-                  "--channel_target=" + Grpc(channel_),
+                  relay_flag, "--channel_target=" + Grpc(channel_),
                   "--state_file=" + Tmp(name + ".state"),
                   "--address=" + address, "--listen=127.0.0.1:0",
                   "--device_id=" + name, "--tls_ca=" + Tmp("root.pem"),
@@ -291,9 +298,12 @@ class EcosystemTest : public ::testing::Test {
     return c;
   }
 
-  static std::string Grpc(const Child& c) {
+  static std::string Grpc(const Child& c) { return Listening(c, "grpc"); }
+
+  // The address of listener `kind` ("grpc", "http") from the start-up line.
+  static std::string Listening(const Child& c, const std::string& kind) {
     if (c.process == nullptr) return "";
-    auto it = c.process->listening().find("grpc");
+    auto it = c.process->listening().find(kind);
     return it == c.process->listening().end() ? "" : it->second;
   }
 

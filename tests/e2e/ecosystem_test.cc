@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "httplib.h"
 #include "gtest/gtest.h"
 #include "tests/e2e/ecosystem_fixture.h"
 
@@ -402,6 +404,72 @@ TEST_F(EcosystemTest, MessengerPreviewBotFetchesFirstReceiverStillGetsKey) {
   dv1::UseCredentialResponse unlock =
       Use(*bob_stub_, accepted.credential_id(), "unlock");
   EXPECT_TRUE(unlock.granted()) << unlock.reason() << " " << unlock.detail();
+}
+
+// The same ecosystem, the devices reaching the relay only over the draft's
+// HTTP API (HTTPS, verified against the dev root given as --tls_ca).
+class EcosystemHttpRelayTest : public EcosystemTest {
+ protected:
+  bool DevicesUseHttpRelay() const override { return true; }
+
+  // The relay's request counters (/metrics over HTTPS).
+  std::string RelayMetrics() {
+    httplib::Client client("https://" + Listening(relay_, "http"));
+    client.set_ca_cert_path(Tmp("root.pem"));
+    client.enable_server_certificate_verification(true);
+    auto res = client.Get("/metrics");
+    return res && res->status == 200 ? res->body : "";
+  }
+};
+
+TEST_F(EcosystemHttpRelayTest, MultiRoundCarKeyOverTheDraftsHttpApi) {
+  ASSERT_FALSE(Enrol(*alice_stub_).empty());
+  ASSERT_FALSE(Enrol(*bob_stub_).empty());
+  const std::string car = MakeOwner(
+      *alice_stub_, "car-1", ::common::v1::ASYMMETRIC, {"unlock", "drive"});
+  ASSERT_FALSE(car.empty());
+  {
+    dv1::ShareCredentialRequest req;
+    req.set_request_id(NewUuidV4());
+    req.set_credential_id(car);
+    req.add_entitlements("unlock");
+    req.set_channel(::common::v1::SMS);
+    req.set_from_address(kAliceAddress);
+    req.set_to_address(kBobAddress);
+    req.set_vertical(::common::v1::VERTICAL_CAR);
+    req.set_multi_round(true);
+    req.set_auto_answer(true);
+    dv1::ShareCredentialResponse share;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline());
+    grpc::Status s = alice_stub_->ShareCredential(&ctx, req, &share);
+    ASSERT_TRUE(s.ok()) << "ShareCredential: " << s.error_message();
+  }
+  ASSERT_FALSE(WaitForLink(::common::v1::SMS, kBobAddress).empty());
+  dv1::AcceptLinkResponse accepted;
+  {
+    dv1::AcceptLinkRequest req;
+    req.set_request_id(NewUuidV4());
+    req.mutable_inbox()->set_channel(::common::v1::SMS);
+    req.mutable_inbox()->set_address(kBobAddress);
+    req.mutable_round_timeout()->set_seconds(30);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline(60));
+    grpc::Status s = bob_stub_->AcceptLink(&ctx, req, &accepted);
+    ASSERT_TRUE(s.ok()) << "AcceptLink: " << s.error_message();
+  }
+  ASSERT_EQ(accepted.outcome(), dv1::ACCEPT_PROVISIONED);
+  dv1::UseCredentialResponse unlock = Use(*bob_stub_, accepted.credential_id(), "unlock");
+  EXPECT_TRUE(unlock.granted()) << unlock.reason() << " " << unlock.detail();
+  // Every relay call came over HTTP; the gRPC face answered none.
+  const std::string metrics = RelayMetrics();
+  EXPECT_TRUE(absl::StrContains(
+      metrics, "transport=\"http\",operation=\"create_mailbox\",status=\"200\""))
+      << metrics;
+  EXPECT_TRUE(absl::StrContains(
+      metrics, "transport=\"http\",operation=\"update_mailbox\",status=\"200\""));
+  EXPECT_FALSE(absl::StrContains(metrics, "transport=\"grpc\",operation=\"create_mailbox\""));
+  EXPECT_FALSE(absl::StrContains(metrics, "transport=\"grpc\",operation=\"read_secure"));
 }
 
 }  // namespace
