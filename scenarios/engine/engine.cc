@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/proto_time.h"
@@ -26,6 +27,7 @@
 #include "scenarios/engine/inbox.h"
 #include "scenarios/engine/known_values.h"
 #include "scenarios/engine/parse.h"
+#include "scenarios/engine/relay_internals.h"
 #include "scenarios/engine/run_context.h"
 #include "scenarios/engine/step_env.h"
 #include "scenarios/engine/steps/steps.h"
@@ -42,6 +44,12 @@ class Runner {
   // resolve (the run then fails without launching anything).
   Runner(const sv1::Scenario& s, absl::StatusOr<ResolvedTopology> topology, const std::string& file,
          const EngineOptions& options);
+
+  // Makes Run() report the scenario not applicable for `reasons` (if any)
+  // instead of running it.
+  void SetNotApplicable(std::vector<std::string> reasons) {
+    not_applicable_ = std::move(reasons);
+  }
 
   sv1::ScenarioResult Run();
 
@@ -77,6 +85,7 @@ class Runner {
   void CheckTimings();
   void AuditKnowledge();
   void ResolveLinks();
+  void NotePushFallback();
 
   sv1::Scenario s_;  // the file's scenario, seed fixed
   absl::StatusOr<ResolvedTopology> topology_;
@@ -89,6 +98,7 @@ class Runner {
   std::set<int> active_faults_;
   std::map<std::string, std::pair<absl::Time, absl::Time>> step_times_;
   absl::Time scenario_deadline_ = absl::InfiniteFuture();
+  std::vector<std::string> not_applicable_;
 };
 
 Runner::Runner(const sv1::Scenario& s, absl::StatusOr<ResolvedTopology> topology,
@@ -347,6 +357,31 @@ void Runner::ResolveLinks() {
   }
 }
 
+// Whether a device that wants push (no `no_push`) said the relay offers none
+// (isPushNotificationSupported false) and it polls instead: the device's
+// event with that reason.
+void Runner::NotePushFallback() {
+  std::set<std::string> no_push;
+  for (const auto& d : topology_->proto().devices()) {
+    if (d.no_push()) no_push.insert(d.id());
+  }
+  for (auto& [name, c] : env_->collectors) {
+    if (no_push.count(name)) continue;
+    ::device::v1::DeviceEvent e;
+    const bool seen = c->Seen(
+        [](const ::device::v1::DeviceEvent& ev) {
+          return ev.reason() == "relay_push_unsupported" ||
+                 absl::StrContains(::device::v1::DeviceEventKind_Name(ev.kind()),
+                                   "PUSH_UNSUPPORTED");
+        },
+        absl::Now(), &e);
+    if (seen) {
+      result_.set_relay_push_unsupported(true);
+      return;
+    }
+  }
+}
+
 void Runner::AuditKnowledge() {
   bool has_knowledge = false;
   for (const auto& a : s_.assertions()) has_knowledge |= a.has_knowledge();
@@ -371,6 +406,7 @@ void Runner::AuditKnowledge() {
 // Timing assertions, the knowledge audit, the merged trace, markers and
 // endpoints.
 void Runner::Finish() {
+  NotePushFallback();
   CheckTimings();
   ResolveLinks();
   AuditKnowledge();
@@ -428,7 +464,13 @@ sv1::ScenarioResult Runner::Run() {
   *result_.mutable_started_at() = ToProtoTimestamp(start);
   result_.set_passed(true);
   scenario_deadline_ = start + DurationOr(s_.timeout(), absl::Seconds(120));
-  if (LaunchEcosystem()) {
+  if (!not_applicable_.empty()) {
+    result_.set_passed(false);
+    result_.set_not_applicable(true);
+    for (const std::string& r : not_applicable_) result_.add_not_applicable_reasons(r);
+    result_.set_first_failure(absl::StrCat("not applicable: ", not_applicable_.front()));
+    SkipAll("not applicable: the relay under test does not offer what this scenario needs", true);
+  } else if (LaunchEcosystem()) {
     SetUp();
     if (result_.passed()) {
       RunSteps();
@@ -456,11 +498,53 @@ bool ApplyRelayStore(sv1::StoreKind store, sv1::Scenario& scenario) {
   return true;
 }
 
+bool ApplyRelayApi(sv1::RelayApi api, sv1::Scenario& scenario) {
+  if (api == sv1::RELAY_API_UNSPECIFIED) return false;
+  bool changed = false;
+  for (sv1::DeviceSpec& d : *scenario.mutable_topology()->mutable_devices()) {
+    if (d.has_attach() || d.relay_api() != sv1::RELAY_API_UNSPECIFIED) continue;
+    d.set_relay_api(api);
+    changed = true;
+  }
+  return changed;
+}
+
+void AttachRelayByUrl(const std::string& url, const std::string& ca_file,
+                      sv1::Scenario& scenario) {
+  sv1::RelaySpec* relay = scenario.mutable_topology()->mutable_relay();
+  relay->Clear();
+  relay->mutable_attach()->set_http_url(url);
+  relay->mutable_attach()->set_ca_cert_file(ca_file);
+}
+
+namespace {
+
+// Applies the run-wide options to `run`: the devices' relay API, the relay
+// attached by URL, the relay's store. Returns the reasons it is not
+// applicable (empty: run it); `*changed` says whether the topology changed.
+std::vector<std::string> ApplyRunOptions(const EngineOptions& options, sv1::Scenario& run,
+                                         bool* changed) {
+  *changed = ApplyRelayApi(options.relay_api, run);
+  RelayOffer offer = RelayOfferOf(run.topology().relay());
+  if (!options.attach_relay_url.empty()) offer = RelayOffer{false, false, false};
+  std::vector<std::string> reasons = RelayInternalsNeeded(run, offer);
+  if (!options.attach_relay_url.empty()) {
+    AttachRelayByUrl(options.attach_relay_url, options.attach_relay_ca, run);
+    *changed = true;
+  }
+  *changed = ApplyRelayStore(options.relay_store, run) || *changed;
+  return reasons;
+}
+
+}  // namespace
+
 sv1::ScenarioResult RunScenario(const sv1::Scenario& scenario, const std::string& file,
                                 const EngineOptions& options) {
   sv1::Scenario run = scenario;
-  ApplyRelayStore(options.relay_store, run);
+  bool changed = false;
+  std::vector<std::string> not_applicable = ApplyRunOptions(options, run, &changed);
   Runner runner(run, ResolveTopology(run.topology()), file, options);
+  runner.SetNotApplicable(std::move(not_applicable));
   return runner.Run();
 }
 
@@ -475,11 +559,12 @@ sv1::ScenarioResult RunScenarioFile(const std::string& file, const EngineOptions
     *r.mutable_started_at() = ToProtoTimestamp(absl::Now());
     return r;
   }
-  if (ApplyRelayStore(options.relay_store, s->scenario)) {
-    Runner runner(s->scenario, ResolveTopology(s->scenario.topology()), file, options);
-    return runner.Run();
-  }
-  Runner runner(s->scenario, std::move(s->topology), file, options);
+  bool changed = false;
+  std::vector<std::string> not_applicable = ApplyRunOptions(options, s->scenario, &changed);
+  Runner runner(s->scenario,
+                changed ? ResolveTopology(s->scenario.topology()) : std::move(s->topology), file,
+                options);
+  runner.SetNotApplicable(std::move(not_applicable));
   return runner.Run();
 }
 

@@ -49,6 +49,16 @@ struct EngineOptions {
   // that pins its store keeps it. STORE_KIND_UNSPECIFIED: the topology's
   // default (SQLITE).
   scenario::v1::StoreKind relay_store = scenario::v1::STORE_KIND_UNSPECIFIED;
+  // The relay API of every launched device that names none (HTTP or GRPC):
+  // how the suite runs both ways. RELAY_API_UNSPECIFIED: the topology's
+  // default (HTTP; GRPC against an attached relay without http_url).
+  scenario::v1::RelayApi relay_api = scenario::v1::RELAY_API_UNSPECIFIED;
+  // Non-empty: every scenario's relay is replaced by this one, attached by
+  // its URL only ("https://HOST:PORT"), trusting `attach_relay_ca` (PEM
+  // file). Scenarios that need the relay's internals (relay_internals.h)
+  // are reported not applicable instead of run.
+  std::string attach_relay_url;
+  std::string attach_relay_ca;
   // How to start the resolved topology; empty: scenarios::Launch.
   LaunchFn launch;
   // Called once the ecosystem is up and again (with nullptr) before it is
@@ -60,14 +70,27 @@ struct EngineOptions {
 // and names no store (see EngineOptions::relay_store); returns whether it did.
 bool ApplyRelayStore(scenario::v1::StoreKind store, scenario::v1::Scenario& scenario);
 
+// Sets relay_api to `api` on every launched device of `scenario` that names
+// none (see EngineOptions::relay_api); returns whether it changed any.
+bool ApplyRelayApi(scenario::v1::RelayApi api, scenario::v1::Scenario& scenario);
+
+// Replaces the relay of `scenario` with one attached by `url` only (no gRPC
+// address, no sim services), trusting `ca_file` (see
+// EngineOptions::attach_relay_url).
+void AttachRelayByUrl(const std::string& url, const std::string& ca_file,
+                      scenario::v1::Scenario& scenario);
+
 // Runs a parsed (and validated) scenario, resolving its topology (after
-// ApplyRelayStore); `file` is recorded in the result.
+// ApplyRelayApi, AttachRelayByUrl and ApplyRelayStore as `options` say); a
+// scenario that needs what the relay does not offer gives a result with
+// not_applicable and its reasons, every step SKIPPED, nothing launched.
+// `file` is recorded in the result.
 scenario::v1::ScenarioResult RunScenario(const scenario::v1::Scenario& scenario,
                                          const std::string& file,
                                          const EngineOptions& options);
 
 // Loads `file` (LoadCheckedScenario: parse, validate, resolve the topology)
-// and runs it; a file with errors gives a failed result whose first_failure
+// and runs it as RunScenario does; a file with errors gives a failed result whose first_failure
 // holds the "FILE:LINE:COL: ..." lines.
 scenario::v1::ScenarioResult RunScenarioFile(const std::string& file,
                                              const EngineOptions& options);

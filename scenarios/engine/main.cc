@@ -4,7 +4,7 @@
 //                    [--jobs=N] [--filter=REGEX] [--no_color] FILE_OR_DIR...
 //   sct_scenario check FILE_OR_DIR...
 //
-// Exit codes: 0 every scenario passed (run) / every file is valid (check);
+// Exit codes: 0 every scenario passed or was not applicable (run) / every file is valid (check);
 // 1 some scenario failed; 2 usage error, unreadable or invalid files (check),
 // or the report could not be written; 130/143 interrupted (Ctrl-C / SIGTERM:
 // every launched process is stopped first).
@@ -32,6 +32,8 @@ constexpr char kUsage[] =
     "  sct_scenario run [--out=DIR] [--binaries_dir=DIR] [--work_dir=DIR]\n"
     "                   [--jobs=N] [--filter=REGEX] [--no_color]\n"
     "                   [--no_sim_control] [--relay_store=memory|sqlite|redis]\n"
+    "                   [--relay_api=http|grpc]\n"
+    "                   [--attach_relay_url=https://HOST:PORT --attach_relay_ca=PEM]\n"
     "                   FILE_OR_DIR...\n"
     "  sct_scenario check FILE_OR_DIR...\n"
     "\n"
@@ -40,6 +42,11 @@ constexpr char kUsage[] =
     "       (default DIR: out). Exit 0 only if every scenario passed.\n"
     "       --relay_store sets the relay's store where a scenario names\n"
     "       none (redis: a Redis launched per scenario).\n"
+    "       --relay_api sets how devices that name none reach the relay\n"
+    "       (default http: the draft's mailbox API; grpc: relay.v1).\n"
+    "       --attach_relay_url runs every scenario against that relay, by\n"
+    "       its URL only, trusting the CA in --attach_relay_ca; scenarios\n"
+    "       that need the relay's internals are NOT APPLICABLE (docs/interop.md).\n"
     "check  parses and validates only; prints every FILE:LINE:COL error.\n"
     "       Exit 2 if any file has errors.\n";
 
@@ -73,11 +80,47 @@ int Check(const std::vector<std::string>& args) {
   return bad == 0 ? 0 : 2;
 }
 
+// --relay_api: http or grpc (any case).
+bool ParseRelayApi(const std::string& v, scenario::v1::RelayApi* api) {
+  const std::string upper = absl::AsciiStrToUpper(v);
+  if (upper != "HTTP" && upper != "GRPC") return false;
+  return scenario::v1::RelayApi_Parse(upper, api);
+}
+
 // --relay_store: memory, sqlite or redis (any case).
 bool ParseRelayStore(const std::string& v, scenario::v1::StoreKind* store) {
   const std::string upper = absl::AsciiStrToUpper(v);
   if (upper != "MEMORY" && upper != "SQLITE" && upper != "REDIS") return false;
   return scenario::v1::StoreKind_Parse(upper, store);
+}
+
+// --attach_relay_url and --attach_relay_ca go together; the relay is then
+// reached over HTTP only. False (the reason printed) when they do not fit.
+bool CheckAttachFlags(sct::scenarios::EngineOptions& o) {
+  if (o.attach_relay_url.empty()) {
+    if (o.attach_relay_ca.empty()) return true;
+    std::cerr << "--attach_relay_ca: only with --attach_relay_url\n";
+    return false;
+  }
+  if (!absl::StartsWith(o.attach_relay_url, "https://")) {
+    std::cerr << "--attach_relay_url: want https://HOST:PORT, got \"" << o.attach_relay_url
+              << "\"\n";
+    return false;
+  }
+  if (o.attach_relay_ca.empty()) {
+    std::cerr << "--attach_relay_url: give the relay's CA with --attach_relay_ca=PEM\n";
+    return false;
+  }
+  if (o.relay_api == scenario::v1::GRPC) {
+    std::cerr << "--relay_api=grpc: a relay attached by URL has no gRPC address\n";
+    return false;
+  }
+  if (o.relay_store != scenario::v1::STORE_KIND_UNSPECIFIED) {
+    std::cerr << "--relay_store: not with --attach_relay_url (the relay is not launched)\n";
+    return false;
+  }
+  o.attach_relay_ca = std::filesystem::absolute(o.attach_relay_ca).string();
+  return true;
 }
 
 // The scenario files under `paths` that match `filter`; when there is none,
@@ -128,6 +171,15 @@ int Run(const std::vector<std::string>& argv) {
         std::cerr << "--relay_store: want memory, sqlite or redis, got \"" << v << "\"\n";
         return 2;
       }
+    } else if (Flag(a, "relay_api", &v)) {
+      if (!ParseRelayApi(v, &options.engine.relay_api)) {
+        std::cerr << "--relay_api: want http or grpc, got \"" << v << "\"\n";
+        return 2;
+      }
+    } else if (Flag(a, "attach_relay_url", &v)) {
+      options.engine.attach_relay_url = v;
+    } else if (Flag(a, "attach_relay_ca", &v)) {
+      options.engine.attach_relay_ca = v;
     } else if (a == "--no_sim_control") {
       options.engine.sim_control = false;
     } else if (a == "--no_color") {
@@ -143,6 +195,7 @@ int Run(const std::vector<std::string>& argv) {
     std::cerr << kUsage;
     return 2;
   }
+  if (!CheckAttachFlags(options.engine)) return 2;
   if (options.engine.binaries_dir.empty()) {
     options.engine.binaries_dir = sct::scenarios::DefaultBinariesDir();
   }
@@ -167,6 +220,7 @@ int Run(const std::vector<std::string>& argv) {
   }
   std::cout << "report: " << out << "/report.html, " << out
             << "/report.json\n";
+  // Not applicable scenarios are not failures.
   return report.failed() == 0 ? 0 : 1;
 }
 

@@ -96,6 +96,31 @@ TEST(ValidateScenario, WithoutLocationsStillNamesTheField) {
             "\"car-9\"");
 }
 
+TEST(ValidateScenario, RelayAttachedByUrlOnlyIsValid) {
+  scenario::v1::Scenario s = Base();
+  scenario::v1::Endpoint* e = s.mutable_topology()->mutable_relay()->mutable_attach();
+  e->set_http_url("https://127.0.0.1:1");
+  e->set_ca_cert_file("/ca.pem");
+  EXPECT_THAT(ValidateScenario(s, nullptr, "f"), ::testing::IsEmpty());
+}
+
+TEST(ValidateScenario, AttachedRelayNeedsAnAddress) {
+  scenario::v1::Scenario s = Base();
+  s.mutable_topology()->mutable_relay()->mutable_attach()->set_ca_cert_file("/ca.pem");
+  EXPECT_THAT(Only(ValidateScenario(s, nullptr, "f")),
+              HasSubstr("topology.relay.attach.grpc_address: required to attach, unless "
+                        "http_url is given"));
+}
+
+TEST(ValidateScenario, GrpcDeviceAgainstARelayByUrlOnlyNamesTheField) {
+  scenario::v1::Scenario s = Base();
+  s.mutable_topology()->mutable_relay()->mutable_attach()->set_http_url("https://127.0.0.1:1");
+  s.mutable_topology()->mutable_devices(0)->set_relay_api(scenario::v1::GRPC);
+  EXPECT_THAT(Only(ValidateScenario(s, nullptr, "f")),
+              HasSubstr("topology.devices[0].relay_api: GRPC needs a relay with a gRPC "
+                        "address"));
+}
+
 TEST(ValidateScenario, UnknownAdversaryAndInterceptor) {
   scenario::v1::Scenario s = Base();
   scenario::v1::Step* st = s.add_steps();

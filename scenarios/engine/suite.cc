@@ -97,6 +97,16 @@ std::map<std::string, std::string> RunEnvironment(const SuiteOptions& options) {
   if (options.engine.relay_store != scenario::v1::STORE_KIND_UNSPECIFIED) {
     env["relay_store"] = scenario::v1::StoreKind_Name(options.engine.relay_store);
   }
+  if (!options.engine.attach_relay_url.empty()) {
+    env["relay"] = absl::StrCat("attached by URL ", options.engine.attach_relay_url,
+                                " (no gRPC, no sim services)");
+  } else {
+    env["relay"] = "launched per scenario (unless a scenario attaches one)";
+  }
+  env["relay_api"] =
+      options.engine.relay_api == scenario::v1::GRPC
+          ? "gRPC (relay.v1), where a scenario names no relay_api"
+          : "HTTP (the draft's mailbox API), where a scenario names no relay_api";
   env["cpus"] = absl::StrCat(std::thread::hardware_concurrency());
   return env;
 }
@@ -127,13 +137,22 @@ sv1::Report RunSuite(const std::vector<std::string>& files,
     for (int j = 0; j < jobs; ++j) threads.emplace_back(worker);
     for (std::thread& t : threads) t.join();
   }
+  bool push_unsupported = false;
   for (sv1::ScenarioResult& r : results) {
-    if (r.passed()) {
+    push_unsupported |= r.relay_push_unsupported();
+    if (r.not_applicable()) {
+      report.set_not_applicable(report.not_applicable() + 1);
+    } else if (r.passed()) {
       report.set_passed(report.passed() + 1);
     } else {
       report.set_failed(report.failed() + 1);
     }
     *report.add_scenarios() = std::move(r);
+  }
+  if (push_unsupported) {
+    (*report.mutable_environment())["relay_push"] =
+        "unavailable: the relay offers no push notification (isPushNotificationSupported "
+        "false), so devices polled";
   }
   *report.mutable_duration() = ToProtoDuration(absl::Now() - start);
   return report;

@@ -34,8 +34,9 @@ void Validator::CheckTopology() {
   CheckChannels(topo);
   CheckOwnerCredentials(topo);
   const sv1::RelaySpec& spec = s_.topology().relay();
-  if (spec.has_attach() && spec.attach().grpc_address().empty()) {
-    Err(Child(relay, "attach"), "grpc_address", "required to attach");
+  if (spec.has_attach() && spec.attach().grpc_address().empty() &&
+      spec.attach().http_url().empty()) {
+    Err(Child(relay, "attach"), "grpc_address", "required to attach, unless http_url is given");
   }
 }
 
@@ -107,6 +108,20 @@ void Validator::CheckDevices(const Node& topo) {
     }
     if (dev.personas_size() == 0) names.insert("personal");
     Duration(d, "poll_interval", dev.poll_interval());
+    CheckRelayApi(d, dev);
+  }
+}
+
+void Validator::CheckRelayApi(const Node& d, const sv1::DeviceSpec& dev) {
+  const sv1::RelaySpec& relay = s_.topology().relay();
+  if (dev.has_attach() || !relay.has_attach()) return;
+  if (dev.relay_api() == sv1::GRPC && relay.attach().grpc_address().empty()) {
+    Err(d, "relay_api",
+        "GRPC needs a relay with a gRPC address; topology.relay.attach gives only http_url (use "
+        "HTTP)");
+  }
+  if (dev.relay_api() == sv1::HTTP && relay.attach().http_url().empty()) {
+    Err(d, "relay_api", "HTTP needs the relay's URL; topology.relay.attach gives no http_url");
   }
 }
 

@@ -90,6 +90,8 @@ class Validator {
   void CheckRelay(const Node& relay);
   void CheckServiceSpecs(const Node& topo);
   void CheckDevices(const Node& topo);
+  // A launched device's relay_api against what an attached relay offers.
+  void CheckRelayApi(const Node& d, const scenario::v1::DeviceSpec& dev);
   void CheckChannels(const Node& topo);
   void CheckOwnerCredentials(const Node& topo);
 

@@ -234,7 +234,10 @@ absl::Status LaunchedEcosystem::StartDevice(const sv1::DeviceSpec& spec) {
   } else {
     DevicePeers peers;
     peers.oem_address = services_.Find(spec.oem())->svc.grpc_address;
-    peers.relay_address = services_.Find("relay")->svc.grpc_address;
+    const ServiceNode* relay = services_.Find("relay");
+    peers.relay_address = relay->svc.grpc_address;
+    peers.relay_http_url = relay->svc.http_url;
+    peers.relay_ca_file = relay->trust_file;
     peers.channel_address = services_.Find("channel")->svc.grpc_address;
     RETURN_IF_ERROR(
         services_.Launch(n, DeviceCommand(spec, work_.dir, peers, work_.device_trust_file)));

@@ -208,13 +208,18 @@ ServiceCommand DeviceCommand(const sv1::DeviceSpec& spec, const WorkDir& dir,
   c.args = {"--device_id=" + spec.id(),
             "--oem_id=" + spec.oem(),
             "--oem_target=" + peers.oem_address,
-            "--relay_grpc_target=" + peers.relay_address,
             "--channel_target=" + peers.channel_address,
             "--state_file=" + state,
             "--address=" + spec.addresses(0).address(),
             "--tls_ca=" + device_trust_file,
             "--poll_initial=" + absl::FormatDuration(poll),
             "--poll_max=" + absl::FormatDuration(poll * 4)};
+  if (spec.relay_api() == sv1::GRPC) {
+    c.args.push_back("--relay_grpc_target=" + peers.relay_address);
+  } else {
+    c.args.push_back("--relay_http_url=" + peers.relay_http_url);
+    c.args.push_back("--relay_ca_file=" + peers.relay_ca_file);
+  }
   if (spec.no_push()) c.args.push_back("--no_push");
   c.extra_flags.assign(spec.flags().begin(), spec.flags().end());
   c.data_files = {state};

@@ -54,7 +54,9 @@ struct AuthorityOfAccessPoint {
 // The addresses a device agent is configured with.
 struct DevicePeers {
   std::string oem_address;
-  std::string relay_address;
+  std::string relay_address;   // gRPC (relay_api GRPC)
+  std::string relay_http_url;  // "https://HOST:PORT" (relay_api HTTP, the default)
+  std::string relay_ca_file;   // PEM roots of the relay's TLS certificate (HTTP)
   std::string channel_address;
 };
 
@@ -127,8 +129,10 @@ ServiceCommand AccessPointCommand(const scenario::v1::AccessPointSpec& spec, con
                                   const std::string& key_file);
 
 // device/device_agent: state file WORK/data/<id>.state, its first address,
-// poll interval (and 4x as the maximum), no push when the spec says so. Its
-// control API is plaintext (the phone's local UI): no identity.
+// poll interval (and 4x as the maximum), no push when the spec says so, and
+// the relay over HTTP (--relay_http_url, --relay_ca_file; relay_api HTTP or
+// unspecified) or gRPC (--relay_grpc_target; relay_api GRPC). Its control API
+// is plaintext (the phone's local UI): no identity.
 ServiceCommand DeviceCommand(const scenario::v1::DeviceSpec& spec, const WorkDir& dir,
                              const DevicePeers& peers, const std::string& device_trust_file);
 

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
@@ -155,16 +156,43 @@ TEST(ServiceCommandsTest, AccessPointKindActionsAndAuthority) {
   EXPECT_THAT(c.args, Contains("--tls_require_client_cert=false"));
 }
 
+const DevicePeers kPeers{"o:1", "r:2", "https://127.0.0.1:4", "/relay-ca.pem", "c:3"};
+
+TEST(ServiceCommandsTest, DeviceReachesTheRelayOverHttpByDefault) {
+  sv1::Topology t = Resolved(R"pb(
+    authorities { id: "ca" }
+    oems { id: "oem-a" }
+    devices { id: "alice" oem: "oem-a" }
+  )pb");
+  ServiceCommand c = DeviceCommand(t.devices(0), kDir, kPeers, "/trust");
+  EXPECT_THAT(c.args, Contains("--relay_http_url=https://127.0.0.1:4"));
+  EXPECT_THAT(c.args, Contains("--relay_ca_file=/relay-ca.pem"));
+  for (const std::string& a : c.args) EXPECT_FALSE(absl::StartsWith(a, "--relay_grpc_target"));
+}
+
+TEST(ServiceCommandsTest, GrpcDeviceReachesTheRelayOverGrpcOnly) {
+  sv1::Topology t = Resolved(R"pb(
+    authorities { id: "ca" }
+    oems { id: "oem-a" }
+    devices { id: "alice" oem: "oem-a" relay_api: GRPC }
+  )pb");
+  ServiceCommand c = DeviceCommand(t.devices(0), kDir, kPeers, "/trust");
+  EXPECT_THAT(c.args, Contains("--relay_grpc_target=r:2"));
+  for (const std::string& a : c.args) {
+    EXPECT_FALSE(absl::StartsWith(a, "--relay_http_url")) << a;
+    EXPECT_FALSE(absl::StartsWith(a, "--relay_ca_file")) << a;
+  }
+}
+
 TEST(ServiceCommandsTest, DevicePeersStateAndPolling) {
   sv1::Topology t = Resolved(R"pb(
     authorities { id: "ca" }
     oems { id: "oem-a" }
     devices { id: "alice" oem: "oem-a" poll_interval: "500ms" no_push: true }
   )pb");
-  ServiceCommand c = DeviceCommand(t.devices(0), kDir, {"o:1", "r:2", "c:3"}, "/trust");
+  ServiceCommand c = DeviceCommand(t.devices(0), kDir, kPeers, "/trust");
   EXPECT_EQ(c.binary, "device/device_agent");
   EXPECT_THAT(c.args, Contains("--oem_target=o:1"));
-  EXPECT_THAT(c.args, Contains("--relay_grpc_target=r:2"));
   EXPECT_THAT(c.args, Contains("--channel_target=c:3"));
   EXPECT_THAT(c.args, Contains("--address=+15550000001"));
   EXPECT_THAT(c.args, Contains("--poll_initial=500ms"));

@@ -5,8 +5,10 @@
 #include <chrono>
 #include <cstdio>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/proto_time.h"
 #include "common/status_macros.h"
@@ -303,9 +305,14 @@ std::map<std::string, std::string> ServiceSet::Endpoints() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::map<std::string, std::string> out;
   for (const auto& n : nodes_) {
-    std::string e = n->svc.kind == ServiceKind::kRedis ? absl::StrCat("redis=", n->svc.address)
-                                                       : absl::StrCat("grpc=", n->svc.grpc_address);
-    if (!n->svc.http_url.empty()) absl::StrAppend(&e, " http=", n->svc.http_url);
+    std::vector<std::string> parts;
+    if (n->svc.kind == ServiceKind::kRedis) {
+      parts.push_back(absl::StrCat("redis=", n->svc.address));
+    } else if (!n->svc.grpc_address.empty() || n->svc.http_url.empty()) {
+      parts.push_back(absl::StrCat("grpc=", n->svc.grpc_address));
+    }
+    if (!n->svc.http_url.empty()) parts.push_back(absl::StrCat("http=", n->svc.http_url));
+    std::string e = absl::StrJoin(parts, " ");
     if (n->svc.attached) {
       absl::StrAppend(&e, " (attached)");
     } else if (!n->svc.running) {

@@ -67,8 +67,10 @@ absl::StatusOr<absl::Duration> Duration(const std::string& field, const std::str
 }
 
 absl::Status CheckEndpoint(const std::string& field, const sv1::Endpoint& e, bool relay) {
-  if (e.grpc_address().empty()) {
-    return InvalidField(field + ".grpc_address", "required to attach");
+  if (e.grpc_address().empty() && !(relay && !e.http_url().empty())) {
+    return InvalidField(field + ".grpc_address",
+                        relay ? "required to attach, unless http_url is given"
+                              : "required to attach");
   }
   if (!e.http_url().empty() && !relay) {
     return InvalidField(field + ".http_url", "only a relay has an HTTP URL");
@@ -369,6 +371,26 @@ absl::Status ClaimAddresses(Resolution& r, const std::string& f, const sv1::Devi
   return absl::OkStatus();
 }
 
+// HTTP unless the device asks for GRPC; GRPC when an attached relay has no
+// HTTP URL. The relay must offer the API the device uses.
+absl::Status ResolveRelayApi(const std::string& f, const sv1::RelaySpec& relay,
+                             sv1::DeviceSpec* d) {
+  const bool attached = relay.has_attach();
+  if (d->relay_api() == sv1::RELAY_API_UNSPECIFIED) {
+    d->set_relay_api(attached && relay.attach().http_url().empty() ? sv1::GRPC : sv1::HTTP);
+  }
+  if (d->relay_api() == sv1::GRPC && attached && relay.attach().grpc_address().empty()) {
+    return InvalidField(f + ".relay_api",
+                        "GRPC needs a relay with a gRPC address; topology.relay.attach gives only "
+                        "http_url (use HTTP)");
+  }
+  if (d->relay_api() == sv1::HTTP && attached && relay.attach().http_url().empty()) {
+    return InvalidField(f + ".relay_api",
+                        "HTTP needs the relay's URL; topology.relay.attach gives no http_url");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ResolveDevice(Resolution& r, int i) {
   const std::string f = absl::StrCat("topology.devices[", i, "]");
   sv1::DeviceSpec* d = r.t.mutable_devices(i);
@@ -383,6 +405,7 @@ absl::Status ResolveDevice(Resolution& r, int i) {
   RETURN_IF_ERROR(ResolvePersonas(f, d));
   RETURN_IF_ERROR(ResolveAddresses(f, i, d));
   RETURN_IF_ERROR(ClaimAddresses(r, f, *d));
+  if (!d->has_attach()) RETURN_IF_ERROR(ResolveRelayApi(f, r.t.relay(), d));
   if (d->poll_interval().empty()) {
     d->set_poll_interval("2s");
   } else {

@@ -130,6 +130,30 @@ TEST(TopologyTest, RedisStoreWithoutAddressIsLaunched) {
   EXPECT_TRUE(LaunchedRedisNames(Parse(R"(relay { store: SQLITE })").relay()).empty());
 }
 
+TEST(TopologyTest, RelayByUrlOnlyIsValidAndDevicesDefaultToHttp) {
+  auto t = ResolveTopology(Parse(R"pb(
+    relay { attach { http_url: "https://127.0.0.1:1" ca_cert_file: "/ca.pem" } }
+    authorities { id: "ca" }
+    oems { id: "oem-a" }
+    devices { id: "a" oem: "oem-a" }
+  )pb"));
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->proto().devices(0).relay_api(), sv1::HTTP);
+}
+
+TEST(TopologyTest, RelayApiDefaultsToHttpElseGrpcForAGrpcOnlyRelay) {
+  const std::string rest = R"pb(
+    authorities { id: "ca" } oems { id: "oem-a" } devices { id: "a" oem: "oem-a" }
+    devices { id: "b" oem: "oem-a" relay_api: GRPC })pb";
+  auto launched = ResolveTopology(Parse("relay {} " + rest));
+  ASSERT_TRUE(launched.ok()) << launched.status();
+  EXPECT_EQ(launched->proto().devices(0).relay_api(), sv1::HTTP);
+  EXPECT_EQ(launched->proto().devices(1).relay_api(), sv1::GRPC);
+  auto grpc_only = ResolveTopology(Parse(R"pb(relay { attach { grpc_address: "x:1" } })pb" + rest));
+  ASSERT_TRUE(grpc_only.ok()) << grpc_only.status();
+  EXPECT_EQ(grpc_only->proto().devices(0).relay_api(), sv1::GRPC);
+}
+
 TEST(ResolvedTopologyTest, FindsDevicesById) {
   auto t = ResolveTopology(Parse(kBase));
   ASSERT_TRUE(t.ok()) << t.status();
@@ -185,8 +209,16 @@ INSTANTIATE_TEST_SUITE_P(
                 "topology.relay.default_ttl: \"soon\" is not a duration"},
         BadCase{"ttl_order", R"(relay { default_ttl: "10h" max_ttl: "1h" })",
                 "topology.relay.max_ttl:"},
-        BadCase{"attach_without_address", R"(relay { attach { http_url: "https://x" } })",
-                "topology.relay.attach.grpc_address: required"},
+        BadCase{"attach_without_address", R"(relay { attach { ca_cert_file: "/ca.pem" } })",
+                "topology.relay.attach.grpc_address: required to attach, unless http_url"},
+        BadCase{"grpc_device_against_url_only_relay",
+                R"(relay { attach { http_url: "https://127.0.0.1:1" } } authorities { id: "ca" }
+                   oems { id: "oem-a" } devices { id: "a" oem: "oem-a" relay_api: GRPC })",
+                "topology.devices[0].relay_api: GRPC needs a relay with a gRPC address"},
+        BadCase{"http_device_against_grpc_only_relay",
+                R"(relay { attach { grpc_address: "127.0.0.1:1" } } authorities { id: "ca" }
+                   oems { id: "oem-a" } devices { id: "a" oem: "oem-a" relay_api: HTTP })",
+                "topology.devices[0].relay_api: HTTP needs the relay's URL"},
         BadCase{"ambiguous_authority",
                 R"(relay {} authorities { id: "ca1" } authorities { id: "ca2" }
                    oems { id: "oem-a" })",

@@ -40,6 +40,10 @@ code, .mono { font-family: Menlo, Consolas, "DejaVu Sans Mono", monospace; font-
 .badge { display:inline-block; padding: 1px 8px; border-radius: 10px; font-weight: bold;
          font-size: 12px; color: #fff; }
 .badge.pass { background: var(--ok); } .badge.fail { background: var(--bad); }
+.badge.na { background: var(--warn); }
+.na-box { border-left: 4px solid var(--warn); background:#fefce8; padding: 8px 12px;
+          margin: 8px 0; }
+.relay-under-test { margin: 4px 0 12px; }
 .pass-t { color: var(--ok); font-weight: bold; } .fail-t { color: var(--bad); font-weight: bold; }
 .skip-t { color: var(--muted); } .warn-t { color: var(--warn); font-weight: bold; }
 tr.failed td { background: #fef2f2; }
@@ -131,12 +135,18 @@ std::string AuditSummary(const ScenarioResult& r) {
 
 // Heading (number, name, verdict badge, file, start, duration) and
 // description.
+// The verdict badge: PASS, FAIL or N/A.
+std::string VerdictBadge(const ScenarioResult& r) {
+  const Verdict v = ScenarioVerdict(r);
+  const char* cls = v == Verdict::kPass ? "pass" : v == Verdict::kFail ? "fail" : "na";
+  return absl::StrCat("<span class=\"badge ", cls, "\">", VerdictLabel(v), "</span>");
+}
+
 void AppendSectionHead(std::string* out, const ScenarioResult& r, int index) {
   absl::StrAppend(out, "<section class=\"scenario\" id=\"", ScenarioAnchor(index, r.name()),
                   "\">\n");
   absl::StrAppend(out, "<div class=\"head\"><h2>", index + 1, ". ", XmlEscape(r.name()),
-                  "</h2> <span class=\"badge ", r.passed() ? "pass\">PASS" : "fail\">FAIL",
-                  "</span>");
+                  "</h2> ", VerdictBadge(r));
   std::vector<std::string> meta;
   if (!r.file().empty()) meta.push_back(absl::StrCat("<code>", XmlEscape(r.file()), "</code>"));
   if (r.has_started_at()) meta.push_back(XmlEscape(FormatUtcTime(r.started_at())));
@@ -151,6 +161,15 @@ void AppendSectionHead(std::string* out, const ScenarioResult& r, int index) {
 // The red box: first_failure, and the first failing step's expected and
 // observed outcome unless first_failure already says it.
 void AppendFailureBox(std::string* out, const ScenarioResult& r) {
+  if (r.not_applicable()) {
+    absl::StrAppend(out, "<div class=\"na-box\"><b>Not applicable</b> to the relay under test "
+                         "(not run; neither passed nor failed):<ul>");
+    for (const std::string& why : r.not_applicable_reasons()) {
+      absl::StrAppend(out, "<li>", XmlEscape(why), "</li>");
+    }
+    absl::StrAppend(out, "</ul></div>\n");
+    return;
+  }
   const StepResult* first = FirstFailingStep(r);
   if (r.first_failure().empty() && first == nullptr) return;
   absl::StrAppend(out, "<div class=\"failure\"><b>First failure:</b> ");
@@ -284,8 +303,11 @@ void AppendScenarioSection(std::string* out, const ScenarioResult& r, int index)
 
 // Document head, title, meta line (start, duration, count) and totals.
 void AppendPageHead(std::string* out, const Report& report) {
-  int passed = 0, failed = 0;
-  for (const ScenarioResult& r : report.scenarios()) (r.passed() ? passed : failed)++;
+  int passed = 0, failed = 0, not_applicable = 0;
+  for (const ScenarioResult& r : report.scenarios()) {
+    const Verdict v = ScenarioVerdict(r);
+    (v == Verdict::kPass ? passed : v == Verdict::kFail ? failed : not_applicable)++;
+  }
   const std::string title = absl::StrCat("SCT Lab scenario report \u2014 ",
                                          report.suite().empty() ? "suite" : report.suite());
   absl::StrAppend(out,
@@ -304,7 +326,18 @@ void AppendPageHead(std::string* out, const Report& report) {
   absl::StrAppend(out, absl::StrJoin(meta, " \u00b7 "), "</p>\n");
   absl::StrAppend(out, "<p class=\"totals\"><span class=\"badge pass\">", passed,
                   " passed</span> <span class=\"badge ", failed > 0 ? "fail" : "pass", "\">",
-                  failed, " failed</span></p>\n");
+                  failed, " failed</span>");
+  if (not_applicable > 0) {
+    absl::StrAppend(out, " <span class=\"badge na\">", not_applicable, " not applicable</span>");
+  }
+  absl::StrAppend(out, "</p>\n");
+  const std::vector<std::string> relay = RelayHeadline(report);
+  if (!relay.empty()) {
+    std::vector<std::string> escaped;
+    for (const std::string& line : relay) escaped.push_back(XmlEscape(line));
+    absl::StrAppend(out, "<p class=\"relay-under-test\"><b>Relay under test</b> \u2014 ",
+                    absl::StrJoin(escaped, " \u00b7 "), "</p>\n");
+  }
 }
 
 void AppendEnvironment(std::string* out, const Report& report) {
@@ -318,6 +351,7 @@ void AppendEnvironment(std::string* out, const Report& report) {
 // messages, audit summary, first failure (or the first failing step).
 void AppendSummaryRow(std::string* out, const ScenarioResult& r, int index) {
   std::string why = r.first_failure();
+  if (r.not_applicable()) why = absl::StrJoin(r.not_applicable_reasons(), "; ");
   if (why.empty() && !r.passed()) {
     if (const StepResult* f = FirstFailingStep(r)) {
       why = absl::StrCat("step ", f->step_id(), ": expected ",
@@ -325,14 +359,13 @@ void AppendSummaryRow(std::string* out, const ScenarioResult& r, int index) {
                          ObservedText(*f));
     }
   }
-  absl::StrAppend(out, "<tr", r.passed() ? "" : " class=\"failed\"", "><td>", index + 1,
-                  "</td><td><a href=\"#", ScenarioAnchor(index, r.name()), "\">",
-                  XmlEscape(r.name()), "</a></td><td><span class=\"badge ",
-                  r.passed() ? "pass\">PASS" : "fail\">FAIL", "</span></td><td class=\"num\">",
-                  r.has_duration() ? XmlEscape(ShortDuration(r.duration())) : "",
-                  "</td><td class=\"num\">", StepsPassed(r), "/", r.steps_size(),
-                  "</td><td class=\"num\">", r.trace_size(), "</td><td>", AuditSummary(r),
-                  "</td><td>", XmlEscape(why), "</td></tr>\n");
+  const bool failed = ScenarioVerdict(r) == Verdict::kFail;
+  absl::StrAppend(
+      out, "<tr", failed ? " class=\"failed\"" : "", "><td>", index + 1, "</td><td><a href=\"#",
+      ScenarioAnchor(index, r.name()), "\">", XmlEscape(r.name()), "</a></td><td>", VerdictBadge(r),
+      "</td><td class=\"num\">", r.has_duration() ? XmlEscape(ShortDuration(r.duration())) : "",
+      "</td><td class=\"num\">", StepsPassed(r), "/", r.steps_size(), "</td><td class=\"num\">",
+      r.trace_size(), "</td><td>", AuditSummary(r), "</td><td>", XmlEscape(why), "</td></tr>\n");
 }
 
 void AppendSummaryTable(std::string* out, const Report& report) {

@@ -59,6 +59,26 @@ TEST(ReportHtmlTest, HasSummarySectionsStepsTimingsAuditEndpoints) {
                               "class=\"warn-t\">1 unknown</span></td>"));
 }
 
+TEST(ReportHtmlTest, NotApplicableHasItsBadgeReasonsAndTheRelayUnderTest) {
+  scenario::v1::Report report;
+  (*report.mutable_environment())["relay"] = "attached by URL https://127.0.0.1:9";
+  (*report.mutable_environment())["relay_api"] = "HTTP";
+  (*report.mutable_environment())["relay_push"] = "unavailable: devices polled";
+  auto* na = report.add_scenarios();
+  na->set_name("relay-restart");
+  na->set_not_applicable(true);
+  na->add_not_applicable_reasons("step \"crash\": kills the relay");
+  const std::string html = ReportHtml(report);
+  EXPECT_THAT(html, HasSubstr("<span class=\"badge na\">N/A</span>"));
+  EXPECT_THAT(html, HasSubstr("1 not applicable</span>"));
+  EXPECT_THAT(html, HasSubstr("<li>step &quot;crash&quot;: kills the relay</li>"));
+  EXPECT_THAT(html, HasSubstr("<b>Relay under test</b> \u2014 relay: attached by URL "
+                              "https://127.0.0.1:9 \u00b7 devices reach the relay over: HTTP "
+                              "\u00b7 push: unavailable: devices polled"));
+  EXPECT_THAT(html, HasSubstr("0 failed</span>"));
+  EXPECT_THAT(html, Not(HasSubstr("badge fail\">FAIL")));
+}
+
 TEST(ReportHtmlTest, FailureBoxSaysExpectedAndObservedOnce) {
   scenario::v1::Report report;
   scenario::v1::ScenarioResult* r = report.add_scenarios();

@@ -1,5 +1,7 @@
 #include "scenarios/report/scenario_outcome.h"
 
+#include <utility>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "proto/access_point/v1/access_point.pb.h"
@@ -8,6 +10,34 @@ namespace sct::scenarios::report {
 
 using scenario::v1::ScenarioResult;
 using scenario::v1::StepResult;
+
+Verdict ScenarioVerdict(const ScenarioResult& r) {
+  if (r.not_applicable()) return Verdict::kNotApplicable;
+  return r.passed() ? Verdict::kPass : Verdict::kFail;
+}
+
+const char* VerdictLabel(Verdict v) {
+  switch (v) {
+    case Verdict::kPass:
+      return "PASS";
+    case Verdict::kNotApplicable:
+      return "N/A";
+    default:
+      return "FAIL";
+  }
+}
+
+std::vector<std::string> RelayHeadline(const scenario::v1::Report& report) {
+  std::vector<std::string> lines;
+  const auto& env = report.environment();
+  for (const auto& [key, label] : {std::pair<const char*, const char*>{"relay", "relay: "},
+                                   {"relay_api", "devices reach the relay over: "},
+                                   {"relay_push", "push: "}}) {
+    auto it = env.find(key);
+    if (it != env.end() && !it->second.empty()) lines.push_back(absl::StrCat(label, it->second));
+  }
+  return lines;
+}
 
 bool IsFailed(scenario::v1::StepStatus s) {
   return s == scenario::v1::FAILED || s == scenario::v1::ERRORED;

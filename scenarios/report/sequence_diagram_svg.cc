@@ -83,13 +83,18 @@ void OpenSvg(std::string* out, const ScenarioResult& result, const Diagram& d, b
                   "\" fill=\"#ffffff\"/>\n");
   Text(out, 12, 24, Truncate(result.name(), 90),
        "font-size=\"16\" font-weight=\"bold\" fill=\"#111827\"");
-  std::string sub = absl::StrCat(result.passed() ? "PASSED" : "FAILED");
+  std::string sub = absl::StrCat(result.not_applicable() ? "NOT APPLICABLE"
+                                 : result.passed()        ? "PASSED"
+                                                          : "FAILED");
   const int events = result.trace_size();
   absl::StrAppend(&sub, " \u00b7 ", events, events == 1 ? " message" : " messages");
   if (result.has_duration()) absl::StrAppend(&sub, " \u00b7 ", ShortDuration(result.duration()));
   Text(out, d.width - 12, 24, sub,
        absl::StrCat("text-anchor=\"end\" font-size=\"12\" fill=\"",
-                    result.passed() ? "#15803d" : "#b91c1c", "\""));
+                    result.not_applicable() ? "#a16207"
+                    : result.passed()       ? "#15803d"
+                                            : "#b91c1c",
+                    "\""));
 }
 
 // Failed steps: a faint red background behind their rows.

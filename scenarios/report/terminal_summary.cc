@@ -29,11 +29,13 @@ struct Colors {
   explicit Colors(bool color)
       : green(color ? "\033[1;32m" : ""),
         red(color ? "\033[1;31m" : ""),
+        yellow(color ? "\033[1;33m" : ""),
         dim(color ? "\033[2m" : ""),
         bold(color ? "\033[1m" : ""),
         reset(color ? "\033[0m" : "") {}
   const char* green;
   const char* red;
+  const char* yellow;
   const char* dim;
   const char* bold;
   const char* reset;
@@ -51,7 +53,11 @@ void AppendHeading(std::string* out, const Report& report, int name_w, const Col
                   c.dim, " \u2014 ", report.scenarios_size(),
                   report.scenarios_size() == 1 ? " scenario" : " scenarios");
   if (report.has_duration()) absl::StrAppend(out, " in ", ShortDuration(report.duration()));
-  absl::StrAppend(out, c.reset, "\n\n");
+  absl::StrAppend(out, c.reset, "\n");
+  for (const std::string& line : report::RelayHeadline(report)) {
+    absl::StrAppend(out, "  ", TerminalSafe(line), "\n");
+  }
+  absl::StrAppend(out, "\n");
   absl::StrAppend(out, "  ", c.bold, "RESULT  ", Pad("SCENARIO", name_w), "  ",
                   absl::StrFormat("%9s  %7s", "DURATION", "STEPS"), c.reset, "\n");
 }
@@ -60,8 +66,12 @@ void AppendScenarioRow(std::string* out, const ScenarioResult& r, int name_w, co
   int steps_ok = 0;
   for (const StepResult& s : r.steps()) steps_ok += s.status() == scenario::v1::PASSED;
   const std::string dur = r.has_duration() ? ShortDuration(r.duration()) : "-";
-  absl::StrAppend(out, "  ", r.passed() ? c.green : c.red, r.passed() ? "PASS  " : "FAIL  ",
-                  c.reset, "  ", Pad(Truncate(TerminalSafe(r.name()), kMaxNameWidth), name_w), "  ",
+  const report::Verdict v = report::ScenarioVerdict(r);
+  const char* color = v == report::Verdict::kPass            ? c.green
+                      : v == report::Verdict::kNotApplicable ? c.yellow
+                                                             : c.red;
+  absl::StrAppend(out, "  ", color, Pad(report::VerdictLabel(v), 6), c.reset, "  ",
+                  Pad(Truncate(TerminalSafe(r.name()), kMaxNameWidth), name_w), "  ",
                   absl::StrFormat("%9s  %7s", dur, absl::StrCat(steps_ok, "/", r.steps_size())),
                   "\n");
 }
@@ -114,24 +124,44 @@ void AppendFailure(std::string* out, const ScenarioResult& r, const Colors& c) {
   }
 }
 
+// Why a scenario is not applicable: one line per reason.
+void AppendNotApplicable(std::string* out, const ScenarioResult& r) {
+  const std::string indent(10, ' ');
+  absl::StrAppend(out, indent, "not applicable to the relay under test:\n");
+  for (const std::string& why : r.not_applicable_reasons()) {
+    absl::StrAppend(out, indent, "  - ", TerminalSafe(why), "\n");
+  }
+}
+
 }  // namespace
 
 std::string TerminalSummary(const Report& report, bool color) {
   const Colors c(color);
-  int passed = 0, failed = 0;
+  int passed = 0, failed = 0, not_applicable = 0;
   int name_w = 8;
   for (const ScenarioResult& r : report.scenarios()) {
-    (r.passed() ? passed : failed)++;
+    const report::Verdict v = report::ScenarioVerdict(r);
+    (v == report::Verdict::kPass ? passed
+     : v == report::Verdict::kFail ? failed
+                                   : not_applicable)++;
     name_w = std::max(name_w, std::min(CodePoints(r.name()), kMaxNameWidth));
   }
   std::string out;
   AppendHeading(&out, report, name_w, c);
   for (const ScenarioResult& r : report.scenarios()) {
     AppendScenarioRow(&out, r, name_w, c);
-    if (!r.passed()) AppendFailure(&out, r, c);
+    if (r.not_applicable()) {
+      AppendNotApplicable(&out, r);
+    } else if (!r.passed()) {
+      AppendFailure(&out, r, c);
+    }
   }
   absl::StrAppend(&out, "\n", passed > 0 ? c.green : "", passed, " passed", c.reset, ", ",
-                  failed > 0 ? c.red : "", failed, " failed", c.reset, "\n");
+                  failed > 0 ? c.red : "", failed, " failed", c.reset);
+  if (not_applicable > 0) {
+    absl::StrAppend(&out, ", ", c.yellow, not_applicable, " not applicable", c.reset);
+  }
+  absl::StrAppend(&out, "\n");
   return out;
 }
 

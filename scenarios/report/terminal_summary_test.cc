@@ -39,6 +39,25 @@ TEST(TerminalSummaryTest, CountsComeFromScenarioVerdicts) {
   EXPECT_TRUE(absl::EndsWith(out, "\n1 passed, 2 failed\n")) << out;
 }
 
+TEST(TerminalSummaryTest, NotApplicableIsItsOwnVerdictWithReasonsAndTheRelayHeader) {
+  scenario::v1::Report report;
+  (*report.mutable_environment())["relay"] = "attached by URL https://127.0.0.1:9";
+  (*report.mutable_environment())["relay_push"] = "unavailable: devices polled";
+  report.add_scenarios()->set_passed(true);
+  auto* na = report.add_scenarios();
+  na->set_name("relay-restart");
+  na->set_not_applicable(true);
+  na->add_not_applicable_reasons("fault \"crash\": kills and restarts the relay");
+  na->set_first_failure("not applicable: fault \"crash\"");
+  const std::string out = TerminalSummary(report, false);
+  EXPECT_THAT(out, HasSubstr("  relay: attached by URL https://127.0.0.1:9\n"));
+  EXPECT_THAT(out, HasSubstr("  push: unavailable: devices polled\n"));
+  EXPECT_THAT(out, HasSubstr("N/A     relay-restart"));
+  EXPECT_THAT(out, HasSubstr("- fault \"crash\": kills and restarts the relay"));
+  EXPECT_THAT(out, Not(HasSubstr("FAIL")));
+  EXPECT_TRUE(absl::EndsWith(out, "\n1 passed, 0 failed, 1 not applicable\n")) << out;
+}
+
 TEST(TerminalSummaryTest, AssertionFailureWithoutFailingStepSaysWhich) {
   scenario::v1::Report report;
   scenario::v1::ScenarioResult* r = report.add_scenarios();
