@@ -290,6 +290,22 @@ absl::StatusOr<HttpRelayClient::Answer> HttpRelayClient::Exchange(const std::str
                                                                   const std::string& path,
                                                                   const Headers& headers,
                                                                   const std::string& body) const {
+  // A kept-alive connection the relay has closed (its idle timer) fails the
+  // next request with a read or write error before any answer. Every
+  // request may be sent again: each mutation carries its Mailbox-Request-ID
+  // (a repeat answers 201 with the first answer), reads and previews change
+  // nothing more the second time. So one such failure is retried once, on a
+  // fresh connection (the client has closed the failed one).
+  bool stale = false;
+  absl::StatusOr<Answer> answer = ExchangeOnce(method, path, headers, body, &stale);
+  if (answer.ok() || !stale) return answer;
+  return ExchangeOnce(method, path, headers, body, &stale);
+}
+
+absl::StatusOr<HttpRelayClient::Answer> HttpRelayClient::ExchangeOnce(
+    const std::string& method, const std::string& path, const Headers& headers,
+    const std::string& body, bool* stale_connection) const {
+  *stale_connection = false;
   httplib::Request req;
   req.method = method;
   req.path = base_path_ + path;
@@ -323,6 +339,7 @@ absl::StatusOr<HttpRelayClient::Answer> HttpRelayClient::Exchange(const std::str
   }
   if (too_late) return Unreachable("the answer did not arrive within the deadline");
   if (!sent) {
+    *stale_connection = error == httplib::Error::Read || error == httplib::Error::Write;
     std::string detail = httplib::to_string(error);
     if (https_ && error == httplib::Error::SSLServerVerification) {
       const long verify = client_->get_openssl_verify_result();

@@ -93,9 +93,16 @@ class HttpRelayClient : public RelayClient {
   // One call: the simulator's faults, then Exchange.
   absl::StatusOr<Answer> Send(const std::string& method, const std::string& path, Headers headers,
                               const std::string& body) const;
-  // One HTTP exchange, bounded; a non-2xx status becomes its error.
+  // One HTTP exchange, bounded; a non-2xx status becomes its error. Sent a
+  // second time when the first attempt met a connection the relay had
+  // already closed (see the .cc).
   absl::StatusOr<Answer> Exchange(const std::string& method, const std::string& path,
                                   const Headers& headers, const std::string& body) const;
+  // One attempt; `stale_connection` says whether it failed reading or
+  // writing before any answer arrived.
+  absl::StatusOr<Answer> ExchangeOnce(const std::string& method, const std::string& path,
+                                      const Headers& headers, const std::string& body,
+                                      bool* stale_connection) const;
   // The request path of mailbox `id` (INVALID_ARGUMENT for an id that is not
   // one path segment of unreserved characters).
   absl::StatusOr<std::string> MailboxPath(const std::string& id) const;

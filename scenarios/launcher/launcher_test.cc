@@ -403,11 +403,12 @@ TEST(LauncherTest, AttachesToARunningRelay) {
             std::string::npos);
   EXPECT_EQ((*second)->Kill("relay").code(),
             absl::StatusCode::kFailedPrecondition);
-  // The device talks to the attached relay.
+  // The device talks to the attached relay over the draft's HTTP API (the
+  // default), trusting the attach CA.
   const std::string cmd = Cmdline((*second)->Find("alice")->pid);
-  EXPECT_NE(cmd.find("--relay_grpc_target=" + relay->grpc_address),
-            std::string::npos)
-      << cmd;
+  EXPECT_NE(cmd.find("--relay_http_url=" + relay->http_url), std::string::npos) << cmd;
+  EXPECT_NE(cmd.find("--relay_ca_file=" + (*first)->pki().root_cert), std::string::npos) << cmd;
+  EXPECT_EQ(cmd.find("--relay_grpc_target"), std::string::npos) << cmd;
   // Through the attach CA, the engine reaches it too.
   auto channel = (*second)->Channel("relay");
   ASSERT_TRUE(channel.ok());

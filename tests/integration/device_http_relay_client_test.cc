@@ -349,6 +349,74 @@ class EndlessBodyServer {
   std::thread thread_;
 };
 
+// A server that answers one create per connection, keep-alive as far as the
+// client can tell, then closes the connection (as a relay's idle timer does).
+class OneAnswerPerConnectionServer {
+ public:
+  OneAnswerPerConnectionServer() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    listen(fd_, 4);
+    socklen_t len = sizeof(addr);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~OneAnswerPerConnectionServer() {
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    thread_.join();
+  }
+  int port() const { return port_; }
+  int answered() const { return answered_; }
+
+ private:
+  void Serve() {
+    for (;;) {
+      const int conn = accept(fd_, nullptr, nullptr);
+      if (conn < 0) return;
+      std::string request;
+      char buf[4096];
+      // The head and the JSON body of one create (the client sends both at once).
+      while (!absl::StrContains(request, "}")) {
+        const ssize_t n = recv(conn, buf, sizeof(buf), 0);
+        if (n <= 0) break;
+        request.append(buf, static_cast<size_t>(n));
+      }
+      const std::string body =
+          R"({"urlLink":"http://127.0.0.1/v1/m/1","expiration":"2030-01-01T00:00:00Z",)"
+          R"("isPushNotificationSupported":false})";
+      const std::string answer = absl::StrCat(
+          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ", body.size(),
+          "\r\n\r\n", body);
+      send(conn, answer.data(), answer.size(), MSG_NOSIGNAL);
+      ++answered_;
+      close(conn);
+    }
+  }
+
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<int> answered_{0};
+  std::thread thread_;
+};
+
+TEST(HttpRelayClientKeepAliveTest, AConnectionTheRelayClosedIsReplacedNotAnError) {
+  OneAnswerPerConnectionServer server;
+  HttpRelayClientOptions options;
+  options.base_url = absl::StrCat("http://127.0.0.1:", server.port());
+  auto client = HttpRelayClient::Create(options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  for (int i = 0; i < 3; ++i) {
+    absl::Status st = (*client)->CreateMailbox(NewCreate(NewUuidV4())).status();
+    EXPECT_TRUE(st.ok()) << "call " << i << ": " << st;
+  }
+  EXPECT_EQ(server.answered(), 3);
+}
+
 TEST(HttpRelayClientBoundsTest, AnOversizedAnswerIsAbandoned) {
   EndlessBodyServer server;
   HttpRelayClientOptions options;
