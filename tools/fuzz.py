@@ -102,6 +102,9 @@ def run_until(cmd, log, env, root, wall_seconds, cpu_seconds):
     while True:
         try:
             rc = proc.wait(timeout=1)
+            # Interrupted from outside (Ctrl-C, kill -INT): a stop, not a crash.
+            if rc == INTERRUPTED_EXIT_CODE:
+                rc = 0
             break
         except subprocess.TimeoutExpired:
             pass

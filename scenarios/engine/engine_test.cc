@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "scenarios/engine/steps/steps.h"
 
 namespace sct::scenarios {
 namespace {
@@ -139,6 +140,19 @@ TEST(RunScenario, AllPassingStepsPass) {
   EXPECT_TRUE(r.passed()) << r.first_failure();
   EXPECT_EQ(r.steps(1).status(), sv1::PASSED);
   EXPECT_EQ(c.shutdowns, 1);
+}
+
+TEST(ClockAdvanceOrder, ServicesThatReadTimeDependentAnswersMoveFirstTheRelayLast) {
+  // The launcher's order (a sender polling its mailbox between the relay's
+  // advance and its own took the expired mailbox's 404 for a delivery).
+  const std::vector<std::pair<std::string, ServiceKind>> launched = {
+      {"ca", ServiceKind::kAuthority},     {"oem-a", ServiceKind::kOem},
+      {"relay", ServiceKind::kRelay},      {"channel", ServiceKind::kChannel},
+      {"car-1", ServiceKind::kAccessPoint}, {"alice-phone", ServiceKind::kDevice},
+      {"ca-2", ServiceKind::kAuthority}};
+  EXPECT_THAT(ClockAdvanceOrder(launched),
+              ::testing::ElementsAre("oem-a", "channel", "car-1", "alice-phone", "ca", "ca-2",
+                                     "relay"));
 }
 
 TEST(RunScenario, AdvanceClockWithoutSimControlFails) {

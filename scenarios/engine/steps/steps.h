@@ -14,6 +14,8 @@
 #define SCT_SCENARIOS_ENGINE_STEPS_STEPS_H_
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "proto/scenario/v1/scenario.pb.h"
@@ -47,6 +49,11 @@ absl::StatusOr<Outcome> RunListSharesStep(StepEnv& env, const StepCall& call);
 absl::StatusOr<Outcome> RunWaitForEventStep(StepEnv& env, const StepCall& call);
 absl::StatusOr<Outcome> RunCheckStateStep(StepEnv& env, const StepCall& call);
 absl::StatusOr<Outcome> RunAdvanceClockStep(StepEnv& env, const StepCall& call);
+// The order in which advance_clock moves clocks: every service that reads
+// time-dependent answers first, then the authorities, the relay last (ties in
+// the given order). `services` are (name, kind) pairs.
+std::vector<std::string> ClockAdvanceOrder(
+    const std::vector<std::pair<std::string, ServiceKind>>& services);
 absl::StatusOr<Outcome> RunAwaitRevocationStep(StepEnv& env, const StepCall& call);
 absl::StatusOr<Outcome> RunServiceStep(StepEnv& env, const StepCall& call);
 absl::StatusOr<Outcome> RunPauseStep(StepEnv& env, const StepCall& call);
