@@ -34,11 +34,23 @@ void PruneExchanges(ds::PersonaRecord& persona, absl::Time now, absl::Duration r
   if (removed > 0) result.changed = true;
 }
 
-// Whether `cred` has been dead (revoked or expired) for at least `retention`.
+// Stamps `cred` the first time it is found past its not_after; whether it
+// changed.
+bool StampExpiry(ds::CredentialRecord& cred, absl::Time now) {
+  const auto& validity = cred.credential().validity();
+  if (cred.has_expired_seen_at() || !validity.has_not_after() ||
+      now < ToAbslTime(validity.not_after())) {
+    return false;
+  }
+  *cred.mutable_expired_seen_at() = ToProtoTimestamp(now);
+  return true;
+}
+
+// Whether `cred` has been known dead (revoked or expired) for at least
+// `retention`.
 bool DeadLongEnough(const ds::CredentialRecord& cred, absl::Time now, absl::Duration retention) {
   if (cred.has_revoked_at() && now - ToAbslTime(cred.revoked_at()) >= retention) return true;
-  const auto& validity = cred.credential().validity();
-  return validity.has_not_after() && now - ToAbslTime(validity.not_after()) >= retention;
+  return cred.has_expired_seen_at() && now - ToAbslTime(cred.expired_seen_at()) >= retention;
 }
 
 void PruneCredentials(ds::PersonaRecord& persona, absl::Time now, absl::Duration retention,
@@ -49,6 +61,9 @@ void PruneCredentials(ds::PersonaRecord& persona, absl::Time now, absl::Duration
     if (finished(entry)) continue;
     in_use.insert(entry.credential_id());
     in_use.insert(entry.pending_key_id());
+  }
+  for (ds::CredentialRecord& cred : *persona.mutable_credentials()) {
+    if (StampExpiry(cred, now)) result.changed = true;
   }
   std::set<std::string> removed_ids;
   std::set<std::string> candidate_keys;

@@ -98,13 +98,33 @@ TEST(WalletRetentionTest, ExpiredCredentialGoesAfterRetentionUnlessAnOpenExchang
   AddCredential(p, "c-shared", "k-3", kT0);
   AddExchange(p, "open", dv::FLOW_LINK_SENT, "c-shared");
 
-  PruneResult r = PruneWallet(state, kT0 + kRetention, kRetention, Finished);
+  // First found expired a minute after not_after: stamped, kept.
+  const absl::Time seen = kT0 + absl::Minutes(1);
+  PruneResult first = PruneWallet(state, seen, kRetention, Finished);
+  EXPECT_TRUE(first.changed);
+  EXPECT_EQ(first.credentials_removed, 0);
+  PruneResult r = PruneWallet(state, seen + kRetention, kRetention, Finished);
   EXPECT_EQ(r.credentials_removed, 1);
   ASSERT_EQ(p.credentials_size(), 1);
   EXPECT_EQ(p.credentials(0).credential().credential_id(), "c-shared");
   ASSERT_EQ(r.element_handles.size(), 1u);
   EXPECT_EQ(r.element_handles[0], "s-7");
   EXPECT_EQ(p.keys_size(), 1);  // k-3 (the empty key id of the symmetric one is no key)
+}
+
+TEST(WalletRetentionTest, AClockJumpFarPastExpiryDoesNotDropTheCredentialAtOnce) {
+  // A fake clock advanced by days (a scenario's "the weekend is over"): the
+  // holder must still be able to present the expired key and hear why it
+  // fails; the retention counts from when the device found it expired.
+  ds::WalletState state;
+  ds::PersonaRecord& p = *state.add_personas();
+  AddCredential(p, "c-weekend", "k-1", kT0);
+  const absl::Time monday = kT0 + absl::Hours(72);
+  PruneResult r = PruneWallet(state, monday, kRetention, Finished);
+  EXPECT_EQ(r.credentials_removed, 0);
+  ASSERT_EQ(p.credentials_size(), 1);
+  EXPECT_EQ(ToAbslTime(p.credentials(0).expired_seen_at()), monday);
+  EXPECT_EQ(PruneWallet(state, monday + kRetention, kRetention, Finished).credentials_removed, 1);
 }
 
 TEST(WalletRetentionTest, KeySharedWithALiveCredentialStays) {
@@ -115,6 +135,7 @@ TEST(WalletRetentionTest, KeySharedWithALiveCredentialStays) {
   live->mutable_credential()->set_credential_id("c-new");
   live->set_key_id("k-1");
 
+  PruneWallet(state, kT0, kRetention, Finished);  // finds c-old expired
   PruneResult r = PruneWallet(state, kT0 + kRetention, kRetention, Finished);
   EXPECT_EQ(r.credentials_removed, 1);
   EXPECT_TRUE(r.element_handles.empty());
