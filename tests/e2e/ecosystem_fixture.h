@@ -393,6 +393,43 @@ class EcosystemTest : public ::testing::Test {
     return r.credential_id();
   }
 
+  // Alice shares `credential` (`entitlements`) with bob over SMS, multi-round
+  // with her own endorsement (auto_answer); bob accepts from his inbox. His
+  // AcceptLink answer (a failed call adds a test failure and answers empty).
+  dv1::AcceptLinkResponse ShareMultiRoundAndAccept(const std::string& credential,
+                                                   const std::vector<std::string>& entitlements) {
+    dv1::AcceptLinkResponse accepted;
+    {
+      dv1::ShareCredentialRequest req;
+      req.set_request_id(NewUuidV4());
+      req.set_credential_id(credential);
+      for (const std::string& e : entitlements) req.add_entitlements(e);
+      req.set_channel(::common::v1::SMS);
+      req.set_from_address(kAliceAddress);
+      req.set_to_address(kBobAddress);
+      req.set_vertical(::common::v1::VERTICAL_CAR);
+      req.set_multi_round(true);
+      req.set_auto_answer(true);
+      dv1::ShareCredentialResponse share;
+      grpc::ClientContext ctx;
+      ctx.set_deadline(Deadline());
+      grpc::Status s = alice_stub_->ShareCredential(&ctx, req, &share);
+      EXPECT_TRUE(s.ok()) << "ShareCredential: " << s.error_message();
+      if (!s.ok()) return accepted;
+    }
+    EXPECT_FALSE(WaitForLink(::common::v1::SMS, kBobAddress).empty());
+    dv1::AcceptLinkRequest req;
+    req.set_request_id(NewUuidV4());
+    req.mutable_inbox()->set_channel(::common::v1::SMS);
+    req.mutable_inbox()->set_address(kBobAddress);
+    req.mutable_round_timeout()->set_seconds(30);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Deadline(60));
+    grpc::Status s = bob_stub_->AcceptLink(&ctx, req, &accepted);
+    EXPECT_TRUE(s.ok()) << "AcceptLink: " << s.error_message();
+    return accepted;
+  }
+
   // The newest link in an inbox (bounded wait; "" if none arrived).
   std::string WaitForLink(::common::v1::ChannelKind kind,
                           const std::string& address) {

@@ -306,37 +306,7 @@ TEST_F(EcosystemTest, MultiRoundCarKeyWithSenderEndorsement) {
   const std::string car = MakeOwner(
       *alice_stub_, "car-1", ::common::v1::ASYMMETRIC, {"unlock", "drive"});
   ASSERT_FALSE(car.empty());
-  dv1::ShareCredentialResponse share;
-  {
-    dv1::ShareCredentialRequest req;
-    req.set_request_id(NewUuidV4());
-    req.set_credential_id(car);
-    req.add_entitlements("unlock");
-    req.add_entitlements("drive");
-    req.set_channel(::common::v1::SMS);
-    req.set_from_address(kAliceAddress);
-    req.set_to_address(kBobAddress);
-    req.set_vertical(::common::v1::VERTICAL_CAR);
-    req.set_multi_round(true);
-    req.set_auto_answer(true);
-    grpc::ClientContext ctx;
-    ctx.set_deadline(Deadline());
-    grpc::Status s = alice_stub_->ShareCredential(&ctx, req, &share);
-    ASSERT_TRUE(s.ok()) << "ShareCredential: " << s.error_message();
-  }
-  ASSERT_FALSE(WaitForLink(::common::v1::SMS, kBobAddress).empty());
-  dv1::AcceptLinkResponse accepted;
-  {
-    dv1::AcceptLinkRequest req;
-    req.set_request_id(NewUuidV4());
-    req.mutable_inbox()->set_channel(::common::v1::SMS);
-    req.mutable_inbox()->set_address(kBobAddress);
-    req.mutable_round_timeout()->set_seconds(30);
-    grpc::ClientContext ctx;
-    ctx.set_deadline(Deadline(60));
-    grpc::Status s = bob_stub_->AcceptLink(&ctx, req, &accepted);
-    ASSERT_TRUE(s.ok()) << "AcceptLink: " << s.error_message();
-  }
+  const dv1::AcceptLinkResponse accepted = ShareMultiRoundAndAccept(car, {"unlock", "drive"});
   // Round 2 (key-signing request) went to alice through the relay; she
   // endorsed by herself (auto_answer); bob redeemed with the endorsement.
   ASSERT_EQ(accepted.outcome(), dv1::ACCEPT_PROVISIONED);
@@ -428,36 +398,7 @@ TEST_F(EcosystemHttpRelayTest, MultiRoundCarKeyOverTheDraftsHttpApi) {
   const std::string car = MakeOwner(
       *alice_stub_, "car-1", ::common::v1::ASYMMETRIC, {"unlock", "drive"});
   ASSERT_FALSE(car.empty());
-  {
-    dv1::ShareCredentialRequest req;
-    req.set_request_id(NewUuidV4());
-    req.set_credential_id(car);
-    req.add_entitlements("unlock");
-    req.set_channel(::common::v1::SMS);
-    req.set_from_address(kAliceAddress);
-    req.set_to_address(kBobAddress);
-    req.set_vertical(::common::v1::VERTICAL_CAR);
-    req.set_multi_round(true);
-    req.set_auto_answer(true);
-    dv1::ShareCredentialResponse share;
-    grpc::ClientContext ctx;
-    ctx.set_deadline(Deadline());
-    grpc::Status s = alice_stub_->ShareCredential(&ctx, req, &share);
-    ASSERT_TRUE(s.ok()) << "ShareCredential: " << s.error_message();
-  }
-  ASSERT_FALSE(WaitForLink(::common::v1::SMS, kBobAddress).empty());
-  dv1::AcceptLinkResponse accepted;
-  {
-    dv1::AcceptLinkRequest req;
-    req.set_request_id(NewUuidV4());
-    req.mutable_inbox()->set_channel(::common::v1::SMS);
-    req.mutable_inbox()->set_address(kBobAddress);
-    req.mutable_round_timeout()->set_seconds(30);
-    grpc::ClientContext ctx;
-    ctx.set_deadline(Deadline(60));
-    grpc::Status s = bob_stub_->AcceptLink(&ctx, req, &accepted);
-    ASSERT_TRUE(s.ok()) << "AcceptLink: " << s.error_message();
-  }
+  const dv1::AcceptLinkResponse accepted = ShareMultiRoundAndAccept(car, {"unlock"});
   ASSERT_EQ(accepted.outcome(), dv1::ACCEPT_PROVISIONED);
   dv1::UseCredentialResponse unlock = Use(*bob_stub_, accepted.credential_id(), "unlock");
   EXPECT_TRUE(unlock.granted()) << unlock.reason() << " " << unlock.detail();
