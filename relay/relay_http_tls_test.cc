@@ -50,14 +50,11 @@ std::string RecordedClientHello() {
 class HttpsRelayTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto ca = MakeTestCa("relay test CA");
-    ASSERT_TRUE(ca.ok()) << ca.status();
-    auto leaf = IssueTestCert(*ca, "relay", {"localhost"}, {"127.0.0.1"});
-    ASSERT_TRUE(leaf.ok()) << leaf.status();
-    const std::string cert = TmpPath("cert.pem"), key = TmpPath("key.pem");
-    ASSERT_TRUE(WriteTestFile(ca_path_, ca->cert_pem).ok());
-    ASSERT_TRUE(WriteTestFile(cert, leaf->cert_pem).ok());
-    ASSERT_TRUE(WriteTestFile(key, leaf->key_pem).ok());
+    absl::StatusOr<TestServerFiles> tls = WriteTestServerFiles(TmpPath(""), "relay");
+    ASSERT_TRUE(tls.ok()) << tls.status();
+    const std::string& cert = tls->cert_file;
+    const std::string& key = tls->key_file;
+    ca_path_ = tls->ca_file;
     RelayHttpOptions options;
     options.tls_cert_file = cert;
     options.tls_key_file = key;
@@ -66,7 +63,7 @@ class HttpsRelayTest : public ::testing::Test {
     server_ = std::move(server).value();
   }
 
-  const std::string ca_path_ = TmpPath("ca.pem");
+  std::string ca_path_;  // the test CA's certificate (SetUp)
   FakeClock clock_;
   MemoryMailboxStore store_;
   RelayMetrics metrics_;

@@ -1,5 +1,6 @@
 #include "runtime/test_certs.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "crypto/ecdsa.h"
@@ -61,6 +62,17 @@ absl::StatusOr<TestCert> IssueTestCert(const TestCert& ca, absl::string_view com
 
 absl::Status WriteTestFile(const std::string& path, absl::string_view contents) {
   return WriteFileAtomically(path, contents, 0600);
+}
+
+absl::StatusOr<TestServerFiles> WriteTestServerFiles(const std::string& prefix,
+                                                     absl::string_view common_name) {
+  ASSIGN_OR_RETURN(TestCert ca, MakeTestCa(absl::StrCat(common_name, " test CA")));
+  ASSIGN_OR_RETURN(TestCert leaf, IssueTestCert(ca, common_name, {"localhost"}, {"127.0.0.1"}));
+  TestServerFiles files{prefix + "ca.pem", prefix + "cert.pem", prefix + "key.pem"};
+  RETURN_IF_ERROR(WriteTestFile(files.ca_file, ca.cert_pem));
+  RETURN_IF_ERROR(WriteTestFile(files.cert_file, leaf.cert_pem));
+  RETURN_IF_ERROR(WriteTestFile(files.key_file, leaf.key_pem));
+  return files;
 }
 
 }  // namespace sct

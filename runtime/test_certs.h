@@ -29,13 +29,24 @@ absl::StatusOr<TestCert> MakeTestCa(absl::string_view common_name);
 
 // A leaf certificate signed by `ca`, with subjectAltName entries for each
 // DNS name and IP address given, usable for TLS server and client auth.
-absl::StatusOr<TestCert> IssueTestCert(
-    const TestCert& ca, absl::string_view common_name,
-    const std::vector<std::string>& dns_names,
-    const std::vector<std::string>& ip_addresses);
+absl::StatusOr<TestCert> IssueTestCert(const TestCert& ca, absl::string_view common_name,
+                                       const std::vector<std::string>& dns_names,
+                                       const std::vector<std::string>& ip_addresses);
 
 // Writes `contents` to `path`, replacing it (mode 0600).
 absl::Status WriteTestFile(const std::string& path, absl::string_view contents);
+
+// A server's TLS files for a test: a fresh CA's certificate (`ca_file`) and
+// a leaf it issued to `common_name` for localhost and 127.0.0.1
+// (`cert_file`, `key_file`), written as <prefix>ca.pem, <prefix>cert.pem and
+// <prefix>key.pem.
+struct TestServerFiles {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+};
+absl::StatusOr<TestServerFiles> WriteTestServerFiles(const std::string& prefix,
+                                                     absl::string_view common_name);
 
 }  // namespace sct
 

@@ -64,14 +64,11 @@ std::string IdOf(const rv::CreateMailboxResponse& created) {
 class HttpRelayClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto ca = MakeTestCa("relay test CA");
-    ASSERT_TRUE(ca.ok()) << ca.status();
-    auto leaf = IssueTestCert(*ca, "relay", {"localhost"}, {"127.0.0.1"});
-    ASSERT_TRUE(leaf.ok()) << leaf.status();
-    const std::string cert = TmpPath("cert.pem"), key = TmpPath("key.pem");
-    ASSERT_TRUE(WriteTestFile(ca_path_, ca->cert_pem).ok());
-    ASSERT_TRUE(WriteTestFile(cert, leaf->cert_pem).ok());
-    ASSERT_TRUE(WriteTestFile(key, leaf->key_pem).ok());
+    absl::StatusOr<TestServerFiles> tls = WriteTestServerFiles(TmpPath(""), "relay");
+    ASSERT_TRUE(tls.ok()) << tls.status();
+    const std::string& cert = tls->cert_file;
+    const std::string& key = tls->key_file;
+    ca_path_ = tls->ca_file;
     limits_.max_payload_bytes = 1024;
     limits_.creates_per_window = 5;
     service_ = std::make_unique<relay::MailboxService>(&store_, &clock_, &push_,
@@ -98,7 +95,7 @@ class HttpRelayClientTest : public ::testing::Test {
     return client.ok() ? *std::move(client) : nullptr;
   }
 
-  const std::string ca_path_ = TmpPath("ca.pem");
+  std::string ca_path_;  // the test CA's certificate (SetUp)
   FakeClock clock_;
   relay::MemoryMailboxStore store_;
   relay::FakePushNotifier push_{{"oem-a"}};
