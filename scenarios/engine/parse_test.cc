@@ -121,6 +121,17 @@ TEST(ValidateScenario, GrpcDeviceAgainstARelayByUrlOnlyNamesTheField) {
                         "address"));
 }
 
+// A variant the launcher cannot run is refused by name, never run as the
+// reference design.
+TEST(ValidateScenario, UnimplementedArchitectureVariantIsRefusedByField) {
+  scenario::v1::Scenario s = Base();
+  s.mutable_topology()->mutable_architecture()->set_relay_design(scenario::v1::DIRECT);
+  EXPECT_THAT(Only(ValidateScenario(s, nullptr, "f")),
+              HasSubstr("topology.architecture.relay_design: this variant is not implemented"));
+  s.mutable_topology()->mutable_architecture()->set_relay_design(scenario::v1::MAILBOX);
+  EXPECT_THAT(ValidateScenario(s, nullptr, "f"), IsEmpty());
+}
+
 TEST(ValidateScenario, UnknownAdversaryAndInterceptor) {
   scenario::v1::Scenario s = Base();
   scenario::v1::Step* st = s.add_steps();

@@ -33,6 +33,7 @@ void Validator::CheckTopology() {
   CheckDevices(topo);
   CheckChannels(topo);
   CheckOwnerCredentials(topo);
+  CheckArchitecture(topo);
   const sv1::RelaySpec& spec = s_.topology().relay();
   if (spec.has_attach() && spec.attach().grpc_address().empty() &&
       spec.attach().http_url().empty()) {

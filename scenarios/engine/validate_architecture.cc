@@ -1,0 +1,33 @@
+// Validator: the topology's `architecture` (the design variants of
+// docs/variants/). A variant that the launcher cannot run yet is rejected
+// here, naming its field, rather than silently running the reference design.
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "scenarios/engine/validator.h"
+
+namespace sct::scenarios::validation {
+
+namespace sv1 = ::scenario::v1;
+
+namespace {
+constexpr absl::string_view kNotYet = "this variant is not implemented yet";
+}  // namespace
+
+void Validator::CheckArchitecture(const Node& topo) {
+  if (!s_.topology().has_architecture()) return;
+  const sv1::ArchitectureSpec& a = s_.topology().architecture();
+  Node arch = Child(topo, "architecture");
+  if (a.token_model() == sv1::PER_OEM_FORMAT) Err(arch, "token_model", kNotYet);
+  if (a.agreements_size() > 0) Err(arch, "agreements", 0, kNotYet);
+  if (!a.authority_trusts().empty()) Err(arch, "authority_trusts", kNotYet);
+  if (a.vendorless_devices_size() > 0) Err(arch, "vendorless_devices", 0, kNotYet);
+  if (a.ohttp()) Err(arch, "ohttp", kNotYet);
+  if (a.relay_design() == sv1::DERIVED_LOCATIONS || a.relay_design() == sv1::DIRECT) {
+    Err(arch, "relay_design", kNotYet);
+  }
+  if (a.pin_binding() == sv1::BOUND_INTO_KEY) Err(arch, "pin_binding", kNotYet);
+  if (a.relay_verifies_attestation()) Err(arch, "relay_verifies_attestation", kNotYet);
+}
+
+}  // namespace sct::scenarios::validation
