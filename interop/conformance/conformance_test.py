@@ -9,12 +9,10 @@ reads its report.json. Usage:
     conformance_test.py RELAY_BINARY RELAY_API_YAML CONFORMANCE_MD
 """
 
-import ctypes
 import datetime
 import ipaddress
 import json
 import os
-import select
 import signal
 import socket
 import ssl
@@ -22,7 +20,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import unittest
 
 from cryptography import x509
@@ -33,6 +30,7 @@ from cryptography.x509.oid import NameOID
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import mutant_proxy  # noqa: E402
+import relay_process  # noqa: E402
 
 RELAY_BINARY = SPEC = DOC = None
 TMP = None
@@ -60,37 +58,14 @@ def make_certificate(directory):
     return cert_file, key_file
 
 
-def _die_with_parent():
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
-
-
 def start_relay(cert, key, *extra):
     """relay_server over TLS on 127.0.0.1:0 (memory store); returns (proc, host:port)."""
-    proc = subprocess.Popen(
-        [RELAY_BINARY, "--http_listen=127.0.0.1:0", "--grpc_listen=127.0.0.1:0",
-         "--store=memory", "--tls_cert=" + cert, "--tls_key=" + key] + list(extra),
-        preexec_fn=_die_with_parent, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    deadline, line = time.monotonic() + 30, b""
-    while not line.endswith(b"\n"):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or proc.poll() is not None:
-            stop_relay(proc)
-            raise RuntimeError(f"relay did not print its listening line; got {line!r}")
-        if select.select([proc.stdout], [], [], remaining)[0]:
-            line += os.read(proc.stdout.fileno(), 1)
-    fields = dict(p.split("=", 1) for p in line.decode().split()[1:])
+    proc, fields = relay_process.start_relay(
+        RELAY_BINARY, ["--store=memory", "--tls_cert=" + cert, "--tls_key=" + key] + list(extra))
     return proc, fields["http"]
 
 
-def stop_relay(proc):
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    proc.stdout.close()
+stop_relay = relay_process.stop_relay
 
 
 def run_runner(hostport, ca, out, *options):

@@ -10,15 +10,11 @@ in $TEST_TMPDIR; it is torn down on success, failure, or SIGTERM.
 """
 
 import base64
-import ctypes
 import json
 import os
-import select
 import signal
-import subprocess
 import sys
 import tempfile
-import time
 import unittest
 import urllib.parse
 import uuid
@@ -28,52 +24,23 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import relay_http  # noqa: E402
 
+# The shared relay child-process helper lives with the conformance runner.
+sys.path.insert(0, os.path.join(os.environ.get("TEST_SRCDIR", ""), "sct_lab/interop/conformance"))
+import relay_process  # noqa: E402
+
 RELAY_BINARY = None
 
 
-def _die_with_parent():
-    """Child side of Popen: the relay gets SIGKILL if this test process dies
-    without running its cleanups (PR_SET_PDEATHSIG)."""
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
-
-
 def start_relay(extra_args=()):
-    """Starts the relay, returns (process, 'host:port' of HTTP)."""
+    """Starts the relay (SQLite store in TEST_TMPDIR); returns (process, 'host:port' of HTTP)."""
     tmp = os.environ.get("TEST_TMPDIR") or tempfile.mkdtemp()
     db = os.path.join(tmp, "interop-%s.db" % uuid.uuid4())
-    proc = subprocess.Popen(
-        [RELAY_BINARY, "--http_listen=127.0.0.1:0", "--grpc_listen=127.0.0.1:0",
-         "--store=sqlite", "--sqlite_path=" + db] + list(extra_args),
-        preexec_fn=_die_with_parent, stdout=subprocess.PIPE, stderr=sys.stderr)
-    deadline = time.monotonic() + 30
-    line = b""
-    while not line.endswith(b"\n"):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or proc.poll() is not None:
-            stop_relay(proc)
-            raise RuntimeError("relay did not print its listening line; got %r" % line)
-        ready, _, _ = select.select([proc.stdout], [], [], remaining)
-        if ready:
-            chunk = os.read(proc.stdout.fileno(), 1)
-            if not chunk:
-                continue
-            line += chunk
-    text = line.decode().strip()
-    parts = dict(p.split("=", 1) for p in text.split()[1:])
-    assert text.startswith("listening "), text
-    return proc, parts["http"]
+    proc, fields = relay_process.start_relay(
+        RELAY_BINARY, ["--store=sqlite", "--sqlite_path=" + db] + list(extra_args), stderr=sys.stderr)
+    return proc, fields["http"]
 
 
-def stop_relay(proc):
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    if proc.stdout:
-        proc.stdout.close()
+stop_relay = relay_process.stop_relay
 
 
 def b64(data):
