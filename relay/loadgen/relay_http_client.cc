@@ -2,6 +2,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/draft_http.h"
 #include "common/uuid.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
@@ -11,37 +12,40 @@ namespace sct::relay::loadgen {
 namespace {
 
 using nlohmann::json;
+namespace dh = ::sct::draft_http;
 
 // "http_<status>" plus the relay's stable error code when the body has one.
 std::string ErrorLabel(const httplib::Result& r) {
   if (!r) return "http_" + httplib::to_string(r.error());
   std::string label = absl::StrCat("http_", r->status);
   json body = json::parse(r->body, nullptr, /*allow_exceptions=*/false);
-  if (body.is_object() && body.contains("error") && body["error"].is_object() &&
-      body["error"].contains("code") && body["error"]["code"].is_string()) {
-    absl::StrAppend(&label, ":", body["error"]["code"].get<std::string>());
+  if (body.is_object() && body.contains(dh::kError) && body[dh::kError].is_object() &&
+      body[dh::kError].contains(dh::kErrorCode) && body[dh::kError][dh::kErrorCode].is_string()) {
+    absl::StrAppend(&label, ":", body[dh::kError][dh::kErrorCode].get<std::string>());
   }
   return label;
 }
 
 httplib::Headers ClaimHeaders(const std::string& claim) {
-  return {{"Mailbox-Device-Claim", claim}, {"Mailbox-Request-ID", NewUuidV4()}};
+  return {{dh::kClaimHeader, claim}, {dh::kRequestIdHeader, NewUuidV4()}};
 }
 
 json PayloadJson(const std::string& raw) {
-  return json{{"type", kPayloadType}, {"data", absl::Base64Escape(raw)}};
+  return json{{dh::kPayloadType, kPayloadType}, {dh::kPayloadData, absl::Base64Escape(raw)}};
 }
 
 // Checks a read answer: payload.data decodes to `want`.
 std::string CheckRead(const httplib::Result& r, const std::string& want) {
   if (!r || r->status != 200) return ErrorLabel(r);
   json body = json::parse(r->body, nullptr, false);
-  if (!body.is_object() || !body.contains("payload") || !body["payload"].is_object() ||
-      !body["payload"].contains("data") || !body["payload"]["data"].is_string()) {
+  if (!body.is_object() || !body.contains(dh::kPayload) || !body[dh::kPayload].is_object() ||
+      !body[dh::kPayload].contains(dh::kPayloadData) ||
+      !body[dh::kPayload][dh::kPayloadData].is_string()) {
     return "bad_response";
   }
   std::string raw;
-  if (!absl::Base64Unescape(body["payload"]["data"].get<std::string>(), &raw) || raw != want) {
+  if (!absl::Base64Unescape(body[dh::kPayload][dh::kPayloadData].get<std::string>(), &raw) ||
+      raw != want) {
     return "bad_response";
   }
   return "";
@@ -81,30 +85,31 @@ std::string RelayHttpCycleClient::Do(CycleOp op) {
   if (clients_.empty()) return "no_target";
   auto& http = clients_[(first_ + (rotate_ ? static_cast<size_t>(op) : 0)) % clients_.size()];
   static constexpr char kJson[] = "application/json";
-  const std::string path = "/v1/m/" + mailbox_id_;
+  const std::string path = dh::kMailboxPathPrefix + mailbox_id_;
   switch (op) {
     case CycleOp::kCreate: {
       json body = {
-          {"payload", PayloadJson(data_.share_payload())},
-          {"displayInformation",
-           {{"title", "Load test share"}, {"description", "relay_loadgen cycle"}}},
+          {dh::kPayload, PayloadJson(data_.share_payload())},
+          {dh::kDisplayInformation,
+           {{dh::kTitle, "Load test share"}, {dh::kDescription, "relay_loadgen cycle"}}},
           // The receiver replies with an update, which needs the W right.
-          {"mailboxConfiguration", {{"accessRights", "RWD"}}},
+          {dh::kMailboxConfiguration, {{dh::kAccessRights, "RWD"}}},
       };
-      auto r = http->Post("/v1/m", ClaimHeaders(data_.sender_claim()), body.dump(), kJson);
+      auto r =
+          http->Post(dh::kMailboxesPath, ClaimHeaders(data_.sender_claim()), body.dump(), kJson);
       if (!r || r->status != 200) return ErrorLabel(r);
       json resp = json::parse(r->body, nullptr, false);
-      if (!resp.is_object() || !resp.contains("urlLink") || !resp["urlLink"].is_string()) {
+      if (!resp.is_object() || !resp.contains(dh::kUrlLink) || !resp[dh::kUrlLink].is_string()) {
         return "bad_response";
       }
-      mailbox_id_ = MailboxIdFromUrlLink(resp["urlLink"].get<std::string>());
+      mailbox_id_ = MailboxIdFromUrlLink(resp[dh::kUrlLink].get<std::string>());
       return mailbox_id_.empty() ? "bad_response" : "";
     }
     case CycleOp::kReadBind:
       return CheckRead(http->Post(path, ClaimHeaders(data_.receiver_claim()), "{}", kJson),
                        data_.share_payload());
     case CycleOp::kUpdate: {
-      json body = {{"payload", PayloadJson(data_.reply_payload())}};
+      json body = {{dh::kPayload, PayloadJson(data_.reply_payload())}};
       auto r = http->Put(path, ClaimHeaders(data_.receiver_claim()), body.dump(), kJson);
       if (!r || r->status != 200) return ErrorLabel(r);
       return "";
