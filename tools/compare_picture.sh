@@ -11,9 +11,14 @@ size="${3:-}"
 browser="$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)"
 [[ -n "$browser" ]] || { echo "compare_picture: needs chromium (apt-get install chromium)" >&2; exit 1; }
 if [[ -z "$size" ]]; then
-  rows=$(/usr/bin/python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1])).get("rows",[])))' \
-    "$(dirname "$html")/compare.json" 2>/dev/null || echo 14)
-  size="1600,$((420 + 64 * rows))"
+  # Title, chart (a line per variant), legend, header; then a row per scenario,
+  # taller when there are several columns (not-applicable reasons wrap).
+  read -r rows variants < <(/usr/bin/python3 -c 'import json,sys
+r = json.load(open(sys.argv[1]))
+print(len(r.get("rows", [])), len(r.get("variants", [])))' "$(dirname "$html")/compare.json" \
+    2>/dev/null || echo "14 8")
+  per_row=$((variants > 1 ? 74 : 30))
+  size="1600,$((330 + 20 * variants + per_row * rows))"
 fi
 mkdir -p "$(dirname "$png")"
 tmp="$(mktemp -d)"

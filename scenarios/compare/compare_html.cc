@@ -30,15 +30,16 @@ h1 { font-size: 24px; margin: 0 0 4px; }
 h2 { font-size: 17px; margin: 24px 0 8px; }
 .meta { color: var(--muted); margin: 0 0 12px; }
 .totals { font-size: 15px; margin: 8px 0 12px; }
-table.matrix { border-collapse: separate; border-spacing: 3px; }
+table.matrix { border-collapse: separate; border-spacing: 3px; table-layout: fixed; width: 100%; }
+table.matrix col.first { width: 270px; }
 table.matrix th { font-size: 12px; text-align: left; vertical-align: bottom; padding: 4px 6px;
-                  color:#374151; }
+                  color:#374151; overflow-wrap: anywhere; }
 table.matrix th .name { font-family: Menlo, Consolas, monospace; font-weight: normal;
                         color: var(--muted); }
 table.matrix th.base { border-bottom: 3px solid #111827; }
-table.matrix td { vertical-align: top; padding: 5px 7px; border-radius: 4px; min-width: 110px;
-                  font-size: 12px; }
-table.matrix td.scenario { background: #f9fafb; font-weight: bold; min-width: 240px; }
+table.matrix td { vertical-align: top; padding: 4px 6px; border-radius: 4px; font-size: 12px;
+                  overflow-wrap: anywhere; }
+table.matrix td.scenario { background: #f9fafb; font-weight: bold; }
 td.pass { background: #dcfce7; } td.fail { background: #fee2e2; }
 td.na { background: #f3f4f6; color: var(--muted); }
 td .o { font-weight: bold; } td.pass .o { color: var(--ok); } td.fail .o { color: var(--bad); }
@@ -77,7 +78,7 @@ std::string CellHtml(const sv1::CompareCell& c) {
   if (c.outcome() == sv1::COMPARE_NOT_APPLICABLE) {
     const std::string why = absl::StrJoin(c.not_applicable_reasons(), "; ");
     absl::StrAppend(&h, "<span class=\"why\" title=\"", XmlEscape(why), "\">",
-                    XmlEscape(report::Truncate(why, 60)), "</span>");
+                    XmlEscape(report::Truncate(why, 90)), "</span>");
   }
   if (c.outcome() == sv1::COMPARE_FAILED) {
     absl::StrAppend(&h, "<span class=\"why\" title=\"", XmlEscape(c.first_failure()), "\">",
@@ -97,7 +98,7 @@ std::string CellHtml(const sv1::CompareCell& c) {
 }
 
 std::string MatrixHtml(const sv1::CompareResult& r) {
-  std::string h = "<table class=\"matrix\"><tr><th>scenario \\ variant</th>";
+  std::string h = "<table class=\"matrix\"><col class=\"first\"><tr><th>scenario \\ variant</th>";
   for (int i = 0; i < r.variants_size(); ++i) {
     const sv1::Variant& v = r.variants(i);
     absl::StrAppend(&h, "<th", i == 0 ? " class=\"base\"" : "", " title=\"", XmlEscape(v.summary()),
