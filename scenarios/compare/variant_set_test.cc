@@ -8,6 +8,8 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "scenarios/engine/parse.h"
+#include "scenarios/engine/suite.h"
 
 namespace sct::scenarios {
 namespace {
@@ -105,6 +107,22 @@ TEST(ExpandCompareInputs, AMissingEntryNamesTheListLine) {
   EXPECT_EQ(files.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(files.status().message()), HasSubstr(list + ":3: "));
   EXPECT_THAT(std::string(files.status().message()), HasSubstr("missing.textproto"));
+}
+
+// What sct compare checks before a run: a suite file may name only variants
+// of the built-in set (so a typo in variant_expect or only_variants cannot
+// silently leave it out of the comparison).
+TEST(BuiltInVariants, EverySuiteFileNamesOnlyBuiltInVariants) {
+  absl::StatusOr<sv1::VariantSet> set = LoadVariantSet(Runfile(kBuiltInVariantFile));
+  ASSERT_TRUE(set.ok()) << set.status();
+  const std::set<std::string> known = VariantNames(*set);
+  absl::StatusOr<std::vector<std::string>> files =
+      ExpandScenarioPaths({Runfile("scenarios/suite")});
+  ASSERT_TRUE(files.ok()) << files.status();
+  for (const std::string& f : *files) {
+    absl::StatusOr<CheckedScenario> s = LoadCheckedScenario(f, &known);
+    EXPECT_TRUE(s.ok()) << s.status().message();
+  }
 }
 
 }  // namespace
