@@ -31,6 +31,7 @@
 #include "scenarios/engine/run_context.h"
 #include "scenarios/engine/step_env.h"
 #include "scenarios/engine/steps/steps.h"
+#include "scenarios/engine/variant_overlay.h"
 
 namespace sct::scenarios {
 namespace {
@@ -519,11 +520,13 @@ void AttachRelayByUrl(const std::string& url, const std::string& ca_file,
 
 namespace {
 
-// Applies the run-wide options to `run`: the devices' relay API, the relay
-// attached by URL, the relay's store. Returns the reasons it is not
-// applicable (empty: run it); `*changed` says whether the topology changed.
+// Applies the run-wide options to `run`: the variant's expectations and
+// assertions, the devices' relay API, the relay attached by URL, the relay's
+// store. Returns the reasons it is not applicable (empty: run it);
+// `*changed` says whether the topology changed.
 std::vector<std::string> ApplyRunOptions(const EngineOptions& options, sv1::Scenario& run,
                                          bool* changed) {
+  SelectForVariant(options.variant, run);
   *changed = ApplyRelayApi(options.relay_api, run);
   RelayOffer offer = RelayOfferOf(run.topology().relay());
   if (!options.attach_relay_url.empty()) offer = RelayOffer{false, false, false};

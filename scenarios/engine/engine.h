@@ -59,6 +59,10 @@ struct EngineOptions {
   // are reported not applicable instead of run.
   std::string attach_relay_url;
   std::string attach_relay_ca;
+  // The `sct compare` variant this run is judged as (variant_overlay.h:
+  // SelectForVariant picks its step expectations and assertions; the
+  // caller overlays its architecture). Empty: a run outside sct compare.
+  std::string variant;
   // How to start the resolved topology; empty: scenarios::Launch.
   LaunchFn launch;
   // Called once the ecosystem is up and again (with nullptr) before it is
@@ -81,7 +85,8 @@ void AttachRelayByUrl(const std::string& url, const std::string& ca_file,
                       scenario::v1::Scenario& scenario);
 
 // Runs a parsed (and validated) scenario, resolving its topology (after
-// ApplyRelayApi, AttachRelayByUrl and ApplyRelayStore as `options` say); a
+// SelectForVariant(options.variant), ApplyRelayApi, AttachRelayByUrl and
+// ApplyRelayStore as `options` say); a
 // scenario that needs what the relay does not offer gives a result with
 // not_applicable and its reasons, every step SKIPPED, nothing launched.
 // `file` is recorded in the result.

@@ -76,12 +76,14 @@ absl::Duration DurationOr(absl::string_view text, absl::Duration fallback, bool 
 
 std::vector<std::string> ValidateScenario(const sv1::Scenario& scenario,
                                           const TextFormat::ParseInfoTree* tree,
-                                          const std::string& file) {
-  return validation::Validator(scenario, tree, file).Run();
+                                          const std::string& file,
+                                          const std::set<std::string>* known_variants) {
+  return validation::Validator(scenario, tree, file, known_variants).Run();
 }
 
 absl::StatusOr<CheckedScenario> ParseCheckedScenario(const std::string& text,
-                                                     const std::string& file) {
+                                                     const std::string& file,
+                                                     const std::set<std::string>* known_variants) {
   std::vector<std::string> errors;
   LineErrorCollector collector(file, &errors);
   TextFormat::Parser parser;
@@ -96,7 +98,7 @@ absl::StatusOr<CheckedScenario> ParseCheckedScenario(const std::string& text,
                      absl::StrJoin(errors, "\n"));
   }
   // Warnings (e.g. deprecated syntax) do not fail the file.
-  errors = ValidateScenario(scenario, &tree, file);
+  errors = ValidateScenario(scenario, &tree, file, known_variants);
   if (!errors.empty()) {
     return MakeError(absl::StatusCode::kInvalidArgument, "invalid_field",
                      absl::StrJoin(errors, "\n"));
@@ -119,7 +121,8 @@ absl::StatusOr<sv1::Scenario> ParseScenarioText(const std::string& text, const s
   return std::move(checked->scenario);
 }
 
-absl::StatusOr<CheckedScenario> LoadCheckedScenario(const std::string& path) {
+absl::StatusOr<CheckedScenario> LoadCheckedScenario(const std::string& path,
+                                                    const std::set<std::string>* known_variants) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return MakeError(absl::StatusCode::kNotFound, "file_not_found",
@@ -127,7 +130,7 @@ absl::StatusOr<CheckedScenario> LoadCheckedScenario(const std::string& path) {
   }
   std::stringstream ss;
   ss << in.rdbuf();
-  return ParseCheckedScenario(ss.str(), path);
+  return ParseCheckedScenario(ss.str(), path, known_variants);
 }
 
 absl::StatusOr<sv1::Scenario> LoadScenarioFile(const std::string& path) {

@@ -14,6 +14,7 @@
 #ifndef SCT_SCENARIOS_ENGINE_PARSE_H_
 #define SCT_SCENARIOS_ENGINE_PARSE_H_
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,13 +36,17 @@ struct CheckedScenario {
 };
 
 // Parses and validates scenario text and resolves its topology; `file` only
-// names it in messages. INVALID_ARGUMENT whose message is every
-// "FILE:LINE:COL: ..." line.
-absl::StatusOr<CheckedScenario> ParseCheckedScenario(const std::string& text,
-                                                     const std::string& file);
+// names it in messages. `known_variants` (null: any well-formed name) are
+// the `sct compare` variant names the file may use (Step.variant_expect,
+// Assertion.only_variants / except_variants). INVALID_ARGUMENT whose message
+// is every "FILE:LINE:COL: ..." line.
+absl::StatusOr<CheckedScenario> ParseCheckedScenario(
+    const std::string& text, const std::string& file,
+    const std::set<std::string>* known_variants = nullptr);
 
 // Reads `path` and calls ParseCheckedScenario. NOT_FOUND if it cannot be read.
-absl::StatusOr<CheckedScenario> LoadCheckedScenario(const std::string& path);
+absl::StatusOr<CheckedScenario> LoadCheckedScenario(
+    const std::string& path, const std::set<std::string>* known_variants = nullptr);
 
 // ParseCheckedScenario, keeping only the scenario (same errors).
 absl::StatusOr<scenario::v1::Scenario> ParseScenarioText(const std::string& text,
@@ -52,9 +57,11 @@ absl::StatusOr<scenario::v1::Scenario> LoadScenarioFile(const std::string& path)
 
 // Semantic checks of a parsed scenario. `tree` (may be null) gives locations;
 // without it errors read "FILE:0:0: ...". Returns the error lines (empty: ok).
+// `known_variants` as for ParseCheckedScenario.
 std::vector<std::string> ValidateScenario(const scenario::v1::Scenario& scenario,
                                           const google::protobuf::TextFormat::ParseInfoTree* tree,
-                                          const std::string& file);
+                                          const std::string& file,
+                                          const std::set<std::string>* known_variants = nullptr);
 
 // A duration the file's validation already accepted: ParseScenarioDuration,
 // or `fallback` when `text` is empty or (never, after validation) bad.

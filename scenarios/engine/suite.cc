@@ -111,6 +111,25 @@ std::map<std::string, std::string> RunEnvironment(const SuiteOptions& options) {
   return env;
 }
 
+void ForEachIndexInParallel(size_t n, int jobs, const std::function<void(size_t)>& fn) {
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    while (true) {
+      const size_t i = next.fetch_add(1);
+      if (i >= n) return;
+      fn(i);
+    }
+  };
+  const int threads = std::max(1, std::min<int>(jobs, static_cast<int>(n)));
+  if (threads == 1) {
+    worker();
+    return;
+  }
+  std::vector<std::thread> pool;
+  for (int j = 0; j < threads; ++j) pool.emplace_back(worker);
+  for (std::thread& t : pool) t.join();
+}
+
 sv1::Report RunSuite(const std::vector<std::string>& files,
                      const SuiteOptions& options) {
   sv1::Report report;
@@ -121,22 +140,8 @@ sv1::Report RunSuite(const std::vector<std::string>& files,
     (*report.mutable_environment())[k] = v;
   }
   std::vector<sv1::ScenarioResult> results(files.size());
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    while (true) {
-      const size_t i = next.fetch_add(1);
-      if (i >= files.size()) return;
-      results[i] = RunScenarioFile(files[i], options.engine);
-    }
-  };
-  const int jobs = std::max(1, std::min<int>(options.jobs, files.size()));
-  if (jobs == 1) {
-    worker();
-  } else {
-    std::vector<std::thread> threads;
-    for (int j = 0; j < jobs; ++j) threads.emplace_back(worker);
-    for (std::thread& t : threads) t.join();
-  }
+  ForEachIndexInParallel(files.size(), options.jobs,
+                         [&](size_t i) { results[i] = RunScenarioFile(files[i], options.engine); });
   bool push_unsupported = false;
   for (sv1::ScenarioResult& r : results) {
     push_unsupported |= r.relay_push_unsupported();

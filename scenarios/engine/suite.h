@@ -6,6 +6,7 @@
 #ifndef SCT_SCENARIOS_ENGINE_SUITE_H_
 #define SCT_SCENARIOS_ENGINE_SUITE_H_
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -37,6 +38,11 @@ absl::StatusOr<std::vector<std::string>> ExpandScenarioPaths(
 // INVALID_ARGUMENT for a bad regex.
 absl::StatusOr<bool> MatchesFilter(const std::string& file,
                                    const std::string& filter);
+
+// Calls fn(0) ... fn(n-1), `jobs` at a time (at least 1) on their own
+// threads, and returns when every call has returned: how the suite and sct
+// compare run scenarios side by side.
+void ForEachIndexInParallel(size_t n, int jobs, const std::function<void(size_t)>& fn);
 
 // Runs every file and returns the report (passed/failed counts, environment).
 scenario::v1::Report RunSuite(const std::vector<std::string>& files,

@@ -13,6 +13,7 @@ void Validator::CheckAssertions() {
   for (int i = 0; i < s_.assertions_size(); ++i) {
     const sv1::Assertion& a = s_.assertions(i);
     Node n = Child(root_, "assertions", i);
+    CheckAssertionVariants(n, a);
     switch (a.kind_case()) {
       case sv1::Assertion::kKnowledge: {
         Node k = Child(n, "knowledge");

@@ -304,10 +304,12 @@ void Validator::CheckAdversaryActStep(const Node& n, const sv1::Step& st) {
 }
 
 void Validator::CheckExpectation(const Node& n, const sv1::Step& st) {
-  if (!st.has_expect()) return;
+  if (st.has_expect()) CheckOutcome(Child(n, "expect"), st.expect(), st);
+  CheckVariantExpectations(n, st);
+}
+
+void Validator::CheckOutcome(const Node& e, const sv1::Expectation& x, const sv1::Step& st) {
   const std::string action = ActionName(st);
-  Node e = Child(n, "expect");
-  const sv1::Expectation& x = st.expect();
   if (x.outcome_case() == sv1::Expectation::kAccess && !st.has_use()) {
     Err(e, "access",
         absl::StrCat("an access decision is only possible for a use step, "

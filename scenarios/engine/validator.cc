@@ -86,8 +86,8 @@ std::pair<int, int> LocatePath(const Node& root, absl::string_view path) {
 }
 
 Validator::Validator(const sv1::Scenario& s, const TextFormat::ParseInfoTree* tree,
-                     std::string file)
-    : s_(s), file_(std::move(file)), root_(RootNode(s, tree)) {}
+                     std::string file, const std::set<std::string>* known_variants)
+    : s_(s), file_(std::move(file)), known_variants_(known_variants), root_(RootNode(s, tree)) {}
 
 std::vector<std::string> Validator::Run() {
   CheckTop();

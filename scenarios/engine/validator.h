@@ -53,8 +53,11 @@ std::pair<int, int> LocatePath(const Node& root, absl::string_view path);
 
 class Validator {
  public:
+  // `known_variants` (may be null: any well-formed name) are the variant
+  // names that variant_expect, only_variants and except_variants may use.
   Validator(const scenario::v1::Scenario& s,
-            const google::protobuf::TextFormat::ParseInfoTree* tree, std::string file);
+            const google::protobuf::TextFormat::ParseInfoTree* tree, std::string file,
+            const std::set<std::string>* known_variants = nullptr);
 
   // Every problem, in file order.
   std::vector<std::string> Run();
@@ -114,6 +117,9 @@ class Validator {
   void CheckServiceStep(const Node& n, const scenario::v1::Step& st);
   void CheckAdversaryActStep(const Node& n, const scenario::v1::Step& st);
   void CheckExpectation(const Node& n, const scenario::v1::Step& st);
+  // One expectation `x` (at node `e`) of step `st`: expect or a variant_expect value.
+  void CheckOutcome(const Node& e, const scenario::v1::Expectation& x,
+                    const scenario::v1::Step& st);
   void CheckRetry(const Node& n, const scenario::v1::Step& st);
 
   // ---- faults, adversaries, assertions (validate_*.cc) ----
@@ -123,8 +129,18 @@ class Validator {
   void CheckAdversaryKind(const Node& n, const scenario::v1::Adversary& a);
   void CheckAssertions();
 
+  // ---- variant names (validate_variants.cc) ----
+  // A variant name at `field` (element `index`): well-formed, and one of
+  // known_variants_ when given.
+  void VariantNameRef(const Node& n, absl::string_view field, int index, const std::string& name);
+  // Step.variant_expect: names, and each expectation as CheckOutcome checks it.
+  void CheckVariantExpectations(const Node& n, const scenario::v1::Step& st);
+  // Assertion.only_variants / except_variants.
+  void CheckAssertionVariants(const Node& n, const scenario::v1::Assertion& a);
+
   const scenario::v1::Scenario& s_;
   std::string file_;
+  const std::set<std::string>* known_variants_;
   Node root_;
   struct Located {
     int line;

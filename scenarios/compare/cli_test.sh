@@ -1,0 +1,39 @@
+#!/bin/sh
+# sct_compare's command line without launching anything: usage errors (exit
+# 2 with the flag named), a bad variant file located, a broken scenario's
+# row failed (exit 1) with compare.json and compare.html written, and
+# --findings reading that compare.json back.
+set -u
+BIN="$1"
+T="$TEST_TMPDIR"
+fail=0
+
+expect() {  # want_code, want_text, args...
+  want_code="$1"; want_text="$2"; shift 2
+  out=$("$BIN" "$@" 2>&1); code=$?
+  [ "$code" -eq "$want_code" ] || { echo "sct_compare $*: exit $code, want $want_code: $out"; fail=1; }
+  case "$out" in
+    *"$want_text"*) ;;
+    *) echo "sct_compare $*: output lacks: $want_text"; echo "$out"; fail=1 ;;
+  esac
+}
+
+printf 'name: "broken"\nstepz {}\n' > "$T/broken.textproto"
+printf 'variants { name: "reference" title: "R" }\nvariants { name: "Bad" title: "B" }\n' > "$T/bad_variants.textproto"
+printf '# list\nnot-there.textproto\n' > "$T/list.txt"
+
+expect 2 "usage:"
+expect 2 "--jobs: want a positive number" --jobs=0 "$T/broken.textproto"
+expect 2 "unknown flag --frobnicate" --frobnicate "$T/broken.textproto"
+expect 2 "--variants: unknown variant \"nope\" (known: reference" --variants=nope "$T/broken.textproto"
+expect 2 "bad_variants.textproto:2:12: variants[1].name: variant name \"Bad\" must start with a lower-case letter" \
+  --variant_file="$T/bad_variants.textproto" "$T/broken.textproto"
+expect 2 "list.txt:2: " "$T/list.txt"
+expect 2 "cannot read (run ./sct compare first)" --findings="$T/none.json"
+
+expect 1 "1 cells: 0 passed, 1 failed, 0 not applicable" --binaries_dir=/nonexistent \
+  --out="$T/out" "$T/broken.textproto"
+[ -s "$T/out/compare.json" ] && [ -s "$T/out/compare.html" ] || { echo "no compare.json/html"; fail=1; }
+expect 0 "reference: 0 of 1 scenarios passed, 1 failed, 0 not applicable." --findings --out="$T/out"
+expect 0 "Under reference, broken FAILED: $T/broken.textproto:2:" --findings="$T/out/compare.json"
+exit $fail
