@@ -286,7 +286,7 @@ absl::StatusOr<DecapsulatedRequest> Gateway::DecapsulateRequest(
   if (key == keys_.end() || key->config.kem_id != kem_id || !Supported(algorithm) ||
       std::find(key->config.algorithms.begin(), key->config.algorithms.end(), algorithm) ==
           key->config.algorithms.end()) {
-    return MakeError(absl::StatusCode::kInvalidArgument, "ohttp_key_unknown",
+    return MakeError(absl::StatusCode::kNotFound, "ohttp_key_unknown",
                      "ohttp.request: key id, KEM or algorithms not offered by this gateway");
   }
   const size_t nenc = HpkePublicKeySize(static_cast<HpkeKem>(kem_id));

@@ -22,7 +22,7 @@
 // Errors:
 //   INVALID_ARGUMENT "invalid_field" (message naming "ohttp.key_config",
 //       "ohttp.request", ...) for malformed configs or messages;
-//   INVALID_ARGUMENT "ohttp_key_unknown" - a request for a key id, KEM or
+//   NOT_FOUND "ohttp_key_unknown" - a request for a key id, KEM or
 //       algorithm pair the gateway does not hold (RFC 9458 section 5.3: the
 //       gateway answers with the "ohttp-key" problem type);
 //   INVALID_ARGUMENT "decryption_failed" - the AEAD did not authenticate;
