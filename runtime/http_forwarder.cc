@@ -1,5 +1,9 @@
 #include "runtime/http_forwarder.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -57,6 +61,17 @@ absl::StatusOr<std::unique_ptr<HttplibForwarder>> HttplibForwarder::Create(
   http.set_keep_alive(true);
   http.set_follow_location(false);
   http.set_decompress(false);
+  if (!f->options_.source_address.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    if (inet_pton(AF_INET, f->options_.source_address.c_str(), &local.sin_addr) != 1) {
+      return InvalidField("source_address", "not an IPv4 address");
+    }
+    // Bound before connect; a failed bind makes the connect fail visibly.
+    http.set_socket_options([local](int sock) {
+      (void)bind(sock, reinterpret_cast<const sockaddr*>(&local), sizeof(local));
+    });
+  }
   if (https) {
     http.enable_server_certificate_verification(true);
     if (!f->options_.ca_file.empty()) http.set_ca_cert_path(f->options_.ca_file);

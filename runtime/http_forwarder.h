@@ -12,7 +12,8 @@
 //
 // Thread-safety: Send is thread-safe. Errors: Create INVALID_ARGUMENT
 // "invalid_field" naming `url_field` for a URL that is not http(s)://HOST:PORT
-// with an optional path prefix; Send UNAVAILABLE "upstream_unavailable" when
+// with an optional path prefix, or "source_address" for one that is not an
+// IPv4 address; Send UNAVAILABLE "upstream_unavailable" when
 // the peer cannot be reached or answers too late, INTERNAL
 // "bad_upstream_response" for an answer that is too large.
 #ifndef SCT_RUNTIME_HTTP_FORWARDER_H_
@@ -61,6 +62,9 @@ struct HttplibForwarderOptions {
   std::string ca_file;    // PEM roots for HTTPS; empty: the system's
   absl::Duration timeout = absl::Seconds(10);
   size_t max_response_bytes = 4 << 20;
+  // The IPv4 address outgoing connections are bound to (a loopback address
+  // of the actor's own, so its peer sees who calls); empty: the system picks.
+  std::string source_address;
 };
 
 class HttplibForwarder : public HttpForwarder {
