@@ -43,8 +43,15 @@ bhttp::Response GatewayService::Forward(absl::string_view inner,
     observed->error_reason = ReasonOf(request.status());
     return ErrorResponse(request.status());
   }
-  observed->inner_method = request->method;
-  observed->inner_path = request->path;
+  relay::HttpRequest& seen = observed->inner_request;
+  seen.method = request->method;
+  seen.target = request->path;
+  seen.path = request->path.substr(0, request->path.find('?'));
+  seen.query =
+      seen.path.size() < request->path.size() ? request->path.substr(seen.path.size() + 1) : "";
+  seen.version = "HTTP/1.1";
+  for (const bhttp::Field& f : request->headers) seen.headers.emplace_back(f.name, f.value);
+  seen.body = request->content;
   if (!request->authority.empty() &&
       !absl::EqualsIgnoreCase(request->authority, options_.target_authority)) {
     const absl::Status refused =
@@ -76,7 +83,10 @@ bhttp::Response GatewayService::Forward(absl::string_view inner,
     r.headers.push_back({absl::AsciiStrToLower(name), std::move(value)});
   }
   r.content = std::move(answer->body);
-  observed->inner_status = r.status;
+  observed->inner_response.status = r.status;
+  for (const bhttp::Field& f : r.headers)
+    observed->inner_response.headers.emplace_back(f.name, f.value);
+  observed->inner_response.body = r.content;
   return r;
 }
 

@@ -30,6 +30,7 @@
 #include "absl/strings/string_view.h"
 #include "common/bhttp.h"
 #include "crypto/ohttp.h"
+#include "relay/http_message.h"
 #include "runtime/http_forwarder.h"
 
 namespace sct::ohttp_gateway {
@@ -47,13 +48,14 @@ struct GatewayAnswer {
   std::string body;
 };
 
-// What the gateway learned from one exchange, for the knowledge audit: the
-// inner request line and status (it sees content), never a client address.
+// What the gateway learned from one exchange, for the knowledge audit
+// (relay/sim_http_hook records it as the relay's HTTP face would): the inner
+// request and the target's answer in full (it sees content), never a client
+// address (remote_addr stays empty).
 struct GatewayObservation {
-  std::string inner_method;
-  std::string inner_path;
-  int inner_status = 0;
-  std::string error_reason;  // "" when forwarded
+  relay::HttpRequest inner_request;    // method empty: nothing was opened
+  relay::HttpResponse inner_response;  // status 0: nothing was forwarded
+  std::string error_reason;            // "" when forwarded
 };
 
 class GatewayService {

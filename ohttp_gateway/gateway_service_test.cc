@@ -88,9 +88,11 @@ TEST_F(GatewayServiceTest, ForwardsTheInnerRequestAndSealsTheAnswer) {
   // Host and framing fields are the hop's own, never the client's.
   EXPECT_THAT(sent.headers, ::testing::ElementsAre(std::make_pair(
                                 std::string("mailbox-device-claim"), std::string("claim"))));
-  EXPECT_EQ(observed.inner_method, "POST");
-  EXPECT_EQ(observed.inner_path, "/v1/m");
-  EXPECT_EQ(observed.inner_status, 201);
+  EXPECT_EQ(observed.inner_request.method, "POST");
+  EXPECT_EQ(observed.inner_request.path, "/v1/m");
+  EXPECT_EQ(observed.inner_request.body, "{\"a\":1}");
+  EXPECT_TRUE(observed.inner_request.remote_addr.empty());
+  EXPECT_EQ(observed.inner_response.status, 201);
 }
 
 TEST_F(GatewayServiceTest, RefusesAnotherAuthorityInsideTheSealedAnswer) {

@@ -3,7 +3,10 @@
 // --target_url, the HTTP(S) face (gateway_http.h) on a bounded server; the
 // key configuration goes to --keys_out (application/ohttp-keys) before the
 // start-up line, so whoever starts the gateway hands it to the clients out of
-// band. Waits for SIGTERM or SIGINT. Exit 2 for a bad flag, 1 when it cannot
+// band. A gRPC listener carries health and the simulator's hooks
+// (sim/control_server.h); with --sim_control each opened inner exchange is
+// traced and audited as the relay's HTTP face records its own
+// (relay/sim_http_hook.h). Waits for SIGTERM or SIGINT. Exit 2 for a bad flag, 1 when it cannot
 // start. See docs/ohttp_gateway.md.
 #include <iostream>
 #include <memory>
@@ -18,15 +21,22 @@
 #include "ohttp_gateway/gateway_http.h"
 #include "ohttp_gateway/gateway_service.h"
 #include "relay/bounded_http_server.h"
+#include "relay/sim_http_hook.h"
 #include "runtime/files.h"
 #include "runtime/grpc_server.h"
 #include "runtime/http_forwarder.h"
 #include "runtime/startup_line.h"
+#include "sim/control_server.h"
+#include "sim/flags.h"
 
 ABSL_FLAG(sct::HostPort, http_listen, (sct::HostPort{"127.0.0.1", 0}),
           "HOST:PORT of the HTTP(S) listener (port 0 picks a free port)");
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain (with --tls_key): serve HTTPS");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key (with --tls_cert)");
+ABSL_FLAG(sct::HostPort, grpc_listen, (sct::HostPort{"127.0.0.1", 0}),
+          "HOST:PORT of the gRPC listener (health, simulator hooks)");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle for client certificates on the gRPC listener (the admin certificate)");
 ABSL_FLAG(std::string, target_url, "", "base URL of the mailbox relay's HTTP API (required)");
 ABSL_FLAG(std::string, target_ca_file, "", "PEM roots to verify the target's certificate");
 ABSL_FLAG(std::string, keys_out, "", "file to write the application/ohttp-keys body to");
@@ -62,6 +72,12 @@ int Main(int argc, char** argv) {
   options.limits.max_message_bytes = static_cast<size_t>(max_body);
   options.limits.max_content_bytes = static_cast<size_t>(max_body);
   GatewayService service(*std::move(keys), target->get(), options);
+  std::unique_ptr<sim::SimState> sim_state = sim::StateFromFlags("ohttp_gateway");
+  absl::StatusOr<std::unique_ptr<sim::ControlServer>> control = sim::ControlServer::Start(
+      {absl::GetFlag(FLAGS_grpc_listen).ToString(), absl::GetFlag(FLAGS_tls_cert),
+       absl::GetFlag(FLAGS_tls_key), absl::GetFlag(FLAGS_tls_client_ca)},
+      sim_state.get());
+  if (!control.ok()) Fail(1, control.status().message());
 
   relay::BoundedHttpServerOptions server_options;
   const HostPort listen = absl::GetFlag(FLAGS_http_listen);
@@ -81,15 +97,21 @@ int Main(int argc, char** argv) {
     if (!written.ok()) Fail(1, absl::StrCat("--keys_out: ", written.message()));
   }
   (*server)->Serve(
-      [&service](const relay::HttpRequest& req, relay::HttpResponse& res) {
-        HandleGatewayHttp(service, req, res, nullptr);
+      [&service, sim = sim_state.get()](const relay::HttpRequest& req, relay::HttpResponse& res) {
+        GatewayObservation observed;
+        HandleGatewayHttp(service, req, res, &observed);
+        if (sim != nullptr && observed.inner_response.status != 0) {
+          relay::RecordHttpExchange(sim, observed.inner_request, observed.inner_response);
+        }
       },
       nullptr, nullptr);
   std::cerr << "ohttp_gateway: forwarding to " << (*target)->authority() << std::endl;
-  PrintListeningLine({{"http", HostPort{listen.host, (*server)->port()}.ToString()}});
+  PrintListeningLine({{"http", HostPort{listen.host, (*server)->port()}.ToString()},
+                      {"grpc", (*control)->address()}});
   const int signal = WaitForTerminationSignal();
   std::cerr << "ohttp_gateway: signal " << signal << ", shutting down" << std::endl;
   (*server)->Stop();
+  (*control)->Shutdown();
   return 0;
 }
 

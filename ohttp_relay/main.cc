@@ -1,6 +1,8 @@
 // ohttp_relay: the Oblivious HTTP relay (RFC 9458) in front of one gateway.
 // Flags -> the forwarder to --gateway_url, the per-address budget, the
-// HTTP(S) face (relay_http.h) on a bounded server. Waits for SIGTERM or
+// HTTP(S) face (relay_http.h) on a bounded server, and a gRPC listener for
+// health and the simulator's hooks (sim/control_server.h; with --sim_control
+// each exchange is traced and audited, sim_hook.h). Waits for SIGTERM or
 // SIGINT. Exit 2 for a bad flag, 1 when it cannot start. See
 // docs/ohttp_relay.md.
 #include <iostream>
@@ -15,15 +17,22 @@
 #include "common/host_port.h"
 #include "ohttp_relay/oblivious_relay.h"
 #include "ohttp_relay/relay_http.h"
+#include "ohttp_relay/sim_hook.h"
 #include "relay/bounded_http_server.h"
 #include "runtime/grpc_server.h"
 #include "runtime/http_forwarder.h"
 #include "runtime/startup_line.h"
+#include "sim/control_server.h"
+#include "sim/flags.h"
 
 ABSL_FLAG(sct::HostPort, http_listen, (sct::HostPort{"127.0.0.1", 0}),
           "HOST:PORT of the HTTP(S) listener (port 0 picks a free port)");
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain (with --tls_key): serve HTTPS");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key (with --tls_cert)");
+ABSL_FLAG(sct::HostPort, grpc_listen, (sct::HostPort{"127.0.0.1", 0}),
+          "HOST:PORT of the gRPC listener (health, simulator hooks)");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle for client certificates on the gRPC listener (the admin certificate)");
 ABSL_FLAG(std::string, gateway_url, "",
           "the gateway's resource, e.g. https://127.0.0.1:4443/gateway (required)");
 ABSL_FLAG(std::string, gateway_ca_file, "", "PEM roots to verify the gateway's certificate");
@@ -55,7 +64,13 @@ int Main(int argc, char** argv) {
   ObliviousRelayOptions options;
   options.requests_per_window = absl::GetFlag(FLAGS_requests_per_window);
   options.window = absl::GetFlag(FLAGS_rate_window);
-  ObliviousRelay relay(gateway->get(), &RealClock::Get(), options);
+  std::unique_ptr<sim::SimState> sim_state = sim::StateFromFlags("ohttp_relay");
+  ObliviousRelay relay(gateway->get(), &sim::ClockOr(sim_state.get()), options);
+  absl::StatusOr<std::unique_ptr<sim::ControlServer>> control = sim::ControlServer::Start(
+      {absl::GetFlag(FLAGS_grpc_listen).ToString(), absl::GetFlag(FLAGS_tls_cert),
+       absl::GetFlag(FLAGS_tls_key), absl::GetFlag(FLAGS_tls_client_ca)},
+      sim_state.get());
+  if (!control.ok()) Fail(1, control.status().message());
 
   relay::BoundedHttpServerOptions server_options;
   const HostPort listen = absl::GetFlag(FLAGS_http_listen);
@@ -68,14 +83,22 @@ int Main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<relay::BoundedHttpServer>> server =
       relay::BoundedHttpServer::Bind(server_options);
   if (!server.ok()) Fail(1, server.status().message());
+  relay::BoundedHttpServer::ExchangeHook hook;
+  if (sim_state != nullptr) {
+    hook = [sim = sim_state.get()](const relay::HttpRequest& req, const relay::HttpResponse& res) {
+      RecordRelayExchange(sim, req, res);
+    };
+  }
   (*server)->Serve([&relay](const relay::HttpRequest& req,
                             relay::HttpResponse& res) { HandleRelayHttp(relay, req, res); },
-                   nullptr, nullptr);
+                   nullptr, hook);
   std::cerr << "ohttp_relay: forwarding to " << (*gateway)->authority() << std::endl;
-  PrintListeningLine({{"http", HostPort{listen.host, (*server)->port()}.ToString()}});
+  PrintListeningLine({{"http", HostPort{listen.host, (*server)->port()}.ToString()},
+                      {"grpc", (*control)->address()}});
   const int signal = WaitForTerminationSignal();
   std::cerr << "ohttp_relay: signal " << signal << ", shutting down" << std::endl;
   (*server)->Stop();
+  (*control)->Shutdown();
   return 0;
 }
 
