@@ -26,8 +26,8 @@ void RecordRelayExchange(sim::SimState* state, const relay::HttpRequest& request
   if (!recorder->has_audit_key()) return;
   sim::ObserveValue(recorder, ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED, request.remote_addr, false,
                     rpc);
-  sim::ObserveValue(recorder, ::common::v1::CIPHERTEXT, request.body, false, rpc);
-  sim::ObserveValue(recorder, ::common::v1::CIPHERTEXT, response.body, false, rpc);
+  sim::ObserveValue(recorder, ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED, request.body, false, rpc);
+  sim::ObserveValue(recorder, ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED, response.body, false, rpc);
 }
 
 }  // namespace sct::ohttp_relay

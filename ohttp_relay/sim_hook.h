@@ -1,9 +1,10 @@
 // The oblivious relay under --sim_control: one TraceEvent and the
 // observations of each exchange. What it can know is what it records: the
 // client's address (untokenized) and the opaque message/ohttp-req and
-// message/ohttp-res bodies (CIPHERTEXT); the inner request is never visible
-// here. Trace: from "http-client" (the client's simulator headers travel
-// sealed), to the actor id, rpc "HTTP POST /relay", the status and sizes.
+// message/ohttp-res bodies (unclassified: they are no mailbox ciphertext the
+// engine knows); the inner request is never visible here. Trace: from
+// "http-client" (the client's simulator headers travel sealed), to the actor
+// id, rpc "HTTP POST /relay", the status and sizes.
 //
 // Thread-safe (all state is in the SimState).
 #ifndef SCT_OHTTP_RELAY_SIM_HOOK_H_
