@@ -103,6 +103,9 @@ absl::Status CheckConfig(const DeviceConfig& config) {
   if (!config.relay_ca_file.empty() && config.relay_http_url.empty()) {
     return InvalidField("--relay_ca_file", "needs --relay_http_url");
   }
+  if (!config.ohttp_relay_url.empty() && config.relay_http_url.empty()) {
+    return InvalidField("--ohttp_relay_url", "needs --relay_http_url");
+  }
   if (config.tls_cert.empty() && !config.tls_client_ca.empty()) {
     return InvalidField("--tls_client_ca", "needs --tls_cert");
   }
@@ -170,6 +173,8 @@ absl::Status DeviceProcess::BuildAgent(const DeviceConfig& config,
     http.ca_file = config.relay_ca_file.empty() ? config.tls_ca : config.relay_ca_file;
     http.timeout = AgentOptionsFrom(config).rpc_timeout;
     http.sim = sim;
+    http.ohttp_relay_url = config.ohttp_relay_url;
+    http.ohttp_keys_file = config.ohttp_keys_file;
     ASSIGN_OR_RETURN(relay_client_, HttpRelayClient::Create(std::move(http)));
     deps.relay_client = relay_client_.get();
   }

@@ -37,6 +37,9 @@ struct DeviceConfig {
   std::string relay_grpc_target;  // --relay_grpc_target
   std::string relay_http_url;     // --relay_http_url
   std::string relay_ca_file;      // --relay_ca_file; empty: tls_ca
+  // Oblivious HTTP in front of the relay's HTTP API: both or neither.
+  std::string ohttp_relay_url;  // --ohttp_relay_url
+  std::string ohttp_keys_file;  // --ohttp_keys_file
   std::string channel_target;     // --channel_target; empty: no channel
   std::string state_file;         // --state_file; empty: memory only
   std::string listen = "127.0.0.1:0";

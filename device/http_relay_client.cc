@@ -220,18 +220,44 @@ absl::Status CheckCaFile(const std::string& path) {
 
 int64_t Micros(absl::Duration d) { return absl::ToInt64Microseconds(d); }
 
+// A non-2xx answer as its error, with the Retry-After the relay gave.
+absl::Status ErrorAnswer(int status, const std::string& body, const std::string& retry_after) {
+  absl::Status error = FromHttpError(status, body);
+  if (retry_after.empty() || retry_after.size() > 16) return error;
+  return MakeError(error.code(), ReasonOf(error),
+                   absl::StrCat(error.message(), " (Retry-After: ", retry_after, ")"));
+}
+
+absl::Status CheckOhttpOptions(const HttpRelayClientOptions& options) {
+  if (options.ohttp_relay_url.empty() != options.ohttp_keys_file.empty()) {
+    return options.ohttp_relay_url.empty()
+               ? InvalidField("--ohttp_relay_url", "required with --ohttp_keys_file")
+               : InvalidField("--ohttp_keys_file", "required with --ohttp_relay_url");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<HttpRelayClient>> HttpRelayClient::Create(
     HttpRelayClientOptions options) {
   ASSIGN_OR_RETURN(BaseUrl url, ParseBaseUrl(options.base_url));
   if (url.https && !options.ca_file.empty()) RETURN_IF_ERROR(CheckCaFile(options.ca_file));
+  RETURN_IF_ERROR(CheckOhttpOptions(options));
+  std::unique_ptr<OhttpTransport> ohttp;
+  if (!options.ohttp_relay_url.empty()) {
+    ASSIGN_OR_RETURN(ohttp, OhttpTransport::Create({options.ohttp_relay_url,
+                                                    options.ohttp_keys_file, options.ca_file,
+                                                    options.timeout, options.max_response_bytes,
+                                                    options.ohttp_source_address}));
+  }
   if (options.timeout <= absl::ZeroDuration()) options.timeout = absl::Seconds(10);
   std::unique_ptr<HttpRelayClient> client(new HttpRelayClient(std::move(options)));
   client->host_ = url.host;
   client->authority_ = url.authority;
   client->base_path_ = url.path;
   client->https_ = url.https;
+  client->ohttp_ = std::move(ohttp);
   client->client_ = std::make_unique<httplib::Client>(url.origin);
   if (!client->client_->is_valid()) return InvalidField("--relay_http_url", "host/port not usable");
   httplib::Client& http = *client->client_;
@@ -306,6 +332,7 @@ absl::StatusOr<HttpRelayClient::Answer> HttpRelayClient::ExchangeOnce(
     const std::string& method, const std::string& path, const Headers& headers,
     const std::string& body, bool* stale_connection) const {
   *stale_connection = false;
+  if (ohttp_ != nullptr) return ExchangeOblivious(method, path, headers, body);
   httplib::Request req;
   req.method = method;
   req.path = base_path_ + path;
@@ -348,13 +375,35 @@ absl::StatusOr<HttpRelayClient::Answer> HttpRelayClient::ExchangeOnce(
     return Unreachable(absl::StrCat(method, " ", authority_, ": ", detail));
   }
   if (res.status < 200 || res.status >= 300) {
-    absl::Status error = FromHttpError(res.status, received);
-    const std::string retry_after = res.get_header_value("Retry-After");
-    if (retry_after.empty() || retry_after.size() > 16) return error;
-    return MakeError(error.code(), ReasonOf(error),
-                     absl::StrCat(error.message(), " (Retry-After: ", retry_after, ")"));
+    return ErrorAnswer(res.status, received, res.get_header_value("Retry-After"));
   }
   return Answer{res.status, std::move(received)};
+}
+
+absl::StatusOr<HttpRelayClient::Answer> HttpRelayClient::ExchangeOblivious(
+    const std::string& method, const std::string& path, const Headers& headers,
+    const std::string& body) const {
+  InnerRequest inner;
+  inner.method = method;
+  inner.scheme = https_ ? "https" : "http";
+  inner.authority = authority_;
+  inner.path = base_path_ + path;
+  for (const auto& [name, value] : headers) inner.headers.emplace_back(name, value);
+  if (!body.empty()) inner.headers.emplace_back("content-type", "application/json");
+  inner.headers.emplace_back("accept", method == "GET" ? "text/html" : "application/json");
+  inner.body = body;
+  ASSIGN_OR_RETURN(InnerResponse answer, ohttp_->Exchange(inner));
+  if (answer.body.size() > options_.max_response_bytes) {
+    return BadAnswer(absl::StrCat("body larger than ", options_.max_response_bytes, " bytes"));
+  }
+  if (answer.status < 200 || answer.status >= 300) {
+    std::string retry_after;
+    for (const auto& [name, value] : answer.headers) {
+      if (name == "retry-after") retry_after = value;
+    }
+    return ErrorAnswer(answer.status, answer.body, retry_after);
+  }
+  return Answer{answer.status, std::move(answer.body)};
 }
 
 absl::StatusOr<std::string> HttpRelayClient::MailboxPath(const std::string& id) const {

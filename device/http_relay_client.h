@@ -40,6 +40,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "device/ohttp_transport.h"
 #include "device/relay_client.h"
 #include "sim/sim_state.h"
 
@@ -57,13 +58,25 @@ struct HttpRelayClientOptions {
   absl::Duration timeout = absl::Seconds(10);
   size_t max_response_bytes = 4 << 20;
   sim::SimState* sim = nullptr;  // may be null
+  // Oblivious HTTP (docs/variants/ohttp.md): with both set, every call is
+  // sealed to the gateway's key configuration (the application/ohttp-keys
+  // file) and POSTed to the oblivious relay's resource (device/
+  // ohttp_transport.h), verified against `ca_file`; `base_url` still names
+  // the mailbox relay, the target of the inner request.
+  std::string ohttp_relay_url;
+  std::string ohttp_keys_file;
+  // The local IPv4 address the connection to the oblivious relay is made
+  // from (the device's own loopback address); empty: any.
+  std::string ohttp_source_address;
 };
 
 class HttpRelayClient : public RelayClient {
  public:
   // INVALID_ARGUMENT "invalid_field" naming "--relay_http_url" (not an
-  // http(s) URL with a host, or with a query or fragment) or
-  // "--relay_ca_file" (unreadable or holding no PEM certificate).
+  // http(s) URL with a host, or with a query or fragment),
+  // "--relay_ca_file" (unreadable or holding no PEM certificate),
+  // "--ohttp_relay_url" or "--ohttp_keys_file" (one without the other, or
+  // unusable).
   static absl::StatusOr<std::unique_ptr<HttpRelayClient>> Create(HttpRelayClientOptions options);
   ~HttpRelayClient() override;
 
@@ -103,6 +116,9 @@ class HttpRelayClient : public RelayClient {
   absl::StatusOr<Answer> ExchangeOnce(const std::string& method, const std::string& path,
                                       const Headers& headers, const std::string& body,
                                       bool* stale_connection) const;
+  // One exchange through the oblivious relay (ohttp_ set).
+  absl::StatusOr<Answer> ExchangeOblivious(const std::string& method, const std::string& path,
+                                           const Headers& headers, const std::string& body) const;
   // The request path of mailbox `id` (INVALID_ARGUMENT for an id that is not
   // one path segment of unreserved characters).
   absl::StatusOr<std::string> MailboxPath(const std::string& id) const;
@@ -113,6 +129,7 @@ class HttpRelayClient : public RelayClient {
   std::string base_path_;  // the URL's path prefix without a trailing '/'
   bool https_ = false;
   std::unique_ptr<httplib::Client> client_;
+  std::unique_ptr<OhttpTransport> ohttp_;  // null: direct
 };
 
 }  // namespace sct::device

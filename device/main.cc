@@ -34,6 +34,12 @@ ABSL_FLAG(std::string, relay_http_url, "",
 ABSL_FLAG(std::string, relay_ca_file, "",
           "PEM roots that verify the relay's HTTPS certificate (with --relay_http_url). "
           "Default: --tls_ca.");
+ABSL_FLAG(std::string, ohttp_relay_url, "",
+          "Oblivious HTTP relay resource https://HOST:PORT/relay (with --relay_http_url and "
+          "--ohttp_keys_file): every mailbox call goes sealed through it (docs/variants/ohttp.md).");
+ABSL_FLAG(std::string, ohttp_keys_file, "",
+          "The OHTTP gateway's key configurations (application/ohttp-keys), with "
+          "--ohttp_relay_url.");
 ABSL_FLAG(std::string, channel_target, "", "Channel server gRPC address HOST:PORT.");
 ABSL_FLAG(std::string, state_file, "",
           "Secure-element state file (0600; holds private keys). Empty: memory only.");
@@ -80,6 +86,8 @@ sct::device::DeviceConfig ConfigFromFlags() {
   config.relay_grpc_target = absl::GetFlag(FLAGS_relay_grpc_target);
   config.relay_http_url = absl::GetFlag(FLAGS_relay_http_url);
   config.relay_ca_file = absl::GetFlag(FLAGS_relay_ca_file);
+  config.ohttp_relay_url = absl::GetFlag(FLAGS_ohttp_relay_url);
+  config.ohttp_keys_file = absl::GetFlag(FLAGS_ohttp_keys_file);
   config.channel_target = absl::GetFlag(FLAGS_channel_target);
   config.state_file = absl::GetFlag(FLAGS_state_file);
   config.listen = absl::GetFlag(FLAGS_listen);

@@ -132,6 +132,28 @@ TEST(ValidateScenario, UnimplementedArchitectureVariantIsRefusedByField) {
   EXPECT_THAT(ValidateScenario(s, nullptr, "f"), IsEmpty());
 }
 
+TEST(ValidateScenario, OhttpIsValidWithALaunchedMailboxRelayAndHttpDevices) {
+  scenario::v1::Scenario s = Base();
+  s.mutable_topology()->mutable_architecture()->set_ohttp(true);
+  EXPECT_THAT(ValidateScenario(s, nullptr, "f"), IsEmpty());
+  s.mutable_topology()->mutable_devices(0)->set_relay_api(scenario::v1::HTTP);
+  EXPECT_THAT(ValidateScenario(s, nullptr, "f"), IsEmpty());
+}
+
+TEST(ValidateScenario, OhttpRefusesWhatItCannotCarryByField) {
+  scenario::v1::Scenario s = Base();
+  s.mutable_topology()->mutable_architecture()->set_ohttp(true);
+  s.mutable_topology()->mutable_devices(0)->set_relay_api(scenario::v1::GRPC);
+  EXPECT_THAT(Only(ValidateScenario(s, nullptr, "f")),
+              HasSubstr("topology.devices[0].relay_api: GRPC cannot go through OHTTP"));
+  s.mutable_topology()->mutable_devices(0)->set_relay_api(scenario::v1::HTTP);
+  scenario::v1::Endpoint* e = s.mutable_topology()->mutable_relay()->mutable_attach();
+  e->set_http_url("https://127.0.0.1:1");
+  e->set_ca_cert_file("/ca.pem");
+  EXPECT_THAT(Only(ValidateScenario(s, nullptr, "f")),
+              HasSubstr("topology.architecture.ohttp: needs a launched relay"));
+}
+
 TEST(ValidateScenario, UnknownAdversaryAndInterceptor) {
   scenario::v1::Scenario s = Base();
   scenario::v1::Step* st = s.add_steps();

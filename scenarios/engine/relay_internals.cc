@@ -101,6 +101,11 @@ RelayOffer RelayOfferOf(const sv1::RelaySpec& relay) {
 std::vector<std::string> RelayInternalsNeeded(const sv1::Scenario& s, const RelayOffer& offer) {
   std::vector<std::string> out;
   if (!offer.launched) RelayConfigNeeds(s.topology().relay(), &out);
+  if (!offer.launched && s.topology().architecture().ohttp()) {
+    out.push_back(absl::StrCat(
+        "topology.architecture.ohttp: the OHTTP gateway is started in front of the relay",
+        kNeedsLaunch));
+  }
   for (const auto& d : s.topology().devices()) {
     if (!offer.grpc && !d.has_attach() && d.relay_api() == sv1::GRPC) {
       out.push_back(absl::StrCat("topology.devices \"", d.id(),

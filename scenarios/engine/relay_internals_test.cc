@@ -62,6 +62,14 @@ TEST(RelayInternalsNeeded, RelayRestartFaultIsNotApplicableAndNamesTheFault) {
   EXPECT_THAT(RelayInternalsNeeded(s, RelayOffer{}), IsEmpty());
 }
 
+TEST(RelayInternalsNeeded, OhttpNeedsALaunchedRelay) {
+  sv1::Scenario s = Parse(kFlow);
+  s.mutable_topology()->mutable_architecture()->set_ohttp(true);
+  EXPECT_THAT(RelayInternalsNeeded(s, kByUrl),
+              ElementsAre(HasSubstr("topology.architecture.ohttp: the OHTTP gateway")));
+  EXPECT_THAT(RelayInternalsNeeded(s, RelayOffer{}), IsEmpty());
+}
+
 TEST(RelayInternalsNeeded, RestartOfAnotherServiceIsApplicable) {
   sv1::Scenario s = Parse(kFlow);
   sv1::Fault* f = s.add_faults();

@@ -40,6 +40,8 @@ enum class ServiceKind {
   kDevice,
   kChannel,
   kRedis,  // a redis-server the launcher started for the relay (no gRPC, no sim)
+  kOhttpRelay,    // architecture.ohttp: the oblivious relay devices send to
+  kOhttpGateway,  // architecture.ohttp: the gateway in front of the relay's HTTP API
 };
 
 // One service of the topology.

@@ -78,6 +78,7 @@ absl::Status LaunchedEcosystem::Build(const sv1::Topology& t) {
   for (const auto& o : t.oems()) RETURN_IF_ERROR(StartOem(o));
   RETURN_IF_ERROR(StartRedis(t.relay()));
   RETURN_IF_ERROR(StartRelay(t));
+  if (t.architecture().ohttp()) RETURN_IF_ERROR(StartOhttp());
   RETURN_IF_ERROR(StartChannel(t));
   for (const auto& ap : t.access_points()) RETURN_IF_ERROR(StartAccessPoint(ap));
   for (const auto& d : t.devices()) RETURN_IF_ERROR(StartDevice(d));
@@ -238,6 +239,8 @@ absl::Status LaunchedEcosystem::StartDevice(const sv1::DeviceSpec& spec) {
     peers.relay_address = relay->svc.grpc_address;
     peers.relay_http_url = relay->svc.http_url;
     peers.relay_ca_file = relay->trust_file;
+    peers.ohttp_relay_url = ohttp_relay_url_;
+    peers.ohttp_keys_file = ohttp_keys_file_;
     peers.channel_address = services_.Find("channel")->svc.grpc_address;
     RETURN_IF_ERROR(
         services_.Launch(n, DeviceCommand(spec, work_.dir, peers, work_.device_trust_file)));

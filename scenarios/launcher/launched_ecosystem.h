@@ -74,6 +74,9 @@ class LaunchedEcosystem final : public Ecosystem {
   absl::Status StartChannel(const scenario::v1::Topology& topology);
   absl::Status StartAccessPoint(const scenario::v1::AccessPointSpec& spec);
   absl::Status StartDevice(const scenario::v1::DeviceSpec& spec);
+  // architecture.ohttp: the gateway, then the oblivious relay
+  // (launched_ohttp.cc); devices are pointed at them.
+  absl::Status StartOhttp();
   absl::Status BootstrapOwner(const scenario::v1::OwnerCredentialSpec& spec,
                               const scenario::v1::Topology& topology);
 
@@ -88,6 +91,9 @@ class LaunchedEcosystem final : public Ecosystem {
   RelayRedis redis_;
   RedisLogin redis_admin_;
   bool redis_cluster_formed_ = false;
+  // Set by StartOhttp: what devices get as --ohttp_relay_url/--ohttp_keys_file.
+  std::string ohttp_relay_url_;
+  std::string ohttp_keys_file_;
 };
 
 }  // namespace sct::scenarios

@@ -219,6 +219,10 @@ ServiceCommand DeviceCommand(const sv1::DeviceSpec& spec, const WorkDir& dir,
   } else {
     c.args.push_back("--relay_http_url=" + peers.relay_http_url);
     c.args.push_back("--relay_ca_file=" + peers.relay_ca_file);
+    if (!peers.ohttp_relay_url.empty()) {
+      c.args.push_back("--ohttp_relay_url=" + peers.ohttp_relay_url);
+      c.args.push_back("--ohttp_keys_file=" + peers.ohttp_keys_file);
+    }
   }
   if (spec.no_push()) c.args.push_back("--no_push");
   c.extra_flags.assign(spec.flags().begin(), spec.flags().end());

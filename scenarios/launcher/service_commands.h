@@ -58,6 +58,10 @@ struct DevicePeers {
   std::string relay_http_url;  // "https://HOST:PORT" (relay_api HTTP, the default)
   std::string relay_ca_file;   // PEM roots of the relay's TLS certificate (HTTP)
   std::string channel_address;
+  // architecture.ohttp: the oblivious relay's resource and the gateway's
+  // key configuration file; empty: direct to the relay.
+  std::string ohttp_relay_url;
+  std::string ohttp_keys_file;
 };
 
 // `text` as an absl duration, or `fallback` when it is empty or does not

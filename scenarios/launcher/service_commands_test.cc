@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "scenarios/launcher/ohttp_commands.h"
 #include "scenarios/launcher/topology.h"
 
 namespace sct::scenarios {
@@ -208,4 +209,38 @@ TEST(ServiceCommandsTest, DurationOrFallsBack) {
 }
 
 }  // namespace
+TEST(ServiceCommandsTest, OhttpDevicesGoThroughTheObliviousRelay) {
+  sv1::Topology t = Resolved(R"pb(
+    authorities { id: "ca" }
+    oems { id: "oem-a" }
+    devices { id: "alice" oem: "oem-a" }
+  )pb");
+  DevicePeers peers = kPeers;
+  peers.ohttp_relay_url = "https://127.0.0.1:9/relay";
+  peers.ohttp_keys_file = "/w/data/ohttp-gateway-keys";
+  ServiceCommand c = DeviceCommand(t.devices(0), kDir, peers, "/trust");
+  EXPECT_THAT(c.args, Contains("--relay_http_url=https://127.0.0.1:4"));
+  EXPECT_THAT(c.args, Contains("--ohttp_relay_url=https://127.0.0.1:9/relay"));
+  EXPECT_THAT(c.args, Contains("--ohttp_keys_file=/w/data/ohttp-gateway-keys"));
+  c = DeviceCommand(t.devices(0), kDir, kPeers, "/trust");
+  for (const std::string& a : c.args) EXPECT_FALSE(absl::StartsWith(a, "--ohttp")) << a;
+}
+
+TEST(ServiceCommandsTest, OhttpGatewayAndRelayCommands) {
+  const PkiIdentity id{"/pki/x.pem", "/pki/x.key"};
+  ServiceCommand g = OhttpGatewayCommand(id, "/root.pem", "https://127.0.0.1:4", "/relay-ca.pem",
+                                         "/w/data/keys");
+  EXPECT_EQ(g.binary, "ohttp_gateway/ohttp_gateway");
+  EXPECT_EQ(g.grpc_listen_flag, "grpc_listen");
+  EXPECT_EQ(g.http_listen_flag, "http_listen");
+  EXPECT_THAT(g.args, Contains("--target_url=https://127.0.0.1:4"));
+  EXPECT_THAT(g.args, Contains("--target_ca_file=/relay-ca.pem"));
+  EXPECT_THAT(g.args, Contains("--keys_out=/w/data/keys"));
+  EXPECT_THAT(g.args, Contains("--tls_cert=/pki/x.pem"));
+  ServiceCommand r = OhttpRelayCommand(id, "/root.pem", "https://127.0.0.1:5", "/root.pem");
+  EXPECT_EQ(r.binary, "ohttp_relay/ohttp_relay");
+  EXPECT_THAT(r.args, Contains("--gateway_url=https://127.0.0.1:5/gateway"));
+  EXPECT_THAT(r.args, Contains("--tls_client_ca=/root.pem"));
+}
+
 }  // namespace sct::scenarios

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "scenarios/launcher/ohttp_commands.h"
 #include "scenarios/launcher/topology.h"
 #include "scenarios/suite/lint_checks.h"
 
@@ -135,6 +136,7 @@ void CheckTopology(LintContext& c) {
   if (!c.sc.has_topology()) c.Problem(kTop, "topology: missing");
   c.services = {"relay", "channel"};
   for (const std::string& name : LaunchedRedisNames(t.relay())) c.services.insert(name);
+  if (t.architecture().ohttp()) c.services.insert({kOhttpRelayName, kOhttpGatewayName});
   CheckRelay(c, t.relay());
   CheckAuthoritiesAndOems(c, t);
   CheckAccessPoints(c, t);
