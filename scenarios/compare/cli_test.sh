@@ -2,7 +2,8 @@
 # sct_compare's command line without launching anything: usage errors (exit
 # 2 with the flag named), a bad variant file located, a broken scenario's
 # row failed (exit 1) with compare.json and compare.html written, and
-# --findings reading that compare.json back.
+# --findings reading that compare.json back, --render writing the same files
+# again from it.
 set -u
 BIN="$1"
 T="$TEST_TMPDIR"
@@ -36,4 +37,9 @@ expect 1 "1 cells: 0 passed, 1 failed, 0 not applicable" --binaries_dir=/nonexis
 [ -s "$T/out/compare.json" ] && [ -s "$T/out/compare.html" ] || { echo "no compare.json/html"; fail=1; }
 expect 0 "reference: 0 of 1 scenarios passed, 1 failed, 0 not applicable." --findings --out="$T/out"
 expect 0 "Under reference, broken FAILED: $T/broken.textproto:2:" --findings="$T/out/compare.json"
+expect 0 "matrix: $T/out2/compare.html" --render="$T/out/compare.json" --out="$T/out2"
+# (Same content; a map's key order in JSON may differ.)
+/usr/bin/python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1])) != json.load(open(sys.argv[2])))' \
+  "$T/out/compare.json" "$T/out2/compare.json" || { echo "--render changed compare.json"; fail=1; }
+cmp -s "$T/out/compare.html" "$T/out2/compare.html" || { echo "--render gave another compare.html"; fail=1; }
 exit $fail

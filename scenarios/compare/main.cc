@@ -5,6 +5,7 @@
 //               [--binaries_dir=DIR] [--work_dir=DIR] [--relay_store=S]
 //               [--relay_api=http|grpc] FILE_OR_DIR_OR_LIST...
 //   sct_compare --findings[=COMPARE_JSON] [--out=DIR]
+//   sct_compare --render=COMPARE_JSON [--out=DIR]
 //
 // Exit codes: 0 no cell failed (passed or not applicable); 1 some cell
 // failed; 2 usage error, a bad variant file or list, or the result could not
@@ -34,6 +35,7 @@ constexpr char kUsage[] =
     "              [--binaries_dir=DIR] [--work_dir=DIR] [--relay_store=memory|sqlite|redis]\n"
     "              [--relay_api=http|grpc] FILE_OR_DIR_OR_LIST...\n"
     "  sct_compare --findings[=COMPARE_JSON] [--out=DIR]\n"
+    "  sct_compare --render=COMPARE_JSON [--out=DIR]\n"
     "\n"
     "Runs every scenario under every variant (default: all of the variant file,\n"
     "scenarios/variants/variants.textproto; the first column is the baseline),\n"
@@ -42,7 +44,9 @@ constexpr char kUsage[] =
     "argument lists scenario files, one per line. A cell whose variant cannot\n"
     "run the scenario (e.g. not implemented yet) is NOT APPLICABLE, not failed.\n"
     "--findings prints the findings of a finished comparison as sentences\n"
-    "(default: DIR/compare.json). Exit 0 unless a cell failed.\n";
+    "(default: DIR/compare.json). --render writes DIR/compare.html and\n"
+    "DIR/compare.json again from a compare.json, running nothing.\n"
+    "Exit 0 unless a cell failed.\n";
 
 struct Args {
   std::string out = "out/compare";
@@ -50,6 +54,7 @@ struct Args {
   std::string variant_file = sct::scenarios::kBuiltInVariantFile;
   std::string findings;  // non-empty: print findings of this compare.json
   bool findings_only = false;
+  std::string render;  // non-empty: re-render this compare.json into `out`
   sct::scenarios::CompareOptions options;
   std::vector<std::string> paths;
 };
@@ -77,6 +82,8 @@ bool ParseArgs(const std::vector<std::string>& argv, Args& a) {
     } else if (Flag(arg, "findings", &v)) {
       a.findings_only = true;
       a.findings = v;
+    } else if (Flag(arg, "render", &v)) {
+      a.render = v;
     } else if (Flag(arg, "jobs", &v)) {
       if (!absl::SimpleAtoi(v, &a.options.jobs) || a.options.jobs < 1) {
         std::cerr << "--jobs: want a positive number, got \"" << v << "\"\n";
@@ -119,6 +126,21 @@ int PrintFindings(const Args& a) {
     return 2;
   }
   for (const std::string& f : sct::scenarios::compare::Findings(*r)) std::cout << f << "\n";
+  return 0;
+}
+
+int Render(const Args& a) {
+  absl::StatusOr<sv1::CompareResult> r = sct::scenarios::ReadCompareJson(a.render);
+  if (!r.ok()) {
+    std::cerr << r.status().message() << "\n";
+    return 2;
+  }
+  absl::Status written = sct::scenarios::WriteCompare(*r, a.out);
+  if (!written.ok()) {
+    std::cerr << "compare: " << written.message() << "\n";
+    return 2;
+  }
+  std::cout << "matrix: " << a.out << "/compare.html, " << a.out << "/compare.json\n";
   return 0;
 }
 
@@ -171,6 +193,7 @@ int main(int argc, char** argv) {
   Args a;
   if (!ParseArgs(std::vector<std::string>(argv + 1, argv + argc), a)) return 2;
   if (a.findings_only) return PrintFindings(a);
+  if (!a.render.empty()) return Render(a);
   if (a.paths.empty()) {
     std::cerr << kUsage;
     return 2;
