@@ -31,6 +31,7 @@
 #include "scenarios/engine/run_context.h"
 #include "scenarios/engine/step_env.h"
 #include "scenarios/engine/steps/steps.h"
+#include "scenarios/launcher/token_model.h"
 
 namespace sct::scenarios {
 namespace {
@@ -115,6 +116,9 @@ Runner::Runner(const sv1::Scenario& s, absl::StatusOr<ResolvedTopology> topology
   result_.set_name(s.name());
   result_.set_file(file);
   result_.set_description(s.description());
+  if (s.topology().architecture().token_model() == sv1::PER_OEM_FORMAT) {
+    *result_.mutable_agreements() = CensusOf(s.topology());
+  }
   ctx_.scenario = &s_;
   if (topology_.ok()) ctx_.topology = &*topology_;
 }

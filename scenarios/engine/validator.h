@@ -89,6 +89,9 @@ class Validator {
   void AddService(const Node& n, absl::string_view field, const std::string& id);
   void CheckRelay(const Node& relay);
   void CheckArchitecture(const Node& topo);
+  // token_model, agreements, agreements_between_all.
+  void CheckTokenModel(const Node& arch);
+  void CheckAuthorityTrusts(const Node& arch);
   void CheckServiceSpecs(const Node& topo);
   void CheckDevices(const Node& topo);
   // A launched device's relay_api against what an attached relay offers.
