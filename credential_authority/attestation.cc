@@ -33,6 +33,11 @@ absl::Status AttestationVerifier::Verify(const std::string& oem_id,
                                          const crypto::EcdsaP256PublicKey& key,
                                          const common::v1::AttestationChain& chain,
                                          absl::string_view field) {
+  if (!trusted_oems_.empty() && trusted_oems_.count(oem_id) == 0) {
+    return MakeError(absl::StatusCode::kPermissionDenied, "untrusted_attestation_root",
+                     absl::StrCat(field, ": this authority does not trust the attestation root of ",
+                                  oem_id));
+  }
   ASSIGN_OR_RETURN(crypto::Certificate root, RootOf(oem_id));
   if (chain.certificates_der().empty()) return BadAttestation(field, "empty chain");
   auto leaf = crypto::Certificate::FromDer(chain.certificates_der(0));

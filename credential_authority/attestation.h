@@ -10,13 +10,20 @@
 // costs about as much as verifying one.
 //
 // Thread-safety: thread-safe. Ownership: borrows the ledger and the clock.
+// An authority may trust only some vendors' roots (topology authority_trusts,
+// docs/variants/per-oem-formats.md): then a chain under any other registered
+// OEM is refused before it is parsed.
+//
 // Errors: NOT_FOUND "oem_not_found" for an unknown OEM; PERMISSION_DENIED
+// "untrusted_attestation_root" for an OEM outside the trusted set (the
+// message names `field` and the OEM); PERMISSION_DENIED
 // "bad_attestation" (the message names `field` and what failed);
 // INVALID_ARGUMENT when the stored root does not parse; the ledger's errors.
 #ifndef SCT_CREDENTIAL_AUTHORITY_ATTESTATION_H_
 #define SCT_CREDENTIAL_AUTHORITY_ATTESTATION_H_
 
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -35,7 +42,10 @@ namespace sct::ca {
 
 class AttestationVerifier {
  public:
-  AttestationVerifier(Ledger* ledger, const Clock* clock) : ledger_(ledger), clock_(clock) {}
+  // `trusted_oems`: the OEMs whose roots this authority accepts; empty
+  // trusts every registered OEM.
+  AttestationVerifier(Ledger* ledger, const Clock* clock, std::set<std::string> trusted_oems = {})
+      : ledger_(ledger), clock_(clock), trusted_oems_(std::move(trusted_oems)) {}
 
   // OK when `chain` attests `key` under OEM `oem_id`'s root.
   absl::Status Verify(const std::string& oem_id, const crypto::EcdsaP256PublicKey& key,
@@ -47,6 +57,7 @@ class AttestationVerifier {
 
   Ledger* const ledger_;
   const Clock* const clock_;
+  const std::set<std::string> trusted_oems_;
   absl::Mutex mu_;
   // OEM id -> (root DER, parsed root).
   std::map<std::string, std::pair<std::string, crypto::Certificate>> roots_ ABSL_GUARDED_BY(mu_);

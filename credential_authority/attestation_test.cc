@@ -74,5 +74,22 @@ TEST_F(AttestationTest, RefusesALeafWithoutAnAttestationStatement) {
   EXPECT_NE(s.message().find("holder_attestation"), absl::string_view::npos) << s;
 }
 
+TEST_F(AttestationTest, AnAuthorityTrustingOtherVendorsRefusesAValidChain) {
+  AttestationVerifier verifier(env_->ledger.get(), &env_->clock, {"oem-b"});
+  absl::Status s =
+      verifier.Verify("oem-a", key_->PublicKey(), Chain({kKeyAttestation}), "receiver_attestation");
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied) << s;
+  EXPECT_EQ(ReasonOf(s), "untrusted_attestation_root");
+  EXPECT_NE(s.message().find("receiver_attestation"), absl::string_view::npos) << s;
+  EXPECT_NE(s.message().find("oem-a"), absl::string_view::npos) << s;
+}
+
+TEST_F(AttestationTest, AnAuthorityTrustingTheVendorAcceptsItsChain) {
+  AttestationVerifier verifier(env_->ledger.get(), &env_->clock, {"oem-a", "oem-b"});
+  EXPECT_TRUE(
+      verifier.Verify("oem-a", key_->PublicKey(), Chain({kKeyAttestation}), "receiver_attestation")
+          .ok());
+}
+
 }  // namespace
 }  // namespace sct::ca

@@ -77,6 +77,7 @@ absl::StatusOr<std::unique_ptr<AuthorityServer>> AuthorityServer::Start(
   CaServiceOptions options;
   options.authority_id = config.authority_id;
   options.admin_cn = config.admin_cn;
+  options.trusted_oems = config.trusted_oems;
   s->service_ = std::make_unique<CaService>(s->ledger_.get(), &sim::ClockOr(sim_state),
                                             std::move(*key), std::move(*root), options);
   RETURN_IF_ERROR(s->RegisterOemRoots(config));

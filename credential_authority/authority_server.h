@@ -16,6 +16,7 @@
 #define SCT_CREDENTIAL_AUTHORITY_AUTHORITY_SERVER_H_
 
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,8 @@ struct AuthorityServerConfig {
   std::vector<OemRootFile> oem_roots;
   std::string admin_cn = "admin";
   std::string authority_id = "ca";
+  // --trusted_oems: the OEMs whose attestation roots are accepted; empty: all.
+  std::set<std::string> trusted_oems;
 };
 
 // Parses --oem_roots: "OEM=FILE,OEM=FILE" (empty items are skipped).

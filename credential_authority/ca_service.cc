@@ -42,7 +42,7 @@ CaService::CaService(Ledger* ledger, const Clock* clock, crypto::EcdsaP256Privat
       key_id_(KeyIdOf(signing_key_.PublicKey().SpkiDer())),
       tokens_(&signing_key_, key_id_, options_.authority_id),
       issuer_(&signing_key_, &root_, options_.authority_id),
-      attestation_(ledger, clock),
+      attestation_(ledger, clock, options_.trusted_oems),
       holders_(ledger, clock, options_.proof_skew),
       pin_gate_(ledger, options_.pin_iterations),
       steps_(ledger),

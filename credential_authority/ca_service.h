@@ -22,7 +22,9 @@
 // particular PIN lockout is FAILED_PRECONDITION "share_locked", a wrong PIN is
 // PERMISSION_DENIED "wrong_pin", a second redemption FAILED_PRECONDITION
 // "share_already_redeemed", an unknown caller UNAUTHENTICATED "untrusted_oem"
-// or "untrusted_access_point", a non-admin calling an admin method
+// or "untrusted_access_point", an attestation under an OEM the authority
+// does not trust (options.trusted_oems) PERMISSION_DENIED
+// "untrusted_attestation_root", a non-admin calling an admin method
 // PERMISSION_DENIED "not_admin". UNAVAILABLE "store_unavailable" when the
 // ledger's storage fails, INTERNAL for a crypto failure.
 #ifndef SCT_CREDENTIAL_AUTHORITY_CA_SERVICE_H_
@@ -30,6 +32,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -71,6 +74,8 @@ struct CaServiceOptions {
   uint32_t pin_iterations = kDefaultPinIterations;
   // Largest max_redemptions accepted.
   uint32_t max_redemptions_limit = 1000;
+  // OEMs whose attestation roots are accepted (attestation.h); empty: all.
+  std::set<std::string> trusted_oems;
 };
 
 class CaService {

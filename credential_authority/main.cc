@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -32,6 +33,10 @@ ABSL_FLAG(std::string, oem_roots, "",
           "OEM id is also the CN its TLS client certificate must carry");
 ABSL_FLAG(std::string, admin_cn, "admin", "TLS client certificate CN of the admin identity");
 ABSL_FLAG(std::string, authority_id, "ca", "authority id (token issuer)");
+ABSL_FLAG(std::vector<std::string>, trusted_oems, {},
+          "OEM ids whose attestation roots this authority accepts (comma list); "
+          "empty: every OEM of --oem_roots. Others' devices are refused with "
+          "untrusted_attestation_root.");
 
 namespace {
 
@@ -46,6 +51,9 @@ absl::StatusOr<sct::ca::AuthorityServerConfig> ConfigFromFlags() {
   config.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
   config.admin_cn = absl::GetFlag(FLAGS_admin_cn);
   config.authority_id = absl::GetFlag(FLAGS_authority_id);
+  for (const std::string& oem : absl::GetFlag(FLAGS_trusted_oems)) {
+    if (!oem.empty()) config.trusted_oems.insert(oem);
+  }
   if (absl::Status s = sct::ca::CheckAuthorityServerConfig(config); !s.ok()) return s;
   auto oem_roots = sct::ca::ParseOemRoots(absl::GetFlag(FLAGS_oem_roots));
   if (!oem_roots.ok()) return oem_roots.status();

@@ -160,4 +160,9 @@ absl::StatusOr<Certificate> AttestationCa::IssueKeyCertificate(
   return crypto::IssueCertificate(spec, key, root_, key_);
 }
 
+absl::StatusOr<std::string> AttestationCa::SignWithRootKey(
+    absl::string_view message) const {
+  return key_.Sign(message, crypto::SignatureEncoding::kDer);
+}
+
 }  // namespace sct::oem

@@ -65,6 +65,9 @@ class AttestationCa {
       absl::string_view device_id, absl::Time now) const;
   absl::StatusOr<crypto::Certificate> IssueKeyCertificate(
       const crypto::EcdsaP256PublicKey& key, absl::Time now) const;
+  // An ECDSA P-256/SHA-256 DER signature by the root key over `message`.
+  // Callers domain-separate what they sign (provisioning_format.h).
+  absl::StatusOr<std::string> SignWithRootKey(absl::string_view message) const;
 
  private:
   AttestationCa(std::string oem_id, crypto::EcdsaP256PrivateKey key,

@@ -2,6 +2,7 @@
 // Flags -> OemServerConfig -> OemServer (oem_server/server.h, where the
 // wiring lives), then wait for SIGINT/SIGTERM and shut down cleanly.
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -54,6 +55,12 @@ ABSL_FLAG(int, push_queue_limit, 64,
           "Notifications kept per device (offline queue and resume window).");
 ABSL_FLAG(int, max_streams_per_device, 4,
           "Open notification streams per device; a newer one retires the oldest.");
+ABSL_FLAG(std::string, token_model, "standard",
+          "standard (pass the authority's share token through) or per_oem_format "
+          "(wrap it in this vendor's format; redeem only agreed formats).");
+ABSL_FLAG(std::string, provisioning_agreements, "",
+          "OEM=FILE,...: the vendors whose provisioning format this OEM redeems and "
+          "the PEM attestation root that verifies each (needs per_oem_format).");
 
 namespace {
 
@@ -62,8 +69,17 @@ int Fail(const absl::Status& status) {
   return 1;
 }
 
-sct::oem::OemServerConfig ConfigFromFlags() {
+absl::StatusOr<sct::oem::OemServerConfig> ConfigFromFlags() {
   sct::oem::OemServerConfig config;
+  const std::string model = absl::GetFlag(FLAGS_token_model);
+  if (model != "standard" && model != "per_oem_format") {
+    return absl::InvalidArgumentError("--token_model must be standard or per_oem_format");
+  }
+  config.vendor_format = model == "per_oem_format";
+  absl::StatusOr<std::map<std::string, std::string>> agreements =
+      sct::oem::ParseAgreementRoots(absl::GetFlag(FLAGS_provisioning_agreements));
+  if (!agreements.ok()) return agreements.status();
+  config.agreement_roots = *std::move(agreements);
   config.service.oem_id = absl::GetFlag(FLAGS_oem_id);
   config.service.relay_cn = absl::GetFlag(FLAGS_relay_cn);
   config.service.challenge_ttl = absl::GetFlag(FLAGS_challenge_ttl);
@@ -94,7 +110,9 @@ int main(int argc, char** argv) {
       "SCT Lab OEM server: device enrolment, key attestation, authority "
       "bridge, push. See docs/oem_server.md.");
   absl::ParseCommandLine(argc, argv);
-  const sct::oem::OemServerConfig config = ConfigFromFlags();
+  const absl::StatusOr<sct::oem::OemServerConfig> parsed = ConfigFromFlags();
+  if (!parsed.ok()) return Fail(parsed.status());
+  const sct::oem::OemServerConfig& config = *parsed;
   if (absl::Status s = sct::oem::ValidateConfig(config); !s.ok()) return Fail(s);
 
   // --sim_control: SimClock, trace, Audit/SimControl (docs/sim.md); else null.

@@ -63,12 +63,13 @@ std::string PushTokenType(absl::string_view oem_id) {
 
 OemService::OemService(OemServiceOptions options, const Clock& clock,
                        DeviceRegistry* registry, const AttestationCa* ca,
-                       AuthorityClient* authority)
+                       AuthorityClient* authority, const ProvisioningFormat* format)
     : options_(std::move(options)),
       clock_(clock),
       registry_(registry),
       ca_(ca),
       authority_(authority),
+      format_(format),
       hub_(registry, clock, options_.push_queue_limit, options_.max_streams_per_device) {
   ChallengeOptions challenge_options;
   challenge_options.ttl = options_.challenge_ttl;
@@ -203,7 +204,9 @@ absl::StatusOr<ca::InitiateShareResponse> OemService::RequestShare(
     const ::oem::v1::RequestShareRequest& request) {
   RETURN_IF_ERROR(Authenticate(request.auth(), request.has_auth()).status());
   if (!request.has_share()) return InvalidField("share", "required");
-  return authority_->InitiateShare(request.share());
+  ASSIGN_OR_RETURN(ca::InitiateShareResponse response, authority_->InitiateShare(request.share()));
+  if (format_ != nullptr) RETURN_IF_ERROR(format_->Wrap(response.mutable_token()));
+  return response;
 }
 
 absl::StatusOr<ca::RedeemShareResponse> OemService::ProvisionCredential(
@@ -232,7 +235,17 @@ absl::StatusOr<ca::RedeemShareResponse> OemService::ProvisionCredential(
   if (attested->public_key_spki != receiver->SpkiDer()) {
     return BadAttestation("does not certify receiver_public_key");
   }
-  return authority_->RedeemShare(redeem);
+  if (format_ == nullptr) return authority_->RedeemShare(redeem);
+  ca::RedeemShareRequest unwrapped = redeem;
+  absl::StatusOr<common::v1::SignedShareToken> inner =
+      format_->Unwrap(redeem.token(), "redeem.token");
+  if (!inner.ok()) {
+    std::cerr << "oem " << options_.oem_id << ": refused a redemption ("
+              << ReasonOf(inner.status()) << ")\n";
+    return inner.status();
+  }
+  *unwrapped.mutable_token() = *std::move(inner);
+  return authority_->RedeemShare(unwrapped);
 }
 
 absl::StatusOr<ca::RevokeResponse> OemService::RevokeShare(

@@ -22,6 +22,10 @@
 //     "bad_attestation" (ProvisionCredential with a chain not issued to the
 //     calling device or not for receiver_public_key);
 //   ALREADY_EXISTS "device_already_enrolled" (identity key enrolled before);
+//   with a ProvisioningFormat, ProvisionCredential also answers
+//     FAILED_PRECONDITION "no_provisioning_agreement", PERMISSION_DENIED
+//     "bad_provisioning_format" and invalid_field "redeem.token.vendor_format"
+//     (provisioning_format.h) before it calls the authority;
 //   NOT_FOUND "unknown_push_token";
 //   RESOURCE_EXHAUSTED "too_many_challenges" (EnrolDevice/AttestKey, when
 //     max_used_challenges answered nonces are still unexpired);
@@ -46,6 +50,7 @@
 #include "oem_server/challenges.h"
 #include "oem_server/device_registry.h"
 #include "oem_server/notification_hub.h"
+#include "oem_server/provisioning_format.h"
 #include "proto/oem/v1/oem.pb.h"
 
 namespace sct::oem {
@@ -77,9 +82,11 @@ class OemService {
   inline static constexpr size_t kDeviceTokenSize = 32;
   inline static constexpr size_t kPushTokenSize = 32;
 
+  // `format`: this vendor's provisioning format (token model
+  // PER_OEM_FORMAT); null for the standard token, passed through unchanged.
   OemService(OemServiceOptions options, const Clock& clock,
              DeviceRegistry* registry, const AttestationCa* ca,
-             AuthorityClient* authority);
+             AuthorityClient* authority, const ProvisioningFormat* format = nullptr);
   OemService(const OemService&) = delete;
   OemService& operator=(const OemService&) = delete;
 
@@ -128,6 +135,7 @@ class OemService {
   DeviceRegistry* registry_;
   const AttestationCa* ca_;
   AuthorityClient* authority_;
+  const ProvisioningFormat* format_;
   NotificationHub hub_;
 
   // Stateless nonces (challenges.h); in memory: a restart invalidates

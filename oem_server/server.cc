@@ -4,10 +4,14 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/clock.h"
+#include "common/errors.h"
 #include "common/host_port.h"
 #include "common/status_macros.h"
 #include "grpcpp/grpcpp.h"
+#include "runtime/files.h"
 
 namespace sct::oem {
 namespace {
@@ -47,7 +51,46 @@ absl::Status ValidateConfig(const OemServerConfig& config) {
   if (config.service.max_streams_per_device < 1) {
     return absl::InvalidArgumentError("--max_streams_per_device must be >= 1");
   }
+  if (!config.vendor_format && !config.agreement_roots.empty()) {
+    return absl::InvalidArgumentError(
+        "--provisioning_agreements needs --token_model=per_oem_format");
+  }
   return ParseHostPort(config.ca_target, "--ca_target").status();
+}
+
+absl::StatusOr<std::map<std::string, std::string>> ParseAgreementRoots(absl::string_view text) {
+  std::map<std::string, std::string> out;
+  for (absl::string_view item : absl::StrSplit(text, ',', absl::SkipEmpty())) {
+    std::pair<absl::string_view, absl::string_view> kv =
+        absl::StrSplit(item, absl::MaxSplits('=', 1));
+    if (kv.first.empty() || kv.second.empty()) {
+      return InvalidField("--provisioning_agreements",
+                          absl::StrCat("\"", item, "\" is not OEM=FILE"));
+    }
+    if (!out.emplace(std::string(kv.first), std::string(kv.second)).second) {
+      return InvalidField("--provisioning_agreements", absl::StrCat(kv.first, " given twice"));
+    }
+  }
+  return out;
+}
+
+absl::Status OemServer::LoadProvisioningFormat() {
+  if (!config_.vendor_format) return absl::OkStatus();
+  std::map<std::string, std::string> pems;
+  for (const auto& [oem, file] : config_.agreement_roots) {
+    absl::StatusOr<std::string> pem = ReadWholeFile(file);
+    if (!pem.ok()) {
+      return InvalidField("--provisioning_agreements",
+                          absl::StrCat(oem, ": ", pem.status().message()));
+    }
+    pems[oem] = *std::move(pem);
+  }
+  ASSIGN_OR_RETURN(ProvisioningFormat format, ProvisioningFormat::Create(ca_.get(), pems));
+  format_ = std::make_unique<ProvisioningFormat>(std::move(format));
+  std::cerr << "oem_server: " << config_.service.oem_id
+            << " issues its own provisioning format; redeems the formats of: "
+            << absl::StrJoin(format_->partners(), ",") << "\n";
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::unique_ptr<OemServer>> OemServer::Start(const OemServerConfig& config,
@@ -59,9 +102,11 @@ absl::StatusOr<std::unique_ptr<OemServer>> OemServer::Start(const OemServerConfi
                                                config.attestation_ca_cert, clock.Now()));
   server->ca_ = std::make_unique<AttestationCa>(std::move(ca));
   ASSIGN_OR_RETURN(server->registry_, SqliteDeviceRegistry::Open(config.db_path));
+  RETURN_IF_ERROR(server->LoadProvisioningFormat());
   RETURN_IF_ERROR(server->ConnectToAuthority(sim));
   server->service_ = std::make_unique<OemService>(config.service, clock, server->registry_.get(),
-                                                  server->ca_.get(), server->authority_.get());
+                                                  server->ca_.get(), server->authority_.get(),
+                                                  server->format_.get());
   server->grpc_service_ = std::make_unique<OemGrpcService>(server->service_.get());
   RETURN_IF_ERROR(server->StartGrpcServer(sim));
   return server;

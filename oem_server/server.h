@@ -10,6 +10,7 @@
 #ifndef SCT_OEM_SERVER_SERVER_H_
 #define SCT_OEM_SERVER_SERVER_H_
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -20,6 +21,7 @@
 #include "oem_server/grpc_authority_client.h"
 #include "oem_server/oem_grpc.h"
 #include "oem_server/oem_service.h"
+#include "oem_server/provisioning_format.h"
 #include "oem_server/sqlite_device_registry.h"
 #include "proto/credential_authority/v1/credential_authority.grpc.pb.h"
 #include "runtime/grpc_server.h"
@@ -45,11 +47,22 @@ struct OemServerConfig {
   TlsServerFiles server_tls;
   // Development only: plaintext both ways; TLS settings are not needed.
   bool insecure = false;
+  // --token_model=per_oem_format: wrap share tokens in this vendor's format
+  // and redeem only its own and its partners' formats (provisioning_format.h).
+  bool vendor_format = false;
+  // --provisioning_agreements: issuer OEM id -> PEM file of its attestation
+  // root, for each vendor whose format this OEM redeems.
+  std::map<std::string, std::string> agreement_roots;
 };
+
+// Parses --provisioning_agreements "OEM=FILE,OEM=FILE" (empty items skipped).
+// INVALID_ARGUMENT naming the flag for an item without '=' or a repeated OEM.
+absl::StatusOr<std::map<std::string, std::string>> ParseAgreementRoots(absl::string_view text);
 
 // INVALID_ARGUMENT "--<flag> is required" for the first missing setting
 // (the TLS ones only without `insecure`), "--push_queue_limit must be >= 1",
-// "--max_streams_per_device must be >= 1",
+// "--max_streams_per_device must be >= 1", agreements without
+// --token_model=per_oem_format,
 // or a malformed --ca_target (host_port.h).
 absl::Status ValidateConfig(const OemServerConfig& config);
 
@@ -75,10 +88,13 @@ class OemServer {
  private:
   explicit OemServer(const OemServerConfig& config) : config_(config) {}
   absl::Status ConnectToAuthority(sim::SimState* sim);
+  // format_ from vendor_format and the agreement roots' files.
+  absl::Status LoadProvisioningFormat();
   absl::Status StartGrpcServer(sim::SimState* sim);
 
   const OemServerConfig config_;
   std::unique_ptr<AttestationCa> ca_;
+  std::unique_ptr<ProvisioningFormat> format_;  // null: the standard token
   std::unique_ptr<SqliteDeviceRegistry> registry_;
   std::unique_ptr<::credential_authority::v1::CredentialAuthority::Stub> authority_stub_;
   std::unique_ptr<GrpcAuthorityClient> authority_;

@@ -102,5 +102,32 @@ TEST(OemServerTest, ARegistryThatIsNotADatabaseStopsTheStart) {
   EXPECT_EQ(ReasonOf(server.status()), "store_unavailable");
 }
 
+TEST(OemServerConfigTest, AgreementsParseAndNeedTheVendorFormat) {
+  auto roots = ParseAgreementRoots("oem-a=/r/a.pem,,oem-c=/r/c.pem");
+  ASSERT_TRUE(roots.ok()) << roots.status();
+  EXPECT_EQ(roots->size(), 2u);
+  EXPECT_EQ(roots->at("oem-c"), "/r/c.pem");
+  EXPECT_THAT(Message(ParseAgreementRoots("oem-a").status()),
+              ::testing::HasSubstr("--provisioning_agreements"));
+  EXPECT_THAT(Message(ParseAgreementRoots("oem-a=x,oem-a=y").status()),
+              ::testing::HasSubstr("given twice"));
+
+  OemServerConfig config = InsecureConfig("agreements");
+  config.agreement_roots = *roots;
+  EXPECT_EQ(Message(ValidateConfig(config)),
+            "--provisioning_agreements needs --token_model=per_oem_format");
+  config.vendor_format = true;
+  EXPECT_TRUE(ValidateConfig(config).ok());
+}
+
+TEST(OemServerTest, AnAgreementRootFileThatIsMissingStopsTheStart) {
+  OemServerConfig config = InsecureConfig("missing-partner");
+  config.vendor_format = true;
+  config.agreement_roots = {{"oem-b", TempPath("no-such-root.pem")}};
+  auto server = OemServer::Start(config, /*sim=*/nullptr);
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(server.status()), ::testing::HasSubstr("oem-b"));
+}
+
 }  // namespace
 }  // namespace sct::oem

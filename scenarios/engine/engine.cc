@@ -32,6 +32,7 @@
 #include "scenarios/engine/step_env.h"
 #include "scenarios/engine/steps/steps.h"
 #include "scenarios/engine/variant_overlay.h"
+#include "scenarios/launcher/token_model.h"
 
 namespace sct::scenarios {
 namespace {
@@ -116,6 +117,9 @@ Runner::Runner(const sv1::Scenario& s, absl::StatusOr<ResolvedTopology> topology
   result_.set_name(s.name());
   result_.set_file(file);
   result_.set_description(s.description());
+  if (s.topology().architecture().token_model() == sv1::PER_OEM_FORMAT) {
+    *result_.mutable_agreements() = CensusOf(s.topology());
+  }
   ctx_.scenario = &s_;
   if (topology_.ok()) ctx_.topology = &*topology_;
 }

@@ -1,6 +1,7 @@
 // Validator: the topology's `architecture` (the design variants of
 // docs/variants/). A variant that the launcher cannot run yet is rejected
-// here, naming its field, rather than silently running the reference design.
+// here, naming its field, rather than silently running the reference design;
+// an implemented one is checked against the rest of the topology.
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -40,13 +41,75 @@ void Validator::CheckOhttp(const Node& topo, const Node& arch) {
   }
 }
 
+void Validator::CheckTokenModel(const Node& arch) {
+  const sv1::ArchitectureSpec& a = s_.topology().architecture();
+  const bool per_oem = a.token_model() == sv1::PER_OEM_FORMAT;
+  if (per_oem) {
+    for (const sv1::OemSpec& o : s_.topology().oems()) {
+      if (o.has_attach()) {
+        Err(arch, "token_model",
+            absl::StrCat("PER_OEM_FORMAT needs launched OEM servers; \"", o.id(),
+                         "\" is attached (its format cannot be configured)"));
+      }
+    }
+  }
+  if (a.agreements_between_all() && !per_oem) {
+    Err(arch, "agreements_between_all", "only with token_model: PER_OEM_FORMAT");
+  }
+  for (int i = 0; i < a.agreements_size(); ++i) {
+    const sv1::ProvisioningAgreement& g = a.agreements(i);
+    Node n = Child(arch, "agreements", i);
+    if (!per_oem) {
+      Err(arch, "agreements", i, "only with token_model: PER_OEM_FORMAT");
+      continue;
+    }
+    for (auto [field, id] :
+         {std::pair<const char*, std::string>{"issuer", g.issuer()}, {"redeemer", g.redeemer()}}) {
+      if (id.empty()) {
+        Err(n, field, "required");
+      } else if (oems_.count(id) == 0) {
+        Err(n, field, absl::StrCat("\"", id, "\" is not an OEM of the topology"));
+      }
+    }
+    if (!g.issuer().empty() && g.issuer() == g.redeemer()) {
+      Err(n, "redeemer", "a vendor always redeems its own format; name another OEM");
+    }
+  }
+}
+
+void Validator::CheckAuthorityTrusts(const Node& arch) {
+  for (const auto& [authority, list] : s_.topology().architecture().authority_trusts()) {
+    if (authorities_.count(authority) == 0) {
+      Err(arch, "authority_trusts",
+          absl::StrCat("\"", authority, "\" is not an authority of the topology"));
+      continue;
+    }
+    if (list.oems().empty()) {
+      Err(arch, "authority_trusts",
+          absl::StrCat("\"", authority, "\": list at least one OEM (an authority trusting no ",
+                       "vendor can attest no device)"));
+    }
+    for (const std::string& oem : list.oems()) {
+      if (oems_.count(oem) == 0) {
+        Err(arch, "authority_trusts",
+            absl::StrCat("\"", authority, "\": \"", oem, "\" is not an OEM of the topology"));
+      }
+    }
+    for (const sv1::AuthoritySpec& spec : s_.topology().authorities()) {
+      if (spec.id() == authority && spec.has_attach()) {
+        Err(arch, "authority_trusts",
+            absl::StrCat("\"", authority, "\" is attached; its trust cannot be configured"));
+      }
+    }
+  }
+}
+
 void Validator::CheckArchitecture(const Node& topo) {
   if (!s_.topology().has_architecture()) return;
   const sv1::ArchitectureSpec& a = s_.topology().architecture();
   Node arch = Child(topo, "architecture");
-  if (a.token_model() == sv1::PER_OEM_FORMAT) Err(arch, "token_model", kNotYet);
-  if (a.agreements_size() > 0) Err(arch, "agreements", 0, kNotYet);
-  if (!a.authority_trusts().empty()) Err(arch, "authority_trusts", kNotYet);
+  CheckTokenModel(arch);
+  CheckAuthorityTrusts(arch);
   if (a.vendorless_devices_size() > 0) Err(arch, "vendorless_devices", 0, kNotYet);
   if (a.ohttp()) CheckOhttp(topo, arch);
   if (a.relay_design() == sv1::DERIVED_LOCATIONS || a.relay_design() == sv1::DIRECT) {

@@ -94,6 +94,9 @@ class Validator {
   void CheckArchitecture(const Node& topo);
   // architecture.ohttp: the combinations it needs (validate_architecture.cc).
   void CheckOhttp(const Node& topo, const Node& arch);
+  // token_model, agreements, agreements_between_all.
+  void CheckTokenModel(const Node& arch);
+  void CheckAuthorityTrusts(const Node& arch);
   void CheckServiceSpecs(const Node& topo);
   void CheckDevices(const Node& topo);
   // A launched device's relay_api against what an attached relay offers.

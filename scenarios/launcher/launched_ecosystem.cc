@@ -15,6 +15,7 @@
 #include "scenarios/launcher/live_ecosystems.h"
 #include "scenarios/launcher/service_commands.h"
 #include "scenarios/launcher/setup_calls.h"
+#include "scenarios/launcher/token_model.h"
 
 namespace sct::scenarios {
 namespace {
@@ -74,8 +75,8 @@ std::string LaunchedEcosystem::AuthorityId(absl::string_view authority) const {
 }
 
 absl::Status LaunchedEcosystem::Build(const sv1::Topology& t) {
-  for (const auto& a : t.authorities()) RETURN_IF_ERROR(StartAuthority(a));
-  for (const auto& o : t.oems()) RETURN_IF_ERROR(StartOem(o));
+  for (const auto& a : t.authorities()) RETURN_IF_ERROR(StartAuthority(a, t.architecture()));
+  for (const auto& o : t.oems()) RETURN_IF_ERROR(StartOem(o, t));
   RETURN_IF_ERROR(StartRedis(t.relay()));
   RETURN_IF_ERROR(StartRelay(t));
   if (t.architecture().ohttp()) RETURN_IF_ERROR(StartOhttp());
@@ -86,14 +87,19 @@ absl::Status LaunchedEcosystem::Build(const sv1::Topology& t) {
   return absl::OkStatus();
 }
 
-absl::Status LaunchedEcosystem::StartAuthority(const sv1::AuthoritySpec& spec) {
+absl::Status LaunchedEcosystem::StartAuthority(const sv1::AuthoritySpec& spec,
+                                               const sv1::ArchitectureSpec& architecture) {
   ServiceNode& n = services_.Add(spec.id(), ServiceKind::kAuthority);
   if (spec.has_attach()) {
     ServiceSet::Attach(n, spec.attach());
   } else {
     ASSIGN_OR_RETURN(PkiIdentity id, work_.pki->Identity(spec.id()));
-    RETURN_IF_ERROR(services_.Launch(
-        n, AuthorityCommand(spec, id, work_.dir, work_.pki->root_cert_file(), work_.oem_roots)));
+    ServiceCommand command =
+        AuthorityCommand(spec, id, work_.dir, work_.pki->root_cert_file(), work_.oem_roots);
+    for (std::string& flag : AuthorityTrustFlags(architecture, spec.id())) {
+      command.args.push_back(std::move(flag));
+    }
+    RETURN_IF_ERROR(services_.Launch(n, command));
   }
   // Its identity and root (the access points' trust anchor).
   ASSIGN_OR_RETURN(auto channel, Channel(spec.id()));
@@ -106,7 +112,7 @@ absl::Status LaunchedEcosystem::StartAuthority(const sv1::AuthoritySpec& spec) {
   return absl::OkStatus();
 }
 
-absl::Status LaunchedEcosystem::StartOem(const sv1::OemSpec& spec) {
+absl::Status LaunchedEcosystem::StartOem(const sv1::OemSpec& spec, const sv1::Topology& topology) {
   ServiceNode& n = services_.Add(spec.id(), ServiceKind::kOem);
   if (spec.has_attach()) {
     ServiceSet::Attach(n, spec.attach());
@@ -114,8 +120,12 @@ absl::Status LaunchedEcosystem::StartOem(const sv1::OemSpec& spec) {
   }
   const ServiceNode* authority = services_.Find(spec.authority());
   ASSIGN_OR_RETURN(PkiIdentity id, work_.pki->Identity(spec.id()));
-  return services_.Launch(n, OemCommand(spec, id, work_.dir, work_.pki->root_cert_file(),
-                                        {authority->svc.grpc_address, authority->trust_file}));
+  ServiceCommand command = OemCommand(spec, id, work_.dir, work_.pki->root_cert_file(),
+                                      {authority->svc.grpc_address, authority->trust_file});
+  for (std::string& flag : OemTokenModelFlags(topology, spec.id(), work_.dir)) {
+    command.args.push_back(std::move(flag));
+  }
+  return services_.Launch(n, command);
 }
 
 absl::Status LaunchedEcosystem::StartRedis(const sv1::RelaySpec& relay) {

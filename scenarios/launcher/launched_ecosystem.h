@@ -65,8 +65,11 @@ class LaunchedEcosystem final : public Ecosystem {
 
  private:
   // The steps of Build, one per kind of topology element.
-  absl::Status StartAuthority(const scenario::v1::AuthoritySpec& spec);
-  absl::Status StartOem(const scenario::v1::OemSpec& spec);
+  // The architecture adds the authority's trusted OEMs and each OEM's token
+  // model flags (token_model.h).
+  absl::Status StartAuthority(const scenario::v1::AuthoritySpec& spec,
+                              const scenario::v1::ArchitectureSpec& architecture);
+  absl::Status StartOem(const scenario::v1::OemSpec& spec, const scenario::v1::Topology& topology);
   absl::Status StartRedis(const scenario::v1::RelaySpec& relay);
   // One redis-server: a free port (retried on a clash), its redis.conf, start.
   absl::Status StartRedisNode(const std::string& name, bool cluster, const std::string& acl_file);

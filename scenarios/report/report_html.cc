@@ -289,6 +289,28 @@ void AppendEndpointsTable(std::string* out, const ScenarioResult& r) {
   absl::StrAppend(out, "</tbody></table>\n");
 }
 
+// Token model PER_OEM_FORMAT: agreements needed for N vendors against those
+// declared, and the vendor pairs that cannot share.
+void AppendAgreementCensus(std::string* out, const ScenarioResult& r) {
+  if (!r.has_agreements() || r.agreements().vendors() == 0) return;
+  const scenario::v1::AgreementCensus& c = r.agreements();
+  absl::StrAppend(out,
+                  "<h3>Provisioning agreements (per-vendor formats)</h3>\n"
+                  "<table class=\"agreements\"><thead><tr><th class=\"num\">Vendors</th>"
+                  "<th class=\"num\">Needed (directed)</th><th class=\"num\">Needed (mutual)</th>"
+                  "<th class=\"num\">Declared (directed)</th><th>Pairs that cannot share</th>"
+                  "</tr></thead><tbody>\n<tr><td class=\"num\">",
+                  c.vendors(), "</td><td class=\"num\">", c.needed_directed(),
+                  "</td><td class=\"num\">", c.needed_mutual(), "</td><td class=\"num\">",
+                  c.declared_directed(), "</td><td>");
+  std::vector<std::string> missing;
+  for (const auto& p : c.missing()) {
+    missing.push_back(absl::StrCat(XmlEscape(p.issuer()), " \u2192 ", XmlEscape(p.redeemer())));
+  }
+  absl::StrAppend(out, missing.empty() ? "none" : absl::StrJoin(missing, ", "),
+                  "</td></tr>\n</tbody></table>\n");
+}
+
 void AppendScenarioSection(std::string* out, const ScenarioResult& r, int index) {
   AppendSectionHead(out, r, index);
   AppendFailureBox(out, r);
@@ -297,6 +319,7 @@ void AppendScenarioSection(std::string* out, const ScenarioResult& r, int index)
   AppendStepsTable(out, r);
   AppendTimingsTable(out, r);
   AppendAuditTable(out, r);
+  AppendAgreementCensus(out, r);
   AppendEndpointsTable(out, r);
   absl::StrAppend(out, "</section>\n");
 }

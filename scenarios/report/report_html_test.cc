@@ -125,5 +125,24 @@ TEST(ReportHtmlTest, DeterministicRegardlessOfMapInsertionOrder) {
   EXPECT_EQ(ReportHtml(a), ReportHtml(b));
 }
 
+TEST(ReportHtmlTest, AgreementCensusShowsNeededDeclaredAndMissingPairs) {
+  scenario::v1::Report report;
+  scenario::v1::ScenarioResult* r = report.add_scenarios();
+  *r = Small();
+  EXPECT_THAT(ReportHtml(report), Not(HasSubstr("Provisioning agreements")));
+  scenario::v1::AgreementCensus* c = r->mutable_agreements();
+  c->set_vendors(2);
+  c->set_needed_directed(2);
+  c->set_needed_mutual(1);
+  c->set_declared_directed(1);
+  c->add_missing()->set_issuer("oem-b");
+  c->mutable_missing(0)->set_redeemer("<oem-a>");
+  const std::string html = ReportHtml(report);
+  EXPECT_THAT(html, HasSubstr("Provisioning agreements (per-vendor formats)"));
+  EXPECT_THAT(html, HasSubstr("<td class=\"num\">2</td><td class=\"num\">2</td>"
+                              "<td class=\"num\">1</td><td class=\"num\">1</td>"
+                              "<td>oem-b \u2192 &lt;oem-a&gt;</td>"));
+}
+
 }  // namespace
 }  // namespace sct::scenarios
