@@ -1,9 +1,15 @@
 """Checks a compare.json: every scenario of the list is a row, every row has
-one cell per variant in column order, and no cell FAILED. Writes one JUnit
-case per cell (failed cells fail, not-applicable ones are skipped with their
-reasons), so ./sct test counts each cell.
+one cell per variant in column order, and no cell FAILED except the ones the
+expected-failures file pins (a variant that breaks a flow by design, e.g. a
+cross-vendor share under per-vendor formats without agreements, before the
+scenario states that variant's expectations). A pinned cell that does not fail,
+or fails for another reason, is a problem too: the matrix changed. Writes one
+JUnit case per cell (unexpected failures fail, not-applicable ones are skipped
+with their reasons), so ./sct test counts each cell.
 
-usage: check_matrix.py COMPARE_JSON LIST_TXT JUNIT_XML
+usage: check_matrix.py COMPARE_JSON LIST_TXT JUNIT_XML [EXPECTED_FAILURES_TXT]
+  EXPECTED_FAILURES_TXT: lines "SCENARIO VARIANT TEXT...", TEXT a substring of
+  the cell's first failure; '#' starts a comment.
 """
 import json
 import os
@@ -22,8 +28,22 @@ def listed(list_path):
     return out
 
 
+def expected_failures(path):
+    """{(scenario, variant): text} from the pinned file (empty without one)."""
+    out = {}
+    if not path:
+        return out
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.split("#", 1)[0].strip()
+            if line:
+                scenario, variant, text = line.split(None, 2)
+                out[(scenario, variant)] = text
+    return out
+
+
 def main(argv):
-    if len(argv) != 4:
+    if len(argv) not in (4, 5):
         print(__doc__, file=sys.stderr)
         return 2
     with open(argv[1], encoding="utf-8") as f:
@@ -37,6 +57,7 @@ def main(argv):
         problems.append("rows %s are not the listed scenarios %s" % (got, want))
     if not variants:
         problems.append("no variants")
+    pinned = expected_failures(argv[4] if len(argv) == 5 else "")
     cases = []
     for row in rows:
         cells = row.get("cells", [])
@@ -47,7 +68,18 @@ def main(argv):
         for c in cells:
             case = "%s under %s" % (row.get("scenario"), c.get("variant"))
             outcome = c.get("outcome")
-            if outcome == "COMPARE_PASSED":
+            want = pinned.pop((row.get("scenario"), c.get("variant")), None)
+            if want is not None:
+                why = c.get("firstFailure", "")
+                if outcome == "COMPARE_FAILED" and want in why:
+                    cases.append((case, "<system-out>%s</system-out>" % escape(
+                        "expected difference: " + why)))
+                else:
+                    cases.append((case, "<failure message=%s/>" % quoteattr(
+                        "pinned to fail with %r, got %s %s" % (want, outcome, why))))
+                    problems.append("%s: pinned to fail with %r, got %s %s"
+                                    % (case, want, outcome, why))
+            elif outcome == "COMPARE_PASSED":
                 cases.append((case, ""))
             elif outcome == "COMPARE_NOT_APPLICABLE":
                 why = "; ".join(c.get("notApplicableReasons", [])) or "no reason given"
@@ -58,6 +90,9 @@ def main(argv):
                 why = c.get("firstFailure", "") or outcome
                 cases.append((case, "<failure message=%s/>" % quoteattr(why)))
                 problems.append("%s: %s" % (case, why))
+    for (scenario, variant), want in sorted(pinned.items()):
+        problems.append("%s under %s: pinned to fail with %r, but no such cell"
+                        % (scenario, variant, want))
     with open(argv[3], "w", encoding="utf-8") as f:
         f.write('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites><testsuite name="compare">\n')
         for name, body in cases:
