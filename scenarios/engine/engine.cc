@@ -505,6 +505,9 @@ bool ApplyRelayStore(sv1::StoreKind store, sv1::Scenario& scenario) {
 
 bool ApplyRelayApi(sv1::RelayApi api, sv1::Scenario& scenario) {
   if (api == sv1::RELAY_API_UNSPECIFIED) return false;
+  // Behind Oblivious HTTP a device reaches the relay only over HTTP, through
+  // the gateway: a run-wide GRPC would take it around the oblivious relay.
+  if (api == sv1::GRPC && scenario.topology().architecture().ohttp()) return false;
   bool changed = false;
   for (sv1::DeviceSpec& d : *scenario.mutable_topology()->mutable_devices()) {
     if (d.has_attach() || d.relay_api() != sv1::RELAY_API_UNSPECIFIED) continue;

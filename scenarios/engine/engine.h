@@ -75,7 +75,8 @@ struct EngineOptions {
 bool ApplyRelayStore(scenario::v1::StoreKind store, scenario::v1::Scenario& scenario);
 
 // Sets relay_api to `api` on every launched device of `scenario` that names
-// none (see EngineOptions::relay_api); returns whether it changed any.
+// none (see EngineOptions::relay_api); returns whether it changed any. GRPC is
+// not applied to a topology with architecture.ohttp (its devices use HTTP).
 bool ApplyRelayApi(scenario::v1::RelayApi api, scenario::v1::Scenario& scenario);
 
 // Replaces the relay of `scenario` with one attached by `url` only (no gRPC

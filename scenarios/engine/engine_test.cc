@@ -265,6 +265,19 @@ TEST(ApplyRelayStore, OverridesOnlyARelayThatNamesNoStore) {
   }
 }
 
+TEST(ApplyRelayApi, GrpcDoesNotTakeOhttpDevicesAroundTheObliviousRelay) {
+  sv1::Scenario s = Parse(R"pb(topology { devices { id: "d" } })pb");
+  EXPECT_TRUE(ApplyRelayApi(sv1::GRPC, s));
+  EXPECT_EQ(s.topology().devices(0).relay_api(), sv1::GRPC);
+  sv1::Scenario o = Parse(R"pb(topology {
+                                 devices { id: "d" }
+                                 architecture { ohttp: true }
+                               })pb");
+  EXPECT_FALSE(ApplyRelayApi(sv1::GRPC, o));
+  EXPECT_EQ(o.topology().devices(0).relay_api(), sv1::RELAY_API_UNSPECIFIED);
+  EXPECT_TRUE(ApplyRelayApi(sv1::HTTP, o));
+}
+
 TEST(RunScenario, RelayStoreOverrideReachesTheLaunchedTopology) {
   Counters c;
   EngineOptions o = Options(&c);
