@@ -122,6 +122,7 @@ class Validator {
   void CheckAdversaries();
   void CheckAdversaryKind(const Node& n, const scenario::v1::Adversary& a);
   void CheckAssertions();
+  void CheckLinkability(const Node& l, const scenario::v1::LinkabilityAssertion& a);
 
   const scenario::v1::Scenario& s_;
   std::string file_;
