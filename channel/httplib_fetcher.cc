@@ -8,6 +8,7 @@
 #include "common/errors.h"
 #include "httplib.h"
 #include "openssl/x509.h"
+#include "runtime/source_address.h"
 
 namespace sct::channel {
 
@@ -37,6 +38,8 @@ absl::StatusOr<HttpResponse> HttplibFetcher::Get(const std::string& url) {
   client.set_read_timeout(timeout_us / 1000000, timeout_us % 1000000);
   client.set_write_timeout(timeout_us / 1000000, timeout_us % 1000000);
   client.set_follow_location(false);
+  const std::string source = SourceAddressFor(TargetHost(origin.substr(scheme_end)));
+  if (!source.empty()) client.set_interface(source);
   if (scheme_end == 8) {
     client.enable_server_certificate_verification(true);
     if (!options_.ca_file.empty()) client.set_ca_cert_path(options_.ca_file);

@@ -18,6 +18,7 @@
 #include "httplib.h"
 #include "nlohmann/json.hpp"
 #include "openssl/x509.h"
+#include "runtime/source_address.h"
 #include "sim/client_side.h"
 
 namespace sct::device {
@@ -269,6 +270,8 @@ absl::StatusOr<std::unique_ptr<HttpRelayClient>> HttpRelayClient::Create(
   http.set_tcp_nodelay(true);
   http.set_follow_location(false);
   http.set_decompress(false);
+  const std::string source = SourceAddressFor(url.host);
+  if (!source.empty()) http.set_interface(source);
   if (url.https) {
     http.enable_server_certificate_verification(true);
     if (!client->options_.ca_file.empty()) http.set_ca_cert_path(client->options_.ca_file);

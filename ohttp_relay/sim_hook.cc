@@ -1,5 +1,6 @@
 #include "ohttp_relay/sim_hook.h"
 
+#include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -24,10 +25,17 @@ void RecordRelayExchange(sim::SimState* state, const relay::HttpRequest& request
   state->recorder().RecordEvent(std::move(e));
   sim::Recorder* recorder = &state->recorder();
   if (!recorder->has_audit_key()) return;
-  sim::ObserveValue(recorder, ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED, request.remote_addr, false,
-                    rpc);
-  sim::ObserveValue(recorder, ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED, request.body, false, rpc);
-  sim::ObserveValue(recorder, ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED, response.body, false, rpc);
+  // The client's address and the opaque bodies, seen together: the address
+  // is what the oblivious relay can link, the bodies carry nothing it can
+  // open.
+  std::set<std::string> together;
+  sim::ObserveValue(recorder, ::common::v1::CLIENT_ADDRESS,
+                    sim::ClientAddressOf(request.remote_addr), false, rpc, &together);
+  sim::ObserveValue(recorder, ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED, request.body, false, rpc,
+                    &together);
+  sim::ObserveValue(recorder, ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED, response.body, false, rpc,
+                    &together);
+  recorder->ObserveTogether(together, rpc);
 }
 
 }  // namespace sct::ohttp_relay

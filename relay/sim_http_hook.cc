@@ -1,5 +1,6 @@
 #include "relay/sim_http_hook.h"
 
+#include <set>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -20,31 +21,33 @@ using ::common::v1::KnowledgeItem;
 constexpr absl::string_view kItemPrefix = "/v1/m/";
 
 void ObserveJson(Recorder* recorder, const nlohmann::json& value, const std::string& parent,
-                 const std::string& key, const std::string& where, int depth) {
+                 const std::string& key, const std::string& where, int depth,
+                 std::set<std::string>* together) {
   if (depth > 32) return;
   if (value.is_string()) {
     const std::string& s = value.get_ref<const std::string&>();
     if (parent == "payload" && key == "data") {
-      ObserveValue(recorder, ::common::v1::CIPHERTEXT, s, /*tokenize=*/false, where);
+      ObserveValue(recorder, ::common::v1::CIPHERTEXT, s, /*tokenize=*/false, where, together);
     } else if (key == "tokenData") {
-      ObserveValue(recorder, ::common::v1::PUSH_TOKEN, s, true, where);
+      ObserveValue(recorder, ::common::v1::PUSH_TOKEN, s, true, where, together);
     } else {
-      ObserveValue(recorder, ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED, s, true, where);
+      ObserveValue(recorder, ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED, s, true, where, together);
     }
   } else if (value.is_object()) {
     for (auto it = value.begin(); it != value.end(); ++it) {
-      ObserveJson(recorder, it.value(), key, it.key(), where, depth + 1);
+      ObserveJson(recorder, it.value(), key, it.key(), where, depth + 1, together);
     }
   } else if (value.is_array()) {
-    for (const auto& v : value) ObserveJson(recorder, v, parent, key, where, depth + 1);
+    for (const auto& v : value) ObserveJson(recorder, v, parent, key, where, depth + 1, together);
   }
 }
 
-void ObserveBody(Recorder* recorder, const std::string& body, const std::string& where) {
+void ObserveBody(Recorder* recorder, const std::string& body, const std::string& where,
+                 std::set<std::string>* together) {
   if (body.empty()) return;
   nlohmann::json json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded()) return;  // not JSON (e.g. the HTML preview)
-  ObserveJson(recorder, json, "", "", where, 0);
+  ObserveJson(recorder, json, "", "", where, 0, together);
 }
 
 }  // namespace
@@ -104,17 +107,23 @@ void RecordHttpExchange(SimState* state, const HttpRequest& request,
   Recorder* recorder = &state->recorder();
   if (!recorder->has_audit_key()) return;
   absl::string_view path = request.path;
+  std::set<std::string> together;
+  ObserveValue(recorder, ::common::v1::CLIENT_ADDRESS, sim::ClientAddressOf(request.remote_addr),
+               false, rpc, &together);
   if (absl::StartsWith(path, kItemPrefix) && path.size() > kItemPrefix.size()) {
-    ObserveValue(recorder, ::common::v1::MAILBOX_ID, path.substr(kItemPrefix.size()), false, rpc);
+    ObserveValue(recorder, ::common::v1::MAILBOX_ID, path.substr(kItemPrefix.size()), false, rpc,
+                 &together);
   }
   for (absl::string_view segment : absl::StrSplit(path, '/', absl::SkipEmpty())) {
-    ObserveValue(recorder, ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED, segment, false, rpc);
+    ObserveValue(recorder, ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED, segment, false, rpc,
+                 &together);
   }
   for (const auto& [name, value] : request.headers) {
-    ObserveValue(recorder, ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED, value, true, rpc);
+    ObserveValue(recorder, ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED, value, true, rpc, &together);
   }
-  ObserveBody(recorder, request.body, rpc);
-  ObserveBody(recorder, response.body, rpc);
+  ObserveBody(recorder, request.body, rpc, &together);
+  ObserveBody(recorder, response.body, rpc, &together);
+  recorder->ObserveTogether(together, rpc);
 }
 
 }  // namespace sct::relay

@@ -8,9 +8,11 @@
 // the canonical gRPC name of the HTTP status (200/201 "OK", 404
 // "NOT_FOUND", ...); reason = the JSON error body's "code"; step_id = the
 // `sct-step` header; duration is not measured (0).
-// Observations (where = the rpc): each path segment (the id as MAILBOX_ID),
-// every request header value, and every JSON string value of the request
-// and response bodies (payload.data as CIPHERTEXT, tokenData as PUSH_TOKEN).
+// Observations (where = the rpc): the remote address (CLIENT_ADDRESS), each
+// path segment (the id as MAILBOX_ID), every request header value, and every
+// JSON string value of the request and response bodies (payload.data as
+// CIPHERTEXT, tokenData as PUSH_TOKEN); and one CoObservation of all of them
+// together.
 //
 // Thread-safe (all state is in the SimState).
 #ifndef SCT_RELAY_SIM_HTTP_HOOK_H_

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "httplib.h"
+#include "runtime/source_address.h"
 
 namespace sct {
 namespace {
@@ -47,6 +48,9 @@ absl::StatusOr<std::unique_ptr<HttplibForwarder>> HttplibForwarder::Create(
     return InvalidField(field, "needs HOST:PORT");
   }
   if (options.timeout <= absl::ZeroDuration()) options.timeout = absl::Seconds(10);
+  if (options.source_address.empty()) {
+    options.source_address = SourceAddressFor(TargetHost(hostport));
+  }
   std::unique_ptr<HttplibForwarder> f(new HttplibForwarder(std::move(options)));
   f->authority_ = hostport;
   f->prefix_ = slash == std::string::npos ? "" : f->options_.url.substr(slash);

@@ -63,7 +63,9 @@ struct HttplibForwarderOptions {
   absl::Duration timeout = absl::Seconds(10);
   size_t max_response_bytes = 4 << 20;
   // The IPv4 address outgoing connections are bound to (a loopback address
-  // of the actor's own, so its peer sees who calls); empty: the system picks.
+  // of the actor's own, so its peer sees who calls); empty: the process's
+  // source address for a loopback target (runtime/source_address.h), else
+  // the system picks.
   std::string source_address;
 };
 

@@ -10,6 +10,7 @@
 #include "common/errors.h"
 #include "common/proto_time.h"
 #include "common/status_mapping.h"
+#include "runtime/source_address.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/client_interceptor.h"
 
@@ -161,7 +162,9 @@ class FaultInterceptorFactory : public grpc::experimental::ClientInterceptorFact
 std::shared_ptr<grpc::Channel> Channel(const std::string& target,
                                        std::shared_ptr<grpc::ChannelCredentials> credentials,
                                        const std::string& peer_name, SimState* state,
-                                       const grpc::ChannelArguments& args) {
+                                       const grpc::ChannelArguments& given_args) {
+  grpc::ChannelArguments args = given_args;
+  BindClientConnections(SourceAddressFor(TargetHost(target)), &args);
   if (state == nullptr) return grpc::CreateCustomChannel(target, credentials, args);
   std::shared_ptr<grpc::Channel> plain = grpc::CreateCustomChannel(target, credentials, args);
   std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> creators;

@@ -19,6 +19,9 @@
 //     Each applied fault is recorded as a TraceEvent of kind FAULT (from the
 //     actor, to `peer_name`).
 // With a null `state` the result is exactly grpc::CreateCustomChannel.
+// Either way, when the process has a source address and `target` is a
+// loopback IPv4 literal, every connection of the channel is bound to that
+// address first (runtime/source_address.h).
 //
 // Thread-safe; `state` is not owned and must outlive the channel.
 #ifndef SCT_SIM_CLIENT_SIDE_H_

@@ -1,8 +1,11 @@
 #include "sim/flags.h"
 
+#include <cstdlib>
+#include <iostream>
 #include <utility>
 
 #include "absl/flags/flag.h"
+#include "runtime/source_address.h"
 
 ABSL_FLAG(bool, sim_control, false,
           "Serve common.v1.Audit and common.v1.SimControl (trace, knowledge audit, clock, "
@@ -10,11 +13,19 @@ ABSL_FLAG(bool, sim_control, false,
 ABSL_FLAG(std::string, actor_id, "",
           "This process's name in a scenario (traces, audit, sct-actor metadata); "
           "default: the binary's role or id.");
+ABSL_FLAG(std::string, source_address, "",
+          "Bind outgoing connections to loopback targets to this 127.0.0.0/8 address (the "
+          "launcher's address plan, docs/launcher.md); empty: the OS chooses.");
 
 namespace sct::sim {
 
 std::unique_ptr<SimState> StateFromFlags(absl::string_view default_actor_id,
                                          SimOptions options) {
+  const absl::Status source = SetSourceAddress(absl::GetFlag(FLAGS_source_address));
+  if (!source.ok()) {
+    std::cerr << source.message() << "\n";
+    std::exit(2);
+  }
   if (!absl::GetFlag(FLAGS_sim_control)) return nullptr;
   options.actor_id = absl::GetFlag(FLAGS_actor_id);
   if (options.actor_id.empty()) options.actor_id = std::string(default_actor_id);

@@ -4,6 +4,11 @@
 //   --actor_id (string, default "": the binary's own default, e.g. "relay",
 //       or its --oem_id / --ap_id / --device_id): this process's name in a
 //       scenario, used in traces, observations and `sct-actor`.
+//   --source_address (string, default ""): the 127.0.0.0/8 address this
+//       process's outgoing loopback connections come from
+//       (runtime/source_address.h); set by StateFromFlags, with or without
+//       --sim_control. An invalid value ends the process (exit status 2) with
+//       a message naming the flag.
 // Link this target only into the six service binaries.
 #ifndef SCT_SIM_FLAGS_H_
 #define SCT_SIM_FLAGS_H_
@@ -17,10 +22,11 @@
 
 ABSL_DECLARE_FLAG(bool, sim_control);
 ABSL_DECLARE_FLAG(std::string, actor_id);
+ABSL_DECLARE_FLAG(std::string, source_address);
 
 namespace sct::sim {
 
-// The process's SimState per the flags (actor id --actor_id, else
+// Applies --source_address, then: the process's SimState per the flags (actor id --actor_id, else
 // `default_actor_id`), or null without --sim_control. Call after parsing.
 std::unique_ptr<SimState> StateFromFlags(absl::string_view default_actor_id,
                                          SimOptions options = {});

@@ -18,6 +18,7 @@
 #ifndef SCT_SIM_KNOWLEDGE_H_
 #define SCT_SIM_KNOWLEDGE_H_
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -36,12 +37,22 @@ namespace sct::sim {
 std::vector<std::string> Tokens(absl::string_view text);
 
 // Records `value` as described above (`tokenize` false: whole value only).
+// With `together`, every recorded fingerprint is also added to it (the values
+// of one call, Recorder::ObserveTogether).
 void ObserveValue(Recorder* recorder, ::common::v1::KnowledgeItem item,
-                  absl::string_view value, bool tokenize, absl::string_view where);
+                  absl::string_view value, bool tokenize, absl::string_view where,
+                  std::set<std::string>* together = nullptr);
 
-// Records every string/bytes value in `message`.
+// Records every string/bytes value in `message` (and adds their fingerprints
+// to `together` when given).
 void ObserveMessage(Recorder* recorder, const google::protobuf::Message& message,
-                    absl::string_view where);
+                    absl::string_view where, std::set<std::string>* together = nullptr);
+
+// The client address of a gRPC peer ("ipv4:127.0.0.11:5000",
+// "ipv6:[::ffff:127.0.0.11]:5000") or an HTTP remote address ("127.0.0.11",
+// "::ffff:127.0.0.11"): the IP without port, brackets or the IPv4-mapped
+// prefix; "" for a peer without an IP (e.g. "unix:...").
+std::string ClientAddressOf(absl::string_view peer);
 
 }  // namespace sct::sim
 

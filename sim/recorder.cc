@@ -42,6 +42,7 @@ void Recorder::ResetAudit() {
   absl::MutexLock lock(&mu_);
   events_.clear();
   observations_.clear();
+  co_observations_.clear();
   dropped_events_ = 0;
   dropped_observations_ = 0;
 }
@@ -59,7 +60,7 @@ uint64_t Recorder::RecordEvent(::common::v1::TraceEvent event) {
 }
 
 void Recorder::Observe(::common::v1::KnowledgeItem item, absl::string_view value,
-                       absl::string_view where) {
+                       absl::string_view where, std::set<std::string>* together) {
   if (value.empty()) return;
   std::string key;
   {
@@ -70,6 +71,7 @@ void Recorder::Observe(::common::v1::KnowledgeItem item, absl::string_view value
   absl::StatusOr<std::string> fingerprint = Fingerprint(key, value);
   if (!fingerprint.ok()) return;  // OpenSSL failure: nothing sensible to record
   const absl::Time now = clock_->Now();
+  if (together != nullptr) together->insert(*fingerprint);
   absl::MutexLock lock(&mu_);
   Key k{static_cast<int>(item), *std::move(fingerprint), std::string(where)};
   auto it = observations_.find(k);
@@ -81,6 +83,38 @@ void Recorder::Observe(::common::v1::KnowledgeItem item, absl::string_view value
     it = observations_.emplace(std::move(k), Seen{now, 0}).first;
   }
   ++it->second.count;
+}
+
+void Recorder::ObserveTogether(const std::set<std::string>& fingerprints,
+                               absl::string_view where) {
+  if (fingerprints.size() < 2) return;
+  absl::MutexLock lock(&mu_);
+  if (key_.empty()) return;
+  auto k = std::make_pair(std::string(where), fingerprints);
+  auto it = co_observations_.find(k);
+  if (it == co_observations_.end()) {
+    if (co_observations_.size() >= options_.max_co_observations) {
+      ++dropped_observations_;
+      return;
+    }
+    it = co_observations_.emplace(std::move(k), 0).first;
+  }
+  ++it->second;
+}
+
+std::vector<::common::v1::CoObservation> Recorder::CoObservations() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<::common::v1::CoObservation> out;
+  out.reserve(co_observations_.size());
+  for (const auto& [k, count] : co_observations_) {
+    ::common::v1::CoObservation o;
+    o.set_observer(observer_);
+    o.set_where(k.first);
+    for (const std::string& fp : k.second) o.add_fingerprints(fp);
+    o.set_count(count);
+    out.push_back(std::move(o));
+  }
+  return out;
 }
 
 std::vector<::common::v1::TraceEvent> Recorder::Trace(uint64_t after_seq) const {

@@ -8,7 +8,10 @@
 //     fingerprint keyed with the per-run audit key, grouped by (item,
 //     fingerprint, where) with a count and the first time seen. Values are
 //     never stored. At most `max_observations` distinct groups are kept;
-//     further new groups are counted in dropped_observations().
+//     further new groups are counted in dropped_observations();
+//   - co-observations: the fingerprints one call carried together (its
+//     caller's address included), grouped by (where, set) with a count: what
+//     lets the service link values (the linkability audit).
 // Until SetAuditKey is called only the trace is recorded (no key, no
 // fingerprints). ResetAudit forgets the trace and the observations but keeps
 // the key and the sequence counter (so `after_seq` polling stays valid).
@@ -20,6 +23,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -38,6 +42,7 @@ namespace sct::sim {
 struct RecorderOptions {
   size_t max_events = 20000;
   size_t max_observations = 200000;
+  size_t max_co_observations = 20000;
 };
 
 class Recorder {
@@ -63,13 +68,21 @@ class Recorder {
   uint64_t RecordEvent(::common::v1::TraceEvent event);
 
   // Records that this service saw `value` (an empty value is ignored; so is
-  // everything while no audit key is set).
+  // everything while no audit key is set). With `together`, also adds the
+  // value's fingerprint to it (the values of one call, for ObserveTogether).
   void Observe(::common::v1::KnowledgeItem item, absl::string_view value,
-               absl::string_view where);
+               absl::string_view where, std::set<std::string>* together = nullptr);
+
+  // Records that one call at `where` carried all of `fingerprints` (from
+  // Observe's `together`); fewer than two are ignored. Grouped by (where,
+  // set) with a count; at most `max_co_observations` groups, further new
+  // ones are counted in dropped_observations().
+  void ObserveTogether(const std::set<std::string>& fingerprints, absl::string_view where);
 
   // Events with seq > after_seq, in seq order.
   std::vector<::common::v1::TraceEvent> Trace(uint64_t after_seq) const;
   std::vector<::common::v1::Observation> Observations() const;
+  std::vector<::common::v1::CoObservation> CoObservations() const;
 
   uint64_t dropped_events() const;
   uint64_t dropped_observations() const;
@@ -91,6 +104,9 @@ class Recorder {
   uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
   std::deque<::common::v1::TraceEvent> events_ ABSL_GUARDED_BY(mu_);
   std::map<Key, Seen> observations_ ABSL_GUARDED_BY(mu_);
+  // (where, fingerprints) -> calls.
+  std::map<std::pair<std::string, std::set<std::string>>, uint64_t> co_observations_
+      ABSL_GUARDED_BY(mu_);
   uint64_t dropped_events_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t dropped_observations_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -1,6 +1,7 @@
 #include "sim/server_side.h"
 
 #include <map>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -46,7 +47,7 @@ class TraceInterceptor : public grpc::experimental::Interceptor {
         ++requests_;
         request_bytes_ += message->ByteSizeLong();
         if (!state_->InOutage()) {
-          ObserveMessage(&state_->recorder(), *message, rpc_);
+          ObserveMessage(&state_->recorder(), *message, rpc_, &together_);
         }
       }
     }
@@ -55,7 +56,7 @@ class TraceInterceptor : public grpc::experimental::Interceptor {
       if (const void* m = methods->GetSendMessage(); m != nullptr) {
         const auto* message = static_cast<const google::protobuf::Message*>(m);
         response_bytes_ += message->ByteSizeLong();
-        ObserveMessage(&state_->recorder(), *message, rpc_);
+        ObserveMessage(&state_->recorder(), *message, rpc_, &together_);
       } else if (grpc::ByteBuffer* b = methods->GetSerializedSendMessage(); b != nullptr) {
         response_bytes_ += b->Length();
       }
@@ -84,10 +85,17 @@ class TraceInterceptor : public grpc::experimental::Interceptor {
     if (from_.empty()) from_ = certified;
     if (from_.empty()) from_ = "unknown";
     state_->SetThreadStep(step_);
+    if (info_->server_context() != nullptr && !state_->InOutage()) {
+      state_->recorder().Observe(::common::v1::CLIENT_ADDRESS,
+                                 ClientAddressOf(info_->server_context()->peer()), rpc_,
+                                 &together_);
+    }
   }
 
   void Record(const grpc::Status& status) {
     recorded_ = true;
+    state_->recorder().ObserveTogether(together_, rpc_);
+    together_.clear();
     ::common::v1::TraceEvent e;
     e.set_from(from_);
     e.set_actor_self_declared(self_declared_);
@@ -116,6 +124,7 @@ class TraceInterceptor : public grpc::experimental::Interceptor {
   std::string from_;
   bool self_declared_ = false;
   std::string step_;
+  std::set<std::string> together_;  // fingerprints of this call's values
   uint64_t requests_ = 0, responses_ = 0, request_bytes_ = 0, response_bytes_ = 0;
 };
 

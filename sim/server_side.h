@@ -16,6 +16,8 @@
 //   channel.v1.Channel/*; step_id from `sct-step`.
 // It also records an Observation (knowledge.h) for every string and bytes
 // value of each received request and each sent response (where = the rpc),
+// the caller's address (CLIENT_ADDRESS, from the peer), and when the status
+// is sent one CoObservation of all of the call's values together,
 // and sets the thread's step (SimState::SetThreadStep) while the call runs
 // so outbound calls made for it carry the same `sct-step`.
 //

@@ -48,6 +48,9 @@ grpc::Status AuditService::GetObservations(grpc::ServerContext* context,
                                            ::common::v1::GetObservationsResponse* response) {
   SIM_CHECK_ADMIN(context);
   for (auto& o : state_->recorder().Observations()) *response->add_observations() = std::move(o);
+  for (auto& o : state_->recorder().CoObservations()) {
+    *response->add_co_observations() = std::move(o);
+  }
   return grpc::Status::OK;
 }
 

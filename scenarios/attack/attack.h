@@ -81,6 +81,15 @@ absl::StatusOr<AdversaryOutcome> ActAdversary(const std::string& adversary, RunC
 // relay's data files and logs. Evidence strings never contain the values.
 absl::StatusOr<std::vector<scenario::v1::KnowledgeAuditRow>> EvaluateKnowledge(RunContext& ctx);
 
+// The linkability audit (linkability.h): one row per linkability assertion,
+// then AUDIT_INFO rows for what two audited services (relay, OEMs,
+// authorities, channel) link together that neither links alone, for every
+// share. Built from the services' CoObservations (GetObservations) and the
+// same known values as EvaluateKnowledge. Evidence never holds a value.
+// Errors as BuildLinkRows.
+absl::StatusOr<std::vector<scenario::v1::LinkabilityAuditRow>> EvaluateLinkability(
+    RunContext& ctx);
+
 // Saves `service`'s observations and trace (GetObservations, GetTrace) so
 // that EvaluateKnowledge and CollectTrace still see them after the process is
 // killed (they live in its memory). Restart faults do it themselves; call it

@@ -19,6 +19,7 @@
 #include "scenarios/attack/adversaries.h"
 #include "scenarios/attack/attack.h"
 #include "scenarios/attack/knowledge.h"
+#include "scenarios/attack/linkability.h"
 #include "scenarios/attack/run_state.h"
 #include "scenarios/attack/trace_events.h"
 
@@ -53,8 +54,18 @@ absl::Status SetAuditKeyOn(RunContext& ctx, const std::shared_ptr<grpc::Channel>
 // killed ones from what PreserveAudit saved) into `input`, and why a service
 // is not audited when it is not.
 void CollectServiceObservations(RunContext& ctx, const std::set<std::string>& actors,
-                                attack::AuditInput& input) {
+                                attack::AuditInput& input,
+                                std::vector<attack::CoSighting>* co = nullptr) {
   attack::RunState& state = attack::StateOf(ctx);
+  auto add_together = [&](const std::string& name, const ::common::v1::CoObservation& o) {
+    if (co == nullptr) return;
+    attack::CoSighting c;
+    c.actor = name;
+    c.where = o.where();
+    c.fingerprints.assign(o.fingerprints().begin(), o.fingerprints().end());
+    c.count = o.count() == 0 ? 1 : o.count();
+    co->push_back(std::move(c));
+  };
   auto add_observation = [&](const std::string& name, const ::common::v1::Observation& o) {
     attack::Sighting sighting;
     sighting.actor =
@@ -72,6 +83,9 @@ void CollectServiceObservations(RunContext& ctx, const std::set<std::string>& ac
     if (svc == nullptr) continue;
     for (const ::common::v1::Observation& o : state.saved_observations[name]) {
       add_observation(name, o);
+    }
+    for (const ::common::v1::CoObservation& o : state.saved_co_observations[name]) {
+      add_together(name, o);
     }
     if (!svc->sim) {
       input.unaudited_reason[name] = svc->attached ? "attached without sim services: not audited"
@@ -103,6 +117,7 @@ void CollectServiceObservations(RunContext& ctx, const std::set<std::string>& ac
     }
     input.audited[name] = true;
     for (const ::common::v1::Observation& o : resp.observations()) add_observation(name, o);
+    for (const ::common::v1::CoObservation& o : resp.co_observations()) add_together(name, o);
   }
 }
 
@@ -158,6 +173,34 @@ absl::StatusOr<std::vector<scenario::v1::KnowledgeAuditRow>> EvaluateKnowledge(R
   return attack::BuildAuditRows(input);
 }
 
+absl::StatusOr<std::vector<scenario::v1::LinkabilityAuditRow>> EvaluateLinkability(
+    RunContext& ctx) {
+  if (ctx.eco == nullptr) return InvalidField("ctx.eco", "no ecosystem");
+  if (ctx.scenario == nullptr) return InvalidField("ctx.scenario", "no scenario");
+  attack::Sync(ctx);
+  attack::AuditInput base;
+  base.audit_key = ctx.audit_key;
+  base.known = ctx.known;
+  std::set<std::string> actors;
+  for (const std::string& name : ctx.eco->Names()) actors.insert(name);
+  attack::LinkInput input;
+  CollectServiceObservations(ctx, actors, base, &input.co_sightings);
+  input.base = &base;
+  for (const auto& [name, share] : ctx.shares) input.shares[name] = {share.sender, share.receiver};
+  for (const scenario::v1::Assertion& a : ctx.scenario->assertions()) {
+    if (a.has_linkability()) input.assertions.push_back(a.linkability());
+  }
+  for (const std::string& name : ctx.eco->Names()) {
+    const Service* svc = ctx.eco->Find(name);
+    if (svc == nullptr || svc->kind == ServiceKind::kDevice || svc->kind == ServiceKind::kRedis ||
+        svc->kind == ServiceKind::kAccessPoint || !base.audited[name]) {
+      continue;
+    }
+    input.collusion_candidates.push_back(name);
+  }
+  return attack::BuildLinkRows(input);
+}
+
 absl::Status RestoreAuditKey(RunContext& ctx, const std::string& service) {
   if (ctx.audit_key.empty() || ctx.eco == nullptr) return absl::OkStatus();
   if (!IsRunningSim(ctx.eco->Find(service))) return absl::OkStatus();
@@ -180,6 +223,8 @@ void PreserveAudit(RunContext& ctx, const std::string& service) {
     if (audit->GetObservations(&call, {}, &resp).ok()) {
       std::vector<::common::v1::Observation>& saved = state.saved_observations[service];
       for (const ::common::v1::Observation& o : resp.observations()) saved.push_back(o);
+      std::vector<::common::v1::CoObservation>& together = state.saved_co_observations[service];
+      for (const ::common::v1::CoObservation& o : resp.co_observations()) together.push_back(o);
     }
   }
   grpc::ClientContext call;

@@ -90,6 +90,7 @@ struct RunState {
   // What services recorded before they were killed (their records live in
   // memory and die with the process): service -> observations; all events.
   std::map<std::string, std::vector<::common::v1::Observation>> saved_observations;
+  std::map<std::string, std::vector<::common::v1::CoObservation>> saved_co_observations;
   std::vector<::common::v1::TraceEvent> saved_trace;
 };
 

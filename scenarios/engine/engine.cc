@@ -19,6 +19,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/proto_time.h"
 #include "common/uuid.h"
@@ -67,6 +68,7 @@ class Runner {
   // ---- phases (in this order) ----
   bool LaunchEcosystem();
   void SetUp();
+  void KnowActorAddresses();
   void RunSteps();
   void Finish();
   void OrderActors();
@@ -86,6 +88,7 @@ class Runner {
   // ---- end of run ----
   void CheckTimings();
   void AuditKnowledge();
+  void AuditLinkability();
   void ResolveLinks();
   void NotePushFallback();
 
@@ -173,6 +176,23 @@ bool Runner::LaunchEcosystem() {
   return true;
 }
 
+// The loopback address of every launched actor (the address plan: the host
+// its gRPC port listens on), known as its CLIENT_ADDRESS and kept in the
+// result; then the lab's own address (engine, adversaries).
+void Runner::KnowActorAddresses() {
+  std::set<std::string> devices;
+  for (const auto& d : topology_->proto().devices()) devices.insert(d.id());
+  for (const std::string& name : eco_->Names()) {
+    const Service* svc = eco_->Find(name);
+    if (svc == nullptr || svc->attached || svc->grpc_address.empty()) continue;
+    const std::string host = svc->grpc_address.substr(0, svc->grpc_address.rfind(':'));
+    (*result_.mutable_actor_addresses())[name] = host;
+    Know(ctx_, cv1::CLIENT_ADDRESS, host, absl::StrCat("address of ", name),
+         absl::StrCat(devices.count(name) > 0 ? "device:" : "actor:", name));
+  }
+  Know(ctx_, cv1::CLIENT_ADDRESS, "127.0.0.1", "address of the lab (engine, adversaries)");
+}
+
 // Names the engine knows from the start (owner credentials, device ids and
 // addresses), device event streams, the audit and the adversaries.
 void Runner::SetUp() {
@@ -181,11 +201,13 @@ void Runner::SetUp() {
     env_->creds.Save(oc.id(), CredInfo{eco_->OwnerCredentialId(oc.id()), oc.device(), oc.persona(),
                                        oc.access_point()});
   }
+  KnowActorAddresses();
   for (const auto& d : t.devices()) {
-    Know(ctx_, cv1::DEVICE_IDENTITY, eco_->DeviceId(d.id()), absl::StrCat("device id of ", d.id()));
+    Know(ctx_, cv1::DEVICE_IDENTITY, eco_->DeviceId(d.id()), absl::StrCat("device id of ", d.id()),
+         "device:" + d.id());
     for (cv1::ChannelKind k : {cv1::SMS, cv1::EMAIL, cv1::MESSENGER}) {
       Know(ctx_, cv1::PERSON_IDENTITY, AddressOf(*env_, d.id(), k),
-           absl::StrCat(ChannelWord(k), " address of ", d.id()));
+           absl::StrCat(ChannelWord(k), " address of ", d.id()), "device:" + d.id());
     }
     const Service* svc = eco_->Find(d.id());
     if (svc != nullptr && !svc->attached) {
@@ -408,13 +430,36 @@ void Runner::AuditKnowledge() {
   }
 }
 
-// Timing assertions, the knowledge audit, the merged trace, markers and
-// endpoints.
+// The linkability audit: rows for the linkability assertions and the
+// computed collusion rows; a violated assertion fails the scenario.
+void Runner::AuditLinkability() {
+  bool asserted = false;
+  for (const auto& a : s_.assertions()) asserted |= a.has_linkability();
+  absl::StatusOr<std::vector<sv1::LinkabilityAuditRow>> rows = EvaluateLinkability(ctx_);
+  if (!rows.ok()) {
+    if (asserted) Fail(absl::StrCat("linkability audit unavailable: ", rows.status().message()));
+    return;
+  }
+  for (auto& row : *rows) {
+    if (row.verdict() == sv1::AUDIT_VIOLATED) {
+      Fail(absl::StrCat("linkability: ", absl::StrJoin(row.actors(), " + "),
+                        row.must_not_link() ? " can link " : " cannot link ",
+                        sv1::Link_Name(row.link()), " of ", row.subject(),
+                        row.object().empty() ? "" : " and " + row.object(),
+                        row.evidence().empty() ? "" : " (" + row.evidence() + ")"));
+    }
+    *result_.add_linkability_audit() = std::move(row);
+  }
+}
+
+// Timing assertions, the knowledge and linkability audits, the merged trace,
+// markers and endpoints.
 void Runner::Finish() {
   NotePushFallback();
   CheckTimings();
   ResolveLinks();
   AuditKnowledge();
+  AuditLinkability();
   absl::StatusOr<std::vector<cv1::TraceEvent>> trace = CollectTrace(ctx_);
   if (trace.ok()) {
     for (auto& e : *trace) *result_.add_trace() = std::move(e);

@@ -9,12 +9,12 @@ namespace sct::scenarios {
 namespace cv1 = ::common::v1;
 
 void Know(RunContext& ctx, cv1::KnowledgeItem item, const std::string& value,
-          const std::string& label) {
+          const std::string& label, const std::string& owner) {
   if (value.empty()) return;
   for (const KnownValue& k : ctx.known) {
     if (k.item == item && k.value == value) return;
   }
-  ctx.known.push_back(KnownValue{item, value, label});
+  ctx.known.push_back(KnownValue{item, value, label, owner});
 }
 
 void KnowLink(RunContext& ctx, const std::string& name, SavedShare& share,

@@ -13,9 +13,9 @@
 namespace sct::scenarios {
 
 // Records `value` as an `item` the engine knows (once per item and value;
-// an empty value is ignored).
+// an empty value is ignored), identifying `owner` (KnownValue::owner).
 void Know(RunContext& ctx, ::common::v1::KnowledgeItem item, const std::string& value,
-          const std::string& label);
+          const std::string& label, const std::string& owner = "");
 
 // Records the link of share `name`: the whole link (FULL_LINK) and its
 // fragment, as written and decoded (MAILBOX_SECRET). Sets `share.link` when

@@ -37,6 +37,10 @@ struct KnownValue {
   ::common::v1::KnowledgeItem item;
   std::string value;  // raw bytes/text
   std::string label;  // e.g. "PIN of share-1" (no secret in it)
+  // What the value identifies, for the linkability audit: "device:<id>",
+  // "persona:<device>/<persona>", "share:<save_as>", or "actor:<name>" for a
+  // service's own address; "" for a value that identifies nothing.
+  std::string owner;
 };
 
 struct RunContext {

@@ -9,6 +9,47 @@ namespace sct::scenarios::validation {
 
 namespace sv1 = ::scenario::v1;
 
+// Linkability: known actors, a link kind, and the subject and object that
+// kind names (a share for SENDER_RECEIVER; a device and a share for
+// DEVICE_MAILBOX; an actor for CLIENT_ADDRESS; two personas for PERSONAS).
+void Validator::CheckLinkability(const Node& l, const sv1::LinkabilityAssertion& a) {
+  if (a.actors().empty()) Err(l, "actors", "required (one actor, or several that collude)");
+  for (const std::string& actor : a.actors()) {
+    if (!IsService(actor) && !adversaries_.count(actor)) {
+      Err(l, "actors", absl::StrCat("unknown actor \"", actor, "\""));
+    }
+  }
+  auto share = [&](const char* field, const std::string& name) {
+    if (name.empty()) {
+      Err(l, field, "required (a share's save_as)");
+    } else if (!all_shares_.count(name)) {
+      Err(l, field, absl::StrCat("unknown share \"", name, "\""));
+    }
+  };
+  switch (a.link()) {
+    case sv1::CLIENT_ADDRESS:
+      if (!IsService(a.subject())) {
+        Err(l, "subject", absl::StrCat("unknown actor \"", a.subject(), "\""));
+      }
+      break;
+    case sv1::SENDER_RECEIVER:
+      share("subject", a.subject());
+      break;
+    case sv1::DEVICE_MAILBOX:
+      if (!IsDevice(a.subject())) {
+        Err(l, "subject", absl::StrCat("unknown device \"", a.subject(), "\""));
+      }
+      share("object", a.object());
+      break;
+    case sv1::PERSONAS:
+      if (a.subject().empty()) Err(l, "subject", "required (\"device/persona\")");
+      if (a.object().empty()) Err(l, "object", "required (\"device/persona\")");
+      break;
+    default:
+      Err(l, "link", "required (CLIENT_ADDRESS, SENDER_RECEIVER, DEVICE_MAILBOX or PERSONAS)");
+  }
+}
+
 void Validator::CheckAssertions() {
   for (int i = 0; i < s_.assertions_size(); ++i) {
     const sv1::Assertion& a = s_.assertions(i);
@@ -41,8 +82,11 @@ void Validator::CheckAssertions() {
         }
         break;
       }
+      case sv1::Assertion::kLinkability:
+        CheckLinkability(Child(n, "linkability"), a.linkability());
+        break;
       case sv1::Assertion::KIND_NOT_SET:
-        Err(n, "name", "assertion has no kind (knowledge or timing)");
+        Err(n, "name", "assertion has no kind (knowledge, timing or linkability)");
         break;
     }
   }

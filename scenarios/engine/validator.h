@@ -133,6 +133,7 @@ class Validator {
   void CheckAdversaries();
   void CheckAdversaryKind(const Node& n, const scenario::v1::Adversary& a);
   void CheckAssertions();
+  void CheckLinkability(const Node& l, const scenario::v1::LinkabilityAssertion& a);
 
   // ---- variant names (validate_variants.cc) ----
   // A variant name at `field` (element `index`): well-formed, and one of

@@ -1,5 +1,7 @@
 #include "scenarios/launcher/dev_pki.h"
 
+#include <algorithm>
+
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <sys/stat.h>
@@ -126,14 +128,16 @@ absl::Status EnsureOemAttestationRoot(absl::string_view oem_id, const std::strin
 }
 
 DevPki::DevPki(std::string dir, crypto::EcdsaP256PrivateKey root_key, crypto::Certificate root,
-               absl::Time now)
+               absl::Time now, std::vector<std::string> ip_addresses)
     : dir_(std::move(dir)),
       root_cert_file_(dir_ + "/root.pem"),
       root_key_(std::move(root_key)),
       root_(std::move(root)),
-      created_(now) {}
+      created_(now),
+      ip_addresses_(std::move(ip_addresses)) {}
 
-absl::StatusOr<std::unique_ptr<DevPki>> DevPki::Create(const std::string& dir, absl::Time now) {
+absl::StatusOr<std::unique_ptr<DevPki>> DevPki::Create(const std::string& dir, absl::Time now,
+                                                      std::vector<std::string> ip_addresses) {
   RETURN_IF_ERROR(MakeDirs(dir, 0700));
   ASSIGN_OR_RETURN(crypto::EcdsaP256PrivateKey key, crypto::EcdsaP256PrivateKey::Generate());
   crypto::CertificateSpec spec;
@@ -144,7 +148,12 @@ absl::StatusOr<std::unique_ptr<DevPki>> DevPki::Create(const std::string& dir, a
   spec.path_len = 0;
   ASSIGN_OR_RETURN(crypto::Certificate root, crypto::SelfSignCertificate(spec, key));
   RETURN_IF_ERROR(WriteKeyAndCertificate(dir + "/root.key", key, dir + "/root.pem", root));
-  return std::unique_ptr<DevPki>(new DevPki(dir, std::move(key), std::move(root), now));
+  std::vector<std::string> ips = {"127.0.0.1"};
+  for (std::string& ip : ip_addresses) {
+    if (std::find(ips.begin(), ips.end(), ip) == ips.end()) ips.push_back(std::move(ip));
+  }
+  return std::unique_ptr<DevPki>(
+      new DevPki(dir, std::move(key), std::move(root), now, std::move(ips)));
 }
 
 absl::StatusOr<PkiIdentity> DevPki::Identity(absl::string_view cn) {
@@ -161,7 +170,7 @@ absl::StatusOr<PkiIdentity> DevPki::Identity(absl::string_view cn) {
   spec.key_usage = crypto::kKeyUsageDigitalSignature;
   // gRPC checks the dialled address against these.
   spec.dns_names = {"localhost"};
-  spec.ip_addresses = {"127.0.0.1"};
+  spec.ip_addresses = ip_addresses_;
   spec.extended_key_usage = crypto::kExtKeyUsageServerAuth | crypto::kExtKeyUsageClientAuth;
   ASSIGN_OR_RETURN(crypto::Certificate cert,
                    crypto::IssueCertificate(spec, key.PublicKey(), root_, root_key_));

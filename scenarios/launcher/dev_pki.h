@@ -1,7 +1,8 @@
 // The launcher's development PKI: one self-signed root and, per TLS identity
 // (the certificate CN each service checks: "admin", "relay", "channel", OEM
 // ids, access point ids, authority ids, or any adversary name), a leaf
-// certificate for 127.0.0.1 and localhost usable for server and client auth.
+// certificate for 127.0.0.1, localhost and the actors' planned addresses
+// (address_plan.h) usable for server and client auth.
 //
 // NOT testonly (the launcher and sct_up use it), but development only: the
 // root key sits unencrypted next to the certificates. Layout of dir():
@@ -30,6 +31,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -48,9 +50,11 @@ struct PkiIdentity {
 
 class DevPki {
  public:
-  // Makes `dir` (0700, parents included) and a fresh root in it.
-  static absl::StatusOr<std::unique_ptr<DevPki>> Create(const std::string& dir,
-                                                        absl::Time now);
+  // Makes `dir` (0700, parents included) and a fresh root in it. Every leaf
+  // covers 127.0.0.1 and localhost, plus `ip_addresses` (the address plan's
+  // actor addresses, address_plan.h).
+  static absl::StatusOr<std::unique_ptr<DevPki>> Create(
+      const std::string& dir, absl::Time now, std::vector<std::string> ip_addresses = {});
 
   // The identity `cn`, issued on first use (later calls return the same
   // files).
@@ -61,13 +65,14 @@ class DevPki {
 
  private:
   DevPki(std::string dir, crypto::EcdsaP256PrivateKey root_key,
-         crypto::Certificate root, absl::Time now);
+         crypto::Certificate root, absl::Time now, std::vector<std::string> ip_addresses);
 
   const std::string dir_;
   const std::string root_cert_file_;
   const crypto::EcdsaP256PrivateKey root_key_;
   const crypto::Certificate root_;
   const absl::Time created_;
+  const std::vector<std::string> ip_addresses_;  // 127.0.0.1 first
   std::mutex mu_;
   std::map<std::string, PkiIdentity> issued_;  // guarded by mu_
 };

@@ -2,13 +2,14 @@
 // (scenarios/launcher, which starts processes) and the engine and attack code
 // (scenarios/engine, scenarios/attack, which drive them).
 //
-// A launched service is a separate process on 127.0.0.1 with the development
-// PKI; an attached one is an external endpoint from the scenario's `attach`
-// field. Service names are the topology ids: "relay", "channel", authority ids
-// ("ca"), OEM ids ("oem-a"), access point ids ("car-1"), device ids
-// ("alice-phone"), and for a Redis the launcher starts for the relay "redis"
-// (one server) or "redis-0", "redis-1", ... (cluster nodes), which have no
-// gRPC port and no sim services but can be killed and restarted.
+// A launched service is a separate process on its own loopback address (the
+// address plan, address_plan.h) with the development PKI; an attached one is
+// an external endpoint from the scenario's `attach` field. Service names are
+// the topology ids: "relay", "channel", authority ids ("ca"), OEM ids
+// ("oem-a"), access point ids ("car-1"), device ids ("alice-phone"), and for
+// a Redis the launcher starts for the relay "redis" (one server) or
+// "redis-0", "redis-1", ... (cluster nodes), which have no gRPC port and no
+// sim services but can be killed and restarted.
 //
 // Thread safety: the engine drives an Ecosystem from one thread; Shutdown()
 // may also be called from a signal-handling thread and is idempotent.
@@ -48,8 +49,8 @@ enum class ServiceKind {
 struct Service {
   std::string name;  // topology id
   ServiceKind kind = ServiceKind::kRelay;
-  std::string grpc_address;  // "127.0.0.1:PORT"; kept while stopped
-  std::string http_url;      // relay only: "https://127.0.0.1:PORT"
+  std::string grpc_address;  // "127.0.0.11:PORT" (its planned address); kept while stopped
+  std::string http_url;      // relay only: "https://127.0.0.2:PORT"
   bool attached = false;     // external endpoint (not launched by us)
   bool sim = false;          // serves common.v1.Audit and common.v1.SimControl
   bool running = false;

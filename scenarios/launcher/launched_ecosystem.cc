@@ -48,6 +48,7 @@ std::string RedisKeyPrefix(const sv1::RelaySpec& relay) {
 
 LaunchedEcosystem::LaunchedEcosystem(const LaunchOptions& options, PreparedWorkDir work)
     : work_(std::move(work)), services_(options, work_.dir, work_.pki.get()) {
+  services_.SetAddressPlan(work_.addresses);
   RegisterLiveEcosystem(this);
 }
 

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -28,6 +29,7 @@
 #include "proto/credential_authority/v1/credential_authority.grpc.pb.h"
 #include "proto/device/v1/device.grpc.pb.h"
 #include "proto/relay/v1/relay.grpc.pb.h"
+#include "scenarios/launcher/address_plan.h"
 #include "scenarios/launcher/ecosystem.h"
 
 namespace sct::scenarios {
@@ -108,6 +110,9 @@ TEST(LauncherTest, SmallTopologyRunsRestartsAndStopsCleanly) {
                                          "channel", "car-1", "alice", "bob"};
   EXPECT_EQ(e.Names(), want);
   std::map<std::string, std::string> endpoints = e.Endpoints();
+  // Every actor listens on its own planned loopback address, none on the lab's.
+  const std::map<std::string, std::string> plan = AddressPlan(Parse(kSmall));
+  std::set<std::string> hosts;
   std::vector<pid_t> pids;
   for (const std::string& name : want) {
     const Service* s = e.Find(name);
@@ -117,11 +122,14 @@ TEST(LauncherTest, SmallTopologyRunsRestartsAndStopsCleanly) {
     EXPECT_GT(s->pid, 0) << name;
     EXPECT_FALSE(Gone(s->pid)) << name;
     pids.push_back(s->pid);
-    EXPECT_EQ(s->grpc_address.rfind("127.0.0.1:", 0), 0u) << s->grpc_address;
+    ASSERT_EQ(plan.count(name), 1u) << name;
+    EXPECT_EQ(s->grpc_address.rfind(plan.at(name) + ":", 0), 0u) << s->grpc_address;
+    EXPECT_TRUE(hosts.insert(plan.at(name)).second) << name;
     ASSERT_EQ(endpoints.count(name), 1u) << name;
     EXPECT_NE(endpoints[name].find(s->grpc_address), std::string::npos);
   }
-  EXPECT_EQ(e.Find("relay")->http_url.rfind("https://127.0.0.1:", 0), 0u);
+  EXPECT_EQ(e.Find("relay")->http_url.rfind("https://127.0.0.2:", 0), 0u);
+  EXPECT_EQ(hosts.count("127.0.0.1"), 0u);
   EXPECT_EQ(e.Find("nobody"), nullptr);
   EXPECT_EQ(e.AuthorityId("ca"), "ca");
   EXPECT_FALSE(e.DeviceId("alice").empty());

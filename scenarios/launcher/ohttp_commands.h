@@ -8,13 +8,11 @@
 
 #include <string>
 
+#include "scenarios/launcher/address_plan.h"  // kOhttpGatewayName, kOhttpRelayName
 #include "scenarios/launcher/dev_pki.h"
 #include "scenarios/launcher/service_commands.h"
 
 namespace sct::scenarios {
-
-inline constexpr char kOhttpGatewayName[] = "ohttp-gateway";
-inline constexpr char kOhttpRelayName[] = "ohttp-relay";
 
 // The gateway forwarding to `relay` (its HTTP URL and trust file) and
 // writing its key configuration to `keys_file`.

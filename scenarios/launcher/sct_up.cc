@@ -120,7 +120,7 @@ std::optional<sv1::Scenario> ReadScenario(const std::string& file) {
 // Every endpoint, the PKI files, the owner credential ids and two example
 // commands.
 void PrintRunning(Ecosystem& e, const sv1::Scenario& scenario) {
-  std::cout << "endpoints:\n";
+  std::cout << "endpoints (each actor listens on and connects from its own address):\n";
   for (const std::string& name : e.Names()) {
     std::cout << "  " << std::left << std::setw(14) << name << " " << e.Endpoints()[name] << "\n";
   }

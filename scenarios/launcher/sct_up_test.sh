@@ -28,14 +28,18 @@ for _ in $(seq 1 1200); do
 done
 grep -q "^ready" "$OUT" || { kill -9 "$PID"; fail "not ready within 120 s"; }
 
-# Every service of the topology is printed with its address.
-for name in ca oem-a oem-b relay channel car-1 alice-phone bob-phone; do
-  grep -Eq "^  $name +grpc=127\.0\.0\.1:[0-9]+" "$OUT" || fail "no endpoint for $name"
+# Every service of the topology is printed with its own planned address
+# (docs/launcher.md, "Address plan").
+for pair in relay=127.0.0.2 channel=127.0.0.3 ca=127.0.0.4 oem-a=127.0.0.5 oem-b=127.0.0.6 \
+    car-1=127.0.0.7 alice-phone=127.0.0.11 bob-phone=127.0.0.12; do
+  name=${pair%%=*}
+  address=$(echo "${pair#*=}" | sed 's/\./\\./g')
+  grep -Eq "^  $name +grpc=$address:[0-9]+" "$OUT" || fail "no endpoint for $name on ${pair#*=}"
 done
 grep -Eq "^  alice-car +alice-phone .+" "$OUT" || fail "no owner credential id"
 ROOT=$(awk '$1 == "root" {print $2}' "$OUT")
 [ -f "$ROOT" ] || fail "root certificate $ROOT missing"
-HTTP=$(grep -Eo "http=https://127\.0\.0\.1:[0-9]+" "$OUT" | head -1 | cut -d= -f2)
+HTTP=$(grep -Eo "http=https://127\.0\.0\.2:[0-9]+" "$OUT" | head -1 | cut -d= -f2)
 [ -n "$HTTP" ] || fail "no relay http url"
 curl -sS --fail --cacert "$ROOT" "$HTTP/healthz" >/dev/null || fail "relay /healthz over TLS"
 

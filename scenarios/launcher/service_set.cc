@@ -52,6 +52,8 @@ ServiceNode& ServiceSet::Add(const std::string& name, ServiceKind kind) {
   node->svc.name = name;
   node->svc.kind = kind;
   node->trust_file = pki_->root_cert_file();
+  auto planned = plan_.find(name);
+  if (planned != plan_.end()) node->host = planned->second;
   std::lock_guard<std::mutex> lock(mu_);
   index_[name] = nodes_.size();
   nodes_.push_back(std::move(node));
@@ -93,10 +95,11 @@ ChildProcessSpec ServiceSet::ProcessSpec(const ServiceNode& n) const {
   spec.name = n.svc.name;
   spec.binary = grpc ? absl::StrCat(options_.binaries_dir, "/", c.binary) : c.binary;
   if (grpc) {
-    spec.args.push_back(absl::StrCat("--", c.grpc_listen_flag, "=127.0.0.1:", n.grpc_port));
+    spec.args.push_back(absl::StrCat("--", c.grpc_listen_flag, "=", n.host, ":", n.grpc_port));
     if (!c.http_listen_flag.empty()) {
-      spec.args.push_back(absl::StrCat("--", c.http_listen_flag, "=127.0.0.1:", n.http_port));
+      spec.args.push_back(absl::StrCat("--", c.http_listen_flag, "=", n.host, ":", n.http_port));
     }
+    spec.args.push_back("--source_address=" + n.host);
   }
   spec.args.insert(spec.args.end(), c.args.begin(), c.args.end());
   if (grpc && options_.sim_control) {

@@ -5,11 +5,12 @@
 // no added flags and no start-up line, and is ready once its node's `probe`
 // succeeds; it has no sim services.
 //
-// A node is launched (a ChildProcess from its ServiceCommand, on 127.0.0.1)
+// A node is launched (a ChildProcess from its ServiceCommand, on its planned
+// address HOST, address_plan.h)
 // or attached (an external endpoint from the scenario's `attach` field, never
 // started or stopped here). Starting a launched node runs
-//   BINARY --<grpc_listen_flag>=127.0.0.1:PORT [--<http_listen_flag>=...]
-//          ARGS [--actor_id=NAME --sim_control] EXTRA_FLAGS
+//   BINARY --<grpc_listen_flag>=HOST:PORT [--<http_listen_flag>=HOST:...]
+//          --source_address=HOST ARGS [--actor_id=NAME --sim_control] EXTRA_FLAGS
 // with PORT 0 the first time and the previous port on a restart (addresses
 // never change), reads the start-up line (runtime/startup_line.h), waits for
 // grpc.health.v1.Health/Check to answer SERVING and runs the node's
@@ -77,6 +78,9 @@ struct ServiceNode {
   // Kill, re-applied after the next start: a restarted process starts at
   // real time, and the scenario keeps every service's clock in step.
   absl::Duration clock_offset = absl::ZeroDuration();
+  // The address it listens on and connects from (address_plan.h; the lab's
+  // 127.0.0.1 for a node the plan does not name).
+  std::string host = "127.0.0.1";
   std::string grpc_port = "0";
   std::string http_port = "0";
   int starts = 0;
@@ -90,7 +94,10 @@ class ServiceSet {
   ServiceSet(const ServiceSet&) = delete;
   ServiceSet& operator=(const ServiceSet&) = delete;
 
-  // A new node named `name`, last in start order, trusting the dev root.
+  // The address plan (address_plan.h) that Add gives new nodes their host from.
+  void SetAddressPlan(std::map<std::string, std::string> plan) { plan_ = std::move(plan); }
+  // A new node named `name`, last in start order, trusting the dev root, on
+  // its planned address.
   ServiceNode& Add(const std::string& name, ServiceKind kind);
   // Marks `node` attached to `endpoint` (its addresses, sim services and CA).
   static void Attach(ServiceNode& node, const scenario::v1::Endpoint& endpoint);
@@ -142,6 +149,7 @@ class ServiceSet {
   const LaunchOptions options_;
   const WorkDir dir_;
   DevPki* const pki_;
+  std::map<std::string, std::string> plan_;  // set before the first Add
   // Start order; appended under mu_ (a signal thread may be in Shutdown).
   std::vector<std::unique_ptr<ServiceNode>> nodes_;
   std::map<std::string, size_t> index_;

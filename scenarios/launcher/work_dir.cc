@@ -7,6 +7,7 @@
 #include "common/status_macros.h"
 #include "runtime/files.h"
 #include "runtime/tls.h"
+#include "scenarios/launcher/address_plan.h"
 
 namespace sct::scenarios {
 namespace {
@@ -71,7 +72,10 @@ absl::StatusOr<PreparedWorkDir> PrepareWorkDir(const sv1::Topology& topology,
   for (const char* sub : {"", "/logs", "/data"}) {
     RETURN_IF_ERROR(MakeDirs(work_dir + sub, 0700));
   }
-  ASSIGN_OR_RETURN(out.pki, DevPki::Create(out.dir.Pki(), now));
+  out.addresses = AddressPlan(topology);
+  std::vector<std::string> ips;
+  for (const auto& [actor, address] : out.addresses) ips.push_back(address);
+  ASSIGN_OR_RETURN(out.pki, DevPki::Create(out.dir.Pki(), now, std::move(ips)));
   ASSIGN_OR_RETURN(PkiIdentity admin, out.pki->Identity("admin"));
   out.pki_files.root_cert = out.pki->root_cert_file();
   out.pki_files.admin_cert = admin.cert_file;

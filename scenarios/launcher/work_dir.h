@@ -20,6 +20,7 @@
 #ifndef SCT_SCENARIOS_LAUNCHER_WORK_DIR_H_
 #define SCT_SCENARIOS_LAUNCHER_WORK_DIR_H_
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,11 +68,14 @@ struct PreparedWorkDir {
   // "<oem id>=<attestation cert file>" for every launched OEM, in topology
   // order (the authorities' --oem_roots).
   std::vector<std::string> oem_roots;
+  // The address plan of the topology (address_plan.h): actor -> address.
+  std::map<std::string, std::string> addresses;
 };
 
-// Makes WORK, WORK/logs and WORK/data (0700), a fresh dev PKI with the
-// "admin" identity, the device trust bundle and the attestation root of every
-// launched (not attached) OEM of `topology`.
+// Makes WORK, WORK/logs and WORK/data (0700), the address plan, a fresh dev
+// PKI whose leaves cover the planned addresses with the "admin" identity, the
+// device trust bundle and the attestation root of every launched (not
+// attached) OEM of `topology`.
 absl::StatusOr<PreparedWorkDir> PrepareWorkDir(const scenario::v1::Topology& topology,
                                                const std::string& work_dir, absl::Time now);
 

@@ -280,6 +280,44 @@ void AppendAuditTable(std::string* out, const ScenarioResult& r) {
   absl::StrAppend(out, "</tbody></table>\n");
 }
 
+// The linkability rows: who (alone or colluding) links what, and the chain
+// of calls that shows it (never a value).
+void AppendLinkabilityTable(std::string* out, const ScenarioResult& r) {
+  if (r.linkability_audit_size() == 0) return;
+  absl::StrAppend(out,
+                  "<h3>Linkability audit</h3>\n<table class=\"audit\"><thead><tr><th>Actors</th>"
+                  "<th>Link</th><th>Of</th><th>Rule</th><th>Linked</th><th>Alone</th>"
+                  "<th>Verdict</th><th>Evidence</th></tr></thead><tbody>\n");
+  for (const auto& a : r.linkability_audit()) {
+    const char* rule = a.verdict() == scenario::v1::AUDIT_INFO ? "info (collusion)"
+                       : a.must_not_link()                     ? "must not link"
+                                                               : "must link";
+    const VerdictCell verdict = VerdictOf(a.verdict());
+    const std::string alone = a.collusion_only() ? "none: only together"
+                              : a.linked_alone().empty()
+                                  ? "\u2014"
+                                  : absl::StrJoin(a.linked_alone(), ", ");
+    absl::StrAppend(
+        out, "<tr", a.verdict() == scenario::v1::AUDIT_VIOLATED ? " class=\"failed\"" : "",
+        "><td>", XmlEscape(absl::StrJoin(a.actors(), " + ")), "</td><td><code>",
+        XmlEscape(scenario::v1::Link_Name(a.link())), "</code></td><td>", XmlEscape(a.subject()),
+        a.object().empty() ? "" : " / ", XmlEscape(a.object()), "</td><td>", rule, "</td><td>",
+        a.linked() ? "yes" : "no", "</td><td>", XmlEscape(alone), "</td><td class=\"",
+        verdict.css, "\">", verdict.text, "</td><td>", XmlEscape(a.evidence()), "</td></tr>\n");
+  }
+  absl::StrAppend(out, "</tbody></table>\n");
+}
+
+// Who had which loopback address (to read captures and the audit by).
+void AppendAddressPlanTable(std::string* out, const ScenarioResult& r) {
+  if (r.actor_addresses_size() == 0) return;
+  absl::StrAppend(out,
+                  "<h3>Address plan</h3>\n<table class=\"endpoints\"><thead><tr>"
+                  "<th>Actor</th><th>Loopback address</th></tr></thead><tbody>\n");
+  AppendKeyValueRows(out, r.actor_addresses());
+  absl::StrAppend(out, "</tbody></table>\n");
+}
+
 void AppendEndpointsTable(std::string* out, const ScenarioResult& r) {
   if (r.endpoints_size() == 0) return;
   absl::StrAppend(out,
@@ -320,7 +358,9 @@ void AppendScenarioSection(std::string* out, const ScenarioResult& r, int index)
   AppendTimingsTable(out, r);
   AppendAuditTable(out, r);
   AppendAgreementCensus(out, r);
+  AppendLinkabilityTable(out, r);
   AppendEndpointsTable(out, r);
+  AppendAddressPlanTable(out, r);
   absl::StrAppend(out, "</section>\n");
 }
 

@@ -115,6 +115,32 @@ TEST(ReportHtmlTest, HostileDataIsEscapedAndNeverAReference) {
   EXPECT_THAT(html, HasSubstr("http://evil.example/&quot;&gt;&lt;script&gt;"));
 }
 
+TEST(ReportHtmlTest, LinkabilityRowsAndAddressPlanAreRenderedEscaped) {
+  scenario::v1::Report report = SampleReport();
+  scenario::v1::ScenarioResult* r = report.add_scenarios();
+  *r = Small();
+  scenario::v1::LinkabilityAuditRow* row = r->add_linkability_audit();
+  row->add_actors("relay");
+  row->add_actors(kEvil);
+  row->set_link(scenario::v1::DEVICE_MAILBOX);
+  row->set_subject("bob-phone");
+  row->set_object("share-1");
+  row->set_linked(true);
+  row->set_collusion_only(true);
+  row->set_evidence(kEvil);
+  row->set_verdict(scenario::v1::AUDIT_INFO);
+  (*r->mutable_actor_addresses())["alice-phone"] = "127.0.0.11";
+  const std::string html = ReportHtml(report);
+  EXPECT_THAT(html, HasSubstr("<h3>Linkability audit</h3>"));
+  EXPECT_THAT(html, HasSubstr("<code>DEVICE_MAILBOX</code>"));
+  EXPECT_THAT(html, HasSubstr("none: only together"));
+  EXPECT_THAT(html, HasSubstr("info (collusion)"));
+  EXPECT_THAT(html, HasSubstr("<h3>Address plan</h3>"));
+  EXPECT_THAT(html, HasSubstr("127.0.0.11"));
+  EXPECT_THAT(html, HasSubstr(kEvilEscaped));
+  EXPECT_THAT(html, Not(HasSubstr("<script")));
+}
+
 TEST(ReportHtmlTest, DeterministicRegardlessOfMapInsertionOrder) {
   scenario::v1::Report a = SampleReport();
   scenario::v1::Report b = SampleReport();

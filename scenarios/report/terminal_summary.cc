@@ -108,6 +108,14 @@ void AppendFailedAssertions(std::string* out, const ScenarioResult& r, const std
                       common::v1::KnowledgeItem_Name(a.item()), "\n");
     }
   }
+  for (const auto& a : r.linkability_audit()) {
+    if (a.verdict() == scenario::v1::AUDIT_VIOLATED) {
+      absl::StrAppend(out, indent, "linkability: ", TerminalSafe(absl::StrJoin(a.actors(), " + ")),
+                      a.must_not_link() ? " can link " : " cannot link ",
+                      scenario::v1::Link_Name(a.link()), " of ", TerminalSafe(a.subject()),
+                      a.object().empty() ? "" : " and " + TerminalSafe(a.object()), "\n");
+    }
+  }
 }
 
 // Why a scenario failed: its first failing step, then first_failure when it

@@ -210,6 +210,21 @@ void CheckAssertions(LintContext& c) {
       CheckKnowledgeAssertion(c, p, a.knowledge());
     } else if (a.has_timing()) {
       CheckTimingAssertion(c, p, a.timing());
+    } else if (a.has_linkability()) {
+      const Path l = Plus(p, "linkability");
+      if (a.linkability().actors().empty()) c.Problem(l, "actors: required");
+      for (const std::string& actor : a.linkability().actors()) {
+        if (!c.services.count(actor) && !c.adversaries.count(actor)) {
+          c.Problem(Plus(l, "actors"),
+                    absl::StrCat("\"", actor, "\" is neither a service nor an adversary"));
+        }
+      }
+      if (a.linkability().link() == sv1::SENDER_RECEIVER) {
+        c.NeedShare(Plus(l, "subject"), a.linkability().subject());
+      }
+      if (a.linkability().link() == sv1::DEVICE_MAILBOX) {
+        c.NeedShare(Plus(l, "object"), a.linkability().object());
+      }
     } else {
       c.Problem(p, "assertion: no kind set");
     }

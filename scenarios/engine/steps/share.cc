@@ -100,8 +100,10 @@ SavedShare& SaveShare(StepEnv& env, const StepCall& call, const CredInfo& cred,
   env.exchange_persona[{a.save_as(), call.step.actor()}] = persona;
   env.share_cred[a.save_as()] = cred;
   Know(env.ctx, cv1::PIN, a.pin(), absl::StrCat("PIN of ", a.save_as()));
-  Know(env.ctx, cv1::MAILBOX_ID, resp.mailbox_id(), absl::StrCat("mailbox id of ", a.save_as()));
-  Know(env.ctx, cv1::LINKAGE, resp.share_id(), absl::StrCat("share id of ", a.save_as()));
+  Know(env.ctx, cv1::MAILBOX_ID, resp.mailbox_id(), absl::StrCat("mailbox id of ", a.save_as()),
+       "share:" + a.save_as());
+  Know(env.ctx, cv1::LINKAGE, resp.share_id(), absl::StrCat("share id of ", a.save_as()),
+       "share:" + a.save_as());
   return s;
 }
 
