@@ -96,6 +96,11 @@ struct DeviceAgentOptions {
   // Finished exchanges and revoked or expired credentials are forgotten this
   // long after they ended (device/wallet_retention.h); checked by Tick.
   absl::Duration wallet_retention = kDefaultWalletRetention;
+  // The pin-in-key design (docs/variants/pin-in-key.md): a share with a PIN
+  // is sealed under a key derived from the link's secret and the PIN
+  // (crypto/pin_bound_key.h), and a receiver opens it only with that PIN.
+  // The authority still checks the PIN at redemption.
+  bool pin_in_key = false;
 };
 
 // Outbound dependencies; not owned, must outlive the agent.
@@ -251,10 +256,12 @@ class DeviceAgent {
   // The persona's exchange for the link's mailbox; on first sight, the first
   // read that binds this device's claim.
   absl::StatusOr<Entry*> ExchangeForLinkLocked(Persona& persona, const ::oem::v1::DeviceAuth& auth,
-                                               const ShareLink& link)
+                                               const ShareLink& link, const std::string& pin)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<Entry> FirstReadLocked(const ::oem::v1::DeviceAuth& auth, const ShareLink& link)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `pin` is the receiver's PIN (may be empty); under pin-in-key it is part
+  // of the payload key.
+  absl::StatusOr<Entry> FirstReadLocked(const ::oem::v1::DeviceAuth& auth, const ShareLink& link,
+                                        const std::string& pin) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Takes an accepted exchange as far as it goes now and sets the outcome.
   absl::Status AdvanceAcceptedLocked(const ::device::v1::AcceptLinkRequest& req,
                                      absl::Duration round_timeout, Persona& persona, Entry& entry,

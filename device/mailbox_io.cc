@@ -8,6 +8,7 @@
 #include "common/rfc3339.h"
 #include "common/status_macros.h"
 #include "common/uuid.h"
+#include "crypto/pin_bound_key.h"
 
 namespace sct::device {
 
@@ -102,6 +103,12 @@ absl::Status MailboxIo::Relinquish(const MailboxEntry& entry) const {
   request.set_device_claim(entry.claim());
   request.set_request_id(NewUuidV4());
   return relay_->RelinquishMailbox(request).status();
+}
+
+absl::StatusOr<std::string> PayloadKey(bool pin_in_key, const std::string& secret,
+                                       const std::string& pin) {
+  if (!pin_in_key || pin.empty()) return secret;
+  return crypto::PinBoundPayloadKey(secret, pin);
 }
 
 void RecordExpiration(const rv::ReadSecureContentResponse& read, MailboxEntry& entry) {

@@ -79,6 +79,13 @@ class MailboxIo {
   const PlaintextObserver observe_plaintext_;
 };
 
+// The key a share's payload is sealed under: the link's `secret`, or under
+// pin-in-key (`pin_in_key` and a non-empty `pin`) the key derived from both
+// (crypto/pin_bound_key.h). INVALID_ARGUMENT "invalid_field" naming "pin"
+// when that PIN is not 6 digits.
+absl::StatusOr<std::string> PayloadKey(bool pin_in_key, const std::string& secret,
+                                       const std::string& pin);
+
 // Records the relay's RFC 3339 expiration of a read in `entry` (ignored when
 // absent or unparsable; outside the Timestamp range 0001-9999 it is logged,
 // naming `expiration`, and ignored: never clamped).

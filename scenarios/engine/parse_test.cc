@@ -132,6 +132,17 @@ TEST(ValidateScenario, UnimplementedArchitectureVariantIsRefusedByField) {
   EXPECT_THAT(ValidateScenario(s, nullptr, "f"), IsEmpty());
 }
 
+TEST(ValidateScenario, PinInKeyNeedsLaunchedDevices) {
+  scenario::v1::Scenario s = Base();
+  s.mutable_topology()->mutable_architecture()->set_pin_binding(scenario::v1::BOUND_INTO_KEY);
+  EXPECT_THAT(ValidateScenario(s, nullptr, "f"), IsEmpty());
+  scenario::v1::DeviceSpec* d = s.mutable_topology()->mutable_devices(0);
+  d->mutable_attach()->set_grpc_address("127.0.0.1:1");
+  EXPECT_THAT(Only(ValidateScenario(s, nullptr, "f")),
+              HasSubstr("topology.architecture.pin_binding: BOUND_INTO_KEY needs launched "
+                        "devices"));
+}
+
 TEST(ValidateScenario, UnknownAdversaryAndInterceptor) {
   scenario::v1::Scenario s = Base();
   scenario::v1::Step* st = s.add_steps();

@@ -1,6 +1,7 @@
 // Validator: the topology's `architecture` (the design variants of
 // docs/variants/). A variant that the launcher cannot run yet is rejected
-// here, naming its field, rather than silently running the reference design.
+// here, naming its field, rather than silently running the reference design;
+// an implemented one is checked against the rest of the topology.
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -12,6 +13,17 @@ namespace sv1 = ::scenario::v1;
 
 namespace {
 constexpr absl::string_view kNotYet = "this variant is not implemented yet";
+
+// The id of the first device the scenario attaches to instead of launching
+// ("" when every device is launched): the launcher cannot give it a
+// variant's flags.
+std::string FirstAttachedDevice(const sv1::Topology& t) {
+  for (const sv1::DeviceSpec& d : t.devices()) {
+    if (d.has_attach()) return d.id();
+  }
+  return "";
+}
+
 }  // namespace
 
 void Validator::CheckArchitecture(const Node& topo) {
@@ -26,7 +38,15 @@ void Validator::CheckArchitecture(const Node& topo) {
   if (a.relay_design() == sv1::DERIVED_LOCATIONS || a.relay_design() == sv1::DIRECT) {
     Err(arch, "relay_design", kNotYet);
   }
-  if (a.pin_binding() == sv1::BOUND_INTO_KEY) Err(arch, "pin_binding", kNotYet);
+  if (a.pin_binding() == sv1::BOUND_INTO_KEY) {
+    const std::string attached = FirstAttachedDevice(s_.topology());
+    if (!attached.empty()) {
+      Err(arch, "pin_binding",
+          absl::StrCat("BOUND_INTO_KEY needs launched devices (each is started with "
+                       "--pin_in_key); device '",
+                       attached, "' is attached"));
+    }
+  }
   if (a.relay_verifies_attestation()) Err(arch, "relay_verifies_attestation", kNotYet);
 }
 

@@ -74,6 +74,7 @@ std::string LaunchedEcosystem::AuthorityId(absl::string_view authority) const {
 }
 
 absl::Status LaunchedEcosystem::Build(const sv1::Topology& t) {
+  architecture_ = t.architecture();
   for (const auto& a : t.authorities()) RETURN_IF_ERROR(StartAuthority(a));
   for (const auto& o : t.oems()) RETURN_IF_ERROR(StartOem(o));
   RETURN_IF_ERROR(StartRedis(t.relay()));
@@ -239,8 +240,11 @@ absl::Status LaunchedEcosystem::StartDevice(const sv1::DeviceSpec& spec) {
     peers.relay_http_url = relay->svc.http_url;
     peers.relay_ca_file = relay->trust_file;
     peers.channel_address = services_.Find("channel")->svc.grpc_address;
-    RETURN_IF_ERROR(
-        services_.Launch(n, DeviceCommand(spec, work_.dir, peers, work_.device_trust_file)));
+    ServiceCommand command = DeviceCommand(spec, work_.dir, peers, work_.device_trust_file);
+    for (std::string& flag : PinVariantDeviceFlags(architecture_)) {
+      command.args.push_back(std::move(flag));
+    }
+    RETURN_IF_ERROR(services_.Launch(n, command));
   }
   ASSIGN_OR_RETURN(auto channel, Channel(spec.id()));
   absl::StatusOr<std::string> device_id = EnrolDevice(channel);

@@ -226,4 +226,10 @@ ServiceCommand DeviceCommand(const sv1::DeviceSpec& spec, const WorkDir& dir,
   return c;
 }
 
+std::vector<std::string> PinVariantDeviceFlags(const sv1::ArchitectureSpec& arch) {
+  std::vector<std::string> flags;
+  if (arch.pin_binding() == sv1::BOUND_INTO_KEY) flags.push_back("--pin_in_key");
+  return flags;
+}
+
 }  // namespace sct::scenarios

@@ -136,6 +136,11 @@ ServiceCommand AccessPointCommand(const scenario::v1::AccessPointSpec& spec, con
 ServiceCommand DeviceCommand(const scenario::v1::DeviceSpec& spec, const WorkDir& dir,
                              const DevicePeers& peers, const std::string& device_trust_file);
 
+// What the pin-in-key variant adds to every launched device's flags
+// (docs/variants/pin-in-key.md): --pin_in_key under pin_binding
+// BOUND_INTO_KEY; nothing in the reference design.
+std::vector<std::string> PinVariantDeviceFlags(const scenario::v1::ArchitectureSpec& arch);
+
 }  // namespace sct::scenarios
 
 #endif  // SCT_SCENARIOS_LAUNCHER_SERVICE_COMMANDS_H_

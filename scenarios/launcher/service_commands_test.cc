@@ -201,6 +201,15 @@ TEST(ServiceCommandsTest, DevicePeersStateAndPolling) {
   EXPECT_THAT(c.data_files, ElementsAre("/w/data/alice.state"));
 }
 
+TEST(ServiceCommandsTest, PinInKeyGivesEveryDeviceItsFlag) {
+  sv1::ArchitectureSpec arch;
+  EXPECT_THAT(PinVariantDeviceFlags(arch), IsEmpty());
+  arch.set_pin_binding(sv1::CHECKED_AT_REDEMPTION);
+  EXPECT_THAT(PinVariantDeviceFlags(arch), IsEmpty());
+  arch.set_pin_binding(sv1::BOUND_INTO_KEY);
+  EXPECT_THAT(PinVariantDeviceFlags(arch), ElementsAre("--pin_in_key"));
+}
+
 TEST(ServiceCommandsTest, DurationOrFallsBack) {
   EXPECT_EQ(DurationOr("", absl::Seconds(2)), absl::Seconds(2));
   EXPECT_EQ(DurationOr("nonsense", absl::Seconds(2)), absl::Seconds(2));
