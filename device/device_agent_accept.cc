@@ -118,12 +118,13 @@ absl::StatusOr<DeviceAgent::Entry*> DeviceAgent::ExchangeForLinkLocked(
     const std::string& pin) {
   Entry* entry = Wallet::FindMailbox(persona, link.mailbox_id, dv::ROLE_RECEIVER);
   if (entry != nullptr) return entry;
-  ASSIGN_OR_RETURN(Entry fresh, FirstReadLocked(auth, link, pin));
+  ASSIGN_OR_RETURN(Entry fresh, FirstReadLocked(persona, auth, link, pin));
   *persona.add_mailboxes() = std::move(fresh);
   return &persona.mutable_mailboxes()->at(persona.mailboxes_size() - 1);
 }
 
-absl::StatusOr<ds::MailboxEntry> DeviceAgent::FirstReadLocked(const ::oem::v1::DeviceAuth& auth,
+absl::StatusOr<ds::MailboxEntry> DeviceAgent::FirstReadLocked(Persona& persona,
+                                                              const ::oem::v1::DeviceAuth& auth,
                                                               const ShareLink& link,
                                                               const std::string& pin) {
   ASSIGN_OR_RETURN(std::string secret, link.Secret());
@@ -145,8 +146,11 @@ absl::StatusOr<ds::MailboxEntry> DeviceAgent::FirstReadLocked(const ::oem::v1::D
   ::relay::v1::NotificationToken token;
   token.set_type(push.token_type());
   token.set_token_data(push.token_data());
+  ASSIGN_OR_RETURN(const std::string attestation, RelayAttestationLocked(persona, fresh.claim()));
   absl::StatusOr<::relay::v1::ReadSecureContentResponse> read =
-      mailbox_io_.ReadSealed(fresh, &token);
+      mailbox_io_.ReadSealed(fresh, &token, attestation);
+  const std::string reason = ReasonOf(read.status());
+  if (reason == "attestation_required" || reason == "bad_attestation") return read.status();
   if (read.status().code() == absl::StatusCode::kUnauthenticated ||
       read.status().code() == absl::StatusCode::kPermissionDenied) {
     return MakeError(absl::StatusCode::kPermissionDenied, "mailbox_claimed",

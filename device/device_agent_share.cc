@@ -233,7 +233,8 @@ absl::StatusOr<dv::ShareCredentialResponse> DeviceAgent::ShareCredential(
   ds::MailboxEntry entry =
       NewSenderEntry(req, cred, issued.share.share_id(), payload_key, choices, now);
   Persona& persona = *target.persona;
-  absl::StatusOr<std::string> url_link = CreateShareMailboxLocked(req, auth, sealed, entry);
+  absl::StatusOr<std::string> url_link =
+      CreateShareMailboxLocked(persona, req, auth, sealed, entry);
   if (!url_link.ok()) return KeepUndeliveredShareLocked(persona, entry, url_link.status());
   // 4. The link through the channel; the secret only in the fragment.
   const std::string link = FormatShareLink(*url_link, VerticalLetter(req.vertical()), secret);
@@ -320,7 +321,7 @@ absl::StatusOr<DeviceAgent::IssuedShare> DeviceAgent::RequestShareTokenLocked(
 }
 
 absl::StatusOr<std::string> DeviceAgent::CreateShareMailboxLocked(
-    const dv::ShareCredentialRequest& req, const ::oem::v1::DeviceAuth& auth,
+    Persona& persona, const dv::ShareCredentialRequest& req, const ::oem::v1::DeviceAuth& auth,
     const std::string& sealed, Entry& entry) {
   ::oem::v1::MintPushTokenRequest mreq;
   *mreq.mutable_auth() = auth;
@@ -330,6 +331,7 @@ absl::StatusOr<std::string> DeviceAgent::CreateShareMailboxLocked(
   entry.set_push_token_data(push.token_data());
   ::relay::v1::CreateMailboxRequest creq;
   creq.set_device_claim(entry.claim());
+  ASSIGN_OR_RETURN(*creq.mutable_attestation(), RelayAttestationLocked(persona, entry.claim()));
   // A fresh id, not the control request's: the relay must not be able to link
   // this call to the OEM's RequestShare.
   creq.set_request_id(NewUuidV4());

@@ -45,8 +45,10 @@ absl::StatusOr<std::string> MailboxIo::Open(const rv::Payload& payload,
 }
 
 absl::StatusOr<rv::ReadSecureContentResponse> MailboxIo::ReadSealed(
-    const MailboxEntry& entry, const rv::NotificationToken* push_token) const {
+    const MailboxEntry& entry, const rv::NotificationToken* push_token,
+    const std::string& attestation) const {
   rv::ReadSecureContentRequest request;
+  request.set_attestation(attestation);
   request.set_mailbox_id(entry.mailbox_id());
   request.set_device_claim(entry.claim());
   request.set_request_id(NewUuidV4());

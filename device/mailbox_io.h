@@ -53,10 +53,11 @@ class MailboxIo {
                                    absl::string_view secret) const;
 
   // One ReadSecureContent with the entry's claim; `push_token` (may be null)
-  // is sent on a receiver's first read, which binds the claim.
+  // and `attestation` (Mailbox-Device-Attestation, may be empty) are sent on
+  // a receiver's first read, which binds the claim.
   absl::StatusOr<::relay::v1::ReadSecureContentResponse> ReadSealed(
-      const ::device::state::MailboxEntry& entry,
-      const ::relay::v1::NotificationToken* push_token) const;
+      const ::device::state::MailboxEntry& entry, const ::relay::v1::NotificationToken* push_token,
+      const std::string& attestation = "") const;
   // Reads and opens the current content; records the mailbox's expiry and
   // display title in `entry`.
   absl::StatusOr<::device::v1::MailboxContent> Read(::device::state::MailboxEntry& entry) const;

@@ -68,6 +68,10 @@ ABSL_FLAG(bool, pin_in_key, false,
           "Seal a share that has a PIN under a key derived from the link's secret and the PIN, "
           "and open received ones with the PIN (the pin-in-key variant, "
           "docs/variants/pin-in-key.md). Both devices of a share must agree.");
+ABSL_FLAG(bool, relay_attestation, false,
+          "Send a Mailbox-Device-Attestation (a fresh attested key's chain and its signature over "
+          "the claim) with every create and first read, for a relay that checks them (the "
+          "relay-attestation variant, docs/variants/relay-attestation.md).");
 
 namespace {
 
@@ -101,6 +105,7 @@ sct::device::DeviceConfig ConfigFromFlags() {
   config.poll_max = absl::GetFlag(FLAGS_poll_max);
   config.wallet_retention = absl::GetFlag(FLAGS_wallet_retention);
   config.pin_in_key = absl::GetFlag(FLAGS_pin_in_key);
+  config.relay_attestation = absl::GetFlag(FLAGS_relay_attestation);
   return config;
 }
 

@@ -98,9 +98,19 @@ RelayOffer RelayOfferOf(const sv1::RelaySpec& relay) {
   return offer;
 }
 
+// The design variants that configure the relay itself.
+void ArchitectureNeeds(const sv1::ArchitectureSpec& a, std::vector<std::string>* out) {
+  if (a.relay_verifies_attestation()) {
+    out->push_back(absl::StrCat("topology.architecture.relay_verifies_attestation: gives the "
+                                "relay the OEMs' attestation roots",
+                                kNeedsLaunch));
+  }
+}
+
 std::vector<std::string> RelayInternalsNeeded(const sv1::Scenario& s, const RelayOffer& offer) {
   std::vector<std::string> out;
   if (!offer.launched) RelayConfigNeeds(s.topology().relay(), &out);
+  if (!offer.launched) ArchitectureNeeds(s.topology().architecture(), &out);
   for (const auto& d : s.topology().devices()) {
     if (!offer.grpc && !d.has_attach() && d.relay_api() == sv1::GRPC) {
       out.push_back(absl::StrCat("topology.devices \"", d.id(),

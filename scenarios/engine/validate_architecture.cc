@@ -47,7 +47,27 @@ void Validator::CheckArchitecture(const Node& topo) {
                        attached, "' is attached"));
     }
   }
-  if (a.relay_verifies_attestation()) Err(arch, "relay_verifies_attestation", kNotYet);
+  if (a.relay_verifies_attestation()) {
+    const std::string attached = FirstAttachedDevice(s_.topology());
+    if (s_.topology().relay().has_attach()) {
+      Err(arch, "relay_verifies_attestation",
+          "needs a launched relay (it is started with the OEMs' --attestation_roots); the relay "
+          "is attached");
+    } else if (!attached.empty()) {
+      Err(arch, "relay_verifies_attestation",
+          absl::StrCat("needs launched devices (each is started with --relay_attestation); "
+                       "device '",
+                       attached, "' is attached"));
+    } else {
+      for (const sv1::OemSpec& o : s_.topology().oems()) {
+        if (!o.has_attach()) continue;
+        Err(arch, "relay_verifies_attestation",
+            absl::StrCat("needs launched OEMs (the relay trusts their attestation roots); OEM '",
+                         o.id(), "' is attached"));
+        break;
+      }
+    }
+  }
 }
 
 }  // namespace sct::scenarios::validation

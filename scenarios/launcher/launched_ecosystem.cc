@@ -188,8 +188,12 @@ absl::Status LaunchedEcosystem::StartRelay(const sv1::Topology& t) {
   for (const auto& o : t.oems()) {
     oem_addresses.emplace_back(o.id(), services_.Find(o.id())->svc.grpc_address);
   }
-  return services_.Launch(n, RelayCommand(t.relay(), id, work_.dir, work_.pki->root_cert_file(),
-                                          oem_addresses, work_.device_trust_file, redis_));
+  ServiceCommand command = RelayCommand(t.relay(), id, work_.dir, work_.pki->root_cert_file(),
+                                        oem_addresses, work_.device_trust_file, redis_);
+  for (std::string& flag : AttestationVariantRelayFlags(architecture_, work_.oem_roots)) {
+    command.args.push_back(std::move(flag));
+  }
+  return services_.Launch(n, command);
 }
 
 absl::Status LaunchedEcosystem::StartChannel(const sv1::Topology& t) {
@@ -242,6 +246,9 @@ absl::Status LaunchedEcosystem::StartDevice(const sv1::DeviceSpec& spec) {
     peers.channel_address = services_.Find("channel")->svc.grpc_address;
     ServiceCommand command = DeviceCommand(spec, work_.dir, peers, work_.device_trust_file);
     for (std::string& flag : PinVariantDeviceFlags(architecture_)) {
+      command.args.push_back(std::move(flag));
+    }
+    for (std::string& flag : AttestationVariantDeviceFlags(architecture_)) {
       command.args.push_back(std::move(flag));
     }
     RETURN_IF_ERROR(services_.Launch(n, command));

@@ -232,4 +232,15 @@ std::vector<std::string> PinVariantDeviceFlags(const sv1::ArchitectureSpec& arch
   return flags;
 }
 
+std::vector<std::string> AttestationVariantRelayFlags(const sv1::ArchitectureSpec& arch,
+                                                      const std::vector<std::string>& oem_roots) {
+  if (!arch.relay_verifies_attestation()) return {};
+  return {"--attestation_roots=" + absl::StrJoin(oem_roots, ",")};
+}
+
+std::vector<std::string> AttestationVariantDeviceFlags(const sv1::ArchitectureSpec& arch) {
+  if (!arch.relay_verifies_attestation()) return {};
+  return {"--relay_attestation"};
+}
+
 }  // namespace sct::scenarios

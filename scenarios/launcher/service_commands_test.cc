@@ -210,6 +210,19 @@ TEST(ServiceCommandsTest, PinInKeyGivesEveryDeviceItsFlag) {
   EXPECT_THAT(PinVariantDeviceFlags(arch), ElementsAre("--pin_in_key"));
 }
 
+TEST(ServiceCommandsTest, RelayAttestationGivesTheRelayTheOemRootsAndDevicesTheirFlag) {
+  sv1::ArchitectureSpec arch;
+  const std::vector<std::string> roots = {"oem-a=/w/data/oem-a-attestation.pem",
+                                          "oem-b=/w/data/oem-b-attestation.pem"};
+  EXPECT_THAT(AttestationVariantRelayFlags(arch, roots), IsEmpty());
+  EXPECT_THAT(AttestationVariantDeviceFlags(arch), IsEmpty());
+  arch.set_relay_verifies_attestation(true);
+  EXPECT_THAT(AttestationVariantRelayFlags(arch, roots),
+              ElementsAre("--attestation_roots=oem-a=/w/data/oem-a-attestation.pem,"
+                          "oem-b=/w/data/oem-b-attestation.pem"));
+  EXPECT_THAT(AttestationVariantDeviceFlags(arch), ElementsAre("--relay_attestation"));
+}
+
 TEST(ServiceCommandsTest, DurationOrFallsBack) {
   EXPECT_EQ(DurationOr("", absl::Seconds(2)), absl::Seconds(2));
   EXPECT_EQ(DurationOr("nonsense", absl::Seconds(2)), absl::Seconds(2));
