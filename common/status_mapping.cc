@@ -279,8 +279,10 @@ absl::StatusCode CodeOfHttp(int http_status, const std::string& reason) {
     case 400:
       return absl::StatusCode::kInvalidArgument;
     case 401:
-      return reason == "access_denied" ? absl::StatusCode::kPermissionDenied
-                                       : absl::StatusCode::kUnauthenticated;
+      return reason == "access_denied" || reason == "attestation_required" ||
+                     reason == "bad_attestation"
+                 ? absl::StatusCode::kPermissionDenied
+                 : absl::StatusCode::kUnauthenticated;
     case 404:
       return absl::StatusCode::kNotFound;
     case 408:

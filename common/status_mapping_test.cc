@@ -200,6 +200,8 @@ TEST(StatusMappingTest, FromHttpErrorRoundTripsTheRelaysErrors) {
       MakeError(absl::StatusCode::kInvalidArgument, "invalid_field", "payload.data: bad"),
       MakeError(absl::StatusCode::kUnauthenticated, "claim_mismatch", "bound"),
       MakeError(absl::StatusCode::kPermissionDenied, "access_denied", "no D"),
+      MakeError(absl::StatusCode::kPermissionDenied, "attestation_required", "none"),
+      MakeError(absl::StatusCode::kPermissionDenied, "bad_attestation", "wrong root"),
       MakeError(absl::StatusCode::kNotFound, "mailbox_not_found", "gone"),
       MakeError(absl::StatusCode::kResourceExhausted, "payload_too_large", "big"),
       MakeError(absl::StatusCode::kResourceExhausted, "rate_limited", "slow down"),

@@ -7,7 +7,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/base64.h"
 #include "common/errors.h"
+#include "common/relay_attestation.h"
 #include "common/status_macros.h"
 #include "device/transcripts.h"
 #include "device/wallet_lookup.h"
@@ -226,6 +228,17 @@ absl::StatusOr<ds::KeyRecord> DeviceAgent::ExchangeKeyLocked(Persona& persona, E
   ASSIGN_OR_RETURN(ds::KeyRecord key, NewAttestedKeyLocked(persona));
   entry.set_pending_key_id(key.key_id());
   return key;
+}
+
+absl::StatusOr<std::string> DeviceAgent::RelayAttestationLocked(Persona& persona,
+                                                               const std::string& claim) {
+  if (!options_.relay_attestation) return std::string();
+  ASSIGN_OR_RETURN(ds::KeyRecord key, NewAttestedKeyLocked(persona));
+  ::relay::v1::DeviceAttestation attestation;
+  *attestation.mutable_certificates_der() = key.attestation().certificates_der();
+  ASSIGN_OR_RETURN(*attestation.mutable_claim_signature(),
+                   deps_.secure_element->Sign(key.key_id(), RelayAttestationTranscript(claim)));
+  return Base64UrlEncode(attestation.SerializeAsString());
 }
 
 absl::StatusOr<dv::PrepareKeyResponse> DeviceAgent::PrepareKey(const dv::PrepareKeyRequest& req) {

@@ -96,6 +96,17 @@ struct DeviceAgentOptions {
   // Finished exchanges and revoked or expired credentials are forgotten this
   // long after they ended (device/wallet_retention.h); checked by Tick.
   absl::Duration wallet_retention = kDefaultWalletRetention;
+  // The pin-in-key design (docs/variants/pin-in-key.md): a share with a PIN
+  // is sealed under a key derived from the link's secret and the PIN
+  // (crypto/pin_bound_key.h), and a receiver opens it only with that PIN.
+  // The authority still checks the PIN at redemption.
+  bool pin_in_key = false;
+  // The relay-attestation design (docs/variants/relay-attestation.md): every
+  // create and first read carries a Mailbox-Device-Attestation, a fresh
+  // attested key's chain and its signature over the claim
+  // (common/relay_attestation.h). A fresh key per mailbox, so the relay
+  // cannot link mailboxes by key; it does learn the vendor.
+  bool relay_attestation = false;
 };
 
 // Outbound dependencies; not owned, must outlive the agent.
@@ -187,6 +198,10 @@ class DeviceAgent {
   absl::Status PersistLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<KeyRecord> NewAttestedKeyLocked(Persona& persona)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The Mailbox-Device-Attestation for `claim` under options.relay_attestation
+  // (a new attested key of `persona` signs it), else "".
+  absl::StatusOr<std::string> RelayAttestationLocked(Persona& persona, const std::string& claim)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The key an exchange binds the new credential to: the one chosen earlier
   // in the exchange, else a new attested key (remembered in `entry`).
   absl::StatusOr<KeyRecord> ExchangeKeyLocked(Persona& persona, Entry& entry)
@@ -224,8 +239,9 @@ class DeviceAgent {
   // claim; fills the claim, push token and mailbox id of `entry`. Returns the
   // relay's url_link.
   absl::StatusOr<std::string> CreateShareMailboxLocked(
-      const ::device::v1::ShareCredentialRequest& req, const ::oem::v1::DeviceAuth& auth,
-      const std::string& sealed, Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+      Persona& persona, const ::device::v1::ShareCredentialRequest& req,
+      const ::oem::v1::DeviceAuth& auth, const std::string& sealed, Entry& entry)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sends `body` (it holds the link) over the request's channel, then the PIN
   // when asked; when the link cannot be sent the mailbox is deleted again.
   absl::StatusOr<::channel::v1::SendResponse> SendLinkLocked(
@@ -251,9 +267,12 @@ class DeviceAgent {
   // The persona's exchange for the link's mailbox; on first sight, the first
   // read that binds this device's claim.
   absl::StatusOr<Entry*> ExchangeForLinkLocked(Persona& persona, const ::oem::v1::DeviceAuth& auth,
-                                               const ShareLink& link)
+                                               const ShareLink& link, const std::string& pin)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<Entry> FirstReadLocked(const ::oem::v1::DeviceAuth& auth, const ShareLink& link)
+  // `pin` is the receiver's PIN (may be empty); under pin-in-key it is part
+  // of the payload key.
+  absl::StatusOr<Entry> FirstReadLocked(Persona& persona, const ::oem::v1::DeviceAuth& auth,
+                                        const ShareLink& link, const std::string& pin)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Takes an accepted exchange as far as it goes now and sets the outcome.
   absl::Status AdvanceAcceptedLocked(const ::device::v1::AcceptLinkRequest& req,

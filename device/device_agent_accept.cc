@@ -40,6 +40,25 @@ std::string NewestShareLink(const ::channel::v1::ReceiveResponse& inbox,
   return "";
 }
 
+// Why a payload that was read did not open. Under pin-in-key the PIN is part
+// of the key, so the reasons are the authority's PIN reasons: a reader who
+// lacks the PIN learns nothing and has spent no attempt at the authority.
+absl::Status UnopenedPayloadError(bool pin_in_key, const std::string& pin) {
+  if (pin_in_key && pin.empty()) {
+    return MakeError(absl::StatusCode::kPermissionDenied, "pin_required",
+                     "pin: the mailbox payload does not open with the link's secret alone; "
+                     "a share with a PIN opens only with it (pin-in-key); binding released");
+  }
+  if (pin_in_key) {
+    return MakeError(absl::StatusCode::kPermissionDenied, "wrong_pin",
+                     "pin: the mailbox payload does not open with this PIN and the link's secret "
+                     "(wrong PIN, wrong secret or tampered payload); binding released");
+  }
+  return MakeError(absl::StatusCode::kPermissionDenied, "decrypt_failed",
+                   "the mailbox payload does not decrypt with the link's secret "
+                   "(wrong secret or tampered payload); binding released");
+}
+
 }  // namespace
 
 absl::StatusOr<dv::AcceptLinkResponse> DeviceAgent::AcceptLink(const dv::AcceptLinkRequest& req) {
@@ -59,7 +78,7 @@ absl::StatusOr<dv::AcceptLinkResponse> DeviceAgent::AcceptLink(const dv::AcceptL
   if (!parsed.ok()) return parsed.status();
 
   Persona& persona = *target.persona;
-  ASSIGN_OR_RETURN(Entry * entry, ExchangeForLinkLocked(persona, target.auth, *parsed));
+  ASSIGN_OR_RETURN(Entry * entry, ExchangeForLinkLocked(persona, target.auth, *parsed, req.pin()));
   entry->set_pin(req.pin());
   entry->set_manual_rounds(req.manual_rounds());
   entry->set_label(req.label().empty() ? entry->offer().label() : req.label());
@@ -95,21 +114,27 @@ absl::StatusOr<std::string> DeviceAgent::LinkFromRequestLocked(const dv::AcceptL
 }
 
 absl::StatusOr<DeviceAgent::Entry*> DeviceAgent::ExchangeForLinkLocked(
-    Persona& persona, const ::oem::v1::DeviceAuth& auth, const ShareLink& link) {
+    Persona& persona, const ::oem::v1::DeviceAuth& auth, const ShareLink& link,
+    const std::string& pin) {
   Entry* entry = Wallet::FindMailbox(persona, link.mailbox_id, dv::ROLE_RECEIVER);
   if (entry != nullptr) return entry;
-  ASSIGN_OR_RETURN(Entry fresh, FirstReadLocked(auth, link));
+  ASSIGN_OR_RETURN(Entry fresh, FirstReadLocked(persona, auth, link, pin));
   *persona.add_mailboxes() = std::move(fresh);
   return &persona.mutable_mailboxes()->at(persona.mailboxes_size() - 1);
 }
 
-absl::StatusOr<ds::MailboxEntry> DeviceAgent::FirstReadLocked(const ::oem::v1::DeviceAuth& auth,
-                                                              const ShareLink& link) {
+absl::StatusOr<ds::MailboxEntry> DeviceAgent::FirstReadLocked(Persona& persona,
+                                                              const ::oem::v1::DeviceAuth& auth,
+                                                              const ShareLink& link,
+                                                              const std::string& pin) {
   ASSIGN_OR_RETURN(std::string secret, link.Secret());
+  // Derived before the read: a malformed PIN must not bind the mailbox.
+  ASSIGN_OR_RETURN(std::string payload_key, PayloadKey(options_.pin_in_key, secret, pin));
+  secret.assign(secret.size(), '\0');
   ds::MailboxEntry fresh;
   fresh.set_mailbox_id(link.mailbox_id);
   fresh.set_role(dv::ROLE_RECEIVER);
-  fresh.set_secret(std::move(secret));
+  fresh.set_secret(std::move(payload_key));
   fresh.set_claim(NewUuidV4());  // fresh per mailbox
   fresh.set_state(dv::FLOW_STATE_UNSPECIFIED);
   ::oem::v1::MintPushTokenRequest mreq;
@@ -121,8 +146,11 @@ absl::StatusOr<ds::MailboxEntry> DeviceAgent::FirstReadLocked(const ::oem::v1::D
   ::relay::v1::NotificationToken token;
   token.set_type(push.token_type());
   token.set_token_data(push.token_data());
+  ASSIGN_OR_RETURN(const std::string attestation, RelayAttestationLocked(persona, fresh.claim()));
   absl::StatusOr<::relay::v1::ReadSecureContentResponse> read =
-      mailbox_io_.ReadSealed(fresh, &token);
+      mailbox_io_.ReadSealed(fresh, &token, attestation);
+  const std::string reason = ReasonOf(read.status());
+  if (reason == "attestation_required" || reason == "bad_attestation") return read.status();
   if (read.status().code() == absl::StatusCode::kUnauthenticated ||
       read.status().code() == absl::StatusCode::kPermissionDenied) {
     return MakeError(absl::StatusCode::kPermissionDenied, "mailbox_claimed",
@@ -135,11 +163,7 @@ absl::StatusOr<ds::MailboxEntry> DeviceAgent::FirstReadLocked(const ::oem::v1::D
   if (!plain.ok() || !content.ParseFromString(*plain) || !content.has_provisioning()) {
     // Release the binding so the rightful receiver can still read it.
     mailbox_io_.Relinquish(fresh).IgnoreError();
-    if (!plain.ok()) {
-      return MakeError(absl::StatusCode::kPermissionDenied, "decrypt_failed",
-                       "the mailbox payload does not decrypt with the link's secret "
-                       "(wrong secret or tampered payload); binding released");
-    }
+    if (!plain.ok()) return UnopenedPayloadError(options_.pin_in_key, pin);
     return InvalidField("payload", "not a device.v1.MailboxContent with provisioning information");
   }
   fresh.set_payload_type(read->payload().type());

@@ -38,12 +38,15 @@ class DeviceAgentTest : public ::testing::Test {
  protected:
   DeviceAgentTest() : oem_("oem-a", &clock_, &log_), relay_(&log_), channel_(&log_) {}
 
-  Device MakeDevice(const std::string& address, const std::string& state_file = "") {
+  // `pin_in_key`: DeviceAgentOptions::pin_in_key (the pin-in-key variant).
+  Device MakeDevice(const std::string& address, const std::string& state_file = "",
+                    bool pin_in_key = false) {
     Device d;
     d.se = *SecureElement::Open(state_file);
     DeviceAgentOptions options;
     options.oem_id = "oem-a";
     options.address = address;
+    options.pin_in_key = pin_in_key;
     DeviceAgentDeps deps;
     deps.clock = &clock_;
     deps.secure_element = d.se.get();

@@ -164,7 +164,8 @@ dv::MailboxContent OfferContent(const dv::ShareCredentialRequest& req,
   return content;
 }
 
-// The sender's record of the exchange, before the mailbox exists.
+// The sender's record of the exchange, before the mailbox exists. `secret`
+// is the payload key every round is sealed under.
 ds::MailboxEntry NewSenderEntry(const dv::ShareCredentialRequest& req,
                                 const ds::CredentialRecord& cred, const std::string& share_id,
                                 const std::string& secret, const ShareChoices& choices,
@@ -220,15 +221,20 @@ absl::StatusOr<dv::ShareCredentialResponse> DeviceAgent::ShareCredential(
 
   // 1. Share token through the OEM.
   ASSIGN_OR_RETURN(IssuedShare issued, RequestShareTokenLocked(req, cred, auth, now));
-  // 2. Provisioning information, sealed under a fresh secret.
+  // 2. Provisioning information, sealed under a fresh secret (under
+  // pin-in-key, under a key derived from the secret and the PIN).
   ASSIGN_OR_RETURN(std::string secret, crypto::RandomBytes(crypto::PayloadKeySize(choices.cipher)));
-  ASSIGN_OR_RETURN(std::string sealed, mailbox_io_.Seal(choices.cipher, secret,
+  ASSIGN_OR_RETURN(const std::string payload_key,
+                   PayloadKey(options_.pin_in_key, secret, req.pin()));
+  ASSIGN_OR_RETURN(std::string sealed, mailbox_io_.Seal(choices.cipher, payload_key,
                                                         OfferContent(req, cred, issued.intent,
                                                                      issued.share, issued.body)));
   // 3. A push token for this mailbox only, then the mailbox under a fresh claim.
-  ds::MailboxEntry entry = NewSenderEntry(req, cred, issued.share.share_id(), secret, choices, now);
+  ds::MailboxEntry entry =
+      NewSenderEntry(req, cred, issued.share.share_id(), payload_key, choices, now);
   Persona& persona = *target.persona;
-  absl::StatusOr<std::string> url_link = CreateShareMailboxLocked(req, auth, sealed, entry);
+  absl::StatusOr<std::string> url_link =
+      CreateShareMailboxLocked(persona, req, auth, sealed, entry);
   if (!url_link.ok()) return KeepUndeliveredShareLocked(persona, entry, url_link.status());
   // 4. The link through the channel; the secret only in the fragment.
   const std::string link = FormatShareLink(*url_link, VerticalLetter(req.vertical()), secret);
@@ -315,7 +321,7 @@ absl::StatusOr<DeviceAgent::IssuedShare> DeviceAgent::RequestShareTokenLocked(
 }
 
 absl::StatusOr<std::string> DeviceAgent::CreateShareMailboxLocked(
-    const dv::ShareCredentialRequest& req, const ::oem::v1::DeviceAuth& auth,
+    Persona& persona, const dv::ShareCredentialRequest& req, const ::oem::v1::DeviceAuth& auth,
     const std::string& sealed, Entry& entry) {
   ::oem::v1::MintPushTokenRequest mreq;
   *mreq.mutable_auth() = auth;
@@ -325,6 +331,7 @@ absl::StatusOr<std::string> DeviceAgent::CreateShareMailboxLocked(
   entry.set_push_token_data(push.token_data());
   ::relay::v1::CreateMailboxRequest creq;
   creq.set_device_claim(entry.claim());
+  ASSIGN_OR_RETURN(*creq.mutable_attestation(), RelayAttestationLocked(persona, entry.claim()));
   // A fresh id, not the control request's: the relay must not be able to link
   // this call to the OEM's RequestShare.
   creq.set_request_id(NewUuidV4());

@@ -120,6 +120,8 @@ DeviceAgentOptions AgentOptionsFrom(const DeviceConfig& config) {
   options.poll_initial = config.poll_initial;
   options.poll_max = config.poll_max;
   options.wallet_retention = config.wallet_retention;
+  options.pin_in_key = config.pin_in_key;
+  options.relay_attestation = config.relay_attestation;
   return options;
 }
 

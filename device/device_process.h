@@ -58,6 +58,9 @@ struct DeviceConfig {
   absl::Duration poll_initial = absl::Seconds(2);
   absl::Duration poll_max = absl::Seconds(60);
   absl::Duration wallet_retention = kDefaultWalletRetention;
+  bool pin_in_key = false;  // --pin_in_key (DeviceAgentOptions::pin_in_key)
+  // --relay_attestation (DeviceAgentOptions::relay_attestation)
+  bool relay_attestation = false;
 };
 
 // INVALID_ARGUMENT "invalid_field" naming the missing flag, e.g.

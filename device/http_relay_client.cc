@@ -474,9 +474,11 @@ absl::StatusOr<rv::ReadSecureContentResponse> HttpRelayClient::ReadSecureContent
   if (request.has_notification_token()) {
     body = Dump(Json{{dh::kNotificationToken, TokenJson(request.notification_token())}});
   }
-  ASSIGN_OR_RETURN(
-      Answer answer,
-      Send("POST", path, ClaimHeaders(request.device_claim(), request.request_id()), body));
+  auto headers = ClaimHeaders(request.device_claim(), request.request_id());
+  if (!request.attestation().empty()) {
+    headers.emplace(dh::kAttestationHeader, request.attestation());
+  }
+  ASSIGN_OR_RETURN(Answer answer, Send("POST", path, headers, body));
   ASSIGN_OR_RETURN(Json j, ParseAnswer(answer.body));
   rv::ReadSecureContentResponse out;
   RETURN_IF_ERROR(DecodeReadAnswer(j, &out));

@@ -8,6 +8,7 @@
 #include "common/rfc3339.h"
 #include "common/status_macros.h"
 #include "common/uuid.h"
+#include "crypto/pin_bound_key.h"
 
 namespace sct::device {
 
@@ -44,8 +45,10 @@ absl::StatusOr<std::string> MailboxIo::Open(const rv::Payload& payload,
 }
 
 absl::StatusOr<rv::ReadSecureContentResponse> MailboxIo::ReadSealed(
-    const MailboxEntry& entry, const rv::NotificationToken* push_token) const {
+    const MailboxEntry& entry, const rv::NotificationToken* push_token,
+    const std::string& attestation) const {
   rv::ReadSecureContentRequest request;
+  request.set_attestation(attestation);
   request.set_mailbox_id(entry.mailbox_id());
   request.set_device_claim(entry.claim());
   request.set_request_id(NewUuidV4());
@@ -102,6 +105,12 @@ absl::Status MailboxIo::Relinquish(const MailboxEntry& entry) const {
   request.set_device_claim(entry.claim());
   request.set_request_id(NewUuidV4());
   return relay_->RelinquishMailbox(request).status();
+}
+
+absl::StatusOr<std::string> PayloadKey(bool pin_in_key, const std::string& secret,
+                                       const std::string& pin) {
+  if (!pin_in_key || pin.empty()) return secret;
+  return crypto::PinBoundPayloadKey(secret, pin);
 }
 
 void RecordExpiration(const rv::ReadSecureContentResponse& read, MailboxEntry& entry) {

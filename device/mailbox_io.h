@@ -53,10 +53,11 @@ class MailboxIo {
                                    absl::string_view secret) const;
 
   // One ReadSecureContent with the entry's claim; `push_token` (may be null)
-  // is sent on a receiver's first read, which binds the claim.
+  // and `attestation` (Mailbox-Device-Attestation, may be empty) are sent on
+  // a receiver's first read, which binds the claim.
   absl::StatusOr<::relay::v1::ReadSecureContentResponse> ReadSealed(
-      const ::device::state::MailboxEntry& entry,
-      const ::relay::v1::NotificationToken* push_token) const;
+      const ::device::state::MailboxEntry& entry, const ::relay::v1::NotificationToken* push_token,
+      const std::string& attestation = "") const;
   // Reads and opens the current content; records the mailbox's expiry and
   // display title in `entry`.
   absl::StatusOr<::device::v1::MailboxContent> Read(::device::state::MailboxEntry& entry) const;
@@ -78,6 +79,13 @@ class MailboxIo {
   const RelayClient* const relay_;
   const PlaintextObserver observe_plaintext_;
 };
+
+// The key a share's payload is sealed under: the link's `secret`, or under
+// pin-in-key (`pin_in_key` and a non-empty `pin`) the key derived from both
+// (crypto/pin_bound_key.h). INVALID_ARGUMENT "invalid_field" naming "pin"
+// when that PIN is not 6 digits.
+absl::StatusOr<std::string> PayloadKey(bool pin_in_key, const std::string& secret,
+                                       const std::string& pin);
 
 // Records the relay's RFC 3339 expiration of a read in `entry` (ignored when
 // absent or unparsable; outside the Timestamp range 0001-9999 it is logged,

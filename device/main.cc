@@ -70,6 +70,14 @@ ABSL_FLAG(absl::Duration, poll_max, absl::Seconds(60),
 ABSL_FLAG(absl::Duration, wallet_retention, sct::device::kDefaultWalletRetention,
           "How long finished exchanges and revoked or expired credentials stay in the wallet "
           "after they ended (docs/device.md, Retention); must be positive.");
+ABSL_FLAG(bool, pin_in_key, false,
+          "Seal a share that has a PIN under a key derived from the link's secret and the PIN, "
+          "and open received ones with the PIN (the pin-in-key variant, "
+          "docs/variants/pin-in-key.md). Both devices of a share must agree.");
+ABSL_FLAG(bool, relay_attestation, false,
+          "Send a Mailbox-Device-Attestation (a fresh attested key's chain and its signature over "
+          "the claim) with every create and first read, for a relay that checks them (the "
+          "relay-attestation variant, docs/variants/relay-attestation.md).");
 
 namespace {
 
@@ -104,6 +112,8 @@ sct::device::DeviceConfig ConfigFromFlags() {
   config.poll_initial = absl::GetFlag(FLAGS_poll_initial);
   config.poll_max = absl::GetFlag(FLAGS_poll_max);
   config.wallet_retention = absl::GetFlag(FLAGS_wallet_retention);
+  config.pin_in_key = absl::GetFlag(FLAGS_pin_in_key);
+  config.relay_attestation = absl::GetFlag(FLAGS_relay_attestation);
   return config;
 }
 

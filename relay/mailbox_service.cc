@@ -256,6 +256,7 @@ absl::StatusOr<CreateMailboxResponse> MailboxService::CreateMailbox(
   ASSIGN_OR_RETURN(Caller caller, CheckCaller(ctx, req.device_claim, req.request_id));
   RETURN_IF_ERROR(CheckAttestation(req.attestation, limits_, names));
   RETURN_IF_ERROR(CheckPayload(req.payload, limits_, names));
+  RETURN_IF_ERROR(VerifyAttestation(req.attestation, caller.claim));
   RETURN_IF_ERROR(CheckDisplay(req.display, limits_, names));
   RETURN_IF_ERROR(CheckOptionalToken(ctx, req.notification_token, limits_));
   ASSIGN_OR_RETURN(std::string rights, CanonicalAccessRights(req.access_rights, names));
@@ -293,11 +294,27 @@ absl::StatusOr<CreateMailboxResponse> MailboxService::CreateMailbox(
                    "could not allocate a fresh mailbox id");
 }
 
+void MailboxService::RequireAttestation(
+    const DeviceAttestationChecker* checker,
+    std::function<void(const std::string& vendor)> observe_vendor) {
+  attestation_ = checker;
+  observe_vendor_ = std::move(observe_vendor);
+}
+
+absl::Status MailboxService::VerifyAttestation(const std::string& attestation,
+                                               const std::string& claim) {
+  if (attestation_ == nullptr) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::string vendor, attestation_->Check(attestation, claim, clock_->Now()));
+  if (observe_vendor_) observe_vendor_(vendor);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ReadSecureContentResponse> MailboxService::ReadSecureContent(
     const CallContext& ctx, const ReadSecureContentRequest& req) {
   ASSIGN_OR_RETURN(Caller caller,
                    CheckCallerRequestIdOptional(ctx, req.device_claim, req.request_id));
   RETURN_IF_ERROR(CheckOptionalToken(ctx, req.notification_token, limits_));
+  RETURN_IF_ERROR(CheckAttestation(req.attestation, limits_, FieldNamesOf(ctx.face)));
   ASSIGN_OR_RETURN(std::string id, BeginLookup(ctx, req.mailbox_id));
   auto content = [](const Mailbox& m, bool repeated) {
     return ReadSecureContentResponse{m.payload, m.display, m.expires_at, repeated};
@@ -325,6 +342,7 @@ absl::StatusOr<ReadSecureContentResponse> MailboxService::ReadSecureContent(
           return ClaimMismatch(ctx, "the mailbox is bound to another receiver");
         }
         if (!HasRight(m, 'R')) return AccessDenied(ctx, 'R', "read");
+        RETURN_IF_ERROR(VerifyAttestation(req.attestation, caller.claim));
         // Trust on first use: this claim becomes the receiver iff the CAS
         // below wins against every other reader.
         next.receiver_claim = caller.claim;

@@ -18,6 +18,9 @@
 //                                          (shared across replicas when
 //                                          SharedRelayState gives shared limiters)
 //   RESOURCE_EXHAUSTED payload_too_large   payload or display info over limit (413)
+//   PERMISSION_DENIED attestation_required / bad_attestation  only with
+//                                          RequireAttestation: create or binding
+//                                          read without a valid attestation (401)
 //   UNAVAILABLE       store_unavailable    the store (or the shared limiter) failed,
 //                                          or the mailbox was too contended to
 //                                          update; retry (503 + Retry-After)
@@ -49,6 +52,7 @@
 #define SCT_RELAY_MAILBOX_SERVICE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +62,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "relay/device_attestation.h"
 #include "relay/mailbox.h"
 #include "relay/mailbox_store.h"
 #include "relay/push_notifier.h"
@@ -128,6 +133,9 @@ struct ReadSecureContentRequest {
   std::string device_claim;
   std::string request_id;  // optional: without one a read is never a repeat
   std::optional<NotificationToken> notification_token;  // the receiver's, on first read
+  // Mailbox-Device-Attestation: checked on the binding read when the service
+  // requires attestation (RequireAttestation), else ignored.
+  std::string attestation;
 };
 struct ReadSecureContentResponse {
   Payload payload;
@@ -192,6 +200,16 @@ class MailboxService {
   absl::StatusOr<EmptyResponse> RelinquishMailbox(const CallContext& ctx,
                                                   const RelinquishMailboxRequest& req);
 
+  // The relay-attestation variant (docs/variants/relay-attestation.md): from
+  // now on a create and the read that binds a receiver need a
+  // Mailbox-Device-Attestation that `checker` verifies (a reader already
+  // bound, the sender and repeats are not checked again). Each verified
+  // vendor is passed to `observe_vendor` (may be empty): what the relay now
+  // learns. Call before serving; `checker` is not owned and must outlive the
+  // service.
+  void RequireAttestation(const DeviceAttestationChecker* checker,
+                          std::function<void(const std::string& vendor)> observe_vendor);
+
   // One sweep pass (the server runs it periodically on a background thread).
   absl::StatusOr<int64_t> SweepExpired(int64_t limit = 10000);
 
@@ -219,6 +237,9 @@ class MailboxService {
   absl::StatusOr<CreateMailboxResponse> RepeatedCreate(const std::string& id, bool push_supported,
                                                        absl::Time now);
   void NotifyParty(const std::optional<NotificationToken>& token, const std::string& mailbox_id);
+  // OK without RequireAttestation; else the checker's verdict on `attestation`
+  // for `claim` (the vendor goes to observe_vendor_).
+  absl::Status VerifyAttestation(const std::string& attestation, const std::string& claim);
 
   MailboxStore* store_;
   const Clock* clock_;
@@ -226,6 +247,8 @@ class MailboxService {
   std::string public_base_url_;
   RelayLimits limits_;
   std::unique_ptr<State> state_;
+  const DeviceAttestationChecker* attestation_ = nullptr;
+  std::function<void(const std::string& vendor)> observe_vendor_;
 };
 
 }  // namespace sct::relay

@@ -69,6 +69,10 @@ ABSL_FLAG(std::string, tls_key, "", "PEM private key for both listeners (with --
 ABSL_FLAG(std::string, tls_client_ca, "",
           "PEM CA bundle: client certificates presented on the gRPC listener are verified "
           "against it (not required); with TLS, Audit/SimControl need the admin certificate");
+ABSL_FLAG(std::vector<std::string>, attestation_roots, {},
+          "VENDOR=PEM_FILE attestation roots (comma-separated; repeatable): creates and binding "
+          "reads then need a Mailbox-Device-Attestation that verifies to one of them "
+          "(docs/variants/relay-attestation.md); empty: attestations are stored unread");
 ABSL_FLAG(std::vector<std::string>, push_route, {},
           "TYPE=HOST:PORT: notificationToken.type -> OEM push endpoint (oem.v1.Oem/Notify); "
           "repeatable or comma-separated");
@@ -179,6 +183,7 @@ RelayServerConfig ConfigFromFlags(int argc, char** argv) {
   config.tls_key = absl::GetFlag(FLAGS_tls_key);
   config.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
   config.push_routes = CollectRepeated(argc, argv, "push_route");
+  config.attestation_roots = CollectRepeated(argc, argv, "attestation_roots");
   config.push_ca_cert = absl::GetFlag(FLAGS_push_ca_cert);
   config.push_client_cert = absl::GetFlag(FLAGS_push_client_cert);
   config.push_client_key = absl::GetFlag(FLAGS_push_client_key);

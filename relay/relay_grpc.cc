@@ -142,6 +142,7 @@ grpc::Status RelayGrpcService::ReadSecureContent(grpc::ServerContext* context,
     r.mailbox_id = request->mailbox_id();
     r.device_claim = request->device_claim();
     r.request_id = request->request_id();
+    r.attestation = request->attestation();
     r.notification_token =
         DecodeToken(request->has_notification_token(), request->notification_token());
     ASSIGN_OR_RETURN(ReadSecureContentResponse out,

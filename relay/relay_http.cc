@@ -192,6 +192,7 @@ absl::StatusOr<ReadSecureContentRequest> DecodeRead(const HttpRequest& req) {
   r.mailbox_id = PathMailboxId(req);
   r.device_claim = req.Header(kClaimHeader);
   r.request_id = req.Header(kRequestIdHeader);
+  r.attestation = req.Header(kAttestationHeader);
   ASSIGN_OR_RETURN(r.notification_token, DecodeToken(body));
   return r;
 }

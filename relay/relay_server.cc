@@ -7,7 +7,10 @@
 #include "absl/strings/str_join.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
+#include "absl/strings/str_split.h"
 #include "relay/sim_http_hook.h"
+#include "runtime/files.h"
+#include "sim/knowledge.h"
 #include "runtime/tls.h"
 
 namespace sct::relay {
@@ -109,6 +112,27 @@ std::string DescribeHttpBounds(const RelayServerConfig& config) {
 
 }  // namespace
 
+// The checker of --attestation_roots ("VENDOR=PEM_FILE", comma lists allowed).
+absl::StatusOr<DeviceAttestationChecker> AttestationCheckerFromFlag(
+    const std::vector<std::string>& entries) {
+  std::map<std::string, std::string> roots;
+  for (const std::string& entry : entries) {
+    for (absl::string_view one : absl::StrSplit(entry, ',', absl::SkipEmpty())) {
+      std::pair<std::string, std::string> kv = absl::StrSplit(one, absl::MaxSplits('=', 1));
+      if (kv.first.empty() || kv.second.empty()) {
+        return BadFlag(absl::StrCat("--attestation_roots: '", one, "' is not VENDOR=PEM_FILE"));
+      }
+      absl::StatusOr<std::string> pem = ReadWholeFile(kv.second);
+      if (!pem.ok()) {
+        return BadFlag(absl::StrCat("--attestation_roots: ", kv.first, ": cannot read ",
+                                    kv.second, ": ", pem.status().message()));
+      }
+      roots[kv.first] = *std::move(pem);
+    }
+  }
+  return DeviceAttestationChecker::Create(roots);
+}
+
 absl::StatusOr<RelaySetup> PrepareRelay(RelayServerConfig config) {
   RelaySetup setup;
   if (absl::Status s = ValidateStoreConfig(config.store); !s.ok()) return s;
@@ -132,6 +156,12 @@ absl::StatusOr<RelaySetup> PrepareRelay(RelayServerConfig config) {
     absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> push = PushCredentials(config);
     if (!push.ok()) return push.status();
     setup.push_credentials = *std::move(push);
+  }
+  if (!config.attestation_roots.empty()) {
+    absl::StatusOr<DeviceAttestationChecker> checker =
+        AttestationCheckerFromFlag(config.attestation_roots);
+    if (!checker.ok()) return checker.status();
+    setup.attestation.emplace(*std::move(checker));
   }
   setup.config = std::move(config);
   return setup;
@@ -175,6 +205,14 @@ absl::Status RelayServer::StartServing(sim::SimState* sim) {
   }
   service_ = std::make_unique<MailboxService>(store_->store(), &sim::ClockOr(sim), push_.get(),
                                               public_base_url_, config.limits, store_->shared());
+  if (setup_.attestation.has_value()) {
+    service_->RequireAttestation(&*setup_.attestation, [sim](const std::string& vendor) {
+      // What the relay learns by checking attestations: the device's vendor.
+      if (sim == nullptr || !sim->recorder().has_audit_key()) return;
+      sim::ObserveValue(&sim->recorder(), ::common::v1::DEVICE_VENDOR, vendor, false,
+                        "Mailbox-Device-Attestation");
+    });
+  }
   relay_grpc_ = std::make_unique<RelayGrpcService>(service_.get(), &metrics_);
 
   GrpcServerOptions grpc_options;

@@ -21,6 +21,7 @@
 #define SCT_RELAY_RELAY_SERVER_H_
 
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,6 +40,7 @@
 #include "relay/store_factory.h"
 #include "relay/sweeper.h"
 #include "runtime/grpc_server.h"
+#include "relay/device_attestation.h"
 #include "sim/sim.h"
 
 namespace sct::relay {
@@ -66,6 +68,10 @@ struct RelayServerConfig {
   std::string push_client_cert;
   std::string push_client_key;
   int http_threads = 16;
+  // --attestation_roots: "VENDOR=PEM_FILE" entries (or comma lists of them).
+  // Set: the relay-attestation variant, creates and binding reads need a
+  // valid Mailbox-Device-Attestation (relay/device_attestation.h).
+  std::vector<std::string> attestation_roots;
   // Bounds of the HTTP face (flags --http_max_connections ... ); only these
   // members of RelayHttpOptions are read, and its defaults are the flags'.
   RelayHttpOptions http;
@@ -77,6 +83,8 @@ struct RelaySetup {
   std::map<std::string, std::string> push_routes;  // token type -> HOST:PORT
   std::shared_ptr<grpc::ServerCredentials> grpc_credentials;   // null: plaintext
   std::shared_ptr<grpc::ChannelCredentials> push_credentials;  // null: plaintext
+  // From --attestation_roots; none: attestations are stored unread.
+  std::optional<DeviceAttestationChecker> attestation;
 };
 
 absl::StatusOr<RelaySetup> PrepareRelay(RelayServerConfig config);

@@ -154,6 +154,33 @@ TEST(ValidateScenario, OhttpRefusesWhatItCannotCarryByField) {
               HasSubstr("topology.architecture.ohttp: needs a launched relay"));
 }
 
+TEST(ValidateScenario, PinInKeyNeedsLaunchedDevices) {
+  scenario::v1::Scenario s = Base();
+  s.mutable_topology()->mutable_architecture()->set_pin_binding(scenario::v1::BOUND_INTO_KEY);
+  EXPECT_THAT(ValidateScenario(s, nullptr, "f"), IsEmpty());
+  scenario::v1::DeviceSpec* d = s.mutable_topology()->mutable_devices(0);
+  d->mutable_attach()->set_grpc_address("127.0.0.1:1");
+  EXPECT_THAT(Only(ValidateScenario(s, nullptr, "f")),
+              HasSubstr("topology.architecture.pin_binding: BOUND_INTO_KEY needs launched "
+                        "devices"));
+}
+
+TEST(ValidateScenario, RelayAttestationNeedsALaunchedRelayAndDevices) {
+  scenario::v1::Scenario s = Base();
+  s.mutable_topology()->mutable_architecture()->set_relay_verifies_attestation(true);
+  EXPECT_THAT(ValidateScenario(s, nullptr, "f"), IsEmpty());
+  scenario::v1::Scenario attached_relay = s;
+  attached_relay.mutable_topology()->mutable_relay()->mutable_attach()->set_http_url(
+      "https://127.0.0.1:1");
+  EXPECT_THAT(Only(ValidateScenario(attached_relay, nullptr, "f")),
+              HasSubstr("topology.architecture.relay_verifies_attestation: needs a launched "
+                        "relay"));
+  s.mutable_topology()->mutable_devices(0)->mutable_attach()->set_grpc_address("127.0.0.1:1");
+  EXPECT_THAT(Only(ValidateScenario(s, nullptr, "f")),
+              HasSubstr("topology.architecture.relay_verifies_attestation: needs launched "
+                        "devices"));
+}
+
 TEST(ValidateScenario, UnknownAdversaryAndInterceptor) {
   scenario::v1::Scenario s = Base();
   scenario::v1::Step* st = s.add_steps();

@@ -56,6 +56,11 @@ void StepNeeds(const sv1::Step& st, const RelayOffer& offer, std::vector<std::st
                                 "run's OEMs)",
                                 kNeedsLaunch));
   }
+  if (a.ohttp()) {
+    out->push_back(absl::StrCat(
+        "topology.architecture.ohttp: the OHTTP gateway is started in front of the relay",
+        kNeedsLaunch));
+  }
 }
 
 void FaultNeeds(const sv1::Fault& f, const RelayOffer& offer, std::vector<std::string>* out) {
@@ -98,14 +103,19 @@ RelayOffer RelayOfferOf(const sv1::RelaySpec& relay) {
   return offer;
 }
 
+// The design variants that configure the relay itself.
+void ArchitectureNeeds(const sv1::ArchitectureSpec& a, std::vector<std::string>* out) {
+  if (a.relay_verifies_attestation()) {
+    out->push_back(absl::StrCat("topology.architecture.relay_verifies_attestation: gives the "
+                                "relay the OEMs' attestation roots",
+                                kNeedsLaunch));
+  }
+}
+
 std::vector<std::string> RelayInternalsNeeded(const sv1::Scenario& s, const RelayOffer& offer) {
   std::vector<std::string> out;
   if (!offer.launched) RelayConfigNeeds(s.topology().relay(), &out);
-  if (!offer.launched && s.topology().architecture().ohttp()) {
-    out.push_back(absl::StrCat(
-        "topology.architecture.ohttp: the OHTTP gateway is started in front of the relay",
-        kNeedsLaunch));
-  }
+  if (!offer.launched) ArchitectureNeeds(s.topology().architecture(), &out);
   for (const auto& d : s.topology().devices()) {
     if (!offer.grpc && !d.has_attach() && d.relay_api() == sv1::GRPC) {
       out.push_back(absl::StrCat("topology.devices \"", d.id(),

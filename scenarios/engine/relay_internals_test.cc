@@ -49,6 +49,16 @@ TEST(RelayInternalsNeeded, ShareAcceptUseIsApplicableToARelayByUrl) {
   EXPECT_THAT(RelayInternalsNeeded(Parse(kFlow), kByUrl), IsEmpty());
 }
 
+TEST(RelayInternalsNeeded, RelayAttestationNeedsALaunchedRelayPinInKeyDoesNot) {
+  sv1::Scenario s = Parse(kFlow);
+  s.mutable_topology()->mutable_architecture()->set_pin_binding(sv1::BOUND_INTO_KEY);
+  EXPECT_THAT(RelayInternalsNeeded(s, kByUrl), IsEmpty());
+  s.mutable_topology()->mutable_architecture()->set_relay_verifies_attestation(true);
+  EXPECT_THAT(RelayInternalsNeeded(s, kByUrl),
+              ElementsAre(HasSubstr("topology.architecture.relay_verifies_attestation")));
+  EXPECT_THAT(RelayInternalsNeeded(s, RelayOffer()), IsEmpty());
+}
+
 TEST(RelayInternalsNeeded, RelayRestartFaultIsNotApplicableAndNamesTheFault) {
   sv1::Scenario s = Parse(kFlow);
   sv1::Fault* f = s.add_faults();

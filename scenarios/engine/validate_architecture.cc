@@ -14,6 +14,17 @@ namespace sv1 = ::scenario::v1;
 
 namespace {
 constexpr absl::string_view kNotYet = "this variant is not implemented yet";
+
+// The id of the first device the scenario attaches to instead of launching
+// ("" when every device is launched): the launcher cannot give it a
+// variant's flags.
+std::string FirstAttachedDevice(const sv1::Topology& t) {
+  for (const sv1::DeviceSpec& d : t.devices()) {
+    if (d.has_attach()) return d.id();
+  }
+  return "";
+}
+
 }  // namespace
 
 // Oblivious HTTP in front of the mailbox relay's HTTP API (docs/variants/ohttp.md):
@@ -115,8 +126,36 @@ void Validator::CheckArchitecture(const Node& topo) {
   if (a.relay_design() == sv1::DERIVED_LOCATIONS || a.relay_design() == sv1::DIRECT) {
     Err(arch, "relay_design", kNotYet);
   }
-  if (a.pin_binding() == sv1::BOUND_INTO_KEY) Err(arch, "pin_binding", kNotYet);
-  if (a.relay_verifies_attestation()) Err(arch, "relay_verifies_attestation", kNotYet);
+  if (a.pin_binding() == sv1::BOUND_INTO_KEY) {
+    const std::string attached = FirstAttachedDevice(s_.topology());
+    if (!attached.empty()) {
+      Err(arch, "pin_binding",
+          absl::StrCat("BOUND_INTO_KEY needs launched devices (each is started with "
+                       "--pin_in_key); device '",
+                       attached, "' is attached"));
+    }
+  }
+  if (a.relay_verifies_attestation()) {
+    const std::string attached = FirstAttachedDevice(s_.topology());
+    if (s_.topology().relay().has_attach()) {
+      Err(arch, "relay_verifies_attestation",
+          "needs a launched relay (it is started with the OEMs' --attestation_roots); the relay "
+          "is attached");
+    } else if (!attached.empty()) {
+      Err(arch, "relay_verifies_attestation",
+          absl::StrCat("needs launched devices (each is started with --relay_attestation); "
+                       "device '",
+                       attached, "' is attached"));
+    } else {
+      for (const sv1::OemSpec& o : s_.topology().oems()) {
+        if (!o.has_attach()) continue;
+        Err(arch, "relay_verifies_attestation",
+            absl::StrCat("needs launched OEMs (the relay trusts their attestation roots); OEM '",
+                         o.id(), "' is attached"));
+        break;
+      }
+    }
+  }
 }
 
 }  // namespace sct::scenarios::validation

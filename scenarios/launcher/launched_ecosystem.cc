@@ -76,6 +76,7 @@ std::string LaunchedEcosystem::AuthorityId(absl::string_view authority) const {
 }
 
 absl::Status LaunchedEcosystem::Build(const sv1::Topology& t) {
+  architecture_ = t.architecture();
   for (const auto& a : t.authorities()) RETURN_IF_ERROR(StartAuthority(a, t.architecture()));
   for (const auto& o : t.oems()) RETURN_IF_ERROR(StartOem(o, t));
   RETURN_IF_ERROR(StartRedis(t.relay()));
@@ -199,8 +200,12 @@ absl::Status LaunchedEcosystem::StartRelay(const sv1::Topology& t) {
   for (const auto& o : t.oems()) {
     oem_addresses.emplace_back(o.id(), services_.Find(o.id())->svc.grpc_address);
   }
-  return services_.Launch(n, RelayCommand(t.relay(), id, work_.dir, work_.pki->root_cert_file(),
-                                          oem_addresses, work_.device_trust_file, redis_));
+  ServiceCommand command = RelayCommand(t.relay(), id, work_.dir, work_.pki->root_cert_file(),
+                                        oem_addresses, work_.device_trust_file, redis_);
+  for (std::string& flag : AttestationVariantRelayFlags(architecture_, work_.oem_roots)) {
+    command.args.push_back(std::move(flag));
+  }
+  return services_.Launch(n, command);
 }
 
 absl::Status LaunchedEcosystem::StartChannel(const sv1::Topology& t) {
@@ -253,8 +258,14 @@ absl::Status LaunchedEcosystem::StartDevice(const sv1::DeviceSpec& spec) {
     peers.ohttp_relay_url = ohttp_relay_url_;
     peers.ohttp_keys_file = ohttp_keys_file_;
     peers.channel_address = services_.Find("channel")->svc.grpc_address;
-    RETURN_IF_ERROR(
-        services_.Launch(n, DeviceCommand(spec, work_.dir, peers, work_.device_trust_file)));
+    ServiceCommand command = DeviceCommand(spec, work_.dir, peers, work_.device_trust_file);
+    for (std::string& flag : PinVariantDeviceFlags(architecture_)) {
+      command.args.push_back(std::move(flag));
+    }
+    for (std::string& flag : AttestationVariantDeviceFlags(architecture_)) {
+      command.args.push_back(std::move(flag));
+    }
+    RETURN_IF_ERROR(services_.Launch(n, command));
   }
   ASSIGN_OR_RETURN(auto channel, Channel(spec.id()));
   absl::StatusOr<std::string> device_id = EnrolDevice(channel);

@@ -85,6 +85,8 @@ class LaunchedEcosystem final : public Ecosystem {
 
   PreparedWorkDir work_;
   ServiceSet services_;
+  // The topology's design variant (set by Build before anything starts).
+  scenario::v1::ArchitectureSpec architecture_;
   // Filled by Build; read by the engine afterwards.
   std::map<std::string, std::string> owner_credentials_;  // spec id -> device credential id
   std::map<std::string, std::string> device_ids_;         // device -> OEM device id

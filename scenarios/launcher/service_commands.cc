@@ -230,4 +230,21 @@ ServiceCommand DeviceCommand(const sv1::DeviceSpec& spec, const WorkDir& dir,
   return c;
 }
 
+std::vector<std::string> PinVariantDeviceFlags(const sv1::ArchitectureSpec& arch) {
+  std::vector<std::string> flags;
+  if (arch.pin_binding() == sv1::BOUND_INTO_KEY) flags.push_back("--pin_in_key");
+  return flags;
+}
+
+std::vector<std::string> AttestationVariantRelayFlags(const sv1::ArchitectureSpec& arch,
+                                                      const std::vector<std::string>& oem_roots) {
+  if (!arch.relay_verifies_attestation()) return {};
+  return {"--attestation_roots=" + absl::StrJoin(oem_roots, ",")};
+}
+
+std::vector<std::string> AttestationVariantDeviceFlags(const sv1::ArchitectureSpec& arch) {
+  if (!arch.relay_verifies_attestation()) return {};
+  return {"--relay_attestation"};
+}
+
 }  // namespace sct::scenarios

@@ -140,6 +140,19 @@ ServiceCommand AccessPointCommand(const scenario::v1::AccessPointSpec& spec, con
 ServiceCommand DeviceCommand(const scenario::v1::DeviceSpec& spec, const WorkDir& dir,
                              const DevicePeers& peers, const std::string& device_trust_file);
 
+// What the pin-in-key variant adds to every launched device's flags
+// (docs/variants/pin-in-key.md): --pin_in_key under pin_binding
+// BOUND_INTO_KEY; nothing in the reference design.
+std::vector<std::string> PinVariantDeviceFlags(const scenario::v1::ArchitectureSpec& arch);
+
+// What the relay-attestation variant adds (docs/variants/relay-attestation.md)
+// under relay_verifies_attestation: the relay's --attestation_roots (the
+// launched OEMs' attestation roots, `oem_roots` as "<oem>=<cert file>") and
+// every device's --relay_attestation; nothing otherwise.
+std::vector<std::string> AttestationVariantRelayFlags(const scenario::v1::ArchitectureSpec& arch,
+                                                      const std::vector<std::string>& oem_roots);
+std::vector<std::string> AttestationVariantDeviceFlags(const scenario::v1::ArchitectureSpec& arch);
+
 }  // namespace sct::scenarios
 
 #endif  // SCT_SCENARIOS_LAUNCHER_SERVICE_COMMANDS_H_

@@ -202,6 +202,28 @@ TEST(ServiceCommandsTest, DevicePeersStateAndPolling) {
   EXPECT_THAT(c.data_files, ElementsAre("/w/data/alice.state"));
 }
 
+TEST(ServiceCommandsTest, PinInKeyGivesEveryDeviceItsFlag) {
+  sv1::ArchitectureSpec arch;
+  EXPECT_THAT(PinVariantDeviceFlags(arch), IsEmpty());
+  arch.set_pin_binding(sv1::CHECKED_AT_REDEMPTION);
+  EXPECT_THAT(PinVariantDeviceFlags(arch), IsEmpty());
+  arch.set_pin_binding(sv1::BOUND_INTO_KEY);
+  EXPECT_THAT(PinVariantDeviceFlags(arch), ElementsAre("--pin_in_key"));
+}
+
+TEST(ServiceCommandsTest, RelayAttestationGivesTheRelayTheOemRootsAndDevicesTheirFlag) {
+  sv1::ArchitectureSpec arch;
+  const std::vector<std::string> roots = {"oem-a=/w/data/oem-a-attestation.pem",
+                                          "oem-b=/w/data/oem-b-attestation.pem"};
+  EXPECT_THAT(AttestationVariantRelayFlags(arch, roots), IsEmpty());
+  EXPECT_THAT(AttestationVariantDeviceFlags(arch), IsEmpty());
+  arch.set_relay_verifies_attestation(true);
+  EXPECT_THAT(AttestationVariantRelayFlags(arch, roots),
+              ElementsAre("--attestation_roots=oem-a=/w/data/oem-a-attestation.pem,"
+                          "oem-b=/w/data/oem-b-attestation.pem"));
+  EXPECT_THAT(AttestationVariantDeviceFlags(arch), ElementsAre("--relay_attestation"));
+}
+
 TEST(ServiceCommandsTest, DurationOrFallsBack) {
   EXPECT_EQ(DurationOr("", absl::Seconds(2)), absl::Seconds(2));
   EXPECT_EQ(DurationOr("nonsense", absl::Seconds(2)), absl::Seconds(2));
