@@ -7,14 +7,12 @@
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "crypto/aead.h"
-#include "crypto/digest.h"
-#include "crypto/hkdf.h"
+#include "crypto/derived_schedule.h"
 #include "crypto/random.h"
 
 namespace sct::device {
 namespace {
 
-constexpr size_t kKeyBytes = 16;  // TLS_AES_128_GCM_SHA256
 constexpr uint64_t kMaxMessage = 0xffffffffULL;
 
 absl::Status BadMessage(absl::string_view problem) {
@@ -81,12 +79,8 @@ bool DerivedExchange::my_turn() const {
   return sender_writes == (role_ == DerivedRole::kSender);
 }
 
-absl::StatusOr<std::string> DerivedExchange::Derive(absl::string_view label, size_t length) const {
-  return crypto::HkdfSha256ExpandLabel(secret_, label, crypto::Sha256(transcript_), length);
-}
-
 absl::StatusOr<std::string> DerivedExchange::NextLocation() const {
-  ASSIGN_OR_RETURN(std::string location, Derive("Location", kDerivedLocationBytes));
+  ASSIGN_OR_RETURN(std::string location, crypto::DerivedLocation(secret_, transcript_));
   return DerivedLocationText(location);
 }
 
@@ -101,7 +95,7 @@ absl::StatusOr<DerivedSealed> DerivedExchange::Seal(absl::string_view message) c
   DerivedSealed sealed;
   sealed.plaintext = EncodeTigressPlaintext(random, next_id_, message);
   ASSIGN_OR_RETURN(sealed.location, NextLocation());
-  ASSIGN_OR_RETURN(std::string key, Derive("Key", kKeyBytes));
+  ASSIGN_OR_RETURN(std::string key, crypto::DerivedMessageKey(secret_, transcript_));
   ASSIGN_OR_RETURN(crypto::AesGcm aead, crypto::AesGcm::Create(key));
   ASSIGN_OR_RETURN(std::string nonce, crypto::RandomBytes(kDerivedNonceBytes));
   ASSIGN_OR_RETURN(std::string ciphertext, aead.Encrypt(nonce, sealed.plaintext, ""));
@@ -115,7 +109,7 @@ absl::StatusOr<DerivedOpened> DerivedExchange::Open(absl::string_view body) cons
     return MakeError(absl::StatusCode::kPermissionDenied, "decrypt_failed",
                      "message: shorter than a nonce and a tag");
   }
-  ASSIGN_OR_RETURN(std::string key, Derive("Key", kKeyBytes));
+  ASSIGN_OR_RETURN(std::string key, crypto::DerivedMessageKey(secret_, transcript_));
   ASSIGN_OR_RETURN(crypto::AesGcm aead, crypto::AesGcm::Create(key));
   absl::StatusOr<std::string> plaintext =
       aead.Decrypt(body.substr(0, kDerivedNonceBytes), body.substr(kDerivedNonceBytes), "");

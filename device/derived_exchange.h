@@ -3,13 +3,12 @@
 // DerivedRelayClient (device/derived_relay_client.h) moves the bytes.
 //
 // From the 32-byte secret R (the share link's fragment) and the transcript
-// (the TigressPlaintext encodings of every earlier message, in order):
-//   context = SHA-256(transcript)
-//   L_i = HKDF-Expand-Label(R, "Location", context, 32)  -> its base64url
-//         (common/derived_location.h) names the message at the relay
-//   K_i = HKDF-Expand-Label(R, "Key", context, 16)       -> AES-128-GCM key
-// (cipher suite TLS_AES_128_GCM_SHA256, the only one offered). A message on
-// the wire is nonce(12, random) || AES-128-GCM(K_i, nonce, plaintext, aad="").
+// (the TigressPlaintext encodings of every earlier message, in order),
+// crypto/derived_schedule.h derives L_i (its base64url, common/
+// derived_location.h, names the message at the relay) and K_i, the
+// AES-128-GCM key (cipher suite TLS_AES_128_GCM_SHA256, the only one
+// offered). A message on the wire is
+// nonce(12, random) || AES-128-GCM(K_i, nonce, plaintext, aad="").
 // The plaintext is TigressPlaintext: random<0..255> (16 random bytes in each
 // side's first message, none later), uint16 message_id, message<0..2^32-1>.
 // Message ids start at 0 with the sender and alternate (even: sender, odd:
@@ -83,8 +82,6 @@ class DerivedExchange {
 
  private:
   DerivedExchange(std::string secret, DerivedRole role) : secret_(std::move(secret)), role_(role) {}
-  absl::StatusOr<std::string> Derive(absl::string_view label, size_t length) const;
-
   std::string secret_;
   DerivedRole role_;
   std::string transcript_;

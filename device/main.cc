@@ -34,6 +34,9 @@ ABSL_FLAG(std::string, relay_http_url, "",
 ABSL_FLAG(std::string, relay_ca_file, "",
           "PEM roots that verify the relay's HTTPS certificate (with --relay_http_url). "
           "Default: --tls_ca.");
+ABSL_FLAG(std::string, derived_relay_url, "",
+          "Base URL of a derived-locations relay (draft-rescorla-tigress-http-00, "
+          "relay/derived); when set, shares and accepts use it (docs/derived-relay.md).");
 ABSL_FLAG(std::string, channel_target, "", "Channel server gRPC address HOST:PORT.");
 ABSL_FLAG(std::string, state_file, "",
           "Secure-element state file (0600; holds private keys). Empty: memory only.");
@@ -80,6 +83,7 @@ sct::device::DeviceConfig ConfigFromFlags() {
   config.relay_grpc_target = absl::GetFlag(FLAGS_relay_grpc_target);
   config.relay_http_url = absl::GetFlag(FLAGS_relay_http_url);
   config.relay_ca_file = absl::GetFlag(FLAGS_relay_ca_file);
+  config.derived_relay_url = absl::GetFlag(FLAGS_derived_relay_url);
   config.channel_target = absl::GetFlag(FLAGS_channel_target);
   config.state_file = absl::GetFlag(FLAGS_state_file);
   config.listen = absl::GetFlag(FLAGS_listen);

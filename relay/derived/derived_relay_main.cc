@@ -26,7 +26,8 @@
 ABSL_FLAG(sct::HostPort, http_listen, (sct::HostPort{"127.0.0.1", 8443}),
           "HOST:PORT of the HTTP(S) listener (port 0 picks a free port)");
 ABSL_FLAG(sct::HostPort, grpc_listen, (sct::HostPort{"127.0.0.1", 0}),
-          "HOST:PORT of the simulator's gRPC listener (only with --sim_control)");
+          "HOST:PORT of the gRPC listener: health checking, and the simulator's Audit and "
+          "SimControl with --sim_control");
 ABSL_FLAG(std::string, store, "sqlite", "message store: memory or sqlite");
 ABSL_FLAG(std::string, sqlite_path, "derived_relay.db", "sqlite database file (--store=sqlite)");
 ABSL_FLAG(absl::Duration, ttl, absl::Hours(48), "how long an unread message is kept");
@@ -39,6 +40,9 @@ ABSL_FLAG(absl::Duration, sweep_interval, absl::Seconds(10),
           "how often expired messages are removed");
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain (with --tls_key): serve HTTPS");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key (with --tls_cert)");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle: client certificates presented on the gRPC listener are verified "
+          "against it; with TLS, Audit/SimControl need the admin certificate");
 ABSL_FLAG(int32_t, http_threads, 8, "HTTP handler threads (1..1024)");
 
 namespace sct::relay::derived {
@@ -63,6 +67,7 @@ DerivedRelayConfig ConfigFromFlags() {
   config.sweep_interval = absl::GetFlag(FLAGS_sweep_interval);
   config.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   config.tls_key = absl::GetFlag(FLAGS_tls_key);
+  config.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
   config.http_threads = absl::GetFlag(FLAGS_http_threads);
   return config;
 }
@@ -83,11 +88,8 @@ int Main(int argc, char** argv) {
   if (!server.ok()) Fail(1, server.status().message());
 
   std::cerr << "derived_relay_server: " << (*server)->Describe() << std::endl;
-  std::vector<ListeningEndpoint> endpoints = {{"http", (*server)->http_address()}};
-  if (!(*server)->grpc_address().empty()) {
-    endpoints.push_back({"grpc", (*server)->grpc_address()});
-  }
-  PrintListeningLine(endpoints);
+  PrintListeningLine(
+      {{"http", (*server)->http_address()}, {"grpc", (*server)->grpc_address()}});
 
   const int signal = WaitForTerminationSignal();
   std::cerr << "derived_relay_server: signal " << signal << ", shutting down" << std::endl;

@@ -46,9 +46,12 @@ absl::StatusOr<DerivedRelaySetup> PrepareDerivedRelay(DerivedRelayConfig config)
   if (config.tls_cert.empty() != config.tls_key.empty()) {
     return BadFlag("--tls_cert/--tls_key: set both or neither");
   }
+  if (!config.tls_client_ca.empty() && config.tls_cert.empty()) {
+    return BadFlag("--tls_client_ca: needs --tls_cert");
+  }
   DerivedRelaySetup setup;
   if (!config.tls_cert.empty()) {
-    const TlsServerFiles files{config.tls_cert, config.tls_key, "", false};
+    const TlsServerFiles files{config.tls_cert, config.tls_key, config.tls_client_ca, false};
     ASSIGN_OR_RETURN(setup.grpc_credentials, LoadServerCredentials(files));
   }
   setup.config = std::move(config);
@@ -73,15 +76,15 @@ absl::Status DerivedRelayServer::StartServing(sim::SimState* sim) {
   http_options.tls_key_file = config.tls_key;
   http_options.worker_threads = config.http_threads;
   ASSIGN_OR_RETURN(http_, DerivedRelayHttpServer::Bind(std::move(http_options)));
-  if (sim != nullptr) {
-    GrpcServerOptions grpc_options;
-    grpc_options.address = config.grpc_listen.ToString();
-    grpc_options.credentials = setup_.grpc_credentials;
-    sim::AdminAuth admin_auth;
-    admin_auth.client_certs = !config.tls_cert.empty();
-    ASSIGN_OR_RETURN(sim_hooks_, sim::ServerHooks::Attach(sim, admin_auth, &grpc_options));
-    ASSIGN_OR_RETURN(grpc_server_, GrpcServer::Start(grpc_options));
-  }
+  // gRPC carries only health checking (the launcher's readiness probe) and,
+  // under --sim_control, the simulator's Audit and SimControl.
+  GrpcServerOptions grpc_options;
+  grpc_options.address = config.grpc_listen.ToString();
+  grpc_options.credentials = setup_.grpc_credentials;
+  sim::AdminAuth admin_auth;
+  admin_auth.client_certs = !config.tls_cert.empty();
+  ASSIGN_OR_RETURN(sim_hooks_, sim::ServerHooks::Attach(sim, admin_auth, &grpc_options));
+  ASSIGN_OR_RETURN(grpc_server_, GrpcServer::Start(grpc_options));
   BoundedHttpServer::ExchangeHook hook;
   if (sim != nullptr) {
     hook = [sim](const HttpRequest& req, const HttpResponse& res) {

@@ -1,7 +1,8 @@
 // The derived-locations relay as one running server: the store, the
-// service, the HTTP face, a sweeper thread and, under --sim_control, a gRPC
-// listener with the simulator's Audit and SimControl (nothing else is
-// served over gRPC: the draft defines only HTTP). derived_relay_main.cc
+// service, the HTTP face, a sweeper thread and a gRPC listener that serves
+// only grpc.health.v1 (the launcher's readiness probe) and, under
+// --sim_control, the simulator's Audit and SimControl (the draft defines
+// only HTTP). derived_relay_main.cc
 // turns flags into a DerivedRelayConfig and runs this.
 //
 // Two steps, so the binary tells a bad flag (exit 2) from a failure to
@@ -33,13 +34,16 @@ namespace sct::relay::derived {
 
 struct DerivedRelayConfig {
   HostPort http_listen{"127.0.0.1", 8443};
-  HostPort grpc_listen{"127.0.0.1", 0};  // only with --sim_control
+  HostPort grpc_listen{"127.0.0.1", 0};  // health; Audit/SimControl with --sim_control
   std::string store = "sqlite";          // memory or sqlite
   std::string sqlite_path = "derived_relay.db";
   DerivedRelayLimits limits;
   absl::Duration sweep_interval = absl::Seconds(10);
   std::string tls_cert;  // PEM files: both set serve HTTPS, both empty HTTP
   std::string tls_key;
+  // CA bundle the gRPC listener verifies presented client certificates
+  // against; with TLS, Audit and SimControl answer only "admin".
+  std::string tls_client_ca;
   int http_threads = 8;
 };
 
@@ -58,7 +62,6 @@ class DerivedRelayServer {
   ~DerivedRelayServer();  // Shutdown()
 
   std::string http_address() const { return http_->address(); }
-  // "" without --sim_control.
   std::string grpc_address() const;
   // The start-up description: store, TLS, limits (never a location).
   std::string Describe() const;
