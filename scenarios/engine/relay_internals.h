@@ -6,7 +6,8 @@
 // NOT APPLICABLE with those reasons instead of running it (docs/suite.md).
 //
 // The rules, by what the relay must offer:
-//  - launched by the engine: a store, TTL, Redis or flags chosen for it; a
+//  - launched by the engine: relay_design DERIVED_LOCATIONS (its exchanges
+//    run over the derived relay beside it); a store, TTL, Redis or flags chosen for it; a
 //    restart fault or service step on "relay"; the relay-operator dump (reads
 //    its store files); waiting for a push (an attached relay has no route to
 //    this run's OEMs);

@@ -89,6 +89,7 @@ class Validator {
   void AddService(const Node& n, absl::string_view field, const std::string& id);
   void CheckRelay(const Node& relay);
   void CheckArchitecture(const Node& topo);
+  void CheckDerivedLocations(const Node& topo, const Node& arch);
   void CheckServiceSpecs(const Node& topo);
   void CheckDevices(const Node& topo);
   // A launched device's relay_api against what an attached relay offers.

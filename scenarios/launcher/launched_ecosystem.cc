@@ -15,6 +15,7 @@
 #include "scenarios/launcher/live_ecosystems.h"
 #include "scenarios/launcher/service_commands.h"
 #include "scenarios/launcher/setup_calls.h"
+#include "scenarios/launcher/topology.h"
 
 namespace sct::scenarios {
 namespace {
@@ -78,6 +79,7 @@ absl::Status LaunchedEcosystem::Build(const sv1::Topology& t) {
   for (const auto& o : t.oems()) RETURN_IF_ERROR(StartOem(o));
   RETURN_IF_ERROR(StartRedis(t.relay()));
   RETURN_IF_ERROR(StartRelay(t));
+  RETURN_IF_ERROR(StartDerivedRelay(t));
   RETURN_IF_ERROR(StartChannel(t));
   for (const auto& ap : t.access_points()) RETURN_IF_ERROR(StartAccessPoint(ap));
   for (const auto& d : t.devices()) RETURN_IF_ERROR(StartDevice(d));
@@ -191,6 +193,14 @@ absl::Status LaunchedEcosystem::StartRelay(const sv1::Topology& t) {
                                           oem_addresses, work_.device_trust_file, redis_));
 }
 
+absl::Status LaunchedEcosystem::StartDerivedRelay(const sv1::Topology& t) {
+  if (t.architecture().relay_design() != sv1::DERIVED_LOCATIONS) return absl::OkStatus();
+  ServiceNode& n = services_.Add(kDerivedRelayName, ServiceKind::kRelay);
+  ASSIGN_OR_RETURN(PkiIdentity id, work_.pki->Identity(kDerivedRelayName));
+  return services_.Launch(
+      n, DerivedRelayCommand(t.relay(), id, work_.dir, work_.pki->root_cert_file()));
+}
+
 absl::Status LaunchedEcosystem::StartChannel(const sv1::Topology& t) {
   ServiceNode& n = services_.Add("channel", ServiceKind::kChannel);
   ASSIGN_OR_RETURN(PkiIdentity id, work_.pki->Identity("channel"));
@@ -238,6 +248,9 @@ absl::Status LaunchedEcosystem::StartDevice(const sv1::DeviceSpec& spec) {
     peers.relay_address = relay->svc.grpc_address;
     peers.relay_http_url = relay->svc.http_url;
     peers.relay_ca_file = relay->trust_file;
+    if (const ServiceNode* derived = services_.Find(kDerivedRelayName); derived != nullptr) {
+      peers.derived_relay_url = derived->svc.http_url;
+    }
     peers.channel_address = services_.Find("channel")->svc.grpc_address;
     RETURN_IF_ERROR(
         services_.Launch(n, DeviceCommand(spec, work_.dir, peers, work_.device_trust_file)));

@@ -79,6 +79,11 @@ std::string RedisNodeName(uint32_t index);
 // not on REDIS, or uses an external Redis (redis_address).
 std::vector<std::string> LaunchedRedisNames(const scenario::v1::RelaySpec& relay);
 
+// The service name of the derived-locations relay (relay_design
+// DERIVED_LOCATIONS, docs/derived-relay.md), launched beside the mailbox
+// relay "relay". Reserved like "relay" when that design is chosen.
+inline constexpr char kDerivedRelayName[] = "derived-relay";
+
 // Default entitlements of an access point kind.
 std::vector<std::string> DefaultEntitlements(::common::v1::AccessPointKind kind);
 

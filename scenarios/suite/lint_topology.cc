@@ -135,6 +135,9 @@ void CheckTopology(LintContext& c) {
   if (!c.sc.has_topology()) c.Problem(kTop, "topology: missing");
   c.services = {"relay", "channel"};
   for (const std::string& name : LaunchedRedisNames(t.relay())) c.services.insert(name);
+  if (t.architecture().relay_design() == sv1::DERIVED_LOCATIONS) {
+    c.services.insert(kDerivedRelayName);
+  }
   CheckRelay(c, t.relay());
   CheckAuthoritiesAndOems(c, t);
   CheckAccessPoints(c, t);
