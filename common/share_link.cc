@@ -6,7 +6,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/base64.h"
+#include "common/derived_location.h"
 #include "common/errors.h"
 #include "common/uuid.h"
 
@@ -112,6 +114,52 @@ std::vector<ShareLink> FindMailboxUrls(absl::string_view text) {
   std::vector<ShareLink> out;
   for (const std::string& url : FindUrls(text)) {
     absl::StatusOr<ShareLink> link = ParseMailboxUrl(url);
+    if (link.ok()) out.push_back(*std::move(link));
+  }
+  return out;
+}
+
+std::string FormatDerivedShareLink(absl::string_view base_url, absl::string_view vertical,
+                                   absl::string_view secret) {
+  absl::ConsumeSuffix(&base_url, "/");
+  return FormatShareLink(absl::StrCat(base_url, kDerivedPathPrefix), vertical, secret);
+}
+
+absl::StatusOr<ShareLink> ParseDerivedShareLink(absl::string_view link) {
+  ShareLink out;
+  out.without_fragment = StripFragment(link);
+  out.fragment = FragmentOf(link);
+  absl::string_view rest = out.without_fragment;
+  absl::string_view query;
+  const size_t q = rest.find('?');
+  if (q != absl::string_view::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+  const size_t scheme_end = rest.find("://");
+  if (scheme_end == absl::string_view::npos) return BadLink("not an http(s) URL");
+  const size_t path = rest.find('/', scheme_end + 3);
+  if (path == absl::string_view::npos || rest.substr(path) != kDerivedPathPrefix) {
+    return BadLink("path is not /v1/d/");
+  }
+  for (absl::string_view kv : absl::StrSplit(query, '&', absl::SkipEmpty())) {
+    if (absl::StartsWith(kv, "v=")) out.vertical = std::string(kv.substr(2));
+  }
+  if (!out.vertical.empty() && out.vertical != "a" && out.vertical != "h" &&
+      out.vertical != "c") {
+    return BadLink("v must be a, h or c");
+  }
+  absl::StatusOr<std::string> secret = Base64UrlDecode(out.fragment, "link fragment");
+  if (out.fragment.empty() || !secret.ok() || secret->size() != kDerivedLocationBytes) {
+    return BadLink("the fragment must be the base64url of a 32-byte secret");
+  }
+  return out;
+}
+
+std::vector<ShareLink> FindDerivedShareLinks(absl::string_view text) {
+  std::vector<ShareLink> out;
+  for (const std::string& url : FindUrls(text)) {
+    absl::StatusOr<ShareLink> link = ParseDerivedShareLink(url);
     if (link.ok()) out.push_back(*std::move(link));
   }
   return out;

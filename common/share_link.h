@@ -70,6 +70,23 @@ std::vector<std::string> FindUrls(absl::string_view text);
 // The URLs of FindUrls(text) that ParseMailboxUrl accepts, parsed.
 std::vector<ShareLink> FindMailboxUrls(absl::string_view text);
 
+// The derived-locations design's link (draft-rescorla-tigress-http-00
+// section 5, docs/variants/derived-locations.md):
+//
+//   https://{relay-host}/v1/d/?v={a|h|c}#{base64url(R)}
+//
+// The path is the URI template's fixed part ({base}/v1/d/{tigress_location},
+// common/derived_location.h), R is the 32-byte secret. There is no mailbox
+// id: `mailbox_id` of the parsed link is empty (both endpoints derive the
+// locations from R). Fetching the link's URL itself reaches no message.
+std::string FormatDerivedShareLink(absl::string_view base_url, absl::string_view vertical,
+                                   absl::string_view secret);
+// INVALID_ARGUMENT "bad_link" unless the path is exactly /v1/d/, the
+// fragment decodes to 32 bytes and `v` (if given) is a, h or c.
+absl::StatusOr<ShareLink> ParseDerivedShareLink(absl::string_view link);
+// The URLs of FindUrls(text) that ParseDerivedShareLink accepts, parsed.
+std::vector<ShareLink> FindDerivedShareLinks(absl::string_view text);
+
 // `url` without its "#fragment" (unchanged when it has none).
 std::string StripFragment(absl::string_view url);
 

@@ -100,5 +100,38 @@ TEST(StripFragmentTest, SplitsAtTheFirstHash) {
   EXPECT_EQ(FragmentOf("https://r/v1/m/id"), "");
 }
 
+TEST(DerivedShareLinkTest, FormatParseFind) {
+  const std::string secret(32, '\x5a');
+  const std::string link = FormatDerivedShareLink("https://relay.example:8443/", "c", secret);
+  EXPECT_EQ(link.rfind("https://relay.example:8443/v1/d/?v=c#", 0), 0u) << link;
+  absl::StatusOr<ShareLink> parsed = ParseDerivedShareLink(link);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->vertical, "c");
+  EXPECT_TRUE(parsed->mailbox_id.empty());
+  EXPECT_EQ(*parsed->Secret(), secret);
+  EXPECT_EQ(parsed->ToString(), link);
+  // Not a mailbox link, and a mailbox link is not a derived one.
+  EXPECT_FALSE(ParseShareLink(link).ok());
+  EXPECT_FALSE(ParseDerivedShareLink(
+                   FormatShareLink(MailboxUrl("https://r", "8f0e7f3c-4f7e-4c8e-9d3b-2f1a6b5c4d3e"),
+                                   "c", secret))
+                   .ok());
+  std::vector<ShareLink> found = FindDerivedShareLinks("key for you: " + link + ". bye");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].ToString(), link);
+}
+
+TEST(DerivedShareLinkTest, RefusesShortSecretsAndOtherPaths) {
+  EXPECT_EQ(ReasonOf(ParseDerivedShareLink(
+                         FormatDerivedShareLink("https://r", "c", std::string(16, 'k')))
+                         .status()),
+            "bad_link");
+  EXPECT_EQ(ReasonOf(ParseDerivedShareLink("https://r/v1/d/abc#" + std::string(43, 'A')).status()),
+            "bad_link");
+  EXPECT_EQ(ReasonOf(ParseDerivedShareLink("https://r/v1/d/?v=x#" + std::string(43, 'A')).status()),
+            "bad_link");
+  EXPECT_TRUE(ParseDerivedShareLink("https://r/v1/d/#" + std::string(43, 'A')).ok());
+}
+
 }  // namespace
 }  // namespace sct

@@ -89,4 +89,24 @@ absl::StatusOr<std::string> HkdfSha256Expand(absl::string_view prk,
   return RunHkdf(EVP_KDF_HKDF_MODE_EXPAND_ONLY, prk, "", info, length);
 }
 
+absl::StatusOr<std::string> HkdfSha256ExpandLabel(absl::string_view secret,
+                                                  absl::string_view label,
+                                                  absl::string_view context,
+                                                  size_t length) {
+  constexpr absl::string_view kPrefix = "tls13 ";
+  if (label.size() > 255 - kPrefix.size()) {
+    return InvalidField("label", "longer than 249 bytes");
+  }
+  if (context.size() > 255) return InvalidField("context", "longer than 255 bytes");
+  if (length > 0xffff) return InvalidField("length", "above 65535");
+  std::string info;
+  info.push_back(static_cast<char>(length >> 8));
+  info.push_back(static_cast<char>(length & 0xff));
+  info.push_back(static_cast<char>(kPrefix.size() + label.size()));
+  absl::StrAppend(&info, kPrefix, label);
+  info.push_back(static_cast<char>(context.size()));
+  info.append(context.data(), context.size());
+  return HkdfSha256Expand(secret, info, length);
+}
+
 }  // namespace sct::crypto

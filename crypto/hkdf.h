@@ -35,6 +35,16 @@ absl::StatusOr<std::string> HkdfSha256Expand(absl::string_view prk,
                                              absl::string_view info,
                                              size_t length);
 
+// TLS 1.3's HKDF-Expand-Label (RFC 8446 section 7.1) with SHA-256:
+// HKDF-Expand(secret, HkdfLabel, length), HkdfLabel = uint16 length ||
+// opaque label<7..255> = "tls13 " + label || opaque context<0..255>.
+// INVALID_ARGUMENT "invalid_field" for a label longer than 249 bytes, a
+// context longer than 255 bytes, or what HkdfSha256Expand refuses.
+absl::StatusOr<std::string> HkdfSha256ExpandLabel(absl::string_view secret,
+                                                  absl::string_view label,
+                                                  absl::string_view context,
+                                                  size_t length);
+
 }  // namespace sct::crypto
 
 #endif  // SCT_CRYPTO_HKDF_H_

@@ -114,5 +114,25 @@ TEST(HkdfSha256Test, Wycheproof) {
       });
 }
 
+// RFC 8448 section 3 (Simple 1-RTT Handshake): the early secret (HKDF-Extract
+// of zeros) expanded with label "derived" over the hash of the empty string.
+TEST(HkdfSha256ExpandLabelTest, Rfc8448DerivedSecret) {
+  const std::string early = Unhex(
+      "33ad0a1c607ec03b09e6cd9893680ce210adf300aa1f2660e1b22e10f170f92a");
+  const std::string empty_hash = Unhex(
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  absl::StatusOr<std::string> derived = HkdfSha256ExpandLabel(early, "derived", empty_hash, 32);
+  ASSERT_TRUE(derived.ok()) << derived.status();
+  EXPECT_EQ(Hex(*derived), "6f2615a108c702c5678f54fc9dbab69716c076189c48250cebeac3576c3611ba");
+}
+
+TEST(HkdfSha256ExpandLabelTest, RefusesOversizedContext) {
+  const std::string secret(32, 'k');
+  EXPECT_EQ(ReasonOf(HkdfSha256ExpandLabel(secret, "Location", std::string(256, 'c'), 32)
+                         .status()),
+            "invalid_field");
+  EXPECT_TRUE(HkdfSha256ExpandLabel(secret, "Location", std::string(255, 'c'), 32).ok());
+}
+
 }  // namespace
 }  // namespace sct::crypto

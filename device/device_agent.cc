@@ -88,7 +88,7 @@ DeviceAgent::DeviceAgent(DeviceAgentOptions options, DeviceAgentDeps deps, Walle
                       : std::make_unique<GrpcRelayClient>(deps_.relay, &caller_,
                                                           deps_.relay_target)),
       relay_(deps_.relay_client != nullptr ? deps_.relay_client : grpc_relay_.get()),
-      mailbox_io_(relay_, deps_.observe_plaintext),
+      mailbox_io_(relay_, deps_.observe_plaintext, deps_.derived_relay),
       events_(deps_.clock),
       wallet_(std::move(wallet)) {}
 

@@ -64,6 +64,7 @@
 #include "absl/time/time.h"
 #include "common/clock.h"
 #include "common/share_link.h"
+#include "device/derived_relay_client.h"
 #include "device/event_log.h"
 #include "device/mailbox_io.h"
 #include "device/grpc_relay_client.h"
@@ -119,6 +120,11 @@ struct DeviceAgentDeps {
   ::relay::v1::Relay::StubInterface* relay = nullptr;
   std::string relay_target;  // `relay`'s "host:port" (events name its host)
   const RelayClient* relay_client = nullptr;
+  // The derived-locations design (docs/variants/derived-locations.md): when
+  // set, every new exchange runs over this relay instead of the mailbox
+  // relay, and links are FormatDerivedShareLink(derived_relay_url, ...).
+  const DerivedRelayClient* derived_relay = nullptr;
+  std::string derived_relay_url;
   ::channel::v1::Channel::StubInterface* channel = nullptr;  // may be null
   AccessPointStubFactory access_point_factory;               // may be empty
   // Optional (may be empty): called with every mailbox plaintext this device
@@ -273,6 +279,13 @@ class DeviceAgent {
   // of the payload key.
   absl::StatusOr<Entry> FirstReadLocked(Persona& persona, const ::oem::v1::DeviceAuth& auth,
                                         const ShareLink& link, const std::string& pin)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The derived design's first read: takes message 0 (no claim, no push token).
+  absl::StatusOr<Entry> FirstReadDerivedLocked(const ShareLink& link)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A link of either design (the derived one only with deps_.derived_relay);
+  // a derived link's mailbox_id is set to its first location.
+  absl::StatusOr<ShareLink> ParseAnyShareLinkLocked(absl::string_view link) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Takes an accepted exchange as far as it goes now and sets the outcome.
   absl::Status AdvanceAcceptedLocked(const ::device::v1::AcceptLinkRequest& req,

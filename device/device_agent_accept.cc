@@ -5,6 +5,7 @@
 #include <iostream>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -13,6 +14,7 @@
 #include "common/share_link.h"
 #include "common/status_macros.h"
 #include "common/uuid.h"
+#include "device/derived_exchange.h"
 #include "device/device_agent.h"
 #include "device/wallet_lookup.h"
 
@@ -36,6 +38,8 @@ std::string NewestShareLink(const ::channel::v1::ReceiveResponse& inbox,
     for (const ShareLink& found : FindMailboxUrls(m.body())) {
       if (found.has_fragment()) return found.ToString();
     }
+    const std::vector<ShareLink> derived = FindDerivedShareLinks(m.body());
+    if (!derived.empty()) return derived.front().ToString();
   }
   return "";
 }
@@ -73,7 +77,7 @@ absl::StatusOr<dv::AcceptLinkResponse> DeviceAgent::AcceptLink(const dv::AcceptL
                                                            absl::ZeroDuration(), absl::Hours(24)));
   ASSIGN_OR_RETURN(std::string link, LinkFromRequestLocked(req));
   // The fragment is stripped here: only the id goes to the relay.
-  absl::StatusOr<ShareLink> parsed = ParseShareLink(link);
+  absl::StatusOr<ShareLink> parsed = ParseAnyShareLinkLocked(link);
   link.assign(link.size(), '\0');
   if (!parsed.ok()) return parsed.status();
 
@@ -123,10 +127,42 @@ absl::StatusOr<DeviceAgent::Entry*> DeviceAgent::ExchangeForLinkLocked(
   return &persona.mutable_mailboxes()->at(persona.mailboxes_size() - 1);
 }
 
+absl::StatusOr<ShareLink> DeviceAgent::ParseAnyShareLinkLocked(absl::string_view link) const {
+  absl::StatusOr<ShareLink> mailbox = ParseShareLink(link);
+  if (mailbox.ok() || !mailbox_io_.derived()) return mailbox;
+  absl::StatusOr<ShareLink> derived = ParseDerivedShareLink(link);
+  if (!derived.ok()) return mailbox.status();
+  ASSIGN_OR_RETURN(std::string secret, derived->Secret());
+  ASSIGN_OR_RETURN(DerivedExchange exchange,
+                   DerivedExchange::Create(secret, DerivedRole::kReceiver));
+  ASSIGN_OR_RETURN(derived->mailbox_id, exchange.NextLocation());
+  return derived;
+}
+
+absl::StatusOr<ds::MailboxEntry> DeviceAgent::FirstReadDerivedLocked(const ShareLink& link) {
+  ds::MailboxEntry fresh;
+  ASSIGN_OR_RETURN(*fresh.mutable_secret(), link.Secret());
+  fresh.set_role(dv::ROLE_RECEIVER);
+  fresh.set_payload_type("derived");
+  ASSIGN_OR_RETURN(dv::MailboxContent content, mailbox_io_.FirstReadDerived(fresh));
+  if (!content.has_provisioning()) {
+    return InvalidField("payload", "not a device.v1.MailboxContent with provisioning information");
+  }
+  fresh.set_round(content.round());
+  *fresh.mutable_offer() = content.provisioning();
+  cv::ShareTokenBody body;
+  if (body.ParseFromString(content.provisioning().token().body())) {
+    fresh.set_share_id(body.share_id());
+  }
+  fresh.set_state(dv::FLOW_AWAITING_RECEIVER);
+  return fresh;
+}
+
 absl::StatusOr<ds::MailboxEntry> DeviceAgent::FirstReadLocked(Persona& persona,
                                                               const ::oem::v1::DeviceAuth& auth,
                                                               const ShareLink& link,
                                                               const std::string& pin) {
+  if (mailbox_io_.derived()) return FirstReadDerivedLocked(link);
   ASSIGN_OR_RETURN(std::string secret, link.Secret());
   // Derived before the read: a malformed PIN must not bind the mailbox.
   ASSIGN_OR_RETURN(std::string payload_key, PayloadKey(options_.pin_in_key, secret, pin));
@@ -315,6 +351,15 @@ absl::StatusOr<std::string> DeviceAgent::ProvisionAndCloseLocked(Persona& person
   if (!credential_id.ok()) {
     FailLocked(persona, entry, credential_id.status());
     return credential_id.status();
+  }
+  if (mailbox_io_.derived()) {
+    // Nothing is left at the relay to delete: tell the sender, whose
+    // exchange otherwise cannot see that it ended.
+    dv::MailboxContent done;
+    done.mutable_complete()->set_success(true);
+    absl::Status told = mailbox_io_.Write(entry, std::move(done)).status();
+    if (!told.ok()) std::cerr << "device: completion notice failed: " << ReasonOf(told) << "\n";
+    return credential_id;
   }
   mailbox_io_.DeleteBestEffort(entry);
   return credential_id;

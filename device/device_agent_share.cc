@@ -16,6 +16,7 @@
 #include "common/uuid.h"
 #include "crypto/mailbox_payload.h"
 #include "crypto/random.h"
+#include "device/derived_exchange.h"
 #include "device/device_agent.h"
 #include "device/transcripts.h"
 #include "device/wallet_lookup.h"
@@ -222,22 +223,35 @@ absl::StatusOr<dv::ShareCredentialResponse> DeviceAgent::ShareCredential(
   // 1. Share token through the OEM.
   ASSIGN_OR_RETURN(IssuedShare issued, RequestShareTokenLocked(req, cred, auth, now));
   // 2. Provisioning information, sealed under a fresh secret (under
-  // pin-in-key, under a key derived from the secret and the PIN).
-  ASSIGN_OR_RETURN(std::string secret, crypto::RandomBytes(crypto::PayloadKeySize(choices.cipher)));
+  // pin-in-key, under a key derived from the secret and the PIN; the derived
+  // design: R of 256 bits, sealed per message by MailboxIo).
+  const bool derived = mailbox_io_.derived();
+  ASSIGN_OR_RETURN(std::string secret,
+                   crypto::RandomBytes(derived ? kDerivedSecretBytes
+                                               : crypto::PayloadKeySize(choices.cipher)));
   ASSIGN_OR_RETURN(const std::string payload_key,
-                   PayloadKey(options_.pin_in_key, secret, req.pin()));
-  ASSIGN_OR_RETURN(std::string sealed, mailbox_io_.Seal(choices.cipher, payload_key,
-                                                        OfferContent(req, cred, issued.intent,
-                                                                     issued.share, issued.body)));
-  // 3. A push token for this mailbox only, then the mailbox under a fresh claim.
+                   derived ? secret : PayloadKey(options_.pin_in_key, secret, req.pin()));
+  dv::MailboxContent offer = OfferContent(req, cred, issued.intent, issued.share, issued.body);
   ds::MailboxEntry entry =
       NewSenderEntry(req, cred, issued.share.share_id(), payload_key, choices, now);
   Persona& persona = *target.persona;
-  absl::StatusOr<std::string> url_link =
-      CreateShareMailboxLocked(persona, req, auth, sealed, entry);
-  if (!url_link.ok()) return KeepUndeliveredShareLocked(persona, entry, url_link.status());
+  std::string link;
+  if (derived) {
+    // 3'. Message 0 at the first derived location: no claim, no push token.
+    entry.set_payload_type("derived");
+    entry.set_relay_push_unsupported(true);
+    absl::Status created = mailbox_io_.CreateDerived(entry, std::move(offer));
+    if (!created.ok()) return KeepUndeliveredShareLocked(persona, entry, created);
+    link = FormatDerivedShareLink(deps_.derived_relay_url, VerticalLetter(req.vertical()), secret);
+  } else {
+    ASSIGN_OR_RETURN(std::string sealed, mailbox_io_.Seal(choices.cipher, payload_key, offer));
+    // 3. A push token for this mailbox only, then the mailbox under a fresh claim.
+    absl::StatusOr<std::string> url_link =
+        CreateShareMailboxLocked(persona, req, auth, sealed, entry);
+    if (!url_link.ok()) return KeepUndeliveredShareLocked(persona, entry, url_link.status());
+    link = FormatShareLink(*url_link, VerticalLetter(req.vertical()), secret);
+  }
   // 4. The link through the channel; the secret only in the fragment.
-  const std::string link = FormatShareLink(*url_link, VerticalLetter(req.vertical()), secret);
   const std::string body =
       req.message_text().empty() ? link : absl::StrCat(req.message_text(), " ", link);
   absl::StatusOr<::channel::v1::SendResponse> sent = SendLinkLocked(req, body, entry);

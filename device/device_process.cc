@@ -100,7 +100,8 @@ absl::Status CheckConfig(const DeviceConfig& config) {
                             ? "required, or --relay_http_url"
                             : "give --relay_grpc_target or --relay_http_url, not both");
   }
-  if (!config.relay_ca_file.empty() && config.relay_http_url.empty()) {
+  if (!config.relay_ca_file.empty() && config.relay_http_url.empty() &&
+      config.derived_relay_url.empty()) {
     return InvalidField("--relay_ca_file", "needs --relay_http_url");
   }
   if (!config.ohttp_relay_url.empty() && config.relay_http_url.empty()) {
@@ -179,6 +180,16 @@ absl::Status DeviceProcess::BuildAgent(const DeviceConfig& config,
     http.ohttp_keys_file = config.ohttp_keys_file;
     ASSIGN_OR_RETURN(relay_client_, HttpRelayClient::Create(std::move(http)));
     deps.relay_client = relay_client_.get();
+  }
+  if (!config.derived_relay_url.empty()) {
+    HttpDerivedRelayClientOptions derived;
+    derived.base_url = config.derived_relay_url;
+    derived.ca_file = config.relay_ca_file.empty() ? config.tls_ca : config.relay_ca_file;
+    derived.timeout = AgentOptionsFrom(config).rpc_timeout;
+    if (sim != nullptr) derived.actor = sim->actor_id();
+    ASSIGN_OR_RETURN(derived_relay_, HttpDerivedRelayClient::Create(std::move(derived)));
+    deps.derived_relay = derived_relay_.get();
+    deps.derived_relay_url = config.derived_relay_url;
   }
   if (!config.channel_target.empty()) {
     channel_ = ::channel::v1::Channel::NewStub(

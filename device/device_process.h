@@ -20,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "device/derived_relay_client.h"
 #include "device/device_agent.h"
 #include "device/relay_client.h"
 #include "runtime/grpc_server.h"
@@ -40,6 +41,10 @@ struct DeviceConfig {
   // Oblivious HTTP in front of the relay's HTTP API: both or neither.
   std::string ohttp_relay_url;  // --ohttp_relay_url
   std::string ohttp_keys_file;  // --ohttp_keys_file
+  // --derived_relay_url: the derived-locations relay's base URL; when set,
+  // every new exchange uses it (DeviceAgentDeps::derived_relay). Its HTTPS
+  // certificate is verified against --relay_ca_file, else --tls_ca.
+  std::string derived_relay_url;
   std::string channel_target;     // --channel_target; empty: no channel
   std::string state_file;         // --state_file; empty: memory only
   std::string listen = "127.0.0.1:0";
@@ -108,6 +113,7 @@ class DeviceProcess {
   std::unique_ptr<::oem::v1::Oem::StubInterface> oem_;
   std::unique_ptr<::relay::v1::Relay::StubInterface> relay_;
   std::unique_ptr<RelayClient> relay_client_;  // with --relay_http_url
+  std::unique_ptr<DerivedRelayClient> derived_relay_;  // with --derived_relay_url
   std::unique_ptr<::channel::v1::Channel::StubInterface> channel_;
   std::unique_ptr<DeviceAgent> agent_;
   std::unique_ptr<grpc::Service> service_;

@@ -57,6 +57,7 @@ absl::StatusOr<rv::ReadSecureContentResponse> MailboxIo::ReadSealed(
 }
 
 absl::StatusOr<dv::MailboxContent> MailboxIo::Read(MailboxEntry& entry) const {
+  if (derived()) return ReadDerived(entry);
   ASSIGN_OR_RETURN(rv::ReadSecureContentResponse read, ReadSealed(entry, nullptr));
   RecordExpiration(read, entry);
   ASSIGN_OR_RETURN(std::string plain, Open(read.payload(), entry.secret()));
@@ -69,6 +70,7 @@ absl::StatusOr<dv::MailboxContent> MailboxIo::Read(MailboxEntry& entry) const {
 }
 
 absl::StatusOr<bool> MailboxIo::Write(MailboxEntry& entry, dv::MailboxContent content) const {
+  if (derived()) return WriteDerived(entry, std::move(content));
   content.set_version(kMailboxContentVersion);
   content.set_round(entry.round() + 1);
   ASSIGN_OR_RETURN(crypto::PayloadCipher cipher, crypto::ParsePayloadType(entry.payload_type()));
@@ -85,6 +87,7 @@ absl::StatusOr<bool> MailboxIo::Write(MailboxEntry& entry, dv::MailboxContent co
 }
 
 absl::Status MailboxIo::Delete(const MailboxEntry& entry) const {
+  if (derived()) return DeleteDerived(entry);
   rv::DeleteMailboxRequest request;
   request.set_mailbox_id(entry.mailbox_id());
   request.set_device_claim(entry.claim());
@@ -100,6 +103,10 @@ void MailboxIo::DeleteBestEffort(const MailboxEntry& entry) const {
 }
 
 absl::Status MailboxIo::Relinquish(const MailboxEntry& entry) const {
+  if (derived()) {
+    return MakeError(absl::StatusCode::kFailedPrecondition, "no_binding",
+                     "the derived-locations design binds no reader: nothing to relinquish");
+  }
   rv::RelinquishMailboxRequest request;
   request.set_mailbox_id(entry.mailbox_id());
   request.set_device_claim(entry.claim());

@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "crypto/mailbox_payload.h"
+#include "device/derived_relay_client.h"
 #include "device/device_state.pb.h"
 #include "device/relay_client.h"
 #include "proto/device/v1/device.pb.h"
@@ -41,8 +42,31 @@ class MailboxIo {
  public:
   using PlaintextObserver = std::function<void(absl::string_view plaintext)>;
 
-  MailboxIo(const RelayClient* relay, PlaintextObserver observe_plaintext)
-      : relay_(relay), observe_plaintext_(std::move(observe_plaintext)) {}
+  // `derived` (may be null; not owned) switches every exchange to the
+  // derived-locations design (see "Derived mode" below).
+  MailboxIo(const RelayClient* relay, PlaintextObserver observe_plaintext,
+            const DerivedRelayClient* derived = nullptr)
+      : relay_(relay), observe_plaintext_(std::move(observe_plaintext)), derived_(derived) {}
+
+  // Derived mode (draft-rescorla-tigress-http-00, mailbox_io_derived.cc):
+  // the entry's secret is the 32-byte R, its derived_state the exchange
+  // (device/derived_exchange.h), its mailbox_id the location of message 0.
+  // Each MailboxContent is one message at its own derived location; a read
+  // GETs the peer's next message and DELETEs it at once. Read answers the
+  // last round again (round() == entry.round(), nothing else set) while the
+  // peer has not written; Write never reports push support; Delete
+  // withdraws this endpoint's unread last message; Relinquish is
+  // FAILED_PRECONDITION "no_binding" (nothing is bound).
+  bool derived() const { return derived_ != nullptr; }
+  // Sender: creates the exchange under `entry.secret()` and stores
+  // `content` as message 0 (round 1); sets mailbox_id and derived_state.
+  absl::Status CreateDerived(::device::state::MailboxEntry& entry,
+                             ::device::v1::MailboxContent content) const;
+  // Receiver: takes message 0 under `entry.secret()` (GET, DELETE) and
+  // opens it; sets derived_state and round. NOT_FOUND "message_not_found"
+  // when someone else took it first or it never existed.
+  absl::StatusOr<::device::v1::MailboxContent> FirstReadDerived(
+      ::device::state::MailboxEntry& entry) const;
 
   // Serializes and seals `content` under `secret`.
   absl::StatusOr<std::string> Seal(crypto::PayloadCipher cipher, absl::string_view secret,
@@ -75,9 +99,15 @@ class MailboxIo {
 
  private:
   void Observe(absl::string_view plaintext) const;
+  absl::StatusOr<::device::v1::MailboxContent> ReadDerived(
+      ::device::state::MailboxEntry& entry) const;
+  absl::StatusOr<bool> WriteDerived(::device::state::MailboxEntry& entry,
+                                    ::device::v1::MailboxContent content) const;
+  absl::Status DeleteDerived(const ::device::state::MailboxEntry& entry) const;
 
   const RelayClient* const relay_;
   const PlaintextObserver observe_plaintext_;
+  const DerivedRelayClient* const derived_;
 };
 
 // The key a share's payload is sealed under: the link's `secret`, or under

@@ -40,6 +40,9 @@ ABSL_FLAG(std::string, ohttp_relay_url, "",
 ABSL_FLAG(std::string, ohttp_keys_file, "",
           "The OHTTP gateway's key configurations (application/ohttp-keys), with "
           "--ohttp_relay_url.");
+ABSL_FLAG(std::string, derived_relay_url, "",
+          "Base URL of a derived-locations relay (draft-rescorla-tigress-http-00, "
+          "relay/derived); when set, shares and accepts use it (docs/derived-relay.md).");
 ABSL_FLAG(std::string, channel_target, "", "Channel server gRPC address HOST:PORT.");
 ABSL_FLAG(std::string, state_file, "",
           "Secure-element state file (0600; holds private keys). Empty: memory only.");
@@ -96,6 +99,7 @@ sct::device::DeviceConfig ConfigFromFlags() {
   config.relay_ca_file = absl::GetFlag(FLAGS_relay_ca_file);
   config.ohttp_relay_url = absl::GetFlag(FLAGS_ohttp_relay_url);
   config.ohttp_keys_file = absl::GetFlag(FLAGS_ohttp_keys_file);
+  config.derived_relay_url = absl::GetFlag(FLAGS_derived_relay_url);
   config.channel_target = absl::GetFlag(FLAGS_channel_target);
   config.state_file = absl::GetFlag(FLAGS_state_file);
   config.listen = absl::GetFlag(FLAGS_listen);

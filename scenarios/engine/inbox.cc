@@ -6,7 +6,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/derived_location.h"
 #include "common/share_link.h"
+#include "crypto/derived_schedule.h"
 #include "scenarios/engine/parse.h"
 
 namespace sct::scenarios {
@@ -31,6 +33,17 @@ std::string LinkIn(absl::string_view body, absl::string_view mailbox_id) {
   const std::string wanted = absl::AsciiStrToLower(mailbox_id);
   for (const ShareLink& link : FindMailboxUrls(body)) {
     if (wanted.empty() || link.mailbox_id == wanted) return link.ToString();
+  }
+  // A derived link names no mailbox: its exchange is known by the location
+  // of message 0, derived from the secret (case matters in base64url).
+  for (const ShareLink& link : FindDerivedShareLinks(body)) {
+    if (mailbox_id.empty()) return link.ToString();
+    absl::StatusOr<std::string> secret = link.Secret();
+    if (!secret.ok()) continue;
+    absl::StatusOr<std::string> first = crypto::DerivedLocation(*secret, "");
+    if (!first.ok()) continue;
+    absl::StatusOr<std::string> text = DerivedLocationText(*first);
+    if (text.ok() && *text == mailbox_id) return link.ToString();
   }
   return "";
 }

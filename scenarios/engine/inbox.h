@@ -21,7 +21,9 @@ namespace sct::scenarios {
 std::string ChannelWord(::common::v1::ChannelKind kind);
 
 // The first share link in `body` (common/share_link.h FindMailboxUrls) whose
-// mailbox is `mailbox_id` (any mailbox when it is empty); "" if none.
+// mailbox is `mailbox_id` (any mailbox when it is empty), else the first
+// derived-locations link (FindDerivedShareLinks) whose first location is
+// `mailbox_id` (what ShareCredential answers as its mailbox id); "" if none.
 std::string LinkIn(absl::string_view body, absl::string_view mailbox_id);
 
 // A message that carries a share link.

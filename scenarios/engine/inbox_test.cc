@@ -2,6 +2,9 @@
 
 #include <string>
 
+#include "common/derived_location.h"
+#include "common/share_link.h"
+#include "crypto/derived_schedule.h"
 #include "gtest/gtest.h"
 
 namespace sct::scenarios {
@@ -42,6 +45,18 @@ TEST(ChannelWaitTest, LargestDelayOfTopologyOrFaultPlusFiveSeconds) {
   f->mutable_channel()->set_kind(cv1::SMS);
   f->mutable_channel()->set_delay("10s");
   EXPECT_EQ(ChannelWait(s, cv1::SMS), absl::Seconds(15));
+}
+
+TEST(LinkInTest, FindsADerivedLinkByItsFirstLocation) {
+  const std::string secret(32, '\x33');
+  const std::string link = FormatDerivedShareLink("https://127.0.0.1:9", "c", secret);
+  const std::string first = *DerivedLocationText(*crypto::DerivedLocation(secret, ""));
+  const std::string body = "A key for you: " + link;
+  EXPECT_EQ(LinkIn(body, first), link);
+  EXPECT_EQ(LinkIn(body, ""), link);
+  const std::string other =
+      *DerivedLocationText(*crypto::DerivedLocation(std::string(32, '\x34'), ""));
+  EXPECT_EQ(LinkIn(body, other), "");
 }
 
 TEST(ChannelWordTest, NamesEachChannel) {

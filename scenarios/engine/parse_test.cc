@@ -181,6 +181,32 @@ TEST(ValidateScenario, RelayAttestationNeedsALaunchedRelayAndDevices) {
                         "devices"));
 }
 
+TEST(ValidateScenario, DerivedLocationsIsAcceptedAndItsRelayCanBeNamed) {
+  scenario::v1::Scenario s = Base();
+  s.mutable_topology()->mutable_architecture()->set_relay_design(scenario::v1::DERIVED_LOCATIONS);
+  scenario::v1::Assertion* a = s.add_assertions();
+  a->set_name("derived relay learns no secret");
+  a->mutable_knowledge()->set_actor("derived-relay");
+  a->mutable_knowledge()->add_must_not_learn(::common::v1::MAILBOX_SECRET);
+  EXPECT_THAT(ValidateScenario(s, nullptr, "f"), IsEmpty());
+}
+
+TEST(ValidateScenario, DerivedLocationsRefusesAnAttachedRelayOrDevice) {
+  scenario::v1::Scenario s = Base();
+  s.mutable_topology()->mutable_architecture()->set_relay_design(scenario::v1::DERIVED_LOCATIONS);
+  s.mutable_topology()->mutable_relay()->mutable_attach()->set_http_url("https://127.0.0.1:1");
+  s.mutable_topology()->mutable_relay()->mutable_attach()->set_ca_cert_file("/ca.pem");
+  EXPECT_THAT(Only(ValidateScenario(s, nullptr, "f")),
+              HasSubstr("topology.architecture.relay_design: DERIVED_LOCATIONS runs the "
+                        "project's derived relay"));
+  s = Base();
+  s.mutable_topology()->mutable_architecture()->set_relay_design(scenario::v1::DERIVED_LOCATIONS);
+  s.mutable_topology()->mutable_devices(0)->mutable_attach()->set_grpc_address("127.0.0.1:1");
+  EXPECT_THAT(ValidateScenario(s, nullptr, "f"),
+              ::testing::Contains(HasSubstr("topology.devices[0].attach: an attached device cannot be "
+                                 "pointed at the derived relay")));
+}
+
 TEST(ValidateScenario, UnknownAdversaryAndInterceptor) {
   scenario::v1::Scenario s = Base();
   scenario::v1::Step* st = s.add_steps();

@@ -122,6 +122,12 @@ std::vector<std::string> RelayInternalsNeeded(const sv1::Scenario& s, const Rela
                                  "\": relay_api GRPC (the relay has no gRPC address)"));
     }
   }
+  if (!offer.launched && s.topology().architecture().relay_design() == sv1::DERIVED_LOCATIONS) {
+    out.push_back(absl::StrCat("topology.architecture.relay_design DERIVED_LOCATIONS: every "
+                               "exchange runs over the derived relay launched beside the relay, "
+                               "not the relay under test",
+                               kNeedsLaunch));
+  }
   for (const auto& st : s.steps()) StepNeeds(st, offer, &out);
   for (const auto& f : s.faults()) FaultNeeds(f, offer, &out);
   for (const auto& a : s.adversaries()) {

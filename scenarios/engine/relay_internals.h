@@ -8,7 +8,9 @@
 // The rules, by what the relay must offer:
 //  - launched by the engine: a store, TTL, Redis or flags chosen for it;
 //    architecture.ohttp (the gateway is launched in front of it); the
-//    relay-attestation variant (the relay gets the OEMs' roots); a
+//    relay-attestation variant (the relay gets the OEMs' roots);
+//    relay_design DERIVED_LOCATIONS (its exchanges run over the derived
+//    relay beside it); a
 //    restart fault or service step on "relay"; the relay-operator dump (reads
 //    its store files); waiting for a push (an attached relay has no route to
 //    this run's OEMs);

@@ -131,6 +131,14 @@ TEST(RelayInternalsNeeded, SimServicesAllowClockControlButNotARestart) {
               ElementsAre(HasSubstr("step \"crash\": restarts the relay")));
 }
 
+TEST(RelayInternalsNeeded, DerivedLocationsNeedsTheLaunchedDerivedRelay) {
+  sv1::Scenario s = Parse(kFlow);
+  s.mutable_topology()->mutable_architecture()->set_relay_design(sv1::DERIVED_LOCATIONS);
+  EXPECT_THAT(RelayInternalsNeeded(s, RelayOffer{}), IsEmpty());
+  EXPECT_THAT(RelayInternalsNeeded(s, kByUrl),
+              ElementsAre(HasSubstr("topology.architecture.relay_design DERIVED_LOCATIONS")));
+}
+
 TEST(RelayOfferOf, AttachedEndpointOffersWhatItDeclares) {
   sv1::Scenario s = Parse(R"pb(topology {
                                  relay { attach { http_url: "https://127.0.0.1:1" } }

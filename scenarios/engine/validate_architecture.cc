@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "scenarios/engine/validator.h"
-#include "scenarios/launcher/ohttp_commands.h"
+#include "scenarios/launcher/address_plan.h"
 
 namespace sct::scenarios::validation {
 
@@ -115,6 +115,36 @@ void Validator::CheckAuthorityTrusts(const Node& arch) {
   }
 }
 
+// relay_design DERIVED_LOCATIONS (docs/variants/derived-locations.md): the
+// launcher starts the derived relay beside the mailbox relay and points
+// every device it starts at it.
+void Validator::CheckDerivedLocations(const Node& topo, const Node& arch) {
+  const sv1::Topology& t = s_.topology();
+  // Assertions and adversaries may name it like any service.
+  AddService(arch, "relay_design", kDerivedRelayName);
+  if (t.relay().has_attach()) {
+    Err(arch, "relay_design",
+        "DERIVED_LOCATIONS runs the project's derived relay: it cannot be combined with "
+        "relay.attach (an attached relay serves the mailbox API)");
+  }
+  if (t.architecture().relay_verifies_attestation()) {
+    Err(arch, "relay_verifies_attestation",
+        "the derived-locations relay receives no device attestation to verify");
+  }
+  if (t.architecture().pin_binding() == sv1::BOUND_INTO_KEY) {
+    Err(arch, "pin_binding",
+        "BOUND_INTO_KEY seals the mailbox design's payload; the derived-locations design "
+        "(relay_design DERIVED_LOCATIONS) keys each message from the link's secret alone");
+  }
+  for (int i = 0; i < t.devices_size(); ++i) {
+    if (t.devices(i).has_attach()) {
+      Err(Child(topo, "devices", i), "attach",
+          "an attached device cannot be pointed at the derived relay (relay_design "
+          "DERIVED_LOCATIONS)");
+    }
+  }
+}
+
 void Validator::CheckArchitecture(const Node& topo) {
   if (!s_.topology().has_architecture()) return;
   const sv1::ArchitectureSpec& a = s_.topology().architecture();
@@ -123,9 +153,8 @@ void Validator::CheckArchitecture(const Node& topo) {
   CheckAuthorityTrusts(arch);
   if (a.vendorless_devices_size() > 0) Err(arch, "vendorless_devices", 0, kNotYet);
   if (a.ohttp()) CheckOhttp(topo, arch);
-  if (a.relay_design() == sv1::DERIVED_LOCATIONS || a.relay_design() == sv1::DIRECT) {
-    Err(arch, "relay_design", kNotYet);
-  }
+  if (a.relay_design() == sv1::DIRECT) Err(arch, "relay_design", kNotYet);
+  if (a.relay_design() == sv1::DERIVED_LOCATIONS) CheckDerivedLocations(topo, arch);
   if (a.pin_binding() == sv1::BOUND_INTO_KEY) {
     const std::string attached = FirstAttachedDevice(s_.topology());
     if (!attached.empty()) {

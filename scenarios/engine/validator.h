@@ -97,6 +97,8 @@ class Validator {
   // token_model, agreements, agreements_between_all.
   void CheckTokenModel(const Node& arch);
   void CheckAuthorityTrusts(const Node& arch);
+  // relay_design DERIVED_LOCATIONS.
+  void CheckDerivedLocations(const Node& topo, const Node& arch);
   void CheckServiceSpecs(const Node& topo);
   void CheckDevices(const Node& topo);
   // A launched device's relay_api against what an attached relay offers.

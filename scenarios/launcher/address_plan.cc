@@ -40,6 +40,9 @@ std::map<std::string, std::string> AddressPlan(const scenario::v1::Topology& t) 
     server(kOhttpGatewayName, false);
     server(kOhttpRelayName, false);
   }
+  if (t.architecture().relay_design() == scenario::v1::DERIVED_LOCATIONS) {
+    server(kDerivedRelayName, false);
+  }
   int devices = 0;
   for (const auto& d : t.devices()) {
     const std::string address = DeviceAddress(devices++);

@@ -56,6 +56,14 @@ TEST(AddressPlanTest, OhttpActorsFollowTheTopologysServers) {
   EXPECT_EQ(plan.at("alice-phone"), "127.0.0.11");
 }
 
+TEST(AddressPlanTest, TheDerivedRelayHasItsOwnAddress) {
+  sv1::Topology t = TwoPhones();
+  t.mutable_architecture()->set_relay_design(sv1::DERIVED_LOCATIONS);
+  const auto plan = AddressPlan(t);
+  EXPECT_EQ(plan.at(kDerivedRelayName), "127.0.0.8");
+  EXPECT_EQ(plan.at("relay"), "127.0.0.2");
+}
+
 TEST(AddressPlanTest, LargeTopologiesStayDistinctAndNeverUseTheLabAddress) {
   sv1::Topology t;
   for (int i = 0; i < 30; ++i) t.add_access_points()->set_id(absl::StrCat("ap-", i));

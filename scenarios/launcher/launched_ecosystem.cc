@@ -11,11 +11,13 @@
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "crypto/ecdsa.h"
+#include "scenarios/launcher/address_plan.h"
 #include "scenarios/launcher/dev_pki.h"
 #include "scenarios/launcher/live_ecosystems.h"
 #include "scenarios/launcher/service_commands.h"
 #include "scenarios/launcher/setup_calls.h"
 #include "scenarios/launcher/token_model.h"
+#include "scenarios/launcher/topology.h"
 
 namespace sct::scenarios {
 namespace {
@@ -82,6 +84,7 @@ absl::Status LaunchedEcosystem::Build(const sv1::Topology& t) {
   RETURN_IF_ERROR(StartRedis(t.relay()));
   RETURN_IF_ERROR(StartRelay(t));
   if (t.architecture().ohttp()) RETURN_IF_ERROR(StartOhttp());
+  RETURN_IF_ERROR(StartDerivedRelay(t));
   RETURN_IF_ERROR(StartChannel(t));
   for (const auto& ap : t.access_points()) RETURN_IF_ERROR(StartAccessPoint(ap));
   for (const auto& d : t.devices()) RETURN_IF_ERROR(StartDevice(d));
@@ -208,6 +211,14 @@ absl::Status LaunchedEcosystem::StartRelay(const sv1::Topology& t) {
   return services_.Launch(n, command);
 }
 
+absl::Status LaunchedEcosystem::StartDerivedRelay(const sv1::Topology& t) {
+  if (t.architecture().relay_design() != sv1::DERIVED_LOCATIONS) return absl::OkStatus();
+  ServiceNode& n = services_.Add(kDerivedRelayName, ServiceKind::kRelay);
+  ASSIGN_OR_RETURN(PkiIdentity id, work_.pki->Identity(kDerivedRelayName));
+  return services_.Launch(
+      n, DerivedRelayCommand(t.relay(), id, work_.dir, work_.pki->root_cert_file()));
+}
+
 absl::Status LaunchedEcosystem::StartChannel(const sv1::Topology& t) {
   ServiceNode& n = services_.Add("channel", ServiceKind::kChannel);
   ASSIGN_OR_RETURN(PkiIdentity id, work_.pki->Identity("channel"));
@@ -257,6 +268,9 @@ absl::Status LaunchedEcosystem::StartDevice(const sv1::DeviceSpec& spec) {
     peers.relay_ca_file = relay->trust_file;
     peers.ohttp_relay_url = ohttp_relay_url_;
     peers.ohttp_keys_file = ohttp_keys_file_;
+    if (const ServiceNode* derived = services_.Find(kDerivedRelayName); derived != nullptr) {
+      peers.derived_relay_url = derived->svc.http_url;
+    }
     peers.channel_address = services_.Find("channel")->svc.grpc_address;
     ServiceCommand command = DeviceCommand(spec, work_.dir, peers, work_.device_trust_file);
     for (std::string& flag : PinVariantDeviceFlags(architecture_)) {

@@ -74,6 +74,9 @@ class LaunchedEcosystem final : public Ecosystem {
   // One redis-server: a free port (retried on a clash), its redis.conf, start.
   absl::Status StartRedisNode(const std::string& name, bool cluster, const std::string& acl_file);
   absl::Status StartRelay(const scenario::v1::Topology& topology);
+  // relay_design DERIVED_LOCATIONS: the derived relay "derived-relay" beside
+  // the mailbox relay (devices use it for every exchange).
+  absl::Status StartDerivedRelay(const scenario::v1::Topology& topology);
   absl::Status StartChannel(const scenario::v1::Topology& topology);
   absl::Status StartAccessPoint(const scenario::v1::AccessPointSpec& spec);
   absl::Status StartDevice(const scenario::v1::DeviceSpec& spec);

@@ -121,6 +121,27 @@ ServiceCommand RelayCommand(const sv1::RelaySpec& spec, const PkiIdentity& id, c
   return c;
 }
 
+ServiceCommand DerivedRelayCommand(const sv1::RelaySpec& spec, const PkiIdentity& id,
+                                   const WorkDir& dir, const std::string& root_cert_file) {
+  ServiceCommand c;
+  c.binary = "relay/derived/derived_relay_server";
+  c.grpc_listen_flag = "grpc_listen";
+  c.http_listen_flag = "http_listen";
+  if (spec.store() == sv1::MEMORY) {
+    c.args.push_back("--store=memory");
+  } else {
+    const std::string db = dir.Data("derived-relay.db");
+    c.args.push_back("--store=sqlite");
+    c.args.push_back("--sqlite_path=" + db);
+    c.data_files = {db, db + "-wal", db + "-shm"};
+  }
+  c.args.push_back("--tls_cert=" + id.cert_file);
+  c.args.push_back("--tls_key=" + id.key_file);
+  c.args.push_back("--tls_client_ca=" + root_cert_file);
+  if (!spec.default_ttl().empty()) c.args.push_back("--ttl=" + spec.default_ttl());
+  return c;
+}
+
 ServiceCommand RedisServerCommand(const std::string& conf_file, const std::string& address,
                                   const std::string& dir) {
   ServiceCommand c;
@@ -223,6 +244,9 @@ ServiceCommand DeviceCommand(const sv1::DeviceSpec& spec, const WorkDir& dir,
       c.args.push_back("--ohttp_relay_url=" + peers.ohttp_relay_url);
       c.args.push_back("--ohttp_keys_file=" + peers.ohttp_keys_file);
     }
+  }
+  if (!peers.derived_relay_url.empty()) {
+    c.args.push_back("--derived_relay_url=" + peers.derived_relay_url);
   }
   if (spec.no_push()) c.args.push_back("--no_push");
   c.extra_flags.assign(spec.flags().begin(), spec.flags().end());

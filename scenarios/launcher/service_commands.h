@@ -62,6 +62,9 @@ struct DevicePeers {
   // key configuration file; empty: direct to the relay.
   std::string ohttp_relay_url;
   std::string ohttp_keys_file;
+  // The derived-locations relay's "https://HOST:PORT" (relay_design
+  // DERIVED_LOCATIONS; empty otherwise), trusted like the relay.
+  std::string derived_relay_url;
 };
 
 // `text` as an absl duration, or `fallback` when it is empty or does not
@@ -101,6 +104,14 @@ ServiceCommand RelayCommand(const scenario::v1::RelaySpec& spec, const PkiIdenti
                             const std::vector<std::pair<std::string, std::string>>& oem_addresses,
                             const std::string& device_trust_file, const RelayRedis& redis = {});
 
+// relay/derived/derived_relay_server (relay_design DERIVED_LOCATIONS,
+// docs/derived-relay.md): sqlite WORK/data/derived-relay.db (memory for
+// store MEMORY), the relay spec's default_ttl as its --ttl, TLS with the
+// relay's identity, client certificates (the engine's "admin") verified
+// against `root_cert_file`.
+ServiceCommand DerivedRelayCommand(const scenario::v1::RelaySpec& spec, const PkiIdentity& id,
+                                   const WorkDir& dir, const std::string& root_cert_file);
+
 // /usr/bin/redis-server with `conf_file`, listening on `address`, its durable
 // state (the append-only files) in `dir`.
 ServiceCommand RedisServerCommand(const std::string& conf_file, const std::string& address,
@@ -135,7 +146,8 @@ ServiceCommand AccessPointCommand(const scenario::v1::AccessPointSpec& spec, con
 // device/device_agent: state file WORK/data/<id>.state, its first address,
 // poll interval (and 4x as the maximum), no push when the spec says so, and
 // the relay over HTTP (--relay_http_url, --relay_ca_file; relay_api HTTP or
-// unspecified) or gRPC (--relay_grpc_target; relay_api GRPC). Its control API
+// unspecified) or gRPC (--relay_grpc_target; relay_api GRPC), plus
+// --derived_relay_url when the peers name a derived relay. Its control API
 // is plaintext (the phone's local UI): no identity.
 ServiceCommand DeviceCommand(const scenario::v1::DeviceSpec& spec, const WorkDir& dir,
                              const DevicePeers& peers, const std::string& device_trust_file);

@@ -171,6 +171,38 @@ TEST(ServiceCommandsTest, DeviceReachesTheRelayOverHttpByDefault) {
   for (const std::string& a : c.args) EXPECT_FALSE(absl::StartsWith(a, "--relay_grpc_target"));
 }
 
+TEST(ServiceCommandsTest, DeviceGetsTheDerivedRelayWhenOneRuns) {
+  sv1::Topology t = Resolved(R"pb(
+    authorities { id: "ca" }
+    oems { id: "oem-a" }
+    devices { id: "alice" oem: "oem-a" }
+  )pb");
+  for (const std::string& a : DeviceCommand(t.devices(0), kDir, kPeers, "/trust").args) {
+    EXPECT_FALSE(absl::StartsWith(a, "--derived_relay_url")) << a;
+  }
+  DevicePeers peers = kPeers;
+  peers.derived_relay_url = "https://127.0.0.1:5";
+  ServiceCommand c = DeviceCommand(t.devices(0), kDir, peers, "/trust");
+  EXPECT_THAT(c.args, Contains("--derived_relay_url=https://127.0.0.1:5"));
+  EXPECT_THAT(c.args, Contains("--relay_http_url=https://127.0.0.1:4"));
+}
+
+TEST(ServiceCommandsTest, DerivedRelayStoreTlsAndTtl) {
+  sv1::RelaySpec relay;
+  relay.set_default_ttl("10m");
+  ServiceCommand c = DerivedRelayCommand(relay, kId, kDir, "/w/pki/root.pem");
+  EXPECT_EQ(c.binary, "relay/derived/derived_relay_server");
+  EXPECT_EQ(c.http_listen_flag, "http_listen");
+  EXPECT_EQ(c.grpc_listen_flag, "grpc_listen");
+  EXPECT_THAT(c.args, Contains("--store=sqlite"));
+  EXPECT_THAT(c.args, Contains("--sqlite_path=/w/data/derived-relay.db"));
+  EXPECT_THAT(c.args, Contains("--ttl=10m"));
+  EXPECT_THAT(c.args, Contains("--tls_client_ca=/w/pki/root.pem"));
+  relay.set_store(sv1::MEMORY);
+  EXPECT_THAT(DerivedRelayCommand(relay, kId, kDir, "/w/pki/root.pem").args,
+              Contains("--store=memory"));
+}
+
 TEST(ServiceCommandsTest, GrpcDeviceReachesTheRelayOverGrpcOnly) {
   sv1::Topology t = Resolved(R"pb(
     authorities { id: "ca" }

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "scenarios/launcher/ohttp_commands.h"
+#include "scenarios/launcher/address_plan.h"
 #include "scenarios/launcher/topology.h"
 #include "scenarios/suite/lint_checks.h"
 
@@ -137,6 +137,9 @@ void CheckTopology(LintContext& c) {
   c.services = {"relay", "channel"};
   for (const std::string& name : LaunchedRedisNames(t.relay())) c.services.insert(name);
   if (t.architecture().ohttp()) c.services.insert({kOhttpRelayName, kOhttpGatewayName});
+  if (t.architecture().relay_design() == sv1::DERIVED_LOCATIONS) {
+    c.services.insert(kDerivedRelayName);
+  }
   CheckRelay(c, t.relay());
   CheckAuthoritiesAndOems(c, t);
   CheckAccessPoints(c, t);
