@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "scenarios/engine/validator.h"
+#include "scenarios/launcher/address_plan.h"
 
 namespace sct::scenarios::validation {
 
@@ -12,10 +13,14 @@ namespace sv1 = ::scenario::v1;
 // Linkability: known actors, a link kind, and the subject and object that
 // kind names (a share for SENDER_RECEIVER; a device and a share for
 // DEVICE_MAILBOX; an actor for CLIENT_ADDRESS; two personas for PERSONAS).
-void Validator::CheckLinkability(const Node& l, const sv1::LinkabilityAssertion& a) {
+// With `variant_only` (the assertion names only_variants) the actors a
+// variant adds (launcher/address_plan.h) are known too.
+void Validator::CheckLinkability(const Node& l, const sv1::LinkabilityAssertion& a,
+                                 bool variant_only) {
   if (a.actors().empty()) Err(l, "actors", "required (one actor, or several that collude)");
   for (const std::string& actor : a.actors()) {
-    if (!IsService(actor) && !adversaries_.count(actor)) {
+    if (!IsService(actor) && !adversaries_.count(actor) &&
+        !(variant_only && IsArchitectureActor(actor))) {
       Err(l, "actors", absl::StrCat("unknown actor \"", actor, "\""));
     }
   }
@@ -62,7 +67,8 @@ void Validator::CheckAssertions() {
         if (actor.empty()) {
           Err(k, "actor", "required (a service id or adversary name)");
         } else if (!IsService(actor) && !adversaries_.count(actor) && actor != "relay-operator" &&
-                   actor != "preview-bot") {
+                   actor != "preview-bot" &&
+                   !(a.only_variants_size() > 0 && IsArchitectureActor(actor))) {
           Err(k, "actor", absl::StrCat("unknown actor \"", actor, "\""));
         }
         if (a.knowledge().must_not_learn_size() == 0 && a.knowledge().must_learn_size() == 0) {
@@ -83,7 +89,7 @@ void Validator::CheckAssertions() {
         break;
       }
       case sv1::Assertion::kLinkability:
-        CheckLinkability(Child(n, "linkability"), a.linkability());
+        CheckLinkability(Child(n, "linkability"), a.linkability(), a.only_variants_size() > 0);
         break;
       case sv1::Assertion::KIND_NOT_SET:
         Err(n, "name", "assertion has no kind (knowledge, timing or linkability)");

@@ -135,7 +135,8 @@ class Validator {
   void CheckAdversaries();
   void CheckAdversaryKind(const Node& n, const scenario::v1::Adversary& a);
   void CheckAssertions();
-  void CheckLinkability(const Node& l, const scenario::v1::LinkabilityAssertion& a);
+  void CheckLinkability(const Node& l, const scenario::v1::LinkabilityAssertion& a,
+                        bool variant_only);
 
   // ---- variant names (validate_variants.cc) ----
   // A variant name at `field` (element `index`): well-formed, and one of

@@ -24,6 +24,10 @@ std::string DeviceAddress(int j) {
 
 }  // namespace
 
+bool IsArchitectureActor(absl::string_view name) {
+  return name == kOhttpGatewayName || name == kOhttpRelayName || name == kDerivedRelayName;
+}
+
 std::map<std::string, std::string> AddressPlan(const scenario::v1::Topology& t) {
   std::map<std::string, std::string> plan;
   int servers = 0;

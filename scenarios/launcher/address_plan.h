@@ -23,6 +23,8 @@
 #include <map>
 #include <string>
 
+#include "absl/strings/string_view.h"
+
 #include "proto/scenario/v1/scenario.pb.h"
 
 namespace sct::scenarios {
@@ -33,6 +35,11 @@ inline constexpr char kOhttpRelayName[] = "ohttp-relay";
 // The derived-locations relay (relay_design DERIVED_LOCATIONS,
 // docs/derived-relay.md), launched beside the mailbox relay "relay".
 inline constexpr char kDerivedRelayName[] = "derived-relay";
+
+// Whether `name` is one of the actors above: an assertion limited to
+// variants (Assertion.only_variants) may name them though the scenario's own
+// architecture does not start them.
+bool IsArchitectureActor(absl::string_view name);
 
 // The address of the lab itself (engine, test clients, launched Redis).
 inline constexpr char kLabAddress[] = "127.0.0.1";

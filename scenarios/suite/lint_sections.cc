@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "scenarios/launcher/address_plan.h"
 #include "scenarios/suite/lint_checks.h"
 
 namespace sct::scenarios::suite {
@@ -86,9 +87,17 @@ void CheckFaultKind(LintContext& c, const Path& p, const sv1::Fault& f) {
   }
 }
 
-void CheckKnowledgeAssertion(LintContext& c, const Path& p, const sv1::KnowledgeAssertion& k) {
+// Whether an assertion may name `actor`: a service or adversary of the
+// scenario, or, in an assertion limited to variants, an actor a variant adds.
+bool KnownActor(const LintContext& c, const sv1::Assertion& a, const std::string& actor) {
+  return c.services.count(actor) || c.adversaries.count(actor) ||
+         (a.only_variants_size() > 0 && IsArchitectureActor(actor));
+}
+
+void CheckKnowledgeAssertion(LintContext& c, const Path& p, const sv1::Assertion& a) {
+  const sv1::KnowledgeAssertion& k = a.knowledge();
   const Path q = Plus(p, "knowledge");
-  if (!c.services.count(k.actor()) && !c.adversaries.count(k.actor())) {
+  if (!KnownActor(c, a, k.actor())) {
     c.Problem(Plus(q, "actor"),
               absl::StrCat("\"", k.actor(), "\" is neither a service nor an adversary"));
   }
@@ -207,14 +216,14 @@ void CheckAssertions(LintContext& c) {
     const sv1::Assertion& a = c.sc.assertions(i);
     const Path p = {{"assertions", i}};
     if (a.has_knowledge()) {
-      CheckKnowledgeAssertion(c, p, a.knowledge());
+      CheckKnowledgeAssertion(c, p, a);
     } else if (a.has_timing()) {
       CheckTimingAssertion(c, p, a.timing());
     } else if (a.has_linkability()) {
       const Path l = Plus(p, "linkability");
       if (a.linkability().actors().empty()) c.Problem(l, "actors: required");
       for (const std::string& actor : a.linkability().actors()) {
-        if (!c.services.count(actor) && !c.adversaries.count(actor)) {
+        if (!KnownActor(c, a, actor)) {
           c.Problem(Plus(l, "actors"),
                     absl::StrCat("\"", actor, "\" is neither a service nor an adversary"));
         }
