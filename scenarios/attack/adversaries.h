@@ -108,7 +108,10 @@ struct DumpResult {
 absl::StatusOr<DumpResult> DumpRelay(RunContext& ctx, bool include_logs);
 
 // Whether a known value of `item` may legitimately sit at the relay
-// (mailbox ids, ciphertext, push tokens: ARCHITECTURE.md section 2).
+// (mailbox ids, ciphertext, push tokens: ARCHITECTURE.md section 2; and
+// network addresses, its own, its peers' and its callers', which it sees on
+// every connection whether or not it logs them: the linkability audit, not
+// the dump, says what they let it link).
 bool RelayMayHold(::common::v1::KnowledgeItem item);
 
 // The relay operator reads the relay's files; succeeds when they hold no

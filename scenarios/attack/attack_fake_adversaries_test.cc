@@ -168,6 +168,26 @@ TEST_F(AttackFakeTest, RelayDumpFindsAPlantedPinAndNamesOnlyTheFile) {
   EXPECT_EQ(checked, 3);
 }
 
+TEST_F(AttackFakeTest, RelayDumpAllowsNetworkAddresses) {
+  scenario::v1::Adversary* d = scenario_.add_adversaries();
+  d->set_name("operator");
+  d->mutable_relay_dump()->set_include_logs(true);
+  ctx_.known.push_back(
+      {::common::v1::CLIENT_ADDRESS, "127.0.0.5", "address of oem-a", "actor:oem-a"});
+  ASSERT_TRUE(PrepareAudit(ctx_).ok());
+  WriteFile(Tmp("relay.db-wal"), "WAL push route to 127.0.0.5:4433");
+  absl::StatusOr<AdversaryOutcome> dump = ActAdversary("operator", ctx_);
+  ASSERT_TRUE(dump.ok()) << dump.status();
+  // The relay sees its peers' addresses on every connection: an address in
+  // its files is allowed, not a finding.
+  EXPECT_TRUE(dump->succeeded) << dump->summary;
+  std::string allowed;
+  for (const auto& [k, v] : dump->details) {
+    if (k == "found_allowed") allowed = v;
+  }
+  EXPECT_THAT(allowed, HasSubstr("address of oem-a in relay.db-wal"));
+}
+
 TEST_F(AttackFakeTest, GuesserCountsAndSeesTheRateLimit) {
   httplib::Server http;
   std::mutex mu;

@@ -96,7 +96,7 @@ absl::StatusOr<DumpResult> DumpRelay(RunContext& ctx, bool include_logs) {
 
 bool RelayMayHold(::common::v1::KnowledgeItem item) {
   return item == ::common::v1::MAILBOX_ID || item == ::common::v1::CIPHERTEXT ||
-         item == ::common::v1::PUSH_TOKEN;
+         item == ::common::v1::PUSH_TOKEN || item == ::common::v1::CLIENT_ADDRESS;
 }
 
 absl::StatusOr<AdversaryOutcome> ActDump(RunContext& ctx, const scenario::v1::Adversary& a) {
