@@ -87,17 +87,21 @@ std::string UnescapeHtml(absl::string_view s) {
 }
 
 // The content of `<meta property="{property}" content="...">`, "" if absent.
-std::string MetaContent(const std::string& html, absl::string_view property) {
+// The page is raw bytes (no JSON parser vouches for them): content that is
+// not UTF-8 is a bad answer, as it would be in a JSON string.
+absl::StatusOr<std::string> MetaContent(const std::string& html, absl::string_view property) {
   const std::string key = absl::StrCat("property=\"", property, "\"");
   size_t at = html.find(key);
-  if (at == std::string::npos) return "";
+  if (at == std::string::npos) return std::string();
   const size_t end_tag = html.find('>', at);
   at = html.find("content=\"", at);
-  if (at == std::string::npos || at > end_tag) return "";
+  if (at == std::string::npos || at > end_tag) return std::string();
   at += sizeof("content=\"") - 1;
   const size_t close = html.find('"', at);
-  if (close == std::string::npos) return "";
-  return UnescapeHtml(absl::string_view(html).substr(at, close - at));
+  if (close == std::string::npos) return std::string();
+  std::string content = UnescapeHtml(absl::string_view(html).substr(at, close - at));
+  if (!IsValidUtf8(content)) return BadAnswer(absl::StrCat(property, " is not UTF-8"));
+  return content;
 }
 
 }  // namespace
@@ -173,10 +177,10 @@ absl::StatusOr<rv::ReadDisplayInformationResponse> DecodePreviewAnswer(const Rel
   RETURN_IF_ERROR(RelayAnswerStatus(answer));
   rv::ReadDisplayInformationResponse out;
   rv::DisplayInformation* d = out.mutable_display_information();
-  d->set_title(MetaContent(answer.body, "og:title"));
-  d->set_description(MetaContent(answer.body, "og:description"));
-  d->set_image_url(MetaContent(answer.body, "og:image"));
-  out.set_url_link(MetaContent(answer.body, "og:url"));
+  ASSIGN_OR_RETURN(*d->mutable_title(), MetaContent(answer.body, "og:title"));
+  ASSIGN_OR_RETURN(*d->mutable_description(), MetaContent(answer.body, "og:description"));
+  ASSIGN_OR_RETURN(*d->mutable_image_url(), MetaContent(answer.body, "og:image"));
+  ASSIGN_OR_RETURN(*out.mutable_url_link(), MetaContent(answer.body, "og:url"));
   return out;
 }
 

@@ -57,7 +57,8 @@ absl::StatusOr<::relay::v1::CreateMailboxResponse> DecodeCreateAnswer(const Rela
 absl::StatusOr<::relay::v1::UpdateMailboxResponse> DecodeUpdateAnswer(const RelayAnswer& answer);
 absl::StatusOr<::relay::v1::ReadSecureContentResponse> DecodeReadAnswer(const RelayAnswer& answer);
 // The preview page: the og: meta tags' content, HTML entities unescaped;
-// a tag absent gives "".
+// a tag absent gives "", content that is not UTF-8 is a bad answer naming
+// the tag ("og:title is not UTF-8").
 absl::StatusOr<::relay::v1::ReadDisplayInformationResponse> DecodePreviewAnswer(
     const RelayAnswer& answer);
 absl::StatusOr<::relay::v1::DeleteMailboxResponse> DecodeDeleteAnswer(const RelayAnswer& answer);

@@ -120,6 +120,15 @@ TEST(RelayAnswerTest, PreviewPageTags) {
   EXPECT_EQ(out->url_link(), "https://r/v1/m/x");
 }
 
+TEST(RelayAnswerTest, PreviewContentThatIsNotUtf8IsABadAnswer) {
+  RelayAnswer page;
+  page.status = 200;
+  page.body =
+      "<meta property=\"og:title\" content=\"Car key\">"
+      "<meta property=\"og:description\" content=\"Blue \xcb car\">";
+  ExpectBad(DecodePreviewAnswer(page).status(), "og:description is not UTF-8");
+}
+
 TEST(RelayAnswerTest, RequestIdEcho) {
   EXPECT_TRUE(CheckRequestIdEcho(Json(200, "{}"), kId).ok());
   RelayAnswer none;
