@@ -104,6 +104,17 @@ absl::StatusOr<std::string> MetaContent(const std::string& html, absl::string_vi
   return content;
 }
 
+// Delay-seconds or an HTTP-date: 1 to 32 bytes of printable ASCII. Anything
+// else is not quoted (it would put control bytes or invalid UTF-8 into the
+// error message).
+bool IsQuotableRetryAfter(absl::string_view value) {
+  if (value.empty() || value.size() > 32) return false;
+  for (char c : value) {
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string HeaderValue(const RelayAnswer& answer, absl::string_view name) {
@@ -118,7 +129,7 @@ absl::Status RelayAnswerStatus(const RelayAnswer& answer) {
   absl::Status error = FromHttpError(answer.status, answer.body);
   if (error.ok()) return BadAnswer(absl::StrCat("status ", answer.status));
   const std::string retry_after = HeaderValue(answer, "Retry-After");
-  if (retry_after.empty() || retry_after.size() > 16) return error;
+  if (!IsQuotableRetryAfter(retry_after)) return error;
   return MakeError(error.code(), ReasonOf(error),
                    absl::StrCat(error.message(), " (Retry-After: ", retry_after, ")"));
 }

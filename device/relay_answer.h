@@ -9,11 +9,11 @@
 //
 // Errors: a non-2xx answer becomes the error it stands for
 // (common/status_mapping.h FromHttpError: the relay's stable reason, or the
-// status's default one), with a well-formed Retry-After appended to the
-// message. An answer that does not decode is INTERNAL "bad_relay_response",
-// the message naming the field ("relay answer: payload.data is not
-// base64"). Every string a decoder returns, and every error message, is
-// valid UTF-8 (the device keeps them in proto3 string fields).
+// status's default one), with its Retry-After quoted in the message when
+// that is 1 to 32 bytes of printable ASCII (delay-seconds or an HTTP-date). An answer that does not
+// decode is INTERNAL "bad_relay_response", the message naming the field ("relay answer:
+// payload.data is not base64"). Every string a decoder returns, and every error message, is valid
+// UTF-8 (the device keeps them in proto3 string fields).
 //
 // Thread-safety: pure functions, thread-safe. Never logs.
 #ifndef SCT_DEVICE_RELAY_ANSWER_H_

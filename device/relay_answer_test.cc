@@ -92,6 +92,19 @@ TEST(RelayAnswerTest, ErrorAnswersKeepTheRelaysReason) {
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
 }
 
+TEST(RelayAnswerTest, RetryAfterIsQuotedOnlyWhenItIsText) {
+  RelayAnswer limited = Json(429, R"({"error":{"code":"rate_limited","message":"slow down"}})");
+  limited.headers.push_back({"Retry-After", "Wed, 21 Oct 2026 07:28:00 GMT"});
+  EXPECT_EQ(DecodeUpdateAnswer(limited).status().message(),
+            "slow down (Retry-After: Wed, 21 Oct 2026 07:28:00 GMT)");
+  for (const char* bad : {"30\rX", "3\x90", "\x01", "123456789012345678901234567890123"}) {
+    limited.headers.back().second = bad;
+    absl::Status s = DecodeUpdateAnswer(limited).status();
+    EXPECT_EQ(ReasonOf(s), "rate_limited");
+    EXPECT_EQ(s.message(), "slow down") << bad;
+  }
+}
+
 TEST(RelayAnswerTest, UpdateDeleteRelinquish) {
   auto update = DecodeUpdateAnswer(Json(201, R"({"isPushNotificationSupported":true})"));
   ASSERT_TRUE(update.ok()) << update.status();
