@@ -39,15 +39,14 @@ std::string ToHttpErrorBody(const absl::Status& status);
 // HTTP answer -> absl, the inverse of ToHttpStatus + ToHttpErrorBody for a
 // client of the draft's API: the reason is the body's error.code (a string
 // of [a-z0-9_], at most 64 bytes; else the code's default), the message its
-// error.message (at most 512 bytes kept, cut between UTF-8 characters). The
-// code: 400 INVALID_ARGUMENT; 401 UNAUTHENTICATED, or PERMISSION_DENIED for
-// reason "access_denied", "attestation_required" or "bad_attestation" (the
-// draft answers 401 for all; the last two come from a relay that checks
-// device attestations); 404 NOT_FOUND; 408 DEADLINE_EXCEEDED; 409 ABORTED;
-// 413 and 429 RESOURCE_EXHAUSTED; 499 CANCELLED; 501 UNIMPLEMENTED; 503
-// UNAVAILABLE; 504 DEADLINE_EXCEEDED; any other 4xx INVALID_ARGUMENT; 5xx and
-// anything else INTERNAL. A 2xx status gives OK. A body that is not the error
-// shape keeps the code with its default reason.
+// error.message (at most 512 bytes kept). The code: 400 INVALID_ARGUMENT;
+// 401 UNAUTHENTICATED, or PERMISSION_DENIED for reason "access_denied",
+// "attestation_required" or "bad_attestation" (the draft answers 401 for
+// all; the last two come from a relay that checks device attestations); 404 NOT_FOUND; 408 DEADLINE_EXCEEDED; 409
+// ABORTED; 413 and 429 RESOURCE_EXHAUSTED; 499 CANCELLED; 501 UNIMPLEMENTED;
+// 503 UNAVAILABLE; 504 DEADLINE_EXCEEDED; any other 4xx INVALID_ARGUMENT;
+// 5xx and anything else INTERNAL. A 2xx status gives OK. A body that is not
+// the error shape keeps the code with its default reason.
 absl::Status FromHttpError(int http_status, const std::string& body);
 
 }  // namespace sct
