@@ -8,7 +8,7 @@
 #include "common/derived_location.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
-#include "common/status_mapping.h"
+#include "device/relay_answer.h"
 #include "httplib.h"
 
 namespace sct::device {
@@ -103,8 +103,10 @@ absl::StatusOr<std::string> HttpDerivedRelayClient::Send(const std::string& meth
                      absl::StrCat("answer larger than ", options_.max_response_bytes, " bytes"));
   }
   if (!sent) return Unreachable(absl::StrCat(method, ": ", httplib::to_string(error)));
-  if (res.status < 200 || res.status >= 300) return FromHttpError(res.status, received);
-  return received;
+  RelayAnswer answer;
+  answer.status = res.status;
+  answer.body = std::move(received);
+  return DecodeDerivedAnswer(answer);
 }
 
 absl::Status HttpDerivedRelayClient::Put(const std::string& location,
