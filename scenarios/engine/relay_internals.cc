@@ -56,11 +56,6 @@ void StepNeeds(const sv1::Step& st, const RelayOffer& offer, std::vector<std::st
                                 "run's OEMs)",
                                 kNeedsLaunch));
   }
-  if (a.ohttp()) {
-    out->push_back(absl::StrCat(
-        "topology.architecture.ohttp: the OHTTP gateway is started in front of the relay",
-        kNeedsLaunch));
-  }
 }
 
 void FaultNeeds(const sv1::Fault& f, const RelayOffer& offer, std::vector<std::string>* out) {
@@ -109,6 +104,11 @@ void ArchitectureNeeds(const sv1::ArchitectureSpec& a, std::vector<std::string>*
     out->push_back(absl::StrCat("topology.architecture.relay_verifies_attestation: gives the "
                                 "relay the OEMs' attestation roots",
                                 kNeedsLaunch));
+  }
+  if (a.ohttp()) {
+    out->push_back(absl::StrCat(
+        "topology.architecture.ohttp: the OHTTP gateway is started in front of the relay",
+        kNeedsLaunch));
   }
 }
 
