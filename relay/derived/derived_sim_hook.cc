@@ -1,5 +1,7 @@
 #include "relay/derived/derived_sim_hook.h"
 
+#include <set>
+#include <string>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -48,19 +50,26 @@ void RecordDerivedExchange(sim::SimState* state, const HttpRequest& request,
   sim::Recorder* recorder = &state->recorder();
   if (!recorder->has_audit_key()) return;
   absl::string_view path = request.path;
+  // The caller's address, seen together with the location and the body (the
+  // linkability audit; under direct-transfer it is what the proximity link
+  // learns of who is in the room).
+  std::set<std::string> together;
+  sim::ObserveValue(recorder, ::common::v1::CLIENT_ADDRESS,
+                    sim::ClientAddressOf(request.remote_addr), false, rpc, &together);
   if (absl::StartsWith(path, kDerivedPathPrefix) && path.size() > kDerivedPathPrefix.size()) {
     sim::ObserveValue(recorder, ::common::v1::MAILBOX_ID, path.substr(kDerivedPathPrefix.size()),
-                      false, rpc);
+                      false, rpc, &together);
   }
   for (const auto& [name, value] : request.headers) {
     sim::ObserveValue(recorder, ::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED, value, true, rpc);
   }
   if (!request.body.empty()) {
-    sim::ObserveValue(recorder, ::common::v1::CIPHERTEXT, request.body, false, rpc);
+    sim::ObserveValue(recorder, ::common::v1::CIPHERTEXT, request.body, false, rpc, &together);
   }
   if (response.status == 200 && !response.body.empty()) {
-    sim::ObserveValue(recorder, ::common::v1::CIPHERTEXT, response.body, false, rpc);
+    sim::ObserveValue(recorder, ::common::v1::CIPHERTEXT, response.body, false, rpc, &together);
   }
+  recorder->ObserveTogether(together, rpc);
 }
 
 }  // namespace sct::relay::derived
