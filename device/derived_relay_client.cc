@@ -10,6 +10,7 @@
 #include "common/status_macros.h"
 #include "device/relay_answer.h"
 #include "httplib.h"
+#include "runtime/source_address.h"
 
 namespace sct::device {
 namespace {
@@ -55,6 +56,11 @@ absl::StatusOr<std::unique_ptr<HttpDerivedRelayClient>> HttpDerivedRelayClient::
   http.set_keep_alive(true);
   http.set_follow_location(false);
   http.set_decompress(false);
+  // From the device's own loopback address: the relay (or, under
+  // direct-transfer, the proximity link's range check) tells callers apart by it.
+  const absl::string_view base = client->options_.base_url;
+  const std::string source = SourceAddressFor(TargetHost(base.substr(base.find("://") + 3)));
+  if (!source.empty()) http.set_interface(source);
   if (absl::StartsWith(client->options_.base_url, "https://")) {
     http.enable_server_certificate_verification(true);
     if (!client->options_.ca_file.empty()) http.set_ca_cert_path(client->options_.ca_file);

@@ -2,6 +2,7 @@
 // docs/variants/). A variant that the launcher cannot run yet is rejected
 // here, naming its field, rather than silently running the reference design;
 // an implemented one is checked against the rest of the topology.
+#include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -145,6 +146,49 @@ void Validator::CheckDerivedLocations(const Node& topo, const Node& arch) {
   }
 }
 
+// relay_design DIRECT (docs/variants/direct-transfer.md): no relay carries
+// the exchange; the launcher starts the proximity link between the devices
+// in range and points every device it starts at it.
+void Validator::CheckDirect(const Node& topo, const Node& arch) {
+  const sv1::Topology& t = s_.topology();
+  const sv1::ArchitectureSpec& a = t.architecture();
+  // Assertions and adversaries may name it like any service.
+  AddService(arch, "relay_design", kProximityName);
+  if (t.relay().has_attach()) {
+    Err(arch, "relay_design",
+        "DIRECT uses no relay: topology.relay.attach would test nothing of the attached relay");
+  }
+  if (a.ohttp()) {
+    Err(arch, "ohttp",
+        "DIRECT sends nothing to a relay: there is no request for an oblivious relay to carry");
+  }
+  if (a.relay_verifies_attestation()) {
+    Err(arch, "relay_verifies_attestation", "DIRECT has no relay to verify attestations");
+  }
+  if (a.pin_binding() == sv1::BOUND_INTO_KEY) {
+    Err(arch, "pin_binding",
+        "BOUND_INTO_KEY seals the mailbox design's payload; DIRECT keys each message from the "
+        "link's secret alone (as DERIVED_LOCATIONS)");
+  }
+  for (int i = 0; i < t.devices_size(); ++i) {
+    if (t.devices(i).has_attach()) {
+      Err(Child(topo, "devices", i), "attach",
+          "an attached device cannot be put on the proximity link (relay_design DIRECT)");
+    }
+  }
+  std::set<std::string> seen;
+  for (int i = 0; i < a.direct_in_range_size(); ++i) {
+    const std::string& id = a.direct_in_range(i);
+    bool known = false;
+    for (const sv1::DeviceSpec& d : t.devices()) known = known || d.id() == id;
+    if (!known) {
+      Err(arch, "direct_in_range", i, absl::StrCat("\"", id, "\" is not a device of the topology"));
+    } else if (!seen.insert(id).second) {
+      Err(arch, "direct_in_range", i, absl::StrCat("\"", id, "\" is listed twice"));
+    }
+  }
+}
+
 void Validator::CheckArchitecture(const Node& topo) {
   if (!s_.topology().has_architecture()) return;
   const sv1::ArchitectureSpec& a = s_.topology().architecture();
@@ -153,7 +197,10 @@ void Validator::CheckArchitecture(const Node& topo) {
   CheckAuthorityTrusts(arch);
   if (a.vendorless_devices_size() > 0) Err(arch, "vendorless_devices", 0, kNotYet);
   if (a.ohttp()) CheckOhttp(topo, arch);
-  if (a.relay_design() == sv1::DIRECT) Err(arch, "relay_design", kNotYet);
+  if (a.relay_design() == sv1::DIRECT) CheckDirect(topo, arch);
+  if (a.relay_design() != sv1::DIRECT && a.direct_in_range_size() > 0) {
+    Err(arch, "direct_in_range", 0, "only with relay_design: DIRECT");
+  }
   if (a.relay_design() == sv1::DERIVED_LOCATIONS) CheckDerivedLocations(topo, arch);
   if (a.pin_binding() == sv1::BOUND_INTO_KEY) {
     const std::string attached = FirstAttachedDevice(s_.topology());

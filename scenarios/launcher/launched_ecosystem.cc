@@ -85,6 +85,7 @@ absl::Status LaunchedEcosystem::Build(const sv1::Topology& t) {
   RETURN_IF_ERROR(StartRelay(t));
   if (t.architecture().ohttp()) RETURN_IF_ERROR(StartOhttp());
   RETURN_IF_ERROR(StartDerivedRelay(t));
+  RETURN_IF_ERROR(StartProximity(t));
   RETURN_IF_ERROR(StartChannel(t));
   for (const auto& ap : t.access_points()) RETURN_IF_ERROR(StartAccessPoint(ap));
   for (const auto& d : t.devices()) RETURN_IF_ERROR(StartDevice(d));
@@ -219,6 +220,14 @@ absl::Status LaunchedEcosystem::StartDerivedRelay(const sv1::Topology& t) {
       n, DerivedRelayCommand(t.relay(), id, work_.dir, work_.pki->root_cert_file()));
 }
 
+absl::Status LaunchedEcosystem::StartProximity(const sv1::Topology& t) {
+  if (t.architecture().relay_design() != sv1::DIRECT) return absl::OkStatus();
+  ServiceNode& n = services_.Add(kProximityName, ServiceKind::kRelay);
+  ASSIGN_OR_RETURN(PkiIdentity id, work_.pki->Identity(kProximityName));
+  return services_.Launch(
+      n, ProximityCommand(id, work_.pki->root_cert_file(), DirectInRangeAddresses(t)));
+}
+
 absl::Status LaunchedEcosystem::StartChannel(const sv1::Topology& t) {
   ServiceNode& n = services_.Add("channel", ServiceKind::kChannel);
   ASSIGN_OR_RETURN(PkiIdentity id, work_.pki->Identity("channel"));
@@ -268,8 +277,10 @@ absl::Status LaunchedEcosystem::StartDevice(const sv1::DeviceSpec& spec) {
     peers.relay_ca_file = relay->trust_file;
     peers.ohttp_relay_url = ohttp_relay_url_;
     peers.ohttp_keys_file = ohttp_keys_file_;
-    if (const ServiceNode* derived = services_.Find(kDerivedRelayName); derived != nullptr) {
-      peers.derived_relay_url = derived->svc.http_url;
+    for (const char* name : {kDerivedRelayName, kProximityName}) {
+      if (const ServiceNode* derived = services_.Find(name); derived != nullptr) {
+        peers.derived_relay_url = derived->svc.http_url;
+      }
     }
     peers.channel_address = services_.Find("channel")->svc.grpc_address;
     ServiceCommand command = DeviceCommand(spec, work_.dir, peers, work_.device_trust_file);

@@ -77,6 +77,9 @@ class LaunchedEcosystem final : public Ecosystem {
   // relay_design DERIVED_LOCATIONS: the derived relay "derived-relay" beside
   // the mailbox relay (devices use it for every exchange).
   absl::Status StartDerivedRelay(const scenario::v1::Topology& topology);
+  // relay_design DIRECT: the proximity link "proximity" (ProximityCommand),
+  // which the devices use in place of a derived relay; the relay stays idle.
+  absl::Status StartProximity(const scenario::v1::Topology& topology);
   absl::Status StartChannel(const scenario::v1::Topology& topology);
   absl::Status StartAccessPoint(const scenario::v1::AccessPointSpec& spec);
   absl::Status StartDevice(const scenario::v1::DeviceSpec& spec);
