@@ -56,11 +56,6 @@ void StepNeeds(const sv1::Step& st, const RelayOffer& offer, std::vector<std::st
                                 "run's OEMs)",
                                 kNeedsLaunch));
   }
-  if (a.ohttp()) {
-    out->push_back(absl::StrCat(
-        "topology.architecture.ohttp: the OHTTP gateway is started in front of the relay",
-        kNeedsLaunch));
-  }
 }
 
 void FaultNeeds(const sv1::Fault& f, const RelayOffer& offer, std::vector<std::string>* out) {
@@ -105,6 +100,11 @@ RelayOffer RelayOfferOf(const sv1::RelaySpec& relay) {
 
 // The design variants that configure the relay itself.
 void ArchitectureNeeds(const sv1::ArchitectureSpec& a, std::vector<std::string>* out) {
+  if (a.ohttp()) {
+    out->push_back(absl::StrCat(
+        "topology.architecture.ohttp: the OHTTP gateway is started in front of the relay",
+        kNeedsLaunch));
+  }
   if (a.relay_verifies_attestation()) {
     out->push_back(absl::StrCat("topology.architecture.relay_verifies_attestation: gives the "
                                 "relay the OEMs' attestation roots",
