@@ -197,13 +197,12 @@ absl::StatusOr<::oem::v1::Oem::StubInterface*> DeviceProcess::BuildVendor(
         ::oem::v1::Oem::NewStub(sim::Channel(config.oem_target, credentials, config.oem_id, sim));
     return oem_.get();
   }
-  authority_ = ::credential_authority::v1::CredentialAuthority::NewStub(
-      sim::Channel(config.vendorless_authority_target, credentials, "ca", sim));
-  ASSIGN_OR_RETURN(direct_authority_,
-                   DirectAuthority::Load(config.oem_id, config.vendorless_attestation_key,
-                                         config.vendorless_attestation_cert, &sim::ClockOr(sim),
-                                         authority_.get(), AgentOptionsFrom(config).rpc_timeout));
-  ASSIGN_OR_RETURN(in_process_oem_, InProcessOem::Start(direct_authority_.get()));
+  ASSIGN_OR_RETURN(
+      in_process_oem_,
+      InProcessOem::Start(sim::Channel(config.vendorless_authority_target, credentials, "ca", sim),
+                          config.oem_id, config.vendorless_attestation_key,
+                          config.vendorless_attestation_cert, &sim::ClockOr(sim),
+                          AgentOptionsFrom(config).rpc_timeout));
   return in_process_oem_->stub();
 }
 

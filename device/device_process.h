@@ -22,8 +22,7 @@
 #include "absl/time/time.h"
 #include "device/derived_relay_client.h"
 #include "device/device_agent.h"
-#include "device/direct_authority.h"
-#include "device/direct_authority_grpc.h"
+#include "device/vendorless/direct_authority_grpc.h"
 #include "device/relay_client.h"
 #include "runtime/grpc_server.h"
 #include "sim/sim.h"
@@ -126,10 +125,7 @@ class DeviceProcess {
   std::unique_ptr<sim::SimState> sim_;
   std::unique_ptr<SecureElement> secure_element_;
   std::unique_ptr<::oem::v1::Oem::StubInterface> oem_;
-  // Vendorless: the authority stub, what the device does in place of a
-  // vendor, and the in-process Oem service the agent calls (oem_ is null).
-  std::unique_ptr<::credential_authority::v1::CredentialAuthority::StubInterface> authority_;
-  std::unique_ptr<DirectAuthority> direct_authority_;
+  // Vendorless: what the device runs in place of a vendor (oem_ is null).
   std::unique_ptr<InProcessOem> in_process_oem_;
   std::unique_ptr<::relay::v1::Relay::StubInterface> relay_;
   std::unique_ptr<RelayClient> relay_client_;  // with --relay_http_url

@@ -1,4 +1,4 @@
-#include "device/direct_authority.h"
+#include "device/vendorless/direct_authority.h"
 
 #include <algorithm>
 #include <utility>

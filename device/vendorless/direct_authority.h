@@ -8,7 +8,7 @@
 //
 // The methods mirror oem.v1.Oem (proto/oem/v1/oem.proto), so that the device
 // agent runs unchanged behind an in-process Oem service
-// (device/direct_authority_grpc.h):
+// (device/vendorless/direct_authority_grpc.h):
 //   GetChallenge, EnrolDevice, AttestKey  answered here: the device's identity
 //       key proves possession; AttestKey issues a key certificate (CN
 //       "attested key", kOidKeyAttestation = crypto::KeyAttestationStatement
@@ -30,8 +30,8 @@
 // "push_unsupported" for the push calls; UNAVAILABLE "authority_unavailable"
 // when the authority cannot be reached; every authority reason passes
 // through with its code.
-#ifndef SCT_DEVICE_DIRECT_AUTHORITY_H_
-#define SCT_DEVICE_DIRECT_AUTHORITY_H_
+#ifndef SCT_DEVICE_VENDORLESS_DIRECT_AUTHORITY_H_
+#define SCT_DEVICE_VENDORLESS_DIRECT_AUTHORITY_H_
 
 #include <deque>
 #include <memory>
@@ -125,4 +125,4 @@ class DirectAuthority {
 
 }  // namespace sct::device
 
-#endif  // SCT_DEVICE_DIRECT_AUTHORITY_H_
+#endif  // SCT_DEVICE_VENDORLESS_DIRECT_AUTHORITY_H_

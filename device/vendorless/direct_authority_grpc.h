@@ -1,23 +1,27 @@
 // The vendorless device's "vendor" as an oem.v1.Oem service served inside
 // the device process (docs/variants/vendorless-device.md): each method
-// decodes, calls DirectAuthority (device/direct_authority.h) and encodes, so
+// decodes, calls DirectAuthority (device/vendorless/direct_authority.h) and encodes, so
 // the device agent talks to it through an ordinary Oem stub and runs
 // unchanged. The server has no listening port: only the in-process channel
 // of InProcessOem reaches it, so nothing outside the device can call it.
 //
 // Thread-safety: thread-safe (gRPC's threads call DirectAuthority, which is).
-// Ownership: InProcessOem owns the adapter and the server; it borrows the
-// DirectAuthority, which must outlive it. Errors: DirectAuthority's, mapped
+// Ownership: InProcessOem owns the authority stub, the DirectAuthority, the
+// adapter and the server; it borrows the clock. Errors: DirectAuthority's, mapped
 // by common/status_mapping; SubscribeNotifications, MintPushToken and Notify
 // answer FAILED_PRECONDITION "push_unsupported".
-#ifndef SCT_DEVICE_DIRECT_AUTHORITY_GRPC_H_
-#define SCT_DEVICE_DIRECT_AUTHORITY_GRPC_H_
+#ifndef SCT_DEVICE_VENDORLESS_DIRECT_AUTHORITY_GRPC_H_
+#define SCT_DEVICE_VENDORLESS_DIRECT_AUTHORITY_GRPC_H_
 
 #include <memory>
+#include <string>
 
 #include "absl/status/statusor.h"
-#include "device/direct_authority.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "device/vendorless/direct_authority.h"
 #include "grpcpp/grpcpp.h"
+#include "proto/credential_authority/v1/credential_authority.grpc.pb.h"
 #include "proto/oem/v1/oem.grpc.pb.h"
 
 namespace sct::device {
@@ -58,24 +62,32 @@ class DirectAuthorityOemService final : public ::oem::v1::Oem::Service {
   DirectAuthority* const logic_;
 };
 
-// The adapter on a server without ports, and a stub over its in-process
-// channel.
+// What a vendorless device runs in place of its OEM: the authority stub
+// over `authority_channel`, the DirectAuthority (its root loaded from the
+// two files) and the adapter on a server without ports, reached through the
+// in-process Oem stub().
 class InProcessOem {
  public:
-  // INTERNAL "in_process_server_failed" when gRPC cannot build the server.
-  static absl::StatusOr<std::unique_ptr<InProcessOem>> Start(DirectAuthority* logic);
+  // DirectAuthority::Load's errors; INTERNAL "in_process_server_failed" when
+  // gRPC cannot build the server.
+  static absl::StatusOr<std::unique_ptr<InProcessOem>> Start(
+      std::shared_ptr<grpc::Channel> authority_channel, std::string vendor_id,
+      const std::string& root_key_file, const std::string& root_cert_file, const Clock* clock,
+      absl::Duration rpc_timeout);
   ~InProcessOem();  // shuts the server down
 
   ::oem::v1::Oem::StubInterface* stub() { return stub_.get(); }
 
  private:
-  explicit InProcessOem(DirectAuthority* logic) : service_(logic) {}
+  InProcessOem() = default;
 
-  DirectAuthorityOemService service_;
+  std::unique_ptr<::credential_authority::v1::CredentialAuthority::StubInterface> authority_;
+  std::unique_ptr<DirectAuthority> logic_;
+  std::unique_ptr<DirectAuthorityOemService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<::oem::v1::Oem::StubInterface> stub_;
 };
 
 }  // namespace sct::device
 
-#endif  // SCT_DEVICE_DIRECT_AUTHORITY_GRPC_H_
+#endif  // SCT_DEVICE_VENDORLESS_DIRECT_AUTHORITY_GRPC_H_

@@ -1,7 +1,7 @@
 // The vendorless device's own vendor duties: its attestation root certifies
 // only keys its enrolled identity and the key itself sign for, and share
 // calls reach the authority unchanged, with the authority's reasons kept.
-#include "device/direct_authority.h"
+#include "device/vendorless/direct_authority.h"
 
 #include <memory>
 #include <optional>

@@ -1,8 +1,9 @@
-#include "device/direct_authority_grpc.h"
+#include "device/vendorless/direct_authority_grpc.h"
 
 #include <utility>
 
 #include "common/errors.h"
+#include "common/status_macros.h"
 #include "common/status_mapping.h"
 
 namespace sct::device {
@@ -93,10 +94,18 @@ grpc::Status DirectAuthorityOemService::GetOemInfo(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-absl::StatusOr<std::unique_ptr<InProcessOem>> InProcessOem::Start(DirectAuthority* logic) {
-  std::unique_ptr<InProcessOem> out(new InProcessOem(logic));
+absl::StatusOr<std::unique_ptr<InProcessOem>> InProcessOem::Start(
+    std::shared_ptr<grpc::Channel> authority_channel, std::string vendor_id,
+    const std::string& root_key_file, const std::string& root_cert_file, const Clock* clock,
+    absl::Duration rpc_timeout) {
+  std::unique_ptr<InProcessOem> out(new InProcessOem());
+  out->authority_ = cav1::CredentialAuthority::NewStub(std::move(authority_channel));
+  ASSIGN_OR_RETURN(out->logic_,
+                   DirectAuthority::Load(std::move(vendor_id), root_key_file, root_cert_file, clock,
+                                         out->authority_.get(), rpc_timeout));
+  out->service_ = std::make_unique<DirectAuthorityOemService>(out->logic_.get());
   grpc::ServerBuilder builder;
-  builder.RegisterService(&out->service_);
+  builder.RegisterService(out->service_.get());
   out->server_ = builder.BuildAndStart();
   if (out->server_ == nullptr) {
     return MakeError(absl::StatusCode::kInternal, "in_process_server_failed",
