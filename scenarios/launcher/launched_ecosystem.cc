@@ -18,6 +18,7 @@
 #include "scenarios/launcher/setup_calls.h"
 #include "scenarios/launcher/token_model.h"
 #include "scenarios/launcher/topology.h"
+#include "scenarios/launcher/vendorless.h"
 
 namespace sct::scenarios {
 namespace {
@@ -120,6 +121,7 @@ absl::Status LaunchedEcosystem::StartAuthority(const sv1::AuthoritySpec& spec,
 
 absl::Status LaunchedEcosystem::StartOem(const sv1::OemSpec& spec, const sv1::Topology& topology) {
   ServiceNode& n = services_.Add(spec.id(), ServiceKind::kOem);
+  oem_authorities_[spec.id()] = spec.authority();
   if (spec.has_attach()) {
     ServiceSet::Attach(n, spec.attach());
     return absl::OkStatus();
@@ -290,6 +292,9 @@ absl::Status LaunchedEcosystem::StartDevice(const sv1::DeviceSpec& spec) {
     for (std::string& flag : AttestationVariantDeviceFlags(architecture_)) {
       command.args.push_back(std::move(flag));
     }
+    if (IsVendorless(architecture_, spec.id())) {
+      ASSIGN_OR_RETURN(command.args, VendorlessArgs(spec, command.args));
+    }
     RETURN_IF_ERROR(services_.Launch(n, command));
   }
   ASSIGN_OR_RETURN(auto channel, Channel(spec.id()));
@@ -299,6 +304,26 @@ absl::Status LaunchedEcosystem::StartDevice(const sv1::DeviceSpec& spec) {
   absl::Status personas = AddPersonas(channel, spec);
   if (!personas.ok()) return services_.WithStderr(n, personas);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> LaunchedEcosystem::VendorlessArgs(
+    const sv1::DeviceSpec& spec, const std::vector<std::string>& args) {
+  const ServiceNode* oem = services_.Find(spec.oem());
+  const ServiceNode* authority = services_.Find(oem_authorities_[spec.oem()]);
+  if (authority == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(spec.id(), ": vendorless device: the authority of ", spec.oem(),
+                     oem == nullptr ? " (unknown OEM)" : "", " is not running"));
+  }
+  ASSIGN_OR_RETURN(PkiIdentity id, work_.pki->Identity(spec.id()));
+  const OemAttestationFiles root = AttestationFilesOf(work_.dir, spec.id());
+  VendorlessDeviceFiles files;
+  files.authority_address = authority->svc.grpc_address;
+  files.attestation_key = root.key_file;
+  files.attestation_cert = root.cert_file;
+  files.tls_cert = id.cert_file;
+  files.tls_key = id.key_file;
+  return VendorlessDeviceArgs(spec.id(), args, files);
 }
 
 absl::Status LaunchedEcosystem::BootstrapOwner(const sv1::OwnerCredentialSpec& spec,

@@ -83,6 +83,10 @@ class LaunchedEcosystem final : public Ecosystem {
   absl::Status StartChannel(const scenario::v1::Topology& topology);
   absl::Status StartAccessPoint(const scenario::v1::AccessPointSpec& spec);
   absl::Status StartDevice(const scenario::v1::DeviceSpec& spec);
+  // A vendorless device's flags (vendorless.h) from the device command's
+  // `args`. FAILED_PRECONDITION when its OEM's authority is not running.
+  absl::StatusOr<std::vector<std::string>> VendorlessArgs(const scenario::v1::DeviceSpec& spec,
+                                                          const std::vector<std::string>& args);
   // architecture.ohttp: the gateway, then the oblivious relay
   // (launched_ohttp.cc); devices are pointed at them.
   absl::Status StartOhttp();
@@ -98,6 +102,7 @@ class LaunchedEcosystem final : public Ecosystem {
   std::map<std::string, std::string> device_ids_;         // device -> OEM device id
   std::map<std::string, std::string> authority_ids_;      // authority -> its ledger's id
   std::map<std::string, std::string> authority_root_files_;
+  std::map<std::string, std::string> oem_authorities_;  // OEM -> the authority it bridges to
   // The launched Redis (addresses, relay login) and the launcher's login.
   RelayRedis redis_;
   RedisLogin redis_admin_;
