@@ -332,7 +332,13 @@ absl::Status FromHttpError(int http_status, const std::string& body) {
     }
   }
   if (!IsStableReason(reason)) reason.clear();
-  if (message.size() > 512) message.resize(512);
+  if (message.size() > 512) {
+    // Cut between characters: back off over the continuation bytes (10xxxxxx)
+    // of a sequence the cut would split, and its lead byte.
+    size_t keep = 512;
+    while (keep > 0 && (static_cast<unsigned char>(message[keep]) & 0xC0) == 0x80) --keep;
+    message.resize(keep);
+  }
   const absl::StatusCode code = CodeOfHttp(http_status, reason);
   if (message.empty()) message = "HTTP " + std::to_string(http_status);
   if (reason.empty()) return absl::Status(code, message);

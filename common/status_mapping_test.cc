@@ -230,5 +230,17 @@ TEST(StatusMappingTest, FromHttpErrorDistrustsTheBody) {
   EXPECT_LE(st.message().size(), 512u);
 }
 
+// The kept 512 bytes end on a character boundary: a message cut inside a
+// UTF-8 sequence is not UTF-8, and the gRPC face carries it in a proto3
+// string field (google.rpc.Status.message), which then fails to parse.
+TEST(StatusMappingTest, FromHttpErrorCutsALongMessageBetweenCharacters) {
+  std::string message = "a";
+  for (int i = 0; i < 300; ++i) message += "\xc3\xa9";  // U+00E9, two bytes
+  absl::Status st =
+      FromHttpError(401, R"({"error":{"code":"claim_mismatch","message":")" + message + R"("}})");
+  EXPECT_EQ(ReasonOf(st), "claim_mismatch");
+  EXPECT_EQ(st.message(), message.substr(0, 511));
+}
+
 }  // namespace
 }  // namespace sct

@@ -730,4 +730,9 @@ absl::Status VerifyCertificateChain(
                    ": ", X509_verify_cert_error_string(err)));
 }
 
+std::string KeyAttestationStatement(absl::string_view attester) {
+  return absl::StrCat("sct-key-attestation-v1;oem=", attester,
+                      ";storage=secure_element;exportable=false");
+}
+
 }  // namespace sct::crypto

@@ -66,6 +66,10 @@ inline constexpr absl::string_view kOidCredentialPolicy =
     "1.3.6.1.4.1.55555.1.2";
 // Key attestation statement (OEM attestation CA -> device key certificate).
 inline constexpr absl::string_view kOidKeyAttestation = "1.3.6.1.4.1.55555.1.3";
+// The statement placed in kOidKeyAttestation by `attester` (an OEM's
+// attestation CA, or a vendorless device's own attestation root):
+// "sct-key-attestation-v1;oem=<attester>;storage=secure_element;exportable=false".
+std::string KeyAttestationStatement(absl::string_view attester);
 // Device / persona identifier the attested key belongs to.
 inline constexpr absl::string_view kOidDeviceIdentity = "1.3.6.1.4.1.55555.1.4";
 

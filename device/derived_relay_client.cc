@@ -8,8 +8,9 @@
 #include "common/derived_location.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
-#include "common/status_mapping.h"
+#include "device/relay_answer.h"
 #include "httplib.h"
+#include "runtime/source_address.h"
 
 namespace sct::device {
 namespace {
@@ -55,6 +56,11 @@ absl::StatusOr<std::unique_ptr<HttpDerivedRelayClient>> HttpDerivedRelayClient::
   http.set_keep_alive(true);
   http.set_follow_location(false);
   http.set_decompress(false);
+  // From the device's own loopback address: the relay (or, under
+  // direct-transfer, the proximity link's range check) tells callers apart by it.
+  const absl::string_view base = client->options_.base_url;
+  const std::string source = SourceAddressFor(TargetHost(base.substr(base.find("://") + 3)));
+  if (!source.empty()) http.set_interface(source);
   if (absl::StartsWith(client->options_.base_url, "https://")) {
     http.enable_server_certificate_verification(true);
     if (!client->options_.ca_file.empty()) http.set_ca_cert_path(client->options_.ca_file);
@@ -103,8 +109,10 @@ absl::StatusOr<std::string> HttpDerivedRelayClient::Send(const std::string& meth
                      absl::StrCat("answer larger than ", options_.max_response_bytes, " bytes"));
   }
   if (!sent) return Unreachable(absl::StrCat(method, ": ", httplib::to_string(error)));
-  if (res.status < 200 || res.status >= 300) return FromHttpError(res.status, received);
-  return received;
+  RelayAnswer answer;
+  answer.status = res.status;
+  answer.body = std::move(received);
+  return DecodeDerivedAnswer(answer);
 }
 
 absl::Status HttpDerivedRelayClient::Put(const std::string& location,

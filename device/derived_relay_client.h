@@ -13,7 +13,10 @@
 // (UNAVAILABLE "relay_unavailable"). Error answers map back through
 // common/status_mapping.h FromHttpError: NOT_FOUND "message_not_found",
 // ABORTED "location_occupied" (409), RESOURCE_EXHAUSTED "rate_limited" /
-// "payload_too_large", INVALID_ARGUMENT "invalid_field".
+// "payload_too_large", INVALID_ARGUMENT "invalid_field", and from a
+// proximity link (the direct-transfer variant) UNAVAILABLE "peer_out_of_range".
+// Connections to a loopback relay leave from the process's source address
+// (runtime/source_address.h).
 // Under the simulator (`actor` set) every request carries `sct-actor`.
 //
 // Never logs a location or a message. Thread-safety: thread-safe (calls are

@@ -108,6 +108,10 @@ struct DeviceAgentOptions {
   // (common/relay_attestation.h). A fresh key per mailbox, so the relay
   // cannot link mailboxes by key; it does learn the vendor.
   bool relay_attestation = false;
+  // False for a device without a vendor server (docs/variants/
+  // vendorless-device.md): it mints no push tokens, gives the relay no
+  // notificationToken, and learns of changes by polling alone.
+  bool push_tokens = true;
 };
 
 // Outbound dependencies; not owned, must outlive the agent.
@@ -241,7 +245,8 @@ class DeviceAgent {
   absl::StatusOr<IssuedShare> RequestShareTokenLocked(
       const ::device::v1::ShareCredentialRequest& req, const CredentialRecord& cred,
       const ::oem::v1::DeviceAuth& auth, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Mints the mailbox's push token and creates the mailbox under a fresh
+  // Mints the mailbox's push token (unless options.push_tokens is false: then
+  // the relay gets no notificationToken) and creates the mailbox under a fresh
   // claim; fills the claim, push token and mailbox id of `entry`. Returns the
   // relay's url_link.
   absl::StatusOr<std::string> CreateShareMailboxLocked(

@@ -173,18 +173,20 @@ absl::StatusOr<ds::MailboxEntry> DeviceAgent::FirstReadLocked(Persona& persona,
   fresh.set_secret(std::move(payload_key));
   fresh.set_claim(NewUuidV4());  // fresh per mailbox
   fresh.set_state(dv::FLOW_STATE_UNSPECIFIED);
-  ::oem::v1::MintPushTokenRequest mreq;
-  *mreq.mutable_auth() = auth;
-  ::oem::v1::MintPushTokenResponse push;
-  RETURN_IF_ERROR(caller_.Call("oem", deps_.oem, &Oem::MintPushToken, mreq, &push));
-  fresh.set_push_token_data(push.token_data());
-  // First read: binds this claim (trust on first use) and records the push token.
   ::relay::v1::NotificationToken token;
-  token.set_type(push.token_type());
-  token.set_token_data(push.token_data());
+  if (options_.push_tokens) {
+    ::oem::v1::MintPushTokenRequest mreq;
+    *mreq.mutable_auth() = auth;
+    ::oem::v1::MintPushTokenResponse push;
+    RETURN_IF_ERROR(caller_.Call("oem", deps_.oem, &Oem::MintPushToken, mreq, &push));
+    fresh.set_push_token_data(push.token_data());
+    token.set_type(push.token_type());
+    token.set_token_data(push.token_data());
+  }
+  // First read: binds this claim (trust on first use) and records the push token.
   ASSIGN_OR_RETURN(const std::string attestation, RelayAttestationLocked(persona, fresh.claim()));
   absl::StatusOr<::relay::v1::ReadSecureContentResponse> read =
-      mailbox_io_.ReadSealed(fresh, &token, attestation);
+      mailbox_io_.ReadSealed(fresh, options_.push_tokens ? &token : nullptr, attestation);
   const std::string reason = ReasonOf(read.status());
   if (reason == "attestation_required" || reason == "bad_attestation") return read.status();
   if (read.status().code() == absl::StatusCode::kUnauthenticated ||

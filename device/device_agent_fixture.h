@@ -38,15 +38,17 @@ class DeviceAgentTest : public ::testing::Test {
  protected:
   DeviceAgentTest() : oem_("oem-a", &clock_, &log_), relay_(&log_), channel_(&log_) {}
 
-  // `pin_in_key`: DeviceAgentOptions::pin_in_key (the pin-in-key variant).
+  // `pin_in_key`: DeviceAgentOptions::pin_in_key (the pin-in-key variant);
+  // `push_tokens`: DeviceAgentOptions::push_tokens (false: a vendorless device).
   Device MakeDevice(const std::string& address, const std::string& state_file = "",
-                    bool pin_in_key = false) {
+                    bool pin_in_key = false, bool push_tokens = true) {
     Device d;
     d.se = *SecureElement::Open(state_file);
     DeviceAgentOptions options;
     options.oem_id = "oem-a";
     options.address = address;
     options.pin_in_key = pin_in_key;
+    options.push_tokens = push_tokens;
     DeviceAgentDeps deps;
     deps.clock = &clock_;
     deps.secure_element = d.se.get();

@@ -89,5 +89,23 @@ TEST_F(PushFallbackTest, ARelayThatPushesKeepsTheBackoffAndEmitsNothing) {
               ::testing::ElementsAre(absl::Seconds(2), absl::Seconds(4), absl::Seconds(8)));
 }
 
+// A device without a vendor server (push_tokens false): it mints no push
+// token and gives the relay none; the exchange still completes.
+TEST_F(PushFallbackTest, WithoutPushTokensTheRelayGetsNoNotificationToken) {
+  relay_.set_push_supported(false);
+  Device alice = MakeDevice("+15550001", "", false, /*push_tokens=*/false);
+  Device bob = MakeDevice("+15550002", "", false, /*push_tokens=*/false);
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  auto share = alice.agent->ShareCredential(ShareReq(cred, "+15550002"));
+  ASSERT_TRUE(share.ok()) << share.status();
+  auto accepted = bob.agent->AcceptLink(FromInbox("+15550002"));
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  EXPECT_EQ(accepted->outcome(), dv::ACCEPT_PROVISIONED);
+  EXPECT_EQ(oem_.redemptions(), 1);
+  EXPECT_THAT(log_.calls(), ::testing::Not(::testing::Contains("oem.MintPushToken")));
+  EXPECT_THAT(relay_.create_token_data(), ::testing::ElementsAre(""));
+}
+
 }  // namespace
 }  // namespace sct::device

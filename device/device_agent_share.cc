@@ -337,10 +337,12 @@ absl::StatusOr<DeviceAgent::IssuedShare> DeviceAgent::RequestShareTokenLocked(
 absl::StatusOr<std::string> DeviceAgent::CreateShareMailboxLocked(
     Persona& persona, const dv::ShareCredentialRequest& req, const ::oem::v1::DeviceAuth& auth,
     const std::string& sealed, Entry& entry) {
-  ::oem::v1::MintPushTokenRequest mreq;
-  *mreq.mutable_auth() = auth;
   ::oem::v1::MintPushTokenResponse push;
-  RETURN_IF_ERROR(caller_.Call("oem", deps_.oem, &Oem::MintPushToken, mreq, &push));
+  if (options_.push_tokens) {
+    ::oem::v1::MintPushTokenRequest mreq;
+    *mreq.mutable_auth() = auth;
+    RETURN_IF_ERROR(caller_.Call("oem", deps_.oem, &Oem::MintPushToken, mreq, &push));
+  }
   entry.set_claim(NewUuidV4());
   entry.set_push_token_data(push.token_data());
   ::relay::v1::CreateMailboxRequest creq;
@@ -355,8 +357,10 @@ absl::StatusOr<std::string> DeviceAgent::CreateShareMailboxLocked(
                                                                             : req.display_title());
   creq.mutable_display_information()->set_description(
       req.display_description().empty() ? kDefaultDescription : req.display_description());
-  creq.mutable_notification_token()->set_type(push.token_type());
-  creq.mutable_notification_token()->set_token_data(push.token_data());
+  if (options_.push_tokens) {
+    creq.mutable_notification_token()->set_type(push.token_type());
+    creq.mutable_notification_token()->set_token_data(push.token_data());
+  }
   creq.mutable_mailbox_configuration()->set_access_rights(req.multi_round() ? "RWD" : "RD");
   if (entry.has_expires_at()) {
     creq.mutable_mailbox_configuration()->set_expiration(

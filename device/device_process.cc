@@ -88,9 +88,37 @@ class DeviceProcess::Loops {
   std::thread poll_thread_;
 };
 
+namespace {
+
+absl::Status CheckVendorlessConfig(const DeviceConfig& config) {
+  if (!config.oem_target.empty()) {
+    return InvalidField("--oem_target",
+                        "a vendorless device (--vendorless_authority_target) has no OEM server");
+  }
+  if (config.vendorless_attestation_key.empty()) {
+    return InvalidField("--vendorless_attestation_key", "required with --vendorless_authority_target");
+  }
+  if (config.vendorless_attestation_cert.empty()) {
+    return InvalidField("--vendorless_attestation_cert",
+                        "required with --vendorless_authority_target");
+  }
+  if (config.tls_client_cert.empty()) {
+    return InvalidField("--tls_client_cert",
+                        "required with --vendorless_authority_target (the authority knows the "
+                        "device by its certificate)");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status CheckConfig(const DeviceConfig& config) {
   if (config.oem_id.empty()) return InvalidField("--oem_id", "required");
-  if (config.oem_target.empty()) return InvalidField("--oem_target", "required");
+  if (!config.vendorless_authority_target.empty()) {
+    RETURN_IF_ERROR(CheckVendorlessConfig(config));
+  } else if (config.oem_target.empty()) {
+    return InvalidField("--oem_target", "required");
+  }
   if (config.wallet_retention <= absl::ZeroDuration()) {
     return InvalidField("--wallet_retention", "must be positive");
   }
@@ -123,6 +151,7 @@ DeviceAgentOptions AgentOptionsFrom(const DeviceConfig& config) {
   options.wallet_retention = config.wallet_retention;
   options.pin_in_key = config.pin_in_key;
   options.relay_attestation = config.relay_attestation;
+  options.push_tokens = config.vendorless_authority_target.empty();
   return options;
 }
 
@@ -155,16 +184,34 @@ absl::StatusOr<std::unique_ptr<DeviceProcess>> DeviceProcess::Start(
     }
   }
   RETURN_IF_ERROR(process->StartServer(config, std::move(server_credentials)));
-  process->loops_ = std::make_unique<Loops>(process->agent_.get(), config.push);
+  const bool push = config.push && config.vendorless_authority_target.empty();
+  process->loops_ = std::make_unique<Loops>(process->agent_.get(), push);
   return process;
+}
+
+absl::StatusOr<::oem::v1::Oem::StubInterface*> DeviceProcess::BuildVendor(
+    const DeviceConfig& config, std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  sim::SimState* sim = sim_.get();
+  if (config.vendorless_authority_target.empty()) {
+    oem_ =
+        ::oem::v1::Oem::NewStub(sim::Channel(config.oem_target, credentials, config.oem_id, sim));
+    return oem_.get();
+  }
+  ASSIGN_OR_RETURN(
+      in_process_oem_,
+      InProcessOem::Start(sim::Channel(config.vendorless_authority_target, credentials, "ca", sim),
+                          config.oem_id, config.vendorless_attestation_key,
+                          config.vendorless_attestation_cert, &sim::ClockOr(sim),
+                          AgentOptionsFrom(config).rpc_timeout));
+  return in_process_oem_->stub();
 }
 
 absl::Status DeviceProcess::BuildAgent(const DeviceConfig& config,
                                        std::shared_ptr<grpc::ChannelCredentials> credentials) {
   ASSIGN_OR_RETURN(secure_element_, SecureElement::Open(config.state_file));
   sim::SimState* sim = sim_.get();
-  oem_ = ::oem::v1::Oem::NewStub(sim::Channel(config.oem_target, credentials, config.oem_id, sim));
   DeviceAgentDeps deps;
+  ASSIGN_OR_RETURN(deps.oem, BuildVendor(config, credentials));
   if (config.relay_http_url.empty()) {
     relay_ = ::relay::v1::Relay::NewStub(
         sim::Channel(config.relay_grpc_target, credentials, "relay", sim));
@@ -197,7 +244,6 @@ absl::Status DeviceProcess::BuildAgent(const DeviceConfig& config,
   }
   deps.clock = &sim::ClockOr(sim);
   deps.secure_element = secure_element_.get();
-  deps.oem = oem_.get();
   deps.channel = channel_.get();
   deps.access_point_factory = [credentials, sim](const std::string& address) {
     return std::unique_ptr<::access_point::v1::AccessPoint::StubInterface>(

@@ -22,6 +22,7 @@
 #include "absl/time/time.h"
 #include "device/derived_relay_client.h"
 #include "device/device_agent.h"
+#include "device/vendorless/direct_authority_grpc.h"
 #include "device/relay_client.h"
 #include "runtime/grpc_server.h"
 #include "sim/sim.h"
@@ -66,11 +67,21 @@ struct DeviceConfig {
   bool pin_in_key = false;  // --pin_in_key (DeviceAgentOptions::pin_in_key)
   // --relay_attestation (DeviceAgentOptions::relay_attestation)
   bool relay_attestation = false;
+  // The vendorless-device variant (docs/variants/vendorless-device.md): with
+  // --vendorless_authority_target the device has no OEM server. It attests
+  // its keys under its own root (--vendorless_attestation_key/_cert, the
+  // root the authority registered under --oem_id) and calls the authority
+  // there directly with its TLS client identity (CN = --oem_id); no push.
+  std::string vendorless_authority_target;
+  std::string vendorless_attestation_key;
+  std::string vendorless_attestation_cert;
 };
 
 // INVALID_ARGUMENT "invalid_field" naming the missing flag, e.g.
 // "--oem_target: required"; naming "--relay_grpc_target" when neither or
-// both relay flags are set; --tls_client_ca without --tls_cert.
+// both relay flags are set; --tls_client_ca without --tls_cert; with
+// --vendorless_authority_target: --oem_target given too, a missing
+// --vendorless_attestation_key/_cert or --tls_client_cert.
 absl::Status CheckConfig(const DeviceConfig& config);
 
 // The agent's options as the config sets them.
@@ -102,6 +113,9 @@ class DeviceProcess {
   class Loops;
   DeviceProcess();
 
+  // The agent's Oem stub: the OEM server's, or the vendorless device's own.
+  absl::StatusOr<::oem::v1::Oem::StubInterface*> BuildVendor(
+      const DeviceConfig& config, std::shared_ptr<grpc::ChannelCredentials> credentials);
   absl::Status BuildAgent(const DeviceConfig& config,
                           std::shared_ptr<grpc::ChannelCredentials> credentials);
   absl::Status StartServer(const DeviceConfig& config,
@@ -111,6 +125,8 @@ class DeviceProcess {
   std::unique_ptr<sim::SimState> sim_;
   std::unique_ptr<SecureElement> secure_element_;
   std::unique_ptr<::oem::v1::Oem::StubInterface> oem_;
+  // Vendorless: what the device runs in place of a vendor (oem_ is null).
+  std::unique_ptr<InProcessOem> in_process_oem_;
   std::unique_ptr<::relay::v1::Relay::StubInterface> relay_;
   std::unique_ptr<RelayClient> relay_client_;  // with --relay_http_url
   std::unique_ptr<DerivedRelayClient> derived_relay_;  // with --derived_relay_url

@@ -79,6 +79,24 @@ TEST(DeviceProcessTest, ABadRelayUrlIsRefusedNamingTheFlag) {
       << process.status();
 }
 
+TEST(CheckConfigTest, AVendorlessDeviceHasNoOemServerButItsOwnRootAndIdentity) {
+  DeviceConfig config = Config("");
+  config.vendorless_authority_target = "127.0.0.1:1";
+  EXPECT_EQ(CheckConfig(config).message(),
+            "--oem_target: a vendorless device (--vendorless_authority_target) has no OEM server");
+  config.oem_target.clear();
+  EXPECT_EQ(CheckConfig(config).message(),
+            "--vendorless_attestation_key: required with --vendorless_authority_target");
+  config.vendorless_attestation_key = "root.key";
+  config.vendorless_attestation_cert = "root.pem";
+  EXPECT_EQ(ReasonOf(CheckConfig(config)), "invalid_field");
+  EXPECT_TRUE(absl::StartsWith(CheckConfig(config).message(), "--tls_client_cert: required"));
+  config.tls_client_cert = "bob-key.pem";
+  EXPECT_TRUE(CheckConfig(config).ok());
+  EXPECT_FALSE(AgentOptionsFrom(config).push_tokens);
+  EXPECT_TRUE(AgentOptionsFrom(Config("")).push_tokens);
+}
+
 TEST(AgentOptionsFromTest, CopiesTheAgentsSettings) {
   DeviceConfig config = Config("");
   config.model = "sim-tablet";

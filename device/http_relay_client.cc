@@ -13,8 +13,8 @@
 #include "common/draft_http.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
-#include "common/status_mapping.h"
 #include "common/uuid.h"
+#include "device/relay_answer.h"
 #include "httplib.h"
 #include "nlohmann/json.hpp"
 #include "openssl/x509.h"
@@ -69,88 +69,6 @@ std::string CreateBody(const rv::CreateMailboxRequest& r) {
     body[dh::kMailboxConfiguration] = std::move(config);
   }
   return Dump(body);
-}
-
-// ---- answer bodies --------------------------------------------------------
-
-absl::StatusOr<Json> ParseAnswer(const std::string& body) {
-  Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return BadAnswer("the body is not a JSON object");
-  return j;
-}
-
-// The string member `key` ("" when absent or null; an error when not a string).
-absl::StatusOr<std::string> OptString(const Json& obj, const char* key, absl::string_view path) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return std::string();
-  if (!it->is_string()) return BadAnswer(absl::StrCat(path, " is not a string"));
-  return it->get<std::string>();
-}
-
-absl::StatusOr<bool> OptBool(const Json& obj, const char* key) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return false;
-  if (!it->is_boolean()) return BadAnswer(absl::StrCat(key, " is not a boolean"));
-  return it->get<bool>();
-}
-
-absl::Status DecodeReadAnswer(const Json& j, rv::ReadSecureContentResponse* out) {
-  auto payload = j.find(dh::kPayload);
-  if (payload == j.end() || !payload->is_object()) return BadAnswer("payload missing");
-  ASSIGN_OR_RETURN(std::string type, OptString(*payload, dh::kPayloadType, "payload.type"));
-  ASSIGN_OR_RETURN(std::string data, OptString(*payload, dh::kPayloadData, "payload.data"));
-  absl::StatusOr<std::string> raw = Base64Decode(data, "payload.data");
-  if (!raw.ok()) return BadAnswer("payload.data is not base64");
-  out->mutable_payload()->set_type(std::move(type));
-  out->mutable_payload()->set_data(*std::move(raw));
-  auto display = j.find(dh::kDisplayInformation);
-  if (display != j.end() && display->is_object()) {
-    rv::DisplayInformation* d = out->mutable_display_information();
-    ASSIGN_OR_RETURN(*d->mutable_title(), OptString(*display, dh::kTitle, "title"));
-    ASSIGN_OR_RETURN(*d->mutable_description(),
-                     OptString(*display, dh::kDescription, "description"));
-    ASSIGN_OR_RETURN(*d->mutable_image_url(), OptString(*display, dh::kImageUrl, "imageURL"));
-  }
-  ASSIGN_OR_RETURN(*out->mutable_expiration(), OptString(j, dh::kExpiration, "expiration"));
-  return absl::OkStatus();
-}
-
-// ---- the preview page -----------------------------------------------------
-
-std::string UnescapeHtml(absl::string_view s) {
-  static const std::pair<const char*, char> kEntities[] = {{"&amp;", '&'},  {"&lt;", '<'},
-                                                           {"&gt;", '>'},   {"&quot;", '"'},
-                                                           {"&#39;", '\''}, {"&#x27;", '\''}};
-  std::string out;
-  for (size_t i = 0; i < s.size();) {
-    bool replaced = false;
-    if (s[i] == '&') {
-      for (const auto& [entity, c] : kEntities) {
-        if (absl::StartsWith(s.substr(i), entity)) {
-          out.push_back(c);
-          i += strlen(entity);
-          replaced = true;
-          break;
-        }
-      }
-    }
-    if (!replaced) out.push_back(s[i++]);
-  }
-  return out;
-}
-
-// The content of `<meta property="{property}" content="...">`, "" if absent.
-std::string MetaContent(const std::string& html, absl::string_view property) {
-  const std::string key = absl::StrCat("property=\"", property, "\"");
-  size_t at = html.find(key);
-  if (at == std::string::npos) return "";
-  const size_t end_tag = html.find('>', at);
-  at = html.find("content=\"", at);
-  if (at == std::string::npos || at > end_tag) return "";
-  at += sizeof("content=\"") - 1;
-  const size_t close = html.find('"', at);
-  if (close == std::string::npos) return "";
-  return UnescapeHtml(absl::string_view(html).substr(at, close - at));
 }
 
 // ---- the URL --------------------------------------------------------------
@@ -221,14 +139,6 @@ absl::Status CheckCaFile(const std::string& path) {
 
 int64_t Micros(absl::Duration d) { return absl::ToInt64Microseconds(d); }
 
-// A non-2xx answer as its error, with the Retry-After the relay gave.
-absl::Status ErrorAnswer(int status, const std::string& body, const std::string& retry_after) {
-  absl::Status error = FromHttpError(status, body);
-  if (retry_after.empty() || retry_after.size() > 16) return error;
-  return MakeError(error.code(), ReasonOf(error),
-                   absl::StrCat(error.message(), " (Retry-After: ", retry_after, ")"));
-}
-
 absl::Status CheckOhttpOptions(const HttpRelayClientOptions& options) {
   if (options.ohttp_relay_url.empty() != options.ohttp_keys_file.empty()) {
     return options.ohttp_relay_url.empty()
@@ -247,10 +157,10 @@ absl::StatusOr<std::unique_ptr<HttpRelayClient>> HttpRelayClient::Create(
   RETURN_IF_ERROR(CheckOhttpOptions(options));
   std::unique_ptr<OhttpTransport> ohttp;
   if (!options.ohttp_relay_url.empty()) {
-    ASSIGN_OR_RETURN(ohttp, OhttpTransport::Create({options.ohttp_relay_url,
-                                                    options.ohttp_keys_file, options.ca_file,
-                                                    options.timeout, options.max_response_bytes,
-                                                    options.ohttp_source_address}));
+    ASSIGN_OR_RETURN(
+        ohttp, OhttpTransport::Create({options.ohttp_relay_url, options.ohttp_keys_file,
+                                       options.ca_file, options.timeout, options.max_response_bytes,
+                                       options.ohttp_source_address}));
   }
   if (options.timeout <= absl::ZeroDuration()) options.timeout = absl::Seconds(10);
   std::unique_ptr<HttpRelayClient> client(new HttpRelayClient(std::move(options)));
@@ -283,10 +193,9 @@ HttpRelayClient::HttpRelayClient(HttpRelayClientOptions options) : options_(std:
 
 HttpRelayClient::~HttpRelayClient() = default;
 
-absl::StatusOr<HttpRelayClient::Answer> HttpRelayClient::Send(const std::string& method,
-                                                              const std::string& path,
-                                                              Headers headers,
-                                                              const std::string& body) const {
+absl::StatusOr<RelayAnswer> HttpRelayClient::Send(const std::string& method,
+                                                  const std::string& path, Headers headers,
+                                                  const std::string& body) const {
   sim::SimState* sim = options_.sim;
   if (sim == nullptr) return Exchange(method, path, headers, body);
   const std::string step = sim->CurrentStep();
@@ -306,7 +215,9 @@ absl::StatusOr<HttpRelayClient::Answer> HttpRelayClient::Send(const std::string&
     return drop;
   }
   if (d.duplicate) {
-    absl::Status first = Exchange(method, path, headers, body).status();
+    absl::StatusOr<RelayAnswer> first_answer = Exchange(method, path, headers, body);
+    const absl::Status first =
+        first_answer.ok() ? RelayAnswerStatus(*first_answer) : first_answer.status();
     sim::RecordLinkFault(
         sim, kPeer, rpc, step,
         absl::StrCat("duplicated; the duplicate answered ", absl::StatusCodeToString(first.code())),
@@ -315,10 +226,10 @@ absl::StatusOr<HttpRelayClient::Answer> HttpRelayClient::Send(const std::string&
   return Exchange(method, path, headers, body);
 }
 
-absl::StatusOr<HttpRelayClient::Answer> HttpRelayClient::Exchange(const std::string& method,
-                                                                  const std::string& path,
-                                                                  const Headers& headers,
-                                                                  const std::string& body) const {
+absl::StatusOr<RelayAnswer> HttpRelayClient::Exchange(const std::string& method,
+                                                      const std::string& path,
+                                                      const Headers& headers,
+                                                      const std::string& body) const {
   // A kept-alive connection the relay has closed (its idle timer) fails the
   // next request with a read or write error before any answer. Every
   // request may be sent again: each mutation carries its Mailbox-Request-ID
@@ -326,14 +237,16 @@ absl::StatusOr<HttpRelayClient::Answer> HttpRelayClient::Exchange(const std::str
   // nothing more the second time. So one such failure is retried once, on a
   // fresh connection (the client has closed the failed one).
   bool stale = false;
-  absl::StatusOr<Answer> answer = ExchangeOnce(method, path, headers, body, &stale);
+  absl::StatusOr<RelayAnswer> answer = ExchangeOnce(method, path, headers, body, &stale);
   if (answer.ok() || !stale) return answer;
   return ExchangeOnce(method, path, headers, body, &stale);
 }
 
-absl::StatusOr<HttpRelayClient::Answer> HttpRelayClient::ExchangeOnce(
-    const std::string& method, const std::string& path, const Headers& headers,
-    const std::string& body, bool* stale_connection) const {
+absl::StatusOr<RelayAnswer> HttpRelayClient::ExchangeOnce(const std::string& method,
+                                                          const std::string& path,
+                                                          const Headers& headers,
+                                                          const std::string& body,
+                                                          bool* stale_connection) const {
   *stale_connection = false;
   if (ohttp_ != nullptr) return ExchangeOblivious(method, path, headers, body);
   httplib::Request req;
@@ -377,15 +290,17 @@ absl::StatusOr<HttpRelayClient::Answer> HttpRelayClient::ExchangeOnce(
     }
     return Unreachable(absl::StrCat(method, " ", authority_, ": ", detail));
   }
-  if (res.status < 200 || res.status >= 300) {
-    return ErrorAnswer(res.status, received, res.get_header_value("Retry-After"));
-  }
-  return Answer{res.status, std::move(received)};
+  RelayAnswer answer;
+  answer.status = res.status;
+  for (const auto& [name, value] : res.headers) answer.headers.emplace_back(name, value);
+  answer.body = std::move(received);
+  return answer;
 }
 
-absl::StatusOr<HttpRelayClient::Answer> HttpRelayClient::ExchangeOblivious(
-    const std::string& method, const std::string& path, const Headers& headers,
-    const std::string& body) const {
+absl::StatusOr<RelayAnswer> HttpRelayClient::ExchangeOblivious(const std::string& method,
+                                                               const std::string& path,
+                                                               const Headers& headers,
+                                                               const std::string& body) const {
   InnerRequest inner;
   inner.method = method;
   inner.scheme = https_ ? "https" : "http";
@@ -395,18 +310,7 @@ absl::StatusOr<HttpRelayClient::Answer> HttpRelayClient::ExchangeOblivious(
   if (!body.empty()) inner.headers.emplace_back("content-type", "application/json");
   inner.headers.emplace_back("accept", method == "GET" ? "text/html" : "application/json");
   inner.body = body;
-  ASSIGN_OR_RETURN(InnerResponse answer, ohttp_->Exchange(inner));
-  if (answer.body.size() > options_.max_response_bytes) {
-    return BadAnswer(absl::StrCat("body larger than ", options_.max_response_bytes, " bytes"));
-  }
-  if (answer.status < 200 || answer.status >= 300) {
-    std::string retry_after;
-    for (const auto& [name, value] : answer.headers) {
-      if (name == "retry-after") retry_after = value;
-    }
-    return ErrorAnswer(answer.status, answer.body, retry_after);
-  }
-  return Answer{answer.status, std::move(answer.body)};
+  return ohttp_->Exchange(inner);
 }
 
 absl::StatusOr<std::string> HttpRelayClient::MailboxPath(const std::string& id) const {
@@ -429,6 +333,11 @@ std::multimap<std::string, std::string> ClaimHeaders(const std::string& claim,
   return headers;
 }
 
+std::string RequestIdOf(const std::multimap<std::string, std::string>& headers) {
+  auto it = headers.find(dh::kRequestIdHeader);
+  return it == headers.end() ? "" : it->second;
+}
+
 }  // namespace
 
 absl::StatusOr<rv::CreateMailboxResponse> HttpRelayClient::CreateMailbox(
@@ -436,17 +345,11 @@ absl::StatusOr<rv::CreateMailboxResponse> HttpRelayClient::CreateMailbox(
   Headers headers = ClaimHeaders(request.device_claim(), request.request_id());
   if (!request.attestation().empty())
     headers.emplace(dh::kAttestationHeader, request.attestation());
-  ASSIGN_OR_RETURN(Answer answer,
+  const std::string id = RequestIdOf(headers);
+  ASSIGN_OR_RETURN(RelayAnswer answer,
                    Send("POST", dh::kMailboxesPath, std::move(headers), CreateBody(request)));
-  ASSIGN_OR_RETURN(Json j, ParseAnswer(answer.body));
-  rv::CreateMailboxResponse out;
-  ASSIGN_OR_RETURN(*out.mutable_url_link(), OptString(j, dh::kUrlLink, dh::kUrlLink));
-  if (out.url_link().empty()) return BadAnswer("urlLink missing");
-  ASSIGN_OR_RETURN(bool push, OptBool(j, dh::kIsPushNotificationSupported));
-  out.set_is_push_notification_supported(push);
-  ASSIGN_OR_RETURN(*out.mutable_expiration(), OptString(j, dh::kExpiration, dh::kExpiration));
-  out.set_repeated(answer.status == 201);
-  return out;
+  RETURN_IF_ERROR(CheckRequestIdEcho(answer, id));
+  return DecodeCreateAnswer(answer);
 }
 
 absl::StatusOr<rv::UpdateMailboxResponse> HttpRelayClient::UpdateMailbox(
@@ -456,15 +359,11 @@ absl::StatusOr<rv::UpdateMailboxResponse> HttpRelayClient::UpdateMailbox(
   if (request.has_notification_token()) {
     body[dh::kNotificationToken] = TokenJson(request.notification_token());
   }
-  ASSIGN_OR_RETURN(
-      Answer answer,
-      Send("PUT", path, ClaimHeaders(request.device_claim(), request.request_id()), Dump(body)));
-  ASSIGN_OR_RETURN(Json j, ParseAnswer(answer.body));
-  rv::UpdateMailboxResponse out;
-  ASSIGN_OR_RETURN(bool push, OptBool(j, dh::kIsPushNotificationSupported));
-  out.set_is_push_notification_supported(push);
-  out.set_repeated(answer.status == 201);
-  return out;
+  Headers headers = ClaimHeaders(request.device_claim(), request.request_id());
+  const std::string id = RequestIdOf(headers);
+  ASSIGN_OR_RETURN(RelayAnswer answer, Send("PUT", path, std::move(headers), Dump(body)));
+  RETURN_IF_ERROR(CheckRequestIdEcho(answer, id));
+  return DecodeUpdateAnswer(answer);
 }
 
 absl::StatusOr<rv::ReadSecureContentResponse> HttpRelayClient::ReadSecureContent(
@@ -474,51 +373,41 @@ absl::StatusOr<rv::ReadSecureContentResponse> HttpRelayClient::ReadSecureContent
   if (request.has_notification_token()) {
     body = Dump(Json{{dh::kNotificationToken, TokenJson(request.notification_token())}});
   }
-  auto headers = ClaimHeaders(request.device_claim(), request.request_id());
+  Headers headers = ClaimHeaders(request.device_claim(), request.request_id());
   if (!request.attestation().empty()) {
     headers.emplace(dh::kAttestationHeader, request.attestation());
   }
-  ASSIGN_OR_RETURN(Answer answer, Send("POST", path, headers, body));
-  ASSIGN_OR_RETURN(Json j, ParseAnswer(answer.body));
-  rv::ReadSecureContentResponse out;
-  RETURN_IF_ERROR(DecodeReadAnswer(j, &out));
-  out.set_repeated(answer.status == 201);
-  return out;
+  const std::string id = RequestIdOf(headers);
+  ASSIGN_OR_RETURN(RelayAnswer answer, Send("POST", path, std::move(headers), body));
+  RETURN_IF_ERROR(CheckRequestIdEcho(answer, id));
+  return DecodeReadAnswer(answer);
 }
 
 absl::StatusOr<rv::ReadDisplayInformationResponse> HttpRelayClient::ReadDisplayInformation(
     const rv::ReadDisplayInformationRequest& request) const {
   ASSIGN_OR_RETURN(std::string path, MailboxPath(request.mailbox_id()));
-  ASSIGN_OR_RETURN(Answer answer, Send("GET", path, {}, ""));
-  rv::ReadDisplayInformationResponse out;
-  rv::DisplayInformation* d = out.mutable_display_information();
-  d->set_title(MetaContent(answer.body, "og:title"));
-  d->set_description(MetaContent(answer.body, "og:description"));
-  d->set_image_url(MetaContent(answer.body, "og:image"));
-  out.set_url_link(MetaContent(answer.body, "og:url"));
-  return out;
+  ASSIGN_OR_RETURN(RelayAnswer answer, Send("GET", path, {}, ""));
+  return DecodePreviewAnswer(answer);
 }
 
 absl::StatusOr<rv::DeleteMailboxResponse> HttpRelayClient::DeleteMailbox(
     const rv::DeleteMailboxRequest& request) const {
   ASSIGN_OR_RETURN(std::string path, MailboxPath(request.mailbox_id()));
-  ASSIGN_OR_RETURN(
-      Answer answer,
-      Send("DELETE", path, ClaimHeaders(request.device_claim(), request.request_id()), ""));
-  rv::DeleteMailboxResponse out;
-  out.set_repeated(answer.status == 201);
-  return out;
+  Headers headers = ClaimHeaders(request.device_claim(), request.request_id());
+  const std::string id = RequestIdOf(headers);
+  ASSIGN_OR_RETURN(RelayAnswer answer, Send("DELETE", path, std::move(headers), ""));
+  RETURN_IF_ERROR(CheckRequestIdEcho(answer, id));
+  return DecodeDeleteAnswer(answer);
 }
 
 absl::StatusOr<rv::RelinquishMailboxResponse> HttpRelayClient::RelinquishMailbox(
     const rv::RelinquishMailboxRequest& request) const {
   ASSIGN_OR_RETURN(std::string path, MailboxPath(request.mailbox_id()));
-  ASSIGN_OR_RETURN(
-      Answer answer,
-      Send("PATCH", path, ClaimHeaders(request.device_claim(), request.request_id()), ""));
-  rv::RelinquishMailboxResponse out;
-  out.set_repeated(answer.status == 201);
-  return out;
+  Headers headers = ClaimHeaders(request.device_claim(), request.request_id());
+  const std::string id = RequestIdOf(headers);
+  ASSIGN_OR_RETURN(RelayAnswer answer, Send("PATCH", path, std::move(headers), ""));
+  RETURN_IF_ERROR(CheckRequestIdEcho(answer, id));
+  return DecodeRelinquishAnswer(answer);
 }
 
 }  // namespace sct::device

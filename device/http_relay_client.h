@@ -8,9 +8,11 @@
 // (the og: tags of the page), delete DELETE, relinquish PATCH; headers
 // Mailbox-Device-Claim and Mailbox-Request-ID (always sent), camelCase JSON
 // bodies (common/draft_http.h), payloads as padded base64, times RFC 3339.
-// 201 answers a repeated request id (`repeated` set). Error answers map back
-// through common/status_mapping.h FromHttpError to the codes and reasons the
-// gRPC face gives (relay_client.h).
+// 201 answers a repeated request id (`repeated` set). Answers are decoded by
+// device/relay_answer.h: error answers map back through
+// common/status_mapping.h FromHttpError to the codes and reasons the gRPC
+// face gives (relay_client.h); an answer whose Mailbox-Request-ID is not the
+// one sent is refused (INTERNAL "bad_relay_response").
 //
 // The relay is untrusted: an answer body over `max_response_bytes` is
 // abandoned (INTERNAL "bad_relay_response"); connect, each read and each
@@ -41,6 +43,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "device/ohttp_transport.h"
+#include "device/relay_answer.h"
 #include "device/relay_client.h"
 #include "sim/sim_state.h"
 
@@ -96,29 +99,25 @@ class HttpRelayClient : public RelayClient {
 
  private:
   using Headers = std::multimap<std::string, std::string>;
-  // A 2xx answer (any other status is returned as its error).
-  struct Answer {
-    int status = 0;
-    std::string body;
-  };
-
   explicit HttpRelayClient(HttpRelayClientOptions options);
-  // One call: the simulator's faults, then Exchange.
-  absl::StatusOr<Answer> Send(const std::string& method, const std::string& path, Headers headers,
-                              const std::string& body) const;
-  // One HTTP exchange, bounded; a non-2xx status becomes its error. Sent a
+  // One call: the simulator's faults, then Exchange. The answer as received,
+  // any status (device/relay_answer.h decodes it).
+  absl::StatusOr<RelayAnswer> Send(const std::string& method, const std::string& path,
+                                   Headers headers, const std::string& body) const;
+  // One HTTP exchange, bounded. Sent a
   // second time when the first attempt met a connection the relay had
   // already closed (see the .cc).
-  absl::StatusOr<Answer> Exchange(const std::string& method, const std::string& path,
-                                  const Headers& headers, const std::string& body) const;
+  absl::StatusOr<RelayAnswer> Exchange(const std::string& method, const std::string& path,
+                                       const Headers& headers, const std::string& body) const;
   // One attempt; `stale_connection` says whether it failed reading or
   // writing before any answer arrived.
-  absl::StatusOr<Answer> ExchangeOnce(const std::string& method, const std::string& path,
-                                      const Headers& headers, const std::string& body,
-                                      bool* stale_connection) const;
+  absl::StatusOr<RelayAnswer> ExchangeOnce(const std::string& method, const std::string& path,
+                                           const Headers& headers, const std::string& body,
+                                           bool* stale_connection) const;
   // One exchange through the oblivious relay (ohttp_ set).
-  absl::StatusOr<Answer> ExchangeOblivious(const std::string& method, const std::string& path,
-                                           const Headers& headers, const std::string& body) const;
+  absl::StatusOr<RelayAnswer> ExchangeOblivious(const std::string& method, const std::string& path,
+                                                const Headers& headers,
+                                                const std::string& body) const;
   // The request path of mailbox `id` (INVALID_ARGUMENT for an id that is not
   // one path segment of unreserved characters).
   absl::StatusOr<std::string> MailboxPath(const std::string& id) const;

@@ -24,8 +24,11 @@
 
 ABSL_FLAG(std::string, device_id, "",
           "Local name of this device for logs (the OEM assigns the real id).");
-ABSL_FLAG(std::string, oem_id, "", "OEM this device belongs to, e.g. oem-a (required).");
-ABSL_FLAG(std::string, oem_target, "", "OEM server gRPC address HOST:PORT (required).");
+ABSL_FLAG(std::string, oem_id, "",
+          "OEM this device belongs to, e.g. oem-a (required); for a vendorless device its own "
+          "id at the authority.");
+ABSL_FLAG(std::string, oem_target, "",
+          "OEM server gRPC address HOST:PORT (required unless --vendorless_authority_target).");
 ABSL_FLAG(std::string, relay_grpc_target, "",
           "Relay gRPC address HOST:PORT (relay.v1.Relay). Give this or --relay_http_url.");
 ABSL_FLAG(std::string, relay_http_url, "",
@@ -82,6 +85,16 @@ ABSL_FLAG(bool, relay_attestation, false,
           "the claim) with every create and first read, for a relay that checks them (the "
           "relay-attestation variant, docs/variants/relay-attestation.md).");
 
+ABSL_FLAG(std::string, vendorless_authority_target, "",
+          "Credential authority gRPC address HOST:PORT for a device WITHOUT a vendor server (the "
+          "vendorless-device variant, docs/variants/vendorless-device.md): the device attests its "
+          "keys under its own root and calls the authority directly as --oem_id (its TLS client "
+          "certificate's CN); no push, it polls. Replaces --oem_target.");
+ABSL_FLAG(std::string, vendorless_attestation_key, "",
+          "PEM P-256 key of the vendorless device's own attestation root.");
+ABSL_FLAG(std::string, vendorless_attestation_cert, "",
+          "PEM certificate of that root (the authority trusts it as --oem_roots=<oem_id>=FILE).");
+
 namespace {
 
 int Fail(const absl::Status& status) {
@@ -118,6 +131,9 @@ sct::device::DeviceConfig ConfigFromFlags() {
   config.wallet_retention = absl::GetFlag(FLAGS_wallet_retention);
   config.pin_in_key = absl::GetFlag(FLAGS_pin_in_key);
   config.relay_attestation = absl::GetFlag(FLAGS_relay_attestation);
+  config.vendorless_authority_target = absl::GetFlag(FLAGS_vendorless_authority_target);
+  config.vendorless_attestation_key = absl::GetFlag(FLAGS_vendorless_attestation_key);
+  config.vendorless_attestation_cert = absl::GetFlag(FLAGS_vendorless_attestation_cert);
   return config;
 }
 

@@ -6,7 +6,6 @@
 #include "common/bhttp.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
-#include "common/status_mapping.h"
 #include "runtime/files.h"
 
 namespace sct::device {
@@ -37,7 +36,8 @@ absl::StatusOr<std::unique_ptr<OhttpTransport>> OhttpTransport::Create(
   relay.source_address = options.source_address;
   ASSIGN_OR_RETURN(std::unique_ptr<HttplibForwarder> forwarder,
                    HttplibForwarder::Create(std::move(relay)));
-  return std::unique_ptr<OhttpTransport>(new OhttpTransport((*configs)[0], std::move(forwarder)));
+  return std::unique_ptr<OhttpTransport>(
+      new OhttpTransport((*configs)[0], std::move(forwarder), options.max_response_bytes));
 }
 
 absl::StatusOr<InnerResponse> OhttpTransport::Exchange(const InnerRequest& request) const {
@@ -65,25 +65,14 @@ absl::StatusOr<InnerResponse> OhttpTransport::Exchange(const InnerRequest& reque
     }
     return BadAnswer(answer.status().message());
   }
-  if (answer->status != 200) return FromHttpError(answer->status, answer->body);
-  std::string type;
-  for (const auto& [name, value] : answer->headers) {
-    if (absl::EqualsIgnoreCase(name, "Content-Type")) type = value;
-  }
-  if (!absl::EqualsIgnoreCase(type, crypto::ohttp::kResponseMediaType)) {
-    return BadAnswer("not message/ohttp-res");
-  }
-  absl::StatusOr<std::string> opened = sealed.context.DecapsulateResponse(answer->body);
+  RelayAnswer outer;
+  outer.status = answer->status;
+  outer.headers = std::move(answer->headers);
+  outer.body = std::move(answer->body);
+  RETURN_IF_ERROR(CheckObliviousEnvelope(outer));
+  absl::StatusOr<std::string> opened = sealed.context.DecapsulateResponse(outer.body);
   if (!opened.ok()) return BadAnswer("does not open with this request's context");
-  absl::StatusOr<bhttp::Response> response = bhttp::DecodeResponse(*opened);
-  if (!response.ok()) return BadAnswer(response.status().message());
-  InnerResponse out;
-  out.status = response->status;
-  for (bhttp::Field& f : response->headers) {
-    out.headers.emplace_back(std::move(f.name), std::move(f.value));
-  }
-  out.body = std::move(response->content);
-  return out;
+  return DecodeInnerAnswer(*opened, max_response_bytes_);
 }
 
 }  // namespace sct::device

@@ -36,6 +36,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "crypto/ohttp.h"
+#include "device/relay_answer.h"
 #include "runtime/http_forwarder.h"
 
 namespace sct::device {
@@ -59,11 +60,9 @@ struct InnerRequest {
   std::string body;
 };
 
-struct InnerResponse {
-  int status = 0;
-  std::vector<std::pair<std::string, std::string>> headers;  // lower-case names
-  std::string body;
-};
+// The inner answer (header names lower case), decoded by
+// device/relay_answer.h.
+using InnerResponse = RelayAnswer;
 
 class OhttpTransport {
  public:
@@ -72,11 +71,15 @@ class OhttpTransport {
   absl::StatusOr<InnerResponse> Exchange(const InnerRequest& request) const;
 
  private:
-  OhttpTransport(crypto::ohttp::KeyConfig config, std::unique_ptr<HttplibForwarder> relay)
-      : config_(std::move(config)), relay_(std::move(relay)) {}
+  OhttpTransport(crypto::ohttp::KeyConfig config, std::unique_ptr<HttplibForwarder> relay,
+                 size_t max_response_bytes)
+      : config_(std::move(config)),
+        relay_(std::move(relay)),
+        max_response_bytes_(max_response_bytes) {}
 
   const crypto::ohttp::KeyConfig config_;
   const std::unique_ptr<HttplibForwarder> relay_;
+  const size_t max_response_bytes_;  // of the inner answer's body
 };
 
 }  // namespace sct::device

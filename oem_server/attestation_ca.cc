@@ -129,8 +129,7 @@ absl::StatusOr<AttestationCa> AttestationCa::LoadOrCreate(
 }
 
 std::string AttestationCa::AttestationStatement() const {
-  return absl::StrCat("sct-key-attestation-v1;oem=", oem_id_,
-                      ";storage=secure_element;exportable=false");
+  return crypto::KeyAttestationStatement(oem_id_);
 }
 
 absl::StatusOr<Certificate> AttestationCa::IssueDeviceCertificate(

@@ -38,6 +38,8 @@ RULES = [
     # A device never calls the authority; it may carry the authority's types.
     ("device -/-> authority code", "//device:device_agent_lib", "//credential_authority:ca_service", False),
     ("device -/-> authority stub", "//device:device_agent_lib", AUTHORITY_STUB, False),
+    # Only a device without a vendor server calls the authority (docs/variants/vendorless-device.md).
+    ("device/vendorless --> authority stub", "//device/vendorless:direct_authority", AUTHORITY_STUB, True),
     ("device --> authority message types", "//device:device_agent_lib", AUTHORITY_MESSAGES, True),
     ("device --> relay stub", "//device:device_agent_lib", "//proto/relay/v1:relay_cc_grpc", True),
     ("OEM --> authority stub (bridge)", "//oem_server:grpc_authority_client", AUTHORITY_STUB, True),

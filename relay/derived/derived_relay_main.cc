@@ -35,6 +35,10 @@ ABSL_FLAG(int64_t, max_message_bytes, 64 * 1024, "largest message body");
 ABSL_FLAG(int64_t, failed_lookups_per_window, 60,
           "GET/DELETE of empty locations one client address may make per --rate_window "
           "(<= 0: unlimited)");
+ABSL_FLAG(std::vector<std::string>, in_range, {},
+          "proximity mode (the direct-transfer variant): comma-separated IPv4 client addresses "
+          "of the devices within range; every other client is refused (peer_out_of_range). "
+          "Empty: every client is served");
 ABSL_FLAG(absl::Duration, rate_window, absl::Minutes(1), "rate-limit window");
 ABSL_FLAG(absl::Duration, sweep_interval, absl::Seconds(10),
           "how often expired messages are removed");
@@ -64,6 +68,9 @@ DerivedRelayConfig ConfigFromFlags() {
   config.limits.max_message_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_max_message_bytes));
   config.limits.failed_lookups_per_window = absl::GetFlag(FLAGS_failed_lookups_per_window);
   config.limits.rate_window = absl::GetFlag(FLAGS_rate_window);
+  for (const std::string& address : absl::GetFlag(FLAGS_in_range)) {
+    config.limits.in_range.insert(address);
+  }
   config.sweep_interval = absl::GetFlag(FLAGS_sweep_interval);
   config.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   config.tls_key = absl::GetFlag(FLAGS_tls_key);

@@ -114,7 +114,10 @@ std::string DerivedRelayServer::Describe() const {
                       " ttl=", absl::FormatDuration(c.limits.ttl),
                       " max_message_bytes=", c.limits.max_message_bytes,
                       " failed_lookups_per_window=", c.limits.failed_lookups_per_window, "/",
-                      absl::FormatDuration(c.limits.rate_window));
+                      absl::FormatDuration(c.limits.rate_window),
+                      c.limits.in_range.empty()
+                          ? ""
+                          : absl::StrCat(" proximity_in_range=", c.limits.in_range.size()));
 }
 
 void DerivedRelayServer::Shutdown() {

@@ -1,5 +1,7 @@
 #include "relay/derived/derived_relay_service.h"
 
+#include <arpa/inet.h>
+
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -24,6 +26,12 @@ absl::Status CheckLimits(const DerivedRelayLimits& limits) {
   if (limits.rate_window <= absl::ZeroDuration()) {
     return InvalidField("rate_window", "must be positive");
   }
+  for (const std::string& address : limits.in_range) {
+    in_addr parsed;
+    if (inet_pton(AF_INET, address.c_str(), &parsed) != 1) {
+      return InvalidField("in_range", absl::StrCat("\"", address, "\" is not an IPv4 address"));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -36,6 +44,7 @@ DerivedRelayService::DerivedRelayService(DerivedStore* store, const Clock* clock
 
 absl::Status DerivedRelayService::Put(absl::string_view location, std::string message,
                                       const std::string& client) {
+  RETURN_IF_ERROR(CheckInRange(client));
   ASSIGN_OR_RETURN(std::string canonical, ParseDerivedLocation(location));
   if (message.empty()) return InvalidField("message", "must not be empty");
   if (message.size() > limits_.max_message_bytes) {
@@ -49,6 +58,7 @@ absl::Status DerivedRelayService::Put(absl::string_view location, std::string me
 
 absl::StatusOr<std::string> DerivedRelayService::Get(absl::string_view location,
                                                      const std::string& client) {
+  RETURN_IF_ERROR(CheckInRange(client));
   ASSIGN_OR_RETURN(std::string canonical, ParseDerivedLocation(location));
   RETURN_IF_ERROR(CheckLookupBudget(client));
   absl::StatusOr<DerivedMessage> message = store_->Get(canonical, clock_->Now());
@@ -57,6 +67,7 @@ absl::StatusOr<std::string> DerivedRelayService::Get(absl::string_view location,
 }
 
 absl::Status DerivedRelayService::Delete(absl::string_view location, const std::string& client) {
+  RETURN_IF_ERROR(CheckInRange(client));
   ASSIGN_OR_RETURN(std::string canonical, ParseDerivedLocation(location));
   RETURN_IF_ERROR(CheckLookupBudget(client));
   absl::Status deleted = store_->Delete(canonical, clock_->Now());
@@ -65,6 +76,12 @@ absl::Status DerivedRelayService::Delete(absl::string_view location, const std::
 
 absl::StatusOr<int64_t> DerivedRelayService::SweepExpired() {
   return store_->SweepExpired(clock_->Now());
+}
+
+absl::Status DerivedRelayService::CheckInRange(const std::string& client) const {
+  if (limits_.in_range.empty() || limits_.in_range.count(client) > 0) return absl::OkStatus();
+  return MakeError(absl::StatusCode::kUnavailable, "peer_out_of_range",
+                   "the proximity link reaches only the devices in range; this one is not");
 }
 
 absl::Status DerivedRelayService::CheckLookupBudget(const std::string& client) {

@@ -22,6 +22,11 @@
 // (RESOURCE_EXHAUSTED "rate_limited"; the client is then refused every
 // lookup until the window ends).
 //
+// In proximity mode (DerivedRelayLimits::in_range) the server stands for the
+// radio link between handsets in one room rather than for a relay: a client
+// whose address is not in range is refused every operation with UNAVAILABLE
+// "peer_out_of_range" before anything else is looked at.
+//
 // Errors: INVALID_ARGUMENT "invalid_field" (field "location" or "message"),
 // NOT_FOUND "message_not_found", ALREADY_EXISTS "location_occupied", the
 // limits above, UNAVAILABLE "store_unavailable" from the store.
@@ -33,6 +38,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <set>
 #include <string>
 
 #include "absl/status/status.h"
@@ -50,10 +56,15 @@ struct DerivedRelayLimits {
   size_t max_message_bytes = 64 * 1024;
   int64_t failed_lookups_per_window = 60;  // <= 0: unlimited
   absl::Duration rate_window = absl::Minutes(1);
+  // Proximity mode (the direct-transfer variant, docs/variants/
+  // direct-transfer.md): when non-empty, the IPv4 client addresses of the
+  // devices within range; any other client is refused. Empty: everyone.
+  std::set<std::string> in_range;
 };
 
 // INVALID_ARGUMENT naming the limit when a value is out of range (ttl
-// positive and at most 30 days, message size 1 byte..16 MiB, window positive).
+// positive and at most 30 days, message size 1 byte..16 MiB, window positive,
+// every in_range entry an IPv4 address).
 absl::Status CheckLimits(const DerivedRelayLimits& limits);
 
 class DerivedRelayService {
@@ -70,6 +81,8 @@ class DerivedRelayService {
   const DerivedRelayLimits& limits() const { return limits_; }
 
  private:
+  // peer_out_of_range in proximity mode when `client` is not in range.
+  absl::Status CheckInRange(const std::string& client) const;
   // rate_limited when `client` spent its failed-lookup budget.
   absl::Status CheckLookupBudget(const std::string& client);
   // Counts a NOT_FOUND answer against `client`; returns `status`.

@@ -94,6 +94,23 @@ TEST_F(DerivedRelayServiceTest, LocationGuessingIsRateLimitedPerClient) {
   EXPECT_TRUE(service.Get(Loc('z'), "127.0.0.66").ok());
 }
 
+// Proximity mode: only the devices in range reach a message; a device out
+// of range learns nothing (not even whether the location is occupied).
+TEST_F(DerivedRelayServiceTest, ProximityModeServesOnlyTheDevicesInRange) {
+  DerivedRelayLimits limits;
+  limits.in_range = {"127.0.0.11", "127.0.0.12"};
+  DerivedRelayService service = Make(limits);
+  ASSERT_TRUE(service.Put(Loc('a'), "ciphertext", "127.0.0.11").ok());
+  for (const absl::Status& refused :
+       {service.Get(Loc('a'), "127.0.0.13").status(), service.Delete(Loc('a'), "127.0.0.13"),
+        service.Put(Loc('b'), "m", "127.0.0.13"), service.Get("bad", "127.0.0.13").status()}) {
+    EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable) << refused;
+    EXPECT_EQ(ReasonOf(refused), "peer_out_of_range") << refused;
+  }
+  EXPECT_EQ(*service.Get(Loc('a'), "127.0.0.12"), "ciphertext");
+  EXPECT_TRUE(service.Delete(Loc('a'), "127.0.0.12").ok());
+}
+
 TEST(DerivedRelayLimitsTest, CheckNamesTheLimit) {
   DerivedRelayLimits limits;
   EXPECT_TRUE(CheckLimits(limits).ok());
@@ -102,6 +119,10 @@ TEST(DerivedRelayLimitsTest, CheckNamesTheLimit) {
   limits = {};
   limits.max_message_bytes = 0;
   EXPECT_NE(CheckLimits(limits).message().find("max_message_bytes"), absl::string_view::npos);
+  limits = {};
+  limits.in_range = {"127.0.0.11", "bob-phone"};
+  EXPECT_NE(CheckLimits(limits).message().find("in_range"), absl::string_view::npos);
+  EXPECT_NE(CheckLimits(limits).message().find("bob-phone"), absl::string_view::npos);
 }
 
 }  // namespace

@@ -50,8 +50,9 @@ void RecordDerivedExchange(sim::SimState* state, const HttpRequest& request,
   sim::Recorder* recorder = &state->recorder();
   if (!recorder->has_audit_key()) return;
   absl::string_view path = request.path;
-  // What one call shows together: the caller's address beside the location,
-  // so that the linkability audit can chain writer and reader.
+  // The caller's address, seen together with the location and the body (the
+  // linkability audit; under direct-transfer it is what the proximity link
+  // learns of who is in the room).
   std::set<std::string> together;
   sim::ObserveValue(recorder, ::common::v1::CLIENT_ADDRESS,
                     sim::ClientAddressOf(request.remote_addr), false, rpc, &together);

@@ -74,6 +74,9 @@ TEST_F(AttackFakeTest, InterceptorRacesAndTheReplayerIsRefused) {
     EXPECT_EQ(channel_.tap_actors, std::vector<std::string>{"eve"});
   }
   DisarmAdversaries(ctx_);
+  // The tap's finished call no longer holds its channel: an idle connection
+  // left open would keep the channel server waiting when it shuts down.
+  EXPECT_EQ(eco_.ChannelsHeld("channel"), 0);
 
   // Trace and markers.
   int adversary_events = 0;

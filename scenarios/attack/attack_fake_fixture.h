@@ -144,6 +144,16 @@ class FakeEcosystem : public Ecosystem {
   std::vector<std::string> order;
   std::vector<std::string> killed, started;
   DevPkiFiles pki_files;
+  // Every channel handed out, by service name (to check who still holds one).
+  std::map<std::string, std::vector<std::weak_ptr<grpc::Channel>>> handed_out;
+
+  int ChannelsHeld(const std::string& name) const {
+    auto it = handed_out.find(name);
+    if (it == handed_out.end()) return 0;
+    int held = 0;
+    for (const auto& weak : it->second) held += weak.expired() ? 0 : 1;
+    return held;
+  }
 
   void Add(Service svc, std::string target) {
     const std::string name = svc.name;
@@ -160,7 +170,9 @@ class FakeEcosystem : public Ecosystem {
     if (it == entries.end() || it->second.target.empty()) {
       return absl::NotFoundError(absl::StrCat("no channel to ", name));
     }
-    return grpc::CreateChannel(it->second.target, grpc::InsecureChannelCredentials());
+    auto channel = grpc::CreateChannel(it->second.target, grpc::InsecureChannelCredentials());
+    handed_out[std::string(name)].push_back(channel);
+    return channel;
   }
   absl::StatusOr<std::shared_ptr<grpc::Channel>> ChannelAs(absl::string_view name,
                                                            absl::string_view) override {

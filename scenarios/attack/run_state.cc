@@ -41,6 +41,10 @@ void StopTaps(RunState& state) {
   }
   for (auto& [name, tap] : state.taps) {
     if (tap->thread.joinable()) tap->thread.join();
+    // The finished call's context holds its channel: release it, so that the
+    // channel server is not left with an idle connection it waits for when
+    // it shuts down.
+    tap->call.reset();
   }
 }
 

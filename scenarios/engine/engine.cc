@@ -506,6 +506,12 @@ void Runner::TearDown() {
   for (auto& [name, c] : env_->collectors) c->Stop();
   env_->collectors.clear();
   if (options_.on_ecosystem) options_.on_ecosystem(nullptr);
+  // The engine's channels go first: a service's gRPC server waits, within
+  // its shutdown grace, until every client connection has closed, and the
+  // engine does not read its idle connections (it would not see the
+  // server's GOAWAY), so a channel kept open here held each service it led
+  // to until the launcher's SIGKILL.
+  env_.reset();
   eco_->Shutdown();
 }
 

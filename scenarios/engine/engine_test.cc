@@ -251,6 +251,66 @@ TEST(RunScenario, UnresolvableTopologyIsReportedAndNothingLaunches) {
   EXPECT_EQ(r.steps(0).observed(), "not run: invalid topology");
 }
 
+// Hands out real (never connected) channels and counts, at Shutdown, how
+// many the engine still holds: a service's gRPC server waits, within its
+// shutdown grace, for every client connection to close, and an idle client
+// channel of the engine is not read, so a channel still held when the
+// launcher sends SIGTERM kept the service running until SIGKILL.
+class ChannelCountingEcosystem : public FakeEcosystem {
+ public:
+  ChannelCountingEcosystem(Counters* c, int* held_at_shutdown)
+      : FakeEcosystem(c), held_at_shutdown_(held_at_shutdown) {
+    device_.name = "d";
+    device_.kind = ServiceKind::kDevice;
+    device_.running = true;
+  }
+  const Service* Find(absl::string_view name) const override {
+    return name == "d" ? &device_ : nullptr;
+  }
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> Channel(absl::string_view name) override {
+    return ChannelAs(name, "admin");
+  }
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> ChannelAs(absl::string_view,
+                                                           absl::string_view) override {
+    auto channel = grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials());
+    handed_out_.push_back(channel);
+    return channel;
+  }
+  void Shutdown() override {
+    for (const auto& weak : handed_out_) *held_at_shutdown_ += weak.expired() ? 0 : 1;
+    FakeEcosystem::Shutdown();
+  }
+
+ private:
+  Service device_;
+  int* held_at_shutdown_;
+  std::vector<std::weak_ptr<grpc::Channel>> handed_out_;
+};
+
+TEST(RunScenario, TheEngineDropsItsChannelsBeforeTheServicesAreStopped) {
+  Counters c;
+  int held = 0;
+  EngineOptions o = Options(&c);
+  o.launch = [&c, &held](const ResolvedTopology&, const LaunchOptions&)
+      -> absl::StatusOr<std::unique_ptr<Ecosystem>> {
+    ++c.launched;
+    return std::unique_ptr<Ecosystem>(new ChannelCountingEcosystem(&c, &held));
+  };
+  sv1::ScenarioResult r = RunScenario(Parse(R"pb(
+    name: "channels"
+    topology {
+      relay {}
+      authorities { id: "ca" }
+      oems { id: "oem-a" }
+      devices { id: "d" oem: "oem-a" }
+    }
+    steps { id: "a" pause { duration: "1ms" } }
+  )pb"), "channels.textproto", o);
+  ASSERT_EQ(c.launched, 1) << r.first_failure();
+  EXPECT_EQ(c.shutdowns, 1);
+  EXPECT_EQ(held, 0);
+}
+
 TEST(ApplyRelayStore, OverridesOnlyARelayThatNamesNoStore) {
   sv1::Scenario s = Parse(R"pb(topology { relay {} })pb");
   EXPECT_FALSE(ApplyRelayStore(sv1::STORE_KIND_UNSPECIFIED, s));

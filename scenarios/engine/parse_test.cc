@@ -10,6 +10,7 @@
 namespace sct::scenarios {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -125,11 +126,65 @@ TEST(ValidateScenario, GrpcDeviceAgainstARelayByUrlOnlyNamesTheField) {
 // reference design.
 TEST(ValidateScenario, UnimplementedArchitectureVariantIsRefusedByField) {
   scenario::v1::Scenario s = Base();
-  s.mutable_topology()->mutable_architecture()->set_relay_design(scenario::v1::DIRECT);
+  s.mutable_topology()->mutable_architecture()->add_vendorless_devices("*");
   EXPECT_THAT(Only(ValidateScenario(s, nullptr, "f")),
-              HasSubstr("topology.architecture.relay_design: this variant is not implemented"));
-  s.mutable_topology()->mutable_architecture()->set_relay_design(scenario::v1::MAILBOX);
+              HasSubstr("topology.architecture.vendorless_devices[0]: this variant is not "
+                        "implemented"));
+  s.mutable_topology()->mutable_architecture()->clear_vendorless_devices();
   EXPECT_THAT(ValidateScenario(s, nullptr, "f"), IsEmpty());
+}
+
+TEST(ValidateScenario, DirectIsAcceptedAndItsProximityLinkCanBeNamed) {
+  scenario::v1::Scenario s = Base();
+  scenario::v1::ArchitectureSpec* arch = s.mutable_topology()->mutable_architecture();
+  arch->set_relay_design(scenario::v1::DIRECT);
+  arch->add_direct_in_range(s.topology().devices(0).id());
+  scenario::v1::Assertion* a = s.add_assertions();
+  a->set_name("the proximity link learns no secret");
+  a->mutable_knowledge()->set_actor("proximity");
+  a->mutable_knowledge()->add_must_not_learn(::common::v1::MAILBOX_SECRET);
+  EXPECT_THAT(ValidateScenario(s, nullptr, "f"), IsEmpty());
+}
+
+TEST(ValidateScenario, DirectRefusesWhatNeedsARelayByField) {
+  scenario::v1::Scenario s = Base();
+  scenario::v1::ArchitectureSpec* arch = s.mutable_topology()->mutable_architecture();
+  arch->set_relay_design(scenario::v1::DIRECT);
+  arch->set_relay_verifies_attestation(true);
+  arch->set_pin_binding(scenario::v1::BOUND_INTO_KEY);
+  arch->add_direct_in_range("nobody-phone");
+  arch->add_direct_in_range(s.topology().devices(0).id());
+  arch->add_direct_in_range(s.topology().devices(0).id());
+  const std::vector<std::string> errors = ValidateScenario(s, nullptr, "f");
+  EXPECT_THAT(errors, Contains(HasSubstr("topology.architecture.relay_verifies_attestation: "
+                                         "DIRECT has no relay")));
+  EXPECT_THAT(errors, Contains(HasSubstr("topology.architecture.pin_binding: BOUND_INTO_KEY")));
+  EXPECT_THAT(errors, Contains(HasSubstr("topology.architecture.direct_in_range[0]: "
+                                         "\"nobody-phone\" is not a device")));
+  EXPECT_THAT(errors, Contains(HasSubstr("topology.architecture.direct_in_range[2]: ")));
+  s = Base();
+  s.mutable_topology()->mutable_architecture()->set_relay_design(scenario::v1::DIRECT);
+  s.mutable_topology()->mutable_architecture()->set_ohttp(true);
+  EXPECT_THAT(ValidateScenario(s, nullptr, "f"),
+              Contains(HasSubstr("topology.architecture.ohttp: DIRECT sends nothing to a relay")));
+  s = Base();
+  s.mutable_topology()->mutable_architecture()->set_relay_design(scenario::v1::DIRECT);
+  s.mutable_topology()->mutable_relay()->mutable_attach()->set_http_url("https://127.0.0.1:1");
+  s.mutable_topology()->mutable_relay()->mutable_attach()->set_ca_cert_file("/ca.pem");
+  EXPECT_THAT(Only(ValidateScenario(s, nullptr, "f")),
+              HasSubstr("topology.architecture.relay_design: DIRECT uses no relay"));
+  s = Base();
+  s.mutable_topology()->mutable_architecture()->set_relay_design(scenario::v1::DIRECT);
+  s.mutable_topology()->mutable_devices(0)->mutable_attach()->set_grpc_address("127.0.0.1:1");
+  EXPECT_THAT(ValidateScenario(s, nullptr, "f"),
+              Contains(HasSubstr("topology.devices[0].attach: an attached device cannot be put "
+                                 "on the proximity link")));
+  s = Base();
+  s.mutable_topology()->mutable_architecture()->add_direct_in_range(
+      s.topology().devices(0).id());
+  EXPECT_THAT(Only(ValidateScenario(s, nullptr, "f")),
+              HasSubstr("topology.architecture.direct_in_range[0]: only with relay_design: "
+                        "DIRECT"));
 }
 
 TEST(ValidateScenario, OhttpIsValidWithALaunchedMailboxRelayAndHttpDevices) {

@@ -128,6 +128,12 @@ std::vector<std::string> RelayInternalsNeeded(const sv1::Scenario& s, const Rela
                                "not the relay under test",
                                kNeedsLaunch));
   }
+  if (!offer.launched && s.topology().architecture().relay_design() == sv1::DIRECT) {
+    out.push_back(absl::StrCat("topology.architecture.relay_design DIRECT: no relay carries the "
+                               "exchange (the devices use the proximity link), so nothing of the "
+                               "relay under test would be exercised",
+                               kNeedsLaunch));
+  }
   for (const auto& st : s.steps()) StepNeeds(st, offer, &out);
   for (const auto& f : s.faults()) FaultNeeds(f, offer, &out);
   for (const auto& a : s.adversaries()) {

@@ -139,6 +139,14 @@ TEST(RelayInternalsNeeded, DerivedLocationsNeedsTheLaunchedDerivedRelay) {
               ElementsAre(HasSubstr("topology.architecture.relay_design DERIVED_LOCATIONS")));
 }
 
+TEST(RelayInternalsNeeded, DirectExercisesNoRelay) {
+  sv1::Scenario s = Parse(kFlow);
+  s.mutable_topology()->mutable_architecture()->set_relay_design(sv1::DIRECT);
+  EXPECT_THAT(RelayInternalsNeeded(s, RelayOffer{}), IsEmpty());
+  EXPECT_THAT(RelayInternalsNeeded(s, kByUrl),
+              ElementsAre(HasSubstr("topology.architecture.relay_design DIRECT: no relay")));
+}
+
 TEST(RelayOfferOf, AttachedEndpointOffersWhatItDeclares) {
   sv1::Scenario s = Parse(R"pb(topology {
                                  relay { attach { http_url: "https://127.0.0.1:1" } }

@@ -2,11 +2,13 @@
 // docs/variants/). A variant that the launcher cannot run yet is rejected
 // here, naming its field, rather than silently running the reference design;
 // an implemented one is checked against the rest of the topology.
+#include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "scenarios/engine/validator.h"
 #include "scenarios/launcher/address_plan.h"
+#include "scenarios/launcher/vendorless.h"
 
 namespace sct::scenarios::validation {
 
@@ -145,15 +147,115 @@ void Validator::CheckDerivedLocations(const Node& topo, const Node& arch) {
   }
 }
 
+// relay_design DIRECT (docs/variants/direct-transfer.md): no relay carries
+// the exchange; the launcher starts the proximity link between the devices
+// in range and points every device it starts at it.
+void Validator::CheckDirect(const Node& topo, const Node& arch) {
+  const sv1::Topology& t = s_.topology();
+  const sv1::ArchitectureSpec& a = t.architecture();
+  // Assertions and adversaries may name it like any service.
+  AddService(arch, "relay_design", kProximityName);
+  if (t.relay().has_attach()) {
+    Err(arch, "relay_design",
+        "DIRECT uses no relay: topology.relay.attach would test nothing of the attached relay");
+  }
+  if (a.ohttp()) {
+    Err(arch, "ohttp",
+        "DIRECT sends nothing to a relay: there is no request for an oblivious relay to carry");
+  }
+  if (a.relay_verifies_attestation()) {
+    Err(arch, "relay_verifies_attestation", "DIRECT has no relay to verify attestations");
+  }
+  if (a.pin_binding() == sv1::BOUND_INTO_KEY) {
+    Err(arch, "pin_binding",
+        "BOUND_INTO_KEY seals the mailbox design's payload; DIRECT keys each message from the "
+        "link's secret alone (as DERIVED_LOCATIONS)");
+  }
+  for (int i = 0; i < t.devices_size(); ++i) {
+    if (t.devices(i).has_attach()) {
+      Err(Child(topo, "devices", i), "attach",
+          "an attached device cannot be put on the proximity link (relay_design DIRECT)");
+    }
+  }
+  std::set<std::string> seen;
+  for (int i = 0; i < a.direct_in_range_size(); ++i) {
+    const std::string& id = a.direct_in_range(i);
+    bool known = false;
+    for (const sv1::DeviceSpec& d : t.devices()) known = known || d.id() == id;
+    if (!known) {
+      Err(arch, "direct_in_range", i, absl::StrCat("\"", id, "\" is not a device of the topology"));
+    } else if (!seen.insert(id).second) {
+      Err(arch, "direct_in_range", i, absl::StrCat("\"", id, "\" is listed twice"));
+    }
+  }
+}
+
+// vendorless_devices (docs/variants/vendorless-device.md): each listed device
+// is launched with its own attestation root and calls the authority of its
+// OEM directly, so that authority is launched and registers the root.
+void Validator::CheckVendorless(const Node& topo, const Node& arch) {
+  const sv1::Topology& t = s_.topology();
+  const sv1::ArchitectureSpec& a = t.architecture();
+  std::set<std::string> seen;
+  for (int i = 0; i < a.vendorless_devices_size(); ++i) {
+    const std::string& id = a.vendorless_devices(i);
+    if (id == "*" && a.vendorless_devices_size() > 1) {
+      Err(arch, "vendorless_devices", i, "\"*\" (every device) must be the only entry");
+    } else if (id != "*" && personas_.count(id) == 0) {
+      Err(arch, "vendorless_devices", i,
+          absl::StrCat("\"", id, "\" is not a device of the topology"));
+    } else if (!seen.insert(id).second) {
+      Err(arch, "vendorless_devices", i, absl::StrCat("\"", id, "\" is listed twice"));
+    }
+  }
+  if (a.token_model() == sv1::PER_OEM_FORMAT) {
+    Err(arch, "vendorless_devices",
+        "a device without a vendor server has no vendor format to wrap or redeem "
+        "(token_model PER_OEM_FORMAT)");
+  }
+  if (!a.authority_trusts().empty()) {
+    Err(arch, "vendorless_devices",
+        "authority_trusts lists vendors; an authority with a trust list would refuse a "
+        "vendorless device's own attestation root");
+  }
+  for (int i = 0; i < t.devices_size(); ++i) {
+    const sv1::DeviceSpec& d = t.devices(i);
+    if (!IsVendorless(a, d.id())) continue;
+    Node dn = Child(topo, "devices", i);
+    if (d.has_attach()) {
+      Err(dn, "attach",
+          "a vendorless device (architecture.vendorless_devices) is launched with its own "
+          "attestation root; it cannot be attached");
+    }
+    if (d.id() == "admin") {
+      Err(dn, "id", "\"admin\" is the authority's admin identity; a vendorless device's id is "
+                    "its identity at the authority");
+    }
+    for (const sv1::OemSpec& o : t.oems()) {
+      if (o.id() != d.oem()) continue;
+      for (const sv1::AuthoritySpec& au : t.authorities()) {
+        if (au.has_attach() && (au.id() == o.authority() || o.authority().empty())) {
+          Err(dn, "oem",
+              absl::StrCat("the vendorless device enrols with the authority of \"", o.id(),
+                           "\", which is attached (its --oem_roots cannot be configured)"));
+        }
+      }
+    }
+  }
+}
+
 void Validator::CheckArchitecture(const Node& topo) {
   if (!s_.topology().has_architecture()) return;
   const sv1::ArchitectureSpec& a = s_.topology().architecture();
   Node arch = Child(topo, "architecture");
   CheckTokenModel(arch);
   CheckAuthorityTrusts(arch);
-  if (a.vendorless_devices_size() > 0) Err(arch, "vendorless_devices", 0, kNotYet);
+  if (a.vendorless_devices_size() > 0) CheckVendorless(topo, arch);
   if (a.ohttp()) CheckOhttp(topo, arch);
-  if (a.relay_design() == sv1::DIRECT) Err(arch, "relay_design", kNotYet);
+  if (a.relay_design() == sv1::DIRECT) CheckDirect(topo, arch);
+  if (a.relay_design() != sv1::DIRECT && a.direct_in_range_size() > 0) {
+    Err(arch, "direct_in_range", 0, "only with relay_design: DIRECT");
+  }
   if (a.relay_design() == sv1::DERIVED_LOCATIONS) CheckDerivedLocations(topo, arch);
   if (a.pin_binding() == sv1::BOUND_INTO_KEY) {
     const std::string attached = FirstAttachedDevice(s_.topology());

@@ -106,5 +106,65 @@ TEST(ValidateArchitecture, AnAuthorityTrustingNoVendorIsRefused) {
   EXPECT_THAT(Problems(s), ElementsAre(HasSubstr("\"ca\": list at least one OEM")));
 }
 
+// TwoVendors with alice-phone (oem-a) and bob-key (oem-b).
+sv1::Scenario TwoDevices() {
+  sv1::Scenario s = TwoVendors();
+  sv1::DeviceSpec* alice = s.mutable_topology()->add_devices();
+  alice->set_id("alice-phone");
+  alice->set_oem("oem-a");
+  sv1::DeviceSpec* bob = s.mutable_topology()->add_devices();
+  bob->set_id("bob-key");
+  bob->set_oem("oem-b");
+  return s;
+}
+
+TEST(ValidateArchitecture, VendorlessDevicesAreDevicesOfTheTopologyOrStar) {
+  sv1::Scenario s = TwoDevices();
+  sv1::ArchitectureSpec* a = s.mutable_topology()->mutable_architecture();
+  a->add_vendorless_devices("bob-key");
+  EXPECT_THAT(Problems(s), IsEmpty());
+  a->set_vendorless_devices(0, "*");
+  EXPECT_THAT(Problems(s), IsEmpty());
+  a->set_vendorless_devices(0, "bob-phone");
+  EXPECT_THAT(Problems(s), ElementsAre(HasSubstr("topology.architecture.vendorless_devices[0]: "
+                                                 "\"bob-phone\" is not a device of the topology")));
+  a->set_vendorless_devices(0, "bob-key");
+  a->add_vendorless_devices("bob-key");
+  a->add_vendorless_devices("*");
+  EXPECT_THAT(Problems(s),
+              ElementsAre(HasSubstr("vendorless_devices[1]: \"bob-key\" is listed twice"),
+                          HasSubstr("vendorless_devices[2]: \"*\" (every device) must be the "
+                                    "only entry")));
+}
+
+TEST(ValidateArchitecture, VendorlessDevicesHaveNoVendorFormatOrVendorTrustList) {
+  sv1::Scenario s = TwoDevices();
+  sv1::ArchitectureSpec* a = s.mutable_topology()->mutable_architecture();
+  a->add_vendorless_devices("*");
+  a->set_token_model(sv1::PER_OEM_FORMAT);
+  (*a->mutable_authority_trusts())["ca"].add_oems("oem-a");
+  EXPECT_THAT(Problems(s),
+              ElementsAre(HasSubstr("topology.architecture.vendorless_devices: a device without "
+                                    "a vendor server has no vendor format"),
+                          HasSubstr("topology.architecture.vendorless_devices: authority_trusts "
+                                    "lists vendors")));
+}
+
+TEST(ValidateArchitecture, VendorlessDevicesAreLaunchedAndTheirAuthorityToo) {
+  sv1::Scenario s = TwoDevices();
+  s.mutable_topology()->mutable_architecture()->add_vendorless_devices("bob-key");
+  s.mutable_topology()->mutable_devices(1)->mutable_attach()->set_grpc_address("127.0.0.1:1");
+  s.mutable_topology()->mutable_authorities(0)->mutable_attach()->set_grpc_address(
+      "127.0.0.1:2");
+  std::vector<std::string> problems = Problems(s);
+  EXPECT_THAT(problems, ::testing::Contains(HasSubstr(
+                            "topology.devices[1].attach: a vendorless device")));
+  EXPECT_THAT(problems, ::testing::Contains(HasSubstr(
+                            "topology.devices[1].oem: the vendorless device enrols with the "
+                            "authority of \"oem-b\", which is attached")));
+  // alice-phone keeps its vendor: attaching it is not the variant's concern.
+  EXPECT_THAT(problems, ::testing::Not(::testing::Contains(HasSubstr("devices[0]"))));
+}
+
 }  // namespace
 }  // namespace sct::scenarios

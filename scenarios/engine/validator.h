@@ -99,6 +99,10 @@ class Validator {
   void CheckAuthorityTrusts(const Node& arch);
   // relay_design DERIVED_LOCATIONS.
   void CheckDerivedLocations(const Node& topo, const Node& arch);
+  // relay_design DIRECT and direct_in_range.
+  void CheckDirect(const Node& topo, const Node& arch);
+  // vendorless_devices.
+  void CheckVendorless(const Node& topo, const Node& arch);
   void CheckServiceSpecs(const Node& topo);
   void CheckDevices(const Node& topo);
   // A launched device's relay_api against what an attached relay offers.

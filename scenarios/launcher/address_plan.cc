@@ -47,6 +47,7 @@ std::map<std::string, std::string> AddressPlan(const scenario::v1::Topology& t) 
   if (t.architecture().relay_design() == scenario::v1::DERIVED_LOCATIONS) {
     server(kDerivedRelayName, false);
   }
+  if (t.architecture().relay_design() == scenario::v1::DIRECT) server(kProximityName, false);
   int devices = 0;
   for (const auto& d : t.devices()) {
     const std::string address = DeviceAddress(devices++);

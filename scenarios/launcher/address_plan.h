@@ -7,7 +7,8 @@
 // order:
 //   servers: relay, channel, authorities, OEMs, access points, then the
 //            actors an architecture adds (ohttp: the gateway, then the
-//            oblivious relay; DERIVED_LOCATIONS: the derived relay):
+//            oblivious relay; DERIVED_LOCATIONS: the derived relay;
+//            DIRECT: the proximity link):
 //            127.0.0.2, 127.0.0.3, ... 127.0.0.10, then 127.0.2.1, 127.0.2.2, ...
 //   devices: 127.0.0.11, 127.0.0.12, ... 127.0.0.250, then 127.0.3.1, ...
 // so in the usual topologies relay 127.0.0.2, channel 127.0.0.3, ca
@@ -35,6 +36,9 @@ inline constexpr char kOhttpRelayName[] = "ohttp-relay";
 // The derived-locations relay (relay_design DERIVED_LOCATIONS,
 // docs/derived-relay.md), launched beside the mailbox relay "relay".
 inline constexpr char kDerivedRelayName[] = "derived-relay";
+// The proximity link between the devices in range (relay_design DIRECT,
+// docs/variants/direct-transfer.md).
+inline constexpr char kProximityName[] = "proximity";
 
 // Whether `name` is one of the actors above: an assertion limited to
 // variants (Assertion.only_variants) may name them though the scenario's own

@@ -64,6 +64,15 @@ TEST(AddressPlanTest, TheDerivedRelayHasItsOwnAddress) {
   EXPECT_EQ(plan.at("relay"), "127.0.0.2");
 }
 
+TEST(AddressPlanTest, TheProximityLinkHasItsOwnAddress) {
+  sv1::Topology t = TwoPhones();
+  EXPECT_EQ(AddressPlan(t).count(kProximityName), 0u);
+  t.mutable_architecture()->set_relay_design(sv1::DIRECT);
+  const auto plan = AddressPlan(t);
+  EXPECT_EQ(plan.at(kProximityName), "127.0.0.8");
+  EXPECT_EQ(plan.at("alice-phone"), "127.0.0.11");
+}
+
 TEST(AddressPlanTest, LargeTopologiesStayDistinctAndNeverUseTheLabAddress) {
   sv1::Topology t;
   for (int i = 0; i < 30; ++i) t.add_access_points()->set_id(absl::StrCat("ap-", i));

@@ -18,6 +18,7 @@
 #include "scenarios/launcher/setup_calls.h"
 #include "scenarios/launcher/token_model.h"
 #include "scenarios/launcher/topology.h"
+#include "scenarios/launcher/vendorless.h"
 
 namespace sct::scenarios {
 namespace {
@@ -85,6 +86,7 @@ absl::Status LaunchedEcosystem::Build(const sv1::Topology& t) {
   RETURN_IF_ERROR(StartRelay(t));
   if (t.architecture().ohttp()) RETURN_IF_ERROR(StartOhttp());
   RETURN_IF_ERROR(StartDerivedRelay(t));
+  RETURN_IF_ERROR(StartProximity(t));
   RETURN_IF_ERROR(StartChannel(t));
   for (const auto& ap : t.access_points()) RETURN_IF_ERROR(StartAccessPoint(ap));
   for (const auto& d : t.devices()) RETURN_IF_ERROR(StartDevice(d));
@@ -119,6 +121,7 @@ absl::Status LaunchedEcosystem::StartAuthority(const sv1::AuthoritySpec& spec,
 
 absl::Status LaunchedEcosystem::StartOem(const sv1::OemSpec& spec, const sv1::Topology& topology) {
   ServiceNode& n = services_.Add(spec.id(), ServiceKind::kOem);
+  oem_authorities_[spec.id()] = spec.authority();
   if (spec.has_attach()) {
     ServiceSet::Attach(n, spec.attach());
     return absl::OkStatus();
@@ -219,6 +222,14 @@ absl::Status LaunchedEcosystem::StartDerivedRelay(const sv1::Topology& t) {
       n, DerivedRelayCommand(t.relay(), id, work_.dir, work_.pki->root_cert_file()));
 }
 
+absl::Status LaunchedEcosystem::StartProximity(const sv1::Topology& t) {
+  if (t.architecture().relay_design() != sv1::DIRECT) return absl::OkStatus();
+  ServiceNode& n = services_.Add(kProximityName, ServiceKind::kRelay);
+  ASSIGN_OR_RETURN(PkiIdentity id, work_.pki->Identity(kProximityName));
+  return services_.Launch(
+      n, ProximityCommand(id, work_.pki->root_cert_file(), DirectInRangeAddresses(t)));
+}
+
 absl::Status LaunchedEcosystem::StartChannel(const sv1::Topology& t) {
   ServiceNode& n = services_.Add("channel", ServiceKind::kChannel);
   ASSIGN_OR_RETURN(PkiIdentity id, work_.pki->Identity("channel"));
@@ -268,8 +279,10 @@ absl::Status LaunchedEcosystem::StartDevice(const sv1::DeviceSpec& spec) {
     peers.relay_ca_file = relay->trust_file;
     peers.ohttp_relay_url = ohttp_relay_url_;
     peers.ohttp_keys_file = ohttp_keys_file_;
-    if (const ServiceNode* derived = services_.Find(kDerivedRelayName); derived != nullptr) {
-      peers.derived_relay_url = derived->svc.http_url;
+    for (const char* name : {kDerivedRelayName, kProximityName}) {
+      if (const ServiceNode* derived = services_.Find(name); derived != nullptr) {
+        peers.derived_relay_url = derived->svc.http_url;
+      }
     }
     peers.channel_address = services_.Find("channel")->svc.grpc_address;
     ServiceCommand command = DeviceCommand(spec, work_.dir, peers, work_.device_trust_file);
@@ -278,6 +291,9 @@ absl::Status LaunchedEcosystem::StartDevice(const sv1::DeviceSpec& spec) {
     }
     for (std::string& flag : AttestationVariantDeviceFlags(architecture_)) {
       command.args.push_back(std::move(flag));
+    }
+    if (IsVendorless(architecture_, spec.id())) {
+      ASSIGN_OR_RETURN(command.args, VendorlessArgs(spec, command.args));
     }
     RETURN_IF_ERROR(services_.Launch(n, command));
   }
@@ -288,6 +304,26 @@ absl::Status LaunchedEcosystem::StartDevice(const sv1::DeviceSpec& spec) {
   absl::Status personas = AddPersonas(channel, spec);
   if (!personas.ok()) return services_.WithStderr(n, personas);
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> LaunchedEcosystem::VendorlessArgs(
+    const sv1::DeviceSpec& spec, const std::vector<std::string>& args) {
+  const ServiceNode* oem = services_.Find(spec.oem());
+  const ServiceNode* authority = services_.Find(oem_authorities_[spec.oem()]);
+  if (authority == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(spec.id(), ": vendorless device: the authority of ", spec.oem(),
+                     oem == nullptr ? " (unknown OEM)" : "", " is not running"));
+  }
+  ASSIGN_OR_RETURN(PkiIdentity id, work_.pki->Identity(spec.id()));
+  const OemAttestationFiles root = AttestationFilesOf(work_.dir, spec.id());
+  VendorlessDeviceFiles files;
+  files.authority_address = authority->svc.grpc_address;
+  files.attestation_key = root.key_file;
+  files.attestation_cert = root.cert_file;
+  files.tls_cert = id.cert_file;
+  files.tls_key = id.key_file;
+  return VendorlessDeviceArgs(spec.id(), args, files);
 }
 
 absl::Status LaunchedEcosystem::BootstrapOwner(const sv1::OwnerCredentialSpec& spec,

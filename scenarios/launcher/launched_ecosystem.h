@@ -77,9 +77,16 @@ class LaunchedEcosystem final : public Ecosystem {
   // relay_design DERIVED_LOCATIONS: the derived relay "derived-relay" beside
   // the mailbox relay (devices use it for every exchange).
   absl::Status StartDerivedRelay(const scenario::v1::Topology& topology);
+  // relay_design DIRECT: the proximity link "proximity" (ProximityCommand),
+  // which the devices use in place of a derived relay; the relay stays idle.
+  absl::Status StartProximity(const scenario::v1::Topology& topology);
   absl::Status StartChannel(const scenario::v1::Topology& topology);
   absl::Status StartAccessPoint(const scenario::v1::AccessPointSpec& spec);
   absl::Status StartDevice(const scenario::v1::DeviceSpec& spec);
+  // A vendorless device's flags (vendorless.h) from the device command's
+  // `args`. FAILED_PRECONDITION when its OEM's authority is not running.
+  absl::StatusOr<std::vector<std::string>> VendorlessArgs(const scenario::v1::DeviceSpec& spec,
+                                                          const std::vector<std::string>& args);
   // architecture.ohttp: the gateway, then the oblivious relay
   // (launched_ohttp.cc); devices are pointed at them.
   absl::Status StartOhttp();
@@ -95,6 +102,7 @@ class LaunchedEcosystem final : public Ecosystem {
   std::map<std::string, std::string> device_ids_;         // device -> OEM device id
   std::map<std::string, std::string> authority_ids_;      // authority -> its ledger's id
   std::map<std::string, std::string> authority_root_files_;
+  std::map<std::string, std::string> oem_authorities_;  // OEM -> the authority it bridges to
   // The launched Redis (addresses, relay login) and the launcher's login.
   RelayRedis redis_;
   RedisLogin redis_admin_;

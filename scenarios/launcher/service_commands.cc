@@ -1,9 +1,13 @@
 #include "scenarios/launcher/service_commands.h"
 
+#include <algorithm>
+#include <map>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/proto_time.h"
 #include "proto/access_point/v1/access_point.pb.h"
+#include "scenarios/launcher/address_plan.h"
 
 namespace sct::scenarios {
 namespace {
@@ -140,6 +144,30 @@ ServiceCommand DerivedRelayCommand(const sv1::RelaySpec& spec, const PkiIdentity
   c.args.push_back("--tls_client_ca=" + root_cert_file);
   if (!spec.default_ttl().empty()) c.args.push_back("--ttl=" + spec.default_ttl());
   return c;
+}
+
+ServiceCommand ProximityCommand(const PkiIdentity& id, const std::string& root_cert_file,
+                                const std::vector<std::string>& in_range) {
+  ServiceCommand c;
+  c.binary = "relay/derived/derived_relay_server";
+  c.grpc_listen_flag = "grpc_listen";
+  c.http_listen_flag = "http_listen";
+  c.args = {"--store=memory", "--ttl=10m", "--tls_cert=" + id.cert_file,
+            "--tls_key=" + id.key_file, "--tls_client_ca=" + root_cert_file,
+            "--in_range=" + absl::StrJoin(in_range, ",")};
+  return c;
+}
+
+std::vector<std::string> DirectInRangeAddresses(const sv1::Topology& t) {
+  const std::map<std::string, std::string> plan = AddressPlan(t);
+  std::vector<std::string> out;
+  for (const sv1::DeviceSpec& d : t.devices()) {
+    const auto& named = t.architecture().direct_in_range();
+    if (!named.empty() && std::find(named.begin(), named.end(), d.id()) == named.end()) continue;
+    auto it = plan.find(d.id());
+    if (it != plan.end()) out.push_back(it->second);
+  }
+  return out;
 }
 
 ServiceCommand RedisServerCommand(const std::string& conf_file, const std::string& address,

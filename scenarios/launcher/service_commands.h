@@ -63,7 +63,8 @@ struct DevicePeers {
   std::string ohttp_relay_url;
   std::string ohttp_keys_file;
   // The derived-locations relay's "https://HOST:PORT" (relay_design
-  // DERIVED_LOCATIONS; empty otherwise), trusted like the relay.
+  // DERIVED_LOCATIONS), or the proximity link's (DIRECT); empty otherwise.
+  // Trusted like the relay.
   std::string derived_relay_url;
 };
 
@@ -111,6 +112,18 @@ ServiceCommand RelayCommand(const scenario::v1::RelaySpec& spec, const PkiIdenti
 // against `root_cert_file`.
 ServiceCommand DerivedRelayCommand(const scenario::v1::RelaySpec& spec, const PkiIdentity& id,
                                    const WorkDir& dir, const std::string& root_cert_file);
+
+// The proximity link of relay_design DIRECT (docs/variants/direct-transfer.md):
+// relay/derived/derived_relay_server in proximity mode, in memory, holding a
+// message 10 minutes at most, serving only `in_range` (the planned addresses
+// of the devices in range, --in_range), TLS as DerivedRelayCommand.
+ServiceCommand ProximityCommand(const PkiIdentity& id, const std::string& root_cert_file,
+                                const std::vector<std::string>& in_range);
+
+// The planned addresses of the devices within range of each other under
+// relay_design DIRECT: architecture.direct_in_range, or every launched
+// device when it is empty.
+std::vector<std::string> DirectInRangeAddresses(const scenario::v1::Topology& topology);
 
 // /usr/bin/redis-server with `conf_file`, listening on `address`, its durable
 // state (the append-only files) in `dir`.

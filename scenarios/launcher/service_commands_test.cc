@@ -203,6 +203,27 @@ TEST(ServiceCommandsTest, DerivedRelayStoreTlsAndTtl) {
               Contains("--store=memory"));
 }
 
+TEST(ServiceCommandsTest, ProximityLinkServesOnlyTheDevicesInRange) {
+  sv1::Topology t = Resolved(R"pb(
+    authorities { id: "ca" }
+    oems { id: "oem-a" }
+    devices { id: "alice" oem: "oem-a" }
+    devices { id: "bob" oem: "oem-a" }
+    devices { id: "carol" oem: "oem-a" }
+    architecture { relay_design: DIRECT }
+  )pb");
+  EXPECT_THAT(DirectInRangeAddresses(t), ElementsAre("127.0.0.11", "127.0.0.12", "127.0.0.13"));
+  t.mutable_architecture()->add_direct_in_range("carol");
+  t.mutable_architecture()->add_direct_in_range("alice");
+  EXPECT_THAT(DirectInRangeAddresses(t), ElementsAre("127.0.0.11", "127.0.0.13"));
+  ServiceCommand c = ProximityCommand(kId, "/w/pki/root.pem", DirectInRangeAddresses(t));
+  EXPECT_EQ(c.binary, "relay/derived/derived_relay_server");
+  EXPECT_EQ(c.http_listen_flag, "http_listen");
+  EXPECT_THAT(c.args, Contains("--store=memory"));
+  EXPECT_THAT(c.args, Contains("--in_range=127.0.0.11,127.0.0.13"));
+  EXPECT_THAT(c.args, Contains("--tls_client_ca=/w/pki/root.pem"));
+}
+
 TEST(ServiceCommandsTest, GrpcDeviceReachesTheRelayOverGrpcOnly) {
   sv1::Topology t = Resolved(R"pb(
     authorities { id: "ca" }

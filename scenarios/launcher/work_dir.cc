@@ -8,6 +8,7 @@
 #include "runtime/files.h"
 #include "runtime/tls.h"
 #include "scenarios/launcher/address_plan.h"
+#include "scenarios/launcher/vendorless.h"
 
 namespace sct::scenarios {
 namespace {
@@ -32,7 +33,8 @@ absl::StatusOr<std::string> DeviceTrustBundle(const sv1::Topology& t,
   return bundle;
 }
 
-// The attestation roots of the launched OEMs, made (or kept) in WORK/data.
+// The attestation roots of the launched OEMs and vendorless devices, made (or
+// kept) in WORK/data.
 absl::StatusOr<std::vector<std::string>> EnsureOemRoots(const sv1::Topology& t, const WorkDir& dir,
                                                         absl::Time now) {
   std::vector<std::string> roots;
@@ -44,6 +46,15 @@ absl::StatusOr<std::vector<std::string>> EnsureOemRoots(const sv1::Topology& t, 
       return absl::Status(root.code(), absl::StrCat(o.id(), ": attestation CA: ", root.message()));
     }
     roots.push_back(absl::StrCat(o.id(), "=", files.cert_file));
+  }
+  // A vendorless device's own root, registered like a vendor's (vendorless.h).
+  for (const std::string& device : VendorlessDevices(t)) {
+    const OemAttestationFiles files = AttestationFilesOf(dir, device);
+    absl::Status root = EnsureOemAttestationRoot(device, files.key_file, files.cert_file, now);
+    if (!root.ok()) {
+      return absl::Status(root.code(), absl::StrCat(device, ": attestation root: ", root.message()));
+    }
+    roots.push_back(absl::StrCat(device, "=", files.cert_file));
   }
   return roots;
 }

@@ -66,7 +66,8 @@ struct PreparedWorkDir {
   DevPkiFiles pki_files;          // root and "admin" identity
   std::string device_trust_file;  // WORK/pki/device-trust.pem
   // "<oem id>=<attestation cert file>" for every launched OEM, in topology
-  // order (the authorities' --oem_roots).
+  // order, then "<device id>=..." for every vendorless device (vendorless.h)
+  // (the authorities' --oem_roots).
   std::vector<std::string> oem_roots;
   // The address plan of the topology (address_plan.h): actor -> address.
   std::map<std::string, std::string> addresses;

@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
+#include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "runtime/files.h"
@@ -73,6 +74,25 @@ TEST(WorkDirTest, PreparesPkiTrustBundleAndLaunchedOemRoots) {
   EXPECT_EQ(work->oem_roots[0], "oem-a=" + root + "/data/oem-a-attestation.pem");
   EXPECT_EQ(ModeOf(root + "/data/oem-a-attestation.key"), 0600);
   EXPECT_EQ(ModeOf(root + "/data/oem-x-attestation.key"), -1);
+}
+
+TEST(WorkDirTest, VendorlessDevicesGetTheirOwnRootsAfterTheOems) {
+  const std::string root = TmpDir("vendorless");
+  absl::StatusOr<PreparedWorkDir> work = PrepareWorkDir(Parse(R"pb(
+                                                          oems { id: "oem-a" }
+                                                          devices { id: "alice-phone" oem: "oem-a" }
+                                                          devices { id: "bob-key" oem: "oem-a" }
+                                                          architecture {
+                                                            vendorless_devices: "bob-key"
+                                                          }
+                                                        )pb"),
+                                                        root, absl::Now());
+  ASSERT_TRUE(work.ok()) << work.status();
+  EXPECT_THAT(work->oem_roots,
+              ::testing::ElementsAre("oem-a=" + root + "/data/oem-a-attestation.pem",
+                                     "bob-key=" + root + "/data/bob-key-attestation.pem"));
+  EXPECT_EQ(ModeOf(root + "/data/bob-key-attestation.key"), 0600);
+  EXPECT_EQ(ModeOf(root + "/data/alice-phone-attestation.key"), -1);
 }
 
 TEST(WorkDirTest, ReusedDirectoryKeepsTheOemRoot) {

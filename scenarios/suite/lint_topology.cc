@@ -140,6 +140,7 @@ void CheckTopology(LintContext& c) {
   if (t.architecture().relay_design() == sv1::DERIVED_LOCATIONS) {
     c.services.insert(kDerivedRelayName);
   }
+  if (t.architecture().relay_design() == sv1::DIRECT) c.services.insert(kProximityName);
   CheckRelay(c, t.relay());
   CheckAuthoritiesAndOems(c, t);
   CheckAccessPoints(c, t);
