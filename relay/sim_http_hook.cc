@@ -78,16 +78,15 @@ std::string HttpStatusCodeName(int s) {
   }
 }
 
-void RecordHttpExchange(SimState* state, const HttpRequest& request,
-                        const HttpResponse& response) {
-  const std::string rpc = HttpRpcName(request.method, request.path);
+::common::v1::TraceEvent HttpTraceEvent(SimState* state, const HttpRequest& request,
+                                        const HttpResponse& response, absl::string_view rpc) {
   ::common::v1::TraceEvent e;
   std::string from = request.Header("sct-actor");
   e.set_from(from.empty() ? "http-client" : from);
   // The HTTP face takes no client certificate: a named caller is only ever self-declared.
   e.set_actor_self_declared(!from.empty());
   e.set_to(state->actor_id());
-  e.set_rpc(rpc);
+  e.set_rpc(std::string(rpc));
   e.set_summary(absl::StrCat("HTTP ", response.status, ", request ", request.body.size(),
                              " B, response ", response.body.size(), " B"));
   ToProto(state->clock().Now(), e.mutable_time());
@@ -102,7 +101,13 @@ void RecordHttpExchange(SimState* state, const HttpRequest& request,
     }
   }
   e.set_step_id(request.Header("sct-step"));
-  state->recorder().RecordEvent(std::move(e));
+  return e;
+}
+
+void RecordHttpExchange(SimState* state, const HttpRequest& request,
+                        const HttpResponse& response) {
+  const std::string rpc = HttpRpcName(request.method, request.path);
+  state->recorder().RecordEvent(HttpTraceEvent(state, request, response, rpc));
 
   Recorder* recorder = &state->recorder();
   if (!recorder->has_audit_key()) return;

@@ -21,6 +21,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "proto/common/v1/audit.pb.h"
 #include "relay/http_message.h"
 #include "sim/sim_state.h"
 
@@ -31,6 +32,12 @@ std::string HttpRpcName(absl::string_view method, absl::string_view path);
 
 // Canonical gRPC code name for an HTTP status ("OK" for 1xx-3xx).
 std::string HttpStatusCodeName(int http_status);
+
+// The trace event of one HTTP exchange under `rpc`: caller (the
+// self-declared Sct-Actor header, else "http-client"), status as a gRPC code
+// name, the error body's code as reason, the Sct-Step header; sizes only.
+::common::v1::TraceEvent HttpTraceEvent(sim::SimState* state, const HttpRequest& request,
+                                        const HttpResponse& response, absl::string_view rpc);
 
 void RecordHttpExchange(sim::SimState* state, const HttpRequest& request,
                         const HttpResponse& response);

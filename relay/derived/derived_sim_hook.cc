@@ -2,13 +2,10 @@
 
 #include <set>
 #include <string>
-#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/derived_location.h"
-#include "common/proto_time.h"
-#include "nlohmann/json.hpp"
 #include "proto/common/v1/knowledge.pb.h"
 #include "relay/sim_http_hook.h"
 #include "sim/knowledge.h"
@@ -25,27 +22,7 @@ std::string DerivedRpcName(absl::string_view method, absl::string_view path) {
 void RecordDerivedExchange(sim::SimState* state, const HttpRequest& request,
                            const HttpResponse& response) {
   const std::string rpc = DerivedRpcName(request.method, request.path);
-  ::common::v1::TraceEvent e;
-  const std::string from = request.Header("sct-actor");
-  e.set_from(from.empty() ? "http-client" : from);
-  e.set_actor_self_declared(!from.empty());
-  e.set_to(state->actor_id());
-  e.set_rpc(rpc);
-  e.set_summary(absl::StrCat("HTTP ", response.status, ", request ", request.body.size(),
-                             " B, response ", response.body.size(), " B"));
-  ToProto(state->clock().Now(), e.mutable_time());
-  ToProto(absl::ZeroDuration(), e.mutable_duration());
-  e.set_status_code(HttpStatusCodeName(response.status));
-  if (response.status >= 400) {
-    nlohmann::json body = nlohmann::json::parse(response.body, nullptr, false);
-    if (!body.is_discarded() && body.is_object() && body.contains("error") &&
-        body["error"].is_object() && body["error"].contains("code") &&
-        body["error"]["code"].is_string()) {
-      e.set_reason(body["error"]["code"].get<std::string>());
-    }
-  }
-  e.set_step_id(request.Header("sct-step"));
-  state->recorder().RecordEvent(std::move(e));
+  state->recorder().RecordEvent(HttpTraceEvent(state, request, response, rpc));
 
   sim::Recorder* recorder = &state->recorder();
   if (!recorder->has_audit_key()) return;

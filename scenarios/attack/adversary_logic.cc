@@ -8,7 +8,7 @@ namespace sct::scenarios::attack {
 
 std::vector<std::string> ExtractPinCandidates(absl::string_view body) {
   std::vector<std::string> out;
-  if (!FindMailboxUrls(body).empty()) return out;
+  if (!FindMailboxUrls(body).empty() || !FindDerivedShareLinks(body).empty()) return out;
   size_t i = 0;
   while (i < body.size()) {
     if (!absl::ascii_isdigit(static_cast<unsigned char>(body[i]))) {
@@ -25,7 +25,10 @@ std::vector<std::string> ExtractPinCandidates(absl::string_view body) {
 
 std::string MatchShare(const ShareLink& link, const std::map<std::string, SavedShare>& shares) {
   for (const auto& [name, share] : shares) {
-    if (!share.mailbox_id.empty() && absl::AsciiStrToLower(share.mailbox_id) == link.mailbox_id) {
+    // Mailbox ids are lowercased UUIDs; a derived link's first location is
+    // base64url, where case matters.
+    if (!share.mailbox_id.empty() && (share.mailbox_id == link.mailbox_id ||
+                                      absl::AsciiStrToLower(share.mailbox_id) == link.mailbox_id)) {
       return name;
     }
     if (!share.link.empty() && share.link == link.ToString()) return name;

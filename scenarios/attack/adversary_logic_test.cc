@@ -52,6 +52,22 @@ TEST(MatchShareTest, ByMailboxIdThenByLinkElseEmpty) {
   EXPECT_EQ(MatchShare(c, shares), "");
 }
 
+TEST(MatchShareTest, ADerivedLinkByItsCaseSensitiveFirstLocation) {
+  std::map<std::string, SavedShare> shares;
+  shares["share-1"].mailbox_id = "Ab3_xY-Q";  // base64url: case matters
+  ShareLink link;
+  link.mailbox_id = "Ab3_xY-Q";
+  EXPECT_EQ(MatchShare(link, shares), "share-1");
+  link.mailbox_id = "Ab3_xY-R";
+  EXPECT_EQ(MatchShare(link, shares), "");
+}
+
+TEST(ExtractPinCandidatesTest, NotInDerivedLinkMessages) {
+  const std::string derived =
+      FormatDerivedShareLink("https://127.0.0.8:4443", "c", std::string(32, '\x07'));
+  EXPECT_TRUE(ExtractPinCandidates(derived + " 482913").empty());
+}
+
 TEST(RandomMailboxIdTest, IsAFreshUuidV4) {
   const std::string a = RandomMailboxId();
   EXPECT_TRUE(IsValidUuid(a, /*require_v4=*/true));

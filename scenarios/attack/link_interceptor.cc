@@ -17,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/derived_location.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "common/status_mapping.h"
@@ -27,6 +28,7 @@
 #include "scenarios/attack/adversary_logic.h"
 #include "scenarios/attack/http_session.h"
 #include "scenarios/attack/trace_events.h"
+#include "scenarios/engine/share_links.h"
 
 namespace sct::scenarios::attack {
 namespace {
@@ -145,10 +147,12 @@ void TapLoop(RunState* state, TapState* tap, TapEnv env) {
         continue;
       }
     }
-    const std::vector<ShareLink> links = FindMailboxUrls(body);
+    const std::vector<ShareLink> links = ShareLinksIn(body);
     RecordCaptures(state, tap, tm, links, ExtractPinCandidates(body), now, step);
     for (const ShareLink& link : links) {
-      if (tap->spec.preview() && !env.relay_url.empty()) {
+      // A derived-locations link's URL reaches no message: nothing to preview.
+      const bool derived = absl::StrContains(link.without_fragment, kDerivedPathPrefix);
+      if (tap->spec.preview() && !env.relay_url.empty() && !derived) {
         if (http == nullptr) http = std::make_unique<HttpSession>(env.relay_url, env.ca_file);
         FetchPreview(state, tap, *http, link, step);
       }

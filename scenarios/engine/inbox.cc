@@ -6,10 +6,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "common/derived_location.h"
 #include "common/share_link.h"
-#include "crypto/derived_schedule.h"
 #include "scenarios/engine/parse.h"
+#include "scenarios/engine/share_links.h"
 
 namespace sct::scenarios {
 
@@ -30,20 +29,13 @@ std::string ChannelWord(cv1::ChannelKind kind) {
 }
 
 std::string LinkIn(absl::string_view body, absl::string_view mailbox_id) {
+  // Mailbox ids compare lowercased; a derived link's first location is
+  // base64url, where case matters.
   const std::string wanted = absl::AsciiStrToLower(mailbox_id);
-  for (const ShareLink& link : FindMailboxUrls(body)) {
-    if (wanted.empty() || link.mailbox_id == wanted) return link.ToString();
-  }
-  // A derived link names no mailbox: its exchange is known by the location
-  // of message 0, derived from the secret (case matters in base64url).
-  for (const ShareLink& link : FindDerivedShareLinks(body)) {
-    if (mailbox_id.empty()) return link.ToString();
-    absl::StatusOr<std::string> secret = link.Secret();
-    if (!secret.ok()) continue;
-    absl::StatusOr<std::string> first = crypto::DerivedLocation(*secret, "");
-    if (!first.ok()) continue;
-    absl::StatusOr<std::string> text = DerivedLocationText(*first);
-    if (text.ok() && *text == mailbox_id) return link.ToString();
+  for (const ShareLink& link : ShareLinksIn(body)) {
+    if (mailbox_id.empty() || link.mailbox_id == wanted || link.mailbox_id == mailbox_id) {
+      return link.ToString();
+    }
   }
   return "";
 }

@@ -124,14 +124,14 @@ TEST(ValidateScenario, GrpcDeviceAgainstARelayByUrlOnlyNamesTheField) {
 
 // A variant the launcher cannot run is refused by name, never run as the
 // reference design.
-TEST(ValidateScenario, UnimplementedArchitectureVariantIsRefusedByField) {
+TEST(ValidateScenario, VendorlessDevicesAreValidatedByField) {
   scenario::v1::Scenario s = Base();
   s.mutable_topology()->mutable_architecture()->add_vendorless_devices("*");
-  EXPECT_THAT(Only(ValidateScenario(s, nullptr, "f")),
-              HasSubstr("topology.architecture.vendorless_devices[0]: this variant is not "
-                        "implemented"));
-  s.mutable_topology()->mutable_architecture()->clear_vendorless_devices();
   EXPECT_THAT(ValidateScenario(s, nullptr, "f"), IsEmpty());
+  s.mutable_topology()->mutable_architecture()->add_vendorless_devices("nobody");
+  EXPECT_THAT(ValidateScenario(s, nullptr, "f"),
+              ::testing::Contains(HasSubstr("topology.architecture.vendorless_devices[0]: "
+                                            "\"*\" (every device) must be the only entry")));
 }
 
 TEST(ValidateScenario, DirectIsAcceptedAndItsProximityLinkCanBeNamed) {

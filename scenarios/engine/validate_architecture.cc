@@ -15,7 +15,6 @@ namespace sct::scenarios::validation {
 namespace sv1 = ::scenario::v1;
 
 namespace {
-constexpr absl::string_view kNotYet = "this variant is not implemented yet";
 
 // The id of the first device the scenario attaches to instead of launching
 // ("" when every device is launched): the launcher cannot give it a

@@ -25,7 +25,8 @@ std::string DeviceAddress(int j) {
 }  // namespace
 
 bool IsArchitectureActor(absl::string_view name) {
-  return name == kOhttpGatewayName || name == kOhttpRelayName || name == kDerivedRelayName;
+  return name == kOhttpGatewayName || name == kOhttpRelayName || name == kDerivedRelayName ||
+         name == kProximityName;
 }
 
 std::map<std::string, std::string> AddressPlan(const scenario::v1::Topology& t) {
