@@ -24,6 +24,37 @@ bool IsUrlEnd(char c) {
          c == '\'' || c == '`';
 }
 
+// The parts every share link has: `without_fragment`, `fragment` and the
+// `vertical` of its query (v=); sets `path_part` to the URL before the query.
+ShareLink SplitLink(absl::string_view url, absl::string_view* path_part) {
+  ShareLink out;
+  out.without_fragment = StripFragment(url);
+  out.fragment = FragmentOf(url);
+  absl::string_view rest = out.without_fragment;
+  const size_t q = rest.find('?');
+  if (q != absl::string_view::npos) {
+    for (absl::string_view kv : absl::StrSplit(rest.substr(q + 1), '&', absl::SkipEmpty())) {
+      if (absl::StartsWith(kv, "v=")) out.vertical = std::string(kv.substr(2));
+    }
+  }
+  *path_part = url.substr(0, std::min(url.find('?'), url.find('#')));
+  return out;
+}
+
+// `v` absent or one of a, h, c.
+bool KnownVertical(absl::string_view v) { return v.empty() || v == "a" || v == "h" || v == "c"; }
+
+// Every URL of FindUrls(text) that `parse` accepts, parsed.
+std::vector<ShareLink> FindParsed(absl::string_view text,
+                                  absl::StatusOr<ShareLink> (*parse)(absl::string_view)) {
+  std::vector<ShareLink> out;
+  for (const std::string& url : FindUrls(text)) {
+    absl::StatusOr<ShareLink> link = parse(url);
+    if (link.ok()) out.push_back(*std::move(link));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string ShareLink::ToString() const {
@@ -55,16 +86,8 @@ std::string FormatShareLink(absl::string_view mailbox_url, absl::string_view ver
 }
 
 absl::StatusOr<ShareLink> ParseMailboxUrl(absl::string_view url) {
-  ShareLink out;
-  out.without_fragment = StripFragment(url);
-  out.fragment = FragmentOf(url);
-  absl::string_view rest = out.without_fragment;
-  absl::string_view query;
-  const size_t q = rest.find('?');
-  if (q != absl::string_view::npos) {
-    query = rest.substr(q + 1);
-    rest = rest.substr(0, q);
-  }
+  absl::string_view rest;
+  ShareLink out = SplitLink(url, &rest);
   const size_t scheme_end = rest.find("://");
   const size_t authority = scheme_end == absl::string_view::npos ? 0 : scheme_end + 3;
   const size_t path = rest.find('/', authority);
@@ -74,9 +97,6 @@ absl::StatusOr<ShareLink> ParseMailboxUrl(absl::string_view url) {
   const absl::string_view id = rest.substr(m + kMailboxPathPrefix.size());
   if (!IsValidUuid(id)) return BadLink("mailbox id is not a UUID");
   out.mailbox_id = absl::AsciiStrToLower(id);
-  for (absl::string_view kv : absl::StrSplit(query, '&', absl::SkipEmpty())) {
-    if (absl::StartsWith(kv, "v=")) out.vertical = std::string(kv.substr(2));
-  }
   return out;
 }
 
@@ -86,10 +106,7 @@ absl::StatusOr<ShareLink> ParseShareLink(absl::string_view link) {
   if (!out.ok()) return out.status();
   absl::StatusOr<std::string> secret = out->Secret();
   if (!secret.ok()) return secret.status();
-  if (!out->vertical.empty() && out->vertical != "a" && out->vertical != "h" &&
-      out->vertical != "c") {
-    return BadLink("v must be a, h or c");
-  }
+  if (!KnownVertical(out->vertical)) return BadLink("v must be a, h or c");
   return out;
 }
 
@@ -111,12 +128,7 @@ std::vector<std::string> FindUrls(absl::string_view text) {
 }
 
 std::vector<ShareLink> FindMailboxUrls(absl::string_view text) {
-  std::vector<ShareLink> out;
-  for (const std::string& url : FindUrls(text)) {
-    absl::StatusOr<ShareLink> link = ParseMailboxUrl(url);
-    if (link.ok()) out.push_back(*std::move(link));
-  }
-  return out;
+  return FindParsed(text, &ParseMailboxUrl);
 }
 
 std::string FormatDerivedShareLink(absl::string_view base_url, absl::string_view vertical,
@@ -126,29 +138,15 @@ std::string FormatDerivedShareLink(absl::string_view base_url, absl::string_view
 }
 
 absl::StatusOr<ShareLink> ParseDerivedShareLink(absl::string_view link) {
-  ShareLink out;
-  out.without_fragment = StripFragment(link);
-  out.fragment = FragmentOf(link);
-  absl::string_view rest = out.without_fragment;
-  absl::string_view query;
-  const size_t q = rest.find('?');
-  if (q != absl::string_view::npos) {
-    query = rest.substr(q + 1);
-    rest = rest.substr(0, q);
-  }
+  absl::string_view rest;
+  ShareLink out = SplitLink(link, &rest);
   const size_t scheme_end = rest.find("://");
   if (scheme_end == absl::string_view::npos) return BadLink("not an http(s) URL");
   const size_t path = rest.find('/', scheme_end + 3);
   if (path == absl::string_view::npos || rest.substr(path) != kDerivedPathPrefix) {
     return BadLink("path is not /v1/d/");
   }
-  for (absl::string_view kv : absl::StrSplit(query, '&', absl::SkipEmpty())) {
-    if (absl::StartsWith(kv, "v=")) out.vertical = std::string(kv.substr(2));
-  }
-  if (!out.vertical.empty() && out.vertical != "a" && out.vertical != "h" &&
-      out.vertical != "c") {
-    return BadLink("v must be a, h or c");
-  }
+  if (!KnownVertical(out.vertical)) return BadLink("v must be a, h or c");
   absl::StatusOr<std::string> secret = Base64UrlDecode(out.fragment, "link fragment");
   if (out.fragment.empty() || !secret.ok() || secret->size() != kDerivedLocationBytes) {
     return BadLink("the fragment must be the base64url of a 32-byte secret");
@@ -157,12 +155,7 @@ absl::StatusOr<ShareLink> ParseDerivedShareLink(absl::string_view link) {
 }
 
 std::vector<ShareLink> FindDerivedShareLinks(absl::string_view text) {
-  std::vector<ShareLink> out;
-  for (const std::string& url : FindUrls(text)) {
-    absl::StatusOr<ShareLink> link = ParseDerivedShareLink(url);
-    if (link.ok()) out.push_back(*std::move(link));
-  }
-  return out;
+  return FindParsed(text, &ParseDerivedShareLink);
 }
 
 std::string StripFragment(absl::string_view url) {

@@ -87,7 +87,8 @@ void FaultNeeds(const sv1::Fault& f, const RelayOffer& offer, std::vector<std::s
   }
 }
 
-// The design variants that configure the relay itself.
+// The design variants that configure the relay itself or run their
+// exchanges elsewhere: a relay under test must be launched for them.
 void ArchitectureNeeds(const sv1::ArchitectureSpec& a, std::vector<std::string>* out) {
   if (a.relay_verifies_attestation()) {
     out->push_back(absl::StrCat("topology.architecture.relay_verifies_attestation: gives the "
@@ -98,6 +99,18 @@ void ArchitectureNeeds(const sv1::ArchitectureSpec& a, std::vector<std::string>*
     out->push_back(absl::StrCat(
         "topology.architecture.ohttp: the OHTTP gateway is started in front of the relay",
         kNeedsLaunch));
+  }
+  if (a.relay_design() == sv1::DERIVED_LOCATIONS) {
+    out->push_back(absl::StrCat("topology.architecture.relay_design DERIVED_LOCATIONS: every "
+                                "exchange runs over the derived relay launched beside the relay, "
+                                "not the relay under test",
+                                kNeedsLaunch));
+  }
+  if (a.relay_design() == sv1::DIRECT) {
+    out->push_back(absl::StrCat("topology.architecture.relay_design DIRECT: no relay carries the "
+                                "exchange (the devices use the proximity link), so nothing of "
+                                "the relay under test would be exercised",
+                                kNeedsLaunch));
   }
 }
 
@@ -121,18 +134,6 @@ std::vector<std::string> RelayInternalsNeeded(const sv1::Scenario& s, const Rela
       out.push_back(absl::StrCat("topology.devices \"", d.id(),
                                  "\": relay_api GRPC (the relay has no gRPC address)"));
     }
-  }
-  if (!offer.launched && s.topology().architecture().relay_design() == sv1::DERIVED_LOCATIONS) {
-    out.push_back(absl::StrCat("topology.architecture.relay_design DERIVED_LOCATIONS: every "
-                               "exchange runs over the derived relay launched beside the relay, "
-                               "not the relay under test",
-                               kNeedsLaunch));
-  }
-  if (!offer.launched && s.topology().architecture().relay_design() == sv1::DIRECT) {
-    out.push_back(absl::StrCat("topology.architecture.relay_design DIRECT: no relay carries the "
-                               "exchange (the devices use the proximity link), so nothing of the "
-                               "relay under test would be exercised",
-                               kNeedsLaunch));
   }
   for (const auto& st : s.steps()) StepNeeds(st, offer, &out);
   for (const auto& f : s.faults()) FaultNeeds(f, offer, &out);

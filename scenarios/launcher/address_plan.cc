@@ -24,6 +24,14 @@ std::string DeviceAddress(int j) {
 
 }  // namespace
 
+std::vector<std::string> ArchitectureActors(const scenario::v1::ArchitectureSpec& a) {
+  std::vector<std::string> out;
+  if (a.ohttp()) out.insert(out.end(), {kOhttpGatewayName, kOhttpRelayName});
+  if (a.relay_design() == scenario::v1::DERIVED_LOCATIONS) out.push_back(kDerivedRelayName);
+  if (a.relay_design() == scenario::v1::DIRECT) out.push_back(kProximityName);
+  return out;
+}
+
 bool IsArchitectureActor(absl::string_view name) {
   return name == kOhttpGatewayName || name == kOhttpRelayName || name == kDerivedRelayName ||
          name == kProximityName;
@@ -41,14 +49,7 @@ std::map<std::string, std::string> AddressPlan(const scenario::v1::Topology& t) 
   for (const auto& a : t.authorities()) server(a.id(), a.has_attach());
   for (const auto& o : t.oems()) server(o.id(), o.has_attach());
   for (const auto& ap : t.access_points()) server(ap.id(), ap.has_attach());
-  if (t.architecture().ohttp()) {
-    server(kOhttpGatewayName, false);
-    server(kOhttpRelayName, false);
-  }
-  if (t.architecture().relay_design() == scenario::v1::DERIVED_LOCATIONS) {
-    server(kDerivedRelayName, false);
-  }
-  if (t.architecture().relay_design() == scenario::v1::DIRECT) server(kProximityName, false);
+  for (const std::string& actor : ArchitectureActors(t.architecture())) server(actor, false);
   int devices = 0;
   for (const auto& d : t.devices()) {
     const std::string address = DeviceAddress(devices++);

@@ -23,6 +23,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
@@ -39,6 +40,10 @@ inline constexpr char kDerivedRelayName[] = "derived-relay";
 // The proximity link between the devices in range (relay_design DIRECT,
 // docs/variants/direct-transfer.md).
 inline constexpr char kProximityName[] = "proximity";
+
+// The actors `architecture` adds beside the topology's own, in the order
+// they are planned and launched.
+std::vector<std::string> ArchitectureActors(const scenario::v1::ArchitectureSpec& architecture);
 
 // Whether `name` is one of the actors above: an assertion limited to
 // variants (Assertion.only_variants) may name them though the scenario's own

@@ -136,11 +136,7 @@ void CheckTopology(LintContext& c) {
   if (!c.sc.has_topology()) c.Problem(kTop, "topology: missing");
   c.services = {"relay", "channel"};
   for (const std::string& name : LaunchedRedisNames(t.relay())) c.services.insert(name);
-  if (t.architecture().ohttp()) c.services.insert({kOhttpRelayName, kOhttpGatewayName});
-  if (t.architecture().relay_design() == sv1::DERIVED_LOCATIONS) {
-    c.services.insert(kDerivedRelayName);
-  }
-  if (t.architecture().relay_design() == sv1::DIRECT) c.services.insert(kProximityName);
+  for (const std::string& name : ArchitectureActors(t.architecture())) c.services.insert(name);
   CheckRelay(c, t.relay());
   CheckAuthoritiesAndOems(c, t);
   CheckAccessPoints(c, t);
