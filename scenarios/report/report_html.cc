@@ -327,6 +327,24 @@ void AppendEndpointsTable(std::string* out, const ScenarioResult& r) {
   absl::StrAppend(out, "</tbody></table>\n");
 }
 
+// How the launched processes ended, when any did not stop cleanly (a crash,
+// a sanitizer's report at exit, a SIGKILL after the shutdown grace).
+void AppendServiceExitsTable(std::string* out, const ScenarioResult& r) {
+  bool any = false;
+  for (const auto& e : r.service_exits()) any |= e.kind() != scenario::v1::STOPPED_CLEANLY;
+  if (!any) return;
+  absl::StrAppend(out,
+                  "<h3>Processes that did not stop cleanly</h3>\n<table class=\"endpoints\">"
+                  "<thead><tr><th>Service</th><th>Exit status</th><th>What happened</th></tr>"
+                  "</thead><tbody>\n");
+  for (const auto& e : r.service_exits()) {
+    if (e.kind() == scenario::v1::STOPPED_CLEANLY) continue;
+    absl::StrAppend(out, "<tr><td>", XmlEscape(e.service()), "</td><td>", e.exit_status(),
+                    "</td><td>", XmlEscape(e.detail()), "</td></tr>\n");
+  }
+  absl::StrAppend(out, "</tbody></table>\n");
+}
+
 // Token model PER_OEM_FORMAT: agreements needed for N vendors against those
 // declared, and the vendor pairs that cannot share.
 void AppendAgreementCensus(std::string* out, const ScenarioResult& r) {
@@ -359,6 +377,7 @@ void AppendScenarioSection(std::string* out, const ScenarioResult& r, int index)
   AppendAuditTable(out, r);
   AppendAgreementCensus(out, r);
   AppendLinkabilityTable(out, r);
+  AppendServiceExitsTable(out, r);
   AppendEndpointsTable(out, r);
   AppendAddressPlanTable(out, r);
   absl::StrAppend(out, "</section>\n");
