@@ -23,6 +23,8 @@ constexpr const char* kPalette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
 constexpr int kTickFont = 14;
 constexpr int kLabelFont = 15;
 constexpr int kTitleFont = 18;
+// Space between a numeric x axis's end ticks and the plot's edges.
+constexpr double kInset = 14;
 // Average glyph width of the sans-serif font at 14 px, for fitting labels.
 constexpr double kCharWidth = 7.8;
 
@@ -47,7 +49,8 @@ struct Frame {
   }
   // The centre of x position `i` (value `x` on a numeric axis).
   double X(size_t i, double x) const {
-    if (numeric_x) return left + width * (x - x0) / (x1 - x0);
+    // A numeric axis keeps its ends clear of the y axis and the legend.
+    if (numeric_x) return left + kInset + (width - 2 * kInset) * (x - x0) / (x1 - x0);
     return left + width * (static_cast<double>(i) + 0.5) / static_cast<double>(positions);
   }
   double Slot() const { return width / static_cast<double>(std::max<size_t>(positions, 1)); }

@@ -1,0 +1,78 @@
+#include "scenarios/experiment/report/experiment_report.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "common/errors.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "scenarios/experiment/report/sample_experiment.h"
+
+namespace sct::scenarios::experiment {
+namespace {
+
+using scenario::v1::ExperimentResult;
+using ::testing::HasSubstr;
+
+std::string Slurp(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+std::filesystem::path TempDir(const std::string& name) {
+  const char* base = std::getenv("TEST_TMPDIR");
+  const std::filesystem::path dir =
+      std::filesystem::path(base != nullptr ? base : "/tmp") / name;
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+TEST(WriteExperimentReportTest, WritesJsonCsvAndHtml) {
+  const std::vector<ExperimentResult> rs = {SampleInterceptionExperiment(),
+                                            SamplePollingExperiment()};
+  const std::filesystem::path out = TempDir("report") / "nested";
+  ASSERT_TRUE(WriteExperimentReport(rs, out.string()).ok());
+  EXPECT_THAT(Slurp(out / "report.html"), HasSubstr("polls-with-and-without-push"));
+  for (const ExperimentResult& r : rs) {
+    SCOPED_TRACE(r.name());
+    const std::filesystem::path dir = out / r.name();
+    ExperimentResult back;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(Slurp(dir / "result.json"), &back).ok());
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(back, r));
+    const std::string runs = Slurp(dir / "runs.csv");
+    size_t records = 0;
+    for (size_t at = runs.find("\r\n"); at != std::string::npos; at = runs.find("\r\n", at + 2)) {
+      ++records;
+    }
+    EXPECT_EQ(records, static_cast<size_t>(r.runs_size()) + 1);
+    EXPECT_THAT(Slurp(dir / "points.csv"), HasSubstr(",mean,"));
+  }
+  // Nothing half-written is left behind.
+  for (const auto& e : std::filesystem::recursive_directory_iterator(out)) {
+    EXPECT_EQ(e.path().string().find(".tmp"), std::string::npos) << e.path();
+  }
+}
+
+TEST(WriteExperimentReportTest, UnwritableDirectoryIsAnIoErrorNamingIt) {
+  const std::filesystem::path base = TempDir("blocked");
+  std::filesystem::create_directories(base);
+  std::ofstream(base / "file") << "not a directory";
+  const absl::Status st =
+      WriteExperimentReport({SamplePollingExperiment()}, (base / "file").string());
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(ReasonOf(st), "io_error");
+  EXPECT_THAT(st.message(), HasSubstr((base / "file").string()));
+}
+
+}  // namespace
+}  // namespace sct::scenarios::experiment
