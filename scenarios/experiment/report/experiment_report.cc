@@ -10,6 +10,7 @@
 #include "common/status_macros.h"
 #include "google/protobuf/util/json_util.h"
 #include "runtime/files.h"
+#include "scenarios/experiment/report/aggregate.h"
 #include "scenarios/experiment/report/csv.h"
 #include "scenarios/experiment/report/experiment_html.h"
 
@@ -59,11 +60,13 @@ absl::Status WriteExperimentReport(const std::vector<ExperimentResult>& results,
                                    const std::string& out_dir) {
   const std::filesystem::path out(out_dir);
   RETURN_IF_ERROR(MakeDirectory(out));
-  const std::vector<std::string> dirs = ExperimentDirs(results);
-  for (size_t i = 0; i < results.size(); ++i) {
-    RETURN_IF_ERROR(WriteExperiment(results[i], out / dirs[i]));
+  std::vector<ExperimentResult> aggregated = results;
+  for (ExperimentResult& r : aggregated) Aggregate(r);
+  const std::vector<std::string> dirs = ExperimentDirs(aggregated);
+  for (size_t i = 0; i < aggregated.size(); ++i) {
+    RETURN_IF_ERROR(WriteExperiment(aggregated[i], out / dirs[i]));
   }
-  return Write(out / "report.html", ExperimentReportHtml(results));
+  return Write(out / "report.html", ExperimentReportHtml(aggregated));
 }
 
 }  // namespace sct::scenarios::experiment

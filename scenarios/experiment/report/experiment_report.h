@@ -19,10 +19,11 @@
 
 namespace sct::scenarios::experiment {
 
-// Writes the files for `results` (already aggregated: the runner calls
-// Aggregate; this does not change the results). Creates `out_dir` and the
-// experiment directories. Errors: kInternal (reason "io_error") when a
-// directory or file cannot be written, naming it.
+// Writes the files for `results`, each aggregated first (Aggregate on a
+// copy: the per-point numbers always follow from the runs, whether or not
+// the caller aggregated). Creates `out_dir` and the experiment directories.
+// Errors: kInternal (reason "io_error") when a directory or file cannot be
+// written, naming it.
 absl::Status WriteExperimentReport(const std::vector<scenario::v1::ExperimentResult>& results,
                                    const std::string& out_dir);
 

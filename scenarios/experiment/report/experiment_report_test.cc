@@ -62,6 +62,19 @@ TEST(WriteExperimentReportTest, WritesJsonCsvAndHtml) {
   }
 }
 
+TEST(WriteExperimentReportTest, AggregatesWhatTheCallerDidNot) {
+  ExperimentResult r = SamplePollingExperiment();
+  const ExperimentResult aggregated = r;
+  for (auto& point : *r.mutable_points()) point.clear_samples();
+  const std::filesystem::path out = TempDir("unaggregated");
+  ASSERT_TRUE(WriteExperimentReport({r}, out.string()).ok());
+  ExperimentResult back;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
+                  Slurp(out / r.name() / "result.json"), &back)
+                  .ok());
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(back, aggregated));
+}
+
 TEST(WriteExperimentReportTest, UnwritableDirectoryIsAnIoErrorNamingIt) {
   const std::filesystem::path base = TempDir("blocked");
   std::filesystem::create_directories(base);

@@ -19,15 +19,15 @@ using scenario::v1::PointResult;
 using sct::findings::ExperimentAnswer;
 using sct::findings::Question;
 
-// Text from a result, safe in a Markdown paragraph or table cell: one line,
-// no table or code delimiters, no HTML.
+// Text from a result, safe in a Markdown paragraph or table cell: one line
+// (so never a block quote or heading), no table or code delimiters, no HTML
+// tags, no emphasis or links.
 std::string Md(const std::string& s) {
   return absl::StrReplaceAll(s, {{"\r", " "},
                                  {"\n", " "},
                                  {"|", "\\|"},
                                  {"`", "'"},
                                  {"<", "&lt;"},
-                                 {">", "&gt;"},
                                  {"*", "\\*"},
                                  {"_", "\\_"},
                                  {"[", "\\["},
@@ -50,6 +50,14 @@ std::string FirstSentence(const std::string& text) {
 
 const ExperimentResult* FindResult(const FindingsSources& s, const std::string& name) {
   for (const auto& r : s.results) {
+    if (r.name() == name) return &r;
+  }
+  return nullptr;
+}
+
+const scenario::v1::ScenarioResult* FindScenario(const FindingsSources& s, const std::string& name) {
+  if (!s.scenario_report) return nullptr;
+  for (const auto& r : s.scenario_report->scenarios()) {
     if (r.name() == name) return &r;
   }
   return nullptr;
@@ -164,8 +172,8 @@ std::string ScenarioLine(const std::string& name, const FindingsSources& s) {
   if (!s.scenario_report) {
     return absl::StrCat("- Scenario ", Code(name), ": **no result yet** (no scenario report).\n");
   }
-  for (const auto& r : s.scenario_report->scenarios()) {
-    if (r.name() != name) continue;
+  if (const scenario::v1::ScenarioResult* found = FindScenario(s, name)) {
+    const scenario::v1::ScenarioResult& r = *found;
     const std::string verdict = r.not_applicable() ? "not applicable"
                                 : r.passed()       ? "passed"
                                                    : "FAILED";
@@ -178,6 +186,36 @@ std::string ScenarioLine(const std::string& name, const FindingsSources& s) {
   }
   return absl::StrCat("- Scenario ", Code(name), ": **no result yet** (not in ",
                       Code(s.scenario_report_path), ").\n");
+}
+
+// One row per question: how many of its experiments have a result, how many
+// of its scenarios were run and passed.
+void AppendOverview(std::string& out, const sct::findings::FindingsQuestions& questions,
+                    const FindingsSources& s) {
+  out += "| Question | Experiments with a result | Scenarios passed |\n| --- | ---: | ---: |\n";
+  for (const Question& q : questions.questions()) {
+    int results = 0, run = 0, passed = 0;
+    for (const auto& a : q.experiments()) results += FindResult(s, a.experiment()) != nullptr;
+    for (const auto& sc : q.scenarios()) {
+      const auto* r = FindScenario(s, sc.scenario());
+      run += r != nullptr;
+      passed += r != nullptr && r->passed();
+    }
+    absl::StrAppend(&out, "| ", Md(q.title()), " | ",
+                    q.experiments_size() == 0
+                        ? "none named"
+                        : absl::StrCat(results, " of ", q.experiments_size()),
+                    " | ",
+                    q.scenarios_size() == 0
+                        ? "none named"
+                        : absl::StrCat(passed, " of ", q.scenarios_size(),
+                                       run < q.scenarios_size()
+                                           ? absl::StrCat(" (", q.scenarios_size() - run,
+                                                          " not run)")
+                                           : ""),
+                    " |\n");
+  }
+  out += "\n";
 }
 
 void AppendQuestion(std::string& out, const Question& q, const FindingsSources& s) {
@@ -210,7 +248,8 @@ std::string FindingsMarkdown(const sct::findings::FindingsQuestions& questions,
                   s.results.size() == 1 ? "" : "s", " under ", Code(s.results_dir), "; ");
   if (s.scenario_report) {
     absl::StrAppend(&out, "the scenario report ", Code(s.scenario_report_path), " (",
-                    s.scenario_report->scenarios_size(), " scenarios",
+                    s.scenario_report->scenarios_size(),
+                    s.scenario_report->scenarios_size() == 1 ? " scenario" : " scenarios",
                     s.scenario_report->has_started_at()
                         ? absl::StrCat(", run ",
                                        report::FormatUtcTime(s.scenario_report->started_at()))
@@ -219,6 +258,7 @@ std::string FindingsMarkdown(const sct::findings::FindingsQuestions& questions,
   } else {
     absl::StrAppend(&out, "no scenario report at ", Code(s.scenario_report_path), ".\n\n");
   }
+  AppendOverview(out, questions, s);
   for (const Question& q : questions.questions()) AppendQuestion(out, q, s);
   return out;
 }

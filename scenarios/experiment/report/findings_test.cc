@@ -113,6 +113,15 @@ TEST(FindingsMarkdownTest, NumbersComeFromTheResults) {
   EXPECT_THAT(md, HasSubstr("delivery: mean (95 % CI)"));
 }
 
+TEST(FindingsMarkdownTest, OverviewCountsResultsAndVerdicts) {
+  const auto questions = ParseFindingsQuestions(kQuestions, "q.textproto");
+  ASSERT_TRUE(questions.ok());
+  const std::string md = FindingsMarkdown(*questions, Sources({SampleInterceptionExperiment()}));
+  EXPECT_THAT(md, HasSubstr("| Interception | 1 of 1 | 1 of 2 (1 not run) |\n"));
+  EXPECT_THAT(md, HasSubstr("| Push tokens | 0 of 1 | none named |\n"));
+  EXPECT_THAT(md, HasSubstr("| Personas | none named | none named |\n"));
+}
+
 TEST(FindingsMarkdownTest, MissingResultsSaySo) {
   const auto questions = ParseFindingsQuestions(kQuestions, "q.textproto");
   ASSERT_TRUE(questions.ok());
@@ -140,7 +149,7 @@ TEST(FindingsMarkdownTest, ResultTextCannotBreakThePage) {
   r.mutable_points(0)->set_labels(0, "a|b\n<script>");
   r.set_error("stopped | `oops`\nnext");
   const std::string md = FindingsMarkdown(*questions, Sources({r}));
-  EXPECT_THAT(md, HasSubstr("| a\\|b &lt;script&gt; |"));
+  EXPECT_THAT(md, HasSubstr("| a\\|b &lt;script> |"));
   EXPECT_THAT(md, HasSubstr("The experiment stopped: stopped \\| 'oops' next"));
   EXPECT_THAT(md, Not(HasSubstr("<script>")));
 }
