@@ -161,7 +161,8 @@ absl::StatusOr<Axes> Resolve(const ExperimentResult& r, const Chart& chart) {
 std::string YLabel(const Chart& chart, const Axes& a) {
   if (!chart.y_label().empty()) return chart.y_label();
   if (!a.category.empty()) return absl::StrCat(a.measure->name(), " = ", a.category, " (% of runs)");
-  return absl::StrCat(a.measure->name(), ", ", a.statistic, " (", MeasureUnit(*a.measure), ")");
+  if (a.measure->has_count()) return absl::StrCat(a.measure->name(), " per run, ", a.statistic);
+  return absl::StrCat(a.measure->name(), ", ", a.statistic, " (ms)");
 }
 
 }  // namespace

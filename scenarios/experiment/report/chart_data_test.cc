@@ -78,6 +78,9 @@ TEST(ChartSpecForTest, DefaultsAndCategoricalX) {
   EXPECT_TRUE(spec->x_values.empty());
   EXPECT_THAT(SeriesNames(*spec), ElementsAre(""));
   EXPECT_EQ(spec->series[0].values[1]->y, r.points(1).samples(1).p50());  // p50 by default
+  EXPECT_EQ(spec->y_label, "delivery, p50 (ms)");
+  chart.set_measure("polls");
+  EXPECT_EQ(ChartSpecFor(r, chart)->y_label, "polls per run, p50");
 }
 
 TEST(ChartSpecForTest, NoParametersIsOnePosition) {

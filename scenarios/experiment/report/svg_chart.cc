@@ -231,8 +231,11 @@ void AppendLegend(std::string& out, const ChartSpec& spec, const Frame& f, bool 
   if (f.legend_x >= spec.width - 10) return;
   if (spec.series.size() < 2 && (spec.series.empty() || spec.series[0].name.empty())) return;
   const int max_chars = std::max(4, static_cast<int>((spec.width - f.legend_x - 30) / kCharWidth));
+  // As many entries as fit beside the plot; the rest are counted.
+  const size_t rows = static_cast<size_t>(std::max(1.0, std::floor((f.height + 30) / 24)));
+  const size_t shown = spec.series.size() <= rows ? spec.series.size() : rows - 1;
   absl::StrAppend(&out, "<g class=\"legend\">\n");
-  for (size_t s = 0; s < spec.series.size(); ++s) {
+  for (size_t s = 0; s < shown; ++s) {
     const double y = f.top + 8 + 24 * static_cast<double>(s);
     if (bars) {
       absl::StrAppend(&out, "<rect x=\"", Num(f.legend_x), "\" y=\"", Num(y - 7),
@@ -246,6 +249,12 @@ void AppendLegend(std::string& out, const ChartSpec& spec, const Frame& f, bool 
     absl::StrAppend(&out, "<text class=\"legend-label\" x=\"", Num(f.legend_x + 24), "\" y=\"",
                     Num(y + 5), "\" font-size=\"", kTickFont, "\">",
                     XmlEscape(Truncate(spec.series[s].name, max_chars)), "</text>\n");
+  }
+  if (shown < spec.series.size()) {
+    absl::StrAppend(&out, "<text class=\"legend-more\" x=\"", Num(f.legend_x), "\" y=\"",
+                    Num(f.top + 13 + 24 * static_cast<double>(shown)), "\" font-size=\"",
+                    kTickFont, "\" fill=\"#6b7280\">+", spec.series.size() - shown,
+                    " more series</text>\n");
   }
   absl::StrAppend(&out, "</g>\n");
 }

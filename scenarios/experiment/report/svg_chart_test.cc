@@ -109,6 +109,21 @@ TEST(LineChartSvgTest, TextIsReadableOnASlide) {
   EXPECT_EQ(texts, Count(svg, "<text"));
 }
 
+TEST(LineChartSvgTest, LegendCountsWhatDoesNotFit) {
+  ChartSpec spec = TwoSeries();
+  spec.series.clear();
+  for (int i = 0; i < 40; ++i) {
+    spec.series.push_back({"series " + std::to_string(i), {V(0.5, 0.4, 0.6), std::nullopt,
+                                                           std::nullopt}});
+  }
+  const std::string svg = LineChartSvg(spec);
+  EXPECT_EQ(Count(svg, "<polyline"), 40);
+  const int shown = Count(svg, "class=\"legend-label\"");
+  EXPECT_GT(shown, 5);
+  EXPECT_LT(shown, 40);
+  EXPECT_THAT(svg, HasSubstr(">+" + std::to_string(40 - shown) + " more series</text>"));
+}
+
 TEST(LineChartSvgTest, NoValuesSaysNoData) {
   ChartSpec spec;
   spec.title = "empty";
