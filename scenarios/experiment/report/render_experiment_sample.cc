@@ -1,6 +1,6 @@
 // Writes the experiment report of the made-up results of
-// sample_experiment.h to a directory, to look at the report without running
-// an experiment.
+// sample_experiment.h to a directory, and prints their terminal tables, to
+// look at the report without running an experiment.
 //
 // Usage: render_experiment_sample OUT_DIR [--hostile]
 //   --hostile  adds an experiment whose names and labels are hostile markup
@@ -13,6 +13,7 @@
 #include "scenarios/experiment/report/aggregate.h"
 #include "scenarios/experiment/report/experiment_report.h"
 #include "scenarios/experiment/report/sample_experiment.h"
+#include "scenarios/experiment/report/terminal_table.h"
 
 namespace {
 
@@ -67,6 +68,9 @@ int main(int argc, char** argv) {
   if (!status.ok()) {
     std::cerr << "render_experiment_sample: " << status << "\n";
     return 1;
+  }
+  for (const auto& r : results) {
+    std::cout << sct::scenarios::experiment::ExperimentTerminalTable(r) << "\n";
   }
   std::cout << "wrote " << out_dir << "/report.html and one directory per experiment\n";
   return 0;
