@@ -154,6 +154,15 @@ TEST(FindingsMarkdownTest, ResultTextCannotBreakThePage) {
   EXPECT_THAT(md, Not(HasSubstr("<script>")));
 }
 
+TEST(FindingsMarkdownTest, AMeasureTheResultLacksIsSaid) {
+  auto questions = ParseFindingsQuestions(kQuestions, "q.textproto");
+  ASSERT_TRUE(questions.ok());
+  questions->mutable_questions(0)->mutable_experiments(0)->set_measure("who-won");
+  const std::string md = FindingsMarkdown(*questions, Sources({SampleInterceptionExperiment()}));
+  EXPECT_THAT(md, HasSubstr("The result has no measure `who-won`."));
+  EXPECT_THAT(md, Not(HasSubstr("who-got-the-key = attacker")));
+}
+
 TEST(FindingsMarkdownTest, SameInputsSameBytes) {
   const auto questions = ParseFindingsQuestions(kQuestions, "q.textproto");
   ASSERT_TRUE(questions.ok());
