@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "common/errors.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
@@ -73,6 +74,43 @@ TEST(WriteExperimentReportTest, AggregatesWhatTheCallerDidNot) {
                   Slurp(out / r.name() / "result.json"), &back)
                   .ok());
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(back, aggregated));
+}
+
+// A result no runner should write: mismatched lengths, a run of a point that
+// does not exist, a measure without a kind, charts naming nothing. Every
+// file is still written and the charts say what is wrong.
+TEST(WriteExperimentReportTest, MalformedResultIsReportedNotACrash) {
+  ExperimentResult r;
+  google::protobuf::TextFormat::ParseFromString(R"pb(
+    name: "odd"
+    parameters { parameter { name: "a" values: "1" values: "2" labels: "one" } }
+    parameters { parameter { name: "b" } }
+    measures { name: "kindless" }
+    measures { name: "o" outcome {} }
+    charts { measure: "kindless" }
+    charts { measure: "o" x: "b" }
+    charts { measure: "o" series: "a" }
+    charts { measure: "o" kind: BAR statistic: "p99" category: "other" x: "a" }
+    points { values: "1" values: "x" values: "extra" labels: "" }
+    points {}
+    runs { point: 0 categories { key: "o" value: "other" } values { key: "o" value: 3 } }
+    runs { point: 9 }
+    runs { point: 1 errored: true }
+  )pb", &r);
+  const std::filesystem::path out = TempDir("malformed");
+  ASSERT_TRUE(WriteExperimentReport({r}, out.string()).ok());
+  const std::string html = Slurp(out / "report.html");
+  EXPECT_THAT(html,
+              HasSubstr("Chart not drawn: chart &quot;&quot;: measure: the measure has no kind"));
+  EXPECT_THAT(html,
+              HasSubstr("Chart not drawn: chart &quot;&quot;: series: the same parameter as x"));
+  // The two charts that name what exists are drawn.
+  int charts = 0;
+  for (size_t at = html.find("<svg "); at != std::string::npos; at = html.find("<svg ", at + 1)) {
+    ++charts;
+  }
+  EXPECT_EQ(charts, 2);
+  EXPECT_THAT(Slurp(out / "odd" / "runs.csv"), HasSubstr("\r\n9,,,"));
 }
 
 TEST(WriteExperimentReportTest, UnwritableDirectoryIsAnIoErrorNamingIt) {
