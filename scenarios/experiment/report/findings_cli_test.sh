@@ -15,9 +15,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 grep -q "13 questions, 2 experiment results, without a scenario report" "$tmp/stdout" \
   || fail "summary line: $(cat "$tmp/stdout")"
 grep -q '^## Interception$' "$tmp/findings.md" || fail "no Interception section"
-grep -q '| 0ms | no PIN | 10.0 % \[2.8–30.1 %\] (2/20) | 20 |' "$tmp/findings.md" \
-  || fail "the sample's first attacker frequency is missing"
-grep -q 'Experiment `receiver-lateness-vs-ttl`: .*\*\*No result yet\*\*' "$tmp/findings.md" \
+grep -q '| no push | 12.9 \[11.41–14.39\] | 12 | 16.1 | 10 |' "$tmp/findings.md" \
+  || fail "the sample's polls without push are missing"
+grep -q 'Experiment `receiver-lateness-vs-mailbox-ttl`: .*\*\*No result yet\*\*' "$tmp/findings.md" \
   || fail "a missing experiment is not said"
 
 set +e
