@@ -212,6 +212,14 @@ TEST(LoadExperimentResultsTest, FindsResultFilesAndKeepsTheNewest) {
   EXPECT_EQ((*results)[0].launches(), 2u);
   EXPECT_EQ((*results)[1].name(), "interceptor-win-rate-vs-channel-delay");
 
+  // Loaded results are aggregated even when the writer did not.
+  ExperimentResult bare = SampleInterceptionExperiment();
+  for (auto& point : *bare.mutable_points()) point.clear_outcomes();
+  WriteJson(bare, dir / "c" / "result.json");
+  const auto reaggregated = LoadExperimentResults(dir.string());
+  ASSERT_TRUE(reaggregated.ok());
+  EXPECT_EQ((*reaggregated)[1].points(0).outcomes_size(), 2);
+
   const auto none = LoadExperimentResults((dir / "missing").string());
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
