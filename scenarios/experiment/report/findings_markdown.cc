@@ -182,6 +182,12 @@ std::string ScenarioLine(const std::string& name, const FindingsSources& s) {
     if (!r.passed() && !r.not_applicable() && !r.first_failure().empty()) {
       absl::StrAppend(&line, " First failure: ", Md(r.first_failure()));
     }
+    // Its timing assertions, measured in that one seeded run.
+    for (const auto& t : r.timings()) {
+      absl::StrAppend(&line, " Timing \"", Md(t.name()), "\": ",
+                      report::ShortDuration(t.measured()), " (bound ",
+                      report::ShortDuration(t.max()), t.passed() ? ", met" : ", MISSED", ").");
+    }
     return line + "\n";
   }
   return absl::StrCat("- Scenario ", Code(name), ": **no result yet** (not in ",

@@ -71,6 +71,11 @@ scenario::v1::Report FakeScenarioReport() {
   s->set_name("attack-intercepted-link-pin-protects");
   s->set_description("Eve has the link but not the PIN. She gets nothing.");
   s->set_passed(true);
+  auto* t = s->add_timings();
+  t->set_name("Bob reads within 1s");
+  t->mutable_measured()->set_nanos(173000000);
+  t->mutable_max()->set_seconds(1);
+  t->set_passed(true);
   return report;
 }
 
@@ -134,6 +139,7 @@ TEST(FindingsMarkdownTest, MissingResultsSaySo) {
   EXPECT_THAT(md, HasSubstr("- Scenario `attack-intercepted-link-pin-protects`: **passed**. "
                             "Eve has the link but not the PIN."));
   EXPECT_THAT(md, Not(HasSubstr("She gets nothing")));  // the first sentence only
+  EXPECT_THAT(md, HasSubstr(" Timing \"Bob reads within 1s\": 173ms (bound 1.00s, met)."));
   EXPECT_THAT(md, HasSubstr("- Scenario `attack-missing-from-report`: **no result yet** (not in "
                             "`out/report.json`)."));
   s.scenario_report.reset();
