@@ -71,6 +71,9 @@ scenario::v1::Report FakeScenarioReport() {
   s->set_name("attack-intercepted-link-pin-protects");
   s->set_description("Eve has the link but not the PIN. She gets nothing.");
   s->set_passed(true);
+  s->add_knowledge_audit()->set_verdict(scenario::v1::AUDIT_OK);
+  s->add_knowledge_audit()->set_verdict(scenario::v1::AUDIT_OK);
+  s->add_knowledge_audit()->set_verdict(scenario::v1::AUDIT_INFO);
   auto* t = s->add_timings();
   t->set_name("Bob reads within 1s");
   t->mutable_measured()->set_nanos(173000000);
@@ -139,7 +142,9 @@ TEST(FindingsMarkdownTest, MissingResultsSaySo) {
   EXPECT_THAT(md, HasSubstr("- Scenario `attack-intercepted-link-pin-protects`: **passed**. "
                             "Eve has the link but not the PIN."));
   EXPECT_THAT(md, Not(HasSubstr("She gets nothing")));  // the first sentence only
-  EXPECT_THAT(md, HasSubstr(" Timing \"Bob reads within 1s\": 173ms (bound 1.00s, met)."));
+  EXPECT_THAT(md, HasSubstr("Eve has the link but not the PIN. Knowledge audit: 2 of 2 "
+                            "assertions held. Timing \"Bob reads within 1s\": 173ms (bound "
+                            "1.00s, met)."));
   EXPECT_THAT(md, HasSubstr("- Scenario `attack-missing-from-report`: **no result yet** (not in "
                             "`out/report.json`)."));
   s.scenario_report.reset();
