@@ -160,7 +160,9 @@ absl::StatusOr<Axes> Resolve(const ExperimentResult& r, const Chart& chart) {
 
 std::string YLabel(const Chart& chart, const Axes& a) {
   if (!chart.y_label().empty()) return chart.y_label();
-  if (!a.category.empty()) return absl::StrCat(a.measure->name(), " = ", a.category, " (% of runs)");
+  // The measure is in the title (or is the title); the axis is short enough
+  // to fit beside the plot.
+  if (!a.category.empty()) return absl::StrCat(a.category, " (% of runs)");
   if (a.measure->has_count()) return absl::StrCat(a.measure->name(), " per run, ", a.statistic);
   return absl::StrCat(a.measure->name(), ", ", a.statistic, " (ms)");
 }

@@ -29,6 +29,9 @@ TEST(ChartSpecForTest, FrequencyByDurationPerLabelledSeries) {
   ASSERT_TRUE(spec.ok()) << spec.status();
   EXPECT_EQ(spec->title, "Interceptor win rate by SMS delay");
   EXPECT_EQ(spec->y_label, "Eve gets the key");
+  Chart unlabelled = r.charts(0);
+  unlabelled.clear_y_label();
+  EXPECT_EQ(ChartSpecFor(r, unlabelled)->y_label, "attacker (% of runs)");
   EXPECT_EQ(spec->x_label, "SMS delay (ms)");
   EXPECT_TRUE(spec->percent);
   EXPECT_THAT(spec->x_labels, ElementsAre("0ms", "200ms", "500ms", "1s"));

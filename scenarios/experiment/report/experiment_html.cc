@@ -232,8 +232,11 @@ void AppendSection(std::string& out, const ExperimentResult& r, const std::strin
   std::vector<std::string> meta;
   if (!r.file().empty()) meta.push_back(absl::StrCat("<code>", XmlEscape(r.file()), "</code>"));
   if (r.has_started_at()) meta.push_back(XmlEscape(report::FormatUtcTime(r.started_at())));
-  meta.push_back(absl::StrCat(r.points_size(), " points \u00d7 ", r.repetitions(),
-                              " repetitions = ", Runs(r), " runs, ", Errored(r), " errored"));
+  meta.push_back(absl::StrCat(r.points_size(), r.points_size() == 1 ? " point" : " points",
+                              " \u00d7 ", r.repetitions(),
+                              r.repetitions() == 1 ? " repetition = " : " repetitions = ",
+                              Runs(r), Runs(r) == 1 ? " run, " : " runs, ", Errored(r),
+                              " errored"));
   if (r.has_duration()) meta.push_back(absl::StrCat("took ", XmlEscape(ShortDuration(r.duration()))));
   meta.push_back(absl::StrCat(r.launches(), r.launches() == 1 ? " launch" : " launches"));
   absl::StrAppend(&out, "<p class=\"meta\">", absl::StrJoin(meta, " \u00b7 "), "</p>\n");

@@ -16,6 +16,7 @@
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "runtime/files.h"
+#include "scenarios/experiment/report/aggregate.h"
 
 namespace sct::scenarios::experiment {
 namespace {
@@ -158,7 +159,10 @@ absl::StatusOr<std::vector<scenario::v1::ExperimentResult>> LoadExperimentResult
     }
   }
   std::vector<scenario::v1::ExperimentResult> out;
-  for (const std::string& name : order) out.push_back(std::move(newest[name]));
+  for (const std::string& name : order) {
+    out.push_back(std::move(newest[name]));
+    Aggregate(out.back());
+  }
   return out;
 }
 

@@ -25,7 +25,8 @@ absl::StatusOr<sct::findings::FindingsQuestions> ParseFindingsQuestions(const st
                                                                         const std::string& file);
 
 // Every `result.json` under `dir` (recursively, in path order), parsed as an
-// ExperimentResult; for a name found twice, the one that started last. A
+// ExperimentResult and aggregated (Aggregate: its numbers follow from its
+// runs); for a name found twice, the one that started last. A
 // missing `dir` gives none. Errors: kInvalidArgument naming a file that is
 // not an ExperimentResult; kInternal ("io_error") for one that cannot be read.
 absl::StatusOr<std::vector<scenario::v1::ExperimentResult>> LoadExperimentResults(

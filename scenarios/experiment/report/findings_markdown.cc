@@ -182,6 +182,22 @@ std::string ScenarioLine(const std::string& name, const FindingsSources& s) {
     if (!r.passed() && !r.not_applicable() && !r.first_failure().empty()) {
       absl::StrAppend(&line, " First failure: ", Md(r.first_failure()));
     }
+    // Its knowledge assertions (who must or must not learn what), and its
+    // timing assertions, measured in that one seeded run.
+    int held = 0, violated = 0;
+    for (const auto& a : r.knowledge_audit()) {
+      held += a.verdict() == scenario::v1::AUDIT_OK;
+      violated += a.verdict() == scenario::v1::AUDIT_VIOLATED;
+    }
+    if (held + violated > 0) {
+      absl::StrAppend(&line, " Knowledge audit: ", held, " of ", held + violated,
+                      " assertions held.");
+    }
+    for (const auto& t : r.timings()) {
+      absl::StrAppend(&line, " Timing \"", Md(t.name()), "\": ",
+                      report::ShortDuration(t.measured()), " (bound ",
+                      report::ShortDuration(t.max()), t.passed() ? ", met" : ", MISSED", ").");
+    }
     return line + "\n";
   }
   return absl::StrCat("- Scenario ", Code(name), ": **no result yet** (not in ",

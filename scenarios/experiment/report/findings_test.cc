@@ -71,6 +71,14 @@ scenario::v1::Report FakeScenarioReport() {
   s->set_name("attack-intercepted-link-pin-protects");
   s->set_description("Eve has the link but not the PIN. She gets nothing.");
   s->set_passed(true);
+  s->add_knowledge_audit()->set_verdict(scenario::v1::AUDIT_OK);
+  s->add_knowledge_audit()->set_verdict(scenario::v1::AUDIT_OK);
+  s->add_knowledge_audit()->set_verdict(scenario::v1::AUDIT_INFO);
+  auto* t = s->add_timings();
+  t->set_name("Bob reads within 1s");
+  t->mutable_measured()->set_nanos(173000000);
+  t->mutable_max()->set_seconds(1);
+  t->set_passed(true);
   return report;
 }
 
@@ -134,6 +142,9 @@ TEST(FindingsMarkdownTest, MissingResultsSaySo) {
   EXPECT_THAT(md, HasSubstr("- Scenario `attack-intercepted-link-pin-protects`: **passed**. "
                             "Eve has the link but not the PIN."));
   EXPECT_THAT(md, Not(HasSubstr("She gets nothing")));  // the first sentence only
+  EXPECT_THAT(md, HasSubstr("Eve has the link but not the PIN. Knowledge audit: 2 of 2 "
+                            "assertions held. Timing \"Bob reads within 1s\": 173ms (bound "
+                            "1.00s, met)."));
   EXPECT_THAT(md, HasSubstr("- Scenario `attack-missing-from-report`: **no result yet** (not in "
                             "`out/report.json`)."));
   s.scenario_report.reset();
@@ -211,6 +222,14 @@ TEST(LoadExperimentResultsTest, FindsResultFilesAndKeepsTheNewest) {
   EXPECT_EQ((*results)[0].name(), "polls-with-and-without-push");
   EXPECT_EQ((*results)[0].launches(), 2u);
   EXPECT_EQ((*results)[1].name(), "interceptor-win-rate-vs-channel-delay");
+
+  // Loaded results are aggregated even when the writer did not.
+  ExperimentResult bare = SampleInterceptionExperiment();
+  for (auto& point : *bare.mutable_points()) point.clear_outcomes();
+  WriteJson(bare, dir / "c" / "result.json");
+  const auto reaggregated = LoadExperimentResults(dir.string());
+  ASSERT_TRUE(reaggregated.ok());
+  EXPECT_EQ((*reaggregated)[1].points(0).outcomes_size(), 2);
 
   const auto none = LoadExperimentResults((dir / "missing").string());
   ASSERT_TRUE(none.ok());

@@ -118,7 +118,7 @@ Frame MakeFrame(const ChartSpec& spec, bool bars) {
 
 std::string YTickLabel(const ChartSpec& spec, double v, double step) {
   if (spec.percent) return FormatTick(v * 100, step * 100) + "%";
-  return FormatTick(v, step);
+  return FormatAxisTick(v, step);
 }
 
 void AppendHeader(std::string& out, const ChartSpec& spec, const char* kind) {
@@ -167,7 +167,7 @@ void AppendXAxis(std::string& out, const ChartSpec& spec, const Frame& f) {
                   "\" y1=\"", Num(f.top), "\" y2=\"", Num(base), "\" stroke=\"#111827\"/>\n");
   if (f.numeric_x) {
     const double step = f.x_ticks.size() > 1 ? f.x_ticks[1] - f.x_ticks[0] : 1;
-    for (double t : f.x_ticks) AppendXTick(out, f.X(0, t), base + 20, FormatTick(t, step));
+    for (double t : f.x_ticks) AppendXTick(out, f.X(0, t), base + 20, FormatAxisTick(t, step));
   } else {
     const int max_chars = std::max(3, static_cast<int>(f.Slot() / kCharWidth));
     for (size_t i = 0; i < spec.x_labels.size(); ++i) {
@@ -301,6 +301,13 @@ std::vector<double> NiceTicks(double lo, double hi, int max_ticks) {
     ticks.push_back(std::fabs(t) < step * 1e-9 ? 0.0 : t);
   }
   return ticks;
+}
+
+std::string FormatAxisTick(double v, double step) {
+  // Large steps in thousands or millions, so labels fit the margin.
+  if (std::fabs(step) >= 1e6) return FormatTick(v / 1e6, step / 1e6) + "M";
+  if (std::fabs(step) >= 1e4) return FormatTick(v / 1e3, step / 1e3) + "k";
+  return FormatTick(v, step);
 }
 
 std::string FormatTick(double v, double step) {

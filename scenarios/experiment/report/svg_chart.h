@@ -64,6 +64,10 @@ std::vector<double> NiceTicks(double lo, double hi, int max_ticks = 6);
 // A tick label: `v` with as many decimals as `step` needs ("0.25", "200").
 std::string FormatTick(double v, double step);
 
+// An axis's tick label: FormatTick, in thousands ("250k") when the step is
+// at least 10 000 and in millions ("12.5M") when it is at least 1 000 000.
+std::string FormatAxisTick(double v, double step);
+
 }  // namespace sct::scenarios::experiment
 
 #endif  // SCT_SCENARIOS_EXPERIMENT_REPORT_SVG_CHART_H_

@@ -174,6 +174,14 @@ TEST(NiceTicksTest, CoversTheRange) {
   }
 }
 
+TEST(FormatTickTest, LargeStepsInThousandsAndMillions) {
+  EXPECT_EQ(FormatAxisTick(5000, 1000), "5000");
+  EXPECT_EQ(FormatAxisTick(250000, 50000), "250k");
+  EXPECT_EQ(FormatAxisTick(25000, 25000), "25k");
+  EXPECT_EQ(FormatAxisTick(12500000, 2500000), "12.5M");
+  EXPECT_EQ(FormatAxisTick(0, 20000000), "0M");
+}
+
 TEST(FormatTickTest, DecimalsFollowTheStep) {
   EXPECT_EQ(FormatTick(0.25, 0.25), "0.25");
   EXPECT_EQ(FormatTick(200, 50), "200");
