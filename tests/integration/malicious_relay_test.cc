@@ -251,5 +251,55 @@ TEST_F(MaliciousRelayTest, SecondReaderIsServedAndNotDetected) {
   EXPECT_EQ(oem_.redemptions(), 1);
 }
 
+// Undetected, and stated so: with ignore_binding a link holder who is not
+// the bound receiver may also write. Eve's key-signing request lands in
+// Bob's mailbox as a genuine round 2, Alice (who cannot tell whose key it
+// is: the receiver attestation proves a real device key, not Bob's)
+// endorses it, and Eve provisions.
+TEST_F(MaliciousRelayTest, IgnoredBindingLetsALinkHolderBeEndorsed) {
+  StartRelay(Behaviour::kIgnoreBinding);
+  auto alice = Start("alice");
+  auto bob = Start("bob");
+  auto eve = Start("eve");
+  const std::string mailbox = Share(*alice, Bootstrap(*alice), "bob", true);
+  const std::string link = channel_.Inbox("bob").back().body();
+  dv::AcceptLinkRequest read_only;
+  read_only.mutable_inbox()->set_channel(cv::MESSENGER);
+  read_only.mutable_inbox()->set_address("bob");
+  read_only.set_manual_rounds(true);
+  dv::AcceptLinkResponse bound;
+  grpc::ClientContext c1;
+  ASSERT_TRUE(bob->client->AcceptLink(&c1, read_only, &bound).ok());
+
+  dv::AcceptLinkRequest stolen;
+  stolen.set_link(link.substr(link.find("https://")));
+  dv::AcceptLinkResponse taken;
+  grpc::ClientContext c2;
+  grpc::Status st = eve->client->AcceptLink(&c2, stolen, &taken);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(taken.outcome(), dv::ACCEPT_AWAITING_SENDER);
+
+  dv::ReplyRequest approve;
+  approve.set_request_id(NewUuidV4());
+  approve.set_mailbox_id(mailbox);
+  approve.set_action(dv::REPLY_APPROVE);
+  dv::ReplyResponse approved;
+  grpc::ClientContext c3;
+  st = alice->client->Reply(&c3, approve, &approved);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+
+  dv::ReplyRequest complete;
+  complete.set_request_id(NewUuidV4());
+  complete.set_mailbox_id(mailbox);
+  complete.set_action(dv::REPLY_COMPLETE);
+  dv::ReplyResponse completed;
+  grpc::ClientContext c4;
+  st = eve->client->Reply(&c4, complete, &completed);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_FALSE(completed.credential_id().empty());
+  EXPECT_EQ(oem_.redemptions(), 1);
+  EXPECT_EQ(FlowOf(*eve, mailbox).first, dv::FLOW_PROVISIONED);
+}
+
 }  // namespace
 }  // namespace sct::device
