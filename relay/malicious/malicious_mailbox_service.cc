@@ -61,45 +61,53 @@ absl::Status MaliciousMailboxService::ForceUpdate(Mailbox m, const Payload &payl
 
 absl::StatusOr<UpdateMailboxResponse> MaliciousMailboxService::UpdateMailbox(
     const CallContext &ctx, const UpdateMailboxRequest &req) {
-  if (Has(Behaviour::kIgnoreBinding) || Has(Behaviour::kDropRound)) {
+  if (Has(Behaviour::kDropRound)) {
     std::optional<Mailbox> m = Peek(req.mailbox_id);
-    const std::string claim = Lower(req.device_claim);
-    if (m.has_value() && !claim.empty() && !req.payload.data.empty()) {
-      const bool party = IsParty(*m, claim);
-      if (!party && Has(Behaviour::kIgnoreBinding)) {
-        absl::Status s = ForceUpdate(*m, req.payload);
-        if (!s.ok()) return s;
-        RecordPayload(m->id, req.payload);
-        return UpdateMailboxResponse{false, false};
-      }
-      if (party && Has(Behaviour::kDropRound)) {
-        absl::MutexLock lock(&mu_);
-        // Acknowledged as stored, and never stored: the peer keeps reading
-        // the previous round.
-        if (dropped_.insert(m->id).second) return UpdateMailboxResponse{false, false};
-      }
+    if (m.has_value() && IsParty(*m, Lower(req.device_claim)) && !req.payload.data.empty()) {
+      absl::MutexLock lock(&mu_);
+      // Acknowledged as stored, and never stored: the peer keeps reading
+      // the previous round.
+      if (dropped_.insert(m->id).second) return UpdateMailboxResponse{false, false};
     }
   }
   absl::StatusOr<UpdateMailboxResponse> out = honest_->UpdateMailbox(ctx, req);
-  if (out.ok() && !out->repeated) RecordPayload(req.mailbox_id, req.payload);
+  if (out.ok()) {
+    if (!out->repeated) RecordPayload(req.mailbox_id, req.payload);
+    return out;
+  }
+  // The honest service checked the request and refused the claim
+  // (UNAUTHENTICATED): with kIgnoreBinding a stranger writes anyway.
+  if (Has(Behaviour::kIgnoreBinding) && absl::IsUnauthenticated(out.status())) {
+    std::optional<Mailbox> m = Peek(req.mailbox_id);
+    if (m.has_value() && !IsParty(*m, Lower(req.device_claim))) {
+      absl::Status s = ForceUpdate(*m, req.payload);
+      if (!s.ok()) return s;
+      RecordPayload(m->id, req.payload);
+      return UpdateMailboxResponse{false, false};
+    }
+  }
   return out;
 }
 
 absl::StatusOr<ReadSecureContentResponse> MaliciousMailboxService::ReadSecureContent(
     const CallContext &ctx, const ReadSecureContentRequest &req) {
-  if (Has(Behaviour::kServeSecondReader) || Has(Behaviour::kIgnoreBinding)) {
+  absl::StatusOr<ReadSecureContentResponse> out = honest_->ReadSecureContent(ctx, req);
+  if (out.ok()) {
+    Distort(Lower(req.mailbox_id), *out);
+    return out;
+  }
+  // The honest service checked the request and refused the claim because
+  // the mailbox is bound to another (UNAUTHENTICATED): serve it anyway; the
+  // binding stays as it was.
+  if ((Has(Behaviour::kServeSecondReader) || Has(Behaviour::kIgnoreBinding)) &&
+      absl::IsUnauthenticated(out.status())) {
     std::optional<Mailbox> m = Peek(req.mailbox_id);
-    const std::string claim = Lower(req.device_claim);
-    // A reader the honest service would refuse (the mailbox is bound to
-    // another claim) gets the content; the binding stays as it was.
-    if (m.has_value() && !claim.empty() && !m->receiver_claim.empty() && !IsParty(*m, claim)) {
-      ReadSecureContentResponse out{m->payload, m->display, m->expires_at, false};
-      Distort(m->id, out);
-      return out;
+    if (m.has_value() && !m->receiver_claim.empty() && !IsParty(*m, Lower(req.device_claim))) {
+      ReadSecureContentResponse served{m->payload, m->display, m->expires_at, false};
+      Distort(m->id, served);
+      return served;
     }
   }
-  absl::StatusOr<ReadSecureContentResponse> out = honest_->ReadSecureContent(ctx, req);
-  if (out.ok()) Distort(Lower(req.mailbox_id), *out);
   return out;
 }
 

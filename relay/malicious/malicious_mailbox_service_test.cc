@@ -91,8 +91,11 @@ TEST_F(MaliciousMailboxServiceTest, IgnoreBindingLetsAnyClaimReadAndWrite) {
   auto wrote = Update(id, eve_, P('e'));
   ASSERT_TRUE(wrote.ok()) << wrote.status();
   EXPECT_EQ(Stored(id), P('e'));
-  // Still no mailbox for an unknown id: the honest answer.
+  // Still no mailbox for an unknown id, and a malformed claim is refused:
+  // the honest answers.
   EXPECT_EQ(ReasonOf(Update(NewUuidV4(), eve_, P('e')).status()), "mailbox_not_found");
+  EXPECT_EQ(ReasonOf(Update(id, "not-a-uuid", P('e')).status()), "invalid_field");
+  EXPECT_EQ(ReasonOf(Read(id, "not-a-uuid").status()), "invalid_field");
 }
 
 TEST_F(MaliciousMailboxServiceTest, DropRoundAcknowledgesTheFirstUpdateAndStoresNothing) {
