@@ -100,6 +100,7 @@ absl::StatusOr<DeviceAgent::Entry*> DeviceAgent::ReplyCompleteLocked(Persona& pe
     return WrongFlowState(mailbox_id, "no request posted");
   }
   ASSIGN_OR_RETURN(dv::MailboxContent content, mailbox_io_.Read(*entry));
+  RETURN_IF_ERROR(CheckNoRollback(*entry, content));
   if (!content.has_key_signing_response() || content.round() <= entry->round()) {
     return WrongFlowState(mailbox_id, "the sender has not answered yet");
   }
@@ -139,6 +140,12 @@ bool DeviceAgent::ProcessChangeLocked(Persona& persona, Entry& entry, bool autom
   if (!content.ok()) {
     if (content.status().code() != absl::StatusCode::kNotFound) return false;
     OnMailboxGoneLocked(persona, entry);
+    return true;
+  }
+  if (absl::Status fresh = CheckNoRollback(entry, *content); !fresh.ok()) {
+    entry.set_state(dv::FLOW_FAILED);
+    FailLocked(persona, entry, fresh);
+    changed_.SignalAll();
     return true;
   }
   if (content->round() <= entry.round()) return false;

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/proto_time.h"
 #include "common/rfc3339.h"
@@ -118,6 +119,14 @@ absl::StatusOr<std::string> PayloadKey(bool pin_in_key, const std::string& secre
                                        const std::string& pin) {
   if (!pin_in_key || pin.empty()) return secret;
   return crypto::PinBoundPayloadKey(secret, pin);
+}
+
+absl::Status CheckNoRollback(const MailboxEntry& entry, const dv::MailboxContent& content) {
+  if (content.round() >= entry.round()) return absl::OkStatus();
+  return MakeError(absl::StatusCode::kPermissionDenied, "round_rollback",
+                   absl::StrCat("mailbox ", entry.mailbox_id(), ": the relay served round ",
+                                content.round(), " after this device had seen round ",
+                                entry.round(), " (replayed or dropped by the relay)"));
 }
 
 void RecordExpiration(const rv::ReadSecureContentResponse& read, MailboxEntry& entry) {

@@ -117,6 +117,15 @@ class MailboxIo {
 absl::StatusOr<std::string> PayloadKey(bool pin_in_key, const std::string& secret,
                                        const std::string& pin);
 
+// OK unless `content`, just read from the relay, is of an older round than
+// `entry` has already seen or written: PERMISSION_DENIED "round_rollback".
+// Only the two parties write a mailbox, each write one round higher, so an
+// honest relay never goes back; an older round means the relay replayed an
+// old message or acknowledged a write it never stored. The round counter is
+// inside the sealed payload, so the relay cannot renumber a message.
+absl::Status CheckNoRollback(const ::device::state::MailboxEntry& entry,
+                             const ::device::v1::MailboxContent& content);
+
 // Records the relay's RFC 3339 expiration of a read in `entry` (ignored when
 // absent or unparsable; outside the Timestamp range 0001-9999 it is logged,
 // naming `expiration`, and ignored: never clamped).

@@ -175,7 +175,33 @@ struct RelayStats {
   int64_t rate_limited = 0;
 };
 
-class MailboxService {
+// The six operations and what the faces read besides, as an interface: the
+// HTTP and gRPC adapters serve any implementation. MailboxService is the
+// honest one; relay/malicious decorates it for the attack scenarios
+// (docs/attack.md, "Active malicious relay"). Implementations are
+// thread-safe.
+class MailboxOperations {
+ public:
+  virtual ~MailboxOperations() = default;
+  virtual absl::StatusOr<CreateMailboxResponse> CreateMailbox(const CallContext& ctx,
+                                                              const CreateMailboxRequest& req) = 0;
+  virtual absl::StatusOr<UpdateMailboxResponse> UpdateMailbox(const CallContext& ctx,
+                                                              const UpdateMailboxRequest& req) = 0;
+  virtual absl::StatusOr<ReadSecureContentResponse> ReadSecureContent(
+      const CallContext& ctx, const ReadSecureContentRequest& req) = 0;
+  virtual absl::StatusOr<ReadDisplayInformationResponse> ReadDisplayInformation(
+      const CallContext& ctx, const std::string& mailbox_id) = 0;
+  virtual absl::StatusOr<EmptyResponse> DeleteMailbox(const CallContext& ctx,
+                                                      const DeleteMailboxRequest& req) = 0;
+  virtual absl::StatusOr<EmptyResponse> RelinquishMailbox(const CallContext& ctx,
+                                                          const RelinquishMailboxRequest& req) = 0;
+  virtual absl::Duration RetryAfter(const CallContext& ctx) const = 0;
+  virtual RelayStats stats() const = 0;
+  virtual absl::StatusOr<int64_t> LiveMailboxes() = 0;
+  virtual const RelayLimits& limits() const = 0;
+};
+
+class MailboxService : public MailboxOperations {
  public:
   // `store`, `clock`, `push` are not owned and must outlive the service.
   // `push` may be null (no push routes). `public_base_url` has no trailing slash.
@@ -185,20 +211,20 @@ class MailboxService {
   ~MailboxService();
 
   absl::StatusOr<CreateMailboxResponse> CreateMailbox(const CallContext& ctx,
-                                                      const CreateMailboxRequest& req);
+                                                      const CreateMailboxRequest& req) override;
   absl::StatusOr<UpdateMailboxResponse> UpdateMailbox(const CallContext& ctx,
-                                                      const UpdateMailboxRequest& req);
+                                                      const UpdateMailboxRequest& req) override;
   // The first claim that is not the sender's binds the receiver (atomic CAS):
   // of two racing readers exactly one wins; the other gets UNAUTHENTICATED.
-  absl::StatusOr<ReadSecureContentResponse> ReadSecureContent(const CallContext& ctx,
-                                                              const ReadSecureContentRequest& req);
+  absl::StatusOr<ReadSecureContentResponse> ReadSecureContent(
+      const CallContext& ctx, const ReadSecureContentRequest& req) override;
   // Binds nothing, needs no claim, answers the same whether or not anyone read.
   absl::StatusOr<ReadDisplayInformationResponse> ReadDisplayInformation(
-      const CallContext& ctx, const std::string& mailbox_id);
+      const CallContext& ctx, const std::string& mailbox_id) override;
   absl::StatusOr<EmptyResponse> DeleteMailbox(const CallContext& ctx,
-                                              const DeleteMailboxRequest& req);
+                                              const DeleteMailboxRequest& req) override;
   absl::StatusOr<EmptyResponse> RelinquishMailbox(const CallContext& ctx,
-                                                  const RelinquishMailboxRequest& req);
+                                                  const RelinquishMailboxRequest& req) override;
 
   // The relay-attestation variant (docs/variants/relay-attestation.md): from
   // now on a create and the read that binds a receiver need a
@@ -215,11 +241,11 @@ class MailboxService {
 
   // When a RESOURCE_EXHAUSTED/rate_limited status was returned to `ctx`,
   // how long the client should wait (for Retry-After). Never negative.
-  absl::Duration RetryAfter(const CallContext& ctx) const;
+  absl::Duration RetryAfter(const CallContext& ctx) const override;
 
-  RelayStats stats() const;
-  absl::StatusOr<int64_t> LiveMailboxes();
-  const RelayLimits& limits() const { return limits_; }
+  RelayStats stats() const override;
+  absl::StatusOr<int64_t> LiveMailboxes() override;
+  const RelayLimits& limits() const override { return limits_; }
 
  private:
   struct State;

@@ -73,6 +73,10 @@ ABSL_FLAG(std::vector<std::string>, attestation_roots, {},
           "VENDOR=PEM_FILE attestation roots (comma-separated; repeatable): creates and binding "
           "reads then need a Mailbox-Device-Attestation that verifies to one of them "
           "(docs/variants/relay-attestation.md); empty: attestations are stored unread");
+ABSL_FLAG(std::vector<std::string>, malicious, {},
+          "an ACTIVE MALICIOUS relay for attack scenarios (docs/attack.md): comma-separated "
+          "behaviours of serve_second_reader, ignore_binding, drop_round, replay_round, "
+          "swap_payloads, lie_about_expiry; empty: the honest relay");
 ABSL_FLAG(std::vector<std::string>, push_route, {},
           "TYPE=HOST:PORT: notificationToken.type -> OEM push endpoint (oem.v1.Oem/Notify); "
           "repeatable or comma-separated");
@@ -187,6 +191,7 @@ RelayServerConfig ConfigFromFlags(int argc, char** argv) {
   config.push_ca_cert = absl::GetFlag(FLAGS_push_ca_cert);
   config.push_client_cert = absl::GetFlag(FLAGS_push_client_cert);
   config.push_client_key = absl::GetFlag(FLAGS_push_client_key);
+  config.malicious = absl::GetFlag(FLAGS_malicious);
   config.http_threads = absl::GetFlag(FLAGS_http_threads);
   config.http.max_connections = absl::GetFlag(FLAGS_http_max_connections);
   config.http.max_connections_per_address = absl::GetFlag(FLAGS_http_max_connections_per_address);

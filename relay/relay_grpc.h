@@ -24,7 +24,7 @@ namespace sct::relay {
 class RelayGrpcService final : public ::relay::v1::Relay::Service {
  public:
   // `metrics` may be null (no recording).
-  RelayGrpcService(MailboxService* service, RelayMetrics* metrics)
+  RelayGrpcService(MailboxOperations* service, RelayMetrics* metrics)
       : service_(service), metrics_(metrics) {}
 
   grpc::Status CreateMailbox(grpc::ServerContext* context,
@@ -51,7 +51,7 @@ class RelayGrpcService final : public ::relay::v1::Relay::Service {
   static int MaxMessageBytes(const RelayLimits& limits);
 
  private:
-  MailboxService* service_;
+  MailboxOperations* service_;
   RelayMetrics* metrics_;
 };
 

@@ -317,9 +317,8 @@ std::string RelayHttpServer::address() const {
   return absl::StrCat(options_.host, ":", port_);
 }
 
-absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Start(MailboxService* service,
-                                                                        RelayMetrics* metrics,
-                                                                        RelayHttpOptions options) {
+absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Start(
+    MailboxOperations* service, RelayMetrics* metrics, RelayHttpOptions options) {
   auto server = Bind(std::move(options));
   if (!server.ok()) return server.status();
   (*server)->Serve(service, metrics);
@@ -350,7 +349,7 @@ absl::StatusOr<std::unique_ptr<RelayHttpServer>> RelayHttpServer::Bind(RelayHttp
   return server;
 }
 
-void RelayHttpServer::Serve(MailboxService* service, RelayMetrics* metrics) {
+void RelayHttpServer::Serve(MailboxOperations* service, RelayMetrics* metrics) {
   service_ = service;
   metrics_ = metrics;
   max_body_bytes_ = MaxBodyBytes(service->limits());
@@ -437,7 +436,7 @@ absl::Status RelayHttpServer::CheckBodySize(const HttpRequest& req) const {
 void RelayHttpServer::RouteMailbox(const std::string& method, const HttpRequest& req,
                                    HttpResponse& res) {
   using Res = HttpResponse&;
-  MailboxService* service = service_;
+  MailboxOperations* service = service_;
   if (req.path == dh::kMailboxesPath) {
     RunOperation("create_mailbox", req, res, [&](const CallContext& ctx, Res res) {
       RETURN_IF_ERROR(CheckBodySize(req));

@@ -9,7 +9,8 @@
 //
 // The adapter only translates: it decodes strictly (body size, JSON syntax,
 // types and required members, base64, RFC 3339) into the service's request
-// types, calls MailboxService on CallContext::face = kHttp (which decides
+// types, calls MailboxOperations (MailboxService, or
+// the malicious relay's decorator) on CallContext::face = kHttp (which decides
 // what is valid, naming fields as the draft does) and encodes the answer.
 // Statuses come from common/status_mapping.h (ToHttpStatus, ToHttpErrorBody;
 // reason "payload_too_large" answers 413) with one adapter choice: a method
@@ -66,15 +67,15 @@ class RelayHttpServer {
   // Binds and starts serving on a background thread. `service` and `metrics`
   // are not owned and must outlive the server. INVALID_ARGUMENT for bad TLS
   // options, UNAVAILABLE if the address cannot be bound or TLS files fail to load.
-  static absl::StatusOr<std::unique_ptr<RelayHttpServer>> Start(MailboxService* service,
-                                                                RelayMetrics* metrics,
-                                                                RelayHttpOptions options);
+  static absl::StatusOr<std::unique_ptr<RelayHttpServer>> Start(MailboxOperations* service,
+                                                                 RelayMetrics* metrics,
+                                                                 RelayHttpOptions options);
   // The two halves of Start, for callers that must know the bound port before
   // they can build the service (the binary's default public base URL):
   // Bind() opens the listening socket; Serve() registers the routes and starts
   // the server thread. Serve must be called exactly once after Bind.
   static absl::StatusOr<std::unique_ptr<RelayHttpServer>> Bind(RelayHttpOptions options);
-  void Serve(MailboxService* service, RelayMetrics* metrics);
+  void Serve(MailboxOperations* service, RelayMetrics* metrics);
 
   // Optional observer of every finished exchange (the simulator's trace and
   // knowledge audit, relay/sim_http_hook.h); set before Serve. Runs on the
@@ -111,7 +112,7 @@ class RelayHttpServer {
   // payload_too_large when the body is over max_body_bytes_.
   absl::Status CheckBodySize(const HttpRequest& req) const;
 
-  MailboxService* service_ = nullptr;
+  MailboxOperations* service_ = nullptr;
   RelayMetrics* metrics_ = nullptr;
   size_t max_body_bytes_ = 0;
   RelayHttpOptions options_;

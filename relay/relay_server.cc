@@ -163,6 +163,10 @@ absl::StatusOr<RelaySetup> PrepareRelay(RelayServerConfig config) {
     if (!checker.ok()) return checker.status();
     setup.attestation.emplace(*std::move(checker));
   }
+  absl::StatusOr<malicious::Behaviours> behaviours =
+      malicious::ParseBehaviours(config.malicious, "--malicious");
+  if (!behaviours.ok()) return BadFlag(behaviours.status().message());
+  setup.malicious = *std::move(behaviours);
   setup.config = std::move(config);
   return setup;
 }
@@ -213,7 +217,13 @@ absl::Status RelayServer::StartServing(sim::SimState* sim) {
                         "Mailbox-Device-Attestation");
     });
   }
-  relay_grpc_ = std::make_unique<RelayGrpcService>(service_.get(), &metrics_);
+  MailboxOperations* operations = service_.get();
+  if (!setup_.malicious.empty()) {
+    malicious_ = std::make_unique<malicious::MaliciousMailboxService>(
+        service_.get(), store_->store(), &sim::ClockOr(sim), setup_.malicious);
+    operations = malicious_.get();
+  }
+  relay_grpc_ = std::make_unique<RelayGrpcService>(operations, &metrics_);
 
   GrpcServerOptions grpc_options;
   grpc_options.address = config.grpc_listen.ToString();
@@ -237,7 +247,7 @@ absl::Status RelayServer::StartServing(sim::SimState* sim) {
       RecordHttpExchange(sim, req, res);
     });
   }
-  http_->Serve(service_.get(), &metrics_);
+  http_->Serve(operations, &metrics_);
   SweeperOptions sweeper_options;
   sweeper_options.interval = config.sweep_interval;
   sweeper_ = std::make_unique<Sweeper>(service_.get(), sweeper_options);
@@ -270,7 +280,10 @@ std::string RelayServer::Describe() const {
                       " rate_window=", absl::FormatDuration(limits.rate_window), " push_routes=[",
                       absl::StrJoin(routes, ","), "]",
                       " tls_client_ca=", config.tls_client_ca.empty() ? "none" : "set",
-                      DescribeHttpBounds(config));
+                      DescribeHttpBounds(config),
+                      setup_.malicious.empty()
+                          ? ""
+                          : absl::StrCat(" MALICIOUS=", malicious::Describe(setup_.malicious)));
 }
 
 void RelayServer::Shutdown() {

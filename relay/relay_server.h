@@ -8,8 +8,9 @@
 //   PrepareRelay  checks every value (the HTTP bounds too: counts and sizes
 //                 within fixed ranges, timeouts positive and at most 1h) and
 //                 loads what the flags name (TLS
-//                 files, push routes): INVALID_ARGUMENT with the message the
-//                 binary prints ("--max_ttl: must be at least --default_ttl"),
+//                 files, push routes, --malicious names): INVALID_ARGUMENT
+//                 with the message the binary prints ("--max_ttl: must be at
+//                 least --default_ttl"),
 //                 or the TLS loader's error for a certificate or key file.
 //   RelayServer::Start  opens the store, binds both listeners and starts
 //                 serving: the store's error, UNAVAILABLE for an address that
@@ -41,6 +42,8 @@
 #include "relay/sweeper.h"
 #include "runtime/grpc_server.h"
 #include "relay/device_attestation.h"
+#include "relay/malicious/behaviours.h"
+#include "relay/malicious/malicious_mailbox_service.h"
 #include "sim/sim.h"
 
 namespace sct::relay {
@@ -72,6 +75,9 @@ struct RelayServerConfig {
   // Set: the relay-attestation variant, creates and binding reads need a
   // valid Mailbox-Device-Attestation (relay/device_attestation.h).
   std::vector<std::string> attestation_roots;
+  // --malicious: names of the active malicious relay's behaviours
+  // (relay/malicious/behaviours.h); empty is the honest relay.
+  std::vector<std::string> malicious;
   // Bounds of the HTTP face (flags --http_max_connections ... ); only these
   // members of RelayHttpOptions are read, and its defaults are the flags'.
   RelayHttpOptions http;
@@ -85,6 +91,8 @@ struct RelaySetup {
   std::shared_ptr<grpc::ChannelCredentials> push_credentials;  // null: plaintext
   // From --attestation_roots; none: attestations are stored unread.
   std::optional<DeviceAttestationChecker> attestation;
+  // From --malicious; none: the honest relay.
+  malicious::Behaviours malicious;
 };
 
 absl::StatusOr<RelaySetup> PrepareRelay(RelayServerConfig config);
@@ -116,6 +124,8 @@ class RelayServer {
   std::unique_ptr<GrpcPushNotifier> push_;
   RelayMetrics metrics_;
   std::unique_ptr<MailboxService> service_;
+  // With --malicious: the decorator both faces serve instead of service_.
+  std::unique_ptr<malicious::MaliciousMailboxService> malicious_;
   std::unique_ptr<RelayGrpcService> relay_grpc_;
   EchoGrpcService echo_grpc_;
   std::unique_ptr<sim::ServerHooks> sim_hooks_;

@@ -79,6 +79,8 @@ TEST(PrepareRelayTest, EveryBadFlagHasItsMessage) {
        "--http_max_header_count: must be between 8 and 10000"},
       {"public_base_url", [](auto& c) { c.public_base_url = "ftp://relay.example"; },
        "--public_base_url: must start with http:// or https://"},
+      {"malicious", [](auto& c) { c.malicious = {"drop_round", "eat_keys"}; },
+       "--malicious: unknown behaviour \"eat_keys\" (known: serve_second_reader, "},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -139,6 +141,16 @@ TEST(RelayServerTest, ServesBothFacesOnTheBoundPorts) {
   (*server)->Shutdown();
   (*server)->Shutdown();  // idempotent
   EXPECT_FALSE(client.Get("/healthz"));
+}
+
+TEST(RelayServerTest, AMaliciousRelaySaysSoInItsStartupLine) {
+  RelayServerConfig config = LoopbackConfig();
+  config.malicious = {"swap_payloads", "drop_round"};
+  absl::StatusOr<RelaySetup> setup = PrepareRelay(config);
+  ASSERT_TRUE(setup.ok()) << setup.status();
+  auto server = RelayServer::Start(*std::move(setup), /*sim=*/nullptr);
+  ASSERT_TRUE(server.ok()) << server.status();
+  EXPECT_THAT((*server)->Describe(), HasSubstr(" MALICIOUS=drop_round,swap_payloads"));
 }
 
 TEST(RelayServerTest, AStoreThatCannotOpenFailsTheStart) {

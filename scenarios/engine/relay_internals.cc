@@ -28,6 +28,9 @@ void RelayConfigNeeds(const sv1::RelaySpec& r, std::vector<std::string>* out) {
     out->push_back(absl::StrCat(what, ".default_ttl/max_ttl: sets the relay's mailbox lifetimes",
                                 kNeedsLaunch));
   }
+  if (r.malicious_size() > 0) {
+    out->push_back(absl::StrCat(what, ".malicious: makes the relay misbehave", kNeedsLaunch));
+  }
   if (r.flags_size() > 0) {
     out->push_back(absl::StrCat(what, ".flags [", absl::StrJoin(r.flags(), " "),
                                 "]: configures the relay", kNeedsLaunch));

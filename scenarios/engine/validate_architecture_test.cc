@@ -12,6 +12,7 @@ namespace sct::scenarios {
 namespace {
 
 namespace sv1 = ::scenario::v1;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -164,6 +165,28 @@ TEST(ValidateArchitecture, VendorlessDevicesAreLaunchedAndTheirAuthorityToo) {
                             "authority of \"oem-b\", which is attached")));
   // alice-phone keeps its vendor: attaching it is not the variant's concern.
   EXPECT_THAT(problems, ::testing::Not(::testing::Contains(HasSubstr("devices[0]"))));
+}
+
+TEST(ValidateArchitecture, MaliciousRelayOnlyForALaunchedMailboxRelay) {
+  sv1::Scenario s = TwoVendors();
+  sv1::RelaySpec* relay = s.mutable_topology()->mutable_relay();
+  relay->add_malicious(sv1::DROP_ROUND);
+  relay->add_malicious(sv1::SWAP_PAYLOADS);
+  EXPECT_THAT(Problems(s), IsEmpty());
+
+  relay->add_malicious(sv1::MALICIOUS_BEHAVIOUR_UNSPECIFIED);
+  EXPECT_THAT(Problems(s),
+              ElementsAre(HasSubstr("topology.relay.malicious[2]: must name a behaviour")));
+  relay->mutable_malicious()->RemoveLast();
+
+  relay->mutable_attach()->set_grpc_address("relay.example:443");
+  EXPECT_THAT(Problems(s), Contains(HasSubstr("topology.relay.malicious: only for a launched "
+                                              "relay; not with attach")));
+  relay->clear_attach();
+
+  s.mutable_topology()->mutable_architecture()->set_relay_design(sv1::DERIVED_LOCATIONS);
+  EXPECT_THAT(Problems(s), Contains(HasSubstr("topology.relay.malicious: only for the mailbox "
+                                              "relay")));
 }
 
 }  // namespace

@@ -57,6 +57,20 @@ void Validator::CheckRelay(const Node& relay) {
                        kMaxRedisClusterMasters, " masters"));
     }
   }
+  for (int i = 0; i < r.malicious_size(); ++i) {
+    if (r.malicious(i) == sv1::MALICIOUS_BEHAVIOUR_UNSPECIFIED) {
+      Err(relay, "malicious", i, "must name a behaviour (e.g. REPLAY_ROUND)");
+    }
+  }
+  if (r.malicious_size() > 0 && r.has_attach()) {
+    Err(relay, "malicious", "only for a launched relay; not with attach");
+  }
+  const sv1::RelayDesign design = s_.topology().architecture().relay_design();
+  if (r.malicious_size() > 0 && (design == sv1::DERIVED_LOCATIONS || design == sv1::DIRECT)) {
+    Err(relay, "malicious",
+        "only for the mailbox relay; topology.architecture.relay_design carries no exchange "
+        "over it");
+  }
   // The launched Redis nodes are services that steps and faults may name.
   for (const std::string& name : LaunchedRedisNames(r)) services_.insert(name);
 }

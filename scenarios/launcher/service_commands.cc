@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/proto_time.h"
@@ -122,6 +123,13 @@ ServiceCommand RelayCommand(const sv1::RelaySpec& spec, const PkiIdentity& id, c
     c.args.push_back("--push_ca_cert=" + device_trust_file);
     c.args.push_back("--push_client_cert=" + id.cert_file);
     c.args.push_back("--push_client_key=" + id.key_file);
+  }
+  if (spec.malicious_size() > 0) {
+    std::vector<std::string> names;
+    for (int b : spec.malicious()) {
+      names.push_back(absl::AsciiStrToLower(sv1::MaliciousBehaviour_Name(b)));
+    }
+    c.args.push_back("--malicious=" + absl::StrJoin(names, ","));
   }
   c.extra_flags.assign(spec.flags().begin(), spec.flags().end());
   return c;

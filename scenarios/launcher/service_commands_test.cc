@@ -83,6 +83,11 @@ TEST(ServiceCommandsTest, RelayStoresTtlsAndPushRoutes) {
   EXPECT_THAT(c.args, Contains("--tls_client_ca=/w/pki/root.pem"));
   EXPECT_THAT(c.data_files,
               ElementsAre("/w/data/relay.db", "/w/data/relay.db-wal", "/w/data/relay.db-shm"));
+  EXPECT_THAT(c.args, Not(Contains(testing::StartsWith("--malicious"))));
+  // The active malicious relay: the behaviours by the binary's names.
+  sv1::Topology bad = Resolved(R"pb(relay { malicious: [ DROP_ROUND, LIE_ABOUT_EXPIRY ] })pb");
+  EXPECT_THAT(RelayCommand(bad.relay(), kId, kDir, "/w/pki/root.pem", {}, "/trust").args,
+              Contains("--malicious=drop_round,lie_about_expiry"));
 
   t.mutable_relay()->set_store(sv1::REDIS);
   t.mutable_relay()->set_redis_address("127.0.0.1:6379");
