@@ -156,7 +156,15 @@ void TapLoop(RunState* state, TapState* tap, TapEnv env) {
         if (http == nullptr) http = std::make_unique<HttpSession>(env.relay_url, env.ca_file);
         FetchPreview(state, tap, *http, link, step);
       }
-      if (tap->spec.race() && env.device_channel != nullptr) RaceClaim(state, tap, env, link, step);
+      if (tap->spec.race() && env.device_channel != nullptr) {
+        // The interceptor's reaction time (validated): the race it may lose.
+        absl::Duration reaction;
+        if (absl::ParseDuration(tap->spec.reaction_time(), &reaction) &&
+            reaction > absl::ZeroDuration()) {
+          absl::SleepFor(reaction);
+        }
+        RaceClaim(state, tap, env, link, step);
+      }
     }
   }
   grpc::Status end = reader->Finish();

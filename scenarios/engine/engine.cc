@@ -457,10 +457,15 @@ void Runner::AuditLinkability() {
 void Runner::Finish() {
   NotePushFallback();
   CheckTimings();
-  ResolveLinks();
-  AuditKnowledge();
-  AuditLinkability();
-  absl::StatusOr<std::vector<cv1::TraceEvent>> trace = CollectTrace(ctx_);
+  if (options_.audits) {
+    ResolveLinks();
+    AuditKnowledge();
+    AuditLinkability();
+  }
+  absl::StatusOr<std::vector<cv1::TraceEvent>> trace =
+      options_.collect_trace ? CollectTrace(ctx_)
+                             : absl::StatusOr<std::vector<cv1::TraceEvent>>(
+                                   absl::UnimplementedError("trace collection off"));
   if (trace.ok()) {
     for (auto& e : *trace) *result_.add_trace() = std::move(e);
   } else {
