@@ -125,6 +125,7 @@ Runner::Runner(const sv1::Scenario& s, absl::StatusOr<ResolvedTopology> topology
   }
   ctx_.scenario = &s_;
   if (topology_.ok()) ctx_.topology = &*topology_;
+  ctx_.inbox_cursors = options_.inbox_cursors.get();
 }
 
 void Runner::SkipAll(const std::string& observed, bool described) {

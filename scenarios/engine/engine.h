@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "proto/scenario/v1/scenario.pb.h"
+#include "scenarios/engine/run_context.h"
 #include "scenarios/launcher/ecosystem.h"
 #include "scenarios/launcher/topology.h"
 
@@ -76,6 +77,10 @@ struct EngineOptions {
   // them). false (experiments that measure no knowledge and judge no
   // assertions): no audit rows, and assertions go unchecked.
   bool audits = true;
+  // Shared by runs on one reused ecosystem (experiments): each run's inbox
+  // reads skip what the runs before it read (links of earlier runs, their
+  // PINs). Null: every read starts at the inbox's beginning.
+  std::shared_ptr<InboxCursors> inbox_cursors;
 };
 
 // Sets the relay's store of `scenario` to `store` when the relay is launched

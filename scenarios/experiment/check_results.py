@@ -12,7 +12,8 @@ ecosystem is reused). Facts that hold whatever the timing:
     key; with a reaction time of 1 s against an SMS delay of 0 ms the
     receiver always does;
   receiver-lateness-vs-mailbox-ttl: 2 h late with a 1 h TTL the mailbox has
-    expired; 10 min late with a 72 h TTL the receiver gets the key.
+    expired; 10 min late with a 72 h TTL the receiver gets the key;
+  single-round-interceptor-500: with a PIN the attacker never gets the key.
 At most a quarter of all runs may have errored.
 """
 import json
@@ -94,8 +95,15 @@ def check_lateness(r):
         fail(f"lateness: 10 min late, TTL 72 h: {early}, want only received")
 
 
+def check_benchmark(r):
+    with_pin = categories(r, "who-got-the-key", PIN="552093")
+    if not with_pin or "attacker" in with_pin:
+        fail(f"benchmark: with a PIN: {with_pin}, want runs and no attacker")
+
+
 FACTS = {
     "interceptor-win-rate-vs-sms-delay": check_interceptor,
+    "single-round-interceptor-500": check_benchmark,
     "receiver-lateness-vs-mailbox-ttl": check_lateness,
 }
 

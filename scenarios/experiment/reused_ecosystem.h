@@ -2,14 +2,14 @@
 // non-owning view of it the engine gets for one run (its Shutdown does
 // nothing: the worker shuts the ecosystem down when the topology changes or
 // the experiment ends).
-//
-// Thread safety: as Ecosystem; one worker thread uses it.
 #ifndef SCT_SCENARIOS_EXPERIMENT_REUSED_ECOSYSTEM_H_
 #define SCT_SCENARIOS_EXPERIMENT_REUSED_ECOSYSTEM_H_
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -17,39 +17,34 @@
 
 namespace sct::scenarios::experiment {
 
-// Forwards everything to `inner` (borrowed, outlives the view) except
-// Shutdown.
-class BorrowedEcosystem : public Ecosystem {
+// An ecosystem one worker launched, with the gRPC channels handed out
+// cached across runs (a new channel per run and service cost a TLS handshake
+// each: most of a reused run's set-up). Kill, Start and Restart through a
+// view drop that service's cached channels (a reconnecting channel would
+// wait out its backoff). Thread-safe.
+class ReusedEcosystem {
  public:
-  explicit BorrowedEcosystem(Ecosystem* inner) : inner_(inner) {}
-  const Service* Find(absl::string_view name) const override { return inner_->Find(name); }
-  std::vector<std::string> Names() const override { return inner_->Names(); }
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> Channel(absl::string_view name) override {
-    return inner_->Channel(name);
-  }
+  explicit ReusedEcosystem(std::unique_ptr<Ecosystem> eco) : eco_(std::move(eco)) {}
+  ~ReusedEcosystem() { Shutdown(); }
+  ReusedEcosystem(const ReusedEcosystem&) = delete;
+  ReusedEcosystem& operator=(const ReusedEcosystem&) = delete;
+
+  // A view for one run: forwards to this ecosystem; its Shutdown does nothing.
+  std::unique_ptr<Ecosystem> View();
+  // Drops the cached channels (so no service waits for them to close), then
+  // shuts the ecosystem down. Idempotent.
+  void Shutdown();
+
+  Ecosystem& inner() { return *eco_; }
   absl::StatusOr<std::shared_ptr<grpc::Channel>> ChannelAs(absl::string_view name,
-                                                           absl::string_view identity) override {
-    return inner_->ChannelAs(name, identity);
-  }
-  absl::Status Kill(absl::string_view name) override { return inner_->Kill(name); }
-  absl::Status Start(absl::string_view name) override { return inner_->Start(name); }
-  absl::Status Restart(absl::string_view name) override { return inner_->Restart(name); }
-  std::string OwnerCredentialId(absl::string_view spec_id) const override {
-    return inner_->OwnerCredentialId(spec_id);
-  }
-  std::string DeviceId(absl::string_view device) const override {
-    return inner_->DeviceId(device);
-  }
-  std::string AuthorityId(absl::string_view authority) const override {
-    return inner_->AuthorityId(authority);
-  }
-  const DevPkiFiles& pki() const override { return inner_->pki(); }
-  std::map<std::string, std::string> Endpoints() const override { return inner_->Endpoints(); }
-  // The worker owns the ecosystem: nothing to do.
-  void Shutdown() override {}
+                                                           absl::string_view identity);
+  void Forget(absl::string_view name);
 
  private:
-  Ecosystem* inner_;
+  std::unique_ptr<Ecosystem> eco_;
+  std::mutex mu_;
+  // (service, identity; "" for the engine's) -> channel.
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<grpc::Channel>> channels_;
 };
 
 // Sets every running sim service's clock offset back to zero (after a run

@@ -85,12 +85,15 @@ class Progress {
 // A worker thread's ecosystem, launched once per distinct topology.
 struct Worker {
   int id = 0;
-  std::unique_ptr<Ecosystem> eco;
+  std::unique_ptr<ReusedEcosystem> eco;
+  // What the runs on `eco` read of the channel inboxes.
+  std::shared_ptr<InboxCursors> cursors;
   std::string key;
   int launched = 0;
   void Drop() {
     if (eco != nullptr) eco->Shutdown();
     eco.reset();
+    cursors.reset();
     key.clear();
   }
 };
@@ -146,6 +149,8 @@ EngineOptions Run::EngineFor(Worker& w, const Point& p) {
     };
     return eo;
   }
+  if (w.cursors == nullptr) w.cursors = std::make_shared<InboxCursors>();
+  eo.inbox_cursors = w.cursors;
   eo.launch = [this, &w, key = p.key](const ResolvedTopology& t, const LaunchOptions& lo)
       -> absl::StatusOr<std::unique_ptr<Ecosystem>> {
     if (w.eco == nullptr) {
@@ -156,10 +161,10 @@ EngineOptions Run::EngineFor(Worker& w, const Point& p) {
       absl::StatusOr<std::unique_ptr<Ecosystem>> eco = Launch(t, l);
       launches_.fetch_add(1);
       if (!eco.ok()) return eco.status();
-      w.eco = *std::move(eco);
+      w.eco = std::make_unique<ReusedEcosystem>(*std::move(eco));
       w.key = key;
     }
-    return std::unique_ptr<Ecosystem>(std::make_unique<BorrowedEcosystem>(w.eco.get()));
+    return w.eco->View();
   };
   return eo;
 }
@@ -186,7 +191,7 @@ sv1::RunRecord Run::RunOne(Worker& w, size_t point, uint32_t rep) {
     MeasureRun(e_.experiment, r, rec);
   }
   if (w.eco != nullptr && p.moves_clocks) {
-    absl::Status reset = ResetClocks(*w.eco);
+    absl::Status reset = ResetClocks(*w.eco->View());
     if (!reset.ok()) w.Drop();
   }
   return rec;
