@@ -55,6 +55,7 @@ void ConfigToProto(const ChannelConfig& c, pb::ChannelConfig* out) {
   out->set_preview_bot(c.preview_bot);
   ToProto(c.preview_delay, out->mutable_preview_delay());
   out->set_seed(c.seed);
+  out->set_mail_scanner(static_cast<pb::MailScanner>(c.mail_scanner));
 }
 
 absl::StatusOr<ChannelConfig> ConfigFromProto(const pb::ChannelConfig& c) {
@@ -73,6 +74,19 @@ absl::StatusOr<ChannelConfig> ConfigFromProto(const pb::ChannelConfig& c) {
   config.max_body_length = c.max_body_length();
   config.preview_bot = c.preview_bot();
   config.seed = c.seed();
+  switch (c.mail_scanner()) {
+    case pb::MAIL_SCANNER_NONE:
+      config.mail_scanner = MailScanner::kNone;
+      break;
+    case pb::MAIL_SCANNER_GET:
+      config.mail_scanner = MailScanner::kGet;
+      break;
+    case pb::MAIL_SCANNER_POST:
+      config.mail_scanner = MailScanner::kPost;
+      break;
+    default:
+      return InvalidField("config.mail_scanner", "unknown value");
+  }
   return config;
 }
 
@@ -192,6 +206,8 @@ grpc::Status ChannelGrpcService::GetDeliveryLog(grpc::ServerContext*,
     ToProto(f.fetched_at, out->mutable_fetched_at());
     out->set_og_title(f.og_title);
     out->set_error(f.error);
+    out->set_method(f.method);
+    out->set_fetcher(f.fetcher);
   }
   return grpc::Status::OK;
 }

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "channel/link_scan.h"
+#include "common/draft_http.h"
 #include "common/errors.h"
 #include "common/share_link.h"
 #include "common/status_macros.h"
@@ -131,7 +132,15 @@ absl::StatusOr<SendResult> ChannelService::Send(ChannelKind kind, const std::str
   NotifyTaps(channel, message, fate, &record);
   channel.record_index[record.message_id] = channel.records.size();
   channel.records.push_back(std::move(record));
-  ScheduleCopies(kind, message, fate);
+  const MailScanner scanner = kind == ChannelKind::kEmail ? config.mail_scanner : MailScanner::kNone;
+  if (scanner != MailScanner::kNone && !urls.empty()) {
+    // The provider scans before it delivers: the copies follow the scan.
+    scheduler_->At(now, [this, kind, scanner, message, urls, fate] {
+      RunMailScan(kind, scanner, message, urls, fate);
+    });
+  } else {
+    ScheduleCopies(kind, message, fate);
+  }
   if (kind == ChannelKind::kMessenger && config.preview_bot) {
     result.preview_fetch_scheduled =
         SchedulePreviewFetches(kind, config, message.message_id, urls, now);
@@ -282,27 +291,62 @@ void ChannelService::DeliverLocked(ChannelKind kind, ChannelMessage message) {
   inbox.messages.push_back(std::move(message));
 }
 
-void ChannelService::RunPreviewFetch(ChannelKind kind, const std::string& message_id,
-                                     const std::string& url) {
+PreviewFetch ChannelService::Fetch(const std::string& message_id, const std::string& url,
+                                   const std::string& method) {
   PreviewFetch fetch;
   fetch.message_id = message_id;
   fetch.url = url;
+  fetch.method = method;
   if (fetcher_ == nullptr) {
     fetch.error = "no HTTP fetcher configured";
   } else {
-    absl::StatusOr<HttpResponse> response = fetcher_->Get(url);  // no lock held: network I/O
+    // A POST is what a client of the draft's mailbox API sends to read a
+    // mailbox: a claim and a request id of its own (fresh, it is no device).
+    absl::StatusOr<HttpResponse> response =
+        method == "POST" ? fetcher_->Post(url,
+                                          {{draft_http::kClaimHeader, NewUuidV4()},
+                                           {draft_http::kRequestIdHeader, NewUuidV4()},
+                                           {"Accept", "application/json"}},
+                                          "{}")
+                         : fetcher_->Get(url);
     if (response.ok()) {
       fetch.http_status = response->status;
-      fetch.og_title = ExtractOgTitle(response->body).value_or("");
+      if (method == "GET") fetch.og_title = ExtractOgTitle(response->body).value_or("");
     } else {
       fetch.error = std::string(response.status().message());
     }
   }
   fetch.fetched_at = clock_->Now();
+  return fetch;
+}
+
+void ChannelService::RunPreviewFetch(ChannelKind kind, const std::string& message_id,
+                                     const std::string& url) {
+  PreviewFetch fetch = Fetch(message_id, url, "GET");
   std::cerr << "channel: preview fetch id=" << message_id << " status=" << fetch.http_status
             << (fetch.error.empty() ? "" : " error=" + fetch.error) << std::endl;
   absl::MutexLock lock(&mu_);
   ChannelFor(kind).fetches.push_back(std::move(fetch));
+}
+
+void ChannelService::RunMailScan(ChannelKind kind, MailScanner scanner,
+                                 const ChannelMessage& message,
+                                 const std::vector<std::string>& urls, Fate fate) {
+  const std::string method = scanner == MailScanner::kPost ? "POST" : "GET";
+  std::vector<PreviewFetch> fetches;
+  for (const std::string& url : urls) {
+    if (fetches.size() == options_.max_links_fetched) break;
+    PreviewFetch fetch = Fetch(message.message_id, StripFragment(url), method);
+    fetch.fetcher = "mail_scanner";
+    std::cerr << "channel: mail scanner " << method << " id=" << message.message_id
+              << " status=" << fetch.http_status
+              << (fetch.error.empty() ? "" : " error=" + fetch.error) << std::endl;
+    fetches.push_back(std::move(fetch));
+  }
+  absl::MutexLock lock(&mu_);
+  Channel& channel = ChannelFor(kind);
+  for (PreviewFetch& f : fetches) channel.fetches.push_back(std::move(f));
+  if (!shut_down_) ScheduleCopies(kind, message, fate);
 }
 
 absl::StatusOr<ReceiveResult> ChannelService::Receive(ChannelKind kind, const std::string& address,
@@ -367,6 +411,9 @@ absl::StatusOr<ChannelConfig> ChannelService::Configure(ChannelKind kind,
   if (config.preview_bot && kind != ChannelKind::kMessenger) {
     return InvalidField("config.preview_bot", "only the MESSENGER channel has a preview bot");
   }
+  if (config.mail_scanner != MailScanner::kNone && kind != ChannelKind::kEmail) {
+    return InvalidField("config.mail_scanner", "only the EMAIL channel has a mail scanner");
+  }
   if (kind == ChannelKind::kSms && config.max_body_length > kMaxSmsChars) {
     return InvalidField("config.max_body_length",
                         absl::StrCat("at most ", kMaxSmsChars, " for SMS (255 parts of 153)"));
@@ -393,7 +440,11 @@ absl::StatusOr<ChannelConfig> ChannelService::Configure(ChannelKind kind,
             << " loss=" << effective.loss_probability
             << " duplicate=" << effective.duplicate_probability
             << " max_body_length=" << effective.max_body_length
-            << " preview_bot=" << (effective.preview_bot ? "on" : "off") << std::endl;
+            << " preview_bot=" << (effective.preview_bot ? "on" : "off") << " mail_scanner="
+            << (effective.mail_scanner == MailScanner::kPost  ? "post"
+                : effective.mail_scanner == MailScanner::kGet ? "get"
+                                                              : "none")
+            << std::endl;
   return effective;
 }
 

@@ -4,7 +4,11 @@
 // duplication, a tap through which an interceptor reads every message as
 // soon as it is sent (and so can race the recipient), and the messenger's
 // link-preview bot, which fetches every http(s) URL in a message with the
-// fragment stripped and records the og:title it saw.
+// fragment stripped and records the og:title it saw, and an e-mail
+// provider's link scanner, which follows every URL of a mail (fragment
+// stripped) with GET or with POST before the mail is delivered: a POST reads
+// a relay mailbox as a new client (fresh Mailbox-Device-Claim) and so binds
+// it, as some enterprise mail gateways do to links they "click".
 //
 // No transport code: channel_grpc.h adapts it to channel.v1.Channel.
 // Dependencies are injected: the Clock, the Scheduler that runs delayed
@@ -66,6 +70,9 @@ struct ChannelMessage {
   bool duplicate = false;
 };
 
+// Same numbers as channel.v1.MailScanner.
+enum class MailScanner { kNone = 0, kGet = 1, kPost = 2 };
+
 struct ChannelConfig {
   absl::Duration delay = absl::ZeroDuration();
   absl::Duration jitter = absl::ZeroDuration();
@@ -76,6 +83,7 @@ struct ChannelConfig {
   uint32_t max_body_length = 0;
   bool preview_bot = false;  // messenger only
   absl::Duration preview_delay = absl::ZeroDuration();
+  MailScanner mail_scanner = MailScanner::kNone;  // e-mail only
   // In Configure: non-zero reseeds this channel's random source. In the
   // effective configuration: the seed the source was last seeded with.
   uint64_t seed = 0;
@@ -125,6 +133,8 @@ struct PreviewFetch {
   absl::Time fetched_at;
   std::string og_title;
   std::string error;
+  std::string method = "GET";           // "GET" or "POST"
+  std::string fetcher = "preview_bot";  // or "mail_scanner"
 };
 
 struct DeliveryLog {
@@ -150,7 +160,9 @@ class ChannelService {
 
   // Accepts a message: taps see it at once; the recipient's copy (or two, or
   // none) arrives after the configured delay; a messenger preview fetch is
-  // scheduled for each URL. Errors: invalid_field, body_too_long,
+  // scheduled for each URL. With an e-mail mail_scanner and a URL in the
+  // body, the scanner follows the URLs at once and the copies are scheduled
+  // when it is done (the mail is delivered after the scan). Errors: invalid_field, body_too_long,
   // shutting_down.
   absl::StatusOr<SendResult> Send(ChannelKind kind, const std::string& from, const std::string& to,
                                   const std::string& body);
@@ -235,6 +247,14 @@ class ChannelService {
   void DeliverLocked(ChannelKind kind, ChannelMessage message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Deliver(ChannelKind kind, ChannelMessage message);
   void RunPreviewFetch(ChannelKind kind, const std::string& message_id, const std::string& url);
+  // The mail scanner: follows each URL (at most max_links_fetched, fragment
+  // stripped) with GET or POST, records the fetches, then schedules the
+  // message's copies. Runs on the scheduler, without the lock.
+  void RunMailScan(ChannelKind kind, MailScanner scanner, const ChannelMessage& message,
+                   const std::vector<std::string>& urls, Fate fate);
+  // One fetch of the preview bot or the scanner (no lock held: network I/O).
+  PreviewFetch Fetch(const std::string& message_id, const std::string& url,
+                     const std::string& method);
 
   const Clock* const clock_;
   Scheduler* const scheduler_;

@@ -1,6 +1,7 @@
 #include "channel/channel_service.h"
 
 #include <cmath>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -337,6 +338,85 @@ TEST_F(ChannelServiceTest, PreviewFetchFailureIsRecorded) {
   ASSERT_EQ(log.preview_fetches.size(), 1u);
   EXPECT_EQ(log.preview_fetches[0].http_status, 0);
   EXPECT_EQ(log.preview_fetches[0].error, "refused");
+}
+
+// The e-mail provider's link scanner (POST_FOLLOWING): it POSTs each link,
+// fragment stripped, as a new client with its own claim and request id,
+// before the mail is delivered; the scan is in the delivery log.
+TEST_F(ChannelServiceTest, MailScannerPostsEachLinkBeforeDelivering) {
+  ChannelConfig config;
+  config.delay = absl::Seconds(1);
+  config.mail_scanner = MailScanner::kPost;
+  Configure(ChannelKind::kEmail, config);
+  const std::string link = ShareLink(32);
+  auto sent = service_->Send(ChannelKind::kEmail, "alice@x", "bob@x", "Car key: " + link);
+  ASSERT_TRUE(sent.ok());
+  EXPECT_THAT(fetcher_.posts(), IsEmpty());
+  scheduler_.RunDue();  // the scan runs at once
+  const std::string without_fragment = link.substr(0, link.find('#'));
+  const auto posts = fetcher_.posts();
+  ASSERT_EQ(posts.size(), 1u);
+  EXPECT_EQ(posts[0].url, without_fragment);
+  std::map<std::string, std::string> headers(posts[0].headers.begin(), posts[0].headers.end());
+  EXPECT_TRUE(IsValidUuid(headers["Mailbox-Device-Claim"]));
+  EXPECT_TRUE(IsValidUuid(headers["Mailbox-Request-ID"]));
+  EXPECT_THAT(fetcher_.urls(), IsEmpty());  // no GET
+  EXPECT_THAT(Inbox(ChannelKind::kEmail, "bob@x"), IsEmpty());
+  clock_.Advance(absl::Seconds(1));
+  scheduler_.RunDue();
+  EXPECT_EQ(Inbox(ChannelKind::kEmail, "bob@x").size(), 1u);
+  const auto log = service_->GetDeliveryLog(ChannelKind::kEmail);
+  ASSERT_EQ(log.preview_fetches.size(), 1u);
+  EXPECT_EQ(log.preview_fetches[0].method, "POST");
+  EXPECT_EQ(log.preview_fetches[0].fetcher, "mail_scanner");
+  EXPECT_EQ(log.preview_fetches[0].url, without_fragment);
+  EXPECT_EQ(log.preview_fetches[0].message_id, sent->message_id);
+  EXPECT_EQ(log.preview_fetches[0].http_status, 200);
+}
+
+// A scanner that answers slowly still delivers: the copies are scheduled
+// after the scan (a due time already past delivers at the next run).
+TEST_F(ChannelServiceTest, MailScannerWithoutDelayDeliversAfterTheScan) {
+  ChannelConfig config;
+  config.mail_scanner = MailScanner::kPost;
+  Configure(ChannelKind::kEmail, config);
+  ASSERT_TRUE(service_->Send(ChannelKind::kEmail, "a", "b", ShareLink(16)).ok());
+  EXPECT_THAT(Inbox(ChannelKind::kEmail, "b"), IsEmpty());
+  scheduler_.RunDue();
+  EXPECT_EQ(fetcher_.posts().size(), 1u);
+  EXPECT_EQ(Inbox(ChannelKind::kEmail, "b").size(), 1u);
+}
+
+TEST_F(ChannelServiceTest, GetOnlyMailScannerFetchesThePreviewAndPostsNothing) {
+  ChannelConfig config;
+  config.mail_scanner = MailScanner::kGet;
+  Configure(ChannelKind::kEmail, config);
+  const std::string link = ShareLink(16);
+  ASSERT_TRUE(service_->Send(ChannelKind::kEmail, "a", "b", link).ok());
+  scheduler_.RunDue();
+  EXPECT_THAT(fetcher_.urls(), ElementsAre(link.substr(0, link.find('#'))));
+  EXPECT_THAT(fetcher_.posts(), IsEmpty());
+  EXPECT_EQ(Inbox(ChannelKind::kEmail, "b").size(), 1u);
+  const auto log = service_->GetDeliveryLog(ChannelKind::kEmail);
+  ASSERT_EQ(log.preview_fetches.size(), 1u);
+  EXPECT_EQ(log.preview_fetches[0].method, "GET");
+  EXPECT_EQ(log.preview_fetches[0].fetcher, "mail_scanner");
+}
+
+TEST_F(ChannelServiceTest, MailScannerLeavesMailsWithoutLinksAndOtherKindsAlone) {
+  ChannelConfig config;
+  config.mail_scanner = MailScanner::kPost;
+  Configure(ChannelKind::kEmail, config);
+  ASSERT_TRUE(service_->Send(ChannelKind::kEmail, "a", "b", "PIN: 604219").ok());
+  EXPECT_EQ(Inbox(ChannelKind::kEmail, "b").size(), 1u);  // delivered at once
+  ASSERT_TRUE(service_->Send(ChannelKind::kSms, "a", "b", ShareLink(16)).ok());
+  scheduler_.RunDue();
+  EXPECT_THAT(fetcher_.posts(), IsEmpty());
+  ChannelConfig on_sms;
+  on_sms.mail_scanner = MailScanner::kPost;
+  auto bad = service_->Configure(ChannelKind::kSms, on_sms);
+  EXPECT_EQ(ReasonOf(bad.status()), "invalid_field");
+  EXPECT_THAT(bad.status().message(), HasSubstr("config.mail_scanner"));
 }
 
 TEST_F(ChannelServiceTest, DeliveryLogAndStderrCarryNoBody) {

@@ -13,6 +13,19 @@
 namespace sct::channel {
 
 absl::StatusOr<HttpResponse> HttplibFetcher::Get(const std::string& url) {
+  return Fetch("GET", url, {{"Accept", "text/html"}}, "");
+}
+
+absl::StatusOr<HttpResponse> HttplibFetcher::Post(
+    const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers,
+    const std::string& body) {
+  return Fetch("POST", url, headers, body);
+}
+
+absl::StatusOr<HttpResponse> HttplibFetcher::Fetch(
+    const std::string& method, const std::string& url,
+    const std::vector<std::pair<std::string, std::string>>& extra_headers,
+    const std::string& request_body) {
   if (url.find('#') != std::string::npos) {
     return InvalidField("url", "carries a fragment; a preview fetch never sends one");
   }
@@ -46,7 +59,8 @@ absl::StatusOr<HttpResponse> HttplibFetcher::Get(const std::string& url) {
   }
   std::string body;
   bool too_big = false;
-  httplib::Headers headers = {{"User-Agent", options_.user_agent}, {"Accept", "text/html"}};
+  httplib::Headers headers = {{"User-Agent", options_.user_agent}};
+  for (const auto& [name, value] : extra_headers) headers.emplace(name, value);
   httplib::ContentReceiver receiver = [&](const char* data, size_t length) {
     if (body.size() + length > options_.max_body_bytes) {
       too_big = true;
@@ -55,7 +69,15 @@ absl::StatusOr<HttpResponse> HttplibFetcher::Get(const std::string& url) {
     body.append(data, length);
     return true;
   };
-  auto result = client.Get(path, headers, receiver);
+  // The answer of a POST comes whole (httplib has no receiver for it): its
+  // size bound is checked after.
+  httplib::Result result = method == "POST"
+                               ? client.Post(path, headers, request_body, "application/json")
+                               : client.Get(path, headers, receiver);
+  if (method == "POST" && result) {
+    if (result->body.size() > options_.max_body_bytes) too_big = true;
+    body = result->body;
+  }
   if (too_big) {
     return MakeError(absl::StatusCode::kUnavailable, "fetch_failed",
                      absl::StrCat("preview page larger than ", options_.max_body_bytes, " bytes"));
@@ -68,7 +90,7 @@ absl::StatusOr<HttpResponse> HttplibFetcher::Get(const std::string& url) {
         absl::StrAppend(&detail, " (certificate: ", X509_verify_cert_error_string(verify), ")");
     }
     return MakeError(absl::StatusCode::kUnavailable, "fetch_failed",
-                     absl::StrCat("GET ", origin, ": ", detail));
+                     absl::StrCat(method, " ", origin, ": ", detail));
   }
   return HttpResponse{result->status, std::move(body)};
 }

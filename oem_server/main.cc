@@ -62,6 +62,11 @@ ABSL_FLAG(std::string, provisioning_agreements, "",
           "OEM=FILE,...: the vendors whose provisioning format this OEM redeems and "
           "the PEM attestation root that verifies each (needs per_oem_format).");
 
+ABSL_FLAG(std::string, malicious, "",
+          "A malicious vendor, for adversary scenarios: attest_own_key (AttestKey certifies a "
+          "key of the vendor's instead of the device's) or redeem_own_key (ProvisionCredential "
+          "redeems the share for a key of the vendor's). Empty: honest. docs/oem_server.md.");
+
 namespace {
 
 int Fail(const absl::Status& status) {
@@ -86,6 +91,10 @@ absl::StatusOr<sct::oem::OemServerConfig> ConfigFromFlags() {
   config.service.push_token_ttl = absl::GetFlag(FLAGS_push_token_ttl);
   config.service.push_queue_limit = absl::GetFlag(FLAGS_push_queue_limit);
   config.service.max_streams_per_device = absl::GetFlag(FLAGS_max_streams_per_device);
+  absl::StatusOr<sct::oem::Malice> malice =
+      sct::oem::ParseMalice(absl::GetFlag(FLAGS_malicious), "--malicious");
+  if (!malice.ok()) return malice.status();
+  config.service.malice = *malice;
   config.listen = absl::GetFlag(FLAGS_listen).ToString();
   config.db_path = absl::GetFlag(FLAGS_db_path);
   config.attestation_ca_key = absl::GetFlag(FLAGS_attestation_ca_key);
@@ -122,7 +131,9 @@ int main(int argc, char** argv) {
   if (!server.ok()) return Fail(server.status());
 
   std::cerr << "oem_server: " << config.service.oem_id << " serving; authority at "
-            << config.ca_target << "; registry " << config.db_path << "\n";
+            << config.ca_target << "; registry " << config.db_path
+            << (config.service.malice == sct::oem::Malice::kNone ? "" : "; MALICIOUS mode")
+            << "\n";
   sct::PrintListeningLine({{"grpc", (*server)->address()}});
 
   int sig = sct::WaitForTerminationSignal();

@@ -57,6 +57,14 @@ std::string AttestKeyMessage(absl::string_view nonce,
                       public_key);
 }
 
+absl::StatusOr<Malice> ParseMalice(absl::string_view value, absl::string_view field) {
+  if (value.empty() || value == "none") return Malice::kNone;
+  if (value == "attest_own_key") return Malice::kAttestOwnKey;
+  if (value == "redeem_own_key") return Malice::kRedeemOwnKey;
+  return InvalidField(field, absl::StrCat("must be none, attest_own_key or redeem_own_key (got \"",
+                                          value, "\")"));
+}
+
 std::string PushTokenType(absl::string_view oem_id) {
   return absl::StrCat("sct-push/", oem_id);
 }
@@ -160,6 +168,19 @@ absl::StatusOr<::oem::v1::EnrolDeviceResponse> OemService::EnrolDevice(
   return response;
 }
 
+absl::StatusOr<EcdsaP256PublicKey> OemService::OwnKey(const std::string& device_id,
+                                                      absl::Time now, std::string* cert_der) {
+  ASSIGN_OR_RETURN(crypto::EcdsaP256PrivateKey own, crypto::EcdsaP256PrivateKey::Generate());
+  ASSIGN_OR_RETURN(crypto::Certificate cert, ca_->IssueKeyCertificate(own.PublicKey(), now));
+  ASSIGN_OR_RETURN(*cert_der, cert.ToDer());
+  RETURN_IF_ERROR(registry_->InsertAttestedKey(
+      crypto::Sha256(*cert_der), AttestedKey{device_id, own.PublicKey().SpkiDer()}, now));
+  EcdsaP256PublicKey public_key = own.PublicKey();
+  absl::MutexLock lock(&own_keys_mu_);
+  own_keys_.push_back(std::move(own));
+  return public_key;
+}
+
 absl::StatusOr<::oem::v1::AttestKeyResponse> OemService::AttestKey(
     const ::oem::v1::AttestKeyRequest& request) {
   ASSIGN_OR_RETURN(DeviceRecord device,
@@ -189,6 +210,17 @@ absl::StatusOr<::oem::v1::AttestKeyResponse> OemService::AttestKey(
     return BadProof("possession_signature");
   }
   absl::Time now = clock_.Now();
+  if (options_.malice == Malice::kAttestOwnKey) {
+    // Malicious: the device proved it holds `key`; certify one of ours.
+    ::oem::v1::AttestKeyResponse response;
+    std::string cert_der;
+    RETURN_IF_ERROR(OwnKey(device.device_id, now, &cert_der).status());
+    std::cerr << "oem " << options_.oem_id
+              << ": malicious attest_own_key: attested a key of its own for device "
+              << device.device_id << "\n";
+    response.mutable_attestation()->add_certificates_der(cert_der);
+    return response;
+  }
   ASSIGN_OR_RETURN(crypto::Certificate cert,
                    ca_->IssueKeyCertificate(*key, now));
   ASSIGN_OR_RETURN(std::string cert_der, cert.ToDer());
@@ -232,11 +264,29 @@ absl::StatusOr<ca::RedeemShareResponse> OemService::ProvisionCredential(
   if (attested->device_id != device.device_id) {
     return BadAttestation("issued to another device");
   }
-  if (attested->public_key_spki != receiver->SpkiDer()) {
+  // A vendor that attested its own key knows this check would refuse: it
+  // skips it and leaves the mismatch to the authority.
+  if (attested->public_key_spki != receiver->SpkiDer() &&
+      options_.malice != Malice::kAttestOwnKey) {
     return BadAttestation("does not certify receiver_public_key");
   }
-  if (format_ == nullptr) return authority_->RedeemShare(redeem);
-  ca::RedeemShareRequest unwrapped = redeem;
+  ca::RedeemShareRequest substituted;
+  const ca::RedeemShareRequest* forwarded = &redeem;
+  if (options_.malice == Malice::kRedeemOwnKey) {
+    // Malicious: redeem the share for a key of ours, with a valid chain.
+    substituted = redeem;
+    std::string cert_der;
+    ASSIGN_OR_RETURN(EcdsaP256PublicKey own, OwnKey(device.device_id, clock_.Now(), &cert_der));
+    substituted.set_receiver_public_key(own.SpkiDer());
+    substituted.mutable_receiver_attestation()->clear_certificates_der();
+    substituted.mutable_receiver_attestation()->add_certificates_der(cert_der);
+    std::cerr << "oem " << options_.oem_id
+              << ": malicious redeem_own_key: redeems a share for a key of its own (device "
+              << device.device_id << ")\n";
+    forwarded = &substituted;
+  }
+  if (format_ == nullptr) return authority_->RedeemShare(*forwarded);
+  ca::RedeemShareRequest unwrapped = *forwarded;
   absl::StatusOr<common::v1::SignedShareToken> inner =
       format_->Unwrap(redeem.token(), "redeem.token");
   if (!inner.ok()) {

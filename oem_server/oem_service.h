@@ -32,6 +32,17 @@
 //   UNAVAILABLE "authority_unavailable", "shutting_down", "store_unavailable";
 //   and every authority error unchanged on the bridged calls.
 //
+// Malicious modes (OemServiceOptions::malice, oem_server --malicious): a
+// receiving vendor that substitutes a key it generated and keeps for its
+// device's key, at attestation (AttestKey certifies the vendor's key; its
+// own ProvisionCredential check of the chain against receiver_public_key is
+// skipped) or at redemption (ProvisionCredential forwards RedeemShare with
+// the vendor's key and a fresh attestation of it; the authority's answer
+// goes back to the device unchanged). Who notices is the point: the
+// authority's chain check, the sender's endorsement (multi-round), the
+// device's check of the issued credential's holder key (docs/oem_server.md).
+// The vendor's private keys stay in memory and are never logged.
+//
 // Thread-safety: all methods are thread-safe. Ownership: nothing injected is
 // owned; the clock, registry, CA and authority client must outlive the
 // service.
@@ -41,10 +52,14 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "crypto/ecdsa.h"
 #include "oem_server/attestation_ca.h"
 #include "oem_server/authority_client.h"
 #include "oem_server/challenges.h"
@@ -54,6 +69,13 @@
 #include "proto/oem/v1/oem.pb.h"
 
 namespace sct::oem {
+
+// What a malicious vendor does (docs/oem_server.md, "Malicious modes").
+enum class Malice { kNone, kAttestOwnKey, kRedeemOwnKey };
+
+// "" or "none", "attest_own_key", "redeem_own_key"; else invalid_field
+// naming `field`.
+absl::StatusOr<Malice> ParseMalice(absl::string_view value, absl::string_view field);
 
 struct OemServiceOptions {
   std::string oem_id;  // e.g. "oem-a"; required
@@ -66,6 +88,7 @@ struct OemServiceOptions {
   absl::Duration push_token_ttl = absl::Hours(24 * 7);
   int push_queue_limit = 64;  // per device, retained and per stream
   int max_streams_per_device = 4;  // newest wins (notification_hub.h)
+  Malice malice = Malice::kNone;  // honest unless a scenario asks
 };
 
 // Domain-separated messages the device signs (exposed for devices and tests).
@@ -129,6 +152,11 @@ class OemService {
  private:
   absl::StatusOr<DeviceRecord> Authenticate(const ::oem::v1::DeviceAuth& auth,
                                             bool present);
+  // Malicious modes: a fresh key of the vendor's own, certified by its
+  // attestation CA and recorded as attested to `device_id`; the private key
+  // is kept in own_keys_. Returns the public key.
+  absl::StatusOr<crypto::EcdsaP256PublicKey> OwnKey(const std::string& device_id, absl::Time now,
+                                                    std::string* cert_der);
 
   const OemServiceOptions options_;
   const Clock& clock_;
@@ -141,6 +169,8 @@ class OemService {
   // Stateless nonces (challenges.h); in memory: a restart invalidates
   // outstanding challenges, which devices simply re-request.
   std::unique_ptr<Challenges> challenges_;
+  absl::Mutex own_keys_mu_;
+  std::vector<crypto::EcdsaP256PrivateKey> own_keys_ ABSL_GUARDED_BY(own_keys_mu_);
 };
 
 }  // namespace sct::oem

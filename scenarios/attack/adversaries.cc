@@ -50,6 +50,13 @@ absl::Status ValidateInterceptor(const std::string& field, const scenario::v1::L
   if (li.race() && li.device().empty()) {
     return InvalidField(field + ".link_interceptor.device", "race needs a device");
   }
+  for (int i = 0; i < li.also_channels_size(); ++i) {
+    const ::common::v1::ChannelKind kind = li.also_channels(i);
+    if (kind == ::common::v1::CHANNEL_KIND_UNSPECIFIED || kind == li.channel()) {
+      return InvalidField(absl::StrCat(field, ".link_interceptor.also_channels[", i, "]"),
+                          "must be a channel other than `channel`");
+    }
+  }
   return absl::OkStatus();
 }
 

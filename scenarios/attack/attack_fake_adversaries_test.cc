@@ -127,6 +127,54 @@ TEST_F(AttackFakeTest, InterceptorWithoutRaceClaimsOnAct) {
   EXPECT_EQ(ActAdversary("nobody", ctx_).status().code(), absl::StatusCode::kNotFound);
 }
 
+// also_channels: a second tap, on bob's e-mail address, feeds the PIN sent
+// there to the same interceptor; the claim of the SMS link uses it.
+TEST_F(AttackFakeTest, InterceptorOnBothChannelsClaimsWithThePinOfTheSecondChannel) {
+  scenario::v1::Adversary* eve = AddInterceptor(/*race=*/false);
+  eve->mutable_link_interceptor()->add_also_channels(::common::v1::EMAIL);
+  ASSERT_TRUE(ArmAdversaries(ctx_).ok());
+  std::string email_address;
+  {
+    std::lock_guard<std::mutex> lock(channel_.mu);
+    ASSERT_EQ(channel_.taps.size(), 2u);
+    EXPECT_EQ(channel_.tap_actors, (std::vector<std::string>{"eve", "eve"}));
+    email_address = channel_.taps.back()->to;
+    EXPECT_NE(email_address, channel_.taps.front()->to);
+  }
+  auto stub = channel::v1::Channel::NewStub(
+      grpc::CreateChannel(Addr(channel_port_), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext call;
+  channel::v1::SendRequest pin;
+  pin.set_kind(::common::v1::EMAIL);
+  pin.set_from("alice@example.test");
+  pin.set_to(email_address);
+  pin.set_body(absl::StrCat("PIN: ", kPin));
+  channel::v1::SendResponse resp;
+  ASSERT_TRUE(stub->Send(&call, pin, &resp).ok());
+  SendShareLink();
+  absl::StatusOr<AdversaryOutcome> claim = ActAdversary("eve", ctx_);
+  ASSERT_TRUE(claim.ok()) << claim.status();
+  EXPECT_TRUE(claim->succeeded) << claim->summary;
+  bool pin_used = false;
+  for (const auto& [key, value] : claim->details) {
+    if (key == "pin_used") pin_used = value == "true";
+  }
+  EXPECT_TRUE(pin_used) << "the PIN seen on the e-mail tap was not used";
+  // The link is under eve's name only (not under the second tap's key).
+  EXPECT_EQ(ctx_.intercepted.size(), 1u);
+  EXPECT_EQ(ctx_.intercepted["eve"][kMailbox], Link());
+  DisarmAdversaries(ctx_);
+  EXPECT_EQ(eco_.ChannelsHeld("channel"), 0);
+}
+
+TEST_F(AttackFakeTest, AlsoChannelsMustNameAnotherChannel) {
+  scenario::v1::Adversary* eve = AddInterceptor(/*race=*/false);
+  eve->mutable_link_interceptor()->add_also_channels(::common::v1::SMS);
+  absl::Status s = ArmAdversaries(ctx_);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("adversaries[eve].link_interceptor.also_channels[0]"));
+}
+
 TEST_F(AttackFakeTest, RelayDumpFindsAPlantedPinAndNamesOnlyTheFile) {
   scenario::v1::Adversary* d = scenario_.add_adversaries();
   d->set_name("operator");

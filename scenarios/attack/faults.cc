@@ -126,6 +126,9 @@ absl::StatusOr<channel::v1::ChannelConfig> BaseChannelConfig(const Fault& fault,
     config.set_duplicate_probability(spec.duplicate());
     config.set_max_body_length(spec.max_body_length());
     config.set_preview_bot(spec.preview_bot());
+    // A channel fault keeps the provider's mail scanner (same numbers in
+    // both enums, scenario.v1 and channel.v1).
+    config.set_mail_scanner(static_cast<channel::v1::MailScanner>(spec.mail_scanner()));
   }
   return config;
 }

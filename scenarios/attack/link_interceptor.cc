@@ -58,9 +58,11 @@ void RecordCaptures(RunState* state, TapState* tap, const channel::v1::TappedMes
                     const std::vector<ShareLink>& links, const std::vector<std::string>& pins,
                     absl::Time now, const std::string& step) {
   const std::string where = absl::StrCat("tap of ", KindName(tap->spec.channel()));
+  // A tap on one of the adversary's also_channels feeds its main tap.
+  TapState* sink = tap->feeds != nullptr ? tap->feeds : tap;
   std::lock_guard<std::mutex> lock(state->mu);
   for (const ShareLink& link : links) {
-    tap->captured.push_back({link, now});
+    sink->captured.push_back({link, now});
     AddLinkEvidence(state->evidence, tap->adversary, link, where);
     state->pending_trace.push_back(
         MakeEvent(tap->adversary, kChannelService, kTapRpc,
@@ -68,14 +70,16 @@ void RecordCaptures(RunState* state, TapState* tap, const channel::v1::TappedMes
                                ShortId(link.mailbox_id), ")",
                                tm.dropped() ? "; recipient's copy dropped" : ""),
                   now, absl::OkStatus(), ::common::v1::ADVERSARY, step));
-    if (tap->spec.race()) tap->claims[link.mailbox_id] = ClaimResult{};
+    if (tap->spec.race()) sink->claims[link.mailbox_id] = ClaimResult{};
   }
   for (const std::string& pin : pins) {
-    tap->pins.push_back(pin);
+    sink->pins.push_back(pin);
     state->evidence.push_back({tap->adversary, ::common::v1::PIN, pin, where});
     state->pending_trace.push_back(
         MakeEvent(tap->adversary, kChannelService, kTapRpc,
-                  absl::StrCat("captured a 6-digit code sent to ", tm.message().to()), now,
+                  absl::StrCat("captured a 6-digit code sent to ", tm.message().to(), " on ",
+                               KindName(tap->spec.channel())),
+                  now,
                   absl::OkStatus(), ::common::v1::ADVERSARY, step));
   }
   state->cv.notify_all();
@@ -247,6 +251,49 @@ bool AwaitProbe(RunContext& ctx, RunState& state, TapState* tap,
   return seen;
 }
 
+// Starts the tap of `a` on one of its also_channels, feeding `main`, and
+// waits until it sees its probe (as the main tap does).
+absl::Status ArmAlsoTap(RunContext& ctx, RunState& state, const Adversary& a, TapState* main,
+                        ::common::v1::ChannelKind kind,
+                        const std::shared_ptr<grpc::Channel>& channel) {
+  const scenario::v1::LinkInterceptor& spec = a.link_interceptor();
+  const absl::Time armed_at = absl::Now();
+  const std::string key = AlsoTapKey(a.name(), kind);
+  if (state.taps.count(key) > 0) return absl::OkStatus();
+  auto tap = std::make_unique<TapState>();
+  tap->adversary = a.name();
+  tap->spec.set_channel(kind);
+  tap->spec.set_target(spec.target());
+  tap->to_address = spec.target().empty() ? "" : ctx.topology->AddressOf(spec.target(), kind);
+  tap->probe = absl::StrCat("sct-tap-probe-", NewUuidV4());
+  tap->feeds = main;
+  tap->call = std::make_unique<grpc::ClientContext>();
+  tap->call->AddMetadata("sct-actor", a.name());
+  if (!ctx.current_step.empty()) tap->call->AddMetadata("sct-step", ctx.current_step);
+  TapState* raw = tap.get();
+  state.taps[key] = std::move(tap);
+  TapEnv env;
+  env.channel = channel;  // no device, no relay: this tap only reads
+  raw->thread = std::thread(TapLoop, &state, raw, std::move(env));
+  absl::Status last;
+  const bool seen = AwaitProbe(ctx, state, raw, channel, &last);
+  Sync(ctx);
+  AppendEvent(ctx, MakeEvent(a.name(), kChannelService, kTapRpc,
+                             absl::StrCat("also taps ", KindName(kind),
+                                          raw->to_address.empty() ? std::string(" (all addresses)")
+                                                                  : " to " + raw->to_address),
+                             armed_at, seen ? absl::OkStatus() : last, ::common::v1::ADVERSARY,
+                             ctx.current_step));
+  if (!seen) {
+    return MakeError(absl::StatusCode::kUnavailable, "tap_not_established",
+                     absl::StrCat("adversary ", a.name(), ": the ", KindName(kind),
+                                  " tap (also_channels) saw no probe message within ",
+                                  absl::FormatDuration(kArmWait),
+                                  last.ok() ? "" : absl::StrCat(" (Send: ", last.message(), ")")));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ArmInterceptor(RunContext& ctx, const Adversary& a) {
@@ -276,6 +323,9 @@ absl::Status ArmInterceptor(RunContext& ctx, const Adversary& a) {
         absl::StrCat("adversary ", a.name(), ": the ", KindName(spec.channel()),
                      " tap saw no probe message within ", absl::FormatDuration(kArmWait),
                      last.ok() ? "" : absl::StrCat(" (Send: ", last.message(), ")")));
+  }
+  for (int i = 0; i < spec.also_channels_size(); ++i) {
+    RETURN_IF_ERROR(ArmAlsoTap(ctx, state, a, tap, spec.also_channels(i), channel));
   }
   AddAdversaryMarker(ctx, a.name(), {a.name(), kChannelService, spec.target()}, armed_at, false);
   return absl::OkStatus();

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "scenarios/attack/adversary_logic.h"
 #include "scenarios/attack/trace_events.h"
 
@@ -35,6 +36,10 @@ RunState& StateOf(RunContext& ctx) {
   return *slot;
 }
 
+std::string AlsoTapKey(const std::string& adversary, ::common::v1::ChannelKind kind) {
+  return absl::StrCat(adversary, std::string(1, '\0'), ::common::v1::ChannelKind_Name(kind));
+}
+
 void StopTaps(RunState& state) {
   for (auto& [name, tap] : state.taps) {
     if (tap->call != nullptr) tap->call->TryCancel();
@@ -57,6 +62,7 @@ void Sync(RunContext& ctx) {
   }
   state.pending_trace.clear();
   for (auto& [name, tap] : state.taps) {
+    if (tap->feeds != nullptr) continue;  // its links are in the main tap's list
     std::map<std::string, std::string>& out = ctx.intercepted[name];
     for (const CapturedLink& c : tap->captured) {
       std::string key = MatchShare(c.link, ctx.shares);

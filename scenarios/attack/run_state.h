@@ -70,6 +70,10 @@ struct TapState {
   std::string probe;                          // nonce of the arming probe
   bool probe_seen = false;
   bool ended = false;
+  // A tap on one of the adversary's also_channels: what it captures goes to
+  // this interceptor's main tap (not owned; the main tap outlives it, both
+  // live in RunState::taps). Null for a main tap.
+  TapState* feeds = nullptr;
 };
 
 struct RunState {
@@ -78,6 +82,8 @@ struct RunState {
 
   std::mutex mu;
   std::condition_variable cv;
+  // By adversary name; a tap on one of its also_channels under
+  // AlsoTapKey(name, kind).
   std::map<std::string, std::unique_ptr<TapState>> taps;
   std::vector<::common::v1::TraceEvent> pending_trace;  // guarded by mu
   std::vector<RawEvidence> evidence;                    // guarded by mu
@@ -93,6 +99,10 @@ struct RunState {
   std::map<std::string, std::vector<::common::v1::CoObservation>> saved_co_observations;
   std::vector<::common::v1::TraceEvent> saved_trace;
 };
+
+// The key of `adversary`'s tap on one of its also_channels in RunState::taps
+// (a name no adversary can have: it holds a NUL).
+std::string AlsoTapKey(const std::string& adversary, ::common::v1::ChannelKind kind);
 
 // The state of `ctx`'s run (created on first use; replaced when ctx now
 // belongs to another run, after stopping the old run's taps).

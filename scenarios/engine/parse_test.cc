@@ -13,6 +13,7 @@ namespace {
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::IsEmpty;
 
 std::string Runfile(const std::string& path) {
@@ -326,6 +327,37 @@ TEST(ParseScenarioText, LauncherTopologyErrorsAreLocated) {
               HasSubstr("t.textproto:5:"));
   EXPECT_THAT(std::string(s.status().message()),
               HasSubstr("topology.channels[0].preview_bot"));
+}
+
+TEST(ParseScenarioText, AlsoChannelsErrorsAreLocatedAtTheEntry) {
+  absl::StatusOr<scenario::v1::Scenario> s = ParseScenarioText(
+      "name: \"x\"\n"
+      "topology {\n"
+      "  relay { store: MEMORY }\n"
+      "  authorities { id: \"ca\" }\n"
+      "  oems { id: \"oem-a\" }\n"
+      "  devices { id: \"bob\"  oem: \"oem-a\" }\n"
+      "}\n"
+      "adversaries {\n"
+      "  name: \"eve\"\n"
+      "  link_interceptor {\n"
+      "    channel: SMS\n"
+      "    also_channels: EMAIL\n"
+      "    also_channels: SMS\n"
+      "    also_channels: EMAIL\n"
+      "    target: \"bob\"\n"
+      "  }\n"
+      "}\n",
+      "a.textproto");
+  ASSERT_FALSE(s.ok());
+  const std::string message(s.status().message());
+  EXPECT_THAT(message, HasSubstr("a.textproto:13:"));
+  EXPECT_THAT(message, HasSubstr("also_channels[1]"));
+  EXPECT_THAT(message, HasSubstr("a.textproto:14:"));
+  EXPECT_THAT(message, HasSubstr("the tapped `channel` itself"));
+  EXPECT_THAT(message, HasSubstr("also_channels[2]"));
+  EXPECT_THAT(message, HasSubstr("listed twice"));
+  EXPECT_THAT(message, Not(HasSubstr("also_channels[0]")));
 }
 
 TEST(ParseScenarioText, KnowledgeAssertionWithoutItemsIsLocatedAtTheAssertion) {

@@ -36,6 +36,17 @@ void Validator::CheckAdversaryKind(const Node& n, const sv1::Adversary& a) {
       DeviceRef(c, "target", a.link_interceptor().target(), false);
       DeviceRef(c, "device", a.link_interceptor().device(), a.link_interceptor().race());
       Duration(c, "reaction_time", a.link_interceptor().reaction_time());
+      std::set<int> also;
+      for (int i = 0; i < a.link_interceptor().also_channels_size(); ++i) {
+        const int kind = a.link_interceptor().also_channels(i);
+        if (kind == ::common::v1::CHANNEL_KIND_UNSPECIFIED) {
+          Err(c, "also_channels", i, "not a channel kind");
+        } else if (kind == a.link_interceptor().channel()) {
+          Err(c, "also_channels", i, "the tapped `channel` itself; name other channels");
+        } else if (!also.insert(kind).second) {
+          Err(c, "also_channels", i, "listed twice");
+        }
+      }
       break;
     }
     case sv1::Adversary::kIdGuesser: {

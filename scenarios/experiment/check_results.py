@@ -6,7 +6,8 @@ Usage: check_results.py OUT_DIR REPETITIONS
 Shape, for every DIR/<name>/result.json: one point per combination of the
 parameters' values, `runs` = REPETITIONS at each, one run record per run with
 its point and repetition, a category for every outcome measure of each
-non-errored run, and no more launches than one plus the errored runs (the
+non-errored run, the aggregated frequencies of every outcome measure at
+each point (the report's Aggregate), and no more launches than one plus the errored runs (the
 ecosystem is reused). Facts that hold whatever the timing:
   interceptor-win-rate-vs-sms-delay: with a PIN the attacker never gets the
     key; with a reaction time of 1 s against an SMS delay of 0 ms the
@@ -68,6 +69,10 @@ def check_shape(result, reps):
         for m in outcome:
             if m not in r["categories"]:
                 fail(f"{name}: run {r['point']}/{r['repetition']} has no category for {m}")
+    for p in result["points"]:
+        have = {o["measure"] for o in p.get("outcomes", [])}
+        if not set(outcome) <= have:
+            fail(f"{name}: a point lacks the aggregated frequencies of {set(outcome) - have}")
     if errored * 4 > len(runs):
         fail(f"{name}: {errored} of {len(runs)} runs errored: "
              + "; ".join(sorted({r['error'] for r in runs if r['errored']}))[:2000])

@@ -4,8 +4,10 @@
 //                      [--binaries_dir=DIR] [--work_dir=DIR] [--relaunch_each_run] FILE...
 //   sct_experiment check FILE...
 //
-// Exit codes: 0 every experiment ran (errored runs are data, not failure);
-// 1 a file has errors (nothing is run) or a result could not be written;
+// Writes DIR/report.html and DIR/<name>/{result.json,runs.csv,points.csv}
+// (scenarios/experiment/report). Exit codes: 0 every experiment ran (errored
+// runs are data, not failure); 1 a file has errors (nothing is run) or the
+// report could not be written;
 // 2 usage error; 130/143 interrupted (every launched process is stopped).
 #include <filesystem>
 #include <iostream>
@@ -15,8 +17,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "scenarios/experiment/load.h"
+#include "scenarios/experiment/report/aggregate.h"
+#include "scenarios/experiment/report/experiment_report.h"
+#include "scenarios/experiment/report/terminal_table.h"
 #include "scenarios/experiment/runner.h"
-#include "scenarios/experiment/write_result.h"
 #include "scenarios/launcher/launcher.h"
 
 namespace {
@@ -30,8 +34,8 @@ constexpr char kUsage[] =
     "  sct_experiment check FILE...\n"
     "\n"
     "Runs each experiment file (a scenario repeated and swept over parameters,\n"
-    "docs/experiments.md) and writes DIR/<experiment>/result.json (default DIR:\n"
-    "out/experiments). --repetitions overrides the files' repetitions; --jobs\n"
+    "docs/experiments.md) and writes DIR/report.html and DIR/<experiment>/\n"
+    "{result.json,runs.csv,points.csv} (default DIR: out/experiments). --repetitions overrides the files' repetitions; --jobs\n"
     "runs N workers, each on its own ecosystem; --relaunch_each_run launches a\n"
     "fresh ecosystem for every run (the benchmark baseline). check only loads\n"
     "the files. Exit 0 when every experiment ran, 1 on a file with errors.\n";
@@ -119,23 +123,20 @@ int Run(const std::vector<std::string>& argv, bool check_only) {
   if (eng.work_dir.empty()) eng.work_dir = a.out + "/work";
   eng.work_dir = std::filesystem::absolute(eng.work_dir).string();
   a.options.progress = &std::cerr;
-  int rc = 0;
+  std::vector<scenario::v1::ExperimentResult> results;
   for (const ex::LoadedExperiment& e : loaded) {
     std::cerr << e.experiment.name() << ": " << e.points.size() << " point(s)\n";
-    scenario::v1::ExperimentResult result = ex::RunExperiment(e, a.options);
-    absl::StatusOr<std::string> written = ex::WriteResultJson(result, a.out);
-    if (!written.ok()) {
-      std::cerr << written.status().message() << "\n";
-      rc = 1;
-      continue;
-    }
-    int errored = 0;
-    for (const auto& r : result.runs()) errored += r.errored() ? 1 : 0;
-    std::cout << e.experiment.name() << ": " << result.runs_size() << " runs (" << errored
-              << " errored), " << result.launches() << " launch(es), "
-              << result.duration().seconds() << " s: " << *written << "\n";
+    results.push_back(ex::RunExperiment(e, a.options));
+    ex::Aggregate(results.back());
+    std::cout << ex::ExperimentTerminalTable(results.back()) << "\n";
   }
-  return rc;
+  absl::Status written = ex::WriteExperimentReport(results, a.out);
+  if (!written.ok()) {
+    std::cerr << written.message() << "\n";
+    return 1;
+  }
+  std::cout << "report: " << a.out << "/report.html (results, CSV under " << a.out << "/<name>/)\n";
+  return 0;
 }
 
 }  // namespace

@@ -72,6 +72,8 @@ ServiceCommand OemCommand(const sv1::OemSpec& spec, const PkiIdentity& id, const
             "--tls_key=" + id.key_file,
             "--tls_client_ca=" + root_cert_file,
             "--relay_cn=relay"};
+  if (spec.malicious() == sv1::ATTEST_OWN_KEY) c.args.push_back("--malicious=attest_own_key");
+  if (spec.malicious() == sv1::REDEEM_OWN_KEY) c.args.push_back("--malicious=redeem_own_key");
   c.extra_flags.assign(spec.flags().begin(), spec.flags().end());
   c.data_files = {db};
   return c;
@@ -198,6 +200,17 @@ ServiceCommand ChannelCommand(const sv1::Topology& topology, const PkiIdentity& 
   return c;
 }
 
+chv1::MailScanner MailScannerOf(sv1::MailScanner scanner) {
+  switch (scanner) {
+    case sv1::GET_ONLY:
+      return chv1::MAIL_SCANNER_GET;
+    case sv1::POST_FOLLOWING:
+      return chv1::MAIL_SCANNER_POST;
+    default:
+      return chv1::MAIL_SCANNER_NONE;
+  }
+}
+
 std::vector<chv1::ConfigureRequest> ChannelConfigureRequests(const sv1::Topology& topology) {
   std::vector<chv1::ConfigureRequest> configs;
   for (const auto& c : topology.channels()) {
@@ -211,6 +224,7 @@ std::vector<chv1::ConfigureRequest> ChannelConfigureRequests(const sv1::Topology
     cfg->set_max_body_length(c.max_body_length());
     cfg->set_preview_bot(c.preview_bot());
     ToProto(DurationOr(c.preview_delay(), absl::ZeroDuration()), cfg->mutable_preview_delay());
+    cfg->set_mail_scanner(MailScannerOf(c.mail_scanner()));
     configs.push_back(req);
   }
   return configs;

@@ -291,6 +291,9 @@ absl::Status CheckChannel(const std::string& f, const sv1::ChannelSpec& c) {
   if ((c.preview_bot() || !c.preview_delay().empty()) && c.kind() != cv1::MESSENGER) {
     return InvalidField(f + ".preview_bot", "only the MESSENGER channel has a preview bot");
   }
+  if (c.mail_scanner() != sv1::MAIL_SCANNER_NONE && c.kind() != cv1::EMAIL) {
+    return InvalidField(f + ".mail_scanner", "only the EMAIL channel has a mail scanner");
+  }
   return absl::OkStatus();
 }
 

@@ -240,6 +240,9 @@ INSTANTIATE_TEST_SUITE_P(
                 "topology.channels[1].kind: duplicate channel SMS"},
         BadCase{"preview_bot_on_sms", R"(relay {} channels { kind: SMS preview_bot: true })",
                 "topology.channels[0].preview_bot:"},
+        BadCase{"mail_scanner_on_messenger",
+                R"(relay {} channels { kind: MESSENGER mail_scanner: POST_FOLLOWING })",
+                "topology.channels[0].mail_scanner: only the EMAIL channel has a mail scanner"},
         BadCase{"duplicate_persona",
                 R"(relay {} authorities { id: "ca" } oems { id: "oem-a" }
                    devices { id: "a" oem: "oem-a" personas { name: "p" } personas { name: "p" } })",
