@@ -36,6 +36,9 @@ namespace {
 using scenario::v1::Adversary;
 
 constexpr absl::Duration kArmWait = absl::Seconds(5);
+// How long one probe may take to come back before the next is sent (the tap
+// registers asynchronously: a probe sent before it did is never seen).
+constexpr absl::Duration kProbeEvery = absl::Milliseconds(20);
 constexpr char kTapRpc[] = "channel.v1.Channel/Tap";
 
 // What a tap thread needs (copied on the engine thread: the Ecosystem is
@@ -160,7 +163,15 @@ void TapLoop(RunState* state, TapState* tap, TapEnv env) {
         if (http == nullptr) http = std::make_unique<HttpSession>(env.relay_url, env.ca_file);
         FetchPreview(state, tap, *http, link, step);
       }
-      if (tap->spec.race() && env.device_channel != nullptr) RaceClaim(state, tap, env, link, step);
+      if (tap->spec.race() && env.device_channel != nullptr) {
+        // The interceptor's reaction time (validated): the race it may lose.
+        absl::Duration reaction;
+        if (absl::ParseDuration(tap->spec.reaction_time(), &reaction) &&
+            reaction > absl::ZeroDuration()) {
+          absl::SleepFor(reaction);
+        }
+        RaceClaim(state, tap, env, link, step);
+      }
     }
   }
   grpc::Status end = reader->Finish();
@@ -234,7 +245,7 @@ bool AwaitProbe(RunContext& ctx, RunState& state, TapState* tap,
     req.set_body(absl::StrCat("[sct-lab] interceptor check ", tap->probe));
     channel::v1::SendResponse resp;
     *last = FromGrpcStatus(stub->Send(&call, req, &resp));
-    seen = WaitFor(state, absl::Milliseconds(100), [&] { return tap->probe_seen || tap->ended; }) &&
+    seen = WaitFor(state, kProbeEvery, [&] { return tap->probe_seen || tap->ended; }) &&
            tap->probe_seen;
   }
   return seen;

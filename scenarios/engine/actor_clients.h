@@ -51,6 +51,8 @@ class ActorClients {
       const std::string& name);
   absl::StatusOr<std::unique_ptr<::access_point::v1::AccessPoint::Stub>> AccessPoint(
       const std::string& name);
+  // The run's context (inbox cursors, the trace).
+  RunContext* context() const { return ctx_; }
   // The channel server ("channel").
   absl::StatusOr<std::unique_ptr<::channel::v1::Channel::Stub>> ChannelServer();
   absl::StatusOr<std::unique_ptr<::common::v1::SimControl::Stub>> SimControl(

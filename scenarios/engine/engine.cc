@@ -126,6 +126,7 @@ Runner::Runner(const sv1::Scenario& s, absl::StatusOr<ResolvedTopology> topology
   }
   ctx_.scenario = &s_;
   if (topology_.ok()) ctx_.topology = &*topology_;
+  ctx_.inbox_cursors = options_.inbox_cursors.get();
 }
 
 void Runner::SkipAll(const std::string& observed, bool described) {
@@ -458,10 +459,15 @@ void Runner::AuditLinkability() {
 void Runner::Finish() {
   NotePushFallback();
   CheckTimings();
-  ResolveLinks();
-  AuditKnowledge();
-  AuditLinkability();
-  absl::StatusOr<std::vector<cv1::TraceEvent>> trace = CollectTrace(ctx_);
+  if (options_.audits) {
+    ResolveLinks();
+    AuditKnowledge();
+    AuditLinkability();
+  }
+  absl::StatusOr<std::vector<cv1::TraceEvent>> trace =
+      options_.collect_trace ? CollectTrace(ctx_)
+                             : absl::StatusOr<std::vector<cv1::TraceEvent>>(
+                                   absl::UnimplementedError("trace collection off"));
   if (trace.ok()) {
     for (auto& e : *trace) *result_.add_trace() = std::move(e);
   } else {

@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "proto/scenario/v1/scenario.pb.h"
+#include "scenarios/engine/run_context.h"
 #include "scenarios/launcher/ecosystem.h"
 #include "scenarios/launcher/topology.h"
 
@@ -68,6 +69,18 @@ struct EngineOptions {
   // Called once the ecosystem is up and again (with nullptr) before it is
   // shut down, so a signal handler can tear it down on Ctrl-C.
   std::function<void(Ecosystem*)> on_ecosystem;
+  // Merge the services' traces into the result (CollectTrace) and order the
+  // diagram's actors. false (experiments that count no trace events): the
+  // result's trace is only what the engine recorded itself.
+  bool collect_trace = true;
+  // Run the knowledge and linkability audits (and resolve unread links for
+  // them). false (experiments that measure no knowledge and judge no
+  // assertions): no audit rows, and assertions go unchecked.
+  bool audits = true;
+  // Shared by runs on one reused ecosystem (experiments): each run's inbox
+  // reads skip what the runs before it read (links of earlier runs, their
+  // PINs). Null: every read starts at the inbox's beginning.
+  std::shared_ptr<InboxCursors> inbox_cursors;
 };
 
 // Sets the relay's store of `scenario` to `store` when the relay is launched

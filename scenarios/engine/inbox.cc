@@ -50,6 +50,32 @@ std::string PinIn(absl::string_view body) {
 
 namespace {
 
+std::string InboxKey(cv1::ChannelKind kind, const std::string& address) {
+  return absl::StrCat(cv1::ChannelKind_Name(kind), " ", address);
+}
+
+// Where this run reads the inbox from: what earlier runs on the same
+// ecosystem read of it (RunContext::inbox_cursors), fixed at the run's first
+// read; 0 without cursors.
+uint64_t InboxFloor(RunContext* ctx, cv1::ChannelKind kind, const std::string& address) {
+  if (ctx == nullptr || ctx->inbox_cursors == nullptr) return 0;
+  const std::string key = InboxKey(kind, address);
+  auto it = ctx->inbox_floor.find(key);
+  if (it != ctx->inbox_floor.end()) return it->second;
+  std::lock_guard<std::mutex> lock(ctx->inbox_cursors->mu);
+  const uint64_t floor = ctx->inbox_cursors->last[key];
+  ctx->inbox_floor[key] = floor;
+  return floor;
+}
+
+void RaiseInboxCursor(RunContext* ctx, cv1::ChannelKind kind, const std::string& address,
+                      uint64_t last) {
+  if (ctx == nullptr || ctx->inbox_cursors == nullptr) return;
+  std::lock_guard<std::mutex> lock(ctx->inbox_cursors->mu);
+  uint64_t& cursor = ctx->inbox_cursors->last[InboxKey(kind, address)];
+  cursor = std::max(cursor, last);
+}
+
 // The newest message in the (kind, address) inbox for which `extract` gives
 // a value, polled as FindLink describes; `what` names the value in the trace.
 InboxLink PollInbox(ActorClients& clients, const RunClock& clock, const std::string& actor,
@@ -63,16 +89,19 @@ InboxLink PollInbox(ActorClients& clients, const RunClock& clock, const std::str
   int polls = 0;
   InboxLink found;
   absl::Status st;
+  const uint64_t floor = InboxFloor(clients.context(), kind, address);
   while (found.link.empty()) {
     chv1::ReceiveRequest req;
     req.set_kind(kind);
     req.set_address(address);
+    req.set_after_sequence(floor);
     chv1::ReceiveResponse resp;
     grpc::ClientContext call;
     clients.Prepare(&call, "engine", absl::Seconds(10));
     st = FromGrpcStatus((*stub)->Receive(&call, req, &resp));
     ++polls;
     if (st.ok()) {
+      RaiseInboxCursor(clients.context(), kind, address, resp.last_sequence());
       for (int i = resp.messages_size() - 1; i >= 0; --i) {
         std::string value = extract(resp.messages(i).body());
         if (!value.empty()) {

@@ -4,7 +4,9 @@
 #ifndef SCT_SCENARIOS_ENGINE_RUN_CONTEXT_H_
 #define SCT_SCENARIOS_ENGINE_RUN_CONTEXT_H_
 
+#include <cstdint>
 #include <map>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,6 +45,15 @@ struct KnownValue {
   std::string owner;
 };
 
+// The highest message sequence read per channel inbox ("KIND address") by
+// the runs made so far on one ecosystem (EngineOptions::inbox_cursors): an
+// experiment's runs share it so that a run reads only what was delivered
+// after the runs before it had read theirs. Thread-safe.
+struct InboxCursors {
+  std::mutex mu;
+  std::map<std::string, uint64_t> last;
+};
+
 struct RunContext {
   const scenario::v1::Scenario* scenario = nullptr;
   // The scenario's topology as resolved once by the engine (every device
@@ -72,6 +83,12 @@ struct RunContext {
   // adversary name).
   std::vector<::common::v1::TraceEvent> engine_trace;
   std::vector<scenario::v1::Marker> markers;
+
+  // From EngineOptions::inbox_cursors (null: every inbox read starts at the
+  // inbox's beginning). `inbox_floor` is what the earlier runs had read of
+  // each inbox, fixed at this run's first read of it.
+  InboxCursors* inbox_cursors = nullptr;
+  std::map<std::string, uint64_t> inbox_floor;
 };
 
 }  // namespace sct::scenarios

@@ -35,6 +35,7 @@ void Validator::CheckAdversaryKind(const Node& n, const sv1::Adversary& a) {
       }
       DeviceRef(c, "target", a.link_interceptor().target(), false);
       DeviceRef(c, "device", a.link_interceptor().device(), a.link_interceptor().race());
+      Duration(c, "reaction_time", a.link_interceptor().reaction_time());
       std::set<int> also;
       for (int i = 0; i < a.link_interceptor().also_channels_size(); ++i) {
         const int kind = a.link_interceptor().also_channels(i);

@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Checks the result.json files an experiments run wrote (experiments_run_test).
+
+Usage: check_results.py OUT_DIR REPETITIONS
+
+Shape, for every DIR/<name>/result.json: one point per combination of the
+parameters' values, `runs` = REPETITIONS at each, one run record per run with
+its point and repetition, a category for every outcome measure of each
+non-errored run, the aggregated frequencies of every outcome measure at
+each point (the report's Aggregate), and no more launches than one plus the errored runs (the
+ecosystem is reused). Facts that hold whatever the timing:
+  interceptor-win-rate-vs-sms-delay: with a PIN the attacker never gets the
+    key; with a reaction time of 1 s against an SMS delay of 0 ms the
+    receiver always does;
+  receiver-lateness-vs-mailbox-ttl: 2 h late with a 1 h TTL the mailbox has
+    expired; 10 min late with a 72 h TTL the receiver gets the key;
+  single-round-interceptor-500: with a PIN the attacker never gets the key.
+At most a quarter of all runs may have errored.
+"""
+import json
+import os
+import sys
+
+
+def fail(msg):
+    print("check_results: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def at(result, **want):
+    """The runs at the point whose parameter values are `want` (by name)."""
+    names = [p["parameter"]["name"] for p in result["parameters"]]
+    for i, point in enumerate(result["points"]):
+        values = dict(zip(names, point["values"]))
+        if all(values[k] == v for k, v in want.items()):
+            yield i
+
+
+def categories(result, measure, **want):
+    points = set(at(result, **want))
+    if not points:
+        fail(f"{result['name']}: no point {want}")
+    cats = [r["categories"].get(measure) for r in result["runs"]
+            if r["point"] in points and not r["errored"]]
+    return cats
+
+
+def check_shape(result, reps):
+    name = result["name"]
+    expected_points = 1
+    for p in result["parameters"]:
+        expected_points *= len(p["parameter"]["values"])
+    if len(result["points"]) != expected_points:
+        fail(f"{name}: {len(result['points'])} points, want {expected_points}")
+    for p in result["points"]:
+        if p["runs"] != reps:
+            fail(f"{name}: a point has {p['runs']} runs, want {reps}")
+    runs = result["runs"]
+    if len(runs) != expected_points * reps:
+        fail(f"{name}: {len(runs)} run records, want {expected_points * reps}")
+    outcome = [m["name"] for m in result["measures"] if "outcome" in m]
+    errored = 0
+    for r in runs:
+        if r["errored"]:
+            errored += 1
+            if not r["error"]:
+                fail(f"{name}: an errored run says no why")
+            continue
+        for m in outcome:
+            if m not in r["categories"]:
+                fail(f"{name}: run {r['point']}/{r['repetition']} has no category for {m}")
+    for p in result["points"]:
+        have = {o["measure"] for o in p.get("outcomes", [])}
+        if not set(outcome) <= have:
+            fail(f"{name}: a point lacks the aggregated frequencies of {set(outcome) - have}")
+    if errored * 4 > len(runs):
+        fail(f"{name}: {errored} of {len(runs)} runs errored: "
+             + "; ".join(sorted({r['error'] for r in runs if r['errored']}))[:2000])
+    if result["launches"] > 1 + errored:
+        fail(f"{name}: {result['launches']} launches for {errored} errored runs (no reuse?)")
+    print(f"check_results: {name}: {len(runs)} runs, {errored} errored, "
+          f"{result['launches']} launch(es)")
+
+
+def check_interceptor(r):
+    with_pin = categories(r, "who-got-the-key", PIN="552093")
+    if "attacker" in with_pin:
+        fail("interceptor: the attacker got the key although the share has a PIN")
+    slow = categories(r, "who-got-the-key", **{"PIN": "", "reaction time": "1s", "SMS delay": "0ms"})
+    if not slow or any(c != "receiver" for c in slow):
+        fail(f"interceptor: reaction 1 s vs delay 0 ms: {slow}, want only receiver")
+
+
+def check_lateness(r):
+    late = categories(r, "bob-gets-the-key", **{"mailbox TTL": "1h", "lateness": "2h"})
+    if not late or any(c != "expired" for c in late):
+        fail(f"lateness: 2 h late, TTL 1 h: {late}, want only expired")
+    early = categories(r, "bob-gets-the-key", **{"mailbox TTL": "72h", "lateness": "10m"})
+    if not early or any(c != "received" for c in early):
+        fail(f"lateness: 10 min late, TTL 72 h: {early}, want only received")
+
+
+def check_benchmark(r):
+    with_pin = categories(r, "who-got-the-key", PIN="552093")
+    if not with_pin or "attacker" in with_pin:
+        fail(f"benchmark: with a PIN: {with_pin}, want runs and no attacker")
+
+
+FACTS = {
+    "interceptor-win-rate-vs-sms-delay": check_interceptor,
+    "single-round-interceptor-500": check_benchmark,
+    "receiver-lateness-vs-mailbox-ttl": check_lateness,
+}
+
+
+def main():
+    out, reps = sys.argv[1], int(sys.argv[2])
+    names = sorted(d for d in os.listdir(out)
+                   if os.path.isfile(os.path.join(out, d, "result.json")))
+    if not names:
+        fail(f"no result.json under {out}")
+    for name in names:
+        with open(os.path.join(out, name, "result.json")) as f:
+            result = json.load(f)
+        check_shape(result, reps)
+        if name in FACTS:
+            FACTS[name](result)
+    missing = set(FACTS) - set(names)
+    if missing:
+        fail("no result for " + ", ".join(sorted(missing)))
+
+
+if __name__ == "__main__":
+    main()
