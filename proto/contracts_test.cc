@@ -370,7 +370,7 @@ TEST(Comments, EveryContractElementHasALeadingComment) {
   ASSERT_TRUE(ReadFile(Runfile("proto/contracts_descriptor_set.pb"), &bytes));
   FileDescriptorSet set;
   ASSERT_TRUE(set.ParseFromString(bytes));
-  ASSERT_EQ(set.file_size(), 14) << "expected the fourteen contract files";
+  ASSERT_EQ(set.file_size(), 15) << "expected the fifteen contract files";
   int total = 0;
   for (const auto& file : set.file()) {
     ASSERT_TRUE(file.has_source_code_info()) << file.name();

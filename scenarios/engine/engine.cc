@@ -73,6 +73,7 @@ class Runner {
   void Finish();
   void OrderActors();
   void TearDown();
+  void NoteServiceExits();
 
   // ---- steps ----
   // Runs step `i` (unless the run is stopped or out of time); true when the
@@ -518,6 +519,19 @@ void Runner::TearDown() {
   // to until the launcher's SIGKILL.
   env_.reset();
   eco_->Shutdown();
+  NoteServiceExits();
+}
+
+// How every launched process ended: one that died during the run or failed
+// at shutdown (a sanitizer's report: ASan's leak check exits 23) fails the
+// run; one killed after the grace is only recorded.
+void Runner::NoteServiceExits() {
+  for (sv1::ServiceExit& e : eco_->Exits()) {
+    if (e.kind() == sv1::DIED_DURING_RUN || e.kind() == sv1::FAILED_AT_SHUTDOWN) {
+      Fail(absl::StrCat("service ", e.service(), ": ", e.detail()));
+    }
+    *result_.add_service_exits() = std::move(e);
+  }
 }
 
 sv1::ScenarioResult Runner::Run() {

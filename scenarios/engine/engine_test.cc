@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/proto_time.h"
 #include "gmock/gmock.h"
@@ -309,6 +310,60 @@ TEST(RunScenario, TheEngineDropsItsChannelsBeforeTheServicesAreStopped) {
   ASSERT_EQ(c.launched, 1) << r.first_failure();
   EXPECT_EQ(c.shutdowns, 1);
   EXPECT_EQ(held, 0);
+}
+
+// Reports how its processes ended, as the launcher does after Shutdown.
+class ExitReportingEcosystem : public FakeEcosystem {
+ public:
+  ExitReportingEcosystem(Counters* c, std::vector<sv1::ServiceExit> exits)
+      : FakeEcosystem(c), exits_(std::move(exits)) {}
+  std::vector<sv1::ServiceExit> Exits() const override { return exits_; }
+
+ private:
+  std::vector<sv1::ServiceExit> exits_;
+};
+
+sv1::ServiceExit Exit(const std::string& service, int status, sv1::ServiceExitKind kind) {
+  sv1::ServiceExit e;
+  e.set_service(service);
+  e.set_exit_status(status);
+  e.set_kind(kind);
+  e.set_detail(absl::StrCat("status ", status));
+  return e;
+}
+
+sv1::ScenarioResult RunWithExits(Counters* c, std::vector<sv1::ServiceExit> exits) {
+  EngineOptions o = Options(c);
+  o.launch = [c, exits](const ResolvedTopology&, const LaunchOptions&)
+      -> absl::StatusOr<std::unique_ptr<Ecosystem>> {
+    ++c->launched;
+    return std::unique_ptr<Ecosystem>(new ExitReportingEcosystem(c, exits));
+  };
+  return RunScenario(Parse(R"pb(
+    name: "exits"
+    steps { id: "a" pause { duration: "1ms" } }
+  )pb"), "exits.textproto", o);
+}
+
+// A leak report at exit (ASan exits 23) or a crash during the run is a
+// failed run that names the service; a SIGKILL after the grace is recorded
+// only, and clean stops change nothing.
+TEST(RunScenario, AServiceThatFailsAtShutdownOrDiesFailsTheRun) {
+  Counters c;
+  sv1::ScenarioResult clean = RunWithExits(
+      &c, {Exit("relay", 0, sv1::STOPPED_CLEANLY), Exit("ca", 137, sv1::KILLED_AFTER_GRACE)});
+  EXPECT_TRUE(clean.passed()) << clean.first_failure();
+  ASSERT_EQ(clean.service_exits_size(), 2);
+  EXPECT_EQ(clean.service_exits(1).kind(), sv1::KILLED_AFTER_GRACE);
+
+  sv1::ScenarioResult leak = RunWithExits(&c, {Exit("relay", 23, sv1::FAILED_AT_SHUTDOWN)});
+  EXPECT_FALSE(leak.passed());
+  EXPECT_THAT(leak.first_failure(), HasSubstr("service relay: status 23"));
+  EXPECT_EQ(leak.steps(0).status(), sv1::PASSED);
+
+  sv1::ScenarioResult crash = RunWithExits(&c, {Exit("oem-a", 139, sv1::DIED_DURING_RUN)});
+  EXPECT_FALSE(crash.passed());
+  EXPECT_THAT(crash.first_failure(), HasSubstr("service oem-a"));
 }
 
 TEST(ApplyRelayStore, OverridesOnlyARelayThatNamesNoStore) {

@@ -68,6 +68,10 @@ struct DevPkiFiles {
   std::string dir;  // where every "<cn>.pem"/"<cn>.key" lives
 };
 
+// 2 s, or SCT_STOP_GRACE from the environment when it parses as a positive
+// duration (see LaunchOptions::stop_grace).
+absl::Duration DefaultStopGrace();
+
 struct LaunchOptions {
   // Directory holding the binaries at their Bazel paths
   // ("relay/relay_server", "credential_authority/ca_server",
@@ -81,6 +85,11 @@ struct LaunchOptions {
   absl::Duration start_timeout = absl::Seconds(30);
   // Start every launched service with --sim_control (Audit + SimControl).
   bool sim_control = true;
+  // How long Shutdown waits after SIGTERM before it SIGKILLs what still runs
+  // (one grace shared by all services). 2 s, or the environment's
+  // SCT_STOP_GRACE (an absl duration, e.g. "20s"): `./sct test --asan|--tsan`
+  // sets it, so that sanitized services reach their exit-time checks.
+  absl::Duration stop_grace = DefaultStopGrace();
 };
 
 // A running topology. Destruction calls Shutdown().
@@ -125,9 +134,13 @@ class Ecosystem {
   virtual std::map<std::string, std::string> Endpoints() const = 0;
 
   // Stops every launched service (SIGTERM to each in reverse start order,
-  // SIGKILL to any still running 2 s later) and reaps it. Idempotent; safe to
-  // call from a signal thread.
+  // SIGKILL to any still running LaunchOptions::stop_grace later) and reaps
+  // it. Idempotent; safe to call from a signal thread.
   virtual void Shutdown() = 0;
+
+  // How each launched process ended, once Shutdown() has run (empty before,
+  // and for an ecosystem that does not own its processes).
+  virtual std::vector<scenario::v1::ServiceExit> Exits() const { return {}; }
 };
 
 // Starts `topology`: PKI, authority, OEMs, relay, channel, access points

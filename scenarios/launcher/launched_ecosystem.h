@@ -62,6 +62,7 @@ class LaunchedEcosystem final : public Ecosystem {
   const DevPkiFiles& pki() const override { return work_.pki_files; }
   std::map<std::string, std::string> Endpoints() const override { return services_.Endpoints(); }
   void Shutdown() override { services_.Shutdown(); }
+  std::vector<scenario::v1::ServiceExit> Exits() const override { return services_.Exits(); }
 
  private:
   // The steps of Build, one per kind of topology element.

@@ -31,6 +31,7 @@
 #include "proto/relay/v1/relay.grpc.pb.h"
 #include "scenarios/launcher/address_plan.h"
 #include "scenarios/launcher/ecosystem.h"
+#include "scenarios/launcher/service_set.h"
 
 namespace sct::scenarios {
 namespace {
@@ -252,6 +253,56 @@ TEST(LauncherTest, SmallTopologyRunsRestartsAndStopsCleanly) {
   e.Shutdown();  // idempotent
   eco->reset();
   EXPECT_TRUE(NoChildren());
+}
+
+// How the processes ended: every service stops cleanly on the launcher's
+// SIGTERM (exit 0), and one that died during the run (here a SIGSEGV sent
+// from outside, as a crash) is reported as such, with its stderr named.
+TEST(LauncherTest, ExitsTellACrashFromACleanStop) {
+  auto eco = Launch(Parse(R"pb(
+                      relay { store: MEMORY }
+                      authorities { id: "ca" }
+                      oems { id: "oem-a" }
+                      devices { id: "alice" oem: "oem-a" }
+                    )pb"),
+                    Options("exits"));
+  ASSERT_TRUE(eco.ok()) << eco.status();
+  Ecosystem& e = **eco;
+  EXPECT_TRUE(e.Exits().empty());
+  const pid_t relay = e.Find("relay")->pid;
+  ASSERT_EQ(kill(relay, SIGSEGV), 0);
+  // Wait until it has died, leaving it for the launcher to reap.
+  siginfo_t info{};
+  ASSERT_EQ(waitid(P_PID, relay, &info, WEXITED | WNOWAIT), 0) << errno;
+  e.Shutdown();
+  std::map<std::string, ::scenario::v1::ServiceExit> exits;
+  for (const auto& x : e.Exits()) exits[x.service()] = x;
+  // The topology's four services and the channel server the launcher adds.
+  ASSERT_EQ(exits.size(), e.Names().size());
+  EXPECT_EQ(exits["relay"].kind(), ::scenario::v1::DIED_DURING_RUN);
+  EXPECT_EQ(exits["relay"].exit_status(), 128 + SIGSEGV);
+  EXPECT_NE(exits["relay"].detail().find("relay.stderr"), std::string::npos)
+      << exits["relay"].detail();
+  for (const std::string& name : e.Names()) {
+    if (name == "relay") continue;
+    EXPECT_EQ(exits[name].kind(), ::scenario::v1::STOPPED_CLEANLY)
+        << name << ": " << exits[name].detail();
+    EXPECT_EQ(exits[name].exit_status(), 0) << name;
+  }
+}
+
+TEST(ClassifyExit, SortsExitStatuses) {
+  EXPECT_EQ(ClassifyExit("r", 0, false, "").kind(), ::scenario::v1::STOPPED_CLEANLY);
+  EXPECT_EQ(ClassifyExit("r", 128 + SIGTERM, false, "").kind(), ::scenario::v1::STOPPED_CLEANLY);
+  EXPECT_EQ(ClassifyExit("r", 128 + SIGKILL, false, "").kind(),
+            ::scenario::v1::KILLED_AFTER_GRACE);
+  const ::scenario::v1::ServiceExit leak = ClassifyExit("r", 23, false, "/w/r.stderr");
+  EXPECT_EQ(leak.kind(), ::scenario::v1::FAILED_AT_SHUTDOWN);
+  EXPECT_NE(leak.detail().find("LeakSanitizer"), std::string::npos) << leak.detail();
+  EXPECT_NE(leak.detail().find("/w/r.stderr"), std::string::npos) << leak.detail();
+  EXPECT_EQ(ClassifyExit("r", 1, false, "").kind(), ::scenario::v1::FAILED_AT_SHUTDOWN);
+  // Whatever its status, a process that had ended before the SIGTERM died.
+  EXPECT_EQ(ClassifyExit("r", 0, true, "").kind(), ::scenario::v1::DIED_DURING_RUN);
 }
 
 // The service's clock (SimControl.SetClock with no change, or `req`).

@@ -1,5 +1,6 @@
 #include "scenarios/launcher/service_set.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -43,6 +44,34 @@ bool FileExists(const std::string& path) {
 }
 
 }  // namespace
+
+scenario::v1::ServiceExit ClassifyExit(const std::string& name, int status, bool died_before,
+                                       const std::string& stderr_path) {
+  scenario::v1::ServiceExit e;
+  e.set_service(name);
+  e.set_exit_status(status);
+  const std::string where =
+      stderr_path.empty() ? "" : absl::StrCat("; stderr: ", stderr_path);
+  const std::string what = absl::StrCat("ended (", DescribeExit(status), ")");
+  if (died_before) {
+    e.set_kind(scenario::v1::DIED_DURING_RUN);
+    e.set_detail(absl::StrCat(what, " during the run, before the launcher stopped it", where));
+  } else if (status == 0 || status == 128 + SIGTERM) {
+    e.set_kind(scenario::v1::STOPPED_CLEANLY);
+    e.set_detail("stopped cleanly");
+  } else if (status == 128 + SIGKILL) {
+    e.set_kind(scenario::v1::KILLED_AFTER_GRACE);
+    e.set_detail(absl::StrCat("still running at the end of the stop grace after SIGTERM: killed "
+                              "(exit-time checks such as a sanitizer's leak report could not run)",
+                              where));
+  } else {
+    e.set_kind(scenario::v1::FAILED_AT_SHUTDOWN);
+    e.set_detail(absl::StrCat(
+        what, " at shutdown",
+        status == 23 ? " (23 is the exit status of a LeakSanitizer report)" : "", where));
+  }
+  return e;
+}
 
 ServiceSet::ServiceSet(const LaunchOptions& options, WorkDir dir, DevPki* pki)
     : options_(options), dir_(std::move(dir)), pki_(pki) {}
@@ -328,28 +357,48 @@ std::map<std::string, std::string> ServiceSet::Endpoints() const {
 
 void ServiceSet::Shutdown() {
   std::lock_guard<std::mutex> whole(shutdown_mu_);
-  std::vector<std::shared_ptr<ChildProcess>> procs;
+  struct Stopping {
+    std::string name;
+    std::string stderr_path;
+    std::shared_ptr<ChildProcess> proc;
+    bool died_before = false;  // had exited before the SIGTERM
+  };
+  std::vector<Stopping> procs;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (shut_down_) return;
     shut_down_ = true;
     for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) {
-      if ((*it)->proc != nullptr) procs.push_back((*it)->proc);
+      if ((*it)->proc == nullptr || !(*it)->svc.running) continue;
+      procs.push_back({(*it)->svc.name, (*it)->svc.stderr_path, (*it)->proc, false});
     }
   }
-  // SIGTERM to all (reverse start order), then one shared 2 s grace: a gRPC
+  for (Stopping& p : procs) p.died_before = !p.proc->Running();
+  // SIGTERM to all (reverse start order), then one shared grace (2 s by
+  // default; LaunchOptions::stop_grace): a gRPC
   // server with a connected client (e.g. the engine's channel) uses its whole
   // shutdown grace, so stopping them one by one could take a minute. Every
   // service makes its acknowledged writes durable before answering, so the
   // SIGKILL after the grace loses nothing a scenario relied on.
-  for (const auto& p : procs) p->SendTerm();
-  const absl::Time deadline = absl::Now() + absl::Seconds(2);
-  for (const auto& p : procs) p->AwaitExit(deadline);
+  for (const Stopping& p : procs) p.proc->SendTerm();
+  const absl::Time deadline = absl::Now() + options_.stop_grace;
+  std::vector<scenario::v1::ServiceExit> exits;
+  for (const Stopping& p : procs) {
+    const int status = p.proc->AwaitExit(deadline);
+    exits.push_back(ClassifyExit(p.name, status, p.died_before, p.stderr_path));
+  }
   std::lock_guard<std::mutex> lock(mu_);
+  exits_ = std::move(exits);
   for (auto& n : nodes_) {
     n->proc.reset();
     n->svc.running = false;
     n->svc.pid = -1;
   }
+}
+
+std::vector<scenario::v1::ServiceExit> ServiceSet::Exits() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return exits_;
 }
 
 absl::Status ServiceSet::WithStderr(const ServiceNode& n, const absl::Status& s) const {

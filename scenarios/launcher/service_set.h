@@ -87,6 +87,14 @@ struct ServiceNode {
   std::shared_ptr<ChildProcess> proc;
 };
 
+// How a process the launcher stopped ended: `status` as ChildProcess gives it
+// (exit code, or 128 + signal), `died_before` when it had exited before the
+// SIGTERM. 0 and 143 are clean; 137 is the SIGKILL after the grace; any other
+// status fails (23: a LeakSanitizer report). `stderr_path` is named in the
+// detail of anything not clean.
+scenario::v1::ServiceExit ClassifyExit(const std::string& name, int status, bool died_before,
+                                       const std::string& stderr_path);
+
 class ServiceSet {
  public:
   // `pki` issues the identities of channels to the nodes; not owned.
@@ -120,8 +128,12 @@ class ServiceSet {
   absl::Status Restart(absl::string_view name);
   std::map<std::string, std::string> Endpoints() const;
   // SIGTERM to every running node (reverse start order), one shared 2 s
-  // grace, SIGKILL to what still runs, reap.
+  // grace, SIGKILL to what still runs, reap; records how each ended (Exits).
   void Shutdown();
+  // How each node running at Shutdown ended (empty before Shutdown): stopped
+  // cleanly, killed after the grace, failed at shutdown (exit status other
+  // than 0 or 143: a sanitizer's report), or died during the run.
+  std::vector<scenario::v1::ServiceExit> Exits() const;
 
   // `s` as an error of `node`: "<name>: <message>", plus the end of its
   // stderr file when it was launched.
@@ -156,6 +168,7 @@ class ServiceSet {
   std::mutex shutdown_mu_;  // held for a whole Shutdown()
   mutable std::mutex mu_;   // guards nodes_, index_, processes and svc state
   bool shut_down_ = false;  // guarded by mu_
+  std::vector<scenario::v1::ServiceExit> exits_;  // guarded by mu_
 };
 
 }  // namespace sct::scenarios
