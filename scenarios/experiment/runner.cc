@@ -1,5 +1,7 @@
 #include "scenarios/experiment/runner.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -155,7 +157,13 @@ EngineOptions Run::EngineFor(Worker& w, const Point& p) {
       -> absl::StatusOr<std::unique_ptr<Ecosystem>> {
     if (w.eco == nullptr) {
       LaunchOptions l = lo;
-      l.work_dir = absl::StrCat(o_.engine.work_dir, "/worker-", w.id, "-launch-", ++w.launched);
+      // Unique in this process and among processes sharing the work
+      // directory: a launch that found an earlier one's databases would
+      // start from its state.
+      static std::atomic<int> launches_in_process{0};
+      ++w.launched;
+      l.work_dir = absl::StrCat(o_.engine.work_dir, "/", getpid(), "-",
+                                launches_in_process.fetch_add(1) + 1, "-worker-", w.id);
       std::error_code ec;
       std::filesystem::create_directories(l.work_dir, ec);
       absl::StatusOr<std::unique_ptr<Ecosystem>> eco = Launch(t, l);
