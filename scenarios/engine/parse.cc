@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/errors.h"
+#include "common/text_format_errors.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "scenarios/engine/validator.h"
@@ -19,25 +20,6 @@ namespace sv1 = ::scenario::v1;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Reflection;
 using google::protobuf::TextFormat;
-
-// Collects protobuf's syntax errors as "FILE:LINE:COL: message" lines.
-class LineErrorCollector : public google::protobuf::io::ErrorCollector {
- public:
-  LineErrorCollector(std::string file, std::vector<std::string>* out)
-      : file_(std::move(file)), out_(out) {}
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    out_->push_back(absl::StrCat(file_, ":", line + 1, ":", column + 1, ": ", message));
-  }
-  void AddWarning(int line, google::protobuf::io::ColumnNumber column,
-                  const std::string& message) override {
-    out_->push_back(absl::StrCat(file_, ":", line + 1, ":", column + 1, ": warning: ", message));
-  }
-
- private:
-  std::string file_;
-  std::vector<std::string>* out_;
-};
 
 }  // namespace
 
@@ -85,7 +67,7 @@ absl::StatusOr<CheckedScenario> ParseCheckedScenario(const std::string& text,
                                                      const std::string& file,
                                                      const std::set<std::string>* known_variants) {
   std::vector<std::string> errors;
-  LineErrorCollector collector(file, &errors);
+  LineErrorCollector collector(file, &errors, /*warnings=*/true);
   TextFormat::Parser parser;
   parser.RecordErrorsTo(&collector);
   parser.AllowPartialMessage(false);

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/errors.h"
+#include "common/text_format_errors.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
@@ -24,20 +25,6 @@ namespace {
 
 namespace sv1 = ::scenario::v1;
 using google::protobuf::TextFormat;
-
-// Collects protobuf's syntax errors as "FILE:LINE:COL: message" lines.
-class LineErrors : public google::protobuf::io::ErrorCollector {
- public:
-  LineErrors(std::string file, std::vector<std::string>* out) : file_(std::move(file)), out_(out) {}
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    out_->push_back(absl::StrCat(file_, ":", line + 1, ":", column + 1, ": ", message));
-  }
-
- private:
-  std::string file_;
-  std::vector<std::string>* out_;
-};
 
 absl::Status Errors(const std::vector<std::string>& lines) {
   return MakeError(absl::StatusCode::kInvalidArgument, "invalid_field", absl::StrJoin(lines, "\n"));
@@ -97,7 +84,7 @@ std::vector<std::vector<int>> CrossProduct(const sv1::Experiment& e) {
 
 absl::StatusOr<LoadedExperiment> ParseExperiment(const std::string& text, const std::string& file) {
   std::vector<std::string> errors;
-  LineErrors collector(file, &errors);
+  LineErrorCollector collector(file, &errors);
   TextFormat::Parser parser;
   parser.RecordErrorsTo(&collector);
   TextFormat::ParseInfoTree tree;

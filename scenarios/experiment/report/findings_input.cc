@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/errors.h"
+#include "common/text_format_errors.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
@@ -24,20 +25,6 @@ namespace {
 using google::protobuf::TextFormat;
 using sct::findings::FindingsQuestions;
 using sct::findings::Question;
-
-// protobuf's syntax errors as "FILE:LINE:COL: message" lines.
-class Collector : public google::protobuf::io::ErrorCollector {
- public:
-  Collector(std::string file, std::vector<std::string>* out) : file_(std::move(file)), out_(out) {}
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    out_->push_back(absl::StrCat(file_, ":", line + 1, ":", column + 1, ": ", message));
-  }
-
- private:
-  std::string file_;
-  std::vector<std::string>* out_;
-};
 
 // "FILE:LINE:COL: " of field `name` (index `index`, -1 if singular) in
 // `message` at `tree`; the message's own start when the field is unset.
@@ -109,7 +96,7 @@ bool StartedBefore(const scenario::v1::ExperimentResult& a,
 absl::StatusOr<FindingsQuestions> ParseFindingsQuestions(const std::string& text,
                                                          const std::string& file) {
   std::vector<std::string> errors;
-  Collector collector(file, &errors);
+  LineErrorCollector collector(file, &errors);
   TextFormat::Parser parser;
   parser.RecordErrorsTo(&collector);
   TextFormat::ParseInfoTree tree;
