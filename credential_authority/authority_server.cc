@@ -8,6 +8,7 @@
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "credential_authority/authority_keys.h"
+#include "credential_authority/pin.h"
 #include "crypto/x509.h"
 #include "runtime/tls.h"
 
@@ -49,6 +50,13 @@ absl::Status CheckAuthorityServerConfig(const AuthorityServerConfig& config) {
                      "--tls_cert, --tls_key and --tls_client_ca are required (callers are "
                      "identified by client certificates)");
   }
+  if (config.max_pin_attempts < kMinPinAttemptsLimit ||
+      config.max_pin_attempts > kMaxPinAttemptsLimit) {
+    return MakeError(absl::StatusCode::kInvalidArgument, "invalid_field",
+                     absl::StrCat("--max_pin_attempts: ", config.max_pin_attempts,
+                                  " is out of range (", kMinPinAttemptsLimit, "-",
+                                  kMaxPinAttemptsLimit, ")"));
+  }
   return absl::OkStatus();
 }
 
@@ -78,6 +86,7 @@ absl::StatusOr<std::unique_ptr<AuthorityServer>> AuthorityServer::Start(
   options.authority_id = config.authority_id;
   options.admin_cn = config.admin_cn;
   options.trusted_oems = config.trusted_oems;
+  options.max_pin_attempts = config.max_pin_attempts;
   s->service_ = std::make_unique<CaService>(s->ledger_.get(), &sim::ClockOr(sim_state),
                                             std::move(*key), std::move(*root), options);
   RETURN_IF_ERROR(s->RegisterOemRoots(config));

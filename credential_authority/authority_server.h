@@ -51,6 +51,8 @@ struct AuthorityServerConfig {
   std::string authority_id = "ca";
   // --trusted_oems: the OEMs whose attestation roots are accepted; empty: all.
   std::set<std::string> trusted_oems;
+  // --max_pin_attempts: wrong PINs that lock a share (1-100).
+  uint32_t max_pin_attempts = kMaxPinAttempts;
 };
 
 // Parses --oem_roots: "OEM=FILE,OEM=FILE" (empty items are skipped).

@@ -51,6 +51,14 @@ TEST(AuthorityServerConfigTest, TlsFilesAreRequiredAndRootDefaultsBesideTheKey) 
   EXPECT_EQ(ReasonOf(CheckAuthorityServerConfig(config)), "invalid_field");
   config.tls_client_ca = "ca.pem";
   EXPECT_TRUE(CheckAuthorityServerConfig(config).ok());
+  for (uint32_t out_of_range : {0u, 101u}) {
+    config.max_pin_attempts = out_of_range;
+    absl::Status s = CheckAuthorityServerConfig(config);
+    EXPECT_EQ(ReasonOf(s), "invalid_field");
+    EXPECT_NE(s.message().find("--max_pin_attempts"), absl::string_view::npos) << s;
+  }
+  config.max_pin_attempts = 100;
+  EXPECT_TRUE(CheckAuthorityServerConfig(config).ok());
   config.signing_key_path = "/keys/ca.pem";
   EXPECT_EQ(RootCertPath(config), "/keys/ca.pem.root.pem");
   config.root_cert_path = "/keys/root.pem";

@@ -72,6 +72,8 @@ struct CaServiceOptions {
   absl::Duration default_heartbeat = absl::Seconds(10);
   // PBKDF2 iterations for new PIN verifiers.
   uint32_t pin_iterations = kDefaultPinIterations;
+  // Wrong PINs that lock a share (kMinPinAttemptsLimit..kMaxPinAttemptsLimit).
+  uint32_t max_pin_attempts = kMaxPinAttempts;
   // Largest max_redemptions accepted.
   uint32_t max_redemptions_limit = 1000;
   // OEMs whose attestation roots are accepted (attestation.h); empty: all.

@@ -11,6 +11,7 @@
 #include "absl/flags/parse.h"
 #include "absl/status/statusor.h"
 #include "credential_authority/authority_server.h"
+#include "credential_authority/pin.h"
 #include "runtime/grpc_server.h"
 #include "runtime/startup_line.h"
 #include "sim/flags.h"
@@ -38,6 +39,9 @@ ABSL_FLAG(std::vector<std::string>, trusted_oems, {},
           "empty: every OEM of --oem_roots. Others' devices are refused with "
           "untrusted_attestation_root.");
 
+ABSL_FLAG(uint32_t, max_pin_attempts, sct::ca::kMaxPinAttempts,
+          "wrong PINs that lock a share (1-100)");
+
 namespace {
 
 absl::StatusOr<sct::ca::AuthorityServerConfig> ConfigFromFlags() {
@@ -51,6 +55,7 @@ absl::StatusOr<sct::ca::AuthorityServerConfig> ConfigFromFlags() {
   config.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
   config.admin_cn = absl::GetFlag(FLAGS_admin_cn);
   config.authority_id = absl::GetFlag(FLAGS_authority_id);
+  config.max_pin_attempts = absl::GetFlag(FLAGS_max_pin_attempts);
   for (const std::string& oem : absl::GetFlag(FLAGS_trusted_oems)) {
     if (!oem.empty()) config.trusted_oems.insert(oem);
   }

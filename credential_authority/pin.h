@@ -4,7 +4,8 @@
 // and PBKDF2-HMAC-SHA256(pin, salt, iterations) (32 bytes). With only 10^6
 // possible PINs, whoever holds the database can still brute-force a PIN
 // offline in seconds: the hash keeps PINs out of casual view and out of
-// backups, and the online retry limit (5 wrong tries lock the share) is what
+// backups, and the online retry limit (5 wrong tries lock the share, unless the
+// authority is configured otherwise) is what
 // actually protects a share.
 //
 // Thread-safety: free functions, thread-safe.
@@ -21,7 +22,12 @@
 namespace sct::ca {
 
 inline constexpr uint32_t kDefaultPinIterations = 100000;
+// Wrong PINs that lock a share, unless the authority is started with another
+// limit (--max_pin_attempts, CaServiceOptions::max_pin_attempts).
 inline constexpr uint32_t kMaxPinAttempts = 5;
+// The range --max_pin_attempts accepts.
+inline constexpr uint32_t kMinPinAttemptsLimit = 1;
+inline constexpr uint32_t kMaxPinAttemptsLimit = 100;
 
 struct PinHash {
   std::string salt;  // 16 random bytes

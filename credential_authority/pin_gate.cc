@@ -48,18 +48,18 @@ absl::StatusOr<PinAttempt> PinGate::Admit(const ShareRow& share, const std::stri
                      "this share requires its PIN");
   }
   RETURN_IF_ERROR(ValidatePin(pin, "pin"));
-  RETURN_IF_ERROR(ledger_->ReservePinAttempt(share_id, kMaxPinAttempts, now));
+  RETURN_IF_ERROR(ledger_->ReservePinAttempt(share_id, max_attempts_, now));
   absl::StatusOr<bool> right =
       VerifyPin(pin, PinHash{share.pin_salt, share.pin_hash, share.pin_iterations});
   if (right.ok() && *right) return PinAttempt(ledger_, share_id);
   // A wrong (or uncheckable) PIN keeps the attempt counted.
-  ASSIGN_OR_RETURN(uint32_t attempts, ledger_->RecordWrongPin(share_id, kMaxPinAttempts));
+  ASSIGN_OR_RETURN(uint32_t attempts, ledger_->RecordWrongPin(share_id, max_attempts_));
   RETURN_IF_ERROR(right.status());
   std::cerr << "ca: wrong PIN share=" << share_id << " attempts=" << attempts << "\n";
   return MakeError(absl::StatusCode::kPermissionDenied, "wrong_pin",
-                   attempts >= kMaxPinAttempts
+                   attempts >= max_attempts_
                        ? std::string("wrong PIN; the share is now locked")
-                       : absl::StrCat("wrong PIN; ", kMaxPinAttempts - attempts, " attempts left"));
+                       : absl::StrCat("wrong PIN; ", max_attempts_ - attempts, " attempts left"));
 }
 
 }  // namespace sct::ca

@@ -4,8 +4,8 @@
 // only its PBKDF2 verifier is kept; without it no PIN may be given.
 //
 // When a share is redeemed: a share that needs a PIN admits a redemption only
-// with the right PIN, and at most kMaxPinAttempts PINs are ever tested for a
-// share. Each attempt is first reserved in the ledger (a conditional UPDATE
+// with the right PIN, and at most max_attempts PINs (kMaxPinAttempts unless the
+// authority sets another limit) are ever tested for a share. Each attempt is first reserved in the ledger (a conditional UPDATE
 // that counts it), and only then checked, so parallel guesses cannot exceed
 // the limit. A wrong PIN keeps its count and locks the share at the limit; a
 // right PIN's attempt is handed back, by the redemption's commit or, when the
@@ -60,8 +60,9 @@ class PinAttempt {
 
 class PinGate {
  public:
-  PinGate(Ledger* ledger, uint32_t pin_iterations)
-      : ledger_(ledger), pin_iterations_(pin_iterations) {}
+  // `max_attempts`: wrong PINs that lock a share (kMaxPinAttempts by default).
+  PinGate(Ledger* ledger, uint32_t pin_iterations, uint32_t max_attempts = kMaxPinAttempts)
+      : ledger_(ledger), pin_iterations_(pin_iterations), max_attempts_(max_attempts) {}
 
   // The verifier to record for a new share (nullopt when no PIN is required).
   absl::StatusOr<std::optional<PinHash>> VerifierForNewShare(bool pin_required,
@@ -74,6 +75,7 @@ class PinGate {
  private:
   Ledger* const ledger_;
   const uint32_t pin_iterations_;
+  const uint32_t max_attempts_;
 };
 
 }  // namespace sct::ca

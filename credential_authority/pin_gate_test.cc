@@ -33,9 +33,11 @@ class PinGateTest : public ::testing::Test {
   }
 
   // A pending share "s" whose PIN is `pin` (none when empty).
-  ShareRow AddShare(const std::string& pin) {
+  ShareRow AddShare(const std::string& pin) { return AddShareWithId("s", pin); }
+
+  ShareRow AddShareWithId(const std::string& share_id, const std::string& pin) {
     ShareRow row;
-    row.record.set_share_id("s");
+    row.record.set_share_id(share_id);
     row.record.set_parent_credential_id("owner");
     row.record.set_max_redemptions(1);
     row.record.set_pin_required(!pin.empty());
@@ -112,6 +114,25 @@ TEST_F(PinGateTest, FiveWrongPinsLockTheShare) {
   }
   EXPECT_EQ(ReasonOf(gate_->Admit(share, "493817", kNow).status()), "share_locked");
   EXPECT_EQ(ledger_->GetShare("s", kNow)->record.state(), common::v1::LOCKED);
+}
+
+TEST_F(PinGateTest, TheAuthoritysLimitReplacesTheDefault) {
+  ShareRow share = AddShare("493817");
+  PinGate two(ledger_.get(), kIterations, /*max_attempts=*/2);
+  absl::Status first = two.Admit(share, "000000", kNow).status();
+  EXPECT_EQ(first.message(), "wrong PIN; 1 attempts left");
+  absl::Status second = two.Admit(share, "111111", kNow).status();
+  EXPECT_EQ(second.message(), "wrong PIN; the share is now locked");
+  EXPECT_EQ(ReasonOf(two.Admit(share, "493817", kNow).status()), "share_locked");
+  EXPECT_EQ(Attempts(), 2u);
+
+  ShareRow more = AddShareWithId("s2", "493817");
+  PinGate eight(ledger_.get(), kIterations, 8);
+  for (int i = 0; i < 7; ++i) {
+    EXPECT_EQ(ReasonOf(eight.Admit(more, "000000", kNow).status()), "wrong_pin");
+  }
+  // Seven wrong PINs lock a share under the default limit, not under eight.
+  EXPECT_TRUE(eight.Admit(more, "493817", kNow).ok());
 }
 
 }  // namespace

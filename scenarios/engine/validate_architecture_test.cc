@@ -167,6 +167,20 @@ TEST(ValidateArchitecture, VendorlessDevicesAreLaunchedAndTheirAuthorityToo) {
   EXPECT_THAT(problems, ::testing::Not(::testing::Contains(HasSubstr("devices[0]"))));
 }
 
+TEST(ValidateArchitecture, AuthorityLockoutLimitIsInRangeAndOnlyForALaunchedAuthority) {
+  sv1::Scenario s = TwoVendors();
+  sv1::AuthoritySpec* ca = s.mutable_topology()->mutable_authorities(0);
+  ca->set_max_pin_attempts(100);
+  EXPECT_THAT(Problems(s), IsEmpty());
+  ca->set_max_pin_attempts(101);
+  EXPECT_THAT(Problems(s), ElementsAre(HasSubstr(
+                               "topology.authorities[0].max_pin_attempts: 101 is out of range")));
+  ca->set_max_pin_attempts(3);
+  ca->mutable_attach()->set_grpc_address("127.0.0.1:9");
+  EXPECT_THAT(Problems(s), Contains(HasSubstr("topology.authorities[0].max_pin_attempts: only for "
+                                              "a launched authority")));
+}
+
 TEST(ValidateArchitecture, MaliciousRelayOnlyForALaunchedMailboxRelay) {
   sv1::Scenario s = TwoVendors();
   sv1::RelaySpec* relay = s.mutable_topology()->mutable_relay();

@@ -12,6 +12,14 @@ namespace sct::scenarios::validation {
 
 namespace sv1 = ::scenario::v1;
 
+namespace {
+
+// The largest --max_pin_attempts ca_server accepts (credential_authority/pin.h,
+// kMaxPinAttemptsLimit); the scenario floor does not link the authority.
+constexpr uint32_t kMaxPinAttemptsLimit = 100;
+
+}  // namespace
+
 void Validator::AddService(const Node& n, absl::string_view field, const std::string& id) {
   if (id.empty()) {
     Err(n, field, "required");
@@ -79,8 +87,18 @@ void Validator::CheckRelay(const Node& relay) {
 void Validator::CheckServiceSpecs(const Node& topo) {
   const sv1::Topology& t = s_.topology();
   for (int i = 0; i < t.authorities_size(); ++i) {
-    AddService(Child(topo, "authorities", i), "id", t.authorities(i).id());
+    Node a = Child(topo, "authorities", i);
+    AddService(a, "id", t.authorities(i).id());
     authorities_.insert(t.authorities(i).id());
+    const uint32_t max_pin = t.authorities(i).max_pin_attempts();
+    if (max_pin > kMaxPinAttemptsLimit) {
+      Err(a, "max_pin_attempts",
+          absl::StrCat(max_pin, " is out of range (1-", kMaxPinAttemptsLimit,
+                       "; 0: the authority's default)"));
+    }
+    if (max_pin != 0 && t.authorities(i).has_attach()) {
+      Err(a, "max_pin_attempts", "only for a launched authority; not with attach");
+    }
   }
   for (int i = 0; i < t.oems_size(); ++i) {
     Node o = Child(topo, "oems", i);

@@ -109,6 +109,19 @@ def check_lateness(r):
         fail(f"lateness: 10 min late, TTL 72 h: {early}, want only received")
 
 
+def check_pin_lockout(r):
+    # The threshold decides: Eve's 5th guess is inside a limit of 5 or 10 and
+    # outside a limit of 3; her 6th is inside only a limit of 10.
+    for pin, lockout, want in (("654321", "3", "locked out"),
+                               ("654321", "5", "attacker"),
+                               ("123123", "5", "locked out"),
+                               ("123123", "10", "attacker"),
+                               ("740319", "10", "neither")):
+        got = categories(r, "who-got-the-key", PIN=pin, lockout=lockout)
+        if not got or any(c != want for c in got):
+            fail(f"pin-guessing-vs-lockout: PIN {pin}, lockout {lockout}: {got}, want {want}")
+
+
 def check_benchmark(r):
     with_pin = categories(r, "who-got-the-key", PIN="552093")
     if not with_pin or "attacker" in with_pin:
@@ -119,6 +132,7 @@ FACTS = {
     "interceptor-win-rate-vs-sms-delay": check_interceptor,
     "single-round-interceptor-500": check_benchmark,
     "receiver-lateness-vs-mailbox-ttl": check_lateness,
+    "pin-guessing-vs-lockout": check_pin_lockout,
 }
 
 

@@ -50,6 +50,9 @@ ServiceCommand AuthorityCommand(const sv1::AuthoritySpec& spec, const PkiIdentit
             "--oem_roots=" + absl::StrJoin(oem_roots, ","),
             "--admin_cn=admin",
             "--authority_id=" + spec.id()};
+  if (spec.max_pin_attempts() != 0) {
+    c.args.push_back(absl::StrCat("--max_pin_attempts=", spec.max_pin_attempts()));
+  }
   c.extra_flags.assign(spec.flags().begin(), spec.flags().end());
   if (spec.store() != sv1::MEMORY) c.data_files = {db};
   return c;

@@ -51,6 +51,11 @@ TEST(ServiceCommandsTest, AuthorityLedgerKeysAndOemRoots) {
   c = AuthorityCommand(t.authorities(0), kId, kDir, "/w/pki/root.pem", {});
   EXPECT_THAT(c.args, Contains("--db_path=:memory:"));
   EXPECT_THAT(c.data_files, IsEmpty());
+  EXPECT_THAT(c.args, Not(Contains(testing::StartsWith("--max_pin_attempts"))));
+
+  t.mutable_authorities(0)->set_max_pin_attempts(3);
+  c = AuthorityCommand(t.authorities(0), kId, kDir, "/w/pki/root.pem", {});
+  EXPECT_THAT(c.args, Contains("--max_pin_attempts=3"));
 }
 
 TEST(ServiceCommandsTest, OemBridgesToItsAuthority) {
