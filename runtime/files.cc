@@ -75,7 +75,8 @@ absl::Status RequirePath(const std::string& path) {
 
 }  // namespace
 
-absl::StatusOr<std::optional<std::string>> ReadFileIfExists(const std::string& path) {
+absl::StatusOr<std::optional<std::string>> ReadFileIfExists(const std::string& path,
+                                                            size_t max_bytes) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return std::optional<std::string>();
@@ -99,13 +100,18 @@ absl::StatusOr<std::optional<std::string>> ReadFileIfExists(const std::string& p
     }
     if (n == 0) break;
     out.append(buf, static_cast<size_t>(n));
+    if (out.size() > max_bytes) {
+      ::close(fd);
+      return MakeError(absl::StatusCode::kInvalidArgument, "file_too_large",
+                       absl::StrCat(path, ": more than ", max_bytes, " bytes"));
+    }
   }
   ::close(fd);
   return std::optional<std::string>(std::move(out));
 }
 
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  absl::StatusOr<std::optional<std::string>> data = ReadFileIfExists(path);
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path, size_t max_bytes) {
+  absl::StatusOr<std::optional<std::string>> data = ReadFileIfExists(path, max_bytes);
   if (!data.ok()) return data.status();
   if (!data->has_value()) {
     return MakeError(absl::StatusCode::kNotFound, "file_missing",

@@ -16,6 +16,8 @@
 //   ReadWholeFile: NOT_FOUND "file_missing" when nothing is at `path`;
 //     FAILED_PRECONDITION "file_is_directory" for a directory; INTERNAL
 //     "file_unreadable" when it cannot be opened or read otherwise.
+//     INVALID_ARGUMENT "file_too_large" when it holds more than `max_bytes`
+//     (read stops there: at most max_bytes + 8 KiB is ever buffered).
 //   ReadFileIfExists: the same, but nullopt instead of NOT_FOUND.
 //   WriteFileAtomically / WriteNewFile: INVALID_ARGUMENT "invalid_field" for
 //     an empty path; ALREADY_EXISTS "file_exists" (WriteNewFile only) when
@@ -29,6 +31,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <optional>
 #include <string>
 
@@ -38,9 +41,14 @@
 
 namespace sct {
 
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
+// No bound on a file's size (the services' own key and state files).
+inline constexpr size_t kNoFileSizeLimit = static_cast<size_t>(-1);
 
-absl::StatusOr<std::optional<std::string>> ReadFileIfExists(const std::string& path);
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path,
+                                          size_t max_bytes = kNoFileSizeLimit);
+
+absl::StatusOr<std::optional<std::string>> ReadFileIfExists(const std::string& path,
+                                                            size_t max_bytes = kNoFileSizeLimit);
 
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents, mode_t mode);
 

@@ -95,6 +95,17 @@ TEST(ReadFileIfExistsTest, MissingIsNulloptAndPresentIsTheContents) {
   EXPECT_EQ(**empty, "");
 }
 
+TEST(ReadFileIfExistsTest, AFileLargerThanTheBoundIsRefused) {
+  const std::string path = TmpPath("bounded");
+  ASSERT_TRUE(WriteFileAtomically(path, std::string(20000, 'x'), 0600).ok());
+  EXPECT_EQ(ReadWholeFile(path, 20000)->size(), 20000u);
+  absl::StatusOr<std::string> big = ReadWholeFile(path, 19999);
+  EXPECT_EQ(big.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ReasonOf(big.status()), "file_too_large");
+  EXPECT_NE(big.status().message().find("more than 19999 bytes"), std::string::npos)
+      << big.status();
+}
+
 TEST(ReadFileIfExistsTest, DirectoryIsAFailedPrecondition) {
   const std::string dir = TmpPath("if_exists_dir");
   ::mkdir(dir.c_str(), 0700);

@@ -11,7 +11,7 @@
 #include "common/errors.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
-#include "runtime/files.h"
+#include "scenarios/engine/parse.h"
 #include "scenarios/engine/suite.h"
 #include "scenarios/engine/variant_overlay.h"
 
@@ -54,12 +54,7 @@ std::string At(const std::string& file, const TextFormat::ParseInfoTree& tree, i
 }
 
 absl::StatusOr<std::string> ReadText(const std::string& path) {
-  absl::StatusOr<std::string> text = ReadWholeFile(path);
-  if (!text.ok()) {
-    return MakeError(absl::StatusCode::kNotFound, "file_not_found",
-                     absl::StrCat(path, ": cannot read"));
-  }
-  return text;
+  return ReadLabFile(path, "variant set");
 }
 
 }  // namespace

@@ -1,15 +1,15 @@
 #include "scenarios/engine/parse.h"
 
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/errors.h"
+#include "common/status_macros.h"
 #include "common/text_format_errors.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/tokenizer.h"
+#include "runtime/files.h"
 #include "scenarios/engine/validator.h"
 #include "scenarios/launcher/topology.h"
 
@@ -105,14 +105,15 @@ absl::StatusOr<sv1::Scenario> ParseScenarioText(const std::string& text, const s
 
 absl::StatusOr<CheckedScenario> LoadCheckedScenario(const std::string& path,
                                                     const std::set<std::string>* known_variants) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return MakeError(absl::StatusCode::kNotFound, "file_not_found",
-                     absl::StrCat(path, ": cannot read scenario file"));
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseCheckedScenario(ss.str(), path, known_variants);
+  ASSIGN_OR_RETURN(std::string text, ReadLabFile(path, "scenario"));
+  return ParseCheckedScenario(text, path, known_variants);
+}
+
+absl::StatusOr<std::string> ReadLabFile(const std::string& path, absl::string_view what) {
+  absl::StatusOr<std::string> text = ReadWholeFile(path, kMaxLabFileBytes);
+  if (text.ok() || text.status().code() == absl::StatusCode::kInvalidArgument) return text;
+  return MakeError(absl::StatusCode::kNotFound, "file_not_found",
+                   absl::StrCat(path, ": cannot read ", what, " file"));
 }
 
 absl::StatusOr<sv1::Scenario> LoadScenarioFile(const std::string& path) {

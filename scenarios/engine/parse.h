@@ -14,6 +14,7 @@
 #ifndef SCT_SCENARIOS_ENGINE_PARSE_H_
 #define SCT_SCENARIOS_ENGINE_PARSE_H_
 
+#include <cstddef>
 #include <set>
 #include <string>
 #include <vector>
@@ -44,7 +45,16 @@ absl::StatusOr<CheckedScenario> ParseCheckedScenario(
     const std::string& text, const std::string& file,
     const std::set<std::string>* known_variants = nullptr);
 
-// Reads `path` and calls ParseCheckedScenario. NOT_FOUND if it cannot be read.
+// The largest file of the lab's own formats (scenario, experiment, variant
+// set) read as a whole: 1 MiB (the largest checked-in one is under 6 KiB).
+inline constexpr size_t kMaxLabFileBytes = 1 << 20;
+
+// Reads a scenario, experiment or variant-set file (`what` names the kind in
+// messages), bounded by kMaxLabFileBytes: NOT_FOUND "file_not_found"
+// ("PATH: cannot read WHAT file") or INVALID_ARGUMENT "file_too_large".
+absl::StatusOr<std::string> ReadLabFile(const std::string& path, absl::string_view what);
+
+// Reads `path` (ReadLabFile) and calls ParseCheckedScenario.
 absl::StatusOr<CheckedScenario> LoadCheckedScenario(
     const std::string& path, const std::set<std::string>* known_variants = nullptr);
 

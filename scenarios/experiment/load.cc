@@ -1,9 +1,7 @@
 #include "scenarios/experiment/load.h"
 
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -11,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/errors.h"
+#include "common/status_macros.h"
 #include "common/text_format_errors.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -124,14 +123,8 @@ absl::StatusOr<LoadedExperiment> ParseExperiment(const std::string& text, const 
 }
 
 absl::StatusOr<LoadedExperiment> LoadExperiment(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return MakeError(absl::StatusCode::kNotFound, "file_not_found",
-                     absl::StrCat(path, ": cannot read experiment file"));
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseExperiment(ss.str(), path);
+  ASSIGN_OR_RETURN(std::string text, ReadLabFile(path, "experiment"));
+  return ParseExperiment(text, path);
 }
 
 absl::StatusOr<sv1::Scenario> PointScenario(const LoadedExperiment& e,
