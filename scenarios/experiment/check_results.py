@@ -14,7 +14,10 @@ topology parameters plus the errored runs (the ecosystem is reused). Facts that 
     receiver gets it in some run;
   receiver-lateness-vs-mailbox-ttl: 2 h late with a 1 h TTL the mailbox has
     expired; 10 min late with a 72 h TTL the receiver gets the key;
-  single-round-interceptor-500: with a PIN the attacker never gets the key.
+  single-round-interceptor-500: with a PIN the attacker never gets the key;
+  pin-guessing-vs-lockout: the threshold decides (the 5th guess is locked
+    out at 3 and redeems at 5; the 6th is locked out at 5 and redeems at 10;
+    a PIN outside the dictionary is neither at 10).
 At most a quarter of all runs may have errored.
 """
 import json
