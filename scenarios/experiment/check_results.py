@@ -17,7 +17,12 @@ topology parameters plus the errored runs (the ecosystem is reused). Facts that 
   single-round-interceptor-500: with a PIN the attacker never gets the key;
   pin-guessing-vs-lockout: the threshold decides (the 5th guess is locked
     out at 3 and redeems at 5; the 6th is locked out at 5 and redeems at 10;
-    a PIN outside the dictionary is neither at 10).
+    a PIN outside the dictionary is neither at 10);
+  malicious-relay-behaviour-vs-detection: each lie has its effect (a second
+    reader served under serve_second_reader and ignore_binding, Bob's read
+    fails decrypt_failed under swap_payloads, a hand-driven multi-round
+    exchange stalls under drop_round and replay_round, nothing shows under
+    lie_about_expiry).
 At most a quarter of all runs may have errored.
 """
 import json
@@ -125,6 +130,20 @@ def check_pin_lockout(r):
             fail(f"pin-guessing-vs-lockout: PIN {pin}, lockout {lockout}: {got}, want {want}")
 
 
+def check_insider_relay(r):
+    # Each lie has the effect the relay's decorator is built for.
+    for lie, measure, want in (
+            ("SERVE_SECOND_READER", "second-reader", "carol got the key"),
+            ("IGNORE_BINDING", "second-reader", "carol got the key"),
+            ("SWAP_PAYLOADS", "bob-first-read", "detected: decrypt_failed"),
+            ("DROP_ROUND", "multi-round", "stalled: Alice never saw the request"),
+            ("REPLAY_ROUND", "multi-round", "stalled: Alice never saw the request"),
+            ("LIE_ABOUT_EXPIRY", "second-reader", "refused: mailbox_claimed")):
+        got = categories(r, measure, **{"relay lies": lie})
+        if not got or any(c != want for c in got):
+            fail(f"malicious-relay-behaviour-vs-detection: {lie}: {measure} {got}, want {want}")
+
+
 def check_benchmark(r):
     with_pin = categories(r, "who-got-the-key", PIN="552093")
     if not with_pin or "attacker" in with_pin:
@@ -136,6 +155,7 @@ FACTS = {
     "single-round-interceptor-500": check_benchmark,
     "receiver-lateness-vs-mailbox-ttl": check_lateness,
     "pin-guessing-vs-lockout": check_pin_lockout,
+    "malicious-relay-behaviour-vs-detection": check_insider_relay,
 }
 
 
