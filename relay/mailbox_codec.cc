@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -23,6 +24,27 @@ void PutToken(std::string* out, const std::optional<NotificationToken>& t) {
     Put(out, t->type);
     Put(out, t->token_data);
   }
+}
+
+// The two payload types the draft defines take one byte ("a", "b"); any
+// other type is stored whole after "=".
+void PutType(std::string* out, absl::string_view type) {
+  if (type == kAeadAes128Gcm) return Put(out, "a");
+  if (type == kAeadAes256Gcm) return Put(out, "b");
+  Put(out, absl::StrCat("=", type));
+}
+
+bool TypeFrom(absl::string_view stored, std::string* type) {
+  if (stored == "a") {
+    *type = kAeadAes128Gcm;
+  } else if (stored == "b") {
+    *type = kAeadAes256Gcm;
+  } else if (absl::ConsumePrefix(&stored, "=")) {
+    type->assign(stored.data(), stored.size());
+  } else {
+    return false;
+  }
+  return true;
 }
 
 class Reader {
@@ -104,7 +126,7 @@ std::string EncodeMailbox(const Mailbox& m) {
   out.reserve(kRecordHeaderBytes + m.payload.data.size() + m.payload.type.size() +
               m.sender_claim.size() + m.receiver_claim.size() + m.attestation.size() + 160);
   absl::StrAppend(&out, kRecordFormat, PaddedVersion(m.version), PaddedNanos(m.expires_at));
-  Put(&out, m.payload.type);
+  PutType(&out, m.payload.type);
   Put(&out, m.payload.data);
   Put(&out, m.display.title);
   Put(&out, m.display.description);
@@ -127,7 +149,8 @@ absl::StatusOr<Mailbox> DecodeMailbox(absl::string_view data, absl::string_view 
   int64_t created = 0, n = 0;
   bool ok = ReadRecordHeader(data, &m.version, &m.expires_at);
   Reader r(ok ? data.substr(kRecordHeaderBytes) : absl::string_view());
-  ok = ok && r.Str(&m.payload.type) && r.Str(&m.payload.data) && r.Str(&m.display.title) &&
+  std::string type;
+  ok = ok && r.Str(&type) && TypeFrom(type, &m.payload.type) && r.Str(&m.payload.data) && r.Str(&m.display.title) &&
        r.Str(&m.display.description) && r.Str(&m.display.image_url) &&
        r.Str(&m.access_rights) && r.Int(&created) && r.Str(&m.sender_claim) &&
        r.Token(&m.sender_token) && r.Str(&m.receiver_claim) && r.Token(&m.receiver_token) &&

@@ -9,7 +9,8 @@
 //            1970)
 // Fixed-width decimals make byte order equal numeric order, so a Redis Lua
 // script compares them as strings (no doubles) — then every other field
-// except the id (a store keeps it in its key), each "<length>:<bytes>".
+// except the id (a store keeps it in its key), each "<length>:<bytes>" (the
+// payload type, when one of the draft's two, as one byte).
 // Plain functions, no state; DecodeMailbox returns DATA_LOSS "store_error"
 // for anything that does not decode.
 #ifndef SCT_RELAY_MAILBOX_CODEC_H_

@@ -44,6 +44,18 @@ TEST(MailboxCodecTest, RoundTripsEveryFieldAndTakesTheIdFromTheCaller) {
   EXPECT_EQ(data.find(m.id), std::string::npos);
 }
 
+TEST(MailboxCodecTest, RoundTripsAnyPayloadType) {
+  for (const std::string& type :
+       {std::string(kAeadAes128Gcm), std::string(kAeadAes256Gcm), std::string(), std::string("a"),
+        std::string("=b"), std::string("OTHER")}) {
+    Mailbox m = Sample();
+    m.payload.type = type;
+    auto back = DecodeMailbox(EncodeMailbox(m));
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(back->payload.type, type);
+  }
+}
+
 TEST(MailboxCodecTest, HeaderIsReadableWithoutDecodingAndOrdersLikeTime) {
   Mailbox m = Sample();
   const std::string a = EncodeMailbox(m);

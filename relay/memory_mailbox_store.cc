@@ -91,14 +91,14 @@ absl::StatusOr<InsertResult> MemoryMailboxStore::Insert(const Mailbox& mailbox,
         absl::StrCat("Insert: version must be 1, got ", mailbox.version));
   }
   if (absl::Status s = CheckId(mailbox.id); !s.ok()) return s;
-  const KeyHash key_hash = HashOf(create_key);
+  const KeyHash key_hash = create_key.empty() ? KeyHash{} : HashOf(create_key);
   absl::MutexLock lock(&mu_);
   if (!create_key.empty()) {
     auto key_it = create_keys_.find(key_hash);
     if (key_it != create_keys_.end()) {
-      auto mb_it = mailboxes_.find(absl::string_view(key_it->second));
+      auto mb_it = mailboxes_.find(View(key_it->second));
       if (mb_it != mailboxes_.end() && ExpiryOf(Split(*mb_it)) > mailbox.created_at) {
-        return InsertResult::Repeated(key_it->second);
+        return InsertResult::Repeated(std::string(View(key_it->second)));
       }
       create_keys_.erase(key_it);  // points at a mailbox no longer live
     }
@@ -109,9 +109,9 @@ absl::StatusOr<InsertResult> MemoryMailboxStore::Insert(const Mailbox& mailbox,
   std::string entry = MakeEntry(mailbox, create_key.empty() ? nullptr : &key_hash);
   // The index holds the expiry as stored (the record keeps whole nanoseconds
   // from 1970 on), so EraseLocked finds the same pair again.
-  by_expiry_.emplace(ExpiryOf(Split(entry)), mailbox.id);
+  by_expiry_.emplace(ExpiryOf(Split(entry)), Small(mailbox.id));
   mailboxes_.insert(std::move(entry));
-  if (!create_key.empty()) create_keys_.emplace(key_hash, mailbox.id);
+  if (!create_key.empty()) create_keys_.emplace(key_hash, Small(mailbox.id));
   return InsertResult::Created();
 }
 
@@ -150,8 +150,8 @@ absl::Status MemoryMailboxStore::CompareAndSwap(const Mailbox& updated,
   std::string entry = MakeEntry(updated, has_key ? &key_hash : nullptr);
   const absl::Time new_expiry = ExpiryOf(Split(entry));
   if (stored_expiry != new_expiry) {
-    by_expiry_.erase({stored_expiry, updated.id});
-    by_expiry_.emplace(new_expiry, updated.id);
+    by_expiry_.erase({stored_expiry, Small(updated.id)});
+    by_expiry_.emplace(new_expiry, Small(updated.id));
   }
   mailboxes_.erase(it);
   mailboxes_.insert(std::move(entry));
@@ -160,12 +160,12 @@ absl::Status MemoryMailboxStore::CompareAndSwap(const Mailbox& updated,
 
 void MemoryMailboxStore::EraseLocked(Set::iterator it) {
   const Parts p = Split(*it);
-  by_expiry_.erase({ExpiryOf(p), std::string(p.id)});
+  by_expiry_.erase({ExpiryOf(p), Small(p.id)});
   if (p.has_create_key) {
     KeyHash key_hash;
     std::memcpy(key_hash.data(), p.create_key_hash.data(), key_hash.size());
     auto key_it = create_keys_.find(key_hash);
-    if (key_it != create_keys_.end() && key_it->second == p.id) create_keys_.erase(key_it);
+    if (key_it != create_keys_.end() && View(key_it->second) == p.id) create_keys_.erase(key_it);
   }
   mailboxes_.erase(it);
 }
@@ -185,7 +185,7 @@ absl::StatusOr<int64_t> MemoryMailboxStore::SweepExpired(absl::Time now, int64_t
   absl::MutexLock lock(&mu_);
   int64_t removed = 0;
   while (removed < limit && !by_expiry_.empty() && by_expiry_.begin()->first <= now) {
-    auto it = mailboxes_.find(absl::string_view(by_expiry_.begin()->second));
+    auto it = mailboxes_.find(View(by_expiry_.begin()->second));
     if (it == mailboxes_.end()) {  // cannot happen; keep the index consistent
       by_expiry_.erase(by_expiry_.begin());
       continue;

@@ -10,6 +10,7 @@
 //    itself is not kept; a 128-bit collision is not a practical concern).
 //  - by_expiry_: a B-tree of (expires_at, id), so SweepExpired touches only
 //    what has expired.
+// Ids in the last two are kept inline (SmallId), not as heap strings.
 // "Durable" here means visible to every later call in this process.
 // Thread-safe. Error codes are those of MailboxStore.
 #ifndef SCT_RELAY_MEMORY_MAILBOX_STORE_H_
@@ -24,6 +25,7 @@
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
 #include "absl/synchronization/mutex.h"
 #include "relay/mailbox_store.h"
@@ -45,6 +47,11 @@ class MemoryMailboxStore : public MailboxStore {
 
  private:
   using KeyHash = std::array<char, 16>;
+  // A mailbox id kept inline (a relay id is 36 characters): no heap block
+  // per copy in the index and the create-key map.
+  using SmallId = absl::InlinedVector<char, 40>;
+  static SmallId Small(absl::string_view id) { return SmallId(id.begin(), id.end()); }
+  static absl::string_view View(const SmallId& id) { return {id.data(), id.size()}; }
 
   // A stored mailbox: [2-byte id length][id][1 byte: has a create key]
   // [16-byte KeyHash if so][record]. Hashed and compared by its id, and
@@ -67,8 +74,8 @@ class MemoryMailboxStore : public MailboxStore {
 
   absl::Mutex mu_;
   Set mailboxes_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<KeyHash, std::string> create_keys_ ABSL_GUARDED_BY(mu_);
-  absl::btree_set<std::pair<absl::Time, std::string>> by_expiry_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<KeyHash, SmallId> create_keys_ ABSL_GUARDED_BY(mu_);
+  absl::btree_set<std::pair<absl::Time, SmallId>> by_expiry_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace sct::relay
