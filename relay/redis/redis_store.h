@@ -32,8 +32,10 @@
 // Expiry: the mailbox key gets PEXPIRE = (expires_at - now) + grace, so Redis
 // removes expired mailboxes by itself (no sweep is needed to free memory); a
 // create-key bucket's TTL is that of its longest-lived entry plus up to an
-// hour (so most inserts need not extend it), and one insert
-// in 16 drops the bucket's entries whose mailbox has expired. Logical expiry
+// hour (so most inserts need not extend it), and one insert in 16 drops the
+// bucket's entries whose mailbox has expired (by the expiry recorded at
+// create: a CompareAndSwap that moves expires_at later does not move it, and
+// MailboxService never does). Logical expiry
 // is still checked against the stored expires_at at the caller's `now`
 // (exact to the nanosecond), so a fake clock in tests and clock skew between
 // relay and Redis cannot make a mailbox outlive expires_at. Relative PEXPIRE
