@@ -1,20 +1,32 @@
 // MailboxStore kept in process memory: for tests and for a relay that may lose
 // its mailboxes on restart.
 //
-// One mutex guards a hash map of mailboxes, a hash map of create keys and an
-// expiry index (ordered by expires_at) so SweepExpired touches only what has
-// expired. "Durable" here means visible to every later call in this process.
+// One mutex guards three flat structures, laid out for memory (no Mailbox
+// struct per slot, no string per field; figures in docs/BENCHMARKS.md):
+//  - mailboxes_: a flat hash set of one string per mailbox — its id, the
+//    SHA-256 prefix of its create key and the record (relay/mailbox_codec.h)
+//    — looked up by the id inside it. Get decodes the record.
+//  - create_keys_: 16 bytes of SHA-256(create key) -> mailbox id (the key
+//    itself is not kept; a 128-bit collision is not a practical concern).
+//  - by_expiry_: a B-tree of (expires_at, id), so SweepExpired touches only
+//    what has expired.
+// Ids in the last two are kept inline (SmallId), not as heap strings.
+// "Durable" here means visible to every later call in this process.
 // Thread-safe. Error codes are those of MailboxStore.
 #ifndef SCT_RELAY_MEMORY_MAILBOX_STORE_H_
 #define SCT_RELAY_MEMORY_MAILBOX_STORE_H_
 
+#include <array>
 #include <cstdint>
-#include <set>
 #include <string>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/hash/hash.h"
 #include "absl/synchronization/mutex.h"
 #include "relay/mailbox_store.h"
 
@@ -34,19 +46,36 @@ class MemoryMailboxStore : public MailboxStore {
   absl::StatusOr<int64_t> Count() override;
 
  private:
-  struct Entry {
-    Mailbox mailbox;
-    std::string create_key;
+  using KeyHash = std::array<char, 16>;
+  // A mailbox id kept inline (a relay id is 36 characters): no heap block
+  // per copy in the index and the create-key map.
+  using SmallId = absl::InlinedVector<char, 40>;
+  static SmallId Small(absl::string_view id) { return SmallId(id.begin(), id.end()); }
+  static absl::string_view View(const SmallId& id) { return {id.data(), id.size()}; }
+
+  // A stored mailbox: [2-byte id length][id][1 byte: has a create key]
+  // [16-byte KeyHash if so][record]. Hashed and compared by its id, and
+  // looked up by an id (absl::string_view; never by std::string, which
+  // would be taken for a stored entry).
+  static absl::string_view IdOf(const std::string& entry);
+  struct ById {
+    using is_transparent = void;
+    size_t operator()(absl::string_view id) const { return absl::Hash<absl::string_view>{}(id); }
+    size_t operator()(const std::string& entry) const { return (*this)(IdOf(entry)); }
+    bool operator()(const std::string& a, const std::string& b) const {
+      return IdOf(a) == IdOf(b);
+    }
+    bool operator()(const std::string& a, absl::string_view id) const { return IdOf(a) == id; }
+    bool operator()(absl::string_view id, const std::string& b) const { return id == IdOf(b); }
   };
-  void EraseLocked(absl::flat_hash_map<std::string, Entry>::iterator it)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  using Set = absl::flat_hash_set<std::string, ById, ById>;
+
+  void EraseLocked(Set::iterator it) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   absl::Mutex mu_;
-  absl::flat_hash_map<std::string, Entry> mailboxes_ ABSL_GUARDED_BY(mu_);
-  // create key -> mailbox id
-  absl::flat_hash_map<std::string, std::string> create_keys_ ABSL_GUARDED_BY(mu_);
-  // (expires_at, id), the expiry index.
-  std::set<std::pair<absl::Time, std::string>> by_expiry_ ABSL_GUARDED_BY(mu_);
+  Set mailboxes_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<KeyHash, SmallId> create_keys_ ABSL_GUARDED_BY(mu_);
+  absl::btree_set<std::pair<absl::Time, SmallId>> by_expiry_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace sct::relay

@@ -50,7 +50,8 @@ if not pm["sqlite"]["sqlite_db_file_bytes"] > 1024:
     failures.append("sqlite bytes/mailbox %s" % pm["sqlite"])
 if not pm["redis"]["redis_used_memory_bytes"] > 1024:
     failures.append("redis bytes/mailbox %s" % pm["redis"])
-if not pm["redis"]["redis_keys"] >= 2:
+# At least the mailbox's own key (create keys share small hashes).
+if not pm["redis"]["redis_keys"] >= 1:
     failures.append("redis keys/mailbox %s" % pm["redis"])
 if "relay_rss_bytes" not in pm["memory"]:
     failures.append("memory: no rss")

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/errors.h"
 
 namespace sct::relay {
@@ -11,9 +13,9 @@ namespace {
 
 // KEYS[1] counter "<count> <window start ms>"; ARGV limit, window ms, mode,
 // now ms (the relay's clock). Returns {flag, left}: acquire: flag 1 =
-// counted, 0 = over budget; record: always counts, 1; check: flag 1 =
-// exhausted. left is the window's remaining ms when exhausted. A value that
-// does not parse (none, or a counter of another format) starts a window.
+// counted, 0 = over budget (left = the window's remaining ms); record: always
+// counts, 1. A value that does not parse (none, or a counter of another
+// format) starts a window. The read-only check is a plain GET (ExhaustedFor).
 constexpr char kLimiterScript[] = R"lua(
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
@@ -26,10 +28,6 @@ if v then
   if c and now < tonumber(s) + window then n, start = tonumber(c), tonumber(s) end
 end
 local left = start + window - now
-if mode == 'check' then
-  if n >= limit then return {1, left} end
-  return {0, 0}
-end
 if mode == 'acquire' and n >= limit then return {0, left} end
 redis.call('SET', KEYS[1], string.format('%d %d', n + 1, start), 'PX', left + window)
 return {1, 0}
@@ -79,19 +77,38 @@ absl::Status RedisEventLimiter::Record(absl::string_view key) {
   return Run(key, "record").status();
 }
 
+absl::StatusOr<int64_t> RedisEventLimiter::ExhaustedFor(absl::string_view key) {
+  // Read-only, so a plain GET (one command, no script): the value is the
+  // script's "<count> <window start ms>".
+  const std::string counter = CounterKey(key);
+  absl::StatusOr<RedisReply> r = client_->Command(counter, {"GET", counter});
+  if (!r.ok()) return r.status();
+  if (r->type == RedisReply::Type::kNil) return 0;
+  if (r->type != RedisReply::Type::kString) return Unexpected();
+  std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(r->str, ' ');
+  int64_t count = 0, start = 0;
+  if (!absl::SimpleAtoi(parts.first, &count) || !absl::SimpleAtoi(parts.second, &start)) {
+    return 0;  // as the script: a value that does not parse starts a window
+  }
+  const int64_t window = std::max<int64_t>(1, absl::ToInt64Milliseconds(window_));
+  const int64_t now = absl::ToUnixMillis(clock_->Now());
+  if (now >= start + window || count < limit_) return 0;
+  return start + window - now;
+}
+
 absl::StatusOr<bool> RedisEventLimiter::Exhausted(absl::string_view key) {
   if (limit_ <= 0) return false;
-  absl::StatusOr<std::pair<bool, int64_t>> r = Run(key, "check");
-  if (!r.ok()) return r.status();
-  return r->first;
+  absl::StatusOr<int64_t> left = ExhaustedFor(key);
+  if (!left.ok()) return left.status();
+  return *left > 0;
 }
 
 absl::Duration RedisEventLimiter::RetryAfter(absl::string_view key) {
   if (limit_ <= 0) return absl::ZeroDuration();
-  absl::StatusOr<std::pair<bool, int64_t>> r = Run(key, "check");
-  if (!r.ok() || !r->first || r->second <= 0) return absl::ZeroDuration();
+  absl::StatusOr<int64_t> left = ExhaustedFor(key);
+  if (!left.ok() || *left <= 0) return absl::ZeroDuration();
   // At most one window, also when the window started in this replica's future.
-  return std::min(absl::Milliseconds(r->second), window_);
+  return std::min(absl::Milliseconds(*left), window_);
 }
 
 RedisDeleteLog::RedisDeleteLog(RedisClient* client, absl::Duration ttl, std::string key_prefix)

@@ -6,7 +6,8 @@
 // RedisEventLimiter: a fixed window per key, anchored at the key's first
 // event like the in-memory RateLimiter: one Lua script reads the counter
 // ("<count> <window start ms>") and, if the budget allows, counts the event;
-// so check-and-count is atomic across replicas. Windows run on the relay's
+// so check-and-count is atomic across replicas. Exhausted and RetryAfter only
+// read, so they are one GET each (no script). Windows run on the relay's
 // injected Clock, whose now each call passes to the script (so a simulated
 // clock moved past the window ends it), never on Redis's TIME: replicas that
 // share a Redis must therefore have synchronised clocks, as they already must
@@ -53,8 +54,10 @@ class RedisEventLimiter : public EventLimiter {
   std::string CounterKey(absl::string_view key) const;
 
  private:
-  // Runs the script in `mode` ("acquire", "record", "check"): {flag, pttl ms}.
+  // Runs the script in `mode` ("acquire", "record"): {flag, pttl ms}.
   absl::StatusOr<std::pair<bool, int64_t>> Run(absl::string_view key, const char* mode);
+  // Milliseconds until `key`'s budget is back (0: not exhausted), by one GET.
+  absl::StatusOr<int64_t> ExhaustedFor(absl::string_view key);
 
   RedisClient* const client_;
   const Clock* const clock_;

@@ -1,54 +1,119 @@
 #include "relay/redis/redis_store.h"
 
+#include <openssl/sha.h>
+
 #include <algorithm>
+#include <atomic>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "common/errors.h"
+#include "relay/mailbox_codec.h"
 
 namespace sct::relay {
 namespace {
 
-// Insert-if-absent. KEYS[1] mailbox; ARGV blob, expires (padded), ttl ms.
-// 1 inserted, 0 id taken.
+// A create-key bucket outlives its longest-lived entry by up to this slack (1
+// h), so that most inserts need no PEXPIRE of the bucket. In both scripts
+// below.
+//
+// A stored mailbox is one string, EncodeMailbox's (relay/mailbox_codec.h):
+// the scripts read its fixed header with GETRANGE 0 41, never copying the
+// record into Lua; in Lua (1-based) version = sub(3, 22), expires_at =
+// sub(23, 42), both 20-digit decimals that compare as strings.
+//
+// Insert on a single node (standalone Redis): the whole create in one script.
+// KEYS[1] mailbox, KEYS[2] its index shard, KEYS[3] the create-key bucket
+// (absent without a create key). ARGV: 1 record, 2 ttl ms, 3 index score,
+// 4 id, 5 created_at (padded), 6 create-key field, 7 bucket value
+// (expires ‖ id), 8 key prefix (to name the holder's key), 9 "1" to drop dead
+// entries of the bucket. {1} inserted; {0} id taken; {2, holder} the create
+// key names a mailbox live at created_at (nothing written).
 constexpr char kInsertScript[] = R"lua(
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'v', '1', 'e', ARGV[2], 'd', ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1
+if KEYS[3] then
+  local cur = redis.call('HGET', KEYS[3], ARGV[6])
+  if cur then
+    local holder = string.sub(cur, 21)
+    local h = redis.call('GETRANGE', ARGV[8] .. '{' .. holder .. '}:m', 0, 41)
+    if #h == 42 and string.sub(h, 23, 42) > ARGV[5] then return {2, holder} end
+  end
+end
+if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return {0} end
+redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[4])
+if KEYS[3] then
+  redis.call('HSET', KEYS[3], ARGV[6], ARGV[7])
+  if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[2]) then
+    redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[2]) + 3600000)
+  end
+  if ARGV[9] == '1' then
+    local all = redis.call('HGETALL', KEYS[3])
+    for i = 1, #all, 2 do
+      if string.sub(all[i + 1], 1, 20) <= ARGV[5] then redis.call('HDEL', KEYS[3], all[i]) end
+    end
+  end
+end
+return {1}
 )lua";
 
-// Compare-and-swap on the version. KEYS[1] mailbox; ARGV expected version,
-// new version, now (padded), blob, new expires (padded), ttl ms.
-// {1, old expires} swapped; 0 absent or expired; -1 version moved.
+// Compare-and-set of a create-key entry (cluster: the bucket has its own
+// slot). KEYS[1] bucket; ARGV field, new value, expected holder id ('' =
+// absent), ttl ms, created_at (padded), "1" to drop dead entries.
+// {1, ''} set; {0, current holder} otherwise.
+constexpr char kClaimScript[] = R"lua(
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+local holder = ''
+if cur then holder = string.sub(cur, 21) end
+if holder ~= ARGV[3] then return {0, holder} end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[4]) then
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]) + 3600000)
+end
+if ARGV[6] == '1' then
+  local all = redis.call('HGETALL', KEYS[1])
+  for i = 1, #all, 2 do
+    if string.sub(all[i + 1], 1, 20) <= ARGV[5] then redis.call('HDEL', KEYS[1], all[i]) end
+  end
+end
+return {1, ''}
+)lua";
+
+// Compare-and-swap on the version. KEYS[1] mailbox, KEYS[2] (single node
+// only) its index shard; ARGV expected version (padded), now (padded), new
+// record, ttl ms, new index score, id. {1, old expires} swapped; 0 absent or
+// expired; -1 version moved.
 constexpr char kCasScript[] = R"lua(
-local cur = redis.call('HMGET', KEYS[1], 'v', 'e')
-if not cur[1] or not cur[2] then return 0 end
-if cur[2] <= ARGV[3] then return 0 end
-if cur[1] ~= ARGV[1] then return -1 end
-redis.call('HSET', KEYS[1], 'v', ARGV[2], 'e', ARGV[5], 'd', ARGV[4])
-redis.call('PEXPIRE', KEYS[1], ARGV[6])
-return {1, cur[2]}
+local h = redis.call('GETRANGE', KEYS[1], 0, 41)
+if #h ~= 42 then return 0 end
+local e = string.sub(h, 23, 42)
+if e <= ARGV[2] then return 0 end
+if string.sub(h, 3, 22) ~= ARGV[1] then return -1 end
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+if KEYS[2] and e ~= string.sub(ARGV[3], 23, 42) then
+  redis.call('ZADD', KEYS[2], 'XX', ARGV[5], ARGV[6])
+end
+return {1, e}
 )lua";
 
-// Delete on the version. KEYS[1] mailbox; ARGV expected version.
-// 1 deleted, 0 absent, -1 version moved.
+// Delete on the version. KEYS[1] mailbox, KEYS[2] (single node only) its
+// index shard; ARGV expected version (padded), id. 1 deleted, 0 absent,
+// -1 version moved.
 constexpr char kDeleteScript[] = R"lua(
-local v = redis.call('HGET', KEYS[1], 'v')
-if not v then return 0 end
-if v ~= ARGV[1] then return -1 end
+local h = redis.call('GETRANGE', KEYS[1], 0, 21)
+if #h ~= 22 then return 0 end
+if string.sub(h, 3, 22) ~= ARGV[1] then return -1 end
 redis.call('DEL', KEYS[1])
+if KEYS[2] then redis.call('ZREM', KEYS[2], ARGV[2]) end
 return 1
 )lua";
 
 // Sweep one candidate. KEYS[1] mailbox; ARGV now (padded).
 // 1 deleted (expired), 0 absent, otherwise the live mailbox's expires.
 constexpr char kSweepOneScript[] = R"lua(
-local e = redis.call('HGET', KEYS[1], 'e')
-if not e then return 0 end
+local h = redis.call('GETRANGE', KEYS[1], 0, 41)
+if #h ~= 42 then return 0 end
+local e = string.sub(h, 23, 42)
 if e <= ARGV[1] then
   redis.call('DEL', KEYS[1])
   return 1
@@ -56,32 +121,15 @@ end
 return e
 )lua";
 
-// Compare-and-set of a create key. KEYS[1] create key; ARGV new id, ttl ms,
-// expected current value ('' = absent). {1, ''} set; {0, current} otherwise.
-constexpr char kClaimScript[] = R"lua(
-local cur = redis.call('GET', KEYS[1])
-if not cur then cur = '' end
-if cur == ARGV[3] then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return {1, ''}
-end
-return {0, cur}
-)lua";
-
 // Create-key claims tried before giving up (each failure means the key moved
 // from one dead mailbox to another in between).
 constexpr int kMaxClaimAttempts = 8;
+// One insert in this many also drops the dead entries of its bucket.
+constexpr int kCleanEvery = 16;
 
 absl::Status Unexpected(absl::string_view what) {
   return MakeError(absl::StatusCode::kInternal, "store_error",
                    absl::StrCat("redis store: unexpected reply to ", what));
-}
-
-// expires_at as fixed-width decimal Unix nanoseconds: string order equals
-// time order, which is how the scripts compare without Lua's doubles.
-std::string PaddedNanos(absl::Time t) {
-  int64_t ns = t <= absl::UnixEpoch() ? 0 : absl::ToUnixNanos(t);
-  return absl::StrFormat("%020d", ns);
 }
 
 // The index score: whole Unix milliseconds (exact in a double), rounded down.
@@ -92,115 +140,29 @@ std::string TtlMillis(absl::Time expires_at, absl::Time reference, absl::Duratio
   return std::to_string(std::max<int64_t>(1, absl::ToInt64Milliseconds(ttl)));
 }
 
-// ---- record encoding: "<len>:<bytes>" per field ----
-void Put(std::string* out, absl::string_view s) { absl::StrAppend(out, s.size(), ":", s); }
-void PutInt(std::string* out, int64_t v) { Put(out, std::to_string(v)); }
-void PutToken(std::string* out, const std::optional<NotificationToken>& t) {
-  PutInt(out, t.has_value() ? 1 : 0);
-  if (t.has_value()) {
-    Put(out, t->type);
-    Put(out, t->token_data);
-  }
+bool CleanThisTime() {
+  static std::atomic<uint32_t> n{0};
+  return n.fetch_add(1, std::memory_order_relaxed) % kCleanEvery == 0;
 }
-
-class Reader {
- public:
-  explicit Reader(absl::string_view data) : data_(data) {}
-  bool Str(std::string* out) {
-    size_t colon = data_.find(':');
-    if (colon == absl::string_view::npos) return false;
-    uint64_t len = 0;
-    if (!absl::SimpleAtoi(data_.substr(0, colon), &len)) return false;
-    data_.remove_prefix(colon + 1);
-    if (len > data_.size()) return false;
-    out->assign(data_.data(), len);
-    data_.remove_prefix(len);
-    return true;
-  }
-  bool Int(int64_t* out) {
-    std::string s;
-    return Str(&s) && absl::SimpleAtoi(s, out);
-  }
-  bool Token(std::optional<NotificationToken>* out) {
-    int64_t present = 0;
-    if (!Int(&present)) return false;
-    if (present == 0) {
-      out->reset();
-      return true;
-    }
-    NotificationToken t;
-    if (!Str(&t.type) || !Str(&t.token_data)) return false;
-    *out = std::move(t);
-    return true;
-  }
-  bool done() const { return data_.empty(); }
-
- private:
-  absl::string_view data_;
-};
-
-constexpr char kRecordFormat[] = "m1";
 
 }  // namespace
 
-std::string EncodeMailbox(const Mailbox& m) {
-  std::string out;
-  Put(&out, kRecordFormat);
-  Put(&out, m.id);
-  Put(&out, m.payload.type);
-  Put(&out, m.payload.data);
-  Put(&out, m.display.title);
-  Put(&out, m.display.description);
-  Put(&out, m.display.image_url);
-  Put(&out, m.access_rights);
-  PutInt(&out, absl::ToUnixNanos(m.created_at));
-  PutInt(&out, absl::ToUnixNanos(m.expires_at));
-  Put(&out, m.sender_claim);
-  PutToken(&out, m.sender_token);
-  Put(&out, m.receiver_claim);
-  PutToken(&out, m.receiver_token);
-  Put(&out, m.attestation);
-  PutInt(&out, static_cast<int64_t>(m.applied_requests.size()));
-  for (const std::string& k : m.applied_requests) Put(&out, k);
-  PutInt(&out, m.version);
-  return out;
-}
-
-absl::StatusOr<Mailbox> DecodeMailbox(absl::string_view data) {
-  Reader r(data);
-  Mailbox m;
-  std::string format;
-  int64_t created = 0, expires = 0, n = 0;
-  bool ok = r.Str(&format) && format == kRecordFormat && r.Str(&m.id) &&
-            r.Str(&m.payload.type) && r.Str(&m.payload.data) && r.Str(&m.display.title) &&
-            r.Str(&m.display.description) && r.Str(&m.display.image_url) &&
-            r.Str(&m.access_rights) && r.Int(&created) && r.Int(&expires) &&
-            r.Str(&m.sender_claim) && r.Token(&m.sender_token) && r.Str(&m.receiver_claim) &&
-            r.Token(&m.receiver_token) && r.Str(&m.attestation) && r.Int(&n) && n >= 0 &&
-            n <= 1 << 20;
-  for (int64_t i = 0; ok && i < n; ++i) {
-    std::string k;
-    ok = r.Str(&k);
-    m.applied_requests.push_back(std::move(k));
-  }
-  ok = ok && r.Int(&m.version) && r.done();
-  if (!ok) {
-    return MakeError(absl::StatusCode::kDataLoss, "store_error",
-                     "redis store: a mailbox record does not decode");
-  }
-  m.created_at = absl::FromUnixNanos(created);
-  m.expires_at = absl::FromUnixNanos(expires);
-  return m;
-}
-
 RedisMailboxStore::RedisMailboxStore(RedisClient* client, RedisStoreOptions options)
-    : client_(client), options_(std::move(options)) {}
+    : client_(client), options_(std::move(options)), single_node_(!client->cluster()) {}
 
 std::string RedisMailboxStore::MailboxKey(absl::string_view id) const {
   return absl::StrCat(options_.key_prefix, "{", id, "}:m");
 }
 std::string RedisMailboxStore::CreateKey(absl::string_view create_key) const {
-  return absl::StrCat(options_.key_prefix, "c:", create_key);
+  return CreateKeyEntry(create_key).first;
+}
+std::pair<std::string, std::string> RedisMailboxStore::CreateKeyEntry(
+    absl::string_view create_key) const {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(create_key.data()), create_key.size(), digest);
+  const int bucket = ((digest[16] << 8) | digest[17]) % kCreateKeyBuckets;
+  return {absl::StrCat(options_.key_prefix, "{c", bucket, "}"),
+          std::string(reinterpret_cast<const char*>(digest), 16)};
 }
 std::string RedisMailboxStore::IndexShardKey(int shard) const {
   return absl::StrCat(options_.key_prefix, "{idx", shard, "}:expiry");
@@ -215,23 +177,65 @@ absl::StatusOr<InsertResult> RedisMailboxStore::Insert(const Mailbox& mailbox,
     return absl::InvalidArgumentError(
         absl::StrCat("Insert: version must be 1, got ", mailbox.version));
   }
-  const std::string key = MailboxKey(mailbox.id);
-  const std::string index = IndexKey(mailbox.id);
-  const std::string ttl =
-      TtlMillis(mailbox.expires_at, mailbox.created_at, options_.expiry_grace);
-  // (1) Index first: every stored mailbox is then in the index (an entry for a
-  // mailbox that never got stored is removed by the sweep).
+  InsertPlan plan;
+  plan.key = MailboxKey(mailbox.id);
+  plan.index = IndexKey(mailbox.id);
+  plan.ttl = TtlMillis(mailbox.expires_at, mailbox.created_at, options_.expiry_grace);
+  plan.created = PaddedNanos(mailbox.created_at);
+  plan.clean = CleanThisTime() ? "1" : "0";
+  if (!create_key.empty()) plan.entry = CreateKeyEntry(create_key);
+  plan.entry_value = absl::StrCat(PaddedNanos(mailbox.expires_at), mailbox.id);
+  return single_node_ ? InsertOnOneNode(mailbox, create_key, plan)
+                      : InsertInCluster(mailbox, create_key, plan);
+}
+
+absl::StatusOr<InsertResult> RedisMailboxStore::InsertOnOneNode(const Mailbox& mailbox,
+                                                                absl::string_view create_key,
+                                                                const InsertPlan& plan) {
+  // One script: create-key check, insert-if-absent, index, create key.
+  std::vector<std::string> keys = {plan.key, plan.index};
+  if (!create_key.empty()) keys.push_back(plan.entry.first);
+  absl::StatusOr<RedisReply> r = client_->Eval(
+      kInsertScript, keys,
+      {EncodeMailbox(mailbox), plan.ttl, ScoreMillis(mailbox.expires_at), mailbox.id,
+       plan.created, plan.entry.second, plan.entry_value, options_.key_prefix, plan.clean});
+  if (!r.ok()) return r.status();
+  if (r->type != RedisReply::Type::kArray || r->elements.empty()) return Unexpected("insert");
+  switch (r->elements[0].integer) {
+    case 1:
+      return InsertResult::Created();
+    case 0:
+      return absl::AlreadyExistsError("mailbox id taken");
+    case 2:
+      if (r->elements.size() == 2) return InsertResult::Repeated(r->elements[1].str);
+      return Unexpected("insert");
+    default:
+      return Unexpected("insert");
+  }
+}
+
+absl::StatusOr<InsertResult> RedisMailboxStore::InsertInCluster(const Mailbox& mailbox,
+                                                                absl::string_view create_key,
+                                                                const InsertPlan& plan) {
+  const std::string& key = plan.key;
+  const std::string& index = plan.index;
+  const std::string& ttl = plan.ttl;
+  const std::string& created = plan.created;
+  const std::string& clean = plan.clean;
+  const std::pair<std::string, std::string>& entry = plan.entry;
+  const std::string& entry_value = plan.entry_value;
+  // Cluster: the create key's bucket has its own slot, so three single-slot
+  // steps. (1) Index first: every stored mailbox is then in the index (an
+  // entry for a mailbox that never got stored is removed by the sweep).
   absl::StatusOr<RedisReply> r =
       client_->Command(index, {"ZADD", index, "NX", ScoreMillis(mailbox.expires_at),
                                mailbox.id});
   if (!r.ok()) return r.status();
   const bool indexed_now = r->integer == 1;
   // (2) The mailbox, if its id is free.
-  r = client_->Eval(kInsertScript, {key},
-                    {EncodeMailbox(mailbox), PaddedNanos(mailbox.expires_at), ttl});
+  r = client_->Command(key, {"SET", key, EncodeMailbox(mailbox), "PX", ttl, "NX"});
   if (!r.ok()) return r.status();
-  if (r->type != RedisReply::Type::kInteger) return Unexpected("insert");
-  if (r->integer == 0) return absl::AlreadyExistsError("mailbox id taken");
+  if (r->type == RedisReply::Type::kNil) return absl::AlreadyExistsError("mailbox id taken");
   if (create_key.empty()) return InsertResult::Created();
 
   // (3) Claim the create key.
@@ -244,21 +248,27 @@ absl::StatusOr<InsertResult> RedisMailboxStore::Insert(const Mailbox& mailbox,
     }
     return absl::OkStatus();
   };
-  const std::string ck = CreateKey(create_key);
   std::string expected;  // absent
   for (int attempt = 0; attempt < kMaxClaimAttempts; ++attempt) {
-    r = client_->Eval(kClaimScript, {ck}, {mailbox.id, ttl, expected});
+    r = client_->Eval(kClaimScript, {entry.first},
+                      {entry.second, entry_value, expected, ttl, created, clean});
     if (!r.ok()) return r.status();  // the retry of the request repairs this
     if (r->type != RedisReply::Type::kArray || r->elements.size() != 2) {
       return Unexpected("create-key claim");
     }
     if (r->elements[0].integer == 1) return InsertResult::Created();
     const std::string holder = r->elements[1].str;
+    if (holder.empty()) {  // the entry went away meanwhile: claim it as absent
+      expected.clear();
+      continue;
+    }
     // Is the mailbox the key names still live at this insert's time?
     const std::string holder_key = MailboxKey(holder);
-    absl::StatusOr<RedisReply> e = client_->Command(holder_key, {"HGET", holder_key, "e"});
-    if (!e.ok()) return e.status();
-    if (e->type == RedisReply::Type::kString && e->str > PaddedNanos(mailbox.created_at)) {
+    absl::StatusOr<RedisReply> h =
+        client_->Command(holder_key, {"GETRANGE", holder_key, "0", "41"});
+    if (!h.ok()) return h.status();
+    const absl::string_view holder_expiry = RecordExpiryDigits(h->str);
+    if (!holder_expiry.empty() && holder_expiry > created) {
       absl::Status undone = undo();
       if (!undone.ok()) return undone;
       return InsertResult::Repeated(holder);
@@ -272,17 +282,14 @@ absl::StatusOr<InsertResult> RedisMailboxStore::Insert(const Mailbox& mailbox,
 
 absl::StatusOr<Mailbox> RedisMailboxStore::Get(absl::string_view id, absl::Time now) {
   const std::string key = MailboxKey(id);
-  absl::StatusOr<RedisReply> r = client_->Command(key, {"HMGET", key, "e", "d"});
+  absl::StatusOr<RedisReply> r = client_->Command(key, {"GET", key});
   if (!r.ok()) return r.status();
-  if (r->type != RedisReply::Type::kArray || r->elements.size() != 2) {
-    return Unexpected("HMGET");
-  }
-  if (r->elements[0].type != RedisReply::Type::kString ||
-      r->elements[1].type != RedisReply::Type::kString ||
-      r->elements[0].str <= PaddedNanos(now)) {
-    return absl::NotFoundError("mailbox not found");
-  }
-  return DecodeMailbox(r->elements[1].str);
+  if (r->type == RedisReply::Type::kNil) return absl::NotFoundError("mailbox not found");
+  if (r->type != RedisReply::Type::kString) return Unexpected("GET");
+  const absl::string_view expiry = RecordExpiryDigits(r->str);
+  if (expiry.empty()) return DecodeMailbox(r->str, id);  // DATA_LOSS
+  if (expiry <= PaddedNanos(now)) return absl::NotFoundError("mailbox not found");
+  return DecodeMailbox(r->str, id);
 }
 
 absl::Status RedisMailboxStore::CompareAndSwap(const Mailbox& updated,
@@ -292,12 +299,15 @@ absl::Status RedisMailboxStore::CompareAndSwap(const Mailbox& updated,
         absl::StrCat("CompareAndSwap: version must be ", expected_version + 1));
   }
   const std::string key = MailboxKey(updated.id);
+  const std::string index = IndexKey(updated.id);
   const std::string new_expiry = PaddedNanos(updated.expires_at);
+  std::vector<std::string> keys = {key};
+  if (single_node_) keys.push_back(index);
   absl::StatusOr<RedisReply> r = client_->Eval(
-      kCasScript, {key},
-      {std::to_string(expected_version), std::to_string(updated.version), PaddedNanos(now),
-       EncodeMailbox(updated), new_expiry,
-       TtlMillis(updated.expires_at, now, options_.expiry_grace)});
+      kCasScript, keys,
+      {PaddedVersion(expected_version), PaddedNanos(now), EncodeMailbox(updated),
+       TtlMillis(updated.expires_at, now, options_.expiry_grace),
+       ScoreMillis(updated.expires_at), updated.id});
   if (!r.ok()) return r.status();
   if (r->type == RedisReply::Type::kInteger) {
     if (r->integer == 0) return absl::NotFoundError("mailbox not found");
@@ -307,9 +317,8 @@ absl::Status RedisMailboxStore::CompareAndSwap(const Mailbox& updated,
   if (r->type != RedisReply::Type::kArray || r->elements.size() != 2) {
     return Unexpected("compare-and-swap");
   }
-  if (r->elements[1].str != new_expiry) {
+  if (!single_node_ && r->elements[1].str != new_expiry) {
     // The expiry moved: keep the index in step (XX: only if still indexed).
-    const std::string index = IndexKey(updated.id);
     absl::StatusOr<RedisReply> z = client_->Command(
         index, {"ZADD", index, "XX", ScoreMillis(updated.expires_at), updated.id});
     if (!z.ok()) return z.status();
@@ -319,15 +328,19 @@ absl::Status RedisMailboxStore::CompareAndSwap(const Mailbox& updated,
 
 absl::Status RedisMailboxStore::Delete(absl::string_view id, int64_t expected_version) {
   const std::string key = MailboxKey(id);
+  const std::string index = IndexKey(id);
+  std::vector<std::string> keys = {key};
+  if (single_node_) keys.push_back(index);
   absl::StatusOr<RedisReply> r =
-      client_->Eval(kDeleteScript, {key}, {std::to_string(expected_version)});
+      client_->Eval(kDeleteScript, keys, {PaddedVersion(expected_version), std::string(id)});
   if (!r.ok()) return r.status();
   if (r->type != RedisReply::Type::kInteger) return Unexpected("delete");
   if (r->integer == 0) return absl::NotFoundError("mailbox not found");
   if (r->integer == -1) return absl::AbortedError("mailbox changed concurrently");
-  const std::string index = IndexKey(id);
-  absl::StatusOr<RedisReply> z = client_->Command(index, {"ZREM", index, std::string(id)});
-  if (!z.ok()) return z.status();
+  if (!single_node_) {
+    absl::StatusOr<RedisReply> z = client_->Command(index, {"ZREM", index, std::string(id)});
+    if (!z.ok()) return z.status();
+  }
   return absl::OkStatus();
 }
 

@@ -2,45 +2,54 @@
 // relays that run as several replicas sharing one store (--store=redis).
 //
 // Key layout (prefix defaults to "sct:"; docs/relay_redis.md has the long form):
-//   <prefix>{<mailbox-id>}:m   hash {v: version, e: expires_at, d: the record}
-//   <prefix>c:<create-key>     string: id of the mailbox the create key made
+//   <prefix>{<mailbox-id>}:m   string: a fixed header (format, version,
+//                              expires_at) and the record (EncodeMailbox)
+//   <prefix>{c<N>}             hash, N < kCreateKeyBuckets: field = 16 bytes
+//                              of SHA-256(create key), value = expires_at
+//                              (20 digits) ‖ id of the mailbox it made
 //   <prefix>{idx<N>}:expiry    sorted set (16 shards): id scored by expires_at
-// The hash tag {<mailbox-id>} puts everything one mailbox owns in one cluster
-// slot; every script below touches exactly one key, so it runs atomically on
-// the one node owning that slot.
+// One string per mailbox (not a hash) and create keys packed into small
+// hashes (Redis keeps a hash of <= 128 short fields as one listpack) keep the
+// per-mailbox overhead beside the record small (figures: docs/BENCHMARKS.md).
 //
-// Atomicity: CompareAndSwap, the insert-if-absent of a mailbox, Delete and the
-// create-key claim are Lua scripts (EVALSHA), not MULTI/WATCH: a script is one
-// round trip and runs atomically on the node, so contention costs no retries
-// inside the store; WATCH would need a connection pinned for the whole
-// read-modify-write (and, in a cluster, on the right node) and a retry loop
-// that storms under contention. The version check makes binding, request-id
-// idempotency (Mailbox::applied_requests) and the rights checks done by
-// MailboxService atomic across replicas exactly as with the other stores.
+// Atomicity and round trips: every operation is one Lua script (EVALSHA)
+// that does its checks and writes atomically on the node; Get is one GET.
+// On a single Redis the insert script also checks and sets the create key
+// and the index (one round trip per create); CompareAndSwap and Delete keep
+// the index in the same script. In a Redis Cluster a script may touch only
+// one slot, so there the index and the create key (each in its own slot) are
+// separate commands: Insert is (1) index ZADD NX, (2) SET NX of the mailbox,
+// (3) a compare-and-set script on the create key's entry; if the entry names
+// a mailbox still live, (2) is undone and InsertResult::Repeated returned.
+// A create key is only ever set to a mailbox that already exists, so "names
+// a mailbox that is gone" safely means deleted or expired, and the claim CAS
+// makes racing repeats agree. Scripts rather than MULTI/WATCH: one round trip,
+// no pinned connection, no retry storm under contention. The version check
+// makes binding, request-id idempotency (Mailbox::applied_requests) and the
+// rights checks done by MailboxService atomic across replicas exactly as with
+// the other stores.
 //
-// Create keys live in their own slot, so Insert is: (1) index ZADD NX,
-// (2) insert the mailbox if its id is free, (3) claim the create key with a
-// compare-and-set script; if the key already names a live mailbox, (2) is
-// undone and InsertResult::Repeated(<that id>) returned. A create key is only
-// ever set to a mailbox that already exists, so "names a mailbox that is gone"
-// safely means deleted or expired, and the claim CAS makes racing repeats agree.
-//
-// Expiry: each key gets PEXPIRE = (expires_at - now) + grace, so Redis removes
-// expired mailboxes and create keys by itself (no sweep is needed to free
-// memory). Logical expiry is still checked against the stored expires_at at
-// the caller's `now` (exact to the nanosecond), so a fake clock in tests and
-// clock skew between relay and Redis cannot make a mailbox outlive expires_at.
-// Relative PEXPIRE rather than PEXPIREAT is deliberate: it does not depend on
-// Redis's wall clock agreeing with the relay's.
+// Expiry: the mailbox key gets PEXPIRE = (expires_at - now) + grace, so Redis
+// removes expired mailboxes by itself (no sweep is needed to free memory); a
+// create-key bucket's TTL is that of its longest-lived entry plus up to an
+// hour (so most inserts need not extend it), and one insert in 16 drops the
+// bucket's entries whose mailbox has expired (by the expiry recorded at
+// create: a CompareAndSwap that moves expires_at later does not move it, and
+// MailboxService never does). Logical expiry
+// is still checked against the stored expires_at at the caller's `now`
+// (exact to the nanosecond), so a fake clock in tests and clock skew between
+// relay and Redis cannot make a mailbox outlive expires_at. Relative PEXPIRE
+// rather than PEXPIREAT is deliberate: it does not depend on Redis's wall
+// clock agreeing with the relay's.
 //
 // SweepExpired/Count: the expiry index exists so that Count and SweepExpired
 // keep the interface's semantics (the conformance suite checks them): Count
 // is the number of index entries (including expired-but-unswept ones, as the
 // interface allows) and SweepExpired removes due index entries oldest first,
-// deleting the mailbox if Redis has not already. Index upkeep is a separate
-// command from the mailbox script (different slot), so a crash between them
-// can leave Count off by one until the entry's expiry; mailboxes themselves
-// are never affected.
+// deleting the mailbox if Redis has not already. In a cluster, index upkeep
+// is a separate command from the mailbox script (different slot), so a crash
+// between them can leave Count off by one until the entry's expiry; mailboxes
+// themselves are never affected.
 //
 // Errors: those of MailboxStore; UNAVAILABLE "store_unavailable" when Redis
 // is unreachable or times out; INTERNAL "store_error" for unexpected Redis
@@ -51,7 +60,9 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
+#include "relay/mailbox_codec.h"  // EncodeMailbox: the stored value
 #include "relay/mailbox_store.h"
 #include "relay/redis/redis_client.h"
 
@@ -68,6 +79,9 @@ struct RedisStoreOptions {
 class RedisMailboxStore : public MailboxStore {
  public:
   static constexpr int kIndexShards = 16;
+  // Hashes the create keys are spread over: ~61 entries each at a million
+  // live mailboxes, under Redis's 128-entry limit for the compact encoding.
+  static constexpr int kCreateKeyBuckets = 16384;
 
   RedisMailboxStore(RedisClient* client, RedisStoreOptions options = {});
 
@@ -82,18 +96,34 @@ class RedisMailboxStore : public MailboxStore {
 
   // Key names (exposed for tests and docs).
   std::string MailboxKey(absl::string_view id) const;
+  // The hash holding `create_key`'s entry.
   std::string CreateKey(absl::string_view create_key) const;
   std::string IndexKey(absl::string_view id) const;
   std::string IndexShardKey(int shard) const;
 
  private:
+  // (bucket key, field) of a create key.
+  std::pair<std::string, std::string> CreateKeyEntry(absl::string_view create_key) const;
+  // What both Insert paths write: key names and the script arguments.
+  struct InsertPlan {
+    std::string key, index, ttl, created, clean;
+    std::pair<std::string, std::string> entry;  // CreateKeyEntry, if a create key
+    std::string entry_value;                    // expires_at ‖ id
+  };
+  // Insert's two paths: one script on a single Redis; single-slot steps on a
+  // cluster.
+  absl::StatusOr<InsertResult> InsertOnOneNode(const Mailbox& mailbox,
+                                               absl::string_view create_key,
+                                               const InsertPlan& plan);
+  absl::StatusOr<InsertResult> InsertInCluster(const Mailbox& mailbox,
+                                               absl::string_view create_key,
+                                               const InsertPlan& plan);
+
   RedisClient* const client_;
   const RedisStoreOptions options_;
+  // Standalone Redis: scripts may touch several keys (index, create key).
+  const bool single_node_;
 };
-
-// The record encoding (exposed for tests): every field, length-prefixed.
-std::string EncodeMailbox(const Mailbox& m);
-absl::StatusOr<Mailbox> DecodeMailbox(absl::string_view data);
 
 }  // namespace sct::relay
 
