@@ -21,8 +21,8 @@ topology parameters plus the errored runs (the ecosystem is reused). Facts that 
   malicious-relay-behaviour-vs-detection: each lie has its effect (a second
     reader served under serve_second_reader and ignore_binding, Bob's read
     fails decrypt_failed under swap_payloads, a hand-driven multi-round
-    exchange stalls under drop_round and replay_round, nothing shows under
-    lie_about_expiry).
+    exchange never completes under drop_round and replay_round, Carol is
+    refused under lie_about_expiry).
 At most a quarter of all runs may have errored.
 """
 import json
@@ -136,12 +136,17 @@ def check_insider_relay(r):
             ("SERVE_SECOND_READER", "second-reader", "carol got the key"),
             ("IGNORE_BINDING", "second-reader", "carol got the key"),
             ("SWAP_PAYLOADS", "bob-first-read", "detected: decrypt_failed"),
-            ("DROP_ROUND", "multi-round", "stalled: Alice never saw the request"),
-            ("REPLAY_ROUND", "multi-round", "stalled: Alice never saw the request"),
             ("LIE_ABOUT_EXPIRY", "second-reader", "refused: mailbox_claimed")):
         got = categories(r, measure, **{"relay lies": lie})
         if not got or any(c != want for c in got):
             fail(f"malicious-relay-behaviour-vs-detection: {lie}: {measure} {got}, want {want}")
+    # A dropped or replayed round never lets the exchange complete (how it
+    # fails depends on when Alice's poll falls).
+    for lie in ("DROP_ROUND", "REPLAY_ROUND"):
+        got = categories(r, "multi-round", **{"relay lies": lie})
+        if not got or "bob got the key" in got:
+            fail(f"malicious-relay-behaviour-vs-detection: {lie}: multi-round {got}, "
+                 "want never 'bob got the key'")
 
 
 def check_benchmark(r):
