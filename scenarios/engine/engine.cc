@@ -546,17 +546,35 @@ sv1::ScenarioResult Runner::Run() {
     for (const std::string& r : not_applicable_) result_.add_not_applicable_reasons(r);
     result_.set_first_failure(absl::StrCat("not applicable: ", not_applicable_.front()));
     SkipAll("not applicable: the relay under test does not offer what this scenario needs", true);
-  } else if (LaunchEcosystem()) {
-    SetUp();
-    if (result_.passed()) {
-      RunSteps();
-    } else {
-      SkipAll("not run: set-up failed", false);
+  } else {
+    // Where the wall time goes (result.phases): each phase ends where the
+    // next begins.
+    absl::Time mark = start;
+    auto phase = [&](const char* name) {
+      const absl::Time now = absl::Now();
+      sv1::PhaseDuration* p = result_.add_phases();
+      p->set_phase(name);
+      *p->mutable_duration() = ToProtoDuration(now - mark);
+      mark = now;
+    };
+    const bool launched = LaunchEcosystem();
+    phase("launch");
+    if (launched) {
+      SetUp();
+      phase("set_up");
+      if (result_.passed()) {
+        RunSteps();
+      } else {
+        SkipAll("not run: set-up failed", false);
+      }
+      DisarmAdversaries(ctx_);
+      phase("steps");
+      Finish();
+      OrderActors();
+      phase("finish");
+      TearDown();
+      phase("stop");
     }
-    DisarmAdversaries(ctx_);
-    Finish();
-    OrderActors();
-    TearDown();
   }
   *result_.mutable_duration() = ToProtoDuration(absl::Now() - start);
   return result_;

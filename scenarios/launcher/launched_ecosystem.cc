@@ -4,7 +4,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -55,6 +58,8 @@ LaunchedEcosystem::LaunchedEcosystem(const LaunchOptions& options, PreparedWorkD
   RegisterLiveEcosystem(this);
 }
 
+ServiceNode& LaunchedEcosystem::Node(absl::string_view name) { return *services_.Find(name); }
+
 LaunchedEcosystem::~LaunchedEcosystem() {
   // Waits while a signal thread is stopping this ecosystem.
   UnregisterLiveEcosystem(this);
@@ -80,23 +85,85 @@ std::string LaunchedEcosystem::AuthorityId(absl::string_view authority) const {
 
 absl::Status LaunchedEcosystem::Build(const sv1::Topology& t) {
   architecture_ = t.architecture();
-  for (const auto& a : t.authorities()) RETURN_IF_ERROR(StartAuthority(a, t.architecture()));
-  for (const auto& o : t.oems()) RETURN_IF_ERROR(StartOem(o, t));
-  RETURN_IF_ERROR(StartRedis(t.relay()));
+  // Every node first, in start order (Names(), and Shutdown's reverse), on
+  // this thread: the waves below only look nodes up.
+  for (const auto& a : t.authorities()) services_.Add(a.id(), ServiceKind::kAuthority);
+  for (const auto& o : t.oems()) {
+    services_.Add(o.id(), ServiceKind::kOem);
+    oem_authorities_[o.id()] = o.authority();
+  }
+  for (const std::string& name : LaunchedRedisNames(t.relay())) {
+    services_.Add(name, ServiceKind::kRedis);
+  }
+  services_.Add("relay", ServiceKind::kRelay);
+  if (t.architecture().ohttp()) {
+    services_.Add(kOhttpGatewayName, ServiceKind::kOhttpGateway);
+    services_.Add(kOhttpRelayName, ServiceKind::kOhttpRelay);
+  }
+  if (t.architecture().relay_design() == sv1::DERIVED_LOCATIONS) {
+    services_.Add(kDerivedRelayName, ServiceKind::kRelay);
+  }
+  if (t.architecture().relay_design() == sv1::DIRECT) {
+    services_.Add(kProximityName, ServiceKind::kRelay);
+  }
+  services_.Add("channel", ServiceKind::kChannel);
+  for (const auto& ap : t.access_points()) services_.Add(ap.id(), ServiceKind::kAccessPoint);
+  for (const auto& d : t.devices()) services_.Add(d.id(), ServiceKind::kDevice);
+
+  // Then the processes, in waves: each wave's services need only what
+  // earlier waves started (an address is known once its process listens)
+  // and start in parallel, each ready by its health check.
+  //  1. authorities, the channel server, the relay's Redis, the derived
+  //     relay or proximity link (they need only the PKI and the plan);
+  //  2. OEMs (their authority's address), access points (registered with
+  //     their authority);
+  //  3. the relay (the OEMs' push routes, Redis), then the OHTTP gateway and
+  //     oblivious relay (the relay's URL);
+  //  4. devices (their OEM, the relay, the channel server);
+  //  5. owner credentials, one after the other.
+  std::vector<std::function<absl::Status()>> wave;
+  for (const auto& a : t.authorities()) {
+    wave.push_back([this, &a, &t] { return StartAuthority(a, t.architecture()); });
+  }
+  wave.push_back([this, &t] { return StartChannel(t); });
+  wave.push_back([this, &t] { return StartRedis(t.relay()); });
+  wave.push_back([this, &t] { return StartDerivedRelay(t); });
+  wave.push_back([this, &t] { return StartProximity(t); });
+  RETURN_IF_ERROR(RunWave(std::move(wave)));
+  wave.clear();
+  for (const auto& o : t.oems()) wave.push_back([this, &o, &t] { return StartOem(o, t); });
+  for (const auto& ap : t.access_points()) {
+    wave.push_back([this, &ap] { return StartAccessPoint(ap); });
+  }
+  RETURN_IF_ERROR(RunWave(std::move(wave)));
+  wave.clear();
   RETURN_IF_ERROR(StartRelay(t));
   if (t.architecture().ohttp()) RETURN_IF_ERROR(StartOhttp());
-  RETURN_IF_ERROR(StartDerivedRelay(t));
-  RETURN_IF_ERROR(StartProximity(t));
-  RETURN_IF_ERROR(StartChannel(t));
-  for (const auto& ap : t.access_points()) RETURN_IF_ERROR(StartAccessPoint(ap));
-  for (const auto& d : t.devices()) RETURN_IF_ERROR(StartDevice(d));
+  for (const auto& d : t.devices()) wave.push_back([this, &d] { return StartDevice(d); });
+  RETURN_IF_ERROR(RunWave(std::move(wave)));
   for (const auto& c : t.owner_credentials()) RETURN_IF_ERROR(BootstrapOwner(c, t));
+  return absl::OkStatus();
+}
+
+absl::Status LaunchedEcosystem::RunWave(std::vector<std::function<absl::Status()>> tasks) {
+  std::vector<absl::Status> results(tasks.size());
+  std::vector<std::thread> threads;
+  // The first task runs on this thread, the others on their own.
+  for (size_t i = 1; i < tasks.size(); ++i) {
+    threads.emplace_back([&tasks, &results, i] { results[i] = tasks[i](); });
+  }
+  if (!tasks.empty()) results[0] = tasks[0]();
+  for (std::thread& th : threads) th.join();
+  // The first failure in start order, whichever failed first.
+  for (const absl::Status& r : results) {
+    if (!r.ok()) return r;
+  }
   return absl::OkStatus();
 }
 
 absl::Status LaunchedEcosystem::StartAuthority(const sv1::AuthoritySpec& spec,
                                                const sv1::ArchitectureSpec& architecture) {
-  ServiceNode& n = services_.Add(spec.id(), ServiceKind::kAuthority);
+  ServiceNode& n = Node(spec.id());
   if (spec.has_attach()) {
     ServiceSet::Attach(n, spec.attach());
   } else {
@@ -114,14 +181,14 @@ absl::Status LaunchedEcosystem::StartAuthority(const sv1::AuthoritySpec& spec,
   if (!info.ok()) return services_.WithStderr(n, info.status());
   const std::string root_file = work_.dir.Data(spec.id() + "-authority-root.pem");
   RETURN_IF_ERROR(WriteFileWithMode(root_file, info->root_pem, 0644));
+  std::lock_guard<std::mutex> lock(build_mu_);
   authority_ids_[spec.id()] = info->authority_id;
   authority_root_files_[spec.id()] = root_file;
   return absl::OkStatus();
 }
 
 absl::Status LaunchedEcosystem::StartOem(const sv1::OemSpec& spec, const sv1::Topology& topology) {
-  ServiceNode& n = services_.Add(spec.id(), ServiceKind::kOem);
-  oem_authorities_[spec.id()] = spec.authority();
+  ServiceNode& n = Node(spec.id());
   if (spec.has_attach()) {
     ServiceSet::Attach(n, spec.attach());
     return absl::OkStatus();
@@ -164,7 +231,7 @@ absl::Status LaunchedEcosystem::StartRedis(const sv1::RelaySpec& relay) {
 
 absl::Status LaunchedEcosystem::StartRedisNode(const std::string& name, bool cluster,
                                                const std::string& acl_file) {
-  ServiceNode& n = services_.Add(name, ServiceKind::kRedis);
+  ServiceNode& n = Node(name);
   n.tls = false;
   const std::string dir = work_.dir.Data(name);
   if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
@@ -196,7 +263,7 @@ absl::Status LaunchedEcosystem::StartRedisNode(const std::string& name, bool clu
 }
 
 absl::Status LaunchedEcosystem::StartRelay(const sv1::Topology& t) {
-  ServiceNode& n = services_.Add("relay", ServiceKind::kRelay);
+  ServiceNode& n = Node("relay");
   if (t.relay().has_attach()) {
     ServiceSet::Attach(n, t.relay().attach());
     return absl::OkStatus();
@@ -216,7 +283,7 @@ absl::Status LaunchedEcosystem::StartRelay(const sv1::Topology& t) {
 
 absl::Status LaunchedEcosystem::StartDerivedRelay(const sv1::Topology& t) {
   if (t.architecture().relay_design() != sv1::DERIVED_LOCATIONS) return absl::OkStatus();
-  ServiceNode& n = services_.Add(kDerivedRelayName, ServiceKind::kRelay);
+  ServiceNode& n = Node(kDerivedRelayName);
   ASSIGN_OR_RETURN(PkiIdentity id, work_.pki->Identity(kDerivedRelayName));
   return services_.Launch(
       n, DerivedRelayCommand(t.relay(), id, work_.dir, work_.pki->root_cert_file()));
@@ -224,14 +291,14 @@ absl::Status LaunchedEcosystem::StartDerivedRelay(const sv1::Topology& t) {
 
 absl::Status LaunchedEcosystem::StartProximity(const sv1::Topology& t) {
   if (t.architecture().relay_design() != sv1::DIRECT) return absl::OkStatus();
-  ServiceNode& n = services_.Add(kProximityName, ServiceKind::kRelay);
+  ServiceNode& n = Node(kProximityName);
   ASSIGN_OR_RETURN(PkiIdentity id, work_.pki->Identity(kProximityName));
   return services_.Launch(
       n, ProximityCommand(id, work_.pki->root_cert_file(), DirectInRangeAddresses(t)));
 }
 
 absl::Status LaunchedEcosystem::StartChannel(const sv1::Topology& t) {
-  ServiceNode& n = services_.Add("channel", ServiceKind::kChannel);
+  ServiceNode& n = Node("channel");
   ASSIGN_OR_RETURN(PkiIdentity id, work_.pki->Identity("channel"));
   // Applied after every (re)start: the channel keeps its settings in memory.
   n.after_start = [this, configs = ChannelConfigureRequests(t)]() -> absl::Status {
@@ -243,7 +310,7 @@ absl::Status LaunchedEcosystem::StartChannel(const sv1::Topology& t) {
 }
 
 absl::Status LaunchedEcosystem::StartAccessPoint(const sv1::AccessPointSpec& spec) {
-  ServiceNode& n = services_.Add(spec.id(), ServiceKind::kAccessPoint);
+  ServiceNode& n = Node(spec.id());
   if (spec.has_attach()) {
     ServiceSet::Attach(n, spec.attach());
     return absl::OkStatus();
@@ -259,14 +326,14 @@ absl::Status LaunchedEcosystem::StartAccessPoint(const sv1::AccessPointSpec& spe
   ASSIGN_OR_RETURN(PkiIdentity id, work_.pki->Identity(spec.id()));
   AuthorityOfAccessPoint ca;
   ca.peer = {authority->svc.grpc_address, authority->trust_file};
-  ca.root_file = authority_root_files_[spec.authority()];
-  ca.authority_id = authority_ids_[spec.authority()];
+  ca.root_file = Lookup(authority_root_files_, spec.authority());
+  ca.authority_id = Lookup(authority_ids_, spec.authority());
   return services_.Launch(n,
                           AccessPointCommand(spec, id, work_.pki->root_cert_file(), ca, key_file));
 }
 
 absl::Status LaunchedEcosystem::StartDevice(const sv1::DeviceSpec& spec) {
-  ServiceNode& n = services_.Add(spec.id(), ServiceKind::kDevice);
+  ServiceNode& n = Node(spec.id());
   n.tls = false;  // the control API is the phone's local UI
   if (spec.has_attach()) {
     ServiceSet::Attach(n, spec.attach());
@@ -300,7 +367,10 @@ absl::Status LaunchedEcosystem::StartDevice(const sv1::DeviceSpec& spec) {
   ASSIGN_OR_RETURN(auto channel, Channel(spec.id()));
   absl::StatusOr<std::string> device_id = EnrolDevice(channel);
   if (!device_id.ok()) return services_.WithStderr(n, device_id.status());
-  device_ids_[spec.id()] = *device_id;
+  {
+    std::lock_guard<std::mutex> lock(build_mu_);
+    device_ids_[spec.id()] = *device_id;
+  }
   absl::Status personas = AddPersonas(channel, spec);
   if (!personas.ok()) return services_.WithStderr(n, personas);
   return absl::OkStatus();
@@ -309,7 +379,7 @@ absl::Status LaunchedEcosystem::StartDevice(const sv1::DeviceSpec& spec) {
 absl::StatusOr<std::vector<std::string>> LaunchedEcosystem::VendorlessArgs(
     const sv1::DeviceSpec& spec, const std::vector<std::string>& args) {
   const ServiceNode* oem = services_.Find(spec.oem());
-  const ServiceNode* authority = services_.Find(oem_authorities_[spec.oem()]);
+  const ServiceNode* authority = services_.Find(Lookup(oem_authorities_, spec.oem()));
   if (authority == nullptr) {
     return absl::FailedPreconditionError(
         absl::StrCat(spec.id(), ": vendorless device: the authority of ", spec.oem(),

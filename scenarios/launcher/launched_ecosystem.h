@@ -1,12 +1,18 @@
 // The Ecosystem that Launch() returns: a topology started as processes on
-// 127.0.0.1 in a prepared work directory (work_dir.h), in this order:
-// authorities (then GetAuthorityInfo), OEMs, the relay's Redis when the
-// launcher starts one (redis_nodes.h: ACL file and password, each node, then
-// cluster formation), relay, channel server (then
-// Configure), access points (HPKE key registered with their authority first),
-// devices (then Enrol and AddPersona), owner credentials (PrepareKey ->
-// BootstrapOwner -> InstallCredential, and Refresh of the access point for
-// symmetric ones). Attached services are not started; everything else points
+// 127.0.0.1 in a prepared work directory (work_dir.h). The node order (Names(),
+// and Shutdown's reverse order) is: authorities, OEMs, the relay's Redis
+// when the launcher starts one, relay, OHTTP gateway and oblivious relay,
+// derived relay or proximity link, channel server, access points, devices.
+// The processes start in waves of services that need only what earlier
+// waves started, in parallel within a wave (Build says which):
+// authorities (then GetAuthorityInfo), the channel server (then Configure),
+// Redis (redis_nodes.h: ACL file and password, each node, then cluster
+// formation); OEMs and access points (HPKE key registered with their
+// authority first); the relay (then OHTTP); devices (then Enrol and
+// AddPersona); then owner credentials (PrepareKey -> BootstrapOwner ->
+// InstallCredential, and Refresh of the access point for symmetric ones),
+// one after the other. A failed start is reported as the first failure of
+// its wave in node order; nothing of a later wave starts. Attached services are not started; everything else points
 // at them. Command lines come from service_commands.h, processes and health
 // checks from service_set.h, the set-up RPCs from setup_calls.h.
 //
@@ -15,8 +21,10 @@
 #ifndef SCT_SCENARIOS_LAUNCHER_LAUNCHED_ECOSYSTEM_H_
 #define SCT_SCENARIOS_LAUNCHER_LAUNCHED_ECOSYSTEM_H_
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -93,11 +101,19 @@ class LaunchedEcosystem final : public Ecosystem {
   absl::Status StartOhttp();
   absl::Status BootstrapOwner(const scenario::v1::OwnerCredentialSpec& spec,
                               const scenario::v1::Topology& topology);
+  // Runs `tasks` in parallel (the first on this thread) and returns the
+  // first failure in their order, once all have finished.
+  static absl::Status RunWave(std::vector<std::function<absl::Status()>> tasks);
+  // The node `name`, which Build added.
+  ServiceNode& Node(absl::string_view name);
 
   PreparedWorkDir work_;
   ServiceSet services_;
   // The topology's design variant (set by Build before anything starts).
   scenario::v1::ArchitectureSpec architecture_;
+  // Guards the maps below while a wave of Build writes them from several
+  // threads; a later wave or the engine reads them after the wave's join.
+  std::mutex build_mu_;
   // Filled by Build; read by the engine afterwards.
   std::map<std::string, std::string> owner_credentials_;  // spec id -> device credential id
   std::map<std::string, std::string> device_ids_;         // device -> OEM device id

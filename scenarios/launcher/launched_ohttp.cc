@@ -9,12 +9,12 @@ namespace sct::scenarios {
 absl::Status LaunchedEcosystem::StartOhttp() {
   const ServiceNode* relay = services_.Find("relay");
   const std::string keys_file = work_.dir.Data("ohttp-gateway-keys");
-  ServiceNode& gateway = services_.Add(kOhttpGatewayName, ServiceKind::kOhttpGateway);
+  ServiceNode& gateway = Node(kOhttpGatewayName);
   ASSIGN_OR_RETURN(PkiIdentity gateway_id, work_.pki->Identity(kOhttpGatewayName));
   RETURN_IF_ERROR(services_.Launch(
       gateway, OhttpGatewayCommand(gateway_id, work_.pki->root_cert_file(), relay->svc.http_url,
                                    relay->trust_file, keys_file)));
-  ServiceNode& oblivious = services_.Add(kOhttpRelayName, ServiceKind::kOhttpRelay);
+  ServiceNode& oblivious = Node(kOhttpRelayName);
   ASSIGN_OR_RETURN(PkiIdentity relay_id, work_.pki->Identity(kOhttpRelayName));
   RETURN_IF_ERROR(services_.Launch(
       oblivious, OhttpRelayCommand(relay_id, work_.pki->root_cert_file(), gateway.svc.http_url,

@@ -12,6 +12,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <set>
 #include <string>
@@ -283,11 +284,79 @@ TEST(LauncherTest, ExitsTellACrashFromACleanStop) {
   EXPECT_EQ(exits["relay"].exit_status(), 128 + SIGSEGV);
   EXPECT_NE(exits["relay"].detail().find("relay.stderr"), std::string::npos)
       << exits["relay"].detail();
+  EXPECT_FALSE(exits["relay"].has_stop_duration());
   for (const std::string& name : e.Names()) {
     if (name == "relay") continue;
     EXPECT_EQ(exits[name].kind(), ::scenario::v1::STOPPED_CLEANLY)
         << name << ": " << exits[name].detail();
     EXPECT_EQ(exits[name].exit_status(), 0) << name;
+    EXPECT_TRUE(exits[name].has_stop_duration()) << name;
+  }
+}
+
+// The devices start in parallel (one wave, after the relay): the one that
+// fails is named with its stderr, the first failure in topology order
+// whichever process gave up first, and the others, started or not, are
+// stopped and reaped with the rest.
+TEST(LauncherTest, ParallelStartNamesTheServiceThatFailed) {
+  auto eco = Launch(Parse(R"pb(
+                      relay { store: MEMORY }
+                      authorities { id: "ca" }
+                      oems { id: "oem-a" }
+                      devices { id: "alice" oem: "oem-a" }
+                      devices { id: "bob" oem: "oem-a" flags: "--no_such_flag_bob=1" }
+                      devices { id: "carol" oem: "oem-a" }
+                      devices { id: "dave" oem: "oem-a" flags: "--no_such_flag_dave=1" }
+                    )pb"),
+                    Options("parallel-fail"));
+  ASSERT_FALSE(eco.ok());
+  const std::string m(eco.status().message());
+  EXPECT_EQ(m.rfind("bob: ", 0), 0u) << m;
+  EXPECT_NE(m.find("no_such_flag_bob"), std::string::npos) << m;
+  EXPECT_NE(m.find("bob.stderr"), std::string::npos) << m;
+  EXPECT_TRUE(NoChildren());
+}
+
+// Each service started only once what it needs was up: an OEM after its
+// authority, the relay after the OEMs (their push routes), a device after
+// its OEM, the relay and the channel server. Process start times come from
+// /proc/PID/stat (clock ticks), so a start in the same tick compares equal.
+TEST(LauncherTest, ParallelStartKeepsDependencies) {
+  auto eco = Launch(Parse(kSmall), Options("parallel-order"));
+  ASSERT_TRUE(eco.ok()) << eco.status();
+  Ecosystem& e = **eco;
+  auto started = [&](const std::string& name) -> uint64_t {
+    const Service* s = e.Find(name);
+    EXPECT_NE(s, nullptr) << name;
+    if (s == nullptr) return 0;
+    std::ifstream in("/proc/" + std::to_string(s->pid) + "/stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Field 22 (starttime), counted after the ")" that ends field 2.
+    std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i <= 22; ++i) rest >> field;
+    return std::stoull(field);
+  };
+  for (const std::string oem : {"oem-a", "oem-b"}) {
+    EXPECT_LE(started("ca"), started(oem)) << oem;
+    EXPECT_LE(started(oem), started("relay")) << oem;
+  }
+  EXPECT_LE(started("ca"), started("car-1"));
+  for (const std::string device : {"alice", "bob"}) {
+    EXPECT_LE(started("relay"), started(device)) << device;
+    EXPECT_LE(started("channel"), started(device)) << device;
+  }
+  // The start order of the nodes is the topology's, whatever the waves.
+  const std::vector<std::string> want = {"ca",      "oem-a", "oem-b", "relay",
+                                         "channel", "car-1", "alice", "bob"};
+  EXPECT_EQ(e.Names(), want);
+  e.Shutdown();
+  for (const auto& x : e.Exits()) {
+    EXPECT_EQ(x.kind(), ::scenario::v1::STOPPED_CLEANLY) << x.service() << ": " << x.detail();
+    // How long it took to stop is recorded for every stopped service.
+    EXPECT_TRUE(x.has_stop_duration()) << x.service();
+    EXPECT_GT(x.stop_duration().seconds() * 1000000000LL + x.stop_duration().nanos(), 0)
+        << x.service();
   }
 }
 

@@ -148,6 +148,9 @@ absl::Status ServiceSet::StartNode(ServiceNode& n) {
     std::lock_guard<std::mutex> lock(mu_);
     if (shut_down_) return ShutDownError();
   }
+  // A restarted process gets fresh channels (the old ones may sit in a
+  // reconnect backoff).
+  ForgetChannels(n.svc.name);
   const ChildProcessSpec spec = ProcessSpec(n);
   if (n.starts > 0 && FileExists(spec.stderr_path)) {
     // Keep the previous run's log (e.g. what a crash left behind).
@@ -257,8 +260,9 @@ absl::Status ServiceSet::RestoreClockOffset(ServiceNode& n) {
 }
 
 absl::Status ServiceSet::HealthCheck(ServiceNode& n, absl::Time deadline) {
-  ASSIGN_OR_RETURN(auto creds, CredentialsFor(n, "admin"));
-  auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(n.svc.grpc_address, creds));
+  // The admin channel that the set-up calls after it reuse (one handshake).
+  ASSIGN_OR_RETURN(auto channel, ChannelAs(n.svc.name, "admin"));
+  auto stub = grpc::health::v1::Health::NewStub(channel);
   grpc::Status last;
   do {
     grpc::ClientContext ctx;
@@ -290,8 +294,33 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> ServiceSet::ChannelAs(absl::strin
                                                                      absl::string_view identity) {
   ServiceNode* n = Find(name);
   if (n == nullptr) return UnknownService(name);
+  const auto key = std::make_pair(std::string(name), std::string(identity));
+  std::string address;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = channels_.find(key);
+    if (it != channels_.end()) return it->second;
+    address = n->svc.grpc_address;
+  }
   ASSIGN_OR_RETURN(auto creds, CredentialsFor(*n, identity));
-  return grpc::CreateChannel(n->svc.grpc_address, creds);
+  std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(address, creds);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (shut_down_) return ShutDownError();
+  // A concurrent caller may have made one meanwhile: keep the first.
+  return channels_.emplace(key, std::move(channel)).first->second;
+}
+
+void ServiceSet::ForgetChannels(absl::string_view name) {
+  std::vector<std::shared_ptr<grpc::Channel>> dropped;  // released unlocked
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = channels_.begin(); it != channels_.end();) {
+    if (it->first.first == name) {
+      dropped.push_back(std::move(it->second));
+      it = channels_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 absl::Status ServiceSet::Kill(absl::string_view name) {
@@ -309,6 +338,7 @@ absl::Status ServiceSet::Kill(absl::string_view name) {
   SaveClockOffset(*n);
   proc->Kill();
   MarkStopped(*n);
+  ForgetChannels(n->svc.name);
   return absl::OkStatus();
 }
 
@@ -364,15 +394,22 @@ void ServiceSet::Shutdown() {
     bool died_before = false;  // had exited before the SIGTERM
   };
   std::vector<Stopping> procs;
+  // The cached channels close before the SIGTERM: a gRPC server waits its
+  // whole shutdown grace for a client connection that stays open, and this
+  // process would not read the server's GOAWAY on an idle one (no call in
+  // progress polls it), so the services would take their grace.
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<grpc::Channel>> channels;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (shut_down_) return;
     shut_down_ = true;
+    channels.swap(channels_);
     for (auto it = nodes_.rbegin(); it != nodes_.rend(); ++it) {
       if ((*it)->proc == nullptr || !(*it)->svc.running) continue;
       procs.push_back({(*it)->svc.name, (*it)->svc.stderr_path, (*it)->proc, false});
     }
   }
+  channels.clear();
   for (Stopping& p : procs) p.died_before = !p.proc->Running();
   // SIGTERM to all (reverse start order), then one shared grace (2 s by
   // default; LaunchOptions::stop_grace): a gRPC
@@ -380,12 +417,31 @@ void ServiceSet::Shutdown() {
   // shutdown grace, so stopping them one by one could take a minute. Every
   // service makes its acknowledged writes durable before answering, so the
   // SIGKILL after the grace loses nothing a scenario relied on.
+  const absl::Time term_sent = absl::Now();
   for (const Stopping& p : procs) p.proc->SendTerm();
-  const absl::Time deadline = absl::Now() + options_.stop_grace;
+  const absl::Time deadline = term_sent + options_.stop_grace;
+  // Reaped in whatever order they exit, so each one's stop time is its own.
+  std::vector<absl::Time> ended(procs.size(), absl::InfiniteFuture());
+  for (size_t left = procs.size(); left > 0;) {
+    left = 0;
+    for (size_t i = 0; i < procs.size(); ++i) {
+      if (ended[i] != absl::InfiniteFuture()) continue;
+      if (procs[i].proc->Running()) {
+        ++left;
+      } else {
+        ended[i] = absl::Now();
+      }
+    }
+    if (left == 0 || absl::Now() >= deadline) break;
+    absl::SleepFor(absl::Milliseconds(2));  // polling the children's exits
+  }
   std::vector<scenario::v1::ServiceExit> exits;
-  for (const Stopping& p : procs) {
+  for (size_t i = 0; i < procs.size(); ++i) {
+    const Stopping& p = procs[i];
     const int status = p.proc->AwaitExit(deadline);
+    if (ended[i] == absl::InfiniteFuture()) ended[i] = absl::Now();
     exits.push_back(ClassifyExit(p.name, status, p.died_before, p.stderr_path));
+    if (!p.died_before) *exits.back().mutable_stop_duration() = ToProtoDuration(ended[i] - term_sent);
   }
   std::lock_guard<std::mutex> lock(mu_);
   exits_ = std::move(exits);

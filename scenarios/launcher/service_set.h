@@ -20,10 +20,12 @@
 // sets the same offset again, so fake-clock advances and skews survive a
 // crash.
 //
-// Thread-safety: Add/Launch/Start/Kill/Restart run on one thread (the
-// launcher's caller); Shutdown() and Endpoints() may run concurrently from a
-// signal thread: a mutex guards the node list, each Service's state and the
-// processes. Shutdown is idempotent; after it nothing starts again.
+// Thread-safety: Add/Start/Kill/Restart run on one thread (the launcher's
+// caller); once every node is added, Launch of different nodes may run on
+// several threads at once (the launcher's parallel start), with Find,
+// ChannelAs and WithStderr. Shutdown() and Endpoints() may run concurrently
+// from a signal thread: a mutex guards the node list, each Service's state
+// and the processes. Shutdown is idempotent; after it nothing starts again.
 // Ownership: owns the nodes and their processes; borrows the DevPki, which
 // must outlive the ServiceSet.
 // Errors: NOT_FOUND for an unknown name; FAILED_PRECONDITION for Kill or
@@ -39,6 +41,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -119,7 +122,10 @@ class ServiceSet {
   // A channel to `name`'s gRPC port presenting dev-PKI identity `identity`
   // (mutual TLS rooted at the node's trust file; plaintext for device
   // agents; server-only TLS to a foreign_pki node). NOT_FOUND for unknown
-  // names.
+  // names. Made once per (name, identity) and shared (one TLS handshake for
+  // the health check, the set-up calls and the audits); a (re)start or Kill
+  // of the node makes the next call a new one, and Shutdown closes every
+  // cached channel before its SIGTERM; CANCELLED once shut down.
   absl::StatusOr<std::shared_ptr<grpc::Channel>> ChannelAs(absl::string_view name,
                                                            absl::string_view identity);
 
@@ -128,7 +134,8 @@ class ServiceSet {
   absl::Status Restart(absl::string_view name);
   std::map<std::string, std::string> Endpoints() const;
   // SIGTERM to every running node (reverse start order), one shared 2 s
-  // grace, SIGKILL to what still runs, reap; records how each ended (Exits).
+  // grace, SIGKILL to what still runs, reap; records how each ended and how
+  // long it took to stop (Exits).
   void Shutdown();
   // How each node running at Shutdown ended (empty before Shutdown): stopped
   // cleanly, killed after the grace, failed at shutdown (exit status other
@@ -150,6 +157,8 @@ class ServiceSet {
   bool Adopt(ServiceNode& n, const std::shared_ptr<ChildProcess>& proc,
              const std::string& grpc_address);
   void MarkStopped(ServiceNode& n);
+  // Drops the cached channels to `name`.
+  void ForgetChannels(absl::string_view name);
   // Remembers the running node's clock offset in `n.clock_offset` (kept as
   // it was when the service does not answer).
   void SaveClockOffset(ServiceNode& n);
@@ -169,6 +178,8 @@ class ServiceSet {
   mutable std::mutex mu_;   // guards nodes_, index_, processes and svc state
   bool shut_down_ = false;  // guarded by mu_
   std::vector<scenario::v1::ServiceExit> exits_;  // guarded by mu_
+  // ChannelAs's channels by (name, identity); guarded by mu_.
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<grpc::Channel>> channels_;
 };
 
 }  // namespace sct::scenarios
