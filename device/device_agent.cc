@@ -192,7 +192,10 @@ absl::StatusOr<dv::AddPersonaResponse> DeviceAgent::AddPersona(const dv::AddPers
 absl::StatusOr<ds::KeyRecord> DeviceAgent::NewAttestedKeyLocked(Persona& persona) {
   ASSIGN_OR_RETURN(::oem::v1::DeviceAuth auth, DeviceAuthOf(wallet_));
   SecureElement& se = *deps_.secure_element;
-  ASSIGN_OR_RETURN(std::string key_id, se.GenerateKey());
+  // Written with the wallet below, once the wallet names it: until then a
+  // crash loses a key nothing refers to.
+  ASSIGN_OR_RETURN(std::string key_id,
+                   se.GenerateKey(SecureElement::KeyPersistence::kWithNextWrite));
   ASSIGN_OR_RETURN(std::string spki, se.PublicKeySpki(key_id));
   ::oem::v1::GetChallengeRequest creq;
   ::oem::v1::GetChallengeResponse cresp;

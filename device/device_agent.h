@@ -249,10 +249,12 @@ class DeviceAgent {
   // the relay gets no notificationToken) and creates the mailbox under a fresh
   // claim; fills the claim, push token and mailbox id of `entry`. Returns the
   // relay's url_link.
+  // `minted`: the mailbox's push token (empty when the device mints none), or
+  // the error that minting it met.
   absl::StatusOr<std::string> CreateShareMailboxLocked(
       Persona& persona, const ::device::v1::ShareCredentialRequest& req,
-      const ::oem::v1::DeviceAuth& auth, const std::string& sealed, Entry& entry)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+      const absl::StatusOr<::oem::v1::MintPushTokenResponse>& minted, const std::string& sealed,
+      Entry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sends `body` (it holds the link) over the request's channel, then the PIN
   // when asked; when the link cannot be sent the mailbox is deleted again.
   absl::StatusOr<::channel::v1::SendResponse> SendLinkLocked(

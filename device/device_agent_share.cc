@@ -2,6 +2,7 @@
 // OEM, the sealed offer, the mailbox at the relay, the link through the
 // channel) and the answer to a receiver's key-signing request.
 #include <algorithm>
+#include <future>
 #include <iostream>
 #include <string>
 #include <utility>
@@ -203,6 +204,11 @@ dv::ShareCredentialResponse ShareReply(const ca::InitiateShareResponse& share,
   return resp;
 }
 
+// What CreateShareMailboxLocked gets when the device mints no push token.
+absl::StatusOr<::oem::v1::MintPushTokenResponse> NoPushToken() {
+  return ::oem::v1::MintPushTokenResponse();
+}
+
 }  // namespace
 
 absl::StatusOr<dv::ShareCredentialResponse> DeviceAgent::ShareCredential(
@@ -219,13 +225,27 @@ absl::StatusOr<dv::ShareCredentialResponse> DeviceAgent::ShareCredential(
                    CheckShareRequest(req, cred, /*have_channel=*/deps_.channel != nullptr));
   ASSIGN_OR_RETURN(::oem::v1::DeviceAuth auth, DeviceAuthOf(wallet_));
   const absl::Time now = deps_.clock->Now();
+  const bool derived = mailbox_io_.derived();
+  // The mailbox's push token does not depend on the share: it is minted while
+  // the OEM and the authority mint the share token (step 3 waits for it).
+  std::future<absl::StatusOr<::oem::v1::MintPushTokenResponse>> push;
+  if (!derived && options_.push_tokens) {
+    push = std::async(std::launch::async,
+                      [this, auth]() -> absl::StatusOr<::oem::v1::MintPushTokenResponse> {
+                        ::oem::v1::MintPushTokenRequest mreq;
+                        *mreq.mutable_auth() = auth;
+                        ::oem::v1::MintPushTokenResponse minted;
+                        RETURN_IF_ERROR(caller_.Call("oem", deps_.oem, &Oem::MintPushToken, mreq,
+                                                     &minted));
+                        return minted;
+                      });
+  }
 
   // 1. Share token through the OEM.
   ASSIGN_OR_RETURN(IssuedShare issued, RequestShareTokenLocked(req, cred, auth, now));
   // 2. Provisioning information, sealed under a fresh secret (under
   // pin-in-key, under a key derived from the secret and the PIN; the derived
   // design: R of 256 bits, sealed per message by MailboxIo).
-  const bool derived = mailbox_io_.derived();
   ASSIGN_OR_RETURN(std::string secret,
                    crypto::RandomBytes(derived ? kDerivedSecretBytes
                                                : crypto::PayloadKeySize(choices.cipher)));
@@ -247,7 +267,8 @@ absl::StatusOr<dv::ShareCredentialResponse> DeviceAgent::ShareCredential(
     ASSIGN_OR_RETURN(std::string sealed, mailbox_io_.Seal(choices.cipher, payload_key, offer));
     // 3. A push token for this mailbox only, then the mailbox under a fresh claim.
     absl::StatusOr<std::string> url_link =
-        CreateShareMailboxLocked(persona, req, auth, sealed, entry);
+        CreateShareMailboxLocked(persona, req, push.valid() ? push.get() : NoPushToken(), sealed,
+                                 entry);
     if (!url_link.ok()) return KeepUndeliveredShareLocked(persona, entry, url_link.status());
     link = FormatShareLink(*url_link, VerticalLetter(req.vertical()), secret);
   }
@@ -335,14 +356,11 @@ absl::StatusOr<DeviceAgent::IssuedShare> DeviceAgent::RequestShareTokenLocked(
 }
 
 absl::StatusOr<std::string> DeviceAgent::CreateShareMailboxLocked(
-    Persona& persona, const dv::ShareCredentialRequest& req, const ::oem::v1::DeviceAuth& auth,
-    const std::string& sealed, Entry& entry) {
-  ::oem::v1::MintPushTokenResponse push;
-  if (options_.push_tokens) {
-    ::oem::v1::MintPushTokenRequest mreq;
-    *mreq.mutable_auth() = auth;
-    RETURN_IF_ERROR(caller_.Call("oem", deps_.oem, &Oem::MintPushToken, mreq, &push));
-  }
+    Persona& persona, const dv::ShareCredentialRequest& req,
+    const absl::StatusOr<::oem::v1::MintPushTokenResponse>& minted, const std::string& sealed,
+    Entry& entry) {
+  RETURN_IF_ERROR(minted.status());
+  const ::oem::v1::MintPushTokenResponse& push = *minted;
   entry.set_claim(NewUuidV4());
   entry.set_push_token_data(push.token_data());
   ::relay::v1::CreateMailboxRequest creq;

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/synchronization/notification.h"
 #include "common/base64.h"
 #include "common/errors.h"
 #include "common/share_link.h"
@@ -59,14 +60,43 @@ TEST(ParseShareLinkTest, RejectsMalformedLinksWithoutEchoingTheSecret) {
   }
 }
 
+// The push token is asked for while the share token is minted: here the
+// OEM answers RequestShare only once MintPushToken has reached it, which a
+// device asking one after the other never does (its share then fails at the
+// bound below instead of succeeding).
+TEST_F(DeviceAgentTest, ShareMintsThePushTokenWhileTheShareTokenIsMinted) {
+  Device alice = MakeDevice("+15550001");
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  absl::Notification minting;
+  ON_CALL(oem_, MintPushToken(_, _, _))
+      .WillByDefault(Invoke([&](auto*, const auto& req, auto* resp) {
+        minting.Notify();
+        return oem_.MintPush(req, resp);
+      }));
+  ON_CALL(oem_, RequestShare(_, _, _))
+      .WillByDefault(Invoke([&](auto*, const auto& req, auto* resp) {
+        if (!minting.WaitForNotificationWithTimeout(absl::Seconds(30))) {
+          return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "minted one after the other");
+        }
+        return oem_.ServeRequestShare(req, resp);
+      }));
+  auto share = alice.agent->ShareCredential(ShareReq(cred, "+15550002"));
+  EXPECT_TRUE(share.ok()) << share.status();
+}
+
 TEST_F(DeviceAgentTest, ShareCallsOemThenRelayThenChannelAndTheRelayNeverSeesTheSecret) {
   Device alice = MakeDevice("+15550001");
   std::string cred = Own(alice, cv::ASYMMETRIC);
   log_.Clear();
   auto share = alice.agent->ShareCredential(ShareReq(cred, "+15550002"));
   ASSERT_TRUE(share.ok()) << share.status();
-  EXPECT_THAT(log_.calls(), ElementsAre("oem.RequestShare", "oem.MintPushToken",
-                                        "relay.CreateMailbox", "channel.Send"));
+  // The push token is minted while the share token is (in either order).
+  const std::vector<std::string> calls = log_.calls();
+  ASSERT_EQ(calls.size(), 4u) << ::testing::PrintToString(calls);
+  EXPECT_THAT(std::vector<std::string>(calls.begin(), calls.begin() + 2),
+              ::testing::UnorderedElementsAre("oem.RequestShare", "oem.MintPushToken"));
+  EXPECT_THAT(std::vector<std::string>(calls.begin() + 2, calls.end()),
+              ElementsAre("relay.CreateMailbox", "channel.Send"));
   // The link: urlLink?v=c#base64url(16 random bytes).
   const std::string link = LastLinkTo("+15550002");
   ASSERT_FALSE(link.empty());

@@ -245,9 +245,14 @@ absl::Status DeviceProcess::BuildAgent(const DeviceConfig& config,
   deps.clock = &sim::ClockOr(sim);
   deps.secure_element = secure_element_.get();
   deps.channel = channel_.get();
-  deps.access_point_factory = [credentials, sim](const std::string& address) {
+  // One kept channel per access point: a use after the first rides the
+  // connection already made instead of a new TCP and TLS handshake.
+  access_points_ = std::make_unique<ChannelCache>([credentials, sim](const std::string& address) {
+    return sim::Channel(address, credentials, address, sim);
+  });
+  deps.access_point_factory = [cache = access_points_.get()](const std::string& address) {
     return std::unique_ptr<::access_point::v1::AccessPoint::StubInterface>(
-        ::access_point::v1::AccessPoint::NewStub(sim::Channel(address, credentials, address, sim)));
+        ::access_point::v1::AccessPoint::NewStub(cache->Get(address)));
   };
   if (sim != nullptr) {
     deps.observe_plaintext = [sim](absl::string_view plaintext) {

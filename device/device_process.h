@@ -24,6 +24,7 @@
 #include "device/device_agent.h"
 #include "device/vendorless/direct_authority_grpc.h"
 #include "device/relay_client.h"
+#include "runtime/channel_cache.h"
 #include "runtime/grpc_server.h"
 #include "sim/sim.h"
 
@@ -131,6 +132,7 @@ class DeviceProcess {
   std::unique_ptr<RelayClient> relay_client_;  // with --relay_http_url
   std::unique_ptr<DerivedRelayClient> derived_relay_;  // with --derived_relay_url
   std::unique_ptr<::channel::v1::Channel::StubInterface> channel_;
+  std::unique_ptr<ChannelCache> access_points_;  // outlives agent_, which calls through it
   std::unique_ptr<DeviceAgent> agent_;
   std::unique_ptr<grpc::Service> service_;
   std::unique_ptr<sim::ServerHooks> sim_hooks_;

@@ -72,6 +72,13 @@ class FakeOem : public ::testing::NiceMock<::oem::v1::MockOemStub> {
   // notificationToken.type: the OEM id (the relay allows [A-Za-z0-9._-] only).
   std::string push_token_type() const { return oem_id_; }
 
+  // The default answers of RequestShare and MintPushToken, for a test that
+  // wraps them with an ON_CALL of its own.
+  grpc::Status ServeRequestShare(const ::oem::v1::RequestShareRequest& req,
+                                 ::credential_authority::v1::InitiateShareResponse* resp);
+  grpc::Status MintPush(const ::oem::v1::MintPushTokenRequest& req,
+                        ::oem::v1::MintPushTokenResponse* resp);
+
  private:
   struct Cred {
     ::common::v1::Credential credential;
@@ -88,8 +95,6 @@ class FakeOem : public ::testing::NiceMock<::oem::v1::MockOemStub> {
   grpc::Status Challenge(::oem::v1::GetChallengeResponse* resp);
   grpc::Status Enrol(const ::oem::v1::EnrolDeviceRequest& req, ::oem::v1::EnrolDeviceResponse* resp);
   grpc::Status Attest(const ::oem::v1::AttestKeyRequest& req, ::oem::v1::AttestKeyResponse* resp);
-  grpc::Status ServeRequestShare(const ::oem::v1::RequestShareRequest& req,
-                            ::credential_authority::v1::InitiateShareResponse* resp);
   grpc::Status Provision(const ::oem::v1::ProvisionCredentialRequest& req,
                          ::credential_authority::v1::RedeemShareResponse* resp);
   grpc::Status ServeRevokeShare(const ::oem::v1::RevokeShareRequest& req,
@@ -100,8 +105,6 @@ class FakeOem : public ::testing::NiceMock<::oem::v1::MockOemStub> {
                           ::credential_authority::v1::ListSharesResponse* resp);
   // Whether share `share_id` descends from credential `credential_id`.
   bool IsAncestorLocked(const std::string& credential_id, const std::string& share_id) const;
-  grpc::Status MintPush(const ::oem::v1::MintPushTokenRequest& req,
-                        ::oem::v1::MintPushTokenResponse* resp);
   grpc::Status CheckAuth(const ::oem::v1::DeviceAuth& auth) const;
   grpc::Status CheckHolder(const std::string& credential_id, const std::string& message,
                            const std::string& proof) const;

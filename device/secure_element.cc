@@ -46,9 +46,11 @@ absl::StatusOr<std::unique_ptr<SecureElement>> SecureElement::Open(std::string s
     }
     se->key_order_.push_back(k.key_id());
     se->keys_.emplace(k.key_id(), *std::move(key));
+    se->keys_der_.emplace(k.key_id(), k.private_pkcs8());
   }
   for (const auto& s : state.symmetric_keys()) se->symmetric_[s.handle()] = s.key();
   se->wallet_ = state.wallet();
+  se->on_disk_ = true;
   return se;
 }
 
@@ -61,15 +63,20 @@ absl::Status SecureElement::PersistLocked() {
   ::device::state::SecureElementState state;
   state.set_version(1);
   state.set_next_handle(next_handle_);
+  on_disk_ = false;
   for (const std::string& id : key_order_) {
     auto* k = state.add_keys();
     k->set_key_id(id);
-    std::string der = keys_.at(id).ToPkcs8Der();
-    if (der.empty()) {
-      return MakeError(absl::StatusCode::kInternal, "state_file_write_failed",
-                       "cannot encode a secure-element key");
+    auto der = keys_der_.find(id);
+    if (der == keys_der_.end()) {
+      std::string encoded = keys_.at(id).ToPkcs8Der();
+      if (encoded.empty()) {
+        return MakeError(absl::StatusCode::kInternal, "state_file_write_failed",
+                         "cannot encode a secure-element key");
+      }
+      der = keys_der_.emplace(id, std::move(encoded)).first;
     }
-    k->set_private_pkcs8(std::move(der));
+    k->set_private_pkcs8(der->second);
   }
   for (const auto& [handle, key] : symmetric_) {
     auto* s = state.add_symmetric_keys();
@@ -82,18 +89,26 @@ absl::Status SecureElement::PersistLocked() {
     return MakeError(absl::StatusCode::kInternal, "state_file_write_failed",
                      "cannot serialize the secure-element state");
   }
-  return WriteFileAtomically(state_file_, bytes, 0600);
+  absl::Status written = WriteFileAtomically(state_file_, bytes, 0600);
+  ++writes_;
+  on_disk_ = written.ok();
+  return written;
 }
 
-absl::StatusOr<std::string> SecureElement::GenerateKey() {
+absl::StatusOr<std::string> SecureElement::GenerateKey(KeyPersistence persistence) {
   ASSIGN_OR_RETURN(crypto::EcdsaP256PrivateKey key, crypto::EcdsaP256PrivateKey::Generate());
   absl::MutexLock lock(&mu_);
   std::string id = NextHandleLocked("k-");
   key_order_.push_back(id);
   keys_.emplace(id, std::move(key));
+  if (persistence == KeyPersistence::kWithNextWrite) {
+    on_disk_ = false;
+    return id;
+  }
   absl::Status st = PersistLocked();
   if (!st.ok()) {
     keys_.erase(id);
+    keys_der_.erase(id);
     key_order_.pop_back();
     return st;
   }
@@ -158,6 +173,7 @@ absl::Status SecureElement::DeleteKey(absl::string_view handle) {
   auto k = keys_.find(handle);
   if (k != keys_.end()) {
     keys_.erase(k);
+    if (auto der = keys_der_.find(handle); der != keys_der_.end()) keys_der_.erase(der);
     key_order_.erase(std::find(key_order_.begin(), key_order_.end(), handle));
     return PersistLocked();
   }
@@ -174,11 +190,18 @@ std::vector<std::string> SecureElement::KeyIds() const {
 
 absl::Status SecureElement::StoreWallet(std::string wallet_bytes) {
   absl::MutexLock lock(&mu_);
+  // Rewriting the bytes the file already holds adds no durability.
+  if (on_disk_ && wallet_bytes == wallet_) return absl::OkStatus();
   std::string old = std::move(wallet_);
   wallet_ = std::move(wallet_bytes);
   absl::Status st = PersistLocked();
   if (!st.ok()) wallet_ = std::move(old);
   return st;
+}
+
+uint64_t SecureElement::writes() const {
+  absl::MutexLock lock(&mu_);
+  return writes_;
 }
 
 std::string SecureElement::Wallet() const {

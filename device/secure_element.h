@@ -11,8 +11,11 @@
 //
 // Persistence: with a non-empty state file every mutation rewrites the file
 // atomically (runtime/files.h, mode 0600) before returning; the file
-// holds private keys and is never logged. With an empty path the element is
-// memory-only (tests).
+// holds private keys and is never logged. Two exceptions save a write: a key
+// generated with KeyPersistence::kWithNextWrite is written by the next
+// mutation (the caller makes one before the key is referenced anywhere), and
+// StoreWallet with the bytes already on disk writes nothing. With an empty
+// path the element is memory-only (tests).
 //
 // Thread-safety: all methods are thread-safe (one internal mutex).
 //
@@ -46,8 +49,14 @@ class SecureElement {
   SecureElement(const SecureElement&) = delete;
   SecureElement& operator=(const SecureElement&) = delete;
 
+  // When a new key reaches the state file: before GenerateKey returns, or
+  // with the next mutation (StoreWallet, another key...). A crash before that
+  // loses the key, so kWithNextWrite is only for a key that nothing durable
+  // names yet.
+  enum class KeyPersistence { kNow, kWithNextWrite };
+
   // A fresh P-256 key pair (RAND_bytes); returns its handle.
-  absl::StatusOr<std::string> GenerateKey();
+  absl::StatusOr<std::string> GenerateKey(KeyPersistence persistence = KeyPersistence::kNow);
   // DER SubjectPublicKeyInfo of a key.
   absl::StatusOr<std::string> PublicKeySpki(absl::string_view key_id) const;
   // ECDSA P-256/SHA-256 signature (DER) of `message`.
@@ -67,8 +76,11 @@ class SecureElement {
   // Handles of the key pairs, in creation order.
   std::vector<std::string> KeyIds() const;
 
-  // The wallet's opaque state, stored verbatim (and persisted).
+  // The wallet's opaque state, stored verbatim (and persisted: when the file
+  // already holds exactly this state, nothing is written).
   absl::Status StoreWallet(std::string wallet_bytes);
+  // How many times the state file was written (tests and counters).
+  uint64_t writes() const;
   std::string Wallet() const;
 
  private:
@@ -82,7 +94,13 @@ class SecureElement {
   std::vector<std::string> key_order_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, crypto::EcdsaP256PrivateKey, std::less<>> keys_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string, std::less<>> symmetric_ ABSL_GUARDED_BY(mu_);
+  // PKCS#8 DER of each key pair, encoded once (a key never changes).
+  std::map<std::string, std::string, std::less<>> keys_der_ ABSL_GUARDED_BY(mu_);
   std::string wallet_ ABSL_GUARDED_BY(mu_);
+  // The state file holds exactly the state above (after a load or a
+  // successful write; false after a failed write or a deferred key).
+  bool on_disk_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t writes_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace sct::device

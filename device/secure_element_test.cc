@@ -1,5 +1,6 @@
 #include "device/secure_element.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -22,7 +23,9 @@ std::string TmpPath(const std::string& name) {
 // The API surface: every method's return type, checked at compile time so an
 // added accessor that returns key material has to change this test.
 static_assert(std::is_same_v<decltype(&SecureElement::GenerateKey),
-                             absl::StatusOr<std::string> (SecureElement::*)()>);
+                             absl::StatusOr<std::string> (SecureElement::*)(
+                                 SecureElement::KeyPersistence)>);
+static_assert(std::is_same_v<decltype(&SecureElement::writes), uint64_t (SecureElement::*)() const>);
 static_assert(
     std::is_same_v<decltype(&SecureElement::PublicKeySpki),
                    absl::StatusOr<std::string> (SecureElement::*)(absl::string_view) const>);
@@ -115,6 +118,71 @@ TEST(SecureElementTest, DeletedKeyStaysDeletedAfterRestart) {
   }
   auto se = *SecureElement::Open(path);
   EXPECT_EQ(ReasonOf(se->Sign(id, "x").status()), "key_not_found");
+}
+
+TEST(SecureElementTest, ADeferredKeyIsWrittenWithTheNextWalletWrite) {
+  const std::string path = TmpPath("se_deferred");
+  std::string id, spki;
+  {
+    auto se = *SecureElement::Open(path);
+    ASSERT_TRUE(se->StoreWallet("before").ok());
+    const uint64_t writes = se->writes();
+    id = *se->GenerateKey(SecureElement::KeyPersistence::kWithNextWrite);
+    spki = *se->PublicKeySpki(id);
+    EXPECT_EQ(se->writes(), writes);  // nothing written for the key alone
+    // The wallet now names the key: one write holds both.
+    ASSERT_TRUE(se->StoreWallet("names " + id).ok());
+    EXPECT_EQ(se->writes(), writes + 1);
+  }
+  auto se = *SecureElement::Open(path);
+  EXPECT_EQ(se->Wallet(), "names " + id);
+  EXPECT_EQ(*se->PublicKeySpki(id), spki);
+}
+
+TEST(SecureElementTest, ADeferredKeyIsWrittenEvenWhenTheWalletBytesAreUnchanged) {
+  const std::string path = TmpPath("se_deferred_same");
+  std::string id;
+  {
+    auto se = *SecureElement::Open(path);
+    ASSERT_TRUE(se->StoreWallet("same").ok());
+    id = *se->GenerateKey(SecureElement::KeyPersistence::kWithNextWrite);
+    ASSERT_TRUE(se->StoreWallet("same").ok());
+  }
+  auto se = *SecureElement::Open(path);
+  EXPECT_EQ(se->KeyIds(), std::vector<std::string>{id});
+}
+
+TEST(SecureElementTest, StoringTheWalletAlreadyOnDiskWritesNothing) {
+  const std::string path = TmpPath("se_unchanged");
+  {
+    auto se = *SecureElement::Open(path);
+    ASSERT_TRUE(se->StoreWallet("w1").ok());
+    ASSERT_TRUE(se->StoreWallet("w1").ok());
+    EXPECT_EQ(se->writes(), 1u);
+    ASSERT_TRUE(se->StoreWallet("w2").ok());
+    EXPECT_EQ(se->writes(), 2u);
+  }
+  // After a restart the file's state counts as written too.
+  auto se = *SecureElement::Open(path);
+  ASSERT_TRUE(se->StoreWallet("w2").ok());
+  EXPECT_EQ(se->writes(), 0u);
+  ASSERT_TRUE(se->StoreWallet("w3").ok());
+  EXPECT_EQ(se->writes(), 1u);
+  EXPECT_EQ((*SecureElement::Open(path))->Wallet(), "w3");
+}
+
+TEST(SecureElementTest, AFailedWriteIsRetriedByTheNextStoreOfTheSameBytes) {
+  const std::string dir = TmpPath("se_failed_dir");
+  ASSERT_EQ(std::system(("rm -rf '" + dir + "' && mkdir -p '" + dir + "'").c_str()), 0);
+  const std::string path = dir + "/state";
+  auto se = *SecureElement::Open(path);
+  ASSERT_TRUE(se->StoreWallet("w1").ok());
+  // The directory goes away: the write fails and the state is not on disk.
+  ASSERT_EQ(std::system(("rm -rf '" + dir + "'").c_str()), 0);
+  EXPECT_FALSE(se->StoreWallet("w2").ok());
+  ASSERT_EQ(std::system(("mkdir -p '" + dir + "'").c_str()), 0);
+  ASSERT_TRUE(se->StoreWallet("w1").ok());
+  EXPECT_EQ((*SecureElement::Open(path))->Wallet(), "w1");
 }
 
 TEST(SecureElementTest, CorruptStateFileIsDataLoss) {
