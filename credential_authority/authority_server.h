@@ -51,6 +51,10 @@ struct AuthorityServerConfig {
   std::string authority_id = "ca";
   // --trusted_oems: the OEMs whose attestation roots are accepted; empty: all.
   std::set<std::string> trusted_oems;
+  // --unsafe_no_fsync_for_benchmarks: the ledger acknowledges writes without
+  // syncing its WAL (they survive kill -9, NOT a power loss). Only for the
+  // flow benchmark's "fsync removed" baseline; never in a deployment.
+  bool unsafe_no_fsync_for_benchmarks = false;
 };
 
 // Parses --oem_roots: "OEM=FILE,OEM=FILE" (empty items are skipped).

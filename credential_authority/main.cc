@@ -38,6 +38,10 @@ ABSL_FLAG(std::vector<std::string>, trusted_oems, {},
           "empty: every OEM of --oem_roots. Others' devices are refused with "
           "untrusted_attestation_root.");
 
+ABSL_FLAG(bool, unsafe_no_fsync_for_benchmarks, false,
+          "BENCHMARKS ONLY: acknowledge ledger writes without syncing them to disk "
+          "(an acknowledged redemption can be lost on power loss). Never in a deployment.");
+
 namespace {
 
 absl::StatusOr<sct::ca::AuthorityServerConfig> ConfigFromFlags() {
@@ -51,6 +55,7 @@ absl::StatusOr<sct::ca::AuthorityServerConfig> ConfigFromFlags() {
   config.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
   config.admin_cn = absl::GetFlag(FLAGS_admin_cn);
   config.authority_id = absl::GetFlag(FLAGS_authority_id);
+  config.unsafe_no_fsync_for_benchmarks = absl::GetFlag(FLAGS_unsafe_no_fsync_for_benchmarks);
   for (const std::string& oem : absl::GetFlag(FLAGS_trusted_oems)) {
     if (!oem.empty()) config.trusted_oems.insert(oem);
   }
@@ -80,6 +85,10 @@ int main(int argc, char** argv) {
   }
   sct::PrintListeningLine({{"grpc", (*server)->address()}});
   const sct::ca::CaService& service = (*server)->service();
+  if (config->unsafe_no_fsync_for_benchmarks) {
+    std::cerr << "ca_server: WARNING --unsafe_no_fsync_for_benchmarks: ledger writes are NOT "
+                 "synced to disk; for benchmarks only\n";
+  }
   std::cerr << "ca_server: authority=" << config->authority_id << " key_id=" << service.key_id()
             << " revocation_version=" << service.revocation_version() << "\n";
   int sig = sct::WaitForTerminationSignal();
