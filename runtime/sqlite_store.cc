@@ -63,7 +63,11 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
   // NORMAL: COMMIT writes the WAL without syncing it; this class syncs.
   // wal_autocheckpoint=0: no checkpoint inside COMMIT; the checkpoint thread
   // does them.
-  if (absl::Status s = (*write_db)->Exec("PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0");
+  // journal_size_limit: a WAL that grew under load is cut back when a writer
+  // restarts it.
+  if (absl::Status s = (*write_db)->Exec(
+          "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0; "
+          "PRAGMA journal_size_limit=16777216");
       !s.ok()) {
     return OpenFailed(path, s.message());
   }
@@ -118,6 +122,9 @@ SqliteStore::SqliteStore(std::unique_ptr<SqliteDb> write_db, std::unique_ptr<Sql
   begin_ = prepare("BEGIN IMMEDIATE");
   commit_ = prepare("COMMIT");
   rollback_ = prepare("ROLLBACK");
+  savepoint_ = prepare("SAVEPOINT write");
+  release_ = prepare("RELEASE write");
+  rollback_to_ = prepare("ROLLBACK TO write");
   if (checkpoint_db_ != nullptr) {
     sqlite3_wal_hook(write_db_->handle(), &SqliteStore::OnWalCommit, this);
     checkpointer_ = std::thread([this] { CheckpointLoop(); });
@@ -142,33 +149,86 @@ absl::Status SqliteStore::Write(Change change) {
     return sync_error_;
   }
   int64_t seq = 0;
+  queued_.fetch_add(1);
   {
     absl::MutexLock lock(&mu_);
-    if (begin_ == nullptr || commit_ == nullptr || rollback_ == nullptr) {
-      return write_db_->Error("prepare BEGIN/COMMIT/ROLLBACK");
-    }
-    if (absl::Status s = RunAndReset(*begin_); !s.ok()) return s;
-    absl::StatusOr<SqliteCommit> decided = change(*write_db_);
-    if (!decided.ok() || *decided == SqliteCommit::kRollback) {
-      // SQLite may have rolled back on its own (I/O error, disk full).
-      if (sqlite3_get_autocommit(write_db_->handle()) == 0) {
-        RunAndReset(*rollback_).IgnoreError();
-      }
-      if (!decided.ok()) return decided.status();
-      // Nothing written, but what the change read may be a commit whose
-      // sync has not ended yet: wait for it as for our own.
-      seq = commit_seq_.load();
-    } else {
-      if (absl::Status s = RunAndReset(*commit_); !s.ok()) {
-        if (sqlite3_get_autocommit(write_db_->handle()) == 0) {
-          RunAndReset(*rollback_).IgnoreError();
-        }
-        return s;
-      }
-      seq = commit_seq_.fetch_add(1) + 1;
-    }
+    queued_.fetch_sub(1);
+    absl::Status applied = ApplyLocked(change, &seq);
+    // The last writer queued for the lock commits the batch (whatever its
+    // own change did): nobody else is about to join it.
+    if (in_txn_ && (queued_.load() == 0 || batch_ops_ >= kMaxBatch)) CommitBatchLocked();
+    if (!applied.ok()) return applied;
+    // Our batch is committed by the writer that ends it.
+    struct Committed {
+      const std::atomic<int64_t>* commit_seq;
+      int64_t seq;
+      bool operator()() const { return commit_seq->load() >= seq; }
+    } committed{&commit_seq_, seq};
+    mu_.Await(absl::Condition(&committed));
+    auto failed = failed_batches_.find(seq);
+    if (failed != failed_batches_.end()) return failed->second;
   }
   return AwaitDurable(seq);
+}
+
+absl::Status SqliteStore::ApplyLocked(Change change, int64_t* seq) {
+  if (begin_ == nullptr || commit_ == nullptr || rollback_ == nullptr || savepoint_ == nullptr ||
+      release_ == nullptr || rollback_to_ == nullptr) {
+    return write_db_->Error("prepare BEGIN/COMMIT/ROLLBACK/SAVEPOINT");
+  }
+  if (in_txn_ && sqlite3_get_autocommit(write_db_->handle()) != 0) {
+    // SQLite rolled the open batch back on its own (I/O error, disk full).
+    FailBatchLocked(write_db_->Error("transaction rolled back by SQLite"));
+  }
+  if (!in_txn_) {
+    if (absl::Status s = RunAndReset(*begin_); !s.ok()) return s;
+    in_txn_ = true;
+    batch_ops_ = 0;
+    batch_seq_ = commit_seq_.load() + 1;
+  }
+  if (absl::Status s = RunAndReset(*savepoint_); !s.ok()) return s;
+  absl::StatusOr<SqliteCommit> decided = change(*write_db_);
+  if (sqlite3_get_autocommit(write_db_->handle()) != 0) {
+    // The change's failure took the whole batch with it.
+    const absl::Status why =
+        decided.ok() ? write_db_->Error("transaction rolled back by SQLite") : decided.status();
+    FailBatchLocked(why);
+    return why;
+  }
+  const bool keep = decided.ok() && *decided == SqliteCommit::kCommit;
+  if (!keep) RunAndReset(*rollback_to_).IgnoreError();
+  RunAndReset(*release_).IgnoreError();
+  if (!decided.ok()) return decided.status();
+  if (keep) {
+    ++batch_ops_;
+    *seq = batch_seq_;
+  } else {
+    // Nothing written, but what the change read may be an earlier write of
+    // this batch or a commit whose sync has not ended yet: wait for it.
+    *seq = batch_ops_ > 0 ? batch_seq_ : commit_seq_.load();
+  }
+  return absl::OkStatus();
+}
+
+void SqliteStore::CommitBatchLocked() {
+  absl::Status s = RunAndReset(*commit_);
+  if (!s.ok()) {
+    if (sqlite3_get_autocommit(write_db_->handle()) == 0) RunAndReset(*rollback_).IgnoreError();
+    FailBatchLocked(s);
+    return;
+  }
+  committed_writes_.fetch_add(batch_ops_);
+  in_txn_ = false;
+  batch_ops_ = 0;
+  commit_seq_.store(batch_seq_);
+}
+
+void SqliteStore::FailBatchLocked(const absl::Status& why) {
+  failed_batches_[batch_seq_] = why;
+  while (failed_batches_.size() > 64) failed_batches_.erase(failed_batches_.begin());
+  in_txn_ = false;
+  batch_ops_ = 0;
+  commit_seq_.store(batch_seq_);
 }
 
 absl::Status SqliteStore::AwaitDurable(int64_t seq) {

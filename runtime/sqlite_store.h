@@ -13,13 +13,18 @@
 //     checkpoint copies frames into the database file and syncs the database
 //     file after it (SQLite's documented NORMAL-in-WAL behaviour), and it
 //     syncs the WAL header whenever it restarts the WAL.
-//   * Write(change): under the write lock, BEGIN IMMEDIATE, `change`, COMMIT;
-//     the commit gets a sequence number. The lock is released, and the writer
-//     then waits for an fdatasync of the WAL file that *started after* its
-//     COMMIT returned. One writer at a time runs that fdatasync, outside the
-//     write lock, for every commit made so far; writers that commit while it
-//     runs are covered by the next one. So commits keep going while the disk
-//     syncs, and one sync acknowledges a whole batch (pipelined group commit).
+//   * Write(change): under the write lock, `change` runs inside a SAVEPOINT of
+//     the open transaction (BEGIN IMMEDIATE by the first writer of a batch;
+//     a failed change is rolled back alone). The last writer queued for the
+//     lock (or the kMaxBatch-th) COMMITs the batch: writers that arrive
+//     together share one transaction, so pages they all touch (the table's
+//     last leaf, index pages, the header) are written to the WAL once. The
+//     batch gets a sequence number. Each writer then waits, outside the write
+//     lock, for an fdatasync of the WAL file that *started after* its batch's
+//     COMMIT returned. One writer at a time runs that fdatasync, for every
+//     commit made so far; batches that commit while it runs are covered by
+//     the next one. So commits keep going while the disk syncs, and one sync
+//     acknowledges many writes (pipelined group commit).
 //   * This equals synchronous=FULL on disk: with FULL, SQLite's commit is the
 //     same write() of the same frames followed by a sync of the WAL, without
 //     padding (the unix VFS reports powersafe overwrite, so SQLite pads
@@ -41,12 +46,13 @@
 // replaced by a PASSIVE checkpoint whenever kCheckpointFrames new frames have
 // reached the WAL; when the WAL has grown past kRestartFrames (a PASSIVE
 // checkpoint never caught up under load) a RESTART checkpoint, which briefly
-// holds writers back, lets the next writer start the WAL from its beginning.
+// holds writers back, lets the next writer start the WAL from its beginning
+// (journal_size_limit then cuts the file back to 16 MiB).
 //
 // Errors: Open returns FAILED_PRECONDITION "store_unavailable" naming the
-// path. Write returns the change's own error (its transaction rolled back,
-// nothing written), or UNAVAILABLE "store_unavailable" when COMMIT or the sync
-// fails. A failed sync is sticky: after it (Linux may drop the dirty pages it
+// path. Write returns the change's own error (its savepoint rolled back,
+// nothing of it written), or UNAVAILABLE "store_unavailable" when the batch's
+// COMMIT or the sync fails (every write of that batch gets the error). A failed sync is sticky: after it (Linux may drop the dirty pages it
 // could not write, so a later sync could falsely succeed) every Write fails
 // until the file is reopened. A Write that returned an error may or may not be
 // in the file; one that returned OK is.
@@ -63,6 +69,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -95,7 +102,9 @@ class SqliteStore {
   // default for its automatic checkpoint).
   inline static constexpr int kCheckpointFrames = 1000;
   // WAL size (frames, ~4 KiB each) past which the checkpoint is a RESTART.
-  inline static constexpr int kRestartFrames = 16000;
+  inline static constexpr int kRestartFrames = 8000;
+  // Most writes committed in one transaction.
+  inline static constexpr int kMaxBatch = 256;
 
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path,
                                                            SqliteStoreOptions options = {});
@@ -106,7 +115,8 @@ class SqliteStore {
   using Change = absl::FunctionRef<absl::StatusOr<SqliteCommit>(SqliteDb& db)>;
   using Reader = absl::FunctionRef<absl::Status(SqliteDb& db)>;
 
-  // Runs `change` in one BEGIN IMMEDIATE transaction on the write connection
+  // Runs `change` in a BEGIN IMMEDIATE transaction (shared with the writers
+  // that arrive together, each in its own SAVEPOINT) on the write connection
   // and returns once that transaction is durable (see above). A change that
   // returns an error or kRollback is rolled back; Write then returns its
   // error, or OK once every commit it may have read is durable.
@@ -124,10 +134,12 @@ class SqliteStore {
 
   const std::string& path() const { return write_db_->path(); }
 
-  // Syncs of the WAL run so far (each acknowledges one or more commits) and
-  // commits made so far; for tests and benchmarks.
+  // Syncs of the WAL run so far (each acknowledges one or more commits),
+  // writes committed so far and transactions committed so far (each holds
+  // one or more writes); for tests and benchmarks.
   int64_t syncs() const { return syncs_.load(); }
-  int64_t commits() const { return commit_seq_.load(); }
+  int64_t commits() const { return committed_writes_.load(); }
+  int64_t transactions() const { return commit_seq_.load(); }
   // Checkpoints the background thread has run.
   int64_t checkpoints() const { return checkpoints_.load(); }
 
@@ -135,6 +147,11 @@ class SqliteStore {
   SqliteStore(std::unique_ptr<SqliteDb> write_db, std::unique_ptr<SqliteDb> read_db,
               std::unique_ptr<SqliteDb> checkpoint_db, int wal_fd, SqliteStoreOptions options);
 
+  // Under mu_: runs `change` in the open batch; sets *seq to the batch (or
+  // commit) the writer must wait for.
+  absl::Status ApplyLocked(Change change, int64_t* seq);
+  void CommitBatchLocked();
+  void FailBatchLocked(const absl::Status& why);
   // Returns once a sync that started after commit `seq` has ended.
   absl::Status AwaitDurable(int64_t seq) ABSL_LOCKS_EXCLUDED(sync_mu_);
   absl::Status SyncWal();
@@ -147,7 +164,15 @@ class SqliteStore {
   absl::Mutex mu_;  // the write connection
   const std::unique_ptr<SqliteDb> write_db_;
   std::unique_ptr<SqliteStatement> begin_, commit_, rollback_;  // on write_db_
+  std::unique_ptr<SqliteStatement> savepoint_, release_, rollback_to_;
+  // Batches committed (or failed) so far: the sequence of the last one.
   std::atomic<int64_t> commit_seq_{0};
+  std::atomic<int64_t> committed_writes_{0};
+  std::atomic<int> queued_{0};  // writers waiting for mu_
+  bool in_txn_ = false;         // under mu_: a batch is open
+  int batch_ops_ = 0;           // under mu_: writes in the open batch
+  int64_t batch_seq_ = 0;       // under mu_: the open batch's sequence
+  std::map<int64_t, absl::Status> failed_batches_;  // under mu_
 
   absl::Mutex read_mu_;  // the read connection (null for ":memory:")
   const std::unique_ptr<SqliteDb> read_db_;

@@ -108,7 +108,7 @@ TEST(SqliteStoreTest, ConcurrentWritersAllAcknowledgedAllPresentAfterReopen) {
     commits = store->commits() - commits_before;
   }
   EXPECT_EQ(failures.load(), 0);
-  EXPECT_EQ(commits, kThreads * kPerThread);  // one transaction per write
+  EXPECT_EQ(commits, kThreads * kPerThread);  // every write committed
   EXPECT_LE(syncs, commits + 1);              // (+1: the schema's)
   std::unique_ptr<SqliteStore> reopened = OpenStore(path);
   ASSERT_NE(reopened, nullptr);
