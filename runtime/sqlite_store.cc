@@ -277,7 +277,11 @@ absl::Status SqliteStore::SyncWal() {
 
 absl::Status SqliteStore::Read(Reader read) {
   if (read_db_ == nullptr) {
+    // One connection: wait until no batch is open on it (its writers are
+    // about to commit it), so a read sees only committed data and may open
+    // a transaction of its own.
     absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(+[](bool* in_txn) { return !*in_txn; }, &in_txn_));
     return read(*write_db_);
   }
   absl::MutexLock lock(&read_mu_);

@@ -327,6 +327,64 @@ TEST(SqliteStoreTest, InMemoryStoreReadsItsOwnWrites) {
   EXPECT_EQ(store->syncs(), 0);
 }
 
+// In memory there is one connection: reads (here with a transaction of their
+// own, as the ledger's are) never land inside a writers' open batch.
+TEST(SqliteStoreTest, InMemoryReadsNeverRunInsideAnOpenBatch) {
+  std::unique_ptr<SqliteStore> store = OpenStore(":memory:");
+  ASSERT_NE(store, nullptr);
+  std::atomic<int> failures{0};
+  std::atomic<bool> writing{true};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        if (!Put(*store, absl::StrCat(t, "/", i), "v").ok()) ++failures;
+      }
+    });
+  }
+  std::thread reader([&] {
+    while (writing.load()) {
+      absl::Status s = store->Read([](SqliteDb& db) -> absl::Status {
+        if (absl::Status b = db.Exec("BEGIN"); !b.ok()) return b;
+        return db.Exec("COMMIT");
+      });
+      if (!s.ok()) ++failures;
+    }
+  });
+  for (std::thread& t : threads) t.join();
+  writing.store(false);
+  reader.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(CountRows(*store), 8 * 200);
+}
+
+// Writers that arrive together share a transaction; one whose change fails
+// is rolled back alone, the others are all acknowledged and kept.
+TEST(SqliteStoreTest, AFailedChangeInABatchLeavesTheOthers) {
+  const std::string path = TempPath("batchfail");
+  std::atomic<int> unexpected{0};
+  {
+    std::unique_ptr<SqliteStore> store = OpenStore(path);
+    ASSERT_NE(store, nullptr);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 16; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 20; ++i) {
+          // Odd writers repeat key "dup": all but the first fail (PRIMARY KEY).
+          const std::string key = t % 2 == 0 ? absl::StrCat(t, "/", i) : "dup";
+          absl::Status s = Put(*store, key, "v");
+          if (t % 2 == 0 && !s.ok()) ++unexpected;
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+  }
+  EXPECT_EQ(unexpected.load(), 0);
+  std::unique_ptr<SqliteStore> store = OpenStore(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(CountRows(*store), 8 * 20 + 1);
+}
+
 TEST(SqliteStoreTest, OpenErrorNamesThePath) {
   absl::StatusOr<std::unique_ptr<SqliteStore>> store =
       SqliteStore::Open("/nonexistent-dir-for-sct-test/x.db");
