@@ -77,7 +77,9 @@ absl::StatusOr<std::unique_ptr<AuthorityServer>> AuthorityServer::Start(
   auto root = LoadOrCreateRootCertificate(RootCertPath(config), *key, config.authority_id,
                                           RealClock::Get().Now());
   if (!root.ok()) return Annotate(root.status(), "--root_cert");
-  auto ledger = SqliteLedger::Open(config.db_path);
+  SqliteStoreOptions store_options;
+  store_options.unsafe_no_fsync = config.unsafe_no_fsync_for_benchmarks;
+  auto ledger = SqliteLedger::Open(config.db_path, std::move(store_options));
   if (!ledger.ok()) return Annotate(ledger.status(), "--db_path");
 
   std::unique_ptr<AuthorityServer> s(new AuthorityServer());

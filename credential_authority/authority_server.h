@@ -53,6 +53,10 @@ struct AuthorityServerConfig {
   std::set<std::string> trusted_oems;
   // --max_pin_attempts: wrong PINs that lock a share (1-100).
   uint32_t max_pin_attempts = kMaxPinAttempts;
+  // --unsafe_no_fsync_for_benchmarks: the ledger acknowledges writes without
+  // syncing its WAL (they survive kill -9, NOT a power loss). Only for the
+  // flow benchmark's "fsync removed" baseline; never in a deployment.
+  bool unsafe_no_fsync_for_benchmarks = false;
 };
 
 // Parses --oem_roots: "OEM=FILE,OEM=FILE" (empty items are skipped).

@@ -41,6 +41,9 @@ ABSL_FLAG(std::vector<std::string>, trusted_oems, {},
 
 ABSL_FLAG(uint32_t, max_pin_attempts, sct::ca::kMaxPinAttempts,
           "wrong PINs that lock a share (1-100)");
+ABSL_FLAG(bool, unsafe_no_fsync_for_benchmarks, false,
+          "BENCHMARKS ONLY: acknowledge ledger writes without syncing them to disk "
+          "(an acknowledged redemption can be lost on power loss). Never in a deployment.");
 
 namespace {
 
@@ -56,6 +59,7 @@ absl::StatusOr<sct::ca::AuthorityServerConfig> ConfigFromFlags() {
   config.admin_cn = absl::GetFlag(FLAGS_admin_cn);
   config.authority_id = absl::GetFlag(FLAGS_authority_id);
   config.max_pin_attempts = absl::GetFlag(FLAGS_max_pin_attempts);
+  config.unsafe_no_fsync_for_benchmarks = absl::GetFlag(FLAGS_unsafe_no_fsync_for_benchmarks);
   for (const std::string& oem : absl::GetFlag(FLAGS_trusted_oems)) {
     if (!oem.empty()) config.trusted_oems.insert(oem);
   }
@@ -85,6 +89,10 @@ int main(int argc, char** argv) {
   }
   sct::PrintListeningLine({{"grpc", (*server)->address()}});
   const sct::ca::CaService& service = (*server)->service();
+  if (config->unsafe_no_fsync_for_benchmarks) {
+    std::cerr << "ca_server: WARNING --unsafe_no_fsync_for_benchmarks: ledger writes are NOT "
+                 "synced to disk; for benchmarks only\n";
+  }
   std::cerr << "ca_server: authority=" << config->authority_id << " key_id=" << service.key_id()
             << " revocation_version=" << service.revocation_version() << "\n";
   int sig = sct::WaitForTerminationSignal();

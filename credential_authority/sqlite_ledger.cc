@@ -110,85 +110,105 @@ absl::StatusOr<ShareRow> ReadShare(const SqliteStatement& s, absl::Time now) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<SqliteLedger>> SqliteLedger::Open(const std::string& path) {
-  ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db,
-                   SqliteDb::Open(path, SqliteThreading::kCallerLocks));
-  RETURN_IF_ERROR(db->Exec(kSchema));
-  return std::unique_ptr<SqliteLedger>(new SqliteLedger(std::move(db)));
+namespace {
+
+absl::StatusOr<SqliteStatement> Prepare(const SqliteDb& db, absl::string_view sql) {
+  return SqliteStatement::Prepare(db, sql);
 }
 
-absl::StatusOr<SqliteStatement> SqliteLedger::Prepare(absl::string_view sql) {
-  return SqliteStatement::Prepare(*db_, sql);
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteLedger>> SqliteLedger::Open(const std::string& path,
+                                                                 SqliteStoreOptions options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> store, SqliteStore::Open(path, std::move(options)));
+  RETURN_IF_ERROR(store->Write([](SqliteDb& db) -> absl::StatusOr<SqliteCommit> {
+    RETURN_IF_ERROR(db.Exec(kSchema));
+    return SqliteCommit::kCommit;
+  }));
+  return std::unique_ptr<SqliteLedger>(new SqliteLedger(std::move(store)));
 }
 
 absl::StatusOr<bool> SqliteLedger::PutOem(const std::string& oem_id, const std::string& root_der) {
-  absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(SqliteTransaction tx, SqliteTransaction::Begin(db_.get()));
-  ASSIGN_OR_RETURN(SqliteStatement get, Prepare("SELECT root_der FROM oems WHERE oem_id = ?"));
-  get.BindText(1, oem_id);
-  ASSIGN_OR_RETURN(bool found, get.Step());
-  if (found && get.Blob(0) == root_der) return false;
-  ASSIGN_OR_RETURN(SqliteStatement put,
-                   Prepare("INSERT OR REPLACE INTO oems(oem_id, root_der) VALUES (?, ?)"));
-  put.BindText(1, oem_id).BindBlob(2, root_der);
-  RETURN_IF_ERROR(put.Run());
-  RETURN_IF_ERROR(tx.Commit());
-  return true;
+  bool changed = false;
+  RETURN_IF_ERROR(store_->Write([&](SqliteDb& db) -> absl::StatusOr<SqliteCommit> {
+    ASSIGN_OR_RETURN(SqliteStatement get, Prepare(db, "SELECT root_der FROM oems WHERE oem_id = ?"));
+    get.BindText(1, oem_id);
+    ASSIGN_OR_RETURN(bool found, get.Step());
+    if (found && get.Blob(0) == root_der) return SqliteCommit::kRollback;
+    ASSIGN_OR_RETURN(SqliteStatement put,
+                     Prepare(db, "INSERT OR REPLACE INTO oems(oem_id, root_der) VALUES (?, ?)"));
+    put.BindText(1, oem_id).BindBlob(2, root_der);
+    RETURN_IF_ERROR(put.Run());
+    changed = true;
+    return SqliteCommit::kCommit;
+  }));
+  return changed;
 }
 
 absl::StatusOr<std::string> SqliteLedger::GetOemRoot(const std::string& oem_id) {
-  absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(SqliteStatement get, Prepare("SELECT root_der FROM oems WHERE oem_id = ?"));
-  get.BindText(1, oem_id);
-  ASSIGN_OR_RETURN(bool found, get.Step());
-  if (!found) {
-    return MakeError(absl::StatusCode::kNotFound, "oem_not_found",
-                     absl::StrCat("unknown OEM '", oem_id, "'"));
-  }
-  return get.Blob(0);
+  std::string root;
+  RETURN_IF_ERROR(store_->Read([&](SqliteDb& db) -> absl::Status {
+    ASSIGN_OR_RETURN(SqliteStatement get, Prepare(db, "SELECT root_der FROM oems WHERE oem_id = ?"));
+    get.BindText(1, oem_id);
+    ASSIGN_OR_RETURN(bool found, get.Step());
+    if (!found) {
+      return MakeError(absl::StatusCode::kNotFound, "oem_not_found",
+                       absl::StrCat("unknown OEM '", oem_id, "'"));
+    }
+    root = get.Blob(0);
+    return absl::OkStatus();
+  }));
+  return root;
 }
 
 absl::StatusOr<bool> SqliteLedger::PutAccessPoint(const AccessPointRegistration& ap) {
   std::string blob;
   if (!ap.SerializeToString(&blob)) return absl::InternalError("serialize ap");
-  absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(SqliteTransaction tx, SqliteTransaction::Begin(db_.get()));
-  ASSIGN_OR_RETURN(SqliteStatement get,
-                   Prepare("SELECT registration FROM access_points WHERE access_point_id = ?"));
-  get.BindText(1, ap.access_point_id());
-  ASSIGN_OR_RETURN(bool found, get.Step());
-  if (found && get.Blob(0) == blob) return false;
-  ASSIGN_OR_RETURN(SqliteStatement put, Prepare("INSERT OR REPLACE INTO access_points("
-                                                "access_point_id, registration) VALUES (?, ?)"));
-  put.BindText(1, ap.access_point_id()).BindBlob(2, blob);
-  RETURN_IF_ERROR(put.Run());
-  RETURN_IF_ERROR(tx.Commit());
-  return true;
+  bool changed = false;
+  RETURN_IF_ERROR(store_->Write([&](SqliteDb& db) -> absl::StatusOr<SqliteCommit> {
+    ASSIGN_OR_RETURN(
+        SqliteStatement get,
+        Prepare(db, "SELECT registration FROM access_points WHERE access_point_id = ?"));
+    get.BindText(1, ap.access_point_id());
+    ASSIGN_OR_RETURN(bool found, get.Step());
+    if (found && get.Blob(0) == blob) return SqliteCommit::kRollback;
+    ASSIGN_OR_RETURN(SqliteStatement put, Prepare(db, "INSERT OR REPLACE INTO access_points("
+                                                      "access_point_id, registration) VALUES (?, ?)"));
+    put.BindText(1, ap.access_point_id()).BindBlob(2, blob);
+    RETURN_IF_ERROR(put.Run());
+    changed = true;
+    return SqliteCommit::kCommit;
+  }));
+  return changed;
 }
 
 absl::StatusOr<AccessPointRegistration> SqliteLedger::GetAccessPoint(
     const std::string& access_point_id) {
-  absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(SqliteStatement get,
-                   Prepare("SELECT registration FROM access_points WHERE access_point_id = ?"));
-  get.BindText(1, access_point_id);
-  ASSIGN_OR_RETURN(bool found, get.Step());
-  if (!found) {
-    return MakeError(absl::StatusCode::kNotFound, "access_point_not_found",
-                     absl::StrCat("unknown access point '", access_point_id, "'"));
-  }
   AccessPointRegistration ap;
-  if (!ap.ParseFromString(get.Blob(0))) {
-    return absl::InternalError("corrupt access point record");
-  }
+  RETURN_IF_ERROR(store_->Read([&](SqliteDb& db) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        SqliteStatement get,
+        Prepare(db, "SELECT registration FROM access_points WHERE access_point_id = ?"));
+    get.BindText(1, access_point_id);
+    ASSIGN_OR_RETURN(bool found, get.Step());
+    if (!found) {
+      return MakeError(absl::StatusCode::kNotFound, "access_point_not_found",
+                       absl::StrCat("unknown access point '", access_point_id, "'"));
+    }
+    if (!ap.ParseFromString(get.Blob(0))) {
+      return absl::InternalError("corrupt access point record");
+    }
+    return absl::OkStatus();
+  }));
   return ap;
 }
 
-absl::StatusOr<WriteOutcome> SqliteLedger::InsertRequestLocked(const RequestRecord& request) {
+absl::StatusOr<WriteOutcome> SqliteLedger::InsertRequest(SqliteDb& db,
+                                                         const RequestRecord& request) {
   if (request.request_id.empty()) return WriteOutcome{};
   ASSIGN_OR_RETURN(SqliteStatement put,
-                   Prepare("INSERT OR IGNORE INTO requests(request_id, method, fingerprint, "
-                           "response) VALUES (?, ?, ?, ?)"));
+                   Prepare(db, "INSERT OR IGNORE INTO requests(request_id, method, fingerprint, "
+                               "response) VALUES (?, ?, ?, ?)"));
   put.BindText(1, request.request_id)
       .BindText(2, request.method)
       .BindBlob(3, request.fingerprint)
@@ -197,22 +217,23 @@ absl::StatusOr<WriteOutcome> SqliteLedger::InsertRequestLocked(const RequestReco
   if (put.Changes() != 0) return WriteOutcome{};
   // Inside the caller's IMMEDIATE transaction no other writer can remove the
   // record between the INSERT that was ignored and this read.
-  ASSIGN_OR_RETURN(std::optional<RequestRecord> stored, GetRequestLocked(request.request_id));
+  ASSIGN_OR_RETURN(std::optional<RequestRecord> stored, GetRequestIn(db, request.request_id));
   if (!stored.has_value()) {
     return absl::InternalError("request record vanished inside a transaction");
   }
   return WriteOutcome{std::move(stored)};
 }
 
-absl::Status SqliteLedger::InsertCredentialLocked(const common::v1::Credential& credential,
-                                                  const std::optional<SymmetricKeyGrant>& grant) {
+absl::Status SqliteLedger::InsertCredentialIn(SqliteDb& db,
+                                              const common::v1::Credential& credential,
+                                              const std::optional<SymmetricKeyGrant>& grant) {
   std::string blob;
   if (!credential.SerializeToString(&blob)) {
     return absl::InternalError("serialize credential");
   }
   ASSIGN_OR_RETURN(SqliteStatement put,
-                   Prepare("INSERT INTO credentials(credential_id, access_point_id, "
-                           "parent_share_id, not_after_us, credential) VALUES (?, ?, ?, ?, ?)"));
+                   Prepare(db, "INSERT INTO credentials(credential_id, access_point_id, "
+                               "parent_share_id, not_after_us, credential) VALUES (?, ?, ?, ?, ?)"));
   put.BindText(1, credential.credential_id())
       .BindText(2, credential.access_point_id())
       .BindText(3, credential.parent_share_id())
@@ -224,8 +245,8 @@ absl::Status SqliteLedger::InsertCredentialLocked(const common::v1::Credential& 
     if (!grant->SerializeToString(&g)) {
       return absl::InternalError("serialize grant");
     }
-    ASSIGN_OR_RETURN(SqliteStatement pg,
-                     Prepare("INSERT INTO key_grants(access_point_id, grant_proto) VALUES (?, ?)"));
+    ASSIGN_OR_RETURN(SqliteStatement pg, Prepare(db, "INSERT INTO key_grants(access_point_id, "
+                                                     "grant_proto) VALUES (?, ?)"));
     pg.BindText(1, credential.access_point_id()).BindBlob(2, g);
     RETURN_IF_ERROR(pg.Run());
   }
@@ -235,31 +256,34 @@ absl::Status SqliteLedger::InsertCredentialLocked(const common::v1::Credential& 
 absl::StatusOr<WriteOutcome> SqliteLedger::InsertCredential(
     const common::v1::Credential& credential, const std::optional<SymmetricKeyGrant>& grant,
     const RequestRecord& request) {
-  absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(SqliteTransaction tx, SqliteTransaction::Begin(db_.get()));
-  ASSIGN_OR_RETURN(WriteOutcome outcome, InsertRequestLocked(request));
-  if (!outcome.applied()) return outcome;
-  RETURN_IF_ERROR(InsertCredentialLocked(credential, grant));
-  RETURN_IF_ERROR(tx.Commit());
+  WriteOutcome outcome;
+  RETURN_IF_ERROR(store_->Write([&](SqliteDb& db) -> absl::StatusOr<SqliteCommit> {
+    ASSIGN_OR_RETURN(outcome, InsertRequest(db, request));
+    if (!outcome.applied()) return SqliteCommit::kRollback;
+    RETURN_IF_ERROR(InsertCredentialIn(db, credential, grant));
+    return SqliteCommit::kCommit;
+  }));
   return outcome;
 }
 
 absl::StatusOr<CredentialRow> SqliteLedger::GetCredential(const std::string& credential_id) {
-  absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(
-      SqliteStatement get,
-      Prepare("SELECT credential, revoked_at_us FROM credentials WHERE credential_id = ?"));
-  get.BindText(1, credential_id);
-  ASSIGN_OR_RETURN(bool found, get.Step());
-  if (!found) {
-    return MakeError(absl::StatusCode::kNotFound, "credential_not_found",
-                     absl::StrCat("unknown credential '", credential_id, "'"));
-  }
   CredentialRow row;
-  if (!row.credential.ParseFromString(get.Blob(0))) {
-    return absl::InternalError("corrupt credential record");
-  }
-  if (!get.IsNull(1)) row.revoked_at = get.Time(1);
+  RETURN_IF_ERROR(store_->Read([&](SqliteDb& db) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        SqliteStatement get,
+        Prepare(db, "SELECT credential, revoked_at_us FROM credentials WHERE credential_id = ?"));
+    get.BindText(1, credential_id);
+    ASSIGN_OR_RETURN(bool found, get.Step());
+    if (!found) {
+      return MakeError(absl::StatusCode::kNotFound, "credential_not_found",
+                       absl::StrCat("unknown credential '", credential_id, "'"));
+    }
+    if (!row.credential.ParseFromString(get.Blob(0))) {
+      return absl::InternalError("corrupt credential record");
+    }
+    if (!get.IsNull(1)) row.revoked_at = get.Time(1);
+    return absl::OkStatus();
+  }));
   return row;
 }
 
@@ -269,38 +293,40 @@ absl::StatusOr<WriteOutcome> SqliteLedger::InsertShare(const ShareRow& share,
   if (!share.record.SerializeToString(&blob)) {
     return absl::InternalError("serialize share");
   }
-  absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(SqliteTransaction tx, SqliteTransaction::Begin(db_.get()));
-  ASSIGN_OR_RETURN(WriteOutcome outcome, InsertRequestLocked(request));
-  if (!outcome.applied()) return outcome;
-  ASSIGN_OR_RETURN(SqliteStatement put,
-                   Prepare("INSERT INTO shares(share_id, parent_credential_id, "
-                           "access_point_id, state, max_redemptions, token_expires_at_us, "
-                           "pin_salt, pin_hash, pin_iterations, credential_kind, "
-                           "resharing_allowed, endorsement_required, record) VALUES "
-                           "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  const common::v1::ShareRecord& r = share.record;
-  put.BindText(1, r.share_id())
-      .BindText(2, r.parent_credential_id())
-      .BindText(3, r.access_point_id())
-      .BindInt(4, common::v1::PENDING)
-      .BindInt(5, r.max_redemptions())
-      .BindTime(6, ToAbslTime(r.token_expires_at()))
-      .BindBlob(7, share.pin_salt)
-      .BindBlob(8, share.pin_hash)
-      .BindInt(9, share.pin_iterations)
-      .BindInt(10, share.credential_kind)
-      .BindInt(11, share.resharing_allowed)
-      .BindInt(12, share.endorsement_required)
-      .BindBlob(13, blob);
-  RETURN_IF_ERROR(put.Run());
-  RETURN_IF_ERROR(tx.Commit());
+  WriteOutcome outcome;
+  RETURN_IF_ERROR(store_->Write([&](SqliteDb& db) -> absl::StatusOr<SqliteCommit> {
+    ASSIGN_OR_RETURN(outcome, InsertRequest(db, request));
+    if (!outcome.applied()) return SqliteCommit::kRollback;
+    ASSIGN_OR_RETURN(SqliteStatement put,
+                     Prepare(db, "INSERT INTO shares(share_id, parent_credential_id, "
+                                 "access_point_id, state, max_redemptions, token_expires_at_us, "
+                                 "pin_salt, pin_hash, pin_iterations, credential_kind, "
+                                 "resharing_allowed, endorsement_required, record) VALUES "
+                                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    const common::v1::ShareRecord& r = share.record;
+    put.BindText(1, r.share_id())
+        .BindText(2, r.parent_credential_id())
+        .BindText(3, r.access_point_id())
+        .BindInt(4, common::v1::PENDING)
+        .BindInt(5, r.max_redemptions())
+        .BindTime(6, ToAbslTime(r.token_expires_at()))
+        .BindBlob(7, share.pin_salt)
+        .BindBlob(8, share.pin_hash)
+        .BindInt(9, share.pin_iterations)
+        .BindInt(10, share.credential_kind)
+        .BindInt(11, share.resharing_allowed)
+        .BindInt(12, share.endorsement_required)
+        .BindBlob(13, blob);
+    RETURN_IF_ERROR(put.Run());
+    return SqliteCommit::kCommit;
+  }));
   return outcome;
 }
 
-absl::StatusOr<ShareRow> SqliteLedger::GetShareLocked(const std::string& share_id, absl::Time now) {
-  ASSIGN_OR_RETURN(SqliteStatement get, Prepare(absl::StrCat("SELECT ", kShareColumns,
-                                                             " FROM shares WHERE share_id = ?")));
+absl::StatusOr<ShareRow> SqliteLedger::GetShareIn(SqliteDb& db, const std::string& share_id,
+                                                  absl::Time now) {
+  ASSIGN_OR_RETURN(SqliteStatement get, Prepare(db, absl::StrCat("SELECT ", kShareColumns,
+                                                                 " FROM shares WHERE share_id = ?")));
   get.BindText(1, share_id);
   ASSIGN_OR_RETURN(bool found, get.Step());
   if (!found) {
@@ -309,7 +335,7 @@ absl::StatusOr<ShareRow> SqliteLedger::GetShareLocked(const std::string& share_i
   ASSIGN_OR_RETURN(ShareRow row, ReadShare(get, now));
   ASSIGN_OR_RETURN(
       SqliteStatement creds,
-      Prepare("SELECT credential_id FROM credentials WHERE parent_share_id = ? ORDER BY seq"));
+      Prepare(db, "SELECT credential_id FROM credentials WHERE parent_share_id = ? ORDER BY seq"));
   creds.BindText(1, share_id);
   while (true) {
     ASSIGN_OR_RETURN(bool more, creds.Step());
@@ -320,12 +346,22 @@ absl::StatusOr<ShareRow> SqliteLedger::GetShareLocked(const std::string& share_i
 }
 
 absl::StatusOr<ShareRow> SqliteLedger::GetShare(const std::string& share_id, absl::Time now) {
-  absl::MutexLock lock(&mu_);
-  return GetShareLocked(share_id, now);
+  ShareRow row;
+  RETURN_IF_ERROR(store_->Read([&](SqliteDb& db) -> absl::Status {
+    // One snapshot for the share and the credentials issued from it.
+    RETURN_IF_ERROR(db.Exec("BEGIN"));
+    absl::StatusOr<ShareRow> got = GetShareIn(db, share_id, now);
+    db.Exec("COMMIT").IgnoreError();
+    if (!got.ok()) return got.status();
+    row = *std::move(got);
+    return absl::OkStatus();
+  }));
+  return row;
 }
 
-absl::Status SqliteLedger::NotPendingError(const std::string& share_id, absl::Time now) {
-  ASSIGN_OR_RETURN(ShareRow row, GetShareLocked(share_id, now));
+absl::Status SqliteLedger::NotPendingError(SqliteDb& db, const std::string& share_id,
+                                           absl::Time now) {
+  ASSIGN_OR_RETURN(ShareRow row, GetShareIn(db, share_id, now));
   switch (row.record.state()) {
     case common::v1::REVOKED:
       return MakeError(absl::StatusCode::kFailedPrecondition, "share_revoked", "share was revoked");
@@ -343,86 +379,89 @@ absl::Status SqliteLedger::NotPendingError(const std::string& share_id, absl::Ti
 
 absl::Status SqliteLedger::ReservePinAttempt(const std::string& share_id, uint32_t limit,
                                              absl::Time now) {
-  absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(SqliteTransaction tx, SqliteTransaction::Begin(db_.get()));
-  ASSIGN_OR_RETURN(SqliteStatement up,
-                   Prepare("UPDATE shares SET failed_pin_attempts = failed_pin_attempts + 1 "
-                           "WHERE share_id = ? AND state = ? AND failed_pin_attempts < ?"));
-  up.BindText(1, share_id).BindInt(2, common::v1::PENDING).BindInt(3, limit);
-  RETURN_IF_ERROR(up.Run());
-  if (up.Changes() != 1) {
-    ASSIGN_OR_RETURN(ShareRow row, GetShareLocked(share_id, now));
-    if (row.record.state() == common::v1::PENDING) {
-      return MakeError(absl::StatusCode::kFailedPrecondition, "share_locked",
-                       "no PIN attempts left");
+  return store_->Write([&](SqliteDb& db) -> absl::StatusOr<SqliteCommit> {
+    ASSIGN_OR_RETURN(SqliteStatement up,
+                     Prepare(db, "UPDATE shares SET failed_pin_attempts = failed_pin_attempts + 1 "
+                                 "WHERE share_id = ? AND state = ? AND failed_pin_attempts < ?"));
+    up.BindText(1, share_id).BindInt(2, common::v1::PENDING).BindInt(3, limit);
+    RETURN_IF_ERROR(up.Run());
+    if (up.Changes() != 1) {
+      ASSIGN_OR_RETURN(ShareRow row, GetShareIn(db, share_id, now));
+      if (row.record.state() == common::v1::PENDING) {
+        return MakeError(absl::StatusCode::kFailedPrecondition, "share_locked",
+                         "no PIN attempts left");
+      }
+      return NotPendingError(db, share_id, now);
     }
-    return NotPendingError(share_id, now);
-  }
-  return tx.Commit();
+    return SqliteCommit::kCommit;
+  });
 }
 
 absl::StatusOr<uint32_t> SqliteLedger::RecordWrongPin(const std::string& share_id, uint32_t limit) {
-  absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(SqliteTransaction tx, SqliteTransaction::Begin(db_.get()));
-  ASSIGN_OR_RETURN(SqliteStatement up,
-                   Prepare("UPDATE shares SET state = ? WHERE share_id = ? AND state = ? AND "
-                           "failed_pin_attempts >= ?"));
-  up.BindInt(1, common::v1::LOCKED)
-      .BindText(2, share_id)
-      .BindInt(3, common::v1::PENDING)
-      .BindInt(4, limit);
-  RETURN_IF_ERROR(up.Run());
-  ASSIGN_OR_RETURN(SqliteStatement get,
-                   Prepare("SELECT failed_pin_attempts FROM shares WHERE share_id = ?"));
-  get.BindText(1, share_id);
-  ASSIGN_OR_RETURN(bool found, get.Step());
-  if (!found) {
-    return MakeError(absl::StatusCode::kNotFound, "share_not_found", "unknown share");
-  }
-  const uint32_t attempts = static_cast<uint32_t>(get.Int(0));
-  RETURN_IF_ERROR(tx.Commit());
+  uint32_t attempts = 0;
+  RETURN_IF_ERROR(store_->Write([&](SqliteDb& db) -> absl::StatusOr<SqliteCommit> {
+    ASSIGN_OR_RETURN(SqliteStatement up,
+                     Prepare(db, "UPDATE shares SET state = ? WHERE share_id = ? AND state = ? AND "
+                                 "failed_pin_attempts >= ?"));
+    up.BindInt(1, common::v1::LOCKED)
+        .BindText(2, share_id)
+        .BindInt(3, common::v1::PENDING)
+        .BindInt(4, limit);
+    RETURN_IF_ERROR(up.Run());
+    ASSIGN_OR_RETURN(SqliteStatement get,
+                     Prepare(db, "SELECT failed_pin_attempts FROM shares WHERE share_id = ?"));
+    get.BindText(1, share_id);
+    ASSIGN_OR_RETURN(bool found, get.Step());
+    if (!found) {
+      return MakeError(absl::StatusCode::kNotFound, "share_not_found", "unknown share");
+    }
+    attempts = static_cast<uint32_t>(get.Int(0));
+    return SqliteCommit::kCommit;
+  }));
   return attempts;
 }
 
 absl::Status SqliteLedger::ReleasePinAttempt(const std::string& share_id) {
-  absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(SqliteTransaction tx, SqliteTransaction::Begin(db_.get()));
-  ASSIGN_OR_RETURN(SqliteStatement up,
-                   Prepare("UPDATE shares SET failed_pin_attempts = failed_pin_attempts - 1 "
-                           "WHERE share_id = ? AND failed_pin_attempts > 0"));
-  up.BindText(1, share_id);
-  RETURN_IF_ERROR(up.Run());
-  return tx.Commit();
+  return store_->Write([&](SqliteDb& db) -> absl::StatusOr<SqliteCommit> {
+    ASSIGN_OR_RETURN(SqliteStatement up,
+                     Prepare(db, "UPDATE shares SET failed_pin_attempts = failed_pin_attempts - 1 "
+                                 "WHERE share_id = ? AND failed_pin_attempts > 0"));
+    up.BindText(1, share_id);
+    RETURN_IF_ERROR(up.Run());
+    return SqliteCommit::kCommit;
+  });
 }
 
 absl::StatusOr<WriteOutcome> SqliteLedger::CommitRedemption(
     const std::string& share_id, const std::string& receiver_oem_id, absl::Time now,
     const common::v1::Credential& issued, const std::optional<SymmetricKeyGrant>& grant,
     const RequestRecord& request, bool release_pin_attempt) {
-  absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(SqliteTransaction tx, SqliteTransaction::Begin(db_.get()));
-  // The single point of truth for "exactly once": only a PENDING share with
-  // a free redemption slot and a live token is counted.
-  ASSIGN_OR_RETURN(SqliteStatement up,
-                   Prepare("UPDATE shares SET redemptions = redemptions + 1, "
-                           "state = CASE WHEN redemptions + 1 >= max_redemptions THEN ? ELSE "
-                           "state END, receiver_oem_id = ?, redeemed_at_us = ?, "
-                           "failed_pin_attempts = MAX(failed_pin_attempts - ?, 0) "
-                           "WHERE share_id = ? AND state = ? AND redemptions < max_redemptions "
-                           "AND token_expires_at_us >= ?"));
-  up.BindInt(1, common::v1::REDEEMED)
-      .BindText(2, receiver_oem_id)
-      .BindTime(3, now)
-      .BindInt(4, release_pin_attempt ? 1 : 0)
-      .BindText(5, share_id)
-      .BindInt(6, common::v1::PENDING)
-      .BindTime(7, now);
-  RETURN_IF_ERROR(up.Run());
-  if (up.Changes() != 1) return NotPendingError(share_id, now);
-  ASSIGN_OR_RETURN(WriteOutcome outcome, InsertRequestLocked(request));
-  if (!outcome.applied()) return outcome;  // rolled back: the redemption is not counted
-  RETURN_IF_ERROR(InsertCredentialLocked(issued, grant));
-  RETURN_IF_ERROR(tx.Commit());
+  WriteOutcome outcome;
+  RETURN_IF_ERROR(store_->Write([&](SqliteDb& db) -> absl::StatusOr<SqliteCommit> {
+    // The single point of truth for "exactly once": only a PENDING share with
+    // a free redemption slot and a live token is counted.
+    ASSIGN_OR_RETURN(SqliteStatement up,
+                     Prepare(db, "UPDATE shares SET redemptions = redemptions + 1, "
+                                 "state = CASE WHEN redemptions + 1 >= max_redemptions THEN ? ELSE "
+                                 "state END, receiver_oem_id = ?, redeemed_at_us = ?, "
+                                 "failed_pin_attempts = MAX(failed_pin_attempts - ?, 0) "
+                                 "WHERE share_id = ? AND state = ? AND redemptions < "
+                                 "max_redemptions AND token_expires_at_us >= ?"));
+    up.BindInt(1, common::v1::REDEEMED)
+        .BindText(2, receiver_oem_id)
+        .BindTime(3, now)
+        .BindInt(4, release_pin_attempt ? 1 : 0)
+        .BindText(5, share_id)
+        .BindInt(6, common::v1::PENDING)
+        .BindTime(7, now);
+    RETURN_IF_ERROR(up.Run());
+    if (up.Changes() != 1) return NotPendingError(db, share_id, now);
+    ASSIGN_OR_RETURN(outcome, InsertRequest(db, request));
+    // Rolled back: the redemption is not counted.
+    if (!outcome.applied()) return SqliteCommit::kRollback;
+    RETURN_IF_ERROR(InsertCredentialIn(db, issued, grant));
+    return SqliteCommit::kCommit;
+  }));
   return outcome;
 }
 
@@ -547,17 +586,18 @@ absl::Status AppendRevocations(const SqliteDb& db, const std::vector<PendingEntr
 
 }  // namespace
 
-absl::StatusOr<uint64_t> SqliteLedger::RevocationVersionLocked() {
+absl::StatusOr<uint64_t> SqliteLedger::RevocationVersionIn(SqliteDb& db) {
   ASSIGN_OR_RETURN(SqliteStatement ver,
-                   Prepare("SELECT value FROM meta WHERE key = 'revocation_version'"));
+                   Prepare(db, "SELECT value FROM meta WHERE key = 'revocation_version'"));
   ASSIGN_OR_RETURN(bool found, ver.Step());
   return found ? static_cast<uint64_t>(ver.Int(0)) : 0;
 }
 
-absl::StatusOr<RevocationResult> SqliteLedger::RevokeLocked(
-    std::vector<std::string> share_roots, std::vector<std::string> credential_roots,
-    absl::Time now) {
-  ASSIGN_OR_RETURN(const uint64_t version, RevocationVersionLocked());
+absl::StatusOr<RevocationResult> SqliteLedger::RevokeIn(SqliteDb& db,
+                                                       std::vector<std::string> share_roots,
+                                                       std::vector<std::string> credential_roots,
+                                                       absl::Time now) {
+  ASSIGN_OR_RETURN(const uint64_t version, RevocationVersionIn(db));
   RevocationWalk walk;
   for (auto& s : share_roots) walk.queue.emplace_back(true, std::move(s));
   for (auto& c : credential_roots) walk.queue.emplace_back(false, std::move(c));
@@ -566,143 +606,164 @@ absl::StatusOr<RevocationResult> SqliteLedger::RevokeLocked(
     walk.queue.pop_front();
     if (!walk.seen.insert(absl::StrCat(is_share ? "s:" : "c:", id)).second) continue;
     if (is_share) {
-      RETURN_IF_ERROR(RevokeShareStep(*db_, id, now, &walk));
+      RETURN_IF_ERROR(RevokeShareStep(db, id, now, &walk));
     } else {
-      RETURN_IF_ERROR(RevokeCredentialStep(*db_, id, now, &walk));
+      RETURN_IF_ERROR(RevokeCredentialStep(db, id, now, &walk));
     }
   }
   if (walk.entries.empty() && walk.result.share_ids.empty()) {
     walk.result.version = version;
     return std::move(walk.result);
   }
-  RETURN_IF_ERROR(AppendRevocations(*db_, walk.entries, version + 1, now));
+  RETURN_IF_ERROR(AppendRevocations(db, walk.entries, version + 1, now));
   walk.result.version = version + 1;
   return std::move(walk.result);
 }
 
 absl::StatusOr<RevocationResult> SqliteLedger::RevokeShare(const std::string& share_id,
                                                            absl::Time now) {
-  absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(SqliteTransaction tx, SqliteTransaction::Begin(db_.get()));
-  RETURN_IF_ERROR(GetShareLocked(share_id, now).status());
-  ASSIGN_OR_RETURN(RevocationResult r, RevokeLocked({share_id}, {}, now));
-  RETURN_IF_ERROR(tx.Commit());
-  return r;
+  RevocationResult result;
+  RETURN_IF_ERROR(store_->Write([&](SqliteDb& db) -> absl::StatusOr<SqliteCommit> {
+    RETURN_IF_ERROR(GetShareIn(db, share_id, now).status());
+    ASSIGN_OR_RETURN(result, RevokeIn(db, {share_id}, {}, now));
+    return SqliteCommit::kCommit;
+  }));
+  return result;
 }
 
 absl::StatusOr<RevocationResult> SqliteLedger::RevokeCredential(const std::string& credential_id,
                                                                 absl::Time now) {
-  absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(SqliteTransaction tx, SqliteTransaction::Begin(db_.get()));
-  ASSIGN_OR_RETURN(SqliteStatement get,
-                   Prepare("SELECT 1 FROM credentials WHERE credential_id = ?"));
-  get.BindText(1, credential_id);
-  ASSIGN_OR_RETURN(bool found, get.Step());
-  if (!found) {
-    return MakeError(absl::StatusCode::kNotFound, "credential_not_found",
-                     absl::StrCat("unknown credential '", credential_id, "'"));
-  }
-  ASSIGN_OR_RETURN(RevocationResult r, RevokeLocked({}, {credential_id}, now));
-  RETURN_IF_ERROR(tx.Commit());
-  return r;
+  RevocationResult result;
+  RETURN_IF_ERROR(store_->Write([&](SqliteDb& db) -> absl::StatusOr<SqliteCommit> {
+    ASSIGN_OR_RETURN(SqliteStatement get,
+                     Prepare(db, "SELECT 1 FROM credentials WHERE credential_id = ?"));
+    get.BindText(1, credential_id);
+    ASSIGN_OR_RETURN(bool found, get.Step());
+    if (!found) {
+      return MakeError(absl::StatusCode::kNotFound, "credential_not_found",
+                       absl::StrCat("unknown credential '", credential_id, "'"));
+    }
+    ASSIGN_OR_RETURN(result, RevokeIn(db, {}, {credential_id}, now));
+    return SqliteCommit::kCommit;
+  }));
+  return result;
 }
 
-absl::StatusOr<std::vector<ShareRow>> SqliteLedger::ListSharesLocked(absl::string_view column,
-                                                                     const std::string& key,
-                                                                     absl::Time now) {
-  ASSIGN_OR_RETURN(SqliteStatement list, Prepare(absl::StrCat("SELECT share_id FROM shares WHERE ",
-                                                              column, " = ? ORDER BY seq")));
-  list.BindText(1, key);
-  std::vector<std::string> ids;
-  while (true) {
-    ASSIGN_OR_RETURN(bool more, list.Step());
-    if (!more) break;
-    ids.push_back(list.Text(0));
-  }
+absl::StatusOr<std::vector<ShareRow>> SqliteLedger::ListShares(absl::string_view column,
+                                                               const std::string& key,
+                                                               absl::Time now) {
   std::vector<ShareRow> out;
-  for (const std::string& id : ids) {
-    ASSIGN_OR_RETURN(ShareRow row, GetShareLocked(id, now));
-    out.push_back(std::move(row));
-  }
+  RETURN_IF_ERROR(store_->Read([&](SqliteDb& db) -> absl::Status {
+    RETURN_IF_ERROR(db.Exec("BEGIN"));  // one snapshot for the list and its rows
+    absl::Status listed = [&]() -> absl::Status {
+      ASSIGN_OR_RETURN(SqliteStatement list,
+                       Prepare(db, absl::StrCat("SELECT share_id FROM shares WHERE ", column,
+                                                " = ? ORDER BY seq")));
+      list.BindText(1, key);
+      std::vector<std::string> ids;
+      while (true) {
+        ASSIGN_OR_RETURN(bool more, list.Step());
+        if (!more) break;
+        ids.push_back(list.Text(0));
+      }
+      for (const std::string& id : ids) {
+        ASSIGN_OR_RETURN(ShareRow row, GetShareIn(db, id, now));
+        out.push_back(std::move(row));
+      }
+      return absl::OkStatus();
+    }();
+    db.Exec("COMMIT").IgnoreError();
+    return listed;
+  }));
   return out;
 }
 
 absl::StatusOr<std::vector<ShareRow>> SqliteLedger::ListSharesByParent(
     const std::string& credential_id, absl::Time now) {
-  absl::MutexLock lock(&mu_);
-  return ListSharesLocked("parent_credential_id", credential_id, now);
+  return ListShares("parent_credential_id", credential_id, now);
 }
 
 absl::StatusOr<std::vector<ShareRow>> SqliteLedger::ListSharesByAccessPoint(
     const std::string& access_point_id, absl::Time now) {
-  absl::MutexLock lock(&mu_);
-  return ListSharesLocked("access_point_id", access_point_id, now);
+  return ListShares("access_point_id", access_point_id, now);
 }
 
 absl::StatusOr<uint64_t> SqliteLedger::RevocationVersion() {
-  absl::MutexLock lock(&mu_);
-  return RevocationVersionLocked();
+  uint64_t version = 0;
+  RETURN_IF_ERROR(store_->Read([&](SqliteDb& db) -> absl::Status {
+    ASSIGN_OR_RETURN(version, RevocationVersionIn(db));
+    return absl::OkStatus();
+  }));
+  return version;
 }
 
 absl::StatusOr<std::vector<RevocationEntry>> SqliteLedger::RevocationsAfter(
     uint64_t after_version, absl::Time relevant_at) {
-  absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(SqliteStatement list,
-                   Prepare("SELECT credential_id, share_id, access_point_id, revoked_at_us, "
-                           "version FROM revocations WHERE version > ? AND relevant_until_us "
-                           ">= ? ORDER BY seq"));
-  list.BindInt(1, static_cast<int64_t>(after_version))
-      .BindInt(2, relevant_at == absl::InfinitePast() ? std::numeric_limits<int64_t>::min()
-                                                      : ToSqliteTime(relevant_at));
   std::vector<RevocationEntry> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool more, list.Step());
-    if (!more) break;
-    RevocationEntry e;
-    e.set_credential_id(list.Text(0));
-    e.set_share_id(list.Text(1));
-    e.set_access_point_id(list.Text(2));
-    *e.mutable_revoked_at() = ToProtoTimestamp(list.Time(3));
-    e.set_version(static_cast<uint64_t>(list.Int(4)));
-    out.push_back(std::move(e));
-  }
+  RETURN_IF_ERROR(store_->Read([&](SqliteDb& db) -> absl::Status {
+    ASSIGN_OR_RETURN(SqliteStatement list,
+                     Prepare(db, "SELECT credential_id, share_id, access_point_id, revoked_at_us, "
+                                 "version FROM revocations WHERE version > ? AND "
+                                 "relevant_until_us >= ? ORDER BY seq"));
+    list.BindInt(1, static_cast<int64_t>(after_version))
+        .BindInt(2, relevant_at == absl::InfinitePast() ? std::numeric_limits<int64_t>::min()
+                                                        : ToSqliteTime(relevant_at));
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, list.Step());
+      if (!more) break;
+      RevocationEntry e;
+      e.set_credential_id(list.Text(0));
+      e.set_share_id(list.Text(1));
+      e.set_access_point_id(list.Text(2));
+      *e.mutable_revoked_at() = ToProtoTimestamp(list.Time(3));
+      e.set_version(static_cast<uint64_t>(list.Int(4)));
+      out.push_back(std::move(e));
+    }
+    return absl::OkStatus();
+  }));
   return out;
 }
 
 absl::StatusOr<std::vector<SymmetricKeyGrant>> SqliteLedger::GrantsAfter(
     const std::string& access_point_id, uint64_t after_sequence, uint64_t* last_sequence) {
-  absl::MutexLock lock(&mu_);
-  ASSIGN_OR_RETURN(SqliteStatement list,
-                   Prepare("SELECT sequence, grant_proto FROM key_grants WHERE "
-                           "access_point_id = ? AND sequence > ? ORDER BY sequence"));
-  list.BindText(1, access_point_id).BindInt(2, static_cast<int64_t>(after_sequence));
   std::vector<SymmetricKeyGrant> out;
-  while (true) {
-    ASSIGN_OR_RETURN(bool more, list.Step());
-    if (!more) break;
-    SymmetricKeyGrant g;
-    if (!g.ParseFromString(list.Blob(1))) {
-      return absl::InternalError("corrupt key grant");
-    }
-    g.set_sequence(static_cast<uint64_t>(list.Int(0)));
-    out.push_back(std::move(g));
-  }
-  ASSIGN_OR_RETURN(
-      SqliteStatement last,
-      Prepare("SELECT COALESCE(MAX(sequence), 0) FROM key_grants WHERE access_point_id = ?"));
-  last.BindText(1, access_point_id);
-  ASSIGN_OR_RETURN(bool found, last.Step());
-  if (last_sequence != nullptr) {
-    *last_sequence = found ? static_cast<uint64_t>(last.Int(0)) : 0;
-  }
+  RETURN_IF_ERROR(store_->Read([&](SqliteDb& db) -> absl::Status {
+    RETURN_IF_ERROR(db.Exec("BEGIN"));  // the grants and the last sequence from one snapshot
+    absl::Status read = [&]() -> absl::Status {
+      ASSIGN_OR_RETURN(SqliteStatement list,
+                       Prepare(db, "SELECT sequence, grant_proto FROM key_grants WHERE "
+                                   "access_point_id = ? AND sequence > ? ORDER BY sequence"));
+      list.BindText(1, access_point_id).BindInt(2, static_cast<int64_t>(after_sequence));
+      while (true) {
+        ASSIGN_OR_RETURN(bool more, list.Step());
+        if (!more) break;
+        SymmetricKeyGrant g;
+        if (!g.ParseFromString(list.Blob(1))) {
+          return absl::InternalError("corrupt key grant");
+        }
+        g.set_sequence(static_cast<uint64_t>(list.Int(0)));
+        out.push_back(std::move(g));
+      }
+      ASSIGN_OR_RETURN(SqliteStatement last, Prepare(db, "SELECT COALESCE(MAX(sequence), 0) FROM "
+                                                         "key_grants WHERE access_point_id = ?"));
+      last.BindText(1, access_point_id);
+      ASSIGN_OR_RETURN(bool found, last.Step());
+      if (last_sequence != nullptr) {
+        *last_sequence = found ? static_cast<uint64_t>(last.Int(0)) : 0;
+      }
+      return absl::OkStatus();
+    }();
+    db.Exec("COMMIT").IgnoreError();
+    return read;
+  }));
   return out;
 }
 
-absl::StatusOr<std::optional<RequestRecord>> SqliteLedger::GetRequestLocked(
-    const std::string& request_id) {
+absl::StatusOr<std::optional<RequestRecord>> SqliteLedger::GetRequestIn(
+    SqliteDb& db, const std::string& request_id) {
   ASSIGN_OR_RETURN(
       SqliteStatement get,
-      Prepare("SELECT method, fingerprint, response FROM requests WHERE request_id = ?"));
+      Prepare(db, "SELECT method, fingerprint, response FROM requests WHERE request_id = ?"));
   get.BindText(1, request_id);
   ASSIGN_OR_RETURN(bool found, get.Step());
   if (!found) return std::optional<RequestRecord>();
@@ -716,8 +777,12 @@ absl::StatusOr<std::optional<RequestRecord>> SqliteLedger::GetRequestLocked(
 
 absl::StatusOr<std::optional<RequestRecord>> SqliteLedger::GetRequest(
     const std::string& request_id) {
-  absl::MutexLock lock(&mu_);
-  return GetRequestLocked(request_id);
+  std::optional<RequestRecord> record;
+  RETURN_IF_ERROR(store_->Read([&](SqliteDb& db) -> absl::Status {
+    ASSIGN_OR_RETURN(record, GetRequestIn(db, request_id));
+    return absl::OkStatus();
+  }));
+  return record;
 }
 
 }  // namespace sct::ca

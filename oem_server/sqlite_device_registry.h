@@ -1,13 +1,14 @@
 // DeviceRegistry in one SQLite file (--db_path): the OEM server's durable
 // default, on the project's SQLite wrapper (runtime/sqlite.h).
 //
-// WAL mode with synchronous=FULL: a write that returned OK survives a crash.
-// Every multi-statement change (append + trim of a notification queue) runs in
-// one transaction. Times are stored as Unix microseconds. A schema_version
+// Through runtime/sqlite_store.h: WAL mode, group commit with the durability
+// of synchronous=FULL (a write that returned OK survives a crash and a power
+// loss; concurrent writes share one sync, taken outside the write lock),
+// reads on a separate connection. Every change (append + trim of a
+// notification queue, too) runs in one transaction. Times are stored as Unix microseconds. A schema_version
 // table guards against opening a file written by an incompatible version.
 //
-// Thread-safe: one connection behind a mutex (the OEM's write rate is a few
-// calls per user action). Error codes are DeviceRegistry's, plus
+// Thread-safe. Error codes are DeviceRegistry's, plus
 // INVALID_ARGUMENT "invalid_field" from Open for an empty path and
 // FAILED_PRECONDITION "store_unavailable" from Open (naming the file) when the
 // file cannot be opened, is not a database or has another schema version.
@@ -17,10 +18,9 @@
 #include <memory>
 #include <string>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "oem_server/device_registry.h"
 #include "runtime/sqlite.h"
+#include "runtime/sqlite_store.h"
 
 namespace sct::oem {
 
@@ -29,7 +29,8 @@ class SqliteDeviceRegistry : public DeviceRegistry {
   inline static constexpr int kSchemaVersion = 1;
 
   // Opens (creating if needed) the database at `path`.
-  static absl::StatusOr<std::unique_ptr<SqliteDeviceRegistry>> Open(const std::string& path);
+  static absl::StatusOr<std::unique_ptr<SqliteDeviceRegistry>> Open(
+      const std::string& path, SqliteStoreOptions options = {});
   ~SqliteDeviceRegistry() override;
   SqliteDeviceRegistry(const SqliteDeviceRegistry&) = delete;
   SqliteDeviceRegistry& operator=(const SqliteDeviceRegistry&) = delete;
@@ -54,13 +55,12 @@ class SqliteDeviceRegistry : public DeviceRegistry {
   const std::string& path() const { return path_; }
 
  private:
-  explicit SqliteDeviceRegistry(std::unique_ptr<SqliteDb> db);
+  explicit SqliteDeviceRegistry(std::unique_ptr<SqliteStore> store);
   // Creates the tables if needed and checks or writes the schema version.
   absl::Status Init();
 
   const std::string path_;
-  absl::Mutex mu_;
-  const std::unique_ptr<SqliteDb> db_ ABSL_GUARDED_BY(mu_);
+  const std::unique_ptr<SqliteStore> store_;
 };
 
 }  // namespace sct::oem

@@ -11,9 +11,11 @@
 namespace sct::relay {
 namespace {
 
-constexpr char kSchema[] = R"sql(
-CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS mailboxes (
+// Schema 3. A rowid table: SQLite keeps up to ~4 KB of a row in a table's
+// leaf page, but only ~1 KB of an index entry (which is what a WITHOUT ROWID
+// row is) before spilling the rest into an overflow page of its own.
+constexpr char kMailboxTable[] = R"sql(
+CREATE TABLE mailboxes (
   id TEXT PRIMARY KEY NOT NULL,
   version INTEGER NOT NULL,
   payload_type TEXT NOT NULL,
@@ -32,8 +34,12 @@ CREATE TABLE IF NOT EXISTS mailboxes (
   receiver_token_data BLOB,
   attestation BLOB NOT NULL,
   applied_requests BLOB NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS mailboxes_by_expiry ON mailboxes (expires_at);
+);
+CREATE INDEX mailboxes_by_expiry ON mailboxes (expires_at);
+)sql";
+
+constexpr char kOtherTables[] = R"sql(
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS create_keys (
   key TEXT PRIMARY KEY NOT NULL,
   mailbox_id TEXT NOT NULL,
@@ -59,6 +65,18 @@ constexpr char kColumns[] =
     "access_rights, created_at, expires_at, sender_claim, sender_token_type, "
     "sender_token_data, receiver_claim, receiver_token_type, receiver_token_data, "
     "attestation, applied_requests";
+
+// Schema 2 -> 3: the same columns, moved into a rowid table.
+std::string MigrateV2ToV3() {
+  return absl::StrCat(
+      "DROP INDEX IF EXISTS mailboxes_by_expiry;"
+      "ALTER TABLE mailboxes RENAME TO mailboxes_v2;",
+      kMailboxTable, "INSERT INTO mailboxes (", kColumns, ") SELECT ", kColumns,
+      " FROM mailboxes_v2;"
+      "DROP TABLE mailboxes_v2;"
+      "UPDATE schema_version SET version = 3;");
+}
+
 
 // applied_requests as "<len>:<bytes>" repeated: unambiguous for any bytes.
 std::string EncodeList(const std::vector<std::string>& items) {
@@ -120,17 +138,17 @@ bool ReadMailbox(const SqliteStatement& s, Mailbox* m) {
   return DecodeList(s.Blob(17), &m->applied_requests);
 }
 
-// Runs a statement that returns no rows needed, then resets it.
-absl::Status RunAndReset(SqliteStatement& s) {
-  ScopedSqliteReset reset(&s);
-  return s.Run();
-}
-
-// Creates the tables of a new file and converts a schema-1 file, in one
-// transaction. An error names the problem (the caller adds the file).
+// Inside a write: creates the tables of a new file and converts a schema-1 or
+// schema-2 file. An error names the problem (the caller adds the file).
 absl::Status ApplySchema(SqliteDb& db) {
-  ASSIGN_OR_RETURN(SqliteTransaction txn, SqliteTransaction::Begin(&db));
-  RETURN_IF_ERROR(db.Exec(kSchema));
+  bool has_mailboxes = false;
+  {
+    ASSIGN_OR_RETURN(SqliteStatement query,
+                     SqliteStatement::Prepare(db, "SELECT 1 FROM sqlite_master WHERE "
+                                                  "type = 'table' AND name = 'mailboxes'"));
+    ASSIGN_OR_RETURN(has_mailboxes, query.Step());
+  }
+  RETURN_IF_ERROR(db.Exec(kOtherTables));
   int64_t version = 0;  // none: a new file
   {
     ASSIGN_OR_RETURN(SqliteStatement query,
@@ -138,44 +156,45 @@ absl::Status ApplySchema(SqliteDb& db) {
     ASSIGN_OR_RETURN(bool has_version, query.Step());
     if (has_version) version = query.Int(0);
   }
-  if (version == 0) {
-    RETURN_IF_ERROR(db.Exec(absl::StrCat("INSERT INTO schema_version (version) VALUES (",
-                                         SqliteMailboxStore::kSchemaVersion, ")")));
-  } else if (version == 1) {
+  if (version == 0 && !has_mailboxes) {
+    RETURN_IF_ERROR(db.Exec(kMailboxTable));
+    return db.Exec(absl::StrCat("INSERT INTO schema_version (version) VALUES (",
+                                SqliteMailboxStore::kSchemaVersion, ")"));
+  }
+  if (version == 1) {
     RETURN_IF_ERROR(db.Exec(kMigrateV1ToV2));
-  } else if (version != SqliteMailboxStore::kSchemaVersion) {
+    version = 2;
+  }
+  if (version == 2) return db.Exec(MigrateV2ToV3());
+  if (version != SqliteMailboxStore::kSchemaVersion) {
     return absl::FailedPreconditionError(
         absl::StrCat("unsupported schema version ", version, " (this relay reads ",
-                     SqliteMailboxStore::kSchemaVersion, " and converts 1)"));
+                     SqliteMailboxStore::kSchemaVersion, " and converts 1 and 2)"));
   }
-  return txn.Commit();
+  return absl::OkStatus();
 }
 
 }  // namespace
 
-struct SqliteMailboxStore::Statements {
-  SqliteStatement begin, commit, rollback, savepoint, release, rollback_to;
-  SqliteStatement get, insert, cas, version_of, live, delete_row, delete_keys_of;
-  SqliteStatement find_key, insert_key, sweep_select, count;
+struct SqliteMailboxStore::WriteStatements {
+  SqliteStatement insert, cas, version_of, live, delete_row, delete_keys_of;
+  SqliteStatement find_key, insert_key, sweep_select;
 
-  static absl::StatusOr<std::unique_ptr<Statements>> Prepare(const SqliteDb& db);
+  static absl::StatusOr<std::unique_ptr<WriteStatements>> Prepare(const SqliteDb& db);
 };
 
-absl::StatusOr<std::unique_ptr<SqliteMailboxStore::Statements>>
-SqliteMailboxStore::Statements::Prepare(const SqliteDb& db) {
+struct SqliteMailboxStore::ReadStatements {
+  SqliteStatement get, count;
+
+  static absl::StatusOr<std::unique_ptr<ReadStatements>> Prepare(const SqliteDb& db);
+};
+
+absl::StatusOr<std::unique_ptr<SqliteMailboxStore::WriteStatements>>
+SqliteMailboxStore::WriteStatements::Prepare(const SqliteDb& db) {
   auto prepare = [&db](absl::string_view sql) {
     return SqliteStatement::Prepare(db, sql, /*persistent=*/true);
   };
   const std::string cols = kColumns;
-  ASSIGN_OR_RETURN(SqliteStatement begin, prepare("BEGIN IMMEDIATE"));
-  ASSIGN_OR_RETURN(SqliteStatement commit, prepare("COMMIT"));
-  ASSIGN_OR_RETURN(SqliteStatement rollback, prepare("ROLLBACK"));
-  ASSIGN_OR_RETURN(SqliteStatement savepoint, prepare("SAVEPOINT op"));
-  ASSIGN_OR_RETURN(SqliteStatement release, prepare("RELEASE op"));
-  ASSIGN_OR_RETURN(SqliteStatement rollback_to, prepare("ROLLBACK TO op"));
-  ASSIGN_OR_RETURN(
-      SqliteStatement get,
-      prepare(absl::StrCat("SELECT ", cols, " FROM mailboxes WHERE id = ?1 AND expires_at > ?2")));
   ASSIGN_OR_RETURN(
       SqliteStatement insert,
       prepare(absl::StrCat("INSERT INTO mailboxes (", cols,
@@ -204,151 +223,104 @@ SqliteMailboxStore::Statements::Prepare(const SqliteDb& db) {
   ASSIGN_OR_RETURN(SqliteStatement sweep_select,
                    prepare("SELECT id FROM mailboxes WHERE expires_at <= ?1 "
                            "ORDER BY expires_at LIMIT ?2"));
-  ASSIGN_OR_RETURN(SqliteStatement count, prepare("SELECT COUNT(*) FROM mailboxes"));
-  return std::unique_ptr<Statements>(new Statements{
-      std::move(begin), std::move(commit), std::move(rollback), std::move(savepoint),
-      std::move(release), std::move(rollback_to), std::move(get), std::move(insert), std::move(cas),
-      std::move(version_of), std::move(live), std::move(delete_row), std::move(delete_keys_of),
-      std::move(find_key), std::move(insert_key), std::move(sweep_select), std::move(count)});
+  return std::unique_ptr<WriteStatements>(new WriteStatements{
+      std::move(insert), std::move(cas), std::move(version_of), std::move(live),
+      std::move(delete_row), std::move(delete_keys_of), std::move(find_key),
+      std::move(insert_key), std::move(sweep_select)});
 }
 
-SqliteMailboxStore::SqliteMailboxStore(std::unique_ptr<SqliteDb> db,
-                                       std::unique_ptr<Statements> statements, int64_t count)
-    : db_(std::move(db)), stmts_(std::move(statements)), count_(count) {}
+absl::StatusOr<std::unique_ptr<SqliteMailboxStore::ReadStatements>>
+SqliteMailboxStore::ReadStatements::Prepare(const SqliteDb& db) {
+  ASSIGN_OR_RETURN(SqliteStatement get,
+                   SqliteStatement::Prepare(db,
+                                            absl::StrCat("SELECT ", kColumns,
+                                                         " FROM mailboxes WHERE id = ?1 AND "
+                                                         "expires_at > ?2"),
+                                            /*persistent=*/true));
+  ASSIGN_OR_RETURN(SqliteStatement count,
+                   SqliteStatement::Prepare(db, "SELECT COUNT(*) FROM mailboxes"));
+  return std::unique_ptr<ReadStatements>(new ReadStatements{std::move(get), std::move(count)});
+}
+
+SqliteMailboxStore::SqliteMailboxStore(std::unique_ptr<SqliteStore> store,
+                                       std::unique_ptr<WriteStatements> w,
+                                       std::unique_ptr<ReadStatements> r, int64_t count)
+    : store_(std::move(store)), w_(std::move(w)), r_(std::move(r)), count_(count) {}
 
 SqliteMailboxStore::~SqliteMailboxStore() = default;
 
 absl::StatusOr<std::unique_ptr<SqliteMailboxStore>> SqliteMailboxStore::Open(
-    const std::string& path) {
-  // SqliteDb::Open already names the file; later problems get it added.
-  ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db,
-                   SqliteDb::Open(path, SqliteThreading::kCallerLocks));
+    const std::string& path, SqliteStoreOptions options) {
+  // SqliteStore::Open already names the file; later problems get it added.
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> store,
+                   SqliteStore::Open(path, std::move(options)));
   auto failed = [&path](const absl::Status& s) {
     return MakeError(absl::StatusCode::kFailedPrecondition, "store_unavailable",
                      absl::StrCat("cannot open sqlite mailbox store '", path, "': ", s.message()));
   };
-  if (absl::Status s = ApplySchema(*db); !s.ok()) return failed(s);
-  absl::StatusOr<std::unique_ptr<Statements>> statements = Statements::Prepare(*db);
-  if (!statements.ok()) return failed(statements.status());
+  absl::Status schema = store->Write([](SqliteDb& db) -> absl::StatusOr<SqliteCommit> {
+    RETURN_IF_ERROR(ApplySchema(db));
+    return SqliteCommit::kCommit;
+  });
+  if (!schema.ok()) return failed(schema);
+  absl::StatusOr<std::unique_ptr<WriteStatements>> w = WriteStatements::Prepare(store->writer());
+  if (!w.ok()) return failed(w.status());
+  absl::StatusOr<std::unique_ptr<ReadStatements>> r = ReadStatements::Prepare(store->reader());
+  if (!r.ok()) return failed(r.status());
   int64_t count = 0;
-  {
-    ScopedSqliteReset reset(&(*statements)->count);
-    absl::StatusOr<bool> row = (*statements)->count.Step();
-    if (!row.ok()) return failed(row.status());
-    count = *row ? (*statements)->count.Int(0) : 0;
-  }
+  absl::Status counted = store->Read([&](SqliteDb&) -> absl::Status {
+    ScopedSqliteReset reset(&(*r)->count);
+    ASSIGN_OR_RETURN(bool row, (*r)->count.Step());
+    count = row ? (*r)->count.Int(0) : 0;
+    return absl::OkStatus();
+  });
+  if (!counted.ok()) return failed(counted);
   return std::unique_ptr<SqliteMailboxStore>(
-      new SqliteMailboxStore(std::move(db), std::move(*statements), count));
+      new SqliteMailboxStore(std::move(store), *std::move(w), *std::move(r), count));
 }
 
-absl::Status SqliteMailboxStore::DeleteRowLocked(absl::string_view id) {
+absl::Status SqliteMailboxStore::DeleteRow(absl::string_view id) {
   {
-    ScopedSqliteReset reset(&stmts_->delete_row);
-    RETURN_IF_ERROR(stmts_->delete_row.BindText(1, id).Run());
+    ScopedSqliteReset reset(&w_->delete_row);
+    RETURN_IF_ERROR(w_->delete_row.BindText(1, id).Run());
   }
-  ScopedSqliteReset reset(&stmts_->delete_keys_of);
-  return stmts_->delete_keys_of.BindText(1, id).Run();
+  ScopedSqliteReset reset(&w_->delete_keys_of);
+  return w_->delete_keys_of.BindText(1, id).Run();
 }
 
-absl::StatusOr<std::optional<std::string>> SqliteMailboxStore::LiveCreateKeyHolderLocked(
+absl::StatusOr<std::optional<std::string>> SqliteMailboxStore::LiveCreateKeyHolder(
     absl::string_view create_key, absl::Time at) {
   std::string holder;
   {
-    ScopedSqliteReset reset(&stmts_->find_key);
-    ASSIGN_OR_RETURN(bool found, stmts_->find_key.BindText(1, create_key).Step());
+    ScopedSqliteReset reset(&w_->find_key);
+    ASSIGN_OR_RETURN(bool found, w_->find_key.BindText(1, create_key).Step());
     if (!found) return std::nullopt;
-    holder = stmts_->find_key.Text(0);
+    holder = w_->find_key.Text(0);
   }
-  ScopedSqliteReset reset(&stmts_->live);
-  ASSIGN_OR_RETURN(bool live, stmts_->live.BindText(1, holder).BindTime(2, at).Step());
+  ScopedSqliteReset reset(&w_->live);
+  ASSIGN_OR_RETURN(bool live, w_->live.BindText(1, holder).BindTime(2, at).Step());
   if (!live) return std::nullopt;
   return holder;
 }
 
-absl::Status SqliteMailboxStore::CasFailureLocked(absl::string_view id, absl::Time now) {
-  ScopedSqliteReset reset(&stmts_->version_of);
-  ASSIGN_OR_RETURN(bool found, stmts_->version_of.BindText(1, id).Step());
-  if (!found || stmts_->version_of.Time(1) <= now) {
+absl::Status SqliteMailboxStore::CasFailure(absl::string_view id, absl::Time now) {
+  ScopedSqliteReset reset(&w_->version_of);
+  ASSIGN_OR_RETURN(bool found, w_->version_of.BindText(1, id).Step());
+  if (!found || w_->version_of.Time(1) <= now) {
     return absl::NotFoundError("mailbox not found");
   }
   return absl::AbortedError("mailbox changed concurrently");
 }
 
-// ------------------------------------------------------------ group commit
-
-bool SqliteMailboxStore::BatchReady() const {
-  return arriving_.load() == 0 || batch_ops_ >= kMaxBatch;
-}
-
-absl::StatusOr<int64_t> SqliteMailboxStore::ExecuteInBatchLocked(const WriteOp& op) {
-  if (in_txn_ && sqlite3_get_autocommit(db_->handle()) != 0) {
-    // SQLite rolled the batch back on its own (I/O error, disk full); the
-    // leader's COMMIT will report it to the batch. Do not write outside it.
-    return MakeError(absl::StatusCode::kUnavailable, "store_unavailable",
-                     absl::StrCat("sqlite ", db_->path(), ": transaction lost; retry"));
-  }
-  if (!in_txn_) {
-    RETURN_IF_ERROR(RunAndReset(stmts_->begin));
-    in_txn_ = true;
-    ++epoch_;
-  }
-  RETURN_IF_ERROR(RunAndReset(stmts_->savepoint));
-  absl::StatusOr<int64_t> result = op();
-  if (!result.ok()) RunAndReset(stmts_->rollback_to).IgnoreError();
-  RunAndReset(stmts_->release).IgnoreError();
-  return result;
-}
-
-void SqliteMailboxStore::CommitBatchLocked() {
-  absl::Status s = RunAndReset(stmts_->commit);
-  if (!s.ok()) {
-    RunAndReset(stmts_->rollback).IgnoreError();
-    failed_epochs_[epoch_] = s;
-    while (failed_epochs_.size() > 64) failed_epochs_.erase(failed_epochs_.begin());
-  } else {
-    count_ += pending_delta_;
-  }
-  ++commits_;
-  pending_delta_ = 0;
-  batch_ops_ = 0;
-  in_txn_ = false;
-  done_epoch_ = epoch_;
-}
-
-absl::StatusOr<int64_t> SqliteMailboxStore::Write(const WriteOp& op) {
-  arriving_.fetch_add(1);
-  absl::MutexLock lock(&mu_);
-  absl::StatusOr<int64_t> delta = ExecuteInBatchLocked(op);
-  arriving_.fetch_sub(1);
-  if (!delta.ok()) {
-    // Nothing of ours to commit. Close the transaction if nobody else is in
-    // it, so an idle store holds no write lock.
-    if (in_txn_ && batch_ops_ == 0 && !leader_active_) {
-      RunAndReset(stmts_->rollback).IgnoreError();
-      in_txn_ = false;
-      done_epoch_ = epoch_;
-    }
-    return delta.status();
-  }
-  ++batch_ops_;
-  pending_delta_ += *delta;
-  const int64_t my_epoch = epoch_;
-  if (!leader_active_) {
-    // Lead this batch: let every writer already queued join it, then commit.
-    leader_active_ = true;
-    mu_.Await(absl::Condition(this, &SqliteMailboxStore::BatchReady));
-    CommitBatchLocked();
-    leader_active_ = false;
-  } else {
-    struct Done {
-      const SqliteMailboxStore* store;
-      int64_t epoch;
-      bool operator()() const ABSL_NO_THREAD_SAFETY_ANALYSIS { return store->done_epoch_ >= epoch; }
-    } done{this, my_epoch};
-    mu_.Await(absl::Condition(&done));
-  }
-  auto failed = failed_epochs_.find(my_epoch);
-  if (failed != failed_epochs_.end()) return failed->second;
+absl::StatusOr<int64_t> SqliteMailboxStore::Write(
+    absl::FunctionRef<absl::StatusOr<int64_t>()> op) {
+  int64_t delta = 0;
+  absl::Status written = store_->Write([&](SqliteDb&) -> absl::StatusOr<SqliteCommit> {
+    ASSIGN_OR_RETURN(delta, op());
+    return SqliteCommit::kCommit;
+  });
+  if (!written.ok()) return written;
+  count_.fetch_add(delta);
   return delta;
 }
 
@@ -362,24 +334,24 @@ absl::StatusOr<InsertResult> SqliteMailboxStore::Insert(const Mailbox& mailbox,
   }
   std::optional<std::string> holder;  // set when the create key names a live mailbox
   absl::StatusOr<int64_t> written =
-      Write([&]() ABSL_NO_THREAD_SAFETY_ANALYSIS -> absl::StatusOr<int64_t> {
+      Write([&]() -> absl::StatusOr<int64_t> {
         if (!create_key.empty()) {
-          ASSIGN_OR_RETURN(holder, LiveCreateKeyHolderLocked(create_key, mailbox.created_at));
+          ASSIGN_OR_RETURN(holder, LiveCreateKeyHolder(create_key, mailbox.created_at));
           if (holder.has_value()) return 0;
         }
         {
-          ScopedSqliteReset reset(&stmts_->version_of);
-          ASSIGN_OR_RETURN(bool taken, stmts_->version_of.BindText(1, mailbox.id).Step());
+          ScopedSqliteReset reset(&w_->version_of);
+          ASSIGN_OR_RETURN(bool taken, w_->version_of.BindText(1, mailbox.id).Step());
           if (taken) return absl::AlreadyExistsError("mailbox id taken");
         }
         {
-          ScopedSqliteReset reset(&stmts_->insert);
-          BindMailbox(stmts_->insert, mailbox);
-          RETURN_IF_ERROR(stmts_->insert.Run());
+          ScopedSqliteReset reset(&w_->insert);
+          BindMailbox(w_->insert, mailbox);
+          RETURN_IF_ERROR(w_->insert.Run());
         }
         if (!create_key.empty()) {
-          ScopedSqliteReset reset(&stmts_->insert_key);
-          RETURN_IF_ERROR(stmts_->insert_key.BindText(1, create_key)
+          ScopedSqliteReset reset(&w_->insert_key);
+          RETURN_IF_ERROR(w_->insert_key.BindText(1, create_key)
                               .BindText(2, mailbox.id)
                               .BindTime(3, mailbox.expires_at)
                               .Run());
@@ -392,16 +364,18 @@ absl::StatusOr<InsertResult> SqliteMailboxStore::Insert(const Mailbox& mailbox,
 }
 
 absl::StatusOr<Mailbox> SqliteMailboxStore::Get(absl::string_view id, absl::Time now) {
-  absl::MutexLock lock(&mu_);
-  SqliteStatement& s = stmts_->get;
-  ScopedSqliteReset reset(&s);
-  ASSIGN_OR_RETURN(bool found, s.BindText(1, id).BindTime(2, now).Step());
-  if (!found) return absl::NotFoundError("mailbox not found");
   Mailbox m;
-  if (!ReadMailbox(s, &m)) {
-    return absl::DataLossError(
-        absl::StrCat("sqlite ", db_->path(), ": corrupt applied_requests in a mailbox row"));
-  }
+  RETURN_IF_ERROR(store_->Read([&](SqliteDb&) -> absl::Status {
+    SqliteStatement& s = r_->get;
+    ScopedSqliteReset reset(&s);
+    ASSIGN_OR_RETURN(bool found, s.BindText(1, id).BindTime(2, now).Step());
+    if (!found) return absl::NotFoundError("mailbox not found");
+    if (!ReadMailbox(s, &m)) {
+      return absl::DataLossError(
+          absl::StrCat("sqlite ", path(), ": corrupt applied_requests in a mailbox row"));
+    }
+    return absl::OkStatus();
+  }));
   return m;
 }
 
@@ -411,23 +385,23 @@ absl::Status SqliteMailboxStore::CompareAndSwap(const Mailbox& updated, int64_t 
     return absl::InvalidArgumentError(
         absl::StrCat("CompareAndSwap: version must be ", expected_version + 1));
   }
-  return Write([&]() ABSL_NO_THREAD_SAFETY_ANALYSIS -> absl::StatusOr<int64_t> {
+  return Write([&]() -> absl::StatusOr<int64_t> {
            {
-             SqliteStatement& s = stmts_->cas;
+             SqliteStatement& s = w_->cas;
              ScopedSqliteReset reset(&s);
              BindMailbox(s, updated);
              RETURN_IF_ERROR(s.BindInt(19, expected_version).BindTime(20, now).Run());
              if (s.Changes() == 1) return 0;
            }
-           return CasFailureLocked(updated.id, now);  // nothing changed: say why
+           return CasFailure(updated.id, now);  // nothing changed: say why
          })
       .status();
 }
 
 absl::Status SqliteMailboxStore::Delete(absl::string_view id, int64_t expected_version) {
-  return Write([&]() ABSL_NO_THREAD_SAFETY_ANALYSIS -> absl::StatusOr<int64_t> {
+  return Write([&]() -> absl::StatusOr<int64_t> {
            {
-             SqliteStatement& s = stmts_->version_of;
+             SqliteStatement& s = w_->version_of;
              ScopedSqliteReset reset(&s);
              ASSIGN_OR_RETURN(bool found, s.BindText(1, id).Step());
              if (!found) return absl::NotFoundError("mailbox not found");
@@ -435,7 +409,7 @@ absl::Status SqliteMailboxStore::Delete(absl::string_view id, int64_t expected_v
                return absl::AbortedError("mailbox changed concurrently");
              }
            }
-           RETURN_IF_ERROR(DeleteRowLocked(id));
+           RETURN_IF_ERROR(DeleteRow(id));
            return -1;
          })
       .status();
@@ -444,10 +418,10 @@ absl::Status SqliteMailboxStore::Delete(absl::string_view id, int64_t expected_v
 absl::StatusOr<int64_t> SqliteMailboxStore::SweepExpired(absl::Time now, int64_t limit) {
   if (limit <= 0) return 0;
   absl::StatusOr<int64_t> delta =
-      Write([&]() ABSL_NO_THREAD_SAFETY_ANALYSIS -> absl::StatusOr<int64_t> {
+      Write([&]() -> absl::StatusOr<int64_t> {
         std::vector<std::string> ids;
         {
-          SqliteStatement& s = stmts_->sweep_select;
+          SqliteStatement& s = w_->sweep_select;
           ScopedSqliteReset reset(&s);
           s.BindTime(1, now).BindInt(2, limit);
           while (true) {
@@ -456,21 +430,13 @@ absl::StatusOr<int64_t> SqliteMailboxStore::SweepExpired(absl::Time now, int64_t
             ids.push_back(s.Text(0));
           }
         }
-        for (const std::string& id : ids) RETURN_IF_ERROR(DeleteRowLocked(id));
+        for (const std::string& id : ids) RETURN_IF_ERROR(DeleteRow(id));
         return -static_cast<int64_t>(ids.size());
       });
   if (!delta.ok()) return delta.status();
   return -*delta;
 }
 
-int64_t SqliteMailboxStore::commits() {
-  absl::MutexLock lock(&mu_);
-  return commits_;
-}
-
-absl::StatusOr<int64_t> SqliteMailboxStore::Count() {
-  absl::MutexLock lock(&mu_);
-  return count_;
-}
+absl::StatusOr<int64_t> SqliteMailboxStore::Count() { return count_.load(); }
 
 }  // namespace sct::relay

@@ -8,7 +8,10 @@
 // and the busy timeout kSqliteBusyTimeout; the path ":memory:" opens a
 // private in-memory database (nothing survives the process). Stored times
 // are Unix microseconds (ToSqliteTime / FromSqliteTime), which cover years
-// 0001-9999 without overflow.
+// 0001-9999 without overflow. The stores do not write through a bare SqliteDb
+// but through SqliteStore (runtime/sqlite_store.h), whose write connection
+// runs at synchronous=NORMAL and syncs the WAL itself (group commit) with the
+// same durability.
 //
 // Errors: Open returns FAILED_PRECONDITION (reason "store_unavailable")
 // naming the path when the file cannot be opened or set up; every later

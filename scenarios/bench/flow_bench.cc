@@ -26,6 +26,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -35,6 +36,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "scenarios/bench/flow_driver.h"
@@ -67,6 +69,12 @@ ABSL_FLAG(absl::Duration, link_timeout, absl::Seconds(10),
 ABSL_FLAG(absl::Duration, start_timeout, absl::Seconds(60),
           "how long one service may take to start");
 ABSL_FLAG(int32_t, max_failures, 5, "stop after this many failed flows (the run then exits 1)");
+ABSL_FLAG(int32_t, concurrency, 1,
+          "flows in flight at once (1..64), each thread with its own connections; above 1 "
+          "the per-flow baselines are skipped and the run reports concurrent flows/s");
+ABSL_FLAG(bool, authority_unsafe_no_fsync, false,
+          "benchmark baseline only: launch the authority with "
+          "--unsafe_no_fsync_for_benchmarks (its ledger acknowledges writes without syncing)");
 
 namespace sct::bench {
 namespace {
@@ -205,6 +213,56 @@ void RunFlows(const FlowConfig& config, FlowDriver& driver, FlowRun& run) {
   }
 }
 
+// --concurrency > 1: the warm-up flows on one driver, then `concurrency`
+// threads, each with a driver of its own, take measured flows until
+// config.flows have run (or --max_failures failed). No per-flow baselines.
+// Returns the concurrent phase's wall time in seconds.
+double RunConcurrentFlows(const FlowConfig& config, int concurrency, scenarios::Ecosystem& eco,
+                          FlowDriver& first, FlowRun& run) {
+  for (int i = 0;
+       i < config.warmup_flows && run.failed() + run.warmup_failures < config.max_failures; ++i) {
+    run.AddWarmup(first.RunFlow(-(i + 1)));
+  }
+  std::vector<std::unique_ptr<FlowDriver>> drivers;
+  for (int t = 0; t < concurrency; ++t) {
+    drivers.push_back(std::make_unique<FlowDriver>(eco, config.pin,
+                                                   absl::GetFlag(FLAGS_rpc_timeout),
+                                                   absl::GetFlag(FLAGS_link_timeout)));
+    if (absl::Status s = drivers.back()->Connect(); !s.ok()) {
+      std::cerr << "flow_bench: driver " << t << ": " << s << "\n";
+      run.aborted = true;
+    }
+  }
+  absl::Mutex mu;
+  int next = 0;
+  const Steady::time_point start = Steady::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < concurrency && !run.aborted; ++t) {
+    threads.emplace_back([&, t] {
+      while (true) {
+        int index;
+        {
+          absl::MutexLock lock(&mu);
+          if (next >= config.flows || run.aborted) return;
+          index = next++;
+        }
+        Flow f = drivers[t]->RunFlow(index);
+        absl::MutexLock lock(&mu);
+        run.AddMeasured(f, {});
+        if (!f.ok) {
+          std::cerr << "flow_bench: flow " << index << " failed in " << f.failed_phase << ": "
+                    << f.error << "\n";
+          run.aborted = run.failed() >= config.max_failures;
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  const double wall_s = std::chrono::duration<double>(Steady::now() - start).count();
+  for (auto& d : drivers) d->Disconnect();
+  return wall_s;
+}
+
 // Writes the JSON line to --json_out when given.
 void WriteJsonOut(const std::string& line) {
   const std::string json_out = UserPath(absl::GetFlag(FLAGS_json_out));
@@ -217,11 +275,16 @@ void WriteJsonOut(const std::string& line) {
 // Launches the topology, runs the flows and stops every service; nullopt
 // (after saying why) when the topology cannot be launched or reached.
 std::optional<FlowRun> Measure(const FlowConfig& config, const scenarios::LaunchOptions& options,
-                               Machine& machine) {
+                               Machine& machine, double* concurrent_wall_s) {
   absl::StatusOr<scenario::v1::Topology> topology = BenchTopology(config.store);
   if (!topology.ok()) {
     std::cerr << "flow_bench: " << topology.status().message() << "\n";
     return std::nullopt;
+  }
+  if (absl::GetFlag(FLAGS_authority_unsafe_no_fsync)) {
+    for (auto& authority : *topology->mutable_authorities()) {
+      authority.add_flags("--unsafe_no_fsync_for_benchmarks");
+    }
   }
   FlowRun run;
   run.started_at = absl::Now();
@@ -246,7 +309,12 @@ std::optional<FlowRun> Measure(const FlowConfig& config, const scenarios::Launch
     eco->Shutdown();
     return std::nullopt;
   }
-  RunFlows(config, driver, run);
+  const int concurrency = absl::GetFlag(FLAGS_concurrency);
+  if (concurrency > 1) {
+    *concurrent_wall_s = RunConcurrentFlows(config, concurrency, *eco, driver, run);
+  } else {
+    RunFlows(config, driver, run);
+  }
   machine.loadavg_end = LoadAvg();
   run.wall_s = absl::ToDoubleSeconds(absl::Now() - run.started_at);
   driver.Disconnect();
@@ -257,7 +325,7 @@ std::optional<FlowRun> Measure(const FlowConfig& config, const scenarios::Launch
 int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "flow_bench [--flows=50] [--store=sqlite|memory] [--pin] "
-      "[--sim_control]\nPer-flow latency of share -> link -> accept -> use "
+      "[--sim_control] [--concurrency=N] [--authority_unsafe_no_fsync]\nPer-flow latency of share -> link -> accept -> use "
       "on a launched topology. See scenarios/bench/README.md.");
   absl::ParseCommandLine(argc, argv);
   std::optional<FlowConfig> config = ConfigFromFlags();
@@ -277,10 +345,34 @@ int Main(int argc, char** argv) {
             << "\n  binaries " << options->binaries_dir << "\n  work dir " << options->work_dir
             << std::endl;
 
-  std::optional<FlowRun> run = Measure(*config, *options, machine);
+  const int concurrency = absl::GetFlag(FLAGS_concurrency);
+  if (concurrency < 1 || concurrency > 64) {
+    std::cerr << "flow_bench: --concurrency must be in 1..64\n";
+    return 2;
+  }
+  const bool unsafe = absl::GetFlag(FLAGS_authority_unsafe_no_fsync);
+  double concurrent_wall_s = 0;
+  std::optional<FlowRun> run = Measure(*config, *options, machine, &concurrent_wall_s);
   if (!run.has_value()) return 2;
   PrintTable(*config, machine, *run, std::cout);
-  const std::string line = JsonLine(*config, machine, *run);
+  std::string line = JsonLine(*config, machine, *run);
+  if (concurrency > 1) {
+    // flows/s above is per flow in sequence; with flows in flight at once
+    // the rate is flows completed over the wall time of the measured phase.
+    const double rate = concurrent_wall_s > 0 ? run->ok() / concurrent_wall_s : 0;
+    std::cout << absl::StrFormat(
+                     "  concurrent: %d flows ok at concurrency %d in %.2f s: %.2f flows/s%s\n",
+                     run->ok(), concurrency, concurrent_wall_s, rate,
+                     unsafe ? " (authority WITHOUT fsync: benchmark baseline)" : "");
+    if (!line.empty() && line.back() == '}') {
+      line.pop_back();
+      absl::StrAppend(&line, absl::StrFormat(
+                                 ",\"concurrency\":%d,\"concurrent_wall_seconds\":%.3f,"
+                                 "\"concurrent_flows_per_second\":%.3f,"
+                                 "\"authority_unsafe_no_fsync\":%s}",
+                                 concurrency, concurrent_wall_s, rate, unsafe ? "true" : "false"));
+    }
+  }
   std::cout << line << std::endl;
   WriteJsonOut(line);
 

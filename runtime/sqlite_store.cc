@@ -1,0 +1,329 @@
+#include "runtime/sqlite_store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/errors.h"
+
+namespace sct {
+namespace {
+
+constexpr absl::string_view kReason = "store_unavailable";
+
+absl::Status OpenFailed(const std::string& path, absl::string_view problem) {
+  return MakeError(absl::StatusCode::kFailedPrecondition, kReason,
+                   absl::StrCat("cannot open sqlite database ", path, ": ", problem));
+}
+
+std::string DirectoryOf(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+// fsync of the directory holding `path`, so that its entries (the database
+// and its WAL file) survive a power loss.
+absl::Status SyncDirectory(const std::string& path) {
+  const std::string dir = DirectoryOf(path);
+  const int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return absl::InternalError(absl::StrCat("open ", dir, ": ", strerror(errno)));
+  const int rc = fsync(fd);
+  const int err = errno;
+  close(fd);
+  if (rc != 0) return absl::InternalError(absl::StrCat("fsync ", dir, ": ", strerror(err)));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SqliteStatement> PreparePersistent(const SqliteDb& db, absl::string_view sql) {
+  return SqliteStatement::Prepare(db, sql, /*persistent=*/true);
+}
+
+absl::Status RunAndReset(SqliteStatement& s) {
+  ScopedSqliteReset reset(&s);
+  return s.Run();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
+                                                               SqliteStoreOptions options) {
+  absl::StatusOr<std::unique_ptr<SqliteDb>> write_db =
+      SqliteDb::Open(path, SqliteThreading::kCallerLocks);
+  if (!write_db.ok()) return write_db.status();
+  if (path == ":memory:") {
+    return std::unique_ptr<SqliteStore>(
+        new SqliteStore(*std::move(write_db), nullptr, nullptr, -1, std::move(options)));
+  }
+  // NORMAL: COMMIT writes the WAL without syncing it; this class syncs.
+  // wal_autocheckpoint=0: no checkpoint inside COMMIT; the checkpoint thread
+  // does them.
+  // journal_size_limit: a WAL that grew under load is cut back when a writer
+  // restarts it.
+  if (absl::Status s = (*write_db)->Exec(
+          "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0; "
+          "PRAGMA journal_size_limit=16777216");
+      !s.ok()) {
+    return OpenFailed(path, s.message());
+  }
+  // A write transaction makes sure the WAL file exists (and that the file is
+  // a database) before it is opened for syncing.
+  if (absl::Status s = (*write_db)->Exec("BEGIN IMMEDIATE; COMMIT"); !s.ok()) {
+    return OpenFailed(path, s.message());
+  }
+  absl::StatusOr<std::unique_ptr<SqliteDb>> read_db =
+      SqliteDb::Open(path, SqliteThreading::kCallerLocks);
+  if (!read_db.ok()) return read_db.status();
+  absl::StatusOr<std::unique_ptr<SqliteDb>> checkpoint_db =
+      SqliteDb::Open(path, SqliteThreading::kCallerLocks);
+  if (!checkpoint_db.ok()) return checkpoint_db.status();
+  // The checkpointer syncs the WAL before copying it and the database after
+  // (SQLite does at NORMAL and FULL alike); its own commits are none.
+  if (absl::Status s = (*checkpoint_db)->Exec("PRAGMA wal_autocheckpoint=0"); !s.ok()) {
+    return OpenFailed(path, s.message());
+  }
+  // The WAL persists while a connection is open (SQLite deletes it only when
+  // the last connection closes), so one descriptor serves for the store's
+  // life. No POSIX locks are taken on the WAL file, so closing this
+  // descriptor cannot drop any of SQLite's.
+  const std::string wal_path = path + "-wal";
+  const int wal_fd = open(wal_path.c_str(), O_RDWR | O_CLOEXEC);
+  if (wal_fd < 0) return OpenFailed(path, absl::StrCat("open ", wal_path, ": ", strerror(errno)));
+  if (absl::Status s = SyncDirectory(path); !s.ok()) {
+    close(wal_fd);
+    return OpenFailed(path, s.message());
+  }
+  return std::unique_ptr<SqliteStore>(new SqliteStore(*std::move(write_db), *std::move(read_db),
+                                                      *std::move(checkpoint_db), wal_fd,
+                                                      std::move(options)));
+}
+
+SqliteStore::SqliteStore(std::unique_ptr<SqliteDb> write_db, std::unique_ptr<SqliteDb> read_db,
+                         std::unique_ptr<SqliteDb> checkpoint_db, int wal_fd,
+                         SqliteStoreOptions options)
+    : options_(std::move(options)),
+      write_db_(std::move(write_db)),
+      read_db_(std::move(read_db)),
+      wal_fd_(wal_fd),
+      checkpoint_db_(std::move(checkpoint_db)) {
+  // These three statements are fixed SQL; preparing them cannot fail on a
+  // connection that just ran BEGIN/COMMIT. A failure shows at the first
+  // Write as a null statement, so it is checked there.
+  auto prepare = [this](absl::string_view sql) -> std::unique_ptr<SqliteStatement> {
+    absl::StatusOr<SqliteStatement> s = PreparePersistent(*write_db_, sql);
+    if (!s.ok()) return nullptr;
+    return std::make_unique<SqliteStatement>(*std::move(s));
+  };
+  begin_ = prepare("BEGIN IMMEDIATE");
+  commit_ = prepare("COMMIT");
+  rollback_ = prepare("ROLLBACK");
+  savepoint_ = prepare("SAVEPOINT write");
+  release_ = prepare("RELEASE write");
+  rollback_to_ = prepare("ROLLBACK TO write");
+  if (checkpoint_db_ != nullptr) {
+    sqlite3_wal_hook(write_db_->handle(), &SqliteStore::OnWalCommit, this);
+    checkpointer_ = std::thread([this] { CheckpointLoop(); });
+  }
+}
+
+SqliteStore::~SqliteStore() {
+  if (checkpointer_.joinable()) {
+    {
+      absl::MutexLock lock(&ckpt_mu_);
+      stop_ = true;
+    }
+    checkpointer_.join();
+  }
+  if (checkpoint_db_ != nullptr) sqlite3_wal_hook(write_db_->handle(), nullptr, nullptr);
+  if (wal_fd_ >= 0) close(wal_fd_);
+}
+
+absl::Status SqliteStore::Write(Change change) {
+  if (failed_.load()) {
+    absl::MutexLock lock(&sync_mu_);
+    return sync_error_;
+  }
+  int64_t seq = 0;
+  queued_.fetch_add(1);
+  {
+    absl::MutexLock lock(&mu_);
+    queued_.fetch_sub(1);
+    absl::Status applied = ApplyLocked(change, &seq);
+    // The last writer queued for the lock commits the batch (whatever its
+    // own change did): nobody else is about to join it.
+    if (in_txn_ && (queued_.load() == 0 || batch_ops_ >= kMaxBatch)) CommitBatchLocked();
+    if (!applied.ok()) return applied;
+    // Our batch is committed by the writer that ends it.
+    struct Committed {
+      const std::atomic<int64_t>* commit_seq;
+      int64_t seq;
+      bool operator()() const { return commit_seq->load() >= seq; }
+    } committed{&commit_seq_, seq};
+    mu_.Await(absl::Condition(&committed));
+    auto failed = failed_batches_.find(seq);
+    if (failed != failed_batches_.end()) return failed->second;
+  }
+  return AwaitDurable(seq);
+}
+
+absl::Status SqliteStore::ApplyLocked(Change change, int64_t* seq) {
+  if (begin_ == nullptr || commit_ == nullptr || rollback_ == nullptr || savepoint_ == nullptr ||
+      release_ == nullptr || rollback_to_ == nullptr) {
+    return write_db_->Error("prepare BEGIN/COMMIT/ROLLBACK/SAVEPOINT");
+  }
+  if (in_txn_ && sqlite3_get_autocommit(write_db_->handle()) != 0) {
+    // SQLite rolled the open batch back on its own (I/O error, disk full).
+    FailBatchLocked(write_db_->Error("transaction rolled back by SQLite"));
+  }
+  if (!in_txn_) {
+    if (absl::Status s = RunAndReset(*begin_); !s.ok()) return s;
+    in_txn_ = true;
+    batch_ops_ = 0;
+    batch_seq_ = commit_seq_.load() + 1;
+  }
+  if (absl::Status s = RunAndReset(*savepoint_); !s.ok()) return s;
+  absl::StatusOr<SqliteCommit> decided = change(*write_db_);
+  if (sqlite3_get_autocommit(write_db_->handle()) != 0) {
+    // The change's failure took the whole batch with it.
+    const absl::Status why =
+        decided.ok() ? write_db_->Error("transaction rolled back by SQLite") : decided.status();
+    FailBatchLocked(why);
+    return why;
+  }
+  const bool keep = decided.ok() && *decided == SqliteCommit::kCommit;
+  if (!keep) RunAndReset(*rollback_to_).IgnoreError();
+  RunAndReset(*release_).IgnoreError();
+  if (!decided.ok()) return decided.status();
+  if (keep) {
+    ++batch_ops_;
+    *seq = batch_seq_;
+  } else {
+    // Nothing written, but what the change read may be an earlier write of
+    // this batch or a commit whose sync has not ended yet: wait for it.
+    *seq = batch_ops_ > 0 ? batch_seq_ : commit_seq_.load();
+  }
+  return absl::OkStatus();
+}
+
+void SqliteStore::CommitBatchLocked() {
+  absl::Status s = RunAndReset(*commit_);
+  if (!s.ok()) {
+    if (sqlite3_get_autocommit(write_db_->handle()) == 0) RunAndReset(*rollback_).IgnoreError();
+    FailBatchLocked(s);
+    return;
+  }
+  committed_writes_.fetch_add(batch_ops_);
+  in_txn_ = false;
+  batch_ops_ = 0;
+  commit_seq_.store(batch_seq_);
+}
+
+void SqliteStore::FailBatchLocked(const absl::Status& why) {
+  failed_batches_[batch_seq_] = why;
+  while (failed_batches_.size() > 64) failed_batches_.erase(failed_batches_.begin());
+  in_txn_ = false;
+  batch_ops_ = 0;
+  commit_seq_.store(batch_seq_);
+}
+
+absl::Status SqliteStore::AwaitDurable(int64_t seq) {
+  if (wal_fd_ < 0 || options_.unsafe_no_fsync) return absl::OkStatus();
+  absl::MutexLock lock(&sync_mu_);
+  while (true) {
+    if (!sync_error_.ok()) return sync_error_;
+    if (synced_seq_ >= seq) return absl::OkStatus();
+    if (syncing_) {
+      // A sync is running; it may have started before our commit. Wait for
+      // it to end, then look again (and perhaps run the next one).
+      sync_mu_.Await(absl::Condition(
+          +[](bool* syncing) { return !*syncing; }, &syncing_));
+      continue;
+    }
+    syncing_ = true;
+    // Every commit numbered up to `target` has returned from COMMIT (its
+    // frames are in the WAL file) before the sync below starts.
+    const int64_t target = commit_seq_.load();
+    sync_mu_.Unlock();
+    absl::Status synced = SyncWal();
+    sync_mu_.Lock();
+    syncing_ = false;
+    syncs_.fetch_add(1);
+    if (!synced.ok()) {
+      sync_error_ = synced;
+      failed_.store(true);
+    } else if (target > synced_seq_) {
+      synced_seq_ = target;
+    }
+  }
+}
+
+absl::Status SqliteStore::SyncWal() {
+  if (options_.sync_for_testing) {
+    absl::Status s = options_.sync_for_testing();
+    if (s.ok()) return s;
+    return MakeError(absl::StatusCode::kUnavailable, kReason,
+                     absl::StrCat("sqlite ", path(), ": sync of the WAL failed: ", s.message()));
+  }
+  if (fdatasync(wal_fd_) == 0) return absl::OkStatus();
+  return MakeError(absl::StatusCode::kUnavailable, kReason,
+                   absl::StrCat("sqlite ", path(), ": fdatasync of the WAL failed: ",
+                                strerror(errno), "; reopen the store"));
+}
+
+absl::Status SqliteStore::Read(Reader read) {
+  if (read_db_ == nullptr) {
+    // One connection: wait until no batch is open on it (its writers are
+    // about to commit it), so a read sees only committed data and may open
+    // a transaction of its own.
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(+[](bool* in_txn) { return !*in_txn; }, &in_txn_));
+    return read(*write_db_);
+  }
+  absl::MutexLock lock(&read_mu_);
+  return read(*read_db_);
+}
+
+int SqliteStore::OnWalCommit(void* self, sqlite3*, const char*, int frames) {
+  auto* store = static_cast<SqliteStore*>(self);
+  absl::MutexLock lock(&store->ckpt_mu_);
+  // A smaller WAL than what was copied: a writer restarted it.
+  if (frames < store->backfilled_) store->backfilled_ = 0;
+  store->wal_frames_ = frames;
+  return SQLITE_OK;
+}
+
+void SqliteStore::CheckpointLoop() {
+  absl::MutexLock lock(&ckpt_mu_);
+  while (true) {
+    ckpt_mu_.Await(absl::Condition(
+        +[](SqliteStore* s) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+          return s->stop_ || s->wal_frames_ - s->backfilled_ >= kCheckpointFrames;
+        },
+        this));
+    if (stop_) return;
+    const int mode =
+        wal_frames_ >= kRestartFrames ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE;
+    ckpt_mu_.Unlock();
+    int log_frames = 0;
+    int copied = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_->handle(), nullptr, mode, &log_frames,
+                                             &copied);
+    ckpt_mu_.Lock();
+    checkpoints_.fetch_add(1);
+    if (rc == SQLITE_OK || rc == SQLITE_BUSY) {
+      // What was copied is durable in the database file; wait for the next
+      // kCheckpointFrames before trying again.
+      backfilled_ = copied > 0 ? copied : wal_frames_;
+    } else {
+      // An I/O error: retry after the next batch of frames rather than spin.
+      backfilled_ = wal_frames_;
+    }
+  }
+}
+
+}  // namespace sct

@@ -1,0 +1,199 @@
+// A durable SQLite file shared by many threads, with group commit: what every
+// durable store of the services (the relay's mailboxes, the authority's
+// ledger, the OEM's device registry) writes through.
+//
+// Durability is that of synchronous=FULL: a Write that returns OK has its
+// change in the WAL file *and* that file synced (fdatasync), so it survives
+// kill -9 and a power loss. What changes is who waits for the sync, and under
+// which lock:
+//
+//   * The write connection runs at synchronous=NORMAL in WAL mode. SQLite then
+//     appends a transaction's frames to the WAL at COMMIT (write(), into the
+//     page cache) and does not sync; it still syncs the WAL before every
+//     checkpoint copies frames into the database file and syncs the database
+//     file after it (SQLite's documented NORMAL-in-WAL behaviour), and it
+//     syncs the WAL header whenever it restarts the WAL.
+//   * Write(change): under the write lock, `change` runs inside a SAVEPOINT of
+//     the open transaction (BEGIN IMMEDIATE by the first writer of a batch;
+//     a failed change is rolled back alone). The last writer queued for the
+//     lock (or the kMaxBatch-th) COMMITs the batch: writers that arrive
+//     together share one transaction, so pages they all touch (the table's
+//     last leaf, index pages, the header) are written to the WAL once. The
+//     batch gets a sequence number. Each writer then waits, outside the write
+//     lock, for an fdatasync of the WAL file that *started after* its batch's
+//     COMMIT returned. One writer at a time runs that fdatasync, for every
+//     commit made so far; batches that commit while it runs are covered by
+//     the next one. So commits keep going while the disk syncs, and one sync
+//     acknowledges many writes (pipelined group commit).
+//   * This equals synchronous=FULL on disk: with FULL, SQLite's commit is the
+//     same write() of the same frames followed by a sync of the WAL, without
+//     padding (the unix VFS reports powersafe overwrite, so SQLite pads
+//     nothing at FULL either). The WAL is one file that only grows until a
+//     checkpoint has copied (and synced) every frame into the database, so
+//     syncing it covers every earlier commit, and frames overwritten by a WAL
+//     restart are already durable in the database file.
+//   * The WAL file's and the database's directory entries are synced once at
+//     Open.
+//
+// Reads run on a second connection behind their own lock (never behind a
+// writer or a sync). A read sees every committed change, including one whose
+// sync is still running, i.e. at most one fsync before its writer is
+// acknowledged (a power loss in that window can lose it, as it can lose any
+// unacknowledged write).
+//
+// Checkpoints run on a third connection, in a background thread, off the
+// write path: SQLite's automatic checkpoint (which runs inside COMMIT) is
+// replaced by a PASSIVE checkpoint whenever kCheckpointFrames new frames have
+// reached the WAL; when the WAL has grown past kRestartFrames (a PASSIVE
+// checkpoint never caught up under load) a RESTART checkpoint, which briefly
+// holds writers back, lets the next writer start the WAL from its beginning
+// (journal_size_limit then cuts the file back to 16 MiB).
+//
+// Errors: Open returns FAILED_PRECONDITION "store_unavailable" naming the
+// path. Write returns the change's own error (its savepoint rolled back,
+// nothing of it written), or UNAVAILABLE "store_unavailable" when the batch's
+// COMMIT or the sync fails (every write of that batch gets the error). A failed sync is sticky: after it (Linux may drop the dirty pages it
+// could not write, so a later sync could falsely succeed) every Write fails
+// until the file is reopened. A Write that returned an error may or may not be
+// in the file; one that returned OK is.
+//
+// ":memory:" opens a private in-memory database: one connection serves reads
+// and writes, nothing is synced, and nothing survives the process.
+//
+// Thread-safety: thread-safe. `change` runs under the write lock and `read`
+// under the read lock; each must use only the SqliteDb it is given (and
+// statements prepared on it) and must not call back into this object.
+#ifndef SCT_RUNTIME_SQLITE_STORE_H_
+#define SCT_RUNTIME_SQLITE_STORE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "runtime/sqlite.h"
+
+namespace sct {
+
+struct SqliteStoreOptions {
+  // Benchmarks only (a service's --unsafe_no_fsync_for_benchmarks): writes are
+  // acknowledged after COMMIT without syncing the WAL. They survive kill -9
+  // but NOT a power loss or an OS crash. Never set in production.
+  bool unsafe_no_fsync = false;
+  // Tests only: replaces the fdatasync of the WAL file.
+  std::function<absl::Status()> sync_for_testing;
+};
+
+// What a change decided: keep its writes or drop them (and still answer OK,
+// e.g. for a request already recorded).
+enum class SqliteCommit { kCommit, kRollback };
+
+class SqliteStore {
+ public:
+  // New WAL frames (pages) that trigger a passive checkpoint (SQLite's own
+  // default for its automatic checkpoint).
+  inline static constexpr int kCheckpointFrames = 1000;
+  // WAL size (frames, ~4 KiB each) past which the checkpoint is a RESTART.
+  inline static constexpr int kRestartFrames = 8000;
+  // Most writes committed in one transaction.
+  inline static constexpr int kMaxBatch = 256;
+
+  static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path,
+                                                           SqliteStoreOptions options = {});
+  ~SqliteStore();
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  using Change = absl::FunctionRef<absl::StatusOr<SqliteCommit>(SqliteDb& db)>;
+  using Reader = absl::FunctionRef<absl::Status(SqliteDb& db)>;
+
+  // Runs `change` in a BEGIN IMMEDIATE transaction (shared with the writers
+  // that arrive together, each in its own SAVEPOINT) on the write connection
+  // and returns once that transaction is durable (see above). A change that
+  // returns an error or kRollback is rolled back; Write then returns its
+  // error, or OK once every commit it may have read is durable.
+  absl::Status Write(Change change) ABSL_LOCKS_EXCLUDED(mu_, sync_mu_);
+
+  // Runs `read` on the read connection (outside any transaction of ours:
+  // each statement sees the latest commit; wrap several in BEGIN/COMMIT via
+  // SqliteDb::Exec for one snapshot).
+  absl::Status Read(Reader read) ABSL_LOCKS_EXCLUDED(read_mu_);
+
+  // The connections, for preparing long-lived statements at open; use them
+  // only inside Write (writer()) and Read (reader()).
+  const SqliteDb& writer() const { return *write_db_; }
+  const SqliteDb& reader() const { return read_db_ != nullptr ? *read_db_ : *write_db_; }
+
+  const std::string& path() const { return write_db_->path(); }
+
+  // Syncs of the WAL run so far (each acknowledges one or more commits),
+  // writes committed so far and transactions committed so far (each holds
+  // one or more writes); for tests and benchmarks.
+  int64_t syncs() const { return syncs_.load(); }
+  int64_t commits() const { return committed_writes_.load(); }
+  int64_t transactions() const { return commit_seq_.load(); }
+  // Checkpoints the background thread has run.
+  int64_t checkpoints() const { return checkpoints_.load(); }
+
+ private:
+  SqliteStore(std::unique_ptr<SqliteDb> write_db, std::unique_ptr<SqliteDb> read_db,
+              std::unique_ptr<SqliteDb> checkpoint_db, int wal_fd, SqliteStoreOptions options);
+
+  // Under mu_: runs `change` in the open batch; sets *seq to the batch (or
+  // commit) the writer must wait for.
+  absl::Status ApplyLocked(Change change, int64_t* seq);
+  void CommitBatchLocked();
+  void FailBatchLocked(const absl::Status& why);
+  // Returns once a sync that started after commit `seq` has ended.
+  absl::Status AwaitDurable(int64_t seq) ABSL_LOCKS_EXCLUDED(sync_mu_);
+  absl::Status SyncWal();
+  // SQLite's WAL hook on the write connection (after each commit).
+  static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
+  void CheckpointLoop() ABSL_LOCKS_EXCLUDED(ckpt_mu_);
+
+  const SqliteStoreOptions options_;
+
+  absl::Mutex mu_;  // the write connection
+  const std::unique_ptr<SqliteDb> write_db_;
+  std::unique_ptr<SqliteStatement> begin_, commit_, rollback_;  // on write_db_
+  std::unique_ptr<SqliteStatement> savepoint_, release_, rollback_to_;
+  // Batches committed (or failed) so far: the sequence of the last one.
+  std::atomic<int64_t> commit_seq_{0};
+  std::atomic<int64_t> committed_writes_{0};
+  std::atomic<int> queued_{0};  // writers waiting for mu_
+  bool in_txn_ = false;         // under mu_: a batch is open
+  int batch_ops_ = 0;           // under mu_: writes in the open batch
+  int64_t batch_seq_ = 0;       // under mu_: the open batch's sequence
+  std::map<int64_t, absl::Status> failed_batches_;  // under mu_
+
+  absl::Mutex read_mu_;  // the read connection (null for ":memory:")
+  const std::unique_ptr<SqliteDb> read_db_;
+
+  absl::Mutex sync_mu_;
+  const int wal_fd_;  // -1: nothing to sync
+  bool syncing_ ABSL_GUARDED_BY(sync_mu_) = false;
+  int64_t synced_seq_ ABSL_GUARDED_BY(sync_mu_) = 0;
+  absl::Status sync_error_ ABSL_GUARDED_BY(sync_mu_);
+  std::atomic<bool> failed_{false};
+  std::atomic<int64_t> syncs_{0};
+
+  absl::Mutex ckpt_mu_;
+  const std::unique_ptr<SqliteDb> checkpoint_db_;  // used by the checkpoint thread only
+  int wal_frames_ ABSL_GUARDED_BY(ckpt_mu_) = 0;   // WAL size after the last commit
+  int backfilled_ ABSL_GUARDED_BY(ckpt_mu_) = 0;   // frames the last checkpoint copied
+  bool stop_ ABSL_GUARDED_BY(ckpt_mu_) = false;
+  std::atomic<int64_t> checkpoints_{0};
+  std::thread checkpointer_;
+};
+
+}  // namespace sct
+
+#endif  // SCT_RUNTIME_SQLITE_STORE_H_

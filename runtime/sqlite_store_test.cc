@@ -1,0 +1,398 @@
+#include "runtime/sqlite_store.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "common/errors.h"
+#include "gtest/gtest.h"
+
+namespace sct {
+namespace {
+
+std::string TempPath(const std::string& name) {
+  static std::atomic<int> counter{0};
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return absl::StrCat(dir != nullptr ? dir : "/tmp", "/", name, "-", getpid(), "-", counter++,
+                      ".db");
+}
+
+std::unique_ptr<SqliteStore> OpenStore(const std::string& path, SqliteStoreOptions options = {}) {
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path, std::move(options));
+  EXPECT_TRUE(store.ok()) << store.status();
+  if (!store.ok()) return nullptr;
+  absl::Status schema = (*store)->Write([](SqliteDb& db) -> absl::StatusOr<SqliteCommit> {
+    if (absl::Status s = db.Exec("CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT)");
+        !s.ok()) {
+      return s;
+    }
+    return SqliteCommit::kCommit;
+  });
+  EXPECT_TRUE(schema.ok()) << schema;
+  return *std::move(store);
+}
+
+absl::Status Put(SqliteStore& store, const std::string& k, const std::string& v) {
+  return store.Write([&](SqliteDb& db) -> absl::StatusOr<SqliteCommit> {
+    absl::StatusOr<SqliteStatement> put =
+        SqliteStatement::Prepare(db, "INSERT INTO kv (k, v) VALUES (?1, ?2)");
+    if (!put.ok()) return put.status();
+    if (absl::Status s = put->BindText(1, k).BindText(2, v).Run(); !s.ok()) return s;
+    return SqliteCommit::kCommit;
+  });
+}
+
+// The value at `k` read through the store's read connection; "" if absent.
+std::string Get(SqliteStore& store, const std::string& k) {
+  std::string value;
+  absl::Status s = store.Read([&](SqliteDb& db) -> absl::Status {
+    absl::StatusOr<SqliteStatement> get = SqliteStatement::Prepare(db, "SELECT v FROM kv WHERE k = ?1");
+    if (!get.ok()) return get.status();
+    absl::StatusOr<bool> row = get->BindText(1, k).Step();
+    if (!row.ok()) return row.status();
+    if (*row) value = get->Text(0);
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(s.ok()) << s;
+  return value;
+}
+
+int64_t CountRows(SqliteStore& store) {
+  int64_t n = -1;
+  EXPECT_TRUE(store
+                  .Read([&](SqliteDb& db) -> absl::Status {
+                    absl::StatusOr<SqliteStatement> q =
+                        SqliteStatement::Prepare(db, "SELECT COUNT(*) FROM kv");
+                    if (!q.ok()) return q.status();
+                    absl::StatusOr<bool> row = q->Step();
+                    if (!row.ok()) return row.status();
+                    n = q->Int(0);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  return n;
+}
+
+TEST(SqliteStoreTest, ConcurrentWritersAllAcknowledgedAllPresentAfterReopen) {
+  const std::string path = TempPath("concurrent");
+  constexpr int kThreads = 32;
+  constexpr int kPerThread = 20;
+  std::atomic<int> failures{0};
+  int64_t syncs = 0;
+  int64_t commits = 0;
+  {
+    std::unique_ptr<SqliteStore> store = OpenStore(path);
+    ASSERT_NE(store, nullptr);
+    const int64_t commits_before = store->commits();
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kPerThread; ++i) {
+          if (!Put(*store, absl::StrCat(t, "/", i), absl::StrCat("v", t, "/", i)).ok()) {
+            ++failures;
+          }
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    syncs = store->syncs();
+    commits = store->commits() - commits_before;
+  }
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(commits, kThreads * kPerThread);  // every write committed
+  EXPECT_LE(syncs, commits + 1);              // (+1: the schema's)
+  std::unique_ptr<SqliteStore> reopened = OpenStore(path);
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(CountRows(*reopened), kThreads * kPerThread);
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kPerThread; ++i) {
+      EXPECT_EQ(Get(*reopened, absl::StrCat(t, "/", i)), absl::StrCat("v", t, "/", i));
+    }
+  }
+}
+
+// Writers that commit while a sync runs are acknowledged by one later sync,
+// not one each: the sync is held until every writer has committed.
+TEST(SqliteStoreTest, WritersCommittingDuringASyncShareTheNextOne) {
+  constexpr int kWriters = 8;
+  absl::Notification first_sync_entered;
+  absl::Notification release_first_sync;
+  std::atomic<int> sync_calls{0};
+  SqliteStoreOptions options;
+  std::atomic<bool> armed{false};
+  options.sync_for_testing = [&]() -> absl::Status {
+    if (armed.load() && sync_calls.fetch_add(1) == 0) {
+      first_sync_entered.Notify();
+      release_first_sync.WaitForNotification();
+    }
+    return absl::OkStatus();
+  };
+  std::unique_ptr<SqliteStore> store = OpenStore(TempPath("share"), std::move(options));
+  ASSERT_NE(store, nullptr);
+  armed.store(true);
+  std::thread first([&] { EXPECT_TRUE(Put(*store, "first", "1").ok()); });
+  first_sync_entered.WaitForNotification();
+  const int64_t commits_before = store->commits();
+  std::vector<std::thread> others;
+  for (int i = 0; i < kWriters; ++i) {
+    others.emplace_back([&, i] { EXPECT_TRUE(Put(*store, absl::StrCat("k", i), "v").ok()); });
+  }
+  // Every other writer has committed (it is waiting for a sync) before the
+  // first sync is released. Writes are visible once committed.
+  while (store->commits() < commits_before + kWriters) std::this_thread::yield();
+  release_first_sync.Notify();
+  first.join();
+  for (std::thread& t : others) t.join();
+  // The first sync, then one for the eight that queued behind it.
+  EXPECT_EQ(sync_calls.load(), 2);
+  EXPECT_EQ(CountRows(*store), kWriters + 1);
+}
+
+TEST(SqliteStoreTest, AFailedSyncIsNotAcknowledgedAndStopsLaterWrites) {
+  std::atomic<bool> fail{false};
+  SqliteStoreOptions options;
+  options.sync_for_testing = [&]() -> absl::Status {
+    if (fail.load()) return absl::InternalError("injected I/O error");
+    return absl::OkStatus();
+  };
+  std::unique_ptr<SqliteStore> store = OpenStore(TempPath("failsync"), std::move(options));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(Put(*store, "a", "1").ok());
+  fail.store(true);
+  absl::Status s = Put(*store, "b", "2");
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+  EXPECT_EQ(ReasonOf(s), "store_unavailable");
+  EXPECT_NE(s.message().find("injected I/O error"), absl::string_view::npos) << s;
+  // Sticky: the kernel may have dropped the pages it could not write, so a
+  // later sync proves nothing.
+  fail.store(false);
+  EXPECT_EQ(Put(*store, "c", "3").code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(SqliteStoreTest, AFailedChangeIsRolledBackAndNotAcknowledged) {
+  const std::string path = TempPath("failchange");
+  {
+    std::unique_ptr<SqliteStore> store = OpenStore(path);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(Put(*store, "a", "1").ok());
+    // The change writes one row and then fails: none of it stays.
+    absl::Status s = store->Write([](SqliteDb& db) -> absl::StatusOr<SqliteCommit> {
+      if (absl::Status e = db.Exec("INSERT INTO kv (k, v) VALUES ('half', 'x')"); !e.ok()) return e;
+      return absl::AbortedError("changed my mind");
+    });
+    EXPECT_EQ(s.code(), absl::StatusCode::kAborted);
+    // A constraint violation from SQLite is an error too.
+    EXPECT_FALSE(Put(*store, "a", "again").ok());
+    // kRollback drops the writes and answers OK.
+    EXPECT_TRUE(store
+                    ->Write([](SqliteDb& db) -> absl::StatusOr<SqliteCommit> {
+                      if (absl::Status e = db.Exec("INSERT INTO kv (k, v) VALUES ('dropped', 'x')");
+                          !e.ok()) {
+                        return e;
+                      }
+                      return SqliteCommit::kRollback;
+                    })
+                    .ok());
+    // And the store is not left inside a transaction.
+    EXPECT_TRUE(Put(*store, "b", "2").ok());
+  }
+  std::unique_ptr<SqliteStore> store = OpenStore(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(CountRows(*store), 2);
+  EXPECT_EQ(Get(*store, "a"), "1");
+  EXPECT_EQ(Get(*store, "half"), "");
+  EXPECT_EQ(Get(*store, "dropped"), "");
+}
+
+TEST(SqliteStoreTest, WriteConnectionIsNormalAndDoesNotCheckpointOnCommit) {
+  std::unique_ptr<SqliteStore> store = OpenStore(TempPath("pragmas"));
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store
+                  ->Write([](SqliteDb& db) -> absl::StatusOr<SqliteCommit> {
+                    absl::StatusOr<SqliteStatement> sync =
+                        SqliteStatement::Prepare(db, "PRAGMA synchronous");
+                    if (!sync.ok()) return sync.status();
+                    EXPECT_TRUE(*sync->Step());
+                    EXPECT_EQ(sync->Int(0), 1);  // NORMAL: this class syncs the WAL
+                    absl::StatusOr<SqliteStatement> auto_ckpt =
+                        SqliteStatement::Prepare(db, "PRAGMA wal_autocheckpoint");
+                    if (!auto_ckpt.ok()) return auto_ckpt.status();
+                    EXPECT_TRUE(*auto_ckpt->Step());
+                    EXPECT_EQ(auto_ckpt->Int(0), 0);
+                    return SqliteCommit::kRollback;
+                  })
+                  .ok());
+}
+
+// Many writes: the checkpoint thread copies the WAL into the database file
+// (the data stays readable, and survives reopen, across checkpoints). The
+// sync is a no-op here: this is about checkpoints, not the disk.
+TEST(SqliteStoreTest, CheckpointsOffTheWritePathKeepEveryWrite) {
+  const std::string path = TempPath("checkpoint");
+  const std::string big(3000, 'x');  // about one page per row
+  constexpr int kRows = 2 * SqliteStore::kCheckpointFrames + 100;
+  {
+    SqliteStoreOptions options;
+    options.sync_for_testing = [] { return absl::OkStatus(); };
+    std::unique_ptr<SqliteStore> store = OpenStore(path, std::move(options));
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < kRows; ++i) ASSERT_TRUE(Put(*store, absl::StrCat(i), big).ok());
+    // The WAL passed kCheckpointFrames, so the thread was woken; no commit
+    // ran a checkpoint itself (wal_autocheckpoint=0).
+    while (store->checkpoints() == 0) std::this_thread::yield();
+    EXPECT_EQ(CountRows(*store), kRows);
+  }
+  std::unique_ptr<SqliteStore> store = OpenStore(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(CountRows(*store), kRows);
+  EXPECT_EQ(Get(*store, "0"), big);
+  EXPECT_EQ(Get(*store, absl::StrCat(kRows - 1)), big);
+}
+
+// A child writes from several threads and reports each acknowledged write on
+// a pipe; it is killed with SIGKILL mid-load. Every acknowledged write must be
+// in the file when it is reopened.
+TEST(SqliteStoreTest, AcknowledgedWritesSurviveKill9) {
+  const std::string path = TempPath("kill9");
+  { ASSERT_NE(OpenStore(path), nullptr); }  // schema first
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(fds[0]);
+    absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(path);
+    if (!store.ok()) _exit(2);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0;; ++i) {
+          const std::string key = absl::StrCat(t, "/", i);
+          if (!Put(**store, key, "v").ok()) _exit(3);
+          const std::string line = key + "\n";  // < PIPE_BUF: written atomically
+          if (write(fds[1], line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+            _exit(4);
+          }
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    _exit(0);
+  }
+  close(fds[1]);
+  std::vector<std::string> acked;
+  std::string buffer;
+  char chunk[4096];
+  bool killed = false;
+  while (true) {
+    const ssize_t n = read(fds[0], chunk, sizeof(chunk));
+    if (n <= 0) break;  // EOF once the child is dead
+    buffer.append(chunk, n);
+    size_t nl;
+    while ((nl = buffer.find('\n')) != std::string::npos) {
+      acked.push_back(buffer.substr(0, nl));
+      buffer.erase(0, nl + 1);
+    }
+    if (!killed && acked.size() >= 500) {
+      kill(child, SIGKILL);
+      killed = true;
+    }
+  }
+  close(fds[0]);
+  int wstatus = 0;
+  ASSERT_EQ(waitpid(child, &wstatus, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL)
+      << "child did not die by SIGKILL; exit status " << wstatus;
+  ASSERT_GE(acked.size(), 500u);
+  std::unique_ptr<SqliteStore> store = OpenStore(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_GE(CountRows(*store), static_cast<int64_t>(acked.size()));
+  for (const std::string& key : acked) EXPECT_EQ(Get(*store, key), "v") << key << " lost";
+}
+
+TEST(SqliteStoreTest, InMemoryStoreReadsItsOwnWrites) {
+  std::unique_ptr<SqliteStore> store = OpenStore(":memory:");
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(Put(*store, "a", "1").ok());
+  EXPECT_EQ(Get(*store, "a"), "1");
+  EXPECT_EQ(store->syncs(), 0);
+}
+
+// In memory there is one connection: reads (here with a transaction of their
+// own, as the ledger's are) never land inside a writers' open batch.
+TEST(SqliteStoreTest, InMemoryReadsNeverRunInsideAnOpenBatch) {
+  std::unique_ptr<SqliteStore> store = OpenStore(":memory:");
+  ASSERT_NE(store, nullptr);
+  std::atomic<int> failures{0};
+  std::atomic<bool> writing{true};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        if (!Put(*store, absl::StrCat(t, "/", i), "v").ok()) ++failures;
+      }
+    });
+  }
+  std::thread reader([&] {
+    while (writing.load()) {
+      absl::Status s = store->Read([](SqliteDb& db) -> absl::Status {
+        if (absl::Status b = db.Exec("BEGIN"); !b.ok()) return b;
+        return db.Exec("COMMIT");
+      });
+      if (!s.ok()) ++failures;
+    }
+  });
+  for (std::thread& t : threads) t.join();
+  writing.store(false);
+  reader.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(CountRows(*store), 8 * 200);
+}
+
+// Writers that arrive together share a transaction; one whose change fails
+// is rolled back alone, the others are all acknowledged and kept.
+TEST(SqliteStoreTest, AFailedChangeInABatchLeavesTheOthers) {
+  const std::string path = TempPath("batchfail");
+  std::atomic<int> unexpected{0};
+  {
+    std::unique_ptr<SqliteStore> store = OpenStore(path);
+    ASSERT_NE(store, nullptr);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 16; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 20; ++i) {
+          // Odd writers repeat key "dup": all but the first fail (PRIMARY KEY).
+          const std::string key = t % 2 == 0 ? absl::StrCat(t, "/", i) : "dup";
+          absl::Status s = Put(*store, key, "v");
+          if (t % 2 == 0 && !s.ok()) ++unexpected;
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+  }
+  EXPECT_EQ(unexpected.load(), 0);
+  std::unique_ptr<SqliteStore> store = OpenStore(path);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(CountRows(*store), 8 * 20 + 1);
+}
+
+TEST(SqliteStoreTest, OpenErrorNamesThePath) {
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store =
+      SqliteStore::Open("/nonexistent-dir-for-sct-test/x.db");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(store.status().message().find("/nonexistent-dir-for-sct-test/x.db"),
+            absl::string_view::npos);
+}
+
+}  // namespace
+}  // namespace sct
