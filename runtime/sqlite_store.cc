@@ -237,21 +237,29 @@ absl::Status SqliteStore::AwaitDurable(int64_t seq) {
   while (true) {
     if (!sync_error_.ok()) return sync_error_;
     if (synced_seq_ >= seq) return absl::OkStatus();
-    if (syncing_) {
-      // A sync is running; it may have started before our commit. Wait for
-      // it to end, then look again (and perhaps run the next one).
-      sync_mu_.Await(absl::Condition(
-          +[](bool* syncing) { return !*syncing; }, &syncing_));
+    if (started_target_ >= seq || syncs_in_flight_ >= kMaxSyncsInFlight) {
+      // A sync that started after our commit is running (it covers us), or
+      // enough syncs are: wait for one to end, then look again.
+      struct Ended {
+        const int64_t* ended;
+        int64_t before;
+        bool operator()() const { return *ended != before; }
+      } ended{&syncs_ended_, syncs_ended_};
+      sync_mu_.Await(absl::Condition(&ended));
       continue;
     }
-    syncing_ = true;
+    // Start one now rather than wait for the one running (which began
+    // before our commit): a write then waits about one sync, not 1.5.
+    ++syncs_in_flight_;
     // Every commit numbered up to `target` has returned from COMMIT (its
     // frames are in the WAL file) before the sync below starts.
     const int64_t target = commit_seq_.load();
+    if (target > started_target_) started_target_ = target;
     sync_mu_.Unlock();
     absl::Status synced = SyncWal();
     sync_mu_.Lock();
-    syncing_ = false;
+    --syncs_in_flight_;
+    ++syncs_ended_;
     syncs_.fetch_add(1);
     if (!synced.ok()) {
       sync_error_ = synced;

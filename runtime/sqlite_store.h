@@ -21,10 +21,11 @@
 //     last leaf, index pages, the header) are written to the WAL once. The
 //     batch gets a sequence number. Each writer then waits, outside the write
 //     lock, for an fdatasync of the WAL file that *started after* its batch's
-//     COMMIT returned. One writer at a time runs that fdatasync, for every
-//     commit made so far; batches that commit while it runs are covered by
-//     the next one. So commits keep going while the disk syncs, and one sync
-//     acknowledges many writes (pipelined group commit).
+//     COMMIT returned. A writer runs that fdatasync itself, for every commit
+//     made so far, unless one that started after its commit is running; at
+//     most kMaxSyncsInFlight run at once, and batches that commit while they
+//     run are covered by the next one. So commits keep going while the disk
+//     syncs, and one sync acknowledges many writes (pipelined group commit).
 //   * This equals synchronous=FULL on disk: with FULL, SQLite's commit is the
 //     same write() of the same frames followed by a sync of the WAL, without
 //     padding (the unix VFS reports powersafe overwrite, so SQLite pads
@@ -105,6 +106,10 @@ class SqliteStore {
   inline static constexpr int kRestartFrames = 8000;
   // Most writes committed in one transaction.
   inline static constexpr int kMaxBatch = 256;
+  // Syncs of the WAL running at once: a writer whose commit came after the
+  // start of the running sync starts the next one at once (fdatasync returns
+  // once everything written before the call is durable, whichever call).
+  inline static constexpr int kMaxSyncsInFlight = 2;
 
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path,
                                                            SqliteStoreOptions options = {});
@@ -179,7 +184,9 @@ class SqliteStore {
 
   absl::Mutex sync_mu_;
   const int wal_fd_;  // -1: nothing to sync
-  bool syncing_ ABSL_GUARDED_BY(sync_mu_) = false;
+  int syncs_in_flight_ ABSL_GUARDED_BY(sync_mu_) = 0;
+  int64_t syncs_ended_ ABSL_GUARDED_BY(sync_mu_) = 0;
+  int64_t started_target_ ABSL_GUARDED_BY(sync_mu_) = 0;  // highest target of a sync started
   int64_t synced_seq_ ABSL_GUARDED_BY(sync_mu_) = 0;
   absl::Status sync_error_ ABSL_GUARDED_BY(sync_mu_);
   std::atomic<bool> failed_{false};

@@ -120,19 +120,24 @@ TEST(SqliteStoreTest, ConcurrentWritersAllAcknowledgedAllPresentAfterReopen) {
   }
 }
 
-// Writers that commit while a sync runs are acknowledged by one later sync,
-// not one each: the sync is held until every writer has committed.
-TEST(SqliteStoreTest, WritersCommittingDuringASyncShareTheNextOne) {
+// Writers that commit while the syncs run are acknowledged by one later
+// sync, not one each: the first two syncs (kMaxSyncsInFlight) are held until
+// every writer has committed, then exactly one more covers the rest.
+TEST(SqliteStoreTest, WritersCommittingDuringSyncsShareTheNextOne) {
+  static_assert(SqliteStore::kMaxSyncsInFlight == 2, "the test holds two syncs");
   constexpr int kWriters = 8;
   absl::Notification first_sync_entered;
-  absl::Notification release_first_sync;
+  absl::Notification second_sync_entered;
+  absl::Notification release_syncs;
   std::atomic<int> sync_calls{0};
   SqliteStoreOptions options;
   std::atomic<bool> armed{false};
   options.sync_for_testing = [&]() -> absl::Status {
-    if (armed.load() && sync_calls.fetch_add(1) == 0) {
-      first_sync_entered.Notify();
-      release_first_sync.WaitForNotification();
+    if (!armed.load()) return absl::OkStatus();
+    const int n = sync_calls.fetch_add(1);
+    if (n < 2) {
+      (n == 0 ? first_sync_entered : second_sync_entered).Notify();
+      release_syncs.WaitForNotification();
     }
     return absl::OkStatus();
   };
@@ -146,14 +151,14 @@ TEST(SqliteStoreTest, WritersCommittingDuringASyncShareTheNextOne) {
   for (int i = 0; i < kWriters; ++i) {
     others.emplace_back([&, i] { EXPECT_TRUE(Put(*store, absl::StrCat("k", i), "v").ok()); });
   }
-  // Every other writer has committed (it is waiting for a sync) before the
-  // first sync is released. Writes are visible once committed.
+  // The first of them to commit starts the second sync; all of them commit
+  // (and are then waiting for a sync) before the two are released.
+  second_sync_entered.WaitForNotification();
   while (store->commits() < commits_before + kWriters) std::this_thread::yield();
-  release_first_sync.Notify();
+  release_syncs.Notify();
   first.join();
   for (std::thread& t : others) t.join();
-  // The first sync, then one for the eight that queued behind it.
-  EXPECT_EQ(sync_calls.load(), 2);
+  EXPECT_EQ(sync_calls.load(), 3);
   EXPECT_EQ(CountRows(*store), kWriters + 1);
 }
 
