@@ -22,7 +22,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/host_port.h"
 #include "relay/relay_server.h"
@@ -208,11 +207,6 @@ RelayServerConfig ConfigFromFlags(int argc, char** argv) {
 
 int Main(int argc, char** argv) {
   BlockTerminationSignals();  // before any thread starts
-  // The system's Abseil is built with Mutex deadlock detection on (no
-  // NDEBUG): every absl::Mutex lock in the process, gRPC's own included,
-  // then updates a global lock-order graph (GraphCycles::GetId was the
-  // relay's hottest user-space symbol under load). Tests keep it on.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(
       "The SCT Lab mailbox relay (draft-vinokurov-tigress-http-00). See docs/relay.md.");
   // --help lists the flags defined here (absl would look for a file named

@@ -43,14 +43,25 @@ struct GrpcServerOptions {
   std::vector<std::function<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>()>>
       interceptor_creators;
+  // Threads of gRPC's synchronous server that wait for calls: at least
+  // `min_pollers` wait at any time, and a thread that finishes a call while
+  // `max_pollers` already wait exits. gRPC's defaults (1 and 2) make a server
+  // with more than two calls in flight create and destroy threads for them;
+  // these keep up to 64 idle threads (the load generator's largest client
+  // count) alive.
+  // INVALID_ARGUMENT unless 1 <= min_pollers <= max_pollers.
+  // Figures: docs/BENCHMARKS.md, "gRPC server settings".
+  int min_pollers = 4;
+  int max_pollers = 64;
 };
 
 class GrpcServer {
  public:
   // Builds and starts the server. INVALID_ARGUMENT (reason "invalid_field")
-  // for a malformed address (see host_port.h), a null service or a
-  // non-positive message limit or a null interceptor creator; UNAVAILABLE (reason "listen_failed") if the
-  // address cannot be bound.
+  // for a malformed address (see host_port.h), a null service, a
+  // non-positive message limit, a null interceptor creator or poller counts
+  // out of order; UNAVAILABLE (reason "listen_failed") if the address cannot
+  // be bound.
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(GrpcServerOptions options);
   ~GrpcServer();  // Shutdown(absl::Seconds(2)) if not already done
 
@@ -78,7 +89,12 @@ class GrpcServer {
 // BlockTerminationSignals() first thing in main, before any thread starts.
 // It also sets SIGPIPE to ignored: a server process must not die because a
 // peer closed a socket it was writing to (OpenSSL and client libraries write
-// without MSG_NOSIGNAL); the write fails with EPIPE instead.
+// without MSG_NOSIGNAL); the write fails with EPIPE instead. And, as every
+// server process calls it at start-up, it turns off Abseil's Mutex deadlock
+// detection, which the system's Abseil (built without NDEBUG) has on: every
+// absl::Mutex lock in the process, gRPC's own included, then updates a global
+// lock-order graph (GraphCycles::GetId was the relay's hottest user-space
+// symbol under load). Unit tests that do not call it keep detection on.
 void BlockTerminationSignals();
 int WaitForTerminationSignal();  // returns the signal number
 

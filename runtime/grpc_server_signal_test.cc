@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 
+#include "absl/synchronization/mutex.h"
 #include "runtime/grpc_server.h"
 #include "runtime/health.grpc.pb.h"
 #include "gtest/gtest.h"
@@ -49,6 +51,29 @@ TEST(TerminationSignalTest, ABrokenPipeIsAnErrorNotADeath) {
   EXPECT_EQ(write(fds[0], "x", 1), -1);
   EXPECT_EQ(errno, EPIPE);
   close(fds[0]);
+}
+
+// Server processes run without Abseil's Mutex deadlock detection (the system
+// Abseil has it on, and aborts on a lock-order inversion): taking two mutexes
+// in both orders, one after the other (no real deadlock), must not abort.
+TEST(TerminationSignalTest, TurnsOffMutexDeadlockDetection) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");  // earlier tests left threads
+  EXPECT_EXIT(
+      {
+        BlockTerminationSignals();
+        absl::Mutex a;
+        absl::Mutex b;
+        a.Lock();
+        b.Lock();
+        b.Unlock();
+        a.Unlock();
+        b.Lock();
+        a.Lock();
+        a.Unlock();
+        b.Unlock();
+        std::exit(0);
+      },
+      testing::ExitedWithCode(0), "");
 }
 
 }  // namespace

@@ -235,6 +235,50 @@ TEST(GrpcServerTest, RejectsBadOptions) {
   GrpcServerOptions zero_limit;
   zero_limit.max_receive_message_bytes = 0;
   EXPECT_EQ(ReasonOf(GrpcServer::Start(zero_limit).status()), "invalid_field");
+
+  GrpcServerOptions no_pollers;
+  no_pollers.min_pollers = 0;
+  auto s1 = GrpcServer::Start(no_pollers);
+  EXPECT_EQ(ReasonOf(s1.status()), "invalid_field");
+  EXPECT_NE(s1.status().message().find("min_pollers"), std::string::npos) << s1.status();
+  GrpcServerOptions reversed;
+  reversed.min_pollers = 8;
+  reversed.max_pollers = 4;
+  auto s2 = GrpcServer::Start(reversed);
+  EXPECT_EQ(ReasonOf(s2.status()), "invalid_field");
+  EXPECT_NE(s2.status().message().find("max_pollers"), std::string::npos) << s2.status();
+}
+
+// The smallest valid poller setting still serves (gRPC adds threads beyond
+// max_pollers while calls are in flight; the limit only decides which idle
+// threads are kept).
+TEST(GrpcServerTest, ServesWithOnePoller) {
+  EchoService echo;
+  GrpcServerOptions options;
+  options.services = {&echo};
+  options.min_pollers = 1;
+  options.max_pollers = 1;
+  auto server = GrpcServer::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = Echo::NewStub(Connect(**server));
+  grpc::Status blocked_status;
+  std::thread caller([&] {
+    grpc::ClientContext ctx;
+    EchoMessage req, resp;
+    blocked_status = stub->Block(&ctx, req, &resp);
+  });
+  echo.entered_.WaitForNotification();
+  // The only poller is busy in Block; this call needs another thread.
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  EchoMessage req, resp;
+  req.set_text("second");
+  grpc::Status status = stub->Echo(&ctx, req, &resp);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(resp.text(), "second");
+  echo.release_.Notify();
+  caller.join();
+  EXPECT_TRUE(blocked_status.ok()) << blocked_status.error_message();
 }
 
 TEST(GrpcServerTest, PortInUseIsUnavailable) {

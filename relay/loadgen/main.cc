@@ -36,7 +36,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/status_macros.h"
 #include "relay/loadgen/cycle_data.h"
@@ -201,9 +200,6 @@ absl::StatusOr<std::string> MakeWorkDir() {
 
 int ServeEcho() {
   BlockTerminationSignals();
-  // As relay_server does (relay/main.cc): the baseline must not pay for
-  // Abseil's Mutex deadlock detection when the relay does not.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   EchoService echo;
   GrpcServerOptions options;
   options.address = absl::GetFlag(FLAGS_echo_listen);
