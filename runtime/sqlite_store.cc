@@ -149,26 +149,32 @@ absl::Status SqliteStore::Write(Change change) {
     return sync_error_;
   }
   int64_t seq = 0;
+  absl::Status applied;
   queued_.fetch_add(1);
   {
     absl::MutexLock lock(&mu_);
     queued_.fetch_sub(1);
-    absl::Status applied = ApplyLocked(change, &seq);
+    applied = ApplyLocked(change, &seq);
     // The last writer queued for the lock commits the batch (whatever its
     // own change did): nobody else is about to join it.
     if (in_txn_ && (queued_.load() == 0 || batch_ops_ >= kMaxBatch)) CommitBatchLocked();
-    if (!applied.ok()) return applied;
-    // Our batch is committed by the writer that ends it.
+    // Our batch is committed by the writer that ends it. A change that failed
+    // waits too: its error may rest on what it read (e.g. a version another
+    // writer of this batch just set), and a caller that reads again through
+    // the read connection after the error must find that state there, durable
+    // (else a compare-and-swap loop spins on a version it cannot see yet).
     struct Committed {
       const std::atomic<int64_t>* commit_seq;
       int64_t seq;
       bool operator()() const { return commit_seq->load() >= seq; }
     } committed{&commit_seq_, seq};
     mu_.Await(absl::Condition(&committed));
+    if (!applied.ok() && seq == 0) return applied;
     auto failed = failed_batches_.find(seq);
-    if (failed != failed_batches_.end()) return failed->second;
+    if (failed != failed_batches_.end()) return applied.ok() ? failed->second : applied;
   }
-  return AwaitDurable(seq);
+  absl::Status durable = AwaitDurable(seq);
+  return applied.ok() ? durable : applied;
 }
 
 absl::Status SqliteStore::ApplyLocked(Change change, int64_t* seq) {
@@ -198,7 +204,6 @@ absl::Status SqliteStore::ApplyLocked(Change change, int64_t* seq) {
   const bool keep = decided.ok() && *decided == SqliteCommit::kCommit;
   if (!keep) RunAndReset(*rollback_to_).IgnoreError();
   RunAndReset(*release_).IgnoreError();
-  if (!decided.ok()) return decided.status();
   if (keep) {
     ++batch_ops_;
     *seq = batch_seq_;
@@ -207,7 +212,7 @@ absl::Status SqliteStore::ApplyLocked(Change change, int64_t* seq) {
     // this batch or a commit whose sync has not ended yet: wait for it.
     *seq = batch_ops_ > 0 ? batch_seq_ : commit_seq_.load();
   }
-  return absl::OkStatus();
+  return decided.ok() ? absl::OkStatus() : decided.status();
 }
 
 void SqliteStore::CommitBatchLocked() {
