@@ -53,7 +53,11 @@
 // Errors: Open returns FAILED_PRECONDITION "store_unavailable" naming the
 // path. Write returns the change's own error (its savepoint rolled back,
 // nothing of it written), or UNAVAILABLE "store_unavailable" when the batch's
-// COMMIT or the sync fails (every write of that batch gets the error). A failed sync is sticky: after it (Linux may drop the dirty pages it
+// COMMIT or the sync fails (every write of that batch gets the error). A
+// change's own error (or kRollback) is returned only once what the change
+// read is committed and durable, so a caller that reads again through the
+// read connection and retries (a lost compare-and-swap) sees that state. A
+// failed sync is sticky: after it (Linux may drop the dirty pages it
 // could not write, so a later sync could falsely succeed) every Write fails
 // until the file is reopened. A Write that returned an error may or may not be
 // in the file; one that returned OK is.
