@@ -1,8 +1,6 @@
 #include "relay/sqlite_mailbox_store.h"
 
-#include <signal.h>
 #include <sqlite3.h>
-#include <sys/wait.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -18,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/strings/match.h"
+#include "common/testing/acked_writes.h"
 #include "gtest/gtest.h"
 #include "relay/mailbox_store_conformance.h"
 
@@ -183,29 +182,8 @@ TEST(SqliteMailboxStoreTest, AcknowledgedWritesSurviveKill9) {
     _exit(0);
   }
   close(fds[1]);
-  std::vector<std::string> acked;
-  std::string buffer;
-  char chunk[4096];
-  bool killed = false;
-  while (true) {
-    ssize_t n = read(fds[0], chunk, sizeof(chunk));
-    if (n <= 0) break;  // EOF once the child is dead
-    buffer.append(chunk, n);
-    size_t nl;
-    while ((nl = buffer.find('\n')) != std::string::npos) {
-      acked.push_back(buffer.substr(0, nl));
-      buffer.erase(0, nl + 1);
-    }
-    if (!killed && acked.size() >= 300) {
-      kill(child, SIGKILL);
-      killed = true;
-    }
-  }
-  close(fds[0]);
-  int wstatus = 0;
-  ASSERT_EQ(waitpid(child, &wstatus, 0), child);
-  ASSERT_TRUE(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL)
-      << "child did not die by SIGKILL; exit status " << wstatus;
+  const std::vector<std::string> acked = sct::CollectAcksAndKill(child, fds[0], 300);
+  ASSERT_FALSE(HasFailure());
   ASSERT_GE(acked.size(), 300u);
 
   auto store = SqliteMailboxStore::Open(path);

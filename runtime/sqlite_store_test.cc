@@ -1,7 +1,5 @@
 #include "runtime/sqlite_store.h"
 
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -14,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "common/errors.h"
+#include "common/testing/acked_writes.h"
 #include "gtest/gtest.h"
 
 namespace sct {
@@ -345,29 +344,8 @@ TEST(SqliteStoreTest, AcknowledgedWritesSurviveKill9) {
     _exit(0);
   }
   close(fds[1]);
-  std::vector<std::string> acked;
-  std::string buffer;
-  char chunk[4096];
-  bool killed = false;
-  while (true) {
-    const ssize_t n = read(fds[0], chunk, sizeof(chunk));
-    if (n <= 0) break;  // EOF once the child is dead
-    buffer.append(chunk, n);
-    size_t nl;
-    while ((nl = buffer.find('\n')) != std::string::npos) {
-      acked.push_back(buffer.substr(0, nl));
-      buffer.erase(0, nl + 1);
-    }
-    if (!killed && acked.size() >= 500) {
-      kill(child, SIGKILL);
-      killed = true;
-    }
-  }
-  close(fds[0]);
-  int wstatus = 0;
-  ASSERT_EQ(waitpid(child, &wstatus, 0), child);
-  ASSERT_TRUE(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL)
-      << "child did not die by SIGKILL; exit status " << wstatus;
+  const std::vector<std::string> acked = sct::CollectAcksAndKill(child, fds[0], 500);
+  ASSERT_FALSE(HasFailure());
   ASSERT_GE(acked.size(), 500u);
   std::unique_ptr<SqliteStore> store = OpenStore(path);
   ASSERT_NE(store, nullptr);
