@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/errors.h"
+#include "common/text_format_errors.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "scenarios/engine/parse.h"
@@ -20,19 +21,6 @@ namespace {
 
 namespace sv1 = ::scenario::v1;
 using google::protobuf::TextFormat;
-
-class Collector : public google::protobuf::io::ErrorCollector {
- public:
-  Collector(std::string file, std::vector<std::string>* out) : file_(std::move(file)), out_(out) {}
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    out_->push_back(absl::StrCat(file_, ":", line + 1, ":", column + 1, ": ", message));
-  }
-
- private:
-  std::string file_;
-  std::vector<std::string>* out_;
-};
 
 absl::Status Invalid(const std::vector<std::string>& lines) {
   return MakeError(absl::StatusCode::kInvalidArgument, "invalid_field", absl::StrJoin(lines, "\n"));
@@ -61,7 +49,7 @@ absl::StatusOr<std::string> ReadText(const std::string& path) {
 
 absl::StatusOr<sv1::VariantSet> ParseVariantSet(const std::string& text, const std::string& file) {
   std::vector<std::string> errors;
-  Collector collector(file, &errors);
+  LineErrorCollector collector(file, &errors);
   TextFormat::Parser parser;
   parser.RecordErrorsTo(&collector);
   TextFormat::ParseInfoTree tree;

@@ -26,6 +26,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/text_format_errors.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "proto/scenario/v1/scenario.pb.h"
@@ -49,21 +50,7 @@ namespace {
 namespace sv1 = ::scenario::v1;
 using sct::scenarios::Ecosystem;
 using sct::scenarios::LaunchOptions;
-
-// Reports parse errors as FILE:LINE:COLUMN: message (1-based).
-class FileErrorCollector : public google::protobuf::io::ErrorCollector {
- public:
-  explicit FileErrorCollector(std::string file) : file_(std::move(file)) {}
-  void AddError(int line, int column, const std::string& message) override {
-    std::cerr << file_ << ":" << line + 1 << ":" << column + 1 << ": " << message << "\n";
-  }
-  void AddWarning(int line, int column, const std::string& message) override {
-    std::cerr << file_ << ":" << line + 1 << ":" << column + 1 << ": warning: " << message << "\n";
-  }
-
- private:
-  std::string file_;
-};
+using sct::LineErrorCollector;
 
 // Under `bazel run` the working directory is the runfiles tree; relative
 // paths the user typed are relative to where they ran bazel.
@@ -107,9 +94,12 @@ std::optional<sv1::Scenario> ReadScenario(const std::string& file) {
   text << in.rdbuf();
   sv1::Scenario scenario;
   google::protobuf::TextFormat::Parser parser;
-  FileErrorCollector errors(file);
+  std::vector<std::string> lines;
+  LineErrorCollector errors(file, &lines, /*warnings=*/true);
   parser.RecordErrorsTo(&errors);
-  if (!parser.ParseFromString(text.str(), &scenario)) return std::nullopt;
+  const bool parsed = parser.ParseFromString(text.str(), &scenario);
+  for (const std::string& line : lines) std::cerr << line << "\n";
+  if (!parsed) return std::nullopt;
   if (!scenario.has_topology()) {
     std::cerr << file << ": topology: required\n";
     return std::nullopt;

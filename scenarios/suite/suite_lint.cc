@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/text_format_errors.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "scenarios/suite/lint_checks.h"
@@ -13,31 +14,13 @@
 namespace sct::scenarios::suite {
 namespace {
 
-// Parse errors as "FILE:LINE:COLUMN: message" (one-based).
-class Collector : public google::protobuf::io::ErrorCollector {
- public:
-  Collector(std::string file, std::vector<std::string>* out) : file_(std::move(file)), out_(out) {}
-  void AddError(int line, google::protobuf::io::ColumnNumber column,
-                const std::string& message) override {
-    out_->push_back(absl::StrCat(file_, ":", line + 1, ":", column + 1, ": ", message));
-  }
-  void AddWarning(int line, google::protobuf::io::ColumnNumber column,
-                  const std::string& message) override {
-    out_->push_back(absl::StrCat(file_, ":", line + 1, ":", column + 1, ": warning: ", message));
-  }
-
- private:
-  std::string file_;
-  std::vector<std::string>* out_;
-};
-
 }  // namespace
 
 LintResult LintScenarioFile(const std::string& path, const std::string& text) {
   LintContext c(path, text);
   LintResult result;
   {
-    Collector collector(c.file, &c.problems);
+    LineErrorCollector collector(c.file, &c.problems, /*warnings=*/true);
     google::protobuf::TextFormat::Parser parser;
     parser.RecordErrorsTo(&collector);
     parser.AllowPartialMessage(false);
