@@ -1,9 +1,11 @@
 #include "credential_authority/authority_keys.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 
+#include "common/errors.h"
 #include "crypto/pem.h"
 #include "gtest/gtest.h"
 #include "runtime/files.h"
@@ -60,6 +62,64 @@ TEST(AuthorityKeysTest, RejectsGarbageKeyFileAndRoundTripsPem) {
   EXPECT_NE(refused.status().message().find(garbage), absl::string_view::npos);
   EXPECT_EQ(*ReadWholeFile(garbage), "not a key");
   EXPECT_EQ(KeyIdOf("").size(), 64u);
+}
+
+TEST(AuthorityKeysTest, PinKeyIsCreatedPrivateAndReloaded) {
+  const std::string path = Tmp("pin.key");
+  auto k1 = LoadOrCreatePinKey(path);
+  ASSERT_TRUE(k1.ok()) << k1.status();
+  struct stat st;
+  ASSERT_EQ(lstat(path.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  EXPECT_EQ(st.st_size, 32);
+  EXPECT_EQ(*ReadWholeFile(path), k1->bytes());
+  auto k2 = LoadOrCreatePinKey(path);  // a restart: the same key
+  ASSERT_TRUE(k2.ok()) << k2.status();
+  EXPECT_EQ(k2->bytes(), k1->bytes());
+  EXPECT_EQ(k2->id(), k1->id());
+  auto elsewhere = LoadOrCreatePinKey(Tmp("other_pin.key"));  // a fresh key
+  ASSERT_TRUE(elsewhere.ok());
+  EXPECT_NE(elsewhere->bytes(), k1->bytes());
+}
+
+TEST(AuthorityKeysTest, PinKeyBehindASymlinkIsRefused) {
+  const std::string target = Tmp("real_pin.key");
+  ASSERT_TRUE(LoadOrCreatePinKey(target).ok());
+  const std::string link = Tmp("link_pin.key");
+  ASSERT_EQ(symlink(target.c_str(), link.c_str()), 0);
+  auto through_link = LoadOrCreatePinKey(link);
+  EXPECT_EQ(ReasonOf(through_link.status()), "invalid_field");
+  EXPECT_NE(through_link.status().message().find("symbolic link"), absl::string_view::npos)
+      << through_link.status();
+  EXPECT_NE(through_link.status().message().find(link), absl::string_view::npos);
+
+  // A dangling link is not followed to create a key where it points.
+  const std::string nowhere = Tmp("nowhere_pin.key");
+  const std::string dangling = Tmp("dangling_pin.key");
+  ASSERT_EQ(symlink(nowhere.c_str(), dangling.c_str()), 0);
+  EXPECT_EQ(ReasonOf(LoadOrCreatePinKey(dangling).status()), "invalid_field");
+  struct stat st;
+  EXPECT_NE(lstat(nowhere.c_str(), &st), 0);
+}
+
+TEST(AuthorityKeysTest, PinKeyOpenToOthersOrOfTheWrongSizeIsRefused) {
+  const std::string loose = Tmp("loose_pin.key");
+  ASSERT_TRUE(WriteNewFile(loose, std::string(32, 'k'), 0640).ok());
+  auto refused = LoadOrCreatePinKey(loose);
+  EXPECT_EQ(ReasonOf(refused.status()), "invalid_field");
+  EXPECT_NE(refused.status().message().find("0640"), absl::string_view::npos)
+      << refused.status();
+
+  const std::string short_key = Tmp("short_pin.key");
+  ASSERT_TRUE(WriteNewFile(short_key, std::string(31, 'k'), 0600).ok());
+  EXPECT_EQ(ReasonOf(LoadOrCreatePinKey(short_key).status()), "invalid_field");
+  const std::string long_key = Tmp("long_pin.key");
+  ASSERT_TRUE(WriteNewFile(long_key, std::string(33, 'k'), 0600).ok());
+  EXPECT_EQ(ReasonOf(LoadOrCreatePinKey(long_key).status()), "invalid_field");
+  // Neither file was replaced.
+  EXPECT_EQ(ReadWholeFile(short_key)->size(), 31u);
+  EXPECT_EQ(ReadWholeFile(long_key)->size(), 33u);
 }
 
 }  // namespace

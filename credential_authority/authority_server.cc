@@ -65,6 +65,11 @@ std::string RootCertPath(const AuthorityServerConfig& config) {
   return config.signing_key_path + ".root.pem";
 }
 
+std::string PinKeyPath(const AuthorityServerConfig& config) {
+  if (!config.pin_key_path.empty()) return config.pin_key_path;
+  return config.signing_key_path + ".pin.key";
+}
+
 absl::StatusOr<std::unique_ptr<AuthorityServer>> AuthorityServer::Start(
     const AuthorityServerConfig& config, sim::SimState* sim_state) {
   RETURN_IF_ERROR(CheckAuthorityServerConfig(config));
@@ -77,6 +82,8 @@ absl::StatusOr<std::unique_ptr<AuthorityServer>> AuthorityServer::Start(
   auto root = LoadOrCreateRootCertificate(RootCertPath(config), *key, config.authority_id,
                                           RealClock::Get().Now());
   if (!root.ok()) return Annotate(root.status(), "--root_cert");
+  auto pin_key = LoadOrCreatePinKey(PinKeyPath(config));
+  if (!pin_key.ok()) return Annotate(pin_key.status(), "--pin_key");
   SqliteStoreOptions store_options;
   store_options.unsafe_no_fsync = config.unsafe_no_fsync_for_benchmarks;
   auto ledger = SqliteLedger::Open(config.db_path, std::move(store_options));
@@ -90,7 +97,8 @@ absl::StatusOr<std::unique_ptr<AuthorityServer>> AuthorityServer::Start(
   options.trusted_oems = config.trusted_oems;
   options.max_pin_attempts = config.max_pin_attempts;
   s->service_ = std::make_unique<CaService>(s->ledger_.get(), &sim::ClockOr(sim_state),
-                                            std::move(*key), std::move(*root), options);
+                                            std::move(*key), std::move(*root),
+                                            std::move(*pin_key), options);
   RETURN_IF_ERROR(s->RegisterOemRoots(config));
 
   s->grpc_service_ = std::make_unique<CaGrpcService>(s->service_.get());

@@ -1,6 +1,6 @@
 // ca_server's wiring, from its configuration (what main.cc reads from the
-// flags) to a running authority: TLS credentials (mutual TLS), the signing key
-// and root certificate files (created when missing), the SQLite ledger, the
+// flags) to a running authority: TLS credentials (mutual TLS), the signing key,
+// root certificate and PIN key files (created when missing), the SQLite ledger, the
 // service with the OEM attestation roots named on the command line, and the
 // gRPC server with the simulator's hooks when a SimState is given.
 //
@@ -10,6 +10,7 @@
 // Errors: ParseOemRoots and CheckAuthorityServerConfig: INVALID_ARGUMENT
 // "invalid_field" naming the flag. Start: the failing step's own code and
 // reason, its message prefixed with the flag concerned ("--signing_key: ...",
+// "--pin_key: ...",
 // "tls: ..." for the TLS files, "--listen: ..." when the address cannot be
 // bound).
 #ifndef SCT_CREDENTIAL_AUTHORITY_AUTHORITY_SERVER_H_
@@ -43,6 +44,8 @@ struct AuthorityServerConfig {
   std::string signing_key_path = "ca_signing_key.pem";
   // Empty: RootCertPath's default beside the signing key.
   std::string root_cert_path;
+  // Empty: PinKeyPath's default beside the signing key.
+  std::string pin_key_path;
   std::string tls_cert;
   std::string tls_key;
   std::string tls_client_ca;
@@ -67,6 +70,9 @@ absl::Status CheckAuthorityServerConfig(const AuthorityServerConfig& config);
 
 // The root certificate file: root_cert_path, else "<signing_key_path>.root.pem".
 std::string RootCertPath(const AuthorityServerConfig& config);
+
+// The PIN key file: pin_key_path, else "<signing_key_path>.pin.key".
+std::string PinKeyPath(const AuthorityServerConfig& config);
 
 class AuthorityServer {
  public:

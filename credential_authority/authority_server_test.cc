@@ -4,6 +4,7 @@
 #include "credential_authority/authority_server.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <string>
@@ -63,6 +64,9 @@ TEST(AuthorityServerConfigTest, TlsFilesAreRequiredAndRootDefaultsBesideTheKey) 
   EXPECT_EQ(RootCertPath(config), "/keys/ca.pem.root.pem");
   config.root_cert_path = "/keys/root.pem";
   EXPECT_EQ(RootCertPath(config), "/keys/root.pem");
+  EXPECT_EQ(PinKeyPath(config), "/keys/ca.pem.pin.key");
+  config.pin_key_path = "/state/pin.key";
+  EXPECT_EQ(PinKeyPath(config), "/state/pin.key");
 }
 
 class AuthorityServerTest : public ::testing::Test {
@@ -80,7 +84,8 @@ class AuthorityServerTest : public ::testing::Test {
     ASSERT_TRUE(WriteTestFile(Tmp("oem_a_root.pem"), oem_root->cert_pem).ok());
     const std::string db = Tmp("authority_server.db");
     for (const std::string& f :
-         {db, db + "-wal", db + "-shm", Tmp("key.pem"), Tmp("key.pem.root.pem")}) {
+         {db, db + "-wal", db + "-shm", Tmp("key.pem"), Tmp("key.pem.root.pem"),
+          Tmp("key.pem.pin.key"), Tmp("pin_link.key")}) {
       std::remove(f.c_str());
     }
     config_.db_path = db;
@@ -108,6 +113,10 @@ TEST_F(AuthorityServerTest, StartsOnAFreePortWithTheOemRootsRegistered) {
   EXPECT_EQ(key_stat.st_mode & 0777, 0600);
   struct stat root_stat;
   EXPECT_EQ(stat(RootCertPath(config_).c_str(), &root_stat), 0);
+  struct stat pin_key_stat;
+  ASSERT_EQ(lstat(PinKeyPath(config_).c_str(), &pin_key_stat), 0);
+  EXPECT_TRUE(S_ISREG(pin_key_stat.st_mode));
+  EXPECT_EQ(pin_key_stat.st_mode & 0777, 0600);
   (*server)->Shutdown();
   (*server)->Shutdown();  // idempotent
 
@@ -140,6 +149,14 @@ TEST_F(AuthorityServerTest, FailuresNameTheFlag) {
   auto no_listen = AuthorityServer::Start(bad_listen, nullptr);
   ASSERT_FALSE(no_listen.ok());
   EXPECT_EQ(no_listen.status().message().rfind("--listen: ", 0), 0u) << no_listen.status();
+
+  AuthorityServerConfig linked_pin_key = config_;
+  linked_pin_key.pin_key_path = Tmp("pin_link.key");
+  ASSERT_EQ(symlink(Tmp("elsewhere.key").c_str(), linked_pin_key.pin_key_path.c_str()), 0);
+  auto no_pin_key = AuthorityServer::Start(linked_pin_key, nullptr);
+  ASSERT_FALSE(no_pin_key.ok());
+  EXPECT_EQ(no_pin_key.status().message().rfind("--pin_key: ", 0), 0u) << no_pin_key.status();
+  EXPECT_EQ(ReasonOf(no_pin_key.status()), "invalid_field");
 }
 
 }  // namespace

@@ -110,8 +110,7 @@ BENCHMARK(BM_ParseCertificateDer);
 // SQLite commit); share minting and device keys are prepared untimed.
 void RedeemBench(benchmark::State& state, bool pin) {
   auto env = Unwrap(
-      testing::Env::Create(pin ? "bench_redeem_pin.db" : "bench_redeem.db",
-                           pin ? kDefaultPinIterations : 1000));
+      testing::Env::Create(pin ? "bench_redeem_pin.db" : "bench_redeem.db"));
   auto owner = Unwrap(
       env->Owner("car-1", common::v1::ASYMMETRIC, {"unlock", "lock", "drive"}));
   for (auto _ : state) {

@@ -33,7 +33,8 @@ absl::StatusOr<std::string> BootstrapAccessPointId(const cav1::BootstrapOwnerReq
 }  // namespace
 
 CaService::CaService(Ledger* ledger, const Clock* clock, crypto::EcdsaP256PrivateKey signing_key,
-                     crypto::Certificate root_certificate, CaServiceOptions options)
+                     crypto::Certificate root_certificate, PinKey pin_key,
+                     CaServiceOptions options)
     : ledger_(ledger),
       clock_(clock),
       signing_key_(std::move(signing_key)),
@@ -44,7 +45,7 @@ CaService::CaService(Ledger* ledger, const Clock* clock, crypto::EcdsaP256Privat
       issuer_(&signing_key_, &root_, options_.authority_id),
       attestation_(ledger, clock, options_.trusted_oems),
       holders_(ledger, clock, options_.proof_skew),
-      pin_gate_(ledger, options_.pin_iterations, options_.max_pin_attempts),
+      pin_gate_(ledger, std::move(pin_key), options_.max_pin_attempts),
       steps_(ledger),
       feed_(ledger, clock, &signing_key_,
             RevocationFeedOptions{options_.authority_id, key_id_, options_.revocation_list_ttl,

@@ -12,7 +12,8 @@
 //
 // No transport types: the gRPC adapter (ca_grpc.h) identifies the caller from
 // its TLS certificate and passes a Caller. Dependencies are injected: the
-// ledger, the clock and the authority's signing key and root certificate.
+// ledger, the clock, the authority's signing key and root certificate, and
+// its PIN key (pin.h: new PIN verifiers are HMACs under it).
 //
 // Thread-safety: thread-safe; every method may be called concurrently.
 // Ownership: borrows the ledger and the clock, which must outlive it.
@@ -70,8 +71,6 @@ struct CaServiceOptions {
   absl::Duration revocation_list_ttl = absl::Hours(1);
   // Heartbeat on the watch stream when the caller asks for none.
   absl::Duration default_heartbeat = absl::Seconds(10);
-  // PBKDF2 iterations for new PIN verifiers.
-  uint32_t pin_iterations = kDefaultPinIterations;
   // Wrong PINs that lock a share (kMinPinAttemptsLimit..kMaxPinAttemptsLimit).
   uint32_t max_pin_attempts = kMaxPinAttempts;
   // Largest max_redemptions accepted.
@@ -83,7 +82,7 @@ struct CaServiceOptions {
 class CaService {
  public:
   CaService(Ledger* ledger, const Clock* clock, crypto::EcdsaP256PrivateKey signing_key,
-            crypto::Certificate root_certificate, CaServiceOptions options);
+            crypto::Certificate root_certificate, PinKey pin_key, CaServiceOptions options);
   ~CaService();
 
   // Classifies a TLS peer common name: admin, a registered OEM, a registered

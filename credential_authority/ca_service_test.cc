@@ -470,6 +470,12 @@ TEST_F(CaServiceTest, DatabaseHoldsNoPinAndNoPrivateKey) {
   EXPECT_EQ(db.find(env_->signing_key->ToPkcs8Der().substr(36, 32)),
             std::string::npos);
   EXPECT_EQ(db.find(owner_device_->raw_private), std::string::npos);
+  EXPECT_EQ(db.find(std::string(env_->pin_key->bytes())), std::string::npos);
+  // The share's verifier is the keyed one: the ledger alone cannot test a PIN.
+  ASSERT_OK_AND_ASSIGN(ShareRow row, env_->ledger->GetShare(share.share_id(),
+                                                            env_->clock.Now()));
+  EXPECT_EQ(row.pin_iterations, 0u);
+  EXPECT_EQ(row.pin_hash.substr(0, 8), env_->pin_key->id());
 }
 
 TEST_F(CaServiceTest, SymmetricKeyReachesHolderAndAccessPointAlike) {

@@ -99,20 +99,21 @@ absl::StatusOr<cav1::HolderProof> MakeHolderProof(
   return p;
 }
 
-absl::StatusOr<std::unique_ptr<Env>> Env::Create(const std::string& db_name,
-                                                 uint32_t pin_iterations) {
+absl::StatusOr<std::unique_ptr<Env>> Env::Create(const std::string& db_name) {
   auto env = std::make_unique<Env>();
   env->db_path = TmpDir() + "/" + db_name;
   std::remove(env->db_path.c_str());
   std::remove((env->db_path + "-wal").c_str());
   std::remove((env->db_path + "-shm").c_str());
+  env->pin_key_path = env->db_path + ".pin.key";
+  std::remove(env->pin_key_path.c_str());
   ASSIGN_OR_RETURN(crypto::EcdsaP256PrivateKey key,
                    crypto::EcdsaP256PrivateKey::Generate());
   env->signing_key = std::make_unique<crypto::EcdsaP256PrivateKey>(key);
   ASSIGN_OR_RETURN(crypto::Certificate root,
                    MakeRootCertificate(key, "ca", env->clock.Now()));
   env->root = std::make_unique<crypto::Certificate>(root);
-  RETURN_IF_ERROR(env->Restart(pin_iterations));
+  RETURN_IF_ERROR(env->Restart());
   for (const char* id : {"oem-a", "oem-b"}) {
     ASSIGN_OR_RETURN(TestOem oem, MakeOem(id, env->clock.Now()));
     cav1::RegisterOemRequest reg;
@@ -138,14 +139,14 @@ absl::StatusOr<std::unique_ptr<Env>> Env::Create(const std::string& db_name,
   return env;
 }
 
-absl::Status Env::Restart(uint32_t pin_iterations) {
+absl::Status Env::Restart() {
   service.reset();
   ledger.reset();
   ASSIGN_OR_RETURN(ledger, SqliteLedger::Open(db_path));
-  CaServiceOptions options;
-  options.pin_iterations = pin_iterations;
+  ASSIGN_OR_RETURN(PinKey key, LoadOrCreatePinKey(pin_key_path));
+  pin_key = std::make_unique<PinKey>(std::move(key));
   service = std::make_unique<CaService>(ledger.get(), &clock, *signing_key,
-                                        *root, options);
+                                        *root, *pin_key, CaServiceOptions());
   return absl::OkStatus();
 }
 

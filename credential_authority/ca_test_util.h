@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "credential_authority/ca_service.h"
+#include "credential_authority/pin.h"
 #include "credential_authority/sqlite_ledger.h"
 #include "crypto/ecdsa.h"
 #include "crypto/x509.h"
@@ -65,6 +66,8 @@ struct Env {
   std::unique_ptr<SqliteLedger> ledger;
   std::unique_ptr<crypto::EcdsaP256PrivateKey> signing_key;
   std::unique_ptr<crypto::Certificate> root;
+  std::string pin_key_path;         // beside the database, created by Create
+  std::unique_ptr<PinKey> pin_key;  // as last loaded from pin_key_path
   std::unique_ptr<CaService> service;
   std::vector<TestOem> oems;                            // [0] oem-a, [1] oem-b
   std::unique_ptr<crypto::EcdsaP256PrivateKey> ap_key;  // car-1 / room-1 key
@@ -75,10 +78,10 @@ struct Env {
   Caller car{CallerRole::kAccessPoint, "car-1"};
 
   // Creates everything; `db_name` is relative to $TEST_TMPDIR.
-  static absl::StatusOr<std::unique_ptr<Env>> Create(
-      const std::string& db_name, uint32_t pin_iterations = 1000);
-  // Closes and reopens the ledger and service on the same file and key.
-  absl::Status Restart(uint32_t pin_iterations = 1000);
+  static absl::StatusOr<std::unique_ptr<Env>> Create(const std::string& db_name);
+  // Closes and reopens the ledger and service on the same file and keys (the
+  // PIN key read again from its file).
+  absl::Status Restart();
 
   // Bootstraps an owner credential for a new oem-a device on `ap`.
   absl::StatusOr<std::pair<TestDevice, common::v1::Credential>> Owner(

@@ -25,6 +25,9 @@ ABSL_FLAG(std::string, signing_key, "ca_signing_key.pem",
 ABSL_FLAG(std::string, root_cert, "",
           "authority root certificate (PEM) over the signing key; default "
           "<signing_key>.root.pem, created if missing");
+ABSL_FLAG(std::string, pin_key, "",
+          "authority PIN key (32 random bytes; share PIN verifiers are HMACs under it); "
+          "default <signing_key>.pin.key, created 0600 if missing; never a symlink");
 ABSL_FLAG(std::string, tls_cert, "", "server certificate chain (PEM)");
 ABSL_FLAG(std::string, tls_key, "", "server private key (PEM)");
 ABSL_FLAG(std::string, tls_client_ca, "",
@@ -53,6 +56,7 @@ absl::StatusOr<sct::ca::AuthorityServerConfig> ConfigFromFlags() {
   config.db_path = absl::GetFlag(FLAGS_db_path);
   config.signing_key_path = absl::GetFlag(FLAGS_signing_key);
   config.root_cert_path = absl::GetFlag(FLAGS_root_cert);
+  config.pin_key_path = absl::GetFlag(FLAGS_pin_key);
   config.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   config.tls_key = absl::GetFlag(FLAGS_tls_key);
   config.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);

@@ -35,7 +35,7 @@ absl::StatusOr<std::optional<PinHash>> PinGate::VerifierForNewShare(bool pin_req
     return std::optional<PinHash>();
   }
   RETURN_IF_ERROR(ValidatePin(pin, "pin"));
-  ASSIGN_OR_RETURN(PinHash hash, HashPin(pin, pin_iterations_));
+  ASSIGN_OR_RETURN(PinHash hash, HashPin(pin, pin_key_));
   return std::optional<PinHash>(std::move(hash));
 }
 
@@ -48,9 +48,15 @@ absl::StatusOr<PinAttempt> PinGate::Admit(const ShareRow& share, const std::stri
                      "this share requires its PIN");
   }
   RETURN_IF_ERROR(ValidatePin(pin, "pin"));
+  const PinHash stored{share.pin_salt, share.pin_hash, share.pin_iterations};
+  // The authority's fault, not the guesser's: no attempt is spent on it.
+  if (absl::Status checkable = CheckPinVerifier(stored, pin_key_); !checkable.ok()) {
+    std::cerr << "ca: PIN verifier unusable share=" << share_id << ": " << checkable.message()
+              << "\n";
+    return checkable;
+  }
   RETURN_IF_ERROR(ledger_->ReservePinAttempt(share_id, max_attempts_, now));
-  absl::StatusOr<bool> right =
-      VerifyPin(pin, PinHash{share.pin_salt, share.pin_hash, share.pin_iterations});
+  absl::StatusOr<bool> right = VerifyPin(pin, stored, pin_key_);
   if (right.ok() && *right) return PinAttempt(ledger_, share_id);
   // A wrong (or uncheckable) PIN keeps the attempt counted.
   ASSIGN_OR_RETURN(uint32_t attempts, ledger_->RecordWrongPin(share_id, max_attempts_));

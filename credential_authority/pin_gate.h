@@ -1,15 +1,19 @@
-// The PIN rules of a share (pin.h holds the PIN format and its hashing).
+// The PIN rules of a share (pin.h holds the PIN format and its verifiers).
 //
 // When a share is made: with intent.pin_required the PIN must be 6 digits and
-// only its PBKDF2 verifier is kept; without it no PIN may be given.
+// only its verifier, keyed by the authority's PIN key, is kept; without it no
+// PIN may be given.
 //
 // When a share is redeemed: a share that needs a PIN admits a redemption only
 // with the right PIN, and at most max_attempts PINs (kMaxPinAttempts unless the
-// authority sets another limit) are ever tested for a share. Each attempt is first reserved in the ledger (a conditional UPDATE
-// that counts it), and only then checked, so parallel guesses cannot exceed
-// the limit. A wrong PIN keeps its count and locks the share at the limit; a
-// right PIN's attempt is handed back, by the redemption's commit or, when the
-// redemption fails for another reason, by the PinAttempt's destructor.
+// authority sets another limit) are ever tested for a share. A verifier the
+// gate cannot check (made under another PIN key, or malformed) is refused
+// before any attempt is counted. Each attempt is first reserved in the ledger
+// (a conditional UPDATE that counts it), and only then checked, so parallel
+// guesses cannot exceed the limit. A wrong PIN keeps its count and locks the
+// share at the limit; a right PIN's attempt is handed back, by the
+// redemption's commit or, when the redemption fails for another reason, by the
+// PinAttempt's destructor.
 //
 // Thread-safety: thread-safe. Ownership: borrows the ledger.
 // Errors: VerifierForNewShare: INVALID_ARGUMENT "invalid_field" naming "pin";
@@ -17,13 +21,16 @@
 // "wrong_pin" ("the share is now locked" on the last attempt);
 // INVALID_ARGUMENT "invalid_field"; FAILED_PRECONDITION "share_locked" when
 // no attempt is left (or the share's state reason when it left PENDING);
-// NOT_FOUND "share_not_found"; INTERNAL on an OpenSSL failure.
+// NOT_FOUND "share_not_found"; FAILED_PRECONDITION "pin_key_mismatch" and
+// INTERNAL "pin_verifier_malformed" (pin.h CheckPinVerifier, no attempt
+// counted); INTERNAL on an OpenSSL failure.
 #ifndef SCT_CREDENTIAL_AUTHORITY_PIN_GATE_H_
 #define SCT_CREDENTIAL_AUTHORITY_PIN_GATE_H_
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -61,8 +68,9 @@ class PinAttempt {
 class PinGate {
  public:
   // `max_attempts`: wrong PINs that lock a share (kMaxPinAttempts by default).
-  PinGate(Ledger* ledger, uint32_t pin_iterations, uint32_t max_attempts = kMaxPinAttempts)
-      : ledger_(ledger), pin_iterations_(pin_iterations), max_attempts_(max_attempts) {}
+  // `pin_key`: makes new verifiers and checks keyed ones (pin.h).
+  PinGate(Ledger* ledger, PinKey pin_key, uint32_t max_attempts = kMaxPinAttempts)
+      : ledger_(ledger), pin_key_(std::move(pin_key)), max_attempts_(max_attempts) {}
 
   // The verifier to record for a new share (nullopt when no PIN is required).
   absl::StatusOr<std::optional<PinHash>> VerifierForNewShare(bool pin_required,
@@ -74,7 +82,7 @@ class PinGate {
 
  private:
   Ledger* const ledger_;
-  const uint32_t pin_iterations_;
+  const PinKey pin_key_;
   const uint32_t max_attempts_;
 };
 
