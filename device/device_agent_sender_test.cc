@@ -259,6 +259,54 @@ TEST_F(SenderTest, UnopenedShareExpiredAtTheRelayDefaultIsReportedExpired) {
   EXPECT_THAT(oem_.revoked_shares(), ElementsAre(share->share_id()));
 }
 
+// A relay lying about expiry (relay --malicious=lie_about_expiry) claims a
+// later one in its create and read answers. A sender that asked mailbox_ttl
+// keeps its own: the unread mailbox's disappearance after that is
+// FLOW_EXPIRED, even when a poll read the lie while the mailbox still existed
+// (before the fix that read replaced the sender's expiry, and the share ended
+// FLOW_PROVISIONED: the suite's flake).
+TEST_F(SenderTest, AskedMailboxTtlIsNotReplacedByTheRelaysLaterClaim) {
+  Device alice = MakeDevice("+15550001");
+  const std::string cred = Own(alice, cv::ASYMMETRIC);
+  const absl::Time start = clock_.Now();
+  relay_.set_claimed_expiration(FormatRfc3339(start + absl::Hours(26)));
+  dv::ShareCredentialRequest req = ShareReq(cred, "+15550002");
+  req.mutable_mailbox_ttl()->set_seconds(2 * 3600);
+  auto share = alice.agent->ShareCredential(req);
+  ASSERT_TRUE(share.ok()) << share.status();
+  EXPECT_EQ(share->mailbox_expires_at().seconds(), absl::ToUnixSeconds(start + absl::Hours(2)));
+
+  // Polls while the mailbox is still there read the claim.
+  clock_.Advance(absl::Minutes(30));
+  EXPECT_EQ(alice.agent->Tick(), 1);
+  EXPECT_EQ(relay_.size(), 1u);
+  EXPECT_EQ(OnlySentExchange(alice).expires_at().seconds(),
+            absl::ToUnixSeconds(start + absl::Hours(2)));
+
+  clock_.Advance(absl::Hours(3));
+  relay_.Expire(share->mailbox_id());
+  EXPECT_EQ(alice.agent->Tick(), 1);
+  const dv::MailboxRecord rec = OnlySentExchange(alice);
+  EXPECT_EQ(rec.state(), dv::FLOW_EXPIRED);
+  EXPECT_EQ(rec.last_reason(), "mailbox_expired");
+  EXPECT_THAT(Kinds(*alice.agent), Not(Contains(dv::EVENT_SHARE_COMPLETED)));
+}
+
+// Without mailbox_ttl the relay's word is all the sender has: the same lie
+// makes the expired mailbox read as the receiver's delete (undetected;
+// docs/attack.md "Active malicious relay").
+TEST_F(SenderTest, WithoutMailboxTtlTheRelaysLaterClaimIsBelieved) {
+  Device alice = MakeDevice("+15550001");
+  const std::string cred = Own(alice, cv::ASYMMETRIC);
+  relay_.set_claimed_expiration(FormatRfc3339(clock_.Now() + absl::Hours(26)));
+  auto share = alice.agent->ShareCredential(ShareReq(cred, "+15550002"));
+  ASSERT_TRUE(share.ok()) << share.status();
+  clock_.Advance(absl::Hours(3));
+  relay_.Expire(share->mailbox_id());
+  EXPECT_EQ(alice.agent->Tick(), 1);
+  EXPECT_EQ(OnlySentExchange(alice).state(), dv::FLOW_PROVISIONED);
+}
+
 // An expiry past 9999-12-31 from the relay is an error naming the field,
 // not a value clamped (or wrapped) into range.
 TEST_F(SenderTest, AnOutOfRangeRelayExpiryIsABadRelayResponse) {

@@ -182,6 +182,7 @@ ds::MailboxEntry NewSenderEntry(const dv::ShareCredentialRequest& req,
   entry.set_credential_id(cred.credential().credential_id());
   if (choices.mailbox_ttl > absl::ZeroDuration()) {
     *entry.mutable_expires_at() = ToProtoTimestamp(now + choices.mailbox_ttl);
+    entry.set_expiry_asked(true);
   }
   return entry;
 }

@@ -452,6 +452,7 @@ FakeRelay::FakeRelay(CallLog* log) : log_(log) {
         resp->set_expiration(req.mailbox_configuration().expiration().empty()
                                  ? default_expiration_
                                  : req.mailbox_configuration().expiration());
+        if (!claimed_expiration_.empty()) resp->set_expiration(claimed_expiration_);
         return grpc::Status::OK;
       }));
   ON_CALL(*this, ReadSecureContent(_, _, _))
@@ -473,7 +474,8 @@ FakeRelay::FakeRelay(CallLog* log) : log_(log) {
         }
         *resp->mutable_payload() = b->payload;
         *resp->mutable_display_information() = b->display;
-        resp->set_expiration("2025-01-03T00:00:00Z");
+        resp->set_expiration(claimed_expiration_.empty() ? "2025-01-03T00:00:00Z"
+                                                         : claimed_expiration_);
         return grpc::Status::OK;
       }));
   ON_CALL(*this, UpdateMailbox(_, _, _))
@@ -571,6 +573,11 @@ void FakeRelay::set_default_expiration(std::string expiration) {
 void FakeRelay::set_push_supported(bool supported) {
   absl::MutexLock lock(&mu_);
   push_supported_ = supported;
+}
+
+void FakeRelay::set_claimed_expiration(std::string expiration) {
+  absl::MutexLock lock(&mu_);
+  claimed_expiration_ = std::move(expiration);
 }
 
 void FakeRelay::Expire(const std::string& id) {

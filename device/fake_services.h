@@ -145,6 +145,9 @@ class FakeRelay : public ::testing::NiceMock<::relay::v1::MockRelayStub> {
   // asked for one (then that); "" (the default) answers none, as an older
   // relay does.
   void set_default_expiration(std::string expiration);
+  // A relay lying about expiry: when not empty, every create and read answer
+  // carries `expiration` whatever was asked or will be enforced.
+  void set_claimed_expiration(std::string expiration);
   // The mailbox expires: it is gone, as at a relay after its TTL.
   void Expire(const std::string& id);
   // What create and update answer as is_push_notification_supported
@@ -170,6 +173,7 @@ class FakeRelay : public ::testing::NiceMock<::relay::v1::MockRelayStub> {
   std::vector<std::string> create_tokens_;
   std::vector<Push> pushes_;
   std::string default_expiration_;
+  std::string claimed_expiration_;
   bool push_supported_ = true;
 };
 

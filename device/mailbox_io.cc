@@ -130,7 +130,10 @@ absl::Status CheckNoRollback(const MailboxEntry& entry, const dv::MailboxContent
 }
 
 void RecordExpiration(const rv::ReadSecureContentResponse& read, MailboxEntry& entry) {
-  if (read.expiration().empty()) return;
+  // The sender's own expiry (mailbox_ttl) stands: the relay's claim is only
+  // its word, and a later one would turn an expired mailbox's NOT_FOUND
+  // into "the receiver took it" (relay --malicious=lie_about_expiry).
+  if (entry.expiry_asked() || read.expiration().empty()) return;
   absl::StatusOr<absl::Time> expires = ParseRfc3339(read.expiration());
   if (!expires.ok()) return;
   absl::StatusOr<google::protobuf::Timestamp> in_range = ToProtoChecked(*expires, "expiration");

@@ -126,9 +126,11 @@ absl::StatusOr<std::string> PayloadKey(bool pin_in_key, const std::string& secre
 absl::Status CheckNoRollback(const ::device::state::MailboxEntry& entry,
                              const ::device::v1::MailboxContent& content);
 
-// Records the relay's RFC 3339 expiration of a read in `entry` (ignored when
-// absent or unparsable; outside the Timestamp range 0001-9999 it is logged,
-// naming `expiration`, and ignored: never clamped).
+// Records the relay's RFC 3339 expiration of a read in `entry`. Ignored when
+// the entry's expiry is the sender's own (`expiry_asked`: a relay's claim
+// never replaces it), or the expiration is absent or unparsable; outside the
+// Timestamp range 0001-9999 it is logged, naming `expiration`, and ignored:
+// never clamped.
 void RecordExpiration(const ::relay::v1::ReadSecureContentResponse& read,
                       ::device::state::MailboxEntry& entry);
 
