@@ -17,6 +17,7 @@
 #include "grpcpp/grpcpp.h"
 #include "proto/device/v1/device.grpc.pb.h"
 #include "scenarios/attack/trace_events.h"
+#include "scenarios/launcher/address_plan.h"
 #include "sim/recorder.h"
 
 namespace sct::scenarios {
@@ -95,6 +96,10 @@ absl::Status ValidateAdversary(const RunContext& ctx, const Adversary& a) {
     case Adversary::kIdGuesser:
       if (!(a.id_guesser().rate() >= 0)) {
         return InvalidField(field + ".id_guesser.rate", "must not be negative");
+      }
+      if (a.id_guesser().attackers() > kMaxAttackers) {
+        return InvalidField(field + ".id_guesser.attackers",
+                            absl::StrCat("must be at most ", kMaxAttackers, " (0 means 1)"));
       }
       return absl::OkStatus();
     case Adversary::kTokenReplayer:

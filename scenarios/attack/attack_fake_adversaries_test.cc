@@ -9,6 +9,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
@@ -284,6 +285,78 @@ TEST_F(AttackFakeTest, GuesserCountsAndSeesTheRateLimit) {
   ASSERT_TRUE(open_out.ok());
   EXPECT_FALSE(open_out->succeeded);
   EXPECT_EQ(open_out->reason, "mailbox_not_found");
+}
+
+TEST_F(AttackFakeTest, GuessersOnDistinctAddressesEachConnectFromTheirOwn) {
+  httplib::Server http;
+  std::mutex mu;
+  std::map<std::string, int> calls_from;  // client address -> guesses
+  http.Post(R"(/v1/m/([0-9a-f-]+))", [&](const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(mu);
+    ++calls_from[req.remote_addr];
+    res.status = 404;
+  });
+  const int port = http.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { http.listen_after_bind(); });
+  eco_.entries["relay"].svc.http_url = absl::StrCat("http://127.0.0.1:", port);
+
+  scenario::v1::Adversary* g = scenario_.add_adversaries();
+  g->set_name("guessers");
+  g->mutable_id_guesser()->set_tries(2);
+  g->mutable_id_guesser()->set_attackers(3);
+  g->mutable_id_guesser()->set_distinct_addresses(true);
+  absl::StatusOr<AdversaryOutcome> spread = ActAdversary("guessers", ctx_);
+  std::map<std::string, int> spread_calls;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    spread_calls.swap(calls_from);
+  }
+  // The same three attackers without distinct addresses share the lab's.
+  g->mutable_id_guesser()->set_distinct_addresses(false);
+  absl::StatusOr<AdversaryOutcome> shared = ActAdversary("guessers", ctx_);
+  http.stop();
+  t.join();
+
+  ASSERT_TRUE(spread.ok()) << spread.status();
+  EXPECT_EQ(spread_calls, (std::map<std::string, int>{
+                              {"127.1.0.1", 2}, {"127.1.0.2", 2}, {"127.1.0.3", 2}}));
+  std::map<std::string, std::string> d(spread->details.begin(), spread->details.end());
+  EXPECT_EQ(d["attackers"], "3");
+  EXPECT_EQ(d["tries"], "6");
+  EXPECT_EQ(d["not_found"], "6");
+  EXPECT_EQ(d["addresses"], "127.1.0.1 127.1.0.2 127.1.0.3");
+  EXPECT_EQ(d["not_found_by_attacker"], "2/2/2");
+  EXPECT_THAT(spread->summary, HasSubstr("3 attackers from 3 addresses"));
+
+  ASSERT_TRUE(shared.ok()) << shared.status();
+  EXPECT_EQ(calls_from, (std::map<std::string, int>{{"127.0.0.1", 6}}));
+  std::map<std::string, std::string> s(shared->details.begin(), shared->details.end());
+  EXPECT_EQ(s["tries"], "6");
+  EXPECT_EQ(s["addresses"], "127.0.0.1 127.0.0.1 127.0.0.1");
+  EXPECT_THAT(shared->summary, HasSubstr("3 attackers from 1 address (127.0.0.1)"));
+}
+
+TEST_F(AttackFakeTest, DistinctAddressesNeedALoopbackRelayAndAttackersAreBounded) {
+  scenario::v1::Adversary* g = scenario_.add_adversaries();
+  g->set_name("guessers");
+  g->mutable_id_guesser()->set_tries(1);
+  g->mutable_id_guesser()->set_attackers(2);
+  g->mutable_id_guesser()->set_distinct_addresses(true);
+  // A relay known by name cannot tell the attackers' addresses apart: the act
+  // fails before any guess instead of guessing from one address.
+  eco_.entries["relay"].svc.http_url = "https://relay.example:8443";
+  absl::StatusOr<AdversaryOutcome> out = ActAdversary("guessers", ctx_);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kFailedPrecondition) << out.status();
+  EXPECT_EQ(ReasonOf(out.status()), "relay_not_loopback");
+  EXPECT_THAT(std::string(out.status().message()), HasSubstr("distinct_addresses"));
+
+  g->mutable_id_guesser()->set_attackers(65);
+  out = ActAdversary("guessers", ctx_);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument) << out.status();
+  EXPECT_THAT(std::string(out.status().message()),
+              HasSubstr("adversaries[guessers].id_guesser.attackers: must be at most 64"));
 }
 
 }  // namespace

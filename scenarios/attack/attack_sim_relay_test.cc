@@ -63,7 +63,9 @@ class AttackSimRelayTest : public ::testing::Test {
     spec.name = "relay";
     spec.binary = std::string(std::getenv("TEST_SRCDIR")) + "/sct_lab/relay/relay_server";
     spec.args = {"--store=memory", "--grpc_listen=127.0.0.1:0", "--http_listen=127.0.0.1:0",
-                 "--sim_control", "--actor_id=relay", "--failed_lookups_per_window=5"};
+                 "--sim_control", "--actor_id=relay", "--failed_lookups_per_window=5",
+                 // One window for the whole test, however slow the machine.
+                 "--rate_window=1h"};
     spec.start_timeout = absl::Seconds(20);
     absl::StatusOr<std::unique_ptr<ChildProcess>> started = ChildProcess::Start(spec);
     ASSERT_TRUE(started.ok()) << started.status();
@@ -181,6 +183,44 @@ TEST_F(AttackSimRelayTest, AuditTraceAndFaultsThroughTheRealRelay) {
   skew.mutable_clock_skew()->set_offset("-3h");
   EXPECT_TRUE(ApplyFault(skew, ctx_).ok());
   EXPECT_TRUE(ClearFault(skew, ctx_).ok());
+}
+
+// The relay's failed-lookup limit (5 per window here) is per client address:
+// three attackers from three addresses of the adversary range get 5 answered
+// lookups each, 15 in all; the same three sharing the lab's address get 5.
+TEST_F(AttackSimRelayTest, AttackersOnDistinctAddressesEachGetTheFailedLookupLimit) {
+  scenario::v1::Adversary* spread = scenario_.add_adversaries();
+  spread->set_name("spread");
+  spread->mutable_id_guesser()->set_tries(8);
+  spread->mutable_id_guesser()->set_attackers(3);
+  spread->mutable_id_guesser()->set_distinct_addresses(true);
+  spread->mutable_id_guesser()->set_expect_rate_limited(true);
+  scenario::v1::Adversary* shared = scenario_.add_adversaries();
+  *shared = *spread;
+  shared->set_name("shared");
+  shared->mutable_id_guesser()->set_distinct_addresses(false);
+  ctx_.current_step = "guess";
+
+  absl::StatusOr<AdversaryOutcome> s = ActAdversary("spread", ctx_);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_TRUE(s->succeeded) << s->summary;
+  std::map<std::string, std::string> ds(s->details.begin(), s->details.end());
+  EXPECT_EQ(ds["tries"], "24") << s->summary;
+  EXPECT_EQ(ds["not_found"], "15") << s->summary;
+  EXPECT_EQ(ds["rate_limited"], "9") << s->summary;
+  EXPECT_EQ(ds["not_found_by_attacker"], "5/5/5") << s->summary;
+  EXPECT_EQ(ds["addresses"], "127.1.0.1 127.1.0.2 127.1.0.3");
+
+  absl::StatusOr<AdversaryOutcome> h = ActAdversary("shared", ctx_);
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_TRUE(h->succeeded) << h->summary;
+  std::map<std::string, std::string> dh(h->details.begin(), h->details.end());
+  EXPECT_EQ(dh["tries"], "24") << h->summary;
+  EXPECT_EQ(dh["not_found"], "5") << h->summary;
+  EXPECT_EQ(dh["rate_limited"], "19") << h->summary;
+  // Interleaved: rounds of one guess each, the shared budget spent in turn.
+  EXPECT_EQ(dh["not_found_by_attacker"], "2/2/1") << h->summary;
+  EXPECT_EQ(dh["rate_limited_after"], "5") << h->summary;
 }
 
 }  // namespace

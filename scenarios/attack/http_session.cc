@@ -1,5 +1,13 @@
 #include "scenarios/attack/http_session.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 #include "absl/strings/match.h"
@@ -12,9 +20,14 @@ namespace sct::scenarios::attack {
 struct HttpSession::Impl {
   std::unique_ptr<httplib::Client> client;
   std::string init_error;
+  std::string source_address;
+  // errno of the last failed bind to source_address (0: none since the last
+  // call); set by the socket-options callback on the calling thread.
+  std::atomic<int> bind_errno{0};
 };
 
-HttpSession::HttpSession(const std::string& base_url, const std::string& ca_file)
+HttpSession::HttpSession(const std::string& base_url, const std::string& ca_file,
+                         const std::string& source_address)
     : impl_(std::make_unique<Impl>()) {
   std::string origin = base_url;
   while (!origin.empty() && origin.back() == '/') origin.pop_back();
@@ -26,6 +39,28 @@ HttpSession::HttpSession(const std::string& base_url, const std::string& ca_file
   impl_->client->set_connection_timeout(5, 0);
   impl_->client->set_read_timeout(10, 0);
   impl_->client->set_keep_alive(true);
+  if (!source_address.empty()) {
+    impl_->source_address = source_address;
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    if (inet_pton(AF_INET, source_address.c_str(), &local.sin_addr) != 1) {
+      impl_->init_error = absl::StrCat("source address ", source_address, ": not an IPv4 address");
+      return;
+    }
+    Impl* impl = impl_.get();
+    impl_->client->set_socket_options([local, impl](int sock) {
+      if (bind(sock, reinterpret_cast<const sockaddr*>(&local), sizeof(local)) == 0) return;
+      impl->bind_errno = errno;
+      // Put an unconnectable socket in the descriptor's place so that the
+      // connect httplib makes next fails instead of silently binding to an
+      // address of the kernel's choice.
+      const int dead = socket(AF_UNIX, SOCK_STREAM, 0);
+      if (dead >= 0) {
+        (void)dup2(dead, sock);
+        close(dead);
+      }
+    });
+  }
   if (absl::StartsWith(origin, "https://")) {
     impl_->client->enable_server_certificate_verification(true);
     if (!ca_file.empty()) impl_->client->set_ca_cert_path(ca_file.c_str());
@@ -43,9 +78,15 @@ HttpAnswer HttpSession::Call(const std::string& method, const std::string& path,
   }
   httplib::Headers h;
   for (const auto& [k, v] : headers) h.emplace(k, v);
+  impl_->bind_errno = 0;
   httplib::Result result = method == "GET"
                                ? impl_->client->Get(path.c_str(), h)
                                : impl_->client->Post(path.c_str(), h, "", "application/json");
+  if (const int e = impl_->bind_errno.exchange(0); e != 0) {
+    answer.error = absl::StrCat("bind to source address ", impl_->source_address,
+                                " failed: ", std::strerror(e));
+    return answer;
+  }
   if (!result) {
     answer.error = httplib::to_string(result.error());
     return answer;
@@ -53,6 +94,17 @@ HttpAnswer HttpSession::Call(const std::string& method, const std::string& path,
   answer.status = result->status;
   answer.body = result->body;
   return answer;
+}
+
+bool IsLoopbackIpv4Url(const std::string& url) {
+  absl::string_view rest = url;
+  const size_t scheme = rest.find("://");
+  if (scheme != absl::string_view::npos) rest.remove_prefix(scheme + 3);
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  rest = rest.substr(0, rest.find(':'));  // IPv6 literals ("[::1]") are not IPv4
+  in_addr a{};
+  if (inet_pton(AF_INET, std::string(rest).c_str(), &a) != 1) return false;
+  return (ntohl(a.s_addr) >> 24) == 127;
 }
 
 absl::StatusOr<RelayHttp> RelayHttpOf(RunContext& ctx) {

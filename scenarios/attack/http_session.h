@@ -29,10 +29,15 @@ struct HttpAnswer {
 };
 
 // Keep-alive HTTP(S) client of one origin (http:// or https://, trusting
-// `ca_file` for https; 5 s to connect, 10 s to read).
+// `ca_file` for https; 5 s to connect, 10 s to read). With a
+// `source_address` (an IPv4 literal, e.g. the address plan's 127.1.0.2)
+// every connection is bound to it before connecting; a bad address or a
+// failed bind fails the call (status 0, `error` names the address) rather
+// than connecting from another address.
 class HttpSession {
  public:
-  HttpSession(const std::string& base_url, const std::string& ca_file);
+  HttpSession(const std::string& base_url, const std::string& ca_file,
+              const std::string& source_address = "");
   ~HttpSession();
   // method: "GET" or "POST" (POST sends an empty JSON body).
   HttpAnswer Call(const std::string& method, const std::string& path,
@@ -42,6 +47,10 @@ class HttpSession {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Whether `url`'s host is an IPv4 literal in 127.0.0.0/8 (so that a client
+// bound to another loopback address can reach it and be told apart).
+bool IsLoopbackIpv4Url(const std::string& url);
 
 // The relay's HTTP base URL and the CA file to trust for it.
 struct RelayHttp {

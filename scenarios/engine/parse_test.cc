@@ -360,6 +360,30 @@ TEST(ParseScenarioText, AlsoChannelsErrorsAreLocatedAtTheEntry) {
   EXPECT_THAT(message, Not(HasSubstr("also_channels[0]")));
 }
 
+TEST(ParseScenarioText, TooManyGuessersAreLocatedAtTheField) {
+  absl::StatusOr<scenario::v1::Scenario> s = ParseScenarioText(
+      "name: \"x\"\n"
+      "topology {\n"
+      "  relay { store: MEMORY }\n"
+      "  authorities { id: \"ca\" }\n"
+      "  oems { id: \"oem-a\" }\n"
+      "  devices { id: \"bob\"  oem: \"oem-a\" }\n"
+      "}\n"
+      "adversaries {\n"
+      "  name: \"guessers\"\n"
+      "  id_guesser {\n"
+      "    tries: 10\n"
+      "    attackers: 65\n"
+      "    distinct_addresses: true\n"
+      "  }\n"
+      "}\n",
+      "g.textproto");
+  ASSERT_FALSE(s.ok());
+  const std::string message(s.status().message());
+  EXPECT_THAT(message, HasSubstr("g.textproto:12:"));
+  EXPECT_THAT(message, HasSubstr("id_guesser.attackers: must be at most 64"));
+}
+
 TEST(ParseScenarioText, KnowledgeAssertionWithoutItemsIsLocatedAtTheAssertion) {
   absl::StatusOr<scenario::v1::Scenario> s = ParseScenarioText(
       "name: \"x\"\n"

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "scenarios/engine/validator.h"
+#include "scenarios/launcher/address_plan.h"
 
 namespace sct::scenarios::validation {
 
@@ -52,6 +53,9 @@ void Validator::CheckAdversaryKind(const Node& n, const sv1::Adversary& a) {
     case sv1::Adversary::kIdGuesser: {
       Node c = Child(n, "id_guesser");
       if (a.id_guesser().rate() < 0) Err(c, "rate", "must not be negative");
+      if (a.id_guesser().attackers() > kMaxAttackers) {
+        Err(c, "attackers", absl::StrCat("must be at most ", kMaxAttackers, " (0 means 1)"));
+      }
       break;
     }
     case sv1::Adversary::kTokenReplayer: {

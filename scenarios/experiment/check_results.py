@@ -18,6 +18,10 @@ topology parameters plus the errored runs (the ecosystem is reused). Facts that 
   pin-guessing-vs-lockout: the threshold decides (the 5th guess is locked
     out at 3 and redeems at 5; the 6th is locked out at 5 and redeems at 10;
     a PIN outside the dictionary is neither at 10);
+  id-guessing-vs-rate-limit: the relay answers exactly the per-address limit
+    per window (20 at 20/min) to each address: 3 attackers on one address
+    each get 60 answered lookups, on one shared address 20, 1 attacker 20;
+    no guess hits a mailbox;
   malicious-relay-behaviour-vs-detection: each lie has its effect (a second
     reader served under serve_second_reader and ignore_binding, Bob's read
     fails decrypt_failed under swap_payloads, a hand-driven multi-round
@@ -149,6 +153,32 @@ def check_insider_relay(r):
                  "want never 'bob got the key'")
 
 
+def values(result, measure, **want):
+    points = set(at(result, **want))
+    if not points:
+        fail(f"{result['name']}: no point {want}")
+    return [r["values"].get(measure) for r in result["runs"]
+            if r["point"] in points and not r["errored"]]
+
+
+def check_id_guessing(r):
+    # The limit is per client address: attackers on distinct addresses
+    # multiply the answered lookups, attackers behind one address do not.
+    limit = "--failed_lookups_per_window=20"
+    for attackers, distinct, want in (("3", "true", 60), ("3", "false", 20),
+                                      ("1", "true", 20), ("1", "false", 20)):
+        for window in ("answered-window-1", "answered-window-2"):
+            got = values(r, window, **{"rate limit": limit, "attackers": attackers,
+                                       "addresses": distinct})
+            if not got or any(v != want for v in got):
+                fail(f"id-guessing-vs-rate-limit: 20/min, {attackers} attacker(s), "
+                     f"distinct addresses {distinct}: {window} {got}, want {want}")
+    hits = [v for run in r["runs"] if not run["errored"]
+            for k, v in run["values"].items() if k == "guess-hits"]
+    if not hits or any(v != 0 for v in hits):
+        fail(f"id-guessing-vs-rate-limit: guess-hits {sorted(set(hits))}, want only 0")
+
+
 def check_benchmark(r):
     with_pin = categories(r, "who-got-the-key", PIN="552093")
     if not with_pin or "attacker" in with_pin:
@@ -160,6 +190,7 @@ FACTS = {
     "single-round-interceptor-500": check_benchmark,
     "receiver-lateness-vs-mailbox-ttl": check_lateness,
     "pin-guessing-vs-lockout": check_pin_lockout,
+    "id-guessing-vs-rate-limit": check_id_guessing,
     "malicious-relay-behaviour-vs-detection": check_insider_relay,
 }
 

@@ -24,6 +24,8 @@ std::string DeviceAddress(int j) {
 
 }  // namespace
 
+std::string AttackerAddress(int i) { return absl::StrCat("127.1.0.", 1 + i); }
+
 std::vector<std::string> ArchitectureActors(const scenario::v1::ArchitectureSpec& a) {
   std::vector<std::string> out;
   if (a.ohttp()) out.insert(out.end(), {kOhttpGatewayName, kOhttpRelayName});

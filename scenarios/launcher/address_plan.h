@@ -16,6 +16,10 @@
 // 127.0.0.12. Attached actors keep their own endpoints and are not planned.
 // 127.0.0.1 stays the lab's: the engine, adversaries' own calls, test
 // clients, and the Redis the launcher starts for the relay.
+//   adversaries: 127.1.0.1, 127.1.0.2, ... 127.1.0.64: the attackers of an
+//            id_guesser with distinct_addresses (attacker i from 127.1.0.i).
+//            127.1.0.0/16 is outside every server (127.0.<even>.x) and
+//            device (127.0.<odd>.x) range however large the topology.
 //
 // Thread-safe (pure functions).
 #ifndef SCT_SCENARIOS_LAUNCHER_ADDRESS_PLAN_H_
@@ -52,6 +56,13 @@ bool IsArchitectureActor(absl::string_view name);
 
 // The address of the lab itself (engine, test clients, launched Redis).
 inline constexpr char kLabAddress[] = "127.0.0.1";
+
+// Attackers of one id_guesser with distinct_addresses, at most.
+inline constexpr int kMaxAttackers = 64;
+
+// The source address of attacker `i` (0-based, i < kMaxAttackers) of the
+// adversary range: "127.1.0.<i+1>".
+std::string AttackerAddress(int i);
 
 // Actor name (topology id, "relay", "channel") -> its planned address, for
 // every actor of `topology` that is launched (not attached).

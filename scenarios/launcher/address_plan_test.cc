@@ -89,5 +89,26 @@ TEST(AddressPlanTest, LargeTopologiesStayDistinctAndNeverUseTheLabAddress) {
   EXPECT_EQ(plan.at("d-240"), "127.0.3.1");
 }
 
+TEST(AddressPlanTest, AttackersHaveTheirOwnRangeApartFromEveryActor) {
+  EXPECT_EQ(AttackerAddress(0), "127.1.0.1");
+  EXPECT_EQ(AttackerAddress(2), "127.1.0.3");
+  EXPECT_EQ(AttackerAddress(kMaxAttackers - 1), "127.1.0.64");
+  // A topology large enough to fill several overflow ranges of servers
+  // (127.0.2.x, 127.0.4.x) and devices (127.0.3.x, 127.0.5.x).
+  sv1::Topology t;
+  for (int i = 0; i < 600; ++i) t.add_access_points()->set_id(absl::StrCat("ap-", i));
+  for (int i = 0; i < 800; ++i) t.add_devices()->set_id(absl::StrCat("d-", i));
+  std::set<std::string> planned;
+  for (const auto& [name, address] : AddressPlan(t)) planned.insert(address);
+  ASSERT_TRUE(planned.count("127.0.4.1")) << "the topology should reach 127.0.4.x";
+  std::set<std::string> attackers;
+  for (int i = 0; i < kMaxAttackers; ++i) {
+    const std::string a = AttackerAddress(i);
+    EXPECT_NE(a, kLabAddress);
+    EXPECT_EQ(planned.count(a), 0u) << a << " is an actor's address";
+    EXPECT_TRUE(attackers.insert(a).second) << a;
+  }
+}
+
 }  // namespace
 }  // namespace sct::scenarios

@@ -185,6 +185,10 @@ void CheckAdversaries(LintContext& c) {
       case sv1::Adversary::kIdGuesser:
         if (a.id_guesser().tries() == 0) c.Problem(Plus(p, "id_guesser"), "tries: must be > 0");
         if (a.id_guesser().rate() <= 0) c.Problem(Plus(p, "id_guesser"), "rate: must be > 0");
+        if (a.id_guesser().attackers() > kMaxAttackers) {
+          c.Problem(Plus(p, "id_guesser"),
+                    absl::StrCat("attackers: must be at most ", kMaxAttackers, " (0 means 1)"));
+        }
         break;
       case sv1::Adversary::kTokenReplayer:
         CheckReplayer(c, p, a.token_replayer(), any_share);

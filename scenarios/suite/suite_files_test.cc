@@ -211,6 +211,16 @@ TEST(SuiteLintTest, AdversaryReferences) {
   EXPECT_TRUE(absl::StrContains(out, "\"nobody\" is neither a service nor an adversary")) << out;
 }
 
+TEST(SuiteLintTest, GuesserAttackersAreBounded) {
+  const std::string ok = std::string(kGood) +
+                         "adversaries { name: \"g\"  id_guesser { rate: 1  tries: 1  attackers: 64"
+                         "  distinct_addresses: true } }\n";
+  EXPECT_EQ(Lint(ok), "");
+  const std::string bad = absl::StrReplaceAll(ok, {{"attackers: 64", "attackers: 65"}});
+  EXPECT_TRUE(absl::StrContains(Lint(bad), "attackers: must be at most 64")) << Lint(bad);
+  EXPECT_TRUE(absl::StrContains(Lint(bad), "tiny.textproto:32:26: attackers")) << Lint(bad);
+}
+
 TEST(SuiteLintTest, GarbageDoesNotCrash) {
   EXPECT_NE(Lint("{{{{ \x01\x02"), "");
   EXPECT_NE(Lint(""), "");  // parses (empty) but has no name, steps, comment
