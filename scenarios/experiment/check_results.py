@@ -27,6 +27,17 @@ topology parameters plus the errored runs (the ecosystem is reused). Facts that 
     fails decrypt_failed under swap_payloads, a hand-driven multi-round
     exchange never completes under drop_round and replay_round, Carol is
     refused under lie_about_expiry).
+  mail-scanner-vs-binding: without a scanner or with a GET-only one Bob gets
+    the key under every design; a POST-following scanner binds the mailbox
+    (Bob: mailbox_claimed) in every run under the reference design and
+    pin-in-key, with or without a PIN, and Bob gets the key in every run
+    under relay-attestation and derived locations;
+  malicious-vendor-vs-detection: an honest vendor's Bob gets his own key;
+    a vendor attesting its own key is refused bad_attestation and holds
+    nothing (under relay-attestation no redemption reaches the authority);
+    a vendor redeeming for its own key holds the credential in single round
+    (Bob's phone notices after: bad_oem_response) and is refused
+    bad_endorsement in multi-round, under both relay designs.
 At most a quarter of all runs may have errored.
 """
 import json
@@ -179,6 +190,55 @@ def check_id_guessing(r):
         fail(f"id-guessing-vs-rate-limit: guess-hits {sorted(set(hits))}, want only 0")
 
 
+def only(name, got, want, where):
+    if not got or any(c != want for c in got):
+        fail(f"{name}: {where}: {got}, want only {want!r}")
+
+
+MAIL_DESIGNS = {
+    "reference": "relay_design: MAILBOX",
+    "relay-attestation": "relay_design: MAILBOX  relay_verifies_attestation: true",
+    "pin-in-key": "relay_design: MAILBOX  pin_binding: BOUND_INTO_KEY",
+    "derived": "relay_design: DERIVED_LOCATIONS",
+}
+
+
+def check_mail_scanner(r):
+    name = "mail-scanner-vs-binding"
+    for label, design in MAIL_DESIGNS.items():
+        for scanner in ("MAIL_SCANNER_NONE", "GET_ONLY"):
+            got = categories(r, "who-got-the-key", design=design, **{"mail scanner": scanner})
+            only(name, got, "receiver", f"{label}, {scanner}")
+        post = categories(r, "bob-failure", design=design, **{"mail scanner": "POST_FOLLOWING"})
+        if label in ("reference", "pin-in-key"):
+            only(name, post, "mailbox_claimed", f"{label}, POST (either PIN)")
+        else:
+            only(name, post, "none", f"{label}, POST (either PIN)")
+
+
+def check_malicious_vendor(r):
+    name = "malicious-vendor-vs-detection"
+    for design in ("false", "true"):
+        for rounds in ("false", "true"):
+            at_point = {"relay-attestation": design, "rounds": rounds}
+            where = f"relay-attestation {design}, multi_round {rounds}"
+            only(name, categories(r, "credential", vendor="OEM_HONEST", **at_point),
+                 "Bob's key", "honest, " + where)
+            only(name, categories(r, "credential", vendor="ATTEST_OWN_KEY", **at_point),
+                 "nobody", "attests own key, " + where)
+            only(name, categories(r, "caught-by", vendor="ATTEST_OWN_KEY", **at_point),
+                 "bad_attestation", "attests own key, " + where)
+            # The relay refuses the read first under relay-attestation.
+            only(name, values(r, "redemptions-at-authority", vendor="ATTEST_OWN_KEY", **at_point),
+                 0 if design == "true" else 1, "attests own key, RedeemShare calls, " + where)
+            single = rounds == "false"
+            only(name, categories(r, "credential", vendor="REDEEM_OWN_KEY", **at_point),
+                 "vendor's key" if single else "nobody", "redeems own key, " + where)
+            only(name, categories(r, "caught-by", vendor="REDEEM_OWN_KEY", **at_point),
+                 "device: bad_oem_response" if single else "bad_endorsement",
+                 "redeems own key, " + where)
+
+
 def check_benchmark(r):
     with_pin = categories(r, "who-got-the-key", PIN="552093")
     if not with_pin or "attacker" in with_pin:
@@ -192,6 +252,8 @@ FACTS = {
     "pin-guessing-vs-lockout": check_pin_lockout,
     "id-guessing-vs-rate-limit": check_id_guessing,
     "malicious-relay-behaviour-vs-detection": check_insider_relay,
+    "mail-scanner-vs-binding": check_mail_scanner,
+    "malicious-vendor-vs-detection": check_malicious_vendor,
 }
 
 

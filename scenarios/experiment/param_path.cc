@@ -1,6 +1,9 @@
 #include "scenarios/experiment/param_path.h"
 
+#include <memory>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -8,7 +11,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/errors.h"
+#include "common/text_format_errors.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/text_format.h"
 
 namespace sct::scenarios::experiment {
 namespace {
@@ -126,6 +131,29 @@ absl::Status SetScalar(Message& m, const FieldDescriptor* f, int i, absl::string
   }
 }
 
+// Replaces singular message field `f` of `m` by the text-format message
+// `value` ("" clears it).
+absl::Status SetMessage(Message& m, const FieldDescriptor* f, absl::string_view value,
+                        const std::string& where) {
+  const Reflection* r = m.GetReflection();
+  if (absl::StripAsciiWhitespace(value).empty()) {
+    r->ClearField(&m, f);
+    return absl::OkStatus();
+  }
+  std::unique_ptr<Message> parsed(r->GetMessage(m, f).New());
+  std::vector<std::string> errors;
+  LineErrorCollector collector("value", &errors);
+  google::protobuf::TextFormat::Parser parser;
+  parser.RecordErrorsTo(&collector);
+  if (!parser.ParseFromString(std::string(value), parsed.get())) {
+    return Bad(where, absl::StrCat("value \"", value, "\" is not a text-format ",
+                                   f->message_type()->name(), " (",
+                                   errors.empty() ? "parse error" : errors.front(), ")"));
+  }
+  r->MutableMessage(&m, f)->CopyFrom(*parsed);
+  return absl::OkStatus();
+}
+
 // The indices of repeated message field `f` of `m` that `part` selects.
 absl::StatusOr<std::vector<int>> Select(const Message& m, const FieldDescriptor* f,
                                         const PathPart& part, const std::string& where) {
@@ -198,7 +226,6 @@ absl::Status ApplyFrom(Message& m, const std::vector<PathPart>& parts, size_t k,
     if (!last) return Bad(where, "is a scalar: the path cannot go on");
     return SetScalar(m, f, -1, value, where);
   }
-  if (last) return Bad(where, "is a message: name one of its scalar fields");
   if (const auto* oneof = f->containing_oneof(); oneof != nullptr) {
     const FieldDescriptor* set = r->GetOneofFieldDescriptor(m, oneof);
     if (set != nullptr && set != f) {
@@ -206,6 +233,7 @@ absl::Status ApplyFrom(Message& m, const std::vector<PathPart>& parts, size_t k,
                                      ", not ", f->name()));
     }
   }
+  if (last) return SetMessage(m, f, value, where);
   return ApplyFrom(*r->MutableMessage(&m, f), parts, k + 1, where, value);
 }
 

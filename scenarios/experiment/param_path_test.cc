@@ -61,6 +61,39 @@ TEST(ApplyPath, EmptyValueClearsAndUnsetMessagesAreCreated) {
   EXPECT_EQ(s.topology().relay().default_ttl(), "2h");
 }
 
+TEST(ApplyPath, AMessageFieldIsReplacedByATextFormatValue) {
+  scenario::v1::Scenario s = Base();
+  ASSERT_TRUE(ApplyPath(s, "topology.architecture",
+                        "relay_design: MAILBOX  relay_verifies_attestation: true")
+                  .ok());
+  EXPECT_EQ(s.topology().architecture().relay_design(), scenario::v1::MAILBOX);
+  EXPECT_TRUE(s.topology().architecture().relay_verifies_attestation());
+  // Replaced, not merged: a field the new value does not set is gone.
+  ASSERT_TRUE(ApplyPath(s, "topology.architecture", "pin_binding: BOUND_INTO_KEY").ok());
+  EXPECT_FALSE(s.topology().architecture().relay_verifies_attestation());
+  EXPECT_EQ(s.topology().architecture().pin_binding(), scenario::v1::BOUND_INTO_KEY);
+  ASSERT_TRUE(ApplyPath(s, "topology.architecture", "").ok());
+  EXPECT_FALSE(s.topology().has_architecture());
+  // Through a selector, into a oneof member.
+  ASSERT_TRUE(ApplyPath(s, "faults[name=slow].channel", "kind: EMAIL  delay: \"5s\"").ok());
+  EXPECT_EQ(s.faults(0).channel().kind(), common::v1::EMAIL);
+  EXPECT_EQ(s.faults(0).channel().delay(), "5s");
+}
+
+TEST(ApplyPath, AMessageValueThatDoesNotParseSaysWhere) {
+  scenario::v1::Scenario s = Base();
+  s.mutable_topology()->mutable_architecture()->set_ohttp(true);
+  absl::Status st = ApplyPath(s, "topology.architecture", "relay_design: SIDEWAYS");
+  EXPECT_THAT(st.message(), HasSubstr("topology.architecture"));
+  EXPECT_THAT(st.message(), HasSubstr("is not a text-format ArchitectureSpec"));
+  EXPECT_THAT(st.message(), HasSubstr("value:1:"));
+  EXPECT_THAT(st.message(), HasSubstr("SIDEWAYS"));
+  // Nothing changed.
+  EXPECT_TRUE(s.topology().architecture().ohttp());
+  EXPECT_THAT(ApplyPath(s, "topology.architecture", "no_such_field: 1").message(),
+              HasSubstr("no_such_field"));
+}
+
 TEST(ApplyPath, UnknownFieldNamesThePart) {
   scenario::v1::Scenario s = Base();
   absl::Status st = ApplyPath(s, "topology.channels[kind=SMS].dlay", "1s");
@@ -108,7 +141,8 @@ TEST(ApplyPath, OneofSiblingIsNotSwitched) {
 TEST(ApplyPath, StructuralMistakes) {
   scenario::v1::Scenario s = Base();
   EXPECT_THAT(ApplyPath(s, "faults.channel.delay", "1s").message(), HasSubstr("needs a selector"));
-  EXPECT_THAT(ApplyPath(s, "topology.relay", "x").message(), HasSubstr("is a message"));
+  EXPECT_THAT(ApplyPath(s, "topology.channels[0]", "kind: SMS").message(),
+              HasSubstr("is a message"));
   EXPECT_THAT(ApplyPath(s, "name.x", "x").message(), HasSubstr("is a scalar"));
   EXPECT_THAT(ApplyPath(s, "topology[0].relay.store", "x").message(),
               HasSubstr("is not a repeated field"));
