@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "relay/mailbox_codec.h"
+#include "relay/redis/redis_limits.h"
 
 namespace sct::relay {
 namespace {
@@ -26,13 +27,17 @@ namespace {
 //
 // Insert on a single node (standalone Redis): the whole create in one script.
 // KEYS[1] mailbox, KEYS[2] its index shard, KEYS[3] the create-key bucket
-// (absent without a create key). ARGV: 1 record, 2 ttl ms, 3 index score,
-// 4 id, 5 created_at (padded), 6 create-key field, 7 bucket value
+// (the mailbox key again without a create key), KEYS[4] (gated form only)
+// the creates limiter's counter. ARGV: 1 record, 2 ttl ms, 3 index score,
+// 4 id, 5 created_at (padded), 6 create-key field ('' = none), 7 bucket value
 // (expires ‖ id), 8 key prefix (to name the holder's key), 9 "1" to drop dead
-// entries of the bucket. {1} inserted; {0} id taken; {2, holder} the create
-// key names a mailbox live at created_at (nothing written).
-constexpr char kInsertScript[] = R"lua(
-if KEYS[3] then
+// entries of the bucket; gated: 10 limit, 11 window ms, 12 now ms. {1}
+// inserted; {0} id taken; {2, holder} the create key names a mailbox live at
+// created_at (nothing written); gated: {3, ms left} over the creates budget
+// (nothing counted or written).
+constexpr char kInsertBody[] = R"lua(
+local ck = ARGV[6] ~= ''
+if ck then
   local cur = redis.call('HGET', KEYS[3], ARGV[6])
   if cur then
     local holder = string.sub(cur, 21)
@@ -42,7 +47,7 @@ if KEYS[3] then
 end
 if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return {0} end
 redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[4])
-if KEYS[3] then
+if ck then
   redis.call('HSET', KEYS[3], ARGV[6], ARGV[7])
   if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[2]) then
     redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[2]) + 3600000)
@@ -56,6 +61,22 @@ if KEYS[3] then
 end
 return {1}
 )lua";
+
+const std::string& InsertScript() {
+  static const std::string* script = new std::string(kInsertBody);
+  return *script;
+}
+
+// The insert gated by a limiter (RedisRelaySteps): the limiter's window
+// logic (redis_limits.h) first, in the same script.
+const std::string& GatedInsertScript() {
+  static const std::string* script = new std::string(absl::StrCat(kRedisLimiterGateLua, R"lua(
+local ok, left = sct_gate(KEYS[4], tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]),
+                          true)
+if not ok then return {3, left} end
+)lua", kInsertBody));
+  return *script;
+}
 
 // Compare-and-set of a create-key entry (cluster: the bucket has its own
 // slot). KEYS[1] bucket; ARGV field, new value, expected holder id ('' =
@@ -96,15 +117,18 @@ end
 return {1, e}
 )lua";
 
-// Delete on the version. KEYS[1] mailbox, KEYS[2] (single node only) its
-// index shard; ARGV expected version (padded), id. 1 deleted, 0 absent,
-// -1 version moved.
+// Delete on the version, and the delete log's entry. KEYS[1] mailbox,
+// KEYS[2] the delete log key (the mailbox key again when there is none; same
+// slot as the mailbox), KEYS[3] (single node only) its index shard; ARGV
+// expected version (padded), id, log entry ttl ms ('' = no entry). 1
+// deleted, 0 absent, -1 version moved.
 constexpr char kDeleteScript[] = R"lua(
 local h = redis.call('GETRANGE', KEYS[1], 0, 21)
 if #h ~= 22 then return 0 end
 if string.sub(h, 3, 22) ~= ARGV[1] then return -1 end
 redis.call('DEL', KEYS[1])
-if KEYS[2] then redis.call('ZREM', KEYS[2], ARGV[2]) end
+if ARGV[3] ~= '' then redis.call('SET', KEYS[2], '1', 'PX', ARGV[3]) end
+if KEYS[3] then redis.call('ZREM', KEYS[3], ARGV[2]) end
 return 1
 )lua";
 
@@ -173,6 +197,26 @@ std::string RedisMailboxStore::IndexKey(absl::string_view id) const {
 
 absl::StatusOr<InsertResult> RedisMailboxStore::Insert(const Mailbox& mailbox,
                                                        absl::string_view create_key) {
+  absl::StatusOr<InsertPlan> plan = PlanInsert(mailbox, create_key);
+  if (!plan.ok()) return plan.status();
+  if (!single_node_) return InsertInCluster(mailbox, create_key, *plan);
+  absl::StatusOr<GatedInsert> r = InsertOnOneNode(mailbox, create_key, *plan, nullptr);
+  if (!r.ok()) return r.status();
+  return std::move(r->insert);
+}
+
+absl::StatusOr<RedisMailboxStore::GatedInsert> RedisMailboxStore::InsertGated(
+    const Mailbox& mailbox, absl::string_view create_key, const RedisLimiterGate& gate) {
+  if (!single_node_) {
+    return absl::FailedPreconditionError("InsertGated: only on a single Redis");
+  }
+  absl::StatusOr<InsertPlan> plan = PlanInsert(mailbox, create_key);
+  if (!plan.ok()) return plan.status();
+  return InsertOnOneNode(mailbox, create_key, *plan, &gate);
+}
+
+absl::StatusOr<RedisMailboxStore::InsertPlan> RedisMailboxStore::PlanInsert(
+    const Mailbox& mailbox, absl::string_view create_key) const {
   if (mailbox.version != 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("Insert: version must be 1, got ", mailbox.version));
@@ -185,29 +229,42 @@ absl::StatusOr<InsertResult> RedisMailboxStore::Insert(const Mailbox& mailbox,
   plan.clean = CleanThisTime() ? "1" : "0";
   if (!create_key.empty()) plan.entry = CreateKeyEntry(create_key);
   plan.entry_value = absl::StrCat(PaddedNanos(mailbox.expires_at), mailbox.id);
-  return single_node_ ? InsertOnOneNode(mailbox, create_key, plan)
-                      : InsertInCluster(mailbox, create_key, plan);
+  return plan;
 }
 
-absl::StatusOr<InsertResult> RedisMailboxStore::InsertOnOneNode(const Mailbox& mailbox,
-                                                                absl::string_view create_key,
-                                                                const InsertPlan& plan) {
-  // One script: create-key check, insert-if-absent, index, create key.
-  std::vector<std::string> keys = {plan.key, plan.index};
-  if (!create_key.empty()) keys.push_back(plan.entry.first);
-  absl::StatusOr<RedisReply> r = client_->Eval(
-      kInsertScript, keys,
-      {EncodeMailbox(mailbox), plan.ttl, ScoreMillis(mailbox.expires_at), mailbox.id,
-       plan.created, plan.entry.second, plan.entry_value, options_.key_prefix, plan.clean});
+absl::StatusOr<RedisMailboxStore::GatedInsert> RedisMailboxStore::InsertOnOneNode(
+    const Mailbox& mailbox, absl::string_view create_key, const InsertPlan& plan,
+    const RedisLimiterGate* gate) {
+  // One script: (limiter,) create-key check, insert-if-absent, index,
+  // create key.
+  std::vector<std::string> keys = {plan.key, plan.index,
+                                   create_key.empty() ? plan.key : plan.entry.first};
+  std::vector<std::string> args = {EncodeMailbox(mailbox), plan.ttl,
+                                   ScoreMillis(mailbox.expires_at), mailbox.id,
+                                   plan.created, plan.entry.second, plan.entry_value,
+                                   options_.key_prefix, plan.clean};
+  if (gate != nullptr) {
+    keys.push_back(gate->counter_key);
+    args.push_back(std::to_string(gate->limit));
+    args.push_back(std::to_string(gate->window_ms));
+    args.push_back(std::to_string(gate->now_ms));
+  }
+  absl::StatusOr<RedisReply> r =
+      client_->Eval(gate != nullptr ? GatedInsertScript() : InsertScript(), keys, args);
   if (!r.ok()) return r.status();
   if (r->type != RedisReply::Type::kArray || r->elements.empty()) return Unexpected("insert");
   switch (r->elements[0].integer) {
+    case 3:
+      if (gate == nullptr) return Unexpected("insert");
+      return GatedInsert{true, InsertResult()};
     case 1:
-      return InsertResult::Created();
+      return GatedInsert{false, InsertResult::Created()};
     case 0:
       return absl::AlreadyExistsError("mailbox id taken");
     case 2:
-      if (r->elements.size() == 2) return InsertResult::Repeated(r->elements[1].str);
+      if (r->elements.size() == 2) {
+        return GatedInsert{false, InsertResult::Repeated(r->elements[1].str)};
+      }
       return Unexpected("insert");
     default:
       return Unexpected("insert");
@@ -280,16 +337,43 @@ absl::StatusOr<InsertResult> RedisMailboxStore::InsertInCluster(const Mailbox& m
                    "redis store: create key is being claimed concurrently; retry");
 }
 
+namespace {
+
+// A mailbox key's value as GET answers it, read at `now`.
+absl::StatusOr<Mailbox> ParseStored(const RedisReply& r, absl::string_view id, absl::Time now) {
+  if (r.type == RedisReply::Type::kNil) return absl::NotFoundError("mailbox not found");
+  if (r.type != RedisReply::Type::kString) return Unexpected("GET");
+  const absl::string_view expiry = RecordExpiryDigits(r.str);
+  if (expiry.empty()) return DecodeMailbox(r.str, id);  // DATA_LOSS
+  if (expiry <= PaddedNanos(now)) return absl::NotFoundError("mailbox not found");
+  return DecodeMailbox(r.str, id);
+}
+
+}  // namespace
+
 absl::StatusOr<Mailbox> RedisMailboxStore::Get(absl::string_view id, absl::Time now) {
   const std::string key = MailboxKey(id);
   absl::StatusOr<RedisReply> r = client_->Command(key, {"GET", key});
   if (!r.ok()) return r.status();
-  if (r->type == RedisReply::Type::kNil) return absl::NotFoundError("mailbox not found");
-  if (r->type != RedisReply::Type::kString) return Unexpected("GET");
-  const absl::string_view expiry = RecordExpiryDigits(r->str);
-  if (expiry.empty()) return DecodeMailbox(r->str, id);  // DATA_LOSS
-  if (expiry <= PaddedNanos(now)) return absl::NotFoundError("mailbox not found");
-  return DecodeMailbox(r->str, id);
+  return ParseStored(*r, id, now);
+}
+
+absl::StatusOr<RedisMailboxStore::GetWithResult> RedisMailboxStore::GetWith(
+    absl::string_view other_key, absl::string_view id, absl::Time now) {
+  if (!single_node_) return absl::FailedPreconditionError("GetWith: only on a single Redis");
+  const std::string key = MailboxKey(id);
+  absl::StatusOr<RedisReply> r = client_->Command(key, {"MGET", std::string(other_key), key});
+  if (!r.ok()) return r.status();
+  if (r->type != RedisReply::Type::kArray || r->elements.size() != 2) return Unexpected("MGET");
+  GetWithResult result;
+  const RedisReply& other = r->elements[0];
+  if (other.type == RedisReply::Type::kString) {
+    result.other = other.str;
+  } else if (other.type != RedisReply::Type::kNil) {
+    return Unexpected("MGET");
+  }
+  result.mailbox = ParseStored(r->elements[1], id, now);
+  return result;
 }
 
 absl::Status RedisMailboxStore::CompareAndSwap(const Mailbox& updated,
@@ -327,12 +411,19 @@ absl::Status RedisMailboxStore::CompareAndSwap(const Mailbox& updated,
 }
 
 absl::Status RedisMailboxStore::Delete(absl::string_view id, int64_t expected_version) {
+  return DeleteAndLog(id, expected_version, "", 0);
+}
+
+absl::Status RedisMailboxStore::DeleteAndLog(absl::string_view id, int64_t expected_version,
+                                             absl::string_view log_key, int64_t log_ttl_ms) {
   const std::string key = MailboxKey(id);
   const std::string index = IndexKey(id);
-  std::vector<std::string> keys = {key};
+  std::vector<std::string> keys = {key, log_key.empty() ? key : std::string(log_key)};
   if (single_node_) keys.push_back(index);
-  absl::StatusOr<RedisReply> r =
-      client_->Eval(kDeleteScript, keys, {PaddedVersion(expected_version), std::string(id)});
+  absl::StatusOr<RedisReply> r = client_->Eval(
+      kDeleteScript, keys,
+      {PaddedVersion(expected_version), std::string(id),
+       log_key.empty() ? std::string() : std::to_string(std::max<int64_t>(1, log_ttl_ms))});
   if (!r.ok()) return r.status();
   if (r->type != RedisReply::Type::kInteger) return Unexpected("delete");
   if (r->integer == 0) return absl::NotFoundError("mailbox not found");

@@ -59,12 +59,14 @@
 #define SCT_RELAY_REDIS_REDIS_STORE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "relay/mailbox_codec.h"  // EncodeMailbox: the stored value
 #include "relay/mailbox_store.h"
 #include "relay/redis/redis_client.h"
+#include "relay/redis/redis_limits.h"
 
 namespace sct::relay {
 
@@ -94,6 +96,34 @@ class RedisMailboxStore : public MailboxStore {
   absl::StatusOr<int64_t> SweepExpired(absl::Time now, int64_t limit) override;
   absl::StatusOr<int64_t> Count() override;
 
+  // The one-round-trip forms RedisRelaySteps uses (redis_steps.h); single
+  // Redis only (FAILED_PRECONDITION on a cluster, where the limiter's key
+  // has another slot).
+  struct GatedInsert {
+    bool limited = false;  // over the gate's budget: nothing counted or stored
+    InsertResult insert;
+  };
+  // The limiter `gate` checks and counts the create, then Insert, in one
+  // script. Errors as Insert.
+  absl::StatusOr<GatedInsert> InsertGated(const Mailbox& mailbox, absl::string_view create_key,
+                                          const RedisLimiterGate& gate);
+  struct GetWithResult {
+    std::optional<std::string> other;  // `other_key`'s value (a string key)
+    absl::StatusOr<Mailbox> mailbox;   // Get's answer (NOT_FOUND included)
+  };
+  // One MGET of `other_key` and the mailbox: what Get(id, now) answers, and
+  // the other key's value. Only transport and reply errors fail the call.
+  absl::StatusOr<GetWithResult> GetWith(absl::string_view other_key, absl::string_view id,
+                                        absl::Time now);
+  // Delete, and (log_key not empty; a key of the mailbox's slot, e.g.
+  // RedisDeleteLog::LogKey) SET log_key PX log_ttl_ms in the same script once
+  // deleted. Also on a cluster.
+  absl::Status DeleteAndLog(absl::string_view id, int64_t expected_version,
+                            absl::string_view log_key, int64_t log_ttl_ms);
+
+  // True on a Redis Cluster.
+  bool cluster() const { return !single_node_; }
+
   // Key names (exposed for tests and docs).
   std::string MailboxKey(absl::string_view id) const;
   // The hash holding `create_key`'s entry.
@@ -110,11 +140,14 @@ class RedisMailboxStore : public MailboxStore {
     std::pair<std::string, std::string> entry;  // CreateKeyEntry, if a create key
     std::string entry_value;                    // expires_at ‖ id
   };
-  // Insert's two paths: one script on a single Redis; single-slot steps on a
-  // cluster.
-  absl::StatusOr<InsertResult> InsertOnOneNode(const Mailbox& mailbox,
-                                               absl::string_view create_key,
-                                               const InsertPlan& plan);
+  absl::StatusOr<InsertPlan> PlanInsert(const Mailbox& mailbox,
+                                        absl::string_view create_key) const;
+  // Insert's two paths: one script on a single Redis (gated by a limiter if
+  // `gate` is not null); single-slot steps on a cluster.
+  absl::StatusOr<GatedInsert> InsertOnOneNode(const Mailbox& mailbox,
+                                              absl::string_view create_key,
+                                              const InsertPlan& plan,
+                                              const RedisLimiterGate* gate);
   absl::StatusOr<InsertResult> InsertInCluster(const Mailbox& mailbox,
                                                absl::string_view create_key,
                                                const InsertPlan& plan);
