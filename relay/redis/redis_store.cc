@@ -26,9 +26,9 @@ namespace {
 // sub(23, 42), both 20-digit decimals that compare as strings.
 //
 // Insert on a single node (standalone Redis): the whole create in one script.
-// KEYS[1] mailbox, KEYS[2] its index shard, KEYS[3] the create-key bucket
+// KEYS[1] mailbox, KEYS[2] its count shard, KEYS[3] the create-key bucket
 // (the mailbox key again without a create key), KEYS[4] (gated form only)
-// the creates limiter's counter. ARGV: 1 record, 2 ttl ms, 3 index score,
+// the creates limiter's counter. ARGV: 1 record, 2 ttl ms, 3 expiry minute,
 // 4 id, 5 created_at (padded), 6 create-key field ('' = none), 7 bucket value
 // (expires ‖ id), 8 key prefix (to name the holder's key), 9 "1" to drop dead
 // entries of the bucket; gated: 10 limit, 11 window ms, 12 now ms. {1}
@@ -46,7 +46,7 @@ if ck then
   end
 end
 if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return {0} end
-redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[4])
+redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
 if ck then
   redis.call('HSET', KEYS[3], ARGV[6], ARGV[7])
   if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[2]) then
@@ -100,11 +100,23 @@ end
 return {1, ''}
 )lua";
 
+// The expiry minute of a padded expires_at (20-digit nanoseconds) in Lua:
+// the whole minute at or after it, as ExpiryMinute computes it in C++.
+constexpr char kExpiryMinuteLua[] = R"lua(
+local function sct_minute(e)
+  local s = tonumber(string.sub(e, 1, 11))
+  if s % 60 == 0 and string.sub(e, 12) == '000000000' then
+    return string.format('%d', s / 60)
+  end
+  return string.format('%d', math.floor(s / 60) + 1)
+end
+)lua";
+
 // Compare-and-swap on the version. KEYS[1] mailbox, KEYS[2] (single node
-// only) its index shard; ARGV expected version (padded), now (padded), new
-// record, ttl ms, new index score, id. {1, old expires} swapped; 0 absent or
+// only) its count shard; ARGV expected version (padded), now (padded), new
+// record, ttl ms, new expiry minute. {1, old expires} swapped; 0 absent or
 // expired; -1 version moved.
-constexpr char kCasScript[] = R"lua(
+constexpr char kCasBody[] = R"lua(
 local h = redis.call('GETRANGE', KEYS[1], 0, 41)
 if #h ~= 42 then return 0 end
 local e = string.sub(h, 23, 42)
@@ -112,37 +124,49 @@ if e <= ARGV[2] then return 0 end
 if string.sub(h, 3, 22) ~= ARGV[1] then return -1 end
 redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
 if KEYS[2] and e ~= string.sub(ARGV[3], 23, 42) then
-  redis.call('ZADD', KEYS[2], 'XX', ARGV[5], ARGV[6])
+  local old = sct_minute(e)
+  if old ~= ARGV[5] then
+    redis.call('HINCRBY', KEYS[2], old, -1)
+    redis.call('HINCRBY', KEYS[2], ARGV[5], 1)
+  end
 end
 return {1, e}
 )lua";
 
+const std::string& CasScript() {
+  static const std::string* script = new std::string(absl::StrCat(kExpiryMinuteLua, kCasBody));
+  return *script;
+}
+
 // Delete on the version, and the delete log's entry. KEYS[1] mailbox,
 // KEYS[2] the delete log key (the mailbox key again when there is none; same
-// slot as the mailbox), KEYS[3] (single node only) its index shard; ARGV
-// expected version (padded), id, log entry ttl ms ('' = no entry). 1
-// deleted, 0 absent, -1 version moved.
-constexpr char kDeleteScript[] = R"lua(
-local h = redis.call('GETRANGE', KEYS[1], 0, 21)
-if #h ~= 22 then return 0 end
+// slot as the mailbox), KEYS[3] (single node only) its count shard; ARGV
+// expected version (padded), id, log entry ttl ms ('' = no entry). {1,
+// expires} deleted, 0 absent, -1 version moved.
+constexpr char kDeleteBody[] = R"lua(
+local h = redis.call('GETRANGE', KEYS[1], 0, 41)
+if #h ~= 42 then return 0 end
 if string.sub(h, 3, 22) ~= ARGV[1] then return -1 end
 redis.call('DEL', KEYS[1])
 if ARGV[3] ~= '' then redis.call('SET', KEYS[2], '1', 'PX', ARGV[3]) end
-if KEYS[3] then redis.call('ZREM', KEYS[3], ARGV[2]) end
-return 1
+local e = string.sub(h, 23, 42)
+if KEYS[3] then redis.call('HINCRBY', KEYS[3], sct_minute(e), -1) end
+return {1, e}
 )lua";
 
-// Sweep one candidate. KEYS[1] mailbox; ARGV now (padded).
-// 1 deleted (expired), 0 absent, otherwise the live mailbox's expires.
-constexpr char kSweepOneScript[] = R"lua(
-local h = redis.call('GETRANGE', KEYS[1], 0, 41)
-if #h ~= 42 then return 0 end
-local e = string.sub(h, 23, 42)
-if e <= ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  return 1
-end
-return e
+const std::string& DeleteScript() {
+  static const std::string* script =
+      new std::string(absl::StrCat(kExpiryMinuteLua, kDeleteBody));
+  return *script;
+}
+
+// Takes a due minute out of a count shard: KEYS[1] shard, ARGV minute. The
+// count it held ('' if another sweep took it first).
+constexpr char kTakeMinuteScript[] = R"lua(
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v then return '' end
+redis.call('HDEL', KEYS[1], ARGV[1])
+return v
 )lua";
 
 // Create-key claims tried before giving up (each failure means the key moved
@@ -156,8 +180,15 @@ absl::Status Unexpected(absl::string_view what) {
                    absl::StrCat("redis store: unexpected reply to ", what));
 }
 
-// The index score: whole Unix milliseconds (exact in a double), rounded down.
-std::string ScoreMillis(absl::Time t) { return std::to_string(absl::ToUnixMillis(t)); }
+// The expiry minute of a mailbox: the whole Unix minute at or after
+// expires_at (kExpiryMinuteLua in the scripts). A count shard's minute m
+// holds the mailboxes with expires_at in ((m - 1) min, m min], all due at m.
+int64_t ExpiryMinuteOf(absl::Time t) {
+  const int64_t ns = absl::ToUnixNanos(t);
+  constexpr int64_t kMinute = int64_t{60} * 1000 * 1000 * 1000;
+  return ns / kMinute + (ns % kMinute != 0 ? 1 : 0);
+}
+std::string ExpiryMinute(absl::Time t) { return std::to_string(ExpiryMinuteOf(t)); }
 
 std::string TtlMillis(absl::Time expires_at, absl::Time reference, absl::Duration grace) {
   absl::Duration ttl = std::max(expires_at - reference, absl::ZeroDuration()) + grace;
@@ -189,7 +220,7 @@ std::pair<std::string, std::string> RedisMailboxStore::CreateKeyEntry(
           std::string(reinterpret_cast<const char*>(digest), 16)};
 }
 std::string RedisMailboxStore::IndexShardKey(int shard) const {
-  return absl::StrCat(options_.key_prefix, "{idx", shard, "}:expiry");
+  return absl::StrCat(options_.key_prefix, "{idx", shard, "}:counts");
 }
 std::string RedisMailboxStore::IndexKey(absl::string_view id) const {
   return IndexShardKey(RedisCrc16(id) % kIndexShards);
@@ -240,7 +271,7 @@ absl::StatusOr<RedisMailboxStore::GatedInsert> RedisMailboxStore::InsertOnOneNod
   std::vector<std::string> keys = {plan.key, plan.index,
                                    create_key.empty() ? plan.key : plan.entry.first};
   std::vector<std::string> args = {EncodeMailbox(mailbox), plan.ttl,
-                                   ScoreMillis(mailbox.expires_at), mailbox.id,
+                                   ExpiryMinute(mailbox.expires_at), mailbox.id,
                                    plan.created, plan.entry.second, plan.entry_value,
                                    options_.key_prefix, plan.clean};
   if (gate != nullptr) {
@@ -281,29 +312,25 @@ absl::StatusOr<InsertResult> RedisMailboxStore::InsertInCluster(const Mailbox& m
   const std::string& clean = plan.clean;
   const std::pair<std::string, std::string>& entry = plan.entry;
   const std::string& entry_value = plan.entry_value;
-  // Cluster: the create key's bucket has its own slot, so three single-slot
-  // steps. (1) Index first: every stored mailbox is then in the index (an
-  // entry for a mailbox that never got stored is removed by the sweep).
+  // Cluster: the create key's bucket and the count shard have their own
+  // slots, so single-slot steps. (1) The mailbox, if its id is free.
   absl::StatusOr<RedisReply> r =
-      client_->Command(index, {"ZADD", index, "NX", ScoreMillis(mailbox.expires_at),
-                               mailbox.id});
-  if (!r.ok()) return r.status();
-  const bool indexed_now = r->integer == 1;
-  // (2) The mailbox, if its id is free.
-  r = client_->Command(key, {"SET", key, EncodeMailbox(mailbox), "PX", ttl, "NX"});
+      client_->Command(key, {"SET", key, EncodeMailbox(mailbox), "PX", ttl, "NX"});
   if (!r.ok()) return r.status();
   if (r->type == RedisReply::Type::kNil) return absl::AlreadyExistsError("mailbox id taken");
-  if (create_key.empty()) return InsertResult::Created();
+  // (3) Once created: count it (a crash before this leaves Count one short
+  // until that minute is swept; never a mailbox).
+  auto counted = [&]() -> absl::StatusOr<InsertResult> {
+    absl::StatusOr<RedisReply> c =
+        client_->Command(index, {"HINCRBY", index, ExpiryMinute(mailbox.expires_at), "1"});
+    if (!c.ok()) return c.status();
+    return InsertResult::Created();
+  };
+  if (create_key.empty()) return counted();
 
-  // (3) Claim the create key.
+  // (2) Claim the create key.
   auto undo = [&]() -> absl::Status {
-    absl::StatusOr<RedisReply> d = client_->Command(key, {"DEL", key});
-    if (!d.ok()) return d.status();
-    if (indexed_now) {
-      d = client_->Command(index, {"ZREM", index, mailbox.id});
-      if (!d.ok()) return d.status();
-    }
-    return absl::OkStatus();
+    return client_->Command(key, {"DEL", key}).status();
   };
   std::string expected;  // absent
   for (int attempt = 0; attempt < kMaxClaimAttempts; ++attempt) {
@@ -313,7 +340,7 @@ absl::StatusOr<InsertResult> RedisMailboxStore::InsertInCluster(const Mailbox& m
     if (r->type != RedisReply::Type::kArray || r->elements.size() != 2) {
       return Unexpected("create-key claim");
     }
-    if (r->elements[0].integer == 1) return InsertResult::Created();
+    if (r->elements[0].integer == 1) return counted();
     const std::string holder = r->elements[1].str;
     if (holder.empty()) {  // the entry went away meanwhile: claim it as absent
       expected.clear();
@@ -385,13 +412,13 @@ absl::Status RedisMailboxStore::CompareAndSwap(const Mailbox& updated,
   const std::string key = MailboxKey(updated.id);
   const std::string index = IndexKey(updated.id);
   const std::string new_expiry = PaddedNanos(updated.expires_at);
+  const std::string new_minute = ExpiryMinute(updated.expires_at);
   std::vector<std::string> keys = {key};
   if (single_node_) keys.push_back(index);
   absl::StatusOr<RedisReply> r = client_->Eval(
-      kCasScript, keys,
+      CasScript(), keys,
       {PaddedVersion(expected_version), PaddedNanos(now), EncodeMailbox(updated),
-       TtlMillis(updated.expires_at, now, options_.expiry_grace),
-       ScoreMillis(updated.expires_at), updated.id});
+       TtlMillis(updated.expires_at, now, options_.expiry_grace), new_minute});
   if (!r.ok()) return r.status();
   if (r->type == RedisReply::Type::kInteger) {
     if (r->integer == 0) return absl::NotFoundError("mailbox not found");
@@ -402,10 +429,17 @@ absl::Status RedisMailboxStore::CompareAndSwap(const Mailbox& updated,
     return Unexpected("compare-and-swap");
   }
   if (!single_node_ && r->elements[1].str != new_expiry) {
-    // The expiry moved: keep the index in step (XX: only if still indexed).
-    absl::StatusOr<RedisReply> z = client_->Command(
-        index, {"ZADD", index, "XX", ScoreMillis(updated.expires_at), updated.id});
-    if (!z.ok()) return z.status();
+    // The expiry moved: move the mailbox to its new minute in the counts.
+    int64_t old_ns = 0;
+    if (!absl::SimpleAtoi(r->elements[1].str, &old_ns)) return Unexpected("compare-and-swap");
+    const std::string old_minute = ExpiryMinute(absl::FromUnixNanos(old_ns));
+    if (old_minute != new_minute) {
+      absl::StatusOr<RedisReply> c =
+          client_->Command(index, {"HINCRBY", index, old_minute, "-1"});
+      if (!c.ok()) return c.status();
+      c = client_->Command(index, {"HINCRBY", index, new_minute, "1"});
+      if (!c.ok()) return c.status();
+    }
   }
   return absl::OkStatus();
 }
@@ -421,68 +455,67 @@ absl::Status RedisMailboxStore::DeleteAndLog(absl::string_view id, int64_t expec
   std::vector<std::string> keys = {key, log_key.empty() ? key : std::string(log_key)};
   if (single_node_) keys.push_back(index);
   absl::StatusOr<RedisReply> r = client_->Eval(
-      kDeleteScript, keys,
+      DeleteScript(), keys,
       {PaddedVersion(expected_version), std::string(id),
        log_key.empty() ? std::string() : std::to_string(std::max<int64_t>(1, log_ttl_ms))});
   if (!r.ok()) return r.status();
-  if (r->type != RedisReply::Type::kInteger) return Unexpected("delete");
-  if (r->integer == 0) return absl::NotFoundError("mailbox not found");
-  if (r->integer == -1) return absl::AbortedError("mailbox changed concurrently");
+  if (r->type == RedisReply::Type::kInteger) {
+    if (r->integer == 0) return absl::NotFoundError("mailbox not found");
+    if (r->integer == -1) return absl::AbortedError("mailbox changed concurrently");
+    return Unexpected("delete");
+  }
+  if (r->type != RedisReply::Type::kArray || r->elements.size() != 2) return Unexpected("delete");
   if (!single_node_) {
-    absl::StatusOr<RedisReply> z = client_->Command(index, {"ZREM", index, std::string(id)});
-    if (!z.ok()) return z.status();
+    int64_t ns = 0;
+    if (!absl::SimpleAtoi(r->elements[1].str, &ns)) return Unexpected("delete");
+    absl::StatusOr<RedisReply> c = client_->Command(
+        index, {"HINCRBY", index, ExpiryMinute(absl::FromUnixNanos(ns)), "-1"});
+    if (!c.ok()) return c.status();
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<int64_t> RedisMailboxStore::SweepExpired(absl::Time now, int64_t limit) {
   if (limit <= 0) return 0;
-  struct Candidate {
-    double score;
-    std::string id;
+  // Due minutes (m min <= now) of every shard, oldest first.
+  struct Due {
+    int64_t minute;
+    int shard;
+    int64_t count;
   };
-  std::vector<Candidate> due;
-  const std::string max = ScoreMillis(now);
+  std::vector<Due> due;
+  const int64_t last_due = absl::ToUnixNanos(now) / (int64_t{60} * 1000 * 1000 * 1000);
   for (int shard = 0; shard < kIndexShards; ++shard) {
-    const std::string index = IndexShardKey(shard);
-    absl::StatusOr<RedisReply> r =
-        client_->Command(index, {"ZRANGEBYSCORE", index, "-inf", max, "WITHSCORES", "LIMIT",
-                                 "0", std::to_string(limit)});
+    const std::string counts = IndexShardKey(shard);
+    absl::StatusOr<RedisReply> r = client_->Command(counts, {"HGETALL", counts});
     if (!r.ok()) return r.status();
-    if (r->type != RedisReply::Type::kArray) return Unexpected("ZRANGEBYSCORE");
+    if (r->type != RedisReply::Type::kArray) return Unexpected("HGETALL");
     for (size_t i = 0; i + 1 < r->elements.size(); i += 2) {
-      double score = 0;
-      if (!absl::SimpleAtod(r->elements[i + 1].str, &score)) return Unexpected("ZRANGEBYSCORE");
-      due.push_back({score, r->elements[i].str});
+      int64_t minute = 0, count = 0;
+      if (!absl::SimpleAtoi(r->elements[i].str, &minute) ||
+          !absl::SimpleAtoi(r->elements[i + 1].str, &count)) {
+        return Unexpected("HGETALL");
+      }
+      if (minute <= last_due) due.push_back({minute, shard, count});
     }
   }
-  std::sort(due.begin(), due.end(), [](const Candidate& a, const Candidate& b) {
-    return a.score != b.score ? a.score < b.score : a.id < b.id;
+  std::sort(due.begin(), due.end(), [](const Due& a, const Due& b) {
+    return a.minute != b.minute ? a.minute < b.minute : a.shard < b.shard;
   });
   int64_t removed = 0;
-  const std::string now_padded = PaddedNanos(now);
-  for (const Candidate& c : due) {
-    if (removed >= limit) break;
-    const std::string key = MailboxKey(c.id);
-    const std::string index = IndexKey(c.id);
-    absl::StatusOr<RedisReply> r = client_->Eval(kSweepOneScript, {key}, {now_padded});
+  for (const Due& d : due) {
+    // A minute is taken whole: stop before one that would overshoot `limit`
+    // (unless it is the first).
+    if (removed >= limit || (removed > 0 && removed + d.count > limit)) break;
+    // Taken atomically (HGET + HDEL), so two replicas sweeping at once count
+    // each minute once.
+    absl::StatusOr<RedisReply> r =
+        client_->Eval(kTakeMinuteScript, {IndexShardKey(d.shard)}, {std::to_string(d.minute)});
     if (!r.ok()) return r.status();
-    if (r->type == RedisReply::Type::kString) {
-      // Still live (its expiry moved later): correct the index entry.
-      int64_t ns = 0;
-      if (absl::SimpleAtoi(r->str, &ns)) {
-        absl::StatusOr<RedisReply> z = client_->Command(
-            index,
-            {"ZADD", index, "XX", ScoreMillis(absl::FromUnixNanos(ns)), c.id});
-        if (!z.ok()) return z.status();
-      }
-      continue;
+    int64_t count = 0;
+    if (r->type == RedisReply::Type::kString && absl::SimpleAtoi(r->str, &count)) {
+      removed += std::max<int64_t>(0, count);
     }
-    // Deleted now, or already gone (Redis expired it): drop the index entry.
-    // Counting ZREM's answer keeps two replicas sweeping at once honest.
-    absl::StatusOr<RedisReply> z = client_->Command(index, {"ZREM", index, c.id});
-    if (!z.ok()) return z.status();
-    removed += z->integer;
   }
   return removed;
 }
@@ -490,12 +523,17 @@ absl::StatusOr<int64_t> RedisMailboxStore::SweepExpired(absl::Time now, int64_t 
 absl::StatusOr<int64_t> RedisMailboxStore::Count() {
   int64_t total = 0;
   for (int shard = 0; shard < kIndexShards; ++shard) {
-    const std::string index = IndexShardKey(shard);
-    absl::StatusOr<RedisReply> r = client_->Command(index, {"ZCARD", index});
+    const std::string counts = IndexShardKey(shard);
+    absl::StatusOr<RedisReply> r = client_->Command(counts, {"HVALS", counts});
     if (!r.ok()) return r.status();
-    total += r->integer;
+    if (r->type != RedisReply::Type::kArray) return Unexpected("HVALS");
+    for (const RedisReply& v : r->elements) {
+      int64_t n = 0;
+      if (!absl::SimpleAtoi(v.str, &n)) return Unexpected("HVALS");
+      total += n;
+    }
   }
-  return total;
+  return std::max<int64_t>(0, total);
 }
 
 }  // namespace sct::relay
