@@ -9,6 +9,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/errors.h"
 #include "relay/mailbox_codec.h"
 #include "relay/redis/redis_limits.h"
@@ -25,13 +26,28 @@ namespace {
 // record into Lua; in Lua (1-based) version = sub(3, 22), expires_at =
 // sub(23, 42), both 20-digit decimals that compare as strings.
 //
+// A create-key entry's value: the second its mailbox expires (10 digits,
+// rounded up), then '#' and the mailbox id as 16 bytes when it is a
+// lower-case UUID (every id the relay makes), else '=' and the id as given
+// (CreateKeyValue). sct_holder gives back the id as text.
+constexpr char kHolderLua[] = R"lua(
+local function sct_holder(v)
+  local rest = string.sub(v, 12)
+  if string.sub(v, 11, 11) ~= '#' then return rest end
+  local h = string.gsub(rest, '.', function(c) return string.format('%02x', string.byte(c)) end)
+  return string.sub(h, 1, 8) .. '-' .. string.sub(h, 9, 12) .. '-' .. string.sub(h, 13, 16) ..
+         '-' .. string.sub(h, 17, 20) .. '-' .. string.sub(h, 21, 32)
+end
+)lua";
+
 // Insert on a single node (standalone Redis): the whole create in one script.
 // KEYS[1] mailbox, KEYS[2] its count shard, KEYS[3] the create-key bucket
 // (the mailbox key again without a create key), KEYS[4] (gated form only)
 // the creates limiter's counter. ARGV: 1 record, 2 ttl ms, 3 expiry minute,
 // 4 id, 5 created_at (padded), 6 create-key field ('' = none), 7 bucket value
-// (expires ‖ id), 8 key prefix (to name the holder's key), 9 "1" to drop dead
-// entries of the bucket; gated: 10 limit, 11 window ms, 12 now ms. {1}
+// (CreateKeyValue), 8 key prefix (to name the holder's key), 9 the second of
+// created_at (10 digits, rounded down) to drop the bucket's entries dead by
+// then, or '' (one insert in 16 cleans); gated: 10 limit, 11 window ms, 12 now ms. {1}
 // inserted; {0} id taken; {2, holder} the create key names a mailbox live at
 // created_at (nothing written); gated: {3, ms left} over the creates budget
 // (nothing counted or written).
@@ -40,7 +56,7 @@ local ck = ARGV[6] ~= ''
 if ck then
   local cur = redis.call('HGET', KEYS[3], ARGV[6])
   if cur then
-    local holder = string.sub(cur, 21)
+    local holder = sct_holder(cur)
     local h = redis.call('GETRANGE', ARGV[8] .. '{' .. holder .. '}:m', 0, 41)
     if #h == 42 and string.sub(h, 23, 42) > ARGV[5] then return {2, holder} end
   end
@@ -52,10 +68,10 @@ if ck then
   if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[2]) then
     redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[2]) + 3600000)
   end
-  if ARGV[9] == '1' then
+  if ARGV[9] ~= '' then
     local all = redis.call('HGETALL', KEYS[3])
     for i = 1, #all, 2 do
-      if string.sub(all[i + 1], 1, 20) <= ARGV[5] then redis.call('HDEL', KEYS[3], all[i]) end
+      if string.sub(all[i + 1], 1, 10) <= ARGV[9] then redis.call('HDEL', KEYS[3], all[i]) end
     end
   end
 end
@@ -63,7 +79,7 @@ return {1}
 )lua";
 
 const std::string& InsertScript() {
-  static const std::string* script = new std::string(kInsertBody);
+  static const std::string* script = new std::string(absl::StrCat(kHolderLua, kInsertBody));
   return *script;
 }
 
@@ -74,31 +90,37 @@ const std::string& GatedInsertScript() {
 local ok, left = sct_gate(KEYS[4], tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]),
                           true)
 if not ok then return {3, left} end
-)lua", kInsertBody));
+)lua", kHolderLua, kInsertBody));
   return *script;
 }
 
 // Compare-and-set of a create-key entry (cluster: the bucket has its own
 // slot). KEYS[1] bucket; ARGV field, new value, expected holder id ('' =
-// absent), ttl ms, created_at (padded), "1" to drop dead entries.
-// {1, ''} set; {0, current holder} otherwise.
-constexpr char kClaimScript[] = R"lua(
+// absent), ttl ms, unused, the second of created_at to drop dead entries
+// with or '' (as the insert script). {1, ''} set; {0, current holder}
+// otherwise.
+constexpr char kClaimBody[] = R"lua(
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 local holder = ''
-if cur then holder = string.sub(cur, 21) end
+if cur then holder = sct_holder(cur) end
 if holder ~= ARGV[3] then return {0, holder} end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[4]) then
   redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]) + 3600000)
 end
-if ARGV[6] == '1' then
+if ARGV[6] ~= '' then
   local all = redis.call('HGETALL', KEYS[1])
   for i = 1, #all, 2 do
-    if string.sub(all[i + 1], 1, 20) <= ARGV[5] then redis.call('HDEL', KEYS[1], all[i]) end
+    if string.sub(all[i + 1], 1, 10) <= ARGV[6] then redis.call('HDEL', KEYS[1], all[i]) end
   end
 end
 return {1, ''}
 )lua";
+
+const std::string& ClaimScript() {
+  static const std::string* script = new std::string(absl::StrCat(kHolderLua, kClaimBody));
+  return *script;
+}
 
 // The expiry minute of a padded expires_at (20-digit nanoseconds) in Lua:
 // the whole minute at or after it, as ExpiryMinute computes it in C++.
@@ -195,6 +217,42 @@ std::string TtlMillis(absl::Time expires_at, absl::Time reference, absl::Duratio
   return std::to_string(std::max<int64_t>(1, absl::ToInt64Milliseconds(ttl)));
 }
 
+// 10 digits (Unix seconds until the year 2286), so they compare as strings.
+std::string PaddedSeconds(int64_t seconds) {
+  return absl::StrFormat("%010d", std::max<int64_t>(0, seconds));
+}
+
+// A create-key entry's value (kHolderLua): the expiry second rounded up (an
+// entry is dropped only once surely dead: expiry second <= the second of a
+// later insert's created_at, rounded down), then the id: 16 bytes after '#'
+// for a lower-case UUID (20 bytes less per live mailbox than its text),
+// else the text after '='.
+std::string CreateKeyValue(absl::Time expires_at, absl::string_view id) {
+  const int64_t ns = absl::ToUnixNanos(expires_at);
+  constexpr int64_t kSecond = 1000 * 1000 * 1000;
+  std::string value = PaddedSeconds(ns / kSecond + (ns % kSecond != 0 ? 1 : 0));
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::string bytes;
+  bool uuid = id.size() == 36;
+  for (size_t i = 0; uuid && i < id.size();) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      uuid = id[i] == '-';
+      ++i;
+      continue;
+    }
+    const int hi = hex(id[i]), lo = i + 1 < id.size() ? hex(id[i + 1]) : -1;
+    uuid = hi >= 0 && lo >= 0;
+    bytes.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  if (uuid && bytes.size() == 16) return absl::StrCat(value, "#", bytes);
+  return absl::StrCat(value, "=", id);
+}
+
 bool CleanThisTime() {
   static std::atomic<uint32_t> n{0};
   return n.fetch_add(1, std::memory_order_relaxed) % kCleanEvery == 0;
@@ -216,7 +274,7 @@ std::pair<std::string, std::string> RedisMailboxStore::CreateKeyEntry(
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(create_key.data()), create_key.size(), digest);
   const int bucket = ((digest[16] << 8) | digest[17]) % kCreateKeyBuckets;
-  return {absl::StrCat(options_.key_prefix, "{c", bucket, "}"),
+  return {absl::StrCat(options_.key_prefix, "{k", bucket, "}"),
           std::string(reinterpret_cast<const char*>(digest), 16)};
 }
 std::string RedisMailboxStore::IndexShardKey(int shard) const {
@@ -257,9 +315,9 @@ absl::StatusOr<RedisMailboxStore::InsertPlan> RedisMailboxStore::PlanInsert(
   plan.index = IndexKey(mailbox.id);
   plan.ttl = TtlMillis(mailbox.expires_at, mailbox.created_at, options_.expiry_grace);
   plan.created = PaddedNanos(mailbox.created_at);
-  plan.clean = CleanThisTime() ? "1" : "0";
+  plan.clean = CleanThisTime() ? PaddedSeconds(absl::ToUnixSeconds(mailbox.created_at)) : "";
   if (!create_key.empty()) plan.entry = CreateKeyEntry(create_key);
-  plan.entry_value = absl::StrCat(PaddedNanos(mailbox.expires_at), mailbox.id);
+  plan.entry_value = CreateKeyValue(mailbox.expires_at, mailbox.id);
   return plan;
 }
 
@@ -334,7 +392,7 @@ absl::StatusOr<InsertResult> RedisMailboxStore::InsertInCluster(const Mailbox& m
   };
   std::string expected;  // absent
   for (int attempt = 0; attempt < kMaxClaimAttempts; ++attempt) {
-    r = client_->Eval(kClaimScript, {entry.first},
+    r = client_->Eval(ClaimScript(), {entry.first},
                       {entry.second, entry_value, expected, ttl, created, clean});
     if (!r.ok()) return r.status();  // the retry of the request repairs this
     if (r->type != RedisReply::Type::kArray || r->elements.size() != 2) {

@@ -180,11 +180,28 @@ TEST(RedisStoreLayoutTest, AMailboxIsOneStringAndCreateKeysArePackedIntoSmallHas
   auto fields = client->Command(bucket, {"HLEN", bucket});
   ASSERT_TRUE(fields.ok()) << fields.status();
   EXPECT_EQ(fields->integer, 1);
+  // The entry: the expiry second (10 digits), '#', the UUID as 16 bytes.
+  auto entry = client->Command(bucket, {"HVALS", bucket});
+  ASSERT_TRUE(entry.ok()) << entry.status();
+  ASSERT_EQ(entry->elements.size(), 1u);
+  EXPECT_EQ(entry->elements[0].str.size(), 27u);
+  EXPECT_EQ(entry->elements[0].str.substr(0, 11),
+            absl::StrCat(absl::ToUnixSeconds(now + absl::Hours(1)) + 1, "#"));
+  // An id that is not a lower-case UUID is kept as text, and still found.
+  ASSERT_TRUE(store.Insert(MakeTestMailbox("Not-A-UUID", now, now + absl::Hours(1)), "ck2").ok());
+  auto repeat = store.Insert(MakeTestMailbox(Id(3), now, now + absl::Hours(1)), "ck2");
+  ASSERT_TRUE(repeat.ok()) << repeat.status();
+  EXPECT_EQ(repeat->existing_id, "Not-A-UUID");
+  auto again = store.Insert(MakeTestMailbox(Id(4), now, now + absl::Hours(1)), "ck");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->existing_id, Id(1));
   // Nothing else of the mailbox's: the mailbox, its bucket, the count shard
   // (a hash of expiry minutes, shared with every mailbox of that shard).
   auto keys = client->Command("", {"KEYS", absl::StrCat(options.key_prefix, "*")});
   ASSERT_TRUE(keys.ok()) << keys.status();
-  EXPECT_EQ(keys->elements.size(), 3u);
+  // (two mailboxes now: theirs, and the count shard and bucket of each)
+  EXPECT_LE(keys->elements.size(), 6u);
+  EXPECT_GE(keys->elements.size(), 4u);
 }
 
 // Count and SweepExpired on Redis (docs/relay_redis.md, "Expiry, sweep and
