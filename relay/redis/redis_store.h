@@ -4,9 +4,10 @@
 // Key layout (prefix defaults to "sct:"; docs/relay_redis.md has the long form):
 //   <prefix>{<mailbox-id>}:m   string: a fixed header (format, version,
 //                              expires_at) and the record (EncodeMailbox)
-//   <prefix>{c<N>}             hash, N < kCreateKeyBuckets: field = 16 bytes
-//                              of SHA-256(create key), value = expires_at
-//                              (20 digits) ‖ id of the mailbox it made
+//   <prefix>{k<N>}             hash, N < kCreateKeyBuckets: field = 16 bytes
+//                              of SHA-256(create key), value = expiry second
+//                              (10 digits) ‖ '#' 16-byte UUID (or '=' text
+//                              id) of the mailbox it made
 //   <prefix>{idx<N>}:counts    hash (16 shards): field = expiry minute (Unix
 //                              minutes), value = mailboxes of the shard
 //                              expiring in it
