@@ -134,7 +134,8 @@ absl::Status CheckOptionalToken(const CallContext& ctx,
 }  // namespace
 
 struct MailboxService::State {
-  State(const Clock* clock, const RelayLimits& limits, SharedRelayState shared) {
+  State(MailboxStore* store, const Clock* clock, const RelayLimits& limits,
+        SharedRelayState shared) {
     if (shared.creates == nullptr) {
       own_creates =
           std::make_unique<LocalEventLimiter>(clock, limits.creates_per_window, limits.rate_window);
@@ -152,13 +153,22 @@ struct MailboxService::State {
     creates = shared.creates;
     failed_lookups = shared.failed_lookups;
     deletes = shared.deletes;
+    // The one place where the steps are chosen: the backend's, else the
+    // composition of the parts above.
+    if (shared.steps == nullptr) {
+      own_steps = std::make_unique<ComposedRelaySteps>(store, creates, failed_lookups, deletes);
+      shared.steps = own_steps.get();
+    }
+    steps = shared.steps;
   }
 
   std::unique_ptr<EventLimiter> own_creates, own_failed_lookups;
   std::unique_ptr<DeleteLog> own_deletes;
+  std::unique_ptr<RelaySteps> own_steps;
   EventLimiter* creates;
   EventLimiter* failed_lookups;
   DeleteLog* deletes;
+  RelaySteps* steps;
 
   std::atomic<int64_t> created{0}, deleted{0}, swept{0}, bind_conflicts{0}, push_sent{0},
       push_failed{0}, rate_limited{0};
@@ -172,7 +182,7 @@ MailboxService::MailboxService(MailboxStore* store, const Clock* clock, PushNoti
       push_(push),
       public_base_url_(std::move(public_base_url)),
       limits_(limits),
-      state_(std::make_unique<State>(clock, limits_, shared)) {
+      state_(std::make_unique<State>(store, clock, limits_, shared)) {
   while (!public_base_url_.empty() && public_base_url_.back() == '/') {
     public_base_url_.pop_back();
   }
@@ -194,14 +204,32 @@ absl::Status MailboxService::RateLimited(const CallContext& ctx, absl::string_vi
 
 absl::StatusOr<std::string> MailboxService::BeginLookup(const CallContext& ctx,
                                                         const std::string& id) {
+  absl::StatusOr<std::string> checked = CheckMailboxId(id, FieldNamesOf(ctx.face));
+  if (checked.ok()) return checked;  // the limit is checked with the first read
+  // The limit comes before the id (mailbox_service.h): an exhausted caller
+  // gets rate_limited, not invalid_field, and nothing more is counted.
   absl::StatusOr<bool> exhausted = state_->failed_lookups->Exhausted(ctx.client_address);
   if (!exhausted.ok()) return StoreError(exhausted.status());
   if (*exhausted) {
     return RateLimited(ctx, "too many lookups of unknown mailboxes from this address");
   }
-  absl::StatusOr<std::string> checked = CheckMailboxId(id, FieldNamesOf(ctx.face));
-  if (!checked.ok()) (void)state_->failed_lookups->Record(ctx.client_address);
+  (void)state_->failed_lookups->Record(ctx.client_address);
   return checked;
+}
+
+absl::StatusOr<Mailbox> MailboxService::FirstLoad(const CallContext& ctx, const std::string& id,
+                                                  absl::Time now) {
+  absl::StatusOr<LimitedGetResult> r = state_->steps->LimitedGet(ctx.client_address, id, now);
+  if (!r.ok()) return StoreError(r.status());
+  switch (r->outcome) {
+    case LimitedGetResult::Outcome::kLimited:
+      return RateLimited(ctx, "too many lookups of unknown mailboxes from this address");
+    case LimitedGetResult::Outcome::kNotFound:
+      return NotFound(ctx);
+    case LimitedGetResult::Outcome::kFound:
+      break;
+  }
+  return std::move(r->mailbox);
 }
 
 absl::Status MailboxService::NotFound(const CallContext& ctx) {
@@ -263,12 +291,6 @@ absl::StatusOr<CreateMailboxResponse> MailboxService::CreateMailbox(
   const absl::Time now = clock_->Now();
   ASSIGN_OR_RETURN(absl::Time expires_at, CheckExpiration(req.expiration, now, limits_, names));
 
-  absl::StatusOr<bool> allowed = state_->creates->TryAcquire(ctx.client_address);
-  if (!allowed.ok()) return StoreError(allowed.status());
-  if (!*allowed) {
-    return RateLimited(ctx, "too many mailboxes created from this address");
-  }
-
   const bool push_supported = CanPush(push_, req.notification_token);
   Mailbox m;
   m.payload = req.payload;
@@ -283,7 +305,20 @@ absl::StatusOr<CreateMailboxResponse> MailboxService::CreateMailbox(
 
   for (int attempt = 0; attempt < kMaxIdAttempts; ++attempt) {
     m.id = NewUuidV4();
-    absl::StatusOr<InsertResult> inserted = store_->Insert(m, caller.key);
+    absl::StatusOr<InsertResult> inserted;
+    if (attempt == 0) {
+      // The creates limit and the insert in one step; a retry with a fresh
+      // id (below) is not counted again.
+      absl::StatusOr<LimitedInsertResult> first =
+          state_->steps->LimitedInsert(ctx.client_address, m, caller.key);
+      if (first.ok() && first->limited) {
+        return RateLimited(ctx, "too many mailboxes created from this address");
+      }
+      inserted = first.ok() ? absl::StatusOr<InsertResult>(std::move(first->insert))
+                            : absl::StatusOr<InsertResult>(first.status());
+    } else {
+      inserted = store_->Insert(m, caller.key);
+    }
     if (absl::IsAlreadyExists(inserted.status())) continue;  // id taken: draw another
     if (!inserted.ok()) return StoreError(inserted.status());
     if (!inserted->created) return RepeatedCreate(inserted->existing_id, push_supported, now);
@@ -322,7 +357,7 @@ absl::StatusOr<ReadSecureContentResponse> MailboxService::ReadSecureContent(
 
   for (int attempt = 0; attempt < kMaxCasAttempts; ++attempt) {
     const absl::Time now = clock_->Now();
-    ASSIGN_OR_RETURN(Mailbox m, Load(ctx, id, now));
+    ASSIGN_OR_RETURN(Mailbox m, LoadFor(attempt, ctx, id, now));
     const bool repeated = WasApplied(m, caller.key);
     Mailbox next = m;
     switch (PartyOf(m, caller.claim)) {
@@ -369,7 +404,7 @@ absl::StatusOr<UpdateMailboxResponse> MailboxService::UpdateMailbox(
 
   for (int attempt = 0; attempt < kMaxCasAttempts; ++attempt) {
     const absl::Time now = clock_->Now();
-    ASSIGN_OR_RETURN(Mailbox m, Load(ctx, id, now));
+    ASSIGN_OR_RETURN(Mailbox m, LoadFor(attempt, ctx, id, now));
     const Party party = PartyOf(m, caller.claim);
     if (WasApplied(m, caller.key)) {
       return UpdateMailboxResponse{true, CanPush(push_, req.notification_token.has_value()
@@ -400,7 +435,7 @@ absl::StatusOr<UpdateMailboxResponse> MailboxService::UpdateMailbox(
 absl::StatusOr<ReadDisplayInformationResponse> MailboxService::ReadDisplayInformation(
     const CallContext& ctx, const std::string& mailbox_id) {
   ASSIGN_OR_RETURN(std::string id, BeginLookup(ctx, mailbox_id));
-  ASSIGN_OR_RETURN(Mailbox m, Load(ctx, id, clock_->Now()));
+  ASSIGN_OR_RETURN(Mailbox m, FirstLoad(ctx, id, clock_->Now()));
   return ReadDisplayInformationResponse{m.id, UrlFor(m.id), m.display};
 }
 
@@ -411,7 +446,20 @@ absl::StatusOr<EmptyResponse> MailboxService::DeleteMailbox(const CallContext& c
   ASSIGN_OR_RETURN(std::string id, BeginLookup(ctx, req.mailbox_id));
 
   for (int attempt = 0; attempt < kMaxCasAttempts; ++attempt) {
-    absl::StatusOr<Mailbox> m = store_->Get(id, clock_->Now());
+    absl::StatusOr<Mailbox> m;
+    if (attempt == 0) {
+      absl::StatusOr<LimitedGetResult> r =
+          state_->steps->LimitedGet(ctx.client_address, id, clock_->Now());
+      if (!r.ok()) return StoreError(r.status());
+      if (r->outcome == LimitedGetResult::Outcome::kLimited) {
+        return RateLimited(ctx, "too many lookups of unknown mailboxes from this address");
+      }
+      m = r->outcome == LimitedGetResult::Outcome::kFound
+              ? absl::StatusOr<Mailbox>(std::move(r->mailbox))
+              : absl::StatusOr<Mailbox>(absl::NotFoundError("mailbox not found"));
+    } else {
+      m = store_->Get(id, clock_->Now());
+    }
     if (absl::IsNotFound(m.status())) {
       // A repeat of a delete this relay performed is answered as a repeat,
       // not as a failed lookup (only a request with a request id can repeat).
@@ -425,12 +473,12 @@ absl::StatusOr<EmptyResponse> MailboxService::DeleteMailbox(const CallContext& c
     const Party party = PartyOf(*m, caller.claim);
     if (party == Party::kNone) return ClaimMismatch(ctx, "not a party bound to this mailbox");
     if (!HasRight(*m, 'D')) return AccessDenied(ctx, 'D', "delete");
-    absl::Status s = store_->Delete(id, m->version);
+    // The delete and its delete-log entry (when the request has a key); a
+    // failure to remember only turns a later repeat into 404 (documented),
+    // so it does not fail this request.
+    absl::Status s = state_->steps->DeleteAndLog(id, m->version, caller.key);
     if (s.ok()) {
       ++state_->deleted;
-      // The delete is done; failing to remember it only turns a later
-      // repeat into 404 (documented), so it does not fail this request.
-      if (!caller.key.empty()) (void)state_->deletes->Remember(id, caller.key);
       NotifyParty(party == Party::kSender ? m->receiver_token : m->sender_token, id);
       return EmptyResponse{false};
     }
@@ -448,7 +496,7 @@ absl::StatusOr<EmptyResponse> MailboxService::RelinquishMailbox(
 
   for (int attempt = 0; attempt < kMaxCasAttempts; ++attempt) {
     const absl::Time now = clock_->Now();
-    ASSIGN_OR_RETURN(Mailbox m, Load(ctx, id, now));
+    ASSIGN_OR_RETURN(Mailbox m, LoadFor(attempt, ctx, id, now));
     if (WasApplied(m, caller.key)) return EmptyResponse{true};
     if (PartyOf(m, caller.claim) != Party::kReceiver) {
       return ClaimMismatch(ctx, "only the bound receiver may relinquish the mailbox");

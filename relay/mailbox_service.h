@@ -81,6 +81,11 @@ struct SharedRelayState {
   EventLimiter* creates = nullptr;         // creates_per_window per address
   EventLimiter* failed_lookups = nullptr;  // failed_lookups_per_window per address
   DeleteLog* deletes = nullptr;
+  // How the steps that touch the store and the state above together run
+  // (shared_limits.h): null composes them from the service's store and the
+  // three members above; a backend's own (RedisRelaySteps) must work on that
+  // same store, limiters and delete log.
+  RelaySteps* steps = nullptr;
 };
 
 // Who is calling: the adapters fill this from the connection.
@@ -250,12 +255,24 @@ class MailboxService : public MailboxOperations {
  private:
   struct State;
 
-  // Starts a lookup of `id` by `ctx`: rate_limited once the caller's failed
-  // lookups are exhausted; otherwise the lower-cased id, or invalid_field
-  // (counted as a failed lookup).
+  // Checks the id of a lookup by `ctx`: the lower-cased id; for a malformed
+  // one rate_limited if the caller's failed lookups are exhausted, else
+  // invalid_field (counted as a failed lookup). A well-formed id's limit
+  // check is made with the first read (FirstLoad), in one step.
   absl::StatusOr<std::string> BeginLookup(const CallContext& ctx, const std::string& id);
-  // store->Get at `now`; NOT_FOUND counts as a failed lookup.
+  // The first read of a lookup: rate_limited once the caller's failed
+  // lookups are exhausted, else the mailbox at `now` (RelaySteps::LimitedGet);
+  // NOT_FOUND counts as a failed lookup.
+  absl::StatusOr<Mailbox> FirstLoad(const CallContext& ctx, const std::string& id,
+                                    absl::Time now);
+  // A read of a lookup after a lost CAS: store->Get at `now`; NOT_FOUND counts
+  // as a failed lookup.
   absl::StatusOr<Mailbox> Load(const CallContext& ctx, const std::string& id, absl::Time now);
+  // FirstLoad on the first attempt, else Load.
+  absl::StatusOr<Mailbox> LoadFor(int attempt, const CallContext& ctx, const std::string& id,
+                                  absl::Time now) {
+    return attempt == 0 ? FirstLoad(ctx, id, now) : Load(ctx, id, now);
+  }
   absl::Status NotFound(const CallContext& ctx);
   absl::Status RateLimited(const CallContext& ctx, absl::string_view what);
   std::string UrlFor(const std::string& id) const;

@@ -69,6 +69,9 @@ class MailboxStore {
   // Removes up to `limit` mailboxes with expires_at <= now (and their create
   // keys), cheapest first: cost proportional to what is removed (an index on
   // expiry), never a scan of all mailboxes. Returns how many were removed.
+  // A backend that expires records itself (Redis) may only settle Count
+  // here, in coarser steps (redis_store.h); Get and CompareAndSwap never
+  // answer an expired mailbox on any store.
   virtual absl::StatusOr<int64_t> SweepExpired(absl::Time now, int64_t limit) = 0;
 
   // Mailboxes stored and not yet swept (may include expired-but-unswept ones).

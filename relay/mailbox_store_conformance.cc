@@ -249,7 +249,7 @@ TEST_P(MailboxStoreConformanceTest, SweepRemovesOnlyExpiredOldestFirstWithinLimi
   EXPECT_EQ(*swept, 4);
   EXPECT_EQ(*store_->Count(), 6);
   // The earliest expiries went first: 5 and 6 are still stored (but expired).
-  for (int i = 1; i <= 4; ++i) {
+  for (int i = 1; i <= 4 && !GetParam().sweep_leaves_records; ++i) {
     EXPECT_EQ(store_->Delete(Id(i), 1).code(), absl::StatusCode::kNotFound) << i;
   }
   swept = store_->SweepExpired(t, 100);

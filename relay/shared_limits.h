@@ -29,6 +29,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
+#include "relay/mailbox.h"
+#include "relay/mailbox_store.h"
 #include "relay/rate_limiter.h"
 
 namespace sct::relay {
@@ -98,6 +100,70 @@ class LocalDeleteLog : public DeleteLog {
   using Entry = std::pair<std::string, std::string>;  // (mailbox id, request key)
   absl::flat_hash_set<Entry> entries_ ABSL_GUARDED_BY(mu_);
   std::deque<Entry> order_ ABSL_GUARDED_BY(mu_);
+};
+
+// What LimitedInsert did.
+struct LimitedInsertResult {
+  bool limited = false;  // over the creates budget: nothing counted or stored
+  InsertResult insert;   // otherwise what MailboxStore::Insert answered
+};
+
+// What LimitedGet found.
+struct LimitedGetResult {
+  enum class Outcome { kFound, kNotFound, kLimited };
+  Outcome outcome = Outcome::kNotFound;
+  Mailbox mailbox;  // kFound only
+};
+
+// The steps of a relay operation that touch the mailbox store and the shared
+// state above together. MailboxService runs every such step through this
+// interface: ComposedRelaySteps runs them one after the other (memory,
+// sqlite; a Redis Cluster), a backend that can do a step in one round trip
+// implements it itself (RedisRelaySteps on a single Redis). Which one a
+// service uses is chosen in one place: SharedRelayState::steps (null: the
+// composition). Every implementation has the composition's semantics:
+class RelaySteps {
+ public:
+  virtual ~RelaySteps() = default;
+  // creates.TryAcquire(client) and, if it allowed the event, store.Insert(
+  // mailbox, create_key): limited = true when over budget (nothing stored);
+  // else the insert's result (ALREADY_EXISTS: the id is taken, the create
+  // stays counted). Errors of either.
+  virtual absl::StatusOr<LimitedInsertResult> LimitedInsert(absl::string_view client,
+                                                            const Mailbox& mailbox,
+                                                            absl::string_view create_key) = 0;
+  // failed_lookups.Exhausted(client) (kLimited) and, if not, store.Get(id,
+  // now) (kFound / kNotFound). Counts nothing: the caller records a failed
+  // lookup. Errors of either (NOT_FOUND is kNotFound, not an error).
+  virtual absl::StatusOr<LimitedGetResult> LimitedGet(absl::string_view client,
+                                                      absl::string_view id, absl::Time now) = 0;
+  // store.Delete(id, expected_version) and, once it succeeded and
+  // request_key is not empty, deletes.Remember(id, request_key). The
+  // delete's status; failing to remember does not fail it (a later repeat
+  // then answers 404).
+  virtual absl::Status DeleteAndLog(absl::string_view id, int64_t expected_version,
+                                    absl::string_view request_key) = 0;
+};
+
+// RelaySteps as the plain sequence of the parts' own calls. Not owned.
+class ComposedRelaySteps : public RelaySteps {
+ public:
+  ComposedRelaySteps(MailboxStore* store, EventLimiter* creates, EventLimiter* failed_lookups,
+                     DeleteLog* deletes)
+      : store_(store), creates_(creates), failed_lookups_(failed_lookups), deletes_(deletes) {}
+  absl::StatusOr<LimitedInsertResult> LimitedInsert(absl::string_view client,
+                                                    const Mailbox& mailbox,
+                                                    absl::string_view create_key) override;
+  absl::StatusOr<LimitedGetResult> LimitedGet(absl::string_view client, absl::string_view id,
+                                              absl::Time now) override;
+  absl::Status DeleteAndLog(absl::string_view id, int64_t expected_version,
+                            absl::string_view request_key) override;
+
+ private:
+  MailboxStore* const store_;
+  EventLimiter* const creates_;
+  EventLimiter* const failed_lookups_;
+  DeleteLog* const deletes_;
 };
 
 }  // namespace sct::relay

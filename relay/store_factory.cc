@@ -102,19 +102,24 @@ absl::StatusOr<std::unique_ptr<RelayStore>> RelayStore::Open(const StoreConfig& 
   const std::string& prefix = config.redis_key_prefix;
   RedisStoreOptions store_options;
   store_options.key_prefix = prefix;
-  opened->store_ = std::make_unique<RedisMailboxStore>(redis, store_options);
+  auto redis_store = std::make_unique<RedisMailboxStore>(redis, store_options);
   opened->redis_creates_ = std::make_unique<RedisEventLimiter>(
       redis, clock, "creates", limits.creates_per_window, limits.rate_window, prefix);
   opened->redis_lookups_ = std::make_unique<RedisEventLimiter>(
       redis, clock, "failed_lookups", limits.failed_lookups_per_window, limits.rate_window, prefix);
   opened->redis_deletes_ = std::make_unique<RedisDeleteLog>(redis, limits.max_ttl, prefix);
+  opened->redis_steps_ = std::make_unique<RedisRelaySteps>(
+      redis_store.get(), opened->redis_creates_.get(), opened->redis_lookups_.get(),
+      opened->redis_deletes_.get());
+  opened->store_ = std::move(redis_store);
   return opened;
 }
 
 RelayStore::~RelayStore() { Close(); }
 
 SharedRelayState RelayStore::shared() const {
-  return SharedRelayState{redis_creates_.get(), redis_lookups_.get(), redis_deletes_.get()};
+  return SharedRelayState{redis_creates_.get(), redis_lookups_.get(), redis_deletes_.get(),
+                          redis_steps_.get()};
 }
 
 std::string RelayStore::Describe() const {
@@ -130,6 +135,7 @@ std::string RelayStore::Describe() const {
 }
 
 void RelayStore::Close() {
+  redis_steps_.reset();
   store_.reset();
   redis_creates_.reset();
   redis_lookups_.reset();

@@ -26,6 +26,7 @@
 #include "relay/mailbox_store.h"
 #include "relay/redis/redis_client.h"
 #include "relay/redis/redis_limits.h"
+#include "relay/redis/redis_steps.h"
 #include "relay/relay_limits.h"
 
 namespace sct::relay {
@@ -59,8 +60,9 @@ class RelayStore {
   ~RelayStore();  // Close()
 
   MailboxStore* store() const { return store_.get(); }
-  // The limiters and delete log shared across replicas (redis); all null
-  // (the service's in-memory defaults) for memory and sqlite.
+  // The limiters and delete log shared across replicas, and the steps that
+  // run each relay operation in one Redis operation (redis); all null (the
+  // service's in-memory defaults and composed steps) for memory and sqlite.
   SharedRelayState shared() const;
   // The store part of the binary's start-up line: "store=sqlite
   // sqlite_path=relay.db", or for redis the nodes, cluster or standalone,
@@ -78,6 +80,7 @@ class RelayStore {
   std::unique_ptr<RedisEventLimiter> redis_creates_;
   std::unique_ptr<RedisEventLimiter> redis_lookups_;
   std::unique_ptr<RedisDeleteLog> redis_deletes_;
+  std::unique_ptr<RedisRelaySteps> redis_steps_;
 };
 
 }  // namespace sct::relay

@@ -9,29 +9,41 @@
 #include "common/errors.h"
 
 namespace sct::relay {
+
+// The counter holds "<count> <window start ms>". A value that does not parse
+// (none, or a counter of another format) starts a window at now; the key's PX
+// is the rest of the window plus one window. (A `local function` is local to
+// the script it is pasted into.)
+const char kRedisLimiterGateLua[] = R"lua(
+local function sct_gate(key, limit, window, now, acquire)
+  local n, start = 0, now
+  local v = redis.call('GET', key)
+  if v then
+    local c, s = string.match(v, '^(%d+) (%-?%d+)$')
+    if c and now < tonumber(s) + window then n, start = tonumber(c), tonumber(s) end
+  end
+  local left = start + window - now
+  if acquire and n >= limit then return false, left end
+  redis.call('SET', key, string.format('%d %d', n + 1, start), 'PX', left + window)
+  return true, 0
+end
+)lua";
+
 namespace {
 
-// KEYS[1] counter "<count> <window start ms>"; ARGV limit, window ms, mode,
-// now ms (the relay's clock). Returns {flag, left}: acquire: flag 1 =
-// counted, 0 = over budget (left = the window's remaining ms); record: always
-// counts, 1. A value that does not parse (none, or a counter of another
-// format) starts a window. The read-only check is a plain GET (ExhaustedFor).
-constexpr char kLimiterScript[] = R"lua(
-local limit = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
-local mode = ARGV[3]
-local now = tonumber(ARGV[4])
-local n, start = 0, now
-local v = redis.call('GET', KEYS[1])
-if v then
-  local c, s = string.match(v, '^(%d+) (%-?%d+)$')
-  if c and now < tonumber(s) + window then n, start = tonumber(c), tonumber(s) end
-end
-local left = start + window - now
-if mode == 'acquire' and n >= limit then return {0, left} end
-redis.call('SET', KEYS[1], string.format('%d %d', n + 1, start), 'PX', left + window)
-return {1, 0}
-)lua";
+// KEYS[1] counter; ARGV limit, window ms, mode ("acquire", "record"), now
+// ms (the relay's clock). Returns {flag, left}: acquire: flag 1 = counted,
+// 0 = over budget (left = the window's remaining ms); record: always counts,
+// 1. The read-only check is a plain GET (ExhaustedFor).
+const std::string& LimiterScript() {
+  static const std::string* script = new std::string(std::string(kRedisLimiterGateLua) + R"lua(
+local ok, left = sct_gate(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4]),
+                          ARGV[3] == 'acquire')
+if ok then return {1, 0} end
+return {0, left}
+)lua");
+  return *script;
+}
 
 absl::Status Unexpected() {
   return MakeError(absl::StatusCode::kInternal, "store_error", "redis limiter: unexpected reply");
@@ -56,7 +68,7 @@ absl::StatusOr<std::pair<bool, int64_t>> RedisEventLimiter::Run(absl::string_vie
                                                                 const char* mode) {
   const std::string counter = CounterKey(key);
   absl::StatusOr<RedisReply> r =
-      client_->Eval(kLimiterScript, {counter},
+      client_->Eval(LimiterScript(), {counter},
                     {std::to_string(limit_),
                      std::to_string(std::max<int64_t>(1, absl::ToInt64Milliseconds(window_))), mode,
                      std::to_string(absl::ToUnixMillis(clock_->Now()))});
@@ -77,23 +89,34 @@ absl::Status RedisEventLimiter::Record(absl::string_view key) {
   return Run(key, "record").status();
 }
 
-absl::StatusOr<int64_t> RedisEventLimiter::ExhaustedFor(absl::string_view key) {
-  // Read-only, so a plain GET (one command, no script): the value is the
-  // script's "<count> <window start ms>".
-  const std::string counter = CounterKey(key);
-  absl::StatusOr<RedisReply> r = client_->Command(counter, {"GET", counter});
-  if (!r.ok()) return r.status();
-  if (r->type == RedisReply::Type::kNil) return 0;
-  if (r->type != RedisReply::Type::kString) return Unexpected();
-  std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(r->str, ' ');
+std::optional<RedisLimiterGate> RedisEventLimiter::Gate(absl::string_view key) const {
+  if (limit_ <= 0) return std::nullopt;
+  return RedisLimiterGate{CounterKey(key), limit_,
+                          std::max<int64_t>(1, absl::ToInt64Milliseconds(window_)),
+                          absl::ToUnixMillis(clock_->Now())};
+}
+
+int64_t RedisEventLimiter::ExhaustedForValue(const std::optional<std::string>& value,
+                                             int64_t now_ms) const {
+  if (limit_ <= 0 || !value.has_value()) return 0;
+  std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(*value, ' ');
   int64_t count = 0, start = 0;
   if (!absl::SimpleAtoi(parts.first, &count) || !absl::SimpleAtoi(parts.second, &start)) {
     return 0;  // as the script: a value that does not parse starts a window
   }
   const int64_t window = std::max<int64_t>(1, absl::ToInt64Milliseconds(window_));
-  const int64_t now = absl::ToUnixMillis(clock_->Now());
-  if (now >= start + window || count < limit_) return 0;
-  return start + window - now;
+  if (now_ms >= start + window || count < limit_) return 0;
+  return start + window - now_ms;
+}
+
+absl::StatusOr<int64_t> RedisEventLimiter::ExhaustedFor(absl::string_view key) {
+  // Read-only, so a plain GET (one command, no script).
+  const std::string counter = CounterKey(key);
+  absl::StatusOr<RedisReply> r = client_->Command(counter, {"GET", counter});
+  if (!r.ok()) return r.status();
+  if (r->type == RedisReply::Type::kNil) return 0;
+  if (r->type != RedisReply::Type::kString) return Unexpected();
+  return ExhaustedForValue(r->str, absl::ToUnixMillis(clock_->Now()));
 }
 
 absl::StatusOr<bool> RedisEventLimiter::Exhausted(absl::string_view key) {
@@ -121,6 +144,10 @@ std::string RedisDeleteLog::LogKey(absl::string_view mailbox_id,
   return absl::StrCat(prefix_, "{", mailbox_id, "}:del:", request_key);
 }
 
+int64_t RedisDeleteLog::ttl_ms() const {
+  return std::max<int64_t>(1, absl::ToInt64Milliseconds(ttl_));
+}
+
 absl::StatusOr<bool> RedisDeleteLog::Contains(absl::string_view mailbox_id,
                                               absl::string_view request_key) {
   const std::string key = LogKey(mailbox_id, request_key);
@@ -133,8 +160,7 @@ absl::StatusOr<bool> RedisDeleteLog::Contains(absl::string_view mailbox_id,
 absl::Status RedisDeleteLog::Remember(absl::string_view mailbox_id, absl::string_view request_key) {
   const std::string key = LogKey(mailbox_id, request_key);
   return client_
-      ->Command(key, {"SET", key, "1", "PX",
-                      std::to_string(std::max<int64_t>(1, absl::ToInt64Milliseconds(ttl_)))})
+      ->Command(key, {"SET", key, "1", "PX", std::to_string(ttl_ms())})
       .status();
 }
 

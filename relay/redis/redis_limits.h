@@ -19,9 +19,10 @@
 // Key: <prefix>rl:<name>:{<client key>}.
 //
 // RedisDeleteLog: SET <prefix>{<mailbox-id>}:del:<request key> PX <ttl>; the
-// hash tag puts it in the mailbox's slot. Written after the delete succeeded
-// (a separate command): if Redis fails in between, a later repeat of that
-// delete answers 404 instead of "repeated".
+// hash tag puts it in the mailbox's slot, so the relay writes it in the same
+// script as the delete (RedisRelaySteps::DeleteAndLog, also on a cluster):
+// a delete and its log entry are both done or neither. Remember alone (a
+// separate SET) is what the composed steps use.
 //
 // Errors: UNAVAILABLE "store_unavailable" when Redis is unreachable or times
 // out; INTERNAL "store_error" on an unexpected reply. Thread-safe; the client
@@ -30,6 +31,7 @@
 #define SCT_RELAY_REDIS_REDIS_LIMITS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "common/clock.h"
@@ -37,6 +39,21 @@
 #include "relay/shared_limits.h"
 
 namespace sct::relay {
+
+// The window logic of RedisEventLimiter's script as a Lua function, so that
+// other scripts (RedisMailboxStore's insert) can check and count an event in
+// the same atomic step: `sct_gate(counter key, limit, window ms, now ms,
+// acquire)` returns (true, 0) when it counted the event, (false, ms left in
+// the window) when `acquire` and the budget is spent (nothing written).
+extern const char kRedisLimiterGateLua[];
+
+// What a script needs to run sct_gate for one key of one limiter.
+struct RedisLimiterGate {
+  std::string counter_key;
+  int64_t limit = 0;
+  int64_t window_ms = 1;
+  int64_t now_ms = 0;
+};
 
 class RedisEventLimiter : public EventLimiter {
  public:
@@ -52,6 +69,14 @@ class RedisEventLimiter : public EventLimiter {
   absl::Duration RetryAfter(absl::string_view key) override;
 
   std::string CounterKey(absl::string_view key) const;
+  // The gate for `key` at the clock's now; nullopt when the limiter is
+  // disabled (limit <= 0: every event accepted, nothing stored).
+  std::optional<RedisLimiterGate> Gate(absl::string_view key) const;
+  // Milliseconds until the budget is back (0: not exhausted) given the
+  // counter's value as GET answers it (nullopt: no counter), at now_ms.
+  int64_t ExhaustedForValue(const std::optional<std::string>& value, int64_t now_ms) const;
+  // True when the limiter is disabled (limit <= 0).
+  bool disabled() const { return limit_ <= 0; }
 
  private:
   // Runs the script in `mode` ("acquire", "record"): {flag, pttl ms}.
@@ -76,6 +101,8 @@ class RedisDeleteLog : public DeleteLog {
   absl::Status Remember(absl::string_view mailbox_id, absl::string_view request_key) override;
 
   std::string LogKey(absl::string_view mailbox_id, absl::string_view request_key) const;
+  // How long an entry is kept, in ms (for scripts that write the entry).
+  int64_t ttl_ms() const;
 
  private:
   RedisClient* const client_;

@@ -12,6 +12,7 @@
 #include "relay/metrics.h"
 #include "relay/redis/redis_client.h"
 #include "relay/redis/redis_limits.h"
+#include "relay/redis/redis_steps.h"
 #include "relay/redis/redis_store.h"
 #include "relay/redis/testing/redis_server.h"
 #include "relay/relay_http.h"
@@ -37,9 +38,11 @@ struct HttpReplica {
         client.get(), &RealClock::Get(), "failed_lookups", limits.failed_lookups_per_window,
         limits.rate_window);
     deletes = std::make_unique<RedisDeleteLog>(client.get(), limits.max_ttl);
+    steps = std::make_unique<RedisRelaySteps>(store.get(), creates.get(), lookups.get(),
+                                              deletes.get());
     service = std::make_unique<MailboxService>(
         store.get(), &RealClock::Get(), nullptr, "https://relay.example", limits,
-        SharedRelayState{creates.get(), lookups.get(), deletes.get()});
+        SharedRelayState{creates.get(), lookups.get(), deletes.get(), steps.get()});
     auto http = RelayHttpServer::Start(service.get(), &metrics, RelayHttpOptions{});
     EXPECT_TRUE(http.ok()) << http.status();
     if (http.ok()) server = std::move(*http);
@@ -53,6 +56,7 @@ struct HttpReplica {
   std::unique_ptr<RedisMailboxStore> store;
   std::unique_ptr<RedisEventLimiter> creates, lookups;
   std::unique_ptr<RedisDeleteLog> deletes;
+  std::unique_ptr<RedisRelaySteps> steps;
   RelayMetrics metrics;
   std::unique_ptr<MailboxService> service;
   std::unique_ptr<RelayHttpServer> server;

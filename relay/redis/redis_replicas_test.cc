@@ -1,14 +1,19 @@
-// Several relay replicas on one Redis (a local 3-master cluster): the shared
-// limiters and delete log on their own, then whole MailboxService replicas
-// showing that binding, request-id idempotency, rights and the rate limits
-// hold across replicas, and that an unreachable Redis means 503.
+// Several relay replicas on one Redis (a local 3-master cluster, and a single
+// Redis where RedisRelaySteps runs each relay step as one Redis operation):
+// the shared limiters and delete log on their own, then whole MailboxService
+// replicas showing that binding, request-id idempotency, rights and the rate
+// limits hold across replicas, that an unreachable Redis means 503, and how
+// many Redis round trips and commands one relay cycle costs.
 #include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/clock.h"
 #include "common/errors.h"
 #include "common/status_mapping.h"
@@ -17,6 +22,7 @@
 #include "relay/mailbox_service.h"
 #include "relay/redis/redis_client.h"
 #include "relay/redis/redis_limits.h"
+#include "relay/redis/redis_steps.h"
 #include "relay/redis/redis_store.h"
 #include "relay/redis/testing/redis_server.h"
 
@@ -33,9 +39,16 @@ class ClusterEnvironment : public ::testing::Environment {
     auto cluster = RedisCluster::Start(3);
     ASSERT_TRUE(cluster.ok()) << cluster.status();
     cluster_ = std::move(*cluster);
+    auto single = RedisServer::Start(RedisServerOptions{});
+    ASSERT_TRUE(single.ok()) << single.status();
+    single_ = std::move(*single);
   }
-  void TearDown() override { cluster_.reset(); }
+  void TearDown() override {
+    cluster_.reset();
+    single_.reset();
+  }
   static std::vector<std::string> Addresses() { return cluster_->addresses(); }
+  static std::vector<std::string> SingleAddress() { return {single_->address()}; }
   static std::string FreshPrefix() {
     static std::atomic<int> n{0};
     return absl::StrCat("r", n.fetch_add(1), ":");
@@ -43,8 +56,10 @@ class ClusterEnvironment : public ::testing::Environment {
 
  private:
   static std::unique_ptr<RedisCluster> cluster_;
+  static std::unique_ptr<RedisServer> single_;
 };
 std::unique_ptr<RedisCluster> ClusterEnvironment::cluster_;
+std::unique_ptr<RedisServer> ClusterEnvironment::single_;
 const ::testing::Environment* const kEnv =
     ::testing::AddGlobalTestEnvironment(new ClusterEnvironment);
 
@@ -167,24 +182,31 @@ struct Replica {
                                                   limits.failed_lookups_per_window,
                                                   limits.rate_window, prefix);
     deletes = std::make_unique<RedisDeleteLog>(client.get(), limits.max_ttl, prefix);
+    steps = std::make_unique<RedisRelaySteps>(store.get(), creates.get(), lookups.get(),
+                                              deletes.get());
     service = std::make_unique<MailboxService>(
         store.get(), clock, nullptr, "https://relay.example", limits,
-        SharedRelayState{creates.get(), lookups.get(), deletes.get()});
+        SharedRelayState{creates.get(), lookups.get(), deletes.get(), steps.get()});
   }
   std::unique_ptr<RedisClient> client;
   std::unique_ptr<RedisMailboxStore> store;
   std::unique_ptr<RedisEventLimiter> creates, lookups;
   std::unique_ptr<RedisDeleteLog> deletes;
+  std::unique_ptr<RedisRelaySteps> steps;
   std::unique_ptr<MailboxService> service;
 };
 
-class ReplicasTest : public ::testing::Test {
+// Parameter: true = a single Redis (each relay step one Redis operation),
+// false = the cluster (composed steps).
+class ReplicasTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override { Build(RelayLimits()); }
   void Build(RelayLimits limits) {
     const std::string prefix = ClusterEnvironment::FreshPrefix();
-    a_ = std::make_unique<Replica>(ClusterEnvironment::Addresses(), prefix, &clock_, limits);
-    b_ = std::make_unique<Replica>(ClusterEnvironment::Addresses(), prefix, &clock_, limits);
+    const std::vector<std::string> addresses =
+        GetParam() ? ClusterEnvironment::SingleAddress() : ClusterEnvironment::Addresses();
+    a_ = std::make_unique<Replica>(addresses, prefix, &clock_, limits);
+    b_ = std::make_unique<Replica>(addresses, prefix, &clock_, limits);
     ASSERT_TRUE(a_->client && b_->client);
   }
   CreateMailboxRequest CreateReq(const std::string& request_id, const std::string& rights) {
@@ -207,7 +229,7 @@ class ReplicasTest : public ::testing::Test {
   const std::string sender_ = NewUuidV4();
 };
 
-TEST_F(ReplicasTest, RepeatedCreateOnAnotherReplicaAnswersTheSameMailbox) {
+TEST_P(ReplicasTest, RepeatedCreateOnAnotherReplicaAnswersTheSameMailbox) {
   const std::string request_id = NewUuidV4();
   auto first = a_->service->CreateMailbox(ctx_, CreateReq(request_id, "RD"));
   ASSERT_TRUE(first.ok()) << first.status();
@@ -218,7 +240,7 @@ TEST_F(ReplicasTest, RepeatedCreateOnAnotherReplicaAnswersTheSameMailbox) {
   EXPECT_EQ(*a_->store->Count(), 1);
 }
 
-TEST_F(ReplicasTest, ConcurrentBindingAcrossReplicasHasExactlyOneWinner) {
+TEST_P(ReplicasTest, ConcurrentBindingAcrossReplicasHasExactlyOneWinner) {
   const std::string id = Create();
   constexpr int kReaders = 12;
   std::atomic<int> winners{0}, mismatched{0};
@@ -237,7 +259,7 @@ TEST_F(ReplicasTest, ConcurrentBindingAcrossReplicasHasExactlyOneWinner) {
   EXPECT_EQ(mismatched.load(), kReaders - 1);
 }
 
-TEST_F(ReplicasTest, RequestIdAndRightsHoldAcrossReplicas) {
+TEST_P(ReplicasTest, RequestIdAndRightsHoldAcrossReplicas) {
   const std::string id = Create("RD");  // no W
   const std::string receiver = NewUuidV4();
   const std::string read_id = NewUuidV4();
@@ -261,9 +283,14 @@ TEST_F(ReplicasTest, RequestIdAndRightsHoldAcrossReplicas) {
   auto again = b_->service->DeleteMailbox(ctx_, {id, sender_, delete_id});
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_TRUE(again->repeated);
+  // The log is keyed by the mailbox: the same request on another id is a
+  // failed lookup, not a repeat.
+  EXPECT_EQ(ReasonOf(b_->service->DeleteMailbox(ctx_, {NewUuidV4(), sender_, delete_id})
+                         .status()),
+            "mailbox_not_found");
 }
 
-TEST_F(ReplicasTest, RateLimitsAreSharedAcrossReplicas) {
+TEST_P(ReplicasTest, RateLimitsAreSharedAcrossReplicas) {
   RelayLimits limits;
   limits.creates_per_window = 3;
   limits.failed_lookups_per_window = 4;
@@ -275,11 +302,31 @@ TEST_F(ReplicasTest, RateLimitsAreSharedAcrossReplicas) {
   EXPECT_EQ(ReasonOf(over.status()), "rate_limited");
   EXPECT_GT(b_->service->RetryAfter(ctx_), absl::ZeroDuration());
 
-  for (int i = 0; i < 4; ++i) {
+  // Successful lookups do not count against the failed-lookups budget.
+  auto created = a_->service->CreateMailbox(CallContext{"203.0.113.77"}, CreateReq(NewUuidV4(), ""));
+  ASSERT_TRUE(created.ok()) << created.status();
+  for (int i = 0; i < 6; ++i) {
+    Replica& r = i % 2 == 0 ? *a_ : *b_;
+    EXPECT_TRUE(r.service->ReadDisplayInformation(ctx_, created->mailbox_id).ok());
+  }
+  // A malformed id counts as a failed lookup too.
+  EXPECT_EQ(ReasonOf(a_->service->ReadDisplayInformation(ctx_, "not-a-uuid").status()),
+            "invalid_field");
+  for (int i = 0; i < 3; ++i) {
     Replica& r = i % 2 == 0 ? *a_ : *b_;
     EXPECT_EQ(ReasonOf(r.service->ReadDisplayInformation(ctx_, NewUuidV4()).status()),
               "mailbox_not_found");
   }
+  // Exhausted: every lookup is limited, also of a mailbox that exists, of a
+  // malformed id, and a delete.
+  EXPECT_EQ(ReasonOf(b_->service->ReadDisplayInformation(ctx_, created->mailbox_id).status()),
+            "rate_limited");
+  EXPECT_EQ(ReasonOf(b_->service->ReadDisplayInformation(ctx_, "not-a-uuid").status()),
+            "rate_limited");
+  EXPECT_EQ(
+      ReasonOf(a_->service->DeleteMailbox(ctx_, {created->mailbox_id, sender_, NewUuidV4()})
+                   .status()),
+      "rate_limited");
   auto limited = a_->service->ReadDisplayInformation(ctx_, NewUuidV4());
   EXPECT_EQ(ReasonOf(limited.status()), "rate_limited");
   EXPECT_EQ(ToHttpStatus(limited.status()), 429);
@@ -287,6 +334,178 @@ TEST_F(ReplicasTest, RateLimitsAreSharedAcrossReplicas) {
   CallContext other{"203.0.113.10"};
   EXPECT_EQ(ReasonOf(b_->service->ReadDisplayInformation(other, NewUuidV4()).status()),
             "mailbox_not_found");
+}
+
+INSTANTIATE_TEST_SUITE_P(SingleAndCluster, ReplicasTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "single" : "cluster";
+                         });
+
+// A RedisClient that counts the round trips (Command and Eval calls) it
+// passes on.
+class CountingClient : public RedisClient {
+ public:
+  explicit CountingClient(RedisClient* inner) : inner_(inner) {}
+  absl::StatusOr<RedisReply> Command(absl::string_view routing_key,
+                                     const std::vector<std::string>& argv) override {
+    ++round_trips;
+    return inner_->Command(routing_key, argv);
+  }
+  absl::StatusOr<RedisReply> Eval(const std::string& script,
+                                  const std::vector<std::string>& keys,
+                                  const std::vector<std::string>& args) override {
+    ++round_trips;
+    return inner_->Eval(script, keys, args);
+  }
+  bool cluster() const override { return inner_->cluster(); }
+  std::atomic<int> round_trips{0};
+
+ private:
+  RedisClient* inner_;
+};
+
+// Every command Redis ran (those inside scripts included), from INFO
+// commandstats, without the INFO commands themselves.
+int64_t RedisCommandsRun(RedisClient* client) {
+  auto info = client->Command("", {"INFO", "commandstats"});
+  EXPECT_TRUE(info.ok()) << info.status();
+  int64_t all = 0;
+  for (absl::string_view line : absl::StrSplit(info.ok() ? info->str : "", '\n')) {
+    if (!absl::StartsWith(line, "cmdstat_") || absl::StartsWith(line, "cmdstat_info:")) continue;
+    const size_t at = line.find("calls=");
+    int64_t n = 0;
+    if (at != absl::string_view::npos &&
+        absl::SimpleAtoi(line.substr(at + 6, line.find(',', at) - at - 6), &n)) {
+      all += n;
+    }
+  }
+  return all;
+}
+
+// Redis round trips (and, on a single Redis, commands Redis ran) of each
+// step of the load generator's cycle (relay/loadgen/cycle_client.h): create,
+// the receiver's binding read, the receiver's update, the sender's read of
+// the reply, the sender's delete; the relay's limiters on, steps chosen as
+// RelayStore does (RedisRelaySteps).
+struct Step {
+  int round_trips;
+  int64_t commands;
+};
+std::vector<Step> MeasureCycle(const std::vector<std::string>& addresses) {
+  FakeClock clock;
+  auto direct = Connect(addresses);
+  EXPECT_NE(direct, nullptr);
+  if (direct == nullptr) return {};
+  CountingClient counting(direct.get());
+  const std::string prefix = ClusterEnvironment::FreshPrefix();
+  const RelayLimits limits;  // both limiters on
+  RedisStoreOptions store_options;
+  store_options.key_prefix = prefix;
+  RedisMailboxStore store(&counting, store_options);
+  RedisEventLimiter creates(&counting, &clock, "creates", limits.creates_per_window,
+                            limits.rate_window, prefix);
+  RedisEventLimiter lookups(&counting, &clock, "failed_lookups",
+                            limits.failed_lookups_per_window, limits.rate_window, prefix);
+  RedisDeleteLog deletes(&counting, limits.max_ttl, prefix);
+  RedisRelaySteps steps(&store, &creates, &lookups, &deletes);
+  MailboxService service(&store, &clock, nullptr, "https://relay.example", limits,
+                         SharedRelayState{&creates, &lookups, &deletes, &steps});
+  const CallContext ctx{"198.51.100.4"};
+  const Payload payload{kAeadAes128Gcm, std::string(1024, 'p')};
+
+  // Commands are counted on a single Redis only (a cluster's are spread over
+  // its nodes).
+  auto commands_run = [&]() -> int64_t {
+    return direct->cluster() ? 0 : RedisCommandsRun(direct.get());
+  };
+  auto cycle = [&](std::vector<Step>* steps_out) {
+    const std::string sender = NewUuidV4(), receiver = NewUuidV4();
+    auto measure = [&](auto op) {
+      const int trips = counting.round_trips.load();
+      const int64_t commands = commands_run();
+      op();
+      steps_out->push_back(Step{counting.round_trips.load() - trips,
+                                commands_run() - commands});
+    };
+    std::string id;
+    measure([&] {
+      CreateMailboxRequest req;
+      req.device_claim = sender;
+      req.request_id = NewUuidV4();
+      req.payload = payload;
+      req.access_rights = "RWD";
+      auto r = service.CreateMailbox(ctx, req);
+      ASSERT_TRUE(r.ok()) << r.status();
+      id = r->mailbox_id;
+    });
+    measure([&] {
+      auto r = service.ReadSecureContent(ctx, {id, receiver, NewUuidV4(), std::nullopt});
+      ASSERT_TRUE(r.ok()) << r.status();
+    });
+    measure([&] {
+      auto r = service.UpdateMailbox(ctx, {id, receiver, NewUuidV4(), payload, std::nullopt});
+      ASSERT_TRUE(r.ok()) << r.status();
+    });
+    measure([&] {
+      auto r = service.ReadSecureContent(ctx, {id, sender, NewUuidV4(), std::nullopt});
+      ASSERT_TRUE(r.ok()) << r.status();
+    });
+    measure([&] {
+      auto r = service.DeleteMailbox(ctx, {id, sender, NewUuidV4()});
+      ASSERT_TRUE(r.ok()) << r.status();
+    });
+  };
+  std::vector<Step> warm;
+  cycle(&warm);  // loads the scripts (a first EVALSHA answers NOSCRIPT)
+  std::vector<Step> measured;
+  cycle(&measured);
+  return measured;
+}
+
+// On a single Redis each relay operation is one Redis round trip, plus the
+// CAS (or delete) for those that change a mailbox the relay read first:
+// 1 + 2 + 2 + 1 + 2 = 8 (it was 14 with the limiters and the delete log as
+// separate commands).
+TEST(RelayCycleTest, OneRedisOperationPerRelayStepOnASingleRedis) {
+  const std::vector<Step> measured = MeasureCycle(ClusterEnvironment::SingleAddress());
+  ASSERT_EQ(measured.size(), 5u);
+  const std::vector<int> want_trips = {1, 2, 2, 1, 2};
+  int trips = 0;
+  int64_t commands = 0;
+  for (size_t i = 0; i < measured.size(); ++i) {
+    EXPECT_EQ(measured[i].round_trips, want_trips[i]) << "step " << i;
+    trips += measured[i].round_trips;
+    commands += measured[i].commands;
+  }
+  EXPECT_EQ(trips, 8);
+  // Commands Redis runs, inside scripts included: create 8 (EVALSHA; the
+  // limiter's GET, SET; HGET, SET NX, HSET, PTTL of the create key's bucket;
+  // HINCRBY of the count of its expiry minute), +1 PEXPIRE on a bucket's
+  // first entry, +1 HGETALL (and HDELs of dead entries, none here) one create
+  // in 16; read+bind and update 1 MGET + 3 (EVALSHA, GETRANGE, SET); the
+  // sender's read 1 MGET; delete 1 MGET + 5 (EVALSHA, GETRANGE, DEL, SET of
+  // the delete log, HINCRBY).
+  EXPECT_GE(measured[0].commands, 8);
+  EXPECT_LE(measured[0].commands, 10);
+  EXPECT_EQ(measured[1].commands, 4);
+  EXPECT_EQ(measured[2].commands, 4);
+  EXPECT_EQ(measured[3].commands, 1);
+  EXPECT_EQ(measured[4].commands, 6);
+  EXPECT_LE(commands, 25);
+}
+
+// In a cluster the limiter counters have their own slots: a create is the
+// limiter's script, SET NX, the create-key claim and the count (4); a lookup
+// is the counter's GET and the mailbox's GET; the delete script writes the
+// delete log too (same slot) and the count is one more command: 4 + 3 + 3 +
+// 2 + 4 = 16 (it was 17).
+TEST(RelayCycleTest, ComposedStepsInACluster) {
+  const std::vector<Step> measured = MeasureCycle(ClusterEnvironment::Addresses());
+  ASSERT_EQ(measured.size(), 5u);
+  const std::vector<int> want_trips = {4, 3, 3, 2, 4};
+  for (size_t i = 0; i < measured.size(); ++i) {
+    EXPECT_EQ(measured[i].round_trips, want_trips[i]) << "step " << i;
+  }
 }
 
 TEST(RedisDownTest, ServiceAnswersStoreUnavailableAndRecovers) {

@@ -9,8 +9,10 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/errors.h"
 #include "relay/mailbox_codec.h"
+#include "relay/redis/redis_limits.h"
 
 namespace sct::relay {
 namespace {
@@ -24,66 +26,119 @@ namespace {
 // record into Lua; in Lua (1-based) version = sub(3, 22), expires_at =
 // sub(23, 42), both 20-digit decimals that compare as strings.
 //
+// A create-key entry's value: the second its mailbox expires (10 digits,
+// rounded up), then '#' and the mailbox id as 16 bytes when it is a
+// lower-case UUID (every id the relay makes), else '=' and the id as given
+// (CreateKeyValue). sct_holder gives back the id as text.
+constexpr char kHolderLua[] = R"lua(
+local function sct_holder(v)
+  local rest = string.sub(v, 12)
+  if string.sub(v, 11, 11) ~= '#' then return rest end
+  local h = string.gsub(rest, '.', function(c) return string.format('%02x', string.byte(c)) end)
+  return string.sub(h, 1, 8) .. '-' .. string.sub(h, 9, 12) .. '-' .. string.sub(h, 13, 16) ..
+         '-' .. string.sub(h, 17, 20) .. '-' .. string.sub(h, 21, 32)
+end
+)lua";
+
 // Insert on a single node (standalone Redis): the whole create in one script.
-// KEYS[1] mailbox, KEYS[2] its index shard, KEYS[3] the create-key bucket
-// (absent without a create key). ARGV: 1 record, 2 ttl ms, 3 index score,
-// 4 id, 5 created_at (padded), 6 create-key field, 7 bucket value
-// (expires ‖ id), 8 key prefix (to name the holder's key), 9 "1" to drop dead
-// entries of the bucket. {1} inserted; {0} id taken; {2, holder} the create
-// key names a mailbox live at created_at (nothing written).
-constexpr char kInsertScript[] = R"lua(
-if KEYS[3] then
+// KEYS[1] mailbox, KEYS[2] its count shard, KEYS[3] the create-key bucket
+// (the mailbox key again without a create key), KEYS[4] (gated form only)
+// the creates limiter's counter. ARGV: 1 record, 2 ttl ms, 3 expiry minute,
+// 4 id, 5 created_at (padded), 6 create-key field ('' = none), 7 bucket value
+// (CreateKeyValue), 8 key prefix (to name the holder's key), 9 the second of
+// created_at (10 digits, rounded down) to drop the bucket's entries dead by
+// then, or '' (one insert in 16 cleans); gated: 10 limit, 11 window ms, 12 now ms. {1}
+// inserted; {0} id taken; {2, holder} the create key names a mailbox live at
+// created_at (nothing written); gated: {3, ms left} over the creates budget
+// (nothing counted or written).
+constexpr char kInsertBody[] = R"lua(
+local ck = ARGV[6] ~= ''
+if ck then
   local cur = redis.call('HGET', KEYS[3], ARGV[6])
   if cur then
-    local holder = string.sub(cur, 21)
+    local holder = sct_holder(cur)
     local h = redis.call('GETRANGE', ARGV[8] .. '{' .. holder .. '}:m', 0, 41)
     if #h == 42 and string.sub(h, 23, 42) > ARGV[5] then return {2, holder} end
   end
 end
 if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return {0} end
-redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[4])
-if KEYS[3] then
+redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
+if ck then
   redis.call('HSET', KEYS[3], ARGV[6], ARGV[7])
   if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[2]) then
     redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[2]) + 3600000)
   end
-  if ARGV[9] == '1' then
+  if ARGV[9] ~= '' then
     local all = redis.call('HGETALL', KEYS[3])
     for i = 1, #all, 2 do
-      if string.sub(all[i + 1], 1, 20) <= ARGV[5] then redis.call('HDEL', KEYS[3], all[i]) end
+      if string.sub(all[i + 1], 1, 10) <= ARGV[9] then redis.call('HDEL', KEYS[3], all[i]) end
     end
   end
 end
 return {1}
 )lua";
 
+const std::string& InsertScript() {
+  static const std::string* script = new std::string(absl::StrCat(kHolderLua, kInsertBody));
+  return *script;
+}
+
+// The insert gated by a limiter (RedisRelaySteps): the limiter's window
+// logic (redis_limits.h) first, in the same script.
+const std::string& GatedInsertScript() {
+  static const std::string* script = new std::string(absl::StrCat(kRedisLimiterGateLua, R"lua(
+local ok, left = sct_gate(KEYS[4], tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]),
+                          true)
+if not ok then return {3, left} end
+)lua", kHolderLua, kInsertBody));
+  return *script;
+}
+
 // Compare-and-set of a create-key entry (cluster: the bucket has its own
 // slot). KEYS[1] bucket; ARGV field, new value, expected holder id ('' =
-// absent), ttl ms, created_at (padded), "1" to drop dead entries.
-// {1, ''} set; {0, current holder} otherwise.
-constexpr char kClaimScript[] = R"lua(
+// absent), ttl ms, unused, the second of created_at to drop dead entries
+// with or '' (as the insert script). {1, ''} set; {0, current holder}
+// otherwise.
+constexpr char kClaimBody[] = R"lua(
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 local holder = ''
-if cur then holder = string.sub(cur, 21) end
+if cur then holder = sct_holder(cur) end
 if holder ~= ARGV[3] then return {0, holder} end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[4]) then
   redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]) + 3600000)
 end
-if ARGV[6] == '1' then
+if ARGV[6] ~= '' then
   local all = redis.call('HGETALL', KEYS[1])
   for i = 1, #all, 2 do
-    if string.sub(all[i + 1], 1, 20) <= ARGV[5] then redis.call('HDEL', KEYS[1], all[i]) end
+    if string.sub(all[i + 1], 1, 10) <= ARGV[6] then redis.call('HDEL', KEYS[1], all[i]) end
   end
 end
 return {1, ''}
 )lua";
 
+const std::string& ClaimScript() {
+  static const std::string* script = new std::string(absl::StrCat(kHolderLua, kClaimBody));
+  return *script;
+}
+
+// The expiry minute of a padded expires_at (20-digit nanoseconds) in Lua:
+// the whole minute at or after it, as ExpiryMinute computes it in C++.
+constexpr char kExpiryMinuteLua[] = R"lua(
+local function sct_minute(e)
+  local s = tonumber(string.sub(e, 1, 11))
+  if s % 60 == 0 and string.sub(e, 12) == '000000000' then
+    return string.format('%d', s / 60)
+  end
+  return string.format('%d', math.floor(s / 60) + 1)
+end
+)lua";
+
 // Compare-and-swap on the version. KEYS[1] mailbox, KEYS[2] (single node
-// only) its index shard; ARGV expected version (padded), now (padded), new
-// record, ttl ms, new index score, id. {1, old expires} swapped; 0 absent or
+// only) its count shard; ARGV expected version (padded), now (padded), new
+// record, ttl ms, new expiry minute. {1, old expires} swapped; 0 absent or
 // expired; -1 version moved.
-constexpr char kCasScript[] = R"lua(
+constexpr char kCasBody[] = R"lua(
 local h = redis.call('GETRANGE', KEYS[1], 0, 41)
 if #h ~= 42 then return 0 end
 local e = string.sub(h, 23, 42)
@@ -91,34 +146,49 @@ if e <= ARGV[2] then return 0 end
 if string.sub(h, 3, 22) ~= ARGV[1] then return -1 end
 redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
 if KEYS[2] and e ~= string.sub(ARGV[3], 23, 42) then
-  redis.call('ZADD', KEYS[2], 'XX', ARGV[5], ARGV[6])
+  local old = sct_minute(e)
+  if old ~= ARGV[5] then
+    redis.call('HINCRBY', KEYS[2], old, -1)
+    redis.call('HINCRBY', KEYS[2], ARGV[5], 1)
+  end
 end
 return {1, e}
 )lua";
 
-// Delete on the version. KEYS[1] mailbox, KEYS[2] (single node only) its
-// index shard; ARGV expected version (padded), id. 1 deleted, 0 absent,
-// -1 version moved.
-constexpr char kDeleteScript[] = R"lua(
-local h = redis.call('GETRANGE', KEYS[1], 0, 21)
-if #h ~= 22 then return 0 end
-if string.sub(h, 3, 22) ~= ARGV[1] then return -1 end
-redis.call('DEL', KEYS[1])
-if KEYS[2] then redis.call('ZREM', KEYS[2], ARGV[2]) end
-return 1
-)lua";
+const std::string& CasScript() {
+  static const std::string* script = new std::string(absl::StrCat(kExpiryMinuteLua, kCasBody));
+  return *script;
+}
 
-// Sweep one candidate. KEYS[1] mailbox; ARGV now (padded).
-// 1 deleted (expired), 0 absent, otherwise the live mailbox's expires.
-constexpr char kSweepOneScript[] = R"lua(
+// Delete on the version, and the delete log's entry. KEYS[1] mailbox,
+// KEYS[2] the delete log key (the mailbox key again when there is none; same
+// slot as the mailbox), KEYS[3] (single node only) its count shard; ARGV
+// expected version (padded), id, log entry ttl ms ('' = no entry). {1,
+// expires} deleted, 0 absent, -1 version moved.
+constexpr char kDeleteBody[] = R"lua(
 local h = redis.call('GETRANGE', KEYS[1], 0, 41)
 if #h ~= 42 then return 0 end
+if string.sub(h, 3, 22) ~= ARGV[1] then return -1 end
+redis.call('DEL', KEYS[1])
+if ARGV[3] ~= '' then redis.call('SET', KEYS[2], '1', 'PX', ARGV[3]) end
 local e = string.sub(h, 23, 42)
-if e <= ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  return 1
-end
-return e
+if KEYS[3] then redis.call('HINCRBY', KEYS[3], sct_minute(e), -1) end
+return {1, e}
+)lua";
+
+const std::string& DeleteScript() {
+  static const std::string* script =
+      new std::string(absl::StrCat(kExpiryMinuteLua, kDeleteBody));
+  return *script;
+}
+
+// Takes a due minute out of a count shard: KEYS[1] shard, ARGV minute. The
+// count it held ('' if another sweep took it first).
+constexpr char kTakeMinuteScript[] = R"lua(
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v then return '' end
+redis.call('HDEL', KEYS[1], ARGV[1])
+return v
 )lua";
 
 // Create-key claims tried before giving up (each failure means the key moved
@@ -132,12 +202,55 @@ absl::Status Unexpected(absl::string_view what) {
                    absl::StrCat("redis store: unexpected reply to ", what));
 }
 
-// The index score: whole Unix milliseconds (exact in a double), rounded down.
-std::string ScoreMillis(absl::Time t) { return std::to_string(absl::ToUnixMillis(t)); }
+// The expiry minute of a mailbox: the whole Unix minute at or after
+// expires_at (kExpiryMinuteLua in the scripts). A count shard's minute m
+// holds the mailboxes with expires_at in ((m - 1) min, m min], all due at m.
+int64_t ExpiryMinuteOf(absl::Time t) {
+  const int64_t ns = absl::ToUnixNanos(t);
+  constexpr int64_t kMinute = int64_t{60} * 1000 * 1000 * 1000;
+  return ns / kMinute + (ns % kMinute != 0 ? 1 : 0);
+}
+std::string ExpiryMinute(absl::Time t) { return std::to_string(ExpiryMinuteOf(t)); }
 
 std::string TtlMillis(absl::Time expires_at, absl::Time reference, absl::Duration grace) {
   absl::Duration ttl = std::max(expires_at - reference, absl::ZeroDuration()) + grace;
   return std::to_string(std::max<int64_t>(1, absl::ToInt64Milliseconds(ttl)));
+}
+
+// 10 digits (Unix seconds until the year 2286), so they compare as strings.
+std::string PaddedSeconds(int64_t seconds) {
+  return absl::StrFormat("%010d", std::max<int64_t>(0, seconds));
+}
+
+// A create-key entry's value (kHolderLua): the expiry second rounded up (an
+// entry is dropped only once surely dead: expiry second <= the second of a
+// later insert's created_at, rounded down), then the id: 16 bytes after '#'
+// for a lower-case UUID (20 bytes less per live mailbox than its text),
+// else the text after '='.
+std::string CreateKeyValue(absl::Time expires_at, absl::string_view id) {
+  const int64_t ns = absl::ToUnixNanos(expires_at);
+  constexpr int64_t kSecond = 1000 * 1000 * 1000;
+  std::string value = PaddedSeconds(ns / kSecond + (ns % kSecond != 0 ? 1 : 0));
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  std::string bytes;
+  bool uuid = id.size() == 36;
+  for (size_t i = 0; uuid && i < id.size();) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      uuid = id[i] == '-';
+      ++i;
+      continue;
+    }
+    const int hi = hex(id[i]), lo = i + 1 < id.size() ? hex(id[i + 1]) : -1;
+    uuid = hi >= 0 && lo >= 0;
+    bytes.push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  if (uuid && bytes.size() == 16) return absl::StrCat(value, "#", bytes);
+  return absl::StrCat(value, "=", id);
 }
 
 bool CleanThisTime() {
@@ -161,11 +274,11 @@ std::pair<std::string, std::string> RedisMailboxStore::CreateKeyEntry(
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(create_key.data()), create_key.size(), digest);
   const int bucket = ((digest[16] << 8) | digest[17]) % kCreateKeyBuckets;
-  return {absl::StrCat(options_.key_prefix, "{c", bucket, "}"),
+  return {absl::StrCat(options_.key_prefix, "{k", bucket, "}"),
           std::string(reinterpret_cast<const char*>(digest), 16)};
 }
 std::string RedisMailboxStore::IndexShardKey(int shard) const {
-  return absl::StrCat(options_.key_prefix, "{idx", shard, "}:expiry");
+  return absl::StrCat(options_.key_prefix, "{idx", shard, "}:counts");
 }
 std::string RedisMailboxStore::IndexKey(absl::string_view id) const {
   return IndexShardKey(RedisCrc16(id) % kIndexShards);
@@ -173,6 +286,26 @@ std::string RedisMailboxStore::IndexKey(absl::string_view id) const {
 
 absl::StatusOr<InsertResult> RedisMailboxStore::Insert(const Mailbox& mailbox,
                                                        absl::string_view create_key) {
+  absl::StatusOr<InsertPlan> plan = PlanInsert(mailbox, create_key);
+  if (!plan.ok()) return plan.status();
+  if (!single_node_) return InsertInCluster(mailbox, create_key, *plan);
+  absl::StatusOr<GatedInsert> r = InsertOnOneNode(mailbox, create_key, *plan, nullptr);
+  if (!r.ok()) return r.status();
+  return std::move(r->insert);
+}
+
+absl::StatusOr<RedisMailboxStore::GatedInsert> RedisMailboxStore::InsertGated(
+    const Mailbox& mailbox, absl::string_view create_key, const RedisLimiterGate& gate) {
+  if (!single_node_) {
+    return absl::FailedPreconditionError("InsertGated: only on a single Redis");
+  }
+  absl::StatusOr<InsertPlan> plan = PlanInsert(mailbox, create_key);
+  if (!plan.ok()) return plan.status();
+  return InsertOnOneNode(mailbox, create_key, *plan, &gate);
+}
+
+absl::StatusOr<RedisMailboxStore::InsertPlan> RedisMailboxStore::PlanInsert(
+    const Mailbox& mailbox, absl::string_view create_key) const {
   if (mailbox.version != 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("Insert: version must be 1, got ", mailbox.version));
@@ -182,32 +315,45 @@ absl::StatusOr<InsertResult> RedisMailboxStore::Insert(const Mailbox& mailbox,
   plan.index = IndexKey(mailbox.id);
   plan.ttl = TtlMillis(mailbox.expires_at, mailbox.created_at, options_.expiry_grace);
   plan.created = PaddedNanos(mailbox.created_at);
-  plan.clean = CleanThisTime() ? "1" : "0";
+  plan.clean = CleanThisTime() ? PaddedSeconds(absl::ToUnixSeconds(mailbox.created_at)) : "";
   if (!create_key.empty()) plan.entry = CreateKeyEntry(create_key);
-  plan.entry_value = absl::StrCat(PaddedNanos(mailbox.expires_at), mailbox.id);
-  return single_node_ ? InsertOnOneNode(mailbox, create_key, plan)
-                      : InsertInCluster(mailbox, create_key, plan);
+  plan.entry_value = CreateKeyValue(mailbox.expires_at, mailbox.id);
+  return plan;
 }
 
-absl::StatusOr<InsertResult> RedisMailboxStore::InsertOnOneNode(const Mailbox& mailbox,
-                                                                absl::string_view create_key,
-                                                                const InsertPlan& plan) {
-  // One script: create-key check, insert-if-absent, index, create key.
-  std::vector<std::string> keys = {plan.key, plan.index};
-  if (!create_key.empty()) keys.push_back(plan.entry.first);
-  absl::StatusOr<RedisReply> r = client_->Eval(
-      kInsertScript, keys,
-      {EncodeMailbox(mailbox), plan.ttl, ScoreMillis(mailbox.expires_at), mailbox.id,
-       plan.created, plan.entry.second, plan.entry_value, options_.key_prefix, plan.clean});
+absl::StatusOr<RedisMailboxStore::GatedInsert> RedisMailboxStore::InsertOnOneNode(
+    const Mailbox& mailbox, absl::string_view create_key, const InsertPlan& plan,
+    const RedisLimiterGate* gate) {
+  // One script: (limiter,) create-key check, insert-if-absent, index,
+  // create key.
+  std::vector<std::string> keys = {plan.key, plan.index,
+                                   create_key.empty() ? plan.key : plan.entry.first};
+  std::vector<std::string> args = {EncodeMailbox(mailbox), plan.ttl,
+                                   ExpiryMinute(mailbox.expires_at), mailbox.id,
+                                   plan.created, plan.entry.second, plan.entry_value,
+                                   options_.key_prefix, plan.clean};
+  if (gate != nullptr) {
+    keys.push_back(gate->counter_key);
+    args.push_back(std::to_string(gate->limit));
+    args.push_back(std::to_string(gate->window_ms));
+    args.push_back(std::to_string(gate->now_ms));
+  }
+  absl::StatusOr<RedisReply> r =
+      client_->Eval(gate != nullptr ? GatedInsertScript() : InsertScript(), keys, args);
   if (!r.ok()) return r.status();
   if (r->type != RedisReply::Type::kArray || r->elements.empty()) return Unexpected("insert");
   switch (r->elements[0].integer) {
+    case 3:
+      if (gate == nullptr) return Unexpected("insert");
+      return GatedInsert{true, InsertResult()};
     case 1:
-      return InsertResult::Created();
+      return GatedInsert{false, InsertResult::Created()};
     case 0:
       return absl::AlreadyExistsError("mailbox id taken");
     case 2:
-      if (r->elements.size() == 2) return InsertResult::Repeated(r->elements[1].str);
+      if (r->elements.size() == 2) {
+        return GatedInsert{false, InsertResult::Repeated(r->elements[1].str)};
+      }
       return Unexpected("insert");
     default:
       return Unexpected("insert");
@@ -224,39 +370,35 @@ absl::StatusOr<InsertResult> RedisMailboxStore::InsertInCluster(const Mailbox& m
   const std::string& clean = plan.clean;
   const std::pair<std::string, std::string>& entry = plan.entry;
   const std::string& entry_value = plan.entry_value;
-  // Cluster: the create key's bucket has its own slot, so three single-slot
-  // steps. (1) Index first: every stored mailbox is then in the index (an
-  // entry for a mailbox that never got stored is removed by the sweep).
+  // Cluster: the create key's bucket and the count shard have their own
+  // slots, so single-slot steps. (1) The mailbox, if its id is free.
   absl::StatusOr<RedisReply> r =
-      client_->Command(index, {"ZADD", index, "NX", ScoreMillis(mailbox.expires_at),
-                               mailbox.id});
-  if (!r.ok()) return r.status();
-  const bool indexed_now = r->integer == 1;
-  // (2) The mailbox, if its id is free.
-  r = client_->Command(key, {"SET", key, EncodeMailbox(mailbox), "PX", ttl, "NX"});
+      client_->Command(key, {"SET", key, EncodeMailbox(mailbox), "PX", ttl, "NX"});
   if (!r.ok()) return r.status();
   if (r->type == RedisReply::Type::kNil) return absl::AlreadyExistsError("mailbox id taken");
-  if (create_key.empty()) return InsertResult::Created();
+  // (3) Once created: count it (a crash before this leaves Count one short
+  // until that minute is swept; never a mailbox).
+  auto counted = [&]() -> absl::StatusOr<InsertResult> {
+    absl::StatusOr<RedisReply> c =
+        client_->Command(index, {"HINCRBY", index, ExpiryMinute(mailbox.expires_at), "1"});
+    if (!c.ok()) return c.status();
+    return InsertResult::Created();
+  };
+  if (create_key.empty()) return counted();
 
-  // (3) Claim the create key.
+  // (2) Claim the create key.
   auto undo = [&]() -> absl::Status {
-    absl::StatusOr<RedisReply> d = client_->Command(key, {"DEL", key});
-    if (!d.ok()) return d.status();
-    if (indexed_now) {
-      d = client_->Command(index, {"ZREM", index, mailbox.id});
-      if (!d.ok()) return d.status();
-    }
-    return absl::OkStatus();
+    return client_->Command(key, {"DEL", key}).status();
   };
   std::string expected;  // absent
   for (int attempt = 0; attempt < kMaxClaimAttempts; ++attempt) {
-    r = client_->Eval(kClaimScript, {entry.first},
+    r = client_->Eval(ClaimScript(), {entry.first},
                       {entry.second, entry_value, expected, ttl, created, clean});
     if (!r.ok()) return r.status();  // the retry of the request repairs this
     if (r->type != RedisReply::Type::kArray || r->elements.size() != 2) {
       return Unexpected("create-key claim");
     }
-    if (r->elements[0].integer == 1) return InsertResult::Created();
+    if (r->elements[0].integer == 1) return counted();
     const std::string holder = r->elements[1].str;
     if (holder.empty()) {  // the entry went away meanwhile: claim it as absent
       expected.clear();
@@ -280,16 +422,43 @@ absl::StatusOr<InsertResult> RedisMailboxStore::InsertInCluster(const Mailbox& m
                    "redis store: create key is being claimed concurrently; retry");
 }
 
+namespace {
+
+// A mailbox key's value as GET answers it, read at `now`.
+absl::StatusOr<Mailbox> ParseStored(const RedisReply& r, absl::string_view id, absl::Time now) {
+  if (r.type == RedisReply::Type::kNil) return absl::NotFoundError("mailbox not found");
+  if (r.type != RedisReply::Type::kString) return Unexpected("GET");
+  const absl::string_view expiry = RecordExpiryDigits(r.str);
+  if (expiry.empty()) return DecodeMailbox(r.str, id);  // DATA_LOSS
+  if (expiry <= PaddedNanos(now)) return absl::NotFoundError("mailbox not found");
+  return DecodeMailbox(r.str, id);
+}
+
+}  // namespace
+
 absl::StatusOr<Mailbox> RedisMailboxStore::Get(absl::string_view id, absl::Time now) {
   const std::string key = MailboxKey(id);
   absl::StatusOr<RedisReply> r = client_->Command(key, {"GET", key});
   if (!r.ok()) return r.status();
-  if (r->type == RedisReply::Type::kNil) return absl::NotFoundError("mailbox not found");
-  if (r->type != RedisReply::Type::kString) return Unexpected("GET");
-  const absl::string_view expiry = RecordExpiryDigits(r->str);
-  if (expiry.empty()) return DecodeMailbox(r->str, id);  // DATA_LOSS
-  if (expiry <= PaddedNanos(now)) return absl::NotFoundError("mailbox not found");
-  return DecodeMailbox(r->str, id);
+  return ParseStored(*r, id, now);
+}
+
+absl::StatusOr<RedisMailboxStore::GetWithResult> RedisMailboxStore::GetWith(
+    absl::string_view other_key, absl::string_view id, absl::Time now) {
+  if (!single_node_) return absl::FailedPreconditionError("GetWith: only on a single Redis");
+  const std::string key = MailboxKey(id);
+  absl::StatusOr<RedisReply> r = client_->Command(key, {"MGET", std::string(other_key), key});
+  if (!r.ok()) return r.status();
+  if (r->type != RedisReply::Type::kArray || r->elements.size() != 2) return Unexpected("MGET");
+  GetWithResult result;
+  const RedisReply& other = r->elements[0];
+  if (other.type == RedisReply::Type::kString) {
+    result.other = other.str;
+  } else if (other.type != RedisReply::Type::kNil) {
+    return Unexpected("MGET");
+  }
+  result.mailbox = ParseStored(r->elements[1], id, now);
+  return result;
 }
 
 absl::Status RedisMailboxStore::CompareAndSwap(const Mailbox& updated,
@@ -301,13 +470,13 @@ absl::Status RedisMailboxStore::CompareAndSwap(const Mailbox& updated,
   const std::string key = MailboxKey(updated.id);
   const std::string index = IndexKey(updated.id);
   const std::string new_expiry = PaddedNanos(updated.expires_at);
+  const std::string new_minute = ExpiryMinute(updated.expires_at);
   std::vector<std::string> keys = {key};
   if (single_node_) keys.push_back(index);
   absl::StatusOr<RedisReply> r = client_->Eval(
-      kCasScript, keys,
+      CasScript(), keys,
       {PaddedVersion(expected_version), PaddedNanos(now), EncodeMailbox(updated),
-       TtlMillis(updated.expires_at, now, options_.expiry_grace),
-       ScoreMillis(updated.expires_at), updated.id});
+       TtlMillis(updated.expires_at, now, options_.expiry_grace), new_minute});
   if (!r.ok()) return r.status();
   if (r->type == RedisReply::Type::kInteger) {
     if (r->integer == 0) return absl::NotFoundError("mailbox not found");
@@ -318,80 +487,93 @@ absl::Status RedisMailboxStore::CompareAndSwap(const Mailbox& updated,
     return Unexpected("compare-and-swap");
   }
   if (!single_node_ && r->elements[1].str != new_expiry) {
-    // The expiry moved: keep the index in step (XX: only if still indexed).
-    absl::StatusOr<RedisReply> z = client_->Command(
-        index, {"ZADD", index, "XX", ScoreMillis(updated.expires_at), updated.id});
-    if (!z.ok()) return z.status();
+    // The expiry moved: move the mailbox to its new minute in the counts.
+    int64_t old_ns = 0;
+    if (!absl::SimpleAtoi(r->elements[1].str, &old_ns)) return Unexpected("compare-and-swap");
+    const std::string old_minute = ExpiryMinute(absl::FromUnixNanos(old_ns));
+    if (old_minute != new_minute) {
+      absl::StatusOr<RedisReply> c =
+          client_->Command(index, {"HINCRBY", index, old_minute, "-1"});
+      if (!c.ok()) return c.status();
+      c = client_->Command(index, {"HINCRBY", index, new_minute, "1"});
+      if (!c.ok()) return c.status();
+    }
   }
   return absl::OkStatus();
 }
 
 absl::Status RedisMailboxStore::Delete(absl::string_view id, int64_t expected_version) {
+  return DeleteAndLog(id, expected_version, "", 0);
+}
+
+absl::Status RedisMailboxStore::DeleteAndLog(absl::string_view id, int64_t expected_version,
+                                             absl::string_view log_key, int64_t log_ttl_ms) {
   const std::string key = MailboxKey(id);
   const std::string index = IndexKey(id);
-  std::vector<std::string> keys = {key};
+  std::vector<std::string> keys = {key, log_key.empty() ? key : std::string(log_key)};
   if (single_node_) keys.push_back(index);
-  absl::StatusOr<RedisReply> r =
-      client_->Eval(kDeleteScript, keys, {PaddedVersion(expected_version), std::string(id)});
+  absl::StatusOr<RedisReply> r = client_->Eval(
+      DeleteScript(), keys,
+      {PaddedVersion(expected_version), std::string(id),
+       log_key.empty() ? std::string() : std::to_string(std::max<int64_t>(1, log_ttl_ms))});
   if (!r.ok()) return r.status();
-  if (r->type != RedisReply::Type::kInteger) return Unexpected("delete");
-  if (r->integer == 0) return absl::NotFoundError("mailbox not found");
-  if (r->integer == -1) return absl::AbortedError("mailbox changed concurrently");
+  if (r->type == RedisReply::Type::kInteger) {
+    if (r->integer == 0) return absl::NotFoundError("mailbox not found");
+    if (r->integer == -1) return absl::AbortedError("mailbox changed concurrently");
+    return Unexpected("delete");
+  }
+  if (r->type != RedisReply::Type::kArray || r->elements.size() != 2) return Unexpected("delete");
   if (!single_node_) {
-    absl::StatusOr<RedisReply> z = client_->Command(index, {"ZREM", index, std::string(id)});
-    if (!z.ok()) return z.status();
+    int64_t ns = 0;
+    if (!absl::SimpleAtoi(r->elements[1].str, &ns)) return Unexpected("delete");
+    absl::StatusOr<RedisReply> c = client_->Command(
+        index, {"HINCRBY", index, ExpiryMinute(absl::FromUnixNanos(ns)), "-1"});
+    if (!c.ok()) return c.status();
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<int64_t> RedisMailboxStore::SweepExpired(absl::Time now, int64_t limit) {
   if (limit <= 0) return 0;
-  struct Candidate {
-    double score;
-    std::string id;
+  // Due minutes (m min <= now) of every shard, oldest first.
+  struct Due {
+    int64_t minute;
+    int shard;
+    int64_t count;
   };
-  std::vector<Candidate> due;
-  const std::string max = ScoreMillis(now);
+  std::vector<Due> due;
+  const int64_t last_due = absl::ToUnixNanos(now) / (int64_t{60} * 1000 * 1000 * 1000);
   for (int shard = 0; shard < kIndexShards; ++shard) {
-    const std::string index = IndexShardKey(shard);
-    absl::StatusOr<RedisReply> r =
-        client_->Command(index, {"ZRANGEBYSCORE", index, "-inf", max, "WITHSCORES", "LIMIT",
-                                 "0", std::to_string(limit)});
+    const std::string counts = IndexShardKey(shard);
+    absl::StatusOr<RedisReply> r = client_->Command(counts, {"HGETALL", counts});
     if (!r.ok()) return r.status();
-    if (r->type != RedisReply::Type::kArray) return Unexpected("ZRANGEBYSCORE");
+    if (r->type != RedisReply::Type::kArray) return Unexpected("HGETALL");
     for (size_t i = 0; i + 1 < r->elements.size(); i += 2) {
-      double score = 0;
-      if (!absl::SimpleAtod(r->elements[i + 1].str, &score)) return Unexpected("ZRANGEBYSCORE");
-      due.push_back({score, r->elements[i].str});
+      int64_t minute = 0, count = 0;
+      if (!absl::SimpleAtoi(r->elements[i].str, &minute) ||
+          !absl::SimpleAtoi(r->elements[i + 1].str, &count)) {
+        return Unexpected("HGETALL");
+      }
+      if (minute <= last_due) due.push_back({minute, shard, count});
     }
   }
-  std::sort(due.begin(), due.end(), [](const Candidate& a, const Candidate& b) {
-    return a.score != b.score ? a.score < b.score : a.id < b.id;
+  std::sort(due.begin(), due.end(), [](const Due& a, const Due& b) {
+    return a.minute != b.minute ? a.minute < b.minute : a.shard < b.shard;
   });
   int64_t removed = 0;
-  const std::string now_padded = PaddedNanos(now);
-  for (const Candidate& c : due) {
-    if (removed >= limit) break;
-    const std::string key = MailboxKey(c.id);
-    const std::string index = IndexKey(c.id);
-    absl::StatusOr<RedisReply> r = client_->Eval(kSweepOneScript, {key}, {now_padded});
+  for (const Due& d : due) {
+    // A minute is taken whole: stop before one that would overshoot `limit`
+    // (unless it is the first).
+    if (removed >= limit || (removed > 0 && removed + d.count > limit)) break;
+    // Taken atomically (HGET + HDEL), so two replicas sweeping at once count
+    // each minute once.
+    absl::StatusOr<RedisReply> r =
+        client_->Eval(kTakeMinuteScript, {IndexShardKey(d.shard)}, {std::to_string(d.minute)});
     if (!r.ok()) return r.status();
-    if (r->type == RedisReply::Type::kString) {
-      // Still live (its expiry moved later): correct the index entry.
-      int64_t ns = 0;
-      if (absl::SimpleAtoi(r->str, &ns)) {
-        absl::StatusOr<RedisReply> z = client_->Command(
-            index,
-            {"ZADD", index, "XX", ScoreMillis(absl::FromUnixNanos(ns)), c.id});
-        if (!z.ok()) return z.status();
-      }
-      continue;
+    int64_t count = 0;
+    if (r->type == RedisReply::Type::kString && absl::SimpleAtoi(r->str, &count)) {
+      removed += std::max<int64_t>(0, count);
     }
-    // Deleted now, or already gone (Redis expired it): drop the index entry.
-    // Counting ZREM's answer keeps two replicas sweeping at once honest.
-    absl::StatusOr<RedisReply> z = client_->Command(index, {"ZREM", index, c.id});
-    if (!z.ok()) return z.status();
-    removed += z->integer;
   }
   return removed;
 }
@@ -399,12 +581,17 @@ absl::StatusOr<int64_t> RedisMailboxStore::SweepExpired(absl::Time now, int64_t 
 absl::StatusOr<int64_t> RedisMailboxStore::Count() {
   int64_t total = 0;
   for (int shard = 0; shard < kIndexShards; ++shard) {
-    const std::string index = IndexShardKey(shard);
-    absl::StatusOr<RedisReply> r = client_->Command(index, {"ZCARD", index});
+    const std::string counts = IndexShardKey(shard);
+    absl::StatusOr<RedisReply> r = client_->Command(counts, {"HVALS", counts});
     if (!r.ok()) return r.status();
-    total += r->integer;
+    if (r->type != RedisReply::Type::kArray) return Unexpected("HVALS");
+    for (const RedisReply& v : r->elements) {
+      int64_t n = 0;
+      if (!absl::SimpleAtoi(v.str, &n)) return Unexpected("HVALS");
+      total += n;
+    }
   }
-  return total;
+  return std::max<int64_t>(0, total);
 }
 
 }  // namespace sct::relay

@@ -4,10 +4,13 @@
 // Key layout (prefix defaults to "sct:"; docs/relay_redis.md has the long form):
 //   <prefix>{<mailbox-id>}:m   string: a fixed header (format, version,
 //                              expires_at) and the record (EncodeMailbox)
-//   <prefix>{c<N>}             hash, N < kCreateKeyBuckets: field = 16 bytes
-//                              of SHA-256(create key), value = expires_at
-//                              (20 digits) ‖ id of the mailbox it made
-//   <prefix>{idx<N>}:expiry    sorted set (16 shards): id scored by expires_at
+//   <prefix>{k<N>}             hash, N < kCreateKeyBuckets: field = 16 bytes
+//                              of SHA-256(create key), value = expiry second
+//                              (10 digits) ‖ '#' 16-byte UUID (or '=' text
+//                              id) of the mailbox it made
+//   <prefix>{idx<N>}:counts    hash (16 shards): field = expiry minute (Unix
+//                              minutes), value = mailboxes of the shard
+//                              expiring in it
 // One string per mailbox (not a hash) and create keys packed into small
 // hashes (Redis keeps a hash of <= 128 short fields as one listpack) keep the
 // per-mailbox overhead beside the record small (figures: docs/BENCHMARKS.md).
@@ -15,19 +18,21 @@
 // Atomicity and round trips: every operation is one Lua script (EVALSHA)
 // that does its checks and writes atomically on the node; Get is one GET.
 // On a single Redis the insert script also checks and sets the create key
-// and the index (one round trip per create); CompareAndSwap and Delete keep
-// the index in the same script. In a Redis Cluster a script may touch only
-// one slot, so there the index and the create key (each in its own slot) are
-// separate commands: Insert is (1) index ZADD NX, (2) SET NX of the mailbox,
-// (3) a compare-and-set script on the create key's entry; if the entry names
-// a mailbox still live, (2) is undone and InsertResult::Repeated returned.
+// and counts the mailbox; CompareAndSwap and Delete keep the count in the
+// same script. In a Redis Cluster a script may touch only one slot, so there
+// the count and the create key (each in its own slot) are separate commands:
+// Insert is (1) SET NX of the mailbox, (2) a compare-and-set script on the
+// create key's entry, (3) HINCRBY of the count; if the entry names a mailbox
+// still live, (1) is undone and InsertResult::Repeated returned.
 // A create key is only ever set to a mailbox that already exists, so "names
 // a mailbox that is gone" safely means deleted or expired, and the claim CAS
 // makes racing repeats agree. Scripts rather than MULTI/WATCH: one round trip,
 // no pinned connection, no retry storm under contention. The version check
 // makes binding, request-id idempotency (Mailbox::applied_requests) and the
 // rights checks done by MailboxService atomic across replicas exactly as with
-// the other stores.
+// the other stores. InsertGated, GetWith and DeleteAndLog are the forms that
+// RedisRelaySteps (redis_steps.h) uses to fold the limiters and the delete
+// log into the same round trip.
 //
 // Expiry: the mailbox key gets PEXPIRE = (expires_at - now) + grace, so Redis
 // removes expired mailboxes by itself (no sweep is needed to free memory); a
@@ -42,14 +47,16 @@
 // rather than PEXPIREAT is deliberate: it does not depend on Redis's wall
 // clock agreeing with the relay's.
 //
-// SweepExpired/Count: the expiry index exists so that Count and SweepExpired
-// keep the interface's semantics (the conformance suite checks them): Count
-// is the number of index entries (including expired-but-unswept ones, as the
-// interface allows) and SweepExpired removes due index entries oldest first,
-// deleting the mailbox if Redis has not already. In a cluster, index upkeep
-// is a separate command from the mailbox script (different slot), so a crash
-// between them can leave Count off by one until the entry's expiry; mailboxes
-// themselves are never affected.
+// SweepExpired/Count (docs/relay_redis.md, "Expiry, sweep and Count"): no
+// per-mailbox index. Each shard counts mailboxes by expiry minute (the whole
+// minute at or after expires_at). Count sums the counts (exact for inserts
+// and deletes; includes expired mailboxes until their minute is swept).
+// SweepExpired takes the minutes that are over, oldest first, each whole and
+// atomically (two sweeping replicas count it once), and returns the
+// mailboxes they held; it deletes no record (Redis expires them; reads never
+// answer an expired one). In a cluster the count is a separate command from
+// the mailbox script (different slot), so a crash between them can leave
+// Count off by one until that minute is swept; mailboxes are never affected.
 //
 // Errors: those of MailboxStore; UNAVAILABLE "store_unavailable" when Redis
 // is unreachable or times out; INTERNAL "store_error" for unexpected Redis
@@ -59,12 +66,14 @@
 #define SCT_RELAY_REDIS_REDIS_STORE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "relay/mailbox_codec.h"  // EncodeMailbox: the stored value
 #include "relay/mailbox_store.h"
 #include "relay/redis/redis_client.h"
+#include "relay/redis/redis_limits.h"
 
 namespace sct::relay {
 
@@ -94,6 +103,34 @@ class RedisMailboxStore : public MailboxStore {
   absl::StatusOr<int64_t> SweepExpired(absl::Time now, int64_t limit) override;
   absl::StatusOr<int64_t> Count() override;
 
+  // The one-round-trip forms RedisRelaySteps uses (redis_steps.h); single
+  // Redis only (FAILED_PRECONDITION on a cluster, where the limiter's key
+  // has another slot).
+  struct GatedInsert {
+    bool limited = false;  // over the gate's budget: nothing counted or stored
+    InsertResult insert;
+  };
+  // The limiter `gate` checks and counts the create, then Insert, in one
+  // script. Errors as Insert.
+  absl::StatusOr<GatedInsert> InsertGated(const Mailbox& mailbox, absl::string_view create_key,
+                                          const RedisLimiterGate& gate);
+  struct GetWithResult {
+    std::optional<std::string> other;  // `other_key`'s value (a string key)
+    absl::StatusOr<Mailbox> mailbox;   // Get's answer (NOT_FOUND included)
+  };
+  // One MGET of `other_key` and the mailbox: what Get(id, now) answers, and
+  // the other key's value. Only transport and reply errors fail the call.
+  absl::StatusOr<GetWithResult> GetWith(absl::string_view other_key, absl::string_view id,
+                                        absl::Time now);
+  // Delete, and (log_key not empty; a key of the mailbox's slot, e.g.
+  // RedisDeleteLog::LogKey) SET log_key PX log_ttl_ms in the same script once
+  // deleted. Also on a cluster.
+  absl::Status DeleteAndLog(absl::string_view id, int64_t expected_version,
+                            absl::string_view log_key, int64_t log_ttl_ms);
+
+  // True on a Redis Cluster.
+  bool cluster() const { return !single_node_; }
+
   // Key names (exposed for tests and docs).
   std::string MailboxKey(absl::string_view id) const;
   // The hash holding `create_key`'s entry.
@@ -110,11 +147,14 @@ class RedisMailboxStore : public MailboxStore {
     std::pair<std::string, std::string> entry;  // CreateKeyEntry, if a create key
     std::string entry_value;                    // expires_at ‖ id
   };
-  // Insert's two paths: one script on a single Redis; single-slot steps on a
-  // cluster.
-  absl::StatusOr<InsertResult> InsertOnOneNode(const Mailbox& mailbox,
-                                               absl::string_view create_key,
-                                               const InsertPlan& plan);
+  absl::StatusOr<InsertPlan> PlanInsert(const Mailbox& mailbox,
+                                        absl::string_view create_key) const;
+  // Insert's two paths: one script on a single Redis (gated by a limiter if
+  // `gate` is not null); single-slot steps on a cluster.
+  absl::StatusOr<GatedInsert> InsertOnOneNode(const Mailbox& mailbox,
+                                              absl::string_view create_key,
+                                              const InsertPlan& plan,
+                                              const RedisLimiterGate* gate);
   absl::StatusOr<InsertResult> InsertInCluster(const Mailbox& mailbox,
                                                absl::string_view create_key,
                                                const InsertPlan& plan);

@@ -100,9 +100,11 @@ INSTANTIATE_TEST_SUITE_P(
     Redis, MailboxStoreConformanceTest,
     ::testing::Values(
         MailboxStoreFactory{"redis_single", [] { return MakeStore(RedisEnvironment::Single()); },
-                            [] { return MakeDeleteLog(RedisEnvironment::Single()); }},
+                            [] { return MakeDeleteLog(RedisEnvironment::Single()); },
+                            /*sweep_leaves_records=*/true},
         MailboxStoreFactory{"redis_cluster", [] { return MakeStore(RedisEnvironment::Cluster()); },
-                            [] { return MakeDeleteLog(RedisEnvironment::Cluster()); }}),
+                            [] { return MakeDeleteLog(RedisEnvironment::Cluster()); },
+                            /*sweep_leaves_records=*/true}),
     [](const ::testing::TestParamInfo<MailboxStoreFactory>& info) { return info.param.name; });
 
 std::string Id(int n) { return absl::StrFormat("00000000-0000-4000-8000-%012d", n); }
@@ -178,10 +180,68 @@ TEST(RedisStoreLayoutTest, AMailboxIsOneStringAndCreateKeysArePackedIntoSmallHas
   auto fields = client->Command(bucket, {"HLEN", bucket});
   ASSERT_TRUE(fields.ok()) << fields.status();
   EXPECT_EQ(fields->integer, 1);
-  // Nothing else of the mailbox's: the mailbox, its bucket, its index shard.
+  // The entry: the expiry second (10 digits), '#', the UUID as 16 bytes.
+  auto entry = client->Command(bucket, {"HVALS", bucket});
+  ASSERT_TRUE(entry.ok()) << entry.status();
+  ASSERT_EQ(entry->elements.size(), 1u);
+  EXPECT_EQ(entry->elements[0].str.size(), 27u);
+  EXPECT_EQ(entry->elements[0].str.substr(0, 11),
+            absl::StrCat(absl::ToUnixSeconds(now + absl::Hours(1)) + 1, "#"));
+  // An id that is not a lower-case UUID is kept as text, and still found.
+  ASSERT_TRUE(store.Insert(MakeTestMailbox("Not-A-UUID", now, now + absl::Hours(1)), "ck2").ok());
+  auto repeat = store.Insert(MakeTestMailbox(Id(3), now, now + absl::Hours(1)), "ck2");
+  ASSERT_TRUE(repeat.ok()) << repeat.status();
+  EXPECT_EQ(repeat->existing_id, "Not-A-UUID");
+  auto again = store.Insert(MakeTestMailbox(Id(4), now, now + absl::Hours(1)), "ck");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->existing_id, Id(1));
+  // Nothing else of the mailbox's: the mailbox, its bucket, the count shard
+  // (a hash of expiry minutes, shared with every mailbox of that shard).
   auto keys = client->Command("", {"KEYS", absl::StrCat(options.key_prefix, "*")});
   ASSERT_TRUE(keys.ok()) << keys.status();
-  EXPECT_EQ(keys->elements.size(), 3u);
+  // (two mailboxes now: theirs, and the count shard and bucket of each)
+  EXPECT_LE(keys->elements.size(), 6u);
+  EXPECT_GE(keys->elements.size(), 4u);
+}
+
+// Count and SweepExpired on Redis (docs/relay_redis.md, "Expiry, sweep and
+// Count"): no per-mailbox index; each of 16 shards counts mailboxes by their
+// expiry minute, so 1,000 mailboxes expiring within one minute are one hash
+// field, Count is exact for inserts and deletes, and a sweep takes a minute
+// whole once it is over (oldest first, each counted once by two sweepers).
+TEST(RedisStoreCountTest, MailboxesAreCountedByExpiryMinuteWithoutAnIndexEntryEach) {
+  for (RedisClient* client : {RedisEnvironment::Single(), RedisEnvironment::Cluster()}) {
+    ASSERT_NE(client, nullptr);
+    RedisStoreOptions options;
+    options.key_prefix = RedisEnvironment::FreshPrefix();
+    RedisMailboxStore store(client, options), other_replica(client, options);
+    const absl::Time t0 = absl::FromUnixSeconds(1735689600);  // a whole minute
+    constexpr int kPerMinute = 200;
+    // 200 mailboxes expiring in (t0 + 1 min, t0 + 2 min], 200 in the next.
+    for (int i = 0; i < 2 * kPerMinute; ++i) {
+      const absl::Time expiry = t0 + absl::Minutes(1 + i / kPerMinute) +
+                                absl::Milliseconds(1 + (i % kPerMinute) * 250);
+      ASSERT_TRUE(store.Insert(MakeTestMailbox(Id(i), t0, expiry), "").ok());
+    }
+    EXPECT_EQ(*store.Count(), 2 * kPerMinute);
+    int64_t fields = 0;
+    for (int shard = 0; shard < RedisMailboxStore::kIndexShards; ++shard) {
+      auto n = client->Command(store.IndexShardKey(shard), {"HLEN", store.IndexShardKey(shard)});
+      ASSERT_TRUE(n.ok()) << n.status();
+      fields += n->integer;
+    }
+    EXPECT_LE(fields, 2 * RedisMailboxStore::kIndexShards);  // not one per mailbox
+    ASSERT_TRUE(store.Delete(Id(0), 1).ok());
+    EXPECT_EQ(*store.Count(), 2 * kPerMinute - 1);
+    // The first minute is not over at its first mailbox's expiry: nothing
+    // is taken; at its end it is taken whole, and only once.
+    EXPECT_EQ(*store.SweepExpired(t0 + absl::Minutes(1) + absl::Milliseconds(1), 1000), 0);
+    EXPECT_EQ(*store.SweepExpired(t0 + absl::Minutes(2), 1000), kPerMinute - 1);
+    EXPECT_EQ(*other_replica.SweepExpired(t0 + absl::Minutes(2), 1000), 0);
+    EXPECT_EQ(*store.Count(), kPerMinute);
+    EXPECT_EQ(*other_replica.SweepExpired(t0 + absl::Minutes(3), 1000), kPerMinute);
+    EXPECT_EQ(*store.Count(), 0);
+  }
 }
 
 // Create-key entries of expired mailboxes are dropped by later inserts into
@@ -273,8 +333,9 @@ TEST(RedisStoreTest, EachOperationIsOneRoundTripOnASingleRedis) {
   EXPECT_EQ(after_get.first - after_insert.first, 1);  // one GET
   EXPECT_EQ(after_cas.second - after_get.second, 1);
   EXPECT_EQ(after_delete.second - after_cas.second, 1);
-  // Inside the scripts: insert HGET+SET+ZADD+HSET+PTTL (+PEXPIRE, +HGETALL
-  // when cleaning); CAS GETRANGE+SET; delete GETRANGE+DEL+ZREM.
+  // Inside the scripts: insert HGET+SET+HINCRBY+HSET+PTTL (+PEXPIRE, +HGETALL
+  // when cleaning); CAS GETRANGE+SET; delete GETRANGE+DEL+HINCRBY (the count
+  // of its expiry minute).
   EXPECT_LE(after_insert.first - before.first, 9);
   EXPECT_EQ(after_cas.first - after_get.first, 3);
   EXPECT_EQ(after_delete.first - after_cas.first, 4);

@@ -9,10 +9,10 @@
 namespace sct::scenarios {
 std::string RelayAclRules(absl::string_view key_prefix) {
   static constexpr const char* kCommands[] = {
-      "ping",     "info",  "cluster|slots", "asking", "eval",    "evalsha", "get",
-      "getrange", "set",   "del",           "exists", "incr",    "incrby",  "pexpire",
-      "pttl",     "hget",  "hmget",         "hset",   "hgetall", "hdel",    "zadd",
-      "zrem",     "zcard", "zrangebyscore"};
+      "ping",    "info",    "cluster|slots", "asking", "eval",  "evalsha", "get",
+      "mget",    "getrange", "set",          "del",    "exists", "incr",   "incrby",
+      "pexpire", "pttl",    "hget",          "hmget",  "hset",  "hgetall", "hdel",
+      "hincrby", "hvals"};
   std::string rules = absl::StrCat("resetkeys ~", key_prefix, "* resetchannels -@all");
   for (const char* c : kCommands) absl::StrAppend(&rules, " +", c);
   return rules;
