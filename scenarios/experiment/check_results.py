@@ -207,9 +207,9 @@ def check_mail_scanner(r):
     name = "mail-scanner-vs-binding"
     for label, design in MAIL_DESIGNS.items():
         for scanner in ("MAIL_SCANNER_NONE", "GET_ONLY"):
-            got = categories(r, "who-got-the-key", design=design, **{"mail scanner": scanner})
+            got = categories(r, "who-got-the-key", design=design, scanner=scanner)
             only(name, got, "receiver", f"{label}, {scanner}")
-        post = categories(r, "bob-failure", design=design, **{"mail scanner": "POST_FOLLOWING"})
+        post = categories(r, "bob-failure", design=design, scanner="POST_FOLLOWING")
         if label in ("reference", "pin-in-key"):
             only(name, post, "mailbox_claimed", f"{label}, POST (either PIN)")
         else:
@@ -220,7 +220,7 @@ def check_malicious_vendor(r):
     name = "malicious-vendor-vs-detection"
     for design in ("false", "true"):
         for rounds in ("false", "true"):
-            at_point = {"relay-attestation": design, "rounds": rounds}
+            at_point = {"relay-att": design, "rounds": rounds}
             where = f"relay-attestation {design}, multi_round {rounds}"
             only(name, categories(r, "credential", vendor="OEM_HONEST", **at_point),
                  "Bob's key", "honest, " + where)
