@@ -17,6 +17,12 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual absl::Time Now() const = 0;
+  // The instant the clock was last set back to (its Now() right after the
+  // latest backward jump), or InfinitePast if it never went back. State kept
+  // by time that began after it (the relay's rate-limit windows) belongs to a
+  // future the clock has undone: the experiment runner sets the sim clocks
+  // back after every run that advanced them (docs/experiments.md, "Running").
+  virtual absl::Time LastSetBackTo() const { return absl::InfinitePast(); }
 };
 
 // Wall-clock time. RealClock::Get() is a process-wide instance.
@@ -39,18 +45,25 @@ class FakeClock : public Clock {
     absl::MutexLock lock(&mu_);
     return now_;
   }
+  absl::Time LastSetBackTo() const override {
+    absl::MutexLock lock(&mu_);
+    return set_back_to_;
+  }
   void Advance(absl::Duration d) {
     absl::MutexLock lock(&mu_);
     now_ += d;
+    if (d < absl::ZeroDuration()) set_back_to_ = now_;
   }
   void Set(absl::Time t) {
     absl::MutexLock lock(&mu_);
+    if (t < now_) set_back_to_ = t;
     now_ = t;
   }
 
  private:
   mutable absl::Mutex mu_;
   absl::Time now_ ABSL_GUARDED_BY(mu_);
+  absl::Time set_back_to_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 // A clock that adds a fixed offset to another clock (clock-skew faults).

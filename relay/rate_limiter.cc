@@ -33,10 +33,25 @@ void RateLimiter::MaybePrune(absl::Time now) {
   }
 }
 
+void RateLimiter::ForgetUndoneFuture() {
+  const absl::Time set_back = clock_->LastSetBackTo();
+  if (set_back == seen_set_back_) return;
+  seen_set_back_ = set_back;
+  for (auto it = windows_.begin(); it != windows_.end();) {
+    if (it->second.start > set_back) {
+      windows_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  next_prune_ = std::min(next_prune_, set_back + window_);
+}
+
 bool RateLimiter::TryAcquire(absl::string_view key) {
   if (limit_ <= 0) return true;
   const absl::Time now = clock_->Now();
   absl::MutexLock lock(&mu_);
+  ForgetUndoneFuture();
   MaybePrune(now);
   Window& w = LiveWindow(key, now);
   if (w.count >= limit_) return false;
@@ -48,6 +63,7 @@ void RateLimiter::Record(absl::string_view key) {
   if (limit_ <= 0) return;
   const absl::Time now = clock_->Now();
   absl::MutexLock lock(&mu_);
+  ForgetUndoneFuture();
   MaybePrune(now);
   ++LiveWindow(key, now).count;
 }
@@ -56,6 +72,7 @@ bool RateLimiter::Exhausted(absl::string_view key) {
   if (limit_ <= 0) return false;
   const absl::Time now = clock_->Now();
   absl::MutexLock lock(&mu_);
+  ForgetUndoneFuture();
   auto it = windows_.find(key);
   if (it == windows_.end()) return false;
   const Window& w = it->second;
@@ -67,6 +84,7 @@ absl::Duration RateLimiter::RetryAfter(absl::string_view key) {
   if (limit_ <= 0) return absl::ZeroDuration();
   const absl::Time now = clock_->Now();
   absl::MutexLock lock(&mu_);
+  ForgetUndoneFuture();
   auto it = windows_.find(key);
   if (it == windows_.end()) return absl::ZeroDuration();
   const Window& w = it->second;

@@ -6,7 +6,11 @@
 // events are accepted. Time comes from the injected Clock, so tests move a
 // FakeClock instead of sleeping. Keys whose window has passed are forgotten
 // (pruned at most once per window), so memory stays proportional to the keys
-// active in the last window.
+// active in the last window. When the clock has been set back
+// (Clock::LastSetBackTo, the sim clocks between an experiment's runs), the
+// windows that began after the instant it went back to are dropped: they were
+// counted in a future the clock undid, and would otherwise be found again
+// when the next run advances to the same instant.
 //
 // Thread-safe. The clock is not owned and must outlive the limiter. A limit
 // <= 0 disables the limiter: every event is accepted and nothing is tracked.
@@ -62,6 +66,9 @@ class RateLimiter {
   Window& LiveWindow(absl::string_view key, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void MaybePrune(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Drops the windows that began after the clock's latest set-back, once per
+  // set-back.
+  void ForgetUndoneFuture() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Clock* const clock_;
   const int64_t limit_;
@@ -69,6 +76,7 @@ class RateLimiter {
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Window> windows_ ABSL_GUARDED_BY(mu_);
   absl::Time next_prune_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Time seen_set_back_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 }  // namespace sct::relay

@@ -77,5 +77,46 @@ TEST(RateLimiterTest, ClockGoingBackwardsNeverLocksOutForLongerThanAWindow) {
   EXPECT_TRUE(limiter.TryAcquire("a"));
 }
 
+// The experiment runner's case: a run advances the sim clock 80 h and spends
+// a key's budget there, the clock is set back, and the next run advances to
+// the same instant again. Without dropping the windows of the undone future,
+// the key would find its old window, still full, and be refused.
+TEST(RateLimiterTest, WindowsOfAFutureTheClockUndidAreForgotten) {
+  FakeClock clock;
+  const absl::Time start = clock.Now();
+  RateLimiter limiter(&clock, 1, absl::Minutes(1));
+  clock.Advance(absl::Hours(80));
+  EXPECT_TRUE(limiter.TryAcquire("bob"));
+  EXPECT_TRUE(limiter.Exhausted("bob"));
+  clock.Set(start + absl::Seconds(5));  // set back
+  clock.Advance(absl::Hours(80));       // the next run reaches the same instant
+  EXPECT_FALSE(limiter.Exhausted("bob"));
+  EXPECT_EQ(limiter.RetryAfter("bob"), absl::ZeroDuration());
+  EXPECT_TRUE(limiter.TryAcquire("bob"));
+}
+
+// A window that began before the instant the clock went back to stays.
+TEST(RateLimiterTest, ASetBackKeepsTheWindowsThatBeganBeforeIt) {
+  FakeClock clock;
+  const absl::Time start = clock.Now();
+  RateLimiter limiter(&clock, 1, absl::Minutes(1));
+  EXPECT_TRUE(limiter.TryAcquire("early"));
+  clock.Advance(absl::Seconds(10));
+  clock.Set(start + absl::Seconds(5));
+  EXPECT_FALSE(limiter.TryAcquire("early"));
+}
+
+// Without a set-back the same sequence keeps the window (the test above
+// fails for the right reason only if this one holds).
+TEST(RateLimiterTest, AWindowStaysWhileTheClockOnlyMovesForward) {
+  FakeClock clock;
+  RateLimiter limiter(&clock, 1, absl::Minutes(1));
+  clock.Advance(absl::Hours(80));
+  EXPECT_TRUE(limiter.TryAcquire("bob"));
+  clock.Advance(absl::Seconds(30));
+  EXPECT_TRUE(limiter.Exhausted("bob"));
+  EXPECT_FALSE(limiter.TryAcquire("bob"));
+}
+
 }  // namespace
 }  // namespace sct::relay

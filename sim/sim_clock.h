@@ -10,6 +10,8 @@
 #ifndef SCT_SIM_SIM_CLOCK_H_
 #define SCT_SIM_SIM_CLOCK_H_
 
+#include <algorithm>
+
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -30,18 +32,30 @@ class SimClock : public Clock {
   // Replaces the offset.
   void SetOffset(absl::Duration offset) {
     absl::MutexLock lock(&mu_);
-    offset_ = offset;
+    Replace(offset);
   }
   // Adds `d` (may be negative) to the offset.
   void Advance(absl::Duration d) {
     absl::MutexLock lock(&mu_);
-    offset_ += d;
+    Replace(offset_ + d);
+  }
+  // A smaller offset than before sets the clock back: remembered for
+  // LastSetBackTo (Clock), together with the base clock's own set-backs.
+  absl::Time LastSetBackTo() const override {
+    absl::MutexLock lock(&mu_);
+    return std::max(set_back_to_, base_->LastSetBackTo() + offset_);
   }
 
  private:
+  void Replace(absl::Duration offset) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (offset < offset_) set_back_to_ = base_->Now() + offset;
+    offset_ = offset;
+  }
+
   const Clock* const base_;
   mutable absl::Mutex mu_;
   absl::Duration offset_ ABSL_GUARDED_BY(mu_) = absl::ZeroDuration();
+  absl::Time set_back_to_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 }  // namespace sct::sim

@@ -245,6 +245,20 @@ TEST_F(SimTest, SetClockOffsetReplacesAdvanceAdds) {
   EXPECT_NE(s.message().find("offset"), absl::string_view::npos);
 }
 
+// What the relay's rate limiter reads to drop windows of an undone future:
+// a smaller offset is a set-back, a larger one is not.
+TEST_F(SimTest, SetClockRemembersWhereTheClockWasSetBackTo) {
+  const absl::Time base = clock_.Now();
+  EXPECT_EQ(server_->state->clock().LastSetBackTo(), absl::InfinitePast());
+  ASSERT_TRUE(SetClock(std::nullopt, absl::Hours(80)).ok());
+  EXPECT_EQ(server_->state->clock().LastSetBackTo(), absl::InfinitePast());
+  ASSERT_TRUE(SetClock(absl::ZeroDuration(), std::nullopt).ok());  // the runner's reset
+  EXPECT_EQ(server_->state->clock().LastSetBackTo(), base);
+  clock_.Advance(absl::Seconds(3));
+  ASSERT_TRUE(SetClock(std::nullopt, absl::Hours(1)).ok());
+  EXPECT_EQ(server_->state->clock().LastSetBackTo(), base);
+}
+
 TEST_F(SimTest, SetClockRefusesAbsurdShiftsNamingTheField) {
   const absl::Time base = clock_.Now();
   ASSERT_TRUE(SetClock(absl::Hours(1), std::nullopt).ok());

@@ -9,7 +9,8 @@
 // again. Between runs on one ecosystem: the engine clears its faults and
 // disarms its adversaries at the end of each run and PrepareAudit resets
 // the audit at the start of the next; the runner sets every sim service's
-// clock offset back to zero after a run with advance_clock steps; an
+// clock offset back to zero after a run with advance_clock steps (the
+// relay's rate limiter then drops the windows of that undone future); an
 // errored run discards its ecosystem (the next run launches a fresh one).
 // What carries over: ledgers and wallets grow (ids are per run), the channel
 // keeps delivered messages, a service's random state moves on.
