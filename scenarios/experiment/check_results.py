@@ -21,7 +21,8 @@ topology parameters plus the errored runs (the ecosystem is reused). Facts that 
   id-guessing-vs-rate-limit: the relay answers exactly the per-address limit
     per window (20 at 20/min) to each address: 3 attackers on one address
     each get 60 answered lookups, on one shared address 20, 1 attacker 20;
-    no guess hits a mailbox;
+    no guess hits a mailbox; Bob gets the key with a 24 h TTL and finds it
+    expired with 1 min, at every point;
   malicious-relay-behaviour-vs-detection: each lie has its effect (a second
     reader served under serve_second_reader and ignore_binding, Bob's read
     fails decrypt_failed under swap_payloads, a hand-driven multi-round
@@ -184,6 +185,13 @@ def check_id_guessing(r):
             if not got or any(v != want for v in got):
                 fail(f"id-guessing-vs-rate-limit: 20/min, {attackers} attacker(s), "
                      f"distinct addresses {distinct}: {window} {got}, want {want}")
+    # The TTL decides Bob's read at every point (and no earlier run's expired
+    # reads have used up Bob's own failed-lookup budget).
+    for ttl, want in (("24h", "received"), ("1m", "expired")):
+        got = categories(r, "bob-gets-the-key", **{"mailbox TTL": ttl})
+        if not got or any(c != want for c in got):
+            fail(f"id-guessing-vs-rate-limit: TTL {ttl}: bob-gets-the-key {sorted(set(got))}, "
+                 f"want only {want}")
     hits = [v for run in r["runs"] if not run["errored"]
             for k, v in run["values"].items() if k == "guess-hits"]
     if not hits or any(v != 0 for v in hits):
