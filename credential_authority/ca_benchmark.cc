@@ -3,6 +3,8 @@
 //   token verify (ECDSA P-256 verify), attestation chain verify (X.509),
 //   credential issue (X.509 sign), and the ledger commit (SQLite, WAL,
 //   synchronous=FULL, in $TEST_TMPDIR or /tmp).
+// And one PIN check: the keyed verifier new shares get, beside the PBKDF2
+// verifier (100 000 iterations) of shares recorded before it.
 // Run: bazel run -c opt //credential_authority:ca_benchmark
 #include <benchmark/benchmark.h>
 
@@ -10,6 +12,7 @@
 
 #include "common/uuid.h"
 #include "credential_authority/ca_test_util.h"
+#include "credential_authority/pin.h"
 #include "crypto/x509.h"
 
 namespace sct::ca {
@@ -105,6 +108,22 @@ void BM_ParseCertificateDer(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_ParseCertificateDer);
+
+void BM_VerifyPinKeyed(benchmark::State& state) {
+  const PinKey key = Unwrap(PinKey::Generate());
+  const PinHash stored = Unwrap(HashPin("493817", key));
+  for (auto _ : state) benchmark::DoNotOptimize(VerifyPin("493817", stored, key));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_VerifyPinKeyed)->Unit(benchmark::kMicrosecond);
+
+void BM_VerifyPinPbkdf2(benchmark::State& state) {
+  const PinKey key = Unwrap(PinKey::Generate());
+  const PinHash stored = Unwrap(HashPinPbkdf2("493817", 100000));
+  for (auto _ : state) benchmark::DoNotOptimize(VerifyPin("493817", stored, key));
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_VerifyPinPbkdf2)->Unit(benchmark::kMillisecond);
 
 // One full RedeemShare (token verify, ledger read, attestation, X.509 issue,
 // SQLite commit); share minting and device keys are prepared untimed.

@@ -2,7 +2,7 @@
 // on port 0 with mutual TLS, a SQLite file and a signing key in $TEST_TMPDIR,
 // reads the one `listening grpc=HOST:PORT` line, drives it over gRPC, stops it
 // with SIGTERM (exit 0), restarts it on the same files and checks that the
-// key and the ledger survived.
+// keys (signing key, PIN key) and the ledger survived.
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "proto/credential_authority/v1/credential_authority.grpc.pb.h"
 #include "runtime/child_process.h"
+#include "runtime/files.h"
 
 namespace sct::ca {
 namespace {
@@ -93,6 +94,7 @@ TEST(CaServerProcessTest, ServesOverMutualTlsStopsOnSigtermAndKeepsState) {
   ASSERT_TRUE(WriteTestFile(Tmp("e2e-oem-a-root.pem"), *oem_pem).ok());
   std::remove(Tmp("e2e-signing.pem").c_str());
   std::remove(Tmp("e2e-signing.pem.root.pem").c_str());
+  std::remove(Tmp("e2e-signing.pem.pin.key").c_str());
   std::remove(Tmp("e2e.db").c_str());
 
   const std::vector<std::string> flags = {
@@ -109,6 +111,14 @@ TEST(CaServerProcessTest, ServesOverMutualTlsStopsOnSigtermAndKeepsState) {
   struct stat st;
   ASSERT_EQ(stat(Tmp("e2e-signing.pem").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600);
+  // The PIN key, created beside the signing key at the first start.
+  const std::string pin_key_path = Tmp("e2e-signing.pem.pin.key");
+  ASSERT_EQ(lstat(pin_key_path.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISREG(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  auto pin_key = ReadWholeFile(pin_key_path);
+  ASSERT_TRUE(pin_key.ok()) << pin_key.status();
+  EXPECT_EQ(pin_key->size(), 32u);
 
   auto admin = Connect(first.address, "admin");
   cav1::GetAuthorityInfoResponse info;
@@ -143,6 +153,7 @@ TEST(CaServerProcessTest, ServesOverMutualTlsStopsOnSigtermAndKeepsState) {
   ASSERT_TRUE(admin2->RegisterAccessPoint(&c5, reg, &reg_resp).ok());
   EXPECT_FALSE(reg_resp.created());  // the ledger kept it
   EXPECT_EQ(Stop(second), 0);
+  EXPECT_EQ(*ReadWholeFile(pin_key_path), *pin_key);  // read back, not replaced
 }
 
 }  // namespace

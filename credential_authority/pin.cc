@@ -116,8 +116,7 @@ absl::StatusOr<bool> VerifyPin(absl::string_view pin, const PinHash& stored, con
     return crypto::ConstantTimeEquals(derived, stored.hash);
   }
   ASSIGN_OR_RETURN(std::string mac, KeyedMac(pin, stored.salt, key));
-  return crypto::ConstantTimeEquals(mac,
-                                    absl::string_view(stored.hash).substr(kPinKeyIdBytes));
+  return crypto::ConstantTimeEquals(mac, absl::string_view(stored.hash).substr(kPinKeyIdBytes));
 }
 
 }  // namespace sct::ca
