@@ -30,6 +30,10 @@ class HttpSessionTest : public ::testing::Test {
     port_ = server_.bind_to_any_port("127.0.0.1");
     ASSERT_GT(port_, 0);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // Until the listen loop runs, stop() does nothing and the join in
+    // TearDown would wait forever (a test that sends nothing gets there
+    // first: CI timed out on FailedBindFailsTheCallAndSendsNothing).
+    while (!server_.is_running()) std::this_thread::yield();
   }
   void TearDown() override {
     server_.stop();
