@@ -253,8 +253,9 @@ absl::Status DeviceAgent::AdvanceAcceptedLocked(const dv::AcceptLinkRequest& req
     return absl::OkStatus();
   }
   if (!entry.offer().endorsement_required()) {
+    // ProvisionAndCloseLocked persisted what changed (the provisioned entry,
+    // the derived design's completion round).
     ASSIGN_OR_RETURN(std::string credential_id, ProvisionAndCloseLocked(persona, entry));
-    RETURN_IF_ERROR(PersistLocked());
     resp->set_outcome(dv::ACCEPT_PROVISIONED);
     resp->set_credential_id(credential_id);
     return absl::OkStatus();
@@ -384,6 +385,7 @@ absl::StatusOr<std::string> DeviceAgent::ProvisionAndCloseLocked(Persona& person
     done.mutable_complete()->set_success(true);
     absl::Status told = mailbox_io_.Write(entry, std::move(done)).status();
     if (!told.ok()) std::cerr << "device: completion notice failed: " << ReasonOf(told) << "\n";
+    RETURN_IF_ERROR(PersistLocked());  // the notice's round
     return credential_id;
   }
   mailbox_io_.DeleteBestEffort(entry);

@@ -230,6 +230,36 @@ TEST_F(DeviceAgentTest, AcceptFromInboxFindsALinkBehindManyNewerMessages) {
   EXPECT_EQ(accepted->outcome(), dv::ACCEPT_PROVISIONED);
 }
 
+// A single-round accept stores the wallet three times (the first read's
+// binding, the new attested key, the provisioned credential; not once more
+// with nothing changed), each store a serialization of the whole wallet; what
+// it answered survives a restart of the device.
+TEST_F(DeviceAgentTest, SingleRoundAcceptStoresTheWalletThreeTimesAndSurvivesARestart) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  const std::string state = std::string(dir ? dir : "/tmp") + "/bob-" + NewUuidV4() + ".state";
+  Device alice = MakeDevice("+15550001");
+  Device bob = MakeDevice("+15550002", state);
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  auto share = alice.agent->ShareCredential(ShareReq(cred, "+15550002"));
+  ASSERT_TRUE(share.ok()) << share.status();
+  const uint64_t before = bob.se->wallet_stores();
+
+  auto accepted = bob.agent->AcceptLink(FromInbox("+15550002"));
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  ASSERT_EQ(accepted->outcome(), dv::ACCEPT_PROVISIONED);
+  EXPECT_EQ(bob.se->wallet_stores() - before, 3u);
+
+  bob.agent.reset();
+  bob.se.reset();
+  Device restarted = MakeDevice("+15550002", state);
+  auto after = restarted.agent->GetState({});
+  ASSERT_TRUE(after.ok()) << after.status();
+  ASSERT_EQ(after->personas(0).credentials_size(), 1);
+  EXPECT_EQ(after->personas(0).credentials(0).credential_id(), accepted->credential_id());
+  EXPECT_EQ(after->personas(0).mailboxes(0).state(), dv::FLOW_PROVISIONED);
+}
+
 TEST_F(DeviceAgentTest, WrongSecretIsAClearErrorAndReleasesTheBinding) {
   Device alice = MakeDevice("+15550001");
   Device mallory = MakeDevice("+15550009");
