@@ -310,7 +310,9 @@ class DeviceAgent {
   absl::StatusOr<std::string> ProvisionLocked(Persona& persona, Entry& entry,
                                               const std::string& endorsement)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Single round: provisions, then deletes the mailbox; returns the credential id.
+  // Single round: provisions (persisted), then deletes the mailbox (derived
+  // design: posts the completion notice and persists its round); returns the
+  // credential id.
   absl::StatusOr<std::string> ProvisionAndCloseLocked(Persona& persona, Entry& entry)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Receiver: act on a KeySigningResponse.

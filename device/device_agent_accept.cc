@@ -28,6 +28,9 @@ namespace ca = ::credential_authority::v1;
 using Channel = ::channel::v1::Channel::StubInterface;
 using Oem = ::oem::v1::Oem::StubInterface;
 
+// Messages per inbox read of AcceptLink's inbox source (LinkFromRequestLocked).
+constexpr uint64_t kInboxWindow = 8;
+
 // The newest share link (with its fragment) in `messages`, from the message
 // `message_id` only when that is given; "" when there is none.
 std::string NewestShareLink(const ::channel::v1::ReceiveResponse& inbox,
@@ -104,12 +107,32 @@ absl::StatusOr<std::string> DeviceAgent::LinkFromRequestLocked(const dv::AcceptL
     return InvalidField("source", "give link or inbox");
   }
   if (deps_.channel == nullptr) return InvalidField("inbox", "no channel server configured");
+  // The inbox keeps every message it was ever sent, so it is read from the
+  // newest end in windows of kInboxWindow: a probe of one message gives the
+  // last sequence, then windows backwards until the link is found. A read
+  // costs (here and in the channel server) what lies between the newest
+  // message and the link, not the whole inbox.
   ::channel::v1::ReceiveRequest rreq;
   rreq.set_kind(req.inbox().channel());
   rreq.set_address(req.inbox().address().empty() ? options_.address : req.inbox().address());
-  ::channel::v1::ReceiveResponse rresp;
-  RETURN_IF_ERROR(caller_.Call("channel", deps_.channel, &Channel::Receive, rreq, &rresp));
-  std::string link = NewestShareLink(rresp, req.inbox().message_id());
+  rreq.set_after_sequence(0);
+  rreq.set_max_messages(1);
+  ::channel::v1::ReceiveResponse probe;
+  RETURN_IF_ERROR(caller_.Call("channel", deps_.channel, &Channel::Receive, rreq, &probe));
+  std::string link;
+  if (probe.last_sequence() <= static_cast<uint64_t>(probe.messages_size())) {
+    link = NewestShareLink(probe, req.inbox().message_id());  // the probe read it all
+  } else {
+    for (uint64_t hi = probe.last_sequence(); hi > 0 && link.empty();) {
+      const uint64_t lo = hi > kInboxWindow ? hi - kInboxWindow : 0;
+      rreq.set_after_sequence(lo);
+      rreq.set_max_messages(static_cast<uint32_t>(hi - lo));
+      ::channel::v1::ReceiveResponse window;
+      RETURN_IF_ERROR(caller_.Call("channel", deps_.channel, &Channel::Receive, rreq, &window));
+      link = NewestShareLink(window, req.inbox().message_id());
+      hi = lo;
+    }
+  }
   if (link.empty()) {
     return MakeError(absl::StatusCode::kNotFound, "no_link_in_inbox",
                      "inbox: no message with a share link");
@@ -230,8 +253,9 @@ absl::Status DeviceAgent::AdvanceAcceptedLocked(const dv::AcceptLinkRequest& req
     return absl::OkStatus();
   }
   if (!entry.offer().endorsement_required()) {
+    // ProvisionAndCloseLocked persisted what changed (the provisioned entry,
+    // the derived design's completion round).
     ASSIGN_OR_RETURN(std::string credential_id, ProvisionAndCloseLocked(persona, entry));
-    RETURN_IF_ERROR(PersistLocked());
     resp->set_outcome(dv::ACCEPT_PROVISIONED);
     resp->set_credential_id(credential_id);
     return absl::OkStatus();
@@ -361,6 +385,7 @@ absl::StatusOr<std::string> DeviceAgent::ProvisionAndCloseLocked(Persona& person
     done.mutable_complete()->set_success(true);
     absl::Status told = mailbox_io_.Write(entry, std::move(done)).status();
     if (!told.ok()) std::cerr << "device: completion notice failed: " << ReasonOf(told) << "\n";
+    RETURN_IF_ERROR(PersistLocked());  // the notice's round
     return credential_id;
   }
   mailbox_io_.DeleteBestEffort(entry);

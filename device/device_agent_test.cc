@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "common/base64.h"
 #include "common/errors.h"
@@ -175,6 +176,88 @@ TEST_F(DeviceAgentTest, AcceptLinkStripsTheFragmentDecryptsProvisionsAndDeletes)
   EXPECT_THAT(Kinds(*alice.agent), ::testing::Contains(dv::EVENT_SHARE_COMPLETED));
   ASSERT_EQ(alice_state->notifications_size(), 1);
   EXPECT_EQ(alice_state->notifications(0).via(), dv::VIA_PUSH);
+}
+
+// An inbox keeps every message; on an ecosystem reused for many runs it holds
+// all earlier runs' messages. Accepting from it reads from the newest end:
+// the answers carry a bounded number of messages, not the whole inbox.
+TEST_F(DeviceAgentTest, AcceptFromABusyInboxReadsOnlyItsNewestMessages) {
+  Device alice = MakeDevice("+15550001");
+  Device bob = MakeDevice("+15550002");
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  for (int i = 0; i < 200; ++i) {
+    ::channel::v1::SendRequest filler;
+    filler.set_kind(cv::SMS);
+    filler.set_from("+15550009");
+    filler.set_to("+15550002");
+    filler.set_body(absl::StrCat("an earlier run's message ", i));
+    ::channel::v1::SendResponse sent;
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(channel_.Send(&ctx, filler, &sent).ok());
+  }
+  auto share = alice.agent->ShareCredential(ShareReq(cred, "+15550002"));
+  ASSERT_TRUE(share.ok()) << share.status();
+  const int before = channel_.MessagesReceived();
+
+  auto accepted = bob.agent->AcceptLink(FromInbox("+15550002"));
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  EXPECT_EQ(accepted->mailbox_id(), share->mailbox_id());
+  EXPECT_LE(channel_.MessagesReceived() - before, 16);
+}
+
+// The link is still found when newer messages than a read window follow it.
+TEST_F(DeviceAgentTest, AcceptFromInboxFindsALinkBehindManyNewerMessages) {
+  Device alice = MakeDevice("+15550001");
+  Device bob = MakeDevice("+15550002");
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  auto share = alice.agent->ShareCredential(ShareReq(cred, "+15550002"));
+  ASSERT_TRUE(share.ok()) << share.status();
+  for (int i = 0; i < 30; ++i) {
+    ::channel::v1::SendRequest filler;
+    filler.set_kind(cv::SMS);
+    filler.set_from("+15550009");
+    filler.set_to("+15550002");
+    filler.set_body(absl::StrCat("a later message ", i));
+    ::channel::v1::SendResponse sent;
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(channel_.Send(&ctx, filler, &sent).ok());
+  }
+  auto accepted = bob.agent->AcceptLink(FromInbox("+15550002"));
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  EXPECT_EQ(accepted->mailbox_id(), share->mailbox_id());
+  EXPECT_EQ(accepted->outcome(), dv::ACCEPT_PROVISIONED);
+}
+
+// A single-round accept stores the wallet three times (the first read's
+// binding, the new attested key, the provisioned credential; not once more
+// with nothing changed), each store a serialization of the whole wallet; what
+// it answered survives a restart of the device.
+TEST_F(DeviceAgentTest, SingleRoundAcceptStoresTheWalletThreeTimesAndSurvivesARestart) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  const std::string state = std::string(dir ? dir : "/tmp") + "/bob-" + NewUuidV4() + ".state";
+  Device alice = MakeDevice("+15550001");
+  Device bob = MakeDevice("+15550002", state);
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  auto share = alice.agent->ShareCredential(ShareReq(cred, "+15550002"));
+  ASSERT_TRUE(share.ok()) << share.status();
+  const uint64_t before = bob.se->wallet_stores();
+
+  auto accepted = bob.agent->AcceptLink(FromInbox("+15550002"));
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  ASSERT_EQ(accepted->outcome(), dv::ACCEPT_PROVISIONED);
+  EXPECT_EQ(bob.se->wallet_stores() - before, 3u);
+
+  bob.agent.reset();
+  bob.se.reset();
+  Device restarted = MakeDevice("+15550002", state);
+  auto after = restarted.agent->GetState({});
+  ASSERT_TRUE(after.ok()) << after.status();
+  ASSERT_EQ(after->personas(0).credentials_size(), 1);
+  EXPECT_EQ(after->personas(0).credentials(0).credential_id(), accepted->credential_id());
+  EXPECT_EQ(after->personas(0).mailboxes(0).state(), dv::FLOW_PROVISIONED);
 }
 
 TEST_F(DeviceAgentTest, WrongSecretIsAClearErrorAndReleasesTheBinding) {

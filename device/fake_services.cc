@@ -620,9 +620,23 @@ FakeChannel::FakeChannel(CallLog* log) : log_(log) {
                                    ::channel::v1::ReceiveResponse* resp) {
         log_->Add("channel.Receive");
         absl::MutexLock lock(&mu_);
-        for (const auto& m : inboxes_[req.address()]) *resp->add_messages() = m;
+        // As the channel server: messages after `after_sequence`, at most
+        // `max_messages` (0: all), and the inbox's last sequence.
+        const auto& inbox = inboxes_[req.address()];
+        resp->set_last_sequence(inbox.size());
+        for (size_t i = req.after_sequence(); i < inbox.size(); ++i) {
+          const int max = static_cast<int>(req.max_messages());
+          if (max != 0 && resp->messages_size() == max) break;
+          *resp->add_messages() = inbox[i];
+        }
+        messages_received_ += resp->messages_size();
         return grpc::Status::OK;
       }));
+}
+
+int FakeChannel::MessagesReceived() const {
+  absl::MutexLock lock(&mu_);
+  return messages_received_;
 }
 
 std::vector<::channel::v1::ChannelMessage> FakeChannel::Inbox(const std::string& address) const {

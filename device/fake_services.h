@@ -181,10 +181,13 @@ class FakeChannel : public ::testing::NiceMock<::channel::v1::MockChannelStub> {
  public:
   explicit FakeChannel(CallLog* log);
   std::vector<::channel::v1::ChannelMessage> Inbox(const std::string& address) const;
+  // Messages all Receive answers carried so far.
+  int MessagesReceived() const;
 
  private:
   CallLog* log_;
   mutable absl::Mutex mu_;
+  int messages_received_ = 0;
   std::map<std::string, std::vector<::channel::v1::ChannelMessage>> inboxes_;
 };
 

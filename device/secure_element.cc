@@ -190,6 +190,7 @@ std::vector<std::string> SecureElement::KeyIds() const {
 
 absl::Status SecureElement::StoreWallet(std::string wallet_bytes) {
   absl::MutexLock lock(&mu_);
+  ++wallet_stores_;
   // Rewriting the bytes the file already holds adds no durability.
   if (on_disk_ && wallet_bytes == wallet_) return absl::OkStatus();
   std::string old = std::move(wallet_);
@@ -197,6 +198,11 @@ absl::Status SecureElement::StoreWallet(std::string wallet_bytes) {
   absl::Status st = PersistLocked();
   if (!st.ok()) wallet_ = std::move(old);
   return st;
+}
+
+uint64_t SecureElement::wallet_stores() const {
+  absl::MutexLock lock(&mu_);
+  return wallet_stores_;
 }
 
 uint64_t SecureElement::writes() const {

@@ -81,6 +81,9 @@ class SecureElement {
   absl::Status StoreWallet(std::string wallet_bytes);
   // How many times the state file was written (tests and counters).
   uint64_t writes() const;
+  // How many times StoreWallet was called, unchanged bytes included (each call
+  // is a whole-wallet serialization by the caller; tests and counters).
+  uint64_t wallet_stores() const;
   std::string Wallet() const;
 
  private:
@@ -101,6 +104,7 @@ class SecureElement {
   // successful write; false after a failed write or a deferred key).
   bool on_disk_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t writes_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t wallet_stores_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace sct::device
