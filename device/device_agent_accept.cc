@@ -2,6 +2,7 @@
 // the inbox, the first read that binds this device's claim, decryption), the
 // key-signing request of the multi-round flow, provisioning through the OEM,
 // and acting on the sender's answer.
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <utility>
@@ -28,8 +29,10 @@ namespace ca = ::credential_authority::v1;
 using Channel = ::channel::v1::Channel::StubInterface;
 using Oem = ::oem::v1::Oem::StubInterface;
 
-// Messages per inbox read of AcceptLink's inbox source (LinkFromRequestLocked).
+// Messages in the first inbox read of AcceptLink's inbox source
+// (LinkFromRequestLocked); each further read doubles it, up to the largest.
 constexpr uint64_t kInboxWindow = 8;
+constexpr uint64_t kLargestInboxWindow = 1024;
 
 // The newest share link (with its fragment) in `messages`, from the message
 // `message_id` only when that is given; "" when there is none.
@@ -108,10 +111,11 @@ absl::StatusOr<std::string> DeviceAgent::LinkFromRequestLocked(const dv::AcceptL
   }
   if (deps_.channel == nullptr) return InvalidField("inbox", "no channel server configured");
   // The inbox keeps every message it was ever sent, so it is read from the
-  // newest end in windows of kInboxWindow: a probe of one message gives the
-  // last sequence, then windows backwards until the link is found. A read
-  // costs (here and in the channel server) what lies between the newest
-  // message and the link, not the whole inbox.
+  // newest end in windows of kInboxWindow, doubling up to
+  // kLargestInboxWindow: a probe of one message gives the last sequence, then
+  // windows backwards until the link is found. A read costs (here and in the
+  // channel server) about what lies between the newest message and the link,
+  // not the whole inbox, and an inbox without a link takes O(log n) reads.
   ::channel::v1::ReceiveRequest rreq;
   rreq.set_kind(req.inbox().channel());
   rreq.set_address(req.inbox().address().empty() ? options_.address : req.inbox().address());
@@ -123,8 +127,10 @@ absl::StatusOr<std::string> DeviceAgent::LinkFromRequestLocked(const dv::AcceptL
   if (probe.last_sequence() <= static_cast<uint64_t>(probe.messages_size())) {
     link = NewestShareLink(probe, req.inbox().message_id());  // the probe read it all
   } else {
+    uint64_t size = kInboxWindow;
     for (uint64_t hi = probe.last_sequence(); hi > 0 && link.empty();) {
-      const uint64_t lo = hi > kInboxWindow ? hi - kInboxWindow : 0;
+      const uint64_t lo = hi > size ? hi - size : 0;
+      size = std::min(size * 2, kLargestInboxWindow);
       rreq.set_after_sequence(lo);
       rreq.set_max_messages(static_cast<uint32_t>(hi - lo));
       ::channel::v1::ReceiveResponse window;

@@ -206,6 +206,28 @@ TEST_F(DeviceAgentTest, AcceptFromABusyInboxReadsOnlyItsNewestMessages) {
   EXPECT_LE(channel_.MessagesReceived() - before, 16);
 }
 
+// An inbox without any link is read to its first message (in growing
+// windows) and answered with no_link_in_inbox, every message seen once.
+TEST_F(DeviceAgentTest, AcceptFromAnInboxWithoutALinkReadsItAllOnce) {
+  Device bob = MakeDevice("+15550002");
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  for (int i = 0; i < 100; ++i) {
+    ::channel::v1::SendRequest filler;
+    filler.set_kind(cv::SMS);
+    filler.set_from("+15550009");
+    filler.set_to("+15550002");
+    filler.set_body(absl::StrCat("no link here ", i));
+    ::channel::v1::SendResponse sent;
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(channel_.Send(&ctx, filler, &sent).ok());
+  }
+  const int before = channel_.MessagesReceived();
+  auto accepted = bob.agent->AcceptLink(FromInbox("+15550002"));
+  ASSERT_FALSE(accepted.ok());
+  EXPECT_EQ(ReasonOf(accepted.status()), "no_link_in_inbox");
+  EXPECT_EQ(channel_.MessagesReceived() - before, 101);  // the probe's one, then all 100
+}
+
 // The link is still found when newer messages than a read window follow it.
 TEST_F(DeviceAgentTest, AcceptFromInboxFindsALinkBehindManyNewerMessages) {
   Device alice = MakeDevice("+15550001");
