@@ -521,6 +521,11 @@ void Runner::TearDown() {
   env_.reset();
   eco_->Shutdown();
   NoteServiceExits();
+  // A run on a reused ecosystem (EngineOptions::launch) keeps its files in
+  // that ecosystem's directory: its own stays empty unless an adversary wrote
+  // there. std::filesystem::remove deletes a directory only when it is empty.
+  std::error_code ec;
+  if (!ctx_.work_dir.empty()) std::filesystem::remove(ctx_.work_dir, ec);
 }
 
 // How every launched process ended: one that died during the run or failed

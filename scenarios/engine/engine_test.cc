@@ -3,8 +3,11 @@
 // timing assertions, the scenario timeout and teardown on every path.
 #include "scenarios/engine/engine.h"
 
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -82,6 +85,34 @@ sv1::Scenario Parse(const std::string& text) {
 }
 
 absl::Duration D(const google::protobuf::Duration& d) { return ToAbslDuration(d); }
+
+// A run whose ecosystem comes from elsewhere (EngineOptions::launch, as the
+// experiment runner reuses one) leaves no empty directory of its own behind;
+// a directory something was written to stays.
+TEST(RunScenario, ARunOnAGivenEcosystemLeavesNoEmptyDirectory) {
+  Counters c;
+  EngineOptions o = Options(&c);
+  o.work_dir = absl::StrCat(std::getenv("TEST_TMPDIR"), "/empty-dirs");
+  std::string kept;
+  o.on_ecosystem = [&](Ecosystem* e) {
+    if (e == nullptr || !kept.empty()) return;
+    // The first run writes a file into its directory (as an adversary does).
+    for (const auto& entry : std::filesystem::directory_iterator(o.work_dir)) {
+      kept = entry.path().string();
+    }
+    std::ofstream(kept + "/attack-root-ca.pem") << "x";
+  };
+  for (int i = 0; i < 3; ++i) {
+    RunScenario(Parse(R"pb(name: "reused" steps { id: "p" pause { duration: "1ms" } })pb"),
+                "reused.textproto", o);
+  }
+  EXPECT_EQ(c.launched, 3);
+  std::vector<std::string> left;
+  for (const auto& entry : std::filesystem::directory_iterator(o.work_dir)) {
+    left.push_back(entry.path().string());
+  }
+  EXPECT_THAT(left, ::testing::ElementsAre(kept));
+}
 
 TEST(RunScenario, VerdictsSkipsAndContinueOnFailure) {
   Counters c;
