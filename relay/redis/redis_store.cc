@@ -29,7 +29,9 @@ namespace {
 // A create-key entry's value: the second its mailbox expires (10 digits,
 // rounded up), then '#' and the mailbox id as 16 bytes when it is a
 // lower-case UUID (every id the relay makes), else '=' and the id as given
-// (CreateKeyValue). sct_holder gives back the id as text.
+// (CreateKeyValue). sct_holder gives back the id as text; sct_put_key sets
+// an entry, keeps the bucket alive past `ttl_ms` (plus the slack above) and,
+// given a second, drops the entries dead by then (both scripts below).
 constexpr char kHolderLua[] = R"lua(
 local function sct_holder(v)
   local rest = string.sub(v, 12)
@@ -37,6 +39,18 @@ local function sct_holder(v)
   local h = string.gsub(rest, '.', function(c) return string.format('%02x', string.byte(c)) end)
   return string.sub(h, 1, 8) .. '-' .. string.sub(h, 9, 12) .. '-' .. string.sub(h, 13, 16) ..
          '-' .. string.sub(h, 17, 20) .. '-' .. string.sub(h, 21, 32)
+end
+local function sct_put_key(bucket, field, value, ttl_ms, dead_by)
+  redis.call('HSET', bucket, field, value)
+  if redis.call('PTTL', bucket) < ttl_ms then
+    redis.call('PEXPIRE', bucket, ttl_ms + 3600000)
+  end
+  if dead_by ~= '' then
+    local all = redis.call('HGETALL', bucket)
+    for i = 1, #all, 2 do
+      if string.sub(all[i + 1], 1, 10) <= dead_by then redis.call('HDEL', bucket, all[i]) end
+    end
+  end
 end
 )lua";
 
@@ -63,18 +77,7 @@ if ck then
 end
 if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return {0} end
 redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
-if ck then
-  redis.call('HSET', KEYS[3], ARGV[6], ARGV[7])
-  if redis.call('PTTL', KEYS[3]) < tonumber(ARGV[2]) then
-    redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[2]) + 3600000)
-  end
-  if ARGV[9] ~= '' then
-    local all = redis.call('HGETALL', KEYS[3])
-    for i = 1, #all, 2 do
-      if string.sub(all[i + 1], 1, 10) <= ARGV[9] then redis.call('HDEL', KEYS[3], all[i]) end
-    end
-  end
-end
+if ck then sct_put_key(KEYS[3], ARGV[6], ARGV[7], tonumber(ARGV[2]), ARGV[9]) end
 return {1}
 )lua";
 
@@ -104,16 +107,7 @@ local cur = redis.call('HGET', KEYS[1], ARGV[1])
 local holder = ''
 if cur then holder = sct_holder(cur) end
 if holder ~= ARGV[3] then return {0, holder} end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[4]) then
-  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]) + 3600000)
-end
-if ARGV[6] ~= '' then
-  local all = redis.call('HGETALL', KEYS[1])
-  for i = 1, #all, 2 do
-    if string.sub(all[i + 1], 1, 10) <= ARGV[6] then redis.call('HDEL', KEYS[1], all[i]) end
-  end
-end
+sct_put_key(KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[4]), ARGV[6])
 return {1, ''}
 )lua";
 
