@@ -7,6 +7,7 @@
 
 #include "common/errors.h"
 #include "credential_authority/ca_service.h"
+#include "credential_authority/ca_test_expect.h"
 #include "credential_authority/ca_test_util.h"
 #include "credential_authority/pin.h"
 #include "gtest/gtest.h"
@@ -16,12 +17,8 @@ namespace {
 
 namespace cav1 = ::credential_authority::v1;
 using testing::Env;
+using testing::ExpectError;
 using testing::TestDevice;
-
-void ExpectError(const absl::Status& s, absl::StatusCode code, const std::string& reason) {
-  EXPECT_EQ(s.code(), code) << s;
-  EXPECT_EQ(ReasonOf(s), reason) << s;
-}
 
 class CaServicePinTest : public ::testing::Test {
  protected:

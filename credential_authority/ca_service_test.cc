@@ -9,6 +9,7 @@
 #include "common/errors.h"
 #include "common/proto_time.h"
 #include "common/uuid.h"
+#include "credential_authority/ca_test_expect.h"
 #include "credential_authority/ca_test_util.h"
 #include "credential_authority/signed_bytes.h"
 #include "crypto/hpke.h"
@@ -21,6 +22,7 @@ namespace {
 namespace cav1 = ::credential_authority::v1;
 using ::testing::ElementsAre;
 using testing::Env;
+using testing::ExpectError;
 using testing::TestDevice;
 using ::testing::UnorderedElementsAre;
 
@@ -37,12 +39,6 @@ using ::testing::UnorderedElementsAre;
   lhs = std::move(*ASSERT_CONCAT(_sor_, __LINE__))
 #define ASSERT_CONCAT_(a, b) a##b
 #define ASSERT_CONCAT(a, b) ASSERT_CONCAT_(a, b)
-
-void ExpectError(const absl::Status& s, absl::StatusCode code,
-                 const std::string& reason) {
-  EXPECT_EQ(s.code(), code) << s;
-  EXPECT_EQ(ReasonOf(s), reason) << s;
-}
 
 class CaServiceTest : public ::testing::Test {
  protected:

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/errors.h"
+#include "credential_authority/ca_test_expect.h"
 #include "credential_authority/ca_test_util.h"
 #include "crypto/ecdsa.h"
 #include "gtest/gtest.h"
@@ -16,11 +17,7 @@ namespace {
 
 namespace cav1 = ::credential_authority::v1;
 using testing::Env;
-
-void ExpectError(const absl::Status& s, absl::StatusCode code, const std::string& reason) {
-  EXPECT_EQ(s.code(), code) << s;
-  EXPECT_EQ(ReasonOf(s), reason) << s;
-}
+using testing::ExpectError;
 
 class HolderProofTest : public ::testing::Test {
  protected:
