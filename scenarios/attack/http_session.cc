@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "httplib.h"
+#include "runtime/source_address.h"
 
 namespace sct::scenarios::attack {
 
@@ -102,9 +103,7 @@ bool IsLoopbackIpv4Url(const std::string& url) {
   if (scheme != absl::string_view::npos) rest.remove_prefix(scheme + 3);
   rest = rest.substr(0, rest.find_first_of("/?#"));
   rest = rest.substr(0, rest.find(':'));  // IPv6 literals ("[::1]") are not IPv4
-  in_addr a{};
-  if (inet_pton(AF_INET, std::string(rest).c_str(), &a) != 1) return false;
-  return (ntohl(a.s_addr) >> 24) == 127;
+  return sct::IsLoopbackIpv4(rest);
 }
 
 absl::StatusOr<RelayHttp> RelayHttpOf(RunContext& ctx) {
