@@ -66,15 +66,14 @@ absl::StatusOr<std::unique_ptr<HttplibForwarder>> HttplibForwarder::Create(
   http.set_follow_location(false);
   http.set_decompress(false);
   if (!f->options_.source_address.empty()) {
-    sockaddr_in local{};
-    local.sin_family = AF_INET;
-    if (inet_pton(AF_INET, f->options_.source_address.c_str(), &local.sin_addr) != 1) {
+    in_addr local{};
+    if (inet_pton(AF_INET, f->options_.source_address.c_str(), &local) != 1) {
       return InvalidField("source_address", "not an IPv4 address");
     }
-    // Bound before connect; a failed bind makes the connect fail visibly.
-    http.set_socket_options([local](int sock) {
-      (void)bind(sock, reinterpret_cast<const sockaddr*>(&local), sizeof(local));
-    });
+    // httplib binds before it connects and gives up on a failed bind
+    // (Error::BindIPAddress), as the devices' relay clients do: never a
+    // connection from an address the kernel picks.
+    http.set_interface(f->options_.source_address);
   }
   if (https) {
     http.enable_server_certificate_verification(true);
