@@ -18,8 +18,7 @@ using testing::Env;
 class AttestationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto env = Env::Create(
-        std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".db");
+    auto env = Env::ForCurrentTest();
     ASSERT_TRUE(env.ok()) << env.status();
     env_ = std::move(*env);
     auto key = crypto::EcdsaP256PrivateKey::Generate();

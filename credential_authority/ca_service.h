@@ -129,6 +129,14 @@ class CaService {
   // The current revocation-list version as last committed by this process.
   uint64_t revocation_version() const;
 
+  // Shares still pending whose PIN verifier was made under another PIN key
+  // than this authority's: their redemptions fail "pin_key_mismatch" (the
+  // authority was started with another --pin_key file). ca_server warns at
+  // start-up when there are any. Errors: the ledger's.
+  absl::StatusOr<uint64_t> PendingSharesUnderAnotherPinKey() const {
+    return pin_gate_.PendingSharesUnderAnotherKey(clock_->Now());
+  }
+
   const crypto::Certificate& root_certificate() const { return root_; }
   const crypto::EcdsaP256PublicKey& signing_public_key() const { return signing_key_.PublicKey(); }
   const std::string& key_id() const { return key_id_; }

@@ -2,6 +2,7 @@
 // ledger row holds a PBKDF2 verifier (written before verifiers were keyed).
 #include <sqlite3.h>
 
+#include <cstdio>
 #include <string>
 #include <utility>
 
@@ -23,8 +24,7 @@ using testing::TestDevice;
 class CaServicePinTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto env = Env::Create(
-        std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".db");
+    auto env = Env::ForCurrentTest();
     ASSERT_TRUE(env.ok()) << env.status();
     env_ = std::move(*env);
     auto owner = env_->Owner("car-1", common::v1::ASYMMETRIC, {"unlock", "lock", "drive"});
@@ -76,6 +76,37 @@ TEST_F(CaServicePinTest, ShareMadeBeforeARestartAcceptsItsPinAfter) {
   const ShareRow row = Row(share);
   EXPECT_EQ(row.record.failed_pin_attempts(), 2u);
   EXPECT_EQ(row.record.state(), common::v1::REDEEMED);
+}
+
+// An authority restarted with another PIN key file cannot check the PINs of
+// the shares made before: it counts the ones still pending (ca_server warns
+// with that count at start-up) and refuses their redemption as
+// pin_key_mismatch, not as a wrong PIN.
+TEST_F(CaServicePinTest, ARestartWithAnotherPinKeyCountsThePendingSharesItCannotCheck) {
+  const cav1::InitiateShareResponse pending = SharePin("493817");
+  const cav1::InitiateShareResponse redeemed = SharePin("271828");
+  ASSERT_TRUE(Redeem(redeemed, "271828").ok());
+  auto no_pin = testing::SignedShare(owner_device_->key, env_->Intent(owner_cred_), "");
+  ASSERT_TRUE(no_pin.ok()) << no_pin.status();
+  ASSERT_TRUE(env_->service->InitiateShare(env_->oem_a, *no_pin).ok());
+  auto same_key = env_->service->PendingSharesUnderAnotherPinKey();
+  ASSERT_TRUE(same_key.ok()) << same_key.status();
+  EXPECT_EQ(*same_key, 0u);
+
+  ASSERT_TRUE(env_->Restart().ok());  // the same key file: nothing to report
+  EXPECT_EQ(*env_->service->PendingSharesUnderAnotherPinKey(), 0u);
+
+  ASSERT_EQ(std::remove(env_->pin_key_path.c_str()), 0);
+  ASSERT_TRUE(env_->Restart().ok());  // a new PIN key is created
+  auto other_key = env_->service->PendingSharesUnderAnotherPinKey();
+  ASSERT_TRUE(other_key.ok()) << other_key.status();
+  EXPECT_EQ(*other_key, 1u);  // `pending` only
+  ExpectError(Redeem(pending, "493817"), absl::StatusCode::kFailedPrecondition,
+              "pin_key_mismatch");
+  EXPECT_EQ(Row(pending).record.failed_pin_attempts(), 0u);
+
+  env_->clock.Advance(absl::Hours(24 * 400));  // the share's token has expired
+  EXPECT_EQ(*env_->service->PendingSharesUnderAnotherPinKey(), 0u);
 }
 
 // Rewrites a share's PIN columns in the ledger file as an authority that

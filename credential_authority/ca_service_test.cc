@@ -43,10 +43,7 @@ using ::testing::UnorderedElementsAre;
 class CaServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto env = Env::Create(
-        std::string(
-            ::testing::UnitTest::GetInstance()->current_test_info()->name()) +
-        ".db");
+    auto env = Env::ForCurrentTest();
     ASSERT_TRUE(env.ok()) << env.status();
     env_ = std::move(*env);
   }

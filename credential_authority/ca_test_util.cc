@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "absl/strings/str_cat.h"
 #include "common/proto_time.h"
 #include "common/status_macros.h"
 #include "common/uuid.h"
@@ -9,6 +10,7 @@
 #include "credential_authority/signed_bytes.h"
 #include "crypto/hpke.h"
 #include "crypto/random.h"
+#include "gtest/gtest.h"
 
 namespace sct::ca::testing {
 namespace {
@@ -97,6 +99,12 @@ absl::StatusOr<cav1::HolderProof> MakeHolderProof(
       holder.Sign(HolderProofBytes(method, subject, absl::ToUnixSeconds(now)),
                   crypto::SignatureEncoding::kDer));
   return p;
+}
+
+absl::StatusOr<std::unique_ptr<Env>> Env::ForCurrentTest() {
+  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  if (test == nullptr) return absl::FailedPreconditionError("no GoogleTest test is running");
+  return Create(absl::StrCat(test->test_suite_name(), ".", test->name(), ".db"));
 }
 
 absl::StatusOr<std::unique_ptr<Env>> Env::Create(const std::string& db_name) {

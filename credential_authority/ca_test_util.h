@@ -79,6 +79,9 @@ struct Env {
 
   // Creates everything; `db_name` is relative to $TEST_TMPDIR.
   static absl::StatusOr<std::unique_ptr<Env>> Create(const std::string& db_name);
+  // Create with a database named after the running GoogleTest test
+  // ("Suite.Test.db"), so each test starts from a fresh file.
+  static absl::StatusOr<std::unique_ptr<Env>> ForCurrentTest();
   // Closes and reopens the ledger and service on the same file and keys (the
   // PIN key read again from its file).
   absl::Status Restart();

@@ -22,8 +22,7 @@ using testing::ExpectError;
 class HolderProofTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto env = Env::Create(
-        std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".db");
+    auto env = Env::ForCurrentTest();
     ASSERT_TRUE(env.ok()) << env.status();
     env_ = std::move(*env);
     auto owner = env_->Owner("car-1", common::v1::ASYMMETRIC, {"unlock"});

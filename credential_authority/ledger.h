@@ -8,8 +8,8 @@
 // transaction, so at most `max_redemptions` redemptions of a share ever
 // commit, whatever the concurrency (several threads or several processes).
 //
-// What the ledger never holds: a PIN in clear (only a PBKDF2 hash and its
-// salt), any private key, a symmetric credential key in clear (only HPKE-sealed
+// What the ledger never holds: a PIN in clear (only a verifier and its salt,
+// pin.h), any private key, a symmetric credential key in clear (only HPKE-sealed
 // to the holder's and to the access point's key).
 //
 // Idempotent requests: the three writes that create something on behalf of a
@@ -62,7 +62,8 @@ struct ShareRow {
       common::v1::CREDENTIAL_KIND_UNSPECIFIED;
   bool resharing_allowed = false;
   bool endorsement_required = false;
-  // PIN verifier (empty unless record.pin_required): PBKDF2-HMAC-SHA256.
+  // PIN verifier (empty unless record.pin_required), pin.h: keyed
+  // (pin_iterations 0: key id || HMAC) or, written before, PBKDF2.
   std::string pin_salt;
   std::string pin_hash;
   uint32_t pin_iterations = 0;
@@ -185,6 +186,11 @@ class Ledger {
 
   // Current revocation-list version (0 before any revocation).
   virtual absl::StatusOr<uint64_t> RevocationVersion() = 0;
+
+  // Shares still PENDING at `now` whose keyed PIN verifier names another PIN
+  // key id than `pin_key_id` (their PINs cannot be checked: pin_key_mismatch).
+  virtual absl::StatusOr<uint64_t> CountPendingSharesUnderOtherPinKey(
+      const std::string& pin_key_id, absl::Time now) = 0;
   // Entries with version > `after_version` whose credential (or share) is
   // still valid at `now`, oldest first (pass 0 and now for the full list).
   virtual absl::StatusOr<std::vector<credential_authority::v1::RevocationEntry>>

@@ -99,6 +99,15 @@ int main(int argc, char** argv) {
   }
   std::cerr << "ca_server: authority=" << config->authority_id << " key_id=" << service.key_id()
             << " revocation_version=" << service.revocation_version() << "\n";
+  absl::StatusOr<uint64_t> orphaned = service.PendingSharesUnderAnotherPinKey();
+  if (!orphaned.ok()) {
+    std::cerr << "ca_server: could not check the PIN verifiers of pending shares: "
+              << orphaned.status() << "\n";
+  } else if (*orphaned > 0) {
+    std::cerr << "ca_server: WARNING " << *orphaned
+              << " pending share(s) have PIN verifiers made under another PIN key than --pin_key's;"
+                 " their redemptions will fail pin_key_mismatch (was the PIN key file replaced?)\n";
+  }
   int sig = sct::WaitForTerminationSignal();
   std::cerr << "ca_server: signal " << sig << ", shutting down\n";
   (*server)->Shutdown();  // ends revocation watches, then the gRPC server

@@ -72,6 +72,12 @@ class PinGate {
   PinGate(Ledger* ledger, PinKey pin_key, uint32_t max_attempts = kMaxPinAttempts)
       : ledger_(ledger), pin_key_(std::move(pin_key)), max_attempts_(max_attempts) {}
 
+  // Shares still pending at `now` whose PIN verifier was made under another
+  // PIN key (the ledger's CountPendingSharesUnderOtherPinKey for this key).
+  absl::StatusOr<uint64_t> PendingSharesUnderAnotherKey(absl::Time now) const {
+    return ledger_->CountPendingSharesUnderOtherPinKey(pin_key_.id(), now);
+  }
+
   // The verifier to record for a new share (nullopt when no PIN is required).
   absl::StatusOr<std::optional<PinHash>> VerifierForNewShare(bool pin_required,
                                                              const std::string& pin) const;

@@ -697,6 +697,28 @@ absl::StatusOr<uint64_t> SqliteLedger::RevocationVersion() {
   return version;
 }
 
+absl::StatusOr<uint64_t> SqliteLedger::CountPendingSharesUnderOtherPinKey(
+    const std::string& pin_key_id, absl::Time now) {
+  uint64_t count = 0;
+  RETURN_IF_ERROR(store_->Read([&](SqliteDb& db) -> absl::Status {
+    // A keyed verifier is the key id followed by the HMAC (pin.h); substr
+    // of a BLOB counts bytes.
+    ASSIGN_OR_RETURN(SqliteStatement q,
+                     Prepare(db, "SELECT COUNT(*) FROM shares WHERE state = ? AND "
+                                 "token_expires_at_us >= ? AND pin_iterations = 0 AND "
+                                 "length(pin_hash) > ? AND substr(pin_hash, 1, ?) != ?"));
+    q.BindInt(1, common::v1::PENDING)
+        .BindTime(2, now)
+        .BindInt(3, static_cast<int64_t>(pin_key_id.size()))
+        .BindInt(4, static_cast<int64_t>(pin_key_id.size()))
+        .BindBlob(5, pin_key_id);
+    ASSIGN_OR_RETURN(bool row, q.Step());
+    if (row) count = static_cast<uint64_t>(q.Int(0));
+    return absl::OkStatus();
+  }));
+  return count;
+}
+
 absl::StatusOr<std::vector<RevocationEntry>> SqliteLedger::RevocationsAfter(
     uint64_t after_version, absl::Time relevant_at) {
   std::vector<RevocationEntry> out;

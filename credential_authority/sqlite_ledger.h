@@ -69,6 +69,8 @@ class SqliteLedger : public Ledger {
   absl::StatusOr<std::vector<ShareRow>> ListSharesByAccessPoint(const std::string& access_point_id,
                                                                 absl::Time now) override;
   absl::StatusOr<uint64_t> RevocationVersion() override;
+  absl::StatusOr<uint64_t> CountPendingSharesUnderOtherPinKey(const std::string& pin_key_id,
+                                                              absl::Time now) override;
   absl::StatusOr<std::vector<credential_authority::v1::RevocationEntry>> RevocationsAfter(
       uint64_t after_version, absl::Time relevant_at) override;
   absl::StatusOr<std::vector<credential_authority::v1::SymmetricKeyGrant>> GrantsAfter(

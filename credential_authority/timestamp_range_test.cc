@@ -30,8 +30,7 @@ void ExpectInvalidField(const absl::Status& s, const std::string& field) {
 class TimestampRangeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto env = Env::Create(
-        std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".db");
+    auto env = Env::ForCurrentTest();
     ASSERT_TRUE(env.ok()) << env.status();
     env_ = std::move(*env);
     auto owner = env_->Owner("room-1", common::v1::SYMMETRIC, {"enter"});
