@@ -78,12 +78,14 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "runtime/sqlite.h"
 
 namespace sct {
@@ -149,6 +151,10 @@ class SqliteStore {
   int64_t syncs() const { return syncs_.load(); }
   int64_t commits() const { return committed_writes_.load(); }
   int64_t transactions() const { return commit_seq_.load(); }
+  // Writers that went to sleep until another thread's commit or sync made
+  // them durable (each such writer once: it is woken only with its answer
+  // or to run the next sync).
+  int64_t waits() const { return waits_.load(); }
   // Checkpoints the background thread has run.
   int64_t checkpoints() const { return checkpoints_.load(); }
 
@@ -156,13 +162,38 @@ class SqliteStore {
   SqliteStore(std::unique_ptr<SqliteDb> write_db, std::unique_ptr<SqliteDb> read_db,
               std::unique_ptr<SqliteDb> checkpoint_db, int wal_fd, SqliteStoreOptions options);
 
+  // A writer waiting (outside the write lock) for its batch to be durable:
+  // told its answer, or told to run the next sync, through its own
+  // notification (on its stack, in waiters_ while it waits).
+  struct SyncWaiter {
+    int64_t seq = 0;
+    bool lead = false;    // set when told to run a sync (with this target)
+    int64_t target = 0;
+    absl::Status status;  // the answer, when not told to lead
+    absl::Notification ready;
+  };
+
   // Under mu_: runs `change` in the open batch; sets *seq to the batch (or
   // commit) the writer must wait for.
   absl::Status ApplyLocked(Change change, int64_t* seq);
   void CommitBatchLocked();
   void FailBatchLocked(const absl::Status& why);
-  // Returns once a sync that started after commit `seq` has ended.
-  absl::Status AwaitDurable(int64_t seq) ABSL_LOCKS_EXCLUDED(sync_mu_);
+  // Returns once batch `seq` is committed and a sync that started after
+  // that commit has ended. `committed_batch`: this writer committed the
+  // newest batch, so it starts a sync for it if it may.
+  absl::Status AwaitDurable(int64_t seq, bool committed_batch) ABSL_LOCKS_EXCLUDED(sync_mu_);
+  bool NeedsSync() const;
+  // Under sync_mu_: whether the answer for batch `seq` is known (and *out).
+  bool ResolveLocked(int64_t seq, absl::Status* out) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_);
+  // Under sync_mu_: whether a writer of batch `seq` may start a sync now.
+  bool MayLeadLocked(int64_t seq) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_);
+  // Under sync_mu_: answers every waiter whose answer is known and hands
+  // the next sync to one that needs it, if one may start.
+  void WakeLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_);
+  // Under sync_mu_: counts a sync as started; returns its target.
+  int64_t StartSyncLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_);
+  // Runs the sync of everything committed up to `target`, then wakes.
+  void RunSync(int64_t target) ABSL_LOCKS_EXCLUDED(sync_mu_);
   absl::Status SyncWal();
   // SQLite's WAL hook on the write connection (after each commit).
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
@@ -181,20 +212,22 @@ class SqliteStore {
   bool in_txn_ = false;         // under mu_: a batch is open
   int batch_ops_ = 0;           // under mu_: writes in the open batch
   int64_t batch_seq_ = 0;       // under mu_: the open batch's sequence
-  std::map<int64_t, absl::Status> failed_batches_;  // under mu_
 
   absl::Mutex read_mu_;  // the read connection (null for ":memory:")
   const std::unique_ptr<SqliteDb> read_db_;
 
-  absl::Mutex sync_mu_;
-  const int wal_fd_;  // -1: nothing to sync
+  absl::Mutex sync_mu_;  // taken under mu_ (never the other way round)
+  const int wal_fd_;     // -1: nothing to sync
+  int64_t committed_seq_ ABSL_GUARDED_BY(sync_mu_) = 0;  // = commit_seq_, for waiters
+  std::map<int64_t, absl::Status> failed_batches_ ABSL_GUARDED_BY(sync_mu_);
+  std::vector<SyncWaiter*> waiters_ ABSL_GUARDED_BY(sync_mu_);
   int syncs_in_flight_ ABSL_GUARDED_BY(sync_mu_) = 0;
-  int64_t syncs_ended_ ABSL_GUARDED_BY(sync_mu_) = 0;
   int64_t started_target_ ABSL_GUARDED_BY(sync_mu_) = 0;  // highest target of a sync started
   int64_t synced_seq_ ABSL_GUARDED_BY(sync_mu_) = 0;
   absl::Status sync_error_ ABSL_GUARDED_BY(sync_mu_);
   std::atomic<bool> failed_{false};
   std::atomic<int64_t> syncs_{0};
+  std::atomic<int64_t> waits_{0};
 
   absl::Mutex ckpt_mu_;
   const std::unique_ptr<SqliteDb> checkpoint_db_;  // used by the checkpoint thread only

@@ -165,6 +165,59 @@ TEST(SqliteStoreTest, WritersCommittingDuringSyncsShareTheNextOne) {
   EXPECT_EQ(CountRows(*store), kWriters + 1);
 }
 
+// A writer waiting for a sync sleeps once: the end of a sync that does not
+// cover it does not wake it (before, every sync's end woke every waiter,
+// and those still not covered went back to sleep: two or more sleeps each
+// with two syncs in flight). The first sync is released alone while the
+// second, which covers the writers that committed before it began, is held.
+TEST(SqliteStoreTest, WaitingWritersSleepOnceWhileSyncsRun) {
+  static_assert(SqliteStore::kMaxSyncsInFlight == 2, "the test holds two syncs");
+  constexpr int kWriters = 8;
+  absl::Notification first_sync_entered;
+  absl::Notification second_sync_entered;
+  absl::Notification release_first;
+  absl::Notification release_second;
+  std::atomic<int> sync_calls{0};
+  std::atomic<bool> armed{false};
+  SqliteStoreOptions options;
+  options.sync_for_testing = [&]() -> absl::Status {
+    if (!armed.load()) return absl::OkStatus();
+    const int n = sync_calls.fetch_add(1);
+    if (n == 0) {
+      first_sync_entered.Notify();
+      release_first.WaitForNotification();
+    } else if (n == 1) {
+      second_sync_entered.Notify();
+      release_second.WaitForNotification();
+    }
+    return absl::OkStatus();
+  };
+  std::unique_ptr<SqliteStore> store = OpenStore(TempPath("sleep-once"), std::move(options));
+  ASSERT_NE(store, nullptr);
+  armed.store(true);
+  const int64_t waits_before = store->waits();
+  std::thread first([&] { EXPECT_TRUE(Put(*store, "first", "1").ok()); });
+  first_sync_entered.WaitForNotification();
+  const int64_t commits_before = store->commits();
+  std::vector<std::thread> others;
+  for (int i = 0; i < kWriters; ++i) {
+    others.emplace_back([&, i] { EXPECT_TRUE(Put(*store, absl::StrCat("k", i), "v").ok()); });
+  }
+  // The first of them to commit runs the second sync; the other seven sleep.
+  second_sync_entered.WaitForNotification();
+  while (store->commits() < commits_before + kWriters ||
+         store->waits() < waits_before + kWriters - 1) {
+    std::this_thread::yield();
+  }
+  release_first.Notify();
+  first.join();
+  release_second.Notify();
+  for (std::thread& t : others) t.join();
+  EXPECT_EQ(store->waits() - waits_before, kWriters - 1);
+  EXPECT_LE(sync_calls.load(), 3);
+  EXPECT_EQ(CountRows(*store), kWriters + 1);
+}
+
 // A change that fails (a compare-and-swap that lost) may rest on a write
 // whose sync is still running: its Write returns only after that sync, so a
 // caller that reads again (through the read connection) and retries finds
