@@ -9,6 +9,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/errors.h"
 
 namespace sct {
@@ -108,6 +110,11 @@ SqliteStore::SqliteStore(std::unique_ptr<SqliteDb> write_db, std::unique_ptr<Sql
                          std::unique_ptr<SqliteDb> checkpoint_db, int wal_fd,
                          SqliteStoreOptions options)
     : options_(std::move(options)),
+      checkpoint_frames_(options_.checkpoint_frames_for_testing > 0
+                             ? options_.checkpoint_frames_for_testing
+                             : kCheckpointFrames),
+      restart_frames_(options_.restart_frames_for_testing > 0 ? options_.restart_frames_for_testing
+                                                              : kRestartFrames),
       write_db_(std::move(write_db)),
       read_db_(std::move(read_db)),
       wal_fd_(wal_fd),
@@ -127,6 +134,7 @@ SqliteStore::SqliteStore(std::unique_ptr<SqliteDb> write_db, std::unique_ptr<Sql
   release_ = prepare("RELEASE write");
   rollback_to_ = prepare("ROLLBACK TO write");
   if (checkpoint_db_ != nullptr) {
+    sqlite3_busy_handler(write_db_->handle(), &SqliteStore::OnWriterBusy, this);
     sqlite3_wal_hook(write_db_->handle(), &SqliteStore::OnWalCommit, this);
     checkpointer_ = std::thread([this] { CheckpointLoop(); });
   }
@@ -397,22 +405,46 @@ int SqliteStore::OnWalCommit(void* self, sqlite3*, const char*, int frames) {
   return SQLITE_OK;
 }
 
+int SqliteStore::OnWriterBusy(void* self, int count) {
+  static_cast<SqliteStore*>(self)->busy_waits_.fetch_add(1);
+  // Sleeps of 1, 2, 4, ... 64 ms, then 64 ms each, for kSqliteBusyTimeout
+  // in all (as the busy timeout of every other connection).
+  const int shift = std::min(count, 6);
+  const int64_t slept_ms = count <= 6 ? (int64_t{1} << count) - 1 : 63 + int64_t{64} * (count - 6);
+  if (slept_ms >= absl::ToInt64Milliseconds(kSqliteBusyTimeout)) return 0;
+  absl::SleepFor(absl::Milliseconds(int64_t{1} << shift));
+  return 1;
+}
+
 void SqliteStore::CheckpointLoop() {
   absl::MutexLock lock(&ckpt_mu_);
   while (true) {
     ckpt_mu_.Await(absl::Condition(
         +[](SqliteStore* s) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-          return s->stop_ || s->wal_frames_ - s->backfilled_ >= kCheckpointFrames;
+          return s->stop_ || s->wal_frames_ - s->backfilled_ >= s->checkpoint_frames_;
         },
         this));
     if (stop_) return;
-    const int mode =
-        wal_frames_ >= kRestartFrames ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE;
+    const bool restart = wal_frames_ >= restart_frames_;
     ckpt_mu_.Unlock();
     int log_frames = 0;
     int copied = 0;
-    const int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_->handle(), nullptr, mode, &log_frames,
-                                             &copied);
+    int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_->handle(), nullptr,
+                                       SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
+    if (restart) {
+      // The passive pass above copied what the WAL held, without holding
+      // anyone back. The rest is copied with writers held at the write lock
+      // and readers at the read lock, between batches: the RESTART then
+      // waits for no one, and no writer waits for it in SQLite's busy
+      // handler (which sleeps 1 ms, 2 ms, 4 ms, ... while holding the write
+      // lock). The next commit starts the WAL from its beginning.
+      absl::MutexLock write_lock(&mu_);
+      mu_.Await(absl::Condition(+[](bool* in_txn) { return !*in_txn; }, &in_txn_));
+      absl::MutexLock read_lock(&read_mu_);
+      rc = sqlite3_wal_checkpoint_v2(checkpoint_db_->handle(), nullptr, SQLITE_CHECKPOINT_RESTART,
+                                     &log_frames, &copied);
+      if (rc == SQLITE_OK) restarts_.fetch_add(1);
+    }
     ckpt_mu_.Lock();
     checkpoints_.fetch_add(1);
     if (rc == SQLITE_OK || rc == SQLITE_BUSY) {

@@ -97,6 +97,9 @@ struct SqliteStoreOptions {
   bool unsafe_no_fsync = false;
   // Tests only: replaces the fdatasync of the WAL file.
   std::function<absl::Status()> sync_for_testing;
+  // Tests only (0: the defaults kCheckpointFrames and kRestartFrames).
+  int checkpoint_frames_for_testing = 0;
+  int restart_frames_for_testing = 0;
 };
 
 // What a change decided: keep its writes or drop them (and still answer OK,
@@ -155,8 +158,12 @@ class SqliteStore {
   // them durable (each such writer once: it is woken only with its answer
   // or to run the next sync).
   int64_t waits() const { return waits_.load(); }
-  // Checkpoints the background thread has run.
+  // Checkpoints the background thread has run, and of them the RESTARTs.
   int64_t checkpoints() const { return checkpoints_.load(); }
+  int64_t restarts() const { return restarts_.load(); }
+  // Times a writer found the database locked by another connection (a
+  // checkpoint) and slept in the busy handler; for tests.
+  int64_t busy_waits() const { return busy_waits_.load(); }
 
  private:
   SqliteStore(std::unique_ptr<SqliteDb> write_db, std::unique_ptr<SqliteDb> read_db,
@@ -197,9 +204,13 @@ class SqliteStore {
   absl::Status SyncWal();
   // SQLite's WAL hook on the write connection (after each commit).
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
+  // The write connection's busy handler: counts, then sleeps.
+  static int OnWriterBusy(void* self, int count);
   void CheckpointLoop() ABSL_LOCKS_EXCLUDED(ckpt_mu_);
 
   const SqliteStoreOptions options_;
+  const int checkpoint_frames_;
+  const int restart_frames_;
 
   absl::Mutex mu_;  // the write connection
   const std::unique_ptr<SqliteDb> write_db_;
@@ -235,6 +246,8 @@ class SqliteStore {
   int backfilled_ ABSL_GUARDED_BY(ckpt_mu_) = 0;   // frames the last checkpoint copied
   bool stop_ ABSL_GUARDED_BY(ckpt_mu_) = false;
   std::atomic<int64_t> checkpoints_{0};
+  std::atomic<int64_t> restarts_{0};
+  std::atomic<int64_t> busy_waits_{0};
   std::thread checkpointer_;
 };
 
