@@ -21,11 +21,15 @@
 //     last leaf, index pages, the header) are written to the WAL once. The
 //     batch gets a sequence number. Each writer then waits, outside the write
 //     lock, for an fdatasync of the WAL file that *started after* its batch's
-//     COMMIT returned. A writer runs that fdatasync itself, for every commit
-//     made so far, unless one that started after its commit is running; at
-//     most kMaxSyncsInFlight run at once, and batches that commit while they
-//     run are covered by the next one. So commits keep going while the disk
-//     syncs, and one sync acknowledges many writes (pipelined group commit).
+//     COMMIT returned. The writer that committed a batch runs that fdatasync
+//     itself, for every commit made so far (no hand-off to another thread),
+//     unless one that started after its commit is running; at most
+//     kMaxSyncsInFlight run at once, and batches that commit while they run
+//     are covered by the next one, which the thread ending a sync hands to
+//     one of their writers. So commits keep going while the disk syncs, and
+//     one sync acknowledges many writes (pipelined group commit). A waiting
+//     writer sleeps once, on a notification of its own: it is woken only
+//     with its answer or to run the next sync (not at the end of every sync).
 //   * This equals synchronous=FULL on disk: with FULL, SQLite's commit is the
 //     same write() of the same frames followed by a sync of the WAL, without
 //     padding (the unix VFS reports powersafe overwrite, so SQLite pads
@@ -46,9 +50,11 @@
 // write path: SQLite's automatic checkpoint (which runs inside COMMIT) is
 // replaced by a PASSIVE checkpoint whenever kCheckpointFrames new frames have
 // reached the WAL; when the WAL has grown past kRestartFrames (a PASSIVE
-// checkpoint never caught up under load) a RESTART checkpoint, which briefly
-// holds writers back, lets the next writer start the WAL from its beginning
-// (journal_size_limit then cuts the file back to 16 MiB).
+// checkpoint never caught up under load) a PASSIVE pass is followed by a
+// RESTART checkpoint run while this class holds writers (between batches)
+// and readers at its own locks, so it waits for no one and no writer sleeps
+// in SQLite's busy handler meanwhile; the next writer starts the WAL from
+// its beginning (journal_size_limit then cuts the file back to 16 MiB).
 //
 // Errors: Open returns FAILED_PRECONDITION "store_unavailable" naming the
 // path. Write returns the change's own error (its savepoint rolled back,
