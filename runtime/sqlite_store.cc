@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -134,6 +135,9 @@ SqliteStore::SqliteStore(std::unique_ptr<SqliteDb> write_db, std::unique_ptr<Sql
   release_ = prepare("RELEASE write");
   rollback_to_ = prepare("ROLLBACK TO write");
   if (checkpoint_db_ != nullptr) {
+    absl::StatusOr<SqliteStatement> page_size =
+        SqliteStatement::Prepare(*write_db_, "PRAGMA page_size");
+    if (page_size.ok() && page_size->Step().value_or(false)) page_size_ = page_size->Int(0);
     sqlite3_busy_handler(write_db_->handle(), &SqliteStore::OnWriterBusy, this);
     sqlite3_wal_hook(write_db_->handle(), &SqliteStore::OnWalCommit, this);
     checkpointer_ = std::thread([this] { CheckpointLoop(); });
@@ -398,6 +402,7 @@ absl::Status SqliteStore::Read(Reader read) {
 
 int SqliteStore::OnWalCommit(void* self, sqlite3*, const char*, int frames) {
   auto* store = static_cast<SqliteStore*>(self);
+  store->ReserveWalRoom(frames);
   absl::MutexLock lock(&store->ckpt_mu_);
   // A smaller WAL than what was copied: a writer restarted it.
   if (frames < store->backfilled_) store->backfilled_ = 0;
@@ -414,6 +419,36 @@ int SqliteStore::OnWriterBusy(void* self, int count) {
   if (slept_ms >= absl::ToInt64Milliseconds(kSqliteBusyTimeout)) return 0;
   absl::SleepFor(absl::Milliseconds(int64_t{1} << shift));
   return 1;
+}
+
+void SqliteStore::ReserveWalRoom(int frames) {
+  // Called inside the write connection's COMMIT (under mu_): no other
+  // connection writes the WAL file, and this one writes it only in COMMIT,
+  // so nothing writes past the last frame while zeros are written there.
+  // SQLite reads a WAL only up to its first frame whose salt and checksum
+  // do not match the header's, so a zero tail is what a tail left over from
+  // an earlier, longer WAL already is: ignored, after a crash too.
+  if (wal_fd_ < 0 || page_size_ <= 0) return;
+  const int64_t frame_bytes = 24 + page_size_;
+  const int64_t wanted_low = 32 + (int64_t{frames} + kWalRoomFrames / 2) * frame_bytes;
+  // A smaller WAL than last time: SQLite restarted it, and may have cut the
+  // file back (journal_size_limit); look at the file again.
+  if (frames < last_wal_frames_) wal_bytes_ = 0;
+  last_wal_frames_ = frames;
+  if (wal_bytes_ >= wanted_low) return;
+  struct stat st;
+  if (fstat(wal_fd_, &st) != 0) return;
+  wal_bytes_ = st.st_size;
+  if (wal_bytes_ >= wanted_low) return;
+  const int64_t wanted = 32 + (int64_t{frames} + kWalRoomFrames) * frame_bytes;
+  static const std::string* const kZeros = new std::string(size_t{1} << 16, '\0');
+  while (wal_bytes_ < wanted) {
+    const size_t n = static_cast<size_t>(std::min<int64_t>(kZeros->size(), wanted - wal_bytes_));
+    const ssize_t written = pwrite(wal_fd_, kZeros->data(), n, wal_bytes_);
+    if (written <= 0) break;  // e.g. disk full: the room is only an optimisation
+    wal_bytes_ += written;
+  }
+  wal_extensions_.fetch_add(1);
 }
 
 void SqliteStore::CheckpointLoop() {

@@ -119,6 +119,11 @@ class SqliteStore {
   inline static constexpr int kCheckpointFrames = 1000;
   // WAL size (frames, ~4 KiB each) past which the checkpoint is a RESTART.
   inline static constexpr int kRestartFrames = 8000;
+  // Zero-filled room kept past the WAL's last frame (refilled when less
+  // than half is left), so that a commit overwrites blocks the file already
+  // has: its fdatasync then writes the data and flushes, without the block
+  // allocation and file size (metadata) writes an append needs first.
+  inline static constexpr int kWalRoomFrames = 1024;
   // Most writes committed in one transaction.
   inline static constexpr int kMaxBatch = 256;
   // Syncs of the WAL running at once: a writer whose commit came after the
@@ -160,6 +165,8 @@ class SqliteStore {
   int64_t syncs() const { return syncs_.load(); }
   int64_t commits() const { return committed_writes_.load(); }
   int64_t transactions() const { return commit_seq_.load(); }
+  // Times zeros were written past the WAL's end to make room; for tests.
+  int64_t wal_extensions() const { return wal_extensions_.load(); }
   // Writers that went to sleep until another thread's commit or sync made
   // them durable (each such writer once: it is woken only with its answer
   // or to run the next sync).
@@ -210,6 +217,9 @@ class SqliteStore {
   absl::Status SyncWal();
   // SQLite's WAL hook on the write connection (after each commit).
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
+  // Inside the write connection's COMMIT: keeps kWalRoomFrames of zeros
+  // past the WAL's `frames` frames.
+  void ReserveWalRoom(int frames);
   // The write connection's busy handler: counts, then sleeps.
   static int OnWriterBusy(void* self, int count);
   void CheckpointLoop() ABSL_LOCKS_EXCLUDED(ckpt_mu_);
@@ -227,6 +237,10 @@ class SqliteStore {
   std::atomic<int64_t> committed_writes_{0};
   std::atomic<int> queued_{0};  // writers waiting for mu_
   bool in_txn_ = false;         // under mu_: a batch is open
+  int page_size_ = 0;           // of the database (0: no WAL room kept)
+  int last_wal_frames_ = 0;     // under mu_ (in COMMIT): WAL frames at the last commit
+  int64_t wal_bytes_ = 0;       // under mu_ (in COMMIT): WAL file size known (0: unknown)
+  std::atomic<int64_t> wal_extensions_{0};
   int batch_ops_ = 0;           // under mu_: writes in the open batch
   int64_t batch_seq_ = 0;       // under mu_: the open batch's sequence
 

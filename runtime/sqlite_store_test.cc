@@ -1,5 +1,6 @@
 #include "runtime/sqlite_store.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -401,6 +402,36 @@ TEST(SqliteStoreTest, RestartCheckpointsNeverPutAWriterToSleep) {
   std::unique_ptr<SqliteStore> reopened = OpenStore(path);
   ASSERT_NE(reopened, nullptr);
   EXPECT_EQ(CountRows(*reopened), kThreads * kPerThread);
+}
+
+int64_t FileSize(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : -1;
+}
+
+// Commits overwrite zero-filled room the WAL file already has instead of
+// appending to it (an append's fdatasync also writes the file's new size and
+// block allocation); what they wrote reads back after reopening.
+TEST(SqliteStoreTest, CommitsWriteIntoRoomTheWalFileAlreadyHas) {
+  const std::string path = TempPath("wal-room");
+  constexpr int kWrites = 50;
+  {
+    std::unique_ptr<SqliteStore> store = OpenStore(path);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(Put(*store, "first", "1").ok());
+    const int64_t frame = 24 + 4096;  // SQLite's default page size
+    const int64_t size = FileSize(path + "-wal");
+    EXPECT_GE(size, 32 + SqliteStore::kWalRoomFrames / 2 * frame);
+    const int64_t extensions = store->wal_extensions();
+    for (int i = 0; i < kWrites; ++i) {
+      ASSERT_TRUE(Put(*store, absl::StrCat("k", i), std::string(500, 'v')).ok());
+    }
+    EXPECT_EQ(FileSize(path + "-wal"), size);
+    EXPECT_EQ(store->wal_extensions(), extensions);
+  }
+  std::unique_ptr<SqliteStore> reopened = OpenStore(path);
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(CountRows(*reopened), kWrites + 1);
 }
 
 TEST(SqliteStoreTest, AcknowledgedWritesSurviveKill9) {
