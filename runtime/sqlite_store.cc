@@ -428,13 +428,13 @@ void SqliteStore::ReserveWalRoom(int frames) {
   // SQLite reads a WAL only up to its first frame whose salt and checksum
   // do not match the header's, so a zero tail is what a tail left over from
   // an earlier, longer WAL already is: ignored, after a crash too.
+  const int previous_frames = last_wal_frames_.exchange(frames);
   if (wal_fd_ < 0 || page_size_ <= 0) return;
   const int64_t frame_bytes = 24 + page_size_;
   const int64_t wanted_low = 32 + (int64_t{frames} + kWalRoomFrames / 2) * frame_bytes;
   // A smaller WAL than last time: SQLite restarted it, and may have cut the
   // file back (journal_size_limit); look at the file again.
-  if (frames < last_wal_frames_) wal_bytes_ = 0;
-  last_wal_frames_ = frames;
+  if (frames < previous_frames) wal_bytes_ = 0;
   if (wal_bytes_ >= wanted_low) return;
   struct stat st;
   if (fstat(wal_fd_, &st) != 0) return;

@@ -165,6 +165,9 @@ class SqliteStore {
   int64_t syncs() const { return syncs_.load(); }
   int64_t commits() const { return committed_writes_.load(); }
   int64_t transactions() const { return commit_seq_.load(); }
+  // Frames in the WAL after the last commit (back to few after a restart);
+  // for tests.
+  int wal_frames() const { return last_wal_frames_.load(); }
   // Times zeros were written past the WAL's end to make room; for tests.
   int64_t wal_extensions() const { return wal_extensions_.load(); }
   // Writers that went to sleep until another thread's commit or sync made
@@ -238,7 +241,7 @@ class SqliteStore {
   std::atomic<int> queued_{0};  // writers waiting for mu_
   bool in_txn_ = false;         // under mu_: a batch is open
   int page_size_ = 0;           // of the database (0: no WAL room kept)
-  int last_wal_frames_ = 0;     // under mu_ (in COMMIT): WAL frames at the last commit
+  std::atomic<int> last_wal_frames_{0};  // written in COMMIT: WAL frames after the last commit
   int64_t wal_bytes_ = 0;       // under mu_ (in COMMIT): WAL file size known (0: unknown)
   std::atomic<int64_t> wal_extensions_{0};
   int batch_ops_ = 0;           // under mu_: writes in the open batch
