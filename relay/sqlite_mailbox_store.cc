@@ -177,7 +177,7 @@ absl::Status ApplySchema(SqliteDb& db) {
 }  // namespace
 
 struct SqliteMailboxStore::WriteStatements {
-  SqliteStatement insert, cas, version_of, live, delete_row, delete_keys_of;
+  SqliteStatement insert, cas, cas_same_times, version_of, live, delete_row, delete_keys_of;
   SqliteStatement find_key, insert_key, sweep_select;
 
   static absl::StatusOr<std::unique_ptr<WriteStatements>> Prepare(const SqliteDb& db);
@@ -208,6 +208,18 @@ SqliteMailboxStore::WriteStatements::Prepare(const SqliteDb& db) {
               "sender_token_data = ?13, receiver_claim = ?14, receiver_token_type = ?15, "
               "receiver_token_data = ?16, attestation = ?17, applied_requests = ?18 "
               "WHERE id = ?1 AND version = ?19 AND expires_at > ?20"));
+  // The same update for a mailbox whose created_at and expires_at stay (every
+  // bind and reply): it leaves the expiry index alone, so the write touches
+  // the table's page only (one WAL frame instead of two).
+  ASSIGN_OR_RETURN(
+      SqliteStatement cas_same_times,
+      prepare("UPDATE mailboxes SET version = ?2, payload_type = ?3, payload_data = ?4, "
+              "title = ?5, description = ?6, image_url = ?7, access_rights = ?8, "
+              "sender_claim = ?11, sender_token_type = ?12, sender_token_data = ?13, "
+              "receiver_claim = ?14, receiver_token_type = ?15, receiver_token_data = ?16, "
+              "attestation = ?17, applied_requests = ?18 "
+              "WHERE id = ?1 AND version = ?19 AND expires_at > ?20 AND created_at = ?9 "
+              "AND expires_at = ?10"));
   ASSIGN_OR_RETURN(SqliteStatement version_of,
                    prepare("SELECT version, expires_at FROM mailboxes WHERE id = ?1"));
   ASSIGN_OR_RETURN(SqliteStatement live,
@@ -224,7 +236,8 @@ SqliteMailboxStore::WriteStatements::Prepare(const SqliteDb& db) {
                    prepare("SELECT id FROM mailboxes WHERE expires_at <= ?1 "
                            "ORDER BY expires_at LIMIT ?2"));
   return std::unique_ptr<WriteStatements>(new WriteStatements{
-      std::move(insert), std::move(cas), std::move(version_of), std::move(live),
+      std::move(insert), std::move(cas), std::move(cas_same_times), std::move(version_of),
+      std::move(live),
       std::move(delete_row), std::move(delete_keys_of), std::move(find_key),
       std::move(insert_key), std::move(sweep_select)});
 }
@@ -386,12 +399,13 @@ absl::Status SqliteMailboxStore::CompareAndSwap(const Mailbox& updated, int64_t 
         absl::StrCat("CompareAndSwap: version must be ", expected_version + 1));
   }
   return Write([&]() -> absl::StatusOr<int64_t> {
-           {
-             SqliteStatement& s = w_->cas;
-             ScopedSqliteReset reset(&s);
-             BindMailbox(s, updated);
-             RETURN_IF_ERROR(s.BindInt(19, expected_version).BindTime(20, now).Run());
-             if (s.Changes() == 1) return 0;
+           // The times usually stay: try the update that leaves the expiry
+           // index alone first, then the full one.
+           for (SqliteStatement* s : {&w_->cas_same_times, &w_->cas}) {
+             ScopedSqliteReset reset(s);
+             BindMailbox(*s, updated);
+             RETURN_IF_ERROR(s->BindInt(19, expected_version).BindTime(20, now).Run());
+             if (s->Changes() == 1) return 0;
            }
            return CasFailure(updated.id, now);  // nothing changed: say why
          })

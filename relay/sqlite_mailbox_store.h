@@ -74,6 +74,8 @@ class SqliteMailboxStore : public MailboxStore {
   // Syncs of the WAL so far (each acknowledges one or more writes), for tests
   // and metrics.
   int64_t syncs() const { return store_->syncs(); }
+  // Frames in the WAL after the last commit, for tests.
+  int wal_frames() const { return store_->wal_frames(); }
 
  private:
   struct WriteStatements;

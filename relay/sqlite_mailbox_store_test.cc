@@ -438,5 +438,29 @@ TEST(SqliteMailboxStoreTest, OneKibMailboxesDoNotSpillIntoOverflowPages) {
   EXPECT_LT(bytes / kMailboxes, 2000) << bytes << " bytes for " << kMailboxes << " mailboxes";
 }
 
+// An update that keeps created_at and expires_at (every bind and reply)
+// rewrites the mailbox's table page only, not the expiry index's: one WAL
+// frame instead of two. One that moves the expiry still updates the index.
+TEST(SqliteMailboxStoreTest, AnUpdateThatKeepsTheExpiryWritesOneWalFrame) {
+  const std::string path = TempDbPath();
+  auto store = SqliteMailboxStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  Mailbox m = MakeTestMailbox("00000000-0000-4000-8000-000000000001", kNow, kNow + absl::Hours(1));
+  ASSERT_TRUE((*store)->Insert(m, "create-key").ok());
+  const int before = (*store)->wal_frames();
+  Mailbox bound = m;
+  bound.version = 2;
+  bound.receiver_claim = "22222222-2222-4222-8222-222222222222";
+  ASSERT_TRUE((*store)->CompareAndSwap(bound, 1, kNow).ok());
+  EXPECT_EQ((*store)->wal_frames() - before, 1);
+  Mailbox extended = bound;
+  extended.version = 3;
+  extended.expires_at = kNow + absl::Hours(2);
+  ASSERT_TRUE((*store)->CompareAndSwap(extended, 2, kNow).ok());
+  EXPECT_EQ((*store)->Get(m.id, kNow + absl::Minutes(90))->version, 3);
+  EXPECT_EQ((*store)->SweepExpired(kNow + absl::Minutes(90), 10).value_or(-1), 0);
+  EXPECT_EQ((*store)->SweepExpired(kNow + absl::Hours(3), 10).value_or(-1), 1);
+}
+
 }  // namespace
 }  // namespace sct::relay

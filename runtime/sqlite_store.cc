@@ -3,11 +3,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/errors.h"
 
 namespace sct {
@@ -107,6 +111,11 @@ SqliteStore::SqliteStore(std::unique_ptr<SqliteDb> write_db, std::unique_ptr<Sql
                          std::unique_ptr<SqliteDb> checkpoint_db, int wal_fd,
                          SqliteStoreOptions options)
     : options_(std::move(options)),
+      checkpoint_frames_(options_.checkpoint_frames_for_testing > 0
+                             ? options_.checkpoint_frames_for_testing
+                             : kCheckpointFrames),
+      restart_frames_(options_.restart_frames_for_testing > 0 ? options_.restart_frames_for_testing
+                                                              : kRestartFrames),
       write_db_(std::move(write_db)),
       read_db_(std::move(read_db)),
       wal_fd_(wal_fd),
@@ -126,6 +135,10 @@ SqliteStore::SqliteStore(std::unique_ptr<SqliteDb> write_db, std::unique_ptr<Sql
   release_ = prepare("RELEASE write");
   rollback_to_ = prepare("ROLLBACK TO write");
   if (checkpoint_db_ != nullptr) {
+    absl::StatusOr<SqliteStatement> page_size =
+        SqliteStatement::Prepare(*write_db_, "PRAGMA page_size");
+    if (page_size.ok() && page_size->Step().value_or(false)) page_size_ = page_size->Int(0);
+    sqlite3_busy_handler(write_db_->handle(), &SqliteStore::OnWriterBusy, this);
     sqlite3_wal_hook(write_db_->handle(), &SqliteStore::OnWalCommit, this);
     checkpointer_ = std::thread([this] { CheckpointLoop(); });
   }
@@ -149,6 +162,7 @@ absl::Status SqliteStore::Write(Change change) {
     return sync_error_;
   }
   int64_t seq = 0;
+  bool committed_batch = false;
   absl::Status applied;
   queued_.fetch_add(1);
   {
@@ -157,23 +171,21 @@ absl::Status SqliteStore::Write(Change change) {
     applied = ApplyLocked(change, &seq);
     // The last writer queued for the lock commits the batch (whatever its
     // own change did): nobody else is about to join it.
-    if (in_txn_ && (queued_.load() == 0 || batch_ops_ >= kMaxBatch)) CommitBatchLocked();
-    // Our batch is committed by the writer that ends it. A change that failed
-    // waits too: its error may rest on what it read (e.g. a version another
-    // writer of this batch just set), and a caller that reads again through
-    // the read connection after the error must find that state there, durable
-    // (else a compare-and-swap loop spins on a version it cannot see yet).
-    struct Committed {
-      const std::atomic<int64_t>* commit_seq;
-      int64_t seq;
-      bool operator()() const { return commit_seq->load() >= seq; }
-    } committed{&commit_seq_, seq};
-    mu_.Await(absl::Condition(&committed));
+    if (in_txn_ && (queued_.load() == 0 || batch_ops_ >= kMaxBatch)) {
+      // An empty batch (every change in it failed or rolled back) has no
+      // writer waiting for it and nothing to sync.
+      committed_batch = batch_ops_ > 0;
+      CommitBatchLocked();
+    }
     if (!applied.ok() && seq == 0) return applied;
-    auto failed = failed_batches_.find(seq);
-    if (failed != failed_batches_.end()) return applied.ok() ? failed->second : applied;
   }
-  absl::Status durable = AwaitDurable(seq);
+  // Outside the write lock, so the next batch builds up meanwhile. A change
+  // that failed waits too: its error may rest on what it read (e.g. a version
+  // another writer of this batch just set), and a caller that reads again
+  // through the read connection after the error must find that state there,
+  // durable (else a compare-and-swap loop spins on a version it cannot see
+  // yet).
+  absl::Status durable = AwaitDurable(seq, committed_batch);
   return applied.ok() ? durable : applied;
 }
 
@@ -226,53 +238,140 @@ void SqliteStore::CommitBatchLocked() {
   in_txn_ = false;
   batch_ops_ = 0;
   commit_seq_.store(batch_seq_);
+  absl::MutexLock lock(&sync_mu_);
+  committed_seq_ = batch_seq_;
+  // Waiters with nothing to sync (":memory:", unsafe_no_fsync) are done now;
+  // the others wait for the sync that the committing writer starts.
+  if (!NeedsSync()) WakeLocked();
 }
 
 void SqliteStore::FailBatchLocked(const absl::Status& why) {
-  failed_batches_[batch_seq_] = why;
-  while (failed_batches_.size() > 64) failed_batches_.erase(failed_batches_.begin());
   in_txn_ = false;
   batch_ops_ = 0;
   commit_seq_.store(batch_seq_);
+  absl::MutexLock lock(&sync_mu_);
+  failed_batches_[batch_seq_] = why;
+  while (failed_batches_.size() > 64) failed_batches_.erase(failed_batches_.begin());
+  committed_seq_ = batch_seq_;
+  WakeLocked();
 }
 
-absl::Status SqliteStore::AwaitDurable(int64_t seq) {
-  if (wal_fd_ < 0 || options_.unsafe_no_fsync) return absl::OkStatus();
-  absl::MutexLock lock(&sync_mu_);
-  while (true) {
-    if (!sync_error_.ok()) return sync_error_;
-    if (synced_seq_ >= seq) return absl::OkStatus();
-    if (started_target_ >= seq || syncs_in_flight_ >= kMaxSyncsInFlight) {
-      // A sync that started after our commit is running (it covers us), or
-      // enough syncs are: wait for one to end, then look again.
-      struct Ended {
-        const int64_t* ended;
-        int64_t before;
-        bool operator()() const { return *ended != before; }
-      } ended{&syncs_ended_, syncs_ended_};
-      sync_mu_.Await(absl::Condition(&ended));
-      continue;
-    }
-    // Start one now rather than wait for the one running (which began
-    // before our commit): a write then waits about one sync, not 1.5.
-    ++syncs_in_flight_;
-    // Every commit numbered up to `target` has returned from COMMIT (its
-    // frames are in the WAL file) before the sync below starts.
-    const int64_t target = commit_seq_.load();
-    if (target > started_target_) started_target_ = target;
-    sync_mu_.Unlock();
-    absl::Status synced = SyncWal();
-    sync_mu_.Lock();
-    --syncs_in_flight_;
-    ++syncs_ended_;
-    syncs_.fetch_add(1);
-    if (!synced.ok()) {
-      sync_error_ = synced;
-      failed_.store(true);
-    } else if (target > synced_seq_) {
-      synced_seq_ = target;
+bool SqliteStore::NeedsSync() const { return wal_fd_ >= 0 && !options_.unsafe_no_fsync; }
+
+bool SqliteStore::ResolveLocked(int64_t seq, absl::Status* out) const {
+  if (committed_seq_ < seq) return false;  // the batch is still open
+  auto failed = failed_batches_.find(seq);
+  if (failed != failed_batches_.end()) {
+    *out = failed->second;
+    return true;
+  }
+  if (!NeedsSync()) {
+    *out = absl::OkStatus();
+    return true;
+  }
+  if (!sync_error_.ok()) {
+    *out = sync_error_;
+    return true;
+  }
+  if (synced_seq_ >= seq) {
+    *out = absl::OkStatus();
+    return true;
+  }
+  return false;
+}
+
+bool SqliteStore::MayLeadLocked(int64_t seq) const {
+  return NeedsSync() && committed_seq_ >= seq && started_target_ < seq &&
+         syncs_in_flight_ < kMaxSyncsInFlight && sync_error_.ok();
+}
+
+void SqliteStore::WakeLocked() {
+  // Every waiter whose answer is known is told it; then, if a sync may
+  // start, the first waiter that no running sync covers is told to run it.
+  // Each waiter has its own notification: only those woken run, and none
+  // has to take sync_mu_ again to find its answer.
+  bool lead_given = false;
+  for (auto it = waiters_.begin(); it != waiters_.end();) {
+    SyncWaiter* w = *it;
+    if (ResolveLocked(w->seq, &w->status)) {
+      it = waiters_.erase(it);
+      w->ready.Notify();
+    } else if (!lead_given && MayLeadLocked(w->seq)) {
+      lead_given = true;
+      w->lead = true;
+      // Counted now, so no other writer starts one past the limit before
+      // this one wakes.
+      w->target = StartSyncLocked();
+      it = waiters_.erase(it);
+      w->ready.Notify();
+    } else {
+      ++it;
     }
   }
+}
+
+int64_t SqliteStore::StartSyncLocked() {
+  ++syncs_in_flight_;
+  // Every commit numbered up to `target` has returned from COMMIT (its
+  // frames are in the WAL file) before the sync that follows starts.
+  const int64_t target = committed_seq_;
+  if (target > started_target_) started_target_ = target;
+  return target;
+}
+
+void SqliteStore::RunSync(int64_t target) {
+  absl::Status synced = SyncWal();
+  absl::MutexLock lock(&sync_mu_);
+  --syncs_in_flight_;
+  syncs_.fetch_add(1);
+  if (!synced.ok()) {
+    if (sync_error_.ok()) sync_error_ = synced;
+    failed_.store(true);
+  } else if (target > synced_seq_) {
+    synced_seq_ = target;
+  }
+  WakeLocked();
+}
+
+absl::Status SqliteStore::AwaitDurable(int64_t seq, bool committed_batch) {
+  SyncWaiter waiter;
+  waiter.seq = seq;
+  int64_t target = 0;
+  {
+    absl::MutexLock lock(&sync_mu_);
+    absl::Status known;
+    if (ResolveLocked(seq, &known)) {
+      // Its own write needs nothing more (e.g. its change changed nothing
+      // and what it read is durable); if it just committed a batch, another
+      // writer of that batch runs the sync for it.
+      if (committed_batch) WakeLocked();
+      return known;
+    }
+    // The writer that committed a batch starts the sync for it (no hand-off
+    // to another thread) unless a running sync started after the commit
+    // (it covers the batch) or kMaxSyncsInFlight run: a write then waits
+    // about one sync, not 1.5. Its own seq may be older than the batch (its
+    // change changed nothing), so it leads on behalf of the newest commit.
+    const int64_t lead_for = committed_batch ? std::max(seq, committed_seq_) : seq;
+    if (MayLeadLocked(lead_for)) {
+      target = StartSyncLocked();
+    } else {
+      waiters_.push_back(&waiter);
+      waits_.fetch_add(1);
+    }
+  }
+  if (target == 0) {
+    waiter.ready.WaitForNotification();
+    if (!waiter.lead) return waiter.status;
+    target = waiter.target;
+  }
+  // Leader: this thread runs the sync; it covers its own commit.
+  RunSync(target);
+  absl::MutexLock lock(&sync_mu_);
+  absl::Status status;
+  if (ResolveLocked(seq, &status)) return status;
+  // Not reached: the sync covered `seq` (or failed, which resolves it).
+  return MakeError(absl::StatusCode::kInternal, kReason, "sqlite store: sync did not cover write");
 }
 
 absl::Status SqliteStore::SyncWal() {
@@ -303,6 +402,7 @@ absl::Status SqliteStore::Read(Reader read) {
 
 int SqliteStore::OnWalCommit(void* self, sqlite3*, const char*, int frames) {
   auto* store = static_cast<SqliteStore*>(self);
+  store->ReserveWalRoom(frames);
   absl::MutexLock lock(&store->ckpt_mu_);
   // A smaller WAL than what was copied: a writer restarted it.
   if (frames < store->backfilled_) store->backfilled_ = 0;
@@ -310,22 +410,76 @@ int SqliteStore::OnWalCommit(void* self, sqlite3*, const char*, int frames) {
   return SQLITE_OK;
 }
 
+int SqliteStore::OnWriterBusy(void* self, int count) {
+  static_cast<SqliteStore*>(self)->busy_waits_.fetch_add(1);
+  // Sleeps of 1, 2, 4, ... 64 ms, then 64 ms each, for kSqliteBusyTimeout
+  // in all (as the busy timeout of every other connection).
+  const int shift = std::min(count, 6);
+  const int64_t slept_ms = count <= 6 ? (int64_t{1} << count) - 1 : 63 + int64_t{64} * (count - 6);
+  if (slept_ms >= absl::ToInt64Milliseconds(kSqliteBusyTimeout)) return 0;
+  absl::SleepFor(absl::Milliseconds(int64_t{1} << shift));
+  return 1;
+}
+
+void SqliteStore::ReserveWalRoom(int frames) {
+  // Called inside the write connection's COMMIT (under mu_): no other
+  // connection writes the WAL file, and this one writes it only in COMMIT,
+  // so nothing writes past the last frame while zeros are written there.
+  // SQLite reads a WAL only up to its first frame whose salt and checksum
+  // do not match the header's, so a zero tail is what a tail left over from
+  // an earlier, longer WAL already is: ignored, after a crash too.
+  const int previous_frames = last_wal_frames_.exchange(frames);
+  if (wal_fd_ < 0 || page_size_ <= 0) return;
+  const int64_t frame_bytes = 24 + page_size_;
+  const int64_t wanted_low = 32 + (int64_t{frames} + kWalRoomFrames / 2) * frame_bytes;
+  // A smaller WAL than last time: SQLite restarted it, and may have cut the
+  // file back (journal_size_limit); look at the file again.
+  if (frames < previous_frames) wal_bytes_ = 0;
+  if (wal_bytes_ >= wanted_low) return;
+  struct stat st;
+  if (fstat(wal_fd_, &st) != 0) return;
+  wal_bytes_ = st.st_size;
+  if (wal_bytes_ >= wanted_low) return;
+  const int64_t wanted = 32 + (int64_t{frames} + kWalRoomFrames) * frame_bytes;
+  static const std::string* const kZeros = new std::string(size_t{1} << 16, '\0');
+  while (wal_bytes_ < wanted) {
+    const size_t n = static_cast<size_t>(std::min<int64_t>(kZeros->size(), wanted - wal_bytes_));
+    const ssize_t written = pwrite(wal_fd_, kZeros->data(), n, wal_bytes_);
+    if (written <= 0) break;  // e.g. disk full: the room is only an optimisation
+    wal_bytes_ += written;
+  }
+  wal_extensions_.fetch_add(1);
+}
+
 void SqliteStore::CheckpointLoop() {
   absl::MutexLock lock(&ckpt_mu_);
   while (true) {
     ckpt_mu_.Await(absl::Condition(
         +[](SqliteStore* s) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-          return s->stop_ || s->wal_frames_ - s->backfilled_ >= kCheckpointFrames;
+          return s->stop_ || s->wal_frames_ - s->backfilled_ >= s->checkpoint_frames_;
         },
         this));
     if (stop_) return;
-    const int mode =
-        wal_frames_ >= kRestartFrames ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE;
+    const bool restart = wal_frames_ >= restart_frames_;
     ckpt_mu_.Unlock();
     int log_frames = 0;
     int copied = 0;
-    const int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_->handle(), nullptr, mode, &log_frames,
-                                             &copied);
+    int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_->handle(), nullptr,
+                                       SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied);
+    if (restart) {
+      // The passive pass above copied what the WAL held, without holding
+      // anyone back. The rest is copied with writers held at the write lock
+      // and readers at the read lock, between batches: the RESTART then
+      // waits for no one, and no writer waits for it in SQLite's busy
+      // handler (which sleeps 1 ms, 2 ms, 4 ms, ... while holding the write
+      // lock). The next commit starts the WAL from its beginning.
+      absl::MutexLock write_lock(&mu_);
+      mu_.Await(absl::Condition(+[](bool* in_txn) { return !*in_txn; }, &in_txn_));
+      absl::MutexLock read_lock(&read_mu_);
+      rc = sqlite3_wal_checkpoint_v2(checkpoint_db_->handle(), nullptr, SQLITE_CHECKPOINT_RESTART,
+                                     &log_frames, &copied);
+      if (rc == SQLITE_OK) restarts_.fetch_add(1);
+    }
     ckpt_mu_.Lock();
     checkpoints_.fetch_add(1);
     if (rc == SQLITE_OK || rc == SQLITE_BUSY) {

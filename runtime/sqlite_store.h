@@ -21,11 +21,15 @@
 //     last leaf, index pages, the header) are written to the WAL once. The
 //     batch gets a sequence number. Each writer then waits, outside the write
 //     lock, for an fdatasync of the WAL file that *started after* its batch's
-//     COMMIT returned. A writer runs that fdatasync itself, for every commit
-//     made so far, unless one that started after its commit is running; at
-//     most kMaxSyncsInFlight run at once, and batches that commit while they
-//     run are covered by the next one. So commits keep going while the disk
-//     syncs, and one sync acknowledges many writes (pipelined group commit).
+//     COMMIT returned. The writer that committed a batch runs that fdatasync
+//     itself, for every commit made so far (no hand-off to another thread),
+//     unless one that started after its commit is running; at most
+//     kMaxSyncsInFlight run at once, and batches that commit while they run
+//     are covered by the next one, which the thread ending a sync hands to
+//     one of their writers. So commits keep going while the disk syncs, and
+//     one sync acknowledges many writes (pipelined group commit). A waiting
+//     writer sleeps once, on a notification of its own: it is woken only
+//     with its answer or to run the next sync (not at the end of every sync).
 //   * This equals synchronous=FULL on disk: with FULL, SQLite's commit is the
 //     same write() of the same frames followed by a sync of the WAL, without
 //     padding (the unix VFS reports powersafe overwrite, so SQLite pads
@@ -46,9 +50,11 @@
 // write path: SQLite's automatic checkpoint (which runs inside COMMIT) is
 // replaced by a PASSIVE checkpoint whenever kCheckpointFrames new frames have
 // reached the WAL; when the WAL has grown past kRestartFrames (a PASSIVE
-// checkpoint never caught up under load) a RESTART checkpoint, which briefly
-// holds writers back, lets the next writer start the WAL from its beginning
-// (journal_size_limit then cuts the file back to 16 MiB).
+// checkpoint never caught up under load) a PASSIVE pass is followed by a
+// RESTART checkpoint run while this class holds writers (between batches)
+// and readers at its own locks, so it waits for no one and no writer sleeps
+// in SQLite's busy handler meanwhile; the next writer starts the WAL from
+// its beginning (journal_size_limit then cuts the file back to 16 MiB).
 //
 // Errors: Open returns FAILED_PRECONDITION "store_unavailable" naming the
 // path. Write returns the change's own error (its savepoint rolled back,
@@ -78,12 +84,14 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "runtime/sqlite.h"
 
 namespace sct {
@@ -95,6 +103,9 @@ struct SqliteStoreOptions {
   bool unsafe_no_fsync = false;
   // Tests only: replaces the fdatasync of the WAL file.
   std::function<absl::Status()> sync_for_testing;
+  // Tests only (0: the defaults kCheckpointFrames and kRestartFrames).
+  int checkpoint_frames_for_testing = 0;
+  int restart_frames_for_testing = 0;
 };
 
 // What a change decided: keep its writes or drop them (and still answer OK,
@@ -108,6 +119,11 @@ class SqliteStore {
   inline static constexpr int kCheckpointFrames = 1000;
   // WAL size (frames, ~4 KiB each) past which the checkpoint is a RESTART.
   inline static constexpr int kRestartFrames = 8000;
+  // Zero-filled room kept past the WAL's last frame (refilled when less
+  // than half is left), so that a commit overwrites blocks the file already
+  // has: its fdatasync then writes the data and flushes, without the block
+  // allocation and file size (metadata) writes an append needs first.
+  inline static constexpr int kWalRoomFrames = 1024;
   // Most writes committed in one transaction.
   inline static constexpr int kMaxBatch = 256;
   // Syncs of the WAL running at once: a writer whose commit came after the
@@ -149,26 +165,71 @@ class SqliteStore {
   int64_t syncs() const { return syncs_.load(); }
   int64_t commits() const { return committed_writes_.load(); }
   int64_t transactions() const { return commit_seq_.load(); }
-  // Checkpoints the background thread has run.
+  // Frames in the WAL after the last commit (back to few after a restart);
+  // for tests.
+  int wal_frames() const { return last_wal_frames_.load(); }
+  // Times zeros were written past the WAL's end to make room; for tests.
+  int64_t wal_extensions() const { return wal_extensions_.load(); }
+  // Writers that went to sleep until another thread's commit or sync made
+  // them durable (each such writer once: it is woken only with its answer
+  // or to run the next sync).
+  int64_t waits() const { return waits_.load(); }
+  // Checkpoints the background thread has run, and of them the RESTARTs.
   int64_t checkpoints() const { return checkpoints_.load(); }
+  int64_t restarts() const { return restarts_.load(); }
+  // Times a writer found the database locked by another connection (a
+  // checkpoint) and slept in the busy handler; for tests.
+  int64_t busy_waits() const { return busy_waits_.load(); }
 
  private:
   SqliteStore(std::unique_ptr<SqliteDb> write_db, std::unique_ptr<SqliteDb> read_db,
               std::unique_ptr<SqliteDb> checkpoint_db, int wal_fd, SqliteStoreOptions options);
+
+  // A writer waiting (outside the write lock) for its batch to be durable:
+  // told its answer, or told to run the next sync, through its own
+  // notification (on its stack, in waiters_ while it waits).
+  struct SyncWaiter {
+    int64_t seq = 0;
+    bool lead = false;    // set when told to run a sync (with this target)
+    int64_t target = 0;
+    absl::Status status;  // the answer, when not told to lead
+    absl::Notification ready;
+  };
 
   // Under mu_: runs `change` in the open batch; sets *seq to the batch (or
   // commit) the writer must wait for.
   absl::Status ApplyLocked(Change change, int64_t* seq);
   void CommitBatchLocked();
   void FailBatchLocked(const absl::Status& why);
-  // Returns once a sync that started after commit `seq` has ended.
-  absl::Status AwaitDurable(int64_t seq) ABSL_LOCKS_EXCLUDED(sync_mu_);
+  // Returns once batch `seq` is committed and a sync that started after
+  // that commit has ended. `committed_batch`: this writer committed the
+  // newest batch, so it starts a sync for it if it may.
+  absl::Status AwaitDurable(int64_t seq, bool committed_batch) ABSL_LOCKS_EXCLUDED(sync_mu_);
+  bool NeedsSync() const;
+  // Under sync_mu_: whether the answer for batch `seq` is known (and *out).
+  bool ResolveLocked(int64_t seq, absl::Status* out) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_);
+  // Under sync_mu_: whether a writer of batch `seq` may start a sync now.
+  bool MayLeadLocked(int64_t seq) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_);
+  // Under sync_mu_: answers every waiter whose answer is known and hands
+  // the next sync to one that needs it, if one may start.
+  void WakeLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_);
+  // Under sync_mu_: counts a sync as started; returns its target.
+  int64_t StartSyncLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_);
+  // Runs the sync of everything committed up to `target`, then wakes.
+  void RunSync(int64_t target) ABSL_LOCKS_EXCLUDED(sync_mu_);
   absl::Status SyncWal();
   // SQLite's WAL hook on the write connection (after each commit).
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
+  // Inside the write connection's COMMIT: keeps kWalRoomFrames of zeros
+  // past the WAL's `frames` frames.
+  void ReserveWalRoom(int frames);
+  // The write connection's busy handler: counts, then sleeps.
+  static int OnWriterBusy(void* self, int count);
   void CheckpointLoop() ABSL_LOCKS_EXCLUDED(ckpt_mu_);
 
   const SqliteStoreOptions options_;
+  const int checkpoint_frames_;
+  const int restart_frames_;
 
   absl::Mutex mu_;  // the write connection
   const std::unique_ptr<SqliteDb> write_db_;
@@ -179,22 +240,28 @@ class SqliteStore {
   std::atomic<int64_t> committed_writes_{0};
   std::atomic<int> queued_{0};  // writers waiting for mu_
   bool in_txn_ = false;         // under mu_: a batch is open
+  int page_size_ = 0;           // of the database (0: no WAL room kept)
+  std::atomic<int> last_wal_frames_{0};  // written in COMMIT: WAL frames after the last commit
+  int64_t wal_bytes_ = 0;       // under mu_ (in COMMIT): WAL file size known (0: unknown)
+  std::atomic<int64_t> wal_extensions_{0};
   int batch_ops_ = 0;           // under mu_: writes in the open batch
   int64_t batch_seq_ = 0;       // under mu_: the open batch's sequence
-  std::map<int64_t, absl::Status> failed_batches_;  // under mu_
 
   absl::Mutex read_mu_;  // the read connection (null for ":memory:")
   const std::unique_ptr<SqliteDb> read_db_;
 
-  absl::Mutex sync_mu_;
-  const int wal_fd_;  // -1: nothing to sync
+  absl::Mutex sync_mu_;  // taken under mu_ (never the other way round)
+  const int wal_fd_;     // -1: nothing to sync
+  int64_t committed_seq_ ABSL_GUARDED_BY(sync_mu_) = 0;  // = commit_seq_, for waiters
+  std::map<int64_t, absl::Status> failed_batches_ ABSL_GUARDED_BY(sync_mu_);
+  std::vector<SyncWaiter*> waiters_ ABSL_GUARDED_BY(sync_mu_);
   int syncs_in_flight_ ABSL_GUARDED_BY(sync_mu_) = 0;
-  int64_t syncs_ended_ ABSL_GUARDED_BY(sync_mu_) = 0;
   int64_t started_target_ ABSL_GUARDED_BY(sync_mu_) = 0;  // highest target of a sync started
   int64_t synced_seq_ ABSL_GUARDED_BY(sync_mu_) = 0;
   absl::Status sync_error_ ABSL_GUARDED_BY(sync_mu_);
   std::atomic<bool> failed_{false};
   std::atomic<int64_t> syncs_{0};
+  std::atomic<int64_t> waits_{0};
 
   absl::Mutex ckpt_mu_;
   const std::unique_ptr<SqliteDb> checkpoint_db_;  // used by the checkpoint thread only
@@ -202,6 +269,8 @@ class SqliteStore {
   int backfilled_ ABSL_GUARDED_BY(ckpt_mu_) = 0;   // frames the last checkpoint copied
   bool stop_ ABSL_GUARDED_BY(ckpt_mu_) = false;
   std::atomic<int64_t> checkpoints_{0};
+  std::atomic<int64_t> restarts_{0};
+  std::atomic<int64_t> busy_waits_{0};
   std::thread checkpointer_;
 };
 

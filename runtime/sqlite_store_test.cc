@@ -1,5 +1,6 @@
 #include "runtime/sqlite_store.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -165,6 +166,59 @@ TEST(SqliteStoreTest, WritersCommittingDuringSyncsShareTheNextOne) {
   EXPECT_EQ(CountRows(*store), kWriters + 1);
 }
 
+// A writer waiting for a sync sleeps once: the end of a sync that does not
+// cover it does not wake it (before, every sync's end woke every waiter,
+// and those still not covered went back to sleep: two or more sleeps each
+// with two syncs in flight). The first sync is released alone while the
+// second, which covers the writers that committed before it began, is held.
+TEST(SqliteStoreTest, WaitingWritersSleepOnceWhileSyncsRun) {
+  static_assert(SqliteStore::kMaxSyncsInFlight == 2, "the test holds two syncs");
+  constexpr int kWriters = 8;
+  absl::Notification first_sync_entered;
+  absl::Notification second_sync_entered;
+  absl::Notification release_first;
+  absl::Notification release_second;
+  std::atomic<int> sync_calls{0};
+  std::atomic<bool> armed{false};
+  SqliteStoreOptions options;
+  options.sync_for_testing = [&]() -> absl::Status {
+    if (!armed.load()) return absl::OkStatus();
+    const int n = sync_calls.fetch_add(1);
+    if (n == 0) {
+      first_sync_entered.Notify();
+      release_first.WaitForNotification();
+    } else if (n == 1) {
+      second_sync_entered.Notify();
+      release_second.WaitForNotification();
+    }
+    return absl::OkStatus();
+  };
+  std::unique_ptr<SqliteStore> store = OpenStore(TempPath("sleep-once"), std::move(options));
+  ASSERT_NE(store, nullptr);
+  armed.store(true);
+  const int64_t waits_before = store->waits();
+  std::thread first([&] { EXPECT_TRUE(Put(*store, "first", "1").ok()); });
+  first_sync_entered.WaitForNotification();
+  const int64_t commits_before = store->commits();
+  std::vector<std::thread> others;
+  for (int i = 0; i < kWriters; ++i) {
+    others.emplace_back([&, i] { EXPECT_TRUE(Put(*store, absl::StrCat("k", i), "v").ok()); });
+  }
+  // The first of them to commit runs the second sync; the other seven sleep.
+  second_sync_entered.WaitForNotification();
+  while (store->commits() < commits_before + kWriters ||
+         store->waits() < waits_before + kWriters - 1) {
+    std::this_thread::yield();
+  }
+  release_first.Notify();
+  first.join();
+  release_second.Notify();
+  for (std::thread& t : others) t.join();
+  EXPECT_EQ(store->waits() - waits_before, kWriters - 1);
+  EXPECT_LE(sync_calls.load(), 3);
+  EXPECT_EQ(CountRows(*store), kWriters + 1);
+}
+
 // A change that fails (a compare-and-swap that lost) may rest on a write
 // whose sync is still running: its Write returns only after that sync, so a
 // caller that reads again (through the read connection) and retries finds
@@ -316,6 +370,70 @@ TEST(SqliteStoreTest, CheckpointsOffTheWritePathKeepEveryWrite) {
 // A child writes from several threads and reports each acknowledged write on
 // a pipe; it is killed with SIGKILL mid-load. Every acknowledged write must be
 // in the file when it is reopened.
+// A RESTART checkpoint holds writers back at the store's write lock, between
+// batches, not in SQLite's busy handler: before, a writer that began a batch
+// during a RESTART slept there (1, 2, 5, 10, ... ms) while holding the write
+// lock, and every other writer waited behind it.
+TEST(SqliteStoreTest, RestartCheckpointsNeverPutAWriterToSleep) {
+  SqliteStoreOptions options;
+  options.checkpoint_frames_for_testing = 20;
+  options.restart_frames_for_testing = 60;
+  const std::string path = TempPath("restart");
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 60;
+  const std::string value(3000, 'x');  // most of a page each
+  {
+    std::unique_ptr<SqliteStore> store = OpenStore(path, std::move(options));
+    ASSERT_NE(store, nullptr);
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kPerThread; ++i) {
+          if (!Put(*store, absl::StrCat(t, "/", i), value).ok()) ++failures;
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    EXPECT_EQ(failures.load(), 0);
+    EXPECT_GE(store->restarts(), 1);
+    EXPECT_EQ(store->busy_waits(), 0);
+  }
+  std::unique_ptr<SqliteStore> reopened = OpenStore(path);
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(CountRows(*reopened), kThreads * kPerThread);
+}
+
+int64_t FileSize(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : -1;
+}
+
+// Commits overwrite zero-filled room the WAL file already has instead of
+// appending to it (an append's fdatasync also writes the file's new size and
+// block allocation); what they wrote reads back after reopening.
+TEST(SqliteStoreTest, CommitsWriteIntoRoomTheWalFileAlreadyHas) {
+  const std::string path = TempPath("wal-room");
+  constexpr int kWrites = 50;
+  {
+    std::unique_ptr<SqliteStore> store = OpenStore(path);
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(Put(*store, "first", "1").ok());
+    const int64_t frame = 24 + 4096;  // SQLite's default page size
+    const int64_t size = FileSize(path + "-wal");
+    EXPECT_GE(size, 32 + SqliteStore::kWalRoomFrames / 2 * frame);
+    const int64_t extensions = store->wal_extensions();
+    for (int i = 0; i < kWrites; ++i) {
+      ASSERT_TRUE(Put(*store, absl::StrCat("k", i), std::string(500, 'v')).ok());
+    }
+    EXPECT_EQ(FileSize(path + "-wal"), size);
+    EXPECT_EQ(store->wal_extensions(), extensions);
+  }
+  std::unique_ptr<SqliteStore> reopened = OpenStore(path);
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(CountRows(*reopened), kWrites + 1);
+}
+
 TEST(SqliteStoreTest, AcknowledgedWritesSurviveKill9) {
   const std::string path = TempPath("kill9");
   { ASSERT_NE(OpenStore(path), nullptr); }  // schema first
