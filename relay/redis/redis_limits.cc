@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/errors.h"
+#include "relay/mailbox_codec.h"
 
 namespace sct::relay {
 
@@ -134,6 +135,22 @@ absl::Duration RedisEventLimiter::RetryAfter(absl::string_view key) {
   return std::min(absl::Milliseconds(*left), window_);
 }
 
+std::string RedisMailboxKey(absl::string_view prefix, absl::string_view mailbox_id) {
+  return absl::StrCat(prefix, "{", mailbox_id, "}:m");
+}
+
+std::string RedisDeleteTombstone(int64_t version, absl::string_view request_key, int64_t ttl_ms) {
+  // A record header ("m2", version, expires_at 0: expired for every reader).
+  return absl::StrCat("m2", PaddedVersion(version), std::string(20, '0'), "D", ttl_ms, ":",
+                      request_key);
+}
+
+bool RedisTombstoneNames(absl::string_view value, absl::string_view request_key) {
+  if (value.size() < kRecordHeaderBytes + 1 || value[kRecordHeaderBytes] != 'D') return false;
+  const size_t colon = value.find(':', kRecordHeaderBytes + 1);
+  return colon != absl::string_view::npos && value.substr(colon + 1) == request_key;
+}
+
 RedisDeleteLog::RedisDeleteLog(RedisClient* client, absl::Duration ttl, std::string key_prefix)
     : client_(client),
       ttl_(ttl > absl::ZeroDuration() ? ttl : absl::Hours(24)),
@@ -150,17 +167,25 @@ int64_t RedisDeleteLog::ttl_ms() const {
 
 absl::StatusOr<bool> RedisDeleteLog::Contains(absl::string_view mailbox_id,
                                               absl::string_view request_key) {
-  const std::string key = LogKey(mailbox_id, request_key);
-  absl::StatusOr<RedisReply> r = client_->Command(key, {"EXISTS", key});
+  // The tombstone, and an older relay's entry (same slot: one MGET).
+  const std::string key = RedisMailboxKey(prefix_, mailbox_id);
+  absl::StatusOr<RedisReply> r =
+      client_->Command(key, {"MGET", key, LogKey(mailbox_id, request_key)});
   if (!r.ok()) return r.status();
-  if (r->type != RedisReply::Type::kInteger) return Unexpected();
-  return r->integer == 1;
+  if (r->type != RedisReply::Type::kArray || r->elements.size() != 2) return Unexpected();
+  const RedisReply& tomb = r->elements[0];
+  if (tomb.type == RedisReply::Type::kString && RedisTombstoneNames(tomb.str, request_key)) {
+    return true;
+  }
+  return r->elements[1].type == RedisReply::Type::kString;
 }
 
 absl::Status RedisDeleteLog::Remember(absl::string_view mailbox_id, absl::string_view request_key) {
-  const std::string key = LogKey(mailbox_id, request_key);
+  // After a delete the key is free; NX: never over a mailbox or a tombstone.
+  const std::string key = RedisMailboxKey(prefix_, mailbox_id);
   return client_
-      ->Command(key, {"SET", key, "1", "PX", std::to_string(ttl_ms())})
+      ->Command(key, {"SET", key, RedisDeleteTombstone(0, request_key, ttl_ms()), "PX",
+                      std::to_string(ttl_ms()), "NX"})
       .status();
 }
 
