@@ -4,9 +4,10 @@
 // recognises a repeated delete performed by another replica.
 //
 // RedisEventLimiter: a fixed window per key, anchored at the key's first
-// event like the in-memory RateLimiter: one Lua script reads the counter
-// ("<count> <window start ms>") and, if the budget allows, counts the event;
-// so check-and-count is atomic across replicas. Exhausted and RetryAfter only
+// event like the in-memory RateLimiter: one Lua script reads the window's
+// start and counts the event with one BITFIELD (the counter is two int64s:
+// window start ms, count), takes the count back if over budget, and starts a
+// new window with one SET; so check-and-count is atomic across replicas. Exhausted and RetryAfter only
 // read, so they are one GET each (no script). Windows run on the relay's
 // injected Clock, whose now each call passes to the script (so a simulated
 // clock moved past the window ends it), never on Redis's TIME: replicas that
@@ -14,9 +15,9 @@
 // for mailbox expiry (RedisMailboxStore checks expires_at at the relay's now).
 // A window that starts in this replica's future (its clock lags another's)
 // still counts, so a lagging replica cannot reset a budget. The key's PX is
-// the rest of the window plus one window: Redis only collects counters whose
-// window is long over; it never ends a window itself.
-// Key: <prefix>rl:<name>:{<client key>}.
+// the rest of the window plus one window, set when the window starts: Redis
+// only collects counters whose window is long over; it never ends a window
+// itself. Key: <prefix>rw:<name>:{<client key>}.
 //
 // RedisDeleteLog: the entry is the deleted mailbox's tombstone, kept under
 // the mailbox's own key (<prefix>{<mailbox-id>}:m) for the log's TTL: the
