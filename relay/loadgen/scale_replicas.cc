@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "relay/loadgen/redis_direct_client.h"
 
 namespace sct::relay::loadgen {
 namespace {
@@ -21,6 +22,11 @@ struct ReplicaPhase {
   std::string name;
   CycleClientFactory clients;  // empty for the redis-benchmark pseudo-phase
 };
+
+// The same-commands baseline: the relay's own Redis commands issued by
+// MailboxService in this process (redis_direct_client.h), with the relay
+// phases' clients and payloads.
+constexpr char kSameCommands[] = "redis-same-commands";
 
 // The Redis the replicas share: options.redis, or a redis-server started in
 // `work_dir` (kept in `*own`). Loopback addresses only.
@@ -146,9 +152,11 @@ absl::StatusOr<PhaseResult> RunRelayPhase(const ScaleOptions& options,
   return r;
 }
 
-// Fractions of Redis's own rate in round `rj`. By commands: the relay's Redis
-// commands per second (commandstats, the commands its scripts run included)
-// over redis-benchmark's (mean of SET and GET). By CPU: how busy the relay's
+// Fractions of Redis's own rate in round `rj`. Same commands: the relay's
+// cycles per second over the same-commands baseline's (the relay's commands
+// with no relay in between, same clients). By SET/GET commands (a coarser
+// figure, kept for comparison): the relay's Redis commands per second (commandstats, the commands its scripts run
+// included) over redis-benchmark's (mean of SET and GET). By CPU: how busy the relay's
 // load kept Redis, over how busy redis-benchmark kept it (the benchmark
 // saturates Redis as far as this machine lets it), and the relay cycles per
 // second one Redis could serve at that utilization.
@@ -158,10 +166,16 @@ void AddFractions(int replicas, json* rj) {
                             ? (b["SET"].get<double>() + b["GET"].get<double>()) / 2
                             : 0;
   const double bench_util = rj->value("redis_benchmark_redis_cpu_utilization", 0.0);
+  const double same = rj->contains(kSameCommands)
+                          ? (*rj)[kSameCommands].value("cycles_per_sec", 0.0)
+                          : 0.0;
   for (int k = 1; k <= replicas; ++k) {
     const std::string name = absl::StrCat("relay-x", k);
     if (!rj->contains(name)) continue;
     json& phase = (*rj)[name];
+    if (same > 0) {
+      phase["fraction_of_same_commands"] = phase["cycles_per_sec"].get<double>() / same;
+    }
     if (simple > 0) {
       phase["fraction_of_redis_benchmark"] = phase["redis_commands_per_sec"].get<double>() / simple;
     }
@@ -190,7 +204,7 @@ json Medians(int replicas, const json& per_round) {
     const std::string name = absl::StrCat("relay-x", k);
     json m;
     for (const char* key :
-         {"fraction_of_redis_benchmark", "fraction_of_redis_cpu", "redis_capacity_cycles_per_sec",
+         {"fraction_of_same_commands", "cycles_per_sec", "fraction_of_redis_benchmark", "fraction_of_redis_cpu", "redis_capacity_cycles_per_sec",
           "redis_cpu_us_per_cycle", "redis_scripts_per_cycle", "redis_commands_per_cycle",
           "redis_commands_per_sec"}) {
       m[key] = MedianOf(per_round, name, key);
@@ -214,6 +228,12 @@ json Medians(int replicas, const json& per_round) {
   bench["redis_cpu_us_per_request"] = Median(bench_cpu);
   bench["redis_cpu_utilization"] = Median(bench_util);
   medians["redis-benchmark"] = bench;
+  json same;
+  for (const char* key : {"cycles_per_sec", "redis_commands_per_cycle", "redis_scripts_per_cycle",
+                          "redis_cpu_us_per_cycle"}) {
+    same[key] = MedianOf(per_round, kSameCommands, key);
+  }
+  medians[kSameCommands] = same;
   return medians;
 }
 
@@ -253,6 +273,14 @@ absl::StatusOr<json> RunReplicas(const ScaleOptions& options, const std::string&
                       RelayClients(options, use, options.rotate_per_op, seed + 1000 * k)});
   }
   phases.push_back({"redis-benchmark", nullptr});
+  {
+    const std::vector<std::string> redis = *addresses;
+    const size_t pb = static_cast<size_t>(options.payload_bytes);
+    phases.push_back({kSameCommands, [redis, pb, seed](int i) -> std::unique_ptr<CycleClient> {
+                        return std::make_unique<RedisDirectCycleClient>(
+                            redis, "sct:", pb, seed + 7000 + static_cast<uint64_t>(i));
+                      }});
+  }
   const std::vector<std::string> bench_args = BenchArgs(options, (*addresses)[0]);
   const std::vector<std::string> eval_args = EvalArgs(options, bench_args);
 
@@ -279,6 +307,9 @@ absl::StatusOr<json> RunReplicas(const ScaleOptions& options, const std::string&
   std::vector<PhaseSummary> summaries = SummarizePhases(rounds);
   std::vector<RatioSpec> specs;
   for (int k = 2; k <= replicas; ++k) specs.push_back({absl::StrCat("relay-x", k), "relay-x1", 0});
+  for (int k = 1; k <= replicas; ++k) {
+    specs.push_back({absl::StrCat("relay-x", k), kSameCommands, 0.5});
+  }
   std::vector<RatioSummary> ratios = SummarizeRatios(rounds, specs);
   std::cout << FormatReport(summaries, ratios);
   const json medians = Medians(replicas, per_round);

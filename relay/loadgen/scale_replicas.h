@@ -4,9 +4,11 @@
 // with the clients spread over the first 1, 2, ... K replicas, counting the
 // Redis commands each phase causes (INFO commandstats before and after); in
 // every round redis-benchmark (SET and GET, and an EVAL of the store's
-// script shape) runs on the same Redis, so the report gives the relay's
-// Redis command rate and CPU as a fraction of what Redis serves its own
-// benchmark in the same run. The processes are stopped before this returns.
+// script shape) runs on the same Redis, and the same-commands baseline
+// (redis_direct_client.h: the relay cycle's own Redis commands with no relay
+// in between), so the report gives the relay's cycle rate as a fraction of
+// Redis's own speed on the same commands, and its Redis command rate and CPU
+// as a fraction of what Redis serves its own benchmark, in the same run. The processes are stopped before this returns.
 //
 // Errors: a server that does not start, a Redis that does not answer, a
 // non-loopback --redis address (INVALID_ARGUMENT).

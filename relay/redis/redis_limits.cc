@@ -7,24 +7,31 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/errors.h"
+#include "relay/mailbox_codec.h"
 
 namespace sct::relay {
 
-// The counter holds "<count> <window start ms>". A value that does not parse
-// (none, or a counter of another format) starts a window at now; the key's PX
-// is the rest of the window plus one window. (A `local function` is local to
-// the script it is pasted into.)
+// The counter is 16 bytes: the window's start (ms) and the count, each a
+// big-endian int64, so that one BITFIELD reads the start and counts the event
+// (one command; values below 2^53 are exact in Lua). No window (a new key
+// reads start 0), a window that is over, a start more than a window in the
+// future, or a value of another format (its bytes read as a huge start)
+// starts a window at now: one SET of both fields with PX = two windows (the
+// rest of the window plus one window, as every event used to set). Over the
+// budget the count is taken back, so nothing is counted. (A `local function`
+// is local to the script it is pasted into.)
 const char kRedisLimiterGateLua[] = R"lua(
 local function sct_gate(key, limit, window, now, acquire)
-  local n, start = 0, now
-  local v = redis.call('GET', key)
-  if v then
-    local c, s = string.match(v, '^(%d+) (%-?%d+)$')
-    if c and now < tonumber(s) + window then n, start = tonumber(c), tonumber(s) end
+  local r = redis.call('BITFIELD', key, 'GET', 'i64', 0, 'INCRBY', 'i64', 64, 1)
+  local start, n = r[1], r[2]
+  if start <= 0 or now >= start + window or start > now + window then
+    redis.call('SET', key, struct.pack('>i8>i8', now, 1), 'PX', 2 * window)
+    return true, 0
   end
-  local left = start + window - now
-  if acquire and n >= limit then return false, left end
-  redis.call('SET', key, string.format('%d %d', n + 1, start), 'PX', left + window)
+  if acquire and n > limit then
+    redis.call('BITFIELD', key, 'INCRBY', 'i64', 64, -1)
+    return false, start + window - now
+  end
   return true, 0
 end
 )lua";
@@ -61,7 +68,9 @@ RedisEventLimiter::RedisEventLimiter(RedisClient* client, const Clock* clock, st
       prefix_(std::move(key_prefix)) {}
 
 std::string RedisEventLimiter::CounterKey(absl::string_view key) const {
-  return absl::StrCat(prefix_, "rl:", name_, ":{", key, "}");
+  // "rw:" (not the "rl:" of the older text counter), so that relays of both
+  // formats never read each other's counters.
+  return absl::StrCat(prefix_, "rw:", name_, ":{", key, "}");
 }
 
 absl::StatusOr<std::pair<bool, int64_t>> RedisEventLimiter::Run(absl::string_view key,
@@ -98,14 +107,18 @@ std::optional<RedisLimiterGate> RedisEventLimiter::Gate(absl::string_view key) c
 
 int64_t RedisEventLimiter::ExhaustedForValue(const std::optional<std::string>& value,
                                              int64_t now_ms) const {
-  if (limit_ <= 0 || !value.has_value()) return 0;
-  std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(*value, ' ');
-  int64_t count = 0, start = 0;
-  if (!absl::SimpleAtoi(parts.first, &count) || !absl::SimpleAtoi(parts.second, &start)) {
-    return 0;  // as the script: a value that does not parse starts a window
-  }
+  // As the script reads it (kRedisLimiterGateLua): two big-endian int64s.
+  if (limit_ <= 0 || !value.has_value() || value->size() != 16) return 0;
+  auto int64_at = [&](size_t at) {
+    uint64_t v = 0;
+    for (size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>((*value)[at + i]);
+    return static_cast<int64_t>(v);
+  };
+  const int64_t start = int64_at(0), count = int64_at(8);
   const int64_t window = std::max<int64_t>(1, absl::ToInt64Milliseconds(window_));
-  if (now_ms >= start + window || count < limit_) return 0;
+  if (start <= 0 || now_ms >= start + window || start > now_ms + window || count < limit_) {
+    return 0;  // no window, or one the next event would start anew; or within budget
+  }
   return start + window - now_ms;
 }
 
@@ -134,6 +147,22 @@ absl::Duration RedisEventLimiter::RetryAfter(absl::string_view key) {
   return std::min(absl::Milliseconds(*left), window_);
 }
 
+std::string RedisMailboxKey(absl::string_view prefix, absl::string_view mailbox_id) {
+  return absl::StrCat(prefix, "{", mailbox_id, "}:m");
+}
+
+std::string RedisDeleteTombstone(int64_t version, absl::string_view request_key, int64_t ttl_ms) {
+  // A record header ("m2", version, expires_at 0: expired for every reader).
+  return absl::StrCat("m2", PaddedVersion(version), std::string(20, '0'), "D", ttl_ms, ":",
+                      request_key);
+}
+
+bool RedisTombstoneNames(absl::string_view value, absl::string_view request_key) {
+  if (value.size() < kRecordHeaderBytes + 1 || value[kRecordHeaderBytes] != 'D') return false;
+  const size_t colon = value.find(':', kRecordHeaderBytes + 1);
+  return colon != absl::string_view::npos && value.substr(colon + 1) == request_key;
+}
+
 RedisDeleteLog::RedisDeleteLog(RedisClient* client, absl::Duration ttl, std::string key_prefix)
     : client_(client),
       ttl_(ttl > absl::ZeroDuration() ? ttl : absl::Hours(24)),
@@ -150,17 +179,25 @@ int64_t RedisDeleteLog::ttl_ms() const {
 
 absl::StatusOr<bool> RedisDeleteLog::Contains(absl::string_view mailbox_id,
                                               absl::string_view request_key) {
-  const std::string key = LogKey(mailbox_id, request_key);
-  absl::StatusOr<RedisReply> r = client_->Command(key, {"EXISTS", key});
+  // The tombstone, and an older relay's entry (same slot: one MGET).
+  const std::string key = RedisMailboxKey(prefix_, mailbox_id);
+  absl::StatusOr<RedisReply> r =
+      client_->Command(key, {"MGET", key, LogKey(mailbox_id, request_key)});
   if (!r.ok()) return r.status();
-  if (r->type != RedisReply::Type::kInteger) return Unexpected();
-  return r->integer == 1;
+  if (r->type != RedisReply::Type::kArray || r->elements.size() != 2) return Unexpected();
+  const RedisReply& tomb = r->elements[0];
+  if (tomb.type == RedisReply::Type::kString && RedisTombstoneNames(tomb.str, request_key)) {
+    return true;
+  }
+  return r->elements[1].type == RedisReply::Type::kString;
 }
 
 absl::Status RedisDeleteLog::Remember(absl::string_view mailbox_id, absl::string_view request_key) {
-  const std::string key = LogKey(mailbox_id, request_key);
+  // After a delete the key is free; NX: never over a mailbox or a tombstone.
+  const std::string key = RedisMailboxKey(prefix_, mailbox_id);
   return client_
-      ->Command(key, {"SET", key, "1", "PX", std::to_string(ttl_ms())})
+      ->Command(key, {"SET", key, RedisDeleteTombstone(0, request_key, ttl_ms()), "PX",
+                      std::to_string(ttl_ms()), "NX"})
       .status();
 }
 

@@ -4,9 +4,10 @@
 // recognises a repeated delete performed by another replica.
 //
 // RedisEventLimiter: a fixed window per key, anchored at the key's first
-// event like the in-memory RateLimiter: one Lua script reads the counter
-// ("<count> <window start ms>") and, if the budget allows, counts the event;
-// so check-and-count is atomic across replicas. Exhausted and RetryAfter only
+// event like the in-memory RateLimiter: one Lua script reads the window's
+// start and counts the event with one BITFIELD (the counter is two int64s:
+// window start ms, count), takes the count back if over budget, and starts a
+// new window with one SET; so check-and-count is atomic across replicas. Exhausted and RetryAfter only
 // read, so they are one GET each (no script). Windows run on the relay's
 // injected Clock, whose now each call passes to the script (so a simulated
 // clock moved past the window ends it), never on Redis's TIME: replicas that
@@ -14,15 +15,21 @@
 // for mailbox expiry (RedisMailboxStore checks expires_at at the relay's now).
 // A window that starts in this replica's future (its clock lags another's)
 // still counts, so a lagging replica cannot reset a budget. The key's PX is
-// the rest of the window plus one window: Redis only collects counters whose
-// window is long over; it never ends a window itself.
-// Key: <prefix>rl:<name>:{<client key>}.
+// the rest of the window plus one window, set when the window starts: Redis
+// only collects counters whose window is long over; it never ends a window
+// itself. Key: <prefix>rw:<name>:{<client key>}.
 //
-// RedisDeleteLog: SET <prefix>{<mailbox-id>}:del:<request key> PX <ttl>; the
-// hash tag puts it in the mailbox's slot, so the relay writes it in the same
-// script as the delete (RedisRelaySteps::DeleteAndLog, also on a cluster):
-// a delete and its log entry are both done or neither. Remember alone (a
-// separate SET) is what the composed steps use.
+// RedisDeleteLog: the entry is the deleted mailbox's tombstone, kept under
+// the mailbox's own key (<prefix>{<mailbox-id>}:m) for the log's TTL: the
+// delete script writes it in place of the record with the same one SET
+// (RedisMailboxStore::DeleteAndLog, also on a cluster), so a delete and its
+// log entry are both done or neither and cost no extra command. A tombstone
+// (RedisDeleteTombstone) has the record's 42-byte header with expires_at 0,
+// so every reader that is not looking for it (Get, the CAS, the create-key
+// check, also of older relays) sees an expired mailbox; then 'D', its TTL in
+// ms, ':' and the request key. Contains also finds the separate entries older
+// relays wrote (<prefix>{<mailbox-id>}:del:<request key>, LogKey) in the same
+// MGET. Remember alone (a tombstone SET NX) is what composed steps use.
 //
 // Errors: UNAVAILABLE "store_unavailable" when Redis is unreachable or times
 // out; INTERNAL "store_error" on an unexpected reply. Thread-safe; the client
@@ -92,6 +99,13 @@ class RedisEventLimiter : public EventLimiter {
   const std::string prefix_;
 };
 
+// The key of a mailbox (RedisMailboxStore::MailboxKey) and of its tombstone.
+std::string RedisMailboxKey(absl::string_view prefix, absl::string_view mailbox_id);
+// The tombstone of a mailbox deleted at `version` by `request_key`, kept
+// `ttl_ms`; and whether `value` is a tombstone naming `request_key`.
+std::string RedisDeleteTombstone(int64_t version, absl::string_view request_key, int64_t ttl_ms);
+bool RedisTombstoneNames(absl::string_view value, absl::string_view request_key);
+
 class RedisDeleteLog : public DeleteLog {
  public:
   RedisDeleteLog(RedisClient* client, absl::Duration ttl, std::string key_prefix = "sct:");
@@ -100,6 +114,7 @@ class RedisDeleteLog : public DeleteLog {
                                 absl::string_view request_key) override;
   absl::Status Remember(absl::string_view mailbox_id, absl::string_view request_key) override;
 
+  // The separate entry of older relays (read by Contains, never written).
   std::string LogKey(absl::string_view mailbox_id, absl::string_view request_key) const;
   // How long an entry is kept, in ms (for scripts that write the entry).
   int64_t ttl_ms() const;

@@ -60,9 +60,8 @@ absl::StatusOr<LimitedGetResult> RedisRelaySteps::LimitedGet(absl::string_view c
 absl::Status RedisRelaySteps::DeleteAndLog(absl::string_view id, int64_t expected_version,
                                            absl::string_view request_key) {
   if (request_key.empty()) return store_->Delete(id, expected_version);
-  // The log entry has the mailbox's hash tag: one script also on a cluster.
-  return store_->DeleteAndLog(id, expected_version, deletes_->LogKey(id, request_key),
-                              deletes_->ttl_ms());
+  // The log entry is the mailbox's tombstone: one script also on a cluster.
+  return store_->DeleteAndLog(id, expected_version, request_key, deletes_->ttl_ms());
 }
 
 }  // namespace sct::relay

@@ -29,9 +29,10 @@ namespace {
 // A create-key entry's value: the second its mailbox expires (10 digits,
 // rounded up), then '#' and the mailbox id as 16 bytes when it is a
 // lower-case UUID (every id the relay makes), else '=' and the id as given
-// (CreateKeyValue). sct_holder gives back the id as text; sct_put_key sets
-// an entry, keeps the bucket alive past `ttl_ms` (plus the slack above) and,
-// given a second, drops the entries dead by then (both scripts below).
+// (CreateKeyValue). sct_holder gives back the id as text; sct_keep_bucket
+// keeps a bucket alive past `ttl_ms` (plus the slack above) and, given a
+// second, drops the entries dead by then; sct_put_key sets an entry and keeps
+// its bucket (both scripts below).
 constexpr char kHolderLua[] = R"lua(
 local function sct_holder(v)
   local rest = string.sub(v, 12)
@@ -40,8 +41,7 @@ local function sct_holder(v)
   return string.sub(h, 1, 8) .. '-' .. string.sub(h, 9, 12) .. '-' .. string.sub(h, 13, 16) ..
          '-' .. string.sub(h, 17, 20) .. '-' .. string.sub(h, 21, 32)
 end
-local function sct_put_key(bucket, field, value, ttl_ms, dead_by)
-  redis.call('HSET', bucket, field, value)
+local function sct_keep_bucket(bucket, ttl_ms, dead_by)
   if redis.call('PTTL', bucket) < ttl_ms then
     redis.call('PEXPIRE', bucket, ttl_ms + 3600000)
   end
@@ -51,6 +51,10 @@ local function sct_put_key(bucket, field, value, ttl_ms, dead_by)
       if string.sub(all[i + 1], 1, 10) <= dead_by then redis.call('HDEL', bucket, all[i]) end
     end
   end
+end
+local function sct_put_key(bucket, field, value, ttl_ms, dead_by)
+  redis.call('HSET', bucket, field, value)
+  sct_keep_bucket(bucket, ttl_ms, dead_by)
 end
 )lua";
 
@@ -64,20 +68,31 @@ end
 // then, or '' (one insert in 16 cleans); gated: 10 limit, 11 window ms, 12 now ms. {1}
 // inserted; {0} id taken; {2, holder} the create key names a mailbox live at
 // created_at (nothing written); gated: {3, ms left} over the creates budget
-// (nothing counted or written).
+// (nothing counted or written). The create key's entry is claimed with one
+// HSETNX (a new key, the common case: no separate read); only when it exists
+// is it read, its mailbox checked, and (dead) taken over with HSET; an entry
+// this insert added is removed again if the id turns out taken.
 constexpr char kInsertBody[] = R"lua(
 local ck = ARGV[6] ~= ''
+local added = false
 if ck then
-  local cur = redis.call('HGET', KEYS[3], ARGV[6])
-  if cur then
-    local holder = sct_holder(cur)
+  added = redis.call('HSETNX', KEYS[3], ARGV[6], ARGV[7]) == 1
+  if not added then
+    local holder = sct_holder(redis.call('HGET', KEYS[3], ARGV[6]))
     local h = redis.call('GETRANGE', ARGV[8] .. '{' .. holder .. '}:m', 0, 41)
     if #h == 42 and string.sub(h, 23, 42) > ARGV[5] then return {2, holder} end
   end
 end
-if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return {0} end
+if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then
+  if added then redis.call('HDEL', KEYS[3], ARGV[6]) end
+  return {0}
+end
 redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
-if ck then sct_put_key(KEYS[3], ARGV[6], ARGV[7], tonumber(ARGV[2]), ARGV[9]) end
+if added then
+  sct_keep_bucket(KEYS[3], tonumber(ARGV[2]), ARGV[9])
+elseif ck then
+  sct_put_key(KEYS[3], ARGV[6], ARGV[7], tonumber(ARGV[2]), ARGV[9])
+end
 return {1}
 )lua";
 
@@ -128,21 +143,39 @@ local function sct_minute(e)
 end
 )lua";
 
-// Compare-and-swap on the version. KEYS[1] mailbox, KEYS[2] (single node
-// only) its count shard; ARGV expected version (padded), now (padded), new
-// record, ttl ms, new expiry minute. {1, old expires} swapped; 0 absent or
-// expired; -1 version moved.
+// A delete tombstone's own TTL (ms, as written: RedisDeleteTombstone), nil
+// for anything else: what the logged delete below puts a tombstone back with.
+constexpr char kTombTtlLua[] = R"lua(
+local function sct_tomb_ttl(v)
+  if string.sub(v, 43, 43) ~= 'D' then return nil end
+  return string.match(v, '^(%d+):', 44)
+end
+)lua";
+
+// Compare-and-swap on the version, as one write: SET XX KEEPTTL GET writes
+// the new record and answers the old one, whose header is then checked; if
+// the check fails the old value is put back with its TTL (SET KEEPTTL; same
+// script, so atomic) and nothing has changed. The key keeps its TTL unless
+// the expiry moved (then PEXPIRE; MailboxService never moves it). KEYS[1]
+// mailbox, KEYS[2] (single node only) its count shard; ARGV expected version
+// (padded), now (padded), new record, ttl ms, new expiry minute. {1, old
+// expires} swapped; 0 absent or expired (a delete's tombstone included); -1
+// version moved.
 constexpr char kCasBody[] = R"lua(
-local h = redis.call('GETRANGE', KEYS[1], 0, 41)
-if #h ~= 42 then return 0 end
-local e = string.sub(h, 23, 42)
-if e <= ARGV[2] then return 0 end
-if string.sub(h, 3, 22) ~= ARGV[1] then return -1 end
-redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
-if KEYS[2] and e ~= string.sub(ARGV[3], 23, 42) then
-  local old = sct_minute(e)
-  if old ~= ARGV[5] then
-    redis.call('HINCRBY', KEYS[2], old, -1)
+local old = redis.call('SET', KEYS[1], ARGV[3], 'XX', 'KEEPTTL', 'GET')
+if not old then return 0 end
+local e = string.sub(old, 23, 42)
+local live = #old >= 42 and e > ARGV[2]
+if not live or string.sub(old, 3, 22) ~= ARGV[1] then
+  redis.call('SET', KEYS[1], old, 'KEEPTTL')
+  if live then return -1 end
+  return 0
+end
+if e ~= string.sub(ARGV[3], 23, 42) then
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  local m = sct_minute(e)
+  if KEYS[2] and m ~= ARGV[5] then
+    redis.call('HINCRBY', KEYS[2], m, -1)
     redis.call('HINCRBY', KEYS[2], ARGV[5], 1)
   end
 end
@@ -150,29 +183,57 @@ return {1, e}
 )lua";
 
 const std::string& CasScript() {
-  static const std::string* script = new std::string(absl::StrCat(kExpiryMinuteLua, kCasBody));
+  static const std::string* script =
+      new std::string(absl::StrCat(kExpiryMinuteLua, kCasBody));
   return *script;
 }
 
-// Delete on the version, and the delete log's entry. KEYS[1] mailbox,
-// KEYS[2] the delete log key (the mailbox key again when there is none; same
-// slot as the mailbox), KEYS[3] (single node only) its count shard; ARGV
-// expected version (padded), id, log entry ttl ms ('' = no entry). {1,
-// expires} deleted, 0 absent, -1 version moved.
+// Delete on the version (no delete log). KEYS[1] mailbox, KEYS[2] (single
+// node only) its count shard; ARGV expected version (padded). {1, expires}
+// deleted, 0 absent (a tombstone included), -1 version moved.
 constexpr char kDeleteBody[] = R"lua(
-local h = redis.call('GETRANGE', KEYS[1], 0, 41)
-if #h ~= 42 then return 0 end
+local h = redis.call('GETRANGE', KEYS[1], 0, 42)
+if #h < 42 or string.sub(h, 43, 43) == 'D' then return 0 end
 if string.sub(h, 3, 22) ~= ARGV[1] then return -1 end
 redis.call('DEL', KEYS[1])
-if ARGV[3] ~= '' then redis.call('SET', KEYS[2], '1', 'PX', ARGV[3]) end
 local e = string.sub(h, 23, 42)
-if KEYS[3] then redis.call('HINCRBY', KEYS[3], sct_minute(e), -1) end
+if KEYS[2] then redis.call('HINCRBY', KEYS[2], sct_minute(e), -1) end
 return {1, e}
 )lua";
 
 const std::string& DeleteScript() {
   static const std::string* script =
       new std::string(absl::StrCat(kExpiryMinuteLua, kDeleteBody));
+  return *script;
+}
+
+// Delete on the version with the delete log's entry: the mailbox's value
+// becomes its tombstone (RedisDeleteTombstone: the request key, kept for the
+// log's TTL) with one SET XX GET, whose answer is then checked; if the check
+// fails the old value is put back (atomic: same script). KEYS[1] mailbox,
+// KEYS[2] (single node only) its count shard; ARGV expected version (padded),
+// tombstone, its ttl ms, grace ms. A mailbox put back gets the tombstone's
+// TTL plus grace (>= what is left of its life: the log keeps entries for
+// --max_ttl); a tombstone its own. Answers as kDeleteBody.
+constexpr char kDeleteLoggedBody[] = R"lua(
+local old = redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3], 'XX', 'GET')
+if not old then return 0 end
+if #old < 42 or string.sub(old, 43, 43) == 'D' then
+  redis.call('SET', KEYS[1], old, 'PX', sct_tomb_ttl(old) or ARGV[3])
+  return 0
+end
+if string.sub(old, 3, 22) ~= ARGV[1] then
+  redis.call('SET', KEYS[1], old, 'PX', tonumber(ARGV[3]) + tonumber(ARGV[4]))
+  return -1
+end
+local e = string.sub(old, 23, 42)
+if KEYS[2] then redis.call('HINCRBY', KEYS[2], sct_minute(e), -1) end
+return {1, e}
+)lua";
+
+const std::string& DeleteLoggedScript() {
+  static const std::string* script =
+      new std::string(absl::StrCat(kExpiryMinuteLua, kTombTtlLua, kDeleteLoggedBody));
   return *script;
 }
 
@@ -247,6 +308,10 @@ std::string CreateKeyValue(absl::Time expires_at, absl::string_view id) {
   return absl::StrCat(value, "=", id);
 }
 
+std::string GraceMillis(absl::Duration grace) {
+  return std::to_string(std::max<int64_t>(0, absl::ToInt64Milliseconds(grace)));
+}
+
 bool CleanThisTime() {
   static std::atomic<uint32_t> n{0};
   return n.fetch_add(1, std::memory_order_relaxed) % kCleanEvery == 0;
@@ -258,7 +323,7 @@ RedisMailboxStore::RedisMailboxStore(RedisClient* client, RedisStoreOptions opti
     : client_(client), options_(std::move(options)), single_node_(!client->cluster()) {}
 
 std::string RedisMailboxStore::MailboxKey(absl::string_view id) const {
-  return absl::StrCat(options_.key_prefix, "{", id, "}:m");
+  return RedisMailboxKey(options_.key_prefix, id);
 }
 std::string RedisMailboxStore::CreateKey(absl::string_view create_key) const {
   return CreateKeyEntry(create_key).first;
@@ -501,15 +566,21 @@ absl::Status RedisMailboxStore::Delete(absl::string_view id, int64_t expected_ve
 }
 
 absl::Status RedisMailboxStore::DeleteAndLog(absl::string_view id, int64_t expected_version,
-                                             absl::string_view log_key, int64_t log_ttl_ms) {
+                                             absl::string_view request_key, int64_t log_ttl_ms) {
   const std::string key = MailboxKey(id);
   const std::string index = IndexKey(id);
-  std::vector<std::string> keys = {key, log_key.empty() ? key : std::string(log_key)};
+  std::vector<std::string> keys = {key};
   if (single_node_) keys.push_back(index);
-  absl::StatusOr<RedisReply> r = client_->Eval(
-      DeleteScript(), keys,
-      {PaddedVersion(expected_version), std::string(id),
-       log_key.empty() ? std::string() : std::to_string(std::max<int64_t>(1, log_ttl_ms))});
+  absl::StatusOr<RedisReply> r;
+  if (request_key.empty()) {
+    r = client_->Eval(DeleteScript(), keys, {PaddedVersion(expected_version)});
+  } else {
+    const int64_t ttl = std::max<int64_t>(1, log_ttl_ms);
+    r = client_->Eval(DeleteLoggedScript(), keys,
+                      {PaddedVersion(expected_version),
+                       RedisDeleteTombstone(expected_version, request_key, ttl),
+                       std::to_string(ttl), GraceMillis(options_.expiry_grace)});
+  }
   if (!r.ok()) return r.status();
   if (r->type == RedisReply::Type::kInteger) {
     if (r->integer == 0) return absl::NotFoundError("mailbox not found");

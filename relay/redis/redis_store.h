@@ -30,7 +30,12 @@
 // no pinned connection, no retry storm under contention. The version check
 // makes binding, request-id idempotency (Mailbox::applied_requests) and the
 // rights checks done by MailboxService atomic across replicas exactly as with
-// the other stores. InsertGated, GetWith and DeleteAndLog are the forms that
+// the other stores. Commands inside the scripts are kept few: the
+// CAS is one SET XX KEEPTTL GET whose answer is checked (put back, in the
+// same script, when the check fails), a logged delete one SET XX GET that
+// leaves the mailbox's tombstone (the delete log's entry, redis_limits.h) in
+// its key, and the insert claims the create key with one HSETNX.
+// InsertGated, GetWith and DeleteAndLog are the forms that
 // RedisRelaySteps (redis_steps.h) uses to fold the limiters and the delete
 // log into the same round trip.
 //
@@ -122,11 +127,11 @@ class RedisMailboxStore : public MailboxStore {
   // the other key's value. Only transport and reply errors fail the call.
   absl::StatusOr<GetWithResult> GetWith(absl::string_view other_key, absl::string_view id,
                                         absl::Time now);
-  // Delete, and (log_key not empty; a key of the mailbox's slot, e.g.
-  // RedisDeleteLog::LogKey) SET log_key PX log_ttl_ms in the same script once
-  // deleted. Also on a cluster.
+  // Delete, and (request_key not empty) leave the mailbox's tombstone naming
+  // `request_key` for log_ttl_ms (RedisDeleteLog's entry) in its place, in
+  // the same script and the same SET. Also on a cluster.
   absl::Status DeleteAndLog(absl::string_view id, int64_t expected_version,
-                            absl::string_view log_key, int64_t log_ttl_ms);
+                            absl::string_view request_key, int64_t log_ttl_ms);
 
   // True on a Redis Cluster.
   bool cluster() const { return !single_node_; }

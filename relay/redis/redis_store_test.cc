@@ -333,12 +333,116 @@ TEST(RedisStoreTest, EachOperationIsOneRoundTripOnASingleRedis) {
   EXPECT_EQ(after_get.first - after_insert.first, 1);  // one GET
   EXPECT_EQ(after_cas.second - after_get.second, 1);
   EXPECT_EQ(after_delete.second - after_cas.second, 1);
-  // Inside the scripts: insert HGET+SET+HINCRBY+HSET+PTTL (+PEXPIRE, +HGETALL
-  // when cleaning); CAS GETRANGE+SET; delete GETRANGE+DEL+HINCRBY (the count
-  // of its expiry minute).
-  EXPECT_LE(after_insert.first - before.first, 9);
-  EXPECT_EQ(after_cas.first - after_get.first, 3);
+  // Inside the scripts: insert HSETNX (the create key's entry) + SET NX +
+  // HINCRBY + PTTL (+PEXPIRE of a new bucket, +HGETALL when cleaning); CAS one
+  // SET XX GET; delete GETRANGE+DEL+HINCRBY (the count of its expiry minute).
+  EXPECT_LE(after_insert.first - before.first, 7);
+  EXPECT_EQ(after_cas.first - after_get.first, 2);
   EXPECT_EQ(after_delete.first - after_cas.first, 4);
+}
+
+// The CAS and the logged delete write with one SET XX GET and check the value
+// it answers: when the check fails, the value is put back as it was (record
+// and TTL), so a lost race changes nothing.
+TEST(RedisStoreTest, AFailedCompareAndSwapOrDeletePutsTheValueBack) {
+  for (RedisClient* client : {RedisEnvironment::Single(), RedisEnvironment::Cluster()}) {
+    ASSERT_NE(client, nullptr);
+    RedisStoreOptions options;
+    options.key_prefix = RedisEnvironment::FreshPrefix();
+    RedisMailboxStore store(client, options);
+    const absl::Time now = absl::Now();
+    const Mailbox m = MakeTestMailbox(Id(1), now, now + absl::Hours(2));
+    ASSERT_TRUE(store.Insert(m, "ck").ok());
+    const std::string key = store.MailboxKey(Id(1));
+    auto raw = [&]() { return client->Command(key, {"GET", key})->str; };
+    auto pttl = [&]() { return client->Command(key, {"PTTL", key})->integer; };
+    const std::string stored = raw();
+    Mailbox next = m;
+    next.receiver_claim = "bound";
+    next.version = 3;
+    next.expires_at = now + absl::Minutes(1);
+    EXPECT_EQ(store.CompareAndSwap(next, 2, now).code(), absl::StatusCode::kAborted);
+    EXPECT_EQ(raw(), stored);
+    // The TTL is the record's still (2 h + 5 s grace), not the new one's.
+    EXPECT_GT(pttl(), absl::ToInt64Milliseconds(absl::Hours(2) - absl::Minutes(1)));
+    EXPECT_LE(pttl(), absl::ToInt64Milliseconds(absl::Hours(2) + absl::Seconds(5)));
+    // Expired at the caller's now: not found, and left as it was.
+    next.version = 2;
+    EXPECT_EQ(store.CompareAndSwap(next, 1, now + absl::Hours(3)).code(),
+              absl::StatusCode::kNotFound);
+    EXPECT_EQ(raw(), stored);
+    EXPECT_GT(pttl(), absl::ToInt64Milliseconds(absl::Hours(2) - absl::Minutes(1)));
+    EXPECT_EQ(store.DeleteAndLog(Id(1), 7, "req", 600000).code(), absl::StatusCode::kAborted);
+    EXPECT_EQ(raw(), stored);
+    EXPECT_GT(pttl(), absl::ToInt64Milliseconds(absl::Minutes(9)));
+    // An absent mailbox is not created by either.
+    Mailbox absent = MakeTestMailbox(Id(2), now, now + absl::Hours(1));
+    absent.version = 2;
+    EXPECT_EQ(store.CompareAndSwap(absent, 1, now).code(), absl::StatusCode::kNotFound);
+    EXPECT_EQ(store.DeleteAndLog(Id(2), 1, "req", 600000).code(), absl::StatusCode::kNotFound);
+    const std::string absent_key = store.MailboxKey(Id(2));
+    EXPECT_EQ(client->Command(absent_key, {"EXISTS", absent_key})->integer, 0);
+    // The right version still wins.
+    ASSERT_TRUE(store.CompareAndSwap(next, 1, now).ok());
+    EXPECT_EQ(store.Get(Id(1), now)->receiver_claim, "bound");
+  }
+}
+
+// A logged delete leaves the mailbox's tombstone in its key (the delete log's
+// entry: no other key, no other command): it reads as gone to every
+// operation, is not counted, keeps the log's TTL when a CAS or delete races
+// it, and names the request that deleted.
+TEST(RedisStoreTest, ALoggedDeleteLeavesATombstoneThatReadsAsGone) {
+  for (RedisClient* client : {RedisEnvironment::Single(), RedisEnvironment::Cluster()}) {
+    ASSERT_NE(client, nullptr);
+    RedisStoreOptions options;
+    options.key_prefix = RedisEnvironment::FreshPrefix();
+    RedisMailboxStore store(client, options);
+    RedisDeleteLog log(client, absl::Minutes(10), options.key_prefix);
+    const absl::Time now = absl::Now();
+    const Mailbox m = MakeTestMailbox(Id(1), now, now + absl::Hours(1));
+    ASSERT_TRUE(store.Insert(m, "ck").ok());
+    EXPECT_EQ(*store.Count(), 1);
+    ASSERT_TRUE(store.DeleteAndLog(Id(1), 1, "sender-req", log.ttl_ms()).ok());
+    EXPECT_EQ(*store.Count(), 0);
+    EXPECT_EQ(store.Get(Id(1), now).status().code(), absl::StatusCode::kNotFound);
+    EXPECT_TRUE(*log.Contains(Id(1), "sender-req"));
+    EXPECT_FALSE(*log.Contains(Id(1), "other-req"));
+    EXPECT_FALSE(*log.Contains(Id(2), "sender-req"));
+    const std::string key = store.MailboxKey(Id(1));
+    auto pttl = [&]() { return client->Command(key, {"PTTL", key})->integer; };
+    EXPECT_GT(pttl(), absl::ToInt64Milliseconds(absl::Minutes(9)));
+    // Racing a CAS or another delete of the same version: not found, the
+    // tombstone and its TTL stay, nothing is counted twice.
+    Mailbox next = m;
+    next.version = 2;
+    EXPECT_EQ(store.CompareAndSwap(next, 1, now).code(), absl::StatusCode::kNotFound);
+    EXPECT_EQ(store.DeleteAndLog(Id(1), 1, "late-req", log.ttl_ms()).code(),
+              absl::StatusCode::kNotFound);
+    EXPECT_EQ(store.Delete(Id(1), 1).code(), absl::StatusCode::kNotFound);
+    EXPECT_TRUE(*log.Contains(Id(1), "sender-req"));
+    EXPECT_FALSE(*log.Contains(Id(1), "late-req"));
+    EXPECT_GT(pttl(), absl::ToInt64Milliseconds(absl::Minutes(9)));
+    EXPECT_EQ(*store.Count(), 0);
+    // A repeated create of the deleted mailbox's create key makes a new one.
+    auto again = store.Insert(MakeTestMailbox(Id(3), now, now + absl::Hours(1)), "ck");
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_TRUE(again->existing_id.empty());
+    // The only key the delete left: the tombstone (no separate log entry).
+    auto keys = client->Command(key, {"EXISTS", log.LogKey(Id(1), "sender-req")});
+    EXPECT_EQ(keys->integer, 0);
+  }
+}
+
+// Entries of the separate delete log older relays wrote are still found.
+TEST(RedisStoreTest, TheDeleteLogFindsEntriesOfOlderRelays) {
+  RedisClient* client = RedisEnvironment::Single();
+  ASSERT_NE(client, nullptr);
+  RedisDeleteLog log(client, absl::Minutes(10), RedisEnvironment::FreshPrefix());
+  const std::string old_entry = log.LogKey(Id(5), "req");
+  ASSERT_TRUE(client->Command(old_entry, {"SET", old_entry, "1", "PX", "60000"}).ok());
+  EXPECT_TRUE(*log.Contains(Id(5), "req"));
+  EXPECT_FALSE(*log.Contains(Id(5), "other"));
 }
 
 TEST(RedisStoreTest, ConcurrentRepeatsOfOneCreateKeyAgreeOnOneMailbox) {

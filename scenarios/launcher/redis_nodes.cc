@@ -12,7 +12,7 @@ std::string RelayAclRules(absl::string_view key_prefix) {
       "ping",    "info",    "cluster|slots", "asking", "eval",  "evalsha", "get",
       "mget",    "getrange", "set",          "del",    "exists", "incr",   "incrby",
       "pexpire", "pttl",    "hget",          "hmget",  "hset",  "hgetall", "hdel",
-      "hincrby", "hvals"};
+      "hincrby", "hvals",   "hsetnx",        "bitfield"};
   std::string rules = absl::StrCat("resetkeys ~", key_prefix, "* resetchannels -@all");
   for (const char* c : kCommands) absl::StrAppend(&rules, " +", c);
   return rules;
