@@ -1,7 +1,10 @@
 #include "relay/memory_mailbox_store.h"
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -48,8 +51,18 @@ Parts Split(const char* entry) {
 }
 
 std::array<char, 16> HashOf(absl::string_view create_key) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(create_key.data()), create_key.size(), digest);
+  // Fetched once: OpenSSL 3.0's one-shot SHA256() looks the algorithm up on
+  // every call (~2-3 us here, against ~0.6 us with the digest fetched).
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (sha256 == nullptr ||
+      EVP_Digest(create_key.data(), create_key.size(), digest, &len, sha256, nullptr) != 1 ||
+      len != SHA256_DIGEST_LENGTH) {
+    // Only on a broken OpenSSL installation; a create key must never go unhashed.
+    std::fprintf(stderr, "FATAL: SHA-256 of a create key failed\n");
+    std::abort();
+  }
   std::array<char, 16> out;
   std::memcpy(out.data(), digest, out.size());
   return out;
