@@ -25,8 +25,8 @@ bool IsHex(char c) {
 // `n` bytes from the kernel's CSPRNG (getrandom(2), the source OpenSSL seeds
 // from); false if it is unavailable. One system call, 1-2 us on the
 // benchmark machine, where OpenSSL 3.0's RAND_bytes took ~10 us a call
-// (parameter look-ups and a getpid per call; docs/BENCHMARKS.md, "Issue 16 —
-// memory relay / echo and memory at 1 M").
+// (parameter look-ups and a getpid per call; docs/BENCHMARKS.md, the
+// section on the memory relay and echo).
 bool KernelRandom(uint8_t* out, size_t n) {
   while (n > 0) {
     const ssize_t got = getrandom(out, n, 0);
