@@ -1,5 +1,6 @@
-// UUIDv4 (RFC 9562 section 5.4) from RAND_bytes: 122 random bits.
-// Thread-safe (OpenSSL 3 RAND is).
+// UUIDv4 (RFC 9562 section 5.4) from the kernel's CSPRNG (getrandom; OpenSSL's
+// RAND_bytes if that is unavailable): 122 random bits. Thread-safe, and safe
+// across fork (no random bytes are buffered in the process).
 #ifndef SCT_COMMON_UUID_H_
 #define SCT_COMMON_UUID_H_
 

@@ -8,7 +8,6 @@
 #include "absl/strings/strip.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "common/errors.h"
 
 namespace sct::relay {
@@ -50,20 +49,26 @@ bool TypeFrom(absl::string_view stored, std::string* type) {
 class Reader {
  public:
   explicit Reader(absl::string_view data) : data_(data) {}
-  bool Str(std::string* out) {
+  bool View(absl::string_view* out) {
     size_t colon = data_.find(':');
     if (colon == absl::string_view::npos) return false;
     uint64_t len = 0;
     if (!absl::SimpleAtoi(data_.substr(0, colon), &len)) return false;
     data_.remove_prefix(colon + 1);
     if (len > data_.size()) return false;
-    out->assign(data_.data(), len);
+    *out = data_.substr(0, len);
     data_.remove_prefix(len);
     return true;
   }
+  bool Str(std::string* out) {
+    absl::string_view v;
+    if (!View(&v)) return false;
+    out->assign(v.data(), v.size());
+    return true;
+  }
   bool Int(int64_t* out) {
-    std::string s;
-    return Str(&s) && absl::SimpleAtoi(s, out);
+    absl::string_view v;
+    return View(&v) && absl::SimpleAtoi(v, out);
   }
   bool Token(std::optional<NotificationToken>* out) {
     int64_t present = 0;
@@ -89,14 +94,21 @@ bool AllDigits(absl::string_view s) {
 
 }  // namespace
 
-std::string PaddedNanos(absl::Time t) {
-  int64_t ns = t <= absl::UnixEpoch() ? 0 : absl::ToUnixNanos(t);
-  return absl::StrFormat("%020d", ns);
+// `v` (>= 0) as 20 decimal digits, zero-padded (what "%020d" gives; no
+// format parsing on every encode).
+std::string Padded20(int64_t v) {
+  std::string out(20, '0');
+  uint64_t u = static_cast<uint64_t>(v);
+  for (size_t i = 20; i > 0 && u != 0; --i, u /= 10) out[i - 1] = static_cast<char>('0' + u % 10);
+  return out;
 }
 
-std::string PaddedVersion(int64_t version) {
-  return absl::StrFormat("%020d", std::max<int64_t>(0, version));
+std::string PaddedNanos(absl::Time t) {
+  int64_t ns = t <= absl::UnixEpoch() ? 0 : absl::ToUnixNanos(t);
+  return Padded20(ns);
 }
+
+std::string PaddedVersion(int64_t version) { return Padded20(std::max<int64_t>(0, version)); }
 
 absl::string_view RecordVersionDigits(absl::string_view record) {
   if (record.size() < kRecordHeaderBytes || record.substr(0, 2) != kRecordFormat) return {};
@@ -149,8 +161,8 @@ absl::StatusOr<Mailbox> DecodeMailbox(absl::string_view data, absl::string_view 
   int64_t created = 0, n = 0;
   bool ok = ReadRecordHeader(data, &m.version, &m.expires_at);
   Reader r(ok ? data.substr(kRecordHeaderBytes) : absl::string_view());
-  std::string type;
-  ok = ok && r.Str(&type) && TypeFrom(type, &m.payload.type) && r.Str(&m.payload.data) && r.Str(&m.display.title) &&
+  absl::string_view type;
+  ok = ok && r.View(&type) && TypeFrom(type, &m.payload.type) && r.Str(&m.payload.data) && r.Str(&m.display.title) &&
        r.Str(&m.display.description) && r.Str(&m.display.image_url) &&
        r.Str(&m.access_rights) && r.Int(&created) && r.Str(&m.sender_claim) &&
        r.Token(&m.sender_token) && r.Str(&m.receiver_claim) && r.Token(&m.receiver_token) &&

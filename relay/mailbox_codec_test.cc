@@ -72,6 +72,11 @@ TEST(MailboxCodecTest, HeaderIsReadableWithoutDecodingAndOrdersLikeTime) {
   EXPECT_LT(RecordExpiryDigits(a), RecordExpiryDigits(b));
   EXPECT_LT(PaddedNanos(absl::FromUnixSeconds(9)), PaddedNanos(absl::FromUnixSeconds(10)));
   EXPECT_EQ(PaddedNanos(absl::FromUnixSeconds(-5)), "00000000000000000000");
+  EXPECT_EQ(PaddedNanos(absl::FromUnixNanos(1234567890123456789)), "01234567890123456789");
+  EXPECT_EQ(PaddedNanos(absl::InfiniteFuture()), "09223372036854775807");
+  EXPECT_EQ(PaddedVersion(0), "00000000000000000000");
+  EXPECT_EQ(PaddedVersion(10), "00000000000000000010");
+  EXPECT_EQ(PaddedVersion(-3), "00000000000000000000");
 }
 
 TEST(MailboxCodecTest, RejectsGarbageWithDataLoss) {

@@ -351,25 +351,29 @@ absl::StatusOr<ReadSecureContentResponse> MailboxService::ReadSecureContent(
   RETURN_IF_ERROR(CheckOptionalToken(ctx, req.notification_token, limits_));
   RETURN_IF_ERROR(CheckAttestation(req.attestation, limits_, FieldNamesOf(ctx.face)));
   ASSIGN_OR_RETURN(std::string id, BeginLookup(ctx, req.mailbox_id));
-  auto content = [](const Mailbox& m, bool repeated) {
-    return ReadSecureContentResponse{m.payload, m.display, m.expires_at, repeated};
+  // The answer takes the payload and display out of the mailbox read (no
+  // copy of the payload per read).
+  auto content = [](Mailbox&& m, bool repeated) {
+    return ReadSecureContentResponse{std::move(m.payload), std::move(m.display), m.expires_at,
+                                     repeated};
   };
 
   for (int attempt = 0; attempt < kMaxCasAttempts; ++attempt) {
     const absl::Time now = clock_->Now();
     ASSIGN_OR_RETURN(Mailbox m, LoadFor(attempt, ctx, id, now));
     const bool repeated = WasApplied(m, caller.key);
-    Mailbox next = m;
+    const int64_t expected_version = m.version;
+    // `m` becomes the next version in place when the read changes it.
     switch (PartyOf(m, caller.claim)) {
       case Party::kSender:
         // The sender may read back what it wrote; it never binds itself.
-        return content(m, repeated);
+        return content(std::move(m), repeated);
       case Party::kReceiver:
         if (!HasRight(m, 'R')) return AccessDenied(ctx, 'R', "read");
         if (!req.notification_token.has_value() || req.notification_token == m.receiver_token) {
-          return content(m, repeated);
+          return content(std::move(m), repeated);
         }
-        next.receiver_token = req.notification_token;  // refresh, then answer
+        m.receiver_token = req.notification_token;  // refresh, then answer
         break;
       case Party::kNone:
         if (!m.receiver_claim.empty()) {
@@ -380,14 +384,14 @@ absl::StatusOr<ReadSecureContentResponse> MailboxService::ReadSecureContent(
         RETURN_IF_ERROR(VerifyAttestation(req.attestation, caller.claim));
         // Trust on first use: this claim becomes the receiver iff the CAS
         // below wins against every other reader.
-        next.receiver_claim = caller.claim;
-        next.receiver_token = req.notification_token;
-        if (!repeated) RememberRequest(next, caller.key);
+        m.receiver_claim = caller.claim;
+        m.receiver_token = req.notification_token;
+        if (!repeated) RememberRequest(m, caller.key);
         break;
     }
-    next.version = m.version + 1;
-    absl::Status s = store_->CompareAndSwap(next, m.version, now);
-    if (s.ok()) return content(next, repeated);
+    m.version = expected_version + 1;
+    absl::Status s = store_->CompareAndSwap(m, expected_version, now);
+    if (s.ok()) return content(std::move(m), repeated);
     if (absl::IsAborted(s)) continue;
     if (absl::IsNotFound(s)) return NotFound(ctx);
     return StoreError(s);
@@ -413,17 +417,18 @@ absl::StatusOr<UpdateMailboxResponse> MailboxService::UpdateMailbox(
     }
     if (party == Party::kNone) return ClaimMismatch(ctx, "not a party bound to this mailbox");
     if (!HasRight(m, 'W')) return AccessDenied(ctx, 'W', "update");
-    Mailbox next = m;
-    next.payload = req.payload;
+    // `m` becomes the next version in place (no copy of the old payload).
+    const int64_t expected_version = m.version;
+    m.payload = req.payload;
     if (req.notification_token.has_value()) {
-      (party == Party::kSender ? next.sender_token : next.receiver_token) = req.notification_token;
+      (party == Party::kSender ? m.sender_token : m.receiver_token) = req.notification_token;
     }
-    RememberRequest(next, caller.key);
-    next.version = m.version + 1;
-    absl::Status s = store_->CompareAndSwap(next, m.version, now);
+    RememberRequest(m, caller.key);
+    m.version = expected_version + 1;
+    absl::Status s = store_->CompareAndSwap(m, expected_version, now);
     if (s.ok()) {
-      NotifyParty(party == Party::kSender ? next.receiver_token : next.sender_token, id);
-      return UpdateMailboxResponse{false, CanPush(push_, TokenOf(party, next))};
+      NotifyParty(party == Party::kSender ? m.receiver_token : m.sender_token, id);
+      return UpdateMailboxResponse{false, CanPush(push_, TokenOf(party, m))};
     }
     if (absl::IsAborted(s)) continue;
     if (absl::IsNotFound(s)) return NotFound(ctx);

@@ -1,7 +1,10 @@
 #include "relay/memory_mailbox_store.h"
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -11,62 +14,88 @@
 namespace sct::relay {
 namespace {
 
+constexpr size_t kLengthBytes = 4;
 constexpr size_t kIdLengthBytes = 2;
+constexpr size_t kKeyHashBytes = 16;
 constexpr size_t kMaxIdBytes = 0xffff;
 
-// The parts of a stored entry (see the header).
+// The bytes of an entry after its 4-byte length (see the header).
+absl::string_view Body(const char* entry) {
+  uint32_t n = 0;
+  std::memcpy(&n, entry, sizeof(n));
+  return absl::string_view(entry + kLengthBytes, n);
+}
+
+// The parts of a stored entry.
 struct Parts {
   absl::string_view id;
-  bool has_create_key = false;
-  absl::string_view create_key_hash;  // 16 bytes if has_create_key
+  absl::string_view create_key_hash;  // empty, or 16 bytes
   absl::string_view record;
 };
 
-Parts Split(absl::string_view entry) {
+Parts Split(const char* entry) {
+  const absl::string_view body = Body(entry);
   Parts p;
-  const size_t id_len = (static_cast<unsigned char>(entry[0]) << 8) |
-                        static_cast<unsigned char>(entry[1]);
-  p.id = entry.substr(kIdLengthBytes, id_len);
+  const size_t id_len = (static_cast<unsigned char>(body[0]) << 8) |
+                        static_cast<unsigned char>(body[1]);
+  p.id = body.substr(kIdLengthBytes, id_len);
   size_t at = kIdLengthBytes + id_len;
-  p.has_create_key = entry[at] != 0;
+  const bool has_create_key = body[at] != 0;
   ++at;
-  if (p.has_create_key) {
-    p.create_key_hash = entry.substr(at, 16);
-    at += 16;
+  if (has_create_key) {
+    p.create_key_hash = body.substr(at, kKeyHashBytes);
+    at += kKeyHashBytes;
   }
-  p.record = entry.substr(at);
+  p.record = body.substr(at);
   return p;
 }
 
 std::array<char, 16> HashOf(absl::string_view create_key) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(create_key.data()), create_key.size(), digest);
+  // Fetched once: OpenSSL 3.0's one-shot SHA256() looks the algorithm up on
+  // every call (~2-3 us here, against ~0.6 us with the digest fetched).
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (sha256 == nullptr ||
+      EVP_Digest(create_key.data(), create_key.size(), digest, &len, sha256, nullptr) != 1 ||
+      len != SHA256_DIGEST_LENGTH) {
+    // Only on a broken OpenSSL installation; a create key must never go unhashed.
+    std::fprintf(stderr, "FATAL: SHA-256 of a create key failed\n");
+    std::abort();
+  }
   std::array<char, 16> out;
   std::memcpy(out.data(), digest, out.size());
   return out;
 }
 
-std::string MakeEntry(const Mailbox& m, const std::array<char, 16>* create_key_hash) {
-  std::string record = EncodeMailbox(m);
-  std::string entry;
-  entry.reserve(kIdLengthBytes + m.id.size() + 17 + record.size());
-  entry.push_back(static_cast<char>((m.id.size() >> 8) & 0xff));
-  entry.push_back(static_cast<char>(m.id.size() & 0xff));
-  entry.append(m.id);
-  entry.push_back(create_key_hash != nullptr ? 1 : 0);
-  if (create_key_hash != nullptr) entry.append(create_key_hash->data(), create_key_hash->size());
-  entry.append(record);
-  entry.shrink_to_fit();
+// A block for the mailbox `id` whose encoded record is `record`.
+std::unique_ptr<char[]> MakeEntry(absl::string_view id, absl::string_view create_key_hash,
+                                  absl::string_view record) {
+  const size_t body =
+      kIdLengthBytes + id.size() + 1 + create_key_hash.size() + record.size();
+  std::unique_ptr<char[]> entry(new char[kLengthBytes + body]);
+  const uint32_t n = static_cast<uint32_t>(body);
+  char* out = entry.get();
+  std::memcpy(out, &n, sizeof(n));
+  out += kLengthBytes;
+  *out++ = static_cast<char>((id.size() >> 8) & 0xff);
+  *out++ = static_cast<char>(id.size() & 0xff);
+  std::memcpy(out, id.data(), id.size());
+  out += id.size();
+  *out++ = create_key_hash.empty() ? 0 : 1;
+  std::memcpy(out, create_key_hash.data(), create_key_hash.size());
+  out += create_key_hash.size();
+  std::memcpy(out, record.data(), record.size());
   return entry;
 }
 
-// The stored expiry and version of an entry (its record's header, which this
-// store wrote).
-absl::Time ExpiryOf(const Parts& p) {
+// The stored expiry (Unix ns, as the record's header has it) and version of
+// an entry (its record's header, which this store wrote).
+int64_t ExpiryNanosOf(const Parts& p) {
   int64_t version = 0;
-  absl::Time expires = absl::InfinitePast();
+  absl::Time expires = absl::UnixEpoch();
   (void)ReadRecordHeader(p.record, &version, &expires);
-  return expires;
+  return absl::ToUnixNanos(expires);
 }
 int64_t VersionOf(const Parts& p) {
   int64_t version = 0;
@@ -74,6 +103,9 @@ int64_t VersionOf(const Parts& p) {
   (void)ReadRecordHeader(p.record, &version, &expires);
   return version;
 }
+// Whether an entry expiring at `expiry_ns` has expired at `t` (the header
+// keeps no time before 1970; ToUnixNanos saturates for infinite times).
+bool ExpiredAt(int64_t expiry_ns, absl::Time t) { return expiry_ns <= absl::ToUnixNanos(t); }
 
 absl::Status CheckId(absl::string_view id) {
   if (id.size() > kMaxIdBytes) return absl::InvalidArgumentError("mailbox id too long");
@@ -82,7 +114,10 @@ absl::Status CheckId(absl::string_view id) {
 
 }  // namespace
 
-absl::string_view MemoryMailboxStore::IdOf(const std::string& entry) { return Split(entry).id; }
+absl::string_view MemoryMailboxStore::IdOf(const char* entry) { return Split(entry).id; }
+absl::string_view MemoryMailboxStore::KeyHashOf(const char* entry) {
+  return Split(entry).create_key_hash;
+}
 
 absl::StatusOr<InsertResult> MemoryMailboxStore::Insert(const Mailbox& mailbox,
                                                         absl::string_view create_key) {
@@ -91,27 +126,35 @@ absl::StatusOr<InsertResult> MemoryMailboxStore::Insert(const Mailbox& mailbox,
         absl::StrCat("Insert: version must be 1, got ", mailbox.version));
   }
   if (absl::Status s = CheckId(mailbox.id); !s.ok()) return s;
-  const KeyHash key_hash = create_key.empty() ? KeyHash{} : HashOf(create_key);
+  const bool has_key = !create_key.empty();
+  const KeyHash key_hash = has_key ? HashOf(create_key) : KeyHash{};
+  // Built outside the lock; dropped if not stored.
+  Entry entry = MakeEntry(
+      mailbox.id,
+      has_key ? absl::string_view(key_hash.data(), key_hash.size()) : absl::string_view(),
+      EncodeMailbox(mailbox));
+  const char* block = entry.get();
+  const int64_t expiry = ExpiryNanosOf(Split(block));
+
   absl::MutexLock lock(&mu_);
-  if (!create_key.empty()) {
+  if (has_key) {
     auto key_it = create_keys_.find(key_hash);
     if (key_it != create_keys_.end()) {
-      auto mb_it = mailboxes_.find(View(key_it->second));
-      if (mb_it != mailboxes_.end() && ExpiryOf(Split(*mb_it)) > mailbox.created_at) {
-        return InsertResult::Repeated(std::string(View(key_it->second)));
+      const Parts existing = Split(*key_it);
+      if (!ExpiredAt(ExpiryNanosOf(existing), mailbox.created_at)) {
+        return InsertResult::Repeated(std::string(existing.id));
       }
-      create_keys_.erase(key_it);  // points at a mailbox no longer live
+      // The key's mailbox is expired but not yet swept: the key moves to the
+      // new mailbox (the old one's erase then leaves it alone).
+      create_keys_.erase(key_it);
     }
   }
   if (mailboxes_.contains(absl::string_view(mailbox.id))) {
     return absl::AlreadyExistsError("mailbox id taken");
   }
-  std::string entry = MakeEntry(mailbox, create_key.empty() ? nullptr : &key_hash);
-  // The index holds the expiry as stored (the record keeps whole nanoseconds
-  // from 1970 on), so EraseLocked finds the same pair again.
-  by_expiry_.emplace(ExpiryOf(Split(entry)), Small(mailbox.id));
   mailboxes_.insert(std::move(entry));
-  if (!create_key.empty()) create_keys_.emplace(key_hash, Small(mailbox.id));
+  by_expiry_.emplace(expiry, block);
+  if (has_key) create_keys_.insert(block);
   return InsertResult::Created();
 }
 
@@ -121,8 +164,8 @@ absl::StatusOr<Mailbox> MemoryMailboxStore::Get(absl::string_view id, absl::Time
     absl::MutexLock lock(&mu_);
     auto it = mailboxes_.find(id);
     if (it == mailboxes_.end()) return absl::NotFoundError("mailbox not found");
-    const Parts p = Split(*it);
-    if (ExpiryOf(p) <= now) return absl::NotFoundError("mailbox not found");
+    const Parts p = Split(it->get());
+    if (ExpiredAt(ExpiryNanosOf(p), now)) return absl::NotFoundError("mailbox not found");
     record.assign(p.record.data(), p.record.size());
   }
   return DecodeMailbox(record, id);  // outside the lock
@@ -135,23 +178,29 @@ absl::Status MemoryMailboxStore::CompareAndSwap(const Mailbox& updated,
     return absl::InvalidArgumentError(
         absl::StrCat("CompareAndSwap: version must be ", expected_version + 1));
   }
+  const std::string record = EncodeMailbox(updated);  // outside the lock
   absl::MutexLock lock(&mu_);
   auto it = mailboxes_.find(absl::string_view(updated.id));
   if (it == mailboxes_.end()) return absl::NotFoundError("mailbox not found");
-  const Parts p = Split(*it);
-  const absl::Time stored_expiry = ExpiryOf(p);
-  if (stored_expiry <= now) return absl::NotFoundError("mailbox not found");
+  const char* old_block = it->get();
+  const Parts p = Split(old_block);
+  const int64_t old_expiry = ExpiryNanosOf(p);
+  if (ExpiredAt(old_expiry, now)) return absl::NotFoundError("mailbox not found");
   if (VersionOf(p) != expected_version) {
     return absl::AbortedError("mailbox changed concurrently");
   }
-  KeyHash key_hash;
-  const bool has_key = p.has_create_key;
-  if (has_key) std::memcpy(key_hash.data(), p.create_key_hash.data(), key_hash.size());
-  std::string entry = MakeEntry(updated, has_key ? &key_hash : nullptr);
-  const absl::Time new_expiry = ExpiryOf(Split(entry));
-  if (stored_expiry != new_expiry) {
-    by_expiry_.erase({stored_expiry, Small(updated.id)});
-    by_expiry_.emplace(new_expiry, Small(updated.id));
+  // A new block keeps the stored create key; every index moves to it before
+  // the old block is freed.
+  Entry entry = MakeEntry(updated.id, p.create_key_hash, record);
+  const char* block = entry.get();
+  by_expiry_.erase({old_expiry, old_block});
+  by_expiry_.emplace(ExpiryNanosOf(Split(block)), block);
+  if (!p.create_key_hash.empty()) {
+    auto key_it = create_keys_.find(old_block);
+    if (key_it != create_keys_.end() && *key_it == old_block) {
+      create_keys_.erase(key_it);
+      create_keys_.insert(block);
+    }
   }
   mailboxes_.erase(it);
   mailboxes_.insert(std::move(entry));
@@ -159,22 +208,22 @@ absl::Status MemoryMailboxStore::CompareAndSwap(const Mailbox& updated,
 }
 
 void MemoryMailboxStore::EraseLocked(Set::iterator it) {
-  const Parts p = Split(*it);
-  by_expiry_.erase({ExpiryOf(p), Small(p.id)});
-  if (p.has_create_key) {
-    KeyHash key_hash;
-    std::memcpy(key_hash.data(), p.create_key_hash.data(), key_hash.size());
-    auto key_it = create_keys_.find(key_hash);
-    if (key_it != create_keys_.end() && View(key_it->second) == p.id) create_keys_.erase(key_it);
+  const char* block = it->get();
+  const Parts p = Split(block);
+  by_expiry_.erase({ExpiryNanosOf(p), block});
+  if (!p.create_key_hash.empty()) {
+    // The key may have moved to a newer mailbox (Insert): then it stays.
+    auto key_it = create_keys_.find(block);
+    if (key_it != create_keys_.end() && *key_it == block) create_keys_.erase(key_it);
   }
-  mailboxes_.erase(it);
+  mailboxes_.erase(it);  // frees the block
 }
 
 absl::Status MemoryMailboxStore::Delete(absl::string_view id, int64_t expected_version) {
   absl::MutexLock lock(&mu_);
   auto it = mailboxes_.find(id);
   if (it == mailboxes_.end()) return absl::NotFoundError("mailbox not found");
-  if (VersionOf(Split(*it)) != expected_version) {
+  if (VersionOf(Split(it->get())) != expected_version) {
     return absl::AbortedError("mailbox changed concurrently");
   }
   EraseLocked(it);
@@ -184,13 +233,10 @@ absl::Status MemoryMailboxStore::Delete(absl::string_view id, int64_t expected_v
 absl::StatusOr<int64_t> MemoryMailboxStore::SweepExpired(absl::Time now, int64_t limit) {
   absl::MutexLock lock(&mu_);
   int64_t removed = 0;
-  while (removed < limit && !by_expiry_.empty() && by_expiry_.begin()->first <= now) {
-    auto it = mailboxes_.find(View(by_expiry_.begin()->second));
-    if (it == mailboxes_.end()) {  // cannot happen; keep the index consistent
-      by_expiry_.erase(by_expiry_.begin());
-      continue;
-    }
-    EraseLocked(it);
+  while (removed < limit && !by_expiry_.empty() &&
+         ExpiredAt(by_expiry_.begin()->first, now)) {
+    const char* block = by_expiry_.begin()->second;  // a block of mailboxes_
+    EraseLocked(mailboxes_.find(IdOf(block)));
     ++removed;
   }
   return removed;
