@@ -10,7 +10,9 @@
 //
 // SampleLoop reads VmRSS and the open fds of every running service every
 // options.sample_every into the series, with the service's heap figures
-// (SimControl.GetMemory: heap in use, free blocks kept, trace events).
+// (SimControl.GetMemory: heap in use, free blocks kept, trace events). It
+// empties each service's trace ring first (Audit.ResetAudit): the soak reads
+// no trace, and a filling ring is not what the slope is about.
 //
 // ProbeTrim, at the end of a run: per running service, RSS before and after
 // SimControl.GetMemory{trim} (glibc malloc_trim), with the heap figures.
