@@ -67,6 +67,10 @@ struct Slopes {
   double fds_per_h = 0;
   // Heap in use (live data) per hour, over the samples that have it.
   double heap_mib_per_h = 0;
+  // RSS per hour over the second half of the run only (samples at least
+  // half the last sample's time into the run; same pooling and warm-up):
+  // the steady part, after start-up climbs that plateau. Reported, not judged.
+  double rss_late_mib_per_h = 0;
   int samples_used = 0;
 };
 

@@ -173,8 +173,10 @@ void PrintSummary(const SoakResult& r, std::ostream& out) {
   out << absl::StrFormat("slopes (per hour; thresholds %.0f MiB/h, %.0f fds/h):\n",
                          r.options.max_rss_slope_mib_per_h, r.options.max_fd_slope_per_h);
   for (const auto& [name, s] : r.slopes) {
-    out << absl::StrFormat("  %-10s rss %+8.2f MiB/h  heap %+8.2f MiB/h  fds %+8.2f /h  (%d samples)\n",
-                           name, s.rss_mib_per_h, s.heap_mib_per_h, s.fds_per_h, s.samples_used);
+    out << absl::StrFormat(
+        "  %-10s rss %+8.2f MiB/h (2nd half %+8.2f)  heap %+8.2f MiB/h  fds %+8.2f /h  (%d samples)\n",
+        name, s.rss_mib_per_h, s.rss_late_mib_per_h, s.heap_mib_per_h, s.fds_per_h,
+        s.samples_used);
   }
   if (!r.trim.empty()) {
     out << "memory at the end (MiB): rss -> after malloc_trim; heap in use; free kept -> after\n";
@@ -192,6 +194,7 @@ std::string JsonReport(const SoakResult& r) {
   for (const auto& [name, s] : r.slopes) {
     slopes[name] = {{"rss_mib_per_h", s.rss_mib_per_h},
                     {"heap_mib_per_h", s.heap_mib_per_h},
+                    {"rss_second_half_mib_per_h", s.rss_late_mib_per_h},
                     {"fds_per_h", s.fds_per_h},
                     {"samples", s.samples_used}};
   }
@@ -252,7 +255,7 @@ namespace {
 void AppendSlopes(const SoakResult& r, std::string& html) {
   absl::StrAppendFormat(&html,
                         "<table><tr><th>service</th><th>RSS slope (MiB/h, max %.0f)</th>"
-                        "<th>heap in use slope (MiB/h)</th>"
+                        "<th>RSS slope, 2nd half</th><th>heap in use slope (MiB/h)</th>"
                         "<th>fd slope (/h, max %.0f)</th><th>samples</th></tr>",
                         r.options.max_rss_slope_mib_per_h, r.options.max_fd_slope_per_h);
   for (const auto& [name, s] : r.slopes) {
@@ -261,10 +264,10 @@ void AppendSlopes(const SoakResult& r, std::string& html) {
     absl::StrAppendFormat(
         &html,
         "<tr><td><span style='display:inline-block;width:24px;height:4px;background:%s;"
-        "vertical-align:middle'></span> %s</td><td%s>%+.2f</td><td>%+.2f</td><td%s>%+.2f</td>"
-        "<td>%d</td></tr>",
+        "vertical-align:middle'></span> %s</td><td%s>%+.2f</td><td>%+.2f</td><td>%+.2f</td>"
+        "<td%s>%+.2f</td><td>%d</td></tr>",
         ColorOf(r, name), Escape(name), over_rss ? " class='bad'" : "", s.rss_mib_per_h,
-        s.heap_mib_per_h, over_fds ? " class='bad'" : "", s.fds_per_h, s.samples_used);
+        s.rss_late_mib_per_h, s.heap_mib_per_h, over_fds ? " class='bad'" : "", s.fds_per_h, s.samples_used);
   }
   absl::StrAppend(&html, "</table>");
   if (r.trim.empty()) return;
