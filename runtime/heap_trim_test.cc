@@ -29,7 +29,13 @@ long RssKib() {
   return 0;
 }
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SCT_SANITIZED_ALLOCATOR 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || \
+    defined(SCT_SANITIZED_ALLOCATOR)
 constexpr bool kGlibcMalloc = false;  // the sanitizers bring their own allocator
 #else
 constexpr bool kGlibcMalloc = true;
