@@ -49,7 +49,9 @@
 #ifndef SCT_DEVICE_DEVICE_AGENT_H_
 #define SCT_DEVICE_DEVICE_AGENT_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -190,6 +192,12 @@ class DeviceAgent {
   int Tick();
   // When the next poll is due (InfiniteFuture when nothing waits).
   absl::Time NextPollAt() const;
+
+  // AcceptLink replies kept by control request id, so that a retry of the
+  // same request is answered as the first call was: the newest
+  // kAcceptRepliesKept ids (older ones are forgotten).
+  static constexpr size_t kAcceptRepliesKept = 256;
+  size_t accept_replies_kept() const;
 
  private:
   DeviceAgent(DeviceAgentOptions options, DeviceAgentDeps deps, Wallet wallet);
@@ -366,6 +374,12 @@ class DeviceAgent {
       const std::function<bool(const ::common::v1::ShareRecord&)>& match)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  // Keeps `resp` as the reply to `request_id`, forgetting the oldest beyond
+  // kAcceptRepliesKept.
+  void RememberAcceptReplyLocked(const std::string& request_id,
+                                 const ::device::v1::AcceptLinkResponse& resp)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   const DeviceAgentOptions options_;
   const DeviceAgentDeps deps_;
   const OutboundCaller caller_;
@@ -383,6 +397,7 @@ class DeviceAgent {
   // or the reply of a delivered one; the newest 256 ids.
   ShareRequests share_requests_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, ::device::v1::AcceptLinkResponse> accept_replies_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::string> accept_reply_order_ ABSL_GUARDED_BY(mu_);  // oldest id first
 };
 
 }  // namespace sct::device

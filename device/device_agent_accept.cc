@@ -100,8 +100,24 @@ absl::StatusOr<dv::AcceptLinkResponse> DeviceAgent::AcceptLink(const dv::AcceptL
   *resp.mutable_offer() = entry->offer();
   resp.set_display_title(entry->display_title());
   RETURN_IF_ERROR(AdvanceAcceptedLocked(req, round_timeout, persona, *entry, &resp));
-  if (!req.request_id().empty()) accept_replies_[req.request_id()] = resp;
+  if (!req.request_id().empty()) RememberAcceptReplyLocked(req.request_id(), resp);
   return resp;
+}
+
+void DeviceAgent::RememberAcceptReplyLocked(const std::string& request_id,
+                                            const dv::AcceptLinkResponse& resp) {
+  auto [it, fresh] = accept_replies_.insert_or_assign(request_id, resp);
+  if (!fresh) return;
+  accept_reply_order_.push_back(request_id);
+  while (accept_reply_order_.size() > kAcceptRepliesKept) {
+    accept_replies_.erase(accept_reply_order_.front());
+    accept_reply_order_.pop_front();
+  }
+}
+
+size_t DeviceAgent::accept_replies_kept() const {
+  absl::MutexLock lock(&mu_);
+  return accept_replies_.size();
 }
 
 absl::StatusOr<std::string> DeviceAgent::LinkFromRequestLocked(const dv::AcceptLinkRequest& req) {

@@ -180,7 +180,7 @@ const std::vector<ServiceContract>& Contracts() {
         "Configure", "GetDeliveryLog"}},
       {"common.v1.Audit", {"GetObservations", "GetTrace", "ResetAudit"}},
       {"common.v1.SimControl",
-       {"SetClock", "SetLinkFaults", "SetOutage", "SetAuditKey"}},
+       {"SetClock", "SetLinkFaults", "SetOutage", "SetAuditKey", "GetMemory"}},
   };
   return *kContracts;
 }

@@ -9,6 +9,9 @@
 //       (runtime/source_address.h); set by StateFromFlags, with or without
 //       --sim_control. An invalid value ends the process (exit status 2) with
 //       a message naming the flag.
+//   --malloc_trim_every (duration, default 30s): hand freed heap memory back
+//       to the system this often (runtime/heap_trim.h; 0 disables); started
+//       by StateFromFlags, with or without --sim_control.
 // Link this target only into the six service binaries.
 #ifndef SCT_SIM_FLAGS_H_
 #define SCT_SIM_FLAGS_H_
@@ -18,11 +21,13 @@
 
 #include "absl/flags/declare.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "sim/sim_state.h"
 
 ABSL_DECLARE_FLAG(bool, sim_control);
 ABSL_DECLARE_FLAG(std::string, actor_id);
 ABSL_DECLARE_FLAG(std::string, source_address);
+ABSL_DECLARE_FLAG(absl::Duration, malloc_trim_every);
 
 namespace sct::sim {
 

@@ -47,6 +47,11 @@ void Recorder::ResetAudit() {
   dropped_observations_ = 0;
 }
 
+size_t Recorder::event_count() const {
+  absl::MutexLock lock(&mu_);
+  return events_.size();
+}
+
 uint64_t Recorder::RecordEvent(::common::v1::TraceEvent event) {
   absl::MutexLock lock(&mu_);
   const uint64_t seq = next_seq_++;

@@ -85,6 +85,8 @@ class Recorder {
   std::vector<::common::v1::CoObservation> CoObservations() const;
 
   uint64_t dropped_events() const;
+  // Trace events held now (at most max_events).
+  size_t event_count() const;
   uint64_t dropped_observations() const;
   const std::string& observer() const { return observer_; }
 

@@ -1,5 +1,7 @@
 #include "sim/services.h"
 
+#include <malloc.h>
+
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -126,6 +128,23 @@ grpc::Status SimControlService::SetAuditKey(grpc::ServerContext* context,
                                             ::common::v1::SetAuditKeyResponse*) {
   SIM_CHECK_ADMIN(context);
   return ToGrpcStatus(state_->recorder().SetAuditKey(request->key()));
+}
+
+grpc::Status SimControlService::GetMemory(grpc::ServerContext* context,
+                                          const ::common::v1::GetMemoryRequest* request,
+                                          ::common::v1::GetMemoryResponse* response) {
+  SIM_CHECK_ADMIN(context);
+  if (request->trim()) {
+    malloc_trim(0);
+    response->set_trimmed(true);
+  }
+  const struct mallinfo2 m = mallinfo2();
+  response->set_heap_in_use_bytes(m.uordblks + m.hblkhd);
+  response->set_heap_free_bytes(m.fordblks);
+  response->set_heap_system_bytes(m.arena + m.hblkhd);
+  response->set_heap_mmapped_bytes(m.hblkhd);
+  response->set_trace_events(state_->recorder().event_count());
+  return grpc::Status::OK;
 }
 
 }  // namespace sct::sim

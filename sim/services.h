@@ -72,6 +72,9 @@ class SimControlService final : public ::common::v1::SimControl::Service {
   grpc::Status SetAuditKey(grpc::ServerContext* context,
                            const ::common::v1::SetAuditKeyRequest* request,
                            ::common::v1::SetAuditKeyResponse* response) override;
+  grpc::Status GetMemory(grpc::ServerContext* context,
+                         const ::common::v1::GetMemoryRequest* request,
+                         ::common::v1::GetMemoryResponse* response) override;
 
  private:
   SimState* const state_;

@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "common/status_mapping.h"
 #include "grpcpp/grpcpp.h"
+#include "proto/common/v1/audit.grpc.pb.h"
 #include "proto/common/v1/control.grpc.pb.h"
 
 namespace sct::soak {
@@ -156,24 +157,101 @@ void FaultLoop(SoakContext& ctx, const std::vector<std::string>& targets) {
   }
 }
 
+namespace {
+
+constexpr double kMiB = 1024.0 * 1024.0;
+
+// The service's SimControl.GetMemory; *ok false when it did not answer.
+cv1::GetMemoryResponse GetMemory(SoakContext& ctx, const std::string& name, bool trim,
+                                 bool* ok) {
+  cv1::GetMemoryResponse resp;
+  cv1::GetMemoryRequest req;
+  req.set_trim(trim);
+  const std::string err =
+      Control(ctx, name, [&](cv1::SimControl::Stub& s, grpc::ClientContext* c) {
+        return s.GetMemory(c, req, &resp);
+      });
+  *ok = err.empty();
+  return resp;
+}
+
+// Empties the service's trace ring (Audit.ResetAudit). The soak reads no
+// trace, and the ring (20,000 events of about 0.9 KiB each, docs/sim.md) would
+// otherwise fill for most of a run and read as a leak in every service.
+void ResetTrace(SoakContext& ctx, const std::string& name) {
+  std::unique_ptr<cv1::Audit::Stub> stub;
+  {
+    absl::MutexLock lock(ctx.eco_mu);
+    auto channel = ctx.eco->Channel(name);
+    if (!channel.ok()) return;
+    stub = cv1::Audit::NewStub(*channel);
+  }
+  grpc::ClientContext call;
+  call.set_deadline(absl::ToChronoTime(absl::Now() + ctx.options->rpc_timeout));
+  cv1::ResetAuditResponse unused;
+  (void)stub->ResetAudit(&call, cv1::ResetAuditRequest(), &unused);
+}
+
+// The running services' pids; `with_sim`: only those serving SimControl
+// (not a redis-server).
+std::map<std::string, pid_t> RunningPids(SoakContext& ctx, bool with_sim) {
+  std::map<std::string, pid_t> pids;
+  absl::MutexLock lock(ctx.eco_mu);
+  for (const std::string& name : ctx.eco->Names()) {
+    const scenarios::Service* s = ctx.eco->Find(name);
+    if (s == nullptr || !s->running || s->pid <= 0) continue;
+    if (with_sim && s->kind == scenarios::ServiceKind::kRedis) continue;
+    pids[name] = s->pid;
+  }
+  return pids;
+}
+
+}  // namespace
+
 void SampleLoop(SoakContext& ctx, ResourceSeries& series) {
   do {
-    std::map<std::string, pid_t> pids;
-    {
-      absl::MutexLock lock(ctx.eco_mu);
-      for (const std::string& name : ctx.eco->Names()) {
-        const scenarios::Service* s = ctx.eco->Find(name);
-        if (s != nullptr && s->running && s->pid > 0) pids[name] = s->pid;
-      }
-    }
+    const std::map<std::string, pid_t> pids = RunningPids(ctx, /*with_sim=*/false);
+    const std::map<std::string, pid_t> sims = RunningPids(ctx, /*with_sim=*/true);
     const double t = absl::ToDoubleSeconds(absl::Now() - ctx.started);
     for (const auto& [name, pid] : pids) {
       std::optional<ProcSample> sample = ReadProc(pid);
       if (!sample.has_value()) continue;
       sample->t_s = t;
+      bool ok = false;
+      cv1::GetMemoryResponse m;
+      if (sims.count(name) > 0) {
+        ResetTrace(ctx, name);
+        m = GetMemory(ctx, name, /*trim=*/false, &ok);
+      }
+      if (ok) {
+        sample->heap_mib = m.heap_in_use_bytes() / kMiB;
+        sample->heap_free_mib = m.heap_free_bytes() / kMiB;
+        sample->trace_events = static_cast<double>(m.trace_events());
+      }
       series.Add(name, *sample);
     }
   } while (ctx.Pause(ctx.options->sample_every));
+}
+
+std::map<std::string, TrimProbe> ProbeTrim(SoakContext& ctx) {
+  std::map<std::string, TrimProbe> out;
+  for (const auto& [name, pid] : RunningPids(ctx, /*with_sim=*/true)) {
+    std::optional<ProcSample> before = ReadProc(pid);
+    bool ok1 = false, ok2 = false;
+    const cv1::GetMemoryResponse m1 = GetMemory(ctx, name, /*trim=*/false, &ok1);
+    const cv1::GetMemoryResponse m2 = GetMemory(ctx, name, /*trim=*/true, &ok2);
+    std::optional<ProcSample> after = ReadProc(pid);
+    if (!before.has_value() || !after.has_value() || !ok1 || !ok2) continue;
+    TrimProbe p;
+    p.rss_before_mib = before->rss_mib;
+    p.rss_after_mib = after->rss_mib;
+    p.heap_mib = m1.heap_in_use_bytes() / kMiB;
+    p.heap_free_before_mib = m1.heap_free_bytes() / kMiB;
+    p.heap_free_after_mib = m2.heap_free_bytes() / kMiB;
+    p.trace_events = static_cast<double>(m1.trace_events());
+    out[name] = p;
+  }
+  return out;
 }
 
 }  // namespace sct::soak

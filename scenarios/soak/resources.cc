@@ -78,20 +78,27 @@ std::map<std::string, Slopes> ResourceSeries::SlopesPerService() const {
   for (const auto& [service, samples] : all) {
     // Segments in order of appearance, one per pid.
     std::map<pid_t, double> born;
-    std::map<pid_t, std::vector<Point>> rss, fds;
+    std::map<pid_t, std::vector<Point>> rss, fds, heap, late;
     Slopes& s = out[service];
+    const double half = samples.empty() ? 0 : samples.back().t_s / 2;
     for (const ProcSample& p : samples) {
       auto [it, fresh] = born.emplace(p.pid, p.t_s);
       if (p.t_s - it->second < warmup_s_) continue;
       rss[p.pid].push_back(Point{p.t_s / 3600.0, p.rss_mib});
       fds[p.pid].push_back(Point{p.t_s / 3600.0, p.fds});
+      if (p.heap_mib >= 0) heap[p.pid].push_back(Point{p.t_s / 3600.0, p.heap_mib});
+      if (p.t_s >= half) late[p.pid].push_back(Point{p.t_s / 3600.0, p.rss_mib});
       ++s.samples_used;
     }
-    std::vector<std::vector<Point>> rss_segments, fd_segments;
+    std::vector<std::vector<Point>> rss_segments, fd_segments, heap_segments, late_segments;
     for (auto& [pid, points] : rss) rss_segments.push_back(std::move(points));
     for (auto& [pid, points] : fds) fd_segments.push_back(std::move(points));
+    for (auto& [pid, points] : heap) heap_segments.push_back(std::move(points));
+    for (auto& [pid, points] : late) late_segments.push_back(std::move(points));
     s.rss_mib_per_h = PooledSlope(rss_segments);
     s.fds_per_h = PooledSlope(fd_segments);
+    s.heap_mib_per_h = PooledSlope(heap_segments);
+    s.rss_late_mib_per_h = PooledSlope(late_segments);
   }
   return out;
 }

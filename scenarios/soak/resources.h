@@ -30,11 +30,27 @@ struct ProcSample {
   pid_t pid = -1;
   double rss_mib = 0;
   double fds = 0;
+  // From the service's SimControl.GetMemory (glibc mallinfo2); -1 when it
+  // did not answer (a redis-server, a call that failed).
+  double heap_mib = -1;       // bytes in allocated blocks: live data
+  double heap_free_mib = -1;  // free blocks the allocator keeps
+  double trace_events = -1;   // the simulator's trace ring (capped)
 };
 
 // VmRSS and the number of entries in /proc/<pid>/fd; nullopt when the
 // process is gone (or /proc cannot be read). `t_s` is left 0.
 std::optional<ProcSample> ReadProc(pid_t pid);
+
+// What a malloc trim at the end of a run frees (SimControl.GetMemory with
+// trim): RSS that drops was free memory the allocator held, not live data.
+struct TrimProbe {
+  double rss_before_mib = 0;
+  double rss_after_mib = 0;
+  double heap_mib = 0;             // in use (live data), before the trim
+  double heap_free_before_mib = 0;  // free blocks kept, before and after
+  double heap_free_after_mib = 0;
+  double trace_events = 0;
+};
 
 // One (t, y) point.
 struct Point {
@@ -49,6 +65,12 @@ double PooledSlope(const std::vector<std::vector<Point>>& segments);
 struct Slopes {
   double rss_mib_per_h = 0;
   double fds_per_h = 0;
+  // Heap in use (live data) per hour, over the samples that have it.
+  double heap_mib_per_h = 0;
+  // RSS per hour over the second half of the run only (samples at least
+  // half the last sample's time into the run; same pooling and warm-up):
+  // the steady part, after start-up climbs that plateau. Reported, not judged.
+  double rss_late_mib_per_h = 0;
   int samples_used = 0;
 };
 

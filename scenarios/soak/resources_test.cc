@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "gtest/gtest.h"
 
 namespace sct::soak {
@@ -34,6 +36,18 @@ TEST(ResourceSeriesTest, SlopePerHourLeavesOutWarmUp) {
   EXPECT_NEAR(s.rss_mib_per_h, 1.0, 1e-9);
   EXPECT_NEAR(s.fds_per_h, 2.0, 1e-9);
   EXPECT_EQ(s.samples_used, 11);
+}
+
+TEST(ResourceSeriesTest, LateSlopeIsTheSecondHalfOnly) {
+  ResourceSeries series(absl::Seconds(60));
+  // 1 MiB per minute for 10 minutes, then flat for 10 minutes.
+  for (int i = 0; i <= 20; ++i) {
+    const double t = 60.0 * i;
+    series.Add("ca", {t, 7, 25 + std::min(i, 10) * 1.0, 20});
+  }
+  Slopes s = series.SlopesPerService()["ca"];
+  EXPECT_GT(s.rss_mib_per_h, 20);  // the climb is in the whole-run slope
+  EXPECT_NEAR(s.rss_late_mib_per_h, 0.0, 1e-9);
 }
 
 TEST(ReadProcTest, ReadsThisProcess) {

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -163,6 +164,7 @@ SoakResult Run(const SoakOptions& options, scenarios::Ecosystem& eco) {
   while (absl::Now() < end) absl::SleepFor(absl::Milliseconds(200));
   stop = true;
   for (std::thread& t : threads) t.join();
+  std::map<std::string, TrimProbe> trim = ProbeTrim(ctx);
 
   SoakResult r;
   r.options = options;
@@ -176,6 +178,7 @@ SoakResult Run(const SoakOptions& options, scenarios::Ecosystem& eco) {
   r.revocation_ms = book.RevocationLatenciesMs();
   r.samples = series.All();
   r.slopes = series.SlopesPerService();
+  r.trim = std::move(trim);
   return r;
 }
 

@@ -173,8 +173,18 @@ void PrintSummary(const SoakResult& r, std::ostream& out) {
   out << absl::StrFormat("slopes (per hour; thresholds %.0f MiB/h, %.0f fds/h):\n",
                          r.options.max_rss_slope_mib_per_h, r.options.max_fd_slope_per_h);
   for (const auto& [name, s] : r.slopes) {
-    out << absl::StrFormat("  %-10s rss %+8.2f MiB/h  fds %+8.2f /h  (%d samples)\n", name,
-                           s.rss_mib_per_h, s.fds_per_h, s.samples_used);
+    out << absl::StrFormat(
+        "  %-10s rss %+8.2f MiB/h (2nd half %+8.2f)  heap %+8.2f MiB/h  fds %+8.2f /h  (%d samples)\n",
+        name, s.rss_mib_per_h, s.rss_late_mib_per_h, s.heap_mib_per_h, s.fds_per_h,
+        s.samples_used);
+  }
+  if (!r.trim.empty()) {
+    out << "memory at the end (MiB): rss -> after malloc_trim; heap in use; free kept -> after\n";
+    for (const auto& [name, t] : r.trim) {
+      out << absl::StrFormat("  %-10s rss %6.1f -> %6.1f  heap %6.1f  free %6.1f -> %6.1f  trace %.0f\n",
+                             name, t.rss_before_mib, t.rss_after_mib, t.heap_mib,
+                             t.heap_free_before_mib, t.heap_free_after_mib, t.trace_events);
+    }
   }
   out << (r.passed() ? "soak: PASS" : "soak: FAIL") << std::endl;
 }
@@ -183,6 +193,8 @@ std::string JsonReport(const SoakResult& r) {
   json slopes = json::object();
   for (const auto& [name, s] : r.slopes) {
     slopes[name] = {{"rss_mib_per_h", s.rss_mib_per_h},
+                    {"heap_mib_per_h", s.heap_mib_per_h},
+                    {"rss_second_half_mib_per_h", s.rss_late_mib_per_h},
                     {"fds_per_h", s.fds_per_h},
                     {"samples", s.samples_used}};
   }
@@ -194,8 +206,19 @@ std::string JsonReport(const SoakResult& r) {
   json samples = json::object();
   for (const auto& [name, list] : r.samples) {
     json rows = json::array();
-    for (const ProcSample& p : list) rows.push_back({p.t_s, p.pid, p.rss_mib, p.fds});
+    for (const ProcSample& p : list) {
+      rows.push_back({p.t_s, p.pid, p.rss_mib, p.fds, p.heap_mib, p.heap_free_mib, p.trace_events});
+    }
     samples[name] = rows;
+  }
+  json trim = json::object();
+  for (const auto& [name, t] : r.trim) {
+    trim[name] = {{"rss_before_mib", t.rss_before_mib},
+                  {"rss_after_mib", t.rss_after_mib},
+                  {"heap_in_use_mib", t.heap_mib},
+                  {"heap_free_before_mib", t.heap_free_before_mib},
+                  {"heap_free_after_mib", t.heap_free_after_mib},
+                  {"trace_events", t.trace_events}};
   }
   json doc = {
       {"passed", r.passed()},
@@ -219,7 +242,9 @@ std::string JsonReport(const SoakResult& r) {
       {"faults", FaultsJson(r)},
       {"slopes", slopes},
       {"slopes_over_threshold", r.OverSlope()},
-      {"samples_columns", {"t_s", "pid", "rss_mib", "fds"}},
+      {"memory_at_end", trim},
+      {"samples_columns",
+       {"t_s", "pid", "rss_mib", "fds", "heap_mib", "heap_free_mib", "trace_events"}},
       {"samples", samples}};
   return doc.dump(1);
 }
@@ -230,6 +255,7 @@ namespace {
 void AppendSlopes(const SoakResult& r, std::string& html) {
   absl::StrAppendFormat(&html,
                         "<table><tr><th>service</th><th>RSS slope (MiB/h, max %.0f)</th>"
+                        "<th>RSS slope, 2nd half</th><th>heap in use slope (MiB/h)</th>"
                         "<th>fd slope (/h, max %.0f)</th><th>samples</th></tr>",
                         r.options.max_rss_slope_mib_per_h, r.options.max_fd_slope_per_h);
   for (const auto& [name, s] : r.slopes) {
@@ -238,9 +264,23 @@ void AppendSlopes(const SoakResult& r, std::string& html) {
     absl::StrAppendFormat(
         &html,
         "<tr><td><span style='display:inline-block;width:24px;height:4px;background:%s;"
-        "vertical-align:middle'></span> %s</td><td%s>%+.2f</td><td%s>%+.2f</td><td>%d</td></tr>",
+        "vertical-align:middle'></span> %s</td><td%s>%+.2f</td><td>%+.2f</td><td>%+.2f</td>"
+        "<td%s>%+.2f</td><td>%d</td></tr>",
         ColorOf(r, name), Escape(name), over_rss ? " class='bad'" : "", s.rss_mib_per_h,
-        over_fds ? " class='bad'" : "", s.fds_per_h, s.samples_used);
+        s.rss_late_mib_per_h, s.heap_mib_per_h, over_fds ? " class='bad'" : "", s.fds_per_h, s.samples_used);
+  }
+  absl::StrAppend(&html, "</table>");
+  if (r.trim.empty()) return;
+  absl::StrAppend(&html,
+                  "<h3>Memory at the end of the run (MiB)</h3><table><tr><th>service</th>"
+                  "<th>RSS</th><th>RSS after malloc_trim</th><th>heap in use</th>"
+                  "<th>free blocks kept</th><th>free after trim</th><th>trace events</th></tr>");
+  for (const auto& [name, t] : r.trim) {
+    absl::StrAppendFormat(&html,
+                          "<tr><td>%s</td><td>%.1f</td><td>%.1f</td><td>%.1f</td><td>%.1f</td>"
+                          "<td>%.1f</td><td>%.0f</td></tr>",
+                          Escape(name), t.rss_before_mib, t.rss_after_mib, t.heap_mib,
+                          t.heap_free_before_mib, t.heap_free_after_mib, t.trace_events);
   }
   absl::StrAppend(&html, "</table>");
 }

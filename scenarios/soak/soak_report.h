@@ -35,6 +35,8 @@ struct SoakResult {
   std::vector<double> revocation_ms;
   std::map<std::string, std::vector<ProcSample>> samples;
   std::map<std::string, Slopes> slopes;
+  // At the end of the run, per service: RSS before and after a malloc trim.
+  std::map<std::string, TrimProbe> trim;
 
   int64_t unexpected() const;
   // Services whose RSS or fd slope is over the options' thresholds.
