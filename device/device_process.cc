@@ -30,8 +30,8 @@ class DeviceProcess::Loops {
 
   // Makes both loops end soon and cancels the running push stream.
   void RequestStop() {
-    stopping_ = true;
     absl::MutexLock lock(&mu_);
+    stopping_ = true;  // under mu_: wakes SleepUnlessStopping at once
     if (push_context_ != nullptr) push_context_->TryCancel();
   }
   void Join() {
@@ -69,16 +69,18 @@ class DeviceProcess::Loops {
   void PollLoop() {
     while (!stopping_) {
       agent_->Tick();
-      absl::SleepFor(absl::Milliseconds(100));
+      SleepUnlessStopping(absl::Milliseconds(100));
     }
   }
 
+  // Waits `duration`, or less: RequestStop ends the wait at once (a device
+  // asked to stop used to finish its 100 ms sleep step first, which was most
+  // of a scenario's stop phase).
   void SleepUnlessStopping(absl::Duration duration) {
-    for (absl::Duration waited; waited < duration && !stopping_;
-         waited += absl::Milliseconds(100)) {
-      absl::SleepFor(absl::Milliseconds(100));
-    }
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&StopRequested, &stopping_), duration);
   }
+  static bool StopRequested(std::atomic<bool>* stopping) { return stopping->load(); }
 
   DeviceAgent* const agent_;
   std::atomic<bool> stopping_{false};

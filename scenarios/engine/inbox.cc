@@ -90,6 +90,7 @@ InboxLink PollInbox(ActorClients& clients, const RunClock& clock, const std::str
   InboxLink found;
   absl::Status st;
   const uint64_t floor = InboxFloor(clients.context(), kind, address);
+  PollPause pause(absl::Milliseconds(100));
   while (found.link.empty()) {
     chv1::ReceiveRequest req;
     req.set_kind(kind);
@@ -113,7 +114,7 @@ InboxLink PollInbox(ActorClients& clients, const RunClock& clock, const std::str
     if (!found.link.empty() || absl::Now() >= deadline || absl::Now() >= clock.scenario_deadline) {
       break;
     }
-    absl::SleepFor(absl::Milliseconds(100));
+    absl::SleepFor(pause.Next());
   }
   clients.Record("engine", "channel", "channel.v1.Channel/Receive",
                  absl::StrCat("inbox of ", actor, " on ", ChannelWord(kind), ": ",

@@ -33,8 +33,9 @@ struct InboxLink {
 };
 
 // The newest message in the (kind, address) inbox carrying the link of
-// `mailbox_id`, polling every 100 ms until `deadline` (one poll when it has
-// passed; never past the scenario deadline). Empty when none arrived. Only
+// `mailbox_id`, polling (pauses of 5 ms, doubling up to 100 ms: PollPause)
+// until `deadline` (one poll when it has passed; never past the scenario
+// deadline). Empty when none arrived. Only
 // the last poll goes to the engine trace, as `actor` reading its inbox.
 InboxLink FindLink(ActorClients& clients, const RunClock& clock, const std::string& actor,
                    ::common::v1::ChannelKind kind, const std::string& address,

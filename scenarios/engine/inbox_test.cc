@@ -6,6 +6,7 @@
 #include "common/share_link.h"
 #include "crypto/derived_schedule.h"
 #include "gtest/gtest.h"
+#include "scenarios/engine/run_clock.h"
 
 namespace sct::scenarios {
 namespace {
@@ -64,6 +65,22 @@ TEST(ChannelWordTest, NamesEachChannel) {
   EXPECT_EQ(ChannelWord(cv1::EMAIL), "email");
   EXPECT_EQ(ChannelWord(cv1::MESSENGER), "messenger");
   EXPECT_EQ(ChannelWord(cv1::CHANNEL_KIND_UNSPECIFIED), "unknown");
+}
+
+// An inbox poll that missed a message just sent waits 5 ms before the next,
+// not the old fixed 100 ms; later pauses double up to the cap.
+TEST(PollPauseTest, StartsAtFiveMillisecondsAndDoublesUpToItsCap) {
+  PollPause pause(absl::Milliseconds(100));
+  EXPECT_EQ(pause.Next(), absl::Milliseconds(5));
+  EXPECT_EQ(pause.Next(), absl::Milliseconds(10));
+  EXPECT_EQ(pause.Next(), absl::Milliseconds(20));
+  EXPECT_EQ(pause.Next(), absl::Milliseconds(40));
+  EXPECT_EQ(pause.Next(), absl::Milliseconds(80));
+  EXPECT_EQ(pause.Next(), absl::Milliseconds(100));
+  EXPECT_EQ(pause.Next(), absl::Milliseconds(100));
+  PollPause small(absl::Milliseconds(3));
+  EXPECT_EQ(small.Next(), absl::Milliseconds(3));
+  EXPECT_EQ(small.Next(), absl::Milliseconds(3));
 }
 
 }  // namespace

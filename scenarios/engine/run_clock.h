@@ -27,6 +27,26 @@ struct RunClock {
   }
 };
 
+// The pauses between the polls of something that is usually there within a
+// few milliseconds (a message the channel server delivers, a link an
+// adversary's tap captured, a revocation list an access point fetches):
+// 5 ms, then doubling up to `max`. A fixed 100 ms pause made a step that
+// needed a second poll wait 100 ms for a message that was there after a few.
+class PollPause {
+ public:
+  explicit PollPause(absl::Duration max) : max_(max) {}
+  // The pause before the next poll (and the one after it doubles).
+  absl::Duration Next() {
+    const absl::Duration pause = std::min(next_, max_);
+    next_ = pause * 2;
+    return pause;
+  }
+
+ private:
+  absl::Duration next_ = absl::Milliseconds(5);
+  absl::Duration max_;
+};
+
 }  // namespace sct::scenarios
 
 #endif  // SCT_SCENARIOS_ENGINE_RUN_CLOCK_H_

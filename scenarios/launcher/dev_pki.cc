@@ -3,8 +3,10 @@
 #include <algorithm>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <optional>
@@ -47,14 +49,59 @@ absl::StatusOr<std::optional<std::string>> ReadIfExists(const std::string& path)
   return data;
 }
 
+// Writes `contents` to `path` with exactly `mode`, replacing it atomically
+// (a temporary file beside it, created 0600 with O_EXCL, then renamed), but
+// without fsync: for the dev PKI, which every launch makes afresh, so no
+// later launch reads what a crash could lose. Each fsync costs milliseconds
+// (more when other processes write), and they were in series at the start
+// of every scenario (four per identity, under the issuing mutex).
+absl::Status WriteScratchFile(const std::string& path, absl::string_view contents, int mode) {
+  const std::string tmp = absl::StrCat(path, ".tmp");
+  ::unlink(tmp.c_str());  // left by a launch that died here
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return absl::UnavailableError(absl::StrCat(tmp, ": cannot create: ", strerror(errno)));
+  absl::Status status = absl::OkStatus();
+  size_t written = 0;
+  while (status.ok() && written < contents.size()) {
+    const ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      status = absl::UnavailableError(
+          absl::StrCat(tmp, ": cannot write: ", strerror(n < 0 ? errno : EIO)));
+    } else {
+      written += static_cast<size_t>(n);
+    }
+  }
+  if (status.ok() && ::fchmod(fd, static_cast<mode_t>(mode)) != 0) {
+    status = absl::UnavailableError(absl::StrCat(tmp, ": cannot chmod: ", strerror(errno)));
+  }
+  if (::close(fd) != 0 && status.ok()) {
+    status = absl::UnavailableError(absl::StrCat(tmp, ": cannot close: ", strerror(errno)));
+  }
+  if (status.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) {
+    status = absl::UnavailableError(absl::StrCat(path, ": cannot rename onto: ", strerror(errno)));
+  }
+  if (!status.ok()) ::unlink(tmp.c_str());
+  return status;
+}
+
+// Whether a key and certificate pair must survive a power loss: an OEM's
+// attestation root does (a reused work directory keeps the root the
+// authority trusts); the dev PKI does not (WriteScratchFile).
+enum class Durability { kDurable, kScratch };
+
 // A key file and its certificate file, as PEM.
 absl::Status WriteKeyAndCertificate(const std::string& key_file,
                                     const crypto::EcdsaP256PrivateKey& key,
-                                    const std::string& cert_file, const crypto::Certificate& cert) {
+                                    const std::string& cert_file, const crypto::Certificate& cert,
+                                    Durability durability) {
   ASSIGN_OR_RETURN(std::string key_pem, crypto::P256PrivateKeyToPem(key));
   ASSIGN_OR_RETURN(std::string cert_pem, cert.ToPem());
-  RETURN_IF_ERROR(WriteFileWithMode(key_file, key_pem, 0600));
-  return WriteFileWithMode(cert_file, cert_pem, 0644);
+  auto write = durability == Durability::kDurable ? WriteFileWithMode : WriteScratchFile;
+  absl::Status key_written = write(key_file, key_pem, 0600);
+  OPENSSL_cleanse(key_pem.data(), key_pem.size());
+  RETURN_IF_ERROR(key_written);
+  return write(cert_file, cert_pem, 0644);
 }
 
 // Both files of an existing attestation root belong together.
@@ -124,7 +171,7 @@ absl::Status EnsureOemAttestationRoot(absl::string_view oem_id, const std::strin
   spec.is_ca = true;
   spec.path_len = 0;
   ASSIGN_OR_RETURN(crypto::Certificate root, crypto::SelfSignCertificate(spec, key));
-  return WriteKeyAndCertificate(key_file, key, cert_file, root);
+  return WriteKeyAndCertificate(key_file, key, cert_file, root, Durability::kDurable);
 }
 
 DevPki::DevPki(std::string dir, crypto::EcdsaP256PrivateKey root_key, crypto::Certificate root,
@@ -147,7 +194,8 @@ absl::StatusOr<std::unique_ptr<DevPki>> DevPki::Create(const std::string& dir, a
   spec.is_ca = true;
   spec.path_len = 0;
   ASSIGN_OR_RETURN(crypto::Certificate root, crypto::SelfSignCertificate(spec, key));
-  RETURN_IF_ERROR(WriteKeyAndCertificate(dir + "/root.key", key, dir + "/root.pem", root));
+  RETURN_IF_ERROR(WriteKeyAndCertificate(dir + "/root.key", key, dir + "/root.pem", root,
+                                         Durability::kScratch));
   std::vector<std::string> ips = {"127.0.0.1"};
   for (std::string& ip : ip_addresses) {
     if (std::find(ips.begin(), ips.end(), ip) == ips.end()) ips.push_back(std::move(ip));
@@ -177,7 +225,8 @@ absl::StatusOr<PkiIdentity> DevPki::Identity(absl::string_view cn) {
   PkiIdentity id;
   id.cert_file = absl::StrCat(dir_, "/", cn, ".pem");
   id.key_file = absl::StrCat(dir_, "/", cn, ".key");
-  RETURN_IF_ERROR(WriteKeyAndCertificate(id.key_file, key, id.cert_file, cert));
+  RETURN_IF_ERROR(
+      WriteKeyAndCertificate(id.key_file, key, id.cert_file, cert, Durability::kScratch));
   issued_.emplace(std::string(cn), id);
   return id;
 }

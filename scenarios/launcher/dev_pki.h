@@ -10,7 +10,10 @@
 //   <cn>.pem, <cn>.key          one identity (key 0600)
 // Keys are P-256, PKCS#8 PEM (crypto/pem.h); certificates (crypto/x509.h)
 // are valid from a day before creation for a year; files are written
-// atomically (runtime/files.h).
+// atomically (a temporary file renamed over the name). The root and the
+// identities are not fsynced: every launch makes them afresh, so nothing
+// reads them after a crash. The attestation roots and keys below, which a
+// reused work directory keeps, are (runtime/files.h).
 //
 // Also here: the other key files the launcher hands to services (an OEM's
 // attestation root, an access point's HPKE key), made with the same tools so

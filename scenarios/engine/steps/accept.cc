@@ -15,6 +15,7 @@
 #include "scenarios/engine/inbox.h"
 #include "scenarios/engine/known_values.h"
 #include "scenarios/engine/parse.h"
+#include "scenarios/engine/run_clock.h"
 #include "scenarios/engine/steps/steps.h"
 
 namespace sct::scenarios {
@@ -30,6 +31,7 @@ namespace dv1 = ::device::v1;
 std::string CapturedLink(StepEnv& env, const std::string& by, const std::string& share) {
   const absl::Time until = env.clock.Deadline(absl::Seconds(5));
   std::string link;
+  PollPause pause(absl::Milliseconds(50));
   while (true) {
     auto adv = env.ctx.intercepted.find(by);
     if (adv != env.ctx.intercepted.end()) {
@@ -38,7 +40,7 @@ std::string CapturedLink(StepEnv& env, const std::string& by, const std::string&
     }
     if (!link.empty() || absl::Now() >= until) return link;
     SyncAdversaries(env.ctx);
-    absl::SleepFor(absl::Milliseconds(50));
+    absl::SleepFor(pause.Next());
   }
 }
 

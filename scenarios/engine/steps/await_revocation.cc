@@ -12,6 +12,7 @@
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "scenarios/engine/parse.h"
+#include "scenarios/engine/run_clock.h"
 #include "scenarios/engine/steps/steps.h"
 
 namespace sct::scenarios {
@@ -52,6 +53,7 @@ absl::StatusOr<Outcome> RunAwaitRevocationStep(StepEnv& env, const StepCall& cal
   uint64_t seen = 0;
   absl::Status last;
   int polls = 0;
+  PollPause pause(absl::Milliseconds(50));
   while (true) {
     apv1::GetStatusRequest req;
     apv1::GetStatusResponse resp;
@@ -72,7 +74,7 @@ absl::StatusOr<Outcome> RunAwaitRevocationStep(StepEnv& env, const StepCall& cal
                                  " within ", absl::FormatDuration(timeout),
                                  last.ok() ? "" : absl::StrCat(" (", last.message(), ")"))));
     }
-    absl::SleepFor(absl::Milliseconds(50));
+    absl::SleepFor(pause.Next());
   }
   env.clients.Record("engine", ap, "access_point.v1.AccessPoint/GetStatus",
                      absl::StrCat("revocation version ", seen, " >= ", target), absl::OkStatus(),
