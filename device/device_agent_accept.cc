@@ -383,10 +383,12 @@ absl::StatusOr<std::string> DeviceAgent::ProvisionLocked(Persona& persona, Entry
   }
   ds::CredentialRecord rec;
   if (cred.kind() == cv::SYMMETRIC) {
+    // Written with the wallet write below, which names it.
     ASSIGN_OR_RETURN(std::string handle,
                      deps_.secure_element->OpenSealedKey(key.key_id(), cred.symmetric().hpke_enc(),
                                                          cred.symmetric().sealed_key(),
-                                                         cred.symmetric().hpke_info()));
+                                                         cred.symmetric().hpke_info(),
+                                                         SecureElement::KeyPersistence::kWithNextWrite));
     rec.set_symmetric_handle(handle);
   }
   *rec.mutable_credential() = cred;

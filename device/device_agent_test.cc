@@ -596,6 +596,42 @@ TEST_F(DeviceAgentTest, SymmetricHotelKeyIsSharedOpenedInTheElementAndMacsTheCha
   EXPECT_EQ(resp->access_point_id(), "room-101");
 }
 
+// The opened hotel key is written with the provisioned credential (one
+// write, not one for the key and one for the wallet) and is there after a
+// restart.
+TEST_F(DeviceAgentTest, AnAcceptedHotelKeyIsWrittenWithItsCredentialAndSurvivesARestart) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  const std::string state = std::string(dir ? dir : "/tmp") + "/guest-" + NewUuidV4() + ".state";
+  Device hotel = MakeDevice("desk@hotel.test");
+  Device guest = MakeDevice("guest@example.test", state);
+  std::string cred = Own(hotel, cv::SYMMETRIC);
+  ASSERT_TRUE(guest.agent->Enrol({}).ok());
+  auto req = ShareReq(cred, "guest@example.test");
+  req.clear_entitlements();
+  req.set_channel(cv::EMAIL);
+  req.set_vertical(cv::VERTICAL_GENERAL);
+  ASSERT_TRUE(hotel.agent->ShareCredential(req).ok());
+  dv::AcceptLinkRequest accept;
+  accept.mutable_inbox()->set_channel(cv::EMAIL);
+  accept.mutable_inbox()->set_address("guest@example.test");
+  const uint64_t writes_before = guest.se->writes();
+  auto accepted = guest.agent->AcceptLink(accept);
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  EXPECT_EQ(guest.se->writes() - writes_before, 2u);
+  const std::string key = oem_.SymmetricKey(accepted->credential_id());
+
+  guest.agent.reset();
+  guest.se.reset();
+  Device restarted = MakeDevice("guest@example.test", state);
+  auto wallet = Wallet::FromBytes(restarted.se->Wallet());
+  ASSERT_TRUE(wallet.ok()) << wallet.status();
+  const auto& creds = wallet->state().personas(0).credentials();
+  ASSERT_EQ(creds.size(), 1);
+  auto tag = restarted.se->Hmac(creds[0].symmetric_handle(), "transcript");
+  ASSERT_TRUE(tag.ok()) << tag.status();
+  EXPECT_EQ(*tag, *crypto::HmacSha256(key, "transcript"));
+}
+
 TEST_F(DeviceAgentTest, WalletAndKeysSurviveARestartFromTheStateFile) {
   const std::string path = TmpPath("device_restart_state");
   std::string cred, device_id, spki;

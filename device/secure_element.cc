@@ -136,7 +136,8 @@ absl::StatusOr<std::string> SecureElement::Sign(absl::string_view key_id,
 absl::StatusOr<std::string> SecureElement::OpenSealedKey(absl::string_view key_id,
                                                          absl::string_view enc,
                                                          absl::string_view sealed_key,
-                                                         absl::string_view info) {
+                                                         absl::string_view info,
+                                                         KeyPersistence persistence) {
   if (enc.size() != crypto::kP256UncompressedPointSize) {
     return InvalidField("hpke_enc", "must be a 65-byte uncompressed P-256 point");
   }
@@ -155,6 +156,10 @@ absl::StatusOr<std::string> SecureElement::OpenSealedKey(absl::string_view key_i
   }
   std::string handle = NextHandleLocked("s-");
   symmetric_[handle] = *std::move(key);
+  if (persistence == KeyPersistence::kWithNextWrite) {
+    on_disk_ = false;
+    return handle;
+  }
   absl::Status st = PersistLocked();
   if (!st.ok()) {
     symmetric_.erase(handle);

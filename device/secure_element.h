@@ -66,10 +66,13 @@ class SecureElement {
                                    absl::string_view message) const;
   // Opens an HPKE-sealed symmetric key (enc || ciphertext split as given)
   // with key `key_id`; the opened key stays inside. Returns its handle.
+  // `persistence` as for GenerateKey: kWithNextWrite when the caller's next
+  // wallet write names the handle (nothing durable names it before).
   absl::StatusOr<std::string> OpenSealedKey(absl::string_view key_id,
                                             absl::string_view enc,
                                             absl::string_view sealed_key,
-                                            absl::string_view info);
+                                            absl::string_view info,
+                                            KeyPersistence persistence = KeyPersistence::kNow);
   // HMAC-SHA256 of `data` under the symmetric key `handle`.
   absl::StatusOr<std::string> Hmac(absl::string_view handle,
                                    absl::string_view data) const;

@@ -140,6 +140,26 @@ TEST(SecureElementTest, ADeferredKeyIsWrittenWithTheNextWalletWrite) {
   EXPECT_EQ(*se->PublicKeySpki(id), spki);
 }
 
+TEST(SecureElementTest, ADeferredSymmetricKeyIsWrittenWithTheNextWalletWrite) {
+  const std::string path = TmpPath("se_deferred_symmetric");
+  std::string sym;
+  {
+    auto se = *SecureElement::Open(path);
+    const std::string id = *se->GenerateKey();
+    auto pub = *crypto::EcdsaP256PublicKey::FromSpkiDer(*se->PublicKeySpki(id));
+    auto sealed = *crypto::HpkeSeal(crypto::kHpkeP256Sha256Aes128Gcm, pub.UncompressedPoint(),
+                                    "i", "", std::string(32, 'k'));
+    const uint64_t writes = se->writes();
+    sym = *se->OpenSealedKey(id, sealed.substr(0, 65), sealed.substr(65), "i",
+                             SecureElement::KeyPersistence::kWithNextWrite);
+    EXPECT_EQ(se->writes(), writes);
+    ASSERT_TRUE(se->StoreWallet("names " + sym).ok());
+    EXPECT_EQ(se->writes(), writes + 1);
+  }
+  auto se = *SecureElement::Open(path);
+  EXPECT_EQ(*se->Hmac(sym, "d"), *crypto::HmacSha256(std::string(32, 'k'), "d"));
+}
+
 TEST(SecureElementTest, ADeferredKeyIsWrittenEvenWhenTheWalletBytesAreUnchanged) {
   const std::string path = TmpPath("se_deferred_same");
   std::string id;
