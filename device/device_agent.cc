@@ -191,35 +191,40 @@ absl::StatusOr<dv::AddPersonaResponse> DeviceAgent::AddPersona(const dv::AddPers
 
 absl::StatusOr<ds::KeyRecord> DeviceAgent::NewAttestedKeyLocked(Persona& persona) {
   ASSIGN_OR_RETURN(::oem::v1::DeviceAuth auth, DeviceAuthOf(wallet_));
-  SecureElement& se = *deps_.secure_element;
-  // Written with the wallet below, once the wallet names it: until then a
-  // crash loses a key nothing refers to.
-  ASSIGN_OR_RETURN(std::string key_id,
-                   se.GenerateKey(SecureElement::KeyPersistence::kWithNextWrite));
-  ASSIGN_OR_RETURN(std::string spki, se.PublicKeySpki(key_id));
-  ::oem::v1::GetChallengeRequest creq;
-  ::oem::v1::GetChallengeResponse cresp;
-  RETURN_IF_ERROR(caller_.Call("oem", deps_.oem, &Oem::GetChallenge, creq, &cresp));
-  const std::string message = AttestKeyTranscript(cresp.nonce(), spki);
-  ::oem::v1::AttestKeyRequest areq;
-  *areq.mutable_auth() = auth;
-  areq.set_public_key(spki);
-  areq.set_nonce(cresp.nonce());
-  ASSIGN_OR_RETURN(*areq.mutable_identity_signature(),
-                   se.Sign(wallet_.state().identity_key_id(), message));
-  ASSIGN_OR_RETURN(*areq.mutable_possession_signature(), se.Sign(key_id, message));
-  ::oem::v1::AttestKeyResponse aresp;
-  absl::Status st = caller_.Call("oem", deps_.oem, &Oem::AttestKey, areq, &aresp);
-  if (!st.ok()) {
-    se.DeleteKey(key_id).IgnoreError();
-    return st;
-  }
-  ds::KeyRecord rec;
-  rec.set_key_id(key_id);
-  rec.set_public_key(spki);
-  *rec.mutable_attestation() = aresp.attestation();
+  ASSIGN_OR_RETURN(ds::KeyRecord rec, AttestNewKey(auth, wallet_.state().identity_key_id()));
   *persona.add_keys() = rec;
   RETURN_IF_ERROR(PersistLocked());
+  return rec;
+}
+
+absl::StatusOr<ds::KeyRecord> DeviceAgent::AttestNewKey(const ::oem::v1::DeviceAuth& auth,
+                                                       const std::string& identity_key_id) {
+  SecureElement& se = *deps_.secure_element;
+  // Written with the wallet write that names it: until then a crash loses a
+  // key nothing refers to.
+  ASSIGN_OR_RETURN(std::string key_id,
+                   se.GenerateKey(SecureElement::KeyPersistence::kWithNextWrite));
+  absl::StatusOr<ds::KeyRecord> rec = [&]() -> absl::StatusOr<ds::KeyRecord> {
+    ASSIGN_OR_RETURN(std::string spki, se.PublicKeySpki(key_id));
+    ::oem::v1::GetChallengeRequest creq;
+    ::oem::v1::GetChallengeResponse cresp;
+    RETURN_IF_ERROR(caller_.Call("oem", deps_.oem, &Oem::GetChallenge, creq, &cresp));
+    const std::string message = AttestKeyTranscript(cresp.nonce(), spki);
+    ::oem::v1::AttestKeyRequest areq;
+    *areq.mutable_auth() = auth;
+    areq.set_public_key(spki);
+    areq.set_nonce(cresp.nonce());
+    ASSIGN_OR_RETURN(*areq.mutable_identity_signature(), se.Sign(identity_key_id, message));
+    ASSIGN_OR_RETURN(*areq.mutable_possession_signature(), se.Sign(key_id, message));
+    ::oem::v1::AttestKeyResponse aresp;
+    RETURN_IF_ERROR(caller_.Call("oem", deps_.oem, &Oem::AttestKey, areq, &aresp));
+    ds::KeyRecord out;
+    out.set_key_id(key_id);
+    out.set_public_key(spki);
+    *out.mutable_attestation() = aresp.attestation();
+    return out;
+  }();
+  if (!rec.ok()) se.DeleteKey(key_id).IgnoreError();
   return rec;
 }
 

@@ -216,6 +216,12 @@ class DeviceAgent {
   absl::Status PersistLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<KeyRecord> NewAttestedKeyLocked(Persona& persona)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A new secure-element key (written with the next wallet write) attested
+  // by the OEM (GetChallenge, AttestKey). Reads and changes no wallet state,
+  // so it may run on another thread while the lock holder waits on other
+  // calls. On failure the key is deleted again.
+  absl::StatusOr<KeyRecord> AttestNewKey(const ::oem::v1::DeviceAuth& auth,
+                                         const std::string& identity_key_id);
   // The Mailbox-Device-Attestation for `claim` under options.relay_attestation
   // (a new attested key of `persona` signs it), else "".
   absl::StatusOr<std::string> RelayAttestationLocked(Persona& persona, const std::string& claim)
@@ -287,13 +293,25 @@ class DeviceAgent {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The persona's exchange for the link's mailbox; on first sight, the first
   // read that binds this device's claim.
+  // `attest_key`: the exchange will need its key (not manual rounds), so the
+  // first read attests one beside it (FirstReadLocked).
   absl::StatusOr<Entry*> ExchangeForLinkLocked(Persona& persona, const ::oem::v1::DeviceAuth& auth,
-                                               const ShareLink& link, const std::string& pin)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // `pin` is the receiver's PIN (may be empty); under pin-in-key it is part
-  // of the payload key.
+                                               const ShareLink& link, const std::string& pin,
+                                               bool attest_key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The first read (BindAndOpenLocked). With `attest_key` the exchange's key
+  // is attested at the OEM while the relay is read: on success it is added to
+  // the persona and named as the entry's pending key, so the one wallet write
+  // after the read makes the claim and the key durable together; when the
+  // read fails the key is deleted, when only the attestation fails the entry
+  // has no key yet (ExchangeKeyLocked attests one later).
   absl::StatusOr<Entry> FirstReadLocked(Persona& persona, const ::oem::v1::DeviceAuth& auth,
-                                        const ShareLink& link, const std::string& pin)
+                                        const ShareLink& link, const std::string& pin,
+                                        bool attest_key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Mints the push token, reads the mailbox under a fresh claim (binding it)
+  // and opens the offer. `pin` is the receiver's PIN (may be empty); under
+  // pin-in-key it is part of the payload key.
+  absl::StatusOr<Entry> BindAndOpenLocked(Persona& persona, const ::oem::v1::DeviceAuth& auth,
+                                          const ShareLink& link, const std::string& pin)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The derived design's first read: takes message 0 (no claim, no push token).
   absl::StatusOr<Entry> FirstReadDerivedLocked(const ShareLink& link)

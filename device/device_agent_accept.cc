@@ -3,6 +3,7 @@
 // key-signing request of the multi-round flow, provisioning through the OEM,
 // and acting on the sender's answer.
 #include <algorithm>
+#include <future>
 #include <iostream>
 #include <string>
 #include <utility>
@@ -88,7 +89,8 @@ absl::StatusOr<dv::AcceptLinkResponse> DeviceAgent::AcceptLink(const dv::AcceptL
   if (!parsed.ok()) return parsed.status();
 
   Persona& persona = *target.persona;
-  ASSIGN_OR_RETURN(Entry * entry, ExchangeForLinkLocked(persona, target.auth, *parsed, req.pin()));
+  ASSIGN_OR_RETURN(Entry * entry, ExchangeForLinkLocked(persona, target.auth, *parsed, req.pin(),
+                                                         /*attest_key=*/!req.manual_rounds()));
   entry->set_pin(req.pin());
   entry->set_manual_rounds(req.manual_rounds());
   entry->set_label(req.label().empty() ? entry->offer().label() : req.label());
@@ -164,10 +166,10 @@ absl::StatusOr<std::string> DeviceAgent::LinkFromRequestLocked(const dv::AcceptL
 
 absl::StatusOr<DeviceAgent::Entry*> DeviceAgent::ExchangeForLinkLocked(
     Persona& persona, const ::oem::v1::DeviceAuth& auth, const ShareLink& link,
-    const std::string& pin) {
+    const std::string& pin, bool attest_key) {
   Entry* entry = Wallet::FindMailbox(persona, link.mailbox_id, dv::ROLE_RECEIVER);
   if (entry != nullptr) return entry;
-  ASSIGN_OR_RETURN(Entry fresh, FirstReadLocked(persona, auth, link, pin));
+  ASSIGN_OR_RETURN(Entry fresh, FirstReadLocked(persona, auth, link, pin, attest_key));
   *persona.add_mailboxes() = std::move(fresh);
   return &persona.mutable_mailboxes()->at(persona.mailboxes_size() - 1);
 }
@@ -206,8 +208,34 @@ absl::StatusOr<ds::MailboxEntry> DeviceAgent::FirstReadDerivedLocked(const Share
 absl::StatusOr<ds::MailboxEntry> DeviceAgent::FirstReadLocked(Persona& persona,
                                                               const ::oem::v1::DeviceAuth& auth,
                                                               const ShareLink& link,
-                                                              const std::string& pin) {
+                                                              const std::string& pin,
+                                                              bool attest_key) {
   if (mailbox_io_.derived()) return FirstReadDerivedLocked(link);
+  if (!attest_key) return BindAndOpenLocked(persona, auth, link, pin);
+  // The key does not depend on what the mailbox holds: its two OEM calls run
+  // while the push token is minted and the relay is read.
+  std::future<absl::StatusOr<ds::KeyRecord>> attested =
+      std::async(std::launch::async,
+                 [this, auth, identity = wallet_.state().identity_key_id()]() {
+                   return AttestNewKey(auth, identity);
+                 });
+  absl::StatusOr<ds::MailboxEntry> fresh = BindAndOpenLocked(persona, auth, link, pin);
+  absl::StatusOr<ds::KeyRecord> key = attested.get();
+  if (!fresh.ok()) {
+    if (key.ok()) deps_.secure_element->DeleteKey(key->key_id()).IgnoreError();
+    return fresh.status();
+  }
+  if (key.ok()) {
+    *persona.add_keys() = *key;
+    fresh->set_pending_key_id(key->key_id());
+  }
+  return fresh;
+}
+
+absl::StatusOr<ds::MailboxEntry> DeviceAgent::BindAndOpenLocked(Persona& persona,
+                                                                const ::oem::v1::DeviceAuth& auth,
+                                                                const ShareLink& link,
+                                                                const std::string& pin) {
   ASSIGN_OR_RETURN(std::string secret, link.Secret());
   // Derived before the read: a malformed PIN must not bind the mailbox.
   ASSIGN_OR_RETURN(std::string payload_key, PayloadKey(options_.pin_in_key, secret, pin));
@@ -371,10 +399,12 @@ absl::StatusOr<std::string> DeviceAgent::ProvisionLocked(Persona& persona, Entry
   }
   ds::CredentialRecord rec;
   if (cred.kind() == cv::SYMMETRIC) {
+    // Written with the wallet write below, which names it.
     ASSIGN_OR_RETURN(std::string handle,
                      deps_.secure_element->OpenSealedKey(key.key_id(), cred.symmetric().hpke_enc(),
                                                          cred.symmetric().sealed_key(),
-                                                         cred.symmetric().hpke_info()));
+                                                         cred.symmetric().hpke_info(),
+                                                         SecureElement::KeyPersistence::kWithNextWrite));
     rec.set_symmetric_handle(handle);
   }
   *rec.mutable_credential() = cred;

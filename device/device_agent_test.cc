@@ -178,11 +178,12 @@ TEST_F(DeviceAgentTest, AcceptLinkStripsTheFragmentDecryptsProvisionsAndDeletes)
   EXPECT_EQ(alice_state->notifications(0).via(), dv::VIA_PUSH);
 }
 
-// A single-round accept stores the wallet three times (the first read's
-// binding, the new attested key, the provisioned credential; not once more
-// with nothing changed), each store a serialization of the whole wallet; what
-// it answered survives a restart of the device.
-TEST_F(DeviceAgentTest, SingleRoundAcceptStoresTheWalletThreeTimesAndSurvivesARestart) {
+// A single-round accept stores the wallet twice (the first read's binding
+// together with the exchange's attested key, attested beside the read; then
+// the provisioned credential; not once more with nothing changed), each store
+// a serialization of the whole wallet and one state-file write; what it
+// answered survives a restart of the device.
+TEST_F(DeviceAgentTest, SingleRoundAcceptStoresTheWalletTwiceAndSurvivesARestart) {
   const char* dir = std::getenv("TEST_TMPDIR");
   const std::string state = std::string(dir ? dir : "/tmp") + "/bob-" + NewUuidV4() + ".state";
   Device alice = MakeDevice("+15550001");
@@ -192,11 +193,13 @@ TEST_F(DeviceAgentTest, SingleRoundAcceptStoresTheWalletThreeTimesAndSurvivesARe
   auto share = alice.agent->ShareCredential(ShareReq(cred, "+15550002"));
   ASSERT_TRUE(share.ok()) << share.status();
   const uint64_t before = bob.se->wallet_stores();
+  const uint64_t writes_before = bob.se->writes();
 
   auto accepted = bob.agent->AcceptLink(FromInbox("+15550002"));
   ASSERT_TRUE(accepted.ok()) << accepted.status();
   ASSERT_EQ(accepted->outcome(), dv::ACCEPT_PROVISIONED);
-  EXPECT_EQ(bob.se->wallet_stores() - before, 3u);
+  EXPECT_EQ(bob.se->wallet_stores() - before, 2u);
+  EXPECT_EQ(bob.se->writes() - writes_before, 2u);
 
   bob.agent.reset();
   bob.se.reset();
@@ -217,12 +220,15 @@ TEST_F(DeviceAgentTest, WrongSecretIsAClearErrorAndReleasesTheBinding) {
   ASSERT_TRUE(bob.agent->Enrol({}).ok());
   ASSERT_TRUE(alice.agent->ShareCredential(ShareReq(cred, "+15550002")).ok());
   const std::string link = LastLinkTo("+15550002");
+  const std::vector<std::string> keys_before = mallory.se->KeyIds();
   dv::AcceptLinkRequest wrong;
   wrong.set_link(link.substr(0, link.find('#') + 1) + Base64UrlEncode(std::string(16, '\x01')));
   auto st = mallory.agent->AcceptLink(wrong);
   EXPECT_EQ(st.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(ReasonOf(st.status()), "decrypt_failed");
   EXPECT_EQ(oem_.redemptions(), 0);
+  // The key attested beside the failed read is not kept.
+  EXPECT_EQ(mallory.se->KeyIds(), keys_before);
   // The rightful receiver can still read it.
   auto ok = bob.agent->AcceptLink(FromInbox("+15550002"));
   ASSERT_TRUE(ok.ok()) << ok.status();
@@ -588,6 +594,42 @@ TEST_F(DeviceAgentTest, SymmetricHotelKeyIsSharedOpenedInTheElementAndMacsTheCha
   ASSERT_TRUE(resp.ok()) << resp.status();
   EXPECT_TRUE(resp->granted());
   EXPECT_EQ(resp->access_point_id(), "room-101");
+}
+
+// The opened hotel key is written with the provisioned credential (one
+// write, not one for the key and one for the wallet) and is there after a
+// restart.
+TEST_F(DeviceAgentTest, AnAcceptedHotelKeyIsWrittenWithItsCredentialAndSurvivesARestart) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  const std::string state = std::string(dir ? dir : "/tmp") + "/guest-" + NewUuidV4() + ".state";
+  Device hotel = MakeDevice("desk@hotel.test");
+  Device guest = MakeDevice("guest@example.test", state);
+  std::string cred = Own(hotel, cv::SYMMETRIC);
+  ASSERT_TRUE(guest.agent->Enrol({}).ok());
+  auto req = ShareReq(cred, "guest@example.test");
+  req.clear_entitlements();
+  req.set_channel(cv::EMAIL);
+  req.set_vertical(cv::VERTICAL_GENERAL);
+  ASSERT_TRUE(hotel.agent->ShareCredential(req).ok());
+  dv::AcceptLinkRequest accept;
+  accept.mutable_inbox()->set_channel(cv::EMAIL);
+  accept.mutable_inbox()->set_address("guest@example.test");
+  const uint64_t writes_before = guest.se->writes();
+  auto accepted = guest.agent->AcceptLink(accept);
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  EXPECT_EQ(guest.se->writes() - writes_before, 2u);
+  const std::string key = oem_.SymmetricKey(accepted->credential_id());
+
+  guest.agent.reset();
+  guest.se.reset();
+  Device restarted = MakeDevice("guest@example.test", state);
+  auto wallet = Wallet::FromBytes(restarted.se->Wallet());
+  ASSERT_TRUE(wallet.ok()) << wallet.status();
+  const auto& creds = wallet->state().personas(0).credentials();
+  ASSERT_EQ(creds.size(), 1);
+  auto tag = restarted.se->Hmac(creds[0].symmetric_handle(), "transcript");
+  ASSERT_TRUE(tag.ok()) << tag.status();
+  EXPECT_EQ(*tag, *crypto::HmacSha256(key, "transcript"));
 }
 
 TEST_F(DeviceAgentTest, WalletAndKeysSurviveARestartFromTheStateFile) {

@@ -11,7 +11,7 @@
 #include "crypto/hpke.h"
 #include "crypto/p256.h"
 #include "device/device_state.pb.h"
-#include "runtime/files.h"
+#include "device/state_slots.h"
 
 namespace sct::device {
 namespace {
@@ -26,15 +26,15 @@ absl::Status KeyNotFound(absl::string_view handle) {
 absl::StatusOr<std::unique_ptr<SecureElement>> SecureElement::Open(std::string state_file) {
   std::unique_ptr<SecureElement> se(new SecureElement(std::move(state_file)));
   if (se->state_file_.empty()) return se;
-  ASSIGN_OR_RETURN(std::optional<std::string> bytes, ReadFileIfExists(se->state_file_));
-  if (!bytes.has_value()) return se;  // fresh element
+  absl::MutexLock lock(&se->mu_);
+  ASSIGN_OR_RETURN(std::optional<StateSlots::Loaded> loaded, se->slots_.Load());
+  if (!loaded.has_value()) return se;  // fresh element
   ::device::state::SecureElementState state;
-  if (!state.ParseFromString(*bytes) || state.version() != 1) {
+  if (!state.ParseFromString(loaded->payload) || state.version() != 1) {
     return MakeError(absl::StatusCode::kDataLoss, "state_file_corrupt",
                      absl::StrCat("state file ", se->state_file_,
                                   " is not a version-1 secure-element state"));
   }
-  absl::MutexLock lock(&se->mu_);
   se->next_handle_ = state.next_handle();
   for (const auto& k : state.keys()) {
     absl::StatusOr<crypto::EcdsaP256PrivateKey> key =
@@ -50,6 +50,9 @@ absl::StatusOr<std::unique_ptr<SecureElement>> SecureElement::Open(std::string s
   }
   for (const auto& s : state.symmetric_keys()) se->symmetric_[s.handle()] = s.key();
   se->wallet_ = state.wallet();
+  // A file of the single-record format is converted now: the same state,
+  // laid out in slots (a crash before the rename keeps the old file).
+  if (loaded->legacy) RETURN_IF_ERROR(se->slots_.Write(loaded->payload));
   se->on_disk_ = true;
   return se;
 }
@@ -89,7 +92,7 @@ absl::Status SecureElement::PersistLocked() {
     return MakeError(absl::StatusCode::kInternal, "state_file_write_failed",
                      "cannot serialize the secure-element state");
   }
-  absl::Status written = WriteFileAtomically(state_file_, bytes, 0600);
+  absl::Status written = slots_.Write(bytes);
   ++writes_;
   on_disk_ = written.ok();
   return written;
@@ -133,7 +136,8 @@ absl::StatusOr<std::string> SecureElement::Sign(absl::string_view key_id,
 absl::StatusOr<std::string> SecureElement::OpenSealedKey(absl::string_view key_id,
                                                          absl::string_view enc,
                                                          absl::string_view sealed_key,
-                                                         absl::string_view info) {
+                                                         absl::string_view info,
+                                                         KeyPersistence persistence) {
   if (enc.size() != crypto::kP256UncompressedPointSize) {
     return InvalidField("hpke_enc", "must be a 65-byte uncompressed P-256 point");
   }
@@ -152,6 +156,10 @@ absl::StatusOr<std::string> SecureElement::OpenSealedKey(absl::string_view key_i
   }
   std::string handle = NextHandleLocked("s-");
   symmetric_[handle] = *std::move(key);
+  if (persistence == KeyPersistence::kWithNextWrite) {
+    on_disk_ = false;
+    return handle;
+  }
   absl::Status st = PersistLocked();
   if (!st.ok()) {
     symmetric_.erase(handle);

@@ -9,8 +9,9 @@
 // new handle. The wallet stores its serialized state here too (StoreWallet),
 // so one state file holds everything a restarted device needs.
 //
-// Persistence: with a non-empty state file every mutation rewrites the file
-// atomically (runtime/files.h, mode 0600) before returning; the file
+// Persistence: with a non-empty state file every mutation writes the state
+// durably before returning, as the newest record of an A/B slot file
+// (device/state_slots.h: one fdatasync per write; mode 0600); the file
 // holds private keys and is never logged. Two exceptions save a write: a key
 // generated with KeyPersistence::kWithNextWrite is written by the next
 // mutation (the caller makes one before the key is referenced anywhere), and
@@ -37,6 +38,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "crypto/ecdsa.h"
+#include "device/state_slots.h"
 
 namespace sct::device {
 
@@ -64,10 +66,13 @@ class SecureElement {
                                    absl::string_view message) const;
   // Opens an HPKE-sealed symmetric key (enc || ciphertext split as given)
   // with key `key_id`; the opened key stays inside. Returns its handle.
+  // `persistence` as for GenerateKey: kWithNextWrite when the caller's next
+  // wallet write names the handle (nothing durable names it before).
   absl::StatusOr<std::string> OpenSealedKey(absl::string_view key_id,
                                             absl::string_view enc,
                                             absl::string_view sealed_key,
-                                            absl::string_view info);
+                                            absl::string_view info,
+                                            KeyPersistence persistence = KeyPersistence::kNow);
   // HMAC-SHA256 of `data` under the symmetric key `handle`.
   absl::StatusOr<std::string> Hmac(absl::string_view handle,
                                    absl::string_view data) const;
@@ -87,12 +92,14 @@ class SecureElement {
   std::string Wallet() const;
 
  private:
-  explicit SecureElement(std::string state_file) : state_file_(std::move(state_file)) {}
+  explicit SecureElement(std::string state_file)
+      : state_file_(std::move(state_file)), slots_(state_file_) {}
   absl::Status PersistLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string NextHandleLocked(absl::string_view prefix) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string state_file_;
   mutable absl::Mutex mu_;
+  StateSlots slots_ ABSL_GUARDED_BY(mu_);
   uint64_t next_handle_ ABSL_GUARDED_BY(mu_) = 1;
   std::vector<std::string> key_order_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, crypto::EcdsaP256PrivateKey, std::less<>> keys_ ABSL_GUARDED_BY(mu_);

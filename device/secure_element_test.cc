@@ -10,6 +10,7 @@
 #include "crypto/ecdsa.h"
 #include "crypto/hmac.h"
 #include "crypto/hpke.h"
+#include "device/device_state.pb.h"
 #include "gtest/gtest.h"
 
 namespace sct::device {
@@ -139,6 +140,26 @@ TEST(SecureElementTest, ADeferredKeyIsWrittenWithTheNextWalletWrite) {
   EXPECT_EQ(*se->PublicKeySpki(id), spki);
 }
 
+TEST(SecureElementTest, ADeferredSymmetricKeyIsWrittenWithTheNextWalletWrite) {
+  const std::string path = TmpPath("se_deferred_symmetric");
+  std::string sym;
+  {
+    auto se = *SecureElement::Open(path);
+    const std::string id = *se->GenerateKey();
+    auto pub = *crypto::EcdsaP256PublicKey::FromSpkiDer(*se->PublicKeySpki(id));
+    auto sealed = *crypto::HpkeSeal(crypto::kHpkeP256Sha256Aes128Gcm, pub.UncompressedPoint(),
+                                    "i", "", std::string(32, 'k'));
+    const uint64_t writes = se->writes();
+    sym = *se->OpenSealedKey(id, sealed.substr(0, 65), sealed.substr(65), "i",
+                             SecureElement::KeyPersistence::kWithNextWrite);
+    EXPECT_EQ(se->writes(), writes);
+    ASSERT_TRUE(se->StoreWallet("names " + sym).ok());
+    EXPECT_EQ(se->writes(), writes + 1);
+  }
+  auto se = *SecureElement::Open(path);
+  EXPECT_EQ(*se->Hmac(sym, "d"), *crypto::HmacSha256(std::string(32, 'k'), "d"));
+}
+
 TEST(SecureElementTest, ADeferredKeyIsWrittenEvenWhenTheWalletBytesAreUnchanged) {
   const std::string path = TmpPath("se_deferred_same");
   std::string id;
@@ -183,6 +204,37 @@ TEST(SecureElementTest, AFailedWriteIsRetriedByTheNextStoreOfTheSameBytes) {
   ASSERT_EQ(std::system(("mkdir -p '" + dir + "'").c_str()), 0);
   ASSERT_TRUE(se->StoreWallet("w1").ok());
   EXPECT_EQ((*SecureElement::Open(path))->Wallet(), "w1");
+}
+
+// A state file of the single-record format (a bare SecureElementState) is
+// loaded and converted to the slot file on open; the converted file loads.
+TEST(SecureElementTest, ASingleRecordStateFileIsConvertedOnOpen) {
+  const std::string path = TmpPath("se_legacy");
+  auto key = *crypto::EcdsaP256PrivateKey::Generate();
+  ::device::state::SecureElementState legacy;
+  legacy.set_version(1);
+  legacy.set_next_handle(7);
+  auto* k = legacy.add_keys();
+  k->set_key_id("k-3");
+  k->set_private_pkcs8(key.ToPkcs8Der());
+  legacy.set_wallet("old wallet");
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << legacy.SerializeAsString();
+  {
+    auto se = SecureElement::Open(path);
+    ASSERT_TRUE(se.ok()) << se.status();
+    EXPECT_EQ((*se)->Wallet(), "old wallet");
+    EXPECT_EQ((*se)->writes(), 0u);
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string head(8, '\0');
+  in.read(head.data(), 8);
+  EXPECT_EQ(head, "SCTSEAB1");
+  auto se = SecureElement::Open(path);
+  ASSERT_TRUE(se.ok()) << se.status();
+  EXPECT_EQ((*se)->Wallet(), "old wallet");
+  EXPECT_EQ((*se)->KeyIds(), std::vector<std::string>{"k-3"});
+  EXPECT_EQ(*(*se)->PublicKeySpki("k-3"), key.PublicKey().SpkiDer());
+  EXPECT_EQ(*(*se)->GenerateKey(), "k-7");
 }
 
 TEST(SecureElementTest, CorruptStateFileIsDataLoss) {
