@@ -12,7 +12,6 @@
 
 namespace sct::ca {
 namespace {
-
 using ::credential_authority::v1::AccessPointRegistration;
 using ::credential_authority::v1::RevocationEntry;
 using ::credential_authority::v1::SymmetricKeyGrant;
@@ -107,10 +106,6 @@ absl::StatusOr<ShareRow> ReadShare(const SqliteStatement& s, absl::Time now) {
   row.endorsement_required = s.Int(13) != 0;
   return row;
 }
-
-}  // namespace
-
-namespace {
 
 absl::StatusOr<SqliteStatement> Prepare(const SqliteDb& db, absl::string_view sql) {
   return SqliteStatement::Prepare(db, sql);
@@ -699,21 +694,16 @@ absl::StatusOr<uint64_t> SqliteLedger::RevocationVersion() {
 
 absl::StatusOr<uint64_t> SqliteLedger::CountPendingSharesUnderOtherPinKey(
     const std::string& pin_key_id, absl::Time now) {
-  uint64_t count = 0;
+  uint64_t count = 0;  // a keyed verifier: key id || HMAC (pin.h); BLOB substr counts bytes
   RETURN_IF_ERROR(store_->Read([&](SqliteDb& db) -> absl::Status {
-    // A keyed verifier is the key id followed by the HMAC (pin.h); substr
-    // of a BLOB counts bytes.
     ASSIGN_OR_RETURN(SqliteStatement q,
-                     Prepare(db, "SELECT COUNT(*) FROM shares WHERE state = ? AND "
-                                 "token_expires_at_us >= ? AND pin_iterations = 0 AND "
-                                 "length(pin_hash) > ? AND substr(pin_hash, 1, ?) != ?"));
-    q.BindInt(1, common::v1::PENDING)
-        .BindTime(2, now)
-        .BindInt(3, static_cast<int64_t>(pin_key_id.size()))
-        .BindInt(4, static_cast<int64_t>(pin_key_id.size()))
-        .BindBlob(5, pin_key_id);
+                     Prepare(db, "SELECT COUNT(*) FROM shares WHERE state = ?1 AND "
+                                 "token_expires_at_us >= ?2 AND pin_iterations = 0 AND "
+                                 "length(pin_hash) > ?3 AND substr(pin_hash, 1, ?3) != ?4"));
+    q.BindInt(1, common::v1::PENDING).BindTime(2, now).BindInt(3, pin_key_id.size());
+    q.BindBlob(4, pin_key_id);
     ASSIGN_OR_RETURN(bool row, q.Step());
-    if (row) count = static_cast<uint64_t>(q.Int(0));
+    count = row ? static_cast<uint64_t>(q.Int(0)) : 0;
     return absl::OkStatus();
   }));
   return count;

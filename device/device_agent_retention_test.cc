@@ -2,6 +2,7 @@
 // exchange and a credential an access point reported revoked are forgotten
 // one retention period later (with the credential's key, in the element
 // too), while live credentials and the share records a revocation needs stay.
+// What the agent keeps in memory for retries is bounded too.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -113,6 +114,33 @@ TEST_F(RetentionTest, AGrantedCredentialAndAnOpenShareAreKept) {
   EXPECT_EQ(state->personas(0).credentials_size(), 1);
   ASSERT_EQ(state->personas(0).mailboxes_size(), 1);
   EXPECT_EQ(state->personas(0).mailboxes(0).share_id(), share->share_id());
+}
+
+// AcceptLink answers a retried request id as it did the first time, from the
+// newest kAcceptRepliesKept replies (it kept every one before).
+TEST_F(DeviceAgentTest, AcceptRepliesKeptForRetriesAreBounded) {
+  Device alice = MakeDevice("+15550001");
+  Device bob = MakeDevice("+15550002");
+  std::string cred = Own(alice, cv::ASYMMETRIC);
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  const size_t n = DeviceAgent::kAcceptRepliesKept + 3;
+  dv::AcceptLinkRequest newest;
+  std::string newest_credential;
+  for (size_t i = 0; i < n; ++i) {
+    ASSERT_TRUE(alice.agent->ShareCredential(ShareReq(cred, "+15550002")).ok()) << i;
+    newest = FromInbox("+15550002");
+    auto accepted = bob.agent->AcceptLink(newest);
+    ASSERT_TRUE(accepted.ok()) << i << ": " << accepted.status();
+    newest_credential = accepted->credential_id();
+  }
+  // One reply per request id was kept before: n of them.
+  EXPECT_EQ(bob.agent->accept_replies_kept(), DeviceAgent::kAcceptRepliesKept);
+  // The newest request is still answered as the first call was, without a new exchange.
+  log_.Clear();
+  auto again = bob.agent->AcceptLink(newest);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->credential_id(), newest_credential);
+  EXPECT_TRUE(log_.calls().empty());
 }
 
 }  // namespace
