@@ -97,6 +97,21 @@ class DeviceAgentTest : public ::testing::Test {
     return r;
   }
 
+  // The hotel desk `hotel` shares symmetric key `cred` (all its entitlements)
+  // by e-mail with `to`; the AcceptLinkRequest that reads `to`'s inbox.
+  dv::AcceptLinkRequest ShareHotelKeyByEmail(Device& hotel, const std::string& cred,
+                                             const std::string& to) {
+    auto req = ShareReq(cred, to);
+    req.clear_entitlements();
+    req.set_channel(cv::EMAIL);
+    req.set_vertical(cv::VERTICAL_GENERAL);
+    EXPECT_TRUE(hotel.agent->ShareCredential(req).ok());
+    dv::AcceptLinkRequest accept;
+    accept.mutable_inbox()->set_channel(cv::EMAIL);
+    accept.mutable_inbox()->set_address(to);
+    return accept;
+  }
+
   dv::AcceptLinkRequest FromInbox(const std::string& address) {
     dv::AcceptLinkRequest r;
     r.set_request_id(NewUuidV4());

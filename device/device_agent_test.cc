@@ -557,14 +557,8 @@ TEST_F(DeviceAgentTest, SymmetricHotelKeyIsSharedOpenedInTheElementAndMacsTheCha
   Device guest = MakeDevice("guest@example.test");
   std::string cred = Own(hotel, cv::SYMMETRIC);
   ASSERT_TRUE(guest.agent->Enrol({}).ok());
-  auto req = ShareReq(cred, "guest@example.test");
-  req.clear_entitlements();
-  req.set_channel(cv::EMAIL);
-  req.set_vertical(cv::VERTICAL_GENERAL);
-  ASSERT_TRUE(hotel.agent->ShareCredential(req).ok());
-  dv::AcceptLinkRequest accept;
-  accept.mutable_inbox()->set_channel(cv::EMAIL);
-  accept.mutable_inbox()->set_address("guest@example.test");
+  const dv::AcceptLinkRequest accept =
+      ShareHotelKeyByEmail(hotel, cred, "guest@example.test");
   auto accepted = guest.agent->AcceptLink(accept);
   ASSERT_TRUE(accepted.ok()) << accepted.status();
   const std::string key = oem_.SymmetricKey(accepted->credential_id());
@@ -606,14 +600,8 @@ TEST_F(DeviceAgentTest, AnAcceptedHotelKeyIsWrittenWithItsCredentialAndSurvivesA
   Device guest = MakeDevice("guest@example.test", state);
   std::string cred = Own(hotel, cv::SYMMETRIC);
   ASSERT_TRUE(guest.agent->Enrol({}).ok());
-  auto req = ShareReq(cred, "guest@example.test");
-  req.clear_entitlements();
-  req.set_channel(cv::EMAIL);
-  req.set_vertical(cv::VERTICAL_GENERAL);
-  ASSERT_TRUE(hotel.agent->ShareCredential(req).ok());
-  dv::AcceptLinkRequest accept;
-  accept.mutable_inbox()->set_channel(cv::EMAIL);
-  accept.mutable_inbox()->set_address("guest@example.test");
+  const dv::AcceptLinkRequest accept =
+      ShareHotelKeyByEmail(hotel, cred, "guest@example.test");
   const uint64_t writes_before = guest.se->writes();
   auto accepted = guest.agent->AcceptLink(accept);
   ASSERT_TRUE(accepted.ok()) << accepted.status();
