@@ -6,19 +6,12 @@
 #include "common/clock.h"
 #include "common/uuid.h"
 #include "relay/mailbox_service.h"
-#include "relay/redis/redis_client.h"
-#include "relay/redis/redis_limits.h"
-#include "relay/redis/redis_steps.h"
-#include "relay/redis/redis_store.h"
+#include "relay/store_factory.h"
 
 namespace sct::relay::loadgen {
 
 struct RedisDirectCycleClient::Stack {
-  std::unique_ptr<RedisClient> client;
-  std::unique_ptr<RedisMailboxStore> store;
-  std::unique_ptr<RedisEventLimiter> creates, lookups;
-  std::unique_ptr<RedisDeleteLog> deletes;
-  std::unique_ptr<RedisRelaySteps> steps;
+  std::unique_ptr<RelayStore> store;  // the relay binary's wiring of a redis store
   std::unique_ptr<MailboxService> service;
 };
 
@@ -46,29 +39,19 @@ RedisDirectCycleClient::RedisDirectCycleClient(const std::vector<std::string>& a
                                                const std::string& key_prefix,
                                                size_t payload_bytes, uint64_t seed)
     : data_(payload_bytes, seed) {
-  RedisClientOptions options;
-  options.addresses = addresses;
-  options.pool_size = 1;
-  absl::StatusOr<std::unique_ptr<RedisClient>> client = ConnectRedis(options);
-  if (!client.ok()) return;
-  auto s = std::make_unique<Stack>();
-  s->client = std::move(*client);
+  StoreConfig config;
+  config.kind = "redis";
+  config.redis.addresses = addresses;
+  config.redis.pool_size = 1;
+  config.redis_key_prefix = key_prefix;
   const RelayLimits limits = ScaleRelayLimits();
   const Clock* clock = &RealClock::Get();
-  RedisStoreOptions store_options;
-  store_options.key_prefix = key_prefix;
-  s->store = std::make_unique<RedisMailboxStore>(s->client.get(), store_options);
-  s->creates = std::make_unique<RedisEventLimiter>(
-      s->client.get(), clock, "creates", limits.creates_per_window, limits.rate_window, key_prefix);
-  s->lookups = std::make_unique<RedisEventLimiter>(s->client.get(), clock, "failed_lookups",
-                                                   limits.failed_lookups_per_window,
-                                                   limits.rate_window, key_prefix);
-  s->deletes = std::make_unique<RedisDeleteLog>(s->client.get(), limits.max_ttl, key_prefix);
-  s->steps = std::make_unique<RedisRelaySteps>(s->store.get(), s->creates.get(),
-                                               s->lookups.get(), s->deletes.get());
-  s->service = std::make_unique<MailboxService>(
-      s->store.get(), clock, nullptr, "http://127.0.0.1", limits,
-      SharedRelayState{s->creates.get(), s->lookups.get(), s->deletes.get(), s->steps.get()});
+  absl::StatusOr<std::unique_ptr<RelayStore>> opened = RelayStore::Open(config, limits, clock);
+  if (!opened.ok()) return;
+  auto s = std::make_unique<Stack>();
+  s->store = *std::move(opened);
+  s->service = std::make_unique<MailboxService>(s->store->store(), clock, nullptr,
+                                                "http://127.0.0.1", limits, s->store->shared());
   stack_ = std::move(s);
 }
 

@@ -36,7 +36,7 @@ class RedisDirectCycleClient final : public CycleClient {
   std::string Do(CycleOp op) override;
 
  private:
-  struct Stack;  // client, store, limiters, delete log, steps, service
+  struct Stack;  // the redis store as the relay opens it, and the service
   std::unique_ptr<Stack> stack_;  // null when Redis could not be reached
   CycleData data_;
   std::string mailbox_id_;
