@@ -1,14 +1,10 @@
 #include "relay/memory_mailbox_store.h"
 
-#include <openssl/evp.h>
-#include <openssl/sha.h>
-
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "crypto/digest.h"
 #include "relay/mailbox_codec.h"
 
 namespace sct::relay {
@@ -51,20 +47,9 @@ Parts Split(const char* entry) {
 }
 
 std::array<char, 16> HashOf(absl::string_view create_key) {
-  // Fetched once: OpenSSL 3.0's one-shot SHA256() looks the algorithm up on
-  // every call (~2-3 us here, against ~0.6 us with the digest fetched).
-  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (sha256 == nullptr ||
-      EVP_Digest(create_key.data(), create_key.size(), digest, &len, sha256, nullptr) != 1 ||
-      len != SHA256_DIGEST_LENGTH) {
-    // Only on a broken OpenSSL installation; a create key must never go unhashed.
-    std::fprintf(stderr, "FATAL: SHA-256 of a create key failed\n");
-    std::abort();
-  }
+  const std::string digest = crypto::Sha256(create_key);
   std::array<char, 16> out;
-  std::memcpy(out.data(), digest, out.size());
+  std::memcpy(out.data(), digest.data(), out.size());
   return out;
 }
 

@@ -1,6 +1,5 @@
 #include "relay/redis/redis_store.h"
 
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <atomic>
@@ -11,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/errors.h"
+#include "crypto/digest.h"
 #include "relay/mailbox_codec.h"
 #include "relay/redis/redis_limits.h"
 
@@ -330,11 +330,10 @@ std::string RedisMailboxStore::CreateKey(absl::string_view create_key) const {
 }
 std::pair<std::string, std::string> RedisMailboxStore::CreateKeyEntry(
     absl::string_view create_key) const {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(create_key.data()), create_key.size(), digest);
-  const int bucket = ((digest[16] << 8) | digest[17]) % kCreateKeyBuckets;
-  return {absl::StrCat(options_.key_prefix, "{k", bucket, "}"),
-          std::string(reinterpret_cast<const char*>(digest), 16)};
+  const std::string digest = crypto::Sha256(create_key);
+  const auto byte = [&digest](int i) { return static_cast<unsigned char>(digest[i]); };
+  const int bucket = ((byte(16) << 8) | byte(17)) % kCreateKeyBuckets;
+  return {absl::StrCat(options_.key_prefix, "{k", bucket, "}"), digest.substr(0, 16)};
 }
 std::string RedisMailboxStore::IndexShardKey(int shard) const {
   return absl::StrCat(options_.key_prefix, "{idx", shard, "}:counts");
