@@ -29,12 +29,17 @@ class FakePushNotifier : public PushNotifier {
     return supported_.count(std::string(type)) > 0;
   }
 
-  absl::Status Notify(const NotificationToken& token,
-                      absl::string_view mailbox_id) override {
-    absl::MutexLock lock(&mu_);
-    if (!fail_with_.ok()) return fail_with_;
-    sent_.push_back({token, std::string(mailbox_id)});
-    return absl::OkStatus();
+  // Records the push and calls `done` before returning (with the status set
+  // by FailWith, else OK).
+  void Notify(const NotificationToken& token, absl::string_view mailbox_id,
+              Done done) override {
+    absl::Status outcome;
+    {
+      absl::MutexLock lock(&mu_);
+      outcome = fail_with_;
+      if (outcome.ok()) sent_.push_back({token, std::string(mailbox_id)});
+    }
+    done(std::move(outcome));
   }
 
   // Every later Notify returns `status` (OK restores delivery).

@@ -51,28 +51,64 @@ bool GrpcPushNotifier::Supports(absl::string_view type) const {
   return stubs_.find(std::string(type)) != stubs_.end();
 }
 
-absl::Status GrpcPushNotifier::Notify(const NotificationToken& token,
-                                      absl::string_view mailbox_id) {
+// One push under way: what the callback API needs alive until it answers.
+struct GrpcPushNotifier::Call {
+  grpc::ClientContext context;
+  ::oem::v1::NotifyRequest request;
+  ::oem::v1::NotifyResponse response;
+  Done done;
+};
+
+void GrpcPushNotifier::Notify(const NotificationToken& token, absl::string_view mailbox_id,
+                              Done done) {
   auto it = stubs_.find(token.type);
   if (it == stubs_.end()) {
-    return MakeError(absl::StatusCode::kNotFound, "no_push_route",
-                     absl::StrCat("notificationToken.type: no push route for \"", token.type,
-                                  "\""));
+    done(MakeError(absl::StatusCode::kNotFound, "no_push_route",
+                   absl::StrCat("notificationToken.type: no push route for \"", token.type,
+                                "\"")));
+    return;
   }
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout_));
-  ::oem::v1::NotifyRequest request;
-  request.set_token_type(token.type);
-  request.set_token_data(token.token_data);
-  request.set_mailbox_id(std::string(mailbox_id));
-  ::oem::v1::NotifyResponse response;
-  grpc::Status status = it->second->Notify(&ctx, request, &response);
-  if (!status.ok()) return FromGrpcStatus(status);
-  if (!response.accepted()) {
-    return MakeError(absl::StatusCode::kNotFound, "push_not_accepted",
-                     "notificationToken: the OEM did not accept the push");
+  bool room = false;
+  {
+    absl::MutexLock lock(&mu_);
+    room = in_flight_ < max_in_flight_;
+    if (room) ++in_flight_;
   }
-  return absl::OkStatus();
+  if (!room) {
+    done(MakeError(absl::StatusCode::kResourceExhausted, "push_backlog",
+                   absl::StrCat(max_in_flight_, " pushes are already under way")));
+    return;
+  }
+  auto* call = new Call;
+  call->done = std::move(done);
+  call->context.set_deadline(std::chrono::system_clock::now() +
+                             absl::ToChronoMilliseconds(timeout_));
+  call->request.set_token_type(token.type);
+  call->request.set_token_data(token.token_data);
+  call->request.set_mailbox_id(std::string(mailbox_id));
+  it->second->async()->Notify(&call->context, &call->request, &call->response,
+                              [this, call](grpc::Status status) { Finish(call, status); });
+}
+
+void GrpcPushNotifier::Finish(Call* call, const grpc::Status& status) {
+  absl::Status outcome;
+  if (!status.ok()) {
+    outcome = FromGrpcStatus(status);
+  } else if (!call->response.accepted()) {
+    outcome = MakeError(absl::StatusCode::kNotFound, "push_not_accepted",
+                        "notificationToken: the OEM did not accept the push");
+  }
+  Done done = std::move(call->done);
+  delete call;
+  done(std::move(outcome));
+  absl::MutexLock lock(&mu_);
+  --in_flight_;
+}
+
+void GrpcPushNotifier::Drain() {
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](int* in_flight) { return *in_flight == 0; }, &in_flight_));
 }
 
 }  // namespace sct::relay

@@ -1,19 +1,21 @@
 #include "relay/grpc_push_notifier.h"
 
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "common/errors.h"
 #include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "proto/oem/v1/oem_mock.grpc.pb.h"
+#include "proto/oem/v1/oem.grpc.pb.h"
 
 namespace sct::relay {
 namespace {
 
-using ::testing::_;
-using ::testing::DoAll;
 using ::testing::HasSubstr;
-using ::testing::Return;
-using ::testing::SaveArg;
-using ::testing::SetArgPointee;
 
 TEST(ParsePushRoutesTest, AcceptsRepeatedAndCommaLists) {
   auto routes = ParsePushRoutes({"oem-a=127.0.0.1:7001,oem-b=localhost:7002", "oem-c=[::1]:7003"});
@@ -35,35 +37,165 @@ TEST(ParsePushRoutesTest, RejectsBadEntriesNamingTheFlag) {
   }
 }
 
-TEST(GrpcPushNotifierTest, SendsOnlyTokenAndMailboxId) {
-  auto stub = std::make_unique<::oem::v1::MockOemStub>();
-  ::oem::v1::NotifyRequest seen;
-  ::oem::v1::NotifyResponse accepted;
-  accepted.set_accepted(true);
-  EXPECT_CALL(*stub, Notify(_, _, _))
-      .WillOnce(DoAll(SaveArg<1>(&seen), SetArgPointee<2>(accepted), Return(grpc::Status::OK)));
-  GrpcPushNotifier::StubMap stubs;
-  stubs.emplace("oem-a", std::move(stub));
-  GrpcPushNotifier notifier(std::move(stubs));
-  EXPECT_TRUE(notifier.Supports("oem-a"));
-  EXPECT_FALSE(notifier.Supports("oem-b"));
-  ASSERT_TRUE(notifier.Notify({"oem-a", "opaque"}, "mailbox-1").ok());
+// An OEM push endpoint in this process: records each Notify and answers it
+// with `answer`; while held, a Notify waits for Release().
+class FakeOem final : public ::oem::v1::Oem::Service {
+ public:
+  grpc::Status Notify(grpc::ServerContext*, const ::oem::v1::NotifyRequest* request,
+                      ::oem::v1::NotifyResponse* response) override {
+    absl::MutexLock lock(&mu_);
+    seen_.push_back(*request);
+    mu_.Await(absl::Condition(
+        +[](bool* held) { return !*held; }, &held_));
+    response->set_accepted(accept_);
+    return answer_;
+  }
+  void Hold() {
+    absl::MutexLock lock(&mu_);
+    held_ = true;
+  }
+  void Release() {
+    absl::MutexLock lock(&mu_);
+    held_ = false;
+  }
+  void AnswerWith(grpc::Status answer, bool accept = true) {
+    absl::MutexLock lock(&mu_);
+    answer_ = std::move(answer);
+    accept_ = accept;
+  }
+  // Waits until `n` Notify calls have arrived.
+  void AwaitCalls(size_t n) {
+    absl::MutexLock lock(&mu_);
+    auto arrived = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return seen_.size() >= n; };
+    mu_.Await(absl::Condition(&arrived));
+  }
+  std::vector<::oem::v1::NotifyRequest> seen() {
+    absl::MutexLock lock(&mu_);
+    return seen_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<::oem::v1::NotifyRequest> seen_ ABSL_GUARDED_BY(mu_);
+  bool held_ ABSL_GUARDED_BY(mu_) = false;
+  bool accept_ ABSL_GUARDED_BY(mu_) = true;
+  grpc::Status answer_ ABSL_GUARDED_BY(mu_) = grpc::Status::OK;
+};
+
+// The outcomes `done` received, in order.
+class Outcomes {
+ public:
+  PushNotifier::Done Callback() {
+    return [this](absl::Status s) {
+      absl::MutexLock lock(&mu_);
+      statuses_.push_back(std::move(s));
+    };
+  }
+  std::vector<absl::Status> statuses() {
+    absl::MutexLock lock(&mu_);
+    return statuses_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<absl::Status> statuses_ ABSL_GUARDED_BY(mu_);
+};
+
+class GrpcPushNotifierTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    grpc::ServerBuilder builder;
+    builder.RegisterService(&oem_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+  }
+  void TearDown() override {
+    oem_.Release();
+    server_->Shutdown();
+  }
+  std::unique_ptr<GrpcPushNotifier> Notifier(int max_in_flight) {
+    GrpcPushNotifier::StubMap stubs;
+    stubs.emplace("oem-a", ::oem::v1::Oem::NewStub(server_->InProcessChannel({})));
+    return std::make_unique<GrpcPushNotifier>(std::move(stubs), absl::Seconds(30),
+                                              max_in_flight);
+  }
+
+  FakeOem oem_;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+TEST_F(GrpcPushNotifierTest, SendsOnlyTokenAndMailboxId) {
+  auto notifier = Notifier(GrpcPushNotifier::kDefaultMaxInFlight);
+  EXPECT_TRUE(notifier->Supports("oem-a"));
+  EXPECT_FALSE(notifier->Supports("oem-b"));
+  Outcomes outcomes;
+  notifier->Notify({"oem-a", "opaque"}, "mailbox-1", outcomes.Callback());
+  notifier->Drain();
+  ASSERT_EQ(outcomes.statuses().size(), 1u);
+  EXPECT_TRUE(outcomes.statuses()[0].ok()) << outcomes.statuses()[0];
+  const std::vector<::oem::v1::NotifyRequest> all = oem_.seen();
+  ASSERT_EQ(all.size(), 1u);
+  const ::oem::v1::NotifyRequest& seen = all[0];
   EXPECT_EQ(seen.token_type(), "oem-a");
   EXPECT_EQ(seen.token_data(), "opaque");
   EXPECT_EQ(seen.mailbox_id(), "mailbox-1");
 }
 
-TEST(GrpcPushNotifierTest, ErrorsComeBackAsStatuses) {
-  auto stub = std::make_unique<::oem::v1::MockOemStub>();
-  EXPECT_CALL(*stub, Notify(_, _, _))
-      .WillOnce(Return(grpc::Status(grpc::StatusCode::UNAVAILABLE, "down")));
-  GrpcPushNotifier::StubMap stubs;
-  stubs.emplace("oem-a", std::move(stub));
-  GrpcPushNotifier notifier(std::move(stubs));
-  EXPECT_EQ(notifier.Notify({"oem-a", "t"}, "m").code(), absl::StatusCode::kUnavailable);
-  absl::Status unrouted = notifier.Notify({"oem-x", "t"}, "m");
-  EXPECT_EQ(unrouted.code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(ReasonOf(unrouted), "no_push_route");
+TEST_F(GrpcPushNotifierTest, ErrorsComeBackAsStatuses) {
+  auto notifier = Notifier(GrpcPushNotifier::kDefaultMaxInFlight);
+  Outcomes outcomes;
+  oem_.AnswerWith(grpc::Status(grpc::StatusCode::UNAVAILABLE, "down"));
+  notifier->Notify({"oem-a", "t"}, "m", outcomes.Callback());
+  notifier->Drain();
+  oem_.AnswerWith(grpc::Status::OK, /*accept=*/false);
+  notifier->Notify({"oem-a", "t"}, "m", outcomes.Callback());
+  notifier->Drain();
+  notifier->Notify({"oem-x", "t"}, "m", outcomes.Callback());  // answered before returning
+  std::vector<absl::Status> s = outcomes.statuses();
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(s[0].code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ReasonOf(s[1]), "push_not_accepted");
+  EXPECT_EQ(s[2].code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ReasonOf(s[2]), "no_push_route");
+}
+
+// A mailbox operation never waits for the OEM: Notify returns while the OEM
+// still holds the push (a synchronous notifier would never return here).
+TEST_F(GrpcPushNotifierTest, NotifyReturnsBeforeTheOemAnswers) {
+  auto notifier = Notifier(GrpcPushNotifier::kDefaultMaxInFlight);
+  Outcomes outcomes;
+  oem_.Hold();
+  notifier->Notify({"oem-a", "t"}, "m", outcomes.Callback());
+  oem_.AwaitCalls(1);
+  EXPECT_TRUE(outcomes.statuses().empty());
+  oem_.Release();
+  notifier->Drain();
+  ASSERT_EQ(outcomes.statuses().size(), 1u);
+  EXPECT_TRUE(outcomes.statuses()[0].ok());
+}
+
+// A dead or slow OEM costs bounded memory: beyond max_in_flight pushes under
+// way, a push is refused at once with push_backlog.
+TEST_F(GrpcPushNotifierTest, PushesBeyondTheBacklogAreRefusedAtOnce) {
+  auto notifier = Notifier(2);
+  Outcomes outcomes;
+  oem_.Hold();
+  notifier->Notify({"oem-a", "t"}, "m1", outcomes.Callback());
+  notifier->Notify({"oem-a", "t"}, "m2", outcomes.Callback());
+  oem_.AwaitCalls(2);
+  notifier->Notify({"oem-a", "t"}, "m3", outcomes.Callback());
+  std::vector<absl::Status> early = outcomes.statuses();
+  ASSERT_EQ(early.size(), 1u);
+  EXPECT_EQ(early[0].code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(ReasonOf(early[0]), "push_backlog");
+  oem_.Release();
+  notifier->Drain();
+  EXPECT_EQ(outcomes.statuses().size(), 3u);
+  EXPECT_EQ(oem_.seen().size(), 2u);
+  // Room again once they are done.
+  notifier->Notify({"oem-a", "t"}, "m4", outcomes.Callback());
+  notifier->Drain();
+  EXPECT_TRUE(outcomes.statuses().back().ok());
 }
 
 }  // namespace

@@ -170,8 +170,12 @@ struct MailboxService::State {
   DeleteLog* deletes;
   RelaySteps* steps;
 
-  std::atomic<int64_t> created{0}, deleted{0}, swept{0}, bind_conflicts{0}, push_sent{0},
-      push_failed{0}, rate_limited{0};
+  std::atomic<int64_t> created{0}, deleted{0}, swept{0}, bind_conflicts{0}, rate_limited{0};
+  // Shared with the pushes under way: their outcome may come after the service is gone.
+  struct PushCounts {
+    std::atomic<int64_t> sent{0}, failed{0};
+  };
+  std::shared_ptr<PushCounts> push = std::make_shared<PushCounts>();
 };
 
 MailboxService::MailboxService(MailboxStore* store, const Clock* clock, PushNotifier* push,
@@ -251,16 +255,19 @@ absl::StatusOr<Mailbox> MailboxService::Load(const CallContext& ctx, const std::
 void MailboxService::NotifyParty(const std::optional<NotificationToken>& token,
                                  const std::string& mailbox_id) {
   if (push_ == nullptr || !token.has_value() || !push_->Supports(token->type)) return;
-  absl::Status s = push_->Notify(*token, mailbox_id);
-  if (s.ok()) {
-    ++state_->push_sent;
-    return;
-  }
-  ++state_->push_failed;
-  // The token type is validated to [A-Za-z0-9._/-]; the status message and the
-  // token data are never logged (they may carry the token).
-  std::cerr << "relay: push via '" << token->type
-            << "' failed: " << absl::StatusCodeToString(s.code()) << "\n";
+  // The push goes out after this operation answers (push_notifier.h); only its
+  // outcome is counted here.
+  push_->Notify(*token, mailbox_id, [counts = state_->push, type = token->type](absl::Status s) {
+    if (s.ok()) {
+      ++counts->sent;
+      return;
+    }
+    ++counts->failed;
+    // The token type is validated to [A-Za-z0-9._/-]; the status message and
+    // the token data are never logged (they may carry the token).
+    std::cerr << "relay: push via '" << type
+              << "' failed: " << absl::StatusCodeToString(s.code()) << "\n";
+  });
 }
 
 absl::StatusOr<CreateMailboxResponse> MailboxService::RepeatedCreate(const std::string& id,
@@ -538,8 +545,8 @@ RelayStats MailboxService::stats() const {
   s.mailboxes_deleted = state_->deleted.load();
   s.mailboxes_swept = state_->swept.load();
   s.bind_conflicts = state_->bind_conflicts.load();
-  s.push_sent = state_->push_sent.load();
-  s.push_failed = state_->push_failed.load();
+  s.push_sent = state_->push->sent.load();
+  s.push_failed = state_->push->failed.load();
   s.rate_limited = state_->rate_limited.load();
   return s;
 }

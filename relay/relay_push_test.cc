@@ -83,7 +83,9 @@ TEST(RelayPushTest, TheOtherPartysOemIsNotified) {
   Json read_body = {{"notificationToken", {{"type", "oem-a"}, {"tokenData", "receiver-opaque"}}}};
   ASSERT_EQ(c.Call("POST", "/v1/m/" + id, receiver, "new", read_body.dump()).status, 200);
   ASSERT_EQ(c.Update(id, receiver, CreateBody()).status, 200);  // -> push to the sender
+  push->Drain();  // pushes go out after the answer: wait for this one
   ASSERT_EQ(c.Update(id, sender, CreateBody()).status, 200);    // -> push to the receiver
+  push->Drain();
 
   std::vector<::oem::v1::NotifyRequest> seen = oem.seen();
   ASSERT_EQ(seen.size(), 2u);

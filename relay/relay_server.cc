@@ -291,6 +291,8 @@ void RelayServer::Shutdown() {
   shut_down_ = true;
   if (http_ != nullptr) http_->Stop();
   if (grpc_server_ != nullptr) grpc_server_->Shutdown(absl::Seconds(5));
+  // Pushes still under way end by their deadline; their outcomes are counted.
+  if (push_ != nullptr) push_->Drain();
   if (sweeper_ != nullptr) sweeper_->Stop();
   if (store_ != nullptr) store_->Close();
 }
