@@ -9,7 +9,7 @@ sct_fuzz_target(name, srcs, deps) defines, in a `fuzz/` package:
     checked-in seed corpus and regression inputs) to the target once.
 """
 
-load("//bazel:sct.bzl", "SCT_COPTS")
+load("//bazel:sct.bzl", "SANITIZER_DEPS", "SCT_COPTS")
 
 def sct_fuzz_target(name, srcs, deps = [], corpus = None):
     corpus_dir = corpus or ("corpus/" + name)
@@ -34,7 +34,7 @@ def sct_fuzz_target(name, srcs, deps = [], corpus = None):
         deps = [":" + name + "_lib"] + select({
             "//bazel/fuzz:fuzzing": [],
             "//conditions:default": ["//common/fuzz:replay_main"],
-        }),
+        }) + SANITIZER_DEPS,
     )
     native.cc_test(
         name = name + "_replay_test",
@@ -42,8 +42,10 @@ def sct_fuzz_target(name, srcs, deps = [], corpus = None):
         args = [pkg + "/" + corpus_dir],
         copts = SCT_COPTS,
         data = native.glob([corpus_dir + "/**"]),
+        # Under --config=tsan the instrumented absl::Mutex, as every test
+        # (sct.bzl): without it TSan sees none of the services' locks.
         deps = [
             ":" + name + "_lib",
             "//common/fuzz:replay_main",
-        ],
+        ] + SANITIZER_DEPS,
     )

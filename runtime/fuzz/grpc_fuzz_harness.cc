@@ -2,11 +2,11 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <future>
 #include <regex>
 #include <utility>
 
 #include "absl/strings/str_replace.h"
+#include "absl/synchronization/mutex.h"
 #include "common/fuzz/fuzz_input.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/stubs/logging.h"
@@ -83,10 +83,23 @@ grpc::Status GrpcFuzzHarness::Call(const std::string& method, const std::string&
   grpc::ByteBuffer request_buffer(&slice, 1);
   grpc::ByteBuffer response_buffer;
   grpc::ClientContext context;
-  std::promise<grpc::Status> done;
+  // The answer is handed over under an absl::Mutex, not a std::promise: the
+  // sanitizer builds see an absl::Mutex (docs/sanitizers.md), while a future's
+  // wait runs in the uninstrumented libstdc++, so under TSan every access after
+  // it would "race" with the gRPC thread that answered.
+  absl::Mutex mu;
+  bool answered = false;
+  grpc::Status status;
   stub_->UnaryCall(&context, method, grpc::StubOptions(), &request_buffer, &response_buffer,
-                   [&done](grpc::Status status) { done.set_value(std::move(status)); });
-  grpc::Status status = done.get_future().get();
+                   [&](grpc::Status s) {
+                     absl::MutexLock lock(&mu);
+                     status = std::move(s);
+                     answered = true;
+                   });
+  {
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(&answered));
+  }
   *response = ToString(response_buffer);
   return status;
 }
