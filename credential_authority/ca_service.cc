@@ -328,9 +328,10 @@ absl::StatusOr<cav1::RevokeResponse> CaService::RevokeCredential(
   return Notify(r);
 }
 
-absl::StatusOr<std::vector<ShareRow>> CaService::ListRoots(const Caller& caller,
-                                                           const cav1::ListSharesRequest& request,
-                                                           absl::Time now) {
+absl::StatusOr<Ledger::ShareListing> CaService::ListingOf(const Caller& caller,
+                                                          const cav1::ListSharesRequest& request) {
+  Ledger::ShareListing listing;
+  listing.descendants = request.include_descendants();
   if (request.scope_case() == cav1::ListSharesRequest::kCredentialId) {
     if (!(caller.role == CallerRole::kAdmin && !request.has_holder())) {
       if (!request.has_holder()) return RequireAdmin(caller);
@@ -343,12 +344,16 @@ absl::StatusOr<std::vector<ShareRow>> CaService::ListRoots(const Caller& caller,
       }
     }
     RETURN_IF_ERROR(ledger_->GetCredential(request.credential_id()).status());
-    return ledger_->ListSharesByParent(request.credential_id(), now);
+    listing.by = Ledger::ShareListing::By::kParentCredential;
+    listing.key = request.credential_id();
+    return listing;
   }
   if (request.scope_case() == cav1::ListSharesRequest::kAccessPointId) {
     RETURN_IF_ERROR(RequireAdmin(caller));
     RETURN_IF_ERROR(ledger_->GetAccessPoint(request.access_point_id()).status());
-    return ledger_->ListSharesByAccessPoint(request.access_point_id(), now);
+    listing.by = Ledger::ShareListing::By::kAccessPoint;
+    listing.key = request.access_point_id();
+    return listing;
   }
   return InvalidField("scope", "credential_id or access_point_id required");
 }
@@ -400,32 +405,13 @@ absl::StatusOr<cav1::ListSharesResponse> CaService::ListShares(
           ? kDefaultListSharesPageSize
           : std::min<uint64_t>(request.page_size(), kMaxListSharesPageSize);
   ASSIGN_OR_RETURN(const uint64_t offset, ReadPageToken(request));
-  ASSIGN_OR_RETURN(std::vector<ShareRow> roots, ListRoots(caller, request, now));
-  // Breadth first over the tree, in the same order on every page; only the
-  // page's records are copied into the answer.
+  ASSIGN_OR_RETURN(const Ledger::ShareListing listing, ListingOf(caller, request));
+  bool more = false;
+  ASSIGN_OR_RETURN(std::vector<ShareRow> rows,
+                   ledger_->ListSharesPage(listing, offset, page_size, now, &more));
   cav1::ListSharesResponse resp;
-  std::set<std::string> seen;
-  std::deque<ShareRow> queue(std::make_move_iterator(roots.begin()),
-                             std::make_move_iterator(roots.end()));
-  roots.clear();
-  uint64_t index = 0;
-  while (!queue.empty()) {
-    ShareRow s = std::move(queue.front());
-    queue.pop_front();
-    if (!seen.insert(s.record.share_id()).second) continue;
-    if (index == offset + page_size) {
-      resp.set_next_page_token(MakePageToken(request, index));
-      break;
-    }
-    if (request.include_descendants()) {
-      for (const auto& cid : s.record.issued_credential_ids()) {
-        ASSIGN_OR_RETURN(std::vector<ShareRow> kids, ledger_->ListSharesByParent(cid, now));
-        for (auto& k : kids) queue.push_back(std::move(k));
-      }
-    }
-    if (index >= offset) *resp.add_shares() = std::move(s.record);
-    ++index;
-  }
+  for (ShareRow& row : rows) *resp.add_shares() = std::move(row.record);
+  if (more) resp.set_next_page_token(MakePageToken(request, offset + rows.size()));
   return resp;
 }
 

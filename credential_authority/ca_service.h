@@ -166,10 +166,9 @@ class CaService {
       const Caller& caller, const credential_authority::v1::RevokeShareRequest& request);
   absl::Status AuthorizeCredentialRevocation(
       const Caller& caller, const credential_authority::v1::RevokeCredentialRequest& request);
-  // The shares a ListShares request starts from, once the caller may see them.
-  absl::StatusOr<std::vector<ShareRow>> ListRoots(
-      const Caller& caller, const credential_authority::v1::ListSharesRequest& request,
-      absl::Time now);
+  // What a ListShares request lists, once the caller may see it.
+  absl::StatusOr<Ledger::ShareListing> ListingOf(
+      const Caller& caller, const credential_authority::v1::ListSharesRequest& request);
   // Reports a revocation to watchers and makes its response.
   credential_authority::v1::RevokeResponse Notify(const RevocationResult& r);
 

@@ -66,6 +66,9 @@ class SqliteLedger : public Ledger {
                                                     absl::Time now) override;
   absl::StatusOr<std::vector<ShareRow>> ListSharesByParent(const std::string& credential_id,
                                                            absl::Time now) override;
+  absl::StatusOr<std::vector<ShareRow>> ListSharesPage(const ShareListing& listing,
+                                                       uint64_t offset, uint64_t limit,
+                                                       absl::Time now, bool* more) override;
   absl::StatusOr<std::vector<ShareRow>> ListSharesByAccessPoint(const std::string& access_point_id,
                                                                 absl::Time now) override;
   absl::StatusOr<uint64_t> RevocationVersion() override;

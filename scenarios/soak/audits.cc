@@ -300,20 +300,24 @@ void AuditSource(SoakContext& ctx, dv1::DeviceAgent::Stub& sharer,
   req.set_persona(kPersona);
   req.set_credential_id(source.credential_id);
   req.set_include_descendants(true);
-  ::credential_authority::v1::ListSharesResponse resp;
-  grpc::ClientContext call;
-  call.set_deadline(Deadline(ctx));
+  req.set_page_size(kAuditPageSize);
   const absl::Time t0 = absl::Now();
-  grpc::Status s = sharer.ListShares(&call, req, &resp);
-  if (!s.ok()) {
-    ctx.book->FlowFailed("ledger_audit", t0, absl::Now(), FromGrpcStatus(s).ToString());
-    return;
-  }
   std::vector<ShareLedger::Listed> listed;
-  for (const ::common::v1::ShareRecord& r : resp.shares()) {
-    listed.push_back(ShareLedger::Listed{r.share_id(), r.redemptions(), r.max_redemptions(),
-                                         r.issued_credential_ids_size()});
-  }
+  do {  // every page of the tree
+    ::credential_authority::v1::ListSharesResponse resp;
+    grpc::ClientContext call;
+    call.set_deadline(Deadline(ctx));
+    grpc::Status s = sharer.ListShares(&call, req, &resp);
+    if (!s.ok()) {
+      ctx.book->FlowFailed("ledger_audit", t0, absl::Now(), FromGrpcStatus(s).ToString());
+      return;
+    }
+    for (const ::common::v1::ShareRecord& r : resp.shares()) {
+      listed.push_back(ShareLedger::Listed{r.share_id(), r.redemptions(), r.max_redemptions(),
+                                           r.issued_credential_ids_size()});
+    }
+    req.set_page_token(resp.next_page_token());
+  } while (!req.page_token().empty());
   std::map<std::string, int> held;
   for (const auto& [invariant, detail] : ShareLedger::Judge(source.device, acked, listed, &held)) {
     ctx.book->Violated(absl::Now(), invariant, detail);
