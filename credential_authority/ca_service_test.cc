@@ -695,6 +695,31 @@ TEST_F(CaServiceTest, ListSharesPagesFollowTheSameOrderToTheEnd) {
   EXPECT_TRUE(all.next_page_token().empty());
 }
 
+// Re-shares come after the shares they descend from (by depth, then oldest
+// first), across pages.
+TEST_F(CaServiceTest, ListSharesPagesWalkTheTreeByDepth) {
+  MakeOwner();
+  cav1::ShareIntent reshareable = env_->Intent(owner_cred_);
+  reshareable.set_resharing_allowed(true);
+  ASSERT_OK_AND_ASSIGN(auto to_b, Share(owner_device_->key, reshareable));
+  ASSERT_OK_AND_ASSIGN(auto b, RedeemB(to_b.token()));
+  ASSERT_OK_AND_ASSIGN(auto from_b, Share(b.first.key, env_->Intent(b.second.credential())));
+  ASSERT_OK_AND_ASSIGN(auto later, Share(owner_device_->key, env_->Intent(owner_cred_)));
+  cav1::ListSharesRequest req;
+  req.set_credential_id(owner_cred_.credential_id());
+  req.set_include_descendants(true);
+  req.set_page_size(1);
+  std::vector<std::string> listed;
+  for (int page = 0; page < 10; ++page) {
+    ASSERT_OK_AND_ASSIGN(auto got, env_->service->ListShares(env_->admin, req));
+    ASSERT_EQ(got.shares_size(), 1);
+    listed.push_back(got.shares(0).share_id());
+    if (got.next_page_token().empty()) break;
+    req.set_page_token(got.next_page_token());
+  }
+  EXPECT_THAT(listed, ElementsAre(to_b.share_id(), later.share_id(), from_b.share_id()));
+}
+
 TEST_F(CaServiceTest, ListSharesDefaultPageIsBoundedAndBadPagingNamesTheField) {
   MakeOwner();
   for (uint64_t i = 0; i < kDefaultListSharesPageSize + 1; ++i) {

@@ -766,9 +766,7 @@ absl::StatusOr<std::vector<RevocationEntry>> SqliteLedger::RevocationsAfter(
   std::vector<RevocationEntry> out;
   RETURN_IF_ERROR(store_->Read([&](SqliteDb& db) -> absl::Status {
     ASSIGN_OR_RETURN(SqliteStatement list,
-                     Prepare(db, "SELECT credential_id, share_id, access_point_id, revoked_at_us, "
-                                 "version FROM revocations WHERE version > ? AND "
-                                 "relevant_until_us >= ? ORDER BY seq"));
+                     Prepare(db, kRevocationsAfterSql));
     list.BindInt(1, static_cast<int64_t>(after_version))
         .BindInt(2, relevant_at == absl::InfinitePast() ? std::numeric_limits<int64_t>::min()
                                                         : ToSqliteTime(relevant_at));
