@@ -27,6 +27,9 @@ namespace dv1 = ::device::v1;
 namespace rv1 = ::relay::v1;
 constexpr char kPersona[] = "personal";
 constexpr char kMallorySms[] = "+15550009";
+// Shares per ListShares page in the ledger audit (the authority allows up to
+// 1000; a smaller page makes the audit follow pages in every long run).
+constexpr int kAuditPageSize = 500;
 
 std::chrono::system_clock::time_point Deadline(const SoakContext& ctx) {
   return absl::ToChronoTime(absl::Now() + ctx.options->rpc_timeout);
