@@ -83,12 +83,13 @@ absl::StatusOr<cav1::SignedRevocationList> FakeAuthority::SignList(
 absl::StatusOr<cav1::SignedRevocationDelta> FakeAuthority::SignDelta(
     uint64_t from_version, uint64_t to_version,
     const std::vector<std::string>& revoked_credentials,
-    absl::Time issued_at) const {
+    absl::Time issued_at, absl::Time next_update) const {
   cav1::RevocationDeltaBody body;
   body.set_authority_id(authority_id_);
   body.set_from_version(from_version);
   body.set_to_version(to_version);
   ToProto(issued_at, body.mutable_issued_at());
+  if (next_update != absl::InfinitePast()) ToProto(next_update, body.mutable_next_update());
   for (const std::string& id : revoked_credentials) {
     cav1::RevocationEntry* e = body.add_entries();
     e->set_credential_id(id);

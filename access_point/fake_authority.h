@@ -55,7 +55,8 @@ class FakeAuthority {
   absl::StatusOr<credential_authority::v1::SignedRevocationDelta> SignDelta(
       uint64_t from_version, uint64_t to_version,
       const std::vector<std::string>& revoked_credentials,
-      absl::Time issued_at) const;
+      absl::Time issued_at,
+      absl::Time next_update = absl::InfinitePast()) const;  // InfinitePast: unset
 
  private:
   FakeAuthority(std::string id, crypto::EcdsaP256PrivateKey key,

@@ -32,21 +32,36 @@ absl::Status FromAuthority(const grpc::Status& s, absl::string_view what) {
 
 }  // namespace
 
-absl::Status PullRevocationList(CaStub& stub, const std::string& ap_id,
-                                absl::Duration deadline, RevocationList& list) {
+namespace {
+
+// One GetRevocationList call from `known_version`, its answer applied.
+absl::Status PullFrom(CaStub& stub, const std::string& ap_id, absl::Duration deadline,
+                      uint64_t known_version, RevocationList& list) {
   grpc::ClientContext ctx;
   SetDeadline(ctx, deadline);
   cav1::GetRevocationListRequest req;
   req.set_access_point_id(ap_id);
-  req.set_known_version(list.version());
+  req.set_known_version(known_version);
   cav1::GetRevocationListResponse resp;
   grpc::Status s = stub.GetRevocationList(&ctx, req, &resp);
   if (!s.ok()) return FromAuthority(s, "GetRevocationList");
-  if (resp.not_modified() || !resp.has_list()) {
-    list.NoteHeartbeat(resp.version());
-    return absl::OkStatus();
+  if (resp.has_list()) return list.ApplySnapshot(resp.list());
+  if (resp.has_delta()) return list.ApplyDelta(resp.delta());
+  list.NoteHeartbeat(resp.version());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status PullRevocationList(CaStub& stub, const std::string& ap_id,
+                                absl::Duration deadline, RevocationList& list) {
+  absl::Status s = PullFrom(stub, ap_id, deadline, list.version(), list);
+  if (!s.ok() && ReasonOf(s) == "revocation_version_gap") {
+    // The delta no longer fits what we hold (our list moved meanwhile):
+    // take the full list instead.
+    return PullFrom(stub, ap_id, deadline, 0, list);
   }
-  return list.ApplySnapshot(resp.list());
+  return s;
 }
 
 // ---------------------------------------------------------------- polling

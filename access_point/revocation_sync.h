@@ -4,7 +4,10 @@
 //
 // Two implementations behind one interface:
 //   PollingRevocationSync  calls GetRevocationList(known_version) every
-//                          `interval` (not_modified answers are cheap);
+//                          `interval` (not_modified answers are cheap; a
+//                          caller behind gets a signed delta, applied as a
+//                          stream delta; a delta that does not apply, a
+//                          version gap, is followed by a full pull);
 //   WatchRevocationSync    holds the WatchRevocations stream from the version
 //                          held, applies snapshots, deltas and heartbeats as
 //                          they arrive, and reconnects with exponential
@@ -68,7 +71,9 @@ struct RevocationSyncOptions {
   std::function<void()> on_tick;  // optional
 };
 
-// One GetRevocationList round trip applied to `list` (shared by both).
+// One GetRevocationList round trip applied to `list` (shared by both): a
+// list, a delta or a not-modified answer; on a delta's version gap, a second
+// round trip with known_version 0 (the full list).
 absl::Status PullRevocationList(CaStub& stub, const std::string& ap_id,
                                 absl::Duration deadline, RevocationList& list);
 

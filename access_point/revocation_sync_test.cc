@@ -74,6 +74,65 @@ TEST_F(RevocationSyncTest, PollAppliesNewListAndSendsKnownVersion) {
   EXPECT_EQ(list_->version(), 2u);
 }
 
+// A polling lock that holds a version gets only what came after it (a signed
+// delta): it denies the newly revoked, keeps what it had, and its freshness
+// follows the delta's next_update exactly as a snapshot's would.
+TEST_F(RevocationSyncTest, PollAppliesDeltaFromHeldVersionAndStaysFresh) {
+  ASSERT_TRUE(list_->ApplySnapshot(List(2, {"c1"})).ok());
+  clock_.Advance(absl::Minutes(50));
+  cav1::GetRevocationListResponse delta;
+  *delta.mutable_delta() =
+      *ca_->SignDelta(2, 3, {"c3"}, clock_.Now(), clock_.Now() + absl::Hours(1));
+  delta.set_version(3);
+  EXPECT_CALL(stub_, GetRevocationList(_, _, _))
+      .WillOnce(Invoke([&](grpc::ClientContext*,
+                           const cav1::GetRevocationListRequest& req,
+                           cav1::GetRevocationListResponse* resp) {
+        EXPECT_EQ(req.known_version(), 2u);
+        *resp = delta;
+        return grpc::Status::OK;
+      }));
+  PollingRevocationSync sync(&stub_, list_.get(), options_);
+  ASSERT_TRUE(sync.SyncNow().ok());
+  EXPECT_EQ(list_->version(), 3u);
+  EXPECT_TRUE(list_->IsRevoked("c3", ""));
+  EXPECT_TRUE(list_->IsRevoked("c1", ""));
+  // Past the first list's next_update (60 min), within the delta's.
+  clock_.Advance(absl::Minutes(30));
+  EXPECT_FALSE(list_->IsStale());
+  EXPECT_EQ(list_->next_update(), clock_.Now() + absl::Minutes(30));
+}
+
+// A delta that does not start at the held version (the list moved meanwhile)
+// is not applied: the lock asks again from version 0 and takes the full list.
+TEST_F(RevocationSyncTest, PollDeltaGapPullsTheFullList) {
+  ASSERT_TRUE(list_->ApplySnapshot(List(2, {"c1"})).ok());
+  cav1::GetRevocationListResponse gap;
+  *gap.mutable_delta() = *ca_->SignDelta(4, 5, {"c5"}, clock_.Now());
+  cav1::GetRevocationListResponse full;
+  *full.mutable_list() = List(5, {"c1", "c4", "c5"});
+  EXPECT_CALL(stub_, GetRevocationList(_, _, _))
+      .WillOnce(Invoke([&](grpc::ClientContext*,
+                           const cav1::GetRevocationListRequest& req,
+                           cav1::GetRevocationListResponse* resp) {
+        EXPECT_EQ(req.known_version(), 2u);
+        *resp = gap;
+        return grpc::Status::OK;
+      }))
+      .WillOnce(Invoke([&](grpc::ClientContext*,
+                           const cav1::GetRevocationListRequest& req,
+                           cav1::GetRevocationListResponse* resp) {
+        EXPECT_EQ(req.known_version(), 0u);
+        *resp = full;
+        return grpc::Status::OK;
+      }));
+  PollingRevocationSync sync(&stub_, list_.get(), options_);
+  ASSERT_TRUE(sync.SyncNow().ok());
+  EXPECT_EQ(list_->version(), 5u);
+  EXPECT_TRUE(list_->IsRevoked("c4", ""));
+  EXPECT_TRUE(list_->IsRevoked("c5", ""));
+}
+
 TEST_F(RevocationSyncTest, PollRejectsRollbackFromTheAuthorityChannel) {
   ASSERT_TRUE(list_->ApplySnapshot(List(5, {"c1"})).ok());
   cav1::GetRevocationListResponse old;

@@ -5,11 +5,16 @@
 #include <set>
 #include <utility>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/base64.h"
 #include "common/errors.h"
 #include "common/proto_time.h"
 #include "common/status_macros.h"
 #include "common/uuid.h"
 #include "credential_authority/authority_keys.h"
+#include "crypto/digest.h"
 #include "credential_authority/share_policy.h"
 
 namespace sct::ca {
@@ -49,7 +54,8 @@ CaService::CaService(Ledger* ledger, const Clock* clock, crypto::EcdsaP256Privat
       steps_(ledger),
       feed_(ledger, clock, &signing_key_,
             RevocationFeedOptions{options_.authority_id, key_id_, options_.revocation_list_ttl,
-                                  options_.default_heartbeat}) {}
+                                  options_.default_heartbeat,
+                                  options_.max_revocation_delta_versions}) {}
 
 CaService::~CaService() { Shutdown(); }
 
@@ -322,9 +328,10 @@ absl::StatusOr<cav1::RevokeResponse> CaService::RevokeCredential(
   return Notify(r);
 }
 
-absl::StatusOr<std::vector<ShareRow>> CaService::ListRoots(const Caller& caller,
-                                                           const cav1::ListSharesRequest& request,
-                                                           absl::Time now) {
+absl::StatusOr<Ledger::ShareListing> CaService::ListingOf(const Caller& caller,
+                                                          const cav1::ListSharesRequest& request) {
+  Ledger::ShareListing listing;
+  listing.descendants = request.include_descendants();
   if (request.scope_case() == cav1::ListSharesRequest::kCredentialId) {
     if (!(caller.role == CallerRole::kAdmin && !request.has_holder())) {
       if (!request.has_holder()) return RequireAdmin(caller);
@@ -337,35 +344,74 @@ absl::StatusOr<std::vector<ShareRow>> CaService::ListRoots(const Caller& caller,
       }
     }
     RETURN_IF_ERROR(ledger_->GetCredential(request.credential_id()).status());
-    return ledger_->ListSharesByParent(request.credential_id(), now);
+    listing.by = Ledger::ShareListing::By::kParentCredential;
+    listing.key = request.credential_id();
+    return listing;
   }
   if (request.scope_case() == cav1::ListSharesRequest::kAccessPointId) {
     RETURN_IF_ERROR(RequireAdmin(caller));
     RETURN_IF_ERROR(ledger_->GetAccessPoint(request.access_point_id()).status());
-    return ledger_->ListSharesByAccessPoint(request.access_point_id(), now);
+    listing.by = Ledger::ShareListing::By::kAccessPoint;
+    listing.key = request.access_point_id();
+    return listing;
   }
   return InvalidField("scope", "credential_id or access_point_id required");
 }
 
+namespace {
+
+// A ListShares page token: base64url("lsp1:" offset ":" scope digest). The
+// digest ties it to the request it continues (scope and include_descendants),
+// so a token cannot be replayed against another credential's listing.
+constexpr absl::string_view kPageTokenPrefix = "lsp1";
+
+std::string ListScopeDigest(const cav1::ListSharesRequest& request) {
+  const std::string scope =
+      absl::StrCat(static_cast<int>(request.scope_case()), "\n", request.credential_id(), "\n",
+                   request.access_point_id(), "\n", request.owner_label(), "\n",
+                   request.include_descendants() ? "d" : "-");
+  return Base64UrlEncode(crypto::Sha256(scope).substr(0, 12));
+}
+
+std::string MakePageToken(const cav1::ListSharesRequest& request, uint64_t offset) {
+  return Base64UrlEncode(
+      absl::StrCat(kPageTokenPrefix, ":", offset, ":", ListScopeDigest(request)));
+}
+
+absl::StatusOr<uint64_t> ReadPageToken(const cav1::ListSharesRequest& request) {
+  if (request.page_token().empty()) return 0;
+  absl::StatusOr<std::string> raw = Base64UrlDecode(request.page_token(), "page_token");
+  if (!raw.ok()) return InvalidField("page_token", "not a page token");
+  std::vector<std::string> parts = absl::StrSplit(*raw, ':');
+  uint64_t offset = 0;
+  if (parts.size() != 3 || parts[0] != kPageTokenPrefix || !absl::SimpleAtoi(parts[1], &offset) ||
+      offset == 0) {
+    return InvalidField("page_token", "not a page token");
+  }
+  if (parts[2] != ListScopeDigest(request)) {
+    return InvalidField("page_token", "belongs to another request (scope or include_descendants)");
+  }
+  return offset;
+}
+
+}  // namespace
+
 absl::StatusOr<cav1::ListSharesResponse> CaService::ListShares(
     const Caller& caller, const cav1::ListSharesRequest& request) {
   const absl::Time now = clock_->Now();
-  ASSIGN_OR_RETURN(std::vector<ShareRow> roots, ListRoots(caller, request, now));
+  if (request.page_size() < 0) return InvalidField("page_size", "must not be negative");
+  const uint64_t page_size =
+      request.page_size() == 0
+          ? kDefaultListSharesPageSize
+          : std::min<uint64_t>(request.page_size(), kMaxListSharesPageSize);
+  ASSIGN_OR_RETURN(const uint64_t offset, ReadPageToken(request));
+  ASSIGN_OR_RETURN(const Ledger::ShareListing listing, ListingOf(caller, request));
+  bool more = false;
+  ASSIGN_OR_RETURN(std::vector<ShareRow> rows,
+                   ledger_->ListSharesPage(listing, offset, page_size, now, &more));
   cav1::ListSharesResponse resp;
-  std::set<std::string> seen;
-  std::deque<ShareRow> queue(roots.begin(), roots.end());
-  while (!queue.empty()) {
-    ShareRow s = std::move(queue.front());
-    queue.pop_front();
-    if (!seen.insert(s.record.share_id()).second) continue;
-    if (request.include_descendants()) {
-      for (const auto& cid : s.record.issued_credential_ids()) {
-        ASSIGN_OR_RETURN(std::vector<ShareRow> kids, ledger_->ListSharesByParent(cid, now));
-        for (auto& k : kids) queue.push_back(std::move(k));
-      }
-    }
-    *resp.add_shares() = std::move(s.record);
-  }
+  for (ShareRow& row : rows) *resp.add_shares() = std::move(row.record);
+  if (more) resp.set_next_page_token(MakePageToken(request, offset + rows.size()));
   return resp;
 }
 
@@ -376,8 +422,14 @@ absl::StatusOr<cav1::GetRevocationListResponse> CaService::GetRevocationList(
   cav1::GetRevocationListResponse resp;
   ASSIGN_OR_RETURN(uint64_t version, ledger_->RevocationVersion());
   resp.set_version(version);
-  if (request.known_version() == version && version != 0) {
+  const uint64_t known = request.known_version();
+  if (known == version && version != 0) {
     resp.set_not_modified(true);
+    return resp;
+  }
+  if (known != 0 && known < version && version - known <= options_.max_revocation_delta_versions) {
+    // The caller holds a list we can bring forward: only what came after it.
+    ASSIGN_OR_RETURN(*resp.mutable_delta(), feed_.MakeDelta(known, version));
     return resp;
   }
   ASSIGN_OR_RETURN(*resp.mutable_list(), feed_.MakeList());

@@ -58,6 +58,11 @@
 
 namespace sct::ca {
 
+// ListShares: shares in one answer when the request sets no page_size, and
+// the most it may ask for (larger is read as this).
+inline constexpr uint64_t kDefaultListSharesPageSize = 100;
+inline constexpr uint64_t kMaxListSharesPageSize = 1000;
+
 struct CaServiceOptions {
   // Authority id ("issuer" in tokens and credentials).
   std::string authority_id = "ca";
@@ -71,6 +76,11 @@ struct CaServiceOptions {
   absl::Duration revocation_list_ttl = absl::Hours(1);
   // Heartbeat on the watch stream when the caller asks for none.
   absl::Duration default_heartbeat = absl::Seconds(10);
+  // GetRevocationList answers a caller at most this many versions behind with
+  // a signed delta (the entries since its version); further behind, the full
+  // list. The delta is read from the ledger's revocations by version (no
+  // history is kept in memory), so this bounds each delta's size.
+  uint64_t max_revocation_delta_versions = 1024;
   // Wrong PINs that lock a share (kMinPinAttemptsLimit..kMaxPinAttemptsLimit).
   uint32_t max_pin_attempts = kMaxPinAttempts;
   // Largest max_redemptions accepted.
@@ -156,10 +166,9 @@ class CaService {
       const Caller& caller, const credential_authority::v1::RevokeShareRequest& request);
   absl::Status AuthorizeCredentialRevocation(
       const Caller& caller, const credential_authority::v1::RevokeCredentialRequest& request);
-  // The shares a ListShares request starts from, once the caller may see them.
-  absl::StatusOr<std::vector<ShareRow>> ListRoots(
-      const Caller& caller, const credential_authority::v1::ListSharesRequest& request,
-      absl::Time now);
+  // What a ListShares request lists, once the caller may see it.
+  absl::StatusOr<Ledger::ShareListing> ListingOf(
+      const Caller& caller, const credential_authority::v1::ListSharesRequest& request);
   // Reports a revocation to watchers and makes its response.
   credential_authority::v1::RevokeResponse Notify(const RevocationResult& r);
 

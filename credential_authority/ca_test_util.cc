@@ -154,7 +154,7 @@ absl::Status Env::Restart() {
   ASSIGN_OR_RETURN(PinKey key, LoadOrCreatePinKey(pin_key_path));
   pin_key = std::make_unique<PinKey>(std::move(key));
   service = std::make_unique<CaService>(ledger.get(), &clock, *signing_key,
-                                        *root, *pin_key, CaServiceOptions());
+                                        *root, *pin_key, options);
   return absl::OkStatus();
 }
 

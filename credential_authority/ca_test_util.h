@@ -69,6 +69,7 @@ struct Env {
   std::string pin_key_path;         // beside the database, created by Create
   std::unique_ptr<PinKey> pin_key;  // as last loaded from pin_key_path
   std::unique_ptr<CaService> service;
+  CaServiceOptions options;  // what Restart() builds the service with
   std::vector<TestOem> oems;                            // [0] oem-a, [1] oem-b
   std::unique_ptr<crypto::EcdsaP256PrivateKey> ap_key;  // car-1 / room-1 key
   std::string ap_raw_private;                           // its raw scalar

@@ -184,6 +184,22 @@ class Ledger {
   virtual absl::StatusOr<std::vector<ShareRow>> ListSharesByAccessPoint(
       const std::string& access_point_id, absl::Time now) = 0;
 
+  // What a ListShares page lists: the shares made from a credential or for an
+  // access point (the roots), and with `descendants` every share made from a
+  // credential those issued, further down, each share once.
+  struct ShareListing {
+    enum class By { kParentCredential, kAccessPoint };
+    By by = By::kParentCredential;
+    std::string key;  // the credential id or the access point id
+    bool descendants = false;
+  };
+  // Shares [offset, offset + limit) of `listing` in its order: by depth (the
+  // roots first), then oldest first; `*more` says whether any follow. Only
+  // the page's rows are read in full (ids for the rest), in one snapshot.
+  virtual absl::StatusOr<std::vector<ShareRow>> ListSharesPage(const ShareListing& listing,
+                                                               uint64_t offset, uint64_t limit,
+                                                               absl::Time now, bool* more) = 0;
+
   // Current revocation-list version (0 before any revocation).
   virtual absl::StatusOr<uint64_t> RevocationVersion() = 0;
 

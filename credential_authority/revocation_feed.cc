@@ -93,7 +93,7 @@ void RevocationFeed::Shutdown() {
 absl::StatusOr<cav1::RevocationUpdate> RevocationFeed::FirstUpdate(uint64_t current,
                                                                    uint64_t* known) {
   cav1::RevocationUpdate first;
-  if (*known == 0) {
+  if (*known == 0 || current - std::min(current, *known) > options_.max_delta_versions) {
     ASSIGN_OR_RETURN(*first.mutable_snapshot(), MakeList());
     cav1::RevocationListBody body;
     body.ParseFromString(first.snapshot().body());

@@ -42,6 +42,9 @@ struct RevocationFeedOptions {
   absl::Duration list_ttl = absl::Hours(1);
   // Heartbeat when the watcher asks for none; the shortest allowed is 100 ms.
   absl::Duration default_heartbeat = absl::Seconds(10);
+  // A watch starting more than this many versions behind gets the full list
+  // first instead of a delta (CaServiceOptions.max_revocation_delta_versions).
+  uint64_t max_delta_versions = 1024;
 };
 
 class RevocationFeed {

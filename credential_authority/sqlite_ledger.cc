@@ -644,45 +644,6 @@ absl::StatusOr<RevocationResult> SqliteLedger::RevokeCredential(const std::strin
   return result;
 }
 
-absl::StatusOr<std::vector<ShareRow>> SqliteLedger::ListShares(absl::string_view column,
-                                                               const std::string& key,
-                                                               absl::Time now) {
-  std::vector<ShareRow> out;
-  RETURN_IF_ERROR(store_->Read([&](SqliteDb& db) -> absl::Status {
-    RETURN_IF_ERROR(db.Exec("BEGIN"));  // one snapshot for the list and its rows
-    absl::Status listed = [&]() -> absl::Status {
-      ASSIGN_OR_RETURN(SqliteStatement list,
-                       Prepare(db, absl::StrCat("SELECT share_id FROM shares WHERE ", column,
-                                                " = ? ORDER BY seq")));
-      list.BindText(1, key);
-      std::vector<std::string> ids;
-      while (true) {
-        ASSIGN_OR_RETURN(bool more, list.Step());
-        if (!more) break;
-        ids.push_back(list.Text(0));
-      }
-      for (const std::string& id : ids) {
-        ASSIGN_OR_RETURN(ShareRow row, GetShareIn(db, id, now));
-        out.push_back(std::move(row));
-      }
-      return absl::OkStatus();
-    }();
-    db.Exec("COMMIT").IgnoreError();
-    return listed;
-  }));
-  return out;
-}
-
-absl::StatusOr<std::vector<ShareRow>> SqliteLedger::ListSharesByParent(
-    const std::string& credential_id, absl::Time now) {
-  return ListShares("parent_credential_id", credential_id, now);
-}
-
-absl::StatusOr<std::vector<ShareRow>> SqliteLedger::ListSharesByAccessPoint(
-    const std::string& access_point_id, absl::Time now) {
-  return ListShares("access_point_id", access_point_id, now);
-}
-
 absl::StatusOr<uint64_t> SqliteLedger::RevocationVersion() {
   uint64_t version = 0;
   RETURN_IF_ERROR(store_->Read([&](SqliteDb& db) -> absl::Status {
@@ -714,9 +675,7 @@ absl::StatusOr<std::vector<RevocationEntry>> SqliteLedger::RevocationsAfter(
   std::vector<RevocationEntry> out;
   RETURN_IF_ERROR(store_->Read([&](SqliteDb& db) -> absl::Status {
     ASSIGN_OR_RETURN(SqliteStatement list,
-                     Prepare(db, "SELECT credential_id, share_id, access_point_id, revoked_at_us, "
-                                 "version FROM revocations WHERE version > ? AND "
-                                 "relevant_until_us >= ? ORDER BY seq"));
+                     Prepare(db, kRevocationsAfterSql));
     list.BindInt(1, static_cast<int64_t>(after_version))
         .BindInt(2, relevant_at == absl::InfinitePast() ? std::numeric_limits<int64_t>::min()
                                                         : ToSqliteTime(relevant_at));

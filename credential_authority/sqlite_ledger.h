@@ -31,6 +31,15 @@ namespace sct::ca {
 
 class SqliteLedger : public Ledger {
  public:
+  // RevocationsAfter's query. Ordered by version (then seq, the same order:
+  // versions grow with seq) so that SQLite seeks revocations_by_version to
+  // the first entry after the caller's version: a delta reads only what is
+  // new, not every revocation ever made ("ORDER BY seq" alone made it scan
+  // the whole table on each delta).
+  static constexpr const char* kRevocationsAfterSql =
+      "SELECT credential_id, share_id, access_point_id, revoked_at_us, version FROM revocations "
+      "WHERE version > ? AND relevant_until_us >= ? ORDER BY version, seq";
+
   // Opens (creating if needed) the database at `path`. `options` carries the
   // benchmark-only unsafe_no_fsync (--unsafe_no_fsync_for_benchmarks).
   static absl::StatusOr<std::unique_ptr<SqliteLedger>> Open(const std::string& path,
@@ -66,6 +75,9 @@ class SqliteLedger : public Ledger {
                                                     absl::Time now) override;
   absl::StatusOr<std::vector<ShareRow>> ListSharesByParent(const std::string& credential_id,
                                                            absl::Time now) override;
+  absl::StatusOr<std::vector<ShareRow>> ListSharesPage(const ShareListing& listing,
+                                                       uint64_t offset, uint64_t limit,
+                                                       absl::Time now, bool* more) override;
   absl::StatusOr<std::vector<ShareRow>> ListSharesByAccessPoint(const std::string& access_point_id,
                                                                 absl::Time now) override;
   absl::StatusOr<uint64_t> RevocationVersion() override;

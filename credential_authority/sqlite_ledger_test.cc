@@ -6,9 +6,12 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "common/proto_time.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "runtime/sqlite.h"
 
 namespace sct::ca {
 namespace {
@@ -205,6 +208,28 @@ TEST(SqliteLedgerTest, RedemptionWithARecordedRequestIdChangesNothing) {
   EXPECT_EQ(row->record.redemptions(), 1u);
   EXPECT_EQ(row->record.state(), common::v1::PENDING);
   EXPECT_EQ(ReasonOf((*l)->GetCredential("c2").status()), "credential_not_found");
+}
+
+// A delta (RevocationsAfter a recent version) must seek the version index,
+// not scan every revocation ever made: its cost follows what is new.
+TEST(SqliteLedgerTest, RevocationsAfterSeeksTheVersionIndex) {
+  const std::string path = FreshDb("plan.db");
+  ASSERT_TRUE(SqliteLedger::Open(path).ok());
+  auto db = SqliteDb::Open(path);
+  ASSERT_TRUE(db.ok()) << db.status();
+  auto plan = SqliteStatement::Prepare(
+      **db, absl::StrCat("EXPLAIN QUERY PLAN ", SqliteLedger::kRevocationsAfterSql));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  plan->BindInt(1, 5).BindInt(2, 0);
+  std::string details;
+  while (true) {
+    auto row = plan->Step();
+    ASSERT_TRUE(row.ok()) << row.status();
+    if (!*row) break;
+    absl::StrAppend(&details, plan->Text(3), "\n");
+  }
+  EXPECT_THAT(details, ::testing::HasSubstr("USING INDEX revocations_by_version"));
+  EXPECT_THAT(details, ::testing::Not(::testing::HasSubstr("SCAN revocations")));
 }
 
 }  // namespace

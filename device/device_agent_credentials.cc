@@ -24,6 +24,10 @@ namespace ds = ::device::state;
 namespace cv = ::common::v1;
 namespace ca = ::credential_authority::v1;
 namespace ap = ::access_point::v1;
+
+// Shares asked per ListShares page when the device walks a whole tree (the
+// authority's largest page).
+constexpr int kListSharesPageSize = 1000;
 using AccessPoint = ::access_point::v1::AccessPoint::StubInterface;
 using Oem = ::oem::v1::Oem::StubInterface;
 
@@ -125,17 +129,24 @@ absl::StatusOr<ds::CredentialRecord*> DeviceAgent::AncestorCredentialLocked(
     absl::StatusOr<ds::CredentialRecord*> cred =
         Wallet::Credential(persona, made.credential_id());
     if (!cred.ok()) continue;  // the credential left the wallet
-    ::oem::v1::ListSharesRequest lreq;
-    *lreq.mutable_auth() = auth;
-    lreq.mutable_list()->set_credential_id(made.credential_id());
-    lreq.mutable_list()->set_include_descendants(true);
-    ASSIGN_OR_RETURN(*lreq.mutable_list()->mutable_holder(),
-                     HolderProofLocked(**cred, "ListShares", made.credential_id()));
-    ca::ListSharesResponse listed;
-    RETURN_IF_ERROR(caller_.Call("oem", deps_.oem, &Oem::ListShares, lreq, &listed));
-    for (const cv::ShareRecord& record : listed.shares()) {
-      if (match(record)) return *cred;
-    }
+    // Every page of the tree under this credential, until a match.
+    std::string page_token;
+    do {
+      ::oem::v1::ListSharesRequest lreq;
+      *lreq.mutable_auth() = auth;
+      lreq.mutable_list()->set_credential_id(made.credential_id());
+      lreq.mutable_list()->set_include_descendants(true);
+      lreq.mutable_list()->set_page_size(kListSharesPageSize);
+      lreq.mutable_list()->set_page_token(page_token);
+      ASSIGN_OR_RETURN(*lreq.mutable_list()->mutable_holder(),
+                       HolderProofLocked(**cred, "ListShares", made.credential_id()));
+      ca::ListSharesResponse listed;
+      RETURN_IF_ERROR(caller_.Call("oem", deps_.oem, &Oem::ListShares, lreq, &listed));
+      for (const cv::ShareRecord& record : listed.shares()) {
+        if (match(record)) return *cred;
+      }
+      page_token = listed.next_page_token();
+    } while (!page_token.empty());
   }
   return nullptr;
 }
@@ -227,6 +238,8 @@ absl::StatusOr<ca::ListSharesResponse> DeviceAgent::ListShares(const dv::ListSha
   *lreq.mutable_auth() = target.auth;
   lreq.mutable_list()->set_credential_id(req.credential_id());
   lreq.mutable_list()->set_include_descendants(req.include_descendants());
+  lreq.mutable_list()->set_page_size(req.page_size());
+  lreq.mutable_list()->set_page_token(req.page_token());
   ASSIGN_OR_RETURN(*lreq.mutable_list()->mutable_holder(),
                    HolderProofLocked(*target.credential, "ListShares", req.credential_id()));
   ca::ListSharesResponse resp;

@@ -112,6 +112,32 @@ TEST_F(SenderTest, AncestorRevokesAGrandchildShareAndCredential) {
   EXPECT_EQ(ReasonOf(carol.agent->Revoke(revoke).status()), "share_not_found");
 }
 
+// The authority pages ListShares: a share further down the tree that is not
+// on the first page is still found by following next_page_token.
+TEST_F(SenderTest, AncestorRevokeFollowsListSharesPages) {
+  oem_.set_list_shares_page_cap(1);
+  Device alice = MakeDevice("+15550001");
+  Device bob = MakeDevice("+15550002");
+  Device carol = MakeDevice("+15550003");
+  const std::string cred = Own(alice, cv::ASYMMETRIC);
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  ASSERT_TRUE(carol.agent->Enrol({}).ok());
+  const std::string bob_cred =
+      ShareAndAccept(alice, cred, bob, "+15550002", /*resharing_allowed=*/true, nullptr);
+  ASSERT_FALSE(bob_cred.empty());
+  std::string bob_share;  // the second share of Alice's tree: page 2 of 2
+  ASSERT_FALSE(
+      ShareAndAccept(bob, bob_cred, carol, "+15550003", /*resharing_allowed=*/false, &bob_share)
+          .empty());
+  const int pages_before = oem_.list_shares_pages();
+  dv::RevokeRequest revoke;
+  revoke.set_share_id(bob_share);
+  auto revoked = alice.agent->Revoke(revoke);
+  ASSERT_TRUE(revoked.ok()) << revoked.status();
+  EXPECT_THAT(oem_.revoked_shares(), ElementsAre(bob_share));
+  EXPECT_EQ(oem_.list_shares_pages() - pages_before, 2);
+}
+
 TEST_F(SenderTest, FailedMailboxCreateLeavesACancellableShare) {
   Device alice = MakeDevice("+15550001");
   const std::string cred = Own(alice, cv::ASYMMETRIC);

@@ -1,5 +1,8 @@
 #include "device/fake_services.h"
 
+#include <algorithm>
+
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/base64.h"
 #include "common/errors.h"
@@ -260,6 +263,7 @@ grpc::Status FakeOem::ServeRequestShare(const ::oem::v1::RequestShareRequest& re
   body.set_pin_required(intent.pin_required());
   body.set_endorsement_required(intent.endorsement_required());
   body.set_nonce(*crypto::RandomBytes(16));
+  share.seq = ++next_share_seq_;
   shares_[body.share_id()] = share;
   resp->set_share_id(body.share_id());
   resp->mutable_token()->set_body(body.SerializeAsString());
@@ -401,10 +405,31 @@ grpc::Status FakeOem::ServeListShares(const ::oem::v1::ListSharesRequest& req,
       absl::StrCat("sct-holder-v1", Z(), "ListShares", Z(), root, Z(), h.signed_at().seconds()),
       h.proof());
   if (!st.ok()) return st;
+  ++list_pages_;
+  std::vector<std::pair<uint64_t, std::string>> order;  // oldest first
   for (const auto& [id, share] : shares_) {
     if (share.parent != root && !(req.list().include_descendants() && IsAncestorLocked(root, id))) {
       continue;
     }
+    order.emplace_back(share.seq, id);
+  }
+  std::sort(order.begin(), order.end());
+  size_t offset = 0;
+  size_t end = order.size();
+  if (list_page_cap_ > 0) {
+    if (!req.list().page_token().empty() &&
+        !absl::SimpleAtoi(req.list().page_token(), &offset)) {
+      return Err(absl::StatusCode::kInvalidArgument, "invalid_field", "page_token");
+    }
+    size_t size = static_cast<size_t>(list_page_cap_);
+    if (req.list().page_size() > 0) size = std::min<size_t>(size, req.list().page_size());
+    offset = std::min(offset, order.size());
+    end = std::min(order.size(), offset + size);
+    if (end < order.size()) resp->set_next_page_token(absl::StrCat(end));
+  }
+  for (size_t i = offset; i < end; ++i) {
+    const std::string& id = order[i].second;
+    const Share& share = shares_.at(id);
     cv::ShareRecord* r = resp->add_shares();
     r->set_share_id(id);
     r->set_parent_credential_id(share.parent);
@@ -413,6 +438,16 @@ grpc::Status FakeOem::ServeListShares(const ::oem::v1::ListSharesRequest& req,
     }
   }
   return grpc::Status::OK;
+}
+
+void FakeOem::set_list_shares_page_cap(int n) {
+  absl::MutexLock lock(&mu_);
+  list_page_cap_ = n;
+}
+
+int FakeOem::list_shares_pages() const {
+  absl::MutexLock lock(&mu_);
+  return list_pages_;
 }
 
 std::vector<std::string> FakeOem::revoked_credentials() const {

@@ -67,6 +67,11 @@ class FakeOem : public ::testing::NiceMock<::oem::v1::MockOemStub> {
   // Every InitiateShare request received through RequestShare, in order.
   std::vector<::credential_authority::v1::InitiateShareRequest> share_requests() const;
   std::vector<std::string> revoked_credentials() const;
+  // ListShares answers at most `n` shares per page (oldest first, the next
+  // offset as page token), like the authority; 0 (the default): one answer.
+  void set_list_shares_page_cap(int n);
+  // ListShares answers given so far.
+  int list_shares_pages() const;
   // Queue notifications for the next SubscribeNotifications stream.
   void QueueNotification(::oem::v1::DeviceNotification n);
   // notificationToken.type: the OEM id (the relay allows [A-Za-z0-9._-] only).
@@ -91,6 +96,7 @@ class FakeOem : public ::testing::NiceMock<::oem::v1::MockOemStub> {
     bool resharing_allowed = false;
     bool redeemed = false;
     ::common::v1::ShareTokenBody body;
+    uint64_t seq = 0;  // creation order
   };
   grpc::Status Challenge(::oem::v1::GetChallengeResponse* resp);
   grpc::Status Enrol(const ::oem::v1::EnrolDeviceRequest& req, ::oem::v1::EnrolDeviceResponse* resp);
@@ -125,6 +131,9 @@ class FakeOem : public ::testing::NiceMock<::oem::v1::MockOemStub> {
   std::vector<std::string> revoked_credentials_;
   std::deque<::oem::v1::DeviceNotification> queued_;
   int redemptions_ = 0;
+  uint64_t next_share_seq_ = 0;
+  int list_page_cap_ = 0;
+  int list_pages_ = 0;
 };
 
 class FakeRelay : public ::testing::NiceMock<::relay::v1::MockRelayStub> {

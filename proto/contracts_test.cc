@@ -230,6 +230,29 @@ TEST(ServiceMethods, EveryServiceInTheContractPackagesIsPinned) {
   }
 }
 
+// The fields that keep the authority's answers bounded: a polled revocation
+// delta and ListShares paging (wire numbers are the contract).
+TEST(ServiceMethods, BoundedAnswersArePinned) {
+  namespace cav1 = credential_authority::v1;
+  const auto* rev = cav1::GetRevocationListResponse::descriptor();
+  const auto* delta = rev->FindFieldByName("delta");
+  ASSERT_NE(delta, nullptr);
+  EXPECT_EQ(delta->number(), 4);
+  EXPECT_EQ(delta->message_type(), cav1::SignedRevocationDelta::descriptor());
+  const auto* req = cav1::ListSharesRequest::descriptor();
+  ASSERT_NE(req->FindFieldByName("page_size"), nullptr);
+  EXPECT_EQ(req->FindFieldByName("page_size")->number(), 6);
+  ASSERT_NE(req->FindFieldByName("page_token"), nullptr);
+  EXPECT_EQ(req->FindFieldByName("page_token")->number(), 7);
+  const auto* resp = cav1::ListSharesResponse::descriptor();
+  ASSERT_NE(resp->FindFieldByName("next_page_token"), nullptr);
+  EXPECT_EQ(resp->FindFieldByName("next_page_token")->number(), 2);
+  const auto* dreq = device::v1::ListSharesRequest::descriptor();
+  ASSERT_NE(dreq->FindFieldByName("page_token"), nullptr);
+  EXPECT_EQ(dreq->FindFieldByName("page_size")->number(), 4);
+  EXPECT_EQ(dreq->FindFieldByName("page_token")->number(), 5);
+}
+
 // ---------------------------------------------------------------------------
 // Every element is commented.
 // ---------------------------------------------------------------------------

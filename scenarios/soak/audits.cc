@@ -27,6 +27,9 @@ namespace dv1 = ::device::v1;
 namespace rv1 = ::relay::v1;
 constexpr char kPersona[] = "personal";
 constexpr char kMallorySms[] = "+15550009";
+// Shares per ListShares page in the ledger audit (the authority allows up to
+// 1000; a smaller page makes the audit follow pages in every long run).
+constexpr int kAuditPageSize = 500;
 
 std::chrono::system_clock::time_point Deadline(const SoakContext& ctx) {
   return absl::ToChronoTime(absl::Now() + ctx.options->rpc_timeout);
@@ -300,20 +303,24 @@ void AuditSource(SoakContext& ctx, dv1::DeviceAgent::Stub& sharer,
   req.set_persona(kPersona);
   req.set_credential_id(source.credential_id);
   req.set_include_descendants(true);
-  ::credential_authority::v1::ListSharesResponse resp;
-  grpc::ClientContext call;
-  call.set_deadline(Deadline(ctx));
+  req.set_page_size(kAuditPageSize);
   const absl::Time t0 = absl::Now();
-  grpc::Status s = sharer.ListShares(&call, req, &resp);
-  if (!s.ok()) {
-    ctx.book->FlowFailed("ledger_audit", t0, absl::Now(), FromGrpcStatus(s).ToString());
-    return;
-  }
   std::vector<ShareLedger::Listed> listed;
-  for (const ::common::v1::ShareRecord& r : resp.shares()) {
-    listed.push_back(ShareLedger::Listed{r.share_id(), r.redemptions(), r.max_redemptions(),
-                                         r.issued_credential_ids_size()});
-  }
+  do {  // every page of the tree
+    ::credential_authority::v1::ListSharesResponse resp;
+    grpc::ClientContext call;
+    call.set_deadline(Deadline(ctx));
+    grpc::Status s = sharer.ListShares(&call, req, &resp);
+    if (!s.ok()) {
+      ctx.book->FlowFailed("ledger_audit", t0, absl::Now(), FromGrpcStatus(s).ToString());
+      return;
+    }
+    for (const ::common::v1::ShareRecord& r : resp.shares()) {
+      listed.push_back(ShareLedger::Listed{r.share_id(), r.redemptions(), r.max_redemptions(),
+                                           r.issued_credential_ids_size()});
+    }
+    req.set_page_token(resp.next_page_token());
+  } while (!req.page_token().empty());
   std::map<std::string, int> held;
   for (const auto& [invariant, detail] : ShareLedger::Judge(source.device, acked, listed, &held)) {
     ctx.book->Violated(absl::Now(), invariant, detail);

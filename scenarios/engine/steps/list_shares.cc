@@ -18,6 +18,9 @@ namespace cv1 = ::common::v1;
 namespace dv1 = ::device::v1;
 namespace cav1 = ::credential_authority::v1;
 
+// Shares asked per page (the authority's largest page).
+constexpr int kListSharesPageSize = 1000;
+
 // Where the listing differs from what the step expects.
 std::vector<std::string> Mismatches(StepEnv& env, const sv1::ListSharesAction& a,
                                     const cav1::ListSharesResponse& resp) {
@@ -59,11 +62,20 @@ absl::StatusOr<Outcome> RunListSharesStep(StepEnv& env, const StepCall& call) {
   req.set_persona(cred->device == st.actor() ? cred->persona : FirstPersona(env, st.actor()));
   req.set_credential_id(cred->id);
   req.set_include_descendants(a.include_descendants());
+  // Every page (the authority answers at most 1000 shares at a time).
+  req.set_page_size(kListSharesPageSize);
   cav1::ListSharesResponse resp;
-  absl::Status status =
-      env.clients.Call(st.actor(), st.actor(), "device.v1.DeviceAgent/ListShares",
-                       absl::StrCat("list shares of ", a.credential()), env.rpc_timeout,
-                       [&](grpc::ClientContext* c) { return dev->ListShares(c, req, &resp); });
+  absl::Status status;
+  do {
+    cav1::ListSharesResponse page;
+    status =
+        env.clients.Call(st.actor(), st.actor(), "device.v1.DeviceAgent/ListShares",
+                         absl::StrCat("list shares of ", a.credential()), env.rpc_timeout,
+                         [&](grpc::ClientContext* c) { return dev->ListShares(c, req, &page); });
+    if (!status.ok()) break;
+    for (auto& share : *page.mutable_shares()) *resp.add_shares() = std::move(share);
+    req.set_page_token(page.next_page_token());
+  } while (!req.page_token().empty());
   Outcome o = Outcome::FromStatus(status);
   if (!status.ok()) return o;
   (*call.result.mutable_details())["shares"] = absl::StrCat(resp.shares_size());
