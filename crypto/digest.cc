@@ -13,8 +13,8 @@ namespace sct::crypto {
 namespace {
 
 // Fetched once: with OpenSSL 3.0, EVP_sha256() makes EVP_Digest look the
-// implementation up again on every call (~2-3 us on this project's machine,
-// against ~0.6 us with the digest fetched; docs/BENCHMARKS.md, issue 16).
+// implementation up on every call, which costs several times the hash of a
+// short input (figures in docs/BENCHMARKS.md).
 const EVP_MD* FetchedSha256() {
   static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   return md != nullptr ? md : EVP_sha256();
