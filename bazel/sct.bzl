@@ -5,6 +5,8 @@ place: C++17, warnings on, -Werror for code the project writes. Generated
 protobuf/gRPC code gets the same language flags without -Werror.
 """
 
+load("//third_party:system_libs.bzl", "SERVICE_STATIC_LINKOPTS")
+
 SCT_COPTS = [
     "-std=c++17",
     "-Wall",
@@ -34,6 +36,26 @@ def sct_cc_binary(name, copts = [], deps = [], **kwargs):
         name = name,
         copts = SCT_COPTS + copts,
         deps = deps + SANITIZER_DEPS,
+        **kwargs
+    )
+
+# A service binary links Debian's static archives of gRPC, protobuf, Abseil,
+# SQLite and hiredis (third_party/system_libs.bzl): a process start then
+# costs a few shared objects instead of ~85 (docs/building.md). Not under
+# --define=sct_system_libs=dynamic, which the sanitizer and fuzz configs set
+# (.bazelrc): there every binary links the shared libraries, so that the tsan
+# config's instrumented Abseil Mutex takes precedence over Debian's.
+SERVICE_LINKOPTS = select({
+    "//bazel:system_libs_dynamic": [],
+    "//conditions:default": SERVICE_STATIC_LINKOPTS,
+})
+
+def sct_service_binary(name, linkopts = [], **kwargs):
+    """A service's executable (main.cc of a service folder): sct_cc_binary
+    linked with the system libraries' static archives (SERVICE_LINKOPTS)."""
+    sct_cc_binary(
+        name = name,
+        linkopts = linkopts + SERVICE_LINKOPTS,
         **kwargs
     )
 
