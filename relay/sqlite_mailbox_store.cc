@@ -11,10 +11,12 @@
 namespace sct::relay {
 namespace {
 
-// Schema 3. A rowid table: SQLite keeps up to ~4 KB of a row in a table's
-// leaf page, but only ~1 KB of an index entry (which is what a WITHOUT ROWID
-// row is) before spilling the rest into an overflow page of its own.
-constexpr char kMailboxTable[] = R"sql(
+// Schema 3's mailbox table (kept for the schema-2 conversion, which builds
+// it before schema 4 adds its column). A rowid table: SQLite keeps up to ~4 KB
+// of a row in a table's leaf page, but only ~1 KB of an index entry (which is
+// what a WITHOUT ROWID row is) before spilling the rest into an overflow page
+// of its own.
+constexpr char kMailboxTableV3[] = R"sql(
 CREATE TABLE mailboxes (
   id TEXT PRIMARY KEY NOT NULL,
   version INTEGER NOT NULL,
@@ -38,15 +40,17 @@ CREATE TABLE mailboxes (
 CREATE INDEX mailboxes_by_expiry ON mailboxes (expires_at);
 )sql";
 
-constexpr char kOtherTables[] = R"sql(
-CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS create_keys (
-  key TEXT PRIMARY KEY NOT NULL,
-  mailbox_id TEXT NOT NULL,
-  expires_at INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS create_keys_by_mailbox ON create_keys (mailbox_id);
-)sql";
+// Schema 4: the create key is a column of the mailbox's row (NULL when the
+// create had none), found through a partial unique index, instead of a
+// create_keys table and its index on mailbox_id: an insert or a delete
+// changes four B-trees (the table, its id index, the expiry index, the
+// create-key index), not five, and runs fewer statements.
+constexpr char kCreateKeyIndex[] =
+    "CREATE UNIQUE INDEX mailboxes_by_create_key ON mailboxes (create_key) "
+    "WHERE create_key IS NOT NULL;";
+
+constexpr char kSchemaVersionTable[] =
+    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);";
 
 // Schema 1 -> 2: Unix nanoseconds -> Unix microseconds, rounded down (floor
 // division, as absl::ToUnixMicros rounds) so that a converted expiry never
@@ -71,12 +75,26 @@ std::string MigrateV2ToV3() {
   return absl::StrCat(
       "DROP INDEX IF EXISTS mailboxes_by_expiry;"
       "ALTER TABLE mailboxes RENAME TO mailboxes_v2;",
-      kMailboxTable, "INSERT INTO mailboxes (", kColumns, ") SELECT ", kColumns,
+      kMailboxTableV3, "INSERT INTO mailboxes (", kColumns, ") SELECT ", kColumns,
       " FROM mailboxes_v2;"
       "DROP TABLE mailboxes_v2;"
       "UPDATE schema_version SET version = 3;");
 }
 
+// Schema 3 -> 4: each create key moves from create_keys into the row of the
+// mailbox it names (create_keys.key is its primary key and every insert
+// names one mailbox, so no two rows get the same key); the table and its
+// index go.
+std::string MigrateV3ToV4() {
+  return absl::StrCat(
+      "ALTER TABLE mailboxes ADD COLUMN create_key TEXT;"
+      "UPDATE mailboxes SET create_key = (SELECT key FROM create_keys "
+      "WHERE create_keys.mailbox_id = mailboxes.id ORDER BY key LIMIT 1);",
+      kCreateKeyIndex,
+      "DROP INDEX IF EXISTS create_keys_by_mailbox;"
+      "DROP TABLE create_keys;"
+      "UPDATE schema_version SET version = 4;");
+}
 
 // applied_requests as "<len>:<bytes>" repeated: unambiguous for any bytes.
 std::string EncodeList(const std::vector<std::string>& items) {
@@ -138,8 +156,8 @@ bool ReadMailbox(const SqliteStatement& s, Mailbox* m) {
   return DecodeList(s.Blob(17), &m->applied_requests);
 }
 
-// Inside a write: creates the tables of a new file and converts a schema-1 or
-// schema-2 file. An error names the problem (the caller adds the file).
+// Inside a write: creates the tables of a new file and converts a file of
+// schema 1, 2 or 3. An error names the problem (the caller adds the file).
 absl::Status ApplySchema(SqliteDb& db) {
   bool has_mailboxes = false;
   {
@@ -148,7 +166,7 @@ absl::Status ApplySchema(SqliteDb& db) {
                                                   "type = 'table' AND name = 'mailboxes'"));
     ASSIGN_OR_RETURN(has_mailboxes, query.Step());
   }
-  RETURN_IF_ERROR(db.Exec(kOtherTables));
+  RETURN_IF_ERROR(db.Exec(kSchemaVersionTable));
   int64_t version = 0;  // none: a new file
   {
     ASSIGN_OR_RETURN(SqliteStatement query,
@@ -157,7 +175,9 @@ absl::Status ApplySchema(SqliteDb& db) {
     if (has_version) version = query.Int(0);
   }
   if (version == 0 && !has_mailboxes) {
-    RETURN_IF_ERROR(db.Exec(kMailboxTable));
+    RETURN_IF_ERROR(db.Exec(kMailboxTableV3));
+    RETURN_IF_ERROR(db.Exec(absl::StrCat("ALTER TABLE mailboxes ADD COLUMN create_key TEXT;",
+                                         kCreateKeyIndex)));
     return db.Exec(absl::StrCat("INSERT INTO schema_version (version) VALUES (",
                                 SqliteMailboxStore::kSchemaVersion, ")"));
   }
@@ -165,11 +185,15 @@ absl::Status ApplySchema(SqliteDb& db) {
     RETURN_IF_ERROR(db.Exec(kMigrateV1ToV2));
     version = 2;
   }
-  if (version == 2) return db.Exec(MigrateV2ToV3());
+  if (version == 2) {
+    RETURN_IF_ERROR(db.Exec(MigrateV2ToV3()));
+    version = 3;
+  }
+  if (version == 3) return db.Exec(MigrateV3ToV4());
   if (version != SqliteMailboxStore::kSchemaVersion) {
     return absl::FailedPreconditionError(
         absl::StrCat("unsupported schema version ", version, " (this relay reads ",
-                     SqliteMailboxStore::kSchemaVersion, " and converts 1 and 2)"));
+                     SqliteMailboxStore::kSchemaVersion, " and converts 1, 2 and 3)"));
   }
   return absl::OkStatus();
 }
@@ -177,8 +201,8 @@ absl::Status ApplySchema(SqliteDb& db) {
 }  // namespace
 
 struct SqliteMailboxStore::WriteStatements {
-  SqliteStatement insert, cas, cas_same_times, version_of, live, delete_row, delete_keys_of;
-  SqliteStatement find_key, insert_key, sweep_select;
+  SqliteStatement insert, cas, cas_same_times, version_of, delete_row, delete_version;
+  SqliteStatement find_key, clear_key, sweep_select;
 
   static absl::StatusOr<std::unique_ptr<WriteStatements>> Prepare(const SqliteDb& db);
 };
@@ -198,8 +222,8 @@ SqliteMailboxStore::WriteStatements::Prepare(const SqliteDb& db) {
   ASSIGN_OR_RETURN(
       SqliteStatement insert,
       prepare(absl::StrCat("INSERT INTO mailboxes (", cols,
-                           ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-                           "?14, ?15, ?16, ?17, ?18)")));
+                           ", create_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                           "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)")));
   ASSIGN_OR_RETURN(
       SqliteStatement cas,
       prepare("UPDATE mailboxes SET version = ?2, payload_type = ?3, payload_data = ?4, "
@@ -222,24 +246,21 @@ SqliteMailboxStore::WriteStatements::Prepare(const SqliteDb& db) {
               "AND expires_at = ?10"));
   ASSIGN_OR_RETURN(SqliteStatement version_of,
                    prepare("SELECT version, expires_at FROM mailboxes WHERE id = ?1"));
-  ASSIGN_OR_RETURN(SqliteStatement live,
-                   prepare("SELECT 1 FROM mailboxes WHERE id = ?1 AND expires_at > ?2"));
+  // Deleting the row deletes its create key with it (schema 4).
   ASSIGN_OR_RETURN(SqliteStatement delete_row, prepare("DELETE FROM mailboxes WHERE id = ?1"));
-  ASSIGN_OR_RETURN(SqliteStatement delete_keys_of,
-                   prepare("DELETE FROM create_keys WHERE mailbox_id = ?1"));
+  ASSIGN_OR_RETURN(SqliteStatement delete_version,
+                   prepare("DELETE FROM mailboxes WHERE id = ?1 AND version = ?2"));
   ASSIGN_OR_RETURN(SqliteStatement find_key,
-                   prepare("SELECT mailbox_id FROM create_keys WHERE key = ?1"));
-  ASSIGN_OR_RETURN(SqliteStatement insert_key,
-                   prepare("INSERT OR REPLACE INTO create_keys (key, mailbox_id, expires_at) "
-                           "VALUES (?1, ?2, ?3)"));
+                   prepare("SELECT id, expires_at FROM mailboxes WHERE create_key = ?1"));
+  ASSIGN_OR_RETURN(SqliteStatement clear_key,
+                   prepare("UPDATE mailboxes SET create_key = NULL WHERE id = ?1"));
   ASSIGN_OR_RETURN(SqliteStatement sweep_select,
                    prepare("SELECT id FROM mailboxes WHERE expires_at <= ?1 "
                            "ORDER BY expires_at LIMIT ?2"));
   return std::unique_ptr<WriteStatements>(new WriteStatements{
       std::move(insert), std::move(cas), std::move(cas_same_times), std::move(version_of),
-      std::move(live),
-      std::move(delete_row), std::move(delete_keys_of), std::move(find_key),
-      std::move(insert_key), std::move(sweep_select)});
+      std::move(delete_row), std::move(delete_version), std::move(find_key),
+      std::move(clear_key), std::move(sweep_select)});
 }
 
 absl::StatusOr<std::unique_ptr<SqliteMailboxStore::ReadStatements>>
@@ -293,12 +314,8 @@ absl::StatusOr<std::unique_ptr<SqliteMailboxStore>> SqliteMailboxStore::Open(
 }
 
 absl::Status SqliteMailboxStore::DeleteRow(absl::string_view id) {
-  {
-    ScopedSqliteReset reset(&w_->delete_row);
-    RETURN_IF_ERROR(w_->delete_row.BindText(1, id).Run());
-  }
-  ScopedSqliteReset reset(&w_->delete_keys_of);
-  return w_->delete_keys_of.BindText(1, id).Run();
+  ScopedSqliteReset reset(&w_->delete_row);
+  return w_->delete_row.BindText(1, id).Run();
 }
 
 absl::StatusOr<std::optional<std::string>> SqliteMailboxStore::LiveCreateKeyHolder(
@@ -308,12 +325,14 @@ absl::StatusOr<std::optional<std::string>> SqliteMailboxStore::LiveCreateKeyHold
     ScopedSqliteReset reset(&w_->find_key);
     ASSIGN_OR_RETURN(bool found, w_->find_key.BindText(1, create_key).Step());
     if (!found) return std::nullopt;
+    if (w_->find_key.Time(1) > at) return w_->find_key.Text(0);
     holder = w_->find_key.Text(0);
   }
-  ScopedSqliteReset reset(&w_->live);
-  ASSIGN_OR_RETURN(bool live, w_->live.BindText(1, holder).BindTime(2, at).Step());
-  if (!live) return std::nullopt;
-  return holder;
+  // The key's mailbox has expired (not swept yet): the key is free again,
+  // for the mailbox about to be inserted.
+  ScopedSqliteReset reset(&w_->clear_key);
+  RETURN_IF_ERROR(w_->clear_key.BindText(1, holder).Run());
+  return std::nullopt;
 }
 
 absl::Status SqliteMailboxStore::CasFailure(absl::string_view id, absl::Time now) {
@@ -360,14 +379,8 @@ absl::StatusOr<InsertResult> SqliteMailboxStore::Insert(const Mailbox& mailbox,
         {
           ScopedSqliteReset reset(&w_->insert);
           BindMailbox(w_->insert, mailbox);
+          if (!create_key.empty()) w_->insert.BindText(19, create_key);  // else NULL
           RETURN_IF_ERROR(w_->insert.Run());
-        }
-        if (!create_key.empty()) {
-          ScopedSqliteReset reset(&w_->insert_key);
-          RETURN_IF_ERROR(w_->insert_key.BindText(1, create_key)
-                              .BindText(2, mailbox.id)
-                              .BindTime(3, mailbox.expires_at)
-                              .Run());
         }
         return 1;
       });
@@ -415,16 +428,17 @@ absl::Status SqliteMailboxStore::CompareAndSwap(const Mailbox& updated, int64_t 
 absl::Status SqliteMailboxStore::Delete(absl::string_view id, int64_t expected_version) {
   return Write([&]() -> absl::StatusOr<int64_t> {
            {
-             SqliteStatement& s = w_->version_of;
+             SqliteStatement& s = w_->delete_version;
              ScopedSqliteReset reset(&s);
-             ASSIGN_OR_RETURN(bool found, s.BindText(1, id).Step());
-             if (!found) return absl::NotFoundError("mailbox not found");
-             if (s.Int(0) != expected_version) {
-               return absl::AbortedError("mailbox changed concurrently");
-             }
+             RETURN_IF_ERROR(s.BindText(1, id).BindInt(2, expected_version).Run());
+             if (s.Changes() == 1) return -1;
            }
-           RETURN_IF_ERROR(DeleteRow(id));
-           return -1;
+           // Nothing deleted: say why.
+           SqliteStatement& s = w_->version_of;
+           ScopedSqliteReset reset(&s);
+           ASSIGN_OR_RETURN(bool found, s.BindText(1, id).Step());
+           if (!found) return absl::NotFoundError("mailbox not found");
+           return absl::AbortedError("mailbox changed concurrently");
          })
       .status();
 }

@@ -10,15 +10,18 @@
 // separate read connection and never waits for a writer or a sync; it may see
 // a write whose sync is still running (one fsync before it is acknowledged).
 //
-// Layout (schema 3): mailboxes live in a rowid table (a 1 KiB mailbox fits in
+// Layout (schema 4): mailboxes live in a rowid table (a 1 KiB mailbox fits in
 // its leaf page; the WITHOUT ROWID table of schema 2 spilled every row over
-// ~1 KB into an overflow page of its own) with a unique index on id and an
-// index on expires_at (SweepExpired walks only what has expired); create keys
-// live in their own table with the mailbox they point at and its expiry; a
+// ~1 KB into an overflow page of its own) with a unique index on id, an index
+// on expires_at (SweepExpired walks only what has expired) and a partial
+// unique index on the row's create_key column (NULL when the create had no
+// key), so an insert or a delete changes four B-trees (schema 3 kept create
+// keys in a table of their own with an index on the mailbox: five); a
 // schema_version table guards against opening a file written by an
 // incompatible version. Times are Unix microseconds. Older files are converted
-// in place when opened, in one transaction: schema 1 (Unix nanoseconds) and
-// schema 2 (WITHOUT ROWID); a newer version is refused, naming it.
+// in place when opened, in one transaction: schema 1 (Unix nanoseconds),
+// schema 2 (WITHOUT ROWID) and schema 3 (create_keys table); a newer version
+// is refused, naming it.
 //
 // Thread-safe: the write statements are used only inside SqliteStore::Write
 // (under its write lock), the read statements only inside Read. Error codes
@@ -45,11 +48,12 @@ namespace sct::relay {
 class SqliteMailboxStore : public MailboxStore {
  public:
   // Schema 1 stored times as Unix nanoseconds; 2 stores Unix microseconds;
-  // 3 keeps mailboxes in a rowid table.
-  inline static constexpr int kSchemaVersion = 3;
+  // 3 keeps mailboxes in a rowid table; 4 keeps each create key in its
+  // mailbox's row.
+  inline static constexpr int kSchemaVersion = 4;
 
-  // Opens (creating if needed) the database at `path`, converting a schema-1
-  // or schema-2 file. FAILED_PRECONDITION, naming the file, if it cannot be opened, is
+  // Opens (creating if needed) the database at `path`, converting a file of
+  // schema 1, 2 or 3. FAILED_PRECONDITION, naming the file, if it cannot be opened, is
   // not a database, or has an unsupported schema version.
   static absl::StatusOr<std::unique_ptr<SqliteMailboxStore>> Open(
       const std::string& path, SqliteStoreOptions options = {});
@@ -85,9 +89,10 @@ class SqliteMailboxStore : public MailboxStore {
   // Runs `op` (which returns the change in the mailbox count) as one durable
   // write and applies that change to count_ once it is acknowledged.
   absl::StatusOr<int64_t> Write(absl::FunctionRef<absl::StatusOr<int64_t>()> op);
-  // Inside Write: deletes the mailbox row and its create keys.
+  // Inside Write: deletes the mailbox row (its create key with it).
   absl::Status DeleteRow(absl::string_view id);
-  // Inside Write: the mailbox a create key points at, if live at `at`.
+  // Inside Write: the mailbox a create key points at, if live at `at`; an
+  // expired one gives the key up (its create_key is cleared).
   absl::StatusOr<std::optional<std::string>> LiveCreateKeyHolder(absl::string_view create_key,
                                                                  absl::Time at);
   // Inside Write: why a compare-and-swap changed nothing (NOT_FOUND or ABORTED).

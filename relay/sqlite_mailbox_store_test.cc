@@ -304,11 +304,30 @@ TEST(SqliteMailboxStoreTest, StoresTimesAsUnixMicroseconds) {
                              "ck")
                     .ok());
   }
-  EXPECT_EQ(QueryRaw(path, "SELECT version FROM schema_version"), 3);
+  EXPECT_EQ(QueryRaw(path, "SELECT version FROM schema_version"), 4);
   EXPECT_EQ(QueryRaw(path, "SELECT created_at FROM mailboxes"), absl::ToUnixMicros(kNow));
   EXPECT_EQ(QueryRaw(path, "SELECT expires_at FROM mailboxes"), absl::ToUnixMicros(expires));
-  EXPECT_EQ(QueryRaw(path, "SELECT expires_at FROM create_keys"), absl::ToUnixMicros(expires));
+  EXPECT_EQ(QueryRaw(path, "SELECT COUNT(*) FROM mailboxes WHERE create_key = 'ck'"), 1);
 }
+
+// The schema-2 layout: the same columns in a WITHOUT ROWID table. Schema 1
+// had the same tables with times in Unix nanoseconds.
+constexpr char kSchemaTwoTables[] = R"sql(
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE mailboxes (
+  id TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL, payload_type TEXT NOT NULL,
+  payload_data BLOB NOT NULL, title TEXT NOT NULL, description TEXT NOT NULL,
+  image_url TEXT NOT NULL, access_rights TEXT NOT NULL, created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL, sender_claim TEXT NOT NULL, sender_token_type TEXT,
+  sender_token_data BLOB, receiver_claim TEXT NOT NULL, receiver_token_type TEXT,
+  receiver_token_data BLOB, attestation BLOB NOT NULL, applied_requests BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX mailboxes_by_expiry ON mailboxes (expires_at);
+CREATE TABLE create_keys (
+  key TEXT PRIMARY KEY NOT NULL, mailbox_id TEXT NOT NULL, expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX create_keys_by_mailbox ON create_keys (mailbox_id);
+)sql";
 
 // A file written by schema 1 (times in Unix nanoseconds) is converted when
 // opened: its mailboxes, expiries and create keys keep working.
@@ -317,13 +336,10 @@ TEST(SqliteMailboxStoreTest, OpensAndConvertsASchemaOneFile) {
   const std::string id = "00000000-0000-4000-8000-000000000001";
   const absl::Time created = kNow + absl::Nanoseconds(1500);  // 1.5 us
   const absl::Time expires = kNow + absl::Hours(1) + absl::Nanoseconds(2999);
-  {
-    // Schema 1 had the same tables; only the unit of the times differs.
-    auto store = SqliteMailboxStore::Open(path);
-    ASSERT_TRUE(store.ok()) << store.status();
-  }
+  ExecRaw(path, "PRAGMA journal_mode=WAL");
   ExecRaw(path, absl::StrCat(
-                    "UPDATE schema_version SET version = 1;"
+                    kSchemaTwoTables,
+                    "INSERT INTO schema_version VALUES (1);"
                     "INSERT INTO mailboxes VALUES ('", id, "', 3, 'AEAD_AES_128_GCM', x'00ff',"
                     " 'Car key', 'Blue car', 'https://example.com/car.png', 'RWD', ",
                     absl::ToUnixNanos(created), ", ", absl::ToUnixNanos(expires),
@@ -333,7 +349,7 @@ TEST(SqliteMailboxStoreTest, OpensAndConvertsASchemaOneFile) {
 
   auto store = SqliteMailboxStore::Open(path);
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ(QueryRaw(path, "SELECT version FROM schema_version"), 3);
+  EXPECT_EQ(QueryRaw(path, "SELECT version FROM schema_version"), 4);
   EXPECT_EQ(*(*store)->Count(), 1);
   auto got = (*store)->Get(id, kNow);
   ASSERT_TRUE(got.ok()) << got.status();
@@ -353,40 +369,23 @@ TEST(SqliteMailboxStoreTest, OpensAndConvertsASchemaOneFile) {
   ASSERT_TRUE(repeat.ok()) << repeat.status();
   EXPECT_FALSE(repeat->created);
   EXPECT_EQ(repeat->existing_id, id);
-  // A converted file opens again as schema 3, unchanged.
+  // A converted file opens again as schema 4, unchanged.
   store->reset();
   auto reopened = SqliteMailboxStore::Open(path);
   ASSERT_TRUE(reopened.ok()) << reopened.status();
   EXPECT_EQ((*reopened)->Get(id, kNow)->expires_at, got->expires_at);
 }
 
-// The schema-2 layout: the same columns in a WITHOUT ROWID table.
-constexpr char kSchemaTwo[] = R"sql(
-CREATE TABLE schema_version (version INTEGER NOT NULL);
-INSERT INTO schema_version VALUES (2);
-CREATE TABLE mailboxes (
-  id TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL, payload_type TEXT NOT NULL,
-  payload_data BLOB NOT NULL, title TEXT NOT NULL, description TEXT NOT NULL,
-  image_url TEXT NOT NULL, access_rights TEXT NOT NULL, created_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL, sender_claim TEXT NOT NULL, sender_token_type TEXT,
-  sender_token_data BLOB, receiver_claim TEXT NOT NULL, receiver_token_type TEXT,
-  receiver_token_data BLOB, attestation BLOB NOT NULL, applied_requests BLOB NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX mailboxes_by_expiry ON mailboxes (expires_at);
-CREATE TABLE create_keys (
-  key TEXT PRIMARY KEY NOT NULL, mailbox_id TEXT NOT NULL, expires_at INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX create_keys_by_mailbox ON create_keys (mailbox_id);
-)sql";
-
 // A schema-2 file (mailboxes WITHOUT ROWID) is converted to the rowid table
-// of schema 3 when opened, keeping its mailboxes, expiries and create keys.
+// of schema 3, then 4, when opened, keeping its mailboxes, expiries and
+// create keys.
 TEST(SqliteMailboxStoreTest, OpensAndConvertsASchemaTwoFile) {
   const std::string path = TempDbPath();
   const std::string id = "00000000-0000-4000-8000-000000000001";
   const absl::Time expires = kNow + absl::Hours(1) + absl::Microseconds(3);
   ExecRaw(path, "PRAGMA journal_mode=WAL");
-  ExecRaw(path, absl::StrCat(kSchemaTwo, "INSERT INTO mailboxes VALUES ('", id,
+  ExecRaw(path, absl::StrCat(kSchemaTwoTables, "INSERT INTO schema_version VALUES (2);",
+                             "INSERT INTO mailboxes VALUES ('", id,
                              "', 3, 'AEAD_AES_128_GCM', x'00ff', 'Car key', 'Blue car',"
                              " 'https://example.com/car.png', 'RWD', ",
                              absl::ToUnixMicros(kNow), ", ", absl::ToUnixMicros(expires),
@@ -395,7 +394,7 @@ TEST(SqliteMailboxStoreTest, OpensAndConvertsASchemaTwoFile) {
                              id, "', ", absl::ToUnixMicros(expires), ");"));
   auto store = SqliteMailboxStore::Open(path);
   ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_EQ(QueryRaw(path, "SELECT version FROM schema_version"), 3);
+  EXPECT_EQ(QueryRaw(path, "SELECT version FROM schema_version"), 4);
   EXPECT_EQ(QueryRaw(path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'mailboxes' AND "
                            "sql LIKE '%WITHOUT ROWID%'"),
             0);
@@ -460,6 +459,131 @@ TEST(SqliteMailboxStoreTest, AnUpdateThatKeepsTheExpiryWritesOneWalFrame) {
   EXPECT_EQ((*store)->Get(m.id, kNow + absl::Minutes(90))->version, 3);
   EXPECT_EQ((*store)->SweepExpired(kNow + absl::Minutes(90), 10).value_or(-1), 0);
   EXPECT_EQ((*store)->SweepExpired(kNow + absl::Hours(3), 10).value_or(-1), 1);
+}
+
+// The schema-3 layout: a rowid table, create keys in a table of their own.
+constexpr char kSchemaThreeTables[] = R"sql(
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+INSERT INTO schema_version VALUES (3);
+CREATE TABLE mailboxes (
+  id TEXT PRIMARY KEY NOT NULL, version INTEGER NOT NULL, payload_type TEXT NOT NULL,
+  payload_data BLOB NOT NULL, title TEXT NOT NULL, description TEXT NOT NULL,
+  image_url TEXT NOT NULL, access_rights TEXT NOT NULL, created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL, sender_claim TEXT NOT NULL, sender_token_type TEXT,
+  sender_token_data BLOB, receiver_claim TEXT NOT NULL, receiver_token_type TEXT,
+  receiver_token_data BLOB, attestation BLOB NOT NULL, applied_requests BLOB NOT NULL
+);
+CREATE INDEX mailboxes_by_expiry ON mailboxes (expires_at);
+CREATE TABLE create_keys (
+  key TEXT PRIMARY KEY NOT NULL, mailbox_id TEXT NOT NULL, expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX create_keys_by_mailbox ON create_keys (mailbox_id);
+)sql";
+
+// One row of the schema-3 (or -4) mailboxes table, as SQL values.
+std::string SchemaThreeRow(const std::string& id, absl::Time expires) {
+  return absl::StrCat("('", id, "', 2, 'AEAD_AES_128_GCM', x'00ff', 'Car key', 'Blue car', "
+                      "'https://example.com/car.png', 'RWD', ", absl::ToUnixMicros(kNow), ", ",
+                      absl::ToUnixMicros(expires),
+                      ", 'sender', 'oem-a', x'74', 'receiver', NULL, NULL, x'', '2:k1')");
+}
+
+// A schema-3 file is converted to schema 4 when opened: every create key
+// moves into its mailbox's row (a live one still answers a repeated create,
+// an expired one is free again, a mailbox without one stays without), the
+// create_keys table and its index go, and the file reopens as schema 4.
+TEST(SqliteMailboxStoreTest, OpensAndConvertsASchemaThreeFile) {
+  const std::string path = TempDbPath();
+  const std::string live = "00000000-0000-4000-8000-000000000001";
+  const std::string expired = "00000000-0000-4000-8000-000000000002";
+  const std::string keyless = "00000000-0000-4000-8000-000000000003";
+  ExecRaw(path, "PRAGMA journal_mode=WAL");
+  ExecRaw(path,
+          absl::StrCat(kSchemaThreeTables, "INSERT INTO mailboxes VALUES ",
+                       SchemaThreeRow(live, kNow + absl::Hours(1)), ", ",
+                       SchemaThreeRow(expired, kNow - absl::Seconds(1)), ", ",
+                       SchemaThreeRow(keyless, kNow + absl::Hours(1)), ";",
+                       "INSERT INTO create_keys VALUES ('key-live', '", live, "', 0), "
+                       "('key-expired', '", expired, "', 0);"));
+  {
+    auto store = SqliteMailboxStore::Open(path);
+    ASSERT_TRUE(store.ok()) << store.status();
+    EXPECT_EQ(*(*store)->Count(), 3);
+    auto repeat = (*store)->Insert(
+        MakeTestMailbox("00000000-0000-4000-8000-000000000004", kNow, kNow + absl::Hours(1)),
+        "key-live");
+    ASSERT_TRUE(repeat.ok()) << repeat.status();
+    EXPECT_FALSE(repeat->created);
+    EXPECT_EQ(repeat->existing_id, live);
+    auto reused = (*store)->Insert(
+        MakeTestMailbox("00000000-0000-4000-8000-000000000005", kNow, kNow + absl::Hours(1)),
+        "key-expired");
+    ASSERT_TRUE(reused.ok()) << reused.status();
+    EXPECT_TRUE(reused->created);
+    auto got = (*store)->Get(live, kNow);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(got->version, 2);
+    EXPECT_EQ(got->applied_requests, std::vector<std::string>{"k1"});
+    EXPECT_TRUE((*store)->Get(keyless, kNow).ok());
+  }
+  EXPECT_EQ(QueryRaw(path, "SELECT version FROM schema_version"), 4);
+  EXPECT_EQ(QueryRaw(path, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'create_keys%'"),
+            0);
+  EXPECT_EQ(QueryRaw(path, absl::StrCat("SELECT create_key IS NULL FROM mailboxes WHERE id = '",
+                                        keyless, "'")),
+            1);
+  EXPECT_EQ(QueryRaw(path, absl::StrCat("SELECT create_key IS NULL FROM mailboxes WHERE id = '",
+                                        expired, "'")),
+            1);
+  // Reopened, it is schema 4 as it stands: the key still names its mailbox.
+  auto reopened = SqliteMailboxStore::Open(path);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  auto again = (*reopened)->Insert(
+      MakeTestMailbox("00000000-0000-4000-8000-000000000006", kNow, kNow + absl::Hours(1)),
+      "key-expired");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE(again->created);
+  EXPECT_EQ(again->existing_id, "00000000-0000-4000-8000-000000000005");
+}
+
+// An insert with a create key and a delete each change four B-trees (the
+// table, its id index, the expiry index, the create-key index) and so write
+// four WAL frames; schema 3 changed five (its create_keys table and that
+// table's index on the mailbox). Without a create key an insert changes three.
+TEST(SqliteMailboxStoreTest, InsertsAndDeletesWriteOneWalFramePerBTree) {
+  const std::string path = TempDbPath();
+  auto store = SqliteMailboxStore::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)
+                  ->Insert(MakeTestMailbox("00000000-0000-4000-8000-000000000001", kNow,
+                                           kNow + absl::Hours(1)),
+                           "create-key-1")
+                  .ok());
+  Mailbox m = MakeTestMailbox("00000000-0000-4000-8000-000000000002", kNow, kNow + absl::Hours(1));
+  int before = (*store)->wal_frames();
+  ASSERT_TRUE((*store)->Insert(m, "create-key-2").ok());
+  EXPECT_EQ((*store)->wal_frames() - before, 4);
+  before = (*store)->wal_frames();
+  ASSERT_TRUE((*store)->Delete(m.id, 1).ok());
+  EXPECT_EQ((*store)->wal_frames() - before, 4);
+  before = (*store)->wal_frames();
+  ASSERT_TRUE((*store)
+                  ->Insert(MakeTestMailbox("00000000-0000-4000-8000-000000000003", kNow,
+                                           kNow + absl::Hours(1)),
+                           "")
+                  .ok());
+  EXPECT_EQ((*store)->wal_frames() - before, 3);
+  // The deleted mailbox's key is free again; the live one's is not.
+  auto reused = (*store)->Insert(
+      MakeTestMailbox("00000000-0000-4000-8000-000000000004", kNow, kNow + absl::Hours(1)),
+      "create-key-2");
+  ASSERT_TRUE(reused.ok()) << reused.status();
+  EXPECT_TRUE(reused->created);
+  auto repeat = (*store)->Insert(
+      MakeTestMailbox("00000000-0000-4000-8000-000000000005", kNow, kNow + absl::Hours(1)),
+      "create-key-1");
+  ASSERT_TRUE(repeat.ok()) << repeat.status();
+  EXPECT_FALSE(repeat->created);
 }
 
 }  // namespace

@@ -67,11 +67,9 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
   // NORMAL: COMMIT writes the WAL without syncing it; this class syncs.
   // wal_autocheckpoint=0: no checkpoint inside COMMIT; the checkpoint thread
   // does them.
-  // journal_size_limit: a WAL that grew under load is cut back when a writer
-  // restarts it.
+  // (journal_size_limit is set by the constructor, from the page size.)
   if (absl::Status s = (*write_db)->Exec(
-          "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0; "
-          "PRAGMA journal_size_limit=16777216");
+          "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0");
       !s.ok()) {
     return OpenFailed(path, s.message());
   }
@@ -138,6 +136,14 @@ SqliteStore::SqliteStore(std::unique_ptr<SqliteDb> write_db, std::unique_ptr<Sql
     absl::StatusOr<SqliteStatement> page_size =
         SqliteStatement::Prepare(*write_db_, "PRAGMA page_size");
     if (page_size.ok() && page_size->Step().value_or(false)) page_size_ = page_size->Int(0);
+    // journal_size_limit: a WAL that grew past what a RESTART cycle needs
+    // (a lagging checkpoint) is cut back when a writer restarts it; one that
+    // did not keeps its size, so the next cycle's commits overwrite blocks
+    // the file has (no zero-filling again, no truncate and reallocation).
+    const int64_t frame_bytes = 24 + (page_size_ > 0 ? page_size_ : 4096);
+    const int64_t limit = 32 + WalKeptFrames() * frame_bytes;
+    write_db_->Exec(absl::StrCat("PRAGMA journal_size_limit=", limit))
+        .IgnoreError();  // an optimisation only
     sqlite3_busy_handler(write_db_->handle(), &SqliteStore::OnWriterBusy, this);
     sqlite3_wal_hook(write_db_->handle(), &SqliteStore::OnWalCommit, this);
     checkpointer_ = std::thread([this] { CheckpointLoop(); });

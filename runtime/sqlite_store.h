@@ -54,7 +54,10 @@
 // RESTART checkpoint run while this class holds writers (between batches)
 // and readers at its own locks, so it waits for no one and no writer sleeps
 // in SQLite's busy handler meanwhile; the next writer starts the WAL from
-// its beginning (journal_size_limit then cuts the file back to 16 MiB).
+// its beginning. The WAL file keeps its size across restarts, up to
+// WalKeptFrames() frames (journal_size_limit; a file that grew past that is
+// cut back to it), so commits after a restart overwrite the room the last
+// cycle zero-filled instead of truncating and zero-filling it again.
 //
 // Errors: Open returns FAILED_PRECONDITION "store_unavailable" naming the
 // path. Write returns the change's own error (its savepoint rolled back,
@@ -124,6 +127,10 @@ class SqliteStore {
   // has: its fdatasync then writes the data and flushes, without the block
   // allocation and file size (metadata) writes an append needs first.
   inline static constexpr int kWalRoomFrames = 1024;
+  // WAL frames whose room the file keeps when a writer restarts it
+  // (journal_size_limit): the restart threshold, half as much again for
+  // frames committed while the RESTART checkpoint waited, and the room.
+  int WalKeptFrames() const { return restart_frames_ + restart_frames_ / 2 + kWalRoomFrames; }
   // Most writes committed in one transaction.
   inline static constexpr int kMaxBatch = 256;
   // Syncs of the WAL running at once: a writer whose commit came after the

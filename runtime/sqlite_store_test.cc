@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <set>
+#include <iostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -432,6 +433,55 @@ TEST(SqliteStoreTest, CommitsWriteIntoRoomTheWalFileAlreadyHas) {
   std::unique_ptr<SqliteStore> reopened = OpenStore(path);
   ASSERT_NE(reopened, nullptr);
   EXPECT_EQ(CountRows(*reopened), kWrites + 1);
+}
+
+// A WAL that a RESTART checkpoint started again keeps its file: the next
+// cycle's commits overwrite the room the first one zero-filled. Before, the
+// file was cut back to 16 MiB (~4,000 frames) at every restart, so every
+// cycle past that size truncated it and zero-filled it again (seen here as
+// a file that shrinks).
+TEST(SqliteStoreTest, AWalRestartKeepsTheRoomItsFileHas) {
+  SqliteStoreOptions options;
+  options.sync_for_testing = [] { return absl::OkStatus(); };
+  options.checkpoint_frames_for_testing = 500;
+  options.restart_frames_for_testing = 5000;  // past 16 MiB of frames
+  const std::string path = TempPath("wal-keep");
+  const std::string value(3000, 'x');  // most of a page each
+  std::unique_ptr<SqliteStore> store = OpenStore(path, std::move(options));
+  ASSERT_NE(store, nullptr);
+  // A cycle ends when the WAL starts again from its beginning (its frame
+  // count drops).
+  int cycles = 0;
+  int last_frames = 0;
+  int64_t extensions_after_first_cycle = -1;
+  int64_t size_after_first_cycle = -1;
+  int64_t smallest_size_after_first_cycle = -1;
+  int i = 0;
+  for (; i < 100000 && cycles < 4; ++i) {
+    ASSERT_TRUE(Put(*store, absl::StrCat(i), value).ok());
+    const int frames = store->wal_frames();
+    if (frames < last_frames) {
+      ++cycles;
+      if (cycles == 1) {
+        extensions_after_first_cycle = store->wal_extensions();
+        size_after_first_cycle = FileSize(path + "-wal");
+      }
+    }
+    if (cycles >= 1) {
+      const int64_t size = FileSize(path + "-wal");
+      if (smallest_size_after_first_cycle < 0 || size < smallest_size_after_first_cycle) {
+        smallest_size_after_first_cycle = size;
+      }
+    }
+    last_frames = frames;
+  }
+  ASSERT_GE(cycles, 4);
+  ASSERT_GE(extensions_after_first_cycle, 1);
+  EXPECT_GT(size_after_first_cycle, 32 + int64_t{5000} * (24 + 4096));
+  EXPECT_EQ(smallest_size_after_first_cycle, size_after_first_cycle);
+  // Zero-filling again is needed only where a cycle outgrows the first.
+  EXPECT_LE(store->wal_extensions() - extensions_after_first_cycle, cycles);
+  EXPECT_EQ(CountRows(*store), i);
 }
 
 TEST(SqliteStoreTest, AcknowledgedWritesSurviveKill9) {
