@@ -1,6 +1,7 @@
 // attack.h against in-process fakes (attack_fake_fixture.h): the knowledge
 // audit (PrepareAudit, EvaluateKnowledge) and trace collection.
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -28,20 +29,32 @@ using ::testing::Not;
 TEST_F(AttackFakeTest, PrepareAuditSetsAFreshKeyOnEverySimService) {
   ASSERT_TRUE(PrepareAudit(ctx_).ok());
   ASSERT_EQ(ctx_.audit_key.size(), 32u);
-  EXPECT_EQ(relay_audit_->key, ctx_.audit_key);
-  EXPECT_EQ(oem_audit_->key, ctx_.audit_key);
-  EXPECT_EQ(relay_audit_->resets, 1);
+  // The fakes' fields are read under their mutex (TSan sees no ordering
+  // through the gRPC call that wrote them).
+  {
+    std::lock_guard<std::mutex> relay_lock(relay_audit_->mu);
+    std::lock_guard<std::mutex> oem_lock(oem_audit_->mu);
+    EXPECT_EQ(relay_audit_->key, ctx_.audit_key);
+    EXPECT_EQ(oem_audit_->key, ctx_.audit_key);
+    EXPECT_EQ(relay_audit_->resets, 1);
+  }
   const std::string first = ctx_.audit_key;
   ASSERT_TRUE(PrepareAudit(ctx_).ok());
   EXPECT_NE(ctx_.audit_key, first);
+  std::lock_guard<std::mutex> lock(relay_audit_->mu);
   EXPECT_EQ(relay_audit_->resets, 2);
 }
 
 TEST_F(AttackFakeTest, KnowledgeRowsFromServiceObservations) {
   ASSERT_TRUE(PrepareAudit(ctx_).ok());
-  relay_audit_->observed.push_back(
-      {::common::v1::CIPHERTEXT, kPin, "relay.v1.Relay/CreateMailbox"});
-  oem_audit_->observed.push_back({::common::v1::DEVICE_IDENTITY, "dev-123", "oem.v1.Oem/Enrol"});
+  {
+    std::lock_guard<std::mutex> relay_lock(relay_audit_->mu);
+    std::lock_guard<std::mutex> oem_lock(oem_audit_->mu);
+    relay_audit_->observed.push_back(
+        {::common::v1::CIPHERTEXT, kPin, "relay.v1.Relay/CreateMailbox"});
+    oem_audit_->observed.push_back(
+        {::common::v1::DEVICE_IDENTITY, "dev-123", "oem.v1.Oem/Enrol"});
+  }
   for (const char* actor : {"relay", "oem-a", "ca"}) {
     scenario::v1::Assertion* a = scenario_.add_assertions();
     a->mutable_knowledge()->set_actor(actor);
@@ -73,8 +86,12 @@ TEST_F(AttackFakeTest, CollectTraceMergesAndOrdersByTime) {
   early.set_seq(9);
   early.set_rpc("early");
   early.mutable_time()->set_seconds(100);
-  relay_audit_->trace = {late};
-  oem_audit_->trace = {early};
+  {
+    std::lock_guard<std::mutex> relay_lock(relay_audit_->mu);
+    std::lock_guard<std::mutex> oem_lock(oem_audit_->mu);
+    relay_audit_->trace = {late};
+    oem_audit_->trace = {early};
+  }
   ::common::v1::TraceEvent mine;
   mine.set_rpc("engine");
   mine.mutable_time()->set_seconds(150);

@@ -2,6 +2,7 @@
 // SimControl and channel Configure, restarts that keep the audit, and bad
 // fault specs.
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -31,11 +32,17 @@ TEST_F(AttackFakeTest, FaultsGoThroughSimControlAndChannelConfigure) {
   outage.set_name("oem-down");
   outage.mutable_outage()->set_service("oem-a");
   ASSERT_TRUE(ApplyFault(outage, ctx_).ok());
-  ASSERT_EQ(oem_audit_->outages.size(), 1u);
-  EXPECT_TRUE(oem_audit_->outages[0].has_until());
+  {
+    std::lock_guard<std::mutex> lock(oem_audit_->mu);
+    ASSERT_EQ(oem_audit_->outages.size(), 1u);
+    EXPECT_TRUE(oem_audit_->outages[0].has_until());
+  }
   ASSERT_TRUE(ClearFault(outage, ctx_).ok());
-  ASSERT_EQ(oem_audit_->outages.size(), 2u);
-  EXPECT_FALSE(oem_audit_->outages[1].has_until());
+  {
+    std::lock_guard<std::mutex> lock(oem_audit_->mu);
+    ASSERT_EQ(oem_audit_->outages.size(), 2u);
+    EXPECT_FALSE(oem_audit_->outages[1].has_until());
+  }
 
   scenario::v1::Fault skew;
   skew.set_name("skew");
@@ -43,11 +50,14 @@ TEST_F(AttackFakeTest, FaultsGoThroughSimControlAndChannelConfigure) {
   skew.mutable_clock_skew()->set_offset("-3h");
   ASSERT_TRUE(ApplyFault(skew, ctx_).ok());
   ASSERT_TRUE(ClearFault(skew, ctx_).ok());
-  ASSERT_EQ(relay_audit_->clocks.size(), 2u);
-  EXPECT_EQ(relay_audit_->clocks[0].offset().seconds(), -3 * 3600);
-  EXPECT_TRUE(relay_audit_->clocks[1].has_offset());
-  EXPECT_EQ(relay_audit_->clocks[1].offset().seconds(), 0);
-  EXPECT_EQ(relay_audit_->actors[0], "engine");
+  {
+    std::lock_guard<std::mutex> lock(relay_audit_->mu);
+    ASSERT_EQ(relay_audit_->clocks.size(), 2u);
+    EXPECT_EQ(relay_audit_->clocks[0].offset().seconds(), -3 * 3600);
+    EXPECT_TRUE(relay_audit_->clocks[1].has_offset());
+    EXPECT_EQ(relay_audit_->clocks[1].offset().seconds(), 0);
+    EXPECT_EQ(relay_audit_->actors[0], "engine");
+  }
 
   // Two link faults on the same caller: the second keeps the first.
   scenario::v1::Fault slow, lossy;
@@ -61,14 +71,20 @@ TEST_F(AttackFakeTest, FaultsGoThroughSimControlAndChannelConfigure) {
   lossy.mutable_link()->set_drop(1.0);
   ASSERT_TRUE(ApplyFault(slow, ctx_).ok());
   ASSERT_TRUE(ApplyFault(lossy, ctx_).ok());
-  ASSERT_EQ(relay_audit_->link_faults.size(), 2u);
-  std::set<std::string> peers;
-  for (const auto& f : relay_audit_->link_faults[1].faults()) peers.insert(f.peer());
-  EXPECT_TRUE(peers.count("oem-a") && peers.count("*"))
-      << relay_audit_->link_faults[1].DebugString();
+  {
+    std::lock_guard<std::mutex> lock(relay_audit_->mu);
+    ASSERT_EQ(relay_audit_->link_faults.size(), 2u);
+    std::set<std::string> peers;
+    for (const auto& f : relay_audit_->link_faults[1].faults()) peers.insert(f.peer());
+    EXPECT_TRUE(peers.count("oem-a") && peers.count("*"))
+        << relay_audit_->link_faults[1].DebugString();
+  }
   ASSERT_TRUE(ClearFault(slow, ctx_).ok());
   ASSERT_TRUE(ClearFault(lossy, ctx_).ok());
-  EXPECT_EQ(relay_audit_->link_faults.back().faults_size(), 0);
+  {
+    std::lock_guard<std::mutex> lock(relay_audit_->mu);
+    EXPECT_EQ(relay_audit_->link_faults.back().faults_size(), 0);
+  }
 
   // Channel: topology settings are the base, the fault overrides, clearing restores.
   scenario::v1::ChannelSpec* sms = scenario_.mutable_topology()->add_channels();
@@ -81,16 +97,22 @@ TEST_F(AttackFakeTest, FaultsGoThroughSimControlAndChannelConfigure) {
   lossy_sms.mutable_channel()->set_loss(0.5);
   ASSERT_TRUE(ApplyFault(lossy_sms, ctx_).ok());
   ASSERT_TRUE(ClearFault(lossy_sms, ctx_).ok());
-  ASSERT_EQ(channel_.configs.size(), 2u);
-  EXPECT_EQ(channel_.configs[0].config().loss_probability(), 0.5);
-  EXPECT_EQ(channel_.configs[0].config().delay().seconds(), 1);
-  EXPECT_EQ(channel_.configs[0].config().max_body_length(), 160u);
-  EXPECT_EQ(channel_.configs[1].config().loss_probability(), 0.0);
-  EXPECT_EQ(channel_.configs[1].config().delay().seconds(), 1);
+  {
+    std::lock_guard<std::mutex> lock(channel_.mu);
+    ASSERT_EQ(channel_.configs.size(), 2u);
+    EXPECT_EQ(channel_.configs[0].config().loss_probability(), 0.5);
+    EXPECT_EQ(channel_.configs[0].config().delay().seconds(), 1);
+    EXPECT_EQ(channel_.configs[0].config().max_body_length(), 160u);
+    EXPECT_EQ(channel_.configs[1].config().loss_probability(), 0.0);
+    EXPECT_EQ(channel_.configs[1].config().delay().seconds(), 1);
+  }
 
   // Restart: killed at apply, started (and given the audit key) at clear.
   ASSERT_TRUE(PrepareAudit(ctx_).ok());
-  relay_audit_->key.clear();
+  {
+    std::lock_guard<std::mutex> lock(relay_audit_->mu);
+    relay_audit_->key.clear();
+  }
   scenario::v1::Fault crash;
   crash.set_name("relay-crash");
   crash.mutable_restart()->set_service("relay");
@@ -98,10 +120,16 @@ TEST_F(AttackFakeTest, FaultsGoThroughSimControlAndChannelConfigure) {
   EXPECT_EQ(eco_.killed, std::vector<std::string>{"relay"});
   ASSERT_TRUE(ClearFault(crash, ctx_).ok());
   EXPECT_EQ(eco_.started, std::vector<std::string>{"relay"});
-  EXPECT_EQ(relay_audit_->key, ctx_.audit_key);
-  relay_audit_->key.clear();
+  {
+    std::lock_guard<std::mutex> lock(relay_audit_->mu);
+    EXPECT_EQ(relay_audit_->key, ctx_.audit_key);
+    relay_audit_->key.clear();
+  }
   ASSERT_TRUE(RestoreAuditKey(ctx_, "relay").ok());
-  EXPECT_EQ(relay_audit_->key, ctx_.audit_key);
+  {
+    std::lock_guard<std::mutex> lock(relay_audit_->mu);
+    EXPECT_EQ(relay_audit_->key, ctx_.audit_key);
+  }
 
   // Markers and FAULT trace events.
   int fault_markers = 0;
@@ -119,11 +147,14 @@ TEST_F(AttackFakeTest, FaultsGoThroughSimControlAndChannelConfigure) {
 
 TEST_F(AttackFakeTest, RestartFaultPreservesWhatTheKilledServiceRecorded) {
   ASSERT_TRUE(PrepareAudit(ctx_).ok());
-  relay_audit_->observed.push_back(
-      {::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED, kPin, "relay.v1.Relay/X"});
   ::common::v1::TraceEvent before;
   before.set_rpc("before-the-crash");
-  relay_audit_->trace = {before};
+  {
+    std::lock_guard<std::mutex> lock(relay_audit_->mu);
+    relay_audit_->observed.push_back(
+        {::common::v1::KNOWLEDGE_ITEM_UNSPECIFIED, kPin, "relay.v1.Relay/X"});
+    relay_audit_->trace = {before};
+  }
   scenario::v1::Fault crash;
   crash.set_name("crash");
   crash.mutable_restart()->set_service("relay");
