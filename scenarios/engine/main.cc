@@ -130,6 +130,18 @@ bool CheckAttachFlags(sct::scenarios::EngineOptions& o) {
   return true;
 }
 
+// SCT_TIME_SCALE into `o.time_scale` (time_scale.h). False (the reason
+// printed, naming the variable) for a bad value.
+bool ReadTimeScale(sct::scenarios::EngineOptions& o) {
+  absl::StatusOr<double> scale = sct::scenarios::TimeScaleFromEnv();
+  if (!scale.ok()) {
+    std::cerr << scale.status().message() << "\n";
+    return false;
+  }
+  o.time_scale = *scale;
+  return true;
+}
+
 // The scenario files under `paths` that match `filter`; when there is none,
 // the reason has been printed.
 std::vector<std::string> SelectFiles(const std::vector<std::string>& paths,
@@ -202,13 +214,7 @@ int Run(const std::vector<std::string>& argv) {
     std::cerr << kUsage;
     return 2;
   }
-  if (!CheckAttachFlags(options.engine)) return 2;
-  absl::StatusOr<double> scale = sct::scenarios::TimeScaleFromEnv();
-  if (!scale.ok()) {
-    std::cerr << scale.status().message() << "\n";
-    return 2;
-  }
-  options.engine.time_scale = *scale;
+  if (!CheckAttachFlags(options.engine) || !ReadTimeScale(options.engine)) return 2;
   if (options.engine.binaries_dir.empty()) {
     options.engine.binaries_dir = sct::scenarios::DefaultBinariesDir();
   }
