@@ -22,6 +22,7 @@
 #include "scenarios/attack/linkability.h"
 #include "scenarios/attack/run_state.h"
 #include "scenarios/attack/trace_events.h"
+#include "scenarios/engine/time_scale.h"
 
 namespace sct::scenarios {
 namespace {
@@ -39,7 +40,7 @@ absl::Status SetAuditKeyOn(RunContext& ctx, const std::shared_ptr<grpc::Channel>
                            const std::string& name) {
   auto control = ::common::v1::SimControl::NewStub(channel);
   grpc::ClientContext call;
-  PrepareCall(call, "engine", ctx.current_step, kAdminTimeout);
+  PrepareCall(call, "engine", ctx.current_step, Scaled(kAdminTimeout, ctx.time_scale));
   ::common::v1::SetAuditKeyRequest req;
   req.set_key(ctx.audit_key);
   ::common::v1::SetAuditKeyResponse resp;
@@ -107,7 +108,7 @@ void CollectServiceObservations(RunContext& ctx, const std::set<std::string>& ac
     }
     auto audit = ::common::v1::Audit::NewStub(*channel);
     grpc::ClientContext call;
-    PrepareCall(call, "engine", ctx.current_step, kAdminTimeout);
+    PrepareCall(call, "engine", ctx.current_step, Scaled(kAdminTimeout, ctx.time_scale));
     ::common::v1::GetObservationsResponse resp;
     absl::Status s = FromGrpcStatus(audit->GetObservations(&call, {}, &resp));
     if (!s.ok()) {
@@ -137,7 +138,7 @@ absl::Status PrepareAudit(RunContext& ctx) {
     if (!keyed.ok()) return keyed;
     auto audit = ::common::v1::Audit::NewStub(*channel);
     grpc::ClientContext call;
-    PrepareCall(call, "engine", ctx.current_step, kAdminTimeout);
+    PrepareCall(call, "engine", ctx.current_step, Scaled(kAdminTimeout, ctx.time_scale));
     ::common::v1::ResetAuditResponse resp;
     absl::Status s = FromGrpcStatus(audit->ResetAudit(&call, {}, &resp));
     if (!s.ok()) {
@@ -218,7 +219,7 @@ void PreserveAudit(RunContext& ctx, const std::string& service) {
   attack::RunState& state = attack::StateOf(ctx);
   {
     grpc::ClientContext call;
-    PrepareCall(call, "engine", ctx.current_step, kAdminTimeout);
+    PrepareCall(call, "engine", ctx.current_step, Scaled(kAdminTimeout, ctx.time_scale));
     ::common::v1::GetObservationsResponse resp;
     if (audit->GetObservations(&call, {}, &resp).ok()) {
       std::vector<::common::v1::Observation>& saved = state.saved_observations[service];
@@ -228,7 +229,7 @@ void PreserveAudit(RunContext& ctx, const std::string& service) {
     }
   }
   grpc::ClientContext call;
-  PrepareCall(call, "engine", ctx.current_step, kAdminTimeout);
+  PrepareCall(call, "engine", ctx.current_step, Scaled(kAdminTimeout, ctx.time_scale));
   ::common::v1::GetTraceResponse resp;
   if (audit->GetTrace(&call, {}, &resp).ok()) {
     for (const ::common::v1::TraceEvent& e : resp.events()) state.saved_trace.push_back(e);
@@ -245,7 +246,7 @@ absl::StatusOr<std::vector<::common::v1::TraceEvent>> CollectTrace(RunContext& c
     if (!channel.ok()) continue;
     auto audit = ::common::v1::Audit::NewStub(*channel);
     grpc::ClientContext call;
-    PrepareCall(call, "engine", ctx.current_step, kAdminTimeout);
+    PrepareCall(call, "engine", ctx.current_step, Scaled(kAdminTimeout, ctx.time_scale));
     ::common::v1::GetTraceRequest req;
     req.set_after_seq(0);
     ::common::v1::GetTraceResponse resp;

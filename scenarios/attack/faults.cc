@@ -16,6 +16,7 @@
 #include "scenarios/attack/attack.h"
 #include "scenarios/attack/run_state.h"
 #include "scenarios/attack/trace_events.h"
+#include "scenarios/engine/time_scale.h"
 
 namespace sct::scenarios {
 namespace {
@@ -140,7 +141,7 @@ absl::Status Configure(RunContext& ctx, const Fault& fault,
   if (!ch.ok()) return ch.status();
   auto stub = channel::v1::Channel::NewStub(*ch);
   grpc::ClientContext call;
-  PrepareCall(call, "engine", ctx.current_step, kCallTimeout);
+  PrepareCall(call, "engine", ctx.current_step, Scaled(kCallTimeout, ctx.time_scale));
   channel::v1::ConfigureRequest req;
   req.set_kind(kind);
   *req.mutable_config() = config;
@@ -169,7 +170,7 @@ absl::Status SendLinkFaults(RunContext& ctx, const Fault& fault, const std::stri
   if (!ch.ok()) return ch.status();
   auto stub = ::common::v1::SimControl::NewStub(*ch);
   grpc::ClientContext call;
-  PrepareCall(call, "engine", ctx.current_step, kCallTimeout);
+  PrepareCall(call, "engine", ctx.current_step, Scaled(kCallTimeout, ctx.time_scale));
   ::common::v1::SetLinkFaultsResponse resp;
   const absl::Time start = absl::Now();
   absl::Status s = FromGrpcStatus(stub->SetLinkFaults(&call, req, &resp));
@@ -190,7 +191,7 @@ absl::Status SetClockOffset(RunContext& ctx, const Fault& fault, const std::stri
   if (!ch.ok()) return ch.status();
   auto stub = ::common::v1::SimControl::NewStub(*ch);
   grpc::ClientContext call;
-  PrepareCall(call, "engine", ctx.current_step, kCallTimeout);
+  PrepareCall(call, "engine", ctx.current_step, Scaled(kCallTimeout, ctx.time_scale));
   ::common::v1::SetClockRequest req;
   *req.mutable_offset() = ToProtoDuration(offset);
   ::common::v1::SetClockResponse resp;
@@ -209,7 +210,7 @@ absl::Status SetOutage(RunContext& ctx, const Fault& fault, const std::string& s
   if (!ch.ok()) return ch.status();
   auto stub = ::common::v1::SimControl::NewStub(*ch);
   grpc::ClientContext call;
-  PrepareCall(call, "engine", ctx.current_step, kCallTimeout);
+  PrepareCall(call, "engine", ctx.current_step, Scaled(kCallTimeout, ctx.time_scale));
   ::common::v1::SetOutageRequest req;
   // "Until further notice": far beyond any fake-clock advance of a scenario.
   if (applying)

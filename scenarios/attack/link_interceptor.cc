@@ -29,6 +29,7 @@
 #include "scenarios/attack/http_session.h"
 #include "scenarios/attack/trace_events.h"
 #include "scenarios/engine/share_links.h"
+#include "scenarios/engine/time_scale.h"
 
 namespace sct::scenarios::attack {
 namespace {
@@ -234,10 +235,10 @@ bool AwaitProbe(RunContext& ctx, RunState& state, TapState* tap,
                                    ? absl::StrCat("tap-probe.", tap->adversary, "@sct.invalid")
                                    : tap->to_address;
   bool seen = false;
-  const absl::Time deadline = absl::Now() + kArmWait;
+  const absl::Time deadline = absl::Now() + Scaled(kArmWait, ctx.time_scale);
   while (!seen && absl::Now() < deadline) {
     grpc::ClientContext call;
-    PrepareCall(call, tap->adversary, ctx.current_step, absl::Seconds(5));
+    PrepareCall(call, tap->adversary, ctx.current_step, Scaled(absl::Seconds(5), ctx.time_scale));
     channel::v1::SendRequest req;
     req.set_kind(tap->spec.channel());
     req.set_from(absl::StrCat("sct-lab.", tap->adversary));
@@ -384,7 +385,8 @@ absl::StatusOr<AdversaryOutcome> ActInterceptor(RunContext& ctx, const Adversary
                   "the interceptor's tap is not running (ArmAdversaries not called)");
   }
   TapState* tap = it->second.get();
-  WaitFor(state, kCaptureWait, [&] { return !tap->captured.empty() || tap->ended; });
+  WaitFor(state, Scaled(kCaptureWait, ctx.time_scale),
+          [&] { return !tap->captured.empty() || tap->ended; });
   CapturedLink newest;
   size_t captured = 0;
   std::string pin;

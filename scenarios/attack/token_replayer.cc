@@ -14,6 +14,7 @@
 #include "common/status_macros.h"
 #include "scenarios/attack/adversaries.h"
 #include "scenarios/attack/trace_events.h"
+#include "scenarios/engine/time_scale.h"
 
 namespace sct::scenarios::attack {
 namespace {
@@ -25,7 +26,7 @@ using scenario::v1::Adversary;
 std::string AwaitCapturedLink(RunContext& ctx, const scenario::v1::TokenReplayer& spec) {
   RunState& state = StateOf(ctx);
   auto tap_it = state.taps.find(spec.interceptor());
-  const absl::Time deadline = absl::Now() + kCaptureWait;
+  const absl::Time deadline = absl::Now() + Scaled(kCaptureWait, ctx.time_scale);
   while (true) {
     Sync(ctx);
     std::map<std::string, std::string>& captured = ctx.intercepted[spec.interceptor()];

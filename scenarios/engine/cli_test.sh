@@ -1,5 +1,6 @@
 #!/bin/sh
-# sct_scenario check: exit codes and FILE:LINE:COL messages; run: usage errors.
+# sct_scenario check: exit codes and FILE:LINE:COL messages; run: usage errors
+# (a bad SCT_TIME_SCALE among them).
 set -u
 BIN="$1"
 DATA="$TEST_SRCDIR/sct_lab/scenarios/engine/testdata"
@@ -28,6 +29,15 @@ done
 [ "$code" -eq 2 ] || { echo "run --jobs=zero: exit $code, want 2"; fail=1; }
 "$BIN" run --filter='(' "$DATA/ok_minimal.textproto" >/dev/null 2>&1; code=$?
 [ "$code" -eq 2 ] || { echo "run --filter='(': exit $code, want 2"; fail=1; }
+for bad in 0 -3 fast; do
+  out=$(SCT_TIME_SCALE="$bad" "$BIN" run --out="$TEST_TMPDIR/out" "$DATA/ok_minimal.textproto" 2>&1)
+  code=$?
+  [ "$code" -eq 2 ] || { echo "SCT_TIME_SCALE=$bad: exit $code, want 2"; fail=1; }
+  case "$out" in
+    *"SCT_TIME_SCALE: want a number >= 1"*"got \"$bad\""*) ;;
+    *) echo "SCT_TIME_SCALE=$bad: output lacks the variable's error: $out"; fail=1 ;;
+  esac
+done
 "$BIN" frobnicate >/dev/null 2>&1; code=$?
 [ "$code" -eq 2 ] || { echo "unknown command: exit $code, want 2"; fail=1; }
 exit $fail

@@ -32,6 +32,7 @@
 #include "scenarios/engine/run_context.h"
 #include "scenarios/engine/step_env.h"
 #include "scenarios/engine/steps/steps.h"
+#include "scenarios/engine/time_scale.h"
 #include "scenarios/engine/variant_overlay.h"
 #include "scenarios/launcher/token_model.h"
 
@@ -125,6 +126,7 @@ Runner::Runner(const sv1::Scenario& s, absl::StatusOr<ResolvedTopology> topology
     *result_.mutable_agreements() = CensusOf(s.topology());
   }
   ctx_.scenario = &s_;
+  ctx_.time_scale = options_.time_scale;
   if (topology_.ok()) ctx_.topology = &*topology_;
   ctx_.inbox_cursors = options_.inbox_cursors.get();
 }
@@ -137,7 +139,9 @@ void Runner::SkipAll(const std::string& observed, bool described) {
     r->set_action(ActionName(st));
     if (described) r->set_note(st.note());
     r->set_status(sv1::SKIPPED);
-    if (described) r->set_expected(DescribeExpectation(st.expect(), st.has_use()));
+    if (described) {
+      r->set_expected(DescribeExpectation(st.expect(), st.has_use(), options_.time_scale));
+    }
     r->set_observed(observed);
   }
 }
@@ -153,6 +157,7 @@ bool Runner::LaunchEcosystem() {
   LaunchOptions lo;
   lo.binaries_dir = options_.binaries_dir;
   lo.sim_control = options_.sim_control;
+  lo.start_timeout = Scaled(lo.start_timeout, options_.time_scale);
   static std::atomic<int> counter{0};
   std::string safe = s_.name().empty() ? "scenario" : s_.name();
   for (char& c : safe) {
@@ -267,7 +272,7 @@ absl::StatusOr<Outcome> Runner::Attempt(const sv1::Step& st, sv1::StepResult& r,
                            : absl::InvalidArgumentError("step has no action");
     if (!o.ok()) break;
     o->duration = absl::Now() - start;
-    if (Judge(st.expect(), st.has_use(), *o).passed) break;
+    if (Judge(st.expect(), st.has_use(), *o, options_.time_scale).passed) break;
     if (!ShouldRetry(st.retry(), *attempts, *o)) break;
     const absl::Duration backoff = RetryBackoff(st.retry());
     if (absl::Now() + backoff >= scenario_deadline_) break;
@@ -283,7 +288,7 @@ bool Runner::RunStep(int i, bool stopped) {
   r->set_actor(st.actor());
   r->set_action(ActionName(st));
   r->set_note(st.note());
-  r->set_expected(DescribeExpectation(st.expect(), st.has_use()));
+  r->set_expected(DescribeExpectation(st.expect(), st.has_use(), options_.time_scale));
   if (stopped) {
     r->set_status(sv1::SKIPPED);
     r->set_observed("not run: an earlier step failed");
@@ -291,8 +296,10 @@ bool Runner::RunStep(int i, bool stopped) {
   }
   if (absl::Now() >= scenario_deadline_) {
     r->set_status(sv1::ERRORED);
-    r->set_observed(absl::StrCat("not run: scenario timeout (",
-                                 s_.timeout().empty() ? "120s" : s_.timeout(), ") reached"));
+    r->set_observed(absl::StrCat(
+        "not run: scenario timeout (", s_.timeout().empty() ? "120s" : s_.timeout(),
+        options_.time_scale > 1 ? absl::StrCat(" x", options_.time_scale, " time scale") : "",
+        ") reached"));
     Fail(absl::StrCat("step ", st.id(), ": scenario timeout reached"));
     return true;
   }
@@ -317,7 +324,7 @@ bool Runner::RunStep(int i, bool stopped) {
     failed = true;
   } else {
     o->duration = end - start;
-    Judgement j = Judge(st.expect(), st.has_use(), *o);
+    Judgement j = Judge(st.expect(), st.has_use(), *o, options_.time_scale);
     r->set_status(j.passed ? sv1::PASSED : sv1::FAILED);
     r->set_expected(j.expected);
     r->set_observed(j.observed);
@@ -347,7 +354,9 @@ void Runner::CheckTimings() {
     t->set_name(a.name());
     t->set_from_step(a.timing().from_step());
     t->set_to_step(a.timing().to_step());
-    const absl::Duration max = DurationOr(a.timing().max(), absl::ZeroDuration());
+    // The bound stretched by the time scale; the report keeps it as checked.
+    const absl::Duration max =
+        Scaled(DurationOr(a.timing().max(), absl::ZeroDuration()), options_.time_scale);
     *t->mutable_max() = ToProtoDuration(max);
     auto from = step_times_.find(a.timing().from_step());
     auto to = step_times_.find(a.timing().to_step());
@@ -364,7 +373,7 @@ void Runner::CheckTimings() {
     if (!t->passed()) {
       Fail(absl::StrCat("timing \"", a.name(), "\": ", a.timing().from_step(), " -> ",
                         a.timing().to_step(), " took ", absl::FormatDuration(measured), ", max ",
-                        a.timing().max()));
+                        absl::FormatDuration(max)));
     }
   }
 }
@@ -544,7 +553,8 @@ sv1::ScenarioResult Runner::Run() {
   const absl::Time start = absl::Now();
   *result_.mutable_started_at() = ToProtoTimestamp(start);
   result_.set_passed(true);
-  scenario_deadline_ = start + DurationOr(s_.timeout(), absl::Seconds(120));
+  scenario_deadline_ =
+      start + Scaled(DurationOr(s_.timeout(), absl::Seconds(120)), options_.time_scale);
   if (!not_applicable_.empty()) {
     result_.set_passed(false);
     result_.set_not_applicable(true);

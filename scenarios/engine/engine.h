@@ -45,6 +45,12 @@ struct EngineOptions {
   bool sim_control = true;
   // Deadline of each engine RPC (bounded by the scenario timeout).
   absl::Duration rpc_timeout = absl::Seconds(30);
+  // What the engine's own deadlines are multiplied by (time_scale.h): step
+  // max_duration expectations, timing assertion bounds, waits, RPC
+  // deadlines, the scenario timeout and the launcher's start-up wait; not
+  // simulated time, and not what the run measures. At least 1. The programs
+  // that run scenarios set it from SCT_TIME_SCALE (TimeScaleFromEnv).
+  double time_scale = 1;
   // The relay store of every scenario whose relay names none (no `store`,
   // launched): how the suite runs on memory, SQLite and Redis. A scenario
   // that pins its store keeps it. STORE_KIND_UNSPECIFIED: the topology's

@@ -215,6 +215,59 @@ TEST(RunScenario, ScenarioTimeoutCutsTheRun) {
   EXPECT_EQ(c.shutdowns, 1);
 }
 
+// Under a time scale (EngineOptions::time_scale, from SCT_TIME_SCALE) the
+// engine's own deadlines stretch: a step "within 1ms" that took 5 ms passes
+// at a scale of 100000 (bound 1m40s) and fails without one; the timing
+// assertion's bound, the scenario timeout and the launcher's start-up wait
+// stretch alike; the durations are reported as measured.
+TEST(RunScenario, TheTimeScaleStretchesTheEnginesDeadlines) {
+  const std::string text = R"pb(
+    name: "scaled"
+    timeout: "2ms"
+    steps {
+      id: "slow"
+      pause { duration: "5ms" }
+      expect { max_duration: "1ms" }
+      continue_on_failure: true
+    }
+    steps { id: "next" pause { duration: "1ms" } }
+    assertions { name: "quick" timing { from_step: "slow" to_step: "slow" max: "1ms" } }
+  )pb";
+  Counters c;
+  EngineOptions o = Options(&c);
+  absl::Duration start_timeout;
+  o.launch = [&](const ResolvedTopology&, const LaunchOptions& lo)
+      -> absl::StatusOr<std::unique_ptr<Ecosystem>> {
+    start_timeout = lo.start_timeout;
+    return std::unique_ptr<Ecosystem>(new FakeEcosystem(&c));
+  };
+
+  sv1::ScenarioResult plain = RunScenario(Parse(text), "scaled.textproto", o);
+  EXPECT_FALSE(plain.passed());
+  EXPECT_EQ(start_timeout, absl::Seconds(30));
+  ASSERT_EQ(plain.steps_size(), 2);
+  // Too slow, or not run at all when the 2 ms timeout had passed already.
+  EXPECT_NE(plain.steps(0).status(), sv1::PASSED);
+  EXPECT_EQ(plain.steps(0).expected(), "success within 1ms");
+  EXPECT_NE(plain.steps(1).status(), sv1::PASSED);  // past the 2 ms timeout
+  ASSERT_EQ(plain.timings_size(), 1);
+  EXPECT_FALSE(plain.timings(0).passed());
+
+  o.time_scale = 100000;
+  sv1::ScenarioResult scaled = RunScenario(Parse(text), "scaled.textproto", o);
+  EXPECT_TRUE(scaled.passed()) << scaled.first_failure();
+  EXPECT_EQ(start_timeout, absl::Seconds(30) * 100000);
+  ASSERT_EQ(scaled.steps_size(), 2);
+  EXPECT_EQ(scaled.steps(0).status(), sv1::PASSED);
+  EXPECT_EQ(scaled.steps(0).expected(), "success within 1ms (x100000 time scale: 1m40s)");
+  EXPECT_GE(D(scaled.steps(0).duration()), absl::Milliseconds(5));  // as measured
+  EXPECT_EQ(scaled.steps(1).status(), sv1::PASSED);
+  ASSERT_EQ(scaled.timings_size(), 1);
+  EXPECT_TRUE(scaled.timings(0).passed());
+  EXPECT_EQ(D(scaled.timings(0).max()), absl::Seconds(100));
+  EXPECT_GE(D(scaled.timings(0).measured()), absl::Milliseconds(5));
+}
+
 TEST(RunScenario, EngineErrorIsErroredNotFailed) {
   Counters c;
   sv1::ScenarioResult r = RunScenario(Parse(R"pb(

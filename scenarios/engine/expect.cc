@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "scenarios/engine/parse.h"
+#include "scenarios/engine/time_scale.h"
 
 namespace sct::scenarios {
 namespace {
@@ -29,7 +30,7 @@ std::string CodeName(absl::StatusCode code) {
   return name.empty() ? absl::StrCat("CODE_", static_cast<int>(code)) : name;
 }
 
-std::string DescribeExpectation(const sv1::Expectation& expect, bool is_use) {
+std::string DescribeExpectation(const sv1::Expectation& expect, bool is_use, double time_scale) {
   std::string s;
   switch (expect.outcome_case()) {
     case sv1::Expectation::kError:
@@ -49,6 +50,12 @@ std::string DescribeExpectation(const sv1::Expectation& expect, bool is_use) {
   }
   if (!expect.max_duration().empty()) {
     absl::StrAppend(&s, " within ", expect.max_duration());
+    absl::StatusOr<absl::Duration> max = ParseScenarioDuration(
+        expect.max_duration(), "expect.max_duration", absl::ZeroDuration());
+    if (time_scale > 1 && max.ok()) {
+      absl::StrAppend(&s, " (x", time_scale, " time scale: ",
+                      absl::FormatDuration(Scaled(*max, time_scale)), ")");
+    }
   }
   return s;
 }
@@ -68,9 +75,9 @@ std::string DescribeOutcome(const Outcome& o) {
 }
 
 Judgement Judge(const sv1::Expectation& expect, bool is_use,
-                const Outcome& o) {
+                const Outcome& o, double time_scale) {
   Judgement j;
-  j.expected = DescribeExpectation(expect, is_use);
+  j.expected = DescribeExpectation(expect, is_use, time_scale);
   j.observed = DescribeOutcome(o);
   const bool ok = o.code == absl::StatusCode::kOk;
   switch (expect.outcome_case()) {
@@ -91,7 +98,7 @@ Judgement Judge(const sv1::Expectation& expect, bool is_use,
   if (!expect.max_duration().empty()) {
     absl::StatusOr<absl::Duration> max = ParseScenarioDuration(
         expect.max_duration(), "expect.max_duration", absl::ZeroDuration());
-    if (max.ok() && o.duration > *max) {
+    if (max.ok() && o.duration > Scaled(*max, time_scale)) {
       j.passed = false;
       absl::StrAppend(&j.observed, " after ", absl::FormatDuration(o.duration));
     }

@@ -41,9 +41,11 @@ std::string CodeName(absl::StatusCode code);
 
 // Human-readable expectation, e.g. "success", "error NOT_FOUND",
 // "error PERMISSION_DENIED mailbox_claimed", "access GRANTED within 5s".
-// `is_use` makes the default success read "access GRANTED".
+// `is_use` makes the default success read "access GRANTED". Under a time
+// scale above 1 (time_scale.h) a max_duration reads "within 5s (x4 time
+// scale: 20s)".
 std::string DescribeExpectation(const scenario::v1::Expectation& expect,
-                                bool is_use);
+                                bool is_use, double time_scale = 1);
 
 // Human-readable outcome, e.g. "OK", "OK: access DENIED_ENTITLEMENT",
 // "NOT_FOUND mailbox_not_found: ...".
@@ -55,9 +57,10 @@ std::string DescribeOutcome(const Outcome& outcome);
 // - error {code, reason}: a non-OK code equal to `code` (ANY_ERROR_CODE: any),
 //   and the stable reason equal to `reason` when given;
 // - access X: code OK and the decision X;
-// - max_duration (if set and parsable): outcome.duration <= it.
+// - max_duration (if set and parsable): outcome.duration <= it times
+//   `time_scale` (time_scale.h; at least 1).
 Judgement Judge(const scenario::v1::Expectation& expect, bool is_use,
-                const Outcome& outcome);
+                const Outcome& outcome, double time_scale = 1);
 
 // Whether to try again after attempt number `attempt` (1-based) produced
 // `outcome` that did not pass: attempts left (policy.attempts, default 1) and

@@ -99,6 +99,30 @@ TEST(Judge, MaxDuration) {
   EXPECT_TRUE(Judge(E("max_duration: \"5s\""), false, o).passed);
 }
 
+// Under a time scale N (SCT_TIME_SCALE) a step "within 1ms" passes when it
+// took less than N ms, fails when it took more, and its expectation says the
+// bound it was judged against.
+TEST(Judge, MaxDurationIsStretchedByTheTimeScale) {
+  Outcome o = Ok();
+  o.duration = absl::Microseconds(3500);
+  const sv1::Expectation within = E("max_duration: \"1ms\"");
+  Judgement unscaled = Judge(within, false, o);
+  EXPECT_FALSE(unscaled.passed);
+  EXPECT_EQ(unscaled.expected, "success within 1ms");
+  Judgement scaled = Judge(within, false, o, 4);
+  EXPECT_TRUE(scaled.passed);
+  EXPECT_EQ(scaled.expected, "success within 1ms (x4 time scale: 4ms)");
+  EXPECT_EQ(scaled.observed, "OK");
+  Judgement too_slow = Judge(within, false, o, 3);
+  EXPECT_FALSE(too_slow.passed);
+  EXPECT_EQ(too_slow.expected, "success within 1ms (x3 time scale: 3ms)");
+  EXPECT_EQ(too_slow.observed, "OK after 3.5ms");
+  // A scale of 1 is no scale: nothing added to the expectation.
+  EXPECT_EQ(Judge(within, false, o, 1).expected, "success within 1ms");
+  EXPECT_EQ(DescribeExpectation(E("access: GRANTED max_duration: \"2s\""), true, 2.5),
+            "access GRANTED within 2s (x2.5 time scale: 5s)");
+}
+
 TEST(ShouldRetry, DefaultsToOneAttempt) {
   sv1::RetryPolicy p;
   EXPECT_FALSE(ShouldRetry(p, 1, Err(absl::StatusCode::kUnavailable, "x")));

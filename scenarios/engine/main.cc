@@ -4,6 +4,10 @@
 //                    [--jobs=N] [--filter=REGEX] [--no_color] FILE_OR_DIR...
 //   sct_scenario check FILE_OR_DIR...
 //
+// Environment: SCT_TIME_SCALE=N (a number >= 1) stretches the engine's
+// deadlines and waits N times, for services that run slower (under a
+// sanitizer: `./sct test --asan|--tsan` sets it); see time_scale.h.
+//
 // Exit codes: 0 every scenario passed or was not applicable (run) / every file is valid (check);
 // 1 some scenario failed; 2 usage error, unreadable or invalid files (check),
 // or the report could not be written; 130/143 interrupted (Ctrl-C / SIGTERM:
@@ -22,6 +26,7 @@
 #include "scenarios/engine/engine.h"
 #include "scenarios/engine/parse.h"
 #include "scenarios/engine/suite.h"
+#include "scenarios/engine/time_scale.h"
 #include "scenarios/launcher/launcher.h"
 #include "scenarios/report/report.h"
 
@@ -47,6 +52,8 @@ constexpr char kUsage[] =
     "       --attach_relay_url runs every scenario against that relay, by\n"
     "       its URL only, trusting the CA in --attach_relay_ca; scenarios\n"
     "       that need the relay's internals are NOT APPLICABLE (docs/interop.md).\n"
+    "       SCT_TIME_SCALE=N in the environment (a number >= 1) multiplies\n"
+    "       the engine's deadlines and waits by N (sanitized services).\n"
     "check  parses and validates only; prints every FILE:LINE:COL error.\n"
     "       Exit 2 if any file has errors.\n";
 
@@ -123,6 +130,18 @@ bool CheckAttachFlags(sct::scenarios::EngineOptions& o) {
   return true;
 }
 
+// SCT_TIME_SCALE into `o.time_scale` (time_scale.h). False (the reason
+// printed, naming the variable) for a bad value.
+bool ReadTimeScale(sct::scenarios::EngineOptions& o) {
+  absl::StatusOr<double> scale = sct::scenarios::TimeScaleFromEnv();
+  if (!scale.ok()) {
+    std::cerr << scale.status().message() << "\n";
+    return false;
+  }
+  o.time_scale = *scale;
+  return true;
+}
+
 // The scenario files under `paths` that match `filter`; when there is none,
 // the reason has been printed.
 std::vector<std::string> SelectFiles(const std::vector<std::string>& paths,
@@ -195,7 +214,7 @@ int Run(const std::vector<std::string>& argv) {
     std::cerr << kUsage;
     return 2;
   }
-  if (!CheckAttachFlags(options.engine)) return 2;
+  if (!CheckAttachFlags(options.engine) || !ReadTimeScale(options.engine)) return 2;
   if (options.engine.binaries_dir.empty()) {
     options.engine.binaries_dir = sct::scenarios::DefaultBinariesDir();
   }

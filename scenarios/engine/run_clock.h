@@ -1,7 +1,8 @@
 // The engine's clocks during one scenario run. Service time is the wall
 // clock plus what `advance_clock` steps moved every service's clock by (what
 // relative validity windows are measured against); the scenario deadline
-// bounds every wait and every RPC deadline. A plain value owned by the run;
+// bounds every wait and every RPC deadline, each stretched by the run's time
+// scale (time_scale.h). A plain value owned by the run;
 // single-threaded (the engine's thread).
 #ifndef SCT_SCENARIOS_ENGINE_RUN_CLOCK_H_
 #define SCT_SCENARIOS_ENGINE_RUN_CLOCK_H_
@@ -10,6 +11,7 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "scenarios/engine/time_scale.h"
 
 namespace sct::scenarios {
 
@@ -18,12 +20,16 @@ struct RunClock {
   absl::Duration advanced = absl::ZeroDuration();
   // When the scenario's timeout runs out.
   absl::Time scenario_deadline = absl::InfiniteFuture();
+  // The run's time scale (time_scale.h): every wait and RPC deadline the
+  // engine takes from Deadline() is stretched by it; Now() is not.
+  double scale = 1;
 
   // The services' time now.
   absl::Time Now() const { return absl::Now() + advanced; }
-  // `d` from now (wall clock), but never past the scenario deadline.
+  // `d` (times the scale) from now (wall clock), but never past the
+  // scenario deadline.
   absl::Time Deadline(absl::Duration d) const {
-    return std::min(absl::Now() + d, scenario_deadline);
+    return std::min(absl::Now() + Scaled(d, scale), scenario_deadline);
   }
 };
 

@@ -74,6 +74,10 @@ struct RunContext {
   // PINs, device ids, addresses, persona names, share ids...).
   std::vector<KnownValue> known;
 
+  // The run's time scale (EngineOptions::time_scale, time_scale.h): the
+  // attack code stretches its waits and RPC deadlines by it too.
+  double time_scale = 1;
+
   std::string audit_key;     // 32 random bytes set on every sim service
   std::string current_step;  // id of the running step (sent as sct-step)
   absl::Time started_at;

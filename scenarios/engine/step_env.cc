@@ -16,7 +16,7 @@ StepEnv::StepEnv(const scenario::v1::Scenario& scenario, const ResolvedTopology&
       topology(topology),
       ctx(ctx),
       eco(*ctx.eco),
-      clock{absl::ZeroDuration(), scenario_deadline},
+      clock{absl::ZeroDuration(), scenario_deadline, ctx.time_scale},
       clients(ctx.eco, &ctx, &clock),
       rpc_timeout(rpc_timeout),
       creds(&ctx) {}

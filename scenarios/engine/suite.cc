@@ -15,6 +15,7 @@
 #include "common/errors.h"
 #include "common/proto_time.h"
 #include "scenarios/engine/parse.h"
+#include "scenarios/engine/time_scale.h"
 
 namespace sct::scenarios {
 namespace {
@@ -108,6 +109,9 @@ std::map<std::string, std::string> RunEnvironment(const SuiteOptions& options) {
           ? "gRPC (relay.v1), where a scenario names no relay_api"
           : "HTTP (the draft's mailbox API), where a scenario names no relay_api";
   env["cpus"] = absl::StrCat(std::thread::hardware_concurrency());
+  if (options.engine.time_scale != 1) {
+    env["time_scale"] = DescribeTimeScale(options.engine.time_scale);
+  }
   return env;
 }
 

@@ -49,7 +49,8 @@ scenario::v1::Report RunSuite(const std::vector<std::string>& files,
                               const SuiteOptions& options);
 
 // The run environment: machine, date (UTC, RFC 3339), git describe (if the
-// working directory is a git checkout), binaries_dir, jobs.
+// working directory is a git checkout), binaries_dir, jobs, and time_scale
+// when the engine's deadlines were stretched (time_scale.h).
 std::map<std::string, std::string> RunEnvironment(const SuiteOptions& options);
 
 }  // namespace sct::scenarios

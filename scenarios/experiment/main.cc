@@ -20,6 +20,7 @@
 #include "scenarios/experiment/report/aggregate.h"
 #include "scenarios/experiment/report/experiment_report.h"
 #include "scenarios/experiment/report/terminal_table.h"
+#include "scenarios/engine/time_scale.h"
 #include "scenarios/experiment/runner.h"
 #include "scenarios/launcher/launcher.h"
 
@@ -114,6 +115,12 @@ int Run(const std::vector<std::string>& argv, bool check_only) {
     return 0;
   }
   sct::scenarios::EngineOptions& eng = a.options.engine;
+  absl::StatusOr<double> scale = sct::scenarios::TimeScaleFromEnv();
+  if (!scale.ok()) {
+    std::cerr << scale.status().message() << "\n";
+    return 2;
+  }
+  eng.time_scale = *scale;
   if (eng.binaries_dir.empty()) eng.binaries_dir = sct::scenarios::DefaultBinariesDir();
   if (eng.binaries_dir.empty()) {
     std::cerr << "cannot find the service binaries (relay/relay_server); "

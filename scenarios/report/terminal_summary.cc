@@ -57,6 +57,12 @@ void AppendHeading(std::string* out, const Report& report, int name_w, const Col
   for (const std::string& line : report::RelayHeadline(report)) {
     absl::StrAppend(out, "  ", TerminalSafe(line), "\n");
   }
+  // The engine's deadlines were stretched (SCT_TIME_SCALE, e.g. a sanitizer
+  // build): the verdicts hold for slower services than usual.
+  auto scale = report.environment().find("time_scale");
+  if (scale != report.environment().end()) {
+    absl::StrAppend(out, "  time scale: ", TerminalSafe(scale->second), "\n");
+  }
   absl::StrAppend(out, "\n");
   absl::StrAppend(out, "  ", c.bold, "RESULT  ", Pad("SCENARIO", name_w), "  ",
                   absl::StrFormat("%9s  %7s", "DURATION", "STEPS"), c.reset, "\n");

@@ -58,6 +58,17 @@ TEST(TerminalSummaryTest, NotApplicableIsItsOwnVerdictWithReasonsAndTheRelayHead
   EXPECT_TRUE(absl::EndsWith(out, "\n1 passed, 0 failed, 1 not applicable\n")) << out;
 }
 
+// A run under SCT_TIME_SCALE (the suite's environment has time_scale) says so
+// in its heading; a run without one says nothing about it.
+TEST(TerminalSummaryTest, ATimeScaleInForceIsInTheHeading) {
+  scenario::v1::Report report;
+  report.add_scenarios()->set_passed(true);
+  EXPECT_THAT(TerminalSummary(report, false), Not(HasSubstr("time scale")));
+  (*report.mutable_environment())["time_scale"] = "4 (SCT_TIME_SCALE: deadlines x4)";
+  EXPECT_THAT(TerminalSummary(report, false),
+              HasSubstr("  time scale: 4 (SCT_TIME_SCALE: deadlines x4)\n"));
+}
+
 TEST(TerminalSummaryTest, AssertionFailureWithoutFailingStepSaysWhich) {
   scenario::v1::Report report;
   scenario::v1::ScenarioResult* r = report.add_scenarios();

@@ -17,6 +17,7 @@
 #include "scenarios/engine/parse.h"
 #include "scenarios/engine/run_clock.h"
 #include "scenarios/engine/steps/steps.h"
+#include "scenarios/engine/time_scale.h"
 
 namespace sct::scenarios {
 namespace {
@@ -139,7 +140,11 @@ absl::StatusOr<Outcome> RunAcceptStep(StepEnv& env, const StepCall& call) {
   }
   req.set_manual_rounds(a.manual_rounds());
   const absl::Duration round = DurationOr(a.round_timeout(), absl::ZeroDuration());
-  if (round > absl::ZeroDuration()) *req.mutable_round_timeout() = ToProtoDuration(round);
+  // The device's wait for the sender is one of the run's waits: stretched
+  // by the time scale like the engine's own.
+  if (round > absl::ZeroDuration()) {
+    *req.mutable_round_timeout() = ToProtoDuration(Scaled(round, env.clock.scale));
+  }
   dv1::AcceptLinkResponse resp;
   absl::Status status = env.clients.Call(
       st.actor(), st.actor(), "device.v1.DeviceAgent/AcceptLink",
