@@ -4,6 +4,7 @@
 // run's report and compare.json written and read back.
 #include "scenarios/compare/compare_run.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -91,7 +92,7 @@ sv1::VariantSet Variants() {
   return set;
 }
 
-CompareOptions Options(int* launched) {
+CompareOptions Options(std::atomic<int>* launched) {
   CompareOptions o;
   o.engine.work_dir = Tmp() + "/work";
   o.engine.launch = [launched](const ResolvedTopology&,
@@ -106,10 +107,10 @@ CompareOptions Options(int* launched) {
 }
 
 TEST(RunCompare, EachCellIsJudgedUnderItsVariant) {
-  int launched = 0;
+  std::atomic<int> launched{0};
   const sv1::CompareResult r =
       RunCompare({WriteFile("pauses.textproto", kPauses)}, Variants(), Options(&launched));
-  EXPECT_EQ(launched, 2);  // the not-applicable cell launches nothing
+  EXPECT_EQ(launched.load(), 2);  // the not-applicable cell launches nothing
   ASSERT_EQ(r.rows_size(), 1);
   const sv1::CompareRow& row = r.rows(0);
   EXPECT_EQ(row.scenario(), "pauses");
@@ -134,13 +135,13 @@ TEST(RunCompare, EachCellIsJudgedUnderItsVariant) {
 }
 
 TEST(RunCompare, ABrokenFileOrAnUnknownVariantNameFailsItsRow) {
-  int launched = 0;
+  std::atomic<int> launched{0};
   std::string unknown = kPauses;
   unknown.replace(unknown.find("\"strict\""), 8, "\"strikt\"");
   const sv1::CompareResult r = RunCompare({WriteFile("broken.textproto", "name: \"x\"\nstepz {}\n"),
                                            WriteFile("unknown.textproto", unknown)},
                                           Variants(), Options(&launched));
-  EXPECT_EQ(launched, 0);
+  EXPECT_EQ(launched.load(), 0);
   ASSERT_EQ(r.rows_size(), 2);
   EXPECT_EQ(r.rows(0).scenario(), "broken");
   ASSERT_EQ(r.rows(0).cells_size(), 3);
@@ -162,7 +163,7 @@ TEST(RunScenario, APlainRunKeepsTheDefaultExpectationsAndDropsOnlyVariantAsserti
   a->mutable_timing()->set_to_step("b");
   a->mutable_timing()->set_max("1ns");
   a->add_only_variants("strict");
-  int launched = 0;
+  std::atomic<int> launched{0};
   CompareOptions o = Options(&launched);
   sv1::ScenarioResult plain = RunScenario(s, "pauses.textproto", o.engine);
   EXPECT_TRUE(plain.passed()) << plain.first_failure();
@@ -175,7 +176,7 @@ TEST(RunScenario, APlainRunKeepsTheDefaultExpectationsAndDropsOnlyVariantAsserti
 }
 
 TEST(CompareFiles, JsonRoundTripsAndHtmlIsWritten) {
-  int launched = 0;
+  std::atomic<int> launched{0};
   const sv1::CompareResult r =
       RunCompare({WriteFile("pauses2.textproto", kPauses)}, Variants(), Options(&launched));
   const std::string dir = Tmp() + "/files";
