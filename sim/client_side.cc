@@ -59,6 +59,14 @@ class FaultInterceptor : public grpc::experimental::Interceptor {
   }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    // gRPC runs this hook on the thread that called TryCancel, while the call's
+    // own hooks may be running on another: it must touch none of this
+    // interceptor's state (TSan found the race: an access point's shutdown
+    // cancelling its revocation watch).
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_CANCEL)) {
+      methods->Proceed();
+      return;
+    }
     const bool unary = info_->type() == ClientRpcInfo::Type::UNARY;
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
       step_ = state_->CurrentStep();

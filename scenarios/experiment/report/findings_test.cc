@@ -113,7 +113,8 @@ TEST(FindingsMarkdownTest, NumbersComeFromTheResults) {
   EXPECT_THAT(md, Not(HasSubstr("who-got-the-key = receiver")));
   EXPECT_THAT(md, HasSubstr("| 20 (2 errored) |"));
   // No measure named: every measure of the polling experiment, with means.
-  const auto& polls = SamplePollingExperiment().points(1).samples(0);
+  const scenario::v1::ExperimentResult polling = SamplePollingExperiment();
+  const auto& polls = polling.points(1).samples(0);
   char mean[64];
   std::snprintf(mean, sizeof mean, "| %.4g [%.4g–%.4g] |", polls.mean(), polls.mean_ci_low(),
                 polls.mean_ci_high());
