@@ -115,6 +115,14 @@ class SqliteLedger : public Ledger {
                                                    absl::Time now);
   absl::StatusOr<std::vector<ShareRow>> ListShares(absl::string_view column,
                                                    const std::string& key, absl::Time now);
+  // The shares whose ids `sql` selects (parameter 1 bound to `key`, then
+  // `extra` in order), read in one snapshot: ids first, then each row. At
+  // most `limit` rows; `*more` (may be null) says whether `sql` gave more.
+  absl::StatusOr<std::vector<ShareRow>> SharesSelectedBy(const std::string& sql,
+                                                         const std::string& key,
+                                                         const std::vector<int64_t>& extra,
+                                                         uint64_t limit, absl::Time now,
+                                                         bool* more);
 
   const std::unique_ptr<SqliteStore> store_;
 };

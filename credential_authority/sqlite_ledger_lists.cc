@@ -14,22 +14,26 @@
 
 namespace sct::ca {
 
-absl::StatusOr<std::vector<ShareRow>> SqliteLedger::ListShares(absl::string_view column,
-                                                               const std::string& key,
-                                                               absl::Time now) {
+absl::StatusOr<std::vector<ShareRow>> SqliteLedger::SharesSelectedBy(
+    const std::string& sql, const std::string& key, const std::vector<int64_t>& extra,
+    uint64_t limit, absl::Time now, bool* more) {
   std::vector<ShareRow> out;
+  if (more != nullptr) *more = false;
   RETURN_IF_ERROR(store_->Read([&](SqliteDb& db) -> absl::Status {
-    RETURN_IF_ERROR(db.Exec("BEGIN"));  // one snapshot for the list and its rows
+    RETURN_IF_ERROR(db.Exec("BEGIN"));  // one snapshot for the ids and the rows
     absl::Status listed = [&]() -> absl::Status {
-      ASSIGN_OR_RETURN(SqliteStatement list,
-                       SqliteStatement::Prepare(db, absl::StrCat("SELECT share_id FROM shares WHERE ", column,
-                                                " = ? ORDER BY seq")));
+      ASSIGN_OR_RETURN(SqliteStatement list, SqliteStatement::Prepare(db, sql));
       list.BindText(1, key);
+      for (size_t i = 0; i < extra.size(); ++i) list.BindInt(static_cast<int>(i) + 2, extra[i]);
       std::vector<std::string> ids;
       while (true) {
-        ASSIGN_OR_RETURN(bool more, list.Step());
-        if (!more) break;
+        ASSIGN_OR_RETURN(bool row, list.Step());
+        if (!row) break;
         ids.push_back(list.Text(0));
+      }
+      if (ids.size() > limit) {
+        if (more != nullptr) *more = true;
+        ids.resize(limit);
       }
       for (const std::string& id : ids) {
         ASSIGN_OR_RETURN(ShareRow row, GetShareIn(db, id, now));
@@ -41,6 +45,14 @@ absl::StatusOr<std::vector<ShareRow>> SqliteLedger::ListShares(absl::string_view
     return listed;
   }));
   return out;
+}
+
+absl::StatusOr<std::vector<ShareRow>> SqliteLedger::ListShares(absl::string_view column,
+                                                               const std::string& key,
+                                                               absl::Time now) {
+  return SharesSelectedBy(
+      absl::StrCat("SELECT share_id FROM shares WHERE ", column, " = ?1 ORDER BY seq"), key, {},
+      UINT64_MAX, now, nullptr);
 }
 
 absl::StatusOr<std::vector<ShareRow>> SqliteLedger::ListSharesPage(const ShareListing& listing,
@@ -64,35 +76,11 @@ absl::StatusOr<std::vector<ShareRow>> SqliteLedger::ListSharesPage(const ShareLi
                 "LIMIT ?2 OFFSET ?3")
           : absl::StrCat("SELECT share_id FROM shares WHERE ", column,
                          " = ?1 ORDER BY seq LIMIT ?2 OFFSET ?3");
-  std::vector<ShareRow> out;
-  *more = false;
-  RETURN_IF_ERROR(store_->Read([&](SqliteDb& db) -> absl::Status {
-    RETURN_IF_ERROR(db.Exec("BEGIN"));  // one snapshot for the ids and the rows
-    absl::Status listed = [&]() -> absl::Status {
-      ASSIGN_OR_RETURN(SqliteStatement list, SqliteStatement::Prepare(db, sql));
-      list.BindText(1, listing.key);
-      list.BindInt(2, static_cast<int64_t>(std::min<uint64_t>(limit, INT32_MAX) + 1));
-      list.BindInt(3, static_cast<int64_t>(std::min<uint64_t>(offset, INT64_MAX)));
-      std::vector<std::string> ids;
-      while (true) {
-        ASSIGN_OR_RETURN(bool row, list.Step());
-        if (!row) break;
-        ids.push_back(list.Text(0));
-      }
-      if (ids.size() > limit) {
-        *more = true;
-        ids.resize(limit);
-      }
-      for (const std::string& id : ids) {
-        ASSIGN_OR_RETURN(ShareRow row, GetShareIn(db, id, now));
-        out.push_back(std::move(row));
-      }
-      return absl::OkStatus();
-    }();
-    db.Exec("COMMIT").IgnoreError();
-    return listed;
-  }));
-  return out;
+  // One row past the page says whether there is more.
+  return SharesSelectedBy(sql, listing.key,
+                          {static_cast<int64_t>(std::min<uint64_t>(limit, INT32_MAX) + 1),
+                           static_cast<int64_t>(std::min<uint64_t>(offset, INT64_MAX))},
+                          limit, now, more);
 }
 
 absl::StatusOr<std::vector<ShareRow>> SqliteLedger::ListSharesByParent(
