@@ -11,6 +11,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "proto/oem/v1/oem.grpc.pb.h"
+#include "relay/fake_oem_push_endpoint.h"
 
 namespace sct::relay {
 namespace {
@@ -36,51 +37,6 @@ TEST(ParsePushRoutesTest, RejectsBadEntriesNamingTheFlag) {
     EXPECT_THAT(routes.status().message(), HasSubstr("--push_route"));
   }
 }
-
-// An OEM push endpoint in this process: records each Notify and answers it
-// with `answer`; while held, a Notify waits for Release().
-class FakeOem final : public ::oem::v1::Oem::Service {
- public:
-  grpc::Status Notify(grpc::ServerContext*, const ::oem::v1::NotifyRequest* request,
-                      ::oem::v1::NotifyResponse* response) override {
-    absl::MutexLock lock(&mu_);
-    seen_.push_back(*request);
-    mu_.Await(absl::Condition(
-        +[](bool* held) { return !*held; }, &held_));
-    response->set_accepted(accept_);
-    return answer_;
-  }
-  void Hold() {
-    absl::MutexLock lock(&mu_);
-    held_ = true;
-  }
-  void Release() {
-    absl::MutexLock lock(&mu_);
-    held_ = false;
-  }
-  void AnswerWith(grpc::Status answer, bool accept = true) {
-    absl::MutexLock lock(&mu_);
-    answer_ = std::move(answer);
-    accept_ = accept;
-  }
-  // Waits until `n` Notify calls have arrived.
-  void AwaitCalls(size_t n) {
-    absl::MutexLock lock(&mu_);
-    auto arrived = [this, n]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return seen_.size() >= n; };
-    mu_.Await(absl::Condition(&arrived));
-  }
-  std::vector<::oem::v1::NotifyRequest> seen() {
-    absl::MutexLock lock(&mu_);
-    return seen_;
-  }
-
- private:
-  absl::Mutex mu_;
-  std::vector<::oem::v1::NotifyRequest> seen_ ABSL_GUARDED_BY(mu_);
-  bool held_ ABSL_GUARDED_BY(mu_) = false;
-  bool accept_ ABSL_GUARDED_BY(mu_) = true;
-  grpc::Status answer_ ABSL_GUARDED_BY(mu_) = grpc::Status::OK;
-};
 
 // The outcomes `done` received, in order.
 class Outcomes {
@@ -120,7 +76,7 @@ class GrpcPushNotifierTest : public ::testing::Test {
                                               max_in_flight);
   }
 
-  FakeOem oem_;
+  FakeOemPushEndpoint oem_;
   std::unique_ptr<grpc::Server> server_;
 };
 

@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "common/uuid.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "proto/oem/v1/oem.grpc.pb.h"
+#include "relay/fake_oem_push_endpoint.h"
 #include "relay/grpc_push_notifier.h"
 #include "relay/relay_test_util.h"
 
@@ -25,27 +25,8 @@ using testing::MakeTestStore;
 using testing::StoreKind;
 using Json = nlohmann::json;
 
-class FakeOem final : public ::oem::v1::Oem::Service {
- public:
-  grpc::Status Notify(grpc::ServerContext*, const ::oem::v1::NotifyRequest* request,
-                      ::oem::v1::NotifyResponse* response) override {
-    absl::MutexLock lock(&mu_);
-    seen_.push_back(*request);
-    response->set_accepted(true);
-    return grpc::Status::OK;
-  }
-  std::vector<::oem::v1::NotifyRequest> seen() {
-    absl::MutexLock lock(&mu_);
-    return seen_;
-  }
-
- private:
-  absl::Mutex mu_;
-  std::vector<::oem::v1::NotifyRequest> seen_;
-};
-
 TEST(RelayPushTest, TheOtherPartysOemIsNotified) {
-  FakeOem oem;
+  FakeOemPushEndpoint oem;
   int oem_port = 0;
   grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &oem_port);
