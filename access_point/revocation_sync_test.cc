@@ -37,6 +37,17 @@ class RevocationSyncTest : public ::testing::Test {
   cav1::SignedRevocationList List(uint64_t v, std::vector<std::string> ids) {
     return *ca_->SignList(v, ids, clock_.Now(), clock_.Now() + absl::Hours(1));
   }
+  // A GetRevocationList answer: checks that the lock (car-1) says it holds
+  // `known`, then answers `*resp`.
+  static auto AnswerPoll(uint64_t known, const cav1::GetRevocationListResponse* resp) {
+    return Invoke([known, resp](grpc::ClientContext*, const cav1::GetRevocationListRequest& req,
+                                cav1::GetRevocationListResponse* out) {
+      EXPECT_EQ(req.access_point_id(), "car-1");
+      EXPECT_EQ(req.known_version(), known);
+      *out = *resp;
+      return grpc::Status::OK;
+    });
+  }
   FakeClock clock_;
   std::unique_ptr<FakeAuthority> ca_;
   std::unique_ptr<RevocationList> list_;
@@ -52,21 +63,8 @@ TEST_F(RevocationSyncTest, PollAppliesNewListAndSendsKnownVersion) {
   second.set_not_modified(true);
   second.set_version(2);
   EXPECT_CALL(stub_, GetRevocationList(_, _, _))
-      .WillOnce(Invoke([&](grpc::ClientContext*,
-                           const cav1::GetRevocationListRequest& req,
-                           cav1::GetRevocationListResponse* resp) {
-        EXPECT_EQ(req.access_point_id(), "car-1");
-        EXPECT_EQ(req.known_version(), 0u);
-        *resp = first;
-        return grpc::Status::OK;
-      }))
-      .WillOnce(Invoke([&](grpc::ClientContext*,
-                           const cav1::GetRevocationListRequest& req,
-                           cav1::GetRevocationListResponse* resp) {
-        EXPECT_EQ(req.known_version(), 2u);
-        *resp = second;
-        return grpc::Status::OK;
-      }));
+      .WillOnce(AnswerPoll(0, &first))
+      .WillOnce(AnswerPoll(2, &second));
   PollingRevocationSync sync(&stub_, list_.get(), options_);
   ASSERT_TRUE(sync.SyncNow().ok());
   EXPECT_TRUE(list_->IsRevoked("c1", ""));
@@ -85,13 +83,7 @@ TEST_F(RevocationSyncTest, PollAppliesDeltaFromHeldVersionAndStaysFresh) {
       *ca_->SignDelta(2, 3, {"c3"}, clock_.Now(), clock_.Now() + absl::Hours(1));
   delta.set_version(3);
   EXPECT_CALL(stub_, GetRevocationList(_, _, _))
-      .WillOnce(Invoke([&](grpc::ClientContext*,
-                           const cav1::GetRevocationListRequest& req,
-                           cav1::GetRevocationListResponse* resp) {
-        EXPECT_EQ(req.known_version(), 2u);
-        *resp = delta;
-        return grpc::Status::OK;
-      }));
+      .WillOnce(AnswerPoll(2, &delta));
   PollingRevocationSync sync(&stub_, list_.get(), options_);
   ASSERT_TRUE(sync.SyncNow().ok());
   EXPECT_EQ(list_->version(), 3u);
@@ -112,20 +104,8 @@ TEST_F(RevocationSyncTest, PollDeltaGapPullsTheFullList) {
   cav1::GetRevocationListResponse full;
   *full.mutable_list() = List(5, {"c1", "c4", "c5"});
   EXPECT_CALL(stub_, GetRevocationList(_, _, _))
-      .WillOnce(Invoke([&](grpc::ClientContext*,
-                           const cav1::GetRevocationListRequest& req,
-                           cav1::GetRevocationListResponse* resp) {
-        EXPECT_EQ(req.known_version(), 2u);
-        *resp = gap;
-        return grpc::Status::OK;
-      }))
-      .WillOnce(Invoke([&](grpc::ClientContext*,
-                           const cav1::GetRevocationListRequest& req,
-                           cav1::GetRevocationListResponse* resp) {
-        EXPECT_EQ(req.known_version(), 0u);
-        *resp = full;
-        return grpc::Status::OK;
-      }));
+      .WillOnce(AnswerPoll(2, &gap))
+      .WillOnce(AnswerPoll(0, &full));
   PollingRevocationSync sync(&stub_, list_.get(), options_);
   ASSERT_TRUE(sync.SyncNow().ok());
   EXPECT_EQ(list_->version(), 5u);
