@@ -46,6 +46,27 @@ class SenderTest : public DeviceAgentTest {
     return accepted.ok() ? accepted->credential_id() : "";
   }
 
+  // Alice owns a car key and shares it (resharing allowed) to Bob, who shares
+  // it on to Carol: a tree of two levels below Alice.
+  struct Chain {
+    Device alice, bob, carol;
+    std::string cred, bob_cred, bob_share, carol_cred;
+  };
+  void MakeChain(Chain* c) {
+    c->alice = MakeDevice("+15550001");
+    c->bob = MakeDevice("+15550002");
+    c->carol = MakeDevice("+15550003");
+    c->cred = Own(c->alice, cv::ASYMMETRIC);
+    ASSERT_TRUE(c->bob.agent->Enrol({}).ok());
+    ASSERT_TRUE(c->carol.agent->Enrol({}).ok());
+    c->bob_cred = ShareAndAccept(c->alice, c->cred, c->bob, "+15550002",
+                                 /*resharing_allowed=*/true, nullptr);
+    ASSERT_FALSE(c->bob_cred.empty());
+    c->carol_cred = ShareAndAccept(c->bob, c->bob_cred, c->carol, "+15550003",
+                                   /*resharing_allowed=*/false, &c->bob_share);
+    ASSERT_FALSE(c->carol_cred.empty());
+  }
+
   // The one sender exchange of `d`'s default persona.
   dv::MailboxRecord OnlySentExchange(Device& d) {
     auto state = d.agent->GetState({});
@@ -84,57 +105,34 @@ TEST_F(SenderTest, SenderRevokesACredentialIssuedFromItsShare) {
 }
 
 TEST_F(SenderTest, AncestorRevokesAGrandchildShareAndCredential) {
-  Device alice = MakeDevice("+15550001");
-  Device bob = MakeDevice("+15550002");
-  Device carol = MakeDevice("+15550003");
-  const std::string cred = Own(alice, cv::ASYMMETRIC);
-  ASSERT_TRUE(bob.agent->Enrol({}).ok());
-  ASSERT_TRUE(carol.agent->Enrol({}).ok());
-  const std::string bob_cred =
-      ShareAndAccept(alice, cred, bob, "+15550002", /*resharing_allowed=*/true, nullptr);
-  ASSERT_FALSE(bob_cred.empty());
-  std::string bob_share;
-  const std::string carol_cred =
-      ShareAndAccept(bob, bob_cred, carol, "+15550003", /*resharing_allowed=*/false, &bob_share);
-  ASSERT_FALSE(carol_cred.empty());
-
+  Chain c;
+  ASSERT_NO_FATAL_FAILURE(MakeChain(&c));
   dv::RevokeRequest revoke;
-  revoke.set_share_id(bob_share);
-  auto revoked = alice.agent->Revoke(revoke);
+  revoke.set_share_id(c.bob_share);
+  auto revoked = c.alice.agent->Revoke(revoke);
   ASSERT_TRUE(revoked.ok()) << revoked.status();
-  EXPECT_THAT(oem_.revoked_shares(), ElementsAre(bob_share));
-  revoke.set_credential_id(carol_cred);
-  revoked = alice.agent->Revoke(revoke);
+  EXPECT_THAT(oem_.revoked_shares(), ElementsAre(c.bob_share));
+  revoke.set_credential_id(c.carol_cred);
+  revoked = c.alice.agent->Revoke(revoke);
   ASSERT_TRUE(revoked.ok()) << revoked.status();
-  EXPECT_THAT(oem_.revoked_credentials(), ElementsAre(carol_cred));
+  EXPECT_THAT(oem_.revoked_credentials(), ElementsAre(c.carol_cred));
   // Carol is below Bob, not above him: his share is not hers to revoke.
-  revoke.set_share_id(bob_share);
-  EXPECT_EQ(ReasonOf(carol.agent->Revoke(revoke).status()), "share_not_found");
+  revoke.set_share_id(c.bob_share);
+  EXPECT_EQ(ReasonOf(c.carol.agent->Revoke(revoke).status()), "share_not_found");
 }
 
 // The authority pages ListShares: a share further down the tree that is not
 // on the first page is still found by following next_page_token.
 TEST_F(SenderTest, AncestorRevokeFollowsListSharesPages) {
   oem_.set_list_shares_page_cap(1);
-  Device alice = MakeDevice("+15550001");
-  Device bob = MakeDevice("+15550002");
-  Device carol = MakeDevice("+15550003");
-  const std::string cred = Own(alice, cv::ASYMMETRIC);
-  ASSERT_TRUE(bob.agent->Enrol({}).ok());
-  ASSERT_TRUE(carol.agent->Enrol({}).ok());
-  const std::string bob_cred =
-      ShareAndAccept(alice, cred, bob, "+15550002", /*resharing_allowed=*/true, nullptr);
-  ASSERT_FALSE(bob_cred.empty());
-  std::string bob_share;  // the second share of Alice's tree: page 2 of 2
-  ASSERT_FALSE(
-      ShareAndAccept(bob, bob_cred, carol, "+15550003", /*resharing_allowed=*/false, &bob_share)
-          .empty());
+  Chain c;  // Bob's share is the second share of Alice's tree: page 2 of 2
+  ASSERT_NO_FATAL_FAILURE(MakeChain(&c));
   const int pages_before = oem_.list_shares_pages();
   dv::RevokeRequest revoke;
-  revoke.set_share_id(bob_share);
-  auto revoked = alice.agent->Revoke(revoke);
+  revoke.set_share_id(c.bob_share);
+  auto revoked = c.alice.agent->Revoke(revoke);
   ASSERT_TRUE(revoked.ok()) << revoked.status();
-  EXPECT_THAT(oem_.revoked_shares(), ElementsAre(bob_share));
+  EXPECT_THAT(oem_.revoked_shares(), ElementsAre(c.bob_share));
   EXPECT_EQ(oem_.list_shares_pages() - pages_before, 2);
 }
 
