@@ -4,7 +4,7 @@
 # row failed (exit 1, under the reference variant alone, so that the test
 # does not depend on how many variants are built in) with compare.json and compare.html written, and
 # --findings reading that compare.json back, --render writing the same files
-# again from it.
+# again from it; SCT_TIME_SCALE read as sct_scenario reads it.
 set -u
 BIN="$1"
 T="$TEST_TMPDIR"
@@ -32,6 +32,18 @@ expect 2 "bad_variants.textproto:2:12: variants[1].name: variant name \"Bad\" mu
   --variant_file="$T/bad_variants.textproto" "$T/broken.textproto"
 expect 2 "list.txt:2: " "$T/list.txt"
 expect 2 "cannot read (run ./sct compare first)" --findings="$T/none.json"
+
+# The time scale (SCT_TIME_SCALE, as sct_scenario reads it): a bad value stops the run naming
+# the variable; a good one is said on stderr and kept in compare.json's environment.
+out=$(SCT_TIME_SCALE=0 "$BIN" --variants=reference --binaries_dir=/nonexistent --out="$T/scaled0" \
+  "$T/broken.textproto" 2>&1); code=$?
+[ "$code" -eq 2 ] || { echo "SCT_TIME_SCALE=0: exit $code, want 2: $out"; fail=1; }
+case "$out" in *'SCT_TIME_SCALE: want a number >= 1'*) ;; *) echo "SCT_TIME_SCALE=0: $out"; fail=1 ;; esac
+out=$(SCT_TIME_SCALE=3 "$BIN" --variants=reference --binaries_dir=/nonexistent --out="$T/scaled3" \
+  "$T/broken.textproto" 2>&1)
+case "$out" in *'time scale: 3 (SCT_TIME_SCALE'*) ;; *) echo "SCT_TIME_SCALE=3 not said: $out"; fail=1 ;; esac
+/usr/bin/python3 -c 'import json,sys; sys.exit(not json.load(open(sys.argv[1]))["environment"]["time_scale"].startswith("3 "))' \
+  "$T/scaled3/compare.json" || { echo "compare.json lacks the time scale"; fail=1; }
 
 expect 1 "1 cells: 0 passed, 1 failed, 0 not applicable" --variants=reference --binaries_dir=/nonexistent \
   --out="$T/out" "$T/broken.textproto"

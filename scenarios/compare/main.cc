@@ -7,9 +7,14 @@
 //   sct_compare --findings[=COMPARE_JSON] [--out=DIR]
 //   sct_compare --render=COMPARE_JSON [--out=DIR]
 //
+// SCT_TIME_SCALE stretches the engine's deadlines and waits, as for
+// sct_scenario (scenarios/engine/time_scale.h); it is kept in compare.json's
+// environment.
+//
 // Exit codes: 0 no cell failed (passed or not applicable); 1 some cell
-// failed; 2 usage error, a bad variant file or list, or the result could not
-// be written; 130/143 interrupted (every launched process is stopped first).
+// failed; 2 usage error, a bad variant file or list, a bad SCT_TIME_SCALE, or
+// the result could not be written; 130/143 interrupted (every launched
+// process is stopped first).
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -23,6 +28,7 @@
 #include "scenarios/compare/compare_summary.h"
 #include "scenarios/compare/findings.h"
 #include "scenarios/compare/variant_set.h"
+#include "scenarios/engine/time_scale.h"
 #include "scenarios/launcher/launcher.h"
 
 namespace {
@@ -161,6 +167,12 @@ int Run(Args& a) {
     return 2;
   }
   sct::scenarios::EngineOptions& e = a.options.engine;
+  absl::StatusOr<double> scale = sct::scenarios::TimeScaleFromEnv();
+  if (!scale.ok()) {
+    std::cerr << scale.status().message() << "\n";
+    return 2;
+  }
+  e.time_scale = *scale;
   if (e.binaries_dir.empty()) e.binaries_dir = sct::scenarios::DefaultBinariesDir();
   if (e.binaries_dir.empty()) {
     std::cerr << "cannot find the service binaries (relay/relay_server); build them "
@@ -174,6 +186,9 @@ int Run(Args& a) {
   a.options.variant_file = a.variant_file;
   std::cerr << "comparing " << files->size() << " scenario(s) under " << columns->variants_size()
             << " variant(s), binaries from " << e.binaries_dir << "\n";
+  if (e.time_scale != 1) {
+    std::cerr << "time scale: " << sct::scenarios::DescribeTimeScale(e.time_scale) << "\n";
+  }
   const sv1::CompareResult result = sct::scenarios::RunCompare(*files, *columns, a.options);
   std::cout << sct::scenarios::compare::CompareSummary(result);
   absl::Status written = sct::scenarios::WriteCompare(result, a.out);
