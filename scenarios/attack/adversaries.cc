@@ -130,10 +130,11 @@ std::string PersonaOf(const RunContext& ctx, const std::string& device) {
 
 absl::Status Claim(const std::shared_ptr<grpc::Channel>& device_channel, const std::string& persona,
                    const std::string& link, const std::string& pin, const std::string& actor,
-                   const std::string& step, ::device::v1::AcceptLinkResponse* resp) {
+                   const std::string& step, absl::Duration timeout,
+                   ::device::v1::AcceptLinkResponse* resp) {
   auto stub = ::device::v1::DeviceAgent::NewStub(device_channel);
   grpc::ClientContext call;
-  PrepareCall(call, actor, step, kClaimTimeout);
+  PrepareCall(call, actor, step, timeout);
   ::device::v1::AcceptLinkRequest req;
   req.set_request_id(NewUuidV4());
   req.set_persona(persona);

@@ -31,7 +31,8 @@
 namespace sct::scenarios::attack {
 
 inline constexpr char kChannelService[] = "channel";
-// How long an act waits for a tap to capture a link, and for a claim.
+// How long an act waits for a tap to capture a link, and for a claim (both
+// stretched by the run's time scale: Scaled(…, ctx.time_scale)).
 inline constexpr absl::Duration kCaptureWait = absl::Seconds(5);
 inline constexpr absl::Duration kClaimTimeout = absl::Seconds(60);
 
@@ -52,10 +53,12 @@ std::string KindName(::common::v1::ChannelKind kind);
 std::string PersonaOf(const RunContext& ctx, const std::string& device);
 
 // Claims `link` through a device agent (AcceptLink with the link itself and
-// `pin` when not empty). Tap threads call it too.
+// `pin` when not empty), the call bounded by `timeout`. Tap threads call it
+// too.
 absl::Status Claim(const std::shared_ptr<grpc::Channel>& device_channel, const std::string& persona,
                    const std::string& link, const std::string& pin, const std::string& actor,
-                   const std::string& step, ::device::v1::AcceptLinkResponse* resp);
+                   const std::string& step, absl::Duration timeout,
+                   ::device::v1::AcceptLinkResponse* resp);
 
 // Evidence that `actor` holds `link`: the full link, its mailbox id and its
 // secret (as text and decoded). The caller holds RunState::mu.

@@ -51,6 +51,7 @@ struct TapEnv {
   std::string persona;
   std::string relay_url;
   std::string ca_file;
+  absl::Duration claim_timeout = kClaimTimeout;  // scaled by the run's time scale
 };
 
 // Records the links and codes of one tapped message (with their evidence and
@@ -116,7 +117,8 @@ void RaceClaim(RunState* state, TapState* tap, const TapEnv& env, const ShareLin
   const absl::Time start = absl::Now();
   ::device::v1::AcceptLinkResponse resp;
   absl::Status s =
-      Claim(env.device_channel, env.persona, link.ToString(), pin, tap->adversary, step, &resp);
+      Claim(env.device_channel, env.persona, link.ToString(), pin, tap->adversary, step,
+            env.claim_timeout, &resp);
   std::lock_guard<std::mutex> lock(state->mu);
   tap->claims[link.mailbox_id] = ClaimResult{true, s};
   if (s.ok()) {
@@ -190,6 +192,7 @@ void TapLoop(RunState* state, TapState* tap, TapEnv env) {
 absl::StatusOr<TapEnv> TapEnvFor(RunContext& ctx, const Adversary& a) {
   const scenario::v1::LinkInterceptor& spec = a.link_interceptor();
   TapEnv env;
+  env.claim_timeout = Scaled(kClaimTimeout, ctx.time_scale);
   absl::StatusOr<std::shared_ptr<grpc::Channel>> ch = ctx.eco->ChannelAs(kChannelService, a.name());
   if (!ch.ok()) ch = ctx.eco->Channel(kChannelService);
   if (!ch.ok()) return ch.status();
@@ -337,8 +340,8 @@ namespace {
 // The result of the race claim of `mailbox_id`, once it finished; nullopt
 // when the tap does not race or never tried that link.
 std::optional<absl::Status> AwaitRaceClaim(RunState& state, TapState* tap,
-                                           const std::string& mailbox_id) {
-  WaitFor(state, kClaimTimeout, [&] {
+                                           const std::string& mailbox_id, absl::Duration timeout) {
+  WaitFor(state, timeout, [&] {
     auto c = tap->claims.find(mailbox_id);
     return c == tap->claims.end() || c->second.done;
   });
@@ -362,7 +365,7 @@ absl::StatusOr<absl::Status> ClaimNow(RunContext& ctx, RunState& state, const Ad
   const absl::Time start = absl::Now();
   ::device::v1::AcceptLinkResponse resp;
   absl::Status s = Claim(ch, PersonaOf(ctx, device), newest.link.ToString(), pin, a.name(),
-                         ctx.current_step, &resp);
+                         ctx.current_step, Scaled(kClaimTimeout, ctx.time_scale), &resp);
   AppendEvent(ctx, MakeEvent(a.name(), device, "device.v1.DeviceAgent/AcceptLink",
                              absl::StrCat("claims the captured link (mailbox ",
                                           ShortId(newest.link.mailbox_id), ")"),
@@ -406,7 +409,10 @@ absl::StatusOr<AdversaryOutcome> ActInterceptor(RunContext& ctx, const Adversary
   out.details.push_back({"links_captured", absl::StrCat(captured)});
   out.details.push_back({"share", share.empty() ? "(unmatched)" : share});
   std::optional<absl::Status> raced;
-  if (a.link_interceptor().race()) raced = AwaitRaceClaim(state, tap, newest.link.mailbox_id);
+  if (a.link_interceptor().race()) {
+    raced = AwaitRaceClaim(state, tap, newest.link.mailbox_id,
+                           Scaled(kClaimTimeout, ctx.time_scale));
+  }
   absl::Status s;
   if (raced.has_value()) {
     s = *raced;

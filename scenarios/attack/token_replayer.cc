@@ -70,8 +70,8 @@ Replays Replay(RunContext& ctx, const Adversary& a, const std::string& device,
   for (uint32_t i = 0; i < r.times; ++i) {
     const absl::Time start = absl::Now();
     ::device::v1::AcceptLinkResponse resp;
-    absl::Status s =
-        Claim(ch, PersonaOf(ctx, device), link, pin, a.name(), ctx.current_step, &resp);
+    absl::Status s = Claim(ch, PersonaOf(ctx, device), link, pin, a.name(), ctx.current_step,
+                           Scaled(kClaimTimeout, ctx.time_scale), &resp);
     AppendEvent(ctx, MakeEvent(a.name(), device, "device.v1.DeviceAgent/AcceptLink",
                                absl::StrCat("replay ", i + 1, "/", r.times, " of the token of ",
                                             spec.share()),

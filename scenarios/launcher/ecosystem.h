@@ -81,7 +81,9 @@ struct LaunchOptions {
   std::string binaries_dir;
   // Per-run directory for PKI, databases, state files and logs (created).
   std::string work_dir;
-  // How long a service may take to print its listening line and be healthy.
+  // How long a service may take to print its listening line and be healthy,
+  // and a launched Redis cluster to form (the engine stretches it by
+  // SCT_TIME_SCALE).
   absl::Duration start_timeout = absl::Seconds(30);
   // Start every launched service with --sim_control (Audit + SimControl).
   bool sim_control = true;

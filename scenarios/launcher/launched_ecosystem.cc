@@ -53,7 +53,9 @@ std::string RedisKeyPrefix(const sv1::RelaySpec& relay) {
 }  // namespace
 
 LaunchedEcosystem::LaunchedEcosystem(const LaunchOptions& options, PreparedWorkDir work)
-    : work_(std::move(work)), services_(options, work_.dir, work_.pki.get()) {
+    : work_(std::move(work)),
+      start_timeout_(options.start_timeout),
+      services_(options, work_.dir, work_.pki.get()) {
   services_.SetAddressPlan(work_.addresses);
   RegisterLiveEcosystem(this);
 }
@@ -223,7 +225,7 @@ absl::Status LaunchedEcosystem::StartRedis(const sv1::RelaySpec& relay) {
   for (const std::string& name : names) RETURN_IF_ERROR(StartRedisNode(name, cluster, acl_file));
   if (!cluster) return absl::OkStatus();
   absl::Status formed =
-      FormRedisCluster(redis_.addresses, redis_admin_, absl::Now() + absl::Seconds(30));
+      FormRedisCluster(redis_.addresses, redis_admin_, absl::Now() + start_timeout_);
   if (!formed.ok()) return services_.WithStderr(*services_.Find(names[0]), formed);
   redis_cluster_formed_ = true;  // from now on a (re)started node must rejoin
   return absl::OkStatus();

@@ -31,6 +31,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "proto/scenario/v1/scenario.pb.h"
 #include "scenarios/launcher/ecosystem.h"
 #include "scenarios/launcher/redis_nodes.h"
@@ -108,6 +109,8 @@ class LaunchedEcosystem final : public Ecosystem {
   ServiceNode& Node(absl::string_view name);
 
   PreparedWorkDir work_;
+  // LaunchOptions::start_timeout, also the bound on forming a Redis cluster.
+  absl::Duration start_timeout_;
   ServiceSet services_;
   // The topology's design variant (set by Build before anything starts).
   scenario::v1::ArchitectureSpec architecture_;
