@@ -19,6 +19,7 @@
 #include <thread>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -270,6 +271,41 @@ std::string TailOfFile(const std::string& path, int max_lines) {
     lines.erase(lines.begin(), lines.end() - max_lines);
   }
   return absl::StrJoin(lines, "\n");
+}
+
+std::string FirstSanitizerReport(const std::string& path, size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  constexpr absl::string_view kRule = "==================";
+  std::string out;
+  bool inside = false;
+  std::string previous;  // the line before, kept while it is a rule
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!inside) {
+      if (absl::StrContains(line, "runtime error:")) return line.substr(0, max_bytes);
+      const bool starts = absl::StrContains(line, "WARNING: ThreadSanitizer") ||
+                          absl::StrContains(line, "ERROR: AddressSanitizer") ||
+                          absl::StrContains(line, "ERROR: LeakSanitizer");
+      if (starts) {
+        inside = true;
+        if (!previous.empty()) absl::StrAppend(&out, previous, "\n");
+      }
+      previous = absl::StartsWith(line, kRule) ? line.substr(0, 128) : "";
+      if (!inside) continue;
+    } else if (absl::StartsWith(line, kRule)) {
+      absl::StrAppend(&out, line);
+      return out;
+    }
+    if (out.size() + line.size() + 1 > max_bytes) {
+      absl::StrAppend(&out, "[...]");
+      return out;
+    }
+    absl::StrAppend(&out, line, "\n");
+    if (absl::StartsWith(line, "SUMMARY:")) break;
+  }
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
 }
 
 absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(const ChildProcessSpec& spec) {

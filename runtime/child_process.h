@@ -118,6 +118,15 @@ class ChildProcess {
 // The last `max_lines` lines of a text file (at most 4 KiB), "" if unreadable.
 std::string TailOfFile(const std::string& path, int max_lines = 15);
 
+// The first sanitizer report in a text file (a service's stderr): from the
+// "==================" line before ThreadSanitizer's "WARNING:" or
+// AddressSanitizer's / LeakSanitizer's "ERROR:" to the closing
+// "==================" (TSan) or the "SUMMARY:" line, or a UBSan
+// "runtime error:" line alone; cut at `max_bytes` (then ending "[...]").
+// "" when the file has none or is unreadable. Reads line by line: memory is
+// bounded by `max_bytes` whatever the file's size.
+std::string FirstSanitizerReport(const std::string& path, size_t max_bytes = 16 * 1024);
+
 // Human description of an exit code as ChildProcess reports it: "exit 1",
 // "signal 9 (Killed)".
 std::string DescribeExit(int code);

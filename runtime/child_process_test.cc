@@ -184,5 +184,64 @@ TEST(ChildProcessTest, WithoutListeningLineReturnsOnceStarted) {
   EXPECT_EQ(Read(Tmp("plain.stderr")), "err\n");
 }
 
+void Write(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+constexpr char kTsanReport[] =
+    "==================\n"
+    "WARNING: ThreadSanitizer: data race (pid=7)\n"
+    "  Read of size 8 at 0x7b78 by thread T3:\n"
+    "    #0 Guess scenarios/attack/id_guesser.cc:55:24\n"
+    "SUMMARY: ThreadSanitizer: data race in Guess\n";
+
+TEST(FirstSanitizerReportTest, FindsTheFirstThreadSanitizerReport) {
+  const std::string path = Tmp("tsan.stderr");
+  Write(path, std::string("relay: listening\nsome log line\n") + kTsanReport +
+                  "==================\n"
+                  "==================\nWARNING: ThreadSanitizer: data race (pid=7)\n"
+                  "  a second report\n"
+                  "ThreadSanitizer: reported 2 warnings\n");
+  EXPECT_EQ(FirstSanitizerReport(path), std::string(kTsanReport).substr(0, sizeof(kTsanReport) - 2));
+}
+
+TEST(FirstSanitizerReportTest, FindsAddressLeakAndUndefinedBehaviourReports) {
+  const std::string asan = Tmp("asan.stderr");
+  Write(asan,
+        "log\n=================================================================\n"
+        "==9==ERROR: AddressSanitizer: heap-use-after-free on address 0x6\n"
+        "    #0 F a.cc:1\n"
+        "SUMMARY: AddressSanitizer: heap-use-after-free a.cc:1 in F\n"
+        "Shadow bytes around the buggy address:\n");
+  EXPECT_EQ(FirstSanitizerReport(asan),
+            "=================================================================\n"
+            "==9==ERROR: AddressSanitizer: heap-use-after-free on address 0x6\n"
+            "    #0 F a.cc:1\n"
+            "SUMMARY: AddressSanitizer: heap-use-after-free a.cc:1 in F");
+  const std::string lsan = Tmp("lsan.stderr");
+  Write(lsan, "\n=================================================================\n"
+              "==9==ERROR: LeakSanitizer: detected memory leaks\n\n"
+              "SUMMARY: AddressSanitizer: 24 byte(s) leaked in 1 allocation(s).\n");
+  EXPECT_NE(FirstSanitizerReport(lsan).find("24 byte(s) leaked"), std::string::npos);
+  const std::string ubsan = Tmp("ubsan.stderr");
+  Write(ubsan, "x\nrelay/a.cc:3:5: runtime error: signed integer overflow\nmore\n");
+  EXPECT_EQ(FirstSanitizerReport(ubsan), "relay/a.cc:3:5: runtime error: signed integer overflow");
+}
+
+TEST(FirstSanitizerReportTest, NothingWithoutAReportAndBoundedWithOne) {
+  const std::string plain = Tmp("plain-log.stderr");
+  Write(plain, "==================\nrelay: stopping\n");
+  EXPECT_EQ(FirstSanitizerReport(plain), "");
+  EXPECT_EQ(FirstSanitizerReport(Tmp("does-not-exist.stderr")), "");
+  const std::string big = Tmp("big.stderr");
+  std::string text = "==================\nWARNING: ThreadSanitizer: data race\n";
+  for (int i = 0; i < 10000; ++i) text += "    #1 frame of a very deep stack\n";
+  Write(big, text);
+  const std::string cut = FirstSanitizerReport(big, 1024);
+  EXPECT_LE(cut.size(), 1024u + 5);
+  EXPECT_TRUE(cut.size() >= 5 && cut.substr(cut.size() - 5) == "[...]") << cut;
+}
+
 }  // namespace
 }  // namespace sct

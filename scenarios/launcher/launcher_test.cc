@@ -376,6 +376,27 @@ TEST(ClassifyExit, SortsExitStatuses) {
   EXPECT_EQ(ClassifyExit("r", 0, true, "").kind(), ::scenario::v1::DIED_DURING_RUN);
 }
 
+// The detail keeps what the process said (the stderr file is gone once a
+// bazel test ends): its sanitizer report, else its stderr's tail.
+TEST(ClassifyExit, QuotesTheSanitizerReportOrTheTailOfStderr) {
+  const std::string dir = std::getenv("TEST_TMPDIR");
+  const std::string tsan = dir + "/oem-a.stderr";
+  std::ofstream(tsan) << "oem-a: listening\n==================\n"
+                         "WARNING: ThreadSanitizer: data race (pid=9)\n"
+                         "    #0 Handler oem_server/oem_service.cc:10\n"
+                         "SUMMARY: ThreadSanitizer: data race in Handler\n==================\n";
+  const ::scenario::v1::ServiceExit raced = ClassifyExit("oem-a", 66, false, tsan);
+  EXPECT_EQ(raced.kind(), ::scenario::v1::FAILED_AT_SHUTDOWN);
+  EXPECT_NE(raced.detail().find("#0 Handler oem_server/oem_service.cc:10"), std::string::npos)
+      << raced.detail();
+  const std::string plain = dir + "/car-1.stderr";
+  std::ofstream(plain) << "car-1: listening\ncar-1: fatal: store is gone\n";
+  const ::scenario::v1::ServiceExit died = ClassifyExit("car-1", 1, true, plain);
+  EXPECT_EQ(died.kind(), ::scenario::v1::DIED_DURING_RUN);
+  EXPECT_NE(died.detail().find("car-1: fatal: store is gone"), std::string::npos) << died.detail();
+  EXPECT_EQ(ClassifyExit("car-1", 0, false, plain).detail(), "stopped cleanly");
+}
+
 // The service's clock (SimControl.SetClock with no change, or `req`).
 absl::Time ServiceClock(Ecosystem& eco, const std::string& name,
                         const ::common::v1::SetClockRequest& req = {}) {

@@ -50,8 +50,15 @@ scenario::v1::ServiceExit ClassifyExit(const std::string& name, int status, bool
   scenario::v1::ServiceExit e;
   e.set_service(name);
   e.set_exit_status(status);
-  const std::string where =
-      stderr_path.empty() ? "" : absl::StrCat("; stderr: ", stderr_path);
+  std::string where;
+  if (!stderr_path.empty()) {
+    // What the process said last: its first sanitizer report when it wrote
+    // one, else the tail of its stderr (the file itself may not outlive the
+    // run, e.g. under bazel test).
+    std::string said = FirstSanitizerReport(stderr_path);
+    if (said.empty()) said = TailOfFile(stderr_path);
+    where = absl::StrCat("; stderr: ", stderr_path, said.empty() ? "" : ":\n", said);
+  }
   const std::string what = absl::StrCat("ended (", DescribeExit(status), ")");
   if (died_before) {
     e.set_kind(scenario::v1::DIED_DURING_RUN);

@@ -94,7 +94,8 @@ struct ServiceNode {
 // (exit code, or 128 + signal), `died_before` when it had exited before the
 // SIGTERM. 0 and 143 are clean; 137 is the SIGKILL after the grace; any other
 // status fails (23: a LeakSanitizer report). `stderr_path` is named in the
-// detail of anything not clean.
+// detail of anything not clean, followed by the first sanitizer report in it
+// (runtime/child_process.h FirstSanitizerReport) or else its tail.
 scenario::v1::ServiceExit ClassifyExit(const std::string& name, int status, bool died_before,
                                        const std::string& stderr_path);
 
