@@ -308,6 +308,11 @@ std::string FirstSanitizerReport(const std::string& path, size_t max_bytes) {
   return out;
 }
 
+std::string StderrExcerpt(const std::string& path) {
+  std::string said = FirstSanitizerReport(path);
+  return said.empty() ? TailOfFile(path) : said;
+}
+
 absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(const ChildProcessSpec& spec) {
   if (access(spec.binary.c_str(), X_OK) != 0) {
     return absl::NotFoundError(absl::StrCat(spec.name, ": binary ", spec.binary,
@@ -376,9 +381,9 @@ absl::Status ChildProcess::StartFailure(const ChildProcessSpec& spec, absl::Stat
   if (spec.stderr_path.empty()) {
     absl::StrAppend(&message, "; its stderr is this process's stderr");
   } else {
-    const std::string tail = TailOfFile(spec.stderr_path);
+    const std::string said = StderrExcerpt(spec.stderr_path);
     absl::StrAppend(&message, "; stderr (", spec.stderr_path, "):\n",
-                    tail.empty() ? "(empty)" : tail);
+                    said.empty() ? "(empty)" : said);
   }
   return absl::Status(code, message);
 }

@@ -127,6 +127,10 @@ std::string TailOfFile(const std::string& path, int max_lines = 15);
 // bounded by `max_bytes` whatever the file's size.
 std::string FirstSanitizerReport(const std::string& path, size_t max_bytes = 16 * 1024);
 
+// What a process's stderr file says for an error message: its first
+// sanitizer report, else its last 15 lines; "" when empty or unreadable.
+std::string StderrExcerpt(const std::string& path);
+
 // Human description of an exit code as ChildProcess reports it: "exit 1",
 // "signal 9 (Killed)".
 std::string DescribeExit(int code);

@@ -67,6 +67,23 @@ TEST(ChildProcessTest, EarlyExitNamesServiceAndQuotesStderr) {
   EXPECT_NE(m.find("exit 3"), std::string::npos) << m;
 }
 
+// A sanitizer's report is quoted from its start (the racing stacks), not
+// just its last 15 lines.
+TEST(ChildProcessTest, EarlyExitQuotesTheSanitizerReport) {
+  auto p = ChildProcess::Start(Shell(
+      "raced",
+      "printf '==================\\nWARNING: ThreadSanitizer: data race (pid=1)\\n"
+      "    #0 Handler device/device_agent.cc:9\\n' >&2; "
+      "for i in $(seq 1 40); do echo \"    #$i frame\" >&2; done; "
+      "printf 'SUMMARY: ThreadSanitizer: data race in Handler\\n==================\\n' >&2; "
+      "exit 66"));
+  ASSERT_FALSE(p.ok());
+  const std::string m(p.status().message());
+  EXPECT_NE(m.find("#0 Handler device/device_agent.cc:9"), std::string::npos) << m;
+  EXPECT_NE(m.find("SUMMARY: ThreadSanitizer"), std::string::npos) << m;
+  EXPECT_NE(m.find("exit 66"), std::string::npos) << m;
+}
+
 TEST(ChildProcessTest, TimeoutKillsTheChild) {
   ChildProcessSpec spec = Shell("silent", "echo hello >&2; exec sleep 60");
   spec.start_timeout = absl::Seconds(2);  // ample for sh to print

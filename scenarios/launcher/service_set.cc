@@ -52,11 +52,9 @@ scenario::v1::ServiceExit ClassifyExit(const std::string& name, int status, bool
   e.set_exit_status(status);
   std::string where;
   if (!stderr_path.empty()) {
-    // What the process said last: its first sanitizer report when it wrote
-    // one, else the tail of its stderr (the file itself may not outlive the
-    // run, e.g. under bazel test).
-    std::string said = FirstSanitizerReport(stderr_path);
-    if (said.empty()) said = TailOfFile(stderr_path);
+    // What the process said: the file itself may not outlive the run (e.g.
+    // under bazel test).
+    const std::string said = StderrExcerpt(stderr_path);
     where = absl::StrCat("; stderr: ", stderr_path, said.empty() ? "" : ":\n", said);
   }
   const std::string what = absl::StrCat("ended (", DescribeExit(status), ")");
@@ -468,10 +466,10 @@ absl::Status ServiceSet::WithStderr(const ServiceNode& n, const absl::Status& s)
   if (n.svc.attached) {
     return absl::Status(s.code(), absl::StrCat(n.svc.name, ": ", s.message()));
   }
-  const std::string tail = TailOfFile(n.svc.stderr_path);
+  const std::string said = StderrExcerpt(n.svc.stderr_path);
   return absl::Status(
       s.code(), absl::StrCat(n.svc.name, ": ", s.message(), "; stderr (", n.svc.stderr_path, "):\n",
-                             tail.empty() ? "(empty)" : tail));
+                             said.empty() ? "(empty)" : said));
 }
 
 }  // namespace sct::scenarios

@@ -143,7 +143,7 @@ class ServiceSet {
   // than 0 or 143: a sanitizer's report), or died during the run.
   std::vector<scenario::v1::ServiceExit> Exits() const;
 
-  // `s` as an error of `node`: "<name>: <message>", plus the end of its
+  // `s` as an error of `node`: "<name>: <message>", plus StderrExcerpt of its
   // stderr file when it was launched.
   absl::Status WithStderr(const ServiceNode& node, const absl::Status& s) const;
 
