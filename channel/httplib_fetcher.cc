@@ -8,7 +8,6 @@
 #include "common/errors.h"
 #include "httplib.h"
 #include "openssl/x509.h"
-#include "runtime/http_client.h"
 #include "runtime/source_address.h"
 
 namespace sct::channel {
@@ -45,8 +44,7 @@ absl::StatusOr<HttpResponse> HttplibFetcher::Fetch(
   if (path[0] == '?') path = "/" + path;
   if (origin.size() == scheme_end) return InvalidField("url", "has no host");
 
-  const std::unique_ptr<httplib::Client> owned = NewHttpClient(origin);
-  httplib::Client& client = *owned;
+  httplib::Client client(origin);
   if (!client.is_valid()) return InvalidField("url", "host/port not usable: " + origin);
   const int64_t timeout_us = absl::ToInt64Microseconds(options_.timeout);
   client.set_connection_timeout(timeout_us / 1000000, timeout_us % 1000000);

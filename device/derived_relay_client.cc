@@ -10,7 +10,6 @@
 #include "common/status_macros.h"
 #include "device/relay_answer.h"
 #include "httplib.h"
-#include "runtime/http_client.h"
 #include "runtime/source_address.h"
 
 namespace sct::device {
@@ -50,7 +49,7 @@ absl::StatusOr<std::unique_ptr<HttpDerivedRelayClient>> HttpDerivedRelayClient::
   if (options.timeout <= absl::ZeroDuration()) options.timeout = absl::Seconds(10);
   std::unique_ptr<HttpDerivedRelayClient> client(new HttpDerivedRelayClient(std::move(options)));
   absl::MutexLock lock(&client->mu_);
-  client->client_ = NewHttpClient(client->options_.base_url);
+  client->client_ = std::make_unique<httplib::Client>(client->options_.base_url);
   if (!client->client_->is_valid()) return InvalidField("base_url", "host/port not usable");
   httplib::Client& http = *client->client_;
   SetTimeouts(http, client->options_.timeout);

@@ -18,7 +18,6 @@
 #include "httplib.h"
 #include "nlohmann/json.hpp"
 #include "openssl/x509.h"
-#include "runtime/http_client.h"
 #include "runtime/source_address.h"
 #include "sim/client_side.h"
 
@@ -170,7 +169,7 @@ absl::StatusOr<std::unique_ptr<HttpRelayClient>> HttpRelayClient::Create(
   client->base_path_ = url.path;
   client->https_ = url.https;
   client->ohttp_ = std::move(ohttp);
-  client->client_ = NewHttpClient(url.origin);
+  client->client_ = std::make_unique<httplib::Client>(url.origin);
   if (!client->client_->is_valid()) return InvalidField("--relay_http_url", "host/port not usable");
   httplib::Client& http = *client->client_;
   const int64_t us = Micros(client->options_.timeout);

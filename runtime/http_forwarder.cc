@@ -10,7 +10,6 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "httplib.h"
-#include "runtime/http_client.h"
 #include "runtime/source_address.h"
 
 namespace sct {
@@ -56,7 +55,7 @@ absl::StatusOr<std::unique_ptr<HttplibForwarder>> HttplibForwarder::Create(
   f->authority_ = hostport;
   f->prefix_ = slash == std::string::npos ? "" : f->options_.url.substr(slash);
   while (!f->prefix_.empty() && f->prefix_.back() == '/') f->prefix_.pop_back();
-  f->client_ = NewHttpClient(f->options_.url.substr(0, slash));
+  f->client_ = std::make_unique<httplib::Client>(f->options_.url.substr(0, slash));
   if (!f->client_->is_valid()) return InvalidField(field, "host/port not usable");
   const int64_t us = absl::ToInt64Microseconds(f->options_.timeout);
   httplib::Client& http = *f->client_;

@@ -14,7 +14,6 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "httplib.h"
-#include "runtime/http_client.h"
 #include "runtime/source_address.h"
 
 namespace sct::scenarios::attack {
@@ -33,7 +32,7 @@ HttpSession::HttpSession(const std::string& base_url, const std::string& ca_file
     : impl_(std::make_unique<Impl>()) {
   std::string origin = base_url;
   while (!origin.empty() && origin.back() == '/') origin.pop_back();
-  impl_->client = NewHttpClient(origin);
+  impl_->client = std::make_unique<httplib::Client>(origin);
   if (!impl_->client->is_valid()) {
     impl_->init_error = absl::StrCat("bad relay URL ", origin);
     return;
