@@ -70,11 +70,16 @@
 #ifndef SCT_RELAY_REDIS_REDIS_STORE_H_
 #define SCT_RELAY_REDIS_REDIS_STORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "relay/mailbox_codec.h"  // EncodeMailbox: the stored value
 #include "relay/mailbox_store.h"
 #include "relay/redis/redis_client.h"
@@ -88,6 +93,15 @@ struct RedisStoreOptions {
   // Added to every PEXPIRE so Redis never drops a key before its logical
   // expiry because of clock differences.
   absl::Duration expiry_grace = absl::Seconds(5);
+  // The store keeps the changes to the counts by expiry minute (Count) in
+  // memory and sends them at most once per this interval, with the first
+  // operation after it, and always before Count and SweepExpired, on
+  // FlushCounts and when the store is destroyed. Zero: after every
+  // operation.
+  absl::Duration count_flush_interval = absl::Seconds(1);
+  // Create-key buckets each SweepExpired cleans of entries whose mailbox is
+  // dead, taken in turn (buckets have no TTL).
+  int buckets_cleaned_per_sweep = 64;
 };
 
 class RedisMailboxStore : public MailboxStore {
@@ -98,6 +112,8 @@ class RedisMailboxStore : public MailboxStore {
   static constexpr int kCreateKeyBuckets = 16384;
 
   RedisMailboxStore(RedisClient* client, RedisStoreOptions options = {});
+  // Sends the count changes not yet sent (FlushCounts), errors ignored.
+  ~RedisMailboxStore() override;
 
   absl::StatusOr<InsertResult> Insert(const Mailbox& mailbox,
                                       absl::string_view create_key) override;
@@ -133,6 +149,11 @@ class RedisMailboxStore : public MailboxStore {
   absl::Status DeleteAndLog(absl::string_view id, int64_t expected_version,
                             absl::string_view request_key, int64_t log_ttl_ms);
 
+  // Sends the count changes this store has kept (one HINCRBY per expiry
+  // minute with a non-zero change, into one count shard, the next in turn);
+  // what fails to send is kept for the next flush.
+  absl::Status FlushCounts();
+
   // True on a Redis Cluster.
   bool cluster() const { return !single_node_; }
 
@@ -148,7 +169,7 @@ class RedisMailboxStore : public MailboxStore {
   std::pair<std::string, std::string> CreateKeyEntry(absl::string_view create_key) const;
   // What both Insert paths write: key names and the script arguments.
   struct InsertPlan {
-    std::string key, index, ttl, created, clean;
+    std::string key, ttl, created, clean;
     std::pair<std::string, std::string> entry;  // CreateKeyEntry, if a create key
     std::string entry_value;                    // expires_at ‖ id
   };
@@ -164,10 +185,23 @@ class RedisMailboxStore : public MailboxStore {
                                                absl::string_view create_key,
                                                const InsertPlan& plan);
 
+  // Keeps `delta` for the count of `expires_at`'s expiry minute, then
+  // flushes if the interval is over.
+  void AddCount(absl::Time expires_at, int64_t delta);
+  void MaybeFlushCounts();
+
   RedisClient* const client_;
   const RedisStoreOptions options_;
-  // Standalone Redis: scripts may touch several keys (index, create key).
+  // Standalone Redis: scripts may touch several keys (limiter, create key).
   const bool single_node_;
+
+  absl::Mutex counts_mu_;
+  // Expiry minute -> change not yet sent.
+  absl::flat_hash_map<int64_t, int64_t> count_deltas_ ABSL_GUARDED_BY(counts_mu_);
+  absl::Time last_flush_ ABSL_GUARDED_BY(counts_mu_);
+  std::atomic<uint32_t> flush_shard_;
+  // The next create-key bucket SweepExpired cleans.
+  std::atomic<uint32_t> bucket_cursor_;
 };
 
 }  // namespace sct::relay
