@@ -4,26 +4,28 @@
 // Key layout (prefix defaults to "sct:"; docs/relay_redis.md has the long form):
 //   <prefix>{<mailbox-id>}:m   string: a fixed header (format, version,
 //                              expires_at) and the record (EncodeMailbox)
-//   <prefix>{k<N>}             hash, N < kCreateKeyBuckets: field = 16 bytes
+//   <prefix>{j<N>}             hash, N < kCreateKeyBuckets: field = 16 bytes
 //                              of SHA-256(create key), value = expiry second
 //                              (10 digits) ‖ '#' 16-byte UUID (or '=' text
-//                              id) of the mailbox it made
+//                              id) of the mailbox it made; no TTL
 //   <prefix>{idx<N>}:counts    hash (16 shards): field = expiry minute (Unix
-//                              minutes), value = mailboxes of the shard
-//                              expiring in it
+//                              minutes), value = the count changes for it
+//                              relays have sent to this shard (summed over
+//                              the shards; may be negative)
 // One string per mailbox (not a hash) and create keys packed into small
 // hashes (Redis keeps a hash of <= 128 short fields as one listpack) keep the
 // per-mailbox overhead beside the record small (figures: docs/BENCHMARKS.md).
 //
 // Atomicity and round trips: every operation is one Lua script (EVALSHA)
 // that does its checks and writes atomically on the node; Get is one GET.
-// On a single Redis the insert script also checks and sets the create key
-// and counts the mailbox; CompareAndSwap and Delete keep the count in the
-// same script. In a Redis Cluster a script may touch only one slot, so there
-// the count and the create key (each in its own slot) are separate commands:
-// Insert is (1) SET NX of the mailbox, (2) a compare-and-set script on the
-// create key's entry, (3) HINCRBY of the count; if the entry names a mailbox
-// still live, (1) is undone and InsertResult::Repeated returned.
+// On a single Redis the insert script also checks and sets the create key.
+// In a Redis Cluster a script may touch only one slot, so there the create
+// key (in its own slot) is a separate command: Insert is (1) SET NX of the
+// mailbox, (2) a compare-and-set script on the create key's entry; if the
+// entry names a mailbox still live, (1) is undone and
+// InsertResult::Repeated returned. The counts are not in the scripts: the
+// store keeps its changes per expiry minute and sends them in batches
+// (RedisStoreOptions::count_flush_interval, FlushCounts).
 // A create key is only ever set to a mailbox that already exists, so "names
 // a mailbox that is gone" safely means deleted or expired, and the claim CAS
 // makes racing repeats agree. Scripts rather than MULTI/WATCH: one round trip,
@@ -41,11 +43,12 @@
 //
 // Expiry: the mailbox key gets PEXPIRE = (expires_at - now) + grace, so Redis
 // removes expired mailboxes by itself (no sweep is needed to free memory); a
-// create-key bucket's TTL is that of its longest-lived entry plus up to an
-// hour (so most inserts need not extend it), and one insert in 16 drops the
-// bucket's entries whose mailbox has expired (by the expiry recorded at
-// create: a CompareAndSwap that moves expires_at later does not move it, and
-// MailboxService never does). Logical expiry
+// create-key bucket has no TTL (no PTTL/PEXPIRE per insert): one insert in 16
+// drops the bucket's entries whose mailbox has expired (by the expiry
+// recorded at create: a CompareAndSwap that moves expires_at later does not
+// move it, and MailboxService never does), and so does every SweepExpired
+// for the next buckets in turn (RedisStoreOptions::buckets_cleaned_per_sweep);
+// Redis deletes a bucket with its last entry. Logical expiry
 // is still checked against the stored expires_at at the caller's `now`
 // (exact to the nanosecond), so a fake clock in tests and clock skew between
 // relay and Redis cannot make a mailbox outlive expires_at. Relative PEXPIRE
@@ -53,15 +56,18 @@
 // clock agreeing with the relay's.
 //
 // SweepExpired/Count (docs/relay_redis.md, "Expiry, sweep and Count"): no
-// per-mailbox index. Each shard counts mailboxes by expiry minute (the whole
-// minute at or after expires_at). Count sums the counts (exact for inserts
-// and deletes; includes expired mailboxes until their minute is swept).
+// per-mailbox index. The shards count mailboxes by expiry minute (the whole
+// minute at or after expires_at). Count sums the counts (exact for this
+// store's own inserts and deletes, which it sends first; other replicas'
+// once they have sent theirs, within count_flush_interval while they serve
+// and by their next sweep when idle; a killed relay's unsent changes are
+// lost until their minute is swept; includes expired mailboxes until their
+// minute is swept).
 // SweepExpired takes the minutes that are over, oldest first, each whole and
 // atomically (two sweeping replicas count it once), and returns the
 // mailboxes they held; it deletes no record (Redis expires them; reads never
-// answer an expired one). In a cluster the count is a separate command from
-// the mailbox script (different slot), so a crash between them can leave
-// Count off by one until that minute is swept; mailboxes are never affected.
+// answer an expired one); it also cleans a slice of the create-key buckets.
+// Mailboxes are never affected by the counts.
 //
 // Errors: those of MailboxStore; UNAVAILABLE "store_unavailable" when Redis
 // is unreachable or times out; INTERNAL "store_error" for unexpected Redis
