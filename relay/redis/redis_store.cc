@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/errors.h"
+#include "common/status_macros.h"
 #include "crypto/digest.h"
 #include "relay/mailbox_codec.h"
 #include "relay/redis/redis_limits.h"
@@ -17,10 +18,6 @@
 namespace sct::relay {
 namespace {
 
-// A create-key bucket outlives its longest-lived entry by up to this slack (1
-// h), so that most inserts need no PEXPIRE of the bucket. In both scripts
-// below.
-//
 // A stored mailbox is one string, EncodeMailbox's (relay/mailbox_codec.h):
 // the scripts read its fixed header with GETRANGE 0 41, never copying the
 // record into Lua; in Lua (1-based) version = sub(3, 22), expires_at =
@@ -29,10 +26,12 @@ namespace {
 // A create-key entry's value: the second its mailbox expires (10 digits,
 // rounded up), then '#' and the mailbox id as 16 bytes when it is a
 // lower-case UUID (every id the relay makes), else '=' and the id as given
-// (CreateKeyValue). sct_holder gives back the id as text; sct_keep_bucket
-// keeps a bucket alive past `ttl_ms` (plus the slack above) and, given a
-// second, drops the entries dead by then; sct_put_key sets an entry and keeps
-// its bucket (both scripts below).
+// (CreateKeyValue). sct_holder gives back the id as text; sct_clean_bucket,
+// given a second, drops the entries dead by then; sct_put_key sets an entry
+// (and cleans). A bucket has no TTL (no PTTL/PEXPIRE per insert): it is
+// cleaned by one insert in 16 and, a slice of the buckets at a time, by
+// every SweepExpired (kCleanBucketScript), and Redis deletes it once its last
+// entry is dropped.
 constexpr char kHolderLua[] = R"lua(
 local function sct_holder(v)
   local rest = string.sub(v, 12)
@@ -41,10 +40,7 @@ local function sct_holder(v)
   return string.sub(h, 1, 8) .. '-' .. string.sub(h, 9, 12) .. '-' .. string.sub(h, 13, 16) ..
          '-' .. string.sub(h, 17, 20) .. '-' .. string.sub(h, 21, 32)
 end
-local function sct_keep_bucket(bucket, ttl_ms, dead_by)
-  if redis.call('PTTL', bucket) < ttl_ms then
-    redis.call('PEXPIRE', bucket, ttl_ms + 3600000)
-  end
+local function sct_clean_bucket(bucket, dead_by)
   if dead_by ~= '' then
     local all = redis.call('HGETALL', bucket)
     for i = 1, #all, 2 do
@@ -52,46 +48,47 @@ local function sct_keep_bucket(bucket, ttl_ms, dead_by)
     end
   end
 end
-local function sct_put_key(bucket, field, value, ttl_ms, dead_by)
+local function sct_put_key(bucket, field, value, dead_by)
   redis.call('HSET', bucket, field, value)
-  sct_keep_bucket(bucket, ttl_ms, dead_by)
+  sct_clean_bucket(bucket, dead_by)
 end
 )lua";
 
 // Insert on a single node (standalone Redis): the whole create in one script.
-// KEYS[1] mailbox, KEYS[2] its count shard, KEYS[3] the create-key bucket
-// (the mailbox key again without a create key), KEYS[4] (gated form only)
-// the creates limiter's counter. ARGV: 1 record, 2 ttl ms, 3 expiry minute,
-// 4 id, 5 created_at (padded), 6 create-key field ('' = none), 7 bucket value
-// (CreateKeyValue), 8 key prefix (to name the holder's key), 9 the second of
-// created_at (10 digits, rounded down) to drop the bucket's entries dead by
-// then, or '' (one insert in 16 cleans); gated: 10 limit, 11 window ms, 12 now ms. {1}
-// inserted; {0} id taken; {2, holder} the create key names a mailbox live at
-// created_at (nothing written); gated: {3, ms left} over the creates budget
-// (nothing counted or written). The create key's entry is claimed with one
-// HSETNX (a new key, the common case: no separate read); only when it exists
-// is it read, its mailbox checked, and (dead) taken over with HSET; an entry
-// this insert added is removed again if the id turns out taken.
+// KEYS[1] mailbox, KEYS[2] the create-key bucket (the mailbox key again
+// without a create key), KEYS[3] (gated form only) the creates limiter's
+// counter. ARGV: 1 record, 2 ttl ms, 3 created_at (padded), 4 create-key
+// field ('' = none), 5 bucket value (CreateKeyValue), 6 key prefix (to name
+// the holder's key), 7 the second of created_at (10 digits, rounded down) to
+// drop the bucket's entries dead by then, or '' (one insert in 16 cleans);
+// gated: 8 limit, 9 window ms, 10 now ms. {1} inserted; {0} id taken; {2,
+// holder} the create key names a mailbox live at created_at (nothing
+// written); gated: {3, ms left} over the creates budget (nothing counted or
+// written). The create key's entry is claimed with one HSETNX (a new key,
+// the common case: no separate read); only when it exists is it read, its
+// mailbox checked, and (dead) taken over with HSET; an entry this insert
+// added is removed again if the id turns out taken. The mailbox's count is
+// not in the script: RedisMailboxStore adds it to the counts it flushes
+// (CountDeltas).
 constexpr char kInsertBody[] = R"lua(
-local ck = ARGV[6] ~= ''
+local ck = ARGV[4] ~= ''
 local added = false
 if ck then
-  added = redis.call('HSETNX', KEYS[3], ARGV[6], ARGV[7]) == 1
+  added = redis.call('HSETNX', KEYS[2], ARGV[4], ARGV[5]) == 1
   if not added then
-    local holder = sct_holder(redis.call('HGET', KEYS[3], ARGV[6]))
-    local h = redis.call('GETRANGE', ARGV[8] .. '{' .. holder .. '}:m', 0, 41)
-    if #h == 42 and string.sub(h, 23, 42) > ARGV[5] then return {2, holder} end
+    local holder = sct_holder(redis.call('HGET', KEYS[2], ARGV[4]))
+    local h = redis.call('GETRANGE', ARGV[6] .. '{' .. holder .. '}:m', 0, 41)
+    if #h == 42 and string.sub(h, 23, 42) > ARGV[3] then return {2, holder} end
   end
 end
 if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then
-  if added then redis.call('HDEL', KEYS[3], ARGV[6]) end
+  if added then redis.call('HDEL', KEYS[2], ARGV[4]) end
   return {0}
 end
-redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
 if added then
-  sct_keep_bucket(KEYS[3], tonumber(ARGV[2]), ARGV[9])
+  sct_clean_bucket(KEYS[2], ARGV[7])
 elseif ck then
-  sct_put_key(KEYS[3], ARGV[6], ARGV[7], tonumber(ARGV[2]), ARGV[9])
+  sct_put_key(KEYS[2], ARGV[4], ARGV[5], ARGV[7])
 end
 return {1}
 )lua";
@@ -105,7 +102,7 @@ const std::string& InsertScript() {
 // logic (redis_limits.h) first, in the same script.
 const std::string& GatedInsertScript() {
   static const std::string* script = new std::string(absl::StrCat(kRedisLimiterGateLua, R"lua(
-local ok, left = sct_gate(KEYS[4], tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]),
+local ok, left = sct_gate(KEYS[3], tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10]),
                           true)
 if not ok then return {3, left} end
 )lua", kHolderLua, kInsertBody));
@@ -114,34 +111,29 @@ if not ok then return {3, left} end
 
 // Compare-and-set of a create-key entry (cluster: the bucket has its own
 // slot). KEYS[1] bucket; ARGV field, new value, expected holder id ('' =
-// absent), ttl ms, unused, the second of created_at to drop dead entries
-// with or '' (as the insert script). {1, ''} set; {0, current holder}
-// otherwise.
+// absent), the second of created_at to drop dead entries with or '' (as the
+// insert script). {1, ''} set; {0, current holder} otherwise.
 constexpr char kClaimBody[] = R"lua(
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 local holder = ''
 if cur then holder = sct_holder(cur) end
 if holder ~= ARGV[3] then return {0, holder} end
-sct_put_key(KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[4]), ARGV[6])
+sct_put_key(KEYS[1], ARGV[1], ARGV[2], ARGV[4])
 return {1, ''}
 )lua";
+
+// Cleans one bucket (SweepExpired): KEYS[1] bucket, ARGV[1] the second at
+// or before which an entry's mailbox is dead. Nothing.
+const std::string& CleanBucketScript() {
+  static const std::string* script =
+      new std::string(absl::StrCat(kHolderLua, "sct_clean_bucket(KEYS[1], ARGV[1])\nreturn 0\n"));
+  return *script;
+}
 
 const std::string& ClaimScript() {
   static const std::string* script = new std::string(absl::StrCat(kHolderLua, kClaimBody));
   return *script;
 }
-
-// The expiry minute of a padded expires_at (20-digit nanoseconds) in Lua:
-// the whole minute at or after it, as ExpiryMinute computes it in C++.
-constexpr char kExpiryMinuteLua[] = R"lua(
-local function sct_minute(e)
-  local s = tonumber(string.sub(e, 1, 11))
-  if s % 60 == 0 and string.sub(e, 12) == '000000000' then
-    return string.format('%d', s / 60)
-  end
-  return string.format('%d', math.floor(s / 60) + 1)
-end
-)lua";
 
 // A delete tombstone's own TTL (ms, as written: RedisDeleteTombstone), nil
 // for anything else: what the logged delete below puts a tombstone back with.
@@ -156,11 +148,11 @@ end
 // the new record and answers the old one, whose header is then checked; if
 // the check fails the old value is put back with its TTL (SET KEEPTTL; same
 // script, so atomic) and nothing has changed. The key keeps its TTL unless
-// the expiry moved (then PEXPIRE; MailboxService never moves it). KEYS[1]
-// mailbox, KEYS[2] (single node only) its count shard; ARGV expected version
-// (padded), now (padded), new record, ttl ms, new expiry minute. {1, old
-// expires} swapped; 0 absent or expired (a delete's tombstone included); -1
-// version moved.
+// the expiry moved (then PEXPIRE; MailboxService never moves it; the count
+// moves with the relay's flushed deltas). KEYS[1] mailbox; ARGV expected
+// version (padded), now (padded), new record, ttl ms. {1, old expires}
+// swapped; 0 absent or expired (a delete's tombstone included); -1 version
+// moved.
 constexpr char kCasBody[] = R"lua(
 local old = redis.call('SET', KEYS[1], ARGV[3], 'XX', 'KEEPTTL', 'GET')
 if not old then return 0 end
@@ -171,50 +163,34 @@ if not live or string.sub(old, 3, 22) ~= ARGV[1] then
   if live then return -1 end
   return 0
 end
-if e ~= string.sub(ARGV[3], 23, 42) then
-  redis.call('PEXPIRE', KEYS[1], ARGV[4])
-  local m = sct_minute(e)
-  if KEYS[2] and m ~= ARGV[5] then
-    redis.call('HINCRBY', KEYS[2], m, -1)
-    redis.call('HINCRBY', KEYS[2], ARGV[5], 1)
-  end
-end
+if e ~= string.sub(ARGV[3], 23, 42) then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 return {1, e}
 )lua";
 
 const std::string& CasScript() {
-  static const std::string* script =
-      new std::string(absl::StrCat(kExpiryMinuteLua, kCasBody));
+  static const std::string* script = new std::string(kCasBody);
   return *script;
 }
 
-// Delete on the version (no delete log). KEYS[1] mailbox, KEYS[2] (single
-// node only) its count shard; ARGV expected version (padded). {1, expires}
-// deleted, 0 absent (a tombstone included), -1 version moved.
+// Delete on the version (no delete log). KEYS[1] mailbox; ARGV expected
+// version (padded). {1, expires} deleted, 0 absent (a tombstone included),
+// -1 version moved.
 constexpr char kDeleteBody[] = R"lua(
 local h = redis.call('GETRANGE', KEYS[1], 0, 42)
 if #h < 42 or string.sub(h, 43, 43) == 'D' then return 0 end
 if string.sub(h, 3, 22) ~= ARGV[1] then return -1 end
 redis.call('DEL', KEYS[1])
-local e = string.sub(h, 23, 42)
-if KEYS[2] then redis.call('HINCRBY', KEYS[2], sct_minute(e), -1) end
-return {1, e}
+return {1, string.sub(h, 23, 42)}
 )lua";
-
-const std::string& DeleteScript() {
-  static const std::string* script =
-      new std::string(absl::StrCat(kExpiryMinuteLua, kDeleteBody));
-  return *script;
-}
 
 // Delete on the version with the delete log's entry: the mailbox's value
 // becomes its tombstone (RedisDeleteTombstone: the request key, kept for the
 // log's TTL) with one SET XX GET, whose answer is then checked; if the check
-// fails the old value is put back (atomic: same script). KEYS[1] mailbox,
-// KEYS[2] (single node only) its count shard; ARGV expected version (padded),
-// tombstone, its ttl ms, grace ms. A mailbox put back gets the tombstone's
-// TTL plus grace (>= what is left of its life: the log keeps entries for
-// --max_ttl); a tombstone its own. Answers as kDeleteBody.
+// fails the old value is put back (atomic: same script). KEYS[1] mailbox;
+// ARGV expected version (padded), tombstone, its ttl ms, grace ms. A mailbox
+// put back gets the tombstone's TTL plus grace (>= what is left of its life:
+// the log keeps entries for --max_ttl); a tombstone its own. Answers as
+// kDeleteBody.
 constexpr char kDeleteLoggedBody[] = R"lua(
 local old = redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3], 'XX', 'GET')
 if not old then return 0 end
@@ -226,14 +202,17 @@ if string.sub(old, 3, 22) ~= ARGV[1] then
   redis.call('SET', KEYS[1], old, 'PX', tonumber(ARGV[3]) + tonumber(ARGV[4]))
   return -1
 end
-local e = string.sub(old, 23, 42)
-if KEYS[2] then redis.call('HINCRBY', KEYS[2], sct_minute(e), -1) end
-return {1, e}
+return {1, string.sub(old, 23, 42)}
 )lua";
+
+const std::string& DeleteScript() {
+  static const std::string* script = new std::string(kDeleteBody);
+  return *script;
+}
 
 const std::string& DeleteLoggedScript() {
   static const std::string* script =
-      new std::string(absl::StrCat(kExpiryMinuteLua, kTombTtlLua, kDeleteLoggedBody));
+      new std::string(absl::StrCat(kTombTtlLua, kDeleteLoggedBody));
   return *script;
 }
 
@@ -258,14 +237,13 @@ absl::Status Unexpected(absl::string_view what) {
 }
 
 // The expiry minute of a mailbox: the whole Unix minute at or after
-// expires_at (kExpiryMinuteLua in the scripts). A count shard's minute m
+// expires_at. A count shard's minute m
 // holds the mailboxes with expires_at in ((m - 1) min, m min], all due at m.
 int64_t ExpiryMinuteOf(absl::Time t) {
   const int64_t ns = absl::ToUnixNanos(t);
   constexpr int64_t kMinute = int64_t{60} * 1000 * 1000 * 1000;
   return ns / kMinute + (ns % kMinute != 0 ? 1 : 0);
 }
-std::string ExpiryMinute(absl::Time t) { return std::to_string(ExpiryMinuteOf(t)); }
 
 std::string TtlMillis(absl::Time expires_at, absl::Time reference, absl::Duration grace) {
   absl::Duration ttl = std::max(expires_at - reference, absl::ZeroDuration()) + grace;
@@ -320,7 +298,72 @@ bool CleanThisTime() {
 }  // namespace
 
 RedisMailboxStore::RedisMailboxStore(RedisClient* client, RedisStoreOptions options)
-    : client_(client), options_(std::move(options)), single_node_(!client->cluster()) {}
+    : client_(client),
+      options_(std::move(options)),
+      single_node_(!client->cluster()),
+      last_flush_(absl::Now()),
+      // Replicas start their flushes and cleaning at different shards and
+      // buckets.
+      flush_shard_(static_cast<uint32_t>(absl::ToUnixNanos(absl::Now()) / 1000) % kIndexShards),
+      bucket_cursor_(static_cast<uint32_t>(absl::ToUnixNanos(absl::Now()) / 1000) %
+                     kCreateKeyBuckets) {}
+
+RedisMailboxStore::~RedisMailboxStore() { (void)FlushCounts(); }
+
+void RedisMailboxStore::AddCount(absl::Time expires_at, int64_t delta) {
+  {
+    absl::MutexLock lock(&counts_mu_);
+    count_deltas_[ExpiryMinuteOf(expires_at)] += delta;
+  }
+  MaybeFlushCounts();
+}
+
+void RedisMailboxStore::MaybeFlushCounts() {
+  {
+    absl::MutexLock lock(&counts_mu_);
+    const absl::Time now = absl::Now();
+    if (count_deltas_.empty() || now - last_flush_ < options_.count_flush_interval) return;
+    last_flush_ = now;
+  }
+  // A failure keeps the changes for the next flush; the operation that
+  // triggered it has succeeded and stays so.
+  (void)FlushCounts();
+}
+
+absl::Status RedisMailboxStore::FlushCounts() {
+  absl::flat_hash_map<int64_t, int64_t> deltas;
+  {
+    absl::MutexLock lock(&counts_mu_);
+    deltas.swap(count_deltas_);
+  }
+  // Any shard may hold any mailbox's count (Count and SweepExpired add the
+  // shards up), so one flush goes to one shard, the next in turn.
+  const std::string shard = IndexShardKey(
+      static_cast<int>(flush_shard_.fetch_add(1, std::memory_order_relaxed) % kIndexShards));
+  absl::Status status;
+  for (auto it = deltas.begin(); it != deltas.end();) {
+    if (it->second != 0 && status.ok()) {
+      status = client_
+                   ->Command(shard, {"HINCRBY", shard, std::to_string(it->first),
+                                     std::to_string(it->second)})
+                   .status();
+      if (status.ok()) {
+        deltas.erase(it++);
+        continue;
+      }
+    }
+    if (it->second == 0) {
+      deltas.erase(it++);
+      continue;
+    }
+    ++it;
+  }
+  if (!deltas.empty()) {
+    absl::MutexLock lock(&counts_mu_);
+    for (const auto& [minute, delta] : deltas) count_deltas_[minute] += delta;
+  }
+  return status;
+}
 
 std::string RedisMailboxStore::MailboxKey(absl::string_view id) const {
   return RedisMailboxKey(options_.key_prefix, id);
@@ -333,7 +376,7 @@ std::pair<std::string, std::string> RedisMailboxStore::CreateKeyEntry(
   const std::string digest = crypto::Sha256(create_key);
   const auto byte = [&digest](int i) { return static_cast<unsigned char>(digest[i]); };
   const int bucket = ((byte(16) << 8) | byte(17)) % kCreateKeyBuckets;
-  return {absl::StrCat(options_.key_prefix, "{k", bucket, "}"), digest.substr(0, 16)};
+  return {absl::StrCat(options_.key_prefix, "{j", bucket, "}"), digest.substr(0, 16)};
 }
 std::string RedisMailboxStore::IndexShardKey(int shard) const {
   return absl::StrCat(options_.key_prefix, "{idx", shard, "}:counts");
@@ -370,7 +413,6 @@ absl::StatusOr<RedisMailboxStore::InsertPlan> RedisMailboxStore::PlanInsert(
   }
   InsertPlan plan;
   plan.key = MailboxKey(mailbox.id);
-  plan.index = IndexKey(mailbox.id);
   plan.ttl = TtlMillis(mailbox.expires_at, mailbox.created_at, options_.expiry_grace);
   plan.created = PaddedNanos(mailbox.created_at);
   plan.clean = CleanThisTime() ? PaddedSeconds(absl::ToUnixSeconds(mailbox.created_at)) : "";
@@ -382,14 +424,12 @@ absl::StatusOr<RedisMailboxStore::InsertPlan> RedisMailboxStore::PlanInsert(
 absl::StatusOr<RedisMailboxStore::GatedInsert> RedisMailboxStore::InsertOnOneNode(
     const Mailbox& mailbox, absl::string_view create_key, const InsertPlan& plan,
     const RedisLimiterGate* gate) {
-  // One script: (limiter,) create-key check, insert-if-absent, index,
-  // create key.
-  std::vector<std::string> keys = {plan.key, plan.index,
-                                   create_key.empty() ? plan.key : plan.entry.first};
-  std::vector<std::string> args = {EncodeMailbox(mailbox), plan.ttl,
-                                   ExpiryMinute(mailbox.expires_at), mailbox.id,
-                                   plan.created, plan.entry.second, plan.entry_value,
-                                   options_.key_prefix, plan.clean};
+  // One script: (limiter,) create-key check, insert-if-absent, create key;
+  // the count is kept here and flushed (AddCount).
+  std::vector<std::string> keys = {plan.key, create_key.empty() ? plan.key : plan.entry.first};
+  std::vector<std::string> args = {EncodeMailbox(mailbox), plan.ttl,         plan.created,
+                                   plan.entry.second,      plan.entry_value, options_.key_prefix,
+                                   plan.clean};
   if (gate != nullptr) {
     keys.push_back(gate->counter_key);
     args.push_back(std::to_string(gate->limit));
@@ -405,6 +445,7 @@ absl::StatusOr<RedisMailboxStore::GatedInsert> RedisMailboxStore::InsertOnOneNod
       if (gate == nullptr) return Unexpected("insert");
       return GatedInsert{true, InsertResult()};
     case 1:
+      AddCount(mailbox.expires_at, 1);
       return GatedInsert{false, InsertResult::Created()};
     case 0:
       return absl::AlreadyExistsError("mailbox id taken");
@@ -422,24 +463,22 @@ absl::StatusOr<InsertResult> RedisMailboxStore::InsertInCluster(const Mailbox& m
                                                                 absl::string_view create_key,
                                                                 const InsertPlan& plan) {
   const std::string& key = plan.key;
-  const std::string& index = plan.index;
   const std::string& ttl = plan.ttl;
   const std::string& created = plan.created;
   const std::string& clean = plan.clean;
   const std::pair<std::string, std::string>& entry = plan.entry;
   const std::string& entry_value = plan.entry_value;
-  // Cluster: the create key's bucket and the count shard have their own
-  // slots, so single-slot steps. (1) The mailbox, if its id is free.
+  // Cluster: the create key's bucket has its own slot, so single-slot
+  // steps. (1) The mailbox, if its id is free.
   absl::StatusOr<RedisReply> r =
       client_->Command(key, {"SET", key, EncodeMailbox(mailbox), "PX", ttl, "NX"});
   if (!r.ok()) return r.status();
   if (r->type == RedisReply::Type::kNil) return absl::AlreadyExistsError("mailbox id taken");
-  // (3) Once created: count it (a crash before this leaves Count one short
-  // until that minute is swept; never a mailbox).
+  // (3) Once created: count it (kept here and flushed; a crash before the
+  // flush leaves Count one short until that minute is swept; never a
+  // mailbox).
   auto counted = [&]() -> absl::StatusOr<InsertResult> {
-    absl::StatusOr<RedisReply> c =
-        client_->Command(index, {"HINCRBY", index, ExpiryMinute(mailbox.expires_at), "1"});
-    if (!c.ok()) return c.status();
+    AddCount(mailbox.expires_at, 1);
     return InsertResult::Created();
   };
   if (create_key.empty()) return counted();
@@ -450,8 +489,7 @@ absl::StatusOr<InsertResult> RedisMailboxStore::InsertInCluster(const Mailbox& m
   };
   std::string expected;  // absent
   for (int attempt = 0; attempt < kMaxClaimAttempts; ++attempt) {
-    r = client_->Eval(ClaimScript(), {entry.first},
-                      {entry.second, entry_value, expected, ttl, created, clean});
+    r = client_->Eval(ClaimScript(), {entry.first}, {entry.second, entry_value, expected, clean});
     if (!r.ok()) return r.status();  // the retry of the request repairs this
     if (r->type != RedisReply::Type::kArray || r->elements.size() != 2) {
       return Unexpected("create-key claim");
@@ -526,15 +564,11 @@ absl::Status RedisMailboxStore::CompareAndSwap(const Mailbox& updated,
         absl::StrCat("CompareAndSwap: version must be ", expected_version + 1));
   }
   const std::string key = MailboxKey(updated.id);
-  const std::string index = IndexKey(updated.id);
   const std::string new_expiry = PaddedNanos(updated.expires_at);
-  const std::string new_minute = ExpiryMinute(updated.expires_at);
-  std::vector<std::string> keys = {key};
-  if (single_node_) keys.push_back(index);
   absl::StatusOr<RedisReply> r = client_->Eval(
-      CasScript(), keys,
+      CasScript(), {key},
       {PaddedVersion(expected_version), PaddedNanos(now), EncodeMailbox(updated),
-       TtlMillis(updated.expires_at, now, options_.expiry_grace), new_minute});
+       TtlMillis(updated.expires_at, now, options_.expiry_grace)});
   if (!r.ok()) return r.status();
   if (r->type == RedisReply::Type::kInteger) {
     if (r->integer == 0) return absl::NotFoundError("mailbox not found");
@@ -544,17 +578,14 @@ absl::Status RedisMailboxStore::CompareAndSwap(const Mailbox& updated,
   if (r->type != RedisReply::Type::kArray || r->elements.size() != 2) {
     return Unexpected("compare-and-swap");
   }
-  if (!single_node_ && r->elements[1].str != new_expiry) {
+  if (r->elements[1].str != new_expiry) {
     // The expiry moved: move the mailbox to its new minute in the counts.
     int64_t old_ns = 0;
     if (!absl::SimpleAtoi(r->elements[1].str, &old_ns)) return Unexpected("compare-and-swap");
-    const std::string old_minute = ExpiryMinute(absl::FromUnixNanos(old_ns));
-    if (old_minute != new_minute) {
-      absl::StatusOr<RedisReply> c =
-          client_->Command(index, {"HINCRBY", index, old_minute, "-1"});
-      if (!c.ok()) return c.status();
-      c = client_->Command(index, {"HINCRBY", index, new_minute, "1"});
-      if (!c.ok()) return c.status();
+    const absl::Time old_expiry = absl::FromUnixNanos(old_ns);
+    if (ExpiryMinuteOf(old_expiry) != ExpiryMinuteOf(updated.expires_at)) {
+      AddCount(old_expiry, -1);
+      AddCount(updated.expires_at, 1);
     }
   }
   return absl::OkStatus();
@@ -567,15 +598,12 @@ absl::Status RedisMailboxStore::Delete(absl::string_view id, int64_t expected_ve
 absl::Status RedisMailboxStore::DeleteAndLog(absl::string_view id, int64_t expected_version,
                                              absl::string_view request_key, int64_t log_ttl_ms) {
   const std::string key = MailboxKey(id);
-  const std::string index = IndexKey(id);
-  std::vector<std::string> keys = {key};
-  if (single_node_) keys.push_back(index);
   absl::StatusOr<RedisReply> r;
   if (request_key.empty()) {
-    r = client_->Eval(DeleteScript(), keys, {PaddedVersion(expected_version)});
+    r = client_->Eval(DeleteScript(), {key}, {PaddedVersion(expected_version)});
   } else {
     const int64_t ttl = std::max<int64_t>(1, log_ttl_ms);
-    r = client_->Eval(DeleteLoggedScript(), keys,
+    r = client_->Eval(DeleteLoggedScript(), {key},
                       {PaddedVersion(expected_version),
                        RedisDeleteTombstone(expected_version, request_key, ttl),
                        std::to_string(ttl), GraceMillis(options_.expiry_grace)});
@@ -587,18 +615,16 @@ absl::Status RedisMailboxStore::DeleteAndLog(absl::string_view id, int64_t expec
     return Unexpected("delete");
   }
   if (r->type != RedisReply::Type::kArray || r->elements.size() != 2) return Unexpected("delete");
-  if (!single_node_) {
-    int64_t ns = 0;
-    if (!absl::SimpleAtoi(r->elements[1].str, &ns)) return Unexpected("delete");
-    absl::StatusOr<RedisReply> c = client_->Command(
-        index, {"HINCRBY", index, ExpiryMinute(absl::FromUnixNanos(ns)), "-1"});
-    if (!c.ok()) return c.status();
-  }
+  int64_t ns = 0;
+  if (!absl::SimpleAtoi(r->elements[1].str, &ns)) return Unexpected("delete");
+  AddCount(absl::FromUnixNanos(ns), -1);
   return absl::OkStatus();
 }
 
 absl::StatusOr<int64_t> RedisMailboxStore::SweepExpired(absl::Time now, int64_t limit) {
   if (limit <= 0) return 0;
+  // This store's own changes first, so that what it did is counted.
+  RETURN_IF_ERROR(FlushCounts());
   // Due minutes (m min <= now) of every shard, oldest first.
   struct Due {
     int64_t minute;
@@ -636,13 +662,26 @@ absl::StatusOr<int64_t> RedisMailboxStore::SweepExpired(absl::Time now, int64_t 
     if (!r.ok()) return r.status();
     int64_t count = 0;
     if (r->type == RedisReply::Type::kString && absl::SimpleAtoi(r->str, &count)) {
-      removed += std::max<int64_t>(0, count);
+      // May be negative: a delete's -1 can land in another shard than its
+      // create's +1 (flushed counts), so the minute's fields are added up.
+      removed += count;
     }
   }
-  return removed;
+  // A slice of the create-key buckets loses the entries of dead mailboxes
+  // (buckets have no TTL; inserts clean only the bucket they write to).
+  const std::string dead_by = PaddedSeconds(absl::ToUnixSeconds(now));
+  for (int i = 0; i < options_.buckets_cleaned_per_sweep; ++i) {
+    const uint32_t bucket =
+        bucket_cursor_.fetch_add(1, std::memory_order_relaxed) % kCreateKeyBuckets;
+    const std::string key = absl::StrCat(options_.key_prefix, "{j", bucket, "}");
+    absl::StatusOr<RedisReply> r = client_->Eval(CleanBucketScript(), {key}, {dead_by});
+    if (!r.ok()) return r.status();
+  }
+  return std::max<int64_t>(0, removed);
 }
 
 absl::StatusOr<int64_t> RedisMailboxStore::Count() {
+  RETURN_IF_ERROR(FlushCounts());
   int64_t total = 0;
   for (int shard = 0; shard < kIndexShards; ++shard) {
     const std::string counts = IndexShardKey(shard);

@@ -4,26 +4,28 @@
 // Key layout (prefix defaults to "sct:"; docs/relay_redis.md has the long form):
 //   <prefix>{<mailbox-id>}:m   string: a fixed header (format, version,
 //                              expires_at) and the record (EncodeMailbox)
-//   <prefix>{k<N>}             hash, N < kCreateKeyBuckets: field = 16 bytes
+//   <prefix>{j<N>}             hash, N < kCreateKeyBuckets: field = 16 bytes
 //                              of SHA-256(create key), value = expiry second
 //                              (10 digits) ‖ '#' 16-byte UUID (or '=' text
-//                              id) of the mailbox it made
+//                              id) of the mailbox it made; no TTL
 //   <prefix>{idx<N>}:counts    hash (16 shards): field = expiry minute (Unix
-//                              minutes), value = mailboxes of the shard
-//                              expiring in it
+//                              minutes), value = the count changes for it
+//                              relays have sent to this shard (summed over
+//                              the shards; may be negative)
 // One string per mailbox (not a hash) and create keys packed into small
 // hashes (Redis keeps a hash of <= 128 short fields as one listpack) keep the
 // per-mailbox overhead beside the record small (figures: docs/BENCHMARKS.md).
 //
 // Atomicity and round trips: every operation is one Lua script (EVALSHA)
 // that does its checks and writes atomically on the node; Get is one GET.
-// On a single Redis the insert script also checks and sets the create key
-// and counts the mailbox; CompareAndSwap and Delete keep the count in the
-// same script. In a Redis Cluster a script may touch only one slot, so there
-// the count and the create key (each in its own slot) are separate commands:
-// Insert is (1) SET NX of the mailbox, (2) a compare-and-set script on the
-// create key's entry, (3) HINCRBY of the count; if the entry names a mailbox
-// still live, (1) is undone and InsertResult::Repeated returned.
+// On a single Redis the insert script also checks and sets the create key.
+// In a Redis Cluster a script may touch only one slot, so there the create
+// key (in its own slot) is a separate command: Insert is (1) SET NX of the
+// mailbox, (2) a compare-and-set script on the create key's entry; if the
+// entry names a mailbox still live, (1) is undone and
+// InsertResult::Repeated returned. The counts are not in the scripts: the
+// store keeps its changes per expiry minute and sends them in batches
+// (RedisStoreOptions::count_flush_interval, FlushCounts).
 // A create key is only ever set to a mailbox that already exists, so "names
 // a mailbox that is gone" safely means deleted or expired, and the claim CAS
 // makes racing repeats agree. Scripts rather than MULTI/WATCH: one round trip,
@@ -41,11 +43,12 @@
 //
 // Expiry: the mailbox key gets PEXPIRE = (expires_at - now) + grace, so Redis
 // removes expired mailboxes by itself (no sweep is needed to free memory); a
-// create-key bucket's TTL is that of its longest-lived entry plus up to an
-// hour (so most inserts need not extend it), and one insert in 16 drops the
-// bucket's entries whose mailbox has expired (by the expiry recorded at
-// create: a CompareAndSwap that moves expires_at later does not move it, and
-// MailboxService never does). Logical expiry
+// create-key bucket has no TTL (no PTTL/PEXPIRE per insert): one insert in 16
+// drops the bucket's entries whose mailbox has expired (by the expiry
+// recorded at create: a CompareAndSwap that moves expires_at later does not
+// move it, and MailboxService never does), and so does every SweepExpired
+// for the next buckets in turn (RedisStoreOptions::buckets_cleaned_per_sweep);
+// Redis deletes a bucket with its last entry. Logical expiry
 // is still checked against the stored expires_at at the caller's `now`
 // (exact to the nanosecond), so a fake clock in tests and clock skew between
 // relay and Redis cannot make a mailbox outlive expires_at. Relative PEXPIRE
@@ -53,15 +56,18 @@
 // clock agreeing with the relay's.
 //
 // SweepExpired/Count (docs/relay_redis.md, "Expiry, sweep and Count"): no
-// per-mailbox index. Each shard counts mailboxes by expiry minute (the whole
-// minute at or after expires_at). Count sums the counts (exact for inserts
-// and deletes; includes expired mailboxes until their minute is swept).
+// per-mailbox index. The shards count mailboxes by expiry minute (the whole
+// minute at or after expires_at). Count sums the counts (exact for this
+// store's own inserts and deletes, which it sends first; other replicas'
+// once they have sent theirs, within count_flush_interval while they serve
+// and by their next sweep when idle; a killed relay's unsent changes are
+// lost until their minute is swept; includes expired mailboxes until their
+// minute is swept).
 // SweepExpired takes the minutes that are over, oldest first, each whole and
 // atomically (two sweeping replicas count it once), and returns the
 // mailboxes they held; it deletes no record (Redis expires them; reads never
-// answer an expired one). In a cluster the count is a separate command from
-// the mailbox script (different slot), so a crash between them can leave
-// Count off by one until that minute is swept; mailboxes are never affected.
+// answer an expired one); it also cleans a slice of the create-key buckets.
+// Mailboxes are never affected by the counts.
 //
 // Errors: those of MailboxStore; UNAVAILABLE "store_unavailable" when Redis
 // is unreachable or times out; INTERNAL "store_error" for unexpected Redis
@@ -70,11 +76,16 @@
 #ifndef SCT_RELAY_REDIS_REDIS_STORE_H_
 #define SCT_RELAY_REDIS_REDIS_STORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "relay/mailbox_codec.h"  // EncodeMailbox: the stored value
 #include "relay/mailbox_store.h"
 #include "relay/redis/redis_client.h"
@@ -88,6 +99,15 @@ struct RedisStoreOptions {
   // Added to every PEXPIRE so Redis never drops a key before its logical
   // expiry because of clock differences.
   absl::Duration expiry_grace = absl::Seconds(5);
+  // The store keeps the changes to the counts by expiry minute (Count) in
+  // memory and sends them at most once per this interval, with the first
+  // operation after it, and always before Count and SweepExpired, on
+  // FlushCounts and when the store is destroyed. Zero: after every
+  // operation.
+  absl::Duration count_flush_interval = absl::Seconds(1);
+  // Create-key buckets each SweepExpired cleans of entries whose mailbox is
+  // dead, taken in turn (buckets have no TTL).
+  int buckets_cleaned_per_sweep = 64;
 };
 
 class RedisMailboxStore : public MailboxStore {
@@ -98,6 +118,8 @@ class RedisMailboxStore : public MailboxStore {
   static constexpr int kCreateKeyBuckets = 16384;
 
   RedisMailboxStore(RedisClient* client, RedisStoreOptions options = {});
+  // Sends the count changes not yet sent (FlushCounts), errors ignored.
+  ~RedisMailboxStore() override;
 
   absl::StatusOr<InsertResult> Insert(const Mailbox& mailbox,
                                       absl::string_view create_key) override;
@@ -133,6 +155,11 @@ class RedisMailboxStore : public MailboxStore {
   absl::Status DeleteAndLog(absl::string_view id, int64_t expected_version,
                             absl::string_view request_key, int64_t log_ttl_ms);
 
+  // Sends the count changes this store has kept (one HINCRBY per expiry
+  // minute with a non-zero change, into one count shard, the next in turn);
+  // what fails to send is kept for the next flush.
+  absl::Status FlushCounts();
+
   // True on a Redis Cluster.
   bool cluster() const { return !single_node_; }
 
@@ -148,7 +175,7 @@ class RedisMailboxStore : public MailboxStore {
   std::pair<std::string, std::string> CreateKeyEntry(absl::string_view create_key) const;
   // What both Insert paths write: key names and the script arguments.
   struct InsertPlan {
-    std::string key, index, ttl, created, clean;
+    std::string key, ttl, created, clean;
     std::pair<std::string, std::string> entry;  // CreateKeyEntry, if a create key
     std::string entry_value;                    // expires_at ‖ id
   };
@@ -164,10 +191,23 @@ class RedisMailboxStore : public MailboxStore {
                                                absl::string_view create_key,
                                                const InsertPlan& plan);
 
+  // Keeps `delta` for the count of `expires_at`'s expiry minute, then
+  // flushes if the interval is over.
+  void AddCount(absl::Time expires_at, int64_t delta);
+  void MaybeFlushCounts();
+
   RedisClient* const client_;
   const RedisStoreOptions options_;
-  // Standalone Redis: scripts may touch several keys (index, create key).
+  // Standalone Redis: scripts may touch several keys (limiter, create key).
   const bool single_node_;
+
+  absl::Mutex counts_mu_;
+  // Expiry minute -> change not yet sent.
+  absl::flat_hash_map<int64_t, int64_t> count_deltas_ ABSL_GUARDED_BY(counts_mu_);
+  absl::Time last_flush_ ABSL_GUARDED_BY(counts_mu_);
+  std::atomic<uint32_t> flush_shard_;
+  // The next create-key bucket SweepExpired cleans.
+  std::atomic<uint32_t> bucket_cursor_;
 };
 
 }  // namespace sct::relay
