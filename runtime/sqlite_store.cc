@@ -209,6 +209,61 @@ absl::Status SqliteStore::Finish(Request& req) {
   return req.applied.ok() ? req.waiter.status : req.applied;
 }
 
+bool SqliteStore::RunQueuedLocked(std::vector<Request*>* round) {
+  while (true) {
+    std::vector<Request*> taken;
+    {
+      absl::MutexLock q(&queue_mu_);
+      const size_t room = static_cast<size_t>(std::max(kMaxBatch - batch_ops_, 1));
+      const size_t n = std::min(queue_.size(), room);
+      taken.assign(queue_.begin(), queue_.begin() + n);
+      queue_.erase(queue_.begin(), queue_.begin() + n);
+    }
+    for (Request* r : taken) {
+      r->applied = ApplyLocked(*r->change, &r->seq);
+      round->push_back(r);
+    }
+    bool queue_empty = false;
+    {
+      absl::MutexLock q(&queue_mu_);
+      queue_empty = queue_.empty();
+    }
+    if (!in_txn_) {
+      if (queue_empty) return false;
+      continue;
+    }
+    bool commit_now = queue_empty || batch_ops_ >= kMaxBatch;
+    if (!commit_now && NeedsSync()) {
+      // A sync may start: commit now and start it. Otherwise the commit
+      // could only wait for a running sync; keep the batch open for the
+      // writers queued meanwhile.
+      absl::MutexLock sync_lock(&sync_mu_);
+      commit_now = syncs_in_flight_ < kMaxSyncsInFlight || !sync_error_.ok();
+    }
+    if (commit_now) {
+      // An empty batch (every change in it failed or rolled back) has no
+      // writer waiting for it and nothing to sync.
+      const bool has_writes = batch_ops_ > 0;
+      return CommitBatchLocked() && has_writes;
+    }
+  }
+}
+
+void SqliteStore::SettleRoundLocked(const std::vector<Request*>& round, Request* self,
+                                    std::vector<Request*>* answered) {
+  for (Request* r : round) {
+    if (r == self) continue;
+    if (!r->applied.ok() && r->seq == 0) {
+      answered->push_back(r);  // failed before its savepoint: nothing to wait for
+    } else if (ResolveLocked(r->seq, &r->waiter.status)) {
+      answered->push_back(r);
+    } else {
+      r->waiter.seq = r->seq;
+      waiters_.push_back(&r->waiter);
+    }
+  }
+}
+
 absl::Status SqliteStore::Combine(Request* self) {
   // Rounds: run what is queued (in one transaction), commit, answer or
   // register its writers; stop when the queue is empty or this thread runs
@@ -219,44 +274,7 @@ absl::Status SqliteStore::Combine(Request* self) {
     bool committed = false;
     {
       absl::MutexLock lock(&mu_);
-      while (true) {
-        std::vector<Request*> taken;
-        {
-          absl::MutexLock q(&queue_mu_);
-          const size_t room = static_cast<size_t>(std::max(kMaxBatch - batch_ops_, 1));
-          const size_t n = std::min(queue_.size(), room);
-          taken.assign(queue_.begin(), queue_.begin() + n);
-          queue_.erase(queue_.begin(), queue_.begin() + n);
-        }
-        for (Request* r : taken) {
-          r->applied = ApplyLocked(*r->change, &r->seq);
-          round.push_back(r);
-        }
-        bool queue_empty = false;
-        {
-          absl::MutexLock q(&queue_mu_);
-          queue_empty = queue_.empty();
-        }
-        if (!in_txn_) {
-          if (queue_empty) break;
-          continue;
-        }
-        bool commit_now = queue_empty || batch_ops_ >= kMaxBatch;
-        if (!commit_now && NeedsSync()) {
-          // A sync may start: commit now and start it. Otherwise the
-          // commit could only wait for a running sync; keep the batch open
-          // for the writers queued meanwhile.
-          absl::MutexLock sync_lock(&sync_mu_);
-          commit_now = syncs_in_flight_ < kMaxSyncsInFlight || !sync_error_.ok();
-        }
-        if (commit_now) {
-          // An empty batch (every change in it failed or rolled back) has
-          // no writer waiting for it and nothing to sync.
-          const bool has_writes = batch_ops_ > 0;
-          committed = CommitBatchLocked() && has_writes;
-          break;
-        }
-      }
+      committed = RunQueuedLocked(&round);
     }
     // Answer the round's writers whose answer is known; the others wait for
     // a sync, which this thread starts if it may.
@@ -265,17 +283,7 @@ absl::Status SqliteStore::Combine(Request* self) {
     int64_t target = 0;
     {
       absl::MutexLock lock(&sync_mu_);
-      for (Request* r : round) {
-        if (r == self) continue;
-        if (!r->applied.ok() && r->seq == 0) {
-          answered.push_back(r);  // failed before its savepoint: nothing to wait for
-        } else if (ResolveLocked(r->seq, &r->waiter.status)) {
-          answered.push_back(r);
-        } else {
-          r->waiter.seq = r->seq;
-          waiters_.push_back(&r->waiter);
-        }
-      }
+      SettleRoundLocked(round, self, &answered);
       if (committed && MayLeadLocked(committed_seq_)) {
         lead = true;
         target = StartSyncLocked();

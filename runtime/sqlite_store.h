@@ -248,6 +248,14 @@ class SqliteStore {
 
   // The combiner's work, `self` its own request; returns its answer.
   absl::Status Combine(Request* self) ABSL_LOCKS_EXCLUDED(mu_, sync_mu_, queue_mu_);
+  // Under mu_: runs queued changes in the open batch until the queue is
+  // empty, the batch is full, or a sync may start, and commits them; true if
+  // a batch with writes was committed.
+  bool RunQueuedLocked(std::vector<Request*>* round);
+  // Under sync_mu_: the round's writers (but `self`) whose answer is known go
+  // to *answered (to be notified); the others wait for a sync.
+  void SettleRoundLocked(const std::vector<Request*>& round, Request* self,
+                         std::vector<Request*>* answered) ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_);
   // A queued writer woken with an answer or to lead a sync: its answer.
   absl::Status Finish(Request& req) ABSL_LOCKS_EXCLUDED(sync_mu_);
   // Under mu_: runs `change` in the open batch; sets *seq to the batch (or
