@@ -232,13 +232,21 @@ bool SqliteStore::RunQueuedLocked(std::vector<Request*>* round) {
       if (queue_empty) return false;
       continue;
     }
-    bool commit_now = queue_empty || batch_ops_ >= kMaxBatch;
+    bool commit_now =
+        batch_ops_ >= kMaxBatch || (queue_empty && (batch_ops_ == 0 || !NeedsSync()));
     if (!commit_now && NeedsSync()) {
       // A sync may start: commit now and start it. Otherwise the commit
       // could only wait for a running sync; keep the batch open for the
-      // writers queued meanwhile.
+      // writers queued meanwhile, and once the queue is empty leave it open
+      // for the thread that ends a sync to commit (it then hands the next
+      // sync to one of the batch's writers): fewer, bigger transactions,
+      // and no write waits longer than it would have.
       absl::MutexLock sync_lock(&sync_mu_);
       commit_now = syncs_in_flight_ < kMaxSyncsInFlight || !sync_error_.ok();
+      if (!commit_now && queue_empty) {
+        batch_left_open_ = true;
+        return false;
+      }
     }
     if (commit_now) {
       // An empty batch (every change in it failed or rolled back) has no
@@ -287,6 +295,11 @@ absl::Status SqliteStore::Combine(Request* self) {
       if (committed && MayLeadLocked(committed_seq_)) {
         lead = true;
         target = StartSyncLocked();
+      } else {
+        // A batch this round left open may have been committed by a sync's
+        // end before its writers were registered: one of them leads the next
+        // sync if it may.
+        WakeLocked();
       }
     }
     for (Request* r : answered) r->waiter.ready.Notify();
@@ -461,16 +474,34 @@ int64_t SqliteStore::StartSyncLocked() {
 
 void SqliteStore::RunSync(int64_t target) {
   absl::Status synced = SyncWal();
-  absl::MutexLock lock(&sync_mu_);
-  --syncs_in_flight_;
-  syncs_.fetch_add(1);
-  if (!synced.ok()) {
-    if (sync_error_.ok()) sync_error_ = synced;
-    failed_.store(true);
-  } else if (target > synced_seq_) {
-    synced_seq_ = target;
+  bool commit_open_batch = false;
+  {
+    absl::MutexLock lock(&sync_mu_);
+    --syncs_in_flight_;
+    syncs_.fetch_add(1);
+    if (!synced.ok()) {
+      if (sync_error_.ok()) sync_error_ = synced;
+      failed_.store(true);
+    } else if (target > synced_seq_) {
+      synced_seq_ = target;
+    }
+    WakeLocked();
+    // Taken in the same critical section as the count above, so a combiner
+    // that found every sync slot busy and left its batch open has either
+    // set this already or will find the slot this sync freed.
+    commit_open_batch = batch_left_open_;
+    batch_left_open_ = false;
   }
-  WakeLocked();
+  if (!commit_open_batch) return;
+  // The batch a combiner left open while the syncs were busy: commit it, so
+  // that the sync this one's end lets start covers it (a combiner that took
+  // it over meanwhile may have committed it already).
+  absl::MutexLock write_lock(&mu_);
+  if (!in_txn_) return;
+  const bool has_writes = batch_ops_ > 0;
+  if (!CommitBatchLocked() || !has_writes) return;
+  absl::MutexLock lock(&sync_mu_);
+  WakeLocked();  // hands the next sync to one of the batch's writers
 }
 
 absl::Status SqliteStore::AwaitDurable(int64_t seq, bool committed_batch, bool counted) {

@@ -23,10 +23,13 @@
 //     a notification of its own, and is woken with its answer, to run the
 //     next sync, or to combine (below); it never queues on the write lock, so
 //     the connection stays on one thread while a batch lasts. The combiner
-//     commits as soon as the queue is empty, the batch is full, or a sync
-//     may start; while kMaxSyncsInFlight syncs run (a commit could only
-//     wait for them), it keeps the transaction open and runs the changes
-//     that arrive meanwhile in it (fewer, bigger transactions). Each batch
+//     commits as soon as the batch is full or a sync may start; while
+//     kMaxSyncsInFlight syncs run (a commit could only wait for them), it
+//     keeps the transaction open and runs the changes that arrive meanwhile
+//     in it, and when none is queued it leaves the transaction open: the
+//     thread that ends a sync commits it and hands the next sync to one of
+//     its writers (fewer, bigger transactions; no write waits longer). With
+//     a sync slot free it commits once the queue is empty. Each batch
 //     gets a sequence number. Each writer is acknowledged only after an
 //     fdatasync of the WAL file that *started after* its batch's COMMIT
 //     returned. The combiner that committed a batch runs that fdatasync
@@ -325,6 +328,9 @@ class SqliteStore {
   std::map<int64_t, absl::Status> failed_batches_ ABSL_GUARDED_BY(sync_mu_);
   std::vector<SyncWaiter*> waiters_ ABSL_GUARDED_BY(sync_mu_);
   int syncs_in_flight_ ABSL_GUARDED_BY(sync_mu_) = 0;
+  // A combiner left the open batch (under mu_) for the thread ending a sync
+  // to commit.
+  bool batch_left_open_ ABSL_GUARDED_BY(sync_mu_) = false;
   int64_t started_target_ ABSL_GUARDED_BY(sync_mu_) = 0;  // highest target of a sync started
   int64_t synced_seq_ ABSL_GUARDED_BY(sync_mu_) = 0;
   absl::Status sync_error_ ABSL_GUARDED_BY(sync_mu_);

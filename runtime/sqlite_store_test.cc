@@ -52,6 +52,19 @@ absl::Status Put(SqliteStore& store, const std::string& k, const std::string& v)
   });
 }
 
+// Put, counting the change as run (on whichever thread combines) in *ran.
+absl::Status PutCounting(SqliteStore& store, const std::string& k, const std::string& v,
+                         std::atomic<int>* ran) {
+  return store.Write([&](SqliteDb& db) -> absl::StatusOr<SqliteCommit> {
+    ran->fetch_add(1);
+    absl::StatusOr<SqliteStatement> put =
+        SqliteStatement::Prepare(db, "INSERT INTO kv (k, v) VALUES (?1, ?2)");
+    if (!put.ok()) return put.status();
+    if (absl::Status s = put->BindText(1, k).BindText(2, v).Run(); !s.ok()) return s;
+    return SqliteCommit::kCommit;
+  });
+}
+
 // The value at `k` read through the store's read connection; "" if absent.
 std::string Get(SqliteStore& store, const std::string& k) {
   std::string value;
@@ -147,15 +160,17 @@ TEST(SqliteStoreTest, WritersCommittingDuringSyncsShareTheNextOne) {
   armed.store(true);
   std::thread first([&] { EXPECT_TRUE(Put(*store, "first", "1").ok()); });
   first_sync_entered.WaitForNotification();
-  const int64_t commits_before = store->commits();
+  std::atomic<int> ran{0};
   std::vector<std::thread> others;
   for (int i = 0; i < kWriters; ++i) {
-    others.emplace_back([&, i] { EXPECT_TRUE(Put(*store, absl::StrCat("k", i), "v").ok()); });
+    others.emplace_back(
+        [&, i] { EXPECT_TRUE(PutCounting(*store, absl::StrCat("k", i), "v", &ran).ok()); });
   }
-  // The first of them to commit starts the second sync; all of them commit
-  // (and are then waiting for a sync) before the two are released.
+  // The first of them to commit starts the second sync; all of them run
+  // (committed, or in the batch left open for the end of a sync) before the
+  // two are released.
   second_sync_entered.WaitForNotification();
-  while (store->commits() < commits_before + kWriters) std::this_thread::yield();
+  while (ran.load() < kWriters || store->queued_writers() > 0) std::this_thread::yield();
   release_syncs.Notify();
   first.join();
   for (std::thread& t : others) t.join();
@@ -200,15 +215,15 @@ TEST(SqliteStoreTest, WaitingWritersSleepOnceWhileSyncsRun) {
   const int64_t waits_before = store->waits();
   std::thread first([&] { EXPECT_TRUE(Put(*store, "first", "1").ok()); });
   first_sync_entered.WaitForNotification();
-  const int64_t commits_before = store->commits();
+  std::atomic<int> ran{0};
   std::vector<std::thread> others;
   for (int i = 0; i < kWriters; ++i) {
-    others.emplace_back([&, i] { EXPECT_TRUE(Put(*store, absl::StrCat("k", i), "v").ok()); });
+    others.emplace_back(
+        [&, i] { EXPECT_TRUE(PutCounting(*store, absl::StrCat("k", i), "v", &ran).ok()); });
   }
   // The first of them to commit runs the second sync; the other seven sleep.
   second_sync_entered.WaitForNotification();
-  while (store->commits() < commits_before + kWriters ||
-         store->waits() < waits_before + kWriters - 1) {
+  while (ran.load() < kWriters || store->waits() < waits_before + kWriters - 1) {
     std::this_thread::yield();
   }
   release_first.Notify();
@@ -647,10 +662,12 @@ TEST(SqliteStoreTest, QueuedChangesRunOnTheCombinersThreadInOneTransaction) {
 
 // While kMaxSyncsInFlight syncs run, a commit could only wait for them: the
 // combiner keeps its transaction open and runs the writes that arrive
-// meanwhile in it. Here each change holds until the next writer is queued,
-// so the combiner always finds one more: one transaction for all of them
-// (committing each round, as when a sync may start, would make one each).
-TEST(SqliteStoreTest, WritesArrivingWhileSyncsAreBusyJoinTheOpenTransaction) {
+// meanwhile in it, and when no one is queued leaves it open; the thread that
+// ends a sync commits it. Here each change holds until the next writer is
+// queued, so the combiner always finds one more: nothing is committed while
+// the two syncs are held, then one transaction for all of them (committing
+// each round, as when a sync may start, would make one each).
+TEST(SqliteStoreTest, WritesArrivingWhileSyncsAreBusyShareATransactionTheSyncsEndCommits) {
   static_assert(SqliteStore::kMaxSyncsInFlight == 2, "the test holds two syncs");
   constexpr int kWriters = 6;
   absl::Notification first_sync_entered;
@@ -678,7 +695,7 @@ TEST(SqliteStoreTest, WritesArrivingWhileSyncsAreBusyJoinTheOpenTransaction) {
     std::thread b([&] { EXPECT_TRUE(Put(*store, "b", "1").ok()); });
     second_sync_entered.WaitForNotification();
     const int64_t transactions_before = store->transactions();
-    const int64_t commits_before = store->commits();
+    const int64_t waits_before = store->waits();
     std::vector<std::unique_ptr<absl::Notification>> running;
     for (int i = 0; i < kWriters; ++i) running.push_back(std::make_unique<absl::Notification>());
     std::vector<std::thread> writers;
@@ -699,12 +716,14 @@ TEST(SqliteStoreTest, WritesArrivingWhileSyncsAreBusyJoinTheOpenTransaction) {
         EXPECT_TRUE(s.ok()) << s;
       });
     }
-    while (store->commits() < commits_before + kWriters) std::this_thread::yield();
-    EXPECT_EQ(store->transactions() - transactions_before, 1);
+    // Every writer asleep (the combiner too, once its batch is left open).
+    while (store->waits() < waits_before + kWriters) std::this_thread::yield();
+    EXPECT_EQ(store->transactions() - transactions_before, 0);
     release_syncs.Notify();
     a.join();
     b.join();
     for (std::thread& t : writers) t.join();
+    EXPECT_EQ(store->transactions() - transactions_before, 1);
     EXPECT_LE(sync_calls.load(), 3);
   }
   std::unique_ptr<SqliteStore> reopened = OpenStore(path);
