@@ -7,6 +7,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <string>
@@ -186,6 +188,29 @@ TEST(RelayBinaryTest, ABadHttpBoundExitsTwoNamingTheFlag) {
   EXPECT_TRUE(absl::StrContains(started.status().message(),
                                 "--http_max_header_count: must be between 8 and 10000"))
       << started.status();
+}
+
+// Two relays on one SQLite file would each answer reads from a cache of
+// their own writes: the second is refused at start (exit 1), naming the
+// file, while the first runs.
+TEST(RelayBinaryTest, ASecondRelayOnTheSameSqliteFileIsRefused) {
+  const std::string db = std::string(std::getenv("TEST_TMPDIR")) + "/shared-relay.db";
+  RelayProcess first(/*sim_control=*/false, {"--store=sqlite", "--sqlite_path=" + db});
+  ASSERT_FALSE(first.grpc().empty());
+  ChildProcessSpec spec;
+  spec.name = "relay_server";
+  spec.binary = std::string(std::getenv("TEST_SRCDIR")) + "/sct_lab/relay/relay_server";
+  spec.args = {"--store=sqlite", "--sqlite_path=" + db, "--grpc_listen=127.0.0.1:0",
+               "--http_listen=127.0.0.1:0"};
+  spec.stderr_path = std::string(std::getenv("TEST_TMPDIR")) + "/second_relay.stderr";
+  spec.start_timeout = absl::Seconds(20);
+  absl::StatusOr<std::unique_ptr<ChildProcess>> second = ChildProcess::Start(spec);
+  ASSERT_FALSE(second.ok());
+  EXPECT_TRUE(absl::StrContains(second.status().message(), "exit 1")) << second.status();
+  std::ifstream err(spec.stderr_path);
+  const std::string text((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(absl::StrContains(text, db)) << text;
+  EXPECT_TRUE(absl::StrContains(text, "in use")) << text;
 }
 
 TEST(RelayBinaryTest, NoAuditWithoutSimControl) {

@@ -1,10 +1,13 @@
 #include "relay/sqlite_mailbox_store.h"
 
+#include <deque>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/errors.h"
 #include "common/status_macros.h"
 
@@ -198,7 +201,97 @@ absl::Status ApplySchema(SqliteDb& db) {
   return absl::OkStatus();
 }
 
+// Roughly what a cached mailbox holds in memory.
+size_t ApproximateBytes(const Mailbox& m) {
+  size_t n = sizeof(Mailbox) + 128 + m.id.size() + m.payload.type.size() + m.payload.data.size() +
+             m.display.title.size() + m.display.description.size() +
+             m.display.image_url.size() + m.access_rights.size() + m.sender_claim.size() +
+             m.receiver_claim.size() + m.attestation.size();
+  if (m.sender_token.has_value()) n += m.sender_token->type.size() + m.sender_token->token_data.size();
+  if (m.receiver_token.has_value()) {
+    n += m.receiver_token->type.size() + m.receiver_token->token_data.size();
+  }
+  for (const std::string& r : m.applied_requests) n += sizeof(std::string) + r.size();
+  return n;
+}
+
 }  // namespace
+
+// The mailboxes written last, by id, up to a byte budget; the oldest write
+// is evicted first. Thread-safe (its own lock).
+class SqliteMailboxStore::Cache {
+ public:
+  explicit Cache(size_t limit) : limit_(limit) {}
+
+  std::shared_ptr<const Mailbox> Find(absl::string_view id) {
+    absl::MutexLock lock(&mu_);
+    auto it = map_.find(id);
+    if (it == map_.end()) return nullptr;
+    return it->second.mailbox;
+  }
+
+  void Put(const std::string& id, std::shared_ptr<const Mailbox> m) {
+    if (limit_ == 0) return;
+    const size_t bytes = ApproximateBytes(*m);
+    absl::MutexLock lock(&mu_);
+    EraseLocked(id);
+    if (bytes > limit_) return;
+    const uint64_t stamp = ++stamps_;
+    map_[id] = Entry{std::move(m), stamp, bytes};
+    order_.emplace_back(id, stamp);
+    bytes_ += bytes;
+    while (bytes_ > limit_ && !order_.empty()) {
+      auto [old_id, old_stamp] = std::move(order_.front());
+      order_.pop_front();
+      auto it = map_.find(old_id);
+      if (it != map_.end() && it->second.stamp == old_stamp) EraseLocked(old_id);
+    }
+    // Entries left behind by rewrites and erases: drop them now and then.
+    if (order_.size() > 2 * map_.size() + 1024) {
+      std::deque<std::pair<std::string, uint64_t>> live;
+      for (auto& e : order_) {
+        auto it = map_.find(e.first);
+        if (it != map_.end() && it->second.stamp == e.second) live.push_back(std::move(e));
+      }
+      order_.swap(live);
+    }
+  }
+
+  void Erase(const std::string& id) {
+    absl::MutexLock lock(&mu_);
+    EraseLocked(id);
+  }
+
+  void Clear() {
+    absl::MutexLock lock(&mu_);
+    map_.clear();
+    order_.clear();
+    bytes_ = 0;
+  }
+
+ private:
+  struct Entry {
+    std::shared_ptr<const Mailbox> mailbox;
+    uint64_t stamp = 0;
+    size_t bytes = 0;
+  };
+
+  void EraseLocked(const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = map_.find(id);
+    if (it == map_.end()) return;
+    bytes_ -= it->second.bytes;
+    map_.erase(it);
+  }
+
+  const size_t limit_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Entry> map_ ABSL_GUARDED_BY(mu_);
+  // (id, stamp) in write order; an entry whose stamp is no longer the
+  // map's is left over from a rewrite or an erase.
+  std::deque<std::pair<std::string, uint64_t>> order_ ABSL_GUARDED_BY(mu_);
+  uint64_t stamps_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
+};
 
 struct SqliteMailboxStore::WriteStatements {
   SqliteStatement insert, cas, cas_same_times, version_of, delete_row, delete_version;
@@ -278,13 +371,45 @@ SqliteMailboxStore::ReadStatements::Prepare(const SqliteDb& db) {
 
 SqliteMailboxStore::SqliteMailboxStore(std::unique_ptr<SqliteStore> store,
                                        std::unique_ptr<WriteStatements> w,
-                                       std::unique_ptr<ReadStatements> r, int64_t count)
-    : store_(std::move(store)), w_(std::move(w)), r_(std::move(r)), count_(count) {}
+                                       std::unique_ptr<ReadStatements> r, int64_t count,
+                                       size_t cache_bytes)
+    : store_(std::move(store)),
+      w_(std::move(w)),
+      r_(std::move(r)),
+      count_(count),
+      cache_(std::make_unique<Cache>(cache_bytes)) {
+  store_->SetCommitHook([this](bool committed) { OnCommit(committed); });
+}
+
+void SqliteMailboxStore::Stage(absl::string_view id, const Mailbox* m) {
+  staged_.emplace_back(std::string(id), m != nullptr ? std::make_shared<const Mailbox>(*m)
+                                                     : nullptr);
+}
+
+void SqliteMailboxStore::OnCommit(bool committed) {
+  if (committed) {
+    for (auto& [id, m] : staged_) {
+      if (m != nullptr) {
+        cache_->Put(id, std::move(m));
+      } else {
+        cache_->Erase(id);
+      }
+    }
+  } else {
+    // SQLite rolled the batch back: what the cache holds may be what it
+    // had staged earlier in this batch or older; start again from the file.
+    cache_->Clear();
+  }
+  staged_.clear();
+}
 
 SqliteMailboxStore::~SqliteMailboxStore() = default;
 
 absl::StatusOr<std::unique_ptr<SqliteMailboxStore>> SqliteMailboxStore::Open(
-    const std::string& path, SqliteStoreOptions options) {
+    const std::string& path, SqliteStoreOptions options, size_t cache_bytes) {
+  // The Get cache holds only this store's writes: no other store may write
+  // the file while it is open.
+  options.exclusive_owner = true;
   // SqliteStore::Open already names the file; later problems get it added.
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> store,
                    SqliteStore::Open(path, std::move(options)));
@@ -310,7 +435,7 @@ absl::StatusOr<std::unique_ptr<SqliteMailboxStore>> SqliteMailboxStore::Open(
   });
   if (!counted.ok()) return failed(counted);
   return std::unique_ptr<SqliteMailboxStore>(
-      new SqliteMailboxStore(std::move(store), *std::move(w), *std::move(r), count));
+      new SqliteMailboxStore(std::move(store), *std::move(w), *std::move(r), count, cache_bytes));
 }
 
 absl::Status SqliteMailboxStore::DeleteRow(absl::string_view id) {
@@ -348,7 +473,13 @@ absl::StatusOr<int64_t> SqliteMailboxStore::Write(
     absl::FunctionRef<absl::StatusOr<int64_t>()> op) {
   int64_t delta = 0;
   absl::Status written = store_->Write([&](SqliteDb&) -> absl::StatusOr<SqliteCommit> {
-    ASSIGN_OR_RETURN(delta, op());
+    const size_t staged = staged_.size();
+    absl::StatusOr<int64_t> done = op();
+    if (!done.ok()) {
+      staged_.resize(staged);  // its savepoint is rolled back: so is what it staged
+      return done.status();
+    }
+    delta = *done;
     return SqliteCommit::kCommit;
   });
   if (!written.ok()) return written;
@@ -382,6 +513,7 @@ absl::StatusOr<InsertResult> SqliteMailboxStore::Insert(const Mailbox& mailbox,
           if (!create_key.empty()) w_->insert.BindText(19, create_key);  // else NULL
           RETURN_IF_ERROR(w_->insert.Run());
         }
+        Stage(mailbox.id, &mailbox);
         return 1;
       });
   if (!written.ok()) return written.status();
@@ -390,6 +522,13 @@ absl::StatusOr<InsertResult> SqliteMailboxStore::Insert(const Mailbox& mailbox,
 }
 
 absl::StatusOr<Mailbox> SqliteMailboxStore::Get(absl::string_view id, absl::Time now) {
+  if (std::shared_ptr<const Mailbox> cached = cache_->Find(id); cached != nullptr) {
+    cache_hits_.fetch_add(1, std::memory_order_relaxed);
+    // The file's query asks expires_at > now; so does the cache.
+    if (cached->expires_at <= now) return absl::NotFoundError("mailbox not found");
+    return *cached;
+  }
+  file_reads_.fetch_add(1, std::memory_order_relaxed);
   Mailbox m;
   RETURN_IF_ERROR(store_->Read([&](SqliteDb&) -> absl::Status {
     SqliteStatement& s = r_->get;
@@ -418,7 +557,10 @@ absl::Status SqliteMailboxStore::CompareAndSwap(const Mailbox& updated, int64_t 
              ScopedSqliteReset reset(s);
              BindMailbox(*s, updated);
              RETURN_IF_ERROR(s->BindInt(19, expected_version).BindTime(20, now).Run());
-             if (s->Changes() == 1) return 0;
+             if (s->Changes() == 1) {
+               Stage(updated.id, &updated);
+               return 0;
+             }
            }
            return CasFailure(updated.id, now);  // nothing changed: say why
          })
@@ -431,7 +573,10 @@ absl::Status SqliteMailboxStore::Delete(absl::string_view id, int64_t expected_v
              SqliteStatement& s = w_->delete_version;
              ScopedSqliteReset reset(&s);
              RETURN_IF_ERROR(s.BindText(1, id).BindInt(2, expected_version).Run());
-             if (s.Changes() == 1) return -1;
+             if (s.Changes() == 1) {
+               Stage(id, nullptr);
+               return -1;
+             }
            }
            // Nothing deleted: say why.
            SqliteStatement& s = w_->version_of;
@@ -458,7 +603,10 @@ absl::StatusOr<int64_t> SqliteMailboxStore::SweepExpired(absl::Time now, int64_t
             ids.push_back(s.Text(0));
           }
         }
-        for (const std::string& id : ids) RETURN_IF_ERROR(DeleteRow(id));
+        for (const std::string& id : ids) {
+          RETURN_IF_ERROR(DeleteRow(id));
+          Stage(id, nullptr);
+        }
         return -static_cast<int64_t>(ids.size());
       });
   if (!delta.ok()) return delta.status();

@@ -6,9 +6,22 @@
 // power loss and reopen, every acknowledged mailbox is there with its bindings
 // and expiry. Each write is its own transaction on the write connection; the
 // WAL is synced outside the write lock, once for every write committed while
-// the previous sync ran (SqliteStore's pipelined group commit). Get runs on a
-// separate read connection and never waits for a writer or a sync; it may see
-// a write whose sync is still running (one fsync before it is acknowledged).
+// the previous sync ran (SqliteStore's pipelined group commit).
+//
+// Get answers from a write-through cache of the mailboxes this store wrote
+// last (kCacheBytes at most, oldest write evicted first): every committed
+// insert, compare-and-swap, delete and sweep updates it under the write lock,
+// right after its COMMIT and before any writer of the batch is answered (a
+// batch that fails clears it). A mailbox not in it is read from the file on a
+// separate read connection, which never waits for a writer or a sync. Either
+// way Get sees every committed write, including one whose sync is still
+// running (one fsync before it is acknowledged), and a writer whose
+// compare-and-swap lost finds the winner's version when it reads again. The
+// cache is only right if nothing else writes the file: the store opens it as
+// its exclusive owner (SqliteStoreOptions::exclusive_owner), so a second
+// store on the same file, in this process or another relay, is refused with
+// FAILED_PRECONDITION "store_unavailable" ("in use"). Tools that only read the
+// file (sqlite3) still can; nothing else may write it while the relay runs.
 //
 // Layout (schema 4): mailboxes live in a rowid table (a 1 KiB mailbox fits in
 // its leaf page; the WITHOUT ROWID table of schema 2 spilled every row over
@@ -36,6 +49,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
@@ -51,12 +66,17 @@ class SqliteMailboxStore : public MailboxStore {
   // 3 keeps mailboxes in a rowid table; 4 keeps each create key in its
   // mailbox's row.
   inline static constexpr int kSchemaVersion = 4;
+  // Bytes of mailboxes (roughly: their fields plus overhead) the Get cache
+  // keeps.
+  inline static constexpr size_t kCacheBytes = size_t{16} << 20;
 
   // Opens (creating if needed) the database at `path`, converting a file of
   // schema 1, 2 or 3. FAILED_PRECONDITION, naming the file, if it cannot be opened, is
   // not a database, or has an unsupported schema version.
+  // `cache_bytes`: the Get cache's size (0: none); tests only.
   static absl::StatusOr<std::unique_ptr<SqliteMailboxStore>> Open(
-      const std::string& path, SqliteStoreOptions options = {});
+      const std::string& path, SqliteStoreOptions options = {},
+      size_t cache_bytes = kCacheBytes);
 
   ~SqliteMailboxStore() override;
   SqliteMailboxStore(const SqliteMailboxStore&) = delete;
@@ -80,12 +100,21 @@ class SqliteMailboxStore : public MailboxStore {
   int64_t syncs() const { return store_->syncs(); }
   // Frames in the WAL after the last commit, for tests.
   int wal_frames() const { return store_->wal_frames(); }
+  // Gets answered from the cache, and read from the file; for tests.
+  int64_t cache_hits() const { return cache_hits_.load(); }
+  int64_t file_reads() const { return file_reads_.load(); }
 
  private:
   struct WriteStatements;
   struct ReadStatements;
+  class Cache;
   SqliteMailboxStore(std::unique_ptr<SqliteStore> store, std::unique_ptr<WriteStatements> w,
-                     std::unique_ptr<ReadStatements> r, int64_t count);
+                     std::unique_ptr<ReadStatements> r, int64_t count, size_t cache_bytes);
+  // Inside Write: what the cache gets if the batch commits (`m` null: the
+  // mailbox is gone).
+  void Stage(absl::string_view id, const Mailbox* m);
+  // The store's commit hook (under its write lock).
+  void OnCommit(bool committed);
   // Runs `op` (which returns the change in the mailbox count) as one durable
   // write and applies that change to count_ once it is acknowledged.
   absl::StatusOr<int64_t> Write(absl::FunctionRef<absl::StatusOr<int64_t>()> op);
@@ -102,6 +131,12 @@ class SqliteMailboxStore : public MailboxStore {
   const std::unique_ptr<WriteStatements> w_;  // on store_->writer(), used inside Write
   const std::unique_ptr<ReadStatements> r_;   // on store_->reader(), used inside Read
   std::atomic<int64_t> count_;
+  const std::unique_ptr<Cache> cache_;
+  // Changes of the open batch for the cache: touched only under the store's
+  // write lock (inside Write and the commit hook).
+  std::vector<std::pair<std::string, std::shared_ptr<const Mailbox>>> staged_;
+  std::atomic<int64_t> cache_hits_{0};
+  std::atomic<int64_t> file_reads_{0};
 };
 
 }  // namespace sct::relay

@@ -97,6 +97,81 @@ TEST(SqliteMailboxStoreTest, EverythingSurvivesCloseAndReopen) {
   EXPECT_EQ(repeat->existing_id, bound.id);
 }
 
+// Get answers from the cache of what the store wrote, and sees every
+// committed write there: the insert, the compare-and-swap, the expiry to the
+// microsecond, the delete. Before, every Get read the file.
+TEST(SqliteMailboxStoreTest, GetsAnswerWhatTheStoreWroteFromItsCache) {
+  auto store = SqliteMailboxStore::Open(TempDbPath());
+  ASSERT_TRUE(store.ok()) << store.status();
+  const absl::Time expiry = kNow + absl::Hours(1) + absl::Microseconds(7);
+  Mailbox m = MakeTestMailbox("00000000-0000-4000-8000-0000000000c1", kNow, expiry);
+  ASSERT_TRUE((*store)->Insert(m, "key-c1").ok());
+  absl::StatusOr<Mailbox> got = (*store)->Get(m.id, kNow);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->version, 1);
+  EXPECT_EQ(got->payload, m.payload);
+  Mailbox next = m;
+  next.receiver_claim = "22222222-2222-4222-8222-222222222222";
+  next.applied_requests.push_back("bind-key");
+  next.version = 2;
+  ASSERT_TRUE((*store)->CompareAndSwap(next, 1, kNow).ok());
+  got = (*store)->Get(m.id, kNow);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->version, 2);
+  EXPECT_EQ(got->receiver_claim, next.receiver_claim);
+  EXPECT_EQ(got->applied_requests, next.applied_requests);
+  EXPECT_EQ((*store)->Get(m.id, expiry - absl::Microseconds(1)).status().code(),
+            absl::StatusCode::kOk);
+  EXPECT_EQ((*store)->Get(m.id, expiry).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ((*store)->cache_hits(), 4);
+  EXPECT_EQ((*store)->file_reads(), 0);
+  // A lost compare-and-swap changes nothing, in the cache either.
+  EXPECT_EQ((*store)->CompareAndSwap(next, 1, kNow).code(), absl::StatusCode::kAborted);
+  EXPECT_EQ((*store)->Get(m.id, kNow)->version, 2);
+  ASSERT_TRUE((*store)->Delete(m.id, 2).ok());
+  EXPECT_EQ((*store)->Get(m.id, kNow).status().code(), absl::StatusCode::kNotFound);
+}
+
+// The cache keeps the mailboxes written last, within its byte budget; the
+// others are read from the file, unchanged.
+TEST(SqliteMailboxStoreTest, MailboxesOutsideTheCacheAreReadFromTheFile) {
+  auto store = SqliteMailboxStore::Open(TempDbPath(), {}, /*cache_bytes=*/8 * 1024);
+  ASSERT_TRUE(store.ok()) << store.status();
+  constexpr int kMailboxes = 20;
+  for (int i = 0; i < kMailboxes; ++i) {
+    Mailbox m = MakeTestMailbox(absl::StrFormat("00000000-0000-4000-8000-%012d", i), kNow,
+                                kNow + absl::Hours(1));
+    m.display.title = absl::StrCat("mailbox ", i);
+    ASSERT_TRUE((*store)->Insert(m, "").ok());
+  }
+  for (int i = 0; i < kMailboxes; ++i) {
+    absl::StatusOr<Mailbox> got =
+        (*store)->Get(absl::StrFormat("00000000-0000-4000-8000-%012d", i), kNow);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(got->display.title, absl::StrCat("mailbox ", i));
+  }
+  EXPECT_GT((*store)->file_reads(), 0);
+  EXPECT_GT((*store)->cache_hits(), 0);
+  EXPECT_EQ((*store)->file_reads() + (*store)->cache_hits(), kMailboxes);
+}
+
+// The cache is right only if no one else writes the file: a second store on
+// it (another relay, or a second open in this process) is refused while the
+// first is open, naming the file; the first keeps working.
+TEST(SqliteMailboxStoreTest, ASecondStoreOnTheSameFileIsRefused) {
+  const std::string path = TempDbPath();
+  auto first = SqliteMailboxStore::Open(path);
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto second = SqliteMailboxStore::Open(path);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(second.status().message(), path)) << second.status();
+  EXPECT_TRUE(absl::StrContains(second.status().message(), "in use")) << second.status();
+  Mailbox m = MakeTestMailbox("00000000-0000-4000-8000-0000000000c2", kNow, kNow + absl::Hours(1));
+  EXPECT_TRUE((*first)->Insert(m, "").ok());
+  EXPECT_TRUE((*first)->Get(m.id, kNow).ok());
+}
+
 TEST(SqliteMailboxStoreTest, ConcurrentWritesShareCommitsAndAllSurviveReopen) {
   const std::string path = TempDbPath();
   constexpr int kThreads = 64;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -96,6 +97,15 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
   const std::string wal_path = path + "-wal";
   const int wal_fd = open(wal_path.c_str(), O_RDWR | O_CLOEXEC);
   if (wal_fd < 0) return OpenFailed(path, absl::StrCat("open ", wal_path, ": ", strerror(errno)));
+  // The lock goes with this descriptor: it ends when the store closes it, or
+  // when the process dies (kill -9 included), so a restart finds it free.
+  if (options.exclusive_owner && flock(wal_fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    close(wal_fd);
+    return OpenFailed(path, err == EWOULDBLOCK
+                                ? "in use: another store (in this or another process) has it open"
+                                : absl::StrCat("flock ", wal_path, ": ", strerror(err)));
+  }
   if (absl::Status s = SyncDirectory(path); !s.ok()) {
     close(wal_fd);
     return OpenFailed(path, s.message());
@@ -167,32 +177,166 @@ absl::Status SqliteStore::Write(Change change) {
     absl::MutexLock lock(&sync_mu_);
     return sync_error_;
   }
-  int64_t seq = 0;
-  bool committed_batch = false;
-  absl::Status applied;
-  queued_.fetch_add(1);
+  Request req(&change);
+  bool combiner = false;
   {
-    absl::MutexLock lock(&mu_);
-    queued_.fetch_sub(1);
-    applied = ApplyLocked(change, &seq);
-    // The last writer queued for the lock commits the batch (whatever its
-    // own change did): nobody else is about to join it.
-    if (in_txn_ && (queued_.load() == 0 || batch_ops_ >= kMaxBatch)) {
+    absl::MutexLock lock(&queue_mu_);
+    queue_.push_back(&req);
+    combiner = !combining_;
+    combining_ = true;
+  }
+  if (!combiner) {
+    // A combiner runs this change (or hands this writer the role): one
+    // sleep, until the answer, the next sync or the combiner role.
+    waits_.fetch_add(1);
+    req.waiter.ready.WaitForNotification();
+    if (!req.combine) return Finish(req);
+  }
+  return Combine(&req);
+}
+
+absl::Status SqliteStore::Finish(Request& req) {
+  if (req.waiter.lead) {
+    // Told to run the next sync (it covers this writer's batch).
+    RunSync(req.waiter.target);
+    absl::MutexLock lock(&sync_mu_);
+    if (!ResolveLocked(req.seq, &req.waiter.status)) {
+      // Not reached: the sync covered `seq` (or failed, which resolves it).
+      req.waiter.status = MakeError(absl::StatusCode::kInternal, kReason,
+                                    "sqlite store: sync did not cover write");
+    }
+  }
+  return req.applied.ok() ? req.waiter.status : req.applied;
+}
+
+bool SqliteStore::RunQueuedLocked(std::vector<Request*>* round) {
+  while (true) {
+    std::vector<Request*> taken;
+    {
+      absl::MutexLock q(&queue_mu_);
+      const size_t room = static_cast<size_t>(std::max(kMaxBatch - batch_ops_, 1));
+      const size_t n = std::min(queue_.size(), room);
+      taken.assign(queue_.begin(), queue_.begin() + n);
+      queue_.erase(queue_.begin(), queue_.begin() + n);
+    }
+    for (Request* r : taken) {
+      r->applied = ApplyLocked(*r->change, &r->seq);
+      round->push_back(r);
+    }
+    bool queue_empty = false;
+    {
+      absl::MutexLock q(&queue_mu_);
+      queue_empty = queue_.empty();
+    }
+    if (!in_txn_) {
+      if (queue_empty) return false;
+      continue;
+    }
+    bool commit_now =
+        batch_ops_ >= kMaxBatch || (queue_empty && (batch_ops_ == 0 || !NeedsSync()));
+    if (!commit_now && NeedsSync()) {
+      // A sync may start: commit now and start it. Otherwise the commit
+      // could only wait for a running sync; keep the batch open for the
+      // writers queued meanwhile, and once the queue is empty leave it open
+      // for the thread that ends a sync to commit (it then hands the next
+      // sync to one of the batch's writers): fewer, bigger transactions,
+      // and no write waits longer than it would have.
+      absl::MutexLock sync_lock(&sync_mu_);
+      commit_now = syncs_in_flight_ < kMaxSyncsInFlight || !sync_error_.ok();
+      if (!commit_now && queue_empty) {
+        batch_left_open_ = true;
+        return false;
+      }
+    }
+    if (commit_now) {
       // An empty batch (every change in it failed or rolled back) has no
       // writer waiting for it and nothing to sync.
-      committed_batch = batch_ops_ > 0;
-      CommitBatchLocked();
+      const bool has_writes = batch_ops_ > 0;
+      return CommitBatchLocked() && has_writes;
     }
-    if (!applied.ok() && seq == 0) return applied;
   }
-  // Outside the write lock, so the next batch builds up meanwhile. A change
-  // that failed waits too: its error may rest on what it read (e.g. a version
-  // another writer of this batch just set), and a caller that reads again
-  // through the read connection after the error must find that state there,
-  // durable (else a compare-and-swap loop spins on a version it cannot see
-  // yet).
-  absl::Status durable = AwaitDurable(seq, committed_batch);
-  return applied.ok() ? durable : applied;
+}
+
+void SqliteStore::SettleRoundLocked(const std::vector<Request*>& round, Request* self,
+                                    std::vector<Request*>* answered) {
+  for (Request* r : round) {
+    if (r == self) continue;
+    if (!r->applied.ok() && r->seq == 0) {
+      answered->push_back(r);  // failed before its savepoint: nothing to wait for
+    } else if (ResolveLocked(r->seq, &r->waiter.status)) {
+      answered->push_back(r);
+    } else {
+      r->waiter.seq = r->seq;
+      waiters_.push_back(&r->waiter);
+    }
+  }
+}
+
+absl::Status SqliteStore::Combine(Request* self) {
+  // Rounds: run what is queued (in one transaction), commit, answer or
+  // register its writers; stop when the queue is empty or this thread runs
+  // a sync (then the first queued writer combines next).
+  bool committed_last = false;  // the last round committed a batch without leading its sync
+  while (true) {
+    std::vector<Request*> round;
+    bool committed = false;
+    {
+      absl::MutexLock lock(&mu_);
+      committed = RunQueuedLocked(&round);
+    }
+    // Answer the round's writers whose answer is known; the others wait for
+    // a sync, which this thread starts if it may.
+    std::vector<Request*> answered;
+    bool lead = false;
+    int64_t target = 0;
+    {
+      absl::MutexLock lock(&sync_mu_);
+      SettleRoundLocked(round, self, &answered);
+      if (committed && MayLeadLocked(committed_seq_)) {
+        lead = true;
+        target = StartSyncLocked();
+      } else {
+        // A batch this round left open may have been committed by a sync's
+        // end before its writers were registered: one of them leads the next
+        // sync if it may.
+        WakeLocked();
+      }
+    }
+    for (Request* r : answered) r->waiter.ready.Notify();
+    committed_last = committed && !lead;
+    Request* next = nullptr;
+    bool done = false;
+    {
+      absl::MutexLock q(&queue_mu_);
+      if (queue_.empty()) {
+        combining_ = false;
+        done = true;
+      } else if (lead) {
+        next = queue_.front();  // it takes the queue, itself included
+        next->combine = true;
+        done = true;
+      }
+    }
+    if (next != nullptr) next->waiter.ready.Notify();
+    if (lead) {
+      RunSync(target);
+      committed_last = false;
+    }
+    if (done) break;
+  }
+  if (!self->applied.ok() && self->seq == 0 && !committed_last) return self->applied;
+  absl::Status durable = AwaitDurable(self->seq, committed_last, /*counted=*/self->combine);
+  return self->applied.ok() ? durable : self->applied;
+}
+
+int SqliteStore::queued_writers() const {
+  absl::MutexLock lock(&queue_mu_);
+  return static_cast<int>(queue_.size());
+}
+
+void SqliteStore::SetCommitHook(std::function<void(bool committed)> hook) {
+  absl::MutexLock lock(&mu_);
+  commit_hook_ = std::move(hook);
 }
 
 absl::Status SqliteStore::ApplyLocked(Change change, int64_t* seq) {
@@ -233,14 +377,15 @@ absl::Status SqliteStore::ApplyLocked(Change change, int64_t* seq) {
   return decided.ok() ? absl::OkStatus() : decided.status();
 }
 
-void SqliteStore::CommitBatchLocked() {
+bool SqliteStore::CommitBatchLocked() {
   absl::Status s = RunAndReset(*commit_);
   if (!s.ok()) {
     if (sqlite3_get_autocommit(write_db_->handle()) == 0) RunAndReset(*rollback_).IgnoreError();
     FailBatchLocked(s);
-    return;
+    return false;
   }
   committed_writes_.fetch_add(batch_ops_);
+  if (commit_hook_) commit_hook_(true);
   in_txn_ = false;
   batch_ops_ = 0;
   commit_seq_.store(batch_seq_);
@@ -249,9 +394,11 @@ void SqliteStore::CommitBatchLocked() {
   // Waiters with nothing to sync (":memory:", unsafe_no_fsync) are done now;
   // the others wait for the sync that the committing writer starts.
   if (!NeedsSync()) WakeLocked();
+  return true;
 }
 
 void SqliteStore::FailBatchLocked(const absl::Status& why) {
+  if (commit_hook_) commit_hook_(false);
   in_txn_ = false;
   batch_ops_ = 0;
   commit_seq_.store(batch_seq_);
@@ -327,19 +474,37 @@ int64_t SqliteStore::StartSyncLocked() {
 
 void SqliteStore::RunSync(int64_t target) {
   absl::Status synced = SyncWal();
-  absl::MutexLock lock(&sync_mu_);
-  --syncs_in_flight_;
-  syncs_.fetch_add(1);
-  if (!synced.ok()) {
-    if (sync_error_.ok()) sync_error_ = synced;
-    failed_.store(true);
-  } else if (target > synced_seq_) {
-    synced_seq_ = target;
+  bool commit_open_batch = false;
+  {
+    absl::MutexLock lock(&sync_mu_);
+    --syncs_in_flight_;
+    syncs_.fetch_add(1);
+    if (!synced.ok()) {
+      if (sync_error_.ok()) sync_error_ = synced;
+      failed_.store(true);
+    } else if (target > synced_seq_) {
+      synced_seq_ = target;
+    }
+    WakeLocked();
+    // Taken in the same critical section as the count above, so a combiner
+    // that found every sync slot busy and left its batch open has either
+    // set this already or will find the slot this sync freed.
+    commit_open_batch = batch_left_open_;
+    batch_left_open_ = false;
   }
-  WakeLocked();
+  if (!commit_open_batch) return;
+  // The batch a combiner left open while the syncs were busy: commit it, so
+  // that the sync this one's end lets start covers it (a combiner that took
+  // it over meanwhile may have committed it already).
+  absl::MutexLock write_lock(&mu_);
+  if (!in_txn_) return;
+  const bool has_writes = batch_ops_ > 0;
+  if (!CommitBatchLocked() || !has_writes) return;
+  absl::MutexLock lock(&sync_mu_);
+  WakeLocked();  // hands the next sync to one of the batch's writers
 }
 
-absl::Status SqliteStore::AwaitDurable(int64_t seq, bool committed_batch) {
+absl::Status SqliteStore::AwaitDurable(int64_t seq, bool committed_batch, bool counted) {
   SyncWaiter waiter;
   waiter.seq = seq;
   int64_t target = 0;
@@ -363,7 +528,7 @@ absl::Status SqliteStore::AwaitDurable(int64_t seq, bool committed_batch) {
       target = StartSyncLocked();
     } else {
       waiters_.push_back(&waiter);
-      waits_.fetch_add(1);
+      if (!counted) waits_.fetch_add(1);
     }
   }
   if (target == 0) {

@@ -13,23 +13,35 @@
 //     checkpoint copies frames into the database file and syncs the database
 //     file after it (SQLite's documented NORMAL-in-WAL behaviour), and it
 //     syncs the WAL header whenever it restarts the WAL.
-//   * Write(change): under the write lock, `change` runs inside a SAVEPOINT of
-//     the open transaction (BEGIN IMMEDIATE by the first writer of a batch;
-//     a failed change is rolled back alone). The last writer queued for the
-//     lock (or the kMaxBatch-th) COMMITs the batch: writers that arrive
-//     together share one transaction, so pages they all touch (the table's
-//     last leaf, index pages, the header) are written to the WAL once. The
-//     batch gets a sequence number. Each writer then waits, outside the write
-//     lock, for an fdatasync of the WAL file that *started after* its batch's
-//     COMMIT returned. The writer that committed a batch runs that fdatasync
-//     itself, for every commit made so far (no hand-off to another thread),
-//     unless one that started after its commit is running; at most
-//     kMaxSyncsInFlight run at once, and batches that commit while they run
-//     are covered by the next one, which the thread ending a sync hands to
-//     one of their writers. So commits keep going while the disk syncs, and
-//     one sync acknowledges many writes (pipelined group commit). A waiting
-//     writer sleeps once, on a notification of its own: it is woken only
-//     with its answer or to run the next sync (not at the end of every sync).
+//   * Write(change): flat combining. A writer queues its change; if no
+//     writer is combining, it becomes the combiner: under the write lock it
+//     runs every queued change (its own included), each inside a SAVEPOINT
+//     of one open transaction (BEGIN IMMEDIATE; a failed change is rolled
+//     back alone), and COMMITs them together (at most kMaxBatch): pages they
+//     all touch (the table's last leaf, index pages, the header) are written
+//     to the WAL once. A writer that finds a combiner at work sleeps once, on
+//     a notification of its own, and is woken with its answer, to run the
+//     next sync, or to combine (below); it never queues on the write lock, so
+//     the connection stays on one thread while a batch lasts. The combiner
+//     commits as soon as the batch is full or a sync may start; while
+//     kMaxSyncsInFlight syncs run (a commit could only wait for them), it
+//     keeps the transaction open and runs the changes that arrive meanwhile
+//     in it, and when none is queued it leaves the transaction open: the
+//     thread that ends a sync commits it and hands the next sync to one of
+//     its writers (fewer, bigger transactions; no write waits longer). With
+//     a sync slot free it commits once the queue is empty. Each batch
+//     gets a sequence number. Each writer is acknowledged only after an
+//     fdatasync of the WAL file that *started after* its batch's COMMIT
+//     returned. The combiner that committed a batch runs that fdatasync
+//     itself, for every commit made so far, unless one that started after
+//     its commit is running; before it does, it hands the combiner role to
+//     the first queued writer (woken to combine), so batches keep committing
+//     while the disk syncs. At most kMaxSyncsInFlight run at once; batches
+//     committed while they run are covered by the next one, which the thread
+//     ending a sync hands to one of their writers (pipelined group commit).
+//     A waiting writer is woken only with its answer, to run the next sync
+//     or to combine, never at the end of a sync that does not cover it (a
+//     writer woken to combine may sleep once more, for its sync).
 //   * This equals synchronous=FULL on disk: with FULL, SQLite's commit is the
 //     same write() of the same frames followed by a sync of the WAL, without
 //     padding (the unix VFS reports powersafe overwrite, so SQLite pads
@@ -74,9 +86,20 @@
 // ":memory:" opens a private in-memory database: one connection serves reads
 // and writes, nothing is synced, and nothing survives the process.
 //
-// Thread-safety: thread-safe. `change` runs under the write lock and `read`
-// under the read lock; each must use only the SqliteDb it is given (and
-// statements prepared on it) and must not call back into this object.
+// Exclusive owner (SqliteStoreOptions::exclusive_owner): Open takes an
+// flock on the WAL file (which SQLite keeps while any connection is open and
+// takes no POSIX locks on, so closing it drops none of SQLite's) and fails
+// with FAILED_PRECONDITION "store_unavailable" if another store, in this or
+// another process, holds it. For callers that keep state derived from the
+// file in memory (the relay's mailbox cache): no other SqliteStore writes
+// the file behind them. Tools that only read the file (sqlite3) still can.
+//
+// Thread-safety: thread-safe. `change` runs under the write lock, on the
+// thread of whichever writer is combining (not necessarily the caller's,
+// which waits meanwhile: the change may use the caller's stack, not its
+// thread-local state), and `read` under the read lock; each must use only the
+// SqliteDb it is given (and statements prepared on it) and must not call
+// back into this object.
 #ifndef SCT_RUNTIME_SQLITE_STORE_H_
 #define SCT_RUNTIME_SQLITE_STORE_H_
 
@@ -109,6 +132,8 @@ struct SqliteStoreOptions {
   // Tests only (0: the defaults kCheckpointFrames and kRestartFrames).
   int checkpoint_frames_for_testing = 0;
   int restart_frames_for_testing = 0;
+  // Take the file for this store alone (see "Exclusive owner" above).
+  bool exclusive_owner = false;
 };
 
 // What a change decided: keep its writes or drop them (and still answer OK,
@@ -159,6 +184,13 @@ class SqliteStore {
   // SqliteDb::Exec for one snapshot).
   absl::Status Read(Reader read) ABSL_LOCKS_EXCLUDED(read_mu_);
 
+  // Called under the write lock after every batch's COMMIT (true), or when a
+  // batch failed and was rolled back (false), before any of its writers is
+  // answered; changes made in the batch are what it commits. Set it once,
+  // before the first concurrent Write. It must not call back into this
+  // object.
+  void SetCommitHook(std::function<void(bool committed)> hook) ABSL_LOCKS_EXCLUDED(mu_);
+
   // The connections, for preparing long-lived statements at open; use them
   // only inside Write (writer()) and Read (reader()).
   const SqliteDb& writer() const { return *write_db_; }
@@ -178,9 +210,12 @@ class SqliteStore {
   // Times zeros were written past the WAL's end to make room; for tests.
   int64_t wal_extensions() const { return wal_extensions_.load(); }
   // Writers that went to sleep until another thread's commit or sync made
-  // them durable (each such writer once: it is woken only with its answer
-  // or to run the next sync).
+  // them durable, or to wait for their turn to combine (each such writer
+  // counted once: it is woken only with its answer, to run the next sync or
+  // to combine).
   int64_t waits() const { return waits_.load(); }
+  // Writers queued for a combiner right now; for tests.
+  int queued_writers() const ABSL_LOCKS_EXCLUDED(queue_mu_);
   // Checkpoints the background thread has run, and of them the RESTARTs.
   int64_t checkpoints() const { return checkpoints_.load(); }
   int64_t restarts() const { return restarts_.load(); }
@@ -203,15 +238,41 @@ class SqliteStore {
     absl::Notification ready;
   };
 
+  // A queued write: the caller's change and, once a combiner has run it,
+  // its result. Lives on the caller's stack until its Write returns.
+  struct Request {
+    explicit Request(const Change* c) : change(c) {}
+    const Change* change;
+    absl::Status applied;  // what the change returned (set by the combiner)
+    int64_t seq = 0;       // the batch (or commit) to wait for
+    bool combine = false;  // told to become the combiner
+    SyncWaiter waiter;     // woken through waiter.ready
+  };
+
+  // The combiner's work, `self` its own request; returns its answer.
+  absl::Status Combine(Request* self) ABSL_LOCKS_EXCLUDED(mu_, sync_mu_, queue_mu_);
+  // Under mu_: runs queued changes in the open batch until the queue is
+  // empty, the batch is full, or a sync may start, and commits them; true if
+  // a batch with writes was committed.
+  bool RunQueuedLocked(std::vector<Request*>* round);
+  // Under sync_mu_: the round's writers (but `self`) whose answer is known go
+  // to *answered (to be notified); the others wait for a sync.
+  void SettleRoundLocked(const std::vector<Request*>& round, Request* self,
+                         std::vector<Request*>* answered) ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_);
+  // A queued writer woken with an answer or to lead a sync: its answer.
+  absl::Status Finish(Request& req) ABSL_LOCKS_EXCLUDED(sync_mu_);
   // Under mu_: runs `change` in the open batch; sets *seq to the batch (or
   // commit) the writer must wait for.
   absl::Status ApplyLocked(Change change, int64_t* seq);
-  void CommitBatchLocked();
+  // False if the COMMIT failed (the batch is then failed).
+  bool CommitBatchLocked();
   void FailBatchLocked(const absl::Status& why);
   // Returns once batch `seq` is committed and a sync that started after
   // that commit has ended. `committed_batch`: this writer committed the
   // newest batch, so it starts a sync for it if it may.
-  absl::Status AwaitDurable(int64_t seq, bool committed_batch) ABSL_LOCKS_EXCLUDED(sync_mu_);
+  // `counted`: this writer is already in waits().
+  absl::Status AwaitDurable(int64_t seq, bool committed_batch, bool counted)
+      ABSL_LOCKS_EXCLUDED(sync_mu_);
   bool NeedsSync() const;
   // Under sync_mu_: whether the answer for batch `seq` is known (and *out).
   bool ResolveLocked(int64_t seq, absl::Status* out) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_);
@@ -245,7 +306,7 @@ class SqliteStore {
   // Batches committed (or failed) so far: the sequence of the last one.
   std::atomic<int64_t> commit_seq_{0};
   std::atomic<int64_t> committed_writes_{0};
-  std::atomic<int> queued_{0};  // writers waiting for mu_
+  std::function<void(bool)> commit_hook_;  // under mu_
   bool in_txn_ = false;         // under mu_: a batch is open
   int page_size_ = 0;           // of the database (0: no WAL room kept)
   std::atomic<int> last_wal_frames_{0};  // written in COMMIT: WAL frames after the last commit
@@ -253,6 +314,10 @@ class SqliteStore {
   std::atomic<int64_t> wal_extensions_{0};
   int batch_ops_ = 0;           // under mu_: writes in the open batch
   int64_t batch_seq_ = 0;       // under mu_: the open batch's sequence
+
+  mutable absl::Mutex queue_mu_;  // may be taken under mu_; takes no other lock
+  std::vector<Request*> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool combining_ ABSL_GUARDED_BY(queue_mu_) = false;
 
   absl::Mutex read_mu_;  // the read connection (null for ":memory:")
   const std::unique_ptr<SqliteDb> read_db_;
@@ -263,6 +328,9 @@ class SqliteStore {
   std::map<int64_t, absl::Status> failed_batches_ ABSL_GUARDED_BY(sync_mu_);
   std::vector<SyncWaiter*> waiters_ ABSL_GUARDED_BY(sync_mu_);
   int syncs_in_flight_ ABSL_GUARDED_BY(sync_mu_) = 0;
+  // A combiner left the open batch (under mu_) for the thread ending a sync
+  // to commit.
+  bool batch_left_open_ ABSL_GUARDED_BY(sync_mu_) = false;
   int64_t started_target_ ABSL_GUARDED_BY(sync_mu_) = 0;  // highest target of a sync started
   int64_t synced_seq_ ABSL_GUARDED_BY(sync_mu_) = 0;
   absl::Status sync_error_ ABSL_GUARDED_BY(sync_mu_);

@@ -52,6 +52,19 @@ absl::Status Put(SqliteStore& store, const std::string& k, const std::string& v)
   });
 }
 
+// Put, counting the change as run (on whichever thread combines) in *ran.
+absl::Status PutCounting(SqliteStore& store, const std::string& k, const std::string& v,
+                         std::atomic<int>* ran) {
+  return store.Write([&](SqliteDb& db) -> absl::StatusOr<SqliteCommit> {
+    ran->fetch_add(1);
+    absl::StatusOr<SqliteStatement> put =
+        SqliteStatement::Prepare(db, "INSERT INTO kv (k, v) VALUES (?1, ?2)");
+    if (!put.ok()) return put.status();
+    if (absl::Status s = put->BindText(1, k).BindText(2, v).Run(); !s.ok()) return s;
+    return SqliteCommit::kCommit;
+  });
+}
+
 // The value at `k` read through the store's read connection; "" if absent.
 std::string Get(SqliteStore& store, const std::string& k) {
   std::string value;
@@ -147,15 +160,17 @@ TEST(SqliteStoreTest, WritersCommittingDuringSyncsShareTheNextOne) {
   armed.store(true);
   std::thread first([&] { EXPECT_TRUE(Put(*store, "first", "1").ok()); });
   first_sync_entered.WaitForNotification();
-  const int64_t commits_before = store->commits();
+  std::atomic<int> ran{0};
   std::vector<std::thread> others;
   for (int i = 0; i < kWriters; ++i) {
-    others.emplace_back([&, i] { EXPECT_TRUE(Put(*store, absl::StrCat("k", i), "v").ok()); });
+    others.emplace_back(
+        [&, i] { EXPECT_TRUE(PutCounting(*store, absl::StrCat("k", i), "v", &ran).ok()); });
   }
-  // The first of them to commit starts the second sync; all of them commit
-  // (and are then waiting for a sync) before the two are released.
+  // The first of them to commit starts the second sync; all of them run
+  // (committed, or in the batch left open for the end of a sync) before the
+  // two are released.
   second_sync_entered.WaitForNotification();
-  while (store->commits() < commits_before + kWriters) std::this_thread::yield();
+  while (ran.load() < kWriters || store->queued_writers() > 0) std::this_thread::yield();
   release_syncs.Notify();
   first.join();
   for (std::thread& t : others) t.join();
@@ -200,15 +215,15 @@ TEST(SqliteStoreTest, WaitingWritersSleepOnceWhileSyncsRun) {
   const int64_t waits_before = store->waits();
   std::thread first([&] { EXPECT_TRUE(Put(*store, "first", "1").ok()); });
   first_sync_entered.WaitForNotification();
-  const int64_t commits_before = store->commits();
+  std::atomic<int> ran{0};
   std::vector<std::thread> others;
   for (int i = 0; i < kWriters; ++i) {
-    others.emplace_back([&, i] { EXPECT_TRUE(Put(*store, absl::StrCat("k", i), "v").ok()); });
+    others.emplace_back(
+        [&, i] { EXPECT_TRUE(PutCounting(*store, absl::StrCat("k", i), "v", &ran).ok()); });
   }
   // The first of them to commit runs the second sync; the other seven sleep.
   second_sync_entered.WaitForNotification();
-  while (store->commits() < commits_before + kWriters ||
-         store->waits() < waits_before + kWriters - 1) {
+  while (ran.load() < kWriters || store->waits() < waits_before + kWriters - 1) {
     std::this_thread::yield();
   }
   release_first.Notify();
@@ -585,6 +600,184 @@ TEST(SqliteStoreTest, AFailedChangeInABatchLeavesTheOthers) {
   std::unique_ptr<SqliteStore> store = OpenStore(path);
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(CountRows(*store), 8 * 20 + 1);
+}
+
+// Flat combining: changes queued while a writer combines run on that
+// writer's thread, all in one transaction, and every writer is acknowledged
+// and kept. The first writer's change holds its round until all the others
+// are queued; it commits alone (a sync may start) and hands the combiner role
+// to the first of them, which runs the rest. Before, each writer took the
+// write lock and ran its change on its own thread.
+TEST(SqliteStoreTest, QueuedChangesRunOnTheCombinersThreadInOneTransaction) {
+  const std::string path = TempPath("combine");
+  constexpr int kWriters = 16;
+  absl::Mutex mu;
+  std::vector<std::thread::id> ran_on;  // threads that ran the others' changes
+  {
+    std::unique_ptr<SqliteStore> store = OpenStore(path);
+    ASSERT_NE(store, nullptr);
+    const int64_t transactions_before = store->transactions();
+    absl::Notification first_running;
+    std::thread first([&] {
+      absl::Status s = store->Write([&](SqliteDb& db) -> absl::StatusOr<SqliteCommit> {
+        first_running.Notify();
+        while (store->queued_writers() < kWriters) std::this_thread::yield();
+        if (absl::Status e = db.Exec("INSERT INTO kv (k, v) VALUES ('first', 'v')"); !e.ok()) {
+          return e;
+        }
+        return SqliteCommit::kCommit;
+      });
+      EXPECT_TRUE(s.ok()) << s;
+    });
+    first_running.WaitForNotification();
+    std::vector<std::thread> others;
+    for (int i = 0; i < kWriters; ++i) {
+      others.emplace_back([&, i] {
+        absl::Status s = store->Write([&](SqliteDb& db) -> absl::StatusOr<SqliteCommit> {
+          {
+            absl::MutexLock lock(&mu);
+            ran_on.push_back(std::this_thread::get_id());
+          }
+          if (absl::Status e = db.Exec(absl::StrCat("INSERT INTO kv (k, v) VALUES ('k", i,
+                                                    "', 'v')"));
+              !e.ok()) {
+            return e;
+          }
+          return SqliteCommit::kCommit;
+        });
+        EXPECT_TRUE(s.ok()) << s;
+      });
+    }
+    first.join();
+    for (std::thread& t : others) t.join();
+    EXPECT_EQ(store->transactions() - transactions_before, 2);
+  }
+  absl::MutexLock lock(&mu);
+  ASSERT_EQ(ran_on.size(), static_cast<size_t>(kWriters));
+  for (const std::thread::id& id : ran_on) EXPECT_EQ(id, ran_on.front());
+  std::unique_ptr<SqliteStore> reopened = OpenStore(path);
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(CountRows(*reopened), kWriters + 1);
+}
+
+// While kMaxSyncsInFlight syncs run, a commit could only wait for them: the
+// combiner keeps its transaction open and runs the writes that arrive
+// meanwhile in it, and when no one is queued leaves it open; the thread that
+// ends a sync commits it. Here each change holds until the next writer is
+// queued, so the combiner always finds one more: nothing is committed while
+// the two syncs are held, then one transaction for all of them (committing
+// each round, as when a sync may start, would make one each).
+TEST(SqliteStoreTest, WritesArrivingWhileSyncsAreBusyShareATransactionTheSyncsEndCommits) {
+  static_assert(SqliteStore::kMaxSyncsInFlight == 2, "the test holds two syncs");
+  constexpr int kWriters = 6;
+  absl::Notification first_sync_entered;
+  absl::Notification second_sync_entered;
+  absl::Notification release_syncs;
+  std::atomic<int> sync_calls{0};
+  std::atomic<bool> armed{false};
+  SqliteStoreOptions options;
+  options.sync_for_testing = [&]() -> absl::Status {
+    if (!armed.load()) return absl::OkStatus();
+    const int n = sync_calls.fetch_add(1);
+    if (n < 2) {
+      (n == 0 ? first_sync_entered : second_sync_entered).Notify();
+      release_syncs.WaitForNotification();
+    }
+    return absl::OkStatus();
+  };
+  const std::string path = TempPath("lazy-commit");
+  {
+    std::unique_ptr<SqliteStore> store = OpenStore(path, std::move(options));
+    ASSERT_NE(store, nullptr);
+    armed.store(true);
+    std::thread a([&] { EXPECT_TRUE(Put(*store, "a", "1").ok()); });
+    first_sync_entered.WaitForNotification();
+    std::thread b([&] { EXPECT_TRUE(Put(*store, "b", "1").ok()); });
+    second_sync_entered.WaitForNotification();
+    const int64_t transactions_before = store->transactions();
+    const int64_t waits_before = store->waits();
+    std::vector<std::unique_ptr<absl::Notification>> running;
+    for (int i = 0; i < kWriters; ++i) running.push_back(std::make_unique<absl::Notification>());
+    std::vector<std::thread> writers;
+    for (int i = 0; i < kWriters; ++i) {
+      if (i > 0) running[i - 1]->WaitForNotification();
+      writers.emplace_back([&, i] {
+        absl::Status s = store->Write([&](SqliteDb& db) -> absl::StatusOr<SqliteCommit> {
+          running[i]->Notify();
+          // Hold until the next writer is queued (the last holds for no one).
+          while (i + 1 < kWriters && store->queued_writers() < 1) std::this_thread::yield();
+          if (absl::Status e =
+                  db.Exec(absl::StrCat("INSERT INTO kv (k, v) VALUES ('w", i, "', 'v')"));
+              !e.ok()) {
+            return e;
+          }
+          return SqliteCommit::kCommit;
+        });
+        EXPECT_TRUE(s.ok()) << s;
+      });
+    }
+    // Every writer asleep (the combiner too, once its batch is left open).
+    while (store->waits() < waits_before + kWriters) std::this_thread::yield();
+    EXPECT_EQ(store->transactions() - transactions_before, 0);
+    release_syncs.Notify();
+    a.join();
+    b.join();
+    for (std::thread& t : writers) t.join();
+    EXPECT_EQ(store->transactions() - transactions_before, 1);
+    EXPECT_LE(sync_calls.load(), 3);
+  }
+  std::unique_ptr<SqliteStore> reopened = OpenStore(path);
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(CountRows(*reopened), kWriters + 2);
+}
+
+// The commit hook sees every batch: true after its COMMIT, false when SQLite
+// rolled it back, each time before the batch's writer has its answer.
+TEST(SqliteStoreTest, TheCommitHookRunsBeforeTheWritersAreAnswered) {
+  std::unique_ptr<SqliteStore> store = OpenStore(TempPath("hook"));
+  ASSERT_NE(store, nullptr);
+  std::vector<bool> calls;  // under the store's write lock, read after Write
+  store->SetCommitHook([&calls](bool committed) { calls.push_back(committed); });
+  ASSERT_TRUE(Put(*store, "a", "1").ok());
+  EXPECT_EQ(calls, (std::vector<bool>{true}));
+  // The change ends the transaction itself: SQLite has rolled the batch back.
+  absl::Status s = store->Write([](SqliteDb& db) -> absl::StatusOr<SqliteCommit> {
+    if (absl::Status e = db.Exec("INSERT INTO kv (k, v) VALUES ('b', '2'); ROLLBACK"); !e.ok()) {
+      return e;
+    }
+    return SqliteCommit::kCommit;
+  });
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(calls, (std::vector<bool>{true, false}));
+  EXPECT_EQ(Get(*store, "b"), "");
+  ASSERT_TRUE(Put(*store, "c", "3").ok());
+  EXPECT_EQ(calls, (std::vector<bool>{true, false, true}));
+}
+
+// exclusive_owner: a second store on the same file (in this process or
+// another: the lock is an flock on the WAL file) is refused while the first
+// is open, and opens once it is closed.
+TEST(SqliteStoreTest, AnExclusiveOwnerRefusesASecondStore) {
+  const std::string path = TempPath("exclusive");
+  SqliteStoreOptions exclusive;
+  exclusive.exclusive_owner = true;
+  {
+    std::unique_ptr<SqliteStore> first = OpenStore(path, exclusive);
+    ASSERT_NE(first, nullptr);
+    absl::StatusOr<std::unique_ptr<SqliteStore>> second = SqliteStore::Open(path, exclusive);
+    ASSERT_FALSE(second.ok());
+    EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_EQ(ReasonOf(second.status()), "store_unavailable");
+    EXPECT_NE(second.status().message().find(path), absl::string_view::npos) << second.status();
+    EXPECT_NE(second.status().message().find("in use"), absl::string_view::npos)
+        << second.status();
+    // The refused open changed nothing for the owner.
+    EXPECT_TRUE(Put(*first, "a", "1").ok());
+    EXPECT_EQ(Get(*first, "a"), "1");
+  }
+  std::unique_ptr<SqliteStore> reopened = OpenStore(path, exclusive);
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(Get(*reopened, "a"), "1");
 }
 
 TEST(SqliteStoreTest, OpenErrorNamesThePath) {

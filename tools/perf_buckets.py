@@ -15,16 +15,20 @@ import re
 import sys
 
 BUCKETS = [
-    ('store write: fdatasync', [r'SqliteStore::AwaitDurable|SqliteStore::RunSync', r'fdatasync']),
-    ('store write: waiting and waking for the sync', [r'SqliteStore::AwaitDurable']),
+    ('store write: fdatasync', [r'SqliteStore::', r'fdatasync']),
     ('store write: zero-filling WAL room', [r'SqliteStore::ReserveWalRoom']),
     ('store write: COMMIT (WAL frames, locks)', [r'SqliteStore::CommitBatchLocked']),
     ('store write: statements (SQLite VM, B-trees)',
      [r'SqliteStore::ApplyLocked', r'sqlite3_step|sqlite3VdbeExec']),
-    ('store write: binding, savepoints, write lock', [r'SqliteStore::ApplyLocked|SqliteStore::Write\b']),
+    ('store write: binding, savepoints', [r'SqliteStore::ApplyLocked']),
+    # Queueing for the write lock (before: SqliteStore::Write's mutex) or for a
+    # combiner, sleeping and waking around the sync, handing it on.
+    ('store write: waiting, waking, handing on',
+     [r'SqliteStore::(Write\b|AwaitDurable|Combine|Finish|RunSync|WakeLocked)']),
     ('store read: SQLite (page cache refill, B-tree)',
      [r'SqliteStore::Read\b', r'sqlite3_step|sqlite3VdbeExec|sqlite3_reset']),
     ('store read: columns, read lock', [r'SqliteStore::Read\b']),
+    ('store read: the mailbox cache', [r'SqliteMailboxStore::(Get|Cache)']),
     ('checkpoint thread', [r'CheckpointLoop']),
     ('relay code outside the store (service, codec, adapter)', [r'sct::relay::']),
     ('gRPC thread pool: waits and wake-ups', [r'gpr_cv_wait|gpr_cv_signal|gpr_cv_broadcast|CondVar']),
