@@ -17,12 +17,10 @@
 // threshold, and glibc raises that threshold on its own: each time a block
 // above the mmap threshold (128 KiB) is freed, the mmap threshold becomes
 // that block's size (up to 32 MiB) and the trim threshold twice that. A
-// device rewriting a 1 MiB wallet (four 1 MiB copies per write, many writes
-// a second, on whichever gRPC thread serves the call) and a service that once
-// sent a 4 MiB answer end up serving every such buffer from its thread arenas
-// and keeping up to 8 MiB of top in each of them (the soak measured 7 arenas
-// of bob with a 6.5-7.9 MiB top each, 73 MiB free of 84 MiB mapped; BENCHMARKS
-// "Issue 12 — the devices in the soak"). ConfigureAllocator fixes both
+// process that serializes a megabyte-sized state many times a second on
+// whichever gRPC thread serves the call (a device writing its wallet) then
+// serves every such buffer from its thread arenas and keeps a top of several
+// MiB in each of them (docs/sim.md "Memory"). ConfigureAllocator fixes both
 // thresholds (mallopt turns the dynamic adjustment off): a buffer of at least
 // `mmap_threshold` bytes is then always its own mapping, returned to the
 // system by its free(), and an arena's top beyond `trim_threshold` is
