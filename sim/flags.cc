@@ -1,8 +1,10 @@
 #include "sim/flags.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
+#include <thread>
 #include <utility>
 
 #include "absl/flags/flag.h"
@@ -30,9 +32,10 @@ ABSL_FLAG(int64_t, malloc_mmap_threshold, 128 * 1024,
           "system when freed, and release an arena's free top beyond it at once: fixes glibc's "
           "mmap and trim thresholds, which glibc otherwise raises to the largest block ever "
           "freed (runtime/heap_trim.h). 0 keeps glibc's dynamic thresholds. At most 32 MiB.");
-ABSL_FLAG(int32_t, malloc_arena_max, 0,
-          "At most this many malloc arenas (glibc M_ARENA_MAX); 0 keeps glibc's default "
-          "(8 per core).");
+ABSL_FLAG(int32_t, malloc_arenas_per_core, 1,
+          "At most this many malloc arenas per core (glibc M_ARENA_MAX = this x the cores); "
+          "0 keeps glibc's default (8 per core): fewer arenas hold fewer free blocks "
+          "that malloc_trim cannot return (runtime/heap_trim.h).");
 
 namespace sct::sim {
 
@@ -44,19 +47,20 @@ std::unique_ptr<SimState> StateFromFlags(absl::string_view default_actor_id,
     std::exit(2);
   }
   const int64_t mmap_threshold = absl::GetFlag(FLAGS_malloc_mmap_threshold);
-  const int32_t arena_max = absl::GetFlag(FLAGS_malloc_arena_max);
+  const int32_t arenas_per_core = absl::GetFlag(FLAGS_malloc_arenas_per_core);
   if (mmap_threshold < 0 || mmap_threshold > 32 * 1024 * 1024) {
     std::cerr << "--malloc_mmap_threshold: must be 0..33554432 bytes\n";
     std::exit(2);
   }
-  if (arena_max < 0) {
-    std::cerr << "--malloc_arena_max: must not be negative\n";
+  if (arenas_per_core < 0 || arenas_per_core > 64) {
+    std::cerr << "--malloc_arenas_per_core: must be 0..64\n";
     std::exit(2);
   }
   AllocatorSettings allocator;
   allocator.mmap_threshold = static_cast<size_t>(mmap_threshold);
   allocator.trim_threshold = static_cast<size_t>(mmap_threshold);
-  allocator.arena_max = arena_max;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  allocator.arena_max = arenas_per_core * static_cast<int>(cores);
   // Refused only by an allocator that is not glibc's (sanitizer builds): nothing to configure.
   (void)ConfigureAllocator(allocator);
   StartProcessHeapTrim(absl::GetFlag(FLAGS_malloc_trim_every));
