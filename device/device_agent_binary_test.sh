@@ -1,7 +1,7 @@
 #!/bin/sh
 # Starts the real //device:device_agent on port 0, checks the exact
 # "listening grpc=HOST:PORT" line, that a bad flag is refused with its name,
-# that an out-of-range allocator threshold is refused (exit 2),
+# that out-of-range allocator settings are refused (exit 2),
 # and that SIGTERM ends the process cleanly (exit 0).
 set -u
 BIN="$1"
@@ -19,6 +19,12 @@ grep -q -- "--oem_target: required" "$DIR/bad.err" || { echo "FAIL: error does n
 RC=$?
 [ $RC -eq 2 ] || { echo "FAIL: --malloc_mmap_threshold=64MiB exit $RC, want 2"; cat "$DIR/bad2.err"; exit 1; }
 grep -q -- "--malloc_mmap_threshold" "$DIR/bad2.err" || { echo "FAIL: error does not name --malloc_mmap_threshold"; cat "$DIR/bad2.err"; exit 1; }
+"$BIN" --oem_id=oem-a --oem_target=127.0.0.1:1 --relay_grpc_target=127.0.0.1:1 \
+  --listen=127.0.0.1:0 --enrol_at_start=false --malloc_arenas_per_core=-1 \
+  >"$DIR/bad3.out" 2>"$DIR/bad3.err"
+RC=$?
+[ $RC -eq 2 ] || { echo "FAIL: --malloc_arenas_per_core=-1 exit $RC, want 2"; cat "$DIR/bad3.err"; exit 1; }
+grep -q -- "--malloc_arenas_per_core" "$DIR/bad3.err" || { echo "FAIL: error does not name --malloc_arenas_per_core"; cat "$DIR/bad3.err"; exit 1; }
 
 "$BIN" --oem_id=oem-a --oem_target=127.0.0.1:1 --relay_grpc_target=127.0.0.1:1 \
   --state_file="$DIR/state" --listen=127.0.0.1:0 --enrol_at_start=false \
