@@ -37,6 +37,27 @@ std::string Sha256(absl::string_view data) {
   return out;
 }
 
+std::string Sha256Concat(std::initializer_list<absl::string_view> parts) {
+  std::string out(kSha256Size, '\0');
+  unsigned int len = 0;
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, FetchedSha256(), nullptr) == 1;
+  for (absl::string_view part : parts) {
+    ok = ok && EVP_DigestUpdate(ctx, part.data(), part.size()) == 1;
+  }
+  ok = ok && EVP_DigestFinal_ex(ctx, reinterpret_cast<unsigned char*>(out.data()), &len) == 1 &&
+       len == kSha256Size;
+  EVP_MD_CTX_free(ctx);
+  if (!ok) {
+    char err[256] = "no OpenSSL error";
+    const unsigned long code = ERR_get_error();
+    if (code != 0) ERR_error_string_n(code, err, sizeof(err));
+    std::fprintf(stderr, "EVP_Digest(SHA-256) failed: %s\n", err);
+    std::abort();
+  }
+  return out;
+}
+
 std::string Sha256Hex(absl::string_view data) { return absl::BytesToHexString(Sha256(data)); }
 
 }  // namespace sct::crypto

@@ -11,6 +11,7 @@
 #define SCT_CRYPTO_DIGEST_H_
 
 #include <cstddef>
+#include <initializer_list>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -21,6 +22,10 @@ inline constexpr size_t kSha256Size = 32;
 
 // The 32-byte SHA-256 of `data`.
 std::string Sha256(absl::string_view data);
+
+// The SHA-256 of the concatenation of `parts`, without building it (for a
+// large payload behind a small header).
+std::string Sha256Concat(std::initializer_list<absl::string_view> parts);
 
 // The SHA-256 of `data` as 64 lowercase hex characters.
 std::string Sha256Hex(absl::string_view data);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
 
 namespace sct::crypto {
@@ -39,6 +40,18 @@ TEST(Sha256Test, NistVectors) {
     EXPECT_EQ(absl::BytesToHexString(digest), v.sha256_hex) << v.id;
     EXPECT_EQ(Sha256Hex(v.message), v.sha256_hex) << v.id;
   }
+}
+
+TEST(Sha256Test, ConcatHashesThePartsAsOneString) {
+  for (const Vector& v : Vectors()) {
+    for (size_t cut : {size_t{0}, v.message.size() / 3, v.message.size()}) {
+      const absl::string_view m = v.message;
+      EXPECT_EQ(absl::BytesToHexString(Sha256Concat({m.substr(0, cut), m.substr(cut)})),
+                v.sha256_hex)
+          << v.id << " cut at " << cut;
+    }
+  }
+  EXPECT_EQ(absl::BytesToHexString(Sha256Concat({})), Vectors()[0].sha256_hex);
 }
 
 TEST(Sha256Test, HashesEveryByteIncludingNul) {

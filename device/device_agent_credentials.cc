@@ -31,6 +31,18 @@ constexpr int kListSharesPageSize = 1000;
 using AccessPoint = ::access_point::v1::AccessPoint::StubInterface;
 using Oem = ::oem::v1::Oem::StubInterface;
 
+// Stamps the persona's record of `share_id` as revoked by it at `now` (the
+// retention's clock, device/wallet_retention.h); nothing when the persona
+// made no such share or it is stamped already. Not persisted by itself: a
+// stamp lost in a crash only keeps the record longer.
+void MarkShareRevoked(ds::PersonaRecord& persona, const std::string& share_id, absl::Time now) {
+  for (ds::ShareMade& made : *persona.mutable_shares()) {
+    if (made.share_id() == share_id && !made.has_revoked_at()) {
+      *made.mutable_revoked_at() = ToProtoTimestamp(now);
+    }
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<dv::UseCredentialResponse> DeviceAgent::UseCredential(
@@ -173,6 +185,7 @@ absl::StatusOr<ca::RevokeResponse> DeviceAgent::Revoke(const dv::RevokeRequest& 
     if (cred == nullptr) return parent.status();
     RETURN_IF_ERROR(
         RevokeShareLocked(target.auth, *cred, req.share_id(), request_id, req.reason(), &resp));
+    if (parent.ok()) MarkShareRevoked(persona, req.share_id(), deps_.clock->Now());
   } else if (req.target_case() == dv::RevokeRequest::kCredentialId) {
     // A credential this persona holds, else one issued from its shares.
     absl::StatusOr<ds::CredentialRecord*> held = Wallet::Credential(persona, req.credential_id());
@@ -213,6 +226,7 @@ absl::StatusOr<dv::CancelShareResponse> DeviceAgent::CancelShare(
                                     req.request_id().empty() ? NewUuidV4() : req.request_id(),
                                     "cancelled by sender", resp.mutable_revocation()));
   entry.set_state(dv::FLOW_CANCELLED);
+  MarkShareRevoked(*target.persona, req.share_id(), deps_.clock->Now());
   RETURN_IF_ERROR(PersistLocked());
   changed_.SignalAll();
   return resp;

@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "device/device_agent.h"
 #include "device/device_agent_fixture.h"
+#include "device/device_state.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -114,6 +115,46 @@ TEST_F(RetentionTest, AGrantedCredentialAndAnOpenShareAreKept) {
   EXPECT_EQ(state->personas(0).credentials_size(), 1);
   ASSERT_EQ(state->personas(0).mailboxes_size(), 1);
   EXPECT_EQ(state->personas(0).mailboxes(0).share_id(), share->share_id());
+}
+
+// An owner whose credential lives on shares and revokes again and again (the
+// soak's alice): the records of the shares it revoked go one retention
+// period later; before, the wallet kept one per share ever made.
+TEST_F(RetentionTest, RecordsOfRevokedSharesAreForgottenAfterTheRetention) {
+  Device alice = MakeDevice("+15550001");
+  Device bob = MakeDevice("+15550002");
+  const std::string owner = Own(alice, cv::ASYMMETRIC);
+  ASSERT_TRUE(bob.agent->Enrol({}).ok());
+  constexpr int kShares = 5;
+  for (int i = 0; i < kShares; ++i) {
+    auto share = alice.agent->ShareCredential(ShareReq(owner, "+15550002"));
+    ASSERT_TRUE(share.ok()) << share.status();
+    auto accepted = bob.agent->AcceptLink(FromInbox("+15550002"));
+    ASSERT_TRUE(accepted.ok()) << accepted.status();
+    ASSERT_EQ(accepted->outcome(), dv::ACCEPT_PROVISIONED);
+    DeliverPushes({&alice, &bob});
+    dv::RevokeRequest revoke;
+    revoke.set_share_id(share->share_id());
+    auto revoked = alice.agent->Revoke(revoke);
+    ASSERT_TRUE(revoked.ok()) << revoked.status();
+  }
+  auto live = alice.agent->ShareCredential(ShareReq(owner, "+15550002"));
+  ASSERT_TRUE(live.ok()) << live.status();
+  auto shares_kept = [&] {
+    ::device::state::WalletState wallet;
+    EXPECT_TRUE(wallet.ParseFromString(alice.se->Wallet()));
+    return wallet.personas(0).shares_size();
+  };
+  alice.agent->Tick();
+  EXPECT_EQ(shares_kept(), kShares + 1);
+
+  clock_.Advance(kDefaultWalletRetention + absl::Seconds(11));
+  alice.agent->Tick();
+  EXPECT_EQ(shares_kept(), 1);  // the live share's record stays
+  dv::RevokeRequest revoke;
+  revoke.set_share_id(live->share_id());
+  auto revoked = alice.agent->Revoke(revoke);
+  EXPECT_TRUE(revoked.ok()) << revoked.status();
 }
 
 // AcceptLink answers a retried request id as it did the first time, from the

@@ -21,6 +21,23 @@ absl::Status KeyNotFound(absl::string_view handle) {
                    absl::StrCat("no secure-element key with handle \"", handle, "\""));
 }
 
+// Appends SecureElementState.wallet (field 5, length-delimited) holding
+// `wallet`; nothing for an empty wallet, as proto3 serializes it.
+void AppendWalletField(absl::string_view wallet, std::string* out) {
+  if (wallet.empty()) return;
+  static_assert(::device::state::SecureElementState::kWalletFieldNumber == 5);
+  out->reserve(out->size() + 1 + 10 + wallet.size());
+  out->push_back(static_cast<char>((5 << 3) | 2));  // field 5, wire type LEN
+  for (uint64_t n = wallet.size(); ; n >>= 7) {
+    if (n < 0x80) {
+      out->push_back(static_cast<char>(n));
+      break;
+    }
+    out->push_back(static_cast<char>((n & 0x7f) | 0x80));
+  }
+  out->append(wallet.data(), wallet.size());
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SecureElement>> SecureElement::Open(std::string state_file) {
@@ -86,12 +103,15 @@ absl::Status SecureElement::PersistLocked() {
     s->set_handle(handle);
     s->set_key(key);
   }
-  state.set_wallet(wallet_);
   std::string bytes;
   if (!state.SerializeToString(&bytes)) {
     return MakeError(absl::StatusCode::kInternal, "state_file_write_failed",
                      "cannot serialize the secure-element state");
   }
+  // The wallet (field 5, the highest number, so serialized last) is appended
+  // as it is: set_wallet would copy the device's largest buffer once more on
+  // every write. The bytes equal those of state.set_wallet(wallet_).
+  AppendWalletField(wallet_, &bytes);
   absl::Status written = slots_.Write(bytes);
   ++writes_;
   on_disk_ = written.ok();

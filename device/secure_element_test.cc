@@ -83,6 +83,28 @@ TEST(SecureElementTest, OpensAnHpkeSealedKeyInsideAndMacsWithIt) {
   EXPECT_EQ(ReasonOf(se->OpenSealedKey(other, enc, ct, info).status()), "unseal_failed");
 }
 
+// A wallet of every size class (the length's varint takes 1 to 3 bytes),
+// then a smaller one over a larger one, survives a restart byte for byte.
+TEST(SecureElementTest, WalletOfAnySizeSurvivesRestart) {
+  const std::string path = TmpPath("se_wallet_sizes");
+  std::string id;
+  for (size_t size : {size_t{1}, size_t{127}, size_t{128}, size_t{20000}, size_t{1} << 21,
+                      size_t{300}}) {
+    std::string wallet(size, '\0');
+    for (size_t i = 0; i < size; ++i) wallet[i] = static_cast<char>(i * 131 + size);
+    {
+      auto se = SecureElement::Open(path);
+      ASSERT_TRUE(se.ok()) << se.status();
+      if (id.empty()) id = *(*se)->GenerateKey();
+      ASSERT_TRUE((*se)->StoreWallet(wallet).ok()) << size;
+    }
+    auto se = SecureElement::Open(path);
+    ASSERT_TRUE(se.ok()) << se.status();
+    EXPECT_EQ((*se)->Wallet(), wallet) << size;
+    EXPECT_EQ((*se)->KeyIds(), std::vector<std::string>{id}) << size;
+  }
+}
+
 TEST(SecureElementTest, SurvivesRestartFromTheStateFile) {
   const std::string path = TmpPath("se_restart");
   std::string id, spki, sym;

@@ -30,13 +30,15 @@ uint64_t GetU64(absl::string_view in) {
   return v;
 }
 
-std::string EncodeRecord(uint64_t sequence, absl::string_view payload) {
-  std::string record(kMagic);
-  PutU64(&record, sequence);
-  PutU64(&record, payload.size());
-  record += crypto::Sha256(absl::StrCat(record, payload));
-  record.append(payload.data(), payload.size());
-  return record;
+// The header of a record: magic, sequence, payload length and the SHA-256 of
+// those 24 bytes and the payload (hashed in place: the payload is the
+// device's whole state, a megabyte or more, written many times a second).
+std::string EncodeHeader(uint64_t sequence, absl::string_view payload) {
+  std::string header(kMagic);
+  PutU64(&header, sequence);
+  PutU64(&header, payload.size());
+  header += crypto::Sha256Concat({header, payload});
+  return header;
 }
 
 struct Record {
@@ -52,7 +54,7 @@ std::optional<Record> DecodeRecord(absl::string_view half) {
   const uint64_t length = GetU64(half.substr(16, 8));
   if (length > half.size() - StateSlots::kHeaderSize) return std::nullopt;
   const absl::string_view payload = half.substr(StateSlots::kHeaderSize, length);
-  if (crypto::Sha256(absl::StrCat(half.substr(0, 24), payload)) != half.substr(24, 32)) {
+  if (crypto::Sha256Concat({half.substr(0, 24), payload}) != half.substr(24, 32)) {
     return std::nullopt;
   }
   return Record{GetU64(half.substr(8, 8)), payload};
@@ -61,6 +63,19 @@ std::optional<Record> DecodeRecord(absl::string_view half) {
 absl::Status WriteError(const std::string& path, absl::string_view what, int err) {
   return MakeError(absl::StatusCode::kInternal, "file_write_failed",
                    absl::StrCat(path, ": ", what, ": ", std::strerror(err)));
+}
+
+// Writes all of `data` at `offset`.
+absl::Status PwriteAll(int fd, const std::string& path, absl::string_view data, off_t offset) {
+  size_t written = 0;
+  while (written < data.size()) {
+    ssize_t n = ::pwrite(fd, data.data() + written, data.size() - written,
+                         offset + static_cast<off_t>(written));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return WriteError(path, "cannot write", n < 0 ? errno : EIO);
+    written += static_cast<size_t>(n);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -105,45 +120,48 @@ absl::StatusOr<std::optional<StateSlots::Loaded>> StateSlots::Load() {
 }
 
 absl::Status StateSlots::Write(absl::string_view payload) {
-  const std::string record = EncodeRecord(sequence_ + 1, payload);
-  if (half_ == 0 || record.size() > half_) return Relayout(record);
-  return WriteInPlace(newest_ == 0 ? 1 : 0, record);
+  const std::string header = EncodeHeader(sequence_ + 1, payload);
+  if (half_ == 0 || header.size() + payload.size() > half_) return Relayout(header, payload);
+  return WriteInPlace(newest_ == 0 ? 1 : 0, header, payload);
 }
 
-absl::Status StateSlots::Relayout(const std::string& record) {
-  const uint64_t half = std::max<uint64_t>(kBlock, (2 * record.size() + kBlock - 1) / kBlock * kBlock);
-  std::string file = record;
+absl::Status StateSlots::Relayout(absl::string_view header, absl::string_view payload) {
+  const uint64_t size = header.size() + payload.size();
+  const uint64_t half = std::max<uint64_t>(kBlock, (2 * size + kBlock - 1) / kBlock * kBlock);
+  std::string file;
+  file.reserve(2 * half);
+  file.append(header.data(), header.size());
+  file.append(payload.data(), payload.size());
   file.resize(2 * half, '\0');
   half_ = 0;  // until the new layout is on disk
   RETURN_IF_ERROR(WriteFileAtomically(path_, file, 0600));
   half_ = half;
   newest_ = 0;
-  used_[0] = record.size();
+  used_[0] = size;
   used_[1] = 0;
   ++sequence_;
   ++relayouts_;
   return absl::OkStatus();
 }
 
-absl::Status StateSlots::WriteInPlace(int slot, const std::string& record) {
+absl::Status StateSlots::WriteInPlace(int slot, absl::string_view header,
+                                      absl::string_view payload) {
   int fd = ::open(path_.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT) return Relayout(record);  // the file went away
+  if (fd < 0 && errno == ENOENT) return Relayout(header, payload);  // the file went away
   if (fd < 0) return WriteError(path_, "cannot open", errno);
-  // The older record's tail beyond the new one is zeroed as well.
-  std::string bytes = record;
-  bytes.resize(std::max<uint64_t>(used_[slot], record.size()), '\0');
-  absl::Status status = absl::OkStatus();
-  size_t written = 0;
+  // Header and payload are written from where they are (no copy of the
+  // payload); the older record's tail beyond the new one is zeroed as well.
+  const uint64_t size = header.size() + payload.size();
   const off_t base = static_cast<off_t>(slot * half_);
-  while (status.ok() && written < bytes.size()) {
-    ssize_t n = ::pwrite(fd, bytes.data() + written, bytes.size() - written,
-                         base + static_cast<off_t>(written));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      status = WriteError(path_, "cannot write", n < 0 ? errno : EIO);
-    } else {
-      written += static_cast<size_t>(n);
-    }
+  absl::Status status = PwriteAll(fd, path_, header, base);
+  if (status.ok()) {
+    status = PwriteAll(fd, path_, payload, base + static_cast<off_t>(header.size()));
+  }
+  static constexpr char kZeros[64 * 1024] = {};
+  for (uint64_t at = size; status.ok() && at < used_[slot];) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(sizeof(kZeros), used_[slot] - at));
+    status = PwriteAll(fd, path_, absl::string_view(kZeros, n), base + static_cast<off_t>(at));
+    at += n;
   }
   if (status.ok() && ::fdatasync(fd) != 0) status = WriteError(path_, "cannot fdatasync", errno);
   if (::close(fd) != 0 && status.ok()) status = WriteError(path_, "cannot close", errno);
@@ -151,7 +169,7 @@ absl::Status StateSlots::WriteInPlace(int slot, const std::string& record) {
     half_ = 0;  // what that half holds is unknown: the next write lays the file out anew
     return status;
   }
-  used_[slot] = record.size();
+  used_[slot] = size;
   newest_ = slot;
   ++sequence_;
   ++in_place_writes_;

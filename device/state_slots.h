@@ -65,8 +65,8 @@ class StateSlots {
   static constexpr size_t kHeaderSize = 8 + 8 + 8 + 32;
 
  private:
-  absl::Status Relayout(const std::string& record);
-  absl::Status WriteInPlace(int slot, const std::string& record);
+  absl::Status Relayout(absl::string_view header, absl::string_view payload);
+  absl::Status WriteInPlace(int slot, absl::string_view header, absl::string_view payload);
 
   std::string path_;
   uint64_t half_ = 0;  // bytes per half; 0 = not laid out (absent, legacy, failed write)

@@ -104,6 +104,29 @@ void PruneCredentials(ds::PersonaRecord& persona, absl::Time now, absl::Duration
                 shares->end());
 }
 
+// Removes the records of shares this persona revoked `retention` ago, unless
+// an unfinished exchange still carries the share.
+void PruneRevokedShares(ds::PersonaRecord& persona, absl::Time now, absl::Duration retention,
+                        const std::function<bool(const ds::MailboxEntry&)>& finished,
+                        PruneResult& result) {
+  std::set<std::string> open;
+  for (const ds::MailboxEntry& entry : persona.mailboxes()) {
+    if (!finished(entry)) open.insert(entry.share_id());
+  }
+  auto* shares = persona.mutable_shares();
+  const int before = shares->size();
+  shares->erase(std::remove_if(shares->begin(), shares->end(),
+                               [&](const ds::ShareMade& made) {
+                                 return made.has_revoked_at() &&
+                                        now - ToAbslTime(made.revoked_at()) >= retention &&
+                                        open.count(made.share_id()) == 0;
+                               }),
+                shares->end());
+  const int removed = before - shares->size();
+  result.share_records_removed += removed;
+  if (removed > 0) result.changed = true;
+}
+
 }  // namespace
 
 PruneResult PruneWallet(ds::WalletState& state, absl::Time now, absl::Duration retention,
@@ -112,6 +135,7 @@ PruneResult PruneWallet(ds::WalletState& state, absl::Time now, absl::Duration r
   for (ds::PersonaRecord& persona : *state.mutable_personas()) {
     PruneExchanges(persona, now, retention, finished, result);
     PruneCredentials(persona, now, retention, finished, result);
+    PruneRevokedShares(persona, now, retention, finished, result);
   }
   return result;
 }

@@ -11,6 +11,12 @@
 //   (`validity.not_after`) at least `retention` ago, unless an unfinished
 //   exchange still names it, together with the wallet's record of its key
 //   (when nothing left names that key) and the share records made from it;
+// - removes every share record (ShareMade) whose revocation by this persona
+//   was acknowledged (`revoked_at`) at least `retention` ago, unless an
+//   unfinished exchange still carries that share (without this a persona
+//   whose credential lives on, an owner sharing and revoking again and
+//   again, kept one record per share it ever made, and wrote them all with
+//   every wallet write);
 // - returns the secure-element handles (key pairs, symmetric keys) of what
 //   it removed, for the caller to delete from the element.
 // Live credentials, unfinished exchanges, keys not bound to a removed
@@ -36,6 +42,7 @@ inline constexpr absl::Duration kDefaultWalletRetention = absl::Hours(1);
 struct PruneResult {
   int exchanges_removed = 0;
   int credentials_removed = 0;
+  int share_records_removed = 0;
   // Secure-element handles no record names any more.
   std::vector<std::string> element_handles;
   // Whether the state changed (a stamp or a removal): persist it.

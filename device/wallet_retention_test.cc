@@ -90,6 +90,30 @@ TEST(WalletRetentionTest, RevokedCredentialGoesWithItsKeyAndShareRecordsAfterRet
   EXPECT_EQ(p.shares(0).share_id(), "s-2");
 }
 
+TEST(WalletRetentionTest, RevokedShareRecordGoesAfterRetentionUnlessAnOpenExchangeCarriesIt) {
+  ds::WalletState state;
+  ds::PersonaRecord& p = *state.add_personas();
+  AddCredential(p, "c-owner", "k-1", kT0 + absl::Hours(720));  // lives on
+  for (const char* id : {"s-revoked", "s-open", "s-live"}) {
+    ds::ShareMade* made = p.add_shares();
+    made->set_share_id(id);
+    made->set_credential_id("c-owner");
+    if (std::string(id) != "s-live") *made->mutable_revoked_at() = ToProtoTimestamp(kT0);
+  }
+  AddExchange(p, "m-open", dv::FLOW_AWAITING_RECEIVER, "c-owner")->set_share_id("s-open");
+
+  PruneResult early = PruneWallet(state, kT0 + kRetention - absl::Seconds(1), kRetention, Finished);
+  EXPECT_EQ(early.share_records_removed, 0);
+  EXPECT_EQ(p.shares_size(), 3);
+  PruneResult due = PruneWallet(state, kT0 + kRetention, kRetention, Finished);
+  EXPECT_TRUE(due.changed);
+  EXPECT_EQ(due.share_records_removed, 1);
+  ASSERT_EQ(p.shares_size(), 2);
+  EXPECT_EQ(p.shares(0).share_id(), "s-open");
+  EXPECT_EQ(p.shares(1).share_id(), "s-live");
+  EXPECT_EQ(p.credentials_size(), 1);
+}
+
 TEST(WalletRetentionTest, ExpiredCredentialGoesAfterRetentionUnlessAnOpenExchangeNamesIt) {
   ds::WalletState state;
   ds::PersonaRecord& p = *state.add_personas();

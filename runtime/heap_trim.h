@@ -11,6 +11,22 @@
 // chunk of every arena (madvise(MADV_DONTNEED)); the chunks stay the
 // allocator's, so nothing in use moves.
 //
+// malloc_trim does not reach everything, though: the top chunk of every
+// arena but the main one (the free space at the end of each thread arena's
+// 64 MiB heap) is released only when a free() leaves it above the trim
+// threshold, and glibc raises that threshold on its own: each time a block
+// above the mmap threshold (128 KiB) is freed, the mmap threshold becomes
+// that block's size (up to 32 MiB) and the trim threshold twice that. A
+// process that serializes a megabyte-sized state many times a second on
+// whichever gRPC thread serves the call (a device writing its wallet) then
+// serves every such buffer from its thread arenas and keeps a top of several
+// MiB in each of them (docs/sim.md "Memory"). ConfigureAllocator fixes both
+// thresholds (mallopt turns the dynamic adjustment off): a buffer of at least
+// `mmap_threshold` bytes is then always its own mapping, returned to the
+// system by its free(), and an arena's top beyond `trim_threshold` is
+// released by the free() that grows it. `arena_max` > 0 caps the number of
+// arenas (glibc's default is 8 per core).
+//
 // TrimHeapNow trims once. PeriodicHeapTrim trims every `every` on its own
 // thread until destroyed. StartProcessHeapTrim starts one for the life of the
 // process (the service binaries do, per --malloc_trim_every; sim/flags.h).
@@ -21,6 +37,7 @@
 #define SCT_RUNTIME_HEAP_TRIM_H_
 
 #include <atomic>
+#include <cstddef>
 #include <thread>
 
 #include "absl/synchronization/notification.h"
@@ -30,6 +47,21 @@ namespace sct {
 
 // One malloc_trim(0); true when memory was released to the system.
 bool TrimHeapNow();
+
+struct AllocatorSettings {
+  // Fixed mmap threshold in bytes; 0 keeps glibc's dynamic threshold.
+  size_t mmap_threshold = 0;
+  // Fixed trim threshold in bytes; 0 keeps glibc's (dynamic) one.
+  size_t trim_threshold = 0;
+  // At most this many arenas; 0 keeps glibc's default.
+  int arena_max = 0;
+};
+
+// Applies `settings` to this process's malloc (mallopt). Call early, before
+// threads start (the arena cap applies to arenas created afterwards). Returns
+// false when glibc refused one of them (e.g. an mmap threshold above 32 MiB)
+// or the allocator is not glibc's (sanitizers); the others still apply.
+bool ConfigureAllocator(const AllocatorSettings& settings);
 
 class PeriodicHeapTrim {
  public:

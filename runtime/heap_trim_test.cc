@@ -1,5 +1,7 @@
 #include "runtime/heap_trim.h"
 
+#include <malloc.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -63,6 +65,36 @@ TEST(HeapTrimTest, TrimReleasesFreedMemoryHeldBelowALiveBlock) {
   std::free(pin);
   // Without the trim the 64 MiB stay resident.
   EXPECT_GT(freed - trimmed, 32 * 1024) << "RSS " << freed << " kB -> " << trimmed << " kB";
+}
+
+// glibc raises its mmap threshold to the size of every mapped block freed, so
+// the next block of that size comes from an arena and stays resident after
+// its free(); with the threshold fixed it is mapped again, and unmapped by
+// its free().
+TEST(HeapTrimTest, FixedMmapThresholdKeepsLargeBlocksOutOfTheArenas) {
+  if (!kGlibcMalloc) GTEST_SKIP() << "not glibc's allocator";
+  AllocatorSettings settings;
+  settings.mmap_threshold = 128 * 1024;
+  settings.trim_threshold = 128 * 1024;
+  ASSERT_TRUE(ConfigureAllocator(settings));
+  constexpr size_t kBig = 1024 * 1024;  // a device's wallet copy
+  char* first = static_cast<char*>(std::malloc(kBig));
+  ASSERT_NE(first, nullptr);
+  std::memset(first, 1, kBig);
+  std::free(first);  // the dynamic threshold would now be above kBig
+  const size_t mapped_before = mallinfo2().hblks;
+  char* second = static_cast<char*>(std::malloc(kBig));
+  ASSERT_NE(second, nullptr);
+  std::memset(second, 2, kBig);
+  EXPECT_EQ(mallinfo2().hblks, mapped_before + 1) << "the second 1 MiB block came from an arena";
+  std::free(second);
+  EXPECT_EQ(mallinfo2().hblks, mapped_before) << "freeing it did not unmap it";
+}
+
+TEST(HeapTrimTest, ConfigureAllocatorRefusesAThresholdGlibcCannotHonour) {
+  AllocatorSettings settings;
+  settings.mmap_threshold = size_t{64} * 1024 * 1024;  // above glibc's 32 MiB maximum
+  EXPECT_FALSE(ConfigureAllocator(settings));
 }
 
 TEST(HeapTrimTest, PeriodicTrimStopsWhenDestroyed) {

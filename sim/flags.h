@@ -12,10 +12,17 @@
 //   --malloc_trim_every (duration, default 30s): hand freed heap memory back
 //       to the system this often (runtime/heap_trim.h; 0 disables); started
 //       by StateFromFlags, with or without --sim_control.
+//   --malloc_mmap_threshold (bytes, default 128 KiB): glibc's mmap and trim
+//       thresholds, fixed (runtime/heap_trim.h ConfigureAllocator; 0 keeps
+//       glibc's dynamic ones); --malloc_arenas_per_core (default 1; 0:
+//       glibc's default of 8) caps the malloc arenas at that many per core.
+//       Applied by StateFromFlags before it starts the trim. An out-of-range
+//       value ends the process (exit 2).
 // Link this target only into the six service binaries.
 #ifndef SCT_SIM_FLAGS_H_
 #define SCT_SIM_FLAGS_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -28,6 +35,8 @@ ABSL_DECLARE_FLAG(bool, sim_control);
 ABSL_DECLARE_FLAG(std::string, actor_id);
 ABSL_DECLARE_FLAG(std::string, source_address);
 ABSL_DECLARE_FLAG(absl::Duration, malloc_trim_every);
+ABSL_DECLARE_FLAG(int64_t, malloc_mmap_threshold);
+ABSL_DECLARE_FLAG(int32_t, malloc_arenas_per_core);
 
 namespace sct::sim {
 
