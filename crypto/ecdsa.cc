@@ -29,15 +29,6 @@ absl::Status BadSignature(absl::string_view why) {
       absl::StrCat("ECDSA P-256 signature does not verify: ", why));
 }
 
-absl::StatusOr<std::string> SpkiDerOf(EVP_PKEY* key) {
-  unsigned char* der = nullptr;
-  int len = i2d_PUBKEY(key, &der);
-  if (len <= 0) return OpenSslError("i2d_PUBKEY");
-  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(len));
-  OPENSSL_free(der);
-  return out;
-}
-
 }  // namespace
 
 absl::StatusOr<std::string> EcdsaDerToP1363(absl::string_view der) {
@@ -101,7 +92,7 @@ absl::StatusOr<EcdsaP256PublicKey> EcdsaP256PublicKey::FromOwned(
   // Normalize through the point so the key is validated and SPKI canonical.
   ASSIGN_OR_RETURN(EvpPkeyPtr normalized,
                    P256PublicKeyFromPoint(point, "public_key"));
-  ASSIGN_OR_RETURN(std::string spki, SpkiDerOf(normalized.get()));
+  std::string spki = P256SpkiDerFromPoint(point);
   return EcdsaP256PublicKey(std::move(normalized), std::move(point),
                             std::move(spki));
 }
@@ -110,13 +101,19 @@ absl::StatusOr<EcdsaP256PublicKey> EcdsaP256PublicKey::FromUncompressedPoint(
     absl::string_view point65) {
   ASSIGN_OR_RETURN(EvpPkeyPtr key,
                    P256PublicKeyFromPoint(point65, "public_key"));
-  ASSIGN_OR_RETURN(std::string spki, SpkiDerOf(key.get()));
   return EcdsaP256PublicKey(std::move(key), std::string(point65),
-                            std::move(spki));
+                            P256SpkiDerFromPoint(point65));
 }
 
 absl::StatusOr<EcdsaP256PublicKey> EcdsaP256PublicKey::FromSpkiDer(
     absl::string_view der) {
+  // The encoding every key of ours has (and SpkiDer() gives) is read without
+  // OpenSSL 3.0's decoder, which costs more than an ECDSA verification; the
+  // point is validated the same way. Any other encoding OpenSSL accepts
+  // (a compressed point, say) is normalised through the decoder.
+  if (absl::string_view point = CanonicalP256SpkiPoint(der); !point.empty()) {
+    return FromUncompressedPoint(point);
+  }
   const unsigned char* p = Bytes(der);
   EvpPkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
   if (key == nullptr || p != Bytes(der) + der.size()) {

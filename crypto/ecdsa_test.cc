@@ -1,5 +1,9 @@
 #include "crypto/ecdsa.h"
 
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include <string>
 
 #include "common/errors.h"
@@ -147,6 +151,73 @@ TEST(EcdsaP256Test, RejectsNonP256Keys) {
   EXPECT_EQ(
       EcdsaP256PublicKey::FromUncompressedPoint(off_curve).status().code(),
       absl::StatusCode::kInvalidArgument);
+}
+
+// SpkiDer() is built from the point (not by OpenSSL's encoder) and FromSpkiDer
+// reads that encoding without the decoder: both must agree with OpenSSL byte
+// for byte, and other encodings must still be normalised.
+std::string OpenSslSpki(EVP_PKEY* key) {
+  unsigned char* der = nullptr;
+  const int len = i2d_PUBKEY(key, &der);
+  if (len <= 0) return "";
+  std::string out(reinterpret_cast<char*>(der), len);
+  OPENSSL_free(der);
+  return out;
+}
+
+TEST(EcdsaP256Test, SpkiIsOpenSslsEncodingAndReadsBack) {
+  for (int i = 0; i < 8; ++i) {
+    absl::StatusOr<EcdsaP256PrivateKey> key = EcdsaP256PrivateKey::Generate();
+    ASSERT_TRUE(key.ok());
+    const std::string spki = key->PublicKey().SpkiDer();
+    EXPECT_EQ(spki, OpenSslSpki(key->evp()));
+    absl::StatusOr<EcdsaP256PublicKey> back = EcdsaP256PublicKey::FromSpkiDer(spki);
+    ASSERT_TRUE(back.ok()) << back.status();
+    EXPECT_EQ(*back, key->PublicKey());
+    EXPECT_EQ(back->SpkiDer(), spki);
+    EXPECT_EQ(OpenSslSpki(back->evp()), spki);
+    absl::StatusOr<std::string> sig = key->Sign("m", SignatureEncoding::kDer);
+    ASSERT_TRUE(sig.ok());
+    EXPECT_TRUE(back->Verify("m", *sig, SignatureEncoding::kDer).ok());
+    // The same key with a compressed point: another encoding, same key,
+    // canonical SpkiDer.
+    EvpPkeyPtr compressed(EVP_PKEY_dup(key->evp()));
+    ASSERT_NE(compressed, nullptr);
+    ASSERT_EQ(EVP_PKEY_set_utf8_string_param(compressed.get(),
+                                             OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT,
+                                             "compressed"),
+              1);
+    const std::string short_spki = OpenSslSpki(compressed.get());
+    ASSERT_LT(short_spki.size(), spki.size());
+    absl::StatusOr<EcdsaP256PublicKey> same = EcdsaP256PublicKey::FromSpkiDer(short_spki);
+    ASSERT_TRUE(same.ok()) << same.status();
+    EXPECT_EQ(same->SpkiDer(), spki);
+    EXPECT_EQ(*same, key->PublicKey());
+  }
+  EXPECT_EQ(EcdsaP256PublicKey::FromSpkiDer(Unhex(kRfc6979Spki))->UncompressedPoint(),
+            Unhex(kRfc6979Point));
+}
+
+TEST(EcdsaP256Test, CanonicalSpkiWithABadPointIsRejected) {
+  const std::string good = Unhex(kRfc6979Spki);
+  std::string off_curve = good;
+  off_curve.back() ^= 1;
+  EXPECT_EQ(EcdsaP256PublicKey::FromSpkiDer(off_curve).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // X = p (not reduced): the header and length of the canonical form.
+  std::string x_is_p = good.substr(0, 27) +
+                       Unhex("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff") +
+                       good.substr(59);
+  ASSERT_EQ(x_is_p.size(), good.size());
+  EXPECT_EQ(EcdsaP256PublicKey::FromSpkiDer(x_is_p).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // All-zero point (not on the curve).
+  std::string zero = good.substr(0, 27) + std::string(64, '\0');
+  EXPECT_EQ(EcdsaP256PublicKey::FromSpkiDer(zero).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // Trailing byte after a canonical encoding.
+  EXPECT_EQ(EcdsaP256PublicKey::FromSpkiDer(good + "x").status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 // Runs one Wycheproof ECDSA verification file in `enc`.

@@ -58,7 +58,30 @@ absl::StatusOr<std::string> ToUncompressed(absl::string_view encoded) {
   return out;
 }
 
+// SEQUENCE { SEQUENCE { id-ecPublicKey, prime256v1 }, BIT STRING (66 bytes:
+// no unused bits, then the 65-byte point) }.
+constexpr char kP256SpkiHeader[] =
+    "\x30\x59\x30\x13\x06\x07\x2a\x86\x48\xce\x3d\x02\x01\x06\x08\x2a\x86\x48"
+    "\xce\x3d\x03\x01\x07\x03\x42\x00";
+constexpr size_t kP256SpkiHeaderSize = sizeof(kP256SpkiHeader) - 1;
+static_assert(kP256SpkiHeaderSize == 26);
+
 }  // namespace
+
+std::string P256SpkiDerFromPoint(absl::string_view point65) {
+  return absl::StrCat(absl::string_view(kP256SpkiHeader, kP256SpkiHeaderSize), point65);
+}
+
+absl::string_view CanonicalP256SpkiPoint(absl::string_view der) {
+  if (der.size() != kP256SpkiHeaderSize + kP256UncompressedPointSize) return {};
+  if (der.substr(0, kP256SpkiHeaderSize) !=
+      absl::string_view(kP256SpkiHeader, kP256SpkiHeaderSize)) {
+    return {};
+  }
+  absl::string_view point = der.substr(kP256SpkiHeaderSize);
+  if (point[0] != 0x04) return {};
+  return point;
+}
 
 absl::StatusOr<EvpPkeyPtr> GenerateP256Key() {
   EvpPkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
@@ -89,7 +112,11 @@ absl::StatusOr<EvpPkeyPtr> P256PublicKeyFromPoint(absl::string_view point,
   }
   EvpPkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, key->get(), nullptr));
   if (check == nullptr) return OpenSslError("EVP_PKEY_CTX_new_from_pkey");
-  if (EVP_PKEY_public_check(check.get()) != 1) {
+  // The quick check: not infinity, coordinates below p, on the curve. The
+  // full check adds n*Q == infinity, a scalar multiplication (the cost of
+  // an ECDSA verification) that cannot fail on P-256: its cofactor is 1, so
+  // every point on the curve other than infinity has order n.
+  if (EVP_PKEY_public_check_quick(check.get()) != 1) {
     return InvalidField(field, absl::StrCat("P-256 public key check failed: ",
                                             DrainOpenSslErrors()));
   }

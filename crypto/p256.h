@@ -41,6 +41,19 @@ absl::Status CheckP256(EVP_PKEY* pkey, absl::string_view field);
 // The public point of a P-256 key, uncompressed (65 bytes).
 absl::StatusOr<std::string> P256PublicPoint(EVP_PKEY* pkey);
 
+// The DER SubjectPublicKeyInfo of a P-256 public key (id-ecPublicKey,
+// prime256v1, uncompressed point) from its 0x04 || X || Y point: the fixed
+// 26-byte header followed by the point, byte for byte what i2d_PUBKEY writes
+// for such a key, without OpenSSL 3.0's encoder (which costs several times an
+// ECDSA verification). `point65` must be an uncompressed point (65 bytes,
+// 0x04 first); the point itself is not checked here.
+std::string P256SpkiDerFromPoint(absl::string_view point65);
+
+// The point of `der` when `der` is exactly that canonical encoding (header +
+// 65 bytes starting 0x04), else empty. Nothing is validated beyond the
+// bytes: pass the point to P256PublicKeyFromPoint.
+absl::string_view CanonicalP256SpkiPoint(absl::string_view der);
+
 // The private scalar of a P-256 key, big-endian, 32 bytes.
 absl::StatusOr<std::string> P256PrivateScalar(EVP_PKEY* pkey);
 

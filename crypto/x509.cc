@@ -22,6 +22,7 @@
 #include "common/errors.h"
 #include "common/status_macros.h"
 #include "crypto/openssl_util.h"
+#include "crypto/p256.h"
 #include "crypto/random.h"
 
 namespace sct::crypto {
@@ -58,7 +59,7 @@ std::string OidText(const ASN1_OBJECT* obj) {
   return std::string(buf, n);
 }
 
-absl::Status CheckP256(EVP_PKEY* key, absl::string_view field) {
+absl::Status CheckP256Key(EVP_PKEY* key, absl::string_view field) {
   if (key == nullptr) return InvalidField(field, "missing key");
   if (!EVP_PKEY_is_a(key, "EC")) {
     return InvalidField(field, "not an EC key (P-256 required)");
@@ -395,8 +396,8 @@ absl::StatusOr<Certificate> BuildCertificate(const CertificateSpec& spec,
                                              const Certificate* issuer,
                                              EVP_PKEY* signing_key) {
   RETURN_IF_ERROR(ValidateSpec(spec));
-  RETURN_IF_ERROR(CheckP256(subject_key, "subject_public_key"));
-  RETURN_IF_ERROR(CheckP256(signing_key, "issuer_private_key"));
+  RETURN_IF_ERROR(CheckP256Key(subject_key, "subject_public_key"));
+  RETURN_IF_ERROR(CheckP256Key(signing_key, "issuer_private_key"));
   if (issuer != nullptr) {
     if (X509_check_private_key(issuer->x509(), signing_key) != 1) {
       ERR_clear_error();
@@ -596,13 +597,17 @@ bool Certificate::IsCa() const { return X509_check_ca(x509_.get()) != 0; }
 absl::StatusOr<EcdsaP256PublicKey> Certificate::PublicKey() const {
   EVP_PKEY* key = X509_get0_pubkey(x509_.get());
   if (key == nullptr) return OpenSslError("X509_get0_pubkey");
-  RETURN_IF_ERROR(CheckP256(key, "certificate.public_key"));
+  RETURN_IF_ERROR(CheckP256Key(key, "certificate.public_key"));
   return EcdsaP256PublicKey::FromEvp(key);
 }
 
 absl::StatusOr<std::string> Certificate::PublicKeyPoint() const {
-  ASSIGN_OR_RETURN(EcdsaP256PublicKey key, PublicKey());
-  return key.UncompressedPoint();
+  // The point as parsed (d2i_X509 leaves no key when the point does not
+  // decode onto the curve): no verification key is built for it.
+  EVP_PKEY* key = X509_get0_pubkey(x509_.get());
+  if (key == nullptr) return OpenSslError("X509_get0_pubkey");
+  RETURN_IF_ERROR(CheckP256Key(key, "certificate.public_key"));
+  return P256PublicPoint(key);
 }
 
 absl::StatusOr<std::string> Certificate::PublicKeySpkiDer() const {

@@ -594,6 +594,12 @@ TEST(X509Test, WorksWithTheEcdsaKeyClasses) {
       cert_key->Verify("challenge", *sig, SignatureEncoding::kDer).ok());
   EXPECT_FALSE(cert_key->Verify("other", *sig, SignatureEncoding::kDer).ok());
   EXPECT_EQ(*cert->PublicKeySpkiDer(), device_key->PublicKey().SpkiDer());
+  // The point read straight from the parsed certificate (no key built) is the
+  // key's, also after a DER round trip.
+  auto reparsed = Certificate::FromDer(*cert->ToDer());
+  ASSERT_TRUE(reparsed.ok()) << reparsed.status();
+  EXPECT_EQ(*reparsed->PublicKeyPoint(), device_key->PublicKey().UncompressedPoint());
+  EXPECT_EQ(*reparsed->PublicKey(), device_key->PublicKey());
 }
 
 }  // namespace

@@ -8,10 +8,13 @@
 #define SCT_RELAY_METRICS_H_
 
 #include <array>
+#include <atomic>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
 #include <tuple>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
@@ -43,6 +46,35 @@ class RelayMetrics {
   // store could not count).
   std::string Render(const RelayStats& stats, int64_t live_mailboxes) const;
 
+  // The counters of one (transport, operation) pair whose statuses are gRPC
+  // codes: the gRPC face takes one per operation when it is built and
+  // records every call on it with a few relaxed atomic additions (no lock,
+  // no lookup). Render and RequestCount show its figures exactly as if they
+  // had been recorded with RecordRequest(transport, operation,
+  // StatusCodeToString(code), latency).
+  class CodeSeries {
+   public:
+    // `code` is a gRPC / absl status code (0..16; others count as UNKNOWN).
+    void Record(int code, absl::Duration latency);
+
+    // Made by RelayMetrics::Series only.
+    CodeSeries(std::string transport, std::string operation)
+        : transport_(std::move(transport)), operation_(std::move(operation)) {}
+
+   private:
+    friend class RelayMetrics;
+    static constexpr int kCodes = 17;
+    const std::string transport_;
+    const std::string operation_;
+    std::array<std::atomic<int64_t>, kCodes> by_code_{};
+    std::array<std::atomic<int64_t>, kLatencyBucketsSeconds.size()> buckets_{};  // not cumulative
+    std::atomic<int64_t> count_{0};
+    std::atomic<int64_t> sum_nanos_{0};
+  };
+  // The series of (transport, operation), made on first use; it lives as
+  // long as this object.
+  CodeSeries* Series(absl::string_view transport, absl::string_view operation);
+
   // Requests recorded for (transport, operation, status); for tests.
   int64_t RequestCount(absl::string_view transport, absl::string_view operation,
                        absl::string_view status) const;
@@ -60,6 +92,8 @@ class RelayMetrics {
       ABSL_GUARDED_BY(mu_);
   std::map<std::tuple<std::string, std::string>, Histogram, std::less<>> latency_
       ABSL_GUARDED_BY(mu_);
+  // Stable addresses (a deque only appends).
+  std::deque<CodeSeries> series_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace sct::relay

@@ -1,7 +1,6 @@
 #include "relay/relay_grpc.h"
 
 #include <chrono>
-#include <functional>
 #include <string>
 #include <utility>
 
@@ -77,16 +76,23 @@ int RelayGrpcService::MaxMessageBytes(const RelayLimits& l) {
   return n > static_cast<size_t>(INT32_MAX) ? INT32_MAX : static_cast<int>(n);
 }
 
+RelayGrpcService::RelayGrpcService(MailboxOperations* service, RelayMetrics* metrics)
+    : service_(service) {
+  if (metrics == nullptr) return;
+  constexpr const char* kNames[] = {"create_mailbox",           "update_mailbox",
+                                    "read_secure_content",      "read_display_information",
+                                    "delete_mailbox",           "relinquish_mailbox"};
+  for (size_t i = 0; i < series_.size(); ++i) series_[i] = metrics->Series("grpc", kNames[i]);
+}
+
 // Runs one RPC: decode/call/encode in `body`, map the status, record metrics.
-static grpc::Status Run(RelayMetrics* metrics, const char* operation,
-                        const std::function<absl::Status()>& body) {
+template <typename Body>
+static grpc::Status Run(RelayMetrics::CodeSeries* series, Body&& body) {
   const auto start = std::chrono::steady_clock::now();
   grpc::Status status = ToGrpcStatus(body());
-  if (metrics != nullptr) {
-    metrics->RecordRequest(
-        "grpc", operation,
-        absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())),
-        absl::FromChrono(std::chrono::steady_clock::now() - start));
+  if (series != nullptr) {
+    series->Record(static_cast<int>(status.error_code()),
+                   absl::FromChrono(std::chrono::steady_clock::now() - start));
   }
   return status;
 }
@@ -94,7 +100,7 @@ static grpc::Status Run(RelayMetrics* metrics, const char* operation,
 grpc::Status RelayGrpcService::CreateMailbox(grpc::ServerContext* context,
                                              const pb::CreateMailboxRequest* request,
                                              pb::CreateMailboxResponse* response) {
-  return Run(metrics_, "create_mailbox", [&]() -> absl::Status {
+  return Run(series_[kCreate], [&]() -> absl::Status {
     CreateMailboxRequest r;
     r.device_claim = request->device_claim();
     r.request_id = request->request_id();
@@ -122,7 +128,7 @@ grpc::Status RelayGrpcService::CreateMailbox(grpc::ServerContext* context,
 grpc::Status RelayGrpcService::UpdateMailbox(grpc::ServerContext* context,
                                              const pb::UpdateMailboxRequest* request,
                                              pb::UpdateMailboxResponse* response) {
-  return Run(metrics_, "update_mailbox", [&]() -> absl::Status {
+  return Run(series_[kUpdate], [&]() -> absl::Status {
     UpdateMailboxRequest r;
     r.mailbox_id = request->mailbox_id();
     r.device_claim = request->device_claim();
@@ -140,7 +146,7 @@ grpc::Status RelayGrpcService::UpdateMailbox(grpc::ServerContext* context,
 grpc::Status RelayGrpcService::ReadSecureContent(grpc::ServerContext* context,
                                                  const pb::ReadSecureContentRequest* request,
                                                  pb::ReadSecureContentResponse* response) {
-  return Run(metrics_, "read_secure_content", [&]() -> absl::Status {
+  return Run(series_[kReadSecureContent], [&]() -> absl::Status {
     ReadSecureContentRequest r;
     r.mailbox_id = request->mailbox_id();
     r.device_claim = request->device_claim();
@@ -161,7 +167,7 @@ grpc::Status RelayGrpcService::ReadSecureContent(grpc::ServerContext* context,
 grpc::Status RelayGrpcService::ReadDisplayInformation(
     grpc::ServerContext* context, const pb::ReadDisplayInformationRequest* request,
     pb::ReadDisplayInformationResponse* response) {
-  return Run(metrics_, "read_display_information", [&]() -> absl::Status {
+  return Run(series_[kReadDisplayInformation], [&]() -> absl::Status {
     ASSIGN_OR_RETURN(ReadDisplayInformationResponse out,
                      service_->ReadDisplayInformation(ContextOf(context), request->mailbox_id()));
     EncodeDisplay(std::move(out.display), response->mutable_display_information());
@@ -173,7 +179,7 @@ grpc::Status RelayGrpcService::ReadDisplayInformation(
 grpc::Status RelayGrpcService::DeleteMailbox(grpc::ServerContext* context,
                                              const pb::DeleteMailboxRequest* request,
                                              pb::DeleteMailboxResponse* response) {
-  return Run(metrics_, "delete_mailbox", [&]() -> absl::Status {
+  return Run(series_[kDelete], [&]() -> absl::Status {
     DeleteMailboxRequest r{request->mailbox_id(), request->device_claim(), request->request_id()};
     ASSIGN_OR_RETURN(EmptyResponse out, service_->DeleteMailbox(ContextOf(context), r));
     response->set_repeated(out.repeated);
@@ -184,7 +190,7 @@ grpc::Status RelayGrpcService::DeleteMailbox(grpc::ServerContext* context,
 grpc::Status RelayGrpcService::RelinquishMailbox(grpc::ServerContext* context,
                                                  const pb::RelinquishMailboxRequest* request,
                                                  pb::RelinquishMailboxResponse* response) {
-  return Run(metrics_, "relinquish_mailbox", [&]() -> absl::Status {
+  return Run(series_[kRelinquish], [&]() -> absl::Status {
     RelinquishMailboxRequest r{request->mailbox_id(), request->device_claim(),
                                request->request_id()};
     ASSIGN_OR_RETURN(EmptyResponse out, service_->RelinquishMailbox(ContextOf(context), r));

@@ -12,6 +12,7 @@
 #ifndef SCT_RELAY_RELAY_GRPC_H_
 #define SCT_RELAY_RELAY_GRPC_H_
 
+#include <array>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -24,8 +25,7 @@ namespace sct::relay {
 class RelayGrpcService final : public ::relay::v1::Relay::Service {
  public:
   // `metrics` may be null (no recording).
-  RelayGrpcService(MailboxOperations* service, RelayMetrics* metrics)
-      : service_(service), metrics_(metrics) {}
+  RelayGrpcService(MailboxOperations* service, RelayMetrics* metrics);
 
   grpc::Status CreateMailbox(grpc::ServerContext* context,
                              const ::relay::v1::CreateMailboxRequest* request,
@@ -51,8 +51,12 @@ class RelayGrpcService final : public ::relay::v1::Relay::Service {
   static int MaxMessageBytes(const RelayLimits& limits);
 
  private:
+  // The operations, in the order of their series below.
+  enum Op { kCreate, kUpdate, kReadSecureContent, kReadDisplayInformation, kDelete, kRelinquish };
   MailboxOperations* service_;
-  RelayMetrics* metrics_;
+  // One per Op (null without metrics): each call is recorded with atomics,
+  // no lock or lookup (metrics.h).
+  std::array<RelayMetrics::CodeSeries*, 6> series_{};
 };
 
 // The rate-limit key from a gRPC peer string: "ipv4:1.2.3.4:5" -> "1.2.3.4",
