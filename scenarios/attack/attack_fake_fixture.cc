@@ -268,6 +268,26 @@ void AttackFakeTest::SendShareLink() {
   ASSERT_TRUE(stub->Send(&call, req, &resp).ok());
 }
 
+void AttackFakeTest::SendPinByEmail(const std::string& address) {
+  auto stub = channel::v1::Channel::NewStub(
+      grpc::CreateChannel(Addr(channel_port_), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext call;
+  channel::v1::SendRequest req;
+  req.set_kind(::common::v1::EMAIL);
+  req.set_from("alice@example.test");
+  req.set_to(address);
+  req.set_body(absl::StrCat("PIN: ", kPin));
+  channel::v1::SendResponse resp;
+  ASSERT_TRUE(stub->Send(&call, req, &resp).ok());
+}
+
+bool AttackFakeTest::PinUsed(const AdversaryOutcome& claim) {
+  for (const auto& [key, value] : claim.details) {
+    if (key == "pin_used") return value == "true";
+  }
+  return false;
+}
+
 std::string AttackFakeTest::DeviceAddressOfBob() {
   // The interceptor's tap filter is what it sent to the fake channel.
   std::lock_guard<std::mutex> lock(channel_.mu);

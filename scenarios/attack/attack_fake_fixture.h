@@ -24,6 +24,7 @@
 #include "proto/common/v1/audit.grpc.pb.h"
 #include "proto/common/v1/control.grpc.pb.h"
 #include "proto/device/v1/device.grpc.pb.h"
+#include "scenarios/attack/attack.h"
 #include "scenarios/engine/run_context.h"
 #include "scenarios/launcher/ecosystem.h"
 #include "scenarios/launcher/topology.h"
@@ -219,6 +220,10 @@ class AttackFakeTest : public ::testing::Test {
   scenario::v1::Adversary* AddInterceptor(bool race);
   // Sends Link() over SMS to bob's address, as the sender would.
   void SendShareLink();
+  // Sends "PIN: <kPin>" by e-mail to `address`, as a sender's PIN channel.
+  void SendPinByEmail(const std::string& address);
+  // Whether an interceptor's claim used a captured PIN (detail pin_used).
+  static bool PinUsed(const AdversaryOutcome& claim);
   // The address the interceptor's tap filters on (what it sent the channel).
   std::string DeviceAddressOfBob();
 

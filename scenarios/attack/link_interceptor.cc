@@ -388,8 +388,16 @@ absl::StatusOr<AdversaryOutcome> ActInterceptor(RunContext& ctx, const Adversary
                   "the interceptor's tap is not running (ArmAdversaries not called)");
   }
   TapState* tap = it->second.get();
-  WaitFor(state, Scaled(kCaptureWait, ctx.time_scale),
-          [&] { return !tap->captured.empty() || tap->ended; });
+  const absl::Duration capture_wait = Scaled(kCaptureWait, ctx.time_scale);
+  const absl::Time act_start = absl::Now();
+  WaitFor(state, capture_wait, [&] { return !tap->captured.empty() || tap->ended; });
+  if (a.link_interceptor().also_channels_size() > 0) {
+    // The other channels are tapped for the PIN, which travels apart from
+    // the link and may arrive after it: wait for a code too, within the same
+    // capture wait (a share with no PIN ends the wait at its deadline).
+    WaitFor(state, capture_wait - (absl::Now() - act_start),
+            [&] { return !tap->pins.empty() || tap->captured.empty() || tap->ended; });
+  }
   CapturedLink newest;
   size_t captured = 0;
   std::string pin;
