@@ -20,6 +20,15 @@ const EVP_MD* FetchedSha256() {
   return md != nullptr ? md : EVP_sha256();
 }
 
+// SHA-256 cannot fail short of a broken OpenSSL; say what it reported and stop.
+[[noreturn]] void AbortOnDigestFailure() {
+  char err[256] = "no OpenSSL error";
+  const unsigned long code = ERR_get_error();
+  if (code != 0) ERR_error_string_n(code, err, sizeof(err));
+  std::fprintf(stderr, "EVP_Digest(SHA-256) failed: %s\n", err);
+  std::abort();
+}
+
 }  // namespace
 
 std::string Sha256(absl::string_view data) {
@@ -28,11 +37,7 @@ std::string Sha256(absl::string_view data) {
   if (EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &len,
                  FetchedSha256(), nullptr) != 1 ||
       len != kSha256Size) {
-    char err[256] = "no OpenSSL error";
-    const unsigned long code = ERR_get_error();
-    if (code != 0) ERR_error_string_n(code, err, sizeof(err));
-    std::fprintf(stderr, "EVP_Digest(SHA-256) failed: %s\n", err);
-    std::abort();
+    AbortOnDigestFailure();
   }
   return out;
 }
@@ -48,13 +53,7 @@ std::string Sha256Concat(std::initializer_list<absl::string_view> parts) {
   ok = ok && EVP_DigestFinal_ex(ctx, reinterpret_cast<unsigned char*>(out.data()), &len) == 1 &&
        len == kSha256Size;
   EVP_MD_CTX_free(ctx);
-  if (!ok) {
-    char err[256] = "no OpenSSL error";
-    const unsigned long code = ERR_get_error();
-    if (code != 0) ERR_error_string_n(code, err, sizeof(err));
-    std::fprintf(stderr, "EVP_Digest(SHA-256) failed: %s\n", err);
-    std::abort();
-  }
+  if (!ok) AbortOnDigestFailure();
   return out;
 }
 

@@ -132,15 +132,11 @@ TEST_F(AttackFakeTest, InterceptorWithoutRaceClaimsOnAct) {
 // also_channels: a second tap, on bob's e-mail address, feeds the PIN sent
 // there to the same interceptor; the claim of the SMS link uses it.
 TEST_F(AttackFakeTest, InterceptorOnBothChannelsClaimsWithThePinOfTheSecondChannel) {
-  scenario::v1::Adversary* eve = AddInterceptor(/*race=*/false);
-  eve->mutable_link_interceptor()->add_also_channels(::common::v1::EMAIL);
-  ASSERT_TRUE(ArmAdversaries(ctx_).ok());
-  std::string email_address;
+  const std::string email_address = ArmInterceptorOnSmsAndEmail();
+  ASSERT_FALSE(email_address.empty());
   {
     std::lock_guard<std::mutex> lock(channel_.mu);
-    ASSERT_EQ(channel_.taps.size(), 2u);
     EXPECT_EQ(channel_.tap_actors, (std::vector<std::string>{"eve", "eve"}));
-    email_address = channel_.taps.back()->to;
     EXPECT_NE(email_address, channel_.taps.front()->to);
   }
   SendPinByEmail(email_address);
@@ -160,15 +156,8 @@ TEST_F(AttackFakeTest, InterceptorOnBothChannelsClaimsWithThePinOfTheSecondChann
 // sanitizer, or a slower mail channel): an act on both channels waits for a
 // code too, within its capture wait, instead of claiming without one.
 TEST_F(AttackFakeTest, InterceptorOnBothChannelsWaitsForAPinThatComesAfterTheLink) {
-  scenario::v1::Adversary* eve = AddInterceptor(/*race=*/false);
-  eve->mutable_link_interceptor()->add_also_channels(::common::v1::EMAIL);
-  ASSERT_TRUE(ArmAdversaries(ctx_).ok());
-  std::string email_address;
-  {
-    std::lock_guard<std::mutex> lock(channel_.mu);
-    ASSERT_EQ(channel_.taps.size(), 2u);
-    email_address = channel_.taps.back()->to;
-  }
+  const std::string email_address = ArmInterceptorOnSmsAndEmail();
+  ASSERT_FALSE(email_address.empty());
   SendShareLink();
   std::future<absl::StatusOr<AdversaryOutcome>> act =
       std::async(std::launch::async, [this] { return ActAdversary("eve", ctx_); });

@@ -255,30 +255,36 @@ scenario::v1::Adversary* AttackFakeTest::AddInterceptor(bool race) {
   return a;
 }
 
-void AttackFakeTest::SendShareLink() {
+std::string AttackFakeTest::ArmInterceptorOnSmsAndEmail() {
+  scenario::v1::Adversary* eve = AddInterceptor(/*race=*/false);
+  eve->mutable_link_interceptor()->add_also_channels(::common::v1::EMAIL);
+  const absl::Status armed = ArmAdversaries(ctx_);
+  EXPECT_TRUE(armed.ok()) << armed;
+  std::lock_guard<std::mutex> lock(channel_.mu);
+  EXPECT_EQ(channel_.taps.size(), 2u);
+  return armed.ok() && channel_.taps.size() == 2 ? channel_.taps.back()->to : "";
+}
+
+void AttackFakeTest::SendMessage(::common::v1::ChannelKind kind, const std::string& from,
+                                 const std::string& to, const std::string& body) {
   auto stub = channel::v1::Channel::NewStub(
       grpc::CreateChannel(Addr(channel_port_), grpc::InsecureChannelCredentials()));
   grpc::ClientContext call;
   channel::v1::SendRequest req;
-  req.set_kind(::common::v1::SMS);
-  req.set_from("+15550000001");
-  req.set_to(DeviceAddressOfBob());
-  req.set_body("Car key: " + Link());
+  req.set_kind(kind);
+  req.set_from(from);
+  req.set_to(to);
+  req.set_body(body);
   channel::v1::SendResponse resp;
   ASSERT_TRUE(stub->Send(&call, req, &resp).ok());
 }
 
+void AttackFakeTest::SendShareLink() {
+  SendMessage(::common::v1::SMS, "+15550000001", DeviceAddressOfBob(), "Car key: " + Link());
+}
+
 void AttackFakeTest::SendPinByEmail(const std::string& address) {
-  auto stub = channel::v1::Channel::NewStub(
-      grpc::CreateChannel(Addr(channel_port_), grpc::InsecureChannelCredentials()));
-  grpc::ClientContext call;
-  channel::v1::SendRequest req;
-  req.set_kind(::common::v1::EMAIL);
-  req.set_from("alice@example.test");
-  req.set_to(address);
-  req.set_body(absl::StrCat("PIN: ", kPin));
-  channel::v1::SendResponse resp;
-  ASSERT_TRUE(stub->Send(&call, req, &resp).ok());
+  SendMessage(::common::v1::EMAIL, "alice@example.test", address, absl::StrCat("PIN: ", kPin));
 }
 
 bool AttackFakeTest::PinUsed(const AdversaryOutcome& claim) {

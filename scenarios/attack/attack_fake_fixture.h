@@ -218,10 +218,16 @@ class AttackFakeTest : public ::testing::Test {
 
   // Adds the link_interceptor "eve" (SMS, target bob-phone, device eve-phone).
   scenario::v1::Adversary* AddInterceptor(bool race);
+  // Adds the interceptor "eve" with also_channels [EMAIL] and arms it: the
+  // address its e-mail tap filters on ("" when the two taps are not there).
+  std::string ArmInterceptorOnSmsAndEmail();
   // Sends Link() over SMS to bob's address, as the sender would.
   void SendShareLink();
   // Sends "PIN: <kPin>" by e-mail to `address`, as a sender's PIN channel.
   void SendPinByEmail(const std::string& address);
+  // Sends `body` through the fake channel.
+  void SendMessage(::common::v1::ChannelKind kind, const std::string& from, const std::string& to,
+                   const std::string& body);
   // Whether an interceptor's claim used a captured PIN (detail pin_used).
   static bool PinUsed(const AdversaryOutcome& claim);
   // The address the interceptor's tap filters on (what it sent the channel).
