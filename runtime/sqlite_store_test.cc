@@ -21,6 +21,7 @@
 namespace sct {
 namespace {
 
+using sqlite_store_test::HeldSyncs;
 using sqlite_store_test::TempPath;
 using sqlite_store_test::OpenStore;
 using sqlite_store_test::Put;
@@ -72,26 +73,14 @@ TEST(SqliteStoreTest, ConcurrentWritersAllAcknowledgedAllPresentAfterReopen) {
 TEST(SqliteStoreTest, WritersCommittingDuringSyncsShareTheNextOne) {
   static_assert(SqliteStore::kMaxSyncsInFlight == 2, "the test holds two syncs");
   constexpr int kWriters = 8;
-  absl::Notification first_sync_entered;
-  absl::Notification second_sync_entered;
-  absl::Notification release_syncs;
-  std::atomic<int> sync_calls{0};
+  HeldSyncs syncs;
   SqliteStoreOptions options;
-  std::atomic<bool> armed{false};
-  options.sync_for_testing = [&]() -> absl::Status {
-    if (!armed.load()) return absl::OkStatus();
-    const int n = sync_calls.fetch_add(1);
-    if (n < 2) {
-      (n == 0 ? first_sync_entered : second_sync_entered).Notify();
-      release_syncs.WaitForNotification();
-    }
-    return absl::OkStatus();
-  };
+  options.sync_for_testing = syncs.Hook();
   std::unique_ptr<SqliteStore> store = OpenStore(TempPath("share"), std::move(options));
   ASSERT_NE(store, nullptr);
-  armed.store(true);
+  syncs.Arm();
   std::thread first([&] { EXPECT_TRUE(Put(*store, "first", "1").ok()); });
-  first_sync_entered.WaitForNotification();
+  syncs.entered[0].WaitForNotification();
   std::atomic<int> ran{0};
   std::vector<std::thread> others;
   for (int i = 0; i < kWriters; ++i) {
@@ -101,16 +90,16 @@ TEST(SqliteStoreTest, WritersCommittingDuringSyncsShareTheNextOne) {
   // The first of them to commit starts the second sync; all of them run
   // (committed, or in the batch left open for the end of a sync) before the
   // two are released.
-  second_sync_entered.WaitForNotification();
+  syncs.entered[1].WaitForNotification();
   while (ran.load() < kWriters || store->queued_writers() > 0) std::this_thread::yield();
-  release_syncs.Notify();
+  syncs.ReleaseBoth();
   first.join();
   for (std::thread& t : others) t.join();
   // The two held syncs, plus one for every writer whose commit came after
   // the second sync began: one more at most (two when the writers all joined
   // the batch the second sync covers), never one per writer.
-  EXPECT_GE(sync_calls.load(), 2);
-  EXPECT_LE(sync_calls.load(), 3);
+  EXPECT_GE(syncs.calls(), 2);
+  EXPECT_LE(syncs.calls(), 3);
   EXPECT_EQ(CountRows(*store), kWriters + 1);
 }
 
@@ -122,31 +111,15 @@ TEST(SqliteStoreTest, WritersCommittingDuringSyncsShareTheNextOne) {
 TEST(SqliteStoreTest, WaitingWritersSleepOnceWhileSyncsRun) {
   static_assert(SqliteStore::kMaxSyncsInFlight == 2, "the test holds two syncs");
   constexpr int kWriters = 8;
-  absl::Notification first_sync_entered;
-  absl::Notification second_sync_entered;
-  absl::Notification release_first;
-  absl::Notification release_second;
-  std::atomic<int> sync_calls{0};
-  std::atomic<bool> armed{false};
+  HeldSyncs syncs;
   SqliteStoreOptions options;
-  options.sync_for_testing = [&]() -> absl::Status {
-    if (!armed.load()) return absl::OkStatus();
-    const int n = sync_calls.fetch_add(1);
-    if (n == 0) {
-      first_sync_entered.Notify();
-      release_first.WaitForNotification();
-    } else if (n == 1) {
-      second_sync_entered.Notify();
-      release_second.WaitForNotification();
-    }
-    return absl::OkStatus();
-  };
+  options.sync_for_testing = syncs.Hook();
   std::unique_ptr<SqliteStore> store = OpenStore(TempPath("sleep-once"), std::move(options));
   ASSERT_NE(store, nullptr);
-  armed.store(true);
+  syncs.Arm();
   const int64_t waits_before = store->waits();
   std::thread first([&] { EXPECT_TRUE(Put(*store, "first", "1").ok()); });
-  first_sync_entered.WaitForNotification();
+  syncs.entered[0].WaitForNotification();
   std::atomic<int> ran{0};
   std::vector<std::thread> others;
   for (int i = 0; i < kWriters; ++i) {
@@ -154,16 +127,16 @@ TEST(SqliteStoreTest, WaitingWritersSleepOnceWhileSyncsRun) {
         [&, i] { EXPECT_TRUE(PutCounting(*store, absl::StrCat("k", i), "v", &ran).ok()); });
   }
   // The first of them to commit runs the second sync; the other seven sleep.
-  second_sync_entered.WaitForNotification();
+  syncs.entered[1].WaitForNotification();
   while (ran.load() < kWriters || store->waits() < waits_before + kWriters - 1) {
     std::this_thread::yield();
   }
-  release_first.Notify();
+  syncs.release[0].Notify();
   first.join();
-  release_second.Notify();
+  syncs.release[1].Notify();
   for (std::thread& t : others) t.join();
   EXPECT_EQ(store->waits() - waits_before, kWriters - 1);
-  EXPECT_LE(sync_calls.load(), 3);
+  EXPECT_LE(syncs.calls(), 3);
   EXPECT_EQ(CountRows(*store), kWriters + 1);
 }
 
@@ -441,30 +414,18 @@ TEST(SqliteStoreTest, QueuedChangesRunOnTheCombinersThreadInOneTransaction) {
 TEST(SqliteStoreTest, WritesArrivingWhileSyncsAreBusyShareATransactionTheSyncsEndCommits) {
   static_assert(SqliteStore::kMaxSyncsInFlight == 2, "the test holds two syncs");
   constexpr int kWriters = 6;
-  absl::Notification first_sync_entered;
-  absl::Notification second_sync_entered;
-  absl::Notification release_syncs;
-  std::atomic<int> sync_calls{0};
-  std::atomic<bool> armed{false};
+  HeldSyncs syncs;
   SqliteStoreOptions options;
-  options.sync_for_testing = [&]() -> absl::Status {
-    if (!armed.load()) return absl::OkStatus();
-    const int n = sync_calls.fetch_add(1);
-    if (n < 2) {
-      (n == 0 ? first_sync_entered : second_sync_entered).Notify();
-      release_syncs.WaitForNotification();
-    }
-    return absl::OkStatus();
-  };
+  options.sync_for_testing = syncs.Hook();
   const std::string path = TempPath("lazy-commit");
   {
     std::unique_ptr<SqliteStore> store = OpenStore(path, std::move(options));
     ASSERT_NE(store, nullptr);
-    armed.store(true);
+    syncs.Arm();
     std::thread a([&] { EXPECT_TRUE(Put(*store, "a", "1").ok()); });
-    first_sync_entered.WaitForNotification();
+    syncs.entered[0].WaitForNotification();
     std::thread b([&] { EXPECT_TRUE(Put(*store, "b", "1").ok()); });
-    second_sync_entered.WaitForNotification();
+    syncs.entered[1].WaitForNotification();
     const int64_t transactions_before = store->transactions();
     const int64_t waits_before = store->waits();
     std::vector<std::unique_ptr<absl::Notification>> running;
@@ -490,12 +451,12 @@ TEST(SqliteStoreTest, WritesArrivingWhileSyncsAreBusyShareATransactionTheSyncsEn
     // Every writer asleep (the combiner too, once its batch is left open).
     while (store->waits() < waits_before + kWriters) std::this_thread::yield();
     EXPECT_EQ(store->transactions() - transactions_before, 0);
-    release_syncs.Notify();
+    syncs.ReleaseBoth();
     a.join();
     b.join();
     for (std::thread& t : writers) t.join();
     EXPECT_EQ(store->transactions() - transactions_before, 1);
-    EXPECT_LE(sync_calls.load(), 3);
+    EXPECT_LE(syncs.calls(), 3);
   }
   std::unique_ptr<SqliteStore> reopened = OpenStore(path);
   ASSERT_NE(reopened, nullptr);

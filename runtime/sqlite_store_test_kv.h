@@ -9,10 +9,13 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "runtime/sqlite.h"
 #include "runtime/sqlite_store.h"
@@ -100,6 +103,39 @@ inline int64_t FileSize(const std::string& path) {
   struct stat st;
   return stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : -1;
 }
+
+// A sync hook that, once armed, holds the first two syncs
+// (SqliteStore::kMaxSyncsInFlight) each until its own release; later syncs
+// pass. Outlives the store it is given to.
+class HeldSyncs {
+ public:
+  // For SqliteStoreOptions::sync_for_testing.
+  std::function<absl::Status()> Hook() {
+    return [this]() -> absl::Status {
+      if (!armed_.load()) return absl::OkStatus();
+      const int n = calls_.fetch_add(1);
+      if (n < 2) {
+        entered[n].Notify();
+        release[n].WaitForNotification();
+      }
+      return absl::OkStatus();
+    };
+  }
+  // Syncs before this (the schema's) pass without being counted.
+  void Arm() { armed_.store(true); }
+  void ReleaseBoth() {
+    release[0].Notify();
+    release[1].Notify();
+  }
+  int calls() const { return calls_.load(); }
+
+  absl::Notification entered[2];
+  absl::Notification release[2];
+
+ private:
+  std::atomic<bool> armed_{false};
+  std::atomic<int> calls_{0};
+};
 
 }  // namespace sct::sqlite_store_test
 
