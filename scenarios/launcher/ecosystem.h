@@ -82,7 +82,8 @@ struct LaunchOptions {
   // Per-run directory for PKI, databases, state files and logs (created).
   std::string work_dir;
   // How long a service may take to print its listening line and be healthy,
-  // and a launched Redis cluster to form (the engine stretches it by
+  // a launched Redis cluster to form, and each set-up RPC after start
+  // (authority info, enrolment, owner credentials; the engine stretches it by
   // SCT_TIME_SCALE).
   absl::Duration start_timeout = absl::Seconds(30);
   // Start every launched service with --sim_control (Audit + SimControl).

@@ -179,7 +179,7 @@ absl::Status LaunchedEcosystem::StartAuthority(const sv1::AuthoritySpec& spec,
   }
   // Its identity and root (the access points' trust anchor).
   ASSIGN_OR_RETURN(auto channel, Channel(spec.id()));
-  absl::StatusOr<AuthorityInfo> info = FetchAuthorityInfo(channel);
+  absl::StatusOr<AuthorityInfo> info = FetchAuthorityInfo(channel, start_timeout_);
   if (!info.ok()) return services_.WithStderr(n, info.status());
   const std::string root_file = work_.dir.Data(spec.id() + "-authority-root.pem");
   RETURN_IF_ERROR(WriteFileWithMode(root_file, info->root_pem, 0644));
@@ -305,7 +305,7 @@ absl::Status LaunchedEcosystem::StartChannel(const sv1::Topology& t) {
   // Applied after every (re)start: the channel keeps its settings in memory.
   n.after_start = [this, configs = ChannelConfigureRequests(t)]() -> absl::Status {
     ASSIGN_OR_RETURN(auto channel, Channel("channel"));
-    return ConfigureChannel(channel, configs);
+    return ConfigureChannel(channel, configs, start_timeout_);
   };
   return services_.Launch(
       n, ChannelCommand(t, id, work_.pki->root_cert_file(), work_.device_trust_file));
@@ -323,7 +323,7 @@ absl::Status LaunchedEcosystem::StartAccessPoint(const sv1::AccessPointSpec& spe
   const std::string key_file = AccessPointKeyFile(work_.dir, spec.id());
   ASSIGN_OR_RETURN(crypto::EcdsaP256PrivateKey key, LoadOrCreateKey(key_file));
   ASSIGN_OR_RETURN(auto channel, Channel(spec.authority()));
-  absl::Status registered = RegisterAccessPoint(channel, spec, key.PublicKey().SpkiDer());
+  absl::Status registered = RegisterAccessPoint(channel, spec, key.PublicKey().SpkiDer(), start_timeout_);
   if (!registered.ok()) return services_.WithStderr(*authority, registered);
   ASSIGN_OR_RETURN(PkiIdentity id, work_.pki->Identity(spec.id()));
   AuthorityOfAccessPoint ca;
@@ -367,13 +367,13 @@ absl::Status LaunchedEcosystem::StartDevice(const sv1::DeviceSpec& spec) {
     RETURN_IF_ERROR(services_.Launch(n, command));
   }
   ASSIGN_OR_RETURN(auto channel, Channel(spec.id()));
-  absl::StatusOr<std::string> device_id = EnrolDevice(channel);
+  absl::StatusOr<std::string> device_id = EnrolDevice(channel, start_timeout_);
   if (!device_id.ok()) return services_.WithStderr(n, device_id.status());
   {
     std::lock_guard<std::mutex> lock(build_mu_);
     device_ids_[spec.id()] = *device_id;
   }
-  absl::Status personas = AddPersonas(channel, spec);
+  absl::Status personas = AddPersonas(channel, spec, start_timeout_);
   if (!personas.ok()) return services_.WithStderr(n, personas);
   return absl::OkStatus();
 }
@@ -413,21 +413,23 @@ absl::Status LaunchedEcosystem::BootstrapOwner(const sv1::OwnerCredentialSpec& s
   };
 
   ASSIGN_OR_RETURN(auto dev_channel, Channel(spec.device()));
-  absl::StatusOr<::device::v1::PrepareKeyResponse> key = PrepareKey(dev_channel, spec.persona());
+  absl::StatusOr<::device::v1::PrepareKeyResponse> key = PrepareKey(dev_channel, spec.persona(), start_timeout_);
   if (!key.ok()) return fail(device, key.status());
   ASSIGN_OR_RETURN(auto ca_channel, Channel(authority_name));
   absl::StatusOr<::credential_authority::v1::BootstrapOwnerResponse> owner =
-      scenarios::BootstrapOwner(ca_channel, OwnerBootstrapRequest(spec, *key, absl::Now()));
+      scenarios::BootstrapOwner(ca_channel, OwnerBootstrapRequest(spec, *key, absl::Now()),
+                                start_timeout_);
   if (!owner.ok()) return fail(authority, owner.status());
   absl::StatusOr<std::string> installed =
-      InstallCredential(dev_channel, spec, key->key_id(), owner->credential());
+      InstallCredential(dev_channel, spec, key->key_id(), owner->credential(),
+                        start_timeout_);
   if (!installed.ok()) return fail(device, installed.status());
   owner_credentials_[spec.id()] = *installed;
   if (spec.kind() == ::common::v1::SYMMETRIC && !ap->svc.attached) {
     // The access point pulls its key grants periodically; pull now so the
     // credential works from the first step.
     ASSIGN_OR_RETURN(auto ap_channel, Channel(spec.access_point()));
-    absl::Status refreshed = RefreshAccessPoint(ap_channel);
+    absl::Status refreshed = RefreshAccessPoint(ap_channel, start_timeout_);
     if (!refreshed.ok()) return fail(ap, refreshed);
   }
   return absl::OkStatus();

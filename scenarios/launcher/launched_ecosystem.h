@@ -109,7 +109,8 @@ class LaunchedEcosystem final : public Ecosystem {
   ServiceNode& Node(absl::string_view name);
 
   PreparedWorkDir work_;
-  // LaunchOptions::start_timeout, also the bound on forming a Redis cluster.
+  // LaunchOptions::start_timeout, also the bound on forming a Redis cluster
+  // and the timeout of each set-up RPC (setup_calls.h).
   absl::Duration start_timeout_;
   ServiceSet services_;
   // The topology's design variant (set by Build before anything starts).

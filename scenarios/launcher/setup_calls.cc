@@ -23,14 +23,12 @@ namespace chv1 = ::channel::v1;
 namespace dv1 = ::device::v1;
 namespace apv1 = ::access_point::v1;
 
-constexpr absl::Duration kRpcTimeout = absl::Seconds(30);
-
-// A client context with the launcher's deadline.
+// A client context with the launcher's deadline: `timeout` from now.
 class Call {
  public:
-  Call() {
+  explicit Call(absl::Duration timeout) {
     ctx_.set_deadline(std::chrono::system_clock::now() +
-                      std::chrono::milliseconds(absl::ToInt64Milliseconds(kRpcTimeout)));
+                      std::chrono::milliseconds(absl::ToInt64Milliseconds(timeout)));
   }
   grpc::ClientContext* get() { return &ctx_; }
 
@@ -46,10 +44,11 @@ absl::Status RpcError(absl::string_view what, const grpc::Status& s) {
 
 }  // namespace
 
-absl::StatusOr<AuthorityInfo> FetchAuthorityInfo(const GrpcChannel& authority) {
+absl::StatusOr<AuthorityInfo> FetchAuthorityInfo(const GrpcChannel& authority,
+                                                 absl::Duration timeout) {
   auto stub = cav1::CredentialAuthority::NewStub(authority);
   cav1::GetAuthorityInfoResponse info;
-  Call call;
+  Call call(timeout);
   grpc::Status s = stub->GetAuthorityInfo(call.get(), {}, &info);
   if (!s.ok()) return RpcError("GetAuthorityInfo", s);
   ASSIGN_OR_RETURN(crypto::Certificate root,
@@ -61,7 +60,8 @@ absl::StatusOr<AuthorityInfo> FetchAuthorityInfo(const GrpcChannel& authority) {
 }
 
 absl::Status RegisterAccessPoint(const GrpcChannel& authority, const sv1::AccessPointSpec& spec,
-                                 const std::string& public_key_spki_der) {
+                                 const std::string& public_key_spki_der,
+                                 absl::Duration timeout) {
   auto admin = cav1::CredentialAuthority::NewStub(authority);
   cav1::RegisterAccessPointRequest req;
   auto* reg = req.mutable_access_point();
@@ -71,18 +71,19 @@ absl::Status RegisterAccessPoint(const GrpcChannel& authority, const sv1::Access
   for (const auto& e : spec.entitlements()) reg->add_supported_entitlements(e);
   reg->set_public_key(public_key_spki_der);
   cav1::RegisterAccessPointResponse resp;
-  Call call;
+  Call call(timeout);
   grpc::Status s = admin->RegisterAccessPoint(call.get(), req, &resp);
   if (!s.ok()) return RpcError("RegisterAccessPoint " + spec.id(), s);
   return absl::OkStatus();
 }
 
 absl::Status ConfigureChannel(const GrpcChannel& channel,
-                              const std::vector<chv1::ConfigureRequest>& requests) {
+                              const std::vector<chv1::ConfigureRequest>& requests,
+                              absl::Duration timeout) {
   auto stub = chv1::Channel::NewStub(channel);
   for (const auto& req : requests) {
     chv1::ConfigureResponse resp;
-    Call call;
+    Call call(timeout);
     grpc::Status s = stub->Configure(call.get(), req, &resp);
     if (!s.ok()) {
       return RpcError(absl::StrCat("Configure ", ::common::v1::ChannelKind_Name(req.kind())), s);
@@ -91,23 +92,24 @@ absl::Status ConfigureChannel(const GrpcChannel& channel,
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> EnrolDevice(const GrpcChannel& device) {
+absl::StatusOr<std::string> EnrolDevice(const GrpcChannel& device, absl::Duration timeout) {
   auto stub = dv1::DeviceAgent::NewStub(device);
   dv1::EnrolResponse resp;
-  Call call;
+  Call call(timeout);
   grpc::Status s = stub->Enrol(call.get(), {}, &resp);
   if (!s.ok()) return RpcError("Enrol", s);
   return resp.device_id();
 }
 
-absl::Status AddPersonas(const GrpcChannel& device, const sv1::DeviceSpec& spec) {
+absl::Status AddPersonas(const GrpcChannel& device, const sv1::DeviceSpec& spec,
+                         absl::Duration timeout) {
   auto stub = dv1::DeviceAgent::NewStub(device);
   for (const auto& p : spec.personas()) {
     dv1::AddPersonaRequest req;
     req.set_name(p.name());
     req.set_kind(p.kind());
     dv1::AddPersonaResponse resp;
-    Call call;
+    Call call(timeout);
     grpc::Status s = stub->AddPersona(call.get(), req, &resp);
     if (!s.ok()) return RpcError("AddPersona " + p.name(), s);
   }
@@ -115,12 +117,13 @@ absl::Status AddPersonas(const GrpcChannel& device, const sv1::DeviceSpec& spec)
 }
 
 absl::StatusOr<dv1::PrepareKeyResponse> PrepareKey(const GrpcChannel& device,
-                                                   const std::string& persona) {
+                                                   const std::string& persona,
+                                                   absl::Duration timeout) {
   auto stub = dv1::DeviceAgent::NewStub(device);
   dv1::PrepareKeyRequest req;
   req.set_persona(persona);
   dv1::PrepareKeyResponse key;
-  Call call;
+  Call call(timeout);
   grpc::Status s = stub->PrepareKey(call.get(), req, &key);
   if (!s.ok()) return RpcError("PrepareKey", s);
   return key;
@@ -147,10 +150,11 @@ cav1::BootstrapOwnerRequest OwnerBootstrapRequest(const sv1::OwnerCredentialSpec
 }
 
 absl::StatusOr<cav1::BootstrapOwnerResponse> BootstrapOwner(
-    const GrpcChannel& authority, const cav1::BootstrapOwnerRequest& req) {
+    const GrpcChannel& authority, const cav1::BootstrapOwnerRequest& req,
+    absl::Duration timeout) {
   auto admin = cav1::CredentialAuthority::NewStub(authority);
   cav1::BootstrapOwnerResponse owner;
-  Call call;
+  Call call(timeout);
   grpc::Status s = admin->BootstrapOwner(call.get(), req, &owner);
   if (!s.ok()) return RpcError("BootstrapOwner", s);
   return owner;
@@ -159,7 +163,8 @@ absl::StatusOr<cav1::BootstrapOwnerResponse> BootstrapOwner(
 absl::StatusOr<std::string> InstallCredential(const GrpcChannel& device,
                                               const sv1::OwnerCredentialSpec& spec,
                                               const std::string& key_id,
-                                              const ::common::v1::Credential& credential) {
+                                              const ::common::v1::Credential& credential,
+                                              absl::Duration timeout) {
   auto stub = dv1::DeviceAgent::NewStub(device);
   dv1::InstallCredentialRequest req;
   req.set_persona(spec.persona());
@@ -167,16 +172,16 @@ absl::StatusOr<std::string> InstallCredential(const GrpcChannel& device,
   *req.mutable_credential() = credential;
   req.set_label(spec.label());
   dv1::InstallCredentialResponse resp;
-  Call call;
+  Call call(timeout);
   grpc::Status s = stub->InstallCredential(call.get(), req, &resp);
   if (!s.ok()) return RpcError("InstallCredential", s);
   return resp.credential_id();
 }
 
-absl::Status RefreshAccessPoint(const GrpcChannel& access_point) {
+absl::Status RefreshAccessPoint(const GrpcChannel& access_point, absl::Duration timeout) {
   auto stub = apv1::AccessPoint::NewStub(access_point);
   apv1::RefreshResponse resp;
-  Call call;
+  Call call(timeout);
   grpc::Status s = stub->Refresh(call.get(), {}, &resp);
   if (!s.ok()) return RpcError("Refresh", s);
   return absl::OkStatus();

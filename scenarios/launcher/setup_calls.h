@@ -4,7 +4,9 @@
 // owner credentials bootstrapped and installed.
 //
 // Each call takes a channel from Ecosystem::Channel (the engine's "admin"
-// identity; plaintext for device agents), has a 30 s deadline, and returns a
+// identity; plaintext for device agents) and a timeout (the launcher passes
+// its start-up wait, LaunchOptions::start_timeout, which the engine stretches
+// by SCT_TIME_SCALE): the call's deadline is that long from its start. It returns a
 // failed RPC as "<Rpc>[ <what>]: <message>" keeping the callee's code and
 // stable reason (common/status_mapping.h). The caller adds which service and
 // which topology element it was for.
@@ -40,27 +42,32 @@ struct AuthorityInfo {
 
 // GetAuthorityInfo. A root that does not parse: the error of
 // crypto::Certificate::FromDer.
-absl::StatusOr<AuthorityInfo> FetchAuthorityInfo(const GrpcChannel& authority);
+absl::StatusOr<AuthorityInfo> FetchAuthorityInfo(const GrpcChannel& authority,
+                                                 absl::Duration timeout);
 
 // RegisterAccessPoint (as admin): the access point's id (also its display
 // name), kind, entitlements and HPKE public key (SPKI DER).
 absl::Status RegisterAccessPoint(const GrpcChannel& authority,
                                  const scenario::v1::AccessPointSpec& spec,
-                                 const std::string& public_key_spki_der);
+                                 const std::string& public_key_spki_der,
+                                 absl::Duration timeout);
 
 // One Configure per request ("Configure <KIND>: ..." on failure).
 absl::Status ConfigureChannel(const GrpcChannel& channel,
-                              const std::vector<::channel::v1::ConfigureRequest>& requests);
+                              const std::vector<::channel::v1::ConfigureRequest>& requests,
+                              absl::Duration timeout);
 
 // Enrol; the OEM-assigned device id.
-absl::StatusOr<std::string> EnrolDevice(const GrpcChannel& device);
+absl::StatusOr<std::string> EnrolDevice(const GrpcChannel& device, absl::Duration timeout);
 
 // AddPersona for every persona of `spec` ("AddPersona <name>: ...").
-absl::Status AddPersonas(const GrpcChannel& device, const scenario::v1::DeviceSpec& spec);
+absl::Status AddPersonas(const GrpcChannel& device, const scenario::v1::DeviceSpec& spec,
+                         absl::Duration timeout);
 
 // PrepareKey: a fresh secure-element key of `persona` with its attestation.
 absl::StatusOr<::device::v1::PrepareKeyResponse> PrepareKey(const GrpcChannel& device,
-                                                            const std::string& persona);
+                                                            const std::string& persona,
+                                                            absl::Duration timeout);
 
 // The BootstrapOwner request for `spec` over `key`: a fresh request id,
 // validity relative to `now` (not_before default 0s, not_after 720h),
@@ -71,17 +78,19 @@ absl::StatusOr<::device::v1::PrepareKeyResponse> PrepareKey(const GrpcChannel& d
 
 // BootstrapOwner (as admin).
 absl::StatusOr<::credential_authority::v1::BootstrapOwnerResponse> BootstrapOwner(
-    const GrpcChannel& authority, const ::credential_authority::v1::BootstrapOwnerRequest& req);
+    const GrpcChannel& authority, const ::credential_authority::v1::BootstrapOwnerRequest& req,
+    absl::Duration timeout);
 
 // InstallCredential of the owner credential into `persona`'s wallet; the
 // device-local credential id.
 absl::StatusOr<std::string> InstallCredential(const GrpcChannel& device,
                                               const scenario::v1::OwnerCredentialSpec& spec,
                                               const std::string& key_id,
-                                              const ::common::v1::Credential& credential);
+                                              const ::common::v1::Credential& credential,
+                                              absl::Duration timeout);
 
 // Refresh: the access point pulls its key grants now.
-absl::Status RefreshAccessPoint(const GrpcChannel& access_point);
+absl::Status RefreshAccessPoint(const GrpcChannel& access_point, absl::Duration timeout);
 
 }  // namespace sct::scenarios
 
