@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "common/uuid.h"
 #include "device/device_agent.h"
@@ -95,6 +96,19 @@ class DeviceAgentTest : public ::testing::Test {
     r.set_to_address(to);
     r.set_vertical(cv::VERTICAL_CAR);
     return r;
+  }
+
+  // `alice` owns an asymmetric car key and shares it in several rounds with
+  // `bob` (enrolled here), whose inbox is SMS +15550002; `auto_answer`:
+  // Alice's device answers Bob's key-signing request by itself.
+  absl::StatusOr<dv::ShareCredentialResponse> ShareInRounds(Device& alice, Device& bob,
+                                                           bool auto_answer) {
+    std::string cred = Own(alice, cv::ASYMMETRIC);
+    EXPECT_TRUE(bob.agent->Enrol({}).ok());
+    auto req = ShareReq(cred, "+15550002");
+    req.set_multi_round(true);
+    req.set_auto_answer(auto_answer);
+    return alice.agent->ShareCredential(req);
   }
 
   // The hotel desk `hotel` shares symmetric key `cred` (all its entitlements)

@@ -267,12 +267,7 @@ TEST_F(DeviceAgentTest, SecondReaderGetsMailboxClaimed) {
 TEST_F(DeviceAgentTest, MultiRoundAutoAnswerDrivenByPush) {
   Device alice = MakeDevice("+15550001");
   Device bob = MakeDevice("+15550002");
-  std::string cred = Own(alice, cv::ASYMMETRIC);
-  ASSERT_TRUE(bob.agent->Enrol({}).ok());
-  auto req = ShareReq(cred, "+15550002");
-  req.set_multi_round(true);
-  req.set_auto_answer(true);
-  auto share = alice.agent->ShareCredential(req);
+  auto share = ShareInRounds(alice, bob, /*auto_answer=*/true);
   ASSERT_TRUE(share.ok()) << share.status();
 
   auto accepted = bob.agent->AcceptLink(FromInbox("+15550002"));
@@ -300,11 +295,7 @@ TEST_F(DeviceAgentTest, MultiRoundAutoAnswerDrivenByPush) {
 TEST_F(DeviceAgentTest, MultiRoundByHandWithReply) {
   Device alice = MakeDevice("+15550001");
   Device bob = MakeDevice("+15550002");
-  std::string cred = Own(alice, cv::ASYMMETRIC);
-  ASSERT_TRUE(bob.agent->Enrol({}).ok());
-  auto req = ShareReq(cred, "+15550002");
-  req.set_multi_round(true);
-  auto share = alice.agent->ShareCredential(req);
+  auto share = ShareInRounds(alice, bob, /*auto_answer=*/false);
   ASSERT_TRUE(share.ok());
   dv::AcceptLinkRequest manual = FromInbox("+15550002");
   manual.set_manual_rounds(true);
@@ -339,11 +330,7 @@ TEST_F(DeviceAgentTest, MultiRoundByHandWithReply) {
 TEST_F(DeviceAgentTest, DeclinedKeySigningRequestFailsTheReceiver) {
   Device alice = MakeDevice("+15550001");
   Device bob = MakeDevice("+15550002");
-  std::string cred = Own(alice, cv::ASYMMETRIC);
-  ASSERT_TRUE(bob.agent->Enrol({}).ok());
-  auto req = ShareReq(cred, "+15550002");
-  req.set_multi_round(true);
-  auto share = alice.agent->ShareCredential(req);
+  auto share = ShareInRounds(alice, bob, /*auto_answer=*/false);
   ASSERT_EQ(bob.agent->AcceptLink(FromInbox("+15550002"))->outcome(),
             dv::ACCEPT_AWAITING_SENDER);
   dv::ReplyRequest r;
@@ -361,11 +348,7 @@ TEST_F(DeviceAgentTest, DeclinedKeySigningRequestFailsTheReceiver) {
 TEST_F(DeviceAgentTest, WaitingReceiverSeesAWithdrawnShareAsAnError) {
   Device alice = MakeDevice("+15550001");
   Device bob = MakeDevice("+15550002");
-  std::string cred = Own(alice, cv::ASYMMETRIC);
-  ASSERT_TRUE(bob.agent->Enrol({}).ok());
-  auto req = ShareReq(cred, "+15550002");
-  req.set_multi_round(true);
-  auto share = alice.agent->ShareCredential(req);
+  auto share = ShareInRounds(alice, bob, /*auto_answer=*/false);
   ASSERT_TRUE(share.ok()) << share.status();
   dv::AcceptLinkRequest accept = FromInbox("+15550002");
   accept.mutable_round_timeout()->set_seconds(20);
@@ -396,12 +379,7 @@ TEST_F(DeviceAgentTest, WaitingReceiverSeesAWithdrawnShareAsAnError) {
 TEST_F(DeviceAgentTest, SendersDeleteAfterCompletionLeavesTheReceiverProvisioned) {
   Device alice = MakeDevice("+15550001");
   Device bob = MakeDevice("+15550002");
-  std::string cred = Own(alice, cv::ASYMMETRIC);
-  ASSERT_TRUE(bob.agent->Enrol({}).ok());
-  auto req = ShareReq(cred, "+15550002");
-  req.set_multi_round(true);
-  req.set_auto_answer(true);
-  auto share = alice.agent->ShareCredential(req);
+  auto share = ShareInRounds(alice, bob, /*auto_answer=*/true);
   ASSERT_TRUE(share.ok()) << share.status();
   ASSERT_EQ(bob.agent->AcceptLink(FromInbox("+15550002"))->outcome(),
             dv::ACCEPT_AWAITING_SENDER);
@@ -426,14 +404,9 @@ TEST_F(DeviceAgentTest, SendersDeleteAfterCompletionLeavesTheReceiverProvisioned
 TEST_F(DeviceAgentTest, WaitingReceiverReportsAFailedRedemptionNotAVanishedMailbox) {
   Device alice = MakeDevice("+15550001");
   Device bob = MakeDevice("+15550002");
-  std::string cred = Own(alice, cv::ASYMMETRIC);
-  ASSERT_TRUE(bob.agent->Enrol({}).ok());
   EXPECT_CALL(oem_, ProvisionCredential(_, _, _))
       .WillOnce(::testing::Return(grpc::Status(grpc::StatusCode::UNAVAILABLE, "link down")));
-  auto req = ShareReq(cred, "+15550002");
-  req.set_multi_round(true);
-  req.set_auto_answer(true);
-  auto share = alice.agent->ShareCredential(req);
+  auto share = ShareInRounds(alice, bob, /*auto_answer=*/true);
   ASSERT_TRUE(share.ok()) << share.status();
   dv::AcceptLinkRequest accept = FromInbox("+15550002");
   accept.mutable_round_timeout()->set_seconds(20);
@@ -463,12 +436,7 @@ TEST_F(DeviceAgentTest, WaitingReceiverReportsAFailedRedemptionNotAVanishedMailb
 TEST_F(DeviceAgentTest, PollsWithExponentialBackoffWhenNoPushArrives) {
   Device alice = MakeDevice("+15550001");
   Device bob = MakeDevice("+15550002");
-  std::string cred = Own(alice, cv::ASYMMETRIC);
-  ASSERT_TRUE(bob.agent->Enrol({}).ok());
-  auto req = ShareReq(cred, "+15550002");
-  req.set_multi_round(true);
-  req.set_auto_answer(true);
-  auto share = alice.agent->ShareCredential(req);
+  auto share = ShareInRounds(alice, bob, /*auto_answer=*/true);
   ASSERT_TRUE(share.ok());
   const absl::Time t0 = clock_.Now();
   // Nobody has read: each empty poll doubles the wait, up to the cap.
