@@ -9,6 +9,8 @@
 #include <string>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "common/bhttp.h"
 #include "common/errors.h"
 #include "crypto/ohttp.h"
@@ -39,8 +41,9 @@ class OhttpTransportTest : public ::testing::Test {
     keys_file_ = std::string(tmp != nullptr ? tmp : "/tmp") + "/ohttp_transport_test.keys";
     std::ofstream(keys_file_, std::ios::binary) << *keys;
     server_.Post("/relay", [this](const httplib::Request& req, httplib::Response& res) {
-      res.status = script_.status;
-      if (!script_.sealed) return;
+      const Script script = CurrentScript();
+      res.status = script.status;
+      if (!script.sealed) return;
       absl::StatusOr<ohttp::DecapsulatedRequest> opened = gateway_->DecapsulateRequest(req.body);
       if (!opened.ok()) {
         res.status = 400;
@@ -80,9 +83,21 @@ class OhttpTransportTest : public ::testing::Test {
     return (*transport)->Exchange(request);
   }
 
+  // The server thread reads the script the test body sets: under a mutex
+  // (the socket in between is not a hand-off ThreadSanitizer sees).
+  void SetScript(Script script) {
+    absl::MutexLock lock(&mu_);
+    script_ = script;
+  }
+  Script CurrentScript() {
+    absl::MutexLock lock(&mu_);
+    return script_;
+  }
+
   std::unique_ptr<ohttp::Gateway> gateway_;
   std::string keys_file_;
-  Script script_;
+  absl::Mutex mu_;
+  Script script_ ABSL_GUARDED_BY(mu_);
   httplib::Server server_;
   int port_ = 0;
   std::thread thread_;
@@ -96,7 +111,7 @@ TEST_F(OhttpTransportTest, TheSealedAnswerComesBackDecoded) {
 }
 
 TEST_F(OhttpTransportTest, AnEnvelopeWithoutASealedAnswerIsABadAnswer) {
-  script_ = Script{204, false};
+  SetScript(Script{204, false});
   absl::StatusOr<InnerResponse> answer = Exchange();
   ASSERT_FALSE(answer.ok());
   EXPECT_EQ(answer.status().code(), absl::StatusCode::kInternal) << answer.status();
@@ -104,7 +119,7 @@ TEST_F(OhttpTransportTest, AnEnvelopeWithoutASealedAnswerIsABadAnswer) {
 }
 
 TEST_F(OhttpTransportTest, TheObliviousRelaysOwnErrorIsKept) {
-  script_ = Script{429, false};
+  SetScript(Script{429, false});
   absl::StatusOr<InnerResponse> answer = Exchange();
   EXPECT_EQ(answer.status().code(), absl::StatusCode::kResourceExhausted) << answer.status();
 }
