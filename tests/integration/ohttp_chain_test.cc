@@ -127,6 +127,11 @@ class OhttpChainTest : public ::testing::Test {
   }
 
   TestServerFiles tls_;
+  // Declared before the server so that they outlive it: its threads run the
+  // exchange hook until the server is destroyed (TSan saw the set destroyed
+  // while a server thread had written it last).
+  std::mutex mu_;
+  std::set<std::string> seen_addresses_;
   FakeClock clock_;
   relay::MemoryMailboxStore store_;
   relay::FakePushNotifier push_{{"oem-a"}};
@@ -138,8 +143,6 @@ class OhttpChainTest : public ::testing::Test {
   std::string keys_file_;
   std::unique_ptr<ChildProcess> gateway_;
   std::unique_ptr<ChildProcess> oblivious_;
-  std::mutex mu_;
-  std::set<std::string> seen_addresses_;
 };
 
 TEST_F(OhttpChainTest, EveryMailboxOperationThroughTheChain) {
