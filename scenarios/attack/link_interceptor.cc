@@ -249,8 +249,12 @@ bool AwaitProbe(RunContext& ctx, RunState& state, TapState* tap,
     req.set_body(absl::StrCat("[sct-lab] interceptor check ", tap->probe));
     channel::v1::SendResponse resp;
     *last = FromGrpcStatus(stub->Send(&call, req, &resp));
-    seen = WaitFor(state, kProbeEvery, [&] { return tap->probe_seen || tap->ended; }) &&
-           tap->probe_seen;
+    // probe_seen is read inside the predicate, under RunState::mu: the tap's
+    // thread writes it (TSan saw the read after WaitFor race with it).
+    WaitFor(state, kProbeEvery, [&] {
+      seen = tap->probe_seen;
+      return seen || tap->ended;
+    });
   }
   return seen;
 }
