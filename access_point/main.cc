@@ -73,6 +73,10 @@ ABSL_FLAG(
     "bound on live nonces (GetChallenge answers RESOURCE_EXHAUSTED beyond)");
 ABSL_FLAG(int64_t, max_challenges_per_client, 256,
           "bound on live nonces per client (TLS identity, else address)");
+ABSL_FLAG(int64_t, certificate_cache_size, 1024,
+          "parsed, chain-verified credential certificates kept so that a credential presented "
+          "again skips the parse and the chain (validity, revocation and the signature are "
+          "checked on every call); 0 turns the cache off");
 ABSL_FLAG(bool, revocation_fail_closed, false,
           "also deny (DENIED_REVOCATION_STALE) while the list is past "
           "next_update; before the first list the access point always denies");
@@ -111,6 +115,11 @@ AccessPointConfig ConfigFromFlags() {
   }
   config.verifier.max_challenges_per_client =
       static_cast<size_t>(absl::GetFlag(FLAGS_max_challenges_per_client));
+  if (absl::GetFlag(FLAGS_certificate_cache_size) < 0) {
+    Fail(2, "--certificate_cache_size: must not be negative");
+  }
+  config.verifier.certificate_cache_size =
+      static_cast<size_t>(absl::GetFlag(FLAGS_certificate_cache_size));
   config.verifier.revocation_fail_closed =
       absl::GetFlag(FLAGS_revocation_fail_closed);
   absl::StatusOr<RevocationMode> mode =

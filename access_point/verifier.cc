@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "access_point/credential_profile.h"
 #include "common/errors.h"
+#include "crypto/digest.h"
 #include "crypto/ecdsa.h"
 #include "crypto/hmac.h"
 #include "crypto/random.h"
@@ -60,6 +61,10 @@ Verifier::Verifier(VerifierOptions options,
       clock_(clock) {
   if (options_.supported_actions.empty()) {
     options_.supported_actions = DefaultActions(options_.kind);
+  }
+  for (const crypto::Certificate& anchor : trust_anchors_) {
+    anchors_from_ = std::max(anchors_from_, anchor.NotBefore());
+    anchors_until_ = std::min(anchors_until_, anchor.NotAfter());
   }
 }
 
@@ -131,6 +136,9 @@ VerifierCounters Verifier::Counters() const {
   }
   c.symmetric_key_count = symmetric_keys_.size();
   c.decisions = decisions_;
+  absl::MutexLock cache_lock(&cache_mu_);
+  c.certificate_cache_entries = cache_.size();
+  c.certificate_cache_hits = cache_hits_;
   return c;
 }
 
@@ -209,11 +217,118 @@ Verifier::Denial Verifier::CheckChallenge(const AuthAttempt& attempt,
   return std::nullopt;
 }
 
+// What steps 3 and 4 established about a certificate, kept in the cache.
+struct Verifier::CheckedCertificate {
+  CredentialCertificateInfo info;
+  // Unset when the certificate's key is not P-256 (denied after step 5).
+  std::optional<crypto::EcdsaP256PublicKey> key;
+  // The chain verified; it holds again at any instant in [from, until)
+  // (every certificate of it, anchors included, is inside its window there).
+  absl::Time chain_from = absl::InfinitePast();
+  absl::Time chain_until = absl::InfiniteFuture();
+};
+
+namespace {
+
+// The instant of step 4: the clock, or the nearest edge of the leaf's own
+// window when the clock lies outside it, so that a genuine but expired
+// credential is reported as such later. OpenSSL treats a certificate as
+// expired at notAfter itself, hence the one-second margin at the upper edge.
+absl::Time ChainInstant(const CredentialCertificateInfo& info, absl::Time now) {
+  return std::clamp(now, info.not_before,
+                    std::max(info.not_before, info.not_after - absl::Seconds(1)));
+}
+
+// The cache key: the SHA-256 of the leaf and the intermediates, each after
+// its length, so that no two presentations share one.
+std::string CertificateCacheKey(const AuthAttempt& attempt) {
+  std::string framed;
+  auto add = [&framed](absl::string_view der) {
+    absl::StrAppend(&framed, der.size(), ":");
+    framed.append(der.data(), der.size());
+  };
+  add(attempt.certificate_der);
+  for (const std::string& der : attempt.intermediates_der) add(der);
+  return crypto::Sha256(framed);
+}
+
+}  // namespace
+
+std::shared_ptr<const Verifier::CheckedCertificate> Verifier::CachedCertificate(
+    const std::string& key, absl::Time now) {
+  absl::MutexLock lock(&cache_mu_);
+  auto it = cache_.find(key);
+  if (it == cache_.end()) return nullptr;
+  const CheckedCertificate& c = *it->second;
+  // One second inside each edge: OpenSSL compares whole seconds.
+  const absl::Time at = ChainInstant(c.info, now);
+  if (at < c.chain_from + absl::Seconds(1) || at >= c.chain_until - absl::Seconds(1)) {
+    return nullptr;  // verified again, at this instant
+  }
+  ++cache_hits_;
+  return it->second;
+}
+
+void Verifier::CacheCertificate(const std::string& key,
+                                std::shared_ptr<const CheckedCertificate> checked) {
+  absl::MutexLock lock(&cache_mu_);
+  auto [it, inserted] = cache_.insert_or_assign(key, std::move(checked));
+  if (!inserted) return;  // a newer check of the same bytes replaces the entry
+  cache_order_.push_back(key);
+  while (cache_order_.size() > options_.certificate_cache_size) {
+    cache_.erase(cache_order_.front());
+    cache_order_.pop_front();
+  }
+}
+
 // Steps 3 to 6 for a certificate: profile, chain, access point, signature.
+// Steps 3 and 4 come from the cache when this certificate passed them before
+// and its chain holds at this instant.
 Verifier::Denial Verifier::ProveCertificate(const AuthAttempt& attempt,
                                             absl::string_view transcript,
                                             absl::Time now,
                                             ProvenCredential* out) {
+  const bool caching = options_.certificate_cache_size > 0;
+  const std::string cache_key = caching ? CertificateCacheKey(attempt) : std::string();
+  std::shared_ptr<const CheckedCertificate> checked;
+  if (caching) checked = CachedCertificate(cache_key, now);
+  if (checked == nullptr) {
+    auto fresh = std::make_shared<CheckedCertificate>();
+    if (Denial d = CheckCertificate(attempt, now, fresh.get())) return d;
+    checked = fresh;
+    if (caching) CacheCertificate(cache_key, std::move(fresh));
+  }
+  const CredentialCertificateInfo& info = checked->info;
+  const std::string& credential_id = info.credential_id;
+  if (info.access_point_id != options_.access_point_id) {
+    return Deny(apv1::DENIED_WRONG_ACCESS_POINT,
+                absl::StrCat("credential is for access point \"",
+                             info.access_point_id, "\""),
+                credential_id);
+  }
+  if (!checked->key.has_value()) {
+    return Deny(apv1::DENIED_MALFORMED_CREDENTIAL,
+                "credential key is not P-256", credential_id);
+  }
+  if (!checked->key->Verify(transcript, attempt.proof, crypto::SignatureEncoding::kDer)
+           .ok()) {
+    return Deny(apv1::DENIED_BAD_SIGNATURE,
+                "signature over the challenge does not verify", credential_id);
+  }
+  out->credential_id = info.credential_id;
+  out->share_id = info.share_id;
+  out->entitlements = info.entitlements;
+  out->not_before = info.not_before;
+  out->not_after = info.not_after;
+  return std::nullopt;
+}
+
+// Steps 3 and 4: the certificate parses and follows the profile, and chains
+// to the trust anchors (intermediates that do not parse make the credential
+// malformed) at ChainInstant.
+Verifier::Denial Verifier::CheckCertificate(const AuthAttempt& attempt,
+                                            absl::Time now,
+                                            CheckedCertificate* out) const {
   absl::StatusOr<crypto::Certificate> leaf =
       crypto::Certificate::FromDer(attempt.certificate_der);
   if (!leaf.ok()) {
@@ -226,63 +341,31 @@ Verifier::Denial Verifier::ProveCertificate(const AuthAttempt& attempt,
     return Deny(apv1::DENIED_MALFORMED_CREDENTIAL,
                 std::string(info.status().message()));
   }
-  const std::string& credential_id = info->credential_id;
-  if (Denial d = CheckChain(*leaf, attempt.intermediates_der, *info, now)) {
-    return d;
-  }
-  if (info->access_point_id != options_.access_point_id) {
-    return Deny(apv1::DENIED_WRONG_ACCESS_POINT,
-                absl::StrCat("credential is for access point \"",
-                             info->access_point_id, "\""),
-                credential_id);
-  }
-  absl::StatusOr<crypto::EcdsaP256PublicKey> key = leaf->PublicKey();
-  if (!key.ok()) {
-    return Deny(apv1::DENIED_MALFORMED_CREDENTIAL,
-                "credential key is not P-256", credential_id);
-  }
-  if (!key->Verify(transcript, attempt.proof, crypto::SignatureEncoding::kDer)
-           .ok()) {
-    return Deny(apv1::DENIED_BAD_SIGNATURE,
-                "signature over the challenge does not verify", credential_id);
-  }
-  out->credential_id = std::move(info->credential_id);
-  out->share_id = std::move(info->share_id);
-  out->entitlements = std::move(info->entitlements);
-  out->not_before = info->not_before;
-  out->not_after = info->not_after;
-  return std::nullopt;
-}
-
-// Step 4: the chain to the trust anchors (intermediates that do not parse
-// make the credential malformed). The instant is the access point's clock,
-// or the nearest edge of the leaf's own window when the clock lies outside
-// it, so that a genuine but expired credential is reported as such later.
-Verifier::Denial Verifier::CheckChain(
-    const crypto::Certificate& leaf,
-    const std::vector<std::string>& intermediates_der,
-    const CredentialCertificateInfo& info, absl::Time now) const {
+  absl::Time from = std::max(anchors_from_, leaf->NotBefore());
+  absl::Time until = std::min(anchors_until_, leaf->NotAfter());
   std::vector<crypto::Certificate> intermediates;
-  for (const std::string& der : intermediates_der) {
+  for (const std::string& der : attempt.intermediates_der) {
     absl::StatusOr<crypto::Certificate> c = crypto::Certificate::FromDer(der);
     if (!c.ok()) {
       return Deny(apv1::DENIED_MALFORMED_CREDENTIAL,
                   "intermediate certificate does not parse",
-                  info.credential_id);
+                  info->credential_id);
     }
+    from = std::max(from, c->NotBefore());
+    until = std::min(until, c->NotAfter());
     intermediates.push_back(*std::move(c));
   }
-  // OpenSSL treats a certificate as expired at notAfter itself, hence the
-  // one-second margin at the upper edge.
-  absl::Time at =
-      std::clamp(now, info.not_before,
-                 std::max(info.not_before, info.not_after - absl::Seconds(1)));
-  absl::Status chain =
-      crypto::VerifyCertificateChain(leaf, intermediates, trust_anchors_, at);
+  absl::Status chain = crypto::VerifyCertificateChain(
+      *leaf, intermediates, trust_anchors_, ChainInstant(*info, now));
   if (!chain.ok()) {
     return Deny(apv1::DENIED_BAD_CHAIN, std::string(chain.message()),
-                info.credential_id);
+                info->credential_id);
   }
+  absl::StatusOr<crypto::EcdsaP256PublicKey> key = leaf->PublicKey();
+  if (key.ok()) out->key = *std::move(key);
+  out->chain_from = from;
+  out->chain_until = until;
+  out->info = *std::move(info);
   return std::nullopt;
 }
 

@@ -29,6 +29,19 @@
 //      next_update under the fail-closed policy -> DENIED_REVOCATION_STALE.
 //   9. action among the credential's entitlements -> else DENIED_ENTITLEMENT.
 //
+// Parsed, chain-verified certificates: a bounded cache keyed by the SHA-256
+// of the presented DER (leaf and intermediates) keeps what steps 3 and 4
+// established about a certificate (its parsed profile, its key, a successful
+// chain verification) so that the next presentation of the same credential
+// skips the parse and the chain verification. A cached chain is used only
+// while the instant step 4 would verify at lies inside every certificate's
+// own window (leaf, intermediates, trust anchors; one second of margin at
+// each edge); otherwise the chain is verified again. Steps 1, 2 and 5 to 9
+// (nonce, action, access point, signature over the challenge, validity at the
+// clock, revocation, entitlement) run on every call. Only successes are
+// cached; the oldest entry leaves first (VerifierOptions::
+// certificate_cache_size, 0 turns the cache off).
+//
 // Thread-safety: thread-safe. Ownership: borrows `revocations` and `clock`,
 // which must outlive the verifier.
 // Errors: IssueChallenge: RESOURCE_EXHAUSTED "too_many_challenges" when the
@@ -42,6 +55,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -88,6 +102,8 @@ struct VerifierOptions {
   // Also deny (DENIED_REVOCATION_STALE) when the list is past its
   // next_update. Before the first list arrives the verifier denies anyway.
   bool revocation_fail_closed = false;
+  // Parsed, chain-verified credential certificates kept (see above); 0: none.
+  size_t certificate_cache_size = 1024;
 };
 
 struct Challenge {
@@ -130,6 +146,9 @@ struct VerifierCounters {
   size_t outstanding_challenges = 0;
   size_t symmetric_key_count = 0;
   std::map<AuthReason, uint64_t> decisions;
+  // Certificates in the cache, and presentations that found theirs there.
+  size_t certificate_cache_entries = 0;
+  uint64_t certificate_cache_hits = 0;
 };
 
 class Verifier {
@@ -165,6 +184,13 @@ class Verifier {
   // The outcome of one check: nullopt when it passes, else the denial.
   using Denial = std::optional<Decision>;
   struct ProvenCredential;
+  struct CheckedCertificate;
+
+  // The cached checks of this certificate when they hold at `now`, else null.
+  std::shared_ptr<const CheckedCertificate> CachedCertificate(
+      const std::string& key, absl::Time now);
+  void CacheCertificate(const std::string& key,
+                        std::shared_ptr<const CheckedCertificate> checked);
 
   // The checks in the order of the header comment; the first denial wins.
   Decision Decide(const AuthAttempt& attempt, absl::Time now);
@@ -172,10 +198,9 @@ class Verifier {
   Denial ProveCertificate(const AuthAttempt& attempt,
                           absl::string_view transcript, absl::Time now,
                           ProvenCredential* out);
-  Denial CheckChain(const crypto::Certificate& leaf,
-                    const std::vector<std::string>& intermediates_der,
-                    const CredentialCertificateInfo& info,
-                    absl::Time now) const;
+  // Steps 3 and 4 on a certificate not in the cache; fills `out` on success.
+  Denial CheckCertificate(const AuthAttempt& attempt, absl::Time now,
+                          CheckedCertificate* out) const;
   Denial ProveSymmetricKey(const AuthAttempt& attempt,
                            absl::string_view transcript, ProvenCredential* out);
   static Denial CheckValidity(const ProvenCredential& credential,
@@ -187,6 +212,9 @@ class Verifier {
 
   VerifierOptions options_;
   const std::vector<crypto::Certificate> trust_anchors_;
+  // The instants at which every trust anchor is inside its window.
+  absl::Time anchors_from_ = absl::InfinitePast();
+  absl::Time anchors_until_ = absl::InfiniteFuture();
   const RevocationList* const revocations_;
   const Clock& clock_;
 
@@ -201,6 +229,12 @@ class Verifier {
   absl::flat_hash_map<std::string, SymmetricKey> symmetric_keys_
       ABSL_GUARDED_BY(mu_);
   std::map<AuthReason, uint64_t> decisions_ ABSL_GUARDED_BY(mu_);
+
+  mutable absl::Mutex cache_mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const CheckedCertificate>>
+      cache_ ABSL_GUARDED_BY(cache_mu_);
+  std::deque<std::string> cache_order_ ABSL_GUARDED_BY(cache_mu_);  // oldest first
+  uint64_t cache_hits_ ABSL_GUARDED_BY(cache_mu_) = 0;
 };
 
 }  // namespace sct::access_point

@@ -1,5 +1,6 @@
 #include "access_point/verifier.h"
 
+#include "absl/strings/str_cat.h"
 #include "access_point/fake_authority.h"
 #include "common/clock.h"
 #include "common/errors.h"
@@ -290,6 +291,107 @@ TEST_F(VerifierTest, CertificateValidUntilYear9999IsGrantedThenRevoked) {
   ASSERT_TRUE(l.ok());
   ASSERT_TRUE(list_->ApplySnapshot(*l).ok());
   EXPECT_EQ(Run(*verifier_, last, "unlock"), apv1::DENIED_REVOKED);
+}
+
+// The certificate cache (verifier.h): a credential presented again skips
+// the parse and the chain, never the checks made per call.
+TEST_F(VerifierTest, CachedCertificateStillFacesEveryPerCallCheck) {
+  EXPECT_EQ(Run(*verifier_, *cred_, "unlock"), apv1::GRANTED);
+  EXPECT_EQ(verifier_->Counters().certificate_cache_entries, 1u);
+  EXPECT_EQ(verifier_->Counters().certificate_cache_hits, 0u);
+  EXPECT_EQ(Run(*verifier_, *cred_, "unlock"), apv1::GRANTED);
+  EXPECT_EQ(verifier_->Counters().certificate_cache_hits, 1u);
+  // Another key's signature with the cached certificate.
+  auto other = crypto::EcdsaP256PrivateKey::Generate();
+  ASSERT_TRUE(other.ok());
+  IssuedCredential forged{cred_->credential_id, *std::move(other), cred_->certificate,
+                          cred_->certificate_der};
+  EXPECT_EQ(Run(*verifier_, forged, "unlock"), apv1::DENIED_BAD_SIGNATURE);
+  EXPECT_EQ(Run(*verifier_, *cred_, "drive"), apv1::DENIED_ENTITLEMENT);
+  // A response signed for another access point.
+  auto c = verifier_->IssueChallenge();
+  ASSERT_TRUE(c.ok());
+  auto d = verifier_->Authenticate(Sign(*cred_, c->nonce, "unlock", "car-2"));
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->reason, apv1::DENIED_BAD_SIGNATURE);
+  EXPECT_EQ(verifier_->Counters().certificate_cache_hits, 4u);
+  auto l = ca_->SignList(2, {"cred-1"}, clock_.Now(), clock_.Now() + absl::Hours(1));
+  ASSERT_TRUE(l.ok());
+  ASSERT_TRUE(list_->ApplySnapshot(*l).ok());
+  EXPECT_EQ(Run(*verifier_, *cred_, "unlock"), apv1::DENIED_REVOKED);
+  EXPECT_EQ(verifier_->Counters().certificate_cache_hits, 5u);
+}
+
+TEST_F(VerifierTest, CachedCertificateExpiresAtItsNotAfter) {
+  EXPECT_EQ(Run(*verifier_, *cred_, "unlock"), apv1::GRANTED);
+  clock_.Advance(absl::Minutes(59));
+  EXPECT_EQ(Run(*verifier_, *cred_, "unlock"), apv1::GRANTED);
+  clock_.Advance(absl::Minutes(2));
+  EXPECT_EQ(Run(*verifier_, *cred_, "unlock"), apv1::DENIED_EXPIRED);
+  clock_.Advance(absl::Hours(24));
+  EXPECT_EQ(Run(*verifier_, *cred_, "unlock"), apv1::DENIED_EXPIRED);
+}
+
+// A cached chain holds only while every certificate of it is inside its own
+// window: once the root (valid ten years) expires, the chain is verified
+// again and fails, as it does without the cache.
+TEST_F(VerifierTest, CachedChainIsVerifiedAgainOnceTheAnchorExpires) {
+  auto long_lived = IssueOrDie({"cred-long",
+                                "car-1",
+                                "",
+                                {"unlock"},
+                                clock_.Now() - absl::Hours(1),
+                                clock_.Now() + absl::Hours(24 * 365 * 20)});
+  EXPECT_EQ(Run(*verifier_, long_lived, "unlock"), apv1::GRANTED);
+  EXPECT_EQ(Run(*verifier_, long_lived, "unlock"), apv1::GRANTED);
+  EXPECT_EQ(verifier_->Counters().certificate_cache_hits, 1u);
+  clock_.Advance(absl::Hours(24 * 365 * 11));
+  auto l = ca_->SignList(2, {}, clock_.Now(), clock_.Now() + absl::Hours(1));
+  ASSERT_TRUE(l.ok());
+  ASSERT_TRUE(list_->ApplySnapshot(*l).ok());
+  EXPECT_EQ(Run(*verifier_, long_lived, "unlock"), apv1::DENIED_BAD_CHAIN);
+  EXPECT_EQ(verifier_->Counters().certificate_cache_hits, 1u);
+}
+
+TEST_F(VerifierTest, OtherCertificateBytesAreNotACacheHit) {
+  EXPECT_EQ(Run(*verifier_, *cred_, "unlock"), apv1::GRANTED);
+  // The same certificate with its signature's last byte changed.
+  IssuedCredential tampered = *cred_;
+  tampered.certificate_der.back() ^= 0x01;
+  const AuthReason r = Run(*verifier_, tampered, "unlock");
+  EXPECT_TRUE(r == apv1::DENIED_BAD_CHAIN || r == apv1::DENIED_MALFORMED_CREDENTIAL)
+      << apv1::AuthReason_Name(r);
+  EXPECT_EQ(verifier_->Counters().certificate_cache_hits, 0u);
+  EXPECT_EQ(verifier_->Counters().certificate_cache_entries, 1u);  // failures are not kept
+}
+
+TEST_F(VerifierTest, CertificateCacheIsBoundedOldestFirst) {
+  VerifierOptions o;
+  o.access_point_id = "car-1";
+  o.certificate_cache_size = 2;
+  Verifier v(o, {ca_->root()}, list_.get(), clock_);
+  std::vector<IssuedCredential> creds;
+  for (int i = 0; i < 3; ++i) {
+    creds.push_back(IssueOrDie({absl::StrCat("cred-b", i),
+                                "car-1",
+                                "",
+                                {"unlock"},
+                                clock_.Now() - absl::Hours(1),
+                                clock_.Now() + absl::Hours(1)}));
+    EXPECT_EQ(Run(v, creds.back(), "unlock"), apv1::GRANTED);
+  }
+  EXPECT_EQ(v.Counters().certificate_cache_entries, 2u);
+  EXPECT_EQ(Run(v, creds[0], "unlock"), apv1::GRANTED);  // evicted: checked in full
+  EXPECT_EQ(v.Counters().certificate_cache_hits, 0u);
+  EXPECT_EQ(Run(v, creds[2], "unlock"), apv1::GRANTED);
+  EXPECT_EQ(v.Counters().certificate_cache_hits, 1u);
+
+  o.certificate_cache_size = 0;  // off
+  Verifier off(o, {ca_->root()}, list_.get(), clock_);
+  EXPECT_EQ(Run(off, creds[0], "unlock"), apv1::GRANTED);
+  EXPECT_EQ(Run(off, creds[0], "unlock"), apv1::GRANTED);
+  EXPECT_EQ(off.Counters().certificate_cache_entries, 0u);
+  EXPECT_EQ(off.Counters().certificate_cache_hits, 0u);
 }
 
 // Whatever the policy, a lock that has never received a revocation list
