@@ -44,10 +44,10 @@ void DeferredDurability::Then(Done done) {
   if (current_scope == this) current_scope = outer_;
   auto finish = [done = std::move(done),
                  after = std::move(after_)](absl::Status status) mutable {
-    const bool durable = status.ok();
+    if (status.ok()) {
+      for (auto& action : after) action();
+    }
     done(std::move(status));
-    if (!durable) return;
-    for (auto& action : after) action();
   };
   if (source_ == nullptr) {
     finish(absl::OkStatus());

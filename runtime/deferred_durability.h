@@ -11,8 +11,8 @@
 // inline, when nothing was recorded: a read, a memory or Redis store), or
 // the store's error if the sync failed. Code that must not act before the
 // writes are durable (sending a push) hands its action to AfterDurable: it
-// runs after `done`, and only if the writes became durable; with no scope
-// open it runs at once.
+// runs just before `done`, and only if the writes became durable; with no
+// scope open it runs at once.
 //
 // A scope that is destroyed without Then waits (blocking) for what was
 // recorded and runs its AfterDurable actions, so an early return cannot
@@ -70,7 +70,7 @@ class DeferredDurability {
   bool pending() const { return source_ != nullptr; }
 
   // Runs `action` once the writes of the current scope are durable (and not
-  // at all if they fail), after its `done`; at once if no scope is open.
+  // at all if they fail), before its `done`; at once if no scope is open.
   static void AfterDurable(absl::AnyInvocable<void()> action);
 
   // Closes the scope (it is no longer Current) and calls `done` as said

@@ -49,7 +49,7 @@ TEST(DeferredDurabilityTest, NothingRecordedAnswersInline) {
     events.push_back("answer");
   });
   EXPECT_EQ(DeferredDurability::Current(), nullptr);
-  EXPECT_EQ(events, (std::vector<std::string>{"answer", "push"}));
+  EXPECT_EQ(events, (std::vector<std::string>{"push", "answer"}));
 }
 
 TEST(DeferredDurabilityTest, WithoutAScopeAfterDurableRunsAtOnce) {
@@ -73,7 +73,7 @@ TEST(DeferredDurabilityTest, TheAnswerAndTheActionsWaitForTheLargestTicket) {
   EXPECT_TRUE(events.empty());
   EXPECT_EQ(source.tickets, (std::vector<int64_t>{7}));
   source.Sync();
-  EXPECT_EQ(events, (std::vector<std::string>{"answer", "push"}));
+  EXPECT_EQ(events, (std::vector<std::string>{"push", "answer"}));
 }
 
 TEST(DeferredDurabilityTest, AFailedSyncAnswersItsErrorAndDropsTheActions) {

@@ -201,11 +201,9 @@ absl::Status SqliteStore::Write(Change change) {
   Request req(&change);
   DeferredDurability* scope = DeferredDurability::Current();
   req.deferred = scope != nullptr && scope->Accepts(this) && NeedsSync();
+  if (req.deferred) deferred_writes_.fetch_add(1);
   absl::Status result = WriteQueued(req);
-  if (req.deferred && req.seq > 0) {
-    deferred_writes_.fetch_add(1);
-    scope->Require(this, req.seq);
-  }
+  if (req.deferred && req.seq > 0) scope->Require(this, req.seq);
   RunDueCallbacks();
   return result;
 }

@@ -236,8 +236,9 @@ class SqliteStore final : public DurabilitySource {
   // counted once: it is woken only with its answer, to run the next sync or
   // to combine).
   int64_t waits() const { return waits_.load(); }
-  // Writes that returned at their COMMIT, leaving the wait for their sync
-  // to a DeferredDurability scope; for tests.
+  // Writes made inside a DeferredDurability scope (each returns at its
+  // COMMIT, leaving the wait for its sync to the scope), counted as they
+  // start; for tests.
   int64_t deferred_writes() const { return deferred_writes_.load(); }
   // Writers queued for a combiner right now; for tests.
   int queued_writers() const ABSL_LOCKS_EXCLUDED(queue_mu_);
