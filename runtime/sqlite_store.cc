@@ -161,8 +161,7 @@ SqliteStore::SqliteStore(std::unique_ptr<SqliteDb> write_db, std::unique_ptr<Sql
 }
 
 SqliteStore::~SqliteStore() {
-  // The sync threads end once every sync handed to them has run (each may
-  // hand on the next, which they run too).
+  // The sync threads end once every sync handed to them (or on) has run.
   std::vector<std::thread> syncers;
   {
     absl::MutexLock lock(&sync_mu_);
@@ -171,8 +170,7 @@ SqliteStore::~SqliteStore() {
   }
   for (std::thread& t : syncers) t.join();
   {
-    // Callbacks no sync will answer (the store closes under them: the
-    // caller's error) still get an answer.
+    // Callbacks no sync answers (closed under them: the caller's error) get one.
     absl::MutexLock lock(&sync_mu_);
     for (CallbackWaiter& w : callbacks_) {
       due_.emplace_back(std::move(w.done),
@@ -537,8 +535,7 @@ void SqliteStore::WhenDurable(int64_t ticket, Done done) {
     absl::MutexLock lock(&sync_mu_);
     if (!ResolveLocked(ticket, &status)) {
       callbacks_.push_back(CallbackWaiter{ticket, std::move(done)});
-      // No sync covering it runs or is handed on: start one.
-      if (MayLeadLocked(ticket)) PushSyncJobLocked(StartSyncLocked());
+      if (MayLeadLocked(ticket)) PushSyncJobLocked(StartSyncLocked());  // none covers it
       return;
     }
   }
