@@ -12,6 +12,7 @@
 #include "common/status_macros.h"
 #include "common/uuid.h"
 #include "relay/rate_limiter.h"
+#include "runtime/deferred_durability.h"
 
 namespace sct::relay {
 namespace {
@@ -83,12 +84,7 @@ absl::Status AccessDenied(const CallContext& ctx, char right, absl::string_view 
 // The store's own message names files, hosts and internals: it goes to the
 // log (it carries no mailbox secret or payload), the client gets only the
 // code and a fixed message.
-absl::Status StoreError(const absl::Status& s) {
-  std::cerr << "relay: mailbox store error: " << absl::StatusCodeToString(s.code()) << ": "
-            << s.message() << "\n";
-  return MakeError(absl::StatusCode::kUnavailable, "store_unavailable",
-                   "mailbox store: temporarily unavailable; retry");
-}
+absl::Status StoreError(const absl::Status& s) { return StoreUnavailable(s); }
 
 absl::Status Contended() {
   return MakeError(absl::StatusCode::kUnavailable, "store_unavailable",
@@ -132,6 +128,13 @@ absl::Status CheckOptionalToken(const CallContext& ctx,
 }
 
 }  // namespace
+
+absl::Status StoreUnavailable(const absl::Status& s) {
+  std::cerr << "relay: mailbox store error: " << absl::StatusCodeToString(s.code()) << ": "
+            << s.message() << "\n";
+  return MakeError(absl::StatusCode::kUnavailable, "store_unavailable",
+                   "mailbox store: temporarily unavailable; retry");
+}
 
 struct MailboxService::State {
   State(MailboxStore* store, const Clock* clock, const RelayLimits& limits,
@@ -255,18 +258,23 @@ absl::StatusOr<Mailbox> MailboxService::Load(const CallContext& ctx, const std::
 void MailboxService::NotifyParty(const std::optional<NotificationToken>& token,
                                  const std::string& mailbox_id) {
   if (push_ == nullptr || !token.has_value() || !push_->Supports(token->type)) return;
-  // The push goes out after this operation answers (push_notifier.h); only its
-  // outcome is counted here.
-  push_->Notify(*token, mailbox_id, [counts = state_->push, type = token->type](absl::Status s) {
-    if (s.ok()) {
-      ++counts->sent;
-      return;
-    }
-    ++counts->failed;
-    // The token type is validated to [A-Za-z0-9._/-]; the status message and
-    // the token data are never logged (they may carry the token).
-    std::cerr << "relay: push via '" << type
-              << "' failed: " << absl::StatusCodeToString(s.code()) << "\n";
+  // Only once the change is durable: when the caller's face defers the wait
+  // for the store's sync (runtime/deferred_durability.h), after it; at once
+  // otherwise (the store's write returned durable). The push goes out without
+  // waiting for its answer (push_notifier.h); only its outcome is counted.
+  DeferredDurability::AfterDurable([push = push_, counts = state_->push, token = *token,
+                                    id = mailbox_id]() {
+    push->Notify(token, id, [counts, type = token.type](absl::Status s) {
+      if (s.ok()) {
+        ++counts->sent;
+        return;
+      }
+      ++counts->failed;
+      // The token type is validated to [A-Za-z0-9._/-]; the status message and
+      // the token data are never logged (they may carry the token).
+      std::cerr << "relay: push via '" << type
+                << "' failed: " << absl::StatusCodeToString(s.code()) << "\n";
+    });
   });
 }
 

@@ -180,6 +180,12 @@ struct RelayStats {
   int64_t rate_limited = 0;
 };
 
+// What a client gets when the store fails: UNAVAILABLE store_unavailable
+// with a fixed message; `cause` (which may name files and hosts) goes to the
+// log only. The faces use it for a write whose sync failed after the service
+// answered (a deferred wait for durability, runtime/deferred_durability.h).
+absl::Status StoreUnavailable(const absl::Status& cause);
+
 // The six operations and what the faces read besides, as an interface: the
 // HTTP and gRPC adapters serve any implementation. MailboxService is the
 // honest one; relay/malicious decorates it for the attack scenarios

@@ -10,13 +10,14 @@
 #include "common/rfc3339.h"
 #include "common/status_macros.h"
 #include "common/status_mapping.h"
+#include "runtime/deferred_durability.h"
 
 namespace sct::relay {
 namespace {
 
 namespace pb = ::relay::v1;
 
-CallContext ContextOf(const grpc::ServerContext* context) {
+CallContext ContextOf(const grpc::ServerContextBase* context) {
   CallContext ctx;
   ctx.client_address = ClientAddressFromGrpcPeer(context->peer());
   ctx.face = Face::kGrpc;
@@ -85,22 +86,32 @@ RelayGrpcService::RelayGrpcService(MailboxOperations* service, RelayMetrics* met
   for (size_t i = 0; i < series_.size(); ++i) series_[i] = metrics->Series("grpc", kNames[i]);
 }
 
-// Runs one RPC: decode/call/encode in `body`, map the status, record metrics.
+// Runs one RPC: decode/call/encode in `body` (inside a DeferredDurability
+// scope), then, once what it wrote is durable (at once if nothing waits),
+// maps the status, records metrics and finishes the call. `body` fills the
+// response, which gRPC keeps until Finish.
 template <typename Body>
-static grpc::Status Run(RelayMetrics::CodeSeries* series, Body&& body) {
+static grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context,
+                                     RelayMetrics::CodeSeries* series, Body&& body) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const auto start = std::chrono::steady_clock::now();
-  grpc::Status status = ToGrpcStatus(body());
-  if (series != nullptr) {
-    series->Record(static_cast<int>(status.error_code()),
-                   absl::FromChrono(std::chrono::steady_clock::now() - start));
-  }
-  return status;
+  DeferredDurability scope;
+  absl::Status result = body();
+  scope.Then([reactor, series, start, result = std::move(result)](absl::Status durable) mutable {
+    grpc::Status status = ToGrpcStatus(durable.ok() ? std::move(result) : StoreUnavailable(durable));
+    if (series != nullptr) {
+      series->Record(static_cast<int>(status.error_code()),
+                     absl::FromChrono(std::chrono::steady_clock::now() - start));
+    }
+    reactor->Finish(status);
+  });
+  return reactor;
 }
 
-grpc::Status RelayGrpcService::CreateMailbox(grpc::ServerContext* context,
+grpc::ServerUnaryReactor* RelayGrpcService::CreateMailbox(grpc::CallbackServerContext* context,
                                              const pb::CreateMailboxRequest* request,
                                              pb::CreateMailboxResponse* response) {
-  return Run(series_[kCreate], [&]() -> absl::Status {
+  return Run(context, series_[kCreate], [&]() -> absl::Status {
     CreateMailboxRequest r;
     r.device_claim = request->device_claim();
     r.request_id = request->request_id();
@@ -125,10 +136,10 @@ grpc::Status RelayGrpcService::CreateMailbox(grpc::ServerContext* context,
   });
 }
 
-grpc::Status RelayGrpcService::UpdateMailbox(grpc::ServerContext* context,
+grpc::ServerUnaryReactor* RelayGrpcService::UpdateMailbox(grpc::CallbackServerContext* context,
                                              const pb::UpdateMailboxRequest* request,
                                              pb::UpdateMailboxResponse* response) {
-  return Run(series_[kUpdate], [&]() -> absl::Status {
+  return Run(context, series_[kUpdate], [&]() -> absl::Status {
     UpdateMailboxRequest r;
     r.mailbox_id = request->mailbox_id();
     r.device_claim = request->device_claim();
@@ -143,10 +154,10 @@ grpc::Status RelayGrpcService::UpdateMailbox(grpc::ServerContext* context,
   });
 }
 
-grpc::Status RelayGrpcService::ReadSecureContent(grpc::ServerContext* context,
+grpc::ServerUnaryReactor* RelayGrpcService::ReadSecureContent(grpc::CallbackServerContext* context,
                                                  const pb::ReadSecureContentRequest* request,
                                                  pb::ReadSecureContentResponse* response) {
-  return Run(series_[kReadSecureContent], [&]() -> absl::Status {
+  return Run(context, series_[kReadSecureContent], [&]() -> absl::Status {
     ReadSecureContentRequest r;
     r.mailbox_id = request->mailbox_id();
     r.device_claim = request->device_claim();
@@ -164,10 +175,9 @@ grpc::Status RelayGrpcService::ReadSecureContent(grpc::ServerContext* context,
   });
 }
 
-grpc::Status RelayGrpcService::ReadDisplayInformation(
-    grpc::ServerContext* context, const pb::ReadDisplayInformationRequest* request,
+grpc::ServerUnaryReactor* RelayGrpcService::ReadDisplayInformation(grpc::CallbackServerContext* context, const pb::ReadDisplayInformationRequest* request,
     pb::ReadDisplayInformationResponse* response) {
-  return Run(series_[kReadDisplayInformation], [&]() -> absl::Status {
+  return Run(context, series_[kReadDisplayInformation], [&]() -> absl::Status {
     ASSIGN_OR_RETURN(ReadDisplayInformationResponse out,
                      service_->ReadDisplayInformation(ContextOf(context), request->mailbox_id()));
     EncodeDisplay(std::move(out.display), response->mutable_display_information());
@@ -176,10 +186,10 @@ grpc::Status RelayGrpcService::ReadDisplayInformation(
   });
 }
 
-grpc::Status RelayGrpcService::DeleteMailbox(grpc::ServerContext* context,
+grpc::ServerUnaryReactor* RelayGrpcService::DeleteMailbox(grpc::CallbackServerContext* context,
                                              const pb::DeleteMailboxRequest* request,
                                              pb::DeleteMailboxResponse* response) {
-  return Run(series_[kDelete], [&]() -> absl::Status {
+  return Run(context, series_[kDelete], [&]() -> absl::Status {
     DeleteMailboxRequest r{request->mailbox_id(), request->device_claim(), request->request_id()};
     ASSIGN_OR_RETURN(EmptyResponse out, service_->DeleteMailbox(ContextOf(context), r));
     response->set_repeated(out.repeated);
@@ -187,10 +197,10 @@ grpc::Status RelayGrpcService::DeleteMailbox(grpc::ServerContext* context,
   });
 }
 
-grpc::Status RelayGrpcService::RelinquishMailbox(grpc::ServerContext* context,
+grpc::ServerUnaryReactor* RelayGrpcService::RelinquishMailbox(grpc::CallbackServerContext* context,
                                                  const pb::RelinquishMailboxRequest* request,
                                                  pb::RelinquishMailboxResponse* response) {
-  return Run(series_[kRelinquish], [&]() -> absl::Status {
+  return Run(context, series_[kRelinquish], [&]() -> absl::Status {
     RelinquishMailboxRequest r{request->mailbox_id(), request->device_claim(),
                                request->request_id()};
     ASSIGN_OR_RETURN(EmptyResponse out, service_->RelinquishMailbox(ContextOf(context), r));

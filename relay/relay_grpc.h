@@ -22,29 +22,38 @@
 
 namespace sct::relay {
 
-class RelayGrpcService final : public ::relay::v1::Relay::Service {
+class RelayGrpcService final : public ::relay::v1::Relay::CallbackService {
  public:
   // `metrics` may be null (no recording).
   RelayGrpcService(MailboxOperations* service, RelayMetrics* metrics);
 
-  grpc::Status CreateMailbox(grpc::ServerContext* context,
-                             const ::relay::v1::CreateMailboxRequest* request,
-                             ::relay::v1::CreateMailboxResponse* response) override;
-  grpc::Status UpdateMailbox(grpc::ServerContext* context,
-                             const ::relay::v1::UpdateMailboxRequest* request,
-                             ::relay::v1::UpdateMailboxResponse* response) override;
-  grpc::Status ReadSecureContent(grpc::ServerContext* context,
-                                 const ::relay::v1::ReadSecureContentRequest* request,
-                                 ::relay::v1::ReadSecureContentResponse* response) override;
-  grpc::Status ReadDisplayInformation(
-      grpc::ServerContext* context, const ::relay::v1::ReadDisplayInformationRequest* request,
+  // gRPC's callback API: each handler runs the operation on the thread gRPC
+  // calls it on, inside a DeferredDurability scope (runtime/
+  // deferred_durability.h), and returns. A read, or any operation on a store
+  // that does not defer (memory, Redis), is answered before the handler
+  // returns; a write to the SQLite store is answered by the thread that ends
+  // the sync making it durable (never before), so no gRPC thread sleeps while
+  // the disk syncs. A sync that fails turns the answer into UNAVAILABLE
+  // store_unavailable.
+  grpc::ServerUnaryReactor* CreateMailbox(grpc::CallbackServerContext* context,
+                                          const ::relay::v1::CreateMailboxRequest* request,
+                                          ::relay::v1::CreateMailboxResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateMailbox(grpc::CallbackServerContext* context,
+                                          const ::relay::v1::UpdateMailboxRequest* request,
+                                          ::relay::v1::UpdateMailboxResponse* response) override;
+  grpc::ServerUnaryReactor* ReadSecureContent(
+      grpc::CallbackServerContext* context, const ::relay::v1::ReadSecureContentRequest* request,
+      ::relay::v1::ReadSecureContentResponse* response) override;
+  grpc::ServerUnaryReactor* ReadDisplayInformation(
+      grpc::CallbackServerContext* context,
+      const ::relay::v1::ReadDisplayInformationRequest* request,
       ::relay::v1::ReadDisplayInformationResponse* response) override;
-  grpc::Status DeleteMailbox(grpc::ServerContext* context,
-                             const ::relay::v1::DeleteMailboxRequest* request,
-                             ::relay::v1::DeleteMailboxResponse* response) override;
-  grpc::Status RelinquishMailbox(grpc::ServerContext* context,
-                                 const ::relay::v1::RelinquishMailboxRequest* request,
-                                 ::relay::v1::RelinquishMailboxResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteMailbox(grpc::CallbackServerContext* context,
+                                          const ::relay::v1::DeleteMailboxRequest* request,
+                                          ::relay::v1::DeleteMailboxResponse* response) override;
+  grpc::ServerUnaryReactor* RelinquishMailbox(
+      grpc::CallbackServerContext* context, const ::relay::v1::RelinquishMailboxRequest* request,
+      ::relay::v1::RelinquishMailboxResponse* response) override;
 
   // The largest request message accepted (for the server's max receive size):
   // the payload limit plus the text limits plus slack.

@@ -98,6 +98,9 @@ class SqliteMailboxStore : public MailboxStore {
   // Syncs of the WAL so far (each acknowledges one or more writes), for tests
   // and metrics.
   int64_t syncs() const { return store_->syncs(); }
+  // Writes that returned at their COMMIT and left the wait for their sync
+  // to the caller's DeferredDurability scope (the gRPC face); for tests.
+  int64_t deferred_writes() const { return store_->deferred_writes(); }
   // Frames in the WAL after the last commit, for tests.
   int wal_frames() const { return store_->wal_frames(); }
   // Gets answered from the cache, and read from the file; for tests.

@@ -161,6 +161,25 @@ SqliteStore::SqliteStore(std::unique_ptr<SqliteDb> write_db, std::unique_ptr<Sql
 }
 
 SqliteStore::~SqliteStore() {
+  // The sync threads end once every sync handed to them (or on) has run.
+  std::vector<std::thread> syncers;
+  {
+    absl::MutexLock lock(&sync_mu_);
+    stop_syncers_ = true;
+    syncers.swap(syncers_);
+  }
+  for (std::thread& t : syncers) t.join();
+  {
+    // Callbacks no sync answers (closed under them: the caller's error) get one.
+    absl::MutexLock lock(&sync_mu_);
+    for (CallbackWaiter& w : callbacks_) {
+      due_.emplace_back(std::move(w.done),
+                        MakeError(absl::StatusCode::kUnavailable, kReason,
+                                  "sqlite store: closed before the write was synced"));
+    }
+    callbacks_.clear();
+  }
+  RunDueCallbacks();
   if (checkpointer_.joinable()) {
     {
       absl::MutexLock lock(&ckpt_mu_);
@@ -178,6 +197,16 @@ absl::Status SqliteStore::Write(Change change) {
     return sync_error_;
   }
   Request req(&change);
+  DeferredDurability* scope = DeferredDurability::Current();
+  req.deferred = scope != nullptr && scope->Accepts(this) && NeedsSync();
+  if (req.deferred) deferred_writes_.fetch_add(1);
+  absl::Status result = WriteQueued(req);
+  if (req.deferred && req.seq > 0) scope->Require(this, req.seq);
+  RunDueCallbacks();
+  return result;
+}
+
+absl::Status SqliteStore::WriteQueued(Request& req) {
   bool combiner = false;
   {
     absl::MutexLock lock(&queue_mu_);
@@ -221,6 +250,8 @@ bool SqliteStore::RunQueuedLocked(std::vector<Request*>* round) {
     }
     for (Request* r : taken) {
       r->applied = ApplyLocked(*r->change, &r->seq);
+      // Its writer returns at the COMMIT: the batch is not left open.
+      if (r->deferred && in_txn_) batch_deferred_ = true;
       round->push_back(r);
     }
     bool queue_empty = false;
@@ -233,7 +264,8 @@ bool SqliteStore::RunQueuedLocked(std::vector<Request*>* round) {
       continue;
     }
     bool commit_now =
-        batch_ops_ >= kMaxBatch || (queue_empty && (batch_ops_ == 0 || !NeedsSync()));
+        batch_ops_ >= kMaxBatch ||
+        (queue_empty && (batch_ops_ == 0 || !NeedsSync() || batch_deferred_));
     if (!commit_now && NeedsSync()) {
       // A sync may start: commit now and start it. Otherwise the commit
       // could only wait for a running sync; keep the batch open for the
@@ -263,7 +295,8 @@ void SqliteStore::SettleRoundLocked(const std::vector<Request*>& round, Request*
     if (r == self) continue;
     if (!r->applied.ok() && r->seq == 0) {
       answered->push_back(r);  // failed before its savepoint: nothing to wait for
-    } else if (ResolveLocked(r->seq, &r->waiter.status)) {
+    } else if (r->deferred ? ResolveCommittedLocked(r->seq, &r->waiter.status)
+                           : ResolveLocked(r->seq, &r->waiter.status)) {
       answered->push_back(r);
     } else {
       r->waiter.seq = r->seq;
@@ -293,8 +326,13 @@ absl::Status SqliteStore::Combine(Request* self) {
       absl::MutexLock lock(&sync_mu_);
       SettleRoundLocked(round, self, &answered);
       if (committed && MayLeadLocked(committed_seq_)) {
-        lead = true;
-        target = StartSyncLocked();
+        if (self->deferred) {
+          // Its writer does not wait: a sync thread runs it.
+          PushSyncJobLocked(StartSyncLocked());
+        } else {
+          lead = true;
+          target = StartSyncLocked();
+        }
       } else {
         // A batch this round left open may have been committed by a sync's
         // end before its writers were registered: one of them leads the next
@@ -325,6 +363,17 @@ absl::Status SqliteStore::Combine(Request* self) {
     if (done) break;
   }
   if (!self->applied.ok() && self->seq == 0 && !committed_last) return self->applied;
+  if (self->deferred) {
+    absl::MutexLock lock(&sync_mu_);
+    absl::Status committed;
+    if (self->seq == 0 || ResolveCommittedLocked(self->seq, &committed)) {
+      // A batch it committed without a sync slot free gets its sync when
+      // one ends (WakeLocked), or from WhenDurable.
+      return self->applied.ok() ? committed : self->applied;
+    }
+    // Not reached (a batch with a deferred writer is committed before its
+    // round ends); if it were, the writer waits as one without a scope.
+  }
   absl::Status durable = AwaitDurable(self->seq, committed_last, /*counted=*/self->combine);
   return self->applied.ok() ? durable : self->applied;
 }
@@ -388,6 +437,7 @@ bool SqliteStore::CommitBatchLocked() {
   if (commit_hook_) commit_hook_(true);
   in_txn_ = false;
   batch_ops_ = 0;
+  batch_deferred_ = false;
   commit_seq_.store(batch_seq_);
   absl::MutexLock lock(&sync_mu_);
   committed_seq_ = batch_seq_;
@@ -401,6 +451,7 @@ void SqliteStore::FailBatchLocked(const absl::Status& why) {
   if (commit_hook_) commit_hook_(false);
   in_txn_ = false;
   batch_ops_ = 0;
+  batch_deferred_ = false;
   commit_seq_.store(batch_seq_);
   absl::MutexLock lock(&sync_mu_);
   failed_batches_[batch_seq_] = why;
@@ -433,6 +484,64 @@ bool SqliteStore::ResolveLocked(int64_t seq, absl::Status* out) const {
   return false;
 }
 
+bool SqliteStore::ResolveCommittedLocked(int64_t seq, absl::Status* out) const {
+  if (committed_seq_ < seq) return false;
+  auto failed = failed_batches_.find(seq);
+  if (failed != failed_batches_.end()) {
+    *out = failed->second;
+  } else {
+    *out = sync_error_;  // OK unless a sync failed (then no write is durable)
+  }
+  return true;
+}
+
+void SqliteStore::PushSyncJobLocked(int64_t target) {
+  if (syncers_.empty() && !stop_syncers_) {
+    for (int i = 0; i < kMaxSyncsInFlight; ++i) syncers_.emplace_back([this] { SyncerLoop(); });
+  }
+  sync_jobs_.push_back(target);
+}
+
+void SqliteStore::SyncerLoop() {
+  absl::MutexLock lock(&sync_mu_);
+  while (true) {
+    sync_mu_.Await(absl::Condition(
+        +[](SqliteStore* s) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+          return s->stop_syncers_ || !s->sync_jobs_.empty();
+        },
+        this));
+    if (sync_jobs_.empty()) return;  // stopping, and nothing left to sync
+    const int64_t target = sync_jobs_.front();
+    sync_jobs_.erase(sync_jobs_.begin());
+    sync_mu_.Unlock();
+    RunSync(target);
+    sync_mu_.Lock();
+  }
+}
+
+void SqliteStore::RunDueCallbacks() {
+  std::vector<std::pair<Done, absl::Status>> due;
+  {
+    absl::MutexLock lock(&sync_mu_);
+    if (due_.empty()) return;
+    due.swap(due_);
+  }
+  for (auto& [done, status] : due) done(std::move(status));
+}
+
+void SqliteStore::WhenDurable(int64_t ticket, Done done) {
+  absl::Status status;
+  {
+    absl::MutexLock lock(&sync_mu_);
+    if (!ResolveLocked(ticket, &status)) {
+      callbacks_.push_back(CallbackWaiter{ticket, std::move(done)});
+      if (MayLeadLocked(ticket)) PushSyncJobLocked(StartSyncLocked());  // none covers it
+      return;
+    }
+  }
+  done(std::move(status));
+}
+
 bool SqliteStore::MayLeadLocked(int64_t seq) const {
   return NeedsSync() && committed_seq_ >= seq && started_target_ < seq &&
          syncs_in_flight_ < kMaxSyncsInFlight && sync_error_.ok();
@@ -461,6 +570,24 @@ void SqliteStore::WakeLocked() {
       ++it;
     }
   }
+  // Deferred writers' callbacks: answered (by RunDueCallbacks, outside the
+  // locks) or, if no thread took the next sync, given one on a sync thread.
+  size_t kept = 0;
+  for (size_t i = 0; i < callbacks_.size(); ++i) {
+    CallbackWaiter& w = callbacks_[i];
+    absl::Status status;
+    if (ResolveLocked(w.seq, &status)) {
+      due_.emplace_back(std::move(w.done), std::move(status));
+      continue;
+    }
+    if (!lead_given && MayLeadLocked(w.seq)) {
+      lead_given = true;
+      PushSyncJobLocked(StartSyncLocked());
+    }
+    if (kept != i) callbacks_[kept] = std::move(w);
+    ++kept;
+  }
+  callbacks_.resize(kept);
 }
 
 int64_t SqliteStore::StartSyncLocked() {
@@ -473,6 +600,11 @@ int64_t SqliteStore::StartSyncLocked() {
 }
 
 void SqliteStore::RunSync(int64_t target) {
+  RunSyncAndCommit(target);
+  RunDueCallbacks();  // the deferred writers this sync (or a failure) answered
+}
+
+void SqliteStore::RunSyncAndCommit(int64_t target) {
   absl::Status synced = SyncWal();
   bool commit_open_batch = false;
   {

@@ -51,6 +51,20 @@
 //     restart are already durable in the database file.
 //   * The WAL file's and the database's directory entries are synced once at
 //     Open.
+//   * Deferred acknowledgement (runtime/deferred_durability.h): a Write made
+//     inside a DeferredDurability scope (the relay's gRPC handlers open one)
+//     returns as soon as its batch is COMMITted (or failed), with its
+//     change's result, and records its batch in the scope instead of
+//     sleeping until the sync: the caller's thread is free at once. A batch
+//     holding such a write is committed once the queue is empty even while
+//     kMaxSyncsInFlight syncs run (it is never left open for a sync's end).
+//     The sync is then run by one of kMaxSyncsInFlight sync threads of the
+//     store (started at the first deferred write), started at the commit as
+//     a writer would have started it; WhenDurable(ticket, done) calls
+//     `done` on the thread that ends a sync that started after the batch's
+//     COMMIT (or at once if one already has), so the caller answers only
+//     then: the durability promise is the same, only the thread that waits
+//     differs.
 //
 // Reads run on a second connection behind their own lock (never behind a
 // writer or a sync). A read sees every committed change, including one whose
@@ -110,6 +124,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -118,6 +133,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "runtime/deferred_durability.h"
 #include "runtime/sqlite.h"
 
 namespace sct {
@@ -140,7 +156,7 @@ struct SqliteStoreOptions {
 // e.g. for a request already recorded).
 enum class SqliteCommit { kCommit, kRollback };
 
-class SqliteStore {
+class SqliteStore final : public DurabilitySource {
  public:
   // New WAL frames (pages) that trigger a passive checkpoint (SQLite's own
   // default for its automatic checkpoint).
@@ -165,7 +181,7 @@ class SqliteStore {
 
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path,
                                                            SqliteStoreOptions options = {});
-  ~SqliteStore();
+  ~SqliteStore() override;
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
@@ -177,7 +193,13 @@ class SqliteStore {
   // and returns once that transaction is durable (see above). A change that
   // returns an error or kRollback is rolled back; Write then returns its
   // error, or OK once every commit it may have read is durable.
+  // Inside a DeferredDurability scope that Accepts this store, returns once
+  // the batch is committed and records it in the scope (see above).
   absl::Status Write(Change change) ABSL_LOCKS_EXCLUDED(mu_, sync_mu_);
+
+  // DurabilitySource: `done` once batch `ticket` (what Write recorded in a
+  // DeferredDurability) is durable, or with the error of its COMMIT or sync.
+  void WhenDurable(int64_t ticket, Done done) override ABSL_LOCKS_EXCLUDED(sync_mu_);
 
   // Runs `read` on the read connection (outside any transaction of ours:
   // each statement sees the latest commit; wrap several in BEGIN/COMMIT via
@@ -214,6 +236,10 @@ class SqliteStore {
   // counted once: it is woken only with its answer, to run the next sync or
   // to combine).
   int64_t waits() const { return waits_.load(); }
+  // Writes made inside a DeferredDurability scope (each returns at its
+  // COMMIT, leaving the wait for its sync to the scope), counted as they
+  // start; for tests.
+  int64_t deferred_writes() const { return deferred_writes_.load(); }
   // Writers queued for a combiner right now; for tests.
   int queued_writers() const ABSL_LOCKS_EXCLUDED(queue_mu_);
   // Checkpoints the background thread has run, and of them the RESTARTs.
@@ -246,6 +272,7 @@ class SqliteStore {
     absl::Status applied;  // what the change returned (set by the combiner)
     int64_t seq = 0;       // the batch (or commit) to wait for
     bool combine = false;  // told to become the combiner
+    bool deferred = false; // answered at its COMMIT (a DeferredDurability scope waits)
     SyncWaiter waiter;     // woken through waiter.ready
   };
 
@@ -276,6 +303,20 @@ class SqliteStore {
   bool NeedsSync() const;
   // Under sync_mu_: whether the answer for batch `seq` is known (and *out).
   bool ResolveLocked(int64_t seq, absl::Status* out) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_);
+  // Under sync_mu_: whether batch `seq` is committed or failed (and *out:
+  // OK, or the failure); for deferred writers.
+  bool ResolveCommittedLocked(int64_t seq, absl::Status* out) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_);
+  // Under sync_mu_: hands a sync (already counted by StartSyncLocked) to the
+  // sync threads, starting them the first time.
+  void PushSyncJobLocked(int64_t target) ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_);
+  // A sync thread: runs the syncs handed to it until the store closes.
+  void SyncerLoop() ABSL_LOCKS_EXCLUDED(sync_mu_);
+  // Calls the WhenDurable callbacks whose answer WakeLocked found (outside
+  // every lock of this object).
+  void RunDueCallbacks() ABSL_LOCKS_EXCLUDED(sync_mu_);
+  // The body of Write (queue, combine or wait).
+  absl::Status WriteQueued(Request& req) ABSL_LOCKS_EXCLUDED(mu_, sync_mu_, queue_mu_);
   // Under sync_mu_: whether a writer of batch `seq` may start a sync now.
   bool MayLeadLocked(int64_t seq) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_);
   // Under sync_mu_: answers every waiter whose answer is known and hands
@@ -283,8 +324,10 @@ class SqliteStore {
   void WakeLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_);
   // Under sync_mu_: counts a sync as started; returns its target.
   int64_t StartSyncLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mu_);
-  // Runs the sync of everything committed up to `target`, then wakes.
+  // Runs the sync of everything committed up to `target`, then wakes (and
+  // commits a batch left open for it); then runs the due callbacks.
   void RunSync(int64_t target) ABSL_LOCKS_EXCLUDED(sync_mu_);
+  void RunSyncAndCommit(int64_t target) ABSL_LOCKS_EXCLUDED(sync_mu_);
   absl::Status SyncWal();
   // SQLite's WAL hook on the write connection (after each commit).
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int frames);
@@ -314,6 +357,7 @@ class SqliteStore {
   std::atomic<int64_t> wal_extensions_{0};
   int batch_ops_ = 0;           // under mu_: writes in the open batch
   int64_t batch_seq_ = 0;       // under mu_: the open batch's sequence
+  bool batch_deferred_ = false; // under mu_: a deferred writer is in the open batch
 
   mutable absl::Mutex queue_mu_;  // may be taken under mu_; takes no other lock
   std::vector<Request*> queue_ ABSL_GUARDED_BY(queue_mu_);
@@ -337,6 +381,20 @@ class SqliteStore {
   std::atomic<bool> failed_{false};
   std::atomic<int64_t> syncs_{0};
   std::atomic<int64_t> waits_{0};
+  std::atomic<int64_t> deferred_writes_{0};
+  // Deferred writers' WhenDurable callbacks waiting for a sync, and those
+  // whose answer is known (run by RunDueCallbacks).
+  struct CallbackWaiter {
+    int64_t seq;
+    Done done;
+  };
+  std::vector<CallbackWaiter> callbacks_ ABSL_GUARDED_BY(sync_mu_);
+  std::vector<std::pair<Done, absl::Status>> due_ ABSL_GUARDED_BY(sync_mu_);
+  // Sync targets handed to the sync threads (each counted in
+  // syncs_in_flight_), the threads, and their stop.
+  std::vector<int64_t> sync_jobs_ ABSL_GUARDED_BY(sync_mu_);
+  std::vector<std::thread> syncers_ ABSL_GUARDED_BY(sync_mu_);
+  bool stop_syncers_ ABSL_GUARDED_BY(sync_mu_) = false;
 
   absl::Mutex ckpt_mu_;
   const std::unique_ptr<SqliteDb> checkpoint_db_;  // used by the checkpoint thread only
