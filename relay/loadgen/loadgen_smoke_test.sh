@@ -20,6 +20,16 @@ if [[ $rc -ne 2 || "$msg" != *"--grpc_target: only 127.0.0.1"* ]]; then
   exit 1
 fi
 
+# The echo baseline's API is callback or sync (exit 2 naming the flag).
+set +e
+msg=$("$LOADGEN" --relay_binary="$RELAY" --echo_api=async 2>&1)
+rc=$?
+set -e
+if [[ $rc -ne 2 || "$msg" != *"--echo_api: \"async\" is not callback or sync"* ]]; then
+  echo "FAIL: bad --echo_api: rc=$rc msg=$msg"
+  exit 1
+fi
+
 "$LOADGEN" --relay_binary="$RELAY" --transport=both --store=both \
   --clients=4 --cycles="$CYCLES" --warmup_cycles=2 --duration=120s \
   --payload_bytes=1024 --json_out="$OUT"

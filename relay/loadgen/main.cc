@@ -92,6 +92,10 @@ ABSL_FLAG(bool, serve_echo, false,
           "Internal: serve relay.v1.Echo on --echo_listen and print "
           "'listening grpc=HOST:PORT' (how the load generator starts its baseline).");
 ABSL_FLAG(std::string, echo_listen, "127.0.0.1:0", "Address for --serve_echo.");
+ABSL_FLAG(std::string, echo_api, "callback",
+          "The gRPC C++ API of the echo baseline this binary serves: callback (the "
+          "relay's mailbox RPCs use it) or sync (the synchronous API the relay used "
+          "before the twelfth session; for comparisons with such relays).");
 
 namespace sct::relay::loadgen {
 namespace {
@@ -198,12 +202,25 @@ absl::StatusOr<std::string> MakeWorkDir() {
   return tmpl;
 }
 
+// --echo_api: "callback" or "sync"; else INVALID_ARGUMENT naming the flag.
+absl::Status CheckEchoApi(const std::string& api) {
+  if (api == "callback" || api == "sync") return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("--echo_api: \"", api, "\" is not callback or sync"));
+}
+
 int ServeEcho() {
   BlockTerminationSignals();
-  EchoService echo;
+  const std::string api = absl::GetFlag(FLAGS_echo_api);
+  if (absl::Status s = CheckEchoApi(api); !s.ok()) {
+    std::cerr << "relay_loadgen: " << s.message() << "\n";
+    return 2;
+  }
+  EchoService sync_echo;
+  EchoCallbackService callback_echo;
   GrpcServerOptions options;
   options.address = absl::GetFlag(FLAGS_echo_listen);
-  options.services = {&echo};
+  options.services = {api == "sync" ? static_cast<grpc::Service*>(&sync_echo) : &callback_echo};
   options.max_receive_message_bytes = 16 * 1024 * 1024;
   absl::StatusOr<std::unique_ptr<GrpcServer>> server = GrpcServer::Start(options);
   if (!server.ok()) {
@@ -357,7 +374,8 @@ absl::StatusOr<std::optional<Endpoint>> EchoBaseline(
     ASSIGN_OR_RETURN(Endpoint e, ParseLoopback("echo_target", absl::GetFlag(FLAGS_echo_target)));
     return std::optional<Endpoint>(e);
   }
-  std::vector<std::string> argv = {SelfPath(), "--serve_echo", "--echo_listen=127.0.0.1:0"};
+  std::vector<std::string> argv = {SelfPath(), "--serve_echo", "--echo_listen=127.0.0.1:0",
+                                   "--echo_api=" + absl::GetFlag(FLAGS_echo_api)};
   std::cout << "starting echo baseline: " << absl::StrJoin(argv, " ") << "\n";
   ASSIGN_OR_RETURN(std::string line, SpawnServer(argv, work_dir + "/echo.stderr", children));
   auto g = FromListeningLine(line, "grpc");
@@ -507,6 +525,9 @@ int Run(const char* argv0) {
   };
   absl::StatusOr<RunFlags> flags = ReadRunFlags();
   if (!flags.ok()) return fail(flags.status().message());
+  if (absl::Status api = CheckEchoApi(absl::GetFlag(FLAGS_echo_api)); !api.ok()) {
+    return fail(api.message());
+  }
   absl::StatusOr<std::string> work_dir = MakeWorkDir();
   if (!work_dir.ok()) return fail(work_dir.status().ToString());
   std::vector<std::unique_ptr<ChildProcess>> children;
