@@ -273,6 +273,29 @@ json ScalingJson(const std::vector<RatioSummary>& ratios) {
   return out;
 }
 
+// A round's phases: relay-x1..xK over the first K replicas, the store-free
+// relay, redis-benchmark (no clients: RunBenchmarkPhase) and the
+// same-commands baseline over `redis`.
+std::vector<ReplicaPhase> Phases(const ScaleOptions& options, const std::vector<Relay>& relays,
+                                 const Relay& store_free, const std::vector<std::string>& redis) {
+  const uint64_t seed = Seed();
+  std::vector<ReplicaPhase> phases;
+  for (size_t k = 1; k <= relays.size(); ++k) {
+    std::vector<const Relay*> use;
+    for (size_t i = 0; i < k; ++i) use.push_back(&relays[i]);
+    phases.push_back({absl::StrCat("relay-x", k),
+                      RelayClients(options, use, options.rotate_per_op, seed + 1000 * k)});
+  }
+  phases.push_back({kStoreFree, RelayClients(options, {&store_free}, false, seed + 9000)});
+  phases.push_back({"redis-benchmark", nullptr});
+  const size_t pb = static_cast<size_t>(options.payload_bytes);
+  phases.push_back({kSameCommands, [redis, pb, seed](int i) -> std::unique_ptr<CycleClient> {
+                      return std::make_unique<RedisDirectCycleClient>(
+                          redis, "sct:", pb, seed + 7000 + static_cast<uint64_t>(i));
+                    }});
+  return phases;
+}
+
 }  // namespace
 
 absl::StatusOr<json> RunReplicas(const ScaleOptions& options, const std::string& binary,
@@ -292,24 +315,7 @@ absl::StatusOr<json> RunReplicas(const ScaleOptions& options, const std::string&
   absl::StatusOr<Relay> store_free = StartRelay(options, binary, {"--store=memory"}, work_dir,
                                                  "memory");
   if (!store_free.ok()) return store_free.status();
-  const uint64_t seed = Seed();
-  std::vector<ReplicaPhase> phases;
-  for (int k = 1; k <= replicas; ++k) {
-    std::vector<const Relay*> use;
-    for (int i = 0; i < k; ++i) use.push_back(&relays[i]);
-    phases.push_back({absl::StrCat("relay-x", k),
-                      RelayClients(options, use, options.rotate_per_op, seed + 1000 * k)});
-  }
-  phases.push_back({kStoreFree, RelayClients(options, {&*store_free}, false, seed + 9000)});
-  phases.push_back({"redis-benchmark", nullptr});
-  {
-    const std::vector<std::string> redis = *addresses;
-    const size_t pb = static_cast<size_t>(options.payload_bytes);
-    phases.push_back({kSameCommands, [redis, pb, seed](int i) -> std::unique_ptr<CycleClient> {
-                        return std::make_unique<RedisDirectCycleClient>(
-                            redis, "sct:", pb, seed + 7000 + static_cast<uint64_t>(i));
-                      }});
-  }
+  const std::vector<ReplicaPhase> phases = Phases(options, relays, *store_free, *addresses);
   const std::vector<std::string> bench_args = BenchArgs(options, (*addresses)[0]);
   const std::vector<std::string> eval_args = EvalArgs(options, bench_args);
 
