@@ -79,6 +79,13 @@ if [(s["numerator"], s["denominator"]) for s in r["scaling"]] != [
     failures.append("scaling %s" % r["scaling"])
 if any(p["errors"] for p in r["phases"]):
     failures.append("replica phases had errors")
+# The store-free relay (--store=memory) ran the cycle; the bound it gives on
+# relay / same commands is a fraction.
+sf = m["relay-memory"]
+if not sf["cycles_per_sec"] > 0 or not 0 < sf["same_commands_bound"] < 1:
+    failures.append("store-free phase %s" % sf)
+if "relay-memory" not in [p["phase"] for p in r["phases"]]:
+    failures.append("no relay-memory phase in %s" % r["phases"])
 if failures:
     print("FAIL:\n  " + "\n  ".join(failures))
     sys.exit(1)

@@ -27,6 +27,10 @@ struct ReplicaPhase {
 // MailboxService in this process (redis_direct_client.h), with the relay
 // phases' clients and payloads.
 constexpr char kSameCommands[] = "redis-same-commands";
+// The store-free relay: one more relay_server, with --store=memory, driven
+// like relay-x1. Its cycle is the relay's own part of a relay cycle (gRPC or
+// HTTP, the service, no Redis).
+constexpr char kStoreFree[] = "relay-memory";
 
 // The Redis the replicas share: options.redis, or a redis-server started in
 // `work_dir` (kept in `*own`). Loopback addresses only.
@@ -160,6 +164,19 @@ absl::StatusOr<PhaseResult> RunRelayPhase(const ScaleOptions& options,
 // load kept Redis, over how busy redis-benchmark kept it (the benchmark
 // saturates Redis as far as this machine lets it), and the relay cycles per
 // second one Redis could serve at that utilization.
+// With the store-free relay's rate M and the same-commands rate S (closed
+// loop, same clients): a relay cycle whose Redis part took what the same
+// commands take by themselves and added it to the store-free cycle would run
+// at 1 / (1/M + 1/S), i.e. relay / same commands = M / (M + S). Added to the
+// round as "store_free_bound" (cycles are latency-bound at few clients, so
+// the two latencies add; with the CPU saturated it is an estimate).
+void AddStoreFreeBound(json* rj) {
+  if (!rj->contains(kStoreFree) || !rj->contains(kSameCommands)) return;
+  const double m = (*rj)[kStoreFree].value("cycles_per_sec", 0.0);
+  const double s = (*rj)[kSameCommands].value("cycles_per_sec", 0.0);
+  if (m > 0 && s > 0) (*rj)["store_free_bound"] = m / (m + s);
+}
+
 void AddFractions(int replicas, json* rj) {
   const json& b = (*rj)["redis_benchmark_rps"];
   const double simple = b.contains("SET") && b.contains("GET")
@@ -234,6 +251,14 @@ json Medians(int replicas, const json& per_round) {
     same[key] = MedianOf(per_round, kSameCommands, key);
   }
   medians[kSameCommands] = same;
+  json store_free;
+  store_free["cycles_per_sec"] = MedianOf(per_round, kStoreFree, "cycles_per_sec");
+  std::vector<double> bounds;
+  for (const json& rj : per_round) {
+    if (rj.contains("store_free_bound")) bounds.push_back(rj["store_free_bound"].get<double>());
+  }
+  store_free["same_commands_bound"] = Median(bounds);
+  medians[kStoreFree] = store_free;
   return medians;
 }
 
@@ -246,6 +271,29 @@ json ScalingJson(const std::vector<RatioSummary>& ratios) {
                    {"per_round", r.per_round}});
   }
   return out;
+}
+
+// A round's phases: relay-x1..xK over the first K replicas, the store-free
+// relay, redis-benchmark (no clients: RunBenchmarkPhase) and the
+// same-commands baseline over `redis`.
+std::vector<ReplicaPhase> Phases(const ScaleOptions& options, const std::vector<Relay>& relays,
+                                 const Relay& store_free, const std::vector<std::string>& redis) {
+  const uint64_t seed = Seed();
+  std::vector<ReplicaPhase> phases;
+  for (size_t k = 1; k <= relays.size(); ++k) {
+    std::vector<const Relay*> use;
+    for (size_t i = 0; i < k; ++i) use.push_back(&relays[i]);
+    phases.push_back({absl::StrCat("relay-x", k),
+                      RelayClients(options, use, options.rotate_per_op, seed + 1000 * k)});
+  }
+  phases.push_back({kStoreFree, RelayClients(options, {&store_free}, false, seed + 9000)});
+  phases.push_back({"redis-benchmark", nullptr});
+  const size_t pb = static_cast<size_t>(options.payload_bytes);
+  phases.push_back({kSameCommands, [redis, pb, seed](int i) -> std::unique_ptr<CycleClient> {
+                      return std::make_unique<RedisDirectCycleClient>(
+                          redis, "sct:", pb, seed + 7000 + static_cast<uint64_t>(i));
+                    }});
+  return phases;
 }
 
 }  // namespace
@@ -264,23 +312,10 @@ absl::StatusOr<json> RunReplicas(const ScaleOptions& options, const std::string&
     if (!r.ok()) return r.status();
     relays.push_back(std::move(*r));
   }
-  const uint64_t seed = Seed();
-  std::vector<ReplicaPhase> phases;
-  for (int k = 1; k <= replicas; ++k) {
-    std::vector<const Relay*> use;
-    for (int i = 0; i < k; ++i) use.push_back(&relays[i]);
-    phases.push_back({absl::StrCat("relay-x", k),
-                      RelayClients(options, use, options.rotate_per_op, seed + 1000 * k)});
-  }
-  phases.push_back({"redis-benchmark", nullptr});
-  {
-    const std::vector<std::string> redis = *addresses;
-    const size_t pb = static_cast<size_t>(options.payload_bytes);
-    phases.push_back({kSameCommands, [redis, pb, seed](int i) -> std::unique_ptr<CycleClient> {
-                        return std::make_unique<RedisDirectCycleClient>(
-                            redis, "sct:", pb, seed + 7000 + static_cast<uint64_t>(i));
-                      }});
-  }
+  absl::StatusOr<Relay> store_free = StartRelay(options, binary, {"--store=memory"}, work_dir,
+                                                 "memory");
+  if (!store_free.ok()) return store_free.status();
+  const std::vector<ReplicaPhase> phases = Phases(options, relays, *store_free, *addresses);
   const std::vector<std::string> bench_args = BenchArgs(options, (*addresses)[0]);
   const std::vector<std::string> eval_args = EvalArgs(options, bench_args);
 
@@ -301,6 +336,11 @@ absl::StatusOr<json> RunReplicas(const ScaleOptions& options, const std::string&
       this_round.push_back(*std::move(r));
     }
     AddFractions(replicas, &rj);
+    AddStoreFreeBound(&rj);
+    if (rj.contains("store_free_bound")) {
+      std::cout << "  store-free bound on relay / same commands (round " << round + 1
+                << "): " << rj["store_free_bound"].get<double>() << std::endl;
+    }
     per_round.push_back(rj);
     rounds.push_back(std::move(this_round));
   }
@@ -316,6 +356,7 @@ absl::StatusOr<json> RunReplicas(const ScaleOptions& options, const std::string&
   std::cout << "medians: " << medians.dump() << std::endl;
   *errors += PhaseErrors(rounds);
   for (Relay& r : relays) r.child->Terminate();
+  store_free->child->Terminate();
   if (own) own->child->Terminate();
   return json{{"redis", *addresses},
               {"cluster", options.redis_cluster},

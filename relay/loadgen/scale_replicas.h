@@ -8,7 +8,12 @@
 // (redis_direct_client.h: the relay cycle's own Redis commands with no relay
 // in between), so the report gives the relay's cycle rate as a fraction of
 // Redis's own speed on the same commands, and its Redis command rate and CPU
-// as a fraction of what Redis serves its own benchmark, in the same run. The processes are stopped before this returns.
+// as a fraction of what Redis serves its own benchmark, in the same run. A
+// store-free phase (relay-memory: one more relay_server with --store=memory,
+// no Redis) gives the relay's own part of a cycle, and with it the bound
+// M / (M + S) that relay / same commands cannot pass while the relay's part
+// and Redis's part of a cycle add up (store_free_bound). The processes are
+// stopped before this returns.
 //
 // Errors: a server that does not start, a Redis that does not answer, a
 // non-loopback --redis address (INVALID_ARGUMENT).
