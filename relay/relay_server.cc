@@ -259,26 +259,7 @@ absl::Status RelayServer::StartServing(sim::SimState* sim) {
   sweeper_options.interval = config.sweep_interval;
   sweeper_ = std::make_unique<Sweeper>(service_.get(), sweeper_options);
   sweeper_->Start();
-  if (sim != nullptr) {
-    // SimControl.GetMemory's sizes: the structures that grow with the load
-    // (docs/relay.md "Memory"). The server is stopped before it goes.
-    sim->AddSizeReporter([this] {
-      std::vector<std::pair<std::string, uint64_t>> sizes;
-      if (absl::StatusOr<int64_t> n = store_->store()->Count(); n.ok()) {
-        sizes.emplace_back("mailboxes", static_cast<uint64_t>(*n));
-      }
-      if (std::optional<size_t> n = service_->LocalDeleteLogSize(); n.has_value()) {
-        sizes.emplace_back("delete_log_entries", *n);
-      }
-      if (auto* sqlite = dynamic_cast<SqliteMailboxStore*>(store_->store()); sqlite != nullptr) {
-        const SqliteMailboxStore::CacheSize c = sqlite->GetCacheSize();
-        sizes.emplace_back("mailbox_cache_entries", c.entries);
-        sizes.emplace_back("mailbox_cache_bytes", c.bytes);
-        sizes.emplace_back("mailbox_cache_order_entries", c.order_entries);
-      }
-      return sizes;
-    });
-  }
+  if (sim != nullptr) ReportSizes(sim);
   return absl::OkStatus();
 }
 
@@ -313,6 +294,27 @@ std::string RelayServer::Describe() const {
                       setup_.malicious.empty()
                           ? ""
                           : absl::StrCat(" MALICIOUS=", malicious::Describe(setup_.malicious)));
+}
+
+void RelayServer::ReportSizes(sim::SimState* sim) {
+  // SimControl.GetMemory's sizes: the structures that grow with the load
+  // (docs/relay.md "Memory"). The server is stopped before it goes.
+  sim->AddSizeReporter([this] {
+    std::vector<std::pair<std::string, uint64_t>> sizes;
+    if (absl::StatusOr<int64_t> n = store_->store()->Count(); n.ok()) {
+      sizes.emplace_back("mailboxes", static_cast<uint64_t>(*n));
+    }
+    if (std::optional<size_t> n = service_->LocalDeleteLogSize(); n.has_value()) {
+      sizes.emplace_back("delete_log_entries", *n);
+    }
+    if (auto* sqlite = dynamic_cast<SqliteMailboxStore*>(store_->store()); sqlite != nullptr) {
+      const SqliteMailboxStore::CacheSize c = sqlite->GetCacheSize();
+      sizes.emplace_back("mailbox_cache_entries", c.entries);
+      sizes.emplace_back("mailbox_cache_bytes", c.bytes);
+      sizes.emplace_back("mailbox_cache_order_entries", c.order_entries);
+    }
+    return sizes;
+  });
 }
 
 void RelayServer::Shutdown() {
