@@ -117,6 +117,7 @@ grpc::Status ChannelGrpcService::Receive(grpc::ServerContext*, const pb::Receive
   if (!result.ok()) return ToGrpcStatus(result.status());
   for (const ChannelMessage& m : result->messages) MessageToProto(m, response->add_messages());
   response->set_last_sequence(result->last_sequence);
+  response->set_dropped(result->dropped);
   return grpc::Status::OK;
 }
 
@@ -209,6 +210,9 @@ grpc::Status ChannelGrpcService::GetDeliveryLog(grpc::ServerContext*,
     out->set_method(f.method);
     out->set_fetcher(f.fetcher);
   }
+  response->set_dropped_deliveries(log.dropped_deliveries);
+  response->set_dropped_preview_fetches(log.dropped_preview_fetches);
+  response->set_dropped_inbox_messages(log.dropped_inbox_messages);
   return grpc::Status::OK;
 }
 

@@ -88,6 +88,33 @@ TEST_F(ChannelGrpcTest, SendAndReceive) {
   EXPECT_EQ(received.last_sequence(), 1u);
 }
 
+// What the retention rule dropped reaches the client: Receive's `dropped`
+// and the delivery log's counters (docs/channel.md "Retention").
+TEST_F(ChannelGrpcTest, DroppedMessagesAreCountedOverTheWire) {
+  pb::SendResponse sent;
+  ASSERT_TRUE(Send(common::v1::EMAIL, "bob", "old", &sent).ok());
+  clock_.Advance(absl::Hours(2));  // past the default retention of an hour
+  ASSERT_TRUE(Send(common::v1::EMAIL, "bob", "new", &sent).ok());
+  pb::ReceiveRequest request;
+  request.set_kind(common::v1::EMAIL);
+  request.set_address("bob");
+  pb::ReceiveResponse received;
+  ASSERT_TRUE(stub_->Receive(Context().get(), request, &received).ok());
+  ASSERT_EQ(received.messages_size(), 1);
+  EXPECT_EQ(received.messages(0).body(), "new");
+  EXPECT_EQ(received.messages(0).sequence(), 2u);
+  EXPECT_EQ(received.dropped(), 1u);
+  EXPECT_EQ(received.last_sequence(), 2u);
+  pb::GetDeliveryLogRequest log_request;
+  log_request.set_kind(common::v1::EMAIL);
+  pb::GetDeliveryLogResponse log;
+  ASSERT_TRUE(stub_->GetDeliveryLog(Context().get(), log_request, &log).ok());
+  EXPECT_EQ(log.deliveries_size(), 1);
+  EXPECT_EQ(log.dropped_deliveries(), 1u);
+  EXPECT_EQ(log.dropped_inbox_messages(), 1u);
+  EXPECT_EQ(log.dropped_preview_fetches(), 0u);
+}
+
 TEST_F(ChannelGrpcTest, ErrorsCarryCodeAndReason) {
   pb::SendResponse sent;
   absl::Status status = Send(common::v1::CHANNEL_KIND_UNSPECIFIED, "b", "x", &sent);

@@ -130,8 +130,10 @@ absl::StatusOr<SendResult> ChannelService::Send(ChannelKind kind, const std::str
   DeliveryRecord record = NewRecord(message, result, has_fragment, fate);
   // Taps first: the interceptor sees the message before the recipient.
   NotifyTaps(channel, message, fate, &record);
-  channel.record_index[record.message_id] = channel.records.size();
+  SweepLocked(channel, now, /*force=*/false);
+  channel.record_index[record.message_id] = channel.records_dropped + channel.records.size();
   channel.records.push_back(std::move(record));
+  PruneLog(channel, now);
   const MailScanner scanner = kind == ChannelKind::kEmail ? config.mail_scanner : MailScanner::kNone;
   if (scanner != MailScanner::kNone && !urls.empty()) {
     // The provider scans before it delivers: the copies follow the scan.
@@ -272,11 +274,11 @@ void ChannelService::Deliver(ChannelKind kind, ChannelMessage message) {
 void ChannelService::DeliverLocked(ChannelKind kind, ChannelMessage message) {
   Channel& channel = ChannelFor(kind);
   Inbox& inbox = channel.inboxes[message.to];
-  message.sequence = inbox.messages.size() + 1;
+  message.sequence = inbox.last_sequence() + 1;
   message.delivered_at = clock_->Now();
   auto record = channel.record_index.find(message.message_id);
-  if (record != channel.record_index.end()) {
-    DeliveryRecord& r = channel.records[record->second];
+  if (record != channel.record_index.end() && record->second >= channel.records_dropped) {
+    DeliveryRecord& r = channel.records[record->second - channel.records_dropped];
     ++r.copies_delivered;
     if (r.copies_pending > 0) --r.copies_pending;
   }
@@ -288,7 +290,50 @@ void ChannelService::DeliverLocked(ChannelKind kind, ChannelMessage message) {
       it = inbox.watchers.erase(it);
     }
   }
+  const absl::Time now = message.delivered_at;
   inbox.messages.push_back(std::move(message));
+  PruneInbox(channel, inbox, now);
+}
+
+void ChannelService::PruneInbox(Channel& channel, Inbox& inbox, absl::Time now) {
+  const bool aged = options_.retention > absl::ZeroDuration();
+  while (!inbox.messages.empty() &&
+         ((options_.max_inbox_messages != 0 &&
+           inbox.messages.size() > options_.max_inbox_messages) ||
+          (aged && now - inbox.messages.front().delivered_at > options_.retention))) {
+    inbox.messages.pop_front();
+    ++inbox.dropped;
+    ++channel.inbox_messages_dropped;
+  }
+}
+
+void ChannelService::PruneLog(Channel& channel, absl::Time now) {
+  const bool aged = options_.retention > absl::ZeroDuration();
+  const size_t cap = options_.max_delivery_records;
+  while (!channel.records.empty() &&
+         ((cap != 0 && channel.records.size() > cap) ||
+          (aged && now - channel.records.front().sent_at > options_.retention))) {
+    const DeliveryRecord& oldest = channel.records.front();
+    auto it = channel.record_index.find(oldest.message_id);
+    if (it != channel.record_index.end() && it->second == channel.records_dropped) {
+      channel.record_index.erase(it);
+    }
+    channel.records.pop_front();
+    ++channel.records_dropped;
+  }
+  while (!channel.fetches.empty() &&
+         ((cap != 0 && channel.fetches.size() > cap) ||
+          (aged && now - channel.fetches.front().fetched_at > options_.retention))) {
+    channel.fetches.pop_front();
+    ++channel.fetches_dropped;
+  }
+}
+
+void ChannelService::SweepLocked(Channel& channel, absl::Time now, bool force) {
+  if (!force && now - channel.last_sweep < absl::Seconds(1) && now >= channel.last_sweep) return;
+  channel.last_sweep = now;
+  for (auto& [address, inbox] : channel.inboxes) PruneInbox(channel, inbox, now);
+  PruneLog(channel, now);
 }
 
 PreviewFetch ChannelService::Fetch(const std::string& message_id, const std::string& url,
@@ -326,7 +371,9 @@ void ChannelService::RunPreviewFetch(ChannelKind kind, const std::string& messag
   std::cerr << "channel: preview fetch id=" << message_id << " status=" << fetch.http_status
             << (fetch.error.empty() ? "" : " error=" + fetch.error) << std::endl;
   absl::MutexLock lock(&mu_);
-  ChannelFor(kind).fetches.push_back(std::move(fetch));
+  Channel& channel = ChannelFor(kind);
+  channel.fetches.push_back(std::move(fetch));
+  PruneLog(channel, clock_->Now());
 }
 
 void ChannelService::RunMailScan(ChannelKind kind, MailScanner scanner,
@@ -346,6 +393,7 @@ void ChannelService::RunMailScan(ChannelKind kind, MailScanner scanner,
   absl::MutexLock lock(&mu_);
   Channel& channel = ChannelFor(kind);
   for (PreviewFetch& f : fetches) channel.fetches.push_back(std::move(f));
+  PruneLog(channel, clock_->Now());
   if (!shut_down_) ScheduleCopies(kind, message, fate);
 }
 
@@ -354,18 +402,24 @@ absl::StatusOr<ReceiveResult> ChannelService::Receive(ChannelKind kind, const st
                                                       uint32_t max_messages) {
   RETURN_IF_ERROR(CheckAddress("address", address));
   absl::MutexLock lock(&mu_);
-  const Channel& channel = ChannelFor(kind);
+  Channel& channel = ChannelFor(kind);
   ReceiveResult result;
   auto inbox = channel.inboxes.find(address);
-  if (inbox != channel.inboxes.end()) result.last_sequence = inbox->second.messages.size();
+  if (inbox != channel.inboxes.end()) {
+    PruneInbox(channel, inbox->second, clock_->Now());
+    result.last_sequence = inbox->second.last_sequence();
+  }
   if (after_sequence > result.last_sequence) {
     return MakeError(absl::StatusCode::kOutOfRange, "cursor_in_future",
                      absl::StrCat("after_sequence: ", after_sequence,
                                   " is beyond the inbox's last sequence ", result.last_sequence));
   }
   if (inbox == channel.inboxes.end()) return result;
-  const auto& messages = inbox->second.messages;
-  for (size_t i = after_sequence; i < messages.size(); ++i) {
+  const Inbox& held = inbox->second;
+  if (after_sequence < held.dropped) result.dropped = held.dropped - after_sequence;
+  const auto& messages = held.messages;
+  for (size_t i = std::max(after_sequence, held.dropped) - held.dropped; i < messages.size();
+       ++i) {
     if (max_messages != 0 && result.messages.size() == max_messages) break;
     result.messages.push_back(messages[i]);
   }
@@ -380,8 +434,13 @@ absl::StatusOr<std::shared_ptr<MessageQueue<ChannelMessage>>> ChannelService::Wa
     return MakeError(absl::StatusCode::kUnavailable, "shutting_down", "channel server is stopping");
   }
   auto queue = std::make_shared<MessageQueue<ChannelMessage>>();
-  Inbox& inbox = ChannelFor(kind).inboxes[address];
-  for (size_t i = after_sequence; i < inbox.messages.size(); ++i) queue->Push(inbox.messages[i]);
+  Channel& channel = ChannelFor(kind);
+  Inbox& inbox = channel.inboxes[address];
+  PruneInbox(channel, inbox, clock_->Now());
+  for (size_t i = std::max(after_sequence, inbox.dropped) - inbox.dropped;
+       i < inbox.messages.size(); ++i) {
+    queue->Push(inbox.messages[i]);
+  }
   inbox.watchers.push_back(queue);
   return queue;
 }
@@ -456,7 +515,31 @@ ChannelConfig ChannelService::GetConfig(ChannelKind kind) const {
 DeliveryLog ChannelService::GetDeliveryLog(ChannelKind kind) const {
   absl::MutexLock lock(&mu_);
   const Channel& channel = ChannelFor(kind);
-  return DeliveryLog{channel.records, channel.fetches};
+  DeliveryLog log;
+  log.deliveries.assign(channel.records.begin(), channel.records.end());
+  log.preview_fetches.assign(channel.fetches.begin(), channel.fetches.end());
+  log.dropped_deliveries = channel.records_dropped;
+  log.dropped_preview_fetches = channel.fetches_dropped;
+  log.dropped_inbox_messages = channel.inbox_messages_dropped;
+  return log;
+}
+
+ChannelSizes ChannelService::Sizes() {
+  absl::MutexLock lock(&mu_);
+  const absl::Time now = clock_->Now();
+  ChannelSizes sizes;
+  for (auto& [kind, channel] : channels_) {
+    SweepLocked(channel, now, /*force=*/true);
+    sizes.inboxes += channel.inboxes.size();
+    for (const auto& [address, inbox] : channel.inboxes) {
+      sizes.inbox_messages += inbox.messages.size();
+    }
+    sizes.deliveries += channel.records.size();
+    sizes.preview_fetches += channel.fetches.size();
+    sizes.inbox_messages_dropped += channel.inbox_messages_dropped;
+    sizes.deliveries_dropped += channel.records_dropped;
+  }
+  return sizes;
 }
 
 void ChannelService::Shutdown() {

@@ -35,6 +35,7 @@
 #define SCT_CHANNEL_CHANNEL_SERVICE_H_
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -102,6 +103,9 @@ struct SendResult {
 struct ReceiveResult {
   std::vector<ChannelMessage> messages;
   uint64_t last_sequence = 0;
+  // Messages after the cursor that the inbox no longer holds (dropped by the
+  // retention period or the per-inbox cap before anyone read them).
+  uint64_t dropped = 0;
 };
 
 struct TapEvent {
@@ -140,6 +144,22 @@ struct PreviewFetch {
 struct DeliveryLog {
   std::vector<DeliveryRecord> deliveries;
   std::vector<PreviewFetch> preview_fetches;
+  // What the retention rule has dropped from this channel so far: delivery
+  // records, preview/scanner fetches, and inbox messages (every inbox).
+  uint64_t dropped_deliveries = 0;
+  uint64_t dropped_preview_fetches = 0;
+  uint64_t dropped_inbox_messages = 0;
+};
+
+// How many entries the channel holds now (for tests and the memory report).
+struct ChannelSizes {
+  uint64_t inboxes = 0;
+  uint64_t inbox_messages = 0;  // every inbox of every kind
+  uint64_t deliveries = 0;      // delivery records, every kind
+  uint64_t preview_fetches = 0;
+  // Dropped by the retention rule since start, every kind.
+  uint64_t inbox_messages_dropped = 0;
+  uint64_t deliveries_dropped = 0;
 };
 
 struct ChannelServiceOptions {
@@ -149,6 +169,14 @@ struct ChannelServiceOptions {
   size_t max_address_bytes = 256;
   size_t max_links_fetched = 3;  // preview fetches per message
   bool messenger_preview_bot = true;
+  // Retention (docs/channel.md "Retention"): an inbox message, a delivery
+  // record and a preview fetch are dropped once older than `retention`
+  // (delivered_at, sent_at, fetched_at), and beyond the caps the oldest go
+  // first: at most `max_inbox_messages` per inbox, `max_delivery_records`
+  // delivery records and as many fetches per channel kind. 0: no bound.
+  absl::Duration retention = absl::Hours(1);
+  size_t max_inbox_messages = 10000;
+  size_t max_delivery_records = 10000;
 };
 
 class ChannelService {
@@ -191,13 +219,19 @@ class ChannelService {
 
   DeliveryLog GetDeliveryLog(ChannelKind kind) const;
 
+  // Entries held now, after dropping what the retention rule allows.
+  ChannelSizes Sizes();
+
   // Ends every open stream and refuses new ones. Idempotent.
   void Shutdown();
 
  private:
   struct Inbox {
-    std::vector<ChannelMessage> messages;
+    // messages[i] has sequence dropped + i + 1.
+    std::deque<ChannelMessage> messages;
+    uint64_t dropped = 0;
     std::vector<std::weak_ptr<MessageQueue<ChannelMessage>>> watchers;
+    uint64_t last_sequence() const { return dropped + messages.size(); }
   };
   struct TapSubscription {
     std::string to;
@@ -209,9 +243,14 @@ class ChannelService {
     std::mt19937_64 rng;
     std::map<std::string, Inbox> inboxes;
     std::vector<TapSubscription> taps;
-    std::vector<DeliveryRecord> records;
-    std::map<std::string, size_t> record_index;  // message id -> records[i]
-    std::vector<PreviewFetch> fetches;
+    // records[i] is the (records_dropped + i)-th record ever made.
+    std::deque<DeliveryRecord> records;
+    uint64_t records_dropped = 0;
+    std::map<std::string, uint64_t> record_index;  // message id -> its number
+    std::deque<PreviewFetch> fetches;
+    uint64_t fetches_dropped = 0;
+    uint64_t inbox_messages_dropped = 0;
+    absl::Time last_sweep = absl::InfinitePast();
   };
 
   // What the random source decided for one message.
@@ -245,6 +284,15 @@ class ChannelService {
                               const std::string& message_id, const std::vector<std::string>& urls,
                               absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void DeliverLocked(ChannelKind kind, ChannelMessage message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The retention rule: drops what is older than options_.retention at `now`
+  // and what exceeds the caps, oldest first, counting it.
+  void PruneInbox(Channel& channel, Inbox& inbox, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void PruneLog(Channel& channel, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Every inbox and the log of `channel`, at most once a second of `now`
+  // unless `force`.
+  void SweepLocked(Channel& channel, absl::Time now, bool force)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Deliver(ChannelKind kind, ChannelMessage message);
   void RunPreviewFetch(ChannelKind kind, const std::string& message_id, const std::string& url);
   // The mail scanner: follows each URL (at most max_links_fetched, fragment

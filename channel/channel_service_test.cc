@@ -512,5 +512,123 @@ TEST_F(ChannelServiceTest, ReceiveHonoursMaxMessages) {
   EXPECT_EQ(r->last_sequence, 5u);
 }
 
+// Retention (docs/channel.md "Retention"): without it every message, record
+// and fetch stays for the life of the server (the soak's +20 MiB/h of heap).
+TEST_F(ChannelServiceTest, InboxCapDropsTheOldestFirstAndCountsThem) {
+  ChannelServiceOptions options;
+  options.max_inbox_messages = 3;
+  Rebuild(options);
+  for (int i = 1; i <= 5; ++i) {
+    ASSERT_TRUE(service_->Send(ChannelKind::kSms, "a", "b", absl::StrCat("m", i)).ok());
+  }
+  auto all = service_->Receive(ChannelKind::kSms, "b", 0, 0);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->messages.size(), 3u);
+  // Sequences are not reused: the survivors keep theirs.
+  EXPECT_EQ(all->messages[0].sequence, 3u);
+  EXPECT_EQ(all->messages[0].body, "m3");
+  EXPECT_EQ(all->messages[2].sequence, 5u);
+  EXPECT_EQ(all->last_sequence, 5u);
+  EXPECT_EQ(all->dropped, 2u);
+  // A reader whose cursor is past the dropped ones missed nothing.
+  auto later = service_->Receive(ChannelKind::kSms, "b", 3, 0);
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(later->dropped, 0u);
+  ASSERT_EQ(later->messages.size(), 2u);
+  EXPECT_EQ(later->messages[0].sequence, 4u);
+  auto one = service_->Receive(ChannelKind::kSms, "b", 1, 0);
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->dropped, 1u);
+  EXPECT_EQ(service_->GetDeliveryLog(ChannelKind::kSms).dropped_inbox_messages, 2u);
+  // A watch from the start gets what is left, in order.
+  auto watch = service_->WatchInbox(ChannelKind::kSms, "b", 0);
+  ASSERT_TRUE(watch.ok());
+  auto first = (*watch)->Next(absl::ZeroDuration());
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->sequence, 3u);
+  // New deliveries continue the numbering.
+  ASSERT_TRUE(service_->Send(ChannelKind::kSms, "a", "b", "m6").ok());
+  EXPECT_EQ(Inbox(ChannelKind::kSms, "b").back().sequence, 6u);
+  EXPECT_EQ(Inbox(ChannelKind::kSms, "b").size(), 3u);
+}
+
+TEST_F(ChannelServiceTest, RetentionDropsMessagesRecordsAndFetchesOlderThanThePeriod) {
+  ChannelServiceOptions options;
+  options.retention = absl::Minutes(10);
+  Rebuild(options);
+  ChannelConfig messenger;
+  messenger.preview_bot = true;
+  Configure(ChannelKind::kMessenger, messenger);
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(service_->Send(ChannelKind::kEmail, "a", "b", "old").ok());
+    ASSERT_TRUE(
+        service_->Send(ChannelKind::kMessenger, "a", "c", "see https://relay.example/p").ok());
+  }
+  scheduler_.RunDue();
+  EXPECT_EQ(service_->Sizes().inbox_messages, 8u);
+  EXPECT_EQ(service_->GetDeliveryLog(ChannelKind::kMessenger).preview_fetches.size(), 4u);
+
+  clock_.Advance(absl::Minutes(9));
+  ASSERT_TRUE(service_->Send(ChannelKind::kEmail, "a", "b", "new").ok());
+  EXPECT_EQ(Inbox(ChannelKind::kEmail, "b").size(), 5u);  // nothing older than 10 min yet
+
+  clock_.Advance(absl::Minutes(2));  // the first four are 11 minutes old
+  auto inbox = service_->Receive(ChannelKind::kEmail, "b", 0, 0);
+  ASSERT_TRUE(inbox.ok());
+  ASSERT_EQ(inbox->messages.size(), 1u);
+  EXPECT_EQ(inbox->messages[0].body, "new");
+  EXPECT_EQ(inbox->messages[0].sequence, 5u);
+  EXPECT_EQ(inbox->dropped, 4u);
+  ASSERT_TRUE(service_->Send(ChannelKind::kMessenger, "a", "c", "no link").ok());
+  const DeliveryLog log = service_->GetDeliveryLog(ChannelKind::kMessenger);
+  ASSERT_EQ(log.deliveries.size(), 1u);
+  EXPECT_EQ(log.dropped_deliveries, 4u);
+  EXPECT_THAT(log.preview_fetches, IsEmpty());
+  EXPECT_EQ(log.dropped_preview_fetches, 4u);
+  EXPECT_EQ(log.dropped_inbox_messages, 4u);
+  // Every inbox is swept, also one nobody sends to or reads any more.
+  const ChannelSizes sizes = service_->Sizes();
+  EXPECT_EQ(sizes.inbox_messages, 2u);  // "new" and "no link"
+  EXPECT_EQ(sizes.deliveries, 2u);
+  EXPECT_EQ(sizes.preview_fetches, 0u);
+}
+
+TEST_F(ChannelServiceTest, MemoryStaysBoundedUnderASteadyLoad) {
+  ChannelServiceOptions options;
+  options.retention = absl::Minutes(2);
+  options.max_inbox_messages = 50;
+  options.max_delivery_records = 100;
+  Rebuild(options);
+  // 6,000 messages, one every 100 ms of the injected clock (10 minutes).
+  for (int i = 0; i < 6000; ++i) {
+    ASSERT_TRUE(service_->Send(ChannelKind::kSms, "a", i % 2 ? "b" : "c", "x").ok());
+    clock_.Advance(absl::Milliseconds(100));
+  }
+  const ChannelSizes sizes = service_->Sizes();
+  EXPECT_EQ(sizes.inboxes, 2u);
+  EXPECT_EQ(sizes.inbox_messages, 100u);  // the cap of each of the two inboxes
+  EXPECT_EQ(sizes.deliveries, 100u);
+  const DeliveryLog log = service_->GetDeliveryLog(ChannelKind::kSms);
+  EXPECT_EQ(log.dropped_deliveries, 5900u);
+  EXPECT_EQ(log.dropped_inbox_messages, 5900u);
+}
+
+TEST_F(ChannelServiceTest, ADelayedCopyOfADroppedRecordIsStillDelivered) {
+  ChannelServiceOptions options;
+  options.max_delivery_records = 1;
+  Rebuild(options);
+  Configure(ChannelKind::kSms, ChannelConfig{absl::Seconds(5)});
+  ASSERT_TRUE(service_->Send(ChannelKind::kSms, "a", "b", "first").ok());
+  ASSERT_TRUE(service_->Send(ChannelKind::kSms, "a", "b", "second").ok());
+  clock_.Advance(absl::Seconds(5));
+  scheduler_.RunDue();
+  const auto inbox = Inbox(ChannelKind::kSms, "b");
+  ASSERT_EQ(inbox.size(), 2u);
+  const DeliveryLog log = service_->GetDeliveryLog(ChannelKind::kSms);
+  ASSERT_EQ(log.deliveries.size(), 1u);
+  EXPECT_EQ(log.deliveries[0].copies_delivered, 1u);
+  EXPECT_EQ(log.deliveries[0].copies_pending, 0u);
+}
+
 }  // namespace
 }  // namespace sct::channel

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -41,6 +42,14 @@ ABSL_FLAG(std::string, preview_bot_ca, "",
           "PEM CA file the preview bot trusts for https previews (empty: system roots)");
 ABSL_FLAG(bool, preview_bot, true, "messenger preview bot on at start (Configure can change it)");
 ABSL_FLAG(absl::Duration, preview_timeout, absl::Seconds(5), "preview fetch timeout");
+ABSL_FLAG(absl::Duration, message_retention, absl::Hours(1),
+          "inbox messages, delivery records and preview fetches older than this are dropped "
+          "(0: kept until a cap drops them; docs/channel.md \"Retention\")");
+ABSL_FLAG(int64_t, inbox_max_messages, 10000,
+          "messages one inbox keeps; beyond it the oldest is dropped (0: no cap; up to 1000000)");
+ABSL_FLAG(int64_t, delivery_log_max_records, 10000,
+          "delivery records, and preview fetches, kept per channel kind; beyond it the oldest "
+          "is dropped (0: no cap; up to 1000000)");
 
 namespace sct::channel {
 namespace {
@@ -50,6 +59,48 @@ namespace {
   std::exit(code);
 }
 
+// The logic's flags (the retention ones: docs/channel.md "Retention"),
+// checked: exit 2 naming the flag.
+ChannelServiceOptions OptionsFromFlags() {
+  ChannelServiceOptions options;
+  options.sms_max_chars = absl::GetFlag(FLAGS_sms_max_chars);
+  if (options.sms_max_chars < 1 || options.sms_max_chars > 255 * 153) {
+    Fail(2, "--sms_max_chars: must be between 1 and 39015");
+  }
+  options.seed = absl::GetFlag(FLAGS_seed);
+  options.messenger_preview_bot = absl::GetFlag(FLAGS_preview_bot);
+  const absl::Duration retention = absl::GetFlag(FLAGS_message_retention);
+  if (retention < absl::ZeroDuration()) Fail(2, "--message_retention: must not be negative");
+  const int64_t inbox_max = absl::GetFlag(FLAGS_inbox_max_messages);
+  if (inbox_max < 0 || inbox_max > 1000000) {
+    Fail(2, "--inbox_max_messages: must be between 0 and 1000000");
+  }
+  const int64_t log_max = absl::GetFlag(FLAGS_delivery_log_max_records);
+  if (log_max < 0 || log_max > 1000000) {
+    Fail(2, "--delivery_log_max_records: must be between 0 and 1000000");
+  }
+  options.retention = retention;
+  options.max_inbox_messages = static_cast<size_t>(inbox_max);
+  options.max_delivery_records = static_cast<size_t>(log_max);
+  return options;
+}
+
+// SimControl.GetMemory's sizes (docs/sim.md "Memory"); `service` outlives
+// the server that answers GetMemory.
+void ReportSizes(sim::SimState* sim_state, ChannelService* service) {
+  if (sim_state == nullptr) return;
+  sim_state->AddSizeReporter([service] {
+    const ChannelSizes s = service->Sizes();
+    return std::vector<std::pair<std::string, uint64_t>>{
+        {"inboxes", s.inboxes},
+        {"inbox_messages", s.inbox_messages},
+        {"deliveries", s.deliveries},
+        {"preview_fetches", s.preview_fetches},
+        {"inbox_messages_dropped", s.inbox_messages_dropped},
+        {"deliveries_dropped", s.deliveries_dropped}};
+  });
+}
+
 int Main(int argc, char** argv) {
   BlockTerminationSignals();  // before any thread starts
   absl::SetProgramUsageMessage(
@@ -57,12 +108,9 @@ int Main(int argc, char** argv) {
   std::vector<char*> rest = absl::ParseCommandLine(argc, argv);
   if (rest.size() > 1) Fail(2, absl::StrCat("unexpected argument \"", rest[1], "\""));
 
-  const uint32_t sms_max_chars = absl::GetFlag(FLAGS_sms_max_chars);
-  if (sms_max_chars < 1 || sms_max_chars > 255 * 153) {
-    Fail(2, "--sms_max_chars: must be between 1 and 39015");
-  }
   const absl::Duration preview_timeout = absl::GetFlag(FLAGS_preview_timeout);
   if (preview_timeout <= absl::ZeroDuration()) Fail(2, "--preview_timeout: must be positive");
+  const ChannelServiceOptions options = OptionsFromFlags();
   const std::string tls_cert = absl::GetFlag(FLAGS_tls_cert);
   const std::string tls_key = absl::GetFlag(FLAGS_tls_key);
   const std::string tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
@@ -88,12 +136,9 @@ int Main(int argc, char** argv) {
   std::unique_ptr<sim::SimState> sim_state = sim::StateFromFlags("channel");
   Clock& clock = sim::ClockOr(sim_state.get());
   Scheduler scheduler(&clock);
-  ChannelServiceOptions options;
-  options.sms_max_chars = sms_max_chars;
-  options.seed = absl::GetFlag(FLAGS_seed);
-  options.messenger_preview_bot = absl::GetFlag(FLAGS_preview_bot);
   ChannelService service(&clock, &scheduler, &fetcher, options);
   ChannelGrpcService grpc_service(&service);
+  ReportSizes(sim_state.get(), &service);
 
   GrpcServerOptions server_options;
   server_options.address = absl::GetFlag(FLAGS_listen).ToString();
@@ -112,9 +157,13 @@ int Main(int argc, char** argv) {
   const HostPort bound{absl::GetFlag(FLAGS_listen).host, (*server)->port()};
   std::cerr << "channel_server: tls=" << (credentials ? "on" : "off")
             << " tls_client_ca=" << (tls_client_ca.empty() ? "none" : "set")
-            << " sms_max_chars=" << sms_max_chars << " seed=" << options.seed
+            << " sms_max_chars=" << options.sms_max_chars << " seed=" << options.seed
             << " preview_bot=" << (options.messenger_preview_bot ? "on" : "off")
-            << " preview_bot_ca=" << (preview_ca.empty() ? "(system)" : preview_ca) << std::endl;
+            << " preview_bot_ca=" << (preview_ca.empty() ? "(system)" : preview_ca)
+            << " message_retention=" << absl::FormatDuration(options.retention)
+            << " inbox_max_messages=" << options.max_inbox_messages
+            << " delivery_log_max_records=" << options.max_delivery_records
+            << std::endl;
   sct::PrintListeningLine({{"grpc", bound.ToString()}});
 
   const int signal = WaitForTerminationSignal();

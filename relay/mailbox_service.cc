@@ -23,8 +23,6 @@ namespace {
 constexpr int kMaxCasAttempts = 64;
 // Attempts at a fresh mailbox id (a collision of 122 random bits).
 constexpr int kMaxIdAttempts = 4;
-// Repeated deletes are recognised among this many recent ones.
-constexpr size_t kRecentDeletes = 1 << 16;
 
 // Stored times are whole microseconds (mailbox_store.h); rounding down never
 // gives a mailbox more lifetime than it asked for.
@@ -150,7 +148,8 @@ struct MailboxService::State {
       shared.failed_lookups = own_failed_lookups.get();
     }
     if (shared.deletes == nullptr) {
-      own_deletes = std::make_unique<LocalDeleteLog>(kRecentDeletes);
+      own_deletes = std::make_unique<LocalDeleteLog>(clock, limits.delete_log_capacity,
+                                                     limits.delete_log_retention);
       shared.deletes = own_deletes.get();
     }
     creates = shared.creates;
@@ -166,7 +165,7 @@ struct MailboxService::State {
   }
 
   std::unique_ptr<EventLimiter> own_creates, own_failed_lookups;
-  std::unique_ptr<DeleteLog> own_deletes;
+  std::unique_ptr<LocalDeleteLog> own_deletes;
   std::unique_ptr<RelaySteps> own_steps;
   EventLimiter* creates;
   EventLimiter* failed_lookups;
@@ -196,6 +195,11 @@ MailboxService::MailboxService(MailboxStore* store, const Clock* clock, PushNoti
 }
 
 MailboxService::~MailboxService() = default;
+
+std::optional<size_t> MailboxService::LocalDeleteLogSize() const {
+  if (state_->own_deletes == nullptr) return std::nullopt;
+  return state_->own_deletes->size();
+}
 
 std::string MailboxService::UrlFor(const std::string& id) const {
   return MailboxUrl(public_base_url_, id);

@@ -221,6 +221,10 @@ class MailboxService : public MailboxOperations {
                  std::string public_base_url, RelayLimits limits, SharedRelayState shared = {});
   ~MailboxService();
 
+  // Entries of the in-process delete log (LocalDeleteLog), or nullopt when
+  // the log is shared (SharedRelayState::deletes, e.g. Redis).
+  std::optional<size_t> LocalDeleteLogSize() const;
+
   absl::StatusOr<CreateMailboxResponse> CreateMailbox(const CallContext& ctx,
                                                       const CreateMailboxRequest& req) override;
   absl::StatusOr<UpdateMailboxResponse> UpdateMailbox(const CallContext& ctx,

@@ -62,6 +62,11 @@ ABSL_FLAG(int64_t, creates_per_window, 600,
 ABSL_FLAG(int64_t, failed_lookups_per_window, 60,
           "lookups of unknown mailbox ids one client address may make per --rate_window");
 ABSL_FLAG(absl::Duration, rate_window, absl::Minutes(1), "rate-limit window");
+ABSL_FLAG(absl::Duration, delete_log_retention, absl::Minutes(10),
+          "how long a delete is recognised when repeated (answer 201, not 404); memory and "
+          "sqlite stores (0: until --delete_log_capacity pushes it out)");
+ABSL_FLAG(int64_t, delete_log_capacity, 1 << 16,
+          "deletes remembered at most (memory and sqlite stores), oldest forgotten first");
 ABSL_FLAG(absl::Duration, sweep_interval, absl::Seconds(10),
           "how often expired mailboxes are removed");
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain for both listeners (with --tls_key)");
@@ -182,6 +187,9 @@ RelayServerConfig ConfigFromFlags(int argc, char** argv) {
   config.limits.creates_per_window = absl::GetFlag(FLAGS_creates_per_window);
   config.limits.failed_lookups_per_window = absl::GetFlag(FLAGS_failed_lookups_per_window);
   config.limits.rate_window = absl::GetFlag(FLAGS_rate_window);
+  config.limits.delete_log_retention = absl::GetFlag(FLAGS_delete_log_retention);
+  // A negative value wraps to a huge size, which the range check refuses.
+  config.limits.delete_log_capacity = static_cast<size_t>(absl::GetFlag(FLAGS_delete_log_capacity));
   config.sweep_interval = absl::GetFlag(FLAGS_sweep_interval);
   config.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   config.tls_key = absl::GetFlag(FLAGS_tls_key);

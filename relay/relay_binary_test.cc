@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -188,6 +189,17 @@ TEST(RelayBinaryTest, ABadHttpBoundExitsTwoNamingTheFlag) {
   EXPECT_TRUE(absl::StrContains(started.status().message(),
                                 "--http_max_header_count: must be between 8 and 10000"))
       << started.status();
+  // The delete log's bounds (a negative capacity wraps to a huge size).
+  for (const auto& [flag, message] : std::vector<std::pair<std::string, std::string>>{
+           {"--delete_log_capacity=-1", "--delete_log_capacity: must be between 1 and 16777216"},
+           {"--delete_log_retention=-5s", "--delete_log_retention: must not be negative"}}) {
+    spec.args = {"--store=memory", "--grpc_listen=127.0.0.1:0", "--http_listen=127.0.0.1:0",
+                 flag};
+    started = ChildProcess::Start(spec);
+    ASSERT_FALSE(started.ok()) << flag;
+    EXPECT_TRUE(absl::StrContains(started.status().message(), "exit 2")) << started.status();
+    EXPECT_TRUE(absl::StrContains(started.status().message(), message)) << started.status();
+  }
 }
 
 // Two relays on one SQLite file would each answer reads from a cache of

@@ -25,6 +25,11 @@ struct RelayLimits {
   // Lookups of unknown ids one client address may make per window (guessing).
   int64_t failed_lookups_per_window = 60;
   absl::Duration rate_window = absl::Minutes(1);
+  // The in-memory delete log (memory and sqlite stores; shared_limits.h
+  // LocalDeleteLog): how long a delete is recognised when repeated, and how
+  // many are kept at most.
+  absl::Duration delete_log_retention = absl::Minutes(10);
+  size_t delete_log_capacity = size_t{1} << 16;
 };
 
 }  // namespace sct::relay

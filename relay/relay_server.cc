@@ -9,6 +9,7 @@
 #include "common/status_macros.h"
 #include "absl/strings/str_split.h"
 #include "relay/sim_http_hook.h"
+#include "relay/sqlite_mailbox_store.h"
 #include "runtime/files.h"
 #include "sim/knowledge.h"
 #include "runtime/tls.h"
@@ -37,6 +38,12 @@ absl::Status ValidateLimits(const RelayLimits& limits) {
   }
   if (limits.rate_window <= absl::ZeroDuration()) {
     return BadFlag("--rate_window: must be positive");
+  }
+  if (limits.delete_log_retention < absl::ZeroDuration()) {
+    return BadFlag("--delete_log_retention: must not be negative");
+  }
+  if (limits.delete_log_capacity < 1 || limits.delete_log_capacity > (size_t{1} << 24)) {
+    return BadFlag("--delete_log_capacity: must be between 1 and 16777216");
   }
   return absl::OkStatus();
 }
@@ -252,6 +259,7 @@ absl::Status RelayServer::StartServing(sim::SimState* sim) {
   sweeper_options.interval = config.sweep_interval;
   sweeper_ = std::make_unique<Sweeper>(service_.get(), sweeper_options);
   sweeper_->Start();
+  if (sim != nullptr) ReportSizes(sim);
   return absl::OkStatus();
 }
 
@@ -277,13 +285,36 @@ std::string RelayServer::Describe() const {
                       " max_payload_bytes=", limits.max_payload_bytes,
                       " creates_per_window=", limits.creates_per_window,
                       " failed_lookups_per_window=", limits.failed_lookups_per_window,
-                      " rate_window=", absl::FormatDuration(limits.rate_window), " push_routes=[",
+                      " rate_window=", absl::FormatDuration(limits.rate_window),
+                      " delete_log_retention=", absl::FormatDuration(limits.delete_log_retention),
+                      " delete_log_capacity=", limits.delete_log_capacity, " push_routes=[",
                       absl::StrJoin(routes, ","), "]",
                       " tls_client_ca=", config.tls_client_ca.empty() ? "none" : "set",
                       DescribeHttpBounds(config),
                       setup_.malicious.empty()
                           ? ""
                           : absl::StrCat(" MALICIOUS=", malicious::Describe(setup_.malicious)));
+}
+
+void RelayServer::ReportSizes(sim::SimState* sim) {
+  // SimControl.GetMemory's sizes: the structures that grow with the load
+  // (docs/relay.md "Memory"). The server is stopped before it goes.
+  sim->AddSizeReporter([this] {
+    std::vector<std::pair<std::string, uint64_t>> sizes;
+    if (absl::StatusOr<int64_t> n = store_->store()->Count(); n.ok()) {
+      sizes.emplace_back("mailboxes", static_cast<uint64_t>(*n));
+    }
+    if (std::optional<size_t> n = service_->LocalDeleteLogSize(); n.has_value()) {
+      sizes.emplace_back("delete_log_entries", *n);
+    }
+    if (auto* sqlite = dynamic_cast<SqliteMailboxStore*>(store_->store()); sqlite != nullptr) {
+      const SqliteMailboxStore::CacheSize c = sqlite->GetCacheSize();
+      sizes.emplace_back("mailbox_cache_entries", c.entries);
+      sizes.emplace_back("mailbox_cache_bytes", c.bytes);
+      sizes.emplace_back("mailbox_cache_order_entries", c.order_entries);
+    }
+    return sizes;
+  });
 }
 
 void RelayServer::Shutdown() {

@@ -117,6 +117,9 @@ class RelayServer {
  private:
   explicit RelayServer(RelaySetup setup) : setup_(std::move(setup)) {}
   absl::Status StartServing(sim::SimState* sim);
+  // Adds the SimControl.GetMemory sizes reporter (mailboxes, delete log,
+  // Get cache); the server is stopped before `sim` goes.
+  void ReportSizes(sim::SimState* sim);
 
   const RelaySetup setup_;
   std::string public_base_url_;  // as used: given, or from the bound HTTP port

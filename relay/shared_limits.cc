@@ -2,25 +2,59 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+
 namespace sct::relay {
+
+namespace {
+
+// A mailbox id never contains NUL (ids are validated UUIDs), so the pair is
+// recovered unambiguously.
+std::string DeleteKey(absl::string_view mailbox_id, absl::string_view request_key) {
+  return absl::StrCat(mailbox_id, absl::string_view("\0", 1), request_key);
+}
+
+}  // namespace
+
+absl::Time LocalDeleteLog::Now() const {
+  return clock_ != nullptr ? clock_->Now() : absl::InfinitePast();
+}
+
+void LocalDeleteLog::PruneLocked(absl::Time now) {
+  const bool aged = retention_ > absl::ZeroDuration();
+  while (!order_.empty() &&
+         (order_.size() > capacity_ || (aged && now - order_.front().at > retention_))) {
+    entries_.erase(order_.front().key);
+    order_.pop_front();
+  }
+}
 
 absl::StatusOr<bool> LocalDeleteLog::Contains(absl::string_view mailbox_id,
                                               absl::string_view request_key) {
+  const absl::Time now = Now();
   absl::MutexLock lock(&mu_);
-  return entries_.contains(Entry(mailbox_id, request_key));
+  PruneLocked(now);
+  return entries_.contains(DeleteKey(mailbox_id, request_key));
 }
 
 absl::Status LocalDeleteLog::Remember(absl::string_view mailbox_id,
                                       absl::string_view request_key) {
+  const absl::Time now = Now();
   absl::MutexLock lock(&mu_);
-  Entry entry(mailbox_id, request_key);
-  if (!entries_.insert(entry).second) return absl::OkStatus();
-  order_.push_back(std::move(entry));
-  if (order_.size() > capacity_) {
-    entries_.erase(order_.front());
-    order_.pop_front();
+  std::string key = DeleteKey(mailbox_id, request_key);
+  if (!entries_.contains(key)) {
+    order_.push_back(Entry{std::move(key), now});
+    entries_.insert(order_.back().key);
   }
+  PruneLocked(now);
   return absl::OkStatus();
+}
+
+size_t LocalDeleteLog::size() {
+  const absl::Time now = Now();
+  absl::MutexLock lock(&mu_);
+  PruneLocked(now);
+  return order_.size();
 }
 
 absl::StatusOr<LimitedInsertResult> ComposedRelaySteps::LimitedInsert(

@@ -83,23 +83,47 @@ class DeleteLog {
                                 absl::string_view request_key) = 0;
 };
 
-// The last `capacity` (mailbox id, request key) pairs in process memory.
+// (mailbox id, request key) pairs in process memory: each for `retention`
+// of the clock after its delete (0: until the capacity pushes it out), and
+// the last `capacity` at most (oldest forgotten first). After that a repeat
+// of that delete answers 404 like any unknown id (docs/relay.md "Limits the
+// drafts leave open"): a device repeats a delete whose answer it lost within
+// seconds, and the mailbox the entry speaks of is gone for good.
 // Keyed by the mailbox too, as RedisDeleteLog is: a request key that deleted
 // one mailbox says nothing about any other id (otherwise a used claim and
 // request id would answer "repeated" for every id guessed).
 class LocalDeleteLog : public DeleteLog {
  public:
-  explicit LocalDeleteLog(size_t capacity = 1 << 16) : capacity_(capacity) {}
+  static constexpr size_t kDefaultCapacity = 1 << 16;
+  static constexpr absl::Duration kDefaultRetention = absl::Minutes(10);
+  // `clock` (not owned) may be null only when `retention` is 0.
+  explicit LocalDeleteLog(const Clock* clock = nullptr, size_t capacity = kDefaultCapacity,
+                          absl::Duration retention = absl::ZeroDuration())
+      : clock_(clock), capacity_(capacity), retention_(retention) {}
   absl::StatusOr<bool> Contains(absl::string_view mailbox_id,
                                 absl::string_view request_key) override;
   absl::Status Remember(absl::string_view mailbox_id, absl::string_view request_key) override;
+  // Entries held now (after forgetting the old ones).
+  size_t size();
 
  private:
+  // Forgets entries past the retention and beyond the capacity.
+  void PruneLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Time Now() const;
+
+  const Clock* const clock_;
   const size_t capacity_;
+  const absl::Duration retention_;
   absl::Mutex mu_;
-  using Entry = std::pair<std::string, std::string>;  // (mailbox id, request key)
-  absl::flat_hash_set<Entry> entries_ ABSL_GUARDED_BY(mu_);
+  // One copy of each key: "mailbox id NUL request key", in remember order;
+  // the set views the deque's strings (a deque's push_back and pop_front
+  // leave the other elements where they are).
+  struct Entry {
+    std::string key;
+    absl::Time at;
+  };
   std::deque<Entry> order_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<absl::string_view> entries_ ABSL_GUARDED_BY(mu_);
 };
 
 // What LimitedInsert did.

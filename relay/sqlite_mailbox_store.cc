@@ -223,6 +223,11 @@ class SqliteMailboxStore::Cache {
  public:
   explicit Cache(size_t limit) : limit_(limit) {}
 
+  CacheSize Size() {
+    absl::MutexLock lock(&mu_);
+    return CacheSize{map_.size(), bytes_, order_.size()};
+  }
+
   std::shared_ptr<const Mailbox> Find(absl::string_view id) {
     absl::MutexLock lock(&mu_);
     auto it = map_.find(id);
@@ -612,6 +617,8 @@ absl::StatusOr<int64_t> SqliteMailboxStore::SweepExpired(absl::Time now, int64_t
   if (!delta.ok()) return delta.status();
   return -*delta;
 }
+
+SqliteMailboxStore::CacheSize SqliteMailboxStore::GetCacheSize() const { return cache_->Size(); }
 
 absl::StatusOr<int64_t> SqliteMailboxStore::Count() { return count_.load(); }
 

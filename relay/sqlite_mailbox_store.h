@@ -93,6 +93,16 @@ class SqliteMailboxStore : public MailboxStore {
   // not scan the table.
   absl::StatusOr<int64_t> Count() override;
 
+  // The Get cache now: mailboxes, their approximate bytes (at most
+  // kCacheBytes), and the entries of its write-order list (for
+  // SimControl.GetMemory's sizes).
+  struct CacheSize {
+    size_t entries = 0;
+    size_t bytes = 0;
+    size_t order_entries = 0;
+  };
+  CacheSize GetCacheSize() const;
+
   const std::string& path() const { return store_->path(); }
 
   // Syncs of the WAL so far (each acknowledges one or more writes), for tests

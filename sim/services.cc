@@ -144,6 +144,7 @@ grpc::Status SimControlService::GetMemory(grpc::ServerContext* context,
   response->set_heap_system_bytes(m.arena + m.hblkhd);
   response->set_heap_mmapped_bytes(m.hblkhd);
   response->set_trace_events(state_->recorder().event_count());
+  for (const auto& [name, count] : state_->Sizes()) (*response->mutable_sizes())[name] = count;
   return grpc::Status::OK;
 }
 

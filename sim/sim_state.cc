@@ -95,4 +95,22 @@ std::string SimState::CurrentStep() const {
   return last_step_;
 }
 
+void SimState::AddSizeReporter(SizeReporter reporter) {
+  absl::MutexLock lock(&mu_);
+  size_reporters_.push_back(std::move(reporter));
+}
+
+std::vector<std::pair<std::string, uint64_t>> SimState::Sizes() const {
+  std::vector<SizeReporter> reporters;
+  {
+    absl::MutexLock lock(&mu_);
+    reporters = size_reporters_;
+  }
+  std::vector<std::pair<std::string, uint64_t>> sizes;
+  for (const SizeReporter& reporter : reporters) {
+    for (auto& entry : reporter()) sizes.push_back(std::move(entry));
+  }
+  return sizes;
+}
+
 }  // namespace sct::sim

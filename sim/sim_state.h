@@ -14,9 +14,11 @@
 #define SCT_SIM_SIM_STATE_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -78,6 +80,13 @@ class SimState {
   // This thread's step, else the last step the process saw, else "".
   std::string CurrentStep() const;
 
+  // How many entries the service's growing containers hold, by name (e.g.
+  // "inbox_messages"), for SimControl.GetMemory: main.cc adds a reporter
+  // that reads them from its logic; Sizes() calls every reporter.
+  using SizeReporter = std::function<std::vector<std::pair<std::string, uint64_t>>()>;
+  void AddSizeReporter(SizeReporter reporter);
+  std::vector<std::pair<std::string, uint64_t>> Sizes() const;
+
  private:
   struct ActiveFault {
     ::common::v1::LinkFault fault;
@@ -93,6 +102,7 @@ class SimState {
   std::vector<ActiveFault> faults_ ABSL_GUARDED_BY(mu_);
   std::optional<absl::Time> outage_until_ ABSL_GUARDED_BY(mu_);
   std::string last_step_ ABSL_GUARDED_BY(mu_);
+  std::vector<SizeReporter> size_reporters_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace sct::sim

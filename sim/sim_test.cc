@@ -5,6 +5,8 @@
 #include <atomic>
 #include <cstdlib>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "common/clock.h"
@@ -472,6 +474,28 @@ TEST(SimAuthTest, OnlyAdminCertificateMayCallControls) {
   EXPECT_TRUE(tr.events(1).actor_self_declared());
   EXPECT_EQ(tr.events(2).from(), "mallory");  // a claim her certificate backs
   EXPECT_FALSE(tr.events(2).actor_self_declared());
+}
+
+// GetMemory names what the service's growing containers hold: every
+// reporter main.cc added, read at the time of the call.
+TEST_F(SimTest, GetMemoryReportsTheSizesOfEveryReporter) {
+  int inbox = 3;
+  server_->state->AddSizeReporter([&inbox] {
+    return std::vector<std::pair<std::string, uint64_t>>{{"inbox_messages", inbox}};
+  });
+  server_->state->AddSizeReporter([] {
+    return std::vector<std::pair<std::string, uint64_t>>{{"deliveries", 7}, {"fetches", 0}};
+  });
+  inbox = 41;
+  grpc::ClientContext ctx;
+  cv1::GetMemoryRequest req;
+  cv1::GetMemoryResponse resp;
+  ASSERT_TRUE(control_->GetMemory(&ctx, req, &resp).ok());
+  ASSERT_EQ(resp.sizes_size(), 3);
+  EXPECT_EQ(resp.sizes().at("inbox_messages"), 41u);
+  EXPECT_EQ(resp.sizes().at("deliveries"), 7u);
+  EXPECT_EQ(resp.sizes().at("fetches"), 0u);
+  EXPECT_GT(resp.heap_in_use_bytes(), 0u);
 }
 
 TEST(SimStateTest, NullStateChangesNothing) {

@@ -208,6 +208,7 @@ ServiceCommand ChannelCommand(const sv1::Topology& topology, const PkiIdentity& 
             // The preview bot fetches relay pages: trust what devices trust.
             "--preview_bot_ca=" + device_trust_file,
             absl::StrCat("--preview_bot=", preview_bot ? "true" : "false")};
+  c.extra_flags.assign(topology.channel_flags().begin(), topology.channel_flags().end());
   return c;
 }
 

@@ -144,6 +144,16 @@ TEST(ServiceCommandsTest, ChannelPreviewBotAndConfigureRequests) {
   EXPECT_TRUE(configs[1].config().preview_bot());
 }
 
+TEST(ServiceCommandsTest, ChannelFlagsReachTheChannelServer) {
+  sv1::Topology t = Resolved(R"pb(
+    channel_flags: [ "--message_retention=2m", "--inbox_max_messages=500" ]
+  )pb");
+  ServiceCommand c = ChannelCommand(t, kId, "/w/pki/root.pem", "/trust");
+  EXPECT_THAT(c.extra_flags, ElementsAre("--message_retention=2m", "--inbox_max_messages=500"));
+  EXPECT_THAT(ChannelCommand(Resolved(""), kId, "/w/pki/root.pem", "/trust").extra_flags,
+              IsEmpty());
+}
+
 TEST(ServiceCommandsTest, AccessPointKindActionsAndAuthority) {
   sv1::Topology t = Resolved(R"pb(
     authorities { id: "ca" }

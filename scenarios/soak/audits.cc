@@ -36,7 +36,8 @@ std::chrono::system_clock::time_point Deadline(const SoakContext& ctx) {
 }
 
 // AcceptLink of the full `link` by `who`: "" when provisioned, else why not.
-std::string AcceptFull(SoakContext& ctx, dv1::DeviceAgent::Stub& who, const std::string& link) {
+std::string AcceptFull(SoakContext& ctx, dv1::DeviceAgent::Stub& who, const std::string& link,
+                       std::string* credential_id) {
   dv1::AcceptLinkRequest req;
   req.set_request_id(NewUuidV4());
   req.set_persona(kPersona);
@@ -49,6 +50,7 @@ std::string AcceptFull(SoakContext& ctx, dv1::DeviceAgent::Stub& who, const std:
   if (resp.outcome() != dv1::ACCEPT_PROVISIONED) {
     return absl::StrCat("outcome ", dv1::AcceptOutcome_Name(resp.outcome()));
   }
+  *credential_id = resp.credential_id();
   return "";
 }
 
@@ -110,10 +112,17 @@ RedemptionRace::Result RedemptionRace::Run(dv1::DeviceAgent::Stub& bob,
   r.share_id = share.share_id();
   std::string link = AwaitLink(share.link_without_fragment(), &r.error);
   if (link.empty()) return r;
-  std::string bob_result, mallory_result;
-  std::thread t([&] { bob_result = AcceptFull(ctx_, bob, link); });
-  mallory_result = AcceptFull(ctx_, mallory, link);
+  std::string bob_result, mallory_result, bob_credential, mallory_credential;
+  std::thread t([&] { bob_result = AcceptFull(ctx_, bob, link, &bob_credential); });
+  mallory_result = AcceptFull(ctx_, mallory, link, &mallory_credential);
   t.join();
+  if (bob_result.empty()) {
+    r.winner = "bob";
+    r.credential_id = bob_credential;
+  } else if (mallory_result.empty()) {
+    r.winner = "mallory";
+    r.credential_id = mallory_credential;
+  }
   const int winners = bob_result.empty() + mallory_result.empty();
   const std::string violation =
       JudgeRace(absl::StrCat("redemption of share ", r.share_id), winners, 2);

@@ -31,6 +31,10 @@ class RedemptionRace {
   struct Result {
     std::string share_id;  // set once the share was acknowledged
     std::string error;     // "" when the race ran (whoever won)
+    // Who provisioned ("bob" or "mallory"; "" when nobody did) and the
+    // credential it got.
+    std::string winner;
+    std::string credential_id;
   };
   // Borrows the stubs and the context. `owner` is alice's car credential.
   RedemptionRace(SoakContext& ctx, ::device::v1::DeviceAgent::Stub& alice, std::string owner,

@@ -249,6 +249,7 @@ std::map<std::string, TrimProbe> ProbeTrim(SoakContext& ctx) {
     p.heap_free_before_mib = m1.heap_free_bytes() / kMiB;
     p.heap_free_after_mib = m2.heap_free_bytes() / kMiB;
     p.trace_events = static_cast<double>(m1.trace_events());
+    p.sizes.insert(m1.sizes().begin(), m1.sizes().end());
     out[name] = p;
   }
   return out;

@@ -14,6 +14,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -50,6 +51,8 @@ struct TrimProbe {
   double heap_free_before_mib = 0;  // free blocks kept, before and after
   double heap_free_after_mib = 0;
   double trace_events = 0;
+  // The service's container sizes (GetMemoryResponse.sizes), before the trim.
+  std::map<std::string, uint64_t> sizes;
 };
 
 // One (t, y) point.

@@ -16,6 +16,15 @@ using json = nlohmann::json;
 
 double Seconds(const SoakResult& r, absl::Time t) { return absl::ToDoubleSeconds(t - r.started); }
 
+// "name=count, ..." in name order.
+std::string SizesText(const std::map<std::string, uint64_t>& sizes) {
+  std::string text;
+  for (const auto& [name, count] : sizes) {
+    absl::StrAppend(&text, text.empty() ? "" : ", ", name, "=", count);
+  }
+  return text;
+}
+
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return -1;
   std::sort(v.begin(), v.end());
@@ -184,6 +193,7 @@ void PrintSummary(const SoakResult& r, std::ostream& out) {
       out << absl::StrFormat("  %-10s rss %6.1f -> %6.1f  heap %6.1f  free %6.1f -> %6.1f  trace %.0f\n",
                              name, t.rss_before_mib, t.rss_after_mib, t.heap_mib,
                              t.heap_free_before_mib, t.heap_free_after_mib, t.trace_events);
+      if (!t.sizes.empty()) out << "             sizes: " << SizesText(t.sizes) << "\n";
     }
   }
   out << (r.passed() ? "soak: PASS" : "soak: FAIL") << std::endl;
@@ -218,7 +228,8 @@ std::string JsonReport(const SoakResult& r) {
                   {"heap_in_use_mib", t.heap_mib},
                   {"heap_free_before_mib", t.heap_free_before_mib},
                   {"heap_free_after_mib", t.heap_free_after_mib},
-                  {"trace_events", t.trace_events}};
+                  {"trace_events", t.trace_events},
+                  {"sizes", t.sizes}};
   }
   json doc = {
       {"passed", r.passed()},
@@ -274,13 +285,15 @@ void AppendSlopes(const SoakResult& r, std::string& html) {
   absl::StrAppend(&html,
                   "<h3>Memory at the end of the run (MiB)</h3><table><tr><th>service</th>"
                   "<th>RSS</th><th>RSS after malloc_trim</th><th>heap in use</th>"
-                  "<th>free blocks kept</th><th>free after trim</th><th>trace events</th></tr>");
+                  "<th>free blocks kept</th><th>free after trim</th><th>trace events</th>"
+                  "<th>container sizes</th></tr>");
   for (const auto& [name, t] : r.trim) {
     absl::StrAppendFormat(&html,
                           "<tr><td>%s</td><td>%.1f</td><td>%.1f</td><td>%.1f</td><td>%.1f</td>"
-                          "<td>%.1f</td><td>%.0f</td></tr>",
+                          "<td>%.1f</td><td>%.0f</td><td>%s</td></tr>",
                           Escape(name), t.rss_before_mib, t.rss_after_mib, t.heap_mib,
-                          t.heap_free_before_mib, t.heap_free_after_mib, t.trace_events);
+                          t.heap_free_before_mib, t.heap_free_after_mib, t.trace_events,
+                          Escape(SizesText(t.sizes)));
   }
   absl::StrAppend(&html, "</table>");
 }

@@ -77,6 +77,27 @@ TEST(SoakReportTest, HtmlNamesEachLineAndEachColumn) {
   }
 }
 
+// The container sizes a service reports at the end (GetMemoryResponse.sizes)
+// are in all three reports: which structure holds live heap growth.
+TEST(SoakReportTest, ContainerSizesAtTheEndAreReported) {
+  SoakResult r = Clean();
+  TrimProbe t;
+  t.heap_mib = 12;
+  t.sizes = {{"inbox_messages", 412}, {"inbox_messages_dropped", 9001}};
+  r.trim["channel"] = t;
+  std::ostringstream out;
+  PrintSummary(r, out);
+  EXPECT_NE(out.str().find("sizes: inbox_messages=412, inbox_messages_dropped=9001"),
+            std::string::npos)
+      << out.str();
+  nlohmann::json j = nlohmann::json::parse(JsonReport(r));
+  EXPECT_EQ(j["memory_at_end"]["channel"]["sizes"]["inbox_messages_dropped"].get<uint64_t>(),
+            9001u);
+  const std::string html = HtmlReport(r);
+  EXPECT_NE(html.find("<th>container sizes</th>"), std::string::npos);
+  EXPECT_NE(html.find("inbox_messages=412"), std::string::npos);
+}
+
 TEST(SoakReportTest, HtmlEscapesText) {
   SoakResult r = Clean();
   r.errors.push_back({r.started, "share", "<script>", "x"});
