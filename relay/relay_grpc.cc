@@ -92,8 +92,16 @@ RelayGrpcService::RelayGrpcService(MailboxOperations* service, RelayMetrics* met
 // response, which gRPC keeps until Finish.
 template <typename Body>
 static grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context,
+                                     const RelayGrpcService::Admission& admission,
                                      RelayMetrics::CodeSeries* series, Body&& body) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (admission) {
+    absl::Status admitted = admission();
+    if (!admitted.ok()) {
+      reactor->Finish(ToGrpcStatus(admitted));
+      return reactor;
+    }
+  }
   const auto start = std::chrono::steady_clock::now();
   DeferredDurability scope;
   absl::Status result = body();
@@ -111,7 +119,7 @@ static grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* context,
 grpc::ServerUnaryReactor* RelayGrpcService::CreateMailbox(grpc::CallbackServerContext* context,
                                              const pb::CreateMailboxRequest* request,
                                              pb::CreateMailboxResponse* response) {
-  return Run(context, series_[kCreate], [&]() -> absl::Status {
+  return Run(context, admission_, series_[kCreate], [&]() -> absl::Status {
     CreateMailboxRequest r;
     r.device_claim = request->device_claim();
     r.request_id = request->request_id();
@@ -139,7 +147,7 @@ grpc::ServerUnaryReactor* RelayGrpcService::CreateMailbox(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RelayGrpcService::UpdateMailbox(grpc::CallbackServerContext* context,
                                              const pb::UpdateMailboxRequest* request,
                                              pb::UpdateMailboxResponse* response) {
-  return Run(context, series_[kUpdate], [&]() -> absl::Status {
+  return Run(context, admission_, series_[kUpdate], [&]() -> absl::Status {
     UpdateMailboxRequest r;
     r.mailbox_id = request->mailbox_id();
     r.device_claim = request->device_claim();
@@ -157,7 +165,7 @@ grpc::ServerUnaryReactor* RelayGrpcService::UpdateMailbox(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RelayGrpcService::ReadSecureContent(grpc::CallbackServerContext* context,
                                                  const pb::ReadSecureContentRequest* request,
                                                  pb::ReadSecureContentResponse* response) {
-  return Run(context, series_[kReadSecureContent], [&]() -> absl::Status {
+  return Run(context, admission_, series_[kReadSecureContent], [&]() -> absl::Status {
     ReadSecureContentRequest r;
     r.mailbox_id = request->mailbox_id();
     r.device_claim = request->device_claim();
@@ -177,7 +185,7 @@ grpc::ServerUnaryReactor* RelayGrpcService::ReadSecureContent(grpc::CallbackServ
 
 grpc::ServerUnaryReactor* RelayGrpcService::ReadDisplayInformation(grpc::CallbackServerContext* context, const pb::ReadDisplayInformationRequest* request,
     pb::ReadDisplayInformationResponse* response) {
-  return Run(context, series_[kReadDisplayInformation], [&]() -> absl::Status {
+  return Run(context, admission_, series_[kReadDisplayInformation], [&]() -> absl::Status {
     ASSIGN_OR_RETURN(ReadDisplayInformationResponse out,
                      service_->ReadDisplayInformation(ContextOf(context), request->mailbox_id()));
     EncodeDisplay(std::move(out.display), response->mutable_display_information());
@@ -189,7 +197,7 @@ grpc::ServerUnaryReactor* RelayGrpcService::ReadDisplayInformation(grpc::Callbac
 grpc::ServerUnaryReactor* RelayGrpcService::DeleteMailbox(grpc::CallbackServerContext* context,
                                              const pb::DeleteMailboxRequest* request,
                                              pb::DeleteMailboxResponse* response) {
-  return Run(context, series_[kDelete], [&]() -> absl::Status {
+  return Run(context, admission_, series_[kDelete], [&]() -> absl::Status {
     DeleteMailboxRequest r{request->mailbox_id(), request->device_claim(), request->request_id()};
     ASSIGN_OR_RETURN(EmptyResponse out, service_->DeleteMailbox(ContextOf(context), r));
     response->set_repeated(out.repeated);
@@ -200,7 +208,7 @@ grpc::ServerUnaryReactor* RelayGrpcService::DeleteMailbox(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* RelayGrpcService::RelinquishMailbox(grpc::CallbackServerContext* context,
                                                  const pb::RelinquishMailboxRequest* request,
                                                  pb::RelinquishMailboxResponse* response) {
-  return Run(context, series_[kRelinquish], [&]() -> absl::Status {
+  return Run(context, admission_, series_[kRelinquish], [&]() -> absl::Status {
     RelinquishMailboxRequest r{request->mailbox_id(), request->device_claim(),
                                request->request_id()};
     ASSIGN_OR_RETURN(EmptyResponse out, service_->RelinquishMailbox(ContextOf(context), r));

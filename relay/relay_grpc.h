@@ -13,8 +13,11 @@
 #define SCT_RELAY_RELAY_GRPC_H_
 
 #include <array>
+#include <functional>
 #include <string>
+#include <utility>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "proto/relay/v1/relay.grpc.pb.h"
 #include "relay/mailbox_service.h"
@@ -26,6 +29,13 @@ class RelayGrpcService final : public ::relay::v1::Relay::CallbackService {
  public:
   // `metrics` may be null (no recording).
   RelayGrpcService(MailboxOperations* service, RelayMetrics* metrics);
+
+  // Asked before each call; a status that is not OK answers the call with it
+  // and the operation does not run (the simulator's outage: sim::OutageStatus,
+  // which gRPC's handler wrapping in sim::InstallOutageGate cannot give a
+  // callback service). Unset: every call runs. Set before serving.
+  using Admission = std::function<absl::Status()>;
+  void set_admission(Admission admission) { admission_ = std::move(admission); }
 
   // gRPC's callback API: each handler runs the operation on the thread gRPC
   // calls it on, inside a DeferredDurability scope (runtime/
@@ -63,6 +73,7 @@ class RelayGrpcService final : public ::relay::v1::Relay::CallbackService {
   // The operations, in the order of their series below.
   enum Op { kCreate, kUpdate, kReadSecureContent, kReadDisplayInformation, kDelete, kRelinquish };
   MailboxOperations* service_;
+  Admission admission_;
   // One per Op (null without metrics): each call is recorded with atomics,
   // no lock or lookup (metrics.h).
   std::array<RelayMetrics::CodeSeries*, 6> series_{};

@@ -12,6 +12,7 @@
 #include "relay/sqlite_mailbox_store.h"
 #include "runtime/files.h"
 #include "sim/knowledge.h"
+#include "sim/server_side.h"
 #include "runtime/tls.h"
 
 namespace sct::relay {
@@ -231,6 +232,10 @@ absl::Status RelayServer::StartServing(sim::SimState* sim) {
     operations = malicious_.get();
   }
   relay_grpc_ = std::make_unique<RelayGrpcService>(operations, &metrics_);
+  if (sim != nullptr) {
+    // The simulator's outage for the callback-API face (sim/server_side.h).
+    relay_grpc_->set_admission([sim] { return sim::OutageStatus(*sim); });
+  }
 
   GrpcServerOptions grpc_options;
   grpc_options.address = config.grpc_listen.ToString();

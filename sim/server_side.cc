@@ -163,9 +163,7 @@ class OutageHandler : public grpc::internal::MethodHandler {
     }
     // gRPC's own unary epilogue: initial metadata and the status, no message
     // (the status is not OK). Valid for every method type.
-    grpc::Status status =
-        ToGrpcStatus(MakeError(absl::StatusCode::kUnavailable, "simulated_outage",
-                               absl::StrCat(state_->actor_id(), ": simulated outage")));
+    grpc::Status status = ToGrpcStatus(OutageStatus(*state_));
     ::common::v1::ResetAuditResponse unused;
     grpc::internal::UnaryRunHandlerHelper(param, &unused,
                                           status);
@@ -182,6 +180,12 @@ class OutageHandler : public grpc::internal::MethodHandler {
 };
 
 }  // namespace
+
+absl::Status OutageStatus(const SimState& state) {
+  if (!state.InOutage()) return absl::OkStatus();
+  return MakeError(absl::StatusCode::kUnavailable, "simulated_outage",
+                   absl::StrCat(state.actor_id(), ": simulated outage"));
+}
 
 bool IsInfrastructureRpc(absl::string_view rpc) {
   absl::ConsumePrefix(&rpc, "/");

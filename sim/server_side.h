@@ -66,7 +66,15 @@ class TraceInterceptorFactory
 };
 
 // INVALID_ARGUMENT (reason "invalid_field") for a null service or state.
+// Callback-API methods are left alone: gRPC builds their reactors inside a
+// typed handler the gate cannot stand in for, so a callback service asks
+// OutageStatus itself before each call (relay::RelayGrpcService::
+// set_admission).
 absl::Status InstallOutageGate(grpc::Service* service, SimState* state);
+
+// While `state` is in an outage: UNAVAILABLE with reason "simulated_outage"
+// ("<actor>: simulated outage"), what a gated call answers; else OK.
+absl::Status OutageStatus(const SimState& state);
 
 }  // namespace sct::sim
 
