@@ -19,6 +19,7 @@ namespace sct {
 namespace {
 
 using sqlite_store_test::CountRows;
+using sqlite_store_test::ExpectEveryWriteAfterReopen;
 using sqlite_store_test::Get;
 using sqlite_store_test::OpenStore;
 using sqlite_store_test::Put;
@@ -141,14 +142,7 @@ TEST(SqliteStoreDeferredTest, ConcurrentDeferredWritersAllAnsweredAllPresentAfte
     EXPECT_EQ(store->deferred_writes(), kThreads * kPerThread);
   }
   EXPECT_EQ(failures.load(), 0);
-  std::unique_ptr<SqliteStore> reopened = OpenStore(path);
-  ASSERT_NE(reopened, nullptr);
-  EXPECT_EQ(CountRows(*reopened), kThreads * kPerThread);
-  for (int t = 0; t < kThreads; ++t) {
-    for (int i = 0; i < kPerThread; ++i) {
-      EXPECT_EQ(Get(*reopened, absl::StrCat(t, "/", i)), absl::StrCat("v", t, "/", i));
-    }
-  }
+  ExpectEveryWriteAfterReopen(path, kThreads, kPerThread);
 }
 
 TEST(SqliteStoreDeferredTest, WithoutASyncAWriteInAScopeRecordsNothing) {

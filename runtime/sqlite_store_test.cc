@@ -28,6 +28,7 @@ using sqlite_store_test::Put;
 using sqlite_store_test::PutCounting;
 using sqlite_store_test::Get;
 using sqlite_store_test::CountRows;
+using sqlite_store_test::ExpectEveryWriteAfterReopen;
 
 TEST(SqliteStoreTest, ConcurrentWritersAllAcknowledgedAllPresentAfterReopen) {
   const std::string path = TempPath("concurrent");
@@ -57,14 +58,7 @@ TEST(SqliteStoreTest, ConcurrentWritersAllAcknowledgedAllPresentAfterReopen) {
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(commits, kThreads * kPerThread);  // every write committed
   EXPECT_LE(syncs, commits + 1);              // (+1: the schema's)
-  std::unique_ptr<SqliteStore> reopened = OpenStore(path);
-  ASSERT_NE(reopened, nullptr);
-  EXPECT_EQ(CountRows(*reopened), kThreads * kPerThread);
-  for (int t = 0; t < kThreads; ++t) {
-    for (int i = 0; i < kPerThread; ++i) {
-      EXPECT_EQ(Get(*reopened, absl::StrCat(t, "/", i)), absl::StrCat("v", t, "/", i));
-    }
-  }
+  ExpectEveryWriteAfterReopen(path, kThreads, kPerThread);
 }
 
 // Writers that commit while the syncs run are acknowledged by one later

@@ -1,6 +1,6 @@
 // Helpers for the SqliteStore tests (sqlite_store_test.cc,
-// sqlite_store_wal_test.cc): a store with one key-value table, and writes,
-// reads and counts on it. Test-only.
+// sqlite_store_wal_test.cc, sqlite_store_deferred_test.cc): a store with one
+// key-value table, and writes, reads and counts on it. Test-only.
 #ifndef SCT_RUNTIME_SQLITE_STORE_TEST_KV_H_
 #define SCT_RUNTIME_SQLITE_STORE_TEST_KV_H_
 
@@ -98,6 +98,19 @@ inline int64_t CountRows(SqliteStore& store) {
   return n;
 }
 
+
+// Reopens `path` and expects exactly the writes of `threads` writers of
+// `per_thread` each: key "t/i" with value "vt/i", nothing else.
+inline void ExpectEveryWriteAfterReopen(const std::string& path, int threads, int per_thread) {
+  std::unique_ptr<SqliteStore> reopened = OpenStore(path);
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(CountRows(*reopened), threads * per_thread);
+  for (int t = 0; t < threads; ++t) {
+    for (int i = 0; i < per_thread; ++i) {
+      EXPECT_EQ(Get(*reopened, absl::StrCat(t, "/", i)), absl::StrCat("v", t, "/", i));
+    }
+  }
+}
 
 inline int64_t FileSize(const std::string& path) {
   struct stat st;
